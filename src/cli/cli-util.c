@@ -1,0 +1,104 @@
+#include "cli.h"
+#include "imps-hex.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static int
+vreport (const gchar *cmd, const gchar *fmt, va_list ap)
+{
+  g_autofree gchar *msg = g_strdup_vprintf (fmt, ap);
+  fprintf (stderr, "impsim %s: %s\n", cmd, msg);
+  return 0;
+}
+
+int
+cli_usage_error (const gchar *cmd, const gchar *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  vreport (cmd, fmt, ap);
+  va_end (ap);
+  return CLI_EXIT_USAGE;
+}
+
+int
+cli_fail (const gchar *cmd, const gchar *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  vreport (cmd, fmt, ap);
+  va_end (ap);
+  return CLI_EXIT_FAIL;
+}
+
+gboolean
+cli_parse_options (const gchar *cmd, const gchar *parameter_string,
+                   const gchar *summary, const gchar *description,
+                   GOptionEntry *entries, int *argc, char ***argv)
+{
+  g_autoptr (GOptionContext) ctx = g_option_context_new (parameter_string);
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *prgname = g_strdup_printf ("impsim %s", cmd);
+
+  g_set_prgname (prgname);
+  if (summary)
+    g_option_context_set_summary (ctx, summary);
+  if (description)
+    g_option_context_set_description (ctx, description);
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse (ctx, argc, argv, &error))
+    {
+      cli_usage_error (cmd, "%s", error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+cli_hex_arg (const gchar *cmd, const gchar *name, const gchar *value,
+             guint8 *out, gsize len)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (value == NULL)
+    {
+      cli_usage_error (cmd, "%s is required (%zu bytes of hex)", name, len);
+      return FALSE;
+    }
+  if (!imps_hex_decode_fixed (value, out, len, &error))
+    {
+      cli_usage_error (cmd, "%s: %s", name, error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+int
+cli_dispatch (const gchar *group, const CliCommand *commands,
+              int argc, char **argv)
+{
+  if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0
+      || strcmp (argv[1], "help") == 0)
+    {
+      FILE *out = argc < 2 ? stderr : stdout;
+      fprintf (out, "Usage: impsim %s COMMAND [OPTION...]\n\nCommands:\n", group);
+      for (const CliCommand *c = commands; c->name; c++)
+        fprintf (out, "  %-12s %s\n", c->name, c->summary);
+      fprintf (out, "\nRun 'impsim %s COMMAND --help' for the options of a command.\n",
+               group);
+      return argc < 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
+    }
+  for (const CliCommand *c = commands; c->name; c++)
+    if (strcmp (argv[1], c->name) == 0)
+      return c->run (argc - 1, argv + 1);
+  return cli_usage_error (group, "unknown command '%s' (see 'impsim %s --help')",
+                          argv[1], group);
+}
+
+void
+cli_print_hex (const gchar *name, const guint8 *data, gsize len)
+{
+  g_autofree gchar *hex = imps_hex_encode (data, len);
+  printf ("%s=%s\n", name, hex);
+}

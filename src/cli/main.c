@@ -1,0 +1,43 @@
+/* impsim: a test network for IMS media plane security (3GPP TS 33.328). */
+#include "cli.h"
+#include "imps-config.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+static const CliCommand commands[] = {
+  { "tool", "researcher's tools: Milenage, AUTS, Ks_NAF, self test", cli_tool },
+  { "decode", "decode a MIKEY message (hex, base64, file or stdin)", cli_decode },
+  { NULL, NULL, NULL },
+};
+
+int
+main (int argc, char **argv)
+{
+  setlocale (LC_ALL, "");
+
+  if (argc >= 2 && strcmp (argv[1], "--version") == 0)
+    {
+      printf ("impsim %s\n", IMPS_VERSION);
+      return CLI_EXIT_OK;
+    }
+  if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)
+    {
+      FILE *out = argc < 2 ? stderr : stdout;
+      fprintf (out,
+               "Usage: impsim COMMAND [OPTION...]\n\n"
+               "A test network for IMS media plane security (3GPP TS 33.328).\n\n"
+               "Commands:\n");
+      for (const CliCommand *c = commands; c->name; c++)
+        fprintf (out, "  %-8s %s\n", c->name, c->summary);
+      fprintf (out, "\n  --version  print the version\n"
+               "\nRun 'impsim COMMAND --help' for the options of a command.\n");
+      return argc < 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
+    }
+  for (const CliCommand *c = commands; c->name; c++)
+    if (strcmp (argv[1], c->name) == 0)
+      return c->run (argc - 1, argv + 1);
+  fprintf (stderr, "impsim: unknown command '%s' (see 'impsim --help')\n", argv[1]);
+  return CLI_EXIT_USAGE;
+}

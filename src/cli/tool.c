@@ -1,0 +1,16 @@
+#include "cli.h"
+
+static const CliCommand tools[] = {
+  { "milenage", "Milenage f1-f5*, OPc and AUTN for one input set", cli_tool_milenage },
+  { "auts", "AUTS for a synchronisation failure (UE side)", cli_tool_auts },
+  { "resync", "check AUTS and recover SQN_MS (HSS side)", cli_tool_resync },
+  { "ks-naf", "Ks_NAF from Ks, RAND, IMPI and NAF_Id (TS 33.220)", cli_tool_ks_naf },
+  { "selftest", "run every known-answer test compiled into impsim", cli_tool_selftest },
+  { NULL, NULL, NULL },
+};
+
+int
+cli_tool (int argc, char **argv)
+{
+  return cli_dispatch ("tool", tools, argc, argv);
+}
