@@ -1,0 +1,1 @@
+/* imps-mikey-dump: placeholder, being written. */

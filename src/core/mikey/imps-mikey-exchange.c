@@ -1,0 +1,1 @@
+/* imps-mikey-exchange: placeholder, being written. */

@@ -1,0 +1,1 @@
+/* imps-mikey-keys: placeholder, being written. */

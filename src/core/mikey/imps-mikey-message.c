@@ -1,0 +1,1 @@
+/* imps-mikey-message: placeholder, being written. */

@@ -1,0 +1,1 @@
+/* imps-mikey-payload: placeholder, being written. */

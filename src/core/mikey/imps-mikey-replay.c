@@ -1,0 +1,1 @@
+/* imps-mikey-replay: placeholder, being written. */

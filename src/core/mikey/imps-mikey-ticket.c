@@ -1,0 +1,1 @@
+/* imps-mikey-ticket: placeholder, being written. */
