@@ -1,0 +1,85 @@
+/* The event log: every message that crosses a reference point goes through
+ * it exactly once. The ladder, the pcap, the JSON report and the verdicts are
+ * views of this one log (listeners, or a walk over the entries afterwards).
+ *
+ * Keys never go here: they go only to the key log the user asked for.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef enum {
+  IMPS_REF_NONE,   /* inside a node: a decision, a refusal, a timer */
+  IMPS_REF_UB,     /* UE - BSF, HTTP */
+  IMPS_REF_ZH,     /* BSF - HSS, Diameter */
+  IMPS_REF_ZN,     /* KMS - BSF, Diameter */
+  IMPS_REF_UA,     /* UE - KMS, HTTP */
+  IMPS_REF_ZK,     /* KMS - KMS, HTTPS */
+  IMPS_REF_GM,     /* UE - P-CSCF, SIP */
+  IMPS_REF_MW,     /* CSCF - CSCF, SIP */
+  IMPS_REF_MEDIA,  /* RTP / SRTP / SRTCP */
+} ImpsRefPoint;
+
+typedef enum {
+  IMPS_PROTO_NONE,
+  IMPS_PROTO_HTTP,
+  IMPS_PROTO_DIAMETER,
+  IMPS_PROTO_SIP,
+  IMPS_PROTO_RTP,
+  IMPS_PROTO_RTCP,
+} ImpsProtocol;
+
+typedef enum {
+  IMPS_EVENT_MESSAGE,  /* bytes sent from one node to another */
+  IMPS_EVENT_NOTE,     /* something a node decided, with no bytes on the wire */
+  IMPS_EVENT_REFUSAL,  /* a node refused a message: the reason says which check failed */
+  IMPS_EVENT_FAILURE,  /* something went wrong that the scenario did not expect */
+} ImpsEventKind;
+
+typedef struct {
+  guint64 seq;           /* 0, 1, 2, ... in the order logged */
+  gint64 time_us;        /* virtual clock, Unix microseconds */
+  ImpsEventKind kind;
+  ImpsRefPoint ref;
+  ImpsProtocol proto;
+  const gchar *from;     /* node names, interned */
+  const gchar *to;       /* NULL for notes */
+  gchar *summary;        /* what a person reads on the arrow: "REQUEST_INIT_PSK", "MAA 2001" */
+  gchar *detail;         /* refusal or failure reason with the values; may be NULL */
+  GBytes *bytes;         /* the message as sent; NULL for notes */
+  gchar *stream;         /* groups the messages of one connection or media stream; may be NULL */
+} ImpsEvent;
+
+typedef struct _ImpsEventLog ImpsEventLog;
+
+typedef void (*ImpsEventListener) (ImpsEventLog *log, const ImpsEvent *event,
+                                   gpointer user_data);
+
+ImpsEventLog *imps_event_log_new (void);
+void imps_event_log_free (ImpsEventLog *log);
+
+/* Copies everything it is given. Returns the entry as stored. */
+const ImpsEvent *imps_event_log_add (ImpsEventLog *log, gint64 time_us,
+                                     ImpsEventKind kind, ImpsRefPoint ref,
+                                     ImpsProtocol proto, const gchar *from,
+                                     const gchar *to, const gchar *summary,
+                                     const gchar *detail, GBytes *bytes,
+                                     const gchar *stream);
+
+guint imps_event_log_len (ImpsEventLog *log);
+const ImpsEvent *imps_event_log_get (ImpsEventLog *log, guint index);
+
+/* Listeners see each event as it is added. Returns an id for removal. */
+guint imps_event_log_add_listener (ImpsEventLog *log, ImpsEventListener fn,
+                                   gpointer user_data);
+void imps_event_log_remove_listener (ImpsEventLog *log, guint id);
+
+const gchar *imps_ref_point_name (ImpsRefPoint ref);
+const gchar *imps_protocol_name (ImpsProtocol proto);
+const gchar *imps_event_kind_name (ImpsEventKind kind);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpsEventLog, imps_event_log_free)
+
+G_END_DECLS
