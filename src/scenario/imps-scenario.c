@@ -1,0 +1,988 @@
+#include "imps-scenario.h"
+#include "imps-hex.h"
+#include "imps-secret.h"
+
+#include <string.h>
+
+G_DEFINE_QUARK (imps-scenario-error-quark, imps_scenario_error)
+
+/* Where each group and key stands in the text, for messages. GKeyFile does
+ * the parsing of values; this index only remembers lines. */
+typedef struct {
+  const gchar *file;
+  GHashTable *lines; /* "group\x1fkey" or "group" -> line number */
+  GKeyFile *kf;
+  ImpsScenario *s;
+} Ctx;
+
+static guint
+line_of (Ctx *c, const gchar *group, const gchar *key)
+{
+  g_autofree gchar *k = key ? g_strconcat (group, "\x1f", key, NULL) : g_strdup (group);
+  return GPOINTER_TO_UINT (g_hash_table_lookup (c->lines, k));
+}
+
+static gboolean G_GNUC_PRINTF (6, 7)
+fail (Ctx *c, GError **error, ImpsScenarioError code, const gchar *group,
+      const gchar *key, const gchar *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  g_autofree gchar *msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+
+  guint line = group ? line_of (c, group, key) : 0;
+  if (line == 0 && group)
+    line = line_of (c, group, NULL);
+  g_autofree gchar *where = line ? g_strdup_printf ("%s:%u", c->file, line)
+                                 : g_strdup (c->file);
+  if (group && key)
+    g_set_error (error, IMPS_SCENARIO_ERROR, code, "%s: [%s] %s: %s", where, group, key, msg);
+  else if (group)
+    g_set_error (error, IMPS_SCENARIO_ERROR, code, "%s: [%s]: %s", where, group, msg);
+  else
+    g_set_error (error, IMPS_SCENARIO_ERROR, code, "%s: %s", where, msg);
+  return FALSE;
+}
+
+static gboolean
+valid_key_name (const gchar *k, gsize len)
+{
+  if (len == 0)
+    return FALSE;
+  for (gsize i = 0; i < len; i++)
+    if (!g_ascii_isalnum (k[i]) && k[i] != '-' && k[i] != '_')
+      return FALSE;
+  return TRUE;
+}
+
+/* Walks the text once: bounds, syntax with line numbers, the line index, and
+ * the [script] steps in file order (repeated keys are the point there). */
+static gboolean
+index_text (Ctx *c, const gchar *data, gsize len, GError **error)
+{
+  g_autofree gchar *group = NULL;
+  guint lineno = 0;
+  gsize pos = 0;
+
+  if (len > IMPS_SCENARIO_MAX_SIZE)
+    return fail (c, error, IMPS_SCENARIO_ERROR_TOO_LARGE, NULL, NULL,
+                 "file is %zu bytes, more than the limit of %u", len,
+                 IMPS_SCENARIO_MAX_SIZE);
+  if (memchr (data, '\0', len) != NULL)
+    return fail (c, error, IMPS_SCENARIO_ERROR_SYNTAX, NULL, NULL,
+                 "file contains a NUL byte at offset %zu",
+                 (gsize) ((const gchar *) memchr (data, '\0', len) - data));
+  if (!g_utf8_validate (data, (gssize) len, NULL))
+    return fail (c, error, IMPS_SCENARIO_ERROR_SYNTAX, NULL, NULL, "file is not valid UTF-8");
+
+  while (pos < len)
+    {
+      const gchar *start = data + pos;
+      const gchar *nl = memchr (start, '\n', len - pos);
+      gsize linelen = nl ? (gsize) (nl - start) : len - pos;
+      pos += linelen + (nl ? 1 : 0);
+      lineno++;
+      if (linelen > IMPS_SCENARIO_MAX_LINE)
+        {
+          g_set_error (error, IMPS_SCENARIO_ERROR, IMPS_SCENARIO_ERROR_TOO_LARGE,
+                       "%s:%u: line is %zu bytes, more than the limit of %u",
+                       c->file, lineno, linelen, IMPS_SCENARIO_MAX_LINE);
+          return FALSE;
+        }
+      g_autofree gchar *line = g_strndup (start, linelen);
+      g_strstrip (line);
+      if (line[0] == '\0' || line[0] == '#')
+        continue;
+      if (line[0] == '[')
+        {
+          gsize l = strlen (line);
+          if (l < 3 || line[l - 1] != ']' || strpbrk (line + 1, "[") != NULL
+              || memchr (line + 1, ']', l - 2) != NULL)
+            {
+              g_set_error (error, IMPS_SCENARIO_ERROR, IMPS_SCENARIO_ERROR_SYNTAX,
+                           "%s:%u: malformed group header '%s'", c->file, lineno, line);
+              return FALSE;
+            }
+          g_free (group);
+          group = g_strndup (line + 1, l - 2);
+          if (g_hash_table_contains (c->lines, group))
+            {
+              g_set_error (error, IMPS_SCENARIO_ERROR, IMPS_SCENARIO_ERROR_DUPLICATE,
+                           "%s:%u: group [%s] appears twice (first on line %u)", c->file,
+                           lineno, group, line_of (c, group, NULL));
+              return FALSE;
+            }
+          g_hash_table_insert (c->lines, g_strdup (group), GUINT_TO_POINTER (lineno));
+          continue;
+        }
+      const gchar *eq = strchr (line, '=');
+      if (eq == NULL)
+        {
+          g_set_error (error, IMPS_SCENARIO_ERROR, IMPS_SCENARIO_ERROR_SYNTAX,
+                       "%s:%u: expected 'key = value', a [group] or a # comment", c->file,
+                       lineno);
+          return FALSE;
+        }
+      if (group == NULL)
+        {
+          g_set_error (error, IMPS_SCENARIO_ERROR, IMPS_SCENARIO_ERROR_SYNTAX,
+                       "%s:%u: a key before the first [group]", c->file, lineno);
+          return FALSE;
+        }
+      g_autofree gchar *key = g_strndup (line, (gsize) (eq - line));
+      g_strchomp (key);
+      if (!valid_key_name (key, strlen (key)))
+        {
+          g_set_error (error, IMPS_SCENARIO_ERROR, IMPS_SCENARIO_ERROR_SYNTAX,
+                       "%s:%u: '%s' is not a key name (letters, digits, '-' and '_')",
+                       c->file, lineno, key);
+          return FALSE;
+        }
+      if (strcmp (group, "script") == 0)
+        {
+          if (c->s->steps->len >= IMPS_SCENARIO_MAX_STEPS)
+            {
+              g_set_error (error, IMPS_SCENARIO_ERROR, IMPS_SCENARIO_ERROR_TOO_LARGE,
+                           "%s:%u: more than %u script steps", c->file, lineno,
+                           IMPS_SCENARIO_MAX_STEPS);
+              return FALSE;
+            }
+          ImpsStepSpec *st = g_new0 (ImpsStepSpec, 1);
+          st->verb = g_steal_pointer (&key);
+          st->args = g_strstrip (g_strdup (eq + 1));
+          st->line = lineno;
+          g_ptr_array_add (c->s->steps, st);
+          continue;
+        }
+      g_autofree gchar *k = g_strconcat (group, "\x1f", key, NULL);
+      if (g_hash_table_contains (c->lines, k))
+        {
+          g_set_error (error, IMPS_SCENARIO_ERROR, IMPS_SCENARIO_ERROR_DUPLICATE,
+                       "%s:%u: [%s] %s is set twice (first on line %u)", c->file, lineno,
+                       group, key, line_of (c, group, key));
+          return FALSE;
+        }
+      g_hash_table_insert (c->lines, g_steal_pointer (&k), GUINT_TO_POINTER (lineno));
+    }
+  return TRUE;
+}
+
+/* ---- typed getters; each names the group and key on failure ---- */
+
+static gboolean
+check_keys (Ctx *c, const gchar *group, const gchar *const *known, GError **error)
+{
+  g_auto (GStrv) keys = g_key_file_get_keys (c->kf, group, NULL, NULL);
+  for (gchar **k = keys; k && *k; k++)
+    if (!g_strv_contains (known, *k))
+      {
+        g_autofree gchar *list = g_strjoinv (", ", (gchar **) known);
+        return fail (c, error, IMPS_SCENARIO_ERROR_UNKNOWN, group, *k,
+                     "unknown key (this group takes: %s)", list);
+      }
+  return TRUE;
+}
+
+static gchar *
+get_string (Ctx *c, const gchar *group, const gchar *key, gboolean required,
+            GError **error)
+{
+  if (!g_key_file_has_key (c->kf, group, key, NULL))
+    {
+      if (required)
+        fail (c, error, IMPS_SCENARIO_ERROR_MISSING, group, key, "required key is missing");
+      return NULL;
+    }
+  g_autoptr (GError) e = NULL;
+  gchar *v = g_key_file_get_string (c->kf, group, key, &e);
+  if (v == NULL)
+    {
+      fail (c, error, IMPS_SCENARIO_ERROR_VALUE, group, key, "%s", e->message);
+      return NULL;
+    }
+  g_strstrip (v);
+  if (v[0] == '\0')
+    {
+      g_free (v);
+      fail (c, error, IMPS_SCENARIO_ERROR_VALUE, group, key, "empty value");
+      return NULL;
+    }
+  return v;
+}
+
+/* An optional string: absent is fine (*out stays NULL), present and empty is
+ * an error. */
+static gboolean
+get_opt_string (Ctx *c, const gchar *group, const gchar *key, gchar **out,
+                GError **error)
+{
+  *out = NULL;
+  if (!g_key_file_has_key (c->kf, group, key, NULL))
+    return TRUE;
+  *out = get_string (c, group, key, TRUE, error);
+  return *out != NULL;
+}
+
+static gboolean
+get_uint (Ctx *c, const gchar *group, const gchar *key, gboolean required,
+          guint64 min, guint64 max, guint64 *out, GError **error)
+{
+  g_autoptr (GError) e = NULL;
+  if (!g_key_file_has_key (c->kf, group, key, NULL))
+    {
+      if (required)
+        return fail (c, error, IMPS_SCENARIO_ERROR_MISSING, group, key, "required key is missing");
+      return TRUE;
+    }
+  g_autofree gchar *v = get_string (c, group, key, TRUE, error);
+  if (v == NULL)
+    return FALSE;
+  guint64 n = 0;
+  if (!g_ascii_string_to_unsigned (v, 10, min, max, &n, &e))
+    return fail (c, error, IMPS_SCENARIO_ERROR_VALUE, group, key,
+                 "'%s' is not a whole number from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT,
+                 v, min, max);
+  *out = n;
+  return TRUE;
+}
+
+/* Durations: a number with an optional unit s, m, h, d (seconds default). */
+static gboolean
+get_duration (Ctx *c, const gchar *group, const gchar *key, guint *out,
+              GError **error)
+{
+  if (!g_key_file_has_key (c->kf, group, key, NULL))
+    return TRUE;
+  g_autofree gchar *v = get_string (c, group, key, TRUE, error);
+  if (v == NULL)
+    return FALSE;
+  gchar *end = NULL;
+  guint64 n = g_ascii_strtoull (v, &end, 10);
+  guint64 mult = 1;
+  if (end == v)
+    goto bad;
+  if (*end == 's')
+    end++;
+  else if (*end == 'm')
+    mult = 60, end++;
+  else if (*end == 'h')
+    mult = 3600, end++;
+  else if (*end == 'd')
+    mult = 86400, end++;
+  if (*end != '\0' || n == 0 || n > G_MAXUINT32 / mult)
+    goto bad;
+  *out = (guint) (n * mult);
+  return TRUE;
+bad:
+  return fail (c, error, IMPS_SCENARIO_ERROR_VALUE, group, key,
+               "'%s' is not a duration (a positive number with s, m, h or d)", v);
+}
+
+static gboolean
+get_bool (Ctx *c, const gchar *group, const gchar *key, gboolean *out,
+          GError **error)
+{
+  if (!g_key_file_has_key (c->kf, group, key, NULL))
+    return TRUE;
+  g_autofree gchar *v = get_string (c, group, key, TRUE, error);
+  if (v == NULL)
+    return FALSE;
+  if (g_ascii_strcasecmp (v, "true") == 0 || g_ascii_strcasecmp (v, "yes") == 0)
+    *out = TRUE;
+  else if (g_ascii_strcasecmp (v, "false") == 0 || g_ascii_strcasecmp (v, "no") == 0)
+    *out = FALSE;
+  else
+    return fail (c, error, IMPS_SCENARIO_ERROR_VALUE, group, key,
+                 "'%s' is not true/false (or yes/no)", v);
+  return TRUE;
+}
+
+static gboolean
+get_hex (Ctx *c, const gchar *group, const gchar *key, gboolean required,
+         guint8 *out, gsize len, gboolean *present, GError **error)
+{
+  g_autoptr (GError) e = NULL;
+  if (present)
+    *present = FALSE;
+  if (!g_key_file_has_key (c->kf, group, key, NULL))
+    {
+      if (required)
+        return fail (c, error, IMPS_SCENARIO_ERROR_MISSING, group, key,
+                     "required key is missing (%zu bytes of hex)", len);
+      return TRUE;
+    }
+  g_autofree gchar *v = get_string (c, group, key, TRUE, error);
+  if (v == NULL)
+    return FALSE;
+  if (!imps_hex_decode_fixed (v, out, len, &e))
+    {
+      imps_wipe (v, strlen (v));
+      return fail (c, error, IMPS_SCENARIO_ERROR_VALUE, group, key, "%s", e->message);
+    }
+  imps_wipe (v, strlen (v));
+  if (present)
+    *present = TRUE;
+  return TRUE;
+}
+
+/* A ';'-separated list with empty items dropped and each item stripped. */
+static GStrv
+get_list (Ctx *c, const gchar *group, const gchar *key, gboolean required,
+          guint max_items, GError **error)
+{
+  if (!g_key_file_has_key (c->kf, group, key, NULL))
+    {
+      if (required)
+        fail (c, error, IMPS_SCENARIO_ERROR_MISSING, group, key, "required key is missing");
+      return NULL;
+    }
+  g_autoptr (GError) e = NULL;
+  g_auto (GStrv) raw = g_key_file_get_string_list (c->kf, group, key, NULL, &e);
+  if (raw == NULL)
+    {
+      fail (c, error, IMPS_SCENARIO_ERROR_VALUE, group, key, "%s", e->message);
+      return NULL;
+    }
+  g_autoptr (GStrvBuilder) b = g_strv_builder_new ();
+  guint n = 0;
+  for (gchar **r = raw; *r; r++)
+    {
+      g_strstrip (*r);
+      if ((*r)[0] == '\0')
+        continue;
+      if (++n > max_items)
+        {
+          fail (c, error, IMPS_SCENARIO_ERROR_TOO_LARGE, group, key,
+                "more than %u items", max_items);
+          return NULL;
+        }
+      g_strv_builder_add (b, *r);
+    }
+  if (n == 0)
+    {
+      fail (c, error, IMPS_SCENARIO_ERROR_VALUE, group, key, "empty list");
+      return NULL;
+    }
+  return g_strv_builder_end (b);
+}
+
+static gint
+find_operator_index (const ImpsScenario *s, const gchar *name)
+{
+  for (guint i = 0; i < s->operators->len; i++)
+    {
+      const ImpsOperatorSpec *o = g_ptr_array_index (s->operators, i);
+      if (strcmp (o->name, name) == 0)
+        return (gint) i;
+    }
+  return -1;
+}
+
+static gboolean
+get_operator_ref (Ctx *c, const gchar *group, const gchar *key, guint *out,
+                  GError **error)
+{
+  g_autofree gchar *v = get_string (c, group, key, TRUE, error);
+  if (v == NULL)
+    return FALSE;
+  gint i = find_operator_index (c->s, v);
+  if (i < 0)
+    return fail (c, error, IMPS_SCENARIO_ERROR_REFERENCE, group, key,
+                 "no [operator %s] in this file", v);
+  *out = (guint) i;
+  return TRUE;
+}
+
+/* ---- groups ---- */
+
+static gboolean
+load_scenario_group (Ctx *c, const gchar *g, GError **error)
+{
+  static const gchar *const known[] = { "name", "description", "seed", "start", NULL };
+  if (!check_keys (c, g, known, error))
+    return FALSE;
+  if (!get_opt_string (c, g, "name", &c->s->name, error)
+      || !get_opt_string (c, g, "description", &c->s->description, error))
+    return FALSE;
+  if (g_key_file_has_key (c->kf, g, "seed", NULL))
+    {
+      if (!get_uint (c, g, "seed", TRUE, 0, G_MAXUINT64, &c->s->seed, error))
+        return FALSE;
+      c->s->has_seed = TRUE;
+    }
+  g_autofree gchar *start = NULL;
+  if (!get_opt_string (c, g, "start", &start, error))
+    return FALSE;
+  if (start)
+    {
+      g_autoptr (GDateTime) dt = g_date_time_new_from_iso8601 (start, NULL);
+      if (dt == NULL)
+        return fail (c, error, IMPS_SCENARIO_ERROR_VALUE, g, "start",
+                     "'%s' is not an ISO 8601 time with a zone, e.g. 2026-01-01T00:00:00Z",
+                     start);
+      c->s->start_unix_us = g_date_time_to_unix (dt) * G_USEC_PER_SEC
+                         + g_date_time_get_microsecond (dt);
+    }
+  return TRUE;
+}
+
+static gboolean
+parse_nodes (Ctx *c, const gchar *g, guint *out, GError **error)
+{
+  static const struct { const gchar *name; guint bit; } names[] = {
+    { "hss", IMPS_OP_NODE_HSS }, { "bsf", IMPS_OP_NODE_BSF }, { "kms", IMPS_OP_NODE_KMS },
+    { "pcscf", IMPS_OP_NODE_PCSCF }, { "scscf", IMPS_OP_NODE_SCSCF }, { "agw", IMPS_OP_NODE_AGW },
+  };
+  if (!g_key_file_has_key (c->kf, g, "nodes", NULL))
+    {
+      *out = IMPS_OP_NODE_HSS | IMPS_OP_NODE_BSF | IMPS_OP_NODE_KMS | IMPS_OP_NODE_PCSCF
+             | IMPS_OP_NODE_SCSCF | IMPS_OP_NODE_AGW;
+      return TRUE;
+    }
+  g_auto (GStrv) list = get_list (c, g, "nodes", TRUE, 16, error);
+  if (list == NULL)
+    return FALSE;
+  *out = 0;
+  for (gchar **n = list; *n; n++)
+    {
+      guint i;
+      for (i = 0; i < G_N_ELEMENTS (names); i++)
+        if (g_ascii_strcasecmp (*n, names[i].name) == 0)
+          break;
+      if (i == G_N_ELEMENTS (names))
+        return fail (c, error, IMPS_SCENARIO_ERROR_VALUE, g, "nodes",
+                     "unknown node '%s' (hss, bsf, kms, pcscf, scscf, agw)", *n);
+      *out |= names[i].bit;
+    }
+  if ((*out & IMPS_OP_NODE_BSF) && !(*out & IMPS_OP_NODE_HSS))
+    return fail (c, error, IMPS_SCENARIO_ERROR_VALUE, g, "nodes",
+                 "a bsf needs the operator's hss");
+  if ((*out & IMPS_OP_NODE_KMS) && !(*out & IMPS_OP_NODE_BSF))
+    return fail (c, error, IMPS_SCENARIO_ERROR_VALUE, g, "nodes",
+                 "a kms needs the operator's bsf (GBA keys the KMS)");
+  return TRUE;
+}
+
+static gboolean
+load_operator (Ctx *c, const gchar *g, const gchar *name, GError **error)
+{
+  static const gchar *const known[] = { "number", "domain", "nodes", "ks-lifetime", NULL };
+  if (!check_keys (c, g, known, error))
+    return FALSE;
+  if (c->s->operators->len >= IMPS_SCENARIO_MAX_OPERATORS)
+    return fail (c, error, IMPS_SCENARIO_ERROR_TOO_LARGE, g, NULL,
+                 "more than %u operators", IMPS_SCENARIO_MAX_OPERATORS);
+
+  ImpsOperatorSpec *o = g_new0 (ImpsOperatorSpec, 1);
+  g_ptr_array_add (c->s->operators, o);
+  o->name = g_strdup (name);
+  o->line = line_of (c, g, NULL);
+  o->ks_lifetime = 3600;
+  guint64 number = 0;
+  if (!get_uint (c, g, "number", TRUE, 1, 255, &number, error))
+    return FALSE;
+  o->number = (guint) number;
+  o->domain = get_string (c, g, "domain", TRUE, error);
+  if (o->domain == NULL)
+    return FALSE;
+  for (const gchar *p = o->domain; *p; p++)
+    if (!g_ascii_isalnum (*p) && *p != '.' && *p != '-')
+      return fail (c, error, IMPS_SCENARIO_ERROR_VALUE, g, "domain",
+                   "'%s' is not a domain name", o->domain);
+  if (!parse_nodes (c, g, &o->nodes, error) || !get_duration (c, g, "ks-lifetime", &o->ks_lifetime, error))
+    return FALSE;
+  for (guint i = 0; i + 1 < c->s->operators->len; i++)
+    {
+      const ImpsOperatorSpec *p = g_ptr_array_index (c->s->operators, i);
+      if (p->number == o->number)
+        return fail (c, error, IMPS_SCENARIO_ERROR_DUPLICATE, g, "number",
+                     "operator %s already has number %u", p->name, p->number);
+      if (g_ascii_strcasecmp (p->domain, o->domain) == 0)
+        return fail (c, error, IMPS_SCENARIO_ERROR_DUPLICATE, g, "domain",
+                     "operator %s already has domain %s", p->name, p->domain);
+    }
+  return TRUE;
+}
+
+static gboolean
+load_subscriber (Ctx *c, const gchar *g, const gchar *name, GError **error)
+{
+  static const gchar *const known[] = { "operator", "impi", "impu", "k", "opc", "op", "sqn",
+                                        "amf", "ind-bits", "devices", "ks-lifetime", NULL };
+  if (!check_keys (c, g, known, error))
+    return FALSE;
+  if (c->s->subscribers->len >= IMPS_SCENARIO_MAX_SUBSCRIBERS)
+    return fail (c, error, IMPS_SCENARIO_ERROR_TOO_LARGE, g, NULL,
+                 "more than %u subscribers", IMPS_SCENARIO_MAX_SUBSCRIBERS);
+
+  ImpsSubscriberSpec *u = g_new0 (ImpsSubscriberSpec, 1);
+  g_ptr_array_add (c->s->subscribers, u);
+  u->name = g_strdup (name);
+  u->line = line_of (c, g, NULL);
+  u->ind_bits = 5;
+  /* A fresh USIM: SQN starts above zero so that the first vector is fresh. */
+  static const guint8 default_sqn[6] = { 0, 0, 0, 0, 0, 0x20 };
+  memcpy (u->sqn, default_sqn, 6);
+
+  if (!get_operator_ref (c, g, "operator", &u->op, error))
+    return FALSE;
+  u->impi = get_string (c, g, "impi", TRUE, error);
+  if (u->impi == NULL)
+    return FALSE;
+  u->impus = get_list (c, g, "impu", TRUE, 16, error);
+  if (u->impus == NULL)
+    return FALSE;
+  for (gchar **p = u->impus; *p; p++)
+    if (!g_str_has_prefix (*p, "sip:") && !g_str_has_prefix (*p, "tel:"))
+      return fail (c, error, IMPS_SCENARIO_ERROR_VALUE, g, "impu",
+                   "'%s' is not a sip: or tel: URI", *p);
+
+  gboolean has_opc = FALSE;
+  if (!get_hex (c, g, "k", TRUE, u->k, 16, NULL, error)
+      || !get_hex (c, g, "opc", FALSE, u->opc, 16, &has_opc, error)
+      || !get_hex (c, g, "op", FALSE, u->op_value, 16, &u->has_op, error))
+    return FALSE;
+  if (has_opc == u->has_op)
+    return fail (c, error, has_opc ? IMPS_SCENARIO_ERROR_VALUE : IMPS_SCENARIO_ERROR_MISSING,
+                 g, has_opc ? "op" : "opc", "give exactly one of opc and op");
+  if (!get_hex (c, g, "sqn", FALSE, u->sqn, 6, NULL, error)
+      || !get_hex (c, g, "amf", FALSE, u->amf, 2, NULL, error))
+    return FALSE;
+  guint64 ind = u->ind_bits;
+  if (!get_uint (c, g, "ind-bits", FALSE, 0, 10, &ind, error))
+    return FALSE;
+  u->ind_bits = (guint) ind;
+  if (g_key_file_has_key (c->kf, g, "devices", NULL))
+    {
+      u->devices = get_list (c, g, "devices", TRUE, IMPS_SCENARIO_MAX_DEVICES, error);
+      if (u->devices == NULL)
+        return FALSE;
+      for (guint i = 0; u->devices[i]; i++)
+        for (guint j = 0; j < i; j++)
+          if (strcmp (u->devices[i], u->devices[j]) == 0)
+            return fail (c, error, IMPS_SCENARIO_ERROR_DUPLICATE, g, "devices",
+                         "device '%s' is listed twice", u->devices[i]);
+    }
+  else
+    {
+      const gchar *one[] = { "phone", NULL };
+      u->devices = g_strdupv ((gchar **) one);
+    }
+  if (!get_duration (c, g, "ks-lifetime", &u->ks_lifetime, error))
+    return FALSE;
+
+  for (guint i = 0; i + 1 < c->s->subscribers->len; i++)
+    {
+      const ImpsSubscriberSpec *p = g_ptr_array_index (c->s->subscribers, i);
+      if (strcmp (p->impi, u->impi) == 0)
+        return fail (c, error, IMPS_SCENARIO_ERROR_DUPLICATE, g, "impi",
+                     "subscriber %s already has IMPI %s", p->name, p->impi);
+      for (gchar **a = u->impus; *a; a++)
+        if (g_strv_contains ((const gchar *const *) p->impus, *a))
+          return fail (c, error, IMPS_SCENARIO_ERROR_DUPLICATE, g, "impu",
+                       "subscriber %s already has IMPU %s", p->name, *a);
+    }
+  return TRUE;
+}
+
+static gboolean
+load_policy (Ctx *c, const gchar *g, GError **error)
+{
+  static const gchar *const known[] = { "operator", "user", "validity", "reuse", "forking",
+                                        "max-keys", "may-request-for", NULL };
+  if (!check_keys (c, g, known, error))
+    return FALSE;
+  ImpsKmsPolicySpec *p = g_new0 (ImpsKmsPolicySpec, 1);
+  g_ptr_array_add (c->s->policies, p);
+  p->line = line_of (c, g, NULL);
+  /* The KMS default policy of the profile (§3). */
+  p->validity = 3600;
+  p->reuse = TRUE;
+  p->forking = TRUE;
+  p->max_keys = 4;
+  if (!get_operator_ref (c, g, "operator", &p->op, error))
+    return FALSE;
+  const ImpsOperatorSpec *o = g_ptr_array_index (c->s->operators, p->op);
+  if (!(o->nodes & IMPS_OP_NODE_KMS))
+    return fail (c, error, IMPS_SCENARIO_ERROR_REFERENCE, g, "operator",
+                 "operator %s runs no kms", o->name);
+  if (!get_opt_string (c, g, "user", &p->user, error))
+    return FALSE;
+  guint64 max_keys = p->max_keys;
+  if (!get_duration (c, g, "validity", &p->validity, error)
+      || !get_bool (c, g, "reuse", &p->reuse, error)
+      || !get_bool (c, g, "forking", &p->forking, error)
+      || !get_uint (c, g, "max-keys", FALSE, 1, 64, &max_keys, error))
+    return FALSE;
+  p->max_keys = (guint) max_keys;
+  if (g_key_file_has_key (c->kf, g, "may-request-for", NULL))
+    {
+      p->may_request_for = get_list (c, g, "may-request-for", TRUE, 256, error);
+      if (p->may_request_for == NULL)
+        return FALSE;
+    }
+  else
+    {
+      /* Default: any user of the KMS's own domain. */
+      g_autofree gchar *pat = g_strdup_printf ("sip:*@%s", o->domain);
+      const gchar *one[] = { pat, NULL };
+      p->may_request_for = g_strdupv ((gchar **) one);
+    }
+  for (guint i = 0; i + 1 < c->s->policies->len; i++)
+    {
+      const ImpsKmsPolicySpec *q = g_ptr_array_index (c->s->policies, i);
+      if (q->op == p->op && g_strcmp0 (q->user, p->user) == 0)
+        return fail (c, error, IMPS_SCENARIO_ERROR_DUPLICATE, g, p->user ? "user" : "operator",
+                     "a policy for %s at operator %s already exists (line %u)",
+                     p->user ? p->user : "the default", o->name, q->line);
+    }
+  return TRUE;
+}
+
+static gboolean
+load_group (Ctx *c, const gchar *g, const gchar *name, GError **error)
+{
+  static const gchar *const known[] = { "operator", "identity", "members", NULL };
+  if (!check_keys (c, g, known, error))
+    return FALSE;
+  ImpsGroupSpec *gr = g_new0 (ImpsGroupSpec, 1);
+  g_ptr_array_add (c->s->groups, gr);
+  gr->name = g_strdup (name);
+  gr->line = line_of (c, g, NULL);
+  if (!get_operator_ref (c, g, "operator", &gr->op, error))
+    return FALSE;
+  gr->identity = get_string (c, g, "identity", TRUE, error);
+  if (gr->identity == NULL)
+    return FALSE;
+  gr->members = get_list (c, g, "members", TRUE, 1024, error);
+  return gr->members != NULL;
+}
+
+static gboolean
+load_agreement (Ctx *c, const gchar *g, const gchar *name, GError **error)
+{
+  static const gchar *const known[] = { "operators", "key", NULL };
+  if (!check_keys (c, g, known, error))
+    return FALSE;
+  ImpsAgreementSpec *a = g_new0 (ImpsAgreementSpec, 1);
+  g_ptr_array_add (c->s->agreements, a);
+  a->name = g_strdup (name);
+  a->line = line_of (c, g, NULL);
+  g_auto (GStrv) ops = get_list (c, g, "operators", TRUE, 2, error);
+  if (ops == NULL)
+    return FALSE;
+  if (g_strv_length (ops) != 2 || strcmp (ops[0], ops[1]) == 0)
+    return fail (c, error, IMPS_SCENARIO_ERROR_VALUE, g, "operators",
+                 "an agreement names two different operators, e.g. home1;home2");
+  for (guint i = 0; i < 2; i++)
+    {
+      gint idx = find_operator_index (c->s, ops[i]);
+      if (idx < 0)
+        return fail (c, error, IMPS_SCENARIO_ERROR_REFERENCE, g, "operators",
+                     "no [operator %s] in this file", ops[i]);
+      const ImpsOperatorSpec *o = g_ptr_array_index (c->s->operators, idx);
+      if (!(o->nodes & IMPS_OP_NODE_KMS))
+        return fail (c, error, IMPS_SCENARIO_ERROR_REFERENCE, g, "operators",
+                     "operator %s runs no kms", o->name);
+      if (i == 0)
+        a->op_a = (guint) idx;
+      else
+        a->op_b = (guint) idx;
+    }
+  if (g_key_file_has_key (c->kf, g, "key", NULL))
+    {
+      g_autofree gchar *v = get_string (c, g, "key", TRUE, error);
+      if (v == NULL)
+        return FALSE;
+      g_autoptr (GError) e = NULL;
+      guint8 *buf = NULL;
+      gsize n = 0;
+      if (!imps_hex_decode (v, &buf, &n, &e) || (n != 16 && n != 32))
+        {
+          imps_wipe_free (buf, n);
+          imps_wipe (v, strlen (v));
+          return fail (c, error, IMPS_SCENARIO_ERROR_VALUE, g, "key", "%s",
+                       e ? e->message : "expected 16 or 32 bytes of hex");
+        }
+      memcpy (a->key, buf, n);
+      a->key_len = n;
+      imps_wipe_free (buf, n);
+      imps_wipe (v, strlen (v));
+    }
+  for (guint i = 0; i + 1 < c->s->agreements->len; i++)
+    {
+      const ImpsAgreementSpec *b = g_ptr_array_index (c->s->agreements, i);
+      if ((b->op_a == a->op_a && b->op_b == a->op_b) || (b->op_a == a->op_b && b->op_b == a->op_a))
+        return fail (c, error, IMPS_SCENARIO_ERROR_DUPLICATE, g, "operators",
+                     "agreement %s already links these operators", b->name);
+    }
+  return TRUE;
+}
+
+/* Checks that need every group read. */
+static gboolean
+cross_check (Ctx *c, GError **error)
+{
+  for (guint i = 0; i < c->s->groups->len; i++)
+    {
+      const ImpsGroupSpec *gr = g_ptr_array_index (c->s->groups, i);
+      g_autofree gchar *g = g_strdup_printf ("group %s", gr->name);
+      for (gchar **m = gr->members; *m; m++)
+        {
+          gboolean found = FALSE;
+          for (guint j = 0; j < c->s->subscribers->len && !found; j++)
+            {
+              const ImpsSubscriberSpec *u = g_ptr_array_index (c->s->subscribers, j);
+              found = g_strv_contains ((const gchar *const *) u->impus, *m);
+            }
+          if (!found)
+            return fail (c, error, IMPS_SCENARIO_ERROR_REFERENCE, g, "members",
+                         "'%s' is no subscriber's impu", *m);
+        }
+      for (guint j = 0; j < c->s->subscribers->len; j++)
+        {
+          const ImpsSubscriberSpec *u = g_ptr_array_index (c->s->subscribers, j);
+          if (g_strv_contains ((const gchar *const *) u->impus, gr->identity))
+            return fail (c, error, IMPS_SCENARIO_ERROR_DUPLICATE, g, "identity",
+                         "%s is already subscriber %s's impu", gr->identity, u->name);
+        }
+    }
+  for (guint i = 0; i < c->s->policies->len; i++)
+    {
+      const ImpsKmsPolicySpec *p = g_ptr_array_index (c->s->policies, i);
+      if (p->user == NULL)
+        continue;
+      gboolean found = FALSE;
+      for (guint j = 0; j < c->s->subscribers->len && !found; j++)
+        {
+          const ImpsSubscriberSpec *u = g_ptr_array_index (c->s->subscribers, j);
+          found = u->op == p->op && g_strv_contains ((const gchar *const *) u->impus, p->user);
+        }
+      if (!found)
+        {
+          const ImpsOperatorSpec *o = g_ptr_array_index (c->s->operators, p->op);
+          g_set_error (error, IMPS_SCENARIO_ERROR, IMPS_SCENARIO_ERROR_REFERENCE,
+                       "%s:%u: policy user '%s' is no impu of a subscriber of operator %s",
+                       c->file, p->line, p->user, o->name);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+static void
+operator_free (gpointer p)
+{
+  ImpsOperatorSpec *o = p;
+  g_free (o->name);
+  g_free (o->domain);
+  g_free (o);
+}
+
+static void
+subscriber_free (gpointer p)
+{
+  ImpsSubscriberSpec *u = p;
+  g_free (u->name);
+  g_free (u->impi);
+  g_strfreev (u->impus);
+  g_strfreev (u->devices);
+  imps_wipe (u->k, sizeof u->k);
+  imps_wipe (u->opc, sizeof u->opc);
+  imps_wipe (u->op_value, sizeof u->op_value);
+  g_free (u);
+}
+
+static void
+policy_free (gpointer p)
+{
+  ImpsKmsPolicySpec *q = p;
+  g_free (q->user);
+  g_strfreev (q->may_request_for);
+  g_free (q);
+}
+
+static void
+group_free (gpointer p)
+{
+  ImpsGroupSpec *g = p;
+  g_free (g->name);
+  g_free (g->identity);
+  g_strfreev (g->members);
+  g_free (g);
+}
+
+static void
+agreement_free (gpointer p)
+{
+  ImpsAgreementSpec *a = p;
+  g_free (a->name);
+  imps_wipe (a->key, sizeof a->key);
+  g_free (a);
+}
+
+static void
+step_free (gpointer p)
+{
+  ImpsStepSpec *s = p;
+  g_free (s->verb);
+  g_free (s->args);
+  g_free (s);
+}
+
+void
+imps_scenario_free (ImpsScenario *s)
+{
+  if (s == NULL)
+    return;
+  g_free (s->path);
+  g_free (s->name);
+  g_free (s->description);
+  g_ptr_array_unref (s->operators);
+  g_ptr_array_unref (s->subscribers);
+  g_ptr_array_unref (s->policies);
+  g_ptr_array_unref (s->groups);
+  g_ptr_array_unref (s->agreements);
+  g_ptr_array_unref (s->steps);
+  g_free (s);
+}
+
+/* Groups in the order of the file, so that operators are known before the
+ * groups that name them. */
+static gint
+cmp_group_line (gconstpointer a, gconstpointer b, gpointer user_data)
+{
+  Ctx *c = user_data;
+  guint la = line_of (c, *(const gchar *const *) a, NULL);
+  guint lb = line_of (c, *(const gchar *const *) b, NULL);
+  return la < lb ? -1 : la > lb;
+}
+
+static gboolean
+load_groups (Ctx *c, GError **error)
+{
+  g_auto (GStrv) groups = g_key_file_get_groups (c->kf, NULL);
+  guint n = g_strv_length (groups);
+  g_qsort_with_data (groups, (gint) n, sizeof (gchar *), cmp_group_line, c);
+
+  /* Operators first, wherever they stand. */
+  for (guint pass = 0; pass < 2; pass++)
+    for (guint i = 0; i < n; i++)
+      {
+        const gchar *g = groups[i];
+        gboolean is_op = g_str_has_prefix (g, "operator ");
+        if ((pass == 0) != is_op)
+          continue;
+        const gchar *sp = strchr (g, ' ');
+        g_autofree gchar *kind = sp ? g_strndup (g, (gsize) (sp - g)) : g_strdup (g);
+        const gchar *name = sp ? sp + 1 : NULL;
+        if (name && (name[0] == '\0' || strchr (name, ' ')))
+          return fail (c, error, IMPS_SCENARIO_ERROR_SYNTAX, g, NULL,
+                       "a group name is a kind and one name without spaces, e.g. [operator home1]");
+        gboolean ok;
+        if (strcmp (kind, "scenario") == 0 && !name)
+          ok = load_scenario_group (c, g, error);
+        else if (strcmp (kind, "script") == 0 && !name)
+          ok = TRUE; /* read in file order by index_text() */
+        else if (strcmp (kind, "operator") == 0 && name)
+          ok = load_operator (c, g, name, error);
+        else if (strcmp (kind, "subscriber") == 0 && name)
+          ok = load_subscriber (c, g, name, error);
+        else if (strcmp (kind, "policy") == 0 && name)
+          ok = load_policy (c, g, error);
+        else if (strcmp (kind, "group") == 0 && name)
+          ok = load_group (c, g, name, error);
+        else if (strcmp (kind, "agreement") == 0 && name)
+          ok = load_agreement (c, g, name, error);
+        else
+          return fail (c, error, IMPS_SCENARIO_ERROR_UNKNOWN, g, NULL,
+                       "unknown group (known: [scenario], [operator NAME], [subscriber NAME], "
+                       "[policy NAME], [group NAME], [agreement NAME], [script])");
+        if (!ok)
+          return FALSE;
+      }
+  if (c->s->operators->len == 0)
+    return fail (c, error, IMPS_SCENARIO_ERROR_MISSING, NULL, NULL,
+                 "no [operator NAME] group: a scenario needs at least one operator");
+  return cross_check (c, error);
+}
+
+ImpsScenario *
+imps_scenario_load_data (const gchar *data, gsize len, const gchar *display_name,
+                         GError **error)
+{
+  g_return_val_if_fail (data != NULL || len == 0, NULL);
+
+  g_autoptr (ImpsScenario) s = g_new0 (ImpsScenario, 1);
+  s->path = g_strdup (display_name ? display_name : "<scenario>");
+  s->operators = g_ptr_array_new_with_free_func (operator_free);
+  s->subscribers = g_ptr_array_new_with_free_func (subscriber_free);
+  s->policies = g_ptr_array_new_with_free_func (policy_free);
+  s->groups = g_ptr_array_new_with_free_func (group_free);
+  s->agreements = g_ptr_array_new_with_free_func (agreement_free);
+  s->steps = g_ptr_array_new_with_free_func (step_free);
+  s->start_unix_us = G_GINT64_CONSTANT (1767225600) * G_USEC_PER_SEC; /* 2026-01-01T00:00:00Z */
+
+  Ctx c = { s->path, g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL), NULL, s };
+  gboolean ok = index_text (&c, data, len, error);
+  if (ok)
+    {
+      g_autoptr (GError) e = NULL;
+      c.kf = g_key_file_new ();
+      g_key_file_set_list_separator (c.kf, ';');
+      if (!g_key_file_load_from_data (c.kf, data, len, G_KEY_FILE_NONE, &e))
+        ok = fail (&c, error, IMPS_SCENARIO_ERROR_SYNTAX, NULL, NULL, "%s", e->message);
+      else
+        ok = load_groups (&c, error);
+    }
+  if (c.kf)
+    g_key_file_free (c.kf);
+  g_hash_table_unref (c.lines);
+  return ok ? g_steal_pointer (&s) : NULL;
+}
+
+ImpsScenario *
+imps_scenario_load_file (const gchar *path, GError **error)
+{
+  g_autofree gchar *contents = NULL;
+  gsize len = 0;
+  g_autoptr (GError) e = NULL;
+  g_autoptr (GMappedFile) mf = g_mapped_file_new (path, FALSE, &e);
+
+  if (mf == NULL)
+    {
+      g_set_error (error, IMPS_SCENARIO_ERROR, IMPS_SCENARIO_ERROR_SYNTAX, "%s: %s", path,
+                   e->message);
+      return NULL;
+    }
+  len = g_mapped_file_get_length (mf);
+  if (len > IMPS_SCENARIO_MAX_SIZE)
+    {
+      g_set_error (error, IMPS_SCENARIO_ERROR, IMPS_SCENARIO_ERROR_TOO_LARGE,
+                   "%s: file is %zu bytes, more than the limit of %u", path, len,
+                   IMPS_SCENARIO_MAX_SIZE);
+      return NULL;
+    }
+  contents = g_strndup (g_mapped_file_get_contents (mf) ? g_mapped_file_get_contents (mf) : "", len);
+  return imps_scenario_load_data (contents, len, path, error);
+}
+
+const ImpsOperatorSpec *
+imps_scenario_find_operator (const ImpsScenario *s, const gchar *name)
+{
+  gint i = find_operator_index (s, name);
+  return i < 0 ? NULL : g_ptr_array_index (s->operators, i);
+}
+
+const ImpsSubscriberSpec *
+imps_scenario_find_subscriber (const ImpsScenario *s, const gchar *name)
+{
+  for (guint i = 0; i < s->subscribers->len; i++)
+    {
+      const ImpsSubscriberSpec *u = g_ptr_array_index (s->subscribers, i);
+      if (strcmp (u->name, name) == 0)
+        return u;
+    }
+  return NULL;
+}

@@ -1,0 +1,136 @@
+/* Scenario files: the network a run builds (operators, subscribers, KMS
+ * policies, groups, cooperation agreements) and the script it runs.
+ *
+ * The syntax is GLib's key file (GKeyFile): [groups], key = value lines, '#'
+ * comments. docs/scenario-format.md describes every group and key. Errors
+ * name the file, the line and the key.
+ *
+ * This module only reads and checks the file; the nodes are built by
+ * src/scenario's runner from the ImpsScenario it returns.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define IMPS_SCENARIO_ERROR (imps_scenario_error_quark ())
+GQuark imps_scenario_error_quark (void);
+
+typedef enum {
+  IMPS_SCENARIO_ERROR_SYNTAX,      /* not key-file syntax */
+  IMPS_SCENARIO_ERROR_UNKNOWN,     /* a group or key impsim does not know */
+  IMPS_SCENARIO_ERROR_MISSING,     /* a required key is absent */
+  IMPS_SCENARIO_ERROR_VALUE,       /* a value of the wrong form */
+  IMPS_SCENARIO_ERROR_DUPLICATE,   /* two things with one name or number */
+  IMPS_SCENARIO_ERROR_REFERENCE,   /* names something that is not declared */
+  IMPS_SCENARIO_ERROR_TOO_LARGE,   /* over a size or count bound */
+} ImpsScenarioError;
+
+/* Bounds. */
+#define IMPS_SCENARIO_MAX_SIZE (1024 * 1024)
+#define IMPS_SCENARIO_MAX_LINE 4096
+#define IMPS_SCENARIO_MAX_OPERATORS 32
+#define IMPS_SCENARIO_MAX_SUBSCRIBERS 4096
+#define IMPS_SCENARIO_MAX_DEVICES 16
+#define IMPS_SCENARIO_MAX_STEPS 100000
+
+typedef enum {
+  IMPS_OP_NODE_HSS = 1 << 0,
+  IMPS_OP_NODE_BSF = 1 << 1,
+  IMPS_OP_NODE_KMS = 1 << 2,
+  IMPS_OP_NODE_PCSCF = 1 << 3,
+  IMPS_OP_NODE_SCSCF = 1 << 4,
+  IMPS_OP_NODE_AGW = 1 << 5,
+} ImpsOperatorNodes;
+
+typedef struct {
+  gchar *name;            /* from the group name: [operator home1] */
+  guint number;           /* 1..255: 127.0.<number>.X */
+  gchar *domain;          /* home1.net */
+  guint nodes;            /* ImpsOperatorNodes */
+  guint ks_lifetime;      /* BSF default Ks lifetime in seconds */
+  guint line;
+} ImpsOperatorSpec;
+
+typedef struct {
+  gchar *name;            /* [subscriber alice] */
+  guint op;               /* index into operators */
+  gchar *impi;
+  GStrv impus;            /* at least one; the first is the default */
+  guint8 k[16];
+  guint8 opc[16];         /* given, or derived from op by the caller */
+  guint8 op_value[16];
+  gboolean has_op;        /* op_value given instead of opc */
+  guint8 sqn[6];          /* the HSS's next SQN */
+  guint8 amf[2];
+  guint ind_bits;         /* SQN = SEQ || IND; 0..10 */
+  GStrv devices;          /* device names; at least one */
+  guint ks_lifetime;      /* GUSS lifetime in seconds; 0 = operator default */
+  guint line;
+} ImpsSubscriberSpec;
+
+typedef struct {
+  guint op;               /* the KMS's operator */
+  gchar *user;            /* a public identity, or NULL for the KMS default */
+  guint validity;         /* seconds; longest ticket validity granted */
+  gboolean reuse;
+  gboolean forking;
+  guint max_keys;
+  GStrv may_request_for;  /* identity patterns: "sip:*@home1.net", "sip:bob@home2.net", "*" */
+  guint line;
+} ImpsKmsPolicySpec;
+
+typedef struct {
+  guint op;
+  gchar *name;            /* [group friends] */
+  gchar *identity;        /* sip:friends@home1.net */
+  GStrv members;
+  guint line;
+} ImpsGroupSpec;
+
+typedef struct {
+  gchar *name;            /* [agreement home1-home2] */
+  guint op_a;
+  guint op_b;
+  guint8 key[32];         /* the pair key of the two KMSs */
+  gsize key_len;          /* 0 = not given: derived from the run's seed */
+  guint line;
+} ImpsAgreementSpec;
+
+typedef struct {
+  gchar *verb;            /* "call" */
+  gchar *args;            /* "alice bob security=mikey-ticket" */
+  guint line;
+} ImpsStepSpec;
+
+typedef struct {
+  gchar *path;            /* as given, for messages */
+  gchar *name;
+  gchar *description;
+  guint64 seed;
+  gboolean has_seed;
+  gint64 start_unix_us;   /* virtual clock start */
+  GPtrArray *operators;   /* ImpsOperatorSpec* */
+  GPtrArray *subscribers; /* ImpsSubscriberSpec* */
+  GPtrArray *policies;    /* ImpsKmsPolicySpec* */
+  GPtrArray *groups;      /* ImpsGroupSpec* */
+  GPtrArray *agreements;  /* ImpsAgreementSpec* */
+  GPtrArray *steps;       /* ImpsStepSpec*, in file order */
+} ImpsScenario;
+
+ImpsScenario *imps_scenario_load_file (const gchar *path, GError **error);
+/* @display_name is used in messages in place of a file name. */
+ImpsScenario *imps_scenario_load_data (const gchar *data, gsize len,
+                                       const gchar *display_name,
+                                       GError **error);
+void imps_scenario_free (ImpsScenario *scenario);
+
+const ImpsOperatorSpec *imps_scenario_find_operator (const ImpsScenario *s,
+                                                     const gchar *name);
+const ImpsSubscriberSpec *imps_scenario_find_subscriber (const ImpsScenario *s,
+                                                         const gchar *name);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpsScenario, imps_scenario_free)
+
+G_END_DECLS
