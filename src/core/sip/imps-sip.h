@@ -1,0 +1,6 @@
+/* SIP for impsim: URIs, messages, typed headers. */
+#pragma once
+
+#include "imps-sip-uri.h"
+#include "imps-sip-message.h"
+#include "imps-sip-headers.h"
