@@ -291,6 +291,13 @@ typedef struct {
 
 struct _ImpsSrtpSession {
   srtp_t ctx;
+  /* Receiver with MKI and different SRTP and SRTCP tag lengths
+   * (AES_CM_128_HMAC_SHA1_32): libsrtp 2.5 looks for the SRTCP MKI one RTP
+   * tag length from the end and fails with bad_mki (fixed upstream after
+   * 2.5.0, cisco/libsrtp#733). Such sessions get one SRTCP context per master
+   * key without MKI; unprotect finds the key by MKI itself, removes the MKI
+   * (SRTCP does not authenticate it, RFC 3711 §3.4) and uses that context. */
+  srtp_t rtcp_ctx[IMPS_SRTP_MAX_MASTER_KEYS];
   ImpsSrtpConfig config;
   const SuiteInfo *info;
   guint n_keys;
@@ -480,13 +487,27 @@ imps_srtp_session_new (const ImpsSrtpConfig *config, const ImpsSrtpMasterKey *ke
   policy.allow_repeat_tx = 0;
 
   srtp_err_status_t st = srtp_create (&s->ctx, &policy);
+  if (st != srtp_err_status_ok)
+    s->ctx = NULL;
+  if (st == srtp_err_status_ok && config->direction == IMPS_SRTP_RECEIVER
+      && config->mki_len != 0 && info->rtp_tag_len != info->rtcp_tag_len)
+    {
+      policy.keys = NULL;
+      policy.num_master_keys = 0;
+      for (guint i = 0; i < n_keys && st == srtp_err_status_ok; i++)
+        {
+          policy.key = key_copy[i];
+          st = srtp_create (&s->rtcp_ctx[i], &policy);
+          if (st != srtp_err_status_ok)
+            s->rtcp_ctx[i] = NULL;
+        }
+    }
   imps_wipe (key_copy, sizeof key_copy);
   if (st != srtp_err_status_ok)
     {
       g_set_error (error, IMPS_SRTP_ERROR, IMPS_SRTP_ERROR_FAILED,
                    "SRTP session: libsrtp refused the %s policy: %s (status %d)",
                    info->name, status_name (st), (int) st);
-      s->ctx = NULL;
       imps_srtp_session_free (s);
       return NULL;
     }
@@ -523,6 +544,9 @@ imps_srtp_session_free (ImpsSrtpSession *session)
     return;
   if (session->ctx)
     srtp_dealloc (session->ctx);
+  for (guint i = 0; i < IMPS_SRTP_MAX_MASTER_KEYS; i++)
+    if (session->rtcp_ctx[i])
+      srtp_dealloc (session->rtcp_ctx[i]);
   imps_wipe (session, sizeof *session);
   g_free (session);
 }
@@ -934,8 +958,18 @@ unprotect (ImpsSrtpSession *s, gboolean rtcp, guint8 *buf, gsize len,
   guint32 srtcp_index = rtcp ? imps_load_u32 (buf + index_at) & 0x7fffffffu : 0;
 
   int ilen = (int) len;
-  srtp_err_status_t st = rtcp ? srtp_unprotect_rtcp_mki (s->ctx, buf, &ilen, mki_len != 0)
-                              : srtp_unprotect_mki (s->ctx, buf, &ilen, mki_len != 0);
+  srtp_err_status_t st;
+  if (rtcp && s->rtcp_ctx[key] != NULL)
+    {
+      /* See rtcp_ctx: drop the MKI, the tag moves up (in place). */
+      memmove (buf + mki_at, buf + mki_at + mki_len, tag_len);
+      ilen = (int) (len - mki_len);
+      st = srtp_unprotect_rtcp (s->rtcp_ctx[key], buf, &ilen);
+    }
+  else if (rtcp)
+    st = srtp_unprotect_rtcp_mki (s->ctx, buf, &ilen, mki_len != 0);
+  else
+    st = srtp_unprotect_mki (s->ctx, buf, &ilen, mki_len != 0);
   if (st != srtp_err_status_ok)
     {
       code = status_code (st);
