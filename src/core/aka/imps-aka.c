@@ -46,25 +46,26 @@ imps_aka_generate_av (ImpsMilenage *m, const guint8 rand[16],
                       const guint8 sqn[6], const guint8 amf[2],
                       ImpsAkaVector *av)
 {
-  guint8 temp[16], out[16];
+  guint8 temp[16], out[16], x[16];
 
   g_return_if_fail (m != NULL && rand != NULL && sqn != NULL && amf != NULL
                     && av != NULL);
 
   memcpy (av->rand, rand, 16);
-  imps_milenage_temp (m, rand, temp, NULL);
-  imps_milenage_outn (m, temp, 2, out);
+  imps_milenage_temp (m, rand, temp, NULL, x);
+  imps_milenage_outn (m, temp, 2, out, x);
   memcpy (av->ak, out, 6);                    /* f5 */
   memcpy (av->xres, out + 8, 8);              /* f2 */
-  imps_milenage_outn (m, temp, 3, av->ck);    /* f3 */
-  imps_milenage_outn (m, temp, 4, av->ik);    /* f4 */
-  imps_milenage_out1 (m, temp, sqn, amf, out);
+  imps_milenage_outn (m, temp, 3, av->ck, x); /* f3 */
+  imps_milenage_outn (m, temp, 4, av->ik, x); /* f4 */
+  imps_milenage_out1 (m, temp, sqn, amf, out, x);
   for (guint i = 0; i < 6; i++)
     av->autn[i] = sqn[i] ^ av->ak[i];         /* SQN xor AK */
   memcpy (av->autn + 6, amf, 2);              /* AMF */
   memcpy (av->autn + 8, out, 8);              /* MAC-A = f1 */
   imps_wipe (temp, sizeof temp);
   imps_wipe (out, sizeof out);
+  imps_wipe (x, sizeof x);
 }
 
 void
@@ -261,17 +262,18 @@ void
 imps_aka_auts (ImpsMilenage *m, const guint8 rand[16], const guint8 sqn_ms[6],
                guint8 auts[14])
 {
-  guint8 temp[16], out[16];
+  guint8 temp[16], out[16], x[16];
 
   g_return_if_fail (m != NULL && rand != NULL && sqn_ms != NULL && auts != NULL);
-  imps_milenage_temp (m, rand, temp, NULL);
-  imps_milenage_outn (m, temp, 5, out);               /* AK* = OUT5[0..5] */
+  imps_milenage_temp (m, rand, temp, NULL, x);
+  imps_milenage_outn (m, temp, 5, out, x);            /* AK* = OUT5[0..5] */
   for (guint i = 0; i < 6; i++)
     auts[i] = sqn_ms[i] ^ out[i];
-  imps_milenage_out1 (m, temp, sqn_ms, amf_resync, out);
+  imps_milenage_out1 (m, temp, sqn_ms, amf_resync, out, x);
   memcpy (auts + 6, out + 8, 8);                      /* MAC-S = f1* */
   imps_wipe (temp, sizeof temp);
   imps_wipe (out, sizeof out);
+  imps_wipe (x, sizeof x);
 }
 
 gboolean
@@ -279,17 +281,17 @@ imps_aka_check_autn (ImpsMilenage *m, ImpsAkaSqnState *sqn_state,
                      const guint8 rand[16], const guint8 autn[16],
                      ImpsAkaResult *result, guint8 auts[14], GError **error)
 {
-  guint8 temp[16], out2[16], out1[16], sqn[6];
+  guint8 temp[16], out2[16], out1[16], sqn[6], x[16];
   gboolean ok = FALSE;
 
   g_return_val_if_fail (m != NULL && rand != NULL && autn != NULL
                         && result != NULL, FALSE);
 
-  imps_milenage_temp (m, rand, temp, NULL);
-  imps_milenage_outn (m, temp, 2, out2);             /* AK, RES */
+  imps_milenage_temp (m, rand, temp, NULL, x);
+  imps_milenage_outn (m, temp, 2, out2, x);             /* AK, RES */
   for (guint i = 0; i < 6; i++)
     sqn[i] = autn[i] ^ out2[i];
-  imps_milenage_out1 (m, temp, sqn, autn + 6, out1); /* XMAC = OUT1[0..7] */
+  imps_milenage_out1 (m, temp, sqn, autn + 6, out1, x); /* XMAC = OUT1[0..7] */
 
   if (!imps_mem_equal (out1, autn + 8, 8))
     {
@@ -322,8 +324,8 @@ imps_aka_check_autn (ImpsMilenage *m, ImpsAkaSqnState *sqn_state,
     }
 
   memcpy (result->res, out2 + 8, 8);
-  imps_milenage_outn (m, temp, 3, result->ck);
-  imps_milenage_outn (m, temp, 4, result->ik);
+  imps_milenage_outn (m, temp, 3, result->ck, x);
+  imps_milenage_outn (m, temp, 4, result->ik, x);
   memcpy (result->sqn, sqn, 6);
   memcpy (result->amf, autn + 6, 2);
   ok = TRUE;
@@ -332,6 +334,7 @@ out:
   imps_wipe (temp, sizeof temp);
   imps_wipe (out1, sizeof out1);
   imps_wipe (out2, sizeof out2);
+  imps_wipe (x, sizeof x);
   return ok;
 }
 
@@ -341,17 +344,17 @@ gboolean
 imps_aka_resync (ImpsMilenage *m, const guint8 rand[16], const guint8 auts[14],
                  guint8 sqn_ms[6], GError **error)
 {
-  guint8 temp[16], out[16], sqn[6];
+  guint8 temp[16], out[16], sqn[6], x[16];
   gboolean ok = FALSE;
 
   g_return_val_if_fail (m != NULL && rand != NULL && auts != NULL
                         && sqn_ms != NULL, FALSE);
 
-  imps_milenage_temp (m, rand, temp, NULL);
-  imps_milenage_outn (m, temp, 5, out);               /* AK* */
+  imps_milenage_temp (m, rand, temp, NULL, x);
+  imps_milenage_outn (m, temp, 5, out, x);               /* AK* */
   for (guint i = 0; i < 6; i++)
     sqn[i] = auts[i] ^ out[i];
-  imps_milenage_out1 (m, temp, sqn, amf_resync, out); /* XMAC-S = OUT1[8..15] */
+  imps_milenage_out1 (m, temp, sqn, amf_resync, out, x); /* XMAC-S = OUT1[8..15] */
   if (!imps_mem_equal (out + 8, auts + 6, 8))
     {
       gchar e[17], g[17];
@@ -366,6 +369,7 @@ imps_aka_resync (ImpsMilenage *m, const guint8 rand[16], const guint8 auts[14],
     }
   imps_wipe (temp, sizeof temp);
   imps_wipe (out, sizeof out);
+  imps_wipe (x, sizeof x);
   return ok;
 }
 
