@@ -356,6 +356,27 @@ const ImpsMikeyPayload *imps_mikey_payloads_find (const ImpsMikeyPayload *items,
 guint imps_mikey_payloads_find_all (const ImpsMikeyPayload *items, guint n, guint type,
                                     guint8 role, const ImpsMikeyPayload **out, guint max);
 
+
+/*< private >*/
+/* Internal to the codec (imps-mikey-payload.c, imps-mikey-message.c):
+ * not for use outside src/core/mikey/imps-mikey-{payload,message,dump}.c. */
+ImpsMikeyArena *_imps_mikey_arena_new (gsize first_size);
+gpointer _imps_mikey_arena_alloc (ImpsMikeyArena *a, gsize len);
+gpointer _imps_mikey_arena_dup (ImpsMikeyArena *a, const void *data, gsize len);
+void _imps_mikey_arena_free (ImpsMikeyArena *a);
+void _imps_mikey_fail (GError **error, gsize offset, const gchar *fmt, ...) G_GNUC_PRINTF (3, 4);
+gboolean _imps_mikey_parse_chain (ImpsMikeyArena *arena, const guint8 *data, gsize len,
+                                  gsize base, guint first_type, ImpsMikeyPayload **items,
+                                  guint *n_items, gsize *consumed, GError **error);
+gboolean _imps_mikey_write_items (ImpsMikeyPayload *items, guint n, GByteArray *out,
+                                  gsize base, GError **error);
+void _imps_mikey_set_raw_views (ImpsMikeyPayload *items, guint n, const guint8 *raw, gsize base);
+void _imps_mikey_copy_payload (ImpsMikeyArena *a, ImpsMikeyPayload *p);
+void _imps_mikey_chain_init (ImpsMikeyChain *chain, gsize arena_size);
+void _imps_mikey_chain_clear (ImpsMikeyChain *chain);
+void _imps_mikey_chain_set_items (ImpsMikeyChain *chain, const ImpsMikeyPayload *items, guint n);
+void _imps_mikey_chain_set_raw (ImpsMikeyChain *chain, const guint8 *data, gsize len);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpsMikeyChain, imps_mikey_chain_free)
 
 G_END_DECLS
