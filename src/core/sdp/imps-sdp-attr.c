@@ -1,0 +1,380 @@
+/* Strict base64, a=key-mgmt (RFC 4567 §3, digest §13.1) and a=3ge2ae
+ * (TS 24.229 §7.5.2, digest §14.4). */
+#include "imps-sdp.h"
+#include "imps-sdp-private.h"
+#include "imps-secret.h"
+
+#include <string.h>
+
+/* ---- base64 ----------------------------------------------------------- */
+
+static const gchar b64_alphabet[] =
+  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static gint
+b64_value (guchar c)
+{
+  if (c >= 'A' && c <= 'Z')
+    return c - 'A';
+  if (c >= 'a' && c <= 'z')
+    return c - 'a' + 26;
+  if (c >= '0' && c <= '9')
+    return c - '0' + 52;
+  if (c == '+')
+    return 62;
+  if (c == '/')
+    return 63;
+  return -1;
+}
+
+gboolean
+imps_sdp_b64_decode (const gchar *s, gsize len, ImpsSdpB64Pad pad, guint8 *out,
+                     gsize out_cap, gsize *out_len, gboolean *padded,
+                     const gchar *what, gsize offset, GError **error)
+{
+  gsize npad = 0;
+  while (npad < len && s[len - 1 - npad] == '=')
+    npad++;
+  gsize ndata = len - npad;
+
+  if (ndata == 0)
+    {
+      g_set_error (error, IMPS_SDP_ERROR, IMPS_SDP_ERROR_BASE64,
+                   "%s: empty base64 at byte offset %zu", what, offset);
+      return FALSE;
+    }
+  for (gsize i = 0; i < ndata; i++)
+    if (b64_value ((guchar) s[i]) < 0)
+      {
+        g_set_error (error, IMPS_SDP_ERROR, IMPS_SDP_ERROR_BASE64,
+                     "%s: character 0x%02x is not base64, at byte offset %zu",
+                     what, (guchar) s[i], offset + i);
+        return FALSE;
+      }
+  if (npad > 2)
+    {
+      g_set_error (error, IMPS_SDP_ERROR, IMPS_SDP_ERROR_BASE64,
+                   "%s: %zu '=' padding characters, at byte offset %zu",
+                   what, npad, offset + ndata);
+      return FALSE;
+    }
+  gsize rem = ndata % 4;
+  if (rem == 1)
+    {
+      g_set_error (error, IMPS_SDP_ERROR, IMPS_SDP_ERROR_BASE64,
+                   "%s: %zu base64 characters cannot encode whole bytes, at byte offset %zu",
+                   what, ndata, offset);
+      return FALSE;
+    }
+  if ((npad > 0 || pad == IMPS_SDP_B64_PAD_REQUIRED) && len % 4 != 0)
+    {
+      g_set_error (error, IMPS_SDP_ERROR, IMPS_SDP_ERROR_BASE64,
+                   "%s: padding: length %zu is not a multiple of 4, at byte offset %zu",
+                   what, len, offset);
+      return FALSE;
+    }
+  gsize n = ndata / 4 * 3 + (rem == 2 ? 1 : rem == 3 ? 2 : 0);
+  if (n > out_cap)
+    {
+      g_set_error (error, IMPS_SDP_ERROR, IMPS_SDP_ERROR_LIMIT,
+                   "%s: decodes to %zu bytes, more than the limit of %zu, at byte offset %zu",
+                   what, n, out_cap, offset);
+      return FALSE;
+    }
+
+  gsize o = 0;
+  guint32 acc = 0;
+  guint bits = 0;
+  for (gsize i = 0; i < ndata; i++)
+    {
+      acc = (acc << 6) | (guint32) b64_value ((guchar) s[i]);
+      bits += 6;
+      if (bits >= 8)
+        {
+          bits -= 8;
+          out[o++] = (guint8) (acc >> bits);
+        }
+    }
+  if ((acc & ((1u << bits) - 1)) != 0)
+    {
+      imps_wipe (out, o);
+      g_set_error (error, IMPS_SDP_ERROR, IMPS_SDP_ERROR_BASE64,
+                   "%s: non-zero trailing bits in the last base64 character, at byte offset %zu",
+                   what, offset + ndata - 1);
+      return FALSE;
+    }
+  acc = 0;
+  *out_len = o;
+  if (padded != NULL)
+    *padded = npad > 0;
+  return TRUE;
+}
+
+void
+imps_sdp_b64_append (GString *out, const guint8 *data, gsize len, gboolean pad)
+{
+  gsize i = 0;
+  for (; i + 3 <= len; i += 3)
+    {
+      guint32 v = ((guint32) data[i] << 16) | ((guint32) data[i + 1] << 8) | data[i + 2];
+      g_string_append_c (out, b64_alphabet[(v >> 18) & 63]);
+      g_string_append_c (out, b64_alphabet[(v >> 12) & 63]);
+      g_string_append_c (out, b64_alphabet[(v >> 6) & 63]);
+      g_string_append_c (out, b64_alphabet[v & 63]);
+    }
+  if (len - i == 1)
+    {
+      guint32 v = (guint32) data[i] << 16;
+      g_string_append_c (out, b64_alphabet[(v >> 18) & 63]);
+      g_string_append_c (out, b64_alphabet[(v >> 12) & 63]);
+      if (pad)
+        g_string_append (out, "==");
+    }
+  else if (len - i == 2)
+    {
+      guint32 v = ((guint32) data[i] << 16) | ((guint32) data[i + 1] << 8);
+      g_string_append_c (out, b64_alphabet[(v >> 18) & 63]);
+      g_string_append_c (out, b64_alphabet[(v >> 12) & 63]);
+      g_string_append_c (out, b64_alphabet[(v >> 6) & 63]);
+      if (pad)
+        g_string_append_c (out, '=');
+    }
+}
+
+/* ---- a=key-mgmt --------------------------------------------------------- */
+
+ImpsSdpKeyMgmt *
+imps_sdp_key_mgmt_parse (const gchar *value, gsize len, GError **error)
+{
+  g_return_val_if_fail (value != NULL || len == 0, NULL);
+  gsize pos = 0;
+
+  if (len > IMPS_SDP_MAX_LINE)
+    {
+      g_set_error (error, IMPS_SDP_ERROR, IMPS_SDP_ERROR_LIMIT,
+                   "a=key-mgmt: %zu bytes, more than the limit of %u", len, IMPS_SDP_MAX_LINE);
+      return NULL;
+    }
+  if (pos < len && value[pos] == ' ')
+    pos++;
+  gsize id_start = pos;
+  while (pos < len && g_ascii_isalnum (value[pos]))
+    pos++;
+  gsize id_len = pos - id_start;
+  if (id_len == 0)
+    {
+      g_set_error (error, IMPS_SDP_ERROR, IMPS_SDP_ERROR_SYNTAX,
+                   "a=key-mgmt: prtcl-id: expected 1*(ALPHA / DIGIT) at byte offset %zu", id_start);
+      return NULL;
+    }
+  if (id_len > IMPS_SDP_KEY_MGMT_MAX_PRTCL)
+    {
+      g_set_error (error, IMPS_SDP_ERROR, IMPS_SDP_ERROR_LIMIT,
+                   "a=key-mgmt: prtcl-id: %zu bytes, more than the limit of %u, at byte offset %zu",
+                   id_len, IMPS_SDP_KEY_MGMT_MAX_PRTCL, id_start);
+      return NULL;
+    }
+  if (pos >= len || value[pos] != ' ')
+    {
+      g_set_error (error, IMPS_SDP_ERROR, IMPS_SDP_ERROR_SYNTAX,
+                   "a=key-mgmt: prtcl-id: expected a space before keymgmt-data at byte offset %zu",
+                   pos);
+      return NULL;
+    }
+  pos++;
+
+  gsize cap = imps_sdp_b64_decoded_max (len - pos);
+  guint8 *buf = g_malloc (cap);
+  gsize n = 0;
+  if (!imps_sdp_b64_decode (value + pos, len - pos, IMPS_SDP_B64_PAD_REQUIRED, buf, cap,
+                            &n, NULL, "a=key-mgmt: keymgmt-data", pos, error))
+    {
+      g_free (buf);
+      return NULL;
+    }
+  ImpsSdpKeyMgmt *km = g_new0 (ImpsSdpKeyMgmt, 1);
+  memcpy (km->prtcl_id, value + id_start, id_len);
+  km->prtcl_id[id_len] = '\0';
+  km->data = g_bytes_new_take (buf, n);
+  return km;
+}
+
+ImpsSdpKeyMgmt *
+imps_sdp_key_mgmt_new (const gchar *prtcl_id, const guint8 *data, gsize len)
+{
+  g_return_val_if_fail (prtcl_id != NULL && (data != NULL || len == 0), NULL);
+  gsize id_len = strlen (prtcl_id);
+  g_return_val_if_fail (id_len > 0 && id_len <= IMPS_SDP_KEY_MGMT_MAX_PRTCL, NULL);
+  for (gsize i = 0; i < id_len; i++)
+    g_return_val_if_fail (g_ascii_isalnum (prtcl_id[i]), NULL);
+  ImpsSdpKeyMgmt *km = g_new0 (ImpsSdpKeyMgmt, 1);
+  memcpy (km->prtcl_id, prtcl_id, id_len + 1);
+  km->data = g_bytes_new (data, len);
+  return km;
+}
+
+void
+imps_sdp_key_mgmt_free (ImpsSdpKeyMgmt *km)
+{
+  if (km == NULL)
+    return;
+  g_bytes_unref (km->data);
+  g_free (km);
+}
+
+gchar *
+imps_sdp_key_mgmt_to_string (const ImpsSdpKeyMgmt *km)
+{
+  g_return_val_if_fail (km != NULL, NULL);
+  gsize n = 0;
+  const guint8 *d = g_bytes_get_data (km->data, &n);
+  GString *s = g_string_sized_new (strlen (km->prtcl_id) + 2 + (n + 2) / 3 * 4);
+  g_string_append (s, km->prtcl_id);
+  g_string_append_c (s, ' ');
+  imps_sdp_b64_append (s, d, n, TRUE);
+  return g_string_free (s, FALSE);
+}
+
+static GPtrArray *
+key_mgmt_list_section (const ImpsSdp *sdp, const ImpsSdpMedia *media, GError **error)
+{
+  GPtrArray *list = g_ptr_array_new_with_free_func ((GDestroyNotify) imps_sdp_key_mgmt_free);
+  for (guint i = 0;; i++)
+    {
+      const gchar *v = media != NULL ? imps_sdp_media_find_attribute (media, "key-mgmt", i)
+                                     : imps_sdp_find_attribute (sdp, "key-mgmt", i);
+      if (v == NULL)
+        break;
+      ImpsSdpKeyMgmt *km = imps_sdp_key_mgmt_parse (v, strlen (v), error);
+      if (km == NULL)
+        {
+          g_prefix_error (error, "%s a=key-mgmt number %u: ",
+                          media != NULL ? "media-level" : "session-level", i + 1);
+          g_ptr_array_unref (list);
+          return NULL;
+        }
+      g_ptr_array_add (list, km);
+    }
+  return list;
+}
+
+GPtrArray *
+imps_sdp_key_mgmt_list (const ImpsSdp *sdp, const ImpsSdpMedia *media, GError **error)
+{
+  g_return_val_if_fail (sdp != NULL, NULL);
+  return key_mgmt_list_section (sdp, media, error);
+}
+
+GPtrArray *
+imps_sdp_key_mgmt_effective (const ImpsSdp *sdp, const ImpsSdpMedia *media, GError **error)
+{
+  g_return_val_if_fail (sdp != NULL && media != NULL, NULL);
+  GPtrArray *list = key_mgmt_list_section (sdp, media, error);
+  if (list == NULL || list->len > 0)
+    return list;
+  g_ptr_array_unref (list);
+  return key_mgmt_list_section (sdp, NULL, error);
+}
+
+gchar *
+imps_sdp_key_mgmt_ids (GPtrArray *list)
+{
+  g_return_val_if_fail (list != NULL, NULL);
+  GString *s = g_string_sized_new (16);
+  for (guint i = 0; i < list->len; i++)
+    {
+      const ImpsSdpKeyMgmt *km = g_ptr_array_index (list, i);
+      if (i > 0)
+        g_string_append_c (s, ';');
+      g_string_append (s, km->prtcl_id);
+    }
+  return g_string_free (s, FALSE);
+}
+
+gboolean
+imps_sdp_add_key_mgmt (ImpsSdp *sdp, ImpsSdpMedia *media, const gchar *prtcl_id,
+                       const guint8 *data, gsize len, GError **error)
+{
+  g_return_val_if_fail (sdp != NULL, FALSE);
+  g_autoptr (ImpsSdpKeyMgmt) km = imps_sdp_key_mgmt_new (prtcl_id, data, len);
+  g_return_val_if_fail (km != NULL, FALSE);
+  g_autofree gchar *v = imps_sdp_key_mgmt_to_string (km);
+  return media != NULL ? imps_sdp_media_add_attribute (media, "key-mgmt", v, error)
+                       : imps_sdp_add_attribute (sdp, "key-mgmt", v, error);
+}
+
+/* ---- a=3ge2ae ----------------------------------------------------------- */
+
+gboolean
+imps_sdp_e2ae_parse (const gchar *value, gsize len, ImpsSdpE2ae *out, gchar **token,
+                     GError **error)
+{
+  g_return_val_if_fail ((value != NULL || len == 0) && out != NULL, FALSE);
+  if (token != NULL)
+    *token = NULL;
+  if (len == 0)
+    {
+      g_set_error (error, IMPS_SDP_ERROR, IMPS_SDP_ERROR_SYNTAX,
+                   "a=3ge2ae: indicator: empty at byte offset 0");
+      return FALSE;
+    }
+  if (len > 64)
+    {
+      g_set_error (error, IMPS_SDP_ERROR, IMPS_SDP_ERROR_LIMIT,
+                   "a=3ge2ae: indicator: %zu bytes, more than the limit of 64", len);
+      return FALSE;
+    }
+  for (gsize i = 0; i < len; i++)
+    if (!imps_sdp_is_token_char ((guchar) value[i]))
+      {
+        g_set_error (error, IMPS_SDP_ERROR, IMPS_SDP_ERROR_SYNTAX,
+                     "a=3ge2ae: indicator: character 0x%02x is not a token character, at byte offset %zu",
+                     (guchar) value[i], i);
+        return FALSE;
+      }
+  if (len == 9 && memcmp (value, "requested", 9) == 0)
+    *out = IMPS_SDP_E2AE_REQUESTED;
+  else if (len == 7 && memcmp (value, "applied", 7) == 0)
+    *out = IMPS_SDP_E2AE_APPLIED;
+  else
+    {
+      *out = IMPS_SDP_E2AE_OTHER;
+      if (token != NULL)
+        *token = g_strndup (value, len);
+    }
+  return TRUE;
+}
+
+const gchar *
+imps_sdp_e2ae_to_string (ImpsSdpE2ae e2ae)
+{
+  switch (e2ae)
+    {
+    case IMPS_SDP_E2AE_REQUESTED:
+      return "requested";
+    case IMPS_SDP_E2AE_APPLIED:
+      return "applied";
+    case IMPS_SDP_E2AE_OTHER:
+    default:
+      g_return_val_if_reached (NULL);
+    }
+}
+
+gboolean
+imps_sdp_media_get_e2ae (const ImpsSdpMedia *m, ImpsSdpE2ae *out, GError **error)
+{
+  g_return_val_if_fail (m != NULL && out != NULL, FALSE);
+  const gchar *v = imps_sdp_media_find_attribute (m, "3ge2ae", 0);
+  if (v == NULL)
+    {
+      if (imps_sdp_media_has_attribute (m, "3ge2ae"))
+        {
+          g_set_error (error, IMPS_SDP_ERROR, IMPS_SDP_ERROR_SYNTAX,
+                       "a=3ge2ae: indicator: missing (no ':' value)");
+        }
+      return FALSE;
+    }
+  if (!imps_sdp_e2ae_parse (v, strlen (v), out, NULL, error))
+    return FALSE;
+  return TRUE;
+}
