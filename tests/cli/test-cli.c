@@ -1,7 +1,9 @@
 /* The top level of the impsim command: what a user or a script sees. */
 #include "imps-test.h"
 
+#include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 
 static const gchar *impsim_path;
 
