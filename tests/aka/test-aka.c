@@ -458,6 +458,19 @@ test_clear_wipes (void)
     g_assert_cmpuint (((guint8 *) &av)[i], ==, 0);
   for (gsize i = 0; i < sizeof r; i++)
     g_assert_cmpuint (((guint8 *) &r)[i], ==, 0);
+
+  /* heap copies are equal to the original (and freed with a wipe) */
+  memset (&av, 0x5a, sizeof av);
+  g_autoptr (ImpsAkaVector) avh = imps_aka_vector_dup (&av);
+  g_assert_cmpmem (avh, sizeof *avh, &av, sizeof av);
+  memset (&r, 0x33, sizeof r);
+  g_autoptr (ImpsAkaResult) rh = imps_aka_result_dup (&r);
+  g_assert_cmpmem (rh, sizeof *rh, &r, sizeof r);
+  g_autoptr (ImpsAkaSqnState) st = imps_aka_sqn_state_new (3);
+  g_assert_cmpuint (st->ind_len, ==, 3);
+  g_assert_cmpuint (st->delta, ==, IMPS_AKA_DELTA_DEFAULT);
+  g_autoptr (ImpsAkaSqnGenerator) gen = imps_aka_sqn_generator_new (3);
+  g_assert_cmpuint (gen->seq, ==, 0);
 }
 
 #define ADD(path, fn) \
@@ -479,6 +492,6 @@ main (int argc, char **argv)
   ADD ("/aka/ue/out-of-order", test_out_of_order);
   ADD ("/aka/ue/state-serialize", test_state_serialize);
   g_test_add_func ("/aka/hss/generator", test_generator);
-  g_test_add_func ("/aka/clear-wipes", test_clear_wipes);
+  g_test_add_func ("/aka/clear-wipes-and-heap", test_clear_wipes);
   return g_test_run ();
 }

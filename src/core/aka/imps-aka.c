@@ -75,11 +75,37 @@ imps_aka_vector_clear (ImpsAkaVector *av)
     imps_wipe (av, sizeof *av);
 }
 
+ImpsAkaVector *
+imps_aka_vector_dup (const ImpsAkaVector *av)
+{
+  g_return_val_if_fail (av != NULL, NULL);
+  return g_memdup2 (av, sizeof *av);
+}
+
+void
+imps_aka_vector_free (ImpsAkaVector *av)
+{
+  imps_wipe_free (av, sizeof *av);
+}
+
 void
 imps_aka_result_clear (ImpsAkaResult *r)
 {
   if (r)
     imps_wipe (r, sizeof *r);
+}
+
+ImpsAkaResult *
+imps_aka_result_dup (const ImpsAkaResult *r)
+{
+  g_return_val_if_fail (r != NULL, NULL);
+  return g_memdup2 (r, sizeof *r);
+}
+
+void
+imps_aka_result_free (ImpsAkaResult *r)
+{
+  imps_wipe_free (r, sizeof *r);
 }
 
 /* ---- USIM SQN state ---- */
@@ -99,6 +125,21 @@ imps_aka_sqn_state_init (ImpsAkaSqnState *st, guint ind_len)
   st->ind_len = ind_len;
   st->delta = IMPS_AKA_DELTA_DEFAULT;
   st->age_limit = 0;
+}
+
+ImpsAkaSqnState *
+imps_aka_sqn_state_new (guint ind_len)
+{
+  g_return_val_if_fail (ind_len <= IMPS_AKA_IND_LEN_MAX, NULL);
+  ImpsAkaSqnState *st = g_new (ImpsAkaSqnState, 1);
+  imps_aka_sqn_state_init (st, ind_len);
+  return st;
+}
+
+void
+imps_aka_sqn_state_free (ImpsAkaSqnState *st)
+{
+  g_free (st);
 }
 
 /* Highest SEQ_MS and its slot (the lowest index on a tie). */
@@ -382,6 +423,21 @@ imps_aka_sqn_generator_init (ImpsAkaSqnGenerator *gen, guint ind_len)
   gen->ind_len = ind_len;
   gen->seq = 0;
   gen->ind = 0;
+}
+
+ImpsAkaSqnGenerator *
+imps_aka_sqn_generator_new (guint ind_len)
+{
+  g_return_val_if_fail (ind_len <= IMPS_AKA_IND_LEN_MAX, NULL);
+  ImpsAkaSqnGenerator *gen = g_new (ImpsAkaSqnGenerator, 1);
+  imps_aka_sqn_generator_init (gen, ind_len);
+  return gen;
+}
+
+void
+imps_aka_sqn_generator_free (ImpsAkaSqnGenerator *gen)
+{
+  g_free (gen);
 }
 
 gboolean

@@ -62,6 +62,10 @@ void imps_aka_generate_av (ImpsMilenage *m, const guint8 rand[16],
                            ImpsAkaVector *av);
 void imps_aka_vector_clear (ImpsAkaVector *av);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ImpsAkaVector, imps_aka_vector_clear)
+/* A heap copy (e.g. an AV a BSF keeps until the UE answers); free wipes. */
+ImpsAkaVector *imps_aka_vector_dup (const ImpsAkaVector *av);
+void imps_aka_vector_free (ImpsAkaVector *av);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpsAkaVector, imps_aka_vector_free)
 
 /* ---- USIM SQN state (TS 33.102 Annex C.2) ---- */
 
@@ -88,6 +92,10 @@ typedef struct {
 
 /* A fresh USIM: all SEQ_MS zero, Δ = 2^28, no age limit. */
 void imps_aka_sqn_state_init (ImpsAkaSqnState *st, guint ind_len);
+/* The same on the heap, for callers that keep it in an object. */
+ImpsAkaSqnState *imps_aka_sqn_state_new (guint ind_len);
+void imps_aka_sqn_state_free (ImpsAkaSqnState *st);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpsAkaSqnState, imps_aka_sqn_state_free)
 /* SQN_MS: the highest accepted SQN (SEQ_MS || IND of its slot). */
 guint64 imps_aka_sqn_state_highest (const ImpsAkaSqnState *st);
 /* Checks @sqn against the state and, when accepted, records it. On refusal
@@ -112,6 +120,9 @@ typedef struct {
 
 void imps_aka_result_clear (ImpsAkaResult *r);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ImpsAkaResult, imps_aka_result_clear)
+ImpsAkaResult *imps_aka_result_dup (const ImpsAkaResult *r);
+void imps_aka_result_free (ImpsAkaResult *r);   /* wipes */
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpsAkaResult, imps_aka_result_free)
 
 /* The USIM's processing of RAND and AUTN. First MAC-A: on mismatch returns
  * FALSE with IMPS_AKA_ERROR_MAC_FAILURE (expected and received MAC-A and the
@@ -158,7 +169,15 @@ gboolean imps_aka_sqn_generator_next (ImpsAkaSqnGenerator *gen,
 /* After a verified AUTS (imps_aka_resync()). TS 33.102 6.3.5: if the next
  * SQN would be accepted by a USIM whose highest SQN is @sqn_ms (SEQ > SEQ_MS
  * and SEQ - SEQ_MS <= @delta), SEQ_HE is kept; otherwise SEQ_HE is set to
- * SEQ_MS. Returns TRUE when SEQ_HE changed. */
+ * SEQ_MS. Returns TRUE when SEQ_HE changed.
+ * That is the one case where SEQ_HE can move back: only when the HSS is
+ * more than @delta ahead of the USIM (e.g. a USIM reset to zero). SEQ values
+ * above SEQ_MS are then handed out again (with fresh RANDs); the USIM never
+ * accepted any of them, but stale vectors carrying them become acceptable
+ * again, so callers may want to log it. */
+ImpsAkaSqnGenerator *imps_aka_sqn_generator_new (guint ind_len);
+void imps_aka_sqn_generator_free (ImpsAkaSqnGenerator *gen);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpsAkaSqnGenerator, imps_aka_sqn_generator_free)
 gboolean imps_aka_sqn_generator_resync (ImpsAkaSqnGenerator *gen,
                                         const guint8 sqn_ms[6], guint64 delta);
 
