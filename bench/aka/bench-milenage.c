@@ -43,7 +43,7 @@ rate_av (void)
   static const guint8 amf[2] = { 0x80, 0x00 };
   guint8 rand[16] = { 0 }, sqn[6] = { 0 };
   g_autoptr (ImpsMilenage) m = imps_milenage_new (k, opc);
-  g_auto (ImpsAkaVector) av;
+  g_auto (ImpsAkaVector) av = { 0 };
   gint64 start = g_get_monotonic_time (), now;
   guint64 n = 0;
 

@@ -88,7 +88,7 @@ cli_tool_milenage (int argc, char **argv)
       || !cli_hex_arg (cmd, "--amf", amf_hex, amf, sizeof amf))
     return CLI_EXIT_USAGE;
 
-  g_auto (ImpsAkaVector) av;
+  g_auto (ImpsAkaVector) av = { 0 };
   imps_aka_generate_av (m, rand, sqn, amf, &av);
   imps_milenage_f1 (m, rand, sqn, amf, mac_a, mac_s);
   imps_milenage_f5star (m, rand, ak_star);

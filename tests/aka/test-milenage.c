@@ -64,7 +64,7 @@ test_milenage_intermediate (gconstpointer data)
 {
   const ImpsAkaMilenageVector *v = data;
   Inputs in;
-  g_auto (ImpsMilenageBlocks) b;
+  g_auto (ImpsMilenageBlocks) b = { 0 };
 
   load_inputs (v, &in);
   g_autoptr (ImpsMilenage) m = imps_milenage_new (in.k, in.opc);
@@ -86,7 +86,7 @@ test_milenage_autn_auts (gconstpointer data)
   const ImpsAkaMilenageVector *v = data;
   Inputs in;
   guint8 auts[14], sqn_ms[6];
-  g_auto (ImpsAkaVector) av;
+  g_auto (ImpsAkaVector) av = { 0 };
   g_autoptr (GError) error = NULL;
 
   load_inputs (v, &in);
@@ -107,7 +107,7 @@ test_milenage_autn_auts (gconstpointer data)
   imps_assert_hex (sqn_ms, 6, v->sqn);
 
   /* The UE side accepts the AUTN (MAC only) and returns the set's values. */
-  g_auto (ImpsAkaResult) r;
+  g_auto (ImpsAkaResult) r = { 0 };
   g_assert_true (imps_aka_check_autn (m, NULL, in.rand, av.autn, &r, NULL, &error));
   g_assert_no_error (error);
   imps_assert_hex (r.res, 8, v->f2);
@@ -123,7 +123,7 @@ test_av_vector (gconstpointer data)
 {
   const ImpsAkaAvVector *v = data;
   guint8 k[16], op[16], rand[16], sqn[6], amf[2], opc[16], auts[14], ak_star[6];
-  g_auto (ImpsAkaVector) av;
+  g_auto (ImpsAkaVector) av = { 0 };
 
   imps_test_hex_into (v->k, k, 16);
   imps_test_hex_into (v->op, op, 16);

@@ -68,7 +68,7 @@ run_milenage_set (ImpsSelftest *st, const ImpsAkaMilenageVector *v)
 
   if (v->temp != NULL)
     {
-      g_auto (ImpsMilenageBlocks) b;
+      g_auto (ImpsMilenageBlocks) b = { 0 };
       imps_milenage_compute_blocks (m, rand, sqn, amf, &b);
       g_autofree gchar *expected =
         g_strconcat (v->rand_xor_opc, v->temp, v->out[0], v->out[1],
@@ -79,7 +79,7 @@ run_milenage_set (ImpsSelftest *st, const ImpsAkaMilenageVector *v)
 
   if (v->autn != NULL)
     {
-      g_auto (ImpsAkaVector) av;
+      g_auto (ImpsAkaVector) av = { 0 };
       imps_aka_generate_av (m, rand, sqn, amf, &av);
       check (st, v->name, "AUTN", av.autn, 16, v->autn);
       imps_aka_auts (m, rand, sqn, auts);
@@ -111,7 +111,7 @@ run_av_vector (ImpsSelftest *st, const ImpsAkaAvVector *v)
     return;
 
   g_autoptr (ImpsMilenage) m = imps_milenage_new_from_op (k, op);
-  g_auto (ImpsAkaVector) av;
+  g_auto (ImpsAkaVector) av = { 0 };
   imps_milenage_get_opc (m, opc);
   check (st, v->name, "OPc", opc, 16, v->opc);
   imps_aka_generate_av (m, rand, sqn, amf, &av);

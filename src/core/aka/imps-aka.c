@@ -274,14 +274,12 @@ imps_aka_sqn_state_parse (const guint8 *data, gsize len, ImpsAkaSqnState *st,
     return parse_fail (error, "IND length", 1, "more than "
                        G_STRINGIFY (IMPS_AKA_IND_LEN_MAX) " bits");
   tmp.ind_len = ind_len;
+  /* delta and L are only compared with SEQ differences: any value is safe
+   * (a caller may use G_MAXUINT64 for "no limit"). */
   if (!imps_reader_u64 (&r, &tmp.delta))
     return parse_fail (error, "delta", imps_reader_offset (&r), "truncated");
-  if (tmp.delta > IMPS_AKA_SQN_MAX)
-    return parse_fail (error, "delta", 2, "more than 48 bits");
   if (!imps_reader_u64 (&r, &tmp.age_limit))
     return parse_fail (error, "age limit", imps_reader_offset (&r), "truncated");
-  if (tmp.age_limit > IMPS_AKA_SQN_MAX)
-    return parse_fail (error, "age limit", 10, "more than 48 bits");
   n = 1u << ind_len;
   for (guint i = 0; i < n; i++)
     {
