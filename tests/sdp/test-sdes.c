@@ -481,6 +481,28 @@ test_seeded_round (void)
   g_assert_true (memcmp (k1.offerer_key_salt, k1.answerer_key_salt, 30) != 0);
 }
 
+/* Every seed of the a=crypto fuzz corpus parses and round-trips. */
+static void
+test_corpus_seeds (void)
+{
+  g_autofree gchar *dir = g_test_build_filename (G_TEST_DIST, "..", "fuzz", "sdp", "corpus", "sdp-crypto", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GDir) d = g_dir_open (dir, 0, &error);
+  g_assert_no_error (error);
+  const gchar *name;
+  guint n = 0;
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree gchar *path = g_build_filename (dir, name, NULL);
+      g_autofree gchar *text = NULL;
+      g_assert_true (g_file_get_contents (path, &text, NULL, &error));
+      g_test_message ("seed %s", name);
+      assert_crypto_round_trip (text);
+      n++;
+    }
+  g_assert_cmpuint (n, >=, 9);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -494,5 +516,6 @@ main (int argc, char **argv)
   g_test_add_func ("/sdes/answer-negotiate", test_answer_negotiate);
   g_test_add_func ("/sdes/negotiate-mismatch", test_negotiate_mismatch);
   g_test_add_func ("/sdes/seeded-round", test_seeded_round);
+  g_test_add_func ("/sdes/corpus-seeds", test_corpus_seeds);
   return g_test_run ();
 }

@@ -595,6 +595,33 @@ test_e2ae (void)
   g_assert_error (error, IMPS_SDP_ERROR, IMPS_SDP_ERROR_SYNTAX);
 }
 
+/* Every seed of the fuzz corpus is a valid SDP (so the fuzzer starts from
+ * inputs that reach the builder); the CRLF ones round-trip byte for byte. */
+static void
+test_corpus_seeds (void)
+{
+  g_autofree gchar *dir = g_test_build_filename (G_TEST_DIST, "..", "fuzz", "sdp", "corpus", "sdp", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GDir) d = g_dir_open (dir, 0, &error);
+  g_assert_no_error (error);
+  const gchar *name;
+  guint n = 0;
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree gchar *path = g_build_filename (dir, name, NULL);
+      g_autofree gchar *text = NULL;
+      gsize len;
+      g_assert_true (g_file_get_contents (path, &text, &len, &error));
+      g_autoptr (ImpsSdp) sdp = imps_sdp_parse (text, len, &error);
+      if (sdp == NULL)
+        g_error ("seed %s: %s", name, error->message);
+      if (strstr (name, "-lf") == NULL)
+        assert_round_trip (text);
+      n++;
+    }
+  g_assert_cmpuint (n, >=, 7);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -609,5 +636,6 @@ main (int argc, char **argv)
   g_test_add_func ("/sdp/bounds", test_bounds);
   g_test_add_func ("/sdp/bad-key-mgmt", test_bad_key_mgmt);
   g_test_add_func ("/sdp/e2ae", test_e2ae);
+  g_test_add_func ("/sdp/corpus-seeds", test_corpus_seeds);
   return g_test_run ();
 }
