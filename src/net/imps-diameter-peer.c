@@ -1,0 +1,864 @@
+#include "imps-diameter-peer.h"
+#include "diameter/imps-diameter-base.h"
+#include "imps-bytes.h"
+
+#include <string.h>
+
+G_DEFINE_QUARK (imps-net-error-quark, imps_net_error)
+
+#define READ_CHUNK 16384
+
+/* ---------------------------------------------------------------------
+ * A framed connection, shared by the server's connections and the client.
+ * ------------------------------------------------------------------- */
+
+typedef struct _Conn Conn;
+
+typedef void (*ConnFrameFunc) (Conn *conn, const guint8 *data, gsize len, gpointer owner);
+typedef void (*ConnCloseFunc) (Conn *conn, const GError *error, gpointer owner);
+
+struct _Conn {
+  gint ref_count;
+  GSocketConnection *sc;
+  GInputStream *in;
+  GOutputStream *out;
+  GCancellable *cancel;
+  GByteArray *buf;
+  guint8 chunk[READ_CHUNK];
+  GQueue writes;          /* of GBytes* */
+  GBytes *in_flight;      /* the write under way */
+  gboolean writing;
+  gboolean close_after_write;
+  gboolean closed;
+  ConnFrameFunc on_frame;
+  ConnCloseFunc on_close;
+  gpointer owner;         /* not a reference; cleared when the owner goes */
+  gchar *peer;
+};
+
+static Conn *
+conn_ref (Conn *c)
+{
+  c->ref_count++;
+  return c;
+}
+
+static void
+conn_unref (Conn *c)
+{
+  if (--c->ref_count > 0)
+    return;
+  g_clear_object (&c->sc);
+  g_clear_object (&c->cancel);
+  g_byte_array_unref (c->buf);
+  g_queue_clear_full (&c->writes, (GDestroyNotify) g_bytes_unref);
+  g_clear_pointer (&c->in_flight, g_bytes_unref);
+  g_free (c->peer);
+  g_free (c);
+}
+
+static void
+conn_close (Conn *c, const GError *error)
+{
+  if (c->closed)
+    return;
+  c->closed = TRUE;
+  g_cancellable_cancel (c->cancel);
+  g_io_stream_close (G_IO_STREAM (c->sc), NULL, NULL);
+  if (c->on_close && c->owner)
+    c->on_close (c, error, c->owner);
+}
+
+static void conn_write_next (Conn *c);
+
+static void
+write_done (GObject *source, GAsyncResult *res, gpointer data)
+{
+  Conn *c = data;
+  g_autoptr (GError) error = NULL;
+
+  c->writing = FALSE;
+  g_clear_pointer (&c->in_flight, g_bytes_unref);
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), res, NULL, &error))
+    conn_close (c, error);
+  else if (!c->closed)
+    conn_write_next (c);
+  conn_unref (c);
+}
+
+static void
+conn_write_next (Conn *c)
+{
+  if (c->writing || c->closed)
+    return;
+  GBytes *b = g_queue_pop_head (&c->writes);
+  if (b == NULL)
+    {
+      if (c->close_after_write)
+        conn_close (c, NULL);
+      return;
+    }
+  c->writing = TRUE;
+  c->in_flight = b;
+  gsize len;
+  const guint8 *data = g_bytes_get_data (b, &len);
+  g_output_stream_write_all_async (c->out, data, len, G_PRIORITY_DEFAULT, c->cancel,
+                                   write_done, conn_ref (c));
+}
+
+static void
+conn_send (Conn *c, GBytes *bytes)
+{
+  if (c->closed)
+    return;
+  g_queue_push_tail (&c->writes, g_bytes_ref (bytes));
+  conn_write_next (c);
+}
+
+static void conn_read_more (Conn *c);
+
+static void
+conn_process (Conn *c)
+{
+  while (!c->closed)
+    {
+      g_autoptr (GError) error = NULL;
+      gssize need = imps_diameter_frame_length (c->buf->data, c->buf->len, &error);
+      if (need < 0)
+        {
+          g_autoptr (GError) e = g_error_new (IMPS_NET_ERROR, IMPS_NET_ERROR_PROTOCOL,
+                                              "not a Diameter stream from %s: %s", c->peer,
+                                              error->message);
+          conn_close (c, e);
+          return;
+        }
+      if (need == 0 || c->buf->len < (gsize) need)
+        return;
+      conn_ref (c);
+      if (c->on_frame && c->owner)
+        c->on_frame (c, c->buf->data, (gsize) need, c->owner);
+      if (!c->closed)
+        g_byte_array_remove_range (c->buf, 0, (guint) need);
+      conn_unref (c);
+    }
+}
+
+static void
+read_done (GObject *source, GAsyncResult *res, gpointer data)
+{
+  Conn *c = data;
+  g_autoptr (GError) error = NULL;
+  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), res, &error);
+
+  if (c->closed)
+    ;
+  else if (n < 0)
+    conn_close (c, error);
+  else if (n == 0)
+    conn_close (c, NULL);
+  else
+    {
+      g_byte_array_append (c->buf, c->chunk, (guint) n);
+      conn_process (c);
+      conn_read_more (c);
+    }
+  conn_unref (c);
+}
+
+static void
+conn_read_more (Conn *c)
+{
+  if (c->closed)
+    return;
+  g_input_stream_read_async (c->in, c->chunk, sizeof c->chunk, G_PRIORITY_DEFAULT,
+                             c->cancel, read_done, conn_ref (c));
+}
+
+static Conn *
+conn_new (GSocketConnection *sc, const gchar *peer, ConnFrameFunc on_frame,
+          ConnCloseFunc on_close, gpointer owner)
+{
+  Conn *c = g_new0 (Conn, 1);
+  c->ref_count = 1;
+  c->sc = g_object_ref (sc);
+  c->in = g_io_stream_get_input_stream (G_IO_STREAM (sc));
+  c->out = g_io_stream_get_output_stream (G_IO_STREAM (sc));
+  c->cancel = g_cancellable_new ();
+  c->buf = g_byte_array_new ();
+  g_queue_init (&c->writes);
+  c->on_frame = on_frame;
+  c->on_close = on_close;
+  c->owner = owner;
+  c->peer = g_strdup (peer);
+  conn_read_more (c);
+  return c;
+}
+
+/* ---------------------------------------------------------------------
+ * Names and summaries.
+ * ------------------------------------------------------------------- */
+
+const gchar *
+imps_diameter_command_abbrev (guint32 command, gboolean request)
+{
+  switch (command)
+    {
+    case IMPS_DIAMETER_CMD_CAPABILITIES_EXCHANGE:
+      return request ? "CER" : "CEA";
+    case IMPS_DIAMETER_CMD_DEVICE_WATCHDOG:
+      return request ? "DWR" : "DWA";
+    case IMPS_DIAMETER_CMD_DISCONNECT_PEER:
+      return request ? "DPR" : "DPA";
+    case IMPS_DIAMETER_CMD_MULTIMEDIA_AUTH:
+      return request ? "MAR" : "MAA";
+    case IMPS_DIAMETER_CMD_BOOTSTRAPPING_INFO:
+      return request ? "BIR" : "BIA";
+    default:
+      return request ? "Diameter request" : "Diameter answer";
+    }
+}
+
+/* "MAA 2001" / "BIA 5403 DIAMETER_ERROR_TRANSACTION_IDENTIFIER_INVALID". */
+static gchar *
+answer_summary (const ImpsDiameterMessage *msg)
+{
+  const gchar *abbrev = imps_diameter_command_abbrev (msg->command, FALSE);
+  guint32 code = 0;
+  gboolean experimental = FALSE;
+  gint i = imps_diameter_message_find (msg, IMPS_DIAMETER_VENDOR_NONE, IMPS_DIAMETER_AVP_RESULT_CODE);
+  if (i >= 0)
+    imps_diameter_avp_get_u32 (imps_diameter_message_avp (msg, (guint) i), &code, NULL);
+  else
+    {
+      gint er = imps_diameter_message_find (msg, IMPS_DIAMETER_VENDOR_NONE,
+                                            IMPS_DIAMETER_AVP_EXPERIMENTAL_RESULT);
+      gint erc = er < 0 ? -1
+                        : imps_diameter_message_find_child (msg, (guint) er, IMPS_DIAMETER_VENDOR_NONE,
+                                                            IMPS_DIAMETER_AVP_EXPERIMENTAL_RESULT_CODE);
+      if (erc >= 0)
+        {
+          imps_diameter_avp_get_u32 (imps_diameter_message_avp (msg, (guint) erc), &code, NULL);
+          experimental = TRUE;
+        }
+    }
+  if (code == 0)
+    return g_strdup (abbrev);
+  if (code == IMPS_DIAMETER_SUCCESS)
+    return g_strdup_printf ("%s %u", abbrev, code);
+  const gchar *name = imps_diameter_result_code_name (code, experimental);
+  return g_strdup_printf ("%s %u%s%s", abbrev, code, name ? " " : "", name ? name : "");
+}
+
+/* ---------------------------------------------------------------------
+ * Server.
+ * ------------------------------------------------------------------- */
+
+struct _ImpsDiameterServer {
+  ImpsNetwork *net;
+  gchar *node_name;
+  gchar *origin_host;
+  gchar *origin_realm;
+  ImpsRefPoint ref;
+  GArray *apps;
+  ImpsDiameterHandler handler;
+  gpointer user_data;
+  GSocketService *service;
+  gchar *address;
+  guint16 port;
+  GPtrArray *conns;       /* of Conn*, each holding one reference */
+  guint32 origin_state_id;
+};
+
+struct _ImpsDiameterRequest {
+  ImpsDiameterServer *server;
+  Conn *conn;
+  ImpsDiameterMessage *msg;
+};
+
+static void
+server_log (ImpsDiameterServer *s, gboolean inbound, const gchar *peer,
+            const guint8 *data, gsize len, ImpsEventKind kind,
+            const gchar *detail, const gchar *summary)
+{
+  g_autoptr (GBytes) bytes = g_bytes_new (data, len);
+  g_autofree gchar *stream = g_strdup_printf ("diameter %s-%s", peer, s->node_name);
+  imps_network_log (s->net, kind, s->ref, IMPS_PROTO_DIAMETER,
+                    inbound ? peer : s->node_name, inbound ? s->node_name : peer,
+                    bytes, stream, detail, "%s", summary);
+}
+
+static void
+server_send_answer (ImpsDiameterServer *s, Conn *c, GBytes *answer)
+{
+  gsize len;
+  const guint8 *data = g_bytes_get_data (answer, &len);
+  g_autoptr (ImpsDiameterMessage) m = imps_diameter_message_parse (data, len, NULL);
+  g_autofree gchar *summary = m ? answer_summary (m) : g_strdup ("Diameter answer (malformed)");
+  server_log (s, FALSE, c->peer, data, len, IMPS_EVENT_MESSAGE, NULL, summary);
+  conn_send (c, answer);
+}
+
+/* Answers a request we could not parse, from its raw header. */
+static void
+server_answer_malformed (ImpsDiameterServer *s, Conn *c, const guint8 *data,
+                         gsize len, const GError *error)
+{
+  if (len < IMPS_DIAMETER_HEADER_SIZE || !(data[4] & IMPS_DIAMETER_FLAG_R))
+    return;
+  g_autoptr (ImpsDiameterBuilder) b = imps_diameter_builder_new (
+      IMPS_DIAMETER_FLAG_E | (data[4] & IMPS_DIAMETER_FLAG_P), imps_load_u24 (data + 5),
+      imps_load_u32 (data + 8), imps_load_u32 (data + 12), imps_load_u32 (data + 16));
+  imps_diameter_builder_add_utf8 (b, IMPS_DIAMETER_AVP_ORIGIN_HOST, IMPS_DIAMETER_AVP_FLAG_M, 0,
+                                  s->origin_host);
+  imps_diameter_builder_add_utf8 (b, IMPS_DIAMETER_AVP_ORIGIN_REALM, IMPS_DIAMETER_AVP_FLAG_M, 0,
+                                  s->origin_realm);
+  imps_diameter_builder_add_u32 (b, IMPS_DIAMETER_AVP_RESULT_CODE, IMPS_DIAMETER_AVP_FLAG_M, 0,
+                                 imps_diameter_error_result_code (error));
+  imps_diameter_builder_add_utf8 (b, IMPS_DIAMETER_AVP_ERROR_MESSAGE, 0, 0, error->message);
+  g_autoptr (GBytes) answer = imps_diameter_builder_finish (g_steal_pointer (&b));
+  server_send_answer (s, c, answer);
+}
+
+static void
+server_answer_result (ImpsDiameterServer *s, Conn *c, const ImpsDiameterMessage *req,
+                      guint32 result, const gchar *message)
+{
+  g_autoptr (ImpsDiameterBuilder) b = imps_diameter_builder_new_answer (req);
+  imps_diameter_builder_set_flags (b, IMPS_DIAMETER_FLAG_E | (req->flags & IMPS_DIAMETER_FLAG_P));
+  imps_diameter_builder_add_utf8 (b, IMPS_DIAMETER_AVP_ORIGIN_HOST, IMPS_DIAMETER_AVP_FLAG_M, 0,
+                                  s->origin_host);
+  imps_diameter_builder_add_utf8 (b, IMPS_DIAMETER_AVP_ORIGIN_REALM, IMPS_DIAMETER_AVP_FLAG_M, 0,
+                                  s->origin_realm);
+  imps_diameter_builder_add_u32 (b, IMPS_DIAMETER_AVP_RESULT_CODE, IMPS_DIAMETER_AVP_FLAG_M, 0,
+                                 result);
+  if (message)
+    imps_diameter_builder_add_utf8 (b, IMPS_DIAMETER_AVP_ERROR_MESSAGE, 0, 0, message);
+  g_autoptr (GBytes) answer = imps_diameter_builder_finish (g_steal_pointer (&b));
+  server_send_answer (s, c, answer);
+}
+
+static ImpsDiameterCapabilities *
+server_caps (ImpsDiameterServer *s)
+{
+  ImpsDiameterCapabilities *caps = imps_diameter_capabilities_new ();
+  caps->result_code = IMPS_DIAMETER_SUCCESS;
+  caps->origin_host = g_strdup (s->origin_host);
+  caps->origin_realm = g_strdup (s->origin_realm);
+  caps->n_addresses = 1;
+  caps->addresses[0].family = IMPS_DIAMETER_ADDRESS_IPV4;
+  g_autoptr (GInetAddress) ia = g_inet_address_new_from_string (s->address);
+  if (ia && g_inet_address_get_family (ia) == G_SOCKET_FAMILY_IPV4)
+    memcpy (caps->addresses[0].addr, g_inet_address_to_bytes (ia), 4);
+  caps->vendor_id = IMPS_DIAMETER_VENDOR_3GPP;
+  caps->product_name = g_strdup ("impsim");
+  caps->has_origin_state_id = TRUE;
+  caps->origin_state_id = s->origin_state_id;
+  caps->n_supported_vendors = 1;
+  caps->supported_vendors[0] = IMPS_DIAMETER_VENDOR_3GPP;
+  caps->n_vendor_apps = MIN (s->apps->len, IMPS_DIAMETER_MAX_LISTED_APPS);
+  for (guint i = 0; i < caps->n_vendor_apps; i++)
+    {
+      caps->vendor_apps[i].vendor_id = IMPS_DIAMETER_VENDOR_3GPP;
+      caps->vendor_apps[i].auth_application_id = g_array_index (s->apps, guint32, i);
+    }
+  return caps;
+}
+
+static ImpsDiameterPeerControl *
+server_peer_control (ImpsDiameterServer *s)
+{
+  ImpsDiameterPeerControl *ctl = imps_diameter_peer_control_new ();
+  ctl->result_code = IMPS_DIAMETER_SUCCESS;
+  ctl->origin_host = g_strdup (s->origin_host);
+  ctl->origin_realm = g_strdup (s->origin_realm);
+  ctl->has_origin_state_id = TRUE;
+  ctl->origin_state_id = s->origin_state_id;
+  return ctl;
+}
+
+static void
+server_on_frame (Conn *c, const guint8 *data, gsize len, gpointer owner)
+{
+  ImpsDiameterServer *s = owner;
+  g_autoptr (GError) error = NULL;
+  ImpsDiameterMessage *msg = imps_diameter_message_parse (data, len, &error);
+
+  if (msg == NULL)
+    {
+      server_log (s, TRUE, c->peer, data, len, IMPS_EVENT_REFUSAL, error->message,
+                  "Diameter (malformed)");
+      server_answer_malformed (s, c, data, len, error);
+      return;
+    }
+  gboolean request = imps_diameter_message_is_request (msg);
+  const gchar *abbrev = imps_diameter_command_abbrev (msg->command, request);
+  if (!request)
+    {
+      server_log (s, TRUE, c->peer, data, len, IMPS_EVENT_REFUSAL,
+                  "an answer to no request of ours: ignored", abbrev);
+      imps_diameter_message_free (msg);
+      return;
+    }
+  server_log (s, TRUE, c->peer, data, len, IMPS_EVENT_MESSAGE, NULL, abbrev);
+
+  switch (msg->command)
+    {
+    case IMPS_DIAMETER_CMD_CAPABILITIES_EXCHANGE:
+      {
+        g_autoptr (ImpsDiameterCapabilities) caps = server_caps (s);
+        g_autoptr (GBytes) cea = imps_diameter_cea_build (msg, caps);
+        server_send_answer (s, c, cea);
+        break;
+      }
+    case IMPS_DIAMETER_CMD_DEVICE_WATCHDOG:
+      {
+        g_autoptr (ImpsDiameterPeerControl) ctl = server_peer_control (s);
+        g_autoptr (GBytes) dwa = imps_diameter_dwa_build (msg, ctl);
+        server_send_answer (s, c, dwa);
+        break;
+      }
+    case IMPS_DIAMETER_CMD_DISCONNECT_PEER:
+      {
+        g_autoptr (ImpsDiameterPeerControl) ctl = server_peer_control (s);
+        g_autoptr (GBytes) dpa = imps_diameter_dpa_build (msg, ctl);
+        server_send_answer (s, c, dpa);
+        c->close_after_write = TRUE;
+        break;
+      }
+    default:
+      {
+        gboolean served = FALSE;
+        for (guint i = 0; i < s->apps->len; i++)
+          served |= g_array_index (s->apps, guint32, i) == msg->application_id;
+        if (!served)
+          {
+            g_autofree gchar *why = g_strdup_printf ("application %u is not served here",
+                                                     msg->application_id);
+            server_answer_result (s, c, msg, IMPS_DIAMETER_APPLICATION_UNSUPPORTED, why);
+            break;
+          }
+        ImpsDiameterRequest *r = g_new0 (ImpsDiameterRequest, 1);
+        r->server = s;
+        r->conn = conn_ref (c);
+        r->msg = g_steal_pointer (&msg);
+        s->handler (s, r, s->user_data);
+        break;
+      }
+    }
+  imps_diameter_message_free (msg);
+}
+
+static void
+server_on_close (Conn *c, const GError *error, gpointer owner)
+{
+  ImpsDiameterServer *s = owner;
+  c->owner = NULL;
+  g_ptr_array_remove (s->conns, c); /* drops the server's reference */
+}
+
+static gboolean
+on_incoming (GSocketService *service, GSocketConnection *sc, GObject *source,
+             gpointer data)
+{
+  ImpsDiameterServer *s = data;
+  g_autoptr (GSocketAddress) remote = g_socket_connection_get_remote_address (sc, NULL);
+  g_autofree gchar *peer = remote ? imps_network_peer_name (s->net, remote) : g_strdup ("?");
+  Conn *c = conn_new (sc, peer, server_on_frame, server_on_close, s);
+  g_ptr_array_add (s->conns, c);
+  return TRUE;
+}
+
+ImpsDiameterServer *
+imps_diameter_server_new (ImpsNetwork *net, const gchar *node_name,
+                          const gchar *origin_host, const gchar *origin_realm,
+                          ImpsRefPoint ref, const guint32 *apps, guint n_apps,
+                          ImpsDiameterHandler handler, gpointer user_data)
+{
+  g_return_val_if_fail (net && node_name && origin_host && origin_realm && handler, NULL);
+  ImpsDiameterServer *s = g_new0 (ImpsDiameterServer, 1);
+  s->net = net;
+  s->node_name = g_strdup (node_name);
+  s->origin_host = g_strdup (origin_host);
+  s->origin_realm = g_strdup (origin_realm);
+  s->ref = ref;
+  s->apps = g_array_new (FALSE, FALSE, sizeof (guint32));
+  g_array_append_vals (s->apps, apps, n_apps);
+  s->handler = handler;
+  s->user_data = user_data;
+  s->conns = g_ptr_array_new_with_free_func ((GDestroyNotify) conn_unref);
+  s->origin_state_id = (guint32) (imps_clock_now_us (imps_network_get_clock (net)) / G_USEC_PER_SEC);
+  return s;
+}
+
+gboolean
+imps_diameter_server_listen (ImpsDiameterServer *s, const gchar *address,
+                             guint16 port, GError **error)
+{
+  g_return_val_if_fail (s->service == NULL, FALSE);
+  g_autoptr (GInetAddress) ia = g_inet_address_new_from_string (address);
+  if (ia == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "'%s' is not an IP address", address);
+      return FALSE;
+    }
+  g_autoptr (GSocketAddress) sa = g_inet_socket_address_new (ia, port);
+  g_autoptr (GSocketAddress) effective = NULL;
+  s->service = g_socket_service_new ();
+  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (s->service), sa, G_SOCKET_TYPE_STREAM,
+                                      G_SOCKET_PROTOCOL_TCP, NULL, &effective, error))
+    {
+      g_clear_object (&s->service);
+      return FALSE;
+    }
+  s->address = g_strdup (address);
+  s->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
+  g_signal_connect (s->service, "incoming", G_CALLBACK (on_incoming), s);
+  g_socket_service_start (s->service);
+  return TRUE;
+}
+
+guint16
+imps_diameter_server_get_port (ImpsDiameterServer *s)
+{
+  return s->port;
+}
+
+void
+imps_diameter_server_free (ImpsDiameterServer *s)
+{
+  if (s == NULL)
+    return;
+  if (s->service)
+    {
+      g_socket_service_stop (s->service);
+      g_socket_listener_close (G_SOCKET_LISTENER (s->service));
+      g_signal_handlers_disconnect_by_data (s->service, s);
+      g_object_unref (s->service);
+    }
+  /* Closing calls server_on_close only while owner is set: clear it first. */
+  for (guint i = 0; i < s->conns->len; i++)
+    {
+      Conn *c = g_ptr_array_index (s->conns, i);
+      c->owner = NULL;
+      conn_close (c, NULL);
+    }
+  g_ptr_array_unref (s->conns);
+  g_array_unref (s->apps);
+  g_free (s->node_name);
+  g_free (s->origin_host);
+  g_free (s->origin_realm);
+  g_free (s->address);
+  g_free (s);
+}
+
+const ImpsDiameterMessage *
+imps_diameter_request_get_message (ImpsDiameterRequest *r)
+{
+  return r->msg;
+}
+
+const gchar *
+imps_diameter_request_get_peer (ImpsDiameterRequest *r)
+{
+  return r->conn->peer;
+}
+
+void
+imps_diameter_request_answer (ImpsDiameterRequest *r, GBytes *answer)
+{
+  g_return_if_fail (r != NULL && answer != NULL);
+  if (!r->conn->closed && r->conn->owner == r->server)
+    server_send_answer (r->server, r->conn, answer);
+  conn_unref (r->conn);
+  imps_diameter_message_free (r->msg);
+  g_free (r);
+}
+
+/* ---------------------------------------------------------------------
+ * Client.
+ * ------------------------------------------------------------------- */
+
+typedef struct {
+  ImpsDiameterClient *client;
+  GTask *task;
+  guint32 hop_by_hop;
+  GSource *timeout;
+  GBytes *bytes;
+} Pending;
+
+struct _ImpsDiameterClient {
+  ImpsNetwork *net;
+  gchar *local_address;
+  gchar *remote_address;
+  guint16 remote_port;
+  gchar *peer;
+  Conn *conn;
+  struct ConnectAttempt *connecting; /* the attempt under way, or NULL */
+  GQueue unsent;          /* Pending* waiting for the connection */
+  GHashTable *pending;    /* hop-by-hop -> Pending* (sent) */
+  guint32 next_hop_by_hop;
+};
+
+static void
+pending_complete (Pending *p, ImpsDiameterMessage *answer, GError *error)
+{
+  ImpsDiameterClient *cl = p->client;
+  if (p->timeout)
+    {
+      g_source_destroy (p->timeout);
+      g_source_unref (p->timeout);
+    }
+  if (answer)
+    g_task_return_pointer (p->task, answer, (GDestroyNotify) imps_diameter_message_free);
+  else
+    g_task_return_error (p->task, error);
+  imps_clock_release (imps_network_get_clock (cl->net));
+  g_object_unref (p->task);
+  g_bytes_unref (p->bytes);
+  g_free (p);
+}
+
+static void
+client_fail_all (ImpsDiameterClient *cl, ImpsNetError code, const gchar *why)
+{
+  GList *values = g_hash_table_get_values (cl->pending);
+  g_hash_table_steal_all (cl->pending);
+  for (GList *l = values; l; l = l->next)
+    pending_complete (l->data, NULL, g_error_new (IMPS_NET_ERROR, code, "%s", why));
+  g_list_free (values);
+  Pending *p;
+  while ((p = g_queue_pop_head (&cl->unsent)))
+    pending_complete (p, NULL, g_error_new (IMPS_NET_ERROR, code, "%s", why));
+}
+
+static void
+client_on_frame (Conn *c, const guint8 *data, gsize len, gpointer owner)
+{
+  ImpsDiameterClient *cl = owner;
+  g_autoptr (GError) error = NULL;
+  ImpsDiameterMessage *msg = imps_diameter_message_parse (data, len, &error);
+
+  if (msg == NULL)
+    {
+      /* An answer we cannot read fails the request it answers, if we can
+       * tell which; otherwise it is dropped. */
+      if (len >= IMPS_DIAMETER_HEADER_SIZE)
+        {
+          guint32 hbh = imps_load_u32 (data + 12);
+          Pending *p = g_hash_table_lookup (cl->pending, GUINT_TO_POINTER (hbh));
+          if (p)
+            {
+              g_hash_table_steal (cl->pending, GUINT_TO_POINTER (hbh));
+              pending_complete (p, NULL, g_error_new (IMPS_NET_ERROR, IMPS_NET_ERROR_PROTOCOL,
+                                                      "malformed answer from %s: %s", cl->peer,
+                                                      error->message));
+            }
+        }
+      return;
+    }
+  if (imps_diameter_message_is_request (msg))
+    {
+      /* A server may watch us with DWR; answer it. */
+      if (msg->command == IMPS_DIAMETER_CMD_DEVICE_WATCHDOG)
+        {
+          g_autoptr (ImpsDiameterPeerControl) ctl = imps_diameter_peer_control_new ();
+          ctl->result_code = IMPS_DIAMETER_SUCCESS;
+          ctl->origin_host = g_strdup (cl->local_address ? cl->local_address : "impsim");
+          ctl->origin_realm = g_strdup ("impsim");
+          g_autoptr (GBytes) dwa = imps_diameter_dwa_build (msg, ctl);
+          conn_send (c, dwa);
+        }
+      imps_diameter_message_free (msg);
+      return;
+    }
+  Pending *p = g_hash_table_lookup (cl->pending, GUINT_TO_POINTER (msg->hop_by_hop));
+  if (p == NULL)
+    {
+      imps_diameter_message_free (msg);
+      return;
+    }
+  g_hash_table_steal (cl->pending, GUINT_TO_POINTER (msg->hop_by_hop));
+  pending_complete (p, msg, NULL);
+}
+
+static void
+client_on_close (Conn *c, const GError *error, gpointer owner)
+{
+  ImpsDiameterClient *cl = owner;
+  g_autofree gchar *why = g_strdup_printf ("connection to %s closed%s%s", cl->peer,
+                                           error ? ": " : "", error ? error->message : "");
+  c->owner = NULL;
+  cl->conn = NULL;
+  conn_unref (c);
+  client_fail_all (cl, IMPS_NET_ERROR_CLOSED, why);
+}
+
+static gboolean
+pending_timeout (gpointer data)
+{
+  Pending *p = data;
+  ImpsDiameterClient *cl = p->client;
+  g_source_unref (p->timeout);
+  p->timeout = NULL;
+  if (!g_hash_table_steal (cl->pending, GUINT_TO_POINTER (p->hop_by_hop)))
+    g_queue_remove (&cl->unsent, p);
+  pending_complete (p, NULL, g_error_new (IMPS_NET_ERROR, IMPS_NET_ERROR_TIMEOUT,
+                                          "no answer from %s within %u ms", cl->peer,
+                                          IMPS_DIAMETER_REQUEST_TIMEOUT_MS));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+client_send (ImpsDiameterClient *cl, Pending *p)
+{
+  g_hash_table_insert (cl->pending, GUINT_TO_POINTER (p->hop_by_hop), p);
+  conn_send (cl->conn, p->bytes);
+}
+
+/* Outlives the client if the client is freed while connecting. */
+struct ConnectAttempt {
+  ImpsDiameterClient *client; /* NULL once the client is gone */
+  GCancellable *cancel;
+};
+
+static void
+connect_done (GObject *source, GAsyncResult *res, gpointer data)
+{
+  struct ConnectAttempt *a = data;
+  ImpsDiameterClient *cl = a->client;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSocketConnection) sc = g_socket_client_connect_finish (G_SOCKET_CLIENT (source),
+                                                                     res, &error);
+  g_object_unref (a->cancel);
+  g_free (a);
+  if (cl == NULL)
+    return; /* the client is gone */
+  cl->connecting = NULL;
+  if (sc == NULL)
+    {
+      g_autofree gchar *why = g_strdup_printf ("cannot connect to %s: %s", cl->peer,
+                                               error->message);
+      client_fail_all (cl, IMPS_NET_ERROR_CLOSED, why);
+      return;
+    }
+  cl->conn = conn_new (sc, cl->peer, client_on_frame, client_on_close, cl);
+  Pending *p;
+  while ((p = g_queue_pop_head (&cl->unsent)))
+    client_send (cl, p);
+}
+
+ImpsDiameterClient *
+imps_diameter_client_new (ImpsNetwork *net, const gchar *local_address,
+                          const gchar *remote_address, guint16 remote_port)
+{
+  ImpsDiameterClient *cl = g_new0 (ImpsDiameterClient, 1);
+  cl->net = net;
+  cl->local_address = g_strdup (local_address);
+  cl->remote_address = g_strdup (remote_address);
+  cl->remote_port = remote_port;
+  const gchar *name = imps_network_node_at (net, remote_address);
+  cl->peer = name ? g_strdup (name) : g_strdup_printf ("%s:%u", remote_address, remote_port);
+  g_queue_init (&cl->unsent);
+  cl->pending = g_hash_table_new (g_direct_hash, g_direct_equal);
+  /* RFC 6733 §3: start hop-by-hop ids at a random value. */
+  g_autoptr (ImpsRandom) r = imps_network_new_random (net, "diameter-client");
+  cl->next_hop_by_hop = imps_random_u32 (r);
+  return cl;
+}
+
+void
+imps_diameter_client_free (ImpsDiameterClient *cl)
+{
+  if (cl == NULL)
+    return;
+  if (cl->connecting)
+    {
+      cl->connecting->client = NULL;
+      g_cancellable_cancel (cl->connecting->cancel);
+    }
+  if (cl->conn)
+    {
+      Conn *c = cl->conn;
+      c->owner = NULL;
+      conn_close (c, NULL);
+      conn_unref (c);
+    }
+  client_fail_all (cl, IMPS_NET_ERROR_CLOSED, "client closed");
+  g_hash_table_unref (cl->pending);
+  g_free (cl->local_address);
+  g_free (cl->remote_address);
+  g_free (cl->peer);
+  g_free (cl);
+}
+
+void
+imps_diameter_client_request_async (ImpsDiameterClient *cl, GBytes *request,
+                                    GCancellable *cancellable,
+                                    GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+  gsize len;
+  const guint8 *data = g_bytes_get_data (request, &len);
+
+  g_task_set_source_tag (task, imps_diameter_client_request_async);
+  if (len < IMPS_DIAMETER_HEADER_SIZE || !(data[4] & IMPS_DIAMETER_FLAG_R))
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                               "not a Diameter request (%zu bytes)", len);
+      g_object_unref (task);
+      return;
+    }
+  Pending *p = g_new0 (Pending, 1);
+  p->client = cl;
+  p->task = task;
+  p->hop_by_hop = cl->next_hop_by_hop++;
+  guint8 *copy = g_memdup2 (data, len);
+  imps_store_u32 (copy + 12, p->hop_by_hop);
+  p->bytes = g_bytes_new_take (copy, len);
+  p->timeout = g_timeout_source_new (IMPS_DIAMETER_REQUEST_TIMEOUT_MS);
+  g_source_set_callback (p->timeout, pending_timeout, p, NULL);
+  g_source_attach (p->timeout, g_main_context_get_thread_default ());
+  imps_clock_hold (imps_network_get_clock (cl->net));
+
+  if (cl->conn)
+    {
+      client_send (cl, p);
+      return;
+    }
+  g_queue_push_tail (&cl->unsent, p);
+  if (cl->connecting)
+    return;
+  g_autoptr (GSocketClient) sock = g_socket_client_new ();
+  if (cl->local_address)
+    {
+      g_autoptr (GInetAddress) la = g_inet_address_new_from_string (cl->local_address);
+      if (la)
+        {
+          g_autoptr (GSocketAddress) lsa = g_inet_socket_address_new (la, 0);
+          g_socket_client_set_local_address (sock, lsa);
+        }
+    }
+  g_autoptr (GInetAddress) ra = g_inet_address_new_from_string (cl->remote_address);
+  if (ra == NULL)
+    {
+      g_autofree gchar *why = g_strdup_printf ("'%s' is not an IP address", cl->remote_address);
+      client_fail_all (cl, IMPS_NET_ERROR_CLOSED, why);
+      return;
+    }
+  g_autoptr (GSocketAddress) rsa = g_inet_socket_address_new (ra, cl->remote_port);
+  struct ConnectAttempt *a = g_new0 (struct ConnectAttempt, 1);
+  a->client = cl;
+  a->cancel = g_cancellable_new ();
+  cl->connecting = a;
+  g_socket_client_connect_async (sock, G_SOCKET_CONNECTABLE (rsa), a->cancel,
+                                 connect_done, a);
+}
+
+ImpsDiameterMessage *
+imps_diameter_client_request_finish (ImpsDiameterClient *cl, GAsyncResult *result,
+                                     GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

@@ -1,0 +1,93 @@
+/* Diameter over TCP (RFC 6733 framing): a server that answers requests with
+ * a handler, and a client that sends requests and matches the answers.
+ *
+ * Framing copes with partial reads, several messages in one read and a
+ * maximum message size. The server answers CER with CEA, DWR with DWA and
+ * DPR with DPA (then closes) for outside peers; it does not insist on a CER
+ * first, since the simulator's own peers skip the capability exchange
+ * (profile §1).
+ *
+ * The server side logs every request and answer in the network's event
+ * log, once; the client logs nothing, so a message is never logged twice.
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "diameter/imps-diameter.h"
+#include "imps-network.h"
+
+G_BEGIN_DECLS
+
+#define IMPS_NET_ERROR (imps_net_error_quark ())
+GQuark imps_net_error_quark (void);
+
+typedef enum {
+  IMPS_NET_ERROR_TIMEOUT,   /* no answer in time */
+  IMPS_NET_ERROR_CLOSED,    /* the connection closed with the request pending */
+  IMPS_NET_ERROR_PROTOCOL,  /* the peer sent something that is not Diameter */
+} ImpsNetError;
+
+/* Real-time limit on a Diameter request; protocol time is virtual, but a
+ * peer that never answers must not hang a run. */
+#define IMPS_DIAMETER_REQUEST_TIMEOUT_MS 10000
+
+typedef struct _ImpsDiameterServer ImpsDiameterServer;
+typedef struct _ImpsDiameterRequest ImpsDiameterRequest;
+
+/* Called for each application request (not CER, DWR, DPR). The handler
+ * answers now or later with imps_diameter_request_answer(). */
+typedef void (*ImpsDiameterHandler) (ImpsDiameterServer *server,
+                                     ImpsDiameterRequest *request,
+                                     gpointer user_data);
+
+/* @node_name: the name in the event log; @origin_host/@origin_realm: the
+ * server's Diameter identity; @apps: the application ids it serves. */
+ImpsDiameterServer *imps_diameter_server_new (ImpsNetwork *net,
+                                              const gchar *node_name,
+                                              const gchar *origin_host,
+                                              const gchar *origin_realm,
+                                              ImpsRefPoint ref,
+                                              const guint32 *apps, guint n_apps,
+                                              ImpsDiameterHandler handler,
+                                              gpointer user_data);
+/* @port 0: the kernel chooses. */
+gboolean imps_diameter_server_listen (ImpsDiameterServer *server,
+                                      const gchar *address, guint16 port,
+                                      GError **error);
+guint16 imps_diameter_server_get_port (ImpsDiameterServer *server);
+/* Closes the listener and every connection; pending requests are dropped. */
+void imps_diameter_server_free (ImpsDiameterServer *server);
+
+const ImpsDiameterMessage *imps_diameter_request_get_message (ImpsDiameterRequest *request);
+const gchar *imps_diameter_request_get_peer (ImpsDiameterRequest *request);
+/* Sends @answer (the bytes of an answer built for this request), logs it
+ * and frees @request. If the connection has gone, only logs a note. */
+void imps_diameter_request_answer (ImpsDiameterRequest *request, GBytes *answer);
+
+typedef struct _ImpsDiameterClient ImpsDiameterClient;
+
+/* Connects on the first request. @local_address may be NULL. */
+ImpsDiameterClient *imps_diameter_client_new (ImpsNetwork *net,
+                                              const gchar *local_address,
+                                              const gchar *remote_address,
+                                              guint16 remote_port);
+void imps_diameter_client_free (ImpsDiameterClient *client);
+
+/* Sends @request; the client sets its own hop-by-hop id. */
+void imps_diameter_client_request_async (ImpsDiameterClient *client,
+                                         GBytes *request,
+                                         GCancellable *cancellable,
+                                         GAsyncReadyCallback callback,
+                                         gpointer user_data);
+ImpsDiameterMessage *imps_diameter_client_request_finish (ImpsDiameterClient *client,
+                                                          GAsyncResult *result,
+                                                          GError **error);
+
+/* "MAR", "MAA", "BIR", "CEA", ... or "Diameter <code>". */
+const gchar *imps_diameter_command_abbrev (guint32 command, gboolean request);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpsDiameterServer, imps_diameter_server_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpsDiameterClient, imps_diameter_client_free)
+
+G_END_DECLS
