@@ -118,7 +118,7 @@ check_t (const ImpsMikeyMessage *m, guint64 now, guint skew, GError **error)
     {
       g_set_error (error, ERR (INVALID_TS),
                    "T at byte %" G_GSIZE_FORMAT ": %" G_GINT64_FORMAT " s away from the clock, "
-                   "allowed ±%u s", t->offset,
+                   "allowed +/-%u s", t->offset,
                    (gint64) ((t->u.ts.value >> 32)) - (gint64) (now >> 32), skew);
       return FALSE;
     }

@@ -1,0 +1,757 @@
+/* MIKEY-TICKET mode 1 done in memory by UEs and a KMS built only from the
+ * exchange functions (mikey-ticket.md §5.4 walk-through): REQUEST_INIT_PSK
+ * -> REQUEST_RESP -> TRANSFER_INIT -> RESOLVE_INIT_PSK -> RESOLVE_RESP ->
+ * TRANSFER_RESP, ending with equal SRTP master keys and salts per crypto
+ * session at both ends (profile §3 CS ID map). With and without forking,
+ * group tickets, reused tickets, the 256-bit suite, and a table of
+ * negative cases with the MIKEY ERR code each gives (§11).
+ *
+ * All keys, RANDs and clocks here are inputs chosen by this project (seeded
+ * random source); the expected values are relations (equal / different),
+ * not published numbers. */
+#include "mikey/imps-mikey-exchange.h"
+#include "imps-random.h"
+#include "imps-test.h"
+
+#include <string.h>
+
+#define NOW G_GUINT64_CONSTANT (0xEC3F1E4F00000000) /* 2025-08-01 (NTP) */
+#define SKEW 300
+#define SEC(n) ((guint64) (n) << 32)
+#define DOMAIN "example.org"
+#define KMS_URI "kms.example.org"
+#define ALICE "sip:alice@example.org"
+#define BOB "sip:bob@example.org"
+#define CAROL "sip:carol@example.org"
+#define DAVE "sip:dave@example.org"
+#define TEAM "sip:team@example.org"
+
+typedef struct {
+  const gchar *uri;
+  guint8 psk[32];
+  const gchar *psk_id;
+} Ue;
+
+typedef struct {
+  ImpsRandom *rnd;
+  ImpsMikeyTpk tpks[2];
+  ImpsMikeyKms kms;
+  ImpsMikeyKmsPolicy policy;
+  ImpsMikeyReplay *kms_replay;
+  ImpsMikeyReplay *kms_uses;
+  Ue alice, bob, bob2, carol, dave;
+  ImpsMikeySuite suite;
+} Net;
+
+static const gchar *const team_members[] = { BOB, CAROL, ALICE, NULL };
+static const ImpsMikeyGroup groups[] = { { TEAM, team_members } };
+
+static void
+ue_init (Ue *ue, const gchar *uri, guint8 seed, const gchar *psk_id)
+{
+  ue->uri = uri;
+  for (guint i = 0; i < 32; i++)
+    ue->psk[i] = (guint8) (seed + i);
+  ue->psk_id = psk_id;
+}
+
+static void
+net_init (Net *net, gboolean suite_256)
+{
+  memset (net, 0, sizeof *net);
+  net->rnd = imps_random_new_seeded (suite_256 ? 256 : 128);
+  for (guint k = 0; k < 2; k++)
+    {
+      net->tpks[k].index = 7 + k;
+      net->tpks[k].key_len = 32;
+      imps_random_fill (net->rnd, net->tpks[k].key, 32);
+    }
+  imps_mikey_suite_init (&net->suite, suite_256);
+  net->kms.kms_uri = KMS_URI;
+  net->kms.tpk = &net->tpks[1];      /* the current key: index 8 */
+  net->kms.tpks = net->tpks;         /* index 7 still accepted */
+  net->kms.n_tpks = 2;
+  net->kms.suite = net->suite;
+  net->kms.skew = SKEW;
+  imps_mikey_kms_policy_init_default (&net->policy, DOMAIN);
+  net->policy.groups = groups;
+  net->policy.n_groups = G_N_ELEMENTS (groups);
+  net->kms_replay = imps_mikey_replay_new (1024, SKEW);
+  net->kms_uses = imps_mikey_replay_new (1024, SKEW);
+  ue_init (&net->alice, ALICE, 0x40, "alice-btid@bsf.example.org");
+  ue_init (&net->bob, BOB, 0x60, "bob-btid@bsf.example.org");
+  ue_init (&net->bob2, BOB, 0x80, "bob2-btid@bsf.example.org");
+  ue_init (&net->carol, CAROL, 0xa0, "carol-btid@bsf.example.org");
+  ue_init (&net->dave, DAVE, 0xc0, "dave-btid@bsf.example.org");
+}
+
+static void
+net_clear (Net *net)
+{
+  imps_random_free (net->rnd);
+  imps_mikey_replay_free (net->kms_replay);
+  imps_mikey_replay_free (net->kms_uses);
+  imps_mikey_tpk_clear (&net->tpks[0]);
+  imps_mikey_tpk_clear (&net->tpks[1]);
+}
+
+static const Ue *
+kms_lookup (Net *net, const ImpsMikeyMessage *m)
+{
+  const ImpsMikeyPayload *id = imps_mikey_message_find_idr (m, IMPS_MIKEY_ID_ROLE_PSK);
+  const Ue *all[] = { &net->alice, &net->bob, &net->bob2, &net->carol, &net->dave };
+  g_assert_nonnull (id);
+  for (guint i = 0; i < G_N_ELEMENTS (all); i++)
+    if (id->u.id.data.len == strlen (all[i]->psk_id)
+        && memcmp (id->u.id.data.data, all[i]->psk_id, id->u.id.data.len) == 0)
+      return all[i];
+  g_assert_not_reached ();
+}
+
+/* KMS: parse, verify, answer (or an error). */
+static ImpsMikeyMessage *
+kms_handle (Net *net, const guint8 *data, gsize len, guint64 now, GError **error)
+{
+  g_autoptr (ImpsMikeyMessage) in = imps_mikey_message_parse (data, len, error);
+  const Ue *ue;
+  if (in == NULL)
+    return NULL;
+  ue = kms_lookup (net, in);
+  if (!imps_mikey_initial_verify (in, ue->psk, 32, KMS_URI, now, SKEW, net->kms_replay, error))
+    return NULL;
+  if (in->hdr.data_type == IMPS_MIKEY_DATA_REQUEST_INIT_PSK)
+    return imps_mikey_request_resp_build (&net->kms, &net->policy, in, ue->psk, 32, now,
+                                          net->rnd, error);
+  return imps_mikey_resolve_resp_build (&net->kms, &net->policy, in, ue->psk, 32, now, net->rnd,
+                                        net->kms_uses, error);
+}
+
+static ImpsMikeyHeldTicket *
+request_ticket (Net *net, const ImpsMikeyTp *tp, guint64 now)
+{
+  g_autoptr (GError) error = NULL;
+  ImpsMikeyRequestParams p = { 0 };
+  p.suite = net->suite;
+  p.initiator_uri = ALICE;
+  p.kms_uri = KMS_URI;
+  p.psk_id = (const guint8 *) net->alice.psk_id;
+  p.psk_id_len = strlen (net->alice.psk_id);
+  p.desired = tp;
+  g_autoptr (ImpsMikeyMessage) req = imps_mikey_request_init_build (&p, net->alice.psk, 32, now,
+                                                                     net->rnd, &error);
+  g_assert_no_error (error);
+  g_autoptr (ImpsMikeyMessage) resp = kms_handle (net, req->body.raw, req->body.raw_len, now,
+                                                  &error);
+  g_assert_no_error (error);
+  ImpsMikeyHeldTicket *held = imps_mikey_request_resp_process (req, resp->body.raw,
+                                                               resp->body.raw_len,
+                                                               net->alice.psk, 32, now, SKEW,
+                                                               &error);
+  g_assert_no_error (error);
+  return held;
+}
+
+static ImpsMikeyMessage *
+transfer_init (Net *net, ImpsMikeyHeldTicket *held, const gchar *to, guint n_media, guint64 now)
+{
+  g_autoptr (GError) error = NULL;
+  ImpsMikeyTransferParams p = { 0 };
+  p.suite = net->suite;
+  p.initiator_uri = ALICE;
+  p.responder_uri = to;
+  p.n_media = n_media;
+  for (guint i = 0; i < n_media; i++)
+    p.ssrc[i] = 0x11110000 + i;
+  p.sdp_ids = "mikey";
+  ImpsMikeyMessage *ti = imps_mikey_transfer_init_build (held, &p, now, net->rnd, &error);
+  g_assert_no_error (error);
+  return ti;
+}
+
+/* One answering device: precheck, resolve, answer. Returns the
+ * TRANSFER_RESP and the device's SRTP keys, or NULL with @error set at the
+ * step that refused. */
+static ImpsMikeyMessage *
+answer (Net *net, const Ue *ue, const ImpsMikeyMessage *ti_sent, guint64 now,
+        ImpsMikeySrtpKeys *keys, guint *n_keys, GError **error)
+{
+  g_autoptr (ImpsMikeyMessage) ti = imps_mikey_transfer_init_precheck (ti_sent->body.raw,
+                                                                       ti_sent->body.raw_len,
+                                                                       ue->uri, now, SKEW, NULL,
+                                                                       error);
+  if (ti == NULL)
+    return NULL;
+  ImpsMikeyResolveParams rp = { ue->uri, KMS_URI, (const guint8 *) ue->psk_id,
+                                strlen (ue->psk_id) };
+  g_autoptr (ImpsMikeyMessage) ri = imps_mikey_resolve_init_build (ti, &rp, ue->psk, 32, now,
+                                                                    net->rnd, error);
+  if (ri == NULL)
+    return NULL;
+  g_autoptr (ImpsMikeyMessage) rr = kms_handle (net, ri->body.raw, ri->body.raw_len, now, error);
+  if (rr == NULL)
+    return NULL;
+  g_autoptr (ImpsMikeyResolved) res = imps_mikey_resolve_resp_process (ri, rr->body.raw,
+                                                                       rr->body.raw_len, ue->psk,
+                                                                       32, ti, ue->uri, now,
+                                                                       SKEW, NULL, error);
+  if (res == NULL)
+    return NULL;
+  guint32 ssrc[IMPS_MIKEY_MAX_MEDIA];
+  for (guint i = 0; i < IMPS_MIKEY_MAX_MEDIA; i++)
+    ssrc[i] = 0x22220000 + i;
+  return imps_mikey_transfer_resp_build (ti, res, ue->uri, ssrc, IMPS_MIKEY_MAX_MEDIA, now,
+                                         net->rnd, keys, n_keys, error);
+}
+
+static void
+assert_keys_equal (const ImpsMikeySrtpKeys *a, guint na, const ImpsMikeySrtpKeys *b, guint nb)
+{
+  g_assert_cmpuint (na, ==, nb);
+  for (guint i = 0; i < na; i++)
+    {
+      g_assert_cmpuint (a[i].cs_id, ==, b[i].cs_id);
+      g_assert_cmpuint (a[i].ssrc, ==, b[i].ssrc);
+      g_assert_cmpuint (a[i].key_len, ==, b[i].key_len);
+      g_assert_cmpuint (a[i].salt_len, ==, 14);
+      g_assert_cmpmem (a[i].key, a[i].key_len, b[i].key, b[i].key_len);
+      g_assert_cmpmem (a[i].salt, a[i].salt_len, b[i].salt, b[i].salt_len);
+    }
+}
+
+static gboolean
+keys_differ (const ImpsMikeySrtpKeys *a, const ImpsMikeySrtpKeys *b)
+{
+  return memcmp (a->key, b->key, a->key_len) != 0 && memcmp (a->salt, b->salt, a->salt_len) != 0;
+}
+
+/* Completes a call to @ue and checks both ends agree; returns the keys. */
+static void
+complete_call (Net *net, ImpsMikeyHeldTicket *held, const ImpsMikeyMessage *ti, const Ue *ue,
+               guint64 now, ImpsMikeySrtpKeys *kr, guint *nr)
+{
+  g_autoptr (GError) error = NULL;
+  ImpsMikeySrtpKeys ki[IMPS_MIKEY_MAX_CS];
+  guint ni = 0;
+  g_autoptr (ImpsMikeyMessage) tr = answer (net, ue, ti, now, kr, nr, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (tr);
+  g_assert_true (imps_mikey_transfer_resp_process (held, ti, tr->body.raw, tr->body.raw_len, now,
+                                                   SKEW, ki, &ni, &error));
+  g_assert_no_error (error);
+  assert_keys_equal (ki, ni, kr, *nr);
+  imps_mikey_srtp_keys_clear (ki, ni);
+}
+
+static void
+run_basic (gboolean suite_256)
+{
+  Net net;
+  ImpsMikeyTp tp;
+  ImpsMikeySrtpKeys kb[IMPS_MIKEY_MAX_CS];
+  guint nb = 0;
+
+  net_init (&net, suite_256);
+  imps_mikey_tp_init_default (&tp, net.suite.prf, FALSE);
+  imps_mikey_tp_add_responder (&tp, BOB);
+  g_autoptr (ImpsMikeyHeldTicket) held = request_ticket (&net, &tp, NOW);
+  /* granted: default flags 01 F4 60 (§17.3), IDRi, IDRkms, validity 1 h */
+  g_assert_cmphex (held->policy.flags, ==, 0x1F460);
+  g_assert_cmpuint (held->policy.valid_to - held->policy.valid_from, ==, SEC (3600));
+  g_assert_cmpuint (held->keys.n_mpks, ==, 1);
+  g_assert_cmpuint (held->keys.n_keys, ==, 1);
+  g_assert_cmpuint (held->keys.keys[0].type, ==, IMPS_MIKEY_KEY_TGK);
+  g_assert_cmpuint (held->keys.keys[0].spi_len, ==, 4);
+
+  g_autoptr (ImpsMikeyMessage) ti = transfer_init (&net, held, BOB, 2, NOW + SEC (1));
+  g_assert_true (ti->hdr.v); /* A-1: V = F */
+  g_assert_cmpuint (ti->hdr.n_cs, ==, 4);
+  complete_call (&net, held, ti, &net.bob, NOW + SEC (2), kb, &nb);
+  g_assert_cmpuint (nb, ==, 4);
+  g_assert_cmpuint (kb[0].key_len, ==, suite_256 ? 32 : 16);
+  /* CS 1 offerer's SSRC, CS 2 answerer's (profile §3 CS ID map) */
+  g_assert_cmphex (kb[0].ssrc, ==, 0x11110000);
+  g_assert_cmphex (kb[1].ssrc, ==, 0x22220000);
+  g_assert_cmphex (kb[2].ssrc, ==, 0x11110001);
+  /* every crypto session has its own keys */
+  g_assert_true (keys_differ (&kb[0], &kb[1]));
+  g_assert_true (keys_differ (&kb[0], &kb[2]));
+  imps_mikey_srtp_keys_clear (kb, nb);
+  net_clear (&net);
+}
+
+static void
+test_basic (void)
+{
+  run_basic (FALSE);
+}
+
+static void
+test_suite_256 (void)
+{
+  run_basic (TRUE);
+}
+
+/* Forking: one TRANSFER_INIT answered by two devices of bob; each fork has
+ * its own MPKr' and TGK', so different SRTP keys (§6.5). */
+static void
+test_forking (void)
+{
+  Net net;
+  ImpsMikeyTp tp;
+  ImpsMikeySrtpKeys k1[IMPS_MIKEY_MAX_CS], k2[IMPS_MIKEY_MAX_CS];
+  guint n1 = 0, n2 = 0;
+
+  net_init (&net, FALSE);
+  imps_mikey_tp_init_default (&tp, net.suite.prf, TRUE);
+  imps_mikey_tp_add_responder (&tp, BOB);
+  g_autoptr (ImpsMikeyHeldTicket) held = request_ticket (&net, &tp, NOW);
+  g_assert_cmphex (held->policy.flags, ==, 0x1FC60); /* byte6 = FC (§17.3) */
+  g_assert_cmpuint (held->keys.n_mpks, ==, 2);
+  g_autoptr (ImpsMikeyMessage) ti = transfer_init (&net, held, BOB, 1, NOW + SEC (1));
+  const ImpsMikeyPayload *t = imps_mikey_message_find (ti, IMPS_MIKEY_PAYLOAD_TICKET);
+  g_assert_cmpuint (t->u.ticket.initiator_data.len, ==, 1 + 2 * 22); /* Vi, Vr */
+  complete_call (&net, held, ti, &net.bob, NOW + SEC (2), k1, &n1);
+  complete_call (&net, held, ti, &net.bob2, NOW + SEC (3), k2, &n2);
+  g_assert_cmpuint (n1, ==, 2);
+  g_assert_cmpuint (n2, ==, 2);
+  g_assert_true (keys_differ (&k1[0], &k2[0]));
+  g_assert_true (keys_differ (&k1[1], &k2[1]));
+
+  /* a forged Initiator Data (Vr) is refused by the KMS: ERR 0 */
+  {
+    g_autoptr (GError) error = NULL;
+    ImpsMikeySrtpKeys kx[IMPS_MIKEY_MAX_CS];
+    guint nx = 0;
+    g_autofree guint8 *bad = g_memdup2 (ti->body.raw, ti->body.raw_len);
+    gsize vr_mac = t->u.ticket.init_data_offset + t->u.ticket.initiator_data.len - 1;
+    bad[vr_mac] ^= 0x01;
+    g_autoptr (ImpsMikeyMessage) bad_ti = imps_mikey_message_parse (bad, ti->body.raw_len, &error);
+    g_assert_no_error (error);
+    g_autoptr (ImpsMikeyMessage) tr = answer (&net, &net.carol, bad_ti, NOW + SEC (4), kx, &nx,
+                                              &error);
+    g_assert_null (tr);
+    /* carol is not a responder: the precheck stops it first (ERR 7) */
+    g_assert_error (error, IMPS_MIKEY_ERROR, IMPS_MIKEY_ERROR_INVALID_ID);
+    g_clear_error (&error);
+    tr = answer (&net, &net.bob, bad_ti, NOW + SEC (4), kx, &nx, &error);
+    g_assert_null (tr);
+    g_assert_error (error, IMPS_MIKEY_ERROR, IMPS_MIKEY_ERROR_AUTH_FAILED);
+    g_assert_cmpuint (imps_mikey_error_to_err_no (error->code), ==, 0);
+  }
+  imps_mikey_srtp_keys_clear (k1, n1);
+  imps_mikey_srtp_keys_clear (k2, n2);
+  net_clear (&net);
+}
+
+/* Group tickets: TP names a group the KMS maps to members (profile §3), or
+ * several IDRr. Without forking every member gets the same TGK; the G=1
+ * RANDRr still makes each call's session keys its own. */
+static void
+test_group (void)
+{
+  Net net;
+  ImpsMikeyTp tp;
+  ImpsMikeySrtpKeys kb[IMPS_MIKEY_MAX_CS], kc[IMPS_MIKEY_MAX_CS], kx[IMPS_MIKEY_MAX_CS];
+  guint nb = 0, nc = 0, nx = 0;
+  g_autoptr (GError) error = NULL;
+
+  net_init (&net, FALSE);
+  imps_mikey_tp_init_default (&tp, net.suite.prf, FALSE);
+  imps_mikey_tp_add_responder (&tp, TEAM);
+  g_autoptr (ImpsMikeyHeldTicket) held = request_ticket (&net, &tp, NOW);
+  g_autoptr (ImpsMikeyMessage) ti = transfer_init (&net, held, TEAM, 1, NOW + SEC (1));
+  complete_call (&net, held, ti, &net.bob, NOW + SEC (2), kb, &nb);
+  complete_call (&net, held, ti, &net.carol, NOW + SEC (3), kc, &nc);
+  g_assert_true (keys_differ (&kb[0], &kc[0]));
+  /* dave is not a member: the KMS refuses with ERR 7 */
+  g_autoptr (ImpsMikeyMessage) tr = answer (&net, &net.dave, ti, NOW + SEC (4), kx, &nx, &error);
+  g_assert_null (tr);
+  g_assert_error (error, IMPS_MIKEY_ERROR, IMPS_MIKEY_ERROR_INVALID_ID);
+  g_assert_cmpuint (imps_mikey_error_to_err_no (error->code), ==, 7);
+  g_clear_error (&error);
+
+  /* several IDRr in one ticket */
+  ImpsMikeyTp tp2;
+  imps_mikey_tp_init_default (&tp2, net.suite.prf, FALSE);
+  imps_mikey_tp_add_responder (&tp2, BOB);
+  imps_mikey_tp_add_responder (&tp2, CAROL);
+  g_autoptr (ImpsMikeyHeldTicket) held2 = request_ticket (&net, &tp2, NOW + SEC (10));
+  g_assert_cmpuint (held2->policy.n_responders, ==, 2);
+  g_autoptr (ImpsMikeyMessage) ti_b = transfer_init (&net, held2, BOB, 1, NOW + SEC (11));
+  g_autoptr (ImpsMikeyMessage) ti_c = transfer_init (&net, held2, CAROL, 1, NOW + SEC (12));
+  complete_call (&net, held2, ti_b, &net.bob, NOW + SEC (13), kb, &nb);
+  complete_call (&net, held2, ti_c, &net.carol, NOW + SEC (14), kc, &nc);
+  imps_mikey_srtp_keys_clear (kb, nb);
+  imps_mikey_srtp_keys_clear (kc, nc);
+  net_clear (&net);
+}
+
+/* Reuse (J=1): a second transfer with the same ticket has a new CSB ID and
+ * new RANDs, so new keys; with J=0 the Initiator refuses a second transfer
+ * and the KMS a second resolution by the same responder (ERR 15). */
+static void
+test_reuse (void)
+{
+  Net net;
+  ImpsMikeyTp tp;
+  ImpsMikeySrtpKeys k1[IMPS_MIKEY_MAX_CS], k2[IMPS_MIKEY_MAX_CS];
+  guint n1 = 0, n2 = 0;
+  g_autoptr (GError) error = NULL;
+
+  net_init (&net, FALSE);
+  imps_mikey_tp_init_default (&tp, net.suite.prf, FALSE);
+  imps_mikey_tp_add_responder (&tp, BOB);
+  g_autoptr (ImpsMikeyHeldTicket) held = request_ticket (&net, &tp, NOW);
+  g_autoptr (ImpsMikeyMessage) ti1 = transfer_init (&net, held, BOB, 1, NOW + SEC (1));
+  complete_call (&net, held, ti1, &net.bob, NOW + SEC (2), k1, &n1);
+  g_autoptr (ImpsMikeyMessage) ti2 = transfer_init (&net, held, BOB, 1, NOW + SEC (600));
+  g_assert_cmphex (ti1->hdr.csb_id, !=, ti2->hdr.csb_id);
+  complete_call (&net, held, ti2, &net.bob, NOW + SEC (601), k2, &n2);
+  g_assert_true (keys_differ (&k1[0], &k2[0]));
+  /* after TRe (1 h) the ticket is refused */
+  ImpsMikeyTransferParams p = { 0 };
+  p.suite = net.suite;
+  p.initiator_uri = ALICE;
+  p.responder_uri = BOB;
+  p.n_media = 1;
+  g_assert_null (imps_mikey_transfer_init_build (held, &p, NOW + SEC (3601), net.rnd, &error));
+  g_assert_error (error, IMPS_MIKEY_ERROR, IMPS_MIKEY_ERROR_INVALID_TPPAR);
+  g_clear_error (&error);
+  /* and by the Responder's precheck even if sent */
+  g_autoptr (ImpsMikeyMessage) ti_late = transfer_init (&net, held, BOB, 1, NOW + SEC (3599));
+  g_assert_null (imps_mikey_transfer_init_precheck (ti_late->body.raw, ti_late->body.raw_len, BOB,
+                                                    NOW + SEC (3602), SKEW, NULL, &error));
+  g_assert_error (error, IMPS_MIKEY_ERROR, IMPS_MIKEY_ERROR_INVALID_TPPAR);
+  g_clear_error (&error);
+
+  /* J = 0 */
+  tp.flags &= ~IMPS_MIKEY_TICKET_FLAG_J;
+  g_autoptr (ImpsMikeyHeldTicket) once = request_ticket (&net, &tp, NOW + SEC (20));
+  g_assert_false (once->policy.flags & IMPS_MIKEY_TICKET_FLAG_J);
+  g_autoptr (ImpsMikeyMessage) ti3 = transfer_init (&net, once, BOB, 1, NOW + SEC (21));
+  complete_call (&net, once, ti3, &net.bob, NOW + SEC (22), k1, &n1);
+  g_assert_null (imps_mikey_transfer_init_build (once, &p, NOW + SEC (23), net.rnd, &error));
+  g_assert_error (error, IMPS_MIKEY_ERROR, IMPS_MIKEY_ERROR_INVALID_TPPAR);
+  g_clear_error (&error);
+  /* the same TRANSFER_INIT resolved again by bob: the KMS refuses (ERR 15) */
+  g_autoptr (ImpsMikeyMessage) tr = answer (&net, &net.bob, ti3, NOW + SEC (24), k2, &n2, &error);
+  g_assert_null (tr);
+  g_assert_error (error, IMPS_MIKEY_ERROR, IMPS_MIKEY_ERROR_INVALID_TPPAR);
+  g_assert_cmpuint (imps_mikey_error_to_err_no (error->code), ==, 15);
+  imps_mikey_srtp_keys_clear (k1, n1);
+  imps_mikey_srtp_keys_clear (k2, n2);
+  net_clear (&net);
+}
+
+/* Policy: the KMS changes what it may (validity, reuse; K=1) and refuses
+ * what it must (ERR 15). */
+static void
+test_policy (void)
+{
+  Net net;
+  ImpsMikeyTp tp;
+  g_autoptr (GError) error = NULL;
+
+  net_init (&net, FALSE);
+  imps_mikey_tp_init_default (&tp, net.suite.prf, TRUE);
+  imps_mikey_tp_add_responder (&tp, BOB);
+  tp.valid_to = NOW + SEC (7200);
+  net.policy.allow_forking = FALSE;
+  net.policy.max_validity = 1800;
+  tp.n_desired = 2;
+  tp.desired[0].type = IMPS_MIKEY_KEY_TGK;
+  tp.desired[0].len = 16;
+  tp.desired[1].type = IMPS_MIKEY_KEY_GTGK;
+  tp.desired[1].len = 32;
+  g_autoptr (ImpsMikeyHeldTicket) held = request_ticket (&net, &tp, NOW);
+  g_assert_true (held->policy.flags & IMPS_MIKEY_TICKET_FLAG_K);
+  g_assert_false (held->policy.flags & IMPS_MIKEY_TICKET_FLAG_I);
+  g_assert_cmpuint (held->policy.valid_to - held->policy.valid_from, ==, SEC (1800));
+  g_assert_cmpuint (held->keys.n_keys, ==, 2);
+  g_assert_cmpuint (held->keys.keys[1].type, ==, IMPS_MIKEY_KEY_GTGK);
+  g_assert_cmpuint (held->keys.keys[1].key_len, ==, 32);
+  net_clear (&net);
+}
+
+/* Negative table (§11): each case spoils one thing and names the ERR code
+ * the KMS answers with. A wrong MAC is ERR 0 (Auth failure; §11 "bad MAC
+ * -> 0"); ERR 3 is kept for an unsupported MAC algorithm. */
+typedef enum {
+  NEG_FLIP_MAC,
+  NEG_STALE_T,
+  NEG_UNKNOWN_PRF,
+  NEG_UNKNOWN_TICKET_TYPE,
+  NEG_POLICY_REFUSED,
+  NEG_REPLAY,
+  NEG_UNKNOWN_MAC_ALG,
+  NEG_WRONG_PSK,
+  NEG_PK_VARIANT,
+} NegKind;
+
+typedef struct {
+  const gchar *name;
+  NegKind kind;
+  gint code;
+  guint8 err_no;
+} NegCase;
+
+static const NegCase neg_cases[] = {
+  { "flipped-mac-bit", NEG_FLIP_MAC, IMPS_MIKEY_ERROR_AUTH_FAILED, 0 },
+  { "stale-timestamp", NEG_STALE_T, IMPS_MIKEY_ERROR_INVALID_TS, 1 },
+  { "unknown-prf", NEG_UNKNOWN_PRF, IMPS_MIKEY_ERROR_INVALID_PRF, 2 },
+  /* the codec cannot size a V with an unknown Auth alg, nor accept a
+   * REQUEST_INIT_PK without PKE: both are malformed (ERR 13) before any
+   * exchange check runs */
+  { "unknown-mac-alg", NEG_UNKNOWN_MAC_ALG, IMPS_MIKEY_ERROR_MALFORMED, 13 },
+  { "pk-variant", NEG_PK_VARIANT, IMPS_MIKEY_ERROR_MALFORMED, 13 },
+  { "unknown-ticket-type", NEG_UNKNOWN_TICKET_TYPE, IMPS_MIKEY_ERROR_INVALID_TICKET, 14 },
+  { "policy-refused", NEG_POLICY_REFUSED, IMPS_MIKEY_ERROR_INVALID_TPPAR, 15 },
+  { "replayed", NEG_REPLAY, IMPS_MIKEY_ERROR_REPLAY, 1 },
+  { "wrong-psk", NEG_WRONG_PSK, IMPS_MIKEY_ERROR_AUTH_FAILED, 0 },
+};
+
+static void
+test_negative (gconstpointer data)
+{
+  const NegCase *c = data;
+  Net net;
+  ImpsMikeyTp tp;
+  g_autoptr (GError) error = NULL;
+  guint64 now = NOW;
+  guint64 kms_now = NOW;
+
+  net_init (&net, FALSE);
+  imps_mikey_tp_init_default (&tp, net.suite.prf, FALSE);
+  imps_mikey_tp_add_responder (&tp, c->kind == NEG_POLICY_REFUSED ? "sip:eve@other.net" : BOB);
+  if (c->kind == NEG_UNKNOWN_TICKET_TYPE)
+    tp.ticket_type = 0xF123;
+  ImpsMikeyRequestParams p = { 0 };
+  p.suite = net.suite;
+  p.initiator_uri = ALICE;
+  p.kms_uri = KMS_URI;
+  p.psk_id = (const guint8 *) net.alice.psk_id;
+  p.psk_id_len = strlen (net.alice.psk_id);
+  p.desired = &tp;
+  guint8 psk[32];
+  memcpy (psk, net.alice.psk, 32);
+  if (c->kind == NEG_WRONG_PSK)
+    psk[0] ^= 1;
+  if (c->kind == NEG_UNKNOWN_PRF)
+    p.suite.prf = 5;
+  if (c->kind == NEG_STALE_T)
+    kms_now = NOW + SEC (SKEW + 1);
+  g_autoptr (ImpsMikeyMessage) req = NULL;
+  if (c->kind == NEG_UNKNOWN_PRF)
+    {
+      /* build with a good PRF, then rewrite the HDR PRF (byte 3) */
+      p.suite.prf = 0;
+      req = imps_mikey_request_init_build (&p, psk, 32, now, net.rnd, &error);
+    }
+  else
+    req = imps_mikey_request_init_build (&p, psk, 32, now, net.rnd, &error);
+  g_assert_no_error (error);
+  g_autofree guint8 *bytes = g_memdup2 (req->body.raw, req->body.raw_len);
+  gsize len = req->body.raw_len;
+  switch (c->kind)
+    {
+    case NEG_FLIP_MAC:
+      bytes[len - 1] ^= 0x80;
+      break;
+    case NEG_UNKNOWN_PRF:
+      bytes[3] = (guint8) ((bytes[3] & 0x80) | 5);
+      break;
+    case NEG_UNKNOWN_MAC_ALG:
+      bytes[len - 21] = 7; /* V Auth alg */
+      break;
+    case NEG_PK_VARIANT:
+      bytes[1] = IMPS_MIKEY_DATA_REQUEST_INIT_PK;
+      break;
+    default:
+      break;
+    }
+  if (c->kind == NEG_REPLAY)
+    {
+      g_autoptr (ImpsMikeyMessage) first = kms_handle (&net, bytes, len, kms_now, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (first);
+    }
+  g_autoptr (ImpsMikeyMessage) resp = kms_handle (&net, bytes, len, kms_now, &error);
+  g_assert_null (resp);
+  g_assert_error (error, IMPS_MIKEY_ERROR, c->code);
+  g_assert_cmpuint (imps_mikey_error_to_err_no (error->code), ==, c->err_no);
+
+  /* the KMS answers with an Error message carrying that code, with V keyed
+   * like the request (profile §10) unless authentication itself failed */
+  g_autoptr (ImpsMikeyMessage) parsed = imps_mikey_message_parse (bytes, len, NULL);
+  if (parsed != NULL)
+    {
+      g_autoptr (GError) e2 = NULL;
+      ImpsMikeyMsgKeys ek;
+      gboolean authed = error->code != IMPS_MIKEY_ERROR_AUTH_FAILED
+                        && error->code != IMPS_MIKEY_ERROR_INVALID_PRF;
+      guint8 code = c->err_no;
+      if (authed)
+        g_assert_true (imps_mikey_error_keys (parsed, net.alice.psk, 32, &ek, &e2));
+      g_autoptr (ImpsMikeyMessage) em = imps_mikey_error_build (&parsed->hdr, &code, 1,
+                                                                authed ? &ek : NULL, kms_now, &e2);
+      g_assert_no_error (e2);
+      guint8 got[4];
+      guint n = 0;
+      gboolean was_authed = FALSE;
+      g_autoptr (ImpsMikeyMessage) back = imps_mikey_error_parse (em->body.raw, em->body.raw_len,
+                                                                  authed ? &ek : NULL, got, 4, &n,
+                                                                  &was_authed, &e2);
+      g_assert_no_error (e2);
+      g_assert_nonnull (back);
+      g_assert_cmpuint (n, ==, 1);
+      g_assert_cmpuint (got[0], ==, c->err_no);
+      g_assert_cmpuint (back->hdr.csb_id, ==, parsed->hdr.csb_id);
+      g_assert_true (was_authed == authed);
+      if (authed)
+        imps_mikey_msg_keys_clear (&ek);
+    }
+  net_clear (&net);
+}
+
+/* Error messages: authenticated V (a flipped bit is caught), never an
+ * Error to an Error (§11). */
+static void
+test_error_message (void)
+{
+  Net net;
+  ImpsMikeyTp tp;
+  g_autoptr (GError) error = NULL;
+
+  net_init (&net, FALSE);
+  imps_mikey_tp_init_default (&tp, net.suite.prf, FALSE);
+  imps_mikey_tp_add_responder (&tp, BOB);
+  g_autoptr (ImpsMikeyHeldTicket) held = request_ticket (&net, &tp, NOW);
+  g_autoptr (ImpsMikeyMessage) ti = transfer_init (&net, held, BOB, 1, NOW + SEC (1));
+  /* a Transfer error keyed with MPKi (profile §10 last bullet) */
+  ImpsMikeyMsgKeys ek;
+  g_assert_true (imps_mikey_error_keys (ti, held->keys.mpks[0].key, held->keys.mpks[0].key_len,
+                                        &ek, &error));
+  const guint8 codes[] = { IMPS_MIKEY_ERR_INVALID_SP, IMPS_MIKEY_ERR_INVALID_SPPAR };
+  g_autoptr (ImpsMikeyMessage) em = imps_mikey_error_build (&ti->hdr, codes, 2, &ek,
+                                                            NOW + SEC (2), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (em->hdr.data_type, ==, IMPS_MIKEY_DATA_ERROR);
+  g_assert_false (em->hdr.v);
+  guint8 got[4];
+  guint n = 0;
+  gboolean authed = FALSE;
+  g_autoptr (ImpsMikeyMessage) back = imps_mikey_error_parse (em->body.raw, em->body.raw_len, &ek,
+                                                              got, 4, &n, &authed, &error);
+  g_assert_no_error (error);
+  g_assert_true (authed);
+  g_assert_cmpuint (n, ==, 2);
+  g_assert_cmpuint (got[1], ==, 10);
+  g_autofree guint8 *bad = g_memdup2 (em->body.raw, em->body.raw_len);
+  bad[em->body.raw_len - 3] ^= 0x04;
+  g_autoptr (ImpsMikeyMessage) none = imps_mikey_error_parse (bad, em->body.raw_len, &ek, got, 4,
+                                                              &n, &authed, &error);
+  g_assert_null (none);
+  g_assert_error (error, IMPS_MIKEY_ERROR, IMPS_MIKEY_ERROR_AUTH_FAILED);
+  g_clear_error (&error);
+  /* never answer an Error with an Error */
+  g_assert_null (imps_mikey_error_build (&em->hdr, codes, 1, NULL, NOW, &error));
+  g_assert_error (error, IMPS_MIKEY_ERROR, IMPS_MIKEY_ERROR_UNSPECIFIED);
+  imps_mikey_msg_keys_clear (&ek);
+  net_clear (&net);
+}
+
+/* Responder and Initiator refuse tampering in the transfer exchange. */
+static void
+test_transfer_tamper (void)
+{
+  Net net;
+  ImpsMikeyTp tp;
+  ImpsMikeySrtpKeys kb[IMPS_MIKEY_MAX_CS], ki[IMPS_MIKEY_MAX_CS];
+  guint nb = 0, ni = 0;
+  g_autoptr (GError) error = NULL;
+
+  net_init (&net, FALSE);
+  imps_mikey_tp_init_default (&tp, net.suite.prf, FALSE);
+  imps_mikey_tp_add_responder (&tp, BOB);
+  g_autoptr (ImpsMikeyHeldTicket) held = request_ticket (&net, &tp, NOW);
+  g_autoptr (ImpsMikeyMessage) ti = transfer_init (&net, held, BOB, 1, NOW + SEC (1));
+  /* TRANSFER_INIT with a flipped MAC bit: the Responder finds out after
+   * resolving (it needs MPKi): ERR 0 */
+  g_autofree guint8 *bad = g_memdup2 (ti->body.raw, ti->body.raw_len);
+  bad[ti->body.raw_len - 2] ^= 0x10;
+  g_autoptr (ImpsMikeyMessage) bad_ti = imps_mikey_message_parse (bad, ti->body.raw_len, &error);
+  g_assert_no_error (error);
+  g_autoptr (ImpsMikeyMessage) tr0 = answer (&net, &net.bob, bad_ti, NOW + SEC (2), kb, &nb, &error);
+  g_assert_null (tr0);
+  g_assert_error (error, IMPS_MIKEY_ERROR, IMPS_MIKEY_ERROR_AUTH_FAILED);
+  g_clear_error (&error);
+  /* TRANSFER_RESP with a flipped bit: the Initiator refuses it */
+  g_autoptr (ImpsMikeyMessage) tr = answer (&net, &net.bob, ti, NOW + SEC (3), kb, &nb, &error);
+  g_assert_no_error (error);
+  g_autofree guint8 *badr = g_memdup2 (tr->body.raw, tr->body.raw_len);
+  badr[tr->body.raw_len - 1] ^= 0x01;
+  g_assert_false (imps_mikey_transfer_resp_process (held, ti, badr, tr->body.raw_len,
+                                                    NOW + SEC (3), SKEW, ki, &ni, &error));
+  g_assert_error (error, IMPS_MIKEY_ERROR, IMPS_MIKEY_ERROR_AUTH_FAILED);
+  g_clear_error (&error);
+  /* a replayed TRANSFER_INIT is caught by the Responder's cache */
+  g_autoptr (ImpsMikeyReplay) cache = imps_mikey_replay_new (16, SKEW);
+  g_assert_true (imps_mikey_replay_check_message (cache, ti->body.raw, ti->body.raw_len,
+                                                  NOW + SEC (1), NOW + SEC (3)));
+  g_assert_null (imps_mikey_transfer_init_precheck (ti->body.raw, ti->body.raw_len, BOB,
+                                                    NOW + SEC (4), SKEW, cache, &error));
+  g_assert_error (error, IMPS_MIKEY_ERROR, IMPS_MIKEY_ERROR_REPLAY);
+  g_clear_error (&error);
+  imps_mikey_srtp_keys_clear (kb, nb);
+  net_clear (&net);
+}
+
+/* A KMS that rolled its TPK still resolves tickets under the previous
+ * index, and refuses an index it no longer has (ERR 14). */
+static void
+test_tpk_roll (void)
+{
+  Net net;
+  ImpsMikeyTp tp;
+  ImpsMikeySrtpKeys kb[IMPS_MIKEY_MAX_CS];
+  guint nb = 0;
+  g_autoptr (GError) error = NULL;
+
+  net_init (&net, FALSE);
+  net.kms.tpk = &net.tpks[0]; /* issue under index 7 */
+  imps_mikey_tp_init_default (&tp, net.suite.prf, FALSE);
+  imps_mikey_tp_add_responder (&tp, BOB);
+  g_autoptr (ImpsMikeyHeldTicket) held = request_ticket (&net, &tp, NOW);
+  net.kms.tpk = &net.tpks[1]; /* roll to 8; 7 still accepted */
+  g_autoptr (ImpsMikeyMessage) ti = transfer_init (&net, held, BOB, 1, NOW + SEC (1));
+  complete_call (&net, held, ti, &net.bob, NOW + SEC (2), kb, &nb);
+  net.kms.tpks = &net.tpks[1]; /* 7 dropped */
+  net.kms.n_tpks = 1;
+  g_autoptr (ImpsMikeyMessage) ti2 = transfer_init (&net, held, BOB, 1, NOW + SEC (3));
+  g_autoptr (ImpsMikeyMessage) tr = answer (&net, &net.bob, ti2, NOW + SEC (4), kb, &nb, &error);
+  g_assert_null (tr);
+  g_assert_error (error, IMPS_MIKEY_ERROR, IMPS_MIKEY_ERROR_INVALID_TICKET);
+  imps_mikey_srtp_keys_clear (kb, nb);
+  net_clear (&net);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/mikey/exchange/basic", test_basic);
+  g_test_add_func ("/mikey/exchange/suite-256", test_suite_256);
+  g_test_add_func ("/mikey/exchange/forking", test_forking);
+  g_test_add_func ("/mikey/exchange/group", test_group);
+  g_test_add_func ("/mikey/exchange/reuse", test_reuse);
+  g_test_add_func ("/mikey/exchange/policy", test_policy);
+  g_test_add_func ("/mikey/exchange/error-message", test_error_message);
+  g_test_add_func ("/mikey/exchange/transfer-tamper", test_transfer_tamper);
+  g_test_add_func ("/mikey/exchange/tpk-roll", test_tpk_roll);
+  for (guint i = 0; i < G_N_ELEMENTS (neg_cases); i++)
+    {
+      g_autofree gchar *path = g_strdup_printf ("/mikey/exchange/negative/%s", neg_cases[i].name);
+      g_test_add_data_func (path, &neg_cases[i], test_negative);
+    }
+  return g_test_run ();
+}
