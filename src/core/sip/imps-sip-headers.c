@@ -258,6 +258,8 @@ imps_sip_name_addr_parse (const gchar *text, gssize len, gboolean allow_star,
                           GError **error)
 {
   g_return_val_if_fail (text != NULL || len == 0, NULL);
+  if (text == NULL)
+    text = "";
   if (len < 0)
     len = (gssize) strlen (text);
 
@@ -431,6 +433,7 @@ imps_sip_via_scan (const gchar *text, gsize len, ImpsSipVia *out,
   const gchar *p = skip_ws (text, end);
   const gchar *s, *e;
   guint count = 0;
+  gboolean have_branch = FALSE;
 
   /* sent-protocol = protocol-name SLASH protocol-version SLASH transport */
   s = p;
@@ -520,12 +523,11 @@ imps_sip_via_scan (const gchar *text, gsize len, ImpsSipVia *out,
         {
           if (vs == NULL || *vs == '"')
             return hdr_fail (error, base, ns, "branch without a token value");
+          if (have_branch)
+            return hdr_fail (error, base, ns, "second branch parameter");
+          have_branch = TRUE;
           if (out)
-            {
-              if (out->branch)
-                return hdr_fail (error, base, ns, "second branch parameter");
-              out->branch = g_strndup (vs, vl);
-            }
+            out->branch = g_strndup (vs, vl);
         }
       else if (nl == 8 && g_ascii_strncasecmp (ns, "received", 8) == 0)
         {
@@ -567,6 +569,8 @@ ImpsSipVia *
 imps_sip_via_parse (const gchar *text, gssize len, GError **error)
 {
   g_return_val_if_fail (text != NULL || len == 0, NULL);
+  if (text == NULL)
+    text = "";
   if (len < 0)
     len = (gssize) strlen (text);
 
@@ -636,14 +640,14 @@ imps_sip_via_append (const ImpsSipVia *via, GString *out)
     g_string_append (out, via->host);
   if (via->port >= 0)
     g_string_append_printf (out, ":%d", via->port);
+  if (via->branch)
+    g_string_append_printf (out, ";branch=%s", via->branch);
   if (via->received)
     g_string_append_printf (out, ";received=%s", via->received);
   if (via->rport == 0)
     g_string_append (out, ";rport");
   else if (via->rport > 0)
     g_string_append_printf (out, ";rport=%d", via->rport);
-  if (via->branch)
-    g_string_append_printf (out, ";branch=%s", via->branch);
   append_header_params (out, via->params);
 }
 
@@ -662,7 +666,9 @@ gboolean
 imps_sip_cseq_parse (const gchar *text, gssize len, ImpsSipCSeq *out,
                      GError **error)
 {
-  g_return_val_if_fail (text != NULL && out != NULL, FALSE);
+  g_return_val_if_fail ((text != NULL || len == 0) && out != NULL, FALSE);
+  if (text == NULL)
+    text = "";
   if (len < 0)
     len = (gssize) strlen (text);
 
@@ -698,7 +704,9 @@ imps_sip_cseq_parse (const gchar *text, gssize len, ImpsSipCSeq *out,
 ImpsSipContentType *
 imps_sip_content_type_parse (const gchar *text, gssize len, GError **error)
 {
-  g_return_val_if_fail (text != NULL, NULL);
+  g_return_val_if_fail (text != NULL || len == 0, NULL);
+  if (text == NULL)
+    text = "";
   if (len < 0)
     len = (gssize) strlen (text);
 
@@ -773,7 +781,9 @@ is_word_char (gchar c)
 gboolean
 imps_sip_call_id_validate (const gchar *text, gssize len, GError **error)
 {
-  g_return_val_if_fail (text != NULL, FALSE);
+  g_return_val_if_fail (text != NULL || len == 0, FALSE);
+  if (text == NULL)
+    text = "";
   if (len < 0)
     len = (gssize) strlen (text);
 

@@ -43,13 +43,15 @@ ImpsSipVia *imps_sip_via_new (const gchar *transport, const gchar *host,
                               gint port, const gchar *branch);
 ImpsSipVia *imps_sip_via_copy (const ImpsSipVia *via);
 void imps_sip_via_free (ImpsSipVia *via);
+/* Writes "SIP/2.0/<transport> host[:port]" then branch, received, rport
+ * and the other parameters, in that order. */
 void imps_sip_via_append (const ImpsSipVia *via, GString *out);
 gchar *imps_sip_via_to_string (const ImpsSipVia *via);
 
 /* ---- name-addr: From, To, Contact, Route, Record-Route, P-A-I ------- */
 
 /* @display_name unquoted (NULL when absent); @uri the address; @params the
- * header parameters (tag, expires, q, lr is a URI param, ...), values as
+ * header parameters (tag, expires, q, ...), values as
  * written (a quoted value keeps its quotes). @star for "Contact: *". */
 typedef struct {
   gchar *display_name;

@@ -643,11 +643,14 @@ add_parsed_header (ImpsSipMessage *msg, const gchar *ns, gsize nlen,
               while (p < ve && is_ws (*p))
                 p++;
               p--;
-              tmp[o++] = ' ';
+              if (o > 0)
+                tmp[o++] = ' ';
             }
           else
             tmp[o++] = *p;
         }
+      while (o > 0 && is_ws (tmp[o - 1]))
+        o--;
       h.value = chunk_str (msg, tmp, o);
       g_free (tmp);
     }
@@ -664,6 +667,13 @@ imps_sip_message_parse (const guint8 *data, gsize len, GError **error)
       g_set_error (error, IMPS_SIP_ERROR, IMPS_SIP_ERROR_TOO_LARGE,
                    "message of %" G_GSIZE_FORMAT " bytes exceeds %d",
                    len, IMPS_SIP_MAX_MESSAGE);
+      return NULL;
+    }
+
+  if (len == 0)
+    {
+      g_set_error (error, IMPS_SIP_ERROR, IMPS_SIP_ERROR_START_LINE,
+                   "start line: empty message");
       return NULL;
     }
 

@@ -548,6 +548,8 @@ ImpsSipUri *
 imps_sip_uri_parse (const gchar *text, gssize len, GError **error)
 {
   g_return_val_if_fail (text != NULL || len == 0, NULL);
+  if (text == NULL)
+    text = "";
   if (len < 0)
     len = (gssize) strlen (text);
 
@@ -564,6 +566,8 @@ gboolean
 imps_sip_uri_validate (const gchar *text, gssize len, GError **error)
 {
   g_return_val_if_fail (text != NULL || len == 0, FALSE);
+  if (text == NULL)
+    text = "";
   if (len < 0)
     len = (gssize) strlen (text);
   return uri_scan (text, (gsize) len, NULL, error);
