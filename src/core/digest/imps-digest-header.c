@@ -344,6 +344,7 @@ lex (ParamList *l, const gchar *text, gsize len, gboolean with_scheme, GError **
         return fail (error, IMPS_DIGEST_ERROR_SYNTAX,
                      "%s: after parameter '%.*s': expected ',' at offset %zu, found 0x%02x",
                      l->what, (int) nl, text + ns, pos, (guchar) text[pos]);
+      pos++;   /* the separator; further commas are empty elements */
     }
   return TRUE;
 }
@@ -579,7 +580,7 @@ check_auts (ParamList *l, Param *p, GError **error)
                                   &n, &bad) || n != sizeof auts)
     return fail (error, IMPS_DIGEST_ERROR_VALUE,
                  "%s: parameter 'auts' at offset %zu is not base64 of 14 bytes%s",
-                 l->what, p->value_offset + (n == sizeof auts ? 0 : bad),
+                 l->what, p->value_offset + (p->quoted ? 1 : 0) + bad,
                  n == sizeof auts ? "" : " (bad character or length)");
   return TRUE;
 }
