@@ -375,6 +375,31 @@ test_builder_refusals (void)
   g_assert_error (error, IMPS_DIGEST_ERROR, IMPS_DIGEST_ERROR_VALUE);
 }
 
+/* Every seed of the fuzz corpus parses as the header kind its first byte
+ * selects (so the fuzzer starts from inputs that reach the builders). */
+static void
+test_fuzz_seeds_parse (void)
+{
+  const gchar *dir = g_test_get_filename (G_TEST_DIST, "..", "fuzz", "digest", "corpus",
+                                          "digest-header", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GDir) d = g_dir_open (dir, 0, &error);
+  g_assert_no_error (error);
+  guint n = 0;
+  for (const gchar *name; (name = g_dir_read_name (d)) != NULL; n++)
+    {
+      g_autofree gchar *path = g_build_filename (dir, name, NULL);
+      g_autofree gchar *data = NULL;
+      gsize len = 0;
+      g_assert_true (g_file_get_contents (path, &data, &len, &error));
+      g_assert_cmpuint (len, >, 1);
+      g_autofree gchar *out = parse_build ((Kind) (data[0] % 3), data + 1, len - 1, &error);
+      if (out == NULL)
+        g_error ("seed %s: %s", name, error->message);
+    }
+  g_assert_cmpuint (n, >=, 9);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -385,5 +410,6 @@ main (int argc, char **argv)
   g_test_add_func ("/digest/header/malformed", test_malformed);
   g_test_add_func ("/digest/header/bounds", test_bounds);
   g_test_add_func ("/digest/header/builder-refusals", test_builder_refusals);
+  g_test_add_func ("/digest/header/fuzz-seeds", test_fuzz_seeds_parse);
   return g_test_run ();
 }

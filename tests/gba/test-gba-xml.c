@@ -336,6 +336,31 @@ test_datetime (void)
     }
 }
 
+/* Every seed of the fuzz corpus is a valid body (so the fuzzer starts from
+ * inputs that reach the end of the parser). */
+static void
+test_fuzz_seeds_parse (void)
+{
+  const gchar *dir = g_test_get_filename (G_TEST_DIST, "..", "fuzz", "gba", "corpus",
+                                          "gba-xml", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GDir) d = g_dir_open (dir, 0, &error);
+  g_assert_no_error (error);
+  guint n = 0;
+  for (const gchar *name; (name = g_dir_read_name (d)) != NULL; n++)
+    {
+      g_autofree gchar *path = g_build_filename (dir, name, NULL);
+      g_autofree gchar *data = NULL;
+      gsize len = 0;
+      g_assert_true (g_file_get_contents (path, &data, &len, &error));
+      g_autoptr (ImpsGbaBootstrappingInfo) info =
+        imps_gba_bootstrapping_info_parse ((const guint8 *) data, len, &error);
+      if (info == NULL)
+        g_error ("seed %s: %s", name, error->message);
+    }
+  g_assert_cmpuint (n, >=, 4);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -346,5 +371,6 @@ main (int argc, char **argv)
   g_test_add_func ("/gba/xml/rejected", test_rejected);
   g_test_add_func ("/gba/xml/limits", test_limits);
   g_test_add_func ("/gba/xml/datetime", test_datetime);
+  g_test_add_func ("/gba/xml/fuzz-seeds", test_fuzz_seeds_parse);
   return g_test_run ();
 }
