@@ -145,6 +145,34 @@ test_ks_naf_separation (void)
   g_assert_true (memcmp (a.bytes, b.bytes, 32) != 0);
 }
 
+/* Ks_NAF with an S longer than the stack copy (a 600-byte IMPI) takes the
+ * scatter path; both paths must agree with the generic KDF. */
+static void
+test_ks_naf_long_s (void)
+{
+  g_auto (ImpsGbaKey) ks = IMPS_GBA_KEY_INIT;
+  g_auto (ImpsGbaKey) a = IMPS_GBA_KEY_INIT;
+  guint8 rand[16] = { 1, 2, 3 }, b[32];
+  g_autofree gchar *impi = g_strnfill (600, 'i');
+
+  memset (ks.bytes, 7, 32);
+  for (guint round = 0; round < 2; round++)
+    {
+      gsize impi_len = round == 0 ? 23 : 600;
+      imps_gba_ks_naf (IMPS_GBA_NAF_KEY_ME, &ks, rand, impi, impi_len, "kms.home1.net", 13,
+                       IMPS_GBA_UA_ID_IMS_MEDIA, &a);
+      g_autoptr (GBytes) naf_id = imps_gba_naf_id_new ("kms.home1.net", IMPS_GBA_UA_ID_IMS_MEDIA);
+      gsize nl;
+      const guint8 *nd = g_bytes_get_data (naf_id, &nl);
+      ImpsIovec params[] = {
+        { (const guint8 *) "gba-me", 6 }, { rand, 16 }, { (const guint8 *) impi, impi_len },
+        { nd, nl },
+      };
+      imps_gba_kdf (ks.bytes, 32, 0x01, params, 4, b);
+      g_assert_cmpmem (a.bytes, 32, b, 32);
+    }
+}
+
 static void
 test_ua_ids (void)
 {
@@ -282,6 +310,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gba/ks", test_ks);
   g_test_add_func ("/gba/ks-naf/table", test_ks_naf_table);
   g_test_add_func ("/gba/ks-naf/separation", test_ks_naf_separation);
+  g_test_add_func ("/gba/ks-naf/long-s", test_ks_naf_long_s);
   g_test_add_func ("/gba/ua-ids", test_ua_ids);
   g_test_add_func ("/gba/naf-id/check", test_naf_id_check);
   g_test_add_func ("/gba/btid", test_btid);

@@ -90,6 +90,8 @@ imps_gba_ks_from_ck_ik (const guint8 ck[IMPS_GBA_CK_LEN],
   memcpy (ks->bytes + IMPS_GBA_CK_LEN, ik, IMPS_GBA_IK_LEN);
 }
 
+#define SMALL_S 512
+
 /* The KDF with P3 given in two pieces (FQDN and Ua id), so that NAF_Id
  * never has to be assembled in memory. */
 static void
@@ -114,6 +116,24 @@ ks_naf_pieces (ImpsGbaNafKeyKind kind, const ImpsGbaKey *ks,
     { impi, impi_len }, { l2, 2 },
     { p3a, p3a_len }, { p3b, p3b_len }, { l3, 2 },
   };
+  /* S is public (no key material). When it is short, one contiguous copy
+   * on the stack and a single MAC update beat ten updates (bench-ks-naf). */
+  guint8 s[SMALL_S];
+  gsize total = 0;
+  for (gsize i = 0; i < G_N_ELEMENTS (iov); i++)
+    total += iov[i].len;
+  if (total <= sizeof s)
+    {
+      gsize off = 0;
+      for (gsize i = 0; i < G_N_ELEMENTS (iov); i++)
+        if (iov[i].len > 0)
+          {
+            memcpy (s + off, iov[i].data, iov[i].len);
+            off += iov[i].len;
+          }
+      imps_hmac (IMPS_HASH_SHA256, ks->bytes, IMPS_GBA_KEY_LEN, s, off, out->bytes);
+      return;
+    }
   imps_hmac_iov (IMPS_HASH_SHA256, ks->bytes, IMPS_GBA_KEY_LEN,
                  iov, G_N_ELEMENTS (iov), out->bytes);
 }
