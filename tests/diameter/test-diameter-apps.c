@@ -907,6 +907,30 @@ test_watchdog_disconnect (void)
   g_assert_error (error, IMPS_DIAMETER_ERROR, IMPS_DIAMETER_ERROR_UNEXPECTED);
 }
 
+/* Every truncation point of every layout above fails as truncated, and
+ * the framing function asks for the whole message from byte 4 on. */
+static void
+test_truncations (void)
+{
+  static const gchar *layouts[] = {
+    mar_hex, maa_hex, bir_hex, bia_hex, cer_hex, cea_hex, dwr_hex, dwa_hex, dpr_hex, dpa_hex,
+  };
+  for (guint k = 0; k < G_N_ELEMENTS (layouts); k++)
+    {
+      g_autoptr (GBytes) bytes = imps_test_hex (layouts[k]);
+      gsize len;
+      const guint8 *data = g_bytes_get_data (bytes, &len);
+      for (gsize i = 0; i < len; i++)
+        {
+          g_autoptr (GError) error = NULL;
+          g_autofree guint8 *copy = g_memdup2 (data, i);
+          g_assert_null (imps_diameter_message_parse (copy, i, &error));
+          g_assert_error (error, IMPS_DIAMETER_ERROR, IMPS_DIAMETER_ERROR_TRUNCATED);
+          g_assert_cmpint (imps_diameter_frame_length (copy, i, NULL), ==, i < 4 ? 0 : (gssize) len);
+        }
+    }
+}
+
 /* ---- corpus ---- */
 
 static gboolean
@@ -995,6 +1019,7 @@ main (int argc, char **argv)
   g_test_add_func ("/diameter/zn/bir", test_bir);
   g_test_add_func ("/diameter/zn/bia", test_bia);
   g_test_add_func ("/diameter/apps/refusals", test_refusals);
+  g_test_add_func ("/diameter/apps/truncations", test_truncations);
   g_test_add_func ("/diameter/base/capabilities", test_capabilities);
   g_test_add_func ("/diameter/base/watchdog-disconnect", test_watchdog_disconnect);
   return g_test_run ();
