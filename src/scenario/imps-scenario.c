@@ -69,7 +69,7 @@ index_text (Ctx *c, const gchar *data, gsize len, GError **error)
     return fail (c, error, IMPS_SCENARIO_ERROR_TOO_LARGE, NULL, NULL,
                  "file is %zu bytes, more than the limit of %u", len,
                  IMPS_SCENARIO_MAX_SIZE);
-  if (memchr (data, '\0', len) != NULL)
+  if (len > 0 && memchr (data, '\0', len) != NULL)
     return fail (c, error, IMPS_SCENARIO_ERROR_SYNTAX, NULL, NULL,
                  "file contains a NUL byte at offset %zu",
                  (gsize) ((const gchar *) memchr (data, '\0', len) - data));
@@ -913,6 +913,8 @@ imps_scenario_load_data (const gchar *data, gsize len, const gchar *display_name
                          GError **error)
 {
   g_return_val_if_fail (data != NULL || len == 0, NULL);
+  if (data == NULL)
+    data = "";
 
   g_autoptr (ImpsScenario) s = g_new0 (ImpsScenario, 1);
   s->path = g_strdup (display_name ? display_name : "<scenario>");
