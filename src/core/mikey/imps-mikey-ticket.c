@@ -80,6 +80,15 @@ gboolean
 imps_mikey_tp_read (const ImpsMikeyTicket *t, ImpsMikeyTp *tp, GError **error)
 {
   memset (tp, 0, sizeof *tp);
+  if (t->n_tp_items == 0 && t->tp_data.len > 1)
+    {
+      /* a payload built locally, not parsed: its TP Data chain was never
+       * read into items */
+      g_set_error (error, ERR (MALFORMED),
+                   "TP Data of %" G_GSIZE_FORMAT " bytes not parsed (read a parsed payload)",
+                   t->tp_data.len);
+      return FALSE;
+    }
   tp->ticket_type = t->ticket_type;
   tp->subtype = t->subtype;
   tp->version = t->version;

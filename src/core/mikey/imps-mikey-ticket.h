@@ -71,7 +71,8 @@ gboolean imps_mikey_tp_add_responder (ImpsMikeyTp *tp, const gchar *uri);
 gboolean imps_mikey_tp_check_flags (guint32 flags, GError **error);
 
 /* Reads a parsed TP or TICKET payload (its tp_items) into @tp (views into
- * the payload). Errors: MALFORMED for a TP Data item that is not allowed
+ * the payload); a payload built locally and never parsed has no items and
+ * gives MALFORMED. Errors: MALFORMED for a TP Data item that is not allowed
  * or a malformed desired KEMAC; INVALID_TPPAR for more identities than
  * IMPS_MIKEY_TP_MAX_IDS. */
 gboolean imps_mikey_tp_read (const ImpsMikeyTicket *ticket, ImpsMikeyTp *tp, GError **error);
