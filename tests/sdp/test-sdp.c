@@ -1,6 +1,7 @@
 /* Tests of src/core/sdp: SDP parse/build (RFC 4566), a=key-mgmt (RFC 4567,
  * digest §13) and a=3ge2ae (digest §14.4). Each vector names its source. */
 #include "sdp/imps-sdp.h"
+#include "imps-selftest.h"
 #include "imps-test.h"
 
 #include <string.h>
@@ -622,6 +623,24 @@ test_corpus_seeds (void)
   g_assert_cmpuint (n, >=, 7);
 }
 
+static void
+selftest_report (const gchar *module, const gchar *name, gboolean ok, const gchar *detail,
+                 gpointer user_data)
+{
+  if (!ok)
+    g_test_message ("selftest %s: %s: %s", module, name, detail);
+}
+
+/* The compiled-in known-answer test of this module passes. */
+static void
+test_selftest (void)
+{
+  g_autoptr (ImpsSelftest) st = imps_selftest_new (selftest_report, NULL);
+  g_assert_true (imps_selftest_run (st, "sdp"));
+  g_assert_cmpuint (imps_selftest_failed (st), ==, 0);
+  g_assert_cmpuint (imps_selftest_passed (st), >=, 6);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -637,5 +656,6 @@ main (int argc, char **argv)
   g_test_add_func ("/sdp/bad-key-mgmt", test_bad_key_mgmt);
   g_test_add_func ("/sdp/e2ae", test_e2ae);
   g_test_add_func ("/sdp/corpus-seeds", test_corpus_seeds);
+  g_test_add_func ("/sdp/selftest", test_selftest);
   return g_test_run ();
 }
