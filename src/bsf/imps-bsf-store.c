@@ -1,0 +1,238 @@
+/* The BSF's bootstrapping store: sessions in a hash table for lookups and
+ * in SQLite (memory, or a WAL file with a state path). */
+#include "imps-bsf-private.h"
+#include "imps-secret.h"
+
+#include <string.h>
+
+void
+imps_bsf_session_free (ImpsBsfSession *s)
+{
+  if (s == NULL)
+    return;
+  g_free (s->btid);
+  g_free (s->impi);
+  imps_wipe (s, sizeof *s);
+  g_free (s);
+}
+
+static gboolean
+store_fail (sqlite3 *db, const gchar *what, GError **error)
+{
+  g_set_error (error, IMPS_BSF_ERROR, IMPS_BSF_ERROR_STORE, "BSF store: %s: %s", what,
+               db ? sqlite3_errmsg (db) : "out of memory");
+  return FALSE;
+}
+
+static gboolean
+store_exec (sqlite3 *db, const gchar *sql, GError **error)
+{
+  char *msg = NULL;
+  if (sqlite3_exec (db, sql, NULL, NULL, &msg) != SQLITE_OK)
+    {
+      g_set_error (error, IMPS_BSF_ERROR, IMPS_BSF_ERROR_STORE, "BSF store: %s",
+                   msg ? msg : "failed");
+      sqlite3_free (msg);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Reads the sessions a previous run kept; rows that are not what this
+ * code writes are skipped with a note (the file is outside input). */
+static gboolean
+store_load (ImpsBsf *bsf, GError **error)
+{
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2 (bsf->db, "SELECT btid, impi, rand, ks, created, expiry FROM session",
+                          -1, &st, NULL) != SQLITE_OK)
+    return store_fail (bsf->db, "prepare", error);
+  int rc;
+  guint skipped = 0;
+  while ((rc = sqlite3_step (st)) == SQLITE_ROW)
+    {
+      const guchar *btid = sqlite3_column_text (st, 0);
+      const guchar *impi = sqlite3_column_text (st, 1);
+      const void *rand = sqlite3_column_blob (st, 2);
+      int rand_len = sqlite3_column_bytes (st, 2);
+      const void *ks = sqlite3_column_blob (st, 3);
+      int ks_len = sqlite3_column_bytes (st, 3);
+      if (btid == NULL || impi == NULL || rand == NULL || ks == NULL
+          || rand_len != IMPS_GBA_RAND_LEN || ks_len != IMPS_GBA_KEY_LEN
+          || !imps_gba_btid_check ((const gchar *) btid, strlen ((const gchar *) btid), NULL))
+        {
+          skipped++;
+          continue;
+        }
+      ImpsBsfSession *s = g_new0 (ImpsBsfSession, 1);
+      s->btid = g_strdup ((const gchar *) btid);
+      s->impi = g_strdup ((const gchar *) impi);
+      memcpy (s->rand, rand, IMPS_GBA_RAND_LEN);
+      memcpy (s->ks.bytes, ks, IMPS_GBA_KEY_LEN);
+      s->created = sqlite3_column_int64 (st, 4);
+      s->expiry = sqlite3_column_int64 (st, 5);
+      g_hash_table_replace (bsf->sessions, s->btid, s);
+    }
+  sqlite3_finalize (st);
+  if (rc != SQLITE_DONE)
+    return store_fail (bsf->db, "load sessions", error);
+  if (skipped)
+    {
+      g_autofree gchar *why = g_strdup_printf ("%u rows of the state file are not sessions "
+                                               "(wrong sizes or B-TID form)", skipped);
+      imps_bsf_note (bsf, IMPS_EVENT_FAILURE, why, "state rows skipped");
+    }
+  return TRUE;
+}
+
+gboolean
+imps_bsf_store_open (ImpsBsf *bsf, const gchar *state_path, GError **error)
+{
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  if (sqlite3_open_v2 (state_path ? state_path : ":memory:", &bsf->db, flags, NULL) != SQLITE_OK)
+    return store_fail (bsf->db, state_path ? state_path : ":memory:", error);
+  if (state_path && !store_exec (bsf->db, "PRAGMA journal_mode=WAL", error))
+    return FALSE;
+  /* Ks is kept because Zn needs it; SQLite's freed pages are zeroed. */
+  if (!store_exec (bsf->db, "PRAGMA secure_delete=ON", error)
+      || !store_exec (bsf->db,
+                      "CREATE TABLE IF NOT EXISTS session ("
+                      " btid TEXT PRIMARY KEY, impi TEXT NOT NULL, rand BLOB NOT NULL,"
+                      " ks BLOB NOT NULL, created INTEGER NOT NULL, expiry INTEGER NOT NULL)",
+                      error))
+    return FALSE;
+  return store_load (bsf, error);
+}
+
+void
+imps_bsf_store_close (ImpsBsf *bsf)
+{
+  if (bsf->db)
+    sqlite3_close (bsf->db);
+  bsf->db = NULL;
+}
+
+gboolean
+imps_bsf_store_add (ImpsBsf *bsf, ImpsBsfSession *s, GError **error)
+{
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2 (bsf->db,
+                          "INSERT OR REPLACE INTO session (btid, impi, rand, ks, created, expiry)"
+                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                          -1, &st, NULL) != SQLITE_OK)
+    {
+      imps_bsf_session_free (s);
+      return store_fail (bsf->db, "prepare", error);
+    }
+  sqlite3_bind_text (st, 1, s->btid, -1, SQLITE_STATIC);
+  sqlite3_bind_text (st, 2, s->impi, -1, SQLITE_STATIC);
+  sqlite3_bind_blob (st, 3, s->rand, IMPS_GBA_RAND_LEN, SQLITE_STATIC);
+  sqlite3_bind_blob (st, 4, s->ks.bytes, IMPS_GBA_KEY_LEN, SQLITE_STATIC);
+  sqlite3_bind_int64 (st, 5, s->created);
+  sqlite3_bind_int64 (st, 6, s->expiry);
+  gboolean ok = sqlite3_step (st) == SQLITE_DONE;
+  sqlite3_finalize (st);
+  if (!ok)
+    {
+      imps_bsf_session_free (s);
+      return store_fail (bsf->db, "save session", error);
+    }
+  g_hash_table_replace (bsf->sessions, s->btid, s);
+  return TRUE;
+}
+
+void
+imps_bsf_store_prune (ImpsBsf *bsf)
+{
+  gint64 now = imps_bsf_now (bsf);
+  if (now - bsf->last_prune < 60)
+    return;
+  bsf->last_prune = now;
+  GHashTableIter it;
+  gpointer value;
+  g_hash_table_iter_init (&it, bsf->sessions);
+  while (g_hash_table_iter_next (&it, NULL, &value))
+    if (((ImpsBsfSession *) value)->expiry <= now)
+      g_hash_table_iter_remove (&it);
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2 (bsf->db, "DELETE FROM session WHERE expiry <= ?1", -1, &st, NULL)
+      == SQLITE_OK)
+    {
+      sqlite3_bind_int64 (st, 1, now);
+      if (sqlite3_step (st) != SQLITE_DONE)
+        imps_bsf_note (bsf, IMPS_EVENT_FAILURE, sqlite3_errmsg (bsf->db), "store prune failed");
+      sqlite3_finalize (st);
+    }
+}
+
+/* ---- GUSS lifeTime (gba.md §9.4) ---- */
+
+gboolean
+imps_bsf_guss_lifetime (const guint8 *xml, gsize len, gint64 *lifetime, GError **error)
+{
+  g_return_val_if_fail (xml != NULL || len == 0, FALSE);
+  static const gchar name[] = "lifeTime";
+  const gsize name_len = sizeof name - 1;
+  if (len > IMPS_DIAMETER_MAX_GUSS)
+    len = IMPS_DIAMETER_MAX_GUSS;
+
+  for (gsize i = 0; i < len; i++)
+    {
+      if (xml[i] != '<')
+        continue;
+      /* A start tag: '<' [prefix ':'] name, then '>' or white space. */
+      gsize p = i + 1;
+      gsize start = p;
+      while (p < len && (g_ascii_isalnum (xml[p]) || xml[p] == ':' || xml[p] == '_'
+                         || xml[p] == '-' || xml[p] == '.'))
+        p++;
+      if (p == start || p >= len)
+        continue;
+      gsize local = start;
+      for (gsize q = start; q < p; q++)
+        if (xml[q] == ':')
+          local = q + 1;
+      if (p - local != name_len || memcmp (xml + local, name, name_len) != 0)
+        continue;
+      /* Skip attributes up to the end of the tag. */
+      while (p < len && xml[p] != '>')
+        p++;
+      if (p >= len || xml[p - 1] == '/')
+        {
+          g_set_error (error, IMPS_BSF_ERROR, IMPS_BSF_ERROR_GUSS,
+                       "GUSS lifeTime at byte %" G_GSIZE_FORMAT ": %s", i,
+                       p >= len ? "the tag is not closed" : "the element is empty");
+          return FALSE;
+        }
+      p++;
+      while (p < len && g_ascii_isspace (xml[p]))
+        p++;
+      gsize digits_at = p;
+      gint64 v = 0;
+      while (p < len && g_ascii_isdigit (xml[p]))
+        {
+          v = v * 10 + (xml[p] - '0');
+          if (v > IMPS_BSF_MAX_LIFETIME)
+            {
+              g_set_error (error, IMPS_BSF_ERROR, IMPS_BSF_ERROR_GUSS,
+                           "GUSS lifeTime at byte %" G_GSIZE_FORMAT ": more than %" G_GINT64_FORMAT
+                           " seconds", digits_at, IMPS_BSF_MAX_LIFETIME);
+              return FALSE;
+            }
+          p++;
+        }
+      gsize digits_end = p;
+      while (p < len && g_ascii_isspace (xml[p]))
+        p++;
+      if (digits_end == digits_at || p >= len || xml[p] != '<' || v == 0)
+        {
+          g_set_error (error, IMPS_BSF_ERROR, IMPS_BSF_ERROR_GUSS,
+                       "GUSS lifeTime at byte %" G_GSIZE_FORMAT ": not a positive decimal number "
+                       "of seconds", digits_at);
+          return FALSE;
+        }
+      *lifetime = v;
+      return TRUE;
+    }
+  return FALSE;
+}

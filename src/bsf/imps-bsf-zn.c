@@ -1,0 +1,138 @@
+/* Zn (gba.md §10): the BSF answers a NAF's (KMS's) BIR with Ks_NAF. */
+#include "imps-bsf-private.h"
+#include "imps-secret.h"
+
+#include <string.h>
+
+static void
+answer (ImpsDiameterRequest *req, ImpsDiameterBia *bia)
+{
+  g_autoptr (GBytes) bytes = imps_diameter_bia_build (bia);
+  imps_diameter_request_answer (req, bytes);
+}
+
+/* An answer to a request we cannot take as a BIR (RFC 6733 §7.1 result
+ * code, with the reason in Error-Message). */
+static void
+answer_error (ImpsBsf *bsf, ImpsDiameterRequest *req, const ImpsDiameterMessage *msg,
+              guint32 result, const gchar *message)
+{
+  g_autoptr (ImpsDiameterBuilder) b = imps_diameter_builder_new_answer (msg);
+  imps_diameter_builder_set_flags (b, IMPS_DIAMETER_FLAG_E | (msg->flags & IMPS_DIAMETER_FLAG_P));
+  imps_diameter_builder_add_utf8 (b, IMPS_DIAMETER_AVP_ORIGIN_HOST, IMPS_DIAMETER_AVP_FLAG_M, 0,
+                                  bsf->name);
+  imps_diameter_builder_add_utf8 (b, IMPS_DIAMETER_AVP_ORIGIN_REALM, IMPS_DIAMETER_AVP_FLAG_M, 0,
+                                  bsf->domain);
+  imps_diameter_builder_add_u32 (b, IMPS_DIAMETER_AVP_RESULT_CODE, IMPS_DIAMETER_AVP_FLAG_M, 0,
+                                 result);
+  if (message)
+    imps_diameter_builder_add_utf8 (b, IMPS_DIAMETER_AVP_ERROR_MESSAGE, 0, 0, message);
+  g_autoptr (GBytes) a = imps_diameter_builder_finish (g_steal_pointer (&b));
+  imps_diameter_request_answer (req, a);
+}
+
+static gboolean
+naf_authorised (ImpsBsf *bsf, const gchar *fqdn, gsize len)
+{
+  for (guint i = 0; i < bsf->nafs->len; i++)
+    {
+      const gchar *n = g_ptr_array_index (bsf->nafs, i);
+      if (strlen (n) == len && g_ascii_strncasecmp (n, fqdn, len) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+void
+imps_bsf_zn_handle (ImpsDiameterServer *server, ImpsDiameterRequest *req, gpointer data)
+{
+  ImpsBsf *bsf = data;
+  const ImpsDiameterMessage *msg = imps_diameter_request_get_message (req);
+  const gchar *peer = imps_diameter_request_get_peer (req);
+  g_autoptr (GError) error = NULL;
+
+  if (msg->command != IMPS_DIAMETER_CMD_BOOTSTRAPPING_INFO)
+    {
+      g_autofree gchar *why = g_strdup_printf ("command %u from %s is not served on Zn",
+                                               msg->command, peer);
+      imps_bsf_note (bsf, IMPS_EVENT_REFUSAL, why, "command refused");
+      answer_error (bsf, req, msg, IMPS_DIAMETER_COMMAND_UNSUPPORTED, why);
+      return;
+    }
+  g_autoptr (ImpsDiameterBir) bir = imps_diameter_bir_parse (msg, &error);
+  if (bir == NULL)
+    {
+      g_autofree gchar *why = g_strdup_printf ("BIR from %s: %s", peer, error->message);
+      imps_bsf_note (bsf, IMPS_EVENT_REFUSAL, why, "BIR refused");
+      answer_error (bsf, req, msg, imps_diameter_error_result_code (error), error->message);
+      return;
+    }
+
+  g_autoptr (ImpsDiameterBia) bia = imps_diameter_bia_new_for (bir);
+  bia->origin_host = g_strdup (bsf->name);
+  bia->origin_realm = g_strdup (bsf->domain);
+
+  gint64 now = imps_bsf_now (bsf);
+  ImpsBsfSession *s = g_hash_table_lookup (bsf->sessions, bir->btid);
+  if (s == NULL || s->expiry <= now)
+    {
+      g_autofree gchar *why = NULL;
+      if (s == NULL)
+        why = g_strdup_printf ("B-TID %s from %s (%s) is unknown", bir->btid, peer,
+                               bir->origin_host);
+      else
+        why = g_strdup_printf ("B-TID %s from %s (%s) expired at %" G_GINT64_FORMAT
+                               " (Unix s); now %" G_GINT64_FORMAT, bir->btid, peer,
+                               bir->origin_host, s->expiry, now);
+      imps_bsf_note (bsf, IMPS_EVENT_REFUSAL, why, "B-TID invalid");
+      bia->experimental_result = IMPS_DIAMETER_ERROR_TRANSACTION_IDENTIFIER_INVALID;
+      answer (req, bia);
+      return;
+    }
+
+  gsize fqdn_len = 0;
+  if (!imps_gba_naf_id_check (bir->naf_id, bir->naf_id_len, &fqdn_len, &error))
+    {
+      g_autofree gchar *why = g_strdup_printf ("NAF-Id from %s: %s", peer, error->message);
+      imps_bsf_note (bsf, IMPS_EVENT_REFUSAL, why, "NAF-Id refused");
+      bia->result_code = IMPS_DIAMETER_INVALID_AVP_VALUE;
+      answer (req, bia);
+      return;
+    }
+  if (!naf_authorised (bsf, (const gchar *) bir->naf_id, fqdn_len))
+    {
+      g_autofree gchar *fqdn = g_strndup ((const gchar *) bir->naf_id, fqdn_len);
+      g_autofree gchar *list = NULL;
+      g_ptr_array_add (bsf->nafs, NULL);
+      list = g_strjoinv (", ", (gchar **) bsf->nafs->pdata);
+      g_ptr_array_remove_index (bsf->nafs, bsf->nafs->len - 1);
+      g_autofree gchar *why = g_strdup_printf ("NAF %s (from %s, Origin-Host %s) is not authorised "
+                                               "by the operator (authorised: %s)", fqdn, peer,
+                                               bir->origin_host, list);
+      imps_bsf_note (bsf, IMPS_EVENT_REFUSAL, why, "NAF not authorised");
+      bia->experimental_result = IMPS_DIAMETER_ERROR_NOT_AUTHORIZED;
+      answer (req, bia);
+      return;
+    }
+
+  g_auto (ImpsGbaKey) ks_naf = IMPS_GBA_KEY_INIT;
+  if (!imps_gba_ks_naf_for_naf_id (IMPS_GBA_NAF_KEY_ME, &s->ks, s->rand, s->impi,
+                                   strlen (s->impi), bir->naf_id, bir->naf_id_len, &ks_naf,
+                                   &error))
+    {
+      imps_bsf_note (bsf, IMPS_EVENT_FAILURE, error->message, "Ks_NAF failed");
+      bia->result_code = IMPS_DIAMETER_UNABLE_TO_COMPLY;
+      answer (req, bia);
+      return;
+    }
+  bia->result_code = IMPS_DIAMETER_SUCCESS;
+  bia->impi = g_strdup (s->impi);
+  bia->has_me_key = TRUE;
+  memcpy (bia->me_key, ks_naf.bytes, IMPS_DIAMETER_KS_NAF_LEN);
+  bia->has_key_expiry = TRUE;
+  bia->key_expiry = imps_diameter_time_from_unix (s->expiry);
+  bia->has_creation_time = TRUE;
+  bia->creation_time = imps_diameter_time_from_unix (s->created);
+  bia->gba_type = 0;
+  answer (req, bia);
+}
