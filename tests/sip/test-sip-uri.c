@@ -164,6 +164,8 @@ static const BadUri bad_uris[] = {
   { "tel:+12a4", IMPS_SIP_ERROR_URI, "telephone number" },
   { "tel:+1234;a b=c", IMPS_SIP_ERROR_URI, "tel parameter" },
   { "tel:+1234;ext=", IMPS_SIP_ERROR_URI, "parameter value" },
+  { "sip:host;lr;LR", IMPS_SIP_ERROR_URI, "repeated parameter" },
+  { "tel:+1234;ext=1;ext=2", IMPS_SIP_ERROR_URI, "repeated parameter" },
   { "urn:", IMPS_SIP_ERROR_URI, "empty URI" },
   { "urn:a b", IMPS_SIP_ERROR_URI, "unexpected" },
 };

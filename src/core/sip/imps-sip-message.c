@@ -186,6 +186,27 @@ chunk_str (ImpsSipMessage *msg, const gchar *s, gssize len)
   return g_string_chunk_insert_len (msg->strings, s, len);
 }
 
+/* A value must not hold CR or LF: built, it would break the lines. */
+static gboolean
+value_ok (const gchar *value)
+{
+  for (const gchar *p = value; *p; p++)
+    if (*p == '\r' || *p == '\n')
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+token_ok (const gchar *s, gsize max)
+{
+  gsize n = 0;
+
+  for (; s[n]; n++)
+    if (!imps_sip_is_token_char (s[n]))
+      return FALSE;
+  return n > 0 && n <= max;
+}
+
 static ImpsSipMessage *
 message_alloc (gsize chunk_size)
 {
@@ -795,6 +816,8 @@ ImpsSipMessage *
 imps_sip_message_new_request (const gchar *method, const gchar *request_uri)
 {
   g_return_val_if_fail (method != NULL && request_uri != NULL, NULL);
+  g_return_val_if_fail (token_ok (method, IMPS_SIP_MAX_METHOD), NULL);
+  g_return_val_if_fail (imps_sip_uri_validate (request_uri, -1, NULL), NULL);
 
   ImpsSipMessage *msg = message_alloc (512);
   msg->is_request = TRUE;
@@ -807,6 +830,7 @@ ImpsSipMessage *
 imps_sip_message_new_response (guint status, const gchar *reason)
 {
   g_return_val_if_fail (status >= 100 && status <= 699, NULL);
+  g_return_val_if_fail (reason == NULL || value_ok (reason), NULL);
 
   ImpsSipMessage *msg = message_alloc (512);
   msg->status = status;
@@ -883,6 +907,7 @@ void
 imps_sip_message_set_request_uri (ImpsSipMessage *msg, const gchar *uri)
 {
   g_return_if_fail (msg != NULL && msg->is_request && uri != NULL);
+  g_return_if_fail (imps_sip_uri_validate (uri, -1, NULL));
   msg->request_uri = chunk_str (msg, uri, -1);
 }
 
@@ -1034,20 +1059,13 @@ imps_sip_message_get_values (const ImpsSipMessage *msg, const gchar *name)
 
 /* ---- editing ----------------------------------------------------------- */
 
-static void
-check_value (const gchar *value)
-{
-  for (const gchar *p = value; *p; p++)
-    g_return_if_fail (*p != '\r' && *p != '\n');
-}
-
 void
 imps_sip_message_insert_header (ImpsSipMessage *msg, guint index,
                                 const gchar *name, const gchar *value)
 {
   g_return_if_fail (msg != NULL && name != NULL && value != NULL);
   g_return_if_fail (index <= msg->headers->len);
-  check_value (value);
+  g_return_if_fail (token_ok (name, IMPS_SIP_MAX_LINE) && value_ok (value));
 
   ImpsSipHeader h;
   h.name = chunk_str (msg, name, -1);
@@ -1088,7 +1106,7 @@ imps_sip_message_replace_header_value (ImpsSipMessage *msg, guint index,
                                        const gchar *value)
 {
   g_return_if_fail (msg != NULL && value != NULL && index < msg->headers->len);
-  check_value (value);
+  g_return_if_fail (value_ok (value));
   g_array_index (msg->headers, ImpsSipHeader, index).value = chunk_str (msg, value, -1);
 }
 

@@ -286,6 +286,8 @@ scan_uri_params (const gchar *base, const gchar **pp, const gchar *end,
                  gboolean tel, GPtrArray *out, guint *count, GError **error)
 {
   const gchar *p = *pp;
+  const gchar *seen[IMPS_SIP_MAX_PARAMS];
+  gsize seen_len[IMPS_SIP_MAX_PARAMS];
 
   while (p < end && *p == ';')
     {
@@ -315,13 +317,21 @@ scan_uri_params (const gchar *base, const gchar **pp, const gchar *end,
           if (!check_component (base, v, ve - v, SET_PARAM, "parameter value", error))
             return FALSE;
         }
-      if (++*count > IMPS_SIP_MAX_PARAMS)
+      if (*count >= IMPS_SIP_MAX_PARAMS)
         {
           g_set_error (error, IMPS_SIP_ERROR, IMPS_SIP_ERROR_TOO_LARGE,
                        "more than %d URI parameters at offset %" G_GSIZE_FORMAT,
                        IMPS_SIP_MAX_PARAMS, (gsize) (n - base));
           return FALSE;
         }
+      /* RFC 3261 §19.1.1, RFC 3966 §3: a name appears at most once. */
+      for (guint k = 0; k < *count; k++)
+        if (seen_len[k] == (gsize) (ne - n)
+            && g_ascii_strncasecmp (seen[k], n, ne - n) == 0)
+          return uri_fail (error, base, n, "repeated parameter name");
+      seen[*count] = n;
+      seen_len[*count] = ne - n;
+      ++*count;
       if (out)
         imps_sip_params_add_take (out, unescape (n, ne - n),
                                   v ? unescape (v, ve - v) : NULL);
@@ -738,22 +748,42 @@ imps_sip_uri_to_string (const ImpsSipUri *uri)
 
 /* ---- comparison (RFC 3261 §19.1.4; RFC 3966 §4) ------------------------ */
 
+/* The @nth parameter named @name (0 = first), or NULL. */
+static const ImpsSipParam *
+param_nth (GPtrArray *params, const gchar *name, guint nth)
+{
+  for (guint i = 0; i < params->len; i++)
+    {
+      const ImpsSipParam *p = g_ptr_array_index (params, i);
+      if (g_ascii_strcasecmp (p->name, name) == 0 && nth-- == 0)
+        return p;
+    }
+  return NULL;
+}
+
+/* Every parameter of @a that is also in @b has the same value there (a
+ * repeated name is matched occurrence by occurrence); with
+ * @must_match_set, every parameter of @a must be in @b. */
 static gboolean
 param_in_both_equal (GPtrArray *a, GPtrArray *b, gboolean must_match_set)
 {
   for (guint i = 0; i < a->len; i++)
     {
       const ImpsSipParam *p = g_ptr_array_index (a, i);
-      const gchar *ov = NULL;
-      if (!imps_sip_params_lookup (b, p->name, &ov))
+      guint nth = 0;
+      for (guint j = 0; j < i; j++)
+        if (g_ascii_strcasecmp (((ImpsSipParam *) g_ptr_array_index (a, j))->name, p->name) == 0)
+          nth++;
+      const ImpsSipParam *o = param_nth (b, p->name, nth);
+      if (o == NULL)
         {
           if (must_match_set)
             return FALSE;
           continue;
         }
-      if ((p->value == NULL) != (ov == NULL))
+      if ((p->value == NULL) != (o->value == NULL))
         return FALSE;
-      if (p->value && g_ascii_strcasecmp (p->value, ov) != 0)
+      if (p->value && g_ascii_strcasecmp (p->value, o->value) != 0)
         return FALSE;
     }
   return TRUE;
@@ -815,7 +845,8 @@ imps_sip_uri_equal (const ImpsSipUri *a, const ImpsSipUri *b)
         g_autofree gchar *db = tel_digits (b->user);
         if (strcmp (da, db) != 0 || a->params->len != b->params->len)
           return FALSE;
-        return param_in_both_equal (a->params, b->params, TRUE);
+        return param_in_both_equal (a->params, b->params, TRUE)
+               && param_in_both_equal (b->params, a->params, TRUE);
       }
     case IMPS_SIP_URI_OTHER:
     default:
