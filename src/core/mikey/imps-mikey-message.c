@@ -45,6 +45,7 @@ static const ImpsMikeyPayloadRule rules_request_resp[] = {
 /* TRANSFER_INIT: RANDRi and TICKET are mandatory in the initial message but
  * absent from a CSB-update TRANSFER_INIT (§5.2 last row), which has the same
  * data type; the exchange layer checks which one it has. */
+/* General Extension (SDP IDs) in TRANSFER_INIT / TRANSFER_RESP: A-24. */
 static const ImpsMikeyPayloadRule rules_transfer_init[] = {
   R (T, 0, 1, 1), R (RANDR, IMPS_MIKEY_RAND_ROLE_I, 0, 1), R (IDR, IMPS_MIKEY_ID_ROLE_I, 0, 1),
   R (IDR, IMPS_MIKEY_ID_ROLE_R, 0, 1), R (SP, 0, 0, ANY), R (TICKET, 0, 0, 1),

@@ -48,6 +48,8 @@ typedef struct {
   guint16 seq;
 } ImpsMikeyCsInfo;
 
+/* The HDR. The V flag is kept as received and never checked by the codec
+ * (A-1: ignored on receipt except in a CSB-update TRANSFER_INIT). */
 typedef struct {
   guint8 version;           /* 1 */
   guint8 data_type;         /* ImpsMikeyDataType */

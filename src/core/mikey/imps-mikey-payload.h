@@ -89,7 +89,9 @@ typedef struct {
   ImpsMikeyBytes value;     /* 0..255 bytes */
 } ImpsMikeySpParam;
 
-/* SP (10). params: n_params TLVs in wire order. */
+/* SP (10). params: n_params TLVs in wire order. Values are kept as bytes
+ * (any length 0..255, any type): which values a node accepts, e.g. only
+ * KDR 0 (A-12), is policy, not syntax. */
 typedef struct {
   guint8 policy_no;
   guint8 prot_type;
@@ -172,7 +174,9 @@ typedef struct _ImpsMikeyPayload ImpsMikeyPayload;
  * Type 1 a THDR-first chain, see imps_mikey_chain_parse_ticket_data()),
  * initiator_data the Initiator Data field (its length field is always
  * written, value 0 when empty, A-27); init_items is the Initiator Data
- * parsed (first-type byte, then Vi and Vr), only on parse.
+ * parsed (first-type byte, then Vi and Vr; A-5: Vi's Next Payload is 9).
+ * To build, fill init_items (written as a typed chain) or, with
+ * n_init_items == 0, initiator_data (written as is).
  *
  * Offsets (same origin as the payload's offset; set on parse and
  * serialise): tp_data_offset, ticket_data_offset, init_len_offset (the
@@ -277,6 +281,11 @@ gboolean imps_mikey_payload_write (const ImpsMikeyPayload *p, guint next,
                                    GByteArray *out, GError **error);
 
 /* Key data sub-payloads (§4.14).
+ *
+ * The order of the items is kept as on the wire: it is what tells MPKi,
+ * MPKr and MPKr' apart (A-15). KV is parsed as given; the rule that every
+ * MIKEY-TICKET key carries an SPI (RFC 6043 §6.2.1) and the desired-keys
+ * form of A-7 (zero key bytes, KV Null) are checked by the exchange layer.
  *
  * Parses the chain at @plain (Next Payload 20 between items, 0 after the
  * last) into @out (at most @max items), views into @plain. Errors name the

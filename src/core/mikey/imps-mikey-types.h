@@ -193,6 +193,8 @@ typedef enum {
   IMPS_MIKEY_ERR_INVALID_DT = 11,
   IMPS_MIKEY_ERR_UNSPECIFIED = 12,
   IMPS_MIKEY_ERR_UNSUPPORTED_MESSAGE = 13,
+  /* A-9: 14 and 15 are Error payload values (RFC 6043 §6.9 introduces
+   * them next to the key data sub-payload by an editorial slip). */
   IMPS_MIKEY_ERR_INVALID_TICKET = 14,
   IMPS_MIKEY_ERR_INVALID_TPPAR = 15,
 } ImpsMikeyErrNo;
