@@ -672,6 +672,21 @@ test_build_new (void)
   g_assert_cmpstr (top2->branch, ==, branch);
   g_assert_true (imps_sip_message_pop_via (back));
   g_assert_false (imps_sip_message_pop_via (back));
+
+  /* Max-Forwards on forwarding: 70 -> 69; at 0 the answer is 483. */
+  guint mf;
+  g_assert_true (imps_sip_message_decrement_max_forwards (back, &error));
+  g_assert_true (imps_sip_message_get_max_forwards (back, &mf, &error));
+  g_assert_cmpuint (mf, ==, 69);
+  imps_sip_message_set_max_forwards (back, 0);
+  g_assert_false (imps_sip_message_decrement_max_forwards (back, &error));
+  g_assert_error (error, IMPS_SIP_ERROR, IMPS_SIP_ERROR_TOO_MANY_HOPS);
+  g_clear_error (&error);
+  g_assert_true (imps_sip_message_get_max_forwards (back, &mf, &error));
+  g_assert_cmpuint (mf, ==, 0);
+  imps_sip_message_remove_header (back, "Max-Forwards");
+  g_assert_true (imps_sip_message_decrement_max_forwards (back, &error));
+  g_assert_cmpstr (imps_sip_message_get_header_value (back, "Max-Forwards"), ==, "70");
   g_assert_cmpuint (imps_sip_message_remove_header (back, "From"), ==, 1);
   g_assert_null (imps_sip_message_get_from (back, &error));
   g_assert_error (error, IMPS_SIP_ERROR, IMPS_SIP_ERROR_MISSING_HEADER);

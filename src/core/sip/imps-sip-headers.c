@@ -1203,6 +1203,29 @@ imps_sip_message_set_expires (ImpsSipMessage *msg, guint32 value)
   imps_sip_message_set_header (msg, "Expires", buf);
 }
 
+gboolean
+imps_sip_message_decrement_max_forwards (ImpsSipMessage *msg, GError **error)
+{
+  guint mf;
+
+  g_return_val_if_fail (msg != NULL, FALSE);
+  if (imps_sip_message_find_header (msg, "Max-Forwards", 0) < 0)
+    {
+      imps_sip_message_set_max_forwards (msg, 70);
+      return TRUE;
+    }
+  if (!imps_sip_message_get_max_forwards (msg, &mf, error))
+    return FALSE;
+  if (mf == 0)
+    {
+      g_set_error (error, IMPS_SIP_ERROR, IMPS_SIP_ERROR_TOO_MANY_HOPS,
+                   "header Max-Forwards: 0, the request may not be forwarded");
+      return FALSE;
+    }
+  imps_sip_message_set_max_forwards (msg, mf - 1);
+  return TRUE;
+}
+
 void
 imps_sip_message_add_name_addr (ImpsSipMessage *msg, const gchar *name,
                                 const ImpsSipNameAddr *na)

@@ -159,6 +159,11 @@ void imps_sip_message_set_cseq (ImpsSipMessage *msg, guint32 number,
                                 const gchar *method);
 void imps_sip_message_set_max_forwards (ImpsSipMessage *msg, guint value);
 void imps_sip_message_set_expires (ImpsSipMessage *msg, guint32 value);
+/* A proxy's step on forwarding (RFC 3261 §16.6 item 3): Max-Forwards minus
+ * one, or 70 when absent. At 0 it fails with IMPS_SIP_ERROR_TOO_MANY_HOPS
+ * (answer 483) and leaves the message as it was. */
+gboolean imps_sip_message_decrement_max_forwards (ImpsSipMessage *msg,
+                                                  GError **error);
 void imps_sip_message_add_contact (ImpsSipMessage *msg,
                                    const ImpsSipNameAddr *na);
 /* Appends one value to a list header (Route, Record-Route,

@@ -24,6 +24,7 @@ typedef enum {
   IMPS_SIP_ERROR_CONTENT_LENGTH,  /* Content-Length bad or not the body length */
   IMPS_SIP_ERROR_TOO_LARGE,       /* one of the bounds below exceeded */
   IMPS_SIP_ERROR_URI,             /* a URI does not parse */
+  IMPS_SIP_ERROR_TOO_MANY_HOPS,   /* Max-Forwards is 0: answer 483 */
 } ImpsSipError;
 
 /* Bounds (profile choices of this project, see the module's report). */
