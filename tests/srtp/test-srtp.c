@@ -826,16 +826,39 @@ test_mki (gconstpointer data)
                   }
               }
           }
-      /* SRTCP with key 2. */
+      /* SRTCP with key 2 (for AES_CM_128_HMAC_SHA1_32 this is the path
+       * around libsrtp 2.5's SRTCP MKI lookup): accepted once, refused as a
+       * replay, refused when changed, refused with an unknown MKI. */
       {
-        guint8 plain[BUF_LEN], buf[BUF_LEN];
+        guint8 plain[BUF_LEN], buf[BUF_LEN], pkt[BUF_LEN];
         gsize len = make_rtcp (plain, 0x77, 1), out_len, back;
+        gsize rtcp_tag = imps_srtp_suite_rtcp_tag_len (suite);
         memcpy (buf, plain, len);
         g_assert_true (imps_srtp_session_protect_rtcp (tx, buf, len, sizeof buf, &out_len, &error));
-        g_assert_cmpuint (out_len, ==, len + 4 + imps_srtp_suite_rtcp_tag_len (suite) + mki_len);
+        g_assert_cmpuint (out_len, ==, len + 4 + rtcp_tag + mki_len);
+        gsize mki_at = aead ? out_len - mki_len : out_len - rtcp_tag - mki_len;
+        g_assert_cmpuint (buf[mki_at + mki_len - 1], ==, (guint8) keys[2].mki);
+        memcpy (pkt, buf, out_len);
         g_assert_true (imps_srtp_session_unprotect_rtcp (rx, buf, out_len, &back, &error));
         g_assert_no_error (error);
         g_assert_cmpmem (buf, back, plain, len);
+        memcpy (buf, pkt, out_len);
+        g_assert_false (imps_srtp_session_unprotect_rtcp (rx, buf, out_len, &back, &error));
+        g_assert_error (error, IMPS_SRTP_ERROR, IMPS_SRTP_ERROR_REPLAY_FAIL);
+        g_clear_error (&error);
+        /* A fresh packet (index 2) for the next two cases. */
+        len = make_rtcp (pkt, 0x77, 2);
+        g_assert_true (imps_srtp_session_protect_rtcp (tx, pkt, len, sizeof pkt, &out_len, &error));
+        memcpy (buf, pkt, out_len);
+        buf[out_len - (aead ? mki_len + 1 : 1)] ^= 0x10;   /* last tag byte */
+        g_assert_false (imps_srtp_session_unprotect_rtcp (rx, buf, out_len, &back, &error));
+        g_assert_error (error, IMPS_SRTP_ERROR, IMPS_SRTP_ERROR_AUTH_FAIL);
+        g_clear_error (&error);
+        memcpy (buf, pkt, out_len);
+        buf[mki_at] ^= 0x40;
+        g_assert_false (imps_srtp_session_unprotect_rtcp (rx, buf, out_len, &back, &error));
+        g_assert_error (error, IMPS_SRTP_ERROR, IMPS_SRTP_ERROR_BAD_MKI);
+        g_clear_error (&error);
       }
       g_assert_false (imps_srtp_session_set_active_key (tx, 3, &error));
       g_assert_error (error, IMPS_SRTP_ERROR, IMPS_SRTP_ERROR_INVALID);
@@ -844,6 +867,12 @@ test_mki (gconstpointer data)
       imps_srtp_session_get_stats (rx0, &st);
       g_assert_cmpuint (st.other_errors, ==, 2);
       g_assert_cmpuint (st.rtp_unprotected, ==, 1);
+      imps_srtp_session_get_stats (rx, &st);
+      g_assert_cmpuint (st.rtp_unprotected, ==, 6);
+      g_assert_cmpuint (st.rtcp_unprotected, ==, 1);
+      g_assert_cmpuint (st.replays, ==, 1);
+      g_assert_cmpuint (st.auth_failures, ==, 1);
+      g_assert_cmpuint (st.other_errors, ==, 1);
     }
 }
 
