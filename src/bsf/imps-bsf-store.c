@@ -186,7 +186,7 @@ imps_bsf_guss_lifetime (const guint8 *xml, gsize len, gint64 *lifetime, GError *
       while (p < len && (g_ascii_isalnum (xml[p]) || xml[p] == ':' || xml[p] == '_'
                          || xml[p] == '-' || xml[p] == '.'))
         p++;
-      if (p == start || p >= len)
+      if (p == start)
         continue;
       gsize local = start;
       for (gsize q = start; q < p; q++)

@@ -1,0 +1,343 @@
+/* The BSF on loopback (profile §9 addresses, virtual clock): Ub refusals
+ * with a raw HTTP client, Zn answers to a test KMS, the state file over a
+ * restart, and the GUSS lifeTime reader.
+ *
+ * AKA values: TS 35.208 set 1 (gba.md §12.1). */
+#include "gba-fixture.h"
+#include "digest/imps-digest.h"
+#include "imps-hex.h"
+
+/* ---- a raw HTTP client ---- */
+
+static void
+raw_done (GObject *src, GAsyncResult *res, gpointer data)
+{
+  GbaFx *fx = data;
+  g_clear_pointer (&fx->body, g_bytes_unref);
+  fx->body = soup_session_send_and_read_finish (SOUP_SESSION (src), res, &fx->error);
+  g_main_loop_quit (fx->loop);
+}
+
+/* GET / with @authorization (NULL: none); returns the message. */
+static SoupMessage *
+raw_get (GbaFx *fx, const gchar *method, const gchar *authorization)
+{
+  if (fx->raw == NULL)
+    {
+      g_autoptr (GInetAddress) ia = g_inet_address_new_from_string (FX_RAW_ADDR);
+      g_autoptr (GSocketAddress) local = g_inet_socket_address_new (ia, 0);
+      fx->raw = soup_session_new_with_options ("local-address", local, "timeout", 10, NULL);
+    }
+  g_autofree gchar *url = g_strdup_printf ("http://%s:%u/", FX_BSF_ADDR,
+                                           imps_bsf_get_ub_port (fx->bsf));
+  SoupMessage *msg = soup_message_new (method, url);
+  if (authorization)
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
+                                  authorization);
+  g_clear_error (&fx->error);
+  soup_session_send_and_read_async (fx->raw, msg, G_PRIORITY_DEFAULT, NULL, raw_done, fx);
+  g_main_loop_run (fx->loop);
+  g_assert_no_error (fx->error);
+  return msg;
+}
+
+static ImpsDigestChallenge *
+challenge_of (SoupMessage *msg)
+{
+  g_assert_cmpuint (soup_message_get_status (msg), ==, 401);
+  const gchar *v = soup_message_headers_get_one (soup_message_get_response_headers (msg),
+                                                 "WWW-Authenticate");
+  g_assert_nonnull (v);
+  g_autoptr (GError) error = NULL;
+  ImpsDigestChallenge *ch = imps_digest_challenge_parse (v, strlen (v), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (ch->realm, ==, "bsf.home1.net");
+  g_assert_cmpint (ch->algorithm, ==, IMPS_DIGEST_ALGORITHM_AKAV1_MD5);
+  g_assert_cmpuint (ch->qop_options, ==, IMPS_DIGEST_QOP_AUTH_INT);
+  g_assert_nonnull (ch->opaque);
+  return ch;
+}
+
+#define FIRST_AUTH "Digest username=\"" FX_IMPI "\", realm=\"bsf.home1.net\", nonce=\"\", uri=\"/\", response=\"\""
+
+static gchar *
+answer_with (const ImpsDigestChallenge *ch, const guint8 *password, gsize len)
+{
+  g_autoptr (ImpsDigestCredentials) c = imps_digest_credentials_new ();
+  c->username = g_strdup (FX_IMPI);
+  c->realm = g_strdup (ch->realm);
+  c->nonce = g_strdup (ch->nonce);
+  c->uri = g_strdup ("/");
+  c->opaque = g_strdup (ch->opaque);
+  c->cnonce = g_strdup ("6629fae49393a05397450978507c4ef1");
+  g_strlcpy (c->nc, "00000001", sizeof c->nc);
+  c->qop = IMPS_DIGEST_QOP_AUTH_INT;
+  c->algorithm = IMPS_DIGEST_ALGORITHM_AKAV1_MD5;
+  imps_digest_credentials_sign (c, "GET", password, len, NULL, 0);
+  return imps_digest_credentials_build (c, NULL);
+}
+
+static void
+test_wrong_response (GbaFx *fx, gconstpointer unused)
+{
+  g_autoptr (SoupMessage) m1 = raw_get (fx, "GET", FIRST_AUTH);
+  g_autoptr (ImpsDigestChallenge) ch = challenge_of (m1);
+  g_assert_cmpstr (soup_message_headers_get_one (soup_message_get_response_headers (m1), "Server"),
+                   ==, IMPS_BSF_SERVER_HEADER);
+
+  /* A response made with a wrong RES: a fresh 401 with a new nonce. */
+  static const guint8 wrong[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+  g_autofree gchar *auth = answer_with (ch, wrong, sizeof wrong);
+  g_autoptr (SoupMessage) m2 = raw_get (fx, "GET", auth);
+  g_autoptr (ImpsDigestChallenge) ch2 = challenge_of (m2);
+  g_assert_cmpstr (ch2->nonce, !=, ch->nonce);
+  fx_dump_log (fx);
+  /* The refusal gives the received and the expected response, never RES. */
+  g_autoptr (ImpsDigestCredentials) sent = imps_digest_credentials_parse (auth, strlen (auth), NULL);
+  g_autofree gchar *received = g_strdup_printf ("received %s, expected ", sent->response);
+  g_assert_cmpuint (fx_count (fx, IMPS_EVENT_REFUSAL, "wrong response", received), ==, 1);
+  g_assert_cmpuint (fx_count (fx, IMPS_EVENT_MESSAGE, "MAR", NULL), ==, 2);
+  g_assert_cmpuint (imps_bsf_count_sessions (fx->bsf), ==, 0);
+
+  /* The used nonce cannot be answered again: it gets a fresh 401 too. */
+  g_autoptr (SoupMessage) m3 = raw_get (fx, "GET", auth);
+  g_autoptr (ImpsDigestChallenge) ch3 = challenge_of (m3);
+  g_assert_cmpuint (fx_count (fx, IMPS_EVENT_REFUSAL, "unknown nonce", ch->nonce), ==, 1);
+
+  /* The right RES (recomputed from the nonce with the subscriber's K and
+   * OPc) on the newest challenge: 200 with a B-TID. */
+  ImpsDigestAkaNonce n;
+  g_assert_true (imps_digest_aka_nonce_parse (ch3->nonce, strlen (ch3->nonce), &n, NULL));
+  guint8 k[16], opc[16], res[8], ck[16], ik[16], ak[6];
+  imps_test_hex_into (FX_K, k, 16);
+  imps_test_hex_into (FX_OPC, opc, 16);
+  g_autoptr (ImpsMilenage) mil = imps_milenage_new (k, opc);
+  imps_milenage_f2345 (mil, n.rand, res, ck, ik, ak);
+  g_autofree gchar *good = answer_with (ch3, res, sizeof res);
+  g_autoptr (SoupMessage) m4 = raw_get (fx, "GET", good);
+  g_assert_cmpuint (soup_message_get_status (m4), ==, 200);
+  SoupMessageHeaders *h = soup_message_get_response_headers (m4);
+  g_assert_cmpstr (soup_message_headers_get_content_type (h, NULL), ==, "application/vnd.3gpp.bsf+xml");
+  g_assert_nonnull (soup_message_headers_get_one (h, "Expires"));
+  /* rspauth verifies with RES over the body (gba.md §5.1). */
+  const gchar *ai_text = soup_message_headers_get_one (h, "Authentication-Info");
+  g_autoptr (ImpsDigestAuthInfo) ai = imps_digest_auth_info_parse (ai_text, strlen (ai_text), NULL);
+  g_assert_nonnull (ai);
+  g_autoptr (ImpsDigestCredentials) sent4 = imps_digest_credentials_parse (good, strlen (good), NULL);
+  gsize blen;
+  const guint8 *bdata = g_bytes_get_data (fx->body, &blen);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (imps_digest_auth_info_verify (ai, sent4, res, sizeof res, bdata, blen, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (imps_bsf_count_sessions (fx->bsf), ==, 1);
+}
+
+static void
+test_malformed (GbaFx *fx, gconstpointer unused)
+{
+  static const struct {
+    const gchar *auth;
+    const gchar *detail;
+  } cases[] = {
+    { "Digest username=\"" FX_IMPI "\", realm=\"bsf.home1.net\", nonce=\"\", uri=\"/\", response=\"\"\"",
+      "Authorization from raw" },
+    { "Basic dXNlcjpwYXNz", "Authorization from raw" },
+    { "Digest username=\"" FX_IMPI "\", realm=\"bsf.home1.net\", nonce=\"\", response=\"\"",
+      "uri" },
+    { "Digest username=\"nobody\", realm=\"bsf.home1.net\", nonce=\"\", uri=\"/\", response=\"\"",
+      "not an IMPI" },
+    { NULL, "no Authorization header" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (SoupMessage) m = raw_get (fx, "GET", cases[i].auth);
+      g_assert_cmpuint (soup_message_get_status (m), ==, 400);
+      g_assert_cmpuint (fx_count (fx, IMPS_EVENT_REFUSAL, NULL, cases[i].detail), >=, 1);
+    }
+  fx_dump_log (fx);
+  g_assert_cmpuint (fx_count (fx, IMPS_EVENT_MESSAGE, "400 malformed Authorization", NULL), ==, 4);
+  /* The parse error names the offset. */
+  g_assert_cmpuint (fx_count (fx, IMPS_EVENT_REFUSAL, "malformed Authorization", "offset"), >=, 1);
+  /* No Zh traffic for any of them. */
+  g_assert_cmpuint (fx_count (fx, IMPS_EVENT_MESSAGE, "MAR", NULL), ==, 0);
+
+  g_autoptr (SoupMessage) put = raw_get (fx, "PUT", FIRST_AUTH);
+  g_assert_cmpuint (soup_message_get_status (put), ==, 405);
+}
+
+static void
+test_unknown_impi (GbaFx *fx, gconstpointer unused)
+{
+  g_autoptr (SoupMessage) m = raw_get (fx, "GET", "Digest username=\"nobody@home1.net\", "
+                                       "realm=\"bsf.home1.net\", nonce=\"\", uri=\"/\", response=\"\"");
+  g_assert_cmpuint (soup_message_get_status (m), ==, 403);
+  fx_dump_log (fx);
+  g_assert_cmpuint (fx_count (fx, IMPS_EVENT_MESSAGE, "MAA 5401", NULL), ==, 1);
+  g_assert_cmpuint (fx_count (fx, IMPS_EVENT_MESSAGE, "403 (unknown IMPI)", NULL), ==, 1);
+  g_assert_cmpuint (fx_count (fx, IMPS_EVENT_REFUSAL, "unknown IMPI", "nobody@home1.net"), ==, 1);
+}
+
+static void
+test_hss_unreachable (GbaFx *fx, gconstpointer unused)
+{
+  /* A port on the HSS's address that nothing listens on. */
+  g_autoptr (GSocket) s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                        G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr (GInetAddress) ia = g_inet_address_new_from_string (FX_HSS_ADDR);
+  g_autoptr (GSocketAddress) sa = g_inet_socket_address_new (ia, 0);
+  g_assert_true (g_socket_bind (s, sa, TRUE, NULL));
+  g_autoptr (GSocketAddress) bound = g_socket_get_local_address (s, NULL);
+  guint16 port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  g_socket_close (s, NULL);
+  imps_bsf_set_hss (fx->bsf, FX_HSS_ADDR, port);
+
+  g_autoptr (SoupMessage) m = raw_get (fx, "GET", FIRST_AUTH);
+  g_assert_cmpuint (soup_message_get_status (m), ==, 503);
+  fx_dump_log (fx);
+  g_assert_cmpuint (fx_count (fx, IMPS_EVENT_FAILURE, "HSS unreachable", "Zh to " FX_HSS_ADDR), ==, 1);
+  g_assert_cmpuint (fx_count (fx, IMPS_EVENT_MESSAGE, "503 (HSS unreachable)", NULL), ==, 1);
+}
+
+/* ---- Zn ---- */
+
+static void
+test_zn (GbaFx *fx, gconstpointer unused)
+{
+  g_assert_true (fx_bootstrap (fx, fx->ue));
+  const gchar *btid = imps_ue_get_btid (fx->ue);
+
+  /* Unknown B-TID: 5403. */
+  g_autoptr (ImpsDiameterBia) unknown = fx_bir (fx, "AAAAAAAAAAAAAAAAAAAAAA==@bsf.home1.net",
+                                                "kms.home1.net", IMPS_GBA_UA_ID_IMS_MEDIA);
+  g_assert_cmpuint (unknown->experimental_result, ==, IMPS_DIAMETER_ERROR_TRANSACTION_IDENTIFIER_INVALID);
+  g_assert_false (unknown->has_me_key);
+  g_assert_cmpuint (fx_count (fx, IMPS_EVENT_REFUSAL, "B-TID invalid",
+                              "B-TID AAAAAAAAAAAAAAAAAAAAAA==@bsf.home1.net from kms.home1.net"), ==, 1);
+
+  /* A NAF the operator has not authorised: 5402, with the FQDN named. */
+  g_autoptr (ImpsDiameterBia) naf = fx_bir (fx, btid, "kms.home2.net", IMPS_GBA_UA_ID_IMS_MEDIA);
+  g_assert_cmpuint (naf->experimental_result, ==, IMPS_DIAMETER_ERROR_NOT_AUTHORIZED);
+  g_assert_false (naf->has_me_key);
+  g_assert_cmpuint (fx_count (fx, IMPS_EVENT_REFUSAL, "NAF not authorised",
+                              "NAF kms.home2.net"), ==, 1);
+  /* Once the caller adds a cooperating operator's KMS, it gets its key,
+   * the UE's Ks_NAF for that FQDN. */
+  imps_bsf_authorize_naf (fx->bsf, "KMS.home2.net");
+  g_autoptr (ImpsDiameterBia) coop = fx_bir (fx, btid, "kms.home2.net", IMPS_GBA_UA_ID_IMS_MEDIA);
+  g_assert_cmpuint (coop->result_code, ==, IMPS_DIAMETER_SUCCESS);
+  g_auto (ImpsGbaKey) ks_naf = IMPS_GBA_KEY_INIT;
+  g_assert_true (imps_ue_get_ks_naf (fx->ue, "kms.home2.net", IMPS_GBA_UA_ID_IMS_MEDIA, &ks_naf, NULL));
+  g_assert_cmpmem (coop->me_key, 32, ks_naf.bytes, 32);
+
+  /* Expired by the virtual clock: 5403 with both times in the reason. */
+  imps_clock_advance (fx->clock, (gint64) FX_LIFETIME * G_USEC_PER_SEC);
+  g_autoptr (ImpsDiameterBia) expired = fx_bir (fx, btid, "kms.home1.net", IMPS_GBA_UA_ID_IMS_MEDIA);
+  g_assert_cmpuint (expired->experimental_result, ==, IMPS_DIAMETER_ERROR_TRANSACTION_IDENTIFIER_INVALID);
+  g_autofree gchar *why = g_strdup_printf ("expired at %" G_GINT64_FORMAT " (Unix s); now %"
+                                           G_GINT64_FORMAT, FX_START_S + FX_LIFETIME,
+                                           FX_START_S + FX_LIFETIME);
+  fx_dump_log (fx);
+  g_assert_cmpuint (fx_count (fx, IMPS_EVENT_REFUSAL, "B-TID invalid", why), ==, 1);
+  g_assert_cmpuint (fx_count (fx, IMPS_EVENT_MESSAGE, "BIA 5403", NULL), ==, 2);
+  g_assert_cmpuint (fx_count (fx, IMPS_EVENT_MESSAGE, "BIA 5402", NULL), ==, 1);
+}
+
+static void
+test_default_lifetime (GbaFx *fx, gconstpointer unused)
+{
+  /* A subscriber whose GUSS has no lifeTime: the operator default. */
+  fx_provision (fx, FX_IMPI, 0);
+  imps_bsf_set_default_lifetime (fx->bsf, 600);
+  g_assert_true (fx_bootstrap (fx, fx->ue));
+  g_assert_cmpint (imps_ue_get_ks_expiry (fx->ue), ==, FX_START_S + 600);
+}
+
+static void
+test_restart (GbaFx *fx, gconstpointer unused)
+{
+  g_clear_pointer (&fx->bsf, imps_bsf_free);
+  fx_start_bsf (fx, fx->state);
+  g_assert_true (fx_bootstrap (fx, fx->ue));
+  const gchar *btid = imps_ue_get_btid (fx->ue);
+  g_auto (ImpsGbaKey) ks_naf = IMPS_GBA_KEY_INIT;
+  g_assert_true (imps_ue_get_ks_naf (fx->ue, "kms.home1.net", IMPS_GBA_UA_ID_IMS_MEDIA, &ks_naf, NULL));
+
+  /* A new BSF process on the same state file still answers Zn. */
+  g_clear_pointer (&fx->bsf, imps_bsf_free);
+  fx_drain ();
+  fx_start_bsf (fx, fx->state);
+  g_assert_cmpuint (imps_bsf_count_sessions (fx->bsf), ==, 1);
+  g_autoptr (ImpsDiameterBia) bia = fx_bir (fx, btid, "kms.home1.net", IMPS_GBA_UA_ID_IMS_MEDIA);
+  g_assert_cmpuint (bia->result_code, ==, IMPS_DIAMETER_SUCCESS);
+  g_assert_cmpmem (bia->me_key, 32, ks_naf.bytes, 32);
+  g_assert_cmpint (imps_diameter_time_to_unix (bia->key_expiry), ==, FX_START_S + FX_LIFETIME);
+
+  /* Without the state file, it would not. */
+  g_clear_pointer (&fx->bsf, imps_bsf_free);
+  fx_drain ();
+  fx_start_bsf (fx, NULL);
+  g_autoptr (ImpsDiameterBia) gone = fx_bir (fx, btid, "kms.home1.net", IMPS_GBA_UA_ID_IMS_MEDIA);
+  g_assert_cmpuint (gone->experimental_result, ==, IMPS_DIAMETER_ERROR_TRANSACTION_IDENTIFIER_INVALID);
+}
+
+/* ---- GUSS lifeTime (gba.md §9.4) ---- */
+
+static void
+test_guss_lifetime (void)
+{
+  static const struct {
+    const gchar *xml;
+    gboolean found;
+    gint64 lifetime;
+    const gchar *error;    /* substring of the message, NULL: no error */
+  } cases[] = {
+    /* The layout the HSS stub writes (gba.md §9.4). */
+    { "<?xml version=\"1.0\"?>\n<guss id=\"a@b\"><bsfInfo><uiccType>GBA</uiccType>"
+      "<lifeTime>3600</lifeTime></bsfInfo><ussList/></guss>", TRUE, 3600, NULL },
+    { "<g:guss xmlns:g=\"uri:3gpp-gaa\"><g:bsfInfo><g:lifeTime a=\"1\"> 7200 </g:lifeTime>"
+      "</g:bsfInfo></g:guss>", TRUE, 7200, NULL },
+    { "<guss><ussList/></guss>", FALSE, 0, NULL },
+    { "<guss><lifeTimeX>5</lifeTimeX></guss>", FALSE, 0, NULL },
+    { "", FALSE, 0, NULL },
+    { "<guss><lifeTime>0</lifeTime></guss>", FALSE, 0, "at byte 16: not a positive" },
+    { "<guss><lifeTime>-5</lifeTime></guss>", FALSE, 0, "not a positive" },
+    { "<guss><lifeTime>12a</lifeTime></guss>", FALSE, 0, "not a positive" },
+    { "<guss><lifeTime>99999999999999999999</lifeTime></guss>", FALSE, 0, "more than" },
+    { "<guss><lifeTime/></guss>", FALSE, 0, "empty" },
+    { "<guss><lifeTime", FALSE, 0, "not closed" },
+    { "<guss><lifeTime>36", FALSE, 0, "not a positive" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      gint64 lifetime = 0;
+      gboolean found = imps_bsf_guss_lifetime ((const guint8 *) cases[i].xml,
+                                               strlen (cases[i].xml), &lifetime, &error);
+      g_test_message ("case %u: %s", i, error ? error->message : "-");
+      g_assert_cmpint (found, ==, cases[i].found);
+      if (found)
+        g_assert_cmpint (lifetime, ==, cases[i].lifetime);
+      if (cases[i].error)
+        {
+          g_assert_error (error, IMPS_BSF_ERROR, IMPS_BSF_ERROR_GUSS);
+          g_assert_nonnull (strstr (error->message, cases[i].error));
+        }
+      else
+        g_assert_no_error (error);
+    }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/bsf/guss-lifetime", test_guss_lifetime);
+  g_test_add ("/bsf/ub/wrong-response", GbaFx, NULL, fx_setup, test_wrong_response, fx_teardown);
+  g_test_add ("/bsf/ub/malformed", GbaFx, NULL, fx_setup, test_malformed, fx_teardown);
+  g_test_add ("/bsf/ub/unknown-impi", GbaFx, NULL, fx_setup, test_unknown_impi, fx_teardown);
+  g_test_add ("/bsf/ub/hss-unreachable", GbaFx, NULL, fx_setup, test_hss_unreachable, fx_teardown);
+  g_test_add ("/bsf/ub/default-lifetime", GbaFx, NULL, fx_setup, test_default_lifetime, fx_teardown);
+  g_test_add ("/bsf/zn", GbaFx, NULL, fx_setup, test_zn, fx_teardown);
+  g_test_add ("/bsf/restart", GbaFx, NULL, fx_setup, test_restart, fx_teardown);
+  return g_test_run ();
+}
