@@ -8,7 +8,9 @@
  *   - RFC 3711 App. B.2 (AES-CM keystream) and B.3 (key derivation),
  *     mikey-ticket.md §15; the B.3 auth key is the RFC's published value;
  *   - RFC 6188 §7.1 (AES-256-CM keystream) and §7.2 (AES-256 key derivation);
- *   - RFC 7714 §16.1.1 (AEAD_AES_128_GCM SRTP encryption).
+ *   - RFC 7714 §16.1.1 (AEAD_AES_128_GCM SRTP) and §17.1 (SRTCP).
+ * The RFC 6188 and RFC 7714 values are the RFCs' published bytes, fetched for
+ * this test (the digest, mikey-ticket.md §18.1, names but does not copy them).
  * The packets themselves (header, payload) are chosen by this project, so the
  * expected SRTP bytes are "computed by this project from the RFC's keys".
  */
@@ -145,6 +147,26 @@ ref_srtp_gcm_session (const guint8 *k_e, gsize key_len, const guint8 k_s[12],
   memcpy (out, rtp, 12);
   ref_gcm (k_e, key_len, iv, rtp, 12, rtp + 12, len - 12, out + 12);
   return len + 16;
+}
+
+/* RFC 7714 §9.1: IV = (00 00 || SSRC || 00 00 || 0 || 31-bit index) XOR
+ * salt; AAD = the 8-byte header || E flag || index; the E||index word
+ * follows the tag. */
+static gsize
+ref_srtcp_gcm_session (const guint8 *k_e, gsize key_len, const guint8 k_s[12],
+                       const guint8 *rtcp, gsize len, guint32 index, guint8 *out)
+{
+  guint8 iv[12] = { 0 }, aad[12];
+  memcpy (iv + 2, rtcp + 4, 4);
+  imps_store_u32 (iv + 8, index);
+  for (int i = 0; i < 12; i++)
+    iv[i] ^= k_s[i];
+  memcpy (aad, rtcp, 8);
+  imps_store_u32 (aad + 8, 0x80000000u | index);
+  memcpy (out, rtcp, 8);
+  ref_gcm (k_e, key_len, iv, aad, 12, rtcp + 8, len - 8, out + 8);
+  memcpy (out + len + 16, aad + 8, 4);
+  return len + 16 + 4;
 }
 
 /* ---------- helpers ---------- */
@@ -468,6 +490,20 @@ test_rfc7714_gcm (void)
                            "42a5f47a51c7d19b36de3adf8833"
                            "899d7f27beb16a9152cf765ee4390cce");
 
+  /* RFC 7714 §17.1: SRTCP, index 0x5d4, same key and salt. */
+  g_autoptr (GBytes) rtcp_pkt = imps_test_hex ("81c8000d4d6172734e5450314e545032525450200000042a"
+                                               "0000e9304c756e61deadbeefdeadbeefdeadbeefdeadbeef"
+                                               "deadbeef");
+  guint8 rtcp[BUF_LEN];
+  gsize rtcp_len = g_bytes_get_size (rtcp_pkt);
+  memcpy (rtcp, g_bytes_get_data (rtcp_pkt, NULL), rtcp_len);
+  n = ref_srtcp_gcm_session (k_e, 16, k_s, rtcp, rtcp_len, 0x5d4, out);
+  imps_assert_hex (out, n, "81c8000d4d617273"
+                           "63e94885dcdab67ca727d7662f6b7e997ff5c0f76c06f32dc676a5f1730d6fda"
+                           "4ce09b4686303ded0bb9275bc84aa45896cf4d2f"
+                           "c5abf87245d9eade"
+                           "800005d4");
+
   if (skip_unsupported (IMPS_SRTP_AEAD_AES_128_GCM))
     return;
   guint8 mks[28], buf[BUF_LEN];
@@ -486,6 +522,21 @@ test_rfc7714_gcm (void)
   g_assert_true (imps_srtp_session_unprotect_rtp (rx, buf, out_len, &back, &error));
   g_assert_no_error (error);
   g_assert_cmpmem (buf, back, rtp, len);
+
+  /* SRTCP (the §17 packet, sent by this session's SSRC): libsrtp2's first
+   * SRTCP index is 1. */
+  guint8 rk_e[16], rk_s[12];
+  imps_store_u32 (rtcp + 4, 0x5501a0b2);
+  ref_kdf (mks, 16, mks + 16, 12, 0x03, rk_e, 16);
+  ref_kdf (mks, 16, mks + 16, 12, 0x05, rk_s, 12);
+  memcpy (buf, rtcp, rtcp_len);
+  g_assert_true (imps_srtp_session_protect_rtcp (tx, buf, rtcp_len, sizeof buf, &out_len, &error));
+  g_assert_no_error (error);
+  n = ref_srtcp_gcm_session (rk_e, 16, rk_s, rtcp, rtcp_len, 1, out);
+  g_assert_cmpmem (buf, out_len, out, n);
+  g_assert_true (imps_srtp_session_unprotect_rtcp (rx, buf, out_len, &back, &error));
+  g_assert_no_error (error);
+  g_assert_cmpmem (buf, back, rtcp, rtcp_len);
 }
 
 /* SRTP and SRTCP round trips for one suite, with and without MKI; the
