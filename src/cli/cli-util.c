@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static int
+static int G_GNUC_PRINTF (2, 0)
 vreport (const gchar *cmd, const gchar *fmt, va_list ap)
 {
   g_autofree gchar *msg = g_strdup_vprintf (fmt, ap);

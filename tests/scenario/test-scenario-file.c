@@ -183,6 +183,7 @@ test_reload (void)
       g_autoptr (GError) error = NULL;
       g_autoptr (ImpsScenario) s = imps_scenario_load_file (example_path, &error);
       g_assert_no_error (error);
+      g_assert_cmpuint (s->subscribers->len, ==, 3);
     }
 }
 
