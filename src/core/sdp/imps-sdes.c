@@ -496,7 +496,12 @@ gchar *
 imps_sdp_crypto_to_string (const ImpsSdpCrypto *c)
 {
   g_return_val_if_fail (c != NULL && c->n_keys > 0, NULL);
-  GString *s = g_string_sized_new (256);
+  /* Sized for the whole line up front, so the buffer holding the keys is
+   * never reallocated (a realloc would leave an unwiped copy behind). */
+  gsize cap = 96 + 160 * (c->n_keys + c->n_fec_keys) + 32 * c->n_params;
+  for (guint i = 0; c->extensions != NULL && i < c->extensions->len; i++)
+    cap += strlen (g_ptr_array_index (c->extensions, i));
+  GString *s = g_string_sized_new (cap);
   g_string_append_printf (s, "%u %s ", c->tag, c->suite_name);
   append_key_params (s, c->keys, c->n_keys);
   guint ext = 0;
