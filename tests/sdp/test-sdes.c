@@ -163,6 +163,14 @@ static const BadCrypto bad_cryptos[] = {
 static void
 test_bad_crypto (void)
 {
+  /* bound: the whole value */
+  {
+    g_autoptr (GError) error = NULL;
+    g_autofree gchar *big = g_strnfill (IMPS_SDP_MAX_LINE + 1, '1');
+    g_assert_null (imps_sdp_crypto_parse (big, strlen (big), &error));
+    g_assert_error (error, IMPS_SDP_ERROR, IMPS_SDP_ERROR_LIMIT);
+  }
+
   for (guint i = 0; i < G_N_ELEMENTS (bad_cryptos); i++)
     {
       const BadCrypto *b = &bad_cryptos[i];

@@ -591,6 +591,15 @@ test_e2ae (void)
   g_assert_nonnull (strstr (error->message, "byte offset 2"));
   g_clear_error (&error);
 
+  /* bound: an indicator of more than 64 bytes */
+  gchar long_token[66];
+  memset (long_token, 'x', 65);
+  long_token[65] = '\0';
+  g_assert_false (imps_sdp_e2ae_parse (long_token, 65, &e, NULL, &error));
+  g_assert_error (error, IMPS_SDP_ERROR, IMPS_SDP_ERROR_LIMIT);
+  g_clear_error (&error);
+  g_assert_true (imps_sdp_e2ae_parse (long_token, 64, &e, NULL, &error));
+
   g_autoptr (ImpsSdp) sdp = parse_ok (HEAD CT MA "a=3ge2ae\r\n");
   g_assert_false (imps_sdp_media_get_e2ae (imps_sdp_get_media (sdp, 0), &e, &error));
   g_assert_error (error, IMPS_SDP_ERROR, IMPS_SDP_ERROR_SYNTAX);
