@@ -2,6 +2,7 @@
  * Annex B; gba.md §7.2, §7.3). */
 #include "cli.h"
 #include "gba/imps-gba.h"
+#include "imps-secret.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -42,11 +43,20 @@ cli_tool_ks_naf (int argc, char **argv)
     return CLI_EXIT_USAGE;
   if (argc > 1)
     return cli_usage_error (CMD, "unexpected argument '%s'", argv[1]);
-  if (!cli_hex_arg (CMD, "--ks", ks_hex, ks.bytes, IMPS_GBA_KEY_LEN)
-      || !cli_hex_arg (CMD, "--rand", rand_hex, rand, sizeof rand))
+  gboolean ks_ok = cli_hex_arg (CMD, "--ks", ks_hex, ks.bytes, IMPS_GBA_KEY_LEN);
+  if (ks_hex != NULL)
+    imps_wipe (ks_hex, strlen (ks_hex));
+  if (!ks_ok || !cli_hex_arg (CMD, "--rand", rand_hex, rand, sizeof rand))
     return CLI_EXIT_USAGE;
   if (impi == NULL || impi[0] == '\0')
     return cli_usage_error (CMD, "--impi is required (the private identity)");
+  /* KDF strings are UTF-8 in NFKC (33.220 B.2.1.2, gba.md §7.1); ASCII
+   * is unchanged by it. */
+  if (!g_utf8_validate (impi, -1, NULL))
+    return cli_usage_error (CMD, "--impi is not UTF-8");
+  g_autofree gchar *impi_nfkc = g_utf8_normalize (impi, -1, G_NORMALIZE_NFKC);
+  g_free (impi);
+  impi = g_steal_pointer (&impi_nfkc);
   if (strlen (impi) > IMPS_GBA_KDF_MAX_PARAM_LEN)
     return cli_usage_error (CMD, "--impi is longer than %d bytes", IMPS_GBA_KDF_MAX_PARAM_LEN);
   if (fqdn == NULL || fqdn[0] == '\0')

@@ -77,6 +77,21 @@ test_ua_id_and_gba_u (void)
   g_assert_nonnull (strstr (b.out, "KS_INT_NAF=33da9b860ab80341fbb6d21bb7a19afe1a2210d1f800e75f05dbb158feeb6a0b\n"));
 }
 
+/* Non-ASCII IMPIs are NFKC-normalised first (gba.md §7.1): the
+ * compatibility character U+FB01 (the "fi" ligature) gives the same key as
+ * the two letters "fi". */
+static void
+test_nfkc (void)
+{
+  g_auto (Run) a = { 0 };
+  g_auto (Run) b = { 0 };
+  run (&a, "--ks", KS, "--rand", RAND, "--impi", "\xef\xac\x81@home1.net", "--naf-fqdn", "kms.home1.net", NULL);
+  run (&b, "--ks", KS, "--rand", RAND, "--impi", "fi@home1.net", "--naf-fqdn", "kms.home1.net", NULL);
+  g_assert_cmpint (a.status, ==, 0);
+  g_assert_cmpint (b.status, ==, 0);
+  g_assert_cmpstr (a.out, ==, b.out);
+}
+
 static void
 test_help (void)
 {
@@ -135,6 +150,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gba/cli/kms-default", test_kms_default);
   g_test_add_func ("/gba/cli/ua-id-and-gba-u", test_ua_id_and_gba_u);
   g_test_add_func ("/gba/cli/help", test_help);
+  g_test_add_func ("/gba/cli/nfkc", test_nfkc);
   g_test_add_func ("/gba/cli/bad-arguments", test_bad_arguments);
   return g_test_run ();
 }

@@ -4,6 +4,9 @@
  * are our own. */
 #include "gba/imps-gba.h"
 #include "gba/imps-gba-vectors.h"
+#include "gba/imps-gba-ub.h"
+#include "digest/imps-digest.h"
+#include "imps-selftest.h"
 #include "imps-test.h"
 
 #include <string.h>
@@ -301,6 +304,64 @@ test_key_wipe (void)
   imps_gba_key_free (NULL);
 }
 
+/* gba.md §6.1/§6.2 tokens, §8.1 realm, §6.5 statuses (the choices are the
+ * profile's: see the header). */
+static void
+test_ub_conventions (void)
+{
+  g_assert_true (imps_gba_product_has_token (IMPS_GBA_UB_USER_AGENT, IMPS_GBA_TOKEN_TMPI));
+  g_assert_true (imps_gba_product_has_token (IMPS_GBA_UB_SERVER, "3GPP-GBA-TMPI"));
+  g_assert_false (imps_gba_product_has_token (IMPS_GBA_UB_USER_AGENT, IMPS_GBA_TOKEN_ME));
+  g_assert_true (imps_gba_product_has_token ("Bootstrapping Client Agent 3gpp-gba", IMPS_GBA_TOKEN_ME));
+  g_assert_true (imps_gba_product_has_token ("x/1.0,3gpp-gba-uicc;y", IMPS_GBA_TOKEN_UICC));
+  g_assert_false (imps_gba_product_has_token ("x3gpp-gba", IMPS_GBA_TOKEN_ME));
+  g_assert_false (imps_gba_product_has_token ("", IMPS_GBA_TOKEN_ME));
+
+  g_autofree gchar *realm = imps_gba_naf_realm_new ("kms.home1.net");
+  g_assert_cmpstr (realm, ==, "3GPP-bootstrapping@kms.home1.net");
+  g_assert_cmpstr (imps_gba_naf_realm_fqdn (realm), ==, "kms.home1.net");
+  g_assert_null (imps_gba_naf_realm_fqdn ("3GPP-bootstrapping-uicc@kms.home1.net"));
+  g_assert_null (imps_gba_naf_realm_fqdn ("3GPP-bootstrapping@"));
+  g_assert_null (imps_gba_naf_realm_fqdn ("bsf.home1.net"));
+
+  g_assert_cmpuint (imps_gba_ub_http_status (IMPS_GBA_UB_OK), ==, 200);
+  g_assert_cmpuint (imps_gba_ub_http_status (IMPS_GBA_UB_CHALLENGE), ==, 401);
+  g_assert_cmpuint (imps_gba_ub_http_status (IMPS_GBA_UB_WRONG_RESPONSE), ==, 401);
+  g_assert_cmpuint (imps_gba_ub_http_status (IMPS_GBA_UB_BAD_REQUEST), ==, 400);
+  g_assert_cmpuint (imps_gba_ub_http_status (IMPS_GBA_UB_NETWORK_REJECTED), ==, 403);
+  g_assert_cmpuint (imps_gba_ub_http_status (IMPS_GBA_UB_UNKNOWN_USER), ==, 403);
+
+  /* Errors from the digest module map to verdicts. */
+  g_autoptr (GError) error = NULL;
+  g_assert_null (imps_digest_credentials_parse ("Digest realm=\"r\"", 16, &error));
+  g_assert_cmpint (imps_gba_ub_verdict_for_error (error), ==, IMPS_GBA_UB_BAD_REQUEST);
+  g_clear_error (&error);
+  g_set_error (&error, IMPS_DIGEST_ERROR, IMPS_DIGEST_ERROR_RESPONSE, "x");
+  g_assert_cmpint (imps_gba_ub_verdict_for_error (error), ==, IMPS_GBA_UB_WRONG_RESPONSE);
+  g_clear_error (&error);
+  g_set_error (&error, IMPS_DIGEST_ERROR, IMPS_DIGEST_ERROR_MISMATCH, "x");
+  g_assert_cmpint (imps_gba_ub_verdict_for_error (error), ==, IMPS_GBA_UB_CHALLENGE);
+  g_clear_error (&error);
+  g_set_error (&error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "x");
+  g_assert_cmpint (imps_gba_ub_verdict_for_error (error), ==, IMPS_GBA_UB_BAD_REQUEST);
+  for (gint v = IMPS_GBA_UB_OK; v <= IMPS_GBA_UB_UNKNOWN_USER; v++)
+    g_assert_cmpstr (imps_gba_ub_verdict_to_string (v), !=, "?");
+}
+
+/* The compiled-in self tests of both modules run their tables clean. */
+static void
+test_selftest (void)
+{
+  static const gchar *modules[] = { "gba", "digest" };
+  for (guint i = 0; i < G_N_ELEMENTS (modules); i++)
+    {
+      g_autoptr (ImpsSelftest) st = imps_selftest_new (NULL, NULL);
+      g_assert_true (imps_selftest_run (st, modules[i]));
+      g_assert_cmpuint (imps_selftest_failed (st), ==, 0);
+      g_assert_cmpuint (imps_selftest_passed (st), >=, 10);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -316,5 +377,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gba/btid", test_btid);
   g_test_add_func ("/gba/tmpi", test_tmpi);
   g_test_add_func ("/gba/key/wipe", test_key_wipe);
+  g_test_add_func ("/gba/selftest", test_selftest);
+  g_test_add_func ("/gba/ub-conventions", test_ub_conventions);
   return g_test_run ();
 }
