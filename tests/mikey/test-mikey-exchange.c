@@ -735,6 +735,126 @@ test_tpk_roll (void)
   net_clear (&net);
 }
 
+/* Zk (profile §4): bob resolves with his own KMS (kms.home2.net), which
+ * relays to the issuing KMS under the pair key and re-wraps the keys for
+ * bob. With and without forking; a relay with the wrong pair key is
+ * refused by the issuing KMS (ERR 0). */
+#define KMS2_URI "kms.home2.net"
+
+static void
+run_two_kms (gboolean forking)
+{
+  Net net;
+  ImpsMikeyTp tp;
+  ImpsMikeyTpk tpk2 = { .index = 1, .key_len = 16 };
+  ImpsMikeyKms kms2;
+  guint8 pair[32];
+  ImpsMikeySrtpKeys kr[IMPS_MIKEY_MAX_CS], ki[IMPS_MIKEY_MAX_CS];
+  guint nr = 0, ni = 0;
+  g_autoptr (GError) error = NULL;
+  guint64 now = NOW + SEC (2);
+
+  net_init (&net, FALSE);
+  memset (tpk2.key, 0x77, 16);
+  kms2 = net.kms;
+  kms2.kms_uri = KMS2_URI;
+  kms2.tpk = &tpk2;
+  kms2.tpks = &tpk2;
+  kms2.n_tpks = 1;
+  for (guint i = 0; i < 32; i++)
+    pair[i] = (guint8) (0xE0 ^ i);
+  imps_mikey_tp_init_default (&tp, net.suite.prf, forking);
+  imps_mikey_tp_add_responder (&tp, BOB);
+  g_autoptr (ImpsMikeyHeldTicket) held = request_ticket (&net, &tp, NOW);
+  g_autoptr (ImpsMikeyMessage) ti_sent = transfer_init (&net, held, BOB, 1, NOW + SEC (1));
+
+  /* bob: precheck, RESOLVE_INIT to his own KMS */
+  g_autoptr (ImpsMikeyMessage) ti = imps_mikey_transfer_init_precheck (ti_sent->body.raw,
+                                                                       ti_sent->body.raw_len,
+                                                                       BOB, now, SKEW, NULL,
+                                                                       &error);
+  g_assert_no_error (error);
+  ImpsMikeyResolveParams rp = { BOB, KMS2_URI, (const guint8 *) net.bob.psk_id,
+                                strlen (net.bob.psk_id) };
+  g_autoptr (ImpsMikeyMessage) ri_sent = imps_mikey_resolve_init_build (ti, &rp, net.bob.psk, 32,
+                                                                         now, net.rnd, &error);
+  g_assert_no_error (error);
+
+  /* kms2: verify bob, see that the ticket names kms1, relay */
+  g_autoptr (ImpsMikeyMessage) ri = imps_mikey_message_parse (ri_sent->body.raw,
+                                                              ri_sent->body.raw_len, &error);
+  g_assert_no_error (error);
+  g_assert_true (imps_mikey_initial_verify (ri, net.bob.psk, 32, KMS2_URI, now, SKEW, NULL,
+                                            &error));
+  ImpsMikeyTp in_ticket;
+  g_assert_true (imps_mikey_tp_read (&imps_mikey_message_find (ri, IMPS_MIKEY_PAYLOAD_TICKET)
+                                       ->u.ticket, &in_ticket, &error));
+  g_assert_cmpmem (in_ticket.kms_id.data, in_ticket.kms_id.len, KMS_URI, strlen (KMS_URI));
+  g_autoptr (ImpsMikeyMessage) relay_sent = imps_mikey_resolve_relay_init_build (ri, KMS2_URI,
+                                                                                  KMS_URI, pair,
+                                                                                  32, now, net.rnd,
+                                                                                  &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (relay_sent->hdr.data_type, ==, IMPS_MIKEY_DATA_RESOLVE_INIT_PSK);
+
+  /* kms1: the pair key, found by IDRpsk = kms2's identity */
+  g_autoptr (ImpsMikeyMessage) relay = imps_mikey_message_parse (relay_sent->body.raw,
+                                                                 relay_sent->body.raw_len, &error);
+  g_assert_no_error (error);
+  const ImpsMikeyPayload *pskid = imps_mikey_message_find_idr (relay, IMPS_MIKEY_ID_ROLE_PSK);
+  g_assert_cmpmem (pskid->u.id.data.data, pskid->u.id.data.len, KMS2_URI, strlen (KMS2_URI));
+  {
+    /* the wrong pair key: ERR 0 */
+    g_autoptr (GError) e2 = NULL;
+    guint8 wrong[32];
+    memcpy (wrong, pair, 32);
+    wrong[31] ^= 1;
+    g_assert_false (imps_mikey_initial_verify (relay, wrong, 32, KMS_URI, now, SKEW, NULL, &e2));
+    g_assert_error (e2, IMPS_MIKEY_ERROR, IMPS_MIKEY_ERROR_AUTH_FAILED);
+  }
+  g_assert_true (imps_mikey_initial_verify (relay, pair, 32, KMS_URI, now, SKEW, NULL, &error));
+  g_autoptr (ImpsMikeyMessage) rr1 = imps_mikey_resolve_resp_build (&net.kms, &net.policy, relay,
+                                                                    pair, 32, now, net.rnd, NULL,
+                                                                    &error);
+  g_assert_no_error (error);
+
+  /* kms2: re-wrap for bob */
+  g_autoptr (ImpsMikeyMessage) rr2 = imps_mikey_resolve_relay_resp_build (&kms2, relay_sent,
+                                                                          rr1->body.raw,
+                                                                          rr1->body.raw_len, pair,
+                                                                          32, ri, net.bob.psk, 32,
+                                                                          now, SKEW, &error);
+  g_assert_no_error (error);
+  const ImpsMikeyPayload *kms_id = imps_mikey_message_find_idr (rr2, IMPS_MIKEY_ID_ROLE_KMS);
+  g_assert_cmpmem (kms_id->u.id.data.data, kms_id->u.id.data.len, KMS2_URI, strlen (KMS2_URI));
+
+  /* bob: as with one KMS */
+  g_autoptr (ImpsMikeyResolved) res = imps_mikey_resolve_resp_process (ri_sent, rr2->body.raw,
+                                                                       rr2->body.raw_len,
+                                                                       net.bob.psk, 32, ti, BOB,
+                                                                       now, SKEW, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (res->forked == forking);
+  guint32 ssrc[1] = { 0x22220000 };
+  g_autoptr (ImpsMikeyMessage) tr = imps_mikey_transfer_resp_build (ti, res, BOB, ssrc, 1, now,
+                                                                    net.rnd, kr, &nr, &error);
+  g_assert_no_error (error);
+  g_assert_true (imps_mikey_transfer_resp_process (held, ti_sent, tr->body.raw, tr->body.raw_len,
+                                                   now, SKEW, ki, &ni, &error));
+  g_assert_no_error (error);
+  assert_keys_equal (ki, ni, kr, nr);
+  imps_mikey_srtp_keys_clear (kr, nr);
+  imps_mikey_srtp_keys_clear (ki, ni);
+  net_clear (&net);
+}
+
+static void
+test_two_kms (void)
+{
+  run_two_kms (FALSE);
+  run_two_kms (TRUE);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -748,6 +868,7 @@ main (int argc, char **argv)
   g_test_add_func ("/mikey/exchange/error-message", test_error_message);
   g_test_add_func ("/mikey/exchange/transfer-tamper", test_transfer_tamper);
   g_test_add_func ("/mikey/exchange/tpk-roll", test_tpk_roll);
+  g_test_add_func ("/mikey/exchange/two-kms", test_two_kms);
   for (guint i = 0; i < G_N_ELEMENTS (neg_cases); i++)
     {
       g_autofree gchar *path = g_strdup_printf ("/mikey/exchange/negative/%s", neg_cases[i].name);

@@ -1105,11 +1105,12 @@ imps_mikey_resolve_init_build (const ImpsMikeyMessage *transfer_init,
   const ImpsMikeyPayload *t = ticket_of (transfer_init);
   const ImpsMikeyPayload *v = imps_mikey_message_find (transfer_init, IMPS_MIKEY_PAYLOAD_V);
   ImpsMikeyBytes ri = randr_of (transfer_init, IMPS_MIKEY_RAND_ROLE_I);
+  ImpsMikeyBytes rr_in = randr_of (transfer_init, IMPS_MIKEY_RAND_ROLE_R); /* Zk relay */
   g_autoptr (ImpsMikeyMessage) m = NULL;
   ImpsMikeyMsgKeys keys;
   ImpsMikeyPayload pl;
   guint8 randrr[IMPS_MIKEY_MAX_RAND_LEN];
-  gsize rlen = MAX (ri.len, 16);
+  gsize rlen = MAX (MAX (ri.len, rr_in.len), 16);
   guint8 prf, alg;
   gboolean ok;
 
@@ -1208,6 +1209,61 @@ fork_keys (guint prf, ImpsMikeyKeySet *set, ImpsMikeyBytes id, ImpsMikeyBytes ra
   return TRUE;
 }
 
+/* RESOLVE_RESP to @resolve_init (§5.3): HDR copied (V=0), T, IDRkms,
+ * KEMAC {@set} under @psk (0x02; IV with this message's T, A-2), [IDRr,
+ * RANDRkms when @fork_idr], V (Auth alg of the request, A-16) over
+ * RESOLVE_RESP ‖ RESOLVE_INIT. */
+static ImpsMikeyMessage *
+build_resolve_resp (const gchar *kms_uri, guint encr_alg, const ImpsMikeyMessage *resolve_init,
+                    const guint8 *psk, gsize psk_len, const ImpsMikeyKeySet *set,
+                    const ImpsMikeyId *fork_idr, ImpsMikeyBytes randrkms, guint64 now,
+                    GError **error)
+{
+  const ImpsMikeyPayload *v = v_of (resolve_init, error);
+  g_autoptr (ImpsMikeyMessage) m = NULL;
+  g_autoptr (GByteArray) encr = g_byte_array_new ();
+  ImpsMikeyMsgKeys keys;
+  ImpsMikeyPayload pl;
+  gboolean ok = FALSE;
+
+  if (v == NULL)
+    return NULL;
+  memset (&keys, 0, sizeof keys);
+  m = imps_mikey_message_new (IMPS_MIKEY_DATA_RESOLVE_RESP, FALSE, resolve_init->hdr.prf,
+                              resolve_init->hdr.csb_id, IMPS_MIKEY_CS_MAP_EMPTY, 0);
+  pl = imps_mikey_payload_t (IMPS_MIKEY_TS_NTP_UTC, now);
+  imps_mikey_message_add (m, &pl);
+  pl = imps_mikey_payload_idr (IMPS_MIKEY_ID_ROLE_KMS, IMPS_MIKEY_ID_URI,
+                               (const guint8 *) kms_uri, strlen (kms_uri));
+  imps_mikey_message_add (m, &pl);
+  if (!exchange_keys (resolve_init, NULL, IMPS_MIKEY_LABEL_RESPONSE, psk, psk_len, encr_alg,
+                      v->u.v.auth_alg, &keys, error))
+    goto out;
+  if (!imps_mikey_key_set_encrypt (set, &keys, resolve_init->hdr.csb_id, now, encr, error))
+    goto out;
+  pl = imps_mikey_payload_kemac (encr_alg, encr->data, encr->len, IMPS_MIKEY_MAC_NULL, NULL, 0);
+  imps_mikey_message_add (m, &pl);
+  if (fork_idr != NULL)
+    {
+      pl = imps_mikey_payload_idr (IMPS_MIKEY_ID_ROLE_R, fork_idr->id_type, fork_idr->data.data,
+                                   fork_idr->data.len);
+      imps_mikey_message_add (m, &pl);
+      pl = imps_mikey_payload_randr (IMPS_MIKEY_RAND_ROLE_KMS, randrkms.data, randrkms.len);
+      imps_mikey_message_add (m, &pl);
+    }
+  pl = imps_mikey_payload_v (v->u.v.auth_alg, NULL, 0);
+  imps_mikey_message_add (m, &pl);
+  {
+    ImpsIovec extra = { resolve_init->body.raw, resolve_init->body.raw_len };
+    ok = sign_message (m, &keys, FALSE, &extra, 1, error);
+  }
+out:
+  imps_mikey_msg_keys_clear (&keys);
+  if (encr->len > 0)
+    imps_wipe (encr->data, encr->len);
+  return ok ? g_steal_pointer (&m) : NULL;
+}
+
 ImpsMikeyMessage *
 imps_mikey_resolve_resp_build (const ImpsMikeyKms *kms,
                                const ImpsMikeyKmsPolicy *policy,
@@ -1222,17 +1278,13 @@ imps_mikey_resolve_resp_build (const ImpsMikeyKms *kms,
   ImpsMikeyTicketContents contents;
   ImpsMikeyKeySet set;
   ImpsMikeyTp tp;
-  ImpsMikeyMsgKeys keys;
   g_autoptr (ImpsMikeyMessage) m = NULL;
-  g_autoptr (GByteArray) encr = g_byte_array_new ();
   guint8 randrkms[IMPS_MIKEY_MAX_RAND_LEN];
   gsize rk_len = kms->suite.rand_len;
   gboolean forking;
-  ImpsMikeyPayload pl;
   ImpsMikeyMessage *result = NULL;
 
   memset (&set, 0, sizeof set);
-  memset (&keys, 0, sizeof keys);
   memset (&contents, 0, sizeof contents);
   if (!check_data_type (resolve_init, IMPS_MIKEY_DATA_RESOLVE_INIT_PSK, error))
     return NULL;
@@ -1306,44 +1358,124 @@ imps_mikey_resolve_resp_build (const ImpsMikeyKms *kms,
         goto out;
     }
 
-  m = imps_mikey_message_new (IMPS_MIKEY_DATA_RESOLVE_RESP, FALSE, resolve_init->hdr.prf,
-                              resolve_init->hdr.csb_id, IMPS_MIKEY_CS_MAP_EMPTY, 0);
-  pl = imps_mikey_payload_t (IMPS_MIKEY_TS_NTP_UTC, now);
-  imps_mikey_message_add (m, &pl);
-  pl = imps_mikey_payload_idr (IMPS_MIKEY_ID_ROLE_KMS, IMPS_MIKEY_ID_URI,
-                               (const guint8 *) kms->kms_uri, strlen (kms->kms_uri));
-  imps_mikey_message_add (m, &pl);
-  if (!exchange_keys (resolve_init, NULL, IMPS_MIKEY_LABEL_RESPONSE, psk, psk_len,
-                      kms->suite.encr_alg, v->u.v.auth_alg, &keys, error))
-    goto out;
-  if (!imps_mikey_key_set_encrypt (&set, &keys, resolve_init->hdr.csb_id, now, encr, error))
-    goto out;
-  pl = imps_mikey_payload_kemac (kms->suite.encr_alg, encr->data, encr->len,
-                                 IMPS_MIKEY_MAC_NULL, NULL, 0);
-  imps_mikey_message_add (m, &pl);
-  if (forking)
-    {
-      pl = imps_mikey_payload_idr (IMPS_MIKEY_ID_ROLE_R, idr->u.id.id_type, idr->u.id.data.data,
-                                   idr->u.id.data.len);
-      imps_mikey_message_add (m, &pl);
-      pl = imps_mikey_payload_randr (IMPS_MIKEY_RAND_ROLE_KMS, randrkms, rk_len);
-      imps_mikey_message_add (m, &pl);
-    }
-  pl = imps_mikey_payload_v (v->u.v.auth_alg, NULL, 0);
-  imps_mikey_message_add (m, &pl);
   {
-    ImpsIovec extra = { resolve_init->body.raw, resolve_init->body.raw_len };
-    if (!sign_message (m, &keys, FALSE, &extra, 1, error))
+    ImpsMikeyBytes rk = { randrkms, rk_len };
+    m = build_resolve_resp (kms->kms_uri, kms->suite.encr_alg, resolve_init, psk, psk_len, &set,
+                            forking ? &idr->u.id : NULL, rk, now, error);
+    if (m == NULL)
       goto out;
   }
   result = g_steal_pointer (&m);
 out:
   imps_mikey_ticket_contents_clear (&contents);
   imps_mikey_key_set_clear (&set);
-  imps_mikey_msg_keys_clear (&keys);
-  if (encr->len > 0)
-    imps_wipe (encr->data, encr->len);
   return result;
+}
+
+/* ---- Zk: resolving through the responder's own KMS (profile §4) ----- */
+
+ImpsMikeyMessage *
+imps_mikey_resolve_relay_init_build (const ImpsMikeyMessage *from_responder,
+                                     const gchar *own_kms_uri, const gchar *issuing_kms_uri,
+                                     const guint8 *pair_psk, gsize pair_psk_len,
+                                     guint64 now, ImpsRandom *rnd, GError **error)
+{
+  const ImpsMikeyPayload *idr = imps_mikey_message_find_idr (from_responder, IMPS_MIKEY_ID_ROLE_R);
+  g_autofree gchar *responder = NULL;
+  ImpsMikeyResolveParams p;
+
+  if (!check_data_type (from_responder, IMPS_MIKEY_DATA_RESOLVE_INIT_PSK, error))
+    return NULL;
+  if (idr == NULL)
+    {
+      g_set_error (error, ERR (INVALID_ID), "RESOLVE_INIT to relay names no responder (IDRr)");
+      return NULL;
+    }
+  /* the responder's IDRr and the TICKET copied; IDRpsk = this KMS */
+  responder = g_strndup ((const gchar *) idr->u.id.data.data, idr->u.id.data.len);
+  p.responder_uri = responder;
+  p.kms_uri = issuing_kms_uri;
+  p.psk_id = (const guint8 *) own_kms_uri;
+  p.psk_id_len = strlen (own_kms_uri);
+  return imps_mikey_resolve_init_build (from_responder, &p, pair_psk, pair_psk_len, now, rnd,
+                                        error);
+}
+
+ImpsMikeyMessage *
+imps_mikey_resolve_relay_resp_build (const ImpsMikeyKms *kms,
+                                     const ImpsMikeyMessage *relay_init,
+                                     const guint8 *data, gsize len,
+                                     const guint8 *pair_psk, gsize pair_psk_len,
+                                     const ImpsMikeyMessage *from_responder,
+                                     const guint8 *psk, gsize psk_len,
+                                     guint64 now, guint skew, GError **error)
+{
+  g_autoptr (ImpsMikeyMessage) in = imps_mikey_message_parse (data, len, error);
+  const ImpsMikeyPayload *v, *kemac, *t = ticket_of (relay_init);
+  const ImpsMikeyPayload *idr = NULL, *rk = NULL;
+  ImpsMikeyMsgKeys keys;
+  ImpsMikeyKeySet set;
+  ImpsMikeyMessage *out = NULL;
+  gboolean forked;
+
+  memset (&set, 0, sizeof set);
+  if (in == NULL || !check_data_type (in, IMPS_MIKEY_DATA_RESOLVE_RESP, error))
+    return NULL;
+  if (in->hdr.csb_id != relay_init->hdr.csb_id)
+    {
+      g_set_error (error, ERR (MALFORMED), "RESOLVE_RESP CSB ID %08x, the relayed request had %08x",
+                   in->hdr.csb_id, relay_init->hdr.csb_id);
+      return NULL;
+    }
+  if (t == NULL)
+    {
+      g_set_error (error, ERR (MALFORMED), "relayed RESOLVE_INIT without TICKET");
+      return NULL;
+    }
+  forked = (t->u.ticket.flags & IMPS_MIKEY_TICKET_FLAG_I) != 0;
+  if (!check_t (in, now, skew, error))
+    return NULL;
+  v = v_of (in, error);
+  if (v == NULL)
+    return NULL;
+  kemac = imps_mikey_message_find (in, IMPS_MIKEY_PAYLOAD_KEMAC);
+  if (kemac == NULL)
+    {
+      g_set_error (error, ERR (MALFORMED), "RESOLVE_RESP without KEMAC");
+      return NULL;
+    }
+  if (forked)
+    {
+      idr = imps_mikey_message_find_idr (in, IMPS_MIKEY_ID_ROLE_R);
+      rk = imps_mikey_message_find_randr (in, IMPS_MIKEY_RAND_ROLE_KMS);
+      if (idr == NULL || rk == NULL)
+        {
+          g_set_error (error, ERR (MALFORMED), "RESOLVE_RESP of a forking ticket without %s",
+                       idr == NULL ? "IDRr" : "RANDRkms");
+          return NULL;
+        }
+    }
+  if (!exchange_keys (relay_init, NULL, IMPS_MIKEY_LABEL_RESPONSE, pair_psk, pair_psk_len,
+                      kemac->u.kemac.encr_alg, v->u.v.auth_alg, &keys, error))
+    return NULL;
+  {
+    ImpsIovec extra = { relay_init->body.raw, relay_init->body.raw_len };
+    if (!verify_message (in, &keys, FALSE, &extra, 1, error)
+        || !imps_mikey_kemac_open (&kemac->u.kemac, &keys, in->hdr.csb_id, t_of (in),
+                                   forked ? 2 : 1, &set, error))
+      goto out;
+  }
+  /* re-wrap for the responder under its own PSK */
+  {
+    ImpsMikeyBytes none = { NULL, 0 };
+    out = build_resolve_resp (kms->kms_uri, kms->suite.encr_alg, from_responder, psk, psk_len,
+                              &set, forked ? &idr->u.id : NULL,
+                              forked ? rk->u.rand.data : none, now, error);
+  }
+out:
+  imps_mikey_msg_keys_clear (&keys);
+  imps_mikey_key_set_clear (&set);
+  return out;
 }
 
 void

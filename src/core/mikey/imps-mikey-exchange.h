@@ -243,6 +243,32 @@ ImpsMikeyMessage *imps_mikey_resolve_resp_build (const ImpsMikeyKms *kms,
                                                  ImpsMikeyReplay *uses,
                                                  GError **error);
 
+/* Zk (profile §4; RFC 6043 §10): a KMS that receives a RESOLVE_INIT_PSK
+ * (verified with imps_mikey_initial_verify()) whose ticket names another
+ * KMS (IDRkms of its TP) relays it: a new RESOLVE_INIT_PSK to the issuing
+ * KMS with the responder's IDRr and the TICKET copied, IDRpsk = @own_kms_uri
+ * (the issuing KMS looks up the pair key by it) and V keyed by the PSK of
+ * the KMS pair. The issuing KMS answers with imps_mikey_resolve_resp_build()
+ * under the pair key. */
+ImpsMikeyMessage *imps_mikey_resolve_relay_init_build (const ImpsMikeyMessage *from_responder,
+                                                       const gchar *own_kms_uri,
+                                                       const gchar *issuing_kms_uri,
+                                                       const guint8 *pair_psk, gsize pair_psk_len,
+                                                       guint64 now, ImpsRandom *rnd,
+                                                       GError **error);
+
+/* The relaying KMS verifies the issuing KMS's RESOLVE_RESP @data against
+ * @relay_init (pair key), opens its KEMAC and re-wraps the keys for the
+ * responder: a RESOLVE_RESP to @from_responder under the responder's @psk,
+ * with the issuing KMS's IDRr and RANDRkms echoed when forked. */
+ImpsMikeyMessage *imps_mikey_resolve_relay_resp_build (const ImpsMikeyKms *kms,
+                                                       const ImpsMikeyMessage *relay_init,
+                                                       const guint8 *data, gsize len,
+                                                       const guint8 *pair_psk, gsize pair_psk_len,
+                                                       const ImpsMikeyMessage *from_responder,
+                                                       const guint8 *psk, gsize psk_len,
+                                                       guint64 now, guint skew, GError **error);
+
 /* What the Responder holds after resolving. */
 typedef struct {
   ImpsMikeyMessage *resp;          /* the RESOLVE_RESP */
