@@ -794,6 +794,8 @@ static const BadValue bad_values[] = {
   { P_NAME_ADDR, "<sip:a@>", IMPS_SIP_ERROR_URI, "URI at offset 1" },
   { P_NAME_ADDR, "<sip:a@b>;tag=", IMPS_SIP_ERROR_HEADER, "empty parameter value" },
   { P_NAME_ADDR, "<sip:a@b>;tag=\"x", IMPS_SIP_ERROR_HEADER, "unterminated" },
+  { P_NAME_ADDR, "<sip:a@b>;tag=\"x\001\"", IMPS_SIP_ERROR_HEADER, "unterminated" },
+  { P_NAME_ADDR, "\"A\\\001\" <sip:a@b>", IMPS_SIP_ERROR_HEADER, "display name" },
   { P_NAME_ADDR, "<sip:a@b> junk", IMPS_SIP_ERROR_HEADER, "';'" },
   { P_CSEQ, "INVITE", IMPS_SIP_ERROR_HEADER, "number" },
   { P_CSEQ, "1", IMPS_SIP_ERROR_HEADER, "whitespace" },

@@ -30,16 +30,25 @@ hdr_fail (GError **error, const gchar *base, const gchar *at, const gchar *what)
   return FALSE;
 }
 
+static inline gboolean
+is_ctl (gchar c)
+{
+  return ((guchar) c < 0x20 && c != '\t') || c == 0x7f;
+}
+
 /* A quoted-string starting at @p ('"'); returns the position after the
- * closing quote, or NULL when it is not terminated. */
+ * closing quote, or NULL when it is not terminated or holds a control
+ * character (raw or escaped: refused, so a value never hides a NUL). */
 static const gchar *
 skip_quoted (const gchar *p, const gchar *end)
 {
   for (p++; p < end; p++)
     {
+      if (is_ctl (*p))
+        return NULL;
       if (*p == '\\')
         {
-          if (++p >= end)
+          if (++p >= end || is_ctl (*p))
             return NULL;
         }
       else if (*p == '"')
@@ -111,7 +120,7 @@ next_param (const gchar *base, const gchar **pp, const gchar *end,
             }
         }
       else
-        while (p < end && (imps_sip_is_token_char (*p) || imps_sip_in_set (*p, ":[]")))
+        while (p < end && imps_sip_char_is (*p, IMPS_SIP_C_GEN_VALUE))
           p++;
       if (p == v)
         {
@@ -478,7 +487,7 @@ imps_sip_via_scan (const gchar *text, gsize len, ImpsSipVia *out,
   else
     {
       s = p;
-      while (p < end && (g_ascii_isalnum (*p) || *p == '-' || *p == '.'))
+      while (p < end && imps_sip_char_is (*p, IMPS_SIP_C_HOST))
         p++;
       e = p;
       if (!imps_sip_host_check (s, e - s, NULL))
@@ -775,7 +784,7 @@ imps_sip_content_type_free (ImpsSipContentType *ct)
 static gboolean
 is_word_char (gchar c)
 {
-  return g_ascii_isalnum (c) || imps_sip_in_set (c, "-.!%*_+`'~()<>:\\\"/[]?{}");
+  return imps_sip_char_is (c, IMPS_SIP_C_WORD);
 }
 
 gboolean

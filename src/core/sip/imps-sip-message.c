@@ -20,6 +20,7 @@ struct _ImpsSipMessage {
 
 typedef struct {
   const gchar *name;
+  gsize len;
   gchar compact;
   gboolean list;
 } HeaderInfo;
@@ -28,65 +29,65 @@ typedef struct {
  * m s t v), RFC 3841 (a j d), RFC 3515 (r), RFC 3892 (b), RFC 6665 (o u),
  * RFC 4028 (x), RFC 8224 (y). */
 static const HeaderInfo header_info[IMPS_SIP_HDR_N_KNOWN] = {
-  [IMPS_SIP_HDR_OTHER] = { NULL, 0, FALSE },
-  [IMPS_SIP_HDR_ACCEPT] = { "Accept", 0, TRUE },
-  [IMPS_SIP_HDR_ACCEPT_CONTACT] = { "Accept-Contact", 'a', TRUE },
-  [IMPS_SIP_HDR_ACCEPT_ENCODING] = { "Accept-Encoding", 0, TRUE },
-  [IMPS_SIP_HDR_ACCEPT_LANGUAGE] = { "Accept-Language", 0, TRUE },
-  [IMPS_SIP_HDR_ALERT_INFO] = { "Alert-Info", 0, TRUE },
-  [IMPS_SIP_HDR_ALLOW] = { "Allow", 0, TRUE },
-  [IMPS_SIP_HDR_ALLOW_EVENTS] = { "Allow-Events", 'u', TRUE },
-  [IMPS_SIP_HDR_AUTHORIZATION] = { "Authorization", 0, FALSE },
-  [IMPS_SIP_HDR_CALL_ID] = { "Call-ID", 'i', FALSE },
-  [IMPS_SIP_HDR_CALL_INFO] = { "Call-Info", 0, TRUE },
-  [IMPS_SIP_HDR_CONTACT] = { "Contact", 'm', TRUE },
-  [IMPS_SIP_HDR_CONTENT_DISPOSITION] = { "Content-Disposition", 0, FALSE },
-  [IMPS_SIP_HDR_CONTENT_ENCODING] = { "Content-Encoding", 'e', TRUE },
-  [IMPS_SIP_HDR_CONTENT_LANGUAGE] = { "Content-Language", 0, TRUE },
-  [IMPS_SIP_HDR_CONTENT_LENGTH] = { "Content-Length", 'l', FALSE },
-  [IMPS_SIP_HDR_CONTENT_TYPE] = { "Content-Type", 'c', FALSE },
-  [IMPS_SIP_HDR_CSEQ] = { "CSeq", 0, FALSE },
-  [IMPS_SIP_HDR_DATE] = { "Date", 0, FALSE },
-  [IMPS_SIP_HDR_ERROR_INFO] = { "Error-Info", 0, TRUE },
-  [IMPS_SIP_HDR_EVENT] = { "Event", 'o', FALSE },
-  [IMPS_SIP_HDR_EXPIRES] = { "Expires", 0, FALSE },
-  [IMPS_SIP_HDR_FROM] = { "From", 'f', FALSE },
-  [IMPS_SIP_HDR_IDENTITY] = { "Identity", 'y', FALSE },
-  [IMPS_SIP_HDR_IN_REPLY_TO] = { "In-Reply-To", 0, TRUE },
-  [IMPS_SIP_HDR_MAX_FORWARDS] = { "Max-Forwards", 0, FALSE },
-  [IMPS_SIP_HDR_MIME_VERSION] = { "MIME-Version", 0, FALSE },
-  [IMPS_SIP_HDR_MIN_EXPIRES] = { "Min-Expires", 0, FALSE },
-  [IMPS_SIP_HDR_ORGANIZATION] = { "Organization", 0, FALSE },
-  [IMPS_SIP_HDR_P_ASSERTED_IDENTITY] = { "P-Asserted-Identity", 0, TRUE },
-  [IMPS_SIP_HDR_P_ASSOCIATED_URI] = { "P-Associated-URI", 0, TRUE },
-  [IMPS_SIP_HDR_P_PREFERRED_IDENTITY] = { "P-Preferred-Identity", 0, TRUE },
-  [IMPS_SIP_HDR_PATH] = { "Path", 0, TRUE },
-  [IMPS_SIP_HDR_PRIORITY] = { "Priority", 0, FALSE },
-  [IMPS_SIP_HDR_PROXY_AUTHENTICATE] = { "Proxy-Authenticate", 0, FALSE },
-  [IMPS_SIP_HDR_PROXY_AUTHORIZATION] = { "Proxy-Authorization", 0, FALSE },
-  [IMPS_SIP_HDR_PROXY_REQUIRE] = { "Proxy-Require", 0, TRUE },
-  [IMPS_SIP_HDR_REASON] = { "Reason", 0, TRUE },
-  [IMPS_SIP_HDR_RECORD_ROUTE] = { "Record-Route", 0, TRUE },
-  [IMPS_SIP_HDR_REFER_TO] = { "Refer-To", 'r', FALSE },
-  [IMPS_SIP_HDR_REFERRED_BY] = { "Referred-By", 'b', FALSE },
-  [IMPS_SIP_HDR_REJECT_CONTACT] = { "Reject-Contact", 'j', TRUE },
-  [IMPS_SIP_HDR_REPLY_TO] = { "Reply-To", 0, FALSE },
-  [IMPS_SIP_HDR_REQUEST_DISPOSITION] = { "Request-Disposition", 'd', TRUE },
-  [IMPS_SIP_HDR_REQUIRE] = { "Require", 0, TRUE },
-  [IMPS_SIP_HDR_RETRY_AFTER] = { "Retry-After", 0, FALSE },
-  [IMPS_SIP_HDR_ROUTE] = { "Route", 0, TRUE },
-  [IMPS_SIP_HDR_SERVER] = { "Server", 0, FALSE },
-  [IMPS_SIP_HDR_SERVICE_ROUTE] = { "Service-Route", 0, TRUE },
-  [IMPS_SIP_HDR_SESSION_EXPIRES] = { "Session-Expires", 'x', FALSE },
-  [IMPS_SIP_HDR_SUBJECT] = { "Subject", 's', FALSE },
-  [IMPS_SIP_HDR_SUPPORTED] = { "Supported", 'k', TRUE },
-  [IMPS_SIP_HDR_TIMESTAMP] = { "Timestamp", 0, FALSE },
-  [IMPS_SIP_HDR_TO] = { "To", 't', FALSE },
-  [IMPS_SIP_HDR_UNSUPPORTED] = { "Unsupported", 0, TRUE },
-  [IMPS_SIP_HDR_USER_AGENT] = { "User-Agent", 0, FALSE },
-  [IMPS_SIP_HDR_VIA] = { "Via", 'v', TRUE },
-  [IMPS_SIP_HDR_WARNING] = { "Warning", 0, TRUE },
-  [IMPS_SIP_HDR_WWW_AUTHENTICATE] = { "WWW-Authenticate", 0, FALSE },
+  [IMPS_SIP_HDR_OTHER] = { NULL, 0, 0, FALSE },
+  [IMPS_SIP_HDR_ACCEPT] = { "Accept", sizeof "Accept" - 1, 0, TRUE },
+  [IMPS_SIP_HDR_ACCEPT_CONTACT] = { "Accept-Contact", sizeof "Accept-Contact" - 1, 'a', TRUE },
+  [IMPS_SIP_HDR_ACCEPT_ENCODING] = { "Accept-Encoding", sizeof "Accept-Encoding" - 1, 0, TRUE },
+  [IMPS_SIP_HDR_ACCEPT_LANGUAGE] = { "Accept-Language", sizeof "Accept-Language" - 1, 0, TRUE },
+  [IMPS_SIP_HDR_ALERT_INFO] = { "Alert-Info", sizeof "Alert-Info" - 1, 0, TRUE },
+  [IMPS_SIP_HDR_ALLOW] = { "Allow", sizeof "Allow" - 1, 0, TRUE },
+  [IMPS_SIP_HDR_ALLOW_EVENTS] = { "Allow-Events", sizeof "Allow-Events" - 1, 'u', TRUE },
+  [IMPS_SIP_HDR_AUTHORIZATION] = { "Authorization", sizeof "Authorization" - 1, 0, FALSE },
+  [IMPS_SIP_HDR_CALL_ID] = { "Call-ID", sizeof "Call-ID" - 1, 'i', FALSE },
+  [IMPS_SIP_HDR_CALL_INFO] = { "Call-Info", sizeof "Call-Info" - 1, 0, TRUE },
+  [IMPS_SIP_HDR_CONTACT] = { "Contact", sizeof "Contact" - 1, 'm', TRUE },
+  [IMPS_SIP_HDR_CONTENT_DISPOSITION] = { "Content-Disposition", sizeof "Content-Disposition" - 1, 0, FALSE },
+  [IMPS_SIP_HDR_CONTENT_ENCODING] = { "Content-Encoding", sizeof "Content-Encoding" - 1, 'e', TRUE },
+  [IMPS_SIP_HDR_CONTENT_LANGUAGE] = { "Content-Language", sizeof "Content-Language" - 1, 0, TRUE },
+  [IMPS_SIP_HDR_CONTENT_LENGTH] = { "Content-Length", sizeof "Content-Length" - 1, 'l', FALSE },
+  [IMPS_SIP_HDR_CONTENT_TYPE] = { "Content-Type", sizeof "Content-Type" - 1, 'c', FALSE },
+  [IMPS_SIP_HDR_CSEQ] = { "CSeq", sizeof "CSeq" - 1, 0, FALSE },
+  [IMPS_SIP_HDR_DATE] = { "Date", sizeof "Date" - 1, 0, FALSE },
+  [IMPS_SIP_HDR_ERROR_INFO] = { "Error-Info", sizeof "Error-Info" - 1, 0, TRUE },
+  [IMPS_SIP_HDR_EVENT] = { "Event", sizeof "Event" - 1, 'o', FALSE },
+  [IMPS_SIP_HDR_EXPIRES] = { "Expires", sizeof "Expires" - 1, 0, FALSE },
+  [IMPS_SIP_HDR_FROM] = { "From", sizeof "From" - 1, 'f', FALSE },
+  [IMPS_SIP_HDR_IDENTITY] = { "Identity", sizeof "Identity" - 1, 'y', FALSE },
+  [IMPS_SIP_HDR_IN_REPLY_TO] = { "In-Reply-To", sizeof "In-Reply-To" - 1, 0, TRUE },
+  [IMPS_SIP_HDR_MAX_FORWARDS] = { "Max-Forwards", sizeof "Max-Forwards" - 1, 0, FALSE },
+  [IMPS_SIP_HDR_MIME_VERSION] = { "MIME-Version", sizeof "MIME-Version" - 1, 0, FALSE },
+  [IMPS_SIP_HDR_MIN_EXPIRES] = { "Min-Expires", sizeof "Min-Expires" - 1, 0, FALSE },
+  [IMPS_SIP_HDR_ORGANIZATION] = { "Organization", sizeof "Organization" - 1, 0, FALSE },
+  [IMPS_SIP_HDR_P_ASSERTED_IDENTITY] = { "P-Asserted-Identity", sizeof "P-Asserted-Identity" - 1, 0, TRUE },
+  [IMPS_SIP_HDR_P_ASSOCIATED_URI] = { "P-Associated-URI", sizeof "P-Associated-URI" - 1, 0, TRUE },
+  [IMPS_SIP_HDR_P_PREFERRED_IDENTITY] = { "P-Preferred-Identity", sizeof "P-Preferred-Identity" - 1, 0, TRUE },
+  [IMPS_SIP_HDR_PATH] = { "Path", sizeof "Path" - 1, 0, TRUE },
+  [IMPS_SIP_HDR_PRIORITY] = { "Priority", sizeof "Priority" - 1, 0, FALSE },
+  [IMPS_SIP_HDR_PROXY_AUTHENTICATE] = { "Proxy-Authenticate", sizeof "Proxy-Authenticate" - 1, 0, FALSE },
+  [IMPS_SIP_HDR_PROXY_AUTHORIZATION] = { "Proxy-Authorization", sizeof "Proxy-Authorization" - 1, 0, FALSE },
+  [IMPS_SIP_HDR_PROXY_REQUIRE] = { "Proxy-Require", sizeof "Proxy-Require" - 1, 0, TRUE },
+  [IMPS_SIP_HDR_REASON] = { "Reason", sizeof "Reason" - 1, 0, TRUE },
+  [IMPS_SIP_HDR_RECORD_ROUTE] = { "Record-Route", sizeof "Record-Route" - 1, 0, TRUE },
+  [IMPS_SIP_HDR_REFER_TO] = { "Refer-To", sizeof "Refer-To" - 1, 'r', FALSE },
+  [IMPS_SIP_HDR_REFERRED_BY] = { "Referred-By", sizeof "Referred-By" - 1, 'b', FALSE },
+  [IMPS_SIP_HDR_REJECT_CONTACT] = { "Reject-Contact", sizeof "Reject-Contact" - 1, 'j', TRUE },
+  [IMPS_SIP_HDR_REPLY_TO] = { "Reply-To", sizeof "Reply-To" - 1, 0, FALSE },
+  [IMPS_SIP_HDR_REQUEST_DISPOSITION] = { "Request-Disposition", sizeof "Request-Disposition" - 1, 'd', TRUE },
+  [IMPS_SIP_HDR_REQUIRE] = { "Require", sizeof "Require" - 1, 0, TRUE },
+  [IMPS_SIP_HDR_RETRY_AFTER] = { "Retry-After", sizeof "Retry-After" - 1, 0, FALSE },
+  [IMPS_SIP_HDR_ROUTE] = { "Route", sizeof "Route" - 1, 0, TRUE },
+  [IMPS_SIP_HDR_SERVER] = { "Server", sizeof "Server" - 1, 0, FALSE },
+  [IMPS_SIP_HDR_SERVICE_ROUTE] = { "Service-Route", sizeof "Service-Route" - 1, 0, TRUE },
+  [IMPS_SIP_HDR_SESSION_EXPIRES] = { "Session-Expires", sizeof "Session-Expires" - 1, 'x', FALSE },
+  [IMPS_SIP_HDR_SUBJECT] = { "Subject", sizeof "Subject" - 1, 's', FALSE },
+  [IMPS_SIP_HDR_SUPPORTED] = { "Supported", sizeof "Supported" - 1, 'k', TRUE },
+  [IMPS_SIP_HDR_TIMESTAMP] = { "Timestamp", sizeof "Timestamp" - 1, 0, FALSE },
+  [IMPS_SIP_HDR_TO] = { "To", sizeof "To" - 1, 't', FALSE },
+  [IMPS_SIP_HDR_UNSUPPORTED] = { "Unsupported", sizeof "Unsupported" - 1, 0, TRUE },
+  [IMPS_SIP_HDR_USER_AGENT] = { "User-Agent", sizeof "User-Agent" - 1, 0, FALSE },
+  [IMPS_SIP_HDR_VIA] = { "Via", sizeof "Via" - 1, 'v', TRUE },
+  [IMPS_SIP_HDR_WARNING] = { "Warning", sizeof "Warning" - 1, 0, TRUE },
+  [IMPS_SIP_HDR_WWW_AUTHENTICATE] = { "WWW-Authenticate", sizeof "WWW-Authenticate" - 1, 0, FALSE },
 };
 
 ImpsSipHeaderId
@@ -94,6 +95,8 @@ imps_sip_header_id_from_name (const gchar *name, gsize len)
 {
   g_return_val_if_fail (name != NULL || len == 0, IMPS_SIP_HDR_OTHER);
 
+  if (len == 0)
+    return IMPS_SIP_HDR_OTHER;
   if (len == 1)
     {
       gchar c = g_ascii_tolower (name[0]);
@@ -102,8 +105,10 @@ imps_sip_header_id_from_name (const gchar *name, gsize len)
           return (ImpsSipHeaderId) i;
       return IMPS_SIP_HDR_OTHER;
     }
+  gchar first = g_ascii_tolower (name[0]);
   for (guint i = 1; i < IMPS_SIP_HDR_N_KNOWN; i++)
-    if (strlen (header_info[i].name) == len
+    if (header_info[i].len == len
+        && g_ascii_tolower (header_info[i].name[0]) == first
         && g_ascii_strncasecmp (header_info[i].name, name, len) == 0)
       return (ImpsSipHeaderId) i;
   return IMPS_SIP_HDR_OTHER;
@@ -124,12 +129,6 @@ imps_sip_header_id_is_list (ImpsSipHeaderId id)
 }
 
 /* ---- small helpers ------------------------------------------------------ */
-
-gboolean
-imps_sip_is_token_char (gchar c)
-{
-  return g_ascii_isalnum (c) || imps_sip_in_set (c, "-.!%*_+`'~");
-}
 
 static inline gboolean
 is_ws (gchar c)
@@ -260,26 +259,37 @@ imps_sip_reason_phrase (guint status)
 
 /* ---- parsing ------------------------------------------------------------ */
 
-/* Finds the CRLF that ends the line starting at @p. */
+/* Finds the CRLF that ends the line starting at @p; *ascii tells whether
+ * the line holds only ASCII (then it needs no UTF-8 check). */
 static gboolean
 find_line_end (const gchar *base, const gchar *p, const gchar *end,
-               guint line, const gchar **eol, GError **error)
+               guint line, const gchar **eol, gboolean *ascii, GError **error)
 {
-  for (const gchar *q = p; q < end; q++)
+  const gchar *lim = end;
+  gboolean high = FALSE;
+
+  if ((gsize) (end - p) > IMPS_SIP_MAX_LINE + 2)
+    lim = p + IMPS_SIP_MAX_LINE + 2;
+  for (const gchar *q = p; q < lim; q++)
     {
       guchar c = (guchar) *q;
-      if ((gsize) (q - p) > IMPS_SIP_MAX_LINE)
+      if (G_LIKELY (c >= 0x20 && c < 0x7f))
+        continue;
+      if (c >= 0x80)
         {
-          g_set_error (error, IMPS_SIP_ERROR, IMPS_SIP_ERROR_TOO_LARGE,
-                       "line %u at offset %" G_GSIZE_FORMAT " is longer than %d bytes",
-                       line, (gsize) (p - base), IMPS_SIP_MAX_LINE);
-          return FALSE;
+          high = TRUE;
+          continue;
         }
+      if (c == '\t')
+        continue;
       if (c == '\r')
         {
           if (q + 1 < end && q[1] == '\n')
             {
+              if ((gsize) (q - p) > IMPS_SIP_MAX_LINE)
+                break;
               *eol = q;
+              *ascii = !high;
               return TRUE;
             }
           g_set_error (error, IMPS_SIP_ERROR, IMPS_SIP_ERROR_LINE,
@@ -294,13 +304,17 @@ find_line_end (const gchar *base, const gchar *p, const gchar *end,
                        line, (gsize) (q - base));
           return FALSE;
         }
-      if ((c < 0x20 && c != '\t') || c == 0x7f)
-        {
-          g_set_error (error, IMPS_SIP_ERROR, IMPS_SIP_ERROR_LINE,
-                       "line %u: control character 0x%02x at offset %" G_GSIZE_FORMAT,
-                       line, c, (gsize) (q - base));
-          return FALSE;
-        }
+      g_set_error (error, IMPS_SIP_ERROR, IMPS_SIP_ERROR_LINE,
+                   "line %u: control character 0x%02x at offset %" G_GSIZE_FORMAT,
+                   line, c, (gsize) (q - base));
+      return FALSE;
+    }
+  if (lim < end || (gsize) (end - p) > IMPS_SIP_MAX_LINE + 1)
+    {
+      g_set_error (error, IMPS_SIP_ERROR, IMPS_SIP_ERROR_TOO_LARGE,
+                   "line %u at offset %" G_GSIZE_FORMAT " is longer than %d bytes",
+                   line, (gsize) (p - base), IMPS_SIP_MAX_LINE);
+      return FALSE;
     }
   g_set_error (error, IMPS_SIP_ERROR, IMPS_SIP_ERROR_LINE,
                "line %u: message ends at offset %" G_GSIZE_FORMAT " without CRLF%s",
@@ -717,9 +731,11 @@ imps_sip_message_parse (const guint8 *data, gsize len, GError **error)
       return NULL;
     }
 
-  g_autoptr (ImpsSipMessage) msg = message_alloc (len + 64);
+  /* One block holds the copied strings and their NULs in most messages. */
+  g_autoptr (ImpsSipMessage) msg = message_alloc (len + 512);
   GError *sub = NULL;
-  if (!find_line_end (base, p, end, line, &eol, &sub))
+  gboolean ascii;
+  if (!find_line_end (base, p, end, line, &eol, &ascii, &sub))
     {
       g_propagate_prefixed_error (error, sub, "start line: ");
       return NULL;
@@ -736,7 +752,7 @@ imps_sip_message_parse (const guint8 *data, gsize len, GError **error)
   gboolean folded = FALSE;
   for (;;)
     {
-      if (!find_line_end (base, p, end, line, &eol, error))
+      if (!find_line_end (base, p, end, line, &eol, &ascii, error))
         return NULL;
       if (eol == p)
         break;   /* the empty line */
@@ -790,7 +806,7 @@ imps_sip_message_parse (const guint8 *data, gsize len, GError **error)
           folded = FALSE;
           hline = line;
         }
-      if (!g_utf8_validate (p, eol - p, NULL))
+      if (!ascii && !g_utf8_validate (p, eol - p, NULL))
         {
           g_set_error (error, IMPS_SIP_ERROR, IMPS_SIP_ERROR_HEADER,
                        "header %.*s (line %u): not UTF-8", (int) nlen, ns, line);

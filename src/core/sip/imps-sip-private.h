@@ -13,8 +13,32 @@ gboolean imps_sip_in_set (gchar c, const gchar *set);
 gboolean imps_sip_host_check (const gchar *s, gsize len, gboolean *is_ipv6);
 /* Appends a parameter, taking both strings. */
 void imps_sip_params_add_take (GPtrArray *params, gchar *name, gchar *value);
+/* Character classes (imps-sip-chars.c): one bit each. */
+#define IMPS_SIP_C_TOKEN      0x0001  /* token */
+#define IMPS_SIP_C_UNRESERVED 0x0002  /* alphanum / mark */
+#define IMPS_SIP_C_USER       0x0004  /* unreserved / user-unreserved */
+#define IMPS_SIP_C_PASSWORD   0x0008  /* unreserved / & = + $ , */
+#define IMPS_SIP_C_PARAM      0x0010  /* unreserved / param-unreserved */
+#define IMPS_SIP_C_HNV        0x0020  /* unreserved / hnv-unreserved */
+#define IMPS_SIP_C_WORD       0x0040  /* word (Call-ID) */
+#define IMPS_SIP_C_HOST       0x0080  /* alphanum / - / . */
+#define IMPS_SIP_C_TEL_PNAME  0x0100  /* alphanum / - (RFC 3966 pname) */
+#define IMPS_SIP_C_GEN_VALUE  0x0200  /* token / : [ ] (gen-value, unquoted) */
+
+extern const guint16 imps_sip_char_class[256];
+
+static inline gboolean
+imps_sip_char_is (gchar c, guint16 cls)
+{
+  return (imps_sip_char_class[(guchar) c] & cls) != 0;
+}
+
 /* RFC 3261 token character. */
-gboolean imps_sip_is_token_char (gchar c);
+static inline gboolean
+imps_sip_is_token_char (gchar c)
+{
+  return imps_sip_char_is (c, IMPS_SIP_C_TOKEN);
+}
 
 /* One element of a comma-separated list starting at @p (NUL-terminated):
  * @start, @len: the trimmed element; returns the text after the comma, or

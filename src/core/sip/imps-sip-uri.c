@@ -14,29 +14,17 @@ imps_sip_in_set (gchar c, const gchar *set)
   return c != '\0' && strchr (set, c) != NULL;
 }
 
-static gboolean
-is_unreserved (gchar c)
-{
-  return g_ascii_isalnum (c) || imps_sip_in_set (c, "-_.!~*'()");
-}
-
-/* Characters each component may hold unescaped (besides unreserved). */
-#define SET_USER     "&=+$,;?/"
-#define SET_PASSWORD "&=+$,"
-#define SET_PARAM    "[]/:&+$"
-#define SET_HNV      "[]/?:+$"
-
-static gboolean
-component_char (gchar c, const gchar *extra)
-{
-  return is_unreserved (c) || imps_sip_in_set (c, extra);
-}
+/* The classes of what each component may hold unescaped. */
+#define SET_USER     IMPS_SIP_C_USER
+#define SET_PASSWORD IMPS_SIP_C_PASSWORD
+#define SET_PARAM    IMPS_SIP_C_PARAM
+#define SET_HNV      IMPS_SIP_C_HNV
 
 /* Checks a run [s, s+len) of component characters or %XX escapes. Offsets
  * in errors are from @base. */
 static gboolean
 check_component (const gchar *base, const gchar *s, gsize len,
-                 const gchar *extra, const gchar *what, GError **error)
+                 guint16 cls, const gchar *what, GError **error)
 {
   for (gsize i = 0; i < len; i++)
     {
@@ -60,7 +48,7 @@ check_component (const gchar *base, const gchar *s, gsize len,
           i += 2;
           continue;
         }
-      if (!component_char (s[i], extra))
+      if (!imps_sip_char_is (s[i], cls))
         {
           g_set_error (error, IMPS_SIP_ERROR, IMPS_SIP_ERROR_URI,
                        "unexpected character 0x%02x in %s at offset %" G_GSIZE_FORMAT,
@@ -94,13 +82,13 @@ unescape (const gchar *s, gsize len)
 }
 
 static void
-append_escaped (GString *out, const gchar *s, const gchar *extra)
+append_escaped (GString *out, const gchar *s, guint16 cls)
 {
   static const gchar hex[] = "0123456789ABCDEF";
 
   for (; *s; s++)
     {
-      if (component_char (*s, extra))
+      if (imps_sip_char_is (*s, cls))
         g_string_append_c (out, *s);
       else
         {
@@ -272,8 +260,8 @@ imps_sip_host_check (const gchar *s, gsize len, gboolean *is_ipv6)
     }
   if (!g_ascii_isalnum (s[0]))
     return FALSE;
-  for (gsize i = 0; i < len; i++)
-    if (!g_ascii_isalnum (s[i]) && s[i] != '-' && s[i] != '.')
+  for (gsize i = 1; i < len; i++)
+    if (!imps_sip_char_is (s[i], IMPS_SIP_C_HOST))
       return FALSE;
   return TRUE;
 }
@@ -301,7 +289,7 @@ scan_uri_params (const gchar *base, const gchar **pp, const gchar *end,
       if (tel)
         {
           for (const gchar *q = n; q < ne; q++)
-            if (!g_ascii_isalnum (*q) && *q != '-')
+            if (!imps_sip_char_is (*q, IMPS_SIP_C_TEL_PNAME))
               return uri_fail (error, base, q, "bad character in tel parameter name");
         }
       else if (!check_component (base, n, ne - n, SET_PARAM, "parameter name", error))
@@ -382,7 +370,7 @@ scan_sip (const gchar *base, const gchar *p, const gchar *end, ImpsSipUri *out,
     }
   else
     {
-      while (p < end && (g_ascii_isalnum (*p) || *p == '-' || *p == '.'))
+      while (p < end && imps_sip_char_is (*p, IMPS_SIP_C_HOST))
         p++;
       he = p;
       if (!imps_sip_host_check (h, he - h, NULL))
