@@ -169,6 +169,7 @@ test_accepted_forms (void)
   g_autofree gchar *t5 = g_strdup_printf ("Digest realm=\"%s\", nonce=n", v1024);
   g_autoptr (ImpsDigestChallenge) c5 = imps_digest_challenge_parse (t5, strlen (t5), &error);
   g_assert_no_error (error);
+  g_assert_cmpuint (strlen (c5->realm), ==, IMPS_DIGEST_MAX_VALUE);
   GString *many = g_string_new ("Digest realm=r, nonce=n");
   for (guint k = 2; k < IMPS_DIGEST_MAX_PARAMS; k++)
     g_string_append_printf (many, ", p%u=%u", k, k);
