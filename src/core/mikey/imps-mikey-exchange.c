@@ -1027,6 +1027,12 @@ imps_mikey_transfer_init_precheck (const guint8 *data, gsize len,
     }
   if (v_of (m, error) == NULL)
     return NULL;
+  if (m->hdr.n_cs > IMPS_MIKEY_MAX_CS)
+    {
+      g_set_error (error, ERR (INVALID_SPPAR), "TRANSFER_INIT offers %u crypto sessions, at most %u",
+                   m->hdr.n_cs, IMPS_MIKEY_MAX_CS);
+      return NULL;
+    }
   if (m->hdr.map_type != IMPS_MIKEY_CS_MAP_GENERIC_ID || m->hdr.n_cs == 0)
     {
       g_set_error (error, ERR (INVALID_SP),
@@ -1840,7 +1846,8 @@ imps_mikey_transfer_resp_process (const ImpsMikeyHeldTicket *held,
   v = v_of (m, error);
   if (v == NULL)
     return FALSE;
-  if (m->hdr.n_cs != transfer_init->hdr.n_cs || m->hdr.map_type != IMPS_MIKEY_CS_MAP_GENERIC_ID)
+  if (m->hdr.n_cs != transfer_init->hdr.n_cs || m->hdr.map_type != IMPS_MIKEY_CS_MAP_GENERIC_ID
+      || m->hdr.n_cs > IMPS_MIKEY_MAX_CS)
     {
       g_set_error (error, ERR (INVALID_SP), "TRANSFER_RESP CS map (%u CSs, type %u) does not "
                    "answer the offer (%u CSs)", m->hdr.n_cs, m->hdr.map_type,
