@@ -921,6 +921,30 @@ test_truncations (void)
   expect_malformed (d, 100, "TP payload: TP Data length 25 runs past the end");
   expect_malformed (d, 160, "V payload: MAC length 20 runs past the end");
   g_bytes_unref (msgs[1]);
+
+  /* The same for the seed corpus, which holds a message of every data type
+   * with every payload type (KEMAC, SP, ERR, CERT, PKE, SIGN, CHASH, DH,
+   * SAKKE, General Extension, RAND, ID, SRTP-ID and GENERIC-ID maps). */
+  g_autofree gchar *dir = g_test_build_filename (G_TEST_DIST, "..", "fuzz", "mikey", "corpus",
+                                                 "mikey-message", NULL);
+  g_autoptr (GDir) gd = g_dir_open (dir, 0, NULL);
+  g_assert_nonnull (gd);
+  guint files = 0;
+  const gchar *name;
+  while ((name = g_dir_read_name (gd)) != NULL)
+    {
+      g_autofree gchar *path = g_build_filename (dir, name, NULL);
+      g_autofree gchar *contents = NULL;
+      gsize len;
+      g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
+      g_autoptr (GError) error = NULL;
+      g_autoptr (ImpsMikeyMessage) ok = imps_mikey_message_parse ((const guint8 *) contents, len, &error);
+      g_assert_no_error (error);
+      for (gsize cut = 0; cut < len; cut++)
+        expect_malformed ((const guint8 *) contents, cut, NULL);
+      files++;
+    }
+  g_assert_cmpuint (files, >=, 23);
 }
 
 static void
