@@ -316,6 +316,43 @@ test_aka_verify_refusals (void)
   g_assert_error (error, IMPS_DIGEST_ERROR, IMPS_DIGEST_ERROR_RESPONSE);
 }
 
+/* The helpers reproduce the gba.md §6.2 (2) and (3) header values. */
+static void
+test_helpers (void)
+{
+  g_autoptr (GError) error = NULL;
+  guint8 rand[16], autn[16];
+  imps_test_hex_into ("23553cbe9637a89d218ae64dae47bf35", rand, 16);   /* §12.1 */
+  imps_test_hex_into ("55f328b43577b9b94a9ffac354dfafb3", autn, 16);   /* §12.2 */
+  g_autoptr (ImpsDigestChallenge) ch =
+    imps_digest_challenge_new_aka ("bsf.home1.net", rand, autn, NULL, 0,
+                                   IMPS_DIGEST_QOP_AUTH_INT, "5ccc069c403ebaf9f0171e9517f30e41");
+  g_autofree gchar *w = imps_digest_challenge_build (ch, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (w, ==, imps_digest_challenge_vectors[0].value);
+
+  g_autoptr (ImpsDigestCredentials) cr =
+    imps_digest_credentials_new_for (ch, "user1_private@home1.net", "/",
+                                     "6629fae49393a05397450978507c4ef1", 1);
+  guint8 res[8];
+  imps_test_hex_into ("a54211d5e3ba50bf", res, 8);
+  imps_digest_credentials_sign (cr, "GET", res, 8, NULL, 0);
+  g_autofree gchar *a = imps_digest_credentials_build (cr, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (a, ==, imps_digest_credentials_vectors[1].value);
+
+  /* auth only, and no qop at all. */
+  ch->qop_options = IMPS_DIGEST_QOP_AUTH;
+  g_autoptr (ImpsDigestCredentials) c2 = imps_digest_credentials_new_for (ch, "u", "/", "c", 0xabcdef01);
+  g_assert_cmpint (c2->qop, ==, IMPS_DIGEST_QOP_AUTH);
+  g_assert_cmpstr (c2->nc, ==, "abcdef01");
+  ch->qop_options = 0;
+  g_autoptr (ImpsDigestCredentials) c3 = imps_digest_credentials_new_for (ch, "u", "/", NULL, 0);
+  g_assert_cmpint (c3->qop, ==, IMPS_DIGEST_QOP_NONE);
+  g_assert_null (c3->cnonce);
+  g_assert_cmpstr (c3->nc, ==, "");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -328,5 +365,6 @@ main (int argc, char **argv)
   g_test_add_func ("/digest/match", test_match);
   g_test_add_func ("/digest/auth-info-verify", test_auth_info_verify);
   g_test_add_func ("/digest/aka-verify-refusals", test_aka_verify_refusals);
+  g_test_add_func ("/digest/helpers", test_helpers);
   return g_test_run ();
 }

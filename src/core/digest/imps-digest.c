@@ -248,6 +248,51 @@ imps_digest_credentials_match (const ImpsDigestCredentials *cred,
   return FALSE;
 }
 
+ImpsDigestChallenge *
+imps_digest_challenge_new_aka (const gchar *realm, const guint8 rand[16],
+                               const guint8 autn[16], const guint8 *server_data,
+                               gsize server_data_len, guint qop_options,
+                               const gchar *opaque)
+{
+  g_return_val_if_fail (realm != NULL && rand != NULL && autn != NULL, NULL);
+  g_return_val_if_fail ((qop_options & ~(guint) (IMPS_DIGEST_QOP_AUTH | IMPS_DIGEST_QOP_AUTH_INT)) == 0,
+                        NULL);
+  ImpsDigestChallenge *c = imps_digest_challenge_new ();
+  c->realm = g_strdup (realm);
+  c->nonce = imps_digest_aka_nonce_build (rand, autn, server_data, server_data_len);
+  c->algorithm = IMPS_DIGEST_ALGORITHM_AKAV1_MD5;
+  c->qop_options = qop_options;
+  c->opaque = g_strdup (opaque);
+  return c;
+}
+
+ImpsDigestCredentials *
+imps_digest_credentials_new_for (const ImpsDigestChallenge *challenge,
+                                 const gchar *username, const gchar *uri,
+                                 const gchar *cnonce, guint32 nc)
+{
+  g_return_val_if_fail (challenge != NULL && username != NULL && uri != NULL, NULL);
+  ImpsDigestCredentials *c = imps_digest_credentials_new ();
+  c->username = g_strdup (username);
+  c->realm = g_strdup (challenge->realm);
+  c->nonce = g_strdup (challenge->nonce);
+  c->uri = g_strdup (uri);
+  c->opaque = g_strdup (challenge->opaque);
+  c->algorithm = challenge->algorithm;
+  c->response = g_strdup ("");
+  if (challenge->qop_options & IMPS_DIGEST_QOP_AUTH_INT)
+    c->qop = IMPS_DIGEST_QOP_AUTH_INT;
+  else if (challenge->qop_options & IMPS_DIGEST_QOP_AUTH)
+    c->qop = IMPS_DIGEST_QOP_AUTH;
+  if (c->qop != IMPS_DIGEST_QOP_NONE)
+    {
+      g_return_val_if_fail (cnonce != NULL && nc != 0, c);
+      c->cnonce = g_strdup (cnonce);
+      g_snprintf (c->nc, sizeof c->nc, "%08x", nc);
+    }
+  return c;
+}
+
 /* ---- base64 ----------------------------------------------------------- */
 
 static gint

@@ -148,6 +148,30 @@ gchar *imps_digest_challenge_build (const ImpsDigestChallenge *c, GError **error
 gchar *imps_digest_credentials_build (const ImpsDigestCredentials *c, GError **error);
 gchar *imps_digest_auth_info_build (const ImpsDigestAuthInfo *a, GError **error);
 
+/* Convenience for the two ends of an exchange. */
+
+/* The BSF's challenge of gba.md §6.2 (2): realm, nonce = base64(RAND ||
+ * AUTN [|| server data]), algorithm AKAv1-MD5, qop "auth-int" (or the
+ * given options), @opaque (may be NULL). */
+ImpsDigestChallenge *imps_digest_challenge_new_aka (const gchar *realm,
+                                                    const guint8 rand[16],
+                                                    const guint8 autn[16],
+                                                    const guint8 *server_data,
+                                                    gsize server_data_len,
+                                                    guint qop_options,
+                                                    const gchar *opaque);
+
+/* Credentials that answer @challenge: realm, nonce, opaque and algorithm
+ * copied; qop auth-int when offered, else auth, else none; @cnonce and
+ * @nc (1 .. 0xffffffff, written as 8 hex digits) used only with a qop.
+ * The response is left empty: sign it with
+ * imps_digest_credentials_sign(). */
+ImpsDigestCredentials *imps_digest_credentials_new_for (const ImpsDigestChallenge *challenge,
+                                                        const gchar *username,
+                                                        const gchar *uri,
+                                                        const gchar *cnonce,
+                                                        guint32 nc);
+
 /* ---- computations (RFC 2617 §3.2.2, gba.md §5.1) ---- */
 
 /* H(A1) = MD5(username ":" realm ":" password), lower-case hex. */
