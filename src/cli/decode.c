@@ -433,7 +433,8 @@ cli_decode (int argc, char **argv)
                           "Decode a protocol message and print every field.",
                           "INPUT is hex, base64 (as in a=key-mgmt, with or without the\n"
                           "leading \"mikey \" keyword), a file name, or '-' / nothing for\n"
-                          "standard input. The encoding is detected unless --format says it.\n"
+                          "standard input. The encoding is detected unless --format says it\n"
+                          "(text that is valid hex is read as hex).\n"
                           "Protocols: MIKEY and MIKEY-TICKET (RFC 3830, RFC 6043). Field names\n"
                           "follow Wireshark's mikey.* display filters.\n\n"
                           "Exit status: 0 decoded, 1 the input could not be decoded,\n"
