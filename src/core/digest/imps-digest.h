@@ -9,7 +9,8 @@
  *   header, each value, number of parameters) and a malformed header is a
  *   GError that names the parameter and the character offset.
  * - computations: H(A1), H(A2), response, rspauth, the AKA passwords and
- *   the AKA nonce = base64(RAND || AUTN [|| server data]). These never
+ *   the AKA nonce = base64(RAND || AUTN [|| server data]). The hash
+ *   computations (H(A1), H(A2), KD, response, verify, rspauth) never
  *   allocate.
  *
  * Passwords are secrets: the caller keeps them; nothing here copies or

@@ -95,8 +95,9 @@ typedef enum {
 
 /* Ks_NAF = KDF(Ks, P0, RAND, IMPI, NAF_Id) with FC 0x01 and
  * NAF_Id = @naf_fqdn || @ua_id (gba.md §7.2). @impi and @naf_fqdn are
- * byte strings of the given lengths (UTF-8, not NUL-terminated needed).
- * Allocation-free. */
+ * byte strings of the given lengths (they need not be NUL-terminated):
+ * UTF-8 in NFKC as 33.220 B.2.1.2 asks (ASCII is already); they are used
+ * as given. Allocation-free. */
 void imps_gba_ks_naf (ImpsGbaNafKeyKind kind, const ImpsGbaKey *ks,
                       const guint8 rand[IMPS_GBA_RAND_LEN],
                       const gchar *impi, gsize impi_len,
