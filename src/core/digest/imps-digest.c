@@ -203,7 +203,8 @@ imps_digest_auth_info_verify (const ImpsDigestAuthInfo *info,
       return FALSE;
     }
   imps_digest_rspauth (sent, password, password_len, response_body, body_len, want);
-  if (!imps_mem_equal ((const guint8 *) want, (const guint8 *) info->rspauth, 32))
+  if (strlen (info->rspauth) != 32
+      || !imps_mem_equal ((const guint8 *) want, (const guint8 *) info->rspauth, 32))
     {
       g_set_error (error, IMPS_DIGEST_ERROR, IMPS_DIGEST_ERROR_RESPONSE,
                    "Authentication-Info: rspauth %s does not verify for user '%s'",
