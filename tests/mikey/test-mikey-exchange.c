@@ -200,7 +200,7 @@ answer (Net *net, const Ue *ue, const ImpsMikeyMessage *ti_sent, guint64 now,
   for (guint i = 0; i < IMPS_MIKEY_MAX_MEDIA; i++)
     ssrc[i] = 0x22220000 + i;
   return imps_mikey_transfer_resp_build (ti, res, ue->uri, ssrc, IMPS_MIKEY_MAX_MEDIA, now,
-                                         net->rnd, keys, n_keys, error);
+                                         net->rnd, keys, n_keys, NULL, error);
 }
 
 static void
@@ -236,7 +236,7 @@ complete_call (Net *net, ImpsMikeyHeldTicket *held, const ImpsMikeyMessage *ti, 
   g_assert_no_error (error);
   g_assert_nonnull (tr);
   g_assert_true (imps_mikey_transfer_resp_process (held, ti, tr->body.raw, tr->body.raw_len, now,
-                                                   SKEW, ki, &ni, &error));
+                                                   SKEW, ki, &ni, NULL, &error));
   g_assert_no_error (error);
   assert_keys_equal (ki, ni, kr, *nr);
   imps_mikey_srtp_keys_clear (ki, ni);
@@ -691,7 +691,7 @@ test_transfer_tamper (void)
   g_autofree guint8 *badr = g_memdup2 (tr->body.raw, tr->body.raw_len);
   badr[tr->body.raw_len - 1] ^= 0x01;
   g_assert_false (imps_mikey_transfer_resp_process (held, ti, badr, tr->body.raw_len,
-                                                    NOW + SEC (3), SKEW, ki, &ni, &error));
+                                                    NOW + SEC (3), SKEW, ki, &ni, NULL, &error));
   g_assert_error (error, IMPS_MIKEY_ERROR, IMPS_MIKEY_ERROR_AUTH_FAILED);
   g_clear_error (&error);
   /* a replayed TRANSFER_INIT is caught by the Responder's cache */
@@ -837,10 +837,10 @@ run_two_kms (gboolean forking)
   g_assert_true (res->forked == forking);
   guint32 ssrc[1] = { 0x22220000 };
   g_autoptr (ImpsMikeyMessage) tr = imps_mikey_transfer_resp_build (ti, res, BOB, ssrc, 1, now,
-                                                                    net.rnd, kr, &nr, &error);
+                                                                    net.rnd, kr, &nr, NULL, &error);
   g_assert_no_error (error);
   g_assert_true (imps_mikey_transfer_resp_process (held, ti_sent, tr->body.raw, tr->body.raw_len,
-                                                   now, SKEW, ki, &ni, &error));
+                                                   now, SKEW, ki, &ni, NULL, &error));
   g_assert_no_error (error);
   assert_keys_equal (ki, ni, kr, nr);
   imps_mikey_srtp_keys_clear (kr, nr);
@@ -947,7 +947,7 @@ check_transfer_resp (gpointer p, const guint8 *d, gsize len)
   FlipCtx *c = p;
   ImpsMikeySrtpKeys k[IMPS_MIKEY_MAX_CS];
   guint n = 0;
-  return imps_mikey_transfer_resp_process (c->held, c->ti, d, len, c->now, SKEW, k, &n, NULL);
+  return imps_mikey_transfer_resp_process (c->held, c->ti, d, len, c->now, SKEW, k, &n, NULL, NULL);
 }
 
 static void
@@ -1016,7 +1016,7 @@ run_flips (gboolean forking)
   g_assert_no_error (error);
   guint32 ssrc[1] = { 5 };
   g_autoptr (ImpsMikeyMessage) tr = imps_mikey_transfer_resp_build (ti, res, BOB, ssrc, 1, NOW,
-                                                                    net.rnd, k, &n, &error);
+                                                                    net.rnd, k, &n, NULL, &error);
   g_assert_no_error (error);
   c.ti = ti_sent;
   flip_each (tr, check_transfer_resp, &c);
@@ -1030,6 +1030,115 @@ test_flips (void)
 {
   run_flips (FALSE);
   run_flips (TRUE);
+}
+
+/* CSB update (§10.1, A-23): after a call, alice adds a second m-line with
+ * an update under the keys of the last TRANSFER_RESP. CS 1 and 2 keep
+ * their keys, CS 3 and 4 get new ones, equal at both ends. */
+static void
+run_csb_update (gboolean forking)
+{
+  Net net;
+  ImpsMikeyTp tp;
+  g_autoptr (GError) error = NULL;
+  ImpsMikeySrtpKeys kr[IMPS_MIKEY_MAX_CS], ki[IMPS_MIKEY_MAX_CS];
+  ImpsMikeySrtpKeys ur[IMPS_MIKEY_MAX_CS], ui[IMPS_MIKEY_MAX_CS];
+  guint nr = 0, ni = 0, nur = 0, nui = 0;
+  ImpsMikeyCsb csb_i, csb_r;
+  guint64 now = NOW + SEC (2);
+
+  net_init (&net, FALSE);
+  imps_mikey_tp_init_default (&tp, net.suite.prf, forking);
+  imps_mikey_tp_add_responder (&tp, BOB);
+  g_autoptr (ImpsMikeyHeldTicket) held = request_ticket (&net, &tp, NOW);
+  g_autoptr (ImpsMikeyMessage) ti_sent = transfer_init (&net, held, BOB, 1, NOW + SEC (1));
+  g_autoptr (ImpsMikeyMessage) ti = imps_mikey_transfer_init_precheck (ti_sent->body.raw,
+                                                                       ti_sent->body.raw_len,
+                                                                       BOB, now, SKEW, NULL,
+                                                                       &error);
+  g_assert_no_error (error);
+  ImpsMikeyResolveParams rp = { BOB, KMS_URI, (const guint8 *) net.bob.psk_id,
+                                strlen (net.bob.psk_id) };
+  g_autoptr (ImpsMikeyMessage) ri = imps_mikey_resolve_init_build (ti, &rp, net.bob.psk, 32, now,
+                                                                    net.rnd, &error);
+  g_autoptr (ImpsMikeyMessage) rr = kms_handle (&net, ri->body.raw, ri->body.raw_len, now, &error);
+  g_assert_no_error (error);
+  g_autoptr (ImpsMikeyResolved) res = imps_mikey_resolve_resp_process (ri, rr->body.raw,
+                                                                       rr->body.raw_len,
+                                                                       net.bob.psk, 32, ti, BOB,
+                                                                       now, SKEW, NULL, &error);
+  g_assert_no_error (error);
+  guint32 ssrc_b[2] = { 0x22220000, 0x22220001 };
+  g_autoptr (ImpsMikeyMessage) tr = imps_mikey_transfer_resp_build (ti, res, BOB, ssrc_b, 1, now,
+                                                                    net.rnd, kr, &nr, &csb_r,
+                                                                    &error);
+  g_assert_no_error (error);
+  g_assert_true (imps_mikey_transfer_resp_process (held, ti_sent, tr->body.raw, tr->body.raw_len,
+                                                   now, SKEW, ki, &ni, &csb_i, &error));
+  g_assert_no_error (error);
+  assert_keys_equal (ki, ni, kr, nr);
+  /* both ends keep the same update keys */
+  g_assert_cmpmem (csb_i.keys.auth, csb_i.keys.auth_len, csb_r.keys.auth, csb_r.keys.auth_len);
+  g_assert_cmpmem (csb_i.keys.encr, csb_i.keys.encr_len, csb_r.keys.encr, csb_r.keys.encr_len);
+  g_assert_cmphex (csb_i.csb_id, ==, ti_sent->hdr.csb_id);
+
+  guint32 ssrc_a[2] = { 0x11110000, 0x11110001 };
+  g_autoptr (ImpsMikeyMessage) up = imps_mikey_csb_update_init_build (&csb_i, 2, ssrc_a,
+                                                                      NOW + SEC (60), &error);
+  g_assert_no_error (error);
+  g_assert_cmphex (up->hdr.csb_id, ==, ti_sent->hdr.csb_id);
+  g_assert_true (up->hdr.v);
+  g_assert_null (imps_mikey_message_find (up, IMPS_MIKEY_PAYLOAD_RANDR));
+  g_assert_null (imps_mikey_message_find (up, IMPS_MIKEY_PAYLOAD_TICKET));
+  g_autoptr (ImpsMikeyMessage) ua = imps_mikey_csb_update_resp_build (&csb_r, up->body.raw,
+                                                                      up->body.raw_len, ssrc_b, 2,
+                                                                      NOW + SEC (61), SKEW, ur,
+                                                                      &nur, &error);
+  g_assert_no_error (error);
+  g_assert_true (imps_mikey_csb_update_resp_process (&csb_i, up, ua->body.raw, ua->body.raw_len,
+                                                     NOW + SEC (61), SKEW, ui, &nui, &error));
+  g_assert_no_error (error);
+  assert_keys_equal (ui, nui, ur, nur);
+  g_assert_cmpuint (nur, ==, 4);
+  /* the first m-line keeps its keys; the new one has its own */
+  g_assert_cmpmem (ur[0].key, ur[0].key_len, kr[0].key, kr[0].key_len);
+  g_assert_cmpmem (ur[1].salt, ur[1].salt_len, kr[1].salt, kr[1].salt_len);
+  g_assert_true (keys_differ (&ur[2], &ur[0]));
+  g_assert_true (keys_differ (&ur[3], &ur[2]));
+
+  /* a flipped bit in the update, or an update of another CSB, is refused */
+  g_autofree guint8 *bad = g_memdup2 (up->body.raw, up->body.raw_len);
+  bad[up->body.raw_len - 1] ^= 1;
+  g_assert_null (imps_mikey_csb_update_resp_build (&csb_r, bad, up->body.raw_len, ssrc_b, 2,
+                                                   NOW + SEC (61), SKEW, ur, &nur, &error));
+  g_assert_error (error, IMPS_MIKEY_ERROR, IMPS_MIKEY_ERROR_AUTH_FAILED);
+  g_clear_error (&error);
+  memcpy (bad, up->body.raw, up->body.raw_len);
+  bad[4] ^= 0x40; /* CSB ID */
+  g_assert_null (imps_mikey_csb_update_resp_build (&csb_r, bad, up->body.raw_len, ssrc_b, 2,
+                                                   NOW + SEC (61), SKEW, ur, &nur, &error));
+  g_assert_error (error, IMPS_MIKEY_ERROR, IMPS_MIKEY_ERROR_UNSPECIFIED);
+  g_clear_error (&error);
+  /* the original TRANSFER_INIT (it carries RANDRi and the TICKET) is no update */
+  g_assert_null (imps_mikey_csb_update_resp_build (&csb_r, ti_sent->body.raw,
+                                                   ti_sent->body.raw_len, ssrc_b, 2, now, SKEW,
+                                                   ur, &nur, &error));
+  g_assert_error (error, IMPS_MIKEY_ERROR, IMPS_MIKEY_ERROR_UNSPECIFIED);
+
+  imps_mikey_srtp_keys_clear (kr, nr);
+  imps_mikey_srtp_keys_clear (ki, ni);
+  imps_mikey_srtp_keys_clear (ur, IMPS_MIKEY_MAX_CS);
+  imps_mikey_srtp_keys_clear (ui, nui);
+  imps_mikey_csb_clear (&csb_i);
+  imps_mikey_csb_clear (&csb_r);
+  net_clear (&net);
+}
+
+static void
+test_csb_update (void)
+{
+  run_csb_update (FALSE);
+  run_csb_update (TRUE);
 }
 
 int
@@ -1047,6 +1156,7 @@ main (int argc, char **argv)
   g_test_add_func ("/mikey/exchange/tpk-roll", test_tpk_roll);
   g_test_add_func ("/mikey/exchange/two-kms", test_two_kms);
   g_test_add_func ("/mikey/exchange/every-bit-flip", test_flips);
+  g_test_add_func ("/mikey/exchange/csb-update", test_csb_update);
   for (guint i = 0; i < G_N_ELEMENTS (neg_cases); i++)
     {
       g_autofree gchar *path = g_strdup_printf ("/mikey/exchange/negative/%s", neg_cases[i].name);

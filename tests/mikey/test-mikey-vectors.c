@@ -302,13 +302,13 @@ d_answer (Doc *d, ImpsMikeyHeldTicket *held, const ImpsMikeyMessage *ti_sent, co
   g_assert_no_error (error);
   guint32 ssrc[1] = { 0x0b0b0b01 };
   g_autoptr (ImpsMikeyMessage) tr = imps_mikey_transfer_resp_build (ti, res, u->uri, ssrc, 1, now,
-                                                                    d->rnd, kr, &nr, &error);
+                                                                    d->rnd, kr, &nr, NULL, &error);
   g_assert_no_error (error);
   g_autofree gchar *t3 = g_strdup_printf ("TRANSFER_RESP (%s to alice, in the SDP answer)",
                                           u->label);
   emit (d, t3, tr);
   g_assert_true (imps_mikey_transfer_resp_process (held, ti_sent, tr->body.raw, tr->body.raw_len,
-                                                   now, 300, ki, &ni, &error));
+                                                   now, 300, ki, &ni, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (ni, ==, nr);
   for (guint i = 0; i < ni; i++)

@@ -1627,16 +1627,12 @@ imps_mikey_resolve_resp_process (const ImpsMikeyMessage *resolve_init,
  * and salt lengths from the SP (types 1 and 4, defaults 16 and 14); a
  * carried salt wins; RANDRi iff H, RANDRr iff G; the HDR PRF (A-17). */
 static gboolean
-srtp_keys (const ImpsMikeyMessage *ti, const ImpsMikeyMessage *tr, const ImpsMikeyKeySet *set,
-           guint32 flags, ImpsMikeySrtpKeys *out, guint *n_out, GError **error)
+srtp_keys_rands (const ImpsMikeyMessage *ti, const ImpsMikeyMessage *tr,
+                 const ImpsMikeyKeySet *set, ImpsMikeyBytes ri, ImpsMikeyBytes rr,
+                 ImpsMikeySrtpKeys *out, guint *n_out, GError **error)
 {
-  ImpsMikeyBytes ri = { NULL, 0 }, rr = { NULL, 0 };
   guint n = 0;
 
-  if (flags & IMPS_MIKEY_TICKET_FLAG_H)
-    ri = randr_of (ti, IMPS_MIKEY_RAND_ROLE_I);
-  if (flags & IMPS_MIKEY_TICKET_FLAG_G)
-    rr = randr_of (tr, IMPS_MIKEY_RAND_ROLE_R);
   for (guint i = 0; i < tr->hdr.n_cs && n < IMPS_MIKEY_MAX_CS; i++)
     {
       const ImpsMikeyCsInfo *cs = &tr->hdr.cs[i];
@@ -1726,6 +1722,78 @@ srtp_keys (const ImpsMikeyMessage *ti, const ImpsMikeyMessage *tr, const ImpsMik
   return TRUE;
 }
 
+static gboolean
+srtp_keys (const ImpsMikeyMessage *ti, const ImpsMikeyMessage *tr, const ImpsMikeyKeySet *set,
+           guint32 flags, ImpsMikeySrtpKeys *out, guint *n_out, GError **error)
+{
+  ImpsMikeyBytes ri = { NULL, 0 }, rr = { NULL, 0 };
+
+  if (flags & IMPS_MIKEY_TICKET_FLAG_H)
+    ri = randr_of (ti, IMPS_MIKEY_RAND_ROLE_I);
+  if (flags & IMPS_MIKEY_TICKET_FLAG_G)
+    rr = randr_of (tr, IMPS_MIKEY_RAND_ROLE_R);
+  return srtp_keys_rands (ti, tr, set, ri, rr, out, n_out, error);
+}
+
+/* ---- CSB state and updates (§10.1, A-23) ----------------------------- */
+
+void
+imps_mikey_csb_clear (ImpsMikeyCsb *csb)
+{
+  if (csb != NULL)
+    imps_wipe (csb, sizeof *csb);
+}
+
+static guint
+suite_encr_for_prf (guint prf)
+{
+  /* RFC 6043 §12.1: the 256-bit algorithms go together */
+  return prf == IMPS_MIKEY_PRF_HMAC_SHA256 ? IMPS_MIKEY_ENCR_AES_CM_256
+         : IMPS_MIKEY_ENCR_AES_CM_128;
+}
+
+static gboolean
+csb_fill (ImpsMikeyCsb *csb, const ImpsMikeyMessage *ti, const ImpsMikeyMessage *tr,
+          const ImpsMikeySessionKey *mk, const ImpsMikeyKeySet *set, guint32 flags,
+          GError **error)
+{
+  const ImpsMikeyPayload *v = imps_mikey_message_find (tr, IMPS_MIKEY_PAYLOAD_V);
+  ImpsMikeyBytes ri = randr_of (ti, IMPS_MIKEY_RAND_ROLE_I);
+  ImpsMikeyBytes rr = randr_of (tr, IMPS_MIKEY_RAND_ROLE_R);
+  ImpsMikeyBytes id_i = idr_or (ti, IMPS_MIKEY_ID_ROLE_I, NULL);
+  ImpsMikeyBytes id_r = idr_or (tr, IMPS_MIKEY_ID_ROLE_R, NULL);
+
+  memset (csb, 0, sizeof *csb);
+  if (v == NULL || id_i.len >= sizeof csb->initiator_id || id_r.len >= sizeof csb->responder_id)
+    {
+      g_set_error (error, ERR (UNSPECIFIED), "cannot keep the CSB state (identities too long)");
+      return FALSE;
+    }
+  /* the keys of the last message of the initial exchange */
+  if (!exchange_keys (ti, tr, IMPS_MIKEY_LABEL_RESPONSE, mk->key, mk->key_len,
+                      suite_encr_for_prf (ti->hdr.prf), v->u.v.auth_alg, &csb->keys, error))
+    return FALSE;
+  csb->csb_id = ti->hdr.csb_id;
+  csb->prf = ti->hdr.prf;
+  csb->flags = flags;
+  csb->set = *set;
+  if (flags & IMPS_MIKEY_TICKET_FLAG_H)
+    {
+      csb->randri_len = (guint8) ri.len;
+      memcpy (csb->randri, ri.data, ri.len);
+    }
+  if ((flags & IMPS_MIKEY_TICKET_FLAG_G) && rr.len > 0)
+    {
+      csb->randrr_len = (guint8) rr.len;
+      memcpy (csb->randrr, rr.data, rr.len);
+    }
+  csb->initiator_len = (guint8) id_i.len;
+  memcpy (csb->initiator_id, id_i.data, id_i.len);
+  csb->responder_len = (guint8) id_r.len;
+  memcpy (csb->responder_id, id_r.data, id_r.len);
+  return TRUE;
+}
+
 ImpsMikeyMessage *
 imps_mikey_transfer_resp_build (const ImpsMikeyMessage *transfer_init,
                                 const ImpsMikeyResolved *resolved,
@@ -1733,7 +1801,7 @@ imps_mikey_transfer_resp_build (const ImpsMikeyMessage *transfer_init,
                                 const guint32 *ssrc, guint n_ssrc,
                                 guint64 now, ImpsRandom *rnd,
                                 ImpsMikeySrtpKeys *keys_out, guint *n_keys,
-                                GError **error)
+                                ImpsMikeyCsb *csb, GError **error)
 {
   const ImpsMikeyPayload *v = v_of (transfer_init, error);
   guint32 flags = resolved->policy.flags;
@@ -1815,6 +1883,14 @@ imps_mikey_transfer_resp_build (const ImpsMikeyMessage *transfer_init,
     return NULL;
   if (!srtp_keys (transfer_init, m, &resolved->keys, flags, keys_out, n_keys, error))
     return NULL;
+  if (csb != NULL
+      && !csb_fill (csb, transfer_init, m,
+                    resolved->forked ? &resolved->keys.mpks[1] : &resolved->keys.mpks[0],
+                    &resolved->keys, flags, error))
+    {
+      imps_mikey_srtp_keys_clear (keys_out, *n_keys);
+      return NULL;
+    }
   return g_steal_pointer (&m);
 }
 
@@ -1824,7 +1900,7 @@ imps_mikey_transfer_resp_process (const ImpsMikeyHeldTicket *held,
                                   const guint8 *data, gsize len,
                                   guint64 now, guint skew,
                                   ImpsMikeySrtpKeys *keys_out, guint *n_keys,
-                                  GError **error)
+                                  ImpsMikeyCsb *csb, GError **error)
 {
   g_autoptr (ImpsMikeyMessage) m = imps_mikey_message_parse (data, len, error);
   const ImpsMikeyPayload *v;
@@ -1889,10 +1965,209 @@ imps_mikey_transfer_resp_process (const ImpsMikeyHeldTicket *held,
         goto out;
       }
   ok = srtp_keys (transfer_init, m, &set, held->policy.flags, keys_out, n_keys, error);
+  if (ok && csb != NULL)
+    {
+      ok = csb_fill (csb, transfer_init, m, forked ? &set.mpks[1] : &set.mpks[0], &set,
+                     held->policy.flags, error);
+      if (!ok)
+        imps_mikey_srtp_keys_clear (keys_out, *n_keys);
+    }
 out:
   imps_mikey_key_set_clear (&set);
   imps_mikey_msg_keys_clear (&keys);
   return ok;
+}
+
+/* CS map and SP of an offer, as in TRANSFER_INIT (profile §3). */
+static void
+add_offer_sessions (ImpsMikeyMessage *m, guint n_media, const guint32 *ssrc,
+                    const ImpsMikeySessionKey *sk)
+{
+  static const guint8 policy_one = 1;
+  for (guint i = 0; i < 2 * n_media; i++)
+    {
+      ImpsMikeyCsInfo cs;
+      memset (&cs, 0, sizeof cs);
+      cs.cs_id = (guint8) (i + 1);
+      cs.prot_type = IMPS_MIKEY_PROT_SRTP;
+      cs.policies.data = &policy_one;
+      cs.policies.len = 1;
+      if (i % 2 == 0)
+        {
+          cs.has_ssrc = TRUE;
+          cs.ssrc = ssrc[i / 2];
+        }
+      if (sk != NULL)
+        {
+          cs.spi.data = sk->spi;
+          cs.spi.len = sk->spi_len;
+        }
+      imps_mikey_message_set_cs (m, i, &cs);
+    }
+}
+
+ImpsMikeyMessage *
+imps_mikey_csb_update_init_build (const ImpsMikeyCsb *csb, guint n_media, const guint32 *ssrc,
+                                  guint64 now, GError **error)
+{
+  g_autoptr (ImpsMikeyMessage) m = NULL;
+  ImpsMikeyPayload pl;
+  ImpsMikeySpParam params[13];
+  guint8 values[13];
+
+  g_return_val_if_fail (n_media >= 1 && n_media <= IMPS_MIKEY_MAX_MEDIA, NULL);
+  /* §10.1: same CSB ID; V now really asks for a response */
+  m = imps_mikey_message_new (IMPS_MIKEY_DATA_TRANSFER_INIT, TRUE, csb->prf, csb->csb_id,
+                              IMPS_MIKEY_CS_MAP_GENERIC_ID, (guint8) (2 * n_media));
+  add_offer_sessions (m, n_media, ssrc, csb->set.n_keys > 0 ? &csb->set.keys[0] : NULL);
+  pl = imps_mikey_payload_t (IMPS_MIKEY_TS_NTP_UTC, now);
+  imps_mikey_message_add (m, &pl);
+  pl = imps_mikey_payload_idr (IMPS_MIKEY_ID_ROLE_I, IMPS_MIKEY_ID_URI,
+                               (const guint8 *) csb->initiator_id, csb->initiator_len);
+  imps_mikey_message_add (m, &pl);
+  pl = imps_mikey_payload_idr (IMPS_MIKEY_ID_ROLE_R, IMPS_MIKEY_ID_URI,
+                               (const guint8 *) csb->responder_id, csb->responder_len);
+  imps_mikey_message_add (m, &pl);
+  pl = srtp_sp (1, csb->keys.encr_alg == IMPS_MIKEY_ENCR_AES_CM_256, params, values);
+  imps_mikey_message_add (m, &pl);
+  pl = imps_mikey_payload_v (csb->keys.mac_alg, NULL, 0);
+  imps_mikey_message_add (m, &pl);
+  {
+    ImpsIovec extra[2] = { { (const guint8 *) csb->initiator_id, csb->initiator_len },
+                           { (const guint8 *) csb->responder_id, csb->responder_len } };
+    if (!sign_message (m, &csb->keys, FALSE, extra, 2, error))
+      return NULL;
+  }
+  return g_steal_pointer (&m);
+}
+
+static gboolean
+check_update (const ImpsMikeyCsb *csb, const ImpsMikeyMessage *m, guint8 data_type,
+              guint64 now, guint skew, GError **error)
+{
+  if (!check_data_type (m, data_type, error))
+    return FALSE;
+  if (m->hdr.csb_id != csb->csb_id)
+    {
+      g_set_error (error, ERR (UNSPECIFIED), "CSB update for CSB ID %08x, this CSB is %08x",
+                   m->hdr.csb_id, csb->csb_id);
+      return FALSE;
+    }
+  if (!check_t (m, now, skew, error) || v_of (m, error) == NULL)
+    return FALSE;
+  if (imps_mikey_message_find (m, IMPS_MIKEY_PAYLOAD_RANDR) != NULL || ticket_of (m) != NULL
+      || imps_mikey_message_find (m, IMPS_MIKEY_PAYLOAD_KEMAC) != NULL)
+    {
+      g_set_error (error, ERR (UNSPECIFIED),
+                   "a CSB update carries no RANDR, TICKET or KEMAC here (§10.1, L = M = 0)");
+      return FALSE;
+    }
+  if (m->hdr.map_type != IMPS_MIKEY_CS_MAP_GENERIC_ID || m->hdr.n_cs == 0
+      || m->hdr.n_cs > IMPS_MIKEY_MAX_CS)
+    {
+      g_set_error (error, ERR (INVALID_SP), "CSB update: CS map type %u with %u sessions",
+                   m->hdr.map_type, m->hdr.n_cs);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+ImpsMikeyMessage *
+imps_mikey_csb_update_resp_build (const ImpsMikeyCsb *csb, const guint8 *data, gsize len,
+                                  const guint32 *ssrc, guint n_ssrc, guint64 now, guint skew,
+                                  ImpsMikeySrtpKeys *keys_out, guint *n_keys, GError **error)
+{
+  g_autoptr (ImpsMikeyMessage) in = imps_mikey_message_parse (data, len, error);
+  g_autoptr (ImpsMikeyMessage) m = NULL;
+  ImpsMikeyPayload pl;
+
+  if (in == NULL || !check_update (csb, in, IMPS_MIKEY_DATA_TRANSFER_INIT, now, skew, error))
+    return NULL;
+  {
+    ImpsMikeyBytes id_i = idr_or (in, IMPS_MIKEY_ID_ROLE_I, csb->initiator_id);
+    ImpsMikeyBytes id_r = idr_or (in, IMPS_MIKEY_ID_ROLE_R, csb->responder_id);
+    ImpsIovec extra[2] = { { id_i.data, id_i.len }, { id_r.data, id_r.len } };
+    if (!verify_message (in, &csb->keys, FALSE, extra, 2, error))
+      return NULL;
+  }
+  for (guint i = 0; i < in->hdr.n_cs; i++)
+    for (gsize k = 0; k < in->hdr.cs[i].policies.len; k++)
+      {
+        const ImpsMikeyPayload *sp = find_sp (in, in->hdr.cs[i].policies.data[k]);
+        if (sp == NULL || !check_sp (sp, error))
+          {
+            if (sp == NULL)
+              g_set_error (error, ERR (INVALID_SP), "CS %u names a policy no SP has",
+                           in->hdr.cs[i].cs_id);
+            return NULL;
+          }
+      }
+  m = imps_mikey_message_new (IMPS_MIKEY_DATA_TRANSFER_RESP, FALSE, in->hdr.prf, csb->csb_id,
+                              IMPS_MIKEY_CS_MAP_GENERIC_ID, in->hdr.n_cs);
+  for (guint i = 0; i < in->hdr.n_cs; i++)
+    {
+      ImpsMikeyCsInfo cs = in->hdr.cs[i];
+      guint8 pol = cs.policies.len > 0 ? cs.policies.data[0] : 1;
+      cs.policies.data = &pol;
+      cs.policies.len = 1;
+      cs.session_data.data = NULL;
+      cs.session_data.len = 0;
+      if (!cs.has_ssrc || cs.cs_id % 2 == 0)
+        {
+          cs.has_ssrc = TRUE;
+          cs.ssrc = i / 2 < n_ssrc ? ssrc[i / 2] : 0;
+        }
+      imps_mikey_message_set_cs (m, i, &cs);
+    }
+  pl = imps_mikey_payload_t (IMPS_MIKEY_TS_NTP_UTC, now);
+  imps_mikey_message_add (m, &pl);
+  pl = imps_mikey_payload_idr (IMPS_MIKEY_ID_ROLE_R, IMPS_MIKEY_ID_URI,
+                               (const guint8 *) csb->responder_id, csb->responder_len);
+  imps_mikey_message_add (m, &pl);
+  pl = imps_mikey_payload_v (csb->keys.mac_alg, NULL, 0);
+  imps_mikey_message_add (m, &pl);
+  {
+    ImpsIovec extra = { in->body.raw, in->body.raw_len };
+    if (!sign_message (m, &csb->keys, FALSE, &extra, 1, error))
+      return NULL;
+  }
+  {
+    ImpsMikeyBytes ri = { csb->randri, csb->randri_len }, rr = { csb->randrr, csb->randrr_len };
+    if (!srtp_keys_rands (in, m, &csb->set, ri, rr, keys_out, n_keys, error))
+      return NULL;
+  }
+  return g_steal_pointer (&m);
+}
+
+gboolean
+imps_mikey_csb_update_resp_process (const ImpsMikeyCsb *csb, const ImpsMikeyMessage *update_init,
+                                    const guint8 *data, gsize len, guint64 now, guint skew,
+                                    ImpsMikeySrtpKeys *keys_out, guint *n_keys, GError **error)
+{
+  g_autoptr (ImpsMikeyMessage) m = imps_mikey_message_parse (data, len, error);
+  ImpsMikeyBytes ri = { csb->randri, csb->randri_len }, rr = { csb->randrr, csb->randrr_len };
+
+  if (m == NULL || !check_update (csb, m, IMPS_MIKEY_DATA_TRANSFER_RESP, now, skew, error))
+    return FALSE;
+  if (m->hdr.n_cs != update_init->hdr.n_cs)
+    {
+      g_set_error (error, ERR (INVALID_SP), "the answer has %u crypto sessions, the update %u",
+                   m->hdr.n_cs, update_init->hdr.n_cs);
+      return FALSE;
+    }
+  {
+    ImpsIovec extra = { update_init->body.raw, update_init->body.raw_len };
+    if (!verify_message (m, &csb->keys, FALSE, &extra, 1, error))
+      return FALSE;
+  }
+  for (guint i = 0; i < m->hdr.n_cs; i++)
+    if (m->hdr.cs[i].policies.len != 1 || !m->hdr.cs[i].has_ssrc)
+      {
+        g_set_error (error, ERR (INVALID_SP), "CS %u: #P must be 1 and the SSRC set",
+                     m->hdr.cs[i].cs_id);
+        return FALSE;
+      }
+  return srtp_keys_rands (update_init, m, &csb->set, ri, rr, keys_out, n_keys, error);
 }
 
 /* ---- Error messages ---------------------------------------------------- */

@@ -294,28 +294,86 @@ ImpsMikeyResolved *imps_mikey_resolve_resp_process (const ImpsMikeyMessage *reso
                                                     ImpsMikeyReplay *replay,
                                                     GError **error);
 
+/* What both ends keep for CSB updates (RFC 6043 §5.2; mikey-ticket.md
+ * §10.1): the keys that protected the last message of the initial transfer
+ * (TRANSFER_RESP: label 0x02 from MPKi, or MPKr' when forked), reused
+ * verbatim for both update messages (A-23), and what the session keys are
+ * derived from (the session keys of the ticket, forked TGK' included, and
+ * the initial RANDs: updates never carry new RANDs or TICKETs). Wiped by
+ * imps_mikey_csb_clear(). */
+typedef struct {
+  ImpsMikeyMsgKeys keys;
+  guint32 csb_id;
+  guint8 prf;                      /* HDR PRF of the transfer */
+  guint32 flags;                   /* ticket flags */
+  ImpsMikeyKeySet set;
+  guint8 randri_len;               /* RANDRi iff H, RANDRr iff G (else 0) */
+  guint8 randrr_len;
+  guint8 randri[IMPS_MIKEY_MAX_RAND_LEN];
+  guint8 randrr[IMPS_MIKEY_MAX_RAND_LEN];
+  guint8 initiator_len;
+  guint8 responder_len;
+  gchar initiator_id[256];         /* IDRi / IDRr ID Data, for the MAC input */
+  gchar responder_id[256];
+} ImpsMikeyCsb;
+
+void imps_mikey_csb_clear (ImpsMikeyCsb *csb);
+
 /* TRANSFER_RESP (§5.3): HDR (CSB ID of the TRANSFER_INIT, V=0, CS map with
  * #P 1 and the answerer's SSRCs @ssrc[k] for CS 2k), T, RANDRr (iff G),
  * IDRr (always, profile §10; the modifier's IDRr when forked), RANDRkms
  * (echoed when forked), V from MPKi or MPKr' (0x02) over TRANSFER_RESP ‖
  * TRANSFER_INIT (A-6). Writes the SRTP keys of every crypto session to
- * @keys (IMPS_MIKEY_MAX_CS entries) and their number to *@n_keys. */
+ * @keys (IMPS_MIKEY_MAX_CS entries) and their number to *@n_keys, and,
+ * when @csb is not NULL, what CSB updates need. */
 ImpsMikeyMessage *imps_mikey_transfer_resp_build (const ImpsMikeyMessage *transfer_init,
                                                   const ImpsMikeyResolved *resolved,
                                                   const gchar *responder_uri,
                                                   const guint32 *ssrc, guint n_ssrc,
                                                   guint64 now, ImpsRandom *rnd,
                                                   ImpsMikeySrtpKeys *keys, guint *n_keys,
-                                                  GError **error);
+                                                  ImpsMikeyCsb *csb, GError **error);
 
 /* Verifies TRANSFER_RESP at the Initiator (forking: MPKr' and TGK' from
- * the modifier first), and derives the SRTP keys of every crypto session. */
+ * the modifier first), and derives the SRTP keys of every crypto session;
+ * fills @csb (may be NULL) for CSB updates. */
 gboolean imps_mikey_transfer_resp_process (const ImpsMikeyHeldTicket *held,
                                            const ImpsMikeyMessage *transfer_init,
                                            const guint8 *data, gsize len,
                                            guint64 now, guint skew,
                                            ImpsMikeySrtpKeys *keys, guint *n_keys,
-                                           GError **error);
+                                           ImpsMikeyCsb *csb, GError **error);
+
+/* ---- CSB update (rekey / change of streams; §10.1), Initiator-started --
+ *
+ * A new Ticket Transfer with the same CSB ID and a new T, protected with
+ * the @csb keys (A-23), without RANDs, TICKET or KEMAC (under this
+ * profile L = M = 0; an update changes the crypto sessions, e.g. adds an
+ * m-line: CS 2k-1 / 2k as in the first offer). Session keys come from the
+ * same TGK and RANDs, so an existing CS keeps its keys and a new CS gets
+ * its own. */
+ImpsMikeyMessage *imps_mikey_csb_update_init_build (const ImpsMikeyCsb *csb, guint n_media,
+                                                    const guint32 *ssrc, guint64 now,
+                                                    GError **error);
+
+/* The Responder: checks the update (data type, CSB ID, T, no RANDR or
+ * TICKET, crypto sessions and SPs, V with the @csb keys) and answers with a
+ * TRANSFER_RESP (its SSRC @ssrc[k] for CS 2k), writing the SRTP keys. */
+ImpsMikeyMessage *imps_mikey_csb_update_resp_build (const ImpsMikeyCsb *csb,
+                                                    const guint8 *data, gsize len,
+                                                    const guint32 *ssrc, guint n_ssrc,
+                                                    guint64 now, guint skew,
+                                                    ImpsMikeySrtpKeys *keys, guint *n_keys,
+                                                    GError **error);
+
+/* The Initiator: verifies the answer to @update_init and writes the SRTP
+ * keys. */
+gboolean imps_mikey_csb_update_resp_process (const ImpsMikeyCsb *csb,
+                                             const ImpsMikeyMessage *update_init,
+                                             const guint8 *data, gsize len,
+                                             guint64 now, guint skew,
+                                             ImpsMikeySrtpKeys *keys, guint *n_keys,
+                                             GError **error);
 
 /* ---- Error messages (§11) -------------------------------------------- */
 
