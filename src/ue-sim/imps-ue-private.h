@@ -29,6 +29,7 @@ struct _ImpsUe {
 
   /* Ub */
   SoupSession *http;
+  GCancellable *alive;     /* cancelled when the UE is freed */
   gboolean bootstrapping;
   ImpsUeGbaSession *gba;
 };

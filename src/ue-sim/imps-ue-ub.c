@@ -16,7 +16,9 @@ typedef enum {
 } Phase;
 
 typedef struct {
-  ImpsUe *ue;
+  ImpsUe *ue;              /* valid while @alive is not cancelled */
+  GCancellable *alive;     /* the UE's, reffed */
+  ImpsClock *clock;        /* held during the exchange, reffed */
   gchar *bsf_fqdn;
   gchar *url;
   Phase phase;
@@ -32,8 +34,11 @@ static void
 ub_run_free (gpointer p)
 {
   UbRun *run = p;
-  imps_clock_release (imps_network_get_clock (run->ue->net));
-  run->ue->bootstrapping = FALSE;
+  imps_clock_release (run->clock);
+  imps_clock_unref (run->clock);
+  if (!g_cancellable_is_cancelled (run->alive))
+    run->ue->bootstrapping = FALSE;
+  g_object_unref (run->alive);
   g_free (run->bsf_fqdn);
   g_free (run->url);
   g_clear_object (&run->msg);
@@ -267,6 +272,13 @@ on_response (GObject *source, GAsyncResult *res, gpointer data)
   UbRun *run = g_task_get_task_data (task);
   g_autoptr (GError) error = NULL;
   g_autoptr (GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), res, &error);
+  if (g_cancellable_is_cancelled (run->alive))
+    {
+      g_task_return_new_error (task, IMPS_UE_ERROR, IMPS_UE_ERROR_TRANSPORT,
+                               "the UE was freed during its bootstrap with %s", run->bsf_fqdn);
+      g_object_unref (task);
+      return;
+    }
   if (body == NULL)
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -326,11 +338,13 @@ imps_ue_bootstrap_async (ImpsUe *ue, const gchar *bsf_fqdn, const gchar *bsf_add
     }
   UbRun *run = g_new0 (UbRun, 1);
   run->ue = ue;
+  run->alive = g_object_ref (ue->alive);
+  run->clock = imps_clock_ref (imps_network_get_clock (ue->net));
   run->bsf_fqdn = g_strdup (bsf_fqdn);
   run->url = g_strdup_printf ("http://%s:%u/", bsf_address, bsf_port);
   ue->bootstrapping = TRUE;
   /* The exchange is in flight: virtual time waits for it. */
-  imps_clock_hold (imps_network_get_clock (ue->net));
+  imps_clock_hold (run->clock);
   g_task_set_task_data (task, run, ub_run_free);
 
   /* gba.md §6.1 step 1, profile §10: the realm is the BSF's FQDN. */

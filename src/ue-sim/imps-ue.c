@@ -48,6 +48,7 @@ imps_ue_new (ImpsNetwork *net, const gchar *name, const gchar *address,
   ue->impi = g_strdup (usim->impi);
   ue->milenage = imps_milenage_new (usim->k, usim->opc);
   ue->sqn = imps_aka_sqn_state_new (usim->ind_len);
+  ue->alive = g_cancellable_new ();
   imps_network_register_node (net, name, address);
 
   g_autoptr (GInetAddress) ia = g_inet_address_new_from_string (address);
@@ -67,6 +68,9 @@ imps_ue_free (ImpsUe *ue)
 {
   if (ue == NULL)
     return;
+  /* Exchanges still running see this and touch the UE no more. */
+  g_cancellable_cancel (ue->alive);
+  g_clear_object (&ue->alive);
   if (ue->http)
     {
       soup_session_abort (ue->http);

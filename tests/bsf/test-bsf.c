@@ -198,6 +198,84 @@ test_hss_unreachable (GbaFx *fx, gconstpointer unused)
   g_assert_cmpuint (fx_count (fx, IMPS_EVENT_MESSAGE, "503 (HSS unreachable)", NULL), ==, 1);
 }
 
+/* What the event log holds for an HTTP exchange is byte for byte what
+ * crossed the socket: a raw TCP client sends a request and compares. */
+static void
+test_exact_bytes (GbaFx *fx, gconstpointer unused)
+{
+  static const gchar request[] =
+    "GET / HTTP/1.1\r\n"
+    "Host: bsf.home1.net\r\n"
+    "Authorization: Digest username=\"nobody\", realm=\"bsf.home1.net\", nonce=\"\", uri=\"/\", response=\"\"\r\n"
+    "Connection: close\r\n"
+    "\r\n";
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSocket) s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                        G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  g_autoptr (GInetAddress) la = g_inet_address_new_from_string (FX_RAW_ADDR);
+  g_autoptr (GSocketAddress) lsa = g_inet_socket_address_new (la, 0);
+  g_assert_true (g_socket_bind (s, lsa, FALSE, &error));
+  g_autoptr (GInetAddress) ra = g_inet_address_new_from_string (FX_BSF_ADDR);
+  g_autoptr (GSocketAddress) rsa = g_inet_socket_address_new (ra, imps_bsf_get_ub_port (fx->bsf));
+  g_assert_true (g_socket_connect (s, rsa, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (g_socket_send (s, request, strlen (request), NULL, &error), ==, strlen (request));
+  g_socket_set_blocking (s, FALSE);
+
+  GByteArray *got = g_byte_array_new ();
+  for (guint rounds = 0; rounds < 20000; rounds++)
+    {
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      gchar buf[4096];
+      g_clear_error (&error);
+      gssize n = g_socket_receive (s, buf, sizeof buf, NULL, &error);
+      if (n == 0)
+        break;
+      if (n > 0)
+        g_byte_array_append (got, (const guint8 *) buf, (guint) n);
+      else
+        {
+          g_assert_error (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK);
+          g_usleep (500);
+        }
+    }
+  g_autoptr (GBytes) wire = g_byte_array_free_to_bytes (got);
+
+  ImpsEventLog *log = imps_network_get_event_log (fx->net);
+  const ImpsEvent *req = NULL, *resp = NULL;
+  for (guint i = 0; i < imps_event_log_len (log); i++)
+    {
+      const ImpsEvent *e = imps_event_log_get (log, i);
+      if (e->kind == IMPS_EVENT_MESSAGE && e->ref == IMPS_REF_UB)
+        {
+          if (req == NULL)
+            req = e;
+          else
+            resp = e;
+        }
+    }
+  g_assert_nonnull (req);
+  g_assert_nonnull (resp);
+  g_assert_cmpstr (req->from, ==, "raw");
+  g_assert_cmpstr (req->summary, ==, "GET / (Authorization: nobody)");
+  g_assert_cmpstr (resp->summary, ==, "400 malformed Authorization");
+  gsize len;
+  const gchar *data = g_bytes_get_data (req->bytes, &len);
+  g_assert_cmpmem (data, len, request, strlen (request));
+  const gchar *wd = g_bytes_get_data (wire, &len);
+  g_autofree gchar *wire_text = g_strndup (wd, len);
+  g_test_message ("%s", wire_text);
+  const gchar *ld = g_bytes_get_data (resp->bytes, &len);
+  g_autofree gchar *log_text = g_strndup (ld, len);
+  g_assert_cmpstr (log_text, ==, wire_text);
+  g_assert_true (g_str_has_prefix (log_text, "HTTP/1.1 400 Bad Request\r\n"));
+  g_assert_nonnull (strstr (log_text, "\r\nDate: Thu, 01 Jan 2026 00:00:00 GMT\r\n"));
+  g_assert_nonnull (strstr (log_text, "\r\nServer: " IMPS_BSF_SERVER_HEADER "\r\n"));
+  g_assert_nonnull (strstr (log_text, "\r\nContent-Length: 0\r\n"));
+}
+
 /* ---- Zn ---- */
 
 static void
@@ -336,6 +414,7 @@ main (int argc, char **argv)
   g_test_add ("/bsf/ub/malformed", GbaFx, NULL, fx_setup, test_malformed, fx_teardown);
   g_test_add ("/bsf/ub/unknown-impi", GbaFx, NULL, fx_setup, test_unknown_impi, fx_teardown);
   g_test_add ("/bsf/ub/hss-unreachable", GbaFx, NULL, fx_setup, test_hss_unreachable, fx_teardown);
+  g_test_add ("/bsf/ub/exact-bytes", GbaFx, NULL, fx_setup, test_exact_bytes, fx_teardown);
   g_test_add ("/bsf/ub/default-lifetime", GbaFx, NULL, fx_setup, test_default_lifetime, fx_teardown);
   g_test_add ("/bsf/zn", GbaFx, NULL, fx_setup, test_zn, fx_teardown);
   g_test_add ("/bsf/restart", GbaFx, NULL, fx_setup, test_restart, fx_teardown);

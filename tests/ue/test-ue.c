@@ -335,6 +335,46 @@ test_wrong_k (GbaFx *fx, gconstpointer unused)
 }
 
 static void
+test_sync_failure (GbaFx *fx, gconstpointer unused)
+{
+  /* A USIM that accepts no step forward at all (delta 0): the HSS's vector
+   * fails, and after the one resynchronisation the fresh vector fails
+   * again; the UE stops with the SQN values. */
+  ImpsAkaSqnState *st = imps_ue_get_sqn_state (fx->ue);
+  st->delta = 0;
+  gboolean ok = fx_bootstrap (fx, fx->ue);
+  fx_dump_log (fx);
+  g_assert_false (ok);
+  g_assert_error (fx->error, IMPS_UE_ERROR, IMPS_UE_ERROR_SYNC);
+  g_assert_nonnull (strstr (fx->error->message, "after 1 resynchronisation"));
+  /* The second vector's SQN (SEQ 2, IND 1: 000000000041) and the USIM's
+   * SEQ_MS 0 and delta 0. */
+  g_assert_nonnull (strstr (fx->error->message, "SQN 000000000041 not acceptable"));
+  g_assert_nonnull (strstr (fx->error->message, "SEQ_MS 0"));
+  g_assert_cmpuint (fx_count (fx, IMPS_EVENT_MESSAGE, "401 (AKA challenge", NULL), ==, 2);
+  g_assert_cmpuint (fx_count (fx, IMPS_EVENT_MESSAGE, "200", NULL), ==, 0);
+  g_assert_false (imps_ue_is_bootstrapped (fx->ue));
+}
+
+static void
+test_freed_midway (GbaFx *fx, gconstpointer unused)
+{
+  /* The UE goes away while its first request is at the BSF: the exchange
+   * ends with an error and touches nothing of the UE afterwards. */
+  ImpsUe *ue = fx_new_ue (fx, "bob", "127.1.1.4", FX_K);
+  fx->ok = TRUE;
+  imps_ue_bootstrap_async (ue, "bsf.home1.net", FX_BSF_ADDR, imps_bsf_get_ub_port (fx->bsf), NULL,
+                           fx_bootstrap_done, fx);
+  while (fx_count (fx, IMPS_EVENT_MESSAGE, "GET", NULL) == 0)
+    g_main_context_iteration (NULL, TRUE);
+  imps_ue_free (ue);
+  g_main_loop_run (fx->loop);
+  g_assert_false (fx->ok);
+  g_assert_error (fx->error, IMPS_UE_ERROR, IMPS_UE_ERROR_TRANSPORT);
+  fx_drain ();
+}
+
+static void
 test_busy (GbaFx *fx, gconstpointer unused)
 {
   /* Two bootstraps at once on one UE: the second is refused at once. */
@@ -357,6 +397,8 @@ main (int argc, char **argv)
   g_test_add ("/ue/bootstrap", GbaFx, NULL, fx_setup, test_bootstrap, fx_teardown);
   g_test_add ("/ue/resync", GbaFx, NULL, fx_setup, test_resync, fx_teardown);
   g_test_add ("/ue/wrong-k", GbaFx, NULL, fx_setup, test_wrong_k, fx_teardown);
+  g_test_add ("/ue/sync-failure", GbaFx, NULL, fx_setup, test_sync_failure, fx_teardown);
+  g_test_add ("/ue/freed-midway", GbaFx, NULL, fx_setup, test_freed_midway, fx_teardown);
   g_test_add ("/ue/busy", GbaFx, NULL, fx_setup, test_busy, fx_teardown);
   return g_test_run ();
 }

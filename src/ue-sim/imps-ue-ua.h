@@ -1,0 +1,105 @@
+/* The UE's Ua client (profile §2): ticket request (REQUEST_INIT_PSK ->
+ * REQUEST_RESP) and ticket resolve (RESOLVE_INIT_PSK -> RESOLVE_RESP) over
+ * HTTP with the KMS, from the UE's own address, keyed with Ks_NAF for
+ * NAF_Id = KMS FQDN || 01 00 00 00 06 and IDRpsk = the B-TID.
+ *
+ * It stands apart from the UE object: what it needs from the UE (Ks_NAF
+ * and the B-TID, a new bootstrap) comes through ImpsUeUaKeySource, so it
+ * works with ImpsUe (imps_ue_ua_key_source_for_ue()) or any other holder
+ * of GBA keys, without touching the UE object's own files.
+ *
+ * - One automatic re-bootstrap and retry: when the KMS answers with
+ *   X-Impsim-Rebootstrap: 1 (BSF said 5403), or when no usable key is at
+ *   hand, the client bootstraps once and sends the request again with the
+ *   new B-TID and Ks_NAF.
+ * - A ticket cache: a ticket whose policy allows reuse (J = 1) is reused
+ *   for later calls to a responder it lists while its validity (TRe) has
+ *   not passed on the virtual clock; a J = 0 ticket serves one transfer.
+ *
+ * Keys are wiped when freed and never logged (the client logs nothing;
+ * the KMS's HTTP server logs each message once).
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "imps-network.h"
+#include "mikey/imps-mikey-exchange.h"
+
+G_BEGIN_DECLS
+
+#define IMPS_UE_UA_ERROR (imps_ue_ua_error_quark ())
+GQuark imps_ue_ua_error_quark (void);
+
+typedef enum {
+  IMPS_UE_UA_ERROR_TRANSPORT,   /* HTTP could not reach the KMS */
+  IMPS_UE_UA_ERROR_HTTP,        /* a status other than 200; the message gives it */
+  IMPS_UE_UA_ERROR_REFUSED,     /* a MIKEY Error; the message gives the ERR codes */
+  IMPS_UE_UA_ERROR_NO_KEY,      /* no Ks_NAF even after bootstrapping */
+  IMPS_UE_UA_ERROR_PROTOCOL,    /* the answer does not verify (MIKEY error inside) */
+} ImpsUeUaError;
+
+#define IMPS_UE_UA_USER_AGENT "impsim-ue Ua"
+
+/* What the client needs from the UE's GBA side. get_key fills the 32-byte
+ * Ks_NAF for @naf_fqdn with the IMS media Ua id and returns the B-TID
+ * (newly allocated), or NULL with an error when there is no (unexpired)
+ * bootstrapping session. bootstrap runs a new bootstrap. */
+typedef struct {
+  gchar *(*get_key) (gpointer user_data, const gchar *naf_fqdn, guint8 ks_naf[32],
+                     GError **error);
+  void (*bootstrap_async) (gpointer user_data, GCancellable *cancellable,
+                           GAsyncReadyCallback callback, gpointer callback_data);
+  gboolean (*bootstrap_finish) (gpointer user_data, GAsyncResult *result, GError **error);
+  gpointer user_data;
+  GDestroyNotify destroy;       /* for user_data when the client goes; may be NULL */
+} ImpsUeUaKeySource;
+
+/* A key source backed by an ImpsUe: Ks_NAF and B-TID from its current
+ * session, and bootstraps with the BSF @bsf_fqdn at @bsf_address:@bsf_port.
+ * @ue must outlive the client. */
+struct _ImpsUe;
+void imps_ue_ua_key_source_for_ue (ImpsUeUaKeySource *source, struct _ImpsUe *ue,
+                                   const gchar *bsf_fqdn, const gchar *bsf_address,
+                                   guint16 bsf_port);
+
+typedef struct _ImpsUeUa ImpsUeUa;
+
+/* @address: the UE's own address (requests come from it); @impu: the
+ * user's public identity (IDRi / IDRr); @kms_fqdn, @kms_address,
+ * @kms_port: the user's KMS. @source is copied. */
+ImpsUeUa *imps_ue_ua_new (ImpsNetwork *net, const gchar *address, const gchar *impu,
+                          const gchar *kms_fqdn, const gchar *kms_address, guint16 kms_port,
+                          const ImpsUeUaKeySource *source);
+void imps_ue_ua_free (ImpsUeUa *ua);
+
+void imps_ue_ua_set_suite_256 (ImpsUeUa *ua, gboolean suite_256);
+
+/* Ticket request for @desired (its responders, flags, desired keys; the
+ * TP PRF is set from the suite). A cached ticket that fits is returned
+ * without asking the KMS. The ticket is borrowed from the cache: valid
+ * until imps_ue_ua_free() or imps_ue_ua_forget_tickets(). */
+void imps_ue_ua_request_ticket_async (ImpsUeUa *ua, const ImpsMikeyTp *desired,
+                                      GCancellable *cancellable, GAsyncReadyCallback callback,
+                                      gpointer user_data);
+ImpsMikeyHeldTicket *imps_ue_ua_request_ticket_finish (ImpsUeUa *ua, GAsyncResult *result,
+                                                       gboolean *from_cache, GError **error);
+
+/* Ticket resolve for a TRANSFER_INIT the UE received (after
+ * imps_mikey_transfer_init_precheck()). Returns what the responder keeps
+ * (owned by the caller). */
+void imps_ue_ua_resolve_async (ImpsUeUa *ua, const ImpsMikeyMessage *transfer_init,
+                               GCancellable *cancellable, GAsyncReadyCallback callback,
+                               gpointer user_data);
+ImpsMikeyResolved *imps_ue_ua_resolve_finish (ImpsUeUa *ua, GAsyncResult *result, GError **error);
+
+/* Ticket cache. */
+guint imps_ue_ua_count_tickets (ImpsUeUa *ua);
+void imps_ue_ua_forget_tickets (ImpsUeUa *ua);
+/* Requests sent to the KMS and bootstraps run (for tests and reports). */
+guint imps_ue_ua_count_requests (ImpsUeUa *ua);
+guint imps_ue_ua_count_bootstraps (ImpsUeUa *ua);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpsUeUa, imps_ue_ua_free)
+
+G_END_DECLS
