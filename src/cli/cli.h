@@ -50,6 +50,7 @@ void cli_print_hex (const gchar *name, const guint8 *data, gsize len);
 /* Commands. */
 int cli_tool (int argc, char **argv);
 int cli_decode (int argc, char **argv);
+int cli_serve (int argc, char **argv);
 
 int cli_tool_selftest (int argc, char **argv);
 int cli_tool_milenage (int argc, char **argv);
