@@ -21,6 +21,7 @@ typedef struct {
   ImpsClock *clock;        /* held during the exchange, reffed */
   gchar *bsf_fqdn;
   gchar *url;
+  gchar *host;
   Phase phase;
   guint resyncs;
   SoupMessage *msg;
@@ -41,6 +42,7 @@ ub_run_free (gpointer p)
   g_object_unref (run->alive);
   g_free (run->bsf_fqdn);
   g_free (run->url);
+  g_free (run->host);
   g_clear_object (&run->msg);
   imps_digest_credentials_free (run->sent);
   g_clear_error (&run->stop);
@@ -73,6 +75,8 @@ send_request (GTask *task, ImpsDigestCredentials *cred, Phase phase)
   run->msg = soup_message_new ("GET", run->url);
   SoupMessageHeaders *h = soup_message_get_request_headers (run->msg);
   g_autofree gchar *date = imps_http_date (imps_ue_now (run->ue));
+  /* Host names the BSF as the UE knows it (gba.md §6.2), not its address. */
+  soup_message_headers_replace (h, "Host", run->host);
   soup_message_headers_replace (h, "Date", date);
   soup_message_headers_replace (h, "Accept", "*/*");
   soup_message_headers_replace (h, "Authorization", auth);
@@ -342,6 +346,7 @@ imps_ue_bootstrap_async (ImpsUe *ue, const gchar *bsf_fqdn, const gchar *bsf_add
   run->clock = imps_clock_ref (imps_network_get_clock (ue->net));
   run->bsf_fqdn = g_strdup (bsf_fqdn);
   run->url = g_strdup_printf ("http://%s:%u/", bsf_address, bsf_port);
+  run->host = g_strdup_printf ("%s:%u", bsf_fqdn, bsf_port);
   ue->bootstrapping = TRUE;
   /* The exchange is in flight: virtual time waits for it. */
   imps_clock_hold (run->clock);
