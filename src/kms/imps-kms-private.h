@@ -1,0 +1,147 @@
+/* Inside the KMS: the node struct, shared by imps-kms.c (node, Ua, Zn,
+ * request handling), imps-kms-store.c (SQLite store, policies in memory)
+ * and imps-kms-zk.c (TLS, Zk server and relay client). */
+#pragma once
+
+#include "imps-kms.h"
+#include "diameter/imps-diameter-gba.h"
+#include "gba/imps-gba.h"
+#include "imps-diameter-peer.h"
+#include "imps-http.h"
+
+#include <sqlite3.h>
+
+/* A policy row in memory (owned strings). */
+typedef struct {
+  guint validity;
+  gboolean reuse;
+  gboolean forking;
+  guint max_keys;
+  GStrv patterns;          /* never NULL once loaded */
+} KmsPolicy;
+
+/* A group in memory; mg points into id/members. */
+typedef struct {
+  gchar *id;
+  GStrv members;
+} KmsGroup;
+
+/* A cooperation agreement (pair key wiped on free). */
+typedef struct {
+  gchar *peer;             /* peer KMS FQDN, lower case */
+  guint8 key[32];
+  gsize key_len;
+  gchar *zk_address;
+  guint16 zk_port;
+} KmsAgreement;
+
+/* A TPK with the time until which it opens tickets (0 = current). */
+typedef struct {
+  ImpsMikeyTpk tpk;
+  gint64 accept_until;     /* Unix seconds; 0: the current key */
+} KmsTpk;
+
+/* A cached Ks_NAF (or a static PSK). */
+typedef struct {
+  gchar *key_id;           /* B-TID or static key id */
+  GBytes *naf_id;          /* NULL for a static PSK */
+  guint8 key[IMPS_GBA_KEY_LEN];
+  gsize key_len;
+  gint64 expiry;           /* Unix seconds; G_MAXINT64 for static */
+  gchar *impi;
+} KmsKey;
+
+typedef struct {
+  gint64 time;
+  gchar *kind;             /* "issued", "resolved", "relayed", "refused" */
+  guint32 csb_id;
+  gchar *initiator;
+  gchar *responder;
+  guint32 tpk_index;
+  gint64 valid_to;
+  gchar *detail;
+} KmsAudit;
+
+struct _ImpsKms {
+  ImpsNetwork *net;
+  gchar *domain;
+  gchar *name;             /* kms.<domain> */
+  gchar *address;
+  ImpsRandom *random;
+  GBytes *naf_id;          /* name || 01 00 00 00 06 */
+  ImpsMikeySuite suite;
+
+  /* store */
+  sqlite3 *db;
+  KmsPolicy default_policy;
+  GHashTable *user_policies;   /* user -> KmsPolicy* */
+  GPtrArray *groups;           /* KmsGroup* */
+  ImpsMikeyGroup *mgroups;     /* views for core/mikey, rebuilt on change */
+  GHashTable *agreements;      /* peer fqdn -> KmsAgreement* */
+  GArray *tpks;                /* KmsTpk; index 0 is the current key */
+  ImpsMikeyTpk *tpk_view;      /* contiguous copy for core/mikey (wiped) */
+  guint n_tpk_view;
+  GPtrArray *audit;            /* KmsAudit* not yet written */
+  guint audit_idle;
+  guint64 audit_written;
+
+  /* keys */
+  GHashTable *keys;            /* key id -> KmsKey* (B-TIDs and static ids) */
+  ImpsMikeyReplay *replay;
+  ImpsMikeyReplay *uses;
+
+  /* Ua, Zn */
+  ImpsHttpServer *ua;
+  ImpsDiameterClient *zn;
+  gchar *bsf_address;
+  guint16 bsf_port;
+  GCancellable *cancel;
+  guint64 session_counter;
+
+  /* Zk */
+  GTlsCertificate *zk_cert;
+  GTlsDatabase *zk_ca;
+  SoupServer *zk_server;
+  guint16 zk_port;
+  SoupSession *zk_client;
+};
+
+gint64 imps_kms_now (ImpsKms *kms);
+guint64 imps_kms_now_ntp (ImpsKms *kms);
+void imps_kms_note (ImpsKms *kms, ImpsEventKind kind, const gchar *detail, const gchar *summary);
+
+/* store (imps-kms-store.c) */
+gboolean imps_kms_store_open (ImpsKms *kms, const gchar *state_path, GError **error);
+void imps_kms_store_close (ImpsKms *kms);
+const KmsPolicy *imps_kms_policy_for (ImpsKms *kms, const guint8 *user, gsize len);
+gboolean imps_kms_policy_allows (const KmsPolicy *p, const guint8 *id, gsize len);
+void imps_kms_audit (ImpsKms *kms, const gchar *kind, guint32 csb_id, const ImpsMikeyTp *tp,
+                     const guint8 *responder, gsize responder_len, const gchar *detail);
+void imps_kms_audit_flush (ImpsKms *kms);
+void imps_kms_tpk_prune (ImpsKms *kms);
+guint imps_kms_max_validity (ImpsKms *kms);
+void kms_policy_clear (KmsPolicy *p);
+void kms_policy_free (gpointer p);
+void kms_agreement_free (gpointer p);
+void kms_group_free (gpointer p);
+void kms_key_free (gpointer p);
+KmsAgreement *imps_kms_find_agreement (ImpsKms *kms, const guint8 *peer, gsize len);
+
+/* Zk (imps-kms-zk.c) */
+void imps_kms_zk_close (ImpsKms *kms);
+/* Relays the responder's verified RESOLVE_INIT @in (keyed with @psk) to
+ * the issuing KMS @issuer and answers @msg on @server (Ua) when it returns. */
+void imps_kms_zk_relay (ImpsKms *kms, SoupServerMessage *msg, const ImpsMikeyMessage *in,
+                        const guint8 *psk, gsize psk_len, const guint8 *issuer, gsize issuer_len);
+
+guint imps_kms_http_envelope (ImpsKms *kms, SoupServerMessage *msg, ImpsKmsRequestType *type,
+                              GBytes **body, gchar **why);
+
+/* The Error answer for @in_error (a parsed message) with @err_no; V keyed
+ * from @psk when not NULL. Logs the refusal. */
+void imps_kms_refuse (ImpsKms *kms, const ImpsMikeyHdr *hdr, const guint8 *data, gsize len,
+                      guint8 err_no, const guint8 *psk, gsize psk_len, const gchar *check,
+                      const gchar *why, GByteArray *out);
+ImpsKmsOutcome imps_kms_process (ImpsKms *kms, ImpsKmsRequestType type, gboolean zk,
+                                 const gchar *peer_cert_names_csv, const guint8 *data, gsize len,
+                                 GByteArray *out, ImpsMikeyMessage **parsed);

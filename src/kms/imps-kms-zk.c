@@ -1,0 +1,608 @@
+/* Zk (profile §4): KMS to KMS over HTTPS with mutual TLS.
+ *
+ * - A per-run CA made with OpenSSL 3 (EC P-256 keys, SHA-256 signatures):
+ *   a self-signed CA certificate and one certificate per KMS with its FQDN
+ *   as subject alternative name (serverAuth and clientAuth), or PEM files
+ *   the caller names.
+ * - The Zk server: libsoup 3 over TLS (glib-networking) that requires a
+ *   client certificate chaining to the CA; a peer without one never gets
+ *   past the handshake. ticketrequest gets 403; ticketresolve goes to the
+ *   request handler with the names of the client certificate, which must
+ *   include the KMS that IDRpsk names.
+ * - The relay: the responder's KMS sends a new RESOLVE_INIT_PSK keyed with
+ *   the pair key to the issuing KMS and re-wraps its RESOLVE_RESP for the
+ *   responder under Ks_NAF (core/mikey relay functions).
+ *
+ * The Zk server logs each request and answer once (IMPS_REF_ZK) with the
+ * exact HTTP bytes; the relay client logs nothing.
+ */
+#include "imps-kms-private.h"
+#include "imps-secret.h"
+
+#include <glib/gstdio.h>
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <string.h>
+
+/* ---------------------------------------------------------------------
+ * The CA (OpenSSL 3).
+ * ------------------------------------------------------------------- */
+
+struct _ImpsKmsCa {
+  EVP_PKEY *key;
+  X509 *cert;
+  gchar *pem;
+  gchar *name;
+};
+
+/* Validity: GnuTLS checks certificates against the wall clock while the
+ * run's clock is virtual, so the window covers both, from a day before the
+ * earlier to two years after the later. */
+static void
+set_validity (X509 *x, gint64 now_unix)
+{
+  gint64 real = g_get_real_time () / G_USEC_PER_SEC;
+  ASN1_TIME_set (X509_getm_notBefore (x), (time_t) (MIN (now_unix, real) - 86400));
+  ASN1_TIME_set (X509_getm_notAfter (x), (time_t) (MAX (now_unix, real) + 2 * 366 * 86400));
+}
+
+static gboolean
+add_ext (X509 *cert, X509 *issuer, int nid, const char *value)
+{
+  X509V3_CTX ctx;
+  X509V3_set_ctx_nodb (&ctx);
+  X509V3_set_ctx (&ctx, issuer, cert, NULL, NULL, 0);
+  X509_EXTENSION *ext = X509V3_EXT_conf_nid (NULL, &ctx, nid, value);
+  if (ext == NULL)
+    return FALSE;
+  int ok = X509_add_ext (cert, ext, -1);
+  X509_EXTENSION_free (ext);
+  return ok == 1;
+}
+
+static gboolean
+tls_fail (GError **error, const gchar *what)
+{
+  g_set_error (error, IMPS_KMS_ERROR, IMPS_KMS_ERROR_TLS, "certificate: %s failed", what);
+  return FALSE;
+}
+
+static X509 *
+new_cert (EVP_PKEY *key, const gchar *cn, gint64 now_unix)
+{
+  X509 *x = X509_new ();
+  guint8 serial[16];
+  if (x == NULL || RAND_bytes (serial, sizeof serial) != 1)
+    {
+      X509_free (x);
+      return NULL;
+    }
+  serial[0] &= 0x7f;
+  BIGNUM *bn = BN_bin2bn (serial, sizeof serial, NULL);
+  if (bn == NULL || !BN_to_ASN1_INTEGER (bn, X509_get_serialNumber (x)) || !X509_set_version (x, 2)
+      || !X509_set_pubkey (x, key)
+      || !X509_NAME_add_entry_by_txt (X509_get_subject_name (x), "CN", MBSTRING_UTF8,
+                                      (const unsigned char *) cn, -1, -1, 0))
+    {
+      BN_free (bn);
+      X509_free (x);
+      return NULL;
+    }
+  BN_free (bn);
+  set_validity (x, now_unix);
+  return x;
+}
+
+static gchar *
+pem_of (X509 *cert, EVP_PKEY *key)
+{
+  BIO *bio = BIO_new (BIO_s_mem ());
+  gchar *out = NULL;
+  if (bio && PEM_write_bio_X509 (bio, cert)
+      && (key == NULL || PEM_write_bio_PrivateKey (bio, key, NULL, NULL, 0, NULL, NULL)))
+    {
+      char *data;
+      long len = BIO_get_mem_data (bio, &data);
+      out = g_strndup (data, (gsize) len);
+    }
+  if (bio)
+    {
+      /* the memory BIO held a private key */
+      char *data;
+      long len = BIO_get_mem_data (bio, &data);
+      if (len > 0)
+        OPENSSL_cleanse (data, (size_t) len);
+      BIO_free (bio);
+    }
+  return out;
+}
+
+ImpsKmsCa *
+imps_kms_ca_new (const gchar *name, gint64 now_unix, GError **error)
+{
+  g_autoptr (ImpsKmsCa) ca = g_new0 (ImpsKmsCa, 1);
+  ca->name = g_strdup (name);
+  ca->key = EVP_EC_gen ("P-256");
+  if (ca->key == NULL)
+    return tls_fail (error, "EC P-256 key for the CA"), NULL;
+  ca->cert = new_cert (ca->key, name, now_unix);
+  if (ca->cert == NULL
+      || !X509_set_issuer_name (ca->cert, X509_get_subject_name (ca->cert))
+      || !add_ext (ca->cert, ca->cert, NID_basic_constraints, "critical,CA:TRUE")
+      || !add_ext (ca->cert, ca->cert, NID_key_usage, "critical,keyCertSign,cRLSign")
+      || !add_ext (ca->cert, ca->cert, NID_subject_key_identifier, "hash")
+      || X509_sign (ca->cert, ca->key, EVP_sha256 ()) == 0)
+    return tls_fail (error, "CA certificate"), NULL;
+  ca->pem = pem_of (ca->cert, NULL);
+  if (ca->pem == NULL)
+    return tls_fail (error, "CA PEM"), NULL;
+  return g_steal_pointer (&ca);
+}
+
+void
+imps_kms_ca_free (ImpsKmsCa *ca)
+{
+  if (ca == NULL)
+    return;
+  EVP_PKEY_free (ca->key);
+  X509_free (ca->cert);
+  g_free (ca->pem);
+  g_free (ca->name);
+  g_free (ca);
+}
+
+const gchar *
+imps_kms_ca_get_pem (ImpsKmsCa *ca)
+{
+  return ca->pem;
+}
+
+void
+imps_kms_pem_free (gchar *pem)
+{
+  if (pem)
+    imps_wipe_free (pem, strlen (pem));
+}
+
+gchar *
+imps_kms_ca_issue (ImpsKmsCa *ca, const gchar *fqdn, gint64 now_unix, GError **error)
+{
+  EVP_PKEY *key = EVP_EC_gen ("P-256");
+  if (key == NULL)
+    return tls_fail (error, "EC P-256 key"), NULL;
+  X509 *x = new_cert (key, fqdn, now_unix);
+  g_autofree gchar *san = g_strdup_printf ("DNS:%s", fqdn);
+  gchar *pem = NULL;
+  if (x != NULL && X509_set_issuer_name (x, X509_get_subject_name (ca->cert))
+      && add_ext (x, ca->cert, NID_basic_constraints, "critical,CA:FALSE")
+      && add_ext (x, ca->cert, NID_key_usage, "critical,digitalSignature")
+      && add_ext (x, ca->cert, NID_ext_key_usage, "serverAuth,clientAuth")
+      && add_ext (x, ca->cert, NID_subject_alt_name, san)
+      && add_ext (x, ca->cert, NID_authority_key_identifier, "keyid:always")
+      && X509_sign (x, ca->key, EVP_sha256 ()) != 0)
+    pem = pem_of (x, key);
+  X509_free (x);
+  EVP_PKEY_free (key);
+  if (pem == NULL)
+    tls_fail (error, "KMS certificate");
+  return pem;
+}
+
+/* ---------------------------------------------------------------------
+ * TLS identity of the KMS.
+ * ------------------------------------------------------------------- */
+
+/* A database of the CA anchors in @ca_pem. GLib reads anchors from a file
+ * only, so the PEM goes to a private temporary file that is removed as
+ * soon as the database has read it. */
+static GTlsDatabase *
+ca_database (const gchar *ca_pem, GError **error)
+{
+  g_autofree gchar *dir = g_dir_make_tmp ("impsim-kms-ca-XXXXXX", error);
+  if (dir == NULL)
+    return NULL;
+  g_autofree gchar *path = g_build_filename (dir, "ca.pem", NULL);
+  GTlsDatabase *db = NULL;
+  if (g_file_set_contents (path, ca_pem, -1, error))
+    db = g_tls_file_database_new (path, error);
+  g_unlink (path);
+  g_rmdir (dir);
+  return db;
+}
+
+gboolean
+imps_kms_set_zk_tls (ImpsKms *kms, const gchar *cert_key_pem, const gchar *ca_pem,
+                     GError **error)
+{
+  g_autoptr (GTlsCertificate) cert = g_tls_certificate_new_from_pem (cert_key_pem, -1, error);
+  if (cert == NULL)
+    return FALSE;
+  g_autoptr (GTlsDatabase) db = ca_database (ca_pem, error);
+  if (db == NULL)
+    return FALSE;
+  g_set_object (&kms->zk_cert, cert);
+  g_set_object (&kms->zk_ca, db);
+  return TRUE;
+}
+
+gboolean
+imps_kms_set_zk_tls_files (ImpsKms *kms, const gchar *cert_file, const gchar *key_file,
+                           const gchar *ca_file, GError **error)
+{
+  g_autoptr (GTlsCertificate) cert = g_tls_certificate_new_from_files (cert_file, key_file, error);
+  if (cert == NULL)
+    return FALSE;
+  g_autoptr (GTlsDatabase) db = g_tls_file_database_new (ca_file, error);
+  if (db == NULL)
+    return FALSE;
+  g_set_object (&kms->zk_cert, cert);
+  g_set_object (&kms->zk_ca, db);
+  return TRUE;
+}
+
+/* The DNS names of a certificate's subject alternative names, joined with
+ * commas (no commas can be in a DNS name). */
+static gchar *
+cert_names (GTlsCertificate *cert)
+{
+  g_autoptr (GPtrArray) names = cert ? g_tls_certificate_get_dns_names (cert) : NULL;
+  GString *s = g_string_new (NULL);
+  for (guint i = 0; names && i < names->len; i++)
+    {
+      gsize len;
+      const gchar *d = g_bytes_get_data (g_ptr_array_index (names, i), &len);
+      if (memchr (d, ',', len) || memchr (d, '\0', len))
+        continue;
+      if (s->len)
+        g_string_append_c (s, ',');
+      g_string_append_len (s, d, (gssize) len);
+    }
+  return g_string_free (s, FALSE);
+}
+
+/* ---------------------------------------------------------------------
+ * The Zk server.
+ * ------------------------------------------------------------------- */
+
+static void
+zk_respond (ImpsKms *kms, SoupServerMessage *msg, const gchar *peer, const gchar *stream,
+            guint status, const guint8 *body, gsize len, const gchar *detail,
+            const gchar *summary)
+{
+  soup_server_message_set_status (msg, status, NULL);
+  SoupMessageHeaders *h = soup_server_message_get_response_headers (msg);
+  soup_message_headers_replace (h, "Server", IMPS_KMS_SERVER_HEADER);
+  g_autofree gchar *date = imps_http_date (imps_kms_now (kms));
+  soup_message_headers_replace (h, "Date", date);
+  soup_server_message_set_response (msg, len ? IMPS_KMS_CONTENT_TYPE : NULL, SOUP_MEMORY_COPY,
+                                    (const char *) body, len);
+  soup_message_headers_set_content_length (h, (goffset) len);
+  g_autoptr (GBytes) bytes = imps_http_response_bytes (msg);
+  imps_network_log (kms->net, IMPS_EVENT_MESSAGE, IMPS_REF_ZK, IMPS_PROTO_HTTP, kms->name, peer,
+                    bytes, stream, detail, "%s", summary);
+}
+
+static void
+zk_callback (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable *query,
+             gpointer data)
+{
+  ImpsKms *kms = data;
+  GSocketAddress *remote = soup_server_message_get_remote_address (msg);
+  g_autofree gchar *peer = remote ? imps_network_peer_name (kms->net, remote) : g_strdup ("?");
+  g_autofree gchar *stream = g_strdup_printf ("https %s-%s", peer, kms->name);
+  ImpsKmsRequestType type = IMPS_KMS_REQUEST_RESOLVE;
+  g_autoptr (GBytes) body = NULL;
+  g_autofree gchar *why = NULL;
+  guint status = imps_kms_http_envelope (kms, msg, &type, &body, &why);
+
+  {
+    g_autoptr (GBytes) req = imps_http_request_bytes (msg);
+    imps_network_log (kms->net, IMPS_EVENT_MESSAGE, IMPS_REF_ZK, IMPS_PROTO_HTTP, peer, kms->name,
+                      req, stream, NULL, "%s %s%s", soup_server_message_get_method (msg),
+                      path, status == 0 && type == IMPS_KMS_REQUEST_RESOLVE
+                      ? "?requesttype=ticketresolve (RESOLVE_INIT_PSK)" : "");
+  }
+  if (status)
+    {
+      g_autofree gchar *summary = g_strdup_printf ("%u", status);
+      zk_respond (kms, msg, peer, stream, status, NULL, 0, why, summary);
+      return;
+    }
+  /* glib-networking has verified the chain in the handshake (REQUIRED);
+   * check again that a certificate is there and clean. */
+  GTlsCertificate *pc = soup_server_message_get_tls_peer_certificate (msg);
+  GTlsCertificateFlags errs = soup_server_message_get_tls_peer_certificate_errors (msg);
+  if (pc == NULL || errs != 0)
+    {
+      g_autofree gchar *w = g_strdup_printf ("Zk request from %s without a valid client "
+                                             "certificate (flags 0x%x)", peer, errs);
+      imps_kms_note (kms, IMPS_EVENT_REFUSAL, w, "HTTP 403");
+      zk_respond (kms, msg, peer, stream, SOUP_STATUS_FORBIDDEN, NULL, 0, w, "403");
+      return;
+    }
+  if (type == IMPS_KMS_REQUEST_TICKET)
+    {
+      const gchar *w = "ticketrequest is not served on Zk (profile §4)";
+      imps_kms_note (kms, IMPS_EVENT_REFUSAL, w, "HTTP 403");
+      zk_respond (kms, msg, peer, stream, SOUP_STATUS_FORBIDDEN, NULL, 0, w, "403 (ticketrequest)");
+      return;
+    }
+  g_autofree gchar *names = cert_names (pc);
+  g_autoptr (GByteArray) out = g_byte_array_new ();
+  gsize len;
+  const guint8 *d = g_bytes_get_data (body, &len);
+  ImpsKmsOutcome o = imps_kms_process (kms, type, TRUE, names, d, len, out, NULL);
+  guint st = o == IMPS_KMS_OUTCOME_MALFORMED ? SOUP_STATUS_BAD_REQUEST : SOUP_STATUS_OK;
+  g_autofree gchar *summary = g_strdup_printf ("%u %s", st, o == IMPS_KMS_OUTCOME_ANSWER
+                                               ? "RESOLVE_RESP" : "MIKEY Error");
+  zk_respond (kms, msg, peer, stream, st, out->data, out->len, NULL, summary);
+}
+
+gboolean
+imps_kms_listen_zk (ImpsKms *kms, const gchar *address, guint16 port, GError **error)
+{
+  g_return_val_if_fail (kms->zk_server == NULL, FALSE);
+  if (kms->zk_cert == NULL || kms->zk_ca == NULL)
+    {
+      g_set_error (error, IMPS_KMS_ERROR, IMPS_KMS_ERROR_TLS,
+                   "Zk needs a certificate and a CA (imps_kms_set_zk_tls)");
+      return FALSE;
+    }
+  g_autoptr (GInetAddress) ia = g_inet_address_new_from_string (address);
+  if (ia == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "'%s' is not an IP address",
+                   address);
+      return FALSE;
+    }
+  kms->zk_server = soup_server_new ("server-header", NULL, "tls-certificate", kms->zk_cert, NULL);
+  soup_server_set_tls_database (kms->zk_server, kms->zk_ca);
+  soup_server_set_tls_auth_mode (kms->zk_server, G_TLS_AUTHENTICATION_REQUIRED);
+  soup_server_add_handler (kms->zk_server, NULL, zk_callback, kms, NULL);
+  g_autoptr (GSocketAddress) sa = g_inet_socket_address_new (ia, port);
+  if (!soup_server_listen (kms->zk_server, sa, SOUP_SERVER_LISTEN_HTTPS, error))
+    {
+      g_clear_object (&kms->zk_server);
+      return FALSE;
+    }
+  kms->zk_port = port;
+  GSList *uris = soup_server_get_uris (kms->zk_server);
+  if (uris)
+    kms->zk_port = (guint16) g_uri_get_port (uris->data);
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  imps_network_register_node (kms->net, kms->name, address);
+  if (kms->address == NULL)
+    kms->address = g_strdup (address);
+  return TRUE;
+}
+
+guint16
+imps_kms_get_zk_port (ImpsKms *kms)
+{
+  return kms->zk_port;
+}
+
+void
+imps_kms_zk_close (ImpsKms *kms)
+{
+  if (kms->zk_server)
+    {
+      soup_server_disconnect (kms->zk_server);
+      g_clear_object (&kms->zk_server);
+    }
+  if (kms->zk_client)
+    {
+      soup_session_abort (kms->zk_client);
+      g_clear_object (&kms->zk_client);
+    }
+  g_clear_object (&kms->zk_cert);
+  g_clear_object (&kms->zk_ca);
+}
+
+/* ---------------------------------------------------------------------
+ * The relay client.
+ * ------------------------------------------------------------------- */
+
+typedef struct {
+  ImpsKms *kms;
+  GCancellable *cancel;            /* the KMS's, reffed */
+  SoupServerMessage *ua_msg;       /* the responder's request, paused, reffed */
+  ImpsMikeyMessage *from_responder;
+  ImpsMikeyMessage *relay_init;
+  guint8 psk[IMPS_GBA_KEY_LEN];
+  gsize psk_len;
+  guint8 pair[32];
+  gsize pair_len;
+  gchar *issuer;
+} Relay;
+
+static void
+relay_free (Relay *r)
+{
+  g_object_unref (r->cancel);
+  g_object_unref (r->ua_msg);
+  imps_mikey_message_free (r->from_responder);
+  imps_mikey_message_free (r->relay_init);
+  g_free (r->issuer);
+  imps_wipe (r, sizeof *r);
+  g_free (r);
+}
+
+static void
+relay_answer (Relay *r, const guint8 *body, gsize len, const gchar *summary, const gchar *detail)
+{
+  imps_http_server_respond (r->kms->ua, r->ua_msg, SOUP_STATUS_OK, IMPS_KMS_CONTENT_TYPE, body,
+                            len, detail, "%s", summary);
+}
+
+static void
+relay_refuse (Relay *r, guint8 err_no, const gchar *check, const gchar *why)
+{
+  g_autoptr (GByteArray) out = g_byte_array_new ();
+  imps_kms_refuse (r->kms, &r->from_responder->hdr, r->from_responder->body.raw,
+                   r->from_responder->body.raw_len, err_no, r->psk, r->psk_len, check, why, out);
+  relay_answer (r, out->data, out->len, "200 MIKEY Error", why);
+}
+
+/* The issuing KMS's certificate is checked against the CA by the TLS
+ * layer; the URL names its address, so the one error allowed is a bad
+ * identity, and only when the certificate names the issuing KMS. */
+static gboolean
+on_accept_certificate (SoupMessage *msg, GTlsCertificate *cert, GTlsCertificateFlags errors,
+                       gpointer data)
+{
+  const gchar *issuer = data;
+  if (errors != G_TLS_CERTIFICATE_BAD_IDENTITY)
+    return FALSE;
+  g_autofree gchar *names = cert_names (cert);
+  g_auto (GStrv) list = g_strsplit (names, ",", -1);
+  for (guint i = 0; list[i]; i++)
+    if (g_ascii_strcasecmp (list[i], issuer) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+free_closure_data (gpointer data, GClosure *closure)
+{
+  g_free (data);
+}
+
+static void
+on_relay_answer (GObject *source, GAsyncResult *res, gpointer data)
+{
+  Relay *r = data;
+  g_autoptr (GError) error = NULL;
+  SoupMessage *sm = soup_session_get_async_result_message (SOUP_SESSION (source), res);
+  g_autoptr (GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), res, &error);
+  if (g_cancellable_is_cancelled (r->cancel))
+    {
+      relay_free (r);
+      return;
+    }
+  ImpsKms *kms = r->kms;
+  if (body == NULL || sm == NULL || soup_message_get_status (sm) != SOUP_STATUS_OK)
+    {
+      g_autofree gchar *why = g_strdup_printf ("Zk relay to %s failed: %s", r->issuer,
+                                               body == NULL ? error->message
+                                               : soup_message_get_reason_phrase (sm));
+      imps_kms_note (kms, IMPS_EVENT_FAILURE, why, "Zk relay failed");
+      relay_refuse (r, IMPS_MIKEY_ERR_UNSPECIFIED, "Zk relay", why);
+      relay_free (r);
+      return;
+    }
+  gsize len;
+  const guint8 *d = g_bytes_get_data (body, &len);
+  ImpsMikeyKms mk;
+  memset (&mk, 0, sizeof mk);
+  mk.kms_uri = kms->name;
+  mk.suite = kms->suite;
+  mk.skew = IMPS_MIKEY_DEFAULT_SKEW_S;
+  guint64 now = imps_kms_now_ntp (kms);
+  g_autoptr (ImpsMikeyMessage) resp
+    = imps_mikey_resolve_relay_resp_build (&mk, r->relay_init, d, len, r->pair, r->pair_len,
+                                           r->from_responder, r->psk, r->psk_len, now,
+                                           IMPS_MIKEY_DEFAULT_SKEW_S, &error);
+  if (resp == NULL)
+    {
+      /* the issuing KMS refused: pass its ERR code on */
+      guint8 errs[4] = { IMPS_MIKEY_ERR_UNSPECIFIED };
+      guint n = 0;
+      gboolean auth = FALSE;
+      g_autoptr (ImpsMikeyMessage) em = NULL;
+      if (len > 1 && d[1] == IMPS_MIKEY_DATA_ERROR)
+        em = imps_mikey_error_parse (d, len, NULL, errs, G_N_ELEMENTS (errs), &n, &auth, NULL);
+      g_autofree gchar *why = g_strdup_printf ("the issuing KMS %s %s: %s", r->issuer,
+                                               em ? "refused the relayed resolve"
+                                               : "answered something that does not verify",
+                                               error->message);
+      relay_refuse (r, em && n > 0 ? errs[0] : IMPS_MIKEY_ERR_UNSPECIFIED, "Zk relay", why);
+      relay_free (r);
+      return;
+    }
+  imps_kms_audit (kms, "relayed", r->from_responder->hdr.csb_id, NULL, NULL, 0, r->issuer);
+  relay_answer (r, resp->body.raw, resp->body.raw_len, "200 RESOLVE_RESP", NULL);
+  relay_free (r);
+}
+
+void
+imps_kms_zk_relay (ImpsKms *kms, SoupServerMessage *msg, const ImpsMikeyMessage *in,
+                   const guint8 *psk, gsize psk_len, const guint8 *issuer, gsize issuer_len)
+{
+  g_autoptr (GError) error = NULL;
+  Relay *r = g_new0 (Relay, 1);
+  r->kms = kms;
+  r->cancel = g_object_ref (kms->cancel);
+  r->ua_msg = g_object_ref (msg);
+  r->from_responder = imps_mikey_message_parse (in->body.raw, in->body.raw_len, NULL);
+  memcpy (r->psk, psk, MIN (psk_len, sizeof r->psk));
+  r->psk_len = MIN (psk_len, sizeof r->psk);
+  r->issuer = g_ascii_strdown ((const gchar *) issuer, (gssize) issuer_len);
+
+  KmsAgreement *a = imps_kms_find_agreement (kms, issuer, issuer_len);
+  if (a == NULL || a->key_len == 0)
+    {
+      g_autofree gchar *why = g_strdup_printf ("the ticket was issued by %s and %s has no "
+                                               "cooperation agreement with it", r->issuer,
+                                               kms->name);
+      relay_refuse (r, IMPS_MIKEY_ERR_INVALID_ID, "agreement", why);
+      relay_free (r);
+      return;
+    }
+  if (a->zk_address == NULL || kms->zk_cert == NULL || kms->zk_ca == NULL)
+    {
+      g_autofree gchar *why = g_strdup_printf ("Zk to %s is not configured (%s)", r->issuer,
+                                               a->zk_address ? "no TLS identity" : "no address");
+      imps_kms_note (kms, IMPS_EVENT_FAILURE, why, "Zk not configured");
+      relay_refuse (r, IMPS_MIKEY_ERR_UNSPECIFIED, "Zk relay", why);
+      relay_free (r);
+      return;
+    }
+  memcpy (r->pair, a->key, a->key_len);
+  r->pair_len = a->key_len;
+  r->relay_init = imps_mikey_resolve_relay_init_build (in, kms->name, r->issuer, r->pair,
+                                                       r->pair_len, imps_kms_now_ntp (kms),
+                                                       kms->random, &error);
+  if (r->relay_init == NULL)
+    {
+      g_autofree gchar *why = g_strdup_printf ("relay RESOLVE_INIT for %s: %s", r->issuer,
+                                               error->message);
+      relay_refuse (r, imps_mikey_error_to_err_no (error->code), "Zk relay", why);
+      relay_free (r);
+      return;
+    }
+  if (kms->zk_client == NULL)
+    {
+      g_autoptr (GInetAddress) ia = kms->address ? g_inet_address_new_from_string (kms->address)
+                                                 : NULL;
+      g_autoptr (GSocketAddress) local = ia ? g_inet_socket_address_new (ia, 0) : NULL;
+      kms->zk_client = soup_session_new_with_options ("local-address", local,
+                                                      "tls-database", kms->zk_ca,
+                                                      "timeout", 10,
+                                                      "user-agent", IMPS_KMS_SERVER_HEADER,
+                                                      NULL);
+      soup_session_remove_feature_by_type (kms->zk_client, SOUP_TYPE_CONTENT_DECODER);
+    }
+  g_autofree gchar *url = g_strdup_printf ("https://%s:%u/kms?requesttype=ticketresolve",
+                                           a->zk_address, a->zk_port);
+  g_autoptr (SoupMessage) sm = soup_message_new ("POST", url);
+  if (sm == NULL)
+    {
+      g_autofree gchar *why = g_strdup_printf ("Zk URL %s is not valid", url);
+      relay_refuse (r, IMPS_MIKEY_ERR_UNSPECIFIED, "Zk relay", why);
+      relay_free (r);
+      return;
+    }
+  g_autoptr (GBytes) req = g_bytes_new (r->relay_init->body.raw, r->relay_init->body.raw_len);
+  soup_message_set_request_body_from_bytes (sm, IMPS_KMS_CONTENT_TYPE, req);
+  soup_message_set_tls_client_certificate (sm, kms->zk_cert);
+  g_signal_connect_data (sm, "accept-certificate", G_CALLBACK (on_accept_certificate),
+                         g_strdup (r->issuer), free_closure_data, 0);
+  soup_session_send_and_read_async (kms->zk_client, sm, G_PRIORITY_DEFAULT, kms->cancel,
+                                    on_relay_answer, r);
+}
