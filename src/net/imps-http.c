@@ -291,13 +291,23 @@ imps_http_server_free (ImpsHttpServer *s)
 {
   if (s == NULL)
     return;
-  while (s->paused->len > 0)
+  /* Requests still waiting get no answer: the connections close below,
+   * so the log says that instead of claiming a message that never left. */
+  for (guint i = 0; i < s->paused->len; i++)
     {
-      SoupServerMessage *msg = g_object_ref (g_ptr_array_index (s->paused, 0));
-      imps_http_server_respond (s, msg, SOUP_STATUS_SERVICE_UNAVAILABLE, NULL, NULL, 0,
-                                "the server is shutting down", "503 (shutting down)");
+      SoupServerMessage *msg = g_ptr_array_index (s->paused, i);
+      MsgState *st = msg_state (msg);
+      if (st)
+        {
+          st->responded = TRUE;
+          g_autofree gchar *why = g_strdup_printf ("%s is shutting down; the request from %s is "
+                                                   "not answered", s->node_name, st->peer);
+          imps_network_log (s->net, IMPS_EVENT_NOTE, IMPS_REF_NONE, IMPS_PROTO_NONE,
+                            s->node_name, NULL, NULL, NULL, why, "request dropped");
+        }
       g_object_unref (msg);
     }
+  g_ptr_array_set_size (s->paused, 0);
   if (s->soup)
     {
       soup_server_disconnect (s->soup);

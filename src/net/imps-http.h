@@ -48,7 +48,7 @@ gboolean imps_http_server_listen (ImpsHttpServer *server, const gchar *address,
                                   guint16 port, GError **error);
 guint16 imps_http_server_get_port (ImpsHttpServer *server);
 /* Closes the listener and every connection. Requests the handler still
- * holds are answered with 503 first (logged). */
+ * holds are not answered; each gets a note in the event log. */
 void imps_http_server_free (ImpsHttpServer *server);
 
 /* Logs @msg's request with this summary. Only the first call for a message

@@ -198,6 +198,52 @@ test_hss_unreachable (GbaFx *fx, gconstpointer unused)
   g_assert_cmpuint (fx_count (fx, IMPS_EVENT_MESSAGE, "503 (HSS unreachable)", NULL), ==, 1);
 }
 
+static gboolean
+swallow (GSocketService *service, GSocketConnection *conn, GObject *source, gpointer data)
+{
+  /* Keep the connection open and never answer. */
+  g_ptr_array_add (data, g_object_ref (conn));
+  return TRUE;
+}
+
+static void
+test_freed_while_pending (GbaFx *fx, gconstpointer unused)
+{
+  /* An "HSS" that accepts Zh connections and never answers. */
+  g_autoptr (GPtrArray) conns = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr (GSocketService) mute = g_socket_service_new ();
+  g_autoptr (GInetAddress) ia = g_inet_address_new_from_string (FX_HSS_ADDR);
+  g_autoptr (GSocketAddress) sa = g_inet_socket_address_new (ia, 0);
+  g_autoptr (GSocketAddress) bound = NULL;
+  g_assert_true (g_socket_listener_add_address (G_SOCKET_LISTENER (mute), sa, G_SOCKET_TYPE_STREAM,
+                                                G_SOCKET_PROTOCOL_TCP, NULL, &bound, NULL));
+  g_signal_connect (mute, "incoming", G_CALLBACK (swallow), conns);
+  g_socket_service_start (mute);
+  imps_bsf_set_hss (fx->bsf, FX_HSS_ADDR,
+                    g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+
+  /* The UE's first request waits for the MAR's answer ... */
+  fx->ok = TRUE;
+  imps_ue_bootstrap_async (fx->ue, "bsf.home1.net", FX_BSF_ADDR, imps_bsf_get_ub_port (fx->bsf),
+                           NULL, fx_bootstrap_done, fx);
+  while (conns->len == 0)
+    g_main_context_iteration (NULL, TRUE);
+  /* ... when the BSF goes: the connection closes, the log says the
+   * request was dropped, and the MAR's late end touches nothing of the
+   * freed BSF. */
+  g_clear_pointer (&fx->bsf, imps_bsf_free);
+  g_main_loop_run (fx->loop);
+  fx_dump_log (fx);
+  g_assert_false (fx->ok);
+  g_assert_nonnull (fx->error);
+  g_assert_error (fx->error, IMPS_UE_ERROR, IMPS_UE_ERROR_TRANSPORT);
+  g_assert_cmpuint (fx_count (fx, IMPS_EVENT_NOTE, "request dropped", "from alice"), ==, 1);
+  g_assert_cmpuint (fx_count (fx, IMPS_EVENT_MESSAGE, NULL, NULL), ==, 1);
+  fx_drain ();
+  g_socket_service_stop (mute);
+  g_socket_listener_close (G_SOCKET_LISTENER (mute));
+}
+
 /* What the event log holds for an HTTP exchange is byte for byte what
  * crossed the socket: a raw TCP client sends a request and compares. */
 static void
@@ -414,6 +460,7 @@ main (int argc, char **argv)
   g_test_add ("/bsf/ub/malformed", GbaFx, NULL, fx_setup, test_malformed, fx_teardown);
   g_test_add ("/bsf/ub/unknown-impi", GbaFx, NULL, fx_setup, test_unknown_impi, fx_teardown);
   g_test_add ("/bsf/ub/hss-unreachable", GbaFx, NULL, fx_setup, test_hss_unreachable, fx_teardown);
+  g_test_add ("/bsf/ub/freed-while-pending", GbaFx, NULL, fx_setup, test_freed_while_pending, fx_teardown);
   g_test_add ("/bsf/ub/exact-bytes", GbaFx, NULL, fx_setup, test_exact_bytes, fx_teardown);
   g_test_add ("/bsf/ub/default-lifetime", GbaFx, NULL, fx_setup, test_default_lifetime, fx_teardown);
   g_test_add ("/bsf/zn", GbaFx, NULL, fx_setup, test_zn, fx_teardown);
