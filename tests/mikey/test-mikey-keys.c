@@ -120,7 +120,7 @@ test_labels (void)
   g_assert_cmpuint (k.encr_len, ==, 0); /* NULL encryption: no encr key */
   /* AES-KW gets a 64-bit salt (§6.4) */
   g_assert_true (imps_mikey_derive_msg_keys (0, key, 16, 1, IMPS_MIKEY_LABEL_INITIAL, ri, 16,
-                                             NULL, 0, IMPS_MIKEY_KEYS_ENCR_AES_KW_128, 0, &k));
+                                             NULL, 0, IMPS_MIKEY_ENCR_AES_KW_128, 0, &k));
   g_assert_cmpuint (k.salt_len, ==, 8);
   g_assert_cmpuint (k.auth_len, ==, 0);
   g_assert_false (imps_mikey_derive_msg_keys (0, key, 16, 1, 1, ri, 16, NULL, 0, 9, 1, &k));
@@ -186,13 +186,13 @@ kemac_round_trip (guint encr_alg, gsize len, gboolean expect_ok)
       return;
     }
   g_assert_true (imps_mikey_kemac_encrypt (&k, 0x12345678, 1, plain, len, enc));
-  g_assert_cmpuint (enc->len, ==, encr_alg == IMPS_MIKEY_KEYS_ENCR_AES_KW_128 ? len + 8 : len);
-  if (encr_alg != IMPS_MIKEY_KEYS_ENCR_NULL)
+  g_assert_cmpuint (enc->len, ==, encr_alg == IMPS_MIKEY_ENCR_AES_KW_128 ? len + 8 : len);
+  if (encr_alg != IMPS_MIKEY_ENCR_NULL)
     g_assert_false (memcmp (enc->data, plain, len) == 0);
   g_assert_true (imps_mikey_kemac_decrypt (&k, 0x12345678, 1, enc->data, enc->len, dec, &dl));
   g_assert_cmpmem (dec, dl, plain, len);
   /* another CSB ID or T gives another key stream (§8 IV) */
-  if (encr_alg == IMPS_MIKEY_KEYS_ENCR_AES_CM_128 || encr_alg == IMPS_MIKEY_KEYS_ENCR_AES_CM_256)
+  if (encr_alg == IMPS_MIKEY_ENCR_AES_CM_128 || encr_alg == IMPS_MIKEY_ENCR_AES_CM_256)
     {
       g_assert_true (imps_mikey_kemac_decrypt (&k, 0x12345679, 1, enc->data, enc->len, dec, &dl));
       g_assert_false (memcmp (dec, plain, len) == 0);
@@ -205,11 +205,11 @@ kemac_round_trip (guint encr_alg, gsize len, gboolean expect_ok)
 static void
 test_kemac_round_trip (void)
 {
-  kemac_round_trip (IMPS_MIKEY_KEYS_ENCR_NULL, 25, TRUE);
-  kemac_round_trip (IMPS_MIKEY_KEYS_ENCR_AES_CM_128, 25, TRUE);
-  kemac_round_trip (IMPS_MIKEY_KEYS_ENCR_AES_CM_256, 64, TRUE);
-  kemac_round_trip (IMPS_MIKEY_KEYS_ENCR_AES_KW_128, 32, TRUE);
-  kemac_round_trip (IMPS_MIKEY_KEYS_ENCR_AES_KW_128, 25, FALSE); /* not a multiple of 8 */
+  kemac_round_trip (IMPS_MIKEY_ENCR_NULL, 25, TRUE);
+  kemac_round_trip (IMPS_MIKEY_ENCR_AES_CM_128, 25, TRUE);
+  kemac_round_trip (IMPS_MIKEY_ENCR_AES_CM_256, 64, TRUE);
+  kemac_round_trip (IMPS_MIKEY_ENCR_AES_KW_128, 32, TRUE);
+  kemac_round_trip (IMPS_MIKEY_ENCR_AES_KW_128, 25, FALSE); /* not a multiple of 8 */
 }
 
 /* RFC 2202 §3 test case 2: HMAC-SHA-1 with key "Jefe". */
@@ -219,14 +219,14 @@ test_mac (void)
   static const char data[] = "what do ya want for nothing?";
   guint8 out[32];
   ImpsIovec iov[2] = { { (const guint8 *) data, 10 }, { (const guint8 *) data + 10, 18 } };
-  g_assert_true (imps_mikey_mac (IMPS_MIKEY_KEYS_MAC_HMAC_SHA1_160, (const guint8 *) "Jefe", 4,
+  g_assert_true (imps_mikey_mac (IMPS_MIKEY_MAC_HMAC_SHA1_160, (const guint8 *) "Jefe", 4,
                                  iov, 2, out));
   imps_assert_hex (out, 20, "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79");
   /* RFC 4231 test case 2, HMAC-SHA-256 */
-  g_assert_true (imps_mikey_mac (IMPS_MIKEY_KEYS_MAC_HMAC_SHA256_256, (const guint8 *) "Jefe", 4,
+  g_assert_true (imps_mikey_mac (IMPS_MIKEY_MAC_HMAC_SHA256_256, (const guint8 *) "Jefe", 4,
                                  iov, 2, out));
   imps_assert_hex (out, 32, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
-  g_assert_false (imps_mikey_mac (IMPS_MIKEY_KEYS_MAC_NULL, (const guint8 *) "k", 1, iov, 2, out));
+  g_assert_false (imps_mikey_mac (IMPS_MIKEY_MAC_NULL, (const guint8 *) "k", 1, iov, 2, out));
   g_assert_cmpuint (imps_mikey_mac_len (1), ==, 20);
   g_assert_cmpuint (imps_mikey_mac_len (2), ==, 32);
   g_assert_cmpuint (imps_mikey_mac_len (3), ==, 0);

@@ -12,19 +12,19 @@
 gboolean
 imps_mikey_prf_supported (guint prf)
 {
-  return prf == IMPS_MIKEY_KEYS_PRF_MIKEY_1 || prf == IMPS_MIKEY_KEYS_PRF_HMAC_SHA256;
+  return prf == IMPS_MIKEY_PRF_MIKEY_1 || prf == IMPS_MIKEY_PRF_HMAC_SHA256;
 }
 
 gboolean
 imps_mikey_encr_supported (guint encr_alg)
 {
-  return encr_alg <= IMPS_MIKEY_KEYS_ENCR_AES_CM_256;
+  return encr_alg <= IMPS_MIKEY_ENCR_AES_CM_256;
 }
 
 gboolean
 imps_mikey_mac_supported (guint mac_alg)
 {
-  return mac_alg <= IMPS_MIKEY_KEYS_MAC_HMAC_SHA256_256;
+  return mac_alg <= IMPS_MIKEY_MAC_HMAC_SHA256_256;
 }
 
 gsize
@@ -32,10 +32,10 @@ imps_mikey_encr_key_len (guint encr_alg)
 {
   switch (encr_alg)
     {
-    case IMPS_MIKEY_KEYS_ENCR_AES_CM_128:
-    case IMPS_MIKEY_KEYS_ENCR_AES_KW_128:
+    case IMPS_MIKEY_ENCR_AES_CM_128:
+    case IMPS_MIKEY_ENCR_AES_KW_128:
       return 16;
-    case IMPS_MIKEY_KEYS_ENCR_AES_CM_256:
+    case IMPS_MIKEY_ENCR_AES_CM_256:
       return 32;
     default:
       return 0;
@@ -47,10 +47,10 @@ imps_mikey_encr_salt_len (guint encr_alg)
 {
   switch (encr_alg)
     {
-    case IMPS_MIKEY_KEYS_ENCR_AES_CM_128:
-    case IMPS_MIKEY_KEYS_ENCR_AES_CM_256:
+    case IMPS_MIKEY_ENCR_AES_CM_128:
+    case IMPS_MIKEY_ENCR_AES_CM_256:
       return IMPS_MIKEY_SALT_LEN; /* 112 bits for both sizes, A-11 */
-    case IMPS_MIKEY_KEYS_ENCR_AES_KW_128:
+    case IMPS_MIKEY_ENCR_AES_KW_128:
       return IMPS_MIKEY_KW_SALT_LEN;
     default:
       return 0;
@@ -62,9 +62,9 @@ imps_mikey_mac_len (guint mac_alg)
 {
   switch (mac_alg)
     {
-    case IMPS_MIKEY_KEYS_MAC_HMAC_SHA1_160:
+    case IMPS_MIKEY_MAC_HMAC_SHA1_160:
       return 20;
-    case IMPS_MIKEY_KEYS_MAC_HMAC_SHA256_256:
+    case IMPS_MIKEY_MAC_HMAC_SHA256_256:
       return 32;
     default:
       return 0;
@@ -111,12 +111,12 @@ prf_state_init (PrfState *st, guint prf, const guint8 *inkey, gsize inkey_len)
   gsize nblocks = inkey_len == 0 ? 1 : (inkey_len + 31) / 32;
 
   memset (st, 0, sizeof *st);
-  if (prf == IMPS_MIKEY_KEYS_PRF_MIKEY_1)
+  if (prf == IMPS_MIKEY_PRF_MIKEY_1)
     {
       digest = "SHA1";
       st->hlen = 20;
     }
-  else if (prf == IMPS_MIKEY_KEYS_PRF_HMAC_SHA256)
+  else if (prf == IMPS_MIKEY_PRF_HMAC_SHA256)
     {
       digest = "SHA256";
       st->hlen = 32;
@@ -192,9 +192,9 @@ prf_plain (guint prf, const guint8 *inkey, gsize inkey_len,
   guint8 a[IMPS_HASH_MAX_LEN];
   guint8 block[IMPS_HASH_MAX_LEN];
 
-  if (prf == IMPS_MIKEY_KEYS_PRF_MIKEY_1)
+  if (prf == IMPS_MIKEY_PRF_MIKEY_1)
     hash = IMPS_HASH_SHA1;
-  else if (prf == IMPS_MIKEY_KEYS_PRF_HMAC_SHA256)
+  else if (prf == IMPS_MIKEY_PRF_HMAC_SHA256)
     hash = IMPS_HASH_SHA256;
   else
     return FALSE;
@@ -590,18 +590,18 @@ imps_mikey_kemac_encrypt (const ImpsMikeyMsgKeys *keys, guint32 csb_id,
 
   switch (keys->encr_alg)
     {
-    case IMPS_MIKEY_KEYS_ENCR_NULL:
+    case IMPS_MIKEY_ENCR_NULL:
       imps_put_bytes (out, in, len);
       return TRUE;
-    case IMPS_MIKEY_KEYS_ENCR_AES_CM_128:
-    case IMPS_MIKEY_KEYS_ENCR_AES_CM_256:
+    case IMPS_MIKEY_ENCR_AES_CM_128:
+    case IMPS_MIKEY_ENCR_AES_CM_256:
       if (len > (1u << 20)) /* 2^23 bits at most per KEMAC, §8 */
         return FALSE;
       imps_mikey_kemac_iv (keys->salt, csb_id, t, iv);
       g_byte_array_set_size (out, start + len);
       imps_aes_ctr (keys->encr, keys->encr_len, iv, in, out->data + start, len);
       return TRUE;
-    case IMPS_MIKEY_KEYS_ENCR_AES_KW_128:
+    case IMPS_MIKEY_ENCR_AES_KW_128:
       g_byte_array_set_size (out, start + len + 8);
       if (!imps_mikey_aes_kw (TRUE, keys->encr, keys->encr_len, keys->salt, in,
                               len, out->data + start))
@@ -624,20 +624,20 @@ imps_mikey_kemac_decrypt (const ImpsMikeyMsgKeys *keys, guint32 csb_id,
 
   switch (keys->encr_alg)
     {
-    case IMPS_MIKEY_KEYS_ENCR_NULL:
+    case IMPS_MIKEY_ENCR_NULL:
       if (len > 0)
         memmove (out, in, len);
       *out_len = len;
       return TRUE;
-    case IMPS_MIKEY_KEYS_ENCR_AES_CM_128:
-    case IMPS_MIKEY_KEYS_ENCR_AES_CM_256:
+    case IMPS_MIKEY_ENCR_AES_CM_128:
+    case IMPS_MIKEY_ENCR_AES_CM_256:
       if (len > (1u << 20))
         return FALSE;
       imps_mikey_kemac_iv (keys->salt, csb_id, t, iv);
       imps_aes_ctr (keys->encr, keys->encr_len, iv, in, out, len);
       *out_len = len;
       return TRUE;
-    case IMPS_MIKEY_KEYS_ENCR_AES_KW_128:
+    case IMPS_MIKEY_ENCR_AES_KW_128:
       if (!imps_mikey_aes_kw (FALSE, keys->encr, keys->encr_len, keys->salt, in,
                               len, out))
         return FALSE;
@@ -654,10 +654,10 @@ imps_mikey_mac (guint mac_alg, const guint8 *key, gsize key_len,
 {
   switch (mac_alg)
     {
-    case IMPS_MIKEY_KEYS_MAC_HMAC_SHA1_160:
+    case IMPS_MIKEY_MAC_HMAC_SHA1_160:
       imps_hmac_iov (IMPS_HASH_SHA1, key, key_len, iov, n, out);
       return TRUE;
-    case IMPS_MIKEY_KEYS_MAC_HMAC_SHA256_256:
+    case IMPS_MIKEY_MAC_HMAC_SHA256_256:
       imps_hmac_iov (IMPS_HASH_SHA256, key, key_len, iov, n, out);
       return TRUE;
     default:

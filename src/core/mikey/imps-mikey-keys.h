@@ -18,23 +18,12 @@
 #include <glib.h>
 
 #include "imps-crypto.h"
+#include "imps-mikey-types.h"
 
 G_BEGIN_DECLS
 
-/* PRF func codes (HDR and TP), mikey-ticket.md §3.3. */
-#define IMPS_MIKEY_KEYS_PRF_MIKEY_1 0
-#define IMPS_MIKEY_KEYS_PRF_HMAC_SHA256 1
-
-/* KEMAC Encr alg codes, §3.4. */
-#define IMPS_MIKEY_KEYS_ENCR_NULL 0
-#define IMPS_MIKEY_KEYS_ENCR_AES_CM_128 1
-#define IMPS_MIKEY_KEYS_ENCR_AES_KW_128 2
-#define IMPS_MIKEY_KEYS_ENCR_AES_CM_256 3
-
-/* MAC alg codes (KEMAC and V Auth alg), §3.4. */
-#define IMPS_MIKEY_KEYS_MAC_NULL 0
-#define IMPS_MIKEY_KEYS_MAC_HMAC_SHA1_160 1
-#define IMPS_MIKEY_KEYS_MAC_HMAC_SHA256_256 2
+/* Algorithm codes: ImpsMikeyPrf, ImpsMikeyEncrAlg and ImpsMikeyMacAlg of
+ * imps-mikey-types.h (mikey-ticket.md §3.3, §3.4). */
 
 /* Derivation constants, §6.2. */
 #define IMPS_MIKEY_CONST_TEK      0x2AD01C64u
