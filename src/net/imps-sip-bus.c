@@ -1,0 +1,340 @@
+#include "imps-sip-bus.h"
+
+#include <arpa/inet.h>
+#include <string.h>
+
+typedef struct {
+  guint id;
+  gboolean media;
+  gchar *node_name;
+  gchar *address;
+  guint16 port;
+  ImpsBusReceiveFunc receive;
+  gpointer user_data;
+} Endpoint;
+
+typedef struct {
+  gint64 due_us;
+  ImpsProtocol proto;
+  guint32 from_addr;     /* network order */
+  guint16 from_port;
+  guint64 to_key;
+  guint16 len;
+  guint8 data[IMPS_SIP_BUS_MAX_PACKET];
+} Slot;
+
+typedef struct {
+  guint id;
+  ImpsMediaTapFunc tap;
+  gpointer user_data;
+} Tap;
+
+struct _ImpsSipBus {
+  ImpsNetwork *net;
+  gint64 latency_us;
+  GHashTable *endpoints;   /* key (guint64 in a pointer-sized box) -> Endpoint* */
+  GHashTable *by_id;       /* id -> Endpoint* */
+  guint next_id;
+  Slot *ring;              /* IMPS_SIP_BUS_MEDIA_SLOTS */
+  guint head;
+  guint count;
+  guint media_timer;       /* clock timer id for the ring's head, 0 if none */
+  GArray *taps;            /* of Tap */
+  guint next_tap;
+  guint64 dropped;
+  GHashTable *sip_timers;  /* pending SIP deliveries: timer id -> NULL */
+};
+
+static gboolean
+parse_addr (const gchar *address, guint32 *out)
+{
+  struct in_addr a;
+  if (inet_pton (AF_INET, address, &a) != 1)
+    return FALSE;
+  *out = a.s_addr;
+  return TRUE;
+}
+
+static guint64
+make_key (guint32 addr, guint16 port, gboolean media)
+{
+  return ((guint64) addr << 17) | ((guint64) port << 1) | (media ? 1 : 0);
+}
+
+static Endpoint *
+lookup (ImpsSipBus *bus, guint64 key)
+{
+  return g_hash_table_lookup (bus->endpoints, &key);
+}
+
+static void
+endpoint_free (gpointer p)
+{
+  Endpoint *e = p;
+  g_free (e->node_name);
+  g_free (e->address);
+  g_free (e);
+}
+
+ImpsSipBus *
+imps_sip_bus_new (ImpsNetwork *net, gint64 latency_us)
+{
+  ImpsSipBus *bus = g_new0 (ImpsSipBus, 1);
+  bus->net = net;
+  /* At least 1 us, so a packet sent from a delivery callback is never
+   * delivered in the same batch. */
+  bus->latency_us = MAX (latency_us, 1);
+  bus->endpoints = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  bus->by_id = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, endpoint_free);
+  bus->next_id = 1;
+  bus->ring = g_new (Slot, IMPS_SIP_BUS_MEDIA_SLOTS);
+  bus->taps = g_array_new (FALSE, FALSE, sizeof (Tap));
+  bus->next_tap = 1;
+  bus->sip_timers = g_hash_table_new (g_direct_hash, g_direct_equal);
+  return bus;
+}
+
+void
+imps_sip_bus_free (ImpsSipBus *bus)
+{
+  if (bus == NULL)
+    return;
+  ImpsClock *clock = imps_network_get_clock (bus->net);
+  if (bus->media_timer)
+    imps_clock_timeout_remove (clock, bus->media_timer);
+  GList *ids = g_hash_table_get_keys (bus->sip_timers);
+  for (GList *l = ids; l; l = l->next)
+    imps_clock_timeout_remove (clock, GPOINTER_TO_UINT (l->data));
+  g_list_free (ids);
+  g_hash_table_unref (bus->sip_timers);
+  g_hash_table_unref (bus->endpoints);
+  g_hash_table_unref (bus->by_id);
+  g_free (bus->ring);
+  g_array_unref (bus->taps);
+  g_free (bus);
+}
+
+guint
+imps_sip_bus_attach (ImpsSipBus *bus, gboolean media, const gchar *node_name,
+                     const gchar *address, guint16 port,
+                     ImpsBusReceiveFunc receive, gpointer user_data)
+{
+  guint32 a;
+  g_return_val_if_fail (receive != NULL, 0);
+  if (!parse_addr (address, &a))
+    return 0;
+  guint64 key = make_key (a, port, media);
+  if (lookup (bus, key))
+    return 0;
+  Endpoint *e = g_new0 (Endpoint, 1);
+  e->id = bus->next_id++;
+  e->media = media;
+  e->node_name = g_strdup (node_name);
+  e->address = g_strdup (address);
+  e->port = port;
+  e->receive = receive;
+  e->user_data = user_data;
+  g_hash_table_insert (bus->endpoints, g_memdup2 (&key, sizeof key), e);
+  g_hash_table_insert (bus->by_id, GUINT_TO_POINTER (e->id), e);
+  if (!media)
+    imps_network_register_node (bus->net, node_name, address);
+  return e->id;
+}
+
+void
+imps_sip_bus_detach (ImpsSipBus *bus, guint id)
+{
+  Endpoint *e = g_hash_table_lookup (bus->by_id, GUINT_TO_POINTER (id));
+  if (e == NULL)
+    return;
+  guint32 a = 0;
+  parse_addr (e->address, &a); /* it parsed when attached */
+  guint64 key = make_key (a, e->port, e->media);
+  g_hash_table_remove (bus->endpoints, &key);
+  g_hash_table_remove (bus->by_id, GUINT_TO_POINTER (id));
+}
+
+/* ---- SIP ---- */
+
+typedef struct {
+  ImpsSipBus *bus;
+  guint timer;
+  guint64 to_key;
+  gchar *from_address;
+  guint16 from_port;
+  GBytes *bytes;
+} SipDelivery;
+
+static void
+sip_delivery_free (gpointer p)
+{
+  SipDelivery *d = p;
+  g_free (d->from_address);
+  g_bytes_unref (d->bytes);
+  g_free (d);
+}
+
+static gboolean
+deliver_sip (gpointer data)
+{
+  SipDelivery *d = data;
+  g_hash_table_remove (d->bus->sip_timers, GUINT_TO_POINTER (d->timer));
+  Endpoint *e = lookup (d->bus, d->to_key);
+  if (e)
+    {
+      gsize len;
+      const guint8 *p = g_bytes_get_data (d->bytes, &len);
+      e->receive (d->from_address, d->from_port, p, len, e->user_data);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static const gchar *
+name_or_address (ImpsSipBus *bus, const gchar *address, guint16 port, gboolean media,
+                 gchar *buf, gsize buflen)
+{
+  guint32 a;
+  if (parse_addr (address, &a))
+    {
+      Endpoint *e = lookup (bus, make_key (a, port, media));
+      if (e)
+        return e->node_name;
+    }
+  g_snprintf (buf, buflen, "%s:%u", address, port);
+  return buf;
+}
+
+gboolean
+imps_sip_bus_send_sip (ImpsSipBus *bus, ImpsRefPoint ref,
+                       const gchar *from_address, guint16 from_port,
+                       const gchar *to_address, guint16 to_port,
+                       GBytes *message, const gchar *summary)
+{
+  gchar fbuf[64], tbuf[64];
+  const gchar *from = name_or_address (bus, from_address, from_port, FALSE, fbuf, sizeof fbuf);
+  const gchar *to = name_or_address (bus, to_address, to_port, FALSE, tbuf, sizeof tbuf);
+  g_autofree gchar *stream = g_strdup_printf ("sip %s:%u-%s:%u", from_address, from_port,
+                                              to_address, to_port);
+  guint32 a;
+  Endpoint *e = parse_addr (to_address, &a) ? lookup (bus, make_key (a, to_port, FALSE)) : NULL;
+
+  imps_network_log (bus->net, IMPS_EVENT_MESSAGE, ref, IMPS_PROTO_SIP, from, to, message,
+                    stream, NULL, "%s", summary);
+  if (e == NULL)
+    {
+      g_autofree gchar *why = g_strdup_printf ("nothing listens at %s:%u", to_address, to_port);
+      imps_network_log (bus->net, IMPS_EVENT_FAILURE, ref, IMPS_PROTO_SIP, from, NULL, NULL,
+                        NULL, why, "SIP undeliverable");
+      return FALSE;
+    }
+  SipDelivery *d = g_new0 (SipDelivery, 1);
+  d->bus = bus;
+  d->to_key = make_key (a, to_port, FALSE);
+  d->from_address = g_strdup (from_address);
+  d->from_port = from_port;
+  d->bytes = g_bytes_ref (message);
+  d->timer = imps_clock_timeout_add (imps_network_get_clock (bus->net), bus->latency_us,
+                                     deliver_sip, d, sip_delivery_free);
+  g_hash_table_add (bus->sip_timers, GUINT_TO_POINTER (d->timer));
+  return TRUE;
+}
+
+/* ---- media ---- */
+
+static void schedule_media (ImpsSipBus *bus);
+
+static gboolean
+deliver_media (gpointer data)
+{
+  ImpsSipBus *bus = data;
+  gint64 now = imps_clock_now_us (imps_network_get_clock (bus->net));
+
+  bus->media_timer = 0;
+  while (bus->count > 0)
+    {
+      Slot *s = &bus->ring[bus->head];
+      if (s->due_us > now)
+        break;
+      Endpoint *e = lookup (bus, s->to_key);
+      if (e)
+        {
+          gchar from[INET_ADDRSTRLEN];
+          struct in_addr ia = { s->from_addr };
+          inet_ntop (AF_INET, &ia, from, sizeof from);
+          e->receive (from, s->from_port, s->data, s->len, e->user_data);
+        }
+      else
+        bus->dropped++;
+      bus->head = (bus->head + 1) % IMPS_SIP_BUS_MEDIA_SLOTS;
+      bus->count--;
+    }
+  schedule_media (bus);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_media (ImpsSipBus *bus)
+{
+  if (bus->media_timer || bus->count == 0)
+    return;
+  ImpsClock *clock = imps_network_get_clock (bus->net);
+  gint64 delay = bus->ring[bus->head].due_us - imps_clock_now_us (clock);
+  bus->media_timer = imps_clock_timeout_add (clock, MAX (delay, 0), deliver_media, bus, NULL);
+}
+
+gboolean
+imps_sip_bus_send_media (ImpsSipBus *bus, ImpsProtocol proto,
+                         const gchar *from_address, guint16 from_port,
+                         const gchar *to_address, guint16 to_port,
+                         const guint8 *data, gsize len)
+{
+  guint32 fa, ta;
+  if (len > IMPS_SIP_BUS_MAX_PACKET || bus->count == IMPS_SIP_BUS_MEDIA_SLOTS
+      || !parse_addr (from_address, &fa) || !parse_addr (to_address, &ta))
+    {
+      bus->dropped++;
+      return FALSE;
+    }
+  gint64 now = imps_clock_now_us (imps_network_get_clock (bus->net));
+  for (guint i = 0; i < bus->taps->len; i++)
+    {
+      Tap *t = &g_array_index (bus->taps, Tap, i);
+      t->tap (now, proto, from_address, from_port, to_address, to_port, data, len, t->user_data);
+    }
+  Slot *s = &bus->ring[(bus->head + bus->count) % IMPS_SIP_BUS_MEDIA_SLOTS];
+  s->due_us = now + bus->latency_us;
+  s->proto = proto;
+  s->from_addr = fa;
+  s->from_port = from_port;
+  s->to_key = make_key (ta, to_port, TRUE);
+  s->len = (guint16) len;
+  memcpy (s->data, data, len);
+  bus->count++;
+  schedule_media (bus);
+  return TRUE;
+}
+
+guint
+imps_sip_bus_add_media_tap (ImpsSipBus *bus, ImpsMediaTapFunc tap, gpointer user_data)
+{
+  Tap t = { bus->next_tap++, tap, user_data };
+  g_array_append_val (bus->taps, t);
+  return t.id;
+}
+
+void
+imps_sip_bus_remove_media_tap (ImpsSipBus *bus, guint id)
+{
+  for (guint i = 0; i < bus->taps->len; i++)
+    if (g_array_index (bus->taps, Tap, i).id == id)
+      {
+        g_array_remove_index (bus->taps, i);
+        return;
+      }
+}
+
+guint64
+imps_sip_bus_media_dropped (ImpsSipBus *bus)
+{
+  return bus->dropped;
+}
