@@ -976,6 +976,7 @@ test_bounds (void)
   g_string_truncate (s, IMPS_SIP_MAX_MESSAGE);
   g_autoptr (ImpsSipMessage) at_bound = imps_sip_message_parse ((const guint8 *) s->str, s->len, &error);
   g_assert_no_error (error);
+  g_assert_cmpuint (g_bytes_get_size (imps_sip_message_get_body (at_bound)), >, 60000);
   g_string_free (s, TRUE);
 
   /* One header line over the line bound. */
