@@ -111,7 +111,7 @@ typedef struct {
   guint step;
 } Doc;
 
-static const gchar *const d_team[] = { D_BOB, D_CAROL, NULL };
+static const gchar *const d_team[] = { D_ALICE, D_BOB, D_CAROL, NULL };
 static const ImpsMikeyGroup d_groups[] = { { D_TEAM, d_team } };
 
 static void
@@ -275,7 +275,8 @@ d_transfer (Doc *d, ImpsMikeyHeldTicket *held, const gchar *to)
 }
 
 static void
-d_answer (Doc *d, ImpsMikeyHeldTicket *held, const ImpsMikeyMessage *ti_sent, const DUe *u)
+d_answer_csb (Doc *d, ImpsMikeyHeldTicket *held, const ImpsMikeyMessage *ti_sent, const DUe *u,
+              ImpsMikeyCsb *csb_i, ImpsMikeyCsb *csb_r)
 {
   g_autoptr (GError) error = NULL;
   guint64 now = tick (d);
@@ -302,13 +303,13 @@ d_answer (Doc *d, ImpsMikeyHeldTicket *held, const ImpsMikeyMessage *ti_sent, co
   g_assert_no_error (error);
   guint32 ssrc[1] = { 0x0b0b0b01 };
   g_autoptr (ImpsMikeyMessage) tr = imps_mikey_transfer_resp_build (ti, res, u->uri, ssrc, 1, now,
-                                                                    d->rnd, kr, &nr, NULL, &error);
+                                                                    d->rnd, kr, &nr, csb_r, &error);
   g_assert_no_error (error);
   g_autofree gchar *t3 = g_strdup_printf ("TRANSFER_RESP (%s to alice, in the SDP answer)",
                                           u->label);
   emit (d, t3, tr);
   g_assert_true (imps_mikey_transfer_resp_process (held, ti_sent, tr->body.raw, tr->body.raw_len,
-                                                   now, 300, ki, &ni, NULL, &error));
+                                                   now, 300, ki, &ni, csb_i, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (ni, ==, nr);
   for (guint i = 0; i < ni; i++)
@@ -320,6 +321,12 @@ d_answer (Doc *d, ImpsMikeyHeldTicket *held, const ImpsMikeyMessage *ti_sent, co
   emit_keys (d, who, kr, nr);
   imps_mikey_srtp_keys_clear (kr, nr);
   imps_mikey_srtp_keys_clear (ki, ni);
+}
+
+static void
+d_answer (Doc *d, ImpsMikeyHeldTicket *held, const ImpsMikeyMessage *ti_sent, const DUe *u)
+{
+  d_answer_csb (d, held, ti_sent, u, NULL, NULL);
 }
 
 static void
@@ -378,10 +385,10 @@ build_document (void)
     "  answer is one step); skew window 300 s.\n"
     "- Suite: PRF MIKEY-1, KEMAC AES-CM-128, V HMAC-SHA-1-160, 16-byte RANDs (profile §3).\n"
     "- KMS: `%s`, TPK index 1 = `606162636465666768696a6b6c6d6e6f`; default policy of profile §3\n"
-    "  for domain `example.org`; group `%s` = {`%s`, `%s`}.\n"
+    "  for domain `example.org`; group `%s` = {`%s`, `%s`, `%s`}.\n"
     "- Offerer SSRC `0a0a0a01` (CS 1), answerer SSRC `0b0b0b01` (CS 2); one m-line.\n\n"
     "| user | identity (IDRi/IDRr) | B-TID (IDRpsk) | Ks_NAF (PSK) |\n|---|---|---|---|\n",
-    D_SEED, D_KMS, D_TEAM, D_BOB, D_CAROL);
+    D_SEED, D_KMS, D_TEAM, D_ALICE, D_BOB, D_CAROL);
   psk_line (o, &d.alice);
   psk_line (o, &d.bob);
   psk_line (o, &d.bob2);
@@ -420,21 +427,52 @@ build_document (void)
   g_string_append (o, "## 4. A group ticket: alice calls the group, carol answers\n\n");
   imps_mikey_tp_init_default (&tp, 0, FALSE);
   imps_mikey_tp_add_responder (&tp, D_TEAM);
-  ImpsMikeyHeldTicket *h3 = NULL;
-  {
-    /* alice is not in the team: the KMS policy lets only members ask */
-    static const gchar *const with_alice[] = { D_BOB, D_CAROL, D_ALICE, NULL };
-    static const ImpsMikeyGroup g2[] = { { D_TEAM, with_alice } };
-    d.policy.groups = g2;
-    h3 = d_request (&d, &tp);
-    g_autoptr (ImpsMikeyMessage) ti3 = d_transfer (&d, h3, D_TEAM);
-    d_answer (&d, h3, ti3, &d.carol);
-    d.policy.groups = d_groups;
-  }
+  /* profile §3: a user may request tickets only for groups it belongs to */
+  ImpsMikeyHeldTicket *h3 = d_request (&d, &tp);
+  g_autoptr (ImpsMikeyMessage) ti3 = d_transfer (&d, h3, D_TEAM);
+  d_answer (&d, h3, ti3, &d.carol);
   imps_mikey_held_ticket_free (h3);
 
-  /* 5. an Error */
-  g_string_append (o, "## 5. An Error message\n\n"
+  /* 5. CSB update */
+  g_string_append (o, "## 5. A CSB update: alice adds a second m-line to a call with bob\n\n"
+                   "Same CSB ID, new T, no RANDs, TICKET or KEMAC; protected with the keys of the\n"
+                   "call's TRANSFER_RESP (A-23). CS 1 and 2 keep their keys; CS 3 and 4 are new.\n\n");
+  {
+    ImpsMikeyCsb ci, cr;
+    ImpsMikeySrtpKeys ur[IMPS_MIKEY_MAX_CS], ui[IMPS_MIKEY_MAX_CS];
+    guint nur = 0, nui = 0;
+    guint32 sa[2] = { 0x0a0a0a01, 0x0a0a0a02 }, sb[2] = { 0x0b0b0b01, 0x0b0b0b02 };
+    imps_mikey_tp_init_default (&tp, 0, FALSE);
+    imps_mikey_tp_add_responder (&tp, D_BOB);
+    ImpsMikeyHeldTicket *h4 = d_request (&d, &tp);
+    g_autoptr (ImpsMikeyMessage) ti4 = d_transfer (&d, h4, D_BOB);
+    d_answer_csb (&d, h4, ti4, &d.bob, &ci, &cr);
+    guint64 now = tick (&d);
+    g_autoptr (ImpsMikeyMessage) up = imps_mikey_csb_update_init_build (&ci, 2, sa, now, &error);
+    g_assert_no_error (error);
+    emit (&d, "TRANSFER_INIT, CSB update (alice to bob)", up);
+    g_autoptr (ImpsMikeyMessage) ua = imps_mikey_csb_update_resp_build (&cr, up->body.raw,
+                                                                        up->body.raw_len, sb, 2,
+                                                                        now, 300, ur, &nur,
+                                                                        &error);
+    g_assert_no_error (error);
+    emit (&d, "TRANSFER_RESP, CSB update (bob to alice)", ua);
+    g_assert_true (imps_mikey_csb_update_resp_process (&ci, up, ua->body.raw, ua->body.raw_len,
+                                                       now, 300, ui, &nui, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (nui, ==, nur);
+    for (guint i = 0; i < nui; i++)
+      g_assert_cmpmem (ui[i].key, ui[i].key_len, ur[i].key, ur[i].key_len);
+    emit_keys (&d, "alice and bob after the update (equal at both ends)", ur, nur);
+    imps_mikey_srtp_keys_clear (ur, nur);
+    imps_mikey_srtp_keys_clear (ui, nui);
+    imps_mikey_csb_clear (&ci);
+    imps_mikey_csb_clear (&cr);
+    imps_mikey_held_ticket_free (h4);
+  }
+
+  /* 6. an Error */
+  g_string_append (o, "## 6. An Error message\n\n"
                    "The KMS refuses a REQUEST_INIT_PSK for a responder outside its domain with ERR 15\n"
                    "(Invalid TPpar), V keyed like the request (profile §10).\n\n");
   {
