@@ -23,6 +23,14 @@
  * derived session keys, which srtp_dealloc() frees. Nothing here logs a key.
  *
  * Sessions are not thread-safe: use one session from one thread at a time.
+ *
+ * Wire facts of libsrtp2 2.5 that peers and tests meet:
+ *   - trailer order: AES-CM puts the MKI before the tag (RFC 3711 §3.1);
+ *     AEAD_AES_128_GCM puts it after the tag; SRTCP's E flag || index word
+ *     precedes both;
+ *   - the first SRTCP packet a sender protects carries SRTCP index 1;
+ *   - the AEAD KDF takes the 12-byte master salt padded with two zero bytes
+ *     on the right (checked against an independent reference in the tests).
  */
 #pragma once
 
