@@ -607,6 +607,13 @@ test_negative (gconstpointer data)
       g_assert_cmpuint (got[0], ==, c->err_no);
       g_assert_cmpuint (back->hdr.csb_id, ==, parsed->hdr.csb_id);
       g_assert_true (was_authed == authed);
+      /* the Initiator waiting for REQUEST_RESP gets the Error instead */
+      g_autoptr (ImpsMikeyHeldTicket) none = imps_mikey_request_resp_process (
+          req, em->body.raw, em->body.raw_len, net.alice.psk, 32, kms_now, SKEW, &e2);
+      g_assert_null (none);
+      g_assert_error (e2, IMPS_MIKEY_ERROR, IMPS_MIKEY_ERROR_UNSPECIFIED);
+      g_autofree gchar *want = g_strdup_printf ("MIKEY Error %u ", c->err_no);
+      g_assert_nonnull (strstr (e2->message, want));
       if (authed)
         imps_mikey_msg_keys_clear (&ek);
     }

@@ -846,6 +846,8 @@ imps_mikey_transfer_init_build (ImpsMikeyHeldTicket *held,
     }
   if (!check_validity (&held->policy, now, error))
     return NULL;
+  /* A-22: a fresh CSB ID and RANDRi for every transfer, never the
+   * REQUEST_INIT's */
   csb = imps_random_u32 (rnd);
   imps_random_fill (rnd, randri, p->suite.rand_len);
   /* V = F flag; GENERIC-ID map, two CSs per m-line (profile §3) */
@@ -1841,6 +1843,8 @@ imps_mikey_transfer_resp_build (const ImpsMikeyMessage *transfer_init,
         }
       imps_mikey_message_set_cs (m, i, &cs);
     }
+  /* no SP of our own: the offer's policy is taken as is (A-26 would number
+   * extra SPs above the Initiator's) */
   pl = imps_mikey_payload_t (IMPS_MIKEY_TS_NTP_UTC, now);
   imps_mikey_message_add (m, &pl);
   if (flags & IMPS_MIKEY_TICKET_FLAG_G)
