@@ -14,6 +14,12 @@
  * A wrong MAC is ERR 0 (Auth failure): §11 of the digest maps "bad MAC"
  * to 0; ERR 3 (Invalid MAC) is kept for an unsupported MAC algorithm.
  *
+ * Inbound messages are passed as received: either raw bytes, or an
+ * ImpsMikeyMessage from imps_mikey_message_parse() (a locally built
+ * message has no parsed TP Data and is refused where the TP is read).
+ * Outbound messages are serialised: body.raw / body.raw_len are the bytes
+ * to send. Keys held in returned structs are wiped by their free functions.
+ *
  * Flow (mode 1):
  *   UE-A  imps_mikey_request_init_build        -> REQUEST_INIT_PSK
  *   KMS   imps_mikey_initial_verify + imps_mikey_request_resp_build
