@@ -28,6 +28,7 @@ struct _ImpsBsf {
   ImpsRandom *random;
   guint default_lifetime;
   GPtrArray *nafs;         /* authorised NAF FQDNs, lower case */
+  ImpsKeyLog *key_log;     /* borrowed, may be NULL */
 
   sqlite3 *db;
   GHashTable *sessions;    /* B-TID -> ImpsBsfSession* (owned) */

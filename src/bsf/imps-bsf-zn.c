@@ -125,6 +125,8 @@ imps_bsf_zn_handle (ImpsDiameterServer *server, ImpsDiameterRequest *req, gpoint
       answer (req, bia);
       return;
     }
+  imps_key_log_gba_ks_naf (bsf->key_log, s->btid, bir->naf_id, bir->naf_id_len, ks_naf.bytes,
+                           IMPS_GBA_KEY_LEN);
   bia->result_code = IMPS_DIAMETER_SUCCESS;
   bia->impi = g_strdup (s->impi);
   bia->has_me_key = TRUE;

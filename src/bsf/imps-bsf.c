@@ -121,6 +121,12 @@ imps_bsf_authorize_naf (ImpsBsf *bsf, const gchar *naf_fqdn)
   g_ptr_array_add (bsf->nafs, g_ascii_strdown (naf_fqdn, -1));
 }
 
+void
+imps_bsf_set_key_log (ImpsBsf *bsf, ImpsKeyLog *log)
+{
+  bsf->key_log = log;
+}
+
 guint
 imps_bsf_count_sessions (ImpsBsf *bsf)
 {
@@ -465,6 +471,7 @@ bootstrap_ok (ImpsBsf *bsf, SoupServerMessage *msg, const ImpsDigestCredentials 
   g_autofree gchar *btid = g_strdup (s->btid);
   g_autofree gchar *impi = g_strdup (s->impi);
   gint64 expiry = s->expiry;
+  imps_key_log_gba_ks (bsf->key_log, s->impi, s->btid, s->ks.bytes, IMPS_GBA_KEY_LEN);
   imps_bsf_store_prune (bsf);
   if (!imps_bsf_store_add (bsf, s, &error))
     {

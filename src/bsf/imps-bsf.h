@@ -22,6 +22,7 @@
 
 #include <glib.h>
 
+#include "imps-keylog.h"
 #include "imps-network.h"
 
 G_BEGIN_DECLS
@@ -72,6 +73,12 @@ guint16 imps_bsf_get_ub_port (ImpsBsf *bsf);
 guint16 imps_bsf_get_zn_port (ImpsBsf *bsf);
 /* The HSS for Zh. The BSF connects from its own address (after listen). */
 void imps_bsf_set_hss (ImpsBsf *bsf, const gchar *hss_address, guint16 hss_port);
+
+/* A key log (borrowed; NULL: none) for runs with outside UEs (`impsim
+ * serve`): the BSF then writes GBA_KS when it issues a B-TID and
+ * GBA_KS_NAF when it answers a BIR (profile §8). Leave it unset when the
+ * simulator's own UEs log the same keys, so each key has one line. */
+void imps_bsf_set_key_log (ImpsBsf *bsf, ImpsKeyLog *log);
 
 /* Bootstrapping sessions held (expired ones included until pruned). */
 guint imps_bsf_count_sessions (ImpsBsf *bsf);

@@ -367,6 +367,35 @@ test_zn (GbaFx *fx, gconstpointer unused)
 }
 
 static void
+test_key_log (GbaFx *fx, gconstpointer unused)
+{
+  /* The BSF's key log (for outside UEs) and the UE's carry the same
+   * lines, byte for byte: both ends hold the same keys. */
+  g_autoptr (GOutputStream) bsf_out = g_memory_output_stream_new_resizable ();
+  g_autoptr (GOutputStream) ue_out = g_memory_output_stream_new_resizable ();
+  g_autoptr (ImpsKeyLog) bsf_log = imps_key_log_new_stream (bsf_out);
+  g_autoptr (ImpsKeyLog) ue_log = imps_key_log_new_stream (ue_out);
+  imps_bsf_set_key_log (fx->bsf, bsf_log);
+  imps_ue_set_key_log (fx->ue, ue_log);
+  g_assert_true (fx_bootstrap (fx, fx->ue));
+  g_auto (ImpsGbaKey) ks_naf = IMPS_GBA_KEY_INIT;
+  g_assert_true (imps_ue_get_ks_naf (fx->ue, "kms.home1.net", IMPS_GBA_UA_ID_IMS_MEDIA, &ks_naf, NULL));
+  g_autoptr (ImpsDiameterBia) bia = fx_bir (fx, imps_ue_get_btid (fx->ue), "kms.home1.net",
+                                            IMPS_GBA_UA_ID_IMS_MEDIA);
+  g_assert_cmpuint (bia->result_code, ==, IMPS_DIAMETER_SUCCESS);
+  g_autofree gchar *a = g_strndup (g_memory_output_stream_get_data (G_MEMORY_OUTPUT_STREAM (bsf_out)),
+                                   g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (bsf_out)));
+  g_autofree gchar *b = g_strndup (g_memory_output_stream_get_data (G_MEMORY_OUTPUT_STREAM (ue_out)),
+                                   g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (ue_out)));
+  g_assert_true (g_str_has_prefix (a, "GBA_KS " FX_IMPI " "));
+  g_assert_nonnull (strstr (a, "\nGBA_KS_NAF "));
+  g_assert_cmpstr (a, ==, b);
+  g_assert_cmpuint (imps_key_log_get_lines (bsf_log), ==, 2);
+  imps_bsf_set_key_log (fx->bsf, NULL);
+  imps_ue_set_key_log (fx->ue, NULL);
+}
+
+static void
 test_default_lifetime (GbaFx *fx, gconstpointer unused)
 {
   /* A subscriber whose GUSS has no lifeTime: the operator default. */
@@ -463,6 +492,7 @@ main (int argc, char **argv)
   g_test_add ("/bsf/ub/freed-while-pending", GbaFx, NULL, fx_setup, test_freed_while_pending, fx_teardown);
   g_test_add ("/bsf/ub/exact-bytes", GbaFx, NULL, fx_setup, test_exact_bytes, fx_teardown);
   g_test_add ("/bsf/ub/default-lifetime", GbaFx, NULL, fx_setup, test_default_lifetime, fx_teardown);
+  g_test_add ("/bsf/key-log", GbaFx, NULL, fx_setup, test_key_log, fx_teardown);
   g_test_add ("/bsf/zn", GbaFx, NULL, fx_setup, test_zn, fx_teardown);
   g_test_add ("/bsf/restart", GbaFx, NULL, fx_setup, test_restart, fx_teardown);
   return g_test_run ();
