@@ -374,6 +374,14 @@ test_builder_refusals (void)
   g_autoptr (ImpsDigestAuthInfo) a = imps_digest_auth_info_new ();
   g_assert_null (imps_digest_auth_info_build (a, &error));
   g_assert_error (error, IMPS_DIGEST_ERROR, IMPS_DIGEST_ERROR_VALUE);
+  g_clear_error (&error);
+
+  /* A parameter made by hand and moved into the list. */
+  g_autoptr (ImpsDigestParam) p = imps_digest_param_new ("x-token", "v1", FALSE);
+  g_ptr_array_add (a->unknown, g_steal_pointer (&p));
+  g_autofree gchar *out = imps_digest_auth_info_build (a, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (out, ==, "x-token=v1");
 }
 
 /* Every seed of the fuzz corpus parses as the header kind its first byte

@@ -10,13 +10,31 @@ G_DEFINE_QUARK (imps-digest-error-quark, imps_digest_error)
 
 /* ---- value types ----------------------------------------------------- */
 
-static void
-param_free (gpointer p)
+ImpsDigestParam *
+imps_digest_param_new (const gchar *name, const gchar *value, gboolean quoted)
 {
-  ImpsDigestParam *param = p;
+  g_return_val_if_fail (name != NULL && value != NULL, NULL);
+  ImpsDigestParam *p = g_new0 (ImpsDigestParam, 1);
+  p->name = g_strdup (name);
+  p->value = g_strdup (value);
+  p->quoted = quoted;
+  return p;
+}
+
+void
+imps_digest_param_free (ImpsDigestParam *param)
+{
+  if (param == NULL)
+    return;
   g_free (param->name);
   g_free (param->value);
   g_free (param);
+}
+
+static void
+param_free (gpointer p)
+{
+  imps_digest_param_free (p);
 }
 
 void
@@ -24,11 +42,7 @@ imps_digest_params_add (GPtrArray *unknown, const gchar *name,
                         const gchar *value, gboolean quoted)
 {
   g_return_if_fail (unknown != NULL && name != NULL && value != NULL);
-  ImpsDigestParam *p = g_new0 (ImpsDigestParam, 1);
-  p->name = g_strdup (name);
-  p->value = g_strdup (value);
-  p->quoted = quoted;
-  g_ptr_array_add (unknown, p);
+  g_ptr_array_add (unknown, imps_digest_param_new (name, value, quoted));
 }
 
 ImpsDigestChallenge *

@@ -72,7 +72,13 @@ typedef struct {
   gboolean quoted;     /* written as a quoted-string */
 } ImpsDigestParam;
 
-/* Appends an unknown parameter (copied) to one of the `unknown` arrays. */
+ImpsDigestParam *imps_digest_param_new (const gchar *name, const gchar *value,
+                                        gboolean quoted);
+void imps_digest_param_free (ImpsDigestParam *param);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpsDigestParam, imps_digest_param_free)
+
+/* Appends an unknown parameter (copied) to one of the `unknown` arrays
+ * (which own their ImpsDigestParam elements). */
 void imps_digest_params_add (GPtrArray *unknown, const gchar *name,
                              const gchar *value, gboolean quoted);
 
