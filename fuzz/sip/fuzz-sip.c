@@ -116,6 +116,31 @@ exercise (const ImpsSipMessage *msg)
           ImpsSipMessage *ack = imps_sip_message_new_ack_for_error (msg, busy, NULL);
           check (ack != NULL);
           imps_sip_message_free (ack);
+
+          /* A dialog from the INVITE and a 200; its BYE must build to
+           * bytes that parse again. */
+          ImpsSipMessage *ok = imps_sip_message_new_response_for (msg, 200, NULL, "d", NULL);
+          ImpsSipDialog *dialog = imps_sip_dialog_new_uas (msg, ok, NULL);
+          if (dialog != NULL)
+            {
+              ImpsSipVia *via = imps_sip_via_new ("UDP", "fuzz.example.com", -1, "z9hG4bKf");
+              ImpsSipMessage *bye = imps_sip_dialog_new_request (dialog, "BYE", via, NULL);
+              if (bye != NULL)
+                {
+                  GBytes *b = imps_sip_message_to_bytes (bye);
+                  GError *e = NULL;
+                  ImpsSipMessage *back = imps_sip_message_parse (g_bytes_get_data (b, NULL),
+                                                                 g_bytes_get_size (b), &e);
+                  check (back != NULL || g_error_matches (e, IMPS_SIP_ERROR, IMPS_SIP_ERROR_TOO_LARGE));
+                  g_clear_error (&e);
+                  imps_sip_message_free (back);
+                  g_bytes_unref (b);
+                  imps_sip_message_free (bye);
+                }
+              imps_sip_via_free (via);
+              imps_sip_dialog_free (dialog);
+            }
+          imps_sip_message_free (ok);
           imps_sip_message_free (busy);
           imps_sip_message_free (cancel);
         }

@@ -228,7 +228,22 @@ static const FlowMessage busy_ack = { "ACK to 486",
   "Call-ID: 2xTb9vxSit55XU7p8@atlanta.example.com\r\n"
   "CSeq: 1 ACK\r\n", "" };
 
+/* BYE from Bob in the dialog of call_invite_b / call_200_b (UAS side):
+ * route set = Record-Route of the INVITE in order, Request-URI = Alice's
+ * Contact, CSeq 1 (the callee's first request). */
+static const FlowMessage call_bye_b = { "BYE from Bob",
+  "BYE sip:alice@client.atlanta.example.com;transport=udp SIP/2.0\r\n"
+  "Via: SIP/2.0/UDP client.biloxi.example.com:5060;branch=z9hG4bKnashds7\r\n"
+  "Max-Forwards: 70\r\n"
+  "Route: <sip:ss2.biloxi.example.com;lr>\r\n"
+  "Route: <sip:ss1.atlanta.example.com;lr>\r\n"
+  "From: Bob <sip:bob@biloxi.example.com>;tag=314159\r\n"
+  "To: Alice <sip:alice@atlanta.example.com>;tag=9fxced76sl\r\n"
+  "Call-ID: 3848276298220188511@atlanta.example.com\r\n"
+  "CSeq: 1 BYE\r\n", "" };
+
 static const FlowMessage *const all_flow[] = {
+  &call_bye_b,
   &reg_register, &reg_200, &call_invite_a, &call_100_a, &call_invite_b,
   &call_180_b, &call_200_b, &call_200_a, &call_ack_a, &call_bye_a,
   &call_bye_200, &cancel_invite, &cancel_cancel, &cancel_200, &cancel_487,
@@ -431,6 +446,68 @@ test_flow_helpers (void)
   g_autoptr (ImpsSipMessage) ack486 = imps_sip_message_new_ack_for_error (inv_c, busy, &error);
   assert_built (ack486, &busy_ack);
   g_assert_no_error (error);
+}
+
+static void
+test_dialog (void)
+{
+  g_autoptr (GError) error = NULL;
+
+  /* Bob (UAS) builds the BYE of the flow. */
+  g_autoptr (ImpsSipMessage) inv_b = parse_flow (&call_invite_b);
+  g_autoptr (ImpsSipMessage) ok_b = parse_flow (&call_200_b);
+  g_autoptr (ImpsSipDialog) bob = imps_sip_dialog_new_uas (inv_b, ok_b, &error);
+  g_assert_no_error (error);
+  g_assert_false (bob->is_uac);
+  g_assert_cmpuint (bob->remote_cseq, ==, 1);
+  g_autoptr (ImpsSipVia) via = imps_sip_via_new ("UDP", "client.biloxi.example.com", 5060, "z9hG4bKnashds7");
+  g_autoptr (ImpsSipMessage) bye = imps_sip_dialog_new_request (bob, "BYE", via, &error);
+  g_assert_no_error (error);
+  assert_built (bye, &call_bye_b);
+  g_assert_cmpuint (bob->local_cseq, ==, 1);
+
+  /* Alice (UAC): her dialog matches the BYE she receives and the 200 to
+   * her INVITE; her own next request uses CSeq 2 and her route set is
+   * the Record-Route reversed. */
+  g_autoptr (ImpsSipMessage) inv_a = parse_flow (&call_invite_a);
+  g_autoptr (ImpsSipMessage) ok_a = parse_flow (&call_200_a);
+  g_autoptr (ImpsSipDialog) alice = imps_sip_dialog_new_uac (inv_a, ok_a, &error);
+  g_assert_no_error (error);
+  g_autoptr (ImpsSipMessage) bye_a = parse_flow (&call_bye_a);
+  g_assert_true (imps_sip_dialog_matches (alice, bye_a));
+  g_assert_true (imps_sip_dialog_matches (alice, ok_a));
+  g_assert_false (imps_sip_dialog_matches (bob, ok_a));
+  g_autoptr (ImpsSipMessage) other = parse_flow (&cancel_487);
+  g_assert_false (imps_sip_dialog_matches (alice, other));
+  g_autoptr (ImpsSipMessage) reinvite = imps_sip_dialog_new_request (alice, "INVITE", via, &error);
+  ImpsSipCSeq cseq;
+  g_assert_true (imps_sip_message_get_cseq (reinvite, &cseq, &error));
+  g_assert_cmpuint (cseq.number, ==, 2);
+  g_autoptr (GPtrArray) routes = imps_sip_message_get_name_addrs (reinvite, "Route", &error);
+  g_assert_cmpuint (routes->len, ==, 2);
+  g_assert_cmpstr (((ImpsSipNameAddr *) routes->pdata[0])->uri->host, ==, "ss1.atlanta.example.com");
+  g_assert_cmpstr (imps_sip_message_get_request_uri (reinvite), ==,
+                   "sip:bob@client.biloxi.example.com;transport=udp");
+
+  /* Strict routing (no lr): the first route is the Request-URI and the
+   * remote target goes last (RFC 3261 §12.2.1.1). */
+  g_autoptr (ImpsSipNameAddr) strict = imps_sip_name_addr_parse ("<sip:old.example.com;transport=udp>", -1, FALSE, &error);
+  g_ptr_array_insert (alice->route_set, 0, g_steal_pointer (&strict));
+  g_autoptr (ImpsSipMessage) sr = imps_sip_dialog_new_request (alice, "BYE", via, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (imps_sip_message_get_request_uri (sr), ==, "sip:old.example.com");
+  g_autoptr (GPtrArray) sroutes = imps_sip_message_get_values (sr, "Route");
+  g_assert_cmpuint (sroutes->len, ==, 3);
+  g_assert_cmpstr (sroutes->pdata[2], ==, "<sip:bob@client.biloxi.example.com;transport=udp>");
+
+  /* No dialog from a final error or a response without To tag. */
+  g_autoptr (ImpsSipMessage) trying = parse_flow (&call_100_a);
+  g_assert_null (imps_sip_dialog_new_uac (inv_a, trying, &error));
+  g_assert_error (error, IMPS_SIP_ERROR, IMPS_SIP_ERROR_START_LINE);
+  g_clear_error (&error);
+  g_autoptr (ImpsSipMessage) ringing_no_tag = imps_sip_message_new_response_for (inv_a, 180, NULL, NULL, &error);
+  g_assert_null (imps_sip_dialog_new_uac (inv_a, ringing_no_tag, &error));
+  g_assert_error (error, IMPS_SIP_ERROR, IMPS_SIP_ERROR_HEADER);
 }
 
 /* Compact forms: parsed under their full names, built with full names. */
@@ -1072,6 +1149,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sip/message/flow-roundtrip", test_flow_roundtrip);
   g_test_add_func ("/sip/message/flow-fields", test_flow_fields);
   g_test_add_func ("/sip/message/flow-helpers", test_flow_helpers);
+  g_test_add_func ("/sip/message/dialog", test_dialog);
   g_test_add_func ("/sip/message/compact", test_compact);
   g_test_add_func ("/sip/message/multi-value", test_multi_value);
   g_test_add_func ("/sip/message/body-without-length", test_body_without_length);

@@ -4,3 +4,4 @@
 #include "imps-sip-uri.h"
 #include "imps-sip-message.h"
 #include "imps-sip-headers.h"
+#include "imps-sip-dialog.h"
