@@ -1,0 +1,102 @@
+/* The pcap view of the event log: one classic pcap file (LINKTYPE_RAW,
+ * IPv4, microsecond time stamps from the virtual clock) with every message
+ * event as the packets that would have carried it, so researchers open a
+ * run in Wireshark.
+ *
+ * Addresses: each node's own address (profile §9), learned from the
+ * network (imps_pcap_writer_learn_network()) or set by hand; an outside
+ * peer's "a.b.c.d:port" name is its address and port. A name with no
+ * address gets one of 127.254.x.y in the order first seen.
+ *
+ * Ports (profile §9, §11 "pcap"): Ub and Ua HTTP on TCP 80, Zh and Zn
+ * Diameter on TCP 3868, Zk on TCP 8080: the HTTP plaintext as sent inside
+ * the TLS session on 443 (a distinct port says the bytes were encrypted on
+ * the wire). SIP on UDP 5060 at both ends. RTP on UDP 49170 and RTCP on
+ * 49171 at both ends unless the event's from/to names carry ports.
+ *
+ * TCP: one connection per event stream label: a three-way handshake before
+ * its first message (client = the sender of the first message), segments
+ * of at most IMPS_PCAP_TCP_SEGMENT bytes with running sequence and
+ * acknowledgement numbers per direction, a pure ACK from the receiver after
+ * each message, and FIN/FIN-ACK/ACK for every connection when the writer is
+ * closed. Notes, refusals and failures carry no bytes and are left out.
+ *
+ * Keys never go here; the bytes are those the event log holds.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "imps-event-log.h"
+#include "imps-network.h"
+
+G_BEGIN_DECLS
+
+#define IMPS_PCAP_ERROR (imps_pcap_error_quark ())
+GQuark imps_pcap_error_quark (void);
+
+typedef enum {
+  IMPS_PCAP_ERROR_IO,        /* the file could not be opened or written */
+  IMPS_PCAP_ERROR_TOO_LARGE, /* a UDP message larger than one IPv4 datagram */
+  IMPS_PCAP_ERROR_CLOSED,    /* the writer was already closed */
+} ImpsPcapError;
+
+/* The TCP payload of one segment (Ethernet MTU 1500 less IPv4, TCP and
+ * the 12 bytes of TCP timestamps a real stack would send). */
+#define IMPS_PCAP_TCP_SEGMENT 1448
+
+#define IMPS_PCAP_PORT_HTTP 80
+#define IMPS_PCAP_PORT_DIAMETER 3868
+#define IMPS_PCAP_PORT_ZK_PLAINTEXT 8080
+#define IMPS_PCAP_PORT_SIP 5060
+#define IMPS_PCAP_PORT_RTP 49170
+#define IMPS_PCAP_PORT_RTCP 49171
+
+typedef struct _ImpsPcapWriter ImpsPcapWriter;
+
+/* Creates (truncates) @path and writes the pcap file header. */
+ImpsPcapWriter *imps_pcap_writer_new (const gchar *path, GError **error);
+
+/* Names @name's address (dotted IPv4). Later calls win. */
+void imps_pcap_writer_set_address (ImpsPcapWriter *w, const gchar *name,
+                                   const gchar *address);
+
+/* Remembers @net (not reffed: it must outlive the writer, or be forgotten
+ * with NULL) and resolves node names through it: the network maps
+ * addresses to names, so the writer walks the profile §9 addresses
+ * (127.0.<op>.{10,20,30,40,41,50}, UEs 127.<op>.1.<n>, op 1..16) when it
+ * meets a name it does not know yet. */
+void imps_pcap_writer_learn_network (ImpsPcapWriter *w, ImpsNetwork *net);
+
+/* Writes the packets of @event (nothing for events without bytes). */
+gboolean imps_pcap_writer_add_event (ImpsPcapWriter *w, const ImpsEvent *event,
+                                     GError **error);
+/* Every event of @log in order. */
+gboolean imps_pcap_writer_add_log (ImpsPcapWriter *w, ImpsEventLog *log, GError **error);
+
+/* Writes each event of @log as it is added (and flushes the file), so a
+ * long session is on disk as it goes. Errors are counted (see
+ * imps_pcap_writer_get_errors()) and the first is kept for
+ * imps_pcap_writer_close(). Call imps_pcap_writer_detach() before freeing
+ * the log or the writer. */
+void imps_pcap_writer_attach (ImpsPcapWriter *w, ImpsEventLog *log);
+void imps_pcap_writer_detach (ImpsPcapWriter *w);
+
+/* Packets written so far, and events that could not be written. */
+guint64 imps_pcap_writer_get_packets (ImpsPcapWriter *w);
+guint imps_pcap_writer_get_errors (ImpsPcapWriter *w);
+
+/* Ends every open TCP connection (FIN, FIN-ACK, ACK at the last time
+ * seen), flushes and closes the file. FALSE with the first error seen by
+ * the listener, or a write error now. Idempotent; free still needed. */
+gboolean imps_pcap_writer_close (ImpsPcapWriter *w, GError **error);
+/* Closes (ignoring errors) if still open, detaches, frees. */
+void imps_pcap_writer_free (ImpsPcapWriter *w);
+
+/* One call: writes every event of @log to @path; @net may be NULL. */
+gboolean imps_pcap_write_log (ImpsEventLog *log, ImpsNetwork *net, const gchar *path,
+                              GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpsPcapWriter, imps_pcap_writer_free)
+
+G_END_DECLS
