@@ -82,6 +82,7 @@ struct _ImpsHttpServer {
   gpointer user_data;
   SoupServer *soup;
   guint16 port;
+  gsize max_body;
   GPtrArray *paused;       /* SoupServerMessage*, one reference each */
 };
 
@@ -146,11 +147,9 @@ imps_http_server_log_request (ImpsHttpServer *s, SoupServerMessage *msg,
   log_request (s, msg, st, summary);
 }
 
-static void
-server_callback (SoupServer *soup, SoupServerMessage *msg, const char *path,
-                 GHashTable *query, gpointer data)
+static MsgState *
+msg_state_new (ImpsHttpServer *s, SoupServerMessage *msg)
 {
-  ImpsHttpServer *s = data;
   MsgState *st = g_new0 (MsgState, 1);
   GSocketAddress *remote = soup_server_message_get_remote_address (msg);
   st->peer = remote ? imps_network_peer_name (s->net, remote) : g_strdup ("?");
@@ -159,6 +158,58 @@ server_callback (SoupServer *soup, SoupServerMessage *msg, const char *path,
   g_signal_connect (msg, "finished", G_CALLBACK (on_finished), NULL);
   if (g_signal_lookup ("disconnected", SOUP_TYPE_SERVER_MESSAGE) != 0)
     g_signal_connect (msg, "disconnected", G_CALLBACK (on_finished), NULL);
+  return st;
+}
+
+/* Runs when the headers are in, before the body is read: refuses bodies
+ * over the bound (libsoup then skips the body and the handler). */
+static void
+early_callback (SoupServer *soup, SoupServerMessage *msg, const char *path,
+                GHashTable *query, gpointer data)
+{
+  ImpsHttpServer *s = data;
+  SoupMessageHeaders *h = soup_server_message_get_request_headers (msg);
+  SoupEncoding encoding = soup_message_headers_get_encoding (h);
+  goffset length = encoding == SOUP_ENCODING_CONTENT_LENGTH
+                   ? soup_message_headers_get_content_length (h) : 0;
+  if (encoding != SOUP_ENCODING_CHUNKED && (guint64) length <= s->max_body)
+    return;
+  MsgState *st = msg_state_new (s, msg);
+  GUri *uri = soup_server_message_get_uri (msg);
+  if (encoding == SOUP_ENCODING_CHUNKED)
+    {
+      imps_http_server_log_request (s, msg, "%s %s (chunked body)",
+                                    soup_server_message_get_method (msg),
+                                    uri ? g_uri_get_path (uri) : "/");
+      g_autofree gchar *why = g_strdup_printf ("request from %s has a chunked body; a length "
+                                               "is required (at most %" G_GSIZE_FORMAT " bytes)",
+                                               st->peer, s->max_body);
+      imps_http_server_respond (s, msg, SOUP_STATUS_LENGTH_REQUIRED, NULL, NULL, 0, why,
+                                "411 body length required");
+    }
+  else
+    {
+      imps_http_server_log_request (s, msg, "%s %s (%" G_GINT64_FORMAT "-byte body)",
+                                    soup_server_message_get_method (msg),
+                                    uri ? g_uri_get_path (uri) : "/", (gint64) length);
+      g_autofree gchar *why = g_strdup_printf ("request from %s has a %" G_GINT64_FORMAT
+                                               "-byte body; at most %" G_GSIZE_FORMAT
+                                               " bytes are read", st->peer, (gint64) length,
+                                               s->max_body);
+      imps_http_server_respond (s, msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, NULL, NULL, 0, why,
+                                "413 body too large");
+    }
+}
+
+static void
+server_callback (SoupServer *soup, SoupServerMessage *msg, const char *path,
+                 GHashTable *query, gpointer data)
+{
+  ImpsHttpServer *s = data;
+  MsgState *st = msg_state (msg);
+  if (st != NULL && st->responded)
+    return;   /* refused by the early handler */
+  st = msg_state_new (s, msg);
   s->handler (s, msg, st->peer, s->user_data);
   if (!st->responded && !st->paused)
     {
@@ -180,6 +231,7 @@ imps_http_server_new (ImpsNetwork *net, const gchar *node_name, ImpsRefPoint ref
   s->ref = ref;
   s->handler = handler;
   s->user_data = user_data;
+  s->max_body = IMPS_HTTP_MAX_BODY_DEFAULT;
   s->paused = g_ptr_array_new ();
   return s;
 }
@@ -197,6 +249,7 @@ imps_http_server_listen (ImpsHttpServer *s, const gchar *address, guint16 port, 
     }
   /* No automatic Server header: the node's own goes on every response. */
   s->soup = soup_server_new ("server-header", NULL, NULL);
+  soup_server_add_early_handler (s->soup, NULL, early_callback, s, NULL);
   soup_server_add_handler (s->soup, NULL, server_callback, s, NULL);
   g_autoptr (GSocketAddress) sa = g_inet_socket_address_new (ia, port);
   if (!soup_server_listen (s->soup, sa, 0, error))
@@ -217,6 +270,12 @@ guint16
 imps_http_server_get_port (ImpsHttpServer *s)
 {
   return s->port;
+}
+
+void
+imps_http_server_set_max_body (ImpsHttpServer *s, gsize max_body)
+{
+  s->max_body = max_body;
 }
 
 void

@@ -31,6 +31,11 @@ gchar *imps_http_date (gint64 unix_seconds);
 
 typedef struct _ImpsHttpServer ImpsHttpServer;
 
+/* Request bodies larger than this are refused with 413 before they are
+ * read (profile §2 fixes 64 KiB for Ua); a chunked request, whose length
+ * is not known in advance, gets 411. */
+#define IMPS_HTTP_MAX_BODY_DEFAULT (64 * 1024)
+
 /* Called once per request, with the peer's node name. The handler answers
  * now or later: to answer later it calls imps_http_server_pause() first.
  * Either way it ends with imps_http_server_respond(). */
@@ -47,6 +52,8 @@ ImpsHttpServer *imps_http_server_new (ImpsNetwork *net, const gchar *node_name,
 gboolean imps_http_server_listen (ImpsHttpServer *server, const gchar *address,
                                   guint16 port, GError **error);
 guint16 imps_http_server_get_port (ImpsHttpServer *server);
+/* The request body bound (bytes); default IMPS_HTTP_MAX_BODY_DEFAULT. */
+void imps_http_server_set_max_body (ImpsHttpServer *server, gsize max_body);
 /* Closes the listener and every connection. Requests the handler still
  * holds are not answered; each gets a note in the event log. */
 void imps_http_server_free (ImpsHttpServer *server);

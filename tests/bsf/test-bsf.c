@@ -6,6 +6,7 @@
 #include "gba-fixture.h"
 #include "digest/imps-digest.h"
 #include "imps-hex.h"
+#include "imps-http.h"
 
 /* ---- a raw HTTP client ---- */
 
@@ -18,9 +19,18 @@ raw_done (GObject *src, GAsyncResult *res, gpointer data)
   g_main_loop_quit (fx->loop);
 }
 
+static SoupMessage *raw_send (GbaFx *fx, const gchar *method, const gchar *authorization,
+                              GBytes *body);
+
 /* GET / with @authorization (NULL: none); returns the message. */
 static SoupMessage *
 raw_get (GbaFx *fx, const gchar *method, const gchar *authorization)
+{
+  return raw_send (fx, method, authorization, NULL);
+}
+
+static SoupMessage *
+raw_send (GbaFx *fx, const gchar *method, const gchar *authorization, GBytes *body)
 {
   if (fx->raw == NULL)
     {
@@ -34,6 +44,8 @@ raw_get (GbaFx *fx, const gchar *method, const gchar *authorization)
   if (authorization)
     soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
                                   authorization);
+  if (body)
+    soup_message_set_request_body_from_bytes (msg, "application/octet-stream", body);
   g_clear_error (&fx->error);
   soup_session_send_and_read_async (fx->raw, msg, G_PRIORITY_DEFAULT, NULL, raw_done, fx);
   g_main_loop_run (fx->loop);
@@ -163,6 +175,14 @@ test_malformed (GbaFx *fx, gconstpointer unused)
 
   g_autoptr (SoupMessage) put = raw_get (fx, "PUT", FIRST_AUTH);
   g_assert_cmpuint (soup_message_get_status (put), ==, 405);
+
+  /* A body over the HTTP server's bound is refused before it is read. */
+  g_autofree guint8 *big = g_malloc0 (IMPS_HTTP_MAX_BODY_DEFAULT + 1);
+  g_autoptr (GBytes) body = g_bytes_new_take (g_steal_pointer (&big), IMPS_HTTP_MAX_BODY_DEFAULT + 1);
+  g_autoptr (SoupMessage) post = raw_send (fx, "POST", FIRST_AUTH, body);
+  g_assert_cmpuint (soup_message_get_status (post), ==, 413);
+  g_assert_cmpuint (fx_count (fx, IMPS_EVENT_MESSAGE, "POST / (65537-byte body)", NULL), ==, 1);
+  g_assert_cmpuint (fx_count (fx, IMPS_EVENT_MESSAGE, "413 body too large", "65537-byte body"), ==, 1);
 }
 
 static void
