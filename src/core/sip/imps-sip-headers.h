@@ -5,7 +5,9 @@
  * tag and Call-ID generation from a caller-supplied ImpsRandom.
  *
  * Every parser here takes one header value (one element of a list) as
- * (text, len) and fails with IMPS_SIP_ERROR_HEADER and the byte offset.
+ * (text, len; len -1 for NUL-terminated) and fails with
+ * IMPS_SIP_ERROR_HEADER and the byte offset (IMPS_SIP_ERROR_URI for a URI
+ * inside, IMPS_SIP_ERROR_TOO_LARGE past a bound).
  */
 #pragma once
 

@@ -7,12 +7,20 @@
  * list headers (Via, Contact, Route, ...) are split at commas outside
  * quoted strings and <...>.
  *
- * Parsing checks: CRLF line ends, the start line, SIP/2.0, header syntax,
- * the bounds of imps-sip-uri.h, that Via, From, To, Call-ID and CSeq are
- * present and parse, that a request's CSeq method is its method, that
- * Max-Forwards and Content-Length are numbers, and that Content-Length
- * (when present) is exactly the length of the body. Without Content-Length
- * the body is the rest of the bytes.
+ * Parsing checks: CRLF line ends (CRLFs before the start line are
+ * skipped), no control characters, UTF-8 header values, the start line
+ * and SIP/2.0 (the Request-URI must parse), header syntax, the bounds of
+ * imps-sip-uri.h; that Via, From, To, Call-ID, CSeq (and in a request
+ * Max-Forwards) are present; that From, To, Call-ID, CSeq, Max-Forwards,
+ * Content-Type and Expires appear at most once; that every Via, From, To,
+ * Contact, Route, Record-Route and P-Asserted-Identity value parses; that
+ * a request's CSeq method is its method; that Max-Forwards (0..255),
+ * Expires and Content-Length are numbers; that list values are not empty
+ * and close their quotes and <...>; that Contact "*" stands alone; and
+ * that Content-Length (when present) is exactly the length of the body.
+ * Without Content-Length the body is the rest of the bytes. So the typed
+ * getters of imps-sip-headers.h cannot fail on a parsed message for
+ * those headers (they still report errors for built ones).
  *
  * Building writes full header names, CRLF line ends and a Content-Length
  * computed from the body (in place of a received one, else last).
