@@ -143,6 +143,17 @@ request_ticket (Net *net, const ImpsMikeyTp *tp, guint64 now)
   g_autoptr (ImpsMikeyMessage) resp = kms_handle (net, req->body.raw, req->body.raw_len, now,
                                                   &error);
   g_assert_no_error (error);
+  {
+    /* built messages read back like received ones (KMS audit logs) */
+    ImpsMikeyTp built, sent;
+    g_assert_true (imps_mikey_tp_read (&imps_mikey_message_find (resp, IMPS_MIKEY_PAYLOAD_TICKET)
+                                         ->u.ticket, &built, &error));
+    g_assert_true (imps_mikey_tp_read (&imps_mikey_message_find (req, IMPS_MIKEY_PAYLOAD_TP)
+                                         ->u.ticket, &sent, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (built.n_responders, ==, tp->n_responders);
+    g_assert_cmpuint (sent.n_responders, ==, tp->n_responders);
+  }
   ImpsMikeyHeldTicket *held = imps_mikey_request_resp_process (req, resp->body.raw,
                                                                resp->body.raw_len,
                                                                net->alice.psk, 32, now, SKEW,

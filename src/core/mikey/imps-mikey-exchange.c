@@ -311,6 +311,44 @@ check_data_type (const ImpsMikeyMessage *m, guint8 want, GError **error)
   return FALSE;
 }
 
+/* Adds a TP or TICKET that this side wrote: with its TP Data parsed into
+ * items, so that the built message can be read back like a received one
+ * (imps_mikey_tp_read(), audit logs). The writer re-serialises the items;
+ * check_tp_bytes() makes sure that gives the very bytes the ticket MAC
+ * covers. */
+static void
+add_tp (ImpsMikeyMessage *m, guint type, const ImpsMikeyTp *tp, GBytes *tp_data,
+        GBytes *ticket_data)
+{
+  ImpsMikeyPayload pl = imps_mikey_tp_payload (type, tp, tp_data, ticket_data, NULL, 0);
+  gsize len = 0;
+  const guint8 *raw = g_bytes_get_data (tp_data, &len);
+  g_autoptr (ImpsMikeyChain) items = imps_mikey_chain_parse (raw, len, IMPS_MIKEY_CHAIN_TYPED,
+                                                             NULL);
+  if (items != NULL)
+    {
+      pl.u.ticket.tp_items = items->payloads;
+      pl.u.ticket.n_tp_items = items->n_payloads;
+    }
+  imps_mikey_message_add (m, &pl);
+}
+
+static gboolean
+check_tp_bytes (const ImpsMikeyMessage *m, guint type, GBytes *tp_data, GError **error)
+{
+  const ImpsMikeyPayload *p = imps_mikey_message_find (m, type);
+  gsize len = 0;
+  const guint8 *raw = g_bytes_get_data (tp_data, &len);
+
+  if (p == NULL || p->u.ticket.tp_data.len != len
+      || memcmp (p->u.ticket.tp_data.data, raw, len) != 0)
+    {
+      g_set_error (error, ERR (UNSPECIFIED), "TP Data changed when the message was written");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* ---- shared initial-message verification ------------------------------ */
 
 gboolean
@@ -414,8 +452,7 @@ imps_mikey_request_init_build (const ImpsMikeyRequestParams *p,
   tp_data = imps_mikey_tp_data_build (p->desired, TRUE, error);
   if (tp_data == NULL)
     return NULL;
-  pl = imps_mikey_tp_payload (IMPS_MIKEY_PAYLOAD_TP, p->desired, tp_data, NULL, NULL, 0);
-  imps_mikey_message_add (m, &pl);
+  add_tp (m, IMPS_MIKEY_PAYLOAD_TP, p->desired, tp_data, NULL);
   if (p->psk_id != NULL)
     {
       pl = imps_mikey_payload_idr (IMPS_MIKEY_ID_ROLE_PSK, IMPS_MIKEY_ID_BYTE_STRING,
@@ -436,7 +473,8 @@ imps_mikey_request_init_build (const ImpsMikeyRequestParams *p,
   {
     ImpsMikeyBytes id_i = bytes_str (p->initiator_uri), id_k = bytes_str (p->kms_uri);
     ImpsIovec extra[2] = { { id_i.data, id_i.len }, { id_k.data, id_k.len } };
-    ok = sign_message (m, &keys, FALSE, extra, 2, error);
+    ok = sign_message (m, &keys, FALSE, extra, 2, error)
+         && check_tp_bytes (m, IMPS_MIKEY_PAYLOAD_TP, tp_data, error);
   }
   imps_mikey_msg_keys_clear (&keys);
   return ok ? g_steal_pointer (&m) : NULL;
@@ -702,8 +740,7 @@ imps_mikey_request_resp_build (const ImpsMikeyKms *kms,
   pl = imps_mikey_payload_idr (IMPS_MIKEY_ID_ROLE_KMS, IMPS_MIKEY_ID_URI,
                                (const guint8 *) kms->kms_uri, strlen (kms->kms_uri));
   imps_mikey_message_add (m, &pl);
-  pl = imps_mikey_tp_payload (IMPS_MIKEY_PAYLOAD_TICKET, &granted, tp_data, ticket_data, NULL, 0);
-  imps_mikey_message_add (m, &pl);
+  add_tp (m, IMPS_MIKEY_PAYLOAD_TICKET, &granted, tp_data, ticket_data);
   /* the Auth alg of the request; KEMAC Encr alg of the KMS suite */
   if (!exchange_keys (req, NULL, IMPS_MIKEY_LABEL_RESPONSE, psk, psk_len,
                       kms->suite.encr_alg, v->u.v.auth_alg, &keys, error))
@@ -718,7 +755,8 @@ imps_mikey_request_resp_build (const ImpsMikeyKms *kms,
   imps_mikey_message_add (m, &pl);
   {
     ImpsIovec extra = { req->body.raw, req->body.raw_len }; /* §7: ‖ REQUEST_INIT */
-    if (!sign_message (m, &keys, FALSE, &extra, 1, error))
+    if (!sign_message (m, &keys, FALSE, &extra, 1, error)
+        || !check_tp_bytes (m, IMPS_MIKEY_PAYLOAD_TICKET, tp_data, error))
       goto out;
   }
   result = g_steal_pointer (&m);
