@@ -1,0 +1,912 @@
+/* The S-CSCF: registrar without authentication (profile §6), parallel
+ * forking to every registered contact through the P-CSCF each contact
+ * registered through (RFC 3327 Path), Mw routing to other operators'
+ * S-CSCFs, and an INVITE-stateful proxy core (RFC 3261 §16: 100 Trying,
+ * best-response selection, CANCEL of the other branches after the first
+ * 2xx, hop-by-hop ACK of non-2xx, timer C on the virtual clock). Other
+ * requests (ACK for 2xx, BYE, in-dialog requests) are forwarded
+ * statelessly along their Route set, which the Record-Route of the
+ * initial INVITE built. */
+#include "imps-ims-private.h"
+
+#include <string.h>
+
+#include "sip/imps-sip-uri.h"
+
+/* How long an INVITE transaction stays after its final response, to absorb
+ * the ACK of a non-2xx and pass late 2xx on (64*T1, RFC 3261 timer H). */
+#define LINGER_US (32 * G_USEC_PER_SEC)
+
+typedef struct {
+  gchar *uri;          /* contact URI as text */
+  ImpsSipUri *parsed;
+  GPtrArray *path;     /* gchar*: the Path values (name-addr text), in order */
+  gint64 expires_us;   /* virtual time */
+} Binding;
+
+typedef struct _ServerTx ServerTx;
+
+typedef struct {
+  ServerTx *tx;
+  gchar *branch;             /* our Via branch of this fork */
+  ImpsSipMessage *request;   /* the INVITE as sent on this branch */
+  ImsHop hop;
+  gboolean provisional;      /* a 1xx arrived */
+  gboolean cancel_pending;   /* CANCEL to send at the first 1xx (RFC 3261 §9.1) */
+  gboolean cancel_sent;
+  guint final_status;        /* 0 until a final response (or its stand-in) */
+} Branch;
+
+struct _ServerTx {
+  ImpsScscf *self;
+  gchar *key;                /* the received INVITE's top Via branch */
+  ImpsSipMessage *invite;    /* as received */
+  ImsHop upstream;           /* where responses go */
+  GPtrArray *branches;       /* Branch*, owned */
+  guint timer_c;
+  guint timer_c_round;
+  guint linger;
+  gboolean got_2xx;
+  gboolean final_sent;
+  gboolean cancelled;        /* the caller sent CANCEL */
+  ImpsSipMessage *best;      /* best non-2xx final so far, ready to go upstream */
+  guint best_status;
+};
+
+struct _ImpsScscf {
+  ImpsNetwork *net;
+  ImpsSipBus *bus;
+  ImpsClock *clock;
+  ImpsRandom *rnd;
+  gchar *domain;
+  gchar *name;
+  gchar address[IMS_ADDR_LEN];
+  guint16 port;
+  guint attach_id;
+  gint64 timer_c_us;
+  GHashTable *records;       /* IMPU key -> GPtrArray of Binding* */
+  GHashTable *routes;        /* domain (lower case) -> ImsHop* */
+  GHashTable *txs;           /* key -> ServerTx* (owned) */
+  GHashTable *branches;      /* branch -> Branch* (owned by their tx) */
+  GHashTable *exposure;      /* Call-ID -> ImpsImsExposure* */
+};
+
+static void
+binding_free (gpointer p)
+{
+  Binding *b = p;
+  g_free (b->uri);
+  imps_sip_uri_free (b->parsed);
+  g_ptr_array_unref (b->path);
+  g_free (b);
+}
+
+static void
+branch_free (gpointer p)
+{
+  Branch *b = p;
+  g_free (b->branch);
+  imps_sip_message_free (b->request);
+  g_free (b);
+}
+
+static void
+tx_free (gpointer p)
+{
+  ServerTx *tx = p;
+  ImpsClock *clock = tx->self->clock;
+  if (tx->timer_c != 0)
+    imps_clock_timeout_remove (clock, tx->timer_c);
+  if (tx->linger != 0)
+    imps_clock_timeout_remove (clock, tx->linger);
+  for (guint i = 0; i < tx->branches->len; i++)
+    {
+      Branch *b = g_ptr_array_index (tx->branches, i);
+      g_hash_table_remove (tx->self->branches, b->branch);
+    }
+  g_ptr_array_unref (tx->branches);
+  g_free (tx->key);
+  imps_sip_message_free (tx->invite);
+  if (tx->best != NULL)
+    imps_sip_message_free (tx->best);
+  g_free (tx);
+}
+
+static void
+note (ImpsScscf *self, ImpsEventKind kind, const gchar *summary, const gchar *fmt, ...)
+  G_GNUC_PRINTF (4, 5);
+
+static void
+note (ImpsScscf *self, ImpsEventKind kind, const gchar *summary, const gchar *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  g_autofree gchar *detail = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  imps_network_log (self->net, kind, IMPS_REF_NONE, IMPS_PROTO_SIP, self->name, NULL, NULL,
+                    NULL, detail, "%s", summary);
+}
+
+static void
+send_msg (ImpsScscf *self, const ImsHop *hop, const ImpsSipMessage *msg)
+{
+  ims_send (self->bus, IMPS_REF_MW, self->address, self->port, hop, msg);
+}
+
+/* A response to @request sent back along its top Via. */
+static void
+respond (ImpsScscf *self, const ImpsSipMessage *request, guint status, ImpsSipMessage **keep)
+{
+  g_autofree gchar *tag = status > 100 ? imps_sip_tag_new (self->rnd) : NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ImpsSipMessage) resp = imps_sip_message_new_response_for (request, status, NULL,
+                                                                        tag, &error);
+  g_autoptr (ImpsSipVia) via = imps_sip_message_get_via (request, 0, NULL);
+  ImsHop hop;
+
+  if (resp == NULL || via == NULL || !ims_hop_from_via (via, &hop))
+    {
+      note (self, IMPS_EVENT_FAILURE, "no response", "cannot answer %u: %s", status,
+            error != NULL ? error->message : "top Via names no IPv4 host");
+      return;
+    }
+  send_msg (self, &hop, resp);
+  if (keep != NULL)
+    *keep = g_steal_pointer (&resp);
+}
+
+/* ---- registrar ------------------------------------------------------- */
+
+static GPtrArray *
+record_lookup (ImpsScscf *self, const gchar *impu, gboolean create)
+{
+  GPtrArray *rec = g_hash_table_lookup (self->records, impu);
+  if (rec == NULL && create)
+    {
+      rec = g_ptr_array_new_with_free_func (binding_free);
+      g_hash_table_insert (self->records, g_strdup (impu), rec);
+    }
+  if (rec != NULL)
+    {
+      gint64 now = imps_clock_now_us (self->clock);
+      for (guint i = rec->len; i > 0; i--)
+        {
+          Binding *b = g_ptr_array_index (rec, i - 1);
+          if (b->expires_us <= now)
+            g_ptr_array_remove_index (rec, i - 1);
+        }
+    }
+  return rec;
+}
+
+static void
+handle_register (ImpsScscf *self, const ImpsSipMessage *req)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ImpsSipNameAddr) to = imps_sip_message_get_to (req, &error);
+  g_autofree gchar *impu = to != NULL ? ims_impu_key (to->uri) : NULL;
+
+  if (impu == NULL || g_ascii_strcasecmp (to->uri->host, self->domain) != 0)
+    {
+      note (self, IMPS_EVENT_REFUSAL, "REGISTER refused",
+            "To %s is not a sip URI of %s", to != NULL ? "URI" : "header", self->domain);
+      respond (self, req, 403, NULL);
+      return;
+    }
+  g_autoptr (GPtrArray) contacts = imps_sip_message_get_contacts (req, &error);
+  if (contacts == NULL)
+    {
+      note (self, IMPS_EVENT_REFUSAL, "REGISTER refused", "Contact: %s", error->message);
+      respond (self, req, 400, NULL);
+      return;
+    }
+  g_autoptr (GPtrArray) path = imps_sip_message_get_name_addrs (req, "Path", &error);
+  if (path == NULL)
+    {
+      note (self, IMPS_EVENT_REFUSAL, "REGISTER refused", "Path: %s", error->message);
+      respond (self, req, 400, NULL);
+      return;
+    }
+  guint32 hdr_expires = IMPS_IMS_DEFAULT_EXPIRES;
+  if (imps_sip_message_get_header_value (req, "Expires") != NULL
+      && !imps_sip_message_get_expires (req, &hdr_expires, &error))
+    {
+      note (self, IMPS_EVENT_REFUSAL, "REGISTER refused", "Expires: %s", error->message);
+      respond (self, req, 400, NULL);
+      return;
+    }
+
+  GPtrArray *rec = record_lookup (self, impu, TRUE);
+  gint64 now = imps_clock_now_us (self->clock);
+  for (guint i = 0; i < contacts->len; i++)
+    {
+      ImpsSipNameAddr *c = g_ptr_array_index (contacts, i);
+      guint32 expires = hdr_expires;
+      if (c->star)
+        {
+          /* RFC 3261 §10.3 item 6: "*" only alone and with Expires 0. */
+          if (contacts->len != 1 || hdr_expires != 0)
+            {
+              respond (self, req, 400, NULL);
+              return;
+            }
+          g_ptr_array_set_size (rec, 0);
+          continue;
+        }
+      imps_sip_name_addr_get_expires (c, &expires);
+      expires = MIN (expires, IMPS_IMS_MAX_EXPIRES);
+      g_autofree gchar *uri = imps_sip_uri_to_string (c->uri);
+      Binding *found = NULL;
+      guint at = 0;
+      for (guint j = 0; j < rec->len; j++)
+        {
+          Binding *b = g_ptr_array_index (rec, j);
+          if (imps_sip_uri_equal (b->parsed, c->uri))
+            {
+              found = b;
+              at = j;
+            }
+        }
+      if (expires == 0)
+        {
+          if (found != NULL)
+            g_ptr_array_remove_index (rec, at);
+          continue;
+        }
+      if (found == NULL)
+        {
+          if (rec->len >= IMPS_IMS_MAX_CONTACTS)
+            {
+              note (self, IMPS_EVENT_REFUSAL, "REGISTER refused",
+                    "%s already has %u contacts", impu, rec->len);
+              respond (self, req, 403, NULL);
+              return;
+            }
+          found = g_new0 (Binding, 1);
+          found->uri = g_steal_pointer (&uri);
+          found->parsed = imps_sip_uri_copy (c->uri);
+          g_ptr_array_add (rec, found);
+        }
+      else
+        g_ptr_array_set_size (found->path, 0);
+      if (found->path == NULL)
+        found->path = g_ptr_array_new_with_free_func (g_free);
+      g_ptr_array_set_size (found->path, 0);
+      for (guint j = 0; j < path->len; j++)
+        g_ptr_array_add (found->path, imps_sip_name_addr_to_string (g_ptr_array_index (path, j)));
+      found->expires_us = now + (gint64) expires * G_USEC_PER_SEC;
+    }
+
+  /* 200 OK lists every current binding with its remaining time (RFC 3261
+   * §10.3 item 8) and echoes Path (RFC 3327 §5.3). */
+  g_autofree gchar *tag = imps_sip_tag_new (self->rnd);
+  g_autoptr (ImpsSipMessage) ok = imps_sip_message_new_response_for (req, 200, NULL, tag, &error);
+  g_autoptr (ImpsSipVia) via = imps_sip_message_get_via (req, 0, NULL);
+  ImsHop hop;
+  if (ok == NULL || via == NULL || !ims_hop_from_via (via, &hop))
+    return;
+  for (guint j = 0; j < rec->len; j++)
+    {
+      Binding *b = g_ptr_array_index (rec, j);
+      g_autoptr (ImpsSipNameAddr) na = imps_sip_name_addr_new (NULL, imps_sip_uri_copy (b->parsed));
+      g_autofree gchar *left = g_strdup_printf ("%" G_GINT64_FORMAT,
+                                                (b->expires_us - now + G_USEC_PER_SEC - 1)
+                                                / G_USEC_PER_SEC);
+      imps_sip_params_set (na->params, "expires", left);
+      imps_sip_message_add_contact (ok, na);
+    }
+  for (guint j = 0; j < path->len; j++)
+    imps_sip_message_add_name_addr (ok, "Path", g_ptr_array_index (path, j));
+  send_msg (self, &hop, ok);
+  if (rec->len == 0)
+    g_hash_table_remove (self->records, impu);
+}
+
+/* ---- INVITE transactions ---------------------------------------------- */
+
+static void tx_complete (ServerTx *tx);
+
+static gboolean
+tx_linger_done (gpointer data)
+{
+  ServerTx *tx = data;
+  tx->linger = 0;
+  g_hash_table_remove (tx->self->txs, tx->key);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+tx_finished (ServerTx *tx)
+{
+  tx->final_sent = TRUE;
+  if (tx->timer_c != 0)
+    {
+      imps_clock_timeout_remove (tx->self->clock, tx->timer_c);
+      tx->timer_c = 0;
+    }
+  if (tx->linger == 0)
+    tx->linger = imps_clock_timeout_add (tx->self->clock, LINGER_US, tx_linger_done, tx, NULL);
+}
+
+static void
+branch_send_cancel (Branch *b)
+{
+  ImpsScscf *self = b->tx->self;
+  if (b->final_status != 0 || b->cancel_sent)
+    return;
+  if (!b->provisional)
+    {
+      b->cancel_pending = TRUE;
+      return;
+    }
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ImpsSipMessage) cancel = imps_sip_message_new_cancel_for (b->request, &error);
+  if (cancel == NULL)
+    {
+      note (self, IMPS_EVENT_FAILURE, "no CANCEL", "%s", error->message);
+      return;
+    }
+  b->cancel_sent = TRUE;
+  b->cancel_pending = FALSE;
+  send_msg (self, &b->hop, cancel);
+}
+
+static void
+tx_cancel_branches (ServerTx *tx, const Branch *except)
+{
+  for (guint i = 0; i < tx->branches->len; i++)
+    {
+      Branch *b = g_ptr_array_index (tx->branches, i);
+      if (b != except)
+        branch_send_cancel (b);
+    }
+}
+
+/* RFC 3261 §16.7 item 6: 6xx first, then the lowest class; within a class
+ * the first received. */
+static gboolean
+better (guint status, guint than)
+{
+  if (than == 0)
+    return TRUE;
+  if (than >= 600)
+    return FALSE;
+  if (status >= 600)
+    return TRUE;
+  return status / 100 < than / 100;
+}
+
+static void
+tx_offer_final (ServerTx *tx, guint status, ImpsSipMessage *resp)
+{
+  if (better (status, tx->best_status))
+    {
+      if (tx->best != NULL)
+        imps_sip_message_free (tx->best);
+      tx->best = resp;
+      tx->best_status = status;
+    }
+  else if (resp != NULL)
+    imps_sip_message_free (resp);
+}
+
+static void
+tx_complete (ServerTx *tx)
+{
+  ImpsScscf *self = tx->self;
+  if (tx->final_sent)
+    return;
+  for (guint i = 0; i < tx->branches->len; i++)
+    if (((Branch *) g_ptr_array_index (tx->branches, i))->final_status == 0)
+      return;
+  if (tx->best == NULL || tx->best_status == 0)
+    {
+      /* Every branch ended without a response of its own (transport error
+       * or timer C): 503 / 408 made here (RFC 3261 §16.7 item 6). */
+      guint status = tx->best_status != 0 ? tx->best_status : tx->cancelled ? 487 : 408;
+      respond (self, tx->invite, status, NULL);
+    }
+  else
+    send_msg (self, &tx->upstream, tx->best);
+  tx_finished (tx);
+}
+
+static void
+tx_reject (ServerTx *tx, guint status)
+{
+  respond (tx->self, tx->invite, status, NULL);
+  tx_finished (tx);
+}
+
+static gboolean timer_c_fired (gpointer data);
+
+static void
+tx_arm_timer_c (ServerTx *tx, gint64 us)
+{
+  if (tx->timer_c != 0)
+    imps_clock_timeout_remove (tx->self->clock, tx->timer_c);
+  tx->timer_c = imps_clock_timeout_add (tx->self->clock, us, timer_c_fired, tx, NULL);
+}
+
+/* RFC 3261 §16.8: on timer C a branch with a provisional response is
+ * cancelled, one without is treated as 408. A cancelled branch that still
+ * says nothing after another 64*T1 ends as 408 as well. */
+static gboolean
+timer_c_fired (gpointer data)
+{
+  ServerTx *tx = data;
+  tx->timer_c = 0;
+  tx->timer_c_round++;
+  note (tx->self, IMPS_EVENT_NOTE, "timer C", "INVITE %s: timer C fired (round %u)", tx->key,
+        tx->timer_c_round);
+  for (guint i = 0; i < tx->branches->len; i++)
+    {
+      Branch *b = g_ptr_array_index (tx->branches, i);
+      if (b->final_status != 0)
+        continue;
+      if (b->provisional && tx->timer_c_round == 1)
+        branch_send_cancel (b);
+      else
+        {
+          b->final_status = 408;
+          if (!tx->got_2xx)
+            tx_offer_final (tx, 408, NULL);
+        }
+    }
+  if (!tx->got_2xx)
+    tx_complete (tx);
+  if (!tx->final_sent)
+    tx_arm_timer_c (tx, LINGER_US);
+  return G_SOURCE_REMOVE;
+}
+
+/* Forwards one copy of the received INVITE to @ruri (NULL: keep) with
+ * @routes (Route values to add, in order). */
+static void
+tx_fork (ServerTx *tx, const gchar *ruri, GPtrArray *routes)
+{
+  ImpsScscf *self = tx->self;
+  g_autoptr (ImpsSipMessage) fwd = imps_sip_message_copy (tx->invite);
+  Branch *b = g_new0 (Branch, 1);
+  b->tx = tx;
+  g_ptr_array_add (tx->branches, b);
+
+  if (ruri != NULL)
+    imps_sip_message_set_request_uri (fwd, ruri);
+  for (guint i = 0; routes != NULL && i < routes->len; i++)
+    imps_sip_message_append_header (fwd, "Route", g_ptr_array_index (routes, i));
+  ims_record_route (fwd, self->address, self->port);
+  imps_sip_message_decrement_max_forwards (fwd, NULL); /* checked before forking */
+  b->branch = imps_sip_branch_new (self->rnd);
+  ims_push_via (fwd, self->address, self->port, b->branch);
+  g_hash_table_insert (self->branches, b->branch, b);
+  if (!ims_next_hop (fwd, &b->hop))
+    {
+      note (self, IMPS_EVENT_REFUSAL, "branch not sent", "no IPv4 next hop for %s",
+            ruri != NULL ? ruri : imps_sip_message_get_request_uri (fwd));
+      b->final_status = 503;
+      tx_offer_final (tx, 503, NULL);
+      b->request = g_steal_pointer (&fwd);
+      return;
+    }
+  b->request = imps_sip_message_copy (fwd);
+  if (!ims_send (self->bus, IMPS_REF_MW, self->address, self->port, &b->hop, fwd))
+    {
+      /* Transport error: as if 503 came back (RFC 3261 §16.9). */
+      b->final_status = 503;
+      tx_offer_final (tx, 503, NULL);
+    }
+}
+
+static void
+handle_invite (ImpsScscf *self, ImpsSipMessage *req, const gchar *key)
+{
+  if (g_hash_table_contains (self->txs, key))
+    return; /* a retransmission: the transaction answers on its own */
+
+  ServerTx *tx = g_new0 (ServerTx, 1);
+  tx->self = self;
+  tx->key = g_strdup (key);
+  tx->invite = imps_sip_message_copy (req);
+  tx->branches = g_ptr_array_new_with_free_func (branch_free);
+  g_hash_table_insert (self->txs, tx->key, tx);
+  g_autoptr (ImpsSipVia) via = imps_sip_message_get_via (req, 0, NULL);
+  if (!ims_hop_from_via (via, &tx->upstream))
+    {
+      note (self, IMPS_EVENT_REFUSAL, "INVITE dropped", "top Via names no IPv4 host");
+      tx_finished (tx);
+      return;
+    }
+  respond (self, req, 100, NULL);
+
+  guint mf = 70;
+  if (imps_sip_message_get_header_value (req, "Max-Forwards") != NULL
+      && imps_sip_message_get_max_forwards (req, &mf, NULL) && mf == 0)
+    {
+      tx_reject (tx, 483);
+      return;
+    }
+
+  ImpsSipMessage *inv = tx->invite;
+  ims_pop_own_route (inv, self->address, self->port);
+  if (imps_sip_message_get_header_value (inv, "Route") != NULL || ims_in_dialog (inv))
+    {
+      /* A re-INVITE or a preloaded route: one branch along it. */
+      tx_fork (tx, NULL, NULL);
+      tx_arm_timer_c (tx, self->timer_c_us);
+      tx_complete (tx);
+      return;
+    }
+
+  g_autoptr (ImpsSipUri) ruri = imps_sip_message_dup_request_uri (inv, NULL);
+  g_autofree gchar *impu = ims_impu_key (ruri);
+  if (impu != NULL && g_ascii_strcasecmp (ruri->host, self->domain) == 0)
+    {
+      GPtrArray *rec = record_lookup (self, impu, FALSE);
+      if (rec == NULL || rec->len == 0)
+        {
+          note (self, IMPS_EVENT_NOTE, "480", "%s has no registered contact", impu);
+          tx_reject (tx, 480);
+          return;
+        }
+      note (self, IMPS_EVENT_NOTE, "fork", "INVITE for %s forked to %u contact(s)", impu,
+            rec->len);
+      /* Copy the binding list: a send may not change it, but keep the loop
+       * independent of the registrar. */
+      for (guint i = 0; i < rec->len; i++)
+        {
+          Binding *b = g_ptr_array_index (rec, i);
+          tx_fork (tx, b->uri, b->path);
+        }
+    }
+  else
+    {
+      ImsHop *peer = NULL;
+      if (ruri != NULL && ruri->host != NULL)
+        {
+          g_autofree gchar *dom = g_ascii_strdown (ruri->host, -1);
+          peer = g_hash_table_lookup (self->routes, dom);
+        }
+      if (peer == NULL)
+        {
+          note (self, IMPS_EVENT_NOTE, "404", "no route for %s",
+                imps_sip_message_get_request_uri (inv));
+          tx_reject (tx, 404);
+          return;
+        }
+      g_autoptr (GPtrArray) routes = g_ptr_array_new_with_free_func (g_free);
+      g_ptr_array_add (routes, g_strdup_printf ("<sip:%s:%u;lr>", peer->addr, peer->port));
+      tx_fork (tx, NULL, routes);
+    }
+  tx_arm_timer_c (tx, self->timer_c_us);
+  tx_complete (tx); /* every branch may have failed at once */
+}
+
+static void
+handle_cancel (ImpsScscf *self, const ImpsSipMessage *req, const gchar *key)
+{
+  ServerTx *tx = key != NULL ? g_hash_table_lookup (self->txs, key) : NULL;
+  if (tx == NULL)
+    {
+      respond (self, req, 481, NULL);
+      return;
+    }
+  respond (self, req, 200, NULL);
+  if (tx->final_sent || tx->got_2xx)
+    return;
+  tx->cancelled = TRUE;
+  tx_cancel_branches (tx, NULL);
+  tx_complete (tx);
+}
+
+/* ---- stateless forwarding ---------------------------------------------- */
+
+static void
+forward_stateless (ImpsScscf *self, ImpsSipMessage *req, gboolean is_ack)
+{
+  g_autoptr (GError) error = NULL;
+  ImsHop hop;
+
+  if (!imps_sip_message_decrement_max_forwards (req, &error))
+    {
+      if (!is_ack)
+        respond (self, req, 483, NULL);
+      return;
+    }
+  if (!ims_next_hop (req, &hop))
+    {
+      note (self, IMPS_EVENT_REFUSAL, "not forwarded", "%s %s: no IPv4 next hop",
+            imps_sip_message_get_method (req), imps_sip_message_get_request_uri (req));
+      if (!is_ack)
+        respond (self, req, 404, NULL);
+      return;
+    }
+  g_autofree gchar *branch = ims_derive_branch (req, self->address, self->port);
+  ims_push_via (req, self->address, self->port, branch);
+  send_msg (self, &hop, req);
+}
+
+static void
+handle_request (ImpsScscf *self, ImpsSipMessage *req)
+{
+  const gchar *method = imps_sip_message_get_method (req);
+  g_autoptr (ImpsSipVia) via = imps_sip_message_get_via (req, 0, NULL);
+  const gchar *key = via != NULL ? via->branch : NULL;
+  gboolean is_ack = strcmp (method, "ACK") == 0;
+
+  ImpsImsExposure *exp = ims_exposure_get (self->exposure, imps_sip_message_get_call_id (req));
+  g_autoptr (ImpsSdp) sdp = ims_body_sdp (req, NULL);
+  if (sdp != NULL)
+    ims_exposure_note_sdp (exp, sdp);
+
+  if (is_ack && key != NULL)
+    {
+      ServerTx *tx = g_hash_table_lookup (self->txs, key);
+      if (tx != NULL)
+        return; /* the ACK of a non-2xx final response ends here (§17.2.1) */
+    }
+  if (strcmp (method, "CANCEL") == 0)
+    {
+      handle_cancel (self, req, key);
+      return;
+    }
+  if (strcmp (method, "INVITE") == 0)
+    {
+      if (key == NULL)
+        {
+          respond (self, req, 400, NULL);
+          return;
+        }
+      handle_invite (self, req, key);
+      return;
+    }
+
+  ims_pop_own_route (req, self->address, self->port);
+  gboolean routed = imps_sip_message_get_header_value (req, "Route") != NULL;
+  if (!routed && strcmp (method, "REGISTER") == 0)
+    {
+      handle_register (self, req);
+      return;
+    }
+  if (routed || ims_in_dialog (req))
+    {
+      forward_stateless (self, req, is_ack);
+      return;
+    }
+  /* An initial request other than INVITE: to the newest contact, or to the
+   * peer S-CSCF (profile §6 needs none; kept simple and stateless). */
+  g_autoptr (ImpsSipUri) ruri = imps_sip_message_dup_request_uri (req, NULL);
+  g_autofree gchar *impu = ims_impu_key (ruri);
+  if (impu != NULL && g_ascii_strcasecmp (ruri->host, self->domain) == 0)
+    {
+      GPtrArray *rec = record_lookup (self, impu, FALSE);
+      if (rec == NULL || rec->len == 0)
+        {
+          if (!is_ack)
+            respond (self, req, 480, NULL);
+          return;
+        }
+      Binding *b = g_ptr_array_index (rec, rec->len - 1);
+      imps_sip_message_set_request_uri (req, b->uri);
+      for (guint i = 0; i < b->path->len; i++)
+        imps_sip_message_append_header (req, "Route", g_ptr_array_index (b->path, i));
+      forward_stateless (self, req, is_ack);
+      return;
+    }
+  ImsHop *peer = NULL;
+  if (ruri != NULL && ruri->host != NULL)
+    {
+      g_autofree gchar *dom = g_ascii_strdown (ruri->host, -1);
+      peer = g_hash_table_lookup (self->routes, dom);
+    }
+  if (peer == NULL)
+    {
+      if (!is_ack)
+        respond (self, req, 404, NULL);
+      return;
+    }
+  g_autofree gchar *route = g_strdup_printf ("<sip:%s:%u;lr>", peer->addr, peer->port);
+  imps_sip_message_append_header (req, "Route", route);
+  forward_stateless (self, req, is_ack);
+}
+
+/* ---- responses --------------------------------------------------------- */
+
+static void
+handle_response (ImpsScscf *self, ImpsSipMessage *resp)
+{
+  g_autofree gchar *branch = NULL;
+  guint status = imps_sip_message_get_status (resp);
+
+  ImpsImsExposure *exp = ims_exposure_get (self->exposure, imps_sip_message_get_call_id (resp));
+  g_autoptr (ImpsSdp) sdp = ims_body_sdp (resp, NULL);
+  if (sdp != NULL)
+    ims_exposure_note_sdp (exp, sdp);
+
+  if (!ims_top_via_is (resp, self->address, self->port, &branch))
+    {
+      note (self, IMPS_EVENT_REFUSAL, "response dropped", "%u: top Via is not this S-CSCF",
+            status);
+      return;
+    }
+  imps_sip_message_pop_via (resp);
+  Branch *b = branch != NULL ? g_hash_table_lookup (self->branches, branch) : NULL;
+  if (b == NULL)
+    {
+      /* Stateless: on to the next Via (BYE, ACK-less, late responses). */
+      g_autoptr (ImpsSipVia) next = imps_sip_message_get_via (resp, 0, NULL);
+      ImsHop hop;
+      if (next != NULL && ims_hop_from_via (next, &hop))
+        send_msg (self, &hop, resp);
+      return;
+    }
+  if (!imps_sip_message_has_method (resp, "INVITE"))
+    return; /* the answer to our own CANCEL */
+
+  ServerTx *tx = b->tx;
+  if (status < 200)
+    {
+      b->provisional = TRUE;
+      if (b->cancel_pending)
+        branch_send_cancel (b);
+      if (!tx->final_sent && !tx->got_2xx && tx->timer_c_round == 0)
+        tx_arm_timer_c (tx, self->timer_c_us); /* RFC 3261 §16.7 item 2 */
+      if (status > 100 && !tx->final_sent)
+        send_msg (self, &tx->upstream, resp);
+      return;
+    }
+  if (status < 300)
+    {
+      b->final_status = status;
+      /* Every 2xx goes upstream (RFC 3261 §16.7 item 5); the first one
+       * cancels the other branches (profile §6). */
+      send_msg (self, &tx->upstream, resp);
+      if (!tx->got_2xx)
+        {
+          tx->got_2xx = TRUE;
+          note (self, IMPS_EVENT_NOTE, "2xx wins", "INVITE %s answered on branch %s", tx->key,
+                b->branch);
+          tx_cancel_branches (tx, b);
+          tx_finished (tx);
+        }
+      return;
+    }
+  if (b->final_status != 0 && b->final_status != 408)
+    return; /* a retransmission */
+  b->final_status = status;
+  /* ACK for the non-2xx, hop by hop (RFC 3261 §17.1.1.3). */
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ImpsSipMessage) ack = imps_sip_message_new_ack_for_error (b->request, resp, &error);
+  if (ack != NULL)
+    send_msg (self, &b->hop, ack);
+  if (tx->got_2xx || tx->final_sent)
+    return; /* e.g. the 487 of a branch cancelled after the 2xx: absorbed */
+  tx_offer_final (tx, status, imps_sip_message_copy (resp));
+  tx_complete (tx);
+}
+
+static void
+on_receive (const gchar *from, guint16 from_port, const guint8 *data, gsize len,
+            gpointer user_data)
+{
+  ImpsScscf *self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ImpsSipMessage) msg = imps_sip_message_parse (data, len, &error);
+  if (msg == NULL)
+    {
+      /* No answer is possible without a parsed Via (RFC 3261 §16.3). */
+      note (self, IMPS_EVENT_REFUSAL, "SIP dropped", "from %s:%u: %s", from, from_port,
+            error->message);
+      return;
+    }
+  if (imps_sip_message_is_request (msg))
+    handle_request (self, msg);
+  else
+    handle_response (self, msg);
+}
+
+/* ---- public ------------------------------------------------------------- */
+
+ImpsScscf *
+imps_scscf_new (ImpsNetwork *net, ImpsSipBus *bus, const gchar *domain, const gchar *address,
+                guint16 port, GError **error)
+{
+  g_return_val_if_fail (net != NULL && bus != NULL && domain != NULL && address != NULL, NULL);
+  if (!ims_is_ipv4 (address))
+    {
+      g_set_error (error, IMPS_IMS_ERROR, IMPS_IMS_ERROR_ADDRESS,
+                   "S-CSCF address \"%s\" is not a dotted IPv4 address", address);
+      return NULL;
+    }
+  ImpsScscf *self = g_new0 (ImpsScscf, 1);
+  self->net = net;
+  self->bus = bus;
+  self->clock = imps_network_get_clock (net);
+  self->domain = g_ascii_strdown (domain, -1);
+  self->name = g_strdup_printf ("scscf.%s", self->domain);
+  self->rnd = imps_network_new_random (net, self->name);
+  g_strlcpy (self->address, address, sizeof self->address);
+  self->port = port != 0 ? port : IMPS_IMS_SIP_PORT;
+  self->timer_c_us = IMPS_IMS_TIMER_C_US;
+  self->records = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                         (GDestroyNotify) g_ptr_array_unref);
+  self->routes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->branches = g_hash_table_new (g_str_hash, g_str_equal);
+  self->txs = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, tx_free);
+  self->exposure = ims_exposure_table_new ();
+  self->attach_id = imps_sip_bus_attach (bus, FALSE, self->name, self->address, self->port,
+                                         on_receive, self);
+  if (self->attach_id == 0)
+    {
+      g_set_error (error, IMPS_IMS_ERROR, IMPS_IMS_ERROR_ADDRESS,
+                   "S-CSCF address %s:%u is taken on the SIP bus", address, self->port);
+      imps_scscf_free (self);
+      return NULL;
+    }
+  return self;
+}
+
+void
+imps_scscf_free (ImpsScscf *self)
+{
+  if (self == NULL)
+    return;
+  if (self->attach_id != 0)
+    imps_sip_bus_detach (self->bus, self->attach_id);
+  g_hash_table_destroy (self->txs);
+  g_hash_table_destroy (self->branches);
+  g_hash_table_destroy (self->records);
+  g_hash_table_destroy (self->routes);
+  g_hash_table_destroy (self->exposure);
+  imps_random_free (self->rnd);
+  g_free (self->domain);
+  g_free (self->name);
+  g_free (self);
+}
+
+void
+imps_scscf_add_route (ImpsScscf *self, const gchar *domain, const gchar *address, guint16 port)
+{
+  g_return_if_fail (self != NULL && domain != NULL && ims_is_ipv4 (address));
+  ImsHop *hop = g_new0 (ImsHop, 1);
+  g_strlcpy (hop->addr, address, sizeof hop->addr);
+  hop->port = port != 0 ? port : IMPS_IMS_SIP_PORT;
+  g_hash_table_replace (self->routes, g_ascii_strdown (domain, -1), hop);
+}
+
+void
+imps_scscf_set_timer_c (ImpsScscf *self, gint64 timer_c_us)
+{
+  g_return_if_fail (self != NULL && timer_c_us > 0);
+  self->timer_c_us = timer_c_us;
+}
+
+GPtrArray *
+imps_scscf_dup_contacts (ImpsScscf *self, const gchar *impu)
+{
+  g_return_val_if_fail (self != NULL && impu != NULL, NULL);
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
+  GPtrArray *rec = record_lookup (self, impu, FALSE);
+  for (guint i = 0; rec != NULL && i < rec->len; i++)
+    g_ptr_array_add (out, g_strdup (((Binding *) g_ptr_array_index (rec, i))->uri));
+  return out;
+}
+
+guint
+imps_scscf_n_transactions (ImpsScscf *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return g_hash_table_size (self->txs);
+}
+
+gboolean
+imps_scscf_call_exposure (ImpsScscf *self, const gchar *call_id, ImpsImsExposure *out)
+{
+  g_return_val_if_fail (self != NULL && call_id != NULL && out != NULL, FALSE);
+  ImpsImsExposure *e = g_hash_table_lookup (self->exposure, call_id);
+  memset (out, 0, sizeof *out);
+  if (e == NULL)
+    return FALSE;
+  *out = *e;
+  return TRUE;
+}
