@@ -101,6 +101,7 @@ struct _ImpsKms {
   /* Zk */
   GTlsCertificate *zk_cert;
   GTlsDatabase *zk_ca;
+  gchar *zk_ca_path;           /* our temporary copy of the CA PEM (public) */
   SoupServer *zk_server;
   guint16 zk_port;
   SoupSession *zk_client;

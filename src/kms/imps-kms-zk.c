@@ -197,11 +197,23 @@ imps_kms_ca_issue (ImpsKmsCa *ca, const gchar *fqdn, gint64 now_unix, GError **e
  * TLS identity of the KMS.
  * ------------------------------------------------------------------- */
 
+static void
+remove_ca_copy (ImpsKms *kms)
+{
+  if (kms->zk_ca_path == NULL)
+    return;
+  g_autofree gchar *dir = g_path_get_dirname (kms->zk_ca_path);
+  g_unlink (kms->zk_ca_path);
+  g_rmdir (dir);
+  g_clear_pointer (&kms->zk_ca_path, g_free);
+}
+
 /* A database of the CA anchors in @ca_pem. GLib reads anchors from a file
- * only, so the PEM goes to a private temporary file that is removed as
- * soon as the database has read it. */
+ * only (and reads it when a handshake needs it), so the PEM (a public
+ * certificate) goes to a private temporary file that the KMS removes when
+ * it closes Zk. */
 static GTlsDatabase *
-ca_database (const gchar *ca_pem, GError **error)
+ca_database (ImpsKms *kms, const gchar *ca_pem, GError **error)
 {
   g_autofree gchar *dir = g_dir_make_tmp ("impsim-kms-ca-XXXXXX", error);
   if (dir == NULL)
@@ -210,8 +222,14 @@ ca_database (const gchar *ca_pem, GError **error)
   GTlsDatabase *db = NULL;
   if (g_file_set_contents (path, ca_pem, -1, error))
     db = g_tls_file_database_new (path, error);
-  g_unlink (path);
-  g_rmdir (dir);
+  if (db == NULL)
+    {
+      g_unlink (path);
+      g_rmdir (dir);
+      return NULL;
+    }
+  remove_ca_copy (kms);
+  kms->zk_ca_path = g_steal_pointer (&path);
   return db;
 }
 
@@ -222,7 +240,7 @@ imps_kms_set_zk_tls (ImpsKms *kms, const gchar *cert_key_pem, const gchar *ca_pe
   g_autoptr (GTlsCertificate) cert = g_tls_certificate_new_from_pem (cert_key_pem, -1, error);
   if (cert == NULL)
     return FALSE;
-  g_autoptr (GTlsDatabase) db = ca_database (ca_pem, error);
+  g_autoptr (GTlsDatabase) db = ca_database (kms, ca_pem, error);
   if (db == NULL)
     return FALSE;
   g_set_object (&kms->zk_cert, cert);
@@ -343,6 +361,23 @@ zk_callback (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTa
   zk_respond (kms, msg, peer, stream, st, out->data, out->len, NULL, summary);
 }
 
+/* libsoup 3.2 asks the message whether to take the client certificate
+ * even when GLib verified it against the CA without an error, and refuses
+ * the handshake when nobody answers: take exactly the certificates that
+ * verified. */
+static gboolean
+zk_accept_certificate (SoupServerMessage *msg, GTlsCertificate *cert,
+                       GTlsCertificateFlags errors, gpointer data)
+{
+  return errors == 0;
+}
+
+static void
+zk_request_started (SoupServer *server, SoupServerMessage *msg, gpointer data)
+{
+  g_signal_connect (msg, "accept-certificate", G_CALLBACK (zk_accept_certificate), NULL);
+}
+
 gboolean
 imps_kms_listen_zk (ImpsKms *kms, const gchar *address, guint16 port, GError **error)
 {
@@ -364,6 +399,7 @@ imps_kms_listen_zk (ImpsKms *kms, const gchar *address, guint16 port, GError **e
   soup_server_set_tls_database (kms->zk_server, kms->zk_ca);
   soup_server_set_tls_auth_mode (kms->zk_server, G_TLS_AUTHENTICATION_REQUIRED);
   soup_server_add_handler (kms->zk_server, NULL, zk_callback, kms, NULL);
+  g_signal_connect (kms->zk_server, "request-started", G_CALLBACK (zk_request_started), NULL);
   g_autoptr (GSocketAddress) sa = g_inet_socket_address_new (ia, port);
   if (!soup_server_listen (kms->zk_server, sa, SOUP_SERVER_LISTEN_HTTPS, error))
     {
@@ -402,6 +438,7 @@ imps_kms_zk_close (ImpsKms *kms)
     }
   g_clear_object (&kms->zk_cert);
   g_clear_object (&kms->zk_ca);
+  remove_ca_copy (kms);
 }
 
 /* ---------------------------------------------------------------------

@@ -530,6 +530,12 @@ imps_kms_process (ImpsKms *kms, ImpsKmsRequestType type, gboolean zk,
             *parsed = g_steal_pointer (&in);
           return IMPS_KMS_OUTCOME_RELAY;
         }
+      if (kms->tpks->len > 1)
+        {
+          /* rolled keys past their time stop opening tickets */
+          imps_kms_tpk_prune (kms);
+          kms_view (kms, &mk);
+        }
       policy_view (kms, &kms->default_policy, &mp);
       answer = imps_mikey_resolve_resp_build (&mk, &mp, in, psk, psk_len, now, kms->random,
                                               kms->uses, &error);

@@ -1,0 +1,547 @@
+/* The UE's Ua client (profile §2): ticket request and resolve over HTTP. */
+#include "imps-ue-ua.h"
+#include "gba/imps-gba.h"
+#include "imps-secret.h"
+#include "imps-ue.h"
+
+#include <libsoup/soup.h>
+#include <string.h>
+
+G_DEFINE_QUARK (imps-ue-ua-error-quark, imps_ue_ua_error)
+
+#define REBOOTSTRAP_HEADER "X-Impsim-Rebootstrap"
+#define CONTENT_TYPE "application/mikey"
+#define MAX_TICKETS 64
+
+struct _ImpsUeUa {
+  ImpsNetwork *net;
+  gchar *address;
+  gchar *impu;
+  gchar *kms_fqdn;
+  gchar *kms_address;
+  guint16 kms_port;
+  ImpsUeUaKeySource source;
+  ImpsRandom *random;
+  ImpsMikeySuite suite;
+  SoupSession *http;
+  GCancellable *alive;     /* cancelled when the client goes */
+  GPtrArray *tickets;      /* ImpsMikeyHeldTicket*, owned */
+  guint requests;
+  guint bootstraps;
+};
+
+static guint64
+now_ntp (ImpsUeUa *ua)
+{
+  return imps_clock_now_ntp (imps_network_get_clock (ua->net));
+}
+
+ImpsUeUa *
+imps_ue_ua_new (ImpsNetwork *net, const gchar *address, const gchar *impu,
+                const gchar *kms_fqdn, const gchar *kms_address, guint16 kms_port,
+                const ImpsUeUaKeySource *source)
+{
+  g_return_val_if_fail (net && address && impu && kms_fqdn && kms_address && source, NULL);
+  g_return_val_if_fail (source->get_key && source->bootstrap_async && source->bootstrap_finish,
+                        NULL);
+  ImpsUeUa *ua = g_new0 (ImpsUeUa, 1);
+  ua->net = net;
+  ua->address = g_strdup (address);
+  ua->impu = g_strdup (impu);
+  ua->kms_fqdn = g_strdup (kms_fqdn);
+  ua->kms_address = g_strdup (kms_address);
+  ua->kms_port = kms_port;
+  ua->source = *source;
+  g_autofree gchar *label = g_strdup_printf ("ua %s %s", impu, address);
+  ua->random = imps_network_new_random (net, label);
+  imps_mikey_suite_init (&ua->suite, FALSE);
+  g_autoptr (GInetAddress) ia = g_inet_address_new_from_string (address);
+  g_autoptr (GSocketAddress) local = ia ? g_inet_socket_address_new (ia, 0) : NULL;
+  ua->http = soup_session_new_with_options ("local-address", local,
+                                            "user-agent", IMPS_UE_UA_USER_AGENT,
+                                            "timeout", 10,
+                                            NULL);
+  /* MIKEY bodies are binary and small: no Accept-Encoding on the wire. */
+  soup_session_remove_feature_by_type (ua->http, SOUP_TYPE_CONTENT_DECODER);
+  ua->alive = g_cancellable_new ();
+  ua->tickets = g_ptr_array_new_with_free_func ((GDestroyNotify) imps_mikey_held_ticket_free);
+  return ua;
+}
+
+void
+imps_ue_ua_free (ImpsUeUa *ua)
+{
+  if (ua == NULL)
+    return;
+  g_cancellable_cancel (ua->alive);
+  g_clear_object (&ua->alive);
+  soup_session_abort (ua->http);
+  g_object_unref (ua->http);
+  g_ptr_array_unref (ua->tickets);
+  if (ua->source.destroy)
+    ua->source.destroy (ua->source.user_data);
+  imps_random_free (ua->random);
+  g_free (ua->address);
+  g_free (ua->impu);
+  g_free (ua->kms_fqdn);
+  g_free (ua->kms_address);
+  g_free (ua);
+}
+
+void
+imps_ue_ua_set_suite_256 (ImpsUeUa *ua, gboolean suite_256)
+{
+  imps_mikey_suite_init (&ua->suite, suite_256);
+}
+
+guint
+imps_ue_ua_count_tickets (ImpsUeUa *ua)
+{
+  return ua->tickets->len;
+}
+
+void
+imps_ue_ua_forget_tickets (ImpsUeUa *ua)
+{
+  g_ptr_array_set_size (ua->tickets, 0);
+}
+
+guint
+imps_ue_ua_count_requests (ImpsUeUa *ua)
+{
+  return ua->requests;
+}
+
+guint
+imps_ue_ua_count_bootstraps (ImpsUeUa *ua)
+{
+  return ua->bootstraps;
+}
+
+/* ---------------------------------------------------------------------
+ * One Ua exchange (request or resolve) with one re-bootstrap.
+ * ------------------------------------------------------------------- */
+
+typedef enum { RUN_REQUEST, RUN_RESOLVE } RunKind;
+
+typedef struct {
+  ImpsUeUa *ua;
+  GCancellable *alive;             /* the client's, reffed */
+  RunKind kind;
+  ImpsMikeyTp desired;             /* views into strings */
+  GPtrArray *strings;              /* owned copies the views point into */
+  ImpsMikeyMessage *transfer_init; /* resolve: a copy */
+  ImpsMikeyMessage *sent;          /* the REQUEST_INIT / RESOLVE_INIT last sent */
+  guint8 psk[32];
+  gboolean bootstrapped;           /* the one re-bootstrap has been used */
+  SoupMessage *msg;
+} Run;
+
+static void
+run_free (Run *r)
+{
+  g_object_unref (r->alive);
+  if (r->strings)
+    g_ptr_array_unref (r->strings);
+  imps_mikey_message_free (r->transfer_init);
+  imps_mikey_message_free (r->sent);
+  g_clear_object (&r->msg);
+  imps_wipe (r->psk, sizeof r->psk);
+  g_free (r);
+}
+
+static void attempt (GTask *task);
+
+static void
+on_bootstrap (GObject *source, GAsyncResult *res, gpointer data)
+{
+  GTask *task = data;
+  Run *r = g_task_get_task_data (task);
+  g_autoptr (GError) error = NULL;
+  if (g_cancellable_is_cancelled (r->alive))
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "the UE went away");
+      g_object_unref (task);
+      return;
+    }
+  ImpsUeUa *ua = r->ua;
+  if (!ua->source.bootstrap_finish (ua->source.user_data, res, &error))
+    {
+      g_task_return_new_error (task, IMPS_UE_UA_ERROR, IMPS_UE_UA_ERROR_NO_KEY,
+                               "bootstrapping for Ua failed: %s", error->message);
+      g_object_unref (task);
+      return;
+    }
+  attempt (task);
+}
+
+static void
+rebootstrap (GTask *task)
+{
+  Run *r = g_task_get_task_data (task);
+  r->bootstrapped = TRUE;
+  r->ua->bootstraps++;
+  r->ua->source.bootstrap_async (r->ua->source.user_data, g_task_get_cancellable (task),
+                                 on_bootstrap, task);
+}
+
+static void
+fail_refused (GTask *task, const guint8 *body, gsize len, const GError *why)
+{
+  /* a MIKEY Error answer: name its ERR codes */
+  if (len > 1 && body[1] == IMPS_MIKEY_DATA_ERROR)
+    {
+      guint8 errs[8];
+      guint n = 0;
+      gboolean auth = FALSE;
+      g_autoptr (ImpsMikeyMessage) em = imps_mikey_error_parse (body, len, NULL, errs,
+                                                                G_N_ELEMENTS (errs), &n, &auth,
+                                                                NULL);
+      if (em && n > 0)
+        {
+          g_autoptr (GString) s = g_string_new (NULL);
+          for (guint i = 0; i < n; i++)
+            g_string_append_printf (s, "%s%u (%s)", i ? ", " : "", errs[i],
+                                    imps_mikey_err_no_name (errs[i]));
+          g_task_return_new_error (task, IMPS_UE_UA_ERROR, IMPS_UE_UA_ERROR_REFUSED,
+                                   "the KMS answered MIKEY Error: ERR %s", s->str);
+          return;
+        }
+    }
+  g_task_return_new_error (task, IMPS_UE_UA_ERROR, IMPS_UE_UA_ERROR_PROTOCOL,
+                           "the KMS's answer does not verify: %s", why->message);
+}
+
+static gboolean
+held_fits (ImpsUeUa *ua, const ImpsMikeyHeldTicket *h, const ImpsMikeyTp *desired)
+{
+  guint64 now = now_ntp (ua);
+  if (h->policy.valid_to != 0 && now >= h->policy.valid_to)
+    return FALSE;
+  if (h->n_transfers > 0 && !(h->policy.flags & IMPS_MIKEY_TICKET_FLAG_J))
+    return FALSE;
+  if ((desired->flags & IMPS_MIKEY_TICKET_FLAG_I) != (h->policy.flags & IMPS_MIKEY_TICKET_FLAG_I))
+    return FALSE;
+  for (guint i = 0; i < desired->n_responders; i++)
+    if (!imps_mikey_tp_has_responder (&h->policy, desired->responders[i].data,
+                                      desired->responders[i].len))
+      return FALSE;
+  return desired->n_responders > 0;
+}
+
+static void
+prune_tickets (ImpsUeUa *ua)
+{
+  guint64 now = now_ntp (ua);
+  for (guint i = ua->tickets->len; i-- > 0;)
+    {
+      ImpsMikeyHeldTicket *h = g_ptr_array_index (ua->tickets, i);
+      if (h->policy.valid_to != 0 && now >= h->policy.valid_to)
+        g_ptr_array_remove_index (ua->tickets, i);
+    }
+  while (ua->tickets->len >= MAX_TICKETS)
+    g_ptr_array_remove_index (ua->tickets, 0);
+}
+
+static void
+on_answer (GObject *source, GAsyncResult *res, gpointer data)
+{
+  GTask *task = data;
+  Run *r = g_task_get_task_data (task);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), res, &error);
+  if (g_cancellable_is_cancelled (r->alive))
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "the UE went away");
+      g_object_unref (task);
+      return;
+    }
+  ImpsUeUa *ua = r->ua;
+  if (body == NULL)
+    {
+      g_task_return_new_error (task, IMPS_UE_UA_ERROR, IMPS_UE_UA_ERROR_TRANSPORT,
+                               "Ua to %s:%u: %s", ua->kms_address, ua->kms_port, error->message);
+      g_object_unref (task);
+      return;
+    }
+  guint status = soup_message_get_status (r->msg);
+  if (status != SOUP_STATUS_OK)
+    {
+      g_task_return_new_error (task, IMPS_UE_UA_ERROR, IMPS_UE_UA_ERROR_HTTP,
+                               "the KMS answered HTTP %u %s", status,
+                               soup_message_get_reason_phrase (r->msg));
+      g_object_unref (task);
+      return;
+    }
+  const gchar *rb = soup_message_headers_get_one (soup_message_get_response_headers (r->msg),
+                                                  REBOOTSTRAP_HEADER);
+  gsize len;
+  const guint8 *d = g_bytes_get_data (body, &len);
+  if (g_strcmp0 (rb, "1") == 0)
+    {
+      if (!r->bootstrapped)
+        {
+          rebootstrap (task);
+          return;
+        }
+      g_autoptr (GError) why = g_error_new (IMPS_UE_UA_ERROR, IMPS_UE_UA_ERROR_REFUSED,
+                                            "re-bootstrap asked for again after one retry");
+      fail_refused (task, d, len, why);
+      g_object_unref (task);
+      return;
+    }
+  guint64 now = now_ntp (ua);
+  if (r->kind == RUN_REQUEST)
+    {
+      ImpsMikeyHeldTicket *held = imps_mikey_request_resp_process (r->sent, d, len, r->psk, 32,
+                                                                   now, IMPS_MIKEY_DEFAULT_SKEW_S,
+                                                                   &error);
+      if (held == NULL)
+        fail_refused (task, d, len, error);
+      else
+        {
+          prune_tickets (ua);
+          g_ptr_array_add (ua->tickets, held);
+          g_task_return_pointer (task, held, NULL);
+        }
+    }
+  else
+    {
+      ImpsMikeyResolved *res2 = imps_mikey_resolve_resp_process (r->sent, d, len, r->psk, 32,
+                                                                 r->transfer_init, ua->impu, now,
+                                                                 IMPS_MIKEY_DEFAULT_SKEW_S, NULL,
+                                                                 &error);
+      if (res2 == NULL)
+        fail_refused (task, d, len, error);
+      else
+        g_task_return_pointer (task, res2, (GDestroyNotify) imps_mikey_resolved_free);
+    }
+  g_object_unref (task);
+}
+
+static void
+attempt (GTask *task)
+{
+  Run *r = g_task_get_task_data (task);
+  ImpsUeUa *ua = r->ua;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *btid = ua->source.get_key (ua->source.user_data, ua->kms_fqdn, r->psk,
+                                               &error);
+  if (btid == NULL)
+    {
+      if (!r->bootstrapped)
+        {
+          rebootstrap (task);
+          return;
+        }
+      g_task_return_new_error (task, IMPS_UE_UA_ERROR, IMPS_UE_UA_ERROR_NO_KEY,
+                               "no Ks_NAF for %s: %s", ua->kms_fqdn, error->message);
+      g_object_unref (task);
+      return;
+    }
+  g_clear_pointer (&r->sent, imps_mikey_message_free);
+  guint64 now = now_ntp (ua);
+  if (r->kind == RUN_REQUEST)
+    {
+      ImpsMikeyRequestParams p = { 0 };
+      p.suite = ua->suite;
+      p.initiator_uri = ua->impu;
+      p.kms_uri = ua->kms_fqdn;
+      p.psk_id = (const guint8 *) btid;
+      p.psk_id_len = strlen (btid);
+      p.desired = &r->desired;
+      r->sent = imps_mikey_request_init_build (&p, r->psk, 32, now, ua->random, &error);
+    }
+  else
+    {
+      ImpsMikeyResolveParams p = { ua->impu, ua->kms_fqdn, (const guint8 *) btid, strlen (btid) };
+      r->sent = imps_mikey_resolve_init_build (r->transfer_init, &p, r->psk, 32, now, ua->random,
+                                               &error);
+    }
+  if (r->sent == NULL)
+    {
+      g_task_return_new_error (task, IMPS_UE_UA_ERROR, IMPS_UE_UA_ERROR_PROTOCOL,
+                               "%s could not be built: %s",
+                               r->kind == RUN_REQUEST ? "REQUEST_INIT_PSK" : "RESOLVE_INIT_PSK",
+                               error->message);
+      g_object_unref (task);
+      return;
+    }
+  g_autofree gchar *url = g_strdup_printf ("http://%s:%u/kms?requesttype=%s", ua->kms_address,
+                                           ua->kms_port,
+                                           r->kind == RUN_REQUEST ? "ticketrequest"
+                                                                  : "ticketresolve");
+  g_clear_object (&r->msg);
+  r->msg = soup_message_new ("POST", url);
+  g_autoptr (GBytes) b = g_bytes_new (r->sent->body.raw, r->sent->body.raw_len);
+  soup_message_set_request_body_from_bytes (r->msg, CONTENT_TYPE, b);
+  ua->requests++;
+  soup_session_send_and_read_async (ua->http, r->msg, G_PRIORITY_DEFAULT,
+                                    g_task_get_cancellable (task), on_answer, task);
+}
+
+static Run *
+run_new (ImpsUeUa *ua, RunKind kind)
+{
+  Run *r = g_new0 (Run, 1);
+  r->ua = ua;
+  r->alive = g_object_ref (ua->alive);
+  r->kind = kind;
+  return r;
+}
+
+void
+imps_ue_ua_request_ticket_async (ImpsUeUa *ua, const ImpsMikeyTp *desired,
+                                 GCancellable *cancellable, GAsyncReadyCallback callback,
+                                 gpointer user_data)
+{
+  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, imps_ue_ua_request_ticket_async);
+  Run *r = run_new (ua, RUN_REQUEST);
+  g_task_set_task_data (task, r, (GDestroyNotify) run_free);
+
+  /* the desired TP, with its identities copied (the caller's may go) */
+  r->desired = *desired;
+  r->desired.prf = ua->suite.prf;
+  r->desired.kms_id.len = 0;
+  r->desired.initiator_id.len = 0;
+  r->desired.n_apps = 0;
+  r->strings = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < desired->n_responders; i++)
+    {
+      gchar *c = g_strndup ((const gchar *) desired->responders[i].data,
+                            desired->responders[i].len);
+      g_ptr_array_add (r->strings, c);
+      r->desired.responders[i].data = (const guint8 *) c;
+    }
+
+  prune_tickets (ua);
+  for (guint i = ua->tickets->len; i-- > 0;)
+    {
+      ImpsMikeyHeldTicket *h = g_ptr_array_index (ua->tickets, i);
+      if (held_fits (ua, h, &r->desired))
+        {
+          g_object_set_data (G_OBJECT (task), "from-cache", GINT_TO_POINTER (1));
+          g_task_return_pointer (task, h, NULL);
+          g_object_unref (task);
+          return;
+        }
+    }
+  attempt (task);
+}
+
+ImpsMikeyHeldTicket *
+imps_ue_ua_request_ticket_finish (ImpsUeUa *ua, GAsyncResult *result, gboolean *from_cache,
+                                  GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  if (from_cache)
+    *from_cache = g_object_get_data (G_OBJECT (result), "from-cache") != NULL;
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+imps_ue_ua_resolve_async (ImpsUeUa *ua, const ImpsMikeyMessage *transfer_init,
+                          GCancellable *cancellable, GAsyncReadyCallback callback,
+                          gpointer user_data)
+{
+  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, imps_ue_ua_resolve_async);
+  Run *r = run_new (ua, RUN_RESOLVE);
+  g_task_set_task_data (task, r, (GDestroyNotify) run_free);
+  g_autoptr (GError) error = NULL;
+  r->transfer_init = imps_mikey_message_parse (transfer_init->body.raw,
+                                               transfer_init->body.raw_len, &error);
+  if (r->transfer_init == NULL)
+    {
+      g_task_return_new_error (task, IMPS_UE_UA_ERROR, IMPS_UE_UA_ERROR_PROTOCOL,
+                               "TRANSFER_INIT: %s", error->message);
+      g_object_unref (task);
+      return;
+    }
+  attempt (task);
+}
+
+ImpsMikeyResolved *
+imps_ue_ua_resolve_finish (ImpsUeUa *ua, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---------------------------------------------------------------------
+ * A key source backed by ImpsUe.
+ * ------------------------------------------------------------------- */
+
+typedef struct {
+  ImpsUe *ue;
+  gchar *bsf_fqdn;
+  gchar *bsf_address;
+  guint16 bsf_port;
+} UeSource;
+
+static void
+ue_source_free (gpointer p)
+{
+  UeSource *s = p;
+  g_free (s->bsf_fqdn);
+  g_free (s->bsf_address);
+  g_free (s);
+}
+
+static gchar *
+ue_get_key (gpointer data, const gchar *naf_fqdn, guint8 ks_naf[32], GError **error)
+{
+  UeSource *s = data;
+  g_auto (ImpsGbaKey) key = IMPS_GBA_KEY_INIT;
+  if (!imps_ue_get_ks_naf (s->ue, naf_fqdn, IMPS_GBA_UA_ID_IMS_MEDIA, &key, error))
+    return NULL;
+  memcpy (ks_naf, key.bytes, 32);
+  return g_strdup (imps_ue_get_btid (s->ue));
+}
+
+static void
+ue_bootstrap_done (GObject *source, GAsyncResult *res, gpointer data)
+{
+  GTask *task = data;
+  GError *error = NULL;
+  ImpsUe *ue = g_task_get_task_data (task);
+  if (imps_ue_bootstrap_finish (ue, res, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+  g_object_unref (task);
+}
+
+static void
+ue_bootstrap_async (gpointer data, GCancellable *cancellable, GAsyncReadyCallback callback,
+                    gpointer callback_data)
+{
+  UeSource *s = data;
+  GTask *task = g_task_new (NULL, cancellable, callback, callback_data);
+  g_task_set_task_data (task, s->ue, NULL);
+  imps_ue_bootstrap_async (s->ue, s->bsf_fqdn, s->bsf_address, s->bsf_port, cancellable,
+                           ue_bootstrap_done, task);
+}
+
+static gboolean
+ue_bootstrap_finish (gpointer data, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+imps_ue_ua_key_source_for_ue (ImpsUeUaKeySource *source, struct _ImpsUe *ue,
+                              const gchar *bsf_fqdn, const gchar *bsf_address, guint16 bsf_port)
+{
+  UeSource *s = g_new0 (UeSource, 1);
+  s->ue = ue;
+  s->bsf_fqdn = g_strdup (bsf_fqdn);
+  s->bsf_address = g_strdup (bsf_address);
+  s->bsf_port = bsf_port;
+  source->get_key = ue_get_key;
+  source->bootstrap_async = ue_bootstrap_async;
+  source->bootstrap_finish = ue_bootstrap_finish;
+  source->user_data = s;
+  source->destroy = ue_source_free;
+}

@@ -1,0 +1,1127 @@
+/* The KMS node on loopback (profile §9 addresses, virtual clock) with a
+ * real HSS and BSF: GBA-keyed ticket request and resolve over Ua (profile
+ * §2) with the UE's Ua client, forking, group and reused tickets, every
+ * refusal with its MIKEY ERR code (mikey-ticket.md §11) and event-log
+ * entry, the HTTP status codes of profile §2, the Zn 5403 re-bootstrap,
+ * stateless tickets over a KMS restart and a TPK roll, and Zk between two
+ * operators over mutual TLS (profile §4).
+ *
+ * Subscriber keys: gba.md §12.1 (TS 35.208 set 1 K and OPc). Identities,
+ * addresses beyond profile §9, static PSKs and pair keys are chosen by this
+ * project; the expected values are relations (equal / different keys, ERR
+ * codes, HTTP statuses), not published numbers. */
+#include "../bsf/gba-fixture.h"
+#include "imps-hex.h"
+#include "imps-kms.h"
+#include "imps-ue-ua.h"
+#include "mikey/imps-mikey-exchange.h"
+
+#define KX_ALICE "sip:user1_public1@home1.net"
+#define KX_BOB "sip:bob@home1.net"
+#define KX_CAROL "sip:carol@home1.net"
+#define KX_DAVE "sip:dave@home1.net"
+#define KX_TEAM "sip:team@home1.net"
+#define KX_REMOTE_BOB "sip:bob@home2.net"
+#define KX_SKEW 300
+#define KX_SEC(n) ((guint64) (n) << 32)
+#define KX_STATIC_ID "static-alice"
+
+enum { ALICE, BOB, BOB2, CAROL, DAVE, N_USERS };
+
+static const struct {
+  const gchar *name, *address, *impi, *impu;
+} users[N_USERS] = {
+  { "alice", FX_UE_ADDR, FX_IMPI, KX_ALICE },
+  { "bob", "127.1.1.3", "bob_private@home1.net", KX_BOB },
+  { "bob-tablet", "127.1.1.4", "bob2_private@home1.net", KX_BOB },
+  { "carol", "127.1.1.5", "carol_private@home1.net", KX_CAROL },
+  { "dave", "127.1.1.6", "dave_private@home1.net", KX_DAVE },
+};
+
+typedef struct {
+  GbaFx fx;                /* first: the GBA fixture functions take it */
+  ImpsKms *kms;
+  guint16 kms_port;
+  gchar *kms_state;
+  ImpsUe *ue[N_USERS];     /* [ALICE] is fx.ue */
+  ImpsUeUa *ua[N_USERS];
+  GAsyncResult *result;
+  ImpsRandom *rnd;
+  SoupSession *http;
+  SoupMessage *msg;
+  guint8 static_psk[32];
+  gboolean use_state;
+} KmsFx;
+
+/* ---- set-up ---- */
+
+static void
+done (GObject *source, GAsyncResult *res, gpointer data)
+{
+  KmsFx *k = data;
+  g_clear_object (&k->result);
+  k->result = g_object_ref (res);
+  g_main_loop_quit (k->fx.loop);
+}
+
+static void
+provision (KmsFx *k, ImpsHss *hss, const gchar *impi, const gchar *impu)
+{
+  guint8 key[16], opc[16], sqn[6], amf[2] = { 0, 0 };
+  g_autoptr (GError) error = NULL;
+  const gchar *impus[] = { impu, NULL };
+  imps_test_hex_into (FX_K, key, 16);
+  imps_test_hex_into (FX_OPC, opc, 16);
+  imps_test_hex_into ("000000000020", sqn, 6);
+  ImpsHssSubscriber sub = { impi, impus, key, opc, NULL, sqn, amf, 5, FX_LIFETIME };
+  g_assert_true (imps_hss_provision (hss, &sub, &error));
+  g_assert_no_error (error);
+}
+
+static ImpsUe *
+new_ue (KmsFx *k, const gchar *name, const gchar *address, const gchar *impi)
+{
+  guint8 key[16], opc[16];
+  imps_test_hex_into (FX_K, key, 16);
+  imps_test_hex_into (FX_OPC, opc, 16);
+  ImpsUeUsimConfig usim = { impi, key, opc, 5 };
+  return imps_ue_new (k->fx.net, name, address, &usim);
+}
+
+static ImpsUeUa *
+new_ua (KmsFx *k, ImpsUe *ue, const gchar *address, const gchar *impu, const gchar *bsf_fqdn,
+        const gchar *bsf_addr, guint16 bsf_port, const gchar *kms_fqdn, const gchar *kms_addr,
+        guint16 kms_port)
+{
+  ImpsUeUaKeySource src;
+  imps_ue_ua_key_source_for_ue (&src, ue, bsf_fqdn, bsf_addr, bsf_port);
+  return imps_ue_ua_new (k->fx.net, address, impu, kms_fqdn, kms_addr, kms_port, &src);
+}
+
+static void
+start_kms (KmsFx *k)
+{
+  g_autoptr (GError) error = NULL;
+  k->kms = imps_kms_new (k->fx.net, "home1.net", k->use_state ? k->kms_state : NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (imps_kms_listen (k->kms, FX_KMS_ADDR, k->kms_port, &error));
+  g_assert_no_error (error);
+  k->kms_port = imps_kms_get_ua_port (k->kms);
+  imps_kms_set_bsf (k->kms, FX_BSF_ADDR, imps_bsf_get_zn_port (k->fx.bsf));
+  const gchar *team[] = { KX_ALICE, KX_BOB, KX_CAROL, NULL };
+  g_assert_true (imps_kms_add_group (k->kms, KX_TEAM, team, &error));
+  g_assert_no_error (error);
+  imps_kms_add_static_psk (k->kms, KX_STATIC_ID, k->static_psk, 32);
+}
+
+static void
+make_uas (KmsFx *k)
+{
+  for (guint i = 0; i < N_USERS; i++)
+    {
+      g_clear_pointer (&k->ua[i], imps_ue_ua_free);
+      k->ua[i] = new_ua (k, k->ue[i], users[i].address, users[i].impu, "bsf.home1.net",
+                         FX_BSF_ADDR, imps_bsf_get_ub_port (k->fx.bsf), "kms.home1.net",
+                         FX_KMS_ADDR, k->kms_port);
+    }
+}
+
+static void
+setup (KmsFx *k, gconstpointer data)
+{
+  fx_setup (&k->fx, NULL);
+  k->rnd = imps_random_new_seeded (6043);
+  for (guint i = 0; i < 32; i++)
+    k->static_psk[i] = (guint8) (0x40 + i);
+  k->kms_state = g_build_filename (k->fx.dir, "kms.db", NULL);
+  k->ue[ALICE] = k->fx.ue;
+  for (guint i = 1; i < N_USERS; i++)
+    {
+      provision (k, k->fx.hss, users[i].impi, users[i].impu);
+      k->ue[i] = new_ue (k, users[i].name, users[i].address, users[i].impi);
+    }
+  k->http = soup_session_new_with_options ("timeout", 10, NULL);
+  k->use_state = GPOINTER_TO_INT (data) == 1;
+  if (k->use_state)
+    return;  /* the test starts its KMS itself (state path) */
+  start_kms (k);
+  make_uas (k);
+}
+
+static void
+remove_state (const gchar *path)
+{
+  g_autofree gchar *wal = g_strconcat (path, "-wal", NULL);
+  g_autofree gchar *shm = g_strconcat (path, "-shm", NULL);
+  g_unlink (path);
+  g_unlink (wal);
+  g_unlink (shm);
+}
+
+static void
+teardown (KmsFx *k, gconstpointer data)
+{
+  for (guint i = 0; i < N_USERS; i++)
+    g_clear_pointer (&k->ua[i], imps_ue_ua_free);
+  g_clear_pointer (&k->kms, imps_kms_free);
+  for (guint i = 1; i < N_USERS; i++)
+    g_clear_pointer (&k->ue[i], imps_ue_free);
+  g_clear_object (&k->msg);
+  if (k->http)
+    soup_session_abort (k->http);
+  g_clear_object (&k->http);
+  g_clear_object (&k->result);
+  fx_drain ();
+  remove_state (k->kms_state);
+  g_free (k->kms_state);
+  imps_random_free (k->rnd);
+  fx_teardown (&k->fx, NULL);
+}
+
+static guint64
+now_ntp (KmsFx *k)
+{
+  return imps_clock_now_ntp (k->fx.clock);
+}
+
+static void
+advance (KmsFx *k, gint64 seconds)
+{
+  imps_clock_advance (k->fx.clock, seconds * G_USEC_PER_SEC);
+}
+
+/* ---- exchanges ---- */
+
+static ImpsMikeyHeldTicket *
+request (KmsFx *k, guint who, const ImpsMikeyTp *tp, gboolean *from_cache, GError **error)
+{
+  imps_ue_ua_request_ticket_async (k->ua[who], tp, NULL, done, k);
+  g_main_loop_run (k->fx.loop);
+  return imps_ue_ua_request_ticket_finish (k->ua[who], k->result, from_cache, error);
+}
+
+static ImpsMikeyHeldTicket *
+request_ok (KmsFx *k, guint who, const ImpsMikeyTp *tp)
+{
+  g_autoptr (GError) error = NULL;
+  ImpsMikeyHeldTicket *held = request (k, who, tp, NULL, &error);
+  if (error)
+    fx_dump_log (&k->fx);
+  g_assert_no_error (error);
+  g_assert_nonnull (held);
+  return held;
+}
+
+static ImpsMikeyMessage *
+transfer (KmsFx *k, ImpsMikeyHeldTicket *held, const gchar *from, const gchar *to)
+{
+  g_autoptr (GError) error = NULL;
+  ImpsMikeyTransferParams p = { 0 };
+  imps_mikey_suite_init (&p.suite, FALSE);
+  p.initiator_uri = from;
+  p.responder_uri = to;
+  p.n_media = 1;
+  p.ssrc[0] = 0x11110000;
+  ImpsMikeyMessage *ti = imps_mikey_transfer_init_build (held, &p, now_ntp (k), k->rnd, &error);
+  g_assert_no_error (error);
+  return ti;
+}
+
+static ImpsMikeyResolved *
+resolve (KmsFx *k, ImpsUeUa *ua, const ImpsMikeyMessage *ti, GError **error)
+{
+  imps_ue_ua_resolve_async (ua, ti, NULL, done, k);
+  g_main_loop_run (k->fx.loop);
+  return imps_ue_ua_resolve_finish (ua, k->result, error);
+}
+
+/* The whole call: resolve at the responder, TRANSFER_RESP, and equal SRTP
+ * keys at both ends; the responder's keys go to @kr. */
+static void
+complete_call (KmsFx *k, ImpsMikeyHeldTicket *held, const ImpsMikeyMessage *ti, ImpsUeUa *ua,
+               const gchar *responder, ImpsMikeySrtpKeys *kr, guint *nr)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ImpsMikeyMessage) pre = imps_mikey_transfer_init_precheck (ti->body.raw,
+                                                                        ti->body.raw_len,
+                                                                        responder, now_ntp (k),
+                                                                        KX_SKEW, NULL, &error);
+  g_assert_no_error (error);
+  g_autoptr (ImpsMikeyResolved) res = resolve (k, ua, pre, &error);
+  if (error)
+    fx_dump_log (&k->fx);
+  g_assert_no_error (error);
+  g_assert_nonnull (res);
+  guint32 ssrc[IMPS_MIKEY_MAX_MEDIA] = { 0x22220000 };
+  g_autoptr (ImpsMikeyMessage) tr = imps_mikey_transfer_resp_build (pre, res, responder, ssrc, 1,
+                                                                    now_ntp (k), k->rnd, kr, nr,
+                                                                    NULL, &error);
+  g_assert_no_error (error);
+  ImpsMikeySrtpKeys ki[IMPS_MIKEY_MAX_CS];
+  guint ni = 0;
+  g_assert_true (imps_mikey_transfer_resp_process (held, ti, tr->body.raw, tr->body.raw_len,
+                                                   now_ntp (k), KX_SKEW, ki, &ni, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (ni, ==, *nr);
+  g_assert_cmpuint (ni, ==, 2);
+  for (guint i = 0; i < ni; i++)
+    {
+      g_assert_cmpuint (ki[i].key_len, ==, 16);
+      g_assert_cmpmem (ki[i].key, ki[i].key_len, kr[i].key, kr[i].key_len);
+      g_assert_cmpmem (ki[i].salt, ki[i].salt_len, kr[i].salt, kr[i].salt_len);
+    }
+  imps_mikey_srtp_keys_clear (ki, ni);
+}
+
+static guint
+count_msgs (KmsFx *k, ImpsRefPoint ref, const gchar *from, const gchar *prefix)
+{
+  ImpsEventLog *log = imps_network_get_event_log (k->fx.net);
+  guint n = 0;
+  for (guint i = 0; i < imps_event_log_len (log); i++)
+    {
+      const ImpsEvent *e = imps_event_log_get (log, i);
+      if (e->kind == IMPS_EVENT_MESSAGE && e->ref == ref && g_strcmp0 (e->from, from) == 0
+          && g_str_has_prefix (e->summary, prefix))
+        n++;
+    }
+  return n;
+}
+
+/* ---- the GBA-keyed exchange ---- */
+
+static void
+test_request_resolve (KmsFx *k, gconstpointer data)
+{
+  ImpsMikeyTp tp;
+  ImpsMikeySrtpKeys kb[IMPS_MIKEY_MAX_CS];
+  guint nb = 0;
+  imps_mikey_tp_init_default (&tp, 0, FALSE);
+  imps_mikey_tp_add_responder (&tp, KX_BOB);
+
+  /* alice has not bootstrapped: the client bootstraps once, then asks */
+  ImpsMikeyHeldTicket *held = request_ok (k, ALICE, &tp);
+  g_assert_cmpuint (imps_ue_ua_count_bootstraps (k->ua[ALICE]), ==, 1);
+  g_assert_cmpuint (imps_ue_ua_count_requests (k->ua[ALICE]), ==, 1);
+  /* granted: the profile §3 default flags (mikey-ticket.md §17.3), 1 h */
+  g_assert_cmphex (held->policy.flags, ==, 0x1F460);
+  g_assert_cmpuint (held->policy.valid_to - held->policy.valid_from, ==, KX_SEC (3600));
+  g_assert_cmpuint (held->keys.n_keys, ==, 1);
+  g_assert_cmpuint (held->keys.keys[0].type, ==, IMPS_MIKEY_KEY_TGK);
+
+  g_autoptr (ImpsMikeyMessage) ti = transfer (k, held, KX_ALICE, KX_BOB);
+  advance (k, 1);
+  complete_call (k, held, ti, k->ua[BOB], KX_BOB, kb, &nb);
+  imps_mikey_srtp_keys_clear (kb, nb);
+
+  /* Ua and Zn on the wire, each logged once: two BIR/BIA (alice, bob) */
+  g_assert_cmpuint (count_msgs (k, IMPS_REF_UA, "alice",
+                                "POST /kms?requesttype=ticketrequest"), ==, 1);
+  g_assert_cmpuint (count_msgs (k, IMPS_REF_UA, "kms.home1.net", "200 REQUEST_RESP"), ==, 1);
+  g_assert_cmpuint (count_msgs (k, IMPS_REF_UA, "bob",
+                                "POST /kms?requesttype=ticketresolve"), ==, 1);
+  g_assert_cmpuint (count_msgs (k, IMPS_REF_UA, "kms.home1.net", "200 RESOLVE_RESP"), ==, 1);
+  g_assert_cmpuint (count_msgs (k, IMPS_REF_ZN, "kms.home1.net", "BIR"), ==, 2);
+  g_assert_cmpuint (count_msgs (k, IMPS_REF_ZN, "bsf.home1.net", "BIA 2001"), ==, 2);
+  g_assert_cmpuint (imps_kms_count_cached_keys (k->kms), ==, 3); /* 2 Ks_NAF + static */
+
+  /* a second request for carol: Ks_NAF comes from the cache, no new BIR */
+  ImpsMikeyTp tp2;
+  imps_mikey_tp_init_default (&tp2, 0, FALSE);
+  imps_mikey_tp_add_responder (&tp2, KX_CAROL);
+  request_ok (k, ALICE, &tp2);
+  g_assert_cmpuint (count_msgs (k, IMPS_REF_ZN, "kms.home1.net", "BIR"), ==, 2);
+
+  /* audit rows, written in a batch */
+  g_assert_cmpuint (imps_kms_count_audit (k->kms, "issued"), ==, 2);
+  g_assert_cmpuint (imps_kms_count_audit (k->kms, "resolved"), ==, 1);
+
+  /* the cached Ks_NAF honours Key-ExpiryTime (7200 s): past it, a new BIR
+   * (answered 5403 since the B-TID expired too) */
+  advance (k, FX_LIFETIME + 10);
+  g_autoptr (GError) error = NULL;
+  ImpsMikeyTp tp3;
+  imps_mikey_tp_init_default (&tp3, 0, FALSE);
+  imps_mikey_tp_add_responder (&tp3, KX_DAVE);
+  ImpsMikeyHeldTicket *h3 = request (k, ALICE, &tp3, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (h3);
+  g_assert_cmpuint (count_msgs (k, IMPS_REF_ZN, "kms.home1.net", "BIR"), ==, 3);
+  g_assert_cmpuint (imps_ue_ua_count_bootstraps (k->ua[ALICE]), ==, 2);
+}
+
+static void
+test_forking (KmsFx *k, gconstpointer data)
+{
+  ImpsMikeyTp tp;
+  ImpsMikeySrtpKeys k1[IMPS_MIKEY_MAX_CS], k2[IMPS_MIKEY_MAX_CS];
+  guint n1 = 0, n2 = 0;
+  imps_mikey_tp_init_default (&tp, 0, TRUE);
+  imps_mikey_tp_add_responder (&tp, KX_BOB);
+  ImpsMikeyHeldTicket *held = request_ok (k, ALICE, &tp);
+  g_assert_true (held->policy.flags & IMPS_MIKEY_TICKET_FLAG_I);
+  g_assert_cmpuint (held->keys.n_mpks, ==, 2);
+  g_autoptr (ImpsMikeyMessage) ti = transfer (k, held, KX_ALICE, KX_BOB);
+  /* two devices of bob answer the same TRANSFER_INIT, each with its own
+   * Ks_NAF, and get different keys (mikey-ticket.md §6.5) */
+  complete_call (k, held, ti, k->ua[BOB], KX_BOB, k1, &n1);
+  complete_call (k, held, ti, k->ua[BOB2], KX_BOB, k2, &n2);
+  g_assert_true (memcmp (k1[0].key, k2[0].key, 16) != 0);
+  g_assert_true (memcmp (k1[1].key, k2[1].key, 16) != 0);
+  imps_mikey_srtp_keys_clear (k1, n1);
+  imps_mikey_srtp_keys_clear (k2, n2);
+
+  /* a policy without forking: I is cleared and K set (the grant differs) */
+  g_autoptr (GError) error = NULL;
+  ImpsKmsPolicyRow row;
+  imps_kms_policy_row_init_default (&row);
+  row.forking = FALSE;
+  g_assert_true (imps_kms_set_user_policy (k->kms, KX_ALICE, &row, &error));
+  g_assert_no_error (error);
+  imps_ue_ua_forget_tickets (k->ua[ALICE]);
+  advance (k, 1);
+  ImpsMikeyHeldTicket *h2 = request_ok (k, ALICE, &tp);
+  g_assert_false (h2->policy.flags & IMPS_MIKEY_TICKET_FLAG_I);
+  g_assert_true (h2->policy.flags & IMPS_MIKEY_TICKET_FLAG_K);
+}
+
+static void
+test_group (KmsFx *k, gconstpointer data)
+{
+  ImpsMikeyTp tp;
+  ImpsMikeySrtpKeys kb[IMPS_MIKEY_MAX_CS], kc[IMPS_MIKEY_MAX_CS];
+  guint nb = 0, nc = 0;
+  imps_mikey_tp_init_default (&tp, 0, FALSE);
+  imps_mikey_tp_add_responder (&tp, KX_TEAM);
+  ImpsMikeyHeldTicket *held = request_ok (k, ALICE, &tp);
+  g_autoptr (ImpsMikeyMessage) ti = transfer (k, held, KX_ALICE, KX_TEAM);
+  /* members resolve the group ticket ... */
+  complete_call (k, held, ti, k->ua[BOB], KX_TEAM, kb, &nb);
+  complete_call (k, held, ti, k->ua[CAROL], KX_TEAM, kc, &nc);
+  imps_mikey_srtp_keys_clear (kb, nb);
+  imps_mikey_srtp_keys_clear (kc, nc);
+  /* ... dave, not a member, is refused: ERR 7 with the event-log entry */
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ImpsMikeyResolved) res = resolve (k, k->ua[DAVE], ti, &error);
+  g_assert_null (res);
+  g_assert_error (error, IMPS_UE_UA_ERROR, IMPS_UE_UA_ERROR_REFUSED);
+  g_assert_nonnull (strstr (error->message, "ERR 7"));
+  g_assert_cmpuint (fx_count (&k->fx, IMPS_EVENT_REFUSAL, "identity refused: ERR 7",
+                              "sip:dave@home1.net"), ==, 1);
+  /* dave may not request for a group he is not in (profile §3): ERR 15 */
+  g_clear_error (&error);
+  ImpsMikeyHeldTicket *hd = request (k, DAVE, &tp, NULL, &error);
+  g_assert_null (hd);
+  g_assert_error (error, IMPS_UE_UA_ERROR, IMPS_UE_UA_ERROR_REFUSED);
+  g_assert_nonnull (strstr (error->message, "ERR 15"));
+  g_assert_cmpuint (fx_count (&k->fx, IMPS_EVENT_REFUSAL, "policy refused: ERR 15",
+                              "group sip:team@home1.net"), ==, 1);
+}
+
+static void
+test_reuse (KmsFx *k, gconstpointer data)
+{
+  ImpsMikeyTp tp;
+  ImpsMikeySrtpKeys k1[IMPS_MIKEY_MAX_CS], k2[IMPS_MIKEY_MAX_CS];
+  guint n1 = 0, n2 = 0;
+  gboolean cached = TRUE;
+  g_autoptr (GError) error = NULL;
+  imps_mikey_tp_init_default (&tp, 0, FALSE);
+  imps_mikey_tp_add_responder (&tp, KX_BOB);
+  ImpsMikeyHeldTicket *held = request (k, ALICE, &tp, &cached, &error);
+  g_assert_no_error (error);
+  g_assert_false (cached);
+  g_autoptr (ImpsMikeyMessage) ti1 = transfer (k, held, KX_ALICE, KX_BOB);
+  complete_call (k, held, ti1, k->ua[BOB], KX_BOB, k1, &n1);
+  advance (k, 60);
+  /* J = 1 and still valid: the same ticket, no request to the KMS */
+  ImpsMikeyHeldTicket *again = request (k, ALICE, &tp, &cached, &error);
+  g_assert_no_error (error);
+  g_assert_true (cached);
+  g_assert_true (again == held);
+  g_assert_cmpuint (imps_ue_ua_count_requests (k->ua[ALICE]), ==, 1);
+  g_autoptr (ImpsMikeyMessage) ti2 = transfer (k, again, KX_ALICE, KX_BOB);
+  complete_call (k, again, ti2, k->ua[BOB], KX_BOB, k2, &n2);
+  /* new CSB ID and RANDs: new keys */
+  g_assert_true (memcmp (k1[0].key, k2[0].key, 16) != 0);
+  imps_mikey_srtp_keys_clear (k1, n1);
+  imps_mikey_srtp_keys_clear (k2, n2);
+  /* past TRe the cache asks the KMS again */
+  advance (k, 3600);
+  held = request (k, ALICE, &tp, &cached, &error);
+  g_assert_no_error (error);
+  g_assert_false (cached);
+  g_assert_cmpuint (imps_ue_ua_count_requests (k->ua[ALICE]), ==, 2);
+
+  /* J = 0 (a policy without reuse): one transfer per ticket */
+  ImpsKmsPolicyRow row;
+  imps_kms_policy_row_init_default (&row);
+  row.reuse = FALSE;
+  g_assert_true (imps_kms_set_user_policy (k->kms, KX_ALICE, &row, &error));
+  imps_ue_ua_forget_tickets (k->ua[ALICE]);
+  ImpsMikeyHeldTicket *once = request (k, ALICE, &tp, &cached, &error);
+  g_assert_no_error (error);
+  g_assert_false (once->policy.flags & IMPS_MIKEY_TICKET_FLAG_J);
+  g_autoptr (ImpsMikeyMessage) ti3 = transfer (k, once, KX_ALICE, KX_BOB);
+  request (k, ALICE, &tp, &cached, &error);
+  g_assert_no_error (error);
+  g_assert_false (cached);
+}
+
+/* ---- refusals, with a static PSK (profile §2 NOTE 1) and raw HTTP ---- */
+
+typedef struct {
+  guint status;
+  GBytes *body;
+  gchar *content_type;
+  gchar *rebootstrap;
+} Answer;
+
+static void
+answer_clear (Answer *a)
+{
+  g_clear_pointer (&a->body, g_bytes_unref);
+  g_clear_pointer (&a->content_type, g_free);
+  g_clear_pointer (&a->rebootstrap, g_free);
+}
+
+static void
+post (KmsFx *k, const gchar *query, const gchar *content_type, const guint8 *body, gsize len,
+      Answer *a)
+{
+  g_autofree gchar *url = g_strdup_printf ("http://%s:%u/kms%s", FX_KMS_ADDR, k->kms_port, query);
+  g_autoptr (GError) error = NULL;
+  g_clear_object (&k->msg);
+  k->msg = soup_message_new ("POST", url);
+  g_autoptr (GBytes) b = g_bytes_new (body, len);
+  soup_message_set_request_body_from_bytes (k->msg, content_type, b);
+  soup_session_send_and_read_async (k->http, k->msg, G_PRIORITY_DEFAULT, NULL, done, k);
+  g_main_loop_run (k->fx.loop);
+  answer_clear (a);
+  a->body = soup_session_send_and_read_finish (k->http, k->result, &error);
+  g_assert_no_error (error);
+  a->status = soup_message_get_status (k->msg);
+  SoupMessageHeaders *h = soup_message_get_response_headers (k->msg);
+  a->content_type = g_strdup (soup_message_headers_get_content_type (h, NULL));
+  a->rebootstrap = g_strdup (soup_message_headers_get_one (h, IMPS_KMS_REBOOTSTRAP_HEADER));
+}
+
+static ImpsMikeyMessage *
+static_request (KmsFx *k, const ImpsMikeyTp *tp, guint64 now)
+{
+  g_autoptr (GError) error = NULL;
+  ImpsMikeyRequestParams p = { 0 };
+  imps_mikey_suite_init (&p.suite, FALSE);
+  p.initiator_uri = KX_ALICE;
+  p.kms_uri = "kms.home1.net";
+  p.psk_id = (const guint8 *) KX_STATIC_ID;
+  p.psk_id_len = strlen (KX_STATIC_ID);
+  p.desired = tp;
+  ImpsMikeyMessage *m = imps_mikey_request_init_build (&p, k->static_psk, 32, now, k->rnd, &error);
+  g_assert_no_error (error);
+  return m;
+}
+
+/* Posts @m (or @bytes) as a ticket request and checks the MIKEY Error: its
+ * ERR code, whether its V verifies with the keys of @m, and the event-log
+ * entry that names the check. */
+static void
+expect_error (KmsFx *k, const gchar *query, const ImpsMikeyMessage *m, const guint8 *bytes,
+              gsize len, guint8 err_no, gboolean authenticated, const gchar *summary,
+              const gchar *detail)
+{
+  Answer a = { 0 };
+  guint before = fx_count (&k->fx, IMPS_EVENT_REFUSAL, summary, detail);
+  post (k, query, IMPS_KMS_CONTENT_TYPE, bytes ? bytes : m->body.raw, bytes ? len : m->body.raw_len,
+        &a);
+  g_assert_cmpuint (a.status, ==, 200);
+  g_assert_cmpstr (a.content_type, ==, IMPS_KMS_CONTENT_TYPE);
+  gsize blen;
+  const guint8 *b = g_bytes_get_data (a.body, &blen);
+  guint8 errs[4];
+  guint n = 0;
+  gboolean auth = FALSE;
+  g_autoptr (GError) error = NULL;
+  ImpsMikeyMsgKeys keys;
+  memset (&keys, 0, sizeof keys);
+  g_assert_true (imps_mikey_error_keys (m, k->static_psk, 32, &keys, &error));
+  g_autoptr (ImpsMikeyMessage) em = imps_mikey_error_parse (b, blen,
+                                                            authenticated ? &keys : NULL, errs,
+                                                            4, &n, &auth, &error);
+  imps_mikey_msg_keys_clear (&keys);
+  g_assert_no_error (error);
+  g_assert_nonnull (em);
+  g_assert_cmpuint (n, ==, 1);
+  g_assert_cmpuint (errs[0], ==, err_no);
+  g_assert_cmpuint (em->hdr.csb_id, ==, m->hdr.csb_id);
+  g_assert_cmpint (auth, ==, authenticated);
+  if (!authenticated)
+    g_assert_null (imps_mikey_message_find (em, IMPS_MIKEY_PAYLOAD_V));
+  g_assert_cmpuint (fx_count (&k->fx, IMPS_EVENT_REFUSAL, summary, detail), ==, before + 1);
+  answer_clear (&a);
+}
+
+static void
+test_refusals (KmsFx *k, gconstpointer data)
+{
+  ImpsMikeyTp tp;
+  imps_mikey_tp_init_default (&tp, 0, FALSE);
+  imps_mikey_tp_add_responder (&tp, KX_BOB);
+  const gchar *rq = "?requesttype=ticketrequest";
+
+  /* a good one first: 200 REQUEST_RESP */
+  {
+    g_autoptr (ImpsMikeyMessage) m = static_request (k, &tp, now_ntp (k));
+    Answer a = { 0 };
+    post (k, rq, IMPS_KMS_CONTENT_TYPE, m->body.raw, m->body.raw_len, &a);
+    g_assert_cmpuint (a.status, ==, 200);
+    gsize blen;
+    const guint8 *b = g_bytes_get_data (a.body, &blen);
+    g_autoptr (GError) error = NULL;
+    g_autoptr (ImpsMikeyHeldTicket) held = imps_mikey_request_resp_process (m, b, blen,
+                                                                            k->static_psk, 32,
+                                                                            now_ntp (k), KX_SKEW,
+                                                                            &error);
+    g_assert_no_error (error);
+    /* replay: the same bytes again, ERR 1 (RFC 3830 §5.4) */
+    expect_error (k, rq, m, NULL, 0, IMPS_MIKEY_ERR_INVALID_TS, FALSE, "replay refused: ERR 1",
+                  "was received before (replay)");
+    answer_clear (&a);
+  }
+  /* bad MAC: the last byte of V flipped, ERR 0, unauthenticated */
+  {
+    g_autoptr (ImpsMikeyMessage) m = static_request (k, &tp, now_ntp (k));
+    g_autofree guint8 *bad = g_memdup2 (m->body.raw, m->body.raw_len);
+    bad[m->body.raw_len - 1] ^= 1;
+    expect_error (k, rq, m, bad, m->body.raw_len, IMPS_MIKEY_ERR_AUTH_FAILURE, FALSE,
+                  "MAC refused: ERR 0", "IDRpsk " KX_STATIC_ID);
+  }
+  /* stale timestamp: T 400 s behind the KMS's clock (skew 300 s), ERR 1 */
+  {
+    g_autoptr (ImpsMikeyMessage) m = static_request (k, &tp, now_ntp (k) - KX_SEC (400));
+    expect_error (k, rq, m, NULL, 0, IMPS_MIKEY_ERR_INVALID_TS, FALSE,
+                  "timestamp refused: ERR 1", "IDRi " KX_ALICE);
+  }
+  /* policy: a responder outside the user's may-request-for, ERR 15,
+   * authenticated (the MAC verified) */
+  {
+    ImpsMikeyTp tp2;
+    imps_mikey_tp_init_default (&tp2, 0, FALSE);
+    imps_mikey_tp_add_responder (&tp2, "sip:eve@elsewhere.example");
+    g_autoptr (ImpsMikeyMessage) m = static_request (k, &tp2, now_ntp (k));
+    expect_error (k, rq, m, NULL, 0, IMPS_MIKEY_ERR_INVALID_TPPAR, TRUE, "policy refused: ERR 15",
+                  "sip:eve@elsewhere.example (may request for: sip:*@home1.net)");
+  }
+  /* unknown ticket type: TP asks for type 2, ERR 14 */
+  {
+    ImpsMikeyTp tp3;
+    imps_mikey_tp_init_default (&tp3, 0, FALSE);
+    imps_mikey_tp_add_responder (&tp3, KX_BOB);
+    tp3.ticket_type = 2;
+    g_autoptr (ImpsMikeyMessage) m = static_request (k, &tp3, now_ntp (k));
+    expect_error (k, rq, m, NULL, 0, IMPS_MIKEY_ERR_INVALID_TICKET, TRUE,
+                  "ticket type refused: ERR 14", "Ticket Type 2");
+  }
+  /* a REQUEST_INIT sent as ticketresolve: data type, ERR 11 */
+  {
+    g_autoptr (ImpsMikeyMessage) m = static_request (k, &tp, now_ntp (k));
+    expect_error (k, "?requesttype=ticketresolve", m, NULL, 0, IMPS_MIKEY_ERR_INVALID_DT, FALSE,
+                  "data type refused: ERR 11", "data type 11");
+  }
+  /* responder not in IDRr: carol resolves bob's ticket, ERR 7 */
+  {
+    request_ok (k, ALICE, &tp);
+    ImpsMikeyHeldTicket *held = request_ok (k, ALICE, &tp);
+    g_autoptr (ImpsMikeyMessage) ti = transfer (k, held, KX_ALICE, KX_BOB);
+    g_autoptr (GError) error = NULL;
+    g_autoptr (ImpsMikeyResolved) res = resolve (k, k->ua[CAROL], ti, &error);
+    g_assert_null (res);
+    g_assert_error (error, IMPS_UE_UA_ERROR, IMPS_UE_UA_ERROR_REFUSED);
+    g_assert_nonnull (strstr (error->message, "ERR 7"));
+    g_assert_cmpuint (fx_count (&k->fx, IMPS_EVENT_REFUSAL, "identity refused: ERR 7",
+                                "IDRr sip:carol@home1.net"), ==, 1);
+  }
+  /* nothing secret in the event log: no static PSK bytes in any detail */
+  {
+    g_autofree gchar *hex = imps_hex_encode (k->static_psk, 32);
+    ImpsEventLog *log = imps_network_get_event_log (k->fx.net);
+    for (guint i = 0; i < imps_event_log_len (log); i++)
+      {
+        const ImpsEvent *e = imps_event_log_get (log, i);
+        g_assert_null (e->detail ? strstr (e->detail, hex) : NULL);
+      }
+  }
+}
+
+static void
+test_http_status (KmsFx *k, gconstpointer data)
+{
+  ImpsMikeyTp tp;
+  Answer a = { 0 };
+  imps_mikey_tp_init_default (&tp, 0, FALSE);
+  imps_mikey_tp_add_responder (&tp, KX_BOB);
+  g_autoptr (ImpsMikeyMessage) m = static_request (k, &tp, now_ntp (k));
+
+  /* profile §2: requesttype missing or unknown: 400, empty */
+  post (k, "", IMPS_KMS_CONTENT_TYPE, m->body.raw, m->body.raw_len, &a);
+  g_assert_cmpuint (a.status, ==, 400);
+  g_assert_cmpuint (g_bytes_get_size (a.body), ==, 0);
+  post (k, "?requesttype=ticketfetch", IMPS_KMS_CONTENT_TYPE, m->body.raw, m->body.raw_len, &a);
+  g_assert_cmpuint (a.status, ==, 400);
+  g_assert_cmpuint (fx_count (&k->fx, IMPS_EVENT_REFUSAL, "HTTP 400", "'ticketfetch' is unknown"),
+                    ==, 1);
+  /* not application/mikey: 415 */
+  post (k, "?requesttype=ticketrequest", "application/octet-stream", m->body.raw, m->body.raw_len,
+        &a);
+  g_assert_cmpuint (a.status, ==, 415);
+  /* over 64 KiB: 413 */
+  {
+    g_autofree guint8 *big = g_malloc0 (IMPS_KMS_MAX_BODY + 1);
+    memcpy (big, m->body.raw, m->body.raw_len);
+    post (k, "?requesttype=ticketrequest", IMPS_KMS_CONTENT_TYPE, big, IMPS_KMS_MAX_BODY + 1, &a);
+    g_assert_cmpuint (a.status, ==, 413);
+  }
+  /* exactly 64 KiB is not too large: it is read (and is no MIKEY message) */
+  {
+    g_autofree guint8 *edge = g_malloc0 (IMPS_KMS_MAX_BODY);
+    memcpy (edge, m->body.raw, 8);
+    post (k, "?requesttype=ticketrequest", IMPS_KMS_CONTENT_TYPE, edge, IMPS_KMS_MAX_BODY, &a);
+    g_assert_cmpuint (a.status, ==, 400);
+  }
+  /* unparsable, CSB ID readable: 400 with an unauthenticated Error 13
+   * carrying that CSB ID */
+  {
+    guint8 junk[16] = { 1, 11, 0x00, 0, 0x12, 0x34, 0x56, 0x78, 0xff, 0xff };
+    post (k, "?requesttype=ticketrequest", IMPS_KMS_CONTENT_TYPE, junk, sizeof junk, &a);
+    g_assert_cmpuint (a.status, ==, 400);
+    g_assert_cmpstr (a.content_type, ==, IMPS_KMS_CONTENT_TYPE);
+    gsize blen;
+    const guint8 *b = g_bytes_get_data (a.body, &blen);
+    guint8 errs[4];
+    guint n = 0;
+    gboolean auth = TRUE;
+    g_autoptr (GError) error = NULL;
+    g_autoptr (ImpsMikeyMessage) em = imps_mikey_error_parse (b, blen, NULL, errs, 4, &n, &auth,
+                                                              &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (em->hdr.csb_id, ==, 0x12345678);
+    g_assert_cmpuint (n, ==, 1);
+    g_assert_cmpuint (errs[0], ==, IMPS_MIKEY_ERR_UNSUPPORTED_MESSAGE);
+    g_assert_false (auth);
+  }
+  /* unparsable, too short for a CSB ID: 400, empty */
+  {
+    guint8 tiny[5] = { 1, 11, 0, 0, 0 };
+    post (k, "?requesttype=ticketrequest", IMPS_KMS_CONTENT_TYPE, tiny, sizeof tiny, &a);
+    g_assert_cmpuint (a.status, ==, 400);
+    g_assert_cmpuint (g_bytes_get_size (a.body), ==, 0);
+  }
+  /* the good one: 200 application/mikey */
+  post (k, "?requesttype=ticketrequest", IMPS_KMS_CONTENT_TYPE, m->body.raw, m->body.raw_len, &a);
+  g_assert_cmpuint (a.status, ==, 200);
+  g_assert_cmpstr (a.content_type, ==, IMPS_KMS_CONTENT_TYPE);
+  g_assert_cmpuint (g_bytes_get_data (a.body, NULL) ? ((const guint8 *) g_bytes_get_data (a.body,
+                    NULL))[1] : 0, ==, IMPS_MIKEY_DATA_REQUEST_RESP);
+  answer_clear (&a);
+}
+
+/* ---- Zn 5403: re-bootstrap and one retry ---- */
+
+static void
+test_rebootstrap (KmsFx *k, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_assert_true (fx_bootstrap (&k->fx, k->ue[ALICE]));
+  const gchar *old_btid = imps_ue_get_btid (k->ue[ALICE]);
+  g_autofree gchar *btid1 = g_strdup (old_btid);
+  /* the BSF restarts without its state, on the same ports: it no longer
+   * knows the B-TID the UE holds, and answers 5403 */
+  guint16 ub = imps_bsf_get_ub_port (k->fx.bsf), zn = imps_bsf_get_zn_port (k->fx.bsf);
+  g_clear_pointer (&k->fx.bsf, imps_bsf_free);
+  fx_drain ();
+  k->fx.bsf = imps_bsf_new (k->fx.net, "home1.net", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (imps_bsf_listen (k->fx.bsf, FX_BSF_ADDR, ub, zn, &error));
+  g_assert_no_error (error);
+  imps_bsf_set_hss (k->fx.bsf, FX_HSS_ADDR, imps_hss_get_port (k->fx.hss));
+
+  ImpsMikeyTp tp;
+  imps_mikey_tp_init_default (&tp, 0, FALSE);
+  imps_mikey_tp_add_responder (&tp, KX_BOB);
+  request_ok (k, ALICE, &tp);
+  /* one refusal with the header, one bootstrap, one retry */
+  g_assert_cmpuint (imps_ue_ua_count_bootstraps (k->ua[ALICE]), ==, 1);
+  g_assert_cmpuint (imps_ue_ua_count_requests (k->ua[ALICE]), ==, 2);
+  g_assert_cmpstr (imps_ue_get_btid (k->ue[ALICE]), !=, btid1);
+  g_assert_cmpuint (count_msgs (k, IMPS_REF_ZN, "bsf.home1.net", "BIA"), ==, 2);
+  g_assert_cmpuint (count_msgs (k, IMPS_REF_UA, "kms.home1.net",
+                                "200 MIKEY Error (re-bootstrap)"), ==, 1);
+  g_assert_cmpuint (fx_count (&k->fx, IMPS_EVENT_REFUSAL, "B-TID refused: ERR 0", "5403"), ==, 1);
+  /* the header is on the wire (the logged response bytes) */
+  ImpsEventLog *log = imps_network_get_event_log (k->fx.net);
+  guint found = 0;
+  for (guint i = 0; i < imps_event_log_len (log); i++)
+    {
+      const ImpsEvent *e = imps_event_log_get (log, i);
+      if (e->bytes && e->ref == IMPS_REF_UA && g_str_has_prefix (e->summary, "200 MIKEY Error"))
+        {
+          gsize n;
+          const gchar *d = g_bytes_get_data (e->bytes, &n);
+          if (g_strstr_len (d, (gssize) n, "\r\nX-Impsim-Rebootstrap: 1\r\n"))
+            found++;
+        }
+    }
+  g_assert_cmpuint (found, ==, 1);
+
+  /* a raw client sees the 5403 answer itself: an unknown B-TID */
+  ImpsMikeyRequestParams p = { 0 };
+  imps_mikey_suite_init (&p.suite, FALSE);
+  p.initiator_uri = KX_ALICE;
+  p.kms_uri = "kms.home1.net";
+  p.psk_id = (const guint8 *) "AAAAAAAAAAAAAAAAAAAAAA==@bsf.home1.net";
+  p.psk_id_len = strlen ((const gchar *) p.psk_id);
+  p.desired = &tp;
+  g_autoptr (ImpsMikeyMessage) m = imps_mikey_request_init_build (&p, k->static_psk, 32,
+                                                                  now_ntp (k), k->rnd, &error);
+  Answer a = { 0 };
+  post (k, "?requesttype=ticketrequest", IMPS_KMS_CONTENT_TYPE, m->body.raw, m->body.raw_len, &a);
+  g_assert_cmpuint (a.status, ==, 200);
+  g_assert_cmpstr (a.rebootstrap, ==, "1");
+  answer_clear (&a);
+}
+
+/* ---- stateless tickets: restart and TPK roll ---- */
+
+static void
+test_restart_roll (KmsFx *k, gconstpointer data)
+{
+  ImpsMikeyTp tp;
+  ImpsMikeySrtpKeys kb[IMPS_MIKEY_MAX_CS];
+  guint nb = 0;
+  start_kms (k);
+  make_uas (k);
+  g_assert_cmpuint (imps_kms_get_tpk_index (k->kms), ==, 1);
+  imps_mikey_tp_init_default (&tp, 0, FALSE);
+  imps_mikey_tp_add_responder (&tp, KX_BOB);
+  ImpsMikeyHeldTicket *held = request_ok (k, ALICE, &tp);
+  g_autoptr (ImpsMikeyMessage) ti = transfer (k, held, KX_ALICE, KX_BOB);
+
+  /* the KMS restarts on its state file (same port): the ticket resolves */
+  g_clear_pointer (&k->kms, imps_kms_free);
+  fx_drain ();
+  start_kms (k);
+  g_assert_cmpuint (imps_kms_get_tpk_index (k->kms), ==, 1);
+  g_assert_cmpuint (imps_kms_count_audit (k->kms, "issued"), ==, 1);
+  advance (k, 5);
+  complete_call (k, held, ti, k->ua[BOB], KX_BOB, kb, &nb);
+  imps_mikey_srtp_keys_clear (kb, nb);
+
+  /* roll the TPK: new tickets carry index 2, the old one still resolves */
+  g_autoptr (GError) error = NULL;
+  g_assert_cmpuint (imps_kms_roll_tpk (k->kms, &error), ==, 2);
+  g_assert_no_error (error);
+  g_assert_cmpuint (imps_kms_count_tpks (k->kms), ==, 2);
+  g_autoptr (ImpsMikeyMessage) ti2 = transfer (k, held, KX_ALICE, KX_BOB);
+  complete_call (k, held, ti2, k->ua[BOB], KX_BOB, kb, &nb);
+  imps_mikey_srtp_keys_clear (kb, nb);
+  ImpsMikeyTp tpc;
+  imps_mikey_tp_init_default (&tpc, 0, FALSE);
+  imps_mikey_tp_add_responder (&tpc, KX_CAROL);
+  ImpsMikeyHeldTicket *held2 = request_ok (k, ALICE, &tpc);
+  ImpsMikeyTicketContents c;
+  memset (&c, 0, sizeof c);
+  /* the new ticket's THDR names index 2 (opening it needs the TPK, so the
+   * index is read from the Ticket Data bytes: THDR format 1, index) */
+  {
+    const ImpsMikeyPayload *t = held2->ticket;
+    g_assert_cmpuint (t->u.ticket.ticket_data.len, >, 8);
+    const guint8 *td = t->u.ticket.ticket_data.data;
+    /* Ticket Data starts with the THDR payload: next payload, length (2),
+     * format 0x01, index (4) (mikey-ticket.md §9, A-8) */
+    g_assert_cmpuint (td[3], ==, 0x01);
+    g_assert_cmpuint ((guint32) td[4] << 24 | td[5] << 16 | td[6] << 8 | td[7], ==, 2);
+  }
+  /* a restart keeps both keys and the roll */
+  g_clear_pointer (&k->kms, imps_kms_free);
+  fx_drain ();
+  start_kms (k);
+  g_assert_cmpuint (imps_kms_get_tpk_index (k->kms), ==, 2);
+  g_assert_cmpuint (imps_kms_count_tpks (k->kms), ==, 2);
+  g_autoptr (ImpsMikeyMessage) ti3 = transfer (k, held, KX_ALICE, KX_BOB);
+  complete_call (k, held, ti3, k->ua[BOB], KX_BOB, kb, &nb);
+  imps_mikey_srtp_keys_clear (kb, nb);
+  /* after the longest validity the old key is gone */
+  advance (k, 3600 + 300 + 10);
+  g_assert_cmpuint (imps_kms_count_tpks (k->kms), ==, 1);
+}
+
+/* ---- Zk: two operators over mutual TLS ---- */
+
+typedef struct {
+  ImpsHss *hss;
+  ImpsBsf *bsf;
+  ImpsKms *kms;
+  ImpsUe *ue;
+  ImpsUeUa *ua;
+} Op2;
+
+static gboolean
+accept_kms1 (SoupMessage *msg, GTlsCertificate *cert, GTlsCertificateFlags errors, gpointer data)
+{
+  /* the URL is an address; the certificate names the FQDN (the chain is
+   * checked by the TLS layer) */
+  return errors == G_TLS_CERTIFICATE_BAD_IDENTITY;
+}
+
+static void
+zk_post (KmsFx *k, SoupSession *s, GTlsCertificate *client, const gchar *query,
+         const guint8 *body, gsize len, guint *status, GBytes **out, GError **error)
+{
+  g_autofree gchar *url = g_strdup_printf ("https://%s:%u/kms%s", FX_KMS_ADDR,
+                                           imps_kms_get_zk_port (k->kms), query);
+  g_clear_object (&k->msg);
+  k->msg = soup_message_new ("POST", url);
+  g_autoptr (GBytes) b = g_bytes_new (body, len);
+  soup_message_set_request_body_from_bytes (k->msg, IMPS_KMS_CONTENT_TYPE, b);
+  if (client)
+    soup_message_set_tls_client_certificate (k->msg, client);
+  g_signal_connect (k->msg, "accept-certificate", G_CALLBACK (accept_kms1), NULL);
+  soup_session_send_and_read_async (s, k->msg, G_PRIORITY_DEFAULT, NULL, done, k);
+  g_main_loop_run (k->fx.loop);
+  *out = soup_session_send_and_read_finish (s, k->result, error);
+  *status = soup_message_get_status (k->msg);
+}
+
+static void
+test_zk (KmsFx *k, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  Op2 o = { 0 };
+  guint8 pair[32];
+  for (guint i = 0; i < 32; i++)
+    pair[i] = (guint8) (0xa0 ^ i);
+
+  /* operator 2: HSS, BSF, KMS at 127.0.2.x (profile §9), bob at 127.2.1.1 */
+  o.hss = imps_hss_new (k->fx.net, "home2.net", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (imps_hss_listen (o.hss, "127.0.2.10", 0, &error));
+  provision (k, o.hss, "bob_private@home2.net", KX_REMOTE_BOB);
+  o.bsf = imps_bsf_new (k->fx.net, "home2.net", NULL, &error);
+  g_assert_true (imps_bsf_listen (o.bsf, "127.0.2.20", 0, 0, &error));
+  imps_bsf_set_hss (o.bsf, "127.0.2.10", imps_hss_get_port (o.hss));
+  o.kms = imps_kms_new (k->fx.net, "home2.net", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (imps_kms_listen (o.kms, "127.0.2.30", 0, &error));
+  imps_kms_set_bsf (o.kms, "127.0.2.20", imps_bsf_get_zn_port (o.bsf));
+
+  /* the run's CA and a certificate per KMS */
+  gint64 now_s = imps_clock_now_us (k->fx.clock) / G_USEC_PER_SEC;
+  g_autoptr (ImpsKmsCa) ca = imps_kms_ca_new ("impsim test CA", now_s, &error);
+  g_assert_no_error (error);
+  gchar *pem1 = imps_kms_ca_issue (ca, "kms.home1.net", now_s, &error);
+  gchar *pem2 = imps_kms_ca_issue (ca, "kms.home2.net", now_s, &error);
+  gchar *pem3 = imps_kms_ca_issue (ca, "kms.home3.net", now_s, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (imps_kms_ca_get_pem (ca), "-----BEGIN CERTIFICATE-----"));
+  g_assert_nonnull (strstr (pem1, "-----BEGIN PRIVATE KEY-----"));
+  g_assert_true (imps_kms_set_zk_tls (k->kms, pem1, imps_kms_ca_get_pem (ca), &error));
+  g_assert_no_error (error);
+  g_assert_true (imps_kms_set_zk_tls (o.kms, pem2, imps_kms_ca_get_pem (ca), &error));
+  g_assert_true (imps_kms_listen_zk (k->kms, FX_KMS_ADDR, 0, &error));
+  g_assert_no_error (error);
+  g_assert_true (imps_kms_listen_zk (o.kms, "127.0.2.30", 0, &error));
+  g_assert_true (imps_kms_add_agreement (k->kms, "kms.home2.net", pair, 32, &error));
+  g_assert_true (imps_kms_add_agreement (o.kms, "kms.home1.net", pair, 32, &error));
+  g_assert_no_error (error);
+  imps_kms_set_peer_zk (o.kms, "kms.home1.net", FX_KMS_ADDR, imps_kms_get_zk_port (k->kms));
+  imps_kms_set_peer_zk (k->kms, "kms.home2.net", "127.0.2.30", imps_kms_get_zk_port (o.kms));
+  /* alice may ask for tickets to home2 users */
+  const gchar *pats[] = { "sip:*@home1.net", "sip:*@home2.net", NULL };
+  ImpsKmsPolicyRow row;
+  imps_kms_policy_row_init_default (&row);
+  row.may_request_for = pats;
+  g_assert_true (imps_kms_set_default_policy (k->kms, &row, &error));
+
+  o.ue = new_ue (k, "bob@home2", "127.2.1.1", "bob_private@home2.net");
+  o.ua = new_ua (k, o.ue, "127.2.1.1", KX_REMOTE_BOB, "bsf.home2.net", "127.0.2.20",
+                 imps_bsf_get_ub_port (o.bsf), "kms.home2.net", "127.0.2.30",
+                 imps_kms_get_ua_port (o.kms));
+
+  /* the relay: bob resolves alice's ticket with his own KMS, which asks
+   * the issuing KMS over Zk; equal keys at both ends */
+  ImpsMikeyTp tp;
+  ImpsMikeySrtpKeys kb[IMPS_MIKEY_MAX_CS];
+  guint nb = 0;
+  imps_mikey_tp_init_default (&tp, 0, FALSE);
+  imps_mikey_tp_add_responder (&tp, KX_REMOTE_BOB);
+  ImpsMikeyHeldTicket *held = request_ok (k, ALICE, &tp);
+  g_autoptr (ImpsMikeyMessage) ti = transfer (k, held, KX_ALICE, KX_REMOTE_BOB);
+  complete_call (k, held, ti, o.ua, KX_REMOTE_BOB, kb, &nb);
+  imps_mikey_srtp_keys_clear (kb, nb);
+  g_assert_cmpuint (count_msgs (k, IMPS_REF_ZK, "kms.home2.net",
+                                "POST /kms?requesttype=ticketresolve"), ==, 1);
+  g_assert_cmpuint (count_msgs (k, IMPS_REF_ZK, "kms.home1.net", "200 RESOLVE_RESP"), ==, 1);
+  g_assert_cmpuint (count_msgs (k, IMPS_REF_UA, "kms.home2.net", "200 RESOLVE_RESP"), ==, 1);
+  g_assert_cmpuint (imps_kms_count_audit (o.kms, "relayed"), ==, 1);
+  g_assert_cmpuint (imps_kms_count_audit (k->kms, "resolved-zk"), ==, 1);
+
+  /* raw Zk clients: trust the CA, with or without a client certificate */
+  g_autofree gchar *ca_path = g_build_filename (k->fx.dir, "ca.pem", NULL);
+  g_assert_true (g_file_set_contents (ca_path, imps_kms_ca_get_pem (ca), -1, NULL));
+  g_autoptr (GTlsDatabase) db = g_tls_file_database_new (ca_path, &error);
+  g_assert_no_error (error);
+  g_autoptr (SoupSession) s = soup_session_new_with_options ("tls-database", db, "timeout", 10,
+                                                             NULL);
+  g_autoptr (GTlsCertificate) c3 = g_tls_certificate_new_from_pem (pem3, -1, &error);
+  g_autoptr (GTlsCertificate) c2 = g_tls_certificate_new_from_pem (pem2, -1, &error);
+  g_assert_no_error (error);
+  guint status = 0;
+  g_autoptr (GBytes) out = NULL;
+
+  /* ticketrequest on Zk: 403 */
+  {
+    ImpsMikeyTp tpr;
+    imps_mikey_tp_init_default (&tpr, 0, FALSE);
+    imps_mikey_tp_add_responder (&tpr, KX_BOB);
+    g_autoptr (ImpsMikeyMessage) m = static_request (k, &tpr, now_ntp (k));
+    zk_post (k, s, c2, "?requesttype=ticketrequest", m->body.raw, m->body.raw_len, &status, &out,
+             &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (status, ==, 403);
+    g_assert_cmpuint (count_msgs (k, IMPS_REF_ZK, "kms.home1.net", "403 (ticketrequest)"), ==, 1);
+    g_clear_pointer (&out, g_bytes_unref);
+  }
+  /* no agreement between kms.home3.net and kms.home1.net: MIKEY Error 7 */
+  {
+    guint8 psk3[32] = { 3 };
+    ImpsMikeyResolveParams rp = { KX_REMOTE_BOB, "kms.home3.net", (const guint8 *) "x", 1 };
+    g_autoptr (ImpsMikeyMessage) ri = imps_mikey_resolve_init_build (ti, &rp, psk3, 32,
+                                                                     now_ntp (k), k->rnd, &error);
+    g_assert_no_error (error);
+    g_autoptr (ImpsMikeyMessage) relay = imps_mikey_resolve_relay_init_build (ri, "kms.home3.net",
+                                                                              "kms.home1.net",
+                                                                              psk3, 32,
+                                                                              now_ntp (k), k->rnd,
+                                                                              &error);
+    g_assert_no_error (error);
+    zk_post (k, s, c3, "?requesttype=ticketresolve", relay->body.raw, relay->body.raw_len,
+             &status, &out, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (status, ==, 200);
+    gsize blen;
+    const guint8 *b = g_bytes_get_data (out, &blen);
+    guint8 errs[4];
+    guint n = 0;
+    gboolean auth = TRUE;
+    g_autoptr (ImpsMikeyMessage) em = imps_mikey_error_parse (b, blen, NULL, errs, 4, &n, &auth,
+                                                              &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (n, ==, 1);
+    g_assert_cmpuint (errs[0], ==, IMPS_MIKEY_ERR_INVALID_ID);
+    g_assert_cmpuint (fx_count (&k->fx, IMPS_EVENT_REFUSAL, "agreement refused: ERR 7",
+                                "kms.home3.net"), ==, 1);
+    g_clear_pointer (&out, g_bytes_unref);
+  }
+  /* no client certificate: the handshake fails, the handler never runs */
+  {
+    guint zk_before = count_msgs (k, IMPS_REF_ZK, "kms.home1.net", "");
+    guint8 one = 1;
+    zk_post (k, s, NULL, "?requesttype=ticketresolve", &one, 1, &status, &out, &error);
+    g_assert_null (out);
+    g_assert_nonnull (error);
+    g_test_message ("without a client certificate: %s", error->message);
+    g_clear_error (&error);
+    g_assert_cmpuint (count_msgs (k, IMPS_REF_ZK, "kms.home1.net", ""), ==, zk_before);
+  }
+
+  g_unlink (ca_path);
+  imps_kms_pem_free (pem1);
+  imps_kms_pem_free (pem2);
+  imps_kms_pem_free (pem3);
+  g_clear_object (&k->msg);
+  soup_session_abort (s);
+  imps_ue_ua_free (o.ua);
+  imps_ue_free (o.ue);
+  imps_kms_free (o.kms);
+  imps_bsf_free (o.bsf);
+  imps_hss_free (o.hss);
+  fx_drain ();
+}
+
+/* ---- policy store from a scenario ---- */
+
+static void
+test_scenario (KmsFx *k, gconstpointer data)
+{
+  static const gchar scn[] =
+    "[scenario]\nname = kms\n\n"
+    "[operator home1]\nnumber = 1\ndomain = home1.net\nnodes = hss; bsf; kms\n\n"
+    "[operator home2]\nnumber = 2\ndomain = home2.net\nnodes = hss; bsf; kms\n\n"
+    "[subscriber alice]\noperator = home1\nimpi = alice@home1.net\n"
+    "impu = sip:alice@home1.net\nk = 465b5ce8b199b49faa5f0a2ee238a6bc\n"
+    "opc = cd63cb71954a9f4e48a5994e37a02baf\n\n"
+    "[policy strict]\noperator = home1\nuser = sip:alice@home1.net\nvalidity = 10m\n"
+    "forking = false\n\n"
+    "[group friends]\noperator = home1\nidentity = sip:friends@home1.net\n"
+    "members = sip:alice@home1.net\n\n"
+    "[agreement a]\noperators = home1; home2\n";
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ImpsScenario) s = imps_scenario_load_data (scn, sizeof scn - 1, "kms.scn", &error);
+  if (s == NULL)
+    {
+      g_test_skip (error->message);
+      return;
+    }
+  guint8 seed[32] = { 9 };
+  g_assert_true (imps_kms_load_scenario (k->kms, s, 1, seed, 32, &error));
+  g_assert_no_error (error);
+  /* the user row: validity 600 s and no forking, granted with K */
+  ImpsMikeyTp tp;
+  imps_mikey_tp_init_default (&tp, 0, TRUE);
+  imps_mikey_tp_add_responder (&tp, "sip:friends@home1.net");
+  ImpsMikeyRequestParams p = { 0 };
+  imps_mikey_suite_init (&p.suite, FALSE);
+  p.initiator_uri = "sip:alice@home1.net";
+  p.kms_uri = "kms.home1.net";
+  p.psk_id = (const guint8 *) KX_STATIC_ID;
+  p.psk_id_len = strlen (KX_STATIC_ID);
+  p.desired = &tp;
+  g_autoptr (ImpsMikeyMessage) m = imps_mikey_request_init_build (&p, k->static_psk, 32,
+                                                                  now_ntp (k), k->rnd, &error);
+  g_autoptr (GByteArray) outb = g_byte_array_new ();
+  g_assert_cmpint (imps_kms_handle (k->kms, IMPS_KMS_REQUEST_TICKET, m->body.raw, m->body.raw_len,
+                                    outb), ==, IMPS_KMS_OUTCOME_ANSWER);
+  g_autoptr (ImpsMikeyHeldTicket) held = imps_mikey_request_resp_process (m, outb->data, outb->len,
+                                                                          k->static_psk, 32,
+                                                                          now_ntp (k), KX_SKEW,
+                                                                          &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (held->policy.valid_to - held->policy.valid_from, ==, KX_SEC (600));
+  g_assert_false (held->policy.flags & IMPS_MIKEY_TICKET_FLAG_I);
+  g_assert_true (held->policy.flags & IMPS_MIKEY_TICKET_FLAG_K);
+  /* a KMS for operator 2 derives the same pair key from the same seed */
+  g_autoptr (ImpsKms) k2 = imps_kms_new (k->fx.net, "home2.net", NULL, &error);
+  g_assert_true (imps_kms_load_scenario (k2, s, 2, seed, 32, &error));
+  g_assert_no_error (error);
+  g_assert_false (imps_kms_load_scenario (k2, s, 7, seed, 32, &error));
+  g_assert_error (error, IMPS_KMS_ERROR, IMPS_KMS_ERROR_INVALID);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+#define ADD(path, fn, data) \
+  g_test_add ("/kms/" path, KmsFx, GINT_TO_POINTER (data), setup, fn, teardown)
+  ADD ("request-resolve", test_request_resolve, 0);
+  ADD ("forking", test_forking, 0);
+  ADD ("group", test_group, 0);
+  ADD ("reuse", test_reuse, 0);
+  ADD ("refusals", test_refusals, 0);
+  ADD ("http-status", test_http_status, 0);
+  ADD ("rebootstrap", test_rebootstrap, 0);
+  ADD ("restart-roll", test_restart_roll, 1);
+  ADD ("zk", test_zk, 0);
+  ADD ("scenario", test_scenario, 0);
+  return g_test_run ();
+}
