@@ -481,6 +481,24 @@ test_policy (void)
   g_assert_cmpuint (held->keys.n_keys, ==, 2);
   g_assert_cmpuint (held->keys.keys[1].type, ==, IMPS_MIKEY_KEY_GTGK);
   g_assert_cmpuint (held->keys.keys[1].key_len, ==, 32);
+
+  /* a desired key shorter than 128 bits is refused (RFC 6043 §12.1): ERR 15 */
+  tp.desired[1].len = 8;
+  ImpsMikeyRequestParams p = { 0 };
+  p.suite = net.suite;
+  p.initiator_uri = ALICE;
+  p.kms_uri = KMS_URI;
+  p.psk_id = (const guint8 *) net.alice.psk_id;
+  p.psk_id_len = strlen (net.alice.psk_id);
+  p.desired = &tp;
+  g_autoptr (ImpsMikeyMessage) req = imps_mikey_request_init_build (&p, net.alice.psk, 32,
+                                                                     NOW + SEC (1), net.rnd, &error);
+  g_assert_no_error (error);
+  g_autoptr (ImpsMikeyMessage) resp = kms_handle (&net, req->body.raw, req->body.raw_len,
+                                                  NOW + SEC (1), &error);
+  g_assert_null (resp);
+  g_assert_error (error, IMPS_MIKEY_ERROR, IMPS_MIKEY_ERROR_INVALID_TPPAR);
+  g_assert_cmpuint (imps_mikey_error_to_err_no (error->code), ==, 15);
   net_clear (&net);
 }
 
@@ -661,6 +679,7 @@ test_error_message (void)
   g_autoptr (ImpsMikeyMessage) back = imps_mikey_error_parse (em->body.raw, em->body.raw_len, &ek,
                                                               got, 4, &n, &authed, &error);
   g_assert_no_error (error);
+  g_assert_nonnull (back);
   g_assert_true (authed);
   g_assert_cmpuint (n, ==, 2);
   g_assert_cmpuint (got[1], ==, 10);
