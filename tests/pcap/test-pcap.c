@@ -13,6 +13,10 @@
 #include "gba-fixture.h"
 #include "imps-bytes.h"
 #include "imps-pcap.h"
+#include "imps-secret.h"
+#include "mikey/imps-mikey-exchange.h"
+#include "mikey/imps-mikey-message.h"
+#include "mikey/imps-mikey-ticket.h"
 
 #include <glib/gstdio.h>
 #include <pcap/pcap.h>
@@ -242,11 +246,10 @@ tshark (const gchar *file, const gchar *filter, const gchar *const *fields)
   g_ptr_array_add (argv, (gpointer) "-n");
   g_ptr_array_add (argv, (gpointer) "-r");
   g_ptr_array_add (argv, (gpointer) file);
-  if (g_file_test (lua, G_FILE_TEST_EXISTS))
-    {
-      g_ptr_array_add (argv, (gpointer) "-X");
-      g_ptr_array_add (argv, lua_arg);
-    }
+  if (!g_file_test (lua, G_FILE_TEST_EXISTS))
+    g_error ("%s not found (run through meson test, which sets G_TEST_SRCDIR)", lua);
+  g_ptr_array_add (argv, (gpointer) "-X");
+  g_ptr_array_add (argv, lua_arg);
   if (filter)
     {
       g_ptr_array_add (argv, (gpointer) "-Y");
@@ -509,6 +512,447 @@ test_segments_and_udp (void)
   g_rmdir (dir);
 }
 
+/* ---- MIKEY-TICKET messages of every type (mikey-ticket.md §5.2) ---- */
+
+/* Inputs chosen by this project (seeded keys, a fixed clock), as in
+ * tests/mikey/test-mikey-exchange.c: alice asks kms.example.org for a
+ * forking ticket for bob (so TICKET carries Initiator Data), with a desired
+ * KEMAC (A-7: NULL encryption, so its key-data chain is decodable). */
+#define MK_NOW G_GUINT64_CONSTANT (0xEC3F1E4F00000000) /* 2025-08-01 (NTP) */
+#define MK_SEC(n) ((guint64) (n) << 32)
+#define MK_KMS "kms.example.org"
+#define MK_ALICE "sip:alice@example.org"
+#define MK_BOB "sip:bob@example.org"
+#define MK_ALICE_ID "alice-btid@bsf.example.org"
+#define MK_BOB_ID "bob-btid@bsf.example.org"
+
+typedef struct {
+  GPtrArray *msgs;     /* ImpsMikeyMessage *, in the order sent */
+} MikeyRun;
+
+/* Appends @m as parsed from its bytes; returns the parsed message. */
+static ImpsMikeyMessage *
+mikey_reparse (MikeyRun *run, const ImpsMikeyMessage *m)
+{
+  g_autoptr (GError) error = NULL;
+  g_assert_nonnull (m->body.raw);
+  ImpsMikeyMessage *p = imps_mikey_message_parse (m->body.raw, m->body.raw_len, &error);
+  g_assert_no_error (error);
+  g_ptr_array_add (run->msgs, p);
+  return p;
+}
+
+static void
+mikey_run (MikeyRun *run)
+{
+  g_autoptr (GError) error = NULL;
+  ImpsRandom *rnd = imps_random_new_seeded (6043);
+  ImpsMikeyTpk tpk = { 0 };
+  ImpsMikeySuite suite;
+  ImpsMikeyKms kms = { 0 };
+  ImpsMikeyKmsPolicy policy;
+  guint8 alice_psk[32], bob_psk[32];
+  ImpsMikeyReplay *replay = imps_mikey_replay_new (64, 300);
+  ImpsMikeyReplay *uses = imps_mikey_replay_new (64, 300);
+
+  run->msgs = g_ptr_array_new_with_free_func ((GDestroyNotify) imps_mikey_message_free);
+  tpk.index = 7;
+  tpk.key_len = 32;
+  imps_random_fill (rnd, tpk.key, 32);
+  imps_random_fill (rnd, alice_psk, 32);
+  imps_random_fill (rnd, bob_psk, 32);
+  imps_mikey_suite_init (&suite, FALSE);
+  kms.kms_uri = MK_KMS;
+  kms.tpk = &tpk;
+  kms.tpks = &tpk;
+  kms.n_tpks = 1;
+  kms.suite = suite;
+  kms.skew = 300;
+  imps_mikey_kms_policy_init_default (&policy, "example.org");
+
+  /* REQUEST_INIT_PSK -> REQUEST_RESP */
+  ImpsMikeyTp tp;
+  imps_mikey_tp_init_default (&tp, suite.prf, TRUE);
+  imps_mikey_tp_add_responder (&tp, MK_BOB);
+  tp.n_desired = 1;
+  tp.desired[0].type = IMPS_MIKEY_KEY_TGK;
+  tp.desired[0].len = 16;
+  ImpsMikeyRequestParams rp = { 0 };
+  rp.suite = suite;
+  rp.initiator_uri = MK_ALICE;
+  rp.kms_uri = MK_KMS;
+  rp.psk_id = (const guint8 *) MK_ALICE_ID;
+  rp.psk_id_len = strlen (MK_ALICE_ID);
+  rp.desired = &tp;
+  g_autoptr (ImpsMikeyMessage) req_built = imps_mikey_request_init_build (&rp, alice_psk, 32, MK_NOW,
+                                                                           rnd, &error);
+  g_assert_no_error (error);
+  /* Every message as its receiver sees it: parsed from the bytes sent. */
+  ImpsMikeyMessage *req = mikey_reparse (run, req_built);
+  g_assert_true (imps_mikey_initial_verify (req, alice_psk, 32, MK_KMS, MK_NOW, 300, replay, &error));
+  g_assert_no_error (error);
+  g_autoptr (ImpsMikeyMessage) resp_built = imps_mikey_request_resp_build (&kms, &policy, req,
+                                                                            alice_psk, 32, MK_NOW,
+                                                                            rnd, &error);
+  g_assert_no_error (error);
+  ImpsMikeyMessage *resp = mikey_reparse (run, resp_built);
+  g_autoptr (ImpsMikeyHeldTicket) held
+    = imps_mikey_request_resp_process (req, resp->body.raw, resp->body.raw_len, alice_psk, 32,
+                                       MK_NOW, 300, &error);
+  g_assert_no_error (error);
+
+  /* TRANSFER_INIT */
+  ImpsMikeyTransferParams tpar = { 0 };
+  tpar.suite = suite;
+  tpar.initiator_uri = MK_ALICE;
+  tpar.responder_uri = MK_BOB;
+  tpar.n_media = 1;
+  tpar.ssrc[0] = 0x11110000;
+  tpar.sdp_ids = "mikey";
+  g_autoptr (ImpsMikeyMessage) ti_built = imps_mikey_transfer_init_build (held, &tpar,
+                                                                          MK_NOW + MK_SEC (1), rnd,
+                                                                          &error);
+  g_assert_no_error (error);
+  ImpsMikeyMessage *ti = mikey_reparse (run, ti_built);
+
+  /* RESOLVE_INIT_PSK -> RESOLVE_RESP at bob */
+  g_autoptr (ImpsMikeyMessage) ti_b = imps_mikey_transfer_init_precheck (ti->body.raw, ti->body.raw_len,
+                                                                         MK_BOB, MK_NOW + MK_SEC (2),
+                                                                         300, NULL, &error);
+  g_assert_no_error (error);
+  ImpsMikeyResolveParams res_p = { MK_BOB, MK_KMS, (const guint8 *) MK_BOB_ID, strlen (MK_BOB_ID) };
+  g_autoptr (ImpsMikeyMessage) ri_built = imps_mikey_resolve_init_build (ti_b, &res_p, bob_psk, 32,
+                                                                         MK_NOW + MK_SEC (2), rnd,
+                                                                         &error);
+  g_assert_no_error (error);
+  ImpsMikeyMessage *ri = mikey_reparse (run, ri_built);
+  g_assert_true (imps_mikey_initial_verify (ri, bob_psk, 32, MK_KMS, MK_NOW + MK_SEC (2), 300,
+                                            replay, &error));
+  g_assert_no_error (error);
+  g_autoptr (ImpsMikeyMessage) rr_built = imps_mikey_resolve_resp_build (&kms, &policy, ri, bob_psk,
+                                                                         32, MK_NOW + MK_SEC (2),
+                                                                         rnd, uses, &error);
+  g_assert_no_error (error);
+  ImpsMikeyMessage *rr = mikey_reparse (run, rr_built);
+  g_autoptr (ImpsMikeyResolved) resolved
+    = imps_mikey_resolve_resp_process (ri, rr->body.raw, rr->body.raw_len, bob_psk, 32, ti_b, MK_BOB,
+                                       MK_NOW + MK_SEC (2), 300, NULL, &error);
+  g_assert_no_error (error);
+
+  /* TRANSFER_RESP */
+  ImpsMikeySrtpKeys keys[IMPS_MIKEY_MAX_CS];
+  guint n_keys = 0;
+  guint32 ssrc[1] = { 0x22220000 };
+  g_autoptr (ImpsMikeyMessage) tr = imps_mikey_transfer_resp_build (ti_b, resolved, MK_BOB, ssrc, 1,
+                                                                     MK_NOW + MK_SEC (3), rnd, keys,
+                                                                     &n_keys, NULL, &error);
+  g_assert_no_error (error);
+  mikey_reparse (run, tr);
+  imps_mikey_srtp_keys_clear (keys, n_keys);
+
+  /* An Error (data type 6) answering the TRANSFER_INIT, keyed with MPKi. */
+  ImpsMikeyMsgKeys ek;
+  g_assert_true (imps_mikey_error_keys (ti, held->keys.mpks[0].key, held->keys.mpks[0].key_len, &ek,
+                                        &error));
+  const guint8 codes[] = { IMPS_MIKEY_ERR_INVALID_SP, IMPS_MIKEY_ERR_INVALID_SPPAR };
+  g_autoptr (ImpsMikeyMessage) em = imps_mikey_error_build (&ti->hdr, codes, 2, &ek,
+                                                            MK_NOW + MK_SEC (4), &error);
+  g_assert_no_error (error);
+  imps_mikey_msg_keys_clear (&ek);
+  mikey_reparse (run, em);
+
+  imps_mikey_replay_free (replay);
+  imps_mikey_replay_free (uses);
+  imps_mikey_tpk_clear (&tpk);
+  imps_wipe (alice_psk, sizeof alice_psk);
+  imps_wipe (bob_psk, sizeof bob_psk);
+  imps_random_free (rnd);
+}
+
+/* What the dissector must list for one message: the top-level payload
+ * types, and the inner ones in tree order (TP Data, Ticket Data, Initiator
+ * Data, and key data inside an unencrypted KEMAC). */
+static void
+append_items (GString *s, const ImpsMikeyPayload *items, guint n);
+
+static void
+append_type (GString *s, guint type)
+{
+  g_string_append_printf (s, "%s%u", s->len ? "," : "", type);
+}
+
+static void
+append_payload_inner (GString *s, const ImpsMikeyPayload *pl)
+{
+  if (pl->type == IMPS_MIKEY_PAYLOAD_KEMAC && pl->u.kemac.encr_alg == 0 && pl->u.kemac.encr_data.len)
+    {
+      ImpsMikeyKeyData kd[IMPS_MIKEY_MAX_KEY_DATA];
+      guint n = 0;
+      g_assert_true (imps_mikey_key_data_parse (pl->u.kemac.encr_data.data, pl->u.kemac.encr_data.len,
+                                                kd, G_N_ELEMENTS (kd), &n, NULL));
+      for (guint i = 0; i < n; i++)
+        append_type (s, 20);
+    }
+  if (pl->type == IMPS_MIKEY_PAYLOAD_TP || pl->type == IMPS_MIKEY_PAYLOAD_TICKET)
+    {
+      append_items (s, pl->u.ticket.tp_items, pl->u.ticket.n_tp_items);
+      if (pl->type == IMPS_MIKEY_PAYLOAD_TICKET)
+        {
+          g_autoptr (GError) error = NULL;
+          ImpsMikeyChain *td = imps_mikey_chain_parse_ticket_data (pl->u.ticket.ticket_data.data,
+                                                                   pl->u.ticket.ticket_data.len,
+                                                                   &error);
+          g_assert_no_error (error);
+          /* THDR has no payload type and is not listed. */
+          for (guint i = 0; i < td->n_payloads; i++)
+            if (td->payloads[i].type != IMPS_MIKEY_PAYLOAD_THDR)
+              {
+                append_type (s, td->payloads[i].type);
+                append_payload_inner (s, &td->payloads[i]);
+              }
+          imps_mikey_chain_free (td);
+          append_items (s, pl->u.ticket.init_items, pl->u.ticket.n_init_items);
+        }
+    }
+}
+
+static void
+append_items (GString *s, const ImpsMikeyPayload *items, guint n)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      append_type (s, items[i].type);
+      append_payload_inner (s, &items[i]);
+    }
+}
+
+static gchar *
+expected_top (const ImpsMikeyMessage *m)
+{
+  GString *s = g_string_new (NULL);
+  for (guint i = 0; i < m->body.n_payloads; i++)
+    append_type (s, m->body.payloads[i].type);
+  return g_string_free (s, FALSE);
+}
+
+static gchar *
+expected_inner (const ImpsMikeyMessage *m)
+{
+  GString *s = g_string_new (NULL);
+  for (guint i = 0; i < m->body.n_payloads; i++)
+    append_payload_inner (s, &m->body.payloads[i]);
+  return g_string_free (s, FALSE);
+}
+
+static GBytes *
+http_message (const gchar *start, const gchar *host, const ImpsMikeyMessage *m)
+{
+  g_autoptr (GByteArray) b = g_byte_array_new ();
+  g_autofree gchar *head = g_strdup_printf ("%s\r\n%s%s%sContent-Type: application/mikey\r\n"
+                                            "Content-Length: %" G_GSIZE_FORMAT "\r\n\r\n",
+                                            start, host ? "Host: " : "", host ? host : "",
+                                            host ? "\r\n" : "", m->body.raw_len);
+  g_byte_array_append (b, (const guint8 *) head, (guint) strlen (head));
+  g_byte_array_append (b, m->body.raw, (guint) m->body.raw_len);
+  return g_byte_array_free_to_bytes (g_steal_pointer (&b));
+}
+
+static GBytes *
+sip_message (const gchar *start, gboolean request, const ImpsMikeyMessage *m)
+{
+  g_autofree gchar *b64 = g_base64_encode (m->body.raw, m->body.raw_len);
+  g_autofree gchar *sdp = g_strdup_printf ("v=0\r\no=- 1 1 IN IP4 127.1.1.1\r\ns=-\r\n"
+                                           "c=IN IP4 127.1.1.1\r\nt=0 0\r\n"
+                                           "m=audio 49170 RTP/SAVP 0\r\n"
+                                           "a=key-mgmt:mikey %s\r\n", b64);
+  g_autofree gchar *msg = g_strdup_printf ("%s\r\n"
+                                           "Via: SIP/2.0/UDP 127.1.1.1:5060;branch=z9hG4bK77\r\n"
+                                           "%s"
+                                           "From: <" MK_ALICE ">;tag=a1\r\nTo: <" MK_BOB ">%s\r\n"
+                                           "Call-ID: c1@example.org\r\nCSeq: 1 INVITE\r\n"
+                                           "Contact: <sip:alice@127.1.1.1>\r\n"
+                                           "Content-Type: application/sdp\r\n"
+                                           "Content-Length: %" G_GSIZE_FORMAT "\r\n\r\n%s",
+                                           start, request ? "Max-Forwards: 70\r\n" : "",
+                                           request ? "" : ";tag=b1", strlen (sdp), sdp);
+  return g_bytes_new (msg, strlen (msg));
+}
+
+/* Writes the MIKEY capture: every message as an HTTP POST body (and its
+ * answer as 200 OK) on Ua, TRANSFER_INIT and TRANSFER_RESP also in SIP
+ * INVITE / 200 OK SDP a=key-mgmt. Returns the number of HTTP messages. */
+static guint
+write_mikey_capture (const gchar *file, MikeyRun *run)
+{
+  g_autoptr (ImpsEventLog) log = imps_event_log_new ();
+  g_autoptr (GError) error = NULL;
+  gint64 t = FX_START_S * G_USEC_PER_SEC;
+  guint n_http = 0;
+  for (guint i = 0; i < run->msgs->len; i++)
+    {
+      const ImpsMikeyMessage *m = g_ptr_array_index (run->msgs, i);
+      guint8 dt = m->hdr.data_type;
+      /* Initial messages are requests; the answers are responses. */
+      gboolean request = dt == IMPS_MIKEY_DATA_REQUEST_INIT_PSK || dt == IMPS_MIKEY_DATA_RESOLVE_INIT_PSK
+                         || dt == IMPS_MIKEY_DATA_TRANSFER_INIT;
+      const gchar *ue = dt == IMPS_MIKEY_DATA_REQUEST_INIT_PSK || dt == IMPS_MIKEY_DATA_REQUEST_RESP
+                        || dt == IMPS_MIKEY_DATA_TRANSFER_INIT ? "alice" : "bob";
+      g_autoptr (GBytes) b = request
+        ? http_message (dt == IMPS_MIKEY_DATA_REQUEST_INIT_PSK
+                        ? "POST /kms?requesttype=ticketrequest HTTP/1.1"
+                        : "POST /kms?requesttype=ticketresolve HTTP/1.1", MK_KMS, m)
+        : http_message ("HTTP/1.1 200 OK", NULL, m);
+      g_autofree gchar *stream = g_strdup_printf ("http %s-kms", ue);
+      imps_event_log_add (log, t += 1000, IMPS_EVENT_MESSAGE, IMPS_REF_UA, IMPS_PROTO_HTTP,
+                          request ? ue : "kms.example.org", request ? "kms.example.org" : ue,
+                          imps_mikey_data_type_name (dt), NULL, b, stream);
+      n_http++;
+      if (dt == IMPS_MIKEY_DATA_TRANSFER_INIT || dt == IMPS_MIKEY_DATA_TRANSFER_RESP)
+        {
+          gboolean inv = dt == IMPS_MIKEY_DATA_TRANSFER_INIT;
+          g_autoptr (GBytes) sb = sip_message (inv ? "INVITE " MK_BOB " SIP/2.0" : "SIP/2.0 200 OK",
+                                               inv, m);
+          imps_event_log_add (log, t += 1000, IMPS_EVENT_MESSAGE, IMPS_REF_GM, IMPS_PROTO_SIP,
+                              inv ? "alice" : "bob", inv ? "bob" : "alice", inv ? "INVITE" : "200",
+                              NULL, sb, NULL);
+        }
+    }
+  g_autoptr (ImpsPcapWriter) w = imps_pcap_writer_new (file, &error);
+  g_assert_no_error (error);
+  imps_pcap_writer_set_address (w, "alice", "127.1.1.1");
+  imps_pcap_writer_set_address (w, "bob", "127.1.1.2");
+  imps_pcap_writer_set_address (w, "kms.example.org", "127.0.1.30");
+  g_assert_true (imps_pcap_writer_add_log (w, log, &error));
+  g_assert_true (imps_pcap_writer_close (w, &error));
+  g_assert_no_error (error);
+  return n_http;
+}
+
+static void
+test_mikey_tshark (void)
+{
+  if (!have_tshark ())
+    return;
+  g_autofree gchar *dir = g_dir_make_tmp ("impsim-pcap-XXXXXX", NULL);
+  g_autofree gchar *file = g_build_filename (dir, "mikey.pcap", NULL);
+  MikeyRun run;
+  mikey_run (&run);
+  /* Every MIKEY-TICKET message type of the exchange, and an Error. */
+  g_assert_cmpuint (run.msgs->len, ==, 7);
+  guint n_http = write_mikey_capture (file, &run);
+  assert_clean (file);
+
+  /* HTTP bodies: one line per frame, in the order sent. */
+  const gchar *f[] = { "mikeyticket.type", "mikeyticket.payload", "mikeyticket.inner",
+                       "mikeyticket.cs.id", "mikeyticket.tp.flag.i", "mikeyticket.ticket.initiator_data_len",
+                       "mikeyticket.thdr.len", "mikeyticket.err.no", "mikeyticket.ext.sdp_ids", NULL };
+  g_autofree gchar *out = tshark (file, "http && mikeyticket", f);
+  gsize olen = strlen (out);
+  g_assert_true (olen > 0 && out[olen - 1] == '\n');
+  out[olen - 1] = '\0';
+  g_auto (GStrv) lines = g_strsplit (out, "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, n_http);
+  guint n_ticket = 0;
+  for (guint i = 0; i < run.msgs->len; i++)
+    {
+      const ImpsMikeyMessage *m = g_ptr_array_index (run.msgs, i);
+      g_auto (GStrv) c = g_strsplit (lines[i], "\t", -1);
+      g_assert_cmpuint (g_strv_length (c), ==, 9);
+      g_test_message ("%s: %s", imps_mikey_data_type_name (m->hdr.data_type), lines[i]);
+      g_assert_cmpuint (g_ascii_strtoull (c[0], NULL, 10), ==, m->hdr.data_type);
+      g_autofree gchar *top = expected_top (m);
+      g_autofree gchar *inner = expected_inner (m);
+      g_assert_cmpstr (c[1], ==, top);
+      g_assert_cmpstr (c[2], ==, inner);
+      /* GENERIC-ID map: one CS ID per crypto session (profile §3: two per m-line). */
+      g_autofree gchar *cs = g_strdup ("");
+      for (guint k = 0; k < m->hdr.n_cs && m->hdr.map_type == IMPS_MIKEY_CS_MAP_GENERIC_ID; k++)
+        {
+          gchar *x = g_strdup_printf ("%s%s%u", cs, k ? "," : "", m->hdr.cs[k].cs_id);
+          g_free (cs);
+          cs = x;
+        }
+      g_assert_cmpstr (c[3], ==, cs);
+      const ImpsMikeyPayload *tk = imps_mikey_message_find (m, IMPS_MIKEY_PAYLOAD_TICKET);
+      const ImpsMikeyPayload *tpp = imps_mikey_message_find (m, IMPS_MIKEY_PAYLOAD_TP);
+      if (tk || tpp)
+        /* the forking ticket: I set in the desired and the granted policy */
+        g_assert_cmpstr (c[4], ==, "1");
+      if (tk)
+        {
+          n_ticket++;
+          g_autofree gchar *il = g_strdup_printf ("%" G_GSIZE_FORMAT, tk->u.ticket.initiator_data.len);
+          g_assert_cmpstr (c[5], ==, il);
+          /* THDR Data: format byte and 32-bit TPK index (imps-mikey-ticket.h) */
+          g_assert_cmpstr (c[6], ==, "5");
+        }
+      if (m->hdr.data_type == IMPS_MIKEY_DATA_ERROR)
+        g_assert_cmpstr (c[7], ==, "9,10");
+      if (m->hdr.data_type == IMPS_MIKEY_DATA_TRANSFER_INIT)
+        {
+          g_assert_cmpstr (c[6], ==, "5");
+          g_assert_cmpstr (c[8], ==, "mikey");
+          /* Initiator Data with forking: first type V, Vi and Vr (§4.16) */
+          g_assert_cmpuint (tk->u.ticket.initiator_data.len, ==, 1 + 2 * 22);
+        }
+    }
+  /* REQUEST_RESP, TRANSFER_INIT and RESOLVE_INIT_PSK carry the TICKET. */
+  g_assert_cmpuint (n_ticket, ==, 3);
+
+  /* The SDP a=key-mgmt hand-off: the INVITE's and the 200's MIKEY. */
+  const gchar *sf[] = { "mikeyticket.type", "mikeyticket.payload", NULL };
+  g_autofree gchar *sip = tshark (file, "sip && mikeyticket", sf);
+  const ImpsMikeyMessage *ti = g_ptr_array_index (run.msgs, 2);
+  const ImpsMikeyMessage *trm = g_ptr_array_index (run.msgs, 5);
+  g_autofree gchar *ti_top = expected_top (ti);
+  g_autofree gchar *tr_top = expected_top (trm);
+  g_autofree gchar *want = g_strdup_printf ("%u\t%s\n%u\t%s\n", ti->hdr.data_type, ti_top,
+                                            trm->hdr.data_type, tr_top);
+  g_assert_cmpstr (sip, ==, want);
+  g_ptr_array_unref (run.msgs);
+  g_unlink (file);
+  g_rmdir (dir);
+}
+
+/* Malformed MIKEY gives expert info, never a Lua error: every prefix of
+ * the TRANSFER_INIT as a body. */
+static void
+test_mikey_truncated_tshark (void)
+{
+  if (!have_tshark ())
+    return;
+  g_autofree gchar *dir = g_dir_make_tmp ("impsim-pcap-XXXXXX", NULL);
+  g_autofree gchar *file = g_build_filename (dir, "trunc.pcap", NULL);
+  MikeyRun run;
+  mikey_run (&run);
+  const ImpsMikeyMessage *ti = g_ptr_array_index (run.msgs, 2);
+  g_autoptr (ImpsEventLog) log = imps_event_log_new ();
+  guint n = 0;
+  for (gsize cut = 1; cut < ti->body.raw_len; cut += 7, n++)
+    {
+      g_autofree gchar *head = g_strdup_printf ("POST /kms HTTP/1.1\r\nHost: kms\r\n"
+                                                "Content-Type: application/mikey\r\n"
+                                                "Content-Length: %" G_GSIZE_FORMAT "\r\n\r\n", cut);
+      g_autoptr (GByteArray) b = g_byte_array_new ();
+      g_byte_array_append (b, (const guint8 *) head, (guint) strlen (head));
+      g_byte_array_append (b, ti->body.raw, (guint) cut);
+      g_autoptr (GBytes) bytes = g_byte_array_free_to_bytes (g_steal_pointer (&b));
+      g_autofree gchar *stream = g_strdup_printf ("http %" G_GSIZE_FORMAT, cut);
+      imps_event_log_add (log, FX_START_S * G_USEC_PER_SEC, IMPS_EVENT_MESSAGE, IMPS_REF_UA,
+                          IMPS_PROTO_HTTP, "alice", "kms", "POST", NULL, bytes, stream);
+    }
+  g_autoptr (GError) error = NULL;
+  g_assert_true (imps_pcap_write_log (log, NULL, file, &error));
+  g_assert_no_error (error);
+  const gchar *f[] = { "frame.number", NULL };
+  g_autofree gchar *bad = tshark (file, "mikeyticket && _ws.expert.group == \"Malformed\"", f);
+  /* every truncated body is flagged */
+  g_assert_cmpuint (count_values (bad), ==, n);
+  g_ptr_array_unref (run.msgs);
+  g_unlink (file);
+  g_rmdir (dir);
+}
+
 static void
 test_open_error (void)
 {
@@ -530,5 +974,7 @@ main (int argc, char **argv)
               test_bootstrap_readback, pfx_teardown);
   g_test_add ("/pcap/tshark/bootstrap", PcapFx, NULL, pfx_setup, test_bootstrap_tshark,
               pfx_teardown);
+  g_test_add_func ("/pcap/tshark/mikey-every-type", test_mikey_tshark);
+  g_test_add_func ("/pcap/tshark/mikey-truncated", test_mikey_truncated_tshark);
   return g_test_run ();
 }
