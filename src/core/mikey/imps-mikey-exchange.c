@@ -705,13 +705,15 @@ imps_mikey_request_resp_build (const ImpsMikeyKms *kms,
       goto out;
     }
 
-  /* the ticket */
-  imps_random_fill (rnd, ticket_rand, kms->suite.rand_len);
+  /* the ticket; RFC 6043 §12.1: its RAND at least as long as the TPK and
+   * the MPK */
+  gsize trand_len = MAX (MAX ((gsize) kms->suite.rand_len, (gsize) kms->tpk->key_len), mpk_len);
+  imps_random_fill (rnd, ticket_rand, trand_len);
   tp_data = imps_mikey_tp_data_build (&granted, FALSE, error);
   if (tp_data == NULL)
     goto out;
   ticket_data = imps_mikey_base_ticket_build (kms->tpk, &granted, tp_data, now, ticket_rand,
-                                              kms->suite.rand_len, &ticket_keys,
+                                              trand_len, &ticket_keys,
                                               kms->suite.encr_alg, kms->suite.mac_alg,
                                               psk_id.data, psk_id.len, error);
   if (ticket_data == NULL)
@@ -722,7 +724,7 @@ imps_mikey_request_resp_build (const ImpsMikeyKms *kms,
   {
     guint8 mpki[IMPS_MIKEY_MAX_KEY_LEN], mpkr[IMPS_MIKEY_MAX_KEY_LEN];
     imps_mikey_derive_mpk_pair (granted.prf, ticket_keys.mpks[0].key, mpk_len, ticket_rand,
-                                kms->suite.rand_len, mpki, mpkr);
+                                trand_len, mpki, mpkr);
     ue_keys.mpks[0] = ticket_keys.mpks[0];
     memcpy (ue_keys.mpks[0].key, mpki, mpk_len);
     ue_keys.mpks[1] = ticket_keys.mpks[0];
@@ -1398,6 +1400,10 @@ imps_mikey_resolve_resp_build (const ImpsMikeyKms *kms,
     }
   if (forking)
     {
+      /* RFC 6043 §12.1: RANDRkms at least as long as MPKr and every TGK */
+      rk_len = MAX (rk_len, set.mpks[1].key_len);
+      for (guint i = 0; i < set.n_keys; i++)
+        rk_len = MAX (rk_len, set.keys[i].key_len);
       ImpsMikeyBytes rk = { randrkms, rk_len };
       imps_random_fill (rnd, randrkms, rk_len);
       if (!fork_keys (tp.prf, &set, idr->u.id.data, rk, error))
