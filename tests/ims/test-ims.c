@@ -44,6 +44,10 @@ typedef struct {
   guint n_media;
   guint8 last_media[IMPS_SIP_BUS_MAX_PACKET];
   gsize last_media_len;
+  guint rtcp_id;
+  guint n_rtcp;
+  guint8 last_rtcp[IMPS_SIP_BUS_MAX_PACKET];
+  gsize last_rtcp_len;
 } Ua;
 
 static void
@@ -112,6 +116,15 @@ ua_media (const gchar *from, guint16 port, const guint8 *data, gsize len, gpoint
   ua->last_media_len = len;
 }
 
+static void
+ua_rtcp (const gchar *from, guint16 port, const guint8 *data, gsize len, gpointer user_data)
+{
+  Ua *ua = user_data;
+  ua->n_rtcp++;
+  memcpy (ua->last_rtcp, data, len);
+  ua->last_rtcp_len = len;
+}
+
 static Ua *
 ua_new (Net *n, gint op, guint index, const gchar *user)
 {
@@ -129,6 +142,9 @@ ua_new (Net *n, gint op, guint index, const gchar *user)
   ua->rtp_port = 30000;
   ua->media_id = imps_sip_bus_attach (n->bus, TRUE, name, ua->addr, ua->rtp_port, ua_media, ua);
   g_assert_cmpuint (ua->media_id, >, 0);
+  ua->rtcp_id = imps_sip_bus_attach (n->bus, TRUE, name, ua->addr, ua->rtp_port + 1, ua_rtcp,
+                                     ua);
+  g_assert_cmpuint (ua->rtcp_id, >, 0);
   return ua;
 }
 
@@ -137,6 +153,7 @@ ua_free (Ua *ua)
 {
   imps_sip_bus_detach (ua->net->bus, ua->id);
   imps_sip_bus_detach (ua->net->bus, ua->media_id);
+  imps_sip_bus_detach (ua->net->bus, ua->rtcp_id);
   g_ptr_array_unref (ua->inbox);
   imps_random_free (ua->rnd);
   g_free (ua->impu);
@@ -313,7 +330,7 @@ set_sdp (ImpsSipMessage *msg, const ImpsSdp *sdp)
   imps_sip_message_set_body (msg, body, "application/sdp");
 }
 
-G_GNUC_UNUSED static ImpsSdp *
+static ImpsSdp *
 get_sdp (const ImpsSipMessage *msg)
 {
   GBytes *body = imps_sip_message_get_body (msg);
@@ -808,6 +825,403 @@ test_timer_c (void)
   net_clear (&n);
 }
 
+/* ---- media security through the core ----------------------------------------- */
+
+/* An SDES answer of @ua to @offer's first media line: RTP/SAVP and the
+ * a=crypto answer from src/core/sdp. */
+static ImpsSdp *
+ua_sdes_answer (Ua *ua, const ImpsSdp *offer)
+{
+  g_autofree gchar *text = g_strdup_printf (SDP_HEAD "m=audio %u RTP/SAVP 0\r\na=sendrecv\r\n",
+                                            ua->user, ua->addr, ua->addr, ua->rtp_port);
+  g_autoptr (GError) error = NULL;
+  ImpsSdp *sdp = imps_sdp_parse (text, strlen (text), &error);
+  g_assert_no_error (error);
+  ImpsSdesPolicy policy;
+  imps_sdes_policy_init (&policy);
+  g_assert_true (imps_sdes_answer_add (imps_sdp_get_media (offer, 0), imps_sdp_get_media (sdp, 0),
+                                       &policy, ua->rnd, &error));
+  g_assert_no_error (error);
+  return sdp;
+}
+
+/* The media address and port of an SDP's first media line. */
+static void
+sdp_media_target (const ImpsSdp *sdp, gchar *addr, gsize size, guint16 *port)
+{
+  ImpsSdpMedia *m = imps_sdp_get_media (sdp, 0);
+  g_auto (ImpsSdpConnection) c = { 0 };
+  g_assert_true (imps_sdp_connection_parse (imps_sdp_media_connection (sdp, m), &c, NULL));
+  g_strlcpy (addr, c.address, size);
+  *port = (guint16) imps_sdp_media_get_port (m);
+}
+
+static ImpsSrtpSession *
+srtp_session (const ImpsSdesKeys *k, gboolean offerer_key, ImpsSrtpDirection dir)
+{
+  ImpsSrtpConfig cfg;
+  imps_srtp_config_init (&cfg, dir);
+  g_assert_true (imps_srtp_suite_from_name (imps_sdes_suite_name (k->suite), &cfg.suite));
+  ImpsSrtpMasterKey key = {
+    .key_salt = offerer_key ? k->offerer_key_salt : k->answerer_key_salt,
+    .key_salt_len = k->key_salt_len,
+  };
+  g_autoptr (GError) error = NULL;
+  ImpsSrtpSession *s = imps_srtp_session_new (&cfg, &key, 1, &error);
+  g_assert_no_error (error);
+  return s;
+}
+
+#define PAYLOAD_LEN 160
+
+/* RTP (profile §7: 12-byte header, PT 0) with a payload that carries the
+ * sequence number and a pattern, built by this project. */
+static gsize
+make_rtp (guint8 *buf, guint16 seq, guint32 ssrc)
+{
+  buf[0] = 0x80;
+  buf[1] = 0;
+  buf[2] = (guint8) (seq >> 8);
+  buf[3] = (guint8) seq;
+  guint32 ts = (guint32) seq * 160;
+  buf[4] = (guint8) (ts >> 24);
+  buf[5] = (guint8) (ts >> 16);
+  buf[6] = (guint8) (ts >> 8);
+  buf[7] = (guint8) ts;
+  buf[8] = (guint8) (ssrc >> 24);
+  buf[9] = (guint8) (ssrc >> 16);
+  buf[10] = (guint8) (ssrc >> 8);
+  buf[11] = (guint8) ssrc;
+  for (guint i = 0; i < PAYLOAD_LEN; i++)
+    buf[12 + i] = (guint8) (seq * 7 + i);
+  return 12 + PAYLOAD_LEN;
+}
+
+typedef struct {
+  guint core_packets;       /* AGW1 <-> AGW2 RTP */
+  gboolean core_plain;      /* every one of them carried the plain payload */
+  guint8 expect[12 + PAYLOAD_LEN];
+  gsize expect_len;
+} CoreTap;
+
+static void
+core_tap (gint64 t, ImpsProtocol proto, const gchar *fa, guint16 fp, const gchar *ta, guint16 tp,
+          const guint8 *data, gsize len, gpointer user_data)
+{
+  CoreTap *ct = user_data;
+  if (proto != IMPS_PROTO_RTP || !g_str_has_suffix (fa, ".41") || !g_str_has_suffix (ta, ".41"))
+    return;
+  ct->core_packets++;
+  if (len != ct->expect_len || memcmp (data, ct->expect, len) != 0)
+    ct->core_plain = FALSE;
+}
+
+/* No Mw message carries a=crypto. */
+static void
+assert_core_clean (Net *n, guint start)
+{
+  ImpsEventLog *log = imps_network_get_event_log (n->net);
+  guint mw = 0;
+  for (guint i = start; i < imps_event_log_len (log); i++)
+    {
+      const ImpsEvent *e = imps_event_log_get (log, i);
+      if (e->kind != IMPS_EVENT_MESSAGE || e->ref != IMPS_REF_MW)
+        continue;
+      gsize len;
+      const gchar *data = g_bytes_get_data (e->bytes, &len);
+      g_assert_null (g_strstr_len (data, (gssize) len, "a=crypto"));
+      g_assert_null (g_strstr_len (data, (gssize) len, "a=3ge2ae"));
+      mw++;
+    }
+  g_assert_cmpuint (mw, >, 0);
+}
+
+static void
+test_e2ae (void)
+{
+  Net n;
+  net_init (&n);
+  Ua *alice = ua_new (&n, 1, 1, "alice");
+  Ua *bob = ua_new (&n, 2, 1, "bob");
+  ua_register (alice, 3600, FALSE);
+  ua_register (bob, 3600, TRUE); /* Security-Client: sdes-srtp;mediasec */
+  ImpsEventLog *log = imps_network_get_event_log (n.net);
+  guint start = imps_event_log_len (log);
+  ImpsSdesPolicy policy;
+  imps_sdes_policy_init (&policy);
+
+  /* alice asks for e2ae: a=crypto plus a=3ge2ae:requested (profile §5). */
+  g_autoptr (ImpsSdp) offer = ua_sdp (alice, TRUE, TRUE, FALSE);
+  g_autoptr (ImpsSipMessage) invite = ua_new_invite (alice, "sip:bob@home2.net", offer);
+  const gchar *call_id = imps_sip_message_get_call_id (invite);
+  ua_send (alice, invite);
+  net_run (&n);
+
+  /* bob gets an SDES offer made by his IMS-ALG for its IMS-AGW. */
+  g_autoptr (ImpsSipMessage) inv_b = ua_take (bob, "INVITE", 0);
+  g_assert_nonnull (inv_b);
+  g_autoptr (ImpsSdp) offer_b = get_sdp (inv_b);
+  ImpsSdpMedia *mb = imps_sdp_get_media (offer_b, 0);
+  g_assert_cmpstr (imps_sdp_media_get_proto (mb), ==, "RTP/SAVP");
+  g_assert_cmpstr (imps_sdp_media_connection (offer_b, mb), ==, "IN IP4 127.0.2.41");
+  g_assert_cmpstr (imps_sdp_media_find_attribute (mb, "3ge2ae", 0), ==, "applied");
+  const gchar *alice_line = imps_sdp_media_find_attribute (imps_sdp_get_media (offer, 0),
+                                                           "crypto", 0);
+  const gchar *bob_line = imps_sdp_media_find_attribute (mb, "crypto", 0);
+  g_assert_nonnull (bob_line);
+  g_assert_cmpstr (alice_line, !=, bob_line);
+
+  g_autofree gchar *tag_b = imps_sip_tag_new (bob->rnd);
+  g_autoptr (ImpsSdp) answer_b = ua_sdes_answer (bob, offer_b);
+  g_autoptr (ImpsSipMessage) ok = ua_new_response (bob, inv_b, 200, tag_b, answer_b);
+  ua_respond (bob, ok);
+  net_run (&n);
+
+  /* alice gets the IMS-ALG's answer to her a=crypto. */
+  g_autoptr (ImpsSipMessage) ok_a = ua_take (alice, "INVITE", 200);
+  g_assert_nonnull (ok_a);
+  g_autoptr (ImpsSdp) answer_a = get_sdp (ok_a);
+  ImpsSdpMedia *ma = imps_sdp_get_media (answer_a, 0);
+  g_assert_cmpstr (imps_sdp_media_get_proto (ma), ==, "RTP/SAVP");
+  g_assert_cmpstr (imps_sdp_media_connection (answer_a, ma), ==, "IN IP4 127.0.1.41");
+  g_assert_cmpstr (imps_sdp_media_find_attribute (ma, "3ge2ae", 0), ==, "applied");
+  g_assert_nonnull (imps_sdp_media_find_attribute (ma, "crypto", 0));
+  g_assert_null (imps_sdp_media_find_attribute (ma, "crypto", 1));
+
+  /* The core (every Mw message) never saw an a=crypto line. */
+  assert_core_clean (&n, start);
+
+  g_auto (ImpsSdesKeys) ka = { 0 };
+  g_auto (ImpsSdesKeys) kb = { 0 };
+  g_autoptr (GError) error = NULL;
+  g_assert_true (imps_sdes_negotiate (imps_sdp_get_media (offer, 0), ma, &policy, &ka, &error));
+  g_assert_true (imps_sdes_negotiate (mb, imps_sdp_get_media (answer_b, 0), &policy, &kb,
+                                      &error));
+  g_assert_no_error (error);
+
+  g_autoptr (ImpsSipMessage) ack = ua_new_ack (alice, invite, ok_a);
+  ua_send (alice, ack);
+  net_run (&n);
+  g_autoptr (ImpsSipMessage) ack_b = ua_take (bob, "ACK", 0);
+  g_assert_nonnull (ack_b);
+
+  /* Media: alice protects with her key, bob unprotects with the key his
+   * ALG offered, and back. */
+  g_autoptr (ImpsSrtpSession) a_tx = srtp_session (&ka, TRUE, IMPS_SRTP_SENDER);
+  g_autoptr (ImpsSrtpSession) a_rx = srtp_session (&ka, FALSE, IMPS_SRTP_RECEIVER);
+  g_autoptr (ImpsSrtpSession) b_tx = srtp_session (&kb, FALSE, IMPS_SRTP_SENDER);
+  g_autoptr (ImpsSrtpSession) b_rx = srtp_session (&kb, TRUE, IMPS_SRTP_RECEIVER);
+  gchar a_to[16], b_to[16];
+  guint16 a_port, b_port;
+  sdp_media_target (answer_a, a_to, sizeof a_to, &a_port);
+  sdp_media_target (offer_b, b_to, sizeof b_to, &b_port);
+  g_assert_cmpstr (a_to, ==, "127.0.1.41");
+  g_assert_cmpstr (b_to, ==, "127.0.2.41");
+
+  CoreTap ct = { .core_plain = TRUE };
+  guint tap = imps_sip_bus_add_media_tap (n.bus, core_tap, &ct);
+  guint8 buf[IMPS_SIP_BUS_MAX_PACKET];
+  guint8 plain[12 + PAYLOAD_LEN];
+  gsize len, out_len;
+  for (guint16 seq = 1; seq <= 50; seq++)
+    {
+      /* alice -> bob */
+      len = make_rtp (plain, seq, 0xa11ce);
+      memcpy (ct.expect, plain, len);
+      ct.expect_len = len;
+      memcpy (buf, plain, len);
+      g_assert_true (imps_srtp_session_protect_rtp (a_tx, buf, len, sizeof buf, &out_len, NULL));
+      g_assert_true (memcmp (buf + 12, plain + 12, PAYLOAD_LEN) != 0); /* encrypted */
+      g_assert_true (imps_sip_bus_send_media (n.bus, IMPS_PROTO_RTP, alice->addr, alice->rtp_port,
+                                              a_to, a_port, buf, out_len));
+      imps_clock_advance (n.clock, 10000);
+      g_assert_cmpuint (bob->n_media, ==, seq);
+      g_assert_true (imps_srtp_session_unprotect_rtp (b_rx, bob->last_media, bob->last_media_len,
+                                                      &out_len, &error));
+      g_assert_no_error (error);
+      g_assert_cmpmem (bob->last_media, out_len, plain, len);
+
+      /* bob -> alice */
+      len = make_rtp (plain, seq, 0xb0b);
+      memcpy (ct.expect, plain, len);
+      memcpy (buf, plain, len);
+      g_assert_true (imps_srtp_session_protect_rtp (b_tx, buf, len, sizeof buf, &out_len, NULL));
+      g_assert_true (imps_sip_bus_send_media (n.bus, IMPS_PROTO_RTP, bob->addr, bob->rtp_port,
+                                              b_to, b_port, buf, out_len));
+      imps_clock_advance (n.clock, 10000);
+      g_assert_cmpuint (alice->n_media, ==, seq);
+      g_assert_true (imps_srtp_session_unprotect_rtp (a_rx, alice->last_media,
+                                                      alice->last_media_len, &out_len, &error));
+      g_assert_no_error (error);
+      g_assert_cmpmem (alice->last_media, out_len, plain, len);
+    }
+  /* Inside the core, between the two IMS-AGWs, the media was plain RTP. */
+  g_assert_cmpuint (ct.core_packets, ==, 100);
+  g_assert_true (ct.core_plain);
+  imps_sip_bus_remove_media_tap (n.bus, tap);
+
+  /* SRTCP: a sender report from alice reaches bob protected again. */
+  guint8 sr[28 + IMPS_SRTP_MAX_RTCP_TRAILER_LEN] = { 0x80, 200, 0, 6, 0, 0x0a, 0x11, 0xce };
+  g_assert_true (imps_srtp_session_protect_rtcp (a_tx, sr, 28, sizeof sr, &out_len, NULL));
+  g_assert_true (imps_sip_bus_send_media (n.bus, IMPS_PROTO_RTCP, alice->addr,
+                                          alice->rtp_port + 1, a_to, a_port + 1, sr, out_len));
+  imps_clock_advance (n.clock, 10000);
+  g_assert_cmpuint (bob->n_rtcp, ==, 1);
+  g_assert_true (imps_srtp_session_unprotect_rtcp (b_rx, bob->last_rtcp, bob->last_rtcp_len,
+                                                   &out_len, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (out_len, ==, 28);
+  g_assert_cmpuint (bob->last_rtcp[1], ==, 200);
+
+  /* A tampered packet: counted as an authentication failure at AGW1 and
+   * not relayed. */
+  len = make_rtp (plain, 51, 0xa11ce);
+  memcpy (buf, plain, len);
+  g_assert_true (imps_srtp_session_protect_rtp (a_tx, buf, len, sizeof buf, &out_len, NULL));
+  buf[40] ^= 0x01;
+  imps_sip_bus_send_media (n.bus, IMPS_PROTO_RTP, alice->addr, alice->rtp_port, a_to, a_port,
+                           buf, out_len);
+  imps_clock_advance (n.clock, 10000);
+  g_assert_cmpuint (bob->n_media, ==, 50);
+
+  ImpsAgwStats s1, s2;
+  g_assert_true (imps_pcscf_agw_stats (n.pcscf[0], call_id, &s1));
+  g_assert_true (imps_pcscf_agw_stats (n.pcscf[1], call_id, &s2));
+  g_assert_cmpuint (s1.legs, ==, 1);
+  g_assert_cmpuint (s1.rtp_to_core, ==, 50);
+  g_assert_cmpuint (s1.rtp_to_ue, ==, 50);
+  g_assert_cmpuint (s1.rtcp_to_core, ==, 1);
+  g_assert_cmpuint (s1.auth_failures, ==, 1);
+  g_assert_cmpuint (s1.dropped, ==, 1);
+  g_assert_cmpuint (s2.rtp_to_core, ==, 50);
+  g_assert_cmpuint (s2.rtp_to_ue, ==, 50);
+  g_assert_cmpuint (s2.rtcp_to_ue, ==, 1);
+  g_assert_cmpuint (s2.auth_failures, ==, 0);
+
+  /* Exposure: the P-CSCFs saw the UEs' keys and their AGWs hold keys; the
+   * S-CSCFs saw none. */
+  ImpsImsExposure e;
+  g_assert_true (imps_pcscf_call_exposure (n.pcscf[0], call_id, &e));
+  g_assert_true (e.saw_sdes_keys && e.e2ae && e.holds_media_keys);
+  g_assert_true (imps_pcscf_call_exposure (n.pcscf[1], call_id, &e));
+  g_assert_true (e.saw_sdes_keys && e.e2ae && e.holds_media_keys);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_assert_true (imps_scscf_call_exposure (n.scscf[i], call_id, &e));
+      g_assert_true (e.seen);
+      g_assert_false (e.saw_sdes_keys || e.saw_key_mgmt || e.holds_media_keys);
+    }
+
+  /* BYE: the AGWs release their legs; the counters stay. */
+  g_autoptr (ImpsSipMessage) bye = ua_new_in_dialog (alice, ack, "BYE", 2);
+  ua_send (alice, bye);
+  net_run (&n);
+  g_autoptr (ImpsSipMessage) bye_b = ua_take (bob, "BYE", 0);
+  g_assert_nonnull (bye_b);
+  len = make_rtp (plain, 52, 0xa11ce);
+  memcpy (buf, plain, len);
+  g_assert_true (imps_srtp_session_protect_rtp (a_tx, buf, len, sizeof buf, &out_len, NULL));
+  guint64 dropped = imps_sip_bus_media_dropped (n.bus);
+  imps_sip_bus_send_media (n.bus, IMPS_PROTO_RTP, alice->addr, alice->rtp_port, a_to, a_port,
+                           buf, out_len);
+  imps_clock_advance (n.clock, 10000);
+  g_assert_cmpuint (imps_sip_bus_media_dropped (n.bus), ==, dropped + 1);
+  g_assert_true (imps_pcscf_agw_stats (n.pcscf[0], call_id, &s1));
+  g_assert_cmpuint (s1.rtp_to_core, ==, 50);
+  g_assert_cmpuint (s1.auth_failures, ==, 1);
+
+  ua_free (alice);
+  ua_free (bob);
+  net_clear (&n);
+}
+
+/* An e2ae offer whose only a=crypto line the IMS-ALG cannot honour (a
+ * suite libsrtp does not run): 488 from the P-CSCF, nothing to the core. */
+static void
+test_e2ae_refused (void)
+{
+  Net n;
+  net_init (&n);
+  Ua *alice = ua_new (&n, 1, 1, "alice");
+  ua_register (alice, 3600, FALSE);
+  /* 30 bytes of key||salt in base64, computed by this project. */
+  g_autofree gchar *text = g_strdup_printf (SDP_HEAD "m=audio 30000 RTP/SAVP 0\r\n"
+                                            "a=crypto:1 F8_128_HMAC_SHA1_80 "
+                                            "inline:MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkw\r\n"
+                                            "a=3ge2ae:requested\r\n",
+                                            "alice", alice->addr, alice->addr);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ImpsSdp) offer = imps_sdp_parse (text, strlen (text), &error);
+  g_assert_no_error (error);
+  g_autoptr (ImpsSipMessage) invite = ua_new_invite (alice, "sip:bob@home2.net", offer);
+  ImpsEventLog *log = imps_network_get_event_log (n.net);
+  guint start = imps_event_log_len (log);
+  ua_send (alice, invite);
+  net_run (&n);
+  g_autoptr (ImpsSipMessage) r = ua_take (alice, "INVITE", 488);
+  g_assert_nonnull (r);
+  for (guint i = start; i < imps_event_log_len (log); i++)
+    g_assert_cmpint (imps_event_log_get (log, i)->ref, !=, IMPS_REF_MW);
+  ua_free (alice);
+  net_clear (&n);
+}
+
+/* e2e SDES (no a=3ge2ae) and MIKEY-TICKET (a=key-mgmt) pass through every
+ * CSCF byte for byte, also toward a UE that offered mediasec. */
+static void
+test_e2e_passthrough (gconstpointer data)
+{
+  gboolean mikey = GPOINTER_TO_INT (data);
+  Net n;
+  net_init (&n);
+  Ua *alice = ua_new (&n, 1, 1, "alice");
+  Ua *bob = ua_new (&n, 2, 1, "bob");
+  ua_register (alice, 3600, TRUE);
+  ua_register (bob, 3600, TRUE);
+
+  g_autoptr (ImpsSdp) offer = ua_sdp (alice, !mikey, FALSE, mikey);
+  g_autoptr (ImpsSipMessage) invite = ua_new_invite (alice, "sip:bob@home2.net", offer);
+  const gchar *call_id = imps_sip_message_get_call_id (invite);
+  ua_send (alice, invite);
+  net_run (&n);
+  g_autoptr (ImpsSipMessage) inv_b = ua_take (bob, "INVITE", 0);
+  g_assert_nonnull (inv_b);
+  g_assert_true (g_bytes_equal (imps_sip_message_get_body (inv_b),
+                                imps_sip_message_get_body (invite)));
+
+  g_autoptr (ImpsSdp) answer = mikey ? ua_sdp (bob, FALSE, FALSE, TRUE)
+                                     : ua_sdes_answer (bob, offer);
+  g_autofree gchar *tag_b = imps_sip_tag_new (bob->rnd);
+  g_autoptr (ImpsSipMessage) ok = ua_new_response (bob, inv_b, 200, tag_b, answer);
+  ua_respond (bob, ok);
+  net_run (&n);
+  g_autoptr (ImpsSipMessage) ok_a = ua_take (alice, "INVITE", 200);
+  g_assert_nonnull (ok_a);
+  g_assert_true (g_bytes_equal (imps_sip_message_get_body (ok_a),
+                                imps_sip_message_get_body (ok)));
+
+  /* Every CSCF could read the SDES keys (e2e SDES exposure, profile §5);
+   * with MIKEY none saw a key in clear. No AGW holds keys. */
+  ImpsImsExposure e;
+  for (guint i = 0; i < 2; i++)
+    {
+      g_assert_true (imps_pcscf_call_exposure (n.pcscf[i], call_id, &e));
+      g_assert_cmpint (e.saw_sdes_keys, ==, !mikey);
+      g_assert_cmpint (e.saw_key_mgmt, ==, mikey);
+      g_assert_false (e.e2ae || e.holds_media_keys);
+      g_assert_true (imps_scscf_call_exposure (n.scscf[i], call_id, &e));
+      g_assert_cmpint (e.saw_sdes_keys, ==, !mikey);
+      g_assert_cmpint (e.saw_key_mgmt, ==, mikey);
+      g_assert_false (e.e2ae || e.holds_media_keys);
+      ImpsAgwStats s;
+      g_assert_false (imps_pcscf_agw_stats (n.pcscf[i], call_id, &s));
+    }
+  g_assert_false (imps_scscf_call_exposure (n.scscf[0], "no-such-call", &e));
+  ua_free (alice);
+  ua_free (bob);
+  net_clear (&n);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -817,5 +1231,9 @@ main (int argc, char **argv)
   g_test_add_func ("/ims/errors", test_errors);
   g_test_add_func ("/ims/forking", test_forking);
   g_test_add_func ("/ims/timer-c", test_timer_c);
+  g_test_add_func ("/ims/e2ae", test_e2ae);
+  g_test_add_func ("/ims/e2ae-refused", test_e2ae_refused);
+  g_test_add_data_func ("/ims/e2e-sdes", GINT_TO_POINTER (FALSE), test_e2e_passthrough);
+  g_test_add_data_func ("/ims/e2e-mikey", GINT_TO_POINTER (TRUE), test_e2e_passthrough);
   return g_test_run ();
 }
