@@ -251,6 +251,12 @@ complete_call (Net *net, ImpsMikeyHeldTicket *held, const ImpsMikeyMessage *ti, 
   g_assert_no_error (error);
   assert_keys_equal (ki, ni, kr, *nr);
   imps_mikey_srtp_keys_clear (ki, ni);
+  /* both messages carry the SDP IDs of the offer */
+  g_assert_true (imps_mikey_check_sdp_ids (ti, "mikey", &error));
+  g_assert_true (imps_mikey_check_sdp_ids (tr, "mikey", &error));
+  g_assert_false (imps_mikey_check_sdp_ids (tr, "mikey;keyp1", &error));
+  g_assert_error (error, IMPS_MIKEY_ERROR, IMPS_MIKEY_ERROR_UNSPECIFIED);
+  g_clear_error (&error);
 }
 
 static void

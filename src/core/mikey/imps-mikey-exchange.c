@@ -1142,6 +1142,35 @@ imps_mikey_transfer_init_precheck (const guint8 *data, gsize len,
   return g_steal_pointer (&m);
 }
 
+static const ImpsMikeyPayload *
+find_sdp_ids (const ImpsMikeyMessage *m)
+{
+  for (guint i = 0; i < m->body.n_payloads; i++)
+    if (m->body.payloads[i].type == IMPS_MIKEY_PAYLOAD_GENERAL_EXT
+        && m->body.payloads[i].u.ext.ext_type == IMPS_MIKEY_EXT_SDP_IDS)
+      return &m->body.payloads[i];
+  return NULL;
+}
+
+gboolean
+imps_mikey_check_sdp_ids (const ImpsMikeyMessage *msg, const gchar *sdp_ids, GError **error)
+{
+  const ImpsMikeyPayload *ext = find_sdp_ids (msg);
+
+  if (ext == NULL || sdp_ids == NULL)
+    return TRUE; /* tolerate absence */
+  if (ext->u.ext.data.len != strlen (sdp_ids)
+      || memcmp (ext->u.ext.data.data, sdp_ids, ext->u.ext.data.len) != 0)
+    {
+      g_set_error (error, ERR (UNSPECIFIED),
+                   "SDP IDs in MIKEY (%.*s) differ from the a=key-mgmt list (%s): bidding down? "
+                   "(RFC 4567 §4.1.4)", (int) ext->u.ext.data.len,
+                   (const char *) ext->u.ext.data.data, sdp_ids);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* ---- Ticket Resolve -------------------------------------------------- */
 
 ImpsMikeyMessage *
@@ -1911,6 +1940,16 @@ imps_mikey_transfer_resp_build (const ImpsMikeyMessage *transfer_init,
                                      resolved->randrkms.len);
       imps_mikey_message_add (m, &pl);
     }
+  {
+    /* the answer carries the same SDP IDs extension as the offer */
+    const ImpsMikeyPayload *ext = find_sdp_ids (transfer_init);
+    if (ext != NULL)
+      {
+        pl = imps_mikey_payload_general_ext (IMPS_MIKEY_EXT_SDP_IDS, ext->u.ext.data.data,
+                                             ext->u.ext.data.len);
+        imps_mikey_message_add (m, &pl);
+      }
+  }
   pl = imps_mikey_payload_v (v->u.v.auth_alg, NULL, 0);
   imps_mikey_message_add (m, &pl);
   if (imps_mikey_message_serialize (m, NULL, error) == NULL)

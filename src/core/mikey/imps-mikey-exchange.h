@@ -214,6 +214,14 @@ ImpsMikeyMessage *imps_mikey_transfer_init_precheck (const guint8 *data, gsize l
                                                      ImpsMikeyReplay *replay,
                                                      GError **error);
 
+/* A-24 (RFC 4567 §4.1.4, bidding-down protection): when @msg carries the
+ * General Extension "SDP IDs" (it is under the MAC), it must equal
+ * @sdp_ids, the ordered a=key-mgmt protocol list of the SDP (";"-joined,
+ * e.g. "mikey"); absence is tolerated. Call after the MAC is verified.
+ * TRANSFER_RESP echoes the offer's extension. */
+gboolean imps_mikey_check_sdp_ids (const ImpsMikeyMessage *msg, const gchar *sdp_ids,
+                                   GError **error);
+
 /* ---- Ticket Resolve -------------------------------------------------- */
 
 typedef struct {
