@@ -926,7 +926,13 @@ test_zk (KmsFx *k, gconstpointer data)
   g_assert_nonnull (strstr (pem1, "-----BEGIN PRIVATE KEY-----"));
   g_assert_true (imps_kms_set_zk_tls (k->kms, pem1, imps_kms_ca_get_pem (ca), &error));
   g_assert_no_error (error);
-  g_assert_true (imps_kms_set_zk_tls (o.kms, pem2, imps_kms_ca_get_pem (ca), &error));
+  /* KMS 2 reads its identity from PEM files named by the caller */
+  g_autofree gchar *pem2_path = g_build_filename (k->fx.dir, "kms2.pem", NULL);
+  g_autofree gchar *ca2_path = g_build_filename (k->fx.dir, "ca2.pem", NULL);
+  g_assert_true (g_file_set_contents (pem2_path, pem2, -1, NULL));
+  g_assert_true (g_file_set_contents (ca2_path, imps_kms_ca_get_pem (ca), -1, NULL));
+  g_assert_true (imps_kms_set_zk_tls_files (o.kms, pem2_path, pem2_path, ca2_path, &error));
+  g_assert_no_error (error);
   g_assert_true (imps_kms_listen_zk (k->kms, FX_KMS_ADDR, 0, &error));
   g_assert_no_error (error);
   g_assert_true (imps_kms_listen_zk (o.kms, "127.0.2.30", 0, &error));
@@ -1035,14 +1041,19 @@ test_zk (KmsFx *k, gconstpointer data)
   }
 
   g_unlink (ca_path);
+  imps_ue_ua_free (o.ua);
+  imps_kms_free (o.kms);
+  fx_drain ();
+  g_unlink (pem2_path);
+  g_unlink (ca2_path);
+  o.ua = NULL;
+  o.kms = NULL;
   imps_kms_pem_free (pem1);
   imps_kms_pem_free (pem2);
   imps_kms_pem_free (pem3);
   g_clear_object (&k->msg);
   soup_session_abort (s);
-  imps_ue_ua_free (o.ua);
   imps_ue_free (o.ue);
-  imps_kms_free (o.kms);
   imps_bsf_free (o.bsf);
   imps_hss_free (o.hss);
   fx_drain ();
@@ -1107,6 +1118,63 @@ test_scenario (KmsFx *k, gconstpointer data)
   g_assert_error (error, IMPS_KMS_ERROR, IMPS_KMS_ERROR_INVALID);
 }
 
+/* ---- the fuzz corpus stays in step with the handler ---- */
+
+/* The same KMS as fuzz/kms/fuzz-kms-handle.c builds: the request and
+ * resolve seeds (made by this project with that set-up) must still be
+ * answered, so that the fuzz run reaches the ticket and policy code. */
+static void
+test_fuzz_seeds (void)
+{
+  g_autoptr (ImpsClock) clock = imps_clock_new_virtual (G_GINT64_CONSTANT (1767225600000000));
+  g_autoptr (ImpsRandom) root = imps_random_new_seeded (33328);
+  ImpsNetwork *net = imps_network_new (clock, root);
+  g_autoptr (GError) error = NULL;
+  ImpsKms *kms = imps_kms_new (net, "home1.net", NULL, &error);
+  g_assert_no_error (error);
+  guint8 psk[32];
+  for (guint i = 0; i < 32; i++)
+    psk[i] = (guint8) (0x40 + i);
+  imps_kms_add_static_psk (kms, "static-alice", psk, 32);
+  for (guint i = 0; i < 32; i++)
+    psk[i] = (guint8) (0x60 + i);
+  imps_kms_add_static_psk (kms, "static-bob", psk, 32);
+  const gchar *team[] = { "sip:alice@home1.net", "sip:bob@home1.net", NULL };
+  g_assert_true (imps_kms_add_group (kms, "sip:team@home1.net", team, &error));
+  static const struct {
+    const gchar *file;
+    ImpsKmsOutcome outcome;
+  } seeds[] = {
+    { "resolve-bob", IMPS_KMS_OUTCOME_ANSWER },   /* before its request: stateless */
+    { "request-bob", IMPS_KMS_OUTCOME_ANSWER },
+    { "request-team", IMPS_KMS_OUTCOME_ANSWER },
+    { "resolve-team", IMPS_KMS_OUTCOME_ANSWER },
+    { "request-bob-forking", IMPS_KMS_OUTCOME_ANSWER },
+    { "resolve-bob-forking", IMPS_KMS_OUTCOME_ANSWER },
+    { "request-bob", IMPS_KMS_OUTCOME_REFUSED },  /* again: a replay */
+    { "unparsable", IMPS_KMS_OUTCOME_MALFORMED },
+    { "empty-body", IMPS_KMS_OUTCOME_MALFORMED },
+  };
+  g_autoptr (GByteArray) out = g_byte_array_new ();
+  for (guint i = 0; i < G_N_ELEMENTS (seeds); i++)
+    {
+      g_autofree gchar *path = g_test_build_filename (G_TEST_DIST, "..", "fuzz", "kms",
+                                                      "corpus", "kms-handle", seeds[i].file,
+                                                      NULL);
+      g_autofree gchar *data = NULL;
+      gsize len = 0;
+      g_assert_true (g_file_get_contents (path, &data, &len, &error));
+      g_assert_no_error (error);
+      g_assert_cmpuint (len, >=, 1);
+      ImpsKmsRequestType type = (data[0] & 1) ? IMPS_KMS_REQUEST_RESOLVE : IMPS_KMS_REQUEST_TICKET;
+      g_test_message ("seed %s", seeds[i].file);
+      g_assert_cmpint (imps_kms_handle (kms, type, (const guint8 *) data + 1, len - 1, out), ==,
+                       seeds[i].outcome);
+    }
+  imps_kms_free (kms);
+  imps_network_free (net);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1123,5 +1191,6 @@ main (int argc, char **argv)
   ADD ("restart-roll", test_restart_roll, 1);
   ADD ("zk", test_zk, 0);
   ADD ("scenario", test_scenario, 0);
+  g_test_add_func ("/kms/fuzz-seeds", test_fuzz_seeds);
   return g_test_run ();
 }
