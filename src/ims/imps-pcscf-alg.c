@@ -289,13 +289,17 @@ leg_key (AgwLeg *leg, const ImpsSdesKeys *k, gboolean ue_offered, GError **error
 
 /* ---- SDP edits ------------------------------------------------------------ */
 
+/* Attribute lines the ALG adds to one media line: up to four a=crypto
+ * offers (profile §5) and a=3ge2ae. */
+#define MAX_ADD 8
+
 typedef struct {
   gboolean edit;
   const gchar *addr;         /* new c= address */
   guint port;
   const gchar *proto;
   gboolean strip;            /* drop a=crypto and a=3ge2ae */
-  const gchar *add[IMPS_SDP_MAX_ATTRIBUTES];
+  const gchar *add[MAX_ADD];
   guint n_add;
 } MediaEdit;
 
@@ -630,7 +634,7 @@ alg_offer_to_ue (ImpsPcscf *self, ImpsSipMessage *req, const ImpsSdp *sdp)
       edits[i].port = leg->ue_port;
       edits[i].proto = "RTP/SAVP";
       edits[i].strip = TRUE;
-      for (guint j = 0; j < lines->len && edits[i].n_add + 2 < IMPS_SDP_MAX_ATTRIBUTES; j++)
+      for (guint j = 0; j < lines->len && edits[i].n_add + 1 < MAX_ADD; j++)
         {
           gchar *v = imps_sdp_crypto_to_string (g_ptr_array_index (lines, j));
           gchar *attr = g_strconcat ("crypto:", v, NULL);

@@ -511,7 +511,7 @@ handle_invite (ImpsScscf *self, ImpsSipMessage *req, const gchar *key)
   tx->branches = g_ptr_array_new_with_free_func (branch_free);
   g_hash_table_insert (self->txs, tx->key, tx);
   g_autoptr (ImpsSipVia) via = imps_sip_message_get_via (req, 0, NULL);
-  if (!ims_hop_from_via (via, &tx->upstream))
+  if (via == NULL || !ims_hop_from_via (via, &tx->upstream))
     {
       note (self, IMPS_EVENT_REFUSAL, "INVITE dropped", "top Via names no IPv4 host");
       tx_finished (tx);
@@ -634,10 +634,14 @@ handle_request (ImpsScscf *self, ImpsSipMessage *req)
   const gchar *key = via != NULL ? via->branch : NULL;
   gboolean is_ack = strcmp (method, "ACK") == 0;
 
-  ImpsImsExposure *exp = ims_exposure_get (self->exposure, imps_sip_message_get_call_id (req));
-  g_autoptr (ImpsSdp) sdp = ims_body_sdp (req, NULL);
-  if (sdp != NULL)
-    ims_exposure_note_sdp (exp, sdp);
+  if (strcmp (method, "REGISTER") != 0)
+    {
+      ImpsImsExposure *exp = ims_exposure_get (self->exposure,
+                                               imps_sip_message_get_call_id (req));
+      g_autoptr (ImpsSdp) sdp = ims_body_sdp (req, NULL);
+      if (sdp != NULL)
+        ims_exposure_note_sdp (exp, sdp);
+    }
 
   if (is_ack && key != NULL)
     {
@@ -718,10 +722,14 @@ handle_response (ImpsScscf *self, ImpsSipMessage *resp)
   g_autofree gchar *branch = NULL;
   guint status = imps_sip_message_get_status (resp);
 
-  ImpsImsExposure *exp = ims_exposure_get (self->exposure, imps_sip_message_get_call_id (resp));
-  g_autoptr (ImpsSdp) sdp = ims_body_sdp (resp, NULL);
-  if (sdp != NULL)
-    ims_exposure_note_sdp (exp, sdp);
+  if (!imps_sip_message_has_method (resp, "REGISTER"))
+    {
+      ImpsImsExposure *exp = ims_exposure_get (self->exposure,
+                                               imps_sip_message_get_call_id (resp));
+      g_autoptr (ImpsSdp) sdp = ims_body_sdp (resp, NULL);
+      if (sdp != NULL)
+        ims_exposure_note_sdp (exp, sdp);
+    }
 
   if (!ims_top_via_is (resp, self->address, self->port, &branch))
     {

@@ -1222,6 +1222,216 @@ test_e2e_passthrough (gconstpointer data)
   net_clear (&n);
 }
 
+/* alice cancels before bob answers (RFC 3665 §3.8 style): 200 to each
+ * CANCEL hop by hop, 487 from bob, ACKed at every INVITE-stateful hop, and
+ * the 487 reaches alice. */
+static void
+test_caller_cancel (void)
+{
+  Net n;
+  net_init (&n);
+  Ua *alice = ua_new (&n, 1, 1, "alice");
+  Ua *bob = ua_new (&n, 2, 1, "bob");
+  ua_register (alice, 3600, FALSE);
+  ua_register (bob, 3600, FALSE);
+  g_autoptr (ImpsSipMessage) invite = ua_new_invite (alice, "sip:bob@home2.net", NULL);
+  ua_send (alice, invite);
+  net_run (&n);
+  g_autoptr (ImpsSipMessage) inv_b = ua_take (bob, "INVITE", 0);
+  g_autofree gchar *tag = imps_sip_tag_new (bob->rnd);
+  g_autoptr (ImpsSipMessage) ringing = ua_new_response (bob, inv_b, 180, tag, NULL);
+  ua_respond (bob, ringing);
+  net_run (&n);
+  g_autoptr (ImpsSipMessage) ringing_a = ua_take (alice, "INVITE", 180);
+  g_assert_nonnull (ringing_a);
+
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ImpsSipMessage) cancel = imps_sip_message_new_cancel_for (invite, &error);
+  g_assert_no_error (error);
+  ua_send (alice, cancel);
+  net_run (&n);
+  g_autoptr (ImpsSipMessage) cancel_ok = ua_take (alice, "CANCEL", 200);
+  g_assert_nonnull (cancel_ok);
+  g_autoptr (ImpsSipMessage) cancel_b = ua_take (bob, "CANCEL", 0);
+  g_assert_nonnull (cancel_b);
+  g_autoptr (ImpsSipMessage) cancel_b_ok = ua_new_response (bob, cancel_b, 200, NULL, NULL);
+  g_autoptr (ImpsSipMessage) terminated = ua_new_response (bob, inv_b, 487, tag, NULL);
+  ua_respond (bob, cancel_b_ok);
+  ua_respond (bob, terminated);
+  net_run (&n);
+  g_autoptr (ImpsSipMessage) ack_b = ua_take (bob, "ACK", 0);
+  g_assert_nonnull (ack_b);
+  g_autoptr (ImpsSipMessage) r = ua_take (alice, "INVITE", 487);
+  g_assert_nonnull (r);
+  g_assert_null (ua_take (alice, "CANCEL", 200)); /* bob's 200 to CANCEL stayed at the S-CSCF */
+  g_autoptr (ImpsSipMessage) ack = imps_sip_message_new_ack_for_error (invite, r, &error);
+  ua_send (alice, ack);
+  net_run (&n);
+  g_assert_cmpuint (bob->inbox->len, ==, 0);
+  imps_clock_advance (n.clock, 40 * G_USEC_PER_SEC);
+  g_assert_cmpuint (imps_scscf_n_transactions (n.scscf[0]), ==, 0);
+  g_assert_cmpuint (imps_scscf_n_transactions (n.scscf[1]), ==, 0);
+  ua_free (alice);
+  ua_free (bob);
+  net_clear (&n);
+}
+
+/* Both UEs behind one P-CSCF and one IMS-AGW, both e2ae: the call passes
+ * the P-CSCF twice (originating, then terminating leg); the AGW relays
+ * between its own two legs. */
+static void
+test_e2ae_same_operator (void)
+{
+  Net n;
+  net_init (&n);
+  Ua *alice = ua_new (&n, 1, 1, "alice");
+  Ua *bob = ua_new (&n, 1, 2, "bob");
+  ua_register (alice, 3600, TRUE);
+  ua_register (bob, 3600, TRUE);
+  ImpsSdesPolicy policy;
+  imps_sdes_policy_init (&policy);
+
+  g_autoptr (ImpsSdp) offer = ua_sdp (alice, TRUE, TRUE, FALSE);
+  g_autoptr (ImpsSipMessage) invite = ua_new_invite (alice, "sip:bob@home1.net", offer);
+  const gchar *call_id = imps_sip_message_get_call_id (invite);
+  ua_send (alice, invite);
+  net_run (&n);
+  g_autoptr (ImpsSipMessage) inv_b = ua_take (bob, "INVITE", 0);
+  g_assert_nonnull (inv_b);
+  g_assert_cmpuint (n_values (inv_b, "Record-Route"), ==, 3);
+  g_autoptr (ImpsSdp) offer_b = get_sdp (inv_b);
+  g_autoptr (ImpsSdp) answer_b = ua_sdes_answer (bob, offer_b);
+  g_autofree gchar *tag_b = imps_sip_tag_new (bob->rnd);
+  g_autoptr (ImpsSipMessage) ok = ua_new_response (bob, inv_b, 200, tag_b, answer_b);
+  ua_respond (bob, ok);
+  net_run (&n);
+  g_autoptr (ImpsSipMessage) ok_a = ua_take (alice, "INVITE", 200);
+  g_assert_nonnull (ok_a);
+  g_autoptr (ImpsSdp) answer_a = get_sdp (ok_a);
+
+  g_auto (ImpsSdesKeys) ka = { 0 };
+  g_auto (ImpsSdesKeys) kb = { 0 };
+  g_autoptr (GError) error = NULL;
+  g_assert_true (imps_sdes_negotiate (imps_sdp_get_media (offer, 0),
+                                      imps_sdp_get_media (answer_a, 0), &policy, &ka, &error));
+  g_assert_true (imps_sdes_negotiate (imps_sdp_get_media (offer_b, 0),
+                                      imps_sdp_get_media (answer_b, 0), &policy, &kb, &error));
+  g_autoptr (ImpsSrtpSession) a_tx = srtp_session (&ka, TRUE, IMPS_SRTP_SENDER);
+  g_autoptr (ImpsSrtpSession) b_rx = srtp_session (&kb, TRUE, IMPS_SRTP_RECEIVER);
+  gchar a_to[16];
+  guint16 a_port;
+  sdp_media_target (answer_a, a_to, sizeof a_to, &a_port);
+  guint8 buf[IMPS_SIP_BUS_MAX_PACKET];
+  guint8 plain[12 + PAYLOAD_LEN];
+  gsize len = make_rtp (plain, 1, 0xa11ce), out_len;
+  memcpy (buf, plain, len);
+  g_assert_true (imps_srtp_session_protect_rtp (a_tx, buf, len, sizeof buf, &out_len, NULL));
+  imps_sip_bus_send_media (n.bus, IMPS_PROTO_RTP, alice->addr, alice->rtp_port, a_to, a_port,
+                           buf, out_len);
+  imps_clock_advance (n.clock, 10000);
+  g_assert_cmpuint (bob->n_media, ==, 1);
+  g_assert_true (imps_srtp_session_unprotect_rtp (b_rx, bob->last_media, bob->last_media_len,
+                                                  &out_len, &error));
+  g_assert_cmpmem (bob->last_media, out_len, plain, len);
+  ImpsAgwStats st;
+  g_assert_true (imps_pcscf_agw_stats (n.pcscf[0], call_id, &st));
+  g_assert_cmpuint (st.legs, ==, 2);
+  g_assert_cmpuint (st.rtp_to_core, ==, 1);
+  g_assert_cmpuint (st.rtp_to_ue, ==, 1);
+  ImpsImsExposure e;
+  g_assert_true (imps_scscf_call_exposure (n.scscf[0], call_id, &e));
+  g_assert_false (e.saw_sdes_keys);
+  ua_free (alice);
+  ua_free (bob);
+  net_clear (&n);
+}
+
+/* Robustness: every SIP message of a forked call, an e2ae call and a
+ * registration, mutated (truncated, bytes flipped, a line dropped; seeded,
+ * computed by this project), thrown at every node from a UE's address and
+ * from the core. Nothing crashes, every timer runs out, and the nodes free
+ * cleanly (the sanitizer build checks memory). */
+static void
+test_garbage (void)
+{
+  Net n;
+  net_init (&n);
+  Ua *alice = ua_new (&n, 1, 1, "alice");
+  Ua *bob = ua_new (&n, 2, 1, "bob");
+  ua_register (alice, 3600, TRUE);
+  ua_register (bob, 3600, TRUE);
+  g_autoptr (ImpsSdp) offer = ua_sdp (alice, TRUE, TRUE, FALSE);
+  g_autoptr (ImpsSipMessage) invite = ua_new_invite (alice, "sip:bob@home2.net", offer);
+  ua_send (alice, invite);
+  net_run (&n);
+  g_autoptr (ImpsSipMessage) inv_b = ua_take (bob, "INVITE", 0);
+  g_autoptr (ImpsSdp) offer_b = get_sdp (inv_b);
+  g_autoptr (ImpsSdp) answer_b = ua_sdes_answer (bob, offer_b);
+  g_autoptr (ImpsSipMessage) ok = ua_new_response (bob, inv_b, 200, "t1", answer_b);
+  ua_respond (bob, ok);
+  net_run (&n);
+
+  ImpsEventLog *log = imps_network_get_event_log (n.net);
+  g_autoptr (GPtrArray) seeds = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  for (guint i = 0; i < imps_event_log_len (log); i++)
+    {
+      const ImpsEvent *e = imps_event_log_get (log, i);
+      if (e->kind == IMPS_EVENT_MESSAGE && e->bytes != NULL)
+        g_ptr_array_add (seeds, g_bytes_ref (e->bytes));
+    }
+  g_assert_cmpuint (seeds->len, >, 20);
+  ua_free (alice);
+  ua_free (bob);
+
+  static const gchar *targets[] = { "127.0.1.40", "127.0.1.50", "127.0.2.50", "127.0.2.40" };
+  static const gchar *sources[] = { "127.1.1.1", "127.0.1.50", "127.0.2.50" };
+  g_autoptr (ImpsRandom) rnd = imps_random_new_seeded (99);
+  guint8 buf[4096];
+  for (guint i = 0; i < seeds->len; i++)
+    {
+      gsize len;
+      const guint8 *data = g_bytes_get_data (g_ptr_array_index (seeds, i), &len);
+      if (len > sizeof buf)
+        continue;
+      for (guint k = 0; k < 40; k++)
+        {
+          gsize mlen = len;
+          memcpy (buf, data, len);
+          if (k < 8)
+            mlen = imps_random_uniform (rnd, (guint32) len + 1);       /* truncated */
+          else if (k < 32)
+            for (guint f = 0; f <= k % 3; f++)                          /* bytes changed */
+              buf[imps_random_uniform (rnd, (guint32) len)] = (guint8) imps_random_u32 (rnd);
+          else
+            {
+              /* one line dropped */
+              guint32 line = imps_random_uniform (rnd, 24), at = 0;
+              gsize p = 0;
+              while (p < len && at < line)
+                if (buf[p++] == '\n')
+                  at++;
+              gsize q = p;
+              while (q < len && buf[q] != '\n')
+                q++;
+              if (q < len)
+                {
+                  memmove (buf + p, buf + q + 1, len - q - 1);
+                  mlen = len - (q + 1 - p);
+                }
+            }
+          g_autoptr (GBytes) msg = g_bytes_new (buf, mlen);
+          imps_sip_bus_send_sip (n.bus, IMPS_REF_MW, sources[k % G_N_ELEMENTS (sources)], 5060,
+                                 targets[(i + k) % G_N_ELEMENTS (targets)], 5060, msg, "fuzz");
+        }
+      net_run (&n);
+    }
+  /* Every transaction and timer runs out. */
+  imps_clock_advance (n.clock, 600 * G_USEC_PER_SEC);
+  g_assert_cmpuint (imps_scscf_n_transactions (n.scscf[0]), ==, 0);
+  g_assert_cmpuint (imps_scscf_n_transactions (n.scscf[1]), ==, 0);
+  net_clear (&n);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1231,7 +1441,10 @@ main (int argc, char **argv)
   g_test_add_func ("/ims/errors", test_errors);
   g_test_add_func ("/ims/forking", test_forking);
   g_test_add_func ("/ims/timer-c", test_timer_c);
+  g_test_add_func ("/ims/caller-cancel", test_caller_cancel);
   g_test_add_func ("/ims/e2ae", test_e2ae);
+  g_test_add_func ("/ims/e2ae-same-operator", test_e2ae_same_operator);
+  g_test_add_func ("/ims/garbage", test_garbage);
   g_test_add_func ("/ims/e2ae-refused", test_e2ae_refused);
   g_test_add_data_func ("/ims/e2e-sdes", GINT_TO_POINTER (FALSE), test_e2e_passthrough);
   g_test_add_data_func ("/ims/e2e-mikey", GINT_TO_POINTER (TRUE), test_e2e_passthrough);
