@@ -1,0 +1,481 @@
+/* The UE's media endpoint: RTP/SRTP and RTCP/SRTCP for one m-line. */
+#include "imps-ue-media.h"
+#include "imps-bytes.h"
+#include "imps-secret.h"
+
+#include <string.h>
+
+G_DEFINE_QUARK (imps-ue-media-error-quark, imps_ue_media_error)
+
+#define RTP_LEN (IMPS_UE_MEDIA_RTP_HEADER_LEN + IMPS_UE_MEDIA_PAYLOAD_LEN)
+#define PAYLOAD_HASHED (IMPS_UE_MEDIA_PAYLOAD_LEN - 4)
+
+typedef struct {
+  ImpsSrtpSession *srtp;     /* NULL: plain */
+  ImpsSrtpSuite suite;
+  guint8 key_salt[IMPS_SRTP_MAX_KEY_SALT_LEN];
+  gsize key_salt_len;
+  gboolean logged;
+} Direction;
+
+struct _ImpsUeMedia {
+  ImpsSipBus *bus;
+  ImpsClock *clock;
+  ImpsKeyLog *key_log;
+  gchar *node;
+  gchar *address;
+  guint16 port;
+  gchar *remote_address;
+  guint16 remote_port;
+  guint rtp_id;
+  guint rtcp_id;
+
+  /* sending */
+  Direction tx;
+  ImpsUeMediaStats tx_stats;
+  guint32 ssrc;
+  guint16 seq;
+  guint32 ts;
+  guint32 counter;
+  guint timer;
+  gint64 next_sr_us;
+  guint8 tx_buf[RTP_LEN + IMPS_SRTP_MAX_TRAILER_LEN];
+  guint8 sr_buf[IMPS_UE_MEDIA_SR_LEN + IMPS_SRTP_MAX_RTCP_TRAILER_LEN];
+
+  /* receiving */
+  Direction rx;
+  ImpsUeMediaStats rx_stats;
+  guint32 peer_ssrc;          /* 0 until known */
+  gboolean have_base;
+  guint16 seq_base;           /* sequence number of counter 0 (mod 2^16) */
+  gboolean any_accepted;
+  guint8 rx_buf[IMPS_SIP_BUS_MAX_PACKET];
+};
+
+static guint32
+payload_hash (const guint8 *p, gsize len)
+{
+  guint32 h = 0x811c9dc5u;   /* FNV-1a 32 */
+  for (gsize i = 0; i < len; i++)
+    {
+      h ^= p[i];
+      h *= 0x01000193u;
+    }
+  return h;
+}
+
+void
+imps_ue_media_payload_fill (guint8 *out, guint32 counter, guint32 ssrc)
+{
+  guint32 x = (counter * 0x9E3779B1u) ^ ssrc;
+  imps_store_u32 (out, counter);
+  imps_store_u32 (out + 4, ssrc);
+  x |= 1;
+  for (guint i = 8; i < PAYLOAD_HASHED; i++)
+    {
+      x ^= x << 13;
+      x ^= x >> 17;
+      x ^= x << 5;
+      out[i] = (guint8) x;
+    }
+  imps_store_u32 (out + PAYLOAD_HASHED, payload_hash (out, PAYLOAD_HASHED));
+}
+
+gboolean
+imps_ue_media_payload_check (const guint8 *payload, gsize len, guint32 counter, guint32 ssrc)
+{
+  guint8 expect[IMPS_UE_MEDIA_PAYLOAD_LEN];
+  if (len != IMPS_UE_MEDIA_PAYLOAD_LEN)
+    return FALSE;
+  if (payload_hash (payload, PAYLOAD_HASHED) != imps_load_u32 (payload + PAYLOAD_HASHED))
+    return FALSE;
+  imps_ue_media_payload_fill (expect, counter, ssrc);
+  return memcmp (expect, payload, sizeof expect) == 0;
+}
+
+static void
+count_srtp_error (ImpsUeMediaStats *st, const GError *e)
+{
+  if (g_error_matches (e, IMPS_SRTP_ERROR, IMPS_SRTP_ERROR_AUTH_FAIL))
+    st->auth_failures++;
+  else if (g_error_matches (e, IMPS_SRTP_ERROR, IMPS_SRTP_ERROR_REPLAY_FAIL))
+    st->replays++;
+  else
+    st->other_errors++;
+}
+
+static void
+log_key (ImpsUeMedia *m, Direction *d, const gchar *src, const gchar *dst, guint32 ssrc)
+{
+  if (m->key_log == NULL || d->srtp == NULL || d->logged)
+    return;
+  gsize kl = imps_srtp_suite_key_len (d->suite);
+  imps_key_log_srtp (m->key_log, src, dst, ssrc, imps_srtp_suite_name (d->suite),
+                     d->key_salt, kl, d->key_salt + kl, d->key_salt_len - kl);
+  d->logged = TRUE;
+}
+
+static void
+log_rx_key (ImpsUeMedia *m, const gchar *from, guint16 from_port)
+{
+  gchar src[64], dst[64];
+  g_snprintf (src, sizeof src, "%s:%u", from, from_port);
+  g_snprintf (dst, sizeof dst, "%s:%u", m->address, m->port);
+  log_key (m, &m->rx, src, dst, m->peer_ssrc);
+}
+
+static void
+receive_rtp (const gchar *from, guint16 from_port, const guint8 *data, gsize len,
+             gpointer user_data)
+{
+  ImpsUeMedia *m = user_data;
+  ImpsUeMediaStats *st = &m->rx_stats;
+  gsize plain_len = len;
+  GError *error = NULL;
+
+  if (len > sizeof m->rx_buf)
+    {
+      st->other_errors++;
+      return;
+    }
+  memcpy (m->rx_buf, data, len);
+  if (m->rx.srtp != NULL
+      && !imps_srtp_session_unprotect_rtp (m->rx.srtp, m->rx_buf, len, &plain_len, &error))
+    {
+      count_srtp_error (st, error);
+      g_error_free (error);
+      return;
+    }
+  const guint8 *p = m->rx_buf;
+  if (plain_len != RTP_LEN || (p[0] & 0xc0) != 0x80 || (p[0] & 0x3f) != 0
+      || (p[1] & 0x7f) != IMPS_UE_MEDIA_PT)
+    {
+      st->other_errors++;
+      return;
+    }
+  guint16 seq = imps_load_u16 (p + 2);
+  guint32 ssrc = imps_load_u32 (p + 8);
+  const guint8 *payload = p + IMPS_UE_MEDIA_RTP_HEADER_LEN;
+  guint32 counter = imps_load_u32 (payload);
+
+  if (m->peer_ssrc != 0 && ssrc != m->peer_ssrc)
+    {
+      st->other_errors++;
+      return;
+    }
+  if (!imps_ue_media_payload_check (payload, IMPS_UE_MEDIA_PAYLOAD_LEN, counter, ssrc)
+      || (m->have_base && (guint16) (seq - m->seq_base) != (guint16) counter))
+    {
+      st->mismatches++;
+      return;
+    }
+  if (!m->have_base)
+    {
+      m->seq_base = (guint16) (seq - (guint16) counter);
+      m->have_base = TRUE;
+    }
+  if (m->peer_ssrc == 0)
+    m->peer_ssrc = ssrc;
+  st->ssrc = ssrc;
+  if (!m->any_accepted)
+    {
+      /* the first packet: counters before it are gaps too */
+      st->lost += counter;
+      m->any_accepted = TRUE;
+      st->last_counter = counter;
+      log_rx_key (m, from, from_port);
+    }
+  else if (counter > st->last_counter)
+    {
+      st->lost += counter - st->last_counter - 1;
+      st->last_counter = counter;
+    }
+  st->packets++;
+  st->payload_bytes += IMPS_UE_MEDIA_PAYLOAD_LEN;
+}
+
+static void
+receive_rtcp (const gchar *from, guint16 from_port, const guint8 *data, gsize len,
+              gpointer user_data)
+{
+  ImpsUeMedia *m = user_data;
+  ImpsUeMediaStats *st = &m->rx_stats;
+  gsize plain_len = len;
+  GError *error = NULL;
+
+  if (len > sizeof m->rx_buf)
+    {
+      st->rtcp_failures++;
+      return;
+    }
+  memcpy (m->rx_buf, data, len);
+  if (m->rx.srtp != NULL
+      && !imps_srtp_session_unprotect_rtcp (m->rx.srtp, m->rx_buf, len, &plain_len, &error))
+    {
+      st->rtcp_failures++;
+      g_error_free (error);
+      return;
+    }
+  const guint8 *p = m->rx_buf;
+  if (plain_len < IMPS_UE_MEDIA_SR_LEN || (p[0] & 0xc0) != 0x80 || p[1] != 200
+      || (m->peer_ssrc != 0 && imps_load_u32 (p + 4) != m->peer_ssrc))
+    {
+      st->rtcp_failures++;
+      return;
+    }
+  st->rtcp_packets++;
+}
+
+ImpsUeMedia *
+imps_ue_media_new (ImpsSipBus *bus, ImpsClock *clock, const gchar *node, const gchar *address,
+                   guint16 rtp_port, ImpsRandom *rnd, ImpsKeyLog *key_log, GError **error)
+{
+  g_return_val_if_fail (bus && clock && node && address && rnd, NULL);
+  g_return_val_if_fail (rtp_port > 0 && rtp_port < 65535, NULL);
+
+  ImpsUeMedia *m = g_new0 (ImpsUeMedia, 1);
+  m->bus = bus;
+  m->clock = imps_clock_ref (clock);
+  m->key_log = key_log;
+  m->node = g_strdup (node);
+  m->address = g_strdup (address);
+  m->port = rtp_port;
+  do
+    m->ssrc = imps_random_u32 (rnd);
+  while (m->ssrc == 0);
+  m->seq = (guint16) imps_random_u32 (rnd);
+  m->ts = imps_random_u32 (rnd);
+  m->tx_stats.ssrc = m->ssrc;
+  m->rtp_id = imps_sip_bus_attach (bus, TRUE, node, address, rtp_port, receive_rtp, m);
+  m->rtcp_id = imps_sip_bus_attach (bus, TRUE, node, address, rtp_port + 1, receive_rtcp, m);
+  if (m->rtp_id == 0 || m->rtcp_id == 0)
+    {
+      g_set_error (error, IMPS_UE_MEDIA_ERROR, IMPS_UE_MEDIA_ERROR_PORT_TAKEN,
+                   "media port %s:%u or %u is taken", address, rtp_port, rtp_port + 1);
+      imps_ue_media_free (m);
+      return NULL;
+    }
+  return m;
+}
+
+static void
+direction_clear (Direction *d)
+{
+  g_clear_pointer (&d->srtp, imps_srtp_session_free);
+  imps_wipe (d->key_salt, sizeof d->key_salt);
+  d->key_salt_len = 0;
+  d->logged = FALSE;
+}
+
+void
+imps_ue_media_free (ImpsUeMedia *m)
+{
+  if (m == NULL)
+    return;
+  imps_ue_media_stop (m);
+  if (m->rtp_id)
+    imps_sip_bus_detach (m->bus, m->rtp_id);
+  if (m->rtcp_id)
+    imps_sip_bus_detach (m->bus, m->rtcp_id);
+  direction_clear (&m->tx);
+  direction_clear (&m->rx);
+  imps_clock_unref (m->clock);
+  g_free (m->node);
+  g_free (m->address);
+  g_free (m->remote_address);
+  imps_wipe (m, sizeof *m);
+  g_free (m);
+}
+
+guint32
+imps_ue_media_get_ssrc (ImpsUeMedia *m)
+{
+  return m->ssrc;
+}
+
+guint16
+imps_ue_media_get_port (ImpsUeMedia *m)
+{
+  return m->port;
+}
+
+const gchar *
+imps_ue_media_get_address (ImpsUeMedia *m)
+{
+  return m->address;
+}
+
+void
+imps_ue_media_set_remote (ImpsUeMedia *m, const gchar *address, guint16 rtp_port)
+{
+  g_free (m->remote_address);
+  m->remote_address = g_strdup (address);
+  m->remote_port = rtp_port;
+}
+
+static gboolean
+set_key (Direction *d, ImpsSrtpDirection dir, guint32 ssrc, ImpsSrtpSuite suite,
+         const guint8 *key_salt, gsize len, guint mki_len, guint32 mki, GError **error)
+{
+  ImpsSrtpConfig config;
+  ImpsSrtpMasterKey key = { key_salt, len, mki };
+  GError *local = NULL;
+
+  if (len > sizeof d->key_salt)
+    {
+      g_set_error (error, IMPS_UE_MEDIA_ERROR, IMPS_UE_MEDIA_ERROR_KEY,
+                   "master key||salt of %" G_GSIZE_FORMAT " bytes is too long", len);
+      return FALSE;
+    }
+  imps_srtp_config_init (&config, dir);
+  config.suite = suite;
+  config.mki_len = mki_len;
+  if (dir == IMPS_SRTP_SENDER)
+    {
+      config.any_ssrc = FALSE;
+      config.ssrc = ssrc;
+    }
+  ImpsSrtpSession *s = imps_srtp_session_new (&config, &key, 1, &local);
+  if (s == NULL)
+    {
+      g_set_error (error, IMPS_UE_MEDIA_ERROR, IMPS_UE_MEDIA_ERROR_KEY,
+                   "SRTP %s session for %s: %s", dir == IMPS_SRTP_SENDER ? "sender" : "receiver",
+                   imps_srtp_suite_name (suite), local->message);
+      g_error_free (local);
+      return FALSE;
+    }
+  direction_clear (d);
+  d->srtp = s;
+  d->suite = suite;
+  memcpy (d->key_salt, key_salt, len);
+  d->key_salt_len = len;
+  return TRUE;
+}
+
+gboolean
+imps_ue_media_set_tx_key (ImpsUeMedia *m, ImpsSrtpSuite suite, const guint8 *key_salt,
+                          gsize len, guint mki_len, guint32 mki, GError **error)
+{
+  g_return_val_if_fail (m != NULL && key_salt != NULL, FALSE);
+  return set_key (&m->tx, IMPS_SRTP_SENDER, m->ssrc, suite, key_salt, len, mki_len, mki, error);
+}
+
+gboolean
+imps_ue_media_set_rx_key (ImpsUeMedia *m, ImpsSrtpSuite suite, const guint8 *key_salt,
+                          gsize len, guint mki_len, guint32 mki, guint32 peer_ssrc,
+                          GError **error)
+{
+  g_return_val_if_fail (m != NULL && key_salt != NULL, FALSE);
+  if (!set_key (&m->rx, IMPS_SRTP_RECEIVER, 0, suite, key_salt, len, mki_len, mki, error))
+    return FALSE;
+  m->peer_ssrc = peer_ssrc;
+  return TRUE;
+}
+
+static void
+send_sr (ImpsUeMedia *m)
+{
+  guint8 *p = m->sr_buf;
+  gsize len = IMPS_UE_MEDIA_SR_LEN;
+  guint64 ntp = imps_clock_now_ntp (m->clock);
+
+  p[0] = 0x80;                       /* V=2, P=0, RC=0 */
+  p[1] = 200;                        /* SR */
+  imps_store_u16 (p + 2, IMPS_UE_MEDIA_SR_LEN / 4 - 1);
+  imps_store_u32 (p + 4, m->ssrc);
+  imps_store_u32 (p + 8, (guint32) (ntp >> 32));
+  imps_store_u32 (p + 12, (guint32) ntp);
+  imps_store_u32 (p + 16, m->ts);
+  imps_store_u32 (p + 20, (guint32) m->tx_stats.packets);
+  imps_store_u32 (p + 24, (guint32) m->tx_stats.payload_bytes);
+  if (m->tx.srtp != NULL
+      && !imps_srtp_session_protect_rtcp (m->tx.srtp, p, len, sizeof m->sr_buf, &len, NULL))
+    {
+      m->tx_stats.other_errors++;
+      return;
+    }
+  if (!imps_sip_bus_send_media (m->bus, IMPS_PROTO_RTCP, m->address, m->port + 1,
+                                m->remote_address, m->remote_port + 1, p, len))
+    m->tx_stats.other_errors++;
+  else
+    m->tx_stats.rtcp_packets++;
+}
+
+static gboolean
+tick (gpointer data)
+{
+  ImpsUeMedia *m = data;
+  guint8 *p = m->tx_buf;
+  gsize len = RTP_LEN;
+
+  m->timer = imps_clock_timeout_add (m->clock, IMPS_UE_MEDIA_PACKET_US, tick, m, NULL);
+  p[0] = 0x80;
+  p[1] = IMPS_UE_MEDIA_PT;
+  imps_store_u16 (p + 2, m->seq);
+  imps_store_u32 (p + 4, m->ts);
+  imps_store_u32 (p + 8, m->ssrc);
+  imps_ue_media_payload_fill (p + IMPS_UE_MEDIA_RTP_HEADER_LEN, m->counter, m->ssrc);
+  m->seq++;
+  m->ts += IMPS_UE_MEDIA_PAYLOAD_LEN;   /* 8 kHz, 20 ms */
+  m->counter++;
+  if (m->tx.srtp != NULL
+      && !imps_srtp_session_protect_rtp (m->tx.srtp, p, len, sizeof m->tx_buf, &len, NULL))
+    m->tx_stats.other_errors++;
+  else if (!imps_sip_bus_send_media (m->bus, IMPS_PROTO_RTP, m->address, m->port,
+                                     m->remote_address, m->remote_port, p, len))
+    m->tx_stats.other_errors++;
+  else
+    {
+      m->tx_stats.packets++;
+      m->tx_stats.payload_bytes += IMPS_UE_MEDIA_PAYLOAD_LEN;
+    }
+  if (imps_clock_now_us (m->clock) >= m->next_sr_us)
+    {
+      send_sr (m);
+      m->next_sr_us += IMPS_UE_MEDIA_SR_US;
+    }
+  return G_SOURCE_REMOVE;
+}
+
+void
+imps_ue_media_start (ImpsUeMedia *m)
+{
+  g_return_if_fail (m != NULL && m->remote_address != NULL);
+  if (m->timer != 0)
+    return;
+  gchar src[64], dst[64];
+  g_snprintf (src, sizeof src, "%s:%u", m->address, m->port);
+  g_snprintf (dst, sizeof dst, "%s:%u", m->remote_address, m->remote_port);
+  log_key (m, &m->tx, src, dst, m->ssrc);
+  if (m->peer_ssrc != 0)
+    log_rx_key (m, m->remote_address, m->remote_port);
+  /* the first SR goes after the first 5 s of media */
+  m->next_sr_us = imps_clock_now_us (m->clock) + IMPS_UE_MEDIA_SR_US;
+  m->timer = imps_clock_timeout_add (m->clock, 0, tick, m, NULL);
+}
+
+void
+imps_ue_media_stop (ImpsUeMedia *m)
+{
+  if (m->timer != 0)
+    imps_clock_timeout_remove (m->clock, m->timer);
+  m->timer = 0;
+}
+
+gboolean
+imps_ue_media_is_sending (ImpsUeMedia *m)
+{
+  return m->timer != 0;
+}
+
+const ImpsUeMediaStats *
+imps_ue_media_get_tx_stats (ImpsUeMedia *m)
+{
+  return &m->tx_stats;
+}
+
+const ImpsUeMediaStats *
+imps_ue_media_get_rx_stats (ImpsUeMedia *m)
+{
+  return &m->rx_stats;
+}

@@ -1,0 +1,1421 @@
+/* The UE's SIP user agent: registration, calls as caller and callee, and
+ * the media security of each call. */
+#include "imps-ue-sip.h"
+#include "imps-ue-private.h"
+#include "sip/imps-sip.h"
+#include "sdp/imps-sdes.h"
+#include "imps-secret.h"
+
+#include <string.h>
+
+G_DEFINE_QUARK (imps-ue-sip-error-quark, imps_ue_sip_error)
+
+struct _ImpsUeSip {
+  ImpsUe *ue;
+  ImpsSipBus *bus;
+  ImpsClock *clock;
+  gchar *impu;
+  guint16 port;
+  gchar *proxy_address;
+  guint16 proxy_port;
+  gint64 ring_us;
+  guint reject_status;
+  ImpsMikeySuite mikey_suite;
+  ImpsUeSipKms kms;
+  gboolean have_kms;
+  guint bus_id;
+  GPtrArray *calls;              /* ImpsUeCall*, owned */
+  ImpsUeCallFunc call_cb;
+  gpointer call_cb_data;
+  ImpsUeSdpHook sdp_hook;
+  gpointer sdp_hook_data;
+  guint16 next_media_port;
+  GCancellable *alive;           /* cancelled on free: pending KMS answers see it */
+  ImpsMikeyReplay *replay;       /* TRANSFER_INITs seen (callee) */
+  ImpsSdesPolicy sdes_policy;
+
+  /* registration */
+  gchar *reg_call_id;
+  gchar *reg_tag;
+  guint32 reg_cseq;
+  gboolean registered;
+  guint reg_timer;
+};
+
+struct _ImpsUeCall {
+  ImpsUeSip *sip;
+  gboolean caller;
+  ImpsUeSecurity security;
+  ImpsUeCallState state;
+  guint status;
+  gchar *reason;
+  gchar *call_id;
+  gchar *local_tag;
+  gchar *peer_uri;
+  gchar *hop_address;           /* caller: where the INVITE went */
+  guint16 hop_port;
+  ImpsSipMessage *invite;       /* as sent (caller) or received (callee) */
+  ImpsSipDialog *dialog;
+  ImpsSdp *offer;
+  ImpsSdp *answer;
+  ImpsUeMedia *media;
+  guint timer_b;
+  guint ring_timer;
+  gboolean ring_done;
+  gboolean answer_ready;
+  gboolean cancelled;
+  /* MIKEY-TICKET */
+  ImpsMikeyHeldTicket *held;    /* borrowed from the KMS interface */
+  ImpsMikeyMessage *ti;         /* TRANSFER_INIT (built or prechecked) */
+  ImpsMikeyResolved *resolved;
+  guint32 csb_id;
+};
+
+/* ---- small helpers ------------------------------------------------------ */
+
+const gchar *
+imps_ue_security_name (ImpsUeSecurity s)
+{
+  switch (s)
+    {
+    case IMPS_UE_SECURITY_NONE: return "none";
+    case IMPS_UE_SECURITY_SDES_E2E: return "sdes-e2e";
+    case IMPS_UE_SECURITY_SDES_E2AE: return "sdes-e2ae";
+    case IMPS_UE_SECURITY_MIKEY_TICKET: return "mikey-ticket";
+    default: return "?";
+    }
+}
+
+const gchar *
+imps_ue_call_state_name (ImpsUeCallState s)
+{
+  static const gchar *const names[] = { "preparing", "calling", "proceeding", "ringing",
+                                        "established", "terminated" };
+  return s <= IMPS_UE_CALL_TERMINATED ? names[s] : "?";
+}
+
+static ImpsNetwork *
+sip_net (ImpsUeSip *sip)
+{
+  return sip->ue->net;
+}
+
+static void
+note (ImpsUeSip *sip, ImpsEventKind kind, const gchar *detail, const gchar *fmt, ...)
+  G_GNUC_PRINTF (4, 5);
+
+static void
+note (ImpsUeSip *sip, ImpsEventKind kind, const gchar *detail, const gchar *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  g_autofree gchar *summary = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  imps_ue_note (sip->ue, kind, detail, summary);
+}
+
+static void
+call_changed (ImpsUeCall *call, ImpsUeCallState state)
+{
+  call->state = state;
+  if (call->sip->call_cb)
+    call->sip->call_cb (call->sip, call, call->sip->call_cb_data);
+}
+
+static void
+call_stop_timers (ImpsUeCall *call)
+{
+  ImpsClock *clock = call->sip->clock;
+  if (call->timer_b)
+    imps_clock_timeout_remove (clock, call->timer_b);
+  if (call->ring_timer)
+    imps_clock_timeout_remove (clock, call->ring_timer);
+  call->timer_b = call->ring_timer = 0;
+}
+
+static void
+call_end (ImpsUeCall *call, guint status, const gchar *reason)
+{
+  if (call->state == IMPS_UE_CALL_TERMINATED)
+    return;
+  call_stop_timers (call);
+  if (call->media)
+    imps_ue_media_stop (call->media);
+  if (status != 0 && call->status == 0)
+    call->status = status;
+  if (reason != NULL && call->reason == NULL)
+    call->reason = g_strdup (reason);
+  call_changed (call, IMPS_UE_CALL_TERMINATED);
+}
+
+static void
+call_free (ImpsUeCall *call)
+{
+  call_stop_timers (call);
+  imps_ue_media_free (call->media);
+  imps_sip_message_free (call->invite);
+  imps_sip_dialog_free (call->dialog);
+  imps_sdp_free (call->offer);
+  imps_sdp_free (call->answer);
+  imps_mikey_message_free (call->ti);
+  imps_mikey_resolved_free (call->resolved);
+  g_free (call->reason);
+  g_free (call->call_id);
+  g_free (call->local_tag);
+  g_free (call->peer_uri);
+  g_free (call->hop_address);
+  g_free (call);
+}
+
+static gchar *
+contact_uri (ImpsUeSip *sip)
+{
+  g_autoptr (ImpsSipUri) impu = imps_sip_uri_parse (sip->impu, -1, NULL);
+  return g_strdup_printf ("sip:%s%s%s:%u", impu && impu->user ? impu->user : "",
+                          impu && impu->user ? "@" : "", sip->ue->address, sip->port);
+}
+
+static ImpsSipVia *
+new_via (ImpsUeSip *sip)
+{
+  g_autofree gchar *branch = imps_sip_branch_new (sip->ue->random);
+  return imps_sip_via_new ("UDP", sip->ue->address, sip->port, branch);
+}
+
+static gchar *
+summary_for (const ImpsSipMessage *msg)
+{
+  GString *s = g_string_new (NULL);
+  if (imps_sip_message_is_request (msg))
+    g_string_append (s, imps_sip_message_get_method (msg));
+  else
+    g_string_append_printf (s, "%u %s", imps_sip_message_get_status (msg),
+                            imps_sip_message_get_reason (msg));
+  GBytes *body = imps_sip_message_get_body (msg);
+  gsize len = 0;
+  const gchar *text = g_bytes_get_data (body, &len);
+  if (len > 0)
+    {
+      if (g_strstr_len (text, len, "a=key-mgmt:mikey") != NULL)
+        g_string_append (s, imps_sip_message_is_request (msg)
+                         ? " (a=key-mgmt: TRANSFER_INIT)" : " (a=key-mgmt: TRANSFER_RESP)");
+      else if (g_strstr_len (text, len, "a=crypto:") != NULL)
+        g_string_append (s, " (a=crypto)");
+      else
+        g_string_append (s, " (SDP)");
+    }
+  return g_string_free (s, FALSE);
+}
+
+static void
+send_msg (ImpsUeSip *sip, const ImpsSipMessage *msg, const gchar *address, guint16 port)
+{
+  g_autoptr (GBytes) bytes = imps_sip_message_to_bytes (msg);
+  g_autofree gchar *summary = summary_for (msg);
+  imps_sip_bus_send_sip (sip->bus, IMPS_REF_GM, sip->ue->address, sip->port, address, port,
+                         bytes, summary);
+}
+
+/* Where a request goes: the first Route's URI, else the Request-URI. */
+static gboolean
+request_hop (const ImpsSipMessage *msg, gchar **address, guint16 *port)
+{
+  g_autoptr (GPtrArray) routes = imps_sip_message_get_name_addrs (msg, "Route", NULL);
+  g_autoptr (ImpsSipUri) ruri = NULL;
+  const ImpsSipUri *uri;
+  if (routes != NULL && routes->len > 0)
+    uri = ((ImpsSipNameAddr *) routes->pdata[0])->uri;
+  else
+    {
+      ruri = imps_sip_message_dup_request_uri (msg, NULL);
+      uri = ruri;
+    }
+  if (uri == NULL || uri->host == NULL)
+    return FALSE;
+  *address = g_strdup (uri->host);
+  *port = uri->port > 0 ? (guint16) uri->port : IMPS_UE_SIP_PORT;
+  return TRUE;
+}
+
+static void
+send_request (ImpsUeSip *sip, const ImpsSipMessage *msg)
+{
+  g_autofree gchar *address = NULL;
+  guint16 port = 0;
+  if (!request_hop (msg, &address, &port))
+    {
+      note (sip, IMPS_EVENT_FAILURE, NULL, "%s not sent: no next hop",
+            imps_sip_message_get_method (msg));
+      return;
+    }
+  send_msg (sip, msg, address, port);
+}
+
+/* Responses go to the top Via (received / rport when present). */
+static void
+send_response (ImpsUeSip *sip, const ImpsSipMessage *resp)
+{
+  g_autoptr (ImpsSipVia) via = imps_sip_message_get_via (resp, 0, NULL);
+  if (via == NULL)
+    return;
+  const gchar *host = via->received ? via->received : via->host;
+  guint16 port = via->rport > 0 ? (guint16) via->rport
+                 : via->port > 0 ? (guint16) via->port : IMPS_UE_SIP_PORT;
+  send_msg (sip, resp, host, port);
+}
+
+static void
+respond (ImpsUeSip *sip, const ImpsSipMessage *req, guint status, const gchar *to_tag,
+         const gchar *warning)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ImpsSipMessage) resp = imps_sip_message_new_response_for (req, status, NULL, to_tag,
+                                                                       &error);
+  if (resp == NULL)
+    {
+      note (sip, IMPS_EVENT_FAILURE, error->message, "no %u response", status);
+      return;
+    }
+  if (warning != NULL)
+    {
+      g_autofree gchar *text = g_strndup (warning, 200);
+      for (gchar *c = text; *c; c++)
+        if ((guchar) *c < 0x20 || (guchar) *c >= 0x7f || *c == '"' || *c == '\\')
+          *c = ' ';
+      g_autofree gchar *w = g_strdup_printf ("399 %s \"%s\"", sip->ue->address, text);
+      imps_sip_message_append_header (resp, "Warning", w);
+    }
+  send_response (sip, resp);
+}
+
+/* ---- SDP --------------------------------------------------------------- */
+
+static ImpsSdp *
+sdp_new (ImpsUeCall *call, const gchar *proto, GError **error)
+{
+  ImpsUeSip *sip = call->sip;
+  g_autoptr (ImpsSdp) sdp = imps_sdp_new ();
+  g_autofree gchar *o = g_strdup_printf ("- %u 1 IN IP4 %s", imps_random_u32 (sip->ue->random)
+                                         & 0x7fffffff, sip->ue->address);
+  g_autofree gchar *c = g_strdup_printf ("IN IP4 %s", sip->ue->address);
+  if (!imps_sdp_add_line (sdp, 'v', "0", error) || !imps_sdp_add_line (sdp, 'o', o, error)
+      || !imps_sdp_add_line (sdp, 's', "-", error) || !imps_sdp_add_line (sdp, 'c', c, error)
+      || !imps_sdp_add_line (sdp, 't', "0 0", error))
+    return NULL;
+  ImpsSdpMedia *m = imps_sdp_add_media (sdp, "audio", imps_ue_media_get_port (call->media), 0,
+                                        proto, "0", error);
+  if (m == NULL || !imps_sdp_media_add_attribute (m, "rtpmap", "0 PCMU/8000", error)
+      || !imps_sdp_media_add_attribute (m, "sendrecv", NULL, error))
+    return NULL;
+  return g_steal_pointer (&sdp);
+}
+
+static GBytes *
+sdp_bytes (ImpsUeCall *call, ImpsSdp *sdp, gboolean is_offer)
+{
+  gsize len = 0;
+  if (call->sip->sdp_hook)
+    call->sip->sdp_hook (call->sip, sdp, is_offer, call->sip->sdp_hook_data);
+  gchar *text = imps_sdp_to_string (sdp, &len);
+  /* the bytes may carry keys: wiped when the last reference goes */
+  return g_bytes_new_with_free_func (text, len, (GDestroyNotify) imps_sdp_string_free, text);
+}
+
+/* The remote media address and port of the first m-line. */
+static gboolean
+sdp_remote (const ImpsSdp *sdp, gchar **address, guint16 *port, GError **error)
+{
+  ImpsSdpMedia *m = imps_sdp_n_media (sdp) > 0 ? imps_sdp_get_media (sdp, 0) : NULL;
+  g_auto (ImpsSdpConnection) c = { 0 };
+  const gchar *cv;
+  if (m == NULL || imps_sdp_media_get_port (m) == 0 || imps_sdp_media_get_port (m) >= 65535)
+    {
+      g_set_error (error, IMPS_SDP_ERROR, IMPS_SDP_ERROR_NOT_FOUND,
+                   "SDP has no usable audio m-line");
+      return FALSE;
+    }
+  cv = imps_sdp_media_connection (sdp, m);
+  if (cv == NULL || !imps_sdp_connection_parse (cv, &c, error))
+    return FALSE;
+  *address = g_strdup (c.address);
+  *port = (guint16) imps_sdp_media_get_port (m);
+  return TRUE;
+}
+
+static gboolean
+srtp_suite_for_sdes (ImpsSdesSuite s, ImpsSrtpSuite *out, GError **error)
+{
+  if (!imps_srtp_suite_from_name (imps_sdes_suite_name (s), out))
+    {
+      g_set_error (error, IMPS_SDP_ERROR, IMPS_SDP_ERROR_UNSUPPORTED_SUITE,
+                   "crypto suite %s has no SRTP session here", imps_sdes_suite_name (s));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* SDES keys into the media endpoint: the offerer sends with the offer's
+ * key, the answerer with the answer's. */
+static gboolean
+media_sdes_keys (ImpsUeCall *call, GError **error)
+{
+  g_auto (ImpsSdesKeys) keys = { 0 };
+  ImpsSrtpSuite suite;
+  ImpsSdpMedia *om = imps_sdp_get_media (call->offer, 0);
+  ImpsSdpMedia *am = imps_sdp_get_media (call->answer, 0);
+  if (!imps_sdes_negotiate (om, am, &call->sip->sdes_policy, &keys, error)
+      || !srtp_suite_for_sdes (keys.suite, &suite, error))
+    return FALSE;
+  const guint8 *tx = call->caller ? keys.offerer_key_salt : keys.answerer_key_salt;
+  const guint8 *rx = call->caller ? keys.answerer_key_salt : keys.offerer_key_salt;
+  guint tx_mki_len = call->caller ? keys.offerer_mki_len : keys.answerer_mki_len;
+  guint rx_mki_len = call->caller ? keys.answerer_mki_len : keys.offerer_mki_len;
+  guint64 tx_mki = call->caller ? keys.offerer_mki : keys.answerer_mki;
+  guint64 rx_mki = call->caller ? keys.answerer_mki : keys.offerer_mki;
+  return imps_ue_media_set_tx_key (call->media, suite, tx, keys.key_salt_len, tx_mki_len,
+                                   (guint32) tx_mki, error)
+         && imps_ue_media_set_rx_key (call->media, suite, rx, keys.key_salt_len, rx_mki_len,
+                                      (guint32) rx_mki, 0, error);
+}
+
+/* MIKEY keys per crypto session (profile §3): CS 1 caller -> callee, CS 2
+ * callee -> caller. Writes MIKEY_TEK lines. */
+static gboolean
+media_mikey_keys (ImpsUeCall *call, ImpsMikeySrtpKeys *keys, guint n_keys,
+                  const ImpsMikeyMessage *resp, GError **error)
+{
+  ImpsKeyLog *log = call->sip->ue->key_log;
+  const ImpsMikeyPayload *ri = imps_mikey_message_find_randr (call->ti, IMPS_MIKEY_RAND_ROLE_I);
+  const ImpsMikeyPayload *rr = resp ? imps_mikey_message_find_randr (resp, IMPS_MIKEY_RAND_ROLE_R)
+                                    : NULL;
+  const ImpsMikeySrtpKeys *tx = NULL, *rx = NULL;
+
+  for (guint i = 0; i < n_keys; i++)
+    {
+      imps_key_log_mikey_tek (log, call->csb_id, keys[i].cs_id,
+                              ri ? ri->u.rand.data.data : NULL, ri ? ri->u.rand.data.len : 0,
+                              rr ? rr->u.rand.data.data : NULL, rr ? rr->u.rand.data.len : 0,
+                              keys[i].key, keys[i].key_len, keys[i].salt, keys[i].salt_len);
+      if ((keys[i].cs_id == 1) == call->caller && keys[i].cs_id <= 2)
+        tx = &keys[i];
+      else if (keys[i].cs_id <= 2)
+        rx = &keys[i];
+    }
+  if (tx == NULL || rx == NULL)
+    {
+      g_set_error (error, IMPS_MIKEY_ERROR, IMPS_MIKEY_ERROR_INVALID_SP,
+                   "MIKEY gave no keys for crypto sessions 1 and 2");
+      return FALSE;
+    }
+  ImpsSrtpSuite suite = tx->key_len == 32 ? IMPS_SRTP_AES_256_CM_HMAC_SHA1_80
+                                          : IMPS_SRTP_AES_CM_128_HMAC_SHA1_80;
+  guint8 ks[IMPS_SRTP_MAX_KEY_SALT_LEN];
+  gboolean ok;
+  if (tx->key_len + tx->salt_len != imps_srtp_suite_key_len (suite) + imps_srtp_suite_salt_len (suite)
+      || rx->key_len + rx->salt_len != tx->key_len + tx->salt_len)
+    {
+      g_set_error (error, IMPS_MIKEY_ERROR, IMPS_MIKEY_ERROR_INVALID_SP,
+                   "MIKEY key %u + salt %u bytes fit no SRTP suite", tx->key_len, tx->salt_len);
+      return FALSE;
+    }
+  memcpy (ks, tx->key, tx->key_len);
+  memcpy (ks + tx->key_len, tx->salt, tx->salt_len);
+  ok = imps_ue_media_set_tx_key (call->media, suite, ks, tx->key_len + tx->salt_len, 0, 0, error);
+  if (ok)
+    {
+      memcpy (ks, rx->key, rx->key_len);
+      memcpy (ks + rx->key_len, rx->salt, rx->salt_len);
+      ok = imps_ue_media_set_rx_key (call->media, suite, ks, rx->key_len + rx->salt_len, 0, 0,
+                                     rx->ssrc, error);
+    }
+  imps_wipe (ks, sizeof ks);
+  return ok;
+}
+
+/* ---- caller ------------------------------------------------------------ */
+
+static gboolean
+timer_b_fired (gpointer data)
+{
+  ImpsUeCall *call = data;
+  call->timer_b = 0;
+  note (call->sip, IMPS_EVENT_FAILURE, NULL, "INVITE %s: Timer B, no final answer",
+        call->call_id);
+  call_end (call, 408, "no final answer to the INVITE (Timer B)");
+  return G_SOURCE_REMOVE;
+}
+
+static void
+send_invite (ImpsUeCall *call)
+{
+  ImpsUeSip *sip = call->sip;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ImpsSipMessage) msg = imps_sip_message_new_request ("INVITE", call->peer_uri);
+  g_autoptr (ImpsSipVia) via = new_via (sip);
+  g_autofree gchar *from = g_strdup_printf ("<%s>;tag=%s", sip->impu, call->local_tag);
+  g_autofree gchar *to = g_strdup_printf ("<%s>", call->peer_uri);
+  g_autofree gchar *contact = contact_uri (sip);
+  g_autofree gchar *contact_hdr = g_strdup_printf ("<%s>", contact);
+
+  imps_sip_message_push_via (msg, via);
+  imps_sip_message_set_max_forwards (msg, 70);
+  imps_sip_message_append_header (msg, "From", from);
+  imps_sip_message_append_header (msg, "To", to);
+  imps_sip_message_set_call_id (msg, call->call_id);
+  imps_sip_message_set_cseq (msg, 1, "INVITE");
+  imps_sip_message_append_header (msg, "Contact", contact_hdr);
+  if (sip->proxy_address != NULL && g_strcmp0 (call->hop_address, sip->proxy_address) == 0)
+    {
+      g_autofree gchar *route = g_strdup_printf ("<sip:%s:%u;lr>", sip->proxy_address,
+                                                 sip->proxy_port);
+      imps_sip_message_append_header (msg, "Route", route);
+    }
+  g_autoptr (GBytes) body = sdp_bytes (call, call->offer, TRUE);
+  imps_sip_message_set_body (msg, body, "application/sdp");
+  call->invite = imps_sip_message_copy (msg);
+  send_msg (sip, msg, call->hop_address, call->hop_port);
+  call->timer_b = imps_clock_timeout_add (sip->clock, IMPS_UE_SIP_TIMER_B_US, timer_b_fired,
+                                          call, NULL);
+  call_changed (call, IMPS_UE_CALL_CALLING);
+}
+
+static gboolean
+make_offer (ImpsUeCall *call, GError **error)
+{
+  const gchar *proto = call->security == IMPS_UE_SECURITY_NONE ? "RTP/AVP" : "RTP/SAVP";
+  call->offer = sdp_new (call, proto, error);
+  if (call->offer == NULL)
+    return FALSE;
+  ImpsSdpMedia *m = imps_sdp_get_media (call->offer, 0);
+  switch (call->security)
+    {
+    case IMPS_UE_SECURITY_SDES_E2AE:
+      if (!imps_sdp_media_add_attribute (m, "3ge2ae",
+                                         imps_sdp_e2ae_to_string (IMPS_SDP_E2AE_REQUESTED), error))
+        return FALSE;
+      /* fall through */
+    case IMPS_UE_SECURITY_SDES_E2E:
+      return imps_sdes_offer_add (m, &call->sip->sdes_policy, call->sip->ue->random, error);
+    case IMPS_UE_SECURITY_MIKEY_TICKET:
+      return imps_sdp_add_key_mgmt (call->offer, m, "mikey", call->ti->body.raw,
+                                    call->ti->body.raw_len, error);
+    case IMPS_UE_SECURITY_NONE:
+    default:
+      return TRUE;
+    }
+}
+
+typedef struct {
+  ImpsUeCall *call;
+  GCancellable *alive;
+} AsyncRef;
+
+static AsyncRef *
+async_ref_new (ImpsUeCall *call)
+{
+  AsyncRef *r = g_new0 (AsyncRef, 1);
+  r->call = call;
+  r->alive = g_object_ref (call->sip->alive);
+  return r;
+}
+
+/* The call, or NULL when the agent went away while the KMS worked. */
+static ImpsUeCall *
+async_ref_end (AsyncRef *r)
+{
+  ImpsUeCall *call = g_cancellable_is_cancelled (r->alive) ? NULL : r->call;
+  g_object_unref (r->alive);
+  g_free (r);
+  return call;
+}
+
+static void
+ticket_ready (GObject *source, GAsyncResult *result, gpointer data)
+{
+  ImpsUeCall *call = async_ref_end (data);
+  g_autoptr (GError) error = NULL;
+  if (call == NULL)
+    return;
+  ImpsUeSip *sip = call->sip;
+  ImpsMikeyHeldTicket *held = sip->kms.request_ticket_finish (sip->kms.kms, result, &error);
+  if (call->state == IMPS_UE_CALL_TERMINATED)
+    return;
+  if (held == NULL)
+    {
+      note (sip, IMPS_EVENT_FAILURE, error->message, "no ticket for the call to %s",
+            call->peer_uri);
+      call_end (call, 0, error->message);
+      return;
+    }
+  call->held = held;
+  ImpsMikeyTransferParams p = { 0 };
+  p.suite = sip->mikey_suite;
+  p.initiator_uri = sip->impu;
+  p.responder_uri = call->peer_uri;
+  p.n_media = 1;
+  p.ssrc[0] = imps_ue_media_get_ssrc (call->media);
+  p.sdp_ids = "mikey";
+  call->ti = imps_mikey_transfer_init_build (held, &p, imps_clock_now_ntp (sip->clock),
+                                             sip->ue->random, &error);
+  if (call->ti == NULL || !make_offer (call, &error))
+    {
+      note (sip, IMPS_EVENT_FAILURE, error->message, "no offer for the call to %s",
+            call->peer_uri);
+      call_end (call, 0, error->message);
+      return;
+    }
+  call->csb_id = call->ti->hdr.csb_id;
+  send_invite (call);
+}
+
+static ImpsUeCall *
+call_new (ImpsUeSip *sip, gboolean caller, GError **error)
+{
+  ImpsUeCall *call = g_new0 (ImpsUeCall, 1);
+  call->sip = sip;
+  call->caller = caller;
+  call->local_tag = imps_sip_tag_new (sip->ue->random);
+  for (guint tries = 0; tries < 64 && call->media == NULL; tries++)
+    {
+      guint16 port = sip->next_media_port;
+      sip->next_media_port += 2;
+      if (sip->next_media_port < IMPS_UE_SIP_MEDIA_PORT_BASE)
+        sip->next_media_port = IMPS_UE_SIP_MEDIA_PORT_BASE;
+      g_clear_error (error);
+      call->media = imps_ue_media_new (sip->bus, sip->clock, sip->ue->name, sip->ue->address,
+                                       port, sip->ue->random, sip->ue->key_log, error);
+    }
+  if (call->media == NULL)
+    {
+      call_free (call);
+      return NULL;
+    }
+  g_clear_error (error);
+  g_ptr_array_add (sip->calls, call);
+  return call;
+}
+
+ImpsUeCall *
+imps_ue_sip_call (ImpsUeSip *sip, const gchar *to_uri, ImpsUeSecurity security,
+                  const gchar *target_address, guint16 target_port, GError **error)
+{
+  g_return_val_if_fail (sip != NULL && to_uri != NULL, NULL);
+  if (!imps_sip_uri_validate (to_uri, -1, error))
+    return NULL;
+  if (target_address == NULL && sip->proxy_address == NULL)
+    {
+      g_set_error (error, IMPS_UE_SIP_ERROR, IMPS_UE_SIP_ERROR_NO_ROUTE,
+                   "call to %s: no target address and no outbound proxy", to_uri);
+      return NULL;
+    }
+  if (security == IMPS_UE_SECURITY_MIKEY_TICKET && !sip->have_kms)
+    {
+      g_set_error (error, IMPS_UE_SIP_ERROR, IMPS_UE_SIP_ERROR_NO_KMS,
+                   "call to %s: MIKEY-TICKET needs a KMS interface", to_uri);
+      return NULL;
+    }
+  ImpsUeCall *call = call_new (sip, TRUE, error);
+  if (call == NULL)
+    return NULL;
+  call->security = security;
+  call->peer_uri = g_strdup (to_uri);
+  call->call_id = imps_sip_call_id_new (sip->ue->random, sip->ue->address);
+  call->hop_address = g_strdup (target_address ? target_address : sip->proxy_address);
+  call->hop_port = target_address ? (target_port ? target_port : IMPS_UE_SIP_PORT)
+                                  : sip->proxy_port;
+  if (security == IMPS_UE_SECURITY_MIKEY_TICKET)
+    {
+      ImpsMikeyTp tp;
+      imps_mikey_tp_init_default (&tp, sip->mikey_suite.prf, FALSE);
+      imps_mikey_tp_add_responder (&tp, call->peer_uri);
+      call->state = IMPS_UE_CALL_PREPARING;
+      sip->kms.request_ticket_async (sip->kms.kms, &tp, sip->alive, ticket_ready,
+                                     async_ref_new (call));
+      return call;
+    }
+  if (!make_offer (call, error))
+    {
+      call_end (call, 0, (*error)->message);
+      return NULL;
+    }
+  send_invite (call);
+  return call;
+}
+
+static void
+send_in_dialog (ImpsUeCall *call, const gchar *method)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ImpsSipVia) via = new_via (call->sip);
+  g_autoptr (ImpsSipMessage) req = imps_sip_dialog_new_request (call->dialog, method, via,
+                                                                &error);
+  if (req == NULL)
+    {
+      note (call->sip, IMPS_EVENT_FAILURE, error->message, "no %s", method);
+      return;
+    }
+  send_request (call->sip, req);
+}
+
+/* Caller: the 2xx answer's SDP. */
+static gboolean
+caller_take_answer (ImpsUeCall *call, const ImpsSipMessage *resp, GError **error)
+{
+  GBytes *body = imps_sip_message_get_body (resp);
+  gsize len = 0;
+  const gchar *text = g_bytes_get_data (body, &len);
+  g_autofree gchar *address = NULL;
+  guint16 port = 0;
+
+  call->answer = imps_sdp_parse (text, len, error);
+  if (call->answer == NULL || !sdp_remote (call->answer, &address, &port, error))
+    return FALSE;
+  imps_ue_media_set_remote (call->media, address, port);
+  switch (call->security)
+    {
+    case IMPS_UE_SECURITY_SDES_E2E:
+    case IMPS_UE_SECURITY_SDES_E2AE:
+      return media_sdes_keys (call, error);
+    case IMPS_UE_SECURITY_MIKEY_TICKET:
+      {
+        ImpsSdpMedia *m = imps_sdp_get_media (call->answer, 0);
+        g_autoptr (GPtrArray) km = imps_sdp_key_mgmt_effective (call->answer, m, error);
+        ImpsMikeySrtpKeys keys[IMPS_MIKEY_MAX_CS];
+        guint n = 0;
+        gboolean ok;
+        if (km == NULL)
+          return FALSE;
+        if (km->len != 1 || strcmp (((ImpsSdpKeyMgmt *) km->pdata[0])->prtcl_id, "mikey") != 0)
+          {
+            g_set_error (error, IMPS_SDP_ERROR, IMPS_SDP_ERROR_NOT_FOUND,
+                         "answer has %u a=key-mgmt lines, not one for mikey", km->len);
+            return FALSE;
+          }
+        gsize dlen = 0;
+        const guint8 *data = g_bytes_get_data (((ImpsSdpKeyMgmt *) km->pdata[0])->data, &dlen);
+        g_autoptr (ImpsMikeyMessage) tr = imps_mikey_message_parse (data, dlen, error);
+        if (tr == NULL)
+          return FALSE;
+        ok = imps_mikey_transfer_resp_process (call->held, call->ti, data, dlen,
+                                               imps_clock_now_ntp (call->sip->clock),
+                                               IMPS_UE_SIP_MIKEY_SKEW, keys, &n, NULL, error)
+             && media_mikey_keys (call, keys, n, tr, error);
+        imps_mikey_srtp_keys_clear (keys, IMPS_MIKEY_MAX_CS);
+        return ok;
+      }
+    case IMPS_UE_SECURITY_NONE:
+    default:
+      if (g_strcmp0 (imps_sdp_media_get_proto (imps_sdp_get_media (call->answer, 0)), "RTP/AVP")
+          != 0)
+        {
+          g_set_error (error, IMPS_SDP_ERROR, IMPS_SDP_ERROR_MISMATCH,
+                       "answer's profile %s does not match the offer's RTP/AVP",
+                       imps_sdp_media_get_proto (imps_sdp_get_media (call->answer, 0)));
+          return FALSE;
+        }
+      return TRUE;
+    }
+}
+
+static void
+caller_response (ImpsUeCall *call, const ImpsSipMessage *resp, const ImpsSipCSeq *cseq)
+{
+  ImpsUeSip *sip = call->sip;
+  guint status = imps_sip_message_get_status (resp);
+  g_autoptr (GError) error = NULL;
+
+  if (strcmp (cseq->method, "INVITE") != 0)
+    return;   /* 200 to BYE or CANCEL: nothing more to do */
+  if (status < 200)
+    {
+      if (call->state == IMPS_UE_CALL_CALLING || call->state == IMPS_UE_CALL_PROCEEDING)
+        call_changed (call, status == 100 ? IMPS_UE_CALL_PROCEEDING : IMPS_UE_CALL_RINGING);
+      return;
+    }
+  if (status >= 300)
+    {
+      g_autoptr (ImpsSipMessage) ack = imps_sip_message_new_ack_for_error (call->invite, resp,
+                                                                          &error);
+      if (ack != NULL)
+        send_msg (sip, ack, call->hop_address, call->hop_port);
+      if (call->state != IMPS_UE_CALL_TERMINATED)
+        {
+          g_autofree gchar *why = g_strdup_printf ("%u %s", status,
+                                                   imps_sip_message_get_reason (resp));
+          call_end (call, status, why);
+        }
+      return;
+    }
+  /* 2xx: ACK it (also a retransmission or another fork's) */
+  g_autoptr (ImpsSipVia) via = new_via (sip);
+  g_autoptr (ImpsSipMessage) ack = imps_sip_message_new_ack_for_2xx (call->invite, resp, via,
+                                                                     &error);
+  if (ack == NULL)
+    {
+      note (sip, IMPS_EVENT_FAILURE, error->message, "no ACK for the 2xx of %s", call->call_id);
+      return;
+    }
+  if (call->dialog != NULL)
+    {
+      send_request (sip, ack);
+      if (!imps_sip_dialog_matches (call->dialog, resp))
+        {
+          /* another fork answered too: end that one (RFC 3261 §13.2.2.4) */
+          g_autoptr (ImpsSipDialog) other = imps_sip_dialog_new_uac (call->invite, resp, NULL);
+          g_autoptr (ImpsSipVia) bv = new_via (sip);
+          g_autoptr (ImpsSipMessage) bye = other ? imps_sip_dialog_new_request (other, "BYE", bv,
+                                                                               NULL) : NULL;
+          if (bye)
+            send_request (sip, bye);
+        }
+      return;
+    }
+  call->dialog = imps_sip_dialog_new_uac (call->invite, resp, &error);
+  if (call->dialog == NULL)
+    {
+      note (sip, IMPS_EVENT_FAILURE, error->message, "no dialog for %s", call->call_id);
+      return;
+    }
+  call->status = status;
+  call_stop_timers (call);
+  send_request (sip, ack);
+  if (call->state == IMPS_UE_CALL_TERMINATED)
+    {
+      /* hung up (CANCEL) while the 200 was on its way */
+      send_in_dialog (call, "BYE");
+      return;
+    }
+  if (!caller_take_answer (call, resp, &error))
+    {
+      note (sip, IMPS_EVENT_REFUSAL, error->message, "answer of %s refused, BYE", call->call_id);
+      send_in_dialog (call, "BYE");
+      call_end (call, 0, error->message);
+      return;
+    }
+  imps_ue_media_start (call->media);
+  call_changed (call, IMPS_UE_CALL_ESTABLISHED);
+}
+
+/* ---- callee ------------------------------------------------------------ */
+
+static void
+callee_send_200 (ImpsUeCall *call)
+{
+  ImpsUeSip *sip = call->sip;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ImpsSipMessage) resp = imps_sip_message_new_response_for (call->invite, 200, NULL,
+                                                                       call->local_tag, &error);
+  if (resp == NULL)
+    {
+      note (sip, IMPS_EVENT_FAILURE, error->message, "no 200 for %s", call->call_id);
+      return;
+    }
+  g_autofree gchar *contact = contact_uri (sip);
+  g_autofree gchar *contact_hdr = g_strdup_printf ("<%s>", contact);
+  imps_sip_message_append_header (resp, "Contact", contact_hdr);
+  g_autoptr (GBytes) body = sdp_bytes (call, call->answer, FALSE);
+  imps_sip_message_set_body (resp, body, "application/sdp");
+  call->dialog = imps_sip_dialog_new_uas (call->invite, resp, &error);
+  if (call->dialog == NULL)
+    {
+      note (sip, IMPS_EVENT_FAILURE, error->message, "no dialog for %s", call->call_id);
+      respond (sip, call->invite, 500, call->local_tag, "no dialog");
+      call_end (call, 500, error->message);
+      return;
+    }
+  call->status = 200;
+  send_response (sip, resp);
+  /* media starts now: the caller has the answer's keys with the 200 */
+  imps_ue_media_start (call->media);
+  call_changed (call, IMPS_UE_CALL_ESTABLISHED);
+}
+
+static void
+callee_maybe_answer (ImpsUeCall *call)
+{
+  if (call->state == IMPS_UE_CALL_TERMINATED || call->status != 0)
+    return;
+  if (call->ring_done && call->answer_ready)
+    callee_send_200 (call);
+}
+
+static gboolean
+ring_fired (gpointer data)
+{
+  ImpsUeCall *call = data;
+  call->ring_timer = 0;
+  call->ring_done = TRUE;
+  callee_maybe_answer (call);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+callee_refuse (ImpsUeCall *call, guint status, const GError *why)
+{
+  note (call->sip, IMPS_EVENT_REFUSAL, why->message, "%u to the INVITE %s", status,
+        call->call_id);
+  respond (call->sip, call->invite, status, call->local_tag, why->message);
+  call_end (call, status, why->message);
+}
+
+static void
+resolve_ready (GObject *source, GAsyncResult *result, gpointer data)
+{
+  ImpsUeCall *call = async_ref_end (data);
+  g_autoptr (GError) error = NULL;
+  if (call == NULL)
+    return;
+  ImpsUeSip *sip = call->sip;
+  ImpsMikeyResolved *res = sip->kms.resolve_finish (sip->kms.kms, result, &error);
+  if (call->state == IMPS_UE_CALL_TERMINATED)
+    {
+      imps_mikey_resolved_free (res);
+      return;
+    }
+  if (res == NULL)
+    {
+      callee_refuse (call, 488, error);
+      return;
+    }
+  call->resolved = res;
+  ImpsMikeySrtpKeys keys[IMPS_MIKEY_MAX_CS];
+  guint n = 0;
+  guint32 ssrc = imps_ue_media_get_ssrc (call->media);
+  g_autoptr (ImpsMikeyMessage) tr = imps_mikey_transfer_resp_build (call->ti, res, sip->impu,
+                                                                    &ssrc, 1,
+                                                                    imps_clock_now_ntp (sip->clock),
+                                                                    sip->ue->random, keys, &n,
+                                                                    NULL, &error);
+  gboolean ok = tr != NULL
+                && media_mikey_keys (call, keys, n, tr, &error)
+                && imps_sdp_add_key_mgmt (call->answer, imps_sdp_get_media (call->answer, 0),
+                                          "mikey", tr->body.raw, tr->body.raw_len, &error);
+  imps_mikey_srtp_keys_clear (keys, IMPS_MIKEY_MAX_CS);
+  if (!ok)
+    {
+      callee_refuse (call, 488, error);
+      return;
+    }
+  call->answer_ready = TRUE;
+  callee_maybe_answer (call);
+}
+
+/* Reads the offer and prepares the answer; MIKEY continues in
+ * resolve_ready(). FALSE with the status to refuse with. */
+static gboolean
+callee_prepare (ImpsUeCall *call, guint *status, GError **error)
+{
+  ImpsUeSip *sip = call->sip;
+  GBytes *body = imps_sip_message_get_body (call->invite);
+  gsize len = 0;
+  const gchar *text = g_bytes_get_data (body, &len);
+  g_autofree gchar *address = NULL;
+  guint16 port = 0;
+
+  *status = 488;
+  call->offer = imps_sdp_parse (text, len, error);
+  if (call->offer == NULL || !sdp_remote (call->offer, &address, &port, error))
+    return FALSE;
+  imps_ue_media_set_remote (call->media, address, port);
+  ImpsSdpMedia *om = imps_sdp_get_media (call->offer, 0);
+  g_autoptr (GPtrArray) km = imps_sdp_key_mgmt_effective (call->offer, om, error);
+  if (km == NULL)
+    return FALSE;
+  const gchar *proto = imps_sdp_media_get_proto (om);
+  if (km->len > 0)
+    call->security = IMPS_UE_SECURITY_MIKEY_TICKET;
+  else if (imps_sdp_media_find_attribute (om, "crypto", 0) != NULL)
+    call->security = IMPS_UE_SECURITY_SDES_E2E;
+  else if (g_strcmp0 (proto, "RTP/AVP") == 0)
+    call->security = IMPS_UE_SECURITY_NONE;
+  else
+    {
+      g_set_error (error, IMPS_SDP_ERROR, IMPS_SDP_ERROR_NO_ACCEPTABLE,
+                   "offer's %s m-line has neither a=crypto nor a=key-mgmt", proto);
+      return FALSE;
+    }
+  call->answer = sdp_new (call, call->security == IMPS_UE_SECURITY_NONE ? "RTP/AVP" : proto,
+                          error);
+  if (call->answer == NULL)
+    return FALSE;
+  ImpsSdpMedia *am = imps_sdp_get_media (call->answer, 0);
+  switch (call->security)
+    {
+    case IMPS_UE_SECURITY_SDES_E2E:
+      if (!imps_sdes_answer_add (om, am, &sip->sdes_policy, sip->ue->random, error)
+          || !media_sdes_keys (call, error))
+        return FALSE;
+      call->answer_ready = TRUE;
+      return TRUE;
+    case IMPS_UE_SECURITY_MIKEY_TICKET:
+      {
+        const ImpsSdpKeyMgmt *k = NULL;
+        for (guint i = 0; i < km->len && k == NULL; i++)
+          if (strcmp (((ImpsSdpKeyMgmt *) km->pdata[i])->prtcl_id, "mikey") == 0)
+            k = km->pdata[i];
+        if (k == NULL)
+          {
+            g_set_error (error, IMPS_SDP_ERROR, IMPS_SDP_ERROR_NO_ACCEPTABLE,
+                         "offer's a=key-mgmt names no mikey");
+            return FALSE;
+          }
+        if (!sip->have_kms)
+          {
+            g_set_error (error, IMPS_UE_SIP_ERROR, IMPS_UE_SIP_ERROR_NO_KMS,
+                         "MIKEY-TICKET offered but this UE has no KMS");
+            return FALSE;
+          }
+        gsize dlen = 0;
+        const guint8 *data = g_bytes_get_data (k->data, &dlen);
+        call->ti = imps_mikey_transfer_init_precheck (data, dlen, sip->impu,
+                                                      imps_clock_now_ntp (sip->clock),
+                                                      IMPS_UE_SIP_MIKEY_SKEW, sip->replay, error);
+        if (call->ti == NULL)
+          return FALSE;
+        /* the precheck reads the IDRr against the ticket; that the IDRr
+         * names this UE is the UE's check (group identities are not
+         * supported here) */
+        const ImpsMikeyPayload *idr = imps_mikey_message_find_idr (call->ti,
+                                                                  IMPS_MIKEY_ID_ROLE_R);
+        if (idr == NULL || idr->u.id.data.len != strlen (sip->impu)
+            || memcmp (idr->u.id.data.data, sip->impu, idr->u.id.data.len) != 0)
+          {
+            g_autofree gchar *named = idr ? g_strndup ((const gchar *) idr->u.id.data.data,
+                                                       MIN (idr->u.id.data.len, 256)) : NULL;
+            g_set_error (error, IMPS_MIKEY_ERROR, IMPS_MIKEY_ERROR_INVALID_ID,
+                         "TRANSFER_INIT IDRr %s is not this UE's %s",
+                         named ? named : "(absent)", sip->impu);
+            return FALSE;
+          }
+        call->csb_id = call->ti->hdr.csb_id;
+        sip->kms.resolve_async (sip->kms.kms, call->ti, sip->alive, resolve_ready,
+                                async_ref_new (call));
+        return TRUE;
+      }
+    case IMPS_UE_SECURITY_NONE:
+    default:
+      call->answer_ready = TRUE;
+      return TRUE;
+    }
+}
+
+static void
+callee_invite (ImpsUeSip *sip, const ImpsSipMessage *invite)
+{
+  const gchar *call_id = imps_sip_message_get_call_id (invite);
+  g_autoptr (GError) error = NULL;
+  guint status = 0;
+
+  for (guint i = 0; i < sip->calls->len; i++)
+    {
+      ImpsUeCall *c = sip->calls->pdata[i];
+      if (!c->caller && g_strcmp0 (c->call_id, call_id) == 0)
+        return;   /* a retransmission, or a re-INVITE (not supported: ignored) */
+    }
+  respond (sip, invite, 100, NULL, NULL);
+  ImpsUeCall *call = call_new (sip, FALSE, &error);
+  if (call == NULL)
+    {
+      note (sip, IMPS_EVENT_FAILURE, error->message, "486 to the INVITE %s", call_id);
+      respond (sip, invite, 486, NULL, error->message);
+      return;
+    }
+  call->invite = imps_sip_message_copy (invite);
+  call->call_id = g_strdup (call_id);
+  {
+    g_autoptr (ImpsSipNameAddr) from = imps_sip_message_get_from (invite, NULL);
+    call->peer_uri = from ? imps_sip_uri_to_string (from->uri) : g_strdup ("?");
+  }
+  call->state = IMPS_UE_CALL_CALLING;
+  if (sip->call_cb)
+    sip->call_cb (sip, call, sip->call_cb_data);
+  if (sip->reject_status >= 300)
+    {
+      g_autoptr (GError) why = g_error_new (IMPS_UE_SIP_ERROR, IMPS_UE_SIP_ERROR_INVALID,
+                                            "configured to answer %u", sip->reject_status);
+      note (sip, IMPS_EVENT_NOTE, why->message, "%u to the INVITE %s", sip->reject_status,
+            call_id);
+      respond (sip, invite, sip->reject_status, call->local_tag, NULL);
+      call_end (call, sip->reject_status, why->message);
+      return;
+    }
+  if (!callee_prepare (call, &status, &error))
+    {
+      callee_refuse (call, status, error);
+      return;
+    }
+  if (call->state == IMPS_UE_CALL_TERMINATED)
+    return;
+  respond (sip, invite, 180, call->local_tag, NULL);
+  call_changed (call, IMPS_UE_CALL_RINGING);
+  call->ring_timer = imps_clock_timeout_add (sip->clock, sip->ring_us, ring_fired, call, NULL);
+}
+
+/* ---- receiving --------------------------------------------------------- */
+
+static ImpsUeCall *
+find_call (ImpsUeSip *sip, const gchar *call_id, gboolean caller)
+{
+  for (guint i = 0; i < sip->calls->len; i++)
+    {
+      ImpsUeCall *c = sip->calls->pdata[i];
+      if (c->caller == caller && g_strcmp0 (c->call_id, call_id) == 0)
+        return c;
+    }
+  return NULL;
+}
+
+static void
+register_response (ImpsUeSip *sip, const ImpsSipMessage *resp);
+
+static void
+receive_request (ImpsUeSip *sip, const ImpsSipMessage *req)
+{
+  const gchar *method = imps_sip_message_get_method (req);
+  const gchar *call_id = imps_sip_message_get_call_id (req);
+  ImpsUeCall *call = find_call (sip, call_id, FALSE);
+  if (call == NULL)
+    call = find_call (sip, call_id, TRUE);
+
+  if (strcmp (method, "INVITE") == 0)
+    {
+      gchar tag[64];
+      if (imps_sip_message_get_to_tag (req, tag, sizeof tag))
+        respond (sip, req, 501, NULL, "re-INVITE is not supported");
+      else
+        callee_invite (sip, req);
+      return;
+    }
+  if (strcmp (method, "ACK") == 0)
+    return;   /* the callee's state moved with the 200 already */
+  if (strcmp (method, "CANCEL") == 0)
+    {
+      if (call == NULL || call->caller)
+        {
+          respond (sip, req, 481, NULL, NULL);
+          return;
+        }
+      respond (sip, req, 200, call->local_tag, NULL);
+      if (call->status == 0 && call->state != IMPS_UE_CALL_TERMINATED)
+        {
+          respond (sip, call->invite, 487, call->local_tag, NULL);
+          call_end (call, 487, "cancelled by the caller");
+        }
+      return;
+    }
+  if (strcmp (method, "BYE") == 0)
+    {
+      if (call == NULL || call->dialog == NULL || !imps_sip_dialog_matches (call->dialog, req))
+        {
+          respond (sip, req, 481, NULL, NULL);
+          return;
+        }
+      respond (sip, req, 200, NULL, NULL);
+      call_end (call, 0, NULL);
+      return;
+    }
+  respond (sip, req, 405, NULL, NULL);
+}
+
+static void
+receive_sip (const gchar *from, guint16 from_port, const guint8 *data, gsize len,
+             gpointer user_data)
+{
+  ImpsUeSip *sip = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ImpsSipMessage) msg = imps_sip_message_parse (data, len, &error);
+  ImpsSipCSeq cseq;
+
+  if (msg == NULL)
+    {
+      note (sip, IMPS_EVENT_REFUSAL, error->message, "SIP message from %s:%u dropped", from,
+            from_port);
+      return;
+    }
+  if (imps_sip_message_is_request (msg))
+    {
+      receive_request (sip, msg);
+      return;
+    }
+  if (!imps_sip_message_get_cseq (msg, &cseq, &error))
+    return;
+  const gchar *call_id = imps_sip_message_get_call_id (msg);
+  if (g_strcmp0 (call_id, sip->reg_call_id) == 0)
+    {
+      register_response (sip, msg);
+      return;
+    }
+  ImpsUeCall *call = find_call (sip, call_id, TRUE);
+  if (call != NULL)
+    caller_response (call, msg, &cseq);
+}
+
+/* ---- hang up ------------------------------------------------------------ */
+
+void
+imps_ue_call_hangup (ImpsUeCall *call)
+{
+  g_return_if_fail (call != NULL);
+  ImpsUeSip *sip = call->sip;
+  g_autoptr (GError) error = NULL;
+
+  switch (call->state)
+    {
+    case IMPS_UE_CALL_TERMINATED:
+      return;
+    case IMPS_UE_CALL_PREPARING:
+      call_end (call, 0, "hung up before the INVITE");
+      return;
+    case IMPS_UE_CALL_ESTABLISHED:
+      send_in_dialog (call, "BYE");
+      call_end (call, 0, NULL);
+      return;
+    default:
+      break;
+    }
+  if (call->caller)
+    {
+      g_autoptr (ImpsSipMessage) cancel = imps_sip_message_new_cancel_for (call->invite, &error);
+      if (cancel == NULL)
+        {
+          note (sip, IMPS_EVENT_FAILURE, error->message, "no CANCEL for %s", call->call_id);
+          return;
+        }
+      call->cancelled = TRUE;
+      send_msg (sip, cancel, call->hop_address, call->hop_port);
+      /* the call ends with the 487 (or a 200 that crossed: ACK and BYE) */
+      return;
+    }
+  respond (sip, call->invite, 603, call->local_tag, NULL);
+  call_end (call, 603, "declined");
+}
+
+/* ---- registration ------------------------------------------------------ */
+
+static gboolean
+register_refresh (gpointer data)
+{
+  ImpsUeSip *sip = data;
+  sip->reg_timer = 0;
+  imps_ue_sip_register (sip, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+register_response (ImpsUeSip *sip, const ImpsSipMessage *resp)
+{
+  guint status = imps_sip_message_get_status (resp);
+  guint32 expires = IMPS_UE_SIP_REGISTER_EXPIRES;
+  if (status < 200)
+    return;
+  if (status >= 300)
+    {
+      sip->registered = FALSE;
+      note (sip, IMPS_EVENT_FAILURE, NULL, "REGISTER refused: %u %s", status,
+            imps_sip_message_get_reason (resp));
+      return;
+    }
+  g_autoptr (GPtrArray) contacts = imps_sip_message_get_contacts (resp, NULL);
+  for (guint i = 0; contacts && i < contacts->len; i++)
+    imps_sip_name_addr_get_expires (contacts->pdata[i], &expires);
+  if (contacts == NULL || contacts->len == 0)
+    imps_sip_message_get_expires (resp, &expires, NULL);
+  sip->registered = expires > 0;
+  if (sip->reg_timer)
+    imps_clock_timeout_remove (sip->clock, sip->reg_timer);
+  sip->reg_timer = expires > 0 ? imps_clock_timeout_add (sip->clock,
+                                                         (gint64) expires * G_USEC_PER_SEC / 2,
+                                                         register_refresh, sip, NULL) : 0;
+}
+
+gboolean
+imps_ue_sip_register (ImpsUeSip *sip, GError **error)
+{
+  g_return_val_if_fail (sip != NULL, FALSE);
+  if (sip->proxy_address == NULL)
+    {
+      g_set_error (error, IMPS_UE_SIP_ERROR, IMPS_UE_SIP_ERROR_NO_ROUTE,
+                   "REGISTER: no outbound proxy");
+      return FALSE;
+    }
+  g_autoptr (ImpsSipUri) impu = imps_sip_uri_parse (sip->impu, -1, error);
+  if (impu == NULL)
+    return FALSE;
+  g_autofree gchar *registrar = g_strdup_printf ("sip:%s", impu->host);
+  g_autoptr (ImpsSipMessage) msg = imps_sip_message_new_request ("REGISTER", registrar);
+  g_autoptr (ImpsSipVia) via = new_via (sip);
+  g_autofree gchar *from = g_strdup_printf ("<%s>;tag=%s", sip->impu, sip->reg_tag);
+  g_autofree gchar *to = g_strdup_printf ("<%s>", sip->impu);
+  g_autofree gchar *contact = contact_uri (sip);
+  g_autofree gchar *contact_hdr = g_strdup_printf ("<%s>;expires=%u", contact,
+                                                   IMPS_UE_SIP_REGISTER_EXPIRES);
+  g_autofree gchar *route = g_strdup_printf ("<sip:%s:%u;lr>", sip->proxy_address,
+                                             sip->proxy_port);
+  imps_sip_message_push_via (msg, via);
+  imps_sip_message_set_max_forwards (msg, 70);
+  imps_sip_message_append_header (msg, "Route", route);
+  imps_sip_message_append_header (msg, "From", from);
+  imps_sip_message_append_header (msg, "To", to);
+  imps_sip_message_set_call_id (msg, sip->reg_call_id);
+  imps_sip_message_set_cseq (msg, ++sip->reg_cseq, "REGISTER");
+  imps_sip_message_append_header (msg, "Contact", contact_hdr);
+  imps_sip_message_set_expires (msg, IMPS_UE_SIP_REGISTER_EXPIRES);
+  send_msg (sip, msg, sip->proxy_address, sip->proxy_port);
+  return TRUE;
+}
+
+gboolean
+imps_ue_sip_is_registered (ImpsUeSip *sip)
+{
+  return sip->registered;
+}
+
+/* ---- the agent ---------------------------------------------------------- */
+
+ImpsUeSip *
+imps_ue_sip_new (ImpsUe *ue, ImpsSipBus *bus, const ImpsUeSipConfig *config, GError **error)
+{
+  g_return_val_if_fail (ue != NULL && bus != NULL && config != NULL, NULL);
+  g_return_val_if_fail (config->impu != NULL, NULL);
+  if (!imps_sip_uri_validate (config->impu, -1, error))
+    return NULL;
+
+  ImpsUeSip *sip = g_new0 (ImpsUeSip, 1);
+  sip->ue = ue;
+  sip->bus = bus;
+  sip->clock = imps_network_get_clock (sip_net (sip));
+  sip->impu = g_strdup (config->impu);
+  sip->port = config->sip_port ? config->sip_port : IMPS_UE_SIP_PORT;
+  sip->proxy_address = g_strdup (config->proxy_address);
+  sip->proxy_port = config->proxy_port ? config->proxy_port : IMPS_UE_SIP_PORT;
+  sip->ring_us = config->ring_us;
+  sip->reject_status = config->reject_status;
+  imps_mikey_suite_init (&sip->mikey_suite, config->mikey_suite_256);
+  imps_sdes_policy_init (&sip->sdes_policy);
+  sip->calls = g_ptr_array_new_with_free_func ((GDestroyNotify) call_free);
+  sip->next_media_port = IMPS_UE_SIP_MEDIA_PORT_BASE;
+  sip->alive = g_cancellable_new ();
+  sip->replay = imps_mikey_replay_new (1024, IMPS_UE_SIP_MIKEY_SKEW);
+  sip->reg_call_id = imps_sip_call_id_new (ue->random, ue->address);
+  sip->reg_tag = imps_sip_tag_new (ue->random);
+  sip->bus_id = imps_sip_bus_attach (bus, FALSE, ue->name, ue->address, sip->port, receive_sip,
+                                     sip);
+  if (sip->bus_id == 0)
+    {
+      g_set_error (error, IMPS_UE_SIP_ERROR, IMPS_UE_SIP_ERROR_PORT_TAKEN,
+                   "SIP port %s:%u is taken", ue->address, sip->port);
+      imps_ue_sip_free (sip);
+      return NULL;
+    }
+  return sip;
+}
+
+void
+imps_ue_sip_free (ImpsUeSip *sip)
+{
+  if (sip == NULL)
+    return;
+  g_cancellable_cancel (sip->alive);
+  g_clear_object (&sip->alive);
+  if (sip->bus_id)
+    imps_sip_bus_detach (sip->bus, sip->bus_id);
+  if (sip->reg_timer)
+    imps_clock_timeout_remove (sip->clock, sip->reg_timer);
+  g_ptr_array_unref (sip->calls);
+  imps_mikey_replay_free (sip->replay);
+  g_free (sip->impu);
+  g_free (sip->proxy_address);
+  g_free (sip->reg_call_id);
+  g_free (sip->reg_tag);
+  g_free (sip);
+}
+
+void
+imps_ue_sip_set_kms (ImpsUeSip *sip, const ImpsUeSipKms *kms)
+{
+  g_return_if_fail (sip != NULL && kms != NULL);
+  sip->kms = *kms;
+  sip->have_kms = TRUE;
+}
+
+void
+imps_ue_sip_set_answer (ImpsUeSip *sip, gint64 ring_us, guint reject_status)
+{
+  sip->ring_us = ring_us;
+  sip->reject_status = reject_status;
+}
+
+void
+imps_ue_sip_set_call_callback (ImpsUeSip *sip, ImpsUeCallFunc func, gpointer user_data)
+{
+  sip->call_cb = func;
+  sip->call_cb_data = user_data;
+}
+
+void
+imps_ue_sip_set_sdp_hook (ImpsUeSip *sip, ImpsUeSdpHook hook, gpointer user_data)
+{
+  sip->sdp_hook = hook;
+  sip->sdp_hook_data = user_data;
+}
+
+guint
+imps_ue_sip_n_calls (ImpsUeSip *sip)
+{
+  return sip->calls->len;
+}
+
+ImpsUeCall *
+imps_ue_sip_get_call (ImpsUeSip *sip, guint index)
+{
+  g_return_val_if_fail (index < sip->calls->len, NULL);
+  return sip->calls->pdata[index];
+}
+
+gboolean
+imps_ue_call_is_caller (ImpsUeCall *call)
+{
+  return call->caller;
+}
+
+ImpsUeCallState
+imps_ue_call_get_state (ImpsUeCall *call)
+{
+  return call->state;
+}
+
+ImpsUeSecurity
+imps_ue_call_get_security (ImpsUeCall *call)
+{
+  return call->security;
+}
+
+guint
+imps_ue_call_get_status (ImpsUeCall *call)
+{
+  return call->status;
+}
+
+const gchar *
+imps_ue_call_get_reason (ImpsUeCall *call)
+{
+  return call->reason;
+}
+
+const gchar *
+imps_ue_call_get_call_id (ImpsUeCall *call)
+{
+  return call->call_id;
+}
+
+ImpsUeMedia *
+imps_ue_call_get_media (ImpsUeCall *call)
+{
+  return call->media;
+}
+
+guint32
+imps_ue_call_get_csb_id (ImpsUeCall *call)
+{
+  return call->csb_id;
+}

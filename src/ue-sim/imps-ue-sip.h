@@ -1,0 +1,167 @@
+/* The UE's SIP user agent and call state (profile §6), with the media
+ * security of each call (profile §3, §5; mikey-ticket.md §13) and the media
+ * endpoint of imps-ue-media.h.
+ *
+ * An ImpsUeSip attaches to the SIP bus at the UE's address, port 5060 by
+ * default. It registers with an outbound proxy (the P-CSCF) when one is
+ * configured, places calls (to the outbound proxy, or straight to another
+ * UE's contact when a target address is given) and answers calls: 100, then
+ * 180 and, after the ring time on the virtual clock, 200 with the SDP
+ * answer; or a configured rejection status. Dialog state follows RFC 3261
+ * §12 through core/sip (Call-ID, tags, CSeq, Via branches, Route from
+ * Record-Route). An INVITE without a final answer after Timer B (64*T1 =
+ * 32 s) ends with 408.
+ *
+ * Security per call:
+ *   NONE          m=audio RTP/AVP, plain RTP.
+ *   SDES_E2E      RTP/SAVP with a=crypto (imps_sdes_offer/answer/negotiate).
+ *   SDES_E2AE     the same plus a=3ge2ae:requested in the offer; the answer
+ *                 comes from the P-CSCF's IMS-ALG, which the UE treats as the
+ *                 peer (profile §5).
+ *   MIKEY_TICKET  the caller gets a ticket through the KMS interface below,
+ *                 puts TRANSFER_INIT in a media-level a=key-mgmt:mikey with
+ *                 the CS ID map of profile §3 (its SSRC in CS 1) and the SDP
+ *                 IDs General Extension; the callee prechecks it, resolves
+ *                 the ticket through its own KMS, and answers TRANSFER_RESP
+ *                 in the 200's a=key-mgmt (its SSRC in CS 2). A refusal is
+ *                 answered 488 with the reason in the event log.
+ * The callee takes the security its offer asks for (a=key-mgmt: MIKEY;
+ * a=crypto: SDES; RTP/AVP: none).
+ *
+ * Secrets: SDP with keys is wiped when freed; keys reach the key log only
+ * (MIKEY_TEK, SRTP; profile §8).
+ */
+#pragma once
+
+#include "imps-ue.h"
+#include "imps-ue-media.h"
+#include "imps-sip-bus.h"
+#include "mikey/imps-mikey-exchange.h"
+#include "sdp/imps-sdp.h"
+
+G_BEGIN_DECLS
+
+#define IMPS_UE_SIP_ERROR (imps_ue_sip_error_quark ())
+GQuark imps_ue_sip_error_quark (void);
+
+typedef enum {
+  IMPS_UE_SIP_ERROR_PORT_TAKEN,  /* the SIP port is in use on the bus */
+  IMPS_UE_SIP_ERROR_NO_ROUTE,    /* no target address and no outbound proxy */
+  IMPS_UE_SIP_ERROR_NO_KMS,      /* MIKEY-TICKET asked for without a KMS interface */
+  IMPS_UE_SIP_ERROR_INVALID,     /* a bad argument (URI) */
+} ImpsUeSipError;
+
+#define IMPS_UE_SIP_PORT 5060
+#define IMPS_UE_SIP_TIMER_B_US (32 * G_USEC_PER_SEC)  /* 64 * T1 */
+#define IMPS_UE_SIP_MEDIA_PORT_BASE 40000
+#define IMPS_UE_SIP_MIKEY_SKEW 300                     /* profile §3 */
+#define IMPS_UE_SIP_REGISTER_EXPIRES 3600
+
+typedef enum {
+  IMPS_UE_SECURITY_NONE,
+  IMPS_UE_SECURITY_SDES_E2E,
+  IMPS_UE_SECURITY_SDES_E2AE,
+  IMPS_UE_SECURITY_MIKEY_TICKET,
+} ImpsUeSecurity;
+
+const gchar *imps_ue_security_name (ImpsUeSecurity security);
+
+typedef enum {
+  IMPS_UE_CALL_PREPARING,   /* caller: getting a ticket before the INVITE */
+  IMPS_UE_CALL_CALLING,     /* INVITE sent / received, no provisional yet */
+  IMPS_UE_CALL_PROCEEDING,  /* 100 */
+  IMPS_UE_CALL_RINGING,     /* 180 */
+  IMPS_UE_CALL_ESTABLISHED, /* 200 sent or received (media runs) */
+  IMPS_UE_CALL_TERMINATED,  /* rejected, cancelled, failed or hung up */
+} ImpsUeCallState;
+
+const gchar *imps_ue_call_state_name (ImpsUeCallState state);
+
+/* MIKEY-TICKET's KMS side, as an interface so that a test can supply a KMS
+ * in memory and a node wires in the UE's Ua client (imps-ue-ua.h). Both
+ * are asynchronous; the callback gets @source NULL.
+ * request_ticket_finish returns the held ticket, borrowed: it must stay
+ * valid for the call (the Ua client's cache keeps it). resolve_finish
+ * returns an owned ImpsMikeyResolved. */
+typedef struct {
+  void (*request_ticket_async) (gpointer kms, const ImpsMikeyTp *desired,
+                                GCancellable *cancellable, GAsyncReadyCallback callback,
+                                gpointer user_data);
+  ImpsMikeyHeldTicket *(*request_ticket_finish) (gpointer kms, GAsyncResult *result,
+                                                 GError **error);
+  void (*resolve_async) (gpointer kms, const ImpsMikeyMessage *transfer_init,
+                         GCancellable *cancellable, GAsyncReadyCallback callback,
+                         gpointer user_data);
+  ImpsMikeyResolved *(*resolve_finish) (gpointer kms, GAsyncResult *result, GError **error);
+  gpointer kms;
+} ImpsUeSipKms;
+
+typedef struct {
+  const gchar *impu;              /* "sip:alice@home1.net" */
+  guint16 sip_port;               /* 0: 5060 */
+  const gchar *proxy_address;     /* outbound proxy (P-CSCF), NULL: none */
+  guint16 proxy_port;             /* 0: 5060 */
+  gint64 ring_us;                 /* callee: 180 to 200 */
+  guint reject_status;            /* callee: 0 answers, else rejects (486, 603...) */
+  gboolean mikey_suite_256;       /* the 256-bit MIKEY suite */
+} ImpsUeSipConfig;
+
+typedef struct _ImpsUeSip ImpsUeSip;
+typedef struct _ImpsUeCall ImpsUeCall;
+
+/* @ue and @bus are borrowed and must outlive the agent. The config is
+ * copied. NULL with @error when the SIP port is taken. */
+ImpsUeSip *imps_ue_sip_new (ImpsUe *ue, ImpsSipBus *bus, const ImpsUeSipConfig *config,
+                            GError **error);
+void imps_ue_sip_free (ImpsUeSip *sip);
+
+/* @kms is copied; its kms pointer is borrowed. */
+void imps_ue_sip_set_kms (ImpsUeSip *sip, const ImpsUeSipKms *kms);
+/* Callee behaviour for the calls that come next. */
+void imps_ue_sip_set_answer (ImpsUeSip *sip, gint64 ring_us, guint reject_status);
+
+/* Every call's state changes (for runners and tests). */
+typedef void (*ImpsUeCallFunc) (ImpsUeSip *sip, ImpsUeCall *call, gpointer user_data);
+void imps_ue_sip_set_call_callback (ImpsUeSip *sip, ImpsUeCallFunc func, gpointer user_data);
+
+/* A hook on every SDP this agent sends (offer or answer), before it is
+ * written: for tests that play a man in the middle. */
+typedef void (*ImpsUeSdpHook) (ImpsUeSip *sip, ImpsSdp *sdp, gboolean is_offer,
+                               gpointer user_data);
+void imps_ue_sip_set_sdp_hook (ImpsUeSip *sip, ImpsUeSdpHook hook, gpointer user_data);
+
+/* REGISTER with the outbound proxy (Contact: the UE's address). */
+gboolean imps_ue_sip_register (ImpsUeSip *sip, GError **error);
+gboolean imps_ue_sip_is_registered (ImpsUeSip *sip);
+
+/* Places a call to @to_uri. @target_address/@target_port: where the
+ * INVITE goes (another UE's contact); NULL: the outbound proxy. The call is
+ * owned by the agent and stays readable after it ends. */
+ImpsUeCall *imps_ue_sip_call (ImpsUeSip *sip, const gchar *to_uri, ImpsUeSecurity security,
+                              const gchar *target_address, guint16 target_port,
+                              GError **error);
+
+/* Calls, in the order they began (incoming and outgoing). */
+guint imps_ue_sip_n_calls (ImpsUeSip *sip);
+ImpsUeCall *imps_ue_sip_get_call (ImpsUeSip *sip, guint index);
+
+/* Ends a call: BYE when established, CANCEL when the caller has no final
+ * answer yet, a 486 (no: 603 Decline) when the callee has not answered. */
+void imps_ue_call_hangup (ImpsUeCall *call);
+
+gboolean imps_ue_call_is_caller (ImpsUeCall *call);
+ImpsUeCallState imps_ue_call_get_state (ImpsUeCall *call);
+ImpsUeSecurity imps_ue_call_get_security (ImpsUeCall *call);
+/* The final status of the INVITE (sent or received); 0 before one. */
+guint imps_ue_call_get_status (ImpsUeCall *call);
+/* Why the call failed or ended (NULL while fine). */
+const gchar *imps_ue_call_get_reason (ImpsUeCall *call);
+const gchar *imps_ue_call_get_call_id (ImpsUeCall *call);
+/* The media endpoint (NULL before the SDP was made). */
+ImpsUeMedia *imps_ue_call_get_media (ImpsUeCall *call);
+/* MIKEY: the CSB ID of the TRANSFER_INIT (0 for other calls). */
+guint32 imps_ue_call_get_csb_id (ImpsUeCall *call);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpsUeSip, imps_ue_sip_free)
+
+G_END_DECLS
