@@ -1432,6 +1432,104 @@ test_garbage (void)
   net_clear (&n);
 }
 
+/* Forking with e2ae on the called side: each device gets its own SDES
+ * offer (own AGW leg, own keys); the losing fork's leg is released at its
+ * CANCEL, and media reaches the device that answered. */
+static void
+test_e2ae_forking (void)
+{
+  Net n;
+  net_init (&n);
+  Ua *alice = ua_new (&n, 1, 1, "alice");
+  Ua *bob1 = ua_new (&n, 2, 1, "bob");
+  Ua *bob2 = ua_new (&n, 2, 2, "bob");
+  ua_register (alice, 3600, FALSE);
+  ua_register (bob1, 3600, TRUE);
+  ua_register (bob2, 3600, TRUE);
+  ImpsSdesPolicy policy;
+  imps_sdes_policy_init (&policy);
+
+  g_autoptr (ImpsSdp) offer = ua_sdp (alice, TRUE, TRUE, FALSE);
+  g_autoptr (ImpsSipMessage) invite = ua_new_invite (alice, "sip:bob@home2.net", offer);
+  const gchar *call_id = imps_sip_message_get_call_id (invite);
+  ua_send (alice, invite);
+  net_run (&n);
+  g_autoptr (ImpsSipMessage) inv1 = ua_take (bob1, "INVITE", 0);
+  g_autoptr (ImpsSipMessage) inv2 = ua_take (bob2, "INVITE", 0);
+  g_assert_nonnull (inv1);
+  g_assert_nonnull (inv2);
+  g_autoptr (ImpsSdp) o1 = get_sdp (inv1);
+  g_autoptr (ImpsSdp) o2 = get_sdp (inv2);
+  ImpsSdpMedia *m1 = imps_sdp_get_media (o1, 0), *m2 = imps_sdp_get_media (o2, 0);
+  g_assert_cmpstr (imps_sdp_media_find_attribute (m1, "crypto", 0), !=,
+                   imps_sdp_media_find_attribute (m2, "crypto", 0));
+  g_assert_cmpuint (imps_sdp_media_get_port (m1), !=, imps_sdp_media_get_port (m2));
+
+  g_autofree gchar *tag1 = imps_sip_tag_new (bob1->rnd);
+  g_autofree gchar *tag2 = imps_sip_tag_new (bob2->rnd);
+  g_autoptr (ImpsSipMessage) r1 = ua_new_response (bob1, inv1, 180, tag1, NULL);
+  ua_respond (bob1, r1);
+  net_run (&n);
+  g_autoptr (ImpsSdp) answer2 = ua_sdes_answer (bob2, o2);
+  g_autoptr (ImpsSipMessage) ok2 = ua_new_response (bob2, inv2, 200, tag2, answer2);
+  ua_respond (bob2, ok2);
+  net_run (&n);
+  g_autoptr (ImpsSipMessage) ok_a = ua_take (alice, "INVITE", 200);
+  g_assert_nonnull (ok_a);
+  g_autoptr (ImpsSipMessage) cancel = ua_take (bob1, "CANCEL", 0);
+  g_assert_nonnull (cancel);
+  g_autoptr (ImpsSipMessage) cancel_ok = ua_new_response (bob1, cancel, 200, NULL, NULL);
+  g_autoptr (ImpsSipMessage) terminated = ua_new_response (bob1, inv1, 487, tag1, NULL);
+  ua_respond (bob1, cancel_ok);
+  ua_respond (bob1, terminated);
+  net_run (&n);
+
+  g_autoptr (ImpsSdp) answer_a = get_sdp (ok_a);
+  g_auto (ImpsSdesKeys) ka = { 0 };
+  g_auto (ImpsSdesKeys) kb = { 0 };
+  g_autoptr (GError) error = NULL;
+  g_assert_true (imps_sdes_negotiate (imps_sdp_get_media (offer, 0),
+                                      imps_sdp_get_media (answer_a, 0), &policy, &ka, &error));
+  g_assert_true (imps_sdes_negotiate (m2, imps_sdp_get_media (answer2, 0), &policy, &kb,
+                                      &error));
+  g_autoptr (ImpsSrtpSession) a_tx = srtp_session (&ka, TRUE, IMPS_SRTP_SENDER);
+  g_autoptr (ImpsSrtpSession) b_rx = srtp_session (&kb, TRUE, IMPS_SRTP_RECEIVER);
+  gchar a_to[16];
+  guint16 a_port;
+  sdp_media_target (answer_a, a_to, sizeof a_to, &a_port);
+  guint8 buf[IMPS_SIP_BUS_MAX_PACKET];
+  guint8 plain[12 + PAYLOAD_LEN];
+  gsize len = make_rtp (plain, 1, 0xa11ce), out_len;
+  memcpy (buf, plain, len);
+  g_assert_true (imps_srtp_session_protect_rtp (a_tx, buf, len, sizeof buf, &out_len, NULL));
+  imps_sip_bus_send_media (n.bus, IMPS_PROTO_RTP, alice->addr, alice->rtp_port, a_to, a_port,
+                           buf, out_len);
+  imps_clock_advance (n.clock, 10000);
+  g_assert_cmpuint (bob2->n_media, ==, 1);
+  g_assert_cmpuint (bob1->n_media, ==, 0);
+  g_assert_true (imps_srtp_session_unprotect_rtp (b_rx, bob2->last_media, bob2->last_media_len,
+                                                  &out_len, &error));
+  g_assert_no_error (error);
+  g_assert_cmpmem (bob2->last_media, out_len, plain, len);
+  ImpsAgwStats st;
+  g_assert_true (imps_pcscf_agw_stats (n.pcscf[1], call_id, &st));
+  g_assert_cmpuint (st.legs, ==, 2);
+  g_assert_cmpuint (st.rtp_to_ue, ==, 1);
+  /* The cancelled fork's AGW ports are closed again. */
+  gchar b1_to[16];
+  guint16 b1_port;
+  sdp_media_target (o1, b1_to, sizeof b1_to, &b1_port);
+  guint64 dropped = imps_sip_bus_media_dropped (n.bus);
+  imps_sip_bus_send_media (n.bus, IMPS_PROTO_RTP, bob1->addr, bob1->rtp_port, b1_to, b1_port,
+                           plain, len);
+  imps_clock_advance (n.clock, 10000);
+  g_assert_cmpuint (imps_sip_bus_media_dropped (n.bus), ==, dropped + 1);
+  ua_free (alice);
+  ua_free (bob1);
+  ua_free (bob2);
+  net_clear (&n);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1444,6 +1542,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ims/caller-cancel", test_caller_cancel);
   g_test_add_func ("/ims/e2ae", test_e2ae);
   g_test_add_func ("/ims/e2ae-same-operator", test_e2ae_same_operator);
+  g_test_add_func ("/ims/e2ae-forking", test_e2ae_forking);
   g_test_add_func ("/ims/garbage", test_garbage);
   g_test_add_func ("/ims/e2ae-refused", test_e2ae_refused);
   g_test_add_data_func ("/ims/e2e-sdes", GINT_TO_POINTER (FALSE), test_e2e_passthrough);
