@@ -2,6 +2,7 @@
  * the media security of each call. */
 #include "imps-ue-sip.h"
 #include "imps-ue-private.h"
+#include "imps-ue-ua.h"
 #include "sip/imps-sip.h"
 #include "sdp/imps-sdes.h"
 #include "imps-secret.h"
@@ -696,9 +697,11 @@ caller_take_answer (ImpsUeCall *call, const ImpsSipMessage *resp, GError **error
         g_autoptr (ImpsMikeyMessage) tr = imps_mikey_message_parse (data, dlen, error);
         if (tr == NULL)
           return FALSE;
+        g_autofree gchar *ids = imps_sdp_key_mgmt_ids (km);
         ok = imps_mikey_transfer_resp_process (call->held, call->ti, data, dlen,
                                                imps_clock_now_ntp (call->sip->clock),
                                                IMPS_UE_SIP_MIKEY_SKEW, keys, &n, NULL, error)
+             && imps_mikey_check_sdp_ids (tr, ids, error)
              && media_mikey_keys (call, keys, n, tr, error);
         imps_mikey_srtp_keys_clear (keys, IMPS_MIKEY_MAX_CS);
         return ok;
@@ -878,6 +881,19 @@ resolve_ready (GObject *source, GAsyncResult *result, gpointer data)
       return;
     }
   call->resolved = res;
+  /* bidding-down protection (A-24): the SDP IDs under the now verified MAC
+   * must be the offer's a=key-mgmt list */
+  {
+    g_autoptr (GPtrArray) km = imps_sdp_key_mgmt_effective (call->offer,
+                                                            imps_sdp_get_media (call->offer, 0),
+                                                            &error);
+    g_autofree gchar *ids = km ? imps_sdp_key_mgmt_ids (km) : NULL;
+    if (ids == NULL || !imps_mikey_check_sdp_ids (call->ti, ids, &error))
+      {
+        callee_refuse (call, 488, error);
+        return;
+      }
+  }
   ImpsMikeySrtpKeys keys[IMPS_MIKEY_MAX_CS];
   guint n = 0;
   guint32 ssrc = imps_ue_media_get_ssrc (call->media);
@@ -1268,6 +1284,46 @@ gboolean
 imps_ue_sip_is_registered (ImpsUeSip *sip)
 {
   return sip->registered;
+}
+
+/* ---- the UE's Ua client as the KMS interface ----------------------------- */
+
+static void
+ua_request_async (gpointer kms, const ImpsMikeyTp *desired, GCancellable *cancellable,
+                  GAsyncReadyCallback callback, gpointer user_data)
+{
+  imps_ue_ua_request_ticket_async (kms, desired, cancellable, callback, user_data);
+}
+
+static ImpsMikeyHeldTicket *
+ua_request_finish (gpointer kms, GAsyncResult *result, GError **error)
+{
+  gboolean from_cache = FALSE;
+  return imps_ue_ua_request_ticket_finish (kms, result, &from_cache, error);
+}
+
+static void
+ua_resolve_async (gpointer kms, const ImpsMikeyMessage *transfer_init,
+                  GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  imps_ue_ua_resolve_async (kms, transfer_init, cancellable, callback, user_data);
+}
+
+static ImpsMikeyResolved *
+ua_resolve_finish (gpointer kms, GAsyncResult *result, GError **error)
+{
+  return imps_ue_ua_resolve_finish (kms, result, error);
+}
+
+void
+imps_ue_sip_kms_for_ua (ImpsUeSipKms *kms, ImpsUeUa *ua)
+{
+  g_return_if_fail (kms != NULL && ua != NULL);
+  kms->request_ticket_async = ua_request_async;
+  kms->request_ticket_finish = ua_request_finish;
+  kms->resolve_async = ua_resolve_async;
+  kms->resolve_finish = ua_resolve_finish;
+  kms->kms = ua;
 }
 
 /* ---- the agent ---------------------------------------------------------- */

@@ -96,6 +96,12 @@ typedef struct {
   gpointer kms;
 } ImpsUeSipKms;
 
+/* The UE's Ua client (imps-ue-ua.h) as the KMS interface; @ua is borrowed
+ * and must outlive the agent. Tickets come from its cache, which keeps
+ * them until imps_ue_ua_forget_tickets() (do not call that during a call). */
+struct _ImpsUeUa;
+void imps_ue_sip_kms_for_ua (ImpsUeSipKms *kms, struct _ImpsUeUa *ua);
+
 typedef struct {
   const gchar *impu;              /* "sip:alice@home1.net" */
   guint16 sip_port;               /* 0: 5060 */

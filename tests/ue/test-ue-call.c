@@ -710,6 +710,41 @@ test_mikey_refused (void)
   fx_clear (&f);
 }
 
+/* Bidding down (mikey-ticket.md §13.2, A-24): a man in the middle adds a
+ * second key management protocol to the offer; the SDP IDs under the
+ * TRANSFER_INIT's MAC say "mikey" only, so the callee refuses with 488 after
+ * resolving (the MAC is checked with the keys the KMS returns). */
+static void
+add_key_mgmt (ImpsUeSip *sip, ImpsSdp *sdp, gboolean is_offer, gpointer user_data)
+{
+  static const guint8 junk[4] = { 1, 2, 3, 4 };
+  g_autoptr (GError) error = NULL;
+  if (!is_offer)
+    return;
+  g_assert_true (imps_sdp_add_key_mgmt (sdp, imps_sdp_get_media (sdp, 0), "keyp1", junk,
+                                        sizeof junk, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_mikey_bidding_down (void)
+{
+  Fx f;
+  g_autoptr (GError) error = NULL;
+  fx_init (&f, NULL);
+  imps_ue_sip_set_sdp_hook (f.a, add_key_mgmt, NULL);
+  ImpsUeCall *call = imps_ue_sip_call (f.a, BOB, IMPS_UE_SECURITY_MIKEY_TICKET, B_ADDR, 0,
+                                       &error);
+  g_assert_no_error (error);
+  run_for (&f, 50 * 1000);
+  g_assert_cmpuint (f.b_kms.resolves, ==, 1);
+  g_assert_cmpuint (imps_ue_call_get_status (call), ==, 488);
+  ImpsUeCall *callee = imps_ue_sip_get_call (f.b, 0);
+  g_assert_cmpuint (imps_ue_call_get_status (callee), ==, 488);
+  g_assert_nonnull (strstr (imps_ue_call_get_reason (callee), "keyp1"));
+  fx_clear (&f);
+}
+
 /* The payload format on its own: counter, SSRC and hash are all checked. */
 static void
 test_payload (void)
@@ -741,5 +776,6 @@ main (int argc, char **argv)
   g_test_add_func ("/ue-call/reject-486", test_reject);
   g_test_add_func ("/ue-call/cancel-487", test_cancel);
   g_test_add_func ("/ue-call/mikey-refused-488", test_mikey_refused);
+  g_test_add_func ("/ue-call/mikey-bidding-down-488", test_mikey_bidding_down);
   return g_test_run ();
 }
