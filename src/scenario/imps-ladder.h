@@ -1,0 +1,89 @@
+/* Ladder views of a run (architecture: the event log is the one record; the
+ * ladder is a view of it): a text ladder for the terminal and a
+ * self-contained SVG ladder diagram. docs/ladder.md says how to read them.
+ *
+ * Columns are nodes, grouped by operator (profile §9: for each operator, its
+ * UE devices, P-CSCF, IMS-AGW, S-CSCF, KMS, BSF, HSS; operators in the order
+ * declared, then in the order they first appear). Rows are the event log's
+ * entries in order: messages are arrows coloured per reference point
+ * (profile §1), notes sit under their node, refusals and failures carry a
+ * red cross and the reason. Media does not pass through the event log (it
+ * passes the bus's taps): the runner sums each stream into an
+ * ImpsLadderMedia and the ladder draws it as one band per stream.
+ *
+ * Everything drawn from the log (node names, summaries, details) is treated
+ * as outside input: control characters and invalid UTF-8 are replaced, and
+ * the SVG escapes all text.
+ */
+#pragma once
+
+#include "imps-event-log.h"
+#include "imps-netaddr.h"
+
+G_BEGIN_DECLS
+
+/* One media stream, summed by the runner from the media taps. */
+typedef struct {
+  gchar *stream_id;          /* e.g. "alice->bob audio" */
+  gchar *from;               /* sending node name */
+  gchar *to;                 /* receiving node name */
+  gint64 first_us;           /* virtual time of the first and last packet */
+  gint64 last_us;
+  guint64 packets_sent;
+  guint64 packets_received;  /* accepted by the receiver */
+  guint64 auth_failures;     /* packets the receiver refused (SRTP auth/replay) */
+  gboolean srtp;             /* TRUE: SRTP/SRTCP; FALSE: plain RTP */
+} ImpsLadderMedia;
+
+/* All strings are copied. */
+ImpsLadderMedia *imps_ladder_media_new (const gchar *stream_id, const gchar *from,
+                                        const gchar *to, gboolean srtp);
+ImpsLadderMedia *imps_ladder_media_copy (const ImpsLadderMedia *media);
+void imps_ladder_media_free (ImpsLadderMedia *media);
+
+typedef struct _ImpsLadder ImpsLadder;
+
+/* A ladder over @log (borrowed: it must outlive the ladder). The nodes are
+ * taken from the log when rendering; declaring them is optional. */
+ImpsLadder *imps_ladder_new (ImpsEventLog *log);
+void imps_ladder_free (ImpsLadder *ladder);
+
+/* Declares an operator's domain (e.g. "home1.net"); operators are drawn in
+ * the order declared, before any that are only seen in the log. */
+void imps_ladder_add_operator (ImpsLadder *ladder, const gchar *domain);
+
+/* Declares a node: its kind and its operator's domain. A node that is not
+ * declared is placed from its name: "bsf.home1.net" is the BSF of
+ * home1.net; any other name is a UE of the operator of the first node with
+ * a domain it exchanges messages with. Re-declaring a node replaces it. */
+void imps_ladder_add_node (ImpsLadder *ladder, const gchar *name, ImpsNodeKind kind,
+                           const gchar *domain);
+
+/* Adds a media stream band (copied). */
+void imps_ladder_add_media (ImpsLadder *ladder, const ImpsLadderMedia *media);
+
+/* The label drawn for @event: its summary, plus the MIKEY data type in
+ * brackets when the event is on Ua or Zk, carries an application/mikey
+ * body, and the summary does not already name the type. Control
+ * characters and invalid UTF-8 are replaced. Free with g_free(). */
+gchar *imps_ladder_event_label (const ImpsEvent *event);
+
+#define IMPS_LADDER_TEXT_DEFAULT_WIDTH 100
+#define IMPS_LADDER_TEXT_MIN_WIDTH 60
+
+/* The text ladder, about @width characters wide (0: the default; smaller
+ * than the minimum: the minimum). Node names that do not fit their column
+ * are abbreviated and listed in a legend above the columns. Newly
+ * allocated, lines end with "\n". */
+gchar *imps_ladder_render_text (ImpsLadder *ladder, guint width);
+
+/* The SVG ladder as a string (UTF-8, self-contained: inline styles, no
+ * scripts, fonts or external references). */
+gchar *imps_ladder_render_svg (ImpsLadder *ladder);
+/* Writes the SVG ladder to @path. */
+gboolean imps_ladder_write_svg (ImpsLadder *ladder, const gchar *path, GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpsLadderMedia, imps_ladder_media_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpsLadder, imps_ladder_free)
+
+G_END_DECLS

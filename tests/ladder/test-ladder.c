@@ -1,0 +1,763 @@
+/* The ladder views (text and SVG) of real event logs (HSS+BSF+UE on
+ * loopback, as in tests/bsf/gba-fixture.h: a bootstrap with one
+ * resynchronisation, a UE that refuses a forged-looking network) and of
+ * synthetic ones (hostile text, media bands, 40+ messages over two
+ * operators). Every SVG is parsed back with GMarkupParseContext.
+ *
+ * Set IMPS_LADDER_EXAMPLE=path to write the resync ladder's SVG there (how
+ * docs/ladder-example.svg was made). */
+#include "../bsf/gba-fixture.h"
+#include "imps-ladder.h"
+
+/* ---- an SVG read back ---- */
+
+typedef struct {
+  GHashTable *classes;   /* class attribute -> count */
+  GString *text;         /* all text, unescaped, one space between nodes */
+  GString *titles;       /* all <title> text, "\n" between them */
+  guint depth;
+  gboolean in_title;
+  gboolean root_svg;
+} SvgSeen;
+
+static void
+svg_start (GMarkupParseContext *ctx, const gchar *element, const gchar **names,
+           const gchar **values, gpointer data, GError **error)
+{
+  SvgSeen *s = data;
+  if (s->depth++ == 0)
+    s->root_svg = strcmp (element, "svg") == 0;
+  g_assert_cmpstr (element, !=, "script");
+  g_assert_cmpstr (element, !=, "style");
+  g_assert_cmpstr (element, !=, "image");
+  g_assert_cmpstr (element, !=, "foreignObject");
+  for (guint i = 0; names[i]; i++)
+    {
+      /* self-contained: no links or external references */
+      g_assert_cmpstr (names[i], !=, "href");
+      g_assert_cmpstr (names[i], !=, "xlink:href");
+      g_assert_false (g_str_has_prefix (names[i], "on"));
+      if (strcmp (names[i], "class") == 0)
+        {
+          guint n = GPOINTER_TO_UINT (g_hash_table_lookup (s->classes, values[i]));
+          g_hash_table_insert (s->classes, g_strdup (values[i]), GUINT_TO_POINTER (n + 1));
+        }
+    }
+  if (strcmp (element, "title") == 0)
+    s->in_title = TRUE;
+}
+
+static void
+svg_end (GMarkupParseContext *ctx, const gchar *element, gpointer data, GError **error)
+{
+  SvgSeen *s = data;
+  s->depth--;
+  if (strcmp (element, "title") == 0)
+    {
+      s->in_title = FALSE;
+      g_string_append_c (s->titles, '\n');
+    }
+}
+
+static void
+svg_chars (GMarkupParseContext *ctx, const gchar *text, gsize len, gpointer data, GError **error)
+{
+  SvgSeen *s = data;
+  if (s->in_title)
+    g_string_append_len (s->titles, text, (gssize) len);
+  else
+    {
+      g_string_append_len (s->text, text, (gssize) len);
+      g_string_append_c (s->text, ' ');
+    }
+}
+
+static void
+svg_seen_free (SvgSeen *s)
+{
+  g_hash_table_unref (s->classes);
+  g_string_free (s->text, TRUE);
+  g_string_free (s->titles, TRUE);
+  g_free (s);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SvgSeen, svg_seen_free)
+
+static SvgSeen *
+svg_parse (const gchar *svg)
+{
+  static const GMarkupParser parser = { svg_start, svg_end, svg_chars, NULL, NULL };
+  SvgSeen *s = g_new0 (SvgSeen, 1);
+  s->classes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  s->text = g_string_new (NULL);
+  s->titles = g_string_new (NULL);
+  g_assert_true (g_str_has_prefix (svg, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"));
+  g_assert_true (g_utf8_validate (svg, -1, NULL));
+  GMarkupParseContext *ctx = g_markup_parse_context_new (&parser, 0, s, NULL);
+  GError *error = NULL;
+  g_markup_parse_context_parse (ctx, svg, -1, &error);
+  g_assert_no_error (error);
+  g_markup_parse_context_end_parse (ctx, &error);
+  g_assert_no_error (error);
+  g_markup_parse_context_free (ctx);
+  g_assert_true (s->root_svg);
+  g_assert_cmpuint (s->depth, ==, 0);
+  return s;
+}
+
+static guint
+svg_count (SvgSeen *s, const gchar *klass)
+{
+  return GPOINTER_TO_UINT (g_hash_table_lookup (s->classes, klass));
+}
+
+static guint
+count_kind (ImpsEventLog *log, ImpsEventKind kind)
+{
+  guint n = 0;
+  for (guint i = 0; i < imps_event_log_len (log); i++)
+    n += imps_event_log_get (log, i)->kind == kind;
+  return n;
+}
+
+static guint
+count_arrows (ImpsEventLog *log)
+{
+  guint n = 0;
+  for (guint i = 0; i < imps_event_log_len (log); i++)
+    {
+      const ImpsEvent *e = imps_event_log_get (log, i);
+      n += e->kind == IMPS_EVENT_MESSAGE && e->to != NULL;
+    }
+  return n;
+}
+
+/* The text lines, without the empty one after the last "\n". */
+static gchar **
+text_lines (const gchar *text)
+{
+  g_assert_true (g_str_has_suffix (text, "\n"));
+  gchar **lines = g_strsplit (text, "\n", -1);
+  guint n = g_strv_length (lines);
+  g_assert_cmpstr (lines[n - 1], ==, "");
+  g_free (lines[n - 1]);
+  lines[n - 1] = NULL;
+  return lines;
+}
+
+/* Character column where @needle starts in @line (-1: absent). */
+static glong
+col_of (const gchar *line, const gchar *needle)
+{
+  const gchar *p = strstr (line, needle);
+  return p ? g_utf8_pointer_to_offset (line, p) : -1;
+}
+
+static const gchar *
+find_line (gchar **lines, const gchar *needle, guint *index)
+{
+  for (guint i = index ? *index : 0; lines[i]; i++)
+    if (strstr (lines[i], needle))
+      {
+        if (index)
+          *index = i;
+        return lines[i];
+      }
+  return NULL;
+}
+
+static void
+assert_no_controls (const gchar *text)
+{
+  for (const guchar *p = (const guchar *) text; *p; p++)
+    g_assert_true (*p == '\n' || (*p >= 0x20 && *p != 0x7f));
+}
+
+/* ---- a bootstrap with a resynchronisation, drawn ---- */
+
+static void
+test_resync (GbaFx *fx, gconstpointer unused)
+{
+  /* As tests/ue's resync: the USIM has seen SEQ 5000 (IND 3) and has an
+   * age limit, so the HSS's first vector fails and one AUTS follows. */
+  ImpsAkaSqnState *st = imps_ue_get_sqn_state (fx->ue);
+  st->age_limit = 100;
+  g_assert_true (imps_aka_sqn_state_accept (st, (G_GUINT64_CONSTANT (5000) << 5) | 3, NULL));
+  g_assert_true (fx_bootstrap (fx, fx->ue));
+  ImpsEventLog *log = imps_network_get_event_log (fx->net);
+  guint n_messages = count_kind (log, IMPS_EVENT_MESSAGE);
+  g_assert_cmpuint (n_messages, ==, 10);
+
+  g_autoptr (ImpsLadder) ladder = imps_ladder_new (log);
+  g_autofree gchar *text = imps_ladder_render_text (ladder, 0);
+  g_test_message ("%s", text);
+  assert_no_controls (text);
+  g_auto (GStrv) lines = text_lines (text);
+
+  /* Columns in operator order: the UE, then the BSF, then the HSS, under
+   * one operator header; the names fit at 100 columns, so no legend. */
+  guint head = 0;
+  const gchar *cols = find_line (lines, "time      ref", &head);
+  g_assert_nonnull (cols);
+  g_assert_cmpstr (find_line (lines, "nodes:", NULL), ==, NULL);
+  glong c_ue = col_of (cols, "alice"), c_bsf = col_of (cols, "bsf.home1.net"),
+        c_hss = col_of (cols, "hss.home1.net");
+  g_assert_cmpint (c_ue, >, 0);
+  g_assert_cmpint (c_ue, <, c_bsf);
+  g_assert_cmpint (c_bsf, <, c_hss);
+  g_assert_cmpint (col_of (lines[head - 1], "[ home1.net "), ==, c_ue);
+  g_assert_true (g_str_has_suffix (lines[0], "; time 0 = 2026-01-01T00:00:00Z (virtual clock)"));
+
+  /* One line per event after the column heads (no event has a detail that
+   * wraps: notes are one line), in log order. */
+  g_assert_cmpuint (g_strv_length (lines) - head - 1, ==, imps_event_log_len (log));
+  for (guint i = 0; i < imps_event_log_len (log); i++)
+    {
+      const ImpsEvent *e = imps_event_log_get (log, i);
+      const gchar *line = lines[head + 1 + i];
+      g_assert_true (g_str_has_prefix (line, "+0.000"));
+      /* the whole summary, or its start cut with an ellipsis at the width */
+      g_autofree gchar *start = g_strndup (e->summary, 12);
+      const gchar *at = strstr (line, start);
+      g_assert_nonnull (at);
+      if (strstr (line, e->summary) == NULL)
+        {
+          g_assert_true (g_str_has_suffix (line, "…"));
+          g_assert_cmpint (g_utf8_strlen (line, -1), ==, IMPS_LADDER_TEXT_DEFAULT_WIDTH);
+          g_assert_true (strncmp (at, e->summary, strlen (at) - strlen ("…")) == 0);
+        }
+      g_assert_cmpstr (line + 10, ==, strstr (line, imps_ref_point_name (e->ref)));
+    }
+
+  /* Arrows: the first GET goes from alice's lifeline to the BSF's, the MAR
+   * from the BSF to the HSS, the MAA back, the 401 back to alice. */
+  const gchar *get = lines[head + 1];
+  g_assert_cmpint (g_utf8_get_char (g_utf8_offset_to_pointer (get, c_ue)), ==, '+');
+  g_assert_cmpint (get[c_bsf - 1], ==, '>');
+  g_assert_cmpint (get[c_bsf], ==, '|');
+  g_assert_cmpint (get[c_hss], ==, '|');
+  const gchar *mar = lines[head + 2];
+  g_assert_cmpint (mar[c_ue], ==, '|');
+  g_assert_cmpint (mar[c_bsf], ==, '+');
+  g_assert_cmpint (mar[c_hss - 1], ==, '>');
+  const gchar *maa = lines[head + 4];
+  g_assert_nonnull (strstr (maa, "MAA 2001"));
+  g_assert_cmpint (maa[c_bsf + 1], ==, '<');
+  g_assert_cmpint (maa[c_hss], ==, '+');
+  const gchar *ch = lines[head + 5];
+  g_assert_nonnull (strstr (ch, "401 (AKA challenge"));
+  g_assert_cmpint (ch[c_ue + 1], ==, '<');
+  g_assert_cmpint (ch[c_bsf], ==, '+');
+
+  /* Notes sit under their node: the HSS's vector note starts at the HSS's
+   * column, the UE's SQN failure at alice's. */
+  const gchar *vec = lines[head + 3];
+  g_assert_cmpint (col_of (vec, "* authentication vector: vector for "), ==, c_hss);
+  g_assert_cmpint (vec[c_ue], ==, '|');
+  g_assert_cmpint (vec[c_bsf], ==, '|');
+  const gchar *sqn = lines[head + 6];
+  g_assert_cmpint (col_of (sqn, "* SQN failure: synchronisation failure"), ==, c_ue);
+  /* A long note is cut to the width with an ellipsis. */
+  g_assert_true (g_str_has_suffix (sqn, "…"));
+  g_assert_cmpint (g_utf8_strlen (sqn, -1), <=, IMPS_LADDER_TEXT_DEFAULT_WIDTH);
+  const gchar *resync = lines[head + 8];
+  g_assert_cmpint (col_of (resync, "* resynchronisation:"), ==, c_bsf);
+
+  /* The SVG: one arrow per message, one note per note, the legend. */
+  g_autofree gchar *svg = imps_ladder_render_svg (ladder);
+  g_autoptr (SvgSeen) seen = svg_parse (svg);
+  g_assert_cmpuint (svg_count (seen, "arrow"), ==, n_messages);
+  g_assert_cmpuint (svg_count (seen, "note"), ==, count_kind (log, IMPS_EVENT_NOTE));
+  g_assert_cmpuint (svg_count (seen, "node"), ==, 3);
+  g_assert_cmpuint (svg_count (seen, "operator"), ==, 1);
+  g_assert_cmpuint (svg_count (seen, "legend-entry"), ==, 12);
+  g_assert_cmpuint (svg_count (seen, "refusal"), ==, 0);
+  g_assert_cmpuint (svg_count (seen, "time-axis"), ==, 1);
+  g_assert_nonnull (strstr (seen->text->str, "home1.net"));
+  g_assert_nonnull (strstr (seen->text->str, "MAA 2001"));
+  g_assert_nonnull (strstr (seen->text->str, "virtual time (s)"));
+  g_assert_nonnull (strstr (seen->text->str, "+0.000"));
+  /* Ub arrows carry the Ub colour, Zh the Zh colour. */
+  g_assert_nonnull (strstr (svg, "data-ref=\"Ub\"><title>Ub alice \u2192 bsf.home1.net: GET /"));
+  g_assert_nonnull (strstr (svg, "data-ref=\"Zh\"><title>Zh bsf.home1.net \u2192 hss.home1.net: MAR"));
+  /* Full texts live in the tooltips, e.g. the whole SQN failure note. */
+  g_assert_nonnull (strstr (seen->titles->str, "SQN failure: synchronisation failure: SQN 000000000020 "
+                                               "not acceptable"));
+
+  /* A media band from a synthetic summary, drawn after the bootstrap. */
+  g_autoptr (ImpsLadderMedia) m = imps_ladder_media_new ("alice audio", "alice", "bsf.home1.net", TRUE);
+  m->first_us = FX_START_S * G_USEC_PER_SEC + 1500000;
+  m->last_us = m->first_us + 5000000;
+  m->packets_sent = 250;
+  m->packets_received = 250;
+  imps_ladder_add_media (ladder, m);
+  g_autofree gchar *svg2 = imps_ladder_render_svg (ladder);
+  g_autoptr (SvgSeen) seen2 = svg_parse (svg2);
+  g_assert_cmpuint (svg_count (seen2, "media"), ==, 1);
+  g_assert_cmpuint (svg_count (seen2, "arrow"), ==, n_messages);
+
+  const gchar *example = g_getenv ("IMPS_LADDER_EXAMPLE");
+  if (example)
+    {
+      g_autoptr (GError) error = NULL;
+      g_assert_true (imps_ladder_write_svg (ladder, example, &error));
+      g_assert_no_error (error);
+      g_autofree gchar *t2 = imps_ladder_render_text (ladder, 0);
+      g_autofree gchar *txt = g_strconcat (example, ".txt", NULL);
+      g_assert_true (g_file_set_contents (txt, t2, -1, NULL));
+    }
+
+  /* write_svg writes what render_svg returns. */
+  g_autofree gchar *path = g_build_filename (fx->dir, "ladder.svg", NULL);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (imps_ladder_write_svg (ladder, path, &error));
+  g_assert_no_error (error);
+  g_autofree gchar *back = NULL;
+  g_assert_true (g_file_get_contents (path, &back, NULL, NULL));
+  g_assert_cmpstr (back, ==, svg2);
+  g_unlink (path);
+}
+
+/* ---- a refusal, drawn ---- */
+
+static void
+test_refusal (GbaFx *fx, gconstpointer unused)
+{
+  /* As tests/ue's wrong-k: a UE whose K differs from the HSS's refuses the
+   * challenge (MAC-A failure), and the BSF refuses its empty answer. */
+  g_autoptr (ImpsUe) bad = fx_new_ue (fx, "mallory", "127.1.1.3", "465b5ce8b199b49faa5f0a2ee238a6bd");
+  g_assert_false (fx_bootstrap (fx, bad));
+  ImpsEventLog *log = imps_network_get_event_log (fx->net);
+  g_assert_cmpuint (count_kind (log, IMPS_EVENT_REFUSAL), ==, 2);
+
+  g_autoptr (ImpsLadder) ladder = imps_ladder_new (log);
+  g_autofree gchar *text = imps_ladder_render_text (ladder, 0);
+  g_test_message ("%s", text);
+  g_auto (GStrv) lines = text_lines (text);
+  const gchar *cols = find_line (lines, "time      ref", NULL);
+  glong c_ue = col_of (cols, "mallory"), c_bsf = col_of (cols, "bsf.home1.net");
+  g_assert_cmpint (c_ue, <, c_bsf);
+
+  /* The UE's refusal: a cross at its column, the reason on the lines
+   * under it, wrapped, and not cut. */
+  guint i = 0;
+  const gchar *ue_ref = find_line (lines, "X REFUSED: network not genuine", &i);
+  g_assert_nonnull (ue_ref);
+  g_assert_cmpint (col_of (ue_ref, "X REFUSED"), ==, c_ue);
+  const gchar *reason = lines[i + 1];
+  g_assert_cmpint (col_of (reason, "network authentication failed"), ==, c_ue + 2);
+  g_assert_false (g_str_has_prefix (reason, "+"));
+  g_autofree gchar *joined = NULL;
+  {
+    GString *all = g_string_new (NULL);
+    for (guint k = i + 1; lines[k] && !g_str_has_prefix (lines[k], "+"); k++)
+      {
+        g_assert_cmpint (g_utf8_strlen (lines[k], -1), <=, IMPS_LADDER_TEXT_DEFAULT_WIDTH);
+        g_string_append_printf (all, "%s ", lines[k] + c_ue + 2);
+      }
+    joined = g_string_free (all, FALSE);
+  }
+  g_assert_nonnull (strstr (joined, "MAC-A failure: expected XMAC "));
+  g_assert_nonnull (strstr (joined, "(SQN 3b2f23104f66, AMF 0000 after removing AK)"));
+
+  /* The BSF's refusal under the BSF. */
+  const gchar *bsf_ref = find_line (lines, "X REFUSED: UE rejected the network", NULL);
+  g_assert_cmpint (col_of (bsf_ref, "X REFUSED"), ==, c_bsf);
+
+  /* The SVG: a refusal group per refusal, with a red cross, the reason as
+   * text and the full reason in its tooltip. */
+  g_autofree gchar *svg = imps_ladder_render_svg (ladder);
+  g_autoptr (SvgSeen) seen = svg_parse (svg);
+  g_assert_cmpuint (svg_count (seen, "refusal"), ==, 2);
+  g_assert_cmpuint (svg_count (seen, "arrow"), ==, count_kind (log, IMPS_EVENT_MESSAGE));
+  g_assert_nonnull (strstr (seen->text->str, "REFUSED: network not genuine"));
+  g_assert_nonnull (strstr (seen->text->str, "network authentication failed"));
+  g_assert_nonnull (strstr (seen->titles->str, "AMF 0000 after removing AK)"));
+  g_assert_nonnull (strstr (svg, "<g class=\"refusal\" data-seq=\"5\"><title>REFUSED: network not genuine\n"
+                                 "network authentication failed"));
+  g_assert_nonnull (strstr (svg, "stroke=\"#dc2626\" stroke-width=\"3\""));
+}
+
+/* ---- hostile text ---- */
+
+#define HOSTILE "<script>&\"'"
+
+static void
+test_hostile (void)
+{
+  g_autoptr (ImpsEventLog) log = imps_event_log_new ();
+  gint64 t = G_GINT64_CONSTANT (1767225600000000);
+  imps_event_log_add (log, t, IMPS_EVENT_MESSAGE, IMPS_REF_GM, IMPS_PROTO_SIP, "ali<ce>",
+                      "pcscf.home1.net", HOSTILE, NULL, NULL, NULL);
+  /* A terminal escape, a bidi override and invalid UTF-8 in the texts. */
+  imps_event_log_add (log, t + 1000, IMPS_EVENT_REFUSAL, IMPS_REF_NONE, IMPS_PROTO_NONE,
+                      "pcscf.home1.net", NULL, "bad \x1b[31mred\x1b[0m", "why \xe2\x80\xae" "evil \xff\xfe"
+                      HOSTILE, NULL, NULL);
+  imps_event_log_add (log, t + 2000, IMPS_EVENT_NOTE, IMPS_REF_NONE, IMPS_PROTO_NONE,
+                      "ali<ce>", NULL, HOSTILE, "tab\there", NULL, NULL);
+  g_autoptr (ImpsLadder) ladder = imps_ladder_new (log);
+  g_autoptr (ImpsLadderMedia) m = imps_ladder_media_new (HOSTILE, "ali<ce>", "pcscf.home1.net", FALSE);
+  m->first_us = t + 3000;
+  m->last_us = t + 4000;
+  imps_ladder_add_media (ladder, m);
+
+  g_autofree gchar *svg = imps_ladder_render_svg (ladder);
+  g_assert_null (strstr (svg, "<script"));
+  g_assert_null (strstr (svg, "<ce>"));
+  g_assert_nonnull (strstr (svg, "&lt;script&gt;&amp;&quot;&apos;"));
+  g_autoptr (SvgSeen) seen = svg_parse (svg);
+  /* Read back, the texts are what was logged (the control and bidi
+   * characters and the invalid bytes replaced). */
+  g_assert_nonnull (strstr (seen->text->str, HOSTILE));
+  g_assert_nonnull (strstr (seen->text->str, "ali<ce>"));
+  g_assert_nonnull (strstr (seen->text->str, "bad ?[31mred?[0m"));
+  g_assert_nonnull (strstr (seen->titles->str, "why ?evil \xef\xbf\xbd\xef\xbf\xbd" HOSTILE));
+  g_assert_cmpuint (svg_count (seen, "arrow"), ==, 1);
+  g_assert_cmpuint (svg_count (seen, "refusal"), ==, 1);
+  g_assert_cmpuint (svg_count (seen, "note"), ==, 1);
+  g_assert_cmpuint (svg_count (seen, "media"), ==, 1);
+
+  g_autofree gchar *text = imps_ladder_render_text (ladder, 0);
+  g_test_message ("%s", text);
+  assert_no_controls (text);
+  g_assert_true (g_utf8_validate (text, -1, NULL));
+  g_assert_null (strstr (text, "\xe2\x80\xae"));
+  g_assert_nonnull (strstr (text, "bad ?[31mred?[0m"));
+  g_assert_nonnull (strstr (text, "* " HOSTILE ": tab here"));
+}
+
+/* ---- media bands ---- */
+
+static void
+test_media (void)
+{
+  g_autoptr (ImpsEventLog) log = imps_event_log_new ();
+  gint64 t = G_GINT64_CONSTANT (1767225600000000);
+  imps_event_log_add (log, t, IMPS_EVENT_MESSAGE, IMPS_REF_GM, IMPS_PROTO_SIP, "alice",
+                      "pcscf.home1.net", "INVITE (a=key-mgmt: TRANSFER_INIT)", NULL, NULL, NULL);
+  imps_event_log_add (log, t + 20000, IMPS_EVENT_MESSAGE, IMPS_REF_GM, IMPS_PROTO_SIP,
+                      "pcscf.home1.net", "alice", "200 OK (a=key-mgmt: TRANSFER_RESP)", NULL, NULL, NULL);
+  imps_event_log_add (log, t + 8000000, IMPS_EVENT_MESSAGE, IMPS_REF_GM, IMPS_PROTO_SIP, "alice",
+                      "pcscf.home1.net", "BYE", NULL, NULL, NULL);
+  g_autoptr (ImpsLadder) ladder = imps_ladder_new (log);
+  g_autoptr (ImpsLadderMedia) up = imps_ladder_media_new ("alice->pcscf audio", "alice",
+                                                          "pcscf.home1.net", TRUE);
+  up->first_us = t + 40000;
+  up->last_us = t + 5040000;
+  up->packets_sent = 251;
+  up->packets_received = 249;
+  up->auth_failures = 2;
+  g_autoptr (ImpsLadderMedia) down = imps_ladder_media_new ("pcscf->alice audio", "pcscf.home1.net",
+                                                            "alice", FALSE);
+  down->first_us = t + 60000;
+  down->last_us = t + 5060000;
+  down->packets_sent = 250;
+  down->packets_received = 250;
+  imps_ladder_add_media (ladder, down);  /* added out of time order */
+  imps_ladder_add_media (ladder, up);
+
+  /* Wide enough for the whole band texts. */
+  g_autofree gchar *text = imps_ladder_render_text (ladder, 160);
+  g_test_message ("%s", text);
+  g_auto (GStrv) lines = text_lines (text);
+  guint head = 0;
+  const gchar *cols = find_line (lines, "time      ref", &head);
+  glong c_ue = col_of (cols, "alice"), c_p = col_of (cols, "pcscf.home1.net");
+  g_assert_cmpint (c_ue, <, c_p);
+  /* Rows in time order: INVITE, 200, the SRTP band, the RTP band, BYE. */
+  g_assert_nonnull (strstr (lines[head + 1], "INVITE"));
+  g_assert_nonnull (strstr (lines[head + 2], "200 OK"));
+  const gchar *srtp = lines[head + 3];
+  g_assert_true (g_str_has_prefix (srtp, "+0.040    media "));
+  /* "!": packets lost or refused */
+  g_assert_nonnull (strstr (srtp, "|  ! SRTP alice->pcscf audio: 251 sent, 249 received, 2 auth failures, "
+                                  "+0.040..+5.040 s"));
+  g_assert_cmpint (srtp[c_ue], ==, '=');
+  g_assert_cmpint (srtp[c_p - 1], ==, '>');
+  const gchar *rtp = lines[head + 4];
+  g_assert_nonnull (strstr (rtp, "RTP (unprotected) pcscf->alice audio: 250 sent, 250 received, "
+                                 "0 auth failures, +0.060..+5.060 s"));
+  g_assert_null (strstr (rtp, "!"));
+  g_assert_cmpint (rtp[c_ue + 1], ==, '<');
+  g_assert_cmpint (rtp[c_p], ==, '~');
+  g_assert_nonnull (strstr (lines[head + 5], "BYE"));
+  g_assert_true (g_str_has_prefix (lines[head + 5], "+8.000"));
+
+  g_autofree gchar *svg = imps_ladder_render_svg (ladder);
+  g_autoptr (SvgSeen) seen = svg_parse (svg);
+  g_assert_cmpuint (svg_count (seen, "media"), ==, 2);
+  g_assert_cmpuint (svg_count (seen, "arrow"), ==, 3);
+  g_assert_nonnull (strstr (svg, "<g class=\"media\" data-srtp=\"yes\"><title>SRTP alice-&gt;pcscf audio: "
+                                 "251 sent, 249 received, 2 auth failures"));
+  g_assert_nonnull (strstr (svg, "<g class=\"media\" data-srtp=\"no\"><title>RTP (unprotected) "
+                                 "pcscf-&gt;alice audio: 250 sent, 250 received"));
+  g_assert_nonnull (strstr (seen->text->str, "+8.000"));
+}
+
+/* ---- 40+ messages over two operators, at 100 columns ---- */
+
+static void
+test_big (void)
+{
+  g_autoptr (ImpsEventLog) log = imps_event_log_new ();
+  gint64 t = G_GINT64_CONSTANT (1767225600000000);
+  /* Two operators' full sets of nodes plus two UEs each; names as profile
+   * §9 gives them. */
+  const gchar *path[] = {
+    "alice", "pcscf.home1.net", "scscf.home1.net", "scscf.home2.net", "pcscf.home2.net", "bob",
+  };
+  guint n = 0;
+  for (guint round = 0; round < 4; round++)
+    {
+      for (guint i = 0; i + 1 < G_N_ELEMENTS (path); i++, n++)
+        {
+          g_autofree gchar *s = g_strdup_printf ("INVITE #%u (a=key-mgmt: TRANSFER_INIT) with a long tail "
+                                                 "that will not fit", n);
+          imps_event_log_add (log, t + n * 1000, IMPS_EVENT_MESSAGE, i == 2 ? IMPS_REF_MW : IMPS_REF_GM,
+                              IMPS_PROTO_SIP, path[i], path[i + 1], s, NULL, NULL, NULL);
+        }
+      for (guint i = G_N_ELEMENTS (path) - 1; i > 0; i--, n++)
+        imps_event_log_add (log, t + n * 1000, IMPS_EVENT_MESSAGE, i == 3 ? IMPS_REF_MW : IMPS_REF_GM,
+                            IMPS_PROTO_SIP, path[i], path[i - 1], "200 OK", NULL, NULL, NULL);
+    }
+  const gchar *infra[][2] = {
+    { "alice", "kms.home1.net" }, { "kms.home1.net", "bsf.home1.net" },
+    { "bsf.home1.net", "hss.home1.net" }, { "bob", "kms.home2.net" },
+    { "kms.home2.net", "kms.home1.net" }, { "carol", "bsf.home2.net" },
+    { "bsf.home2.net", "hss.home2.net" }, { "bob-tablet", "pcscf.home2.net" },
+  };
+  const ImpsRefPoint infra_ref[] = { IMPS_REF_UA, IMPS_REF_ZN, IMPS_REF_ZH, IMPS_REF_UA,
+                                     IMPS_REF_ZK, IMPS_REF_UB, IMPS_REF_ZH, IMPS_REF_GM };
+  for (guint i = 0; i < G_N_ELEMENTS (infra); i++, n++)
+    imps_event_log_add (log, t + n * 1000, IMPS_EVENT_MESSAGE, infra_ref[i], IMPS_PROTO_HTTP,
+                        infra[i][0], infra[i][1], "request", NULL, NULL, NULL);
+  g_assert_cmpuint (n, >=, 40);
+
+  g_autoptr (ImpsLadder) ladder = imps_ladder_new (log);
+  /* home2.net declared first: it is drawn first. */
+  imps_ladder_add_operator (ladder, "home2.net");
+  g_autofree gchar *text = imps_ladder_render_text (ladder, 100);
+  g_test_message ("%s", text);
+  g_auto (GStrv) lines = text_lines (text);
+  for (guint i = 0; lines[i]; i++)
+    g_assert_cmpint (g_utf8_strlen (lines[i], -1), <=, 100);
+
+  /* Abbreviated names with a legend: kind and operator number. */
+  const gchar *legend = find_line (lines, "nodes:", NULL);
+  g_assert_nonnull (legend);
+  g_assert_nonnull (find_line (lines, "P2 = pcscf.home1.net", NULL));
+  g_assert_nonnull (find_line (lines, "HSS1 = hss.home2.net", NULL));
+  g_assert_nonnull (find_line (lines, "bob- = bob-tablet", NULL));
+  guint head = 0;
+  const gchar *cols = find_line (lines, "time      ref", &head);
+  /* Columns: home2.net's UEs, P-CSCF, S-CSCF, KMS, BSF, HSS, then
+   * home1.net's. */
+  const gchar *order[] = { "bob ", "caro", "bob-", "P1", "S1", "KMS1", "BSF1", "HSS1",
+                           "alic", "P2", "S2", "KMS2", "BSF2", "HSS2" };
+  glong prev = -1;
+  for (guint i = 0; i < G_N_ELEMENTS (order); i++)
+    {
+      glong c = col_of (cols, order[i]);
+      g_assert_cmpint (c, >, prev);
+      prev = c;
+    }
+  g_assert_cmpint (col_of (lines[head - 1], "[ home2.net"), ==, col_of (cols, "bob "));
+  g_assert_cmpint (col_of (lines[head - 1], "[ home1.net"), ==, col_of (cols, "alic"));
+  /* Every message has its line, cut with an ellipsis where long. */
+  g_assert_cmpuint (g_strv_length (lines) - head - 1, ==, n);
+  g_assert_nonnull (strstr (lines[head + 1], "INVITE #0 (a=ke"));
+  g_assert_true (g_str_has_suffix (lines[head + 1], "…"));
+
+  g_autofree gchar *svg = imps_ladder_render_svg (ladder);
+  g_autoptr (SvgSeen) seen = svg_parse (svg);
+  g_assert_cmpuint (svg_count (seen, "arrow"), ==, n);
+  g_assert_cmpuint (svg_count (seen, "operator"), ==, 2);
+  g_assert_cmpuint (svg_count (seen, "node"), ==, 14);
+  /* Labels cut in the drawing keep their full text in the tooltip. */
+  g_assert_nonnull (strstr (seen->titles->str, "that will not fit"));
+
+  /* The narrowest width still gives one line per message. */
+  g_autofree gchar *narrow = imps_ladder_render_text (ladder, 10);
+  g_auto (GStrv) nl = text_lines (narrow);
+  guint nh = 0;
+  g_assert_nonnull (find_line (nl, "time      ref", &nh));
+  g_assert_cmpuint (g_strv_length (nl) - nh - 1, ==, n);
+}
+
+/* ---- MIKEY data types on Ua ---- */
+
+static void
+test_mikey_label (void)
+{
+  /* An HTTP request on Ua whose body is a MIKEY message: data type 11 is
+   * REQUEST_INIT_PSK (mikey-ticket.md §3.1). The body is cut after the
+   * common header's first two bytes: the label needs no more. */
+  static const gchar req[] = "POST /kms?requesttype=ticketrequest HTTP/1.1\r\nHost: kms.home1.net\r\n"
+                             "Content-Type: application/mikey\r\nContent-Length: 2\r\n\r\n\x01\x0b";
+  g_autoptr (GBytes) b = g_bytes_new (req, sizeof req - 1);
+  ImpsEvent e = { 0, 0, IMPS_EVENT_MESSAGE, IMPS_REF_UA, IMPS_PROTO_HTTP, "alice", "kms.home1.net",
+                  (gchar *) "POST ticketrequest", NULL, b, NULL };
+  g_autofree gchar *l1 = imps_ladder_event_label (&e);
+  g_assert_cmpstr (l1, ==, "POST ticketrequest [REQUEST_INIT_PSK]");
+  /* Already named: unchanged. */
+  e.summary = (gchar *) "REQUEST_INIT_PSK";
+  g_autofree gchar *l2 = imps_ladder_event_label (&e);
+  g_assert_cmpstr (l2, ==, "REQUEST_INIT_PSK");
+  /* Not Ua/Zk, or not MIKEY, or too short, or version not 1: no label. */
+  e.summary = (gchar *) "POST";
+  e.ref = IMPS_REF_UB;
+  g_autofree gchar *l3 = imps_ladder_event_label (&e);
+  g_assert_cmpstr (l3, ==, "POST");
+  e.ref = IMPS_REF_ZK;
+  static const gchar resp[] = "HTTP/1.1 200 OK\r\ncontent-type: application/mikey\r\n\r\n\x01\x12";
+  g_autoptr (GBytes) rb = g_bytes_new (resp, sizeof resp - 1);
+  e.bytes = rb;
+  g_autofree gchar *l4 = imps_ladder_event_label (&e);
+  g_assert_cmpstr (l4, ==, "POST [RESOLVE_RESP]");
+  for (gsize cut = 0; cut < sizeof resp - 1; cut++)
+    {
+      g_autoptr (GBytes) part = g_bytes_new (resp, cut);
+      e.bytes = part;
+      g_autofree gchar *l = imps_ladder_event_label (&e);
+      g_assert_cmpstr (l, ==, "POST");
+    }
+  static const gchar v2[] = "HTTP/1.1 200 OK\r\ncontent-type: application/mikey\r\n\r\n\x02\x12";
+  g_autoptr (GBytes) vb = g_bytes_new (v2, sizeof v2 - 1);
+  e.bytes = vb;
+  g_autofree gchar *l5 = imps_ladder_event_label (&e);
+  g_assert_cmpstr (l5, ==, "POST");
+  static const gchar other[] = "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n\r\n\x01\x12";
+  g_autoptr (GBytes) ob = g_bytes_new (other, sizeof other - 1);
+  e.bytes = ob;
+  g_autofree gchar *l6 = imps_ladder_event_label (&e);
+  g_assert_cmpstr (l6, ==, "POST");
+}
+
+/* ---- random input never breaks either view ---- */
+
+static gchar *
+random_text (GRand *r, guint max)
+{
+  static const gchar *pieces[] = { "<", ">", "&", "\"", "'", "]]>", "<!--", "\x1b", "\n", "\t", "\xff",
+                                   "\xc3", "\xe2\x80\xae", "é", "bsf.", "hss.", "kms.", "a", " ", "\x7f",
+                                   "\xc2\x9b", "&amp;", "%s", "\\" };
+  guint n = (guint) g_rand_int_range (r, 0, (gint32) max);
+  GString *s = g_string_new (NULL);
+  for (guint i = 0; i < n; i++)
+    g_string_append (s, pieces[g_rand_int_range (r, 0, G_N_ELEMENTS (pieces))]);
+  return g_string_free (s, FALSE);
+}
+
+static void
+test_random (void)
+{
+  /* Seeded: the same inputs on every run (computed by this project). */
+  g_autoptr (GRand) r = g_rand_new_with_seed (33328);
+  for (guint round = 0; round < 40; round++)
+    {
+      g_autoptr (ImpsEventLog) log = imps_event_log_new ();
+      g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+      guint n_nodes = (guint) g_rand_int_range (r, 1, 9);
+      for (guint i = 0; i < n_nodes; i++)
+        g_ptr_array_add (names, random_text (r, 6));
+      guint n_events = (guint) g_rand_int_range (r, 0, 30);
+      gint64 t = g_rand_int (r);
+      for (guint i = 0; i < n_events; i++)
+        {
+          ImpsEventKind kind = (ImpsEventKind) g_rand_int_range (r, 0, 4);
+          ImpsRefPoint ref = (ImpsRefPoint) g_rand_int_range (r, 0, IMPS_REF_MEDIA + 1);
+          const gchar *from = g_ptr_array_index (names, g_rand_int_range (r, 0, (gint32) n_nodes));
+          const gchar *to = g_rand_boolean (r)
+                              ? g_ptr_array_index (names, g_rand_int_range (r, 0, (gint32) n_nodes))
+                              : NULL;
+          g_autofree gchar *summary = random_text (r, 20);
+          g_autofree gchar *detail = g_rand_boolean (r) ? random_text (r, 80) : NULL;
+          g_autofree gchar *body = random_text (r, 40);
+          g_autoptr (GBytes) bytes = g_bytes_new (body, strlen (body));
+          t += g_rand_int_range (r, -1000, 100000);
+          imps_event_log_add (log, t, kind, ref, IMPS_PROTO_HTTP, from, to, summary, detail, bytes,
+                              NULL);
+        }
+      g_autoptr (ImpsLadder) ladder = imps_ladder_new (log);
+      if (g_rand_boolean (r))
+        {
+          g_autofree gchar *id = random_text (r, 10);
+          g_autoptr (ImpsLadderMedia) m = imps_ladder_media_new (
+            id, g_ptr_array_index (names, 0),
+            g_rand_boolean (r) ? g_ptr_array_index (names, n_nodes - 1) : NULL, g_rand_boolean (r));
+          m->first_us = t - 5000;
+          m->last_us = t + 5000;
+          imps_ladder_add_media (ladder, m);
+        }
+      if (g_rand_boolean (r))
+        imps_ladder_add_node (ladder, g_ptr_array_index (names, 0), IMPS_NODE_KMS, "home9.net");
+      g_autofree gchar *text = imps_ladder_render_text (ladder, (guint) g_rand_int_range (r, 0, 200));
+      assert_no_controls (text);
+      g_assert_true (g_utf8_validate (text, -1, NULL));
+      g_autofree gchar *svg = imps_ladder_render_svg (ladder);
+      g_autoptr (SvgSeen) seen = svg_parse (svg);
+      /* Messages without a receiver are drawn as notes. */
+      g_assert_cmpuint (svg_count (seen, "arrow"), ==, count_arrows (log));
+    }
+}
+
+/* ---- declared nodes ---- */
+
+static void
+test_declared (void)
+{
+  g_autoptr (ImpsEventLog) log = imps_event_log_new ();
+  gint64 t = G_GINT64_CONSTANT (1767225600000000);
+  imps_event_log_add (log, t, IMPS_EVENT_MESSAGE, IMPS_REF_UA, IMPS_PROTO_HTTP, "ue-x", "keyserver",
+                      "ticket request", NULL, NULL, NULL);
+  imps_event_log_add (log, t + 1, IMPS_EVENT_MESSAGE, IMPS_REF_ZN, IMPS_PROTO_DIAMETER, "keyserver",
+                      "bsf.op.example", "BIR", NULL, NULL, NULL);
+  g_autoptr (ImpsLadder) ladder = imps_ladder_new (log);
+  /* Without declarations "keyserver" is a UE of op.example, drawn first. */
+  g_autofree gchar *t1 = imps_ladder_render_text (ladder, 0);
+  g_auto (GStrv) l1 = text_lines (t1);
+  const gchar *c1 = find_line (l1, "time      ref", NULL);
+  g_assert_cmpint (col_of (c1, "ue-x"), <, col_of (c1, "keyserver"));
+  g_assert_cmpint (col_of (c1, "keyserver"), <, col_of (c1, "bsf.op.example"));
+  /* Declared as the KMS and ue-x as a UE of another operator declared
+   * first: ue-x's group comes first, keyserver after... */
+  imps_ladder_add_operator (ladder, "other.example");
+  imps_ladder_add_node (ladder, "ue-x", IMPS_NODE_UE, "other.example");
+  imps_ladder_add_node (ladder, "keyserver", IMPS_NODE_BSF, "op.example");
+  /* ...and re-declaring replaces: keyserver is the KMS, before the BSF. */
+  imps_ladder_add_node (ladder, "keyserver", IMPS_NODE_KMS, "op.example");
+  g_autofree gchar *svg = imps_ladder_render_svg (ladder);
+  g_autoptr (SvgSeen) seen = svg_parse (svg);
+  g_assert_cmpuint (svg_count (seen, "operator"), ==, 2);
+  g_assert_nonnull (strstr (seen->titles->str, "keyserver (KMS, op.example)"));
+  g_autofree gchar *t2 = imps_ladder_render_text (ladder, 0);
+  g_auto (GStrv) l2 = text_lines (t2);
+  guint head = 0;
+  const gchar *c2 = find_line (l2, "time      ref", &head);
+  g_assert_cmpint (col_of (l2[head - 1], "[ other.e"), ==, col_of (c2, "ue-x"));
+  g_assert_cmpint (col_of (l2[head - 1], "[ op.example"), ==, col_of (c2, "keyserver"));
+  g_assert_cmpint (col_of (c2, "keyserver"), <, col_of (c2, "bsf.op.example"));
+
+  /* An empty log renders too. */
+  g_autoptr (ImpsEventLog) empty = imps_event_log_new ();
+  g_autoptr (ImpsLadder) le = imps_ladder_new (empty);
+  g_autofree gchar *te = imps_ladder_render_text (le, 0);
+  g_assert_nonnull (strstr (te, "ladder: 0 events"));
+  g_autofree gchar *se = imps_ladder_render_svg (le);
+  g_autoptr (SvgSeen) see = svg_parse (se);
+  g_assert_cmpuint (svg_count (see, "arrow"), ==, 0);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add ("/ladder/bootstrap-resync", GbaFx, NULL, fx_setup, test_resync, fx_teardown);
+  g_test_add ("/ladder/refusal", GbaFx, NULL, fx_setup, test_refusal, fx_teardown);
+  g_test_add_func ("/ladder/hostile-text", test_hostile);
+  g_test_add_func ("/ladder/media-bands", test_media);
+  g_test_add_func ("/ladder/two-operators-40-messages", test_big);
+  g_test_add_func ("/ladder/mikey-label", test_mikey_label);
+  g_test_add_func ("/ladder/random-input", test_random);
+  g_test_add_func ("/ladder/declared-nodes", test_declared);
+  return g_test_run ();
+}
