@@ -35,7 +35,7 @@ main (void)
 
   g_assert_no_error (error);
   imps_random_fill (rnd, psk, 32);
-  imps_kms_add_static_psk (kms, "static-alice", psk, 32);
+  imps_kms_add_static_psk (kms, "static-alice", "sip:alice@example.org", psk, 32);
   imps_mikey_tp_init_default (&tp, 0, FALSE);
   imps_mikey_tp_add_responder (&tp, "sip:bob@example.org");
   imps_mikey_suite_init (&p.suite, FALSE);

@@ -35,10 +35,10 @@ setup (void)
   g_assert (kms != NULL);
   for (guint i = 0; i < 32; i++)
     psk[i] = (guint8) (0x40 + i);
-  imps_kms_add_static_psk (kms, "static-alice", psk, 32);
+  imps_kms_add_static_psk (kms, "static-alice", "sip:alice@home1.net", psk, 32);
   for (guint i = 0; i < 32; i++)
     psk[i] = (guint8) (0x60 + i);
-  imps_kms_add_static_psk (kms, "static-bob", psk, 32);
+  imps_kms_add_static_psk (kms, "static-bob", "sip:bob@home1.net", psk, 32);
   const gchar *team[] = { "sip:alice@home1.net", "sip:bob@home1.net", NULL };
   imps_kms_add_group (kms, "sip:team@home1.net", team, NULL);
   out = g_byte_array_new ();

@@ -49,6 +49,7 @@ typedef struct {
   gsize key_len;
   gint64 expiry;           /* Unix seconds; G_MAXINT64 for static */
   gchar *impi;
+  gchar *user;             /* static PSK: the one identity it serves, or NULL */
 } KmsKey;
 
 typedef struct {

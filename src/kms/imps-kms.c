@@ -46,6 +46,7 @@ kms_key_free (gpointer p)
     return;
   g_free (k->key_id);
   g_free (k->impi);
+  g_free (k->user);
   if (k->naf_id)
     g_bytes_unref (k->naf_id);
   imps_wipe (k, sizeof *k);
@@ -147,11 +148,13 @@ imps_kms_get_ua_port (ImpsKms *kms)
 }
 
 void
-imps_kms_add_static_psk (ImpsKms *kms, const gchar *key_id, const guint8 *key, gsize key_len)
+imps_kms_add_static_psk (ImpsKms *kms, const gchar *key_id, const gchar *user,
+                         const guint8 *key, gsize key_len)
 {
   g_return_if_fail (key_id != NULL && key != NULL && key_len > 0 && key_len <= IMPS_GBA_KEY_LEN);
   KmsKey *k = g_new0 (KmsKey, 1);
   k->key_id = g_strdup (key_id);
+  k->user = g_strdup (user);
   memcpy (k->key, key, key_len);
   k->key_len = key_len;
   k->expiry = G_MAXINT64;
@@ -419,6 +422,7 @@ imps_kms_process (ImpsKms *kms, ImpsKmsRequestType type, gboolean zk,
   /* the key: a peer KMS's pair key on Zk, Ks_NAF or a static PSK on Ua */
   const guint8 *psk = NULL;
   gsize psk_len = 0;
+  const gchar *bound_user = NULL;
   if (zk)
     {
       KmsAgreement *a = imps_kms_find_agreement (kms, pskp->u.id.data.data, pskp->u.id.data.len);
@@ -463,6 +467,7 @@ imps_kms_process (ImpsKms *kms, ImpsKmsRequestType type, gboolean zk,
         }
       psk = k->key;
       psk_len = k->key_len;
+      bound_user = k->user;
     }
 
   guint64 now = imps_kms_now_ntp (kms);
@@ -475,6 +480,24 @@ imps_kms_process (ImpsKms *kms, ImpsKmsRequestType type, gboolean zk,
       imps_kms_refuse (kms, &in->hdr, NULL, 0, imps_mikey_error_to_err_no (error->code), NULL, 0,
                        check_name (error->code), why, out);
       return IMPS_KMS_OUTCOME_REFUSED;
+    }
+
+  if (bound_user != NULL)
+    {
+      /* a static key serves its own user only */
+      const ImpsMikeyPayload *who = imps_mikey_message_find_idr (
+        in, type == IMPS_KMS_REQUEST_TICKET ? IMPS_MIKEY_ID_ROLE_I : IMPS_MIKEY_ID_ROLE_R);
+      if (who == NULL || !bytes_is (who->u.id.data, bound_user))
+        {
+          g_autofree gchar *why = g_strdup_printf ("%s: IDRpsk %s is the key of %s, not of %s %s",
+                                                   what, idpsk, bound_user,
+                                                   type == IMPS_KMS_REQUEST_TICKET ? "IDRi"
+                                                                                   : "IDRr",
+                                                   type == IMPS_KMS_REQUEST_TICKET ? idi : idr);
+          imps_kms_refuse (kms, &in->hdr, data, len, IMPS_MIKEY_ERR_INVALID_ID, psk, psk_len,
+                           "key owner", why, out);
+          return IMPS_KMS_OUTCOME_REFUSED;
+        }
     }
 
   ImpsMikeyKms mk;

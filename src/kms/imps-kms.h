@@ -102,8 +102,11 @@ gboolean imps_kms_add_group (ImpsKms *kms, const gchar *identity, const gchar *c
 gboolean imps_kms_add_agreement (ImpsKms *kms, const gchar *peer_fqdn, const guint8 *key,
                                  gsize key_len, GError **error);
 /* A static PSK for a user (profile §2, non-GBA "NOTE 1"): IDRpsk carries
- * @key_id. Kept in memory only. */
-void imps_kms_add_static_psk (ImpsKms *kms, const gchar *key_id, const guint8 *key, gsize key_len);
+ * @key_id. With @user set, the key serves only that public identity (IDRi
+ * of a ticket request, IDRr of a resolve; ERR 7 otherwise). Kept in memory
+ * only. */
+void imps_kms_add_static_psk (ImpsKms *kms, const gchar *key_id, const gchar *user,
+                              const guint8 *key, gsize key_len);
 
 /* Fills the store from a scenario for the KMS of operator number @op
  * (1-based, ImpsOperatorSpec.number): its [policy] rows, [group]s and the

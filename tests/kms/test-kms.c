@@ -111,7 +111,7 @@ start_kms (KmsFx *k)
   const gchar *team[] = { KX_ALICE, KX_BOB, KX_CAROL, NULL };
   g_assert_true (imps_kms_add_group (k->kms, KX_TEAM, team, &error));
   g_assert_no_error (error);
-  imps_kms_add_static_psk (k->kms, KX_STATIC_ID, k->static_psk, 32);
+  imps_kms_add_static_psk (k->kms, KX_STATIC_ID, KX_ALICE, k->static_psk, 32);
 }
 
 static void
@@ -622,6 +622,22 @@ test_refusals (KmsFx *k, gconstpointer data)
     expect_error (k, rq, m, NULL, 0, IMPS_MIKEY_ERR_INVALID_TICKET, TRUE,
                   "ticket type refused: ERR 14", "Ticket Type 2");
   }
+  /* alice's static key with another IDRi: the key's owner, ERR 7 */
+  {
+    ImpsMikeyRequestParams p = { 0 };
+    imps_mikey_suite_init (&p.suite, FALSE);
+    p.initiator_uri = KX_CAROL;
+    p.kms_uri = "kms.home1.net";
+    p.psk_id = (const guint8 *) KX_STATIC_ID;
+    p.psk_id_len = strlen (KX_STATIC_ID);
+    p.desired = &tp;
+    g_autoptr (GError) error = NULL;
+    g_autoptr (ImpsMikeyMessage) m = imps_mikey_request_init_build (&p, k->static_psk, 32,
+                                                                    now_ntp (k), k->rnd, &error);
+    g_assert_no_error (error);
+    expect_error (k, rq, m, NULL, 0, IMPS_MIKEY_ERR_INVALID_ID, TRUE, "key owner refused: ERR 7",
+                  "is the key of " KX_ALICE ", not of IDRi " KX_CAROL);
+  }
   /* a REQUEST_INIT sent as ticketresolve: data type, ERR 11 */
   {
     g_autoptr (ImpsMikeyMessage) m = static_request (k, &tp, now_ntp (k));
@@ -1084,6 +1100,7 @@ test_scenario (KmsFx *k, gconstpointer data)
       return;
     }
   guint8 seed[32] = { 9 };
+  imps_kms_add_static_psk (k->kms, "static-scn", "sip:alice@home1.net", k->static_psk, 32);
   g_assert_true (imps_kms_load_scenario (k->kms, s, 1, seed, 32, &error));
   g_assert_no_error (error);
   /* the user row: validity 600 s and no forking, granted with K */
@@ -1094,8 +1111,8 @@ test_scenario (KmsFx *k, gconstpointer data)
   imps_mikey_suite_init (&p.suite, FALSE);
   p.initiator_uri = "sip:alice@home1.net";
   p.kms_uri = "kms.home1.net";
-  p.psk_id = (const guint8 *) KX_STATIC_ID;
-  p.psk_id_len = strlen (KX_STATIC_ID);
+  p.psk_id = (const guint8 *) "static-scn";
+  p.psk_id_len = strlen ("static-scn");
   p.desired = &tp;
   g_autoptr (ImpsMikeyMessage) m = imps_mikey_request_init_build (&p, k->static_psk, 32,
                                                                   now_ntp (k), k->rnd, &error);
@@ -1135,10 +1152,10 @@ test_fuzz_seeds (void)
   guint8 psk[32];
   for (guint i = 0; i < 32; i++)
     psk[i] = (guint8) (0x40 + i);
-  imps_kms_add_static_psk (kms, "static-alice", psk, 32);
+  imps_kms_add_static_psk (kms, "static-alice", "sip:alice@home1.net", psk, 32);
   for (guint i = 0; i < 32; i++)
     psk[i] = (guint8) (0x60 + i);
-  imps_kms_add_static_psk (kms, "static-bob", psk, 32);
+  imps_kms_add_static_psk (kms, "static-bob", "sip:bob@home1.net", psk, 32);
   const gchar *team[] = { "sip:alice@home1.net", "sip:bob@home1.net", NULL };
   g_assert_true (imps_kms_add_group (kms, "sip:team@home1.net", team, &error));
   static const struct {
