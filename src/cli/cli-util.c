@@ -1,4 +1,5 @@
 #include "cli.h"
+#include "imps-event-log.h"
 #include "imps-hex.h"
 
 #include <stdio.h>
@@ -101,4 +102,22 @@ cli_print_hex (const gchar *name, const guint8 *data, gsize len)
 {
   g_autofree gchar *hex = imps_hex_encode (data, len);
   printf ("%s=%s\n", name, hex);
+}
+
+static void
+print_event (ImpsEventLog *log, const ImpsEvent *e, gpointer data)
+{
+  g_autoptr (GDateTime) t = g_date_time_new_from_unix_utc (e->time_us / G_USEC_PER_SEC);
+  g_autofree gchar *hms = g_date_time_format (t, "%H:%M:%S");
+  const gchar *mark = e->kind == IMPS_EVENT_REFUSAL ? "x " : e->kind == IMPS_EVENT_FAILURE ? "! " : "";
+  printf ("  %s.%03d %-5s %s%s%s%s: %s%s%s\n", hms, (int) (e->time_us % G_USEC_PER_SEC / 1000),
+          imps_ref_point_name (e->ref), mark, e->from, e->to ? " -> " : "", e->to ? e->to : "",
+          e->summary, e->detail ? " -- " : "", e->detail ? e->detail : "");
+  fflush (stdout);
+}
+
+void
+cli_print_events (struct _ImpsEventLog *log)
+{
+  imps_event_log_add_listener (log, print_event, NULL);
 }

@@ -47,10 +47,16 @@ int cli_dispatch (const gchar *group, const CliCommand *commands,
 /* Prints NAME=HEX on stdout. */
 void cli_print_hex (const gchar *name, const guint8 *data, gsize len);
 
+/* Prints every event of @log as it is added: one line each, virtual time,
+ * reference point, from -> to, summary, and the reason of a refusal. */
+struct _ImpsEventLog;
+void cli_print_events (struct _ImpsEventLog *log);
+
 /* Commands. */
 int cli_tool (int argc, char **argv);
 int cli_decode (int argc, char **argv);
 int cli_serve (int argc, char **argv);
+int cli_run (int argc, char **argv);
 
 int cli_tool_selftest (int argc, char **argv);
 int cli_tool_milenage (int argc, char **argv);

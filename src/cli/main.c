@@ -9,6 +9,7 @@
 static const CliCommand commands[] = {
   { "tool", "researcher's tools: Milenage, AUTS, Ks_NAF, self test", cli_tool },
   { "decode", "decode a MIKEY message (hex, base64, file or stdin)", cli_decode },
+  { "run", "run a scenario's script on a virtual clock, with a verdict per step", cli_run },
   { "serve", "start a scenario's network on loopback for outside clients", cli_serve },
   { NULL, NULL, NULL },
 };

@@ -13,17 +13,6 @@ on_signal (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-static void
-print_event (ImpsEventLog *log, const ImpsEvent *e, gpointer data)
-{
-  g_autoptr (GDateTime) t = g_date_time_new_from_unix_utc (e->time_us / G_USEC_PER_SEC);
-  g_autofree gchar *hms = g_date_time_format (t, "%H:%M:%S");
-  printf ("%s.%03d %-5s %s%s%s: %s%s%s\n", hms, (int) (e->time_us % G_USEC_PER_SEC / 1000),
-          imps_ref_point_name (e->ref), e->from, e->to ? " -> " : "", e->to ? e->to : "",
-          e->summary, e->detail ? " -- " : "", e->detail ? e->detail : "");
-  fflush (stdout);
-}
-
 int
 cli_serve (int argc, char **argv)
 {
@@ -80,8 +69,7 @@ cli_serve (int argc, char **argv)
   g_unix_signal_add (SIGINT, on_signal, loop);
   g_unix_signal_add (SIGTERM, on_signal, loop);
   if (log_events)
-    imps_event_log_add_listener (imps_network_get_event_log (imps_world_get_network (world)),
-                                 print_event, NULL);
+    cli_print_events (imps_network_get_event_log (imps_world_get_network (world)));
 
   imps_world_print_endpoints (world, stdout);
   printf ("serving %s (seed %" G_GUINT64_FORMAT "); stop with Ctrl-C\n", argv[1],

@@ -10,7 +10,9 @@
 #include <stdio.h>
 
 #include "imps-scenario.h"
+#include "imps-keylog.h"
 #include "imps-network.h"
+#include "imps-ue.h"
 
 G_BEGIN_DECLS
 
@@ -20,6 +22,7 @@ typedef struct {
   guint64 seed;
   const gchar *state_dir;   /* NULL: every store in memory */
   guint16 port_base;        /* 0: the kernel chooses */
+  ImpsKeyLog *key_log;      /* NULL: no key log; not owned */
 } ImpsWorldOptions;
 
 typedef struct _ImpsWorld ImpsWorld;
@@ -32,6 +35,20 @@ void imps_world_free (ImpsWorld *world);
 ImpsNetwork *imps_world_get_network (ImpsWorld *world);
 /* The seed in use (given, from the file, or drawn). */
 guint64 imps_world_get_seed (ImpsWorld *world);
+
+/* The UE of a subscriber's device: "alice" (a subscriber's first device),
+ * or "bob.tablet". NULL when there is none. */
+ImpsUe *imps_world_find_ue (ImpsWorld *world, const gchar *name);
+/* Every UE, in scenario order (subscribers, then devices). */
+GPtrArray *imps_world_get_ues (ImpsWorld *world);
+/* Where @ue bootstraps: its home operator's BSF. FALSE when that operator
+ * runs none. */
+gboolean imps_world_ue_bsf (ImpsWorld *world, ImpsUe *ue, const gchar **fqdn,
+                            const gchar **address, guint16 *port);
+/* Stops and starts a node again from its state (in memory: empty). @node
+ * is "hss", "bsf" (later "kms"), @operator the operator's NAME. */
+gboolean imps_world_restart (ImpsWorld *world, const gchar *node,
+                             const gchar *operator_name, GError **error);
 
 /* One line per endpoint: "BSF Ub http://127.0.1.20:PORT/". */
 void imps_world_print_endpoints (ImpsWorld *world, FILE *out);

@@ -346,7 +346,10 @@ imps_ue_bootstrap_async (ImpsUe *ue, const gchar *bsf_fqdn, const gchar *bsf_add
   run->clock = imps_clock_ref (imps_network_get_clock (ue->net));
   run->bsf_fqdn = g_strdup (bsf_fqdn);
   run->url = g_strdup_printf ("http://%s:%u/", bsf_address, bsf_port);
-  run->host = g_strdup_printf ("%s:%u", bsf_fqdn, bsf_port);
+  /* The BSF as the UE knows it: its FQDN on the conventional HTTP port, as
+   * in gba.md §6.2 and in the pcap, whatever port the kernel chose for the
+   * simulated node (so a seeded run repeats byte for byte). */
+  run->host = g_strdup_printf ("%s:80", bsf_fqdn);
   ue->bootstrapping = TRUE;
   /* The exchange is in flight: virtual time waits for it. */
   imps_clock_hold (run->clock);

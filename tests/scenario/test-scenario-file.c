@@ -72,13 +72,14 @@ test_example (void)
   g_assert_cmpuint (a->op_b, ==, 1);
   g_assert_cmpuint (a->key_len, ==, 16);
 
-  g_assert_cmpuint (s->steps->len, ==, 5);
+  g_assert_cmpuint (s->steps->len, ==, 10);
   const ImpsStepSpec *st = g_ptr_array_index (s->steps, 2);
-  g_assert_cmpstr (st->verb, ==, "call");
-  g_assert_cmpstr (st->args, ==, "alice bob security=mikey-ticket");
+  g_assert_cmpstr (st->verb, ==, "expect");
+  g_assert_cmpstr (st->args, ==, "message Zh MAR");
   /* Repeated keys of [script] stay in file order. */
   g_assert_cmpstr (((ImpsStepSpec *) g_ptr_array_index (s->steps, 0))->args, ==, "alice");
-  g_assert_cmpstr (((ImpsStepSpec *) g_ptr_array_index (s->steps, 1))->args, ==, "bob");
+  g_assert_cmpstr (((ImpsStepSpec *) g_ptr_array_index (s->steps, 3))->args, ==, "bob");
+  g_assert_cmpstr (((ImpsStepSpec *) g_ptr_array_index (s->steps, 4))->args, ==, "bob.tablet");
 }
 
 #define OP1 "[operator a]\nnumber = 1\ndomain = a.net\n"

@@ -1,0 +1,60 @@
+/* The script runner: executes a scenario's [script] steps in order on the
+ * world's main loop and virtual clock, and judges each one.
+ *
+ * An action step (bootstrap, advance, restart, ...) records what happened.
+ * If `expect` lines follow it, each of them is a verdict on that action;
+ * otherwise the action is its own verdict and passes when it did what it
+ * was told. Every step therefore has exactly one verdict, or none for an
+ * action whose expects judge it.
+ *
+ * Verbs and their arguments are listed in docs/scenario-format.md.
+ */
+#pragma once
+
+#include "imps-scenario.h"
+#include "imps-world.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  guint index;            /* position in the script */
+  guint line;             /* in the scenario file */
+  gchar *verb;
+  gchar *args;
+  gboolean judged;        /* has a verdict (FALSE: an action judged by expects) */
+  gboolean passed;
+  gchar *outcome;         /* what happened, for people: "bootstrapped: B-TID ..." */
+  gchar *reason;          /* why it failed, with the values; NULL when passed */
+  gint64 start_us;        /* virtual time */
+  gint64 end_us;
+  guint first_event;      /* event-log entries during the step: [first, last) */
+  guint last_event;
+} ImpsStepResult;
+
+typedef struct _ImpsRunner ImpsRunner;
+
+ImpsRunner *imps_runner_new (ImpsWorld *world, const ImpsScenario *scenario);
+void imps_runner_free (ImpsRunner *runner);
+
+/* Runs every step on the thread-default main context and returns when the
+ * script is done. Verbs and arguments are checked before anything runs:
+ * FALSE with @error naming the file, line and verb when one is wrong. */
+gboolean imps_runner_run (ImpsRunner *runner, GError **error);
+
+/* Results, one per step, in order. */
+GPtrArray *imps_runner_get_results (ImpsRunner *runner);
+guint imps_runner_count_passed (ImpsRunner *runner);
+guint imps_runner_count_failed (ImpsRunner *runner);
+
+/* Called after each step with its result (for live output). */
+typedef void (*ImpsRunnerStepFunc) (ImpsRunner *runner, const ImpsStepResult *result,
+                                    gpointer user_data);
+void imps_runner_set_step_callback (ImpsRunner *runner, ImpsRunnerStepFunc func,
+                                    gpointer user_data);
+
+/* Parses "2h", "90s", "1.5s", "20ms", "3d" into microseconds. */
+gboolean imps_parse_duration_us (const gchar *text, gint64 *out, GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpsRunner, imps_runner_free)
+
+G_END_DECLS

@@ -1,0 +1,196 @@
+/* impsim run as CI and researchers use it: verdict lines, the closing line,
+ * exit codes, JSON and JUnit reports, the key log, and a seed that repeats a
+ * run byte for byte. */
+#include "imps-test.h"
+
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+
+static const gchar *impsim_path;
+static const gchar *scenarios;
+static gchar *tmpdir;
+
+typedef struct {
+  gchar *out;
+  gchar *err;
+  gint status;
+} Run;
+
+static void
+run_clear (Run *r)
+{
+  g_free (r->out);
+  g_free (r->err);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
+
+static void
+run (Run *r, const gchar *const *args)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GError) error = NULL;
+  gint ws = 0;
+  g_ptr_array_add (argv, (gpointer) impsim_path);
+  g_ptr_array_add (argv, (gpointer) "run");
+  for (const gchar *const *a = args; *a; a++)
+    g_ptr_array_add (argv, (gpointer) *a);
+  g_ptr_array_add (argv, NULL);
+  memset (r, 0, sizeof *r);
+  g_spawn_sync (NULL, (gchar **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &r->out, &r->err,
+                &ws, &error);
+  g_assert_no_error (error);
+  g_assert_true (WIFEXITED (ws));
+  r->status = WEXITSTATUS (ws);
+}
+
+static gchar *
+write_scenario (const gchar *name, const gchar *text)
+{
+  gchar *path = g_build_filename (tmpdir, name, NULL);
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+  return path;
+}
+
+static const gchar *
+last_line (gchar *out)
+{
+  g_strchomp (out);
+  const gchar *nl = strrchr (out, '\n');
+  return nl ? nl + 1 : out;
+}
+
+#define NET "[scenario]\nseed = 1\n[operator h]\nnumber = 1\ndomain = h.net\nnodes = hss; bsf\n" \
+  "[subscriber a]\noperator = h\nimpi = a@h.net\nimpu = sip:a@h.net\n" \
+  "k = 465b5ce8b199b49faa5f0a2ee238a6bc\nopc = cd63cb71954a9f4e48a5994e37a02baf\n"
+
+static void
+test_verdicts (void)
+{
+  g_autofree gchar *path = write_scenario ("v.scn", NET "[script]\nbootstrap = a\nexpect = ok\n"
+                                                    "expect = fail\nexpect = refusal bsf.h.net\n"
+                                                    "advance = 90m\nexpect = bootstrapped a\n");
+  g_autofree gchar *json = g_build_filename (tmpdir, "v.json", NULL);
+  g_autofree gchar *junit = g_build_filename (tmpdir, "v.xml", NULL);
+  g_autofree gchar *keys = g_build_filename (tmpdir, "v.keys", NULL);
+  g_auto (Run) r;
+  run (&r, (const gchar *const[]) { "--json", json, "--junit", junit, "--keylog", keys, path, NULL });
+
+  /* ok passes; fail and refusal fail (nothing failed, nothing refused);
+   * the Ks of 1 h has expired after 90 minutes. */
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_cmpstr (last_line (r.out), ==, "1 passed, 3 failed");
+  g_assert_nonnull (strstr (r.out, "PASS  line 15: expect ok"));
+  g_assert_nonnull (strstr (r.out, "FAIL  line 16: expect fail: expected bootstrap a to fail"));
+  g_assert_nonnull (strstr (r.out, "FAIL  line 17: expect refusal bsf.h.net: no refusal at bsf.h.net"));
+  g_assert_nonnull (strstr (r.out, "has expired (valid until 2026-01-01T01:00:00Z)"));
+  /* Every message is printed too (without --quiet). */
+  g_assert_nonnull (strstr (r.out, "Zh    bsf.h.net -> hss.h.net: MAR"));
+
+  g_autoptr (JsonParser) p = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  g_assert_true (json_parser_load_from_file (p, json, &error));
+  JsonObject *o = json_node_get_object (json_parser_get_root (p));
+  g_assert_cmpint (json_object_get_int_member (o, "passed"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (o, "failed"), ==, 3);
+  JsonArray *steps = json_object_get_array_member (o, "steps");
+  g_assert_cmpuint (json_array_get_length (steps), ==, 6);
+  JsonObject *s1 = json_array_get_object_element (steps, 1);
+  g_assert_cmpstr (json_object_get_string_member (s1, "verdict"), ==, "pass");
+  JsonArray *events = json_object_get_array_member (o, "events");
+  g_assert_cmpuint (json_array_get_length (events), >=, 8);
+  JsonObject *counters = json_object_get_object_member (o, "counters");
+  g_assert_cmpint (json_object_get_int_member (counters, "messages_Zh"), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (counters, "messages_Ub"), ==, 4);
+
+  g_autofree gchar *xml = NULL;
+  g_assert_true (g_file_get_contents (junit, &xml, NULL, NULL));
+  g_assert_nonnull (strstr (xml, "tests=\"4\" failures=\"3\""));
+  g_assert_nonnull (strstr (xml, "<failure message=\"no refusal at bsf.h.net"));
+
+  g_autofree gchar *keylog = NULL;
+  g_assert_true (g_file_get_contents (keys, &keylog, NULL, NULL));
+  g_assert_true (g_str_has_prefix (keylog, "GBA_KS a@h.net "));
+  g_assert_cmpuint (strlen (keylog), ==, strlen ("GBA_KS a@h.net ") + 24 + strlen ("@bsf.h.net ") + 64 + 1);
+}
+
+static void
+test_repeatable (void)
+{
+  g_autofree gchar *path = g_build_filename (scenarios, "gba-lifecycle.scn", NULL);
+  g_autofree gchar *j1 = g_build_filename (tmpdir, "r1.json", NULL);
+  g_autofree gchar *j2 = g_build_filename (tmpdir, "r2.json", NULL);
+  g_autofree gchar *j3 = g_build_filename (tmpdir, "r3.json", NULL);
+  g_auto (Run) a;
+  g_auto (Run) b;
+  g_auto (Run) c;
+  run (&a, (const gchar *const[]) { "-q", "--json", j1, path, NULL });
+  run (&b, (const gchar *const[]) { "-q", "--json", j2, path, NULL });
+  run (&c, (const gchar *const[]) { "-q", "--seed", "5", "--json", j3, path, NULL });
+  g_assert_cmpint (a.status, ==, 0);
+  g_autofree gchar *t1 = NULL, *t2 = NULL, *t3 = NULL;
+  g_assert_true (g_file_get_contents (j1, &t1, NULL, NULL));
+  g_assert_true (g_file_get_contents (j2, &t2, NULL, NULL));
+  g_assert_true (g_file_get_contents (j3, &t3, NULL, NULL));
+  /* Same seed: every event's bytes (their SHA-256) and every verdict equal.
+   * (Compared without printing the reports, which are long.) */
+  g_assert_true (strcmp (t1, t2) == 0);
+  g_assert_nonnull (strstr (t1, "\"sha256\""));
+  g_assert_false (strcmp (t1, t3) == 0);
+}
+
+static void
+test_errors (void)
+{
+  g_autofree gchar *bad = write_scenario ("bad.scn", NET "[script]\nbootstrap = a\nfly = away\n");
+  g_auto (Run) r;
+  run (&r, (const gchar *const[]) { bad, NULL });
+  g_assert_cmpint (r.status, ==, 2);
+  g_assert_nonnull (strstr (r.err, "bad.scn:15: [script] fly: unknown verb"));
+
+  g_autofree gchar *nodev = write_scenario ("nodev.scn", NET "[script]\nbootstrap = zed\n");
+  g_auto (Run) n;
+  run (&n, (const gchar *const[]) { nodev, NULL });
+  g_assert_cmpint (n.status, ==, 2);
+  g_assert_nonnull (strstr (n.err, "no device 'zed'"));
+
+  g_autofree gchar *dur = write_scenario ("dur.scn", NET "[script]\nadvance = soon\n");
+  g_auto (Run) d;
+  run (&d, (const gchar *const[]) { dur, NULL });
+  g_assert_cmpint (d.status, ==, 2);
+  g_assert_nonnull (strstr (d.err, "'soon' is not a duration"));
+
+  g_auto (Run) m;
+  run (&m, (const gchar *const[]) { "/nonexistent.scn", NULL });
+  g_assert_cmpint (m.status, ==, 2);
+  g_auto (Run) none;
+  run (&none, (const gchar *const[]) { NULL });
+  g_assert_cmpint (none.status, ==, 2);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  if (argc < 3)
+    g_error ("usage: test-run PATH-TO-IMPSIM SCENARIO-DIR");
+  impsim_path = argv[1];
+  scenarios = argv[2];
+  tmpdir = g_dir_make_tmp ("impsim-run-XXXXXX", NULL);
+  g_test_add_func ("/run/verdicts", test_verdicts);
+  g_test_add_func ("/run/repeatable", test_repeatable);
+  g_test_add_func ("/run/errors", test_errors);
+  int rc = g_test_run ();
+  g_autoptr (GDir) d = g_dir_open (tmpdir, 0, NULL);
+  const gchar *n;
+  while (d && (n = g_dir_read_name (d)))
+    {
+      g_autofree gchar *p = g_build_filename (tmpdir, n, NULL);
+      g_unlink (p);
+    }
+  g_rmdir (tmpdir);
+  return rc;
+}
