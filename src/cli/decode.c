@@ -10,6 +10,7 @@
  * Exit codes: 0 decoded; 1 the input could not be decoded; 2 bad arguments.
  */
 #include "cli.h"
+#include "decode-pcap.h"
 
 #include "imps-hex.h"
 #include "imps-secret.h"
@@ -415,12 +416,15 @@ cli_decode (int argc, char **argv)
   gboolean json = FALSE;
   g_autofree gchar *format_s = NULL;
   g_autofree gchar *tpk_s = NULL;
+  g_autofree gchar *pcap_path = NULL;
   GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the field tree as JSON", NULL },
     { "format", 0, 0, G_OPTION_ARG_STRING, &format_s,
       "Input encoding: auto (default), hex, base64 or binary", "FORMAT" },
     { "tpk", 0, 0, G_OPTION_ARG_STRING, &tpk_s,
       "Ticket Protection Key: open a MIKEY base ticket (verify its MAC, decrypt its keys)", "HEX" },
+    { "pcap", 0, 0, G_OPTION_ARG_FILENAME, &pcap_path,
+      "Decode the MIKEY, SDP, SIP and Diameter messages of a classic pcap capture", "FILE" },
     { NULL },
   };
   InputFormat format = INPUT_AUTO;
@@ -444,6 +448,9 @@ cli_decode (int argc, char **argv)
 
   if (argc > 2)
     return cli_usage_error (CMD, "one INPUT at most (got %d)", argc - 1);
+  if (pcap_path)
+    return argc > 1 ? cli_usage_error (CMD, "--pcap: no INPUT as well (got '%s')", argv[1])
+                    : cli_decode_pcap (pcap_path, json);
   if (format_s)
     {
       if (g_str_equal (format_s, "auto"))

@@ -7,7 +7,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "diameter/imps-diameter-dict.h"
 #include "imps-bytes.h"
+#include "mikey/imps-mikey-dump.h"
+#include "mikey/imps-mikey-message.h"
+#include "sdp/imps-sdes.h"
+#include "sdp/imps-sdp.h"
+#include "sip/imps-sip-message.h"
 
 G_DEFINE_QUARK (imps-pcap-error-quark, imps_pcap_error)
 
@@ -591,4 +597,873 @@ imps_pcap_write_log (ImpsEventLog *log, ImpsNetwork *net, const gchar *path, GEr
   if (!imps_pcap_writer_add_log (w, log, error))
     return FALSE;
   return imps_pcap_writer_close (w, error);
+}
+
+/* ------------------------------------------------------------------ */
+/* Reading                                                             */
+
+static gboolean
+malformed (GError **error, const gchar *fmt, ...) G_GNUC_PRINTF (2, 3);
+
+static gboolean
+malformed (GError **error, const gchar *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  g_autofree gchar *msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  g_set_error (error, IMPS_PCAP_ERROR, IMPS_PCAP_ERROR_MALFORMED, "pcap: %s", msg);
+  return FALSE;
+}
+
+void
+imps_pcap_capture_free (ImpsPcapCapture *c)
+{
+  if (c == NULL)
+    return;
+  if (c->packets)
+    g_array_unref (c->packets);
+  if (c->bytes)
+    g_bytes_unref (c->bytes);
+  g_free (c);
+}
+
+/* The IPv4 packet inside one record's link layer, or NULL when the
+ * record carries something else. */
+static const guint8 *
+link_payload (guint32 linktype, const guint8 *d, gsize len, gsize *out_len, gboolean swapped)
+{
+  gsize off = 0;
+  switch (linktype)
+    {
+    case 101: /* RAW */
+    case 228: /* IPV4 */
+      break;
+    case 1: /* Ethernet */
+      {
+        if (len < 14)
+          return NULL;
+        guint16 et = imps_load_u16 (d + 12);
+        off = 14;
+        while ((et == 0x8100 || et == 0x88a8) && len >= off + 4)
+          {
+            et = imps_load_u16 (d + off + 2);
+            off += 4;
+          }
+        if (et != 0x0800)
+          return NULL;
+        break;
+      }
+    case 113: /* Linux cooked */
+      if (len < 16 || imps_load_u16 (d + 14) != 0x0800)
+        return NULL;
+      off = 16;
+      break;
+    case 0: /* BSD loopback: address family in the writer's byte order */
+      {
+        if (len < 4)
+          return NULL;
+        guint32 fam = swapped ? imps_load_u32 (d) : (guint32) (d[0] | d[1] << 8 | d[2] << 16 | (guint32) d[3] << 24);
+        if (fam != 2)
+          return NULL;
+        off = 4;
+        break;
+      }
+    default:
+      return NULL;
+    }
+  if (off > len)
+    return NULL;
+  *out_len = len - off;
+  return d + off;
+}
+
+/* Fills @pk from an IPv4 packet; FALSE when it is not a whole TCP or UDP
+ * packet (fragment, other protocol, cut short). */
+static gboolean
+read_ipv4_packet (const guint8 *ip, gsize len, ImpsPcapPacket *pk)
+{
+  if (len < 20 || (ip[0] >> 4) != 4)
+    return FALSE;
+  gsize ihl = (gsize) (ip[0] & 0x0f) * 4;
+  gsize total = imps_load_u16 (ip + 2);
+  if (ihl < 20 || total < ihl || total > len)
+    return FALSE;
+  guint16 frag = imps_load_u16 (ip + 6);
+  if ((frag & 0x2000) || (frag & 0x1fff))
+    return FALSE;
+  pk->proto = ip[9];
+  pk->src = imps_load_u32 (ip + 12);
+  pk->dst = imps_load_u32 (ip + 16);
+  const guint8 *l4 = ip + ihl;
+  gsize l4len = total - ihl;
+  if (pk->proto == 6)
+    {
+      if (l4len < 20)
+        return FALSE;
+      gsize doff = (gsize) (l4[12] >> 4) * 4;
+      if (doff < 20 || doff > l4len)
+        return FALSE;
+      pk->sport = imps_load_u16 (l4);
+      pk->dport = imps_load_u16 (l4 + 2);
+      pk->seq = imps_load_u32 (l4 + 4);
+      pk->tcp_flags = l4[13];
+      pk->payload = l4 + doff;
+      pk->len = l4len - doff;
+      return TRUE;
+    }
+  if (pk->proto == 17)
+    {
+      if (l4len < 8)
+        return FALSE;
+      gsize ulen = imps_load_u16 (l4 + 4);
+      if (ulen < 8 || ulen > l4len)
+        return FALSE;
+      pk->sport = imps_load_u16 (l4);
+      pk->dport = imps_load_u16 (l4 + 2);
+      pk->payload = l4 + 8;
+      pk->len = ulen - 8;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+ImpsPcapCapture *
+imps_pcap_capture_parse (GBytes *bytes, GError **error)
+{
+  g_return_val_if_fail (bytes != NULL, NULL);
+  gsize len;
+  const guint8 *data = g_bytes_get_data (bytes, &len);
+  ImpsReader r;
+  guint32 magic;
+
+  if (len > IMPS_PCAP_MAX_FILE)
+    {
+      g_set_error (error, IMPS_PCAP_ERROR, IMPS_PCAP_ERROR_TOO_LARGE_INPUT,
+                   "pcap: %" G_GSIZE_FORMAT " bytes, more than the limit of %u", len,
+                   IMPS_PCAP_MAX_FILE);
+      return NULL;
+    }
+  imps_reader_init (&r, data, len);
+  if (!imps_reader_u32 (&r, &magic))
+    {
+      malformed (error, "file header: %" G_GSIZE_FORMAT " bytes, too short for the magic number at offset 0", len);
+      return NULL;
+    }
+  gboolean swapped, nano;
+  switch (magic)
+    {
+    case 0xa1b2c3d4: swapped = FALSE; nano = FALSE; break;
+    case 0xa1b23c4d: swapped = FALSE; nano = TRUE; break;
+    case 0xd4c3b2a1: swapped = TRUE; nano = FALSE; break;
+    case 0x4d3cb2a1: swapped = TRUE; nano = TRUE; break;
+    case 0x0a0d0d0a:
+      g_set_error (error, IMPS_PCAP_ERROR, IMPS_PCAP_ERROR_UNSUPPORTED,
+                   "pcap: offset 0: this is a pcapng file; save it as classic pcap "
+                   "(editcap -F pcap IN OUT)");
+      return NULL;
+    default:
+      malformed (error, "file header: magic number %08x at offset 0 is not a classic pcap one", magic);
+      return NULL;
+    }
+  /* Fields in the writer's byte order: "swapped" means little-endian here
+   * (the reader's u32 is big-endian). */
+#define FIX16(v) (swapped ? GUINT16_SWAP_LE_BE (v) : (v))
+#define FIX32(v) (swapped ? GUINT32_SWAP_LE_BE (v) : (v))
+  guint16 vmaj, vmin;
+  guint32 zone, sigfigs, snaplen, linktype;
+  if (!imps_reader_u16 (&r, &vmaj) || !imps_reader_u16 (&r, &vmin) || !imps_reader_u32 (&r, &zone)
+      || !imps_reader_u32 (&r, &sigfigs) || !imps_reader_u32 (&r, &snaplen)
+      || !imps_reader_u32 (&r, &linktype))
+    {
+      malformed (error, "file header: %" G_GSIZE_FORMAT " bytes, fewer than 24", len);
+      return NULL;
+    }
+  vmaj = FIX16 (vmaj);
+  vmin = FIX16 (vmin);
+  snaplen = FIX32 (snaplen);
+  linktype = FIX32 (linktype) & 0x0fffffff; /* upper bits: FCS length flags */
+  if (vmaj != 2)
+    {
+      g_set_error (error, IMPS_PCAP_ERROR, IMPS_PCAP_ERROR_UNSUPPORTED,
+                   "pcap: file header: version %u.%u at offset 4; only 2.x is known", vmaj, vmin);
+      return NULL;
+    }
+  if (linktype != 101 && linktype != 228 && linktype != 1 && linktype != 113 && linktype != 0)
+    {
+      g_set_error (error, IMPS_PCAP_ERROR, IMPS_PCAP_ERROR_UNSUPPORTED,
+                   "pcap: file header: link type %u at offset 20 is not RAW, IPv4, Ethernet, "
+                   "Linux cooked or loopback", linktype);
+      return NULL;
+    }
+
+  g_autoptr (ImpsPcapCapture) c = g_new0 (ImpsPcapCapture, 1);
+  c->linktype = linktype;
+  c->snaplen = snaplen;
+  c->nanoseconds = nano;
+  c->bytes = g_bytes_ref (bytes);
+  c->packets = g_array_new (FALSE, FALSE, sizeof (ImpsPcapPacket));
+  while (imps_reader_remaining (&r) > 0)
+    {
+      gsize at = imps_reader_offset (&r);
+      guint frame = c->n_records + 1;
+      guint32 sec, frac, incl, orig;
+      const guint8 *rec;
+      if (c->n_records >= IMPS_PCAP_MAX_PACKETS)
+        {
+          g_set_error (error, IMPS_PCAP_ERROR, IMPS_PCAP_ERROR_TOO_LARGE_INPUT,
+                       "pcap: record %u at offset %" G_GSIZE_FORMAT ": more than %u records",
+                       frame, at, IMPS_PCAP_MAX_PACKETS);
+          return NULL;
+        }
+      if (!imps_reader_u32 (&r, &sec) || !imps_reader_u32 (&r, &frac) || !imps_reader_u32 (&r, &incl)
+          || !imps_reader_u32 (&r, &orig))
+        {
+          malformed (error, "record %u at offset %" G_GSIZE_FORMAT ": header cut short (%" G_GSIZE_FORMAT
+                     " of 16 bytes)", frame, at, len - at);
+          return NULL;
+        }
+      sec = FIX32 (sec);
+      frac = FIX32 (frac);
+      incl = FIX32 (incl);
+      orig = FIX32 (orig);
+      if (incl > IMPS_PCAP_MAX_RECORD)
+        {
+          malformed (error, "record %u at offset %" G_GSIZE_FORMAT ": captured length %u over the limit of %u",
+                     frame, at, incl, IMPS_PCAP_MAX_RECORD);
+          return NULL;
+        }
+      if (frac >= (nano ? 1000000000u : 1000000u))
+        {
+          malformed (error, "record %u at offset %" G_GSIZE_FORMAT ": time fraction %u out of range",
+                     frame, at, frac);
+          return NULL;
+        }
+      if (!imps_reader_bytes (&r, &rec, incl))
+        {
+          malformed (error, "record %u at offset %" G_GSIZE_FORMAT ": captured length %u but only %"
+                     G_GSIZE_FORMAT " bytes left", frame, at, incl, len - at - 16);
+          return NULL;
+        }
+      c->n_records++;
+      gsize iplen = 0;
+      const guint8 *ip = link_payload (linktype, rec, incl, &iplen, !swapped);
+      ImpsPcapPacket pk = { 0 };
+      if (ip == NULL || !read_ipv4_packet (ip, iplen, &pk))
+        {
+          c->n_skipped++;
+          continue;
+        }
+      pk.frame = frame;
+      pk.time_us = (gint64) sec * G_USEC_PER_SEC + (nano ? frac / 1000 : frac);
+      g_array_append_val (c->packets, pk);
+    }
+#undef FIX16
+#undef FIX32
+  return g_steal_pointer (&c);
+}
+
+static void
+tcp_stream_free (gpointer p)
+{
+  ImpsPcapTcpStream *s = p;
+  g_byte_array_unref (s->data);
+  g_array_unref (s->frames);
+  g_free (s);
+}
+
+typedef struct {
+  ImpsPcapTcpStream *s;
+  guint32 next;
+  gboolean started;
+} StreamState;
+
+GPtrArray *
+imps_pcap_capture_tcp_streams (const ImpsPcapCapture *c)
+{
+  g_return_val_if_fail (c != NULL, NULL);
+  GPtrArray *out = g_ptr_array_new_with_free_func (tcp_stream_free);
+  g_autoptr (GHashTable) map = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
+                                                      (GDestroyNotify) g_bytes_unref, g_free);
+  for (guint i = 0; i < c->packets->len; i++)
+    {
+      const ImpsPcapPacket *pk = &g_array_index (c->packets, ImpsPcapPacket, i);
+      if (pk->proto != 6)
+        continue;
+      guint8 key[12];
+      imps_store_u32 (key, pk->src);
+      imps_store_u32 (key + 4, pk->dst);
+      imps_store_u16 (key + 8, pk->sport);
+      imps_store_u16 (key + 10, pk->dport);
+      g_autoptr (GBytes) kb = g_bytes_new (key, sizeof key);
+      StreamState *st = g_hash_table_lookup (map, kb);
+      if (st == NULL)
+        {
+          st = g_new0 (StreamState, 1);
+          g_hash_table_insert (map, g_bytes_ref (kb), st);
+        }
+      if (pk->tcp_flags & TCP_SYN)
+        {
+          if (st->s == NULL || st->s->data->len == 0)
+            {
+              st->next = pk->seq + 1;
+              st->started = TRUE;
+            }
+          continue;
+        }
+      if (pk->len == 0)
+        continue;
+      if (!st->started)
+        {
+          st->next = pk->seq;  /* joined mid-stream */
+          st->started = TRUE;
+        }
+      if (st->s == NULL)
+        {
+          st->s = g_new0 (ImpsPcapTcpStream, 1);
+          st->s->src = pk->src;
+          st->s->dst = pk->dst;
+          st->s->sport = pk->sport;
+          st->s->dport = pk->dport;
+          st->s->data = g_byte_array_new ();
+          st->s->frames = g_array_new (FALSE, FALSE, sizeof (guint64) * 2);
+          st->s->first_frame = pk->frame;
+          g_ptr_array_add (out, st->s);
+        }
+      if (st->s->gap_frame)
+        continue;
+      gint32 delta = (gint32) (pk->seq - st->next);
+      gsize skip = 0;
+      if (delta > 0)
+        {
+          st->s->gap_frame = pk->frame;
+          continue;
+        }
+      if (delta < 0)
+        {
+          skip = (gsize) -(gint64) delta;  /* retransmitted bytes */
+          if (skip >= pk->len)
+            continue;
+        }
+      guint64 entry[2] = { st->s->data->len, pk->frame };
+      g_array_append_vals (st->s->frames, entry, 1);
+      g_byte_array_append (st->s->data, pk->payload + skip, (guint) (pk->len - skip));
+      st->next += (guint32) (pk->len - skip);
+    }
+  return out;
+}
+
+guint
+imps_pcap_tcp_stream_frame_at (const ImpsPcapTcpStream *s, gsize offset)
+{
+  guint frame = s->first_frame;
+  for (guint i = 0; i < s->frames->len; i++)
+    {
+      const guint64 *e = &g_array_index (s->frames, guint64, i * 2);
+      if (e[0] > offset)
+        break;
+      frame = (guint) e[1];
+    }
+  return frame;
+}
+
+/* ------------------------------------------------------------------ */
+/* Decoding for people                                                 */
+
+#define HTTP_MAX_HEADER (64 * 1024)
+#define HTTP_MAX_BODY (16 * 1024 * 1024)
+
+typedef struct {
+  guint frame;
+  guint order;
+  ImpsMikeyField *tree;
+} Item;
+
+static gint
+item_cmp (gconstpointer a, gconstpointer b)
+{
+  const Item *x = *(const Item *const *) a;
+  const Item *y = *(const Item *const *) b;
+  if (x->frame != y->frame)
+    return x->frame < y->frame ? -1 : 1;
+  return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static void
+item_free (gpointer p)
+{
+  Item *it = p;
+  if (it->tree)
+    imps_mikey_field_free (it->tree);
+  g_free (it);
+}
+
+static gchar *
+endpoint_text (guint32 a, guint16 port)
+{
+  return g_strdup_printf ("%u.%u.%u.%u:%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff,
+                          port);
+}
+
+/* Appends the message length to the item's line. */
+static void
+item_set_len (ImpsMikeyField *item, gsize len)
+{
+  gchar *v = g_strdup_printf ("%s, %" G_GSIZE_FORMAT " bytes", item->value, len);
+  g_free (item->value);
+  item->value = v;
+}
+
+static ImpsMikeyField *
+item_add (GPtrArray *items, guint frame, const gchar *name, const gchar *label, guint32 src,
+          guint16 sport, guint32 dst, guint16 dport, gsize len)
+{
+  Item *it = g_new0 (Item, 1);
+  g_autofree gchar *s = endpoint_text (src, sport);
+  g_autofree gchar *d = endpoint_text (dst, dport);
+  it->frame = frame;
+  it->order = items->len;
+  it->tree = imps_mikey_field_new (name, label, NULL);
+  it->tree->value = g_strdup_printf ("frame %u, %s -> %s", frame, s, d);
+  g_ptr_array_add (items, it);
+  if (len)
+    item_set_len (it->tree, len);
+  return it->tree;
+}
+
+static void
+add_error (ImpsMikeyField *parent, const gchar *what, const GError *error)
+{
+  imps_mikey_field_add (parent, "error", "Error", "%s: %s", what, error->message);
+}
+
+/* A printable copy of @len bytes (control characters as '.'). */
+static gchar *
+printable_keep (const guint8 *d, gsize len, gboolean keep_crlf)
+{
+  gchar *s = g_malloc (len + 1);
+  for (gsize i = 0; i < len; i++)
+    s[i] = (d[i] >= 0x20 && d[i] < 0x7f) || (keep_crlf && (d[i] == '\r' || d[i] == '\n'))
+           ? (gchar) d[i] : '.';
+  s[len] = '\0';
+  return s;
+}
+
+static gchar *
+printable (const guint8 *d, gsize len)
+{
+  return printable_keep (d, len, FALSE);
+}
+
+static void
+decode_mikey (ImpsMikeyField *parent, const guint8 *data, gsize len)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ImpsMikeyMessage) msg = imps_mikey_message_parse (data, len, &error);
+  if (msg == NULL)
+    {
+      add_error (parent, "MIKEY", error);
+      return;
+    }
+  imps_mikey_field_append (parent, imps_mikey_dump_message (msg, NULL));
+}
+
+static void
+decode_sdp_attribute (ImpsMikeyField *line, const gchar *name, gsize name_len, const gchar *value)
+{
+  g_autoptr (GError) error = NULL;
+  if (value == NULL)
+    return;
+  if (name_len == 6 && strncmp (name, "crypto", 6) == 0)
+    {
+      ImpsSdpCrypto *c = imps_sdp_crypto_parse (value, strlen (value), &error);
+      if (c == NULL)
+        {
+          add_error (line, "a=crypto", error);
+          return;
+        }
+      imps_mikey_field_add (line, "sdp.crypto.tag", "Tag", "%u", c->tag);
+      imps_mikey_field_add (line, "sdp.crypto.crypto_suite", "Crypto suite", "%s", c->suite_name);
+      for (guint i = 0; i < c->n_keys; i++)
+        {
+          ImpsMikeyField *k = imps_mikey_field_add (line, "sdp.crypto.key", "Inline key",
+                                                    "%u bytes of master key||salt",
+                                                    c->keys[i].key_salt_len);
+          if (c->keys[i].has_lifetime)
+            imps_mikey_field_add (k, "sdp.crypto.lifetime", "Lifetime", "%" G_GUINT64_FORMAT,
+                                  c->keys[i].lifetime);
+          if (c->keys[i].has_mki)
+            imps_mikey_field_add (k, "sdp.crypto.mki", "MKI", "%" G_GUINT64_FORMAT " (%u bytes)",
+                                  c->keys[i].mki_value, c->keys[i].mki_len);
+        }
+      imps_mikey_field_add (line, "sdp.crypto.session_params", "Session parameters", "%u",
+                            c->n_params);
+      imps_sdp_crypto_free (c);
+      return;
+    }
+  if (name_len == 8 && strncmp (name, "key-mgmt", 8) == 0)
+    {
+      ImpsSdpKeyMgmt *km = imps_sdp_key_mgmt_parse (value, strlen (value), &error);
+      if (km == NULL)
+        {
+          add_error (line, "a=key-mgmt", error);
+          return;
+        }
+      imps_mikey_field_add (line, "sdp.key_mgmt.kmpid", "Key Management Protocol", "%s",
+                            km->prtcl_id);
+      if (g_str_equal (km->prtcl_id, "mikey"))
+        {
+          gsize n;
+          const guint8 *d = g_bytes_get_data (km->data, &n);
+          decode_mikey (line, d, n);
+        }
+      imps_sdp_key_mgmt_free (km);
+    }
+}
+
+static void
+add_sdp_line (ImpsMikeyField *parent, const ImpsSdpLine *l)
+{
+  ImpsMikeyField *f = imps_mikey_field_add (parent, "sdp.line", "Line", "%c=%s", l->type, l->value);
+  if (l->type == 'a')
+    {
+      const gchar *colon = strchr (l->value, ':');
+      gsize name_len = colon ? (gsize) (colon - l->value) : strlen (l->value);
+      decode_sdp_attribute (f, l->value, name_len, colon ? colon + 1 : NULL);
+    }
+}
+
+static void
+decode_sdp (ImpsMikeyField *parent, const guint8 *data, gsize len)
+{
+  g_autoptr (GError) error = NULL;
+  ImpsSdp *sdp = imps_sdp_parse ((const gchar *) data, len, &error);
+  if (sdp == NULL)
+    {
+      add_error (parent, "SDP", error);
+      return;
+    }
+  ImpsMikeyField *root = imps_mikey_field_add (parent, "sdp", "Session Description Protocol", NULL);
+  for (guint i = 0; i < imps_sdp_n_lines (sdp); i++)
+    add_sdp_line (root, imps_sdp_get_line (sdp, i));
+  for (guint m = 0; m < imps_sdp_n_media (sdp); m++)
+    {
+      ImpsSdpMedia *media = imps_sdp_get_media (sdp, m);
+      ImpsMikeyField *mf = imps_mikey_field_add (root, "sdp.media", "Media Description", "%u", m + 1);
+      for (guint i = 0; i < imps_sdp_media_n_lines (media); i++)
+        add_sdp_line (mf, imps_sdp_media_get_line (media, i));
+    }
+  imps_sdp_free (sdp);
+}
+
+/* A body by its Content-Type. */
+static void
+decode_body (ImpsMikeyField *parent, const gchar *content_type, const guint8 *body, gsize len)
+{
+  if (len == 0)
+    return;
+  g_autofree gchar *ct = g_ascii_strdown (content_type ? content_type : "", -1);
+  gchar *semi = strchr (ct, ';');
+  if (semi)
+    *semi = '\0';
+  g_strstrip (ct);
+  if (g_str_equal (ct, "application/mikey"))
+    decode_mikey (parent, body, len);
+  else if (g_str_equal (ct, "application/sdp"))
+    decode_sdp (parent, body, len);
+  else
+    {
+      ImpsMikeyField *b = imps_mikey_field_add (parent, "body", "Body", "%" G_GSIZE_FORMAT " bytes%s%s",
+                                                len, ct[0] ? " of " : "", ct);
+      gboolean text = TRUE;
+      for (gsize i = 0; i < len && text; i++)
+        text = body[i] >= 0x20 || body[i] == '\r' || body[i] == '\n' || body[i] == '\t';
+      if (text && len <= 4096)
+        {
+          g_autofree gchar *p = printable (body, len);
+          imps_mikey_field_add (b, "body.text", "Text", "%s", p);
+        }
+    }
+}
+
+static void
+decode_sip (ImpsMikeyField *item, const guint8 *data, gsize len)
+{
+  g_autoptr (GError) error = NULL;
+  ImpsSipMessage *msg = imps_sip_message_parse (data, len, &error);
+  if (msg == NULL)
+    {
+      add_error (item, "SIP", error);
+      return;
+    }
+  if (imps_sip_message_is_request (msg))
+    imps_mikey_field_add (item, "sip.Request-Line", "Request-Line", "%s %s SIP/2.0",
+                          imps_sip_message_get_method (msg), imps_sip_message_get_request_uri (msg));
+  else
+    imps_mikey_field_add (item, "sip.Status-Line", "Status-Line", "SIP/2.0 %u %s",
+                          imps_sip_message_get_status (msg), imps_sip_message_get_reason (msg));
+  for (guint i = 0; i < imps_sip_message_get_n_headers (msg); i++)
+    {
+      const ImpsSipHeader *h = imps_sip_message_get_header (msg, i);
+      imps_mikey_field_add (item, "sip.header", h->name, "%s", h->value);
+    }
+  GBytes *body = imps_sip_message_get_body (msg);
+  gsize blen;
+  const guint8 *b = g_bytes_get_data (body, &blen);
+  const gchar *ct = imps_sip_message_get_header_value (msg, "Content-Type");
+  if (ct == NULL)
+    ct = imps_sip_message_get_header_value (msg, "c");
+  decode_body (item, ct, b, blen);
+  imps_sip_message_free (msg);
+}
+
+static void
+decode_diameter (ImpsMikeyField *item, const guint8 *data, gsize len)
+{
+  g_autoptr (GError) error = NULL;
+  ImpsDiameterMessage *m = imps_diameter_message_parse (data, len, &error);
+  if (m == NULL)
+    {
+      add_error (item, "Diameter", error);
+      return;
+    }
+  gboolean req = imps_diameter_message_is_request (m);
+  const gchar *cmd = imps_diameter_command_name (m->command, req, FALSE);
+  imps_mikey_field_add (item, "diameter.cmd.code", "Command", "%s (%u, %s)", cmd ? cmd : "Unknown",
+                        m->command, req ? "request" : "answer");
+  imps_mikey_field_add (item, "diameter.flags", "Flags", "0x%02x", m->flags);
+  imps_mikey_field_add (item, "diameter.applicationId", "Application Id", "%u", m->application_id);
+  imps_mikey_field_add (item, "diameter.hopbyhopid", "Hop-by-Hop Identifier", "0x%08x", m->hop_by_hop);
+  imps_mikey_field_add (item, "diameter.endtoendid", "End-to-End Identifier", "0x%08x", m->end_to_end);
+  ImpsMikeyField *parents[IMPS_DIAMETER_MAX_DEPTH + 2];
+  parents[0] = item;
+  for (guint i = 0; i < m->avps->len; i++)
+    {
+      const ImpsDiameterAvp *a = &g_array_index (m->avps, ImpsDiameterAvp, i);
+      guint depth = MIN ((guint) a->depth, (guint) IMPS_DIAMETER_MAX_DEPTH);
+      const ImpsDiameterDictEntry *e = imps_diameter_dict_lookup (a->vendor_id, a->code);
+      g_autofree gchar *fallback = g_strdup_printf ("AVP %u (vendor %u)", a->code, a->vendor_id);
+      g_autofree gchar *v = imps_diameter_avp_render (a, IMPS_DIAMETER_RENDER_DEFAULT);
+      ImpsMikeyField *f = imps_mikey_field_add (parents[depth], "diameter.avp", e ? e->name : fallback,
+                                                "%s", v ? v : "");
+      f->offset = a->offset;
+      f->length = a->len;
+      f->has_offset = TRUE;
+      parents[depth + 1] = f;
+    }
+  imps_diameter_message_free (m);
+}
+
+/* Splits an HTTP byte stream into messages. */
+static void
+decode_http_stream (GPtrArray *items, const ImpsPcapTcpStream *s, const gchar *label)
+{
+  const guint8 *d = s->data->data;
+  gsize len = s->data->len, off = 0;
+  while (off < len)
+    {
+      gsize avail = len - off;
+      guint frame = imps_pcap_tcp_stream_frame_at (s, off);
+      ImpsMikeyField *item = item_add (items, frame, "http", label, s->src, s->sport, s->dst,
+                                       s->dport, 0);
+      const guint8 *end = NULL;
+      for (gsize i = 0; i + 3 < avail && i < HTTP_MAX_HEADER; i++)
+        if (d[off + i] == '\r' && d[off + i + 1] == '\n' && d[off + i + 2] == '\r' && d[off + i + 3] == '\n')
+          {
+            end = d + off + i;
+            break;
+          }
+      if (end == NULL)
+        {
+          imps_mikey_field_add (item, "error", "Error",
+                                "HTTP: no end of headers within %" G_GSIZE_FORMAT " bytes at stream offset %"
+                                G_GSIZE_FORMAT, MIN (avail, (gsize) HTTP_MAX_HEADER), off);
+          return;
+        }
+      gsize head_len = (gsize) (end - (d + off));
+      g_autofree gchar *head = printable_keep (d + off, head_len, TRUE);
+      g_auto (GStrv) lines = g_strsplit (head, "\r\n", -1);
+      gboolean response = g_str_has_prefix (lines[0], "HTTP/");
+      imps_mikey_field_add (item, response ? "http.response.line" : "http.request.line",
+                            response ? "Status-Line" : "Request-Line", "%s", lines[0]);
+      const gchar *ctype = NULL;
+      gint64 clen = -1;
+      gboolean chunked = FALSE;
+      for (guint i = 1; lines[i]; i++)
+        {
+          const gchar *colon = strchr (lines[i], ':');
+          if (colon == NULL)
+            {
+              imps_mikey_field_add (item, "http.header", "Header", "%s", lines[i]);
+              continue;
+            }
+          g_autofree gchar *name = g_strndup (lines[i], (gsize) (colon - lines[i]));
+          const gchar *value = colon + 1;
+          while (*value == ' ' || *value == '\t')
+            value++;
+          imps_mikey_field_add (item, "http.header", name, "%s", value);
+          if (g_ascii_strcasecmp (name, "Content-Type") == 0)
+            ctype = value;
+          else if (g_ascii_strcasecmp (name, "Content-Length") == 0)
+            {
+              guint64 v;
+              if (!g_ascii_string_to_unsigned (value, 10, 0, HTTP_MAX_BODY, &v, NULL))
+                {
+                  imps_mikey_field_add (item, "error", "Error",
+                                        "HTTP: Content-Length '%s' at stream offset %" G_GSIZE_FORMAT
+                                        " is not a number up to %u", value, off, HTTP_MAX_BODY);
+                  return;
+                }
+              clen = (gint64) v;
+            }
+          else if (g_ascii_strcasecmp (name, "Transfer-Encoding") == 0
+                   && g_ascii_strcasecmp (value, "identity") != 0)
+            chunked = TRUE;
+        }
+      off += head_len + 4;
+      if (chunked)
+        {
+          imps_mikey_field_add (item, "error", "Error",
+                                "HTTP: a chunked body (stream offset %" G_GSIZE_FORMAT ") is not decoded",
+                                off);
+          return;
+        }
+      /* No Content-Length: a request has no body, a response runs to the end. */
+      gsize blen = clen >= 0 ? (gsize) clen : (response ? len - off : 0);
+      if (blen > len - off)
+        {
+          imps_mikey_field_add (item, "error", "Error",
+                                "HTTP: body of %" G_GSIZE_FORMAT " bytes at stream offset %" G_GSIZE_FORMAT
+                                " but only %" G_GSIZE_FORMAT " captured", blen, off, len - off);
+          return;
+        }
+      item_set_len (item, head_len + 4 + blen);
+      decode_body (item, ctype, d + off, blen);
+      off += blen;
+    }
+}
+
+static void
+decode_diameter_stream (GPtrArray *items, const ImpsPcapTcpStream *s)
+{
+  const guint8 *d = s->data->data;
+  gsize len = s->data->len, off = 0;
+  while (off < len)
+    {
+      g_autoptr (GError) error = NULL;
+      guint frame = imps_pcap_tcp_stream_frame_at (s, off);
+      gssize n = imps_diameter_frame_length (d + off, len - off, &error);
+      ImpsMikeyField *item = item_add (items, frame, "diameter", "Diameter", s->src, s->sport, s->dst,
+                                       s->dport, n > 0 ? (gsize) n : len - off);
+      if (n < 0)
+        {
+          imps_mikey_field_add (item, "error", "Error", "Diameter at stream offset %" G_GSIZE_FORMAT ": %s",
+                                off, error->message);
+          return;
+        }
+      if (n == 0 || (gsize) n > len - off)
+        {
+          imps_mikey_field_add (item, "error", "Error",
+                                "Diameter at stream offset %" G_GSIZE_FORMAT ": cut short (%" G_GSIZE_FORMAT
+                                " bytes captured)", off, len - off);
+          return;
+        }
+      decode_diameter (item, d + off, (gsize) n);
+      off += (gsize) n;
+    }
+}
+
+static gboolean
+looks_like_http (const guint8 *d, gsize len)
+{
+  static const gchar *const starts[] = { "HTTP/", "GET ", "POST ", "PUT ", "HEAD ", "DELETE ",
+                                         "OPTIONS ", "PATCH " };
+  for (guint i = 0; i < G_N_ELEMENTS (starts); i++)
+    {
+      gsize n = strlen (starts[i]);
+      if (len >= n && memcmp (d, starts[i], n) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+looks_like_sip (const guint8 *d, gsize len)
+{
+  if (len >= 8 && memcmp (d, "SIP/2.0 ", 8) == 0)
+    return TRUE;
+  /* A request line ending in " SIP/2.0". */
+  for (gsize i = 0; i + 1 < len && i < 1024; i++)
+    if (d[i] == '\r' && d[i + 1] == '\n')
+      return i >= 8 && memcmp (d + i - 8, " SIP/2.0", 8) == 0;
+  return FALSE;
+}
+
+ImpsMikeyField *
+imps_pcap_decode (GBytes *bytes, GError **error)
+{
+  g_autoptr (ImpsPcapCapture) c = imps_pcap_capture_parse (bytes, error);
+  if (c == NULL)
+    return NULL;
+  g_autoptr (GPtrArray) items = g_ptr_array_new_with_free_func (item_free);
+
+  g_autoptr (GPtrArray) streams = imps_pcap_capture_tcp_streams (c);
+  for (guint i = 0; i < streams->len; i++)
+    {
+      const ImpsPcapTcpStream *s = g_ptr_array_index (streams, i);
+      const guint8 *d = s->data->data;
+      gsize len = s->data->len;
+      if (s->sport == IMPS_PCAP_PORT_DIAMETER || s->dport == IMPS_PCAP_PORT_DIAMETER
+          || (len >= 1 && d[0] == IMPS_DIAMETER_VERSION && !looks_like_http (d, len)))
+        decode_diameter_stream (items, s);
+      else if (looks_like_http (d, len))
+        decode_http_stream (items, s,
+                            (s->sport == IMPS_PCAP_PORT_ZK_PLAINTEXT || s->dport == IMPS_PCAP_PORT_ZK_PLAINTEXT)
+                            ? "HTTP (Zk plaintext)" : "HTTP");
+      else
+        {
+          ImpsMikeyField *item = item_add (items, s->first_frame, "tcp", "TCP data", s->src, s->sport,
+                                           s->dst, s->dport, len);
+          imps_mikey_field_add (item, "note", "Note", "not HTTP or Diameter; not decoded");
+        }
+      if (s->gap_frame)
+        {
+          ImpsMikeyField *item = item_add (items, s->gap_frame, "tcp", "TCP gap", s->src, s->sport,
+                                           s->dst, s->dport, 0);
+          imps_mikey_field_add (item, "note", "Note",
+                                "a segment is missing before frame %u; the rest of this direction is "
+                                "not decoded", s->gap_frame);
+        }
+    }
+  for (guint i = 0; i < c->packets->len; i++)
+    {
+      const ImpsPcapPacket *pk = &g_array_index (c->packets, ImpsPcapPacket, i);
+      if (pk->proto != 17 || pk->len == 0)
+        continue;
+      if (pk->sport == 2269 || pk->dport == 2269)
+        {
+          ImpsMikeyField *item = item_add (items, pk->frame, "mikey", "MIKEY (UDP)", pk->src, pk->sport,
+                                           pk->dst, pk->dport, pk->len);
+          decode_mikey (item, pk->payload, pk->len);
+        }
+      else if (pk->sport == IMPS_PCAP_PORT_SIP || pk->dport == IMPS_PCAP_PORT_SIP
+               || looks_like_sip (pk->payload, pk->len))
+        {
+          ImpsMikeyField *item = item_add (items, pk->frame, "sip", "SIP", pk->src, pk->sport, pk->dst,
+                                           pk->dport, pk->len);
+          decode_sip (item, pk->payload, pk->len);
+        }
+    }
+  g_ptr_array_sort (items, item_cmp);
+
+  ImpsMikeyField *root = imps_mikey_field_new ("pcap", "Capture", NULL);
+  root->value = g_strdup_printf ("%u records, link type %u, %u messages, %u records skipped "
+                                 "(not IPv4 TCP/UDP)", c->n_records, c->linktype, items->len,
+                                 c->n_skipped);
+  for (guint i = 0; i < items->len; i++)
+    {
+      Item *it = g_ptr_array_index (items, i);
+      imps_mikey_field_append (root, g_steal_pointer (&it->tree));
+    }
+  return root;
 }

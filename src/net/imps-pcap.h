@@ -29,6 +29,7 @@
 
 #include "imps-event-log.h"
 #include "imps-network.h"
+#include "mikey/imps-mikey-dump.h"
 
 G_BEGIN_DECLS
 
@@ -39,6 +40,9 @@ typedef enum {
   IMPS_PCAP_ERROR_IO,        /* the file could not be opened or written */
   IMPS_PCAP_ERROR_TOO_LARGE, /* a UDP message larger than one IPv4 datagram */
   IMPS_PCAP_ERROR_CLOSED,    /* the writer was already closed */
+  IMPS_PCAP_ERROR_MALFORMED, /* reading: not a classic pcap file, or a record past its end */
+  IMPS_PCAP_ERROR_UNSUPPORTED, /* reading: a link type or version this reader does not know */
+  IMPS_PCAP_ERROR_TOO_LARGE_INPUT, /* reading: over a limit below */
 } ImpsPcapError;
 
 /* The TCP payload of one segment (Ethernet MTU 1500 less IPv4, TCP and
@@ -98,5 +102,74 @@ gboolean imps_pcap_write_log (ImpsEventLog *log, ImpsNetwork *net, const gchar *
                               GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpsPcapWriter, imps_pcap_writer_free)
+
+/* ---- Reading ----------------------------------------------------------
+ *
+ * A bounded reader of classic pcap files (ours or Wireshark's): magic
+ * a1b2c3d4 (microseconds) or a1b23c4d (nanoseconds) in either byte order,
+ * version 2.x, link types RAW (101), IPv4 (228), Ethernet (1, with 802.1Q
+ * tags), Linux cooked (113) and BSD loopback (0). Only IPv4 TCP and UDP
+ * packets are kept; other records, IP fragments and packets cut short by
+ * the snap length are counted and skipped. Errors name the record number
+ * and byte offset. */
+
+#define IMPS_PCAP_MAX_FILE (256 * 1024 * 1024)
+#define IMPS_PCAP_MAX_RECORD (256 * 1024)
+#define IMPS_PCAP_MAX_PACKETS 1000000
+
+typedef struct {
+  guint frame;           /* record number, from 1 */
+  gint64 time_us;
+  guint32 src, dst;      /* IPv4, host order */
+  guint16 sport, dport;
+  guint8 proto;          /* 6 TCP, 17 UDP */
+  guint8 tcp_flags;
+  guint32 seq;
+  const guint8 *payload; /* into the capture's bytes */
+  gsize len;
+} ImpsPcapPacket;
+
+typedef struct {
+  guint32 linktype;
+  guint32 snaplen;
+  gboolean nanoseconds;
+  GArray *packets;       /* ImpsPcapPacket */
+  guint n_records;
+  guint n_skipped;       /* not IPv4 TCP/UDP, fragments, cut short */
+  GBytes *bytes;         /* the file (a reference) */
+} ImpsPcapCapture;
+
+ImpsPcapCapture *imps_pcap_capture_parse (GBytes *bytes, GError **error);
+void imps_pcap_capture_free (ImpsPcapCapture *capture);
+
+/* One direction of a TCP connection, reassembled in sequence order from
+ * its first packet (or SYN). Reassembly stops at the first missing
+ * segment (gap_frame says where). */
+typedef struct {
+  guint32 src, dst;
+  guint16 sport, dport;
+  GByteArray *data;
+  GArray *frames;        /* guint64 pairs: stream offset, frame of the segment starting there */
+  guint first_frame;
+  guint gap_frame;       /* 0: no gap */
+} ImpsPcapTcpStream;
+
+/* Every TCP direction with payload, in order of its first packet (a new
+ * array of ImpsPcapTcpStream *, freed with the array). */
+GPtrArray *imps_pcap_capture_tcp_streams (const ImpsPcapCapture *capture);
+/* The frame in which byte @offset of @stream arrived. */
+guint imps_pcap_tcp_stream_frame_at (const ImpsPcapTcpStream *stream, gsize offset);
+
+/* The content of a capture for people (impsim decode --pcap): a field
+ * tree (see mikey/imps-mikey-dump.h) with one child per message in order
+ * of the frame where it starts: HTTP (Ub, Ua, Zk plaintext) with a MIKEY
+ * or SDP body decoded, Diameter with the dictionary's AVP names and
+ * rendering (key material hidden), SIP with its SDP (a=crypto parsed,
+ * a=key-mgmt MIKEY decoded), and MIKEY over UDP 2269. A message that
+ * cannot be decoded is shown with the reason. NULL with @error when the
+ * file itself is not a readable capture. */
+ImpsMikeyField *imps_pcap_decode (GBytes *bytes, GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpsPcapCapture, imps_pcap_capture_free)
 
 G_END_DECLS

@@ -14,11 +14,13 @@
 #include "imps-bytes.h"
 #include "imps-pcap.h"
 #include "imps-secret.h"
+#include "diameter/imps-diameter-dict.h"
 #include "mikey/imps-mikey-exchange.h"
 #include "mikey/imps-mikey-message.h"
 #include "mikey/imps-mikey-ticket.h"
 
 #include <glib/gstdio.h>
+#include <sys/wait.h>
 #include <pcap/pcap.h>
 #include <string.h>
 
@@ -953,6 +955,173 @@ test_mikey_truncated_tshark (void)
   g_rmdir (dir);
 }
 
+/* ---- impsim decode --pcap, as a subprocess ---- */
+
+typedef struct {
+  gint status;
+  gchar *out;
+  gchar *err;
+} Run;
+
+static void
+run_clear (Run *r)
+{
+  g_free (r->out);
+  g_free (r->err);
+}
+
+static void
+run_impsim (Run *r, const gchar *a1, const gchar *a2, const gchar *a3)
+{
+  g_autoptr (GError) error = NULL;
+  const gchar *argv[] = { impsim_path, "decode", a1, a2, a3, NULL };
+  g_assert_nonnull (impsim_path);
+  memset (r, 0, sizeof *r);
+  g_assert_true (g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &r->out,
+                               &r->err, &r->status, &error));
+  g_assert_no_error (error);
+  r->status = WIFEXITED (r->status) ? WEXITSTATUS (r->status) : -1;
+}
+
+static guint
+count_lines_with (const gchar *text, const gchar *needle)
+{
+  guint n = 0;
+  for (const gchar *p = text; (p = strstr (p, needle)) != NULL; p += strlen (needle))
+    n++;
+  return n;
+}
+
+static void
+test_decode_bootstrap (PcapFx *p, gconstpointer data)
+{
+  ImpsEventLog *log = imps_network_get_event_log (p->fx.net);
+  make_bootstrap_capture (p);
+  Run r;
+  run_impsim (&r, "--pcap", p->file, NULL);
+  g_test_message ("%s", r.out);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_cmpuint (count_lines_with (r.out, "[http]\n"), ==, count_messages (log, IMPS_PROTO_HTTP));
+  g_assert_cmpuint (count_lines_with (r.out, "[diameter]\n"), ==,
+                    count_messages (log, IMPS_PROTO_DIAMETER));
+  g_assert_cmpuint (count_lines_with (r.out, "[error]"), ==, 0);
+  /* Ub: the 401 challenge and the 200 with the B-TID (gba.md §6) */
+  g_assert_nonnull (strstr (r.out, "Status-Line: HTTP/1.1 401 Unauthorized [http.response.line]"));
+  g_assert_nonnull (strstr (r.out, "WWW-Authenticate: Digest"));
+  g_assert_nonnull (strstr (r.out, imps_ue_get_btid (p->fx.ue)));
+  /* Zh MAR/MAA and Zn BIR/BIA by the dictionary's names */
+  g_autofree gchar *mar = g_strdup_printf ("Command: %s (303, request)",
+                                           imps_diameter_command_name (303, TRUE, FALSE));
+  g_autofree gchar *bia = g_strdup_printf ("Command: %s (310, answer)",
+                                           imps_diameter_command_name (310, FALSE, FALSE));
+  g_assert_nonnull (strstr (r.out, mar));
+  g_assert_nonnull (strstr (r.out, bia));
+  g_assert_nonnull (strstr (r.out, "Session-Id: "));
+  g_assert_nonnull (strstr (r.out, "SIP-Auth-Data-Item"));
+  /* key material is not printed (profile §11, Diameter) */
+  g_assert_nonnull (strstr (r.out, "secret>"));
+  run_clear (&r);
+
+  run_impsim (&r, "--pcap", p->file, "--json");
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_true (g_str_has_prefix (r.out, "{"));
+  g_assert_nonnull (strstr (r.out, "\"name\" : \"diameter.avp\""));
+  run_clear (&r);
+}
+
+static void
+test_decode_mikey (void)
+{
+  g_autofree gchar *dir = g_dir_make_tmp ("impsim-pcap-XXXXXX", NULL);
+  g_autofree gchar *file = g_build_filename (dir, "mikey.pcap", NULL);
+  MikeyRun run;
+  mikey_run (&run);
+  guint n_http = write_mikey_capture (file, &run);
+  Run r;
+  run_impsim (&r, "--pcap", file, NULL);
+  g_test_message ("%s", r.out);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_cmpuint (count_lines_with (r.out, "[http]\n"), ==, n_http);
+  g_assert_cmpuint (count_lines_with (r.out, "[sip]\n"), ==, 2);
+  /* every HTTP body and both a=key-mgmt attributes decoded as MIKEY */
+  g_assert_cmpuint (count_lines_with (r.out, "[mikey]\n"), ==, n_http + 2);
+  g_assert_cmpuint (count_lines_with (r.out, "[error]"), ==, 0);
+  for (guint i = 0; i < run.msgs->len; i++)
+    {
+      const ImpsMikeyMessage *m = g_ptr_array_index (run.msgs, i);
+      g_autofree gchar *line = g_strdup_printf ("Data Type: %s (%u) [mikey.type]",
+                                                imps_mikey_data_type_name (m->hdr.data_type),
+                                                m->hdr.data_type);
+      guint want = m->hdr.data_type == IMPS_MIKEY_DATA_TRANSFER_INIT
+                   || m->hdr.data_type == IMPS_MIKEY_DATA_TRANSFER_RESP ? 2 : 1;
+      g_assert_cmpuint (count_lines_with (r.out, line), ==, want);
+    }
+  g_assert_nonnull (strstr (r.out, "Request-Line: INVITE " MK_BOB " SIP/2.0 [sip.Request-Line]"));
+  g_assert_nonnull (strstr (r.out, "Key Management Protocol: mikey [sdp.key_mgmt.kmpid]"));
+  run_clear (&r);
+  g_ptr_array_unref (run.msgs);
+  g_unlink (file);
+  g_rmdir (dir);
+}
+
+/* Captures that are not readable: exit 1 with what and where. */
+static void
+test_decode_garbage (void)
+{
+  g_autofree gchar *dir = g_dir_make_tmp ("impsim-pcap-XXXXXX", NULL);
+  g_autofree gchar *file = g_build_filename (dir, "bad.pcap", NULL);
+  /* a valid header (LINKTYPE_RAW) and one record */
+  static const guint8 good[] = {
+    0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 101, 0, 0, 0,
+    1, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 4, 0, 0, 0, 0x45, 0, 0, 4,
+  };
+  struct {
+    gsize len;             /* bytes of good[] to keep (0: use bytes) */
+    const gchar *bytes;
+    const gchar *expect;   /* in the error */
+  } cases[] = {
+    { 0, "hello, this is not a capture at all", "magic number 68656c6c at offset 0" },
+    { 10, NULL, "fewer than 24" },
+    { 30, NULL, "record 1 at offset 24: header cut short" },
+    { 43, NULL, "record 1 at offset 24: captured length 4 but only 3 bytes left" },
+    { 0, "\x0a\x0d\x0d\x0a\x1c\x00\x00\x00", "pcapng" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      const gchar *d = cases[i].len ? (const gchar *) good : cases[i].bytes;
+      gsize n = cases[i].len ? cases[i].len : (i == 4 ? 8 : strlen (cases[i].bytes));
+      g_assert_true (g_file_set_contents (file, d, (gssize) n, &error));
+      Run r;
+      run_impsim (&r, "--pcap", file, NULL);
+      g_test_message ("case %u: %s", i, r.err);
+      g_assert_cmpint (r.status, ==, 1);
+      g_assert_nonnull (strstr (r.err, cases[i].expect));
+      g_assert_cmpstr (r.out, ==, "");
+      run_clear (&r);
+    }
+  /* the whole record is fine (an IPv4 header cut short is skipped, not an error) */
+  {
+    g_autoptr (GError) error = NULL;
+    g_assert_true (g_file_set_contents (file, (const gchar *) good, sizeof good, &error));
+    Run r;
+    run_impsim (&r, "--pcap", file, NULL);
+    g_assert_cmpint (r.status, ==, 0);
+    g_assert_nonnull (strstr (r.out, "1 records, link type 101, 0 messages, 1 records skipped"));
+    run_clear (&r);
+  }
+  /* no file; INPUT as well */
+  Run r;
+  run_impsim (&r, "--pcap", "/nonexistent/x.pcap", NULL);
+  g_assert_cmpint (r.status, ==, 1);
+  run_clear (&r);
+  run_impsim (&r, "--pcap", file, "0100");
+  g_assert_cmpint (r.status, ==, 2);
+  run_clear (&r);
+  g_unlink (file);
+  g_rmdir (dir);
+}
+
 static void
 test_open_error (void)
 {
@@ -976,5 +1145,9 @@ main (int argc, char **argv)
               pfx_teardown);
   g_test_add_func ("/pcap/tshark/mikey-every-type", test_mikey_tshark);
   g_test_add_func ("/pcap/tshark/mikey-truncated", test_mikey_truncated_tshark);
+  g_test_add ("/pcap/decode/bootstrap", PcapFx, NULL, pfx_setup, test_decode_bootstrap,
+              pfx_teardown);
+  g_test_add_func ("/pcap/decode/mikey", test_decode_mikey);
+  g_test_add_func ("/pcap/decode/garbage", test_decode_garbage);
   return g_test_run ();
 }

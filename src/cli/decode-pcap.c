@@ -1,0 +1,77 @@
+/* impsim decode --pcap FILE (see decode-pcap.h). */
+#include "decode-pcap.h"
+
+#include "cli.h"
+#include "imps-pcap.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <sys/stat.h>
+#include <json-glib/json-glib.h>
+#include <stdio.h>
+
+#define CMD "decode"
+
+static void
+field_to_json (JsonBuilder *b, const ImpsMikeyField *f)
+{
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "name");
+  json_builder_add_string_value (b, f->name);
+  json_builder_set_member_name (b, "label");
+  json_builder_add_string_value (b, f->label);
+  if (f->value)
+    {
+      json_builder_set_member_name (b, "value");
+      json_builder_add_string_value (b, f->value);
+    }
+  if (f->children && f->children->len)
+    {
+      json_builder_set_member_name (b, "children");
+      json_builder_begin_array (b);
+      for (guint i = 0; i < f->children->len; i++)
+        field_to_json (b, g_ptr_array_index (f->children, i));
+      json_builder_end_array (b);
+    }
+  json_builder_end_object (b);
+}
+
+int
+cli_decode_pcap (const gchar *path, gboolean json)
+{
+  g_autoptr (GError) error = NULL;
+  GStatBuf st;
+
+  if (g_stat (path, &st) != 0)
+    return cli_fail (CMD, "--pcap %s: %s", path, g_strerror (errno));
+  if (!S_ISREG (st.st_mode))
+    return cli_fail (CMD, "--pcap %s: not a regular file", path);
+  if ((guint64) st.st_size > IMPS_PCAP_MAX_FILE)
+    return cli_fail (CMD, "--pcap %s: %" G_GUINT64_FORMAT " bytes, more than the limit of %u", path,
+                     (guint64) st.st_size, IMPS_PCAP_MAX_FILE);
+  gchar *contents = NULL;
+  gsize len = 0;
+  if (!g_file_get_contents (path, &contents, &len, &error))
+    return cli_fail (CMD, "--pcap: %s", error->message);
+  g_autoptr (GBytes) bytes = g_bytes_new_take (contents, len);
+  g_autoptr (ImpsMikeyField) root = imps_pcap_decode (bytes, &error);
+  if (root == NULL)
+    return cli_fail (CMD, "--pcap %s: %s", path, error->message);
+  if (json)
+    {
+      g_autoptr (JsonBuilder) b = json_builder_new ();
+      field_to_json (b, root);
+      g_autoptr (JsonNode) node = json_builder_get_root (b);
+      g_autoptr (JsonGenerator) gen = json_generator_new ();
+      json_generator_set_pretty (gen, TRUE);
+      json_generator_set_root (gen, node);
+      g_autofree gchar *s = json_generator_to_data (gen, NULL);
+      printf ("%s\n", s);
+    }
+  else
+    {
+      g_autofree gchar *text = imps_mikey_field_to_text (root);
+      fputs (text, stdout);
+    }
+  return CLI_EXIT_OK;
+}
