@@ -828,8 +828,9 @@ callee_send_200 (ImpsUeCall *call)
     }
   call->status = 200;
   send_response (sip, resp);
-  /* media starts now: the caller has the answer's keys with the 200 */
-  imps_ue_media_start (call->media);
+  /* media starts with the ACK: the caller has the answer's keys by then,
+   * while packets sent now could overtake the 200 on a longer signalling
+   * path (through the CSCFs) and arrive before the caller has its keys */
   call_changed (call, IMPS_UE_CALL_ESTABLISHED);
 }
 
@@ -1103,7 +1104,14 @@ receive_request (ImpsUeSip *sip, const ImpsSipMessage *req)
       return;
     }
   if (strcmp (method, "ACK") == 0)
-    return;   /* the callee's state moved with the 200 already */
+    {
+      /* the ACK of our 2xx starts the callee's media (the ACK of an error
+       * answer matches no dialog and ends nothing) */
+      if (call != NULL && !call->caller && call->dialog != NULL
+          && call->state == IMPS_UE_CALL_ESTABLISHED && imps_sip_dialog_matches (call->dialog, req))
+        imps_ue_media_start (call->media);
+      return;
+    }
   if (strcmp (method, "CANCEL") == 0)
     {
       if (call == NULL || call->caller)

@@ -12,6 +12,7 @@
  * key-log lines are checked for the profile §8 format. */
 #include "imps-ue-sip.h"
 #include "imps-ue-media.h"
+#include "imps-ims.h"
 #include "sdp/imps-sdes.h"
 #include "imps-test.h"
 
@@ -202,13 +203,19 @@ typedef struct {
   ImpsUeSip *a, *b;
   Kms kms;
   KmsClient a_kms, b_kms;
+  ImpsScscf *scscf;    /* with the IMS core only */
+  ImpsPcscf *pcscf;
 } Fx;
+
+#define P_ADDR "127.0.1.40"
+#define AGW_ADDR "127.0.1.41"
+#define S_ADDR "127.0.1.50"
 
 static const guint8 usim_k[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
 static const guint8 usim_opc[16] = { 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1 };
 
 static void
-fx_init (Fx *f, const gchar *bob_impu)
+fx_init_full (Fx *f, const gchar *bob_impu, gboolean ims)
 {
   g_autoptr (GError) error = NULL;
   ImpsUeUsimConfig usim_a = { "alice@home1.net", usim_k, usim_opc, 5 };
@@ -233,6 +240,16 @@ fx_init (Fx *f, const gchar *bob_impu)
   ca.ring_us = RING_US;
   cb.impu = bob_impu ? bob_impu : BOB;
   cb.ring_us = RING_US;
+  if (ims)
+    {
+      ImpsPcscfConfig pc = { .domain = "home1.net", .address = P_ADDR, .agw_address = AGW_ADDR,
+                             .scscf_address = S_ADDR };
+      f->scscf = imps_scscf_new (f->net, f->bus, "home1.net", S_ADDR, 0, &error);
+      g_assert_no_error (error);
+      f->pcscf = imps_pcscf_new (f->net, f->bus, &pc, &error);
+      g_assert_no_error (error);
+      ca.proxy_address = cb.proxy_address = P_ADDR;
+    }
   f->a = imps_ue_sip_new (f->a_ue, f->bus, &ca, &error);
   g_assert_no_error (error);
   f->b = imps_ue_sip_new (f->b_ue, f->bus, &cb, &error);
@@ -245,10 +262,18 @@ fx_init (Fx *f, const gchar *bob_impu)
 }
 
 static void
+fx_init (Fx *f, const gchar *bob_impu)
+{
+  fx_init_full (f, bob_impu, FALSE);
+}
+
+static void
 fx_clear (Fx *f)
 {
   imps_ue_sip_free (f->a);
   imps_ue_sip_free (f->b);
+  imps_pcscf_free (f->pcscf);
+  imps_scscf_free (f->scscf);
   /* pending GTask completions of the freed agents run and see them gone */
   while (g_main_context_iteration (NULL, FALSE))
     ;
@@ -304,33 +329,43 @@ log_lines (GOutputStream *out, const gchar *prefix)
   return found;
 }
 
+/* Every packet @from sent reached @to and was verified, but for the last
+ * @tail ones. */
 static void
-assert_media_verified (ImpsUeMedia *from, ImpsUeMedia *to, guint64 min_packets)
+assert_media_verified_tail (ImpsUeMedia *from, ImpsUeMedia *to, guint64 min_packets,
+                            guint64 tail)
 {
   const ImpsUeMediaStats *tx = imps_ue_media_get_tx_stats (from);
   const ImpsUeMediaStats *rx = imps_ue_media_get_rx_stats (to);
   g_assert_cmpuint (tx->packets, >=, min_packets);
   g_assert_cmpuint (tx->other_errors, ==, 0);
-  g_assert_cmpuint (rx->packets, ==, tx->packets);
-  g_assert_cmpuint (rx->payload_bytes, ==, tx->packets * IMPS_UE_MEDIA_PAYLOAD_LEN);
+  g_assert_cmpuint (rx->packets + tail, ==, tx->packets);
+  g_assert_cmpuint (rx->payload_bytes, ==, rx->packets * IMPS_UE_MEDIA_PAYLOAD_LEN);
   g_assert_cmpuint (rx->mismatches, ==, 0);
   g_assert_cmpuint (rx->lost, ==, 0);
   g_assert_cmpuint (rx->auth_failures, ==, 0);
   g_assert_cmpuint (rx->replays, ==, 0);
   g_assert_cmpuint (rx->other_errors, ==, 0);
   g_assert_cmphex (rx->ssrc, ==, tx->ssrc);
-  g_assert_cmpuint (rx->last_counter + 1, ==, tx->packets);
+  g_assert_cmpuint (rx->last_counter + 1 + tail, ==, tx->packets);
   g_assert_cmpuint (rx->rtcp_packets, ==, tx->rtcp_packets);
   g_assert_cmpuint (rx->rtcp_failures, ==, 0);
+}
+
+static void
+assert_media_verified (ImpsUeMedia *from, ImpsUeMedia *to, guint64 min_packets)
+{
+  assert_media_verified_tail (from, to, min_packets, 0);
 }
 
 /* A whole call: alice calls bob directly, media for @media_us, alice hangs
  * up. Returns alice's call; bob's is *@callee. */
 static ImpsUeCall *
-run_call (Fx *f, ImpsUeSecurity security, gint64 media_us, ImpsUeCall **callee)
+run_call_full (Fx *f, ImpsUeSecurity security, ImpsUeSecurity callee_security,
+               const gchar *target, gint64 media_us, ImpsUeCall **callee)
 {
   g_autoptr (GError) error = NULL;
-  ImpsUeCall *call = imps_ue_sip_call (f->a, BOB, security, B_ADDR, 5060, &error);
+  ImpsUeCall *call = imps_ue_sip_call (f->a, BOB, security, target, 5060, &error);
   g_assert_no_error (error);
   g_assert_nonnull (call);
   run_for (f, RING_US + 50 * 1000);
@@ -340,8 +375,7 @@ run_call (Fx *f, ImpsUeSecurity security, gint64 media_us, ImpsUeCall **callee)
   g_assert_cmpuint (imps_ue_sip_n_calls (f->b), ==, 1);
   *callee = imps_ue_sip_get_call (f->b, 0);
   g_assert_cmpint (imps_ue_call_get_state (*callee), ==, IMPS_UE_CALL_ESTABLISHED);
-  g_assert_cmpint (imps_ue_call_get_security (*callee), ==,
-                   security == IMPS_UE_SECURITY_SDES_E2AE ? IMPS_UE_SECURITY_SDES_E2E : security);
+  g_assert_cmpint (imps_ue_call_get_security (*callee), ==, callee_security);
   g_assert_cmpstr (imps_ue_call_get_call_id (*callee), ==, imps_ue_call_get_call_id (call));
   g_assert_false (imps_ue_call_is_caller (*callee));
   run_for (f, media_us);
@@ -352,6 +386,12 @@ run_call (Fx *f, ImpsUeSecurity security, gint64 media_us, ImpsUeCall **callee)
   g_assert_false (imps_ue_media_is_sending (imps_ue_call_get_media (call)));
   g_assert_false (imps_ue_media_is_sending (imps_ue_call_get_media (*callee)));
   return call;
+}
+
+static ImpsUeCall *
+run_call (Fx *f, ImpsUeSecurity security, gint64 media_us, ImpsUeCall **callee)
+{
+  return run_call_full (f, security, security, B_ADDR, media_us, callee);
 }
 
 /* The SIP messages of the run, in the event log order, as summaries. */
@@ -745,6 +785,80 @@ test_mikey_bidding_down (void)
   fx_clear (&f);
 }
 
+/* Through the IMS core (src/ims): both UEs register with the P-CSCF, alice
+ * calls bob's public identity, the S-CSCF routes to bob's registered
+ * contact; 2 s of media both ways, verified. With e2ae the IMS-ALG answers
+ * alice's a=crypto and strips it towards bob (profile §5), so bob's leg is
+ * plain RTP from the IMS-AGW. */
+static void
+run_ims (ImpsUeSecurity security, ImpsUeSecurity callee_security)
+{
+  Fx f;
+  ImpsUeCall *callee;
+  g_autoptr (GError) error = NULL;
+  fx_init_full (&f, NULL, TRUE);
+  g_assert_true (imps_ue_sip_register (f.a, &error));
+  g_assert_true (imps_ue_sip_register (f.b, &error));
+  g_assert_no_error (error);
+  run_for (&f, 50 * 1000);
+  g_assert_true (imps_ue_sip_is_registered (f.a));
+  g_assert_true (imps_ue_sip_is_registered (f.b));
+  g_assert_cmpstr (imps_pcscf_registered_impu (f.pcscf, B_ADDR), ==, BOB);
+  ImpsUeCall *call = run_call_full (&f, security, callee_security, NULL, 2 * G_USEC_PER_SEC,
+                                    &callee);
+  ImpsUeMedia *ma = imps_ue_call_get_media (call), *mb = imps_ue_call_get_media (callee);
+  if (security == IMPS_UE_SECURITY_SDES_E2AE)
+    {
+      /* the IMS-AGW releases bob's leg when alice's BYE passes the P-CSCF;
+       * bob's packets still on their way to it then find nobody listening
+       * and the bus counts them: the tail of the stream, never a gap */
+      guint64 tail = imps_sip_bus_media_dropped (f.bus);
+      g_assert_cmpuint (tail, <=, 2);
+      assert_media_verified_tail (ma, mb, 100, 0);
+      assert_media_verified_tail (mb, ma, 100, tail);
+    }
+  else
+    {
+      g_assert_cmpuint (imps_sip_bus_media_dropped (f.bus), ==, 0);
+      assert_media_verified (ma, mb, 100);
+      assert_media_verified (mb, ma, 100);
+    }
+  if (security == IMPS_UE_SECURITY_SDES_E2AE)
+    {
+      ImpsAgwStats st;
+      g_assert_true (imps_pcscf_agw_stats (f.pcscf, imps_ue_call_get_call_id (call), &st));
+      g_assert_cmpuint (st.rtp_to_core, ==, imps_ue_media_get_tx_stats (ma)->packets);
+      g_assert_cmpuint (st.rtp_to_ue + imps_sip_bus_media_dropped (f.bus), ==,
+                        imps_ue_media_get_tx_stats (mb)->packets);
+      g_assert_cmpuint (st.auth_failures, ==, 0);
+    }
+  fx_clear (&f);
+}
+
+static void
+test_ims_none (void)
+{
+  run_ims (IMPS_UE_SECURITY_NONE, IMPS_UE_SECURITY_NONE);
+}
+
+static void
+test_ims_sdes_e2e (void)
+{
+  run_ims (IMPS_UE_SECURITY_SDES_E2E, IMPS_UE_SECURITY_SDES_E2E);
+}
+
+static void
+test_ims_sdes_e2ae (void)
+{
+  run_ims (IMPS_UE_SECURITY_SDES_E2AE, IMPS_UE_SECURITY_NONE);
+}
+
+static void
+test_ims_mikey (void)
+{
+  run_ims (IMPS_UE_SECURITY_MIKEY_TICKET, IMPS_UE_SECURITY_MIKEY_TICKET);
+}
+
 /* The payload format on its own: counter, SSRC and hash are all checked. */
 static void
 test_payload (void)
@@ -777,5 +891,9 @@ main (int argc, char **argv)
   g_test_add_func ("/ue-call/cancel-487", test_cancel);
   g_test_add_func ("/ue-call/mikey-refused-488", test_mikey_refused);
   g_test_add_func ("/ue-call/mikey-bidding-down-488", test_mikey_bidding_down);
+  g_test_add_func ("/ue-call/ims/none", test_ims_none);
+  g_test_add_func ("/ue-call/ims/sdes-e2e", test_ims_sdes_e2e);
+  g_test_add_func ("/ue-call/ims/sdes-e2ae", test_ims_sdes_e2ae);
+  g_test_add_func ("/ue-call/ims/mikey-ticket", test_ims_mikey);
   return g_test_run ();
 }
