@@ -463,9 +463,12 @@ test_reuse (KmsFx *k, gconstpointer data)
   g_assert_no_error (error);
   g_assert_false (once->policy.flags & IMPS_MIKEY_TICKET_FLAG_J);
   g_autoptr (ImpsMikeyMessage) ti3 = transfer (k, once, KX_ALICE, KX_BOB);
-  request (k, ALICE, &tp, &cached, &error);
+  g_assert_cmpuint (once->n_transfers, ==, 1);
+  g_assert_nonnull (ti3);
+  ImpsMikeyHeldTicket *fresh = request (k, ALICE, &tp, &cached, &error);
   g_assert_no_error (error);
   g_assert_false (cached);
+  g_assert_true (fresh != once);
 }
 
 /* ---- refusals, with a static PSK (profile §2 NOTE 1) and raw HTTP ---- */
@@ -583,6 +586,7 @@ test_refusals (KmsFx *k, gconstpointer data)
                                                                             now_ntp (k), KX_SKEW,
                                                                             &error);
     g_assert_no_error (error);
+    g_assert_cmpuint (held->policy.n_responders, ==, 1);
     /* replay: the same bytes again, ERR 1 (RFC 3830 §5.4) */
     expect_error (k, rq, m, NULL, 0, IMPS_MIKEY_ERR_INVALID_TS, FALSE, "replay refused: ERR 1",
                   "was received before (replay)");
@@ -1038,6 +1042,8 @@ test_zk (KmsFx *k, gconstpointer data)
     g_autoptr (ImpsMikeyMessage) em = imps_mikey_error_parse (b, blen, NULL, errs, 4, &n, &auth,
                                                               &error);
     g_assert_no_error (error);
+    g_assert_nonnull (em);
+    g_assert_false (auth);
     g_assert_cmpuint (n, ==, 1);
     g_assert_cmpuint (errs[0], ==, IMPS_MIKEY_ERR_INVALID_ID);
     g_assert_cmpuint (fx_count (&k->fx, IMPS_EVENT_REFUSAL, "agreement refused: ERR 7",
