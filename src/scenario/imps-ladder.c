@@ -517,6 +517,15 @@ format_abs_time (gint64 t_us)
   return g_date_time_format (dt, "%Y-%m-%dT%H:%M:%SZ");
 }
 
+static gchar *
+counts_text (ImpsLadder *l, Layout *lay)
+{
+  guint ev = imps_event_log_len (l->log), media = l->media->len;
+  return g_strdup_printf ("%u event%s (%u message%s), %u media stream%s", ev, ev == 1 ? "" : "s",
+                          lay->n_messages, lay->n_messages == 1 ? "" : "s", media,
+                          media == 1 ? "" : "s");
+}
+
 static const gchar *
 kind_marker_word (ImpsEventKind k)
 {
@@ -826,9 +835,8 @@ imps_ladder_render_text (ImpsLadder *ladder, guint width)
   gboolean abbreviated = text_labels (&c);
 
   g_autofree gchar *t0 = format_abs_time (lay.t0);
-  g_string_append_printf (c.out, "ladder: %u events (%u messages), %u media streams; "
-                          "time 0 = %s (virtual clock)\n",
-                          imps_event_log_len (ladder->log), lay.n_messages, ladder->media->len, t0);
+  g_autofree gchar *counts = counts_text (ladder, &lay);
+  g_string_append_printf (c.out, "ladder: %s; time 0 = %s (virtual clock)\n", counts, t0);
 
   if (abbreviated)
     {
@@ -931,15 +939,15 @@ static const struct {
   const gchar *colour;
   const gchar *what;
 } ref_style[] = {
-  { IMPS_REF_UB, "#1f63b4", "UE \u2013 BSF, HTTP (GBA bootstrap)" },
-  { IMPS_REF_ZH, "#c2410c", "BSF \u2013 HSS, Diameter" },
+  { IMPS_REF_UB, "#2563eb", "UE \u2013 BSF, HTTP (GBA bootstrap)" },
+  { IMPS_REF_ZH, "#ea580c", "BSF \u2013 HSS, Diameter" },
   { IMPS_REF_ZN, "#7c3aed", "KMS \u2013 BSF, Diameter" },
-  { IMPS_REF_UA, "#0f8a5f", "UE \u2013 KMS, HTTP (MIKEY-TICKET)" },
-  { IMPS_REF_ZK, "#be185d", "KMS \u2013 KMS, HTTPS" },
-  { IMPS_REF_GM, "#0e7490", "UE \u2013 P-CSCF, SIP" },
-  { IMPS_REF_MW, "#854d0e", "CSCF \u2013 CSCF, SIP" },
+  { IMPS_REF_UA, "#0d9488", "UE \u2013 KMS, HTTP (MIKEY-TICKET)" },
+  { IMPS_REF_ZK, "#db2777", "KMS \u2013 KMS, HTTPS" },
+  { IMPS_REF_GM, "#b45309", "UE \u2013 P-CSCF, SIP" },
+  { IMPS_REF_MW, "#4d7c0f", "CSCF \u2013 CSCF, SIP" },
   { IMPS_REF_MEDIA, "#15803d", "RTP / SRTP / SRTCP" },
-  { IMPS_REF_NONE, "#555555", "inside a node" },
+  { IMPS_REF_NONE, "#555555", "inside a node (grey dot, italic text)" },
 };
 
 static const gchar *
@@ -961,7 +969,7 @@ ref_colour (ImpsRefPoint ref)
 #define SVG_ROW_MSG 30
 #define SVG_ROW_NOTE 24
 #define SVG_ROW_MARK 40
-#define SVG_ROW_MEDIA 36
+#define SVG_ROW_MEDIA 40
 #define SVG_CHAR_W 6.8
 #define SVG_RED "#dc2626"
 
@@ -1034,7 +1042,8 @@ imps_ladder_render_svg (ImpsLadder *ladder)
   layout_build (ladder, &lay);
   guint n = lay.nodes->len;
   double col_w = svg_col_w (&lay);
-  double width = SVG_LEFT + MAX (n, 1) * col_w + SVG_RIGHT;
+  /* At least wide enough for the legend's three columns. */
+  double width = MAX (SVG_LEFT + MAX (n, 1) * col_w + SVG_RIGHT, 1000.0);
   double right_edge = width - 16;
 
   /* Row positions first: the height depends on them. */
@@ -1071,10 +1080,9 @@ imps_ladder_render_svg (ImpsLadder *ladder)
   /* Title line. */
   {
     g_autofree gchar *t0 = format_abs_time (lay.t0);
-    g_autofree gchar *title = g_strdup_printf ("impsim ladder \u2014 %u events (%u messages), "
-                                               "%u media streams; time 0 = %s (virtual clock)",
-                                               imps_event_log_len (ladder->log), lay.n_messages,
-                                               ladder->media->len, t0);
+    g_autofree gchar *counts = counts_text (ladder, &lay);
+    g_autofree gchar *title = g_strdup_printf ("impsim ladder \u2014 %s; time 0 = %s (virtual clock)",
+                                               counts, t0);
     g_string_append_printf (s, "<text x=\"16\" y=\"%d\" font-size=\"14\" font-weight=\"bold\" "
                             "fill=\"#111111\">", SVG_TOP_TITLE);
     svg_text (s, title);
@@ -1122,8 +1130,13 @@ imps_ladder_render_svg (ImpsLadder *ladder)
       g_string_append_printf (s, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" font-size=\"9\" "
                               "fill=\"#64748b\">%s</text>", x, SVG_NODE_Y + 11,
                               imps_node_kind_name (node->kind));
-      g_autofree gchar *attrs = g_strdup ("text-anchor=\"middle\" font-weight=\"bold\"");
-      svg_label (s, x, SVG_NODE_Y + 25, node->name, (glong) ((col_w - 24) / 7.2), attrs);
+      /* Long names in a smaller font before they are cut. */
+      g_autofree gchar *clean = sanitize (node->name);
+      glong len = g_utf8_strlen (clean, -1);
+      gboolean small = len > (glong) ((col_w - 24) / 7.2);
+      svg_label (s, x, SVG_NODE_Y + 25, node->name, (glong) ((col_w - 22) / (small ? 5.9 : 7.2)),
+                 small ? "text-anchor=\"middle\" font-weight=\"bold\" font-size=\"10\""
+                       : "text-anchor=\"middle\" font-weight=\"bold\"");
       g_string_append (s, "</g>\n");
     }
 
@@ -1173,15 +1186,22 @@ imps_ladder_render_svg (ImpsLadder *ladder)
                                                    m->to ? m->to : "?");
           g_string_append_printf (s, "<g class=\"media\" data-srtp=\"%s\">", m->srtp ? "yes" : "no");
           svg_title (s, tip);
-          g_string_append_printf (s, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"24\" rx=\"4\" "
-                                  "fill=\"%s\" fill-opacity=\"0.8\" stroke=\"%s\" stroke-width=\"1.5\"%s/>",
-                                  x0, ry - 12, x1 - x0, fill, stroke,
+          /* A thick bar from sender to receiver with the arrowhead at the
+           * receiver, the counts above it like an arrow's label. */
+          g_string_append_printf (s, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"12\" rx=\"3\" "
+                                  "fill=\"%s\" stroke=\"%s\" stroke-width=\"1.5\"%s/>",
+                                  x0, ry + 1, x1 - x0, fill, stroke,
                                   m->srtp ? "" : " stroke-dasharray=\"6 3\"");
           if (xa != xb)
-            svg_arrowhead (s, xb, ry, xb > xa ? 1 : -1, stroke);
+            {
+              int dir = xb > xa ? 1 : -1;
+              g_string_append_printf (s, "<path d=\"M%.1f %.1fL%.1f %.1fL%.1f %.1fz\" fill=\"%s\"/>",
+                                      xb + dir * 4.0, ry + 7, xb - dir * 10.0, ry - 2,
+                                      xb - dir * 10.0, ry + 16, stroke);
+            }
           g_autofree gchar *attrs = g_strdup_printf ("font-weight=\"bold\" fill=\"%s\"",
                                                      m->auth_failures ? SVG_RED : "#14532d");
-          svg_label (s, x0 + 8, ry + 4, text, (glong) ((right_edge - x0 - 8) / SVG_CHAR_W), attrs);
+          svg_label (s, x0 + 8, ry - 4, text, (glong) ((right_edge - x0 - 8) / SVG_CHAR_W), attrs);
           g_string_append (s, "</g>\n");
           continue;
         }
@@ -1277,11 +1297,15 @@ imps_ladder_render_svg (ImpsLadder *ladder)
     {
       double lx = 16 + (i % 3) * legend_col_w;
       double yy = ly + (i / 3) * 22;
-      g_string_append_printf (s, "<g class=\"legend-entry\" data-ref=\"%s\">"
-                              "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
-                              "stroke-width=\"3\"/>",
-                              imps_ref_point_name (ref_style[i].ref), lx, yy - 4, lx + 28, yy - 4,
-                              ref_style[i].colour);
+      g_string_append_printf (s, "<g class=\"legend-entry\" data-ref=\"%s\">",
+                              imps_ref_point_name (ref_style[i].ref));
+      if (ref_style[i].ref == IMPS_REF_NONE)
+        g_string_append_printf (s, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"#64748b\"/>",
+                                lx + 14, yy - 4);
+      else
+        g_string_append_printf (s, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                                "stroke=\"%s\" stroke-width=\"3\"/>",
+                                lx, yy - 4, lx + 28, yy - 4, ref_style[i].colour);
       g_string_append_printf (s, "<text x=\"%.1f\" y=\"%.1f\"><tspan font-weight=\"bold\">%s</tspan> ",
                               lx + 36, yy, ref_style[i].ref == IMPS_REF_NONE ? "note"
                                                                         : imps_ref_point_name (ref_style[i].ref));

@@ -5,7 +5,8 @@
  * operators). Every SVG is parsed back with GMarkupParseContext.
  *
  * Set IMPS_LADDER_EXAMPLE=path to write the resync ladder's SVG there (how
- * docs/ladder-example.svg was made). */
+ * docs/ladder-example.svg was made), and IMPS_LADDER_LOOK_DIR=dir to keep
+ * every test's SVG there for a person to look at. */
 #include "../bsf/gba-fixture.h"
 #include "imps-ladder.h"
 
@@ -102,6 +103,17 @@ svg_parse (const gchar *svg)
   g_assert_true (s->root_svg);
   g_assert_cmpuint (s->depth, ==, 0);
   return s;
+}
+
+static void
+svg_keep (const gchar *svg, const gchar *name)
+{
+  const gchar *dir = g_getenv ("IMPS_LADDER_LOOK_DIR");
+  if (dir == NULL)
+    return;
+  g_autofree gchar *file = g_strconcat (name, ".svg", NULL);
+  g_autofree gchar *path = g_build_filename (dir, file, NULL);
+  g_assert_true (g_file_set_contents (path, svg, -1, NULL));
 }
 
 static guint
@@ -283,6 +295,17 @@ test_resync (GbaFx *fx, gconstpointer unused)
   g_assert_nonnull (strstr (seen->titles->str, "SQN failure: synchronisation failure: SQN 000000000020 "
                                                "not acceptable"));
 
+  const gchar *example = g_getenv ("IMPS_LADDER_EXAMPLE");
+  if (example)
+    {
+      g_autoptr (GError) werr = NULL;
+      g_assert_true (imps_ladder_write_svg (ladder, example, &werr));
+      g_assert_no_error (werr);
+      g_autofree gchar *t2 = imps_ladder_render_text (ladder, 0);
+      g_autofree gchar *txt = g_strconcat (example, ".txt", NULL);
+      g_assert_true (g_file_set_contents (txt, t2, -1, NULL));
+    }
+
   /* A media band from a synthetic summary, drawn after the bootstrap. */
   g_autoptr (ImpsLadderMedia) m = imps_ladder_media_new ("alice audio", "alice", "bsf.home1.net", TRUE);
   m->first_us = FX_START_S * G_USEC_PER_SEC + 1500000;
@@ -291,20 +314,10 @@ test_resync (GbaFx *fx, gconstpointer unused)
   m->packets_received = 250;
   imps_ladder_add_media (ladder, m);
   g_autofree gchar *svg2 = imps_ladder_render_svg (ladder);
+  svg_keep (svg2, "resync");
   g_autoptr (SvgSeen) seen2 = svg_parse (svg2);
   g_assert_cmpuint (svg_count (seen2, "media"), ==, 1);
   g_assert_cmpuint (svg_count (seen2, "arrow"), ==, n_messages);
-
-  const gchar *example = g_getenv ("IMPS_LADDER_EXAMPLE");
-  if (example)
-    {
-      g_autoptr (GError) error = NULL;
-      g_assert_true (imps_ladder_write_svg (ladder, example, &error));
-      g_assert_no_error (error);
-      g_autofree gchar *t2 = imps_ladder_render_text (ladder, 0);
-      g_autofree gchar *txt = g_strconcat (example, ".txt", NULL);
-      g_assert_true (g_file_set_contents (txt, t2, -1, NULL));
-    }
 
   /* write_svg writes what render_svg returns. */
   g_autofree gchar *path = g_build_filename (fx->dir, "ladder.svg", NULL);
@@ -366,6 +379,7 @@ test_refusal (GbaFx *fx, gconstpointer unused)
   /* The SVG: a refusal group per refusal, with a red cross, the reason as
    * text and the full reason in its tooltip. */
   g_autofree gchar *svg = imps_ladder_render_svg (ladder);
+  svg_keep (svg, "refusal");
   g_autoptr (SvgSeen) seen = svg_parse (svg);
   g_assert_cmpuint (svg_count (seen, "refusal"), ==, 2);
   g_assert_cmpuint (svg_count (seen, "arrow"), ==, count_kind (log, IMPS_EVENT_MESSAGE));
@@ -401,6 +415,7 @@ test_hostile (void)
   imps_ladder_add_media (ladder, m);
 
   g_autofree gchar *svg = imps_ladder_render_svg (ladder);
+  svg_keep (svg, "hostile");
   g_assert_null (strstr (svg, "<script"));
   g_assert_null (strstr (svg, "<ce>"));
   g_assert_nonnull (strstr (svg, "&lt;script&gt;&amp;&quot;&apos;"));
@@ -483,6 +498,7 @@ test_media (void)
   g_assert_true (g_str_has_prefix (lines[head + 5], "+8.000"));
 
   g_autofree gchar *svg = imps_ladder_render_svg (ladder);
+  svg_keep (svg, "media");
   g_autoptr (SvgSeen) seen = svg_parse (svg);
   g_assert_cmpuint (svg_count (seen, "media"), ==, 2);
   g_assert_cmpuint (svg_count (seen, "arrow"), ==, 3);
@@ -568,6 +584,7 @@ test_big (void)
   g_assert_true (g_str_has_suffix (lines[head + 1], "…"));
 
   g_autofree gchar *svg = imps_ladder_render_svg (ladder);
+  svg_keep (svg, "big");
   g_autoptr (SvgSeen) seen = svg_parse (svg);
   g_assert_cmpuint (svg_count (seen, "arrow"), ==, n);
   g_assert_cmpuint (svg_count (seen, "operator"), ==, 2);
