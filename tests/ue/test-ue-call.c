@@ -10,9 +10,12 @@
  * chosen by this project; the expected values are relations (both ends
  * derive the same keys, every packet sent is received and verified), and
  * key-log lines are checked for the profile §8 format. */
+#include "../bsf/gba-fixture.h"
 #include "imps-ue-sip.h"
 #include "imps-ue-media.h"
+#include "imps-ue-ua.h"
 #include "imps-ims.h"
+#include "imps-kms.h"
 #include "sdp/imps-sdes.h"
 #include "imps-test.h"
 
@@ -859,6 +862,110 @@ test_ims_mikey (void)
   run_ims (IMPS_UE_SECURITY_MIKEY_TICKET, IMPS_UE_SECURITY_MIKEY_TICKET);
 }
 
+/* With the real nodes (gba.md §12.1 subscriber keys, profile §9
+ * addresses): HSS and BSF from tests/bsf/gba-fixture.h, the KMS of
+ * src/kms, and each UE's Ua client (imps-ue-ua.h) as its KMS interface.
+ * Each UE bootstraps on its first Ua request; alice's ticket request and
+ * bob's resolve go over HTTP. Real I/O and the virtual clock: the loop
+ * below waits for sockets and moves virtual time by 1 ms when idle. */
+#define RK_BOB_ADDR "127.1.1.3"
+#define RK_ALICE_IMPU "sip:user1_public1@home1.net"
+
+static gboolean
+wait_until (GbaFx *fx, ImpsUeCall *call, ImpsUeCallState state)
+{
+  gint64 give_up = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  while (imps_ue_call_get_state (call) != state && g_get_monotonic_time () < give_up)
+    {
+      if (!g_main_context_iteration (NULL, FALSE))
+        {
+          g_usleep (200);
+          imps_clock_advance (fx->clock, 1000);
+        }
+    }
+  return imps_ue_call_get_state (call) == state;
+}
+
+static void
+test_real_kms (void)
+{
+  GbaFx fx = { 0 };
+  g_autoptr (GError) error = NULL;
+  guint8 k[16], opc[16], sqn[6], amf[2] = { 0, 0 };
+  const gchar *bob_impus[] = { BOB, NULL };
+
+  fx_setup (&fx, NULL);
+  imps_test_hex_into (FX_K, k, 16);
+  imps_test_hex_into (FX_OPC, opc, 16);
+  imps_test_hex_into ("000000000020", sqn, 6);
+  ImpsHssSubscriber sub = { "bob_private@home1.net", bob_impus, k, opc, NULL, sqn, amf, 5,
+                            FX_LIFETIME };
+  g_assert_true (imps_hss_provision (fx.hss, &sub, &error));
+  g_assert_no_error (error);
+  ImpsUeUsimConfig usim = { "bob_private@home1.net", k, opc, 5 };
+  ImpsUe *bob_ue = imps_ue_new (fx.net, "bob", RK_BOB_ADDR, &usim);
+
+  ImpsKms *kms = imps_kms_new (fx.net, "home1.net", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (imps_kms_listen (kms, FX_KMS_ADDR, 0, &error));
+  g_assert_no_error (error);
+  imps_kms_set_bsf (kms, FX_BSF_ADDR, imps_bsf_get_zn_port (fx.bsf));
+
+  ImpsUeUaKeySource src_a, src_b;
+  imps_ue_ua_key_source_for_ue (&src_a, fx.ue, "bsf.home1.net", FX_BSF_ADDR,
+                                imps_bsf_get_ub_port (fx.bsf));
+  imps_ue_ua_key_source_for_ue (&src_b, bob_ue, "bsf.home1.net", FX_BSF_ADDR,
+                                imps_bsf_get_ub_port (fx.bsf));
+  ImpsUeUa *ua_a = imps_ue_ua_new (fx.net, FX_UE_ADDR, RK_ALICE_IMPU, "kms.home1.net",
+                                   FX_KMS_ADDR, imps_kms_get_ua_port (kms), &src_a);
+  ImpsUeUa *ua_b = imps_ue_ua_new (fx.net, RK_BOB_ADDR, BOB, "kms.home1.net", FX_KMS_ADDR,
+                                   imps_kms_get_ua_port (kms), &src_b);
+
+  ImpsSipBus *bus = imps_sip_bus_new (fx.net, 1000);
+  ImpsUeSipConfig ca = { .impu = RK_ALICE_IMPU, .ring_us = RING_US };
+  ImpsUeSipConfig cb = { .impu = BOB, .ring_us = RING_US };
+  ImpsUeSip *a = imps_ue_sip_new (fx.ue, bus, &ca, &error);
+  g_assert_no_error (error);
+  ImpsUeSip *b = imps_ue_sip_new (bob_ue, bus, &cb, &error);
+  g_assert_no_error (error);
+  ImpsUeSipKms ka, kb;
+  imps_ue_sip_kms_for_ua (&ka, ua_a);
+  imps_ue_sip_kms_for_ua (&kb, ua_b);
+  imps_ue_sip_set_kms (a, &ka);
+  imps_ue_sip_set_kms (b, &kb);
+
+  ImpsUeCall *call = imps_ue_sip_call (a, BOB, IMPS_UE_SECURITY_MIKEY_TICKET, RK_BOB_ADDR, 0,
+                                       &error);
+  g_assert_no_error (error);
+  if (!wait_until (&fx, call, IMPS_UE_CALL_ESTABLISHED))
+    fx_dump_log (&fx);
+  g_assert_cmpstr (imps_ue_call_get_reason (call), ==, NULL);
+  g_assert_cmpint (imps_ue_call_get_state (call), ==, IMPS_UE_CALL_ESTABLISHED);
+  g_assert_cmpuint (imps_ue_ua_count_requests (ua_a), ==, 1);
+  g_assert_cmpuint (imps_ue_ua_count_requests (ua_b), ==, 1);
+  g_assert_cmpuint (imps_ue_ua_count_bootstraps (ua_a), ==, 1);
+  g_assert_cmpuint (imps_ue_ua_count_bootstraps (ua_b), ==, 1);
+  ImpsUeCall *callee = imps_ue_sip_get_call (b, 0);
+  /* 2 s of media on the virtual clock (no I/O is pending now) */
+  imps_clock_advance (fx.clock, 2 * G_USEC_PER_SEC);
+  imps_ue_call_hangup (call);
+  imps_clock_advance (fx.clock, 100 * 1000);
+  g_assert_cmpint (imps_ue_call_get_state (callee), ==, IMPS_UE_CALL_TERMINATED);
+  ImpsUeMedia *ma = imps_ue_call_get_media (call), *mb = imps_ue_call_get_media (callee);
+  assert_media_verified (ma, mb, 100);
+  assert_media_verified (mb, ma, 100);
+
+  imps_ue_sip_free (a);
+  imps_ue_sip_free (b);
+  imps_sip_bus_free (bus);
+  imps_ue_ua_free (ua_a);
+  imps_ue_ua_free (ua_b);
+  imps_kms_free (kms);
+  imps_ue_free (bob_ue);
+  fx_drain ();
+  fx_teardown (&fx, NULL);
+}
+
 /* The payload format on its own: counter, SSRC and hash are all checked. */
 static void
 test_payload (void)
@@ -895,5 +1002,6 @@ main (int argc, char **argv)
   g_test_add_func ("/ue-call/ims/sdes-e2e", test_ims_sdes_e2e);
   g_test_add_func ("/ue-call/ims/sdes-e2ae", test_ims_sdes_e2ae);
   g_test_add_func ("/ue-call/ims/mikey-ticket", test_ims_mikey);
+  g_test_add_func ("/ue-call/real-kms/mikey-ticket", test_real_kms);
   return g_test_run ();
 }
