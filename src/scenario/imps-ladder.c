@@ -148,9 +148,10 @@ static gboolean
 unichar_is_unsafe (gunichar c)
 {
   /* C0 and C1 controls, DEL, and the bidi embedding/override/isolate
-   * controls, which could make a terminal line or a label lie. */
+   * controls, which could make a terminal line or a label lie; U+FFFE and
+   * U+FFFF, which XML 1.0 does not allow. */
   return c < 0x20 || (c >= 0x7f && c <= 0x9f) || (c >= 0x202a && c <= 0x202e)
-         || (c >= 0x2066 && c <= 0x2069) || c == 0xfeff;
+         || (c >= 0x2066 && c <= 0x2069) || c == 0xfeff || c == 0xfffe || c == 0xffff;
 }
 
 /* Valid UTF-8 with unsafe characters replaced by '?' (tabs and newlines by a

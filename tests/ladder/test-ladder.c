@@ -656,7 +656,7 @@ random_text (GRand *r, guint max)
 {
   static const gchar *pieces[] = { "<", ">", "&", "\"", "'", "]]>", "<!--", "\x1b", "\n", "\t", "\xff",
                                    "\xc3", "\xe2\x80\xae", "é", "bsf.", "hss.", "kms.", "a", " ", "\x7f",
-                                   "\xc2\x9b", "&amp;", "%s", "\\" };
+                                   "\xc2\x9b", "&amp;", "%s", "\\", "\xef\xbf\xbf", "\xef\xbf\xbe", "\x01" };
   guint n = (guint) g_rand_int_range (r, 0, (gint32) max);
   GString *s = g_string_new (NULL);
   for (guint i = 0; i < n; i++)
