@@ -359,10 +359,9 @@ kms_view (ImpsKms *kms, ImpsMikeyKms *out)
   out->skew = IMPS_MIKEY_DEFAULT_SKEW_S;
 }
 
-ImpsKmsOutcome
-imps_kms_process (ImpsKms *kms, ImpsKmsRequestType type, gboolean zk,
-                  const gchar *peer_names, const guint8 *data, gsize len, GByteArray *out,
-                  ImpsMikeyMessage **parsed)
+static ImpsKmsOutcome
+process (ImpsKms *kms, ImpsKmsRequestType type, gboolean zk, const gchar *peer_names,
+         const guint8 *data, gsize len, GByteArray *out, ImpsMikeyMessage **parsed)
 {
   g_autoptr (GError) error = NULL;
   guint8 want = type == IMPS_KMS_REQUEST_TICKET ? IMPS_MIKEY_DATA_REQUEST_INIT_PSK
@@ -587,6 +586,20 @@ imps_kms_process (ImpsKms *kms, ImpsKmsRequestType type, gboolean zk,
                     rp ? rp->u.id.data.data : NULL, rp ? rp->u.id.data.len : 0, NULL);
   }
   return IMPS_KMS_OUTCOME_ANSWER;
+}
+
+ImpsKmsOutcome
+imps_kms_process (ImpsKms *kms, ImpsKmsRequestType type, gboolean zk,
+                  const gchar *peer_names, const guint8 *data, gsize len, GByteArray *out,
+                  ImpsMikeyMessage **parsed)
+{
+  ImpsKmsOutcome o = process (kms, type, zk, peer_names, data, len, out, parsed);
+  /* a refusal with no Error to send (an Error is never answered with an
+   * Error, mikey-ticket.md §11) is answered like an unreadable message:
+   * 400, empty */
+  if (o == IMPS_KMS_OUTCOME_REFUSED && out->len == 0)
+    return IMPS_KMS_OUTCOME_MALFORMED;
+  return o;
 }
 
 ImpsKmsOutcome

@@ -736,6 +736,21 @@ test_http_status (KmsFx *k, gconstpointer data)
     g_assert_cmpuint (a.status, ==, 400);
     g_assert_cmpuint (g_bytes_get_size (a.body), ==, 0);
   }
+  /* a MIKEY Error sent as a request: no Error answers an Error, so 400 and
+   * an empty body (the refusal is logged) */
+  {
+    guint8 en = IMPS_MIKEY_ERR_UNSPECIFIED;
+    g_autoptr (GError) error = NULL;
+    g_autoptr (ImpsMikeyMessage) em = imps_mikey_error_build (&m->hdr, &en, 1, NULL, now_ntp (k),
+                                                              &error);
+    g_assert_no_error (error);
+    post (k, "?requesttype=ticketrequest", IMPS_KMS_CONTENT_TYPE, em->body.raw, em->body.raw_len,
+          &a);
+    g_assert_cmpuint (a.status, ==, 400);
+    g_assert_cmpuint (g_bytes_get_size (a.body), ==, 0);
+    g_assert_cmpuint (fx_count (&k->fx, IMPS_EVENT_REFUSAL, "data type refused: ERR 11",
+                                "data type 6 (Error)"), ==, 1);
+  }
   /* the good one: 200 application/mikey */
   post (k, "?requesttype=ticketrequest", IMPS_KMS_CONTENT_TYPE, m->body.raw, m->body.raw_len, &a);
   g_assert_cmpuint (a.status, ==, 200);
@@ -1176,6 +1191,7 @@ test_fuzz_seeds (void)
     { "resolve-bob-forking", IMPS_KMS_OUTCOME_ANSWER },
     { "request-bob", IMPS_KMS_OUTCOME_REFUSED },  /* again: a replay */
     { "unparsable", IMPS_KMS_OUTCOME_MALFORMED },
+    { "error-as-request", IMPS_KMS_OUTCOME_MALFORMED }, /* no Error answers an Error */
     { "empty-body", IMPS_KMS_OUTCOME_MALFORMED },
   };
   g_autoptr (GByteArray) out = g_byte_array_new ();
