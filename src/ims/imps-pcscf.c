@@ -156,6 +156,10 @@ handle_request (ImpsPcscf *self, const gchar *from, ImpsSipMessage *req)
               return;
             }
           assert_identity (self, req, reg);
+          /* The UE's own Route set is not followed: initial requests go to
+           * the S-CSCF (as the Service-Route of TS 24.229 would make them). */
+          imps_sip_message_remove_header (req, "Route");
+          routed = FALSE;
           if (strcmp (method, "INVITE") == 0)
             {
               ims_record_route (req, self->address, self->port);

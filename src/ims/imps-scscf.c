@@ -551,8 +551,8 @@ handle_invite (ImpsScscf *self, ImpsSipMessage *req, const gchar *key)
         }
       note (self, IMPS_EVENT_NOTE, "fork", "INVITE for %s forked to %u contact(s)", impu,
             rec->len);
-      /* Copy the binding list: a send may not change it, but keep the loop
-       * independent of the registrar. */
+      /* Sending never re-enters the S-CSCF (the bus delivers later on the
+       * clock), so the binding list stays as it is during the loop. */
       for (guint i = 0; i < rec->len; i++)
         {
           Binding *b = g_ptr_array_index (rec, i);

@@ -525,6 +525,11 @@ test_basic_call (void)
 
   g_autoptr (ImpsSdp) offer = ua_sdp (alice, FALSE, FALSE, FALSE);
   g_autoptr (ImpsSipMessage) invite = ua_new_invite (alice, "sip:bob@home2.net", offer);
+  /* A preloaded Route to the P-CSCF, and one that tries to skip alice's own
+   * S-CSCF: the P-CSCF pops its own and drops the other (the ladder below
+   * shows the INVITE going to scscf.home1.net). */
+  imps_sip_message_append_header (invite, "Route", "<sip:127.0.1.40:5060;lr>");
+  imps_sip_message_append_header (invite, "Route", "<sip:127.0.2.50;lr>");
   ua_send (alice, invite);
   net_run (&n);
 
