@@ -1,6 +1,7 @@
 /* impsim serve: a scenario's network on loopback, on the real clock, for
  * outside GBA and MIKEY-TICKET clients. */
 #include "cli.h"
+#include "imps-pcap.h"
 #include "imps-world.h"
 
 #include <glib-unix.h>
@@ -20,6 +21,7 @@ cli_serve (int argc, char **argv)
   gint port_base = 0;
   g_autofree gchar *state_dir = NULL;
   gboolean log_events = FALSE;
+  g_autofree gchar *pcap_path = NULL;
   GOptionEntry entries[] = {
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed,
       "Seed of every RAND and key (default: the file's, else random)", "N" },
@@ -30,6 +32,9 @@ cli_serve (int argc, char **argv)
       "Keep each node's SQLite store in DIR (WAL mode), so state survives a restart", "DIR" },
     { "log", 0, 0, G_OPTION_ARG_NONE, &log_events,
       "Print every message and refusal as it happens", NULL },
+    { "pcap", 0, 0, G_OPTION_ARG_FILENAME, &pcap_path,
+      "Write every message to a pcap capture in FILE as it happens (closed when serve stops)",
+      "FILE" },
     G_OPTION_ENTRY_NULL
   };
 
@@ -65,6 +70,16 @@ cli_serve (int argc, char **argv)
   if (world == NULL)
     return cli_fail ("serve", "%s", error->message);
 
+  g_autoptr (ImpsPcapWriter) pcap = NULL;
+  if (pcap_path)
+    {
+      pcap = imps_pcap_writer_new (pcap_path, &error);
+      if (pcap == NULL)
+        return cli_fail ("serve", "--pcap: %s", error->message);
+      imps_pcap_writer_learn_network (pcap, imps_world_get_network (world));
+      imps_pcap_writer_attach (pcap, imps_network_get_event_log (imps_world_get_network (world)));
+    }
+
   g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   g_unix_signal_add (SIGINT, on_signal, loop);
   g_unix_signal_add (SIGTERM, on_signal, loop);
@@ -78,10 +93,21 @@ cli_serve (int argc, char **argv)
   g_main_loop_run (loop);
 
   guint n = imps_event_log_len (imps_network_get_event_log (imps_world_get_network (world)));
+  int ret = CLI_EXIT_OK;
+  if (pcap)
+    {
+      /* FIN for every connection; the writer is done before the network goes. */
+      if (!imps_pcap_writer_close (pcap, &error))
+        ret = cli_fail ("serve", "--pcap: %s", error->message);
+      else
+        printf ("capture %s: %" G_GUINT64_FORMAT " packets\n", pcap_path,
+                imps_pcap_writer_get_packets (pcap));
+      g_clear_pointer (&pcap, imps_pcap_writer_free);
+    }
   g_clear_pointer (&world, imps_world_free);
   /* Let closed connections finish their callbacks. */
   while (g_main_context_iteration (NULL, FALSE))
     ;
   printf ("stopped after %u logged events\n", n);
-  return CLI_EXIT_OK;
+  return ret;
 }

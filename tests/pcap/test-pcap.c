@@ -20,11 +20,15 @@
 #include "mikey/imps-mikey-ticket.h"
 
 #include <glib/gstdio.h>
+#include <gio/gunixinputstream.h>
+#include <signal.h>
+#include <stdio.h>
 #include <sys/wait.h>
 #include <pcap/pcap.h>
 #include <string.h>
 
 static const gchar *impsim_path;
+static const gchar *scenario_path;
 
 /* ---- reading a capture back with libpcap ---- */
 
@@ -1122,6 +1126,112 @@ test_decode_garbage (void)
   g_rmdir (dir);
 }
 
+/* ---- impsim serve --pcap ---- */
+
+static gchar *
+read_line (GDataInputStream *in)
+{
+  g_autoptr (GError) error = NULL;
+  gchar *line = g_data_input_stream_read_line_utf8 (in, NULL, NULL, &error);
+  g_assert_no_error (error);
+  return line;
+}
+
+/* An outside client's Ub request to a served BSF (which asks the HSS over
+ * Zh) is in the capture written when serve stops: client address and
+ * port as connected, BSF 127.0.1.20:80, HSS 127.0.1.10:3868 (profile §9). */
+static void
+test_serve_pcap (void)
+{
+  g_autofree gchar *dir = g_dir_make_tmp ("impsim-pcap-XXXXXX", NULL);
+  g_autofree gchar *file = g_build_filename (dir, "serve.pcap", NULL);
+  const gchar *argv[] = { impsim_path, "serve", "--pcap", file, scenario_path, NULL };
+  g_autoptr (GError) error = NULL;
+  GPid pid;
+  gint out_fd;
+
+  g_assert_nonnull (scenario_path);
+  g_assert_true (g_spawn_async_with_pipes (NULL, (gchar **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
+                                           NULL, NULL, &pid, NULL, &out_fd, NULL, &error));
+  g_assert_no_error (error);
+  g_autoptr (GInputStream) raw = g_unix_input_stream_new (out_fd, TRUE);
+  g_autoptr (GDataInputStream) in = g_data_input_stream_new (raw);
+  guint ub_port = 0;
+  for (;;)
+    {
+      g_autofree gchar *line = read_line (in);
+      g_assert_nonnull (line);
+      if (g_str_has_prefix (line, "serving "))
+        break;
+      guint port;
+      if (ub_port == 0 && sscanf (line, "BSF Ub http://127.0.1.20:%u/", &port) == 1)
+        ub_port = port;
+    }
+  g_assert_cmpuint (ub_port, >, 0);
+
+  g_autoptr (GSocketClient) sc = g_socket_client_new ();
+  g_autoptr (GSocketConnection) conn = g_socket_client_connect_to_host (sc, "127.0.1.20",
+                                                                       (guint16) ub_port, NULL,
+                                                                       &error);
+  g_assert_no_error (error);
+  g_autoptr (GSocketAddress) local = g_socket_connection_get_local_address (conn, &error);
+  g_assert_no_error (error);
+  g_autofree gchar *local_ip = g_inet_address_to_string (
+      g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (local)));
+  guint16 local_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+  const gchar *req = "GET / HTTP/1.1\r\nHost: bsf.home1.net\r\n"
+                     "Authorization: Digest username=\"alice@home1.net\", realm=\"bsf.home1.net\", "
+                     "nonce=\"\", uri=\"/\", response=\"\"\r\n\r\n";
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)), req, strlen (req),
+                             NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_autoptr (GDataInputStream) resp = g_data_input_stream_new (
+      g_io_stream_get_input_stream (G_IO_STREAM (conn)));
+  g_autofree gchar *status = read_line (resp);
+  g_assert_true (g_str_has_prefix (status, "HTTP/1.1 401"));
+
+  kill (pid, SIGTERM);
+  gint wstatus = 0;
+  g_assert_cmpint (waitpid (pid, &wstatus, 0), ==, pid);
+  g_spawn_close_pid (pid);
+  g_assert_true (WIFEXITED (wstatus));
+  g_assert_cmpint (WEXITSTATUS (wstatus), ==, 0);
+  g_autofree gchar *cap_line = read_line (in);
+  g_assert_nonnull (cap_line);
+  g_assert_true (g_str_has_prefix (cap_line, "capture "));
+
+  Capture c;
+  capture_read (&c, file);
+  g_autofree gchar *up = g_strdup_printf ("%s:%u>127.0.1.20:80", local_ip, local_port);
+  g_autofree gchar *down = g_strdup_printf ("127.0.1.20:80>%s:%u", local_ip, local_port);
+  GByteArray *ub_req = capture_dir (&c, up);
+  g_assert_cmpmem (ub_req->data, MIN (ub_req->len, 14), "GET / HTTP/1.1", 14);
+  GByteArray *ub_resp = capture_dir (&c, down);
+  g_assert_cmpmem (ub_resp->data, MIN (ub_resp->len, 12), "HTTP/1.1 401", 12);
+  /* Zh: the BSF's MAR to the HSS on 3868, and the MAA back. */
+  guint zh = 0;
+  GHashTableIter it;
+  gpointer k;
+  g_hash_table_iter_init (&it, c.dirs);
+  while (g_hash_table_iter_next (&it, &k, NULL))
+    zh += g_str_has_prefix (k, "127.0.1.20:") && g_str_has_suffix (k, ">127.0.1.10:3868");
+  g_assert_cmpuint (zh, ==, 1);
+  capture_clear (&c);
+
+  Run r;
+  run_impsim (&r, "--pcap", file, NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_cmpuint (count_lines_with (r.out, "[http]\n"), ==, 2);
+  g_assert_cmpuint (count_lines_with (r.out, "[diameter]\n"), >=, 2);
+  g_assert_cmpuint (count_lines_with (r.out, "[error]"), ==, 0);
+  run_clear (&r);
+  g_autofree gchar *tshark_bin = g_find_program_in_path ("tshark");
+  if (tshark_bin)
+    assert_clean (file);
+  g_unlink (file);
+  g_rmdir (dir);
+}
+
 static void
 test_open_error (void)
 {
@@ -1137,6 +1247,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   impsim_path = argc > 1 ? argv[1] : NULL;
+  scenario_path = argc > 2 ? argv[2] : NULL;
   g_test_add_func ("/pcap/writer/segments-and-udp", test_segments_and_udp);
   g_test_add_func ("/pcap/writer/open-error", test_open_error);
   g_test_add ("/pcap/writer/bootstrap-readback", PcapFx, NULL, pfx_setup,
@@ -1149,5 +1260,6 @@ main (int argc, char **argv)
               pfx_teardown);
   g_test_add_func ("/pcap/decode/mikey", test_decode_mikey);
   g_test_add_func ("/pcap/decode/garbage", test_decode_garbage);
+  g_test_add_func ("/pcap/serve", test_serve_pcap);
   return g_test_run ();
 }
