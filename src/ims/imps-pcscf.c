@@ -167,6 +167,8 @@ handle_request (ImpsPcscf *self, const gchar *from, ImpsSipMessage *req)
                 return;
             }
         }
+      else if (strcmp (method, "INVITE") == 0 && !pcscf_alg_request (self, req, TRUE))
+        return; /* a re-INVITE: a new e2ae offer gets new AGW legs */
       if (routed)
         {
           if (!ims_next_hop (req, &hop))
@@ -186,6 +188,13 @@ handle_request (ImpsPcscf *self, const gchar *from, ImpsSipMessage *req)
   if (initial && strcmp (method, "INVITE") == 0)
     {
       ims_record_route (req, self->address, self->port);
+      if (!pcscf_alg_request (self, req, FALSE))
+        return;
+    }
+  else if (strcmp (method, "INVITE") == 0)
+    {
+      /* A re-INVITE toward the UE: its new offer replaces the old legs. */
+      pcscf_alg_end (self, call_id, ALG_END_TERM, NULL);
       if (!pcscf_alg_request (self, req, FALSE))
         return;
     }

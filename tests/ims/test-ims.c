@@ -1117,8 +1117,56 @@ test_e2ae (void)
       g_assert_false (e.saw_sdes_keys || e.saw_key_mgmt || e.holds_media_keys);
     }
 
+  /* A re-INVITE from alice with a fresh e2ae offer: new AGW legs and new
+   * keys on both sides, and still no a=crypto on Mw. */
+  guint start2 = imps_event_log_len (log);
+  g_autoptr (ImpsSdp) offer2 = ua_sdp (alice, TRUE, TRUE, FALSE);
+  g_autoptr (ImpsSipMessage) reinv = ua_new_in_dialog (alice, ack, "INVITE", 2);
+  set_sdp (reinv, offer2);
+  ua_send (alice, reinv);
+  net_run (&n);
+  g_autoptr (ImpsSipMessage) reinv_b = ua_take (bob, "INVITE", 0);
+  g_assert_nonnull (reinv_b);
+  g_autoptr (ImpsSdp) offer2_b = get_sdp (reinv_b);
+  ImpsSdpMedia *mb2 = imps_sdp_get_media (offer2_b, 0);
+  g_assert_cmpstr (imps_sdp_media_find_attribute (mb2, "crypto", 0), !=, bob_line);
+  g_autoptr (ImpsSdp) answer2_b = ua_sdes_answer (bob, offer2_b);
+  g_autoptr (ImpsSipMessage) ok2 = ua_new_response (bob, reinv_b, 200, NULL, answer2_b);
+  ua_respond (bob, ok2);
+  net_run (&n);
+  g_autoptr (ImpsSipMessage) ok2_a = ua_take (alice, "INVITE", 200);
+  g_assert_nonnull (ok2_a);
+  assert_core_clean (&n, start2);
+  g_autoptr (ImpsSdp) answer2_a = get_sdp (ok2_a);
+  g_auto (ImpsSdesKeys) ka2 = { 0 };
+  g_auto (ImpsSdesKeys) kb2 = { 0 };
+  g_assert_true (imps_sdes_negotiate (imps_sdp_get_media (offer2, 0),
+                                      imps_sdp_get_media (answer2_a, 0), &policy, &ka2, &error));
+  g_assert_true (imps_sdes_negotiate (mb2, imps_sdp_get_media (answer2_b, 0), &policy, &kb2,
+                                      &error));
+  g_assert_no_error (error);
+  g_autoptr (ImpsSipMessage) ack2 = ua_new_in_dialog (alice, ack, "ACK", 2);
+  ua_send (alice, ack2);
+  net_run (&n);
+  g_autoptr (ImpsSipMessage) ack2_b = ua_take (bob, "ACK", 0);
+  g_assert_nonnull (ack2_b);
+  g_autoptr (ImpsSrtpSession) a_tx2 = srtp_session (&ka2, TRUE, IMPS_SRTP_SENDER);
+  g_autoptr (ImpsSrtpSession) b_rx2 = srtp_session (&kb2, TRUE, IMPS_SRTP_RECEIVER);
+  sdp_media_target (answer2_a, a_to, sizeof a_to, &a_port);
+  len = make_rtp (plain, 1, 0xa11ce2);
+  memcpy (buf, plain, len);
+  g_assert_true (imps_srtp_session_protect_rtp (a_tx2, buf, len, sizeof buf, &out_len, NULL));
+  imps_sip_bus_send_media (n.bus, IMPS_PROTO_RTP, alice->addr, alice->rtp_port, a_to, a_port,
+                           buf, out_len);
+  imps_clock_advance (n.clock, 10000);
+  g_assert_cmpuint (bob->n_media, ==, 51);
+  g_assert_true (imps_srtp_session_unprotect_rtp (b_rx2, bob->last_media, bob->last_media_len,
+                                                  &out_len, &error));
+  g_assert_no_error (error);
+  g_assert_cmpmem (bob->last_media, out_len, plain, len);
+
   /* BYE: the AGWs release their legs; the counters stay. */
-  g_autoptr (ImpsSipMessage) bye = ua_new_in_dialog (alice, ack, "BYE", 2);
+  g_autoptr (ImpsSipMessage) bye = ua_new_in_dialog (alice, ack, "BYE", 3);
   ua_send (alice, bye);
   net_run (&n);
   g_autoptr (ImpsSipMessage) bye_b = ua_take (bob, "BYE", 0);
@@ -1132,7 +1180,8 @@ test_e2ae (void)
   imps_clock_advance (n.clock, 10000);
   g_assert_cmpuint (imps_sip_bus_media_dropped (n.bus), ==, dropped + 1);
   g_assert_true (imps_pcscf_agw_stats (n.pcscf[0], call_id, &s1));
-  g_assert_cmpuint (s1.rtp_to_core, ==, 50);
+  g_assert_cmpuint (s1.legs, ==, 2);
+  g_assert_cmpuint (s1.rtp_to_core, ==, 51);
   g_assert_cmpuint (s1.auth_failures, ==, 1);
 
   ua_free (alice);
