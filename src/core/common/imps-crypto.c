@@ -127,21 +127,40 @@ imps_digest (ImpsHash hash, const guint8 *data, gsize len, guint8 *out)
   imps_digest_iov (hash, &iov, 1, out);
 }
 
+/* One HMAC context per hash with its digest already set: duplicating it is
+ * much cheaper than naming the digest again, which makes OpenSSL look the
+ * algorithm up by name on every call. Read-only after creation. */
+static const EVP_MAC_CTX *
+get_hmac_template (ImpsHash hash)
+{
+  static EVP_MAC_CTX *templates[3];
+  static gsize once[3];
+  g_return_val_if_fail ((guint) hash < 3, NULL);
+  if (g_once_init_enter (&once[hash]))
+    {
+      OSSL_PARAM params[2];
+      params[0] = OSSL_PARAM_construct_utf8_string (OSSL_MAC_PARAM_DIGEST,
+                                                    (char *) hash_name (hash), 0);
+      params[1] = OSSL_PARAM_construct_end ();
+      templates[hash] = EVP_MAC_CTX_new (get_hmac ());
+      if (templates[hash] == NULL || !EVP_MAC_CTX_set_params (templates[hash], params))
+        g_error ("cannot set up HMAC-%s", hash_name (hash));
+      g_once_init_leave (&once[hash], 1);
+    }
+  return templates[hash];
+}
+
 void
 imps_hmac_iov (ImpsHash hash, const guint8 *key, gsize key_len,
                const ImpsIovec *iov, gsize n, guint8 *out)
 {
-  EVP_MAC_CTX *ctx = EVP_MAC_CTX_new (get_hmac ());
-  OSSL_PARAM params[2];
+  EVP_MAC_CTX *ctx = EVP_MAC_CTX_dup (get_hmac_template (hash));
   gsize outlen = 0;
   static const guint8 empty_key[1] = { 0 };
 
-  params[0] = OSSL_PARAM_construct_utf8_string (OSSL_MAC_PARAM_DIGEST,
-                                                (char *) hash_name (hash), 0);
-  params[1] = OSSL_PARAM_construct_end ();
   /* OpenSSL refuses a NULL key; an empty key is a valid HMAC key. */
   if (ctx == NULL
-      || !EVP_MAC_init (ctx, key_len > 0 ? key : empty_key, key_len, params))
+      || !EVP_MAC_init (ctx, key_len > 0 ? key : empty_key, key_len, NULL))
     g_error ("EVP_MAC_init failed");
   for (gsize i = 0; i < n; i++)
     if (iov[i].len > 0)
