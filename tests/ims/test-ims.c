@@ -466,6 +466,19 @@ test_register (void)
   g_assert_cmpuint (c3->len, ==, 0);
   g_assert_null (imps_pcscf_registered_impu (n.pcscf[0], "127.1.1.2"));
 
+  /* "Contact: *" with Expires 0 removes every binding (RFC 3261 §10.2.2). */
+  g_assert_cmpuint (ua_register (a1, 600, FALSE), ==, 1);
+  g_assert_cmpuint (ua_register (a2, 600, FALSE), ==, 2);
+  g_autoptr (ImpsSipMessage) all = ua_new_register (a1, 0, "Expires", "0");
+  imps_sip_message_set_header (all, "Contact", "*");
+  ua_send (a1, all);
+  net_run (&n);
+  g_autoptr (ImpsSipMessage) all_ok = ua_take (a1, "REGISTER", 200);
+  g_assert_nonnull (all_ok);
+  g_assert_null (imps_sip_message_get_header_value (all_ok, "Contact"));
+  g_autoptr (GPtrArray) c4 = imps_scscf_dup_contacts (n.scscf[0], "sip:alice@home1.net");
+  g_assert_cmpuint (c4->len, ==, 0);
+
   /* An IMPU of another domain: 403 from the registrar. */
   g_autoptr (ImpsSipMessage) bad = ua_new_register (a1, 60, NULL, NULL);
   imps_sip_message_set_header (bad, "To", "<sip:alice@home2.net>");
@@ -978,15 +991,25 @@ test_e2ae (void)
 
   g_autofree gchar *tag_b = imps_sip_tag_new (bob->rnd);
   g_autoptr (ImpsSdp) answer_b = ua_sdes_answer (bob, offer_b);
+  /* Early media: the answer in a 183 first, then the same in the 200. */
+  g_autoptr (ImpsSipMessage) progress = ua_new_response (bob, inv_b, 183, tag_b, answer_b);
+  ua_respond (bob, progress);
+  net_run (&n);
+  g_autoptr (ImpsSipMessage) progress_a = ua_take (alice, "INVITE", 183);
+  g_assert_nonnull (progress_a);
+  g_autoptr (ImpsSdp) early_a = get_sdp (progress_a);
   g_autoptr (ImpsSipMessage) ok = ua_new_response (bob, inv_b, 200, tag_b, answer_b);
   ua_respond (bob, ok);
   net_run (&n);
 
-  /* alice gets the IMS-ALG's answer to her a=crypto. */
+  /* alice gets the IMS-ALG's answer to her a=crypto, the same in the 183
+   * and the 200. */
   g_autoptr (ImpsSipMessage) ok_a = ua_take (alice, "INVITE", 200);
   g_assert_nonnull (ok_a);
   g_autoptr (ImpsSdp) answer_a = get_sdp (ok_a);
   ImpsSdpMedia *ma = imps_sdp_get_media (answer_a, 0);
+  g_assert_cmpstr (imps_sdp_media_find_attribute (imps_sdp_get_media (early_a, 0), "crypto", 0),
+                   ==, imps_sdp_media_find_attribute (ma, "crypto", 0));
   g_assert_cmpstr (imps_sdp_media_get_proto (ma), ==, "RTP/SAVP");
   g_assert_cmpstr (imps_sdp_media_connection (answer_a, ma), ==, "IN IP4 127.0.1.41");
   g_assert_cmpstr (imps_sdp_media_find_attribute (ma, "3ge2ae", 0), ==, "applied");
