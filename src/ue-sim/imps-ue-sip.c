@@ -731,6 +731,12 @@ caller_response (ImpsUeCall *call, const ImpsSipMessage *resp, const ImpsSipCSeq
     return;   /* 200 to BYE or CANCEL: nothing more to do */
   if (status < 200)
     {
+      /* Timer B runs in the Calling state only (RFC 3261 §17.1.1.2): a
+       * provisional answer stops it; the ring may last (Timer C is the
+       * proxies') */
+      if (call->timer_b)
+        imps_clock_timeout_remove (sip->clock, call->timer_b);
+      call->timer_b = 0;
       if (call->state == IMPS_UE_CALL_CALLING || call->state == IMPS_UE_CALL_PROCEEDING)
         call_changed (call, status == 100 ? IMPS_UE_CALL_PROCEEDING : IMPS_UE_CALL_RINGING);
       return;
@@ -782,10 +788,12 @@ caller_response (ImpsUeCall *call, const ImpsSipMessage *resp, const ImpsSipCSeq
   call->status = status;
   call_stop_timers (call);
   send_request (sip, ack);
-  if (call->state == IMPS_UE_CALL_TERMINATED)
+  if (call->state == IMPS_UE_CALL_TERMINATED || call->cancelled)
     {
-      /* hung up (CANCEL) while the 200 was on its way */
+      /* hung up (CANCEL) or given up (Timer B) while the 200 was on its
+       * way: confirm and end the dialog (RFC 3261 §9.1) */
       send_in_dialog (call, "BYE");
+      call_end (call, 0, "cancelled; the 200 crossed the CANCEL");
       return;
     }
   if (!caller_take_answer (call, resp, &error))

@@ -1091,6 +1091,43 @@ test_timer_b_and_callee_bye (void)
   fx_clear (&f);
 }
 
+/* CANCEL and 200 cross (RFC 3261 §9.1): the callee answered before the
+ * CANCEL arrived, so it answers the CANCEL 200 and no 487; the caller
+ * ACKs the 200 and ends the dialog with BYE. */
+static void
+test_cancel_crosses_200 (void)
+{
+  Fx f;
+  g_autoptr (GError) error = NULL;
+  fx_init (&f, NULL);
+  ImpsUeCall *call = imps_ue_sip_call (f.a, BOB, IMPS_UE_SECURITY_NONE, B_ADDR, 0, &error);
+  g_assert_no_error (error);
+  run_for (&f, 10 * 1000);
+  ImpsUeCall *callee = imps_ue_sip_get_call (f.b, 0);
+  while (imps_ue_call_get_status (callee) != 200)
+    run_for (&f, 1000);
+  g_assert_cmpint (imps_ue_call_get_state (call), ==, IMPS_UE_CALL_RINGING);
+  imps_ue_call_hangup (call);   /* CANCEL while the 200 is on its way */
+  run_for (&f, 100 * 1000);
+  g_assert_cmpint (imps_ue_call_get_state (call), ==, IMPS_UE_CALL_TERMINATED);
+  g_assert_cmpint (imps_ue_call_get_state (callee), ==, IMPS_UE_CALL_TERMINATED);
+  g_assert_cmpuint (imps_ue_call_get_status (callee), ==, 200);
+  g_assert_false (imps_ue_media_is_sending (imps_ue_call_get_media (call)));
+  g_assert_false (imps_ue_media_is_sending (imps_ue_call_get_media (callee)));
+  g_autofree gchar *ladder = sip_ladder (&f);
+  g_assert_cmpstr (ladder, ==,
+                   "alice>bob INVITE (SDP)\n"
+                   "bob>alice 100 Trying\n"
+                   "bob>alice 180 Ringing\n"
+                   "bob>alice 200 OK (SDP)\n"
+                   "alice>bob CANCEL\n"
+                   "alice>bob ACK\n"
+                   "alice>bob BYE\n"
+                   "bob>alice 200 OK\n"
+                   "bob>alice 200 OK\n");
+  fx_clear (&f);
+}
+
 /* The payload format on its own: counter, SSRC and hash are all checked. */
 static void
 test_payload (void)
@@ -1123,6 +1160,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ue-call/cancel-487", test_cancel);
   g_test_add_func ("/ue-call/mikey-refused-488", test_mikey_refused);
   g_test_add_func ("/ue-call/mikey-bidding-down-488", test_mikey_bidding_down);
+  g_test_add_func ("/ue-call/cancel-crosses-200", test_cancel_crosses_200);
   g_test_add_func ("/ue-call/garbage", test_garbage);
   g_test_add_func ("/ue-call/timer-b-and-callee-bye", test_timer_b_and_callee_bye);
   g_test_add_func ("/ue-call/ims/none", test_ims_none);
