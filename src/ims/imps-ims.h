@@ -123,6 +123,9 @@ typedef struct {
   guint64 dropped;            /* malformed, no destination yet, or the bus refused */
 } ImpsAgwStats;
 
+/* FALSE (and zeros) when the AGW relayed no media line of @call_id. The
+ * counters of ended calls stay readable until 512 newer calls pushed them
+ * out. */
 gboolean imps_pcscf_agw_stats (ImpsPcscf *pcscf, const gchar *call_id, ImpsAgwStats *out);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpsPcscf, imps_pcscf_free)

@@ -416,9 +416,20 @@ call_find (ImpsPcscf *self, const gchar *call_id, gboolean orig, const gchar *br
   return NULL;
 }
 
+/* Ended calls kept for imps_pcscf_agw_stats(); beyond this many calls the
+ * oldest ended ones are forgotten, so the per-message search stays short. */
+#define MAX_CALLS 512
+
 static AlgCall *
 call_new (ImpsPcscf *self, const gchar *call_id, gboolean orig, const gchar *branch)
 {
+  for (guint i = 0; self->calls->len >= MAX_CALLS && i < self->calls->len;)
+    {
+      if (((AlgCall *) g_ptr_array_index (self->calls, i))->ended)
+        g_ptr_array_remove_index (self->calls, i);
+      else
+        i++;
+    }
   AlgCall *c = g_new0 (AlgCall, 1);
   c->call_id = g_strdup (call_id);
   c->orig = orig;
