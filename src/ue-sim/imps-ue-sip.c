@@ -22,6 +22,7 @@ struct _ImpsUeSip {
   gint64 ring_us;
   guint reject_status;
   ImpsMikeySuite mikey_suite;
+  gboolean mikey_forking;
   ImpsUeSipKms kms;
   gboolean have_kms;
   guint bus_id;
@@ -627,7 +628,7 @@ imps_ue_sip_call (ImpsUeSip *sip, const gchar *to_uri, ImpsUeSecurity security,
   if (security == IMPS_UE_SECURITY_MIKEY_TICKET)
     {
       ImpsMikeyTp tp;
-      imps_mikey_tp_init_default (&tp, sip->mikey_suite.prf, FALSE);
+      imps_mikey_tp_init_default (&tp, sip->mikey_suite.prf, sip->mikey_forking);
       imps_mikey_tp_add_responder (&tp, call->peer_uri);
       call->state = IMPS_UE_CALL_PREPARING;
       sip->kms.request_ticket_async (sip->kms.kms, &tp, sip->alive, ticket_ready,
@@ -1363,6 +1364,7 @@ imps_ue_sip_new (ImpsUe *ue, ImpsSipBus *bus, const ImpsUeSipConfig *config, GEr
   sip->ring_us = config->ring_us;
   sip->reject_status = config->reject_status;
   imps_mikey_suite_init (&sip->mikey_suite, config->mikey_suite_256);
+  sip->mikey_forking = config->mikey_forking;
   imps_sdes_policy_init (&sip->sdes_policy);
   sip->calls = g_ptr_array_new_with_free_func ((GDestroyNotify) call_free);
   sip->next_media_port = IMPS_UE_SIP_MEDIA_PORT_BASE;

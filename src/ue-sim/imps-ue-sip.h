@@ -110,6 +110,7 @@ typedef struct {
   gint64 ring_us;                 /* callee: 180 to 200 */
   guint reject_status;            /* callee: 0 answers, else rejects (486, 603...) */
   gboolean mikey_suite_256;       /* the 256-bit MIKEY suite */
+  gboolean mikey_forking;         /* ask for tickets with I = 1 (profile §3 forking) */
 } ImpsUeSipConfig;
 
 typedef struct _ImpsUeSip ImpsUeSip;

@@ -46,7 +46,7 @@ typedef struct {
   ImpsMikeyKmsPolicy policy;
   ImpsMikeyReplay *replay;
   ImpsMikeyReplay *uses;
-  KmsUser users[2];
+  KmsUser users[3];
 } Kms;
 
 typedef struct {
@@ -79,10 +79,13 @@ kms_init (Kms *k, ImpsClock *clock)
   k->users[0].psk_id = "alice-btid@bsf.home1.net";
   k->users[1].uri = BOB;
   k->users[1].psk_id = "bob-btid@bsf.home1.net";
+  k->users[2].uri = BOB;
+  k->users[2].psk_id = "bob-tablet-btid@bsf.home1.net";
   for (guint i = 0; i < 32; i++)
     {
       k->users[0].psk[i] = (guint8) (0x40 + i);
       k->users[1].psk[i] = (guint8) (0x80 + i);
+      k->users[2].psk[i] = (guint8) (0xc0 + i);
     }
 }
 
@@ -252,6 +255,7 @@ fx_init_full (Fx *f, const gchar *bob_impu, gboolean ims)
       f->pcscf = imps_pcscf_new (f->net, f->bus, &pc, &error);
       g_assert_no_error (error);
       ca.proxy_address = cb.proxy_address = P_ADDR;
+      ca.mikey_forking = TRUE;   /* bob may have several devices (profile §3) */
     }
   f->a = imps_ue_sip_new (f->a_ue, f->bus, &ca, &error);
   g_assert_no_error (error);
@@ -1128,6 +1132,82 @@ test_cancel_crosses_200 (void)
   fx_clear (&f);
 }
 
+/* Forking through the IMS core (profile §6): bob has two devices
+ * registered; the S-CSCF forks alice's INVITE to both, the phone answers
+ * first (ring 200 ms), the tablet (ring 1 s) gets CANCEL and answers 487.
+ * With MIKEY-TICKET and I = 1 both devices resolve the ticket and each
+ * answering fork would have its own keys (mikey-ticket.md §6.5); the media
+ * of the winning fork is verified. */
+#define TABLET_ADDR "127.1.1.4"
+
+static void
+run_fork (ImpsUeSecurity security)
+{
+  Fx f;
+  g_autoptr (GError) error = NULL;
+  fx_init_full (&f, NULL, TRUE);
+  ImpsUeUsimConfig usim = { "bob2@home1.net", usim_k, usim_opc, 5 };
+  ImpsUe *t_ue = imps_ue_new (f.net, "bob-tablet", TABLET_ADDR, &usim);
+  ImpsUeSipConfig ct = { .impu = BOB, .ring_us = G_USEC_PER_SEC, .proxy_address = P_ADDR };
+  ImpsUeSip *t = imps_ue_sip_new (t_ue, f.bus, &ct, &error);
+  g_assert_no_error (error);
+  KmsClient t_kms;
+  ImpsUeSipKms it;
+  client_init (&t_kms, &f.kms, &f.kms.users[2], &it);
+  imps_ue_sip_set_kms (t, &it);
+
+  g_assert_true (imps_ue_sip_register (f.a, &error));
+  g_assert_true (imps_ue_sip_register (f.b, &error));
+  g_assert_true (imps_ue_sip_register (t, &error));
+  run_for (&f, 50 * 1000);
+  g_autoptr (GPtrArray) contacts = imps_scscf_dup_contacts (f.scscf, BOB);
+  g_assert_cmpuint (contacts->len, ==, 2);
+
+  ImpsUeCall *call = imps_ue_sip_call (f.a, BOB, security, NULL, 0, &error);
+  g_assert_no_error (error);
+  run_for (&f, RING_US + 50 * 1000);
+  g_assert_cmpint (imps_ue_call_get_state (call), ==, IMPS_UE_CALL_ESTABLISHED);
+  ImpsUeCall *phone = imps_ue_sip_get_call (f.b, 0);
+  ImpsUeCall *tablet = imps_ue_sip_get_call (t, 0);
+  g_assert_cmpint (imps_ue_call_get_state (phone), ==, IMPS_UE_CALL_ESTABLISHED);
+  g_assert_cmpint (imps_ue_call_get_state (tablet), ==, IMPS_UE_CALL_TERMINATED);
+  g_assert_cmpuint (imps_ue_call_get_status (tablet), ==, 487);
+  if (security == IMPS_UE_SECURITY_MIKEY_TICKET)
+    {
+      g_assert_cmpuint (f.b_kms.resolves, ==, 1);
+      g_assert_cmpuint (t_kms.resolves, ==, 1);
+      g_assert_cmphex (imps_ue_call_get_csb_id (tablet), ==, imps_ue_call_get_csb_id (call));
+    }
+  run_for (&f, 2 * G_USEC_PER_SEC);
+  imps_ue_call_hangup (call);
+  run_for (&f, 100 * 1000);
+  assert_media_verified (imps_ue_call_get_media (call), imps_ue_call_get_media (phone), 100);
+  assert_media_verified (imps_ue_call_get_media (phone), imps_ue_call_get_media (call), 100);
+  g_assert_cmpuint (imps_ue_media_get_rx_stats (imps_ue_call_get_media (tablet))->packets, ==, 0);
+  g_assert_cmpuint (imps_ue_media_get_tx_stats (imps_ue_call_get_media (tablet))->packets, ==, 0);
+  run_for (&f, 40 * G_USEC_PER_SEC);   /* past the proxy's Timer D */
+  g_assert_cmpuint (imps_scscf_n_transactions (f.scscf), ==, 0);
+
+  imps_ue_sip_free (t);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_ptr_array_unref (t_kms.held);
+  imps_ue_free (t_ue);
+  fx_clear (&f);
+}
+
+static void
+test_fork_sdes (void)
+{
+  run_fork (IMPS_UE_SECURITY_SDES_E2E);
+}
+
+static void
+test_fork_mikey (void)
+{
+  run_fork (IMPS_UE_SECURITY_MIKEY_TICKET);
+}
+
 /* The payload format on its own: counter, SSRC and hash are all checked. */
 static void
 test_payload (void)
@@ -1167,6 +1247,8 @@ main (int argc, char **argv)
   g_test_add_func ("/ue-call/ims/sdes-e2e", test_ims_sdes_e2e);
   g_test_add_func ("/ue-call/ims/sdes-e2ae", test_ims_sdes_e2ae);
   g_test_add_func ("/ue-call/ims/mikey-ticket", test_ims_mikey);
+  g_test_add_func ("/ue-call/ims/fork-sdes", test_fork_sdes);
+  g_test_add_func ("/ue-call/ims/fork-mikey", test_fork_mikey);
   g_test_add_func ("/ue-call/real-kms/mikey-ticket", test_real_kms);
   return g_test_run ();
 }
