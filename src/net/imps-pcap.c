@@ -420,6 +420,37 @@ add_tcp (ImpsPcapWriter *w, const ImpsEvent *e, const guint8 *data, gsize len, G
 }
 
 static gboolean
+write_udp (ImpsPcapWriter *w, gint64 time_us, Endpoint src, Endpoint dst, const guint8 *data,
+           gsize len, GError **error)
+{
+  guint8 *u = w->pkt + IP_HDR;
+  imps_store_u16 (u, src.port);
+  imps_store_u16 (u + 2, dst.port);
+  imps_store_u16 (u + 4, (guint16) (UDP_HDR + len));
+  imps_store_u16 (u + 6, 0);
+  memcpy (u + UDP_HDR, data, len);
+  return emit (w, time_us, src.addr, dst.addr, IP_PROTO_UDP, UDP_HDR, len, error);
+}
+
+/* "sip 127.1.1.1:5060-127.0.1.40:5060" (the SIP bus's stream label): the
+ * two addresses. */
+static gboolean
+stream_addresses (const gchar *label, guint32 *a, guint32 *b)
+{
+  const gchar *sp = label ? strchr (label, ' ') : NULL;
+  if (sp == NULL)
+    return FALSE;
+  const gchar *c1 = strchr (sp + 1, ':');
+  const gchar *dash = c1 ? strchr (c1, '-') : NULL;
+  const gchar *c2 = dash ? strchr (dash + 1, ':') : NULL;
+  if (c2 == NULL)
+    return FALSE;
+  *a = parse_ipv4 (sp + 1, (gsize) (c1 - sp - 1));
+  *b = parse_ipv4 (dash + 1, (gsize) (c2 - dash - 1));
+  return *a != 0 && *b != 0;
+}
+
+static gboolean
 add_udp (ImpsPcapWriter *w, const ImpsEvent *e, const guint8 *data, gsize len, GError **error)
 {
   if (len > UDP_MAX_PAYLOAD)
@@ -430,21 +461,66 @@ add_udp (ImpsPcapWriter *w, const ImpsEvent *e, const guint8 *data, gsize len, G
                    e->seq, imps_protocol_name (e->proto), len, UDP_MAX_PAYLOAD);
       return FALSE;
     }
-  Endpoint src = resolve (w, e->from);
-  Endpoint dst = resolve (w, e->to);
-  guint16 port = e->proto == IMPS_PROTO_SIP ? IMPS_PCAP_PORT_SIP
-                 : e->proto == IMPS_PROTO_RTCP ? IMPS_PCAP_PORT_RTCP : IMPS_PCAP_PORT_RTP;
-  if (src.port == 0)
-    src.port = port;
-  if (dst.port == 0)
-    dst.port = port;
-  guint8 *u = w->pkt + IP_HDR;
-  imps_store_u16 (u, src.port);
-  imps_store_u16 (u + 2, dst.port);
-  imps_store_u16 (u + 4, (guint16) (UDP_HDR + len));
-  imps_store_u16 (u + 6, 0);
-  memcpy (u + UDP_HDR, data, len);
-  return emit (w, e->time_us, src.addr, dst.addr, IP_PROTO_UDP, UDP_HDR, len, error);
+  Endpoint src, dst;
+  guint32 a, b;
+  if (e->proto == IMPS_PROTO_SIP && stream_addresses (e->stream, &a, &b))
+    {
+      /* The bus's own addresses; SIP shown on its conventional port. */
+      src.addr = a;
+      dst.addr = b;
+      src.port = dst.port = IMPS_PCAP_PORT_SIP;
+    }
+  else
+    {
+      src = resolve (w, e->from);
+      dst = resolve (w, e->to);
+      guint16 port = e->proto == IMPS_PROTO_SIP ? IMPS_PCAP_PORT_SIP
+                     : e->proto == IMPS_PROTO_RTCP ? IMPS_PCAP_PORT_RTCP : IMPS_PCAP_PORT_RTP;
+      if (src.port == 0)
+        src.port = port;
+      if (dst.port == 0)
+        dst.port = port;
+    }
+  return write_udp (w, e->time_us, src, dst, data, len, error);
+}
+
+static void
+count_error (ImpsPcapWriter *w, GError *error)
+{
+  w->errors++;
+  if (w->first_error == NULL)
+    w->first_error = error;
+  else
+    g_error_free (error);
+}
+
+void
+imps_pcap_media_tap (gint64 time_us, ImpsProtocol proto, const gchar *from_address,
+                     guint16 from_port, const gchar *to_address, guint16 to_port,
+                     const guint8 *data, gsize len, gpointer writer)
+{
+  ImpsPcapWriter *w = writer;
+  GError *error = NULL;
+  Endpoint src = { parse_ipv4 (from_address, strlen (from_address)), from_port };
+  Endpoint dst = { parse_ipv4 (to_address, strlen (to_address)), to_port };
+  if (w->closed)
+    {
+      g_set_error (&error, IMPS_PCAP_ERROR, IMPS_PCAP_ERROR_CLOSED, "pcap: %s is already closed",
+                   w->path);
+      count_error (w, error);
+      return;
+    }
+  if (src.addr == 0 || dst.addr == 0 || len > UDP_MAX_PAYLOAD)
+    {
+      g_set_error (&error, IMPS_PCAP_ERROR, IMPS_PCAP_ERROR_TOO_LARGE,
+                   "pcap: %s packet %s:%u -> %s:%u of %" G_GSIZE_FORMAT " bytes not written "
+                   "(not IPv4, or over %u bytes)", imps_protocol_name (proto), from_address,
+                   from_port, to_address, to_port, len, UDP_MAX_PAYLOAD);
+      count_error (w, error);
+      return;
+    }
+  if (!write_udp (w, time_us, src, dst, data, len, &error))
+    count_error (w, error);
 }
 
 gboolean
@@ -492,12 +568,10 @@ static void
 on_event (ImpsEventLog *log, const ImpsEvent *e, gpointer data)
 {
   ImpsPcapWriter *w = data;
-  g_autoptr (GError) error = NULL;
+  GError *error = NULL;
   if (!imps_pcap_writer_add_event (w, e, &error))
     {
-      w->errors++;
-      if (w->first_error == NULL)
-        w->first_error = g_steal_pointer (&error);
+      count_error (w, error);
       return;
     }
   if (e->kind == IMPS_EVENT_MESSAGE && e->bytes != NULL)

@@ -11,8 +11,11 @@
  * Ports (profile §9, §11 "pcap"): Ub and Ua HTTP on TCP 80, Zh and Zn
  * Diameter on TCP 3868, Zk on TCP 8080: the HTTP plaintext as sent inside
  * the TLS session on 443 (a distinct port says the bytes were encrypted on
- * the wire). SIP on UDP 5060 at both ends. RTP on UDP 49170 and RTCP on
- * 49171 at both ends unless the event's from/to names carry ports.
+ * the wire). SIP on UDP 5060 at both ends, between the addresses of the
+ * SIP bus's stream label ("sip A:P-B:Q") when it has one. RTP and RTCP
+ * (imps_pcap_media_tap()) on the addresses and ports the bus gives; as
+ * events, on UDP 49170 (RTP) and 49171 (RTCP) unless the from/to names
+ * carry ports.
  *
  * TCP: one connection per event stream label: a three-way handshake before
  * its first message (client = the sender of the first message), segments
@@ -85,6 +88,16 @@ gboolean imps_pcap_writer_add_log (ImpsPcapWriter *w, ImpsEventLog *log, GError 
  * the log or the writer. */
 void imps_pcap_writer_attach (ImpsPcapWriter *w, ImpsEventLog *log);
 void imps_pcap_writer_detach (ImpsPcapWriter *w);
+
+/* One RTP or RTCP packet as the SIP bus's media tap sees it (signature of
+ * ImpsMediaTapFunc in imps-sip-bus.h, @writer as user data): media does
+ * not go through the event log. Written as UDP between the given
+ * addresses and ports; allocates nothing; errors are counted like the
+ * listener's. Connect with
+ * imps_sip_bus_add_media_tap (bus, imps_pcap_media_tap, writer). */
+void imps_pcap_media_tap (gint64 time_us, ImpsProtocol proto, const gchar *from_address,
+                          guint16 from_port, const gchar *to_address, guint16 to_port,
+                          const guint8 *data, gsize len, gpointer writer);
 
 /* Packets written so far, and events that could not be written. */
 guint64 imps_pcap_writer_get_packets (ImpsPcapWriter *w);

@@ -13,6 +13,7 @@
 #include "gba-fixture.h"
 #include "imps-bytes.h"
 #include "imps-pcap.h"
+#include "imps-sip-bus.h"
 #include "imps-secret.h"
 #include "diameter/imps-diameter-dict.h"
 #include "mikey/imps-mikey-exchange.h"
@@ -43,6 +44,7 @@ typedef struct {
   GHashTable *dirs;    /* key -> Dir */
   guint packets, tcp, udp;
   GPtrArray *udp_payloads;  /* GBytes */
+  GPtrArray *udp_keys;      /* gchar *, "src:port>dst:port" of each UDP packet */
 } Capture;
 
 static void
@@ -59,6 +61,7 @@ capture_clear (Capture *c)
 {
   g_hash_table_unref (c->dirs);
   g_ptr_array_unref (c->udp_payloads);
+  g_ptr_array_unref (c->udp_keys);
 }
 
 static guint16
@@ -97,6 +100,7 @@ capture_read (Capture *c, const gchar *path)
   memset (c, 0, sizeof *c);
   c->dirs = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, dir_free);
   c->udp_payloads = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  c->udp_keys = g_ptr_array_new_with_free_func (g_free);
   struct pcap_pkthdr *h;
   const u_char *ip;
   gint64 last_us = 0;
@@ -127,6 +131,7 @@ capture_read (Capture *c, const gchar *path)
           c->udp++;
           g_assert_cmpuint ((guint) ((l4[4] << 8) | l4[5]), ==, total - 20);
           g_ptr_array_add (c->udp_payloads, g_bytes_new (l4 + 8, total - 28));
+          g_ptr_array_add (c->udp_keys, endpoint_key (ip, sport, dport));
           continue;
         }
       g_assert_cmpuint (ip[9], ==, 6);
@@ -473,6 +478,9 @@ test_segments_and_udp (void)
   /* An outside peer named by address and port. */
   imps_event_log_add (log, t0 + 40, IMPS_EVENT_MESSAGE, IMPS_REF_UB, IMPS_PROTO_HTTP,
                       "192.0.2.7:40000", "bsf.home1.net", "GET", NULL, sb, "http outside");
+  /* Zk: the plaintext sent inside TLS, on port 8080 in the capture. */
+  imps_event_log_add (log, t0 + 50, IMPS_EVENT_MESSAGE, IMPS_REF_ZK, IMPS_PROTO_HTTP,
+                      "kms.home2.net", "kms.home1.net", "POST", NULL, rb, "https zk");
 
   g_autoptr (ImpsPcapWriter) w = imps_pcap_writer_new (file, &error);
   g_assert_no_error (error);
@@ -480,6 +488,7 @@ test_segments_and_udp (void)
   imps_pcap_writer_set_address (w, "kms.home1.net", "127.0.1.30");
   imps_pcap_writer_set_address (w, "pcscf.home1.net", "127.0.1.40");
   imps_pcap_writer_set_address (w, "bsf.home1.net", "127.0.1.20");
+  imps_pcap_writer_set_address (w, "kms.home2.net", "127.0.2.30");
   g_assert_true (imps_pcap_writer_add_log (w, log, &error));
   g_assert_no_error (error);
   g_assert_true (imps_pcap_writer_close (w, &error));
@@ -495,9 +504,11 @@ test_segments_and_udp (void)
   GByteArray *down = capture_dir (&c, "127.0.1.30:80>127.1.1.1:49152");
   g_assert_cmpmem (down->data, down->len, resp, strlen (resp));
   capture_dir (&c, "192.0.2.7:40000>127.0.1.20:80");
-  /* 2 connections x (3 + 3) + 4 data segments + 1 ACK + 1 response + 1 ACK
-   * + 1 outside request + 1 ACK. */
-  g_assert_cmpuint (c.tcp, ==, 12 + 4 + 1 + 1 + 1 + 2);
+  GByteArray *zk = capture_dir (&c, "127.0.2.30:49153>127.0.1.30:8080");
+  g_assert_cmpmem (zk->data, zk->len, req->str, req->len);
+  /* 3 connections x (3 + 3) + 4 data segments + 1 ACK + 1 response + 1 ACK
+   * + 1 outside request + 1 ACK + Zk 4 segments + 1 ACK. */
+  g_assert_cmpuint (c.tcp, ==, 18 + 4 + 1 + 1 + 1 + 2 + 5);
   g_assert_cmpuint (c.udp, ==, 1);
   g_assert_cmpmem (g_bytes_get_data (g_ptr_array_index (c.udp_payloads, 0), NULL),
                    g_bytes_get_size (g_ptr_array_index (c.udp_payloads, 0)), sip, strlen (sip));
@@ -510,9 +521,10 @@ test_segments_and_udp (void)
       const gchar *f[] = { "sip.Method", NULL };
       g_autofree gchar *s = tshark (file, "sip", f);
       g_assert_cmpstr (g_strstrip (s), ==, "OPTIONS");
-      const gchar *h[] = { "http.content_length", NULL };
+      const gchar *h[] = { "tcp.dstport", "http.content_length", NULL };
       g_autofree gchar *hs = tshark (file, "http.request.method == \"POST\"", h);
-      g_assert_cmpstr (g_strstrip (hs), ==, "5000");
+      /* Ua on 80 and Zk on 8080, both decoded as HTTP and reassembled */
+      g_assert_cmpstr (g_strstrip (hs), ==, "80\t5000\n8080\t5000");
     }
   g_unlink (file);
   g_rmdir (dir);
@@ -1232,6 +1244,113 @@ test_serve_pcap (void)
   g_rmdir (dir);
 }
 
+/* ---- SIP and media through the real SIP bus ---- */
+
+static void
+bus_receive (const gchar *from_address, guint16 from_port, const guint8 *data, gsize len,
+             gpointer user_data)
+{
+}
+
+/* SIP logged by the bus (event log) and RTP/RTCP from its media tap land
+ * in the capture as UDP between the bus's addresses: SIP on 5060, media on
+ * the ports the bus gives (profile §1, §7, §8: the key log's SRTP lines
+ * name these same addresses and ports). */
+static void
+test_sip_bus_media (void)
+{
+  g_autofree gchar *dir = g_dir_make_tmp ("impsim-pcap-XXXXXX", NULL);
+  g_autofree gchar *file = g_build_filename (dir, "sip.pcap", NULL);
+  g_autoptr (GError) error = NULL;
+  ImpsClock *clock = imps_clock_new_virtual (FX_START_S * G_USEC_PER_SEC);
+  ImpsRandom *rnd = imps_random_new_seeded (1);
+  ImpsNetwork *net = imps_network_new (clock, rnd);
+  ImpsSipBus *bus = imps_sip_bus_new (net, 1000);
+  g_assert_cmpuint (imps_sip_bus_attach (bus, FALSE, "alice", "127.1.1.1", 5060, bus_receive, NULL), >, 0);
+  g_assert_cmpuint (imps_sip_bus_attach (bus, FALSE, "pcscf.home1.net", "127.0.1.40", 5060, bus_receive,
+                                         NULL), >, 0);
+  g_assert_cmpuint (imps_sip_bus_attach (bus, TRUE, "alice", "127.1.1.1", 49170, bus_receive, NULL), >, 0);
+  g_assert_cmpuint (imps_sip_bus_attach (bus, TRUE, "bob", "127.1.1.2", 49172, bus_receive, NULL), >, 0);
+
+  ImpsPcapWriter *w = imps_pcap_writer_new (file, &error);
+  g_assert_no_error (error);
+  imps_pcap_writer_learn_network (w, net);
+  imps_pcap_writer_attach (w, imps_network_get_event_log (net));
+  guint tap = imps_sip_bus_add_media_tap (bus, imps_pcap_media_tap, w);
+
+  /* the a=crypto example of mikey-ticket.md §14.1 in an offer */
+  const gchar *sdp = "v=0\r\no=- 1 1 IN IP4 127.1.1.1\r\ns=-\r\nc=IN IP4 127.1.1.1\r\nt=0 0\r\n"
+                     "m=audio 49170 RTP/SAVP 0\r\n"
+                     "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz|2^20|1:4\r\n";
+  g_autofree gchar *invite = g_strdup_printf (
+      "INVITE sip:bob@home1.net SIP/2.0\r\nVia: SIP/2.0/UDP 127.1.1.1:5060;branch=z9hG4bK9\r\n"
+      "Max-Forwards: 70\r\nFrom: <sip:alice@home1.net>;tag=1\r\nTo: <sip:bob@home1.net>\r\n"
+      "Call-ID: 9@home1.net\r\nCSeq: 1 INVITE\r\nContact: <sip:alice@127.1.1.1>\r\n"
+      "Content-Type: application/sdp\r\nContent-Length: %" G_GSIZE_FORMAT "\r\n\r\n%s",
+      strlen (sdp), sdp);
+  g_autoptr (GBytes) ib = g_bytes_new (invite, strlen (invite));
+  g_assert_true (imps_sip_bus_send_sip (bus, IMPS_REF_GM, "127.1.1.1", 5060, "127.0.1.40", 5060, ib,
+                                        "INVITE"));
+  guint8 rtp[12 + 160];
+  memset (rtp, 0xd5, sizeof rtp);
+  for (guint i = 0; i < 3; i++)
+    {
+      rtp[0] = 0x80;
+      rtp[1] = 0;
+      imps_store_u16 (rtp + 2, (guint16) (100 + i));
+      imps_store_u32 (rtp + 4, 160 * i);
+      imps_store_u32 (rtp + 8, 0x11110000);
+      g_assert_true (imps_sip_bus_send_media (bus, IMPS_PROTO_RTP, "127.1.1.1", 49170, "127.1.1.2",
+                                              49172, rtp, sizeof rtp));
+    }
+  g_assert_true (imps_sip_bus_send_media (bus, IMPS_PROTO_RTCP, "127.1.1.1", 49171, "127.1.1.2",
+                                          49173, rtp, 28));
+  imps_sip_bus_remove_media_tap (bus, tap);
+  imps_pcap_writer_detach (w);
+  g_assert_true (imps_pcap_writer_close (w, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (imps_pcap_writer_get_errors (w), ==, 0);
+  imps_pcap_writer_free (w);
+  imps_sip_bus_free (bus);
+  fx_drain ();
+  imps_network_free (net);
+  imps_random_free (rnd);
+  imps_clock_unref (clock);
+
+  Capture c;
+  capture_read (&c, file);
+  g_assert_cmpuint (c.tcp, ==, 0);
+  g_assert_cmpuint (c.udp, ==, 5);
+  g_assert_cmpstr (g_ptr_array_index (c.udp_keys, 0), ==, "127.1.1.1:5060>127.0.1.40:5060");
+  g_assert_cmpmem (g_bytes_get_data (g_ptr_array_index (c.udp_payloads, 0), NULL),
+                   g_bytes_get_size (g_ptr_array_index (c.udp_payloads, 0)), invite, strlen (invite));
+  for (guint i = 1; i < 4; i++)
+    {
+      g_assert_cmpstr (g_ptr_array_index (c.udp_keys, i), ==, "127.1.1.1:49170>127.1.1.2:49172");
+      g_assert_cmpuint (g_bytes_get_size (g_ptr_array_index (c.udp_payloads, i)), ==, sizeof rtp);
+    }
+  g_assert_cmpstr (g_ptr_array_index (c.udp_keys, 4), ==, "127.1.1.1:49171>127.1.1.2:49173");
+  capture_clear (&c);
+
+  Run r;
+  run_impsim (&r, "--pcap", file, NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_cmpuint (count_lines_with (r.out, "[sip]\n"), ==, 1);
+  g_assert_nonnull (strstr (r.out, "Crypto suite: AES_CM_128_HMAC_SHA1_80 [sdp.crypto.crypto_suite]"));
+  g_assert_nonnull (strstr (r.out, "MKI: 1 (4 bytes) [sdp.crypto.mki]"));
+  run_clear (&r);
+  g_autofree gchar *tshark_bin = g_find_program_in_path ("tshark");
+  if (tshark_bin)
+    {
+      assert_clean (file);
+      const gchar *f[] = { "sdp.crypto.crypto_suite", NULL };
+      g_autofree gchar *s = tshark (file, "sip", f);
+      g_assert_cmpstr (g_strstrip (s), ==, "AES_CM_128_HMAC_SHA1_80");
+    }
+  g_unlink (file);
+  g_rmdir (dir);
+}
+
 static void
 test_open_error (void)
 {
@@ -1261,5 +1380,6 @@ main (int argc, char **argv)
   g_test_add_func ("/pcap/decode/mikey", test_decode_mikey);
   g_test_add_func ("/pcap/decode/garbage", test_decode_garbage);
   g_test_add_func ("/pcap/serve", test_serve_pcap);
+  g_test_add_func ("/pcap/writer/sip-bus-media", test_sip_bus_media);
   return g_test_run ();
 }
