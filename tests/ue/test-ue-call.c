@@ -1208,6 +1208,58 @@ test_fork_mikey (void)
   run_fork (IMPS_UE_SECURITY_MIKEY_TICKET);
 }
 
+/* Registration is refreshed at half the granted expiry (this project's
+ * choice), so the S-CSCF keeps the contact past the first expiry; a callee
+ * that hangs up before answering declines with 603. */
+static guint
+count_sip (Fx *f, const gchar *from, const gchar *summary)
+{
+  ImpsEventLog *log = imps_network_get_event_log (f->net);
+  guint n = 0;
+  for (guint i = 0; i < imps_event_log_len (log); i++)
+    {
+      const ImpsEvent *e = imps_event_log_get (log, i);
+      if (e->kind == IMPS_EVENT_MESSAGE && g_strcmp0 (e->from, from) == 0
+          && g_strcmp0 (e->summary, summary) == 0)
+        n++;
+    }
+  return n;
+}
+
+static void
+test_register_refresh_and_decline (void)
+{
+  Fx f;
+  g_autoptr (GError) error = NULL;
+  fx_init_full (&f, NULL, TRUE);
+  g_assert_true (imps_ue_sip_register (f.b, &error));
+  g_assert_no_error (error);
+  run_for (&f, 50 * 1000);
+  g_assert_true (imps_ue_sip_is_registered (f.b));
+  g_assert_cmpuint (count_sip (&f, "bob", "REGISTER"), ==, 1);
+  /* 1.5 expiries (5400 s) later: refreshed at 1800, 3600 and 5400 s and
+   * still reachable */
+  imps_clock_advance (f.clock, (gint64) IMPS_UE_SIP_REGISTER_EXPIRES * 3 / 2 * G_USEC_PER_SEC);
+  run_for (&f, 50 * 1000);
+  g_assert_cmpuint (count_sip (&f, "bob", "REGISTER"), ==, 4);
+  g_autoptr (GPtrArray) contacts = imps_scscf_dup_contacts (f.scscf, BOB);
+  g_assert_cmpuint (contacts->len, ==, 1);
+
+  imps_ue_sip_set_answer (f.b, 10 * G_USEC_PER_SEC, 0);
+  g_assert_true (imps_ue_sip_register (f.a, &error));
+  run_for (&f, 50 * 1000);
+  ImpsUeCall *call = imps_ue_sip_call (f.a, BOB, IMPS_UE_SECURITY_NONE, NULL, 0, &error);
+  g_assert_no_error (error);
+  run_for (&f, 50 * 1000);
+  ImpsUeCall *callee = imps_ue_sip_get_call (f.b, 0);
+  g_assert_cmpint (imps_ue_call_get_state (callee), ==, IMPS_UE_CALL_RINGING);
+  imps_ue_call_hangup (callee);
+  run_for (&f, 50 * 1000);
+  g_assert_cmpuint (imps_ue_call_get_status (call), ==, 603);
+  g_assert_cmpint (imps_ue_call_get_state (call), ==, IMPS_UE_CALL_TERMINATED);
+  fx_clear (&f);
+}
+
 /* The payload format on its own: counter, SSRC and hash are all checked. */
 static void
 test_payload (void)
@@ -1247,6 +1299,8 @@ main (int argc, char **argv)
   g_test_add_func ("/ue-call/ims/sdes-e2e", test_ims_sdes_e2e);
   g_test_add_func ("/ue-call/ims/sdes-e2ae", test_ims_sdes_e2ae);
   g_test_add_func ("/ue-call/ims/mikey-ticket", test_ims_mikey);
+  g_test_add_func ("/ue-call/ims/register-refresh-and-decline",
+                   test_register_refresh_and_decline);
   g_test_add_func ("/ue-call/ims/fork-sdes", test_fork_sdes);
   g_test_add_func ("/ue-call/ims/fork-mikey", test_fork_mikey);
   g_test_add_func ("/ue-call/real-kms/mikey-ticket", test_real_kms);
