@@ -7,10 +7,15 @@
  * configured, places calls (to the outbound proxy, or straight to another
  * UE's contact when a target address is given) and answers calls: 100, then
  * 180 and, after the ring time on the virtual clock, 200 with the SDP
- * answer; or a configured rejection status. Dialog state follows RFC 3261
+ * answer; or a configured rejection status. The caller starts its media
+ * with the 200, the callee with the ACK (so no SRTP reaches a caller that
+ * has no keys yet). Dialog state follows RFC 3261
  * §12 through core/sip (Call-ID, tags, CSeq, Via branches, Route from
  * Record-Route). An INVITE without a final answer after Timer B (64*T1 =
- * 32 s) ends with 408.
+ * 32 s, stopped by a provisional answer) ends with 408. A registration is
+ * refreshed at half the expiry the registrar granted. Re-INVITE is not
+ * supported (501). Calls stay in the agent, with their media endpoints and
+ * ports, until the agent is freed.
  *
  * Security per call:
  *   NONE          m=audio RTP/AVP, plain RTP.
@@ -153,7 +158,8 @@ guint imps_ue_sip_n_calls (ImpsUeSip *sip);
 ImpsUeCall *imps_ue_sip_get_call (ImpsUeSip *sip, guint index);
 
 /* Ends a call: BYE when established, CANCEL when the caller has no final
- * answer yet, a 486 (no: 603 Decline) when the callee has not answered. */
+ * answer yet (the call ends with the 487, or with ACK and BYE when a 200
+ * crossed the CANCEL), 603 Decline when the callee has not answered. */
 void imps_ue_call_hangup (ImpsUeCall *call);
 
 gboolean imps_ue_call_is_caller (ImpsUeCall *call);
