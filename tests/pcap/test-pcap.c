@@ -932,8 +932,25 @@ test_mikey_tshark (void)
   g_rmdir (dir);
 }
 
-/* Malformed MIKEY gives expert info, never a Lua error: every prefix of
- * the TRANSFER_INIT as a body. */
+static void
+add_body_event (ImpsEventLog *log, const guint8 *body, gsize len, guint n)
+{
+  g_autofree gchar *head = g_strdup_printf ("POST /kms HTTP/1.1\r\nHost: kms\r\n"
+                                            "Content-Type: application/mikey\r\n"
+                                            "Content-Length: %" G_GSIZE_FORMAT "\r\n\r\n", len);
+  g_autoptr (GByteArray) b = g_byte_array_new ();
+  g_byte_array_append (b, (const guint8 *) head, (guint) strlen (head));
+  g_byte_array_append (b, body, (guint) len);
+  g_autoptr (GBytes) bytes = g_byte_array_free_to_bytes (g_steal_pointer (&b));
+  g_autofree gchar *stream = g_strdup_printf ("http %u", n);
+  imps_event_log_add (log, FX_START_S * G_USEC_PER_SEC, IMPS_EVENT_MESSAGE, IMPS_REF_UA,
+                      IMPS_PROTO_HTTP, "alice", "kms", "POST", NULL, bytes, stream);
+}
+
+/* Malformed MIKEY gives expert info, never a Lua error (nor a Lua runtime
+ * error caught and shown as "dissector error"): every 7th prefix of the
+ * TRANSFER_INIT, and every message of the exchange with one byte flipped
+ * at every 5th position. */
 static void
 test_mikey_truncated_tshark (void)
 {
@@ -945,27 +962,34 @@ test_mikey_truncated_tshark (void)
   mikey_run (&run);
   const ImpsMikeyMessage *ti = g_ptr_array_index (run.msgs, 2);
   g_autoptr (ImpsEventLog) log = imps_event_log_new ();
-  guint n = 0;
-  for (gsize cut = 1; cut < ti->body.raw_len; cut += 7, n++)
+  guint n = 0, n_cut = 0;
+  for (gsize cut = 1; cut < ti->body.raw_len; cut += 7, n_cut++)
+    add_body_event (log, ti->body.raw, cut, n++);
+  for (guint i = 0; i < run.msgs->len; i++)
     {
-      g_autofree gchar *head = g_strdup_printf ("POST /kms HTTP/1.1\r\nHost: kms\r\n"
-                                                "Content-Type: application/mikey\r\n"
-                                                "Content-Length: %" G_GSIZE_FORMAT "\r\n\r\n", cut);
-      g_autoptr (GByteArray) b = g_byte_array_new ();
-      g_byte_array_append (b, (const guint8 *) head, (guint) strlen (head));
-      g_byte_array_append (b, ti->body.raw, (guint) cut);
-      g_autoptr (GBytes) bytes = g_byte_array_free_to_bytes (g_steal_pointer (&b));
-      g_autofree gchar *stream = g_strdup_printf ("http %" G_GSIZE_FORMAT, cut);
-      imps_event_log_add (log, FX_START_S * G_USEC_PER_SEC, IMPS_EVENT_MESSAGE, IMPS_REF_UA,
-                          IMPS_PROTO_HTTP, "alice", "kms", "POST", NULL, bytes, stream);
+      const ImpsMikeyMessage *m = g_ptr_array_index (run.msgs, i);
+      g_autofree guint8 *copy = g_memdup2 (m->body.raw, m->body.raw_len);
+      for (gsize at = 0; at < m->body.raw_len; at += 5)
+        {
+          copy[at] ^= 0xa5;
+          add_body_event (log, copy, m->body.raw_len, n++);
+          copy[at] ^= 0xa5;
+        }
     }
   g_autoptr (GError) error = NULL;
   g_assert_true (imps_pcap_write_log (log, NULL, file, &error));
   g_assert_no_error (error);
   const gchar *f[] = { "frame.number", NULL };
-  g_autofree gchar *bad = tshark (file, "mikeyticket && _ws.expert.group == \"Malformed\"", f);
-  /* every truncated body is flagged */
-  g_assert_cmpuint (count_values (bad), ==, n);
+  g_autofree gchar *all = tshark (file, "mikeyticket", f);
+  g_assert_cmpuint (count_values (all), ==, n);
+  /* every truncated body is flagged: each is one connection of 5 frames
+   * (3 handshake packets, the body, its ACK) at the start of the capture */
+  g_autofree gchar *filter = g_strdup_printf ("mikeyticket && _ws.expert.group == \"Malformed\" "
+                                              "&& frame.number <= %u", 5 * n_cut);
+  g_autofree gchar *bad = tshark (file, filter, f);
+  g_assert_cmpuint (count_values (bad), ==, n_cut);
+  g_autofree gchar *lua_err = tshark (file, "_ws.expert.message contains \"dissector error\"", f);
+  g_assert_cmpstr (lua_err, ==, "");
   g_ptr_array_unref (run.msgs);
   g_unlink (file);
   g_rmdir (dir);

@@ -19,7 +19,9 @@
 -- It takes over from the built-in dissector where MIKEY is carried:
 -- HTTP bodies of Content-Type application/mikey (media_type table),
 -- SDP a=key-mgmt:mikey (the SDP dissector decodes the base64 and hands the
--- bytes to the key_mgmt table entry "mikey"), and UDP/TCP port 2269.
+-- bytes to the key_mgmt table entry "mikey"; a postdissector decodes the
+-- media-level attributes that Wireshark 4.0 leaves as text), and UDP port
+-- 2269.
 --
 -- Malformed input (a length past the end, an unknown payload type or
 -- algorithm whose length cannot be known) gives expert info
@@ -880,4 +882,3 @@ end
 register("media_type", "application/mikey")
 register("key_mgmt", "mikey")
 register("udp.port", 2269)
-register("tcp.port", 2269)
