@@ -1260,6 +1260,53 @@ test_register_refresh_and_decline (void)
   fx_clear (&f);
 }
 
+/* The optional 256-bit suite (profile §3: PRF-HMAC-SHA-256, AES-CM-256,
+ * HMAC-SHA-256-256, 32-byte RANDs): the TEKs are 32 bytes and the media
+ * runs AES_256_CM_HMAC_SHA1_80. */
+static void
+test_call_mikey_256 (void)
+{
+  Fx f;
+  ImpsUeCall *callee;
+  g_autoptr (GError) error = NULL;
+  fx_init (&f, NULL);
+  imps_ue_sip_free (f.a);
+  imps_ue_sip_free (f.b);
+  ImpsUeSipConfig ca = { .impu = ALICE, .ring_us = RING_US, .mikey_suite_256 = TRUE };
+  ImpsUeSipConfig cb = { .impu = BOB, .ring_us = RING_US, .mikey_suite_256 = TRUE };
+  f.a = imps_ue_sip_new (f.a_ue, f.bus, &ca, &error);
+  g_assert_no_error (error);
+  f.b = imps_ue_sip_new (f.b_ue, f.bus, &cb, &error);
+  g_assert_no_error (error);
+  ImpsUeSipKms ia, ib;
+  g_ptr_array_unref (f.a_kms.held);
+  g_ptr_array_unref (f.b_kms.held);
+  client_init (&f.a_kms, &f.kms, &f.kms.users[0], &ia);
+  client_init (&f.b_kms, &f.kms, &f.kms.users[1], &ib);
+  imps_ue_sip_set_kms (f.a, &ia);
+  imps_ue_sip_set_kms (f.b, &ib);
+  imps_mikey_suite_init (&f.kms.kms.suite, TRUE);
+
+  ImpsUeCall *call = run_call (&f, IMPS_UE_SECURITY_MIKEY_TICKET, 2 * G_USEC_PER_SEC, &callee);
+  ImpsUeMedia *ma = imps_ue_call_get_media (call), *mb = imps_ue_call_get_media (callee);
+  assert_media_verified (ma, mb, 100);
+  assert_media_verified (mb, ma, 100);
+  g_autoptr (GPtrArray) ta = log_lines (f.a_log_out, "MIKEY_TEK ");
+  g_autoptr (GPtrArray) tb = log_lines (f.b_log_out, "MIKEY_TEK ");
+  g_autoptr (GPtrArray) la = log_lines (f.a_log_out, "SRTP ");
+  g_assert_cmpuint (ta->len, ==, 2);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_auto (GStrv) v = g_strsplit (ta->pdata[i], " ", -1);
+      g_assert_cmpuint (strlen (v[3]), ==, 64);   /* RANDRi 32 bytes */
+      g_assert_cmpuint (strlen (v[5]), ==, 64);   /* TEK 32 bytes */
+      g_assert_cmpstr (ta->pdata[i], ==, tb->pdata[i]);
+    }
+  g_assert_cmpuint (la->len, ==, 2);
+  g_assert_nonnull (strstr (la->pdata[0], " AES_256_CM_HMAC_SHA1_80 "));
+  fx_clear (&f);
+}
+
 /* The payload format on its own: counter, SSRC and hash are all checked. */
 static void
 test_payload (void)
@@ -1286,6 +1333,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ue-call/none", test_call_none);
   g_test_add_func ("/ue-call/sdes-e2e", test_call_sdes);
   g_test_add_func ("/ue-call/mikey-ticket", test_call_mikey);
+  g_test_add_func ("/ue-call/mikey-ticket-256", test_call_mikey_256);
   g_test_add_func ("/ue-call/wrong-key", test_wrong_key);
   g_test_add_func ("/ue-call/replay", test_replay);
   g_test_add_func ("/ue-call/reject-486", test_reject);
