@@ -468,10 +468,13 @@ test_call_sdes (void)
   Fx f;
   ImpsUeCall *callee;
   fx_init (&f, NULL);
-  ImpsUeCall *call = run_call (&f, IMPS_UE_SECURITY_SDES_E2E, 2 * G_USEC_PER_SEC, &callee);
+  /* 6 s: one SRTCP sender report each way at 5 s (profile §7) */
+  ImpsUeCall *call = run_call (&f, IMPS_UE_SECURITY_SDES_E2E, 6 * G_USEC_PER_SEC, &callee);
   ImpsUeMedia *ma = imps_ue_call_get_media (call), *mb = imps_ue_call_get_media (callee);
-  assert_media_verified (ma, mb, 100);
-  assert_media_verified (mb, ma, 100);
+  assert_media_verified (ma, mb, 300);
+  assert_media_verified (mb, ma, 300);
+  g_assert_cmpuint (imps_ue_media_get_rx_stats (ma)->rtcp_packets, ==, 1);
+  g_assert_cmpuint (imps_ue_media_get_rx_stats (mb)->rtcp_packets, ==, 1);
   g_autofree gchar *ladder = sip_ladder (&f);
   g_assert_nonnull (strstr (ladder, "alice>bob INVITE (a=crypto)\n"));
   g_assert_nonnull (strstr (ladder, "bob>alice 200 OK (a=crypto)\n"));
