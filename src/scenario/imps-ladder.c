@@ -548,9 +548,8 @@ media_text (Layout *lay, const ImpsLadderMedia *m)
 
 /* ---- text ladder ---- */
 
-#define TXT_TIME_W 10
+#define TXT_TIME_W 10       /* at least; wider when times are */
 #define TXT_REF_W 6
-#define TXT_LEFT (TXT_TIME_W + TXT_REF_W)
 #define TXT_SUMMARY_MIN 30   /* room the column widths leave for summaries */
 #define TXT_SUMMARY_FLOOR 16 /* the least a summary gets when columns are many */
 #define TXT_COL_MAX 18
@@ -559,6 +558,8 @@ media_text (Layout *lay, const ImpsLadderMedia *m)
 typedef struct {
   Layout *lay;
   guint width;
+  guint time_w;         /* time column, with a space after the time */
+  guint left;           /* time and reference point columns */
   guint col_w;
   gchar **labels;       /* per column */
   GString *out;
@@ -567,7 +568,7 @@ typedef struct {
 static guint
 col_x (TextCtx *c, guint col)
 {
-  return TXT_LEFT + col * c->col_w;
+  return c->left + col * c->col_w;
 }
 
 static guint
@@ -586,7 +587,7 @@ lifelines (TextCtx *c, guint upto)
   s[upto] = '\0';
   for (guint i = 0; i < c->lay->nodes->len; i++)
     {
-      guint x = col_x (c, i) - TXT_LEFT;
+      guint x = col_x (c, i) - c->left;
       if (x < upto)
         s[x] = '|';
     }
@@ -596,7 +597,7 @@ lifelines (TextCtx *c, guint upto)
 static void
 text_prefix (TextCtx *c, const gchar *time, const gchar *ref)
 {
-  g_string_append_printf (c->out, "%-*s%-*s", TXT_TIME_W, time ? time : "", TXT_REF_W,
+  g_string_append_printf (c->out, "%-*s%-*s", c->time_w, time ? time : "", TXT_REF_W,
                           ref ? ref : "");
 }
 
@@ -625,7 +626,7 @@ text_wrap_lines (TextCtx *c, guint x, const gchar *text)
             end = sp;
         }
       text_prefix (c, NULL, NULL);
-      g_autofree gchar *canvas = lifelines (c, x - TXT_LEFT);
+      g_autofree gchar *canvas = lifelines (c, x - c->left);
       g_string_append (c->out, canvas);
       g_string_append_len (c->out, p, end - p);
       g_string_append_c (c->out, '\n');
@@ -660,7 +661,7 @@ text_event (TextCtx *c, const ImpsEvent *e)
     {
       /* Notes, refusals and failures inside a node: under its column. */
       guint x = col_x (c, a);
-      g_autofree gchar *canvas = lifelines (c, x - TXT_LEFT);
+      g_autofree gchar *canvas = lifelines (c, x - c->left);
       g_string_append (c->out, canvas);
       if (marked)
         {
@@ -682,8 +683,8 @@ text_event (TextCtx *c, const ImpsEvent *e)
 
   guint b = column_of (lay, e->to);
   guint sx = summary_x (c);
-  g_autofree gchar *canvas = lifelines (c, sx - TXT_LEFT);
-  guint xa = col_x (c, a) - TXT_LEFT, xb = col_x (c, b) - TXT_LEFT;
+  g_autofree gchar *canvas = lifelines (c, sx - c->left);
+  guint xa = col_x (c, a) - c->left, xb = col_x (c, b) - c->left;
   if (a == b)
     {
       canvas[xa] = '@';
@@ -723,11 +724,11 @@ text_media (TextCtx *c, const ImpsLadderMedia *m)
   g_autofree gchar *time = format_rel_time (lay->t0, m->first_us);
   text_prefix (c, time, imps_ref_point_name (IMPS_REF_MEDIA));
   guint sx = summary_x (c);
-  g_autofree gchar *canvas = lifelines (c, sx - TXT_LEFT);
+  g_autofree gchar *canvas = lifelines (c, sx - c->left);
   if (m->from && m->to)
     {
       guint a = column_of (lay, m->from), b = column_of (lay, m->to);
-      guint xa = col_x (c, a) - TXT_LEFT, xb = col_x (c, b) - TXT_LEFT;
+      guint xa = col_x (c, a) - c->left, xb = col_x (c, b) - c->left;
       gchar fill = m->srtp ? '=' : '~';
       if (a < b)
         {
@@ -813,6 +814,15 @@ imps_ladder_render_text (ImpsLadder *ladder, guint width)
   TextCtx c = { &lay, width ? MAX (width, IMPS_LADDER_TEXT_MIN_WIDTH) : IMPS_LADDER_TEXT_DEFAULT_WIDTH };
   c.out = g_string_new (NULL);
   guint n = lay.nodes->len;
+  c.time_w = TXT_TIME_W;
+  for (guint r = 0; r < lay.rows->len; r++)
+    {
+      const Row *row = &g_array_index (lay.rows, Row, r);
+      g_autofree gchar *tt = format_rel_time (lay.t0, row->type == ROW_EVENT ? row->event->time_us
+                                                                             : row->media->first_us);
+      c.time_w = MAX (c.time_w, (guint) strlen (tt) + 1);
+    }
+  c.left = c.time_w + TXT_REF_W;
 
   /* Column width: the longest name (capped) when everything fits, else
    * what the width leaves after a minimum for the summaries. */
@@ -825,11 +835,11 @@ imps_ladder_render_text (ImpsLadder *ladder, guint width)
     }
   full = MIN (full, TXT_COL_MAX);
   guint gaps = n > 1 ? n - 1 : 1;
-  if (TXT_LEFT + gaps * full + 3 + TXT_SUMMARY_MIN <= c.width)
+  if (c.left + gaps * full + 3 + TXT_SUMMARY_MIN <= c.width)
     c.col_w = full;
   else
     {
-      guint room = c.width > TXT_LEFT + 3 + TXT_SUMMARY_MIN ? c.width - TXT_LEFT - 3 - TXT_SUMMARY_MIN : 0;
+      guint room = c.width > c.left + 3 + TXT_SUMMARY_MIN ? c.width - c.left - 3 - TXT_SUMMARY_MIN : 0;
       c.col_w = MAX (TXT_COL_MIN, room / gaps);
       c.col_w = MIN (c.col_w, full);
     }
@@ -867,8 +877,8 @@ imps_ladder_render_text (ImpsLadder *ladder, guint width)
   if (lay.domains->len > 0 && n > 0)
     {
       GString *g = g_string_new (NULL);
-      g_string_append_printf (g, "%*s", TXT_LEFT, "");
-      guint pos = TXT_LEFT;
+      g_string_append_printf (g, "%*s", c.left, "");
+      guint pos = c.left;
       guint i = 0;
       while (i < n)
         {
@@ -904,7 +914,7 @@ imps_ladder_render_text (ImpsLadder *ladder, guint width)
     }
 
   /* Column heads. */
-  g_string_append_printf (c.out, "%-*s%-*s", TXT_TIME_W, "time", TXT_REF_W, "ref");
+  g_string_append_printf (c.out, "%-*s%-*s", c.time_w, "time", TXT_REF_W, "ref");
   for (guint i = 0; i < n; i++)
     {
       if (i + 1 < n)

@@ -764,6 +764,34 @@ test_declared (void)
   g_assert_cmpuint (svg_count (see, "arrow"), ==, 0);
 }
 
+/* ---- times beyond a day keep the columns aligned ---- */
+
+static void
+test_long_times (void)
+{
+  g_autoptr (ImpsEventLog) log = imps_event_log_new ();
+  gint64 t = G_GINT64_CONSTANT (1767225600000000);
+  imps_event_log_add (log, t, IMPS_EVENT_MESSAGE, IMPS_REF_UA, IMPS_PROTO_HTTP, "alice",
+                      "kms.home1.net", "REQUEST_INIT_PSK", NULL, NULL, NULL);
+  /* Two days later (a reusable ticket's validity window, say). */
+  imps_event_log_add (log, t + G_GINT64_CONSTANT (172800123000), IMPS_EVENT_MESSAGE, IMPS_REF_UA,
+                      IMPS_PROTO_HTTP, "kms.home1.net", "alice", "REQUEST_RESP", NULL, NULL, NULL);
+  g_autoptr (ImpsLadder) ladder = imps_ladder_new (log);
+  g_autofree gchar *text = imps_ladder_render_text (ladder, 0);
+  g_test_message ("%s", text);
+  g_auto (GStrv) lines = text_lines (text);
+  guint head = 0;
+  const gchar *cols = find_line (lines, "time        ref", &head);
+  g_assert_nonnull (cols);
+  glong c_ue = col_of (cols, "alice"), c_kms = col_of (cols, "kms.home1.net");
+  g_assert_true (g_str_has_prefix (lines[head + 1], "+0.000      Ua    +"));
+  g_assert_true (g_str_has_prefix (lines[head + 2], "+172800.123 Ua    |<"));
+  g_assert_cmpint (lines[head + 1][c_ue], ==, '+');
+  g_assert_cmpint (lines[head + 1][c_kms], ==, '|');
+  g_assert_cmpint (lines[head + 2][c_ue], ==, '|');
+  g_assert_cmpint (lines[head + 2][c_kms], ==, '+');
+}
+
 int
 main (int argc, char **argv)
 {
@@ -776,5 +804,6 @@ main (int argc, char **argv)
   g_test_add_func ("/ladder/mikey-label", test_mikey_label);
   g_test_add_func ("/ladder/random-input", test_random);
   g_test_add_func ("/ladder/declared-nodes", test_declared);
+  g_test_add_func ("/ladder/long-times", test_long_times);
   return g_test_run ();
 }
