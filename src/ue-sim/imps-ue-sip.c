@@ -413,7 +413,8 @@ media_mikey_keys (ImpsUeCall *call, ImpsMikeySrtpKeys *keys, guint n_keys,
                                           : IMPS_SRTP_AES_CM_128_HMAC_SHA1_80;
   guint8 ks[IMPS_SRTP_MAX_KEY_SALT_LEN];
   gboolean ok;
-  if (tx->key_len + tx->salt_len != imps_srtp_suite_key_len (suite) + imps_srtp_suite_salt_len (suite)
+  if (tx->key_len + tx->salt_len
+      != imps_srtp_suite_key_len (suite) + imps_srtp_suite_salt_len (suite)
       || rx->key_len + rx->salt_len != tx->key_len + tx->salt_len)
     {
       g_set_error (error, IMPS_MIKEY_ERROR, IMPS_MIKEY_ERROR_INVALID_SP,
