@@ -564,9 +564,19 @@ process (ImpsKms *kms, ImpsKmsRequestType type, gboolean zk, const gchar *peer_n
     }
   if (answer == NULL)
     {
-      g_autofree gchar *why = g_strdup_printf ("%s (IDRi %s, IDRr %s, IDRpsk %s, CSB ID %08x): %s",
+      /* a resolve refusal names what the ticket allows (public identities) */
+      g_autoptr (GString) allowed = g_string_new (NULL);
+      const ImpsMikeyPayload *tk = type == IMPS_KMS_REQUEST_RESOLVE
+                                   ? imps_mikey_message_find (in, IMPS_MIKEY_PAYLOAD_TICKET) : NULL;
+      ImpsMikeyTp tp;
+      if (tk != NULL && imps_mikey_tp_read (&tk->u.ticket, &tp, NULL))
+        for (guint i = 0; i < tp.n_responders; i++)
+          g_string_append_printf (allowed, "%s%.*s", i ? ", " : "; the ticket's IDRr: ",
+                                  (int) MIN (tp.responders[i].len, 200),
+                                  (const char *) tp.responders[i].data);
+      g_autofree gchar *why = g_strdup_printf ("%s (IDRi %s, IDRr %s, IDRpsk %s, CSB ID %08x): %s%s",
                                                what, idi, idr, idpsk, in->hdr.csb_id,
-                                               error->message);
+                                               error->message, allowed->str);
       imps_kms_refuse (kms, &in->hdr, data, len, imps_mikey_error_to_err_no (error->code), psk,
                        psk_len, check_name (error->code), why, out);
       imps_kms_audit (kms, "refused", in->hdr.csb_id, NULL, NULL, 0, check_name (error->code));

@@ -660,7 +660,11 @@ test_refusals (KmsFx *k, gconstpointer data)
     g_assert_nonnull (strstr (error->message, "ERR 7"));
     g_assert_cmpuint (fx_count (&k->fx, IMPS_EVENT_REFUSAL, "identity refused: ERR 7",
                                 "IDRr sip:carol@home1.net"), ==, 1);
+    g_assert_cmpuint (fx_count (&k->fx, IMPS_EVENT_REFUSAL, "identity refused: ERR 7",
+                                "the ticket's IDRr: " KX_BOB), ==, 1);
   }
+  if (g_getenv ("KX_DUMP"))
+    fx_dump_log (&k->fx);
   /* nothing secret in the event log: no static PSK bytes in any detail */
   {
     g_autofree gchar *hex = imps_hex_encode (k->static_psk, 32);
