@@ -1069,6 +1069,50 @@ test_zk (KmsFx *k, gconstpointer data)
                                 "kms.home3.net"), ==, 1);
     g_clear_pointer (&out, g_bytes_unref);
   }
+  /* a certificate that names another KMS than IDRpsk, and a wrong pair
+   * key: ERR 7 and ERR 0 */
+  {
+    guint8 wrong[32] = { 7 };
+    ImpsMikeyResolveParams rp = { KX_REMOTE_BOB, "kms.home2.net", (const guint8 *) "x", 1 };
+    g_autoptr (ImpsMikeyMessage) ri = imps_mikey_resolve_init_build (ti, &rp, wrong, 32,
+                                                                     now_ntp (k), k->rnd, &error);
+    g_assert_no_error (error);
+    static const struct {
+      gboolean right_key;
+      gboolean cert2;
+      guint8 err;
+      const gchar *summary, *detail;
+    } cases[] = {
+      { TRUE, FALSE, IMPS_MIKEY_ERR_INVALID_ID, "client certificate refused: ERR 7",
+        "IDRpsk names kms.home2.net but the TLS client certificate names kms.home3.net" },
+      { FALSE, TRUE, IMPS_MIKEY_ERR_AUTH_FAILURE, "MAC refused: ERR 0", "IDRpsk kms.home2.net" },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+      {
+        g_autoptr (ImpsMikeyMessage) relay = imps_mikey_resolve_relay_init_build (
+          ri, "kms.home2.net", "kms.home1.net", cases[i].right_key ? pair : wrong, 32,
+          now_ntp (k), k->rnd, &error);
+        g_assert_no_error (error);
+        zk_post (k, s, cases[i].cert2 ? c2 : c3, "?requesttype=ticketresolve", relay->body.raw,
+                 relay->body.raw_len, &status, &out, &error);
+        g_assert_no_error (error);
+        g_assert_cmpuint (status, ==, 200);
+        gsize blen;
+        const guint8 *b = g_bytes_get_data (out, &blen);
+        guint8 errs[4];
+        guint n = 0;
+        gboolean auth = TRUE;
+        g_autoptr (ImpsMikeyMessage) em = imps_mikey_error_parse (b, blen, NULL, errs, 4, &n,
+                                                                  &auth, &error);
+        g_assert_no_error (error);
+        g_assert_nonnull (em);
+        g_assert_cmpuint (n, ==, 1);
+        g_assert_cmpuint (errs[0], ==, cases[i].err);
+        g_assert_cmpuint (fx_count (&k->fx, IMPS_EVENT_REFUSAL, cases[i].summary,
+                                    cases[i].detail), ==, 1);
+        g_clear_pointer (&out, g_bytes_unref);
+      }
+  }
   /* no client certificate: the handshake fails, the handler never runs */
   {
     guint zk_before = count_msgs (k, IMPS_REF_ZK, "kms.home1.net", "");
