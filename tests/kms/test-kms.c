@@ -826,6 +826,26 @@ test_rebootstrap (KmsFx *k, gconstpointer data)
   post (k, "?requesttype=ticketrequest", IMPS_KMS_CONTENT_TYPE, m->body.raw, m->body.raw_len, &a);
   g_assert_cmpuint (a.status, ==, 200);
   g_assert_cmpstr (a.rebootstrap, ==, "1");
+
+  /* the BSF unreachable (nothing listens on its port): 503, and the
+   * event log says why; the UE's client reports the HTTP status */
+  imps_kms_set_bsf (k->kms, FX_BSF_ADDR, 1);
+  g_autoptr (ImpsMikeyMessage) m2 = imps_mikey_request_init_build (&p, k->static_psk, 32,
+                                                                   now_ntp (k), k->rnd, &error);
+  post (k, "?requesttype=ticketrequest", IMPS_KMS_CONTENT_TYPE, m2->body.raw, m2->body.raw_len,
+        &a);
+  g_assert_cmpuint (a.status, ==, 503);
+  g_assert_cmpuint (fx_count (&k->fx, IMPS_EVENT_FAILURE, "BSF unreachable", "Zn to 127.0.1.20:1"),
+                    ==, 1);
+  imps_ue_ua_forget_tickets (k->ua[ALICE]);
+  g_clear_pointer (&k->kms, imps_kms_free);
+  fx_drain ();
+  start_kms (k);                       /* empty Ks_NAF cache, same port */
+  imps_kms_set_bsf (k->kms, FX_BSF_ADDR, 1);
+  ImpsMikeyHeldTicket *none = request (k, ALICE, &tp, NULL, &error);
+  g_assert_null (none);
+  g_assert_error (error, IMPS_UE_UA_ERROR, IMPS_UE_UA_ERROR_HTTP);
+  g_assert_nonnull (strstr (error->message, "503"));
   answer_clear (&a);
 }
 
