@@ -764,6 +764,56 @@ test_declared (void)
   g_assert_cmpuint (svg_count (see, "arrow"), ==, 0);
 }
 
+/* ---- a failed message with a receiver ---- */
+
+static void
+test_failed_message (void)
+{
+  g_autoptr (ImpsEventLog) log = imps_event_log_new ();
+  gint64 t = G_GINT64_CONSTANT (1767225600000000);
+  imps_event_log_add (log, t, IMPS_EVENT_FAILURE, IMPS_REF_ZK, IMPS_PROTO_HTTP, "kms.home2.net",
+                      "kms.home1.net", "RESOLVE_INIT_PSK",
+                      "TLS: the peer certificate of kms.home1.net is not signed by the scenario's CA",
+                      NULL, NULL);
+  imps_event_log_add (log, t + 5000, IMPS_EVENT_FAILURE, IMPS_REF_GM, IMPS_PROTO_SIP, "pcscf.home1.net",
+                      NULL, "SIP undeliverable", "nobody listens at 127.1.1.9:5060", NULL, NULL);
+  g_autoptr (ImpsLadder) ladder = imps_ladder_new (log);
+  g_autofree gchar *text = imps_ladder_render_text (ladder, 0);
+  g_test_message ("%s", text);
+  g_auto (GStrv) lines = text_lines (text);
+  guint head = 0;
+  const gchar *cols = find_line (lines, "time      ref", &head);
+  /* Drawn in operator order: home2.net first (seen first), its KMS, then
+   * home1.net's P-CSCF and KMS. */
+  glong c2 = col_of (cols, "kms.home2.net"), c1 = col_of (cols, "kms.home1.net"),
+        cp = col_of (cols, "pcscf.home1.net");
+  g_assert_cmpint (c2, <, cp);
+  g_assert_cmpint (cp, <, c1);
+  /* The arrow ends in X instead of an arrowhead; the reason follows. */
+  const gchar *zk = lines[head + 1];
+  g_assert_cmpint (zk[c2], ==, '+');
+  g_assert_cmpint (zk[cp], ==, '-');
+  g_assert_cmpint (zk[c1 - 1], ==, 'X');
+  g_assert_nonnull (strstr (zk, "FAILED: RESOLVE_INIT_PSK"));
+  g_assert_nonnull (strstr (lines[head + 2], "TLS: the peer certificate"));
+  g_assert_false (g_str_has_prefix (lines[head + 2], "+"));
+  /* The failure inside a node: X under its column. */
+  guint i = head + 2;
+  const gchar *sip = find_line (lines, "X FAILED: SIP undeliverable", &i);
+  g_assert_cmpint (col_of (sip, "X FAILED"), ==, cp);
+  g_assert_cmpint (col_of (lines[i + 1], "nobody listens at 127.1.1.9:5060"), ==, cp + 2);
+
+  g_autofree gchar *svg = imps_ladder_render_svg (ladder);
+  g_autoptr (SvgSeen) seen = svg_parse (svg);
+  g_assert_cmpuint (svg_count (seen, "arrow failed"), ==, 1);
+  g_assert_cmpuint (svg_count (seen, "failure"), ==, 1);
+  g_assert_cmpuint (svg_count (seen, "arrow"), ==, 0);
+  g_assert_nonnull (strstr (seen->titles->str, "Zk kms.home2.net \u2192 kms.home1.net: FAILED: "
+                                               "RESOLVE_INIT_PSK\nTLS: the peer certificate"));
+  g_assert_nonnull (strstr (seen->text->str, "FAILED: SIP undeliverable"));
+  g_assert_nonnull (strstr (seen->text->str, "nobody listens at 127.1.1.9:5060"));
+}
+
 /* ---- times beyond a day keep the columns aligned ---- */
 
 static void
@@ -805,5 +855,6 @@ main (int argc, char **argv)
   g_test_add_func ("/ladder/random-input", test_random);
   g_test_add_func ("/ladder/declared-nodes", test_declared);
   g_test_add_func ("/ladder/long-times", test_long_times);
+  g_test_add_func ("/ladder/failed-message", test_failed_message);
   return g_test_run ();
 }
