@@ -1328,6 +1328,88 @@ decode_diameter (ImpsMikeyField *item, const guint8 *data, gsize len)
   imps_diameter_message_free (m);
 }
 
+/* Decodes a chunked body (RFC 9112 §7.1) at @d; returns the body and the
+ * bytes it took in *@used, or NULL with *@why (static text) and the
+ * offset of the problem (from @d) in *@used. */
+static GByteArray *
+http_dechunk (const guint8 *d, gsize len, gsize *used, const gchar **why)
+{
+  g_autoptr (GByteArray) body = g_byte_array_new ();
+  gsize off = 0;
+  for (;;)
+    {
+      guint64 size = 0;
+      guint digits = 0;
+      while (off < len && g_ascii_isxdigit (d[off]))
+        {
+          if (++digits > 8)
+            {
+              *why = "chunk size has more than 8 hex digits";
+              *used = off;
+              return NULL;
+            }
+          size = size * 16 + (guint64) g_ascii_xdigit_value (d[off]);
+          off++;
+        }
+      if (digits == 0)
+        {
+          *why = "no chunk size";
+          *used = off;
+          return NULL;
+        }
+      /* chunk extensions up to the line end */
+      while (off < len && d[off] != '\r')
+        off++;
+      if (off + 2 > len || d[off + 1] != '\n')
+        {
+          *why = "chunk size line not ended by CRLF";
+          *used = off;
+          return NULL;
+        }
+      off += 2;
+      if (size == 0)
+        break;
+      if (body->len + size > HTTP_MAX_BODY)
+        {
+          *why = "chunked body over the 16 MiB limit";
+          *used = off;
+          return NULL;
+        }
+      if (size + 2 > len - off)
+        {
+          *why = "chunk cut short";
+          *used = off;
+          return NULL;
+        }
+      if (d[off + size] != '\r' || d[off + size + 1] != '\n')
+        {
+          *why = "chunk data not followed by CRLF";
+          *used = off + (gsize) size;
+          return NULL;
+        }
+      g_byte_array_append (body, d + off, (guint) size);
+      off += (gsize) size + 2;
+    }
+  /* trailer fields, then an empty line */
+  for (;;)
+    {
+      gsize start = off;
+      while (off + 1 < len && !(d[off] == '\r' && d[off + 1] == '\n'))
+        off++;
+      if (off + 1 >= len)
+        {
+          *why = "chunked body: trailer not ended by an empty line";
+          *used = off;
+          return NULL;
+        }
+      off += 2;
+      if (off - start == 2)
+        break;
+    }
+  *used = off;
+  return g_steal_pointer (&body);
+}
+
 /* Splits an HTTP byte stream into messages. */
 static void
 decode_http_stream (GPtrArray *items, const ImpsPcapTcpStream *s, const gchar *label)
@@ -1397,13 +1479,32 @@ decode_http_stream (GPtrArray *items, const ImpsPcapTcpStream *s, const gchar *l
       off += head_len + 4;
       if (chunked)
         {
-          imps_mikey_field_add (item, "error", "Error",
-                                "HTTP: a chunked body (stream offset %" G_GSIZE_FORMAT ") is not decoded",
-                                off);
-          return;
+          const gchar *why = NULL;
+          gsize used = 0;
+          g_autoptr (GByteArray) body = http_dechunk (d + off, len - off, &used, &why);
+          if (body == NULL)
+            {
+              imps_mikey_field_add (item, "error", "Error",
+                                    "HTTP: %s at stream offset %" G_GSIZE_FORMAT, why, off + used);
+              return;
+            }
+          item_set_len (item, head_len + 4 + used);
+          imps_mikey_field_add (item, "http.chunked", "Chunked body", "%u bytes", body->len);
+          decode_body (item, ctype, body->data, body->len);
+          off += used;
+          continue;
         }
-      /* No Content-Length: a request has no body, a response runs to the end. */
-      gsize blen = clen >= 0 ? (gsize) clen : (response ? len - off : 0);
+      /* No Content-Length: a request has no body; a response has none for
+       * 1xx, 204 and 304 (RFC 9112 §6.3), else it runs to the end. */
+      guint64 code = 0;
+      if (response && strlen (lines[0]) >= 12)
+        {
+          gchar digits[4] = { lines[0][9], lines[0][10], lines[0][11], '\0' };
+          if (!g_ascii_string_to_unsigned (digits, 10, 100, 599, &code, NULL))
+            code = 0;
+        }
+      gboolean no_body = code / 100 == 1 || code == 204 || code == 304;
+      gsize blen = clen >= 0 ? (gsize) clen : (response && !no_body ? len - off : 0);
       if (blen > len - off)
         {
           imps_mikey_field_add (item, "error", "Error",

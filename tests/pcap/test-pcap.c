@@ -1104,6 +1104,66 @@ test_decode_mikey (void)
   g_rmdir (dir);
 }
 
+/* HTTP framing in decode --pcap: a chunked MIKEY body (as an outside
+ * client may send), a 204 without Content-Length followed by another
+ * response on the same connection, and a broken chunk reported with its
+ * stream offset. */
+static void
+test_decode_http_framing (void)
+{
+  g_autofree gchar *dir = g_dir_make_tmp ("impsim-pcap-XXXXXX", NULL);
+  g_autofree gchar *file = g_build_filename (dir, "chunked.pcap", NULL);
+  MikeyRun run;
+  mikey_run (&run);
+  const ImpsMikeyMessage *req = g_ptr_array_index (run.msgs, 0);
+  g_autoptr (GByteArray) b = g_byte_array_new ();
+  const gchar *head = "POST /kms?requesttype=ticketrequest HTTP/1.1\r\nHost: kms.example.org\r\n"
+                      "Content-Type: application/mikey\r\nTransfer-Encoding: chunked\r\n\r\n";
+  g_byte_array_append (b, (const guint8 *) head, (guint) strlen (head));
+  gsize half = req->body.raw_len / 2;
+  g_autofree gchar *c1 = g_strdup_printf ("%" G_GSIZE_MODIFIER "x;ext=1\r\n", half);
+  g_byte_array_append (b, (const guint8 *) c1, (guint) strlen (c1));
+  g_byte_array_append (b, req->body.raw, (guint) half);
+  g_autofree gchar *c2 = g_strdup_printf ("\r\n%" G_GSIZE_MODIFIER "X\r\n", req->body.raw_len - half);
+  g_byte_array_append (b, (const guint8 *) c2, (guint) strlen (c2));
+  g_byte_array_append (b, req->body.raw + half, (guint) (req->body.raw_len - half));
+  const gchar *tail = "\r\n0\r\nX-Trailer: 1\r\n\r\n";
+  g_byte_array_append (b, (const guint8 *) tail, (guint) strlen (tail));
+  /* the same request again with a broken second chunk size line */
+  g_byte_array_append (b, (const guint8 *) head, (guint) strlen (head));
+  g_byte_array_append (b, (const guint8 *) "zz\r\n", 4);
+  g_autoptr (GBytes) up = g_byte_array_free_to_bytes (g_steal_pointer (&b));
+  const gchar *down = "HTTP/1.1 204 No Content\r\nServer: x\r\n\r\n"
+                      "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nthe rest";
+  g_autoptr (GBytes) downb = g_bytes_new_static (down, strlen (down));
+  g_autoptr (ImpsEventLog) log = imps_event_log_new ();
+  imps_event_log_add (log, FX_START_S * G_USEC_PER_SEC, IMPS_EVENT_MESSAGE, IMPS_REF_UA,
+                      IMPS_PROTO_HTTP, "127.0.0.1:50000", "127.0.1.30", "POST", NULL, up, "http o");
+  imps_event_log_add (log, FX_START_S * G_USEC_PER_SEC + 1, IMPS_EVENT_MESSAGE, IMPS_REF_UA,
+                      IMPS_PROTO_HTTP, "127.0.1.30", "127.0.0.1:50000", "204", NULL, downb, "http o");
+  g_autoptr (GError) error = NULL;
+  g_assert_true (imps_pcap_write_log (log, NULL, file, &error));
+  g_assert_no_error (error);
+  Run r;
+  run_impsim (&r, "--pcap", file, NULL);
+  g_test_message ("%s", r.out);
+  g_assert_cmpint (r.status, ==, 0);
+  g_autofree gchar *chunked = g_strdup_printf ("Chunked body: %" G_GSIZE_FORMAT " bytes [http.chunked]",
+                                               req->body.raw_len);
+  g_assert_nonnull (strstr (r.out, chunked));
+  g_assert_nonnull (strstr (r.out, "Data Type: REQUEST_INIT_PSK (11) [mikey.type]"));
+  g_autofree gchar *broken = g_strdup_printf ("HTTP: no chunk size at stream offset %" G_GSIZE_FORMAT,
+                                              g_bytes_get_size (up) - 4);
+  g_assert_nonnull (strstr (r.out, broken));
+  g_assert_nonnull (strstr (r.out, "Status-Line: HTTP/1.1 204 No Content"));
+  g_assert_nonnull (strstr (r.out, "Status-Line: HTTP/1.1 200 OK"));
+  g_assert_nonnull (strstr (r.out, "Text: the rest [body.text]"));
+  run_clear (&r);
+  g_ptr_array_unref (run.msgs);
+  g_unlink (file);
+  g_rmdir (dir);
+}
+
 /* Captures that are not readable: exit 1 with what and where. */
 static void
 test_decode_garbage (void)
@@ -1403,6 +1463,7 @@ main (int argc, char **argv)
               pfx_teardown);
   g_test_add_func ("/pcap/decode/mikey", test_decode_mikey);
   g_test_add_func ("/pcap/decode/garbage", test_decode_garbage);
+  g_test_add_func ("/pcap/decode/http-framing", test_decode_http_framing);
   g_test_add_func ("/pcap/serve", test_serve_pcap);
   g_test_add_func ("/pcap/writer/sip-bus-media", test_sip_bus_media);
   return g_test_run ();
