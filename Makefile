@@ -1,5 +1,5 @@
 # impsim: the two commands of the README.
-#   make demo   set up (Debian packages, meson), build, run the default job
+#   make demo   set up (Debian packages, meson), build, run scenarios/demo.scn
 #   make test   set up, build, run every test suite
 # On CI (CI=true) warnings are errors.
 
@@ -25,7 +25,7 @@ build: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
 demo: build
-	$(IMPSIM) tool selftest
+	$(IMPSIM) run scenarios/demo.scn --svg demo.svg --pcap demo.pcap --keylog demo.keys
 
 test: build
 	@rc=0; meson test -C $(BUILD) --print-errorlogs || rc=$$?; \

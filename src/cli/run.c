@@ -1,6 +1,8 @@
 /* impsim run: a scenario's network on a virtual clock, its script run step
  * by step with a verdict per step, and the reports. */
 #include "cli.h"
+#include "imps-ladder.h"
+#include "imps-pcap.h"
 #include "imps-runner.h"
 #include "imps-world.h"
 
@@ -144,6 +146,9 @@ write_json (const gchar *path, const ImpsScenario *sc, ImpsWorld *world, ImpsRun
     }
   json_builder_end_array (b);
 
+  json_builder_set_member_name (b, "observer");
+  json_builder_add_string_value (b, imps_runner_get_observer_report (runner));
+
   json_builder_set_member_name (b, "counters");
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "events");
@@ -240,6 +245,8 @@ cli_run (int argc, char **argv)
 {
   gint64 seed = -1;
   g_autofree gchar *state_dir = NULL, *keylog_path = NULL, *json_path = NULL, *junit_path = NULL;
+  g_autofree gchar *svg_path = NULL, *pcap_path = NULL;
+  gint width = 100;
   RunCtx ctx = { FALSE };
   GOptionEntry entries[] = {
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed,
@@ -250,21 +257,31 @@ cli_run (int argc, char **argv)
       "Write every step, verdict, event and counter to FILE as JSON", "FILE" },
     { "junit", 0, 0, G_OPTION_ARG_FILENAME, &junit_path,
       "Write a JUnit XML report to FILE, one test case per verdict", "FILE" },
+    { "svg", 0, 0, G_OPTION_ARG_FILENAME, &svg_path,
+      "Write the ladder diagram of the run to FILE as a self-contained SVG", "FILE" },
+    { "pcap", 0, 0, G_OPTION_ARG_FILENAME, &pcap_path,
+      "Write every message and media packet of the run to FILE (classic pcap, virtual time)", "FILE" },
+    { "width", 0, 0, G_OPTION_ARG_INT, &width,
+      "Width of the text ladder in columns (default 100)", "N" },
     { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state_dir,
       "Keep each node's SQLite store in DIR (default: memory, or a temporary folder when the script restarts a node)", "DIR" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &ctx.quiet,
-      "Print only verdicts and the closing line, not every message", NULL },
+      "Print only the verdicts and the closing line, not the ladder", NULL },
     G_OPTION_ENTRY_NULL
   };
 
   if (!cli_parse_options ("run", "SCENARIO",
                           "Builds SCENARIO's network on a virtual clock, runs its [script] step by\n"
-                          "step, prints every message and one verdict per step, and ends with a\n"
-                          "line 'N passed, N failed'. Exit status 0 when nothing failed, 1 when a\n"
-                          "verdict failed, 2 for bad arguments or a bad scenario file.",
-                          "Script verbs: bootstrap = DEVICE; advance = DURATION; restart = hss|bsf OPERATOR;\n"
+                          "step, prints one verdict per step, the text ladder of every message, the\n"
+                          "network observer's report, and ends with a line 'N passed, N failed'.\n"
+                          "Exit status 0 when nothing failed, 1 when a verdict failed, 2 for bad\n"
+                          "arguments or a bad scenario file.",
+                          "Script verbs (docs/scenario-format.md): bootstrap = DEVICE; register = DEVICE;\n"
+                          "call = CALLER CALLEE [security=none|sdes-e2e|sdes-e2ae|mikey-ticket] [media=DURATION];\n"
+                          "hangup = DEVICE; advance = DURATION; restart = hss|bsf|kms OPERATOR;\n"
                           "expect = ok | fail [TEXT] | refusal NODE [TEXT] | message REF [TEXT] |\n"
-                          "no-message REF [TEXT] | bootstrapped DEVICE  (docs/scenario-format.md)",
+                          "  no-message REF [TEXT] | bootstrapped DEVICE | established | sip STATUS |\n"
+                          "  media | exposure NODE keys|none",
                           entries, &argc, &argv))
     return CLI_EXIT_USAGE;
   if (argc != 2)
@@ -272,6 +289,8 @@ cli_run (int argc, char **argv)
                                                   : "give one SCENARIO file only");
   if (seed < -1)
     return cli_usage_error ("run", "--seed: must not be negative");
+  if (width < 40 || width > 1000)
+    return cli_usage_error ("run", "--width: %d is out of range (40 to 1000)", width);
 
   g_autoptr (GError) error = NULL;
   g_autoptr (ImpsScenario) scenario = imps_scenario_load_file (argv[1], &error);
@@ -306,14 +325,26 @@ cli_run (int argc, char **argv)
   };
   int rc = CLI_EXIT_OK;
   ImpsRunner *runner = NULL;
+  ImpsPcapWriter *pcap = NULL;
   ImpsWorld *world = imps_world_new (scenario, &opt, &error);
   if (world == NULL)
     {
       rc = cli_fail ("run", "%s", error->message);
       goto out;
     }
-  if (!ctx.quiet)
-    cli_print_events (imps_network_get_event_log (imps_world_get_network (world)));
+  ImpsNetwork *net = imps_world_get_network (world);
+  if (pcap_path)
+    {
+      pcap = imps_pcap_writer_new (pcap_path, &error);
+      if (pcap == NULL)
+        {
+          rc = cli_usage_error ("run", "--pcap %s: %s", pcap_path, error->message);
+          goto out;
+        }
+      imps_pcap_writer_learn_network (pcap, net);
+      imps_pcap_writer_attach (pcap, imps_network_get_event_log (net));
+      imps_sip_bus_add_media_tap (imps_world_get_bus (world), imps_pcap_media_tap, pcap);
+    }
   printf ("running %s (seed %" G_GUINT64_FORMAT ")\n", argv[1], imps_world_get_seed (world));
 
   runner = imps_runner_new (world, scenario);
@@ -322,6 +353,32 @@ cli_run (int argc, char **argv)
     {
       rc = cli_usage_error ("run", "%s", error->message);
       goto out;
+    }
+  if (!ctx.quiet || svg_path)
+    {
+      g_autoptr (ImpsLadder) ladder = imps_ladder_new (imps_network_get_event_log (net));
+      imps_world_describe_ladder (world, ladder);
+      GPtrArray *media = imps_runner_get_media (runner);
+      for (guint i = 0; i < media->len; i++)
+        imps_ladder_add_media (ladder, g_ptr_array_index (media, i));
+      if (!ctx.quiet)
+        {
+          g_autofree gchar *text = imps_ladder_render_text (ladder, (guint) width);
+          printf ("\n%s\n", text);
+        }
+      if (svg_path && !imps_ladder_write_svg (ladder, svg_path, &error))
+        rc = cli_fail ("run", "--svg %s: %s", svg_path, error->message);
+      g_clear_error (&error);
+    }
+  const gchar *observer = imps_runner_get_observer_report (runner);
+  if (observer[0])
+    printf ("\nNetwork observer (who could read each call's media keys):\n%s\n", observer);
+  if (pcap)
+    {
+      imps_pcap_writer_detach (pcap);
+      if (!imps_pcap_writer_close (pcap, &error))
+        rc = cli_fail ("run", "--pcap %s: %s", pcap_path, error->message);
+      g_clear_error (&error);
     }
   if (json_path && !write_json (json_path, scenario, world, runner, &error))
     rc = cli_fail ("run", "--json %s: %s", json_path, error->message);
@@ -335,7 +392,10 @@ cli_run (int argc, char **argv)
 
 out:
   g_clear_pointer (&runner, imps_runner_free);
+  if (pcap)
+    imps_pcap_writer_detach (pcap);
   g_clear_pointer (&world, imps_world_free);
+  g_clear_pointer (&pcap, imps_pcap_writer_free);
   while (g_main_context_iteration (NULL, FALSE))
     ;
   if (keylog)

@@ -637,6 +637,10 @@ imps_kms_zk_relay (ImpsKms *kms, SoupServerMessage *msg, const ImpsMikeyMessage 
     }
   g_autoptr (GBytes) req = g_bytes_new (r->relay_init->body.raw, r->relay_init->body.raw_len);
   soup_message_set_request_body_from_bytes (sm, IMPS_KMS_CONTENT_TYPE, req);
+  /* The peer by name on the conventional HTTPS port, not the kernel's port
+   * (a seeded run repeats byte for byte). */
+  g_autofree gchar *host = g_strdup_printf ("%s:443", a->peer);
+  soup_message_headers_replace (soup_message_get_request_headers (sm), "Host", host);
   soup_message_set_tls_client_certificate (sm, kms->zk_cert);
   g_signal_connect_data (sm, "accept-certificate", G_CALLBACK (on_accept_certificate),
                          g_strdup (r->issuer), free_closure_data, 0);

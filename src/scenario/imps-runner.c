@@ -1,4 +1,5 @@
 #include "imps-runner.h"
+#include "imps-ladder.h"
 
 #include <string.h>
 
@@ -6,6 +7,9 @@ typedef enum {
   VERB_BOOTSTRAP,
   VERB_ADVANCE,
   VERB_RESTART,
+  VERB_REGISTER,
+  VERB_CALL,
+  VERB_HANGUP,
   VERB_EXPECT,
 } Verb;
 
@@ -16,6 +20,10 @@ typedef enum {
   EXPECT_MESSAGE,
   EXPECT_NO_MESSAGE,
   EXPECT_BOOTSTRAPPED,
+  EXPECT_ESTABLISHED,
+  EXPECT_SIP,
+  EXPECT_MEDIA,
+  EXPECT_EXPOSURE,
 } ExpectKind;
 
 typedef struct {
@@ -28,7 +36,22 @@ typedef struct {
   ExpectKind expect;
   ImpsRefPoint ref;
   gchar *text;        /* expect: text to find (may be NULL) */
+  ImpsWorldDevice *dev;   /* register, call (caller), hangup */
+  const gchar *callee_impu;
+  ImpsUeSecurity security;
+  gint64 media_us;    /* call: media time after the answer */
+  guint status;       /* expect sip */
+  gboolean keys;      /* expect exposure: keys (TRUE) or none */
 } Step;
+
+/* The last call a call step made, as the expects and the observer see it. */
+typedef struct {
+  ImpsUeCall *caller;
+  ImpsUeCall *callee;     /* the answering device's side, when it answered */
+  gchar *callee_name;
+  ImpsUeSecurity security;
+  gchar *call_id;
+} LastCall;
 
 struct _ImpsRunner {
   ImpsWorld *world;
@@ -43,6 +66,23 @@ struct _ImpsRunner {
   guint advance_timer;
   ImpsRunnerStepFunc step_cb;
   gpointer step_cb_data;
+  LastCall last_call;
+  guint poll_timer;
+  gint64 poll_deadline;
+  GString *observer;       /* the network observer's report of every call */
+  GPtrArray *media;        /* ImpsLadderMedia* of every call hung up */
+  gint64 call_answered_us;
+  ImpsUe *last_caller_ue;
+};
+
+static const struct {
+  const gchar *name;
+  ImpsUeSecurity security;
+} securities[] = {
+  { "none", IMPS_UE_SECURITY_NONE },
+  { "sdes-e2e", IMPS_UE_SECURITY_SDES_E2E },
+  { "sdes-e2ae", IMPS_UE_SECURITY_SDES_E2AE },
+  { "mikey-ticket", IMPS_UE_SECURITY_MIKEY_TICKET },
 };
 
 static void
@@ -162,6 +202,85 @@ prepare (ImpsRunner *r, const ImpsStepSpec *spec, GError **error)
       step_error (r->scenario, spec, error, "usage: bootstrap = DEVICE");
       goto fail;
     }
+  if (g_str_equal (spec->verb, "register") || g_str_equal (spec->verb, "hangup"))
+    {
+      s->verb = g_str_equal (spec->verb, "register") ? VERB_REGISTER : VERB_HANGUP;
+      if (argc != 1)
+        {
+          step_error (r->scenario, spec, error, "usage: %s = DEVICE", spec->verb);
+          goto fail;
+        }
+      s->dev = imps_world_find_device (r->world, argv[0]);
+      if (s->dev == NULL || s->dev->sip == NULL)
+        {
+          step_error (r->scenario, spec, error, s->dev ? "the home operator of '%s' runs no IMS core"
+                                                         : "no device '%s' (a subscriber NAME, or NAME.DEVICE)",
+                      argv[0]);
+          goto fail;
+        }
+      return s;
+    }
+  if (g_str_equal (spec->verb, "call"))
+    {
+      s->verb = VERB_CALL;
+      s->security = IMPS_UE_SECURITY_NONE;
+      s->media_us = 2 * G_USEC_PER_SEC;
+      if (argc < 2)
+        goto usage_call;
+      s->dev = imps_world_find_device (r->world, argv[0]);
+      if (s->dev == NULL || s->dev->sip == NULL)
+        {
+          step_error (r->scenario, spec, error, s->dev ? "the home operator of '%s' runs no IMS core"
+                                                         : "no device '%s'", argv[0]);
+          goto fail;
+        }
+      s->callee_impu = imps_world_resolve_impu (r->world, argv[1]);
+      if (s->callee_impu == NULL)
+        {
+          step_error (r->scenario, spec, error, "no subscriber '%s' (a NAME or a sip: URI)", argv[1]);
+          goto fail;
+        }
+      for (gint i = 2; i < argc; i++)
+        {
+          if (g_str_has_prefix (argv[i], "security="))
+            {
+              const gchar *v = argv[i] + 9;
+              guint k;
+              for (k = 0; k < G_N_ELEMENTS (securities); k++)
+                if (g_str_equal (v, securities[k].name))
+                  break;
+              if (k == G_N_ELEMENTS (securities))
+                {
+                  step_error (r->scenario, spec, error,
+                              "security=%s: one of none, sdes-e2e, sdes-e2ae, mikey-ticket", v);
+                  goto fail;
+                }
+              s->security = securities[k].security;
+              if (s->security == IMPS_UE_SECURITY_MIKEY_TICKET && s->dev->ua == NULL)
+                {
+                  step_error (r->scenario, spec, error, "security=mikey-ticket needs a kms at %s's operator",
+                              argv[0]);
+                  goto fail;
+                }
+            }
+          else if (g_str_has_prefix (argv[i], "media="))
+            {
+              if (!imps_parse_duration_us (argv[i] + 6, &s->media_us, &e))
+                {
+                  step_error (r->scenario, spec, error, "media=: %s", e->message);
+                  goto fail;
+                }
+            }
+          else
+            goto usage_call;
+        }
+      return s;
+    usage_call:
+      step_error (r->scenario, spec, error,
+                  "usage: call = CALLER CALLEE [security=none|sdes-e2e|sdes-e2ae|mikey-ticket] "
+                  "[media=DURATION]");
+      goto fail;
+    }
   if (g_str_equal (spec->verb, "advance"))
     {
       s->verb = VERB_ADVANCE;
@@ -180,9 +299,10 @@ prepare (ImpsRunner *r, const ImpsStepSpec *spec, GError **error)
   if (g_str_equal (spec->verb, "restart"))
     {
       s->verb = VERB_RESTART;
-      if (argc != 2 || (!g_str_equal (argv[0], "hss") && !g_str_equal (argv[0], "bsf")))
+      if (argc != 2 || (!g_str_equal (argv[0], "hss") && !g_str_equal (argv[0], "bsf")
+                        && !g_str_equal (argv[0], "kms")))
         {
-          step_error (r->scenario, spec, error, "usage: restart = hss|bsf OPERATOR");
+          step_error (r->scenario, spec, error, "usage: restart = hss|bsf|kms OPERATOR");
           goto fail;
         }
       if (imps_scenario_find_operator (r->scenario, argv[1]) == NULL)
@@ -224,6 +344,28 @@ prepare (ImpsRunner *r, const ImpsStepSpec *spec, GError **error)
             }
           s->text = argc > 2 ? g_strjoinv (" ", argv + 2) : NULL;
         }
+      else if (g_str_equal (k, "established") && argc == 1)
+        s->expect = EXPECT_ESTABLISHED;
+      else if (g_str_equal (k, "sip") && argc == 2)
+        {
+          s->expect = EXPECT_SIP;
+          guint64 st = 0;
+          if (!g_ascii_string_to_unsigned (argv[1], 10, 100, 699, &st, NULL))
+            {
+              step_error (r->scenario, spec, error, "'%s' is not a SIP status (100-699)", argv[1]);
+              goto fail;
+            }
+          s->status = (guint) st;
+        }
+      else if (g_str_equal (k, "media") && argc == 1)
+        s->expect = EXPECT_MEDIA;
+      else if (g_str_equal (k, "exposure") && argc == 3
+               && (g_str_equal (argv[2], "keys") || g_str_equal (argv[2], "none")))
+        {
+          s->expect = EXPECT_EXPOSURE;
+          s->node = g_strdup (argv[1]);
+          s->keys = g_str_equal (argv[2], "keys");
+        }
       else if (g_str_equal (k, "bootstrapped") && argc == 2)
         {
           s->expect = EXPECT_BOOTSTRAPPED;
@@ -245,11 +387,12 @@ prepare (ImpsRunner *r, const ImpsStepSpec *spec, GError **error)
     usage_expect:
       step_error (r->scenario, spec, error,
                   "usage: expect = ok | fail [TEXT] | refusal NODE [TEXT] | message REF [TEXT] "
-                  "| no-message REF [TEXT] | bootstrapped DEVICE");
+                  "| no-message REF [TEXT] | bootstrapped DEVICE | established | sip STATUS "
+                  "| media | exposure NODE keys|none");
       goto fail;
     }
   step_error (r->scenario, spec, error,
-              "unknown verb (known: bootstrap, advance, restart, expect)");
+              "unknown verb (known: bootstrap, register, call, hangup, advance, restart, expect)");
 fail:
   step_free (s);
   return NULL;
@@ -265,7 +408,37 @@ imps_runner_new (ImpsWorld *world, const ImpsScenario *scenario)
   r->clock = imps_network_get_clock (r->net);
   r->steps = g_ptr_array_new_with_free_func (step_free);
   r->results = g_ptr_array_new_with_free_func (result_free);
+  r->observer = g_string_new (NULL);
+  r->media = g_ptr_array_new_with_free_func ((GDestroyNotify) imps_ladder_media_free);
   return r;
+}
+
+GPtrArray *
+imps_runner_get_media (ImpsRunner *r)
+{
+  return r->media;
+}
+
+static void
+add_media (ImpsRunner *r, const gchar *from, ImpsUeMedia *tx, const gchar *to, ImpsUeMedia *rx,
+           gboolean srtp)
+{
+  const ImpsUeMediaStats *t = imps_ue_media_get_tx_stats (tx);
+  const ImpsUeMediaStats *x = imps_ue_media_get_rx_stats (rx);
+  g_autofree gchar *id = g_strdup_printf ("%s->%s audio", from, to);
+  ImpsLadderMedia *m = imps_ladder_media_new (id, from, to, srtp);
+  m->first_us = r->call_answered_us;
+  m->last_us = imps_clock_now_us (r->clock);
+  m->packets_sent = t->packets;
+  m->packets_received = x->packets;
+  m->auth_failures = x->auth_failures + x->replays;
+  g_ptr_array_add (r->media, m);
+}
+
+const gchar *
+imps_runner_get_observer_report (ImpsRunner *r)
+{
+  return r->observer->str;
 }
 
 void
@@ -275,6 +448,12 @@ imps_runner_free (ImpsRunner *r)
     return;
   if (r->advance_timer)
     imps_clock_timeout_remove (r->clock, r->advance_timer);
+  if (r->poll_timer)
+    imps_clock_timeout_remove (r->clock, r->poll_timer);
+  g_free (r->last_call.call_id);
+  g_free (r->last_call.callee_name);
+  g_string_free (r->observer, TRUE);
+  g_ptr_array_unref (r->media);
   g_ptr_array_unref (r->steps);
   g_ptr_array_unref (r->results);
   if (r->loop)
@@ -394,6 +573,160 @@ advance_done (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* ---- calls ---- */
+
+typedef gboolean (*PollFunc) (ImpsRunner *r, Step *s);
+
+static gboolean
+find_callee (ImpsRunner *r, LastCall *lc)
+{
+  GPtrArray *ues = imps_world_get_ues (r->world);
+  for (guint i = 0; i < ues->len; i++)
+    {
+      ImpsWorldDevice *d = imps_world_find_device (r->world,
+                                                   imps_ue_get_name (g_ptr_array_index (ues, i)));
+      if (d == NULL || d->sip == NULL)
+        continue;
+      for (guint c = 0; c < imps_ue_sip_n_calls (d->sip); c++)
+        {
+          ImpsUeCall *call = imps_ue_sip_get_call (d->sip, c);
+          if (call == lc->caller || imps_ue_call_is_caller (call))
+            continue;
+          if (g_strcmp0 (imps_ue_call_get_call_id (call), lc->call_id) == 0
+              && imps_ue_call_get_state (call) == IMPS_UE_CALL_ESTABLISHED)
+            {
+              lc->callee = call;
+              g_free (lc->callee_name);
+              lc->callee_name = g_strdup (d->name);
+              return TRUE;
+            }
+        }
+    }
+  return FALSE;
+}
+
+static void poll_start (ImpsRunner *r, gint64 limit_us);
+
+static gboolean
+media_done (gpointer data)
+{
+  ImpsRunner *r = data;
+  r->advance_timer = 0;
+  LastCall *lc = &r->last_call;
+  action_done (r, TRUE,
+               g_strdup_printf ("call %s established with %s (%s), media ran", lc->call_id,
+                                lc->callee_name ? lc->callee_name : "?",
+                                imps_ue_security_name (lc->security)),
+               NULL);
+  return G_SOURCE_REMOVE;
+}
+
+/* Checks the step's condition each millisecond of virtual time. */
+static gboolean
+poll_cb (gpointer data)
+{
+  ImpsRunner *r = data;
+  Step *s = g_ptr_array_index (r->steps, r->current);
+  gint64 now = imps_clock_now_us (r->clock);
+  r->poll_timer = 0;
+
+  switch (s->verb)
+    {
+    case VERB_REGISTER:
+      if (imps_ue_sip_is_registered (s->dev->sip))
+        {
+          action_done (r, TRUE, g_strdup_printf ("%s registered %s", s->dev->name, s->dev->impu),
+                       NULL);
+          return G_SOURCE_REMOVE;
+        }
+      if (now >= r->poll_deadline)
+        {
+          action_done (r, FALSE, g_strdup ("not registered"),
+                       g_strdup_printf ("%s got no 200 to its REGISTER within 5 s", s->dev->name));
+          return G_SOURCE_REMOVE;
+        }
+      break;
+    case VERB_CALL:
+      {
+        LastCall *lc = &r->last_call;
+        ImpsUeCallState st = imps_ue_call_get_state (lc->caller);
+        if (st == IMPS_UE_CALL_ESTABLISHED)
+          {
+            find_callee (r, lc);
+            r->call_answered_us = now;
+            r->advance_timer = imps_clock_timeout_add (r->clock, s->media_us, media_done, r, NULL);
+            return G_SOURCE_REMOVE;
+          }
+        if (st == IMPS_UE_CALL_TERMINATED || now >= r->poll_deadline)
+          {
+            const gchar *why = imps_ue_call_get_reason (lc->caller);
+            guint status = imps_ue_call_get_status (lc->caller);
+            action_done (r, FALSE, g_strdup_printf ("call %s not established", lc->call_id),
+                         st == IMPS_UE_CALL_TERMINATED
+                             ? g_strdup_printf ("call to %s ended with %u%s%s", s->callee_impu, status,
+                                                why ? ": " : "", why ? why : "")
+                             : g_strdup_printf ("call to %s not answered within 60 s (state %s)",
+                                                s->callee_impu, imps_ue_call_state_name (st)));
+            return G_SOURCE_REMOVE;
+          }
+        break;
+      }
+    case VERB_HANGUP:
+      {
+        LastCall *lc = &r->last_call;
+        if (now >= r->poll_deadline)
+          {
+            g_autoptr (GString) rep = g_string_new (NULL);
+            guint readers = imps_world_call_exposure (r->world, lc->call_id, lc->security, rep);
+            g_string_append_printf (r->observer, "call %s (%s, %s -> %s): %u node%s could read the media keys\n%s",
+                                    lc->call_id, imps_ue_security_name (lc->security),
+                                    s->dev->name, lc->callee_name ? lc->callee_name : "?",
+                                    readers, readers == 1 ? "" : "s", rep->str);
+            if (lc->callee)
+              {
+                gboolean srtp = lc->security != IMPS_UE_SECURITY_NONE;
+                ImpsUeMedia *ma = imps_ue_call_get_media (lc->caller);
+                ImpsUeMedia *mb = imps_ue_call_get_media (lc->callee);
+                const gchar *caller = imps_ue_get_name (r->last_caller_ue);
+                add_media (r, caller, ma, lc->callee_name, mb, srtp);
+                add_media (r, lc->callee_name, mb, caller, ma, srtp);
+              }
+            action_done (r, TRUE, g_strdup_printf ("%s hung up call %s", s->dev->name, lc->call_id),
+                         NULL);
+            return G_SOURCE_REMOVE;
+          }
+        break;
+      }
+    default:
+      g_return_val_if_reached (G_SOURCE_REMOVE);
+    }
+  r->poll_timer = imps_clock_timeout_add (r->clock, 1000, poll_cb, r, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+poll_start (ImpsRunner *r, gint64 limit_us)
+{
+  r->poll_deadline = imps_clock_now_us (r->clock) + limit_us;
+  r->poll_timer = imps_clock_timeout_add (r->clock, 1000, poll_cb, r, NULL);
+}
+
+static gboolean
+check_direction (const gchar *from, ImpsUeMedia *tx, const gchar *to, ImpsUeMedia *rx,
+                 GString *why)
+{
+  ImpsUeMediaStats t = *imps_ue_media_get_tx_stats (tx);
+  ImpsUeMediaStats x = *imps_ue_media_get_rx_stats (rx);
+  gboolean ok = t.packets > 0 && x.packets > 0 && x.packets + 5 >= t.packets && x.mismatches == 0
+                && x.auth_failures == 0 && x.replays == 0;
+  g_string_append_printf (why, "%s%s -> %s: %" G_GUINT64_FORMAT " sent, %" G_GUINT64_FORMAT
+                          " verified, %" G_GUINT64_FORMAT " mismatches, %" G_GUINT64_FORMAT
+                          " auth failures, %" G_GUINT64_FORMAT " replays",
+                          why->len ? "; " : "", from, to, t.packets, x.packets, x.mismatches,
+                          x.auth_failures, x.replays);
+  return ok;
+}
+
 static const ImpsEvent *
 find_event (ImpsRunner *r, const ImpsStepResult *in, ImpsEventKind kind, const gchar *from,
             gint ref, const gchar *text)
@@ -478,6 +811,81 @@ judge (ImpsRunner *r, Step *s, ImpsStepResult *res)
                                        imps_ref_point_name (s->ref), s->text ? " with '" : "",
                                        s->text ? s->text : "", s->text ? "'" : "", a->verb, a->args);
       break;
+    case EXPECT_ESTABLISHED:
+    case EXPECT_SIP:
+    case EXPECT_MEDIA:
+    case EXPECT_EXPOSURE:
+      {
+        LastCall *lc = &r->last_call;
+        if (lc->caller == NULL)
+          {
+            res->passed = FALSE;
+            res->reason = g_strdup ("no call has been made yet");
+            break;
+          }
+        if (s->expect == EXPECT_ESTABLISHED)
+          {
+            res->passed = lc->callee != NULL;
+            if (res->passed)
+              res->outcome = g_strdup_printf ("call %s answered by %s", lc->call_id, lc->callee_name);
+            else
+              res->reason = g_strdup_printf ("call %s was not established: status %u%s%s", lc->call_id,
+                                             imps_ue_call_get_status (lc->caller),
+                                             imps_ue_call_get_reason (lc->caller) ? ", " : "",
+                                             imps_ue_call_get_reason (lc->caller)
+                                                 ? imps_ue_call_get_reason (lc->caller) : "");
+          }
+        else if (s->expect == EXPECT_SIP)
+          {
+            guint got = imps_ue_call_get_status (lc->caller);
+            res->passed = got == s->status;
+            if (res->passed)
+              res->outcome = g_strdup_printf ("the caller got %u", got);
+            else
+              res->reason = g_strdup_printf ("the caller got %u, expected %u%s%s", got, s->status,
+                                             imps_ue_call_get_reason (lc->caller) ? " (" : "",
+                                             imps_ue_call_get_reason (lc->caller)
+                                                 ? imps_ue_call_get_reason (lc->caller) : "");
+            if (!res->passed && imps_ue_call_get_reason (lc->caller))
+              {
+                gchar *t = g_strconcat (res->reason, ")", NULL);
+                g_free (res->reason);
+                res->reason = t;
+              }
+          }
+        else if (s->expect == EXPECT_MEDIA)
+          {
+            g_autoptr (GString) why = g_string_new (NULL);
+            if (lc->callee == NULL)
+              {
+                res->passed = FALSE;
+                res->reason = g_strdup_printf ("call %s has no answering device", lc->call_id);
+                break;
+              }
+            ImpsUeMedia *ma = imps_ue_call_get_media (lc->caller);
+            ImpsUeMedia *mb = imps_ue_call_get_media (lc->callee);
+            gboolean ab = check_direction ("caller", ma, lc->callee_name, mb, why);
+            gboolean ba = check_direction (lc->callee_name, mb, "caller", ma, why);
+            res->passed = ab && ba;
+            if (res->passed)
+              res->outcome = g_strdup_printf ("media both ways, every packet verified (%s)", why->str);
+            else
+              res->reason = g_strdup_printf ("media not verified both ways: %s", why->str);
+          }
+        else
+          {
+            gboolean saw = imps_world_node_saw_keys (r->world, s->node, lc->call_id, lc->security);
+            res->passed = saw == s->keys;
+            g_autofree gchar *what = g_strdup_printf ("%s %s read the media keys of call %s (%s)",
+                                                      s->node, saw ? "could" : "could not",
+                                                      lc->call_id, imps_ue_security_name (lc->security));
+            if (res->passed)
+              res->outcome = g_steal_pointer (&what);
+            else
+              res->reason = g_strdup_printf ("%s, expected %s", what, s->keys ? "keys" : "none");
+          }
+        break;
+      }
     case EXPECT_BOOTSTRAPPED:
       res->passed = imps_ue_is_bootstrapped (s->ue)
                     && imps_ue_get_ks_expiry (s->ue) * G_USEC_PER_SEC > imps_clock_now_us (r->clock);
@@ -528,6 +936,60 @@ run_next (ImpsRunner *r)
         guint16 port;
         imps_world_ue_bsf (r->world, s->ue, &fqdn, &addr, &port);
         imps_ue_bootstrap_async (s->ue, fqdn, addr, port, NULL, bootstrap_done, r);
+        return;
+      }
+    case VERB_REGISTER:
+      {
+        r->last_action = res;
+        g_autoptr (GError) error = NULL;
+        if (!imps_ue_sip_register (s->dev->sip, &error))
+          {
+            action_done (r, FALSE, g_strdup ("not registered"), g_strdup (error->message));
+            return;
+          }
+        poll_start (r, 5 * G_USEC_PER_SEC);
+        return;
+      }
+    case VERB_CALL:
+      {
+        r->last_action = res;
+        g_autoptr (GError) error = NULL;
+        LastCall *lc = &r->last_call;
+        g_clear_pointer (&lc->call_id, g_free);
+        g_clear_pointer (&lc->callee_name, g_free);
+        lc->callee = NULL;
+        lc->security = s->security;
+        r->last_caller_ue = s->dev->ue;
+        lc->caller = imps_ue_sip_call (s->dev->sip, s->callee_impu, s->security, NULL, 0, &error);
+        if (lc->caller == NULL)
+          {
+            action_done (r, FALSE, g_strdup ("call not placed"), g_strdup (error->message));
+            return;
+          }
+        lc->call_id = g_strdup (imps_ue_call_get_call_id (lc->caller));
+        poll_start (r, 60 * G_USEC_PER_SEC);
+        return;
+      }
+    case VERB_HANGUP:
+      {
+        r->last_action = res;
+        LastCall *lc = &r->last_call;
+        ImpsUeCall *mine = NULL;
+        if (lc->caller && imps_ue_call_get_state (lc->caller) == IMPS_UE_CALL_ESTABLISHED)
+          mine = g_strcmp0 (s->dev->name, imps_ue_get_name (s->dev->ue)) == 0
+                         && s->dev->sip && imps_ue_sip_n_calls (s->dev->sip) > 0
+                     ? (lc->callee && g_strcmp0 (lc->callee_name, s->dev->name) == 0 ? lc->callee
+                                                                                       : lc->caller)
+                     : NULL;
+        if (mine == NULL)
+          {
+            action_done (r, FALSE, g_strdup ("nothing to hang up"),
+                         g_strdup_printf ("%s has no established call", s->dev->name));
+            return;
+          }
+        imps_ue_call_hangup (mine);
+        /* Long enough for BYE and its 200 through both cores. */
+        poll_start (r, 200 * 1000);
         return;
       }
     case VERB_ADVANCE:

@@ -52,6 +52,14 @@ typedef void (*ImpsRunnerStepFunc) (ImpsRunner *runner, const ImpsStepResult *re
 void imps_runner_set_step_callback (ImpsRunner *runner, ImpsRunnerStepFunc func,
                                     gpointer user_data);
 
+/* Media streams of the calls hung up so far, for the ladder
+ * (ImpsLadderMedia*, owned by the runner). */
+GPtrArray *imps_runner_get_media (ImpsRunner *runner);
+
+/* The network observer's report: for every call hung up, which nodes
+ * could read its media keys and what media they carried. */
+const gchar *imps_runner_get_observer_report (ImpsRunner *runner);
+
 /* Parses "2h", "90s", "1.5s", "20ms", "3d" into microseconds. */
 gboolean imps_parse_duration_us (const gchar *text, gint64 *out, GError **error);
 

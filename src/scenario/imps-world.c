@@ -1,6 +1,10 @@
 #include "imps-world.h"
 #include "imps-bsf.h"
 #include "imps-hss.h"
+#include "imps-ims.h"
+#include "imps-ladder.h"
+#include "imps-kms.h"
+#include "imps-sip-bus.h"
 #include "imps-netaddr.h"
 #include "aka/imps-milenage.h"
 #include "imps-secret.h"
@@ -17,15 +21,21 @@ typedef struct {
   gchar *hss_address;
   gchar *bsf_address;
   gchar *bsf_fqdn;
+  gchar *kms_address;
+  gchar *kms_fqdn;
+  gchar *pcscf_address;
+  gchar *pcscf_name;
+  gchar *agw_address;
+  gchar *scscf_address;
+  gchar *scscf_name;
   ImpsHss *hss;
   ImpsBsf *bsf;
+  ImpsKms *kms;
+  ImpsScscf *scscf;
+  ImpsPcscf *pcscf;
 } Operator;
 
-typedef struct {
-  gchar *name;
-  guint op;
-  ImpsUe *ue;
-} Device;
+typedef ImpsWorldDevice Device;
 
 struct _ImpsWorld {
   const ImpsScenario *scenario; /* not owned: outlives the world */
@@ -38,12 +48,25 @@ struct _ImpsWorld {
   GPtrArray *operators; /* of Operator* */
   GPtrArray *devices;   /* of Device* */
   GPtrArray *ues;       /* of ImpsUe*, borrowed from devices */
+  ImpsSipBus *bus;
+  guint8 agreement_seed[32];
+  ImpsKmsCa *ca;        /* the run's CA for Zk certificates */
 };
 
 static void
 operator_free (gpointer p)
 {
   Operator *o = p;
+  imps_pcscf_free (o->pcscf);
+  imps_scscf_free (o->scscf);
+  imps_kms_free (o->kms);
+  g_free (o->kms_address);
+  g_free (o->kms_fqdn);
+  g_free (o->pcscf_address);
+  g_free (o->pcscf_name);
+  g_free (o->agw_address);
+  g_free (o->scscf_address);
+  g_free (o->scscf_name);
   imps_bsf_free (o->bsf);
   imps_hss_free (o->hss);
   g_free (o->hss_address);
@@ -56,6 +79,8 @@ static void
 device_free (gpointer p)
 {
   Device *d = p;
+  imps_ue_sip_free (d->sip);
+  imps_ue_ua_free (d->ua);
   imps_ue_free (d->ue);
   g_free (d->name);
   g_free (d);
@@ -138,6 +163,99 @@ start_bsf (ImpsWorld *w, const ImpsScenario *s, Operator *o,
                        port_for (opt, IMPS_WORLD_PORT_DIAMETER), error);
 }
 
+/* The device's Ua client (towards its home KMS) and SIP agent (behind its
+ * home P-CSCF), where the operator runs them. */
+static gboolean
+wire_device (ImpsWorld *w, Device *dev, const gchar *addr, GError **error)
+{
+  Operator *o = g_ptr_array_index (w->operators, dev->op);
+  if (o->kms && o->bsf)
+    {
+      ImpsUeUaKeySource src;
+      imps_ue_ua_key_source_for_ue (&src, dev->ue, o->bsf_fqdn, o->bsf_address,
+                                    imps_bsf_get_ub_port (o->bsf));
+      dev->ua = imps_ue_ua_new (w->net, addr, dev->impu, o->kms_fqdn, o->kms_address,
+                                imps_kms_get_ua_port (o->kms), &src);
+    }
+  if (o->pcscf)
+    {
+      ImpsUeSipConfig cfg = {
+        .impu = dev->impu,
+        .proxy_address = o->pcscf_address,
+        /* A user's devices answer one after another (the first after 2 s,
+         * each next one a second later), as people do: the first answer wins
+         * the fork and the others are cancelled while they ring. */
+        .ring_us = (2 + dev->device_index) * G_USEC_PER_SEC,
+        .mikey_forking = TRUE,
+      };
+      dev->sip = imps_ue_sip_new (dev->ue, w->bus, &cfg, error);
+      if (dev->sip == NULL)
+        return FALSE;
+      if (dev->ua)
+        {
+          ImpsUeSipKms k;
+          imps_ue_sip_kms_for_ua (&k, dev->ua);
+          imps_ue_sip_set_kms (dev->sip, &k);
+        }
+    }
+  return TRUE;
+}
+
+/* Zk: a certificate for the KMS from the run's CA, and the HTTPS endpoint
+ * with mutual TLS (profile §4). */
+static gboolean
+start_zk (ImpsWorld *w, Operator *o, guint16 port, GError **error)
+{
+  gint64 now = imps_clock_now_us (w->clock) / G_USEC_PER_SEC;
+  if (w->ca == NULL)
+    {
+      w->ca = imps_kms_ca_new ("impsim run CA", now, error);
+      if (w->ca == NULL)
+        return FALSE;
+    }
+  gchar *pem = imps_kms_ca_issue (w->ca, o->kms_fqdn, now, error);
+  if (pem == NULL)
+    return FALSE;
+  gboolean ok = imps_kms_set_zk_tls (o->kms, pem, imps_kms_ca_get_pem (w->ca), error)
+                && imps_kms_listen_zk (o->kms, o->kms_address, port, error);
+  imps_kms_pem_free (pem);
+  return ok;
+}
+
+static gboolean
+start_kms (ImpsWorld *w, const ImpsScenario *s, Operator *o, const ImpsWorldOptions *opt,
+           GError **error)
+{
+  g_autofree gchar *path = state_path (opt, "kms", o->spec->domain);
+  o->kms = imps_kms_new (w->net, o->spec->domain, path, error);
+  if (o->kms == NULL)
+    return FALSE;
+  if (o->bsf)
+    imps_kms_set_bsf (o->kms, o->bsf_address, imps_bsf_get_zn_port (o->bsf));
+  if (!imps_kms_load_scenario (o->kms, s, o->spec->number, w->agreement_seed,
+                               sizeof w->agreement_seed, error))
+    return FALSE;
+  if (!imps_kms_listen (o->kms, o->kms_address, port_for (opt, IMPS_WORLD_PORT_HTTP), error))
+    return FALSE;
+  return start_zk (w, o, port_for (opt, IMPS_WORLD_PORT_HTTPS), error);
+}
+
+static gboolean
+start_ims (ImpsWorld *w, Operator *o, GError **error)
+{
+  o->scscf = imps_scscf_new (w->net, w->bus, o->spec->domain, o->scscf_address, 0, error);
+  if (o->scscf == NULL)
+    return FALSE;
+  ImpsPcscfConfig pc = {
+    .domain = o->spec->domain,
+    .address = o->pcscf_address,
+    .agw_address = o->agw_address,
+    .scscf_address = o->scscf_address,
+  };
+  o->pcscf = imps_pcscf_new (w->net, w->bus, &pc, error);
+  return o->pcscf != NULL;
+}
+
 static gboolean
 make_devices (ImpsWorld *w, const ImpsScenario *s, GError **error)
 {
@@ -169,9 +287,16 @@ make_devices (ImpsWorld *w, const ImpsScenario *s, GError **error)
           g_autofree gchar *addr = imps_node_address (IMPS_NODE_UE, op->number, n);
           ImpsUeUsimConfig usim = { u->impi, u->k, opc, u->ind_bits };
           dev->ue = imps_ue_new (w->net, dev->name, addr, &usim);
+          dev->impu = u->impus[0];
+          dev->device_index = d;
           if (w->options.key_log)
             imps_ue_set_key_log (dev->ue, w->options.key_log);
           g_ptr_array_add (w->devices, dev);
+          if (!wire_device (w, dev, addr, error))
+            {
+              imps_wipe (opc, sizeof opc);
+              return FALSE;
+            }
           g_ptr_array_add (w->ues, dev->ue);
         }
       imps_wipe (opc, sizeof opc);
@@ -200,6 +325,12 @@ imps_world_new (const ImpsScenario *s, const ImpsWorldOptions *opt, GError **err
   w->clock = opt->virtual_clock ? imps_clock_new_virtual (s->start_unix_us) : imps_clock_new_real ();
   w->net = imps_network_new (w->clock, w->random);
   w->operators = g_ptr_array_new_with_free_func (operator_free);
+  /* SIP and media inside the process, 1 ms of virtual time a hop. */
+  w->bus = imps_sip_bus_new (w->net, 1000);
+  {
+    g_autoptr (ImpsRandom) r = imps_network_new_random (w->net, "kms-agreements");
+    imps_random_fill (r, w->agreement_seed, sizeof w->agreement_seed);
+  }
 
   if (opt->state_dir && g_mkdir_with_parents (opt->state_dir, 0700) != 0)
     {
@@ -217,6 +348,13 @@ imps_world_new (const ImpsScenario *s, const ImpsWorldOptions *opt, GError **err
       o->hss_address = imps_node_address (IMPS_NODE_HSS, o->spec->number, 0);
       o->bsf_address = imps_node_address (IMPS_NODE_BSF, o->spec->number, 0);
       o->bsf_fqdn = imps_node_fqdn (IMPS_NODE_BSF, o->spec->domain);
+      o->kms_address = imps_node_address (IMPS_NODE_KMS, o->spec->number, 0);
+      o->kms_fqdn = imps_node_fqdn (IMPS_NODE_KMS, o->spec->domain);
+      o->pcscf_address = imps_node_address (IMPS_NODE_PCSCF, o->spec->number, 0);
+      o->pcscf_name = imps_node_fqdn (IMPS_NODE_PCSCF, o->spec->domain);
+      o->agw_address = imps_node_address (IMPS_NODE_AGW, o->spec->number, 0);
+      o->scscf_address = imps_node_address (IMPS_NODE_SCSCF, o->spec->number, 0);
+      o->scscf_name = imps_node_fqdn (IMPS_NODE_SCSCF, o->spec->domain);
     }
   /* HSSs first: BSFs connect to them. */
   for (guint i = 0; i < w->operators->len; i++)
@@ -237,9 +375,138 @@ imps_world_new (const ImpsScenario *s, const ImpsWorldOptions *opt, GError **err
           return NULL;
         }
     }
+  for (guint i = 0; i < w->operators->len; i++)
+    {
+      Operator *o = g_ptr_array_index (w->operators, i);
+      if ((o->spec->nodes & IMPS_OP_NODE_KMS) && !start_kms (w, s, o, opt, error))
+        {
+          g_prefix_error (error, "operator %s: ", o->spec->name);
+          return NULL;
+        }
+      if ((o->spec->nodes & IMPS_OP_NODE_SCSCF) && (o->spec->nodes & IMPS_OP_NODE_PCSCF)
+          && !start_ims (w, o, error))
+        {
+          g_prefix_error (error, "operator %s: ", o->spec->name);
+          return NULL;
+        }
+    }
+  /* Zk: each KMS knows where the others listen. */
+  for (guint i = 0; i < w->operators->len; i++)
+    {
+      Operator *o = g_ptr_array_index (w->operators, i);
+      for (guint j = 0; o->kms && j < w->operators->len; j++)
+        {
+          Operator *p = g_ptr_array_index (w->operators, j);
+          if (p != o && p->kms)
+            imps_kms_set_peer_zk (o->kms, p->kms_fqdn, p->kms_address,
+                                  imps_kms_get_zk_port (p->kms));
+        }
+    }
+  /* Mw: each S-CSCF knows the others' domains. */
+  for (guint i = 0; i < w->operators->len; i++)
+    {
+      Operator *o = g_ptr_array_index (w->operators, i);
+      for (guint j = 0; o->scscf && j < w->operators->len; j++)
+        {
+          Operator *p = g_ptr_array_index (w->operators, j);
+          if (p != o && p->scscf)
+            imps_scscf_add_route (o->scscf, p->spec->domain, p->scscf_address, 0);
+        }
+    }
   if (!make_devices (w, s, error))
     return NULL;
   return g_steal_pointer (&w);
+}
+
+ImpsWorldDevice *
+imps_world_find_device (ImpsWorld *w, const gchar *name)
+{
+  for (guint i = 0; i < w->devices->len; i++)
+    {
+      Device *d = g_ptr_array_index (w->devices, i);
+      if (strcmp (d->name, name) == 0)
+        return d;
+    }
+  return NULL;
+}
+
+const gchar *
+imps_world_resolve_impu (ImpsWorld *w, const gchar *name_or_impu)
+{
+  if (strchr (name_or_impu, ':'))
+    return name_or_impu;
+  const ImpsSubscriberSpec *u = imps_scenario_find_subscriber (w->scenario, name_or_impu);
+  return u ? u->impus[0] : NULL;
+}
+
+static void
+exposure_line (GString *out, const gchar *node, const ImpsImsExposure *e, gboolean reads)
+{
+  g_string_append_printf (out, "  %-22s %s", node, reads ? "COULD READ media keys" : "no media keys");
+  if (e->holds_media_keys)
+    g_string_append (out, " (its IMS-AGW holds the SRTP keys: e2ae)");
+  else if (e->saw_sdes_keys)
+    g_string_append (out, " (a=crypto keys in clear in the SDP it forwarded)");
+  else if (e->saw_key_mgmt)
+    g_string_append (out, " (only MIKEY a=key-mgmt, keys sealed for the KMS)");
+  g_string_append_c (out, '\n');
+}
+
+guint
+imps_world_call_exposure (ImpsWorld *w, const gchar *call_id, ImpsUeSecurity security,
+                          GString *out)
+{
+  guint readers = 0;
+  for (guint i = 0; i < w->operators->len; i++)
+    {
+      Operator *o = g_ptr_array_index (w->operators, i);
+      ImpsImsExposure e;
+      if (o->pcscf && imps_pcscf_call_exposure (o->pcscf, call_id, &e) && e.seen)
+        {
+          gboolean reads = e.saw_sdes_keys || e.holds_media_keys;
+          readers += reads;
+          exposure_line (out, o->pcscf_name, &e, reads);
+          ImpsAgwStats st;
+          if (imps_pcscf_agw_stats (o->pcscf, call_id, &st) && st.legs > 0)
+            g_string_append_printf (out, "  %-22s SRTP from the UE -> RTP in the core: %" G_GUINT64_FORMAT
+                                    " packets; RTP -> SRTP to the UE: %" G_GUINT64_FORMAT
+                                    "; auth failures %" G_GUINT64_FORMAT "\n",
+                                    o->agw_address, st.rtp_to_core, st.rtp_to_ue, st.auth_failures);
+        }
+      if (o->scscf && imps_scscf_call_exposure (o->scscf, call_id, &e) && e.seen)
+        {
+          gboolean reads = e.saw_sdes_keys || e.holds_media_keys;
+          readers += reads;
+          exposure_line (out, o->scscf_name, &e, reads);
+        }
+      if (security == IMPS_UE_SECURITY_MIKEY_TICKET && o->kms)
+        {
+          /* The KMSs can derive the call's keys from the tickets they
+           * issue and resolve (TS 33.328's trust model): say so. */
+          g_string_append_printf (out, "  %-22s could derive media keys (MIKEY-TICKET KMS)\n",
+                                  o->kms_fqdn);
+          readers++;
+        }
+    }
+  return readers;
+}
+
+gboolean
+imps_world_node_saw_keys (ImpsWorld *w, const gchar *node, const gchar *call_id,
+                          ImpsUeSecurity security)
+{
+  for (guint i = 0; i < w->operators->len; i++)
+    {
+      Operator *o = g_ptr_array_index (w->operators, i);
+      ImpsImsExposure e;
+      if (o->pcscf && g_strcmp0 (node, o->pcscf_name) == 0)
+        return imps_pcscf_call_exposure (o->pcscf, call_id, &e) && (e.saw_sdes_keys || e.holds_media_keys);
+      if (o->scscf && g_strcmp0 (node, o->scscf_name) == 0)
+        return imps_scscf_call_exposure (o->scscf, call_id, &e) && (e.saw_sdes_keys || e.holds_media_keys);
+      if (o->kms && g_strcmp0 (node, o->kms_fqdn) == 0)
+        return security == IMPS_UE_SECURITY_MIKEY_TICKET;
+    }
+  return FALSE;
 }
 
 ImpsUe *
@@ -314,6 +581,34 @@ imps_world_restart (ImpsWorld *w, const gchar *node, const gchar *operator_name,
         return FALSE;
       return TRUE;
     }
+  if (strcmp (node, "kms") == 0 && o->kms)
+    {
+      ImpsWorldOptions opt = w->options;
+      guint16 port = imps_kms_get_ua_port (o->kms);
+      g_clear_pointer (&o->kms, imps_kms_free);
+      opt.port_base = 0;
+      g_autofree gchar *path = state_path (&opt, "kms", o->spec->domain);
+      o->kms = imps_kms_new (w->net, o->spec->domain, path, error);
+      if (o->kms == NULL)
+        return FALSE;
+      if (o->bsf)
+        imps_kms_set_bsf (o->kms, o->bsf_address, imps_bsf_get_zn_port (o->bsf));
+      guint16 zk = 0;
+      if (!imps_kms_load_scenario (o->kms, w->scenario, o->spec->number, w->agreement_seed,
+                                   sizeof w->agreement_seed, error)
+          || !imps_kms_listen (o->kms, o->kms_address, port, error)
+          || !start_zk (w, o, zk, error))
+        return FALSE;
+      for (guint j = 0; j < w->operators->len; j++)
+        {
+          Operator *p = g_ptr_array_index (w->operators, j);
+          if (p == o || p->kms == NULL)
+            continue;
+          imps_kms_set_peer_zk (o->kms, p->kms_fqdn, p->kms_address, imps_kms_get_zk_port (p->kms));
+          imps_kms_set_peer_zk (p->kms, o->kms_fqdn, o->kms_address, imps_kms_get_zk_port (o->kms));
+        }
+      return TRUE;
+    }
   if (strcmp (node, "bsf") == 0 && o->bsf)
     {
       ImpsWorldOptions opt = w->options;
@@ -335,6 +630,9 @@ imps_world_free (ImpsWorld *w)
   g_clear_pointer (&w->ues, g_ptr_array_unref);
   g_clear_pointer (&w->devices, g_ptr_array_unref);
   g_clear_pointer (&w->operators, g_ptr_array_unref);
+  g_clear_pointer (&w->bus, imps_sip_bus_free);
+  g_clear_pointer (&w->ca, imps_kms_ca_free);
+  imps_wipe (w->agreement_seed, sizeof w->agreement_seed);
   g_free (w->state_dir);
   imps_network_free (w->net);
   imps_clock_unref (w->clock);
@@ -346,6 +644,25 @@ ImpsNetwork *
 imps_world_get_network (ImpsWorld *w)
 {
   return w->net;
+}
+
+ImpsSipBus *
+imps_world_get_bus (ImpsWorld *w)
+{
+  return w->bus;
+}
+
+void
+imps_world_describe_ladder (ImpsWorld *w, ImpsLadder *ladder)
+{
+  for (guint i = 0; i < w->operators->len; i++)
+    imps_ladder_add_operator (ladder, ((Operator *) g_ptr_array_index (w->operators, i))->spec->domain);
+  for (guint i = 0; i < w->devices->len; i++)
+    {
+      Device *d = g_ptr_array_index (w->devices, i);
+      Operator *o = g_ptr_array_index (w->operators, d->op);
+      imps_ladder_add_node (ladder, d->name, IMPS_NODE_UE, o->spec->domain);
+    }
 }
 
 guint64
@@ -363,6 +680,13 @@ imps_world_print_endpoints (ImpsWorld *w, FILE *out)
       if (o->hss)
         fprintf (out, "HSS Zh diameter://%s:%u (%s)\n", o->hss_address,
                  imps_hss_get_port (o->hss), imps_hss_get_name (o->hss));
+      if (o->kms)
+        {
+          fprintf (out, "KMS Ua http://%s:%u/kms (%s)\n", o->kms_address,
+                   imps_kms_get_ua_port (o->kms), o->kms_fqdn);
+          fprintf (out, "KMS Zk https://%s:%u/kms (%s, mutual TLS)\n", o->kms_address,
+                   imps_kms_get_zk_port (o->kms), o->kms_fqdn);
+        }
       if (o->bsf)
         {
           fprintf (out, "BSF Ub http://%s:%u/ (%s)\n", o->bsf_address,

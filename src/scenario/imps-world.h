@@ -11,8 +11,11 @@
 
 #include "imps-scenario.h"
 #include "imps-keylog.h"
+#include "imps-ladder.h"
 #include "imps-network.h"
 #include "imps-ue.h"
+#include "imps-ue-sip.h"
+#include "imps-ue-ua.h"
 
 G_BEGIN_DECLS
 
@@ -33,8 +36,39 @@ ImpsWorld *imps_world_new (const ImpsScenario *scenario,
 void imps_world_free (ImpsWorld *world);
 
 ImpsNetwork *imps_world_get_network (ImpsWorld *world);
+/* The in-process SIP and media delivery (for media taps). */
+ImpsSipBus *imps_world_get_bus (ImpsWorld *world);
+/* Declares the operators and nodes to @ladder in the profile's order. */
+void imps_world_describe_ladder (ImpsWorld *world, ImpsLadder *ladder);
 /* The seed in use (given, from the file, or drawn). */
 guint64 imps_world_get_seed (ImpsWorld *world);
+
+/* A subscriber's device as the runner drives it. */
+typedef struct {
+  gchar *name;          /* "alice", "bob.tablet" */
+  guint op;             /* operator index */
+  guint device_index;   /* 0 for a subscriber's first device */
+  const gchar *impu;    /* the subscriber's first public identity */
+  ImpsUe *ue;
+  ImpsUeUa *ua;         /* NULL when the operator runs no KMS */
+  ImpsUeSip *sip;       /* NULL when the operator runs no P-CSCF */
+} ImpsWorldDevice;
+
+ImpsWorldDevice *imps_world_find_device (ImpsWorld *world, const gchar *name);
+/* The device whose subscriber has @name_or_impu (a subscriber NAME or an
+ * IMPU) as its first device, for call targets. */
+const gchar *imps_world_resolve_impu (ImpsWorld *world, const gchar *name_or_impu);
+
+/* Which nodes of the network could read the media keys of the call with
+ * @call_id, and what media they carried (the network observer). Appends
+ * one line per node to @out; returns the number of nodes that could read
+ * keys. */
+guint imps_world_call_exposure (ImpsWorld *world, const gchar *call_id, ImpsUeSecurity security,
+                                GString *out);
+/* TRUE when the named node (e.g. "pcscf.home1.net") could read the media
+ * keys of @call_id. */
+gboolean imps_world_node_saw_keys (ImpsWorld *world, const gchar *node, const gchar *call_id,
+                                   ImpsUeSecurity security);
 
 /* The UE of a subscriber's device: "alice" (a subscriber's first device),
  * or "bob.tablet". NULL when there is none. */

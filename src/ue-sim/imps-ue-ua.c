@@ -373,6 +373,11 @@ attempt (GTask *task)
                                                                   : "ticketresolve");
   g_clear_object (&r->msg);
   r->msg = soup_message_new ("POST", url);
+  /* The KMS as the UE knows it: its FQDN on the conventional HTTP port,
+   * whatever port the kernel gave the simulated node (a seeded run then
+   * repeats byte for byte, and the pcap shows port 80 too). */
+  g_autofree gchar *host = g_strdup_printf ("%s:80", ua->kms_fqdn);
+  soup_message_headers_replace (soup_message_get_request_headers (r->msg), "Host", host);
   g_autoptr (GBytes) b = g_bytes_new (r->sent->body.raw, r->sent->body.raw_len);
   soup_message_set_request_body_from_bytes (r->msg, CONTENT_TYPE, b);
   ua->requests++;

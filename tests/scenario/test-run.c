@@ -87,8 +87,10 @@ test_verdicts (void)
   g_assert_nonnull (strstr (r.out, "FAIL  line 16: expect fail: expected bootstrap a to fail"));
   g_assert_nonnull (strstr (r.out, "FAIL  line 17: expect refusal bsf.h.net: no refusal at bsf.h.net"));
   g_assert_nonnull (strstr (r.out, "has expired (valid until 2026-01-01T01:00:00Z)"));
-  /* Every message is printed too (without --quiet). */
-  g_assert_nonnull (strstr (r.out, "Zh    bsf.h.net -> hss.h.net: MAR"));
+  /* The text ladder of every message follows (without --quiet). */
+  g_assert_nonnull (strstr (r.out, "\nladder: "));
+  g_assert_nonnull (strstr (r.out, "+--------->|  MAR\n"));
+  g_assert_nonnull (strstr (r.out, "|<---------+  MAA 2001\n"));
 
   g_autoptr (JsonParser) p = json_parser_new ();
   g_autoptr (GError) error = NULL;
