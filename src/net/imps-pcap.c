@@ -907,6 +907,12 @@ imps_pcap_capture_parse (GBytes *bytes, GError **error)
                      frame, at, incl, IMPS_PCAP_MAX_RECORD);
           return NULL;
         }
+      if (snaplen != 0 && incl > snaplen)
+        {
+          malformed (error, "record %u at offset %" G_GSIZE_FORMAT ": captured length %u over the "
+                     "file's snap length %u", frame, at, incl, snaplen);
+          return NULL;
+        }
       if (frac >= (nano ? 1000000000u : 1000000u))
         {
           malformed (error, "record %u at offset %" G_GSIZE_FORMAT ": time fraction %u out of range",

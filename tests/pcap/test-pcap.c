@@ -1200,6 +1200,20 @@ test_decode_garbage (void)
       g_assert_cmpstr (r.out, ==, "");
       run_clear (&r);
     }
+  /* a record longer than the file's snap length (set to 2) */
+  {
+    g_autoptr (GError) error = NULL;
+    guint8 small[sizeof good];
+    memcpy (small, good, sizeof good);
+    small[16] = 2;
+    small[18] = 0;
+    g_assert_true (g_file_set_contents (file, (const gchar *) small, sizeof small, &error));
+    Run r;
+    run_impsim (&r, "--pcap", file, NULL);
+    g_assert_cmpint (r.status, ==, 1);
+    g_assert_nonnull (strstr (r.err, "record 1 at offset 24: captured length 4 over the file's snap length 2"));
+    run_clear (&r);
+  }
   /* the whole record is fine (an IPv4 header cut short is skipped, not an error) */
   {
     g_autoptr (GError) error = NULL;
