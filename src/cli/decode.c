@@ -3,7 +3,7 @@
  * Two steps, each a small table so more formats plug in later:
  * 1. input encodings (hex, base64 as in a=key-mgmt, raw binary): turn the
  *    INPUT into bytes;
- * 2. protocol decoders (today MIKEY; SDP, SIP and Diameter can be added as
+ * 2. protocol decoders (Diameter, SIP, SDP and MIKEY, tried in that order; more can be added as
  *    further entries): each has a detector and a decoder that returns a
  *    field tree (ImpsMikeyField) or an error naming the byte offset.
  *
@@ -11,6 +11,10 @@
  */
 #include "cli.h"
 #include "decode-pcap.h"
+#include "diameter/imps-diameter.h"
+#include "imps-pcap.h"
+#include "sdp/imps-sdp.h"
+#include "sip/imps-sip-message.h"
 
 #include "imps-hex.h"
 #include "imps-secret.h"
@@ -266,7 +270,70 @@ mikey_decode (const guint8 *data, gsize len, const DecodeOptions *opts, GError *
   return imps_mikey_dump_message (msg, &dump);
 }
 
+/* Diameter: version 1 and a header length equal to the input's, a multiple
+ * of 4 (stricter than MIKEY's check, whose first byte is also 1). */
+static gboolean
+diameter_detect (const guint8 *data, gsize len)
+{
+  return len >= IMPS_DIAMETER_HEADER_SIZE && data[0] == IMPS_DIAMETER_VERSION && len % 4 == 0
+         && (((gsize) data[1] << 16) | ((gsize) data[2] << 8) | data[3]) == len;
+}
+
+static gboolean
+sip_detect (const guint8 *data, gsize len)
+{
+  return imps_pcap_looks_like_sip (data, len);
+}
+
+static gboolean
+sdp_detect (const guint8 *data, gsize len)
+{
+  return len >= 4 && memcmp (data, "v=0", 3) == 0 && (data[3] == '\r' || data[3] == '\n');
+}
+
+/* Each parses first, so that garbage is an error with its reason (and exit
+ * 1), then builds the same tree decode --pcap prints. */
+static ImpsMikeyField *
+diameter_decode (const guint8 *data, gsize len, const DecodeOptions *opts, GError **error)
+{
+  g_autoptr (ImpsDiameterMessage) m = imps_diameter_message_parse (data, len, error);
+  if (m == NULL)
+    return NULL;
+  ImpsMikeyField *root = imps_mikey_field_new ("diameter", "Diameter", NULL);
+  root->value = g_strdup_printf ("%" G_GSIZE_FORMAT " bytes", len);
+  imps_pcap_describe_diameter (root, data, len);
+  return root;
+}
+
+static ImpsMikeyField *
+sip_decode (const guint8 *data, gsize len, const DecodeOptions *opts, GError **error)
+{
+  g_autoptr (ImpsSipMessage) m = imps_sip_message_parse (data, len, error);
+  if (m == NULL)
+    return NULL;
+  ImpsMikeyField *root = imps_mikey_field_new ("sip", "Session Initiation Protocol", NULL);
+  root->value = g_strdup_printf ("%" G_GSIZE_FORMAT " bytes", len);
+  imps_pcap_describe_sip (root, data, len);
+  return root;
+}
+
+static ImpsMikeyField *
+sdp_decode (const guint8 *data, gsize len, const DecodeOptions *opts, GError **error)
+{
+  ImpsSdp *sdp = imps_sdp_parse ((const gchar *) data, len, error);
+  if (sdp == NULL)
+    return NULL;
+  imps_sdp_free (sdp);
+  ImpsMikeyField *root = imps_mikey_field_new ("sdp", "Session Description Protocol", NULL);
+  root->value = g_strdup_printf ("%" G_GSIZE_FORMAT " bytes", len);
+  imps_pcap_describe_sdp (root, data, len);
+  return root;
+}
+
 static const Decoder decoders[] = {
+  { "diameter", diameter_detect, diameter_decode },
+  { "sip", sip_detect, sip_decode },
+  { "sdp", sdp_detect, sdp_decode },
   { "mikey", mikey_detect, mikey_decode },
 };
 
@@ -397,10 +464,10 @@ run (const gchar *arg, InputFormat format, gboolean json, const DecodeOptions *o
         dec = &decoders[i];
         break;
       }
-  /* Nothing recognised it: MIKEY is the only protocol so far, and its
-   * parser says exactly where the bytes stop making sense. */
+  /* Nothing recognised it: try MIKEY, whose parser says exactly where
+   * the bytes stop making sense. */
   if (dec == NULL)
-    dec = &decoders[0];
+    dec = &decoders[G_N_ELEMENTS (decoders) - 1];
 
   g_autoptr (ImpsMikeyField) root = dec->decode (data, len, opts, &error);
   if (root == NULL)
@@ -439,7 +506,9 @@ cli_decode (int argc, char **argv)
                           "leading \"mikey \" keyword), a file name, or '-' / nothing for\n"
                           "standard input. The encoding is detected unless --format says it\n"
                           "(text that is valid hex is read as hex).\n"
-                          "Protocols: MIKEY and MIKEY-TICKET (RFC 3830, RFC 6043). Field names\n"
+                          "Protocols: Diameter (RFC 6733, Zh and Zn AVP names), SIP (RFC 3261)\n"
+                          "with its SDP body, SDP (RFC 4566) with a=crypto and the MIKEY inside\n"
+                          "a=key-mgmt, and MIKEY and MIKEY-TICKET (RFC 3830, RFC 6043). MIKEY field names\n"
                           "follow Wireshark's mikey.* display filters.\n\n"
                           "Exit status: 0 decoded, 1 the input could not be decoded,\n"
                           "2 bad arguments.",

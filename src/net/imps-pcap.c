@@ -1648,3 +1648,29 @@ imps_pcap_decode (GBytes *bytes, GError **error)
     }
   return root;
 }
+
+/* ---- one message at a time, for impsim decode ---- */
+
+void
+imps_pcap_describe_sip (ImpsMikeyField *parent, const guint8 *data, gsize len)
+{
+  decode_sip (parent, data, len);
+}
+
+void
+imps_pcap_describe_sdp (ImpsMikeyField *parent, const guint8 *data, gsize len)
+{
+  decode_sdp (parent, data, len);
+}
+
+void
+imps_pcap_describe_diameter (ImpsMikeyField *parent, const guint8 *data, gsize len)
+{
+  decode_diameter (parent, data, len);
+}
+
+gboolean
+imps_pcap_looks_like_sip (const guint8 *data, gsize len)
+{
+  return looks_like_sip (data, len);
+}

@@ -183,6 +183,17 @@ guint imps_pcap_tcp_stream_frame_at (const ImpsPcapTcpStream *stream, gsize offs
  * file itself is not a readable capture. */
 ImpsMikeyField *imps_pcap_decode (GBytes *bytes, GError **error);
 
+/* One message's fields, as decode --pcap prints them, added under
+ * @parent: a SIP message (with its SDP body and any a=key-mgmt MIKEY
+ * inside), an SDP, a Diameter message (AVP names from the dictionary, key
+ * material shown as secret). A message that does not parse adds an "error"
+ * field with the reason. */
+void imps_pcap_describe_sip (ImpsMikeyField *parent, const guint8 *data, gsize len);
+void imps_pcap_describe_sdp (ImpsMikeyField *parent, const guint8 *data, gsize len);
+void imps_pcap_describe_diameter (ImpsMikeyField *parent, const guint8 *data, gsize len);
+/* A SIP status line or a request line ending in " SIP/2.0". */
+gboolean imps_pcap_looks_like_sip (const guint8 *data, gsize len);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpsPcapCapture, imps_pcap_capture_free)
 
 G_END_DECLS

@@ -1,5 +1,8 @@
 /* The top level of the impsim command: what a user or a script sees. */
 #include "imps-test.h"
+#include "diameter/imps-diameter.h"
+
+#include <glib/gstdio.h>
 
 #include <stdio.h>
 #include <string.h>
@@ -122,6 +125,72 @@ test_selftest (void)
   g_assert_cmpint (unknown.status, ==, 2);
 }
 
+static gchar *
+temp_file (const gchar *name, const void *data, gsize len)
+{
+  g_autofree gchar *dir = g_dir_make_tmp ("impsim-decode-XXXXXX", NULL);
+  gchar *path = g_build_filename (dir, name, NULL);
+  g_assert_true (g_file_set_contents (path, data, (gssize) len, NULL));
+  return path;
+}
+
+static void
+remove_temp (const gchar *path)
+{
+  g_autofree gchar *dir = g_path_get_dirname (path);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+/* impsim decode recognises Diameter, SIP (with its SDP and the MIKEY in
+ * a=key-mgmt) and SDP as well as MIKEY (issue 4 item 5). */
+static void
+test_decode_protocols (void)
+{
+  static const gchar sip[] =
+    "INVITE sip:bob@home2.net SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 127.1.1.1:5060;branch=z9hG4bK1\r\n"
+    "From: <sip:alice@home1.net>;tag=1\r\nTo: <sip:bob@home2.net>\r\n"
+    "Call-ID: x@y\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\n"
+    "Content-Type: application/sdp\r\nContent-Length: 100\r\n\r\n"
+    "v=0\r\no=- 1 1 IN IP4 127.1.1.1\r\ns=-\r\nc=IN IP4 127.1.1.1\r\nt=0 0\r\n"
+    "m=audio 40000 RTP/AVP 0\r\na=sendrecv\r\n";
+  g_autofree gchar *sip_path = temp_file ("invite.sip", sip, strlen (sip));
+  g_auto (Run) r;
+  run (&r, "decode", sip_path, NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.out, "Request-Line: INVITE sip:bob@home2.net SIP/2.0"));
+  g_assert_nonnull (strstr (r.out, "m=audio 40000 RTP/AVP 0"));
+  remove_temp (sip_path);
+
+  /* A Content-Length that does not match: exit 1 with the reason. */
+  g_autofree gchar *bad = g_strdup (sip);
+  *strstr (bad, "100") = '9';
+  g_autofree gchar *bad_path = temp_file ("bad.sip", bad, strlen (bad));
+  g_auto (Run) b;
+  run (&b, "decode", bad_path, NULL);
+  g_assert_cmpint (b.status, ==, 1);
+  g_assert_nonnull (strstr (b.err, "not a valid sip message"));
+  remove_temp (bad_path);
+
+  g_autoptr (ImpsDiameterBuilder) db = imps_diameter_builder_new (
+      IMPS_DIAMETER_FLAG_R | IMPS_DIAMETER_FLAG_P, IMPS_DIAMETER_CMD_BOOTSTRAPPING_INFO,
+      IMPS_DIAMETER_APP_ZN, 1, 2);
+  imps_diameter_builder_add_utf8 (db, IMPS_DIAMETER_AVP_SESSION_ID, IMPS_DIAMETER_AVP_FLAG_M, 0, "kms;1");
+  imps_diameter_builder_add_octets (db, IMPS_DIAMETER_AVP_TRANSACTION_IDENTIFIER,
+                                    IMPS_DIAMETER_AVP_FLAG_M, IMPS_DIAMETER_VENDOR_3GPP,
+                                    (const guint8 *) "abc@bsf.home1.net", 17);
+  g_autoptr (GBytes) bir = imps_diameter_builder_finish (g_steal_pointer (&db));
+  g_autofree gchar *dia_path = temp_file ("bir.bin", g_bytes_get_data (bir, NULL),
+                                          g_bytes_get_size (bir));
+  g_auto (Run) d;
+  run (&d, "decode", "--json", dia_path, NULL);
+  g_assert_cmpint (d.status, ==, 0);
+  g_assert_nonnull (strstr (d.out, "Bootstrapping-Info"));
+  g_assert_nonnull (strstr (d.out, "Transaction-Identifier"));
+  remove_temp (dia_path);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -133,5 +202,6 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/usage-errors", test_usage_errors);
   g_test_add_func ("/cli/version", test_version);
   g_test_add_func ("/cli/selftest", test_selftest);
+  g_test_add_func ("/cli/decode-protocols", test_decode_protocols);
   return g_test_run ();
 }
