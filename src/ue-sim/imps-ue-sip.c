@@ -532,6 +532,8 @@ async_ref_end (AsyncRef *r)
   return call;
 }
 
+static void log_mikey_keys (ImpsUeCall *call, const ImpsMikeyKeySet *set, gboolean forked);
+
 static void
 ticket_ready (GObject *source, GAsyncResult *result, gpointer data)
 {
@@ -568,7 +570,38 @@ ticket_ready (GObject *source, GAsyncResult *result, gpointer data)
       return;
     }
   call->csb_id = call->ti->hdr.csb_id;
+  log_mikey_keys (call, &held->keys, (held->policy.flags & IMPS_MIKEY_TICKET_FLAG_I) != 0);
   send_invite (call);
+}
+
+/* Key log (profile §8): MIKEY_MPK and MIKEY_TGK lines under the CSB ID of
+ * the TRANSFER_INIT. The caller logs MPKi, MPKr and, without forking, the
+ * TGK; each answering device of a forked call logs its MPKr' and its TGK'
+ * (one line per fork), which both ends of that fork use. */
+static void
+log_mikey_keys (ImpsUeCall *call, const ImpsMikeyKeySet *set, gboolean forked)
+{
+  ImpsKeyLog *log = call->sip->ue->key_log;
+  if (log == NULL)
+    return;
+  if (call->caller)
+    {
+      if (set->n_mpks >= 1)
+        imps_key_log_mikey_mpk (log, call->csb_id, IMPS_KEY_LOG_MPK_INITIATOR,
+                                set->mpks[0].key, set->mpks[0].key_len);
+      if (set->n_mpks >= 2)
+        imps_key_log_mikey_mpk (log, call->csb_id, IMPS_KEY_LOG_MPK_RESPONDER,
+                                set->mpks[1].key, set->mpks[1].key_len);
+    }
+  else if (forked && set->n_mpks >= 2)
+    imps_key_log_mikey_mpk (log, call->csb_id, IMPS_KEY_LOG_MPK_FORKED, set->mpks[1].key,
+                            set->mpks[1].key_len);
+  if (call->caller == forked)
+    return; /* the caller of a forked call holds no fork's TGK'; an unforked callee's TGK is the caller's */
+  for (guint i = 0; i < set->n_keys; i++)
+    if (set->keys[i].type == IMPS_MIKEY_KEY_TGK)
+      imps_key_log_mikey_tgk (log, call->csb_id, set->keys[i].spi, set->keys[i].spi_len,
+                              set->keys[i].key, set->keys[i].key_len);
 }
 
 static ImpsUeCall *
@@ -892,6 +925,7 @@ resolve_ready (GObject *source, GAsyncResult *result, gpointer data)
       return;
     }
   call->resolved = res;
+  log_mikey_keys (call, &res->keys, res->forked);
   /* bidding-down protection (A-24): the SDP IDs under the now verified MAC
    * must be the offer's a=key-mgmt list */
   {
