@@ -24,6 +24,7 @@ typedef enum {
   EXPECT_SIP,
   EXPECT_MEDIA,
   EXPECT_EXPOSURE,
+  EXPECT_FORKS_DIFFER,
 } ExpectKind;
 
 typedef struct {
@@ -359,6 +360,8 @@ prepare (ImpsRunner *r, const ImpsStepSpec *spec, GError **error)
         }
       else if (g_str_equal (k, "media") && argc == 1)
         s->expect = EXPECT_MEDIA;
+      else if (g_str_equal (k, "forks-differ") && argc == 1)
+        s->expect = EXPECT_FORKS_DIFFER;
       else if (g_str_equal (k, "exposure") && argc == 3
                && (g_str_equal (argv[2], "keys") || g_str_equal (argv[2], "none")))
         {
@@ -388,7 +391,7 @@ prepare (ImpsRunner *r, const ImpsStepSpec *spec, GError **error)
       step_error (r->scenario, spec, error,
                   "usage: expect = ok | fail [TEXT] | refusal NODE [TEXT] | message REF [TEXT] "
                   "| no-message REF [TEXT] | bootstrapped DEVICE | established | sip STATUS "
-                  "| media | exposure NODE keys|none");
+                  "| media | exposure NODE keys|none | forks-differ");
       goto fail;
     }
   step_error (r->scenario, spec, error,
@@ -811,6 +814,44 @@ judge (ImpsRunner *r, Step *s, ImpsStepResult *res)
                                        imps_ref_point_name (s->ref), s->text ? " with '" : "",
                                        s->text ? s->text : "", s->text ? "'" : "", a->verb, a->args);
       break;
+    case EXPECT_FORKS_DIFFER:
+      {
+        LastCall *lc = &r->last_call;
+        g_autoptr (GString) seen = g_string_new (NULL);
+        g_autoptr (GPtrArray) fps = g_ptr_array_new_with_free_func (g_free);
+        GPtrArray *ues = imps_world_get_ues (r->world);
+        for (guint i = 0; lc->call_id && i < ues->len; i++)
+          {
+            ImpsWorldDevice *d = imps_world_find_device (r->world,
+                                                         imps_ue_get_name (g_ptr_array_index (ues, i)));
+            for (guint c = 0; d && d->sip && c < imps_ue_sip_n_calls (d->sip); c++)
+              {
+                ImpsUeCall *call = imps_ue_sip_get_call (d->sip, c);
+                guint8 fp[32];
+                if (imps_ue_call_is_caller (call)
+                    || g_strcmp0 (imps_ue_call_get_call_id (call), lc->call_id) != 0
+                    || !imps_ue_call_get_key_fingerprint (call, fp))
+                  continue;
+                gboolean dup = FALSE;
+                for (guint k = 0; k < fps->len; k++)
+                  dup |= memcmp (g_ptr_array_index (fps, k), fp, 32) == 0;
+                g_ptr_array_add (fps, g_memdup2 (fp, 32));
+                g_string_append_printf (seen, "%s%s %02x%02x%02x%02x%s", seen->len ? ", " : "",
+                                        d->name, fp[0], fp[1], fp[2], fp[3], dup ? " (same as another)" : "");
+                if (dup)
+                  res->reason = g_strdup_printf ("two forks derived the same keys: %s", seen->str);
+              }
+          }
+        res->passed = fps->len >= 2 && res->reason == NULL;
+        if (res->passed)
+          res->outcome = g_strdup_printf ("%u forks, each with its own keys (key fingerprints %s)",
+                                          fps->len, seen->str);
+        else if (res->reason == NULL)
+          res->reason = g_strdup_printf ("only %u device%s derived keys for call %s%s%s", fps->len,
+                                         fps->len == 1 ? "" : "s", lc->call_id ? lc->call_id : "(none)",
+                                         seen->len ? ": " : "", seen->str);
+        break;
+      }
     case EXPECT_ESTABLISHED:
     case EXPECT_SIP:
     case EXPECT_MEDIA:

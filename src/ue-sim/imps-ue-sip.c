@@ -71,6 +71,8 @@ struct _ImpsUeCall {
   ImpsMikeyMessage *ti;         /* TRANSFER_INIT (built or prechecked) */
   ImpsMikeyResolved *resolved;
   guint32 csb_id;
+  guint8 key_fp[32];            /* SHA-256 over the call's media keys, not a secret */
+  gboolean has_key_fp;
 };
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -392,6 +394,20 @@ media_mikey_keys (ImpsUeCall *call, ImpsMikeySrtpKeys *keys, guint n_keys,
                                     : NULL;
   const ImpsMikeySrtpKeys *tx = NULL, *rx = NULL;
 
+  /* A fingerprint of the media keys, so two forks can be compared without
+   * handing the keys out. */
+  {
+    GChecksum *fp = g_checksum_new (G_CHECKSUM_SHA256);
+    gsize fp_len = sizeof call->key_fp;
+    for (guint i = 0; i < n_keys; i++)
+      {
+        g_checksum_update (fp, keys[i].key, keys[i].key_len);
+        g_checksum_update (fp, keys[i].salt, keys[i].salt_len);
+      }
+    g_checksum_get_digest (fp, call->key_fp, &fp_len);
+    g_checksum_free (fp);
+    call->has_key_fp = TRUE;
+  }
   for (guint i = 0; i < n_keys; i++)
     {
       imps_key_log_mikey_tek (log, call->csb_id, keys[i].cs_id,
@@ -1527,4 +1543,13 @@ guint32
 imps_ue_call_get_csb_id (ImpsUeCall *call)
 {
   return call->csb_id;
+}
+
+gboolean
+imps_ue_call_get_key_fingerprint (ImpsUeCall *call, guint8 out[32])
+{
+  if (!call->has_key_fp)
+    return FALSE;
+  memcpy (out, call->key_fp, 32);
+  return TRUE;
 }

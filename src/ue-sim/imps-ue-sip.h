@@ -174,6 +174,10 @@ const gchar *imps_ue_call_get_call_id (ImpsUeCall *call);
 ImpsUeMedia *imps_ue_call_get_media (ImpsUeCall *call);
 /* MIKEY: the CSB ID of the TRANSFER_INIT (0 for other calls). */
 guint32 imps_ue_call_get_csb_id (ImpsUeCall *call);
+/* SHA-256 over the call's MIKEY media keys (key ‖ salt of every crypto
+ * session), a fingerprint that is not a secret; FALSE before the keys
+ * exist (and for SDES or plain calls). Two forks of one call must differ. */
+gboolean imps_ue_call_get_key_fingerprint (ImpsUeCall *call, guint8 out[32]);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpsUeSip, imps_ue_sip_free)
 
