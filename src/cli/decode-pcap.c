@@ -12,30 +12,6 @@
 
 #define CMD "decode"
 
-static void
-field_to_json (JsonBuilder *b, const ImpsMikeyField *f)
-{
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "name");
-  json_builder_add_string_value (b, f->name);
-  json_builder_set_member_name (b, "label");
-  json_builder_add_string_value (b, f->label);
-  if (f->value)
-    {
-      json_builder_set_member_name (b, "value");
-      json_builder_add_string_value (b, f->value);
-    }
-  if (f->children && f->children->len)
-    {
-      json_builder_set_member_name (b, "children");
-      json_builder_begin_array (b);
-      for (guint i = 0; i < f->children->len; i++)
-        field_to_json (b, g_ptr_array_index (f->children, i));
-      json_builder_end_array (b);
-    }
-  json_builder_end_object (b);
-}
-
 int
 cli_decode_pcap (const gchar *path, gboolean json)
 {
@@ -60,7 +36,7 @@ cli_decode_pcap (const gchar *path, gboolean json)
   if (json)
     {
       g_autoptr (JsonBuilder) b = json_builder_new ();
-      field_to_json (b, root);
+      cli_field_to_json (b, root);
       g_autoptr (JsonNode) node = json_builder_get_root (b);
       g_autoptr (JsonGenerator) gen = json_generator_new ();
       json_generator_set_pretty (gen, TRUE);

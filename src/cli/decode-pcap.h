@@ -11,4 +11,10 @@ G_BEGIN_DECLS
  * not a readable capture (with the record and byte offset). */
 int cli_decode_pcap (const gchar *path, gboolean json);
 
+/* A decoded field tree as JSON (name, label, value, offset and length when
+ * known, children): the form of `impsim decode --json` (decode.c). */
+struct _ImpsMikeyField;
+struct _JsonBuilder;
+void cli_field_to_json (struct _JsonBuilder *b, const struct _ImpsMikeyField *f);
+
 G_END_DECLS

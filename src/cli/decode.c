@@ -340,8 +340,8 @@ static const Decoder decoders[] = {
 /* ------------------------------------------------------------------ */
 /* Output                                                              */
 
-static void
-build_json (JsonBuilder *b, const ImpsMikeyField *f)
+void
+cli_field_to_json (JsonBuilder *b, const ImpsMikeyField *f)
 {
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "name");
@@ -365,7 +365,7 @@ build_json (JsonBuilder *b, const ImpsMikeyField *f)
       json_builder_set_member_name (b, "children");
       json_builder_begin_array (b);
       for (guint i = 0; i < f->children->len; i++)
-        build_json (b, g_ptr_array_index (f->children, i));
+        cli_field_to_json (b, g_ptr_array_index (f->children, i));
       json_builder_end_array (b);
     }
   json_builder_end_object (b);
@@ -377,7 +377,7 @@ print_tree (const ImpsMikeyField *root, gboolean json)
   if (json)
     {
       g_autoptr (JsonBuilder) b = json_builder_new ();
-      build_json (b, root);
+      cli_field_to_json (b, root);
       g_autoptr (JsonNode) node = json_builder_get_root (b);
       g_autoptr (JsonGenerator) gen = json_generator_new ();
       json_generator_set_pretty (gen, TRUE);
