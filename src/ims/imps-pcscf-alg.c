@@ -53,6 +53,7 @@ struct _AlgCall {
   GPtrArray *answers;        /* originating: the a=crypto answer per leg (keys) */
   ImpsSdp *ue_offer;         /* terminating: the offer sent to the UE */
   gboolean answered;         /* originating: a 2xx answer fixed the far end */
+  gchar *answered_tag;       /* originating: the To tag of that 2xx (its dialog) */
   gboolean ended;
 };
 
@@ -105,6 +106,7 @@ call_free (gpointer p)
     imps_sdp_free (c->ue_offer);
   g_free (c->call_id);
   g_free (c->branch);
+  g_free (c->answered_tag);
   g_free (c);
 }
 
@@ -585,8 +587,15 @@ alg_answer_to_ue (ImpsPcscf *self, AlgCall *call, ImpsSipMessage *resp, const Im
       e->add[e->n_add++] = g_ptr_array_index (call->answers, li);
       e->add[e->n_add++] = "3ge2ae:applied";
     }
-  if (status >= 200 && status < 300)
-    call->answered = TRUE;
+  if (status >= 200 && status < 300 && !call->answered)
+    {
+      /* The first 2xx fixes the dialog whose media the AGW carries; a
+       * second fork's 2xx (the caller ACKs and BYEs it) must not move it. */
+      gchar tag[256];
+      call->answered = TRUE;
+      if (imps_sip_message_get_to_tag (resp, tag, sizeof tag))
+        call->answered_tag = g_strdup (tag);
+    }
   gsize len;
   gchar *text = sdp_rewrite (sdp, edits, &len);
   set_sdp_body (resp, text, len);
@@ -759,6 +768,27 @@ pcscf_alg_response (ImpsPcscf *self, ImpsSipMessage *resp, gboolean to_ue, const
     return TRUE;
   return to_ue ? alg_answer_to_ue (self, call, resp, sdp)
                : alg_answer_from_ue (self, call, resp, sdp);
+}
+
+void
+pcscf_alg_end_dialog (ImpsPcscf *self, const gchar *call_id, const gchar *from_tag,
+                      const gchar *to_tag)
+{
+  for (guint i = 0; i < self->calls->len; i++)
+    {
+      AlgCall *c = g_ptr_array_index (self->calls, i);
+      if (c->ended || strcmp (c->call_id, call_id) != 0)
+        continue;
+      /* A BYE of another fork's dialog leaves the answered dialog's legs. */
+      if (c->answered_tag != NULL && g_strcmp0 (c->answered_tag, from_tag) != 0
+          && g_strcmp0 (c->answered_tag, to_tag) != 0)
+        continue;
+      c->ended = TRUE;
+      for (guint j = 0; j < c->legs->len; j++)
+        leg_release (g_ptr_array_index (c->legs, j));
+      g_ptr_array_set_size (c->answers, 0);
+      g_clear_pointer (&c->ue_offer, imps_sdp_free);
+    }
 }
 
 void

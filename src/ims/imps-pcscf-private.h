@@ -59,5 +59,9 @@ gboolean pcscf_alg_response (ImpsPcscf *self, ImpsSipMessage *resp, gboolean to_
  * with the forwarded INVITE's @branch (one fork toward one UE). */
 typedef enum { ALG_END_ALL, ALG_END_ORIG, ALG_END_TERM } AlgEnd;
 void pcscf_alg_end (ImpsPcscf *self, const gchar *call_id, AlgEnd which, const gchar *branch);
+/* A BYE: ends the legs of the dialog with these tags (a call's legs belong
+ * to the dialog of the first 2xx; another fork's BYE leaves them). */
+void pcscf_alg_end_dialog (ImpsPcscf *self, const gchar *call_id, const gchar *from_tag,
+                           const gchar *to_tag);
 
 G_END_DECLS

@@ -138,7 +138,12 @@ handle_request (ImpsPcscf *self, const gchar *from, ImpsSipMessage *req)
   ims_pop_own_route (req, self->address, self->port);
   gboolean routed = imps_sip_message_get_header_value (req, "Route") != NULL;
   if (strcmp (method, "BYE") == 0)
-    pcscf_alg_end (self, call_id, ALG_END_ALL, NULL);
+    {
+      gchar ftag[256], ttag[256];
+      gboolean hf = imps_sip_message_get_from_tag (req, ftag, sizeof ftag);
+      gboolean ht = imps_sip_message_get_to_tag (req, ttag, sizeof ttag);
+      pcscf_alg_end_dialog (self, call_id, hf ? ftag : NULL, ht ? ttag : NULL);
+    }
   if (!from_core && strcmp (method, "CANCEL") == 0)
     pcscf_alg_end (self, call_id, ALG_END_ORIG, NULL);
 

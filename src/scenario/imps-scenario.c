@@ -509,7 +509,8 @@ static gboolean
 load_subscriber (Ctx *c, const gchar *g, const gchar *name, GError **error)
 {
   static const gchar *const known[] = { "operator", "impi", "impu", "k", "opc", "op", "sqn",
-                                        "amf", "ind-bits", "devices", "ks-lifetime", NULL };
+                                        "amf", "ind-bits", "devices", "ks-lifetime",
+                                        "answer-after", NULL };
   if (!check_keys (c, g, known, error))
     return FALSE;
   if (c->s->subscribers->len >= IMPS_SCENARIO_MAX_SUBSCRIBERS)
@@ -569,7 +570,8 @@ load_subscriber (Ctx *c, const gchar *g, const gchar *name, GError **error)
       const gchar *one[] = { "phone", NULL };
       u->devices = g_strdupv ((gchar **) one);
     }
-  if (!get_duration (c, g, "ks-lifetime", &u->ks_lifetime, error))
+  if (!get_duration (c, g, "ks-lifetime", &u->ks_lifetime, error)
+      || !get_duration (c, g, "answer-after", &u->answer_after, error))
     return FALSE;
 
   for (guint i = 0; i + 1 < c->s->subscribers->len; i++)

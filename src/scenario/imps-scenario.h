@@ -67,6 +67,7 @@ typedef struct {
   guint ind_bits;         /* SQN = SEQ || IND; 0..10 */
   GStrv devices;          /* device names; at least one */
   guint ks_lifetime;      /* GUSS lifetime in seconds; 0 = operator default */
+  guint answer_after;     /* seconds every device rings before it answers; 0: 2 s, 3 s, ... by device */
   guint line;
 } ImpsSubscriberSpec;
 

@@ -185,7 +185,7 @@ wire_device (ImpsWorld *w, Device *dev, const gchar *addr, GError **error)
         /* A user's devices answer one after another (the first after 2 s,
          * each next one a second later), as people do: the first answer wins
          * the fork and the others are cancelled while they ring. */
-        .ring_us = (2 + dev->device_index) * G_USEC_PER_SEC,
+        .ring_us = (dev->answer_after ? dev->answer_after : 2 + dev->device_index) * G_USEC_PER_SEC,
         .mikey_forking = TRUE,
       };
       dev->sip = imps_ue_sip_new (dev->ue, w->bus, &cfg, error);
@@ -289,6 +289,7 @@ make_devices (ImpsWorld *w, const ImpsScenario *s, GError **error)
           dev->ue = imps_ue_new (w->net, dev->name, addr, &usim);
           dev->impu = u->impus[0];
           dev->device_index = d;
+          dev->answer_after = u->answer_after;
           if (w->options.key_log)
             imps_ue_set_key_log (dev->ue, w->options.key_log);
           g_ptr_array_add (w->devices, dev);

@@ -48,6 +48,7 @@ typedef struct {
   gchar *name;          /* "alice", "bob.tablet" */
   guint op;             /* operator index */
   guint device_index;   /* 0 for a subscriber's first device */
+  guint answer_after;   /* seconds of ringing before answering; 0: 2 + device_index */
   const gchar *impu;    /* the subscriber's first public identity */
   ImpsUe *ue;
   ImpsUeUa *ua;         /* NULL when the operator runs no KMS */
