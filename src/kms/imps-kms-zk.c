@@ -456,11 +456,17 @@ typedef struct {
   guint8 pair[32];
   gsize pair_len;
   gchar *issuer;
+  ImpsClock *held;                 /* held while the relay is on the wire */
 } Relay;
 
 static void
 relay_free (Relay *r)
 {
+  if (r->held)
+    {
+      imps_clock_release (r->held);
+      imps_clock_unref (r->held);
+    }
   g_object_unref (r->cancel);
   g_object_unref (r->ua_msg);
   imps_mikey_message_free (r->from_responder);
@@ -644,6 +650,9 @@ imps_kms_zk_relay (ImpsKms *kms, SoupServerMessage *msg, const ImpsMikeyMessage 
   soup_message_set_tls_client_certificate (sm, kms->zk_cert);
   g_signal_connect_data (sm, "accept-certificate", G_CALLBACK (on_accept_certificate),
                          g_strdup (r->issuer), free_closure_data, 0);
+  /* Protocol time stands still while the relay is on the wire. */
+  r->held = imps_clock_ref (imps_network_get_clock (kms->net));
+  imps_clock_hold (r->held);
   soup_session_send_and_read_async (kms->zk_client, sm, G_PRIORITY_DEFAULT, kms->cancel,
                                     on_relay_answer, r);
 }

@@ -186,6 +186,10 @@ wire_device (ImpsWorld *w, Device *dev, const gchar *addr, GError **error)
          * each next one a second later), as people do: the first answer wins
          * the fork and the others are cancelled while they ring. */
         .ring_us = (dev->answer_after ? dev->answer_after : 2 + dev->device_index) * G_USEC_PER_SEC,
+        /* The forks of one call resolve 1 ms apart, not at one instant, so
+         * their KMS exchanges never race on the sockets and a seeded run
+         * repeats byte for byte. */
+        .resolve_delay_us = dev->device_index * 1000,
         .mikey_forking = TRUE,
       };
       dev->sip = imps_ue_sip_new (dev->ue, w->bus, &cfg, error);

@@ -20,6 +20,7 @@ struct _ImpsUeSip {
   gchar *proxy_address;
   guint16 proxy_port;
   gint64 ring_us;
+  gint64 resolve_delay_us;
   guint reject_status;
   ImpsMikeySuite mikey_suite;
   gboolean mikey_forking;
@@ -548,6 +549,24 @@ async_ref_end (AsyncRef *r)
   return call;
 }
 
+/* Starts a resolve after the agent's resolve delay, unless the agent or the
+ * call went away meanwhile. */
+static void resolve_ready (GObject *source, GAsyncResult *result, gpointer data);
+
+static gboolean
+start_resolve (gpointer data)
+{
+  AsyncRef *r = data;
+  if (g_cancellable_is_cancelled (r->alive) || r->call->state == IMPS_UE_CALL_TERMINATED)
+    {
+      async_ref_end (r);
+      return G_SOURCE_REMOVE;
+    }
+  ImpsUeSip *sip = r->call->sip;
+  sip->kms.resolve_async (sip->kms.kms, r->call->ti, sip->alive, resolve_ready, r);
+  return G_SOURCE_REMOVE;
+}
+
 static void log_mikey_keys (ImpsUeCall *call, const ImpsMikeyKeySet *set, gboolean forked);
 
 static void
@@ -1065,8 +1084,12 @@ callee_prepare (ImpsUeCall *call, guint *status, GError **error)
             return FALSE;
           }
         call->csb_id = call->ti->hdr.csb_id;
-        sip->kms.resolve_async (sip->kms.kms, call->ti, sip->alive, resolve_ready,
-                                async_ref_new (call));
+        if (sip->resolve_delay_us > 0)
+          imps_clock_timeout_add (sip->clock, sip->resolve_delay_us, start_resolve,
+                                  async_ref_new (call), NULL);
+        else
+          sip->kms.resolve_async (sip->kms.kms, call->ti, sip->alive, resolve_ready,
+                                  async_ref_new (call));
         return TRUE;
       }
     case IMPS_UE_SECURITY_NONE:
@@ -1413,6 +1436,7 @@ imps_ue_sip_new (ImpsUe *ue, ImpsSipBus *bus, const ImpsUeSipConfig *config, GEr
   sip->proxy_address = g_strdup (config->proxy_address);
   sip->proxy_port = config->proxy_port ? config->proxy_port : IMPS_UE_SIP_PORT;
   sip->ring_us = config->ring_us;
+  sip->resolve_delay_us = config->resolve_delay_us;
   sip->reject_status = config->reject_status;
   imps_mikey_suite_init (&sip->mikey_suite, config->mikey_suite_256);
   sip->mikey_forking = config->mikey_forking;

@@ -113,6 +113,9 @@ typedef struct {
   const gchar *proxy_address;     /* outbound proxy (P-CSCF), NULL: none */
   guint16 proxy_port;             /* 0: 5060 */
   gint64 ring_us;                 /* callee: 180 to 200 */
+  gint64 resolve_delay_us;        /* callee: virtual time before it resolves a ticket (0: at
+                                   * once); devices of one user staggered by it resolve one
+                                   * after the other, so a seeded run repeats exactly */
   guint reject_status;            /* callee: 0 answers, else rejects (486, 603...) */
   gboolean mikey_suite_256;       /* the 256-bit MIKEY suite */
   gboolean mikey_forking;         /* ask for tickets with I = 1 (profile §3 forking) */

@@ -135,11 +135,23 @@ typedef struct {
   guint8 psk[32];
   gboolean bootstrapped;           /* the one re-bootstrap has been used */
   SoupMessage *msg;
+  ImpsClock *held;                 /* held while a request is on the wire */
 } Run;
+
+static void
+run_release_clock (Run *r)
+{
+  if (r->held)
+    {
+      imps_clock_release (r->held);
+      g_clear_pointer (&r->held, imps_clock_unref);
+    }
+}
 
 static void
 run_free (Run *r)
 {
+  run_release_clock (r);
   g_object_unref (r->alive);
   if (r->strings)
     g_ptr_array_unref (r->strings);
@@ -250,6 +262,7 @@ on_answer (GObject *source, GAsyncResult *res, gpointer data)
   Run *r = g_task_get_task_data (task);
   g_autoptr (GError) error = NULL;
   g_autoptr (GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), res, &error);
+  run_release_clock (r);
   if (g_cancellable_is_cancelled (r->alive))
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "the UE went away");
@@ -381,6 +394,11 @@ attempt (GTask *task)
   g_autoptr (GBytes) b = g_bytes_new (r->sent->body.raw, r->sent->body.raw_len);
   soup_message_set_request_body_from_bytes (r->msg, CONTENT_TYPE, b);
   ua->requests++;
+  /* Protocol time stands still while the request is on the wire: the
+   * virtual clock must not jump to the next timer meanwhile. */
+  run_release_clock (r);
+  r->held = imps_clock_ref (imps_network_get_clock (ua->net));
+  imps_clock_hold (r->held);
   soup_session_send_and_read_async (ua->http, r->msg, G_PRIORITY_DEFAULT,
                                     g_task_get_cancellable (task), on_answer, task);
 }

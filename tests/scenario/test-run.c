@@ -122,15 +122,19 @@ test_verdicts (void)
 static void
 test_repeatable (void)
 {
-  g_autofree gchar *path = g_build_filename (scenarios, "gba-lifecycle.scn", NULL);
+  /* The demo: real sockets (Ub, Ua, Zn, Zh, Zk with TLS), SIP, forking and
+   * media, so every source of nondeterminism is exercised. */
+  g_autofree gchar *path = g_build_filename (scenarios, "demo.scn", NULL);
   g_autofree gchar *j1 = g_build_filename (tmpdir, "r1.json", NULL);
   g_autofree gchar *j2 = g_build_filename (tmpdir, "r2.json", NULL);
   g_autofree gchar *j3 = g_build_filename (tmpdir, "r3.json", NULL);
   g_auto (Run) a;
   g_auto (Run) b;
   g_auto (Run) c;
-  run (&a, (const gchar *const[]) { "-q", "--json", j1, path, NULL });
-  run (&b, (const gchar *const[]) { "-q", "--json", j2, path, NULL });
+  g_autofree gchar *p1 = g_build_filename (tmpdir, "r1.pcap", NULL);
+  g_autofree gchar *p2 = g_build_filename (tmpdir, "r2.pcap", NULL);
+  run (&a, (const gchar *const[]) { "-q", "--json", j1, "--pcap", p1, path, NULL });
+  run (&b, (const gchar *const[]) { "-q", "--json", j2, "--pcap", p2, path, NULL });
   run (&c, (const gchar *const[]) { "-q", "--seed", "5", "--json", j3, path, NULL });
   g_assert_cmpint (a.status, ==, 0);
   g_autofree gchar *t1 = NULL, *t2 = NULL, *t3 = NULL;
@@ -142,6 +146,13 @@ test_repeatable (void)
   g_assert_true (strcmp (t1, t2) == 0);
   g_assert_nonnull (strstr (t1, "\"sha256\""));
   g_assert_false (strcmp (t1, t3) == 0);
+  /* And so is the capture, media included. */
+  g_autofree gchar *c1 = NULL, *c2 = NULL;
+  gsize l1 = 0, l2 = 0;
+  g_assert_true (g_file_get_contents (p1, &c1, &l1, NULL));
+  g_assert_true (g_file_get_contents (p2, &c2, &l2, NULL));
+  g_assert_cmpuint (l1, >, 100000);
+  g_assert_true (l1 == l2 && memcmp (c1, c2, l1) == 0);
 }
 
 static void
