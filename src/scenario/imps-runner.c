@@ -1,6 +1,7 @@
 #include "imps-runner.h"
 #include "imps-ladder.h"
 
+#include <math.h>
 #include <string.h>
 
 typedef enum {
@@ -114,7 +115,8 @@ imps_parse_duration_us (const gchar *text, gint64 *out, GError **error)
   gdouble v = g_ascii_strtod (text, &end);
   gdouble mult = 1e6;
 
-  if (end == text || v < 0)
+  /* "nan", "inf" and overflow parse as numbers: refuse them too. */
+  if (end == text || !isfinite (v) || v < 0)
     goto bad;
   if (g_str_equal (end, "ms"))
     mult = 1e3;
@@ -683,7 +685,8 @@ poll_cb (gpointer data)
             guint readers = imps_world_call_exposure (r->world, lc->call_id, lc->security, rep);
             g_string_append_printf (r->observer, "call %s (%s, %s -> %s): %u node%s could read the media keys\n%s",
                                     lc->call_id, imps_ue_security_name (lc->security),
-                                    s->dev->name, lc->callee_name ? lc->callee_name : "?",
+                                    imps_ue_get_name (r->last_caller_ue),
+                                    lc->callee_name ? lc->callee_name : "?",
                                     readers, readers == 1 ? "" : "s", rep->str);
             if (lc->callee)
               {
@@ -1015,17 +1018,21 @@ run_next (ImpsRunner *r)
       {
         r->last_action = res;
         LastCall *lc = &r->last_call;
+        /* The device must be one end of the last call, and that call up. */
         ImpsUeCall *mine = NULL;
-        if (lc->caller && imps_ue_call_get_state (lc->caller) == IMPS_UE_CALL_ESTABLISHED)
-          mine = g_strcmp0 (s->dev->name, imps_ue_get_name (s->dev->ue)) == 0
-                         && s->dev->sip && imps_ue_sip_n_calls (s->dev->sip) > 0
-                     ? (lc->callee && g_strcmp0 (lc->callee_name, s->dev->name) == 0 ? lc->callee
-                                                                                       : lc->caller)
-                     : NULL;
-        if (mine == NULL)
+        if (s->dev->ue == r->last_caller_ue)
+          mine = lc->caller;
+        else if (lc->callee && g_strcmp0 (lc->callee_name, s->dev->name) == 0)
+          mine = lc->callee;
+        if (mine == NULL || imps_ue_call_get_state (mine) != IMPS_UE_CALL_ESTABLISHED)
           {
             action_done (r, FALSE, g_strdup ("nothing to hang up"),
-                         g_strdup_printf ("%s has no established call", s->dev->name));
+                         g_strdup_printf ("%s has no established call (the last call %s is %s -> %s, %s)",
+                                          s->dev->name, lc->call_id ? lc->call_id : "(none)",
+                                          r->last_caller_ue ? imps_ue_get_name (r->last_caller_ue) : "-",
+                                          lc->callee_name ? lc->callee_name : "-",
+                                          lc->caller ? imps_ue_call_state_name (imps_ue_call_get_state (lc->caller))
+                                                     : "never placed"));
             return;
           }
         imps_ue_call_hangup (mine);

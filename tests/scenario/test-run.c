@@ -155,6 +155,31 @@ test_repeatable (void)
   g_assert_true (l1 == l2 && memcmp (c1, c2, l1) == 0);
 }
 
+/* Only an end of the last call can hang it up; anyone else's hangup is a
+ * failed step that says whose call it is. */
+static void
+test_hangup (void)
+{
+  g_autofree gchar *path = write_scenario ("h.scn",
+    "[scenario]\nseed = 2\n[operator h]\nnumber = 1\ndomain = h.net\n"
+    "[subscriber a]\noperator = h\nimpi = a@h.net\nimpu = sip:a@h.net\n"
+    "k = 465b5ce8b199b49faa5f0a2ee238a6bc\nopc = cd63cb71954a9f4e48a5994e37a02baf\n"
+    "[subscriber b]\noperator = h\nimpi = b@h.net\nimpu = sip:b@h.net\n"
+    "k = fec86ba6eb707ed08905757b1bb44b8f\nopc = 1006020f0a478bf6b699f15c062e42b3\n"
+    "[subscriber c]\noperator = h\nimpi = c@h.net\nimpu = sip:c@h.net\n"
+    "k = 9e5944aea94b81165c82fbf9f32db751\nopc = a64a507ae1a2a98bb88eb4210135dc87\n"
+    "[script]\nregister = a\nregister = b\ncall = a b media=200ms\n"
+    "hangup = c\nexpect = fail no established call\nhangup = b\nexpect = ok\n"
+    "hangup = a\nexpect = fail no established call\n");
+  g_auto (Run) r;
+  run (&r, (const gchar *const[]) { "-q", path, NULL });
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_cmpstr (last_line (r.out), ==, "6 passed, 0 failed");
+  g_assert_nonnull (strstr (r.out, "b hung up call"));
+  /* The observer names the caller, not the device that hung up. */
+  g_assert_nonnull (strstr (r.out, "(none, a -> b)"));
+}
+
 static void
 test_errors (void)
 {
@@ -176,6 +201,17 @@ test_errors (void)
   g_assert_cmpint (d.status, ==, 2);
   g_assert_nonnull (strstr (d.err, "'soon' is not a duration"));
 
+  /* "nan" and "inf" parse as numbers but are no durations. */
+  g_autofree gchar *nan = write_scenario ("nan.scn", NET "[script]\nadvance = nan\n");
+  g_auto (Run) dn;
+  run (&dn, (const gchar *const[]) { nan, NULL });
+  g_assert_cmpint (dn.status, ==, 2);
+  g_assert_nonnull (strstr (dn.err, "'nan' is not a duration"));
+  g_autofree gchar *inf = write_scenario ("inf.scn", NET "[script]\nadvance = infs\n");
+  g_auto (Run) di;
+  run (&di, (const gchar *const[]) { inf, NULL });
+  g_assert_cmpint (di.status, ==, 2);
+
   g_auto (Run) m;
   run (&m, (const gchar *const[]) { "/nonexistent.scn", NULL });
   g_assert_cmpint (m.status, ==, 2);
@@ -196,6 +232,7 @@ main (int argc, char **argv)
   g_test_add_func ("/run/verdicts", test_verdicts);
   g_test_add_func ("/run/repeatable", test_repeatable);
   g_test_add_func ("/run/errors", test_errors);
+  g_test_add_func ("/run/hangup", test_hangup);
   int rc = g_test_run ();
   g_autoptr (GDir) d = g_dir_open (tmpdir, 0, NULL);
   const gchar *n;
