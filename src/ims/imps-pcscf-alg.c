@@ -770,6 +770,17 @@ pcscf_alg_response (ImpsPcscf *self, ImpsSipMessage *resp, gboolean to_ue, const
                : alg_answer_from_ue (self, call, resp, sdp);
 }
 
+/* Releases a call's AGW legs and forgets its keys. */
+static void
+call_end (AlgCall *c)
+{
+  c->ended = TRUE;
+  for (guint j = 0; j < c->legs->len; j++)
+    leg_release (g_ptr_array_index (c->legs, j));
+  g_ptr_array_set_size (c->answers, 0);
+  g_clear_pointer (&c->ue_offer, imps_sdp_free);
+}
+
 void
 pcscf_alg_end_dialog (ImpsPcscf *self, const gchar *call_id, const gchar *from_tag,
                       const gchar *to_tag)
@@ -783,11 +794,7 @@ pcscf_alg_end_dialog (ImpsPcscf *self, const gchar *call_id, const gchar *from_t
       if (c->answered_tag != NULL && g_strcmp0 (c->answered_tag, from_tag) != 0
           && g_strcmp0 (c->answered_tag, to_tag) != 0)
         continue;
-      c->ended = TRUE;
-      for (guint j = 0; j < c->legs->len; j++)
-        leg_release (g_ptr_array_index (c->legs, j));
-      g_ptr_array_set_size (c->answers, 0);
-      g_clear_pointer (&c->ue_offer, imps_sdp_free);
+      call_end (c);
     }
 }
 
@@ -803,11 +810,7 @@ pcscf_alg_end (ImpsPcscf *self, const gchar *call_id, AlgEnd which, const gchar 
           || (which == ALG_END_TERM && (c->orig || (branch != NULL
                                                     && g_strcmp0 (c->branch, branch) != 0))))
         continue;
-      c->ended = TRUE;
-      for (guint j = 0; j < c->legs->len; j++)
-        leg_release (g_ptr_array_index (c->legs, j));
-      g_ptr_array_set_size (c->answers, 0);
-      g_clear_pointer (&c->ue_offer, imps_sdp_free);
+      call_end (c);
     }
 }
 

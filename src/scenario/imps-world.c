@@ -227,8 +227,8 @@ start_zk (ImpsWorld *w, Operator *o, guint16 port, GError **error)
 }
 
 static gboolean
-start_kms (ImpsWorld *w, const ImpsScenario *s, Operator *o, const ImpsWorldOptions *opt,
-           GError **error)
+start_kms_on (ImpsWorld *w, const ImpsScenario *s, Operator *o, const ImpsWorldOptions *opt,
+              guint16 ua_port, guint16 zk_port, GError **error)
 {
   g_autofree gchar *path = state_path (opt, "kms", o->spec->domain);
   o->kms = imps_kms_new (w->net, o->spec->domain, path, error);
@@ -239,9 +239,34 @@ start_kms (ImpsWorld *w, const ImpsScenario *s, Operator *o, const ImpsWorldOpti
   if (!imps_kms_load_scenario (o->kms, s, o->spec->number, w->agreement_seed,
                                sizeof w->agreement_seed, error))
     return FALSE;
-  if (!imps_kms_listen (o->kms, o->kms_address, port_for (opt, IMPS_WORLD_PORT_HTTP), error))
+  if (!imps_kms_listen (o->kms, o->kms_address, ua_port, error))
     return FALSE;
-  return start_zk (w, o, port_for (opt, IMPS_WORLD_PORT_HTTPS), error);
+  return start_zk (w, o, zk_port, error);
+}
+
+static gboolean
+start_kms (ImpsWorld *w, const ImpsScenario *s, Operator *o, const ImpsWorldOptions *opt,
+           GError **error)
+{
+  return start_kms_on (w, s, o, opt, port_for (opt, IMPS_WORLD_PORT_HTTP),
+                       port_for (opt, IMPS_WORLD_PORT_HTTPS), error);
+}
+
+/* Zk: each KMS knows where the others listen. */
+static void
+wire_zk_peers (ImpsWorld *w)
+{
+  for (guint i = 0; i < w->operators->len; i++)
+    {
+      Operator *o = g_ptr_array_index (w->operators, i);
+      for (guint j = 0; o->kms && j < w->operators->len; j++)
+        {
+          Operator *p = g_ptr_array_index (w->operators, j);
+          if (p != o && p->kms)
+            imps_kms_set_peer_zk (o->kms, p->kms_fqdn, p->kms_address,
+                                  imps_kms_get_zk_port (p->kms));
+        }
+    }
 }
 
 static gboolean
@@ -395,18 +420,7 @@ imps_world_new (const ImpsScenario *s, const ImpsWorldOptions *opt, GError **err
           return NULL;
         }
     }
-  /* Zk: each KMS knows where the others listen. */
-  for (guint i = 0; i < w->operators->len; i++)
-    {
-      Operator *o = g_ptr_array_index (w->operators, i);
-      for (guint j = 0; o->kms && j < w->operators->len; j++)
-        {
-          Operator *p = g_ptr_array_index (w->operators, j);
-          if (p != o && p->kms)
-            imps_kms_set_peer_zk (o->kms, p->kms_fqdn, p->kms_address,
-                                  imps_kms_get_zk_port (p->kms));
-        }
-    }
+  wire_zk_peers (w);
   /* Mw: each S-CSCF knows the others' domains. */
   for (guint i = 0; i < w->operators->len; i++)
     {
@@ -444,6 +458,14 @@ imps_world_resolve_impu (ImpsWorld *w, const gchar *name_or_impu)
   return u ? u->impus[0] : NULL;
 }
 
+/* A CSCF could read a call's media keys when an SDP it handled carried
+ * them in clear, or when its IMS-AGW holds them (e2ae). */
+static gboolean
+reads_keys (const ImpsImsExposure *e)
+{
+  return e->saw_sdes_keys || e->holds_media_keys;
+}
+
 static void
 exposure_line (GString *out, const gchar *node, const ImpsImsExposure *e, gboolean reads)
 {
@@ -468,7 +490,7 @@ imps_world_call_exposure (ImpsWorld *w, const gchar *call_id, ImpsUeSecurity sec
       ImpsImsExposure e;
       if (o->pcscf && imps_pcscf_call_exposure (o->pcscf, call_id, &e) && e.seen)
         {
-          gboolean reads = e.saw_sdes_keys || e.holds_media_keys;
+          gboolean reads = reads_keys (&e);
           readers += reads;
           exposure_line (out, o->pcscf_name, &e, reads);
           ImpsAgwStats st;
@@ -480,7 +502,7 @@ imps_world_call_exposure (ImpsWorld *w, const gchar *call_id, ImpsUeSecurity sec
         }
       if (o->scscf && imps_scscf_call_exposure (o->scscf, call_id, &e) && e.seen)
         {
-          gboolean reads = e.saw_sdes_keys || e.holds_media_keys;
+          gboolean reads = reads_keys (&e);
           readers += reads;
           exposure_line (out, o->scscf_name, &e, reads);
         }
@@ -505,9 +527,9 @@ imps_world_node_saw_keys (ImpsWorld *w, const gchar *node, const gchar *call_id,
       Operator *o = g_ptr_array_index (w->operators, i);
       ImpsImsExposure e;
       if (o->pcscf && g_strcmp0 (node, o->pcscf_name) == 0)
-        return imps_pcscf_call_exposure (o->pcscf, call_id, &e) && (e.saw_sdes_keys || e.holds_media_keys);
+        return imps_pcscf_call_exposure (o->pcscf, call_id, &e) && reads_keys (&e);
       if (o->scscf && g_strcmp0 (node, o->scscf_name) == 0)
-        return imps_scscf_call_exposure (o->scscf, call_id, &e) && (e.saw_sdes_keys || e.holds_media_keys);
+        return imps_scscf_call_exposure (o->scscf, call_id, &e) && reads_keys (&e);
       if (o->kms && g_strcmp0 (node, o->kms_fqdn) == 0)
         return security == IMPS_UE_SECURITY_MIKEY_TICKET;
     }
@@ -588,30 +610,11 @@ imps_world_restart (ImpsWorld *w, const gchar *node, const gchar *operator_name,
     }
   if (strcmp (node, "kms") == 0 && o->kms)
     {
-      ImpsWorldOptions opt = w->options;
-      guint16 port = imps_kms_get_ua_port (o->kms);
+      guint16 ua = imps_kms_get_ua_port (o->kms), zk = imps_kms_get_zk_port (o->kms);
       g_clear_pointer (&o->kms, imps_kms_free);
-      opt.port_base = 0;
-      g_autofree gchar *path = state_path (&opt, "kms", o->spec->domain);
-      o->kms = imps_kms_new (w->net, o->spec->domain, path, error);
-      if (o->kms == NULL)
+      if (!start_kms_on (w, w->scenario, o, &w->options, ua, zk, error))
         return FALSE;
-      if (o->bsf)
-        imps_kms_set_bsf (o->kms, o->bsf_address, imps_bsf_get_zn_port (o->bsf));
-      guint16 zk = 0;
-      if (!imps_kms_load_scenario (o->kms, w->scenario, o->spec->number, w->agreement_seed,
-                                   sizeof w->agreement_seed, error)
-          || !imps_kms_listen (o->kms, o->kms_address, port, error)
-          || !start_zk (w, o, zk, error))
-        return FALSE;
-      for (guint j = 0; j < w->operators->len; j++)
-        {
-          Operator *p = g_ptr_array_index (w->operators, j);
-          if (p == o || p->kms == NULL)
-            continue;
-          imps_kms_set_peer_zk (o->kms, p->kms_fqdn, p->kms_address, imps_kms_get_zk_port (p->kms));
-          imps_kms_set_peer_zk (p->kms, o->kms_fqdn, o->kms_address, imps_kms_get_zk_port (o->kms));
-        }
+      wire_zk_peers (w);
       return TRUE;
     }
   if (strcmp (node, "bsf") == 0 && o->bsf)
