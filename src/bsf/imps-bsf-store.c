@@ -2,6 +2,7 @@
  * in SQLite (memory, or a WAL file with a state path). */
 #include "imps-bsf-private.h"
 #include "imps-secret.h"
+#include "imps-store.h"
 
 #include <string.h>
 
@@ -88,14 +89,15 @@ store_load (ImpsBsf *bsf, GError **error)
 gboolean
 imps_bsf_store_open (ImpsBsf *bsf, const gchar *state_path, GError **error)
 {
-  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-  if (sqlite3_open_v2 (state_path ? state_path : ":memory:", &bsf->db, flags, NULL) != SQLITE_OK)
-    return store_fail (bsf->db, state_path ? state_path : ":memory:", error);
-  if (state_path && !store_exec (bsf->db, "PRAGMA journal_mode=WAL", error))
+  /* Ks is kept because Zn needs it: the file is 0600 and SQLite's freed
+   * pages are zeroed. A restart draws from a stream of its own. */
+  guint64 generation = 0;
+  bsf->db = imps_store_open (state_path, "BSF store", IMPS_BSF_ERROR, IMPS_BSF_ERROR_STORE,
+                             &generation, error);
+  if (bsf->db == NULL)
     return FALSE;
-  /* Ks is kept because Zn needs it; SQLite's freed pages are zeroed. */
-  if (!store_exec (bsf->db, "PRAGMA secure_delete=ON", error)
-      || !store_exec (bsf->db,
+  imps_store_random_for_boot (&bsf->random, generation);
+  if (!store_exec (bsf->db,
                       "CREATE TABLE IF NOT EXISTS session ("
                       " btid TEXT PRIMARY KEY, impi TEXT NOT NULL, rand BLOB NOT NULL,"
                       " ks BLOB NOT NULL, created INTEGER NOT NULL, expiry INTEGER NOT NULL)",

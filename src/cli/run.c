@@ -1,6 +1,7 @@
 /* impsim run: a scenario's network on a virtual clock, its script run step
  * by step with a verdict per step, and the reports. */
 #include "cli.h"
+#include "imps-files.h"
 #include "imps-ladder.h"
 #include "imps-pcap.h"
 #include "imps-runner.h"
@@ -166,7 +167,9 @@ write_json (const gchar *path, const ImpsScenario *sc, ImpsWorld *world, ImpsRun
   g_autoptr (JsonNode) root = json_builder_get_root (b);
   json_generator_set_root (gen, root);
   json_generator_set_pretty (gen, TRUE);
-  return json_generator_to_file (gen, path, error);
+  gsize len = 0;
+  g_autofree gchar *data = json_generator_to_data (gen, &len);
+  return imps_file_set_contents_private (path, data, (gssize) len, error);
 }
 
 static void
@@ -214,7 +217,7 @@ write_junit (const gchar *path, const ImpsScenario *sc, ImpsRunner *runner, GErr
         }
     }
   g_string_append (x, "  </testsuite>\n</testsuites>\n");
-  return g_file_set_contents (path, x->str, (gssize) x->len, error);
+  return imps_file_set_contents_private (path, x->str, (gssize) x->len, error);
 }
 
 /* Removes a state folder impsim made itself (its files, then it). */
@@ -301,9 +304,9 @@ cli_run (int argc, char **argv)
   g_autoptr (ImpsKeyLog) keylog = NULL;
   if (keylog_path)
     {
-      keylog_file = fopen (keylog_path, "w");
+      keylog_file = imps_file_fopen_private (keylog_path, &error);
       if (keylog_file == NULL)
-        return cli_usage_error ("run", "--keylog %s: %s", keylog_path, g_strerror (errno));
+        return cli_usage_error ("run", "--keylog: %s", error->message);
       keylog = imps_key_log_new_file (keylog_file);
     }
 

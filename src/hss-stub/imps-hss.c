@@ -5,6 +5,7 @@
 #include "imps-diameter-peer.h"
 #include "imps-hex.h"
 #include "imps-secret.h"
+#include "imps-store.h"
 
 #include <sqlite3.h>
 #include <string.h>
@@ -97,14 +98,15 @@ imps_hss_new (ImpsNetwork *net, const gchar *domain, const gchar *state_path,
   hss->by_impi = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, sub_free);
   hss->by_impu = g_hash_table_new (g_str_hash, g_str_equal);
 
-  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-  if (sqlite3_open_v2 (state_path ? state_path : ":memory:", &hss->db, flags, NULL) != SQLITE_OK)
-    {
-      store_fail (hss->db, state_path ? state_path : ":memory:", error);
-      return NULL;
-    }
-  if ((state_path && !store_exec (hss->db, "PRAGMA journal_mode=WAL", error))
-      || !store_exec (hss->db,
+  /* K and OPc are kept; the file is 0600 and freed pages are zeroed. A
+   * restart draws RANDs from a stream of its own (imps-store.h). */
+  guint64 generation = 0;
+  hss->db = imps_store_open (state_path, "HSS store", IMPS_HSS_ERROR, IMPS_HSS_ERROR_STORE,
+                             &generation, error);
+  if (hss->db == NULL)
+    return NULL;
+  imps_store_random_for_boot (&hss->random, generation);
+  if (!store_exec (hss->db,
                       "CREATE TABLE IF NOT EXISTS subscriber ("
                       " impi TEXT PRIMARY KEY, impus TEXT NOT NULL,"
                       " k BLOB NOT NULL, opc BLOB NOT NULL, amf BLOB NOT NULL,"

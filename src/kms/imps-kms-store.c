@@ -2,12 +2,15 @@
  * holding the default policy, per-user rows, groups, cooperation agreements
  * with their pair keys, the TPKs with their key indexes, and the audit of
  * tickets issued and resolved. Everything the request path needs is loaded
- * into memory at start and kept in step on every change; the audit is
- * appended in batches (IMPS_KMS_AUDIT_BATCH rows, or from an idle source),
- * never one transaction per request. */
+ * into memory at start and kept in step on every change. With a state
+ * file every audit row is committed before the answer it records is sent
+ * (a killed KMS loses no row of an answered request); the memory store of
+ * a simulated run appends in batches (IMPS_KMS_AUDIT_BATCH rows, or from
+ * an idle source). */
 #include "imps-kms-private.h"
 #include "imps-crypto.h"
 #include "imps-secret.h"
+#include "imps-store.h"
 
 #include <string.h>
 
@@ -553,7 +556,11 @@ imps_kms_audit (ImpsKms *kms, const gchar *kind, guint32 csb_id, const ImpsMikey
   a->tpk_index = g_str_equal (kind, "issued") ? imps_kms_get_tpk_index (kms) : 0;
   a->detail = g_strdup (detail);
   g_ptr_array_add (kms->audit, a);
-  if (kms->audit->len >= IMPS_KMS_AUDIT_BATCH)
+  /* A kept store (state file) commits the row before the answer it
+   * records leaves, so a killed KMS loses no row of an answered request.
+   * The memory store of a simulated run batches. */
+  const char *file = sqlite3_db_filename (kms->db, "main");
+  if (kms->audit->len >= IMPS_KMS_AUDIT_BATCH || (file && file[0]))
     imps_kms_audit_flush (kms);
   else if (kms->audit_idle == 0)
     kms->audit_idle = g_idle_add (audit_idle, kms);
@@ -688,15 +695,16 @@ store_load (ImpsKms *kms, GError **error)
 gboolean
 imps_kms_store_open (ImpsKms *kms, const gchar *state_path, GError **error)
 {
-  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-  if (sqlite3_open_v2 (state_path ? state_path : ":memory:", &kms->db, flags, NULL) != SQLITE_OK)
-    return store_fail (kms->db, state_path ? state_path : ":memory:", error);
-  if (state_path && !store_exec (kms->db, "PRAGMA journal_mode=WAL", error))
-    return FALSE;
   /* TPKs and pair keys are kept because the KMS needs them after a
-   * restart; freed pages are zeroed. */
-  if (!store_exec (kms->db, "PRAGMA secure_delete=ON", error)
-      || !store_exec (kms->db,
+   * restart: the file is 0600 and freed pages are zeroed. A restart draws
+   * (TPKs, MPKs, TGKs) from a stream of its own. */
+  guint64 generation = 0;
+  kms->db = imps_store_open (state_path, "KMS store", IMPS_KMS_ERROR, IMPS_KMS_ERROR_STORE,
+                             &generation, error);
+  if (kms->db == NULL)
+    return FALSE;
+  imps_store_random_for_boot (&kms->random, generation);
+  if (!store_exec (kms->db,
                       "CREATE TABLE IF NOT EXISTS policy (user TEXT PRIMARY KEY,"
                       " validity INTEGER NOT NULL, reuse INTEGER NOT NULL,"
                       " forking INTEGER NOT NULL, max_keys INTEGER NOT NULL,"

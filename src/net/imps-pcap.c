@@ -9,6 +9,7 @@
 
 #include "diameter/imps-diameter-dict.h"
 #include "imps-bytes.h"
+#include "imps-files.h"
 #include "mikey/imps-mikey-dump.h"
 #include "mikey/imps-mikey-message.h"
 #include "sdp/imps-sdes.h"
@@ -90,11 +91,20 @@ imps_pcap_writer_new (const gchar *path, GError **error)
       g_free (w);
       return NULL;
     }
-  w->dumper = pcap_dump_open (w->pcap, path);
+  /* Captures carry Zk plaintext and every Ub/Ua message: 0600. */
+  g_autoptr (GError) open_error = NULL;
+  FILE *f = imps_file_fopen_private (path, &open_error);
+  w->dumper = f ? pcap_dump_fopen (w->pcap, f) : NULL;
   if (w->dumper == NULL)
     {
-      g_set_error (error, IMPS_PCAP_ERROR, IMPS_PCAP_ERROR_IO, "pcap: cannot write %s: %s", path,
-                   pcap_geterr (w->pcap));
+      if (f)
+        fclose (f);
+      if (open_error)
+        g_set_error (error, IMPS_PCAP_ERROR, IMPS_PCAP_ERROR_IO, "pcap: cannot write %s",
+                     open_error->message);
+      else
+        g_set_error (error, IMPS_PCAP_ERROR, IMPS_PCAP_ERROR_IO, "pcap: cannot write %s: %s", path,
+                     pcap_geterr (w->pcap));
       pcap_close (w->pcap);
       g_free (w);
       return NULL;

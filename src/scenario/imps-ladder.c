@@ -1,5 +1,6 @@
 /* Ladder views of a run: text and SVG. See imps-ladder.h and docs/ladder.md. */
 #include "imps-ladder.h"
+#include "imps-files.h"
 
 #include "mikey/imps-mikey-types.h"
 
@@ -1355,5 +1356,5 @@ imps_ladder_write_svg (ImpsLadder *ladder, const gchar *path, GError **error)
 {
   g_return_val_if_fail (ladder != NULL && path != NULL, FALSE);
   g_autofree gchar *svg = imps_ladder_render_svg (ladder);
-  return g_file_set_contents (path, svg, -1, error);
+  return imps_file_set_contents_private (path, svg, -1, error);
 }

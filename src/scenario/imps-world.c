@@ -8,6 +8,7 @@
 #include "imps-netaddr.h"
 #include "aka/imps-milenage.h"
 #include "imps-secret.h"
+#include "imps-files.h"
 
 #include <string.h>
 
@@ -51,6 +52,7 @@ struct _ImpsWorld {
   ImpsSipBus *bus;
   guint8 agreement_seed[32];
   ImpsKmsCa *ca;        /* the run's CA for Zk certificates */
+  guint state_dir_old_mode; /* the state folder's mode before it was made 0700, or 0 */
 };
 
 static void
@@ -362,10 +364,11 @@ imps_world_new (const ImpsScenario *s, const ImpsWorldOptions *opt, GError **err
     imps_random_fill (r, w->agreement_seed, sizeof w->agreement_seed);
   }
 
-  if (opt->state_dir && g_mkdir_with_parents (opt->state_dir, 0700) != 0)
+  /* The stores hold K, OPc, Ks, TPKs and pair keys: the folder is the
+   * owner's alone, whoever made it. */
+  if (opt->state_dir && !imps_dir_make_private (opt->state_dir, &w->state_dir_old_mode, error))
     {
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno),
-                   "--state-dir %s: %s", opt->state_dir, g_strerror (errno));
+      g_prefix_error (error, "--state-dir: ");
       return NULL;
     }
 
@@ -677,6 +680,12 @@ guint64
 imps_world_get_seed (ImpsWorld *w)
 {
   return w->seed;
+}
+
+guint
+imps_world_get_state_dir_old_mode (ImpsWorld *w)
+{
+  return w->state_dir_old_mode;
 }
 
 void

@@ -42,6 +42,9 @@ ImpsSipBus *imps_world_get_bus (ImpsWorld *world);
 void imps_world_describe_ladder (ImpsWorld *world, ImpsLadder *ladder);
 /* The seed in use (given, from the file, or drawn). */
 guint64 imps_world_get_seed (ImpsWorld *world);
+/* The mode the state folder had when the world made it private (0700),
+ * or 0 when it was created or already private. */
+guint imps_world_get_state_dir_old_mode (ImpsWorld *world);
 
 /* A subscriber's device as the runner drives it. */
 typedef struct {
