@@ -1,5 +1,6 @@
 #include "cli.h"
 #include "imps-event-log.h"
+#include "imps-files.h"
 #include "imps-hex.h"
 
 #include <stdio.h>
@@ -110,9 +111,16 @@ print_event (ImpsEventLog *log, const ImpsEvent *e, gpointer data)
   g_autoptr (GDateTime) t = g_date_time_new_from_unix_utc (e->time_us / G_USEC_PER_SEC);
   g_autofree gchar *hms = g_date_time_format (t, "%H:%M:%S");
   const gchar *mark = e->kind == IMPS_EVENT_REFUSAL ? "x " : e->kind == IMPS_EVENT_FAILURE ? "! " : "";
+  /* Names, summaries and details carry what peers sent (User-Names,
+   * URLs, identities): escaped, so none can start a line of its own or
+   * drive the terminal. */
+  g_autofree gchar *from = imps_escape_text (e->from ? e->from : "?", -1);
+  g_autofree gchar *to = e->to ? imps_escape_text (e->to, -1) : NULL;
+  g_autofree gchar *summary = imps_escape_text (e->summary ? e->summary : "", -1);
+  g_autofree gchar *detail = e->detail ? imps_escape_text (e->detail, -1) : NULL;
   printf ("  %s.%03d %-5s %s%s%s%s: %s%s%s\n", hms, (int) (e->time_us % G_USEC_PER_SEC / 1000),
-          imps_ref_point_name (e->ref), mark, e->from, e->to ? " -> " : "", e->to ? e->to : "",
-          e->summary, e->detail ? " -- " : "", e->detail ? e->detail : "");
+          imps_ref_point_name (e->ref), mark, from, to ? " -> " : "", to ? to : "",
+          summary, detail ? " -- " : "", detail ? detail : "");
   fflush (stdout);
 }
 

@@ -24,12 +24,14 @@ cli_serve (int argc, char **argv)
   g_autofree gchar *pcap_path = NULL;
   GOptionEntry entries[] = {
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed,
-      "Seed of every RAND and key (default: the file's, else random)", "N" },
+      "Seed of every RAND and key (default: drawn from the system at each start; "
+      "the scenario file's seed is not used)", "N" },
     { "port-base", 0, 0, G_OPTION_ARG_INT, &port_base,
       "Fixed ports: N+80 for HTTP (Ub, Ua), N+3868 for Diameter (Zh, Zn), N+443 for Zk",
       "N" },
     { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state_dir,
-      "Keep each node's SQLite store in DIR (WAL mode), so state survives a restart", "DIR" },
+      "Keep each node's SQLite store in DIR (WAL mode, files 0600, DIR made 0700), so "
+      "state survives a restart", "DIR" },
     { "log", 0, 0, G_OPTION_ARG_NONE, &log_events,
       "Print every message and refusal as it happens", NULL },
     { "pcap", 0, 0, G_OPTION_ARG_FILENAME, &pcap_path,
@@ -41,7 +43,9 @@ cli_serve (int argc, char **argv)
   if (!cli_parse_options ("serve", "SCENARIO",
                           "Starts the nodes of SCENARIO's network on loopback (profile §9\n"
                           "addresses), prints one line per endpoint, and serves until SIGINT or\n"
-                          "SIGTERM.",
+                          "SIGTERM. Every start draws a new seed unless --seed is given (the\n"
+                          "seed line says which); with --state-dir a restarted node continues\n"
+                          "from its store and never repeats a RAND, B-TID or key.",
                           NULL, entries, &argc, &argv))
     return CLI_EXIT_USAGE;
   if (argc != 2)
@@ -59,16 +63,34 @@ cli_serve (int argc, char **argv)
   if (scenario == NULL)
     return cli_fail ("serve", "%s", error->message);
 
+  /* A served network's keys must not be the ones anyone with the file
+   * can derive: the file's seed is for `impsim run`. */
+  guint64 run_seed = (guint64) seed;
+  if (seed < 0)
+    {
+      g_autoptr (ImpsRandom) sys = imps_random_new_system ();
+      guint8 b[8];
+      imps_random_fill (sys, b, sizeof b);
+      run_seed = 0;
+      for (guint i = 0; i < sizeof b; i++)
+        run_seed = run_seed << 8 | b[i];
+      /* printed as a --seed value, which is at most G_MAXINT64 */
+      run_seed &= G_MAXINT64;
+    }
   ImpsWorldOptions opt = {
     .virtual_clock = FALSE,
-    .has_seed = seed >= 0,
-    .seed = (guint64) seed,
+    .has_seed = TRUE,
+    .seed = run_seed,
     .state_dir = state_dir,
     .port_base = (guint16) port_base,
   };
   g_autoptr (ImpsWorld) world = imps_world_new (scenario, &opt, &error);
   if (world == NULL)
     return cli_fail ("serve", "%s", error->message);
+
+  if (imps_world_get_state_dir_old_mode (world))
+    fprintf (stderr, "impsim serve: --state-dir %s had mode %04o; made it 0700 (it holds keys)\n",
+             state_dir, imps_world_get_state_dir_old_mode (world));
 
   g_autoptr (ImpsPcapWriter) pcap = NULL;
   if (pcap_path)
