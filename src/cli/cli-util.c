@@ -2,6 +2,7 @@
 #include "imps-event-log.h"
 #include "imps-files.h"
 #include "imps-hex.h"
+#include "mikey/imps-mikey-dump.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -128,4 +129,51 @@ void
 cli_print_events (struct _ImpsEventLog *log)
 {
   imps_event_log_add_listener (log, print_event, NULL);
+}
+
+/* Text as it is when it holds no control character and is UTF-8 (the
+ * decoders already quote what they recognise), else escaped. */
+static void
+append_safe (GString *out, const gchar *text)
+{
+  gboolean clean = g_utf8_validate (text, -1, NULL);
+  for (const gchar *p = text; clean && *p; p = g_utf8_next_char (p))
+    {
+      gunichar u = g_utf8_get_char (p);
+      clean = !(u < 0x20 || (u >= 0x7f && u <= 0x9f));
+    }
+  if (clean)
+    g_string_append (out, text);
+  else
+    {
+      g_autofree gchar *e = imps_escape_text (text, -1);
+      g_string_append (out, e);
+    }
+}
+
+static void
+fields_to_text (const ImpsMikeyField *f, guint depth, GString *out)
+{
+  for (guint i = 0; i < depth; i++)
+    g_string_append (out, "  ");
+  append_safe (out, f->label ? f->label : (f->name ? f->name : ""));
+  if (f->value)
+    {
+      g_string_append (out, ": ");
+      append_safe (out, f->value);
+    }
+  if (f->name)
+    g_string_append_printf (out, " [%s]", f->name);
+  g_string_append_c (out, '\n');
+  if (f->children)
+    for (guint i = 0; i < f->children->len; i++)
+      fields_to_text (g_ptr_array_index (f->children, i), depth + 1, out);
+}
+
+void
+cli_print_fields (const ImpsMikeyField *root)
+{
+  g_autoptr (GString) out = g_string_new (NULL);
+  fields_to_text (root, 0, out);
+  fputs (out->str, stdout);
 }

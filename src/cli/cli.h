@@ -51,6 +51,10 @@ void cli_print_hex (const gchar *name, const guint8 *data, gsize len);
  * reference point, from -> to, summary, and the reason of a refusal. */
 struct _ImpsEventLog;
 void cli_print_events (struct _ImpsEventLog *log);
+/* A decoded tree as text, one field a line; labels and values (which
+ * carry what a capture or file held) with control characters escaped. */
+struct _ImpsMikeyField;
+void cli_print_fields (const struct _ImpsMikeyField *root);
 
 /* Commands. */
 int cli_tool (int argc, char **argv);

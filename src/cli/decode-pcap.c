@@ -46,8 +46,7 @@ cli_decode_pcap (const gchar *path, gboolean json)
     }
   else
     {
-      g_autofree gchar *text = imps_mikey_field_to_text (root);
-      fputs (text, stdout);
+      cli_print_fields (root);
     }
   return CLI_EXIT_OK;
 }

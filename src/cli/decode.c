@@ -386,8 +386,7 @@ print_tree (const ImpsMikeyField *root, gboolean json)
       printf ("%s\n", s);
       return;
     }
-  g_autofree gchar *text = imps_mikey_field_to_text (root);
-  fputs (text, stdout);
+  cli_print_fields (root);
 }
 
 /* ------------------------------------------------------------------ */

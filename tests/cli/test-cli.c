@@ -191,6 +191,24 @@ test_decode_protocols (void)
   remove_temp (dia_path);
 }
 
+/* A capture or file is outside input: a decoded field with a newline or
+ * an ESC in it cannot start a line of its own or drive the terminal. */
+static void
+test_decode_escapes (void)
+{
+  static const gchar sdp[] = "v=0\r\no=- 1 1 IN IP4 127.1.1.1\r\ns=x\x1b[2Jy\r\n"
+                             "c=IN IP4 127.1.1.1\r\nt=0 0\r\nm=audio 40000 RTP/AVP 0\r\n";
+  g_autofree gchar *path = temp_file ("esc.sdp", sdp, strlen (sdp));
+  g_auto (Run) r;
+  run (&r, "decode", path, NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.out, "Line: s=x\\x1b[2Jy"));
+  g_assert_null (strchr (r.out, '\x1b'));
+  /* what needs no escape stays as it was */
+  g_assert_nonnull (strstr (r.out, "Line: m=audio 40000 RTP/AVP 0 [sdp.line]"));
+  remove_temp (path);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -203,5 +221,6 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/version", test_version);
   g_test_add_func ("/cli/selftest", test_selftest);
   g_test_add_func ("/cli/decode-protocols", test_decode_protocols);
+  g_test_add_func ("/cli/decode-escapes", test_decode_escapes);
   return g_test_run ();
 }
