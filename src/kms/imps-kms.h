@@ -17,8 +17,9 @@
  *   between request and resolve: everything is in the ticket.
  * - Policy store (SQLite, memory or a WAL file): default policy, per-user
  *   rows, groups, cooperation agreements with their pair keys, TPKs with key
- *   indexes, and an audit of tickets issued and resolved (written in
- *   batches from an idle source, not one transaction per request).
+ *   indexes, and an audit of tickets issued and resolved (a state file
+ *   commits each row before the answer leaves; memory writes in batches
+ *   from an idle source).
  * - Zk (profile §4): an HTTPS endpoint with mutual TLS, and the relay of a
  *   resolve to the issuing KMS (imps-kms-zk.c).
  *
