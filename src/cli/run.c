@@ -335,6 +335,9 @@ cli_run (int argc, char **argv)
       rc = cli_fail ("run", "%s", error->message);
       goto out;
     }
+  if (imps_world_get_state_dir_old_mode (world))
+    fprintf (stderr, "impsim run: --state-dir %s had mode %04o; made it 0700 (it holds keys)\n",
+             state_dir, imps_world_get_state_dir_old_mode (world));
   ImpsNetwork *net = imps_world_get_network (world);
   if (pcap_path)
     {

@@ -285,6 +285,7 @@ test_run_modes (void)
       g_free (paths[i]);
     }
   g_assert_cmpuint (mode_of (state), ==, 0700);
+  g_assert_nonnull (strstr (serr, "made it 0700"));
   assert_private_files (state, 3);
   umask (old);
   remove_dir (top);
