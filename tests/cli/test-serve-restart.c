@@ -4,10 +4,11 @@
  * serve is killed with SIGKILL while bootstraps and ticket requests are in
  * flight, and started again with the same arguments. Then:
  *
- * - every store passes PRAGMA integrity_check (after the kill and after
+ * - every store passes PRAGMA integrity_check (after each kill and after
  *   the clean stop);
  * - every ticket request that was answered before the kill has its audit
- *   row ("issued", by CSB ID) in the issuing KMS's store;
+ *   row ("issued", by CSB ID) in the issuing KMS's store, and so has every
+ *   resolve answered before a second kill (at both KMSs for a Zk relay);
  * - every B-TID issued before the kill still keys ticket requests and
  *   resolves, without a new bootstrap, and every ticket issued before it
  *   still resolves (at its own KMS and over Zk);
@@ -734,6 +735,42 @@ test_kill_restart (void)
       add_unique (rands, rand, "RAND");
     }
 
+  /* A second SIGKILL right after the resolves were answered: their audit
+   * rows are there too ("resolved" at home1 for Carol's, "resolved-zk"
+   * at home1 and "relayed" at home2 for Bob's, relayed over Zk). */
+  serve_kill (&s);
+  check_integrity (state);
+  {
+    g_autoptr (GHashTable) resolved = audit_csb_ids (state, "home1.net", "resolved");
+    g_autoptr (GHashTable) resolved_zk = audit_csb_ids (state, "home1.net", "resolved-zk");
+    g_autoptr (GHashTable) relayed = audit_csb_ids (state, "home2.net", "relayed");
+    /* a RESOLVE_RESP carries the CSB ID of the RESOLVE_INIT it answers */
+    guint n_resolves = 0;
+    for (guint i = 0; i < after->len; i++)
+      {
+        Client *r = g_ptr_array_index (after, i);
+        if (r->resolved == NULL)
+          continue;
+        guint32 csb = r->resolved->resp->hdr.csb_id;
+        if (r == r_bob)
+          g_assert_true (g_hash_table_contains (relayed, GUINT_TO_POINTER (csb)));
+        else
+          {
+            n_resolves++;
+            if (!g_hash_table_contains (resolved, GUINT_TO_POINTER (csb)))
+              g_error ("the audit row of answered resolve %08x was lost", csb);
+          }
+      }
+    g_assert_cmpuint (n_resolves, ==, 1 + tis->len);
+    g_assert_cmpuint (g_hash_table_size (resolved), ==, n_resolves);
+    /* the issuer's row of the relayed resolve (the relaying KMS's CSB ID) */
+    g_assert_cmpuint (g_hash_table_size (resolved_zk), ==, 1);
+  }
+  {
+    g_autofree gchar *err = NULL;
+    if (!serve_start (&s, lines, state, fx.port_base, &err))
+      g_error ("second restart: %s", err ? err : "");
+  }
   serve_stop (&s);
   check_integrity (state);
   /* every successful bootstrap took a vector; more were asked for by the
