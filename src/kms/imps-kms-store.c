@@ -559,7 +559,7 @@ imps_kms_audit (ImpsKms *kms, const gchar *kind, guint32 csb_id, const ImpsMikey
   /* A kept store (state file) commits the row before the answer it
    * records leaves, so a killed KMS loses no row of an answered request.
    * The memory store of a simulated run batches. */
-  const char *file = sqlite3_db_filename (kms->db, "main");
+  const char *file = kms->db ? sqlite3_db_filename (kms->db, "main") : NULL;
   if (kms->audit->len >= IMPS_KMS_AUDIT_BATCH || (file && file[0]))
     imps_kms_audit_flush (kms);
   else if (kms->audit_idle == 0)
