@@ -132,6 +132,16 @@ const ImpsOperatorSpec *imps_scenario_find_operator (const ImpsScenario *s,
 const ImpsSubscriberSpec *imps_scenario_find_subscriber (const ImpsScenario *s,
                                                          const gchar *name);
 
+/* A device of the script: "alice" (the subscriber's first device), or
+ * "bob.tablet" (any device, the first one too: "bob.phone"). Names hold no
+ * dot, so the split is unambiguous. FALSE with an error that lists the
+ * valid names. */
+gboolean imps_scenario_find_device (const ImpsScenario *s, const gchar *name,
+                                    const ImpsSubscriberSpec **subscriber, guint *device,
+                                    GError **error);
+/* The device's name in reports: "alice" for a first device, "bob.tablet". */
+gchar *imps_scenario_device_name (const ImpsSubscriberSpec *subscriber, guint device);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpsScenario, imps_scenario_free)
 
 G_END_DECLS
