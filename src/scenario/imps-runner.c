@@ -731,8 +731,7 @@ judge (ImpsRunner *r, Step *s, ImpsStepResult *res)
         if (lc->caller == NULL)
           {
             res->passed = FALSE;
-            res->reason = lc->why ? g_strdup_printf ("the last call was not placed: %s", lc->why)
-                                  : g_strdup ("no call has been made yet");
+            res->reason = g_strdup (lc->why ? lc->why : "no call has been made yet");
             break;
           }
         if (s->expect == EXPECT_ESTABLISHED)
@@ -910,7 +909,9 @@ run_next (ImpsRunner *r)
         lc->caller = imps_ue_sip_call (s->dev->sip, s->callee_impu, s->security, NULL, 0, &error);
         if (lc->caller == NULL)
           {
-            action_done (r, FALSE, g_strdup ("call not placed"), g_strdup (error->message));
+            action_done (r, FALSE, g_strdup ("call not placed"),
+                         g_strdup_printf ("the call to %s was not placed: %s", s->callee_impu,
+                                          error->message));
             return;
           }
         lc->call_id = g_strdup (imps_ue_call_get_call_id (lc->caller));

@@ -521,7 +521,7 @@ load_subscriber (Ctx *c, const gchar *g, const gchar *name, GError **error)
 {
   static const gchar *const known[] = { "operator", "impi", "impu", "k", "opc", "op", "sqn",
                                         "amf", "ind-bits", "devices", "ks-lifetime",
-                                        "answer-after", NULL };
+                                        "answer-after", "usim-sqn", NULL };
   if (!check_keys (c, g, known, error))
     return FALSE;
   if (c->s->subscribers->len >= IMPS_SCENARIO_MAX_SUBSCRIBERS)
@@ -569,6 +569,17 @@ load_subscriber (Ctx *c, const gchar *g, const gchar *name, GError **error)
   if (!get_uint (c, g, "ind-bits", FALSE, 0, 10, &ind, error))
     return FALSE;
   u->ind_bits = (guint) ind;
+  /* SQN = SEQ || IND: the HSS increments SEQ before every vector, so the
+   * first one it sends has SEQ >= 1. A SEQ of 0 would be raised silently. */
+  guint64 sqn = 0;
+  for (guint i = 0; i < 6; i++)
+    sqn = sqn << 8 | u->sqn[i];
+  if (g_key_file_has_key (c->kf, g, "sqn", NULL) && (sqn >> u->ind_bits) == 0)
+    return fail (c, error, IMPS_SCENARIO_ERROR_VALUE, g, "sqn",
+                 "SEQ is 0 (the SQN is below 2^%u): the HSS never sends SEQ 0; to make the "
+                 "USIM see a stale SQN give it a higher usim-sqn", u->ind_bits);
+  if (!get_hex (c, g, "usim-sqn", FALSE, u->usim_sqn, 6, &u->has_usim_sqn, error))
+    return FALSE;
   if (g_key_file_has_key (c->kf, g, "devices", NULL))
     {
       u->devices = get_list (c, g, "devices", TRUE, IMPS_SCENARIO_MAX_DEVICES, error);

@@ -62,7 +62,9 @@ typedef struct {
   guint8 opc[16];         /* given, or derived from op by the caller */
   guint8 op_value[16];
   gboolean has_op;        /* op_value given instead of opc */
-  guint8 sqn[6];          /* the HSS's next SQN */
+  guint8 sqn[6];          /* the HSS's next SQN (its SEQ at least 1) */
+  guint8 usim_sqn[6];     /* the USIM's SQN_MS, the highest SQN it accepted */
+  gboolean has_usim_sqn;  /* FALSE: a fresh USIM (every SEQ_MS 0) */
   guint8 amf[2];
   guint ind_bits;         /* SQN = SEQ || IND; 0..10 */
   GStrv devices;          /* device names; at least one */

@@ -1,4 +1,5 @@
 #include "imps-script.h"
+#include "sip/imps-sip-uri.h"
 
 #include <string.h>
 
@@ -175,16 +176,26 @@ check_device (Checker *k, const ImpsStepSpec *spec, const gchar *name, guint nee
   return TRUE;
 }
 
+/* A callee URI the caller's SIP stack will take: sip: or tel:, at most 256
+ * printable bytes, and valid for the SIP URI parser. */
 static gboolean
-check_uri (const gchar *v)
+check_uri (const gchar *v, GError **error)
 {
   gsize n = strlen (v);
   if (n < 5 || n > 256 || !(g_str_has_prefix (v, "sip:") || g_str_has_prefix (v, "tel:")))
-    return FALSE;
+    {
+      g_set_error (error, IMPS_SCENARIO_ERROR, IMPS_SCENARIO_ERROR_VALUE,
+                   "not a sip: or tel: URI of at most 256 bytes");
+      return FALSE;
+    }
   for (const gchar *p = v; *p; p++)
     if ((guchar) *p <= ' ' || (guchar) *p >= 0x7f || strchr ("<>\"", *p))
-      return FALSE;
-  return TRUE;
+      {
+        g_set_error (error, IMPS_SCENARIO_ERROR, IMPS_SCENARIO_ERROR_VALUE,
+                     "byte %zu is a space, a control byte or one of <>\"", (gsize) (p - v));
+        return FALSE;
+      }
+  return imps_sip_uri_validate (v, -1, error);
 }
 
 static gboolean
@@ -201,10 +212,10 @@ parse_call (Checker *k, ImpsScriptStep *st, gint argc, gchar **argv, GError **er
     return FALSE;
   if (strchr (argv[1], ':') != NULL)
     {
-      if (!check_uri (argv[1]))
-        return step_error (k->s, spec, error,
-                           "'%s' is not a sip: or tel: URI (at most 256 printable bytes, "
-                           "no spaces or <>\")", argv[1]);
+      g_autoptr (GError) e = NULL;
+      if (!check_uri (argv[1], &e))
+        return step_error (k->s, spec, error, "callee '%s' is not a URI to call: %s", argv[1],
+                           e->message);
       st->callee = g_strdup (argv[1]);
     }
   else

@@ -314,7 +314,8 @@ make_devices (ImpsWorld *w, const ImpsScenario *s, GError **error)
           dev->name = d == 0 ? g_strdup (u->name) : g_strdup_printf ("%s.%s", u->name, u->devices[d]);
           dev->op = u->op;
           g_autofree gchar *addr = imps_node_address (IMPS_NODE_UE, op->number, n);
-          ImpsUeUsimConfig usim = { u->impi, u->k, opc, u->ind_bits };
+          ImpsUeUsimConfig usim = { u->impi, u->k, opc, u->ind_bits,
+                                    u->has_usim_sqn ? u->usim_sqn : NULL };
           dev->ue = imps_ue_new (w->net, dev->name, addr, &usim);
           dev->impu = u->impus[0];
           dev->device_index = d;
