@@ -275,6 +275,14 @@ start_ims (ImpsWorld *w, Operator *o, GError **error)
   o->scscf = imps_scscf_new (w->net, w->bus, o->spec->domain, o->scscf_address, 0, error);
   if (o->scscf == NULL)
     return FALSE;
+  /* The operator's subscribers, each with its implicit registration set. */
+  for (guint i = 0; i < w->scenario->subscribers->len; i++)
+    {
+      const ImpsSubscriberSpec *u = g_ptr_array_index (w->scenario->subscribers, i);
+      if (u->op == o->index
+          && !imps_scscf_add_subscriber (o->scscf, (const gchar *const *) u->impus, error))
+        return FALSE;
+    }
   ImpsPcscfConfig pc = {
     .domain = o->spec->domain,
     .address = o->pcscf_address,
