@@ -20,7 +20,7 @@ G_BEGIN_DECLS
 /* REGISTER refreshes (one per registered device every 30 minutes) that the
  * script's `advance` steps may cause, estimated from the devices registered
  * before each one. */
-#define IMPS_SCRIPT_MAX_REFRESHES 20000
+#define IMPS_SCRIPT_MAX_REFRESHES 5000
 #define IMPS_SCRIPT_REFRESH_US (G_GINT64_CONSTANT (1800) * G_USEC_PER_SEC)
 
 typedef enum {

@@ -191,8 +191,8 @@ static const Bad bad_steps[] = {
   { "advance-huge", NET "advance = 999999999999999d\n", IMPS_SCENARIO_ERROR_VALUE, "not a duration" },
   { "advance-total", NET R30 R30 R30 R30 R30 R30 R30 R30 R30 R30 R30 R30 R30, IMPS_SCENARIO_ERROR_VALUE,
     "more than 366d in all" },
-  { "refreshes", NET "register = u\nregister = u.tab\n" R30 R30 R30 R30 R30 R30 R30,
-    IMPS_SCENARIO_ERROR_VALUE, "REGISTER refreshes, more than the limit of 20000" },
+  { "refreshes", NET "register = u\nregister = u.tab\n" R30 R30,
+    IMPS_SCENARIO_ERROR_VALUE, "REGISTER refreshes, more than the limit of 5000" },
   { "media-long", NET "call = u w media=61m\n", IMPS_SCENARIO_ERROR_VALUE, "at most 1h of media" },
   { "media-total", NET "call = u w media=1h\ncall = u w media=1h\ncall = u w media=1h\n"
     "call = u w media=1h\ncall = u w media=1s\n", IMPS_SCENARIO_ERROR_VALUE, "more than 4h of media" },
@@ -250,6 +250,27 @@ test_good_steps (void)
   g_assert_cmpstr (st[8]->node, ==, "w");
   g_assert_cmpstr (st[9]->node, ==, "kms");
   g_assert_cmpuint (st[9]->op, ==, 0);
+}
+
+/* The bounds let through what they promise: 90 days with one registered
+ * device (4 320 refreshes), and a whole year with none. */
+static void
+test_bounds_allow (void)
+{
+  static const gchar *const texts[] = {
+    NET "register = u\n" R30 R30 R30,
+    NET R30 R30 R30 R30 R30 R30 R30 R30 R30 R30 R30 R30 "advance = 6d\n",
+    NET "call = u w media=1h\ncall = u w media=1h\ncall = u w media=1h\ncall = u w media=1h\n",
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (ImpsScenario) s = imps_scenario_load_data (texts[i], strlen (texts[i]), "t", &error);
+      g_assert_no_error (error);
+      g_autoptr (GPtrArray) steps = imps_script_parse (s, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (steps);
+    }
 }
 
 static void
@@ -344,6 +365,7 @@ main (int argc, char **argv)
     }
   g_test_add_func ("/script/good", test_good_steps);
   g_test_add_func ("/script/durations", test_durations);
+  g_test_add_func ("/script/bounds-allow", test_bounds_allow);
   g_test_add_func ("/scenario/bounds", test_bounds);
   g_test_add_func ("/scenario/reload", test_reload);
   return g_test_run ();
