@@ -839,6 +839,7 @@ skip (ImpsRunner *r, Step *s, ImpsStepResult *res)
   res->end_us = res->start_us;
   res->reason = g_strdup_printf ("skipped: line %u, %s %s, failed: %s", b->line, b->verb,
                                  b->args, b->reason ? b->reason : "");
+  res->outcome = g_strdup ("not run");
   if (r->step_cb)
     r->step_cb (r, res, r->step_cb_data);
   r->current++;
