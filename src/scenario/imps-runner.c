@@ -603,6 +603,32 @@ find_event (ImpsRunner *r, const ImpsStepResult *in, ImpsEventKind kind, const g
   return NULL;
 }
 
+/* The refusals logged during an action (at most three), for the reason of
+ * a refusal expectation that found none of its own. */
+static gchar *
+refusals_seen (ImpsRunner *r, const ImpsStepResult *in)
+{
+  ImpsEventLog *log = imps_network_get_event_log (r->net);
+  GString *out = g_string_new (NULL);
+  guint n = 0;
+  for (guint i = in->first_event; i < in->last_event; i++)
+    {
+      const ImpsEvent *e = imps_event_log_get (log, i);
+      if (e->kind != IMPS_EVENT_REFUSAL)
+        continue;
+      if (n++ == 3)
+        {
+          g_string_append (out, "; ...");
+          break;
+        }
+      g_string_append_printf (out, "%s%s: %s%s%s", out->len ? "; " : "refusals logged: ", e->from,
+                              e->summary, e->detail ? ": " : "", e->detail ? e->detail : "");
+    }
+  if (n == 0)
+    g_string_append (out, "no node refused anything");
+  return g_string_free (out, FALSE);
+}
+
 /* forks-differ / forks-share: the TGK-level keys of every callee device
  * that derived keys for the last call (their TEKs differ through RANDRr
  * whether or not the keys are forked, so only the TGK tells). */
@@ -691,9 +717,12 @@ judge (ImpsRunner *r, Step *s, ImpsStepResult *res)
         res->outcome = g_strdup_printf ("%s refused: %s%s%s", e->from, e->summary,
                                         e->detail ? ": " : "", e->detail ? e->detail : "");
       else
-        res->reason = g_strdup_printf ("no refusal at %s%s%s%s during %s %s", s->node,
-                                       s->text ? " mentioning '" : "", s->text ? s->text : "",
-                                       s->text ? "'" : "", a->verb, a->args);
+        {
+          g_autofree gchar *seen = refusals_seen (r, a);
+          res->reason = g_strdup_printf ("no refusal at %s%s%s%s during %s %s (%s)", s->node,
+                                         s->text ? " mentioning '" : "", s->text ? s->text : "",
+                                         s->text ? "'" : "", a->verb, a->args, seen);
+        }
       break;
     case EXPECT_MESSAGE:
     case EXPECT_NO_MESSAGE:
