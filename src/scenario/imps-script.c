@@ -349,10 +349,16 @@ parse_expect (Checker *k, ImpsScriptStep *st, gint argc, gchar **argv, GError **
     st->expect = IMPS_EXPECT_FAIL;
   else if (g_str_equal (w, "refusal") && argc >= 2)
     {
+      const ImpsSubscriberSpec *u = NULL;
+      guint d = 0;
       st->expect = IMPS_EXPECT_REFUSAL;
       if (!check_node (k, spec, argv[1], TRUE, error))
         return FALSE;
-      st->node = g_strdup (argv[1]);
+      /* A device by the name its events carry ("bob" for "bob.phone"). */
+      st->node = !imps_script_is_node (k->s, argv[1])
+                         && imps_scenario_find_device (k->s, argv[1], &u, &d, NULL)
+                     ? imps_scenario_device_name (u, d)
+                     : g_strdup (argv[1]);
     }
   else if ((g_str_equal (w, "message") || g_str_equal (w, "no-message")) && argc >= 2)
     {

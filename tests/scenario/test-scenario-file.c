@@ -225,7 +225,7 @@ test_good_steps (void)
   static const gchar text[] = NET
     "bootstrap = u.phone\nregister = u.tab\ncall = u \"sip:w@b.net\" security=sdes-e2ae media=1.5s\n"
     "call = u.tab tel:+15551234\nadvance = 20ms\nadvance = 0.5m\nexpect = forks-share\n"
-    "expect = message MEDIA srtp stream\nexpect = refusal w\nrestart = kms a\n";
+    "expect = message MEDIA srtp stream\nexpect = refusal w.phone\nrestart = kms a\n";
   g_autoptr (GError) error = NULL;
   g_autoptr (ImpsScenario) s = imps_scenario_load_data (text, strlen (text), "t", &error);
   g_assert_no_error (error);
