@@ -5,6 +5,7 @@
 #include "imps-ladder.h"
 #include "imps-pcap.h"
 #include "imps-runner.h"
+#include "imps-script.h"
 #include "imps-world.h"
 
 #include <errno.h>
@@ -28,8 +29,8 @@ on_step (ImpsRunner *runner, const ImpsStepResult *r, gpointer data)
                 r->outcome ? r->outcome : "");
       return;
     }
-  printf ("%s  line %u: %s %s: %s\n", r->passed ? "PASS" : "FAIL", r->line, r->verb, r->args,
-          r->passed ? (r->outcome ? r->outcome : "") : r->reason);
+  printf ("%s  line %u: %s %s: %s\n", r->skipped ? "SKIP" : r->passed ? "PASS" : "FAIL", r->line,
+          r->verb, r->args, r->passed ? (r->outcome ? r->outcome : "") : r->reason);
   fflush (stdout);
 }
 
@@ -62,6 +63,8 @@ write_json (const gchar *path, const ImpsScenario *sc, ImpsWorld *world, ImpsRun
   json_builder_add_int_value (b, imps_runner_count_passed (runner));
   json_builder_set_member_name (b, "failed");
   json_builder_add_int_value (b, imps_runner_count_failed (runner));
+  json_builder_set_member_name (b, "skipped");
+  json_builder_add_int_value (b, imps_runner_count_skipped (runner));
 
   json_builder_set_member_name (b, "steps");
   json_builder_begin_array (b);
@@ -80,7 +83,9 @@ write_json (const gchar *path, const ImpsScenario *sc, ImpsWorld *world, ImpsRun
       json_builder_set_member_name (b, "args");
       json_builder_add_string_value (b, r->args);
       json_builder_set_member_name (b, "verdict");
-      json_builder_add_string_value (b, !r->judged ? "judged-by-expect" : r->passed ? "pass" : "fail");
+      json_builder_add_string_value (b, !r->judged ? "judged-by-expect"
+                                         : r->skipped ? "skipped"
+                                         : r->passed ? "pass" : "fail");
       json_builder_set_member_name (b, "outcome");
       json_builder_add_string_value (b, r->outcome ? r->outcome : "");
       json_builder_set_member_name (b, "reason");
@@ -185,7 +190,8 @@ write_junit (const gchar *path, const ImpsScenario *sc, ImpsRunner *runner, GErr
   GPtrArray *results = imps_runner_get_results (runner);
   g_autoptr (GString) x = g_string_new ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
   const gchar *suite = sc->name ? sc->name : sc->path;
-  guint tests = imps_runner_count_passed (runner) + imps_runner_count_failed (runner);
+  guint tests = imps_runner_count_passed (runner) + imps_runner_count_failed (runner)
+                + imps_runner_count_skipped (runner);
   gdouble total = 0;
 
   for (guint i = 0; i < results->len; i++)
@@ -195,8 +201,9 @@ write_junit (const gchar *path, const ImpsScenario *sc, ImpsRunner *runner, GErr
     }
   g_string_append (x, "  <testsuite");
   xml_attr (x, "name", suite);
-  g_string_append_printf (x, " tests=\"%u\" failures=\"%u\" errors=\"0\" time=\"%.6f\">\n", tests,
-                          imps_runner_count_failed (runner), total);
+  g_string_append_printf (x, " tests=\"%u\" failures=\"%u\" errors=\"0\" skipped=\"%u\" time=\"%.6f\">\n",
+                          tests, imps_runner_count_failed (runner),
+                          imps_runner_count_skipped (runner), total);
   for (guint i = 0; i < results->len; i++)
     {
       const ImpsStepResult *r = g_ptr_array_index (results, i);
@@ -209,6 +216,12 @@ write_junit (const gchar *path, const ImpsScenario *sc, ImpsRunner *runner, GErr
       g_string_append_printf (x, " time=\"%.6f\"", (r->end_us - r->start_us) / 1e6);
       if (r->passed)
         g_string_append (x, "/>\n");
+      else if (r->skipped)
+        {
+          g_string_append (x, ">\n      <skipped");
+          xml_attr (x, "message", r->reason ? r->reason : "skipped");
+          g_string_append (x, "/>\n    </testcase>\n");
+        }
       else
         {
           g_string_append (x, ">\n      <failure");
@@ -276,7 +289,7 @@ cli_run (int argc, char **argv)
   if (!cli_parse_options ("run", "SCENARIO",
                           "Builds SCENARIO's network on a virtual clock, runs its [script] step by\n"
                           "step, prints one verdict per step, the text ladder of every message, the\n"
-                          "network observer's report, and ends with a line 'N passed, N failed'.\n"
+                          "network observer's report, and ends with a line 'N passed, N failed, N skipped'.\n"
                           "Exit status 0 when nothing failed, 1 when a verdict failed, 2 for bad\n"
                           "arguments or a bad scenario file.",
                           "Script verbs (docs/scenario-format.md): bootstrap = DEVICE; register = DEVICE;\n"
@@ -299,6 +312,12 @@ cli_run (int argc, char **argv)
   g_autoptr (ImpsScenario) scenario = imps_scenario_load_file (argv[1], &error);
   if (scenario == NULL)
     return cli_usage_error ("run", "%s", error->message);
+  /* Every step is checked before any node starts. */
+  {
+    g_autoptr (GPtrArray) checked = imps_script_parse (scenario, &error);
+    if (checked == NULL)
+      return cli_usage_error ("run", "%s", error->message);
+  }
 
   FILE *keylog_file = NULL;
   g_autoptr (ImpsKeyLog) keylog = NULL;
@@ -391,8 +410,8 @@ cli_run (int argc, char **argv)
   g_clear_error (&error);
   if (junit_path && !write_junit (junit_path, scenario, runner, &error))
     rc = cli_fail ("run", "--junit %s: %s", junit_path, error->message);
-  printf ("%u passed, %u failed\n", imps_runner_count_passed (runner),
-          imps_runner_count_failed (runner));
+  printf ("%u passed, %u failed, %u skipped\n", imps_runner_count_passed (runner),
+          imps_runner_count_failed (runner), imps_runner_count_skipped (runner));
   if (rc == CLI_EXIT_OK && imps_runner_count_failed (runner) > 0)
     rc = CLI_EXIT_FAIL;
 

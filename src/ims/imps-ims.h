@@ -68,6 +68,13 @@ void imps_scscf_free (ImpsScscf *scscf);
  * table gets 404. */
 void imps_scscf_add_route (ImpsScscf *scscf, const gchar *domain, const gchar *address,
                            guint16 port);
+/* Declares a subscriber: its public identities (sip: or tel: URIs) form one
+ * implicit registration set, so a REGISTER of any of them binds them all and
+ * a call to any of them reaches its devices; tel: URIs are found here (no
+ * ENUM). Once one subscriber is declared, a request for an identity of the
+ * S-CSCF's domain that no subscriber has gets 404 (unknown user) instead of
+ * 480 (known, not registered). */
+gboolean imps_scscf_add_subscriber (ImpsScscf *scscf, const gchar *const *impus, GError **error);
 /* Timer C (µs of virtual time); default IMPS_IMS_TIMER_C_US. */
 void imps_scscf_set_timer_c (ImpsScscf *scscf, gint64 timer_c_us);
 

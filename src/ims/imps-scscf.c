@@ -69,6 +69,9 @@ struct _ImpsScscf {
   GHashTable *txs;           /* key -> ServerTx* (owned) */
   GHashTable *branches;      /* branch -> Branch* (owned by their tx) */
   GHashTable *exposure;      /* Call-ID -> ImpsImsExposure* */
+  GHashTable *users;         /* IMPU key -> key of its subscriber's first IMPU (the
+                              * implicit registration set); empty: any user of the
+                              * domain may register */
 };
 
 static void
@@ -157,6 +160,46 @@ respond (ImpsScscf *self, const ImpsSipMessage *request, guint status, ImpsSipMe
 
 /* ---- registrar ------------------------------------------------------- */
 
+/* The key of a public identity: "sip:user@host" (host in lower case) or
+ * "tel:+number". */
+static gchar *
+scscf_impu_key (const ImpsSipUri *uri)
+{
+  if (uri != NULL && uri->scheme == IMPS_SIP_URI_TEL && uri->user != NULL)
+    return g_strdup_printf ("tel:%s", uri->user);
+  return ims_impu_key (uri);
+}
+
+/* Where a Request-URI or To URI lands here. */
+typedef enum {
+  USER_ELSEWHERE,   /* another domain: route it on */
+  USER_UNKNOWN,     /* ours by its domain (or a tel: URI), but no subscriber has it */
+  USER_KNOWN,       /* @record_key names the subscriber's registration record */
+} UserKind;
+
+static UserKind
+scscf_user (ImpsScscf *self, const ImpsSipUri *uri, gchar **record_key)
+{
+  g_autofree gchar *key = scscf_impu_key (uri);
+  *record_key = NULL;
+  if (key == NULL)
+    return USER_ELSEWHERE;
+  const gchar *first = g_hash_table_lookup (self->users, key);
+  if (first != NULL)
+    {
+      *record_key = g_strdup (first);
+      return USER_KNOWN;
+    }
+  if (uri->scheme == IMPS_SIP_URI_TEL)
+    return USER_UNKNOWN; /* no ENUM: a tel: URI is ours or no one's */
+  if (g_ascii_strcasecmp (uri->host, self->domain) != 0)
+    return USER_ELSEWHERE;
+  if (g_hash_table_size (self->users) > 0)
+    return USER_UNKNOWN;
+  *record_key = g_steal_pointer (&key);
+  return USER_KNOWN;
+}
+
 static GPtrArray *
 record_lookup (ImpsScscf *self, const gchar *impu, gboolean create)
 {
@@ -184,12 +227,16 @@ handle_register (ImpsScscf *self, const ImpsSipMessage *req)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (ImpsSipNameAddr) to = imps_sip_message_get_to (req, &error);
-  g_autofree gchar *impu = to != NULL ? ims_impu_key (to->uri) : NULL;
+  g_autofree gchar *impu = NULL;
+  UserKind kind = to != NULL && to->uri->scheme != IMPS_SIP_URI_TEL
+                      ? scscf_user (self, to->uri, &impu) : USER_ELSEWHERE;
 
-  if (impu == NULL || g_ascii_strcasecmp (to->uri->host, self->domain) != 0)
+  if (kind != USER_KNOWN)
     {
       note (self, IMPS_EVENT_REFUSAL, "REGISTER refused",
-            "To %s is not a sip URI of %s", to != NULL ? "URI" : "header", self->domain);
+            kind == USER_UNKNOWN ? "To URI: no subscriber of %s has this public identity"
+                                 : "To %s is not a sip URI of %s",
+            kind == USER_UNKNOWN ? self->domain : to != NULL ? "URI" : "header", self->domain);
       respond (self, req, 403, NULL);
       return;
     }
@@ -498,6 +545,45 @@ tx_fork (ServerTx *tx, const gchar *ruri, GPtrArray *routes)
     }
 }
 
+/* Forks the INVITE to every contact of the record, except the caller's own
+ * contact (a device calling its own public identity must not answer its own
+ * INVITE). FALSE when the transaction was answered here (480, 482). */
+static gboolean
+fork_to_contacts (ServerTx *tx, const ImpsSipMessage *inv, const gchar *impu)
+{
+  ImpsScscf *self = tx->self;
+  GPtrArray *rec = record_lookup (self, impu, FALSE);
+  if (rec == NULL || rec->len == 0)
+    {
+      note (self, IMPS_EVENT_NOTE, "480", "%s has no registered contact", impu);
+      tx_reject (tx, 480);
+      return FALSE;
+    }
+  g_autoptr (GPtrArray) contacts = imps_sip_message_get_contacts (inv, NULL);
+  const ImpsSipNameAddr *own = contacts != NULL && contacts->len > 0
+                                   ? g_ptr_array_index (contacts, 0) : NULL;
+  guint n = 0;
+  /* Sending never re-enters the S-CSCF (the bus delivers later on the
+   * clock), so the binding list stays as it is during the loop. */
+  for (guint i = 0; i < rec->len; i++)
+    {
+      Binding *b = g_ptr_array_index (rec, i);
+      if (own != NULL && !own->star && imps_sip_uri_equal (b->parsed, own->uri))
+        continue;
+      tx_fork (tx, b->uri, b->path);
+      n++;
+    }
+  if (n == 0)
+    {
+      note (self, IMPS_EVENT_REFUSAL, "482", "%s: the only registered contact is the caller's own",
+            impu);
+      tx_reject (tx, 482);
+      return FALSE;
+    }
+  note (self, IMPS_EVENT_NOTE, "fork", "INVITE for %s forked to %u contact(s)", impu, n);
+  return TRUE;
+}
+
 static void
 handle_invite (ImpsScscf *self, ImpsSipMessage *req, const gchar *key)
 {
@@ -539,25 +625,19 @@ handle_invite (ImpsScscf *self, ImpsSipMessage *req, const gchar *key)
     }
 
   g_autoptr (ImpsSipUri) ruri = imps_sip_message_dup_request_uri (inv, NULL);
-  g_autofree gchar *impu = ims_impu_key (ruri);
-  if (impu != NULL && g_ascii_strcasecmp (ruri->host, self->domain) == 0)
+  g_autofree gchar *impu = NULL;
+  UserKind kind = scscf_user (self, ruri, &impu);
+  if (kind == USER_UNKNOWN)
     {
-      GPtrArray *rec = record_lookup (self, impu, FALSE);
-      if (rec == NULL || rec->len == 0)
-        {
-          note (self, IMPS_EVENT_NOTE, "480", "%s has no registered contact", impu);
-          tx_reject (tx, 480);
-          return;
-        }
-      note (self, IMPS_EVENT_NOTE, "fork", "INVITE for %s forked to %u contact(s)", impu,
-            rec->len);
-      /* Sending never re-enters the S-CSCF (the bus delivers later on the
-       * clock), so the binding list stays as it is during the loop. */
-      for (guint i = 0; i < rec->len; i++)
-        {
-          Binding *b = g_ptr_array_index (rec, i);
-          tx_fork (tx, b->uri, b->path);
-        }
+      note (self, IMPS_EVENT_REFUSAL, "404", "%s: no subscriber of %s has this public identity",
+            imps_sip_message_get_request_uri (inv), self->domain);
+      tx_reject (tx, 404);
+      return;
+    }
+  if (kind == USER_KNOWN)
+    {
+      if (!fork_to_contacts (tx, inv, impu))
+        return;
     }
   else
     {
@@ -680,8 +760,15 @@ handle_request (ImpsScscf *self, ImpsSipMessage *req)
   /* An initial request other than INVITE: to the newest contact, or to the
    * peer S-CSCF (profile §6 needs none; kept simple and stateless). */
   g_autoptr (ImpsSipUri) ruri = imps_sip_message_dup_request_uri (req, NULL);
-  g_autofree gchar *impu = ims_impu_key (ruri);
-  if (impu != NULL && g_ascii_strcasecmp (ruri->host, self->domain) == 0)
+  g_autofree gchar *impu = NULL;
+  UserKind kind = scscf_user (self, ruri, &impu);
+  if (kind == USER_UNKNOWN)
+    {
+      if (!is_ack)
+        respond (self, req, 404, NULL);
+      return;
+    }
+  if (kind == USER_KNOWN)
     {
       GPtrArray *rec = record_lookup (self, impu, FALSE);
       if (rec == NULL || rec->len == 0)
@@ -842,6 +929,7 @@ imps_scscf_new (ImpsNetwork *net, ImpsSipBus *bus, const gchar *domain, const gc
   self->branches = g_hash_table_new (g_str_hash, g_str_equal);
   self->txs = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, tx_free);
   self->exposure = ims_exposure_table_new ();
+  self->users = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->attach_id = imps_sip_bus_attach (bus, FALSE, self->name, self->address, self->port,
                                          on_receive, self);
   if (self->attach_id == 0)
@@ -866,10 +954,35 @@ imps_scscf_free (ImpsScscf *self)
   g_hash_table_destroy (self->records);
   g_hash_table_destroy (self->routes);
   g_hash_table_destroy (self->exposure);
+  g_hash_table_destroy (self->users);
   imps_random_free (self->rnd);
   g_free (self->domain);
   g_free (self->name);
   g_free (self);
+}
+
+gboolean
+imps_scscf_add_subscriber (ImpsScscf *self, const gchar *const *impus, GError **error)
+{
+  g_return_val_if_fail (self != NULL && impus != NULL && impus[0] != NULL, FALSE);
+  g_autoptr (GPtrArray) keys = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; impus[i]; i++)
+    {
+      g_autoptr (ImpsSipUri) uri = imps_sip_uri_parse (impus[i], -1, error);
+      gchar *key = uri != NULL ? scscf_impu_key (uri) : NULL;
+      if (key == NULL)
+        {
+          if (uri != NULL)
+            g_set_error (error, IMPS_IMS_ERROR, IMPS_IMS_ERROR_ADDRESS,
+                         "public identity %s is not a sip: URI with a user or a tel: URI",
+                         impus[i]);
+          return FALSE;
+        }
+      g_ptr_array_add (keys, key);
+    }
+  for (guint i = 0; i < keys->len; i++)
+    g_hash_table_replace (self->users, g_strdup (keys->pdata[i]), g_strdup (keys->pdata[0]));
+  return TRUE;
 }
 
 void

@@ -1,7 +1,7 @@
 #include "imps-runner.h"
 #include "imps-ladder.h"
+#include "imps-script.h"
 
-#include <math.h>
 #include <string.h>
 
 typedef enum {
@@ -14,8 +14,9 @@ typedef enum {
   VERB_EXPECT,
 } Verb;
 
+/* In the order of ImpsScriptExpect. */
 typedef enum {
-  EXPECT_OK,
+  EXPECT_OK = IMPS_EXPECT_OK,
   EXPECT_FAIL,
   EXPECT_REFUSAL,
   EXPECT_MESSAGE,
@@ -26,10 +27,14 @@ typedef enum {
   EXPECT_MEDIA,
   EXPECT_EXPOSURE,
   EXPECT_FORKS_DIFFER,
+  EXPECT_FORKS_SHARE,
 } ExpectKind;
+
+G_STATIC_ASSERT ((gint) EXPECT_FORKS_SHARE == (gint) IMPS_EXPECT_FORKS_SHARE);
 
 typedef struct {
   Verb verb;
+  ImpsScriptStep *script;  /* owned: the checked step */
   const ImpsStepSpec *spec;
   ImpsUe *ue;
   gint64 duration_us;
@@ -39,7 +44,7 @@ typedef struct {
   ImpsRefPoint ref;
   gchar *text;        /* expect: text to find (may be NULL) */
   ImpsWorldDevice *dev;   /* register, call (caller), hangup */
-  const gchar *callee_impu;
+  gchar *callee_impu;      /* owned (a URI argument is not kept by the parser) */
   ImpsUeSecurity security;
   gint64 media_us;    /* call: media time after the answer */
   guint status;       /* expect sip */
@@ -53,6 +58,7 @@ typedef struct {
   gchar *callee_name;
   ImpsUeSecurity security;
   gchar *call_id;
+  gchar *why;             /* why the call step failed (not placed, refused, ...), or NULL */
 } LastCall;
 
 struct _ImpsRunner {
@@ -75,8 +81,11 @@ struct _ImpsRunner {
   GPtrArray *media;        /* ImpsLadderMedia* of every call hung up */
   gint64 call_answered_us;
   ImpsUe *last_caller_ue;
+  const ImpsStepResult *blocker; /* the failed action every later verdict is skipped for */
+  gboolean past_blocker;         /* an action after the blocker was skipped */
 };
 
+/* In the order of ImpsScriptSecurity. */
 static const struct {
   const gchar *name;
   ImpsUeSecurity security;
@@ -94,6 +103,8 @@ step_free (gpointer p)
   g_free (s->node);
   g_free (s->op);
   g_free (s->text);
+  g_free (s->callee_impu);
+  imps_script_step_free (s->script);
   g_free (s);
 }
 
@@ -111,33 +122,7 @@ result_free (gpointer p)
 gboolean
 imps_parse_duration_us (const gchar *text, gint64 *out, GError **error)
 {
-  gchar *end = NULL;
-  gdouble v = g_ascii_strtod (text, &end);
-  gdouble mult = 1e6;
-
-  /* "nan", "inf" and overflow parse as numbers: refuse them too. */
-  if (end == text || !isfinite (v) || v < 0)
-    goto bad;
-  if (g_str_equal (end, "ms"))
-    mult = 1e3;
-  else if (g_str_equal (end, "s") || *end == '\0')
-    mult = 1e6;
-  else if (g_str_equal (end, "m"))
-    mult = 60e6;
-  else if (g_str_equal (end, "h"))
-    mult = 3600e6;
-  else if (g_str_equal (end, "d"))
-    mult = 86400e6;
-  else
-    goto bad;
-  if (v * mult > 1e17)
-    goto bad;
-  *out = (gint64) (v * mult + 0.5);
-  return TRUE;
-bad:
-  g_set_error (error, IMPS_SCENARIO_ERROR, IMPS_SCENARIO_ERROR_VALUE,
-               "'%s' is not a duration (a number with ms, s, m, h or d)", text);
-  return FALSE;
+  return imps_script_parse_duration_us (text, out, error);
 }
 
 static gboolean
@@ -152,255 +137,41 @@ ref_from_name (const gchar *name, ImpsRefPoint *out)
   return FALSE;
 }
 
-static gboolean G_GNUC_PRINTF (4, 5)
-step_error (const ImpsScenario *sc, const ImpsStepSpec *spec, GError **error,
-            const gchar *fmt, ...)
-{
-  va_list ap;
-  va_start (ap, fmt);
-  g_autofree gchar *msg = g_strdup_vprintf (fmt, ap);
-  va_end (ap);
-  g_set_error (error, IMPS_SCENARIO_ERROR, IMPS_SCENARIO_ERROR_VALUE, "%s:%u: [script] %s: %s",
-               sc->path, spec->line, spec->verb, msg);
-  return FALSE;
-}
-
-/* Checks one step's arguments and resolves the names it uses. */
+/* Binds a checked step to the world's devices; the script's checks made
+ * sure every name exists. */
 static Step *
-prepare (ImpsRunner *r, const ImpsStepSpec *spec, GError **error)
+bind_step (ImpsRunner *r, ImpsScriptStep *ps)
 {
-  g_autoptr (GError) e = NULL;
-  g_auto (GStrv) argv = NULL;
-  gint argc = 0;
-
-  if (spec->args[0] != '\0' && !g_shell_parse_argv (spec->args, &argc, &argv, &e))
-    {
-      step_error (r->scenario, spec, error, "cannot read the arguments: %s", e->message);
-      return NULL;
-    }
+  static const Verb verbs[] = {
+    [IMPS_SCRIPT_BOOTSTRAP] = VERB_BOOTSTRAP, [IMPS_SCRIPT_ADVANCE] = VERB_ADVANCE,
+    [IMPS_SCRIPT_RESTART] = VERB_RESTART,     [IMPS_SCRIPT_REGISTER] = VERB_REGISTER,
+    [IMPS_SCRIPT_CALL] = VERB_CALL,           [IMPS_SCRIPT_HANGUP] = VERB_HANGUP,
+    [IMPS_SCRIPT_EXPECT] = VERB_EXPECT,
+  };
   Step *s = g_new0 (Step, 1);
-  s->spec = spec;
-
-  if (g_str_equal (spec->verb, "bootstrap"))
+  s->script = ps;
+  s->spec = ps->spec;
+  s->verb = verbs[ps->verb];
+  s->expect = (ExpectKind) ps->expect;
+  s->duration_us = ps->duration_us;
+  s->media_us = ps->media_us;
+  s->status = ps->status;
+  s->keys = ps->keys;
+  s->security = securities[ps->security].security;
+  s->node = g_strdup (ps->node);
+  s->text = g_strdup (ps->text);
+  s->callee_impu = g_strdup (ps->callee);
+  if (ps->verb == IMPS_SCRIPT_RESTART)
+    s->op = g_strdup (((const ImpsOperatorSpec *) g_ptr_array_index (r->scenario->operators,
+                                                                     ps->op))->name);
+  if (ps->ref)
+    ref_from_name (ps->ref, &s->ref);
+  if (ps->device)
     {
-      s->verb = VERB_BOOTSTRAP;
-      if (argc != 1)
-        goto usage_bootstrap;
-      s->ue = imps_world_find_ue (r->world, argv[0]);
-      if (s->ue == NULL)
-        {
-          step_error (r->scenario, spec, error, "no device '%s' (a subscriber NAME, or NAME.DEVICE)",
-                      argv[0]);
-          goto fail;
-        }
-      const gchar *f, *a;
-      guint16 p;
-      if (!imps_world_ue_bsf (r->world, s->ue, &f, &a, &p))
-        {
-          step_error (r->scenario, spec, error, "the home operator of '%s' runs no bsf", argv[0]);
-          goto fail;
-        }
-      return s;
-    usage_bootstrap:
-      step_error (r->scenario, spec, error, "usage: bootstrap = DEVICE");
-      goto fail;
+      s->dev = imps_world_find_device (r->world, ps->device);
+      s->ue = imps_world_find_ue (r->world, ps->device);
     }
-  if (g_str_equal (spec->verb, "register") || g_str_equal (spec->verb, "hangup"))
-    {
-      s->verb = g_str_equal (spec->verb, "register") ? VERB_REGISTER : VERB_HANGUP;
-      if (argc != 1)
-        {
-          step_error (r->scenario, spec, error, "usage: %s = DEVICE", spec->verb);
-          goto fail;
-        }
-      s->dev = imps_world_find_device (r->world, argv[0]);
-      if (s->dev == NULL || s->dev->sip == NULL)
-        {
-          step_error (r->scenario, spec, error, s->dev ? "the home operator of '%s' runs no IMS core"
-                                                         : "no device '%s' (a subscriber NAME, or NAME.DEVICE)",
-                      argv[0]);
-          goto fail;
-        }
-      return s;
-    }
-  if (g_str_equal (spec->verb, "call"))
-    {
-      s->verb = VERB_CALL;
-      s->security = IMPS_UE_SECURITY_NONE;
-      s->media_us = 2 * G_USEC_PER_SEC;
-      if (argc < 2)
-        goto usage_call;
-      s->dev = imps_world_find_device (r->world, argv[0]);
-      if (s->dev == NULL || s->dev->sip == NULL)
-        {
-          step_error (r->scenario, spec, error, s->dev ? "the home operator of '%s' runs no IMS core"
-                                                         : "no device '%s'", argv[0]);
-          goto fail;
-        }
-      s->callee_impu = imps_world_resolve_impu (r->world, argv[1]);
-      if (s->callee_impu == NULL)
-        {
-          step_error (r->scenario, spec, error, "no subscriber '%s' (a NAME or a sip: URI)", argv[1]);
-          goto fail;
-        }
-      for (gint i = 2; i < argc; i++)
-        {
-          if (g_str_has_prefix (argv[i], "security="))
-            {
-              const gchar *v = argv[i] + 9;
-              guint k;
-              for (k = 0; k < G_N_ELEMENTS (securities); k++)
-                if (g_str_equal (v, securities[k].name))
-                  break;
-              if (k == G_N_ELEMENTS (securities))
-                {
-                  step_error (r->scenario, spec, error,
-                              "security=%s: one of none, sdes-e2e, sdes-e2ae, mikey-ticket", v);
-                  goto fail;
-                }
-              s->security = securities[k].security;
-              if (s->security == IMPS_UE_SECURITY_MIKEY_TICKET && s->dev->ua == NULL)
-                {
-                  step_error (r->scenario, spec, error, "security=mikey-ticket needs a kms at %s's operator",
-                              argv[0]);
-                  goto fail;
-                }
-            }
-          else if (g_str_has_prefix (argv[i], "media="))
-            {
-              if (!imps_parse_duration_us (argv[i] + 6, &s->media_us, &e))
-                {
-                  step_error (r->scenario, spec, error, "media=: %s", e->message);
-                  goto fail;
-                }
-            }
-          else
-            goto usage_call;
-        }
-      return s;
-    usage_call:
-      step_error (r->scenario, spec, error,
-                  "usage: call = CALLER CALLEE [security=none|sdes-e2e|sdes-e2ae|mikey-ticket] "
-                  "[media=DURATION]");
-      goto fail;
-    }
-  if (g_str_equal (spec->verb, "advance"))
-    {
-      s->verb = VERB_ADVANCE;
-      if (argc != 1)
-        {
-          step_error (r->scenario, spec, error, "usage: advance = DURATION (e.g. 2h, 90s, 20ms)");
-          goto fail;
-        }
-      if (!imps_parse_duration_us (argv[0], &s->duration_us, &e))
-        {
-          step_error (r->scenario, spec, error, "%s", e->message);
-          goto fail;
-        }
-      return s;
-    }
-  if (g_str_equal (spec->verb, "restart"))
-    {
-      s->verb = VERB_RESTART;
-      if (argc != 2 || (!g_str_equal (argv[0], "hss") && !g_str_equal (argv[0], "bsf")
-                        && !g_str_equal (argv[0], "kms")))
-        {
-          step_error (r->scenario, spec, error, "usage: restart = hss|bsf|kms OPERATOR");
-          goto fail;
-        }
-      if (imps_scenario_find_operator (r->scenario, argv[1]) == NULL)
-        {
-          step_error (r->scenario, spec, error, "no operator '%s'", argv[1]);
-          goto fail;
-        }
-      s->node = g_strdup (argv[0]);
-      s->op = g_strdup (argv[1]);
-      return s;
-    }
-  if (g_str_equal (spec->verb, "expect"))
-    {
-      s->verb = VERB_EXPECT;
-      if (argc < 1)
-        goto usage_expect;
-      const gchar *k = argv[0];
-      if (g_str_equal (k, "ok") && argc == 1)
-        s->expect = EXPECT_OK;
-      else if (g_str_equal (k, "fail"))
-        {
-          s->expect = EXPECT_FAIL;
-          s->text = argc > 1 ? g_strjoinv (" ", argv + 1) : NULL;
-        }
-      else if (g_str_equal (k, "refusal") && argc >= 2)
-        {
-          s->expect = EXPECT_REFUSAL;
-          s->node = g_strdup (argv[1]);
-          s->text = argc > 2 ? g_strjoinv (" ", argv + 2) : NULL;
-        }
-      else if ((g_str_equal (k, "message") || g_str_equal (k, "no-message")) && argc >= 2)
-        {
-          s->expect = g_str_equal (k, "message") ? EXPECT_MESSAGE : EXPECT_NO_MESSAGE;
-          if (!ref_from_name (argv[1], &s->ref))
-            {
-              step_error (r->scenario, spec, error,
-                          "'%s' is not a reference point (Ub, Zh, Zn, Ua, Zk, Gm, Mw, media)", argv[1]);
-              goto fail;
-            }
-          s->text = argc > 2 ? g_strjoinv (" ", argv + 2) : NULL;
-        }
-      else if (g_str_equal (k, "established") && argc == 1)
-        s->expect = EXPECT_ESTABLISHED;
-      else if (g_str_equal (k, "sip") && argc == 2)
-        {
-          s->expect = EXPECT_SIP;
-          guint64 st = 0;
-          if (!g_ascii_string_to_unsigned (argv[1], 10, 100, 699, &st, NULL))
-            {
-              step_error (r->scenario, spec, error, "'%s' is not a SIP status (100-699)", argv[1]);
-              goto fail;
-            }
-          s->status = (guint) st;
-        }
-      else if (g_str_equal (k, "media") && argc == 1)
-        s->expect = EXPECT_MEDIA;
-      else if (g_str_equal (k, "forks-differ") && argc == 1)
-        s->expect = EXPECT_FORKS_DIFFER;
-      else if (g_str_equal (k, "exposure") && argc == 3
-               && (g_str_equal (argv[2], "keys") || g_str_equal (argv[2], "none")))
-        {
-          s->expect = EXPECT_EXPOSURE;
-          s->node = g_strdup (argv[1]);
-          s->keys = g_str_equal (argv[2], "keys");
-        }
-      else if (g_str_equal (k, "bootstrapped") && argc == 2)
-        {
-          s->expect = EXPECT_BOOTSTRAPPED;
-          s->ue = imps_world_find_ue (r->world, argv[1]);
-          if (s->ue == NULL)
-            {
-              step_error (r->scenario, spec, error, "no device '%s'", argv[1]);
-              goto fail;
-            }
-        }
-      else
-        goto usage_expect;
-      if (r->steps->len == 0)
-        {
-          step_error (r->scenario, spec, error, "an expect needs an action before it");
-          goto fail;
-        }
-      return s;
-    usage_expect:
-      step_error (r->scenario, spec, error,
-                  "usage: expect = ok | fail [TEXT] | refusal NODE [TEXT] | message REF [TEXT] "
-                  "| no-message REF [TEXT] | bootstrapped DEVICE | established | sip STATUS "
-                  "| media | exposure NODE keys|none | forks-differ");
-      goto fail;
-    }
-  step_error (r->scenario, spec, error,
-              "unknown verb (known: bootstrap, register, call, hangup, advance, restart, expect)");
-fail:
-  step_free (s);
-  return NULL;
+  return s;
 }
 
 ImpsRunner *
@@ -457,6 +228,7 @@ imps_runner_free (ImpsRunner *r)
     imps_clock_timeout_remove (r->clock, r->poll_timer);
   g_free (r->last_call.call_id);
   g_free (r->last_call.callee_name);
+  g_free (r->last_call.why);
   g_string_free (r->observer, TRUE);
   g_ptr_array_unref (r->media);
   g_ptr_array_unref (r->steps);
@@ -486,7 +258,7 @@ imps_runner_count_passed (ImpsRunner *r)
   for (guint i = 0; i < r->results->len; i++)
     {
       ImpsStepResult *x = g_ptr_array_index (r->results, i);
-      n += x->judged && x->passed;
+      n += x->judged && x->passed && !x->skipped;
     }
   return n;
 }
@@ -498,7 +270,19 @@ imps_runner_count_failed (ImpsRunner *r)
   for (guint i = 0; i < r->results->len; i++)
     {
       ImpsStepResult *x = g_ptr_array_index (r->results, i);
-      n += x->judged && !x->passed;
+      n += x->judged && !x->passed && !x->skipped;
+    }
+  return n;
+}
+
+guint
+imps_runner_count_skipped (ImpsRunner *r)
+{
+  guint n = 0;
+  for (guint i = 0; i < r->results->len; i++)
+    {
+      ImpsStepResult *x = g_ptr_array_index (r->results, i);
+      n += x->judged && x->skipped;
     }
   return n;
 }
@@ -537,16 +321,45 @@ followed_by_expect (ImpsRunner *r, guint index)
   return next->verb == VERB_EXPECT;
 }
 
+/* A failed action's reason, with the first refusal a node logged during it
+ * (the root cause: "ERR 15" alone does not say which policy refused). */
+static gchar *
+with_root_cause (ImpsRunner *r, const ImpsStepResult *res, gchar *reason)
+{
+  ImpsEventLog *log = imps_network_get_event_log (r->net);
+  for (guint i = res->first_event; i < res->last_event; i++)
+    {
+      const ImpsEvent *e = imps_event_log_get (log, i);
+      if (e->kind != IMPS_EVENT_REFUSAL)
+        continue;
+      if ((e->detail && strstr (reason, e->detail)) || (!e->detail && strstr (reason, e->summary)))
+        return reason;
+      gchar *t = g_strdup_printf ("%s (%s refused: %s%s%s)", reason, e->from, e->summary,
+                                  e->detail ? ": " : "", e->detail ? e->detail : "");
+      g_free (reason);
+      return t;
+    }
+  return reason;
+}
+
 static void
 action_done (ImpsRunner *r, gboolean ok, gchar *outcome, gchar *reason)
 {
   ImpsStepResult *res = r->last_action;
+  Step *s = g_ptr_array_index (r->steps, res->index);
   res->end_us = imps_clock_now_us (r->clock);
   res->last_event = imps_event_log_len (imps_network_get_event_log (r->net));
   res->passed = ok;
   res->outcome = outcome;
-  res->reason = ok ? (g_free (reason), NULL) : reason;
+  res->reason = ok ? (g_free (reason), NULL) : with_root_cause (r, res, reason);
   res->judged = !followed_by_expect (r, res->index);
+  if (!ok && s->verb == VERB_CALL)
+    {
+      g_free (r->last_call.why);
+      r->last_call.why = g_strdup (res->reason);
+    }
+  if (!ok && res->judged && r->blocker == NULL)
+    r->blocker = res;
   if (r->step_cb)
     r->step_cb (r, res, r->step_cb_data);
   r->current++;
@@ -612,12 +425,48 @@ find_callee (ImpsRunner *r, LastCall *lc)
 
 static void poll_start (ImpsRunner *r, gint64 limit_us);
 
+/* The media reference point in the event log: one event per direction of
+ * the call when its media time is over, with the counts (never one per
+ * packet: the capture has those). */
+static void
+log_media_direction (ImpsRunner *r, const gchar *from, ImpsUeMedia *tx, const gchar *to,
+                     ImpsUeMedia *rx)
+{
+  LastCall *lc = &r->last_call;
+  const ImpsUeMediaStats *t = imps_ue_media_get_tx_stats (tx);
+  const ImpsUeMediaStats *x = imps_ue_media_get_rx_stats (rx);
+  g_autofree gchar *stream = g_strdup_printf ("%s->%s audio", from, to);
+  imps_network_log (r->net, IMPS_EVENT_MESSAGE, IMPS_REF_MEDIA, IMPS_PROTO_RTP, from, to, NULL,
+                    stream, NULL,
+                    "%s stream of call %s: %" G_GUINT64_FORMAT " packets sent, %" G_GUINT64_FORMAT
+                    " verified, %" G_GUINT64_FORMAT " auth failures, %" G_GUINT64_FORMAT " replays",
+                    lc->security == IMPS_UE_SECURITY_NONE ? "RTP" : "SRTP", lc->call_id,
+                    t->packets, x->packets, x->auth_failures, x->replays);
+}
+
+static void
+log_media_streams (ImpsRunner *r)
+{
+  LastCall *lc = &r->last_call;
+  if (lc->callee == NULL)
+    return;
+  ImpsUeMedia *ma = imps_ue_call_get_media (lc->caller);
+  ImpsUeMedia *mb = imps_ue_call_get_media (lc->callee);
+  const gchar *caller = imps_ue_get_name (r->last_caller_ue);
+  if (ma && mb)
+    {
+      log_media_direction (r, caller, ma, lc->callee_name, mb);
+      log_media_direction (r, lc->callee_name, mb, caller, ma);
+    }
+}
+
 static gboolean
 media_done (gpointer data)
 {
   ImpsRunner *r = data;
   r->advance_timer = 0;
   LastCall *lc = &r->last_call;
+  log_media_streams (r);
   action_done (r, TRUE,
                g_strdup_printf ("call %s established with %s (%s), media ran", lc->call_id,
                                 lc->callee_name ? lc->callee_name : "?",
@@ -754,6 +603,84 @@ find_event (ImpsRunner *r, const ImpsStepResult *in, ImpsEventKind kind, const g
   return NULL;
 }
 
+/* The refusals logged during an action (at most three), for the reason of
+ * a refusal expectation that found none of its own. */
+static gchar *
+refusals_seen (ImpsRunner *r, const ImpsStepResult *in)
+{
+  ImpsEventLog *log = imps_network_get_event_log (r->net);
+  GString *out = g_string_new (NULL);
+  guint n = 0;
+  for (guint i = in->first_event; i < in->last_event; i++)
+    {
+      const ImpsEvent *e = imps_event_log_get (log, i);
+      if (e->kind != IMPS_EVENT_REFUSAL)
+        continue;
+      if (n++ == 3)
+        {
+          g_string_append (out, "; ...");
+          break;
+        }
+      g_string_append_printf (out, "%s%s: %s%s%s", out->len ? "; " : "refusals logged: ", e->from,
+                              e->summary, e->detail ? ": " : "", e->detail ? e->detail : "");
+    }
+  if (n == 0)
+    g_string_append (out, "no node refused anything");
+  return g_string_free (out, FALSE);
+}
+
+/* forks-differ / forks-share: the TGK-level keys of every callee device
+ * that derived keys for the last call (their TEKs differ through RANDRr
+ * whether or not the keys are forked, so only the TGK tells). */
+static void
+judge_forks (ImpsRunner *r, gboolean share, ImpsStepResult *res)
+{
+  LastCall *lc = &r->last_call;
+  g_autoptr (GString) seen = g_string_new (NULL);
+  g_autoptr (GPtrArray) fps = g_ptr_array_new_with_free_func (g_free);
+  guint same = 0;
+  GPtrArray *ues = imps_world_get_ues (r->world);
+  for (guint i = 0; lc->call_id && i < ues->len; i++)
+    {
+      ImpsWorldDevice *d = imps_world_find_device (r->world,
+                                                   imps_ue_get_name (g_ptr_array_index (ues, i)));
+      for (guint c = 0; d && d->sip && c < imps_ue_sip_n_calls (d->sip); c++)
+        {
+          ImpsUeCall *call = imps_ue_sip_get_call (d->sip, c);
+          guint8 fp[32];
+          if (imps_ue_call_is_caller (call)
+              || g_strcmp0 (imps_ue_call_get_call_id (call), lc->call_id) != 0
+              || !imps_ue_call_get_tgk_fingerprint (call, fp))
+            continue;
+          gboolean dup = FALSE;
+          for (guint k = 0; k < fps->len; k++)
+            dup |= memcmp (g_ptr_array_index (fps, k), fp, 32) == 0;
+          same += dup;
+          g_ptr_array_add (fps, g_memdup2 (fp, 32));
+          g_string_append_printf (seen, "%s%s %02x%02x%02x%02x", seen->len ? ", " : "", d->name,
+                                  fp[0], fp[1], fp[2], fp[3]);
+        }
+    }
+  /* differ: no two alike; share: every one like the first. */
+  gboolean all_same = same + 1 == fps->len;
+  res->passed = fps->len >= 2 && (share ? all_same : same == 0);
+  if (res->passed)
+    res->outcome = g_strdup_printf (share ? "%u forks, one TGK for all (TGK fingerprints %s)"
+                                          : "%u forks, each with its own TGK' (TGK fingerprints %s)",
+                                    fps->len, seen->str);
+  else if (fps->len < 2)
+    res->reason = g_strdup_printf ("only %u device%s derived MIKEY-TICKET keys for call %s%s%s",
+                                   fps->len, fps->len == 1 ? "" : "s",
+                                   lc->call_id ? lc->call_id : "(none)", seen->len ? ": " : "",
+                                   seen->str);
+  else
+    res->reason = g_strdup_printf (share ? "the forks derived keys from different TGKs "
+                                           "(key forking): TGK fingerprints %s"
+                                         : "two forks derived keys from the same TGK "
+                                           "(no key forking): TGK fingerprints %s",
+                                   seen->str);
+}
+
 /* Judges an expect against the last action. */
 static void
 judge (ImpsRunner *r, Step *s, ImpsStepResult *res)
@@ -790,9 +717,12 @@ judge (ImpsRunner *r, Step *s, ImpsStepResult *res)
         res->outcome = g_strdup_printf ("%s refused: %s%s%s", e->from, e->summary,
                                         e->detail ? ": " : "", e->detail ? e->detail : "");
       else
-        res->reason = g_strdup_printf ("no refusal at %s%s%s%s during %s %s", s->node,
-                                       s->text ? " mentioning '" : "", s->text ? s->text : "",
-                                       s->text ? "'" : "", a->verb, a->args);
+        {
+          g_autofree gchar *seen = refusals_seen (r, a);
+          res->reason = g_strdup_printf ("no refusal at %s%s%s%s during %s %s (%s)", s->node,
+                                         s->text ? " mentioning '" : "", s->text ? s->text : "",
+                                         s->text ? "'" : "", a->verb, a->args, seen);
+        }
       break;
     case EXPECT_MESSAGE:
     case EXPECT_NO_MESSAGE:
@@ -818,43 +748,9 @@ judge (ImpsRunner *r, Step *s, ImpsStepResult *res)
                                        s->text ? s->text : "", s->text ? "'" : "", a->verb, a->args);
       break;
     case EXPECT_FORKS_DIFFER:
-      {
-        LastCall *lc = &r->last_call;
-        g_autoptr (GString) seen = g_string_new (NULL);
-        g_autoptr (GPtrArray) fps = g_ptr_array_new_with_free_func (g_free);
-        GPtrArray *ues = imps_world_get_ues (r->world);
-        for (guint i = 0; lc->call_id && i < ues->len; i++)
-          {
-            ImpsWorldDevice *d = imps_world_find_device (r->world,
-                                                         imps_ue_get_name (g_ptr_array_index (ues, i)));
-            for (guint c = 0; d && d->sip && c < imps_ue_sip_n_calls (d->sip); c++)
-              {
-                ImpsUeCall *call = imps_ue_sip_get_call (d->sip, c);
-                guint8 fp[32];
-                if (imps_ue_call_is_caller (call)
-                    || g_strcmp0 (imps_ue_call_get_call_id (call), lc->call_id) != 0
-                    || !imps_ue_call_get_key_fingerprint (call, fp))
-                  continue;
-                gboolean dup = FALSE;
-                for (guint k = 0; k < fps->len; k++)
-                  dup |= memcmp (g_ptr_array_index (fps, k), fp, 32) == 0;
-                g_ptr_array_add (fps, g_memdup2 (fp, 32));
-                g_string_append_printf (seen, "%s%s %02x%02x%02x%02x%s", seen->len ? ", " : "",
-                                        d->name, fp[0], fp[1], fp[2], fp[3], dup ? " (same as another)" : "");
-                if (dup)
-                  res->reason = g_strdup_printf ("two forks derived the same keys: %s", seen->str);
-              }
-          }
-        res->passed = fps->len >= 2 && res->reason == NULL;
-        if (res->passed)
-          res->outcome = g_strdup_printf ("%u forks, each with its own keys (key fingerprints %s)",
-                                          fps->len, seen->str);
-        else if (res->reason == NULL)
-          res->reason = g_strdup_printf ("only %u device%s derived keys for call %s%s%s", fps->len,
-                                         fps->len == 1 ? "" : "s", lc->call_id ? lc->call_id : "(none)",
-                                         seen->len ? ": " : "", seen->str);
-        break;
-      }
+    case EXPECT_FORKS_SHARE:
+      judge_forks (r, s->expect == EXPECT_FORKS_SHARE, res);
+      break;
     case EXPECT_ESTABLISHED:
     case EXPECT_SIP:
     case EXPECT_MEDIA:
@@ -864,7 +760,7 @@ judge (ImpsRunner *r, Step *s, ImpsStepResult *res)
         if (lc->caller == NULL)
           {
             res->passed = FALSE;
-            res->reason = g_strdup ("no call has been made yet");
+            res->reason = g_strdup (lc->why ? lc->why : "no call has been made yet");
             break;
           }
         if (s->expect == EXPECT_ESTABLISHED)
@@ -875,9 +771,7 @@ judge (ImpsRunner *r, Step *s, ImpsStepResult *res)
             else
               res->reason = g_strdup_printf ("call %s was not established: status %u%s%s", lc->call_id,
                                              imps_ue_call_get_status (lc->caller),
-                                             imps_ue_call_get_reason (lc->caller) ? ", " : "",
-                                             imps_ue_call_get_reason (lc->caller)
-                                                 ? imps_ue_call_get_reason (lc->caller) : "");
+                                             lc->why ? ": " : "", lc->why ? lc->why : "");
           }
         else if (s->expect == EXPECT_SIP)
           {
@@ -886,15 +780,11 @@ judge (ImpsRunner *r, Step *s, ImpsStepResult *res)
             if (res->passed)
               res->outcome = g_strdup_printf ("the caller got %u", got);
             else
-              res->reason = g_strdup_printf ("the caller got %u, expected %u%s%s", got, s->status,
-                                             imps_ue_call_get_reason (lc->caller) ? " (" : "",
-                                             imps_ue_call_get_reason (lc->caller)
-                                                 ? imps_ue_call_get_reason (lc->caller) : "");
-            if (!res->passed && imps_ue_call_get_reason (lc->caller))
               {
-                gchar *t = g_strconcat (res->reason, ")", NULL);
-                g_free (res->reason);
-                res->reason = t;
+                const gchar *why = lc->why ? lc->why : imps_ue_call_get_reason (lc->caller);
+                res->reason = g_strdup_printf ("the caller got %u, expected %u%s%s%s", got,
+                                               s->status, why ? " (" : "", why ? why : "",
+                                               why ? ")" : "");
               }
           }
         else if (s->expect == EXPECT_MEDIA)
@@ -951,6 +841,40 @@ judge (ImpsRunner *r, Step *s, ImpsStepResult *res)
     }
 }
 
+/* After a failed action whose failure a verdict reported, the rest of the
+ * script cannot mean anything: later steps do not run and their verdicts
+ * are `skipped`. The failed action's own expects still judge what happened
+ * (refusal, sip, message, ...), except those that need a call that is up. */
+static gboolean
+must_skip (ImpsRunner *r, Step *s)
+{
+  if (r->blocker == NULL)
+    return FALSE;
+  if (s->verb != VERB_EXPECT)
+    r->past_blocker = TRUE;
+  if (r->past_blocker)
+    return TRUE;
+  return s->expect == EXPECT_MEDIA || s->expect == EXPECT_EXPOSURE
+         || s->expect == EXPECT_FORKS_DIFFER || s->expect == EXPECT_FORKS_SHARE;
+}
+
+static void
+skip (ImpsRunner *r, Step *s, ImpsStepResult *res)
+{
+  const ImpsStepResult *b = r->blocker;
+  res->skipped = TRUE;
+  res->judged = s->verb == VERB_EXPECT || !followed_by_expect (r, res->index);
+  res->last_event = res->first_event;
+  res->end_us = res->start_us;
+  res->reason = g_strdup_printf ("skipped: line %u, %s %s, failed: %s", b->line, b->verb,
+                                 b->args, b->reason ? b->reason : "");
+  res->outcome = g_strdup ("not run");
+  if (r->step_cb)
+    r->step_cb (r, res, r->step_cb_data);
+  r->current++;
+  g_idle_add (run_next_idle, r);
+}
+
 static void
 run_next (ImpsRunner *r)
 {
@@ -962,11 +886,18 @@ run_next (ImpsRunner *r)
   Step *s = g_ptr_array_index (r->steps, r->current);
   ImpsStepResult *res = result_begin (r, s);
 
+  if (must_skip (r, s))
+    {
+      skip (r, s, res);
+      return;
+    }
   switch (s->verb)
     {
     case VERB_EXPECT:
       res->judged = TRUE;
       judge (r, s, res);
+      if (!res->passed && !r->last_action->passed && r->blocker == NULL)
+        r->blocker = r->last_action;
       res->end_us = imps_clock_now_us (r->clock);
       if (r->step_cb)
         r->step_cb (r, res, r->step_cb_data);
@@ -1001,13 +932,16 @@ run_next (ImpsRunner *r)
         LastCall *lc = &r->last_call;
         g_clear_pointer (&lc->call_id, g_free);
         g_clear_pointer (&lc->callee_name, g_free);
+        g_clear_pointer (&lc->why, g_free);
         lc->callee = NULL;
         lc->security = s->security;
         r->last_caller_ue = s->dev->ue;
         lc->caller = imps_ue_sip_call (s->dev->sip, s->callee_impu, s->security, NULL, 0, &error);
         if (lc->caller == NULL)
           {
-            action_done (r, FALSE, g_strdup ("call not placed"), g_strdup (error->message));
+            action_done (r, FALSE, g_strdup ("call not placed"),
+                         g_strdup_printf ("the call to %s was not placed: %s", s->callee_impu,
+                                          error->message));
             return;
           }
         lc->call_id = g_strdup (imps_ue_call_get_call_id (lc->caller));
@@ -1062,13 +996,11 @@ imps_runner_run (ImpsRunner *r, GError **error)
 {
   g_return_val_if_fail (r->steps->len == 0, FALSE);
 
-  for (guint i = 0; i < r->scenario->steps->len; i++)
-    {
-      Step *s = prepare (r, g_ptr_array_index (r->scenario->steps, i), error);
-      if (s == NULL)
-        return FALSE;
-      g_ptr_array_add (r->steps, s);
-    }
+  g_autoptr (GPtrArray) checked = imps_script_parse (r->scenario, error);
+  if (checked == NULL)
+    return FALSE;
+  for (guint i = 0; i < checked->len; i++)
+    g_ptr_array_add (r->steps, bind_step (r, g_steal_pointer (&checked->pdata[i])));
   if (!imps_clock_is_virtual (r->clock))
     {
       g_set_error (error, IMPS_SCENARIO_ERROR, IMPS_SCENARIO_ERROR_VALUE,

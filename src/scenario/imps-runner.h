@@ -23,6 +23,8 @@ typedef struct {
   gchar *args;
   gboolean judged;        /* has a verdict (FALSE: an action judged by expects) */
   gboolean passed;
+  gboolean skipped;       /* not run: an earlier action failed (reason says which); neither
+                           * passed nor failed */
   gchar *outcome;         /* what happened, for people: "bootstrapped: B-TID ..." */
   gchar *reason;          /* why it failed, with the values; NULL when passed */
   gint64 start_us;        /* virtual time */
@@ -37,14 +39,18 @@ ImpsRunner *imps_runner_new (ImpsWorld *world, const ImpsScenario *scenario);
 void imps_runner_free (ImpsRunner *runner);
 
 /* Runs every step on the thread-default main context and returns when the
- * script is done. Verbs and arguments are checked before anything runs:
- * FALSE with @error naming the file, line and verb when one is wrong. */
+ * script is done. Verbs and arguments are checked before anything runs
+ * (imps_script_parse()): FALSE with @error naming the file, line and verb
+ * when one is wrong, or when the script has no step. After an action fails
+ * and a verdict reports it, the later steps are not run: their verdicts are
+ * skipped. */
 gboolean imps_runner_run (ImpsRunner *runner, GError **error);
 
 /* Results, one per step, in order. */
 GPtrArray *imps_runner_get_results (ImpsRunner *runner);
 guint imps_runner_count_passed (ImpsRunner *runner);
 guint imps_runner_count_failed (ImpsRunner *runner);
+guint imps_runner_count_skipped (ImpsRunner *runner);
 
 /* Called after each step with its result (for live output). */
 typedef void (*ImpsRunnerStepFunc) (ImpsRunner *runner, const ImpsStepResult *result,

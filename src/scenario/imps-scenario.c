@@ -258,6 +258,9 @@ get_duration (Ctx *c, const gchar *group, const gchar *key, guint *out,
   if (v == NULL)
     return FALSE;
   gchar *end = NULL;
+  /* Digits only: no sign, no hex, no exponent. */
+  if (!g_ascii_isdigit (v[0]))
+    goto bad;
   guint64 n = g_ascii_strtoull (v, &end, 10);
   guint64 mult = 1;
   if (end == v)
@@ -461,6 +464,14 @@ parse_nodes (Ctx *c, const gchar *g, guint *out, GError **error)
   if ((*out & IMPS_OP_NODE_KMS) && !(*out & IMPS_OP_NODE_BSF))
     return fail (c, error, IMPS_SCENARIO_ERROR_VALUE, g, "nodes",
                  "a kms needs the operator's bsf (GBA keys the KMS)");
+  /* The IMS core runs as one: the P-CSCF's IMS-ALG always has its IMS-AGW
+   * (e2ae media is never downgraded for want of one), and the P-CSCF its
+   * S-CSCF. A partial core would be silently ignored or silently complete. */
+  guint ims = *out & (IMPS_OP_NODE_PCSCF | IMPS_OP_NODE_SCSCF | IMPS_OP_NODE_AGW);
+  if (ims != 0 && ims != (IMPS_OP_NODE_PCSCF | IMPS_OP_NODE_SCSCF | IMPS_OP_NODE_AGW))
+    return fail (c, error, IMPS_SCENARIO_ERROR_VALUE, g, "nodes",
+                 "the IMS core is pcscf, scscf and agw together (list all three or none): "
+                 "the IMS-AGW terminates e2ae media for the P-CSCF");
   return TRUE;
 }
 
@@ -510,13 +521,17 @@ load_subscriber (Ctx *c, const gchar *g, const gchar *name, GError **error)
 {
   static const gchar *const known[] = { "operator", "impi", "impu", "k", "opc", "op", "sqn",
                                         "amf", "ind-bits", "devices", "ks-lifetime",
-                                        "answer-after", NULL };
+                                        "answer-after", "usim-sqn", NULL };
   if (!check_keys (c, g, known, error))
     return FALSE;
   if (c->s->subscribers->len >= IMPS_SCENARIO_MAX_SUBSCRIBERS)
     return fail (c, error, IMPS_SCENARIO_ERROR_TOO_LARGE, g, NULL,
                  "more than %u subscribers", IMPS_SCENARIO_MAX_SUBSCRIBERS);
 
+  if (!valid_key_name (name, strlen (name)))
+    return fail (c, error, IMPS_SCENARIO_ERROR_VALUE, g, NULL,
+                 "'%s' is not a subscriber name (letters, digits, '-' and '_': the script "
+                 "names a device NAME.DEVICE)", name);
   ImpsSubscriberSpec *u = g_new0 (ImpsSubscriberSpec, 1);
   g_ptr_array_add (c->s->subscribers, u);
   u->name = g_strdup (name);
@@ -554,11 +569,27 @@ load_subscriber (Ctx *c, const gchar *g, const gchar *name, GError **error)
   if (!get_uint (c, g, "ind-bits", FALSE, 0, 10, &ind, error))
     return FALSE;
   u->ind_bits = (guint) ind;
+  /* SQN = SEQ || IND: the HSS increments SEQ before every vector, so the
+   * first one it sends has SEQ >= 1. A SEQ of 0 would be raised silently. */
+  guint64 sqn = 0;
+  for (guint i = 0; i < 6; i++)
+    sqn = sqn << 8 | u->sqn[i];
+  if (g_key_file_has_key (c->kf, g, "sqn", NULL) && (sqn >> u->ind_bits) == 0)
+    return fail (c, error, IMPS_SCENARIO_ERROR_VALUE, g, "sqn",
+                 "SEQ is 0 (the SQN is below 2^%u): the HSS never sends SEQ 0; to make the "
+                 "USIM see a stale SQN give it a higher usim-sqn", u->ind_bits);
+  if (!get_hex (c, g, "usim-sqn", FALSE, u->usim_sqn, 6, &u->has_usim_sqn, error))
+    return FALSE;
   if (g_key_file_has_key (c->kf, g, "devices", NULL))
     {
       u->devices = get_list (c, g, "devices", TRUE, IMPS_SCENARIO_MAX_DEVICES, error);
       if (u->devices == NULL)
         return FALSE;
+      for (guint i = 0; u->devices[i]; i++)
+        if (!valid_key_name (u->devices[i], strlen (u->devices[i])))
+          return fail (c, error, IMPS_SCENARIO_ERROR_VALUE, g, "devices",
+                       "'%s' is not a device name (letters, digits, '-' and '_')",
+                       u->devices[i]);
       for (guint i = 0; u->devices[i]; i++)
         for (guint j = 0; j < i; j++)
           if (strcmp (u->devices[i], u->devices[j]) == 0)
@@ -989,4 +1020,67 @@ imps_scenario_find_subscriber (const ImpsScenario *s, const gchar *name)
         return u;
     }
   return NULL;
+}
+
+/* Appends "NAME, NAME.DEVICE, ..." (at most 24 names) for error messages. */
+static gchar *
+device_names (const ImpsScenario *s)
+{
+  GString *out = g_string_new (NULL);
+  guint n = 0;
+  for (guint i = 0; i < s->subscribers->len; i++)
+    {
+      const ImpsSubscriberSpec *u = g_ptr_array_index (s->subscribers, i);
+      for (guint d = 0; u->devices[d]; d++, n++)
+        {
+          if (n == 24)
+            {
+              g_string_append (out, ", ...");
+              return g_string_free (out, FALSE);
+            }
+          g_string_append_printf (out, "%s%s%s%s", out->len ? ", " : "", u->name,
+                                  d ? "." : "", d ? u->devices[d] : "");
+        }
+    }
+  if (out->len == 0)
+    g_string_append (out, "none: the file has no subscriber");
+  return g_string_free (out, FALSE);
+}
+
+gboolean
+imps_scenario_find_device (const ImpsScenario *s, const gchar *name,
+                           const ImpsSubscriberSpec **subscriber, guint *device,
+                           GError **error)
+{
+  const gchar *dot = strchr (name, '.');
+  g_autofree gchar *sub = dot ? g_strndup (name, (gsize) (dot - name)) : g_strdup (name);
+  const ImpsSubscriberSpec *u = imps_scenario_find_subscriber (s, sub);
+  guint d = 0;
+
+  if (u != NULL && dot != NULL)
+    {
+      for (d = 0; u->devices[d]; d++)
+        if (strcmp (u->devices[d], dot + 1) == 0)
+          break;
+      if (u->devices[d] == NULL)
+        u = NULL;
+    }
+  if (u == NULL)
+    {
+      g_autofree gchar *names = device_names (s);
+      g_set_error (error, IMPS_SCENARIO_ERROR, IMPS_SCENARIO_ERROR_REFERENCE,
+                   "no device '%s' (a subscriber NAME or NAME.DEVICE: %s)", name, names);
+      return FALSE;
+    }
+  if (subscriber)
+    *subscriber = u;
+  if (device)
+    *device = d;
+  return TRUE;
+}
+
+gchar *
+imps_scenario_device_name (const ImpsSubscriberSpec *u, guint device)
+{
+  return device == 0 ? g_strdup (u->name) : g_strdup_printf ("%s.%s", u->name, u->devices[device]);
 }

@@ -62,7 +62,9 @@ typedef struct {
   guint8 opc[16];         /* given, or derived from op by the caller */
   guint8 op_value[16];
   gboolean has_op;        /* op_value given instead of opc */
-  guint8 sqn[6];          /* the HSS's next SQN */
+  guint8 sqn[6];          /* the HSS's next SQN (its SEQ at least 1) */
+  guint8 usim_sqn[6];     /* the USIM's SQN_MS, the highest SQN it accepted */
+  gboolean has_usim_sqn;  /* FALSE: a fresh USIM (every SEQ_MS 0) */
   guint8 amf[2];
   guint ind_bits;         /* SQN = SEQ || IND; 0..10 */
   GStrv devices;          /* device names; at least one */
@@ -131,6 +133,16 @@ const ImpsOperatorSpec *imps_scenario_find_operator (const ImpsScenario *s,
                                                      const gchar *name);
 const ImpsSubscriberSpec *imps_scenario_find_subscriber (const ImpsScenario *s,
                                                          const gchar *name);
+
+/* A device of the script: "alice" (the subscriber's first device), or
+ * "bob.tablet" (any device, the first one too: "bob.phone"). Names hold no
+ * dot, so the split is unambiguous. FALSE with an error that lists the
+ * valid names. */
+gboolean imps_scenario_find_device (const ImpsScenario *s, const gchar *name,
+                                    const ImpsSubscriberSpec **subscriber, guint *device,
+                                    GError **error);
+/* The device's name in reports: "alice" for a first device, "bob.tablet". */
+gchar *imps_scenario_device_name (const ImpsSubscriberSpec *subscriber, guint device);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpsScenario, imps_scenario_free)
 

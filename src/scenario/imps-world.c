@@ -277,6 +277,14 @@ start_ims (ImpsWorld *w, Operator *o, GError **error)
   o->scscf = imps_scscf_new (w->net, w->bus, o->spec->domain, o->scscf_address, 0, error);
   if (o->scscf == NULL)
     return FALSE;
+  /* The operator's subscribers, each with its implicit registration set. */
+  for (guint i = 0; i < w->scenario->subscribers->len; i++)
+    {
+      const ImpsSubscriberSpec *u = g_ptr_array_index (w->scenario->subscribers, i);
+      if (u->op == o->index
+          && !imps_scscf_add_subscriber (o->scscf, (const gchar *const *) u->impus, error))
+        return FALSE;
+    }
   ImpsPcscfConfig pc = {
     .domain = o->spec->domain,
     .address = o->pcscf_address,
@@ -316,7 +324,8 @@ make_devices (ImpsWorld *w, const ImpsScenario *s, GError **error)
           dev->name = d == 0 ? g_strdup (u->name) : g_strdup_printf ("%s.%s", u->name, u->devices[d]);
           dev->op = u->op;
           g_autofree gchar *addr = imps_node_address (IMPS_NODE_UE, op->number, n);
-          ImpsUeUsimConfig usim = { u->impi, u->k, opc, u->ind_bits };
+          ImpsUeUsimConfig usim = { u->impi, u->k, opc, u->ind_bits,
+                                    u->has_usim_sqn ? u->usim_sqn : NULL };
           dev->ue = imps_ue_new (w->net, dev->name, addr, &usim);
           dev->impu = u->impus[0];
           dev->device_index = d;
@@ -482,6 +491,32 @@ exposure_line (GString *out, const gchar *node, const ImpsImsExposure *e, gboole
   g_string_append_c (out, '\n');
 }
 
+/* Which part a KMS had in a MIKEY-TICKET call: it issued the ticket (the
+ * caller's home KMS), or it resolved it for a callee's device (the callee's
+ * home KMS, which relays a foreign ticket to the issuer over Zk). Only
+ * those KMSs can derive the call's keys; any other never saw the ticket. */
+static const gchar *
+kms_part (ImpsWorld *w, guint op, const gchar *call_id)
+{
+  const gchar *part = NULL;
+  for (guint i = 0; i < w->devices->len; i++)
+    {
+      Device *d = g_ptr_array_index (w->devices, i);
+      for (guint c = 0; d->op == op && d->sip && c < imps_ue_sip_n_calls (d->sip); c++)
+        {
+          ImpsUeCall *call = imps_ue_sip_get_call (d->sip, c);
+          guint8 fp[32];
+          if (g_strcmp0 (imps_ue_call_get_call_id (call), call_id) != 0)
+            continue;
+          if (imps_ue_call_is_caller (call))
+            return "issued the ticket";
+          if (imps_ue_call_get_tgk_fingerprint (call, fp))
+            part = "resolved the ticket";
+        }
+    }
+  return part;
+}
+
 guint
 imps_world_call_exposure (ImpsWorld *w, const gchar *call_id, ImpsUeSecurity security,
                           GString *out)
@@ -509,12 +544,14 @@ imps_world_call_exposure (ImpsWorld *w, const gchar *call_id, ImpsUeSecurity sec
           readers += reads;
           exposure_line (out, o->scscf_name, &e, reads);
         }
-      if (security == IMPS_UE_SECURITY_MIKEY_TICKET && o->kms)
+      const gchar *part = security == IMPS_UE_SECURITY_MIKEY_TICKET && o->kms
+                              ? kms_part (w, i, call_id) : NULL;
+      if (part)
         {
-          /* The KMSs can derive the call's keys from the tickets they
-           * issue and resolve (TS 33.328's trust model): say so. */
-          g_string_append_printf (out, "  %-22s could derive media keys (MIKEY-TICKET KMS)\n",
-                                  o->kms_fqdn);
+          /* A KMS can derive the keys of the tickets it issued or resolved
+           * (TS 33.328's trust model): say so. */
+          g_string_append_printf (out, "  %-22s could derive media keys (MIKEY-TICKET KMS: %s)\n",
+                                  o->kms_fqdn, part);
           readers++;
         }
     }
@@ -534,7 +571,7 @@ imps_world_node_saw_keys (ImpsWorld *w, const gchar *node, const gchar *call_id,
       if (o->scscf && g_strcmp0 (node, o->scscf_name) == 0)
         return imps_scscf_call_exposure (o->scscf, call_id, &e) && reads_keys (&e);
       if (o->kms && g_strcmp0 (node, o->kms_fqdn) == 0)
-        return security == IMPS_UE_SECURITY_MIKEY_TICKET;
+        return security == IMPS_UE_SECURITY_MIKEY_TICKET && kms_part (w, i, call_id) != NULL;
     }
   return FALSE;
 }

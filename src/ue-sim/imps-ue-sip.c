@@ -74,6 +74,8 @@ struct _ImpsUeCall {
   guint32 csb_id;
   guint8 key_fp[32];            /* SHA-256 over the call's media keys, not a secret */
   gboolean has_key_fp;
+  guint8 tgk_fp[32];            /* SHA-256 over the TGK (TGK' of a fork) it derived keys from */
+  gboolean has_tgk_fp;
 };
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -613,10 +615,32 @@ ticket_ready (GObject *source, GAsyncResult *result, gpointer data)
  * the TRANSFER_INIT. The caller logs MPKi, MPKr and, without forking, the
  * TGK; each answering device of a forked call logs its MPKr' and its TGK'
  * (one line per fork), which both ends of that fork use. */
+/* A fingerprint of the TGK the call's keys come from (a fork's TGK' with
+ * forking, the one TGK without), so forks can be compared at the TGK level:
+ * their TEKs differ through RANDRr either way. */
+static void
+note_tgk_fingerprint (ImpsUeCall *call, const ImpsMikeyKeySet *set)
+{
+  g_autoptr (GChecksum) fp = g_checksum_new (G_CHECKSUM_SHA256);
+  gsize fp_len = sizeof call->tgk_fp;
+  gboolean any = FALSE;
+  for (guint i = 0; i < set->n_keys; i++)
+    if (set->keys[i].type == IMPS_MIKEY_KEY_TGK)
+      {
+        g_checksum_update (fp, set->keys[i].key, set->keys[i].key_len);
+        any = TRUE;
+      }
+  if (!any)
+    return;
+  g_checksum_get_digest (fp, call->tgk_fp, &fp_len);
+  call->has_tgk_fp = TRUE;
+}
+
 static void
 log_mikey_keys (ImpsUeCall *call, const ImpsMikeyKeySet *set, gboolean forked)
 {
   ImpsKeyLog *log = call->sip->ue->key_log;
+  note_tgk_fingerprint (call, set);
   if (log == NULL)
     return;
   if (call->caller)
@@ -1575,5 +1599,14 @@ imps_ue_call_get_key_fingerprint (ImpsUeCall *call, guint8 out[32])
   if (!call->has_key_fp)
     return FALSE;
   memcpy (out, call->key_fp, 32);
+  return TRUE;
+}
+
+gboolean
+imps_ue_call_get_tgk_fingerprint (ImpsUeCall *call, guint8 out[32])
+{
+  if (!call->has_tgk_fp)
+    return FALSE;
+  memcpy (out, call->tgk_fp, 32);
   return TRUE;
 }

@@ -181,6 +181,11 @@ guint32 imps_ue_call_get_csb_id (ImpsUeCall *call);
  * session), a fingerprint that is not a secret; FALSE before the keys
  * exist (and for SDES or plain calls). Two forks of one call must differ. */
 gboolean imps_ue_call_get_key_fingerprint (ImpsUeCall *call, guint8 out[32]);
+/* SHA-256 over the TGK the call's MIKEY-TICKET keys derive from: a fork's
+ * own TGK' when the ticket allows forking (I=1), the caller's TGK when it
+ * does not; FALSE before the keys exist. Forks share it exactly when their
+ * keys are not forked. */
+gboolean imps_ue_call_get_tgk_fingerprint (ImpsUeCall *call, guint8 out[32]);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpsUeSip, imps_ue_sip_free)
 

@@ -232,7 +232,11 @@ held_fits (ImpsUeUa *ua, const ImpsMikeyHeldTicket *h, const ImpsMikeyTp *desire
     return FALSE;
   if (h->n_transfers > 0 && !(h->policy.flags & IMPS_MIKEY_TICKET_FLAG_J))
     return FALSE;
-  if ((desired->flags & IMPS_MIKEY_TICKET_FLAG_I) != (h->policy.flags & IMPS_MIKEY_TICKET_FLAG_I))
+  /* A call that must not fork keys cannot use a forkable ticket (I=1). A
+   * call that asks for forking can use a ticket granted with I=0: the KMS
+   * decided against forking for this user, and asking again would get the
+   * same answer. */
+  if (!(desired->flags & IMPS_MIKEY_TICKET_FLAG_I) && (h->policy.flags & IMPS_MIKEY_TICKET_FLAG_I))
     return FALSE;
   for (guint i = 0; i < desired->n_responders; i++)
     if (!imps_mikey_tp_has_responder (&h->policy, desired->responders[i].data,

@@ -48,6 +48,12 @@ imps_ue_new (ImpsNetwork *net, const gchar *name, const gchar *address,
   ue->impi = g_strdup (usim->impi);
   ue->milenage = imps_milenage_new (usim->k, usim->opc);
   ue->sqn = imps_aka_sqn_state_new (usim->ind_len);
+  if (usim->sqn_ms)
+    {
+      /* A USIM that has seen SQNs before: SEQ_MS in the slot of its IND. */
+      guint64 v = imps_aka_sqn_from_bytes (usim->sqn_ms);
+      ue->sqn->seq_ms[v & ((1u << usim->ind_len) - 1)] = v >> usim->ind_len;
+    }
   ue->alive = g_cancellable_new ();
   imps_network_register_node (net, name, address);
 

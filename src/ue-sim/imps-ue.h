@@ -56,6 +56,8 @@ typedef struct {
   const guint8 *k;      /* 16 bytes */
   const guint8 *opc;    /* 16 bytes */
   guint ind_len;        /* IND bits of the Annex C SQN state (5 usual) */
+  const guint8 *sqn_ms; /* 6 bytes: the highest SQN the USIM accepted (SEQ_MS || IND),
+                         * or NULL for a fresh USIM */
 } ImpsUeUsimConfig;
 
 typedef struct _ImpsUe ImpsUe;

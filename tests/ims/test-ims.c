@@ -720,6 +720,76 @@ test_errors (void)
   net_clear (&n);
 }
 
+/* ---- an S-CSCF that knows its subscribers ------------------------------------ */
+
+/* 404 for an identity of the domain no subscriber has (480 stays for a known
+ * one with nothing registered), every IMPU of a subscriber (tel: too) reaches
+ * the devices registered with the first, and 482 instead of sending a UE its
+ * own INVITE. */
+static void
+test_subscribers (void)
+{
+  Net n;
+  net_init (&n);
+  static const gchar *const alice_ids[] = { "sip:alice@home1.net", NULL };
+  static const gchar *const bob_ids[] = { "sip:bob@home1.net", "sip:robert@home1.net",
+                                          "tel:+15550101", NULL };
+  static const gchar *const carol_ids[] = { "sip:carol@home1.net", NULL };
+  g_autoptr (GError) error = NULL;
+  g_assert_true (imps_scscf_add_subscriber (n.scscf[0], alice_ids, &error));
+  g_assert_true (imps_scscf_add_subscriber (n.scscf[0], bob_ids, &error));
+  g_assert_true (imps_scscf_add_subscriber (n.scscf[0], carol_ids, &error));
+  static const gchar *const bad_ids[] = { "mailto:x@home1.net", NULL };
+  g_assert_false (imps_scscf_add_subscriber (n.scscf[0], bad_ids, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  Ua *alice = ua_new (&n, 1, 1, "alice");
+  Ua *bob = ua_new (&n, 1, 2, "bob");
+  ua_register (alice, 3600, FALSE);
+  ua_register (bob, 3600, FALSE);
+
+  struct { const gchar *callee; guint status; } cases[] = {
+    { "sip:nobody@home1.net", 404 },
+    { "sip:carol@home1.net", 480 },
+    { "sip:alice@home1.net", 482 },
+    { "sip:robert@home1.net", 0 },
+    { "tel:+15550101", 0 },
+    { "tel:+15550199", 404 },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (ImpsSipMessage) invite = ua_new_invite (alice, cases[i].callee, NULL);
+      ua_send (alice, invite);
+      net_run (&n);
+      g_autoptr (ImpsSipMessage) inv_b = ua_take (bob, "INVITE", 0);
+      if (cases[i].status == 0)
+        {
+          if (inv_b == NULL)
+            g_error ("%s: bob got no INVITE", cases[i].callee);
+          continue;
+        }
+      g_assert_null (inv_b);
+      g_autoptr (ImpsSipMessage) resp = ua_take (alice, "INVITE", cases[i].status);
+      if (resp == NULL)
+        g_error ("%s: no %u", cases[i].callee, cases[i].status);
+      /* alice never receives her own INVITE. */
+      g_assert_cmpuint (ua_count (alice, "INVITE", 0), ==, 0);
+    }
+
+  /* A REGISTER for an identity no subscriber has is refused. */
+  Ua *mallory = ua_new (&n, 1, 3, "mallory");
+  g_autoptr (ImpsSipMessage) reg = ua_new_register (mallory, 3600, NULL, NULL);
+  ua_send (mallory, reg);
+  net_run (&n);
+  g_autoptr (ImpsSipMessage) refused = ua_take (mallory, "REGISTER", 403);
+  g_assert_nonnull (refused);
+
+  ua_free (alice);
+  ua_free (bob);
+  ua_free (mallory);
+  net_clear (&n);
+}
+
 /* ---- forking ---------------------------------------------------------------- */
 
 static void
@@ -1614,6 +1684,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ims/register", test_register);
   g_test_add_func ("/ims/basic-call", test_basic_call);
   g_test_add_func ("/ims/errors", test_errors);
+  g_test_add_func ("/ims/subscribers", test_subscribers);
   g_test_add_func ("/ims/forking", test_forking);
   g_test_add_func ("/ims/timer-c", test_timer_c);
   g_test_add_func ("/ims/caller-cancel", test_caller_cancel);

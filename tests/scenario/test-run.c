@@ -82,10 +82,11 @@ test_verdicts (void)
   /* ok passes; fail and refusal fail (nothing failed, nothing refused);
    * the Ks of 1 h has expired after 90 minutes. */
   g_assert_cmpint (r.status, ==, 1);
-  g_assert_cmpstr (last_line (r.out), ==, "1 passed, 3 failed");
+  g_assert_cmpstr (last_line (r.out), ==, "1 passed, 3 failed, 0 skipped");
   g_assert_nonnull (strstr (r.out, "PASS  line 15: expect ok"));
   g_assert_nonnull (strstr (r.out, "FAIL  line 16: expect fail: expected bootstrap a to fail"));
-  g_assert_nonnull (strstr (r.out, "FAIL  line 17: expect refusal bsf.h.net: no refusal at bsf.h.net"));
+  g_assert_nonnull (strstr (r.out, "FAIL  line 17: expect refusal bsf.h.net: no refusal at bsf.h.net "
+                                   "during bootstrap a (no node refused anything)"));
   g_assert_nonnull (strstr (r.out, "has expired (valid until 2026-01-01T01:00:00Z)"));
   /* The text ladder of every message follows (without --quiet). */
   g_assert_nonnull (strstr (r.out, "\nladder: "));
@@ -174,10 +175,136 @@ test_hangup (void)
   g_auto (Run) r;
   run (&r, (const gchar *const[]) { "-q", path, NULL });
   g_assert_cmpint (r.status, ==, 0);
-  g_assert_cmpstr (last_line (r.out), ==, "6 passed, 0 failed");
+  g_assert_cmpstr (last_line (r.out), ==, "6 passed, 0 failed, 0 skipped");
   g_assert_nonnull (strstr (r.out, "b hung up call"));
   /* The observer names the caller, not the device that hung up. */
   g_assert_nonnull (strstr (r.out, "(none, a -> b)"));
+}
+
+#define IMS2 "[scenario]\nseed = 7\n[operator h]\nnumber = 1\ndomain = h.net\n" \
+  "[operator g]\nnumber = 2\ndomain = g.net\n[agreement hg]\noperators = h; g\n" \
+  "[policy h-default]\noperator = h\nmay-request-for = sip:*@h.net\n" \
+  "[policy g-default]\noperator = g\nforking = false\n" \
+  "[subscriber a]\noperator = h\nimpi = a@h.net\nimpu = sip:a@h.net\n" \
+  "k = 465b5ce8b199b49faa5f0a2ee238a6bc\nopc = cd63cb71954a9f4e48a5994e37a02baf\n" \
+  "[subscriber b]\noperator = h\nimpi = b@h.net\nimpu = sip:b@h.net\n" \
+  "k = fec86ba6eb707ed08905757b1bb44b8f\nopc = 1006020f0a478bf6b699f15c062e42b3\n" \
+  "[subscriber c]\noperator = g\nimpi = c@g.net\nimpu = sip:c@g.net\n" \
+  "k = 9e5944aea94b81165c82fbf9f32db751\nopc = a64a507ae1a2a98bb88eb4210135dc87\n" \
+  "[subscriber d]\noperator = g\nimpi = d@g.net\nimpu = sip:d@g.net\n" \
+  "k = 9e5944aea94b81165c82fbf9f32db752\nopc = a64a507ae1a2a98bb88eb4210135dc88\n" \
+  "devices = phone; tab\n"
+
+/* A callee given as a URI: the step keeps its own copy (it was a pointer
+ * into freed memory), the call reaches the right user, and the run
+ * repeats byte for byte. */
+static void
+test_uri_callee (void)
+{
+  g_autofree gchar *path = write_scenario ("uri.scn", IMS2
+    "[script]\nregister = a\nregister = b\ncall = a \"sip:b@h.net\" media=200ms\n"
+    "expect = established\nexpect = media\nexpect = message media RTP stream\nhangup = a\n"
+    "call = a sip:b@h.net security=sdes-e2e media=200ms\nexpect = established\n"
+    "expect = no-message media\nhangup = b\n");
+  g_autofree gchar *j1 = g_build_filename (tmpdir, "uri1.json", NULL);
+  g_autofree gchar *j2 = g_build_filename (tmpdir, "uri2.json", NULL);
+  g_auto (Run) a;
+  g_auto (Run) b;
+  run (&a, (const gchar *const[]) { "-q", "--json", j1, path, NULL });
+  run (&b, (const gchar *const[]) { "-q", "--json", j2, path, NULL });
+  /* The media reference point has events now: message passes, no-message
+   * fails (with the stream it found). */
+  g_assert_cmpstr (last_line (a.out), ==, "8 passed, 1 failed, 0 skipped");
+  g_assert_nonnull (strstr (a.out, "PASS  line 46: expect established: call "));
+  g_assert_nonnull (strstr (a.out, "answered by b\n"));
+  g_assert_nonnull (strstr (a.out, "PASS  line 48: expect message media RTP stream: media a -> b: "
+                                   "RTP stream of call "));
+  g_assert_nonnull (strstr (a.out, "FAIL  line 52: expect no-message media: unexpected media message "
+                                   "a -> b: SRTP stream of call "));
+  g_autofree gchar *t1 = NULL, *t2 = NULL;
+  g_assert_true (g_file_get_contents (j1, &t1, NULL, NULL));
+  g_assert_true (g_file_get_contents (j2, &t2, NULL, NULL));
+  g_assert_true (strcmp (t1, t2) == 0);
+  g_assert_nonnull (strstr (t1, "\"args\" : \"a \\\"sip:b@h.net\\\" media=200ms\""));
+}
+
+/* After a failed action that a verdict reported, later verdicts are
+ * skipped: not run, counted apart, shown as such in text, JSON and JUnit. */
+static void
+test_skipped (void)
+{
+  g_autofree gchar *path = write_scenario ("skip.scn", IMS2
+    "[script]\nregister = a\nhangup = a\nregister = b\nexpect = ok\ncall = a b\n"
+    "expect = established\n");
+  g_autofree gchar *json = g_build_filename (tmpdir, "skip.json", NULL);
+  g_autofree gchar *junit = g_build_filename (tmpdir, "skip.xml", NULL);
+  g_auto (Run) r;
+  run (&r, (const gchar *const[]) { "-q", "--json", json, "--junit", junit, path, NULL });
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_cmpstr (last_line (r.out), ==, "1 passed, 1 failed, 2 skipped");
+  g_assert_nonnull (strstr (r.out, "FAIL  line 44: hangup a: a has no established call"));
+  g_assert_nonnull (strstr (r.out, "SKIP  line 46: expect ok: skipped: line 44, hangup a, failed: "));
+  g_assert_nonnull (strstr (r.out, "SKIP  line 48: expect established: skipped: line 44"));
+  /* Skipped steps do not run: b never registered. */
+  g_assert_null (strstr (r.out, "b registered"));
+
+  g_autoptr (JsonParser) p = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  g_assert_true (json_parser_load_from_file (p, json, &error));
+  JsonObject *o = json_node_get_object (json_parser_get_root (p));
+  g_assert_cmpint (json_object_get_int_member (o, "failed"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (o, "skipped"), ==, 2);
+  JsonArray *steps = json_object_get_array_member (o, "steps");
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (steps, 3), "verdict"),
+                   ==, "skipped");
+  g_autofree gchar *xml = NULL;
+  g_assert_true (g_file_get_contents (junit, &xml, NULL, NULL));
+  g_assert_nonnull (strstr (xml, "tests=\"4\" failures=\"1\" errors=\"0\" skipped=\"2\""));
+  g_assert_nonnull (strstr (xml, "<skipped message=\"skipped: line 44"));
+}
+
+/* A verdict on a refused action carries the refusing node's reason, not
+ * only the MIKEY error code. */
+static void
+test_root_cause (void)
+{
+  g_autofree gchar *path = write_scenario ("cause.scn", IMS2
+    "[script]\nregister = a\nregister = c\ncall = a c security=mikey-ticket\nexpect = ok\n"
+    "expect = refusal kms.g.net\n");
+  g_auto (Run) r;
+  run (&r, (const gchar *const[]) { "-q", path, NULL });
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_nonnull (strstr (r.out, "FAIL  line 46: expect ok: call a c security=mikey-ticket failed: "));
+  g_assert_nonnull (strstr (r.out, "ERR 15 (Invalid TPpar) (kms.h.net refused: "));
+  g_assert_nonnull (strstr (r.out, "sip:a@h.net may not request a ticket for sip:c@g.net "
+                                   "(may request for: sip:*@h.net))\n"));
+  /* A refusal expected at the wrong node names the refusals there were;
+   * judged although the action failed (it says what happened). */
+  g_assert_nonnull (strstr (r.out, "FAIL  line 47: expect refusal kms.g.net: no refusal at kms.g.net "
+                                   "during call a c security=mikey-ticket (refusals logged: "
+                                   "kms.h.net: policy refused: ERR 15 (Invalid TPpar)"));
+  g_assert_cmpstr (last_line (r.out), ==, "2 passed, 2 failed, 0 skipped");
+}
+
+/* forks-differ and forks-share compare the forks' TGKs: a ticket granted
+ * with I=0 gives every device the one TGK (their TEKs still differ through
+ * RANDRr, which forks-differ used to compare). */
+static void
+test_forks (void)
+{
+  g_autofree gchar *path = write_scenario ("forks.scn", IMS2
+    "[script]\nregister = c\nregister = d\nregister = d.tab\n"
+    "call = c d security=mikey-ticket media=200ms\nexpect = established\n"
+    "expect = forks-differ\nexpect = forks-share\nexpect = exposure kms.g.net keys\n"
+    "expect = exposure kms.h.net none\nhangup = c\n");
+  g_auto (Run) r;
+  run (&r, (const gchar *const[]) { "-q", path, NULL });
+  g_assert_cmpstr (last_line (r.out), ==, "8 passed, 1 failed, 0 skipped");
+  g_assert_nonnull (strstr (r.out, "FAIL  line 48: expect forks-differ: two forks derived keys from "
+                                   "the same TGK (no key forking): TGK fingerprints d "));
+  g_assert_nonnull (strstr (r.out, "PASS  line 49: expect forks-share: 2 forks, one TGK for all"));
+  /* Only the KMS that issued the ticket could derive the keys. */
+  g_assert_nonnull (strstr (r.out, "PASS  line 51: expect exposure kms.h.net none"));
 }
 
 static void
@@ -212,6 +339,23 @@ test_errors (void)
   run (&di, (const gchar *const[]) { inf, NULL });
   g_assert_cmpint (di.status, ==, 2);
 
+  /* Nothing to judge is an error, not a pass with 0 verdicts. */
+  g_autofree gchar *empty = write_scenario ("empty.scn", NET);
+  g_auto (Run) e;
+  run (&e, (const gchar *const[]) { empty, NULL });
+  g_assert_cmpint (e.status, ==, 2);
+  g_assert_nonnull (strstr (e.err, "empty.scn: no [script] steps"));
+
+  /* Checked before any node starts: a typo in a node name. */
+  g_autofree gchar *typo = write_scenario ("typo.scn", NET "[script]\nbootstrap = a\n"
+                                                       "expect = refusal bsf.h.nett\n");
+  g_auto (Run) t;
+  run (&t, (const gchar *const[]) { typo, NULL });
+  g_assert_cmpint (t.status, ==, 2);
+  g_assert_nonnull (strstr (t.err, "typo.scn:15: [script] expect: no node 'bsf.h.nett' in this "
+                                   "network (hss.h.net, bsf.h.net, or a device)"));
+  g_assert_null (strstr (t.out, "running"));
+
   g_auto (Run) m;
   run (&m, (const gchar *const[]) { "/nonexistent.scn", NULL });
   g_assert_cmpint (m.status, ==, 2);
@@ -233,6 +377,10 @@ main (int argc, char **argv)
   g_test_add_func ("/run/repeatable", test_repeatable);
   g_test_add_func ("/run/errors", test_errors);
   g_test_add_func ("/run/hangup", test_hangup);
+  g_test_add_func ("/run/uri-callee", test_uri_callee);
+  g_test_add_func ("/run/skipped", test_skipped);
+  g_test_add_func ("/run/root-cause", test_root_cause);
+  g_test_add_func ("/run/forks", test_forks);
   int rc = g_test_run ();
   g_autoptr (GDir) d = g_dir_open (tmpdir, 0, NULL);
   const gchar *n;

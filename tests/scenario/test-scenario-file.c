@@ -1,6 +1,7 @@
 /* Scenario files: the documented example loads with every value in place,
  * and each kind of mistake is reported with file, line and key. */
 #include "imps-scenario.h"
+#include "imps-script.h"
 #include "imps-test.h"
 
 #include <string.h>
@@ -137,7 +138,163 @@ static const Bad bad_cases[] = {
   { "bad-start", "[scenario]\nstart = yesterday\n" OP1, IMPS_SCENARIO_ERROR_VALUE, "t:2: [scenario] start" },
   { "empty-name", "[scenario]\nname =\n" OP1, IMPS_SCENARIO_ERROR_VALUE, "[scenario] name: empty" },
   { "group-name-space", "[operator a b]\n", IMPS_SCENARIO_ERROR_SYNTAX, "[operator a b]" },
+  /* A name with a dot would make NAME.DEVICE ambiguous. */
+  { "subscriber-dot", OP1 "[subscriber u.v]\noperator = a\n", IMPS_SCENARIO_ERROR_VALUE,
+    "'u.v' is not a subscriber name" },
+  { "device-dot", OP1 SUB "opc = 000102030405060708090a0b0c0d0e0f\ndevices = a.b\n",
+    IMPS_SCENARIO_ERROR_VALUE, "'a.b' is not a device name" },
+  /* Durations are digits: no sign, no hex. */
+  { "duration-sign", OP1 "ks-lifetime = +5\n", IMPS_SCENARIO_ERROR_VALUE, "ks-lifetime" },
+  { "duration-hex", OP1 "ks-lifetime = 0x10\n", IMPS_SCENARIO_ERROR_VALUE, "ks-lifetime" },
+  /* The HSS never sends SEQ 0: refused, not raised to SEQ 1. */
+  { "sqn-seq-0", OP1 SUB "opc = 000102030405060708090a0b0c0d0e0f\nsqn = 00000000001f\n",
+    IMPS_SCENARIO_ERROR_VALUE, "SEQ is 0" },
+  { "usim-sqn-short", OP1 SUB "opc = 000102030405060708090a0b0c0d0e0f\nusim-sqn = 0400\n",
+    IMPS_SCENARIO_ERROR_VALUE, "usim-sqn" },
+  /* The IMS core runs as one: no P-CSCF without its IMS-AGW. */
+  { "pcscf-without-agw", OP1 "nodes = hss; bsf; pcscf; scscf\n", IMPS_SCENARIO_ERROR_VALUE,
+    "pcscf, scscf and agw together" },
+  { "agw-alone", OP1 "nodes = hss; agw\n", IMPS_SCENARIO_ERROR_VALUE, "pcscf, scscf and agw together" },
 };
+
+/* ---- the [script]: every step checked from the scenario alone ---- */
+
+#define NET "[operator a]\nnumber = 1\ndomain = a.net\n" \
+  "[operator b]\nnumber = 2\ndomain = b.net\nnodes = hss; bsf\n" \
+  "[subscriber u]\noperator = a\nimpi = u@a.net\nimpu = sip:u@a.net\n" \
+  "k = 000102030405060708090a0b0c0d0e0f\nopc = 000102030405060708090a0b0c0d0e0f\ndevices = phone; tab\n" \
+  "[subscriber w]\noperator = b\nimpi = w@b.net\nimpu = sip:w@b.net\n" \
+  "k = 000102030405060708090a0b0c0d0e0f\nopc = 000102030405060708090a0b0c0d0e0f\n[script]\n"
+#define R30 "advance = 30d\n"
+
+static const Bad bad_steps[] = {
+  { "no-script", "[operator a]\nnumber = 1\ndomain = a.net\n", IMPS_SCENARIO_ERROR_MISSING,
+    "no [script] steps" },
+  { "device-typo", NET "bootstrap = uu\n", IMPS_SCENARIO_ERROR_VALUE,
+    "no device 'uu' (a subscriber NAME or NAME.DEVICE: u, u.tab, w)" },
+  { "device-typo-dev", NET "bootstrap = u.tabl\n", IMPS_SCENARIO_ERROR_VALUE, "no device 'u.tabl'" },
+  { "exposure-typo", NET "register = u\nexpect = exposure pcscf.a.nett keys\n",
+    IMPS_SCENARIO_ERROR_VALUE, "t:23: [script] expect: no node 'pcscf.a.nett' in this network (hss.a.net" },
+  { "exposure-device", NET "register = u\nexpect = exposure u none\n", IMPS_SCENARIO_ERROR_VALUE,
+    "no node 'u'" },
+  { "exposure-not-run", NET "register = u\nexpect = exposure kms.b.net none\n",
+    IMPS_SCENARIO_ERROR_VALUE, "no node 'kms.b.net'" },
+  { "refusal-typo", NET "bootstrap = u\nexpect = refusal bsf.a.ne\n", IMPS_SCENARIO_ERROR_VALUE,
+    "no node 'bsf.a.ne'" },
+  { "restart-no-kms", NET "restart = kms b\n", IMPS_SCENARIO_ERROR_VALUE, "operator b runs no kms" },
+  { "restart-no-op", NET "restart = hss c\n", IMPS_SCENARIO_ERROR_VALUE, "no operator 'c'" },
+  { "advance-hex", NET "advance = 0x10\n", IMPS_SCENARIO_ERROR_VALUE, "'0x10' is not a duration" },
+  { "advance-exp", NET "advance = 1e3\n", IMPS_SCENARIO_ERROR_VALUE, "'1e3' is not a duration" },
+  { "advance-sign", NET "advance = +5s\n", IMPS_SCENARIO_ERROR_VALUE, "'+5s' is not a duration" },
+  { "advance-dot", NET "advance = 5.s\n", IMPS_SCENARIO_ERROR_VALUE, "'5.s' is not a duration" },
+  { "advance-long", NET "advance = 31d\n", IMPS_SCENARIO_ERROR_VALUE, "at most 30d a step" },
+  { "advance-huge", NET "advance = 999999999999999d\n", IMPS_SCENARIO_ERROR_VALUE, "not a duration" },
+  { "advance-total", NET R30 R30 R30 R30 R30 R30 R30 R30 R30 R30 R30 R30 R30, IMPS_SCENARIO_ERROR_VALUE,
+    "more than 366d in all" },
+  { "refreshes", NET "register = u\nregister = u.tab\n" R30 R30,
+    IMPS_SCENARIO_ERROR_VALUE, "REGISTER refreshes, more than the limit of 5000" },
+  { "media-long", NET "call = u w media=61m\n", IMPS_SCENARIO_ERROR_VALUE, "at most 1h of media" },
+  { "media-total", NET "call = u w media=1h\ncall = u w media=1h\ncall = u w media=1h\n"
+    "call = u w media=1h\ncall = u w media=1s\n", IMPS_SCENARIO_ERROR_VALUE, "more than 4h of media" },
+  { "call-bad-uri", NET "call = u sip:\n", IMPS_SCENARIO_ERROR_VALUE, "callee 'sip:' is not a URI to call" },
+  { "call-bad-uri-param", NET "call = u sip:b@g.net;;=\n", IMPS_SCENARIO_ERROR_VALUE,
+    "callee 'sip:b@g.net;;=' is not a URI to call: empty parameter name" },
+  { "call-twice-option", NET "call = u w media=1s media=2s\n", IMPS_SCENARIO_ERROR_VALUE, "usage: call" },
+  { "call-no-ims", NET "call = w u\n", IMPS_SCENARIO_ERROR_VALUE, "runs no IMS core" },
+  { "expect-first", NET "expect = ok\n", IMPS_SCENARIO_ERROR_VALUE, "an expect needs an action before it" },
+  { "expect-unknown", NET "register = u\nexpect = forks-same\n", IMPS_SCENARIO_ERROR_VALUE, "forks-share" },
+};
+
+static void
+test_bad_step (gconstpointer data)
+{
+  const Bad *b = data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ImpsScenario) s = imps_scenario_load_data (b->text, strlen (b->text), "t", &error);
+  g_assert_no_error (error);
+  g_autoptr (GPtrArray) steps = imps_script_parse (s, &error);
+  g_assert_null (steps);
+  g_assert_error (error, IMPS_SCENARIO_ERROR, (gint) b->code);
+  if (strstr (error->message, b->where) == NULL)
+    g_error ("%s: message '%s' lacks '%s'", b->name, error->message, b->where);
+}
+
+static void
+test_good_steps (void)
+{
+  static const gchar text[] = NET
+    "bootstrap = u.phone\nregister = u.tab\ncall = u \"sip:w@b.net\" security=sdes-e2ae media=1.5s\n"
+    "call = u.tab tel:+15551234\nadvance = 20ms\nadvance = 0.5m\nexpect = forks-share\n"
+    "expect = message MEDIA srtp stream\nexpect = refusal w.phone\nrestart = kms a\n";
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ImpsScenario) s = imps_scenario_load_data (text, strlen (text), "t", &error);
+  g_assert_no_error (error);
+  g_autoptr (GPtrArray) steps = imps_script_parse (s, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (steps->len, ==, 10);
+  ImpsScriptStep **st = (ImpsScriptStep **) steps->pdata;
+  /* bob.phone names the first device, which reports call "u". */
+  g_assert_cmpstr (st[0]->device, ==, "u");
+  g_assert_cmpstr (st[1]->device, ==, "u.tab");
+  /* A URI callee is the step's own copy. */
+  g_assert_cmpstr (st[2]->callee, ==, "sip:w@b.net");
+  g_assert_cmpint (st[2]->security, ==, IMPS_SCRIPT_SECURITY_SDES_E2AE);
+  g_assert_cmpint (st[2]->media_us, ==, 1500000);
+  g_assert_cmpstr (st[3]->callee, ==, "tel:+15551234");
+  g_assert_cmpint (st[3]->media_us, ==, 2 * G_USEC_PER_SEC);
+  g_assert_cmpint (st[4]->duration_us, ==, 20000);
+  g_assert_cmpint (st[5]->duration_us, ==, 30 * G_USEC_PER_SEC);
+  g_assert_cmpint (st[6]->expect, ==, IMPS_EXPECT_FORKS_SHARE);
+  g_assert_cmpstr (st[7]->ref, ==, "media");
+  g_assert_cmpstr (st[7]->text, ==, "srtp stream");
+  g_assert_cmpstr (st[8]->node, ==, "w");
+  g_assert_cmpstr (st[9]->node, ==, "kms");
+  g_assert_cmpuint (st[9]->op, ==, 0);
+}
+
+/* The bounds let through what they promise: 90 days with one registered
+ * device (4 320 refreshes), and a whole year with none. */
+static void
+test_bounds_allow (void)
+{
+  static const gchar *const texts[] = {
+    NET "register = u\n" R30 R30 R30,
+    NET R30 R30 R30 R30 R30 R30 R30 R30 R30 R30 R30 R30 "advance = 6d\n",
+    NET "call = u w media=1h\ncall = u w media=1h\ncall = u w media=1h\ncall = u w media=1h\n",
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (ImpsScenario) s = imps_scenario_load_data (texts[i], strlen (texts[i]), "t", &error);
+      g_assert_no_error (error);
+      g_autoptr (GPtrArray) steps = imps_script_parse (s, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (steps);
+    }
+}
+
+static void
+test_durations (void)
+{
+  static const struct {
+    const gchar *text;
+    gint64 us; /* -1: refused */
+  } cases[] = {
+    { "1", G_USEC_PER_SEC }, { "1s", G_USEC_PER_SEC }, { "20ms", 20000 }, { "1.5s", 1500000 },
+    { "2h", G_GINT64_CONSTANT (7200) * G_USEC_PER_SEC }, { "0.0000001s", 0 }, { "0.0000019s", 1 },
+    { "0x10", -1 }, { "1e3", -1 }, { "+1", -1 }, { "-1", -1 }, { " 1", -1 }, { "1 s", -1 },
+    { ".5s", -1 }, { "nan", -1 }, { "inf", -1 }, { "1y", -1 }, { "", -1 }, { "1.", -1 },
+    { "1000000000000s", -1 },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      gint64 us = -1;
+      g_autoptr (GError) error = NULL;
+      gboolean ok = imps_script_parse_duration_us (cases[i].text, &us, &error);
+      if (ok != (cases[i].us >= 0) || (ok && us != cases[i].us))
+        g_error ("'%s': got %s %" G_GINT64_FORMAT, cases[i].text, ok ? "ok" : "error", us);
+    }
+}
 
 static void
 test_bad (gconstpointer data)
@@ -201,6 +358,14 @@ main (int argc, char **argv)
       g_autofree gchar *path = g_strdup_printf ("/scenario/bad/%s", bad_cases[i].name);
       g_test_add_data_func (path, &bad_cases[i], test_bad);
     }
+  for (guint i = 0; i < G_N_ELEMENTS (bad_steps); i++)
+    {
+      g_autofree gchar *path = g_strdup_printf ("/script/bad/%s", bad_steps[i].name);
+      g_test_add_data_func (path, &bad_steps[i], test_bad_step);
+    }
+  g_test_add_func ("/script/good", test_good_steps);
+  g_test_add_func ("/script/durations", test_durations);
+  g_test_add_func ("/script/bounds-allow", test_bounds_allow);
   g_test_add_func ("/scenario/bounds", test_bounds);
   g_test_add_func ("/scenario/reload", test_reload);
   return g_test_run ();

@@ -1,0 +1,500 @@
+#include "imps-script.h"
+#include "sip/imps-sip-uri.h"
+
+#include <string.h>
+
+static const gchar *const ref_names[] = { "Ub", "Zh", "Zn", "Ua", "Zk", "Gm", "Mw", "media" };
+
+static const gchar *const security_names[] = {
+  [IMPS_SCRIPT_SECURITY_NONE] = "none",
+  [IMPS_SCRIPT_SECURITY_SDES_E2E] = "sdes-e2e",
+  [IMPS_SCRIPT_SECURITY_SDES_E2AE] = "sdes-e2ae",
+  [IMPS_SCRIPT_SECURITY_MIKEY_TICKET] = "mikey-ticket",
+};
+
+static const struct {
+  const gchar *kind;
+  guint bit;
+} node_kinds[] = {
+  { "hss", IMPS_OP_NODE_HSS },     { "bsf", IMPS_OP_NODE_BSF },
+  { "kms", IMPS_OP_NODE_KMS },     { "pcscf", IMPS_OP_NODE_PCSCF },
+  { "scscf", IMPS_OP_NODE_SCSCF }, { "agw", IMPS_OP_NODE_AGW },
+};
+
+#define USAGE_EXPECT                                                                          \
+  "usage: expect = ok | fail [TEXT] | refusal NODE [TEXT] | message REF [TEXT] "              \
+  "| no-message REF [TEXT] | bootstrapped DEVICE | established | sip STATUS | media "         \
+  "| exposure NODE keys|none | forks-differ | forks-share"
+
+/* What the checks carry from one step to the next. */
+typedef struct {
+  const ImpsScenario *s;
+  GHashTable *registered;  /* device names a register step names */
+  gint64 advance_us;       /* sum of every advance so far */
+  gint64 media_us;         /* sum of every call's media= so far */
+  guint64 refreshes;       /* estimated REGISTER refreshes so far */
+  guint actions;           /* action steps so far */
+} Checker;
+
+void
+imps_script_step_free (ImpsScriptStep *st)
+{
+  if (st == NULL)
+    return;
+  g_free (st->device);
+  g_free (st->node);
+  g_free (st->callee);
+  g_free (st->ref);
+  g_free (st->text);
+  g_free (st);
+}
+
+static gboolean G_GNUC_PRINTF (4, 5)
+step_error (const ImpsScenario *sc, const ImpsStepSpec *spec, GError **error,
+            const gchar *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  g_autofree gchar *msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  g_set_error (error, IMPS_SCENARIO_ERROR, IMPS_SCENARIO_ERROR_VALUE, "%s:%u: [script] %s: %s",
+               sc->path, spec->line, spec->verb, msg);
+  return FALSE;
+}
+
+gboolean
+imps_script_parse_duration_us (const gchar *text, gint64 *out, GError **error)
+{
+  static const struct {
+    const gchar *unit;
+    gint64 us;
+  } units[] = {
+    { "ms", 1000 }, { "s", G_USEC_PER_SEC }, { "", G_USEC_PER_SEC },
+    { "m", 60 * G_USEC_PER_SEC }, { "h", G_GINT64_CONSTANT (3600) * G_USEC_PER_SEC },
+    { "d", G_GINT64_CONSTANT (86400) * G_USEC_PER_SEC },
+  };
+  const gchar *p = text;
+  guint64 whole = 0, frac = 0, frac_scale = 1;
+  guint digits = 0;
+
+  /* Whole part: at most 12 digits, so nothing below overflows. */
+  for (; g_ascii_isdigit (*p); p++, digits++)
+    if (digits >= 12)
+      goto bad;
+    else
+      whole = whole * 10 + (guint64) (*p - '0');
+  if (digits == 0)
+    goto bad;
+  if (*p == '.')
+    {
+      guint f = 0;
+      for (p++; g_ascii_isdigit (*p); p++, f++)
+        if (f < 6)
+          frac = frac * 10 + (guint64) (*p - '0'), frac_scale *= 10;
+      if (f == 0)
+        goto bad;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (units); i++)
+    if (strcmp (p, units[i].unit) == 0)
+      {
+        /* At most 6 fraction digits count: frac < 10^6, unit <= 8.64 * 10^10. */
+        if (whole > G_MAXINT64 / (guint64) units[i].us / 2)
+          goto bad;
+        *out = (gint64) (whole * (guint64) units[i].us
+                         + (frac * (guint64) units[i].us + frac_scale / 2) / frac_scale);
+        return TRUE;
+      }
+bad:
+  g_set_error (error, IMPS_SCENARIO_ERROR, IMPS_SCENARIO_ERROR_VALUE,
+               "'%s' is not a duration (digits with an optional fraction, then ms, s, m, h or d)",
+               text);
+  return FALSE;
+}
+
+gboolean
+imps_script_is_node (const ImpsScenario *s, const gchar *name)
+{
+  for (guint i = 0; i < s->operators->len; i++)
+    {
+      const ImpsOperatorSpec *o = g_ptr_array_index (s->operators, i);
+      for (guint k = 0; k < G_N_ELEMENTS (node_kinds); k++)
+        {
+          gsize l = strlen (node_kinds[k].kind);
+          if ((o->nodes & node_kinds[k].bit) && strncmp (name, node_kinds[k].kind, l) == 0
+              && name[l] == '.' && g_ascii_strcasecmp (name + l + 1, o->domain) == 0)
+            return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+/* "hss.home1.net, bsf.home1.net, ..." (at most 24) for error messages. */
+static gchar *
+node_names (const ImpsScenario *s)
+{
+  GString *out = g_string_new (NULL);
+  guint n = 0;
+  for (guint i = 0; i < s->operators->len; i++)
+    {
+      const ImpsOperatorSpec *o = g_ptr_array_index (s->operators, i);
+      for (guint k = 0; k < G_N_ELEMENTS (node_kinds); k++)
+        if (o->nodes & node_kinds[k].bit)
+          {
+            if (n++ == 24)
+              {
+                g_string_append (out, ", ...");
+                return g_string_free (out, FALSE);
+              }
+            g_string_append_printf (out, "%s%s.%s", out->len ? ", " : "", node_kinds[k].kind,
+                                    o->domain);
+          }
+    }
+  return g_string_free (out, FALSE);
+}
+
+static const ImpsOperatorSpec *
+device_operator (const ImpsScenario *s, const ImpsSubscriberSpec *u)
+{
+  return g_ptr_array_index (s->operators, u->op);
+}
+
+/* A device named in the script, whose operator runs @need (0: anything). */
+static gboolean
+check_device (Checker *k, const ImpsStepSpec *spec, const gchar *name, guint need,
+              const gchar *what, gchar **out, GError **error)
+{
+  const ImpsSubscriberSpec *u = NULL;
+  guint d = 0;
+  g_autoptr (GError) e = NULL;
+  if (!imps_scenario_find_device (k->s, name, &u, &d, &e))
+    return step_error (k->s, spec, error, "%s", e->message);
+  const ImpsOperatorSpec *o = device_operator (k->s, u);
+  if ((o->nodes & need) != need)
+    return step_error (k->s, spec, error, "the home operator of '%s' (%s) runs no %s", name,
+                       o->name, what);
+  *out = imps_scenario_device_name (u, d);
+  return TRUE;
+}
+
+/* A callee URI the caller's SIP stack will take: sip: or tel:, at most 256
+ * printable bytes, and valid for the SIP URI parser. */
+static gboolean
+check_uri (const gchar *v, GError **error)
+{
+  gsize n = strlen (v);
+  if (n < 5 || n > 256 || !(g_str_has_prefix (v, "sip:") || g_str_has_prefix (v, "tel:")))
+    {
+      g_set_error (error, IMPS_SCENARIO_ERROR, IMPS_SCENARIO_ERROR_VALUE,
+                   "not a sip: or tel: URI of at most 256 bytes");
+      return FALSE;
+    }
+  for (const gchar *p = v; *p; p++)
+    if ((guchar) *p <= ' ' || (guchar) *p >= 0x7f || strchr ("<>\"", *p))
+      {
+        g_set_error (error, IMPS_SCENARIO_ERROR, IMPS_SCENARIO_ERROR_VALUE,
+                     "byte %zu is a space, a control byte or one of <>\"", (gsize) (p - v));
+        return FALSE;
+      }
+  return imps_sip_uri_validate (v, -1, error);
+}
+
+static gboolean
+parse_call (Checker *k, ImpsScriptStep *st, gint argc, gchar **argv, GError **error)
+{
+  const ImpsStepSpec *spec = st->spec;
+  gboolean have_security = FALSE, have_media = FALSE;
+
+  st->security = IMPS_SCRIPT_SECURITY_NONE;
+  st->media_us = 2 * G_USEC_PER_SEC;
+  if (argc < 2)
+    goto usage;
+  if (!check_device (k, spec, argv[0], IMPS_OP_NODE_PCSCF, "IMS core", &st->device, error))
+    return FALSE;
+  if (strchr (argv[1], ':') != NULL)
+    {
+      g_autoptr (GError) e = NULL;
+      if (!check_uri (argv[1], &e))
+        return step_error (k->s, spec, error, "callee '%s' is not a URI to call: %s", argv[1],
+                           e->message);
+      st->callee = g_strdup (argv[1]);
+    }
+  else
+    {
+      const ImpsSubscriberSpec *u = imps_scenario_find_subscriber (k->s, argv[1]);
+      if (u == NULL)
+        return step_error (k->s, spec, error, "no subscriber '%s' (a NAME or a sip: or tel: URI)",
+                           argv[1]);
+      st->callee = g_strdup (u->impus[0]);
+    }
+  for (gint i = 2; i < argc; i++)
+    {
+      g_autoptr (GError) e = NULL;
+      if (g_str_has_prefix (argv[i], "security=") && !have_security)
+        {
+          const gchar *v = argv[i] + 9;
+          guint n;
+          for (n = 0; n < G_N_ELEMENTS (security_names); n++)
+            if (g_str_equal (v, security_names[n]))
+              break;
+          if (n == G_N_ELEMENTS (security_names))
+            return step_error (k->s, spec, error,
+                               "security=%s: one of none, sdes-e2e, sdes-e2ae, mikey-ticket", v);
+          st->security = (ImpsScriptSecurity) n;
+          have_security = TRUE;
+        }
+      else if (g_str_has_prefix (argv[i], "media=") && !have_media)
+        {
+          if (!imps_script_parse_duration_us (argv[i] + 6, &st->media_us, &e))
+            return step_error (k->s, spec, error, "media=: %s", e->message);
+          if (st->media_us > IMPS_SCRIPT_MAX_MEDIA_US)
+            return step_error (k->s, spec, error, "media=%s: at most 1h of media a call",
+                               argv[i] + 6);
+          have_media = TRUE;
+        }
+      else
+        goto usage;
+    }
+  if (st->security == IMPS_SCRIPT_SECURITY_MIKEY_TICKET)
+    {
+      const ImpsSubscriberSpec *u = NULL;
+      imps_scenario_find_device (k->s, argv[0], &u, NULL, NULL);
+      if (!(device_operator (k->s, u)->nodes & IMPS_OP_NODE_KMS))
+        return step_error (k->s, spec, error, "security=mikey-ticket needs a kms at %s's operator",
+                           argv[0]);
+    }
+  k->media_us += st->media_us;
+  if (k->media_us > IMPS_SCRIPT_MAX_TOTAL_MEDIA_US)
+    return step_error (k->s, spec, error,
+                       "the script's calls would run more than 4h of media in all");
+  return TRUE;
+usage:
+  return step_error (k->s, spec, error,
+                     "usage: call = CALLER CALLEE [security=none|sdes-e2e|sdes-e2ae|mikey-ticket] "
+                     "[media=DURATION], each option at most once");
+}
+
+static gboolean
+parse_advance (Checker *k, ImpsScriptStep *st, gint argc, gchar **argv, GError **error)
+{
+  g_autoptr (GError) e = NULL;
+  if (argc != 1)
+    return step_error (k->s, st->spec, error, "usage: advance = DURATION (e.g. 2h, 90s, 20ms)");
+  if (!imps_script_parse_duration_us (argv[0], &st->duration_us, &e))
+    return step_error (k->s, st->spec, error, "%s", e->message);
+  if (st->duration_us > IMPS_SCRIPT_MAX_ADVANCE_US)
+    return step_error (k->s, st->spec, error, "%s: at most 30d a step", argv[0]);
+  k->advance_us += st->duration_us;
+  if (k->advance_us > IMPS_SCRIPT_MAX_TOTAL_ADVANCE_US)
+    return step_error (k->s, st->spec, error,
+                       "the script would advance the clock by more than 366d in all");
+  k->refreshes += (guint64) (st->duration_us / IMPS_SCRIPT_REFRESH_US)
+                  * g_hash_table_size (k->registered);
+  if (k->refreshes > IMPS_SCRIPT_MAX_REFRESHES)
+    return step_error (k->s, st->spec, error,
+                       "with %u registered devices the script's advances would cause about %"
+                       G_GUINT64_FORMAT " REGISTER refreshes, more than the limit of %u",
+                       g_hash_table_size (k->registered), k->refreshes, IMPS_SCRIPT_MAX_REFRESHES);
+  return TRUE;
+}
+
+static gboolean
+parse_restart (Checker *k, ImpsScriptStep *st, gint argc, gchar **argv, GError **error)
+{
+  static const gchar *const kinds[] = { "hss", "bsf", "kms" };
+  static const guint bits[] = { IMPS_OP_NODE_HSS, IMPS_OP_NODE_BSF, IMPS_OP_NODE_KMS };
+  guint n = G_N_ELEMENTS (kinds);
+  for (guint i = 0; argc == 2 && i < G_N_ELEMENTS (kinds); i++)
+    if (g_str_equal (argv[0], kinds[i]))
+      n = i;
+  if (n == G_N_ELEMENTS (kinds))
+    return step_error (k->s, st->spec, error, "usage: restart = hss|bsf|kms OPERATOR");
+  const ImpsOperatorSpec *o = NULL;
+  for (guint i = 0; i < k->s->operators->len && o == NULL; i++)
+    if (g_str_equal (((const ImpsOperatorSpec *) g_ptr_array_index (k->s->operators, i))->name,
+                     argv[1]))
+      {
+        o = g_ptr_array_index (k->s->operators, i);
+        st->op = i;
+      }
+  if (o == NULL)
+    return step_error (k->s, st->spec, error, "no operator '%s'", argv[1]);
+  if (!(o->nodes & bits[n]))
+    return step_error (k->s, st->spec, error, "operator %s runs no %s", o->name, kinds[n]);
+  st->node = g_strdup (argv[0]);
+  return TRUE;
+}
+
+/* NODE of refusal: a node of the network or a device (a UE refuses too). */
+static gboolean
+check_node (Checker *k, const ImpsStepSpec *spec, const gchar *name, gboolean devices,
+            GError **error)
+{
+  if (imps_script_is_node (k->s, name)
+      || (devices && imps_scenario_find_device (k->s, name, NULL, NULL, NULL)))
+    return TRUE;
+  g_autofree gchar *nodes = node_names (k->s);
+  return step_error (k->s, spec, error, "no node '%s' in this network (%s%s)", name, nodes,
+                     devices ? ", or a device" : "");
+}
+
+static gboolean
+parse_expect (Checker *k, ImpsScriptStep *st, gint argc, gchar **argv, GError **error)
+{
+  const ImpsStepSpec *spec = st->spec;
+  const gchar *w = argc > 0 ? argv[0] : "";
+
+  if (g_str_equal (w, "ok") && argc == 1)
+    st->expect = IMPS_EXPECT_OK;
+  else if (g_str_equal (w, "fail"))
+    st->expect = IMPS_EXPECT_FAIL;
+  else if (g_str_equal (w, "refusal") && argc >= 2)
+    {
+      const ImpsSubscriberSpec *u = NULL;
+      guint d = 0;
+      st->expect = IMPS_EXPECT_REFUSAL;
+      if (!check_node (k, spec, argv[1], TRUE, error))
+        return FALSE;
+      /* A device by the name its events carry ("bob" for "bob.phone"). */
+      st->node = !imps_script_is_node (k->s, argv[1])
+                         && imps_scenario_find_device (k->s, argv[1], &u, &d, NULL)
+                     ? imps_scenario_device_name (u, d)
+                     : g_strdup (argv[1]);
+    }
+  else if ((g_str_equal (w, "message") || g_str_equal (w, "no-message")) && argc >= 2)
+    {
+      st->expect = g_str_equal (w, "message") ? IMPS_EXPECT_MESSAGE : IMPS_EXPECT_NO_MESSAGE;
+      for (guint i = 0; i < G_N_ELEMENTS (ref_names) && st->ref == NULL; i++)
+        if (g_ascii_strcasecmp (argv[1], ref_names[i]) == 0)
+          st->ref = g_strdup (ref_names[i]);
+      if (st->ref == NULL)
+        return step_error (k->s, spec, error,
+                           "'%s' is not a reference point (Ub, Zh, Zn, Ua, Zk, Gm, Mw, media)",
+                           argv[1]);
+    }
+  else if (g_str_equal (w, "established") && argc == 1)
+    st->expect = IMPS_EXPECT_ESTABLISHED;
+  else if (g_str_equal (w, "sip") && argc == 2)
+    {
+      guint64 v = 0;
+      st->expect = IMPS_EXPECT_SIP;
+      if (!g_ascii_string_to_unsigned (argv[1], 10, 100, 699, &v, NULL))
+        return step_error (k->s, spec, error, "'%s' is not a SIP status (100-699)", argv[1]);
+      st->status = (guint) v;
+    }
+  else if (g_str_equal (w, "media") && argc == 1)
+    st->expect = IMPS_EXPECT_MEDIA;
+  else if (g_str_equal (w, "forks-differ") && argc == 1)
+    st->expect = IMPS_EXPECT_FORKS_DIFFER;
+  else if (g_str_equal (w, "forks-share") && argc == 1)
+    st->expect = IMPS_EXPECT_FORKS_SHARE;
+  else if (g_str_equal (w, "exposure") && argc == 3
+           && (g_str_equal (argv[2], "keys") || g_str_equal (argv[2], "none")))
+    {
+      st->expect = IMPS_EXPECT_EXPOSURE;
+      if (!check_node (k, spec, argv[1], FALSE, error))
+        return FALSE;
+      st->node = g_strdup (argv[1]);
+      st->keys = g_str_equal (argv[2], "keys");
+    }
+  else if (g_str_equal (w, "bootstrapped") && argc == 2)
+    {
+      st->expect = IMPS_EXPECT_BOOTSTRAPPED;
+      if (!check_device (k, spec, argv[1], 0, "", &st->device, error))
+        return FALSE;
+    }
+  else
+    return step_error (k->s, spec, error, USAGE_EXPECT);
+
+  /* The free text of fail, refusal, message and no-message. */
+  guint skip = st->expect == IMPS_EXPECT_FAIL ? 1 : 2;
+  if ((st->expect == IMPS_EXPECT_FAIL || st->expect == IMPS_EXPECT_REFUSAL
+       || st->expect == IMPS_EXPECT_MESSAGE || st->expect == IMPS_EXPECT_NO_MESSAGE)
+      && (guint) argc > skip)
+    st->text = g_strjoinv (" ", argv + skip);
+  if (k->actions == 0)
+    return step_error (k->s, spec, error, "an expect needs an action before it");
+  return TRUE;
+}
+
+static ImpsScriptStep *
+parse_step (Checker *k, const ImpsStepSpec *spec, GError **error)
+{
+  g_autoptr (GError) e = NULL;
+  g_auto (GStrv) argv = NULL;
+  gint argc = 0;
+
+  if (spec->args[0] != '\0' && !g_shell_parse_argv (spec->args, &argc, &argv, &e))
+    {
+      step_error (k->s, spec, error, "cannot read the arguments: %s", e->message);
+      return NULL;
+    }
+  g_autoptr (ImpsScriptStep) st = g_new0 (ImpsScriptStep, 1);
+  st->spec = spec;
+  gboolean ok;
+  if (g_str_equal (spec->verb, "bootstrap"))
+    {
+      st->verb = IMPS_SCRIPT_BOOTSTRAP;
+      ok = argc == 1 ? check_device (k, spec, argv[0], IMPS_OP_NODE_BSF, "bsf", &st->device, error)
+                     : step_error (k->s, spec, error, "usage: bootstrap = DEVICE");
+    }
+  else if (g_str_equal (spec->verb, "register") || g_str_equal (spec->verb, "hangup"))
+    {
+      st->verb = g_str_equal (spec->verb, "register") ? IMPS_SCRIPT_REGISTER : IMPS_SCRIPT_HANGUP;
+      ok = argc == 1 ? check_device (k, spec, argv[0], IMPS_OP_NODE_PCSCF, "IMS core", &st->device,
+                                     error)
+                     : step_error (k->s, spec, error, "usage: %s = DEVICE", spec->verb);
+      if (ok && st->verb == IMPS_SCRIPT_REGISTER)
+        g_hash_table_add (k->registered, g_strdup (st->device));
+    }
+  else if (g_str_equal (spec->verb, "call"))
+    {
+      st->verb = IMPS_SCRIPT_CALL;
+      ok = parse_call (k, st, argc, argv, error);
+    }
+  else if (g_str_equal (spec->verb, "advance"))
+    {
+      st->verb = IMPS_SCRIPT_ADVANCE;
+      ok = parse_advance (k, st, argc, argv, error);
+    }
+  else if (g_str_equal (spec->verb, "restart"))
+    {
+      st->verb = IMPS_SCRIPT_RESTART;
+      ok = parse_restart (k, st, argc, argv, error);
+    }
+  else if (g_str_equal (spec->verb, "expect"))
+    {
+      st->verb = IMPS_SCRIPT_EXPECT;
+      ok = parse_expect (k, st, argc, argv, error);
+    }
+  else
+    ok = step_error (k->s, spec, error,
+                     "unknown verb (known: bootstrap, register, call, hangup, advance, restart, "
+                     "expect)");
+  if (ok && st->verb != IMPS_SCRIPT_EXPECT)
+    k->actions++;
+  return ok ? g_steal_pointer (&st) : NULL;
+}
+
+GPtrArray *
+imps_script_parse (const ImpsScenario *s, GError **error)
+{
+  g_autoptr (GPtrArray) steps = g_ptr_array_new_with_free_func ((GDestroyNotify) imps_script_step_free);
+  Checker k = { s, g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL), 0, 0, 0, 0 };
+  gboolean ok = TRUE;
+
+  if (s->steps->len == 0)
+    {
+      g_set_error (error, IMPS_SCENARIO_ERROR, IMPS_SCENARIO_ERROR_MISSING,
+                   "%s: no [script] steps: a run needs at least one step to judge", s->path);
+      ok = FALSE;
+    }
+  for (guint i = 0; ok && i < s->steps->len; i++)
+    {
+      ImpsScriptStep *st = parse_step (&k, g_ptr_array_index (s->steps, i), error);
+      ok = st != NULL;
+      if (ok)
+        g_ptr_array_add (steps, st);
+    }
+  g_hash_table_unref (k.registered);
+  return ok ? g_steal_pointer (&steps) : NULL;
+}

@@ -1,0 +1,90 @@
+/* The [script] of a scenario, read and checked: every step's verb and
+ * arguments, the names they use (devices, operators, nodes, reference
+ * points) and the bounds on the work they ask for, all before anything runs.
+ *
+ * This module needs only the ImpsScenario: the runner binds the steps it
+ * returns to the world's nodes, which cannot fail once the script checked.
+ * docs/scenario-format.md lists every verb and expectation.
+ */
+#pragma once
+
+#include "imps-scenario.h"
+
+G_BEGIN_DECLS
+
+/* Bounds on the work a script asks for (docs/scenario-format.md). */
+#define IMPS_SCRIPT_MAX_ADVANCE_US (G_GINT64_CONSTANT (30) * 86400 * G_USEC_PER_SEC)
+#define IMPS_SCRIPT_MAX_TOTAL_ADVANCE_US (G_GINT64_CONSTANT (366) * 86400 * G_USEC_PER_SEC)
+#define IMPS_SCRIPT_MAX_MEDIA_US (G_GINT64_CONSTANT (3600) * G_USEC_PER_SEC)
+#define IMPS_SCRIPT_MAX_TOTAL_MEDIA_US (G_GINT64_CONSTANT (4) * 3600 * G_USEC_PER_SEC)
+/* REGISTER refreshes (one per registered device every 30 minutes) that the
+ * script's `advance` steps may cause, estimated from the devices registered
+ * before each one. */
+#define IMPS_SCRIPT_MAX_REFRESHES 5000
+#define IMPS_SCRIPT_REFRESH_US (G_GINT64_CONSTANT (1800) * G_USEC_PER_SEC)
+
+typedef enum {
+  IMPS_SCRIPT_BOOTSTRAP,
+  IMPS_SCRIPT_ADVANCE,
+  IMPS_SCRIPT_RESTART,
+  IMPS_SCRIPT_REGISTER,
+  IMPS_SCRIPT_CALL,
+  IMPS_SCRIPT_HANGUP,
+  IMPS_SCRIPT_EXPECT,
+} ImpsScriptVerb;
+
+typedef enum {
+  IMPS_EXPECT_OK,
+  IMPS_EXPECT_FAIL,
+  IMPS_EXPECT_REFUSAL,
+  IMPS_EXPECT_MESSAGE,
+  IMPS_EXPECT_NO_MESSAGE,
+  IMPS_EXPECT_BOOTSTRAPPED,
+  IMPS_EXPECT_ESTABLISHED,
+  IMPS_EXPECT_SIP,
+  IMPS_EXPECT_MEDIA,
+  IMPS_EXPECT_EXPOSURE,
+  IMPS_EXPECT_FORKS_DIFFER,
+  IMPS_EXPECT_FORKS_SHARE,
+} ImpsScriptExpect;
+
+/* The values of call ... security= (the order of ImpsUeSecurity). */
+typedef enum {
+  IMPS_SCRIPT_SECURITY_NONE,
+  IMPS_SCRIPT_SECURITY_SDES_E2E,
+  IMPS_SCRIPT_SECURITY_SDES_E2AE,
+  IMPS_SCRIPT_SECURITY_MIKEY_TICKET,
+} ImpsScriptSecurity;
+
+typedef struct {
+  ImpsScriptVerb verb;
+  const ImpsStepSpec *spec;  /* borrowed from the scenario */
+  gchar *device;             /* the device acting or named: "alice", "bob.tablet" */
+  guint op;                  /* restart: the operator's index */
+  gchar *node;               /* restart: hss|bsf|kms; refusal, exposure: a node name */
+  gchar *callee;             /* call: the URI called (a subscriber's first IMPU or as given) */
+  ImpsScriptSecurity security;
+  gint64 media_us;           /* call: media after the answer */
+  gint64 duration_us;        /* advance */
+  ImpsScriptExpect expect;
+  gchar *ref;                /* message, no-message: "Ub", ..., "media" */
+  gchar *text;               /* fail, refusal, message: text to find; may be NULL */
+  guint status;              /* sip */
+  gboolean keys;             /* exposure: keys (TRUE) or none */
+} ImpsScriptStep;
+
+void imps_script_step_free (ImpsScriptStep *step);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpsScriptStep, imps_script_step_free)
+
+/* Reads and checks every step of @s: a GPtrArray of ImpsScriptStep*, in
+ * order, or NULL with @error naming the file, the line and the verb. */
+GPtrArray *imps_script_parse (const ImpsScenario *s, GError **error);
+
+/* "2h", "90s", "1.5s", "20ms", "3d": digits with at most one '.', then an
+ * optional unit (s by default). No sign, hex or exponent. */
+gboolean imps_script_parse_duration_us (const gchar *text, gint64 *out, GError **error);
+
+/* TRUE when @name is a node the scenario runs: "kms.home1.net". */
+gboolean imps_script_is_node (const ImpsScenario *s, const gchar *name);
+
+G_END_DECLS
