@@ -50,6 +50,9 @@ typedef struct {
   gint64 expiry;           /* Unix seconds; G_MAXINT64 for static */
   gchar *impi;
   gchar *user;             /* static PSK: the one identity it serves, or NULL */
+  GStrv impus;             /* Ks_NAF: the user's public identities from the BIA's USS
+                            * (GSID IMPS_GBA_GSID_IMS_MEDIA), never NULL; NULL for a
+                            * static PSK */
 } KmsKey;
 
 typedef struct {

@@ -1,6 +1,7 @@
 /* The KMS node: Ua server (profile §2), Zn client with the Ks_NAF cache
  * (gba.md §10), ticket request and resolve (mikey-ticket.md §5.3, §10-§12). */
 #include "imps-kms-private.h"
+#include "gba/imps-gba-uss.h"
 #include "imps-hex.h"
 #include "imps-secret.h"
 
@@ -47,6 +48,7 @@ kms_key_free (gpointer p)
   g_free (k->key_id);
   g_free (k->impi);
   g_free (k->user);
+  g_strfreev (k->impus);
   if (k->naf_id)
     g_bytes_unref (k->naf_id);
   imps_wipe (k, sizeof *k);
@@ -287,7 +289,7 @@ key_lookup (ImpsKms *kms, const guint8 *id, gsize len)
 
 static void
 key_cache_add (ImpsKms *kms, const gchar *btid, const guint8 *key, gint64 expiry,
-               const gchar *impi)
+               const gchar *impi, GStrv impus)
 {
   if (g_hash_table_size (kms->keys) >= IMPS_KMS_KS_NAF_CACHE_MAX)
     {
@@ -312,7 +314,47 @@ key_cache_add (ImpsKms *kms, const gchar *btid, const guint8 *key, gint64 expiry
   k->key_len = IMPS_GBA_KEY_LEN;
   k->expiry = expiry;
   k->impi = g_strdup (impi);
+  k->impus = impus;
   g_hash_table_replace (kms->keys, k->key_id, k);
+}
+
+/* ---------------------------------------------------------------------
+ * Identity binding (TS 33.220 §4.5.3; profile §11 "The KMS"): a GBA user
+ * may name as IDRi / IDRr only the public identities that the BSF returned
+ * for its B-TID in the USS of the KMS's GSID.
+ * ------------------------------------------------------------------- */
+
+static gboolean
+bytes_eq (ImpsMikeyBytes b, const gchar *s)
+{
+  return b.len == strlen (s) && memcmp (b.data, s, b.len) == 0;
+}
+
+static gboolean
+key_has_identity (const KmsKey *k, ImpsMikeyBytes id)
+{
+  for (guint i = 0; k->impus && k->impus[i]; i++)
+    if (bytes_eq (id, k->impus[i]))
+      return TRUE;
+  return FALSE;
+}
+
+/* A group this KMS defines, named @id, with a member among @k's
+ * identities. */
+static gboolean
+key_in_group (ImpsKms *kms, const KmsKey *k, ImpsMikeyBytes id)
+{
+  for (guint i = 0; i < kms->groups->len; i++)
+    {
+      const KmsGroup *g = g_ptr_array_index (kms->groups, i);
+      if (!bytes_eq (id, g->id))
+        continue;
+      for (guint j = 0; g->members && g->members[j]; j++)
+        for (guint u = 0; k->impus && k->impus[u]; u++)
+          if (strcmp (g->members[j], k->impus[u]) == 0)
+            return TRUE;
+    }
+  return FALSE;
 }
 
 /* ---------------------------------------------------------------------
@@ -422,6 +464,7 @@ process (ImpsKms *kms, ImpsKmsRequestType type, gboolean zk, const gchar *peer_n
   const guint8 *psk = NULL;
   gsize psk_len = 0;
   const gchar *bound_user = NULL;
+  const KmsKey *gba_key = NULL;
   if (zk)
     {
       KmsAgreement *a = imps_kms_find_agreement (kms, pskp->u.id.data.data, pskp->u.id.data.len);
@@ -467,6 +510,8 @@ process (ImpsKms *kms, ImpsKmsRequestType type, gboolean zk, const gchar *peer_n
       psk = k->key;
       psk_len = k->key_len;
       bound_user = k->user;
+      if (k->naf_id != NULL)
+        gba_key = k;
     }
 
   guint64 now = imps_kms_now_ntp (kms);
@@ -479,6 +524,35 @@ process (ImpsKms *kms, ImpsKmsRequestType type, gboolean zk, const gchar *peer_n
       imps_kms_refuse (kms, &in->hdr, NULL, 0, imps_mikey_error_to_err_no (error->code), NULL, 0,
                        check_name (error->code), why, out);
       return IMPS_KMS_OUTCOME_REFUSED;
+    }
+
+  if (gba_key != NULL)
+    {
+      /* the claimed identity must be the B-TID's user's: IDRi of a
+       * request, IDRr of a resolve (its own identity, or a group of this
+       * KMS that one of its identities belongs to; the ticket check below
+       * then asks that the group is in the ticket) */
+      gboolean req = type == IMPS_KMS_REQUEST_TICKET;
+      const ImpsMikeyPayload *who = imps_mikey_message_find_idr (
+        in, req ? IMPS_MIKEY_ID_ROLE_I : IMPS_MIKEY_ID_ROLE_R);
+      gboolean ok = who != NULL && (key_has_identity (gba_key, who->u.id.data)
+                                    || (!req && key_in_group (kms, gba_key, who->u.id.data)));
+      if (!ok)
+        {
+          g_autofree gchar *ids = gba_key->impus && gba_key->impus[0]
+                                  ? g_strjoinv (", ", gba_key->impus)
+                                  : g_strdup ("none: the BSF sent no USS for GSID "
+                                              IMPS_GBA_GSID_IMS_MEDIA);
+          g_autofree gchar *why = g_strdup_printf ("%s (CSB ID %08x): %s %s is not an identity "
+                                                   "of B-TID %s (IMPI %s; its identities: %s)",
+                                                   what, in->hdr.csb_id, req ? "IDRi" : "IDRr",
+                                                   req ? idi : idr, idpsk,
+                                                   gba_key->impi ? gba_key->impi : "-", ids);
+          imps_kms_refuse (kms, &in->hdr, data, len, IMPS_MIKEY_ERR_INVALID_ID, psk, psk_len,
+                           "identity binding", why, out);
+          imps_kms_audit (kms, "refused", in->hdr.csb_id, NULL, NULL, 0, "identity binding");
+          return IMPS_KMS_OUTCOME_REFUSED;
+        }
     }
 
   if (bound_user != NULL)
@@ -756,7 +830,26 @@ on_bia (GObject *source, GAsyncResult *res, gpointer data)
     }
   gint64 expiry = bia->has_key_expiry ? imps_diameter_time_to_unix (bia->key_expiry)
                                       : imps_kms_now (kms) + 1;
-  key_cache_add (kms, c->btid, bia->me_key, expiry, bia->impi);
+  /* the user's public identities: the uids of the USS of our GSID (none
+   * when the BIA has no readable USS list: then no identity is accepted) */
+  GStrv impus = NULL;
+  if (bia->guss != NULL)
+    {
+      g_autoptr (GError) uerr = NULL;
+      g_autoptr (ImpsGbaUssList) uss = imps_gba_uss_list_parse (bia->guss, bia->guss_len, &uerr);
+      if (uss != NULL)
+        impus = imps_gba_uss_list_uids (uss, IMPS_GBA_GSID_IMS_MEDIA);
+      else
+        {
+          g_autofree gchar *why = g_strdup_printf ("BIA for B-TID %s: GBA-UserSecSettings: %s; "
+                                                   "the user gets no identity", c->btid,
+                                                   uerr->message);
+          imps_kms_note (kms, IMPS_EVENT_NOTE, why, "USS unreadable");
+        }
+    }
+  if (impus == NULL)
+    impus = g_new0 (gchar *, 1);
+  key_cache_add (kms, c->btid, bia->me_key, expiry, bia->impi, impus);
   finish_with_key (kms, c->msg, c->type, c->body);
   zn_call_free (c);
 }
@@ -784,6 +877,25 @@ fetch_key (ImpsKms *kms, SoupServerMessage *msg, ImpsKmsRequestType type, GBytes
     }
   memcpy (btid, pskp->u.id.data.data, n);
   btid[n] = '\0';
+  /* a B-TID names its BSF after the last '@' (gba.md §6.1); only our own
+   * BSF (bsf.<domain>, profile §9) can give its key, and bootstrapping
+   * again there would not help: ERR 7, no re-bootstrap header */
+  {
+    g_autofree gchar *own = g_strdup_printf ("bsf.%s", kms->domain);
+    const gchar *at = strrchr (btid, '@');
+    if (at == NULL || g_ascii_strcasecmp (at + 1, own) != 0)
+      {
+        g_autoptr (GByteArray) out = g_byte_array_new ();
+        g_autofree gchar *why = g_strdup_printf ("IDRpsk %s is not a B-TID of this KMS's BSF "
+                                                 "%s (%s%s); the KMS has no Zn to it", btid, own,
+                                                 at ? "its BSF is " : "no '@domain' part",
+                                                 at ? at + 1 : "");
+        imps_kms_refuse (kms, &in->hdr, NULL, 0, IMPS_MIKEY_ERR_INVALID_ID, NULL, 0,
+                         "B-TID domain", why, out);
+        respond_outcome (kms, kms->ua, msg, type, IMPS_KMS_OUTCOME_REFUSED, out);
+        return;
+      }
+  }
   if (kms->zn == NULL)
     kms->zn = imps_diameter_client_new (kms->net, kms->address, kms->bsf_address, kms->bsf_port);
 
@@ -796,6 +908,9 @@ fetch_key (ImpsKms *kms, SoupServerMessage *msg, ImpsKmsRequestType type, GBytes
   bir->btid = g_strdup (btid);
   const guint8 *naf_id = g_bytes_get_data (kms->naf_id, &bir->naf_id_len);
   bir->naf_id = g_memdup2 (naf_id, bir->naf_id_len);
+  /* the USS of the KMS's GAA service: the user's public identities */
+  bir->gsids = g_new0 (gchar *, 2);
+  bir->gsids[0] = g_strdup (IMPS_GBA_GSID_IMS_MEDIA);
   g_autoptr (GBytes) bytes = imps_diameter_bir_build (bir);
 
   ZnCall *c = g_new0 (ZnCall, 1);

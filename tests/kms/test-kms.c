@@ -471,6 +471,101 @@ test_reuse (KmsFx *k, gconstpointer data)
   g_assert_true (fresh != once);
 }
 
+/* ---- identity binding (TS 33.220 §4.5.3; profile §11 "The KMS") ---- */
+
+/* A resolve or request refused with ERR 7 by the identity binding. */
+static void
+assert_binding_refusal (KmsFx *k, const GError *error, const gchar *claim, const gchar *owner,
+                        guint before)
+{
+  g_assert_error (error, IMPS_UE_UA_ERROR, IMPS_UE_UA_ERROR_REFUSED);
+  g_assert_nonnull (strstr (error->message, "ERR 7"));
+  g_autofree gchar *detail = g_strdup_printf ("%s is not an identity of B-TID", claim);
+  g_autofree gchar *ids = g_strdup_printf ("its identities: %s)", owner);
+  g_assert_cmpuint (fx_count (&k->fx, IMPS_EVENT_REFUSAL, "identity binding refused: ERR 7",
+                              detail), ==, before + 1);
+  g_assert_cmpuint (fx_count (&k->fx, IMPS_EVENT_REFUSAL, "identity binding refused: ERR 7",
+                              ids), >=, 1);
+}
+
+static void
+test_identity_binding (KmsFx *k, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  ImpsMikeyTp tp;
+  imps_mikey_tp_init_default (&tp, 0, FALSE);
+  imps_mikey_tp_add_responder (&tp, KX_BOB);
+  ImpsMikeyHeldTicket *held = request_ok (k, ALICE, &tp);
+  g_autoptr (ImpsMikeyMessage) ti = transfer (k, held, KX_ALICE, KX_BOB);
+
+  /* alice, bootstrapped with her own USIM (her B-TID, her Ks_NAF), claims
+   * bob's IDRr to resolve the ticket for bob: ERR 7, no keys */
+  g_autoptr (ImpsUeUa) mallory = new_ua (k, k->ue[ALICE], FX_UE_ADDR, KX_BOB, "bsf.home1.net",
+                                         FX_BSF_ADDR, imps_bsf_get_ub_port (k->fx.bsf),
+                                         "kms.home1.net", FX_KMS_ADDR, k->kms_port);
+  g_autoptr (ImpsMikeyResolved) res = resolve (k, mallory, ti, &error);
+  g_assert_null (res);
+  assert_binding_refusal (k, error, "IDRr " KX_BOB, KX_ALICE, 0);
+  g_assert_cmpuint (imps_kms_count_audit (k->kms, "resolved"), ==, 0);
+
+  /* ... and asks for a ticket in bob's name (IDRi = bob), which would also
+   * pick bob's policy row: ERR 7 */
+  g_clear_error (&error);
+  const gchar *anyone[] = { "sip:*", NULL };
+  ImpsKmsPolicyRow row;
+  imps_kms_policy_row_init_default (&row);
+  row.may_request_for = anyone;
+  g_assert_true (imps_kms_set_user_policy (k->kms, KX_BOB, &row, &error));
+  g_assert_no_error (error);
+  ImpsMikeyTp tpc;
+  imps_mikey_tp_init_default (&tpc, 0, FALSE);
+  imps_mikey_tp_add_responder (&tpc, "sip:victim@home9.net");
+  /* as herself alice gets the default policy row (own domain only) */
+  ImpsMikeyHeldTicket *h = request (k, ALICE, &tpc, NULL, &error);
+  g_assert_null (h);
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "ERR 15"));
+  g_clear_error (&error);
+  {
+    imps_ue_ua_request_ticket_async (mallory, &tpc, NULL, done, k);
+    g_main_loop_run (k->fx.loop);
+    ImpsMikeyHeldTicket *hm = imps_ue_ua_request_ticket_finish (mallory, k->result, NULL,
+                                                                &error);
+    g_assert_null (hm);
+    assert_binding_refusal (k, error, "IDRi " KX_BOB, KX_ALICE, 0);
+  }
+  g_assert_cmpuint (imps_kms_count_audit (k->kms, "issued"), ==, 1);
+
+  /* bob himself resolves the ticket afterwards */
+  ImpsMikeySrtpKeys kb[IMPS_MIKEY_MAX_CS];
+  guint nb = 0;
+  complete_call (k, held, ti, k->ua[BOB], KX_BOB, kb, &nb);
+  imps_mikey_srtp_keys_clear (kb, nb);
+
+  /* a group identity as IDRr: only for a member (dave is not in team) */
+  g_clear_error (&error);
+  ImpsMikeyTp tpg;
+  imps_mikey_tp_init_default (&tpg, 0, FALSE);
+  imps_mikey_tp_add_responder (&tpg, KX_TEAM);
+  ImpsMikeyHeldTicket *hg = request_ok (k, ALICE, &tpg);
+  g_autoptr (ImpsMikeyMessage) tig = transfer (k, hg, KX_ALICE, KX_TEAM);
+  g_autoptr (ImpsUeUa) dave_as_team = new_ua (k, k->ue[DAVE], users[DAVE].address, KX_TEAM,
+                                              "bsf.home1.net", FX_BSF_ADDR,
+                                              imps_bsf_get_ub_port (k->fx.bsf), "kms.home1.net",
+                                              FX_KMS_ADDR, k->kms_port);
+  g_autoptr (ImpsMikeyResolved) rg = resolve (k, dave_as_team, tig, &error);
+  g_assert_null (rg);
+  assert_binding_refusal (k, error, "IDRr " KX_TEAM, KX_DAVE, 0);
+  g_clear_error (&error);
+  g_autoptr (ImpsUeUa) carol_as_team = new_ua (k, k->ue[CAROL], users[CAROL].address, KX_TEAM,
+                                               "bsf.home1.net", FX_BSF_ADDR,
+                                               imps_bsf_get_ub_port (k->fx.bsf), "kms.home1.net",
+                                               FX_KMS_ADDR, k->kms_port);
+  g_autoptr (ImpsMikeyResolved) rc = resolve (k, carol_as_team, tig, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (rc);
+}
+
 /* ---- refusals, with a static PSK (profile §2 NOTE 1) and raw HTTP ---- */
 
 typedef struct {
@@ -1030,6 +1125,36 @@ test_zk (KmsFx *k, gconstpointer data)
   g_assert_cmpuint (imps_kms_count_audit (o.kms, "relayed"), ==, 1);
   g_assert_cmpuint (imps_kms_count_audit (k->kms, "resolved-zk"), ==, 1);
 
+  /* identity claims across operators: eve (home2) claims bob@home2's IDRr
+   * at her own KMS, which refuses before relaying (no second Zk request);
+   * carol (home1) claims it at the issuing KMS directly */
+  {
+    provision (k, o.hss, "eve_private@home2.net", "sip:eve@home2.net");
+    g_autoptr (ImpsUe) eve = new_ue (k, "eve@home2", "127.2.1.2", "eve_private@home2.net");
+    g_autoptr (ImpsUeUa) eve_as_bob = new_ua (k, eve, "127.2.1.2", KX_REMOTE_BOB, "bsf.home2.net",
+                                              "127.0.2.20", imps_bsf_get_ub_port (o.bsf),
+                                              "kms.home2.net", "127.0.2.30",
+                                              imps_kms_get_ua_port (o.kms));
+    g_autoptr (ImpsMikeyResolved) r1 = resolve (k, eve_as_bob, ti, &error);
+    g_assert_null (r1);
+    assert_binding_refusal (k, error, "IDRr " KX_REMOTE_BOB, "sip:eve@home2.net", 0);
+    g_assert_cmpuint (count_msgs (k, IMPS_REF_ZK, "kms.home2.net",
+                                  "POST /kms?requesttype=ticketresolve"), ==, 1);
+    g_clear_error (&error);
+    g_autoptr (ImpsUeUa) carol_as_bob = new_ua (k, k->ue[CAROL], users[CAROL].address,
+                                                KX_REMOTE_BOB, "bsf.home1.net", FX_BSF_ADDR,
+                                                imps_bsf_get_ub_port (k->fx.bsf), "kms.home1.net",
+                                                FX_KMS_ADDR, k->kms_port);
+    g_autoptr (ImpsMikeyResolved) r2 = resolve (k, carol_as_bob, ti, &error);
+    g_assert_null (r2);
+    assert_binding_refusal (k, error, "IDRr " KX_REMOTE_BOB, KX_CAROL, 1);
+    g_clear_error (&error);
+    g_assert_cmpuint (imps_kms_count_audit (k->kms, "resolved-zk"), ==, 1);
+    g_assert_cmpuint (imps_kms_count_audit (k->kms, "resolved"), ==, 0);
+    imps_ue_ua_free (g_steal_pointer (&eve_as_bob));
+    fx_drain ();
+  }
+
   /* raw Zk clients: trust the CA, with or without a client certificate */
   g_autofree gchar *ca_path = g_build_filename (k->fx.dir, "ca.pem", NULL);
   g_assert_true (g_file_set_contents (ca_path, imps_kms_ca_get_pem (ca), -1, NULL));
@@ -1292,6 +1417,7 @@ main (int argc, char **argv)
   ADD ("forking", test_forking, 0);
   ADD ("group", test_group, 0);
   ADD ("reuse", test_reuse, 0);
+  ADD ("identity-binding", test_identity_binding, 0);
   ADD ("refusals", test_refusals, 0);
   ADD ("http-status", test_http_status, 0);
   ADD ("rebootstrap", test_rebootstrap, 0);
