@@ -588,9 +588,9 @@ process (ImpsKms *kms, ImpsKmsRequestType type, gboolean zk, const gchar *peer_n
         for (guint i = 0; i < desired.n_responders; i++)
           {
             ImpsMikeyBytes r = desired.responders[i];
-            if (is_group (kms, r) || imps_kms_policy_allows (pol, r.data, r.len))
+            if (is_group (kms, r) || imps_kms_policy_allows (kms, pol, r.data, r.len))
               continue;
-            g_autofree gchar *pats = g_strjoinv (", ", pol->patterns);
+            g_autofree gchar *pats = imps_kms_policy_describe (kms, pol);
             g_autofree gchar *why = g_strdup_printf ("ticket request (IDRi %s, CSB ID %08x): "
                                                      "policy: %s may not request a ticket for "
                                                      "%.*s (may request for: %s)", idi,

@@ -922,6 +922,45 @@ test_rebootstrap (KmsFx *k, gconstpointer data)
   g_assert_cmpuint (a.status, ==, 200);
   g_assert_cmpstr (a.rebootstrap, ==, "1");
 
+  /* a B-TID of another operator's BSF (or no B-TID at all): ERR 7 with
+   * the reason in the event log, no re-bootstrap header (bootstrapping
+   * again at our BSF would not help) and no BIR */
+  static const gchar *foreign[] = { "AAAAAAAAAAAAAAAAAAAAAA==@bsf.home2.net",
+                                    "AAAAAAAAAAAAAAAAAAAAAA==@bsf.home1.net.evil.net",
+                                    "no-domain-at-all" };
+  for (guint i = 0; i < G_N_ELEMENTS (foreign); i++)
+    {
+      guint birs = count_msgs (k, IMPS_REF_ZN, "kms.home1.net", "BIR");
+      p.psk_id = (const guint8 *) foreign[i];
+      p.psk_id_len = strlen (foreign[i]);
+      g_autoptr (ImpsMikeyMessage) fm = imps_mikey_request_init_build (&p, k->static_psk, 32,
+                                                                       now_ntp (k), k->rnd,
+                                                                       &error);
+      g_assert_no_error (error);
+      post (k, "?requesttype=ticketrequest", IMPS_KMS_CONTENT_TYPE, fm->body.raw,
+            fm->body.raw_len, &a);
+      g_assert_cmpuint (a.status, ==, 200);
+      g_assert_null (a.rebootstrap);
+      gsize blen;
+      const guint8 *b = g_bytes_get_data (a.body, &blen);
+      guint8 errs[4];
+      guint n = 0;
+      gboolean auth = TRUE;
+      g_autoptr (ImpsMikeyMessage) em = imps_mikey_error_parse (b, blen, NULL, errs, 4, &n, &auth,
+                                                                &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (em);
+      g_assert_cmpuint (n, ==, 1);
+      g_assert_cmpuint (errs[0], ==, IMPS_MIKEY_ERR_INVALID_ID);
+      g_autofree gchar *why = g_strdup_printf ("IDRpsk %s is not a B-TID of this KMS's BSF "
+                                               "bsf.home1.net", foreign[i]);
+      g_assert_cmpuint (fx_count (&k->fx, IMPS_EVENT_REFUSAL, "B-TID domain refused: ERR 7", why),
+                        ==, 1);
+      g_assert_cmpuint (count_msgs (k, IMPS_REF_ZN, "kms.home1.net", "BIR"), ==, birs);
+    }
+  p.psk_id = (const guint8 *) "AAAAAAAAAAAAAAAAAAAAAA==@bsf.home1.net";
+  p.psk_id_len = strlen ((const gchar *) p.psk_id);
+
   /* the BSF unreachable (nothing listens on its port): 503, and the
    * event log says why; the UE's client reports the HTTP status */
   imps_kms_set_bsf (k->kms, FX_BSF_ADDR, 1);
@@ -1341,6 +1380,59 @@ test_scenario (KmsFx *k, gconstpointer data)
   g_assert_cmpuint (held->policy.valid_to - held->policy.valid_from, ==, KX_SEC (600));
   g_assert_false (held->policy.flags & IMPS_MIKEY_TICKET_FLAG_I);
   g_assert_true (held->policy.flags & IMPS_MIKEY_TICKET_FLAG_K);
+
+  /* no may-request-for: the own domain and the domains of operators with
+   * an agreement (home2), not others (profile §3) */
+  static const struct {
+    const gchar *to;
+    ImpsKmsOutcome outcome;
+  } targets[] = {
+    { "sip:bob@home2.net", IMPS_KMS_OUTCOME_ANSWER },
+    { "sip:carol@home1.net", IMPS_KMS_OUTCOME_ANSWER },
+    { "sip:eve@home3.net", IMPS_KMS_OUTCOME_REFUSED },
+    { "sip:eve@nothome2.net", IMPS_KMS_OUTCOME_REFUSED },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (targets); i++)
+    {
+      ImpsMikeyTp t2;
+      imps_mikey_tp_init_default (&t2, 0, FALSE);
+      imps_mikey_tp_add_responder (&t2, targets[i].to);
+      p.desired = &t2;
+      g_autoptr (ImpsMikeyMessage) m2 = imps_mikey_request_init_build (&p, k->static_psk, 32,
+                                                                       now_ntp (k), k->rnd,
+                                                                       &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (imps_kms_handle (k->kms, IMPS_KMS_REQUEST_TICKET, m2->body.raw,
+                                        m2->body.raw_len, outb), ==, targets[i].outcome);
+    }
+  g_assert_cmpuint (fx_count (&k->fx, IMPS_EVENT_REFUSAL, "policy refused: ERR 15",
+                              "(may request for: sip:*@home1.net, sip:*@home2.net)"), ==, 2);
+  /* the same from the default row, also after a restart on the store */
+  {
+    g_autofree gchar *path = g_build_filename (k->fx.dir, "kms-scn.db", NULL);
+    for (guint round = 0; round < 2; round++)
+      {
+        g_autoptr (ImpsKms) k3 = imps_kms_new (k->fx.net, "home1.net", path, &error);
+        g_assert_no_error (error);
+        if (round == 0)
+          g_assert_true (imps_kms_load_scenario (k3, s, 1, seed, 32, &error));
+        imps_kms_add_static_psk (k3, "static-bob", "sip:bob@home1.net", k->static_psk, 32);
+        ImpsMikeyTp t3;
+        imps_mikey_tp_init_default (&t3, 0, FALSE);
+        imps_mikey_tp_add_responder (&t3, "sip:bob@home2.net");
+        ImpsMikeyRequestParams pb = p;
+        pb.initiator_uri = "sip:bob@home1.net";
+        pb.psk_id = (const guint8 *) "static-bob";
+        pb.psk_id_len = strlen ("static-bob");
+        pb.desired = &t3;
+        g_autoptr (ImpsMikeyMessage) m3 = imps_mikey_request_init_build (&pb, k->static_psk, 32,
+                                                                         now_ntp (k), k->rnd,
+                                                                         &error);
+        g_assert_cmpint (imps_kms_handle (k3, IMPS_KMS_REQUEST_TICKET, m3->body.raw,
+                                          m3->body.raw_len, outb), ==, IMPS_KMS_OUTCOME_ANSWER);
+      }
+    remove_state (path);
+  }
   /* a KMS for operator 2 derives the same pair key from the same seed */
   g_autoptr (ImpsKms) k2 = imps_kms_new (k->fx.net, "home2.net", NULL, &error);
   g_assert_true (imps_kms_load_scenario (k2, s, 2, seed, 32, &error));
