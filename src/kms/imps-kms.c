@@ -376,6 +376,72 @@ is_group (ImpsKms *kms, ImpsMikeyBytes id)
   return FALSE;
 }
 
+/* ---------------------------------------------------------------------
+ * Single-use tickets (J = 0; profile §11 "The KMS"). RFC 6043 §6.10: a
+ * J = 0 ticket serves one Ticket Transfer. With forking that one
+ * TRANSFER_INIT reaches every device of the responder, and each must be
+ * able to resolve it once. So the KMS keeps, until the ticket's end:
+ * - "used": the ticket has been resolved, and "transfer": for which
+ *   Initiator Data (which binds the ticket to one TRANSFER_INIT, I = 1);
+ *   a resolve with other Initiator Data is another transfer: ERR 15;
+ * - "device": the ticket, IDRr and the device: its B-TID (or static key
+ *   id) on Ua; on Zk the relaying KMS and the relayed RANDRr (the relaying
+ *   KMS counts its own devices by B-TID before it relays). A second
+ *   resolve by one device: ERR 15.
+ * Entries are digests (SHA-256 over length-prefixed fields), entered only
+ * after the answer was built, so a refused resolve uses nothing up.
+ * ------------------------------------------------------------------- */
+
+typedef struct {
+  guint8 used[IMPS_MIKEY_REPLAY_DIGEST_LEN];
+  guint8 transfer[IMPS_MIKEY_REPLAY_DIGEST_LEN];
+  guint8 device[IMPS_MIKEY_REPLAY_DIGEST_LEN];
+  guint64 until;           /* NTP: the ticket's end */
+} SingleUse;
+
+static void
+digest_fields (const gchar *label, const ImpsMikeyBytes *f, guint n, guint8 *out)
+{
+  ImpsIovec iov[1 + 2 * 5];
+  guint8 lens[5][4];
+  guint k = 0;
+  g_assert (n <= 5);
+  iov[k++] = (ImpsIovec) { (const guint8 *) label, strlen (label) + 1 };
+  for (guint i = 0; i < n; i++)
+    {
+      lens[i][0] = (guint8) (f[i].len >> 24);
+      lens[i][1] = (guint8) (f[i].len >> 16);
+      lens[i][2] = (guint8) (f[i].len >> 8);
+      lens[i][3] = (guint8) f[i].len;
+      iov[k++] = (ImpsIovec) { lens[i], 4 };
+      iov[k++] = (ImpsIovec) { f[i].data, f[i].len };
+    }
+  imps_digest_iov (IMPS_HASH_SHA256, iov, k, out);
+}
+
+/* FALSE when @in's ticket is not single-use (nothing to do). */
+static gboolean
+single_use_keys (const ImpsMikeyMessage *in, const ImpsMikeyTp *tp, gboolean zk, guint64 now,
+                 SingleUse *su)
+{
+  if (tp->flags & IMPS_MIKEY_TICKET_FLAG_J)
+    return FALSE;
+  const ImpsMikeyPayload *tk = imps_mikey_message_find (in, IMPS_MIKEY_PAYLOAD_TICKET);
+  const ImpsMikeyPayload *idr = imps_mikey_message_find_idr (in, IMPS_MIKEY_ID_ROLE_R);
+  const ImpsMikeyPayload *psk = imps_mikey_message_find_idr (in, IMPS_MIKEY_ID_ROLE_PSK);
+  const ImpsMikeyPayload *rr = imps_mikey_message_find_randr (in, IMPS_MIKEY_RAND_ROLE_R);
+  ImpsMikeyBytes none = { NULL, 0 };
+  ImpsMikeyBytes td = tk ? tk->u.ticket.ticket_data : none;
+  ImpsMikeyBytes f[4] = { td, tk ? tk->u.ticket.initiator_data : none,
+                          idr ? idr->u.id.data : none, psk ? psk->u.id.data : none };
+  digest_fields ("impsim j0 used", f, 1, su->used);
+  digest_fields ("impsim j0 transfer", f, 2, su->transfer);
+  ImpsMikeyBytes d[4] = { td, f[2], f[3], zk && rr ? rr->u.rand.data : none };
+  digest_fields ("impsim j0 device", d, zk ? 4 : 3, su->device);
+  su->until = tp->valid_to != 0 ? tp->valid_to : now;
+  return TRUE;
+}
+
 static void
 policy_view (ImpsKms *kms, const KmsPolicy *p, ImpsMikeyKmsPolicy *out)
 {
@@ -609,7 +675,19 @@ process (ImpsKms *kms, ImpsKmsRequestType type, gboolean zk, const gchar *peer_n
     {
       const ImpsMikeyPayload *tk = imps_mikey_message_find (in, IMPS_MIKEY_PAYLOAD_TICKET);
       ImpsMikeyTp tp;
-      if (tk != NULL && imps_mikey_tp_read (&tk->u.ticket, &tp, NULL) && tp.kms_id.len > 0
+      gboolean tp_ok = tk != NULL && imps_mikey_tp_read (&tk->u.ticket, &tp, NULL);
+      SingleUse su;
+      gboolean single = tp_ok && single_use_keys (in, &tp, zk, now, &su);
+      if (single && imps_mikey_replay_contains (kms->uses, su.device, now))
+        {
+          g_autofree gchar *why = g_strdup_printf ("%s (IDRr %s, IDRpsk %s, CSB ID %08x): the "
+                                                   "ticket has J = 0 and this device resolved it "
+                                                   "before", what, idr, idpsk, in->hdr.csb_id);
+          imps_kms_refuse (kms, &in->hdr, data, len, IMPS_MIKEY_ERR_INVALID_TPPAR, psk, psk_len,
+                           "single use", why, out);
+          return IMPS_KMS_OUTCOME_REFUSED;
+        }
+      if (tp_ok && tp.kms_id.len > 0
           && !bytes_is (tp.kms_id, kms->name))
         {
           if (zk)
@@ -622,6 +700,17 @@ process (ImpsKms *kms, ImpsKmsRequestType type, gboolean zk, const gchar *peer_n
                                "issuer", why, out);
               return IMPS_KMS_OUTCOME_REFUSED;
             }
+          /* our device's one use of a J = 0 ticket: counted here, the
+           * issuing KMS cannot see the device */
+          if (single && !imps_mikey_replay_insert (kms->uses, su.device, su.until, now, NULL))
+            {
+              g_autofree gchar *why = g_strdup_printf ("%s (IDRr %s, CSB ID %08x): the ticket use "
+                                                       "cache is full", what, idr,
+                                                       in->hdr.csb_id);
+              imps_kms_refuse (kms, &in->hdr, data, len, IMPS_MIKEY_ERR_INVALID_TPPAR, psk,
+                               psk_len, "single use", why, out);
+              return IMPS_KMS_OUTCOME_REFUSED;
+            }
           if (parsed)
             *parsed = g_steal_pointer (&in);
           return IMPS_KMS_OUTCOME_RELAY;
@@ -632,9 +721,31 @@ process (ImpsKms *kms, ImpsKmsRequestType type, gboolean zk, const gchar *peer_n
           imps_kms_tpk_prune (kms);
           kms_view (kms, &mk);
         }
+      if (single && imps_mikey_replay_contains (kms->uses, su.used, now)
+          && !imps_mikey_replay_contains (kms->uses, su.transfer, now))
+        {
+          g_autofree gchar *why = g_strdup_printf ("%s (IDRr %s, IDRpsk %s, CSB ID %08x): the "
+                                                   "ticket has J = 0 and was resolved for another "
+                                                   "TRANSFER_INIT (other Initiator Data)", what,
+                                                   idr, idpsk, in->hdr.csb_id);
+          imps_kms_refuse (kms, &in->hdr, data, len, IMPS_MIKEY_ERR_INVALID_TPPAR, psk, psk_len,
+                           "single use", why, out);
+          return IMPS_KMS_OUTCOME_REFUSED;
+        }
       policy_view (kms, &kms->default_policy, &mp);
       answer = imps_mikey_resolve_resp_build (&mk, &mp, in, psk, psk_len, now, kms->random,
-                                              kms->uses, &error);
+                                              NULL, &error);
+      if (answer != NULL && single
+          && !(imps_mikey_replay_insert (kms->uses, su.device, su.until, now, NULL)
+               && (imps_mikey_replay_contains (kms->uses, su.used, now)
+                   || imps_mikey_replay_insert (kms->uses, su.used, su.until, now, NULL))
+               && (imps_mikey_replay_contains (kms->uses, su.transfer, now)
+                   || imps_mikey_replay_insert (kms->uses, su.transfer, su.until, now, NULL))))
+        {
+          g_clear_pointer (&answer, imps_mikey_message_free);
+          g_set_error (&error, IMPS_MIKEY_ERROR, IMPS_MIKEY_ERROR_INVALID_TPPAR,
+                       "the ticket use cache is full: resolution refused");
+        }
     }
   if (answer == NULL)
     {

@@ -385,6 +385,64 @@ test_forking (KmsFx *k, gconstpointer data)
   g_assert_true (h2->policy.flags & IMPS_MIKEY_TICKET_FLAG_K);
 }
 
+/* J = 0 with forking (RFC 6043 §6.10; profile §11 "The KMS"): each device
+ * that receives the one forked TRANSFER_INIT resolves it once; a second
+ * resolve by a device, or a resolve for another TRANSFER_INIT made with
+ * the same ticket, is refused with ERR 15. */
+static void
+test_single_use_forking (KmsFx *k, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  ImpsKmsPolicyRow row;
+  imps_kms_policy_row_init_default (&row);
+  row.reuse = FALSE;
+  g_assert_true (imps_kms_set_user_policy (k->kms, KX_ALICE, &row, &error));
+  g_assert_no_error (error);
+  ImpsMikeyTp tp;
+  imps_mikey_tp_init_default (&tp, 0, TRUE);
+  imps_mikey_tp_add_responder (&tp, KX_BOB);
+  ImpsMikeyHeldTicket *held = request_ok (k, ALICE, &tp);
+  g_assert_false (held->policy.flags & IMPS_MIKEY_TICKET_FLAG_J);
+  g_assert_true (held->policy.flags & IMPS_MIKEY_TICKET_FLAG_I);
+  g_autoptr (ImpsMikeyMessage) ti = transfer (k, held, KX_ALICE, KX_BOB);
+
+  /* both of bob's devices resolve the forked TRANSFER_INIT */
+  ImpsMikeySrtpKeys k1[IMPS_MIKEY_MAX_CS], k2[IMPS_MIKEY_MAX_CS];
+  guint n1 = 0, n2 = 0;
+  complete_call (k, held, ti, k->ua[BOB], KX_BOB, k1, &n1);
+  complete_call (k, held, ti, k->ua[BOB2], KX_BOB, k2, &n2);
+  g_assert_true (memcmp (k1[0].key, k2[0].key, 16) != 0);
+  imps_mikey_srtp_keys_clear (k1, n1);
+  imps_mikey_srtp_keys_clear (k2, n2);
+
+  /* the first device again: refused */
+  g_autoptr (ImpsMikeyResolved) again = resolve (k, k->ua[BOB], ti, &error);
+  g_assert_null (again);
+  g_assert_error (error, IMPS_UE_UA_ERROR, IMPS_UE_UA_ERROR_REFUSED);
+  g_assert_nonnull (strstr (error->message, "ERR 15"));
+  g_assert_cmpuint (fx_count (&k->fx, IMPS_EVENT_REFUSAL, "single use refused: ERR 15",
+                              "this device resolved it before"), ==, 1);
+  g_clear_error (&error);
+
+  /* the same ticket in a second TRANSFER_INIT (as a dishonest initiator
+   * would send it): refused for every device, also one that has not
+   * resolved yet */
+  held->n_transfers = 0;
+  advance (k, 1);
+  g_autoptr (ImpsMikeyMessage) ti2 = transfer (k, held, KX_ALICE, KX_BOB);
+  provision (k, k->fx.hss, "bob3_private@home1.net", KX_BOB);
+  g_autoptr (ImpsUe) bob3 = new_ue (k, "bob-watch", "127.1.1.9", "bob3_private@home1.net");
+  g_autoptr (ImpsUeUa) third = new_ua (k, bob3, "127.1.1.9", KX_BOB, "bsf.home1.net",
+                                       FX_BSF_ADDR, imps_bsf_get_ub_port (k->fx.bsf),
+                                       "kms.home1.net", FX_KMS_ADDR, k->kms_port);
+  g_autoptr (ImpsMikeyResolved) other = resolve (k, third, ti2, &error);
+  g_assert_null (other);
+  g_assert_nonnull (strstr (error->message, "ERR 15"));
+  g_assert_cmpuint (fx_count (&k->fx, IMPS_EVENT_REFUSAL, "single use refused: ERR 15",
+                              "resolved for another TRANSFER_INIT"), ==, 1);
+  g_assert_cmpuint (imps_kms_count_audit (k->kms, "resolved"), ==, 2);
+}
+
 static void
 test_group (KmsFx *k, gconstpointer data)
 {
@@ -1510,6 +1568,7 @@ main (int argc, char **argv)
   ADD ("group", test_group, 0);
   ADD ("reuse", test_reuse, 0);
   ADD ("identity-binding", test_identity_binding, 0);
+  ADD ("single-use-forking", test_single_use_forking, 0);
   ADD ("refusals", test_refusals, 0);
   ADD ("http-status", test_http_status, 0);
   ADD ("rebootstrap", test_rebootstrap, 0);
