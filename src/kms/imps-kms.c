@@ -73,7 +73,7 @@ imps_kms_new (ImpsNetwork *net, const gchar *domain, const gchar *state_path, GE
   kms->audit = g_ptr_array_new ();
   kms->keys = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, kms_key_free);
   kms->replay = imps_mikey_replay_new (IMPS_KMS_REPLAY_ENTRIES, IMPS_MIKEY_DEFAULT_SKEW_S);
-  kms->uses = imps_mikey_replay_new (IMPS_KMS_REPLAY_ENTRIES, IMPS_MIKEY_DEFAULT_SKEW_S);
+  kms->uses = imps_mikey_replay_new (IMPS_KMS_USES_ENTRIES, IMPS_MIKEY_DEFAULT_SKEW_S);
   kms->cancel = g_cancellable_new ();
   if (!imps_kms_store_open (kms, state_path, error))
     return NULL;
@@ -161,6 +161,21 @@ imps_kms_add_static_psk (ImpsKms *kms, const gchar *key_id, const gchar *user,
   k->key_len = key_len;
   k->expiry = G_MAXINT64;
   g_hash_table_replace (kms->keys, k->key_id, k);
+}
+
+guint
+imps_kms_count_replay (ImpsKms *kms, const gchar *key_id)
+{
+  imps_mikey_replay_expire (kms->replay, imps_kms_now_ntp (kms));
+  if (key_id == NULL)
+    return imps_mikey_replay_size (kms->replay);
+  return imps_mikey_replay_owner_size (kms->replay, (const guint8 *) key_id, strlen (key_id));
+}
+
+gsize
+imps_kms_replay_memory (ImpsKms *kms)
+{
+  return imps_mikey_replay_memory (kms->replay);
 }
 
 guint
@@ -397,6 +412,9 @@ typedef struct {
   guint8 transfer[IMPS_MIKEY_REPLAY_DIGEST_LEN];
   guint8 device[IMPS_MIKEY_REPLAY_DIGEST_LEN];
   guint64 until;           /* NTP: the ticket's end */
+  guint64 now;
+  ImpsMikeyBytes owner;    /* IDRpsk: the entries count against it */
+  guint quota;
 } SingleUse;
 
 static void
@@ -439,7 +457,17 @@ single_use_keys (const ImpsMikeyMessage *in, const ImpsMikeyTp *tp, gboolean zk,
   ImpsMikeyBytes d[4] = { td, f[2], f[3], zk && rr ? rr->u.rand.data : none };
   digest_fields ("impsim j0 device", d, zk ? 4 : 3, su->device);
   su->until = tp->valid_to != 0 ? tp->valid_to : now;
+  su->now = now;
+  su->owner = psk ? psk->u.id.data : none;
+  su->quota = zk ? IMPS_KMS_REPLAY_PEER_QUOTA : IMPS_KMS_REPLAY_USER_QUOTA;
   return TRUE;
+}
+
+static gboolean
+uses_insert (ImpsKms *kms, const guint8 *digest, const SingleUse *su)
+{
+  return imps_mikey_replay_insert_for (kms->uses, digest, su->owner.data, su->owner.len,
+                                       su->quota, su->until, su->now) == IMPS_MIKEY_REPLAY_OK;
 }
 
 static void
@@ -581,8 +609,12 @@ process (ImpsKms *kms, ImpsKmsRequestType type, gboolean zk, const gchar *peer_n
     }
 
   guint64 now = imps_kms_now_ntp (kms);
-  if (!imps_mikey_initial_verify (in, psk, psk_len, kms->name, now, IMPS_MIKEY_DEFAULT_SKEW_S,
-                                  kms->replay, &error))
+  /* the replay entry counts against the key id that authenticates it
+   * (B-TID, static key id, or the peer KMS on Zk) */
+  if (!imps_mikey_initial_verify_for (in, psk, psk_len, kms->name, now, IMPS_MIKEY_DEFAULT_SKEW_S,
+                                      kms->replay, pskp->u.id.data.data, pskp->u.id.data.len,
+                                      zk ? IMPS_KMS_REPLAY_PEER_QUOTA : IMPS_KMS_REPLAY_USER_QUOTA,
+                                      &error))
     {
       g_autofree gchar *why = g_strdup_printf ("%s (IDRi %s, IDRr %s, IDRpsk %s, CSB ID %08x): %s",
                                                what, idi, idr, idpsk, in->hdr.csb_id,
@@ -702,7 +734,7 @@ process (ImpsKms *kms, ImpsKmsRequestType type, gboolean zk, const gchar *peer_n
             }
           /* our device's one use of a J = 0 ticket: counted here, the
            * issuing KMS cannot see the device */
-          if (single && !imps_mikey_replay_insert (kms->uses, su.device, su.until, now, NULL))
+          if (single && !uses_insert (kms, su.device, &su))
             {
               g_autofree gchar *why = g_strdup_printf ("%s (IDRr %s, CSB ID %08x): the ticket use "
                                                        "cache is full", what, idr,
@@ -736,11 +768,11 @@ process (ImpsKms *kms, ImpsKmsRequestType type, gboolean zk, const gchar *peer_n
       answer = imps_mikey_resolve_resp_build (&mk, &mp, in, psk, psk_len, now, kms->random,
                                               NULL, &error);
       if (answer != NULL && single
-          && !(imps_mikey_replay_insert (kms->uses, su.device, su.until, now, NULL)
+          && !(uses_insert (kms, su.device, &su)
                && (imps_mikey_replay_contains (kms->uses, su.used, now)
-                   || imps_mikey_replay_insert (kms->uses, su.used, su.until, now, NULL))
+                   || uses_insert (kms, su.used, &su))
                && (imps_mikey_replay_contains (kms->uses, su.transfer, now)
-                   || imps_mikey_replay_insert (kms->uses, su.transfer, su.until, now, NULL))))
+                   || uses_insert (kms, su.transfer, &su))))
         {
           g_clear_pointer (&answer, imps_mikey_message_free);
           g_set_error (&error, IMPS_MIKEY_ERROR, IMPS_MIKEY_ERROR_INVALID_TPPAR,

@@ -47,7 +47,15 @@ typedef enum {
 
 /* Bounds (profile §2, §3). */
 #define IMPS_KMS_MAX_BODY (64 * 1024)
-#define IMPS_KMS_REPLAY_ENTRIES 65536
+/* Replay cache (profile §11 "Replay cache"): entries live until T + skew;
+ * at most this many in all (about 7,000 requests a second sustained with
+ * the ±300 s window), and per key id (B-TID or static key id) at most
+ * IMPS_KMS_REPLAY_USER_QUOTA, per peer KMS on Zk IMPS_KMS_REPLAY_PEER_QUOTA.
+ * The J = 0 use cache has the same per-key quota. */
+#define IMPS_KMS_REPLAY_ENTRIES (2 * 1024 * 1024)
+#define IMPS_KMS_REPLAY_USER_QUOTA 16384
+#define IMPS_KMS_REPLAY_PEER_QUOTA (1024 * 1024)
+#define IMPS_KMS_USES_ENTRIES (1024 * 1024)
 #define IMPS_KMS_KS_NAF_CACHE_MAX 65536
 #define IMPS_KMS_AUDIT_BATCH 256
 #define IMPS_KMS_REBOOTSTRAP_HEADER "X-Impsim-Rebootstrap"
@@ -125,6 +133,10 @@ guint imps_kms_count_tpks (ImpsKms *kms);
 
 /* Audit rows written so far (flushes the pending batch first). */
 guint imps_kms_count_audit (ImpsKms *kms, const gchar *kind);
+/* Live replay-cache entries, of one key id (NULL: all), and the bytes the
+ * cache holds (an estimate from allocation sizes). */
+guint imps_kms_count_replay (ImpsKms *kms, const gchar *key_id);
+gsize imps_kms_replay_memory (ImpsKms *kms);
 /* Ks_NAF cache entries (expired ones included until pruned). */
 guint imps_kms_count_cached_keys (ImpsKms *kms);
 

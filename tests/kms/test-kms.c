@@ -1386,6 +1386,81 @@ test_zk (KmsFx *k, gconstpointer data)
   fx_drain ();
 }
 
+/* ---- replay protection at scale (profile §11 "Replay cache") ---- */
+
+/* One user sends more than 65,536 distinct, valid requests in one skew
+ * window: it is stopped at its own quota, every other user is still
+ * served, replays are still refused, and entries go with the window. */
+static void
+test_replay_flood (KmsFx *k, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  guint8 bob_psk[32];
+  for (guint i = 0; i < 32; i++)
+    bob_psk[i] = (guint8) (0x90 + i);
+  imps_kms_add_static_psk (k->kms, "static-bob", KX_BOB, bob_psk, 32);
+  ImpsMikeyTp tp;
+  imps_mikey_tp_init_default (&tp, 0, FALSE);
+  imps_mikey_tp_add_responder (&tp, KX_CAROL);
+  g_autoptr (GByteArray) out = g_byte_array_new ();
+  g_autoptr (ImpsMikeyMessage) first = NULL;
+  guint answered = 0, refused = 0;
+  guint64 now = now_ntp (k);
+  const guint n = 65536 + 4096;
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr (ImpsMikeyMessage) m = static_request (k, &tp, now);
+      ImpsKmsOutcome o = imps_kms_handle (k->kms, IMPS_KMS_REQUEST_TICKET, m->body.raw,
+                                          m->body.raw_len, out);
+      if (o == IMPS_KMS_OUTCOME_ANSWER)
+        answered++;
+      else
+        refused++;
+      if (i == 0)
+        first = g_steal_pointer (&m);
+    }
+  g_test_message ("%u requests from one user: %u answered, %u refused; cache %u entries, "
+                  "about %" G_GSIZE_FORMAT " bytes (%" G_GSIZE_FORMAT " a entry)", n, answered,
+                  refused, imps_kms_count_replay (k->kms, NULL), imps_kms_replay_memory (k->kms),
+                  imps_kms_replay_memory (k->kms) / MAX (imps_kms_count_replay (k->kms, NULL), 1));
+  g_assert_cmpuint (answered, ==, IMPS_KMS_REPLAY_USER_QUOTA);
+  g_assert_cmpuint (imps_kms_count_replay (k->kms, KX_STATIC_ID), ==, IMPS_KMS_REPLAY_USER_QUOTA);
+  g_assert_cmpuint (fx_count (&k->fx, IMPS_EVENT_REFUSAL, "request refused: ERR 12",
+                              "static-alice already has 16384 messages in the skew window"), ==,
+                    n - IMPS_KMS_REPLAY_USER_QUOTA);
+  g_assert_cmpuint (imps_kms_replay_memory (k->kms), <, (gsize) IMPS_KMS_REPLAY_USER_QUOTA * 200);
+
+  /* another user is served in the same window */
+  ImpsMikeyRequestParams p = { 0 };
+  imps_mikey_suite_init (&p.suite, FALSE);
+  p.initiator_uri = KX_BOB;
+  p.kms_uri = "kms.home1.net";
+  p.psk_id = (const guint8 *) "static-bob";
+  p.psk_id_len = strlen ("static-bob");
+  p.desired = &tp;
+  g_autoptr (ImpsMikeyMessage) mb = imps_mikey_request_init_build (&p, bob_psk, 32, now, k->rnd,
+                                                                   &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (imps_kms_handle (k->kms, IMPS_KMS_REQUEST_TICKET, mb->body.raw,
+                                    mb->body.raw_len, out), ==, IMPS_KMS_OUTCOME_ANSWER);
+  /* replays are refused, the flooding user's and the other's (ERR 1) */
+  guint before = fx_count (&k->fx, IMPS_EVENT_REFUSAL, "replay refused: ERR 1", NULL);
+  g_assert_cmpint (imps_kms_handle (k->kms, IMPS_KMS_REQUEST_TICKET, first->body.raw,
+                                    first->body.raw_len, out), ==, IMPS_KMS_OUTCOME_REFUSED);
+  g_assert_cmpint (imps_kms_handle (k->kms, IMPS_KMS_REQUEST_TICKET, mb->body.raw,
+                                    mb->body.raw_len, out), ==, IMPS_KMS_OUTCOME_REFUSED);
+  g_assert_cmpuint (fx_count (&k->fx, IMPS_EVENT_REFUSAL, "replay refused: ERR 1", NULL), ==,
+                    before + 2);
+
+  /* the entries leave with the skew window (T + 300 s): the user is
+   * served again, and the cache is empty but for the new entry */
+  advance (k, KX_SKEW + 1);
+  g_autoptr (ImpsMikeyMessage) later = static_request (k, &tp, now_ntp (k));
+  g_assert_cmpint (imps_kms_handle (k->kms, IMPS_KMS_REQUEST_TICKET, later->body.raw,
+                                    later->body.raw_len, out), ==, IMPS_KMS_OUTCOME_ANSWER);
+  g_assert_cmpuint (imps_kms_count_replay (k->kms, NULL), ==, 1);
+}
+
 /* ---- policy store from a scenario ---- */
 
 static void
@@ -1575,6 +1650,7 @@ main (int argc, char **argv)
   ADD ("restart-roll", test_restart_roll, 1);
   ADD ("zk", test_zk, 0);
   ADD ("scenario", test_scenario, 0);
+  ADD ("replay-flood", test_replay_flood, 0);
   g_test_add_func ("/kms/fuzz-seeds", test_fuzz_seeds);
   return g_test_run ();
 }

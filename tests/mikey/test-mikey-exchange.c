@@ -13,6 +13,7 @@
 #include "imps-random.h"
 #include "imps-test.h"
 
+#include <malloc.h>
 #include <string.h>
 
 #define NOW G_GUINT64_CONSTANT (0xEC3F1E4F00000000) /* 2025-08-01 (NTP) */
@@ -1184,6 +1185,73 @@ test_csb_update (void)
   run_csb_update (TRUE);
 }
 
+/* The replay cache (profile §11 "Replay cache"): per-owner quotas, expiry
+ * by time, and its memory, measured with the allocator's own count. */
+static void
+test_replay_owners (void)
+{
+  g_autoptr (ImpsMikeyReplay) c = imps_mikey_replay_new (100, SKEW);
+  guint64 now = (guint64) 3900000000u << 32;
+  guint8 d[IMPS_MIKEY_REPLAY_DIGEST_LEN];
+  const guint8 *a = (const guint8 *) "alice-btid", *b = (const guint8 *) "bob-btid";
+  for (guint i = 0; i < 12; i++)
+    {
+      memset (d, 0, sizeof d);
+      memcpy (d, &i, sizeof i);
+      d[31] = 'a';
+      g_assert_cmpint (imps_mikey_replay_insert_for (c, d, a, 10, 10, now, now), ==,
+                       i < 10 ? IMPS_MIKEY_REPLAY_OK : IMPS_MIKEY_REPLAY_OWNER_FULL);
+    }
+  g_assert_cmpuint (imps_mikey_replay_owner_size (c, a, 10), ==, 10);
+  /* a replay is a replay whatever the quota */
+  memset (d, 0, sizeof d);
+  d[31] = 'a';
+  g_assert_cmpint (imps_mikey_replay_insert_for (c, d, a, 10, 10, now, now), ==,
+                   IMPS_MIKEY_REPLAY_SEEN);
+  /* another owner is not affected; the global bound still holds */
+  for (guint i = 0; i < 95; i++)
+    {
+      memset (d, 0xff, sizeof d);
+      memcpy (d, &i, sizeof i);
+      g_assert_cmpint (imps_mikey_replay_insert_for (c, d, b, 8, 0, now + i, now), ==,
+                       i < 90 ? IMPS_MIKEY_REPLAY_OK : IMPS_MIKEY_REPLAY_FULL);
+    }
+  g_assert_cmpuint (imps_mikey_replay_size (c), ==, 100);
+  /* entries leave at T + skew; owners with them */
+  g_assert_cmpuint (imps_mikey_replay_expire (c, now + ((guint64) SKEW << 32)), ==, 11);
+  g_assert_cmpuint (imps_mikey_replay_owner_size (c, a, 10), ==, 0);
+  g_assert_cmpuint (imps_mikey_replay_owner_size (c, b, 8), ==, 89);
+  g_assert_cmpuint (imps_mikey_replay_expire (c, now + ((guint64) (SKEW + 100) << 32)), ==, 89);
+  g_assert_cmpuint (imps_mikey_replay_size (c), ==, 0);
+
+  /* memory: 200,000 entries of 1,000 owners, by the allocator's count */
+  struct mallinfo2 before = mallinfo2 ();
+  g_autoptr (ImpsMikeyReplay) big = imps_mikey_replay_new (1u << 21, SKEW);
+  for (guint i = 0; i < 200000; i++)
+    {
+      gchar owner[16];
+      g_snprintf (owner, sizeof owner, "user%u", i % 1000);
+      imps_digest (IMPS_HASH_SHA256, (const guint8 *) &i, sizeof i, d);
+      g_assert_cmpint (imps_mikey_replay_insert_for (big, d, (const guint8 *) owner,
+                                                     strlen (owner), 16384, now, now), ==,
+                       IMPS_MIKEY_REPLAY_OK);
+    }
+  struct mallinfo2 after = mallinfo2 ();
+  /* small blocks plus mmapped ones (the table and heap arrays) */
+  gsize b0 = before.uordblks + before.hblkhd, b1 = after.uordblks + after.hblkhd;
+  gsize measured = b1 > b0 ? b1 - b0 : 0;
+  gsize estimate = imps_mikey_replay_memory (big);
+  g_test_message ("200000 entries: %" G_GSIZE_FORMAT " bytes measured (%" G_GSIZE_FORMAT
+                  " a entry), %" G_GSIZE_FORMAT " estimated", measured, measured / 200000,
+                  estimate);
+  if (measured > 0)  /* 0 under sanitizers, which replace the allocator */
+    {
+      g_assert_cmpuint (measured / 200000, <=, 128);
+      g_assert_cmpuint (estimate, >=, measured / 2);
+      g_assert_cmpuint (estimate, <=, measured * 2);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1200,6 +1268,7 @@ main (int argc, char **argv)
   g_test_add_func ("/mikey/exchange/two-kms", test_two_kms);
   g_test_add_func ("/mikey/exchange/every-bit-flip", test_flips);
   g_test_add_func ("/mikey/exchange/csb-update", test_csb_update);
+  g_test_add_func ("/mikey/replay/owners", test_replay_owners);
   for (guint i = 0; i < G_N_ELEMENTS (neg_cases); i++)
     {
       g_autofree gchar *path = g_strdup_printf ("/mikey/exchange/negative/%s", neg_cases[i].name);

@@ -357,6 +357,17 @@ imps_mikey_initial_verify (const ImpsMikeyMessage *msg,
                            const gchar *kms_uri, guint64 now, guint skew,
                            ImpsMikeyReplay *replay, GError **error)
 {
+  return imps_mikey_initial_verify_for (msg, psk, psk_len, kms_uri, now, skew, replay, NULL, 0,
+                                        0, error);
+}
+
+gboolean
+imps_mikey_initial_verify_for (const ImpsMikeyMessage *msg,
+                               const guint8 *psk, gsize psk_len,
+                               const gchar *kms_uri, guint64 now, guint skew,
+                               ImpsMikeyReplay *replay, const guint8 *owner, gsize owner_len,
+                               guint quota, GError **error)
+{
   ImpsMikeyMsgKeys keys;
   const ImpsMikeyPayload *v;
   guint8 digest[IMPS_MIKEY_REPLAY_DIGEST_LEN];
@@ -399,13 +410,22 @@ imps_mikey_initial_verify (const ImpsMikeyMessage *msg,
     return FALSE;
   if (replay != NULL)
     {
-      gboolean full = FALSE;
-      if (!imps_mikey_replay_insert (replay, digest, t_of (msg), now, &full))
+      switch (imps_mikey_replay_insert_for (replay, digest, owner, owner_len, quota, t_of (msg),
+                                            now))
         {
-          g_set_error (error, full ? IMPS_MIKEY_ERROR : IMPS_MIKEY_ERROR,
-                       full ? IMPS_MIKEY_ERROR_UNSPECIFIED : IMPS_MIKEY_ERROR_REPLAY,
-                       full ? "replay cache full: message refused (fail closed)"
-                       : "message was received before (replay)");
+        case IMPS_MIKEY_REPLAY_OK:
+          break;
+        case IMPS_MIKEY_REPLAY_SEEN:
+          g_set_error (error, ERR (REPLAY), "message was received before (replay)");
+          return FALSE;
+        case IMPS_MIKEY_REPLAY_OWNER_FULL:
+          g_set_error (error, ERR (UNSPECIFIED), "replay cache: %.*s already has %u messages "
+                       "in the skew window, its quota; message refused (fail closed)",
+                       (int) MIN (owner_len, 200), (const char *) owner, quota);
+          return FALSE;
+        case IMPS_MIKEY_REPLAY_FULL:
+          g_set_error (error, ERR (UNSPECIFIED), "replay cache full (%u messages): message "
+                       "refused (fail closed)", imps_mikey_replay_max_entries (replay));
           return FALSE;
         }
     }

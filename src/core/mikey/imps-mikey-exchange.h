@@ -74,6 +74,14 @@ gboolean imps_mikey_initial_verify (const ImpsMikeyMessage *msg,
                                     const guint8 *psk, gsize psk_len,
                                     const gchar *kms_uri, guint64 now, guint skew,
                                     ImpsMikeyReplay *replay, GError **error);
+/* The same, with the replay entry counted against @owner (the key id that
+ * authenticated the message), which may hold at most @quota live entries
+ * (UNSPECIFIED, ERR 12, beyond it; imps_mikey_replay_insert_for()). */
+gboolean imps_mikey_initial_verify_for (const ImpsMikeyMessage *msg,
+                                        const guint8 *psk, gsize psk_len,
+                                        const gchar *kms_uri, guint64 now, guint skew,
+                                        ImpsMikeyReplay *replay, const guint8 *owner,
+                                        gsize owner_len, guint quota, GError **error);
 
 /* ---- Ticket Request ------------------------------------------------- */
 
