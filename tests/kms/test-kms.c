@@ -28,6 +28,10 @@
 
 enum { ALICE, BOB, BOB2, CAROL, DAVE, N_USERS };
 
+/* The suite of the exchanges the test drives (the KMS follows each
+ * request's suite). */
+static gboolean kx_suite_256;
+
 static const struct {
   const gchar *name, *address, *impi, *impu;
 } users[N_USERS] = {
@@ -217,7 +221,7 @@ transfer (KmsFx *k, ImpsMikeyHeldTicket *held, const gchar *from, const gchar *t
 {
   g_autoptr (GError) error = NULL;
   ImpsMikeyTransferParams p = { 0 };
-  imps_mikey_suite_init (&p.suite, FALSE);
+  imps_mikey_suite_init (&p.suite, kx_suite_256);
   p.initiator_uri = from;
   p.responder_uri = to;
   p.n_media = 1;
@@ -266,7 +270,7 @@ complete_call (KmsFx *k, ImpsMikeyHeldTicket *held, const ImpsMikeyMessage *ti, 
   g_assert_cmpuint (ni, ==, 2);
   for (guint i = 0; i < ni; i++)
     {
-      g_assert_cmpuint (ki[i].key_len, ==, 16);
+      g_assert_cmpuint (ki[i].key_len, ==, kx_suite_256 ? 32 : 16);
       g_assert_cmpmem (ki[i].key, ki[i].key_len, kr[i].key, kr[i].key_len);
       g_assert_cmpmem (ki[i].salt, ki[i].salt_len, kr[i].salt, kr[i].salt_len);
     }
@@ -383,6 +387,56 @@ test_forking (KmsFx *k, gconstpointer data)
   ImpsMikeyHeldTicket *h2 = request_ok (k, ALICE, &tp);
   g_assert_false (h2->policy.flags & IMPS_MIKEY_TICKET_FLAG_I);
   g_assert_true (h2->policy.flags & IMPS_MIKEY_TICKET_FLAG_K);
+}
+
+/* The 256-bit suite through the node (profile §3): the KMS keeps its
+ * default settings and answers a 256-bit request in the 256-bit suite;
+ * request, transfer, resolve by two forked devices, reuse. */
+static void
+test_suite_256 (KmsFx *k, gconstpointer data)
+{
+  kx_suite_256 = TRUE;
+  for (guint i = 0; i < N_USERS; i++)
+    imps_ue_ua_set_suite_256 (k->ua[i], TRUE);
+  ImpsMikeyTp tp;
+  imps_mikey_tp_init_default (&tp, IMPS_MIKEY_PRF_HMAC_SHA256, TRUE);
+  imps_mikey_tp_add_responder (&tp, KX_BOB);
+  ImpsMikeyHeldTicket *held = request_ok (k, ALICE, &tp);
+  const ImpsMikeyPayload *kemac = imps_mikey_message_find (held->resp, IMPS_MIKEY_PAYLOAD_KEMAC);
+  g_assert_cmpuint (kemac->u.kemac.encr_alg, ==, IMPS_MIKEY_ENCR_AES_CM_256);
+  g_assert_cmpuint (held->keys.mpks[0].key_len, ==, 32);
+  g_assert_cmpuint (held->keys.keys[0].key_len, ==, 32);
+  g_assert_cmpuint (held->policy.prf, ==, IMPS_MIKEY_PRF_HMAC_SHA256);
+  ImpsMikeySrtpKeys k1[IMPS_MIKEY_MAX_CS], k2[IMPS_MIKEY_MAX_CS];
+  guint n1 = 0, n2 = 0;
+  g_autoptr (ImpsMikeyMessage) ti = transfer (k, held, KX_ALICE, KX_BOB);
+  g_assert_cmpuint (ti->hdr.prf, ==, IMPS_MIKEY_PRF_HMAC_SHA256);
+  complete_call (k, held, ti, k->ua[BOB], KX_BOB, k1, &n1);
+  complete_call (k, held, ti, k->ua[BOB2], KX_BOB, k2, &n2);
+  g_assert_cmpuint (k1[0].key_len, ==, 32);
+  g_assert_true (memcmp (k1[0].key, k2[0].key, 32) != 0);
+  imps_mikey_srtp_keys_clear (k1, n1);
+  imps_mikey_srtp_keys_clear (k2, n2);
+  advance (k, 1);
+  g_autoptr (ImpsMikeyMessage) ti2 = transfer (k, held, KX_ALICE, KX_BOB);
+  complete_call (k, held, ti2, k->ua[BOB], KX_BOB, k1, &n1);
+  imps_mikey_srtp_keys_clear (k1, n1);
+
+  /* a desired 32-byte TGK under the 128-bit suite: ERR 15 */
+  g_autoptr (GError) error = NULL;
+  ImpsMikeyTp t128;
+  imps_mikey_tp_init_default (&t128, IMPS_MIKEY_PRF_MIKEY_1, FALSE);
+  imps_mikey_tp_add_responder (&t128, KX_CAROL);
+  t128.n_desired = 1;
+  t128.desired[0].type = IMPS_MIKEY_KEY_TGK;
+  t128.desired[0].len = 32;
+  imps_ue_ua_set_suite_256 (k->ua[ALICE], FALSE);
+  ImpsMikeyHeldTicket *none = request (k, ALICE, &t128, NULL, &error);
+  g_assert_null (none);
+  g_assert_nonnull (strstr (error->message, "ERR 15"));
+  g_assert_cmpuint (fx_count (&k->fx, IMPS_EVENT_REFUSAL, "policy refused: ERR 15",
+                              "32 bytes under a suite with 16-byte keys"), ==, 1);
+  kx_suite_256 = FALSE;
 }
 
 /* J = 0 with forking (RFC 6043 §6.10; profile §11 "The KMS"): each device
@@ -1644,6 +1698,7 @@ main (int argc, char **argv)
   ADD ("reuse", test_reuse, 0);
   ADD ("identity-binding", test_identity_binding, 0);
   ADD ("single-use-forking", test_single_use_forking, 0);
+  ADD ("suite-256", test_suite_256, 0);
   ADD ("refusals", test_refusals, 0);
   ADD ("http-status", test_http_status, 0);
   ADD ("rebootstrap", test_rebootstrap, 0);
