@@ -93,7 +93,9 @@ gboolean imps_kms_listen (ImpsKms *kms, const gchar *address, guint16 ua_port, G
 guint16 imps_kms_get_ua_port (ImpsKms *kms);
 /* The BSF for Zn; the KMS connects from its own address (after listen). */
 void imps_kms_set_bsf (ImpsKms *kms, const gchar *bsf_address, guint16 bsf_port);
-/* The 256-bit suite (profile §3) for tickets and answers. */
+/* The KMS's own suite setting. Requests and resolves are answered in the
+ * suite of the message (profile §3 "suite choice"), so this only fills
+ * the view that core/mikey takes; kept for callers that set it. */
 void imps_kms_set_suite_256 (ImpsKms *kms, gboolean suite_256);
 
 /* ---- policy store ---- */
