@@ -1353,7 +1353,9 @@ test_replay_owners (void)
   g_test_message ("200000 entries: %" G_GSIZE_FORMAT " bytes measured (%" G_GSIZE_FORMAT
                   " a entry), %" G_GSIZE_FORMAT " estimated", measured, measured / 200000,
                   estimate);
-  if (measured > 0)  /* 0 under sanitizers, which replace the allocator */
+  /* under sanitizers the allocator is replaced and glibc counts next to
+   * nothing: compare only when the count saw the entries at all */
+  if (measured >= (gsize) 200000 * 32)
     {
       g_assert_cmpuint (measured / 200000, <=, 128);
       g_assert_cmpuint (estimate, >=, measured / 2);
