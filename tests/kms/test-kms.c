@@ -1306,6 +1306,50 @@ test_zk (KmsFx *k, gconstpointer data)
     fx_drain ();
   }
 
+  /* a J = 0 forking ticket across operators: two devices of bob@home2
+   * resolve through their KMS, which counts its devices before relaying;
+   * the first device's second resolve is refused there, without Zk */
+  {
+    ImpsKmsPolicyRow once;
+    imps_kms_policy_row_init_default (&once);
+    once.reuse = FALSE;
+    once.may_request_for = pats;
+    g_assert_true (imps_kms_set_user_policy (k->kms, KX_ALICE, &once, &error));
+    g_assert_no_error (error);
+    provision (k, o.hss, "bob2_private@home2.net", KX_REMOTE_BOB);
+    g_autoptr (ImpsUe) bob2 = new_ue (k, "bob2@home2", "127.2.1.3", "bob2_private@home2.net");
+    g_autoptr (ImpsUeUa) bob2_ua = new_ua (k, bob2, "127.2.1.3", KX_REMOTE_BOB, "bsf.home2.net",
+                                           "127.0.2.20", imps_bsf_get_ub_port (o.bsf),
+                                           "kms.home2.net", "127.0.2.30",
+                                           imps_kms_get_ua_port (o.kms));
+    imps_ue_ua_forget_tickets (k->ua[ALICE]);
+    ImpsMikeyTp tpf;
+    imps_mikey_tp_init_default (&tpf, 0, TRUE);
+    imps_mikey_tp_add_responder (&tpf, KX_REMOTE_BOB);
+    ImpsMikeyHeldTicket *h1 = request_ok (k, ALICE, &tpf);
+    g_assert_false (h1->policy.flags & IMPS_MIKEY_TICKET_FLAG_J);
+    g_autoptr (ImpsMikeyMessage) tif = transfer (k, h1, KX_ALICE, KX_REMOTE_BOB);
+    ImpsMikeySrtpKeys f1[IMPS_MIKEY_MAX_CS], f2[IMPS_MIKEY_MAX_CS];
+    guint m1 = 0, m2 = 0;
+    complete_call (k, h1, tif, o.ua, KX_REMOTE_BOB, f1, &m1);
+    complete_call (k, h1, tif, bob2_ua, KX_REMOTE_BOB, f2, &m2);
+    g_assert_true (memcmp (f1[0].key, f2[0].key, 16) != 0);
+    imps_mikey_srtp_keys_clear (f1, m1);
+    imps_mikey_srtp_keys_clear (f2, m2);
+    guint zk_before = count_msgs (k, IMPS_REF_ZK, "kms.home2.net",
+                                  "POST /kms?requesttype=ticketresolve");
+    g_autoptr (ImpsMikeyResolved) again = resolve (k, o.ua, tif, &error);
+    g_assert_null (again);
+    g_assert_nonnull (strstr (error->message, "ERR 15"));
+    g_clear_error (&error);
+    g_assert_cmpuint (count_msgs (k, IMPS_REF_ZK, "kms.home2.net",
+                                  "POST /kms?requesttype=ticketresolve"), ==, zk_before);
+    g_assert_cmpuint (fx_count (&k->fx, IMPS_EVENT_REFUSAL, "single use refused: ERR 15",
+                                "this device resolved it before"), ==, 1);
+    imps_ue_ua_free (g_steal_pointer (&bob2_ua));
+    fx_drain ();
+  }
+
   /* raw Zk clients: trust the CA, with or without a client certificate */
   g_autofree gchar *ca_path = g_build_filename (k->fx.dir, "ca.pem", NULL);
   g_assert_true (g_file_set_contents (ca_path, imps_kms_ca_get_pem (ca), -1, NULL));
