@@ -26,6 +26,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   if (list == NULL)
     return 0;
   g_auto (GStrv) uids = imps_gba_uss_list_uids (list, IMPS_GBA_GSID_IMS_MEDIA);
+  for (guint i = 0; uids[i]; i++)
+    if (uids[i][0] == '\0')  /* the reader refuses empty uids */
+      abort ();
   g_autofree gchar *xml = imps_gba_uss_list_build (list, NULL);
   g_autoptr (ImpsGbaUssList) back =
     imps_gba_uss_list_parse ((const guint8 *) xml, strlen (xml), NULL);
