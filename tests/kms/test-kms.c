@@ -14,7 +14,10 @@
 #include "imps-hex.h"
 #include "imps-kms.h"
 #include "imps-ue-ua.h"
+#include "gba/imps-gba-uss.h"
 #include "mikey/imps-mikey-exchange.h"
+
+#include <sqlite3.h>
 
 #define KX_ALICE "sip:user1_public1@home1.net"
 #define KX_BOB "sip:bob@home1.net"
@@ -676,6 +679,48 @@ test_identity_binding (KmsFx *k, gconstpointer data)
   g_autoptr (ImpsMikeyResolved) rc = resolve (k, carol_as_team, tig, &error);
   g_assert_no_error (error);
   g_assert_nonnull (rc);
+}
+
+static void
+restart_bsf (KmsFx *k, guint16 ub, guint16 zn, const gchar *state)
+{
+  g_autoptr (GError) error = NULL;
+  g_clear_pointer (&k->fx.bsf, imps_bsf_free);
+  fx_drain ();
+  k->fx.bsf = imps_bsf_new (k->fx.net, "home1.net", state, &error);
+  g_assert_no_error (error);
+  g_assert_true (imps_bsf_listen (k->fx.bsf, FX_BSF_ADDR, ub, zn, &error));
+  g_assert_no_error (error);
+  imps_bsf_set_hss (k->fx.bsf, FX_HSS_ADDR, imps_hss_get_port (k->fx.hss));
+}
+
+/* A BIA without the KMS's USS (here: a BSF session kept without its GUSS,
+ * as a state file of an older version has it) gives the user no identity:
+ * every claim is refused, fail closed. */
+static void
+test_identity_without_uss (KmsFx *k, gconstpointer data)
+{
+  guint16 ub = imps_bsf_get_ub_port (k->fx.bsf), zn = imps_bsf_get_zn_port (k->fx.bsf);
+  restart_bsf (k, ub, zn, k->fx.state);
+  g_assert_true (fx_bootstrap (&k->fx, k->ue[ALICE]));
+  g_clear_pointer (&k->fx.bsf, imps_bsf_free);
+  fx_drain ();
+  sqlite3 *db = NULL;
+  g_assert_cmpint (sqlite3_open (k->fx.state, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "UPDATE session SET guss = NULL", NULL, NULL, NULL), ==,
+                   SQLITE_OK);
+  sqlite3_close (db);
+  restart_bsf (k, ub, zn, k->fx.state);
+
+  g_autoptr (GError) error = NULL;
+  ImpsMikeyTp tp;
+  imps_mikey_tp_init_default (&tp, 0, FALSE);
+  imps_mikey_tp_add_responder (&tp, KX_BOB);
+  ImpsMikeyHeldTicket *h = request (k, ALICE, &tp, NULL, &error);
+  g_assert_null (h);
+  assert_binding_refusal (k, error, "IDRi " KX_ALICE,
+                          "none: the BSF sent no USS for GSID " IMPS_GBA_GSID_IMS_MEDIA, 0);
+  g_assert_cmpuint (imps_ue_ua_count_bootstraps (k->ua[ALICE]), ==, 0);
 }
 
 /* ---- refusals, with a static PSK (profile §2 NOTE 1) and raw HTTP ---- */
@@ -1741,6 +1786,7 @@ main (int argc, char **argv)
   ADD ("group", test_group, 0);
   ADD ("reuse", test_reuse, 0);
   ADD ("identity-binding", test_identity_binding, 0);
+  ADD ("identity-without-uss", test_identity_without_uss, 0);
   ADD ("single-use-forking", test_single_use_forking, 0);
   ADD ("suite-256", test_suite_256, 0);
   ADD ("refusals", test_refusals, 0);
