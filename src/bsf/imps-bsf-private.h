@@ -18,6 +18,7 @@ typedef struct {
   ImpsGbaKey ks;
   gint64 created;          /* Unix seconds, virtual clock */
   gint64 expiry;           /* Unix seconds */
+  gchar *guss;             /* the GUSS from the HSS (XML), or NULL: its USSs go to NAFs */
 } ImpsBsfSession;
 
 struct _ImpsBsf {

@@ -13,6 +13,7 @@ imps_bsf_session_free (ImpsBsfSession *s)
     return;
   g_free (s->btid);
   g_free (s->impi);
+  g_free (s->guss);
   imps_wipe (s, sizeof *s);
   g_free (s);
 }
@@ -45,7 +46,7 @@ static gboolean
 store_load (ImpsBsf *bsf, GError **error)
 {
   sqlite3_stmt *st = NULL;
-  if (sqlite3_prepare_v2 (bsf->db, "SELECT btid, impi, rand, ks, created, expiry FROM session",
+  if (sqlite3_prepare_v2 (bsf->db, "SELECT btid, impi, rand, ks, created, expiry, guss FROM session",
                           -1, &st, NULL) != SQLITE_OK)
     return store_fail (bsf->db, "prepare", error);
   int rc;
@@ -72,6 +73,9 @@ store_load (ImpsBsf *bsf, GError **error)
       memcpy (s->ks.bytes, ks, IMPS_GBA_KEY_LEN);
       s->created = sqlite3_column_int64 (st, 4);
       s->expiry = sqlite3_column_int64 (st, 5);
+      const guchar *guss = sqlite3_column_text (st, 6);
+      if (guss != NULL && strlen ((const gchar *) guss) <= IMPS_DIAMETER_MAX_GUSS)
+        s->guss = g_strdup ((const gchar *) guss);
       g_hash_table_replace (bsf->sessions, s->btid, s);
     }
   sqlite3_finalize (st);
@@ -100,9 +104,13 @@ imps_bsf_store_open (ImpsBsf *bsf, const gchar *state_path, GError **error)
   if (!store_exec (bsf->db,
                       "CREATE TABLE IF NOT EXISTS session ("
                       " btid TEXT PRIMARY KEY, impi TEXT NOT NULL, rand BLOB NOT NULL,"
-                      " ks BLOB NOT NULL, created INTEGER NOT NULL, expiry INTEGER NOT NULL)",
+                      " ks BLOB NOT NULL, created INTEGER NOT NULL, expiry INTEGER NOT NULL,"
+                      " guss TEXT)",
                       error))
     return FALSE;
+  /* a state file of an older version has no guss column: add it (the
+   * error for a file that has one is expected and ignored) */
+  sqlite3_exec (bsf->db, "ALTER TABLE session ADD COLUMN guss TEXT", NULL, NULL, NULL);
   return store_load (bsf, error);
 }
 
@@ -119,8 +127,8 @@ imps_bsf_store_add (ImpsBsf *bsf, ImpsBsfSession *s, GError **error)
 {
   sqlite3_stmt *st = NULL;
   if (sqlite3_prepare_v2 (bsf->db,
-                          "INSERT OR REPLACE INTO session (btid, impi, rand, ks, created, expiry)"
-                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                          "INSERT OR REPLACE INTO session (btid, impi, rand, ks, created, expiry,"
+                          " guss) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                           -1, &st, NULL) != SQLITE_OK)
     {
       imps_bsf_session_free (s);
@@ -132,6 +140,10 @@ imps_bsf_store_add (ImpsBsf *bsf, ImpsBsfSession *s, GError **error)
   sqlite3_bind_blob (st, 4, s->ks.bytes, IMPS_GBA_KEY_LEN, SQLITE_STATIC);
   sqlite3_bind_int64 (st, 5, s->created);
   sqlite3_bind_int64 (st, 6, s->expiry);
+  if (s->guss)
+    sqlite3_bind_text (st, 7, s->guss, -1, SQLITE_STATIC);
+  else
+    sqlite3_bind_null (st, 7);
   gboolean ok = sqlite3_step (st) == SQLITE_DONE;
   sqlite3_finalize (st);
   if (!ok)

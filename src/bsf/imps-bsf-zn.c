@@ -1,5 +1,6 @@
 /* Zn (gba.md §10): the BSF answers a NAF's (KMS's) BIR with Ks_NAF. */
 #include "imps-bsf-private.h"
+#include "gba/imps-gba-uss.h"
 #include "imps-secret.h"
 
 #include <string.h>
@@ -41,6 +42,30 @@ naf_authorised (ImpsBsf *bsf, const gchar *fqdn, gsize len)
         return TRUE;
     }
   return FALSE;
+}
+
+/* The USSs of the session's GUSS for the GSIDs the NAF asked for, as the
+ * ussList of GBA-UserSecSettings (gba.md §10.1, §10.4; TS 33.220 §4.5.3):
+ * NULL when the NAF asked for none. A GUSS that cannot be read gives an
+ * empty list (the NAF then authorises nobody) and a note. */
+static gchar *
+select_uss (ImpsBsf *bsf, const ImpsBsfSession *s, const ImpsDiameterBir *bir)
+{
+  if (bir->gsids == NULL || bir->gsids[0] == NULL)
+    return NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ImpsGbaUssList) list = NULL;
+  if (s->guss != NULL)
+    {
+      list = imps_gba_uss_list_parse ((const guint8 *) s->guss, strlen (s->guss), &error);
+      if (list == NULL)
+        {
+          g_autofree gchar *why = g_strdup_printf ("GUSS of %s (B-TID %s): %s; no USS sent",
+                                                   s->impi, s->btid, error->message);
+          imps_bsf_note (bsf, IMPS_EVENT_NOTE, why, "GUSS unreadable");
+        }
+    }
+  return imps_gba_uss_list_build (list, (const gchar *const *) bir->gsids);
 }
 
 void
@@ -136,5 +161,11 @@ imps_bsf_zn_handle (ImpsDiameterServer *server, ImpsDiameterRequest *req, gpoint
   bia->has_creation_time = TRUE;
   bia->creation_time = imps_diameter_time_from_unix (s->created);
   bia->gba_type = 0;
+  gchar *uss = select_uss (bsf, s, bir);
+  if (uss != NULL)
+    {
+      bia->guss_len = strlen (uss);
+      bia->guss = (guint8 *) uss;
+    }
   answer (req, bia);
 }

@@ -22,6 +22,7 @@ typedef struct {
   guint8 ik[16];
   gint64 lifetime;         /* from the GUSS, 0: the operator default */
   gint64 issued;           /* Unix seconds */
+  gchar *guss;             /* the GUSS (XML), kept with the session for Zn */
 } Challenge;
 
 static void
@@ -33,6 +34,7 @@ challenge_free (gpointer p)
   g_free (c->nonce);
   g_free (c->impi);
   g_free (c->opaque);
+  g_free (c->guss);
   imps_wipe (c, sizeof *c);
   g_free (c);
 }
@@ -364,6 +366,7 @@ on_maa (GObject *source, GAsyncResult *res, gpointer data)
   if (maa->guss)
     {
       gint64 lifetime = 0;
+      c->guss = g_strndup ((const gchar *) maa->guss, maa->guss_len);
       if (imps_bsf_guss_lifetime (maa->guss, maa->guss_len, &lifetime, &error))
         c->lifetime = lifetime;
       else if (error)
@@ -435,6 +438,7 @@ bootstrap_ok (ImpsBsf *bsf, SoupServerMessage *msg, const ImpsDigestCredentials 
   imps_gba_ks_from_ck_ik (c->ck, c->ik, &s->ks);
   s->created = now;
   s->expiry = now + (c->lifetime > 0 ? c->lifetime : (gint64) bsf->default_lifetime);
+  s->guss = g_strdup (c->guss);
 
   if (g_hash_table_contains (bsf->sessions, s->btid))
     {

@@ -2,6 +2,7 @@
 #include "aka/imps-aka.h"
 #include "aka/imps-milenage.h"
 #include "diameter/imps-diameter-gba.h"
+#include "gba/imps-gba-uss.h"
 #include "imps-diameter-peer.h"
 #include "imps-hex.h"
 #include "imps-secret.h"
@@ -265,7 +266,10 @@ imps_hss_peek_next_sqn (ImpsHss *hss, const gchar *impi, guint8 sqn[6], GError *
   return imps_aka_sqn_generator_next (&copy, sqn, error);
 }
 
-/* A GUSS (gba.md §9.4) with the key lifetime when the subscriber has one. */
+/* A GUSS (gba.md §9.4) with the key lifetime when the subscriber has one,
+ * and one USS for the KMS's GAA service (GSID IMPS_GBA_GSID_IMS_MEDIA,
+ * profile §11) listing the subscriber's public identities: the KMS gets
+ * them over Zn and accepts only those as IDRi / IDRr (TS 33.220 §4.5.3). */
 static gchar *
 build_guss (const Sub *s)
 {
@@ -275,7 +279,18 @@ build_guss (const Sub *s)
   if (s->ks_lifetime > 0)
     g_string_append_printf (x, "<bsfInfo><uiccType>GBA</uiccType><lifeTime>%u</lifeTime></bsfInfo>",
                             s->ks_lifetime);
-  g_string_append (x, "<ussList/></guss>\n");
+  if (s->impus == NULL || s->impus[0] == NULL)
+    g_string_append (x, "<ussList/></guss>\n");
+  else
+    {
+      g_string_append (x, "<ussList><uss id=\"1\" type=\"" IMPS_GBA_GSID_IMS_MEDIA "\"><uids>");
+      for (guint i = 0; s->impus[i]; i++)
+        {
+          g_autofree gchar *u = g_markup_escape_text (s->impus[i], -1);
+          g_string_append_printf (x, "<uid>%s</uid>", u);
+        }
+      g_string_append (x, "</uids><flags/></uss></ussList></guss>\n");
+    }
   return g_string_free (x, FALSE);
 }
 

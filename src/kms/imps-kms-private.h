@@ -18,6 +18,8 @@ typedef struct {
   gboolean forking;
   guint max_keys;
   GStrv patterns;          /* never NULL once loaded */
+  gboolean implicit;       /* no may-request-for given: own domain plus the domains of
+                            * operators with an agreement (profile §3) */
 } KmsPolicy;
 
 /* A group in memory; mg points into id/members. */
@@ -50,6 +52,9 @@ typedef struct {
   gint64 expiry;           /* Unix seconds; G_MAXINT64 for static */
   gchar *impi;
   gchar *user;             /* static PSK: the one identity it serves, or NULL */
+  GStrv impus;             /* Ks_NAF: the user's public identities from the BIA's USS
+                            * (GSID IMPS_GBA_GSID_IMS_MEDIA), never NULL; NULL for a
+                            * static PSK */
 } KmsKey;
 
 typedef struct {
@@ -116,7 +121,9 @@ void imps_kms_note (ImpsKms *kms, ImpsEventKind kind, const gchar *detail, const
 gboolean imps_kms_store_open (ImpsKms *kms, const gchar *state_path, GError **error);
 void imps_kms_store_close (ImpsKms *kms);
 const KmsPolicy *imps_kms_policy_for (ImpsKms *kms, const guint8 *user, gsize len);
-gboolean imps_kms_policy_allows (const KmsPolicy *p, const guint8 *id, gsize len);
+gboolean imps_kms_policy_allows (ImpsKms *kms, const KmsPolicy *p, const guint8 *id, gsize len);
+/* The patterns @p stands for, for messages (", "-joined). */
+gchar *imps_kms_policy_describe (ImpsKms *kms, const KmsPolicy *p);
 void imps_kms_audit (ImpsKms *kms, const gchar *kind, guint32 csb_id, const ImpsMikeyTp *tp,
                      const guint8 *responder, gsize responder_len, const gchar *detail);
 void imps_kms_audit_flush (ImpsKms *kms);

@@ -95,6 +95,7 @@ policy_from_row (KmsPolicy *p, const ImpsKmsPolicyRow *row, const gchar *domain)
   p->forking = row->forking;
   p->max_keys = row->max_keys;
   g_strfreev (p->patterns);
+  p->implicit = row->may_request_for == NULL;
   if (row->may_request_for)
     p->patterns = g_strdupv ((gchar **) row->may_request_for);
   else
@@ -138,13 +139,62 @@ glob_match (const gchar *pat, const guint8 *s, gsize len)
   return *pat == '\0';
 }
 
+/* The domain of a peer KMS FQDN: what follows "kms." (profile §9), or
+ * the FQDN after its first label. */
+static const gchar *
+peer_domain (const gchar *fqdn)
+{
+  const gchar *dot = strchr (fqdn, '.');
+  return dot ? dot + 1 : fqdn;
+}
+
 gboolean
-imps_kms_policy_allows (const KmsPolicy *p, const guint8 *id, gsize len)
+imps_kms_policy_allows (ImpsKms *kms, const KmsPolicy *p, const guint8 *id, gsize len)
 {
   for (guint i = 0; p->patterns && p->patterns[i]; i++)
     if (glob_match (p->patterns[i], id, len))
       return TRUE;
+  if (p->implicit)
+    {
+      /* the default reaches the users of every operator this one has an
+       * agreement with (a keyless entry is no agreement) */
+      GHashTableIter it;
+      gpointer k, v;
+      g_hash_table_iter_init (&it, kms->agreements);
+      while (g_hash_table_iter_next (&it, &k, &v))
+        {
+          const KmsAgreement *a = v;
+          if (a->key_len == 0)
+            continue;
+          gchar pat[300];
+          g_snprintf (pat, sizeof pat, "sip:*@%s", peer_domain (a->peer));
+          if (glob_match (pat, id, len))
+            return TRUE;
+        }
+    }
   return FALSE;
+}
+
+gchar *
+imps_kms_policy_describe (ImpsKms *kms, const KmsPolicy *p)
+{
+  GString *s = g_string_new (NULL);
+  for (guint i = 0; p->patterns && p->patterns[i]; i++)
+    g_string_append_printf (s, "%s%s", i ? ", " : "", p->patterns[i]);
+  if (p->implicit)
+    {
+      g_autoptr (GPtrArray) peers = g_ptr_array_new ();
+      GHashTableIter it;
+      gpointer k, v;
+      g_hash_table_iter_init (&it, kms->agreements);
+      while (g_hash_table_iter_next (&it, &k, &v))
+        if (((KmsAgreement *) v)->key_len > 0)
+          g_ptr_array_add (peers, ((KmsAgreement *) v)->peer);
+      g_ptr_array_sort (peers, (GCompareFunc) g_strcmp0);
+      for (guint i = 0; i < peers->len; i++)
+        g_string_append_printf (s, ", sip:*@%s", peer_domain (g_ptr_array_index (peers, i)));
+    }
+  return g_string_free (s, FALSE);
 }
 
 const KmsPolicy *
@@ -178,7 +228,9 @@ static gboolean
 policy_write (ImpsKms *kms, const gchar *user, const KmsPolicy *p, GError **error)
 {
   sqlite3_stmt *st = NULL;
-  g_autofree gchar *pats = g_strjoinv ("\n", p->patterns);
+  /* the implicit default is written as no pattern at all, so that a
+   * reload still follows the agreements */
+  g_autofree gchar *pats = p->implicit ? g_strdup ("") : g_strjoinv ("\n", p->patterns);
   if (sqlite3_prepare_v2 (kms->db, "INSERT OR REPLACE INTO policy (user, validity, reuse, forking,"
                           " max_keys, patterns) VALUES (?, ?, ?, ?, ?, ?)", -1, &st, NULL)
       != SQLITE_OK)
@@ -638,7 +690,18 @@ store_load (ImpsKms *kms, GError **error)
       p->reuse = sqlite3_column_int (st, 2) != 0;
       p->forking = sqlite3_column_int (st, 3) != 0;
       p->max_keys = (guint) max_keys;
-      p->patterns = g_strsplit (pats, "\n", -1);
+      if (*pats)
+        {
+          p->patterns = g_strsplit (pats, "\n", -1);
+          p->implicit = FALSE;
+        }
+      else
+        {
+          gchar *one[] = { g_strdup_printf ("sip:*@%s", kms->domain), NULL };
+          p->patterns = g_strdupv (one);
+          g_free (one[0]);
+          p->implicit = TRUE;
+        }
       if (*user)
         g_hash_table_replace (kms->user_policies, g_strdup (user), p);
     }

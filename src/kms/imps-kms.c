@@ -1,6 +1,7 @@
 /* The KMS node: Ua server (profile §2), Zn client with the Ks_NAF cache
  * (gba.md §10), ticket request and resolve (mikey-ticket.md §5.3, §10-§12). */
 #include "imps-kms-private.h"
+#include "gba/imps-gba-uss.h"
 #include "imps-hex.h"
 #include "imps-secret.h"
 
@@ -47,6 +48,7 @@ kms_key_free (gpointer p)
   g_free (k->key_id);
   g_free (k->impi);
   g_free (k->user);
+  g_strfreev (k->impus);
   if (k->naf_id)
     g_bytes_unref (k->naf_id);
   imps_wipe (k, sizeof *k);
@@ -71,7 +73,7 @@ imps_kms_new (ImpsNetwork *net, const gchar *domain, const gchar *state_path, GE
   kms->audit = g_ptr_array_new ();
   kms->keys = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, kms_key_free);
   kms->replay = imps_mikey_replay_new (IMPS_KMS_REPLAY_ENTRIES, IMPS_MIKEY_DEFAULT_SKEW_S);
-  kms->uses = imps_mikey_replay_new (IMPS_KMS_REPLAY_ENTRIES, IMPS_MIKEY_DEFAULT_SKEW_S);
+  kms->uses = imps_mikey_replay_new (IMPS_KMS_USES_ENTRIES, IMPS_MIKEY_DEFAULT_SKEW_S);
   kms->cancel = g_cancellable_new ();
   if (!imps_kms_store_open (kms, state_path, error))
     return NULL;
@@ -159,6 +161,21 @@ imps_kms_add_static_psk (ImpsKms *kms, const gchar *key_id, const gchar *user,
   k->key_len = key_len;
   k->expiry = G_MAXINT64;
   g_hash_table_replace (kms->keys, k->key_id, k);
+}
+
+guint
+imps_kms_count_replay (ImpsKms *kms, const gchar *key_id)
+{
+  imps_mikey_replay_expire (kms->replay, imps_kms_now_ntp (kms));
+  if (key_id == NULL)
+    return imps_mikey_replay_size (kms->replay);
+  return imps_mikey_replay_owner_size (kms->replay, (const guint8 *) key_id, strlen (key_id));
+}
+
+gsize
+imps_kms_replay_memory (ImpsKms *kms)
+{
+  return imps_mikey_replay_memory (kms->replay);
 }
 
 guint
@@ -287,7 +304,7 @@ key_lookup (ImpsKms *kms, const guint8 *id, gsize len)
 
 static void
 key_cache_add (ImpsKms *kms, const gchar *btid, const guint8 *key, gint64 expiry,
-               const gchar *impi)
+               const gchar *impi, GStrv impus)
 {
   if (g_hash_table_size (kms->keys) >= IMPS_KMS_KS_NAF_CACHE_MAX)
     {
@@ -312,7 +329,47 @@ key_cache_add (ImpsKms *kms, const gchar *btid, const guint8 *key, gint64 expiry
   k->key_len = IMPS_GBA_KEY_LEN;
   k->expiry = expiry;
   k->impi = g_strdup (impi);
+  k->impus = impus;
   g_hash_table_replace (kms->keys, k->key_id, k);
+}
+
+/* ---------------------------------------------------------------------
+ * Identity binding (TS 33.220 §4.5.3; profile §11 "The KMS"): a GBA user
+ * may name as IDRi / IDRr only the public identities that the BSF returned
+ * for its B-TID in the USS of the KMS's GSID.
+ * ------------------------------------------------------------------- */
+
+static gboolean
+bytes_eq (ImpsMikeyBytes b, const gchar *s)
+{
+  return b.len == strlen (s) && memcmp (b.data, s, b.len) == 0;
+}
+
+static gboolean
+key_has_identity (const KmsKey *k, ImpsMikeyBytes id)
+{
+  for (guint i = 0; k->impus && k->impus[i]; i++)
+    if (bytes_eq (id, k->impus[i]))
+      return TRUE;
+  return FALSE;
+}
+
+/* A group this KMS defines, named @id, with a member among @k's
+ * identities. */
+static gboolean
+key_in_group (ImpsKms *kms, const KmsKey *k, ImpsMikeyBytes id)
+{
+  for (guint i = 0; i < kms->groups->len; i++)
+    {
+      const KmsGroup *g = g_ptr_array_index (kms->groups, i);
+      if (!bytes_eq (id, g->id))
+        continue;
+      for (guint j = 0; g->members && g->members[j]; j++)
+        for (guint u = 0; k->impus && k->impus[u]; u++)
+          if (strcmp (g->members[j], k->impus[u]) == 0)
+            return TRUE;
+    }
+  return FALSE;
 }
 
 /* ---------------------------------------------------------------------
@@ -332,6 +389,85 @@ is_group (ImpsKms *kms, ImpsMikeyBytes id)
     if (bytes_is (id, ((KmsGroup *) g_ptr_array_index (kms->groups, i))->id))
       return TRUE;
   return FALSE;
+}
+
+/* ---------------------------------------------------------------------
+ * Single-use tickets (J = 0; profile §11 "The KMS"). RFC 6043 §6.10: a
+ * J = 0 ticket serves one Ticket Transfer. With forking that one
+ * TRANSFER_INIT reaches every device of the responder, and each must be
+ * able to resolve it once. So the KMS keeps, until the ticket's end:
+ * - "used": the ticket has been resolved, and "transfer": for which
+ *   Initiator Data (which binds the ticket to one TRANSFER_INIT, I = 1);
+ *   a resolve with other Initiator Data is another transfer: ERR 15;
+ * - "device": the ticket, IDRr and the device: its B-TID (or static key
+ *   id) on Ua; on Zk the relaying KMS and the relayed RANDRr (the relaying
+ *   KMS counts its own devices by B-TID before it relays). A second
+ *   resolve by one device: ERR 15.
+ * Entries are digests (SHA-256 over length-prefixed fields), entered only
+ * after the answer was built, so a refused resolve uses nothing up.
+ * ------------------------------------------------------------------- */
+
+typedef struct {
+  guint8 used[IMPS_MIKEY_REPLAY_DIGEST_LEN];
+  guint8 transfer[IMPS_MIKEY_REPLAY_DIGEST_LEN];
+  guint8 device[IMPS_MIKEY_REPLAY_DIGEST_LEN];
+  guint64 until;           /* NTP: the ticket's end */
+  guint64 now;
+  ImpsMikeyBytes owner;    /* IDRpsk: the entries count against it */
+  guint quota;
+} SingleUse;
+
+static void
+digest_fields (const gchar *label, const ImpsMikeyBytes *f, guint n, guint8 *out)
+{
+  ImpsIovec iov[1 + 2 * 5];
+  guint8 lens[5][4];
+  guint k = 0;
+  g_assert (n <= 5);
+  iov[k++] = (ImpsIovec) { (const guint8 *) label, strlen (label) + 1 };
+  for (guint i = 0; i < n; i++)
+    {
+      lens[i][0] = (guint8) (f[i].len >> 24);
+      lens[i][1] = (guint8) (f[i].len >> 16);
+      lens[i][2] = (guint8) (f[i].len >> 8);
+      lens[i][3] = (guint8) f[i].len;
+      iov[k++] = (ImpsIovec) { lens[i], 4 };
+      iov[k++] = (ImpsIovec) { f[i].data, f[i].len };
+    }
+  imps_digest_iov (IMPS_HASH_SHA256, iov, k, out);
+}
+
+/* FALSE when @in's ticket is not single-use (nothing to do). */
+static gboolean
+single_use_keys (const ImpsMikeyMessage *in, const ImpsMikeyTp *tp, gboolean zk, guint64 now,
+                 SingleUse *su)
+{
+  if (tp->flags & IMPS_MIKEY_TICKET_FLAG_J)
+    return FALSE;
+  const ImpsMikeyPayload *tk = imps_mikey_message_find (in, IMPS_MIKEY_PAYLOAD_TICKET);
+  const ImpsMikeyPayload *idr = imps_mikey_message_find_idr (in, IMPS_MIKEY_ID_ROLE_R);
+  const ImpsMikeyPayload *psk = imps_mikey_message_find_idr (in, IMPS_MIKEY_ID_ROLE_PSK);
+  const ImpsMikeyPayload *rr = imps_mikey_message_find_randr (in, IMPS_MIKEY_RAND_ROLE_R);
+  ImpsMikeyBytes none = { NULL, 0 };
+  ImpsMikeyBytes td = tk ? tk->u.ticket.ticket_data : none;
+  ImpsMikeyBytes f[4] = { td, tk ? tk->u.ticket.initiator_data : none,
+                          idr ? idr->u.id.data : none, psk ? psk->u.id.data : none };
+  digest_fields ("impsim j0 used", f, 1, su->used);
+  digest_fields ("impsim j0 transfer", f, 2, su->transfer);
+  ImpsMikeyBytes d[4] = { td, f[2], f[3], zk && rr ? rr->u.rand.data : none };
+  digest_fields ("impsim j0 device", d, zk ? 4 : 3, su->device);
+  su->until = tp->valid_to != 0 ? tp->valid_to : now;
+  su->now = now;
+  su->owner = psk ? psk->u.id.data : none;
+  su->quota = zk ? IMPS_KMS_REPLAY_PEER_QUOTA : IMPS_KMS_REPLAY_USER_QUOTA;
+  return TRUE;
+}
+
+static gboolean
+uses_insert (ImpsKms *kms, const guint8 *digest, const SingleUse *su)
+{
+  return imps_mikey_replay_insert_for (kms->uses, digest, su->owner.data, su->owner.len,
+                                       su->quota, su->until, su->now) == IMPS_MIKEY_REPLAY_OK;
 }
 
 static void
@@ -422,6 +558,7 @@ process (ImpsKms *kms, ImpsKmsRequestType type, gboolean zk, const gchar *peer_n
   const guint8 *psk = NULL;
   gsize psk_len = 0;
   const gchar *bound_user = NULL;
+  const KmsKey *gba_key = NULL;
   if (zk)
     {
       KmsAgreement *a = imps_kms_find_agreement (kms, pskp->u.id.data.data, pskp->u.id.data.len);
@@ -467,11 +604,17 @@ process (ImpsKms *kms, ImpsKmsRequestType type, gboolean zk, const gchar *peer_n
       psk = k->key;
       psk_len = k->key_len;
       bound_user = k->user;
+      if (k->naf_id != NULL)
+        gba_key = k;
     }
 
   guint64 now = imps_kms_now_ntp (kms);
-  if (!imps_mikey_initial_verify (in, psk, psk_len, kms->name, now, IMPS_MIKEY_DEFAULT_SKEW_S,
-                                  kms->replay, &error))
+  /* the replay entry counts against the key id that authenticates it
+   * (B-TID, static key id, or the peer KMS on Zk) */
+  if (!imps_mikey_initial_verify_for (in, psk, psk_len, kms->name, now, IMPS_MIKEY_DEFAULT_SKEW_S,
+                                      kms->replay, pskp->u.id.data.data, pskp->u.id.data.len,
+                                      zk ? IMPS_KMS_REPLAY_PEER_QUOTA : IMPS_KMS_REPLAY_USER_QUOTA,
+                                      &error))
     {
       g_autofree gchar *why = g_strdup_printf ("%s (IDRi %s, IDRr %s, IDRpsk %s, CSB ID %08x): %s",
                                                what, idi, idr, idpsk, in->hdr.csb_id,
@@ -479,6 +622,35 @@ process (ImpsKms *kms, ImpsKmsRequestType type, gboolean zk, const gchar *peer_n
       imps_kms_refuse (kms, &in->hdr, NULL, 0, imps_mikey_error_to_err_no (error->code), NULL, 0,
                        check_name (error->code), why, out);
       return IMPS_KMS_OUTCOME_REFUSED;
+    }
+
+  if (gba_key != NULL)
+    {
+      /* the claimed identity must be the B-TID's user's: IDRi of a
+       * request, IDRr of a resolve (its own identity, or a group of this
+       * KMS that one of its identities belongs to; the ticket check below
+       * then asks that the group is in the ticket) */
+      gboolean req = type == IMPS_KMS_REQUEST_TICKET;
+      const ImpsMikeyPayload *who = imps_mikey_message_find_idr (
+        in, req ? IMPS_MIKEY_ID_ROLE_I : IMPS_MIKEY_ID_ROLE_R);
+      gboolean ok = who != NULL && (key_has_identity (gba_key, who->u.id.data)
+                                    || (!req && key_in_group (kms, gba_key, who->u.id.data)));
+      if (!ok)
+        {
+          g_autofree gchar *ids = gba_key->impus && gba_key->impus[0]
+                                  ? g_strjoinv (", ", gba_key->impus)
+                                  : g_strdup ("none: the BSF sent no USS for GSID "
+                                              IMPS_GBA_GSID_IMS_MEDIA);
+          g_autofree gchar *why = g_strdup_printf ("%s (CSB ID %08x): %s %s is not an identity "
+                                                   "of B-TID %s (IMPI %s; its identities: %s)",
+                                                   what, in->hdr.csb_id, req ? "IDRi" : "IDRr",
+                                                   req ? idi : idr, idpsk,
+                                                   gba_key->impi ? gba_key->impi : "-", ids);
+          imps_kms_refuse (kms, &in->hdr, data, len, IMPS_MIKEY_ERR_INVALID_ID, psk, psk_len,
+                           "identity binding", why, out);
+          imps_kms_audit (kms, "refused", in->hdr.csb_id, NULL, NULL, 0, "identity binding");
+          return IMPS_KMS_OUTCOME_REFUSED;
+        }
     }
 
   if (bound_user != NULL)
@@ -514,9 +686,9 @@ process (ImpsKms *kms, ImpsKmsRequestType type, gboolean zk, const gchar *peer_n
         for (guint i = 0; i < desired.n_responders; i++)
           {
             ImpsMikeyBytes r = desired.responders[i];
-            if (is_group (kms, r) || imps_kms_policy_allows (pol, r.data, r.len))
+            if (is_group (kms, r) || imps_kms_policy_allows (kms, pol, r.data, r.len))
               continue;
-            g_autofree gchar *pats = g_strjoinv (", ", pol->patterns);
+            g_autofree gchar *pats = imps_kms_policy_describe (kms, pol);
             g_autofree gchar *why = g_strdup_printf ("ticket request (IDRi %s, CSB ID %08x): "
                                                      "policy: %s may not request a ticket for "
                                                      "%.*s (may request for: %s)", idi,
@@ -535,7 +707,19 @@ process (ImpsKms *kms, ImpsKmsRequestType type, gboolean zk, const gchar *peer_n
     {
       const ImpsMikeyPayload *tk = imps_mikey_message_find (in, IMPS_MIKEY_PAYLOAD_TICKET);
       ImpsMikeyTp tp;
-      if (tk != NULL && imps_mikey_tp_read (&tk->u.ticket, &tp, NULL) && tp.kms_id.len > 0
+      gboolean tp_ok = tk != NULL && imps_mikey_tp_read (&tk->u.ticket, &tp, NULL);
+      SingleUse su;
+      gboolean single = tp_ok && single_use_keys (in, &tp, zk, now, &su);
+      if (single && imps_mikey_replay_contains (kms->uses, su.device, now))
+        {
+          g_autofree gchar *why = g_strdup_printf ("%s (IDRr %s, IDRpsk %s, CSB ID %08x): the "
+                                                   "ticket has J = 0 and this device resolved it "
+                                                   "before", what, idr, idpsk, in->hdr.csb_id);
+          imps_kms_refuse (kms, &in->hdr, data, len, IMPS_MIKEY_ERR_INVALID_TPPAR, psk, psk_len,
+                           "single use", why, out);
+          return IMPS_KMS_OUTCOME_REFUSED;
+        }
+      if (tp_ok && tp.kms_id.len > 0
           && !bytes_is (tp.kms_id, kms->name))
         {
           if (zk)
@@ -548,6 +732,17 @@ process (ImpsKms *kms, ImpsKmsRequestType type, gboolean zk, const gchar *peer_n
                                "issuer", why, out);
               return IMPS_KMS_OUTCOME_REFUSED;
             }
+          /* our device's one use of a J = 0 ticket: counted here, the
+           * issuing KMS cannot see the device */
+          if (single && !uses_insert (kms, su.device, &su))
+            {
+              g_autofree gchar *why = g_strdup_printf ("%s (IDRr %s, CSB ID %08x): the ticket use "
+                                                       "cache is full", what, idr,
+                                                       in->hdr.csb_id);
+              imps_kms_refuse (kms, &in->hdr, data, len, IMPS_MIKEY_ERR_INVALID_TPPAR, psk,
+                               psk_len, "single use", why, out);
+              return IMPS_KMS_OUTCOME_REFUSED;
+            }
           if (parsed)
             *parsed = g_steal_pointer (&in);
           return IMPS_KMS_OUTCOME_RELAY;
@@ -558,9 +753,31 @@ process (ImpsKms *kms, ImpsKmsRequestType type, gboolean zk, const gchar *peer_n
           imps_kms_tpk_prune (kms);
           kms_view (kms, &mk);
         }
+      if (single && imps_mikey_replay_contains (kms->uses, su.used, now)
+          && !imps_mikey_replay_contains (kms->uses, su.transfer, now))
+        {
+          g_autofree gchar *why = g_strdup_printf ("%s (IDRr %s, IDRpsk %s, CSB ID %08x): the "
+                                                   "ticket has J = 0 and was resolved for another "
+                                                   "TRANSFER_INIT (other Initiator Data)", what,
+                                                   idr, idpsk, in->hdr.csb_id);
+          imps_kms_refuse (kms, &in->hdr, data, len, IMPS_MIKEY_ERR_INVALID_TPPAR, psk, psk_len,
+                           "single use", why, out);
+          return IMPS_KMS_OUTCOME_REFUSED;
+        }
       policy_view (kms, &kms->default_policy, &mp);
       answer = imps_mikey_resolve_resp_build (&mk, &mp, in, psk, psk_len, now, kms->random,
-                                              kms->uses, &error);
+                                              NULL, &error);
+      if (answer != NULL && single
+          && !(uses_insert (kms, su.device, &su)
+               && (imps_mikey_replay_contains (kms->uses, su.used, now)
+                   || uses_insert (kms, su.used, &su))
+               && (imps_mikey_replay_contains (kms->uses, su.transfer, now)
+                   || uses_insert (kms, su.transfer, &su))))
+        {
+          g_clear_pointer (&answer, imps_mikey_message_free);
+          g_set_error (&error, IMPS_MIKEY_ERROR, IMPS_MIKEY_ERROR_INVALID_TPPAR,
+                       "the ticket use cache is full: resolution refused");
+        }
     }
   if (answer == NULL)
     {
@@ -756,7 +973,26 @@ on_bia (GObject *source, GAsyncResult *res, gpointer data)
     }
   gint64 expiry = bia->has_key_expiry ? imps_diameter_time_to_unix (bia->key_expiry)
                                       : imps_kms_now (kms) + 1;
-  key_cache_add (kms, c->btid, bia->me_key, expiry, bia->impi);
+  /* the user's public identities: the uids of the USS of our GSID (none
+   * when the BIA has no readable USS list: then no identity is accepted) */
+  GStrv impus = NULL;
+  if (bia->guss != NULL)
+    {
+      g_autoptr (GError) uerr = NULL;
+      g_autoptr (ImpsGbaUssList) uss = imps_gba_uss_list_parse (bia->guss, bia->guss_len, &uerr);
+      if (uss != NULL)
+        impus = imps_gba_uss_list_uids (uss, IMPS_GBA_GSID_IMS_MEDIA);
+      else
+        {
+          g_autofree gchar *why = g_strdup_printf ("BIA for B-TID %s: GBA-UserSecSettings: %s; "
+                                                   "the user gets no identity", c->btid,
+                                                   uerr->message);
+          imps_kms_note (kms, IMPS_EVENT_NOTE, why, "USS unreadable");
+        }
+    }
+  if (impus == NULL)
+    impus = g_new0 (gchar *, 1);
+  key_cache_add (kms, c->btid, bia->me_key, expiry, bia->impi, impus);
   finish_with_key (kms, c->msg, c->type, c->body);
   zn_call_free (c);
 }
@@ -784,6 +1020,25 @@ fetch_key (ImpsKms *kms, SoupServerMessage *msg, ImpsKmsRequestType type, GBytes
     }
   memcpy (btid, pskp->u.id.data.data, n);
   btid[n] = '\0';
+  /* a B-TID names its BSF after the last '@' (gba.md §6.1); only our own
+   * BSF (bsf.<domain>, profile §9) can give its key, and bootstrapping
+   * again there would not help: ERR 7, no re-bootstrap header */
+  {
+    g_autofree gchar *own = g_strdup_printf ("bsf.%s", kms->domain);
+    const gchar *at = strrchr (btid, '@');
+    if (at == NULL || g_ascii_strcasecmp (at + 1, own) != 0)
+      {
+        g_autoptr (GByteArray) out = g_byte_array_new ();
+        g_autofree gchar *why = g_strdup_printf ("IDRpsk %s is not a B-TID of this KMS's BSF "
+                                                 "%s (%s%s); the KMS has no Zn to it", btid, own,
+                                                 at ? "its BSF is " : "no '@domain' part",
+                                                 at ? at + 1 : "");
+        imps_kms_refuse (kms, &in->hdr, NULL, 0, IMPS_MIKEY_ERR_INVALID_ID, NULL, 0,
+                         "B-TID domain", why, out);
+        respond_outcome (kms, kms->ua, msg, type, IMPS_KMS_OUTCOME_REFUSED, out);
+        return;
+      }
+  }
   if (kms->zn == NULL)
     kms->zn = imps_diameter_client_new (kms->net, kms->address, kms->bsf_address, kms->bsf_port);
 
@@ -796,6 +1051,9 @@ fetch_key (ImpsKms *kms, SoupServerMessage *msg, ImpsKmsRequestType type, GBytes
   bir->btid = g_strdup (btid);
   const guint8 *naf_id = g_bytes_get_data (kms->naf_id, &bir->naf_id_len);
   bir->naf_id = g_memdup2 (naf_id, bir->naf_id_len);
+  /* the USS of the KMS's GAA service: the user's public identities */
+  bir->gsids = g_new0 (gchar *, 2);
+  bir->gsids[0] = g_strdup (IMPS_GBA_GSID_IMS_MEDIA);
   g_autoptr (GBytes) bytes = imps_diameter_bir_build (bir);
 
   ZnCall *c = g_new0 (ZnCall, 1);

@@ -48,7 +48,15 @@ typedef enum {
 
 /* Bounds (profile §2, §3). */
 #define IMPS_KMS_MAX_BODY (64 * 1024)
-#define IMPS_KMS_REPLAY_ENTRIES 65536
+/* Replay cache (profile §11 "Replay cache"): entries live until T + skew;
+ * at most this many in all (about 7,000 requests a second sustained with
+ * the ±300 s window), and per key id (B-TID or static key id) at most
+ * IMPS_KMS_REPLAY_USER_QUOTA, per peer KMS on Zk IMPS_KMS_REPLAY_PEER_QUOTA.
+ * The J = 0 use cache has the same per-key quota. */
+#define IMPS_KMS_REPLAY_ENTRIES (2 * 1024 * 1024)
+#define IMPS_KMS_REPLAY_USER_QUOTA 16384
+#define IMPS_KMS_REPLAY_PEER_QUOTA (1024 * 1024)
+#define IMPS_KMS_USES_ENTRIES (1024 * 1024)
 #define IMPS_KMS_KS_NAF_CACHE_MAX 65536
 #define IMPS_KMS_AUDIT_BATCH 256
 #define IMPS_KMS_REBOOTSTRAP_HEADER "X-Impsim-Rebootstrap"
@@ -86,7 +94,9 @@ gboolean imps_kms_listen (ImpsKms *kms, const gchar *address, guint16 ua_port, G
 guint16 imps_kms_get_ua_port (ImpsKms *kms);
 /* The BSF for Zn; the KMS connects from its own address (after listen). */
 void imps_kms_set_bsf (ImpsKms *kms, const gchar *bsf_address, guint16 bsf_port);
-/* The 256-bit suite (profile §3) for tickets and answers. */
+/* The KMS's own suite setting. Requests and resolves are answered in the
+ * suite of the message (profile §3 "suite choice"), so this only fills
+ * the view that core/mikey takes; kept for callers that set it. */
 void imps_kms_set_suite_256 (ImpsKms *kms, gboolean suite_256);
 
 /* ---- policy store ---- */
@@ -126,6 +136,10 @@ guint imps_kms_count_tpks (ImpsKms *kms);
 
 /* Audit rows written so far (flushes the pending batch first). */
 guint imps_kms_count_audit (ImpsKms *kms, const gchar *kind);
+/* Live replay-cache entries, of one key id (NULL: all), and the bytes the
+ * cache holds (an estimate from allocation sizes). */
+guint imps_kms_count_replay (ImpsKms *kms, const gchar *key_id);
+gsize imps_kms_replay_memory (ImpsKms *kms);
 /* Ks_NAF cache entries (expired ones included until pruned). */
 guint imps_kms_count_cached_keys (ImpsKms *kms);
 

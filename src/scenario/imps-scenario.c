@@ -655,13 +655,8 @@ load_policy (Ctx *c, const gchar *g, GError **error)
       if (p->may_request_for == NULL)
         return FALSE;
     }
-  else
-    {
-      /* Default: any user of the KMS's own domain. */
-      g_autofree gchar *pat = g_strdup_printf ("sip:*@%s", o->domain);
-      const gchar *one[] = { pat, NULL };
-      p->may_request_for = g_strdupv ((gchar **) one);
-    }
+  /* else NULL: the KMS default (profile §3: the own domain and the
+   * domains of operators with an agreement) */
   for (guint i = 0; i + 1 < c->s->policies->len; i++)
     {
       const ImpsKmsPolicySpec *q = g_ptr_array_index (c->s->policies, i);

@@ -80,7 +80,8 @@ typedef struct {
   gboolean reuse;
   gboolean forking;
   guint max_keys;
-  GStrv may_request_for;  /* identity patterns: "sip:*@home1.net", "sip:bob@home2.net", "*" */
+  GStrv may_request_for;  /* identity patterns: "sip:*@home1.net", "sip:bob@home2.net", "*";
+                           * NULL: the KMS default (own domain and agreement domains) */
   guint line;
 } ImpsKmsPolicySpec;
 

@@ -170,11 +170,18 @@ fx_bir_done (GObject *src, GAsyncResult *res, gpointer data)
   g_main_loop_quit (fx->loop);
 }
 
-/* The test KMS asks the BSF for Ks_NAF (gba.md §10.1). */
+/* The test KMS asks the BSF for Ks_NAF (gba.md §10.1), and for the USSs of
+ * @gsid when not NULL. */
 static inline ImpsDiameterBia *
-fx_bir (GbaFx *fx, const gchar *btid, const gchar *naf_fqdn, const guint8 *ua_id)
+fx_bir_gsid (GbaFx *fx, const gchar *btid, const gchar *naf_fqdn, const guint8 *ua_id,
+             const gchar *gsid)
 {
   g_autoptr (ImpsDiameterBir) bir = imps_diameter_bir_new ();
+  if (gsid)
+    {
+      bir->gsids = g_new0 (gchar *, 2);
+      bir->gsids[0] = g_strdup (gsid);
+    }
   bir->session_id = g_strdup ("kms.home1.net;1;1");
   bir->origin_host = g_strdup ("kms.home1.net");
   bir->origin_realm = g_strdup ("home1.net");
@@ -192,6 +199,12 @@ fx_bir (GbaFx *fx, const gchar *btid, const gchar *naf_fqdn, const guint8 *ua_id
   g_assert_no_error (error);
   g_clear_pointer (&fx->answer, imps_diameter_message_free);
   return bia;
+}
+
+static inline ImpsDiameterBia *
+fx_bir (GbaFx *fx, const gchar *btid, const gchar *naf_fqdn, const guint8 *ua_id)
+{
+  return fx_bir_gsid (fx, btid, naf_fqdn, ua_id, NULL);
 }
 
 /* Counts event-log entries of @kind whose summary starts with @prefix

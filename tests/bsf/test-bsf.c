@@ -4,6 +4,7 @@
  *
  * AKA values: TS 35.208 set 1 (gba.md §12.1). */
 #include "gba-fixture.h"
+#include "gba/imps-gba-uss.h"
 #include "digest/imps-digest.h"
 #include "imps-hex.h"
 #include "imps-http.h"
@@ -453,6 +454,146 @@ test_restart (GbaFx *fx, gconstpointer unused)
   g_assert_cmpuint (gone->experimental_result, ==, IMPS_DIAMETER_ERROR_TRANSACTION_IDENTIFIER_INVALID);
 }
 
+/* ---- USSs over Zn (gba.md §9.4, §10.1; TS 33.220 §4.5.3) ---- */
+
+static void
+test_zn_uss (GbaFx *fx, gconstpointer unused)
+{
+  g_clear_pointer (&fx->bsf, imps_bsf_free);
+  fx_start_bsf (fx, fx->state);
+  g_assert_true (fx_bootstrap (fx, fx->ue));
+  const gchar *btid = imps_ue_get_btid (fx->ue);
+  g_autoptr (GError) error = NULL;
+
+  /* the KMS's GSID: the USS with the subscriber's public identities */
+  g_autoptr (ImpsDiameterBia) bia = fx_bir_gsid (fx, btid, "kms.home1.net",
+                                                 IMPS_GBA_UA_ID_IMS_MEDIA,
+                                                 IMPS_GBA_GSID_IMS_MEDIA);
+  g_assert_cmpuint (bia->result_code, ==, IMPS_DIAMETER_SUCCESS);
+  g_assert_nonnull (bia->guss);
+  g_autoptr (ImpsGbaUssList) list = imps_gba_uss_list_parse (bia->guss, bia->guss_len, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->uss->len, ==, 1);
+  g_auto (GStrv) uids = imps_gba_uss_list_uids (list, IMPS_GBA_GSID_IMS_MEDIA);
+  g_assert_cmpstr (uids[0], ==, "sip:user1_public1@home1.net");
+  g_assert_null (uids[1]);
+  g_assert_true (g_str_has_prefix ((const gchar *) bia->guss, "<?xml"));
+  g_assert_nonnull (strstr ((const gchar *) bia->guss, "<ussList>"));
+  g_assert_null (strstr ((const gchar *) bia->guss, "<guss"));  /* a ussList, not the GUSS */
+
+  /* another GSID: an empty list; none asked: no USS at all */
+  g_autoptr (ImpsDiameterBia) other = fx_bir_gsid (fx, btid, "kms.home1.net",
+                                                   IMPS_GBA_UA_ID_IMS_MEDIA, "1");
+  g_autoptr (ImpsGbaUssList) none = imps_gba_uss_list_parse (other->guss, other->guss_len, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (none->uss->len, ==, 0);
+  g_autoptr (ImpsDiameterBia) plain = fx_bir (fx, btid, "kms.home1.net", IMPS_GBA_UA_ID_IMS_MEDIA);
+  g_assert_null (plain->guss);
+
+  /* the GUSS is kept with the session over a restart of the BSF */
+  g_clear_pointer (&fx->bsf, imps_bsf_free);
+  fx_drain ();
+  fx_start_bsf (fx, fx->state);
+  g_autoptr (ImpsDiameterBia) again = fx_bir_gsid (fx, btid, "kms.home1.net",
+                                                   IMPS_GBA_UA_ID_IMS_MEDIA,
+                                                   IMPS_GBA_GSID_IMS_MEDIA);
+  g_assert_cmpuint (again->result_code, ==, IMPS_DIAMETER_SUCCESS);
+  g_assert_nonnull (again->guss);
+  g_assert_nonnull (strstr ((const gchar *) again->guss, "<uid>sip:user1_public1@home1.net</uid>"));
+}
+
+static void
+test_uss_reader (void)
+{
+  static const struct {
+    const gchar *xml;
+    guint n_uss;
+    const gchar *uids;   /* ","-joined uids of GSID 1000006, or the error */
+  } cases[] = {
+    { "<?xml version=\"1.0\"?>\n<guss id=\"a\"><bsfInfo><lifeTime>5</lifeTime></bsfInfo>"
+      "<ussList><uss id=\"1\" type=\"1000006\"><uids><uid>sip:a@x.net</uid>"
+      "<uid> tel:+1 </uid></uids><flags/></uss></ussList></guss>", 1, "sip:a@x.net,tel:+1" },
+    { "<g:ussList xmlns:g=\"uri:3gpp-gaa\"><g:uss type=\"1\"><g:uids><g:uid>sip:b@x</g:uid>"
+      "</g:uids></g:uss><g:uss type='1000006'><g:uids><g:uid>sip:&#x63;&amp;@x</g:uid>"
+      "<g:uid><![CDATA[sip:d@x]]></g:uid></g:uids></g:uss></g:ussList>", 2, "sip:c&@x,sip:d@x" },
+    { "<guss><ussList/></guss>", 0, "" },
+    { "<guss/>", 0, "" },
+    { "<!DOCTYPE guss [<!ENTITY x \"y\">]><guss/>", 0, "DOCTYPE" },
+    { "<other/>", 0, "neither guss nor ussList" },
+    { "<ussList><uss><uids><uid>a</uid></uids></uss>", 0, "not closed" },
+    { "<ussList><uss><uids><uid>&foo;</uid></uids></uss></ussList>", 0, "unknown entity" },
+    { "<ussList><uss><uids><uid> </uid></uids></uss></ussList>", 0, "empty uid" },
+    { "<ussList><uss><uids><uid><b/></uid></uids></uss></ussList>", 0, "holds text" },
+    { "<ussList></ussList><x/>", 0, "after the root" },
+    { "<ussList><uss a='1' a='2'/></ussList>", 0, "given twice" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (ImpsGbaUssList) l = imps_gba_uss_list_parse ((const guint8 *) cases[i].xml,
+                                                              strlen (cases[i].xml), &error);
+      if (l == NULL)
+        {
+          g_test_message ("case %u: %s", i, error->message);
+          g_assert_nonnull (strstr (error->message, cases[i].uids));
+          g_assert_nonnull (strstr (error->message, "at byte"));
+          continue;
+        }
+      g_assert_no_error (error);
+      g_assert_cmpuint (l->uss->len, ==, cases[i].n_uss);
+      g_auto (GStrv) u = imps_gba_uss_list_uids (l, IMPS_GBA_GSID_IMS_MEDIA);
+      g_autofree gchar *joined = g_strjoinv (",", u);
+      g_assert_cmpstr (joined, ==, cases[i].uids);
+    }
+
+  /* bounds: 17 USSs, 65 uids, a uid over 512 bytes, 33 KiB, depth 9 */
+  GString *x = g_string_new ("<ussList>");
+  for (guint i = 0; i < 17; i++)
+    g_string_append (x, "<uss/>");
+  g_string_append (x, "</ussList>");
+  GString *y = g_string_new ("<ussList><uss><uids>");
+  for (guint i = 0; i < 65; i++)
+    g_string_append (y, "<uid>u</uid>");
+  g_string_append (y, "</uids></uss></ussList>");
+  GString *z = g_string_new ("<ussList><uss><uids><uid>");
+  for (guint i = 0; i < 513; i++)
+    g_string_append_c (z, 'u');
+  g_string_append (z, "</uid></uids></uss></ussList>");
+  GString *w = g_string_new ("<ussList>");
+  while (w->len <= IMPS_GBA_USS_MAX_SIZE)
+    g_string_append (w, "<!-- padding padding padding -->");
+  g_string_append (w, "</ussList>");
+  GString *d = g_string_new ("<ussList><uss><a><b><c><d><e><f><g></g></f></e></d></c></b></a>"
+                             "</uss></ussList>");
+  GString *all[] = { x, y, z, w, d };
+  const gchar *why[] = { "more than 16 uss", "more than 64 uids", "longer than 512",
+                         "more than 32768", "deeper than 8" };
+  for (guint i = 0; i < G_N_ELEMENTS (all); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (ImpsGbaUssList) l = imps_gba_uss_list_parse ((const guint8 *) all[i]->str,
+                                                              all[i]->len, &error);
+      g_assert_null (l);
+      g_assert_error (error, IMPS_GBA_ERROR, IMPS_GBA_ERROR_XML_LIMIT);
+      g_assert_nonnull (strstr (error->message, why[i]));
+      g_string_free (all[i], TRUE);
+    }
+
+  /* the writer: a subset by GSID, escaped, read back */
+  g_autoptr (ImpsGbaUssList) l = imps_gba_uss_list_new ();
+  const gchar *u1[] = { "sip:a<b>&\"@x", NULL };
+  imps_gba_uss_list_add (l, "1", IMPS_GBA_GSID_IMS_MEDIA, u1, NULL);
+  imps_gba_uss_list_add (l, "2", "4", u1, NULL);
+  const gchar *types[] = { IMPS_GBA_GSID_IMS_MEDIA, NULL };
+  g_autofree gchar *xml = imps_gba_uss_list_build (l, types);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ImpsGbaUssList) back = imps_gba_uss_list_parse ((const guint8 *) xml, strlen (xml),
+                                                             &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (back->uss->len, ==, 1);
+  g_assert_cmpstr (((ImpsGbaUss *) g_ptr_array_index (back->uss, 0))->uids[0], ==, u1[0]);
+}
+
 /* ---- GUSS lifeTime (gba.md §9.4) ---- */
 
 static void
@@ -514,6 +655,8 @@ main (int argc, char **argv)
   g_test_add ("/bsf/ub/default-lifetime", GbaFx, NULL, fx_setup, test_default_lifetime, fx_teardown);
   g_test_add ("/bsf/key-log", GbaFx, NULL, fx_setup, test_key_log, fx_teardown);
   g_test_add ("/bsf/zn", GbaFx, NULL, fx_setup, test_zn, fx_teardown);
+  g_test_add ("/bsf/zn-uss", GbaFx, NULL, fx_setup, test_zn_uss, fx_teardown);
+  g_test_add_func ("/bsf/uss-reader", test_uss_reader);
   g_test_add ("/bsf/restart", GbaFx, NULL, fx_setup, test_restart, fx_teardown);
   return g_test_run ();
 }

@@ -6,6 +6,7 @@
 #include "aka/imps-aka.h"
 #include "aka/imps-milenage.h"
 #include "diameter/imps-diameter-gba.h"
+#include "gba/imps-gba-uss.h"
 #include "imps-diameter-peer.h"
 #include "imps-test.h"
 
@@ -14,6 +15,7 @@
 
 #define K "465b5ce8b199b49faa5f0a2ee238a6bc"
 #define OPC "cd63cb71954a9f4e48a5994e37a02baf"
+#define HSS_IMPUS "sip:alice@home1.net,tel:+358501234567"
 
 typedef struct {
   ImpsClock *clock;
@@ -32,7 +34,7 @@ provision (Fx *fx, const gchar *impi, const gchar *sqn_hex)
 {
   guint8 k[16], opc[16], sqn[6], amf[2] = { 0, 0 };
   g_autoptr (GError) error = NULL;
-  const gchar *impus[] = { "sip:alice@home1.net", NULL };
+  const gchar *impus[] = { "sip:alice@home1.net", "tel:+358501234567", NULL };
   imps_test_hex_into (K, k, 16);
   imps_test_hex_into (OPC, opc, 16);
   imps_test_hex_into (sqn_hex, sqn, 6);
@@ -163,6 +165,12 @@ test_vectors (Fx *fx, gconstpointer unused)
       last = sqn;
       g_assert_nonnull (maa->guss);
       g_assert_nonnull (strstr ((const gchar *) maa->guss, "<lifeTime>7200</lifeTime>"));
+      /* the USS of the KMS's service lists the subscriber's IMPUs */
+      g_autoptr (ImpsGbaUssList) uss = imps_gba_uss_list_parse (maa->guss, maa->guss_len, &error);
+      g_assert_no_error (error);
+      g_auto (GStrv) uids = imps_gba_uss_list_uids (uss, IMPS_GBA_GSID_IMS_MEDIA);
+      g_autofree gchar *joined = g_strjoinv (",", uids);
+      g_assert_cmpstr (joined, ==, HSS_IMPUS);
     }
 }
 

@@ -14,7 +14,10 @@
 #include "imps-hex.h"
 #include "imps-kms.h"
 #include "imps-ue-ua.h"
+#include "gba/imps-gba-uss.h"
 #include "mikey/imps-mikey-exchange.h"
+
+#include <sqlite3.h>
 
 #define KX_ALICE "sip:user1_public1@home1.net"
 #define KX_BOB "sip:bob@home1.net"
@@ -27,6 +30,10 @@
 #define KX_STATIC_ID "static-alice"
 
 enum { ALICE, BOB, BOB2, CAROL, DAVE, N_USERS };
+
+/* The suite of the exchanges the test drives (the KMS follows each
+ * request's suite). */
+static gboolean kx_suite_256;
 
 static const struct {
   const gchar *name, *address, *impi, *impu;
@@ -217,7 +224,7 @@ transfer (KmsFx *k, ImpsMikeyHeldTicket *held, const gchar *from, const gchar *t
 {
   g_autoptr (GError) error = NULL;
   ImpsMikeyTransferParams p = { 0 };
-  imps_mikey_suite_init (&p.suite, FALSE);
+  imps_mikey_suite_init (&p.suite, kx_suite_256);
   p.initiator_uri = from;
   p.responder_uri = to;
   p.n_media = 1;
@@ -266,7 +273,7 @@ complete_call (KmsFx *k, ImpsMikeyHeldTicket *held, const ImpsMikeyMessage *ti, 
   g_assert_cmpuint (ni, ==, 2);
   for (guint i = 0; i < ni; i++)
     {
-      g_assert_cmpuint (ki[i].key_len, ==, 16);
+      g_assert_cmpuint (ki[i].key_len, ==, kx_suite_256 ? 32 : 16);
       g_assert_cmpmem (ki[i].key, ki[i].key_len, kr[i].key, kr[i].key_len);
       g_assert_cmpmem (ki[i].salt, ki[i].salt_len, kr[i].salt, kr[i].salt_len);
     }
@@ -385,6 +392,114 @@ test_forking (KmsFx *k, gconstpointer data)
   g_assert_true (h2->policy.flags & IMPS_MIKEY_TICKET_FLAG_K);
 }
 
+/* The 256-bit suite through the node (profile §3): the KMS keeps its
+ * default settings and answers a 256-bit request in the 256-bit suite;
+ * request, transfer, resolve by two forked devices, reuse. */
+static void
+test_suite_256 (KmsFx *k, gconstpointer data)
+{
+  kx_suite_256 = TRUE;
+  for (guint i = 0; i < N_USERS; i++)
+    imps_ue_ua_set_suite_256 (k->ua[i], TRUE);
+  ImpsMikeyTp tp;
+  imps_mikey_tp_init_default (&tp, IMPS_MIKEY_PRF_HMAC_SHA256, TRUE);
+  imps_mikey_tp_add_responder (&tp, KX_BOB);
+  ImpsMikeyHeldTicket *held = request_ok (k, ALICE, &tp);
+  const ImpsMikeyPayload *kemac = imps_mikey_message_find (held->resp, IMPS_MIKEY_PAYLOAD_KEMAC);
+  g_assert_cmpuint (kemac->u.kemac.encr_alg, ==, IMPS_MIKEY_ENCR_AES_CM_256);
+  g_assert_cmpuint (held->keys.mpks[0].key_len, ==, 32);
+  g_assert_cmpuint (held->keys.keys[0].key_len, ==, 32);
+  g_assert_cmpuint (held->policy.prf, ==, IMPS_MIKEY_PRF_HMAC_SHA256);
+  ImpsMikeySrtpKeys k1[IMPS_MIKEY_MAX_CS], k2[IMPS_MIKEY_MAX_CS];
+  guint n1 = 0, n2 = 0;
+  g_autoptr (ImpsMikeyMessage) ti = transfer (k, held, KX_ALICE, KX_BOB);
+  g_assert_cmpuint (ti->hdr.prf, ==, IMPS_MIKEY_PRF_HMAC_SHA256);
+  complete_call (k, held, ti, k->ua[BOB], KX_BOB, k1, &n1);
+  complete_call (k, held, ti, k->ua[BOB2], KX_BOB, k2, &n2);
+  g_assert_cmpuint (k1[0].key_len, ==, 32);
+  g_assert_true (memcmp (k1[0].key, k2[0].key, 32) != 0);
+  imps_mikey_srtp_keys_clear (k1, n1);
+  imps_mikey_srtp_keys_clear (k2, n2);
+  advance (k, 1);
+  g_autoptr (ImpsMikeyMessage) ti2 = transfer (k, held, KX_ALICE, KX_BOB);
+  complete_call (k, held, ti2, k->ua[BOB], KX_BOB, k1, &n1);
+  imps_mikey_srtp_keys_clear (k1, n1);
+
+  /* a desired 32-byte TGK under the 128-bit suite: ERR 15 */
+  g_autoptr (GError) error = NULL;
+  ImpsMikeyTp t128;
+  imps_mikey_tp_init_default (&t128, IMPS_MIKEY_PRF_MIKEY_1, FALSE);
+  imps_mikey_tp_add_responder (&t128, KX_CAROL);
+  t128.n_desired = 1;
+  t128.desired[0].type = IMPS_MIKEY_KEY_TGK;
+  t128.desired[0].len = 32;
+  imps_ue_ua_set_suite_256 (k->ua[ALICE], FALSE);
+  ImpsMikeyHeldTicket *none = request (k, ALICE, &t128, NULL, &error);
+  g_assert_null (none);
+  g_assert_nonnull (strstr (error->message, "ERR 15"));
+  g_assert_cmpuint (fx_count (&k->fx, IMPS_EVENT_REFUSAL, "policy refused: ERR 15",
+                              "32 bytes under a suite with 16-byte keys"), ==, 1);
+  kx_suite_256 = FALSE;
+}
+
+/* J = 0 with forking (RFC 6043 §6.10; profile §11 "The KMS"): each device
+ * that receives the one forked TRANSFER_INIT resolves it once; a second
+ * resolve by a device, or a resolve for another TRANSFER_INIT made with
+ * the same ticket, is refused with ERR 15. */
+static void
+test_single_use_forking (KmsFx *k, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  ImpsKmsPolicyRow row;
+  imps_kms_policy_row_init_default (&row);
+  row.reuse = FALSE;
+  g_assert_true (imps_kms_set_user_policy (k->kms, KX_ALICE, &row, &error));
+  g_assert_no_error (error);
+  ImpsMikeyTp tp;
+  imps_mikey_tp_init_default (&tp, 0, TRUE);
+  imps_mikey_tp_add_responder (&tp, KX_BOB);
+  ImpsMikeyHeldTicket *held = request_ok (k, ALICE, &tp);
+  g_assert_false (held->policy.flags & IMPS_MIKEY_TICKET_FLAG_J);
+  g_assert_true (held->policy.flags & IMPS_MIKEY_TICKET_FLAG_I);
+  g_autoptr (ImpsMikeyMessage) ti = transfer (k, held, KX_ALICE, KX_BOB);
+
+  /* both of bob's devices resolve the forked TRANSFER_INIT */
+  ImpsMikeySrtpKeys k1[IMPS_MIKEY_MAX_CS], k2[IMPS_MIKEY_MAX_CS];
+  guint n1 = 0, n2 = 0;
+  complete_call (k, held, ti, k->ua[BOB], KX_BOB, k1, &n1);
+  complete_call (k, held, ti, k->ua[BOB2], KX_BOB, k2, &n2);
+  g_assert_true (memcmp (k1[0].key, k2[0].key, 16) != 0);
+  imps_mikey_srtp_keys_clear (k1, n1);
+  imps_mikey_srtp_keys_clear (k2, n2);
+
+  /* the first device again: refused */
+  g_autoptr (ImpsMikeyResolved) again = resolve (k, k->ua[BOB], ti, &error);
+  g_assert_null (again);
+  g_assert_error (error, IMPS_UE_UA_ERROR, IMPS_UE_UA_ERROR_REFUSED);
+  g_assert_nonnull (strstr (error->message, "ERR 15"));
+  g_assert_cmpuint (fx_count (&k->fx, IMPS_EVENT_REFUSAL, "single use refused: ERR 15",
+                              "this device resolved it before"), ==, 1);
+  g_clear_error (&error);
+
+  /* the same ticket in a second TRANSFER_INIT (as a dishonest initiator
+   * would send it): refused for every device, also one that has not
+   * resolved yet */
+  held->n_transfers = 0;
+  advance (k, 1);
+  g_autoptr (ImpsMikeyMessage) ti2 = transfer (k, held, KX_ALICE, KX_BOB);
+  provision (k, k->fx.hss, "bob3_private@home1.net", KX_BOB);
+  g_autoptr (ImpsUe) bob3 = new_ue (k, "bob-watch", "127.1.1.9", "bob3_private@home1.net");
+  g_autoptr (ImpsUeUa) third = new_ua (k, bob3, "127.1.1.9", KX_BOB, "bsf.home1.net",
+                                       FX_BSF_ADDR, imps_bsf_get_ub_port (k->fx.bsf),
+                                       "kms.home1.net", FX_KMS_ADDR, k->kms_port);
+  g_autoptr (ImpsMikeyResolved) other = resolve (k, third, ti2, &error);
+  g_assert_null (other);
+  g_assert_nonnull (strstr (error->message, "ERR 15"));
+  g_assert_cmpuint (fx_count (&k->fx, IMPS_EVENT_REFUSAL, "single use refused: ERR 15",
+                              "resolved for another TRANSFER_INIT"), ==, 1);
+  g_assert_cmpuint (imps_kms_count_audit (k->kms, "resolved"), ==, 2);
+}
+
 static void
 test_group (KmsFx *k, gconstpointer data)
 {
@@ -469,6 +584,143 @@ test_reuse (KmsFx *k, gconstpointer data)
   g_assert_no_error (error);
   g_assert_false (cached);
   g_assert_true (fresh != once);
+}
+
+/* ---- identity binding (TS 33.220 §4.5.3; profile §11 "The KMS") ---- */
+
+/* A resolve or request refused with ERR 7 by the identity binding. */
+static void
+assert_binding_refusal (KmsFx *k, const GError *error, const gchar *claim, const gchar *owner,
+                        guint before)
+{
+  g_assert_error (error, IMPS_UE_UA_ERROR, IMPS_UE_UA_ERROR_REFUSED);
+  g_assert_nonnull (strstr (error->message, "ERR 7"));
+  g_autofree gchar *detail = g_strdup_printf ("%s is not an identity of B-TID", claim);
+  g_autofree gchar *ids = g_strdup_printf ("its identities: %s)", owner);
+  g_assert_cmpuint (fx_count (&k->fx, IMPS_EVENT_REFUSAL, "identity binding refused: ERR 7",
+                              detail), ==, before + 1);
+  g_assert_cmpuint (fx_count (&k->fx, IMPS_EVENT_REFUSAL, "identity binding refused: ERR 7",
+                              ids), >=, 1);
+}
+
+static void
+test_identity_binding (KmsFx *k, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  ImpsMikeyTp tp;
+  imps_mikey_tp_init_default (&tp, 0, FALSE);
+  imps_mikey_tp_add_responder (&tp, KX_BOB);
+  ImpsMikeyHeldTicket *held = request_ok (k, ALICE, &tp);
+  g_autoptr (ImpsMikeyMessage) ti = transfer (k, held, KX_ALICE, KX_BOB);
+
+  /* alice, bootstrapped with her own USIM (her B-TID, her Ks_NAF), claims
+   * bob's IDRr to resolve the ticket for bob: ERR 7, no keys */
+  g_autoptr (ImpsUeUa) mallory = new_ua (k, k->ue[ALICE], FX_UE_ADDR, KX_BOB, "bsf.home1.net",
+                                         FX_BSF_ADDR, imps_bsf_get_ub_port (k->fx.bsf),
+                                         "kms.home1.net", FX_KMS_ADDR, k->kms_port);
+  g_autoptr (ImpsMikeyResolved) res = resolve (k, mallory, ti, &error);
+  g_assert_null (res);
+  assert_binding_refusal (k, error, "IDRr " KX_BOB, KX_ALICE, 0);
+  g_assert_cmpuint (imps_kms_count_audit (k->kms, "resolved"), ==, 0);
+
+  /* ... and asks for a ticket in bob's name (IDRi = bob), which would also
+   * pick bob's policy row: ERR 7 */
+  g_clear_error (&error);
+  const gchar *anyone[] = { "sip:*", NULL };
+  ImpsKmsPolicyRow row;
+  imps_kms_policy_row_init_default (&row);
+  row.may_request_for = anyone;
+  g_assert_true (imps_kms_set_user_policy (k->kms, KX_BOB, &row, &error));
+  g_assert_no_error (error);
+  ImpsMikeyTp tpc;
+  imps_mikey_tp_init_default (&tpc, 0, FALSE);
+  imps_mikey_tp_add_responder (&tpc, "sip:victim@home9.net");
+  /* as herself alice gets the default policy row (own domain only) */
+  ImpsMikeyHeldTicket *h = request (k, ALICE, &tpc, NULL, &error);
+  g_assert_null (h);
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "ERR 15"));
+  g_clear_error (&error);
+  {
+    imps_ue_ua_request_ticket_async (mallory, &tpc, NULL, done, k);
+    g_main_loop_run (k->fx.loop);
+    ImpsMikeyHeldTicket *hm = imps_ue_ua_request_ticket_finish (mallory, k->result, NULL,
+                                                                &error);
+    g_assert_null (hm);
+    assert_binding_refusal (k, error, "IDRi " KX_BOB, KX_ALICE, 0);
+  }
+  g_assert_cmpuint (imps_kms_count_audit (k->kms, "issued"), ==, 1);
+
+  /* bob himself resolves the ticket afterwards */
+  ImpsMikeySrtpKeys kb[IMPS_MIKEY_MAX_CS];
+  guint nb = 0;
+  complete_call (k, held, ti, k->ua[BOB], KX_BOB, kb, &nb);
+  imps_mikey_srtp_keys_clear (kb, nb);
+
+  /* a group identity as IDRr: only for a member (dave is not in team) */
+  g_clear_error (&error);
+  ImpsMikeyTp tpg;
+  imps_mikey_tp_init_default (&tpg, 0, FALSE);
+  imps_mikey_tp_add_responder (&tpg, KX_TEAM);
+  ImpsMikeyHeldTicket *hg = request_ok (k, ALICE, &tpg);
+  g_autoptr (ImpsMikeyMessage) tig = transfer (k, hg, KX_ALICE, KX_TEAM);
+  g_autoptr (ImpsUeUa) dave_as_team = new_ua (k, k->ue[DAVE], users[DAVE].address, KX_TEAM,
+                                              "bsf.home1.net", FX_BSF_ADDR,
+                                              imps_bsf_get_ub_port (k->fx.bsf), "kms.home1.net",
+                                              FX_KMS_ADDR, k->kms_port);
+  g_autoptr (ImpsMikeyResolved) rg = resolve (k, dave_as_team, tig, &error);
+  g_assert_null (rg);
+  assert_binding_refusal (k, error, "IDRr " KX_TEAM, KX_DAVE, 0);
+  g_clear_error (&error);
+  g_autoptr (ImpsUeUa) carol_as_team = new_ua (k, k->ue[CAROL], users[CAROL].address, KX_TEAM,
+                                               "bsf.home1.net", FX_BSF_ADDR,
+                                               imps_bsf_get_ub_port (k->fx.bsf), "kms.home1.net",
+                                               FX_KMS_ADDR, k->kms_port);
+  g_autoptr (ImpsMikeyResolved) rc = resolve (k, carol_as_team, tig, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (rc);
+}
+
+static void
+restart_bsf (KmsFx *k, guint16 ub, guint16 zn, const gchar *state)
+{
+  g_autoptr (GError) error = NULL;
+  g_clear_pointer (&k->fx.bsf, imps_bsf_free);
+  fx_drain ();
+  k->fx.bsf = imps_bsf_new (k->fx.net, "home1.net", state, &error);
+  g_assert_no_error (error);
+  g_assert_true (imps_bsf_listen (k->fx.bsf, FX_BSF_ADDR, ub, zn, &error));
+  g_assert_no_error (error);
+  imps_bsf_set_hss (k->fx.bsf, FX_HSS_ADDR, imps_hss_get_port (k->fx.hss));
+}
+
+/* A BIA without the KMS's USS (here: a BSF session kept without its GUSS,
+ * as a state file of an older version has it) gives the user no identity:
+ * every claim is refused, fail closed. */
+static void
+test_identity_without_uss (KmsFx *k, gconstpointer data)
+{
+  guint16 ub = imps_bsf_get_ub_port (k->fx.bsf), zn = imps_bsf_get_zn_port (k->fx.bsf);
+  restart_bsf (k, ub, zn, k->fx.state);
+  g_assert_true (fx_bootstrap (&k->fx, k->ue[ALICE]));
+  g_clear_pointer (&k->fx.bsf, imps_bsf_free);
+  fx_drain ();
+  sqlite3 *db = NULL;
+  g_assert_cmpint (sqlite3_open (k->fx.state, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "UPDATE session SET guss = NULL", NULL, NULL, NULL), ==,
+                   SQLITE_OK);
+  sqlite3_close (db);
+  restart_bsf (k, ub, zn, k->fx.state);
+
+  g_autoptr (GError) error = NULL;
+  ImpsMikeyTp tp;
+  imps_mikey_tp_init_default (&tp, 0, FALSE);
+  imps_mikey_tp_add_responder (&tp, KX_BOB);
+  ImpsMikeyHeldTicket *h = request (k, ALICE, &tp, NULL, &error);
+  g_assert_null (h);
+  assert_binding_refusal (k, error, "IDRi " KX_ALICE,
+                          "none: the BSF sent no USS for GSID " IMPS_GBA_GSID_IMS_MEDIA, 0);
+  g_assert_cmpuint (imps_ue_ua_count_bootstraps (k->ua[ALICE]), ==, 0);
 }
 
 /* ---- refusals, with a static PSK (profile §2 NOTE 1) and raw HTTP ---- */
@@ -827,6 +1079,45 @@ test_rebootstrap (KmsFx *k, gconstpointer data)
   g_assert_cmpuint (a.status, ==, 200);
   g_assert_cmpstr (a.rebootstrap, ==, "1");
 
+  /* a B-TID of another operator's BSF (or no B-TID at all): ERR 7 with
+   * the reason in the event log, no re-bootstrap header (bootstrapping
+   * again at our BSF would not help) and no BIR */
+  static const gchar *foreign[] = { "AAAAAAAAAAAAAAAAAAAAAA==@bsf.home2.net",
+                                    "AAAAAAAAAAAAAAAAAAAAAA==@bsf.home1.net.evil.net",
+                                    "no-domain-at-all" };
+  for (guint i = 0; i < G_N_ELEMENTS (foreign); i++)
+    {
+      guint birs = count_msgs (k, IMPS_REF_ZN, "kms.home1.net", "BIR");
+      p.psk_id = (const guint8 *) foreign[i];
+      p.psk_id_len = strlen (foreign[i]);
+      g_autoptr (ImpsMikeyMessage) fm = imps_mikey_request_init_build (&p, k->static_psk, 32,
+                                                                       now_ntp (k), k->rnd,
+                                                                       &error);
+      g_assert_no_error (error);
+      post (k, "?requesttype=ticketrequest", IMPS_KMS_CONTENT_TYPE, fm->body.raw,
+            fm->body.raw_len, &a);
+      g_assert_cmpuint (a.status, ==, 200);
+      g_assert_null (a.rebootstrap);
+      gsize blen;
+      const guint8 *b = g_bytes_get_data (a.body, &blen);
+      guint8 errs[4];
+      guint n = 0;
+      gboolean auth = TRUE;
+      g_autoptr (ImpsMikeyMessage) em = imps_mikey_error_parse (b, blen, NULL, errs, 4, &n, &auth,
+                                                                &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (em);
+      g_assert_cmpuint (n, ==, 1);
+      g_assert_cmpuint (errs[0], ==, IMPS_MIKEY_ERR_INVALID_ID);
+      g_autofree gchar *why = g_strdup_printf ("IDRpsk %s is not a B-TID of this KMS's BSF "
+                                               "bsf.home1.net", foreign[i]);
+      g_assert_cmpuint (fx_count (&k->fx, IMPS_EVENT_REFUSAL, "B-TID domain refused: ERR 7", why),
+                        ==, 1);
+      g_assert_cmpuint (count_msgs (k, IMPS_REF_ZN, "kms.home1.net", "BIR"), ==, birs);
+    }
+  p.psk_id = (const guint8 *) "AAAAAAAAAAAAAAAAAAAAAA==@bsf.home1.net";
+  p.psk_id_len = strlen ((const gchar *) p.psk_id);
+
   /* the BSF unreachable (nothing listens on its port): 503, and the
    * event log says why; the UE's client reports the HTTP status */
   imps_kms_set_bsf (k->kms, FX_BSF_ADDR, 1);
@@ -1030,6 +1321,80 @@ test_zk (KmsFx *k, gconstpointer data)
   g_assert_cmpuint (imps_kms_count_audit (o.kms, "relayed"), ==, 1);
   g_assert_cmpuint (imps_kms_count_audit (k->kms, "resolved-zk"), ==, 1);
 
+  /* identity claims across operators: eve (home2) claims bob@home2's IDRr
+   * at her own KMS, which refuses before relaying (no second Zk request);
+   * carol (home1) claims it at the issuing KMS directly */
+  {
+    provision (k, o.hss, "eve_private@home2.net", "sip:eve@home2.net");
+    g_autoptr (ImpsUe) eve = new_ue (k, "eve@home2", "127.2.1.2", "eve_private@home2.net");
+    g_autoptr (ImpsUeUa) eve_as_bob = new_ua (k, eve, "127.2.1.2", KX_REMOTE_BOB, "bsf.home2.net",
+                                              "127.0.2.20", imps_bsf_get_ub_port (o.bsf),
+                                              "kms.home2.net", "127.0.2.30",
+                                              imps_kms_get_ua_port (o.kms));
+    g_autoptr (ImpsMikeyResolved) r1 = resolve (k, eve_as_bob, ti, &error);
+    g_assert_null (r1);
+    assert_binding_refusal (k, error, "IDRr " KX_REMOTE_BOB, "sip:eve@home2.net", 0);
+    g_assert_cmpuint (count_msgs (k, IMPS_REF_ZK, "kms.home2.net",
+                                  "POST /kms?requesttype=ticketresolve"), ==, 1);
+    g_clear_error (&error);
+    g_autoptr (ImpsUeUa) carol_as_bob = new_ua (k, k->ue[CAROL], users[CAROL].address,
+                                                KX_REMOTE_BOB, "bsf.home1.net", FX_BSF_ADDR,
+                                                imps_bsf_get_ub_port (k->fx.bsf), "kms.home1.net",
+                                                FX_KMS_ADDR, k->kms_port);
+    g_autoptr (ImpsMikeyResolved) r2 = resolve (k, carol_as_bob, ti, &error);
+    g_assert_null (r2);
+    assert_binding_refusal (k, error, "IDRr " KX_REMOTE_BOB, KX_CAROL, 1);
+    g_clear_error (&error);
+    g_assert_cmpuint (imps_kms_count_audit (k->kms, "resolved-zk"), ==, 1);
+    g_assert_cmpuint (imps_kms_count_audit (k->kms, "resolved"), ==, 0);
+    imps_ue_ua_free (g_steal_pointer (&eve_as_bob));
+    fx_drain ();
+  }
+
+  /* a J = 0 forking ticket across operators: two devices of bob@home2
+   * resolve through their KMS, which counts its devices before relaying;
+   * the first device's second resolve is refused there, without Zk */
+  {
+    ImpsKmsPolicyRow once;
+    imps_kms_policy_row_init_default (&once);
+    once.reuse = FALSE;
+    once.may_request_for = pats;
+    g_assert_true (imps_kms_set_user_policy (k->kms, KX_ALICE, &once, &error));
+    g_assert_no_error (error);
+    provision (k, o.hss, "bob2_private@home2.net", KX_REMOTE_BOB);
+    g_autoptr (ImpsUe) bob2 = new_ue (k, "bob2@home2", "127.2.1.3", "bob2_private@home2.net");
+    g_autoptr (ImpsUeUa) bob2_ua = new_ua (k, bob2, "127.2.1.3", KX_REMOTE_BOB, "bsf.home2.net",
+                                           "127.0.2.20", imps_bsf_get_ub_port (o.bsf),
+                                           "kms.home2.net", "127.0.2.30",
+                                           imps_kms_get_ua_port (o.kms));
+    imps_ue_ua_forget_tickets (k->ua[ALICE]);
+    ImpsMikeyTp tpf;
+    imps_mikey_tp_init_default (&tpf, 0, TRUE);
+    imps_mikey_tp_add_responder (&tpf, KX_REMOTE_BOB);
+    ImpsMikeyHeldTicket *h1 = request_ok (k, ALICE, &tpf);
+    g_assert_false (h1->policy.flags & IMPS_MIKEY_TICKET_FLAG_J);
+    g_autoptr (ImpsMikeyMessage) tif = transfer (k, h1, KX_ALICE, KX_REMOTE_BOB);
+    ImpsMikeySrtpKeys f1[IMPS_MIKEY_MAX_CS], f2[IMPS_MIKEY_MAX_CS];
+    guint m1 = 0, m2 = 0;
+    complete_call (k, h1, tif, o.ua, KX_REMOTE_BOB, f1, &m1);
+    complete_call (k, h1, tif, bob2_ua, KX_REMOTE_BOB, f2, &m2);
+    g_assert_true (memcmp (f1[0].key, f2[0].key, 16) != 0);
+    imps_mikey_srtp_keys_clear (f1, m1);
+    imps_mikey_srtp_keys_clear (f2, m2);
+    guint zk_before = count_msgs (k, IMPS_REF_ZK, "kms.home2.net",
+                                  "POST /kms?requesttype=ticketresolve");
+    g_autoptr (ImpsMikeyResolved) again = resolve (k, o.ua, tif, &error);
+    g_assert_null (again);
+    g_assert_nonnull (strstr (error->message, "ERR 15"));
+    g_clear_error (&error);
+    g_assert_cmpuint (count_msgs (k, IMPS_REF_ZK, "kms.home2.net",
+                                  "POST /kms?requesttype=ticketresolve"), ==, zk_before);
+    g_assert_cmpuint (fx_count (&k->fx, IMPS_EVENT_REFUSAL, "single use refused: ERR 15",
+                                "this device resolved it before"), ==, 1);
+    imps_ue_ua_free (g_steal_pointer (&bob2_ua));
+    fx_drain ();
+  }
+
   /* raw Zk clients: trust the CA, with or without a client certificate */
   g_autofree gchar *ca_path = g_build_filename (k->fx.dir, "ca.pem", NULL);
   g_assert_true (g_file_set_contents (ca_path, imps_kms_ca_get_pem (ca), -1, NULL));
@@ -1164,6 +1529,81 @@ test_zk (KmsFx *k, gconstpointer data)
   fx_drain ();
 }
 
+/* ---- replay protection at scale (profile §11 "Replay cache") ---- */
+
+/* One user sends more than 65,536 distinct, valid requests in one skew
+ * window: it is stopped at its own quota, every other user is still
+ * served, replays are still refused, and entries go with the window. */
+static void
+test_replay_flood (KmsFx *k, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  guint8 bob_psk[32];
+  for (guint i = 0; i < 32; i++)
+    bob_psk[i] = (guint8) (0x90 + i);
+  imps_kms_add_static_psk (k->kms, "static-bob", KX_BOB, bob_psk, 32);
+  ImpsMikeyTp tp;
+  imps_mikey_tp_init_default (&tp, 0, FALSE);
+  imps_mikey_tp_add_responder (&tp, KX_CAROL);
+  g_autoptr (GByteArray) out = g_byte_array_new ();
+  g_autoptr (ImpsMikeyMessage) first = NULL;
+  guint answered = 0, refused = 0;
+  guint64 now = now_ntp (k);
+  const guint n = 65536 + 4096;
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr (ImpsMikeyMessage) m = static_request (k, &tp, now);
+      ImpsKmsOutcome o = imps_kms_handle (k->kms, IMPS_KMS_REQUEST_TICKET, m->body.raw,
+                                          m->body.raw_len, out);
+      if (o == IMPS_KMS_OUTCOME_ANSWER)
+        answered++;
+      else
+        refused++;
+      if (i == 0)
+        first = g_steal_pointer (&m);
+    }
+  g_test_message ("%u requests from one user: %u answered, %u refused; cache %u entries, "
+                  "about %" G_GSIZE_FORMAT " bytes (%" G_GSIZE_FORMAT " a entry)", n, answered,
+                  refused, imps_kms_count_replay (k->kms, NULL), imps_kms_replay_memory (k->kms),
+                  imps_kms_replay_memory (k->kms) / MAX (imps_kms_count_replay (k->kms, NULL), 1));
+  g_assert_cmpuint (answered, ==, IMPS_KMS_REPLAY_USER_QUOTA);
+  g_assert_cmpuint (imps_kms_count_replay (k->kms, KX_STATIC_ID), ==, IMPS_KMS_REPLAY_USER_QUOTA);
+  g_assert_cmpuint (fx_count (&k->fx, IMPS_EVENT_REFUSAL, "request refused: ERR 12",
+                              "static-alice already has 16384 messages in the skew window"), ==,
+                    n - IMPS_KMS_REPLAY_USER_QUOTA);
+  g_assert_cmpuint (imps_kms_replay_memory (k->kms), <, (gsize) IMPS_KMS_REPLAY_USER_QUOTA * 200);
+
+  /* another user is served in the same window */
+  ImpsMikeyRequestParams p = { 0 };
+  imps_mikey_suite_init (&p.suite, FALSE);
+  p.initiator_uri = KX_BOB;
+  p.kms_uri = "kms.home1.net";
+  p.psk_id = (const guint8 *) "static-bob";
+  p.psk_id_len = strlen ("static-bob");
+  p.desired = &tp;
+  g_autoptr (ImpsMikeyMessage) mb = imps_mikey_request_init_build (&p, bob_psk, 32, now, k->rnd,
+                                                                   &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (imps_kms_handle (k->kms, IMPS_KMS_REQUEST_TICKET, mb->body.raw,
+                                    mb->body.raw_len, out), ==, IMPS_KMS_OUTCOME_ANSWER);
+  /* replays are refused, the flooding user's and the other's (ERR 1) */
+  guint before = fx_count (&k->fx, IMPS_EVENT_REFUSAL, "replay refused: ERR 1", NULL);
+  g_assert_cmpint (imps_kms_handle (k->kms, IMPS_KMS_REQUEST_TICKET, first->body.raw,
+                                    first->body.raw_len, out), ==, IMPS_KMS_OUTCOME_REFUSED);
+  g_assert_cmpint (imps_kms_handle (k->kms, IMPS_KMS_REQUEST_TICKET, mb->body.raw,
+                                    mb->body.raw_len, out), ==, IMPS_KMS_OUTCOME_REFUSED);
+  g_assert_cmpuint (fx_count (&k->fx, IMPS_EVENT_REFUSAL, "replay refused: ERR 1", NULL), ==,
+                    before + 2);
+
+  /* the entries leave with the skew window (T + 300 s): the user is
+   * served again, and the cache is empty but for the new entry */
+  advance (k, KX_SKEW + 1);
+  g_autoptr (ImpsMikeyMessage) later = static_request (k, &tp, now_ntp (k));
+  g_assert_cmpint (imps_kms_handle (k->kms, IMPS_KMS_REQUEST_TICKET, later->body.raw,
+                                    later->body.raw_len, out), ==, IMPS_KMS_OUTCOME_ANSWER);
+  g_assert_cmpuint (imps_kms_count_replay (k->kms, NULL), ==, 1);
+}
+
 /* ---- policy store from a scenario ---- */
 
 static void
@@ -1216,6 +1656,59 @@ test_scenario (KmsFx *k, gconstpointer data)
   g_assert_cmpuint (held->policy.valid_to - held->policy.valid_from, ==, KX_SEC (600));
   g_assert_false (held->policy.flags & IMPS_MIKEY_TICKET_FLAG_I);
   g_assert_true (held->policy.flags & IMPS_MIKEY_TICKET_FLAG_K);
+
+  /* no may-request-for: the own domain and the domains of operators with
+   * an agreement (home2), not others (profile §3) */
+  static const struct {
+    const gchar *to;
+    ImpsKmsOutcome outcome;
+  } targets[] = {
+    { "sip:bob@home2.net", IMPS_KMS_OUTCOME_ANSWER },
+    { "sip:carol@home1.net", IMPS_KMS_OUTCOME_ANSWER },
+    { "sip:eve@home3.net", IMPS_KMS_OUTCOME_REFUSED },
+    { "sip:eve@nothome2.net", IMPS_KMS_OUTCOME_REFUSED },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (targets); i++)
+    {
+      ImpsMikeyTp t2;
+      imps_mikey_tp_init_default (&t2, 0, FALSE);
+      imps_mikey_tp_add_responder (&t2, targets[i].to);
+      p.desired = &t2;
+      g_autoptr (ImpsMikeyMessage) m2 = imps_mikey_request_init_build (&p, k->static_psk, 32,
+                                                                       now_ntp (k), k->rnd,
+                                                                       &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (imps_kms_handle (k->kms, IMPS_KMS_REQUEST_TICKET, m2->body.raw,
+                                        m2->body.raw_len, outb), ==, targets[i].outcome);
+    }
+  g_assert_cmpuint (fx_count (&k->fx, IMPS_EVENT_REFUSAL, "policy refused: ERR 15",
+                              "(may request for: sip:*@home1.net, sip:*@home2.net)"), ==, 2);
+  /* the same from the default row, also after a restart on the store */
+  {
+    g_autofree gchar *path = g_build_filename (k->fx.dir, "kms-scn.db", NULL);
+    for (guint round = 0; round < 2; round++)
+      {
+        g_autoptr (ImpsKms) k3 = imps_kms_new (k->fx.net, "home1.net", path, &error);
+        g_assert_no_error (error);
+        if (round == 0)
+          g_assert_true (imps_kms_load_scenario (k3, s, 1, seed, 32, &error));
+        imps_kms_add_static_psk (k3, "static-bob", "sip:bob@home1.net", k->static_psk, 32);
+        ImpsMikeyTp t3;
+        imps_mikey_tp_init_default (&t3, 0, FALSE);
+        imps_mikey_tp_add_responder (&t3, "sip:bob@home2.net");
+        ImpsMikeyRequestParams pb = p;
+        pb.initiator_uri = "sip:bob@home1.net";
+        pb.psk_id = (const guint8 *) "static-bob";
+        pb.psk_id_len = strlen ("static-bob");
+        pb.desired = &t3;
+        g_autoptr (ImpsMikeyMessage) m3 = imps_mikey_request_init_build (&pb, k->static_psk, 32,
+                                                                         now_ntp (k), k->rnd,
+                                                                         &error);
+        g_assert_cmpint (imps_kms_handle (k3, IMPS_KMS_REQUEST_TICKET, m3->body.raw,
+                                          m3->body.raw_len, outb), ==, IMPS_KMS_OUTCOME_ANSWER);
+      }
+    remove_state (path);
+  }
   /* a KMS for operator 2 derives the same pair key from the same seed */
   g_autoptr (ImpsKms) k2 = imps_kms_new (k->fx.net, "home2.net", NULL, &error);
   g_assert_true (imps_kms_load_scenario (k2, s, 2, seed, 32, &error));
@@ -1292,12 +1785,17 @@ main (int argc, char **argv)
   ADD ("forking", test_forking, 0);
   ADD ("group", test_group, 0);
   ADD ("reuse", test_reuse, 0);
+  ADD ("identity-binding", test_identity_binding, 0);
+  ADD ("identity-without-uss", test_identity_without_uss, 0);
+  ADD ("single-use-forking", test_single_use_forking, 0);
+  ADD ("suite-256", test_suite_256, 0);
   ADD ("refusals", test_refusals, 0);
   ADD ("http-status", test_http_status, 0);
   ADD ("rebootstrap", test_rebootstrap, 0);
   ADD ("restart-roll", test_restart_roll, 1);
   ADD ("zk", test_zk, 0);
   ADD ("scenario", test_scenario, 0);
+  ADD ("replay-flood", test_replay_flood, 0);
   g_test_add_func ("/kms/fuzz-seeds", test_fuzz_seeds);
   return g_test_run ();
 }

@@ -13,6 +13,7 @@
 #include "imps-random.h"
 #include "imps-test.h"
 
+#include <malloc.h>
 #include <string.h>
 
 #define NOW G_GUINT64_CONSTANT (0xEC3F1E4F00000000) /* 2025-08-01 (NTP) */
@@ -41,6 +42,8 @@ typedef struct {
   ImpsMikeyReplay *kms_uses;
   Ue alice, bob, bob2, carol, dave;
   ImpsMikeySuite suite;
+  guint8 last_kemac_alg;           /* of the KMS's last answer */
+  gsize last_randrkms_len;         /* 0: none */
 } Net;
 
 static const gchar *const team_members[] = { BOB, CAROL, ALICE, NULL };
@@ -119,11 +122,21 @@ kms_handle (Net *net, const guint8 *data, gsize len, guint64 now, GError **error
   ue = kms_lookup (net, in);
   if (!imps_mikey_initial_verify (in, ue->psk, 32, KMS_URI, now, SKEW, net->kms_replay, error))
     return NULL;
+  ImpsMikeyMessage *out;
   if (in->hdr.data_type == IMPS_MIKEY_DATA_REQUEST_INIT_PSK)
-    return imps_mikey_request_resp_build (&net->kms, &net->policy, in, ue->psk, 32, now,
-                                          net->rnd, error);
-  return imps_mikey_resolve_resp_build (&net->kms, &net->policy, in, ue->psk, 32, now, net->rnd,
-                                        net->kms_uses, error);
+    out = imps_mikey_request_resp_build (&net->kms, &net->policy, in, ue->psk, 32, now,
+                                         net->rnd, error);
+  else
+    out = imps_mikey_resolve_resp_build (&net->kms, &net->policy, in, ue->psk, 32, now, net->rnd,
+                                         net->kms_uses, error);
+  if (out != NULL)
+    {
+      const ImpsMikeyPayload *k = imps_mikey_message_find (out, IMPS_MIKEY_PAYLOAD_KEMAC);
+      const ImpsMikeyPayload *r = imps_mikey_message_find_randr (out, IMPS_MIKEY_RAND_ROLE_KMS);
+      net->last_kemac_alg = k ? k->u.kemac.encr_alg : 0xff;
+      net->last_randrkms_len = r ? r->u.rand.data.len : 0;
+    }
+  return out;
 }
 
 static ImpsMikeyHeldTicket *
@@ -308,6 +321,96 @@ test_suite_256 (void)
   run_basic (TRUE);
 }
 
+/* The 256-bit suite end to end (RFC 6043 §12.1; profile §3): whatever
+ * suite the KMS is set to, a request in the 256-bit suite gets AES-CM-256
+ * KEMACs, 32-byte MPKs and TGKs (forked too) and 32-byte RANDRkms; the
+ * 128-bit suite stays 128-bit; mixed requests are refused. */
+static void
+test_suite_follows_request (void)
+{
+  for (guint round = 0; round < 4; round++)
+    {
+      gboolean req256 = round & 1, kms256 = (round & 2) != 0;
+      Net net;
+      ImpsMikeyTp tp;
+      ImpsMikeySrtpKeys k1[IMPS_MIKEY_MAX_CS], k2[IMPS_MIKEY_MAX_CS];
+      guint n1 = 0, n2 = 0;
+      g_test_message ("request in the %s suite, KMS set to %s", req256 ? "256" : "128",
+                      kms256 ? "256" : "128");
+      net_init (&net, req256);
+      imps_mikey_suite_init (&net.kms.suite, kms256);
+      guint klen = req256 ? 32 : 16;
+      guint8 alg = req256 ? IMPS_MIKEY_ENCR_AES_CM_256 : IMPS_MIKEY_ENCR_AES_CM_128;
+      imps_mikey_tp_init_default (&tp, net.suite.prf, TRUE);
+      imps_mikey_tp_add_responder (&tp, BOB);
+      g_autoptr (ImpsMikeyHeldTicket) held = request_ticket (&net, &tp, NOW);
+      g_assert_cmpuint (net.last_kemac_alg, ==, alg);
+      g_assert_cmpuint (held->keys.mpks[0].key_len, ==, klen);
+      g_assert_cmpuint (held->keys.mpks[1].key_len, ==, klen);
+      g_assert_cmpuint (held->keys.keys[0].key_len, ==, klen);
+      /* forking: two devices resolve, each gets its TGK' and RANDRkms */
+      g_autoptr (ImpsMikeyMessage) ti = transfer_init (&net, held, BOB, 1, NOW + SEC (1));
+      complete_call (&net, held, ti, &net.bob, NOW + SEC (2), k1, &n1);
+      g_assert_cmpuint (net.last_kemac_alg, ==, alg);
+      g_assert_cmpuint (net.last_randrkms_len, ==, klen);
+      complete_call (&net, held, ti, &net.bob2, NOW + SEC (2), k2, &n2);
+      g_assert_cmpuint (k1[0].key_len, ==, klen);
+      g_assert_true (keys_differ (&k1[0], &k2[0]));
+      imps_mikey_srtp_keys_clear (k1, n1);
+      imps_mikey_srtp_keys_clear (k2, n2);
+      /* reuse (J = 1): a second transfer with the same ticket */
+      g_autoptr (ImpsMikeyMessage) ti2 = transfer_init (&net, held, BOB, 1, NOW + SEC (3));
+      complete_call (&net, held, ti2, &net.bob, NOW + SEC (4), k1, &n1);
+      g_assert_cmpuint (k1[0].key_len, ==, klen);
+      imps_mikey_srtp_keys_clear (k1, n1);
+      net_clear (&net);
+    }
+
+  /* mixing: HDR PRF-HMAC-SHA-256 with an HMAC-SHA-1-160 V (ERR 3), the
+   * 128-bit PRF with HMAC-SHA-256-256 (ERR 3), a TP PRF other than the
+   * HDR's (ERR 2) */
+  static const struct {
+    gboolean prf256, mac256, tp256;
+    gint code;
+    guint8 err;
+  } mix[] = {
+    { TRUE, FALSE, TRUE, IMPS_MIKEY_ERROR_INVALID_MAC, 3 },
+    { FALSE, TRUE, FALSE, IMPS_MIKEY_ERROR_INVALID_MAC, 3 },
+    { TRUE, TRUE, FALSE, IMPS_MIKEY_ERROR_INVALID_PRF, 2 },
+    { FALSE, FALSE, TRUE, IMPS_MIKEY_ERROR_INVALID_PRF, 2 },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (mix); i++)
+    {
+      Net net;
+      ImpsMikeyTp tp;
+      g_autoptr (GError) error = NULL;
+      net_init (&net, FALSE);
+      ImpsMikeySuite tps;
+      imps_mikey_suite_init (&tps, mix[i].tp256);
+      imps_mikey_tp_init_default (&tp, tps.prf, FALSE);
+      imps_mikey_tp_add_responder (&tp, BOB);
+      ImpsMikeyRequestParams p = { 0 };
+      imps_mikey_suite_init (&p.suite, mix[i].prf256);
+      p.suite.mac_alg = mix[i].mac256 ? IMPS_MIKEY_MAC_HMAC_SHA256_256
+                                      : IMPS_MIKEY_MAC_HMAC_SHA1_160;
+      p.initiator_uri = ALICE;
+      p.kms_uri = KMS_URI;
+      p.psk_id = (const guint8 *) net.alice.psk_id;
+      p.psk_id_len = strlen (net.alice.psk_id);
+      p.desired = &tp;
+      g_autoptr (ImpsMikeyMessage) req = imps_mikey_request_init_build (&p, net.alice.psk, 32,
+                                                                         NOW, net.rnd, &error);
+      g_assert_no_error (error);
+      g_autoptr (ImpsMikeyMessage) resp = kms_handle (&net, req->body.raw, req->body.raw_len,
+                                                      NOW, &error);
+      g_assert_null (resp);
+      g_test_message ("mix %u: %s", i, error->message);
+      g_assert_error (error, IMPS_MIKEY_ERROR, mix[i].code);
+      g_assert_cmpuint (imps_mikey_error_to_err_no (error->code), ==, mix[i].err);
+      net_clear (&net);
+    }
+}
+
 /* Forking: one TRANSFER_INIT answered by two devices of bob; each fork has
  * its own MPKr' and TGK', so different SRTP keys (§6.5). */
 static void
@@ -479,17 +582,20 @@ test_policy (void)
   tp.desired[0].type = IMPS_MIKEY_KEY_TGK;
   tp.desired[0].len = 16;
   tp.desired[1].type = IMPS_MIKEY_KEY_GTGK;
-  tp.desired[1].len = 32;
+  tp.desired[1].len = 16;
   g_autoptr (ImpsMikeyHeldTicket) held = request_ticket (&net, &tp, NOW);
   g_assert_true (held->policy.flags & IMPS_MIKEY_TICKET_FLAG_K);
   g_assert_false (held->policy.flags & IMPS_MIKEY_TICKET_FLAG_I);
   g_assert_cmpuint (held->policy.valid_to - held->policy.valid_from, ==, SEC (1800));
   g_assert_cmpuint (held->keys.n_keys, ==, 2);
   g_assert_cmpuint (held->keys.keys[1].type, ==, IMPS_MIKEY_KEY_GTGK);
-  g_assert_cmpuint (held->keys.keys[1].key_len, ==, 32);
+  g_assert_cmpuint (held->keys.keys[1].key_len, ==, 16);
 
-  /* a desired key shorter than 128 bits is refused (RFC 6043 §12.1): ERR 15 */
-  tp.desired[1].len = 8;
+  /* a desired key shorter than 128 bits, or one of 256 bits under the
+   * 128-bit suite, is refused (RFC 6043 §12.1): ERR 15 */
+  for (guint round = 0; round < 2; round++)
+  {
+  tp.desired[1].len = round == 0 ? 8 : 32;
   ImpsMikeyRequestParams p = { 0 };
   p.suite = net.suite;
   p.initiator_uri = ALICE;
@@ -505,6 +611,10 @@ test_policy (void)
   g_assert_null (resp);
   g_assert_error (error, IMPS_MIKEY_ERROR, IMPS_MIKEY_ERROR_INVALID_TPPAR);
   g_assert_cmpuint (imps_mikey_error_to_err_no (error->code), ==, 15);
+  if (round == 1)
+    g_assert_nonnull (strstr (error->message, "32 bytes under a suite with 16-byte keys"));
+  g_clear_error (&error);
+  }
   net_clear (&net);
 }
 
@@ -1184,12 +1294,82 @@ test_csb_update (void)
   run_csb_update (TRUE);
 }
 
+/* The replay cache (profile §11 "Replay cache"): per-owner quotas, expiry
+ * by time, and its memory, measured with the allocator's own count. */
+static void
+test_replay_owners (void)
+{
+  g_autoptr (ImpsMikeyReplay) c = imps_mikey_replay_new (100, SKEW);
+  guint64 now = (guint64) 3900000000u << 32;
+  guint8 d[IMPS_MIKEY_REPLAY_DIGEST_LEN];
+  const guint8 *a = (const guint8 *) "alice-btid", *b = (const guint8 *) "bob-btid";
+  for (guint i = 0; i < 12; i++)
+    {
+      memset (d, 0, sizeof d);
+      memcpy (d, &i, sizeof i);
+      d[31] = 'a';
+      g_assert_cmpint (imps_mikey_replay_insert_for (c, d, a, 10, 10, now, now), ==,
+                       i < 10 ? IMPS_MIKEY_REPLAY_OK : IMPS_MIKEY_REPLAY_OWNER_FULL);
+    }
+  g_assert_cmpuint (imps_mikey_replay_owner_size (c, a, 10), ==, 10);
+  /* a replay is a replay whatever the quota */
+  memset (d, 0, sizeof d);
+  d[31] = 'a';
+  g_assert_cmpint (imps_mikey_replay_insert_for (c, d, a, 10, 10, now, now), ==,
+                   IMPS_MIKEY_REPLAY_SEEN);
+  /* another owner is not affected; the global bound still holds */
+  for (guint i = 0; i < 95; i++)
+    {
+      memset (d, 0xff, sizeof d);
+      memcpy (d, &i, sizeof i);
+      g_assert_cmpint (imps_mikey_replay_insert_for (c, d, b, 8, 0, now + i, now), ==,
+                       i < 90 ? IMPS_MIKEY_REPLAY_OK : IMPS_MIKEY_REPLAY_FULL);
+    }
+  g_assert_cmpuint (imps_mikey_replay_size (c), ==, 100);
+  /* entries leave at T + skew; owners with them */
+  g_assert_cmpuint (imps_mikey_replay_expire (c, now + ((guint64) SKEW << 32)), ==, 11);
+  g_assert_cmpuint (imps_mikey_replay_owner_size (c, a, 10), ==, 0);
+  g_assert_cmpuint (imps_mikey_replay_owner_size (c, b, 8), ==, 89);
+  g_assert_cmpuint (imps_mikey_replay_expire (c, now + ((guint64) (SKEW + 100) << 32)), ==, 89);
+  g_assert_cmpuint (imps_mikey_replay_size (c), ==, 0);
+
+  /* memory: 200,000 entries of 1,000 owners, by the allocator's count */
+  struct mallinfo2 before = mallinfo2 ();
+  g_autoptr (ImpsMikeyReplay) big = imps_mikey_replay_new (1u << 21, SKEW);
+  for (guint i = 0; i < 200000; i++)
+    {
+      gchar owner[16];
+      g_snprintf (owner, sizeof owner, "user%u", i % 1000);
+      imps_digest (IMPS_HASH_SHA256, (const guint8 *) &i, sizeof i, d);
+      g_assert_cmpint (imps_mikey_replay_insert_for (big, d, (const guint8 *) owner,
+                                                     strlen (owner), 16384, now, now), ==,
+                       IMPS_MIKEY_REPLAY_OK);
+    }
+  struct mallinfo2 after = mallinfo2 ();
+  /* small blocks plus mmapped ones (the table and heap arrays) */
+  gsize b0 = before.uordblks + before.hblkhd, b1 = after.uordblks + after.hblkhd;
+  gsize measured = b1 > b0 ? b1 - b0 : 0;
+  gsize estimate = imps_mikey_replay_memory (big);
+  g_test_message ("200000 entries: %" G_GSIZE_FORMAT " bytes measured (%" G_GSIZE_FORMAT
+                  " a entry), %" G_GSIZE_FORMAT " estimated", measured, measured / 200000,
+                  estimate);
+  /* under sanitizers the allocator is replaced and glibc counts next to
+   * nothing: compare only when the count saw the entries at all */
+  if (measured >= (gsize) 200000 * 32)
+    {
+      g_assert_cmpuint (measured / 200000, <=, 128);
+      g_assert_cmpuint (estimate, >=, measured / 2);
+      g_assert_cmpuint (estimate, <=, measured * 2);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/mikey/exchange/basic", test_basic);
   g_test_add_func ("/mikey/exchange/suite-256", test_suite_256);
+  g_test_add_func ("/mikey/exchange/suite-follows-request", test_suite_follows_request);
   g_test_add_func ("/mikey/exchange/forking", test_forking);
   g_test_add_func ("/mikey/exchange/group", test_group);
   g_test_add_func ("/mikey/exchange/reuse", test_reuse);
@@ -1200,6 +1380,7 @@ main (int argc, char **argv)
   g_test_add_func ("/mikey/exchange/two-kms", test_two_kms);
   g_test_add_func ("/mikey/exchange/every-bit-flip", test_flips);
   g_test_add_func ("/mikey/exchange/csb-update", test_csb_update);
+  g_test_add_func ("/mikey/replay/owners", test_replay_owners);
   for (guint i = 0; i < G_N_ELEMENTS (neg_cases); i++)
     {
       g_autofree gchar *path = g_strdup_printf ("/mikey/exchange/negative/%s", neg_cases[i].name);

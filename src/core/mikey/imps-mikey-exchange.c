@@ -349,6 +349,27 @@ check_tp_bytes (const ImpsMikeyMessage *m, guint type, GBytes *tp_data, GError *
   return TRUE;
 }
 
+/* ---- the algorithm suite of a message (RFC 6043 §12.1) ---------------- */
+
+gboolean
+imps_mikey_suite_of (const ImpsMikeyMessage *msg, ImpsMikeySuite *suite, GError **error)
+{
+  const ImpsMikeyPayload *v = imps_mikey_message_find (msg, IMPS_MIKEY_PAYLOAD_V);
+  gboolean prf256 = msg->hdr.prf == IMPS_MIKEY_PRF_HMAC_SHA256;
+  gboolean mac256 = v != NULL && v->u.v.auth_alg == IMPS_MIKEY_MAC_HMAC_SHA256_256;
+  if (v != NULL && prf256 != mac256)
+    {
+      g_set_error (error, ERR (INVALID_MAC),
+                   "%s mixes suites: HDR PRF func %u with V Auth alg %u (RFC 6043 §12.1: "
+                   "PRF-HMAC-SHA-256 and HMAC-SHA-256-256 only together)",
+                   imps_mikey_data_type_name (msg->hdr.data_type), msg->hdr.prf,
+                   v->u.v.auth_alg);
+      return FALSE;
+    }
+  imps_mikey_suite_init (suite, prf256);
+  return TRUE;
+}
+
 /* ---- shared initial-message verification ------------------------------ */
 
 gboolean
@@ -356,6 +377,17 @@ imps_mikey_initial_verify (const ImpsMikeyMessage *msg,
                            const guint8 *psk, gsize psk_len,
                            const gchar *kms_uri, guint64 now, guint skew,
                            ImpsMikeyReplay *replay, GError **error)
+{
+  return imps_mikey_initial_verify_for (msg, psk, psk_len, kms_uri, now, skew, replay, NULL, 0,
+                                        0, error);
+}
+
+gboolean
+imps_mikey_initial_verify_for (const ImpsMikeyMessage *msg,
+                               const guint8 *psk, gsize psk_len,
+                               const gchar *kms_uri, guint64 now, guint skew,
+                               ImpsMikeyReplay *replay, const guint8 *owner, gsize owner_len,
+                               guint quota, GError **error)
 {
   ImpsMikeyMsgKeys keys;
   const ImpsMikeyPayload *v;
@@ -373,6 +405,11 @@ imps_mikey_initial_verify (const ImpsMikeyMessage *msg,
     }
   if (!check_t (msg, now, skew, error))
     return FALSE;
+  {
+    ImpsMikeySuite suite;
+    if (!imps_mikey_suite_of (msg, &suite, error))
+      return FALSE;
+  }
   imps_mikey_replay_digest (msg->body.raw, msg->body.raw_len, digest);
   if (replay != NULL && imps_mikey_replay_contains (replay, digest, now))
     {
@@ -399,13 +436,22 @@ imps_mikey_initial_verify (const ImpsMikeyMessage *msg,
     return FALSE;
   if (replay != NULL)
     {
-      gboolean full = FALSE;
-      if (!imps_mikey_replay_insert (replay, digest, t_of (msg), now, &full))
+      switch (imps_mikey_replay_insert_for (replay, digest, owner, owner_len, quota, t_of (msg),
+                                            now))
         {
-          g_set_error (error, full ? IMPS_MIKEY_ERROR : IMPS_MIKEY_ERROR,
-                       full ? IMPS_MIKEY_ERROR_UNSPECIFIED : IMPS_MIKEY_ERROR_REPLAY,
-                       full ? "replay cache full: message refused (fail closed)"
-                       : "message was received before (replay)");
+        case IMPS_MIKEY_REPLAY_OK:
+          break;
+        case IMPS_MIKEY_REPLAY_SEEN:
+          g_set_error (error, ERR (REPLAY), "message was received before (replay)");
+          return FALSE;
+        case IMPS_MIKEY_REPLAY_OWNER_FULL:
+          g_set_error (error, ERR (UNSPECIFIED), "replay cache: %.*s already has %u messages "
+                       "in the skew window, its quota; message refused (fail closed)",
+                       (int) MIN (owner_len, 200), (const char *) owner, quota);
+          return FALSE;
+        case IMPS_MIKEY_REPLAY_FULL:
+          g_set_error (error, ERR (UNSPECIFIED), "replay cache full (%u messages): message "
+                       "refused (fail closed)", imps_mikey_replay_max_entries (replay));
           return FALSE;
         }
     }
@@ -561,7 +607,8 @@ imps_mikey_request_resp_build (const ImpsMikeyKms *kms,
   g_autoptr (ImpsMikeyMessage) m = NULL;
   g_autoptr (GByteArray) encr = g_byte_array_new ();
   guint8 ticket_rand[IMPS_MIKEY_MAX_RAND_LEN];
-  guint mpk_len = imps_mikey_encr_key_len (kms->suite.encr_alg);
+  ImpsMikeySuite suite;
+  guint mpk_len;
   gboolean changed = FALSE;
   ImpsMikeyPayload pl;
   ImpsMikeyMessage *result = NULL;
@@ -574,6 +621,11 @@ imps_mikey_request_resp_build (const ImpsMikeyKms *kms,
   v = v_of (req, error);
   if (v == NULL)
     return NULL;
+  /* the request's suite decides the ticket's and the answer's algorithms
+   * and key lengths (RFC 6043 §12.1; profile §3) */
+  if (!imps_mikey_suite_of (req, &suite, error))
+    return NULL;
+  mpk_len = imps_mikey_encr_key_len (suite.encr_alg);
   if (tpp == NULL)
     {
       g_set_error (error, ERR (MALFORMED), "REQUEST_INIT without TP");
@@ -592,6 +644,12 @@ imps_mikey_request_resp_build (const ImpsMikeyKms *kms,
   if (!imps_mikey_prf_supported (desired.prf))
     {
       g_set_error (error, ERR (INVALID_PRF), "TP PRF func %u is not supported", desired.prf);
+      return NULL;
+    }
+  if (desired.prf != suite.prf)
+    {
+      g_set_error (error, ERR (INVALID_PRF), "TP PRF func %u differs from the HDR PRF func %u "
+                   "(RFC 6043 §12.1: suites are not mixed)", desired.prf, suite.prf);
       return NULL;
     }
   if (!imps_mikey_tp_check_flags (desired.flags, error))
@@ -682,6 +740,14 @@ imps_mikey_request_resp_build (const ImpsMikeyKms *kms,
         changed = TRUE;
       for (guint i = 0; i < n; i++)
         {
+          if (desired.desired[i].len > mpk_len)
+            {
+              g_set_error (error, ERR (INVALID_TPPAR),
+                           "desired key %u: %u bytes under a suite with %u-byte keys (RFC 6043 "
+                           "§12.1: keys over 128 bits need the 256-bit suite)", i,
+                           desired.desired[i].len, mpk_len);
+              goto out;
+            }
           if (desired.desired[i].type > IMPS_MIKEY_KEY_GTGK_SALT || desired.desired[i].len < 16)
             {
               g_set_error (error, ERR (INVALID_TPPAR),
@@ -707,14 +773,14 @@ imps_mikey_request_resp_build (const ImpsMikeyKms *kms,
 
   /* the ticket; RFC 6043 §12.1: its RAND at least as long as the TPK and
    * the MPK */
-  gsize trand_len = MAX (MAX ((gsize) kms->suite.rand_len, (gsize) kms->tpk->key_len), mpk_len);
+  gsize trand_len = MAX (MAX ((gsize) suite.rand_len, (gsize) kms->tpk->key_len), mpk_len);
   imps_random_fill (rnd, ticket_rand, trand_len);
   tp_data = imps_mikey_tp_data_build (&granted, FALSE, error);
   if (tp_data == NULL)
     goto out;
   ticket_data = imps_mikey_base_ticket_build (kms->tpk, &granted, tp_data, now, ticket_rand,
                                               trand_len, &ticket_keys,
-                                              kms->suite.encr_alg, kms->suite.mac_alg,
+                                              suite.encr_alg, suite.mac_alg,
                                               psk_id.data, psk_id.len, error);
   if (ticket_data == NULL)
     goto out;
@@ -745,12 +811,12 @@ imps_mikey_request_resp_build (const ImpsMikeyKms *kms,
   add_tp (m, IMPS_MIKEY_PAYLOAD_TICKET, &granted, tp_data, ticket_data);
   /* the Auth alg of the request; KEMAC Encr alg of the KMS suite */
   if (!exchange_keys (req, NULL, IMPS_MIKEY_LABEL_RESPONSE, psk, psk_len,
-                      kms->suite.encr_alg, v->u.v.auth_alg, &keys, error))
+                      suite.encr_alg, v->u.v.auth_alg, &keys, error))
     goto out;
   /* the IV uses this message's own T */
   if (!imps_mikey_key_set_encrypt (&ue_keys, &keys, req->hdr.csb_id, now, encr, error))
     goto out;
-  pl = imps_mikey_payload_kemac (kms->suite.encr_alg, encr->data, encr->len,
+  pl = imps_mikey_payload_kemac (suite.encr_alg, encr->data, encr->len,
                                  IMPS_MIKEY_MAC_NULL, NULL, 0);
   imps_mikey_message_add (m, &pl);
   pl = imps_mikey_payload_v (v->u.v.auth_alg, NULL, 0);
@@ -1357,7 +1423,8 @@ imps_mikey_resolve_resp_build (const ImpsMikeyKms *kms,
   ImpsMikeyTp tp;
   g_autoptr (ImpsMikeyMessage) m = NULL;
   guint8 randrkms[IMPS_MIKEY_MAX_RAND_LEN];
-  gsize rk_len = kms->suite.rand_len;
+  ImpsMikeySuite suite;
+  gsize rk_len;
   gboolean forking;
   ImpsMikeyMessage *result = NULL;
 
@@ -1368,6 +1435,9 @@ imps_mikey_resolve_resp_build (const ImpsMikeyKms *kms,
   v = v_of (resolve_init, error);
   if (v == NULL)
     return NULL;
+  if (!imps_mikey_suite_of (resolve_init, &suite, error))
+    return NULL;
+  rk_len = suite.rand_len;
   if (t == NULL)
     {
       g_set_error (error, ERR (MALFORMED), "RESOLVE_INIT without TICKET");
@@ -1441,7 +1511,7 @@ imps_mikey_resolve_resp_build (const ImpsMikeyKms *kms,
 
   {
     ImpsMikeyBytes rk = { randrkms, rk_len };
-    m = build_resolve_resp (kms->kms_uri, kms->suite.encr_alg, resolve_init, psk, psk_len, &set,
+    m = build_resolve_resp (kms->kms_uri, suite.encr_alg, resolve_init, psk, psk_len, &set,
                             forking ? &idr->u.id : NULL, rk, now, error);
     if (m == NULL)
       goto out;
@@ -1549,7 +1619,10 @@ imps_mikey_resolve_relay_resp_build (const ImpsMikeyKms *kms,
   /* re-wrap for the responder under its own PSK */
   {
     ImpsMikeyBytes none = { NULL, 0 };
-    out = build_resolve_resp (kms->kms_uri, kms->suite.encr_alg, from_responder, psk, psk_len,
+    ImpsMikeySuite rs;
+    if (!imps_mikey_suite_of (from_responder, &rs, error))
+      goto out;
+    out = build_resolve_resp (kms->kms_uri, rs.encr_alg, from_responder, psk, psk_len,
                               &set, forked ? &idr->u.id : NULL,
                               forked ? rk->u.rand.data : none, now, error);
   }

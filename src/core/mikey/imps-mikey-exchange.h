@@ -59,6 +59,11 @@ typedef struct {
 } ImpsMikeySuite;
 
 void imps_mikey_suite_init (ImpsMikeySuite *suite, gboolean suite_256);
+/* The suite of an initial message from its HDR PRF and V Auth alg;
+ * INVALID_MAC (ERR 3) when one is of the 256-bit suite and the other not
+ * (RFC 6043 §12.1). Without V: the HDR PRF decides. */
+gboolean imps_mikey_suite_of (const ImpsMikeyMessage *msg, ImpsMikeySuite *suite,
+                              GError **error);
 
 /* ---- checks shared by the KMS and the Responder -------------------- */
 
@@ -74,6 +79,14 @@ gboolean imps_mikey_initial_verify (const ImpsMikeyMessage *msg,
                                     const guint8 *psk, gsize psk_len,
                                     const gchar *kms_uri, guint64 now, guint skew,
                                     ImpsMikeyReplay *replay, GError **error);
+/* The same, with the replay entry counted against @owner (the key id that
+ * authenticated the message), which may hold at most @quota live entries
+ * (UNSPECIFIED, ERR 12, beyond it; imps_mikey_replay_insert_for()). */
+gboolean imps_mikey_initial_verify_for (const ImpsMikeyMessage *msg,
+                                        const guint8 *psk, gsize psk_len,
+                                        const gchar *kms_uri, guint64 now, guint skew,
+                                        ImpsMikeyReplay *replay, const guint8 *owner,
+                                        gsize owner_len, guint quota, GError **error);
 
 /* ---- Ticket Request ------------------------------------------------- */
 
@@ -120,7 +133,8 @@ typedef struct {
   const ImpsMikeyTpk *tpk;         /* the current TPK, for new tickets */
   const ImpsMikeyTpk *tpks;        /* every TPK still accepted, for resolving */
   guint n_tpks;
-  ImpsMikeySuite suite;            /* ticket KEMAC/V algorithms, MPK length */
+  ImpsMikeySuite suite;            /* not used by request and resolve: they follow the suite
+                                    * of the message they answer (RFC 6043 §12.1) */
   guint skew;                      /* seconds (profile §3: 300) */
 } ImpsMikeyKms;
 

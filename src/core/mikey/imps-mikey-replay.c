@@ -5,17 +5,36 @@
 
 #include <string.h>
 
+#define KEEP 16            /* digest bytes kept per entry */
+
 typedef struct {
-  guint8 digest[IMPS_MIKEY_REPLAY_DIGEST_LEN];
+  gchar *id;           /* owned; NUL-terminated copy of the owner bytes */
+  gsize len;
+  guint count;         /* live entries */
+} Owner;
+
+typedef struct {
+  guint8 digest[KEEP];
   guint64 expiry;
+  Owner *owner;        /* NULL: none */
 } Entry;
 
 struct _ImpsMikeyReplay {
   GHashTable *table;   /* Entry* -> Entry* (set); owns the entries */
   GPtrArray *heap;     /* min-heap of Entry* on expiry */
+  GHashTable *owners;  /* id -> Owner* (owned), only owners with live entries */
+  gsize owner_bytes;
   guint max_entries;
   guint skew;
 };
+
+static void
+owner_free (gpointer p)
+{
+  Owner *o = p;
+  g_free (o->id);
+  g_free (o);
+}
 
 static guint
 entry_hash (gconstpointer p)
@@ -29,8 +48,14 @@ entry_hash (gconstpointer p)
 static gboolean
 entry_equal (gconstpointer a, gconstpointer b)
 {
-  return memcmp (((const Entry *) a)->digest, ((const Entry *) b)->digest,
-                 IMPS_MIKEY_REPLAY_DIGEST_LEN) == 0;
+  return memcmp (((const Entry *) a)->digest, ((const Entry *) b)->digest, KEEP) == 0;
+}
+
+static void
+entry_free (gpointer p)
+{
+  /* owner counts are kept by the caller of g_hash_table_remove() */
+  g_free (p);
 }
 
 ImpsMikeyReplay *
@@ -39,8 +64,9 @@ imps_mikey_replay_new (guint max_entries, guint skew_seconds)
   ImpsMikeyReplay *c = g_new0 (ImpsMikeyReplay, 1);
 
   g_return_val_if_fail (max_entries > 0, NULL);
-  c->table = g_hash_table_new_full (entry_hash, entry_equal, g_free, NULL);
+  c->table = g_hash_table_new_full (entry_hash, entry_equal, entry_free, NULL);
   c->heap = g_ptr_array_new ();
+  c->owners = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, owner_free);
   c->max_entries = max_entries;
   c->skew = skew_seconds;
   return c;
@@ -53,6 +79,7 @@ imps_mikey_replay_free (ImpsMikeyReplay *cache)
     return;
   g_ptr_array_free (cache->heap, TRUE);
   g_hash_table_destroy (cache->table);
+  g_hash_table_destroy (cache->owners);
   g_free (cache);
 }
 
@@ -128,7 +155,13 @@ imps_mikey_replay_expire (ImpsMikeyReplay *cache, guint64 now)
   while (cache->heap->len > 0 && HEAP_AT (cache, 0)->expiry <= now)
     {
       Entry *e = heap_pop (cache);
+      Owner *o = e->owner;
       g_hash_table_remove (cache->table, e); /* frees e */
+      if (o != NULL && --o->count == 0)
+        {
+          cache->owner_bytes -= sizeof *o + o->len + 1;
+          g_hash_table_remove (cache->owners, o->id);
+        }
       dropped++;
     }
   return dropped;
@@ -143,8 +176,91 @@ imps_mikey_replay_contains (ImpsMikeyReplay *cache,
 
   g_return_val_if_fail (cache != NULL, FALSE);
   imps_mikey_replay_expire (cache, now);
-  memcpy (key.digest, digest, sizeof key.digest);
+  memcpy (key.digest, digest, KEEP);
   return g_hash_table_contains (cache->table, &key);
+}
+
+/* The owner record for @owner (created with count 0), or NULL for none. */
+static Owner *
+owner_get (ImpsMikeyReplay *c, const guint8 *owner, gsize len, gboolean create)
+{
+  gchar buf[256];
+  g_autofree gchar *big = NULL;
+  gchar *id = buf;
+  if (owner == NULL || len == 0)
+    return NULL;
+  if (len >= sizeof buf)
+    id = big = g_malloc (len + 1);
+  memcpy (id, owner, len);
+  id[len] = '\0';
+  Owner *o = g_hash_table_lookup (c->owners, id);
+  if (o == NULL && create)
+    {
+      o = g_new0 (Owner, 1);
+      o->id = g_memdup2 (id, len + 1);
+      o->len = len;
+      g_hash_table_insert (c->owners, o->id, o);
+      c->owner_bytes += sizeof *o + len + 1;
+    }
+  return o;
+}
+
+ImpsMikeyReplayResult
+imps_mikey_replay_insert_for (ImpsMikeyReplay *cache,
+                              const guint8 digest[IMPS_MIKEY_REPLAY_DIGEST_LEN],
+                              const guint8 *owner, gsize owner_len, guint quota,
+                              guint64 t, guint64 now)
+{
+  g_return_val_if_fail (cache != NULL, IMPS_MIKEY_REPLAY_FULL);
+  if (imps_mikey_replay_contains (cache, digest, now))
+    return IMPS_MIKEY_REPLAY_SEEN;
+  guint64 expiry = t + ((guint64) cache->skew << 32);
+  if (expiry <= now)
+    return IMPS_MIKEY_REPLAY_OK; /* already outside the window: nothing to remember */
+  Owner *o = owner_get (cache, owner, owner_len, FALSE);
+  if (o != NULL && quota > 0 && o->count >= quota)
+    return IMPS_MIKEY_REPLAY_OWNER_FULL;
+  if (g_hash_table_size (cache->table) >= cache->max_entries)
+    return IMPS_MIKEY_REPLAY_FULL;
+  Entry *e = g_new (Entry, 1);
+  memcpy (e->digest, digest, KEEP);
+  e->expiry = expiry;
+  e->owner = o ? o : owner_get (cache, owner, owner_len, TRUE);
+  if (e->owner)
+    e->owner->count++;
+  g_hash_table_add (cache->table, e);
+  heap_push (cache, e);
+  return IMPS_MIKEY_REPLAY_OK;
+}
+
+guint
+imps_mikey_replay_owner_size (const ImpsMikeyReplay *cache, const guint8 *owner, gsize owner_len)
+{
+  Owner *o = owner_get ((ImpsMikeyReplay *) cache, owner, owner_len, FALSE);
+  return o ? o->count : 0;
+}
+
+gsize
+imps_mikey_replay_memory (const ImpsMikeyReplay *cache)
+{
+  /* per entry: the Entry allocation (malloc adds 8 and rounds up to 16);
+   * GHashTable's hash (4) and key (8) arrays, a power of two of slots kept
+   * at most 3/4 full; the heap's pointer array (grown by doubling) */
+  gsize n = g_hash_table_size (cache->table);
+  gsize entry = ((sizeof (Entry) + 8 + 15) / 16) * 16;
+  gsize slots = 8, cap = 16;
+  while (slots * 3 / 4 < n)
+    slots *= 2;
+  while (cap < cache->heap->len)
+    cap *= 2;
+  return sizeof *cache + n * entry + slots * 12 + cap * sizeof (gpointer) + cache->owner_bytes
+         + g_hash_table_size (cache->owners) * (8 + 12);
+}
+
+guint
+imps_mikey_replay_max_entries (const ImpsMikeyReplay *cache)
+{
+  return cache->max_entries;
 }
 
 gboolean
@@ -152,32 +268,11 @@ imps_mikey_replay_insert (ImpsMikeyReplay *cache,
                           const guint8 digest[IMPS_MIKEY_REPLAY_DIGEST_LEN],
                           guint64 t, guint64 now, gboolean *full)
 {
-  Entry *e;
-
   g_return_val_if_fail (cache != NULL, FALSE);
+  ImpsMikeyReplayResult r = imps_mikey_replay_insert_for (cache, digest, NULL, 0, 0, t, now);
   if (full != NULL)
-    *full = FALSE;
-  if (imps_mikey_replay_contains (cache, digest, now))
-    return FALSE;
-  if (g_hash_table_size (cache->table) >= cache->max_entries)
-    {
-      if (full != NULL)
-        *full = TRUE;
-      return FALSE;
-    }
-  e = g_new (Entry, 1);
-  memcpy (e->digest, digest, sizeof e->digest);
-  e->expiry = t + ((guint64) cache->skew << 32);
-  if (e->expiry <= now)
-    {
-      /* already outside the window: nothing to remember (the caller's
-       * skew check refuses such a message anyway) */
-      g_free (e);
-      return TRUE;
-    }
-  g_hash_table_add (cache->table, e);
-  heap_push (cache, e);
-  return TRUE;
+    *full = r == IMPS_MIKEY_REPLAY_FULL;
+  return r == IMPS_MIKEY_REPLAY_OK;
 }
 
 gboolean

@@ -15,6 +15,14 @@
  * caller must then refuse the message (fail closed: evicting a live entry
  * would let that message be replayed). Size the cache as peak messages per
  * second times 2 x skew.
+ *
+ * Per-owner accounting (imps_mikey_replay_insert_for()): each entry may
+ * name its owner (for the KMS: the IDRpsk, i.e. the B-TID, static key id
+ * or peer KMS that authenticated the message) and an owner may hold at
+ * most a given number of live entries. An owner over its quota is
+ * refused, not the others: one user cannot push other users' messages out
+ * or fill the cache for them. Entries keep a 128-bit prefix of the
+ * digest (a chance collision needs about 2^64 entries).
  */
 #pragma once
 
@@ -56,6 +64,29 @@ gboolean imps_mikey_replay_insert (ImpsMikeyReplay *cache,
 gboolean imps_mikey_replay_check_message (ImpsMikeyReplay *cache,
                                           const guint8 *msg, gsize len,
                                           guint64 t, guint64 now);
+
+typedef enum {
+  IMPS_MIKEY_REPLAY_OK,            /* cached */
+  IMPS_MIKEY_REPLAY_SEEN,          /* already cached: a replay */
+  IMPS_MIKEY_REPLAY_OWNER_FULL,    /* the owner holds its quota of live entries */
+  IMPS_MIKEY_REPLAY_FULL,          /* the cache holds max_entries live entries */
+} ImpsMikeyReplayResult;
+
+/* Caches @digest until @t + skew for @owner (bytes, may be NULL with
+ * @owner_len 0: no owner), which may hold at most @quota live entries
+ * (0: no quota). */
+ImpsMikeyReplayResult imps_mikey_replay_insert_for (ImpsMikeyReplay *cache,
+                                                    const guint8 digest[IMPS_MIKEY_REPLAY_DIGEST_LEN],
+                                                    const guint8 *owner, gsize owner_len,
+                                                    guint quota, guint64 t, guint64 now);
+
+/* Live entries of @owner (after the last expiry). */
+guint imps_mikey_replay_owner_size (const ImpsMikeyReplay *cache, const guint8 *owner,
+                                    gsize owner_len);
+/* Bytes the cache holds now (entries, table, heap and owners), an
+ * estimate from the allocation sizes. */
+gsize imps_mikey_replay_memory (const ImpsMikeyReplay *cache);
+guint imps_mikey_replay_max_entries (const ImpsMikeyReplay *cache);
 
 guint imps_mikey_replay_size (const ImpsMikeyReplay *cache);
 /* Drops expired entries now; returns how many were dropped. */
