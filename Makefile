@@ -54,10 +54,10 @@ demo: impsim-quiet
 	echo "  demo.keys  the key log: every key of the run, which decrypts the SRTP in demo.pcap"; \
 	echo; \
 	echo "Next:"; \
-	echo "  wireshark -X lua_script:tools/wireshark/mikey_ticket.lua $$out/demo.pcap"; \
-	echo "  $(IMPSIM) decode --pcap $$out/demo.pcap --only proto=mikey"; \
-	echo "  $(IMPSIM) tool srtp-decrypt --pcap $$out/demo.pcap --keylog $$out/demo.keys -o $$out/demo-rtp.pcap"; \
-	echo "  docs/tutorial.md walks through the demo step by step; the binary is $(IMPSIM)"; \
+	echo "  wireshark -X lua_script:$(abspath tools/wireshark/mikey_ticket.lua) $$out/demo.pcap"; \
+	echo "  $(abspath $(IMPSIM)) decode --pcap $$out/demo.pcap --only proto=mikey"; \
+	echo "  $(abspath $(IMPSIM)) tool srtp-decrypt --pcap $$out/demo.pcap --keylog $$out/demo.keys -o $$out/demo-rtp.pcap"; \
+	echo "  docs/tutorial.md walks through the demo step by step; the binary is $(abspath $(IMPSIM))"; \
 	echo "  (make install puts impsim on the PATH)."; \
 	exit $$rc
 
