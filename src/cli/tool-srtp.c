@@ -417,7 +417,7 @@ cli_tool_srtp_decrypt (int argc, char **argv)
   printf ("not decrypted: %" G_GUINT64_FORMAT " of the key log's streams (%" G_GUINT64_FORMAT
           " authentication failures, %" G_GUINT64_FORMAT " replays, %" G_GUINT64_FORMAT " other)\n",
           s.failed, s.auth_fail, s.replay, s.other);
-  printf ("left as they were: %" G_GUINT64_FORMAT " UDP packets no key log line names\n", s.unkeyed);
+  printf ("left as they were: %" G_GUINT64_FORMAT " RTP or RTCP packets that no key log line names\n", s.unkeyed);
   printf ("key log: %u SRTP lines, %u streams, %u of them not in the capture\n", keys->len,
           flows->len, unused);
   if (s.failed)

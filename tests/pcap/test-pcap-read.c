@@ -622,6 +622,72 @@ test_srtp_decrypt_wrong_key (void)
   g_unlink (out);
 }
 
+
+/* SRTCP too: the demo with 6 s of media per call, so that each stream
+ * sends an SRTCP sender report (every 5 s, on the RTP port + 1). Each
+ * becomes a plain RTCP SR of 28 bytes from the stream's SSRC. */
+static void
+test_srtp_decrypt_srtcp (void)
+{
+  gchar *text = NULL;
+  g_assert_true (g_file_get_contents (demo_path, &text, NULL, NULL));
+  g_autoptr (GString) scn = g_string_new (text);
+  g_free (text);
+  g_assert_cmpuint (g_string_replace (scn, "media=2s", "media=6s", 0), ==, 2);
+  g_autofree gchar *scn_path = g_build_filename (dir, "long-media.scn", NULL);
+  g_autofree gchar *cap = g_build_filename (dir, "long.pcap", NULL);
+  g_autofree gchar *keys = g_build_filename (dir, "long.keys", NULL);
+  g_autofree gchar *out = g_build_filename (dir, "long-rtp.pcap", NULL);
+  g_assert_true (g_file_set_contents (scn_path, scn->str, -1, NULL));
+  g_auto (Run) run;
+  RUN (&run, "run", "--quiet", scn_path, "--pcap", cap, "--keylog", keys);
+  g_assert_cmpint (run.status, ==, 0);
+  g_auto (Run) r;
+  RUN (&r, "tool", "srtp-decrypt", "--pcap", cap, "--keylog", keys, "-o", out);
+  g_test_message ("%s%s", r.out, r.err);
+  g_assert_cmpint (r.status, ==, 0);
+  guint64 rtcp = number_after (r.out, " SRTP -> RTP, ");
+  /* one report per SRTP stream of the key log (four in the demo) */
+  g_assert_cmpuint (rtcp, ==, 4);
+
+  g_autoptr (GArray) flows = key_log_flows (keys);
+  char errbuf[PCAP_ERRBUF_SIZE];
+  pcap_t *p = pcap_open_offline (out, errbuf);
+  g_assert_nonnull (p);
+  struct pcap_pkthdr *h;
+  const u_char *d;
+  guint reports = 0;
+  while (pcap_next_ex (p, &h, &d) == 1)
+    {
+      if (h->caplen < 28 || d[9] != 17)
+        continue;
+      gsize ihl = (gsize) (d[0] & 0x0f) * 4;
+      const guint8 *udp = d + ihl;
+      guint32 src = ld32 (d + 12), dst = ld32 (d + 16);
+      guint16 sp = ld16 (udp), dp = ld16 (udp + 2);
+      for (guint i = 0; i < flows->len; i++)
+        {
+          const Flow *f = &g_array_index (flows, Flow, i);
+          if (f->src != src || f->dst != dst || f->sport + 1 != sp || f->dport + 1 != dp)
+            continue;
+          /* RTCP SR: version 2, PT 200, length 6 (28 bytes), no SRTCP
+           * index or tag left */
+          g_assert_cmpuint (ld16 (udp + 4), ==, 8 + IMPS_UE_MEDIA_SR_LEN);
+          g_assert_cmpuint (udp[8] >> 6, ==, 2);
+          g_assert_cmpuint (udp[9], ==, 200);
+          g_assert_cmpuint (ld16 (udp + 10), ==, 6);
+          reports++;
+          break;
+        }
+    }
+  pcap_close (p);
+  g_assert_cmpuint (reports, ==, rtcp);
+  g_unlink (scn_path);
+  g_unlink (cap);
+  g_unlink (keys);
+  g_unlink (out);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -645,6 +711,7 @@ main (int argc, char **argv)
   g_test_add_func ("/pcap-read/decode/filters", test_decode_filters);
   g_test_add_func ("/pcap-read/srtp-decrypt/demo", test_srtp_decrypt);
   g_test_add_func ("/pcap-read/srtp-decrypt/wrong-key", test_srtp_decrypt_wrong_key);
+  g_test_add_func ("/pcap-read/srtp-decrypt/srtcp", test_srtp_decrypt_srtcp);
   int rc = g_test_run ();
   g_unlink (capture_file);
   g_unlink (keys_file);
