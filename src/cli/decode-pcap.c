@@ -13,10 +13,15 @@
 #define CMD "decode"
 
 int
-cli_decode_pcap (const gchar *path, gboolean json)
+cli_decode_pcap (const gchar *path, const gchar *const *only, gboolean json)
 {
   g_autoptr (GError) error = NULL;
+  g_autoptr (ImpsPcapFilter) filter = imps_pcap_filter_new ();
   GStatBuf st;
+
+  for (guint i = 0; only && only[i]; i++)
+    if (!imps_pcap_filter_add (filter, only[i], &error))
+      return cli_usage_error (CMD, "--only %s", error->message);
 
   if (g_stat (path, &st) != 0)
     return cli_fail (CMD, "--pcap %s: %s", path, g_strerror (errno));
@@ -30,7 +35,7 @@ cli_decode_pcap (const gchar *path, gboolean json)
   if (!g_file_get_contents (path, &contents, &len, &error))
     return cli_fail (CMD, "--pcap: %s", error->message);
   g_autoptr (GBytes) bytes = g_bytes_new_take (contents, len);
-  g_autoptr (ImpsMikeyField) root = imps_pcap_decode (bytes, &error);
+  g_autoptr (ImpsMikeyField) root = imps_pcap_decode_filtered (bytes, filter, &error);
   if (root == NULL)
     return cli_fail (CMD, "--pcap %s: %s", path, error->message);
   if (json)

@@ -483,6 +483,7 @@ cli_decode (int argc, char **argv)
   g_autofree gchar *format_s = NULL;
   g_autofree gchar *tpk_s = NULL;
   g_autofree gchar *pcap_path = NULL;
+  g_auto (GStrv) only = NULL;
   GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the field tree as JSON", NULL },
     { "format", 0, 0, G_OPTION_ARG_STRING, &format_s,
@@ -490,7 +491,9 @@ cli_decode (int argc, char **argv)
     { "tpk", 0, 0, G_OPTION_ARG_STRING, &tpk_s,
       "Ticket Protection Key: open a MIKEY base ticket (verify its MAC, decrypt its keys)", "HEX" },
     { "pcap", 0, 0, G_OPTION_ARG_FILENAME, &pcap_path,
-      "Decode the MIKEY, SDP, SIP and Diameter messages of a classic pcap capture", "FILE" },
+      "Decode the MIKEY, SDP, SIP and Diameter messages of a pcap or pcapng capture", "FILE" },
+    { "only", 0, 0, G_OPTION_ARG_STRING_ARRAY, &only,
+      "With --pcap: only the messages that match (repeatable; see below)", "KEY=VALUE[,VALUE...]" },
     { NULL },
   };
   InputFormat format = INPUT_AUTO;
@@ -509,6 +512,15 @@ cli_decode (int argc, char **argv)
                           "with its SDP body, SDP (RFC 4566) with a=crypto and the MIKEY inside\n"
                           "a=key-mgmt, and MIKEY and MIKEY-TICKET (RFC 3830, RFC 6043). MIKEY field names\n"
                           "follow Wireshark's mikey.* display filters.\n\n"
+                          "--pcap FILE reads a pcap or pcapng capture (pcapng through libpcap)\n"
+                          "and prints its messages in frame order. --only keeps some of them;\n"
+                          "the values of one --only are alternatives, and every --only must hold:\n"
+                          "  --only proto=sip,sdp,mikey,diameter,http,tcp   by protocol (mikey: MIKEY\n"
+                          "        on UDP 2269, in an HTTP body or in a=key-mgmt; sdp: a message\n"
+                          "        with an SDP body)\n"
+                          "  --only addr=127.0.1.30       from or to that IPv4 address\n"
+                          "  --only call=CALL-ID          the SIP messages of that call; call=1 is\n"
+                          "        the first call (the Call-IDs of INVITEs in frame order)\n\n"
                           "Exit status: 0 decoded, 1 the input could not be decoded,\n"
                           "2 bad arguments.",
                           entries, &argc, &argv))
@@ -516,9 +528,11 @@ cli_decode (int argc, char **argv)
 
   if (argc > 2)
     return cli_usage_error (CMD, "one INPUT at most (got %d)", argc - 1);
+  if (only && !pcap_path)
+    return cli_usage_error (CMD, "--only: only with --pcap");
   if (pcap_path)
     return argc > 1 ? cli_usage_error (CMD, "--pcap: no INPUT as well (got '%s')", argv[1])
-                    : cli_decode_pcap (pcap_path, json);
+                    : cli_decode_pcap (pcap_path, (const gchar *const *) only, json);
   if (format_s)
     {
       if (g_str_equal (format_s, "auto"))

@@ -13,6 +13,7 @@
 #include <json-glib/json-glib.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct {
   gboolean quiet;
@@ -262,7 +263,8 @@ cli_run (int argc, char **argv)
   gint64 seed = -1;
   g_autofree gchar *state_dir = NULL, *keylog_path = NULL, *json_path = NULL, *junit_path = NULL;
   g_autofree gchar *svg_path = NULL, *pcap_path = NULL;
-  gint width = 100;
+  gint width = 0;
+  g_auto (GStrv) only = NULL;
   RunCtx ctx = { FALSE };
   GOptionEntry entries[] = {
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed,
@@ -278,7 +280,9 @@ cli_run (int argc, char **argv)
     { "pcap", 0, 0, G_OPTION_ARG_FILENAME, &pcap_path,
       "Write every message and media packet of the run to FILE (classic pcap, virtual time)", "FILE" },
     { "width", 0, 0, G_OPTION_ARG_INT, &width,
-      "Width of the text ladder in columns (default 100)", "N" },
+      "Width of the text ladder in columns (default: the terminal's, 100 when not a terminal)", "N" },
+    { "only", 0, 0, G_OPTION_ARG_STRING_ARRAY, &only,
+      "Draw only some rows of the text and SVG ladders: call=1,2 or ref=Ua,Zk (repeatable; docs/ladder.md)", "KEY=VALUE[,VALUE...]" },
     { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state_dir,
       "Keep each node's SQLite store in DIR (default: memory, or a temporary folder when the script restarts a node)", "DIR" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &ctx.quiet,
@@ -305,8 +309,17 @@ cli_run (int argc, char **argv)
                                                   : "give one SCENARIO file only");
   if (seed < -1)
     return cli_usage_error ("run", "--seed: must not be negative");
-  if (width < 40 || width > 1000)
+  if (width != 0 && (width < 40 || width > 1000))
     return cli_usage_error ("run", "--width: %d is out of range (40 to 1000)", width);
+  {
+    /* --only is checked before the run, on an empty ladder. */
+    g_autoptr (ImpsEventLog) none = imps_event_log_new ();
+    g_autoptr (ImpsLadder) check = imps_ladder_new (none);
+    g_autoptr (GError) only_error = NULL;
+    for (guint i = 0; only && only[i]; i++)
+      if (!imps_ladder_add_filter (check, only[i], &only_error))
+        return cli_usage_error ("run", "--only %s", only_error->message);
+  }
 
   g_autoptr (GError) error = NULL;
   g_autoptr (ImpsScenario) scenario = imps_scenario_load_file (argv[1], &error);
@@ -383,12 +396,15 @@ cli_run (int argc, char **argv)
     {
       g_autoptr (ImpsLadder) ladder = imps_ladder_new (imps_network_get_event_log (net));
       imps_world_describe_ladder (world, ladder);
+      for (guint i = 0; only && only[i]; i++)
+        imps_ladder_add_filter (ladder, only[i], NULL); /* checked above */
       GPtrArray *media = imps_runner_get_media (runner);
       for (guint i = 0; i < media->len; i++)
         imps_ladder_add_media (ladder, g_ptr_array_index (media, i));
       if (!ctx.quiet)
         {
-          g_autofree gchar *text = imps_ladder_render_text (ladder, (guint) width);
+          g_autofree gchar *text = imps_ladder_render_text (ladder, width ? (guint) width
+                                                                       : imps_ladder_text_width_for (STDOUT_FILENO));
           printf ("\n%s\n", text);
         }
       if (svg_path && !imps_ladder_write_svg (ladder, svg_path, &error))

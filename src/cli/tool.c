@@ -5,6 +5,7 @@ static const CliCommand tools[] = {
   { "auts", "AUTS for a synchronisation failure (UE side)", cli_tool_auts },
   { "resync", "check AUTS and recover SQN_MS (HSS side)", cli_tool_resync },
   { "ks-naf", "Ks_NAF from Ks, RAND, IMPI and NAF_Id (TS 33.220)", cli_tool_ks_naf },
+  { "srtp-decrypt", "a capture with SRTP/SRTCP replaced by RTP/RTCP, from a key log", cli_tool_srtp_decrypt },
   { "selftest", "run every known-answer test compiled into impsim", cli_tool_selftest },
   { NULL, NULL, NULL },
 };

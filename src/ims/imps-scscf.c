@@ -119,6 +119,8 @@ static void
 note (ImpsScscf *self, ImpsEventKind kind, const gchar *summary, const gchar *fmt, ...)
   G_GNUC_PRINTF (4, 5);
 
+static gchar *branch_device (ImpsScscf *self, const Branch *b);
+
 static void
 note (ImpsScscf *self, ImpsEventKind kind, const gchar *summary, const gchar *fmt, ...)
 {
@@ -128,6 +130,24 @@ note (ImpsScscf *self, ImpsEventKind kind, const gchar *summary, const gchar *fm
   va_end (ap);
   imps_network_log (self->net, kind, IMPS_REF_NONE, IMPS_PROTO_SIP, self->name, NULL, NULL,
                     NULL, detail, "%s", summary);
+}
+
+/* Who a fork went to, for people: the node at the Request-URI's address
+ * (the device whose contact it is), else the node of the next hop, else
+ * the Request-URI itself. */
+static gchar *
+branch_device (ImpsScscf *self, const Branch *b)
+{
+  const gchar *ruri = imps_sip_message_get_request_uri (b->request);
+  g_autoptr (ImpsSipUri) uri = ruri ? imps_sip_uri_parse (ruri, -1, NULL) : NULL;
+  const gchar *name = NULL;
+  if (uri && uri->host)
+    name = imps_network_node_at (self->net, uri->host);
+  if (name == NULL)
+    name = imps_network_node_at (self->net, b->hop.addr);
+  if (name)
+    return ruri ? g_strdup_printf ("%s (%s)", name, ruri) : g_strdup (name);
+  return g_strdup (ruri ? ruri : b->hop.addr);
 }
 
 static void
@@ -859,8 +879,16 @@ handle_response (ImpsScscf *self, ImpsSipMessage *resp)
       if (!tx->got_2xx)
         {
           tx->got_2xx = TRUE;
-          note (self, IMPS_EVENT_NOTE, "2xx wins", "INVITE %s answered on branch %s", tx->key,
-                b->branch);
+          g_autofree gchar *winner = branch_device (self, b);
+          const gchar *call_id = imps_sip_message_get_header_value (tx->invite, "Call-ID");
+          g_autofree gchar *others = tx->branches->len > 1
+                                         ? g_strdup_printf ("; %u other fork%s cancelled",
+                                                            tx->branches->len - 1,
+                                                            tx->branches->len == 2 ? "" : "s")
+                                         : g_strdup ("");
+          note (self, IMPS_EVENT_NOTE, "2xx wins", "INVITE for %s answered by %s%s (Call-ID %s, branch %s)",
+                imps_sip_message_get_request_uri (tx->invite), winner, others,
+                call_id ? call_id : "-", b->branch);
           tx_cancel_branches (tx, b);
           tx_finished (tx);
         }

@@ -812,6 +812,92 @@ read_ipv4_packet (const guint8 *ip, gsize len, ImpsPcapPacket *pk)
   return FALSE;
 }
 
+gboolean
+imps_pcap_record_packet (guint32 linktype, const guint8 *rec, gsize len, ImpsPcapPacket *pk,
+                         gsize *ip_offset)
+{
+  g_return_val_if_fail (pk != NULL && ip_offset != NULL, FALSE);
+  gsize iplen = 0;
+  memset (pk, 0, sizeof *pk);
+  const guint8 *ip = link_payload (linktype, rec, len, &iplen, G_BYTE_ORDER == G_BIG_ENDIAN);
+  if (ip == NULL || !read_ipv4_packet (ip, iplen, pk))
+    return FALSE;
+  *ip_offset = (gsize) (ip - rec);
+  return TRUE;
+}
+
+/* A pcapng file (@data, @len) read through libpcap and written again as a
+ * classic pcap file in host byte order with microsecond stamps, record
+ * for record (frame numbers stay those of Wireshark: one per packet
+ * block). libpcap refuses files whose interfaces have different link
+ * types; the limits are those of the classic reader. */
+static GBytes *
+pcapng_to_classic (const guint8 *data, gsize len, GError **error)
+{
+  char errbuf[PCAP_ERRBUF_SIZE] = "";
+  FILE *f = fmemopen ((void *) data, len, "rb");
+  if (f == NULL)
+    {
+      g_set_error (error, IMPS_PCAP_ERROR, IMPS_PCAP_ERROR_IO, "pcapng: %s", g_strerror (errno));
+      return NULL;
+    }
+  pcap_t *p = pcap_fopen_offline_with_tstamp_precision (f, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
+  if (p == NULL)
+    {
+      fclose (f);
+      malformed (error, "pcapng: libpcap cannot read it: %s", errbuf);
+      return NULL;
+    }
+  /* libpcap gives a DLT_ value; the file wants the LINKTYPE_ one, which
+   * differs only for raw IP (DLT_RAW is 12 or 14, LINKTYPE_RAW 101). */
+  int dlt = pcap_datalink (p);
+  guint32 linktype = dlt == DLT_RAW ? 101u : (guint32) dlt;
+  guint32 snaplen = (guint32) pcap_snapshot (p);
+  g_autoptr (GByteArray) out = g_byte_array_sized_new (MIN (len, (gsize) 1 << 20) + 24);
+  const guint32 magic = 0xa1b2c3d4;
+  const guint16 version[2] = { 2, 4 };
+  const guint32 rest[4] = { 0, 0, snaplen, linktype }; /* zone, sigfigs, snaplen, link type */
+  g_byte_array_append (out, (const guint8 *) &magic, sizeof magic);
+  g_byte_array_append (out, (const guint8 *) version, sizeof version);
+  g_byte_array_append (out, (const guint8 *) rest, sizeof rest);
+  guint n = 0;
+  for (;;)
+    {
+      struct pcap_pkthdr *h;
+      const u_char *pkt;
+      int rc = pcap_next_ex (p, &h, &pkt);
+      if (rc == PCAP_ERROR_BREAK)
+        break;
+      if (rc != 1)
+        {
+          malformed (error, "pcapng: packet %u: %s", n + 1, pcap_geterr (p));
+          pcap_close (p);
+          return NULL;
+        }
+      n++;
+      if (n > IMPS_PCAP_MAX_PACKETS)
+        {
+          g_set_error (error, IMPS_PCAP_ERROR, IMPS_PCAP_ERROR_TOO_LARGE_INPUT,
+                       "pcap: pcapng packet %u: more than %u records", n, IMPS_PCAP_MAX_PACKETS);
+          pcap_close (p);
+          return NULL;
+        }
+      if (h->caplen > IMPS_PCAP_MAX_RECORD || out->len + 16 + (gsize) h->caplen > IMPS_PCAP_MAX_FILE)
+        {
+          g_set_error (error, IMPS_PCAP_ERROR, IMPS_PCAP_ERROR_TOO_LARGE_INPUT,
+                       "pcap: pcapng packet %u: captured length %u over the limit of %u bytes a "
+                       "record or %u a file", n, h->caplen, IMPS_PCAP_MAX_RECORD, IMPS_PCAP_MAX_FILE);
+          pcap_close (p);
+          return NULL;
+        }
+      guint32 rec[4] = { (guint32) h->ts.tv_sec, (guint32) h->ts.tv_usec, h->caplen, h->len };
+      g_byte_array_append (out, (const guint8 *) rec, sizeof rec);
+      g_byte_array_append (out, pkt, h->caplen);
+    }
+  pcap_close (p);
+  return g_byte_array_free_to_bytes (g_steal_pointer (&out));
+}
+
 ImpsPcapCapture *
 imps_pcap_capture_parse (GBytes *bytes, GError **error)
 {
@@ -842,10 +928,13 @@ imps_pcap_capture_parse (GBytes *bytes, GError **error)
     case 0xd4c3b2a1: swapped = TRUE; nano = FALSE; break;
     case 0x4d3cb2a1: swapped = TRUE; nano = TRUE; break;
     case 0x0a0d0d0a:
-      g_set_error (error, IMPS_PCAP_ERROR, IMPS_PCAP_ERROR_UNSUPPORTED,
-                   "pcap: offset 0: this is a pcapng file; save it as classic pcap "
-                   "(editcap -F pcap IN OUT)");
-      return NULL;
+      {
+        /* pcapng: libpcap reads it; its records become a classic file. */
+        g_autoptr (GBytes) classic = pcapng_to_classic (data, len, error);
+        if (classic == NULL)
+          return NULL;
+        return imps_pcap_capture_parse (classic, error);
+      }
     default:
       malformed (error, "file header: magic number %08x at offset 0 is not a classic pcap one", magic);
       return NULL;
@@ -1067,6 +1156,9 @@ typedef struct {
   guint frame;
   guint order;
   ImpsMikeyField *tree;
+  guint32 src, dst;
+  guint protos;        /* ImpsPcapProto */
+  const gchar *call_id; /* SIP: into the tree */
 } Item;
 
 static gint
@@ -1115,6 +1207,8 @@ item_add (GPtrArray *items, guint frame, const gchar *name, const gchar *label, 
   it->order = items->len;
   it->tree = imps_mikey_field_new (name, label, NULL);
   it->tree->value = g_strdup_printf ("frame %u, %s -> %s", frame, s, d);
+  it->src = src;
+  it->dst = dst;
   g_ptr_array_add (items, it);
   if (len)
     item_set_len (it->tree, len);
@@ -1590,8 +1684,233 @@ looks_like_sip (const guint8 *d, gsize len)
   return FALSE;
 }
 
+/* ---- choosing messages (--only) ---- */
+
+typedef enum {
+  COND_PROTO,
+  COND_ADDR,
+  COND_CALL,
+} CondKind;
+
+typedef struct {
+  CondKind kind;
+  guint protos;        /* COND_PROTO */
+  GArray *addrs;       /* COND_ADDR: guint32, host order */
+  GStrv calls;         /* COND_CALL: Call-IDs or call numbers */
+} Cond;
+
+struct _ImpsPcapFilter {
+  GArray *conds;       /* Cond */
+};
+
+static const struct {
+  const gchar *name;
+  guint proto;
+} proto_names[] = {
+  { "sip", IMPS_PCAP_PROTO_SIP },
+  { "sdp", IMPS_PCAP_PROTO_SDP },
+  { "mikey", IMPS_PCAP_PROTO_MIKEY },
+  { "diameter", IMPS_PCAP_PROTO_DIAMETER },
+  { "http", IMPS_PCAP_PROTO_HTTP },
+  { "tcp", IMPS_PCAP_PROTO_TCP },
+};
+
+static void
+cond_clear (gpointer p)
+{
+  Cond *c = p;
+  if (c->addrs)
+    g_array_unref (c->addrs);
+  g_strfreev (c->calls);
+}
+
+ImpsPcapFilter *
+imps_pcap_filter_new (void)
+{
+  ImpsPcapFilter *f = g_new0 (ImpsPcapFilter, 1);
+  f->conds = g_array_new (FALSE, TRUE, sizeof (Cond));
+  g_array_set_clear_func (f->conds, cond_clear);
+  return f;
+}
+
+void
+imps_pcap_filter_free (ImpsPcapFilter *f)
+{
+  if (f == NULL)
+    return;
+  g_array_unref (f->conds);
+  g_free (f);
+}
+
+static gboolean
+filter_error (GError **error, const gchar *spec, const gchar *fmt, ...) G_GNUC_PRINTF (3, 4);
+
+static gboolean
+filter_error (GError **error, const gchar *spec, const gchar *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  g_autofree gchar *msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  g_set_error (error, IMPS_PCAP_ERROR, IMPS_PCAP_ERROR_FILTER, "'%s': %s", spec, msg);
+  return FALSE;
+}
+
+gboolean
+imps_pcap_filter_add (ImpsPcapFilter *f, const gchar *spec, GError **error)
+{
+  g_return_val_if_fail (f != NULL && spec != NULL, FALSE);
+  const gchar *eq = strchr (spec, '=');
+  if (eq == NULL || eq == spec)
+    return filter_error (error, spec, "not KEY=VALUE[,VALUE...] (keys: proto, addr, call)");
+  g_autofree gchar *key = g_strndup (spec, (gsize) (eq - spec));
+  g_auto (GStrv) values = g_strsplit (eq + 1, ",", -1);
+  if (values[0] == NULL)
+    return filter_error (error, spec, "no value after '='");
+  for (guint i = 0; values[i]; i++)
+    {
+      g_strstrip (values[i]);
+      if (values[i][0] == '\0')
+        return filter_error (error, spec, "value %u is empty", i + 1);
+    }
+  Cond c = { 0 };
+  if (g_str_equal (key, "proto"))
+    {
+      c.kind = COND_PROTO;
+      for (guint i = 0; values[i]; i++)
+        {
+          guint j;
+          for (j = 0; j < G_N_ELEMENTS (proto_names); j++)
+            if (g_ascii_strcasecmp (values[i], proto_names[j].name) == 0)
+              break;
+          if (j == G_N_ELEMENTS (proto_names))
+            return filter_error (error, spec, "protocol '%s' is not one of sip, sdp, mikey, "
+                                 "diameter, http, tcp", values[i]);
+          c.protos |= proto_names[j].proto;
+        }
+    }
+  else if (g_str_equal (key, "addr"))
+    {
+      c.kind = COND_ADDR;
+      c.addrs = g_array_new (FALSE, FALSE, sizeof (guint32));
+      for (guint i = 0; values[i]; i++)
+        {
+          guint32 a = parse_ipv4 (values[i], strlen (values[i]));
+          if (a == 0)
+            {
+              g_array_unref (c.addrs);
+              return filter_error (error, spec, "'%s' is not a dotted IPv4 address", values[i]);
+            }
+          g_array_append_val (c.addrs, a);
+        }
+    }
+  else if (g_str_equal (key, "call"))
+    {
+      c.kind = COND_CALL;
+      c.calls = g_steal_pointer (&values);
+    }
+  else
+    return filter_error (error, spec, "key '%s' is not proto, addr or call", key);
+  g_array_append_val (f->conds, c);
+  return TRUE;
+}
+
+static gboolean
+tree_has (const ImpsMikeyField *f, const gchar *name)
+{
+  if (g_str_equal (f->name, name))
+    return TRUE;
+  if (f->children)
+    for (guint i = 0; i < f->children->len; i++)
+      if (tree_has (g_ptr_array_index (f->children, i), name))
+        return TRUE;
+  return FALSE;
+}
+
+/* What the message of @it is, from its decoded tree. */
+static void
+item_classify (Item *it)
+{
+  const ImpsMikeyField *t = it->tree;
+  if (g_str_equal (t->name, "sip"))
+    it->protos = IMPS_PCAP_PROTO_SIP;
+  else if (g_str_equal (t->name, "http"))
+    it->protos = IMPS_PCAP_PROTO_HTTP;
+  else if (g_str_equal (t->name, "diameter"))
+    it->protos = IMPS_PCAP_PROTO_DIAMETER;
+  else if (g_str_equal (t->name, "mikey"))
+    it->protos = IMPS_PCAP_PROTO_MIKEY;
+  else
+    it->protos = IMPS_PCAP_PROTO_TCP;
+  if (tree_has (t, "mikey"))
+    it->protos |= IMPS_PCAP_PROTO_MIKEY;
+  if (tree_has (t, "sdp"))
+    it->protos |= IMPS_PCAP_PROTO_SDP;
+  if (t->children && (it->protos & IMPS_PCAP_PROTO_SIP))
+    for (guint i = 0; i < t->children->len; i++)
+      {
+        const ImpsMikeyField *h = g_ptr_array_index (t->children, i);
+        if (g_str_equal (h->name, "sip.header") && h->value
+            && (g_ascii_strcasecmp (h->label, "Call-ID") == 0 || g_str_equal (h->label, "i")))
+          {
+            it->call_id = h->value;
+            break;
+          }
+      }
+}
+
+static gboolean
+item_is_invite (const Item *it)
+{
+  const ImpsMikeyField *t = it->tree;
+  if (t->children == NULL || t->children->len == 0)
+    return FALSE;
+  const ImpsMikeyField *first = g_ptr_array_index (t->children, 0);
+  return g_str_equal (first->name, "sip.Request-Line") && first->value
+         && g_str_has_prefix (first->value, "INVITE ");
+}
+
+static gboolean
+cond_holds (const Cond *c, const Item *it, GPtrArray *calls_in_order)
+{
+  switch (c->kind)
+    {
+    case COND_PROTO:
+      return (it->protos & c->protos) != 0;
+    case COND_ADDR:
+      for (guint i = 0; i < c->addrs->len; i++)
+        {
+          guint32 a = g_array_index (c->addrs, guint32, i);
+          if (it->src == a || it->dst == a)
+            return TRUE;
+        }
+      return FALSE;
+    case COND_CALL:
+      if (it->call_id == NULL)
+        return FALSE;
+      for (guint i = 0; c->calls[i]; i++)
+        {
+          if (g_str_equal (c->calls[i], it->call_id))
+            return TRUE;
+          guint64 n;
+          if (g_ascii_string_to_unsigned (c->calls[i], 10, 1, G_MAXUINT, &n, NULL)
+              && n <= calls_in_order->len
+              && g_str_equal (g_ptr_array_index (calls_in_order, n - 1), it->call_id))
+            return TRUE;
+        }
+      return FALSE;
+    }
+  return FALSE;
+}
+
 ImpsMikeyField *
 imps_pcap_decode (GBytes *bytes, GError **error)
+{
+  return imps_pcap_decode_filtered (bytes, NULL, error);
+}
+
+ImpsMikeyField *
+imps_pcap_decode_filtered (GBytes *bytes, const ImpsPcapFilter *filter, GError **error)
 {
   g_autoptr (ImpsPcapCapture) c = imps_pcap_capture_parse (bytes, error);
   if (c == NULL)
@@ -1647,15 +1966,38 @@ imps_pcap_decode (GBytes *bytes, GError **error)
     }
   g_ptr_array_sort (items, item_cmp);
 
-  ImpsMikeyField *root = imps_mikey_field_new ("pcap", "Capture", NULL);
-  root->value = g_strdup_printf ("%u records, link type %u, %u messages, %u records skipped "
-                                 "(not IPv4 TCP/UDP)", c->n_records, c->linktype, items->len,
-                                 c->n_skipped);
+  /* Calls are numbered from 1 by their first INVITE in frame order. */
+  g_autoptr (GPtrArray) calls = g_ptr_array_new ();
   for (guint i = 0; i < items->len; i++)
     {
       Item *it = g_ptr_array_index (items, i);
+      item_classify (it);
+      if (it->call_id && item_is_invite (it)
+          && !g_ptr_array_find_with_equal_func (calls, it->call_id, g_str_equal, NULL))
+        g_ptr_array_add (calls, (gpointer) it->call_id);
+    }
+
+  ImpsMikeyField *root = imps_mikey_field_new ("pcap", "Capture", NULL);
+  guint shown = 0;
+  for (guint i = 0; i < items->len; i++)
+    {
+      Item *it = g_ptr_array_index (items, i);
+      gboolean keep = TRUE;
+      for (guint j = 0; filter && keep && j < filter->conds->len; j++)
+        keep = cond_holds (&g_array_index (filter->conds, Cond, j), it, calls);
+      if (!keep)
+        continue;
+      shown++;
       imps_mikey_field_append (root, g_steal_pointer (&it->tree));
     }
+  if (filter && filter->conds->len)
+    root->value = g_strdup_printf ("%u records, link type %u, %u messages (%u shown by the filter), "
+                                   "%u records skipped (not IPv4 TCP/UDP)", c->n_records,
+                                   c->linktype, items->len, shown, c->n_skipped);
+  else
+    root->value = g_strdup_printf ("%u records, link type %u, %u messages, %u records skipped "
+                                   "(not IPv4 TCP/UDP)", c->n_records, c->linktype, items->len,
+                                   c->n_skipped);
   return root;
 }
 

@@ -46,6 +46,7 @@ typedef enum {
   IMPS_PCAP_ERROR_MALFORMED, /* reading: not a classic pcap file, or a record past its end */
   IMPS_PCAP_ERROR_UNSUPPORTED, /* reading: a link type or version this reader does not know */
   IMPS_PCAP_ERROR_TOO_LARGE_INPUT, /* reading: over a limit below */
+  IMPS_PCAP_ERROR_FILTER,    /* reading: a filter (imps_pcap_filter_add()) that does not parse */
 } ImpsPcapError;
 
 /* The TCP payload of one segment (Ethernet MTU 1500 less IPv4, TCP and
@@ -124,7 +125,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpsPcapWriter, imps_pcap_writer_free)
  * tags), Linux cooked (113) and BSD loopback (0). Only IPv4 TCP and UDP
  * packets are kept; other records, IP fragments and packets cut short by
  * the snap length are counted and skipped. Errors name the record number
- * and byte offset. */
+ * and byte offset.
+ *
+ * pcapng files (magic 0a0d0d0a) are read through libpcap and turned into
+ * a classic file in memory first (then the capture's bytes are that file,
+ * not the input), record for record, so frame numbers are Wireshark's.
+ * libpcap refuses a pcapng whose interfaces have different link types. */
 
 #define IMPS_PCAP_MAX_FILE (256 * 1024 * 1024)
 #define IMPS_PCAP_MAX_RECORD (256 * 1024)
@@ -153,6 +159,14 @@ typedef struct {
 } ImpsPcapCapture;
 
 ImpsPcapCapture *imps_pcap_capture_parse (GBytes *bytes, GError **error);
+
+/* One record (@len bytes at @rec) of a capture with LINKTYPE_ @linktype,
+ * by the rules above (a BSD loopback header in this host's byte order):
+ * FALSE when it is not a whole IPv4 TCP or UDP packet; else @pk is filled
+ * (frame and time left 0, payload pointing into @rec) and *@ip_offset is
+ * where the IPv4 header starts. */
+gboolean imps_pcap_record_packet (guint32 linktype, const guint8 *rec, gsize len,
+                                  ImpsPcapPacket *pk, gsize *ip_offset);
 void imps_pcap_capture_free (ImpsPcapCapture *capture);
 
 /* One direction of a TCP connection, reassembled in sequence order from
@@ -182,6 +196,41 @@ guint imps_pcap_tcp_stream_frame_at (const ImpsPcapTcpStream *stream, gsize offs
  * cannot be decoded is shown with the reason. NULL with @error when the
  * file itself is not a readable capture. */
 ImpsMikeyField *imps_pcap_decode (GBytes *bytes, GError **error);
+
+/* Choosing messages (impsim decode --pcap --only SPEC). A filter is a list
+ * of conditions, each added from one SPEC; a message is kept when every
+ * condition holds. A SPEC is KEY=VALUE[,VALUE...], and one of its values
+ * must match:
+ *   proto=sip,sdp,mikey,diameter,http,tcp  the message is of that protocol
+ *       or carries it: "mikey" is MIKEY over UDP 2269, in an
+ *       application/mikey HTTP body or in an SDP a=key-mgmt; "sdp" a SIP
+ *       or HTTP message with an SDP body; "tcp" TCP data that is neither
+ *       HTTP nor Diameter, and reassembly gaps
+ *   addr=A.B.C.D        the message is from or to that IPv4 address
+ *   call=CALL-ID or N   a SIP message with that Call-ID, or of the N-th
+ *       call (from 1: the Call-IDs of INVITEs in frame order)
+ * Unknown keys, protocols, addresses that are not dotted IPv4 and empty
+ * values are IMPS_PCAP_ERROR_FILTER errors naming the SPEC. */
+typedef enum {
+  IMPS_PCAP_PROTO_SIP = 1 << 0,
+  IMPS_PCAP_PROTO_SDP = 1 << 1,
+  IMPS_PCAP_PROTO_MIKEY = 1 << 2,
+  IMPS_PCAP_PROTO_DIAMETER = 1 << 3,
+  IMPS_PCAP_PROTO_HTTP = 1 << 4,
+  IMPS_PCAP_PROTO_TCP = 1 << 5,
+} ImpsPcapProto;
+
+typedef struct _ImpsPcapFilter ImpsPcapFilter;
+ImpsPcapFilter *imps_pcap_filter_new (void);
+void imps_pcap_filter_free (ImpsPcapFilter *filter);
+gboolean imps_pcap_filter_add (ImpsPcapFilter *filter, const gchar *spec, GError **error);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpsPcapFilter, imps_pcap_filter_free)
+
+/* imps_pcap_decode() keeping only the messages @filter (may be NULL: all)
+ * chooses; the root's value says how many there were and how many are
+ * shown. */
+ImpsMikeyField *imps_pcap_decode_filtered (GBytes *bytes, const ImpsPcapFilter *filter,
+                                           GError **error);
 
 /* One message's fields, as decode --pcap prints them, added under
  * @parent: a SIP message (with its SDP body and any a=key-mgmt MIKEY

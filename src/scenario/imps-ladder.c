@@ -4,7 +4,10 @@
 
 #include "mikey/imps-mikey-types.h"
 
+#include <math.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 /* ---- media summaries ---- */
 
@@ -66,6 +69,8 @@ struct _ImpsLadder {
   GPtrArray *operators;  /* gchar *, declared domains */
   GPtrArray *declared;   /* LadderNode * */
   GPtrArray *media;      /* ImpsLadderMedia * */
+  GArray *only_calls;    /* guint, call numbers from 1; empty: every row */
+  guint only_refs;       /* bit per ImpsRefPoint; 0: every reference point */
 };
 
 ImpsLadder *
@@ -77,7 +82,88 @@ imps_ladder_new (ImpsEventLog *log)
   l->operators = g_ptr_array_new_with_free_func (g_free);
   l->declared = g_ptr_array_new_with_free_func (ladder_node_free);
   l->media = g_ptr_array_new_with_free_func ((GDestroyNotify) imps_ladder_media_free);
+  l->only_calls = g_array_new (FALSE, FALSE, sizeof (guint));
   return l;
+}
+
+G_DEFINE_QUARK (imps-ladder-error-quark, imps_ladder_error)
+
+gboolean
+imps_ladder_add_filter (ImpsLadder *ladder, const gchar *spec, GError **error)
+{
+  g_return_val_if_fail (ladder != NULL && spec != NULL, FALSE);
+  const gchar *eq = strchr (spec, '=');
+  if (eq == NULL || eq == spec)
+    {
+      g_set_error (error, IMPS_LADDER_ERROR, IMPS_LADDER_ERROR_FILTER,
+                   "'%s' is not KEY=VALUE[,VALUE...] (keys: call, ref)", spec);
+      return FALSE;
+    }
+  g_autofree gchar *key = g_strndup (spec, (gsize) (eq - spec));
+  g_auto (GStrv) values = g_strsplit (eq + 1, ",", -1);
+  if (values[0] == NULL)
+    {
+      g_set_error (error, IMPS_LADDER_ERROR, IMPS_LADDER_ERROR_FILTER, "'%s': no value after '='",
+                   spec);
+      return FALSE;
+    }
+  gboolean is_call = g_str_equal (key, "call");
+  if (!is_call && !g_str_equal (key, "ref"))
+    {
+      g_set_error (error, IMPS_LADDER_ERROR, IMPS_LADDER_ERROR_FILTER,
+                   "'%s': key '%s' is not call or ref", spec, key);
+      return FALSE;
+    }
+  g_autoptr (GArray) calls = g_array_new (FALSE, FALSE, sizeof (guint));
+  guint refs = 0;
+  for (guint i = 0; values[i]; i++)
+    {
+      const gchar *v = g_strstrip (values[i]);
+      if (is_call)
+        {
+          guint64 n;
+          if (!g_ascii_string_to_unsigned (v, 10, 1, G_MAXUINT, &n, NULL))
+            {
+              g_set_error (error, IMPS_LADDER_ERROR, IMPS_LADDER_ERROR_FILTER,
+                           "'%s': call '%s' is not a call number from 1", spec, v);
+              return FALSE;
+            }
+          guint c = (guint) n;
+          g_array_append_val (calls, c);
+          continue;
+        }
+      guint r;
+      for (r = 0; r <= IMPS_REF_MEDIA; r++)
+        if (g_ascii_strcasecmp (v, imps_ref_point_name ((ImpsRefPoint) r)) == 0
+            || (r == IMPS_REF_NONE && g_ascii_strcasecmp (v, "note") == 0))
+          break;
+      if (r > IMPS_REF_MEDIA)
+        {
+          g_set_error (error, IMPS_LADDER_ERROR, IMPS_LADDER_ERROR_FILTER,
+                       "'%s': reference point '%s' is not one of Ub, Zh, Zn, Ua, Zk, Gm, Mw, media, "
+                       "note", spec, v);
+          return FALSE;
+        }
+      refs |= 1u << r;
+    }
+  g_array_append_vals (ladder->only_calls, calls->data, calls->len);
+  ladder->only_refs |= refs;
+  return TRUE;
+}
+
+guint
+imps_ladder_text_width_for (int fd)
+{
+  const gchar *cols = g_getenv ("COLUMNS");
+  guint64 n;
+  if (!isatty (fd))
+    return IMPS_LADDER_TEXT_DEFAULT_WIDTH;
+  if (cols && g_ascii_string_to_unsigned (cols, 10, 1, 10000, &n, NULL))
+    return MAX ((guint) n, (guint) IMPS_LADDER_TEXT_MIN_WIDTH);
+  struct winsize ws;
+  if (ioctl (fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+    return MAX ((guint) ws.ws_col, (guint) IMPS_LADDER_TEXT_MIN_WIDTH);
+  return IMPS_LADDER_TEXT_DEFAULT_WIDTH;
 }
 
 void
@@ -88,6 +174,7 @@ imps_ladder_free (ImpsLadder *ladder)
   g_ptr_array_unref (ladder->operators);
   g_ptr_array_unref (ladder->declared);
   g_ptr_array_unref (ladder->media);
+  g_array_unref (ladder->only_calls);
   g_free (ladder);
 }
 
@@ -301,6 +388,8 @@ typedef struct {
   GArray *rows;            /* Row */
   gint64 t0;
   guint n_messages;
+  gboolean filtered;       /* rows chosen by imps_ladder_add_filter() */
+  guint n_events_shown, n_media_shown;
 } Layout;
 
 static void
@@ -369,6 +458,136 @@ media_cmp (gconstpointer pa, gconstpointer pb)
   const ImpsLadderMedia *a = *(ImpsLadderMedia *const *) pa;
   const ImpsLadderMedia *b = *(ImpsLadderMedia *const *) pb;
   return a->first_us < b->first_us ? -1 : a->first_us > b->first_us;
+}
+
+/* The Call-ID of a SIP message event (a new string), or NULL. */
+static gchar *
+event_call_id (const ImpsEvent *e, gboolean *is_invite)
+{
+  *is_invite = FALSE;
+  if (e->proto != IMPS_PROTO_SIP || e->bytes == NULL)
+    return NULL;
+  gsize len;
+  const gchar *d = g_bytes_get_data (e->bytes, &len);
+  gsize off = 0;
+  gboolean first = TRUE;
+  while (off < len)
+    {
+      const gchar *nl = memchr (d + off, '\n', len - off);
+      gsize ll = nl ? (gsize) (nl - (d + off)) : len - off;
+      gsize l2 = ll > 0 && d[off + ll - 1] == '\r' ? ll - 1 : ll;
+      if (l2 == 0)
+        break;
+      if (first)
+        *is_invite = l2 > 7 && memcmp (d + off, "INVITE ", 7) == 0;
+      first = FALSE;
+      const gchar *line = d + off;
+      gsize skip = 0;
+      if (l2 > 8 && g_ascii_strncasecmp (line, "Call-ID:", 8) == 0)
+        skip = 8;
+      else if (l2 > 2 && (line[0] == 'i' || line[0] == 'I') && line[1] == ':')
+        skip = 2;
+      if (skip)
+        {
+          while (skip < l2 && (line[skip] == ' ' || line[skip] == '\t'))
+            skip++;
+          return g_strndup (line + skip, l2 - skip);
+        }
+      off += ll + 1;
+    }
+  return NULL;
+}
+
+static gboolean
+ref_kept (ImpsLadder *l, ImpsRefPoint ref)
+{
+  return l->only_refs == 0 || (l->only_refs & (1u << ref)) != 0;
+}
+
+/* Which events the filters keep (@keep, one per event), and the virtual
+ * time span of each chosen call (@span: first, last, per entry of
+ * only_calls). A call is numbered by its first INVITE in log order; it
+ * holds its SIP messages and every other event that is not SIP between
+ * the previous SIP message of another dialog (or the previous call's
+ * end) and its own last message: the Ua, Zn and Zk exchanges and the
+ * notes of its set-up and tear-down. */
+static void
+choose_events (ImpsLadder *l, gboolean *keep, gint64 *span)
+{
+  guint n = imps_event_log_len (l->log);
+  g_autofree guint *call_of = g_new0 (guint, n + 1);
+  g_autofree gboolean *is_sip = g_new0 (gboolean, n + 1);
+  g_autoptr (GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) cids = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < n; i++)
+    {
+      const ImpsEvent *e = imps_event_log_get (l->log, i);
+      gboolean invite;
+      gchar *cid = event_call_id (e, &invite);
+      is_sip[i] = cid != NULL; /* a SIP message; notes carry no bytes */
+      if (cid && invite && !str_in (ids, cid, NULL))
+        g_ptr_array_add (ids, g_strdup (cid));
+      g_ptr_array_add (cids, cid);
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      guint k;
+      const gchar *cid = g_ptr_array_index (cids, i);
+      if (cid && str_in (ids, cid, &k))
+        call_of[i] = k + 1;
+    }
+  for (guint i = 0; i < n; i++)
+    keep[i] = ref_kept (l, imps_event_log_get (l->log, i)->ref);
+  if (l->only_calls->len == 0)
+    return;
+  g_autofree gboolean *in_call = g_new0 (gboolean, n + 1);
+  guint prev_end = 0; /* one past the previous call's last event */
+  for (guint k = 1; k <= ids->len; k++)
+    {
+      guint first = n, last = 0;
+      for (guint i = 0; i < n; i++)
+        if (call_of[i] == k)
+          {
+            first = MIN (first, i);
+            last = i;
+          }
+      guint start = first;
+      while (start > prev_end && !is_sip[start - 1])
+        start--;
+      gboolean chosen = FALSE;
+      guint which = 0;
+      for (guint j = 0; j < l->only_calls->len && !chosen; j++)
+        if (g_array_index (l->only_calls, guint, j) == k)
+          {
+            chosen = TRUE;
+            which = j;
+          }
+      if (chosen && first < n)
+        {
+          for (guint i = start; i <= last; i++)
+            if (call_of[i] == k || (!is_sip[i] && call_of[i] == 0))
+              in_call[i] = TRUE;
+          span[2 * which] = imps_event_log_get (l->log, start)->time_us;
+          span[2 * which + 1] = imps_event_log_get (l->log, last)->time_us;
+        }
+      if (first < n)
+        prev_end = last + 1;
+    }
+  for (guint i = 0; i < n; i++)
+    keep[i] = keep[i] && in_call[i];
+}
+
+static gboolean
+media_kept (ImpsLadder *l, const ImpsLadderMedia *m, const gint64 *span)
+{
+  if (!ref_kept (l, IMPS_REF_MEDIA))
+    return FALSE;
+  if (l->only_calls->len == 0)
+    return TRUE;
+  for (guint j = 0; j < l->only_calls->len; j++)
+    if (span[2 * j + 1] != 0 && m->first_us >= span[2 * j] && m->first_us <= span[2 * j + 1])
+      return TRUE;
+  return FALSE;
 }
 
 static void
@@ -468,7 +687,11 @@ layout_build (ImpsLadder *l, Layout *lay)
     ((LadderNode *) g_ptr_array_index (lay->nodes, i))->column = i;
 
   /* Rows: the events in log order, each media band before the first event
-   * that comes after its first packet. */
+   * that comes after its first packet; only those the filters keep. */
+  g_autofree gboolean *keep = g_new (gboolean, n_events + 1);
+  g_autofree gint64 *span = g_new0 (gint64, 2 * (l->only_calls->len + 1));
+  choose_events (l, keep, span);
+  lay->filtered = l->only_calls->len > 0 || l->only_refs != 0;
   guint mi = 0;
   for (guint i = 0; i < n_events; i++)
     {
@@ -476,18 +699,31 @@ layout_build (ImpsLadder *l, Layout *lay)
       while (mi < media->len
              && ((const ImpsLadderMedia *) g_ptr_array_index (media, mi))->first_us < e->time_us)
         {
-          Row r = { ROW_MEDIA, NULL, g_ptr_array_index (media, mi++) };
-          g_array_append_val (lay->rows, r);
+          const ImpsLadderMedia *m = g_ptr_array_index (media, mi++);
+          if (media_kept (l, m, span))
+            {
+              Row r = { ROW_MEDIA, NULL, m };
+              g_array_append_val (lay->rows, r);
+              lay->n_media_shown++;
+            }
         }
-      Row r = { ROW_EVENT, e, NULL };
-      g_array_append_val (lay->rows, r);
       if (e->kind == IMPS_EVENT_MESSAGE)
         lay->n_messages++;
+      if (!keep[i])
+        continue;
+      Row r = { ROW_EVENT, e, NULL };
+      g_array_append_val (lay->rows, r);
+      lay->n_events_shown++;
     }
   while (mi < media->len)
     {
-      Row r = { ROW_MEDIA, NULL, g_ptr_array_index (media, mi++) };
-      g_array_append_val (lay->rows, r);
+      const ImpsLadderMedia *m = g_ptr_array_index (media, mi++);
+      if (media_kept (l, m, span))
+        {
+          Row r = { ROW_MEDIA, NULL, m };
+          g_array_append_val (lay->rows, r);
+          lay->n_media_shown++;
+        }
     }
 }
 
@@ -523,9 +759,15 @@ static gchar *
 counts_text (ImpsLadder *l, Layout *lay)
 {
   guint ev = imps_event_log_len (l->log), media = l->media->len;
-  return g_strdup_printf ("%u event%s (%u message%s), %u media stream%s", ev, ev == 1 ? "" : "s",
-                          lay->n_messages, lay->n_messages == 1 ? "" : "s", media,
-                          media == 1 ? "" : "s");
+  g_autofree gchar *all = g_strdup_printf ("%u event%s (%u message%s), %u media stream%s", ev,
+                                           ev == 1 ? "" : "s", lay->n_messages,
+                                           lay->n_messages == 1 ? "" : "s", media,
+                                           media == 1 ? "" : "s");
+  if (!lay->filtered)
+    return g_steal_pointer (&all);
+  return g_strdup_printf ("%s; the filter shows %u event%s and %u media stream%s", all,
+                          lay->n_events_shown, lay->n_events_shown == 1 ? "" : "s",
+                          lay->n_media_shown, lay->n_media_shown == 1 ? "" : "s");
 }
 
 static const gchar *
@@ -607,9 +849,9 @@ text_prefix (TextCtx *c, const gchar *time, const gchar *ref)
 static void
 text_wrap_lines (TextCtx *c, guint x, const gchar *text)
 {
-  guint w = c->width > x + 10 ? c->width - x : 30;
-  if (w < 30)
-    w = 30;
+  guint w = c->width > x ? c->width - x : 0;
+  if (w < TXT_SUMMARY_FLOOR)
+    w = TXT_SUMMARY_FLOOR;
   const gchar *p = text;
   while (*p)
     {
@@ -637,14 +879,35 @@ text_wrap_lines (TextCtx *c, guint x, const gchar *text)
     }
 }
 
+/* Appends @text from column @x on the current line and wraps what does
+ * not fit onto continuation lines (lifelines left of @x), at spaces when
+ * it can: a label is never cut. Ends the line. */
 static void
 text_append_fit (TextCtx *c, guint x, const gchar *text)
 {
   glong room = c->width > x ? (glong) (c->width - x) : 0;
   if (room < TXT_SUMMARY_FLOOR)
     room = TXT_SUMMARY_FLOOR;
-  g_autofree gchar *t = truncate_chars (text, room);
-  g_string_append (c->out, t);
+  glong len = g_utf8_strlen (text, -1);
+  if (len <= room)
+    {
+      g_string_append (c->out, text);
+      g_string_append_c (c->out, '\n');
+      return;
+    }
+  const gchar *end = g_utf8_offset_to_pointer (text, room);
+  const gchar *sp = NULL;
+  for (const gchar *q = text; q < end; q = g_utf8_next_char (q))
+    if (*q == ' ')
+      sp = q;
+  if (sp && g_utf8_pointer_to_offset (text, sp) > room / 2)
+    end = sp;
+  g_string_append_len (c->out, text, end - text);
+  g_string_append_c (c->out, '\n');
+  while (*end == ' ')
+    end++;
+  if (*end)
+    text_wrap_lines (c, x + 2, end);
 }
 
 static void
@@ -668,7 +931,6 @@ text_event (TextCtx *c, const ImpsEvent *e)
         {
           g_string_append_printf (c->out, "X %s: ", kind_marker_word (e->kind));
           text_append_fit (c, x + 11, label);
-          g_string_append_c (c->out, '\n');
           if (detail)
             text_wrap_lines (c, x + 2, detail);
         }
@@ -677,7 +939,6 @@ text_event (TextCtx *c, const ImpsEvent *e)
           g_autofree gchar *t = detail ? g_strdup_printf ("* %s: %s", label, detail)
                                        : g_strdup_printf ("* %s", label);
           text_append_fit (c, x, t);
-          g_string_append_c (c->out, '\n');
         }
       return;
     }
@@ -713,7 +974,6 @@ text_event (TextCtx *c, const ImpsEvent *e)
   else
     t = g_strdup (label);
   text_append_fit (c, sx, t);
-  g_string_append_c (c->out, '\n');
   if (marked && detail)
     text_wrap_lines (c, sx + 2, detail);
 }
@@ -755,7 +1015,6 @@ text_media (TextCtx *c, const ImpsLadderMedia *m)
     }
   else
     text_append_fit (c, sx, t);
-  g_string_append_c (c->out, '\n');
 }
 
 /* Column labels: the full name when it fits, else an abbreviation. */
@@ -946,43 +1205,56 @@ imps_ladder_render_text (ImpsLadder *ladder, guint width)
 
 /* ---- SVG ladder ---- */
 
+/* Colours from the Okabe-Ito palette, which viewers with the common
+ * colour-vision deficiencies tell apart; every arrow also carries its
+ * reference point's name in a badge, so colour is never the only cue.
+ * @ink: the badge's text colour, for contrast. */
 static const struct {
   ImpsRefPoint ref;
   const gchar *colour;
+  const gchar *ink;
   const gchar *what;
 } ref_style[] = {
-  { IMPS_REF_UB, "#2563eb", "UE \u2013 BSF, HTTP (GBA bootstrap)" },
-  { IMPS_REF_ZH, "#ea580c", "BSF \u2013 HSS, Diameter" },
-  { IMPS_REF_ZN, "#7c3aed", "KMS \u2013 BSF, Diameter" },
-  { IMPS_REF_UA, "#0d9488", "UE \u2013 KMS, HTTP (MIKEY-TICKET)" },
-  { IMPS_REF_ZK, "#db2777", "KMS \u2013 KMS, HTTPS" },
-  { IMPS_REF_GM, "#b45309", "UE \u2013 P-CSCF, SIP" },
-  { IMPS_REF_MW, "#4d7c0f", "CSCF \u2013 CSCF, SIP" },
-  { IMPS_REF_MEDIA, "#15803d", "RTP / SRTP / SRTCP" },
-  { IMPS_REF_NONE, "#555555", "inside a node (grey dot, italic text)" },
+  { IMPS_REF_UB, "#0072B2", "#ffffff", "UE \u2013 BSF, HTTP (GBA bootstrap)" },
+  { IMPS_REF_ZH, "#D55E00", "#ffffff", "BSF \u2013 HSS, Diameter" },
+  { IMPS_REF_ZN, "#CC79A7", "#000000", "KMS \u2013 BSF, Diameter" },
+  { IMPS_REF_UA, "#009E73", "#ffffff", "UE \u2013 KMS, HTTP (MIKEY-TICKET)" },
+  { IMPS_REF_ZK, "#000000", "#ffffff", "KMS \u2013 KMS, HTTPS" },
+  { IMPS_REF_GM, "#E69F00", "#000000", "UE \u2013 P-CSCF, SIP" },
+  { IMPS_REF_MW, "#56B4E9", "#000000", "CSCF \u2013 CSCF, SIP" },
+  { IMPS_REF_MEDIA, "#117733", "#ffffff", "RTP / SRTP / SRTCP" },
+  { IMPS_REF_NONE, "#555555", "#ffffff", "inside a node (grey dot, italic text)" },
 };
+
+static guint
+ref_index (ImpsRefPoint ref)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (ref_style); i++)
+    if (ref_style[i].ref == ref)
+      return i;
+  return G_N_ELEMENTS (ref_style) - 1;
+}
 
 static const gchar *
 ref_colour (ImpsRefPoint ref)
 {
-  for (guint i = 0; i < G_N_ELEMENTS (ref_style); i++)
-    if (ref_style[i].ref == ref)
-      return ref_style[i].colour;
-  return "#555555";
+  return ref_style[ref_index (ref)].colour;
 }
 
-#define SVG_LEFT 120
-#define SVG_RIGHT 400
+#define SVG_LEFT 110
+#define SVG_RIGHT 300
 #define SVG_TOP_TITLE 24
-#define SVG_GROUP_Y 40
-#define SVG_NODE_Y 70
-#define SVG_NODE_H 30
-#define SVG_ROWS_Y 128
+#define SVG_NODE_H 38
+#define SVG_GROUP_H 26
 #define SVG_ROW_MSG 30
 #define SVG_ROW_NOTE 24
 #define SVG_ROW_MARK 40
 #define SVG_ROW_MEDIA 40
-#define SVG_CHAR_W 6.8
+#define SVG_LINE 14          /* one more line of a wrapped label */
+#define SVG_CHAR_W 6.8       /* 12 px text */
+#define SVG_SMALL_CHAR_W 6.1 /* 11 px text */
+#define SVG_SCREEN 800       /* node headers again after this much of rows */
+#define SVG_REPEAT_H 34
 #define SVG_RED "#dc2626"
 
 static void
@@ -1004,25 +1276,87 @@ svg_title (GString *s, const gchar *text)
   g_string_append (s, "</title>");
 }
 
-/* A label at (x, y) cut to @max_chars with the full text left to the
- * group's <title>. Text is drawn with a white halo to stay readable over
- * lifelines. */
-static void
-svg_label (GString *s, double x, double y, const gchar *text, glong max_chars,
-           const gchar *attrs)
+/* @text (sanitized here) in lines of at most @max chars, broken at spaces
+ * where possible, never cut: a new array of strings. */
+static GPtrArray *
+wrap_text (const gchar *text, glong max)
 {
+  GPtrArray *lines = g_ptr_array_new_with_free_func (g_free);
   g_autofree gchar *clean = sanitize (text);
-  g_autofree gchar *cut = truncate_chars (clean, MAX (max_chars, 4));
-  g_autofree gchar *esc = g_markup_escape_text (cut, -1);
+  if (max < 8)
+    max = 8;
+  const gchar *p = clean;
+  while (*p)
+    {
+      glong left = g_utf8_strlen (p, -1);
+      if (left <= max)
+        {
+          g_ptr_array_add (lines, g_strdup (p));
+          break;
+        }
+      const gchar *end = g_utf8_offset_to_pointer (p, max);
+      const gchar *sp = NULL;
+      for (const gchar *q = p; q < end; q = g_utf8_next_char (q))
+        if (*q == ' ')
+          sp = q;
+      if (sp && g_utf8_pointer_to_offset (p, sp) > max / 3)
+        end = sp;
+      g_ptr_array_add (lines, g_strndup (p, (gsize) (end - p)));
+      p = end;
+      while (*p == ' ')
+        p++;
+    }
+  if (lines->len == 0)
+    g_ptr_array_add (lines, g_strdup (""));
+  return lines;
+}
+
+/* Lines at (x, y), (x, y + @step), ..., drawn with a white halo to stay
+ * readable over lifelines. */
+static void
+svg_lines (GString *s, double x, double y, double step, GPtrArray *lines, const gchar *attrs)
+{
   g_string_append_printf (s, "<text x=\"%.1f\" y=\"%.1f\" style=\"paint-order:stroke;stroke:#ffffff;"
-                          "stroke-width:3px;stroke-linejoin:round\" %s>%s</text>",
-                          x, y, attrs ? attrs : "", esc);
+                          "stroke-width:3px;stroke-linejoin:round\" %s>", x, y, attrs ? attrs : "");
+  for (guint i = 0; i < lines->len; i++)
+    {
+      g_autofree gchar *esc = g_markup_escape_text (g_ptr_array_index (lines, i), -1);
+      if (lines->len == 1)
+        g_string_append (s, esc);
+      else
+        g_string_append_printf (s, "<tspan x=\"%.1f\" y=\"%.1f\">%s</tspan>", x, y + i * step, esc);
+    }
+  g_string_append (s, "</text>");
+}
+
+/* One line, for short texts that are known to fit. */
+static void
+svg_label (GString *s, double x, double y, const gchar *text, const gchar *attrs)
+{
+  g_autoptr (GPtrArray) one = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (one, sanitize (text));
+  svg_lines (s, x, y, 0, one, attrs);
+}
+
+/* The reference point's badge with its left edge at @x, baseline @y;
+ * returns its width. */
+static double
+svg_badge (GString *s, double x, double y, ImpsRefPoint ref)
+{
+  const gchar *name = ref == IMPS_REF_NONE ? "note" : imps_ref_point_name (ref);
+  double w = strlen (name) * 6.4 + 8;
+  guint i = ref_index (ref);
+  g_string_append_printf (s, "<rect class=\"ref-badge\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"14\" "
+                          "rx=\"3\" fill=\"%s\"/><text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" "
+                          "font-weight=\"bold\" fill=\"%s\">%s</text>",
+                          x, y - 11, w, ref_style[i].colour, x + 4, y, ref_style[i].ink, name);
+  return w + 4;
 }
 
 static double
 svg_col_w (Layout *lay)
 {
-  return lay->nodes->len > 8 ? 120.0 : 150.0;
+  return lay->nodes->len > 10 ? 100.0 : lay->nodes->len > 6 ? 116.0 : 140.0;
 }
 
 static double
@@ -1046,6 +1380,79 @@ svg_arrowhead (GString *s, double x, double y, int dir, const gchar *colour)
                           x, y, x - dir * 9.0, y - 4.5, x - dir * 9.0, y + 4.5, colour);
 }
 
+/* A node's name in its header box: one line when it fits, else split
+ * after its first dot ("pcscf." / "home1.net"), else wrapped. */
+static GPtrArray *
+node_name_lines (const gchar *name, glong max)
+{
+  g_autofree gchar *clean = sanitize (name);
+  if (g_utf8_strlen (clean, -1) <= max)
+    {
+      GPtrArray *one = g_ptr_array_new_with_free_func (g_free);
+      g_ptr_array_add (one, g_strdup (clean));
+      return one;
+    }
+  const gchar *dot = strchr (clean, '.');
+  if (dot && g_utf8_strlen (clean, dot - clean + 1) <= max && g_utf8_strlen (dot + 1, -1) <= max)
+    {
+      GPtrArray *two = g_ptr_array_new_with_free_func (g_free);
+      g_ptr_array_add (two, g_strndup (clean, (gsize) (dot - clean + 1)));
+      g_ptr_array_add (two, g_strdup (dot + 1));
+      return two;
+    }
+  return wrap_text (clean, max);
+}
+
+/* The node header boxes at @y (top), as at the top of the diagram or
+ * repeated (@klass "node" or "node-repeat"). */
+static void
+svg_node_headers (GString *s, Layout *lay, double y, double h, const gchar *klass)
+{
+  double col_w = svg_col_w (lay);
+  for (guint i = 0; i < lay->nodes->len; i++)
+    {
+      LadderNode *node = g_ptr_array_index (lay->nodes, i);
+      double x = svg_col_x (lay, i);
+      g_autofree gchar *tip = g_strdup_printf ("%s (%s%s%s)", node->name,
+                                               imps_node_kind_name (node->kind),
+                                               node->domain ? ", " : "",
+                                               node->domain ? node->domain : "");
+      g_string_append_printf (s, "<g class=\"%s\">", klass);
+      svg_title (s, tip);
+      g_string_append_printf (s, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" rx=\"5\" "
+                              "fill=\"%s\" stroke=\"#334155\"/>", x - col_w / 2 + 6, y, col_w - 12, h,
+                              node->kind == IMPS_NODE_UE ? "#fef9c3" : "#ffffff");
+      glong max = (glong) ((col_w - 16) / 6.0);
+      g_autoptr (GPtrArray) lines = node_name_lines (node->name, max);
+      gboolean tall = h >= SVG_NODE_H;
+      if (tall)
+        g_string_append_printf (s, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"9\" "
+                                "fill=\"#475569\">%s</text>", x, y + 10, imps_node_kind_name (node->kind));
+      while (lines->len > 2)
+        g_ptr_array_remove_index (lines, lines->len - 1); /* the tooltip has it all */
+      double ty = tall ? y + (lines->len == 1 ? 26 : 21) : y + (lines->len == 1 ? 20 : 14);
+      svg_lines (s, x, ty, 11, lines, "text-anchor=\"middle\" font-weight=\"bold\" font-size=\"10\"");
+      g_string_append (s, "</g>\n");
+    }
+}
+
+typedef struct {
+  double top, h;
+  double repeat_y;          /* > 0: node headers drawn at this y before the row */
+  GPtrArray *lines;         /* label lines (arrow, note, media, marker head) */
+  GPtrArray *detail_lines;  /* refusal or failure reason */
+} SvgRow;
+
+static void
+svg_row_clear (gpointer p)
+{
+  SvgRow *r = p;
+  if (r->lines)
+    g_ptr_array_unref (r->lines);
+  if (r->detail_lines)
+    g_ptr_array_unref (r->detail_lines);
+}
+
 gchar *
 imps_ladder_render_svg (ImpsLadder *ladder)
 {
@@ -1054,37 +1461,93 @@ imps_ladder_render_svg (ImpsLadder *ladder)
   layout_build (ladder, &lay);
   guint n = lay.nodes->len;
   double col_w = svg_col_w (&lay);
-  /* At least wide enough for the legend's three columns. */
-  double width = MAX (SVG_LEFT + MAX (n, 1) * col_w + SVG_RIGHT, 1000.0);
+  double width = MAX (SVG_LEFT + MAX (n, 1) * col_w + SVG_RIGHT, 900.0);
   double right_edge = width - 16;
 
-  /* Row positions first: the height depends on them. */
-  g_autofree double *row_y = g_new (double, lay.rows->len + 1);
-  double y = SVG_ROWS_Y;
+  /* The legend at the top: entries in as many columns as fit. */
+  guint legend_cols = (guint) MAX (1.0, (width - 32) / 290);
+  guint legend_rows = (G_N_ELEMENTS (ref_style) + legend_cols - 1) / legend_cols;
+  double legend_y = SVG_TOP_TITLE + 26;
+  double markers_y = legend_y + 20 + legend_rows * 20 + 6;
+  double group_y = markers_y + 24;
+  double node_y = group_y + SVG_GROUP_H;
+  double rows_y = node_y + SVG_NODE_H + 20;
+
+  /* Rows: their text, wrapped to the room right of where it starts, and
+   * from that their height; node headers again every screenful. */
+  g_autoptr (GArray) rows = g_array_sized_new (FALSE, TRUE, sizeof (SvgRow), lay.rows->len);
+  g_array_set_clear_func (rows, svg_row_clear);
+  double y = rows_y, since_header = 0;
   for (guint r = 0; r < lay.rows->len; r++)
     {
       const Row *row = &g_array_index (lay.rows, Row, r);
-      double h = SVG_ROW_MSG;
+      SvgRow sr = { 0 };
+      if (since_header > SVG_SCREEN)
+        {
+          sr.repeat_y = y;
+          y += SVG_REPEAT_H + 8;
+          since_header = 0;
+        }
       if (row->type == ROW_MEDIA)
-        h = SVG_ROW_MEDIA;
-      else if (row->event->kind == IMPS_EVENT_REFUSAL || row->event->kind == IMPS_EVENT_FAILURE)
-        h = SVG_ROW_MARK;
-      else if (row->event->to == NULL)
-        h = SVG_ROW_NOTE;
-      row_y[r] = y + h / 2;
-      y += h;
+        {
+          const ImpsLadderMedia *m = row->media;
+          double xa = m->from ? svg_col_x (&lay, column_of (&lay, m->from)) : svg_col_x (&lay, 0);
+          double xb = m->to ? svg_col_x (&lay, column_of (&lay, m->to)) : xa;
+          double x0 = MIN (xa, xb) - (fabs (xa - xb) < 20 ? 20 : 0);
+          g_autofree gchar *text = media_text (&lay, m);
+          sr.lines = wrap_text (text, (glong) ((right_edge - x0 - 8 - 56) / SVG_CHAR_W));
+          sr.h = SVG_ROW_MEDIA + (sr.lines->len - 1) * SVG_LINE;
+        }
+      else
+        {
+          const ImpsEvent *e = row->event;
+          g_autofree gchar *label = imps_ladder_event_label (e);
+          gboolean marked = e->kind == IMPS_EVENT_REFUSAL || e->kind == IMPS_EVENT_FAILURE;
+          double xa = svg_col_x (&lay, column_of (&lay, event_from (e)));
+          if (e->to == NULL && marked)
+            {
+              g_autofree gchar *head = g_strdup_printf ("%s: %s", kind_marker_word (e->kind), label);
+              sr.lines = wrap_text (head, (glong) ((right_edge - xa - 14) / SVG_CHAR_W));
+              if (e->detail)
+                sr.detail_lines = wrap_text (e->detail, (glong) ((right_edge - xa - 14) / SVG_SMALL_CHAR_W));
+              sr.h = SVG_ROW_MARK + (sr.lines->len - 1) * SVG_LINE
+                     + (sr.detail_lines ? (sr.detail_lines->len - 1) * 13.0 : -14.0);
+            }
+          else if (e->to == NULL)
+            {
+              g_autofree gchar *t = e->detail ? g_strdup_printf ("%s: %s", label, e->detail)
+                                              : g_strdup (label);
+              sr.lines = wrap_text (t, (glong) ((right_edge - xa - 46) / SVG_SMALL_CHAR_W));
+              sr.h = SVG_ROW_NOTE + (sr.lines->len - 1) * 13.0;
+            }
+          else
+            {
+              double xb = svg_col_x (&lay, column_of (&lay, e->to));
+              double lx = xa == xb ? xa + 32 : MIN (xa, xb) + 8;
+              g_autofree gchar *shown = marked ? g_strdup_printf ("%s: %s", kind_marker_word (e->kind), label)
+                                               : g_strdup (label);
+              glong chars = (glong) ((right_edge - lx - 30) / SVG_CHAR_W);
+              sr.lines = wrap_text (shown, MIN (chars, 100));
+              sr.h = SVG_ROW_MSG + (sr.lines->len - 1) * SVG_LINE;
+            }
+        }
+      sr.top = y;
+      y += sr.h;
+      since_header += sr.h;
+      g_array_append_val (rows, sr);
     }
   double rows_end = y + 10;
-  double legend_y = rows_end + 30;
-  guint legend_rows = (G_N_ELEMENTS (ref_style) + 2) / 3 + 2;
-  double height = legend_y + 34 + legend_rows * 22 + 20;
+  double height = rows_end + 20;
 
-  GString *s = g_string_sized_new (4096 + lay.rows->len * 512);
+  GString *s = g_string_sized_new (4096 + lay.rows->len * 600);
+  /* No fixed size: the viewBox scales to the window's width (98 % of it,
+   * leaving room for a scroll bar), and the height follows the aspect
+   * ratio, so a browser scrolls down a page as wide as its window. */
   g_string_append_printf (s, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                          "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
-                          "viewBox=\"0 0 %.0f %.0f\" font-family=\"Helvetica, Arial, sans-serif\" "
-                          "font-size=\"12\">\n",
-                          width, height, width, height);
+                          "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"98vw\" height=\"%.2fvw\" "
+                          "viewBox=\"0 0 %.0f %.0f\" preserveAspectRatio=\"xMidYMin meet\" "
+                          "font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\">\n",
+                          98.0 * height / width, width, height);
   g_string_append (s, "<title>impsim ladder</title>\n");
   g_string_append_printf (s, "<rect x=\"0\" y=\"0\" width=\"%.0f\" height=\"%.0f\" fill=\"#ffffff\"/>\n",
                           width, height);
@@ -1095,11 +1558,55 @@ imps_ladder_render_svg (ImpsLadder *ladder)
     g_autofree gchar *counts = counts_text (ladder, &lay);
     g_autofree gchar *title = g_strdup_printf ("impsim ladder \u2014 %s; time 0 = %s (virtual clock)",
                                                counts, t0);
-    g_string_append_printf (s, "<text x=\"16\" y=\"%d\" font-size=\"14\" font-weight=\"bold\" "
-                            "fill=\"#111111\">", SVG_TOP_TITLE);
-    svg_text (s, title);
-    g_string_append (s, "</text>\n");
+    g_autoptr (GPtrArray) tl = wrap_text (title, (glong) ((width - 32) / 7.8));
+    while (tl->len > 1)
+      g_ptr_array_remove_index (tl, tl->len - 1);
+    svg_lines (s, 16, SVG_TOP_TITLE, 0, tl, "font-size=\"14\" font-weight=\"bold\" fill=\"#111111\"");
+    g_string_append_c (s, '\n');
   }
+
+  /* Legend: a badge and a line per reference point, then the markers. */
+  g_string_append_printf (s, "<g class=\"legend\"><text x=\"16\" y=\"%.1f\" font-weight=\"bold\">"
+                          "Reference points (the badge and colour of each arrow)</text>\n", legend_y);
+  const double legend_col_w = (width - 32) / legend_cols;
+  for (guint i = 0; i < G_N_ELEMENTS (ref_style); i++)
+    {
+      double lx = 16 + (i % legend_cols) * legend_col_w;
+      double yy = legend_y + 20 + (i / legend_cols) * 20;
+      g_string_append_printf (s, "<g class=\"legend-entry\" data-ref=\"%s\">",
+                              imps_ref_point_name (ref_style[i].ref));
+      double bw = svg_badge (s, lx, yy, ref_style[i].ref);
+      if (ref_style[i].ref == IMPS_REF_NONE)
+        g_string_append_printf (s, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"#64748b\"/>",
+                                lx + bw + 10, yy - 4);
+      else
+        g_string_append_printf (s, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                                "stroke=\"%s\" stroke-width=\"3\"/>",
+                                lx + bw, yy - 4, lx + bw + 24, yy - 4, ref_style[i].colour);
+      g_string_append_printf (s, "<text x=\"%.1f\" y=\"%.1f\">", lx + bw + 30, yy);
+      svg_text (s, ref_style[i].what);
+      g_string_append (s, "</text></g>\n");
+    }
+  {
+    double lx = 16, ly = markers_y;
+    double mw = MAX (300.0, (width - 32) / 3);
+    g_string_append (s, "<g class=\"legend-entry\" data-marker=\"refusal\">");
+    svg_cross (s, lx + 8, ly - 4);
+    g_string_append_printf (s, "<text x=\"%.1f\" y=\"%.1f\">refusal or failure (the reason under "
+                            "it)</text></g>\n", lx + 24, ly);
+    lx += mw;
+    g_string_append_printf (s, "<g class=\"legend-entry\" data-marker=\"srtp\"><rect x=\"%.1f\" y=\"%.1f\" "
+                            "width=\"28\" height=\"14\" rx=\"3\" fill=\"#bbf7d0\" stroke=\"#117733\"/>"
+                            "<text x=\"%.1f\" y=\"%.1f\">SRTP media stream (packets sent/received)</text></g>\n",
+                            lx, ly - 11, lx + 36, ly);
+    lx += mw;
+    g_string_append_printf (s, "<g class=\"legend-entry\" data-marker=\"rtp\"><rect x=\"%.1f\" y=\"%.1f\" "
+                            "width=\"28\" height=\"14\" rx=\"3\" fill=\"#fed7aa\" stroke=\"#D55E00\" "
+                            "stroke-dasharray=\"6 3\"/><text x=\"%.1f\" y=\"%.1f\">plain RTP media "
+                            "stream (unprotected)</text></g>\n",
+                            lx, ly - 11, lx + 36, ly);
+  }
+  g_string_append (s, "</g>\n");
 
   /* Operator groups. */
   for (guint i = 0; i < n;)
@@ -1109,66 +1616,48 @@ imps_ladder_render_svg (ImpsLadder *ladder)
       while (j + 1 < n && g_strcmp0 (((LadderNode *) g_ptr_array_index (lay.nodes, j + 1))->domain,
                                      first->domain) == 0)
         j++;
-      double x0 = SVG_LEFT + i * col_w + 4, x1 = SVG_LEFT + (j + 1) * col_w - 4;
+      double x0 = SVG_LEFT + i * col_w + 2, x1 = SVG_LEFT + (j + 1) * col_w - 2;
       const gchar *dom = first->domain ? first->domain : "other nodes";
       g_string_append (s, "<g class=\"operator\">");
       svg_title (s, dom);
-      g_string_append_printf (s, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" rx=\"4\" "
+      g_string_append_printf (s, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" rx=\"4\" "
                               "fill=\"#eef2f7\" stroke=\"#94a3b8\"/>",
-                              x0, SVG_GROUP_Y, x1 - x0, SVG_NODE_Y + SVG_NODE_H + 6 - SVG_GROUP_Y);
-      g_autofree gchar *attrs = g_strdup_printf ("text-anchor=\"middle\" font-weight=\"bold\" fill=\"#334155\"");
-      svg_label (s, (x0 + x1) / 2, SVG_GROUP_Y + 17, dom, (glong) ((x1 - x0) / 7.5), attrs);
+                              x0, group_y, x1 - x0, node_y + SVG_NODE_H + 6 - group_y);
+      svg_label (s, (x0 + x1) / 2, group_y + 17, dom,
+                 "text-anchor=\"middle\" font-weight=\"bold\" fill=\"#334155\"");
       g_string_append (s, "</g>\n");
       i = j + 1;
     }
 
-  /* Nodes and lifelines. */
+  /* Lifelines, then the node headers over them. */
   for (guint i = 0; i < n; i++)
     {
-      LadderNode *node = g_ptr_array_index (lay.nodes, i);
       double x = svg_col_x (&lay, i);
-      g_autofree gchar *tip = g_strdup_printf ("%s (%s%s%s)", node->name,
-                                               imps_node_kind_name (node->kind),
-                                               node->domain ? ", " : "",
-                                               node->domain ? node->domain : "");
-      g_string_append (s, "<g class=\"node\">");
-      svg_title (s, tip);
-      g_string_append_printf (s, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#94a3b8\" "
-                              "stroke-dasharray=\"4 4\"/>", x, SVG_NODE_Y + SVG_NODE_H, x, rows_end);
-      g_string_append_printf (s, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" rx=\"5\" "
-                              "fill=\"%s\" stroke=\"#334155\"/>",
-                              x - col_w / 2 + 10, SVG_NODE_Y, col_w - 20, SVG_NODE_H,
-                              node->kind == IMPS_NODE_UE ? "#fef9c3" : "#ffffff");
-      g_string_append_printf (s, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" font-size=\"9\" "
-                              "fill=\"#64748b\">%s</text>", x, SVG_NODE_Y + 11,
-                              imps_node_kind_name (node->kind));
-      /* Long names in a smaller font before they are cut. */
-      g_autofree gchar *clean = sanitize (node->name);
-      glong len = g_utf8_strlen (clean, -1);
-      gboolean small = len > (glong) ((col_w - 24) / 7.2);
-      svg_label (s, x, SVG_NODE_Y + 25, node->name, (glong) ((col_w - 22) / (small ? 5.9 : 7.2)),
-                 small ? "text-anchor=\"middle\" font-weight=\"bold\" font-size=\"10\""
-                       : "text-anchor=\"middle\" font-weight=\"bold\"");
-      g_string_append (s, "</g>\n");
+      g_string_append_printf (s, "<line class=\"lifeline\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                              "stroke=\"#94a3b8\" stroke-dasharray=\"4 4\"/>\n",
+                              x, node_y + SVG_NODE_H, x, rows_end);
     }
+  svg_node_headers (s, &lay, node_y, SVG_NODE_H, "node");
 
   /* Time axis. */
   double axis_x = SVG_LEFT - 14;
-  g_string_append_printf (s, "<g class=\"time-axis\"><line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%.1f\" "
-                          "stroke=\"#334155\"/><text x=\"%.1f\" y=\"%d\" text-anchor=\"end\" "
+  g_string_append_printf (s, "<g class=\"time-axis\"><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                          "stroke=\"#334155\"/><text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" "
                           "font-size=\"11\" fill=\"#334155\">virtual time (s)</text>",
-                          axis_x, SVG_ROWS_Y - 6, axis_x, rows_end, axis_x + 4, SVG_ROWS_Y - 14);
+                          axis_x, rows_y - 6, axis_x, rows_end, axis_x + 4, rows_y - 10);
   gchar *prev_time = NULL;
   for (guint r = 0; r < lay.rows->len; r++)
     {
       const Row *row = &g_array_index (lay.rows, Row, r);
+      const SvgRow *sr = &g_array_index (rows, SvgRow, r);
+      double ty = sr->top + 15;
       gint64 t = row->type == ROW_EVENT ? row->event->time_us : row->media->first_us;
       gchar *tt = format_rel_time (lay.t0, t);
       g_string_append_printf (s, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#334155\"/>",
-                              axis_x - 4, row_y[r], axis_x, row_y[r]);
-      if (prev_time == NULL || strcmp (prev_time, tt) != 0)
+                              axis_x - 4, ty, axis_x, ty);
+      if (prev_time == NULL || strcmp (prev_time, tt) != 0 || sr->repeat_y > 0)
         g_string_append_printf (s, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" font-size=\"11\" "
-                                "fill=\"#334155\">%s</text>", axis_x - 7, row_y[r] + 4, tt);
+                                "fill=\"#334155\">%s</text>", axis_x - 7, ty + 4, tt);
       g_free (prev_time);
       prev_time = tt;
     }
@@ -1179,11 +1668,14 @@ imps_ladder_render_svg (ImpsLadder *ladder)
   for (guint r = 0; r < lay.rows->len; r++)
     {
       const Row *row = &g_array_index (lay.rows, Row, r);
-      double ry = row_y[r];
+      const SvgRow *sr = &g_array_index (rows, SvgRow, r);
+      if (sr->repeat_y > 0)
+        svg_node_headers (s, &lay, sr->repeat_y, SVG_REPEAT_H, "node-repeat");
+      double top = sr->top;
       if (row->type == ROW_MEDIA)
         {
           const ImpsLadderMedia *m = row->media;
-          const gchar *stroke = m->srtp ? "#15803d" : "#c2410c";
+          const gchar *stroke = m->srtp ? "#117733" : "#D55E00";
           const gchar *fill = m->srtp ? "#bbf7d0" : "#fed7aa";
           double xa = m->from ? svg_col_x (&lay, column_of (&lay, m->from)) : svg_col_x (&lay, 0);
           double xb = m->to ? svg_col_x (&lay, column_of (&lay, m->to)) : xa;
@@ -1193,27 +1685,30 @@ imps_ladder_render_svg (ImpsLadder *ladder)
               x0 -= 20;
               x1 += 20;
             }
+          double by = top + sr->h - 22;
           g_autofree gchar *text = media_text (&lay, m);
           g_autofree gchar *tip = g_strdup_printf ("%s\nfrom %s to %s", text, m->from ? m->from : "?",
                                                    m->to ? m->to : "?");
-          g_string_append_printf (s, "<g class=\"media\" data-srtp=\"%s\">", m->srtp ? "yes" : "no");
+          g_string_append_printf (s, "<g class=\"media\" data-srtp=\"%s\">",
+                                  m->srtp ? "yes" : "no");
           svg_title (s, tip);
           /* A thick bar from sender to receiver with the arrowhead at the
            * receiver, the counts above it like an arrow's label. */
           g_string_append_printf (s, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"12\" rx=\"3\" "
                                   "fill=\"%s\" stroke=\"%s\" stroke-width=\"1.5\"%s/>",
-                                  x0, ry + 1, x1 - x0, fill, stroke,
+                                  x0, by, x1 - x0, fill, stroke,
                                   m->srtp ? "" : " stroke-dasharray=\"6 3\"");
           if (xa != xb)
             {
               int dir = xb > xa ? 1 : -1;
               g_string_append_printf (s, "<path d=\"M%.1f %.1fL%.1f %.1fL%.1f %.1fz\" fill=\"%s\"/>",
-                                      xb + dir * 4.0, ry + 7, xb - dir * 10.0, ry - 2,
-                                      xb - dir * 10.0, ry + 16, stroke);
+                                      xb + dir * 4.0, by + 6, xb - dir * 10.0, by - 3,
+                                      xb - dir * 10.0, by + 15, stroke);
             }
+          double bw = svg_badge (s, x0 + 8, top + 14, IMPS_REF_MEDIA);
           g_autofree gchar *attrs = g_strdup_printf ("font-weight=\"bold\" fill=\"%s\"",
                                                      m->auth_failures ? SVG_RED : "#14532d");
-          svg_label (s, x0 + 8, ry - 4, text, (glong) ((right_edge - x0 - 8) / SVG_CHAR_W), attrs);
+          svg_lines (s, x0 + 8 + bw, top + 14, SVG_LINE, sr->lines, attrs);
           g_string_append (s, "</g>\n");
           continue;
         }
@@ -1235,12 +1730,11 @@ imps_ladder_render_svg (ImpsLadder *ladder)
               g_string_append_printf (s, "<g class=\"%s\" data-seq=\"%" G_GUINT64_FORMAT "\">",
                                       e->kind == IMPS_EVENT_REFUSAL ? "refusal" : "failure", e->seq);
               svg_title (s, tip);
-              svg_cross (s, xa, ry - 4);
-              glong chars = (glong) ((right_edge - xa - 14) / SVG_CHAR_W);
-              svg_label (s, xa + 12, ry - 3, head, chars,
+              svg_cross (s, xa, top + 11);
+              svg_lines (s, xa + 12, top + 15, SVG_LINE, sr->lines,
                          "font-weight=\"bold\" fill=\"" SVG_RED "\"");
-              if (e->detail)
-                svg_label (s, xa + 12, ry + 12, e->detail, (glong) ((right_edge - xa - 14) / 6.0),
+              if (sr->detail_lines)
+                svg_lines (s, xa + 12, top + 15 + sr->lines->len * SVG_LINE, 13, sr->detail_lines,
                            "font-size=\"11\" fill=\"" SVG_RED "\"");
               g_string_append (s, "</g>\n");
             }
@@ -1251,9 +1745,10 @@ imps_ladder_render_svg (ImpsLadder *ladder)
               g_string_append_printf (s, "<g class=\"note\" data-seq=\"%" G_GUINT64_FORMAT "\">", e->seq);
               svg_title (s, tip);
               g_string_append_printf (s, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"#64748b\"/>",
-                                      xa, ry);
-              svg_label (s, xa + 9, ry + 4, tip, (glong) ((right_edge - xa - 10) / 6.0),
-                         "font-size=\"11\" font-style=\"italic\" fill=\"#475569\"");
+                                      xa, top + 12);
+              double bw = svg_badge (s, xa + 9, top + 16, IMPS_REF_NONE);
+              svg_lines (s, xa + 9 + bw, top + 16, 13, sr->lines,
+                         "font-size=\"11\" font-style=\"italic\" fill=\"#334155\"");
               g_string_append (s, "</g>\n");
             }
           continue;
@@ -1272,80 +1767,33 @@ imps_ladder_render_svg (ImpsLadder *ladder)
       g_string_append_printf (s, "<g class=\"%s\" data-seq=\"%" G_GUINT64_FORMAT "\" data-ref=\"%s\">",
                               klass, e->seq, imps_ref_point_name (e->ref));
       svg_title (s, tip);
+      double ay = top + sr->h - 11;
       double lx;
       if (a == b)
         {
           g_string_append_printf (s, "<path d=\"M%.1f %.1fh26v12h-17\" fill=\"none\" stroke=\"%s\" "
-                                  "stroke-width=\"1.6\"/>", xa, ry - 8, colour);
-          svg_arrowhead (s, xa, ry + 4, -1, colour);
+                                  "stroke-width=\"1.6\"/>", xa, ay - 12, colour);
+          svg_arrowhead (s, xa, ay, -1, colour);
           lx = xa + 32;
         }
       else
         {
           int dir = xb > xa ? 1 : -1;
           g_string_append_printf (s, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
-                                  "stroke-width=\"1.6\"%s/>", xa, ry + 4, xb - dir * 8.0, ry + 4, colour,
+                                  "stroke-width=\"2\"%s/>", xa, ay, xb - dir * 8.0, ay, colour,
                                   e->kind == IMPS_EVENT_MESSAGE ? "" : " stroke-dasharray=\"5 3\"");
-          svg_arrowhead (s, xb, ry + 4, dir, colour);
+          svg_arrowhead (s, xb, ay, dir, colour);
           lx = MIN (xa, xb) + 8;
         }
       if (marked)
-        svg_cross (s, xb, ry + 4);
-      glong chars = (glong) ((right_edge - lx) / SVG_CHAR_W);
+        svg_cross (s, xb, ay);
+      double bw = svg_badge (s, lx, top + 13, e->ref);
       g_autofree gchar *attrs = g_strdup_printf ("fill=\"%s\"%s", marked ? SVG_RED : "#111111",
                                                  marked ? " font-weight=\"bold\"" : "");
-      svg_label (s, lx, ry - 2, shown, MIN (chars, 90), attrs);
+      svg_lines (s, lx + bw, top + 13, SVG_LINE, sr->lines, attrs);
       g_string_append (s, "</g>\n");
     }
-
-  /* Legend: colour per reference point, then the markers. */
-  g_string_append_printf (s, "<g class=\"legend\"><line x1=\"16\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-                          "stroke=\"#cbd5e1\"/><text x=\"16\" y=\"%.1f\" font-weight=\"bold\">"
-                          "Reference points (arrow colour)</text>\n",
-                          legend_y - 14, width - 16, legend_y - 14, legend_y + 8);
-  double ly = legend_y + 30;
-  const double legend_col_w = MAX (300.0, (width - 32) / 3);
-  for (guint i = 0; i < G_N_ELEMENTS (ref_style); i++)
-    {
-      double lx = 16 + (i % 3) * legend_col_w;
-      double yy = ly + (i / 3) * 22;
-      g_string_append_printf (s, "<g class=\"legend-entry\" data-ref=\"%s\">",
-                              imps_ref_point_name (ref_style[i].ref));
-      if (ref_style[i].ref == IMPS_REF_NONE)
-        g_string_append_printf (s, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"#64748b\"/>",
-                                lx + 14, yy - 4);
-      else
-        g_string_append_printf (s, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-                                "stroke=\"%s\" stroke-width=\"3\"/>",
-                                lx, yy - 4, lx + 28, yy - 4, ref_style[i].colour);
-      g_string_append_printf (s, "<text x=\"%.1f\" y=\"%.1f\"><tspan font-weight=\"bold\">%s</tspan> ",
-                              lx + 36, yy, ref_style[i].ref == IMPS_REF_NONE ? "note"
-                                                                        : imps_ref_point_name (ref_style[i].ref));
-      svg_text (s, ref_style[i].what);
-      g_string_append (s, "</text></g>\n");
-    }
-  ly += ((G_N_ELEMENTS (ref_style) + 2) / 3) * 22 + 8;
-  g_string_append_printf (s, "<text x=\"16\" y=\"%.1f\" font-weight=\"bold\">Markers</text>\n", ly);
-  ly += 22;
-  {
-    double lx = 16;
-    g_string_append (s, "<g class=\"legend-entry\" data-marker=\"refusal\">");
-    svg_cross (s, lx + 8, ly - 4);
-    g_string_append_printf (s, "<text x=\"%.1f\" y=\"%.1f\">refusal or failure (reason below it; "
-                            "full text on hover)</text></g>\n", lx + 24, ly);
-    lx += legend_col_w;
-    g_string_append_printf (s, "<g class=\"legend-entry\" data-marker=\"srtp\"><rect x=\"%.1f\" y=\"%.1f\" "
-                            "width=\"28\" height=\"14\" rx=\"3\" fill=\"#bbf7d0\" stroke=\"#15803d\"/>"
-                            "<text x=\"%.1f\" y=\"%.1f\">SRTP media stream (packets sent/received)</text></g>\n",
-                            lx, ly - 11, lx + 36, ly);
-    lx += legend_col_w;
-    g_string_append_printf (s, "<g class=\"legend-entry\" data-marker=\"rtp\"><rect x=\"%.1f\" y=\"%.1f\" "
-                            "width=\"28\" height=\"14\" rx=\"3\" fill=\"#fed7aa\" stroke=\"#c2410c\" "
-                            "stroke-dasharray=\"6 3\"/><text x=\"%.1f\" y=\"%.1f\">plain RTP media "
-                            "stream (unprotected)</text></g>\n",
-                            lx, ly - 11, lx + 36, ly);
-  }
-  g_string_append (s, "</g>\n</svg>\n");
+  g_string_append (s, "</svg>\n");
 
   layout_clear (&lay);
   return g_string_free (s, FALSE);

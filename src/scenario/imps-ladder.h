@@ -62,6 +62,34 @@ void imps_ladder_add_node (ImpsLadder *ladder, const gchar *name, ImpsNodeKind k
 /* Adds a media stream band (copied). */
 void imps_ladder_add_media (ImpsLadder *ladder, const ImpsLadderMedia *media);
 
+#define IMPS_LADDER_ERROR (imps_ladder_error_quark ())
+GQuark imps_ladder_error_quark (void);
+
+typedef enum {
+  IMPS_LADDER_ERROR_FILTER, /* a filter that does not parse */
+} ImpsLadderError;
+
+/* Draws only some rows (impsim run --only SPEC), both views. SPEC is
+ * KEY=VALUE[,VALUE...]; the values of one key, over every call, are
+ * alternatives, and a row must match each key given:
+ *   call=1,2   the calls numbered from 1 by their first INVITE in log
+ *       order: each call's SIP messages, and every event that is not SIP
+ *       from the previous SIP message of another dialog (or the previous
+ *       call's end) up to the call's last message (its Ua, Zn, Zk
+ *       exchanges and notes), and the media streams that start within
+ *       that time
+ *   ref=Ua,Zk  the reference points (Ub, Zh, Zn, Ua, Zk, Gm, Mw, media,
+ *       and note for events inside a node), case-insensitive
+ * The title line counts what the filter shows. FALSE with
+ * IMPS_LADDER_ERROR_FILTER naming SPEC when it does not parse. */
+gboolean imps_ladder_add_filter (ImpsLadder *ladder, const gchar *spec, GError **error);
+
+/* The width for a text ladder written to @fd: when @fd is a terminal,
+ * COLUMNS when set to a number, else the terminal's width (TIOCGWINSZ),
+ * at least IMPS_LADDER_TEXT_MIN_WIDTH; otherwise (a pipe, a file) the
+ * default, so that output does not depend on where it goes. */
+guint imps_ladder_text_width_for (int fd);
+
 /* The label drawn for @event: its summary, plus the MIKEY data type in
  * brackets when the event is on Ua or Zk, carries an application/mikey
  * body, and the summary does not already name the type. Control

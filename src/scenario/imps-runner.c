@@ -211,6 +211,43 @@ add_media (ImpsRunner *r, const gchar *from, ImpsUeMedia *tx, const gchar *to, I
   g_ptr_array_add (r->media, m);
 }
 
+static void
+add_leg (ImpsRunner *r, const gchar *from, const gchar *to, gboolean srtp, guint64 sent,
+         guint64 received, guint64 auth_failures)
+{
+  g_autofree gchar *id = g_strdup_printf ("%s->%s audio", from, to);
+  ImpsLadderMedia *m = imps_ladder_media_new (id, from, to, srtp);
+  m->first_us = r->call_answered_us;
+  m->last_us = imps_clock_now_us (r->clock);
+  m->packets_sent = sent;
+  m->packets_received = received;
+  m->auth_failures = auth_failures;
+  g_ptr_array_add (r->media, m);
+}
+
+/* An e2ae call whose media @ue's operator's IMS-AGW relayed: four legs,
+ * each with its own counts, SRTP between @ue and the AGW, RTP between the
+ * AGW and @peer. FALSE when that AGW did not relay the call. */
+static gboolean
+add_agw_media (ImpsRunner *r, const gchar *call_id, const gchar *ue, ImpsUeMedia *ue_media,
+               const gchar *peer, ImpsUeMedia *peer_media)
+{
+  g_autofree gchar *agw = NULL;
+  guint64 srtp_in, rtp_out, rtp_in, srtp_out, agw_fail;
+  if (!imps_world_call_agw (r->world, ue, call_id, &agw, &srtp_in, &rtp_out, &rtp_in, &srtp_out,
+                            &agw_fail))
+    return FALSE;
+  const ImpsUeMediaStats *ue_tx = imps_ue_media_get_tx_stats (ue_media);
+  const ImpsUeMediaStats *ue_rx = imps_ue_media_get_rx_stats (ue_media);
+  const ImpsUeMediaStats *peer_tx = imps_ue_media_get_tx_stats (peer_media);
+  const ImpsUeMediaStats *peer_rx = imps_ue_media_get_rx_stats (peer_media);
+  add_leg (r, ue, agw, TRUE, ue_tx->packets, srtp_in, agw_fail);
+  add_leg (r, agw, peer, FALSE, rtp_out, peer_rx->packets, peer_rx->auth_failures + peer_rx->replays);
+  add_leg (r, peer, agw, FALSE, peer_tx->packets, rtp_in, 0);
+  add_leg (r, agw, ue, TRUE, srtp_out, ue_rx->packets, ue_rx->auth_failures + ue_rx->replays);
+  return TRUE;
+}
+
 const gchar *
 imps_runner_get_observer_report (ImpsRunner *r)
 {
@@ -543,8 +580,13 @@ poll_cb (gpointer data)
                 ImpsUeMedia *ma = imps_ue_call_get_media (lc->caller);
                 ImpsUeMedia *mb = imps_ue_call_get_media (lc->callee);
                 const gchar *caller = imps_ue_get_name (r->last_caller_ue);
-                add_media (r, caller, ma, lc->callee_name, mb, srtp);
-                add_media (r, lc->callee_name, mb, caller, ma, srtp);
+                gboolean e2ae = lc->security == IMPS_UE_SECURITY_SDES_E2AE;
+                if (!(e2ae && add_agw_media (r, lc->call_id, caller, ma, lc->callee_name, mb))
+                    && !(e2ae && add_agw_media (r, lc->call_id, lc->callee_name, mb, caller, ma)))
+                  {
+                    add_media (r, caller, ma, lc->callee_name, mb, srtp);
+                    add_media (r, lc->callee_name, mb, caller, ma, srtp);
+                  }
               }
             action_done (r, TRUE, g_strdup_printf ("%s hung up call %s", s->dev->name, lc->call_id),
                          NULL);

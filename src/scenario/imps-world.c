@@ -517,6 +517,30 @@ kms_part (ImpsWorld *w, guint op, const gchar *call_id)
   return part;
 }
 
+gboolean
+imps_world_call_agw (ImpsWorld *w, const gchar *device, const gchar *call_id, gchar **agw_name,
+                     guint64 *srtp_in, guint64 *rtp_out_core, guint64 *rtp_in_core,
+                     guint64 *srtp_out, guint64 *auth_failures)
+{
+  ImpsWorldDevice *d = imps_world_find_device (w, device);
+  if (d == NULL)
+    return FALSE;
+  Operator *o = g_ptr_array_index (w->operators, d->op);
+  ImpsAgwStats st;
+  if (o->pcscf == NULL || !imps_pcscf_agw_stats (o->pcscf, call_id, &st) || st.legs == 0)
+    return FALSE;
+  *agw_name = g_strdup_printf ("agw.%s", o->spec->domain);
+  /* Every SRTP packet from the UE that authenticated became one RTP
+   * packet toward the core, and every RTP packet from the core one SRTP
+   * packet to the UE (imps-ims.h). */
+  *srtp_in = st.rtp_to_core;
+  *rtp_out_core = st.rtp_to_core;
+  *rtp_in_core = st.rtp_to_ue;
+  *srtp_out = st.rtp_to_ue;
+  *auth_failures = st.auth_failures + st.replays;
+  return TRUE;
+}
+
 guint
 imps_world_call_exposure (ImpsWorld *w, const gchar *call_id, ImpsUeSecurity security,
                           GString *out)
@@ -533,10 +557,13 @@ imps_world_call_exposure (ImpsWorld *w, const gchar *call_id, ImpsUeSecurity sec
           exposure_line (out, o->pcscf_name, &e, reads);
           ImpsAgwStats st;
           if (imps_pcscf_agw_stats (o->pcscf, call_id, &st) && st.legs > 0)
-            g_string_append_printf (out, "  %-22s SRTP from the UE -> RTP in the core: %" G_GUINT64_FORMAT
-                                    " packets; RTP -> SRTP to the UE: %" G_GUINT64_FORMAT
-                                    "; auth failures %" G_GUINT64_FORMAT "\n",
-                                    o->agw_address, st.rtp_to_core, st.rtp_to_ue, st.auth_failures);
+            {
+              g_autofree gchar *agw = g_strdup_printf ("agw.%s", o->spec->domain);
+              g_string_append_printf (out, "  %-22s (IMS-AGW, %s) SRTP from the UE -> RTP in the core: %"
+                                      G_GUINT64_FORMAT " packets; RTP -> SRTP to the UE: %" G_GUINT64_FORMAT
+                                      "; auth failures %" G_GUINT64_FORMAT "\n",
+                                      agw, o->agw_address, st.rtp_to_core, st.rtp_to_ue, st.auth_failures);
+            }
         }
       if (o->scscf && imps_scscf_call_exposure (o->scscf, call_id, &e) && e.seen)
         {

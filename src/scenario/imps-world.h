@@ -69,6 +69,13 @@ const gchar *imps_world_resolve_impu (ImpsWorld *world, const gchar *name_or_imp
  * keys. */
 guint imps_world_call_exposure (ImpsWorld *world, const gchar *call_id, ImpsUeSecurity security,
                                 GString *out);
+/* The IMS-AGW of @device's operator as the ladder names it
+ * ("agw.home1.net", a new string in *@agw_name) and its counters for
+ * @call_id: TRUE when that AGW relayed the call's media (e2ae). */
+gboolean imps_world_call_agw (ImpsWorld *world, const gchar *device, const gchar *call_id,
+                              gchar **agw_name, guint64 *srtp_in, guint64 *rtp_out_core,
+                              guint64 *rtp_in_core, guint64 *srtp_out, guint64 *auth_failures);
+
 /* TRUE when the named node (e.g. "pcscf.home1.net") could read the media
  * keys of @call_id. */
 gboolean imps_world_node_saw_keys (ImpsWorld *world, const gchar *node, const gchar *call_id,

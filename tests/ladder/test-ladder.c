@@ -7,8 +7,14 @@
  * Set IMPS_LADDER_EXAMPLE=path to write the resync ladder's SVG there (how
  * docs/ladder-example.svg was made), and IMPS_LADDER_LOOK_DIR=dir to keep
  * every test's SVG there for a person to look at. */
+#define _GNU_SOURCE /* posix_openpt, ptsname */
 #include "../bsf/gba-fixture.h"
 #include "imps-ladder.h"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 /* ---- an SVG read back ---- */
 
@@ -219,29 +225,45 @@ test_resync (GbaFx *fx, gconstpointer unused)
   g_assert_cmpint (col_of (lines[head - 1], "[ home1.net "), ==, c_ue);
   g_assert_true (g_str_has_suffix (lines[0], "; time 0 = 2026-01-01T00:00:00Z (virtual clock)"));
 
-  /* One line per event after the column heads (no event has a detail that
-   * wraps: notes are one line), in log order. */
-  g_assert_cmpuint (g_strv_length (lines) - head - 1, ==, imps_event_log_len (log));
+  /* One line per event after the column heads, in log order, each with
+   * the continuation lines (blank time column) of a label that wraps: the
+   * whole summary is there, never cut. */
+  guint li = head + 1;
   for (guint i = 0; i < imps_event_log_len (log); i++)
     {
       const ImpsEvent *e = imps_event_log_get (log, i);
-      const gchar *line = lines[head + 1 + i];
+      const gchar *line = lines[li++];
+      g_assert_nonnull (line);
       g_autofree gchar *when = g_strdup_printf ("+%" G_GINT64_FORMAT ".%03d ",
                                                 (e->time_us - FX_START_S * G_USEC_PER_SEC) / G_USEC_PER_SEC,
                                                 (int) ((e->time_us / 1000) % 1000));
       g_assert_true (g_str_has_prefix (line, when));
-      /* the whole summary, or its start cut with an ellipsis at the width */
-      g_autofree gchar *start = g_strndup (e->summary, 12);
-      const gchar *at = strstr (line, start);
-      g_assert_nonnull (at);
-      if (strstr (line, e->summary) == NULL)
+      g_assert_null (strstr (line, "…"));
+      g_autoptr (GString) joined = g_string_new (line);
+      while (lines[li] && g_str_has_prefix (lines[li], "          "))
         {
-          g_assert_true (g_str_has_suffix (line, "…"));
-          g_assert_cmpint (g_utf8_strlen (line, -1), ==, IMPS_LADDER_TEXT_DEFAULT_WIDTH);
-          g_assert_true (strncmp (at, e->summary, strlen (at) - strlen ("…")) == 0);
+          /* the text after the lifelines, joined with one space */
+          const gchar *t = lines[li++];
+          const gchar *p = t;
+          while (*p == ' ' || *p == '|')
+            p++;
+          g_assert_null (strstr (t, "…"));
+          g_string_append_printf (joined, " %s", p);
+        }
+      /* every word of the summary, in order */
+      g_auto (GStrv) words = g_strsplit (e->summary, " ", -1);
+      const gchar *at = joined->str;
+      for (guint w = 0; words[w]; w++)
+        {
+          if (words[w][0] == '\0')
+            continue;
+          at = strstr (at, words[w]);
+          g_assert_nonnull (at);
+          at += strlen (words[w]);
         }
       g_assert_cmpstr (line + 10, ==, strstr (line, imps_ref_point_name (e->ref)));
     }
+  g_assert_null (lines[li]);
 
   /* Arrows: the first GET goes from alice's lifeline to the BSF's, the MAR
    * from the BSF to the HSS, the MAA back, the 401 back to alice. */
@@ -270,15 +292,17 @@ test_resync (GbaFx *fx, gconstpointer unused)
   /* Notes sit under their node: the HSS's vector note starts at the HSS's
    * column, the UE's SQN failure at alice's. */
   const gchar *vec = find_line (lines, "* authentication vector:", NULL);
-  g_assert_cmpint (col_of (vec, "* authentication vector: vector for "), ==, c_hss);
+  g_assert_cmpint (col_of (vec, "* authentication vector: vector for"), ==, c_hss);
   g_assert_cmpint (vec[c_ue], ==, '|');
   g_assert_cmpint (vec[c_bsf], ==, '|');
   at = head;
   const gchar *sqn = find_line (lines, "* SQN failure:", &at);
   g_assert_cmpint (col_of (sqn, "* SQN failure: synchronisation failure"), ==, c_ue);
-  /* A long note is cut to the width with an ellipsis. */
-  g_assert_true (g_str_has_suffix (sqn, "…"));
+  /* A long note is wrapped at the width, not cut: its line fills the
+   * width and the next line goes on under the lifelines. */
+  g_assert_null (strstr (sqn, "…"));
   g_assert_cmpint (g_utf8_strlen (sqn, -1), <=, IMPS_LADDER_TEXT_DEFAULT_WIDTH);
+  g_assert_true (g_str_has_prefix (lines[at + 1], "          "));
   const gchar *resync = find_line (lines, "* resynchronisation:", &at);
   g_assert_cmpint (col_of (resync, "* resynchronisation:"), ==, c_bsf);
 
@@ -594,10 +618,18 @@ test_big (void)
     }
   g_assert_cmpint (col_of (lines[head - 1], "[ home2.net"), ==, col_of (cols, "bob "));
   g_assert_cmpint (col_of (lines[head - 1], "[ home1.net"), ==, col_of (cols, "alic"));
-  /* Every message has its line, cut with an ellipsis where long. */
-  g_assert_cmpuint (g_strv_length (lines) - head - 1, ==, n);
-  g_assert_nonnull (strstr (lines[head + 1], "INVITE #0 (a=ke"));
-  g_assert_true (g_str_has_suffix (lines[head + 1], "…"));
+  /* Every message has its line, wrapped onto continuation lines (blank
+   * time column) where long, never cut. */
+  guint starts = 0;
+  for (guint i = head + 1; lines[i]; i++)
+    {
+      g_assert_null (strstr (lines[i], "…"));
+      starts += lines[i][0] == '+';
+    }
+  g_assert_cmpuint (starts, ==, n);
+  g_assert_nonnull (strstr (lines[head + 1], "INVITE #0"));
+  g_assert_true (g_str_has_prefix (lines[head + 2], "          "));
+  g_assert_nonnull (strstr (text, "not fit"));
 
   g_autofree gchar *svg = imps_ladder_render_svg (ladder);
   svg_keep (svg, "big");
@@ -608,12 +640,19 @@ test_big (void)
   /* Labels cut in the drawing keep their full text in the tooltip. */
   g_assert_nonnull (strstr (seen->titles->str, "that will not fit"));
 
-  /* The narrowest width still gives one line per message. */
+  /* The narrowest width still gives one line per message, with its
+   * continuation lines. */
   g_autofree gchar *narrow = imps_ladder_render_text (ladder, 10);
   g_auto (GStrv) nl = text_lines (narrow);
   guint nh = 0;
   g_assert_nonnull (find_line (nl, "time      ref", &nh));
-  g_assert_cmpuint (g_strv_length (nl) - nh - 1, ==, n);
+  guint nstarts = 0;
+  for (guint i = nh + 1; nl[i]; i++)
+    {
+      g_assert_true (nl[i][0] == '+' || g_str_has_prefix (nl[i], "          "));
+      nstarts += nl[i][0] == '+';
+    }
+  g_assert_cmpuint (nstarts, ==, n);
 }
 
 /* ---- MIKEY data types on Ua ---- */
@@ -858,6 +897,269 @@ test_long_times (void)
   g_assert_cmpint (lines[head + 2][c_kms], ==, '+');
 }
 
+
+/* ---- filters: --only call=N and ref=... ---- */
+
+static void
+add_sip (ImpsEventLog *log, gint64 t, ImpsRefPoint ref, const gchar *from, const gchar *to,
+         const gchar *first_line, const gchar *call_id, const gchar *summary)
+{
+  g_autofree gchar *msg = g_strdup_printf ("%s\r\nVia: SIP/2.0/UDP 127.1.1.1:5060;branch=z9hG4bKx\r\n"
+                                           "Call-ID: %s\r\nCSeq: 1 X\r\nContent-Length: 0\r\n\r\n",
+                                           first_line, call_id);
+  g_autoptr (GBytes) b = g_bytes_new (msg, strlen (msg));
+  imps_event_log_add (log, t, IMPS_EVENT_MESSAGE, ref, IMPS_PROTO_SIP, from, to, summary, NULL, b, NULL);
+}
+
+/* Two calls, each with a ticket request before its INVITE, a note in the
+ * middle and media; registrations before each. */
+static ImpsEventLog *
+two_calls_log (void)
+{
+  ImpsEventLog *log = imps_event_log_new ();
+  gint64 t = G_GINT64_CONSTANT (1767225600000000);
+  const gchar *ids[] = { "call-one@127.1.1.1", "call-two@127.1.1.1" };
+  for (guint k = 0; k < 2; k++)
+    {
+      gint64 b = t + k * 10 * G_USEC_PER_SEC;
+      add_sip (log, b, IMPS_REF_GM, "alice", "pcscf.home1.net", "REGISTER sip:home1.net SIP/2.0",
+               k ? "reg-2" : "reg-1", k ? "REGISTER two" : "REGISTER one");
+      add_sip (log, b + 1000, IMPS_REF_GM, "pcscf.home1.net", "alice", "SIP/2.0 200 OK",
+               k ? "reg-2" : "reg-1", k ? "200 REGISTER two" : "200 REGISTER one");
+      imps_event_log_add (log, b + 2000, IMPS_EVENT_MESSAGE, IMPS_REF_UA, IMPS_PROTO_HTTP, "alice",
+                          "kms.home1.net", k ? "ticket request two" : "ticket request one", NULL, NULL, NULL);
+      imps_event_log_add (log, b + 2500, IMPS_EVENT_MESSAGE, IMPS_REF_ZK, IMPS_PROTO_HTTP,
+                          "kms.home1.net", "kms.home2.net", k ? "zk two" : "zk one", NULL, NULL, NULL);
+      add_sip (log, b + 3000, IMPS_REF_GM, "alice", "pcscf.home1.net", "INVITE sip:bob@home2.net SIP/2.0",
+               ids[k], k ? "INVITE two" : "INVITE one");
+      imps_event_log_add (log, b + 3500, IMPS_EVENT_NOTE, IMPS_REF_NONE, IMPS_PROTO_NONE,
+                          "scscf.home1.net", NULL, k ? "note two" : "note one", NULL, NULL, NULL);
+      add_sip (log, b + 4000, IMPS_REF_GM, "pcscf.home1.net", "alice", "SIP/2.0 200 OK", ids[k],
+               k ? "200 INVITE two" : "200 INVITE one");
+      add_sip (log, b + 4 * G_USEC_PER_SEC, IMPS_REF_GM, "alice", "pcscf.home1.net",
+               "BYE sip:bob@home2.net SIP/2.0", ids[k], k ? "BYE two" : "BYE one");
+    }
+  return log;
+}
+
+static void
+add_call_media (ImpsLadder *ladder, guint k)
+{
+  gint64 t = G_GINT64_CONSTANT (1767225600000000) + k * 10 * G_USEC_PER_SEC + G_USEC_PER_SEC;
+  g_autoptr (ImpsLadderMedia) m = imps_ladder_media_new (k ? "media two" : "media one", "alice", "bob", TRUE);
+  m->first_us = t;
+  m->last_us = t + 2 * G_USEC_PER_SEC;
+  m->packets_sent = m->packets_received = 100;
+  imps_ladder_add_media (ladder, m);
+}
+
+static gchar *
+filtered_text (ImpsEventLog *log, const gchar *const *specs)
+{
+  g_autoptr (ImpsLadder) ladder = imps_ladder_new (log);
+  add_call_media (ladder, 0);
+  add_call_media (ladder, 1);
+  for (guint i = 0; specs[i]; i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_assert_true (imps_ladder_add_filter (ladder, specs[i], &error));
+      g_assert_no_error (error);
+    }
+  gchar *text = imps_ladder_render_text (ladder, 200);
+  g_test_message ("%s", text);
+  return text;
+}
+
+static void
+assert_has (const gchar *text, const gchar *const *yes, const gchar *const *no)
+{
+  for (guint i = 0; yes[i]; i++)
+    if (strstr (text, yes[i]) == NULL)
+      g_error ("'%s' is missing", yes[i]);
+  for (guint i = 0; no[i]; i++)
+    if (strstr (text, no[i]) != NULL)
+      g_error ("'%s' is there", no[i]);
+}
+
+#define STRS(...) ((const gchar *const[]) { __VA_ARGS__, NULL })
+
+static void
+test_filter (void)
+{
+  g_autoptr (ImpsEventLog) log = two_calls_log ();
+
+  g_autofree gchar *all = filtered_text (log, STRS (NULL));
+  assert_has (all, STRS ("REGISTER one", "INVITE two", "media one", "media two"), STRS ("the filter"));
+
+  /* call=1: its SIP, the ticket request and Zk before the INVITE (after
+   * the registration), its note and its media; nothing of call 2. */
+  g_autofree gchar *c1 = filtered_text (log, STRS ("call=1"));
+  assert_has (c1, STRS ("ticket request one", "zk one", "INVITE one", "note one", "200 INVITE one",
+                        "BYE one", "SRTP media one", "the filter shows 6 events and 1 media stream"),
+              STRS ("REGISTER one", "two"));
+  g_autofree gchar *c2 = filtered_text (log, STRS ("call=2"));
+  assert_has (c2, STRS ("ticket request two", "INVITE two", "note two", "BYE two", "SRTP media two"),
+              STRS ("REGISTER two", " one"));
+  g_autofree gchar *both = filtered_text (log, STRS ("call=1,2"));
+  assert_has (both, STRS ("INVITE one", "INVITE two", "the filter shows 12 events and 2 media streams"),
+              STRS ("REGISTER"));
+  g_autofree gchar *none = filtered_text (log, STRS ("call=3"));
+  assert_has (none, STRS ("the filter shows 0 events and 0 media streams"), STRS ("INVITE"));
+
+  /* ref=: reference points, case-insensitive; notes and media by name. */
+  g_autofree gchar *ua_zk = filtered_text (log, STRS ("ref=Ua,zk"));
+  assert_has (ua_zk, STRS ("ticket request one", "ticket request two", "zk one", "zk two",
+                           "the filter shows 4 events and 0 media streams"),
+              STRS ("INVITE", "note one", "SRTP"));
+  g_autofree gchar *notes = filtered_text (log, STRS ("ref=note,media"));
+  assert_has (notes, STRS ("note one", "note two", "media one", "media two"), STRS ("INVITE", "ticket"));
+  /* Both keys: each must hold. */
+  g_autofree gchar *c1ua = filtered_text (log, STRS ("call=1", "ref=Ua"));
+  assert_has (c1ua, STRS ("ticket request one", "the filter shows 1 event and 0 media streams"),
+              STRS ("INVITE", "two", "zk one"));
+
+  /* The SVG draws the same rows. */
+  g_autoptr (ImpsLadder) ladder = imps_ladder_new (log);
+  add_call_media (ladder, 0);
+  add_call_media (ladder, 1);
+  g_assert_true (imps_ladder_add_filter (ladder, "call=2", NULL));
+  g_autofree gchar *svg = imps_ladder_render_svg (ladder);
+  g_autoptr (SvgSeen) seen = svg_parse (svg);
+  g_assert_cmpuint (svg_count (seen, "arrow"), ==, 5);
+  g_assert_cmpuint (svg_count (seen, "note"), ==, 1);
+  g_assert_cmpuint (svg_count (seen, "media"), ==, 1);
+  g_assert_null (strstr (seen->titles->str, "one"));
+
+  /* Specs that do not parse. */
+  static const struct {
+    const gchar *spec;
+    const gchar *reason;
+  } bad[] = {
+    { "call=0", "is not a call number from 1" },
+    { "call=x", "is not a call number from 1" },
+    { "ref=Zz", "reference point 'Zz' is not one of" },
+    { "time=1", "key 'time' is not call or ref" },
+    { "ref", "is not KEY=VALUE" },
+    { "ref=", "no value after '='" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_assert_false (imps_ladder_add_filter (ladder, bad[i].spec, &error));
+      g_assert_error (error, IMPS_LADDER_ERROR, IMPS_LADDER_ERROR_FILTER);
+      g_assert_nonnull (strstr (error->message, bad[i].reason));
+    }
+}
+
+/* ---- the SVG's layout: scalable, legend first, headers repeated,
+ * a reference point on every arrow, notes wrapped in full ---- */
+
+static void
+test_svg_layout (void)
+{
+  g_autoptr (ImpsEventLog) log = imps_event_log_new ();
+  gint64 t = G_GINT64_CONSTANT (1767225600000000);
+  static const gchar long_note[] =
+      "2xx wins: INVITE z9hG4bK8f9672f91954 answered on branch z9hG4bKa0d5152eab0b77fd98271110cf0e8d9a "
+      "by bob.tablet at 127.2.1.2:5060, and the other branches were cancelled with CANCEL and 487 "
+      "Request Terminated, which is what a person reading this note wants to see in full";
+  const ImpsRefPoint refs[] = { IMPS_REF_UB, IMPS_REF_ZH, IMPS_REF_ZN, IMPS_REF_UA, IMPS_REF_ZK,
+                                IMPS_REF_GM, IMPS_REF_MW };
+  const gchar *ends[][2] = { { "alice", "bsf.home1.net" }, { "bsf.home1.net", "hss.home1.net" },
+                             { "kms.home1.net", "bsf.home1.net" }, { "alice", "kms.home1.net" },
+                             { "kms.home2.net", "kms.home1.net" }, { "alice", "pcscf.home1.net" },
+                             { "pcscf.home1.net", "scscf.home1.net" } };
+  guint n_arrows = 0;
+  for (guint i = 0; i < 70; i++)
+    {
+      guint k = i % G_N_ELEMENTS (refs);
+      imps_event_log_add (log, t + i * 1000, IMPS_EVENT_MESSAGE, refs[k], IMPS_PROTO_HTTP, ends[k][0],
+                          ends[k][1], "message", NULL, NULL, NULL);
+      n_arrows++;
+    }
+  imps_event_log_add (log, t + 80000, IMPS_EVENT_NOTE, IMPS_REF_NONE, IMPS_PROTO_NONE,
+                      "scscf.home1.net", NULL, long_note, NULL, NULL, NULL);
+  g_autoptr (ImpsLadder) ladder = imps_ladder_new (log);
+  g_autofree gchar *svg = imps_ladder_render_svg (ladder);
+  svg_keep (svg, "layout");
+  g_autoptr (SvgSeen) seen = svg_parse (svg);
+
+  /* Scalable: a viewBox, and a size relative to the window, not pixels. */
+  g_assert_nonnull (strstr (svg, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"98vw\" height=\""));
+  g_assert_nonnull (strstr (svg, " viewBox=\"0 0 "));
+  const gchar *root_start = strstr (svg, "<svg ");
+  g_autofree gchar *root = g_strndup (root_start, (gsize) (strchr (root_start, '>') - root_start));
+  g_assert_null (strstr (root, "px"));
+  /* The legend comes before the first node header. */
+  const gchar *legend = strstr (svg, "<g class=\"legend\">");
+  const gchar *node = strstr (svg, "<g class=\"node\">");
+  g_assert_nonnull (legend);
+  g_assert_nonnull (node);
+  g_assert_true (legend < node);
+  /* 70 rows of 30 px: the node headers come again, every screenful. */
+  g_assert_cmpuint (svg_count (seen, "node"), ==, 7);
+  guint repeats = svg_count (seen, "node-repeat");
+  g_assert_cmpuint (repeats, >=, 7 * 2);
+  g_assert_cmpuint (repeats % 7, ==, 0);
+  /* A badge with the reference point on every arrow and note, and one per
+   * legend entry. */
+  g_assert_cmpuint (svg_count (seen, "arrow"), ==, n_arrows);
+  g_assert_cmpuint (svg_count (seen, "ref-badge"), ==, n_arrows + 1 + 9);
+  for (guint k = 0; k < G_N_ELEMENTS (refs); k++)
+    {
+      g_autofree gchar *badge = g_strdup_printf (">%s</text>", imps_ref_point_name (refs[k]));
+      guint c = 0;
+      for (const gchar *p = svg; (p = strstr (p, badge)) != NULL; p++)
+        c++;
+      g_assert_cmpuint (c, >=, 70 / G_N_ELEMENTS (refs));
+    }
+  /* Colour-blind-safe colours (Okabe-Ito): Ub blue, Zn reddish purple. */
+  g_assert_nonnull (strstr (svg, "data-ref=\"Ub\"><title>Ub alice"));
+  g_assert_nonnull (strstr (svg, "stroke=\"#0072B2\""));
+  g_assert_nonnull (strstr (svg, "stroke=\"#CC79A7\""));
+  /* The long note is drawn whole (over several lines), not only in its
+   * tooltip. */
+  g_assert_null (strstr (seen->text->str, "…"));
+  g_assert_nonnull (strstr (seen->text->str, "wants to see in full"));
+  g_assert_nonnull (strstr (seen->text->str, "z9hG4bKa0d5152eab0b77fd98271110cf0e8d9a"));
+}
+
+/* ---- the text ladder's width: the terminal's, or the default ---- */
+
+static void
+test_text_width (void)
+{
+  /* Not a terminal: the default, whatever COLUMNS says. */
+  int fds[2];
+  g_assert_cmpint (pipe (fds), ==, 0);
+  g_setenv ("COLUMNS", "150", TRUE);
+  g_assert_cmpuint (imps_ladder_text_width_for (fds[1]), ==, IMPS_LADDER_TEXT_DEFAULT_WIDTH);
+  close (fds[0]);
+  close (fds[1]);
+
+  int master = posix_openpt (O_RDWR | O_NOCTTY);
+  if (master < 0 || grantpt (master) != 0 || unlockpt (master) != 0)
+    {
+      g_test_skip ("no pseudo-terminal");
+      g_unsetenv ("COLUMNS");
+      return;
+    }
+  int slave = open (ptsname (master), O_RDWR | O_NOCTTY);
+  g_assert_cmpint (slave, >=, 0);
+  struct winsize ws = { .ws_row = 40, .ws_col = 132 };
+  g_assert_cmpint (ioctl (slave, TIOCSWINSZ, &ws), ==, 0);
+  /* A terminal: COLUMNS first, then the terminal's own width; never
+   * below the minimum. */
+  g_assert_cmpuint (imps_ladder_text_width_for (slave), ==, 150);
+  g_unsetenv ("COLUMNS");
+  g_assert_cmpuint (imps_ladder_text_width_for (slave), ==, 132);
+  ws.ws_col = 20;
+  g_assert_cmpint (ioctl (slave, TIOCSWINSZ, &ws), ==, 0);
+  g_assert_cmpuint (imps_ladder_text_width_for (slave), ==, IMPS_LADDER_TEXT_MIN_WIDTH);
+  close (slave);
+  close (master);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -872,5 +1174,8 @@ main (int argc, char **argv)
   g_test_add_func ("/ladder/declared-nodes", test_declared);
   g_test_add_func ("/ladder/long-times", test_long_times);
   g_test_add_func ("/ladder/failed-message", test_failed_message);
+  g_test_add_func ("/ladder/filter", test_filter);
+  g_test_add_func ("/ladder/svg-layout", test_svg_layout);
+  g_test_add_func ("/ladder/text-width", test_text_width);
   return g_test_run ();
 }

@@ -1,0 +1,155 @@
+/* The ladders of a whole run (impsim run on scenarios/demo.scn): the
+ * IMS-AGW as its own lifeline in the e2ae call, with an SRTP leg to the UE
+ * and an RTP leg into the core each way, each counted; the fork winner
+ * named by its device; --only on the command line. */
+#include "imps-test.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/wait.h>
+
+static const gchar *impsim_path;
+static const gchar *demo_path;
+
+typedef struct {
+  gint status;
+  gchar *out;
+  gchar *err;
+} Run;
+
+static void
+run_clear (Run *r)
+{
+  g_free (r->out);
+  g_free (r->err);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
+
+static void
+run_argv (Run *r, const gchar *const *args)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_ptr_array_add (argv, (gpointer) impsim_path);
+  for (guint i = 0; args[i]; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  memset (r, 0, sizeof *r);
+  g_assert_true (g_spawn_sync (NULL, (gchar **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                               &r->out, &r->err, &r->status, &error));
+  g_assert_no_error (error);
+  r->status = WIFEXITED (r->status) ? WEXITSTATUS (r->status) : -1;
+}
+
+#define RUN(r, ...) run_argv ((r), (const gchar *const[]) { __VA_ARGS__, NULL })
+
+/* The number after @prefix in @text (which must hold it). */
+static guint64
+number_after (const gchar *text, const gchar *prefix)
+{
+  const gchar *p = strstr (text, prefix);
+  if (p == NULL)
+    g_error ("'%s' is missing", prefix);
+  return g_ascii_strtoull (p + strlen (prefix), NULL, 10);
+}
+
+static void
+test_fork_winner (void)
+{
+  g_auto (Run) r;
+  RUN (&r, "run", demo_path, "--width", "1000");
+  g_assert_cmpint (r.status, ==, 0);
+  /* The forking S-CSCF names the device that answered, not a branch. */
+  g_assert_nonnull (strstr (r.out, "* 2xx wins: INVITE for sip:bob@home2.net answered by bob "
+                                   "(sip:bob@127.2.1.1:5060); 1 other fork cancelled (Call-ID "));
+  g_assert_null (strstr (r.out, "answered on branch"));
+}
+
+static void
+test_agw_lifeline (void)
+{
+  g_auto (Run) r;
+  RUN (&r, "run", demo_path, "--width", "1000", "--only", "call=2", "--only", "ref=media");
+  g_test_message ("%s", r.out);
+  g_assert_cmpint (r.status, ==, 0);
+  /* The two events are the call's media summaries (one per direction). */
+  g_assert_nonnull (strstr (r.out, "the filter shows 2 events and 4 media streams"));
+  /* The AGW's own counts, from the observer: SRTP in from the UE became
+   * RTP into the core, RTP from the core became SRTP to the UE. */
+  guint64 to_core = number_after (r.out, "SRTP from the UE -> RTP in the core: ");
+  guint64 to_ue = number_after (r.out, "RTP -> SRTP to the UE: ");
+  g_assert_cmpuint (to_core, >=, 100);
+  g_assert_cmpuint (to_ue, >=, 99);
+  g_assert_nonnull (strstr (r.out, "  agw.home1.net          (IMS-AGW, 127.0.1.41) SRTP from the UE"));
+  /* Four legs, each counted where it ends. */
+  guint64 up_sent = number_after (r.out, "SRTP alice->agw.home1.net audio: ");
+  g_autofree gchar *up_rx = g_strdup_printf ("SRTP alice->agw.home1.net audio: %" G_GUINT64_FORMAT
+                                             " sent, %" G_GUINT64_FORMAT " received, 0 auth failures",
+                                             up_sent, to_core);
+  g_assert_nonnull (strstr (r.out, up_rx));
+  g_autofree gchar *core_tx = g_strdup_printf ("RTP (unprotected) agw.home1.net->bob audio: %"
+                                               G_GUINT64_FORMAT " sent, ", to_core);
+  g_assert_nonnull (strstr (r.out, core_tx));
+  g_autofree gchar *core_rx = g_strdup_printf (" received, 0 auth failures");
+  g_assert_nonnull (strstr (strstr (r.out, "RTP (unprotected) bob->agw.home1.net audio: "), core_rx));
+  g_assert_cmpuint (number_after (strstr (r.out, "RTP (unprotected) bob->agw.home1.net audio: "),
+                                  " sent, "), ==, to_ue);
+  g_autofree gchar *down = g_strdup_printf ("SRTP agw.home1.net->alice audio: %" G_GUINT64_FORMAT " sent, ",
+                                            to_ue);
+  g_assert_nonnull (strstr (r.out, down));
+  /* No band straight from alice to bob in the e2ae call. */
+  g_assert_null (strstr (r.out, "alice->bob audio"));
+  g_assert_null (strstr (r.out, "bob->alice audio"));
+
+  /* The MIKEY-TICKET call's media goes end to end: no AGW. */
+  g_auto (Run) m;
+  RUN (&m, "run", demo_path, "--width", "1000", "--only", "call=1", "--only", "ref=media");
+  g_assert_cmpint (m.status, ==, 0);
+  g_assert_nonnull (strstr (m.out, "the filter shows 2 events and 2 media streams"));
+  g_assert_nonnull (strstr (m.out, "SRTP alice->bob audio: "));
+  g_assert_nonnull (strstr (m.out, "SRTP bob->alice audio: "));
+  g_assert_null (strstr (m.out, "agw.home1.net audio"));
+
+  /* The SVG of the e2ae call: the AGW's column and its four bands. */
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *dir = g_dir_make_tmp ("impsim-ladder-run-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_autofree gchar *svg_path = g_build_filename (dir, "call2.svg", NULL);
+  g_auto (Run) s;
+  RUN (&s, "run", "--quiet", demo_path, "--only", "call=2", "--svg", svg_path);
+  g_assert_cmpint (s.status, ==, 0);
+  g_autofree gchar *svg = NULL;
+  g_assert_true (g_file_get_contents (svg_path, &svg, NULL, NULL));
+  g_assert_nonnull (strstr (svg, "<title>agw.home1.net (IMS-AGW, home1.net)</title>"));
+  guint bands = 0;
+  for (const gchar *p = svg; (p = strstr (p, "<g class=\"media\"")) != NULL; p++)
+    bands++;
+  g_assert_cmpuint (bands, ==, 4);
+  g_unlink (svg_path);
+  g_rmdir (dir);
+}
+
+static void
+test_only_usage (void)
+{
+  /* A bad --only is refused before anything runs. */
+  g_auto (Run) r;
+  RUN (&r, "run", demo_path, "--only", "ref=Zz");
+  g_assert_cmpint (r.status, ==, 2);
+  g_assert_nonnull (strstr (r.err, "--only 'ref=Zz': reference point 'Zz' is not one of"));
+  g_assert_null (strstr (r.out, "running"));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_assert_cmpint (argc, ==, 3);
+  impsim_path = argv[1];
+  demo_path = argv[2];
+  g_test_add_func ("/ladder-run/fork-winner", test_fork_winner);
+  g_test_add_func ("/ladder-run/agw-lifeline", test_agw_lifeline);
+  g_test_add_func ("/ladder-run/only-usage", test_only_usage);
+  return g_test_run ();
+}
