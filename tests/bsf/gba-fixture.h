@@ -176,7 +176,7 @@ fx_bir (GbaFx *fx, const gchar *btid, const gchar *naf_fqdn, const guint8 *ua_id
 {
   g_autoptr (ImpsDiameterBir) bir = imps_diameter_bir_new ();
   bir->session_id = g_strdup ("kms.home1.net;1;1");
-  bir->origin_host = g_strdup ("kms.home1.net");
+  bir->origin_host = g_strdup (naf_fqdn); /* a NAF asks for its own key */
   bir->origin_realm = g_strdup ("home1.net");
   bir->destination_realm = g_strdup ("home1.net");
   bir->btid = g_strdup (btid);

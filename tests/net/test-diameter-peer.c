@@ -315,6 +315,9 @@ test_base_protocol (Fx *fx, gconstpointer unused)
   caps->addresses[0].addr[0] = 127;
   caps->addresses[0].addr[3] = 1;
   caps->product_name = g_strdup ("test peer");
+  caps->n_vendor_apps = 1;
+  caps->vendor_apps[0].vendor_id = IMPS_DIAMETER_VENDOR_3GPP;
+  caps->vendor_apps[0].auth_application_id = IMPS_DIAMETER_APP_ZH;
   caps->hop_by_hop = 7;
   caps->end_to_end = 8;
   g_autoptr (GBytes) cer = imps_diameter_cer_build (caps);
@@ -353,8 +356,9 @@ test_base_protocol (Fx *fx, gconstpointer unused)
 static void
 test_malformed (Fx *fx, gconstpointer unused)
 {
-  /* A request whose AVP runs past the end: an answer with the E bit and
-   * DIAMETER_INVALID_AVP_LENGTH, and the connection stays usable. */
+  /* A request whose AVP runs past the end: DIAMETER_INVALID_AVP_LENGTH,
+   * without the E bit (RFC 6733 §7.1: E is for 3xxx only) and with
+   * Failed-AVP, and the connection stays usable. */
   g_autoptr (GSocketConnection) sc = raw_connect (fx);
   g_autoptr (GBytes) r = build_request (IMPS_DIAMETER_CMD_MULTIMEDIA_AUTH, IMPS_DIAMETER_APP_ZH, "a@x");
   g_autoptr (GByteArray) bad = g_byte_array_new ();
@@ -365,7 +369,11 @@ test_malformed (Fx *fx, gconstpointer unused)
   raw_write (sc, bad->data, bad->len);
   g_autoptr (ImpsDiameterMessage) a = raw_read_message (sc);
   g_assert_nonnull (a);
-  g_assert_true (a->flags & IMPS_DIAMETER_FLAG_E);
+  g_assert_false (a->flags & IMPS_DIAMETER_FLAG_E);
+  gint f = imps_diameter_message_find (a, 0, IMPS_DIAMETER_AVP_FAILED_AVP);
+  g_assert_cmpint (f, >=, 0);
+  g_assert_cmpint (imps_diameter_message_find_child (a, (guint) f, 0, IMPS_DIAMETER_AVP_SESSION_ID),
+                   >=, 0);
   gint i = imps_diameter_message_find (a, 0, IMPS_DIAMETER_AVP_RESULT_CODE);
   guint32 code = 0;
   g_assert_true (imps_diameter_avp_get_u32 (imps_diameter_message_avp (a, (guint) i), &code, NULL));
