@@ -533,6 +533,10 @@ server_check_peer (ImpsDiameterServer *s, Conn *c, const ImpsDiameterMessage *ms
     }
   if (server_peer_allowed (s, c->address, origin_host))
     return TRUE;
+  /* Shown escaped and cut, so a hostile Origin-Host can neither forge
+   * log lines nor push the answer over the message size limit. */
+  if (strlen (origin_host) > 255)
+    strcpy (g_utf8_find_prev_char (origin_host, origin_host + 253) ?: origin_host + 252, "...");
   g_autofree gchar *shown = g_strescape (origin_host, NULL);
   g_autofree gchar *why = NULL;
   if (!server_address_allowed (s, c->address))

@@ -791,6 +791,39 @@ min_value_len (guint32 vendor, guint32 code)
     }
 }
 
+/* Copies longer than this, or groups that hold more AVPs than
+ * FAILED_AVP_MAX_COUNT or do not parse, go back as a zero value of
+ * minimum length instead, so the answer stays a valid message within the
+ * limits of IMPS_DIAMETER_MAX_MESSAGE and IMPS_DIAMETER_MAX_AVPS. */
+#define FAILED_AVP_MAX_COPY 4096
+#define FAILED_AVP_MAX_COUNT 64
+
+static gboolean
+group_copyable (const guint8 *data, gsize len, guint depth, guint *count)
+{
+  ImpsDiameterAvpIter iter;
+  ImpsDiameterAvp avp;
+  GError *local = NULL;
+
+  imps_diameter_avp_iter_init (&iter, data, len, 0);
+  while (imps_diameter_avp_iter_next (&iter, &avp, &local))
+    {
+      if (++*count > FAILED_AVP_MAX_COUNT)
+        return FALSE;
+      const ImpsDiameterDictEntry *e = imps_diameter_dict_lookup (avp.vendor_id, avp.code);
+      if (e != NULL && e->type == IMPS_DIAMETER_TYPE_GROUPED
+          && (depth + 1 >= IMPS_DIAMETER_MAX_DEPTH - 1
+              || !group_copyable (avp.data, avp.len, depth + 1, count)))
+        return FALSE;
+    }
+  if (local != NULL)
+    {
+      g_error_free (local);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 void
 imps_diameter_builder_add_failed_avp (ImpsDiameterBuilder *b, const guint8 *raw,
                                       gsize raw_len, const GError *error)
@@ -833,8 +866,17 @@ imps_diameter_builder_add_failed_avp (ImpsDiameterBuilder *b, const guint8 *raw,
         len = min_value_len (vendor, code);
       else
         {
+          const ImpsDiameterDictEntry *e = imps_diameter_dict_lookup (vendor, code);
+          guint count = 0;
           data = raw + where.offset + hlen;
           len = avp_len - hlen;
+          if (len > FAILED_AVP_MAX_COPY
+              || (e != NULL && e->type == IMPS_DIAMETER_TYPE_GROUPED
+                  && !group_copyable (data, len, 1, &count)))
+            {
+              data = zeros;
+              len = min_value_len (vendor, code);
+            }
         }
     }
   imps_diameter_builder_begin_group (b, IMPS_DIAMETER_AVP_FAILED_AVP, IMPS_DIAMETER_AVP_FLAG_M, 0);
