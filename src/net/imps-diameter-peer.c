@@ -91,6 +91,7 @@ conn_close (Conn *c, const GError *error)
 }
 
 static void conn_write_next (Conn *c);
+static void conn_timers_update (Conn *c);
 
 static void
 write_done (GObject *source, GAsyncResult *res, gpointer data)
@@ -149,6 +150,7 @@ conn_send (Conn *c, GBytes *bytes)
   if (c->closed)
     return;
   g_queue_push_tail (&c->writes, g_bytes_ref (bytes));
+  conn_timers_update (c);
   conn_write_next (c);
 }
 
@@ -913,6 +915,7 @@ struct _ImpsDiameterClient {
   GHashTable *pending;    /* hop-by-hop -> Pending* (sent) */
   guint32 next_hop_by_hop;
   guint32 next_end_to_end;
+  guint idle_ms;
 };
 
 static void
@@ -1058,6 +1061,9 @@ connect_done (GObject *source, GAsyncResult *res, gpointer data)
       return;
     }
   cl->conn = conn_new (sc, cl->peer, client_on_frame, client_on_close, cl);
+  /* Close an idle connection before the server's idle limit does, so a
+   * request never meets a connection the server is closing. */
+  cl->conn->idle_ms = cl->idle_ms;
   conn_start (cl->conn);
   Pending *p;
   while ((p = g_queue_pop_head (&cl->unsent)))
@@ -1073,6 +1079,7 @@ imps_diameter_client_new (ImpsNetwork *net, const gchar *local_address,
   cl->local_address = g_strdup (local_address);
   cl->remote_address = g_strdup (remote_address);
   cl->remote_port = remote_port;
+  cl->idle_ms = IMPS_DIAMETER_CLIENT_IDLE_TIMEOUT_MS;
   const gchar *name = imps_network_node_at (net, remote_address);
   cl->peer = name ? g_strdup (name) : g_strdup_printf ("%s:%u", remote_address, remote_port);
   g_queue_init (&cl->unsent);
@@ -1085,6 +1092,13 @@ imps_diameter_client_new (ImpsNetwork *net, const gchar *local_address,
   guint32 secs = (guint32) (imps_clock_now_us (imps_network_get_clock (net)) / G_USEC_PER_SEC);
   cl->next_end_to_end = ((secs & 0xfffu) << 20) | (imps_random_u32 (r) & 0xfffffu);
   return cl;
+}
+
+void
+imps_diameter_client_set_idle_timeout (ImpsDiameterClient *cl, guint idle_ms)
+{
+  g_return_if_fail (cl != NULL);
+  cl->idle_ms = idle_ms;
 }
 
 void

@@ -41,6 +41,10 @@ typedef enum {
 #define IMPS_DIAMETER_FRAME_TIMEOUT_MS 10000
 #define IMPS_DIAMETER_MAX_CONNECTIONS_PER_SOURCE 32
 #define IMPS_DIAMETER_LISTEN_BACKLOG 1024
+/* A client closes its connection after this long with nothing sent or
+ * received (half the server's idle limit) and reconnects on its next
+ * request. */
+#define IMPS_DIAMETER_CLIENT_IDLE_TIMEOUT_MS 60000
 
 typedef struct {
   guint idle_ms;          /* 0: none */
@@ -111,6 +115,9 @@ ImpsDiameterClient *imps_diameter_client_new (ImpsNetwork *net,
                                               const gchar *remote_address,
                                               guint16 remote_port);
 void imps_diameter_client_free (ImpsDiameterClient *client);
+/* Replaces IMPS_DIAMETER_CLIENT_IDLE_TIMEOUT_MS (0: keep connections open)
+ * for connections made later. */
+void imps_diameter_client_set_idle_timeout (ImpsDiameterClient *client, guint idle_ms);
 
 /* Sends @request; the client sets its own hop-by-hop id (unique on the
  * connection) and End-to-End id (RFC 6733 §3: the low 12 bits of the

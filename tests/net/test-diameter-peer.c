@@ -816,6 +816,26 @@ test_closed_peer (Fx *fx, gconstpointer unused)
   wait_connections (fx, 0);
 }
 
+static void
+test_client_idle (Fx *fx, gconstpointer unused)
+{
+  /* A client closes its idle connection itself and reconnects for the
+   * next request. */
+  g_autoptr (ImpsDiameterClient) client = imps_diameter_client_new (fx->net, NULL, "127.0.0.1",
+                                                                    port (fx));
+  imps_diameter_client_set_idle_timeout (client, 50);
+  Batch b;
+  run_batch (fx, client, &b, 1, IMPS_DIAMETER_APP_ZH);
+  g_assert_no_error (b.errors[0]);
+  g_free (b.users[0]);
+  wait_connections (fx, 0);
+  run_batch (fx, client, &b, 1, IMPS_DIAMETER_APP_ZH);
+  g_assert_no_error (b.errors[0]);
+  g_assert_cmpstr (b.users[0], ==, "user0@home1.net");
+  g_free (b.users[0]);
+  g_assert_cmpuint (fx->handled, ==, 2);
+}
+
 /* ---- a client connect needs no thread of the GTask pool ---- */
 
 typedef struct {
@@ -923,6 +943,7 @@ main (int argc, char **argv)
   g_test_add ("/diameter-peer/partial-frame", Fx, NULL, fx_setup, test_partial_frame, fx_teardown);
   g_test_add ("/diameter-peer/per-source-cap", Fx, NULL, fx_setup, test_per_source_cap, fx_teardown);
   g_test_add ("/diameter-peer/closed-peer", Fx, NULL, fx_setup, test_closed_peer, fx_teardown);
+  g_test_add ("/diameter-peer/client-idle", Fx, NULL, fx_setup, test_client_idle, fx_teardown);
   g_test_add ("/diameter-peer/thread-pool", Fx, NULL, fx_setup, test_thread_pool, fx_teardown);
   g_test_add ("/diameter-peer/feed", Fx, NULL, fx_setup, test_feed, fx_teardown);
   return g_test_run ();
