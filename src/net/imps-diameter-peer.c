@@ -229,7 +229,12 @@ conn_process (Conn *c)
       if (c->on_frame && c->owner)
         c->on_frame (c, c->buf->data, (gsize) need, c->owner);
       if (!c->closed)
-        g_byte_array_remove_range (c->buf, 0, (guint) need);
+        {
+          g_byte_array_remove_range (c->buf, 0, (guint) need);
+          /* A whole message came: the frame limit starts again for the
+           * next one (a busy peer's reads may end mid-message every time). */
+          timer_clear (&c->frame_timer);
+        }
       conn_unref (c);
     }
 }
