@@ -112,6 +112,11 @@ imps_bsf_zn_handle (ImpsDiameterServer *server, ImpsDiameterRequest *req, gpoint
       g_autofree gchar *why = g_strdup_printf ("NAF-Id from %s: %s", peer, error->message);
       imps_bsf_note (bsf, IMPS_EVENT_REFUSAL, why, "NAF-Id refused");
       bia->result_code = IMPS_DIAMETER_INVALID_AVP_VALUE;
+      /* 5004 carries the offending AVP (RFC 6733 §7.1.5). */
+      gint naf = imps_diameter_message_find (msg, IMPS_DIAMETER_VENDOR_3GPP,
+                                             IMPS_DIAMETER_AVP_NAF_ID);
+      if (naf >= 0)
+        bia->failed_avp = imps_diameter_message_avp (msg, (guint) naf);
       answer (req, bia);
       return;
     }

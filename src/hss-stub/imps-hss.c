@@ -354,6 +354,14 @@ imps_hss_zh_handle (ImpsDiameterServer *server, ImpsDiameterRequest *req, gpoint
                                                "(Digest-AKAv1-MD5, Digest-AKAv2-MD5)", mar->auth_scheme);
       note (hss, IMPS_EVENT_REFUSAL, why, "scheme refused");
       maa->result_code = IMPS_DIAMETER_INVALID_AVP_VALUE;
+      /* 5004 carries the offending AVP (RFC 6733 §7.1.5). */
+      gint item = imps_diameter_message_find (msg, IMPS_DIAMETER_VENDOR_3GPP,
+                                              IMPS_DIAMETER_AVP_SIP_AUTH_DATA_ITEM);
+      gint scheme = item < 0 ? -1
+        : imps_diameter_message_find_child (msg, (guint) item, IMPS_DIAMETER_VENDOR_3GPP,
+                                            IMPS_DIAMETER_AVP_SIP_AUTHENTICATION_SCHEME);
+      if (scheme >= 0)
+        maa->failed_avp = imps_diameter_message_avp (msg, (guint) scheme);
       answer_maa (req, maa);
       return;
     }

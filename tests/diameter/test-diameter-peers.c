@@ -206,6 +206,24 @@ test_zh (Fx *fx, gconstpointer unused)
   g_assert_false (f->flags & IMPS_DIAMETER_FLAG_E);
   g_assert_nonnull (raw_peer_failed_avp (f));
 
+  /* A scheme the HSS does not serve: 5004 with that AVP in Failed-AVP. */
+  g_autoptr (ImpsDiameterMar) md5 = imps_diameter_mar_new ();
+  md5->session_id = g_strdup ("bsf.home1.net;1;9");
+  md5->origin_host = g_strdup ("bsf.home1.net");
+  md5->origin_realm = g_strdup ("home1.net");
+  md5->destination_realm = g_strdup ("home1.net");
+  md5->impi = g_strdup ("alice@home1.net");
+  md5->auth_scheme = g_strdup ("Digest-MD5");
+  g_autoptr (GBytes) md5_bytes = imps_diameter_mar_build (md5);
+  g_autoptr (ImpsDiameterMessage) s5004 = exchange ("127.0.1.20", fx->hss_port, "127.0.1.10",
+                                                    md5_bytes, NULL);
+  g_assert_cmpuint (raw_peer_result (s5004), ==, IMPS_DIAMETER_INVALID_AVP_VALUE);
+  g_assert_false (s5004->flags & IMPS_DIAMETER_FLAG_E);
+  const ImpsDiameterAvp *sf = raw_peer_failed_avp (s5004);
+  g_assert_nonnull (sf);
+  g_assert_cmpuint (sf->code, ==, IMPS_DIAMETER_AVP_SIP_AUTHENTICATION_SCHEME);
+  g_assert_cmpmem (sf->data, sf->len, "Digest-MD5", 10);
+
   /* A MAR with an unknown mandatory AVP: 5001. */
   g_autoptr (GByteArray) m = g_byte_array_new ();
   g_byte_array_append (m, g_bytes_get_data (own, NULL), (guint) g_bytes_get_size (own));
@@ -310,6 +328,25 @@ test_zn (Fx *fx, gconstpointer unused)
   g_autoptr (GBytes) lab = bir_bytes ("naf.lab.example", btid, "naf.lab.example");
   g_autoptr (ImpsDiameterMessage) g = exchange ("127.0.1.98", fx->bsf_port, "127.0.1.20", lab, NULL);
   assert_key (g, ue, "naf.lab.example");
+
+  /* A NAF-Id that is not a host name: 5004 with the NAF-Id in Failed-AVP. */
+  g_autoptr (ImpsDiameterBir) badnaf = imps_diameter_bir_new ();
+  badnaf->session_id = g_strdup ("kms.home1.net;1;9");
+  badnaf->origin_host = g_strdup ("kms.home1.net");
+  badnaf->origin_realm = g_strdup ("home1.net");
+  badnaf->destination_realm = g_strdup ("home1.net");
+  badnaf->btid = g_strdup (btid);
+  badnaf->naf_id = (guint8 *) g_strdup ("kms home1");
+  badnaf->naf_id_len = 9;
+  g_autoptr (GBytes) badnaf_bytes = imps_diameter_bir_build (badnaf);
+  g_autoptr (ImpsDiameterMessage) n5004 = exchange ("127.0.1.30", fx->bsf_port, "127.0.1.20",
+                                                    badnaf_bytes, NULL);
+  g_assert_cmpuint (raw_peer_result (n5004), ==, IMPS_DIAMETER_INVALID_AVP_VALUE);
+  g_assert_false (n5004->flags & IMPS_DIAMETER_FLAG_E);
+  const ImpsDiameterAvp *nf = raw_peer_failed_avp (n5004);
+  g_assert_nonnull (nf);
+  g_assert_cmpuint (nf->code, ==, IMPS_DIAMETER_AVP_NAF_ID);
+  g_assert_cmpmem (nf->data, nf->len, "kms home1", 9);
 
   /* The real BIR handler's parse errors: a BIR with only the header AVPs
    * gets 5005 for the first one missing (Vendor-Specific-Application-Id),

@@ -282,6 +282,12 @@ imps_diameter_maa_build (const ImpsDiameterMaa *maa)
   if (maa->guss)
     imps_diameter_builder_add_octets (b, IMPS_DIAMETER_AVP_GBA_USERSECSETTINGS, VM, V3,
                                       maa->guss, maa->guss_len);
+  if (maa->failed_avp != NULL)
+    {
+      imps_diameter_builder_begin_group (b, IMPS_DIAMETER_AVP_FAILED_AVP, IMPS_DIAMETER_AVP_FLAG_M, 0);
+      imps_diameter_builder_add_avp (b, maa->failed_avp);
+      imps_diameter_builder_end_group (b);
+    }
   return imps_diameter_builder_finish (b);
 }
 
@@ -532,6 +538,12 @@ imps_diameter_bia_build (const ImpsDiameterBia *bia)
   if (bia->gba_type >= 0)
     imps_diameter_builder_add_u32 (b, IMPS_DIAMETER_AVP_GBA_TYPE, VM, V3,
                                    (guint32) bia->gba_type);
+  if (bia->failed_avp != NULL)
+    {
+      imps_diameter_builder_begin_group (b, IMPS_DIAMETER_AVP_FAILED_AVP, IMPS_DIAMETER_AVP_FLAG_M, 0);
+      imps_diameter_builder_add_avp (b, bia->failed_avp);
+      imps_diameter_builder_end_group (b);
+    }
   return imps_diameter_builder_finish (b);
 }
 
