@@ -13,13 +13,14 @@ answer (ImpsDiameterRequest *req, ImpsDiameterBia *bia)
 }
 
 /* An answer to a request we cannot take as a BIR (RFC 6733 §7.1 result
- * code, with the reason in Error-Message). */
+ * code, with the reason in Error-Message, the E bit only on 3xxx, and
+ * Failed-AVP when @error names an AVP). */
 static void
 answer_error (ImpsBsf *bsf, ImpsDiameterRequest *req, const ImpsDiameterMessage *msg,
-              guint32 result, const gchar *message)
+              guint32 result, const gchar *message, const GError *error)
 {
   g_autoptr (ImpsDiameterBuilder) b = imps_diameter_builder_new_answer (msg);
-  imps_diameter_builder_set_flags (b, IMPS_DIAMETER_FLAG_E | (msg->flags & IMPS_DIAMETER_FLAG_P));
+  imps_diameter_builder_set_flags (b, imps_diameter_answer_flags (msg->flags, result));
   imps_diameter_builder_add_utf8 (b, IMPS_DIAMETER_AVP_ORIGIN_HOST, IMPS_DIAMETER_AVP_FLAG_M, 0,
                                   bsf->name);
   imps_diameter_builder_add_utf8 (b, IMPS_DIAMETER_AVP_ORIGIN_REALM, IMPS_DIAMETER_AVP_FLAG_M, 0,
@@ -28,6 +29,8 @@ answer_error (ImpsBsf *bsf, ImpsDiameterRequest *req, const ImpsDiameterMessage 
                                  result);
   if (message)
     imps_diameter_builder_add_utf8 (b, IMPS_DIAMETER_AVP_ERROR_MESSAGE, 0, 0, message);
+  if (error)
+    imps_diameter_builder_add_failed_avp (b, msg->raw, msg->raw_len, error);
   g_autoptr (GBytes) a = imps_diameter_builder_finish (g_steal_pointer (&b));
   imps_diameter_request_answer (req, a);
 }
@@ -69,6 +72,18 @@ select_uss (ImpsBsf *bsf, const ImpsBsfSession *s, const ImpsDiameterBir *bir)
 }
 
 void
+imps_bsf_allow_zn_peer (ImpsBsf *bsf, const gchar *origin_host, const gchar *address)
+{
+  g_return_if_fail (bsf->zn != NULL && origin_host != NULL && address != NULL);
+  imps_diameter_server_allow_peer (bsf->zn, origin_host, address);
+  g_autofree gchar *lower = g_ascii_strdown (origin_host, -1);
+  for (guint i = 0; i < bsf->nafs->len; i++)
+    if (strcmp (g_ptr_array_index (bsf->nafs, i), lower) == 0)
+      return;
+  imps_bsf_authorize_naf (bsf, lower);
+}
+
+void
 imps_bsf_zn_handle (ImpsDiameterServer *server, ImpsDiameterRequest *req, gpointer data)
 {
   ImpsBsf *bsf = data;
@@ -81,7 +96,7 @@ imps_bsf_zn_handle (ImpsDiameterServer *server, ImpsDiameterRequest *req, gpoint
       g_autofree gchar *why = g_strdup_printf ("command %u from %s is not served on Zn",
                                                msg->command, peer);
       imps_bsf_note (bsf, IMPS_EVENT_REFUSAL, why, "command refused");
-      answer_error (bsf, req, msg, IMPS_DIAMETER_COMMAND_UNSUPPORTED, why);
+      answer_error (bsf, req, msg, IMPS_DIAMETER_COMMAND_UNSUPPORTED, why, NULL);
       return;
     }
   g_autoptr (ImpsDiameterBir) bir = imps_diameter_bir_parse (msg, &error);
@@ -89,7 +104,8 @@ imps_bsf_zn_handle (ImpsDiameterServer *server, ImpsDiameterRequest *req, gpoint
     {
       g_autofree gchar *why = g_strdup_printf ("BIR from %s: %s", peer, error->message);
       imps_bsf_note (bsf, IMPS_EVENT_REFUSAL, why, "BIR refused");
-      answer_error (bsf, req, msg, imps_diameter_error_result_code (error), error->message);
+      answer_error (bsf, req, msg, imps_diameter_error_result_code (error), error->message,
+                    error);
       return;
     }
 
@@ -121,6 +137,27 @@ imps_bsf_zn_handle (ImpsDiameterServer *server, ImpsDiameterRequest *req, gpoint
       g_autofree gchar *why = g_strdup_printf ("NAF-Id from %s: %s", peer, error->message);
       imps_bsf_note (bsf, IMPS_EVENT_REFUSAL, why, "NAF-Id refused");
       bia->result_code = IMPS_DIAMETER_INVALID_AVP_VALUE;
+      /* 5004 carries the offending AVP (RFC 6733 §7.1.5). */
+      gint naf = imps_diameter_message_find (msg, IMPS_DIAMETER_VENDOR_3GPP,
+                                             IMPS_DIAMETER_AVP_NAF_ID);
+      if (naf >= 0)
+        bia->failed_avp = imps_diameter_message_avp (msg, (guint) naf);
+      answer (req, bia);
+      return;
+    }
+  /* A NAF gets only its own keys: the NAF-Id names the peer that asks
+   * (whose Origin-Host the server matched with its source address). */
+  if (strlen (bir->origin_host) != fqdn_len
+      || g_ascii_strncasecmp (bir->origin_host, (const gchar *) bir->naf_id, fqdn_len) != 0)
+    {
+      g_autofree gchar *fqdn = g_strndup ((const gchar *) bir->naf_id, fqdn_len);
+      g_autofree gchar *fqdn_shown = g_strescape (fqdn, NULL);
+      g_autofree gchar *host_shown = g_strescape (bir->origin_host, NULL);
+      g_autofree gchar *why = g_strdup_printf ("NAF-Id names %s but the BIR comes from %s "
+                                               "(Origin-Host %s): a NAF gets only its own Ks_NAF",
+                                               fqdn_shown, peer, host_shown);
+      imps_bsf_note (bsf, IMPS_EVENT_REFUSAL, why, "NAF not authorised");
+      bia->experimental_result = IMPS_DIAMETER_ERROR_NOT_AUTHORIZED;
       answer (req, bia);
       return;
     }

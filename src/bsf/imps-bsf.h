@@ -64,6 +64,11 @@ void imps_bsf_set_default_lifetime (ImpsBsf *bsf, guint seconds);
 /* Adds a NAF FQDN (e.g. a cooperating operator's KMS) that may fetch keys
  * over Zn. Compared without regard to ASCII case. */
 void imps_bsf_authorize_naf (ImpsBsf *bsf, const gchar *naf_fqdn);
+/* After imps_bsf_listen(): Zn is answered only for the peers named here,
+ * each by its Origin-Host and source address (the operator's KMS, the KMSs
+ * of cooperating operators, outside NAFs the scenario names); the host is
+ * also authorised as a NAF. A BIR's NAF-Id must name its Origin-Host. */
+void imps_bsf_allow_zn_peer (ImpsBsf *bsf, const gchar *origin_host, const gchar *address);
 
 /* Starts Ub (HTTP) and Zn (Diameter) on @address (0 ports: the kernel
  * chooses) and registers the node name for @address. */

@@ -308,8 +308,8 @@ answer_maa (ImpsDiameterRequest *req, ImpsDiameterMaa *maa)
   imps_diameter_request_answer (req, bytes);
 }
 
-static void
-on_mar (ImpsDiameterServer *server, ImpsDiameterRequest *req, gpointer data)
+void
+imps_hss_zh_handle (ImpsDiameterServer *server, ImpsDiameterRequest *req, gpointer data)
 {
   ImpsHss *hss = data;
   const ImpsDiameterMessage *msg = imps_diameter_request_get_message (req);
@@ -318,7 +318,8 @@ on_mar (ImpsDiameterServer *server, ImpsDiameterRequest *req, gpointer data)
   if (msg->command != IMPS_DIAMETER_CMD_MULTIMEDIA_AUTH)
     {
       g_autoptr (ImpsDiameterBuilder) b = imps_diameter_builder_new_answer (msg);
-      imps_diameter_builder_set_flags (b, IMPS_DIAMETER_FLAG_E);
+      imps_diameter_builder_set_flags (b, imps_diameter_answer_flags (
+                                              msg->flags, IMPS_DIAMETER_COMMAND_UNSUPPORTED));
       imps_diameter_builder_add_utf8 (b, IMPS_DIAMETER_AVP_ORIGIN_HOST, IMPS_DIAMETER_AVP_FLAG_M, 0, hss->name);
       imps_diameter_builder_add_utf8 (b, IMPS_DIAMETER_AVP_ORIGIN_REALM, IMPS_DIAMETER_AVP_FLAG_M, 0, hss->domain);
       imps_diameter_builder_add_u32 (b, IMPS_DIAMETER_AVP_RESULT_CODE, IMPS_DIAMETER_AVP_FLAG_M, 0,
@@ -332,13 +333,16 @@ on_mar (ImpsDiameterServer *server, ImpsDiameterRequest *req, gpointer data)
   if (mar == NULL)
     {
       note (hss, IMPS_EVENT_REFUSAL, error->message, "MAR refused");
+      /* E only on 3xxx; Failed-AVP names the AVP (RFC 6733 §7.1, §7.5). */
+      guint32 result = imps_diameter_error_result_code (error);
       g_autoptr (ImpsDiameterBuilder) b = imps_diameter_builder_new_answer (msg);
-      imps_diameter_builder_set_flags (b, IMPS_DIAMETER_FLAG_E | (msg->flags & IMPS_DIAMETER_FLAG_P));
+      imps_diameter_builder_set_flags (b, imps_diameter_answer_flags (msg->flags, result));
       imps_diameter_builder_add_utf8 (b, IMPS_DIAMETER_AVP_ORIGIN_HOST, IMPS_DIAMETER_AVP_FLAG_M, 0, hss->name);
       imps_diameter_builder_add_utf8 (b, IMPS_DIAMETER_AVP_ORIGIN_REALM, IMPS_DIAMETER_AVP_FLAG_M, 0, hss->domain);
       imps_diameter_builder_add_u32 (b, IMPS_DIAMETER_AVP_RESULT_CODE, IMPS_DIAMETER_AVP_FLAG_M, 0,
-                                     imps_diameter_error_result_code (error));
+                                     result);
       imps_diameter_builder_add_utf8 (b, IMPS_DIAMETER_AVP_ERROR_MESSAGE, 0, 0, error->message);
+      imps_diameter_builder_add_failed_avp (b, msg->raw, msg->raw_len, error);
       g_autoptr (GBytes) a = imps_diameter_builder_finish (g_steal_pointer (&b));
       imps_diameter_request_answer (req, a);
       return;
@@ -367,6 +371,14 @@ on_mar (ImpsDiameterServer *server, ImpsDiameterRequest *req, gpointer data)
                                                "(Digest-AKAv1-MD5, Digest-AKAv2-MD5)", mar->auth_scheme);
       note (hss, IMPS_EVENT_REFUSAL, why, "scheme refused");
       maa->result_code = IMPS_DIAMETER_INVALID_AVP_VALUE;
+      /* 5004 carries the offending AVP (RFC 6733 §7.1.5). */
+      gint item = imps_diameter_message_find (msg, IMPS_DIAMETER_VENDOR_3GPP,
+                                              IMPS_DIAMETER_AVP_SIP_AUTH_DATA_ITEM);
+      gint scheme = item < 0 ? -1
+        : imps_diameter_message_find_child (msg, (guint) item, IMPS_DIAMETER_VENDOR_3GPP,
+                                            IMPS_DIAMETER_AVP_SIP_AUTHENTICATION_SCHEME);
+      if (scheme >= 0)
+        maa->failed_avp = imps_diameter_message_avp (msg, (guint) scheme);
       answer_maa (req, maa);
       return;
     }
@@ -438,7 +450,8 @@ imps_hss_listen (ImpsHss *hss, const gchar *address, guint16 port, GError **erro
   static const guint32 apps[] = { IMPS_DIAMETER_APP_ZH };
   g_return_val_if_fail (hss->server == NULL, FALSE);
   hss->server = imps_diameter_server_new (hss->net, hss->name, hss->name, hss->domain,
-                                          IMPS_REF_ZH, apps, G_N_ELEMENTS (apps), on_mar, hss);
+                                          IMPS_REF_ZH, apps, G_N_ELEMENTS (apps),
+                                          imps_hss_zh_handle, hss);
   if (!imps_diameter_server_listen (hss->server, address, port, error))
     {
       g_clear_pointer (&hss->server, imps_diameter_server_free);
@@ -446,6 +459,13 @@ imps_hss_listen (ImpsHss *hss, const gchar *address, guint16 port, GError **erro
     }
   imps_network_register_node (hss->net, hss->name, address);
   return TRUE;
+}
+
+void
+imps_hss_allow_peer (ImpsHss *hss, const gchar *origin_host, const gchar *address)
+{
+  g_return_if_fail (hss->server != NULL);
+  imps_diameter_server_allow_peer (hss->server, origin_host, address);
 }
 
 guint16

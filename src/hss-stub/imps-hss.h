@@ -11,6 +11,7 @@
 
 #include <glib.h>
 
+#include "imps-diameter-peer.h"
 #include "imps-network.h"
 
 G_BEGIN_DECLS
@@ -55,6 +56,14 @@ gboolean imps_hss_provision (ImpsHss *hss, const ImpsHssSubscriber *sub,
 gboolean imps_hss_listen (ImpsHss *hss, const gchar *address, guint16 port,
                           GError **error);
 guint16 imps_hss_get_port (ImpsHss *hss);
+/* After imps_hss_listen(): Zh is answered only for the peers named here,
+ * each by its Origin-Host and source address (the operator's BSF, and any
+ * outside peer the scenario names); see imps_diameter_server_allow_peer(). */
+void imps_hss_allow_peer (ImpsHss *hss, const gchar *origin_host, const gchar *address);
+
+/* The Zh request handler (MAR), an ImpsDiameterHandler with the HSS as
+ * user data; public so that a fuzz target can drive it without a socket. */
+void imps_hss_zh_handle (ImpsDiameterServer *server, ImpsDiameterRequest *req, gpointer hss);
 const gchar *imps_hss_get_name (ImpsHss *hss);
 
 /* The SQN the next vector for @impi will carry (for tests and reports). */

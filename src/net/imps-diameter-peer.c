@@ -34,6 +34,12 @@ struct _Conn {
   ConnCloseFunc on_close;
   gpointer owner;         /* not a reference; cleared when the owner goes */
   gchar *peer;
+  gchar *address;         /* the peer's IP address as text, or NULL */
+  GByteArray *sink;       /* socketless (fed) connections: what was sent */
+  guint idle_ms;          /* 0: no idle limit */
+  guint frame_ms;         /* 0: no limit on completing a frame */
+  GSource *idle_timer;
+  GSource *frame_timer;
 };
 
 static Conn *
@@ -48,13 +54,25 @@ conn_unref (Conn *c)
 {
   if (--c->ref_count > 0)
     return;
+  g_assert (c->idle_timer == NULL && c->frame_timer == NULL);
   g_clear_object (&c->sc);
   g_clear_object (&c->cancel);
   g_byte_array_unref (c->buf);
   g_queue_clear_full (&c->writes, (GDestroyNotify) g_bytes_unref);
   g_clear_pointer (&c->in_flight, g_bytes_unref);
   g_free (c->peer);
+  g_free (c->address);
   g_free (c);
+}
+
+static void
+timer_clear (GSource **t)
+{
+  if (*t == NULL)
+    return;
+  g_source_destroy (*t);
+  g_source_unref (*t);
+  *t = NULL;
 }
 
 static void
@@ -63,13 +81,17 @@ conn_close (Conn *c, const GError *error)
   if (c->closed)
     return;
   c->closed = TRUE;
+  timer_clear (&c->idle_timer);
+  timer_clear (&c->frame_timer);
   g_cancellable_cancel (c->cancel);
-  g_io_stream_close (G_IO_STREAM (c->sc), NULL, NULL);
+  if (c->sc)
+    g_io_stream_close (G_IO_STREAM (c->sc), NULL, NULL);
   if (c->on_close && c->owner)
     c->on_close (c, error, c->owner);
 }
 
 static void conn_write_next (Conn *c);
+static void conn_timers_update (Conn *c);
 
 static void
 write_done (GObject *source, GAsyncResult *res, gpointer data)
@@ -92,6 +114,22 @@ conn_write_next (Conn *c)
   if (c->writing || c->closed)
     return;
   GBytes *b = g_queue_pop_head (&c->writes);
+  if (c->sc == NULL)
+    {
+      /* A fed connection: keep what would have been written. */
+      while (b != NULL)
+        {
+          gsize blen;
+          const guint8 *bdata = g_bytes_get_data (b, &blen);
+          if (c->sink)
+            g_byte_array_append (c->sink, bdata, (guint) blen);
+          g_bytes_unref (b);
+          b = g_queue_pop_head (&c->writes);
+        }
+      if (c->close_after_write)
+        conn_close (c, NULL);
+      return;
+    }
   if (b == NULL)
     {
       if (c->close_after_write)
@@ -112,10 +150,63 @@ conn_send (Conn *c, GBytes *bytes)
   if (c->closed)
     return;
   g_queue_push_tail (&c->writes, g_bytes_ref (bytes));
+  conn_timers_update (c);
   conn_write_next (c);
 }
 
 static void conn_read_more (Conn *c);
+
+static gboolean
+idle_expired (gpointer data)
+{
+  Conn *c = data;
+  g_source_unref (c->idle_timer);
+  c->idle_timer = NULL;
+  g_autoptr (GError) e = g_error_new (IMPS_NET_ERROR, IMPS_NET_ERROR_TIMEOUT,
+                                      "nothing from %s for %u ms: connection closed",
+                                      c->peer, c->idle_ms);
+  conn_close (c, e);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+frame_expired (gpointer data)
+{
+  Conn *c = data;
+  g_source_unref (c->frame_timer);
+  c->frame_timer = NULL;
+  g_autoptr (GError) e = g_error_new (IMPS_NET_ERROR, IMPS_NET_ERROR_TIMEOUT,
+                                      "%s left a Diameter message incomplete (%u bytes) "
+                                      "for %u ms: connection closed", c->peer, c->buf->len,
+                                      c->frame_ms);
+  conn_close (c, e);
+  return G_SOURCE_REMOVE;
+}
+
+static GSource *
+timer_start (Conn *c, guint ms, GSourceFunc func)
+{
+  GSource *t = g_timeout_source_new (ms);
+  g_source_set_callback (t, func, c, NULL);
+  g_source_attach (t, g_main_context_get_thread_default ());
+  return t;
+}
+
+/* Called whenever bytes arrive: the idle limit starts again, and the frame
+ * limit runs while a message is incomplete. */
+static void
+conn_timers_update (Conn *c)
+{
+  if (c->closed || c->sc == NULL)
+    return;
+  timer_clear (&c->idle_timer);
+  if (c->idle_ms > 0)
+    c->idle_timer = timer_start (c, c->idle_ms, idle_expired);
+  if (c->buf->len == 0)
+    timer_clear (&c->frame_timer);
+  else if (c->frame_timer == NULL && c->frame_ms > 0)
+    c->frame_timer = timer_start (c, c->frame_ms, frame_expired);
+}
 
 static void
 conn_process (Conn *c)
@@ -138,7 +229,12 @@ conn_process (Conn *c)
       if (c->on_frame && c->owner)
         c->on_frame (c, c->buf->data, (gsize) need, c->owner);
       if (!c->closed)
-        g_byte_array_remove_range (c->buf, 0, (guint) need);
+        {
+          g_byte_array_remove_range (c->buf, 0, (guint) need);
+          /* A whole message came: the frame limit starts again for the
+           * next one (a busy peer's reads may end mid-message every time). */
+          timer_clear (&c->frame_timer);
+        }
       conn_unref (c);
     }
 }
@@ -160,6 +256,7 @@ read_done (GObject *source, GAsyncResult *res, gpointer data)
     {
       g_byte_array_append (c->buf, c->chunk, (guint) n);
       conn_process (c);
+      conn_timers_update (c);
       conn_read_more (c);
     }
   conn_unref (c);
@@ -174,15 +271,19 @@ conn_read_more (Conn *c)
                              c->cancel, read_done, conn_ref (c));
 }
 
+/* @sc NULL: a connection without a socket, fed by imps_diameter_server_feed(). */
 static Conn *
 conn_new (GSocketConnection *sc, const gchar *peer, ConnFrameFunc on_frame,
           ConnCloseFunc on_close, gpointer owner)
 {
   Conn *c = g_new0 (Conn, 1);
   c->ref_count = 1;
-  c->sc = g_object_ref (sc);
-  c->in = g_io_stream_get_input_stream (G_IO_STREAM (sc));
-  c->out = g_io_stream_get_output_stream (G_IO_STREAM (sc));
+  if (sc)
+    {
+      c->sc = g_object_ref (sc);
+      c->in = g_io_stream_get_input_stream (G_IO_STREAM (sc));
+      c->out = g_io_stream_get_output_stream (G_IO_STREAM (sc));
+    }
   c->cancel = g_cancellable_new ();
   c->buf = g_byte_array_new ();
   g_queue_init (&c->writes);
@@ -190,8 +291,14 @@ conn_new (GSocketConnection *sc, const gchar *peer, ConnFrameFunc on_frame,
   c->on_close = on_close;
   c->owner = owner;
   c->peer = g_strdup (peer);
-  conn_read_more (c);
   return c;
+}
+
+static void
+conn_start (Conn *c)
+{
+  conn_timers_update (c);
+  conn_read_more (c);
 }
 
 /* ---------------------------------------------------------------------
@@ -253,6 +360,11 @@ answer_summary (const ImpsDiameterMessage *msg)
  * Server.
  * ------------------------------------------------------------------- */
 
+typedef struct {
+  gchar *origin_host;
+  gchar *address;
+} AllowedPeer;
+
 struct _ImpsDiameterServer {
   ImpsNetwork *net;
   gchar *node_name;
@@ -267,6 +379,9 @@ struct _ImpsDiameterServer {
   guint16 port;
   GPtrArray *conns;       /* of Conn*, each holding one reference */
   guint32 origin_state_id;
+  gboolean restricted;    /* only the allowed peers get answers */
+  GPtrArray *allowed;     /* of AllowedPeer* */
+  ImpsDiameterLimits limits;
 };
 
 struct _ImpsDiameterRequest {
@@ -276,11 +391,20 @@ struct _ImpsDiameterRequest {
 };
 
 static void
+allowed_peer_free (gpointer p)
+{
+  AllowedPeer *a = p;
+  g_free (a->origin_host);
+  g_free (a->address);
+  g_free (a);
+}
+
+static void
 server_log (ImpsDiameterServer *s, gboolean inbound, const gchar *peer,
             const guint8 *data, gsize len, ImpsEventKind kind,
             const gchar *detail, const gchar *summary)
 {
-  g_autoptr (GBytes) bytes = g_bytes_new (data, len);
+  g_autoptr (GBytes) bytes = data ? g_bytes_new (data, len) : NULL;
   g_autofree gchar *stream = g_strdup_printf ("diameter %s-%s", peer, s->node_name);
   imps_network_log (s->net, kind, s->ref, IMPS_PROTO_DIAMETER,
                     inbound ? peer : s->node_name, inbound ? s->node_name : peer,
@@ -298,33 +422,18 @@ server_send_answer (ImpsDiameterServer *s, Conn *c, GBytes *answer)
   conn_send (c, answer);
 }
 
-/* Answers a request we could not parse, from its raw header. */
+/* An answer with @result (E only for 3xxx), the reason in Error-Message
+ * and, when @error names an AVP of @raw, Failed-AVP. @data is the request's
+ * raw header (at least 20 bytes). */
 static void
-server_answer_malformed (ImpsDiameterServer *s, Conn *c, const guint8 *data,
-                         gsize len, const GError *error)
+server_answer_error (ImpsDiameterServer *s, Conn *c, const guint8 *data, gsize len,
+                     guint32 result, const gchar *message, const GError *error)
 {
   if (len < IMPS_DIAMETER_HEADER_SIZE || !(data[4] & IMPS_DIAMETER_FLAG_R))
     return;
   g_autoptr (ImpsDiameterBuilder) b = imps_diameter_builder_new (
-      IMPS_DIAMETER_FLAG_E | (data[4] & IMPS_DIAMETER_FLAG_P), imps_load_u24 (data + 5),
+      imps_diameter_answer_flags (data[4], result), imps_load_u24 (data + 5),
       imps_load_u32 (data + 8), imps_load_u32 (data + 12), imps_load_u32 (data + 16));
-  imps_diameter_builder_add_utf8 (b, IMPS_DIAMETER_AVP_ORIGIN_HOST, IMPS_DIAMETER_AVP_FLAG_M, 0,
-                                  s->origin_host);
-  imps_diameter_builder_add_utf8 (b, IMPS_DIAMETER_AVP_ORIGIN_REALM, IMPS_DIAMETER_AVP_FLAG_M, 0,
-                                  s->origin_realm);
-  imps_diameter_builder_add_u32 (b, IMPS_DIAMETER_AVP_RESULT_CODE, IMPS_DIAMETER_AVP_FLAG_M, 0,
-                                 imps_diameter_error_result_code (error));
-  imps_diameter_builder_add_utf8 (b, IMPS_DIAMETER_AVP_ERROR_MESSAGE, 0, 0, error->message);
-  g_autoptr (GBytes) answer = imps_diameter_builder_finish (g_steal_pointer (&b));
-  server_send_answer (s, c, answer);
-}
-
-static void
-server_answer_result (ImpsDiameterServer *s, Conn *c, const ImpsDiameterMessage *req,
-                      guint32 result, const gchar *message)
-{
-  g_autoptr (ImpsDiameterBuilder) b = imps_diameter_builder_new_answer (req);
-  imps_diameter_builder_set_flags (b, IMPS_DIAMETER_FLAG_E | (req->flags & IMPS_DIAMETER_FLAG_P));
   imps_diameter_builder_add_utf8 (b, IMPS_DIAMETER_AVP_ORIGIN_HOST, IMPS_DIAMETER_AVP_FLAG_M, 0,
                                   s->origin_host);
   imps_diameter_builder_add_utf8 (b, IMPS_DIAMETER_AVP_ORIGIN_REALM, IMPS_DIAMETER_AVP_FLAG_M, 0,
@@ -333,6 +442,8 @@ server_answer_result (ImpsDiameterServer *s, Conn *c, const ImpsDiameterMessage 
                                  result);
   if (message)
     imps_diameter_builder_add_utf8 (b, IMPS_DIAMETER_AVP_ERROR_MESSAGE, 0, 0, message);
+  if (error)
+    imps_diameter_builder_add_failed_avp (b, data, len, error);
   g_autoptr (GBytes) answer = imps_diameter_builder_finish (g_steal_pointer (&b));
   server_send_answer (s, c, answer);
 }
@@ -346,7 +457,7 @@ server_caps (ImpsDiameterServer *s)
   caps->origin_realm = g_strdup (s->origin_realm);
   caps->n_addresses = 1;
   caps->addresses[0].family = IMPS_DIAMETER_ADDRESS_IPV4;
-  g_autoptr (GInetAddress) ia = g_inet_address_new_from_string (s->address);
+  g_autoptr (GInetAddress) ia = s->address ? g_inet_address_new_from_string (s->address) : NULL;
   if (ia && g_inet_address_get_family (ia) == G_SOCKET_FAMILY_IPV4)
     memcpy (caps->addresses[0].addr, g_inet_address_to_bytes (ia), 4);
   caps->vendor_id = IMPS_DIAMETER_VENDOR_3GPP;
@@ -376,6 +487,112 @@ server_peer_control (ImpsDiameterServer *s)
   return ctl;
 }
 
+static gboolean
+server_address_allowed (ImpsDiameterServer *s, const gchar *address)
+{
+  for (guint i = 0; address && i < s->allowed->len; i++)
+    {
+      AllowedPeer *a = g_ptr_array_index (s->allowed, i);
+      if (strcmp (a->address, address) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+server_peer_allowed (ImpsDiameterServer *s, const gchar *address, const gchar *origin_host)
+{
+  for (guint i = 0; address && i < s->allowed->len; i++)
+    {
+      AllowedPeer *a = g_ptr_array_index (s->allowed, i);
+      if (strcmp (a->address, address) == 0
+          && g_ascii_strcasecmp (a->origin_host, origin_host) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Only the peers the scenario names get answers (profile §11, Diameter):
+ * the source address and the Origin-Host must be a pair on the list. A
+ * refused peer gets 3010 DIAMETER_UNKNOWN_PEER and the connection closes.
+ * Returns FALSE when the request was refused. */
+static gboolean
+server_check_peer (ImpsDiameterServer *s, Conn *c, const ImpsDiameterMessage *msg)
+{
+  if (!s->restricted)
+    return TRUE;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *origin_host = NULL;
+  gint i = imps_diameter_message_find (msg, 0, IMPS_DIAMETER_AVP_ORIGIN_HOST);
+  if (i >= 0)
+    origin_host = imps_diameter_avp_dup_utf8 (imps_diameter_message_avp (msg, (guint) i), &error);
+  const gchar *abbrev = imps_diameter_command_abbrev (msg->command, TRUE);
+  if (i < 0 || origin_host == NULL)
+    {
+      g_autofree gchar *why = g_strdup_printf ("%s from %s without a readable Origin-Host: "
+                                               "the peer cannot be identified", abbrev,
+                                               c->address ? c->address : c->peer);
+      server_log (s, TRUE, c->peer, NULL, 0, IMPS_EVENT_REFUSAL, why, "unknown Diameter peer");
+      server_answer_error (s, c, msg->raw, msg->raw_len, IMPS_DIAMETER_UNKNOWN_PEER, why, NULL);
+      c->close_after_write = TRUE;
+      conn_write_next (c);
+      return FALSE;
+    }
+  if (server_peer_allowed (s, c->address, origin_host))
+    return TRUE;
+  /* Shown escaped and cut, so a hostile Origin-Host can neither forge
+   * log lines nor push the answer over the message size limit. */
+  if (strlen (origin_host) > 255)
+    strcpy (g_utf8_find_prev_char (origin_host, origin_host + 253) ?: origin_host + 252, "...");
+  g_autofree gchar *shown = g_strescape (origin_host, NULL);
+  g_autofree gchar *why = NULL;
+  if (!server_address_allowed (s, c->address))
+    why = g_strdup_printf ("%s from %s (Origin-Host \"%s\"): no peer of %s is known at this "
+                           "address", abbrev, c->address ? c->address : c->peer, shown,
+                           s->node_name);
+  else
+    why = g_strdup_printf ("%s from %s with Origin-Host \"%s\": not the host known at this "
+                           "address", abbrev, c->address, shown);
+  server_log (s, TRUE, c->peer, NULL, 0, IMPS_EVENT_REFUSAL, why, "unknown Diameter peer");
+  server_answer_error (s, c, msg->raw, msg->raw_len, IMPS_DIAMETER_UNKNOWN_PEER, why, NULL);
+  c->close_after_write = TRUE;
+  conn_write_next (c);
+  return FALSE;
+}
+
+static void
+server_on_cer (ImpsDiameterServer *s, Conn *c, const ImpsDiameterMessage *msg)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ImpsDiameterCapabilities) peer = imps_diameter_capabilities_parse (msg, &error);
+  if (peer == NULL)
+    {
+      server_log (s, TRUE, c->peer, NULL, 0, IMPS_EVENT_REFUSAL, error->message, "CER refused");
+      server_answer_error (s, c, msg->raw, msg->raw_len, imps_diameter_error_result_code (error),
+                           error->message, error);
+      return;
+    }
+  g_autoptr (ImpsDiameterCapabilities) caps = server_caps (s);
+  gboolean common = FALSE;
+  for (guint i = 0; i < s->apps->len; i++)
+    common |= imps_diameter_capabilities_supports (peer, g_array_index (s->apps, guint32, i));
+  if (!common)
+    {
+      /* RFC 6733 §5.3: no common application; the transport goes. */
+      g_autoptr (GString) apps = g_string_new (NULL);
+      for (guint i = 0; i < s->apps->len; i++)
+        g_string_append_printf (apps, "%s%u", i ? ", " : "", g_array_index (s->apps, guint32, i));
+      caps->result_code = IMPS_DIAMETER_NO_COMMON_APPLICATION;
+      caps->error_message = g_strdup_printf ("no common application (this node serves %s)",
+                                             apps->str);
+      server_log (s, TRUE, c->peer, NULL, 0, IMPS_EVENT_REFUSAL, caps->error_message,
+                  "CER refused");
+      c->close_after_write = TRUE;
+    }
+  g_autoptr (GBytes) cea = imps_diameter_cea_build (msg, caps);
+  server_send_answer (s, c, cea);
+}
+
 static void
 server_on_frame (Conn *c, const guint8 *data, gsize len, gpointer owner)
 {
@@ -387,7 +604,8 @@ server_on_frame (Conn *c, const guint8 *data, gsize len, gpointer owner)
     {
       server_log (s, TRUE, c->peer, data, len, IMPS_EVENT_REFUSAL, error->message,
                   "Diameter (malformed)");
-      server_answer_malformed (s, c, data, len, error);
+      server_answer_error (s, c, data, len, imps_diameter_error_result_code (error),
+                           error->message, error);
       return;
     }
   gboolean request = imps_diameter_message_is_request (msg);
@@ -401,15 +619,25 @@ server_on_frame (Conn *c, const guint8 *data, gsize len, gpointer owner)
     }
   server_log (s, TRUE, c->peer, data, len, IMPS_EVENT_MESSAGE, NULL, abbrev);
 
+  if (!server_check_peer (s, c, msg))
+    {
+      imps_diameter_message_free (msg);
+      return;
+    }
+  if (!imps_diameter_message_check_mandatory (msg, &error))
+    {
+      server_log (s, TRUE, c->peer, NULL, 0, IMPS_EVENT_REFUSAL, error->message,
+                  "AVP unsupported");
+      server_answer_error (s, c, data, len, IMPS_DIAMETER_AVP_UNSUPPORTED, error->message, error);
+      imps_diameter_message_free (msg);
+      return;
+    }
+
   switch (msg->command)
     {
     case IMPS_DIAMETER_CMD_CAPABILITIES_EXCHANGE:
-      {
-        g_autoptr (ImpsDiameterCapabilities) caps = server_caps (s);
-        g_autoptr (GBytes) cea = imps_diameter_cea_build (msg, caps);
-        server_send_answer (s, c, cea);
-        break;
-      }
+      server_on_cer (s, c, msg);
+      break;
     case IMPS_DIAMETER_CMD_DEVICE_WATCHDOG:
       {
         g_autoptr (ImpsDiameterPeerControl) ctl = server_peer_control (s);
@@ -423,6 +651,7 @@ server_on_frame (Conn *c, const guint8 *data, gsize len, gpointer owner)
         g_autoptr (GBytes) dpa = imps_diameter_dpa_build (msg, ctl);
         server_send_answer (s, c, dpa);
         c->close_after_write = TRUE;
+        conn_write_next (c);
         break;
       }
     default:
@@ -434,7 +663,8 @@ server_on_frame (Conn *c, const guint8 *data, gsize len, gpointer owner)
           {
             g_autofree gchar *why = g_strdup_printf ("application %u is not served here",
                                                      msg->application_id);
-            server_answer_result (s, c, msg, IMPS_DIAMETER_APPLICATION_UNSUPPORTED, why);
+            server_answer_error (s, c, data, len, IMPS_DIAMETER_APPLICATION_UNSUPPORTED, why,
+                                 NULL);
             break;
           }
         ImpsDiameterRequest *r = g_new0 (ImpsDiameterRequest, 1);
@@ -453,6 +683,9 @@ server_on_close (Conn *c, const GError *error, gpointer owner)
 {
   ImpsDiameterServer *s = owner;
   c->owner = NULL;
+  if (error)
+    server_log (s, TRUE, c->peer, NULL, 0, IMPS_EVENT_NOTE, error->message,
+                "Diameter connection closed");
   g_ptr_array_remove (s->conns, c); /* drops the server's reference */
 }
 
@@ -462,9 +695,32 @@ on_incoming (GSocketService *service, GSocketConnection *sc, GObject *source,
 {
   ImpsDiameterServer *s = data;
   g_autoptr (GSocketAddress) remote = g_socket_connection_get_remote_address (sc, NULL);
+  g_autofree gchar *address = NULL;
+  if (remote && G_IS_INET_SOCKET_ADDRESS (remote))
+    address = g_inet_address_to_string (
+        g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)));
   g_autofree gchar *peer = remote ? imps_network_peer_name (s->net, remote) : g_strdup ("?");
+
+  guint same = 0;
+  for (guint i = 0; address && i < s->conns->len; i++)
+    {
+      Conn *o = g_ptr_array_index (s->conns, i);
+      same += o->address && strcmp (o->address, address) == 0;
+    }
+  if (s->limits.max_per_source > 0 && same >= s->limits.max_per_source)
+    {
+      g_autofree gchar *why = g_strdup_printf ("%s already has %u connections (the limit): "
+                                               "closed", address ? address : peer, same);
+      server_log (s, TRUE, peer, NULL, 0, IMPS_EVENT_REFUSAL, why, "Diameter connection refused");
+      g_io_stream_close (G_IO_STREAM (sc), NULL, NULL);
+      return TRUE;
+    }
   Conn *c = conn_new (sc, peer, server_on_frame, server_on_close, s);
+  c->address = g_steal_pointer (&address);
+  c->idle_ms = s->limits.idle_ms;
+  c->frame_ms = s->limits.frame_ms;
   g_ptr_array_add (s->conns, c);
+  conn_start (c);
   return TRUE;
 }
 
@@ -486,8 +742,40 @@ imps_diameter_server_new (ImpsNetwork *net, const gchar *node_name,
   s->handler = handler;
   s->user_data = user_data;
   s->conns = g_ptr_array_new_with_free_func ((GDestroyNotify) conn_unref);
+  s->allowed = g_ptr_array_new_with_free_func (allowed_peer_free);
+  s->limits.idle_ms = IMPS_DIAMETER_IDLE_TIMEOUT_MS;
+  s->limits.frame_ms = IMPS_DIAMETER_FRAME_TIMEOUT_MS;
+  s->limits.max_per_source = IMPS_DIAMETER_MAX_CONNECTIONS_PER_SOURCE;
   s->origin_state_id = (guint32) (imps_clock_now_us (imps_network_get_clock (net)) / G_USEC_PER_SEC);
   return s;
+}
+
+void
+imps_diameter_server_restrict_peers (ImpsDiameterServer *s)
+{
+  g_return_if_fail (s != NULL);
+  s->restricted = TRUE;
+}
+
+void
+imps_diameter_server_allow_peer (ImpsDiameterServer *s, const gchar *origin_host,
+                                 const gchar *address)
+{
+  g_return_if_fail (s != NULL && origin_host != NULL && address != NULL);
+  g_autoptr (GInetAddress) ia = g_inet_address_new_from_string (address);
+  AllowedPeer *a = g_new0 (AllowedPeer, 1);
+  a->origin_host = g_strdup (origin_host);
+  /* The form g_inet_address_to_string() gives, as compared on receipt. */
+  a->address = ia ? g_inet_address_to_string (ia) : g_strdup (address);
+  g_ptr_array_add (s->allowed, a);
+  s->restricted = TRUE;
+}
+
+void
+imps_diameter_server_set_limits (ImpsDiameterServer *s, const ImpsDiameterLimits *limits)
+{
+  g_return_if_fail (s != NULL && limits != NULL);
+  s->limits = *limits;
 }
 
 gboolean
@@ -505,6 +793,8 @@ imps_diameter_server_listen (ImpsDiameterServer *s, const gchar *address,
   g_autoptr (GSocketAddress) sa = g_inet_socket_address_new (ia, port);
   g_autoptr (GSocketAddress) effective = NULL;
   s->service = g_socket_service_new ();
+  /* Bursts of connects must not wait for SYN retransmits. */
+  g_socket_listener_set_backlog (G_SOCKET_LISTENER (s->service), IMPS_DIAMETER_LISTEN_BACKLOG);
   if (!g_socket_listener_add_address (G_SOCKET_LISTENER (s->service), sa, G_SOCKET_TYPE_STREAM,
                                       G_SOCKET_PROTOCOL_TCP, NULL, &effective, error))
     {
@@ -522,6 +812,30 @@ guint16
 imps_diameter_server_get_port (ImpsDiameterServer *s)
 {
   return s->port;
+}
+
+guint
+imps_diameter_server_count_connections (ImpsDiameterServer *s)
+{
+  return s->conns->len;
+}
+
+void
+imps_diameter_server_feed (ImpsDiameterServer *s, const gchar *peer_address,
+                           const guint8 *data, gsize len, GByteArray *answers)
+{
+  g_return_if_fail (s != NULL && (data != NULL || len == 0));
+  const gchar *name = peer_address ? imps_network_node_at (s->net, peer_address) : NULL;
+  Conn *c = conn_new (NULL, name ? name : (peer_address ? peer_address : "?"),
+                      server_on_frame, NULL, s);
+  c->address = g_strdup (peer_address);
+  c->sink = answers;
+  g_byte_array_append (c->buf, data, (guint) len);
+  conn_process (c);
+  c->owner = NULL;
+  conn_close (c, NULL);
+  c->sink = NULL;
+  conn_unref (c);
 }
 
 void
@@ -544,6 +858,7 @@ imps_diameter_server_free (ImpsDiameterServer *s)
       conn_close (c, NULL);
     }
   g_ptr_array_unref (s->conns);
+  g_ptr_array_unref (s->allowed);
   g_array_unref (s->apps);
   g_free (s->node_name);
   g_free (s->origin_host);
@@ -562,6 +877,12 @@ const gchar *
 imps_diameter_request_get_peer (ImpsDiameterRequest *r)
 {
   return r->conn->peer;
+}
+
+const gchar *
+imps_diameter_request_get_peer_address (ImpsDiameterRequest *r)
+{
+  return r->conn->address;
 }
 
 void
@@ -598,6 +919,8 @@ struct _ImpsDiameterClient {
   GQueue unsent;          /* Pending* waiting for the connection */
   GHashTable *pending;    /* hop-by-hop -> Pending* (sent) */
   guint32 next_hop_by_hop;
+  guint32 next_end_to_end;
+  guint idle_ms;
 };
 
 static void
@@ -743,6 +1066,10 @@ connect_done (GObject *source, GAsyncResult *res, gpointer data)
       return;
     }
   cl->conn = conn_new (sc, cl->peer, client_on_frame, client_on_close, cl);
+  /* Close an idle connection before the server's idle limit does, so a
+   * request never meets a connection the server is closing. */
+  cl->conn->idle_ms = cl->idle_ms;
+  conn_start (cl->conn);
   Pending *p;
   while ((p = g_queue_pop_head (&cl->unsent)))
     client_send (cl, p);
@@ -757,6 +1084,7 @@ imps_diameter_client_new (ImpsNetwork *net, const gchar *local_address,
   cl->local_address = g_strdup (local_address);
   cl->remote_address = g_strdup (remote_address);
   cl->remote_port = remote_port;
+  cl->idle_ms = IMPS_DIAMETER_CLIENT_IDLE_TIMEOUT_MS;
   const gchar *name = imps_network_node_at (net, remote_address);
   cl->peer = name ? g_strdup (name) : g_strdup_printf ("%s:%u", remote_address, remote_port);
   g_queue_init (&cl->unsent);
@@ -764,7 +1092,18 @@ imps_diameter_client_new (ImpsNetwork *net, const gchar *local_address,
   /* RFC 6733 §3: start hop-by-hop ids at a random value. */
   g_autoptr (ImpsRandom) r = imps_network_new_random (net, "diameter-client");
   cl->next_hop_by_hop = imps_random_u32 (r);
+  /* RFC 6733 §3: End-to-End ids start with the time in the high 12 bits
+   * and random low 20 bits. */
+  guint32 secs = (guint32) (imps_clock_now_us (imps_network_get_clock (net)) / G_USEC_PER_SEC);
+  cl->next_end_to_end = ((secs & 0xfffu) << 20) | (imps_random_u32 (r) & 0xfffffu);
   return cl;
+}
+
+void
+imps_diameter_client_set_idle_timeout (ImpsDiameterClient *cl, guint idle_ms)
+{
+  g_return_if_fail (cl != NULL);
+  cl->idle_ms = idle_ms;
 }
 
 void
@@ -815,6 +1154,7 @@ imps_diameter_client_request_async (ImpsDiameterClient *cl, GBytes *request,
   p->hop_by_hop = cl->next_hop_by_hop++;
   guint8 *copy = g_memdup2 (data, len);
   imps_store_u32 (copy + 12, p->hop_by_hop);
+  imps_store_u32 (copy + 16, cl->next_end_to_end++);
   p->bytes = g_bytes_new_take (copy, len);
   p->timeout = g_timeout_source_new (IMPS_DIAMETER_REQUEST_TIMEOUT_MS);
   g_source_set_callback (p->timeout, pending_timeout, p, NULL);
@@ -830,6 +1170,9 @@ imps_diameter_client_request_async (ImpsDiameterClient *cl, GBytes *request,
   if (cl->connecting)
     return;
   g_autoptr (GSocketClient) sock = g_socket_client_new ();
+  /* An address literal and no proxy look-up: the connect needs no thread
+   * of the GTask pool, which TLS handshakes elsewhere may hold. */
+  g_socket_client_set_enable_proxy (sock, FALSE);
   if (cl->local_address)
     {
       g_autoptr (GInetAddress) la = g_inet_address_new_from_string (cl->local_address);

@@ -2,6 +2,7 @@
 #include "imps-hex.h"
 #include "imps-secret.h"
 
+#include <arpa/inet.h>
 #include <string.h>
 
 G_DEFINE_QUARK (imps-scenario-error-quark, imps_scenario_error)
@@ -475,10 +476,40 @@ parse_nodes (Ctx *c, const gchar *g, guint *out, GError **error)
   return TRUE;
 }
 
+/* Outside Diameter peers: "host@address" items (an FQDN, an IP literal). */
+static gboolean
+get_diameter_peers (Ctx *c, const gchar *g, const gchar *key, GStrv *out, GError **error)
+{
+  g_autoptr (GError) e = NULL;
+  g_auto (GStrv) list = get_list (c, g, key, FALSE, IMPS_SCENARIO_MAX_DIAMETER_PEERS, &e);
+  if (e != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&e));
+      return FALSE;
+    }
+  for (guint i = 0; list && list[i]; i++)
+    {
+      const gchar *at = strrchr (list[i], '@');
+      g_autofree gchar *host = at ? g_strndup (list[i], (gsize) (at - list[i])) : NULL;
+      guint8 addr[16];
+      gboolean addr_ok = at && (inet_pton (AF_INET, at + 1, addr) == 1
+                                || inet_pton (AF_INET6, at + 1, addr) == 1);
+      gboolean host_ok = host && *host && strlen (host) <= 255;
+      for (const gchar *p = host; host_ok && *p; p++)
+        host_ok = g_ascii_isalnum (*p) || *p == '.' || *p == '-';
+      if (!host_ok || !addr_ok)
+        return fail (c, error, IMPS_SCENARIO_ERROR_VALUE, g, key,
+                     "'%s' is not host@address (a host name, an IP address)", list[i]);
+    }
+  *out = g_steal_pointer (&list);
+  return TRUE;
+}
+
 static gboolean
 load_operator (Ctx *c, const gchar *g, const gchar *name, GError **error)
 {
-  static const gchar *const known[] = { "number", "domain", "nodes", "ks-lifetime", NULL };
+  static const gchar *const known[] = { "number", "domain", "nodes", "ks-lifetime",
+                                        "zh-peers", "zn-peers", NULL };
   if (!check_keys (c, g, known, error))
     return FALSE;
   if (c->s->operators->len >= IMPS_SCENARIO_MAX_OPERATORS)
@@ -501,7 +532,9 @@ load_operator (Ctx *c, const gchar *g, const gchar *name, GError **error)
     if (!g_ascii_isalnum (*p) && *p != '.' && *p != '-')
       return fail (c, error, IMPS_SCENARIO_ERROR_VALUE, g, "domain",
                    "'%s' is not a domain name", o->domain);
-  if (!parse_nodes (c, g, &o->nodes, error) || !get_duration (c, g, "ks-lifetime", &o->ks_lifetime, error))
+  if (!parse_nodes (c, g, &o->nodes, error) || !get_duration (c, g, "ks-lifetime", &o->ks_lifetime, error)
+      || !get_diameter_peers (c, g, "zh-peers", &o->zh_peers, error)
+      || !get_diameter_peers (c, g, "zn-peers", &o->zn_peers, error))
     return FALSE;
   for (guint i = 0; i + 1 < c->s->operators->len; i++)
     {
@@ -805,6 +838,8 @@ operator_free (gpointer p)
   ImpsOperatorSpec *o = p;
   g_free (o->name);
   g_free (o->domain);
+  g_strfreev (o->zh_peers);
+  g_strfreev (o->zn_peers);
   g_free (o);
 }
 

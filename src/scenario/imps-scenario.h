@@ -34,6 +34,7 @@ typedef enum {
 #define IMPS_SCENARIO_MAX_SUBSCRIBERS 4096
 #define IMPS_SCENARIO_MAX_DEVICES 16
 #define IMPS_SCENARIO_MAX_STEPS 100000
+#define IMPS_SCENARIO_MAX_DIAMETER_PEERS 16
 
 typedef enum {
   IMPS_OP_NODE_HSS = 1 << 0,
@@ -50,6 +51,8 @@ typedef struct {
   gchar *domain;          /* home1.net */
   guint nodes;            /* ImpsOperatorNodes */
   guint ks_lifetime;      /* BSF default Ks lifetime in seconds */
+  GStrv zh_peers;         /* outside peers the HSS answers: "host@address", or NULL */
+  GStrv zn_peers;         /* outside NAFs the BSF answers: "host@address", or NULL */
   guint line;
 } ImpsOperatorSpec;
 

@@ -103,6 +103,52 @@ state_path (const ImpsWorldOptions *opt, const gchar *node, const gchar *domain)
   return g_build_filename (opt->state_dir, file, NULL);
 }
 
+/* A "host@address" item of a zh-peers / zn-peers key (checked by the
+ * scenario parser): the host (new) and the address (in @item). */
+static gchar *
+split_peer (const gchar *item, const gchar **address)
+{
+  const gchar *at = strrchr (item, '@');
+  *address = at + 1;
+  return g_strndup (item, (gsize) (at - item));
+}
+
+/* Zh: the operator's BSF and the outside peers the scenario names. */
+static void
+allow_zh_peers (Operator *o)
+{
+  imps_hss_allow_peer (o->hss, o->bsf_fqdn, o->bsf_address);
+  for (guint i = 0; o->spec->zh_peers && o->spec->zh_peers[i]; i++)
+    {
+      const gchar *address;
+      g_autofree gchar *host = split_peer (o->spec->zh_peers[i], &address);
+      imps_hss_allow_peer (o->hss, host, address);
+    }
+}
+
+/* Zn: the operator's KMS, the KMSs of operators it has an agreement with,
+ * and the outside NAFs the scenario names. */
+static void
+allow_zn_peers (ImpsWorld *w, Operator *o)
+{
+  imps_bsf_allow_zn_peer (o->bsf, o->kms_fqdn, o->kms_address);
+  for (guint i = 0; i < w->scenario->agreements->len; i++)
+    {
+      const ImpsAgreementSpec *a = g_ptr_array_index (w->scenario->agreements, i);
+      guint other = a->op_a == o->index ? a->op_b : a->op_b == o->index ? a->op_a : G_MAXUINT;
+      if (other >= w->operators->len)
+        continue;
+      Operator *p = g_ptr_array_index (w->operators, other);
+      imps_bsf_allow_zn_peer (o->bsf, p->kms_fqdn, p->kms_address);
+    }
+  for (guint i = 0; o->spec->zn_peers && o->spec->zn_peers[i]; i++)
+    {
+      const gchar *address;
+      g_autofree gchar *host = split_peer (o->spec->zn_peers[i], &address);
+      imps_bsf_allow_zn_peer (o->bsf, host, address);
+    }
+}
+
 static gboolean
 start_hss_on (ImpsWorld *w, const ImpsScenario *s, Operator *o, guint op_index,
               const ImpsWorldOptions *opt, guint16 port, GError **error)
@@ -130,7 +176,10 @@ start_hss_on (ImpsWorld *w, const ImpsScenario *s, Operator *o, guint op_index,
       if (!imps_hss_provision (o->hss, &sub, error))
         return FALSE;
     }
-  return imps_hss_listen (o->hss, o->hss_address, port, error);
+  if (!imps_hss_listen (o->hss, o->hss_address, port, error))
+    return FALSE;
+  allow_zh_peers (o);
+  return TRUE;
 }
 
 static gboolean
@@ -154,7 +203,10 @@ start_bsf_on (ImpsWorld *w, Operator *o, const ImpsWorldOptions *opt, guint16 ub
     imps_bsf_set_key_log (o->bsf, opt->key_log);
   imps_bsf_set_default_lifetime (o->bsf, o->spec->ks_lifetime);
   imps_bsf_set_hss (o->bsf, o->hss_address, imps_hss_get_port (o->hss));
-  return imps_bsf_listen (o->bsf, o->bsf_address, ub_port, zn_port, error);
+  if (!imps_bsf_listen (o->bsf, o->bsf_address, ub_port, zn_port, error))
+    return FALSE;
+  allow_zn_peers (w, o);
+  return TRUE;
 }
 
 static gboolean

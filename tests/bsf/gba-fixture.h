@@ -183,7 +183,7 @@ fx_bir_gsid (GbaFx *fx, const gchar *btid, const gchar *naf_fqdn, const guint8 *
       bir->gsids[0] = g_strdup (gsid);
     }
   bir->session_id = g_strdup ("kms.home1.net;1;1");
-  bir->origin_host = g_strdup ("kms.home1.net");
+  bir->origin_host = g_strdup (naf_fqdn); /* a NAF asks for its own key */
   bir->origin_realm = g_strdup ("home1.net");
   bir->destination_realm = g_strdup ("home1.net");
   bir->btid = g_strdup (btid);

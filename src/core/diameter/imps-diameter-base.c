@@ -10,12 +10,8 @@
 static guint8
 answer_flags (const ImpsDiameterMessage *request, guint32 result_code)
 {
-  guint8 flags = request->flags & IMPS_DIAMETER_FLAG_P;
-
   /* Protocol errors (3xxx) are answered with the E bit (RFC 6733 §7.1.3). */
-  if (result_code >= 3000 && result_code < 4000)
-    flags |= IMPS_DIAMETER_FLAG_E;
-  return flags;
+  return imps_diameter_answer_flags (request->flags, result_code);
 }
 
 /* ---- CER / CEA ---- */
@@ -239,6 +235,7 @@ imps_diameter_capabilities_parse (const ImpsDiameterMessage *msg, GError **error
     {
       g_set_error (error, IMPS_DIAMETER_ERROR, IMPS_DIAMETER_ERROR_MISSING_AVP,
                    "%s: Host-IP-Address (257) missing", what);
+      imps_diameter_error_set_missing (error, 0, IMPS_DIAMETER_AVP_HOST_IP_ADDRESS);
       return NULL;
     }
   return g_steal_pointer (&caps);

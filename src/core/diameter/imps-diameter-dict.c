@@ -68,6 +68,7 @@ static const ImpsDiameterDictEntry dict[] = {
   { V3, 417, "GBA-Push-Info", IMPS_DIAMETER_TYPE_OCTETS, VM, FALSE },
   { V3, 418, "NAF-SA-Identifier", IMPS_DIAMETER_TYPE_OCTETS, VM, FALSE },
   { V3, 601, "Public-Identity", IMPS_DIAMETER_TYPE_UTF8, VM, FALSE },
+  { V3, 602, "Server-Name", IMPS_DIAMETER_TYPE_UTF8, VM, FALSE },
   { V3, 607, "SIP-Number-Auth-Items", IMPS_DIAMETER_TYPE_U32, VM, FALSE },
   { V3, 608, "SIP-Authentication-Scheme", IMPS_DIAMETER_TYPE_UTF8, VM, FALSE },
   { V3, 609, "SIP-Authenticate", IMPS_DIAMETER_TYPE_OCTETS, VM, FALSE },

@@ -51,6 +51,7 @@ read_guss (const ImpsDiameterMessage *msg, const gchar *what, guint8 **guss, gsi
                    " bytes, over the limit of %u", what,
                    imps_diameter_message_avp (msg, (guint) i)->offset, *len,
                    (guint) IMPS_DIAMETER_MAX_GUSS);
+      imps_diameter_error_set_avp (error, imps_diameter_message_avp (msg, (guint) i)->offset);
       g_clear_pointer (guss, g_free);
       *len = 0;
       return FALSE;
@@ -77,6 +78,7 @@ read_enum (const ImpsDiameterMessage *msg, guint32 code, const gchar *what, gint
           g_set_error (error, IMPS_DIAMETER_ERROR, IMPS_DIAMETER_ERROR_INVALID_AVP,
                        "%s: AVP %u at offset %u: value %u is not 0 or 1", what, code,
                        a->offset, v);
+          imps_diameter_error_set_avp (error, a->offset);
           return FALSE;
         }
       *out = (gint) v;
@@ -186,6 +188,7 @@ imps_diameter_mar_parse (const ImpsDiameterMessage *msg, GError **error)
     {
       g_set_error (error, IMPS_DIAMETER_ERROR, IMPS_DIAMETER_ERROR_MISSING_AVP,
                    "%s: neither User-Name (1) nor Public-Identity (601)", what);
+      imps_diameter_error_set_missing (error, 0, IMPS_DIAMETER_AVP_USER_NAME);
       return NULL;
     }
   gint item = imps_diameter_message_find (msg, V3, IMPS_DIAMETER_AVP_SIP_AUTH_DATA_ITEM);
@@ -279,6 +282,12 @@ imps_diameter_maa_build (const ImpsDiameterMaa *maa)
   if (maa->guss)
     imps_diameter_builder_add_octets (b, IMPS_DIAMETER_AVP_GBA_USERSECSETTINGS, VM, V3,
                                       maa->guss, maa->guss_len);
+  if (maa->failed_avp != NULL)
+    {
+      imps_diameter_builder_begin_group (b, IMPS_DIAMETER_AVP_FAILED_AVP, IMPS_DIAMETER_AVP_FLAG_M, 0);
+      imps_diameter_builder_add_avp (b, maa->failed_avp);
+      imps_diameter_builder_end_group (b);
+    }
   return imps_diameter_builder_finish (b);
 }
 
@@ -325,6 +334,7 @@ imps_diameter_maa_parse (const ImpsDiameterMessage *msg, GError **error)
           g_set_error (error, IMPS_DIAMETER_ERROR, IMPS_DIAMETER_ERROR_INVALID_AVP,
                        "%s: SIP-Authorization (610) at offset %u: XRES of %u bytes, "
                        "expected 4 to 16", what, xres->offset, xres->len);
+          imps_diameter_error_set_avp (error, xres->offset);
           return NULL;
         }
       memcpy (maa->xres, xres->data, xres->len);
@@ -528,6 +538,12 @@ imps_diameter_bia_build (const ImpsDiameterBia *bia)
   if (bia->gba_type >= 0)
     imps_diameter_builder_add_u32 (b, IMPS_DIAMETER_AVP_GBA_TYPE, VM, V3,
                                    (guint32) bia->gba_type);
+  if (bia->failed_avp != NULL)
+    {
+      imps_diameter_builder_begin_group (b, IMPS_DIAMETER_AVP_FAILED_AVP, IMPS_DIAMETER_AVP_FLAG_M, 0);
+      imps_diameter_builder_add_avp (b, bia->failed_avp);
+      imps_diameter_builder_end_group (b);
+    }
   return imps_diameter_builder_finish (b);
 }
 

@@ -71,6 +71,7 @@ typedef struct {
   guint8 ik[IMPS_DIAMETER_IK_LEN];
   guint8 *guss;                /* GBA-UserSecSettings XML, optional, NUL after it */
   gsize guss_len;
+  const ImpsDiameterAvp *failed_avp; /* building: sent back in Failed-AVP (borrowed); NULL: none */
 } ImpsDiameterMaa;
 
 /* Bootstrapping-Info-Request (Zn). */
@@ -110,6 +111,7 @@ typedef struct {
   guint8 *guss;                /* USS list XML, optional, NUL after it */
   gsize guss_len;
   gint gba_type;               /* -1 absent, 0 3G GBA, 1 2G GBA */
+  const ImpsDiameterAvp *failed_avp; /* building: sent back in Failed-AVP (borrowed); NULL: none */
 } ImpsDiameterBia;
 
 ImpsDiameterMar *imps_diameter_mar_new (void);

@@ -3,11 +3,73 @@
 #include "imps-diameter-dict.h"
 #include "imps-bytes.h"
 #include "imps-secret.h"
+#include "imps-diameter-private.h"
 
 #include <arpa/inet.h>
 #include <string.h>
 
-G_DEFINE_QUARK (imps-diameter-error-quark, imps_diameter_error)
+/* The AVP a parse error is about (for Failed-AVP, RFC 6733 §7.5). */
+typedef struct {
+  ImpsDiameterErrorAvp avp;
+} ImpsDiameterErrorPrivate;
+
+static void
+imps_diameter_error_private_init (ImpsDiameterErrorPrivate *priv)
+{
+  memset (priv, 0, sizeof *priv);
+}
+
+static void
+imps_diameter_error_private_copy (const ImpsDiameterErrorPrivate *src,
+                                  ImpsDiameterErrorPrivate *dest)
+{
+  *dest = *src;
+}
+
+static void
+imps_diameter_error_private_clear (ImpsDiameterErrorPrivate *priv)
+{
+  (void) priv;
+}
+
+G_DEFINE_EXTENDED_ERROR (ImpsDiameterError, imps_diameter_error)
+
+void
+imps_diameter_error_set_avp (GError **error, guint32 offset)
+{
+  if (error == NULL || *error == NULL || (*error)->domain != IMPS_DIAMETER_ERROR)
+    return;
+  ImpsDiameterErrorPrivate *priv = imps_diameter_error_get_private (*error);
+  if (priv == NULL)
+    return;
+  priv->avp.kind = IMPS_DIAMETER_ERROR_AVP_PRESENT;
+  priv->avp.offset = offset;
+}
+
+void
+imps_diameter_error_set_missing (GError **error, guint32 vendor, guint32 code)
+{
+  if (error == NULL || *error == NULL || (*error)->domain != IMPS_DIAMETER_ERROR)
+    return;
+  ImpsDiameterErrorPrivate *priv = imps_diameter_error_get_private (*error);
+  if (priv == NULL)
+    return;
+  priv->avp.kind = IMPS_DIAMETER_ERROR_AVP_MISSING;
+  priv->avp.vendor = vendor;
+  priv->avp.code = code;
+}
+
+gboolean
+imps_diameter_error_get_avp (const GError *error, ImpsDiameterErrorAvp *out)
+{
+  if (error == NULL || error->domain != IMPS_DIAMETER_ERROR)
+    return FALSE;
+  ImpsDiameterErrorPrivate *priv = imps_diameter_error_get_private (error);
+  if (priv == NULL || priv->avp.kind == IMPS_DIAMETER_ERROR_AVP_NONE)
+    return FALSE;
+  *out = priv->avp;
+  return TRUE;
+}
 
 #define HEADER_RESERVED_FLAGS 0x0f
 #define AVP_RESERVED_FLAGS 0x1f
@@ -41,6 +103,8 @@ imps_diameter_error_result_code (const GError *error)
       return IMPS_DIAMETER_INVALID_AVP_VALUE;
     case IMPS_DIAMETER_ERROR_UNEXPECTED:
       return IMPS_DIAMETER_COMMAND_UNSUPPORTED;
+    case IMPS_DIAMETER_ERROR_AVP_UNSUPPORTED:
+      return IMPS_DIAMETER_AVP_UNSUPPORTED;
     }
   return IMPS_DIAMETER_UNABLE_TO_COMPLY;
 }
@@ -72,6 +136,7 @@ imps_diameter_avp_iter_next (ImpsDiameterAvpIter *iter, ImpsDiameterAvp *avp,
       g_set_error (error, IMPS_DIAMETER_ERROR, IMPS_DIAMETER_ERROR_AVP_LENGTH,
                    "AVP header at offset %" G_GSIZE_FORMAT ": %" G_GSIZE_FORMAT
                    " bytes left, an AVP header needs 8", offset, remaining);
+      imps_diameter_error_set_avp (error, (guint32) offset);
       return FALSE;
     }
 
@@ -85,6 +150,7 @@ imps_diameter_avp_iter_next (ImpsDiameterAvpIter *iter, ImpsDiameterAvp *avp,
       g_set_error (error, IMPS_DIAMETER_ERROR, IMPS_DIAMETER_ERROR_AVP_BITS,
                    "AVP %u at offset %" G_GSIZE_FORMAT ": reserved flag bits set (flags 0x%02x)",
                    code, offset, flags);
+      imps_diameter_error_set_avp (error, (guint32) offset);
       return FALSE;
     }
   if (avp_len < header)
@@ -92,6 +158,7 @@ imps_diameter_avp_iter_next (ImpsDiameterAvpIter *iter, ImpsDiameterAvp *avp,
       g_set_error (error, IMPS_DIAMETER_ERROR, IMPS_DIAMETER_ERROR_AVP_LENGTH,
                    "AVP %u at offset %" G_GSIZE_FORMAT ": length %u is below its %"
                    G_GSIZE_FORMAT "-byte header", code, offset, avp_len, header);
+      imps_diameter_error_set_avp (error, (guint32) offset);
       return FALSE;
     }
   gsize padded = ((gsize) avp_len + 3) & ~(gsize) 3;
@@ -101,6 +168,7 @@ imps_diameter_avp_iter_next (ImpsDiameterAvpIter *iter, ImpsDiameterAvp *avp,
                    "AVP %u at offset %" G_GSIZE_FORMAT ": length %u (%" G_GSIZE_FORMAT
                    " with padding) runs past the end of its container (%" G_GSIZE_FORMAT
                    " bytes left)", code, offset, avp_len, padded, remaining);
+      imps_diameter_error_set_avp (error, (guint32) offset);
       return FALSE;
     }
   for (gsize i = avp_len; i < padded; i++)
@@ -109,6 +177,7 @@ imps_diameter_avp_iter_next (ImpsDiameterAvpIter *iter, ImpsDiameterAvp *avp,
         g_set_error (error, IMPS_DIAMETER_ERROR, IMPS_DIAMETER_ERROR_INVALID_AVP,
                      "AVP %u at offset %" G_GSIZE_FORMAT ": padding byte at offset %"
                      G_GSIZE_FORMAT " is not zero", code, offset, offset + i);
+        imps_diameter_error_set_avp (error, (guint32) offset);
         return FALSE;
       }
 
@@ -330,6 +399,7 @@ check_size (const ImpsDiameterAvp *avp, gsize want, const gchar *type, GError **
   g_set_error (error, IMPS_DIAMETER_ERROR, IMPS_DIAMETER_ERROR_INVALID_AVP,
                "AVP %u at offset %u: %s needs %" G_GSIZE_FORMAT " bytes of data, found %u",
                avp->code, avp->offset, type, want, avp->len);
+  imps_diameter_error_set_avp (error, avp->offset);
   return FALSE;
 }
 
@@ -380,6 +450,7 @@ imps_diameter_avp_dup_utf8 (const ImpsDiameterAvp *avp, GError **error)
       g_set_error (error, IMPS_DIAMETER_ERROR, IMPS_DIAMETER_ERROR_INVALID_AVP,
                    "AVP %u at offset %u: not valid UTF-8 text (or contains NUL)",
                    avp->code, avp->offset);
+      imps_diameter_error_set_avp (error, avp->offset);
       return NULL;
     }
   return g_strndup ((const gchar *) avp->data, avp->len);
@@ -394,6 +465,7 @@ imps_diameter_avp_get_address (const ImpsDiameterAvp *avp, guint16 *family,
       g_set_error (error, IMPS_DIAMETER_ERROR, IMPS_DIAMETER_ERROR_INVALID_AVP,
                    "AVP %u at offset %u: Address needs a 2-byte family, found %u bytes",
                    avp->code, avp->offset, avp->len);
+      imps_diameter_error_set_avp (error, avp->offset);
       return FALSE;
     }
   guint16 fam = imps_load_u16 (avp->data);
@@ -403,6 +475,7 @@ imps_diameter_avp_get_address (const ImpsDiameterAvp *avp, guint16 *family,
       g_set_error (error, IMPS_DIAMETER_ERROR, IMPS_DIAMETER_ERROR_INVALID_AVP,
                    "AVP %u at offset %u: Address family %u is neither IPv4 (1) nor IPv6 (2)",
                    avp->code, avp->offset, fam);
+      imps_diameter_error_set_avp (error, avp->offset);
       return FALSE;
     }
   if (avp->len != 2 + want)
@@ -410,6 +483,7 @@ imps_diameter_avp_get_address (const ImpsDiameterAvp *avp, guint16 *family,
       g_set_error (error, IMPS_DIAMETER_ERROR, IMPS_DIAMETER_ERROR_INVALID_AVP,
                    "AVP %u at offset %u: Address of family %u needs %" G_GSIZE_FORMAT
                    " bytes, found %u", avp->code, avp->offset, fam, 2 + want, avp->len);
+      imps_diameter_error_set_avp (error, avp->offset);
       return FALSE;
     }
   *family = fam;
@@ -678,4 +752,154 @@ imps_diameter_builder_finish (ImpsDiameterBuilder *b)
   b->buf = NULL;
   g_free (b);
   return g_bytes_new_with_free_func (buf->data, buf->len, wipe_byte_array, buf);
+}
+
+/* ---- answers to malformed requests (RFC 6733 §7) ---- */
+
+guint8
+imps_diameter_answer_flags (guint8 request_flags, guint32 result_code)
+{
+  guint8 flags = request_flags & IMPS_DIAMETER_FLAG_P;
+
+  if (result_code >= 3000 && result_code < 4000)
+    flags |= IMPS_DIAMETER_FLAG_E;
+  return flags;
+}
+
+/* The shortest value of an AVP's type: what a zero-filled example carries. */
+static gsize
+min_value_len (guint32 vendor, guint32 code)
+{
+  const ImpsDiameterDictEntry *e = imps_diameter_dict_lookup (vendor, code);
+
+  if (e == NULL)
+    return 0;
+  switch (e->type)
+    {
+    case IMPS_DIAMETER_TYPE_I32:
+    case IMPS_DIAMETER_TYPE_U32:
+    case IMPS_DIAMETER_TYPE_TIME:
+    case IMPS_DIAMETER_TYPE_ENUM:
+      return 4;
+    case IMPS_DIAMETER_TYPE_I64:
+    case IMPS_DIAMETER_TYPE_U64:
+      return 8;
+    case IMPS_DIAMETER_TYPE_ADDRESS:
+      return 6;
+    default:
+      return 0;
+    }
+}
+
+/* Copies longer than this, or groups that hold more AVPs than
+ * FAILED_AVP_MAX_COUNT or do not parse, go back as a zero value of
+ * minimum length instead, so the answer stays a valid message within the
+ * limits of IMPS_DIAMETER_MAX_MESSAGE and IMPS_DIAMETER_MAX_AVPS. */
+#define FAILED_AVP_MAX_COPY 4096
+#define FAILED_AVP_MAX_COUNT 64
+
+static gboolean
+group_copyable (const guint8 *data, gsize len, guint depth, guint *count)
+{
+  ImpsDiameterAvpIter iter;
+  ImpsDiameterAvp avp;
+  GError *local = NULL;
+
+  imps_diameter_avp_iter_init (&iter, data, len, 0);
+  while (imps_diameter_avp_iter_next (&iter, &avp, &local))
+    {
+      if (++*count > FAILED_AVP_MAX_COUNT)
+        return FALSE;
+      const ImpsDiameterDictEntry *e = imps_diameter_dict_lookup (avp.vendor_id, avp.code);
+      if (e != NULL && e->type == IMPS_DIAMETER_TYPE_GROUPED
+          && (depth + 1 >= IMPS_DIAMETER_MAX_DEPTH - 1
+              || !group_copyable (avp.data, avp.len, depth + 1, count)))
+        return FALSE;
+    }
+  if (local != NULL)
+    {
+      g_error_free (local);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+void
+imps_diameter_builder_add_failed_avp (ImpsDiameterBuilder *b, const guint8 *raw,
+                                      gsize raw_len, const GError *error)
+{
+  static const guint8 zeros[8] = { 0 };
+  const guint8 keep = IMPS_DIAMETER_AVP_FLAG_M | IMPS_DIAMETER_AVP_FLAG_P;
+  ImpsDiameterErrorAvp where;
+  guint32 code, vendor = 0;
+  guint8 flags;
+  const guint8 *data = zeros;
+  gsize len;
+
+  g_return_if_fail (b != NULL);
+  if (!imps_diameter_error_get_avp (error, &where))
+    return;
+  if (where.kind == IMPS_DIAMETER_ERROR_AVP_MISSING)
+    {
+      const ImpsDiameterDictEntry *e = imps_diameter_dict_lookup (where.vendor, where.code);
+      code = where.code;
+      vendor = where.vendor;
+      flags = e != NULL ? e->flags & keep : IMPS_DIAMETER_AVP_FLAG_M;
+      len = min_value_len (vendor, code);
+    }
+  else
+    {
+      if (raw == NULL || where.offset >= raw_len)
+        return;
+      /* An incomplete header is taken as padded with zeros (RFC 6733 §7.1.5). */
+      guint8 header[12] = { 0 };
+      gsize have = MIN (raw_len - where.offset, sizeof header);
+      memcpy (header, raw + where.offset, have);
+      code = imps_load_u32 (header);
+      flags = header[4];
+      gsize hlen = (flags & IMPS_DIAMETER_AVP_FLAG_V) ? 12 : 8;
+      vendor = hlen == 12 ? imps_load_u32 (header + 8) : 0;
+      guint32 avp_len = imps_load_u24 (header + 5);
+      flags &= keep;
+      if (error->code == IMPS_DIAMETER_ERROR_AVP_LENGTH || avp_len < hlen
+          || avp_len > raw_len - where.offset)
+        len = min_value_len (vendor, code);
+      else
+        {
+          const ImpsDiameterDictEntry *e = imps_diameter_dict_lookup (vendor, code);
+          guint count = 0;
+          data = raw + where.offset + hlen;
+          len = avp_len - hlen;
+          if (len > FAILED_AVP_MAX_COPY
+              || (e != NULL && e->type == IMPS_DIAMETER_TYPE_GROUPED
+                  && !group_copyable (data, len, 1, &count)))
+            {
+              data = zeros;
+              len = min_value_len (vendor, code);
+            }
+        }
+    }
+  imps_diameter_builder_begin_group (b, IMPS_DIAMETER_AVP_FAILED_AVP, IMPS_DIAMETER_AVP_FLAG_M, 0);
+  imps_diameter_builder_add_octets (b, code, flags, vendor, data, len);
+  imps_diameter_builder_end_group (b);
+}
+
+gboolean
+imps_diameter_message_check_mandatory (const ImpsDiameterMessage *msg, GError **error)
+{
+  g_return_val_if_fail (msg != NULL, FALSE);
+
+  for (guint i = 0; i < msg->avps->len; i++)
+    {
+      const ImpsDiameterAvp *a = imps_diameter_message_avp (msg, i);
+      if (!(a->flags & IMPS_DIAMETER_AVP_FLAG_M)
+          || imps_diameter_dict_lookup (a->vendor_id, a->code) != NULL)
+        continue;
+      g_set_error (error, IMPS_DIAMETER_ERROR, IMPS_DIAMETER_ERROR_AVP_UNSUPPORTED,
+                   "AVP %u (vendor %u) at offset %u has the M bit and is not supported here",
+                   a->code, a->vendor_id, a->offset);
+      imps_diameter_error_set_avp (error, a->offset);
+      return FALSE;
+    }
+  return TRUE;
 }

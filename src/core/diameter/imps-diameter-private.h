@@ -5,6 +5,12 @@
 
 G_BEGIN_DECLS
 
+/* Record in *@error (when it is an IMPS_DIAMETER_ERROR) which AVP it is
+ * about: the one whose header is at @offset, or the missing (@vendor,
+ * @code). */
+void imps_diameter_error_set_avp (GError **error, guint32 offset);
+void imps_diameter_error_set_missing (GError **error, guint32 vendor, guint32 code);
+
 /* Checks command, application and the R flag; @what ("MAR") names the
  * message in the error. */
 gboolean imps_diameter_expect (const ImpsDiameterMessage *msg, guint32 command,

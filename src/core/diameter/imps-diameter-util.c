@@ -53,6 +53,7 @@ imps_diameter_lookup (const ImpsDiameterMessage *msg, gint parent, guint32 vendo
                        avp_name (vendor, code), code, avp_name (p->vendor_id, p->code),
                        p->offset);
         }
+      imps_diameter_error_set_missing (error, vendor, code);
     }
   return NULL;
 }
@@ -155,6 +156,7 @@ imps_diameter_read_result (const ImpsDiameterMessage *msg, const gchar *what,
     {
       g_set_error (error, IMPS_DIAMETER_ERROR, IMPS_DIAMETER_ERROR_MISSING_AVP,
                    "%s: neither Result-Code (268) nor Experimental-Result (297)", what);
+      imps_diameter_error_set_missing (error, 0, IMPS_DIAMETER_AVP_RESULT_CODE);
       return FALSE;
     }
   return TRUE;
@@ -213,6 +215,7 @@ imps_diameter_check_vsai (const ImpsDiameterMessage *msg, guint32 application_id
                    "%s: Vendor-Specific-Application-Id at offset %u names vendor %u, "
                    "application %u; expected %u, %u", what, g->offset, vendor, app,
                    (guint) IMPS_DIAMETER_VENDOR_3GPP, application_id);
+      imps_diameter_error_set_avp (error, g->offset);
       return FALSE;
     }
   return TRUE;

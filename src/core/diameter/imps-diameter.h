@@ -35,7 +35,27 @@ typedef enum {
   IMPS_DIAMETER_ERROR_MISSING_AVP,     /* a required AVP is absent */
   IMPS_DIAMETER_ERROR_INVALID_AVP,     /* an AVP value of the wrong size or form */
   IMPS_DIAMETER_ERROR_UNEXPECTED,      /* not the command, application or R flag asked for */
+  IMPS_DIAMETER_ERROR_AVP_UNSUPPORTED, /* an AVP with the M bit that this project does not know */
 } ImpsDiameterError;
+
+/* The AVP an IMPS_DIAMETER_ERROR is about, for Failed-AVP (RFC 6733
+ * §7.5): a present AVP by the offset of its header in the message, or a
+ * missing one by vendor and code. */
+typedef enum {
+  IMPS_DIAMETER_ERROR_AVP_NONE,
+  IMPS_DIAMETER_ERROR_AVP_PRESENT,
+  IMPS_DIAMETER_ERROR_AVP_MISSING,
+} ImpsDiameterErrorAvpKind;
+
+typedef struct {
+  ImpsDiameterErrorAvpKind kind;
+  guint32 offset;   /* PRESENT: AVP header offset in the message */
+  guint32 vendor;   /* MISSING */
+  guint32 code;     /* MISSING */
+} ImpsDiameterErrorAvp;
+
+/* FALSE when @error is not an IMPS_DIAMETER_ERROR or names no AVP. */
+gboolean imps_diameter_error_get_avp (const GError *error, ImpsDiameterErrorAvp *out);
 
 /* Maps a parse error of IMPS_DIAMETER_ERROR to the Result-Code an answer
  * should carry (RFC 6733 §7.1): 5005 for a missing AVP, 5014 for an AVP
@@ -346,6 +366,25 @@ void imps_diameter_builder_begin_group (ImpsDiameterBuilder *b, guint32 code, gu
 void imps_diameter_builder_end_group (ImpsDiameterBuilder *b);
 /* Copies an AVP (header, data, padding) as it is. */
 void imps_diameter_builder_add_avp (ImpsDiameterBuilder *b, const ImpsDiameterAvp *avp);
+
+/* Adds Failed-AVP (RFC 6733 §7.5) for @error, a parse error of the
+ * message @raw: a copy of the offending AVP; for 5014, its header with a
+ * zero payload of the type's minimum length; for a missing AVP, an example
+ * with a zero value of minimum length. Nothing when @error names no AVP. */
+void imps_diameter_builder_add_failed_avp (ImpsDiameterBuilder *b, const guint8 *raw,
+                                           gsize raw_len, const GError *error);
+
+/* Header flags of an answer to a request with @request_flags carrying
+ * @result_code: P copied, E only for protocol errors (3xxx, RFC 6733
+ * §7.1.3 and §7.2). */
+guint8 imps_diameter_answer_flags (guint8 request_flags, guint32 result_code);
+
+/* RFC 6733 §3 and §4.1: the first AVP (depth-first, groups included) with
+ * the M bit that the dictionary does not know, as an
+ * IMPS_DIAMETER_ERROR_AVP_UNSUPPORTED error naming it (5001). TRUE when
+ * there is none. */
+gboolean imps_diameter_message_check_mandatory (const ImpsDiameterMessage *msg,
+                                                GError **error);
 
 /* Fills in the message length and returns the bytes; the builder is freed.
  * The returned GBytes wipes its memory when freed. All groups must be
