@@ -5,6 +5,11 @@
  * for a chosen time. Prints a line of counters each minute and at the end;
  * exits 1 if any normal operation failed.
  *
+ * With --fuzz (tools/netfuzz) it sends, for the chosen time, mutated HTTP
+ * requests to Ub and Ua and mutated TLS ClientHello records to Zk (--zk),
+ * each on its own connection, and then checks that a normal bootstrap and
+ * ticket request still work (exit 1 if not).
+ *
  *   soak-client --ub 127.0.1.20:PORT --ua 127.0.1.30:PORT --seconds 600 \
  *     --impi alice@home1.net --impu sip:alice@home1.net --k HEX --opc HEX
  */
@@ -30,6 +35,11 @@ typedef struct {
   gchar *bsf_fqdn, *responder;
   gint64 end_us;
   gboolean garbage;
+  gboolean fuzz;
+  gchar *zk_host;
+  guint16 zk_port;
+  guint64 fuzz_sent;
+  gint64 not_before_us;            /* --fuzz: the next check try */
   gboolean busy;
   guint64 n;
   guint64 boots_ok, boots_failed, tickets_ok, tickets_failed, garbage_sent;
@@ -108,6 +118,139 @@ send_garbage (Soak *s)
   s->garbage_sent++;
 }
 
+
+/* ---- network fuzzing (--fuzz) ---- */
+
+static const gchar *const http_seeds[] = {
+  "GET / HTTP/1.1\r\nHost: bsf.home1.net\r\nUser-Agent: Bootstrapping Client Agent; Release-6; "
+  "3gpp-gba-tmpi\r\nAuthorization: Digest username=\"alice@home1.net\", realm=\"bsf.home1.net\", "
+  "nonce=\"\", uri=\"/\", response=\"\"\r\n\r\n",
+  "GET / HTTP/1.1\r\nHost: bsf.home1.net\r\nAuthorization: Digest username=\"alice@home1.net\", "
+  "realm=\"bsf.home1.net\", nonce=\"3q2+7w==\", uri=\"/\", qop=auth-int, nc=00000001, "
+  "cnonce=\"abcdef\", response=\"6629fae49393a05397450978507c4ef1\", opaque=\"5ccc069c\", "
+  "algorithm=AKAv1-MD5\r\n\r\n",
+  "POST /kms?requesttype=ticketrequest HTTP/1.1\r\nHost: kms.home1.net\r\nContent-Type: "
+  "application/mikey\r\nContent-Length: 16\r\n\r\n\x01\x0a\x02\x03\x04\x01\x01\x05\x05"
+  "\x06\x07\x08\x09\x0a\x0b\x0c",
+  "POST /kms?requesttype=ticketresolve HTTP/1.1\r\nHost: kms.home1.net\r\nContent-Type: "
+  "application/mikey\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n0123456789abcdef\r\n0\r\n\r\n",
+  "POST /kms?requesttype=ticketrequest HTTP/1.0\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\nabcd",
+};
+
+/* A TLS 1.3/1.2 ClientHello as a record (x25519 key share, common suites). */
+static GByteArray *
+client_hello (GRand *r)
+{
+  GByteArray *ext = g_byte_array_new ();
+#define PUT(arr, ...) do { const guint8 b_[] = { __VA_ARGS__ }; g_byte_array_append (arr, b_, sizeof b_); } while (0)
+  PUT (ext, 0x00, 0x0a, 0x00, 0x06, 0x00, 0x04, 0x00, 0x1d, 0x00, 0x17);        /* groups */
+  PUT (ext, 0x00, 0x0d, 0x00, 0x06, 0x00, 0x04, 0x04, 0x03, 0x08, 0x04);        /* sig algs */
+  PUT (ext, 0x00, 0x2b, 0x00, 0x05, 0x04, 0x03, 0x04, 0x03, 0x03);              /* versions */
+  PUT (ext, 0x00, 0x0b, 0x00, 0x02, 0x01, 0x00);                                /* point fmts */
+  PUT (ext, 0x00, 0x33, 0x00, 0x26, 0x00, 0x24, 0x00, 0x1d, 0x00, 0x20);        /* key share */
+  for (guint i = 0; i < 32; i++)
+    PUT (ext, (guint8) g_rand_int_range (r, 0, 256));
+  GByteArray *body = g_byte_array_new ();
+  PUT (body, 0x03, 0x03);
+  for (guint i = 0; i < 32; i++)
+    PUT (body, (guint8) g_rand_int_range (r, 0, 256));
+  PUT (body, 0x00, 0x00, 0x08, 0x13, 0x01, 0x13, 0x02, 0xc0, 0x2b, 0xc0, 0x2f, 0x01, 0x00);
+  PUT (body, (guint8) (ext->len >> 8), (guint8) ext->len);
+  g_byte_array_append (body, ext->data, ext->len);
+  GByteArray *rec = g_byte_array_new ();
+  guint hs = body->len;
+  PUT (rec, 0x16, 0x03, 0x01, (guint8) ((hs + 4) >> 8), (guint8) (hs + 4), 0x01, 0x00,
+       (guint8) (hs >> 8), (guint8) hs);
+  g_byte_array_append (rec, body->data, body->len);
+#undef PUT
+  g_byte_array_unref (ext);
+  g_byte_array_unref (body);
+  return rec;
+}
+
+static void
+insert_bytes (GByteArray *a, guint pos, const guint8 *d, guint n)
+{
+  guint old = a->len;
+  g_byte_array_set_size (a, old + n);
+  memmove (a->data + pos + n, a->data + pos, old - pos);
+  memcpy (a->data + pos, d, n);
+}
+
+static void
+mutate (GRand *r, GByteArray *a)
+{
+  static const gchar *const tokens[] = { "\r\n", "\r\n\r\n", ":", " ", "0", "-1", "99999999999999999999",
+                                         "Content-Length: ", "chunked", "\"", ",", "%00", "\xff" };
+  guint n = (guint) g_rand_int_range (r, 1, 9);
+  for (guint i = 0; i < n && a->len > 0; i++)
+    {
+      guint pos = (guint) g_rand_int_range (r, 0, (gint32) a->len);
+      switch (g_rand_int_range (r, 0, 6))
+        {
+        case 0:
+          a->data[pos] ^= (guint8) (1u << g_rand_int_range (r, 0, 8));
+          break;
+        case 1:
+          a->data[pos] = (guint8) g_rand_int_range (r, 0, 256);
+          break;
+        case 2:
+          {
+            guint8 b = (guint8) g_rand_int_range (r, 0, 256);
+            insert_bytes (a, pos, &b, 1);
+            break;
+          }
+        case 3:
+          {
+            guint n_del = (guint) g_rand_int_range (r, 1, 32);
+            g_byte_array_remove_range (a, pos, MIN (a->len - pos, n_del));
+            break;
+          }
+          break;
+        case 4:
+          {
+            const gchar *t = tokens[g_rand_int_range (r, 0, G_N_ELEMENTS (tokens))];
+            insert_bytes (a, pos, (const guint8 *) t, (guint) strlen (t));
+            break;
+          }
+        default:
+          g_byte_array_set_size (a, pos);  /* truncate */
+          break;
+        }
+    }
+}
+
+static void
+send_fuzzed (Soak *s)
+{
+  guint which = (guint) g_rand_int_range (s->rand, 0, s->zk_port ? 3 : 2);
+  GByteArray *a;
+  if (which == 2)
+    a = client_hello (s->rand);
+  else
+    {
+      const gchar *seed = http_seeds[g_rand_int_range (s->rand, 0, G_N_ELEMENTS (http_seeds))];
+      a = g_byte_array_new ();
+      g_byte_array_append (a, (const guint8 *) seed, (guint) strlen (seed));
+    }
+  if (g_rand_int_range (s->rand, 0, 8) != 0)
+    mutate (s->rand, a);
+  int fd = socket (AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  if (fd >= 0)
+    {
+      struct sockaddr_in sa = { 0 };
+      sa.sin_family = AF_INET;
+      sa.sin_port = htons (which == 2 ? s->zk_port : which == 1 ? s->ua_port : s->ub_port);
+      inet_pton (AF_INET, which == 2 ? s->zk_host : which == 1 ? s->ua_host : s->ub_host,
+                 &sa.sin_addr);
+      connect (fd, (struct sockaddr *) &sa, sizeof sa);
+      send (fd, a->data, a->len, MSG_DONTWAIT | MSG_NOSIGNAL);
+      close (fd);
+      s->fuzz_sent++;
+    }
+  g_byte_array_unref (a);
+}
+
 static void next_op (Soak *s);
 
 static void
@@ -162,6 +305,38 @@ static gboolean
 tick (gpointer data)
 {
   Soak *s = data;
+  if (s->fuzz)
+    {
+      /* mutated traffic until the end, then one bootstrap and one ticket */
+      if (g_get_monotonic_time () < s->end_us)
+        {
+          for (guint i = 0; i < 4; i++)
+            send_fuzzed (s);
+          return G_SOURCE_CONTINUE;
+        }
+      if (s->busy || g_get_monotonic_time () < s->not_before_us)
+        return G_SOURCE_CONTINUE;
+      /* tries 15 s apart */
+      s->not_before_us = g_get_monotonic_time () + 15 * G_USEC_PER_SEC;
+      /* Requests that reached the BSF and KMS during the flood may still
+       * be queued (each Ub request with a user name costs a MAR to the
+       * HSS, each ClientHello a handshake): up to three tries of each, 15 s
+       * apart; one success of each counts. */
+      if (s->boots_ok == 0 && s->boots_failed < 3)
+        {
+          s->n = 0;
+          next_op (s);
+          return G_SOURCE_CONTINUE;
+        }
+      if (s->boots_ok > 0 && s->tickets_ok == 0 && s->tickets_failed < 3)
+        {
+          s->n = 1;
+          next_op (s);
+          return G_SOURCE_CONTINUE;
+        }
+      g_main_loop_quit (s->loop);
+      return G_SOURCE_REMOVE;
+    }
   if (g_get_monotonic_time () >= s->end_us)
     {
       if (!s->busy)
@@ -192,8 +367,12 @@ main (int argc, char **argv)
                    *opc_hex = NULL, *address = NULL, *bsf_fqdn = NULL, *kms_fqdn = NULL,
                    *responder = NULL;
   gint seconds = 60, rate = 20;
-  gboolean garbage = FALSE;
+  gboolean garbage = FALSE, fuzz = FALSE;
+  g_autofree gchar *zk = NULL;
   GOptionEntry entries[] = {
+    { "fuzz", 0, 0, G_OPTION_ARG_NONE, &fuzz, "mutated HTTP and TLS for --seconds, then one "
+      "bootstrap and one ticket request", NULL },
+    { "zk", 0, 0, G_OPTION_ARG_STRING, &zk, "KMS Zk endpoint (for --fuzz)", "HOST:PORT" },
     { "ub", 0, 0, G_OPTION_ARG_STRING, &ub, "BSF Ub endpoint", "HOST:PORT" },
     { "ua", 0, 0, G_OPTION_ARG_STRING, &ua, "KMS Ua endpoint", "HOST:PORT" },
     { "impi", 0, 0, G_OPTION_ARG_STRING, &impi, "subscriber's IMPI", "IMPI" },
@@ -232,6 +411,12 @@ main (int argc, char **argv)
   s.bsf_fqdn = bsf_fqdn ? g_steal_pointer (&bsf_fqdn) : g_strdup ("bsf.home1.net");
   s.responder = responder ? g_steal_pointer (&responder) : g_strdup ("sip:bob@home2.net");
   s.garbage = garbage;
+  s.fuzz = fuzz;
+  if (zk && !split_hostport (zk, &s.zk_host, &s.zk_port))
+    {
+      g_printerr ("soak-client: --zk wants HOST:PORT\n");
+      return 2;
+    }
   s.rand = g_rand_new_with_seed (1);
   ImpsClock *clock = imps_clock_new_real ();
   ImpsRandom *rnd = imps_random_new_seeded ((guint64) g_get_real_time ());
@@ -246,11 +431,15 @@ main (int argc, char **argv)
                          s.ua_port, &src);
   s.loop = g_main_loop_new (NULL, FALSE);
   s.end_us = g_get_monotonic_time () + (gint64) seconds * G_USEC_PER_SEC;
-  g_timeout_add (1000 / (guint) rate, tick, &s);
+  g_timeout_add (fuzz ? 5 : 1000 / (guint) rate, tick, &s);
   g_timeout_add_seconds (60, minute, &s);
   g_main_loop_run (s.loop);
   print_counters (&s, "end");
-  gboolean ok = s.boots_failed == 0 && s.tickets_failed == 0 && s.boots_ok > 0 && s.tickets_ok > 0;
+  if (fuzz)
+    printf ("fuzzed connections %" G_GUINT64_FORMAT "\n", s.fuzz_sent);
+  gboolean ok = fuzz ? s.boots_ok > 0 && s.tickets_ok > 0
+                     : s.boots_failed == 0 && s.tickets_failed == 0 && s.boots_ok > 0
+                       && s.tickets_ok > 0;
   imps_ue_ua_free (s.ua);
   imps_ue_free (s.ue);
   return ok ? 0 : 1;
