@@ -262,6 +262,22 @@ conn_hand_to_soup (Conn *c, GIOStream *stream)
 
 /* Every client certificate passes the handshake; impsim checks the
  * verification result right after it (see handshake_done()). */
+static void
+closed_async (GObject *source, GAsyncResult *res, gpointer data)
+{
+  g_io_stream_close_finish (G_IO_STREAM (source), res, NULL);
+  g_object_unref (source);
+}
+
+/* Closes a TLS connection without blocking the main loop (a synchronous
+ * close waits for GnuTLS). */
+static void
+close_tls_async (GTlsConnection *tls)
+{
+  g_io_stream_close_async (G_IO_STREAM (g_object_ref (tls)), G_PRIORITY_DEFAULT, NULL,
+                           closed_async, NULL);
+}
+
 static gboolean
 accept_for_later_check (GTlsConnection *tls, GTlsCertificate *cert, GTlsCertificateFlags errors,
                         gpointer data)
@@ -311,7 +327,7 @@ handshake_done (GObject *source, GAsyncResult *res, gpointer data)
   if (c->s == NULL)
     {
       /* the server is gone */
-      g_io_stream_close (G_IO_STREAM (tls), NULL, NULL);
+      close_tls_async (tls);
       g_clear_object (&c->cancel);
       g_free (c->ip);
       g_free (c);
@@ -328,7 +344,7 @@ handshake_done (GObject *source, GAsyncResult *res, gpointer data)
                  late ? "no handshake within the deadline" : error->message);
       if (!late)
         send_plaintext_alert (c);
-      g_io_stream_close (G_IO_STREAM (tls), NULL, NULL);
+      close_tls_async (tls);
       return;
     }
   /* libsoup learns the peer certificate only from handshakes it runs
