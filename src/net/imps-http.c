@@ -384,7 +384,15 @@ conn_start_tls (Conn *c)
   ImpsHttpServer *s = c->s;
   g_autoptr (GError) error = NULL;
   g_autoptr (GSocketConnection) tcp = g_steal_pointer (&c->tcp);
-  GIOStream *tls = g_tls_server_connection_new (G_IO_STREAM (tcp), s->tls_cert, &error);
+  /* Everything at construction: a connection made without a database
+   * loads the system's trust store first (tens of milliseconds, on the
+   * main loop). */
+  GIOStream *tls = g_initable_new (g_tls_backend_get_server_connection_type (
+                                     g_tls_backend_get_default ()), NULL, &error,
+                                   "base-io-stream", tcp, "certificate", s->tls_cert,
+                                   "database", s->tls_ca,
+                                   "authentication-mode", G_TLS_AUTHENTICATION_REQUESTED,
+                                   "require-close-notify", FALSE, NULL);
   if (tls == NULL)
     {
       conn_note (s, IMPS_EVENT_FAILURE, "TLS failed", "TLS for %s: %s", c->ip, error->message);
@@ -392,9 +400,6 @@ conn_start_tls (Conn *c)
       return;
     }
   c->tls = G_TLS_CONNECTION (tls);
-  g_tls_connection_set_database (c->tls, s->tls_ca);
-  g_object_set (tls, "authentication-mode", G_TLS_AUTHENTICATION_REQUESTED, NULL);
-  g_tls_connection_set_require_close_notify (c->tls, FALSE);
   static const gchar *alpn[] = { "http/1.1", NULL };
   g_tls_connection_set_advertised_protocols (c->tls, alpn);
   g_signal_connect (tls, "accept-certificate", G_CALLBACK (accept_for_later_check), NULL);
