@@ -5,7 +5,8 @@
 # the server's RSS and open descriptors at the start, after a warm-up, and
 # at the end.
 #
-#   tools/soak/soak.sh [-b BUILD_DIR] [-s SECONDS] [-w WARMUP_SECONDS] [-r OPS_PER_S] [SCENARIO]
+#   tools/soak/soak.sh [-b BUILD_DIR] [-s SECONDS] [-w WARMUP_SECONDS] [-r OPS_PER_S]
+#                      [-e "SERVE OPTIONS"] [SCENARIO]
 #
 # Defaults: build, 600 s, 60 s warm-up, 20 operations/s, scenarios/demo.scn.
 # Exit status: 0 when every normal operation succeeded and serve is still up.
@@ -15,12 +16,14 @@ build=build
 seconds=600
 warmup=60
 rate=20
-while getopts b:s:w:r: opt; do
+extra=
+while getopts b:s:w:r:e: opt; do
   case $opt in
     b) build=$OPTARG ;;
     s) seconds=$OPTARG ;;
     w) warmup=$OPTARG ;;
     r) rate=$OPTARG ;;
+    e) extra=$OPTARG ;;
     *) echo "usage: $0 [-b BUILD] [-s SECONDS] [-w WARMUP] [-r RATE] [SCENARIO]" >&2; exit 2 ;;
   esac
 done
@@ -33,7 +36,8 @@ client=$build/tools/soak/soak-client
 
 tmp=$(mktemp -d)
 trap 'kill "$pid" 2>/dev/null || true; rm -rf "$tmp"' EXIT INT TERM
-"$impsim" serve "$scenario" > "$tmp/serve.out" 2>&1 &
+# shellcheck disable=SC2086 # the extra options are words
+"$impsim" serve $extra "$scenario" > "$tmp/serve.out" 2>&1 &
 pid=$!
 i=0
 until grep -q '^serving ' "$tmp/serve.out"; do
