@@ -1,6 +1,7 @@
 /* impsim: a test network for IMS media plane security (3GPP TS 33.328). */
 #include "cli.h"
 #include "imps-config.h"
+#include "imps-http.h"
 
 #include <locale.h>
 #include <stdio.h>
@@ -18,6 +19,8 @@ int
 main (int argc, char **argv)
 {
   setlocale (LC_ALL, "");
+  /* before any thread or TLS connection: GnuTLS's priority string */
+  imps_tls_policy_init ();
 
   if (argc >= 2 && strcmp (argv[1], "--version") == 0)
     {

@@ -4,8 +4,12 @@
 #include "imps-pcap.h"
 #include "imps-world.h"
 
+#include <fcntl.h>
 #include <glib-unix.h>
+#include <glib/gstdio.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 static gboolean
 on_signal (gpointer data)
@@ -22,6 +26,8 @@ cli_serve (int argc, char **argv)
   g_autofree gchar *state_dir = NULL;
   gboolean log_events = FALSE;
   g_autofree gchar *pcap_path = NULL;
+  gint event_ring = 10000;
+  g_autofree gchar *zk_trust_path = NULL;
   GOptionEntry entries[] = {
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed,
       "Seed of every RAND and key (default: drawn from the system at each start; "
@@ -37,6 +43,12 @@ cli_serve (int argc, char **argv)
     { "pcap", 0, 0, G_OPTION_ARG_FILENAME, &pcap_path,
       "Write every message to a pcap capture in FILE as it happens (closed when serve stops)",
       "FILE" },
+    { "zk-trust", 0, 0, G_OPTION_ARG_FILENAME, &zk_trust_path,
+      "Zk also accepts KMS client certificates of the CA certificates (PEM) in FILE, e.g. an "
+      "outside KMS's", "FILE" },
+    { "event-ring", 0, 0, G_OPTION_ARG_INT, &event_ring,
+      "Keep only the last N events in memory (default 10000; --log and --pcap see every one)",
+      "N" },
     G_OPTION_ENTRY_NULL
   };
 
@@ -57,6 +69,8 @@ cli_serve (int argc, char **argv)
                             65535 - 3868);
   if (seed < -1)
     return cli_usage_error ("serve", "--seed: must not be negative");
+  if (event_ring < 1)
+    return cli_usage_error ("serve", "--event-ring: must be at least 1");
 
   g_autoptr (GError) error = NULL;
   g_autoptr (ImpsScenario) scenario = imps_scenario_load_file (argv[1], &error);
@@ -77,16 +91,29 @@ cli_serve (int argc, char **argv)
       /* printed as a --seed value, which is at most G_MAXINT64 */
       run_seed &= G_MAXINT64;
     }
+
+  g_autofree gchar *zk_trust = NULL;
+  if (zk_trust_path)
+    {
+      if (!g_file_get_contents (zk_trust_path, &zk_trust, NULL, &error))
+        return cli_fail ("serve", "--zk-trust: %s", error->message);
+      if (strstr (zk_trust, "-----BEGIN CERTIFICATE-----") == NULL)
+        return cli_fail ("serve", "--zk-trust: %s holds no PEM certificate", zk_trust_path);
+    }
+
   ImpsWorldOptions opt = {
     .virtual_clock = FALSE,
     .has_seed = TRUE,
     .seed = run_seed,
     .state_dir = state_dir,
     .port_base = (guint16) port_base,
+    .zk_trust_pem = zk_trust,
   };
   g_autoptr (ImpsWorld) world = imps_world_new (scenario, &opt, &error);
   if (world == NULL)
     return cli_fail ("serve", "%s", error->message);
+  imps_event_log_set_ring (imps_network_get_event_log (imps_world_get_network (world)),
+                           (guint) event_ring);
 
   if (imps_world_get_state_dir_old_mode (world))
     fprintf (stderr, "impsim serve: --state-dir %s had mode %04o; made it 0700 (it holds keys)\n",
@@ -109,6 +136,24 @@ cli_serve (int argc, char **argv)
     cli_print_events (imps_network_get_event_log (imps_world_get_network (world)));
 
   imps_world_print_endpoints (world, stdout);
+  g_autofree gchar *ca_path = NULL;
+  g_autofree gchar *ca_dir = NULL;
+  if (imps_world_get_ca_pem (world))
+    {
+      /* the run's CA certificate (public), for outside Zk clients */
+      if (state_dir == NULL)
+        ca_dir = g_dir_make_tmp ("impsim-serve-XXXXXX", &error);
+      ca_path = g_build_filename (state_dir ? state_dir : ca_dir ? ca_dir : ".", "zk-ca.pem",
+                                  NULL);
+      int fd = g_open (ca_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+      const gchar *pem = imps_world_get_ca_pem (world);
+      if (fd < 0 || write (fd, pem, strlen (pem)) != (gssize) strlen (pem))
+        g_clear_pointer (&ca_path, g_free);
+      if (fd >= 0)
+        close (fd);
+      if (ca_path)
+        printf ("Zk CA certificate: %s\n", ca_path);
+    }
   printf ("serving %s (seed %" G_GUINT64_FORMAT "); stop with Ctrl-C\n", argv[1],
           imps_world_get_seed (world));
   fflush (stdout);
@@ -130,6 +175,11 @@ cli_serve (int argc, char **argv)
   /* Let closed connections finish their callbacks. */
   while (g_main_context_iteration (NULL, FALSE))
     ;
+  if (ca_dir)
+    {
+      g_unlink (ca_path);
+      g_rmdir (ca_dir);
+    }
   printf ("stopped after %u logged events\n", n);
   return ret;
 }

@@ -108,7 +108,7 @@ struct _ImpsKms {
   GTlsCertificate *zk_cert;
   GTlsDatabase *zk_ca;
   gchar *zk_ca_path;           /* our temporary copy of the CA PEM (public) */
-  SoupServer *zk_server;
+  ImpsHttpServer *zk_server;   /* HTTPS, mutual TLS */
   guint16 zk_port;
   SoupSession *zk_client;
 };

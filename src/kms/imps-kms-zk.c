@@ -4,9 +4,11 @@
  *   a self-signed CA certificate and one certificate per KMS with its FQDN
  *   as subject alternative name (serverAuth and clientAuth), or PEM files
  *   the caller names.
- * - The Zk server: libsoup 3 over TLS (glib-networking) that requires a
- *   client certificate chaining to the CA; a peer without one never gets
- *   past the handshake. ticketrequest gets 403; ticketresolve goes to the
+ * - The Zk server: an ImpsHttpServer over TLS (glib-networking) that
+ *   requires a client certificate chaining to the CA; a peer without one
+ *   never gets past the handshake (it gets an alert). TLS 1.2 and 1.3,
+ *   AEAD suites only (imps_tls_policy()); the handshake starts when the
+ *   client has sent its first bytes and has a deadline. ticketrequest gets 403; ticketresolve goes to the
  *   request handler with the names of the client certificate, which must
  *   include the KMS that IDRpsk names.
  * - The relay: the responder's KMS sends a new RESOLVE_INIT_PSK keyed with
@@ -237,6 +239,7 @@ gboolean
 imps_kms_set_zk_tls (ImpsKms *kms, const gchar *cert_key_pem, const gchar *ca_pem,
                      GError **error)
 {
+  imps_tls_policy_init ();
   g_autoptr (GTlsCertificate) cert = g_tls_certificate_new_from_pem (cert_key_pem, -1, error);
   if (cert == NULL)
     return FALSE;
@@ -252,6 +255,7 @@ gboolean
 imps_kms_set_zk_tls_files (ImpsKms *kms, const gchar *cert_file, const gchar *key_file,
                            const gchar *ca_file, GError **error)
 {
+  imps_tls_policy_init ();
   g_autoptr (GTlsCertificate) cert = g_tls_certificate_new_from_files (cert_file, key_file, error);
   if (cert == NULL)
     return FALSE;
@@ -288,66 +292,42 @@ cert_names (GTlsCertificate *cert)
  * ------------------------------------------------------------------- */
 
 static void
-zk_respond (ImpsKms *kms, SoupServerMessage *msg, const gchar *peer, const gchar *stream,
-            guint status, const guint8 *body, gsize len, const gchar *detail,
-            const gchar *summary)
-{
-  soup_server_message_set_status (msg, status, NULL);
-  SoupMessageHeaders *h = soup_server_message_get_response_headers (msg);
-  soup_message_headers_replace (h, "Server", IMPS_KMS_SERVER_HEADER);
-  g_autofree gchar *date = imps_http_date (imps_kms_now (kms));
-  soup_message_headers_replace (h, "Date", date);
-  soup_server_message_set_response (msg, len ? IMPS_KMS_CONTENT_TYPE : NULL, SOUP_MEMORY_COPY,
-                                    (const char *) body, len);
-  soup_message_headers_set_content_length (h, (goffset) len);
-  g_autoptr (GBytes) bytes = imps_http_response_bytes (msg);
-  imps_network_log (kms->net, IMPS_EVENT_MESSAGE, IMPS_REF_ZK, IMPS_PROTO_HTTP, kms->name, peer,
-                    bytes, stream, detail, "%s", summary);
-}
-
-static void
-zk_callback (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable *query,
-             gpointer data)
+zk_handler (ImpsHttpServer *server, SoupServerMessage *msg, const gchar *peer, gpointer data)
 {
   ImpsKms *kms = data;
-  GSocketAddress *remote = soup_server_message_get_remote_address (msg);
-  g_autofree gchar *peer = remote ? imps_network_peer_name (kms->net, remote) : g_strdup ("?");
-  g_autofree gchar *stream = g_strdup_printf ("https %s-%s", peer, kms->name);
+  GUri *uri = soup_server_message_get_uri (msg);
+  const gchar *path = uri ? g_uri_get_path (uri) : "/";
   ImpsKmsRequestType type = IMPS_KMS_REQUEST_RESOLVE;
   g_autoptr (GBytes) body = NULL;
   g_autofree gchar *why = NULL;
   guint status = imps_kms_http_envelope (kms, msg, &type, &body, &why);
 
-  {
-    g_autoptr (GBytes) req = imps_http_request_bytes (msg);
-    imps_network_log (kms->net, IMPS_EVENT_MESSAGE, IMPS_REF_ZK, IMPS_PROTO_HTTP, peer, kms->name,
-                      req, stream, NULL, "%s %s%s", soup_server_message_get_method (msg),
-                      path, status == 0 && type == IMPS_KMS_REQUEST_RESOLVE
-                      ? "?requesttype=ticketresolve (RESOLVE_INIT_PSK)" : "");
-  }
+  imps_http_server_log_request (server, msg, "%s %s%s", soup_server_message_get_method (msg),
+                                path, status == 0 && type == IMPS_KMS_REQUEST_RESOLVE
+                                ? "?requesttype=ticketresolve (RESOLVE_INIT_PSK)" : "");
   if (status)
     {
-      g_autofree gchar *summary = g_strdup_printf ("%u", status);
-      zk_respond (kms, msg, peer, stream, status, NULL, 0, why, summary);
+      imps_http_server_respond (server, msg, status, NULL, NULL, 0, why, "%u", status);
       return;
     }
-  /* glib-networking has verified the chain in the handshake (REQUIRED);
-   * check again that a certificate is there and clean. */
-  GTlsCertificate *pc = soup_server_message_get_tls_peer_certificate (msg);
-  GTlsCertificateFlags errs = soup_server_message_get_tls_peer_certificate_errors (msg);
+  /* The handshake verified the chain against the CA (a client
+   * certificate is required); check again that one is there and clean. */
+  GTlsCertificateFlags errs;
+  GTlsCertificate *pc = imps_http_server_get_peer_certificate (server, msg, &errs);
   if (pc == NULL || errs != 0)
     {
       g_autofree gchar *w = g_strdup_printf ("Zk request from %s without a valid client "
                                              "certificate (flags 0x%x)", peer, errs);
       imps_kms_note (kms, IMPS_EVENT_REFUSAL, w, "HTTP 403");
-      zk_respond (kms, msg, peer, stream, SOUP_STATUS_FORBIDDEN, NULL, 0, w, "403");
+      imps_http_server_respond (server, msg, SOUP_STATUS_FORBIDDEN, NULL, NULL, 0, w, "403");
       return;
     }
   if (type == IMPS_KMS_REQUEST_TICKET)
     {
       const gchar *w = "ticketrequest is not served on Zk (profile §4)";
       imps_kms_note (kms, IMPS_EVENT_REFUSAL, w, "HTTP 403");
-      zk_respond (kms, msg, peer, stream, SOUP_STATUS_FORBIDDEN, NULL, 0, w, "403 (ticketrequest)");
+      imps_http_server_respond (server, msg, SOUP_STATUS_FORBIDDEN, NULL, NULL, 0, w,
+                                "403 (ticketrequest)");
       return;
     }
   g_autofree gchar *names = cert_names (pc);
@@ -356,26 +336,9 @@ zk_callback (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTa
   const guint8 *d = g_bytes_get_data (body, &len);
   ImpsKmsOutcome o = imps_kms_process (kms, type, TRUE, names, d, len, out, NULL);
   guint st = o == IMPS_KMS_OUTCOME_MALFORMED ? SOUP_STATUS_BAD_REQUEST : SOUP_STATUS_OK;
-  g_autofree gchar *summary = g_strdup_printf ("%u %s", st, o == IMPS_KMS_OUTCOME_ANSWER
-                                               ? "RESOLVE_RESP" : "MIKEY Error");
-  zk_respond (kms, msg, peer, stream, st, out->data, out->len, NULL, summary);
-}
-
-/* libsoup 3.2 asks the message whether to take the client certificate
- * even when GLib verified it against the CA without an error, and refuses
- * the handshake when nobody answers: take exactly the certificates that
- * verified. */
-static gboolean
-zk_accept_certificate (SoupServerMessage *msg, GTlsCertificate *cert,
-                       GTlsCertificateFlags errors, gpointer data)
-{
-  return errors == 0;
-}
-
-static void
-zk_request_started (SoupServer *server, SoupServerMessage *msg, gpointer data)
-{
-  g_signal_connect (msg, "accept-certificate", G_CALLBACK (zk_accept_certificate), NULL);
+  imps_http_server_respond (server, msg, st, out->len ? IMPS_KMS_CONTENT_TYPE : NULL, out->data,
+                            out->len, NULL, "%u %s", st, o == IMPS_KMS_OUTCOME_ANSWER
+                            ? "RESOLVE_RESP" : "MIKEY Error");
 }
 
 gboolean
@@ -388,30 +351,15 @@ imps_kms_listen_zk (ImpsKms *kms, const gchar *address, guint16 port, GError **e
                    "Zk needs a certificate and a CA (imps_kms_set_zk_tls)");
       return FALSE;
     }
-  g_autoptr (GInetAddress) ia = g_inet_address_new_from_string (address);
-  if (ia == NULL)
+  kms->zk_server = imps_http_server_new (kms->net, kms->name, IMPS_REF_ZK, IMPS_KMS_SERVER_HEADER,
+                                         zk_handler, kms);
+  imps_http_server_set_tls (kms->zk_server, kms->zk_cert, kms->zk_ca);
+  if (!imps_http_server_listen (kms->zk_server, address, port, error))
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "'%s' is not an IP address",
-                   address);
+      g_clear_pointer (&kms->zk_server, imps_http_server_free);
       return FALSE;
     }
-  kms->zk_server = soup_server_new ("server-header", NULL, "tls-certificate", kms->zk_cert, NULL);
-  soup_server_set_tls_database (kms->zk_server, kms->zk_ca);
-  soup_server_set_tls_auth_mode (kms->zk_server, G_TLS_AUTHENTICATION_REQUIRED);
-  soup_server_add_handler (kms->zk_server, NULL, zk_callback, kms, NULL);
-  g_signal_connect (kms->zk_server, "request-started", G_CALLBACK (zk_request_started), NULL);
-  g_autoptr (GSocketAddress) sa = g_inet_socket_address_new (ia, port);
-  if (!soup_server_listen (kms->zk_server, sa, SOUP_SERVER_LISTEN_HTTPS, error))
-    {
-      g_clear_object (&kms->zk_server);
-      return FALSE;
-    }
-  kms->zk_port = port;
-  GSList *uris = soup_server_get_uris (kms->zk_server);
-  if (uris)
-    kms->zk_port = (guint16) g_uri_get_port (uris->data);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
-  imps_network_register_node (kms->net, kms->name, address);
+  kms->zk_port = imps_http_server_get_port (kms->zk_server);
   if (kms->address == NULL)
     kms->address = g_strdup (address);
   return TRUE;
@@ -426,11 +374,7 @@ imps_kms_get_zk_port (ImpsKms *kms)
 void
 imps_kms_zk_close (ImpsKms *kms)
 {
-  if (kms->zk_server)
-    {
-      soup_server_disconnect (kms->zk_server);
-      g_clear_object (&kms->zk_server);
-    }
+  g_clear_pointer (&kms->zk_server, imps_http_server_free);
   if (kms->zk_client)
     {
       soup_session_abort (kms->zk_client);

@@ -1,13 +1,19 @@
 #include "imps-event-log.h"
 
+#include "imps-secret.h"
+
 typedef struct {
   guint id;
   ImpsEventListener fn;
   gpointer user_data;
 } Listener;
 
+/* The events are kept in a ring of ring_size slots when ring_size > 0
+ * (serve), all of them otherwise (run). */
 struct _ImpsEventLog {
-  GPtrArray *events; /* of ImpsEvent*, owned */
+  GPtrArray *events; /* of ImpsEvent*, owned; a circular buffer when ring_size > 0 */
+  guint64 total;     /* events ever added */
+  guint ring_size;   /* 0: keep every event */
   GArray *listeners; /* of Listener */
   guint next_listener_id;
 };
@@ -16,12 +22,37 @@ static void
 event_free (gpointer p)
 {
   ImpsEvent *e = p;
+  if (e == NULL)
+    return;
+  g_free ((gchar *) e->from);
+  g_free ((gchar *) e->to);
   g_free (e->summary);
   g_free (e->detail);
   g_free (e->stream);
   if (e->bytes)
     g_bytes_unref (e->bytes);
   g_free (e);
+}
+
+static void
+wipe_free (gpointer p)
+{
+  GBytes *b = p;
+  gsize len;
+  gpointer d = (gpointer) g_bytes_get_data (b, &len);
+  imps_wipe (d, len);
+  g_bytes_unref (b);
+}
+
+/* A private copy of a message's bytes that is wiped when the last
+ * reference goes (messages such as MAA and BIA carry keys). */
+static GBytes *
+wiped_copy (GBytes *bytes)
+{
+  gsize len;
+  gconstpointer d = g_bytes_get_data (bytes, &len);
+  GBytes *copy = g_bytes_new (d, len);
+  return g_bytes_new_with_free_func (g_bytes_get_data (copy, NULL), len, wipe_free, copy);
 }
 
 ImpsEventLog *
@@ -54,18 +85,26 @@ imps_event_log_add (ImpsEventLog *log, gint64 time_us, ImpsEventKind kind,
   g_return_val_if_fail (from != NULL && summary != NULL, NULL);
 
   ImpsEvent *e = g_new0 (ImpsEvent, 1);
-  e->seq = log->events->len;
+  e->seq = log->total++;
   e->time_us = time_us;
   e->kind = kind;
   e->ref = ref;
   e->proto = proto;
-  e->from = g_intern_string (from);
-  e->to = to ? g_intern_string (to) : NULL;
+  e->from = g_strdup (from);
+  e->to = g_strdup (to);
   e->summary = g_strdup (summary);
   e->detail = g_strdup (detail);
-  e->bytes = bytes ? g_bytes_ref (bytes) : NULL;
+  e->bytes = bytes ? wiped_copy (bytes) : NULL;
   e->stream = g_strdup (stream);
-  g_ptr_array_add (log->events, e);
+  if (log->ring_size == 0 || log->events->len < log->ring_size)
+    g_ptr_array_add (log->events, e);
+  else
+    {
+      /* the oldest goes */
+      gpointer *slot = &g_ptr_array_index (log->events, e->seq % log->ring_size);
+      event_free (*slot);
+      *slot = e;
+    }
 
   for (guint i = 0; i < log->listeners->len; i++)
     {
@@ -75,17 +114,50 @@ imps_event_log_add (ImpsEventLog *log, gint64 time_us, ImpsEventKind kind,
   return e;
 }
 
+void
+imps_event_log_set_ring (ImpsEventLog *log, guint size)
+{
+  g_return_if_fail (log->ring_size == 0);
+  if (size == 0)
+    return;
+  /* keep the last @size events, each in slot seq % size */
+  guint64 first = log->total > size ? log->total - size : 0;
+  GPtrArray *ring = g_ptr_array_new_with_free_func (event_free);
+  g_ptr_array_set_size (ring, (guint) MIN (log->total, (guint64) size));
+  for (guint i = 0; i < log->events->len; i++)
+    {
+      ImpsEvent *e = g_ptr_array_index (log->events, i);
+      if (e->seq < first)
+        continue;
+      g_ptr_array_index (ring, e->seq % size) = e;
+      g_ptr_array_index (log->events, i) = NULL;
+    }
+  g_ptr_array_unref (log->events);
+  log->events = ring;
+  log->ring_size = size;
+}
+
 guint
 imps_event_log_len (ImpsEventLog *log)
 {
-  return log->events->len;
+  return (guint) log->total;
+}
+
+guint
+imps_event_log_first (ImpsEventLog *log)
+{
+  return (guint) (log->total - log->events->len);
 }
 
 const ImpsEvent *
 imps_event_log_get (ImpsEventLog *log, guint index)
 {
-  g_return_val_if_fail (index < log->events->len, NULL);
-  return g_ptr_array_index (log->events, index);
+  g_return_val_if_fail (index < log->total, NULL);
+  if (log->ring_size == 0)
+    return g_ptr_array_index (log->events, index);
+  if (index < imps_event_log_first (log))
+    return NULL;
+  return g_ptr_array_index (log->events, index % log->ring_size);
 }
 
 guint

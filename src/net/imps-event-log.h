@@ -2,7 +2,13 @@
  * it exactly once. The ladder, the pcap, the JSON report and the verdicts are
  * views of this one log (listeners, or a walk over the entries afterwards).
  *
- * Keys never go here: they go only to the key log the user asked for.
+ * Keys never go here as keys: they go only to the key log the user asked
+ * for. Some messages carry keys (MAA, BIA); the log keeps its own copy of
+ * every message's bytes and wipes it when the event is freed.
+ *
+ * `impsim run` keeps every event (its views need them); `impsim serve`
+ * keeps the last N in a ring (imps_event_log_set_ring()), and whatever is
+ * streamed to --log or --pcap goes out through listeners as it happens.
  */
 #pragma once
 
@@ -44,7 +50,7 @@ typedef struct {
   ImpsEventKind kind;
   ImpsRefPoint ref;
   ImpsProtocol proto;
-  const gchar *from;     /* node names, interned */
+  const gchar *from;     /* node or peer names, owned by the event */
   const gchar *to;       /* NULL for notes */
   gchar *summary;        /* what a person reads on the arrow: "REQUEST_INIT_PSK", "MAA 2001" */
   gchar *detail;         /* refusal or failure reason with the values; may be NULL */
@@ -68,7 +74,15 @@ const ImpsEvent *imps_event_log_add (ImpsEventLog *log, gint64 time_us,
                                      const gchar *detail, GBytes *bytes,
                                      const gchar *stream);
 
+/* From now on keeps only the last @size events (0: all, the default);
+ * the ring is set once. */
+void imps_event_log_set_ring (ImpsEventLog *log, guint size);
+
+/* Events ever added (the next seq). */
 guint imps_event_log_len (ImpsEventLog *log);
+/* The oldest index still kept (0 without a ring). */
+guint imps_event_log_first (ImpsEventLog *log);
+/* NULL for an index the ring has dropped. */
 const ImpsEvent *imps_event_log_get (ImpsEventLog *log, guint index);
 
 /* Listeners see each event as it is added. Returns an id for removal. */

@@ -1,6 +1,9 @@
 #include "imps-http.h"
 
+#include <linux/tcp.h>
+#include <netinet/in.h>
 #include <string.h>
+#include <sys/socket.h>
 
 static void
 put_headers (GString *s, SoupMessageHeaders *headers)
@@ -71,7 +74,61 @@ imps_http_date (gint64 unix_seconds)
 
 /* ---------------------------------------------------------------------
  * Server.
+ *
+ * impsim accepts the TCP connections itself (a GSocketService on a socket
+ * it made, with a listen backlog sized for bursts) and hands each one to
+ * libsoup with soup_server_accept_iostream(). That gives it what libsoup
+ * 3.2 does not: a cap on the connections from one source address, an idle
+ * timeout and a lifetime on every connection, and, for TLS, a handshake
+ * that starts only when the client has sent something and that has a
+ * deadline, so idle sockets hold no thread.
+ *
+ * libsoup keeps a connection alive only when it has listeners of its own;
+ * here it has none, so it closes each connection after one response, and
+ * every response says "Connection: close". A connection therefore only
+ * ever carries its first message, which libsoup tracks from the accept
+ * on: a client that closes it (or times out) before or after the request
+ * makes libsoup close its side too, where libsoup 3.2 leaves an idle
+ * keep-alive connection that the client closed in CLOSE-WAIT for good.
+ *
+ * Bodies: the request headers are checked on "got-headers", before any
+ * body byte is read. A declared body over the bound gets 413, a chunked
+ * body 411, a Content-Length that is not a number or overflows 400; each
+ * time impsim takes the connection from libsoup, writes the answer
+ * itself, stops sending, drains what the client still sends for a short
+ * while (into a fixed buffer) and closes.
  * ------------------------------------------------------------------- */
+
+void
+imps_http_limits_init (ImpsHttpLimits *limits)
+{
+  limits->idle_timeout_s = IMPS_HTTP_IDLE_TIMEOUT_DEFAULT;
+  limits->lifetime_s = IMPS_HTTP_LIFETIME_DEFAULT;
+  limits->max_per_source = IMPS_HTTP_MAX_PER_SOURCE_DEFAULT;
+  limits->backlog = IMPS_HTTP_BACKLOG_DEFAULT;
+  limits->handshake_timeout_s = IMPS_HTTP_HANDSHAKE_TIMEOUT_DEFAULT;
+}
+
+/* GnuTLS through glib-networking reads its priority string once per
+ * process, from the environment: TLS 1.2 and 1.3 only, AEAD suites only
+ * (TS 33.210's TLS profile for Zk). */
+#define IMPS_TLS_PRIORITY                                                          \
+  "SECURE256:+SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-256-GCM:" \
+  "+AES-128-GCM:+CHACHA20-POLY1305:+AES-256-CCM:+AES-128-CCM:-MAC-ALL:+AEAD:"         \
+  "-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:+DHE-RSA:%SERVER_PRECEDENCE"
+
+const gchar *
+imps_tls_policy (void)
+{
+  return IMPS_TLS_PRIORITY;
+}
+
+void
+imps_tls_policy_init (void)
+{
+  if (g_strcmp0 (g_getenv ("G_TLS_GNUTLS_PRIORITY"), IMPS_TLS_PRIORITY) != 0)
+    g_setenv ("G_TLS_GNUTLS_PRIORITY", IMPS_TLS_PRIORITY, TRUE);
+}
 
 struct _ImpsHttpServer {
   ImpsNetwork *net;
@@ -81,10 +138,351 @@ struct _ImpsHttpServer {
   ImpsHttpHandler handler;
   gpointer user_data;
   SoupServer *soup;
+  GSocketService *service;
   guint16 port;
   gsize max_body;
-  GPtrArray *paused;       /* SoupServerMessage*, one reference each */
+  ImpsHttpLimits limits;
+  GTlsCertificate *tls_cert;   /* with a key: the server's identity (TLS) */
+  GTlsDatabase *tls_ca;        /* client certificates must chain to it */
+  GPtrArray *paused;           /* SoupServerMessage*, one reference each */
+  GHashTable *per_source;      /* source IP -> open connections (GUINT_TO_POINTER) */
+  GHashTable *conns;           /* Conn* -> Conn*, every open connection */
+  ImpsHttpStats stats;
 };
+
+/* One accepted connection. Lives as long as its GSocket (a weak
+ * reference), whoever holds that: impsim during the TLS handshake and a
+ * refusal, libsoup while it serves. */
+typedef struct {
+  ImpsHttpServer *s;
+  gchar *ip;
+  GSocket *socket;                 /* not owned */
+  GSocketConnection *tcp;          /* owned until handed on */
+  GTlsConnection *tls;             /* owned during the handshake */
+  guint16 port;                    /* the client's */
+  GTlsCertificate *peer_cert;      /* TLS: the verified client certificate */
+  GTlsCertificateFlags peer_errors;
+  guint16 hello_version;           /* TLS: client_version of the ClientHello */
+  GCancellable *cancel;
+  GSource *wait;                   /* the first bytes of a TLS client */
+  guint deadline;                  /* handshake deadline, then lifetime */
+} Conn;
+
+static void
+conn_clear_timers (Conn *c)
+{
+  if (c->wait)
+    {
+      g_source_destroy (c->wait);
+      g_clear_pointer (&c->wait, g_source_unref);
+    }
+  g_clear_handle_id (&c->deadline, g_source_remove);
+}
+
+/* The GSocket is gone: the connection is closed and forgotten. */
+static void
+conn_gone (gpointer data, GObject *where_the_socket_was)
+{
+  Conn *c = data;
+  ImpsHttpServer *s = c->s;
+  conn_clear_timers (c);
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (s->per_source, c->ip));
+  if (n <= 1)
+    g_hash_table_remove (s->per_source, c->ip);
+  else
+    g_hash_table_insert (s->per_source, g_strdup (c->ip), GUINT_TO_POINTER (n - 1));
+  g_hash_table_remove (s->conns, c);
+  s->stats.closed++;
+  g_clear_object (&c->peer_cert);
+  g_clear_object (&c->cancel);
+  g_free (c->ip);
+  g_free (c);
+}
+
+/* Makes every read and write on the connection fail (both directions
+ * shut down): whoever serves it then closes it. */
+static void
+conn_kill (Conn *c)
+{
+  if (c->cancel)
+    g_cancellable_cancel (c->cancel);
+  if (c->socket && !g_socket_is_closed (c->socket))
+    g_socket_shutdown (c->socket, TRUE, TRUE, NULL);
+}
+
+static gboolean
+conn_lifetime_over (gpointer data)
+{
+  Conn *c = data;
+  c->deadline = 0;
+  c->s->stats.timed_out++;
+  conn_kill (c);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+conn_note (ImpsHttpServer *s, ImpsEventKind kind, const gchar *summary, const gchar *fmt, ...)
+  G_GNUC_PRINTF (4, 5);
+
+static void
+conn_note (ImpsHttpServer *s, ImpsEventKind kind, const gchar *summary, const gchar *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  g_autofree gchar *why = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  imps_network_log (s->net, kind, IMPS_REF_NONE, IMPS_PROTO_NONE, s->node_name, NULL, NULL,
+                    NULL, why, "%s", summary);
+}
+
+static void request_started (SoupServer *soup, SoupServerMessage *msg, gpointer data);
+
+/* Gives the connection (plain, or TLS after the handshake) to libsoup,
+ * which serves one request on it and closes it. */
+static void
+conn_hand_to_soup (Conn *c, GIOStream *stream)
+{
+  ImpsHttpServer *s = c->s;
+  g_autoptr (GSocketAddress) local = g_socket_get_local_address (c->socket, NULL);
+  g_autoptr (GSocketAddress) remote = g_socket_get_remote_address (c->socket, NULL);
+  g_autoptr (GError) error = NULL;
+  if (local == NULL || remote == NULL
+      || !soup_server_accept_iostream (s->soup, stream, local, remote, &error))
+    {
+      g_io_stream_close (stream, NULL, NULL);
+      return;
+    }
+  s->stats.served++;
+  /* From here on only the lifetime bounds the connection (the socket's
+   * timeout bounds each idle wait). */
+  g_clear_handle_id (&c->deadline, g_source_remove);
+  if (s->limits.lifetime_s)
+    c->deadline = g_timeout_add_seconds (s->limits.lifetime_s, conn_lifetime_over, c);
+}
+
+/* Every client certificate passes the handshake; impsim checks the
+ * verification result right after it (see handshake_done()). */
+static void
+closed_async (GObject *source, GAsyncResult *res, gpointer data)
+{
+  g_io_stream_close_finish (G_IO_STREAM (source), res, NULL);
+  g_object_unref (source);
+}
+
+/* Closes a TLS connection without blocking the main loop (a synchronous
+ * close waits for GnuTLS). */
+static void
+close_tls_async (GTlsConnection *tls)
+{
+  g_io_stream_close_async (G_IO_STREAM (g_object_ref (tls)), G_PRIORITY_DEFAULT, NULL,
+                           closed_async, NULL);
+}
+
+static gboolean
+accept_for_later_check (GTlsConnection *tls, GTlsCertificate *cert, GTlsCertificateFlags errors,
+                        gpointer data)
+{
+  return TRUE;
+}
+
+/* Bytes this side has sent on @socket (Linux TCP_INFO), or -1. */
+static gint64
+bytes_sent (GSocket *socket)
+{
+  struct tcp_info ti;
+  socklen_t len = sizeof ti;
+  memset (&ti, 0, sizeof ti);
+  if (getsockopt (g_socket_get_fd (socket), IPPROTO_TCP, TCP_INFO, &ti, &len) != 0
+      || len < offsetof (struct tcp_info, tcpi_bytes_sent) + sizeof ti.tcpi_bytes_sent)
+    return -1;
+  return (gint64) ti.tcpi_bytes_sent;
+}
+
+/* GnuTLS (through glib-networking) sends no alert when a handshake fails.
+ * When nothing has been sent yet (the failure was at the ClientHello: an
+ * old version, no common suite), the alert is a plaintext record, which
+ * impsim writes itself: protocol_version (70) for a client below TLS 1.2,
+ * handshake_failure (40) otherwise. */
+static void
+send_plaintext_alert (Conn *c)
+{
+  if (bytes_sent (c->socket) != 0)
+    return;
+  guint8 desc = c->hello_version && c->hello_version < 0x0303 ? 70 : 40;
+  guint16 v = c->hello_version && c->hello_version < 0x0303 ? c->hello_version : 0x0303;
+  guint8 rec[7] = { 21, (guint8) (v >> 8), (guint8) v, 0, 2, 2, desc };
+  g_socket_send_with_blocking (c->socket, (const gchar *) rec, sizeof rec, FALSE, NULL, NULL);
+  g_socket_shutdown (c->socket, FALSE, TRUE, NULL);
+}
+
+static void refusal_start (GIOStream *stream, GBytes *answer, gboolean close_output);
+
+static void
+handshake_done (GObject *source, GAsyncResult *res, gpointer data)
+{
+  Conn *c = data;  /* alive: c->tls holds the socket */
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GTlsConnection) tls = g_steal_pointer (&c->tls);
+  gboolean ok = g_tls_connection_handshake_finish (tls, res, &error);
+  if (c->s == NULL)
+    {
+      /* the server is gone */
+      close_tls_async (tls);
+      g_clear_object (&c->cancel);
+      g_free (c->ip);
+      g_free (c);
+      return;
+    }
+  if (!ok)
+    {
+      ImpsHttpServer *s = c->s;
+      s->stats.handshake_failed++;
+      g_autofree gchar *peer = g_strdup (c->ip);
+      gboolean late = g_cancellable_is_cancelled (c->cancel);
+      conn_note (s, IMPS_EVENT_REFUSAL, "TLS handshake failed",
+                 "TLS handshake from %s failed: %s", peer,
+                 late ? "no handshake within the deadline" : error->message);
+      if (!late)
+        send_plaintext_alert (c);
+      close_tls_async (tls);
+      return;
+    }
+  /* libsoup learns the peer certificate only from handshakes it runs
+   * itself: keep it for imps_http_server_get_peer_certificate() */
+  GTlsCertificate *pc = g_tls_connection_get_peer_certificate (tls);
+  c->peer_cert = pc ? g_object_ref (pc) : NULL;
+  c->peer_errors = g_tls_connection_get_peer_certificate_errors (tls);
+  if (c->peer_cert == NULL || c->peer_errors != 0)
+    {
+      /* Refused before any HTTP byte is read: a close_notify alert (the
+       * TLS 1.3 keys that a certificate_required alert needs are GnuTLS's
+       * own), then a short drain and the close. */
+      c->s->stats.handshake_failed++;
+      conn_note (c->s, IMPS_EVENT_REFUSAL, "TLS client refused",
+                 "TLS client %s %s; the connection is closed (close_notify)", c->ip,
+                 c->peer_cert == NULL ? "sent no certificate"
+                 : "sent a certificate that does not verify against the CA");
+      refusal_start (G_IO_STREAM (g_object_ref (tls)), NULL, TRUE);
+      return;
+    }
+  conn_hand_to_soup (c, G_IO_STREAM (tls));
+}
+
+static gboolean
+handshake_deadline (gpointer data)
+{
+  Conn *c = data;
+  c->deadline = 0;
+  c->s->stats.timed_out++;
+  conn_kill (c);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+conn_start_tls (Conn *c)
+{
+  ImpsHttpServer *s = c->s;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSocketConnection) tcp = g_steal_pointer (&c->tcp);
+  /* Everything at construction: a connection made without a database
+   * loads the system's trust store first (tens of milliseconds, on the
+   * main loop). */
+  GIOStream *tls = g_initable_new (g_tls_backend_get_server_connection_type (
+                                     g_tls_backend_get_default ()), NULL, &error,
+                                   "base-io-stream", tcp, "certificate", s->tls_cert,
+                                   "database", s->tls_ca,
+                                   "authentication-mode", G_TLS_AUTHENTICATION_REQUESTED,
+                                   "require-close-notify", FALSE, NULL);
+  if (tls == NULL)
+    {
+      conn_note (s, IMPS_EVENT_FAILURE, "TLS failed", "TLS for %s: %s", c->ip, error->message);
+      g_io_stream_close (G_IO_STREAM (tcp), NULL, NULL);
+      return;
+    }
+  c->tls = G_TLS_CONNECTION (tls);
+  static const gchar *alpn[] = { "http/1.1", NULL };
+  g_tls_connection_set_advertised_protocols (c->tls, alpn);
+  g_signal_connect (tls, "accept-certificate", G_CALLBACK (accept_for_later_check), NULL);
+  g_tls_connection_handshake_async (c->tls, G_PRIORITY_DEFAULT, c->cancel, handshake_done, c);
+}
+
+/* A TLS client's first bytes (or its close, or the deadline). */
+static gboolean
+first_bytes (GSocket *socket, GIOCondition cond, gpointer data)
+{
+  Conn *c = data;
+  g_clear_pointer (&c->wait, g_source_unref);
+  guint8 b[11];
+  gssize n = recv (g_socket_get_fd (socket), b, sizeof b, MSG_PEEK | MSG_DONTWAIT);
+  if (n <= 0)
+    {
+      /* closed before a byte, or an error: done */
+      g_autoptr (GSocketConnection) tcp = g_steal_pointer (&c->tcp);
+      g_io_stream_close (G_IO_STREAM (tcp), NULL, NULL);
+      return G_SOURCE_REMOVE;
+    }
+  /* a handshake record with a ClientHello: its client_version */
+  if (n == (gssize) sizeof b && b[0] == 22 && b[5] == 1)
+    c->hello_version = (guint16) (b[9] << 8 | b[10]);
+  conn_start_tls (c);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_incoming (GSocketService *service, GSocketConnection *tcp, GObject *source, gpointer data)
+{
+  ImpsHttpServer *s = data;
+  GSocket *socket = g_socket_connection_get_socket (tcp);
+  g_autoptr (GSocketAddress) remote = g_socket_get_remote_address (socket, NULL);
+  g_autofree gchar *ip = NULL;
+  guint16 port = 0;
+  if (remote && G_IS_INET_SOCKET_ADDRESS (remote))
+    {
+      GInetSocketAddress *isa = G_INET_SOCKET_ADDRESS (remote);
+      ip = g_inet_address_to_string (g_inet_socket_address_get_address (isa));
+      port = g_inet_socket_address_get_port (isa);
+    }
+  else
+    ip = g_strdup ("?");
+  s->stats.accepted++;
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (s->per_source, ip));
+  if (s->limits.max_per_source && n >= s->limits.max_per_source)
+    {
+      s->stats.refused_cap++;
+      conn_note (s, IMPS_EVENT_REFUSAL, "connection refused",
+                 "%s already has %u connections open to %s (at most %u from one address)",
+                 ip, n, s->node_name, s->limits.max_per_source);
+      g_io_stream_close (G_IO_STREAM (tcp), NULL, NULL);
+      return TRUE;
+    }
+  Conn *c = g_new0 (Conn, 1);
+  c->s = s;
+  c->ip = g_steal_pointer (&ip);
+  c->port = port;
+  c->socket = socket;
+  c->cancel = g_cancellable_new ();
+  g_hash_table_insert (s->per_source, g_strdup (c->ip), GUINT_TO_POINTER (n + 1));
+  g_hash_table_add (s->conns, c);
+  g_object_weak_ref (G_OBJECT (socket), conn_gone, c);
+  g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, TRUE, NULL);
+  /* Every wait for the client to send or read (the request, the answer,
+   * TLS records) ends after the idle timeout. */
+  g_socket_set_timeout (socket, s->limits.idle_timeout_s);
+
+  if (s->tls_cert == NULL)
+    {
+      conn_hand_to_soup (c, G_IO_STREAM (tcp));
+      return TRUE;
+    }
+  /* TLS: the handshake starts when the client has sent its first bytes,
+   * and must be over by the deadline. */
+  c->tcp = g_object_ref (tcp);
+  c->wait = g_socket_create_source (socket, G_IO_IN | G_IO_HUP | G_IO_ERR, c->cancel);
+  g_source_set_callback (c->wait, G_SOURCE_FUNC (first_bytes), c, NULL);
+  g_source_attach (c->wait, NULL);
+  c->deadline = g_timeout_add_seconds (s->limits.handshake_timeout_s, handshake_deadline, c);
+  return TRUE;
+}
 
 /* What the server remembers about one message. */
 typedef struct {
@@ -150,10 +548,14 @@ imps_http_server_log_request (ImpsHttpServer *s, SoupServerMessage *msg,
 static MsgState *
 msg_state_new (ImpsHttpServer *s, SoupServerMessage *msg)
 {
-  MsgState *st = g_new0 (MsgState, 1);
+  MsgState *st = msg_state (msg);
+  if (st)
+    return st;
+  st = g_new0 (MsgState, 1);
   GSocketAddress *remote = soup_server_message_get_remote_address (msg);
   st->peer = remote ? imps_network_peer_name (s->net, remote) : g_strdup ("?");
-  st->stream = g_strdup_printf ("http %s-%s", st->peer, s->node_name);
+  st->stream = g_strdup_printf ("%s %s-%s", s->tls_cert ? "https" : "http", st->peer,
+                                s->node_name);
   g_object_set_data_full (G_OBJECT (msg), STATE_KEY, st, msg_state_free);
   g_signal_connect (msg, "finished", G_CALLBACK (on_finished), NULL);
   if (g_signal_lookup ("disconnected", SOUP_TYPE_SERVER_MESSAGE) != 0)
@@ -161,44 +563,207 @@ msg_state_new (ImpsHttpServer *s, SoupServerMessage *msg)
   return st;
 }
 
-/* Runs when the headers are in, before the body is read: refuses bodies
- * over the bound (libsoup then skips the body and the handler). */
+/* A refusal that impsim writes itself on a connection it took from
+ * libsoup: the answer, then a short drain of what the client still
+ * sends, then the close. */
+typedef struct {
+  GIOStream *stream;
+  GBytes *answer;
+  guint8 buf[4096];
+  gsize drained;
+  guint timer;
+  GCancellable *cancel;
+} Refusal;
+
+#define REFUSAL_DRAIN_MAX (1024 * 1024)
+#define REFUSAL_DRAIN_S 2
+
 static void
-early_callback (SoupServer *soup, SoupServerMessage *msg, const char *path,
-                GHashTable *query, gpointer data)
+refusal_free (Refusal *r)
+{
+  g_clear_handle_id (&r->timer, g_source_remove);
+  g_io_stream_close (r->stream, NULL, NULL);
+  g_object_unref (r->stream);
+  g_bytes_unref (r->answer);
+  g_object_unref (r->cancel);
+  g_free (r);
+}
+
+static gboolean
+refusal_drain_over (gpointer data)
+{
+  Refusal *r = data;
+  r->timer = 0;
+  g_cancellable_cancel (r->cancel);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+refusal_drained (GObject *source, GAsyncResult *res, gpointer data)
+{
+  Refusal *r = data;
+  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), res, NULL);
+  if (n > 0 && (r->drained += (gsize) n) < REFUSAL_DRAIN_MAX)
+    {
+      g_input_stream_read_async (G_INPUT_STREAM (source), r->buf, sizeof r->buf,
+                                 G_PRIORITY_LOW, r->cancel, refusal_drained, r);
+      return;
+    }
+  refusal_free (r);
+}
+
+static void
+refusal_drain (Refusal *r)
+{
+  /* Stop sending (a FIN on plain TCP), and read what is still coming so
+   * that the close does not reset the connection under the answer. */
+  g_autoptr (GIOStream) base = NULL;
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (r->stream), "base-iostream"))
+    g_object_get (r->stream, "base-iostream", &base, NULL);
+  GIOStream *plain = base ? base : r->stream;
+  if (G_IS_SOCKET_CONNECTION (plain))
+    g_socket_shutdown (g_socket_connection_get_socket (G_SOCKET_CONNECTION (plain)), FALSE, TRUE,
+                       NULL);
+  r->timer = g_timeout_add_seconds (REFUSAL_DRAIN_S, refusal_drain_over, r);
+  g_input_stream_read_async (g_io_stream_get_input_stream (r->stream), r->buf, sizeof r->buf,
+                             G_PRIORITY_LOW, r->cancel, refusal_drained, r);
+}
+
+static void
+refusal_written (GObject *source, GAsyncResult *res, gpointer data)
+{
+  Refusal *r = data;
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), res, NULL, NULL))
+    {
+      refusal_free (r);
+      return;
+    }
+  refusal_drain (r);
+}
+
+static void
+refusal_output_closed (GObject *source, GAsyncResult *res, gpointer data)
+{
+  Refusal *r = data;
+  g_output_stream_close_finish (G_OUTPUT_STREAM (source), res, NULL);
+  refusal_drain (r);
+}
+
+/* Takes @stream: writes @answer (or, with @close_output, closes the
+ * sending side: a TLS close_notify), drains, closes. */
+static void
+refusal_start (GIOStream *stream, GBytes *answer, gboolean close_output)
+{
+  Refusal *r = g_new0 (Refusal, 1);
+  r->stream = stream;
+  r->answer = answer ? g_bytes_ref (answer) : g_bytes_new (NULL, 0);
+  r->cancel = g_cancellable_new ();
+  GOutputStream *out = g_io_stream_get_output_stream (stream);
+  if (close_output)
+    {
+      g_output_stream_close_async (out, G_PRIORITY_DEFAULT, NULL, refusal_output_closed, r);
+      return;
+    }
+  gsize len;
+  const guint8 *d = g_bytes_get_data (r->answer, &len);
+  g_output_stream_write_all_async (out, d, len, G_PRIORITY_DEFAULT, NULL, refusal_written, r);
+}
+
+static void
+refuse_and_close (ImpsHttpServer *s, SoupServerMessage *msg, guint status, const gchar *why,
+                  const gchar *request_summary, const gchar *answer_summary)
+{
+  MsgState *st = msg_state_new (s, msg);
+  log_request (s, msg, st, request_summary);
+  st->responded = TRUE;
+  st->finished = TRUE;
+  s->stats.refused_body++;
+  g_autofree gchar *date = imps_http_date (imps_clock_now_us (imps_network_get_clock (s->net))
+                                           / G_USEC_PER_SEC);
+  GString *a = g_string_new (NULL);
+  g_string_append_printf (a, "HTTP/1.1 %u %s\r\n", status, soup_status_get_phrase (status));
+  if (s->server_header)
+    g_string_append_printf (a, "Server: %s\r\n", s->server_header);
+  g_string_append_printf (a, "Date: %s\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", date);
+  gsize alen = a->len;
+  g_autoptr (GBytes) answer = g_bytes_new_take (g_string_free (a, FALSE), alen);
+  imps_network_log (s->net, IMPS_EVENT_MESSAGE, s->ref, IMPS_PROTO_HTTP, s->node_name, st->peer,
+                    answer, st->stream, why, "%s", answer_summary);
+  /* libsoup must not read the body: take the connection from it */
+  GIOStream *stream = soup_server_message_steal_connection (msg);
+  if (stream != NULL)
+    refusal_start (stream, answer, FALSE);
+}
+
+/* A Content-Length is 1*DIGIT that fits in 63 bits (RFC 9110 §8.6). */
+static gboolean
+parse_content_length (const gchar *v, guint64 *out)
+{
+  guint64 n = 0;
+  if (v == NULL || *v == '\0')
+    return FALSE;
+  for (const gchar *p = v; *p; p++)
+    {
+      if (!g_ascii_isdigit (*p))
+        return FALSE;
+      guint d = (guint) (*p - '0');
+      if (n > ((guint64) G_MAXINT64 - d) / 10)
+        return FALSE;
+      n = n * 10 + d;
+    }
+  *out = n;
+  return TRUE;
+}
+
+/* Runs when the request headers are in, before any body byte is read. */
+static void
+on_got_headers (SoupServerMessage *msg, gpointer data)
 {
   ImpsHttpServer *s = data;
   SoupMessageHeaders *h = soup_server_message_get_request_headers (msg);
-  SoupEncoding encoding = soup_message_headers_get_encoding (h);
-  goffset length = encoding == SOUP_ENCODING_CONTENT_LENGTH
-                   ? soup_message_headers_get_content_length (h) : 0;
-  if (encoding != SOUP_ENCODING_CHUNKED && (guint64) length <= s->max_body)
-    return;
-  MsgState *st = msg_state_new (s, msg);
   GUri *uri = soup_server_message_get_uri (msg);
-  if (encoding == SOUP_ENCODING_CHUNKED)
+  const gchar *method = soup_server_message_get_method (msg);
+  const gchar *path = uri ? g_uri_get_path (uri) : "/";
+  const gchar *cl = soup_message_headers_get_one (h, "Content-Length");
+  SoupEncoding encoding = soup_message_headers_get_encoding (h);
+  guint64 length = 0;
+  if (cl != NULL && !parse_content_length (cl, &length))
     {
-      imps_http_server_log_request (s, msg, "%s %s (chunked body)",
-                                    soup_server_message_get_method (msg),
-                                    uri ? g_uri_get_path (uri) : "/");
+      g_autofree gchar *shown = g_strescape (cl, NULL);
+      g_autofree gchar *req = g_strdup_printf ("%s %s (Content-Length \"%.40s\")", method, path,
+                                               shown);
+      g_autofree gchar *why = g_strdup_printf ("request from %s has Content-Length \"%.40s\", "
+                                               "which is not a number of at most 63 bits",
+                                               msg_state_new (s, msg)->peer, shown);
+      refuse_and_close (s, msg, SOUP_STATUS_BAD_REQUEST, why, req, "400 bad Content-Length");
+    }
+  else if (encoding == SOUP_ENCODING_CHUNKED)
+    {
+      g_autofree gchar *req = g_strdup_printf ("%s %s (chunked body)", method, path);
       g_autofree gchar *why = g_strdup_printf ("request from %s has a chunked body; a length "
                                                "is required (at most %" G_GSIZE_FORMAT " bytes)",
-                                               st->peer, s->max_body);
-      imps_http_server_respond (s, msg, SOUP_STATUS_LENGTH_REQUIRED, NULL, NULL, 0, why,
-                                "411 body length required");
+                                               msg_state_new (s, msg)->peer, s->max_body);
+      refuse_and_close (s, msg, SOUP_STATUS_LENGTH_REQUIRED, why, req,
+                        "411 body length required");
     }
-  else
+  else if (cl != NULL && length > s->max_body)
     {
-      imps_http_server_log_request (s, msg, "%s %s (%" G_GINT64_FORMAT "-byte body)",
-                                    soup_server_message_get_method (msg),
-                                    uri ? g_uri_get_path (uri) : "/", (gint64) length);
-      g_autofree gchar *why = g_strdup_printf ("request from %s has a %" G_GINT64_FORMAT
+      g_autofree gchar *req = g_strdup_printf ("%s %s (%" G_GUINT64_FORMAT "-byte body)", method,
+                                               path, length);
+      g_autofree gchar *why = g_strdup_printf ("request from %s has a %" G_GUINT64_FORMAT
                                                "-byte body; at most %" G_GSIZE_FORMAT
-                                               " bytes are read", st->peer, (gint64) length,
-                                               s->max_body);
-      imps_http_server_respond (s, msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, NULL, NULL, 0, why,
-                                "413 body too large");
+                                               " bytes are read", msg_state_new (s, msg)->peer,
+                                               length, s->max_body);
+      refuse_and_close (s, msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, why, req,
+                        "413 body too large");
     }
+}
+
+static void
+request_started (SoupServer *soup, SoupServerMessage *msg, gpointer data)
+{
+  ImpsHttpServer *s = data;
+  g_signal_connect (msg, "got-headers", G_CALLBACK (on_got_headers), s);
 }
 
 static void
@@ -208,7 +773,7 @@ server_callback (SoupServer *soup, SoupServerMessage *msg, const char *path,
   ImpsHttpServer *s = data;
   MsgState *st = msg_state (msg);
   if (st != NULL && st->responded)
-    return;   /* refused by the early handler */
+    return;
   st = msg_state_new (s, msg);
   s->handler (s, msg, st->peer, s->user_data);
   if (!st->responded && !st->paused)
@@ -232,8 +797,32 @@ imps_http_server_new (ImpsNetwork *net, const gchar *node_name, ImpsRefPoint ref
   s->handler = handler;
   s->user_data = user_data;
   s->max_body = IMPS_HTTP_MAX_BODY_DEFAULT;
+  imps_http_limits_init (&s->limits);
   s->paused = g_ptr_array_new ();
+  s->per_source = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  s->conns = g_hash_table_new (NULL, NULL);
   return s;
+}
+
+void
+imps_http_server_set_limits (ImpsHttpServer *s, const ImpsHttpLimits *limits)
+{
+  g_return_if_fail (s->service == NULL);
+  s->limits = *limits;
+  if (s->limits.handshake_timeout_s == 0)
+    s->limits.handshake_timeout_s = IMPS_HTTP_HANDSHAKE_TIMEOUT_DEFAULT;
+  if (s->limits.backlog <= 0)
+    s->limits.backlog = IMPS_HTTP_BACKLOG_DEFAULT;
+}
+
+void
+imps_http_server_set_tls (ImpsHttpServer *s, GTlsCertificate *cert, GTlsDatabase *ca)
+{
+  g_return_if_fail (s->service == NULL);
+  g_return_if_fail (G_IS_TLS_CERTIFICATE (cert) && G_IS_TLS_DATABASE (ca));
+  imps_tls_policy_init ();
+  g_set_object (&s->tls_cert, cert);
+  g_set_object (&s->tls_ca, ca);
 }
 
 gboolean
@@ -247,21 +836,34 @@ imps_http_server_listen (ImpsHttpServer *s, const gchar *address, guint16 port, 
                    address);
       return FALSE;
     }
-  /* No automatic Server header: the node's own goes on every response. */
-  s->soup = soup_server_new ("server-header", NULL, NULL);
-  soup_server_add_early_handler (s->soup, NULL, early_callback, s, NULL);
-  soup_server_add_handler (s->soup, NULL, server_callback, s, NULL);
   g_autoptr (GSocketAddress) sa = g_inet_socket_address_new (ia, port);
-  if (!soup_server_listen (s->soup, sa, 0, error))
+  g_autoptr (GSocket) socket = g_socket_new (g_inet_address_get_family (ia), G_SOCKET_TYPE_STREAM,
+                                             G_SOCKET_PROTOCOL_TCP, error);
+  if (socket == NULL)
+    return FALSE;
+  g_socket_set_listen_backlog (socket, s->limits.backlog);
+  if (!g_socket_bind (socket, sa, TRUE, error) || !g_socket_listen (socket, error))
     {
-      g_clear_object (&s->soup);
+      g_prefix_error (error, "%s at %s:%u: ", s->node_name, address, port);
       return FALSE;
     }
-  s->port = port;
-  GSList *uris = soup_server_get_uris (s->soup);
-  if (uris)
-    s->port = (guint16) g_uri_get_port (uris->data);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  g_autoptr (GSocketAddress) bound = g_socket_get_local_address (socket, error);
+  if (bound == NULL)
+    return FALSE;
+  GSocketService *service = g_socket_service_new ();
+  if (!g_socket_listener_add_socket (G_SOCKET_LISTENER (service), socket, NULL, error))
+    {
+      g_object_unref (service);
+      return FALSE;
+    }
+  s->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  /* No automatic Server header: the node's own goes on every response. */
+  s->soup = soup_server_new ("server-header", NULL, NULL);
+  soup_server_add_handler (s->soup, NULL, server_callback, s, NULL);
+  g_signal_connect (s->soup, "request-started", G_CALLBACK (request_started), s);
+  s->service = service;
+  g_signal_connect (service, "incoming", G_CALLBACK (on_incoming), s);
+  g_socket_service_start (service);
   imps_network_register_node (s->net, s->node_name, address);
   return TRUE;
 }
@@ -276,6 +878,39 @@ void
 imps_http_server_set_max_body (ImpsHttpServer *s, gsize max_body)
 {
   s->max_body = max_body;
+}
+
+void
+imps_http_server_get_stats (ImpsHttpServer *s, ImpsHttpStats *stats)
+{
+  *stats = s->stats;
+  stats->open = g_hash_table_size (s->conns);
+}
+
+GTlsCertificate *
+imps_http_server_get_peer_certificate (ImpsHttpServer *s, SoupServerMessage *msg,
+                                       GTlsCertificateFlags *errors)
+{
+  *errors = G_TLS_CERTIFICATE_GENERIC_ERROR;
+  GSocketAddress *remote = soup_server_message_get_remote_address (msg);
+  if (remote == NULL || !G_IS_INET_SOCKET_ADDRESS (remote))
+    return NULL;
+  GInetSocketAddress *isa = G_INET_SOCKET_ADDRESS (remote);
+  g_autofree gchar *ip = g_inet_address_to_string (g_inet_socket_address_get_address (isa));
+  guint16 port = g_inet_socket_address_get_port (isa);
+  GHashTableIter it;
+  gpointer key;
+  g_hash_table_iter_init (&it, s->conns);
+  while (g_hash_table_iter_next (&it, &key, NULL))
+    {
+      Conn *c = key;
+      if (c->port == port && g_strcmp0 (c->ip, ip) == 0)
+        {
+          *errors = c->peer_errors;
+          return c->peer_cert;
+        }
+    }
+  return NULL;
 }
 
 void
@@ -327,6 +962,8 @@ imps_http_server_respond (ImpsHttpServer *s, SoupServerMessage *msg, guint statu
       g_autofree gchar *date = imps_http_date (imps_clock_now_us (imps_network_get_clock (s->net))
                                                / G_USEC_PER_SEC);
       soup_message_headers_replace (h, "Date", date);
+      /* one request per connection (see above) */
+      soup_message_headers_replace (h, "Connection", "close");
       soup_server_message_set_response (msg, content_type, SOUP_MEMORY_COPY,
                                         (const char *) body, body_len);
       soup_message_headers_set_content_length (h, (goffset) body_len);
@@ -367,11 +1004,49 @@ imps_http_server_free (ImpsHttpServer *s)
       g_object_unref (msg);
     }
   g_ptr_array_set_size (s->paused, 0);
+  if (s->service)
+    {
+      g_socket_service_stop (s->service);
+      g_socket_listener_close (G_SOCKET_LISTENER (s->service));
+      g_signal_handlers_disconnect_by_data (s->service, s);
+      g_clear_object (&s->service);
+    }
+  /* Forget the connections still open (their sockets may outlive the
+   * server in libsoup's or GnuTLS's hands) and shut each down. */
+  GHashTableIter it;
+  gpointer key;
+  g_hash_table_iter_init (&it, s->conns);
+  while (g_hash_table_iter_next (&it, &key, NULL))
+    {
+      Conn *c = key;
+      conn_clear_timers (c);
+      g_object_weak_unref (G_OBJECT (c->socket), conn_gone, c);
+      conn_kill (c);
+      g_clear_object (&c->peer_cert);
+      if (c->tcp)
+        g_io_stream_close (G_IO_STREAM (c->tcp), NULL, NULL);
+      g_clear_object (&c->tcp);
+      /* a handshake in flight still holds c: it sees the cancellation */
+      if (c->tls == NULL)
+        {
+          g_clear_object (&c->cancel);
+          g_free (c->ip);
+          g_free (c);
+        }
+      else
+        c->s = NULL;
+    }
+  g_hash_table_remove_all (s->conns);
   if (s->soup)
     {
+      g_signal_handlers_disconnect_by_data (s->soup, s);
       soup_server_disconnect (s->soup);
       g_object_unref (s->soup);
     }
+  g_hash_table_unref (s->conns);
+  g_hash_table_unref (s->per_source);
+  g_clear_object (&s->tls_cert);
+  g_clear_object (&s->tls_ca);
   g_ptr_array_unref (s->paused);
   g_free (s->node_name);
   g_free (s->server_header);

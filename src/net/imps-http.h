@@ -31,10 +31,49 @@ gchar *imps_http_date (gint64 unix_seconds);
 
 typedef struct _ImpsHttpServer ImpsHttpServer;
 
-/* Request bodies larger than this are refused with 413 before they are
- * read (profile §2 fixes 64 KiB for Ua); a chunked request, whose length
- * is not known in advance, gets 411. */
+/* Request bodies larger than this are refused with 413 right after the
+ * headers, without reading the body (profile §2 fixes 64 KiB for Ua); a
+ * chunked request, whose length is not known in advance, gets 411, and a
+ * Content-Length that is not a number of at most 63 bits 400. Each of
+ * these answers closes the connection. */
 #define IMPS_HTTP_MAX_BODY_DEFAULT (64 * 1024)
+
+/* Connection limits of a server (docs/reliability.md). */
+#define IMPS_HTTP_IDLE_TIMEOUT_DEFAULT 30       /* s without a byte either way */
+#define IMPS_HTTP_LIFETIME_DEFAULT 300          /* s, whatever happens on it */
+#define IMPS_HTTP_MAX_PER_SOURCE_DEFAULT 32     /* open at once from one IP address */
+#define IMPS_HTTP_BACKLOG_DEFAULT 1024          /* listen(2) backlog */
+#define IMPS_HTTP_HANDSHAKE_TIMEOUT_DEFAULT 10  /* s from the accept to a finished TLS handshake */
+
+typedef struct {
+  guint idle_timeout_s;      /* 0: none */
+  guint lifetime_s;          /* 0: none */
+  guint max_per_source;      /* 0: no cap */
+  gint backlog;
+  guint handshake_timeout_s;
+} ImpsHttpLimits;
+
+void imps_http_limits_init (ImpsHttpLimits *limits);
+
+/* Counters of a server's connections (for tests and the soak tool). */
+typedef struct {
+  guint64 accepted;          /* TCP connections accepted */
+  guint64 served;            /* handed to the HTTP layer */
+  guint64 closed;            /* gone (every kind) */
+  guint64 refused_cap;       /* closed at once: the source had too many open */
+  guint64 refused_body;      /* 400/411/413 before the body */
+  guint64 timed_out;         /* closed by the handshake deadline or the lifetime */
+  guint64 handshake_failed;  /* TLS handshakes that failed */
+  guint open;                /* open now */
+} ImpsHttpStats;
+
+/* The GnuTLS priority string impsim uses for every TLS connection (TLS 1.2
+ * and 1.3, AEAD suites only). glib-networking reads it from the
+ * environment (G_TLS_GNUTLS_PRIORITY) once per process, at the first TLS
+ * connection, so imps_tls_policy_init() must run before any: main() calls
+ * it first thing; imps_http_server_set_tls() calls it too. */
+const gchar *imps_tls_policy (void);
+void imps_tls_policy_init (void);
 
 /* Called once per request, with the peer's node name. The handler answers
  * now or later: to answer later it calls imps_http_server_pause() first.
@@ -47,6 +86,13 @@ typedef void (*ImpsHttpHandler) (ImpsHttpServer *server, SoupServerMessage *msg,
 ImpsHttpServer *imps_http_server_new (ImpsNetwork *net, const gchar *node_name,
                                       ImpsRefPoint ref, const gchar *server_header,
                                       ImpsHttpHandler handler, gpointer user_data);
+/* Before listening: connection limits (default imps_http_limits_init()). */
+void imps_http_server_set_limits (ImpsHttpServer *server, const ImpsHttpLimits *limits);
+/* Before listening: serve HTTPS with @cert (with its key), requiring a
+ * client certificate that chains to @ca (mutual TLS, Zk). The handshake
+ * starts when the client's first bytes arrive and must end within the
+ * handshake timeout; idle sockets hold no thread. */
+void imps_http_server_set_tls (ImpsHttpServer *server, GTlsCertificate *cert, GTlsDatabase *ca);
 /* Binds to @address:@port (0: the kernel chooses) and registers the node
  * name for @address in the network. */
 gboolean imps_http_server_listen (ImpsHttpServer *server, const gchar *address,
@@ -54,6 +100,12 @@ gboolean imps_http_server_listen (ImpsHttpServer *server, const gchar *address,
 guint16 imps_http_server_get_port (ImpsHttpServer *server);
 /* The request body bound (bytes); default IMPS_HTTP_MAX_BODY_DEFAULT. */
 void imps_http_server_set_max_body (ImpsHttpServer *server, gsize max_body);
+/* TLS: the client certificate of @msg's connection as the handshake
+ * verified it (NULL without one), and the verification errors. */
+GTlsCertificate *imps_http_server_get_peer_certificate (ImpsHttpServer *server,
+                                                       SoupServerMessage *msg,
+                                                       GTlsCertificateFlags *errors);
+void imps_http_server_get_stats (ImpsHttpServer *server, ImpsHttpStats *stats);
 /* Closes the listener and every connection. Requests the handler still
  * holds are not answered; each gets a note in the event log. */
 void imps_http_server_free (ImpsHttpServer *server);

@@ -274,7 +274,10 @@ start_zk (ImpsWorld *w, Operator *o, guint16 port, GError **error)
   gchar *pem = imps_kms_ca_issue (w->ca, o->kms_fqdn, now, error);
   if (pem == NULL)
     return FALSE;
-  gboolean ok = imps_kms_set_zk_tls (o->kms, pem, imps_kms_ca_get_pem (w->ca), error)
+  g_autofree gchar *trust = g_strconcat (imps_kms_ca_get_pem (w->ca),
+                                         w->options.zk_trust_pem ? w->options.zk_trust_pem : "",
+                                         NULL);
+  gboolean ok = imps_kms_set_zk_tls (o->kms, pem, trust, error)
                 && imps_kms_listen_zk (o->kms, o->kms_address, port, error);
   imps_kms_pem_free (pem);
   return ok;
@@ -790,6 +793,12 @@ imps_world_describe_ladder (ImpsWorld *w, ImpsLadder *ladder)
       Operator *o = g_ptr_array_index (w->operators, d->op);
       imps_ladder_add_node (ladder, d->name, IMPS_NODE_UE, o->spec->domain);
     }
+}
+
+const gchar *
+imps_world_get_ca_pem (ImpsWorld *w)
+{
+  return w->ca ? imps_kms_ca_get_pem (w->ca) : NULL;
 }
 
 guint64

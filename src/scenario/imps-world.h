@@ -26,6 +26,8 @@ typedef struct {
   const gchar *state_dir;   /* NULL: every store in memory */
   guint16 port_base;        /* 0: the kernel chooses */
   ImpsKeyLog *key_log;      /* NULL: no key log; not owned */
+  const gchar *zk_trust_pem; /* more Zk trust anchors (PEM CA certificates, e.g. an outside
+                              * KMS's CA); NULL: the run's CA only; not owned */
 } ImpsWorldOptions;
 
 typedef struct _ImpsWorld ImpsWorld;
@@ -45,6 +47,9 @@ guint64 imps_world_get_seed (ImpsWorld *world);
 /* The mode the state folder had when the world made it private (0700),
  * or 0 when it was created or already private. */
 guint imps_world_get_state_dir_old_mode (ImpsWorld *world);
+/* The run's CA certificate (PEM) that signs every KMS's Zk certificate;
+ * NULL when no KMS serves Zk. */
+const gchar *imps_world_get_ca_pem (ImpsWorld *world);
 
 /* A subscriber's device as the runner drives it. */
 typedef struct {

@@ -4,6 +4,7 @@
 #include "imps-test.h"
 
 #include <gio/gunixinputstream.h>
+#include <glib/gstdio.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -37,12 +38,26 @@ test_serve (void)
 
   g_autofree gchar *ub_host = NULL;
   guint ub_port = 0, endpoints = 0;
+  gboolean ca_seen = FALSE;
   for (;;)
     {
       g_autofree gchar *line = read_line (in);
       g_assert_nonnull (line);
       if (g_str_has_prefix (line, "serving "))
         break;
+      if (g_str_has_prefix (line, "Zk CA certificate: "))
+        {
+          /* the run's CA, for outside Zk clients: a PEM file only we can read */
+          const gchar *path = line + strlen ("Zk CA certificate: ");
+          GStatBuf st;
+          g_assert_cmpint (g_stat (path, &st), ==, 0);
+          g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+          g_autofree gchar *pem = NULL;
+          g_assert_true (g_file_get_contents (path, &pem, NULL, NULL));
+          g_assert_true (g_str_has_prefix (pem, "-----BEGIN CERTIFICATE-----"));
+          ca_seen = TRUE;
+          continue;
+        }
       endpoints++;
       gchar host[64];
       guint port;
@@ -54,6 +69,7 @@ test_serve (void)
     }
   /* Two operators, each with an HSS (Zh) and a BSF (Ub, Zn) at least. */
   g_assert_cmpuint (endpoints, >=, 6);
+  g_assert_true (ca_seen);
   g_assert_cmpstr (ub_host, ==, "127.0.1.20");
 
   /* An outside GBA client's first request gets the AKA challenge. */

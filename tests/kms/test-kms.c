@@ -17,7 +17,14 @@
 #include "gba/imps-gba-uss.h"
 #include "mikey/imps-mikey-exchange.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <netinet/in.h>
 #include <sqlite3.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #define KX_ALICE "sip:user1_public1@home1.net"
 #define KX_BOB "sip:bob@home1.net"
@@ -1242,9 +1249,157 @@ zk_post (KmsFx *k, SoupSession *s, GTlsCertificate *client, const gchar *query,
   *status = soup_message_get_status (k->msg);
 }
 
+/* ---- Zk under idle sockets and outside TLS clients ---- */
+
+/* @n idle TCP connections to @port, each from its own loopback address
+ * (so that the per-source cap does not close them). */
+static GArray *
+open_idle_sockets (guint16 port, guint n)
+{
+  GArray *fds = g_array_new (FALSE, FALSE, sizeof (int));
+  for (guint i = 0; i < n; i++)
+    {
+      int fd = socket (AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+      g_assert_cmpint (fd, >=, 0);
+      struct sockaddr_in src = { 0 }, dst = { 0 };
+      src.sin_family = dst.sin_family = AF_INET;
+      g_autofree gchar *ip = g_strdup_printf ("127.9.%u.%u", i / 200, i % 200 + 1);
+      inet_pton (AF_INET, ip, &src.sin_addr);
+      g_assert_cmpint (bind (fd, (struct sockaddr *) &src, sizeof src), ==, 0);
+      dst.sin_port = htons (port);
+      inet_pton (AF_INET, FX_KMS_ADDR, &dst.sin_addr);
+      int r = connect (fd, (struct sockaddr *) &dst, sizeof dst);
+      g_assert_true (r == 0 || errno == EINPROGRESS);
+      g_array_append_val (fds, fd);
+    }
+  return fds;
+}
+
+static void
+close_idle_sockets (GArray *fds)
+{
+  for (guint i = 0; i < fds->len; i++)
+    close (g_array_index (fds, int, i));
+  g_array_unref (fds);
+}
+
+/* Runs openssl s_client against the Zk port of the KMS under test with
+ * @args, sends @input, and returns everything it printed. The main loop
+ * runs meanwhile (the server is in this process). */
+static gchar *
+s_client (KmsFx *k, const gchar *ca_path, const gchar *const *args, GBytes *input)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *target = g_strdup_printf ("%s:%u", FX_KMS_ADDR,
+                                              imps_kms_get_zk_port (k->kms));
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  const gchar *head[] = { "timeout", "30", "openssl", "s_client", "-connect", target, "-CAfile",
+                          ca_path, "-servername", "kms.home1.net", "-ign_eof", "-msg" };
+  for (guint i = 0; i < G_N_ELEMENTS (head); i++)
+    g_ptr_array_add (argv, (gpointer) head[i]);
+  for (guint i = 0; args[i]; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  g_autoptr (GSubprocess) p = g_subprocess_newv ((const gchar *const *) argv->pdata,
+                                                 G_SUBPROCESS_FLAGS_STDIN_PIPE
+                                                 | G_SUBPROCESS_FLAGS_STDOUT_PIPE
+                                                 | G_SUBPROCESS_FLAGS_STDERR_MERGE, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_async (p, input, NULL, done, k);
+  g_main_loop_run (k->fx.loop);
+  g_autoptr (GBytes) out = NULL;
+  g_subprocess_communicate_finish (p, k->result, &out, NULL, &error);
+  g_assert_no_error (error);
+  gsize len;
+  const gchar *d = g_bytes_get_data (out, &len);
+  return g_strndup (d, len);
+}
+
+static void
+zk_outside_clients (KmsFx *k, const gchar *ca_path, const gchar *pem2_path,
+                    const guint8 *body, gsize body_len)
+{
+  g_autofree gchar *req_head = g_strdup_printf ("POST /kms?requesttype=ticketrequest HTTP/1.1\r\n"
+                                                "Host: kms.home1.net\r\nContent-Type: "
+                                                IMPS_KMS_CONTENT_TYPE "\r\nContent-Length: "
+                                                "%" G_GSIZE_FORMAT "\r\n\r\n", body_len);
+  GByteArray *req = g_byte_array_new ();
+  g_byte_array_append (req, (const guint8 *) req_head, (guint) strlen (req_head));
+  g_byte_array_append (req, body, (guint) body_len);
+  g_autoptr (GBytes) request = g_byte_array_free_to_bytes (req);
+
+  /* a self-signed certificate that names a KMS */
+  g_autofree gchar *self_key = g_build_filename (k->fx.dir, "self.key", NULL);
+  g_autofree gchar *self_crt = g_build_filename (k->fx.dir, "self.crt", NULL);
+  const gchar *mk[] = { "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:P-256", "-nodes", "-keyout", self_key, "-out",
+                        self_crt, "-subj", "/CN=kms.home2.net", "-days", "2", "-addext",
+                        "subjectAltName=DNS:kms.home2.net", NULL };
+  gint st = -1;
+  g_assert_true (g_spawn_sync (NULL, (gchar **) mk, NULL, G_SPAWN_SEARCH_PATH
+                               | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL, NULL,
+                               NULL, NULL, NULL, &st, NULL));
+  g_assert_cmpint (st, ==, 0);
+
+  /* a certificate of the run's CA asking ticketrequest: 403, over TLS 1.3
+   * and TLS 1.2 (an AEAD suite) */
+  {
+    const gchar *a13[] = { "-tls1_3", "-cert", pem2_path, "-key", pem2_path, NULL };
+    g_autofree gchar *out = s_client (k, ca_path, a13, request);
+    g_test_message ("%s", out);
+    g_assert_nonnull (strstr (out, "HTTP/1.1 403 Forbidden"));
+    g_assert_nonnull (strstr (out, "Verify return code: 0 (ok)"));
+    const gchar *a12[] = { "-tls1_2", "-cert", pem2_path, "-key", pem2_path, NULL };
+    g_autofree gchar *out12 = s_client (k, ca_path, a12, request);
+    g_assert_nonnull (strstr (out12, "HTTP/1.1 403 Forbidden"));
+    g_assert_nonnull (strstr (out12, "Cipher is ECDHE-ECDSA-AES256-GCM-SHA384"));
+  }
+  /* no certificate, and a self-signed one: a close_notify alert right
+   * after the handshake, never an HTTP answer (and no reset) */
+  {
+    const gchar *none[] = { "-tls1_3", NULL };
+    const gchar *self[] = { "-tls1_3", "-cert", self_crt, "-key", self_key, NULL };
+    const gchar *none12[] = { "-tls1_2", NULL };
+    const gchar *const *cases[] = { none, self, none12 };
+    guint before = fx_count (&k->fx, IMPS_EVENT_REFUSAL, "TLS client refused",
+                             "sent no certificate");
+    for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+      {
+        g_autofree gchar *out = s_client (k, ca_path, cases[i], request);
+        g_test_message ("%s", out);
+        g_assert_nonnull (strstr (out, "Alert [length 0002], warning close_notify"));
+        g_assert_null (strstr (out, "HTTP/1.1"));
+        g_assert_null (strstr (out, "errno=104"));
+      }
+    g_assert_cmpuint (fx_count (&k->fx, IMPS_EVENT_REFUSAL, "TLS client refused",
+                                "sent no certificate"), ==, before + 2);
+    g_assert_cmpuint (fx_count (&k->fx, IMPS_EVENT_REFUSAL, "TLS client refused",
+                                "does not verify against the CA"), ==, 1);
+  }
+  /* TLS 1.1, and TLS 1.2 with CBC suites only: fatal alerts
+   * protocol_version and handshake_failure */
+  {
+    const gchar *v11[] = { "-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0", "-cert", pem2_path,
+                           "-key", pem2_path, NULL };
+    g_autofree gchar *out = s_client (k, ca_path, v11, request);
+    g_test_message ("%s", out);
+    g_assert_nonnull (strstr (out, "alert protocol version"));
+    g_assert_null (strstr (out, "HTTP/1.1"));
+    const gchar *cbc[] = { "-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA:ECDHE-ECDSA-AES256-SHA",
+                           "-cert", pem2_path, "-key", pem2_path, NULL };
+    g_autofree gchar *out2 = s_client (k, ca_path, cbc, request);
+    g_test_message ("%s", out2);
+    g_assert_nonnull (strstr (out2, "alert handshake failure"));
+    g_assert_null (strstr (out2, "HTTP/1.1"));
+  }
+  g_unlink (self_key);
+  g_unlink (self_crt);
+}
+
 static void
 test_zk (KmsFx *k, gconstpointer data)
 {
+  gboolean hostile = GPOINTER_TO_INT (data) == 2;
   g_autoptr (GError) error = NULL;
   Op2 o = { 0 };
   guint8 pair[32];
@@ -1303,6 +1458,26 @@ test_zk (KmsFx *k, gconstpointer data)
                  imps_bsf_get_ub_port (o.bsf), "kms.home2.net", "127.0.2.30",
                  imps_kms_get_ua_port (o.kms));
 
+  /* with 500 idle TCP connections on the issuing KMS's Zk port, each from
+   * its own address, the relay still works: an idle socket holds no
+   * thread (the TLS handshake starts at the client's first bytes) */
+  GArray *idle = NULL;
+  if (hostile)
+    {
+      /* both ends of each socket are in this process: raise the soft
+       * descriptor limit (500 sockets need about 1,100) */
+      struct rlimit rl;
+      g_assert_cmpint (getrlimit (RLIMIT_NOFILE, &rl), ==, 0);
+      rl.rlim_cur = rl.rlim_max;
+      setrlimit (RLIMIT_NOFILE, &rl);
+      guint n = rl.rlim_cur >= 1200 ? 500 : (guint) (rl.rlim_cur - 200) / 2;
+      if (n < 500)
+        g_test_message ("descriptor limit %lu: %u idle sockets", (gulong) rl.rlim_cur, n);
+      idle = open_idle_sockets (imps_kms_get_zk_port (k->kms), n);
+    }
+  if (idle)
+    fx_drain ();
+
   /* the relay: bob resolves alice's ticket with his own KMS, which asks
    * the issuing KMS over Zk; equal keys at both ends */
   ImpsMikeyTp tp;
@@ -1320,6 +1495,8 @@ test_zk (KmsFx *k, gconstpointer data)
   g_assert_cmpuint (count_msgs (k, IMPS_REF_UA, "kms.home2.net", "200 RESOLVE_RESP"), ==, 1);
   g_assert_cmpuint (imps_kms_count_audit (o.kms, "relayed"), ==, 1);
   g_assert_cmpuint (imps_kms_count_audit (k->kms, "resolved-zk"), ==, 1);
+  if (idle)
+    close_idle_sockets (idle);
 
   /* identity claims across operators: eve (home2) claims bob@home2's IDRr
    * at her own KMS, which refuses before relaying (no second Zk request);
@@ -1509,6 +1686,14 @@ test_zk (KmsFx *k, gconstpointer data)
     g_clear_error (&error);
     g_assert_cmpuint (count_msgs (k, IMPS_REF_ZK, "kms.home1.net", ""), ==, zk_before);
   }
+  if (hostile)
+    {
+      ImpsMikeyTp tpr;
+      imps_mikey_tp_init_default (&tpr, 0, FALSE);
+      imps_mikey_tp_add_responder (&tpr, KX_BOB);
+      g_autoptr (ImpsMikeyMessage) m = static_request (k, &tpr, now_ntp (k));
+      zk_outside_clients (k, ca_path, pem2_path, m->body.raw, m->body.raw_len);
+    }
 
   g_unlink (ca_path);
   imps_ue_ua_free (o.ua);
@@ -1794,6 +1979,7 @@ main (int argc, char **argv)
   ADD ("rebootstrap", test_rebootstrap, 0);
   ADD ("restart-roll", test_restart_roll, 1);
   ADD ("zk", test_zk, 0);
+  ADD ("zk-hostile", test_zk, 2);
   ADD ("scenario", test_scenario, 0);
   ADD ("replay-flood", test_replay_flood, 0);
   g_test_add_func ("/kms/fuzz-seeds", test_fuzz_seeds);

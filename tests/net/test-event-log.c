@@ -19,7 +19,7 @@ test_log (void)
                                            IMPS_PROTO_HTTP, "ue1", "kms.home1.net",
                                            "REQUEST_INIT_PSK", NULL, body, "ua-1");
   g_assert_cmpuint (e->seq, ==, 0);
-  g_assert_true (e->from == g_intern_string ("ue1"));
+  g_assert_true (g_strcmp0 (e->from, "ue1") == 0);
   g_assert_cmpstr (e->summary, ==, "REQUEST_INIT_PSK");
   g_assert_cmpuint (g_bytes_get_size (e->bytes), ==, 3);
   imps_event_log_add (log, 6, IMPS_EVENT_REFUSAL, IMPS_REF_NONE, IMPS_PROTO_NONE,
@@ -36,10 +36,47 @@ test_log (void)
   g_assert_cmpstr (imps_protocol_name (IMPS_PROTO_DIAMETER), ==, "Diameter");
 }
 
+/* serve's ring: only the last N events stay, numbering goes on, and
+ * dropped events are freed (their names with them: a peer name per source
+ * port is not kept for the life of the process). */
+static void
+test_ring (void)
+{
+  g_autoptr (ImpsEventLog) log = imps_event_log_new ();
+  guint seen = 0;
+  imps_event_log_add_listener (log, count_cb, &seen);
+  for (guint i = 0; i < 3; i++)
+    imps_event_log_add (log, i, IMPS_EVENT_NOTE, IMPS_REF_NONE, IMPS_PROTO_NONE, "a", NULL,
+                        "before", NULL, NULL, NULL);
+  imps_event_log_set_ring (log, 4);
+  g_assert_cmpuint (imps_event_log_first (log), ==, 0);
+  g_assert_cmpstr (imps_event_log_get (log, 2)->summary, ==, "before");
+  g_autoptr (GBytes) secret = g_bytes_new_static ("\x01\x02\x03", 3);
+  for (guint i = 3; i < 1000; i++)
+    {
+      g_autofree gchar *peer = g_strdup_printf ("127.0.0.1:%u", 10000 + i);
+      imps_event_log_add (log, i, IMPS_EVENT_MESSAGE, IMPS_REF_UA, IMPS_PROTO_HTTP, peer,
+                          "kms", "m", NULL, secret, NULL);
+    }
+  g_assert_cmpuint (seen, ==, 1000);
+  g_assert_cmpuint (imps_event_log_len (log), ==, 1000);
+  g_assert_cmpuint (imps_event_log_first (log), ==, 996);
+  g_assert_null (imps_event_log_get (log, 995));
+  g_assert_null (imps_event_log_get (log, 0));
+  const ImpsEvent *last = imps_event_log_get (log, 999);
+  g_assert_cmpuint (last->seq, ==, 999);
+  g_assert_cmpstr (last->from, ==, "127.0.0.1:10999");
+  g_assert_cmpuint (imps_event_log_get (log, 996)->seq, ==, 996);
+  /* the event keeps its own copy of the bytes (wiped when it goes) */
+  g_assert_true (g_bytes_equal (last->bytes, secret));
+  g_assert_true (g_bytes_get_data (last->bytes, NULL) != g_bytes_get_data (secret, NULL));
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/event-log/basic", test_log);
+  g_test_add_func ("/event-log/ring", test_ring);
   return g_test_run ();
 }

@@ -1,0 +1,336 @@
+/* The HTTP server under careless and hostile clients: connections the
+ * client closes, bodies over the bound (declared, chunked, overflowing),
+ * the per-source cap and the idle timeout.
+ *
+ * Each test runs the server in a child process (so that it can have a low
+ * descriptor limit and its RSS can be read) and talks to it with plain
+ * blocking sockets from the parent. Receive timeouts on those sockets only
+ * stop a test that would otherwise hang; no test asserts a duration. */
+#include "imps-http.h"
+#include "imps-network.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define SERVER_ADDR "127.0.0.1"
+
+typedef struct {
+  pid_t pid;
+  guint16 port;
+} Child;
+
+static void
+answer_ok (ImpsHttpServer *server, SoupServerMessage *msg, const gchar *peer, gpointer data)
+{
+  imps_http_server_respond (server, msg, SOUP_STATUS_OK, "text/plain", (const guint8 *) "ok", 2,
+                            NULL, "200 ok");
+}
+
+/* The child: a server on SERVER_ADDR with @limits, under a descriptor
+ * limit of @nofile (0: unchanged), with the event log as a ring (as in
+ * serve). Writes its port to @fd and serves until killed. */
+static void G_GNUC_NORETURN
+child_main (int fd, const ImpsHttpLimits *limits, rlim_t nofile)
+{
+  if (nofile)
+    {
+      struct rlimit rl = { nofile, nofile };
+      if (setrlimit (RLIMIT_NOFILE, &rl) != 0)
+        _exit (3);
+    }
+  ImpsClock *clock = imps_clock_new_virtual (0);
+  ImpsRandom *rnd = imps_random_new_seeded (1);
+  ImpsNetwork *net = imps_network_new (clock, rnd);
+  imps_event_log_set_ring (imps_network_get_event_log (net), 64);
+  ImpsHttpServer *s = imps_http_server_new (net, "server", IMPS_REF_UA, "test", answer_ok, NULL);
+  imps_http_server_set_limits (s, limits);
+  g_autoptr (GError) error = NULL;
+  if (!imps_http_server_listen (s, SERVER_ADDR, 0, &error))
+    _exit (4);
+  guint16 port = imps_http_server_get_port (s);
+  if (write (fd, &port, sizeof port) != sizeof port)
+    _exit (5);
+  close (fd);
+  GMainLoop *loop = g_main_loop_new (NULL, FALSE);
+  g_main_loop_run (loop);
+  _exit (0);
+}
+
+static Child
+spawn (const ImpsHttpLimits *limits, rlim_t nofile)
+{
+  int p[2];
+  g_assert_cmpint (pipe (p), ==, 0);
+  Child c = { 0 };
+  c.pid = fork ();
+  g_assert_cmpint (c.pid, >=, 0);
+  if (c.pid == 0)
+    {
+      prctl (PR_SET_PDEATHSIG, SIGKILL);
+      close (p[0]);
+      child_main (p[1], limits, nofile);
+    }
+  close (p[1]);
+  g_assert_cmpint (read (p[0], &c.port, sizeof c.port), ==, sizeof c.port);
+  close (p[0]);
+  return c;
+}
+
+static void
+reap (Child *c)
+{
+  int status;
+  g_assert_cmpint (waitpid (c->pid, &status, WNOHANG), ==, 0);  /* still alive */
+  kill (c->pid, SIGKILL);
+  waitpid (c->pid, &status, 0);
+}
+
+static int
+connect_to (guint16 port)
+{
+  int fd = socket (AF_INET, SOCK_STREAM, 0);
+  g_assert_cmpint (fd, >=, 0);
+  struct timeval tv = { 20, 0 };
+  setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  setsockopt (fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  struct sockaddr_in sa = { 0 };
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons (port);
+  inet_pton (AF_INET, SERVER_ADDR, &sa.sin_addr);
+  g_assert_cmpint (connect (fd, (struct sockaddr *) &sa, sizeof sa), ==, 0);
+  return fd;
+}
+
+static void
+send_all (int fd, const gchar *data, gsize len)
+{
+  while (len > 0)
+    {
+      gssize n = send (fd, data, len, MSG_NOSIGNAL);
+      g_assert_cmpint (n, >, 0);
+      data += n;
+      len -= (gsize) n;
+    }
+}
+
+/* Reads one response (headers, then a Content-Length body); NULL when
+ * the connection ends or the receive times out first. */
+static gchar *
+read_response (int fd)
+{
+  GString *s = g_string_new (NULL);
+  gchar buf[4096];
+  for (;;)
+    {
+      const gchar *end = strstr (s->str, "\r\n\r\n");
+      if (end)
+        {
+          const gchar *cl = g_strstr_len (s->str, end - s->str, "Content-Length: ");
+          gsize want = (gsize) (end + 4 - s->str) + (cl ? strtoul (cl + 16, NULL, 10) : 0);
+          if (s->len >= want)
+            return g_string_free (s, FALSE);
+        }
+      gssize n = recv (fd, buf, sizeof buf - 1, 0);
+      if (n <= 0)
+        {
+          g_string_free (s, TRUE);
+          return NULL;
+        }
+      g_string_append_len (s, buf, n);
+    }
+}
+
+/* TRUE when the server closed the connection (EOF or reset) before the
+ * receive timeout. */
+static gboolean
+closed_by_server (int fd)
+{
+  gchar buf[4096];
+  for (;;)
+    {
+      gssize n = recv (fd, buf, sizeof buf, 0);
+      if (n == 0 || (n < 0 && errno == ECONNRESET))
+        return TRUE;
+      if (n < 0)
+        return FALSE;
+    }
+}
+
+static gsize
+rss_kib (pid_t pid)
+{
+  g_autofree gchar *path = g_strdup_printf ("/proc/%d/status", pid);
+  g_autofree gchar *text = NULL;
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  const gchar *v = strstr (text, "VmRSS:");
+  g_assert_nonnull (v);
+  return strtoul (v + 6, NULL, 10);
+}
+
+/* 2,000 keep-alive connections, one after the other, each closed by the
+ * client after its answer, to a server limited to 64 descriptors: every
+ * one is served (libsoup 3.2 alone leaves each in CLOSE-WAIT and stops
+ * accepting after about 60). */
+static void
+test_closed_keepalive (void)
+{
+  ImpsHttpLimits lim;
+  imps_http_limits_init (&lim);
+  Child c = spawn (&lim, 64);
+  const gchar *req = "GET /ping HTTP/1.1\r\nHost: server\r\nConnection: keep-alive\r\n\r\n";
+  for (guint i = 0; i < 2000; i++)
+    {
+      int fd = connect_to (c.port);
+      send_all (fd, req, strlen (req));
+      g_autofree gchar *resp = read_response (fd);
+      if (resp == NULL)
+        g_error ("connection %u got no answer", i);
+      g_assert_true (g_str_has_prefix (resp, "HTTP/1.1 200"));
+#ifndef OLD_SERVER
+      g_assert_nonnull (strstr (resp, "Connection: close\r\n"));
+#endif
+      close (fd);
+    }
+  /* and some that the client closes before sending anything */
+  for (guint i = 0; i < 200; i++)
+    close (connect_to (c.port));
+  int fd = connect_to (c.port);
+  send_all (fd, req, strlen (req));
+  g_autofree gchar *resp = read_response (fd);
+  g_assert_nonnull (resp);
+  close (fd);
+  reap (&c);
+}
+
+/* A 1 GB declared body: 413 right after the headers, the body never
+ * read (the child's RSS stays where it was), the connection closed. */
+static void
+test_huge_declared_body (void)
+{
+  ImpsHttpLimits lim;
+  imps_http_limits_init (&lim);
+  Child c = spawn (&lim, 0);
+  /* warm up: one normal request */
+  int fd = connect_to (c.port);
+  const gchar *ping = "GET / HTTP/1.1\r\nHost: server\r\n\r\n";
+  send_all (fd, ping, strlen (ping));
+  g_free (read_response (fd));
+  close (fd);
+  gsize before = rss_kib (c.pid);
+
+  for (guint round = 0; round < 4; round++)
+    {
+      fd = connect_to (c.port);
+      const gchar *head = "POST /kms HTTP/1.1\r\nHost: server\r\nContent-Type: application/mikey\r\n"
+                          "Content-Length: 1000000000\r\n\r\n";
+      send_all (fd, head, strlen (head));
+      /* the answer comes before any body byte is sent */
+      g_autofree gchar *resp = read_response (fd);
+      g_assert_nonnull (resp);
+      g_assert_true (g_str_has_prefix (resp, "HTTP/1.1 413"));
+      g_assert_nonnull (strstr (resp, "Connection: close\r\n"));
+      /* whatever the client still sends goes nowhere: 32 MiB at most */
+      static gchar junk[64 * 1024];
+      memset (junk, 'x', sizeof junk);
+      for (guint i = 0; i < 512; i++)
+        if (send (fd, junk, sizeof junk, MSG_NOSIGNAL) <= 0)
+          break;
+      g_assert_true (closed_by_server (fd));
+      close (fd);
+    }
+  gsize after = rss_kib (c.pid);
+  g_test_message ("RSS %zu KiB before, %zu KiB after", before, after);
+  g_assert_cmpuint (after, <, before + 4096);
+  reap (&c);
+}
+
+static void
+refused_at_headers (const gchar *head, const gchar *status_line)
+{
+  ImpsHttpLimits lim;
+  imps_http_limits_init (&lim);
+  Child c = spawn (&lim, 0);
+  int fd = connect_to (c.port);
+  send_all (fd, head, strlen (head));
+  g_autofree gchar *resp = read_response (fd);
+  g_assert_nonnull (resp);
+  if (!g_str_has_prefix (resp, status_line))
+    g_error ("expected %s, got %s", status_line, resp);
+  g_assert_true (closed_by_server (fd));
+  close (fd);
+  reap (&c);
+}
+
+static void
+test_chunked_huge (void)
+{
+  refused_at_headers ("POST /kms HTTP/1.1\r\nHost: server\r\nTransfer-Encoding: chunked\r\n\r\n"
+                      "7fffffff\r\nxxxxxxxxxxxxxxxx", "HTTP/1.1 411");
+}
+
+static void
+test_overflowing_length (void)
+{
+  refused_at_headers ("POST /kms HTTP/1.1\r\nHost: server\r\n"
+                      "Content-Length: 99999999999999999999999\r\n\r\nxx", "HTTP/1.1 400");
+  refused_at_headers ("POST /kms HTTP/1.1\r\nHost: server\r\nContent-Length: -1\r\n\r\n",
+                      "HTTP/1.1 400");
+  refused_at_headers ("POST /kms HTTP/1.1\r\nHost: server\r\nContent-Length: 65537\r\n\r\n",
+                      "HTTP/1.1 413");
+}
+
+/* The per-source cap closes connections over it at once; the idle
+ * timeout closes a connection that sends nothing; after both, normal
+ * requests are served. */
+static void
+test_cap_and_idle (void)
+{
+  ImpsHttpLimits lim;
+  imps_http_limits_init (&lim);
+  lim.max_per_source = 8;
+  lim.idle_timeout_s = 1;
+  Child c = spawn (&lim, 0);
+  int fds[8];
+  for (guint i = 0; i < 8; i++)
+    fds[i] = connect_to (c.port);
+  /* the ninth from the same address is closed without an answer */
+  int extra = connect_to (c.port);
+  g_assert_true (closed_by_server (extra));
+  close (extra);
+  /* the eight idle ones are closed by the idle timeout */
+  for (guint i = 0; i < 8; i++)
+    {
+      g_assert_true (closed_by_server (fds[i]));
+      close (fds[i]);
+    }
+  int fd = connect_to (c.port);
+  const gchar *ping = "GET / HTTP/1.1\r\nHost: server\r\n\r\n";
+  send_all (fd, ping, strlen (ping));
+  g_autofree gchar *resp = read_response (fd);
+  g_assert_nonnull (resp);
+  g_assert_true (g_str_has_prefix (resp, "HTTP/1.1 200"));
+  close (fd);
+  reap (&c);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  signal (SIGPIPE, SIG_IGN);
+  g_test_add_func ("/http-server/closed-keepalive", test_closed_keepalive);
+  g_test_add_func ("/http-server/huge-declared-body", test_huge_declared_body);
+  g_test_add_func ("/http-server/chunked-huge", test_chunked_huge);
+  g_test_add_func ("/http-server/overflowing-length", test_overflowing_length);
+  g_test_add_func ("/http-server/cap-and-idle", test_cap_and_idle);
+  return g_test_run ();
+}
