@@ -43,6 +43,8 @@ struct _ImpsUeSip {
   guint32 reg_cseq;
   gboolean registered;
   guint reg_timer;
+  ImpsUeRegisterFunc reg_cb;
+  gpointer reg_cb_data;
 };
 
 struct _ImpsUeCall {
@@ -1320,6 +1322,8 @@ register_response (ImpsUeSip *sip, const ImpsSipMessage *resp)
       sip->registered = FALSE;
       note (sip, IMPS_EVENT_FAILURE, NULL, "REGISTER refused: %u %s", status,
             imps_sip_message_get_reason (resp));
+      if (sip->reg_cb)
+        sip->reg_cb (sip, status, sip->reg_cb_data);
       return;
     }
   g_autoptr (GPtrArray) contacts = imps_sip_message_get_contacts (resp, NULL);
@@ -1333,6 +1337,8 @@ register_response (ImpsUeSip *sip, const ImpsSipMessage *resp)
   sip->reg_timer = expires > 0 ? imps_clock_timeout_add (sip->clock,
                                                          (gint64) expires * G_USEC_PER_SEC / 2,
                                                          register_refresh, sip, NULL) : 0;
+  if (sip->reg_cb)
+    sip->reg_cb (sip, status, sip->reg_cb_data);
 }
 
 gboolean
@@ -1369,6 +1375,13 @@ imps_ue_sip_register (ImpsUeSip *sip, GError **error)
   imps_sip_message_set_expires (msg, IMPS_UE_SIP_REGISTER_EXPIRES);
   send_msg (sip, msg, sip->proxy_address, sip->proxy_port);
   return TRUE;
+}
+
+void
+imps_ue_sip_set_register_callback (ImpsUeSip *sip, ImpsUeRegisterFunc func, gpointer user_data)
+{
+  sip->reg_cb = func;
+  sip->reg_cb_data = user_data;
 }
 
 gboolean

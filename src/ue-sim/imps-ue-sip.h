@@ -148,6 +148,12 @@ void imps_ue_sip_set_sdp_hook (ImpsUeSip *sip, ImpsUeSdpHook hook, gpointer user
 /* REGISTER with the outbound proxy (Contact: the UE's address). */
 gboolean imps_ue_sip_register (ImpsUeSip *sip, GError **error);
 gboolean imps_ue_sip_is_registered (ImpsUeSip *sip);
+/* Called with the status of every final answer to a REGISTER (the agent's
+ * state, imps_ue_sip_is_registered(), is already updated), so that a
+ * runner waits for the answer instead of polling. NULL removes it. */
+typedef void (*ImpsUeRegisterFunc) (ImpsUeSip *sip, guint status, gpointer user_data);
+void imps_ue_sip_set_register_callback (ImpsUeSip *sip, ImpsUeRegisterFunc func,
+                                        gpointer user_data);
 
 /* Places a call to @to_uri. @target_address/@target_port: where the
  * INVITE goes (another UE's contact); NULL: the outbound proxy. The call is
