@@ -302,12 +302,12 @@ make_devices (ImpsWorld *w, const ImpsScenario *s, GError **error)
       for (guint d = 0; u->devices[d]; d++)
         {
           guint n = ++next_index[op->number];
-          if (n > 254)
+          if (n > IMPS_NODE_MAX_UES)
             {
               imps_wipe (opc, sizeof opc);
               g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                           "operator %s has more than 254 devices (profile §9 addresses)",
-                           op->name);
+                           "operator %s has more than %u devices (profile §9 addresses)",
+                           op->name, IMPS_NODE_MAX_UES);
               return FALSE;
             }
           Device *dev = g_new0 (Device, 1);
