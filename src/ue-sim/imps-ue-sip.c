@@ -66,6 +66,7 @@ struct _ImpsUeCall {
   ImpsUeMedia *media;
   guint timer_b;
   guint ring_timer;
+  guint linger_timer;           /* after the end: closes the media endpoint */
   gboolean ring_done;
   gboolean answer_ready;
   gboolean cancelled;
@@ -140,6 +141,20 @@ call_stop_timers (ImpsUeCall *call)
   call->timer_b = call->ring_timer = 0;
 }
 
+/* A while after its end, a call gives back its media ports and SRTP
+ * sessions: long enough for the packets still on the bus (a BYE takes the
+ * bus latency of each hop; the peer sends until it arrives) to land where
+ * they are counted. */
+static gboolean
+call_linger_done (gpointer data)
+{
+  ImpsUeCall *call = data;
+  call->linger_timer = 0;
+  if (call->media)
+    imps_ue_media_close (call->media);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 call_end (ImpsUeCall *call, guint status, const gchar *reason)
 {
@@ -147,7 +162,11 @@ call_end (ImpsUeCall *call, guint status, const gchar *reason)
     return;
   call_stop_timers (call);
   if (call->media)
-    imps_ue_media_stop (call->media);
+    {
+      imps_ue_media_stop (call->media);
+      call->linger_timer = imps_clock_timeout_add (call->sip->clock, IMPS_UE_SIP_MEDIA_LINGER_US,
+                                                   call_linger_done, call, NULL);
+    }
   if (status != 0 && call->status == 0)
     call->status = status;
   if (reason != NULL && call->reason == NULL)
@@ -159,6 +178,8 @@ static void
 call_free (ImpsUeCall *call)
 {
   call_stop_timers (call);
+  if (call->linger_timer)
+    imps_clock_timeout_remove (call->sip->clock, call->linger_timer);
   imps_ue_media_free (call->media);
   imps_sip_message_free (call->invite);
   imps_sip_dialog_free (call->dialog);

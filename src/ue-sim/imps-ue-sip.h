@@ -14,8 +14,10 @@
  * Record-Route). An INVITE without a final answer after Timer B (64*T1 =
  * 32 s, stopped by a provisional answer) ends with 408. A registration is
  * refreshed at half the expiry the registrar granted. Re-INVITE is not
- * supported (501). Calls stay in the agent, with their media endpoints and
- * ports, until the agent is freed.
+ * supported (501). Calls stay in the agent, readable, until the agent is
+ * freed; IMPS_UE_SIP_MEDIA_LINGER_US after its end a call's media endpoint
+ * closes (its ports go back to the bus, its SRTP sessions are freed, its
+ * statistics stay).
  *
  * Security per call:
  *   NONE          m=audio RTP/AVP, plain RTP.
@@ -61,6 +63,7 @@ typedef enum {
 #define IMPS_UE_SIP_MEDIA_PORT_BASE 40000
 #define IMPS_UE_SIP_MIKEY_SKEW 300                     /* profile §3 */
 #define IMPS_UE_SIP_REGISTER_EXPIRES 3600
+#define IMPS_UE_SIP_MEDIA_LINGER_US (1 * G_USEC_PER_SEC) /* end to closing the media */
 
 typedef enum {
   IMPS_UE_SECURITY_NONE,

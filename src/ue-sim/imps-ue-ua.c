@@ -146,6 +146,9 @@ ua_session (ImpsUeUa *ua)
       ua->http = soup_session_new_with_options ("local-address", local,
                                                 "user-agent", IMPS_UE_UA_USER_AGENT,
                                                 "timeout", 10,
+                                                /* loopback nodes: never a system proxy
+                                                 * (and no proxy lookup per exchange) */
+                                                "proxy-resolver", NULL,
                                                 NULL);
       /* MIKEY bodies are binary and small: no Accept-Encoding on the wire. */
       soup_session_remove_feature_by_type (ua->http, SOUP_TYPE_CONTENT_DECODER);

@@ -43,6 +43,9 @@ ub_session (ImpsUe *ue)
       ue->http = soup_session_new_with_options ("local-address", local,
                                                 "user-agent", IMPS_UE_UB_USER_AGENT,
                                                 "timeout", 10,
+                                                /* loopback nodes: never a system proxy
+                                                 * (and no proxy lookup per exchange) */
+                                                "proxy-resolver", NULL,
                                                 "max-conns-per-host", 1,
                                                 NULL);
       /* Ub answers are small XML: no Accept-Encoding negotiation on the wire. */

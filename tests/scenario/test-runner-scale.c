@@ -121,6 +121,33 @@ test_no_idle_sockets (void)
   g_assert_cmpuint (after, <=, before + 8);
 }
 
+/* A second after a call ends, both ends have closed their media: ports
+ * back on the bus, SRTP sessions freed; the statistics stay. */
+static void
+test_call_state_freed (void)
+{
+  g_autofree gchar *text = scale_scenario (4, 2, NULL, "security=mikey-ticket media=1s");
+  /* the second call is still up when the script ends */
+  gchar *last = g_strrstr (text, "hangup = u2\n");
+  g_assert_nonnull (last);
+  strcpy (last, "advance = 2s\n");
+  g_auto (Run) r;
+  run_text (&r, text, NULL, NULL);
+  for (guint u = 0; u < 4; u++)
+    {
+      g_autofree gchar *name = g_strdup_printf ("u%u", u);
+      ImpsWorldDevice *d = imps_world_find_device (r.world, name);
+      g_assert_cmpuint (imps_ue_sip_n_calls (d->sip), ==, 1);
+      ImpsUeCall *call = imps_ue_sip_get_call (d->sip, 0);
+      ImpsUeMedia *m = imps_ue_call_get_media (call);
+      gboolean ended = u < 2;
+      g_assert_cmpint (imps_ue_call_get_state (call), ==,
+                       ended ? IMPS_UE_CALL_TERMINATED : IMPS_UE_CALL_ESTABLISHED);
+      g_assert_cmpint (imps_ue_media_is_closed (m), ==, ended);
+      g_assert_cmpuint (imps_ue_media_get_rx_stats (m)->packets, >=, 45);
+    }
+}
+
 /* Past 254 devices of one operator, addresses go on in the next third
  * octet; the first 254 keep 127.<op>.1.n. */
 static void
@@ -174,6 +201,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/runner-scale/waits-on-events", test_waits_on_events);
   g_test_add_func ("/runner-scale/no-idle-sockets", test_no_idle_sockets);
+  g_test_add_func ("/runner-scale/call-state-freed", test_call_state_freed);
   g_test_add_func ("/runner-scale/addresses", test_addresses);
   g_test_add_func ("/runner-scale/many-devices", test_many_devices);
   g_test_add_func ("/runner-scale/ten-thousand-subscribers", test_ten_thousand_subscribers);
