@@ -44,6 +44,8 @@ typedef struct {
   gsize rss_world_kb;       /* the world built: every node, N idle UEs */
   gsize rss_registered_kb;  /* when every UE is registered, before the first call */
   guint64 timers;           /* clock timers run */
+  guint64 events;           /* event-log entries at the end */
+  guint64 event_bytes;      /* their messages, summaries and details (what the log keeps) */
 } ChildReport;
 
 static double
@@ -162,6 +164,15 @@ child (guint n, const gchar *media, int fd)
   rep.calls_cpu_s = t_end - w.t_regs_end;
   rep.passed = imps_runner_count_passed (r);
   rep.failed = imps_runner_count_failed (r);
+  ImpsEventLog *log = imps_network_get_event_log (imps_world_get_network (world));
+  rep.events = imps_event_log_len (log);
+  for (guint i = 0; i < rep.events; i++)
+    {
+      const ImpsEvent *e = imps_event_log_get (log, i);
+      rep.event_bytes += sizeof *e + (e->bytes ? g_bytes_get_size (e->bytes) : 0)
+                         + strlen (e->summary) + (e->detail ? strlen (e->detail) : 0)
+                         + (e->stream ? strlen (e->stream) : 0);
+    }
   rep.timers = imps_clock_count_fired (imps_network_get_clock (imps_world_get_network (world)));
   if (write (fd, &rep, sizeof rep) != sizeof rep)
     return 1;
@@ -260,8 +271,11 @@ main (int argc, char **argv)
               p.wall_s, p.cpu_s, p.maxrss_kb / 1024.0, per_sub_ms, per_call_ms, kib_ue, first_ms,
               last_ms, verdicts, ok ? "" : "  FAILED");
       if (g_getenv ("IMPS_BENCH_SCALE_RSS"))
-        printf ("        RSS KiB: start %zu, world built %zu, every UE registered %zu\n",
-                p.rep.rss_start_kb, p.rep.rss_world_kb, p.rep.rss_registered_kb);
+        printf ("        RSS KiB: start %zu, world built %zu, every UE registered %zu; event log "
+                "%" G_GUINT64_FORMAT " entries, %" G_GUINT64_FORMAT " KiB; %" G_GUINT64_FORMAT
+                " clock timers\n",
+                p.rep.rss_start_kb, p.rep.rss_world_kb, p.rep.rss_registered_kb, p.rep.events,
+                p.rep.event_bytes / 1024, p.rep.timers);
       fflush (stdout);
       if (!ok)
         rc = 1;
@@ -274,10 +288,11 @@ main (int argc, char **argv)
                  "\"cpu_per_call_ms\": %.4f, \"kib_per_registered_ue\": %.2f, "
                  "\"cpu_per_call_first_ms\": %.4f, \"cpu_per_call_last_ms\": %.4f, "
                  "\"calls_in_slices\": %u, \"timers\": %" G_GUINT64_FORMAT ", \"passed\": %u, "
-                 "\"failed\": %u, \"ok\": %s}\n",
+                 "\"failed\": %u, \"event_log_entries\": %" G_GUINT64_FORMAT ", "
+                 "\"event_log_kib\": %" G_GUINT64_FORMAT ", \"ok\": %s}\n",
                  n, n, calls, media, p.wall_s, p.cpu_s, p.maxrss_kb, p.rep.setup_cpu_s, per_sub_ms,
                  per_call_ms, kib_ue, first_ms, last_ms, p.rep.k, p.rep.timers, p.rep.passed,
-                 p.rep.failed, ok ? "true" : "false");
+                 p.rep.failed, p.rep.events, p.rep.event_bytes / 1024, ok ? "true" : "false");
     }
   if (points->len > 1)
     {

@@ -61,6 +61,21 @@ make_key (guint32 addr, guint16 port, gboolean media)
   return ((guint64) addr << 17) | ((guint64) port << 1) | (media ? 1 : 0);
 }
 
+/* The endpoint keys differ in a few bits of the address and port; mix all
+ * 64 into the hash (the 64-bit finaliser of MurmurHash3), so that ten
+ * thousand UEs with their media ports do not share hash chains. */
+static guint
+key_hash (gconstpointer p)
+{
+  guint64 k = *(const guint64 *) p;
+  k ^= k >> 33;
+  k *= G_GUINT64_CONSTANT (0xff51afd7ed558ccd);
+  k ^= k >> 33;
+  k *= G_GUINT64_CONSTANT (0xc4ceb9fe1a85ec53);
+  k ^= k >> 33;
+  return (guint) k;
+}
+
 static Endpoint *
 lookup (ImpsSipBus *bus, guint64 key)
 {
@@ -84,7 +99,7 @@ imps_sip_bus_new (ImpsNetwork *net, gint64 latency_us)
   /* At least 1 us, so a packet sent from a delivery callback is never
    * delivered in the same batch. */
   bus->latency_us = MAX (latency_us, 1);
-  bus->endpoints = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  bus->endpoints = g_hash_table_new_full (key_hash, g_int64_equal, g_free, NULL);
   bus->by_id = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, endpoint_free);
   bus->next_id = 1;
   bus->ring = g_new (Slot, IMPS_SIP_BUS_MEDIA_SLOTS);
