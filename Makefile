@@ -3,6 +3,8 @@
 #   make test      set up, build, run every test suite
 #   make install   build impsim and install it with meson (prefix /usr/local unless set up
 #                  otherwise; DESTDIR=DIR installs under DIR)
+#   make bench     set up, build, run every benchmark (the scale one takes minutes);
+#                  writes bench/results.json and prints one table
 # On CI (CI=true) warnings are errors.
 
 BUILD ?= build
@@ -18,7 +20,7 @@ DEMO_OUT ?= .
 IMPSIM := $(BUILD)/src/cli/impsim
 DEMO_LOG := $(BUILD)/demo-build.log
 
-.PHONY: all demo test deps build clean install impsim-quiet
+.PHONY: all demo test bench deps build clean install impsim-quiet
 
 all: build
 
@@ -67,6 +69,12 @@ install: impsim-quiet
 test: build
 	@rc=0; meson test -C $(BUILD) --print-errorlogs || rc=$$?; \
 	  tools/test-summary $(BUILD); exit $$rc
+
+bench: build
+	@rm -f $(BUILD)/bench-lines.json
+	IMPS_BENCH_JSON=$(abspath $(BUILD))/bench-lines.json \
+	  meson test -C $(BUILD) --benchmark --num-processes 1 --verbose
+	@tools/bench-report $(BUILD)/bench-lines.json bench/results.json
 
 clean:
 	rm -rf $(BUILD)

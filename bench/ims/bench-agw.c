@@ -8,7 +8,8 @@
  *   bus    the same two bus hops with a plain forwarder in the middle
  *          (the delivery work the relay cannot avoid).
  * The call is set up through a real P-CSCF; the S-CSCF side is a scripted
- * endpoint that answers REGISTER and INVITE. Never asserted.
+ * endpoint that answers REGISTER and INVITE. Never asserted. Timing:
+ * bench/imps-bench.h (thread CPU time, alternating rounds).
  */
 #include "imps-ims.h"
 #include "imps-sip-bus.h"
@@ -20,8 +21,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "imps-bench.h"
+
 #define RTP_LEN 172
-#define MIN_TIME_US 300000
 #define LATENCY_US 100
 
 typedef struct {
@@ -53,6 +55,66 @@ forwarder (const gchar *from, guint16 port, const guint8 *data, gsize len, gpoin
   Forwarder *f = user_data;
   imps_sip_bus_send_media (f->bus, IMPS_PROTO_RTP, "127.0.9.2", 40000, "127.0.9.1", 40000, data,
                            len);
+}
+
+typedef struct {
+  ImpsSipBus *bus;
+  ImpsClock *clock;
+  ImpsSrtpSession *tx, *tx2, *rx;
+  guint16 agw_port;
+  guint16 seq;         /* of the relayed stream */
+  guint16 seq2;        /* of the baseline's stream */
+  guint16 seq_bus;
+  guint8 buf[RTP_LEN + IMPS_SRTP_MAX_TRAILER_LEN];
+} Ctx;
+
+static void make_rtp (guint8 *buf, guint16 seq);
+
+/* the relay: UE protect, bus to the AGW, unprotect, bus to the core */
+static gboolean
+op_relay (gpointer data, guint64 first, guint64 n)
+{
+  Ctx *c = data;
+  gsize out_len;
+  for (guint64 i = 0; i < n; i++)
+    {
+      make_rtp (c->buf, ++c->seq);
+      imps_srtp_session_protect_rtp (c->tx, c->buf, RTP_LEN, sizeof c->buf, &out_len, NULL);
+      imps_sip_bus_send_media (c->bus, IMPS_PROTO_RTP, "127.1.1.1", 30000, "127.0.1.41",
+                               c->agw_port, c->buf, out_len);
+      imps_clock_advance (c->clock, 2 * LATENCY_US);
+    }
+  return TRUE;
+}
+
+/* srtp baseline */
+static gboolean
+op_srtp (gpointer data, guint64 first, guint64 n)
+{
+  Ctx *c = data;
+  gsize out_len;
+  for (guint64 i = 0; i < n; i++)
+    {
+      make_rtp (c->buf, ++c->seq2);
+      imps_srtp_session_protect_rtp (c->tx2, c->buf, RTP_LEN, sizeof c->buf, &out_len, NULL);
+      imps_srtp_session_unprotect_rtp (c->rx, c->buf, out_len, &out_len, NULL);
+    }
+  return TRUE;
+}
+
+/* bus baseline: two hops through a plain forwarder */
+static gboolean
+op_bus (gpointer data, guint64 first, guint64 n)
+{
+  Ctx *c = data;
+  for (guint64 i = 0; i < n; i++)
+    {
+      make_rtp (c->buf, ++c->seq_bus);
+      imps_sip_bus_send_media (c->bus, IMPS_PROTO_RTP, "127.1.1.1", 30000, "127.0.9.2", 40000,
+                               c->buf, RTP_LEN);
+      imps_clock_advance (c->clock, 2 * LATENCY_US);
+    }
+  return TRUE;
 }
 
 static void
@@ -169,55 +231,23 @@ main (void)
   g_autoptr (ImpsSrtpSession) tx2 = imps_srtp_session_new (&scfg, &k, 1, &error);
   imps_srtp_config_init (&scfg, IMPS_SRTP_RECEIVER);
   g_autoptr (ImpsSrtpSession) rx = imps_srtp_session_new (&scfg, &k, 1, &error);
-  guint8 buf[RTP_LEN + IMPS_SRTP_MAX_TRAILER_LEN];
-  gsize out_len;
-  guint16 seq = 0;
-  gdouble per[3];
-
-  for (guint which = 0; which < 3; which++)
-    {
-      guint64 n = 0;
-      gint64 start = g_get_monotonic_time (), elapsed;
-      do
-        {
-          for (guint i = 0; i < 256; i++, n++)
-            {
-              make_rtp (buf, ++seq);
-              if (which == 0)
-                {
-                  /* the relay: UE protect, bus to the AGW, unprotect, bus to the core */
-                  imps_srtp_session_protect_rtp (tx, buf, RTP_LEN, sizeof buf, &out_len, NULL);
-                  imps_sip_bus_send_media (bus, IMPS_PROTO_RTP, "127.1.1.1", 30000, "127.0.1.41",
-                                           agw_port, buf, out_len);
-                  imps_clock_advance (clock, 2 * LATENCY_US);
-                }
-              else if (which == 1)
-                {
-                  /* srtp baseline */
-                  imps_srtp_session_protect_rtp (tx2, buf, RTP_LEN, sizeof buf, &out_len, NULL);
-                  imps_srtp_session_unprotect_rtp (rx, buf, out_len, &out_len, NULL);
-                }
-              else
-                {
-                  /* bus baseline: two hops through a plain forwarder */
-                  imps_sip_bus_send_media (bus, IMPS_PROTO_RTP, "127.1.1.1", 30000, "127.0.9.2",
-                                           40000, buf, RTP_LEN);
-                  imps_clock_advance (clock, 2 * LATENCY_US);
-                }
-            }
-          elapsed = g_get_monotonic_time () - start;
-        }
-      while (elapsed < MIN_TIME_US);
-      per[which] = (gdouble) elapsed / (gdouble) n;
-    }
+  Ctx c = { bus, clock, tx, tx2, rx, agw_port, 0, 0, 0, { 0 } };
+  ImpsBench *b = imps_bench_new ("ims-agw", 9, 30 * 1000 * 1000);
+  guint relay = imps_bench_add (b, "relay (protect, AGW, 2 hops)", "packet", op_relay, &c);
+  guint srtp = imps_bench_add (b, "protect + unprotect", "packet", op_srtp, &c);
+  guint hops = imps_bench_add (b, "two bus hops, no SRTP", "packet", op_bus, &c);
+  imps_bench_run (b);
   ImpsAgwStats st;
   imps_pcscf_agw_stats (pcscf, "bench-call", &st);
   printf ("IMS-AGW relay of a %u-byte SRTP packet to RTP (%" G_GUINT64_FORMAT " relayed, "
           "%" G_GUINT64_FORMAT " dropped)\n", RTP_LEN, st.rtp_to_core, st.dropped);
-  printf ("  relay / (protect + unprotect)      %.2f\n", per[0] / per[1]);
-  printf ("  relay / (two bus hops, no SRTP)    %.2f\n", per[0] / per[2]);
-  printf ("  relay / (srtp + bus baselines)     %.2f\n", per[0] / (per[1] + per[2]));
+  imps_bench_print (b);
+  imps_bench_ratio (b, "relay / (protect + unprotect)", relay, srtp);
+  imps_bench_ratio (b, "relay / (two bus hops, no SRTP)", relay, hops);
+  printf ("  relay / (srtp + bus baselines, medians)  %.2f\n",
+          imps_bench_item_median (b, relay, NULL)
+              / (imps_bench_item_median (b, srtp, NULL) + imps_bench_item_median (b, hops, NULL)));
   g_clear_pointer (&scscf.last, imps_sip_message_free);
   g_clear_pointer (&ue.last, imps_sip_message_free);
-  return 0;
+  return imps_bench_finish (b);
 }

@@ -9,6 +9,8 @@
  * the claim that protect/unprotect allocate nothing per packet is checked,
  * including libsrtp and its crypto backend. Not counted under AddressSanitizer
  * (which owns malloc). Prints ratios, never a time alone; never asserted.
+ * Timing: bench/imps-bench.h (thread CPU time, alternating rounds, medians
+ * of per-round ratios).
  *
  * The adapter itself allocates nothing per packet (no call on its success
  * path allocates; a GError only on failure and only when asked for). What
@@ -26,6 +28,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "imps-bench.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define COUNT_ALLOCS 0
@@ -75,40 +79,26 @@ realloc (void *p, size_t size)
 #endif
 
 #define RTP_LEN 172
-#define MIN_TIME_US 300000   /* each measurement runs at least 0.3 s */
+#define ALLOC_OPS 1000        /* operations whose allocations are counted */
 
 static guint8 template_pkt[RTP_LEN];
 static volatile guint8 sink;
 
-typedef struct {
-  double ns_per_op;
-  double allocs_per_op;
-} Result;
-
 typedef gboolean (*OpFunc) (gpointer data, guint32 i);
 
-static Result
-measure (OpFunc op, gpointer data)
+/* Allocations per operation, counted over ALLOC_OPS operations outside the
+ * timed rounds. */
+static double
+allocs_per_op (OpFunc op, gpointer data, guint32 first)
 {
-  Result r = { 0, 0 };
-  guint64 n = 0, batch = 1000;
-  gint64 start = g_get_monotonic_time (), elapsed;
   gsize a0 = ALLOCS ();
-
-  do
-    {
-      for (guint64 k = 0; k < batch; k++, n++)
-        if (!op (data, (guint32) n))
-          {
-            fprintf (stderr, "operation failed at iteration %" G_GUINT64_FORMAT "\n", n);
-            exit (1);
-          }
-      elapsed = g_get_monotonic_time () - start;
-    }
-  while (elapsed < MIN_TIME_US);
-  r.allocs_per_op = (double) (ALLOCS () - a0) / (double) n;
-  r.ns_per_op = (double) elapsed * 1000.0 / (double) n;
-  return r;
+  for (guint32 i = 0; i < ALLOC_OPS; i++)
+    if (!op (data, first + i))
+      {
+        fprintf (stderr, "operation failed\n");
+        exit (1);
+      }
+  return (double) (ALLOCS () - a0) / ALLOC_OPS;
 }
 
 static gboolean
@@ -156,6 +146,32 @@ op_srtp (gpointer data, guint32 i)
   return back == RTP_LEN;
 }
 
+/* The harness's ops: @n operations from index @first. */
+static gboolean
+batch_memcpy (gpointer data, guint64 first, guint64 n)
+{
+  for (guint64 i = 0; i < n; i++)
+    op_memcpy (data, (guint32) (first + i));
+  return TRUE;
+}
+
+static gboolean
+batch_aes_ctr (gpointer data, guint64 first, guint64 n)
+{
+  for (guint64 i = 0; i < n; i++)
+    op_aes_ctr (data, (guint32) (first + i));
+  return TRUE;
+}
+
+static gboolean
+batch_srtp (gpointer data, guint64 first, guint64 n)
+{
+  for (guint64 i = 0; i < n; i++)
+    if (!op_srtp (data, (guint32) (first + i)))
+      return FALSE;
+  return TRUE;
+}
+
 static void
 print_row (const gchar *name, double x_copy, double x_aes, double allocs)
 {
@@ -168,7 +184,9 @@ print_row (const gchar *name, double x_copy, double x_aes, double allocs)
 int
 main (int argc, char **argv)
 {
-  guint8 scratch[RTP_LEN];
+  guint8 scratch_copy[RTP_LEN], scratch_aes[RTP_LEN];
+  SrtpPair *pairs[IMPS_SRTP_N_SUITES] = { 0 };
+  guint ids[IMPS_SRTP_N_SUITES];
 
   template_pkt[0] = 0x80;
   imps_store_u32 (template_pkt + 8, 0x5eed5eed);
@@ -180,25 +198,14 @@ main (int argc, char **argv)
       fprintf (stderr, "libsrtp initialisation failed\n");
       return 1;
     }
-  Result base_copy = measure (op_memcpy, scratch);
-  Result base_aes = measure (op_aes_ctr, scratch);
-
-  printf ("SRTP protect+unprotect of a %d-byte RTP packet, %s\n", RTP_LEN,
-          imps_srtp_library_version ());
-  printf ("%-27s %12s %12s %14s\n", "suite", "x memcpy", "x aes-ctr", "allocs/packet");
-  print_row ("baseline memcpy", 1.0, base_copy.ns_per_op / base_aes.ns_per_op,
-             base_copy.allocs_per_op);
-  print_row ("baseline aes-ctr (one-shot)", base_aes.ns_per_op / base_copy.ns_per_op, 1.0,
-             base_aes.allocs_per_op);
-
+  ImpsBench *b = imps_bench_new ("srtp", 9, 30 * 1000 * 1000);
+  guint copy = imps_bench_add (b, "baseline memcpy", "packet", batch_memcpy, scratch_copy);
+  guint aes = imps_bench_add (b, "baseline aes-ctr (one-shot)", "packet", batch_aes_ctr, scratch_aes);
   for (guint s = 0; s < IMPS_SRTP_N_SUITES; s++)
     {
       ImpsSrtpSuite suite = (ImpsSrtpSuite) s;
       if (!imps_srtp_suite_supported (suite))
-        {
-          printf ("%-27s not supported by this libsrtp build\n", imps_srtp_suite_name (suite));
-          continue;
-        }
+        continue;
       guint8 ks[IMPS_SRTP_MAX_KEY_SALT_LEN];
       gsize n = imps_srtp_suite_key_len (suite) + imps_srtp_suite_salt_len (suite);
       for (gsize i = 0; i < n; i++)
@@ -219,16 +226,46 @@ main (int argc, char **argv)
           fprintf (stderr, "%s\n", error->message);
           return 1;
         }
-      /* One packet first, so that one-time set-up is not counted. */
-      op_srtp (p, 0xffffffffu);
-      Result r = measure (op_srtp, p);
-      print_row (imps_srtp_suite_name (suite), r.ns_per_op / base_copy.ns_per_op,
-                 r.ns_per_op / base_aes.ns_per_op, r.allocs_per_op);
-      imps_srtp_session_free (p->tx);
-      imps_srtp_session_free (p->rx);
-      g_free (p);
+      pairs[s] = p;
+      ids[s] = imps_bench_add (b, imps_srtp_suite_name (suite), "packet", batch_srtp, p);
+    }
+  imps_bench_run (b);
+
+  printf ("SRTP protect+unprotect of a %d-byte RTP packet, %s\n", RTP_LEN,
+          imps_srtp_library_version ());
+  imps_bench_print (b);
+  imps_bench_ratio (b, "aes-ctr / memcpy", aes, copy);
+  double x_copy[IMPS_SRTP_N_SUITES] = { 0 }, x_aes[IMPS_SRTP_N_SUITES] = { 0 };
+  for (guint s = 0; s < IMPS_SRTP_N_SUITES; s++)
+    if (pairs[s] != NULL)
+      {
+        /* medians of per-round ratios, recorded too */
+        g_autofree gchar *l1 = g_strdup_printf ("%s / memcpy", imps_srtp_suite_name (s));
+        g_autofree gchar *l2 = g_strdup_printf ("%s / aes-ctr", imps_srtp_suite_name (s));
+        x_copy[s] = imps_bench_ratio (b, l1, ids[s], copy);
+        x_aes[s] = imps_bench_ratio (b, l2, ids[s], aes);
+      }
+  printf ("%-27s %12s %12s %14s\n", "suite", "x memcpy", "x aes-ctr", "allocs/packet");
+  print_row ("baseline memcpy", 1.0, imps_bench_item_median (b, copy, NULL)
+                                         / imps_bench_item_median (b, aes, NULL),
+             allocs_per_op (op_memcpy, scratch_copy, 0));
+  for (guint s = 0; s < IMPS_SRTP_N_SUITES; s++)
+    {
+      ImpsSrtpSuite suite = (ImpsSrtpSuite) s;
+      if (pairs[s] == NULL)
+        {
+          printf ("%-27s not supported by this libsrtp build\n", imps_srtp_suite_name (suite));
+          continue;
+        }
+      /* go on from the harness's last index: sequence numbers keep rising */
+      ImpsBenchItem *it = g_ptr_array_index (b->items, ids[s]);
+      print_row (imps_srtp_suite_name (suite), x_copy[s], x_aes[s],
+                 allocs_per_op (op_srtp, pairs[s], (guint32) it->done));
+      imps_srtp_session_free (pairs[s]->tx);
+      imps_srtp_session_free (pairs[s]->rx);
+      g_free (pairs[s]);
     }
   if (!COUNT_ALLOCS)
     printf ("(allocations not counted: built with AddressSanitizer)\n");
-  return 0;
+  return imps_bench_finish (b);
 }

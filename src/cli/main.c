@@ -6,6 +6,7 @@
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 
 static const CliCommand commands[] = {
   { "tool", "researcher's tools: Milenage, AUTS, Ks_NAF, self test", cli_tool },
@@ -21,6 +22,15 @@ main (int argc, char **argv)
   setlocale (LC_ALL, "");
   /* before any thread or TLS connection: GnuTLS's priority string */
   imps_tls_policy_init ();
+  /* Every HTTP exchange, Diameter peer and server is a descriptor: a
+   * network of thousands of UEs needs more than the usual soft limit of
+   * 1,024, so take what the hard limit allows. */
+  struct rlimit nofile;
+  if (getrlimit (RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max)
+    {
+      nofile.rlim_cur = nofile.rlim_max;
+      setrlimit (RLIMIT_NOFILE, &nofile);
+    }
 
   if (argc >= 2 && strcmp (argv[1], "--version") == 0)
     {

@@ -25,6 +25,7 @@ struct _ImpsClock {
   guint64 next_seq;
   guint holds;
   GSource *auto_source;
+  guint64 fired;         /* timers run so far */
 };
 
 guint64
@@ -167,6 +168,7 @@ static gboolean
 real_timer_fire (gpointer data)
 {
   Timer *t = data;
+  t->clock->fired++;
   t->func (t->data);
   return G_SOURCE_REMOVE;
 }
@@ -231,6 +233,12 @@ imps_clock_pending_timers (ImpsClock *clock)
   return g_hash_table_size (clock->by_id);
 }
 
+guint64
+imps_clock_count_fired (ImpsClock *clock)
+{
+  return clock->fired;
+}
+
 /* Runs the earliest timer if it is due at or before @limit_us. */
 static gboolean
 run_first_due (ImpsClock *clock, gint64 limit_us)
@@ -245,6 +253,7 @@ run_first_due (ImpsClock *clock, gint64 limit_us)
   g_hash_table_remove (clock->by_id, GUINT_TO_POINTER (t->id));
   if (t->due_us > clock->now_us)
     clock->now_us = t->due_us;
+  clock->fired++;
   t->func (t->data);
   timer_free (t);
   return TRUE;

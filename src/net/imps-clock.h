@@ -38,6 +38,9 @@ guint imps_clock_timeout_add (ImpsClock *clock, gint64 delay_us,
 /* Returns FALSE when @id is unknown or has already fired. */
 gboolean imps_clock_timeout_remove (ImpsClock *clock, guint id);
 guint imps_clock_pending_timers (ImpsClock *clock);
+/* Timers run since the clock was made: the work a run cost in clock
+ * events (what a scale test or benchmark compares). */
+guint64 imps_clock_count_fired (ImpsClock *clock);
 
 /* Virtual clocks only: moves time forward by @delta_us, running every timer
  * that falls due on the way, each at its own due time, in order (timers

@@ -22,8 +22,11 @@ imps_node_address (ImpsNodeKind kind, guint op, guint ue_index)
   g_return_val_if_fail (op >= 1 && op <= 255, NULL);
   if (kind == IMPS_NODE_UE)
     {
-      g_return_val_if_fail (ue_index >= 1 && ue_index <= 254, NULL);
-      return g_strdup_printf ("127.%u.1.%u", op, ue_index);
+      /* 254 UEs per third octet: 127.<op>.1.1 to 127.<op>.1.254, then
+       * 127.<op>.2.1 and on. */
+      g_return_val_if_fail (ue_index >= 1 && ue_index <= IMPS_NODE_MAX_UES, NULL);
+      guint hi = 1 + (ue_index - 1) / 254, lo = 1 + (ue_index - 1) % 254;
+      return g_strdup_printf ("127.%u.%u.%u", op, hi, lo);
     }
   return g_strdup_printf ("127.0.%u.%u", op, nodes[kind].octet);
 }

@@ -13,6 +13,8 @@ typedef struct {
   gpointer user_data;
 } Endpoint;
 
+#define RING_FIRST_SLOTS 64
+
 typedef struct {
   gint64 due_us;
   ImpsProtocol proto;
@@ -35,7 +37,8 @@ struct _ImpsSipBus {
   GHashTable *endpoints;   /* key (guint64 in a pointer-sized box) -> Endpoint* */
   GHashTable *by_id;       /* id -> Endpoint* */
   guint next_id;
-  Slot *ring;              /* IMPS_SIP_BUS_MEDIA_SLOTS */
+  Slot *ring;              /* capacity slots, grown up to IMPS_SIP_BUS_MEDIA_SLOTS */
+  guint capacity;
   guint head;
   guint count;
   guint media_timer;       /* clock timer id for the ring's head, 0 if none */
@@ -61,6 +64,21 @@ make_key (guint32 addr, guint16 port, gboolean media)
   return ((guint64) addr << 17) | ((guint64) port << 1) | (media ? 1 : 0);
 }
 
+/* The endpoint keys differ in a few bits of the address and port; mix all
+ * 64 into the hash (the 64-bit finaliser of MurmurHash3), so that ten
+ * thousand UEs with their media ports do not share hash chains. */
+static guint
+key_hash (gconstpointer p)
+{
+  guint64 k = *(const guint64 *) p;
+  k ^= k >> 33;
+  k *= G_GUINT64_CONSTANT (0xff51afd7ed558ccd);
+  k ^= k >> 33;
+  k *= G_GUINT64_CONSTANT (0xc4ceb9fe1a85ec53);
+  k ^= k >> 33;
+  return (guint) k;
+}
+
 static Endpoint *
 lookup (ImpsSipBus *bus, guint64 key)
 {
@@ -84,10 +102,13 @@ imps_sip_bus_new (ImpsNetwork *net, gint64 latency_us)
   /* At least 1 us, so a packet sent from a delivery callback is never
    * delivered in the same batch. */
   bus->latency_us = MAX (latency_us, 1);
-  bus->endpoints = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  bus->endpoints = g_hash_table_new_full (key_hash, g_int64_equal, g_free, NULL);
   bus->by_id = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, endpoint_free);
   bus->next_id = 1;
-  bus->ring = g_new (Slot, IMPS_SIP_BUS_MEDIA_SLOTS);
+  /* Small at first: a run of calls one after another has a few packets
+   * in flight; the ring doubles when full, up to its bound. */
+  bus->capacity = RING_FIRST_SLOTS;
+  bus->ring = g_new (Slot, bus->capacity);
   bus->taps = g_array_new (FALSE, FALSE, sizeof (Tap));
   bus->next_tap = 1;
   bus->sip_timers = g_hash_table_new (g_direct_hash, g_direct_equal);
@@ -243,6 +264,23 @@ imps_sip_bus_send_sip (ImpsSipBus *bus, ImpsRefPoint ref,
 
 static void schedule_media (ImpsSipBus *bus);
 
+/* Doubles the ring (it is full), keeping the packets in order from slot 0. */
+static void
+ring_grow (ImpsSipBus *bus)
+{
+  guint cap = MIN (bus->capacity * 2, IMPS_SIP_BUS_MEDIA_SLOTS);
+  Slot *ring = g_new (Slot, cap);
+  for (guint i = 0; i < bus->count; i++)
+    {
+      const Slot *from = &bus->ring[(bus->head + i) % bus->capacity];
+      memcpy (&ring[i], from, G_STRUCT_OFFSET (Slot, data) + from->len);
+    }
+  g_free (bus->ring);
+  bus->ring = ring;
+  bus->capacity = cap;
+  bus->head = 0;
+}
+
 static gboolean
 deliver_media (gpointer data)
 {
@@ -265,7 +303,7 @@ deliver_media (gpointer data)
         }
       else
         bus->dropped++;
-      bus->head = (bus->head + 1) % IMPS_SIP_BUS_MEDIA_SLOTS;
+      bus->head = (bus->head + 1) % bus->capacity;
       bus->count--;
     }
   schedule_media (bus);
@@ -289,7 +327,9 @@ imps_sip_bus_send_media (ImpsSipBus *bus, ImpsProtocol proto,
                          const guint8 *data, gsize len)
 {
   guint32 fa, ta;
-  if (len > IMPS_SIP_BUS_MAX_PACKET || bus->count == IMPS_SIP_BUS_MEDIA_SLOTS
+  if (bus->count == bus->capacity && bus->capacity < IMPS_SIP_BUS_MEDIA_SLOTS)
+    ring_grow (bus);
+  if (len > IMPS_SIP_BUS_MAX_PACKET || bus->count == bus->capacity
       || !parse_addr (from_address, &fa) || !parse_addr (to_address, &ta))
     {
       bus->dropped++;
@@ -301,7 +341,7 @@ imps_sip_bus_send_media (ImpsSipBus *bus, ImpsProtocol proto,
       Tap *t = &g_array_index (bus->taps, Tap, i);
       t->tap (now, proto, from_address, from_port, to_address, to_port, data, len, t->user_data);
     }
-  Slot *s = &bus->ring[(bus->head + bus->count) % IMPS_SIP_BUS_MEDIA_SLOTS];
+  Slot *s = &bus->ring[(bus->head + bus->count) % bus->capacity];
   s->due_us = now + bus->latency_us;
   s->proto = proto;
   s->from_addr = fa;

@@ -9,7 +9,8 @@
  * failure, as an ICMP port unreachable would be.
  *
  * Media delivery allocates nothing per packet: packets are copied into a
- * ring of fixed slots, and one clock timer serves the ring's head.
+ * ring of fixed slots (64 at first, doubled when full, up to
+ * IMPS_SIP_BUS_MEDIA_SLOTS), and one clock timer serves the ring's head.
  */
 #pragma once
 

@@ -75,8 +75,9 @@ struct _ImpsRunner {
   ImpsRunnerStepFunc step_cb;
   gpointer step_cb_data;
   LastCall last_call;
-  guint poll_timer;
-  gint64 poll_deadline;
+  guint wait_timer;          /* the deadline of the wait for an event, one clock timer */
+  ImpsUeSip *wait_sip;       /* the agent whose callbacks the runner holds while waiting */
+  GHashTable *devices_of;    /* IMPU -> GPtrArray of ImpsWorldDevice*, for finding the callee */
   GString *observer;       /* the network observer's report of every call */
   GPtrArray *media;        /* ImpsLadderMedia* of every call hung up */
   gint64 call_answered_us;
@@ -261,8 +262,15 @@ imps_runner_free (ImpsRunner *r)
     return;
   if (r->advance_timer)
     imps_clock_timeout_remove (r->clock, r->advance_timer);
-  if (r->poll_timer)
-    imps_clock_timeout_remove (r->clock, r->poll_timer);
+  if (r->wait_timer)
+    imps_clock_timeout_remove (r->clock, r->wait_timer);
+  if (r->wait_sip)
+    {
+      imps_ue_sip_set_register_callback (r->wait_sip, NULL, NULL);
+      imps_ue_sip_set_call_callback (r->wait_sip, NULL, NULL);
+    }
+  if (r->devices_of)
+    g_hash_table_unref (r->devices_of);
   g_free (r->last_call.call_id);
   g_free (r->last_call.callee_name);
   g_free (r->last_call.why);
@@ -430,37 +438,72 @@ advance_done (gpointer data)
 
 /* ---- calls ---- */
 
-typedef gboolean (*PollFunc) (ImpsRunner *r, Step *s);
-
-static gboolean
-find_callee (ImpsRunner *r, LastCall *lc)
+/* The devices of every IMPU, built once, so that finding who answered a
+ * call looks at the callee's devices only, not at the whole network. */
+static GHashTable *
+devices_of (ImpsRunner *r)
 {
+  if (r->devices_of)
+    return r->devices_of;
+  r->devices_of = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                         (GDestroyNotify) g_ptr_array_unref);
   GPtrArray *ues = imps_world_get_ues (r->world);
   for (guint i = 0; i < ues->len; i++)
     {
       ImpsWorldDevice *d = imps_world_find_device (r->world,
                                                    imps_ue_get_name (g_ptr_array_index (ues, i)));
-      if (d == NULL || d->sip == NULL)
+      if (d == NULL || d->sip == NULL || d->impu == NULL)
         continue;
-      for (guint c = 0; c < imps_ue_sip_n_calls (d->sip); c++)
+      GPtrArray *a = g_hash_table_lookup (r->devices_of, d->impu);
+      if (a == NULL)
         {
-          ImpsUeCall *call = imps_ue_sip_get_call (d->sip, c);
-          if (call == lc->caller || imps_ue_call_is_caller (call))
-            continue;
-          if (g_strcmp0 (imps_ue_call_get_call_id (call), lc->call_id) == 0
-              && imps_ue_call_get_state (call) == IMPS_UE_CALL_ESTABLISHED)
-            {
-              lc->callee = call;
-              g_free (lc->callee_name);
-              lc->callee_name = g_strdup (d->name);
-              return TRUE;
-            }
+          a = g_ptr_array_new ();
+          g_hash_table_insert (r->devices_of, (gpointer) d->impu, a);
+        }
+      g_ptr_array_add (a, d);
+    }
+  return r->devices_of;
+}
+
+static gboolean
+find_callee_in (LastCall *lc, ImpsWorldDevice *d)
+{
+  if (d == NULL || d->sip == NULL)
+    return FALSE;
+  for (guint c = 0; c < imps_ue_sip_n_calls (d->sip); c++)
+    {
+      ImpsUeCall *call = imps_ue_sip_get_call (d->sip, c);
+      if (call == lc->caller || imps_ue_call_is_caller (call))
+        continue;
+      if (g_strcmp0 (imps_ue_call_get_call_id (call), lc->call_id) == 0
+          && imps_ue_call_get_state (call) == IMPS_UE_CALL_ESTABLISHED)
+        {
+          lc->callee = call;
+          g_free (lc->callee_name);
+          lc->callee_name = g_strdup (d->name);
+          return TRUE;
         }
     }
   return FALSE;
 }
 
-static void poll_start (ImpsRunner *r, gint64 limit_us);
+static gboolean
+find_callee (ImpsRunner *r, LastCall *lc, const gchar *callee_impu)
+{
+  /* The devices registered for the IMPU called first; then, for a call
+   * that reached someone else (a URI no device has as its first IMPU),
+   * every device. */
+  GPtrArray *mine = g_hash_table_lookup (devices_of (r), callee_impu);
+  for (guint i = 0; mine && i < mine->len; i++)
+    if (find_callee_in (lc, g_ptr_array_index (mine, i)))
+      return TRUE;
+  GPtrArray *ues = imps_world_get_ues (r->world);
+  for (guint i = 0; i < ues->len; i++)
+    if (find_callee_in (lc, imps_world_find_device (r->world,
+                                                    imps_ue_get_name (g_ptr_array_index (ues, i)))))
+      return TRUE;
+  return FALSE;
+}
 
 /* The media reference point in the event log: one event per direction of
  * the call when its media time is over, with the counts (never one per
@@ -512,100 +555,137 @@ media_done (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* Checks the step's condition each millisecond of virtual time. */
-static gboolean
-poll_cb (gpointer data)
-{
-  ImpsRunner *r = data;
-  Step *s = g_ptr_array_index (r->steps, r->current);
-  gint64 now = imps_clock_now_us (r->clock);
-  r->poll_timer = 0;
+/* ---- waiting: on the events of the agent in question, with the step's
+ * deadline as one clock timer, so that the virtual clock jumps straight
+ * from one event to the next ---- */
 
-  switch (s->verb)
+static void
+wait_end (ImpsRunner *r)
+{
+  if (r->wait_timer)
+    imps_clock_timeout_remove (r->clock, r->wait_timer);
+  r->wait_timer = 0;
+  if (r->wait_sip)
     {
-    case VERB_REGISTER:
-      if (imps_ue_sip_is_registered (s->dev->sip))
-        {
-          action_done (r, TRUE, g_strdup_printf ("%s registered %s", s->dev->name, s->dev->impu),
-                       NULL);
-          return G_SOURCE_REMOVE;
-        }
-      if (now >= r->poll_deadline)
-        {
-          action_done (r, FALSE, g_strdup ("not registered"),
-                       g_strdup_printf ("%s got no 200 to its REGISTER within 5 s", s->dev->name));
-          return G_SOURCE_REMOVE;
-        }
-      break;
-    case VERB_CALL:
-      {
-        LastCall *lc = &r->last_call;
-        ImpsUeCallState st = imps_ue_call_get_state (lc->caller);
-        if (st == IMPS_UE_CALL_ESTABLISHED)
-          {
-            find_callee (r, lc);
-            r->call_answered_us = now;
-            r->advance_timer = imps_clock_timeout_add (r->clock, s->media_us, media_done, r, NULL);
-            return G_SOURCE_REMOVE;
-          }
-        if (st == IMPS_UE_CALL_TERMINATED || now >= r->poll_deadline)
-          {
-            const gchar *why = imps_ue_call_get_reason (lc->caller);
-            guint status = imps_ue_call_get_status (lc->caller);
-            action_done (r, FALSE, g_strdup_printf ("call %s not established", lc->call_id),
-                         st == IMPS_UE_CALL_TERMINATED
-                             ? g_strdup_printf ("call to %s ended with %u%s%s", s->callee_impu, status,
-                                                why ? ": " : "", why ? why : "")
-                             : g_strdup_printf ("call to %s not answered within 60 s (state %s)",
-                                                s->callee_impu, imps_ue_call_state_name (st)));
-            return G_SOURCE_REMOVE;
-          }
-        break;
-      }
-    case VERB_HANGUP:
-      {
-        LastCall *lc = &r->last_call;
-        if (now >= r->poll_deadline)
-          {
-            g_autoptr (GString) rep = g_string_new (NULL);
-            guint readers = imps_world_call_exposure (r->world, lc->call_id, lc->security, rep);
-            g_string_append_printf (r->observer, "call %s (%s, %s -> %s): %u node%s could read the media keys\n%s",
-                                    lc->call_id, imps_ue_security_name (lc->security),
-                                    imps_ue_get_name (r->last_caller_ue),
-                                    lc->callee_name ? lc->callee_name : "?",
-                                    readers, readers == 1 ? "" : "s", rep->str);
-            if (lc->callee)
-              {
-                gboolean srtp = lc->security != IMPS_UE_SECURITY_NONE;
-                ImpsUeMedia *ma = imps_ue_call_get_media (lc->caller);
-                ImpsUeMedia *mb = imps_ue_call_get_media (lc->callee);
-                const gchar *caller = imps_ue_get_name (r->last_caller_ue);
-                gboolean e2ae = lc->security == IMPS_UE_SECURITY_SDES_E2AE;
-                if (!(e2ae && add_agw_media (r, lc->call_id, caller, ma, lc->callee_name, mb))
-                    && !(e2ae && add_agw_media (r, lc->call_id, lc->callee_name, mb, caller, ma)))
-                  {
-                    add_media (r, caller, ma, lc->callee_name, mb, srtp);
-                    add_media (r, lc->callee_name, mb, caller, ma, srtp);
-                  }
-              }
-            action_done (r, TRUE, g_strdup_printf ("%s hung up call %s", s->dev->name, lc->call_id),
-                         NULL);
-            return G_SOURCE_REMOVE;
-          }
-        break;
-      }
-    default:
-      g_return_val_if_reached (G_SOURCE_REMOVE);
+      imps_ue_sip_set_register_callback (r->wait_sip, NULL, NULL);
+      imps_ue_sip_set_call_callback (r->wait_sip, NULL, NULL);
     }
-  r->poll_timer = imps_clock_timeout_add (r->clock, 1000, poll_cb, r, NULL);
-  return G_SOURCE_REMOVE;
+  r->wait_sip = NULL;
 }
 
 static void
-poll_start (ImpsRunner *r, gint64 limit_us)
+wait_begin (ImpsRunner *r, ImpsUeSip *sip, gint64 limit_us, GSourceFunc on_deadline)
 {
-  r->poll_deadline = imps_clock_now_us (r->clock) + limit_us;
-  r->poll_timer = imps_clock_timeout_add (r->clock, 1000, poll_cb, r, NULL);
+  wait_end (r);
+  r->wait_sip = sip;
+  r->wait_timer = imps_clock_timeout_add (r->clock, limit_us, on_deadline, r, NULL);
+}
+
+static void
+register_answered (ImpsUeSip *sip, guint status, gpointer data)
+{
+  ImpsRunner *r = data;
+  Step *s = g_ptr_array_index (r->steps, r->current);
+  /* A refusal is not final for the step: it still waits for a 200 until
+   * its deadline, as a retried registration could bring one. */
+  if (!imps_ue_sip_is_registered (sip))
+    return;
+  wait_end (r);
+  action_done (r, TRUE, g_strdup_printf ("%s registered %s", s->dev->name, s->dev->impu), NULL);
+}
+
+static gboolean
+register_deadline (gpointer data)
+{
+  ImpsRunner *r = data;
+  Step *s = g_ptr_array_index (r->steps, r->current);
+  r->wait_timer = 0;
+  wait_end (r);
+  action_done (r, FALSE, g_strdup ("not registered"),
+               g_strdup_printf ("%s got no 200 to its REGISTER within 5 s", s->dev->name));
+  return G_SOURCE_REMOVE;
+}
+
+/* The caller's call changed state: established starts the media time, an
+ * end fails the step. */
+static void
+call_check (ImpsRunner *r)
+{
+  Step *s = g_ptr_array_index (r->steps, r->current);
+  LastCall *lc = &r->last_call;
+  ImpsUeCallState st = imps_ue_call_get_state (lc->caller);
+  if (st == IMPS_UE_CALL_ESTABLISHED)
+    {
+      wait_end (r);
+      find_callee (r, lc, s->callee_impu);
+      r->call_answered_us = imps_clock_now_us (r->clock);
+      r->advance_timer = imps_clock_timeout_add (r->clock, s->media_us, media_done, r, NULL);
+      return;
+    }
+  if (st == IMPS_UE_CALL_TERMINATED)
+    {
+      wait_end (r);
+      const gchar *why = imps_ue_call_get_reason (lc->caller);
+      guint status = imps_ue_call_get_status (lc->caller);
+      action_done (r, FALSE, g_strdup_printf ("call %s not established", lc->call_id),
+                   g_strdup_printf ("call to %s ended with %u%s%s", s->callee_impu, status,
+                                    why ? ": " : "", why ? why : ""));
+    }
+}
+
+static void
+call_changed (ImpsUeSip *sip, ImpsUeCall *call, gpointer data)
+{
+  ImpsRunner *r = data;
+  if (call == r->last_call.caller)
+    call_check (r);
+}
+
+static gboolean
+call_deadline (gpointer data)
+{
+  ImpsRunner *r = data;
+  Step *s = g_ptr_array_index (r->steps, r->current);
+  LastCall *lc = &r->last_call;
+  r->wait_timer = 0;
+  wait_end (r);
+  action_done (r, FALSE, g_strdup_printf ("call %s not established", lc->call_id),
+               g_strdup_printf ("call to %s not answered within 60 s (state %s)", s->callee_impu,
+                                imps_ue_call_state_name (imps_ue_call_get_state (lc->caller))));
+  return G_SOURCE_REMOVE;
+}
+
+/* The BYE and its 200 have had their time: report the call. */
+static gboolean
+hangup_done (gpointer data)
+{
+  ImpsRunner *r = data;
+  Step *s = g_ptr_array_index (r->steps, r->current);
+  LastCall *lc = &r->last_call;
+  r->wait_timer = 0;
+  g_autoptr (GString) rep = g_string_new (NULL);
+  guint readers = imps_world_call_exposure (r->world, lc->call_id, lc->security, rep);
+  g_string_append_printf (r->observer, "call %s (%s, %s -> %s): %u node%s could read the media keys\n%s",
+                          lc->call_id, imps_ue_security_name (lc->security),
+                          imps_ue_get_name (r->last_caller_ue),
+                          lc->callee_name ? lc->callee_name : "?",
+                          readers, readers == 1 ? "" : "s", rep->str);
+  if (lc->callee)
+    {
+      gboolean srtp = lc->security != IMPS_UE_SECURITY_NONE;
+      ImpsUeMedia *ma = imps_ue_call_get_media (lc->caller);
+      ImpsUeMedia *mb = imps_ue_call_get_media (lc->callee);
+      const gchar *caller = imps_ue_get_name (r->last_caller_ue);
+      gboolean e2ae = lc->security == IMPS_UE_SECURITY_SDES_E2AE;
+      if (!(e2ae && add_agw_media (r, lc->call_id, caller, ma, lc->callee_name, mb))
+          && !(e2ae && add_agw_media (r, lc->call_id, lc->callee_name, mb, caller, ma)))
+        {
+          add_media (r, caller, ma, lc->callee_name, mb, srtp);
+          add_media (r, lc->callee_name, mb, caller, ma, srtp);
+        }
+    }
+  action_done (r, TRUE, g_strdup_printf ("%s hung up call %s", s->dev->name, lc->call_id), NULL);
+  return G_SOURCE_REMOVE;
 }
 
 static gboolean
@@ -964,7 +1044,8 @@ run_next (ImpsRunner *r)
             action_done (r, FALSE, g_strdup ("not registered"), g_strdup (error->message));
             return;
           }
-        poll_start (r, 5 * G_USEC_PER_SEC);
+        wait_begin (r, s->dev->sip, 5 * G_USEC_PER_SEC, register_deadline);
+        imps_ue_sip_set_register_callback (s->dev->sip, register_answered, r);
         return;
       }
     case VERB_CALL:
@@ -987,7 +1068,9 @@ run_next (ImpsRunner *r)
             return;
           }
         lc->call_id = g_strdup (imps_ue_call_get_call_id (lc->caller));
-        poll_start (r, 60 * G_USEC_PER_SEC);
+        wait_begin (r, s->dev->sip, 60 * G_USEC_PER_SEC, call_deadline);
+        imps_ue_sip_set_call_callback (s->dev->sip, call_changed, r);
+        call_check (r);
         return;
       }
     case VERB_HANGUP:
@@ -1013,7 +1096,7 @@ run_next (ImpsRunner *r)
           }
         imps_ue_call_hangup (mine);
         /* Long enough for BYE and its 200 through both cores. */
-        poll_start (r, 200 * 1000);
+        r->wait_timer = imps_clock_timeout_add (r->clock, 200 * 1000, hangup_done, r, NULL);
         return;
       }
     case VERB_ADVANCE:

@@ -48,6 +48,8 @@ struct _ImpsWorld {
   guint64 seed;
   GPtrArray *operators; /* of Operator* */
   GPtrArray *devices;   /* of Device* */
+  GHashTable *by_name;  /* device name -> Device*, borrowed */
+  GHashTable *by_ue;    /* ImpsUe* -> Device*, borrowed */
   GPtrArray *ues;       /* of ImpsUe*, borrowed from devices */
   ImpsSipBus *bus;
   guint8 agreement_seed[32];
@@ -367,12 +369,12 @@ make_devices (ImpsWorld *w, const ImpsScenario *s, GError **error)
       for (guint d = 0; u->devices[d]; d++)
         {
           guint n = ++next_index[op->number];
-          if (n > 254)
+          if (n > IMPS_NODE_MAX_UES)
             {
               imps_wipe (opc, sizeof opc);
               g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                           "operator %s has more than 254 devices (profile §9 addresses)",
-                           op->name);
+                           "operator %s has more than %u devices (profile §9 addresses)",
+                           op->name, IMPS_NODE_MAX_UES);
               return FALSE;
             }
           Device *dev = g_new0 (Device, 1);
@@ -388,6 +390,10 @@ make_devices (ImpsWorld *w, const ImpsScenario *s, GError **error)
           if (w->options.key_log)
             imps_ue_set_key_log (dev->ue, w->options.key_log);
           g_ptr_array_add (w->devices, dev);
+          /* the first of a name wins, as a scan in file order would find it */
+          if (!g_hash_table_contains (w->by_name, dev->name))
+            g_hash_table_insert (w->by_name, dev->name, dev);
+          g_hash_table_insert (w->by_ue, dev->ue, dev);
           if (!wire_device (w, dev, addr, error))
             {
               imps_wipe (opc, sizeof opc);
@@ -409,6 +415,8 @@ imps_world_new (const ImpsScenario *s, const ImpsWorldOptions *opt, GError **err
   w->state_dir = g_strdup (opt->state_dir);
   w->options.state_dir = w->state_dir;
   w->devices = g_ptr_array_new_with_free_func (device_free);
+  w->by_name = g_hash_table_new (g_str_hash, g_str_equal);
+  w->by_ue = g_hash_table_new (g_direct_hash, g_direct_equal);
   w->ues = g_ptr_array_new ();
 
   if (opt->has_seed)
@@ -507,13 +515,7 @@ imps_world_new (const ImpsScenario *s, const ImpsWorldOptions *opt, GError **err
 ImpsWorldDevice *
 imps_world_find_device (ImpsWorld *w, const gchar *name)
 {
-  for (guint i = 0; i < w->devices->len; i++)
-    {
-      Device *d = g_ptr_array_index (w->devices, i);
-      if (strcmp (d->name, name) == 0)
-        return d;
-    }
-  return NULL;
+  return g_hash_table_lookup (w->by_name, name);
 }
 
 const gchar *
@@ -661,13 +663,8 @@ imps_world_node_saw_keys (ImpsWorld *w, const gchar *node, const gchar *call_id,
 ImpsUe *
 imps_world_find_ue (ImpsWorld *w, const gchar *name)
 {
-  for (guint i = 0; i < w->devices->len; i++)
-    {
-      Device *d = g_ptr_array_index (w->devices, i);
-      if (strcmp (d->name, name) == 0)
-        return d->ue;
-    }
-  return NULL;
+  Device *d = g_hash_table_lookup (w->by_name, name);
+  return d ? d->ue : NULL;
 }
 
 GPtrArray *
@@ -679,13 +676,7 @@ imps_world_get_ues (ImpsWorld *w)
 static Device *
 device_of (ImpsWorld *w, ImpsUe *ue)
 {
-  for (guint i = 0; i < w->devices->len; i++)
-    {
-      Device *d = g_ptr_array_index (w->devices, i);
-      if (d->ue == ue)
-        return d;
-    }
-  return NULL;
+  return g_hash_table_lookup (w->by_ue, ue);
 }
 
 gboolean
@@ -758,6 +749,8 @@ imps_world_free (ImpsWorld *w)
     return;
   /* UEs first: they may hold connections to the BSFs. */
   g_clear_pointer (&w->ues, g_ptr_array_unref);
+  g_clear_pointer (&w->by_name, g_hash_table_unref);
+  g_clear_pointer (&w->by_ue, g_hash_table_unref);
   g_clear_pointer (&w->devices, g_ptr_array_unref);
   g_clear_pointer (&w->operators, g_ptr_array_unref);
   g_clear_pointer (&w->bus, imps_sip_bus_free);

@@ -51,6 +51,8 @@ struct _ImpsUeMedia {
   gboolean any_accepted;
   ImpsSrtpStats rx_seen;      /* the receiver session's totals at the last failure */
   guint8 rx_buf[IMPS_SIP_BUS_MAX_PACKET];
+
+  gboolean closed;            /* imps_ue_media_close(): ports and keys given back */
 };
 
 static guint32
@@ -447,7 +449,7 @@ void
 imps_ue_media_start (ImpsUeMedia *m)
 {
   g_return_if_fail (m != NULL && m->remote_address != NULL);
-  if (m->timer != 0)
+  if (m->timer != 0 || m->closed)
     return;
   gchar src[64], dst[64];
   g_snprintf (src, sizeof src, "%s:%u", m->address, m->port);
@@ -466,6 +468,27 @@ imps_ue_media_stop (ImpsUeMedia *m)
   if (m->timer != 0)
     imps_clock_timeout_remove (m->clock, m->timer);
   m->timer = 0;
+}
+
+void
+imps_ue_media_close (ImpsUeMedia *m)
+{
+  g_return_if_fail (m != NULL);
+  imps_ue_media_stop (m);
+  if (m->rtp_id)
+    imps_sip_bus_detach (m->bus, m->rtp_id);
+  if (m->rtcp_id)
+    imps_sip_bus_detach (m->bus, m->rtcp_id);
+  m->rtp_id = m->rtcp_id = 0;
+  direction_clear (&m->tx);
+  direction_clear (&m->rx);
+  m->closed = TRUE;
+}
+
+gboolean
+imps_ue_media_is_closed (ImpsUeMedia *m)
+{
+  return m->closed;
 }
 
 gboolean

@@ -103,6 +103,11 @@ gboolean imps_ue_media_set_rx_key (ImpsUeMedia *media, ImpsSrtpSuite suite,
 /* Starts / stops sending (receiving is on from imps_ue_media_new()). */
 void imps_ue_media_start (ImpsUeMedia *media);
 void imps_ue_media_stop (ImpsUeMedia *media);
+/* Stops for good: stops sending, gives the RTP and RTCP ports back to the
+ * bus and frees both SRTP sessions (wiping their keys). The statistics
+ * stay readable; packets that still arrive find no listener. */
+void imps_ue_media_close (ImpsUeMedia *media);
+gboolean imps_ue_media_is_closed (ImpsUeMedia *media);
 gboolean imps_ue_media_is_sending (ImpsUeMedia *media);
 
 const ImpsUeMediaStats *imps_ue_media_get_tx_stats (ImpsUeMedia *media);

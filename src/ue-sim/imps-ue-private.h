@@ -27,7 +27,8 @@ struct _ImpsUe {
   ImpsMilenage *milenage;
   ImpsAkaSqnState *sqn;
 
-  /* Ub */
+  /* Ub: the HTTP session of the bootstrap in progress, NULL between
+   * bootstraps (so an idle UE holds no socket and no session) */
   SoupSession *http;
   GCancellable *alive;     /* cancelled when the UE is freed */
   gboolean bootstrapping;

@@ -43,6 +43,8 @@ struct _ImpsUeSip {
   guint32 reg_cseq;
   gboolean registered;
   guint reg_timer;
+  ImpsUeRegisterFunc reg_cb;
+  gpointer reg_cb_data;
 };
 
 struct _ImpsUeCall {
@@ -64,6 +66,7 @@ struct _ImpsUeCall {
   ImpsUeMedia *media;
   guint timer_b;
   guint ring_timer;
+  guint linger_timer;           /* after the end: closes the media endpoint */
   gboolean ring_done;
   gboolean answer_ready;
   gboolean cancelled;
@@ -140,6 +143,20 @@ call_stop_timers (ImpsUeCall *call)
   call->timer_b = call->ring_timer = 0;
 }
 
+/* A while after its end, a call gives back its media ports and SRTP
+ * sessions: long enough for the packets still on the bus (a BYE takes the
+ * bus latency of each hop; the peer sends until it arrives) to land where
+ * they are counted. */
+static gboolean
+call_linger_done (gpointer data)
+{
+  ImpsUeCall *call = data;
+  call->linger_timer = 0;
+  if (call->media)
+    imps_ue_media_close (call->media);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 call_end (ImpsUeCall *call, guint status, const gchar *reason)
 {
@@ -147,7 +164,11 @@ call_end (ImpsUeCall *call, guint status, const gchar *reason)
     return;
   call_stop_timers (call);
   if (call->media)
-    imps_ue_media_stop (call->media);
+    {
+      imps_ue_media_stop (call->media);
+      call->linger_timer = imps_clock_timeout_add (call->sip->clock, IMPS_UE_SIP_MEDIA_LINGER_US,
+                                                   call_linger_done, call, NULL);
+    }
   if (status != 0 && call->status == 0)
     call->status = status;
   if (reason != NULL && call->reason == NULL)
@@ -159,6 +180,8 @@ static void
 call_free (ImpsUeCall *call)
 {
   call_stop_timers (call);
+  if (call->linger_timer)
+    imps_clock_timeout_remove (call->sip->clock, call->linger_timer);
   imps_ue_media_free (call->media);
   imps_sip_message_free (call->invite);
   imps_sip_dialog_free (call->dialog);
@@ -1344,6 +1367,8 @@ register_response (ImpsUeSip *sip, const ImpsSipMessage *resp)
       sip->registered = FALSE;
       note (sip, IMPS_EVENT_FAILURE, NULL, "REGISTER refused: %u %s", status,
             imps_sip_message_get_reason (resp));
+      if (sip->reg_cb)
+        sip->reg_cb (sip, status, sip->reg_cb_data);
       return;
     }
   g_autoptr (GPtrArray) contacts = imps_sip_message_get_contacts (resp, NULL);
@@ -1357,6 +1382,8 @@ register_response (ImpsUeSip *sip, const ImpsSipMessage *resp)
   sip->reg_timer = expires > 0 ? imps_clock_timeout_add (sip->clock,
                                                          (gint64) expires * G_USEC_PER_SEC / 2,
                                                          register_refresh, sip, NULL) : 0;
+  if (sip->reg_cb)
+    sip->reg_cb (sip, status, sip->reg_cb_data);
 }
 
 gboolean
@@ -1393,6 +1420,13 @@ imps_ue_sip_register (ImpsUeSip *sip, GError **error)
   imps_sip_message_set_expires (msg, IMPS_UE_SIP_REGISTER_EXPIRES);
   send_msg (sip, msg, sip->proxy_address, sip->proxy_port);
   return TRUE;
+}
+
+void
+imps_ue_sip_set_register_callback (ImpsUeSip *sip, ImpsUeRegisterFunc func, gpointer user_data)
+{
+  sip->reg_cb = func;
+  sip->reg_cb_data = user_data;
 }
 
 gboolean

@@ -14,8 +14,10 @@
  * Record-Route). An INVITE without a final answer after Timer B (64*T1 =
  * 32 s, stopped by a provisional answer) ends with 408. A registration is
  * refreshed at half the expiry the registrar granted. Re-INVITE is not
- * supported (501). Calls stay in the agent, with their media endpoints and
- * ports, until the agent is freed.
+ * supported (501). Calls stay in the agent, readable, until the agent is
+ * freed; IMPS_UE_SIP_MEDIA_LINGER_US after its end a call's media endpoint
+ * closes (its ports go back to the bus, its SRTP sessions are freed, its
+ * statistics stay).
  *
  * Security per call:
  *   NONE          m=audio RTP/AVP, plain RTP.
@@ -61,6 +63,7 @@ typedef enum {
 #define IMPS_UE_SIP_MEDIA_PORT_BASE 40000
 #define IMPS_UE_SIP_MIKEY_SKEW 300                     /* profile §3 */
 #define IMPS_UE_SIP_REGISTER_EXPIRES 3600
+#define IMPS_UE_SIP_MEDIA_LINGER_US (1 * G_USEC_PER_SEC) /* end to closing the media */
 
 typedef enum {
   IMPS_UE_SECURITY_NONE,
@@ -148,6 +151,12 @@ void imps_ue_sip_set_sdp_hook (ImpsUeSip *sip, ImpsUeSdpHook hook, gpointer user
 /* REGISTER with the outbound proxy (Contact: the UE's address). */
 gboolean imps_ue_sip_register (ImpsUeSip *sip, GError **error);
 gboolean imps_ue_sip_is_registered (ImpsUeSip *sip);
+/* Called with the status of every final answer to a REGISTER (the agent's
+ * state, imps_ue_sip_is_registered(), is already updated), so that a
+ * runner waits for the answer instead of polling. NULL removes it. */
+typedef void (*ImpsUeRegisterFunc) (ImpsUeSip *sip, guint status, gpointer user_data);
+void imps_ue_sip_set_register_callback (ImpsUeSip *sip, ImpsUeRegisterFunc func,
+                                        gpointer user_data);
 
 /* Places a call to @to_uri. @target_address/@target_port: where the
  * INVITE goes (another UE's contact); NULL: the outbound proxy. The call is

@@ -23,7 +23,8 @@ struct _ImpsUeUa {
   ImpsUeUaKeySource source;
   ImpsRandom *random;
   ImpsMikeySuite suite;
-  SoupSession *http;
+  SoupSession *http;       /* while requests are on the wire, else NULL */
+  guint on_wire;           /* requests on the wire */
   GCancellable *alive;     /* cancelled when the client goes */
   GPtrArray *tickets;      /* ImpsMikeyHeldTicket*, owned */
   guint requests;
@@ -55,14 +56,6 @@ imps_ue_ua_new (ImpsNetwork *net, const gchar *address, const gchar *impu,
   g_autofree gchar *label = g_strdup_printf ("ua %s %s", impu, address);
   ua->random = imps_network_new_random (net, label);
   imps_mikey_suite_init (&ua->suite, FALSE);
-  g_autoptr (GInetAddress) ia = g_inet_address_new_from_string (address);
-  g_autoptr (GSocketAddress) local = ia ? g_inet_socket_address_new (ia, 0) : NULL;
-  ua->http = soup_session_new_with_options ("local-address", local,
-                                            "user-agent", IMPS_UE_UA_USER_AGENT,
-                                            "timeout", 10,
-                                            NULL);
-  /* MIKEY bodies are binary and small: no Accept-Encoding on the wire. */
-  soup_session_remove_feature_by_type (ua->http, SOUP_TYPE_CONTENT_DECODER);
   ua->alive = g_cancellable_new ();
   ua->tickets = g_ptr_array_new_with_free_func ((GDestroyNotify) imps_mikey_held_ticket_free);
   return ua;
@@ -75,8 +68,11 @@ imps_ue_ua_free (ImpsUeUa *ua)
     return;
   g_cancellable_cancel (ua->alive);
   g_clear_object (&ua->alive);
-  soup_session_abort (ua->http);
-  g_object_unref (ua->http);
+  if (ua->http)
+    {
+      soup_session_abort (ua->http);
+      g_object_unref (ua->http);
+    }
   g_ptr_array_unref (ua->tickets);
   if (ua->source.destroy)
     ua->source.destroy (ua->source.user_data);
@@ -138,6 +134,29 @@ typedef struct {
   ImpsClock *held;                 /* held while a request is on the wire */
 } Run;
 
+/* The Ua session exists while requests are on the wire: an idle UE holds
+ * no socket to its KMS (nor the KMS one to it). */
+static SoupSession *
+ua_session (ImpsUeUa *ua)
+{
+  if (ua->http == NULL)
+    {
+      g_autoptr (GInetAddress) ia = g_inet_address_new_from_string (ua->address);
+      g_autoptr (GSocketAddress) local = ia ? g_inet_socket_address_new (ia, 0) : NULL;
+      ua->http = soup_session_new_with_options ("local-address", local,
+                                                "user-agent", IMPS_UE_UA_USER_AGENT,
+                                                "timeout", 10,
+                                                /* loopback nodes: never a system proxy
+                                                 * (and no proxy lookup per exchange) */
+                                                "proxy-resolver", NULL,
+                                                NULL);
+      /* MIKEY bodies are binary and small: no Accept-Encoding on the wire. */
+      soup_session_remove_feature_by_type (ua->http, SOUP_TYPE_CONTENT_DECODER);
+    }
+  return ua->http;
+}
+
+/* A request is off the wire (answered, failed or abandoned). */
 static void
 run_release_clock (Run *r)
 {
@@ -145,6 +164,11 @@ run_release_clock (Run *r)
     {
       imps_clock_release (r->held);
       g_clear_pointer (&r->held, imps_clock_unref);
+      if (!g_cancellable_is_cancelled (r->alive) && --r->ua->on_wire == 0 && r->ua->http)
+        {
+          soup_session_abort (r->ua->http);
+          g_clear_object (&r->ua->http);
+        }
     }
 }
 
@@ -395,6 +419,9 @@ attempt (GTask *task)
    * repeats byte for byte, and the pcap shows port 80 too). */
   g_autofree gchar *host = g_strdup_printf ("%s:80", ua->kms_fqdn);
   soup_message_headers_replace (soup_message_get_request_headers (r->msg), "Host", host);
+  /* One request per connection: the KMS closes once it has answered, so
+   * neither end keeps a socket for an idle UE (profile §1). */
+  soup_message_headers_replace (soup_message_get_request_headers (r->msg), "Connection", "close");
   g_autoptr (GBytes) b = g_bytes_new (r->sent->body.raw, r->sent->body.raw_len);
   soup_message_set_request_body_from_bytes (r->msg, CONTENT_TYPE, b);
   ua->requests++;
@@ -403,7 +430,8 @@ attempt (GTask *task)
   run_release_clock (r);
   r->held = imps_clock_ref (imps_network_get_clock (ua->net));
   imps_clock_hold (r->held);
-  soup_session_send_and_read_async (ua->http, r->msg, G_PRIORITY_DEFAULT,
+  ua->on_wire++;
+  soup_session_send_and_read_async (ua_session (ua), r->msg, G_PRIORITY_DEFAULT,
                                     g_task_get_cancellable (task), on_answer, task);
 }
 

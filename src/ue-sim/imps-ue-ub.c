@@ -31,6 +31,29 @@ typedef struct {
   GError *stop;             /* the error to return once the reject answer is sent */
 } UbRun;
 
+/* The UE's Ub session, made for one bootstrap: one connection to the BSF,
+ * kept alive across the exchange's requests. */
+static SoupSession *
+ub_session (ImpsUe *ue)
+{
+  if (ue->http == NULL)
+    {
+      g_autoptr (GInetAddress) ia = g_inet_address_new_from_string (ue->address);
+      g_autoptr (GSocketAddress) local = ia ? g_inet_socket_address_new (ia, 0) : NULL;
+      ue->http = soup_session_new_with_options ("local-address", local,
+                                                "user-agent", IMPS_UE_UB_USER_AGENT,
+                                                "timeout", 10,
+                                                /* loopback nodes: never a system proxy
+                                                 * (and no proxy lookup per exchange) */
+                                                "proxy-resolver", NULL,
+                                                "max-conns-per-host", 1,
+                                                NULL);
+      /* Ub answers are small XML: no Accept-Encoding negotiation on the wire. */
+      soup_session_remove_feature_by_type (ue->http, SOUP_TYPE_CONTENT_DECODER);
+    }
+  return ue->http;
+}
+
 static void
 ub_run_free (gpointer p)
 {
@@ -38,7 +61,16 @@ ub_run_free (gpointer p)
   imps_clock_release (run->clock);
   imps_clock_unref (run->clock);
   if (!g_cancellable_is_cancelled (run->alive))
-    run->ue->bootstrapping = FALSE;
+    {
+      run->ue->bootstrapping = FALSE;
+      /* The exchange is over: close its connection and drop the session,
+       * so that thousands of idle UEs hold no sockets (nor the BSF theirs). */
+      if (run->ue->http)
+        {
+          soup_session_abort (run->ue->http);
+          g_clear_object (&run->ue->http);
+        }
+    }
   g_object_unref (run->alive);
   g_free (run->bsf_fqdn);
   g_free (run->url);
@@ -80,7 +112,10 @@ send_request (GTask *task, ImpsDigestCredentials *cred, Phase phase)
   soup_message_headers_replace (h, "Date", date);
   soup_message_headers_replace (h, "Accept", "*/*");
   soup_message_headers_replace (h, "Authorization", auth);
-  soup_session_send_and_read_async (run->ue->http, run->msg, G_PRIORITY_DEFAULT,
+  /* One request per connection: the BSF closes once it has answered, so
+   * neither end keeps a socket for an idle UE (profile §1). */
+  soup_message_headers_replace (h, "Connection", "close");
+  soup_session_send_and_read_async (ub_session (run->ue), run->msg, G_PRIORITY_DEFAULT,
                                     g_task_get_cancellable (task), on_response, task);
 }
 

@@ -56,16 +56,7 @@ imps_ue_new (ImpsNetwork *net, const gchar *name, const gchar *address,
     }
   ue->alive = g_cancellable_new ();
   imps_network_register_node (net, name, address);
-
-  g_autoptr (GInetAddress) ia = g_inet_address_new_from_string (address);
-  g_autoptr (GSocketAddress) local = ia ? g_inet_socket_address_new (ia, 0) : NULL;
-  ue->http = soup_session_new_with_options ("local-address", local,
-                                            "user-agent", IMPS_UE_UB_USER_AGENT,
-                                            "timeout", 10,
-                                            "max-conns-per-host", 1,
-                                            NULL);
-  /* Ub answers are small XML: no Accept-Encoding negotiation on the wire. */
-  soup_session_remove_feature_by_type (ue->http, SOUP_TYPE_CONTENT_DECODER);
+  /* The Ub HTTP session exists only while a bootstrap runs (imps-ue-ub.c). */
   return ue;
 }
 

@@ -134,6 +134,9 @@ test_media (void)
   g_assert_cmpuint (imps_sip_bus_media_dropped (bus), ==, 10);
   imps_clock_advance (clock, 1000);
   g_assert_cmpuint (rx.n, ==, IMPS_SIP_BUS_MEDIA_SLOTS);
+  /* in order through the ring's growth, which began with its head
+   * mid-ring (after the first 1,000 packets) */
+  g_assert_true (rx.in_order);
 
   /* Too large, and nobody listening: dropped and counted. */
   guint8 big[IMPS_SIP_BUS_MAX_PACKET + 1] = { 0 };

@@ -1,0 +1,315 @@
+/* The cost curve of a whole run as the network grows: N subscribers of one
+ * operator, each bootstrapped (Ub, Zh) and registered (Gm, Mw), then N/2
+ * MIKEY-TICKET calls (Ua ticket request and resolve, SIP, 1 s of SRTP each
+ * way) one after another, each hung up. The same scenario a researcher
+ * writes, run in process by the runner of `impsim run` (without the ladder
+ * and reports).
+ *
+ * Each N runs in a child process of its own, so that its CPU time and peak
+ * memory are its own (wait4). Printed per N: wall time, CPU time (user +
+ * system, all threads), peak RSS, the CPU cost per subscriber (bootstrap +
+ * register) and per call, the memory per registered UE, and the CPU per
+ * call over the first and the last thousand calls (flat when a run is
+ * linear); then the ratios of the per-unit costs to the first N's. Wall
+ * time on a shared machine is only indicative: compare CPU time.
+ *
+ *   bench-scale [--media DURATION] [N...]      (default N: 100 1000 10000)
+ *
+ * With IMPS_BENCH_JSON naming a file, one JSON object a line per N is
+ * appended (what `make bench` collects).
+ */
+#include "imps-runner.h"
+#include "imps-world.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* What the child reports to the parent, over a pipe. */
+typedef struct {
+  gboolean ok;
+  guint passed, failed;
+  double setup_cpu_s;       /* world built (all nodes, N UEs) */
+  double subscribers_cpu_s; /* bootstrap + register of all N */
+  double calls_cpu_s;       /* every call and hangup */
+  double first_k_cpu_s;     /* the first min(1000, calls/4) calls */
+  double last_k_cpu_s;      /* the last as many */
+  guint k;
+  gsize rss_start_kb;       /* before the world was built */
+  gsize rss_world_kb;       /* the world built: every node, N idle UEs */
+  gsize rss_registered_kb;  /* when every UE is registered, before the first call */
+  guint64 timers;           /* clock timers run */
+  guint64 events;           /* event-log entries at the end */
+  guint64 event_bytes;      /* their messages, summaries and details (what the log keeps) */
+} ChildReport;
+
+static double
+process_cpu_s (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (double) ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static gsize
+rss_kb (void)
+{
+  gsize size = 0, resident = 0;
+  FILE *f = fopen ("/proc/self/statm", "r");
+  if (f == NULL)
+    return 0;
+  if (fscanf (f, "%zu %zu", &size, &resident) != 2)
+    resident = 0;
+  fclose (f);
+  return resident * (gsize) sysconf (_SC_PAGESIZE) / 1024;
+}
+
+static gchar *
+scale_scenario (guint n, const gchar *media)
+{
+  GString *s = g_string_new (NULL);
+  g_string_append_printf (s, "[scenario]\nname = scale-%u\nseed = 14\n\n"
+                          "[operator op1]\nnumber = 1\ndomain = op1.net\n\n", n);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree gchar *label = g_strdup_printf ("impsim scale %u", i);
+      g_autofree gchar *hex = g_compute_checksum_for_string (G_CHECKSUM_SHA256, label, -1);
+      g_string_append_printf (s, "[subscriber u%u]\noperator = op1\nimpi = u%u@op1.net\n"
+                              "impu = sip:u%u@op1.net\nk = %.32s\nopc = %.32s\n\n",
+                              i, i, i, hex, hex + 32);
+    }
+  g_string_append (s, "[script]\n");
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (s, "bootstrap = u%u\nregister = u%u\n", i, i);
+  for (guint i = 0; i + 1 < n; i += 2)
+    g_string_append_printf (s, "call = u%u u%u security=mikey-ticket media=%s\nhangup = u%u\n", i,
+                            i + 1, media, i);
+  return g_string_free (s, FALSE);
+}
+
+typedef struct {
+  ChildReport *rep;
+  guint n;
+  guint calls;
+  guint calls_done;
+  double t_setup_end;
+  double t_regs_end;
+  double t_k_start, t_last_k_start;
+  guint64 *timers_at;
+} Watch;
+
+static void
+on_step (ImpsRunner *runner, const ImpsStepResult *res, gpointer data)
+{
+  Watch *w = data;
+  if (!res->judged)
+    return;
+  guint index = res->index;
+  guint regs = 2 * w->n;
+  double now = process_cpu_s ();
+  if (index + 1 == regs)
+    {
+      w->t_regs_end = now;
+      w->rep->rss_registered_kb = rss_kb ();
+    }
+  if (index >= regs && g_str_equal (res->verb, "hangup"))
+    {
+      w->calls_done++;
+      if (w->calls_done == w->rep->k)
+        w->rep->first_k_cpu_s = now - w->t_regs_end;
+      if (w->calls_done == w->calls - w->rep->k)
+        w->t_last_k_start = now;
+      if (w->calls_done == w->calls)
+        w->rep->last_k_cpu_s = now - (w->calls == w->rep->k ? w->t_regs_end : w->t_last_k_start);
+    }
+}
+
+static int
+child (guint n, const gchar *media, int fd)
+{
+  ChildReport rep = { 0 };
+  Watch w = { &rep, n, n / 2, 0, 0, 0, 0, 0, NULL };
+  rep.k = MIN (1000u, MAX (w.calls / 4, 1u));
+  rep.rss_start_kb = rss_kb ();
+  g_autofree gchar *text = scale_scenario (n, media);
+  g_autoptr (GError) error = NULL;
+  double t0 = process_cpu_s ();
+  ImpsScenario *sc = imps_scenario_load_data (text, strlen (text), "scale.scn", &error);
+  if (sc == NULL)
+    {
+      fprintf (stderr, "bench-scale: %s\n", error->message);
+      return 1;
+    }
+  ImpsWorldOptions opt = { .virtual_clock = TRUE };
+  ImpsWorld *world = imps_world_new (sc, &opt, &error);
+  if (world == NULL)
+    {
+      fprintf (stderr, "bench-scale: %s\n", error->message);
+      return 1;
+    }
+  w.t_setup_end = process_cpu_s ();
+  rep.rss_world_kb = rss_kb ();
+  w.t_regs_end = w.t_setup_end;
+  rep.setup_cpu_s = w.t_setup_end - t0;
+  ImpsRunner *r = imps_runner_new (world, sc);
+  imps_runner_set_step_callback (r, on_step, &w);
+  rep.ok = imps_runner_run (r, &error);
+  double t_end = process_cpu_s ();
+  rep.subscribers_cpu_s = w.t_regs_end - w.t_setup_end;
+  rep.calls_cpu_s = t_end - w.t_regs_end;
+  rep.passed = imps_runner_count_passed (r);
+  rep.failed = imps_runner_count_failed (r);
+  ImpsEventLog *log = imps_network_get_event_log (imps_world_get_network (world));
+  rep.events = imps_event_log_len (log);
+  for (guint i = 0; i < rep.events; i++)
+    {
+      const ImpsEvent *e = imps_event_log_get (log, i);
+      rep.event_bytes += sizeof *e + (e->bytes ? g_bytes_get_size (e->bytes) : 0)
+                         + strlen (e->summary) + (e->detail ? strlen (e->detail) : 0)
+                         + (e->stream ? strlen (e->stream) : 0);
+    }
+  rep.timers = imps_clock_count_fired (imps_network_get_clock (imps_world_get_network (world)));
+  if (write (fd, &rep, sizeof rep) != sizeof rep)
+    return 1;
+  /* no clean-up: the process ends here */
+  return rep.ok && rep.failed == 0 ? 0 : 1;
+}
+
+typedef struct {
+  guint n;
+  double wall_s, cpu_s;
+  long maxrss_kb;
+  ChildReport rep;
+} Point;
+
+static gboolean
+run_point (guint n, const gchar *media, Point *p)
+{
+  int fds[2];
+  if (pipe (fds) != 0)
+    return FALSE;
+  fflush (stdout);
+  gint64 w0 = g_get_monotonic_time ();
+  pid_t pid = fork ();
+  if (pid < 0)
+    return FALSE;
+  if (pid == 0)
+    {
+      close (fds[0]);
+      _exit (child (n, media, fds[1]));
+    }
+  close (fds[1]);
+  memset (p, 0, sizeof *p);
+  p->n = n;
+  gssize got = read (fds[0], &p->rep, sizeof p->rep);
+  close (fds[0]);
+  int status = 0;
+  struct rusage ru;
+  while (wait4 (pid, &status, 0, &ru) < 0 && errno == EINTR)
+    ;
+  p->wall_s = (g_get_monotonic_time () - w0) / 1e6;
+  p->cpu_s = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec
+             + ru.ru_stime.tv_usec / 1e6;
+  p->maxrss_kb = ru.ru_maxrss;
+  return got == sizeof p->rep && WIFEXITED (status) && WEXITSTATUS (status) == 0;
+}
+
+int
+main (int argc, char **argv)
+{
+  const gchar *media = "1s";
+  g_autoptr (GArray) ns = g_array_new (FALSE, FALSE, sizeof (guint));
+  for (int i = 1; i < argc; i++)
+    {
+      if (g_str_equal (argv[i], "--media") && i + 1 < argc)
+        {
+          media = argv[++i];
+          continue;
+        }
+      guint64 v;
+      if (!g_ascii_string_to_unsigned (argv[i], 10, 2, 16384, &v, NULL))
+        {
+          fprintf (stderr, "usage: bench-scale [--media DURATION] [N...] (N from 2 to 16384)\n");
+          return 2;
+        }
+      guint n = (guint) v;
+      g_array_append_val (ns, n);
+    }
+  if (ns->len == 0)
+    {
+      const guint def[] = { 100, 1000, 10000 };
+      g_array_append_vals (ns, def, G_N_ELEMENTS (def));
+    }
+
+  const gchar *json_path = g_getenv ("IMPS_BENCH_JSON");
+  FILE *json = json_path && *json_path ? fopen (json_path, "a") : NULL;
+  printf ("scale: N subscribers bootstrapped and registered, N/2 MIKEY-TICKET calls with %s of "
+          "media, one after another\n", media);
+  printf ("%7s %9s %9s %10s %12s %11s %12s %12s %12s %8s\n", "N", "wall s", "CPU s", "peak RSS",
+          "CPU/subscr.", "CPU/call", "KiB/reg. UE", "first calls", "last calls", "verdicts");
+  g_autoptr (GArray) points = g_array_new (FALSE, TRUE, sizeof (Point));
+  int rc = 0;
+  for (guint i = 0; i < ns->len; i++)
+    {
+      Point p;
+      guint n = g_array_index (ns, guint, i);
+      gboolean ok = run_point (n, media, &p);
+      guint calls = n / 2;
+      double per_sub_ms = p.rep.subscribers_cpu_s * 1e3 / n;
+      double per_call_ms = calls ? p.rep.calls_cpu_s * 1e3 / calls : 0;
+      double kib_ue = p.rep.rss_registered_kb > p.rep.rss_start_kb
+                          ? (double) (p.rep.rss_registered_kb - p.rep.rss_start_kb) / n : 0;
+      double first_ms = p.rep.k ? p.rep.first_k_cpu_s * 1e3 / p.rep.k : 0;
+      double last_ms = p.rep.k ? p.rep.last_k_cpu_s * 1e3 / p.rep.k : 0;
+      g_autofree gchar *verdicts = g_strdup_printf ("%u/%u", p.rep.passed, p.rep.passed + p.rep.failed);
+      printf ("%7u %9.2f %9.2f %7.1f MiB %9.3f ms %8.3f ms %12.1f %9.3f ms %9.3f ms %8s%s\n", n,
+              p.wall_s, p.cpu_s, p.maxrss_kb / 1024.0, per_sub_ms, per_call_ms, kib_ue, first_ms,
+              last_ms, verdicts, ok ? "" : "  FAILED");
+      if (g_getenv ("IMPS_BENCH_SCALE_RSS"))
+        printf ("        RSS KiB: start %zu, world built %zu, every UE registered %zu; event log "
+                "%" G_GUINT64_FORMAT " entries, %" G_GUINT64_FORMAT " KiB; %" G_GUINT64_FORMAT
+                " clock timers\n",
+                p.rep.rss_start_kb, p.rep.rss_world_kb, p.rep.rss_registered_kb, p.rep.events,
+                p.rep.event_bytes / 1024, p.rep.timers);
+      fflush (stdout);
+      if (!ok)
+        rc = 1;
+      g_array_append_val (points, p);
+      if (json)
+        fprintf (json,
+                 "{\"bench\": \"scale\", \"kind\": \"scale\", \"name\": \"N=%u\", \"n\": %u, "
+                 "\"calls\": %u, \"media\": \"%s\", \"wall_s\": %.3f, \"cpu_s\": %.3f, "
+                 "\"peak_rss_kib\": %ld, \"setup_cpu_s\": %.3f, \"cpu_per_subscriber_ms\": %.4f, "
+                 "\"cpu_per_call_ms\": %.4f, \"kib_per_registered_ue\": %.2f, "
+                 "\"cpu_per_call_first_ms\": %.4f, \"cpu_per_call_last_ms\": %.4f, "
+                 "\"calls_in_slices\": %u, \"timers\": %" G_GUINT64_FORMAT ", \"passed\": %u, "
+                 "\"failed\": %u, \"event_log_entries\": %" G_GUINT64_FORMAT ", "
+                 "\"event_log_kib\": %" G_GUINT64_FORMAT ", \"ok\": %s}\n",
+                 n, n, calls, media, p.wall_s, p.cpu_s, p.maxrss_kb, p.rep.setup_cpu_s, per_sub_ms,
+                 per_call_ms, kib_ue, first_ms, last_ms, p.rep.k, p.rep.timers, p.rep.passed,
+                 p.rep.failed, p.rep.events, p.rep.event_bytes / 1024, ok ? "true" : "false");
+    }
+  if (points->len > 1)
+    {
+      Point *b = &g_array_index (points, Point, 0);
+      printf ("per-unit cost as a ratio to N=%u (1.00 = linear):\n", b->n);
+      printf ("%7s %12s %12s %12s %12s\n", "N", "CPU/subscr.", "CPU/call", "CPU/N", "RSS/N");
+      for (guint i = 1; i < points->len; i++)
+        {
+          Point *p = &g_array_index (points, Point, i);
+          double sub = (p->rep.subscribers_cpu_s / p->n) / (b->rep.subscribers_cpu_s / b->n);
+          double call = (p->rep.calls_cpu_s / (p->n / 2)) / (b->rep.calls_cpu_s / (b->n / 2));
+          double cpu = (p->cpu_s / p->n) / (b->cpu_s / b->n);
+          double rss = ((double) p->maxrss_kb / p->n) / ((double) b->maxrss_kb / b->n);
+          printf ("%7u %12.2f %12.2f %12.2f %12.2f\n", p->n, sub, call, cpu, rss);
+        }
+    }
+  if (json)
+    fclose (json);
+  return rc;
+}

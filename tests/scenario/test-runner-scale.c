@@ -1,0 +1,209 @@
+/* The runner at scale: it waits on events rather than polling the virtual
+ * clock, idle UEs hold no sockets, finished calls give their media state
+ * back, and the address and subscriber bounds reach 10,000 subscribers. */
+#include "imps-test.h"
+#include "imps-netaddr.h"
+#include "imps-runner.h"
+#include "imps-world.h"
+
+#include <dirent.h>
+#include <string.h>
+
+/* A scenario of @n subscribers of one operator (keys derived from the
+ * index), each bootstrapped and registered, then @calls calls from u(2i)
+ * to u(2i+1) with @call_args, each hung up. */
+static gchar *
+scale_scenario (guint n, guint calls, const gchar *subscriber_extra, const gchar *call_args)
+{
+  GString *s = g_string_new ("[scenario]\nname = scale\nseed = 14\n\n"
+                             "[operator op1]\nnumber = 1\ndomain = op1.net\n\n");
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree gchar *label = g_strdup_printf ("u%u", i);
+      g_autoptr (GChecksum) h = g_checksum_new (G_CHECKSUM_SHA256);
+      g_checksum_update (h, (const guchar *) label, -1);
+      const gchar *hex = g_checksum_get_string (h);
+      g_string_append_printf (s, "[subscriber u%u]\noperator = op1\nimpi = u%u@op1.net\n"
+                              "impu = sip:u%u@op1.net\nk = %.32s\nopc = %.32s\n%s\n",
+                              i, i, i, hex, hex + 32, subscriber_extra ? subscriber_extra : "");
+    }
+  g_string_append (s, "[script]\n");
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (s, "bootstrap = u%u\nregister = u%u\n", i, i);
+  for (guint c = 0; c < calls; c++)
+    g_string_append_printf (s, "call = u%u u%u %s\nhangup = u%u\n", 2 * c, 2 * c + 1, call_args,
+                            2 * c);
+  return g_string_free (s, FALSE);
+}
+
+static guint
+count_open_fds (void)
+{
+  guint n = 0;
+  DIR *d = opendir ("/proc/self/fd");
+  g_assert_nonnull (d);
+  while (readdir (d))
+    n++;
+  closedir (d);
+  return n;
+}
+
+typedef struct {
+  ImpsScenario *scenario;
+  ImpsWorld *world;
+  ImpsRunner *runner;
+} Run;
+
+static void
+run_clear (Run *r)
+{
+  imps_runner_free (r->runner);
+  imps_world_free (r->world);
+  imps_scenario_free (r->scenario);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
+
+static void
+run_text (Run *r, const gchar *text, guint *fds_before, guint *fds_after)
+{
+  g_autoptr (GError) error = NULL;
+  memset (r, 0, sizeof *r);
+  r->scenario = imps_scenario_load_data (text, strlen (text), "scale.scn", &error);
+  g_assert_no_error (error);
+  ImpsWorldOptions opt = { .virtual_clock = TRUE };
+  r->world = imps_world_new (r->scenario, &opt, &error);
+  g_assert_no_error (error);
+  if (fds_before)
+    *fds_before = count_open_fds ();
+  r->runner = imps_runner_new (r->world, r->scenario);
+  g_assert_true (imps_runner_run (r->runner, &error));
+  g_assert_no_error (error);
+  /* what is ready (a close of the last exchange) runs first */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  if (fds_after)
+    *fds_after = count_open_fds ();
+  g_assert_cmpuint (imps_runner_count_failed (r->runner), ==, 0);
+  g_assert_cmpuint (imps_runner_count_passed (r->runner), ==, r->scenario->steps->len);
+}
+
+/* A call that rings for 30 s and carries 1 s of media costs clock events
+ * for its messages and media packets, not one per millisecond of waiting
+ * (a 1 ms poll would cost over 30,000). */
+static void
+test_waits_on_events (void)
+{
+  g_autofree gchar *text = scale_scenario (2, 1, "answer-after = 30s\n",
+                                           "security=mikey-ticket media=1s");
+  g_auto (Run) r;
+  run_text (&r, text, NULL, NULL);
+  ImpsClock *clock = imps_network_get_clock (imps_world_get_network (r.world));
+  guint64 fired = imps_clock_count_fired (clock);
+  g_test_message ("timers fired: %" G_GUINT64_FORMAT, fired);
+  /* 1 s of media: 50 packets each way, each sent and delivered. */
+  g_assert_cmpuint (fired, >, 100);
+  g_assert_cmpuint (fired, <, 2000);
+}
+
+/* Bootstrapped, registered UEs that made MIKEY-TICKET calls keep no HTTP
+ * connection to the BSF or the KMS open (each would hold a descriptor at
+ * both ends). */
+static void
+test_no_idle_sockets (void)
+{
+  g_autofree gchar *text = scale_scenario (40, 20, NULL, "security=mikey-ticket media=100ms");
+  guint before = 0, after = 0;
+  g_auto (Run) r;
+  run_text (&r, text, &before, &after);
+  g_test_message ("descriptors before the run %u, after %u", before, after);
+  /* A few for the nodes' own peers (Diameter Zh, Zn) may stay. */
+  g_assert_cmpuint (after, <=, before + 8);
+}
+
+/* A second after a call ends, both ends have closed their media: ports
+ * back on the bus, SRTP sessions freed; the statistics stay. */
+static void
+test_call_state_freed (void)
+{
+  g_autofree gchar *text = scale_scenario (4, 2, NULL, "security=mikey-ticket media=1s");
+  /* the second call is still up when the script ends */
+  gchar *last = g_strrstr (text, "hangup = u2\n");
+  g_assert_nonnull (last);
+  strcpy (last, "advance = 2s\n");
+  g_auto (Run) r;
+  run_text (&r, text, NULL, NULL);
+  for (guint u = 0; u < 4; u++)
+    {
+      g_autofree gchar *name = g_strdup_printf ("u%u", u);
+      ImpsWorldDevice *d = imps_world_find_device (r.world, name);
+      g_assert_cmpuint (imps_ue_sip_n_calls (d->sip), ==, 1);
+      ImpsUeCall *call = imps_ue_sip_get_call (d->sip, 0);
+      ImpsUeMedia *m = imps_ue_call_get_media (call);
+      gboolean ended = u < 2;
+      g_assert_cmpint (imps_ue_call_get_state (call), ==,
+                       ended ? IMPS_UE_CALL_TERMINATED : IMPS_UE_CALL_ESTABLISHED);
+      g_assert_cmpint (imps_ue_media_is_closed (m), ==, ended);
+      g_assert_cmpuint (imps_ue_media_get_rx_stats (m)->packets, >=, 45);
+    }
+}
+
+/* Past 254 devices of one operator, addresses go on in the next third
+ * octet; the first 254 keep 127.<op>.1.n. */
+static void
+test_addresses (void)
+{
+  g_autofree gchar *a1 = imps_node_address (IMPS_NODE_UE, 3, 1);
+  g_autofree gchar *a254 = imps_node_address (IMPS_NODE_UE, 3, 254);
+  g_autofree gchar *a255 = imps_node_address (IMPS_NODE_UE, 3, 255);
+  g_autofree gchar *a10000 = imps_node_address (IMPS_NODE_UE, 3, 10000);
+  g_autofree gchar *amax = imps_node_address (IMPS_NODE_UE, 3, IMPS_NODE_MAX_UES);
+  g_assert_cmpstr (a1, ==, "127.3.1.1");
+  g_assert_cmpstr (a254, ==, "127.3.1.254");
+  g_assert_cmpstr (a255, ==, "127.3.2.1");
+  g_assert_cmpstr (a10000, ==, "127.3.40.94");
+  g_assert_cmpstr (amax, ==, "127.3.255.254");
+  g_assert_cmpuint (IMPS_NODE_MAX_UES, >=, 10000);
+}
+
+/* 300 UEs of one operator: a world builds, and the 255th UE bootstraps and
+ * registers from its address in the second block. */
+static void
+test_many_devices (void)
+{
+  g_autofree gchar *text = scale_scenario (300, 0, NULL, "");
+  /* only the last few act */
+  gchar *script = strstr (text, "[script]\n");
+  g_assert_nonnull (script);
+  strcpy (script, "[script]\nbootstrap = u254\nregister = u254\nbootstrap = u299\nregister = u299\n");
+  g_auto (Run) r;
+  run_text (&r, text, NULL, NULL);
+  g_assert_cmpstr (imps_network_node_at (imps_world_get_network (r.world), "127.1.2.1"), ==, "u254");
+  g_assert_true (imps_ue_is_bootstrapped (imps_world_find_ue (r.world, "u299")));
+}
+
+/* 10,000 subscribers fit in one file. */
+static void
+test_ten_thousand_subscribers (void)
+{
+  g_autofree gchar *text = scale_scenario (10000, 0, NULL, "");
+  gchar *script = strstr (text, "[script]\n");
+  strcpy (script, "[script]\nbootstrap = u9999\n");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ImpsScenario) s = imps_scenario_load_data (text, strlen (text), "big.scn", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (s->subscribers->len, ==, 10000);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/runner-scale/waits-on-events", test_waits_on_events);
+  g_test_add_func ("/runner-scale/no-idle-sockets", test_no_idle_sockets);
+  g_test_add_func ("/runner-scale/call-state-freed", test_call_state_freed);
+  g_test_add_func ("/runner-scale/addresses", test_addresses);
+  g_test_add_func ("/runner-scale/many-devices", test_many_devices);
+  g_test_add_func ("/runner-scale/ten-thousand-subscribers", test_ten_thousand_subscribers);
+  return g_test_run ();
+}
