@@ -26,6 +26,7 @@ typedef struct {
   const gchar *state_dir;   /* NULL: every store in memory */
   guint16 port_base;        /* 0: the kernel chooses */
   ImpsKeyLog *key_log;      /* NULL: no key log; not owned */
+  gboolean sip_sockets;     /* each P-CSCF's Gm also on real UDP and TCP (serve) */
 } ImpsWorldOptions;
 
 typedef struct _ImpsWorld ImpsWorld;
