@@ -329,13 +329,24 @@ answer_bad_request (GmPeer *peer, const guint8 *data, gsize len, const gchar *re
 
 /* ---- Digest on REGISTER ---- */
 
+/* Answers a request the P-CSCF keeps from the core. The request is logged
+ * first (the bus logs what it carries, and this one goes no further), then
+ * the answer goes through the bus, so that the ladder and the capture show
+ * both. */
 static void
 respond (ImpsPcscfGm *gm, GmPeer *peer, const ImpsSipMessage *req, guint status,
-         const gchar *www_authenticate)
+         const gchar *reason, const gchar *www_authenticate)
 {
+  g_autofree gchar *from = g_strdup_printf ("outside %s:%u", peer->addr, peer->port);
+  g_autofree gchar *stream = g_strdup_printf ("sip %s:%u-%s:%u", peer->addr, peer->port,
+                                              gm->pcscf_address, gm->pcscf_port);
+  g_autoptr (GBytes) req_bytes = imps_sip_message_to_bytes (req);
+  imps_network_log (gm->net, IMPS_EVENT_MESSAGE, IMPS_REF_GM, IMPS_PROTO_SIP, from, gm->name,
+                    req_bytes, stream, NULL, "%s", imps_sip_message_get_method (req));
+
   g_autofree gchar *tag = imps_sip_tag_new (gm->rnd);
   g_autoptr (GError) error = NULL;
-  g_autoptr (ImpsSipMessage) resp = imps_sip_message_new_response_for (req, status, NULL, tag,
+  g_autoptr (ImpsSipMessage) resp = imps_sip_message_new_response_for (req, status, reason, tag,
                                                                         &error);
   if (resp == NULL)
     {
@@ -346,7 +357,6 @@ respond (ImpsPcscfGm *gm, GmPeer *peer, const ImpsSipMessage *req, guint status,
     }
   if (www_authenticate)
     imps_sip_message_append_header (resp, "WWW-Authenticate", www_authenticate);
-  /* Through the bus, so that the ladder and the capture show it. */
   ImsHop hop;
   g_strlcpy (hop.addr, peer->addr, sizeof hop.addr);
   hop.port = peer->port;
@@ -397,7 +407,7 @@ challenge (ImpsPcscfGm *gm, GmPeer *peer, const ImpsSipMessage *req, gboolean st
   g_autofree gchar *value = imps_digest_challenge_build (c, NULL);
   gm->stats.challenged++;
   note (gm, IMPS_EVENT_NOTE, "401", "REGISTER from %s: %s", peer->key, why);
-  respond (gm, peer, req, 401, value);
+  respond (gm, peer, req, 401, NULL, value);
 }
 
 static void
@@ -405,7 +415,7 @@ refuse (ImpsPcscfGm *gm, GmPeer *peer, const ImpsSipMessage *req, const gchar *w
 {
   gm->stats.refused++;
   note (gm, IMPS_EVENT_REFUSAL, "403", "REGISTER from %s: %s", peer->key, why);
-  respond (gm, peer, req, 403, NULL);
+  respond (gm, peer, req, 403, NULL, NULL);
 }
 
 /* TRUE when the REGISTER may go on to the P-CSCF. */
@@ -434,16 +444,11 @@ check_register (ImpsPcscfGm *gm, GmPeer *peer, const ImpsSipMessage *req)
       g_autofree gchar *why = g_strdup_printf ("Authorization: %s", error->message);
       gm->stats.bad_request++;
       note (gm, IMPS_EVENT_REFUSAL, "400", "REGISTER from %s: %s", peer->key, why);
-      g_autofree gchar *tag = imps_sip_tag_new (gm->rnd);
-      g_autoptr (ImpsSipMessage) resp = imps_sip_message_new_response_for (req, 400, why, tag,
-                                                                            NULL);
-      if (resp != NULL)
-        {
-          ImsHop hop;
-          g_strlcpy (hop.addr, peer->addr, sizeof hop.addr);
-          hop.port = peer->port;
-          ims_send (gm->bus, IMPS_REF_GM, gm->pcscf_address, gm->pcscf_port, &hop, resp);
-        }
+      /* The reason phrase: the parser's words, printable ASCII. */
+      for (gchar *c = why; *c; c++)
+        if (*c < 0x20 || *c >= 0x7f)
+          *c = ' ';
+      respond (gm, peer, req, 400, why, NULL);
       return FALSE;
     }
   if (g_strcmp0 (cred->realm, gm->realm) != 0

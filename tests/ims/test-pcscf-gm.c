@@ -228,7 +228,14 @@ test_register_digest (void)
   g_autoptr (ImpsSipMessage) m5 = ue_exchange (&fx, r5b);
   g_assert_cmpuint (imps_sip_message_get_status (m5), ==, 403);
 
+  /* An Authorization that is not Digest's grammar: 400 naming it. */
+  g_autofree gchar *r6 = register_text (&fx, 6, "Digest username=\"alice@home1.net\", realm=");
+  g_autoptr (ImpsSipMessage) m6 = ue_exchange (&fx, r6);
+  g_assert_cmpuint (imps_sip_message_get_status (m6), ==, 400);
+  g_assert_nonnull (strstr (imps_sip_message_get_reason (m6), "Authorization"));
+
   imps_pcscf_gm_get_stats (fx.gm, &st);
+  g_assert_cmpuint (st.bad_request, ==, 1);
   g_assert_cmpuint (st.challenged, ==, 2);
   g_assert_cmpuint (st.authenticated, ==, 1);
   g_assert_cmpuint (st.refused, ==, 2);
