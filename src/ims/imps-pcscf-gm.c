@@ -35,6 +35,7 @@ typedef struct {
   GByteArray *inbuf;                /* TCP: bytes not yet framed */
   gboolean closing;
   guint close_id;                   /* the idle that ends it */
+  gint64 last_us;                   /* when it last sent something */
 } GmPeer;
 
 struct _ImpsPcscfGm {
@@ -184,8 +185,28 @@ peer_get (ImpsPcscfGm *gm, ImpsPcscfGmTransport t, const gchar *addr, guint16 po
   GmPeer *peer = g_hash_table_lookup (gm->peers, key);
   if (peer != NULL)
     return peer;
-  if (g_hash_table_size (gm->peers) >= IMPS_PCSCF_GM_MAX_PEERS || strlen (addr) >= INET_ADDRSTRLEN)
+  if (strlen (addr) >= INET_ADDRSTRLEN)
     return NULL;
+  if (g_hash_table_size (gm->peers) >= IMPS_PCSCF_GM_MAX_PEERS)
+    {
+      /* Full: the UDP peer heard from least recently makes room (a TCP
+       * peer leaves with its connection). */
+      GHashTableIter it;
+      gpointer v;
+      GmPeer *oldest = NULL;
+      g_hash_table_iter_init (&it, gm->peers);
+      while (g_hash_table_iter_next (&it, NULL, &v))
+        {
+          GmPeer *q = v;
+          if (q->transport == IMPS_PCSCF_GM_UDP && (oldest == NULL || q->last_us < oldest->last_us))
+            oldest = q;
+        }
+      if (oldest == NULL)
+        return NULL;
+      note (gm, IMPS_EVENT_NOTE, "peer forgotten", "%s: %u peers, it was heard from least recently",
+            oldest->key, IMPS_PCSCF_GM_MAX_PEERS);
+      g_hash_table_remove (gm->peers, oldest->key);
+    }
   peer = g_new0 (GmPeer, 1);
   peer->gm = gm;
   peer->transport = t;
@@ -527,6 +548,7 @@ dispatch (GmPeer *peer, const guint8 *data, gsize len)
   g_autoptr (GError) error = NULL;
 
   gm->stats.received++;
+  peer->last_us = imps_clock_now_us (gm->clock);
   if (len > IMPS_PCSCF_GM_MAX_MESSAGE)
     {
       gm->stats.dropped++;
@@ -601,8 +623,8 @@ imps_pcscf_gm_receive_datagram (ImpsPcscfGm *gm, const gchar *from, guint16 from
     {
       gm->stats.received++;
       gm->stats.dropped++;
-      note (gm, IMPS_EVENT_REFUSAL, "SIP dropped", "from udp %s:%u: more than %u peers", from,
-            from_port, IMPS_PCSCF_GM_MAX_PEERS);
+      note (gm, IMPS_EVENT_REFUSAL, "SIP dropped", "from udp %s:%u: %u TCP peers and no room",
+            from, from_port, IMPS_PCSCF_GM_MAX_PEERS);
       return;
     }
   dispatch (peer, data, len);

@@ -27,7 +27,8 @@ G_BEGIN_DECLS
 
 /* Bytes of one SIP message, on UDP and on TCP. */
 #define IMPS_PCSCF_GM_MAX_MESSAGE 16384
-/* TCP connections at a time; UDP and TCP peers the bus knows at a time. */
+/* TCP connections at a time; UDP and TCP peers the bus knows at a time
+ * (when full, the UDP peer heard from least recently is forgotten). */
 #define IMPS_PCSCF_GM_MAX_CONNECTIONS 64
 #define IMPS_PCSCF_GM_MAX_PEERS 256
 /* How long a Digest nonce is accepted, and how many are outstanding. */

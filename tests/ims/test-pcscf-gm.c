@@ -350,6 +350,50 @@ test_tcp (void)
   fx_clear (&fx);
 }
 
+static void
+on_sent (ImpsPcscfGmTransport t, const gchar *to, guint16 port, const guint8 *data, gsize len,
+         gpointer user_data)
+{
+  GString *log = user_data;
+  g_string_append_printf (log, "%s:%u ", to, port);
+  g_string_append_len (log, (const gchar *) data, MIN (len, (gsize) 12));
+  g_string_append_c (log, '\n');
+}
+
+/* More outside peers than the bound: the least recently heard one makes
+ * room, so a new UE is still answered (socketless, on the virtual clock). */
+static void
+test_peer_bound (void)
+{
+  g_autoptr (ImpsClock) clock = imps_clock_new_virtual (G_GINT64_CONSTANT (1800000000) * G_USEC_PER_SEC);
+  g_autoptr (ImpsRandom) rnd = imps_random_new_seeded (3);
+  g_autoptr (ImpsNetwork) net = imps_network_new (clock, rnd);
+  g_autoptr (ImpsSipBus) bus = imps_sip_bus_new (net, 1000);
+  ImpsPcscfGmConfig gc = { .domain = "home1.net", .address = "127.0.1.40",
+                           .pcscf_address = "127.0.1.40", .no_sockets = TRUE };
+  g_autoptr (ImpsPcscfGm) gm = imps_pcscf_gm_new (net, bus, &gc, NULL);
+  g_assert_nonnull (gm);
+  const gchar *impus[] = { IMPU, NULL };
+  imps_pcscf_gm_add_user (gm, IMPI, impus, PASSWORD);
+  g_autoptr (GString) log = g_string_new (NULL);
+  imps_pcscf_gm_set_send_hook (gm, on_sent, log);
+  for (guint i = 0; i < IMPS_PCSCF_GM_MAX_PEERS + 44; i++)
+    {
+      imps_pcscf_gm_receive_datagram (gm, "127.0.0.1", (guint16) (10000 + i),
+                                      (const guint8 *) "\r\n", 2);
+      imps_clock_advance (clock, 1000);
+    }
+  Fx fx = { .ue_port = 20000 };
+  g_autofree gchar *reg = register_text (&fx, 1, NULL);
+  imps_pcscf_gm_receive_datagram (gm, "127.0.0.1", 20000, (const guint8 *) reg, strlen (reg));
+  imps_clock_advance (clock, 10000);
+  g_assert_cmpstr (log->str, ==, "127.0.0.1:20000 SIP/2.0 401 \n");
+  ImpsPcscfGmStats st;
+  imps_pcscf_gm_get_stats (gm, &st);
+  g_assert_cmpuint (st.dropped, ==, 0);
+  g_assert_cmpuint (st.challenged, ==, 1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -358,5 +402,6 @@ main (int argc, char **argv)
   g_test_add_func ("/pcscf-gm/malformed", test_malformed);
   g_test_add_func ("/pcscf-gm/frame", test_frame);
   g_test_add_func ("/pcscf-gm/tcp", test_tcp);
+  g_test_add_func ("/pcscf-gm/peer-bound", test_peer_bound);
   return g_test_run ();
 }
