@@ -33,7 +33,8 @@ cli_serve (int argc, char **argv)
       "Seed of every RAND and key (default: drawn from the system at each start; "
       "the scenario file's seed is not used)", "N" },
     { "port-base", 0, 0, G_OPTION_ARG_INT, &port_base,
-      "Fixed ports: N+80 for HTTP (Ub, Ua), N+3868 for Diameter (Zh, Zn), N+443 for Zk",
+      "Fixed ports: N+80 for HTTP (Ub, Ua), N+3868 for Diameter (Zh, Zn), N+443 for Zk, "
+      "N+5060 for SIP (Gm, UDP and TCP)",
       "N" },
     { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state_dir,
       "Keep each node's SQLite store in DIR (WAL mode, files 0600, DIR made 0700), so "
@@ -64,9 +65,9 @@ cli_serve (int argc, char **argv)
     return cli_usage_error ("serve", argc < 2 ? "a SCENARIO file is required"
                                               : "one SCENARIO file only (got '%s' too)",
                             argc < 2 ? "" : argv[2]);
-  if (port_base < 0 || port_base > 65535 - 3868)
+  if (port_base < 0 || port_base > 65535 - 5060)
     return cli_usage_error ("serve", "--port-base: %d is out of range (0 to %d)", port_base,
-                            65535 - 3868);
+                            65535 - 5060);
   if (seed < -1)
     return cli_usage_error ("serve", "--seed: must not be negative");
   if (event_ring < 1)
@@ -108,6 +109,7 @@ cli_serve (int argc, char **argv)
     .state_dir = state_dir,
     .port_base = (guint16) port_base,
     .zk_trust_pem = zk_trust,
+    .sip_sockets = TRUE,
   };
   g_autoptr (ImpsWorld) world = imps_world_new (scenario, &opt, &error);
   if (world == NULL)

@@ -30,6 +30,7 @@ GQuark imps_ims_error_quark (void);
 typedef enum {
   IMPS_IMS_ERROR_ADDRESS,   /* an address does not parse, or is taken on the bus */
   IMPS_IMS_ERROR_CONFIG,    /* a configuration value is out of range */
+  IMPS_IMS_ERROR_FRAMING,   /* a SIP stream on TCP that cannot be framed */
 } ImpsImsError;
 
 /* Default SIP port of every CSCF and UE (profile §9). */

@@ -554,7 +554,7 @@ load_subscriber (Ctx *c, const gchar *g, const gchar *name, GError **error)
 {
   static const gchar *const known[] = { "operator", "impi", "impu", "k", "opc", "op", "sqn",
                                         "amf", "ind-bits", "devices", "ks-lifetime",
-                                        "answer-after", "usim-sqn", NULL };
+                                        "answer-after", "usim-sqn", "password", NULL };
   if (!check_keys (c, g, known, error))
     return FALSE;
   if (c->s->subscribers->len >= IMPS_SCENARIO_MAX_SUBSCRIBERS)
@@ -637,6 +637,14 @@ load_subscriber (Ctx *c, const gchar *g, const gchar *name, GError **error)
   if (!get_duration (c, g, "ks-lifetime", &u->ks_lifetime, error)
       || !get_duration (c, g, "answer-after", &u->answer_after, error))
     return FALSE;
+  if (g_key_file_has_key (c->kf, g, "password", NULL))
+    {
+      u->password = get_string (c, g, "password", TRUE, error);
+      if (u->password == NULL)
+        return FALSE;
+      if (u->password[0] == '\0')
+        return fail (c, error, IMPS_SCENARIO_ERROR_VALUE, g, "password", "must not be empty");
+    }
 
   for (guint i = 0; i + 1 < c->s->subscribers->len; i++)
     {
@@ -849,6 +857,9 @@ subscriber_free (gpointer p)
   ImpsSubscriberSpec *u = p;
   g_free (u->name);
   g_free (u->impi);
+  if (u->password)
+    imps_wipe (u->password, strlen (u->password));
+  g_free (u->password);
   g_strfreev (u->impus);
   g_strfreev (u->devices);
   imps_wipe (u->k, sizeof u->k);

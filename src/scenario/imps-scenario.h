@@ -73,6 +73,7 @@ typedef struct {
   GStrv devices;          /* device names; at least one */
   guint ks_lifetime;      /* GUSS lifetime in seconds; 0 = operator default */
   guint answer_after;     /* seconds every device rings before it answers; 0: 2 s, 3 s, ... by device */
+  gchar *password;        /* SIP Digest password of an outside device slot, or NULL */
   guint line;
 } ImpsSubscriberSpec;
 

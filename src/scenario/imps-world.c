@@ -2,6 +2,7 @@
 #include "imps-bsf.h"
 #include "imps-hss.h"
 #include "imps-ims.h"
+#include "imps-pcscf-gm.h"
 #include "imps-ladder.h"
 #include "imps-kms.h"
 #include "imps-sip-bus.h"
@@ -34,6 +35,8 @@ typedef struct {
   ImpsKms *kms;
   ImpsScscf *scscf;
   ImpsPcscf *pcscf;
+  ImpsPcscfGm *gm;          /* serve: Gm on real sockets, or NULL */
+  guint16 pcscf_port;       /* 0: 5060 */
 } Operator;
 
 typedef ImpsWorldDevice Device;
@@ -61,6 +64,7 @@ static void
 operator_free (gpointer p)
 {
   Operator *o = p;
+  imps_pcscf_gm_free (o->gm);
   imps_pcscf_free (o->pcscf);
   imps_scscf_free (o->scscf);
   imps_kms_free (o->kms);
@@ -238,6 +242,7 @@ wire_device (ImpsWorld *w, Device *dev, const gchar *addr, GError **error)
       ImpsUeSipConfig cfg = {
         .impu = dev->impu,
         .proxy_address = o->pcscf_address,
+        .proxy_port = o->pcscf_port,
         /* A user's devices answer one after another (the first after 2 s,
          * each next one a second later), as people do: the first answer wins
          * the fork and the others are cancelled while they ring. */
@@ -342,9 +347,32 @@ start_ims (ImpsWorld *w, Operator *o, GError **error)
           && !imps_scscf_add_subscriber (o->scscf, (const gchar *const *) u->impus, error))
         return FALSE;
     }
+  if (w->options.sip_sockets)
+    {
+      /* The P-CSCF takes the port its sockets got, so that its Via, Path
+       * and Record-Route name where outside devices reach it. */
+      ImpsPcscfGmConfig gc = {
+        .domain = o->spec->domain,
+        .address = o->pcscf_address,
+        .port = port_for (&w->options, IMPS_IMS_SIP_PORT),
+        .pcscf_address = o->pcscf_address,
+      };
+      o->gm = imps_pcscf_gm_new (w->net, w->bus, &gc, error);
+      if (o->gm == NULL)
+        return FALSE;
+      o->pcscf_port = imps_pcscf_gm_get_port (o->gm);
+      for (guint i = 0; i < w->scenario->subscribers->len; i++)
+        {
+          const ImpsSubscriberSpec *u = g_ptr_array_index (w->scenario->subscribers, i);
+          if (u->op == o->index && u->password != NULL)
+            imps_pcscf_gm_add_user (o->gm, u->impi, (const gchar *const *) u->impus,
+                                    u->password);
+        }
+    }
   ImpsPcscfConfig pc = {
     .domain = o->spec->domain,
     .address = o->pcscf_address,
+    .port = o->pcscf_port,
     .agw_address = o->agw_address,
     .scscf_address = o->scscf_address,
   };
@@ -828,6 +856,21 @@ imps_world_print_endpoints (ImpsWorld *w, FILE *out)
                    imps_bsf_get_ub_port (o->bsf), imps_bsf_get_name (o->bsf));
           fprintf (out, "BSF Zn diameter://%s:%u (%s)\n", o->bsf_address,
                    imps_bsf_get_zn_port (o->bsf), imps_bsf_get_name (o->bsf));
+        }
+      if (o->gm)
+        {
+          guint16 port = imps_pcscf_gm_get_port (o->gm);
+          fprintf (out, "P-CSCF Gm sip:%s:%u (UDP and TCP, %s)\n",
+                   o->pcscf_address, port, o->pcscf_name);
+          for (guint j = 0; j < w->scenario->subscribers->len; j++)
+            {
+              const ImpsSubscriberSpec *u = g_ptr_array_index (w->scenario->subscribers, j);
+              if (u->op != o->index || u->password == NULL)
+                continue;
+              fprintf (out, "outside device %s: %s, Digest user %s (password from the scenario), "
+                       "outbound proxy sip:%s:%u\n", u->name, u->impus[0], u->impi,
+                       o->pcscf_address, port);
+            }
         }
     }
   fflush (out);

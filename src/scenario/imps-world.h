@@ -28,6 +28,7 @@ typedef struct {
   ImpsKeyLog *key_log;      /* NULL: no key log; not owned */
   const gchar *zk_trust_pem; /* more Zk trust anchors (PEM CA certificates, e.g. an outside
                               * KMS's CA); NULL: the run's CA only; not owned */
+  gboolean sip_sockets;     /* each P-CSCF's Gm also on real UDP and TCP (serve) */
 } ImpsWorldOptions;
 
 typedef struct _ImpsWorld ImpsWorld;

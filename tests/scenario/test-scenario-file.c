@@ -122,6 +122,7 @@ static const Bad bad_cases[] = {
     IMPS_SCENARIO_ERROR_VALUE, "exactly one" },
   { "impu-not-uri", OP1 "[subscriber u]\noperator = a\nimpi = u@a.net\nimpu = u@a.net\n", IMPS_SCENARIO_ERROR_VALUE, "[subscriber u] impu" },
   { "ind-bits", OP1 SUB "opc = 000102030405060708090a0b0c0d0e0f\nind-bits = 11\n", IMPS_SCENARIO_ERROR_VALUE, "ind-bits" },
+  { "empty-password", OP1 SUB "opc = 000102030405060708090a0b0c0d0e0f\npassword =\n", IMPS_SCENARIO_ERROR_VALUE, "[subscriber u] password" },
   { "same-device", OP1 SUB "opc = 000102030405060708090a0b0c0d0e0f\ndevices = a; a\n", IMPS_SCENARIO_ERROR_DUPLICATE, "devices" },
   { "same-impi", OP1 SUB "opc = 000102030405060708090a0b0c0d0e0f\n"
     "[subscriber v]\noperator = a\nimpi = u@a.net\nimpu = sip:v@a.net\nk = 000102030405060708090a0b0c0d0e0f\nopc = 000102030405060708090a0b0c0d0e0f\n",
@@ -296,6 +297,22 @@ test_durations (void)
     }
 }
 
+/* A password makes an outside device slot; without one there is none. */
+static void
+test_password (void)
+{
+  static const gchar text[] = OP1 SUB "opc = 000102030405060708090a0b0c0d0e0f\npassword = two words\n"
+    "[subscriber v]\noperator = a\nimpi = v@a.net\nimpu = sip:v@a.net\n"
+    "k = 000102030405060708090a0b0c0d0e0f\nopc = 000102030405060708090a0b0c0d0e0f\n";
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ImpsScenario) s = imps_scenario_load_data (text, strlen (text), "t", &error);
+  g_assert_no_error (error);
+  const ImpsSubscriberSpec *u = g_ptr_array_index (s->subscribers, 0);
+  const ImpsSubscriberSpec *v = g_ptr_array_index (s->subscribers, 1);
+  g_assert_cmpstr (u->password, ==, "two words");
+  g_assert_null (v->password);
+}
+
 static void
 test_bad (gconstpointer data)
 {
@@ -367,6 +384,7 @@ main (int argc, char **argv)
   g_test_add_func ("/script/durations", test_durations);
   g_test_add_func ("/script/bounds-allow", test_bounds_allow);
   g_test_add_func ("/scenario/bounds", test_bounds);
+  g_test_add_func ("/scenario/password", test_password);
   g_test_add_func ("/scenario/reload", test_reload);
   return g_test_run ();
 }

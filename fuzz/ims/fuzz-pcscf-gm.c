@@ -1,0 +1,69 @@
+/* The P-CSCF's Gm receive path without sockets (bytes -> framing ->
+ * message -> Digest check -> dispatch to the P-CSCF and S-CSCF over the
+ * bus): the first byte picks the transport (bit 0: 0 one UDP datagram,
+ * 1 a TCP stream that is framed by Content-Length), the rest are the bytes
+ * from an outside device at 127.0.0.1:5062. Nothing may crash; everything
+ * sent back must be a SIP response. The virtual clock runs on after each
+ * input so that the bus delivers and the nodes' timers fire.
+ *
+ * Seeds: a REGISTER (without and with a Digest answer) and an INVITE with
+ * SDES, written for this target, in both framings. */
+#include "imps-ims.h"
+#include "imps-pcscf-gm.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#define FZ_NOW_UNIX_US G_GINT64_CONSTANT (1767225600000000) /* 2026-01-01 */
+
+int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
+
+static ImpsClock *vclock;
+static ImpsPcscfGm *gm;
+
+static void
+on_send (ImpsPcscfGmTransport t, const gchar *to, guint16 port, const guint8 *data, gsize len,
+         gpointer user_data)
+{
+  if (len < 8 || memcmp (data, "SIP/2.0 ", 8) != 0)
+    g_error ("sent something that is not a SIP response");
+}
+
+static void
+setup (void)
+{
+  static ImpsRandom *root;
+  static ImpsNetwork *net;
+  static ImpsSipBus *bus;
+  vclock = imps_clock_new_virtual (FZ_NOW_UNIX_US);
+  root = imps_random_new_seeded (16);
+  net = imps_network_new (vclock, root);
+  bus = imps_sip_bus_new (net, 1000);
+  g_assert (imps_scscf_new (net, bus, "home1.net", "127.0.1.50", 0, NULL) != NULL);
+  ImpsPcscfConfig pc = { .domain = "home1.net", .address = "127.0.1.40",
+                         .agw_address = "127.0.1.41", .scscf_address = "127.0.1.50" };
+  g_assert (imps_pcscf_new (net, bus, &pc, NULL) != NULL);
+  ImpsPcscfGmConfig gc = { .domain = "home1.net", .address = "127.0.1.40",
+                           .pcscf_address = "127.0.1.40", .no_sockets = TRUE };
+  gm = imps_pcscf_gm_new (net, bus, &gc, NULL);
+  g_assert (gm != NULL);
+  const gchar *impus[] = { "sip:alice@home1.net", NULL };
+  imps_pcscf_gm_add_user (gm, "alice@home1.net", impus, "secret");
+  imps_pcscf_gm_set_send_hook (gm, on_send, NULL);
+}
+
+int
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
+{
+  if (gm == NULL)
+    setup ();
+  if (size == 0)
+    return 0;
+  if (data[0] & 1)
+    imps_pcscf_gm_receive_stream (gm, "127.0.0.1", 5062, data + 1, size - 1);
+  else
+    imps_pcscf_gm_receive_datagram (gm, "127.0.0.1", 5062, data + 1, size - 1);
+  /* Past every delivery and Timer C, not past the nonce lifetime. */
+  imps_clock_advance (vclock, 200 * G_USEC_PER_SEC);
+  return 0;
+}

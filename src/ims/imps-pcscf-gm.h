@@ -1,0 +1,110 @@
+/* The P-CSCF's Gm on real sockets (profile §6.1): a UDP and a TCP listener
+ * at the P-CSCF's address, so that outside UEs (softphones, SIP tools)
+ * join a served network.
+ *
+ * What arrives is framed (one datagram, or Content-Length on TCP), parsed
+ * with the SIP parser, given received/rport on its top Via (RFC 3581) and
+ * passed to the P-CSCF over the in-process bus as if the outside device
+ * were a node at its source address and port. What the bus delivers to
+ * that address and port goes back over the socket it came from.
+ *
+ * A REGISTER from outside must carry SIP Digest (MD5, RFC 3261 §22, RFC
+ * 2617) for the IMPI of a subscriber with a password: without valid
+ * credentials the P-CSCF answers 401 with a challenge (or 403 for a wrong
+ * password or an unknown identity) and the S-CSCF never sees it.
+ *
+ * Malformed SIP is answered 400 with the parser's reason when its Via,
+ * From, To, Call-ID and CSeq lines can be read, and dropped and counted
+ * otherwise. Nothing here blocks: sockets are non-blocking, a TCP peer that
+ * cannot take a message at once loses its connection.
+ */
+#pragma once
+
+#include "imps-ims.h"
+#include "imps-sip-bus.h"
+
+G_BEGIN_DECLS
+
+/* Bytes of one SIP message, on UDP and on TCP. */
+#define IMPS_PCSCF_GM_MAX_MESSAGE 16384
+/* TCP connections at a time; UDP and TCP peers the bus knows at a time
+ * (when full, the UDP peer heard from least recently is forgotten). */
+#define IMPS_PCSCF_GM_MAX_CONNECTIONS 64
+#define IMPS_PCSCF_GM_MAX_PEERS 256
+/* How long a Digest nonce is accepted, and how many are outstanding. */
+#define IMPS_PCSCF_GM_NONCE_LIFETIME_S 300
+#define IMPS_PCSCF_GM_MAX_NONCES 1024
+
+typedef struct _ImpsPcscfGm ImpsPcscfGm;
+
+typedef struct {
+  const gchar *domain;         /* the Digest realm and the P-CSCF's name */
+  const gchar *address;        /* where the sockets listen: the P-CSCF's Gm address */
+  guint16 port;                /* 0: the kernel chooses (the same for UDP and TCP) */
+  const gchar *pcscf_address;  /* the P-CSCF on the bus */
+  guint16 pcscf_port;          /* 0: the port the sockets got */
+  gboolean no_sockets;         /* open nothing (tests, fuzzing): what would go out is
+                                * counted and given to the send hook */
+} ImpsPcscfGmConfig;
+
+typedef struct {
+  guint64 received;        /* datagrams and TCP messages taken */
+  guint64 passed;          /* messages passed to the P-CSCF */
+  guint64 bad_request;     /* answered 400 */
+  guint64 dropped;         /* dropped unanswered: unreadable, too large, no room */
+  guint64 challenged;      /* REGISTERs answered 401 */
+  guint64 authenticated;   /* REGISTERs whose Digest verified */
+  guint64 refused;         /* REGISTERs answered 403 */
+  guint64 sent;            /* messages sent back to outside devices */
+  guint64 send_failed;     /* messages that could not be sent (counted, dropped) */
+} ImpsPcscfGmStats;
+
+typedef enum {
+  IMPS_PCSCF_GM_UDP,
+  IMPS_PCSCF_GM_TCP,
+} ImpsPcscfGmTransport;
+
+/* Everything sent to an outside device, before it goes on the socket. */
+typedef void (*ImpsPcscfGmSendHook) (ImpsPcscfGmTransport transport, const gchar *to_address,
+                                     guint16 to_port, const guint8 *data, gsize len,
+                                     gpointer user_data);
+
+ImpsPcscfGm *imps_pcscf_gm_new (ImpsNetwork *net, ImpsSipBus *bus,
+                                const ImpsPcscfGmConfig *config, GError **error);
+void imps_pcscf_gm_free (ImpsPcscfGm *gm);
+
+/* The port both sockets are bound to (the configured one when no_sockets). */
+guint16 imps_pcscf_gm_get_port (ImpsPcscfGm *gm);
+
+/* An outside device slot: Digest user name @impi, the public identities it
+ * may register, and its password (copied; wiped on free). */
+void imps_pcscf_gm_add_user (ImpsPcscfGm *gm, const gchar *impi, const gchar *const *impus,
+                             const gchar *password);
+
+void imps_pcscf_gm_set_send_hook (ImpsPcscfGm *gm, ImpsPcscfGmSendHook hook,
+                                  gpointer user_data);
+
+/* The receive path without sockets: one UDP datagram from @from:@from_port
+ * (bytes -> message -> dispatch), as the socket's callback runs it. */
+void imps_pcscf_gm_receive_datagram (ImpsPcscfGm *gm, const gchar *from, guint16 from_port,
+                                     const guint8 *data, gsize len);
+/* @len bytes of one TCP connection from @from:@from_port, framed and
+ * dispatched as the connection's callback does; the connection ends after
+ * them. */
+void imps_pcscf_gm_receive_stream (ImpsPcscfGm *gm, const gchar *from, guint16 from_port,
+                                   const guint8 *data, gsize len);
+
+/* TCP framing (RFC 3261 §18.3): leading CRLFs (keep-alives) are skipped
+ * (*@skip), then the header block must end within
+ * IMPS_PCSCF_GM_MAX_MESSAGE bytes and name a Content-Length. TRUE with
+ * *@msg_len 0 when more bytes are needed, TRUE with the message's length
+ * when @data[*skip..] holds a whole one, FALSE with the reason when the
+ * stream cannot be framed (the connection must end). */
+gboolean imps_pcscf_gm_frame (const guint8 *data, gsize len, gsize *skip, gsize *msg_len,
+                              GError **error);
+
+void imps_pcscf_gm_get_stats (ImpsPcscfGm *gm, ImpsPcscfGmStats *out);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpsPcscfGm, imps_pcscf_gm_free)
+
+G_END_DECLS
