@@ -2,6 +2,7 @@
  * outside GBA and MIKEY-TICKET clients. */
 #include "cli.h"
 #include "imps-pcap.h"
+#include "imps-secret.h"
 #include "imps-world.h"
 
 #include <fcntl.h>
@@ -28,6 +29,8 @@ cli_serve (int argc, char **argv)
   g_autofree gchar *pcap_path = NULL;
   gint event_ring = 10000;
   g_autofree gchar *zk_trust_path = NULL;
+  g_autofree gchar *zk_ca_path = NULL;
+  g_autofree gchar *zk_ca_key_path = NULL;
   GOptionEntry entries[] = {
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed,
       "Seed of every RAND and key (default: drawn from the system at each start; "
@@ -47,6 +50,12 @@ cli_serve (int argc, char **argv)
     { "zk-trust", 0, 0, G_OPTION_ARG_FILENAME, &zk_trust_path,
       "Zk also accepts KMS client certificates of the CA certificates (PEM) in FILE, e.g. an "
       "outside KMS's", "FILE" },
+    { "zk-ca", 0, 0, G_OPTION_ARG_FILENAME, &zk_ca_path,
+      "Issue the KMSs' Zk certificates from this CA (PEM certificate; with --zk-ca-key) instead "
+      "of a new CA per start, so that outside KMSs with certificates of that CA interoperate",
+      "FILE" },
+    { "zk-ca-key", 0, 0, G_OPTION_ARG_FILENAME, &zk_ca_key_path,
+      "The --zk-ca CA's private key (unencrypted PEM)", "FILE" },
     { "event-ring", 0, 0, G_OPTION_ARG_INT, &event_ring,
       "Keep only the last N events in memory (default 10000; --log and --pcap see every one)",
       "N" },
@@ -102,6 +111,19 @@ cli_serve (int argc, char **argv)
         return cli_fail ("serve", "--zk-trust: %s holds no PEM certificate", zk_trust_path);
     }
 
+  if ((zk_ca_path == NULL) != (zk_ca_key_path == NULL))
+    return cli_usage_error ("serve", "--zk-ca and --zk-ca-key go together");
+  g_autofree gchar *zk_ca = NULL;
+  gchar *zk_ca_key = NULL;
+  gsize zk_ca_key_len = 0;
+  if (zk_ca_path)
+    {
+      if (!g_file_get_contents (zk_ca_path, &zk_ca, NULL, &error))
+        return cli_fail ("serve", "--zk-ca: %s", error->message);
+      if (!g_file_get_contents (zk_ca_key_path, &zk_ca_key, &zk_ca_key_len, &error))
+        return cli_fail ("serve", "--zk-ca-key: %s", error->message);
+    }
+
   ImpsWorldOptions opt = {
     .virtual_clock = FALSE,
     .has_seed = TRUE,
@@ -109,9 +131,16 @@ cli_serve (int argc, char **argv)
     .state_dir = state_dir,
     .port_base = (guint16) port_base,
     .zk_trust_pem = zk_trust,
+    .zk_ca_cert_pem = zk_ca,
+    .zk_ca_key_pem = zk_ca_key,
     .sip_sockets = TRUE,
   };
   g_autoptr (ImpsWorld) world = imps_world_new (scenario, &opt, &error);
+  /* the CA's key is in the KMS CA now (or nowhere) */
+  if (zk_ca_key)
+    imps_wipe_free (zk_ca_key, zk_ca_key_len);
+  zk_ca_key = NULL;
+  opt.zk_ca_key_pem = NULL;
   if (world == NULL)
     return cli_fail ("serve", "%s", error->message);
   imps_event_log_set_ring (imps_network_get_event_log (imps_world_get_network (world)),

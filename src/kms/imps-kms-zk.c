@@ -146,6 +146,51 @@ imps_kms_ca_new (const gchar *name, gint64 now_unix, GError **error)
   return g_steal_pointer (&ca);
 }
 
+ImpsKmsCa *
+imps_kms_ca_new_from_pem (const gchar *cert_pem, const gchar *key_pem, GError **error)
+{
+  g_return_val_if_fail (cert_pem != NULL && key_pem != NULL, NULL);
+  g_autoptr (ImpsKmsCa) ca = g_new0 (ImpsKmsCa, 1);
+  BIO *bio = BIO_new_mem_buf (cert_pem, -1);
+  ca->cert = bio ? PEM_read_bio_X509 (bio, NULL, NULL, NULL) : NULL;
+  BIO_free (bio);
+  if (ca->cert == NULL)
+    {
+      g_set_error (error, IMPS_KMS_ERROR, IMPS_KMS_ERROR_TLS,
+                   "CA certificate: no PEM certificate could be read");
+      return NULL;
+    }
+  bio = BIO_new_mem_buf (key_pem, -1);
+  ca->key = bio ? PEM_read_bio_PrivateKey (bio, NULL, NULL, NULL) : NULL;
+  BIO_free (bio);
+  if (ca->key == NULL)
+    {
+      g_set_error (error, IMPS_KMS_ERROR, IMPS_KMS_ERROR_TLS,
+                   "CA key: no unencrypted PEM private key could be read");
+      return NULL;
+    }
+  if (X509_check_private_key (ca->cert, ca->key) != 1)
+    {
+      g_set_error (error, IMPS_KMS_ERROR, IMPS_KMS_ERROR_TLS,
+                   "CA key: it is not the key of the CA certificate");
+      return NULL;
+    }
+  /* 1: a CA by basicConstraints (and keyCertSign where key usage is given) */
+  if (X509_check_ca (ca->cert) != 1)
+    {
+      g_set_error (error, IMPS_KMS_ERROR, IMPS_KMS_ERROR_TLS,
+                   "CA certificate: not a CA (basicConstraints CA:TRUE and keyCertSign needed)");
+      return NULL;
+    }
+  char cn[256] = "";
+  X509_NAME_get_text_by_NID (X509_get_subject_name (ca->cert), NID_commonName, cn, sizeof cn);
+  ca->name = g_strdup (cn);
+  ca->pem = pem_of (ca->cert, NULL);
+  if (ca->pem == NULL)
+    return tls_fail (error, "CA PEM"), NULL;
+  return g_steal_pointer (&ca);
+}
+
 void
 imps_kms_ca_free (ImpsKmsCa *ca)
 {

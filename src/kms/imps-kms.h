@@ -173,6 +173,11 @@ ImpsKmsOutcome imps_kms_handle (ImpsKms *kms, ImpsKmsRequestType type, const gui
 typedef struct _ImpsKmsCa ImpsKmsCa;
 
 ImpsKmsCa *imps_kms_ca_new (const gchar *name, gint64 now_unix, GError **error);
+/* A CA given as PEM (an outside party's): its certificate and unencrypted
+ * private key, which must match; the certificate must be a CA
+ * (basicConstraints CA:TRUE). KMS certificates are then issued from it. */
+ImpsKmsCa *imps_kms_ca_new_from_pem (const gchar *cert_pem, const gchar *key_pem,
+                                     GError **error);
 void imps_kms_ca_free (ImpsKmsCa *ca);
 /* The CA certificate (PEM). */
 const gchar *imps_kms_ca_get_pem (ImpsKmsCa *ca);

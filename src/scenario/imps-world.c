@@ -274,7 +274,10 @@ start_zk (ImpsWorld *w, Operator *o, guint16 port, GError **error)
   gint64 now = imps_clock_now_us (w->clock) / G_USEC_PER_SEC;
   if (w->ca == NULL)
     {
-      w->ca = imps_kms_ca_new ("impsim run CA", now, error);
+      w->ca = w->options.zk_ca_cert_pem && w->options.zk_ca_key_pem
+                  ? imps_kms_ca_new_from_pem (w->options.zk_ca_cert_pem,
+                                              w->options.zk_ca_key_pem, error)
+                  : imps_kms_ca_new ("impsim run CA", now, error);
       if (w->ca == NULL)
         return FALSE;
     }
@@ -537,6 +540,10 @@ imps_world_new (const ImpsScenario *s, const ImpsWorldOptions *opt, GError **err
     }
   if (!make_devices (w, s, error))
     return NULL;
+  /* The given CA's key now lives in w->ca (wiped with it); the caller
+   * wipes its copy, so keep no pointer to it. */
+  w->options.zk_ca_cert_pem = NULL;
+  w->options.zk_ca_key_pem = NULL;
   return g_steal_pointer (&w);
 }
 

@@ -28,6 +28,9 @@ typedef struct {
   ImpsKeyLog *key_log;      /* NULL: no key log; not owned */
   const gchar *zk_trust_pem; /* more Zk trust anchors (PEM CA certificates, e.g. an outside
                               * KMS's CA); NULL: the run's CA only; not owned */
+  const gchar *zk_ca_cert_pem; /* with zk_ca_key_pem: issue the KMSs' Zk certificates from
+                               * this CA instead of a new one; NULL: a CA per run; not owned */
+  const gchar *zk_ca_key_pem;
   gboolean sip_sockets;     /* each P-CSCF's Gm also on real UDP and TCP (serve) */
 } ImpsWorldOptions;
 

@@ -128,6 +128,132 @@ test_bad_scenario (void)
   g_assert_cmpint (WEXITSTATUS (status), ==, 2);
 }
 
+/* Runs a command line (argv) and asserts that it exits 0. */
+static void
+run_ok (const gchar *const *argv)
+{
+  gint st = -1;
+  g_autoptr (GError) error = NULL;
+  g_assert_true (g_spawn_sync (NULL, (gchar **) argv, NULL,
+                               G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL
+                                   | G_SPAWN_STDERR_TO_DEV_NULL,
+                               NULL, NULL, NULL, NULL, &st, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (st, NULL));
+}
+
+/* serve --zk-ca/--zk-ca-key: the KMSs' Zk certificates come from an
+ * outside party's CA, so an outside KMS holding a certificate of that CA
+ * verifies the served KMS and is verified by it (and, asking
+ * ticketrequest on Zk, gets the profile's 403). */
+static void
+test_zk_ca (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *dir = g_dir_make_tmp ("impsim-zk-ca-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_autofree gchar *ca_key = g_build_filename (dir, "ca.key", NULL);
+  g_autofree gchar *ca_crt = g_build_filename (dir, "ca.crt", NULL);
+  g_autofree gchar *cl_key = g_build_filename (dir, "cl.key", NULL);
+  g_autofree gchar *cl_csr = g_build_filename (dir, "cl.csr", NULL);
+  g_autofree gchar *cl_crt = g_build_filename (dir, "cl.crt", NULL);
+  g_autofree gchar *ext = g_build_filename (dir, "ext.cnf", NULL);
+  g_autofree gchar *other_key = g_build_filename (dir, "other.key", NULL);
+  const gchar *mk_ca[] = { "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                           "ec_paramgen_curve:P-256", "-nodes", "-keyout", ca_key, "-out", ca_crt,
+                           "-subj", "/CN=outside CA", "-days", "2", "-addext",
+                           "basicConstraints=critical,CA:TRUE", "-addext",
+                           "keyUsage=critical,keyCertSign,cRLSign", NULL };
+  run_ok (mk_ca);
+  const gchar *mk_csr[] = { "openssl", "req", "-new", "-newkey", "ec", "-pkeyopt",
+                            "ec_paramgen_curve:P-256", "-nodes", "-keyout", cl_key, "-out", cl_csr,
+                            "-subj", "/CN=kms.outside.net", NULL };
+  run_ok (mk_csr);
+  g_assert_true (g_file_set_contents (ext, "subjectAltName=DNS:kms.outside.net\n"
+                                      "extendedKeyUsage=clientAuth,serverAuth\n", -1, NULL));
+  const gchar *sign[] = { "openssl", "x509", "-req", "-in", cl_csr, "-CA", ca_crt, "-CAkey", ca_key,
+                          "-CAcreateserial", "-out", cl_crt, "-days", "2", "-extfile", ext, NULL };
+  run_ok (sign);
+  const gchar *mk_other[] = { "openssl", "genpkey", "-algorithm", "EC", "-pkeyopt",
+                              "ec_paramgen_curve:P-256", "-out", other_key, NULL };
+  run_ok (mk_other);
+
+  /* the two options go together; a key of another certificate is refused */
+  {
+    gint st = 0;
+    g_autofree gchar *err = NULL;
+    const gchar *half[] = { impsim_path, "serve", scenario_path, "--zk-ca", ca_crt, NULL };
+    g_spawn_sync (NULL, (gchar **) half, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, &err,
+                  &st, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (WEXITSTATUS (st), ==, 2);
+    g_assert_nonnull (strstr (err, "--zk-ca and --zk-ca-key go together"));
+    g_clear_pointer (&err, g_free);
+    const gchar *wrong[] = { impsim_path, "serve", scenario_path, "--zk-ca", ca_crt,
+                             "--zk-ca-key", other_key, NULL };
+    g_spawn_sync (NULL, (gchar **) wrong, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, &err,
+                  &st, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (WEXITSTATUS (st), ==, 1);
+    g_assert_nonnull (strstr (err, "not the key of the CA certificate"));
+  }
+
+  const gchar *argv[] = { impsim_path, "serve", scenario_path, "--zk-ca", ca_crt, "--zk-ca-key",
+                          ca_key, NULL };
+  GPid pid;
+  gint out_fd;
+  g_assert_true (g_spawn_async_with_pipes (NULL, (gchar **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
+                                           NULL, NULL, &pid, NULL, &out_fd, NULL, &error));
+  g_assert_no_error (error);
+  g_autoptr (GInputStream) raw = g_unix_input_stream_new (out_fd, TRUE);
+  g_autoptr (GDataInputStream) in = g_data_input_stream_new (raw);
+  g_autofree gchar *zk = NULL;
+  for (;;)
+    {
+      g_autofree gchar *line = read_line (in);
+      g_assert_nonnull (line);
+      if (g_str_has_prefix (line, "serving "))
+        break;
+      gchar host[64];
+      guint port;
+      if (zk == NULL && strstr (line, "kms.home1.net")
+          && sscanf (line, "KMS Zk https://%63[0-9.]:%u/kms", host, &port) == 2)
+        zk = g_strdup_printf ("%s:%u", host, port);
+    }
+  g_assert_nonnull (zk);
+
+  const gchar *req = "POST /kms?requesttype=ticketrequest HTTP/1.1\r\nHost: kms.home1.net\r\n"
+                     "Content-Type: application/mikey\r\nContent-Length: 8\r\n\r\n"
+                     "\x01\x00\x00\x00\x00\x00\x00\x00";
+  g_autoptr (GBytes) request = g_bytes_new_static (req, strlen (req) + 8);
+  const gchar *sc[] = { "timeout", "30", "openssl", "s_client", "-connect", zk, "-CAfile", ca_crt,
+                        "-servername", "kms.home1.net", "-cert", cl_crt, "-key", cl_key,
+                        "-tls1_3", "-ign_eof", NULL };
+  g_autoptr (GSubprocess) p = g_subprocess_newv (sc, G_SUBPROCESS_FLAGS_STDIN_PIPE
+                                                         | G_SUBPROCESS_FLAGS_STDOUT_PIPE
+                                                         | G_SUBPROCESS_FLAGS_STDERR_MERGE,
+                                                 &error);
+  g_assert_no_error (error);
+  g_autoptr (GBytes) out = NULL;
+  g_assert_true (g_subprocess_communicate (p, request, NULL, &out, NULL, &error));
+  g_assert_no_error (error);
+  g_autofree gchar *text = g_strndup (g_bytes_get_data (out, NULL), g_bytes_get_size (out));
+  g_test_message ("%s", text);
+  /* the served KMS's certificate chains to the given CA ... */
+  g_assert_nonnull (strstr (text, "Verify return code: 0 (ok)"));
+  /* ... and the outside KMS's certificate of that CA was accepted */
+  g_assert_nonnull (strstr (text, "HTTP/1.1 403"));
+
+  kill (pid, SIGTERM);
+  gint status_code = 0;
+  g_assert_cmpint (waitpid (pid, &status_code, 0), ==, pid);
+  g_assert_true (WIFEXITED (status_code));
+  g_assert_cmpint (WEXITSTATUS (status_code), ==, 0);
+  g_spawn_close_pid (pid);
+  const gchar *rm[] = { "rm", "-rf", dir, NULL };
+  run_ok (rm);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -138,5 +264,6 @@ main (int argc, char **argv)
   scenario_path = argv[2];
   g_test_add_func ("/serve/outside-client", test_serve);
   g_test_add_func ("/serve/bad-scenario", test_bad_scenario);
+  g_test_add_func ("/serve/zk-ca", test_zk_ca);
   return g_test_run ();
 }
