@@ -34,6 +34,9 @@ typedef struct {
   gint64 media_us;         /* sum of every call's media= so far */
   guint64 refreshes;       /* estimated REGISTER refreshes so far */
   guint actions;           /* action steps so far */
+  guint attacks_unused;    /* attack steps with no call after them yet */
+  const ImpsStepSpec *last_attack;
+  gboolean prev_attack;    /* the step before was an attack */
 } Checker;
 
 void
@@ -46,6 +49,7 @@ imps_script_step_free (ImpsScriptStep *st)
   g_free (st->callee);
   g_free (st->ref);
   g_free (st->text);
+  imps_attack_spec_free (st->attack);
   g_free (st);
 }
 
@@ -416,6 +420,29 @@ parse_expect (Checker *k, ImpsScriptStep *st, gint argc, gchar **argv, GError **
   return TRUE;
 }
 
+/* attack = ...: the acting node must be a CSCF of the network (the nodes
+ * that forward SIP). */
+static gboolean
+parse_attack (Checker *k, ImpsScriptStep *st, gint argc, gchar **argv, GError **error)
+{
+  g_autoptr (GError) e = NULL;
+  st->attack = imps_attack_spec_parse (argc, argv, &e);
+  if (st->attack == NULL)
+    return step_error (k->s, st->spec, error, "%s", e->message);
+  if (!imps_script_is_node (k->s, st->attack->node)
+      || !(g_str_has_prefix (st->attack->node, "pcscf.")
+           || g_str_has_prefix (st->attack->node, "scscf.")))
+    {
+      g_autofree gchar *nodes = node_names (k->s);
+      return step_error (k->s, st->spec, error,
+                         "no P-CSCF or S-CSCF '%s' in this network (%s): an attack acts "
+                         "through a node that forwards SIP", st->attack->node, nodes);
+    }
+  k->attacks_unused++;
+  k->last_attack = st->spec;
+  return TRUE;
+}
+
 static ImpsScriptStep *
 parse_step (Checker *k, const ImpsStepSpec *spec, GError **error)
 {
@@ -450,6 +477,7 @@ parse_step (Checker *k, const ImpsStepSpec *spec, GError **error)
     {
       st->verb = IMPS_SCRIPT_CALL;
       ok = parse_call (k, st, argc, argv, error);
+      k->attacks_unused = 0;
     }
   else if (g_str_equal (spec->verb, "advance"))
     {
@@ -461,6 +489,11 @@ parse_step (Checker *k, const ImpsStepSpec *spec, GError **error)
       st->verb = IMPS_SCRIPT_RESTART;
       ok = parse_restart (k, st, argc, argv, error);
     }
+  else if (g_str_equal (spec->verb, "attack"))
+    {
+      st->verb = IMPS_SCRIPT_ATTACK;
+      ok = parse_attack (k, st, argc, argv, error);
+    }
   else if (g_str_equal (spec->verb, "expect"))
     {
       st->verb = IMPS_SCRIPT_EXPECT;
@@ -469,8 +502,15 @@ parse_step (Checker *k, const ImpsStepSpec *spec, GError **error)
   else
     ok = step_error (k->s, spec, error,
                      "unknown verb (known: bootstrap, register, call, hangup, advance, restart, "
-                     "expect)");
-  if (ok && st->verb != IMPS_SCRIPT_EXPECT)
+                     "attack, expect)");
+  /* An attack arms for the next call: an expect straight after it would
+   * judge the action before the attack, which reads wrong. */
+  if (ok && st->verb == IMPS_SCRIPT_EXPECT && k->prev_attack)
+    ok = step_error (k->s, spec, error,
+                     "an expect right after an attack: the attack acts on the next call, put "
+                     "the expects after that call");
+  k->prev_attack = st->verb == IMPS_SCRIPT_ATTACK;
+  if (ok && st->verb != IMPS_SCRIPT_EXPECT && st->verb != IMPS_SCRIPT_ATTACK)
     k->actions++;
   return ok ? g_steal_pointer (&st) : NULL;
 }
@@ -479,7 +519,8 @@ GPtrArray *
 imps_script_parse (const ImpsScenario *s, GError **error)
 {
   g_autoptr (GPtrArray) steps = g_ptr_array_new_with_free_func ((GDestroyNotify) imps_script_step_free);
-  Checker k = { s, g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL), 0, 0, 0, 0 };
+  Checker k = { s, g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL), 0, 0, 0, 0,
+                0, NULL, FALSE };
   gboolean ok = TRUE;
 
   if (s->steps->len == 0)
@@ -495,6 +536,9 @@ imps_script_parse (const ImpsScenario *s, GError **error)
       if (ok)
         g_ptr_array_add (steps, st);
     }
+  if (ok && k.attacks_unused > 0)
+    ok = step_error (s, k.last_attack, error,
+                     "no call after this attack: an attack acts on the next call");
   g_hash_table_unref (k.registered);
   return ok ? g_steal_pointer (&steps) : NULL;
 }

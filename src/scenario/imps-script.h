@@ -9,6 +9,7 @@
 #pragma once
 
 #include "imps-scenario.h"
+#include "imps-attack.h"
 
 G_BEGIN_DECLS
 
@@ -31,6 +32,7 @@ typedef enum {
   IMPS_SCRIPT_CALL,
   IMPS_SCRIPT_HANGUP,
   IMPS_SCRIPT_EXPECT,
+  IMPS_SCRIPT_ATTACK,
 } ImpsScriptVerb;
 
 typedef enum {
@@ -71,6 +73,7 @@ typedef struct {
   gchar *text;               /* fail, refusal, message: text to find; may be NULL */
   guint status;              /* sip */
   gboolean keys;             /* exposure: keys (TRUE) or none */
+  ImpsAttackSpec *attack;    /* attack */
 } ImpsScriptStep;
 
 void imps_script_step_free (ImpsScriptStep *step);
