@@ -287,7 +287,7 @@ test_counterfactual (void)
                  name, count_failed (wo.out), after, wo.out);
       n++;
     }
-  g_assert_cmpuint (n, >=, 7);
+  g_assert_cmpuint (n, >=, 8);
 }
 
 int
