@@ -12,6 +12,7 @@ int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 static const gchar *const attacks[] = {
   "strip a=key-mgmt", "strip a=crypto", "strip security", "replay TRANSFER_INIT",
   "tamper mac", "tamper ticket", "tamper idri", "tamper idrr", "tamper t",
+  "steal TRANSFER_INIT",
 };
 
 int
@@ -19,8 +20,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
   if (size < 1)
     return 0;
-  g_autofree gchar *args = g_strdup_printf ("%s at pcscf.h.net",
-                                            attacks[data[0] % G_N_ELEMENTS (attacks)]);
+  const gchar *attack = attacks[data[0] % G_N_ELEMENTS (attacks)];
+  g_autofree gchar *args = g_strdup_printf ("%s at pcscf.h.net%s", attack,
+                                            g_str_has_prefix (attack, "steal") ? " for x" : "");
   g_auto (GStrv) argv = g_strsplit (args, " ", -1);
   ImpsAttackSpec *spec = imps_attack_spec_parse ((gint) g_strv_length (argv), argv, NULL);
   g_assert (spec != NULL);

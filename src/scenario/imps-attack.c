@@ -17,6 +17,8 @@ static const struct {
     "a=key-mgmt and a=crypto, and RTP/SAVP to RTP/AVP," },
   { IMPS_ATTACK_REPLAY, "replay", IMPS_ATTACK_FIELD_TRANSFER_INIT, "TRANSFER_INIT",
     "TRANSFER_INIT" },
+  { IMPS_ATTACK_STEAL, "steal", IMPS_ATTACK_FIELD_TRANSFER_INIT, "TRANSFER_INIT",
+    "TRANSFER_INIT" },
   { IMPS_ATTACK_TAMPER, "tamper", IMPS_ATTACK_FIELD_MAC, "mac", "the MAC (V payload)" },
   { IMPS_ATTACK_TAMPER, "tamper", IMPS_ATTACK_FIELD_TICKET, "ticket",
     "the Ticket Data (TICKET payload)" },
@@ -27,7 +29,7 @@ static const struct {
 
 #define USAGE                                                                                 \
   "usage: attack = strip a=key-mgmt|a=crypto|security at NODE | replay TRANSFER_INIT at NODE "        \
-  "| tamper mac|ticket|idri|idrr|t at NODE"
+  "| tamper mac|ticket|idri|idrr|t at NODE | steal TRANSFER_INIT at NODE for DEVICE"
 
 
 void
@@ -36,13 +38,16 @@ imps_attack_spec_free (ImpsAttackSpec *spec)
   if (spec == NULL)
     return;
   g_free (spec->node);
+  g_free (spec->device);
   g_free (spec);
 }
 
 ImpsAttackSpec *
 imps_attack_spec_parse (gint argc, gchar **argv, GError **error)
 {
-  if (argc != 4 || strcmp (argv[2], "at") != 0)
+  gboolean steal = argc > 0 && strcmp (argv[0], "steal") == 0;
+  if (argc != (steal ? 6 : 4) || strcmp (argv[2], "at") != 0
+      || (steal && strcmp (argv[4], "for") != 0))
     {
       g_set_error (error, IMPS_SCENARIO_ERROR, IMPS_SCENARIO_ERROR_VALUE, USAGE);
       return NULL;
@@ -59,6 +64,7 @@ imps_attack_spec_parse (gint argc, gchar **argv, GError **error)
       spec->kind = fields[i].kind;
       spec->field = fields[i].field;
       spec->node = g_ascii_strdown (argv[3], -1);
+      spec->device = steal ? g_strdup (argv[5]) : NULL;
       return spec;
     }
   if (verb_known)
@@ -72,7 +78,7 @@ imps_attack_spec_parse (gint argc, gchar **argv, GError **error)
     }
   else
     g_set_error (error, IMPS_SCENARIO_ERROR, IMPS_SCENARIO_ERROR_VALUE,
-                 "unknown attack '%s' (strip, replay, tamper); " USAGE, argv[0]);
+                 "unknown attack '%s' (strip, replay, tamper, steal); " USAGE, argv[0]);
   return NULL;
 }
 
@@ -89,7 +95,8 @@ gchar *
 imps_attack_spec_describe (const ImpsAttackSpec *spec)
 {
   guint i = field_index (spec);
-  return g_strdup_printf ("%s %s at %s", fields[i].verb, fields[i].name, spec->node);
+  return g_strdup_printf ("%s %s at %s%s%s", fields[i].verb, fields[i].name, spec->node,
+                          spec->device ? " for " : "", spec->device ? spec->device : "");
 }
 
 /* ---- the message ---- */
@@ -314,6 +321,14 @@ imps_attack_apply (const ImpsAttackSpec *spec, GBytes *message, const gchar *rec
         out = msg_join (&m);
         break;
       }
+    case IMPS_ATTACK_STEAL:
+      if (m.invite && find_line (m.body, "a=key-mgmt:mikey ", &start, &len) && record)
+        {
+          *record = g_strndup (m.body->str + start, len);
+          *note = g_strdup_printf ("attack: copied the TRANSFER_INIT of the %s for %s", m.what,
+                                   spec->device);
+        }
+      break;
     case IMPS_ATTACK_TAMPER:
       {
         if (!m.invite || !find_line (m.body, "a=key-mgmt:mikey ", &start, &len))

@@ -15,6 +15,10 @@
  *   attack = tamper FIELD at NODE
  *       NODE changes one byte of FIELD (mac, ticket, idri, idrr, t) in the
  *       TRANSFER_INIT of the next INVITE it forwards (once).
+ *   attack = steal TRANSFER_INIT at NODE for DEVICE
+ *       NODE copies the TRANSFER_INIT of the next INVITE it forwards
+ *       (unchanged) and DEVICE, a party the ticket does not name, asks its
+ *       own KMS to resolve it.
  *
  * Every change is logged as a note of NODE ("attack: ...") just before
  * the changed message, so the ladder shows where it happened.
@@ -29,6 +33,7 @@ typedef enum {
   IMPS_ATTACK_STRIP,
   IMPS_ATTACK_REPLAY,
   IMPS_ATTACK_TAMPER,
+  IMPS_ATTACK_STEAL,
 } ImpsAttackKind;
 
 typedef enum {
@@ -47,6 +52,7 @@ typedef struct {
   ImpsAttackKind kind;
   ImpsAttackField field;
   gchar *node;                 /* the node that acts: "pcscf.home1.net" */
+  gchar *device;               /* steal: the device that resolves, as named */
 } ImpsAttackSpec;
 
 void imps_attack_spec_free (ImpsAttackSpec *spec);
@@ -62,8 +68,8 @@ gchar *imps_attack_spec_describe (const ImpsAttackSpec *spec);
 /* The change: @message changed as @spec says, with
  * @recorded the TRANSFER_INIT line a replay puts in (NULL: none yet).
  * Returns the changed message, or NULL with @note saying why nothing
- * changed; a replay with no line yet returns NULL and sets @record to the
- * message's a=key-mgmt line (when it has one). */
+ * changed; a replay with no line yet, and a steal, return NULL and set
+ * @record to the message's a=key-mgmt line (when it has one). */
 GBytes *imps_attack_apply (const ImpsAttackSpec *spec, GBytes *message, const gchar *recorded,
                            gchar **record, gchar **note);
 

@@ -5,13 +5,17 @@
 
 #include "imps-attack.h"
 #include "imps-network.h"
+#include "imps-ue-ua.h"
 
 G_BEGIN_DECLS
 
 typedef struct _ImpsAttack ImpsAttack;
 
-/* An armed attack; logs its notes to @net. */
-ImpsAttack *imps_attack_new (const ImpsAttackSpec *spec, ImpsNetwork *net);
+/* An armed attack; logs its notes to @net. A steal needs @thief, the
+ * device's Ua client (borrowed: it must outlive the attack's requests),
+ * and @thief_name, the name its events carry; NULL for the others. */
+ImpsAttack *imps_attack_new (const ImpsAttackSpec *spec, ImpsNetwork *net, ImpsUeUa *thief,
+                             const gchar *thief_name);
 void imps_attack_free (ImpsAttack *attack);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpsAttack, imps_attack_free)
 

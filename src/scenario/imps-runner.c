@@ -955,7 +955,9 @@ run_next (ImpsRunner *r)
          * judge, and no verdict of its own. */
         if (r->attacks->len == 0)
           imps_sip_bus_set_sip_filter (imps_world_get_bus (r->world), attack_filter, r);
-        g_ptr_array_add (r->attacks, imps_attack_new (s->script->attack, r->net));
+        g_ptr_array_add (r->attacks, imps_attack_new (s->script->attack, r->net,
+                                                      s->dev ? s->dev->ua : NULL,
+                                                      s->dev ? s->dev->name : NULL));
         g_autofree gchar *what = imps_attack_spec_describe (s->script->attack);
         res->passed = TRUE;
         res->judged = FALSE;

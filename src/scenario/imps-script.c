@@ -438,6 +438,10 @@ parse_attack (Checker *k, ImpsScriptStep *st, gint argc, gchar **argv, GError **
                          "no P-CSCF or S-CSCF '%s' in this network (%s): an attack acts "
                          "through a node that forwards SIP", st->attack->node, nodes);
     }
+  if (st->attack->kind == IMPS_ATTACK_STEAL
+      && !check_device (k, st->spec, st->attack->device, IMPS_OP_NODE_KMS, "kms", &st->device,
+                        error))
+    return FALSE;
   k->attacks_unused++;
   k->last_attack = st->spec;
   return TRUE;

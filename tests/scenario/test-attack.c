@@ -123,6 +123,20 @@ test_replay (void)
 }
 
 static void
+test_steal (void)
+{
+  g_autoptr (ImpsAttackSpec) st = spec ("steal TRANSFER_INIT at scscf.home1.net for carol");
+  g_autoptr (GBytes) in = invite ("a=key-mgmt:mikey AQID\r\n");
+  g_autofree gchar *note = NULL, *rec = NULL, *what = imps_attack_spec_describe (st);
+  g_assert_cmpstr (st->device, ==, "carol");
+  g_assert_cmpstr (what, ==, "steal TRANSFER_INIT at scscf.home1.net for carol");
+  /* Copied, never changed. */
+  g_assert_null (imps_attack_apply (st, in, NULL, &rec, &note));
+  g_assert_cmpstr (rec, ==, "a=key-mgmt:mikey AQID");
+  g_assert_cmpstr (note, ==, "attack: copied the TRANSFER_INIT of the INVITE for carol");
+}
+
+static void
 test_tamper (void)
 {
   g_autoptr (ImpsAttackSpec) mac = spec ("tamper mac at pcscf.home1.net");
@@ -144,6 +158,8 @@ test_parse_errors (void)
     { "strip a=foo at pcscf.home1.net", "strip 'a=foo': not one of a=key-mgmt, a=crypto, security" },
     { "tamper hdr at pcscf.home1.net", "not one of mac, ticket, idri, idrr, t" },
     { "sniff mac at pcscf.home1.net", "unknown attack 'sniff'" },
+    { "steal TRANSFER_INIT at scscf.home1.net", "usage: attack = " },
+    { "steal TRANSFER_INIT at scscf.home1.net by carol", "usage: attack = " },
   };
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
@@ -209,6 +225,8 @@ test_checks (void)
       "[script] expect: an expect right after an attack" },
     { "register = a\ncall = a b\nattack = tamper mac at scscf.h.net\n",
       "[script] attack: no call after this attack" },
+    { "register = a\nattack = steal TRANSFER_INIT at scscf.h.net for zed\ncall = a b\n",
+      "[script] attack: no device 'zed' (a subscriber NAME or NAME.DEVICE: a, b)" },
     { "register = a\nattack = tamper hdr at scscf.h.net\ncall = a b\n",
       "[script] attack: tamper 'hdr': not one of" },
   };
@@ -287,7 +305,7 @@ test_counterfactual (void)
                  name, count_failed (wo.out), after, wo.out);
       n++;
     }
-  g_assert_cmpuint (n, >=, 8);
+  g_assert_cmpuint (n, >=, 9);
 }
 
 int
@@ -301,6 +319,7 @@ main (int argc, char **argv)
   tmpdir = g_dir_make_tmp ("impsim-attack-XXXXXX", NULL);
   g_test_add_func ("/attack/strip", test_strip);
   g_test_add_func ("/attack/replay", test_replay);
+  g_test_add_func ("/attack/steal", test_steal);
   g_test_add_func ("/attack/tamper", test_tamper);
   g_test_add_func ("/attack/parse-errors", test_parse_errors);
   g_test_add_func ("/attack/checks", test_checks);
