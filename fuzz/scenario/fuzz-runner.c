@@ -32,7 +32,9 @@ check_step (const ImpsScenario *s, const ImpsScriptStep *st)
       g_assert (st->op < s->operators->len && st->node != NULL);
       break;
     case IMPS_SCRIPT_ATTACK:
-      g_assert (st->attack != NULL && imps_script_is_node (s, st->attack->node));
+      g_assert (st->attack != NULL);
+      g_assert (st->attack->kind == IMPS_ATTACK_FORGE ? st->device != NULL
+                                                      : imps_script_is_node (s, st->attack->node));
       break;
     case IMPS_SCRIPT_EXPECT:
       if (st->expect == IMPS_EXPECT_EXPOSURE)

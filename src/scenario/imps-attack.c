@@ -19,6 +19,8 @@ static const struct {
     "TRANSFER_INIT" },
   { IMPS_ATTACK_STEAL, "steal", IMPS_ATTACK_FIELD_TRANSFER_INIT, "TRANSFER_INIT",
     "TRANSFER_INIT" },
+  { IMPS_ATTACK_FORGE, "forge", IMPS_ATTACK_FIELD_IDRI, "IDRi", "IDRi" },
+  { IMPS_ATTACK_FORGE, "forge", IMPS_ATTACK_FIELD_IDRR, "IDRr", "IDRr" },
   { IMPS_ATTACK_TAMPER, "tamper", IMPS_ATTACK_FIELD_MAC, "mac", "the MAC (V payload)" },
   { IMPS_ATTACK_TAMPER, "tamper", IMPS_ATTACK_FIELD_TICKET, "ticket",
     "the Ticket Data (TICKET payload)" },
@@ -29,7 +31,8 @@ static const struct {
 
 #define USAGE                                                                                 \
   "usage: attack = strip a=key-mgmt|a=crypto|security at NODE | replay TRANSFER_INIT at NODE "        \
-  "| tamper mac|ticket|idri|idrr|t at NODE | steal TRANSFER_INIT at NODE for DEVICE"
+  "| tamper mac|ticket|idri|idrr|t at NODE | steal TRANSFER_INIT at NODE for DEVICE "        \
+  "| forge IDRi=URI|IDRr=URI by DEVICE"
 
 
 void
@@ -39,12 +42,32 @@ imps_attack_spec_free (ImpsAttackSpec *spec)
     return;
   g_free (spec->node);
   g_free (spec->device);
+  g_free (spec->identity);
   g_free (spec);
 }
 
 ImpsAttackSpec *
 imps_attack_spec_parse (gint argc, gchar **argv, GError **error)
 {
+  if (argc > 0 && strcmp (argv[0], "forge") == 0)
+    {
+      const gchar *eq = argc == 4 ? strchr (argv[1], '=') : NULL;
+      if (eq == NULL || strcmp (argv[2], "by") != 0 || eq[1] == '\0'
+          || !((eq - argv[1] == 4) && (g_ascii_strncasecmp (argv[1], "IDRi", 4) == 0
+                                       || g_ascii_strncasecmp (argv[1], "IDRr", 4) == 0)))
+        {
+          g_set_error (error, IMPS_SCENARIO_ERROR, IMPS_SCENARIO_ERROR_VALUE,
+                       "usage: attack = forge IDRi=URI by DEVICE | forge IDRr=URI by DEVICE");
+          return NULL;
+        }
+      ImpsAttackSpec *spec = g_new0 (ImpsAttackSpec, 1);
+      spec->kind = IMPS_ATTACK_FORGE;
+      spec->field = g_ascii_tolower (argv[1][3]) == 'i' ? IMPS_ATTACK_FIELD_IDRI
+                                                        : IMPS_ATTACK_FIELD_IDRR;
+      spec->identity = g_strdup (eq + 1);
+      spec->device = g_strdup (argv[3]);
+      return spec;
+    }
   gboolean steal = argc > 0 && strcmp (argv[0], "steal") == 0;
   if (argc != (steal ? 6 : 4) || strcmp (argv[2], "at") != 0
       || (steal && strcmp (argv[4], "for") != 0))
@@ -95,6 +118,8 @@ gchar *
 imps_attack_spec_describe (const ImpsAttackSpec *spec)
 {
   guint i = field_index (spec);
+  if (spec->kind == IMPS_ATTACK_FORGE)
+    return g_strdup_printf ("forge %s=%s by %s", fields[i].name, spec->identity, spec->device);
   return g_strdup_printf ("%s %s at %s%s%s", fields[i].verb, fields[i].name, spec->node,
                           spec->device ? " for " : "", spec->device ? spec->device : "");
 }
@@ -257,14 +282,14 @@ GBytes *
 imps_attack_apply (const ImpsAttackSpec *spec, GBytes *message, const gchar *recorded,
                    gchar **record, gchar **note)
 {
-  Msg m;
+  Msg m = { 0 };
   GBytes *out = NULL;
   gsize start = 0, len = 0;
 
   *note = NULL;
   if (record)
     *record = NULL;
-  if (!msg_split (message, &m))
+  if (spec->kind == IMPS_ATTACK_FORGE || !msg_split (message, &m))
     goto done;
   switch (spec->kind)
     {
@@ -321,6 +346,8 @@ imps_attack_apply (const ImpsAttackSpec *spec, GBytes *message, const gchar *rec
         out = msg_join (&m);
         break;
       }
+    case IMPS_ATTACK_FORGE:
+      break;
     case IMPS_ATTACK_STEAL:
       if (m.invite && find_line (m.body, "a=key-mgmt:mikey ", &start, &len) && record)
         {

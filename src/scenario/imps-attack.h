@@ -19,6 +19,10 @@
  *       NODE copies the TRANSFER_INIT of the next INVITE it forwards
  *       (unchanged) and DEVICE, a party the ticket does not name, asks its
  *       own KMS to resolve it.
+ *   attack = forge IDRi=URI by DEVICE   (or IDRr=URI)
+ *       DEVICE's Ua client claims URI, with its own B-TID, in its ticket
+ *       requests (IDRi) and resolves (IDRr) during the next call. NODE is
+ *       NULL: the device acts.
  *
  * Every change is logged as a note of NODE ("attack: ...") just before
  * the changed message, so the ladder shows where it happened.
@@ -34,6 +38,7 @@ typedef enum {
   IMPS_ATTACK_REPLAY,
   IMPS_ATTACK_TAMPER,
   IMPS_ATTACK_STEAL,
+  IMPS_ATTACK_FORGE,
 } ImpsAttackKind;
 
 typedef enum {
@@ -52,7 +57,8 @@ typedef struct {
   ImpsAttackKind kind;
   ImpsAttackField field;
   gchar *node;                 /* the node that acts: "pcscf.home1.net" */
-  gchar *device;               /* steal: the device that resolves, as named */
+  gchar *device;               /* steal, forge: the rogue device, as named */
+  gchar *identity;             /* forge: the identity claimed */
 } ImpsAttackSpec;
 
 void imps_attack_spec_free (ImpsAttackSpec *spec);

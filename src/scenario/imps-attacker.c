@@ -78,6 +78,17 @@ imps_attack_new (const ImpsAttackSpec *spec, ImpsNetwork *net, ImpsUeUa *thief,
   a->net = net;
   a->thief = thief;
   a->thief_name = g_strdup (thief_name);
+  a->spec.identity = g_strdup (spec->identity);
+  if (spec->kind == IMPS_ATTACK_FORGE && thief != NULL)
+    {
+      imps_ue_ua_set_claimed_identity (thief, spec->identity);
+      imps_network_log (net, IMPS_EVENT_NOTE, IMPS_REF_UA, IMPS_PROTO_HTTP, thief_name, NULL, NULL,
+                        NULL, NULL,
+                        "attack: %s claims %s as its identity (%s) with its own B-TID for the "
+                        "next call", thief_name, spec->identity,
+                        spec->field == IMPS_ATTACK_FIELD_IDRI ? "IDRi" : "IDRr");
+      a->acted++;
+    }
   return a;
 }
 
@@ -86,8 +97,11 @@ imps_attack_free (ImpsAttack *a)
 {
   if (a == NULL)
     return;
+  if (a->spec.kind == IMPS_ATTACK_FORGE && a->thief != NULL)
+    imps_ue_ua_set_claimed_identity (a->thief, NULL);
   g_free (a->spec.node);
   g_free (a->spec.device);
+  g_free (a->spec.identity);
   g_free (a->thief_name);
   g_free (a->recorded);
   g_free (a);
@@ -98,7 +112,8 @@ imps_attack_filter (ImpsAttack *a, ImpsRefPoint ref, const gchar *from_node, GBy
 {
   g_autofree gchar *note = NULL;
   g_autofree gchar *record = NULL;
-  if (imps_attack_is_over (a) || g_ascii_strcasecmp (from_node, a->spec.node) != 0)
+  if (a->spec.node == NULL || imps_attack_is_over (a)
+      || g_ascii_strcasecmp (from_node, a->spec.node) != 0)
     return NULL;
   /* One tampered message (a P-CSCF that serves both ends forwards the
    * INVITE twice, and a second flip of the same bit would undo the first). */

@@ -429,6 +429,19 @@ parse_attack (Checker *k, ImpsScriptStep *st, gint argc, gchar **argv, GError **
   st->attack = imps_attack_spec_parse (argc, argv, &e);
   if (st->attack == NULL)
     return step_error (k->s, st->spec, error, "%s", e->message);
+  if (st->attack->kind == IMPS_ATTACK_FORGE)
+    {
+      g_autoptr (GError) ue = NULL;
+      if (!check_uri (st->attack->identity, &ue))
+        return step_error (k->s, st->spec, error, "forge: '%s' is not an identity to claim: %s",
+                           st->attack->identity, ue->message);
+      if (!check_device (k, st->spec, st->attack->device, IMPS_OP_NODE_KMS, "kms", &st->device,
+                         error))
+        return FALSE;
+      k->attacks_unused++;
+      k->last_attack = st->spec;
+      return TRUE;
+    }
   if (!imps_script_is_node (k->s, st->attack->node)
       || !(g_str_has_prefix (st->attack->node, "pcscf.")
            || g_str_has_prefix (st->attack->node, "scscf.")))

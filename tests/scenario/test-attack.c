@@ -129,6 +129,12 @@ test_steal (void)
   g_autoptr (GBytes) in = invite ("a=key-mgmt:mikey AQID\r\n");
   g_autofree gchar *note = NULL, *rec = NULL, *what = imps_attack_spec_describe (st);
   g_assert_cmpstr (st->device, ==, "carol");
+  g_autoptr (ImpsAttackSpec) fg = spec ("forge IDRr=sip:bob@home1.net by carol");
+  g_autofree gchar *fw = imps_attack_spec_describe (fg);
+  g_assert_cmpstr (fw, ==, "forge IDRr=sip:bob@home1.net by carol");
+  g_assert_null (fg->node);
+  g_assert_null (imps_attack_apply (fg, in, NULL, NULL, &note));
+  g_assert_null (note);
   g_assert_cmpstr (what, ==, "steal TRANSFER_INIT at scscf.home1.net for carol");
   /* Copied, never changed. */
   g_assert_null (imps_attack_apply (st, in, NULL, &rec, &note));
@@ -159,6 +165,9 @@ test_parse_errors (void)
     { "tamper hdr at pcscf.home1.net", "not one of mac, ticket, idri, idrr, t" },
     { "sniff mac at pcscf.home1.net", "unknown attack 'sniff'" },
     { "steal TRANSFER_INIT at scscf.home1.net", "usage: attack = " },
+    { "forge IDRx=sip:b@h.net by carol", "usage: attack = forge" },
+    { "forge IDRi= by carol", "usage: attack = forge" },
+    { "forge IDRi=sip:b@h.net at carol", "usage: attack = forge" },
     { "steal TRANSFER_INIT at scscf.home1.net by carol", "usage: attack = " },
   };
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -227,6 +236,10 @@ test_checks (void)
       "[script] attack: no call after this attack" },
     { "register = a\nattack = steal TRANSFER_INIT at scscf.h.net for zed\ncall = a b\n",
       "[script] attack: no device 'zed' (a subscriber NAME or NAME.DEVICE: a, b)" },
+    { "register = a\nattack = forge IDRi=bob by a\ncall = a b\n",
+      "[script] attack: forge: 'bob' is not an identity to claim" },
+    { "register = a\nattack = forge IDRi=sip:b@h.net by zed\ncall = a b\n",
+      "[script] attack: no device 'zed'" },
     { "register = a\nattack = tamper hdr at scscf.h.net\ncall = a b\n",
       "[script] attack: tamper 'hdr': not one of" },
   };
@@ -252,6 +265,11 @@ count_failed (const gchar *out)
   return (guint) g_ascii_strtoull (p + 9, NULL, 10);
 }
 
+/* Attack scenarios that fail as written until the KMS binds IDRi/IDRr to
+ * the user of the B-TID (TS 33.328 §7.3.3): for now they must fail (exit
+ * 1); drop them from here when the check lands. */
+static const gchar *const pending[] = { "attack-forge-idri.scn", "attack-forge-idrr.scn" };
+
 /* Each attack scenario passes as written; with its attack steps removed,
  * every expect of the attacked call (the file's last call) fails: that call
  * now succeeds. */
@@ -271,7 +289,9 @@ test_counterfactual (void)
       g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
       g_auto (Run) with;
       run (&with, path);
-      if (with.status != 0)
+      if (g_strv_contains (pending, name))
+        g_assert_cmpint (with.status, ==, 1);
+      else if (with.status != 0)
         g_error ("%s: exit %d:\n%s%s", name, with.status, with.out, with.err);
 
       g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
@@ -305,7 +325,7 @@ test_counterfactual (void)
                  name, count_failed (wo.out), after, wo.out);
       n++;
     }
-  g_assert_cmpuint (n, >=, 9);
+  g_assert_cmpuint (n, >=, 11);
 }
 
 int
