@@ -12,7 +12,7 @@ int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 static const gchar *const attacks[] = {
   "strip a=key-mgmt", "strip a=crypto", "strip security", "replay TRANSFER_INIT",
   "tamper mac", "tamper ticket", "tamper idri", "tamper idrr", "tamper t",
-  "steal TRANSFER_INIT",
+  "steal TRANSFER_INIT", "replay SRTP", "inject SRTP",
 };
 
 int
@@ -21,8 +21,11 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   if (size < 1)
     return 0;
   const gchar *attack = attacks[data[0] % G_N_ELEMENTS (attacks)];
-  g_autofree gchar *args = g_strdup_printf ("%s at pcscf.h.net%s", attack,
-                                            g_str_has_prefix (attack, "steal") ? " for x" : "");
+  g_autofree gchar *args = g_str_has_suffix (attack, "SRTP")
+                               ? g_strdup_printf ("%s to x", attack)
+                               : g_strdup_printf ("%s at pcscf.h.net%s", attack,
+                                                  g_str_has_prefix (attack, "steal") ? " for x"
+                                                                                     : "");
   g_auto (GStrv) argv = g_strsplit (args, " ", -1);
   ImpsAttackSpec *spec = imps_attack_spec_parse ((gint) g_strv_length (argv), argv, NULL);
   g_assert (spec != NULL);

@@ -33,7 +33,8 @@ check_step (const ImpsScenario *s, const ImpsScriptStep *st)
       break;
     case IMPS_SCRIPT_ATTACK:
       g_assert (st->attack != NULL);
-      g_assert (st->attack->kind == IMPS_ATTACK_FORGE ? st->device != NULL
+      g_assert (st->attack->kind == IMPS_ATTACK_FORGE || st->attack->kind == IMPS_ATTACK_MEDIA
+                    ? st->device != NULL
                                                       : imps_script_is_node (s, st->attack->node));
       break;
     case IMPS_SCRIPT_EXPECT:

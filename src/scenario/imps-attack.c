@@ -32,7 +32,7 @@ static const struct {
 #define USAGE                                                                                 \
   "usage: attack = strip a=key-mgmt|a=crypto|security at NODE | replay TRANSFER_INIT at NODE "        \
   "| tamper mac|ticket|idri|idrr|t at NODE | steal TRANSFER_INIT at NODE for DEVICE "        \
-  "| forge IDRi=URI|IDRr=URI by DEVICE"
+  "| forge IDRi=URI|IDRr=URI by DEVICE | replay SRTP to DEVICE | inject SRTP to DEVICE"
 
 
 void
@@ -65,6 +65,22 @@ imps_attack_spec_parse (gint argc, gchar **argv, GError **error)
       spec->field = g_ascii_tolower (argv[1][3]) == 'i' ? IMPS_ATTACK_FIELD_IDRI
                                                         : IMPS_ATTACK_FIELD_IDRR;
       spec->identity = g_strdup (eq + 1);
+      spec->device = g_strdup (argv[3]);
+      return spec;
+    }
+  if (argc == 4 && (strcmp (argv[0], "replay") == 0 || strcmp (argv[0], "inject") == 0)
+      && strcmp (argv[1], "SRTP") == 0)
+    {
+      if (strcmp (argv[2], "to") != 0)
+        {
+          g_set_error (error, IMPS_SCENARIO_ERROR, IMPS_SCENARIO_ERROR_VALUE,
+                       "usage: attack = %s SRTP to DEVICE", argv[0]);
+          return NULL;
+        }
+      ImpsAttackSpec *spec = g_new0 (ImpsAttackSpec, 1);
+      spec->kind = IMPS_ATTACK_MEDIA;
+      spec->field = argv[0][0] == 'r' ? IMPS_ATTACK_FIELD_SRTP_REPLAY
+                                      : IMPS_ATTACK_FIELD_SRTP_FORGED;
       spec->device = g_strdup (argv[3]);
       return spec;
     }
@@ -117,6 +133,10 @@ field_index (const ImpsAttackSpec *spec)
 gchar *
 imps_attack_spec_describe (const ImpsAttackSpec *spec)
 {
+  if (spec->kind == IMPS_ATTACK_MEDIA)
+    return g_strdup_printf ("%s SRTP to %s",
+                            spec->field == IMPS_ATTACK_FIELD_SRTP_REPLAY ? "replay" : "inject",
+                            spec->device);
   guint i = field_index (spec);
   if (spec->kind == IMPS_ATTACK_FORGE)
     return g_strdup_printf ("forge %s=%s by %s", fields[i].name, spec->identity, spec->device);
@@ -289,7 +309,8 @@ imps_attack_apply (const ImpsAttackSpec *spec, GBytes *message, const gchar *rec
   *note = NULL;
   if (record)
     *record = NULL;
-  if (spec->kind == IMPS_ATTACK_FORGE || !msg_split (message, &m))
+  if (spec->kind == IMPS_ATTACK_FORGE || spec->kind == IMPS_ATTACK_MEDIA
+      || !msg_split (message, &m))
     goto done;
   switch (spec->kind)
     {
@@ -347,6 +368,7 @@ imps_attack_apply (const ImpsAttackSpec *spec, GBytes *message, const gchar *rec
         break;
       }
     case IMPS_ATTACK_FORGE:
+    case IMPS_ATTACK_MEDIA:
       break;
     case IMPS_ATTACK_STEAL:
       if (m.invite && find_line (m.body, "a=key-mgmt:mikey ", &start, &len) && record)

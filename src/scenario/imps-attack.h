@@ -23,6 +23,12 @@
  *       DEVICE's Ua client claims URI, with its own B-TID, in its ticket
  *       requests (IDRi) and resolves (IDRr) during the next call. NODE is
  *       NULL: the device acts.
+ *   attack = replay SRTP to DEVICE | inject SRTP to DEVICE
+ *       a man in the middle on the media path of the next call sends
+ *       DEVICE, every tenth packet, a copy of a packet it received five
+ *       packets before (replay), or a packet with the next sequence number
+ *       and random payload and tag (inject: what a sender without the key
+ *       can make). NODE is NULL.
  *
  * Every change is logged as a note of NODE ("attack: ...") just before
  * the changed message, so the ladder shows where it happened.
@@ -39,6 +45,7 @@ typedef enum {
   IMPS_ATTACK_TAMPER,
   IMPS_ATTACK_STEAL,
   IMPS_ATTACK_FORGE,
+  IMPS_ATTACK_MEDIA,           /* replay or inject SRTP towards a device */
 } ImpsAttackKind;
 
 typedef enum {
@@ -51,6 +58,8 @@ typedef enum {
   IMPS_ATTACK_FIELD_IDRI,      /* tamper: the IDRi payload's identity */
   IMPS_ATTACK_FIELD_IDRR,      /* tamper: the IDRr payload's identity */
   IMPS_ATTACK_FIELD_T,         /* tamper: the T payload's timestamp */
+  IMPS_ATTACK_FIELD_SRTP_REPLAY, /* media: old packets sent again */
+  IMPS_ATTACK_FIELD_SRTP_FORGED, /* media: packets whose tag does not verify */
 } ImpsAttackField;
 
 typedef struct {

@@ -11,8 +11,73 @@ struct _ImpsAttack {
   guint calls;         /* call steps ended since arming */
   guint acted_call;    /* calls when it last acted */
   ImpsUeUa *thief;     /* steal: borrowed */
-  gchar *thief_name;
+  gchar *thief_name;   /* steal, forge, media: the device */
+  ImpsSipBus *bus;     /* media */
+  guint tap;
+  gboolean sending;    /* media: our own packet is passing the tap */
+  guint seen;          /* media: SRTP packets to the device */
+  guint sent;          /* media: packets the attack sent */
+  guint8 old[5][IMPS_SIP_BUS_MAX_PACKET];
+  gsize old_len[5];
 };
+
+/* SRTP packets to the device: after every tenth, the attack sends one of
+ * its own. */
+static void
+media_tap (gint64 time_us, ImpsProtocol proto, const gchar *from_address, guint16 from_port,
+           const gchar *to_address, guint16 to_port, const guint8 *data, gsize len,
+           gpointer user_data)
+{
+  ImpsAttack *a = user_data;
+  guint8 pkt[IMPS_SIP_BUS_MAX_PACKET];
+  gsize n = 0;
+  if (a->sending || a->calls > 0 || proto != IMPS_PROTO_RTP || len < 12 || len > sizeof pkt
+      || g_strcmp0 (imps_network_node_at (a->net, to_address), a->thief_name) != 0)
+    return;
+  guint k = a->seen++ % 5;
+  if (a->seen % 10 == 0)
+    {
+      if (a->spec.field == IMPS_ATTACK_FIELD_SRTP_REPLAY)
+        {
+          /* the packet received five packets before, again */
+          n = a->old_len[k];
+          memcpy (pkt, a->old[k], n);
+        }
+      else
+        {
+          /* the next sequence numbers ahead, payload and tag unknown */
+          n = len;
+          memcpy (pkt, data, len);
+          guint16 seq = (guint16) ((data[2] << 8 | data[3]) + 1000);
+          pkt[2] = (guint8) (seq >> 8);
+          pkt[3] = (guint8) seq;
+          for (gsize i = 12; i < n; i++)
+            pkt[i] ^= 0xa5;
+        }
+    }
+  memcpy (a->old[k], data, len);
+  a->old_len[k] = len;
+  if (n == 0)
+    return;
+  if (a->sent++ == 0)
+    imps_network_log (a->net, IMPS_EVENT_NOTE, IMPS_REF_MEDIA, proto, a->thief_name, NULL, NULL,
+                      NULL, NULL, "attack: %s SRTP packets arrive at %s (one in ten)",
+                      a->spec.field == IMPS_ATTACK_FIELD_SRTP_REPLAY ? "replayed" : "forged",
+                      a->thief_name);
+  a->acted++;
+  a->sending = TRUE;
+  imps_sip_bus_send_media (a->bus, proto, from_address, from_port, to_address, to_port, pkt, n);
+  a->sending = FALSE;
+}
+
+void
+imps_attack_set_bus (ImpsAttack *a, ImpsSipBus *bus)
+{
+  if (a->spec.kind != IMPS_ATTACK_MEDIA || a->bus != NULL)
+    return;
+  a->bus = bus;
+  a->tap = imps_sip_bus_add_media_tap (bus, media_tap, a);
+}
 
 /* A stolen TRANSFER_INIT on its way to the thief's KMS. */
 typedef struct {
@@ -99,6 +164,8 @@ imps_attack_free (ImpsAttack *a)
     return;
   if (a->spec.kind == IMPS_ATTACK_FORGE && a->thief != NULL)
     imps_ue_ua_set_claimed_identity (a->thief, NULL);
+  if (a->tap)
+    imps_sip_bus_remove_media_tap (a->bus, a->tap);
   g_free (a->spec.node);
   g_free (a->spec.device);
   g_free (a->spec.identity);

@@ -6,6 +6,7 @@
 #include "imps-attack.h"
 #include "imps-network.h"
 #include "imps-ue-ua.h"
+#include "imps-sip-bus.h"
 
 G_BEGIN_DECLS
 
@@ -16,6 +17,8 @@ typedef struct _ImpsAttack ImpsAttack;
  * and @thief_name, the name its events carry; NULL for the others. */
 ImpsAttack *imps_attack_new (const ImpsAttackSpec *spec, ImpsNetwork *net, ImpsUeUa *thief,
                              const gchar *thief_name);
+/* A media attack taps @bus (until it is freed) and sends on it. */
+void imps_attack_set_bus (ImpsAttack *attack, ImpsSipBus *bus);
 void imps_attack_free (ImpsAttack *attack);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpsAttack, imps_attack_free)
 

@@ -30,9 +30,10 @@ typedef enum {
   EXPECT_EXPOSURE,
   EXPECT_FORKS_DIFFER,
   EXPECT_FORKS_SHARE,
+  EXPECT_MEDIA_REJECTED,
 } ExpectKind;
 
-G_STATIC_ASSERT ((gint) EXPECT_FORKS_SHARE == (gint) IMPS_EXPECT_FORKS_SHARE);
+G_STATIC_ASSERT ((gint) EXPECT_MEDIA_REJECTED == (gint) IMPS_EXPECT_MEDIA_REJECTED);
 
 typedef struct {
   Verb verb;
@@ -792,6 +793,41 @@ judge (ImpsRunner *r, Step *s, ImpsStepResult *res)
                                        imps_ref_point_name (s->ref), s->text ? " with '" : "",
                                        s->text ? s->text : "", s->text ? "'" : "", a->verb, a->args);
       break;
+    case EXPECT_MEDIA_REJECTED:
+      {
+        /* DEVICE's end of the last call: what its SRTP receiver refused */
+        LastCall *lc = &r->last_call;
+        ImpsUeCall *mine = NULL;
+        if (s->dev && s->dev->ue == r->last_caller_ue)
+          mine = lc->caller;
+        else if (s->dev && lc->callee && g_strcmp0 (lc->callee_name, s->dev->name) == 0)
+          mine = lc->callee;
+        ImpsUeMedia *m = mine ? imps_ue_call_get_media (mine) : NULL;
+        if (m == NULL)
+          {
+            res->passed = FALSE;
+            res->reason = g_strdup_printf ("%s is no end of the last call %s, or it has no media",
+                                           s->dev ? s->dev->name : "?",
+                                           lc->call_id ? lc->call_id : "(none)");
+            break;
+          }
+        const ImpsUeMediaStats *x = imps_ue_media_get_rx_stats (m);
+        guint64 n = s->keys ? x->replays : x->auth_failures;
+        res->passed = n > 0;
+        g_autofree gchar *counts = g_strdup_printf (
+            "%s received %" G_GUINT64_FORMAT " packets verified, %" G_GUINT64_FORMAT
+            " auth failures, %" G_GUINT64_FORMAT " replays", s->dev->name, x->packets,
+            x->auth_failures, x->replays);
+        if (res->passed)
+          res->outcome = g_strdup_printf ("%s refused %" G_GUINT64_FORMAT " %s (%s)", s->dev->name,
+                                          n, s->keys ? "replays" : "packets that did not verify",
+                                          counts);
+        else
+          res->reason = g_strdup_printf ("%s refused no %s: %s", s->dev->name,
+                                         s->keys ? "replayed packet" : "packet for its tag",
+                                         counts);
+        break;
+      }
     case EXPECT_FORKS_DIFFER:
     case EXPECT_FORKS_SHARE:
       judge_forks (r, s->expect == EXPECT_FORKS_SHARE, res);
@@ -900,7 +936,8 @@ must_skip (ImpsRunner *r, Step *s)
   if (r->past_blocker)
     return TRUE;
   return s->expect == EXPECT_MEDIA || s->expect == EXPECT_EXPOSURE
-         || s->expect == EXPECT_FORKS_DIFFER || s->expect == EXPECT_FORKS_SHARE;
+         || s->expect == EXPECT_FORKS_DIFFER || s->expect == EXPECT_FORKS_SHARE
+         || s->expect == EXPECT_MEDIA_REJECTED;
 }
 
 static void
@@ -955,9 +992,11 @@ run_next (ImpsRunner *r)
          * judge, and no verdict of its own. */
         if (r->attacks->len == 0)
           imps_sip_bus_set_sip_filter (imps_world_get_bus (r->world), attack_filter, r);
-        g_ptr_array_add (r->attacks, imps_attack_new (s->script->attack, r->net,
-                                                      s->dev ? s->dev->ua : NULL,
-                                                      s->dev ? s->dev->name : NULL));
+        ImpsAttack *attack = imps_attack_new (s->script->attack, r->net,
+                                              s->dev ? s->dev->ua : NULL,
+                                              s->dev ? s->dev->name : NULL);
+        imps_attack_set_bus (attack, imps_world_get_bus (r->world));
+        g_ptr_array_add (r->attacks, attack);
         g_autofree gchar *what = imps_attack_spec_describe (s->script->attack);
         res->passed = TRUE;
         res->judged = FALSE;

@@ -24,7 +24,8 @@ static const struct {
 #define USAGE_EXPECT                                                                          \
   "usage: expect = ok | fail [TEXT] | refusal NODE [TEXT] | message REF [TEXT] "              \
   "| no-message REF [TEXT] | bootstrapped DEVICE | established | sip STATUS | media "         \
-  "| exposure NODE keys|none | forks-differ | forks-share"
+  "| exposure NODE keys|none | forks-differ | forks-share "                                   \
+  "| media-rejected DEVICE replays|auth-failures"
 
 /* What the checks carry from one step to the next. */
 typedef struct {
@@ -400,6 +401,14 @@ parse_expect (Checker *k, ImpsScriptStep *st, gint argc, gchar **argv, GError **
       st->node = g_strdup (argv[1]);
       st->keys = g_str_equal (argv[2], "keys");
     }
+  else if (g_str_equal (w, "media-rejected") && argc == 3
+           && (g_str_equal (argv[2], "replays") || g_str_equal (argv[2], "auth-failures")))
+    {
+      st->expect = IMPS_EXPECT_MEDIA_REJECTED;
+      if (!check_device (k, spec, argv[1], 0, "", &st->device, error))
+        return FALSE;
+      st->keys = g_str_equal (argv[2], "replays");
+    }
   else if (g_str_equal (w, "bootstrapped") && argc == 2)
     {
       st->expect = IMPS_EXPECT_BOOTSTRAPPED;
@@ -429,6 +438,15 @@ parse_attack (Checker *k, ImpsScriptStep *st, gint argc, gchar **argv, GError **
   st->attack = imps_attack_spec_parse (argc, argv, &e);
   if (st->attack == NULL)
     return step_error (k->s, st->spec, error, "%s", e->message);
+  if (st->attack->kind == IMPS_ATTACK_MEDIA)
+    {
+      if (!check_device (k, st->spec, st->attack->device, IMPS_OP_NODE_PCSCF, "IMS core",
+                         &st->device, error))
+        return FALSE;
+      k->attacks_unused++;
+      k->last_attack = st->spec;
+      return TRUE;
+    }
   if (st->attack->kind == IMPS_ATTACK_FORGE)
     {
       g_autoptr (GError) ue = NULL;

@@ -48,6 +48,7 @@ typedef enum {
   IMPS_EXPECT_EXPOSURE,
   IMPS_EXPECT_FORKS_DIFFER,
   IMPS_EXPECT_FORKS_SHARE,
+  IMPS_EXPECT_MEDIA_REJECTED,
 } ImpsScriptExpect;
 
 /* The values of call ... security= (the order of ImpsUeSecurity). */
@@ -72,7 +73,8 @@ typedef struct {
   gchar *ref;                /* message, no-message: "Ub", ..., "media" */
   gchar *text;               /* fail, refusal, message: text to find; may be NULL */
   guint status;              /* sip */
-  gboolean keys;             /* exposure: keys (TRUE) or none */
+  gboolean keys;             /* exposure: keys (TRUE) or none; media-rejected: replays (TRUE)
+                              * or auth-failures */
   ImpsAttackSpec *attack;    /* attack */
 } ImpsScriptStep;
 

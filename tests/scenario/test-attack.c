@@ -133,6 +133,13 @@ test_steal (void)
   g_autofree gchar *fw = imps_attack_spec_describe (fg);
   g_assert_cmpstr (fw, ==, "forge IDRr=sip:bob@home1.net by carol");
   g_assert_null (fg->node);
+  g_autoptr (ImpsAttackSpec) sr = spec ("replay SRTP to bob.tablet");
+  g_autofree gchar *sw = imps_attack_spec_describe (sr);
+  g_assert_cmpstr (sw, ==, "replay SRTP to bob.tablet");
+  g_assert_true (sr->kind == IMPS_ATTACK_MEDIA && sr->field == IMPS_ATTACK_FIELD_SRTP_REPLAY);
+  g_autoptr (ImpsAttackSpec) si = spec ("inject SRTP to bob");
+  g_assert_true (si->kind == IMPS_ATTACK_MEDIA && si->field == IMPS_ATTACK_FIELD_SRTP_FORGED);
+  g_assert_null (imps_attack_apply (si, in, NULL, NULL, &note));
   g_assert_null (imps_attack_apply (fg, in, NULL, NULL, &note));
   g_assert_null (note);
   g_assert_cmpstr (what, ==, "steal TRANSFER_INIT at scscf.home1.net for carol");
@@ -166,6 +173,7 @@ test_parse_errors (void)
     { "sniff mac at pcscf.home1.net", "unknown attack 'sniff'" },
     { "steal TRANSFER_INIT at scscf.home1.net", "usage: attack = " },
     { "forge IDRx=sip:b@h.net by carol", "usage: attack = forge" },
+    { "inject SRTP at bob", "usage: attack = inject SRTP to DEVICE" },
     { "forge IDRi= by carol", "usage: attack = forge" },
     { "forge IDRi=sip:b@h.net at carol", "usage: attack = forge" },
     { "steal TRANSFER_INIT at scscf.home1.net by carol", "usage: attack = " },
@@ -240,6 +248,12 @@ test_checks (void)
       "[script] attack: forge: 'bob' is not an identity to claim" },
     { "register = a\nattack = forge IDRi=sip:b@h.net by zed\ncall = a b\n",
       "[script] attack: no device 'zed'" },
+    { "register = a\nattack = replay SRTP to zed\ncall = a b\n",
+      "[script] attack: no device 'zed'" },
+    { "register = a\ncall = a b\nexpect = media-rejected zed replays\n",
+      "[script] expect: no device 'zed'" },
+    { "register = a\ncall = a b\nexpect = media-rejected b replay\n",
+      "[script] expect: usage: expect = " },
     { "register = a\nattack = tamper hdr at scscf.h.net\ncall = a b\n",
       "[script] attack: tamper 'hdr': not one of" },
   };
@@ -325,7 +339,7 @@ test_counterfactual (void)
                  name, count_failed (wo.out), after, wo.out);
       n++;
     }
-  g_assert_cmpuint (n, >=, 11);
+  g_assert_cmpuint (n, >=, 13);
 }
 
 int
