@@ -31,9 +31,10 @@ typedef enum {
   EXPECT_FORKS_DIFFER,
   EXPECT_FORKS_SHARE,
   EXPECT_MEDIA_REJECTED,
+  EXPECT_ANSWERED_BY,
 } ExpectKind;
 
-G_STATIC_ASSERT ((gint) EXPECT_MEDIA_REJECTED == (gint) IMPS_EXPECT_MEDIA_REJECTED);
+G_STATIC_ASSERT ((gint) EXPECT_ANSWERED_BY == (gint) IMPS_EXPECT_ANSWERED_BY);
 
 typedef struct {
   Verb verb;
@@ -793,6 +794,21 @@ judge (ImpsRunner *r, Step *s, ImpsStepResult *res)
                                        imps_ref_point_name (s->ref), s->text ? " with '" : "",
                                        s->text ? s->text : "", s->text ? "'" : "", a->verb, a->args);
       break;
+    case EXPECT_ANSWERED_BY:
+      {
+        LastCall *lc = &r->last_call;
+        res->passed = lc->callee_name != NULL && g_strcmp0 (lc->callee_name, s->dev->name) == 0;
+        if (res->passed)
+          res->outcome = g_strdup_printf ("call %s answered by %s", lc->call_id, lc->callee_name);
+        else if (lc->callee_name != NULL)
+          res->reason = g_strdup_printf ("call %s was answered by %s, not %s", lc->call_id,
+                                         lc->callee_name, s->dev->name);
+        else
+          res->reason = g_strdup_printf ("call %s was not answered%s%s",
+                                         lc->call_id ? lc->call_id : "(none)",
+                                         lc->why ? ": " : "", lc->why ? lc->why : "");
+        break;
+      }
     case EXPECT_MEDIA_REJECTED:
       {
         /* DEVICE's end of the last call: what its SRTP receiver refused */

@@ -25,7 +25,7 @@ static const struct {
   "usage: expect = ok | fail [TEXT] | refusal NODE [TEXT] | message REF [TEXT] "              \
   "| no-message REF [TEXT] | bootstrapped DEVICE | established | sip STATUS | media "         \
   "| exposure NODE keys|none | forks-differ | forks-share "                                   \
-  "| media-rejected DEVICE replays|auth-failures"
+  "| media-rejected DEVICE replays|auth-failures | answered-by DEVICE"
 
 /* What the checks carry from one step to the next. */
 typedef struct {
@@ -408,6 +408,12 @@ parse_expect (Checker *k, ImpsScriptStep *st, gint argc, gchar **argv, GError **
       if (!check_device (k, spec, argv[1], 0, "", &st->device, error))
         return FALSE;
       st->keys = g_str_equal (argv[2], "replays");
+    }
+  else if (g_str_equal (w, "answered-by") && argc == 2)
+    {
+      st->expect = IMPS_EXPECT_ANSWERED_BY;
+      if (!check_device (k, spec, argv[1], IMPS_OP_NODE_PCSCF, "IMS core", &st->device, error))
+        return FALSE;
     }
   else if (g_str_equal (w, "bootstrapped") && argc == 2)
     {

@@ -49,6 +49,7 @@ typedef enum {
   IMPS_EXPECT_FORKS_DIFFER,
   IMPS_EXPECT_FORKS_SHARE,
   IMPS_EXPECT_MEDIA_REJECTED,
+  IMPS_EXPECT_ANSWERED_BY,
 } ImpsScriptExpect;
 
 /* The values of call ... security= (the order of ImpsUeSecurity). */

@@ -252,6 +252,8 @@ test_checks (void)
       "[script] attack: no device 'zed'" },
     { "register = a\ncall = a b\nexpect = media-rejected zed replays\n",
       "[script] expect: no device 'zed'" },
+    { "register = a\ncall = a b\nexpect = answered-by zed\n",
+      "[script] expect: no device 'zed'" },
     { "register = a\ncall = a b\nexpect = media-rejected b replay\n",
       "[script] expect: usage: expect = " },
     { "register = a\nattack = tamper hdr at scscf.h.net\ncall = a b\n",
@@ -268,6 +270,25 @@ test_checks (void)
       if (strstr (r.err, cases[i].error) == NULL)
         g_error ("case %u: got '%s'", i, r.err);
     }
+}
+
+/* answered-by names the device that answered, and fails for another. */
+static void
+test_answered_by (void)
+{
+  g_autofree gchar *path = g_build_filename (scenarios, "ticket-three-operators.scn", NULL);
+  g_autofree gchar *text = NULL;
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  g_assert_nonnull (strstr (text, "expect = answered-by bob\n"));
+  g_autoptr (GString) wrong = g_string_new (text);
+  g_string_replace (wrong, "expect = answered-by bob\n", "expect = answered-by carol\n", 1);
+  g_autofree gchar *wpath = g_build_filename (tmpdir, "answered.scn", NULL);
+  g_assert_true (g_file_set_contents (wpath, wrong->str, -1, NULL));
+  g_auto (Run) r;
+  run (&r, wpath);
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_nonnull (strstr (r.out, "expect answered-by carol: call "));
+  g_assert_nonnull (strstr (r.out, " was answered by bob, not carol"));
 }
 
 /* "N passed, N failed, N skipped" */
@@ -358,6 +379,7 @@ main (int argc, char **argv)
   g_test_add_func ("/attack/parse-errors", test_parse_errors);
   g_test_add_func ("/attack/checks", test_checks);
   g_test_add_func ("/attack/counterfactual", test_counterfactual);
+  g_test_add_func ("/attack/answered-by", test_answered_by);
   int rc = g_test_run ();
   g_autoptr (GDir) d = g_dir_open (tmpdir, 0, NULL);
   const gchar *n;
