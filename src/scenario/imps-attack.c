@@ -30,7 +30,8 @@ static const struct {
 };
 
 #define USAGE                                                                                 \
-  "usage: attack = strip a=key-mgmt|a=crypto|security at NODE | replay TRANSFER_INIT at NODE "        \
+  "usage: attack = strip a=key-mgmt|a=crypto|security at NODE "                               \
+  "| replay TRANSFER_INIT at NODE "                                                          \
   "| tamper mac|ticket|idri|idrr|t at NODE | steal TRANSFER_INIT at NODE for DEVICE "        \
   "| forge IDRi=URI|IDRr=URI by DEVICE | replay SRTP to DEVICE | inject SRTP to DEVICE"
 

@@ -342,7 +342,8 @@ on_answer (GObject *source, GAsyncResult *res, gpointer data)
   else
     {
       ImpsMikeyResolved *res2 = imps_mikey_resolve_resp_process (r->sent, d, len, r->psk, 32,
-                                                                 r->transfer_init, ua_identity (ua), now,
+                                                                 r->transfer_init,
+                                                                 ua_identity (ua), now,
                                                                  IMPS_MIKEY_DEFAULT_SKEW_S, NULL,
                                                                  &error);
       if (res2 == NULL)
@@ -388,7 +389,8 @@ attempt (GTask *task)
     }
   else
     {
-      ImpsMikeyResolveParams p = { ua_identity (ua), ua->kms_fqdn, (const guint8 *) btid, strlen (btid) };
+      ImpsMikeyResolveParams p = { ua_identity (ua), ua->kms_fqdn, (const guint8 *) btid,
+                                   strlen (btid) };
       r->sent = imps_mikey_resolve_init_build (r->transfer_init, &p, r->psk, 32, now, ua->random,
                                                &error);
     }
