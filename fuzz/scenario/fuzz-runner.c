@@ -31,6 +31,12 @@ check_step (const ImpsScenario *s, const ImpsScriptStep *st)
     case IMPS_SCRIPT_RESTART:
       g_assert (st->op < s->operators->len && st->node != NULL);
       break;
+    case IMPS_SCRIPT_ATTACK:
+      g_assert (st->attack != NULL);
+      g_assert (st->attack->kind == IMPS_ATTACK_FORGE || st->attack->kind == IMPS_ATTACK_MEDIA
+                    ? st->device != NULL
+                                                      : imps_script_is_node (s, st->attack->node));
+      break;
     case IMPS_SCRIPT_EXPECT:
       if (st->expect == IMPS_EXPECT_EXPOSURE)
         g_assert (imps_script_is_node (s, st->node));

@@ -46,6 +46,8 @@ struct _ImpsSipBus {
   guint next_tap;
   guint64 dropped;
   GHashTable *sip_timers;  /* pending SIP deliveries: timer id -> NULL */
+  ImpsSipFilterFunc filter;
+  gpointer filter_data;
 };
 
 static gboolean
@@ -238,9 +240,14 @@ imps_sip_bus_send_sip (ImpsSipBus *bus, ImpsRefPoint ref,
                                               to_address, to_port);
   guint32 a;
   Endpoint *e = parse_addr (to_address, &a) ? lookup (bus, make_key (a, to_port, FALSE)) : NULL;
+  g_autoptr (GBytes) replaced = bus->filter != NULL
+                                    ? bus->filter (ref, from, to, message, bus->filter_data)
+                                    : NULL;
 
+  if (replaced != NULL)
+    message = replaced;
   imps_network_log (bus->net, IMPS_EVENT_MESSAGE, ref, IMPS_PROTO_SIP, from, to, message,
-                    stream, NULL, "%s", summary);
+                    stream, NULL, "%s%s", summary, replaced ? " [altered by the sender]" : "");
   if (e == NULL)
     {
       g_autofree gchar *why = g_strdup_printf ("nothing listens at %s:%u", to_address, to_port);
@@ -258,6 +265,13 @@ imps_sip_bus_send_sip (ImpsSipBus *bus, ImpsRefPoint ref,
                                      deliver_sip, d, sip_delivery_free);
   g_hash_table_add (bus->sip_timers, GUINT_TO_POINTER (d->timer));
   return TRUE;
+}
+
+void
+imps_sip_bus_set_sip_filter (ImpsSipBus *bus, ImpsSipFilterFunc filter, gpointer user_data)
+{
+  bus->filter = filter;
+  bus->filter_data = user_data;
 }
 
 /* ---- media ---- */

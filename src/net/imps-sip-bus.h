@@ -60,6 +60,19 @@ gboolean imps_sip_bus_send_media (ImpsSipBus *bus, ImpsProtocol proto,
                                   const gchar *to_address, guint16 to_port,
                                   const guint8 *data, gsize len);
 
+/* A SIP filter sees every SIP message as its sender hands it to the bus,
+ * before it is logged: it returns the bytes to send instead (a new
+ * reference), or NULL to send the message as it is. The scenario runner's
+ * attack steps act through it (an on-path node that changes what it
+ * forwards). A changed message is logged with " [altered by the sender]"
+ * after its summary (which its sender wrote for the unchanged bytes). At
+ * most one filter; NULL removes it. */
+typedef GBytes *(*ImpsSipFilterFunc) (ImpsRefPoint ref, const gchar *from_node,
+                                      const gchar *to_node, GBytes *message,
+                                      gpointer user_data);
+void imps_sip_bus_set_sip_filter (ImpsSipBus *bus, ImpsSipFilterFunc filter,
+                                  gpointer user_data);
+
 guint imps_sip_bus_add_media_tap (ImpsSipBus *bus, ImpsMediaTapFunc tap, gpointer user_data);
 void imps_sip_bus_remove_media_tap (ImpsSipBus *bus, guint id);
 

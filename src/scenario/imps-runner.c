@@ -1,6 +1,7 @@
 #include "imps-runner.h"
 #include "imps-ladder.h"
 #include "imps-script.h"
+#include "imps-attacker.h"
 
 #include <string.h>
 
@@ -12,6 +13,7 @@ typedef enum {
   VERB_CALL,
   VERB_HANGUP,
   VERB_EXPECT,
+  VERB_ATTACK,
 } Verb;
 
 /* In the order of ImpsScriptExpect. */
@@ -28,9 +30,11 @@ typedef enum {
   EXPECT_EXPOSURE,
   EXPECT_FORKS_DIFFER,
   EXPECT_FORKS_SHARE,
+  EXPECT_MEDIA_REJECTED,
+  EXPECT_ANSWERED_BY,
 } ExpectKind;
 
-G_STATIC_ASSERT ((gint) EXPECT_FORKS_SHARE == (gint) IMPS_EXPECT_FORKS_SHARE);
+G_STATIC_ASSERT ((gint) EXPECT_ANSWERED_BY == (gint) IMPS_EXPECT_ANSWERED_BY);
 
 typedef struct {
   Verb verb;
@@ -84,6 +88,7 @@ struct _ImpsRunner {
   ImpsUe *last_caller_ue;
   const ImpsStepResult *blocker; /* the failed action every later verdict is skipped for */
   gboolean past_blocker;         /* an action after the blocker was skipped */
+  GPtrArray *attacks;            /* ImpsAttack* armed by attack steps */
 };
 
 /* In the order of ImpsScriptSecurity. */
@@ -147,7 +152,7 @@ bind_step (ImpsRunner *r, ImpsScriptStep *ps)
     [IMPS_SCRIPT_BOOTSTRAP] = VERB_BOOTSTRAP, [IMPS_SCRIPT_ADVANCE] = VERB_ADVANCE,
     [IMPS_SCRIPT_RESTART] = VERB_RESTART,     [IMPS_SCRIPT_REGISTER] = VERB_REGISTER,
     [IMPS_SCRIPT_CALL] = VERB_CALL,           [IMPS_SCRIPT_HANGUP] = VERB_HANGUP,
-    [IMPS_SCRIPT_EXPECT] = VERB_EXPECT,
+    [IMPS_SCRIPT_EXPECT] = VERB_EXPECT,       [IMPS_SCRIPT_ATTACK] = VERB_ATTACK,
   };
   Step *s = g_new0 (Step, 1);
   s->script = ps;
@@ -187,6 +192,7 @@ imps_runner_new (ImpsWorld *world, const ImpsScenario *scenario)
   r->results = g_ptr_array_new_with_free_func (result_free);
   r->observer = g_string_new (NULL);
   r->media = g_ptr_array_new_with_free_func ((GDestroyNotify) imps_ladder_media_free);
+  r->attacks = g_ptr_array_new_with_free_func ((GDestroyNotify) imps_attack_free);
   return r;
 }
 
@@ -274,6 +280,9 @@ imps_runner_free (ImpsRunner *r)
   g_free (r->last_call.call_id);
   g_free (r->last_call.callee_name);
   g_free (r->last_call.why);
+  if (r->attacks->len > 0)
+    imps_sip_bus_set_sip_filter (imps_world_get_bus (r->world), NULL, NULL);
+  g_ptr_array_unref (r->attacks);
   g_string_free (r->observer, TRUE);
   g_ptr_array_unref (r->media);
   g_ptr_array_unref (r->steps);
@@ -387,6 +396,42 @@ with_root_cause (ImpsRunner *r, const ImpsStepResult *res, gchar *reason)
   return reason;
 }
 
+/* The SIP bus's filter while attacks are armed: each armed attack whose
+ * node sends @message may change it, in the order they were armed. */
+static GBytes *
+attack_filter (ImpsRefPoint ref, const gchar *from_node, const gchar *to_node, GBytes *message,
+               gpointer data)
+{
+  ImpsRunner *r = data;
+  GBytes *out = NULL;
+  (void) to_node;
+  for (guint i = 0; i < r->attacks->len; i++)
+    {
+      GBytes *changed = imps_attack_filter (g_ptr_array_index (r->attacks, i), ref, from_node,
+                                            out ? out : message);
+      if (changed)
+        {
+          if (out)
+            g_bytes_unref (out);
+          out = changed;
+        }
+    }
+  return out;
+}
+
+/* A call step ended: attacks count it, and those that are over disarm. */
+static void
+attacks_call_ended (ImpsRunner *r)
+{
+  for (guint i = r->attacks->len; i-- > 0;)
+    {
+      ImpsAttack *a = g_ptr_array_index (r->attacks, i);
+      imps_attack_call_ended (a);
+      if (imps_attack_is_over (a))
+        g_ptr_array_remove_index (r->attacks, i);
+    }
+}
+
 static void
 action_done (ImpsRunner *r, gboolean ok, gchar *outcome, gchar *reason)
 {
@@ -398,6 +443,8 @@ action_done (ImpsRunner *r, gboolean ok, gchar *outcome, gchar *reason)
   res->outcome = outcome;
   res->reason = ok ? (g_free (reason), NULL) : with_root_cause (r, res, reason);
   res->judged = !followed_by_expect (r, res->index);
+  if (s->verb == VERB_CALL)
+    attacks_call_ended (r);
   if (!ok && s->verb == VERB_CALL)
     {
       g_free (r->last_call.why);
@@ -869,6 +916,56 @@ judge (ImpsRunner *r, Step *s, ImpsStepResult *res)
                                        imps_ref_point_name (s->ref), s->text ? " with '" : "",
                                        s->text ? s->text : "", s->text ? "'" : "", a->verb, a->args);
       break;
+    case EXPECT_ANSWERED_BY:
+      {
+        LastCall *lc = &r->last_call;
+        res->passed = lc->callee_name != NULL && g_strcmp0 (lc->callee_name, s->dev->name) == 0;
+        if (res->passed)
+          res->outcome = g_strdup_printf ("call %s answered by %s", lc->call_id, lc->callee_name);
+        else if (lc->callee_name != NULL)
+          res->reason = g_strdup_printf ("call %s was answered by %s, not %s", lc->call_id,
+                                         lc->callee_name, s->dev->name);
+        else
+          res->reason = g_strdup_printf ("call %s was not answered%s%s",
+                                         lc->call_id ? lc->call_id : "(none)",
+                                         lc->why ? ": " : "", lc->why ? lc->why : "");
+        break;
+      }
+    case EXPECT_MEDIA_REJECTED:
+      {
+        /* DEVICE's end of the last call: what its SRTP receiver refused */
+        LastCall *lc = &r->last_call;
+        ImpsUeCall *mine = NULL;
+        if (s->dev && s->dev->ue == r->last_caller_ue)
+          mine = lc->caller;
+        else if (s->dev && lc->callee && g_strcmp0 (lc->callee_name, s->dev->name) == 0)
+          mine = lc->callee;
+        ImpsUeMedia *m = mine ? imps_ue_call_get_media (mine) : NULL;
+        if (m == NULL)
+          {
+            res->passed = FALSE;
+            res->reason = g_strdup_printf ("%s is no end of the last call %s, or it has no media",
+                                           s->dev ? s->dev->name : "?",
+                                           lc->call_id ? lc->call_id : "(none)");
+            break;
+          }
+        const ImpsUeMediaStats *x = imps_ue_media_get_rx_stats (m);
+        guint64 n = s->keys ? x->replays : x->auth_failures;
+        res->passed = n > 0;
+        g_autofree gchar *counts = g_strdup_printf (
+            "%s received %" G_GUINT64_FORMAT " packets verified, %" G_GUINT64_FORMAT
+            " auth failures, %" G_GUINT64_FORMAT " replays", s->dev->name, x->packets,
+            x->auth_failures, x->replays);
+        if (res->passed)
+          res->outcome = g_strdup_printf ("%s refused %" G_GUINT64_FORMAT " %s (%s)", s->dev->name,
+                                          n, s->keys ? "replays" : "packets that did not verify",
+                                          counts);
+        else
+          res->reason = g_strdup_printf ("%s refused no %s: %s", s->dev->name,
+                                         s->keys ? "replayed packet" : "packet for its tag",
+                                         counts);
+        break;
+      }
     case EXPECT_FORKS_DIFFER:
     case EXPECT_FORKS_SHARE:
       judge_forks (r, s->expect == EXPECT_FORKS_SHARE, res);
@@ -977,7 +1074,8 @@ must_skip (ImpsRunner *r, Step *s)
   if (r->past_blocker)
     return TRUE;
   return s->expect == EXPECT_MEDIA || s->expect == EXPECT_EXPOSURE
-         || s->expect == EXPECT_FORKS_DIFFER || s->expect == EXPECT_FORKS_SHARE;
+         || s->expect == EXPECT_FORKS_DIFFER || s->expect == EXPECT_FORKS_SHARE
+         || s->expect == EXPECT_MEDIA_REJECTED;
 }
 
 static void
@@ -1026,6 +1124,29 @@ run_next (ImpsRunner *r)
       r->current++;
       g_idle_add (run_next_idle, r);
       return;
+    case VERB_ATTACK:
+      {
+        /* Arms the attack for the next call; not an action the expects
+         * judge, and no verdict of its own. */
+        if (r->attacks->len == 0)
+          imps_sip_bus_set_sip_filter (imps_world_get_bus (r->world), attack_filter, r);
+        ImpsAttack *attack = imps_attack_new (s->script->attack, r->net,
+                                              s->dev ? s->dev->ua : NULL,
+                                              s->dev ? s->dev->name : NULL);
+        imps_attack_set_bus (attack, imps_world_get_bus (r->world));
+        g_ptr_array_add (r->attacks, attack);
+        g_autofree gchar *what = imps_attack_spec_describe (s->script->attack);
+        res->passed = TRUE;
+        res->judged = FALSE;
+        res->outcome = g_strdup_printf ("armed for the next call: %s", what);
+        res->end_us = res->start_us;
+        res->last_event = res->first_event;
+        if (r->step_cb)
+          r->step_cb (r, res, r->step_cb_data);
+        r->current++;
+        g_idle_add (run_next_idle, r);
+        return;
+      }
     case VERB_BOOTSTRAP:
       {
         r->last_action = res;

@@ -24,7 +24,8 @@ static const struct {
 #define USAGE_EXPECT                                                                          \
   "usage: expect = ok | fail [TEXT] | refusal NODE [TEXT] | message REF [TEXT] "              \
   "| no-message REF [TEXT] | bootstrapped DEVICE | established | sip STATUS | media "         \
-  "| exposure NODE keys|none | forks-differ | forks-share"
+  "| exposure NODE keys|none | forks-differ | forks-share "                                   \
+  "| media-rejected DEVICE replays|auth-failures | answered-by DEVICE"
 
 /* What the checks carry from one step to the next. */
 typedef struct {
@@ -34,6 +35,9 @@ typedef struct {
   gint64 media_us;         /* sum of every call's media= so far */
   guint64 refreshes;       /* estimated REGISTER refreshes so far */
   guint actions;           /* action steps so far */
+  guint attacks_unused;    /* attack steps with no call after them yet */
+  const ImpsStepSpec *last_attack;
+  gboolean prev_attack;    /* the step before was an attack */
 } Checker;
 
 void
@@ -46,6 +50,7 @@ imps_script_step_free (ImpsScriptStep *st)
   g_free (st->callee);
   g_free (st->ref);
   g_free (st->text);
+  imps_attack_spec_free (st->attack);
   g_free (st);
 }
 
@@ -396,6 +401,20 @@ parse_expect (Checker *k, ImpsScriptStep *st, gint argc, gchar **argv, GError **
       st->node = g_strdup (argv[1]);
       st->keys = g_str_equal (argv[2], "keys");
     }
+  else if (g_str_equal (w, "media-rejected") && argc == 3
+           && (g_str_equal (argv[2], "replays") || g_str_equal (argv[2], "auth-failures")))
+    {
+      st->expect = IMPS_EXPECT_MEDIA_REJECTED;
+      if (!check_device (k, spec, argv[1], 0, "", &st->device, error))
+        return FALSE;
+      st->keys = g_str_equal (argv[2], "replays");
+    }
+  else if (g_str_equal (w, "answered-by") && argc == 2)
+    {
+      st->expect = IMPS_EXPECT_ANSWERED_BY;
+      if (!check_device (k, spec, argv[1], IMPS_OP_NODE_PCSCF, "IMS core", &st->device, error))
+        return FALSE;
+    }
   else if (g_str_equal (w, "bootstrapped") && argc == 2)
     {
       st->expect = IMPS_EXPECT_BOOTSTRAPPED;
@@ -413,6 +432,55 @@ parse_expect (Checker *k, ImpsScriptStep *st, gint argc, gchar **argv, GError **
     st->text = g_strjoinv (" ", argv + skip);
   if (k->actions == 0)
     return step_error (k->s, spec, error, "an expect needs an action before it");
+  return TRUE;
+}
+
+/* attack = ...: the acting node must be a CSCF of the network (the nodes
+ * that forward SIP). */
+static gboolean
+parse_attack (Checker *k, ImpsScriptStep *st, gint argc, gchar **argv, GError **error)
+{
+  g_autoptr (GError) e = NULL;
+  st->attack = imps_attack_spec_parse (argc, argv, &e);
+  if (st->attack == NULL)
+    return step_error (k->s, st->spec, error, "%s", e->message);
+  if (st->attack->kind == IMPS_ATTACK_MEDIA)
+    {
+      if (!check_device (k, st->spec, st->attack->device, IMPS_OP_NODE_PCSCF, "IMS core",
+                         &st->device, error))
+        return FALSE;
+      k->attacks_unused++;
+      k->last_attack = st->spec;
+      return TRUE;
+    }
+  if (st->attack->kind == IMPS_ATTACK_FORGE)
+    {
+      g_autoptr (GError) ue = NULL;
+      if (!check_uri (st->attack->identity, &ue))
+        return step_error (k->s, st->spec, error, "forge: '%s' is not an identity to claim: %s",
+                           st->attack->identity, ue->message);
+      if (!check_device (k, st->spec, st->attack->device, IMPS_OP_NODE_KMS, "kms", &st->device,
+                         error))
+        return FALSE;
+      k->attacks_unused++;
+      k->last_attack = st->spec;
+      return TRUE;
+    }
+  if (!imps_script_is_node (k->s, st->attack->node)
+      || !(g_str_has_prefix (st->attack->node, "pcscf.")
+           || g_str_has_prefix (st->attack->node, "scscf.")))
+    {
+      g_autofree gchar *nodes = node_names (k->s);
+      return step_error (k->s, st->spec, error,
+                         "no P-CSCF or S-CSCF '%s' in this network (%s): an attack acts "
+                         "through a node that forwards SIP", st->attack->node, nodes);
+    }
+  if (st->attack->kind == IMPS_ATTACK_STEAL
+      && !check_device (k, st->spec, st->attack->device, IMPS_OP_NODE_KMS, "kms", &st->device,
+                        error))
+    return FALSE;
+  k->attacks_unused++;
+  k->last_attack = st->spec;
   return TRUE;
 }
 
@@ -450,6 +518,7 @@ parse_step (Checker *k, const ImpsStepSpec *spec, GError **error)
     {
       st->verb = IMPS_SCRIPT_CALL;
       ok = parse_call (k, st, argc, argv, error);
+      k->attacks_unused = 0;
     }
   else if (g_str_equal (spec->verb, "advance"))
     {
@@ -461,6 +530,11 @@ parse_step (Checker *k, const ImpsStepSpec *spec, GError **error)
       st->verb = IMPS_SCRIPT_RESTART;
       ok = parse_restart (k, st, argc, argv, error);
     }
+  else if (g_str_equal (spec->verb, "attack"))
+    {
+      st->verb = IMPS_SCRIPT_ATTACK;
+      ok = parse_attack (k, st, argc, argv, error);
+    }
   else if (g_str_equal (spec->verb, "expect"))
     {
       st->verb = IMPS_SCRIPT_EXPECT;
@@ -469,8 +543,15 @@ parse_step (Checker *k, const ImpsStepSpec *spec, GError **error)
   else
     ok = step_error (k->s, spec, error,
                      "unknown verb (known: bootstrap, register, call, hangup, advance, restart, "
-                     "expect)");
-  if (ok && st->verb != IMPS_SCRIPT_EXPECT)
+                     "attack, expect)");
+  /* An attack arms for the next call: an expect straight after it would
+   * judge the action before the attack, which reads wrong. */
+  if (ok && st->verb == IMPS_SCRIPT_EXPECT && k->prev_attack)
+    ok = step_error (k->s, spec, error,
+                     "an expect right after an attack: the attack acts on the next call, put "
+                     "the expects after that call");
+  k->prev_attack = st->verb == IMPS_SCRIPT_ATTACK;
+  if (ok && st->verb != IMPS_SCRIPT_EXPECT && st->verb != IMPS_SCRIPT_ATTACK)
     k->actions++;
   return ok ? g_steal_pointer (&st) : NULL;
 }
@@ -479,7 +560,8 @@ GPtrArray *
 imps_script_parse (const ImpsScenario *s, GError **error)
 {
   g_autoptr (GPtrArray) steps = g_ptr_array_new_with_free_func ((GDestroyNotify) imps_script_step_free);
-  Checker k = { s, g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL), 0, 0, 0, 0 };
+  Checker k = { s, g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL), 0, 0, 0, 0,
+                0, NULL, FALSE };
   gboolean ok = TRUE;
 
   if (s->steps->len == 0)
@@ -495,6 +577,9 @@ imps_script_parse (const ImpsScenario *s, GError **error)
       if (ok)
         g_ptr_array_add (steps, st);
     }
+  if (ok && k.attacks_unused > 0)
+    ok = step_error (s, k.last_attack, error,
+                     "no call after this attack: an attack acts on the next call");
   g_hash_table_unref (k.registered);
   return ok ? g_steal_pointer (&steps) : NULL;
 }

@@ -9,6 +9,7 @@
 #pragma once
 
 #include "imps-scenario.h"
+#include "imps-attack.h"
 
 G_BEGIN_DECLS
 
@@ -31,6 +32,7 @@ typedef enum {
   IMPS_SCRIPT_CALL,
   IMPS_SCRIPT_HANGUP,
   IMPS_SCRIPT_EXPECT,
+  IMPS_SCRIPT_ATTACK,
 } ImpsScriptVerb;
 
 typedef enum {
@@ -46,6 +48,8 @@ typedef enum {
   IMPS_EXPECT_EXPOSURE,
   IMPS_EXPECT_FORKS_DIFFER,
   IMPS_EXPECT_FORKS_SHARE,
+  IMPS_EXPECT_MEDIA_REJECTED,
+  IMPS_EXPECT_ANSWERED_BY,
 } ImpsScriptExpect;
 
 /* The values of call ... security= (the order of ImpsUeSecurity). */
@@ -70,7 +74,9 @@ typedef struct {
   gchar *ref;                /* message, no-message: "Ub", ..., "media" */
   gchar *text;               /* fail, refusal, message: text to find; may be NULL */
   guint status;              /* sip */
-  gboolean keys;             /* exposure: keys (TRUE) or none */
+  gboolean keys;             /* exposure: keys (TRUE) or none; media-rejected: replays (TRUE)
+                              * or auth-failures */
+  ImpsAttackSpec *attack;    /* attack */
 } ImpsScriptStep;
 
 void imps_script_step_free (ImpsScriptStep *step);

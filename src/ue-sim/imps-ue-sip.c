@@ -1021,6 +1021,27 @@ resolve_ready (GObject *source, GAsyncResult *result, gpointer data)
         return;
       }
   }
+  /* The TRANSFER_INIT is verified now (its MAC under the resolved keys):
+   * only now may it enter the replay cache (RFC 3830 §5.4), so that the
+   * same message in a later INVITE is refused by the precheck. */
+  {
+    const ImpsMikeyPayload *t = imps_mikey_message_find (call->ti, IMPS_MIKEY_PAYLOAD_T);
+    guint8 digest[IMPS_MIKEY_REPLAY_DIGEST_LEN];
+    gboolean full = FALSE;
+    imps_mikey_replay_digest (call->ti->body.raw, call->ti->body.raw_len, digest);
+    if (t == NULL
+        || !imps_mikey_replay_insert (sip->replay, digest, imps_mikey_timestamp_to_64 (&t->u.ts),
+                                      imps_clock_now_ntp (sip->clock), &full))
+      {
+        g_set_error (&error, IMPS_MIKEY_ERROR,
+                     full ? IMPS_MIKEY_ERROR_UNSPECIFIED : IMPS_MIKEY_ERROR_REPLAY,
+                     full ? "replay cache full: TRANSFER_INIT refused"
+                          : "TRANSFER_INIT (CSB ID %08x) was received before (replay)",
+                     call->ti->hdr.csb_id);
+        callee_refuse (call, 488, error);
+        return;
+      }
+  }
   ImpsMikeySrtpKeys keys[IMPS_MIKEY_MAX_CS];
   guint n = 0;
   guint32 ssrc = imps_ue_media_get_ssrc (call->media);

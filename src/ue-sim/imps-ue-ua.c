@@ -17,6 +17,7 @@ struct _ImpsUeUa {
   ImpsNetwork *net;
   gchar *address;
   gchar *impu;
+  gchar *claimed;   /* an identity claimed instead of impu (scenario attacks), or NULL */
   gchar *kms_fqdn;
   gchar *kms_address;
   guint16 kms_port;
@@ -35,6 +36,21 @@ static guint64
 now_ntp (ImpsUeUa *ua)
 {
   return imps_clock_now_ntp (imps_network_get_clock (ua->net));
+}
+
+/* The identity the client names itself by: its IMPU, or the one claimed. */
+static const gchar *
+ua_identity (const ImpsUeUa *ua)
+{
+  return ua->claimed != NULL ? ua->claimed : ua->impu;
+}
+
+void
+imps_ue_ua_set_claimed_identity (ImpsUeUa *ua, const gchar *identity)
+{
+  g_free (ua->claimed);
+  ua->claimed = g_strdup (identity);
+  imps_ue_ua_forget_tickets (ua);
 }
 
 ImpsUeUa *
@@ -79,6 +95,7 @@ imps_ue_ua_free (ImpsUeUa *ua)
   imps_random_free (ua->random);
   g_free (ua->address);
   g_free (ua->impu);
+  g_free (ua->claimed);
   g_free (ua->kms_fqdn);
   g_free (ua->kms_address);
   g_free (ua);
@@ -349,7 +366,8 @@ on_answer (GObject *source, GAsyncResult *res, gpointer data)
   else
     {
       ImpsMikeyResolved *res2 = imps_mikey_resolve_resp_process (r->sent, d, len, r->psk, 32,
-                                                                 r->transfer_init, ua->impu, now,
+                                                                 r->transfer_init,
+                                                                 ua_identity (ua), now,
                                                                  IMPS_MIKEY_DEFAULT_SKEW_S, NULL,
                                                                  &error);
       if (res2 == NULL)
@@ -386,7 +404,7 @@ attempt (GTask *task)
     {
       ImpsMikeyRequestParams p = { 0 };
       p.suite = ua->suite;
-      p.initiator_uri = ua->impu;
+      p.initiator_uri = ua_identity (ua);
       p.kms_uri = ua->kms_fqdn;
       p.psk_id = (const guint8 *) btid;
       p.psk_id_len = strlen (btid);
@@ -395,7 +413,8 @@ attempt (GTask *task)
     }
   else
     {
-      ImpsMikeyResolveParams p = { ua->impu, ua->kms_fqdn, (const guint8 *) btid, strlen (btid) };
+      ImpsMikeyResolveParams p = { ua_identity (ua), ua->kms_fqdn, (const guint8 *) btid,
+                                   strlen (btid) };
       r->sent = imps_mikey_resolve_init_build (r->transfer_init, &p, r->psk, 32, now, ua->random,
                                                &error);
     }

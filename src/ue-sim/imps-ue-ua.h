@@ -100,6 +100,13 @@ void imps_ue_ua_forget_tickets (ImpsUeUa *ua);
 guint imps_ue_ua_count_requests (ImpsUeUa *ua);
 guint imps_ue_ua_count_bootstraps (ImpsUeUa *ua);
 
+/* A rogue client for scenario attacks: from now on it names itself
+ * @identity (IDRi of its ticket requests, IDRr of its resolves) instead of
+ * its IMPU, with its own B-TID; NULL restores its IMPU. Either way it
+ * forgets its tickets, so no ticket crosses from one identity to the
+ * other. */
+void imps_ue_ua_set_claimed_identity (ImpsUeUa *ua, const gchar *identity);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpsUeUa, imps_ue_ua_free)
 
 G_END_DECLS

@@ -1,0 +1,417 @@
+#include "imps-attack.h"
+#include "imps-scenario.h"
+#include "mikey/imps-mikey-message.h"
+
+#include <string.h>
+
+static const struct {
+  ImpsAttackKind kind;
+  const gchar *verb;
+  ImpsAttackField field;
+  const gchar *name;
+  const gchar *what;    /* for notes */
+} fields[] = {
+  { IMPS_ATTACK_STRIP, "strip", IMPS_ATTACK_FIELD_KEY_MGMT, "a=key-mgmt", "a=key-mgmt" },
+  { IMPS_ATTACK_STRIP, "strip", IMPS_ATTACK_FIELD_CRYPTO, "a=crypto", "a=crypto" },
+  { IMPS_ATTACK_STRIP, "strip", IMPS_ATTACK_FIELD_SECURITY, "security",
+    "a=key-mgmt and a=crypto, and RTP/SAVP to RTP/AVP," },
+  { IMPS_ATTACK_REPLAY, "replay", IMPS_ATTACK_FIELD_TRANSFER_INIT, "TRANSFER_INIT",
+    "TRANSFER_INIT" },
+  { IMPS_ATTACK_STEAL, "steal", IMPS_ATTACK_FIELD_TRANSFER_INIT, "TRANSFER_INIT",
+    "TRANSFER_INIT" },
+  { IMPS_ATTACK_FORGE, "forge", IMPS_ATTACK_FIELD_IDRI, "IDRi", "IDRi" },
+  { IMPS_ATTACK_FORGE, "forge", IMPS_ATTACK_FIELD_IDRR, "IDRr", "IDRr" },
+  { IMPS_ATTACK_TAMPER, "tamper", IMPS_ATTACK_FIELD_MAC, "mac", "the MAC (V payload)" },
+  { IMPS_ATTACK_TAMPER, "tamper", IMPS_ATTACK_FIELD_TICKET, "ticket",
+    "the Ticket Data (TICKET payload)" },
+  { IMPS_ATTACK_TAMPER, "tamper", IMPS_ATTACK_FIELD_IDRI, "idri", "the IDRi identity" },
+  { IMPS_ATTACK_TAMPER, "tamper", IMPS_ATTACK_FIELD_IDRR, "idrr", "the IDRr identity" },
+  { IMPS_ATTACK_TAMPER, "tamper", IMPS_ATTACK_FIELD_T, "t", "the timestamp (T payload)" },
+};
+
+#define USAGE                                                                                 \
+  "usage: attack = strip a=key-mgmt|a=crypto|security at NODE "                               \
+  "| replay TRANSFER_INIT at NODE "                                                          \
+  "| tamper mac|ticket|idri|idrr|t at NODE | steal TRANSFER_INIT at NODE for DEVICE "        \
+  "| forge IDRi=URI|IDRr=URI by DEVICE | replay SRTP to DEVICE | inject SRTP to DEVICE"
+
+
+void
+imps_attack_spec_free (ImpsAttackSpec *spec)
+{
+  if (spec == NULL)
+    return;
+  g_free (spec->node);
+  g_free (spec->device);
+  g_free (spec->identity);
+  g_free (spec);
+}
+
+ImpsAttackSpec *
+imps_attack_spec_parse (gint argc, gchar **argv, GError **error)
+{
+  if (argc > 0 && strcmp (argv[0], "forge") == 0)
+    {
+      const gchar *eq = argc == 4 ? strchr (argv[1], '=') : NULL;
+      if (eq == NULL || strcmp (argv[2], "by") != 0 || eq[1] == '\0'
+          || !((eq - argv[1] == 4) && (g_ascii_strncasecmp (argv[1], "IDRi", 4) == 0
+                                       || g_ascii_strncasecmp (argv[1], "IDRr", 4) == 0)))
+        {
+          g_set_error (error, IMPS_SCENARIO_ERROR, IMPS_SCENARIO_ERROR_VALUE,
+                       "usage: attack = forge IDRi=URI by DEVICE | forge IDRr=URI by DEVICE");
+          return NULL;
+        }
+      ImpsAttackSpec *spec = g_new0 (ImpsAttackSpec, 1);
+      spec->kind = IMPS_ATTACK_FORGE;
+      spec->field = g_ascii_tolower (argv[1][3]) == 'i' ? IMPS_ATTACK_FIELD_IDRI
+                                                        : IMPS_ATTACK_FIELD_IDRR;
+      spec->identity = g_strdup (eq + 1);
+      spec->device = g_strdup (argv[3]);
+      return spec;
+    }
+  if (argc == 4 && (strcmp (argv[0], "replay") == 0 || strcmp (argv[0], "inject") == 0)
+      && strcmp (argv[1], "SRTP") == 0)
+    {
+      if (strcmp (argv[2], "to") != 0)
+        {
+          g_set_error (error, IMPS_SCENARIO_ERROR, IMPS_SCENARIO_ERROR_VALUE,
+                       "usage: attack = %s SRTP to DEVICE", argv[0]);
+          return NULL;
+        }
+      ImpsAttackSpec *spec = g_new0 (ImpsAttackSpec, 1);
+      spec->kind = IMPS_ATTACK_MEDIA;
+      spec->field = argv[0][0] == 'r' ? IMPS_ATTACK_FIELD_SRTP_REPLAY
+                                      : IMPS_ATTACK_FIELD_SRTP_FORGED;
+      spec->device = g_strdup (argv[3]);
+      return spec;
+    }
+  gboolean steal = argc > 0 && strcmp (argv[0], "steal") == 0;
+  if (argc != (steal ? 6 : 4) || strcmp (argv[2], "at") != 0
+      || (steal && strcmp (argv[4], "for") != 0))
+    {
+      g_set_error (error, IMPS_SCENARIO_ERROR, IMPS_SCENARIO_ERROR_VALUE, USAGE);
+      return NULL;
+    }
+  gboolean verb_known = FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
+    {
+      if (strcmp (argv[0], fields[i].verb) != 0)
+        continue;
+      verb_known = TRUE;
+      if (g_ascii_strcasecmp (argv[1], fields[i].name) != 0)
+        continue;
+      ImpsAttackSpec *spec = g_new0 (ImpsAttackSpec, 1);
+      spec->kind = fields[i].kind;
+      spec->field = fields[i].field;
+      spec->node = g_ascii_strdown (argv[3], -1);
+      spec->device = steal ? g_strdup (argv[5]) : NULL;
+      return spec;
+    }
+  if (verb_known)
+    {
+      g_autoptr (GString) known = g_string_new (NULL);
+      for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
+        if (strcmp (argv[0], fields[i].verb) == 0)
+          g_string_append_printf (known, "%s%s", known->len ? ", " : "", fields[i].name);
+      g_set_error (error, IMPS_SCENARIO_ERROR, IMPS_SCENARIO_ERROR_VALUE,
+                   "%s '%s': not one of %s", argv[0], argv[1], known->str);
+    }
+  else
+    g_set_error (error, IMPS_SCENARIO_ERROR, IMPS_SCENARIO_ERROR_VALUE,
+                 "unknown attack '%s' (strip, replay, tamper, steal); " USAGE, argv[0]);
+  return NULL;
+}
+
+static guint
+field_index (const ImpsAttackSpec *spec)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
+    if (fields[i].kind == spec->kind && fields[i].field == spec->field)
+      return i;
+  g_return_val_if_reached (0);
+}
+
+gchar *
+imps_attack_spec_describe (const ImpsAttackSpec *spec)
+{
+  if (spec->kind == IMPS_ATTACK_MEDIA)
+    return g_strdup_printf ("%s SRTP to %s",
+                            spec->field == IMPS_ATTACK_FIELD_SRTP_REPLAY ? "replay" : "inject",
+                            spec->device);
+  guint i = field_index (spec);
+  if (spec->kind == IMPS_ATTACK_FORGE)
+    return g_strdup_printf ("forge %s=%s by %s", fields[i].name, spec->identity, spec->device);
+  return g_strdup_printf ("%s %s at %s%s%s", fields[i].verb, fields[i].name, spec->node,
+                          spec->device ? " for " : "", spec->device ? spec->device : "");
+}
+
+/* ---- the message ---- */
+
+/* A SIP message split at its empty line. */
+typedef struct {
+  GString *head;   /* start line and headers, each with its CRLF */
+  GString *body;
+  gchar *what;     /* "INVITE", "200 (INVITE)"... for notes */
+  gboolean invite; /* an INVITE request */
+} Msg;
+
+static void
+msg_clear (Msg *m)
+{
+  if (m->head)
+    g_string_free (m->head, TRUE);
+  if (m->body)
+    g_string_free (m->body, TRUE);
+  g_free (m->what);
+}
+
+static gboolean
+msg_split (GBytes *message, Msg *m)
+{
+  gsize len = 0;
+  const gchar *p = g_bytes_get_data (message, &len);
+  const gchar *sep = p ? g_strstr_len (p, (gssize) len, "\r\n\r\n") : NULL;
+  memset (m, 0, sizeof *m);
+  if (sep == NULL)
+    return FALSE;
+  gsize hl = (gsize) (sep - p) + 2;
+  m->head = g_string_new_len (p, (gssize) hl);
+  m->body = g_string_new_len (sep + 4, (gssize) (len - hl - 2));
+  const gchar *eol = strstr (m->head->str, "\r\n");
+  g_autofree gchar *first = g_strndup (m->head->str, (gsize) (eol - m->head->str));
+  g_auto (GStrv) tok = g_strsplit (first, " ", 3);
+  m->invite = g_strcmp0 (tok[0], "INVITE") == 0;
+  m->what = g_str_has_prefix (first, "SIP/") && tok[1] ? g_strdup_printf ("%s response", tok[1])
+                                                      : g_strdup (tok[0]);
+  return TRUE;
+}
+
+/* The message again, with Content-Length set to the body's length. */
+static GBytes *
+msg_join (Msg *m)
+{
+  GString *out = g_string_sized_new (m->head->len + m->body->len + 16);
+  const gchar *p = m->head->str;
+  while (*p)
+    {
+      const gchar *eol = strstr (p, "\r\n");
+      gsize n = eol ? (gsize) (eol - p) + 2 : strlen (p);
+      if (g_ascii_strncasecmp (p, "Content-Length:", 15) == 0
+          || g_ascii_strncasecmp (p, "l:", 2) == 0)
+        g_string_append_printf (out, "Content-Length: %" G_GSIZE_FORMAT "\r\n", m->body->len);
+      else
+        g_string_append_len (out, p, (gssize) n);
+      p += n;
+    }
+  g_string_append (out, "\r\n");
+  g_string_append_len (out, m->body->str, (gssize) m->body->len);
+  return g_string_free_to_bytes (out);
+}
+
+/* The body's first line starting with @prefix: its start and length
+ * (without the line end). */
+static gboolean
+find_line (const GString *body, const gchar *prefix, gsize *start, gsize *len)
+{
+  gsize pos = 0;
+  while (pos < body->len)
+    {
+      const gchar *nl = memchr (body->str + pos, '\n', body->len - pos);
+      gsize end = nl ? (gsize) (nl - body->str) : body->len;
+      gsize l = end - pos;
+      if (l > 0 && body->str[end - 1] == '\r')
+        l--;
+      if (l >= strlen (prefix) && strncmp (body->str + pos, prefix, strlen (prefix)) == 0)
+        {
+          *start = pos;
+          *len = l;
+          return TRUE;
+        }
+      pos = end + 1;
+    }
+  return FALSE;
+}
+
+static guint
+strip_lines (GString *body, const gchar *prefix)
+{
+  guint n = 0;
+  gsize start, len;
+  while (find_line (body, prefix, &start, &len))
+    {
+      gsize cut = len;
+      if (start + cut < body->len && body->str[start + cut] == '\r')
+        cut++;
+      if (start + cut < body->len && body->str[start + cut] == '\n')
+        cut++;
+      g_string_erase (body, (gssize) start, (gssize) cut);
+      n++;
+    }
+  return n;
+}
+
+/* Where in a TRANSFER_INIT @field lies: the offset of the byte to change. */
+static gboolean
+field_offset (const ImpsMikeyMessage *msg, ImpsAttackField field, gsize *off, gchar **why)
+{
+  const ImpsMikeyPayload *p = NULL;
+  switch (field)
+    {
+    case IMPS_ATTACK_FIELD_MAC:
+      p = imps_mikey_message_find (msg, IMPS_MIKEY_PAYLOAD_V);
+      if (p && p->u.v.mac.len > 0)
+        {
+          *off = p->u.v.mac_offset + p->u.v.mac.len - 1;
+          return TRUE;
+        }
+      break;
+    case IMPS_ATTACK_FIELD_TICKET:
+      p = imps_mikey_message_find (msg, IMPS_MIKEY_PAYLOAD_TICKET);
+      if (p && p->u.ticket.ticket_data.len > 0)
+        {
+          *off = p->u.ticket.ticket_data_offset + p->u.ticket.ticket_data.len / 2;
+          return TRUE;
+        }
+      break;
+    case IMPS_ATTACK_FIELD_IDRI:
+    case IMPS_ATTACK_FIELD_IDRR:
+      p = imps_mikey_message_find_idr (msg, field == IMPS_ATTACK_FIELD_IDRI
+                                                ? IMPS_MIKEY_ID_ROLE_I : IMPS_MIKEY_ID_ROLE_R);
+      if (p && p->u.id.data.len > 0)
+        {
+          /* the identity's last byte: the payload ends with the ID data */
+          *off = p->offset + p->length - 1;
+          return TRUE;
+        }
+      break;
+    case IMPS_ATTACK_FIELD_T:
+      p = imps_mikey_message_find (msg, IMPS_MIKEY_PAYLOAD_T);
+      if (p && p->length > 0)
+        {
+          *off = p->offset + p->length - 1;
+          return TRUE;
+        }
+      break;
+    default:
+      break;
+    }
+  *why = g_strdup ("the TRANSFER_INIT has no such field");
+  return FALSE;
+}
+
+GBytes *
+imps_attack_apply (const ImpsAttackSpec *spec, GBytes *message, const gchar *recorded,
+                   gchar **record, gchar **note)
+{
+  Msg m = { 0 };
+  GBytes *out = NULL;
+  gsize start = 0, len = 0;
+
+  *note = NULL;
+  if (record)
+    *record = NULL;
+  if (spec->kind == IMPS_ATTACK_FORGE || spec->kind == IMPS_ATTACK_MEDIA
+      || !msg_split (message, &m))
+    goto done;
+  switch (spec->kind)
+    {
+    case IMPS_ATTACK_STRIP:
+      {
+        guint n = 0, profiles = 0;
+        if (spec->field != IMPS_ATTACK_FIELD_CRYPTO)
+          n += strip_lines (m.body, "a=key-mgmt:");
+        if (spec->field != IMPS_ATTACK_FIELD_KEY_MGMT)
+          n += strip_lines (m.body, "a=crypto:");
+        if (spec->field == IMPS_ATTACK_FIELD_SECURITY)
+          {
+            gsize at = 0;
+            const gchar *hit;
+            while ((hit = g_strstr_len (m.body->str + at, (gssize) (m.body->len - at),
+                                        " RTP/SAVP ")) != NULL)
+              {
+                at = (gsize) (hit - m.body->str);
+                g_string_erase (m.body, (gssize) at + 1, 8);
+                g_string_insert (m.body, (gssize) at + 1, "RTP/AVP");
+                at += 8;
+                profiles++;
+              }
+          }
+        if (n == 0 && profiles == 0)
+          break;
+        *note = g_strdup_printf ("attack: stripped %u %s line%s from the SDP of the %s%s", n,
+                                 spec->field == IMPS_ATTACK_FIELD_KEY_MGMT ? "a=key-mgmt"
+                                 : spec->field == IMPS_ATTACK_FIELD_CRYPTO ? "a=crypto"
+                                                                           : "key",
+                                 n == 1 ? "" : "s", m.what,
+                                 profiles ? " and made its RTP/SAVP RTP/AVP" : "");
+        out = msg_join (&m);
+        break;
+      }
+    case IMPS_ATTACK_REPLAY:
+      {
+        if (!m.invite || !find_line (m.body, "a=key-mgmt:mikey ", &start, &len))
+          break;
+        g_autofree gchar *line = g_strndup (m.body->str + start, len);
+        if (recorded == NULL)
+          {
+            if (record)
+              *record = g_steal_pointer (&line);
+            *note = g_strdup_printf ("attack: recorded the TRANSFER_INIT of the %s", m.what);
+            break;
+          }
+        if (strcmp (line, recorded) == 0)
+          break;   /* the recorded call's own INVITE again */
+        g_string_erase (m.body, (gssize) start, (gssize) len);
+        g_string_insert (m.body, (gssize) start, recorded);
+        *note = g_strdup_printf ("attack: replayed the TRANSFER_INIT recorded earlier in place "
+                                 "of this %s's", m.what);
+        out = msg_join (&m);
+        break;
+      }
+    case IMPS_ATTACK_FORGE:
+    case IMPS_ATTACK_MEDIA:
+      break;
+    case IMPS_ATTACK_STEAL:
+      if (m.invite && find_line (m.body, "a=key-mgmt:mikey ", &start, &len) && record)
+        {
+          *record = g_strndup (m.body->str + start, len);
+          *note = g_strdup_printf ("attack: copied the TRANSFER_INIT of the %s for %s", m.what,
+                                   spec->device);
+        }
+      break;
+    case IMPS_ATTACK_TAMPER:
+      {
+        if (!m.invite || !find_line (m.body, "a=key-mgmt:mikey ", &start, &len))
+          break;
+        gsize pre = strlen ("a=key-mgmt:mikey ");
+        g_autofree gchar *b64 = g_strndup (m.body->str + start + pre, len - pre);
+        gsize dlen = 0;
+        g_autofree guint8 *data = g_base64_decode (b64, &dlen);
+        g_autoptr (ImpsMikeyMessage) mk = imps_mikey_message_parse (data, dlen, NULL);
+        g_autofree gchar *why = NULL;
+        gsize off = 0;
+        if (mk == NULL)
+          break;
+        if (!field_offset (mk, spec->field, &off, &why) || off >= dlen)
+          {
+            *note = g_strdup_printf ("attack: nothing to tamper with in the %s: %s", m.what,
+                                     why ? why : "offset out of range");
+            break;
+          }
+        guint8 old = data[off];
+        data[off] ^= 0x01;
+        g_autofree gchar *enc = g_base64_encode (data, dlen);
+        g_string_erase (m.body, (gssize) (start + pre), (gssize) (len - pre));
+        g_string_insert (m.body, (gssize) (start + pre), enc);
+        *note = g_strdup_printf ("attack: changed %s of the TRANSFER_INIT in the %s "
+                                 "(byte %" G_GSIZE_FORMAT ": 0x%02x -> 0x%02x)",
+                                 fields[field_index (spec)].what, m.what, off, old, data[off]);
+        out = msg_join (&m);
+        break;
+      }
+    }
+done:
+  msg_clear (&m);
+  return out;
+}
+

@@ -1,0 +1,91 @@
+/* Attack steps of a scenario script: a node of the network that changes
+ * the SIP it forwards (RFC 6043 §12 and TS 33.328 threats), so that the
+ * expectations after the next call can ask whether the endpoints noticed.
+ *
+ *   attack = strip a=key-mgmt|a=crypto at NODE
+ *       NODE removes every such line from the SDP of the SIP it sends
+ *       during the next call (bidding down).
+ *   attack = strip security at NODE
+ *       both kinds of line, and the m= lines' RTP/SAVP becomes RTP/AVP: an
+ *       offer (or answer) that looks like a plain RTP one.
+ *   attack = replay TRANSFER_INIT at NODE
+ *       NODE records the TRANSFER_INIT of the first INVITE it forwards and
+ *       puts it in place of the TRANSFER_INIT of the INVITE of a later
+ *       call (the next call after the recorded one).
+ *   attack = tamper FIELD at NODE
+ *       NODE changes one byte of FIELD (mac, ticket, idri, idrr, t) in the
+ *       TRANSFER_INIT of the next INVITE it forwards (once).
+ *   attack = steal TRANSFER_INIT at NODE for DEVICE
+ *       NODE copies the TRANSFER_INIT of the next INVITE it forwards
+ *       (unchanged) and DEVICE, a party the ticket does not name, asks its
+ *       own KMS to resolve it.
+ *   attack = forge IDRi=URI by DEVICE   (or IDRr=URI)
+ *       DEVICE's Ua client claims URI, with its own B-TID, in its ticket
+ *       requests (IDRi) and resolves (IDRr) during the next call. NODE is
+ *       NULL: the device acts.
+ *   attack = replay SRTP to DEVICE | inject SRTP to DEVICE
+ *       a man in the middle on the media path of the next call sends
+ *       DEVICE, every tenth packet, a copy of a packet it received five
+ *       packets before (replay), or a packet with the next sequence number
+ *       and random payload and tag (inject: what a sender without the key
+ *       can make). NODE is NULL.
+ *
+ * Every change is logged as a note of NODE ("attack: ...") just before
+ * the changed message, so the ladder shows where it happened.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef enum {
+  IMPS_ATTACK_STRIP,
+  IMPS_ATTACK_REPLAY,
+  IMPS_ATTACK_TAMPER,
+  IMPS_ATTACK_STEAL,
+  IMPS_ATTACK_FORGE,
+  IMPS_ATTACK_MEDIA,           /* replay or inject SRTP towards a device */
+} ImpsAttackKind;
+
+typedef enum {
+  IMPS_ATTACK_FIELD_KEY_MGMT,  /* strip: a=key-mgmt */
+  IMPS_ATTACK_FIELD_CRYPTO,    /* strip: a=crypto */
+  IMPS_ATTACK_FIELD_SECURITY,  /* strip: both, and RTP/SAVP becomes RTP/AVP */
+  IMPS_ATTACK_FIELD_TRANSFER_INIT, /* replay */
+  IMPS_ATTACK_FIELD_MAC,       /* tamper: the V payload's MAC */
+  IMPS_ATTACK_FIELD_TICKET,    /* tamper: the TICKET payload's Ticket Data */
+  IMPS_ATTACK_FIELD_IDRI,      /* tamper: the IDRi payload's identity */
+  IMPS_ATTACK_FIELD_IDRR,      /* tamper: the IDRr payload's identity */
+  IMPS_ATTACK_FIELD_T,         /* tamper: the T payload's timestamp */
+  IMPS_ATTACK_FIELD_SRTP_REPLAY, /* media: old packets sent again */
+  IMPS_ATTACK_FIELD_SRTP_FORGED, /* media: packets whose tag does not verify */
+} ImpsAttackField;
+
+typedef struct {
+  ImpsAttackKind kind;
+  ImpsAttackField field;
+  gchar *node;                 /* the node that acts: "pcscf.home1.net" */
+  gchar *device;               /* steal, forge: the rogue device, as named */
+  gchar *identity;             /* forge: the identity claimed */
+} ImpsAttackSpec;
+
+void imps_attack_spec_free (ImpsAttackSpec *spec);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpsAttackSpec, imps_attack_spec_free)
+
+/* Reads the arguments of `attack = ...` (already split). The node's name
+ * is not checked here (the script checker knows the network). */
+ImpsAttackSpec *imps_attack_spec_parse (gint argc, gchar **argv, GError **error);
+
+/* "strip a=key-mgmt at pcscf.home1.net" */
+gchar *imps_attack_spec_describe (const ImpsAttackSpec *spec);
+
+/* The change: @message changed as @spec says, with
+ * @recorded the TRANSFER_INIT line a replay puts in (NULL: none yet).
+ * Returns the changed message, or NULL with @note saying why nothing
+ * changed; a replay with no line yet, and a steal, return NULL and set
+ * @record to the message's a=key-mgmt line (when it has one). */
+GBytes *imps_attack_apply (const ImpsAttackSpec *spec, GBytes *message, const gchar *recorded,
+                           gchar **record, gchar **note);
+
+G_END_DECLS

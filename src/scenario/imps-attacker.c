@@ -1,0 +1,240 @@
+#include "imps-attacker.h"
+#include "mikey/imps-mikey-message.h"
+
+#include <string.h>
+
+struct _ImpsAttack {
+  ImpsAttackSpec spec;
+  ImpsNetwork *net;
+  gchar *recorded;     /* replay: the a=key-mgmt line recorded */
+  guint acted;
+  guint calls;         /* call steps ended since arming */
+  guint acted_call;    /* calls when it last acted */
+  ImpsUeUa *thief;     /* steal: borrowed */
+  gchar *thief_name;   /* steal, forge, media: the device */
+  ImpsSipBus *bus;     /* media */
+  guint tap;
+  gboolean sending;    /* media: our own packet is passing the tap */
+  guint seen;          /* media: SRTP packets to the device */
+  guint sent;          /* media: packets the attack sent */
+  guint8 old[5][IMPS_SIP_BUS_MAX_PACKET];
+  gsize old_len[5];
+};
+
+/* SRTP packets to the device: after every tenth, the attack sends one of
+ * its own. */
+static void
+media_tap (gint64 time_us, ImpsProtocol proto, const gchar *from_address, guint16 from_port,
+           const gchar *to_address, guint16 to_port, const guint8 *data, gsize len,
+           gpointer user_data)
+{
+  ImpsAttack *a = user_data;
+  guint8 pkt[IMPS_SIP_BUS_MAX_PACKET];
+  gsize n = 0;
+  if (a->sending || a->calls > 0 || proto != IMPS_PROTO_RTP || len < 12 || len > sizeof pkt
+      || g_strcmp0 (imps_network_node_at (a->net, to_address), a->thief_name) != 0)
+    return;
+  guint k = a->seen++ % 5;
+  if (a->seen % 10 == 0)
+    {
+      if (a->spec.field == IMPS_ATTACK_FIELD_SRTP_REPLAY)
+        {
+          /* the packet received five packets before, again */
+          n = a->old_len[k];
+          memcpy (pkt, a->old[k], n);
+        }
+      else
+        {
+          /* the next sequence numbers ahead, payload and tag unknown */
+          n = len;
+          memcpy (pkt, data, len);
+          guint16 seq = (guint16) ((data[2] << 8 | data[3]) + 1000);
+          pkt[2] = (guint8) (seq >> 8);
+          pkt[3] = (guint8) seq;
+          for (gsize i = 12; i < n; i++)
+            pkt[i] ^= 0xa5;
+        }
+    }
+  memcpy (a->old[k], data, len);
+  a->old_len[k] = len;
+  if (n == 0)
+    return;
+  if (a->sent++ == 0)
+    imps_network_log (a->net, IMPS_EVENT_NOTE, IMPS_REF_MEDIA, proto, a->thief_name, NULL, NULL,
+                      NULL, NULL, "attack: %s SRTP packets arrive at %s (one in ten)",
+                      a->spec.field == IMPS_ATTACK_FIELD_SRTP_REPLAY ? "replayed" : "forged",
+                      a->thief_name);
+  a->acted++;
+  a->sending = TRUE;
+  imps_sip_bus_send_media (a->bus, proto, from_address, from_port, to_address, to_port, pkt, n);
+  a->sending = FALSE;
+}
+
+void
+imps_attack_set_bus (ImpsAttack *a, ImpsSipBus *bus)
+{
+  if (a->spec.kind != IMPS_ATTACK_MEDIA || a->bus != NULL)
+    return;
+  a->bus = bus;
+  a->tap = imps_sip_bus_add_media_tap (bus, media_tap, a);
+}
+
+/* A stolen TRANSFER_INIT on its way to the thief's KMS. */
+typedef struct {
+  ImpsNetwork *net;
+  gchar *thief_name;
+  ImpsUeUa *ua;
+} Theft;
+
+static void
+theft_done (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Theft *t = data;
+  g_autoptr (GError) error = NULL;
+  ImpsMikeyResolved *res = imps_ue_ua_resolve_finish (t->ua, result, &error);
+  if (res != NULL)
+    imps_network_log (t->net, IMPS_EVENT_NOTE, IMPS_REF_UA, IMPS_PROTO_HTTP, t->thief_name, NULL,
+                      NULL, NULL, NULL,
+                      "attack: %s resolved the stolen TRANSFER_INIT: its KMS gave the keys",
+                      t->thief_name);
+  else
+    imps_network_log (t->net, IMPS_EVENT_NOTE, IMPS_REF_UA, IMPS_PROTO_HTTP, t->thief_name, NULL,
+                      NULL, NULL, error->message,
+                      "attack: %s could not resolve the stolen TRANSFER_INIT", t->thief_name);
+  imps_mikey_resolved_free (res);
+  g_free (t->thief_name);
+  g_free (t);
+}
+
+/* The thief asks its KMS to resolve the TRANSFER_INIT of @line. */
+static void
+steal (ImpsAttack *a, const gchar *line)
+{
+  const gchar *b64 = line + strlen ("a=key-mgmt:mikey ");
+  gsize len = 0;
+  g_autofree guint8 *data = g_base64_decode (b64, &len);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ImpsMikeyMessage) ti = imps_mikey_message_parse (data, len, &error);
+  if (ti == NULL)
+    {
+      imps_network_log (a->net, IMPS_EVENT_NOTE, IMPS_REF_UA, IMPS_PROTO_HTTP, a->thief_name,
+                        NULL, NULL, NULL, error->message,
+                        "attack: the copied a=key-mgmt is no MIKEY message");
+      return;
+    }
+  Theft *t = g_new0 (Theft, 1);
+  t->net = a->net;
+  t->thief_name = g_strdup (a->thief_name);
+  t->ua = a->thief;
+  imps_ue_ua_resolve_async (a->thief, ti, NULL, theft_done, t);
+}
+
+/* ---- an armed attack ---- */
+
+ImpsAttack *
+imps_attack_new (const ImpsAttackSpec *spec, ImpsNetwork *net, ImpsUeUa *thief,
+                 const gchar *thief_name)
+{
+  ImpsAttack *a = g_new0 (ImpsAttack, 1);
+  a->spec.kind = spec->kind;
+  a->spec.field = spec->field;
+  a->spec.node = g_strdup (spec->node);
+  a->spec.device = g_strdup (spec->device);
+  a->net = net;
+  a->thief = thief;
+  a->thief_name = g_strdup (thief_name);
+  a->spec.identity = g_strdup (spec->identity);
+  if (spec->kind == IMPS_ATTACK_FORGE && thief != NULL)
+    {
+      imps_ue_ua_set_claimed_identity (thief, spec->identity);
+      imps_network_log (net, IMPS_EVENT_NOTE, IMPS_REF_UA, IMPS_PROTO_HTTP, thief_name, NULL, NULL,
+                        NULL, NULL,
+                        "attack: %s claims %s as its identity (%s) with its own B-TID for the "
+                        "next call", thief_name, spec->identity,
+                        spec->field == IMPS_ATTACK_FIELD_IDRI ? "IDRi" : "IDRr");
+      a->acted++;
+    }
+  return a;
+}
+
+void
+imps_attack_free (ImpsAttack *a)
+{
+  if (a == NULL)
+    return;
+  if (a->spec.kind == IMPS_ATTACK_FORGE && a->thief != NULL)
+    imps_ue_ua_set_claimed_identity (a->thief, NULL);
+  if (a->tap)
+    imps_sip_bus_remove_media_tap (a->bus, a->tap);
+  g_free (a->spec.node);
+  g_free (a->spec.device);
+  g_free (a->spec.identity);
+  g_free (a->thief_name);
+  g_free (a->recorded);
+  g_free (a);
+}
+
+GBytes *
+imps_attack_filter (ImpsAttack *a, ImpsRefPoint ref, const gchar *from_node, GBytes *message)
+{
+  g_autofree gchar *note = NULL;
+  g_autofree gchar *record = NULL;
+  if (a->spec.node == NULL || imps_attack_is_over (a)
+      || g_ascii_strcasecmp (from_node, a->spec.node) != 0)
+    return NULL;
+  /* One tampered message (a P-CSCF that serves both ends forwards the
+   * INVITE twice, and a second flip of the same bit would undo the first). */
+  if (a->spec.kind == IMPS_ATTACK_TAMPER && a->acted > 0)
+    return NULL;
+  GBytes *out = imps_attack_apply (&a->spec, message, a->recorded, &record, &note);
+  if (record && a->spec.kind == IMPS_ATTACK_STEAL)
+    {
+      if (a->acted == 0 && a->thief != NULL)
+        {
+          a->acted++;
+          a->acted_call = a->calls;
+          if (note)
+            imps_network_log (a->net, IMPS_EVENT_NOTE, ref, IMPS_PROTO_SIP, a->spec.node, NULL,
+                              NULL, NULL, NULL, "%s", note);
+          steal (a, record);
+        }
+      return out;
+    }
+  if (record)
+    a->recorded = g_steal_pointer (&record);
+  if (out)
+    {
+      a->acted++;
+      a->acted_call = a->calls;
+    }
+  if (note)
+    imps_network_log (a->net, IMPS_EVENT_NOTE, ref, IMPS_PROTO_SIP, a->spec.node, NULL, NULL,
+                      NULL, NULL, "%s", note);
+  return out;
+}
+
+void
+imps_attack_call_ended (ImpsAttack *a)
+{
+  a->calls++;
+}
+
+gboolean
+imps_attack_is_over (const ImpsAttack *a)
+{
+  if (a->spec.kind == IMPS_ATTACK_REPLAY)
+    return a->calls >= 2 || (a->acted > 0 && a->calls > a->acted_call);
+  return a->calls >= 1;
+}
+
+guint
+imps_attack_get_acted (const ImpsAttack *a)
+{
+  return a->acted;
+}
+
+const ImpsAttackSpec *
+imps_attack_get_spec (const ImpsAttack *a)
+{
+  return &a->spec;
+}

@@ -1,0 +1,39 @@
+/* An armed attack of a scenario script (imps-attack.h): the node it names
+ * changes the SIP it sends through the SIP bus's filter, and logs a note
+ * for each change. */
+#pragma once
+
+#include "imps-attack.h"
+#include "imps-network.h"
+#include "imps-ue-ua.h"
+#include "imps-sip-bus.h"
+
+G_BEGIN_DECLS
+
+typedef struct _ImpsAttack ImpsAttack;
+
+/* An armed attack; logs its notes to @net. A steal needs @thief, the
+ * device's Ua client (borrowed: it must outlive the attack's requests),
+ * and @thief_name, the name its events carry; NULL for the others. */
+ImpsAttack *imps_attack_new (const ImpsAttackSpec *spec, ImpsNetwork *net, ImpsUeUa *thief,
+                             const gchar *thief_name);
+/* A media attack taps @bus (until it is freed) and sends on it. */
+void imps_attack_set_bus (ImpsAttack *attack, ImpsSipBus *bus);
+void imps_attack_free (ImpsAttack *attack);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpsAttack, imps_attack_free)
+
+/* The SIP @message that @from_node sends on @ref: the changed bytes, or
+ * NULL to send it unchanged (not this node, nothing to change, or the
+ * attack is over). */
+GBytes *imps_attack_filter (ImpsAttack *attack, ImpsRefPoint ref, const gchar *from_node,
+                            GBytes *message);
+
+/* Call steps since arming; the runner disarms a strip or tamper after one
+ * call, a replay once it replayed or after two calls. */
+void imps_attack_call_ended (ImpsAttack *attack);
+gboolean imps_attack_is_over (const ImpsAttack *attack);
+/* How many messages the attack changed so far. */
+guint imps_attack_get_acted (const ImpsAttack *attack);
+const ImpsAttackSpec *imps_attack_get_spec (const ImpsAttack *attack);
+
+G_END_DECLS

@@ -1,0 +1,386 @@
+/* Attack steps: the change each attack makes to a SIP message, the script
+ * checks on `attack =`, and for every attack scenario of the library that
+ * its refusals are the attack's doing: the same file with the attack step
+ * removed must fail every verdict of the attacked call. */
+#include "imps-test.h"
+#include "imps-attack.h"
+#include "imps-script.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/wait.h>
+
+static const gchar *impsim_path;
+static const gchar *scenarios;
+static gchar *tmpdir;
+
+#define SDP                                                                                   \
+  "v=0\r\no=- 1 1 IN IP4 127.1.1.1\r\ns=-\r\nc=IN IP4 127.1.1.1\r\nt=0 0\r\n"                 \
+  "m=audio 4000 RTP/SAVP 0\r\n"
+
+static GBytes *
+invite (const gchar *attrs)
+{
+  g_autofree gchar *body = g_strconcat (SDP, attrs, NULL);
+  gchar *msg = g_strdup_printf ("INVITE sip:bob@home1.net SIP/2.0\r\n"
+                                "Call-ID: 1@127.1.1.1\r\n"
+                                "Content-Type: application/sdp\r\n"
+                                "Content-Length: %zu\r\n\r\n%s",
+                                strlen (body), body);
+  return g_bytes_new_take (msg, strlen (msg));
+}
+
+/* The message as text (it is NUL-free) and its Content-Length checked. */
+static gchar *
+text_checked (GBytes *b)
+{
+  gsize len = 0;
+  const gchar *p = g_bytes_get_data (b, &len);
+  gchar *t = g_strndup (p, len);
+  const gchar *cl = strstr (t, "Content-Length: ");
+  const gchar *body = strstr (t, "\r\n\r\n");
+  g_assert_nonnull (cl);
+  g_assert_nonnull (body);
+  g_assert_cmpuint (g_ascii_strtoull (cl + 16, NULL, 10), ==, strlen (body + 4));
+  return t;
+}
+
+static ImpsAttackSpec *
+spec (const gchar *args)
+{
+  g_auto (GStrv) argv = g_strsplit (args, " ", -1);
+  g_autoptr (GError) error = NULL;
+  ImpsAttackSpec *s = imps_attack_spec_parse ((gint) g_strv_length (argv), argv, &error);
+  g_assert_no_error (error);
+  return s;
+}
+
+static void
+test_strip (void)
+{
+  g_autoptr (ImpsAttackSpec) km = spec ("strip a=key-mgmt at pcscf.home1.net");
+  g_autoptr (ImpsAttackSpec) cr = spec ("strip a=crypto at pcscf.home1.net");
+  g_autoptr (ImpsAttackSpec) all = spec ("strip security at PCSCF.home1.net");
+  g_autoptr (GBytes) in = invite ("a=key-mgmt:mikey AQID\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 "
+                                  "inline:AAAA\r\na=rtpmap:0 PCMU/8000\r\n");
+  g_autofree gchar *note = NULL;
+
+  g_assert_cmpstr (all->node, ==, "pcscf.home1.net");
+  g_autoptr (GBytes) a = imps_attack_apply (km, in, NULL, NULL, &note);
+  g_autofree gchar *at = text_checked (a);
+  g_assert_null (strstr (at, "a=key-mgmt"));
+  g_assert_nonnull (strstr (at, "a=crypto:1"));
+  g_assert_nonnull (strstr (at, "a=rtpmap:0 PCMU/8000\r\n"));
+  g_assert_cmpstr (note, ==, "attack: stripped 1 a=key-mgmt line from the SDP of the INVITE");
+  g_clear_pointer (&note, g_free);
+
+  g_autoptr (GBytes) b = imps_attack_apply (cr, in, NULL, NULL, &note);
+  g_autofree gchar *bt = text_checked (b);
+  g_assert_null (strstr (bt, "a=crypto"));
+  g_assert_nonnull (strstr (bt, "a=key-mgmt:mikey AQID\r\n"));
+  g_clear_pointer (&note, g_free);
+
+  g_autoptr (GBytes) c = imps_attack_apply (all, in, NULL, NULL, &note);
+  g_autofree gchar *ct = text_checked (c);
+  g_assert_null (strstr (ct, "a=crypto"));
+  g_assert_null (strstr (ct, "a=key-mgmt"));
+  g_assert_null (strstr (ct, "RTP/SAVP"));
+  g_assert_nonnull (strstr (ct, "m=audio 4000 RTP/AVP 0\r\n"));
+  g_assert_nonnull (strstr (note, "made its RTP/SAVP RTP/AVP"));
+  g_clear_pointer (&note, g_free);
+
+  /* Nothing to strip: the message goes unchanged, with no note. */
+  g_autoptr (GBytes) plain = invite ("a=rtpmap:0 PCMU/8000\r\n");
+  g_assert_null (imps_attack_apply (km, plain, NULL, NULL, &note));
+  g_assert_null (note);
+  g_autoptr (GBytes) junk = g_bytes_new_static ("no empty line", 13);
+  g_assert_null (imps_attack_apply (km, junk, NULL, NULL, &note));
+}
+
+static void
+test_replay (void)
+{
+  g_autoptr (ImpsAttackSpec) rp = spec ("replay TRANSFER_INIT at scscf.home1.net");
+  g_autoptr (GBytes) first = invite ("a=key-mgmt:mikey AQID\r\n");
+  g_autoptr (GBytes) second = invite ("a=key-mgmt:mikey BAUGBwgJ\r\n");
+  g_autofree gchar *note = NULL, *rec = NULL;
+
+  /* The first INVITE is recorded, not changed. */
+  g_assert_null (imps_attack_apply (rp, first, NULL, &rec, &note));
+  g_assert_cmpstr (rec, ==, "a=key-mgmt:mikey AQID");
+  g_assert_nonnull (strstr (note, "recorded"));
+  g_clear_pointer (&note, g_free);
+  /* The same one again (forwarded once more) is left alone. */
+  g_autofree gchar *rec2 = NULL;
+  g_assert_null (imps_attack_apply (rp, first, rec, &rec2, &note));
+  g_assert_null (rec2);
+  /* A later INVITE carries the recorded TRANSFER_INIT instead of its own. */
+  g_autoptr (GBytes) out = imps_attack_apply (rp, second, rec, NULL, &note);
+  g_autofree gchar *t = text_checked (out);
+  g_assert_nonnull (strstr (t, "a=key-mgmt:mikey AQID\r\n"));
+  g_assert_null (strstr (t, "BAUGBwgJ"));
+  g_assert_nonnull (strstr (note, "replayed"));
+}
+
+static void
+test_steal (void)
+{
+  g_autoptr (ImpsAttackSpec) st = spec ("steal TRANSFER_INIT at scscf.home1.net for carol");
+  g_autoptr (GBytes) in = invite ("a=key-mgmt:mikey AQID\r\n");
+  g_autofree gchar *note = NULL, *rec = NULL, *what = imps_attack_spec_describe (st);
+  g_assert_cmpstr (st->device, ==, "carol");
+  g_autoptr (ImpsAttackSpec) fg = spec ("forge IDRr=sip:bob@home1.net by carol");
+  g_autofree gchar *fw = imps_attack_spec_describe (fg);
+  g_assert_cmpstr (fw, ==, "forge IDRr=sip:bob@home1.net by carol");
+  g_assert_null (fg->node);
+  g_autoptr (ImpsAttackSpec) sr = spec ("replay SRTP to bob.tablet");
+  g_autofree gchar *sw = imps_attack_spec_describe (sr);
+  g_assert_cmpstr (sw, ==, "replay SRTP to bob.tablet");
+  g_assert_true (sr->kind == IMPS_ATTACK_MEDIA && sr->field == IMPS_ATTACK_FIELD_SRTP_REPLAY);
+  g_autoptr (ImpsAttackSpec) si = spec ("inject SRTP to bob");
+  g_assert_true (si->kind == IMPS_ATTACK_MEDIA && si->field == IMPS_ATTACK_FIELD_SRTP_FORGED);
+  g_assert_null (imps_attack_apply (si, in, NULL, NULL, &note));
+  g_assert_null (imps_attack_apply (fg, in, NULL, NULL, &note));
+  g_assert_null (note);
+  g_assert_cmpstr (what, ==, "steal TRANSFER_INIT at scscf.home1.net for carol");
+  /* Copied, never changed. */
+  g_assert_null (imps_attack_apply (st, in, NULL, &rec, &note));
+  g_assert_cmpstr (rec, ==, "a=key-mgmt:mikey AQID");
+  g_assert_cmpstr (note, ==, "attack: copied the TRANSFER_INIT of the INVITE for carol");
+}
+
+static void
+test_tamper (void)
+{
+  g_autoptr (ImpsAttackSpec) mac = spec ("tamper mac at pcscf.home1.net");
+  g_autofree gchar *note = NULL;
+  /* Not a MIKEY message: nothing is changed. */
+  g_autoptr (GBytes) bad = invite ("a=key-mgmt:mikey AQID\r\n");
+  g_assert_null (imps_attack_apply (mac, bad, NULL, NULL, &note));
+  g_assert_null (note);
+}
+
+static void
+test_parse_errors (void)
+{
+  static const struct {
+    const gchar *args;
+    const gchar *error;
+  } cases[] = {
+    { "strip a=key-mgmt pcscf.home1.net", "usage: attack = strip" },
+    { "strip a=foo at pcscf.home1.net", "strip 'a=foo': not one of a=key-mgmt, a=crypto, security" },
+    { "tamper hdr at pcscf.home1.net", "not one of mac, ticket, idri, idrr, t" },
+    { "sniff mac at pcscf.home1.net", "unknown attack 'sniff'" },
+    { "steal TRANSFER_INIT at scscf.home1.net", "usage: attack = " },
+    { "forge IDRx=sip:b@h.net by carol", "usage: attack = forge" },
+    { "inject SRTP at bob", "usage: attack = inject SRTP to DEVICE" },
+    { "forge IDRi= by carol", "usage: attack = forge" },
+    { "forge IDRi=sip:b@h.net at carol", "usage: attack = forge" },
+    { "steal TRANSFER_INIT at scscf.home1.net by carol", "usage: attack = " },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto (GStrv) argv = g_strsplit (cases[i].args, " ", -1);
+      g_autoptr (GError) error = NULL;
+      g_assert_null (imps_attack_spec_parse ((gint) g_strv_length (argv), argv, &error));
+      g_assert_nonnull (error);
+      if (strstr (error->message, cases[i].error) == NULL)
+        g_error ("'%s': got '%s'", cases[i].args, error->message);
+    }
+}
+
+/* ---- whole runs ---- */
+
+typedef struct {
+  gchar *out;
+  gchar *err;
+  gint status;
+} Run;
+
+static void
+run_clear (Run *r)
+{
+  g_free (r->out);
+  g_free (r->err);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
+
+static void
+run (Run *r, const gchar *path)
+{
+  const gchar *argv[] = { impsim_path, "run", "--quiet", path, NULL };
+  g_autoptr (GError) error = NULL;
+  gint ws = 0;
+  memset (r, 0, sizeof *r);
+  g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &r->out, &r->err, &ws,
+                &error);
+  g_assert_no_error (error);
+  g_assert_true (WIFEXITED (ws));
+  r->status = WEXITSTATUS (ws);
+}
+
+#define NET                                                                                   \
+  "[scenario]\nseed = 1\n[operator h]\nnumber = 1\ndomain = h.net\n"                          \
+  "[subscriber a]\noperator = h\nimpi = a@h.net\nimpu = sip:a@h.net\n"                        \
+  "k = 465b5ce8b199b49faa5f0a2ee238a6bc\nopc = cd63cb71954a9f4e48a5994e37a02baf\n"           \
+  "[subscriber b]\noperator = h\nimpi = b@h.net\nimpu = sip:b@h.net\n"                        \
+  "k = fec86ba6eb707ed08905757b1bb44b8f\nopc = 1006020f0a478bf6b699f15c062e42b3\n"
+
+static void
+test_checks (void)
+{
+  static const struct {
+    const gchar *script;
+    const gchar *error;
+  } cases[] = {
+    { "register = a\nattack = strip a=crypto at kms.h.net\ncall = a b\n",
+      "[script] attack: no P-CSCF or S-CSCF 'kms.h.net' in this network" },
+    { "register = a\nattack = strip a=crypto at pcscf.g.net\ncall = a b\n",
+      "[script] attack: no P-CSCF or S-CSCF 'pcscf.g.net'" },
+    { "register = a\nattack = strip a=crypto at pcscf.h.net\nexpect = ok\ncall = a b\n",
+      "[script] expect: an expect right after an attack" },
+    { "register = a\ncall = a b\nattack = tamper mac at scscf.h.net\n",
+      "[script] attack: no call after this attack" },
+    { "register = a\nattack = steal TRANSFER_INIT at scscf.h.net for zed\ncall = a b\n",
+      "[script] attack: no device 'zed' (a subscriber NAME or NAME.DEVICE: a, b)" },
+    { "register = a\nattack = forge IDRi=bob by a\ncall = a b\n",
+      "[script] attack: forge: 'bob' is not an identity to claim" },
+    { "register = a\nattack = forge IDRi=sip:b@h.net by zed\ncall = a b\n",
+      "[script] attack: no device 'zed'" },
+    { "register = a\nattack = replay SRTP to zed\ncall = a b\n",
+      "[script] attack: no device 'zed'" },
+    { "register = a\ncall = a b\nexpect = media-rejected zed replays\n",
+      "[script] expect: no device 'zed'" },
+    { "register = a\ncall = a b\nexpect = answered-by zed\n",
+      "[script] expect: no device 'zed'" },
+    { "register = a\ncall = a b\nexpect = media-rejected b replay\n",
+      "[script] expect: usage: expect = " },
+    { "register = a\nattack = tamper hdr at scscf.h.net\ncall = a b\n",
+      "[script] attack: tamper 'hdr': not one of" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree gchar *text = g_strconcat (NET, "[script]\n", cases[i].script, NULL);
+      g_autofree gchar *path = g_build_filename (tmpdir, "check.scn", NULL);
+      g_assert_true (g_file_set_contents (path, text, -1, NULL));
+      g_auto (Run) r;
+      run (&r, path);
+      g_assert_cmpint (r.status, ==, 2);
+      if (strstr (r.err, cases[i].error) == NULL)
+        g_error ("case %u: got '%s'", i, r.err);
+    }
+}
+
+/* answered-by names the device that answered, and fails for another. */
+static void
+test_answered_by (void)
+{
+  g_autofree gchar *path = g_build_filename (scenarios, "ticket-three-operators.scn", NULL);
+  g_autofree gchar *text = NULL;
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  g_assert_nonnull (strstr (text, "expect = answered-by bob\n"));
+  g_autoptr (GString) wrong = g_string_new (text);
+  g_string_replace (wrong, "expect = answered-by bob\n", "expect = answered-by carol\n", 1);
+  g_autofree gchar *wpath = g_build_filename (tmpdir, "answered.scn", NULL);
+  g_assert_true (g_file_set_contents (wpath, wrong->str, -1, NULL));
+  g_auto (Run) r;
+  run (&r, wpath);
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_nonnull (strstr (r.out, "expect answered-by carol: call "));
+  g_assert_nonnull (strstr (r.out, " was answered by bob, not carol"));
+}
+
+/* "N passed, N failed, N skipped" */
+static guint
+count_failed (const gchar *out)
+{
+  const gchar *p = strstr (out, " passed, ");
+  g_assert_nonnull (p);
+  return (guint) g_ascii_strtoull (p + 9, NULL, 10);
+}
+
+/* Each attack scenario passes as written; with its attack steps removed,
+ * every expect of the attacked call (the file's last call) fails: that call
+ * now succeeds. */
+static void
+test_counterfactual (void)
+{
+  g_autoptr (GDir) d = g_dir_open (scenarios, 0, NULL);
+  const gchar *name;
+  guint n = 0;
+  g_assert_nonnull (d);
+  while ((name = g_dir_read_name (d)))
+    {
+      if (!g_str_has_prefix (name, "attack-") || !g_str_has_suffix (name, ".scn"))
+        continue;
+      g_autofree gchar *path = g_build_filename (scenarios, name, NULL);
+      g_autofree gchar *text = NULL;
+      g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+      g_auto (Run) with;
+      run (&with, path);
+      if (with.status != 0)
+        g_error ("%s: exit %d:\n%s%s", name, with.status, with.out, with.err);
+
+      g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+      g_autoptr (GString) without = g_string_new (NULL);
+      guint after = 0;
+      gboolean seen = FALSE;
+      for (guint i = 0; lines[i]; i++)
+        {
+          if (g_str_has_prefix (lines[i], "attack ="))
+            {
+              seen = TRUE;
+              g_string_append (without, "# attack removed\n");
+              continue;
+            }
+          /* the attacked call is the file's last call (a replay's attack
+           * also spans the call it records, whose verdicts stay) */
+          if (g_str_has_prefix (lines[i], "call ="))
+            after = 0;
+          after += seen && g_str_has_prefix (lines[i], "expect =");
+          g_string_append_printf (without, "%s\n", lines[i]);
+        }
+      g_assert_true (seen);
+      g_assert_cmpuint (after, >, 0);
+      g_autofree gchar *wpath = g_build_filename (tmpdir, name, NULL);
+      g_assert_true (g_file_set_contents (wpath, without->str, -1, NULL));
+      g_auto (Run) wo;
+      run (&wo, wpath);
+      g_assert_cmpint (wo.status, ==, 1);
+      if (count_failed (wo.out) != after)
+        g_error ("%s without its attack: %u verdicts failed, expected the %u after the attack:\n%s",
+                 name, count_failed (wo.out), after, wo.out);
+      n++;
+    }
+  g_assert_cmpuint (n, >=, 13);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  if (argc < 3)
+    g_error ("usage: test-attack PATH-TO-IMPSIM SCENARIO-DIR");
+  impsim_path = argv[1];
+  scenarios = argv[2];
+  tmpdir = g_dir_make_tmp ("impsim-attack-XXXXXX", NULL);
+  g_test_add_func ("/attack/strip", test_strip);
+  g_test_add_func ("/attack/replay", test_replay);
+  g_test_add_func ("/attack/steal", test_steal);
+  g_test_add_func ("/attack/tamper", test_tamper);
+  g_test_add_func ("/attack/parse-errors", test_parse_errors);
+  g_test_add_func ("/attack/checks", test_checks);
+  g_test_add_func ("/attack/counterfactual", test_counterfactual);
+  g_test_add_func ("/attack/answered-by", test_answered_by);
+  int rc = g_test_run ();
+  g_autoptr (GDir) d = g_dir_open (tmpdir, 0, NULL);
+  const gchar *n;
+  while (d && (n = g_dir_read_name (d)))
+    {
+      g_autofree gchar *p = g_build_filename (tmpdir, n, NULL);
+      g_unlink (p);
+    }
+  g_rmdir (tmpdir);
+  return rc;
+}
