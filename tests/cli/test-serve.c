@@ -142,6 +142,104 @@ run_ok (const gchar *const *argv)
   g_assert_true (g_spawn_check_wait_status (st, NULL));
 }
 
+typedef struct {
+  GPid pid;
+  GInputStream *raw;
+  GDataInputStream *in;
+  gchar *zk;       /* kms.home1.net's Zk address:port */
+  gchar *ca_path;  /* the printed Zk CA certificate */
+} Served;
+
+/* Starts serve and reads its endpoint lines up to "serving". */
+static void
+serve_start (Served *sv, const gchar *const *argv)
+{
+  g_autoptr (GError) error = NULL;
+  gint out_fd;
+  memset (sv, 0, sizeof *sv);
+  g_assert_true (g_spawn_async_with_pipes (NULL, (gchar **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
+                                           NULL, NULL, &sv->pid, NULL, &out_fd, NULL, &error));
+  g_assert_no_error (error);
+  sv->raw = g_unix_input_stream_new (out_fd, TRUE);
+  sv->in = g_data_input_stream_new (sv->raw);
+  for (;;)
+    {
+      g_autofree gchar *line = read_line (sv->in);
+      g_assert_nonnull (line);
+      if (g_str_has_prefix (line, "serving "))
+        break;
+      gchar host[64];
+      guint port;
+      if (g_str_has_prefix (line, "Zk CA certificate: "))
+        sv->ca_path = g_strdup (line + strlen ("Zk CA certificate: "));
+      if (sv->zk == NULL && strstr (line, "kms.home1.net")
+          && sscanf (line, "KMS Zk https://%63[0-9.]:%u/kms", host, &port) == 2)
+        sv->zk = g_strdup_printf ("%s:%u", host, port);
+    }
+  g_assert_nonnull (sv->zk);
+  g_assert_nonnull (sv->ca_path);
+}
+
+static void
+serve_stop (Served *sv)
+{
+  kill (sv->pid, SIGTERM);
+  gint status_code = 0;
+  g_assert_cmpint (waitpid (sv->pid, &status_code, 0), ==, sv->pid);
+  g_assert_true (WIFEXITED (status_code));
+  g_assert_cmpint (WEXITSTATUS (status_code), ==, 0);
+  g_spawn_close_pid (sv->pid);
+  g_object_unref (sv->in);
+  g_object_unref (sv->raw);
+  g_free (sv->zk);
+  g_free (sv->ca_path);
+}
+
+/* An outside KMS on Zk (openssl s_client with @cert/@key, trusting
+ * @ca_file) asks ticketrequest; returns all that s_client printed. */
+static gchar *
+zk_client (const gchar *zk, const gchar *ca_file, const gchar *cert, const gchar *key)
+{
+  g_autoptr (GError) error = NULL;
+  const gchar *req = "POST /kms?requesttype=ticketrequest HTTP/1.1\r\nHost: kms.home1.net\r\n"
+                     "Content-Type: application/mikey\r\nContent-Length: 8\r\n\r\n"
+                     "\x01\x00\x00\x00\x00\x00\x00\x00";
+  g_autoptr (GBytes) request = g_bytes_new_static (req, strlen (req) + 8);
+  const gchar *sc[] = { "timeout", "30", "openssl", "s_client", "-connect", zk, "-CAfile", ca_file,
+                        "-servername", "kms.home1.net", "-cert", cert, "-key", key, "-tls1_3",
+                        "-ign_eof", NULL };
+  g_autoptr (GSubprocess) p = g_subprocess_newv (sc, G_SUBPROCESS_FLAGS_STDIN_PIPE
+                                                         | G_SUBPROCESS_FLAGS_STDOUT_PIPE
+                                                         | G_SUBPROCESS_FLAGS_STDERR_MERGE,
+                                                 &error);
+  g_assert_no_error (error);
+  g_autoptr (GBytes) out = NULL;
+  g_assert_true (g_subprocess_communicate (p, request, NULL, &out, NULL, &error));
+  g_assert_no_error (error);
+  gchar *text = g_strndup (g_bytes_get_data (out, NULL), g_bytes_get_size (out));
+  g_test_message ("%s", text);
+  return text;
+}
+
+/* --event-ring takes a positive number (the ring itself: /event-log/ring). */
+static void
+test_event_ring (void)
+{
+  g_autofree gchar *err = NULL;
+  gint st = 0;
+  g_autoptr (GError) error = NULL;
+  const gchar *argv[] = { impsim_path, "serve", scenario_path, "--event-ring", "0", NULL };
+  g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, &err,
+                &st, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (WEXITSTATUS (st), ==, 2);
+  g_assert_nonnull (strstr (err, "--event-ring"));
+  const gchar *ok[] = { impsim_path, "serve", scenario_path, "--event-ring", "5", NULL };
+  Served sv;
+  serve_start (&sv, ok);
+  serve_stop (&sv);
+}
+
 /* serve --zk-ca/--zk-ca-key: the KMSs' Zk certificates come from an
  * outside party's CA, so an outside KMS holding a certificate of that CA
  * verifies the served KMS and is verified by it (and, asking
@@ -198,58 +296,40 @@ test_zk_ca (void)
     g_assert_nonnull (strstr (err, "not the key of the CA certificate"));
   }
 
-  const gchar *argv[] = { impsim_path, "serve", scenario_path, "--zk-ca", ca_crt, "--zk-ca-key",
-                          ca_key, NULL };
-  GPid pid;
-  gint out_fd;
-  g_assert_true (g_spawn_async_with_pipes (NULL, (gchar **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
-                                           NULL, NULL, &pid, NULL, &out_fd, NULL, &error));
-  g_assert_no_error (error);
-  g_autoptr (GInputStream) raw = g_unix_input_stream_new (out_fd, TRUE);
-  g_autoptr (GDataInputStream) in = g_data_input_stream_new (raw);
-  g_autofree gchar *zk = NULL;
-  for (;;)
-    {
-      g_autofree gchar *line = read_line (in);
-      g_assert_nonnull (line);
-      if (g_str_has_prefix (line, "serving "))
-        break;
-      gchar host[64];
-      guint port;
-      if (zk == NULL && strstr (line, "kms.home1.net")
-          && sscanf (line, "KMS Zk https://%63[0-9.]:%u/kms", host, &port) == 2)
-        zk = g_strdup_printf ("%s:%u", host, port);
-    }
-  g_assert_nonnull (zk);
-
-  const gchar *req = "POST /kms?requesttype=ticketrequest HTTP/1.1\r\nHost: kms.home1.net\r\n"
-                     "Content-Type: application/mikey\r\nContent-Length: 8\r\n\r\n"
-                     "\x01\x00\x00\x00\x00\x00\x00\x00";
-  g_autoptr (GBytes) request = g_bytes_new_static (req, strlen (req) + 8);
-  const gchar *sc[] = { "timeout", "30", "openssl", "s_client", "-connect", zk, "-CAfile", ca_crt,
-                        "-servername", "kms.home1.net", "-cert", cl_crt, "-key", cl_key,
-                        "-tls1_3", "-ign_eof", NULL };
-  g_autoptr (GSubprocess) p = g_subprocess_newv (sc, G_SUBPROCESS_FLAGS_STDIN_PIPE
-                                                         | G_SUBPROCESS_FLAGS_STDOUT_PIPE
-                                                         | G_SUBPROCESS_FLAGS_STDERR_MERGE,
-                                                 &error);
-  g_assert_no_error (error);
-  g_autoptr (GBytes) out = NULL;
-  g_assert_true (g_subprocess_communicate (p, request, NULL, &out, NULL, &error));
-  g_assert_no_error (error);
-  g_autofree gchar *text = g_strndup (g_bytes_get_data (out, NULL), g_bytes_get_size (out));
-  g_test_message ("%s", text);
-  /* the served KMS's certificate chains to the given CA ... */
-  g_assert_nonnull (strstr (text, "Verify return code: 0 (ok)"));
-  /* ... and the outside KMS's certificate of that CA was accepted */
-  g_assert_nonnull (strstr (text, "HTTP/1.1 403"));
-
-  kill (pid, SIGTERM);
-  gint status_code = 0;
-  g_assert_cmpint (waitpid (pid, &status_code, 0), ==, pid);
-  g_assert_true (WIFEXITED (status_code));
-  g_assert_cmpint (WEXITSTATUS (status_code), ==, 0);
-  g_spawn_close_pid (pid);
+  /* --zk-ca: the served KMS's certificate chains to the given CA, and the
+   * outside KMS's certificate of that CA is accepted (403 for
+   * ticketrequest on Zk is the profile's answer to an accepted peer) */
+  {
+    const gchar *argv[] = { impsim_path, "serve", scenario_path, "--zk-ca", ca_crt,
+                            "--zk-ca-key", ca_key, NULL };
+    Served sv;
+    serve_start (&sv, argv);
+    g_autofree gchar *text = zk_client (sv.zk, ca_crt, cl_crt, cl_key);
+    g_assert_nonnull (strstr (text, "Verify return code: 0 (ok)"));
+    g_assert_nonnull (strstr (text, "HTTP/1.1 403"));
+    serve_stop (&sv);
+  }
+  /* without it the outside certificate does not chain to the run's CA:
+   * no HTTP answer ... */
+  {
+    const gchar *argv[] = { impsim_path, "serve", scenario_path, NULL };
+    Served sv;
+    serve_start (&sv, argv);
+    g_autofree gchar *text = zk_client (sv.zk, sv.ca_path, cl_crt, cl_key);
+    g_assert_null (strstr (text, "HTTP/1.1"));
+    serve_stop (&sv);
+  }
+  /* ... unless --zk-trust names the outside CA: then the run's CA (its
+   * printed path) verifies the served KMS and the outside KMS is accepted */
+  {
+    const gchar *argv[] = { impsim_path, "serve", scenario_path, "--zk-trust", ca_crt, NULL };
+    Served sv;
+    serve_start (&sv, argv);
+    g_autofree gchar *text = zk_client (sv.zk, sv.ca_path, cl_crt, cl_key);
+    g_assert_nonnull (strstr (text, "Verify return code: 0 (ok)"));
+    g_assert_nonnull (strstr (text, "HTTP/1.1 403"));
+    serve_stop (&sv);
+  }
   const gchar *rm[] = { "rm", "-rf", dir, NULL };
   run_ok (rm);
 }
@@ -265,5 +345,6 @@ main (int argc, char **argv)
   g_test_add_func ("/serve/outside-client", test_serve);
   g_test_add_func ("/serve/bad-scenario", test_bad_scenario);
   g_test_add_func ("/serve/zk-ca", test_zk_ca);
+  g_test_add_func ("/serve/event-ring", test_event_ring);
   return g_test_run ();
 }
