@@ -536,24 +536,20 @@ on_relay_answer (GObject *source, GAsyncResult *res, gpointer data)
   mk.suite = kms->suite;
   mk.skew = IMPS_MIKEY_DEFAULT_SKEW_S;
   guint64 now = imps_kms_now_ntp (kms);
+  guint8 err_no;
+  gboolean refused;
   g_autoptr (ImpsMikeyMessage) resp
-    = imps_mikey_resolve_relay_resp_build (&mk, r->relay_init, d, len, r->pair, r->pair_len,
-                                           r->from_responder, r->psk, r->psk_len, now,
-                                           IMPS_MIKEY_DEFAULT_SKEW_S, &error);
+    = imps_mikey_resolve_relay_answer (&mk, r->relay_init, d, len, r->pair, r->pair_len,
+                                       r->from_responder, r->psk, r->psk_len, now,
+                                       IMPS_MIKEY_DEFAULT_SKEW_S, &err_no, &refused, &error);
   if (resp == NULL)
     {
       /* the issuing KMS refused: pass its ERR code on */
-      guint8 errs[4] = { IMPS_MIKEY_ERR_UNSPECIFIED };
-      guint n = 0;
-      gboolean auth = FALSE;
-      g_autoptr (ImpsMikeyMessage) em = NULL;
-      if (len > 1 && d[1] == IMPS_MIKEY_DATA_ERROR)
-        em = imps_mikey_error_parse (d, len, NULL, errs, G_N_ELEMENTS (errs), &n, &auth, NULL);
       g_autofree gchar *why = g_strdup_printf ("the issuing KMS %s %s: %s", r->issuer,
-                                               em ? "refused the relayed resolve"
+                                               refused ? "refused the relayed resolve"
                                                : "answered something that does not verify",
                                                error->message);
-      relay_refuse (r, em && n > 0 ? errs[0] : IMPS_MIKEY_ERR_UNSPECIFIED, "Zk relay", why);
+      relay_refuse (r, err_no, "Zk relay", why);
       relay_free (r);
       return;
     }

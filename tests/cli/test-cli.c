@@ -209,6 +209,19 @@ test_decode_escapes (void)
   remove_temp (path);
 }
 
+/* An empty standard input (the test's is /dev/null) is input that does
+ * not decode (exit 1 with the reason), not a crash: its bytes have no data
+ * pointer. Found by fuzz/cli/fuzz-decode-input.c. */
+static void
+test_decode_empty (void)
+{
+  g_auto (Run) r;
+  run (&r, "decode", "-", NULL);
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_nonnull (strstr (r.err, "0 bytes"));
+  g_assert_null (strstr (r.err, "CRITICAL"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -222,5 +235,6 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/selftest", test_selftest);
   g_test_add_func ("/cli/decode-protocols", test_decode_protocols);
   g_test_add_func ("/cli/decode-escapes", test_decode_escapes);
+  g_test_add_func ("/cli/decode-empty", test_decode_empty);
   return g_test_run ();
 }

@@ -980,6 +980,43 @@ run_two_kms (gboolean forking)
   g_assert_no_error (error);
   const ImpsMikeyPayload *kms_id = imps_mikey_message_find_idr (rr2, IMPS_MIKEY_ID_ROLE_KMS);
   g_assert_cmpmem (kms_id->u.id.data.data, kms_id->u.id.data.len, KMS2_URI, strlen (KMS2_URI));
+  {
+    /* the relay's reading of the answer: the RESOLVE_RESP is accepted; an
+     * Error of kms1 is a refusal whose ERR code is passed on; an answer
+     * altered in its last byte (V) is not a refusal: ERR 12 */
+    guint8 err_no = 0;
+    gboolean refused = TRUE;
+    g_autoptr (GError) e2 = NULL;
+    g_autoptr (ImpsMikeyMessage) ok
+      = imps_mikey_resolve_relay_answer (&kms2, relay_sent, rr1->body.raw, rr1->body.raw_len,
+                                         pair, 32, ri, net.bob.psk, 32, now, SKEW, &err_no,
+                                         &refused, &e2);
+    g_assert_no_error (e2);
+    g_assert_nonnull (ok);
+    g_assert_false (refused);
+    guint8 errs[1] = { IMPS_MIKEY_ERR_INVALID_ID };
+    g_autoptr (ImpsMikeyMessage) em = imps_mikey_error_build (&relay->hdr, errs, 1, NULL, now,
+                                                             &e2);
+    g_assert_no_error (e2);
+    g_autoptr (ImpsMikeyMessage) none
+      = imps_mikey_resolve_relay_answer (&kms2, relay_sent, em->body.raw, em->body.raw_len, pair,
+                                         32, ri, net.bob.psk, 32, now, SKEW, &err_no, &refused,
+                                         &e2);
+    g_assert_null (none);
+    g_assert_nonnull (e2);
+    g_assert_true (refused);
+    g_assert_cmpuint (err_no, ==, IMPS_MIKEY_ERR_INVALID_ID);
+    g_clear_error (&e2);
+    g_autofree guint8 *bad = g_memdup2 (rr1->body.raw, rr1->body.raw_len);
+    bad[rr1->body.raw_len - 1] ^= 1;
+    g_autoptr (ImpsMikeyMessage) none2
+      = imps_mikey_resolve_relay_answer (&kms2, relay_sent, bad, rr1->body.raw_len, pair, 32, ri,
+                                         net.bob.psk, 32, now, SKEW, &err_no, &refused, &e2);
+    g_assert_null (none2);
+    g_assert_nonnull (e2);
+    g_assert_false (refused);
+    g_assert_cmpuint (err_no, ==, IMPS_MIKEY_ERR_UNSPECIFIED);
+  }
 
   /* bob: as with one KMS */
   g_autoptr (ImpsMikeyResolved) res = imps_mikey_resolve_resp_process (ri_sent, rr2->body.raw,

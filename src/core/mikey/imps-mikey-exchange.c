@@ -1632,6 +1632,43 @@ out:
   return out;
 }
 
+ImpsMikeyMessage *
+imps_mikey_resolve_relay_answer (const ImpsMikeyKms *kms, const ImpsMikeyMessage *relay_init,
+                                 const guint8 *data, gsize len,
+                                 const guint8 *pair_psk, gsize pair_psk_len,
+                                 const ImpsMikeyMessage *from_responder,
+                                 const guint8 *psk, gsize psk_len, guint64 now, guint skew,
+                                 guint8 *err_no, gboolean *refused, GError **error)
+{
+  GError *why = NULL;
+  ImpsMikeyMessage *resp = imps_mikey_resolve_relay_resp_build (kms, relay_init, data, len,
+                                                                pair_psk, pair_psk_len,
+                                                                from_responder, psk, psk_len,
+                                                                now, skew, &why);
+  *err_no = IMPS_MIKEY_ERR_UNSPECIFIED;
+  *refused = FALSE;
+  if (resp != NULL)
+    return resp;
+  if (len > 1 && data[1] == IMPS_MIKEY_DATA_ERROR)
+    {
+      /* the issuing KMS refused: its first ERR code is passed on */
+      guint8 errs[4] = { IMPS_MIKEY_ERR_UNSPECIFIED };
+      guint n = 0;
+      gboolean auth = FALSE;
+      ImpsMikeyMessage *em = imps_mikey_error_parse (data, len, NULL, errs, G_N_ELEMENTS (errs),
+                                                     &n, &auth, NULL);
+      if (em != NULL)
+        {
+          *refused = TRUE;
+          if (n > 0)
+            *err_no = errs[0];
+          imps_mikey_message_free (em);
+        }
+    }
+  g_propagate_error (error, why);
+  return NULL;
+}
+
 void
 imps_mikey_resolved_free (ImpsMikeyResolved *resolved)
 {

@@ -297,6 +297,21 @@ ImpsMikeyMessage *imps_mikey_resolve_relay_resp_build (const ImpsMikeyKms *kms,
                                                        const guint8 *psk, gsize psk_len,
                                                        guint64 now, guint skew, GError **error);
 
+/* The relaying KMS's reading of the issuing KMS's answer @data (Zk body):
+ * the RESOLVE_RESP for the responder as imps_mikey_resolve_relay_resp_build()
+ * gives it, or NULL with @error (why the answer does not verify). Then
+ * *@refused says whether @data is a MIKEY Error of the issuing KMS and
+ * *@err_no is the ERR code to pass on to the responder: the Error's first
+ * one, else Unspecified. */
+ImpsMikeyMessage *imps_mikey_resolve_relay_answer (const ImpsMikeyKms *kms,
+                                                   const ImpsMikeyMessage *relay_init,
+                                                   const guint8 *data, gsize len,
+                                                   const guint8 *pair_psk, gsize pair_psk_len,
+                                                   const ImpsMikeyMessage *from_responder,
+                                                   const guint8 *psk, gsize psk_len,
+                                                   guint64 now, guint skew, guint8 *err_no,
+                                                   gboolean *refused, GError **error);
+
 /* What the Responder holds after resolving. */
 typedef struct {
   ImpsMikeyMessage *resp;          /* the RESOLVE_RESP */
