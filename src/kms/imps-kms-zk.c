@@ -611,6 +611,10 @@ imps_kms_zk_relay (ImpsKms *kms, SoupServerMessage *msg, const ImpsMikeyMessage 
       g_autoptr (GSocketAddress) local = ia ? g_inet_socket_address_new (ia, 0) : NULL;
       kms->zk_client = soup_session_new_with_options ("local-address", local,
                                                       "tls-database", kms->zk_ca,
+                                                      /* KMS to KMS on known addresses: never
+                                                       * a system proxy, and no proxy look-up
+                                                       * (libproxy) per relay */
+                                                      "proxy-resolver", NULL,
                                                       "timeout", 10,
                                                       "user-agent", IMPS_KMS_SERVER_HEADER,
                                                       NULL);
