@@ -2,6 +2,7 @@
 #include "imps-hex.h"
 
 #include <string.h>
+#include <sys/wait.h>
 
 GBytes *
 imps_test_hex (const gchar *hex)
@@ -35,4 +36,28 @@ imps_test_assert_hex (const char *file, int line, const char *func,
                                                expr, hex, want_hex);
       g_assertion_message (G_LOG_DOMAIN, file, line, func, msg);
     }
+}
+
+void
+imps_test_run_clear (ImpsTestRun *r)
+{
+  g_clear_pointer (&r->out, g_free);
+  g_clear_pointer (&r->err, g_free);
+}
+
+void
+imps_test_run_argv (ImpsTestRun *r, const gchar *program, const gchar *const *args)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_ptr_array_add (argv, (gpointer) program);
+  for (guint i = 0; args[i]; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  gint ws = 0;
+  memset (r, 0, sizeof *r);
+  g_assert_true (g_spawn_sync (NULL, (gchar **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                               &r->out, &r->err, &ws, &error));
+  g_assert_no_error (error);
+  r->status = WIFEXITED (ws) ? WEXITSTATUS (ws) : -1;
 }

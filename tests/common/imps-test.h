@@ -19,4 +19,19 @@ void imps_test_assert_hex (const char *file, int line, const char *func,
                            const char *expr, const guint8 *got, gsize len,
                            const gchar *expected);
 
+/* One run of a program: its exit code (-1 when a signal ended it) and
+ * everything it printed. */
+typedef struct {
+  gint status;
+  gchar *out;
+  gchar *err;
+} ImpsTestRun;
+
+void imps_test_run_clear (ImpsTestRun *r);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ImpsTestRun, imps_test_run_clear)
+
+/* Runs @program with the NULL-terminated @args after it and waits for it;
+ * aborts the test when it cannot be started. */
+void imps_test_run_argv (ImpsTestRun *r, const gchar *program, const gchar *const *args);
+
 G_END_DECLS

@@ -11,35 +11,11 @@
 static const gchar *impsim_path;
 static const gchar *demo_path;
 
-typedef struct {
-  gint status;
-  gchar *out;
-  gchar *err;
-} Run;
 
 static void
-run_clear (Run *r)
+run_argv (ImpsTestRun *r, const gchar *const *args)
 {
-  g_free (r->out);
-  g_free (r->err);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
-
-static void
-run_argv (Run *r, const gchar *const *args)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_ptr_array_add (argv, (gpointer) impsim_path);
-  for (guint i = 0; args[i]; i++)
-    g_ptr_array_add (argv, (gpointer) args[i]);
-  g_ptr_array_add (argv, NULL);
-  memset (r, 0, sizeof *r);
-  g_assert_true (g_spawn_sync (NULL, (gchar **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                               &r->out, &r->err, &r->status, &error));
-  g_assert_no_error (error);
-  r->status = WIFEXITED (r->status) ? WEXITSTATUS (r->status) : -1;
+  imps_test_run_argv (r, impsim_path, args);
 }
 
 #define RUN(r, ...) run_argv ((r), (const gchar *const[]) { __VA_ARGS__, NULL })
@@ -57,7 +33,7 @@ number_after (const gchar *text, const gchar *prefix)
 static void
 test_fork_winner (void)
 {
-  g_auto (Run) r;
+  g_auto (ImpsTestRun) r;
   RUN (&r, "run", demo_path, "--width", "1000");
   g_assert_cmpint (r.status, ==, 0);
   /* The forking S-CSCF names the device that answered, not a branch. */
@@ -69,7 +45,7 @@ test_fork_winner (void)
 static void
 test_agw_lifeline (void)
 {
-  g_auto (Run) r;
+  g_auto (ImpsTestRun) r;
   RUN (&r, "run", demo_path, "--width", "1000", "--only", "call=2", "--only", "ref=media");
   g_test_message ("%s", r.out);
   g_assert_cmpint (r.status, ==, 0);
@@ -103,7 +79,7 @@ test_agw_lifeline (void)
   g_assert_null (strstr (r.out, "bob->alice audio"));
 
   /* The MIKEY-TICKET call's media goes end to end: no AGW. */
-  g_auto (Run) m;
+  g_auto (ImpsTestRun) m;
   RUN (&m, "run", demo_path, "--width", "1000", "--only", "call=1", "--only", "ref=media");
   g_assert_cmpint (m.status, ==, 0);
   g_assert_nonnull (strstr (m.out, "the filter shows 2 events and 2 media streams"));
@@ -116,7 +92,7 @@ test_agw_lifeline (void)
   g_autofree gchar *dir = g_dir_make_tmp ("impsim-ladder-run-XXXXXX", &error);
   g_assert_no_error (error);
   g_autofree gchar *svg_path = g_build_filename (dir, "call2.svg", NULL);
-  g_auto (Run) s;
+  g_auto (ImpsTestRun) s;
   RUN (&s, "run", "--quiet", demo_path, "--only", "call=2", "--svg", svg_path);
   g_assert_cmpint (s.status, ==, 0);
   g_autofree gchar *svg = NULL;
@@ -134,7 +110,7 @@ static void
 test_only_usage (void)
 {
   /* A bad --only is refused before anything runs. */
-  g_auto (Run) r;
+  g_auto (ImpsTestRun) r;
   RUN (&r, "run", demo_path, "--only", "ref=Zz");
   g_assert_cmpint (r.status, ==, 2);
   g_assert_nonnull (strstr (r.err, "--only 'ref=Zz': reference point 'Zz' is not one of"));

@@ -19,35 +19,11 @@ static gchar *dir;
 static gchar *capture_file;
 static gchar *keys_file;
 
-typedef struct {
-  gint status;
-  gchar *out;
-  gchar *err;
-} Run;
 
 static void
-run_clear (Run *r)
+run_argv (ImpsTestRun *r, const gchar *const *args)
 {
-  g_free (r->out);
-  g_free (r->err);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
-
-static void
-run_argv (Run *r, const gchar *const *args)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_ptr_array_add (argv, (gpointer) impsim_path);
-  for (guint i = 0; args[i]; i++)
-    g_ptr_array_add (argv, (gpointer) args[i]);
-  g_ptr_array_add (argv, NULL);
-  memset (r, 0, sizeof *r);
-  g_assert_true (g_spawn_sync (NULL, (gchar **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                               &r->out, &r->err, &r->status, &error));
-  g_assert_no_error (error);
-  r->status = WIFEXITED (r->status) ? WEXITSTATUS (r->status) : -1;
+  imps_test_run_argv (r, impsim_path, args);
 }
 
 #define RUN(r, ...) run_argv ((r), (const gchar *const[]) { __VA_ARGS__, NULL })
@@ -190,7 +166,7 @@ check_filter (GPtrArray *all, BlockPred pred, gconstpointer data, const gchar *c
       g_ptr_array_add (args, (gpointer) only_args[i]);
     }
   g_ptr_array_add (args, NULL);
-  g_auto (Run) r;
+  g_auto (ImpsTestRun) r;
   run_argv (&r, (const gchar *const *) args->pdata);
   g_assert_cmpint (r.status, ==, 0);
   g_autoptr (GPtrArray) got = blocks_of (r.out);
@@ -279,7 +255,7 @@ invite_call_ids (GPtrArray *all)
 static void
 test_decode_pcapng (void)
 {
-  g_auto (Run) classic;
+  g_auto (ImpsTestRun) classic;
   RUN (&classic, "decode", "--pcap", capture_file);
   g_assert_cmpint (classic.status, ==, 0);
   g_assert_null (strstr (classic.out, "[error]"));
@@ -288,7 +264,7 @@ test_decode_pcapng (void)
   g_autofree gchar *ng = g_build_filename (dir, "demo.pcapng", NULL);
   guint n = write_pcapng (capture_file, ng, FALSE);
   g_assert_cmpuint (n, >, 100);
-  g_auto (Run) r;
+  g_auto (ImpsTestRun) r;
   RUN (&r, "decode", "--pcap", ng);
   g_assert_cmpint (r.status, ==, 0);
   g_assert_cmpstr (r.out, ==, classic.out);
@@ -296,7 +272,7 @@ test_decode_pcapng (void)
   /* Ethernet pcapng: the same messages; only the link type differs. */
   g_autofree gchar *eth = g_build_filename (dir, "demo-eth.pcapng", NULL);
   g_assert_cmpuint (write_pcapng (capture_file, eth, TRUE), ==, n);
-  g_auto (Run) e;
+  g_auto (ImpsTestRun) e;
   RUN (&e, "decode", "--pcap", eth);
   g_assert_cmpint (e.status, ==, 0);
   const gchar *body_c = strchr (classic.out, '\n');
@@ -306,7 +282,7 @@ test_decode_pcapng (void)
   g_assert_true (g_str_has_prefix (e.out, first));
 
   /* The filters read pcapng too. */
-  g_auto (Run) f;
+  g_auto (ImpsTestRun) f;
   RUN (&f, "decode", "--pcap", eth, "--only", "proto=mikey");
   g_assert_cmpint (f.status, ==, 0);
   g_assert_nonnull (strstr (f.out, "shown by the filter"));
@@ -328,7 +304,7 @@ test_decode_pcapng (void)
   g_free (d);
   g_autofree gchar *mixed = g_build_filename (dir, "mixed.pcapng", NULL);
   g_assert_true (g_file_set_contents (mixed, (const gchar *) b->data, (gssize) b->len, NULL));
-  g_auto (Run) m;
+  g_auto (ImpsTestRun) m;
   RUN (&m, "decode", "--pcap", mixed);
   g_test_message ("%s", m.err);
   g_assert_cmpint (m.status, ==, 1);
@@ -342,7 +318,7 @@ test_decode_pcapng (void)
 static void
 test_decode_filters (void)
 {
-  g_auto (Run) r;
+  g_auto (ImpsTestRun) r;
   RUN (&r, "decode", "--pcap", capture_file);
   g_assert_cmpint (r.status, ==, 0);
   g_autoptr (GPtrArray) all = blocks_of (r.out);
@@ -373,7 +349,7 @@ test_decode_filters (void)
   guint n2 = check_filter (all, has_call, c2, (const gchar *const[]) { "call=2", NULL });
   g_assert_cmpuint (n2, >, 5);
   /* no third call: nothing shown */
-  g_auto (Run) none;
+  g_auto (ImpsTestRun) none;
   RUN (&none, "decode", "--pcap", capture_file, "--only", "call=3");
   g_assert_cmpint (none.status, ==, 0);
   g_assert_nonnull (strstr (none.out, "(0 shown by the filter)"));
@@ -392,14 +368,14 @@ test_decode_filters (void)
   };
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
-      g_auto (Run) b;
+      g_auto (ImpsTestRun) b;
       RUN (&b, "decode", "--pcap", capture_file, "--only", bad[i].spec);
       g_test_message ("%s: %s", bad[i].spec, b.err);
       g_assert_cmpint (b.status, ==, 2);
       g_assert_nonnull (strstr (b.err, bad[i].reason));
       g_assert_cmpstr (b.out, ==, "");
     }
-  g_auto (Run) no_pcap;
+  g_auto (ImpsTestRun) no_pcap;
   RUN (&no_pcap, "decode", "--only", "proto=sip", "00");
   g_assert_cmpint (no_pcap.status, ==, 2);
 }
@@ -536,7 +512,7 @@ test_srtp_decrypt (void)
   g_autofree gchar *out = g_build_filename (dir, "demo-rtp.pcap", NULL);
   g_assert_true (g_file_set_contents (out, "old", 3, NULL));
   g_assert_cmpint (g_chmod (out, 0644), ==, 0);
-  g_auto (Run) r;
+  g_auto (ImpsTestRun) r;
   RUN (&r, "tool", "srtp-decrypt", "--pcap", capture_file, "--keylog", keys_file, "-o", out);
   g_test_message ("%s%s", r.out, r.err);
   g_assert_cmpint (r.status, ==, 0);
@@ -557,7 +533,7 @@ test_srtp_decrypt (void)
   g_autofree gchar *ng = g_build_filename (dir, "srtp.pcapng", NULL);
   write_pcapng (capture_file, ng, FALSE);
   g_autofree gchar *out2 = g_build_filename (dir, "demo-rtp2.pcap", NULL);
-  g_auto (Run) r2;
+  g_auto (ImpsTestRun) r2;
   RUN (&r2, "tool", "srtp-decrypt", "--pcap", ng, "--keylog", keys_file, "-o", out2);
   g_assert_cmpint (r2.status, ==, 0);
   Scan o2;
@@ -595,7 +571,7 @@ test_srtp_decrypt_wrong_key (void)
   g_autofree gchar *bad_keys = g_build_filename (dir, "wrong.keys", NULL);
   g_assert_true (g_file_set_contents (bad_keys, joined, -1, NULL));
   g_autofree gchar *out = g_build_filename (dir, "wrong.pcap", NULL);
-  g_auto (Run) r;
+  g_auto (ImpsTestRun) r;
   RUN (&r, "tool", "srtp-decrypt", "--pcap", capture_file, "--keylog", bad_keys, "-o", out);
   g_test_message ("%s%s", r.out, r.err);
   g_assert_cmpint (r.status, ==, 1);
@@ -608,14 +584,14 @@ test_srtp_decrypt_wrong_key (void)
   /* A key log line that does not parse, and usage errors. */
   g_assert_true (g_file_set_contents (bad_keys, "GBA_KS a b c\nSRTP 127.1.1.1:1 nowhere 00000001 X AAAA\n",
                                       -1, NULL));
-  g_auto (Run) m;
+  g_auto (ImpsTestRun) m;
   RUN (&m, "tool", "srtp-decrypt", "--pcap", capture_file, "--keylog", bad_keys, "-o", out);
   g_assert_cmpint (m.status, ==, 1);
   g_assert_nonnull (strstr (m.err, "key log line 2: destination 'nowhere' is not ip:port"));
-  g_auto (Run) u;
+  g_auto (ImpsTestRun) u;
   RUN (&u, "tool", "srtp-decrypt", "--pcap", capture_file, "-o", out);
   g_assert_cmpint (u.status, ==, 2);
-  g_auto (Run) same;
+  g_auto (ImpsTestRun) same;
   RUN (&same, "tool", "srtp-decrypt", "--pcap", capture_file, "--keylog", keys_file, "-o", capture_file);
   g_assert_cmpint (same.status, ==, 2);
   g_unlink (bad_keys);
@@ -639,10 +615,10 @@ test_srtp_decrypt_srtcp (void)
   g_autofree gchar *keys = g_build_filename (dir, "long.keys", NULL);
   g_autofree gchar *out = g_build_filename (dir, "long-rtp.pcap", NULL);
   g_assert_true (g_file_set_contents (scn_path, scn->str, -1, NULL));
-  g_auto (Run) run;
+  g_auto (ImpsTestRun) run;
   RUN (&run, "run", "--quiet", scn_path, "--pcap", cap, "--keylog", keys);
   g_assert_cmpint (run.status, ==, 0);
-  g_auto (Run) r;
+  g_auto (ImpsTestRun) r;
   RUN (&r, "tool", "srtp-decrypt", "--pcap", cap, "--keylog", keys, "-o", out);
   g_test_message ("%s%s", r.out, r.err);
   g_assert_cmpint (r.status, ==, 0);
@@ -701,7 +677,7 @@ main (int argc, char **argv)
   capture_file = g_build_filename (dir, "demo.pcap", NULL);
   keys_file = g_build_filename (dir, "demo.keys", NULL);
   {
-    g_auto (Run) r;
+    g_auto (ImpsTestRun) r;
     RUN (&r, "run", "--quiet", demo_path, "--pcap", capture_file, "--keylog", keys_file);
     if (r.status != 0)
       g_printerr ("%s\n%s\n", r.out, r.err);

@@ -191,33 +191,13 @@ test_parse_errors (void)
 
 /* ---- whole runs ---- */
 
-typedef struct {
-  gchar *out;
-  gchar *err;
-  gint status;
-} Run;
 
 static void
-run_clear (Run *r)
+run (ImpsTestRun *r, const gchar *path)
 {
-  g_free (r->out);
-  g_free (r->err);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
-
-static void
-run (Run *r, const gchar *path)
-{
-  const gchar *argv[] = { impsim_path, "run", "--quiet", path, NULL };
-  g_autoptr (GError) error = NULL;
-  gint ws = 0;
-  memset (r, 0, sizeof *r);
-  g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &r->out, &r->err, &ws,
-                &error);
-  g_assert_no_error (error);
-  g_assert_true (WIFEXITED (ws));
-  r->status = WEXITSTATUS (ws);
+  const gchar *args[] = { "run", "--quiet", path, NULL };
+  imps_test_run_argv (r, impsim_path, args);
+  g_assert_cmpint (r->status, >=, 0);
 }
 
 #define NET                                                                                   \
@@ -264,7 +244,7 @@ test_checks (void)
       g_autofree gchar *text = g_strconcat (NET, "[script]\n", cases[i].script, NULL);
       g_autofree gchar *path = g_build_filename (tmpdir, "check.scn", NULL);
       g_assert_true (g_file_set_contents (path, text, -1, NULL));
-      g_auto (Run) r;
+      g_auto (ImpsTestRun) r;
       run (&r, path);
       g_assert_cmpint (r.status, ==, 2);
       if (strstr (r.err, cases[i].error) == NULL)
@@ -284,7 +264,7 @@ test_answered_by (void)
   g_string_replace (wrong, "expect = answered-by bob\n", "expect = answered-by carol\n", 1);
   g_autofree gchar *wpath = g_build_filename (tmpdir, "answered.scn", NULL);
   g_assert_true (g_file_set_contents (wpath, wrong->str, -1, NULL));
-  g_auto (Run) r;
+  g_auto (ImpsTestRun) r;
   run (&r, wpath);
   g_assert_cmpint (r.status, ==, 1);
   g_assert_nonnull (strstr (r.out, "expect answered-by carol: call "));
@@ -317,7 +297,7 @@ test_counterfactual (void)
       g_autofree gchar *path = g_build_filename (scenarios, name, NULL);
       g_autofree gchar *text = NULL;
       g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
-      g_auto (Run) with;
+      g_auto (ImpsTestRun) with;
       run (&with, path);
       if (with.status != 0)
         g_error ("%s: exit %d:\n%s%s", name, with.status, with.out, with.err);
@@ -345,7 +325,7 @@ test_counterfactual (void)
       g_assert_cmpuint (after, >, 0);
       g_autofree gchar *wpath = g_build_filename (tmpdir, name, NULL);
       g_assert_true (g_file_set_contents (wpath, without->str, -1, NULL));
-      g_auto (Run) wo;
+      g_auto (ImpsTestRun) wo;
       run (&wo, wpath);
       g_assert_cmpint (wo.status, ==, 1);
       if (count_failed (wo.out) != after)
