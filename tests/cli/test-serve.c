@@ -294,6 +294,15 @@ test_zk_ca (void)
     g_assert_no_error (error);
     g_assert_cmpint (WEXITSTATUS (st), ==, 1);
     g_assert_nonnull (strstr (err, "not the key of the CA certificate"));
+    g_clear_pointer (&err, g_free);
+    /* a KMS certificate with its own key is no CA */
+    const gchar *leaf[] = { impsim_path, "serve", scenario_path, "--zk-ca", cl_crt,
+                            "--zk-ca-key", cl_key, NULL };
+    g_spawn_sync (NULL, (gchar **) leaf, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, &err,
+                  &st, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (WEXITSTATUS (st), ==, 1);
+    g_assert_nonnull (strstr (err, "not a CA"));
   }
 
   /* --zk-ca: the served KMS's certificate chains to the given CA, and the
