@@ -89,6 +89,8 @@ struct _ImpsRunner {
   const ImpsStepResult *blocker; /* the failed action every later verdict is skipped for */
   gboolean past_blocker;         /* an action after the blocker was skipped */
   GPtrArray *attacks;            /* ImpsAttack* armed by attack steps */
+  GPtrArray *calls;              /* ImpsRunnerCall* of every call hung up */
+  guint call_line;               /* line of the last call step */
 };
 
 /* In the order of ImpsScriptSecurity. */
@@ -112,6 +114,29 @@ step_free (gpointer p)
   g_free (s->callee_impu);
   imps_script_step_free (s->script);
   g_free (s);
+}
+
+static void
+stream_free (gpointer p)
+{
+  ImpsRunnerStream *s = p;
+  g_free (s->from);
+  g_free (s->to);
+  g_free (s->via);
+  g_free (s);
+}
+
+static void
+call_free (gpointer p)
+{
+  ImpsRunnerCall *c = p;
+  g_free (c->call_id);
+  g_free (c->security);
+  g_free (c->caller);
+  g_free (c->callee);
+  g_ptr_array_unref (c->readers);
+  g_ptr_array_unref (c->streams);
+  g_free (c);
 }
 
 static void
@@ -193,7 +218,34 @@ imps_runner_new (ImpsWorld *world, const ImpsScenario *scenario)
   r->observer = g_string_new (NULL);
   r->media = g_ptr_array_new_with_free_func ((GDestroyNotify) imps_ladder_media_free);
   r->attacks = g_ptr_array_new_with_free_func ((GDestroyNotify) imps_attack_free);
+  r->calls = g_ptr_array_new_with_free_func (call_free);
   return r;
+}
+
+GPtrArray *
+imps_runner_get_calls (ImpsRunner *r)
+{
+  return r->calls;
+}
+
+static ImpsRunnerStream *
+call_stream (const gchar *from, ImpsUeMedia *tx, const gchar *to, ImpsUeMedia *rx, gboolean srtp)
+{
+  const ImpsUeMediaStats *t = imps_ue_media_get_tx_stats (tx);
+  const ImpsUeMediaStats *x = imps_ue_media_get_rx_stats (rx);
+  ImpsRunnerStream *s = g_new0 (ImpsRunnerStream, 1);
+  s->from = g_strdup (from);
+  s->to = g_strdup (to);
+  s->srtp = srtp;
+  s->sent = t->packets;
+  s->verified = x->packets;
+  s->mismatches = x->mismatches;
+  s->auth_failures = x->auth_failures;
+  s->replayed = x->replays;
+  s->other_errors = x->other_errors;
+  s->received = s->verified + s->mismatches + s->auth_failures + s->replayed + s->other_errors;
+  s->lost = x->lost;
+  return s;
 }
 
 GPtrArray *
@@ -283,6 +335,7 @@ imps_runner_free (ImpsRunner *r)
   if (r->attacks->len > 0)
     imps_sip_bus_set_sip_filter (imps_world_get_bus (r->world), NULL, NULL);
   g_ptr_array_unref (r->attacks);
+  g_ptr_array_unref (r->calls);
   g_string_free (r->observer, TRUE);
   g_ptr_array_unref (r->media);
   g_ptr_array_unref (r->steps);
@@ -717,6 +770,15 @@ hangup_done (gpointer data)
                           imps_ue_get_name (r->last_caller_ue),
                           lc->callee_name ? lc->callee_name : "?",
                           readers, readers == 1 ? "" : "s", rep->str);
+  ImpsRunnerCall *rc = g_new0 (ImpsRunnerCall, 1);
+  rc->call_id = g_strdup (lc->call_id);
+  rc->security = g_strdup (imps_ue_security_name (lc->security));
+  rc->caller = g_strdup (imps_ue_get_name (r->last_caller_ue));
+  rc->callee = g_strdup (lc->callee_name);
+  rc->line = r->call_line;
+  rc->readers = imps_world_call_key_readers (r->world, lc->call_id, lc->security);
+  rc->streams = g_ptr_array_new_with_free_func (stream_free);
+  g_ptr_array_add (r->calls, rc);
   if (lc->callee)
     {
       gboolean srtp = lc->security != IMPS_UE_SECURITY_NONE;
@@ -729,6 +791,19 @@ hangup_done (gpointer data)
         {
           add_media (r, caller, ma, lc->callee_name, mb, srtp);
           add_media (r, lc->callee_name, mb, caller, ma, srtp);
+        }
+      if (ma && mb)
+        {
+          g_autofree gchar *agw = NULL;
+          guint64 n;
+          if (e2ae && !imps_world_call_agw (r->world, caller, lc->call_id, &agw, &n, &n, &n, &n, &n))
+            imps_world_call_agw (r->world, lc->callee_name, lc->call_id, &agw, &n, &n, &n, &n, &n);
+          ImpsRunnerStream *ab = call_stream (caller, ma, lc->callee_name, mb, srtp);
+          ImpsRunnerStream *ba = call_stream (lc->callee_name, mb, caller, ma, srtp);
+          ab->via = g_strdup (agw);
+          ba->via = g_strdup (agw);
+          g_ptr_array_add (rc->streams, ab);
+          g_ptr_array_add (rc->streams, ba);
         }
     }
   action_done (r, TRUE, g_strdup_printf ("%s hung up call %s", s->dev->name, lc->call_id), NULL);
@@ -1180,6 +1255,7 @@ run_next (ImpsRunner *r)
         lc->callee = NULL;
         lc->security = s->security;
         r->last_caller_ue = s->dev->ue;
+        r->call_line = s->spec->line;
         lc->caller = imps_ue_sip_call (s->dev->sip, s->callee_impu, s->security, NULL, 0, &error);
         if (lc->caller == NULL)
           {
