@@ -91,6 +91,7 @@ struct _ImpsRunner {
   GPtrArray *attacks;            /* ImpsAttack* armed by attack steps */
   GPtrArray *calls;              /* ImpsRunnerCall* of every call hung up */
   guint call_line;               /* line of the last call step */
+  gboolean call_recorded;        /* the last call is in calls */
 };
 
 /* In the order of ImpsScriptSecurity. */
@@ -755,6 +756,45 @@ call_deadline (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* Keeps the last call's key readers and media counts as data
+ * (imps_runner_get_calls()), once: when it is hung up, or when the next
+ * call or the end of the script comes first. */
+static void
+record_call (ImpsRunner *r, gboolean hung_up)
+{
+  LastCall *lc = &r->last_call;
+  if (lc->call_id == NULL || r->call_recorded)
+    return;
+  r->call_recorded = TRUE;
+  ImpsRunnerCall *rc = g_new0 (ImpsRunnerCall, 1);
+  rc->call_id = g_strdup (lc->call_id);
+  rc->security = g_strdup (imps_ue_security_name (lc->security));
+  rc->caller = g_strdup (imps_ue_get_name (r->last_caller_ue));
+  rc->callee = g_strdup (lc->callee_name);
+  rc->line = r->call_line;
+  rc->hung_up = hung_up;
+  rc->readers = imps_world_call_key_readers (r->world, lc->call_id, lc->security);
+  rc->streams = g_ptr_array_new_with_free_func (stream_free);
+  g_ptr_array_add (r->calls, rc);
+  ImpsUeMedia *ma = lc->caller ? imps_ue_call_get_media (lc->caller) : NULL;
+  ImpsUeMedia *mb = lc->callee ? imps_ue_call_get_media (lc->callee) : NULL;
+  if (ma == NULL || mb == NULL)
+    return;
+  const gchar *caller = imps_ue_get_name (r->last_caller_ue);
+  gboolean srtp = lc->security != IMPS_UE_SECURITY_NONE;
+  g_autofree gchar *agw = NULL;
+  guint64 n;
+  if (lc->security == IMPS_UE_SECURITY_SDES_E2AE
+      && !imps_world_call_agw (r->world, caller, lc->call_id, &agw, &n, &n, &n, &n, &n))
+    imps_world_call_agw (r->world, lc->callee_name, lc->call_id, &agw, &n, &n, &n, &n, &n);
+  ImpsRunnerStream *ab = call_stream (caller, ma, lc->callee_name, mb, srtp);
+  ImpsRunnerStream *ba = call_stream (lc->callee_name, mb, caller, ma, srtp);
+  ab->via = g_strdup (agw);
+  ba->via = g_strdup (agw);
+  g_ptr_array_add (rc->streams, ab);
+  g_ptr_array_add (rc->streams, ba);
+}
+
 /* The BYE and its 200 have had their time: report the call. */
 static gboolean
 hangup_done (gpointer data)
@@ -770,15 +810,7 @@ hangup_done (gpointer data)
                           imps_ue_get_name (r->last_caller_ue),
                           lc->callee_name ? lc->callee_name : "?",
                           readers, readers == 1 ? "" : "s", rep->str);
-  ImpsRunnerCall *rc = g_new0 (ImpsRunnerCall, 1);
-  rc->call_id = g_strdup (lc->call_id);
-  rc->security = g_strdup (imps_ue_security_name (lc->security));
-  rc->caller = g_strdup (imps_ue_get_name (r->last_caller_ue));
-  rc->callee = g_strdup (lc->callee_name);
-  rc->line = r->call_line;
-  rc->readers = imps_world_call_key_readers (r->world, lc->call_id, lc->security);
-  rc->streams = g_ptr_array_new_with_free_func (stream_free);
-  g_ptr_array_add (r->calls, rc);
+  record_call (r, TRUE);
   if (lc->callee)
     {
       gboolean srtp = lc->security != IMPS_UE_SECURITY_NONE;
@@ -791,19 +823,6 @@ hangup_done (gpointer data)
         {
           add_media (r, caller, ma, lc->callee_name, mb, srtp);
           add_media (r, lc->callee_name, mb, caller, ma, srtp);
-        }
-      if (ma && mb)
-        {
-          g_autofree gchar *agw = NULL;
-          guint64 n;
-          if (e2ae && !imps_world_call_agw (r->world, caller, lc->call_id, &agw, &n, &n, &n, &n, &n))
-            imps_world_call_agw (r->world, lc->callee_name, lc->call_id, &agw, &n, &n, &n, &n, &n);
-          ImpsRunnerStream *ab = call_stream (caller, ma, lc->callee_name, mb, srtp);
-          ImpsRunnerStream *ba = call_stream (lc->callee_name, mb, caller, ma, srtp);
-          ab->via = g_strdup (agw);
-          ba->via = g_strdup (agw);
-          g_ptr_array_add (rc->streams, ab);
-          g_ptr_array_add (rc->streams, ba);
         }
     }
   action_done (r, TRUE, g_strdup_printf ("%s hung up call %s", s->dev->name, lc->call_id), NULL);
@@ -1249,6 +1268,8 @@ run_next (ImpsRunner *r)
         r->last_action = res;
         g_autoptr (GError) error = NULL;
         LastCall *lc = &r->last_call;
+        record_call (r, FALSE);
+        r->call_recorded = FALSE;
         g_clear_pointer (&lc->call_id, g_free);
         g_clear_pointer (&lc->callee_name, g_free);
         g_clear_pointer (&lc->why, g_free);
@@ -1333,6 +1354,7 @@ imps_runner_run (ImpsRunner *r, GError **error)
   imps_clock_set_auto_advance (r->clock, TRUE);
   g_idle_add (run_next_idle, r);
   g_main_loop_run (r->loop);
+  record_call (r, FALSE);
   imps_clock_set_auto_advance (r->clock, FALSE);
   return TRUE;
 }

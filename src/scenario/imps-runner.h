@@ -79,19 +79,22 @@ typedef struct {
   guint64 lost;             /* gaps in the sender's counter */
 } ImpsRunnerStream;
 
-/* A call that was hung up: who could read its keys, and its media. */
+/* A call of the script: who could read its keys, and its media. */
 typedef struct {
   gchar *call_id;
   gchar *security;          /* "mikey-ticket", "sdes-e2ae", ... */
   gchar *caller;            /* device names */
   gchar *callee;            /* NULL when no device answered */
   guint line;               /* the call step's line in the scenario file */
+  gboolean hung_up;         /* a hangup step ended it (FALSE: recorded when the next call
+                             * or the end of the script came, as it then stood) */
   GPtrArray *readers;       /* ImpsWorldKeyReader*: every node that saw the call */
   GPtrArray *streams;       /* ImpsRunnerStream*, caller to callee first */
 } ImpsRunnerCall;
 
-/* The calls hung up so far (ImpsRunnerCall*, owned by the runner), in
- * order: the structured form of the observer report. */
+/* The calls of the script so far (ImpsRunnerCall*, owned by the runner),
+ * in order: the structured form of the observer report, which also has
+ * the calls never hung up. */
 GPtrArray *imps_runner_get_calls (ImpsRunner *runner);
 
 /* The network observer's report: for every call hung up, which nodes
