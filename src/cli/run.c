@@ -68,7 +68,7 @@ progress_update (RunCtx *ctx)
   if (!ctx->progress || ctx->redraw_source)
     return;
   gint64 wait = ctx->last_draw_mono + PROGRESS_INTERVAL_US - g_get_monotonic_time ();
-  if (!ctx->shown || wait <= 0)
+  if (ctx->last_draw_mono == 0 || wait <= 0)
     progress_draw (ctx);
   else
     ctx->redraw_source = g_timeout_add ((guint) (wait / 1000) + 1, progress_redraw_cb, ctx);
@@ -116,9 +116,8 @@ on_step (ImpsRunner *runner, const ImpsStepResult *r, gpointer data)
   if (g_str_equal (r->verb, "call") && !r->skipped)
     ctx->calls_done++;
 
-  gboolean print = r->judged || !ctx->quiet;
-  gboolean was_shown = ctx->shown;
-  if (print)
+  /* The line makes way for the output, and comes back at its own pace. */
+  if (r->judged || !ctx->quiet)
     progress_clear (ctx);
   if (!r->judged)
     {
@@ -130,17 +129,7 @@ on_step (ImpsRunner *runner, const ImpsStepResult *r, gpointer data)
     printf ("%s  line %u: %s %s: %s\n", r->skipped ? "SKIP" : r->passed ? "PASS" : "FAIL", r->line,
             r->verb, r->args, r->passed ? (r->outcome ? r->outcome : "") : r->reason);
   fflush (stdout);
-  /* A line taken away for the output comes back at once, with what it
-   * said or newer; otherwise updates keep their pace. */
-  if (print && was_shown && ctx->progress)
-    {
-      if (ctx->redraw_source)
-        g_source_remove (ctx->redraw_source);
-      ctx->redraw_source = 0;
-      progress_draw (ctx);
-    }
-  else
-    progress_update (ctx);
+  progress_update (ctx);
 }
 
 /* The line an error message names: "FILE:LINE: ...", else 0. */
