@@ -167,22 +167,23 @@ suite_begin (ReportJunit *j, GString *x, const ReportRun *run, const gchar *name
   j->wall_us += run->wall_us;
 }
 
-/* A scenario file that is invalid, or whose network did not start: one
- * test case with an <error> that gives the reason. */
+/* A scenario file that is invalid, or that did not run (its network did
+ * not start, its capture could not be written): one test case with an
+ * <error> that gives the reason. */
 static void
 add_error (ReportJunit *j, GString *x, const ReportRun *run)
 {
   const gchar *name = run->scenario && run->scenario->name ? run->scenario->name : run->path;
   suite_begin (j, x, run, name, 1, 0, 1, 0);
   g_string_append (x, "    <testcase");
-  attr (x, "name", run->invalid ? "the scenario file is valid" : "the network starts");
+  attr (x, "name", run->error_check);
   attr (x, "classname", name);
   attr_seconds (x, "time", run->wall_us);
   attr (x, "file", run->path);
   if (run->error_line)
     attr_uint (x, "line", run->error_line);
   g_string_append (x, ">\n      <error");
-  attr (x, "type", run->invalid ? "invalid scenario file" : "network did not start");
+  attr (x, "type", run->error_type);
   attr (x, "message", run->error);
   g_string_append (x, ">");
   xml_escape (x, run->error, FALSE);

@@ -27,7 +27,9 @@ typedef struct {
   const ImpsScenario *scenario;   /* NULL when the file did not load */
   GPtrArray *script;              /* ImpsScriptStep*, NULL when the file is invalid */
   const gchar *error;             /* why the file is invalid or the run could not start */
-  gboolean invalid;               /* the file is invalid (exit status 2), not only not run */
+  gboolean invalid;               /* the file is invalid, not only not run */
+  const gchar *error_check;       /* the JUnit test case of the error: "the scenario file is valid" */
+  const gchar *error_type;        /* its error type: "invalid scenario file" */
   guint error_line;               /* the line the error names, 0 when none */
   ImpsWorld *world;               /* NULL when it did not start */
   ImpsRunner *runner;             /* NULL when it did not run */

@@ -202,6 +202,7 @@ typedef enum {
   RUN_FAILED,       /* a verdict failed, or an output could not be written */
   RUN_NOT_STARTED,  /* the network did not start */
   RUN_INVALID,      /* the file is not a valid scenario */
+  RUN_BAD_OUTPUT,   /* --pcap could not be opened: bad arguments */
 } RunStatus;
 
 static void
@@ -215,15 +216,21 @@ report_add (const RunOptions *o, const ReportRun *run)
 
 /* A file that was not run: the reason on stderr and in the reports. */
 static RunStatus
-run_refused (const RunOptions *o, ReportRun *run, gboolean invalid, const gchar *message)
+run_refused (const RunOptions *o, ReportRun *run, RunStatus status, const gchar *message)
 {
   fprintf (stderr, "impsim run: %s\n", message);
-  run->invalid = invalid;
+  run->invalid = status == RUN_INVALID;
+  run->error_check = status == RUN_INVALID ? "the scenario file is valid"
+                     : status == RUN_BAD_OUTPUT ? "the capture file can be written"
+                     : "the network starts";
+  run->error_type = status == RUN_INVALID ? "invalid scenario file"
+                    : status == RUN_BAD_OUTPUT ? "bad arguments"
+                    : "network did not start";
   run->error = message;
-  run->error_line = error_line (run->path, message);
+  run->error_line = status == RUN_INVALID ? error_line (run->path, message) : 0;
   run->wall_us = g_get_real_time () - run->wall_start_us;
   report_add (o, run);
-  return invalid ? RUN_INVALID : RUN_NOT_STARTED;
+  return status;
 }
 
 static RunStatus
@@ -236,12 +243,12 @@ run_one (RunOptions *o, RunCtx *ctx, const gchar *path, guint *passed, guint *fa
 
   g_autoptr (ImpsScenario) scenario = imps_scenario_load_file (path, &error);
   if (scenario == NULL)
-    return run_refused (o, &run, TRUE, error->message);
+    return run_refused (o, &run, RUN_INVALID, error->message);
   run.scenario = scenario;
   /* Every step is checked before any node starts. */
   g_autoptr (GPtrArray) script = imps_script_parse (scenario, &error);
   if (script == NULL)
-    return run_refused (o, &run, TRUE, error->message);
+    return run_refused (o, &run, RUN_INVALID, error->message);
   g_ptr_array_set_free_func (script, (GDestroyNotify) imps_script_step_free);
   run.script = script;
 
@@ -252,7 +259,7 @@ run_one (RunOptions *o, RunCtx *ctx, const gchar *path, guint *passed, guint *fa
       if (temp_state == NULL)
         {
           g_autofree gchar *m = g_strdup_printf ("temporary state folder: %s", error->message);
-          return run_refused (o, &run, FALSE, m);
+          return run_refused (o, &run, RUN_NOT_STARTED, m);
         }
     }
 
@@ -269,7 +276,7 @@ run_one (RunOptions *o, RunCtx *ctx, const gchar *path, guint *passed, guint *fa
   ImpsWorld *world = imps_world_new (scenario, &opt, &error);
   if (world == NULL)
     {
-      status = run_refused (o, &run, FALSE, error->message);
+      status = run_refused (o, &run, RUN_NOT_STARTED, error->message);
       goto out;
     }
   run.world = world;
@@ -284,7 +291,7 @@ run_one (RunOptions *o, RunCtx *ctx, const gchar *path, guint *passed, guint *fa
       if (pcap == NULL)
         {
           g_autofree gchar *m = g_strdup_printf ("--pcap %s: %s", o->pcap_path, error->message);
-          status = run_refused (o, &run, FALSE, m);
+          status = run_refused (o, &run, RUN_BAD_OUTPUT, m);
           goto out;
         }
       imps_pcap_writer_learn_network (pcap, net);
@@ -311,7 +318,7 @@ run_one (RunOptions *o, RunCtx *ctx, const gchar *path, guint *passed, guint *fa
   if (!ran)
     {
       g_clear_pointer (&runner, imps_runner_free);
-      status = run_refused (o, &run, TRUE, error->message);
+      status = run_refused (o, &run, RUN_INVALID, error->message);
       goto out;
     }
   run.runner = runner;
@@ -488,6 +495,7 @@ cli_run (int argc, char **argv)
   ctx.n_files = (guint) argc - 1;
   ctx.step_wall_us = g_array_new (FALSE, TRUE, sizeof (gint64));
   guint passed = 0, failed = 0, skipped = 0, n_invalid = 0, n_not_started = 0, n_failed = 0;
+  guint n_bad_output = 0;
   for (int i = 1; i < argc; i++)
     {
       ctx.file_index = (guint) i - 1;
@@ -504,12 +512,15 @@ cli_run (int argc, char **argv)
         case RUN_INVALID:
           n_invalid++;
           break;
+        case RUN_BAD_OUTPUT:
+          n_bad_output++;
+          break;
         }
     }
   g_array_unref (ctx.step_wall_us);
   if (argc > 2)
     printf ("%d scenario files: %u passed, %u failed, %u skipped; %u invalid, %u not started\n",
-            argc - 1, passed, failed, skipped, n_invalid, n_not_started);
+            argc - 1, passed, failed, skipped, n_invalid, n_not_started + n_bad_output);
 
   gboolean written = TRUE;
   if (o.json)
@@ -524,7 +535,7 @@ cli_run (int argc, char **argv)
       if (!report_junit_write (o.junit, junit_path, &error))
         written = (cli_fail ("run", "--junit %s: %s", junit_path, error->message), FALSE);
     }
-  if (n_invalid > 0)
+  if (n_invalid > 0 || n_bad_output > 0)
     rc = CLI_EXIT_USAGE;
   else if (n_failed > 0 || n_not_started > 0 || !written)
     rc = CLI_EXIT_FAIL;

@@ -113,6 +113,8 @@ line_of_last (const gchar *text, const gchar *needle)
   return line;
 }
 
+static JsonObject *run_of (JsonNode *root, guint i);
+
 static const gchar *pass_text = NET1 "[script]\nbootstrap = a\nexpect = ok\n";
 /* expect ok passes; expect fail fails; hangup a fails on its own (no call)
  * and the verdicts after it are skipped. The name needs escaping. */
@@ -483,6 +485,8 @@ test_exit_status (void)
     { { "-q", pass, bad, NULL }, 2 },
     { { "-q", bad, mixed, NULL }, 2 },
     { { "-q", "--svg", svg, pass, pass, NULL }, 2 },
+    { { "-q", "--pcap", svg, pass, pass, NULL }, 2 },
+    { { "-q", "--state-dir", tmpdir, pass, pass, NULL }, 2 },
     { { "-q", "--progress", "--no-progress", pass, NULL }, 2 },
     { { "-q", "--junit", xml, NULL }, 2 },
   };
@@ -496,6 +500,45 @@ test_exit_status (void)
   /* Bad arguments write no report. */
   g_assert_false (g_file_test (xml, G_FILE_TEST_EXISTS));
   g_assert_false (g_file_test (svg, G_FILE_TEST_EXISTS));
+}
+
+/* A file that did not run: its network did not start (exit 1), or its
+ * capture cannot be written (bad arguments, exit 2); an error test case
+ * and a JSON run that say so. */
+static void
+test_not_started (void)
+{
+  g_autofree gchar *pass = write_scenario ("pass.scn", pass_text);
+  g_autofree gchar *not_dir = write_scenario ("not-a-folder", "");
+  g_autofree gchar *xml = g_build_filename (tmpdir, "ns.xml", NULL);
+  g_autofree gchar *json = g_build_filename (tmpdir, "ns.json", NULL);
+  g_auto (Run) r;
+  run (&r, (const gchar *const[]) { "-q", "--state-dir", not_dir, "--junit", xml, "--json", json,
+                                    pass, NULL });
+  g_assert_cmpint (r.status, ==, 1);
+  Node *root = parse_xml (xml);
+  Node *s = g_ptr_array_index (root->children, 0);
+  check_suite (s);
+  Node *error = child (testcase (s, "the network starts"), "error");
+  g_assert_cmpstr (attr (error, "type"), ==, "network did not start");
+  g_assert_nonnull (strstr (attr (error, "message"), "Not a directory"));
+  node_free (root);
+  g_autoptr (JsonParser) p = json_parser_new ();
+  g_assert_true (json_parser_load_from_file (p, json, NULL));
+  g_assert_cmpstr (json_object_get_string_member (run_of (json_parser_get_root (p), 0), "status"), ==,
+                   "not-started");
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (json_parser_get_root (p)),
+                                               "not_started"), ==, 1);
+
+  g_auto (Run) c;
+  run (&c, (const gchar *const[]) { "-q", "--pcap", tmpdir, "--junit", xml, pass, NULL });
+  g_assert_cmpint (c.status, ==, 2);
+  root = parse_xml (xml);
+  s = g_ptr_array_index (root->children, 0);
+  check_suite (s);
+  error = child (testcase (s, "the capture file can be written"), "error");
+  g_assert_cmpstr (attr (error, "type"), ==, "bad arguments");
+  node_free (root);
 }
 
 /* ---- JSON Schema ----
@@ -830,6 +873,7 @@ main (int argc, char **argv)
   g_assert_nonnull (tmpdir);
   g_test_add_func ("/report/junit", test_junit);
   g_test_add_func ("/report/exit-status", test_exit_status);
+  g_test_add_func ("/report/not-started", test_not_started);
   g_test_add_func ("/report/json-schema", test_json_schema);
   g_test_add_func ("/report/json-repeatable", test_json_repeatable);
   g_test_add_func ("/report/progress", test_progress);
