@@ -788,6 +788,52 @@ test_json_schema (void)
   g_assert_nonnull (strstr (why, "messages_rtp: not in the schema"));
 }
 
+/* UDP packets of a capture (classic pcap, raw IPv4, little-endian as
+ * impsim writes it) that are not SIP (port 5060): the media frames. */
+static guint
+pcap_media_frames (const gchar *path)
+{
+  g_autofree guint8 *d = NULL;
+  gsize len = 0;
+  g_assert_true (g_file_get_contents (path, (gchar **) &d, &len, NULL));
+  g_assert_cmpuint (len, >=, 24);
+  g_assert_cmpuint (d[20] | d[21] << 8, ==, 101); /* DLT_RAW */
+  guint n = 0;
+  for (gsize off = 24; off + 16 <= len;)
+    {
+      guint32 incl = d[off + 8] | d[off + 9] << 8 | d[off + 10] << 16 | (guint32) d[off + 11] << 24;
+      const guint8 *ip = d + off + 16;
+      g_assert_cmpuint (off + 16 + incl, <=, len);
+      gsize ihl = incl > 0 ? (gsize) (ip[0] & 0x0f) * 4 : 0;
+      if (incl >= 20 && ihl >= 20 && incl >= ihl + 8 && (ip[0] >> 4) == 4 && ip[9] == 17)
+        {
+          guint sport = ip[ihl] << 8 | ip[ihl + 1], dport = ip[ihl + 2] << 8 | ip[ihl + 3];
+          n += sport != 5060 && dport != 5060;
+        }
+      off += 16 + incl;
+    }
+  return n;
+}
+
+/* messages_media is the number of media packets of the capture (it was 0,
+ * later the 4 summary events, with 605 RTP packets in the capture). */
+static void
+test_json_media_packets (void)
+{
+  g_autofree gchar *demo = library ("demo.scn");
+  g_autofree gchar *json = g_build_filename (tmpdir, "m.json", NULL);
+  g_autofree gchar *pcap = g_build_filename (tmpdir, "m.pcap", NULL);
+  g_auto (Run) r;
+  run (&r, (const gchar *const[]) { "-q", "--json", json, "--pcap", pcap, demo, NULL });
+  g_assert_cmpint (r.status, ==, 0);
+  g_autoptr (JsonParser) p = json_parser_new ();
+  g_assert_true (json_parser_load_from_file (p, json, NULL));
+  JsonObject *c = json_object_get_object_member (run_of (json_parser_get_root (p), 0), "counters");
+  guint frames = pcap_media_frames (pcap);
+  g_assert_cmpuint (frames, >, 400);
+  g_assert_cmpint (json_object_get_int_member (c, "messages_media"), ==, frames);
+}
+
 /* Same seed, same bytes: the JSON has no wall-clock value. */
 static void
 test_json_repeatable (void)
@@ -875,6 +921,7 @@ main (int argc, char **argv)
   g_test_add_func ("/report/exit-status", test_exit_status);
   g_test_add_func ("/report/not-started", test_not_started);
   g_test_add_func ("/report/json-schema", test_json_schema);
+  g_test_add_func ("/report/json-media-packets", test_json_media_packets);
   g_test_add_func ("/report/json-repeatable", test_json_repeatable);
   g_test_add_func ("/report/progress", test_progress);
   g_test_add_func ("/report/help", test_help);
