@@ -1,5 +1,6 @@
-/* impsim run: a scenario's network on a virtual clock, its script run step
- * by step with a verdict per step, and the reports. */
+/* impsim run: each scenario file's network on a virtual clock, its script
+ * run step by step with a verdict per step, a progress line on a terminal,
+ * and the reports (written by report-junit.c and report-json.c). */
 #include "cli.h"
 #include "imps-files.h"
 #include "imps-ladder.h"
@@ -11,7 +12,6 @@
 
 #include <errno.h>
 #include <glib/gstdio.h>
-#include <json-glib/json-glib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
