@@ -20,8 +20,9 @@ security_name (ImpsScriptSecurity s)
       return "sdes-e2ae";
     case IMPS_SCRIPT_SECURITY_MIKEY_TICKET:
       return "mikey-ticket";
+    default:
+      return "?";
     }
-  return "?";
 }
 
 /* The Nth word of a step's arguments as written (the callee's name rather
