@@ -834,6 +834,32 @@ test_json_media_packets (void)
   g_assert_cmpint (json_object_get_int_member (c, "messages_media"), ==, frames);
 }
 
+/* The seed is an unsigned 64-bit number, written as a JSON number with
+ * every digit even above 2^63 (and as text beside it). */
+static void
+test_json_big_seed (void)
+{
+  g_autofree gchar *path = write_scenario ("big.scn", "[scenario]\nseed = 18446744073709551615\n"
+                                           "[operator h]\nnumber = 1\ndomain = h.net\nnodes = hss; bsf\n"
+                                           "[subscriber a]\noperator = h\nimpi = a@h.net\n"
+                                           "impu = sip:a@h.net\nk = 465b5ce8b199b49faa5f0a2ee238a6bc\n"
+                                           "opc = cd63cb71954a9f4e48a5994e37a02baf\n"
+                                           "[script]\nbootstrap = a\n");
+  g_autofree gchar *json = g_build_filename (tmpdir, "big.json", NULL);
+  g_autofree gchar *xml = g_build_filename (tmpdir, "big.xml", NULL);
+  g_auto (Run) r;
+  run (&r, (const gchar *const[]) { "-q", "--json", json, "--junit", xml, path, NULL });
+  g_assert_cmpint (r.status, ==, 0);
+  g_autofree gchar *text = NULL;
+  g_assert_true (g_file_get_contents (json, &text, NULL, NULL));
+  g_assert_nonnull (strstr (text, "\"seed\" : 18446744073709551615,\n"));
+  g_assert_nonnull (strstr (text, "\"seed_text\" : \"18446744073709551615\","));
+  g_assert_null (strstr (text, "\\u0001"));
+  g_autofree gchar *x = NULL;
+  g_assert_true (g_file_get_contents (xml, &x, NULL, NULL));
+  g_assert_nonnull (strstr (x, "<property name=\"seed\" value=\"18446744073709551615\"/>"));
+}
+
 /* Same seed, same bytes: the JSON has no wall-clock value. */
 static void
 test_json_repeatable (void)
@@ -922,6 +948,7 @@ main (int argc, char **argv)
   g_test_add_func ("/report/not-started", test_not_started);
   g_test_add_func ("/report/json-schema", test_json_schema);
   g_test_add_func ("/report/json-media-packets", test_json_media_packets);
+  g_test_add_func ("/report/json-big-seed", test_json_big_seed);
   g_test_add_func ("/report/json-repeatable", test_json_repeatable);
   g_test_add_func ("/report/progress", test_progress);
   g_test_add_func ("/report/help", test_help);
