@@ -1,5 +1,6 @@
-/* impsim run: a scenario's network on a virtual clock, its script run step
- * by step with a verdict per step, and the reports. */
+/* impsim run: each scenario file's network on a virtual clock, its script
+ * run step by step with a verdict per step, a progress line on a terminal,
+ * and the reports (written by report-junit.c and report-json.c). */
 #include "cli.h"
 #include "imps-files.h"
 #include "imps-ladder.h"
@@ -7,231 +8,157 @@
 #include "imps-runner.h"
 #include "imps-script.h"
 #include "imps-world.h"
+#include "report.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
-#include <json-glib/json-glib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+/* What the whole command holds across its scenario files. */
 typedef struct {
   gboolean quiet;
+  gboolean progress;         /* draw the progress line on stderr */
+  /* per file */
+  const gchar *file;         /* as given, for the progress line */
+  guint file_index, n_files;
+  guint steps_total, steps_done, calls_done;
+  GArray *step_wall_us;      /* gint64 per result */
+  gint64 last_step_mono;
+  gint64 unjudged_us;        /* real time since the last verdict */
+  /* the progress line */
+  gboolean shown;
+  gint64 last_draw_mono;
+  guint redraw_source;
 } RunCtx;
+
+/* At most four updates of the progress line a second. */
+#define PROGRESS_INTERVAL_US (G_USEC_PER_SEC / 4)
+
+static void
+progress_draw (RunCtx *ctx)
+{
+  g_autofree gchar *base = g_path_get_basename (ctx->file);
+  if (ctx->n_files > 1)
+    fprintf (stderr, "\r\033[K[%u/%u] %s: step %u of %u, calls done %u", ctx->file_index + 1,
+             ctx->n_files, base, ctx->steps_done, ctx->steps_total, ctx->calls_done);
+  else
+    fprintf (stderr, "\r\033[K%s: step %u of %u, calls done %u", base, ctx->steps_done,
+             ctx->steps_total, ctx->calls_done);
+  fflush (stderr);
+  ctx->shown = TRUE;
+  ctx->last_draw_mono = g_get_monotonic_time ();
+}
+
+static gboolean
+progress_redraw_cb (gpointer data)
+{
+  RunCtx *ctx = data;
+  ctx->redraw_source = 0;
+  progress_draw (ctx);
+  return G_SOURCE_REMOVE;
+}
+
+/* Draws the line now when the last update is old enough, else once when
+ * it is (one timer, not a poll). */
+static void
+progress_update (RunCtx *ctx)
+{
+  if (!ctx->progress || ctx->redraw_source)
+    return;
+  gint64 wait = ctx->last_draw_mono + PROGRESS_INTERVAL_US - g_get_monotonic_time ();
+  if (ctx->last_draw_mono == 0 || wait <= 0)
+    progress_draw (ctx);
+  else
+    ctx->redraw_source = g_timeout_add ((guint) (wait / 1000) + 1, progress_redraw_cb, ctx);
+}
+
+/* Takes the line away (before stdout prints, and at the end). */
+static void
+progress_clear (RunCtx *ctx)
+{
+  if (ctx->shown)
+    {
+      fputs ("\r\033[K", stderr);
+      fflush (stderr);
+      ctx->shown = FALSE;
+    }
+}
+
+static void
+progress_stop (RunCtx *ctx)
+{
+  if (ctx->redraw_source)
+    g_source_remove (ctx->redraw_source);
+  ctx->redraw_source = 0;
+  progress_clear (ctx);
+}
 
 static void
 on_step (ImpsRunner *runner, const ImpsStepResult *r, gpointer data)
 {
   RunCtx *ctx = data;
+  gint64 now = g_get_monotonic_time ();
+  gint64 took = now - ctx->last_step_mono;
+  ctx->last_step_mono = now;
+  /* A verdict's time is the real time since the verdict before it: the
+   * action it judges included. */
+  ctx->unjudged_us += took;
+  if (ctx->step_wall_us->len <= r->index)
+    g_array_set_size (ctx->step_wall_us, r->index + 1);
+  if (r->judged)
+    {
+      g_array_index (ctx->step_wall_us, gint64, r->index) = ctx->unjudged_us;
+      ctx->unjudged_us = 0;
+    }
+  ctx->steps_done = r->index + 1;
+  if (g_str_equal (r->verb, "call") && !r->skipped)
+    ctx->calls_done++;
+
+  /* The line makes way for the output, and comes back at its own pace. */
+  if (r->judged || !ctx->quiet)
+    progress_clear (ctx);
   if (!r->judged)
     {
       if (!ctx->quiet)
         printf ("      line %u: %s %s: %s\n", r->line, r->verb, r->args,
                 r->outcome ? r->outcome : "");
-      return;
     }
-  printf ("%s  line %u: %s %s: %s\n", r->skipped ? "SKIP" : r->passed ? "PASS" : "FAIL", r->line,
-          r->verb, r->args, r->passed ? (r->outcome ? r->outcome : "") : r->reason);
+  else
+    printf ("%s  line %u: %s %s: %s\n", r->skipped ? "SKIP" : r->passed ? "PASS" : "FAIL", r->line,
+            r->verb, r->args, r->passed ? (r->outcome ? r->outcome : "") : r->reason);
   fflush (stdout);
+  progress_update (ctx);
 }
 
-static gchar *
-iso_time (gint64 us)
+/* The line an error message names: "FILE:LINE: ...", else 0. */
+static guint
+error_line (const gchar *path, const gchar *message)
 {
-  g_autoptr (GDateTime) t = g_date_time_new_from_unix_utc (us / G_USEC_PER_SEC);
-  g_autoptr (GDateTime) t2 = g_date_time_add (t, us % G_USEC_PER_SEC);
-  return g_date_time_format (t2, "%Y-%m-%dT%H:%M:%S.%fZ");
+  gsize n = strlen (path);
+  if (strncmp (message, path, n) != 0 || message[n] != ':')
+    return 0;
+  const gchar *p = message + n + 1;
+  gchar *end = NULL;
+  guint64 line = g_ascii_strtoull (p, &end, 10);
+  return end != p && *end == ':' && line <= G_MAXUINT ? (guint) line : 0;
 }
 
-static gboolean
-write_json (const gchar *path, const ImpsScenario *sc, ImpsWorld *world, ImpsRunner *runner,
-            GError **error)
-{
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  ImpsEventLog *log = imps_network_get_event_log (imps_world_get_network (world));
-  GPtrArray *results = imps_runner_get_results (runner);
-  guint counts[IMPS_REF_MEDIA + 1] = { 0 };
-
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "scenario");
-  json_builder_add_string_value (b, sc->path);
-  json_builder_set_member_name (b, "name");
-  json_builder_add_string_value (b, sc->name ? sc->name : "");
-  json_builder_set_member_name (b, "seed");
-  g_autofree gchar *seed = g_strdup_printf ("%" G_GUINT64_FORMAT, imps_world_get_seed (world));
-  json_builder_add_string_value (b, seed);
-  json_builder_set_member_name (b, "passed");
-  json_builder_add_int_value (b, imps_runner_count_passed (runner));
-  json_builder_set_member_name (b, "failed");
-  json_builder_add_int_value (b, imps_runner_count_failed (runner));
-  json_builder_set_member_name (b, "skipped");
-  json_builder_add_int_value (b, imps_runner_count_skipped (runner));
-
-  json_builder_set_member_name (b, "steps");
-  json_builder_begin_array (b);
-  for (guint i = 0; i < results->len; i++)
-    {
-      const ImpsStepResult *r = g_ptr_array_index (results, i);
-      g_autofree gchar *start = iso_time (r->start_us);
-      g_autofree gchar *end = iso_time (r->end_us);
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "index");
-      json_builder_add_int_value (b, r->index);
-      json_builder_set_member_name (b, "line");
-      json_builder_add_int_value (b, r->line);
-      json_builder_set_member_name (b, "verb");
-      json_builder_add_string_value (b, r->verb);
-      json_builder_set_member_name (b, "args");
-      json_builder_add_string_value (b, r->args);
-      json_builder_set_member_name (b, "verdict");
-      json_builder_add_string_value (b, !r->judged ? "judged-by-expect"
-                                         : r->skipped ? "skipped"
-                                         : r->passed ? "pass" : "fail");
-      json_builder_set_member_name (b, "outcome");
-      json_builder_add_string_value (b, r->outcome ? r->outcome : "");
-      json_builder_set_member_name (b, "reason");
-      if (r->reason)
-        json_builder_add_string_value (b, r->reason);
-      else
-        json_builder_add_null_value (b);
-      json_builder_set_member_name (b, "start");
-      json_builder_add_string_value (b, start);
-      json_builder_set_member_name (b, "end");
-      json_builder_add_string_value (b, end);
-      json_builder_set_member_name (b, "events");
-      json_builder_begin_array (b);
-      json_builder_add_int_value (b, r->first_event);
-      json_builder_add_int_value (b, r->last_event);
-      json_builder_end_array (b);
-      json_builder_end_object (b);
-    }
-  json_builder_end_array (b);
-
-  json_builder_set_member_name (b, "events");
-  json_builder_begin_array (b);
-  for (guint i = 0; i < imps_event_log_len (log); i++)
-    {
-      const ImpsEvent *e = imps_event_log_get (log, i);
-      g_autofree gchar *t = iso_time (e->time_us);
-      if (e->kind == IMPS_EVENT_MESSAGE && e->ref <= IMPS_REF_MEDIA)
-        counts[e->ref]++;
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "seq");
-      json_builder_add_int_value (b, (gint64) e->seq);
-      json_builder_set_member_name (b, "time");
-      json_builder_add_string_value (b, t);
-      json_builder_set_member_name (b, "kind");
-      json_builder_add_string_value (b, imps_event_kind_name (e->kind));
-      json_builder_set_member_name (b, "ref");
-      json_builder_add_string_value (b, imps_ref_point_name (e->ref));
-      json_builder_set_member_name (b, "protocol");
-      json_builder_add_string_value (b, imps_protocol_name (e->proto));
-      json_builder_set_member_name (b, "from");
-      json_builder_add_string_value (b, e->from);
-      json_builder_set_member_name (b, "to");
-      if (e->to)
-        json_builder_add_string_value (b, e->to);
-      else
-        json_builder_add_null_value (b);
-      json_builder_set_member_name (b, "summary");
-      json_builder_add_string_value (b, e->summary);
-      json_builder_set_member_name (b, "detail");
-      if (e->detail)
-        json_builder_add_string_value (b, e->detail);
-      else
-        json_builder_add_null_value (b);
-      json_builder_set_member_name (b, "bytes");
-      json_builder_add_int_value (b, e->bytes ? (gint64) g_bytes_get_size (e->bytes) : 0);
-      if (e->bytes)
-        {
-          /* So two runs with one seed can be compared byte for byte. */
-          g_autofree gchar *sum = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, e->bytes);
-          json_builder_set_member_name (b, "sha256");
-          json_builder_add_string_value (b, sum);
-        }
-      json_builder_end_object (b);
-    }
-  json_builder_end_array (b);
-
-  json_builder_set_member_name (b, "observer");
-  json_builder_add_string_value (b, imps_runner_get_observer_report (runner));
-
-  json_builder_set_member_name (b, "counters");
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "events");
-  json_builder_add_int_value (b, imps_event_log_len (log));
-  for (guint ref = IMPS_REF_UB; ref <= IMPS_REF_MEDIA; ref++)
-    {
-      g_autofree gchar *name = g_strdup_printf ("messages_%s", imps_ref_point_name (ref));
-      json_builder_set_member_name (b, name);
-      json_builder_add_int_value (b, counts[ref]);
-    }
-  json_builder_end_object (b);
-  json_builder_end_object (b);
-
-  g_autoptr (JsonGenerator) gen = json_generator_new ();
-  g_autoptr (JsonNode) root = json_builder_get_root (b);
-  json_generator_set_root (gen, root);
-  json_generator_set_pretty (gen, TRUE);
-  gsize len = 0;
-  g_autofree gchar *data = json_generator_to_data (gen, &len);
-  return imps_file_set_contents_private (path, data, (gssize) len, error);
-}
-
+/* Counts the media packets that cross the network, as the capture has
+ * them. */
 static void
-xml_attr (GString *out, const gchar *name, const gchar *value)
+count_media (gint64 time_us, ImpsProtocol proto, const gchar *from_address, guint16 from_port,
+             const gchar *to_address, guint16 to_port, const guint8 *data, gsize len,
+             gpointer user_data)
 {
-  g_autofree gchar *esc = g_markup_escape_text (value, -1);
-  g_string_append_printf (out, " %s=\"%s\"", name, esc);
-}
-
-static gboolean
-write_junit (const gchar *path, const ImpsScenario *sc, ImpsRunner *runner, GError **error)
-{
-  GPtrArray *results = imps_runner_get_results (runner);
-  g_autoptr (GString) x = g_string_new ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
-  const gchar *suite = sc->name ? sc->name : sc->path;
-  guint tests = imps_runner_count_passed (runner) + imps_runner_count_failed (runner)
-                + imps_runner_count_skipped (runner);
-  gdouble total = 0;
-
-  for (guint i = 0; i < results->len; i++)
-    {
-      const ImpsStepResult *r = g_ptr_array_index (results, i);
-      total += (r->end_us - r->start_us) / 1e6;
-    }
-  g_string_append (x, "  <testsuite");
-  xml_attr (x, "name", suite);
-  g_string_append_printf (x, " tests=\"%u\" failures=\"%u\" errors=\"0\" skipped=\"%u\" time=\"%.6f\">\n",
-                          tests, imps_runner_count_failed (runner),
-                          imps_runner_count_skipped (runner), total);
-  for (guint i = 0; i < results->len; i++)
-    {
-      const ImpsStepResult *r = g_ptr_array_index (results, i);
-      if (!r->judged)
-        continue;
-      g_autofree gchar *name = g_strdup_printf ("line %u: %s = %s", r->line, r->verb, r->args);
-      g_string_append (x, "    <testcase");
-      xml_attr (x, "classname", suite);
-      xml_attr (x, "name", name);
-      g_string_append_printf (x, " time=\"%.6f\"", (r->end_us - r->start_us) / 1e6);
-      if (r->passed)
-        g_string_append (x, "/>\n");
-      else if (r->skipped)
-        {
-          g_string_append (x, ">\n      <skipped");
-          xml_attr (x, "message", r->reason ? r->reason : "skipped");
-          g_string_append (x, "/>\n    </testcase>\n");
-        }
-      else
-        {
-          g_string_append (x, ">\n      <failure");
-          xml_attr (x, "message", r->reason ? r->reason : "failed");
-          g_string_append (x, "/>\n    </testcase>\n");
-        }
-    }
-  g_string_append (x, "  </testsuite>\n</testsuites>\n");
-  return imps_file_set_contents_private (path, x->str, (gssize) x->len, error);
+  ReportRun *run = user_data;
+  (void) time_us, (void) from_address, (void) from_port, (void) to_address, (void) to_port;
+  (void) data, (void) len;
+  if (proto == IMPS_PROTO_RTCP)
+    run->media_rtcp++;
+  else
+    run->media_rtp++;
 }
 
 /* Removes a state folder impsim made itself (its files, then it). */
@@ -257,158 +184,164 @@ script_restarts (const ImpsScenario *sc)
   return FALSE;
 }
 
-int
-cli_run (int argc, char **argv)
+/* Options that hold for every scenario file of the command. */
+typedef struct {
+  gint64 seed;
+  gchar *state_dir;
+  gchar *svg_path;
+  gchar *pcap_path;
+  gint width;
+  GStrv only;
+  ImpsKeyLog *keylog;
+  ReportJunit *junit;
+  ReportJson *json;
+} RunOptions;
+
+typedef enum {
+  RUN_PASSED,
+  RUN_FAILED,       /* a verdict failed, or an output could not be written */
+  RUN_NOT_STARTED,  /* the network did not start */
+  RUN_INVALID,      /* the file is not a valid scenario */
+  RUN_BAD_OUTPUT,   /* --pcap could not be opened: bad arguments */
+} RunStatus;
+
+static void
+report_add (const RunOptions *o, const ReportRun *run)
 {
-  gint64 seed = -1;
-  g_autofree gchar *state_dir = NULL, *keylog_path = NULL, *json_path = NULL, *junit_path = NULL;
-  g_autofree gchar *svg_path = NULL, *pcap_path = NULL;
-  gint width = 0;
-  g_auto (GStrv) only = NULL;
-  RunCtx ctx = { FALSE };
-  GOptionEntry entries[] = {
-    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed,
-      "Seed of every RAND, key and identifier: the same seed gives the same run (default: the file's, else random)", "N" },
-    { "keylog", 0, 0, G_OPTION_ARG_FILENAME, &keylog_path,
-      "Write every key to FILE in the key-log format of docs/profile.md §8", "FILE" },
-    { "json", 0, 0, G_OPTION_ARG_FILENAME, &json_path,
-      "Write every step, verdict, event and counter to FILE as JSON", "FILE" },
-    { "junit", 0, 0, G_OPTION_ARG_FILENAME, &junit_path,
-      "Write a JUnit XML report to FILE, one test case per verdict", "FILE" },
-    { "svg", 0, 0, G_OPTION_ARG_FILENAME, &svg_path,
-      "Write the ladder diagram of the run to FILE as a self-contained SVG", "FILE" },
-    { "pcap", 0, 0, G_OPTION_ARG_FILENAME, &pcap_path,
-      "Write every message and media packet of the run to FILE (classic pcap, virtual time)", "FILE" },
-    { "width", 0, 0, G_OPTION_ARG_INT, &width,
-      "Width of the text ladder in columns (default: the terminal's, 100 when not a terminal)", "N" },
-    { "only", 0, 0, G_OPTION_ARG_STRING_ARRAY, &only,
-      "Draw only some rows of the text and SVG ladders: call=1,2 or ref=Ua,Zk (repeatable; docs/ladder.md)", "KEY=VALUE[,VALUE...]" },
-    { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state_dir,
-      "Keep each node's SQLite store in DIR (default: memory, or a temporary folder when the script restarts a node)", "DIR" },
-    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &ctx.quiet,
-      "Print only the verdicts and the closing line, not the ladder", NULL },
-    G_OPTION_ENTRY_NULL
-  };
+  if (o->junit)
+    report_junit_add (o->junit, run);
+  if (o->json)
+    report_json_add (o->json, run);
+}
 
-  if (!cli_parse_options ("run", "SCENARIO",
-                          "Builds SCENARIO's network on a virtual clock, runs its [script] step by\n"
-                          "step, prints one verdict per step, the text ladder of every message, the\n"
-                          "network observer's report, and ends with a line 'N passed, N failed, N skipped'.\n"
-                          "Exit status 0 when nothing failed, 1 when a verdict failed, 2 for bad\n"
-                          "arguments or a bad scenario file.",
-                          "Script verbs (docs/scenario-format.md): bootstrap = DEVICE; register = DEVICE;\n"
-                          "call = CALLER CALLEE [security=none|sdes-e2e|sdes-e2ae|mikey-ticket] [media=DURATION];\n"
-                          "hangup = DEVICE; advance = DURATION; restart = hss|bsf|kms OPERATOR;\n"
-                          "expect = ok | fail [TEXT] | refusal NODE [TEXT] | message REF [TEXT] |\n"
-                          "  no-message REF [TEXT] | bootstrapped DEVICE | established | sip STATUS |\n"
-                          "  media | exposure NODE keys|none",
-                          entries, &argc, &argv))
-    return CLI_EXIT_USAGE;
-  if (argc != 2)
-    return cli_usage_error ("run", "%s", argc < 2 ? "a SCENARIO file is required"
-                                                  : "give one SCENARIO file only");
-  if (seed < -1)
-    return cli_usage_error ("run", "--seed: must not be negative");
-  if (width != 0 && (width < 40 || width > 1000))
-    return cli_usage_error ("run", "--width: %d is out of range (40 to 1000)", width);
-  {
-    /* --only is checked before the run, on an empty ladder. */
-    g_autoptr (ImpsEventLog) none = imps_event_log_new ();
-    g_autoptr (ImpsLadder) check = imps_ladder_new (none);
-    g_autoptr (GError) only_error = NULL;
-    for (guint i = 0; only && only[i]; i++)
-      if (!imps_ladder_add_filter (check, only[i], &only_error))
-        return cli_usage_error ("run", "--only %s", only_error->message);
-  }
+/* A file that was not run: the reason on stderr and in the reports. */
+static RunStatus
+run_refused (const RunOptions *o, ReportRun *run, RunStatus status, const gchar *message)
+{
+  fprintf (stderr, "impsim run: %s\n", message);
+  run->invalid = status == RUN_INVALID;
+  run->error_check = status == RUN_INVALID ? "the scenario file is valid"
+                     : status == RUN_BAD_OUTPUT ? "the capture file can be written"
+                     : "the network starts";
+  run->error_type = status == RUN_INVALID ? "invalid scenario file"
+                    : status == RUN_BAD_OUTPUT ? "bad arguments"
+                    : "network did not start";
+  run->error = message;
+  run->error_line = status == RUN_INVALID ? error_line (run->path, message) : 0;
+  run->wall_us = g_get_real_time () - run->wall_start_us;
+  report_add (o, run);
+  return status;
+}
 
+static RunStatus
+run_one (RunOptions *o, RunCtx *ctx, const gchar *path, guint *passed, guint *failed,
+         guint *skipped)
+{
   g_autoptr (GError) error = NULL;
-  g_autoptr (ImpsScenario) scenario = imps_scenario_load_file (argv[1], &error);
+  ReportRun run = { .path = path, .wall_start_us = g_get_real_time () };
+  gint64 mono_start = g_get_monotonic_time ();
+
+  g_autoptr (ImpsScenario) scenario = imps_scenario_load_file (path, &error);
   if (scenario == NULL)
-    return cli_usage_error ("run", "%s", error->message);
+    return run_refused (o, &run, RUN_INVALID, error->message);
+  run.scenario = scenario;
   /* Every step is checked before any node starts. */
-  {
-    g_autoptr (GPtrArray) checked = imps_script_parse (scenario, &error);
-    if (checked == NULL)
-      return cli_usage_error ("run", "%s", error->message);
-  }
+  g_autoptr (GPtrArray) script = imps_script_parse (scenario, &error);
+  if (script == NULL)
+    return run_refused (o, &run, RUN_INVALID, error->message);
+  g_ptr_array_set_free_func (script, (GDestroyNotify) imps_script_step_free);
+  run.script = script;
 
-  FILE *keylog_file = NULL;
-  g_autoptr (ImpsKeyLog) keylog = NULL;
-  if (keylog_path)
+  g_autofree gchar *temp_state = NULL;
+  if (o->state_dir == NULL && script_restarts (scenario))
     {
-      keylog_file = imps_file_fopen_private (keylog_path, &error);
-      if (keylog_file == NULL)
-        return cli_usage_error ("run", "--keylog: %s", error->message);
-      keylog = imps_key_log_new_file (keylog_file);
-    }
-
-  gboolean temp_state = FALSE;
-  if (state_dir == NULL && script_restarts (scenario))
-    {
-      state_dir = g_dir_make_tmp ("impsim-state-XXXXXX", &error);
-      if (state_dir == NULL)
-        return cli_fail ("run", "temporary state folder: %s", error->message);
-      temp_state = TRUE;
+      temp_state = g_dir_make_tmp ("impsim-state-XXXXXX", &error);
+      if (temp_state == NULL)
+        {
+          g_autofree gchar *m = g_strdup_printf ("temporary state folder: %s", error->message);
+          return run_refused (o, &run, RUN_NOT_STARTED, m);
+        }
     }
 
   ImpsWorldOptions opt = {
     .virtual_clock = TRUE,
-    .has_seed = seed >= 0,
-    .seed = (guint64) seed,
-    .state_dir = state_dir,
-    .key_log = keylog,
+    .has_seed = o->seed >= 0,
+    .seed = (guint64) o->seed,
+    .state_dir = o->state_dir ? o->state_dir : temp_state,
+    .key_log = o->keylog,
   };
-  int rc = CLI_EXIT_OK;
+  RunStatus status = RUN_PASSED;
   ImpsRunner *runner = NULL;
   ImpsPcapWriter *pcap = NULL;
   ImpsWorld *world = imps_world_new (scenario, &opt, &error);
   if (world == NULL)
     {
-      rc = cli_fail ("run", "%s", error->message);
+      status = run_refused (o, &run, RUN_NOT_STARTED, error->message);
       goto out;
     }
+  run.world = world;
+  run.seed = imps_world_get_seed (world);
   if (imps_world_get_state_dir_old_mode (world))
     fprintf (stderr, "impsim run: --state-dir %s had mode %04o; made it 0700 (it holds keys)\n",
-             state_dir, imps_world_get_state_dir_old_mode (world));
+             o->state_dir, imps_world_get_state_dir_old_mode (world));
   ImpsNetwork *net = imps_world_get_network (world);
-  if (pcap_path)
+  if (o->pcap_path)
     {
-      pcap = imps_pcap_writer_new (pcap_path, &error);
+      pcap = imps_pcap_writer_new (o->pcap_path, &error);
       if (pcap == NULL)
         {
-          rc = cli_usage_error ("run", "--pcap %s: %s", pcap_path, error->message);
+          g_autofree gchar *m = g_strdup_printf ("--pcap %s: %s", o->pcap_path, error->message);
+          status = run_refused (o, &run, RUN_BAD_OUTPUT, m);
           goto out;
         }
       imps_pcap_writer_learn_network (pcap, net);
       imps_pcap_writer_attach (pcap, imps_network_get_event_log (net));
       imps_sip_bus_add_media_tap (imps_world_get_bus (world), imps_pcap_media_tap, pcap);
     }
-  printf ("running %s (seed %" G_GUINT64_FORMAT ")\n", argv[1], imps_world_get_seed (world));
+  imps_sip_bus_add_media_tap (imps_world_get_bus (world), count_media, &run);
+  printf ("running %s (seed %" G_GUINT64_FORMAT ")\n", path, run.seed);
+  fflush (stdout);
+
+  ctx->file = path;
+  ctx->steps_total = scenario->steps->len;
+  ctx->steps_done = 0;
+  ctx->calls_done = 0;
+  g_array_set_size (ctx->step_wall_us, 0);
+  ctx->last_step_mono = g_get_monotonic_time ();
+  ctx->unjudged_us = 0;
+  progress_update (ctx);
 
   runner = imps_runner_new (world, scenario);
-  imps_runner_set_step_callback (runner, on_step, &ctx);
-  if (!imps_runner_run (runner, &error))
+  imps_runner_set_step_callback (runner, on_step, ctx);
+  gboolean ran = imps_runner_run (runner, &error);
+  progress_stop (ctx);
+  if (!ran)
     {
-      rc = cli_usage_error ("run", "%s", error->message);
+      g_clear_pointer (&runner, imps_runner_free);
+      status = run_refused (o, &run, RUN_INVALID, error->message);
       goto out;
     }
-  if (!ctx.quiet || svg_path)
+  run.runner = runner;
+  if (!ctx->quiet || o->svg_path)
     {
       g_autoptr (ImpsLadder) ladder = imps_ladder_new (imps_network_get_event_log (net));
       imps_world_describe_ladder (world, ladder);
-      for (guint i = 0; only && only[i]; i++)
-        imps_ladder_add_filter (ladder, only[i], NULL); /* checked above */
+      for (guint i = 0; o->only && o->only[i]; i++)
+        imps_ladder_add_filter (ladder, o->only[i], NULL); /* checked before */
       GPtrArray *media = imps_runner_get_media (runner);
       for (guint i = 0; i < media->len; i++)
         imps_ladder_add_media (ladder, g_ptr_array_index (media, i));
-      if (!ctx.quiet)
+      if (!ctx->quiet)
         {
-          g_autofree gchar *text = imps_ladder_render_text (ladder, width ? (guint) width
-                                                                       : imps_ladder_text_width_for (STDOUT_FILENO));
+          g_autofree gchar *text = imps_ladder_render_text (ladder, o->width ? (guint) o->width
+                                                                          : imps_ladder_text_width_for (STDOUT_FILENO));
           printf ("\n%s\n", text);
         }
-      if (svg_path && !imps_ladder_write_svg (ladder, svg_path, &error))
-        rc = cli_fail ("run", "--svg %s: %s", svg_path, error->message);
+      if (o->svg_path && !imps_ladder_write_svg (ladder, o->svg_path, &error))
+        {
+          cli_fail ("run", "--svg %s: %s", o->svg_path, error->message);
+          status = RUN_FAILED;
+        }
       g_clear_error (&error);
     }
   const gchar *observer = imps_runner_get_observer_report (runner);
@@ -418,18 +351,23 @@ cli_run (int argc, char **argv)
     {
       imps_pcap_writer_detach (pcap);
       if (!imps_pcap_writer_close (pcap, &error))
-        rc = cli_fail ("run", "--pcap %s: %s", pcap_path, error->message);
+        {
+          cli_fail ("run", "--pcap %s: %s", o->pcap_path, error->message);
+          status = RUN_FAILED;
+        }
       g_clear_error (&error);
     }
-  if (json_path && !write_json (json_path, scenario, world, runner, &error))
-    rc = cli_fail ("run", "--json %s: %s", json_path, error->message);
-  g_clear_error (&error);
-  if (junit_path && !write_junit (junit_path, scenario, runner, &error))
-    rc = cli_fail ("run", "--junit %s: %s", junit_path, error->message);
+  run.wall_us = g_get_monotonic_time () - mono_start;
+  g_array_set_size (ctx->step_wall_us, imps_runner_get_results (runner)->len);
+  run.step_wall_us = (const gint64 *) (gpointer) ctx->step_wall_us->data;
+  report_add (o, &run);
+  *passed += imps_runner_count_passed (runner);
+  *failed += imps_runner_count_failed (runner);
+  *skipped += imps_runner_count_skipped (runner);
   printf ("%u passed, %u failed, %u skipped\n", imps_runner_count_passed (runner),
           imps_runner_count_failed (runner), imps_runner_count_skipped (runner));
-  if (rc == CLI_EXIT_OK && imps_runner_count_failed (runner) > 0)
-    rc = CLI_EXIT_FAIL;
+  if (imps_runner_count_failed (runner) > 0)
+    status = RUN_FAILED;
 
 out:
   g_clear_pointer (&runner, imps_runner_free);
@@ -439,12 +377,180 @@ out:
   g_clear_pointer (&pcap, imps_pcap_writer_free);
   while (g_main_context_iteration (NULL, FALSE))
     ;
-  if (keylog)
+  if (temp_state)
+    remove_tree (temp_state);
+  return status;
+}
+
+int
+cli_run (int argc, char **argv)
+{
+  RunOptions o = { .seed = -1 };
+  g_autofree gchar *keylog_path = NULL, *json_path = NULL, *junit_path = NULL;
+  gboolean progress = FALSE, no_progress = FALSE;
+  RunCtx ctx = { FALSE };
+  GOptionEntry entries[] = {
+    { "seed", 0, 0, G_OPTION_ARG_INT64, &o.seed,
+      "Seed of every RAND, key and identifier: the same seed gives the same run (default: the file's, else random)", "N" },
+    { "keylog", 0, 0, G_OPTION_ARG_FILENAME, &keylog_path,
+      "Write every key to FILE in the key-log format of docs/profile.md §8", "FILE" },
+    { "json", 0, 0, G_OPTION_ARG_FILENAME, &json_path,
+      "Write every step, verdict, event, call, media stream and counter to FILE as JSON (docs/report-json.md)", "FILE" },
+    { "junit", 0, 0, G_OPTION_ARG_FILENAME, &junit_path,
+      "Write a JUnit XML report to FILE: a testsuite per SCENARIO, a testcase per verdict", "FILE" },
+    { "svg", 0, 0, G_OPTION_ARG_FILENAME, &o.svg_path,
+      "Write the ladder diagram of the run to FILE as a self-contained SVG (one SCENARIO only)", "FILE" },
+    { "pcap", 0, 0, G_OPTION_ARG_FILENAME, &o.pcap_path,
+      "Write every message and media packet of the run to FILE (classic pcap, virtual time; one SCENARIO only)", "FILE" },
+    { "width", 0, 0, G_OPTION_ARG_INT, &o.width,
+      "Width of the text ladder in columns (default: the terminal's, 100 when not a terminal)", "N" },
+    { "only", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.only,
+      "Draw only some rows of the text and SVG ladders: call=1,2 or ref=Ua,Zk (repeatable; docs/ladder.md)", "KEY=VALUE[,VALUE...]" },
+    { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &o.state_dir,
+      "Keep each node's SQLite store in DIR (default: memory, or a temporary folder when the script restarts a node; one SCENARIO only)", "DIR" },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &ctx.quiet,
+      "Print only the verdicts and the closing line, not the ladder", NULL },
+    { "progress", 0, 0, G_OPTION_ARG_NONE, &progress,
+      "Show the progress line (step N of M, calls done) on stderr even when it is not a terminal", NULL },
+    { "no-progress", 0, 0, G_OPTION_ARG_NONE, &no_progress,
+      "Never show the progress line", NULL },
+    G_OPTION_ENTRY_NULL
+  };
+
+  if (!cli_parse_options ("run", "SCENARIO...",
+                          "Builds each SCENARIO's network on a virtual clock, runs its [script] step\n"
+                          "by step, prints one verdict per step, the text ladder of every message, the\n"
+                          "network observer's report, and ends with a line 'N passed, N failed, N skipped'.\n"
+                          "With several SCENARIO files they run one after the other, each with its own\n"
+                          "network; the reports hold them all (JUnit: one testsuite each).\n"
+                          "On a terminal, stderr shows a progress line (step N of M, calls done K).\n"
+                          "Exit status (one for all files): 0 every verdict passed; 1 a verdict failed\n"
+                          "(or a network did not start, or a report could not be written); 2 bad\n"
+                          "arguments or an invalid scenario file (the others still run and are reported).",
+                          "Script verbs (docs/scenario-format.md): bootstrap = DEVICE; register = DEVICE;\n"
+                          "call = CALLER CALLEE [security=none|sdes-e2e|sdes-e2ae|mikey-ticket] [media=DURATION];\n"
+                          "hangup = DEVICE; advance = DURATION; restart = hss|bsf|kms OPERATOR;\n"
+                          "expect = ok | fail [TEXT] | refusal NODE [TEXT] | message REF [TEXT] |\n"
+                          "  no-message REF [TEXT] | bootstrapped DEVICE | established | sip STATUS |\n"
+                          "  media | exposure NODE keys|none",
+                          entries, &argc, &argv))
+    return CLI_EXIT_USAGE;
+  int rc = CLI_EXIT_OK;
+  FILE *keylog_file = NULL;
+  if (argc < 2)
     {
-      g_clear_pointer (&keylog, imps_key_log_free);
+      rc = cli_usage_error ("run", "a SCENARIO file is required");
+      goto done;
+    }
+  if (argc > 2 && (o.svg_path || o.pcap_path || o.state_dir))
+    {
+      rc = cli_usage_error ("run", "--svg, --pcap and --state-dir take one SCENARIO file, not %d",
+                            argc - 1);
+      goto done;
+    }
+  if (progress && no_progress)
+    {
+      rc = cli_usage_error ("run", "--progress and --no-progress: give one of them");
+      goto done;
+    }
+  if (o.seed < -1)
+    {
+      rc = cli_usage_error ("run", "--seed: must not be negative");
+      goto done;
+    }
+  if (o.width != 0 && (o.width < 40 || o.width > 1000))
+    {
+      rc = cli_usage_error ("run", "--width: %d is out of range (40 to 1000)", o.width);
+      goto done;
+    }
+  {
+    /* --only is checked before the run, on an empty ladder. */
+    g_autoptr (ImpsEventLog) none = imps_event_log_new ();
+    g_autoptr (ImpsLadder) check = imps_ladder_new (none);
+    g_autoptr (GError) only_error = NULL;
+    for (guint i = 0; o.only && o.only[i]; i++)
+      if (!imps_ladder_add_filter (check, o.only[i], &only_error))
+        {
+          rc = cli_usage_error ("run", "--only %s", only_error->message);
+          goto done;
+        }
+  }
+  if (keylog_path)
+    {
+      g_autoptr (GError) error = NULL;
+      keylog_file = imps_file_fopen_private (keylog_path, &error);
+      if (keylog_file == NULL)
+        {
+          rc = cli_usage_error ("run", "--keylog: %s", error->message);
+          goto done;
+        }
+      o.keylog = imps_key_log_new_file (keylog_file);
+    }
+  if (junit_path)
+    o.junit = report_junit_new ();
+  if (json_path)
+    o.json = report_json_new ();
+
+  ctx.progress = progress || (!no_progress && isatty (STDERR_FILENO));
+  ctx.n_files = (guint) argc - 1;
+  ctx.step_wall_us = g_array_new (FALSE, TRUE, sizeof (gint64));
+  guint passed = 0, failed = 0, skipped = 0, n_invalid = 0, n_not_started = 0, n_failed = 0;
+  guint n_bad_output = 0;
+  for (int i = 1; i < argc; i++)
+    {
+      ctx.file_index = (guint) i - 1;
+      switch (run_one (&o, &ctx, argv[i], &passed, &failed, &skipped))
+        {
+        case RUN_PASSED:
+          break;
+        case RUN_FAILED:
+          n_failed++;
+          break;
+        case RUN_NOT_STARTED:
+          n_not_started++;
+          break;
+        case RUN_INVALID:
+          n_invalid++;
+          break;
+        case RUN_BAD_OUTPUT:
+          n_bad_output++;
+          break;
+        }
+    }
+  g_array_unref (ctx.step_wall_us);
+  if (argc > 2)
+    printf ("%d scenario files: %u passed, %u failed, %u skipped; %u invalid, %u not started\n",
+            argc - 1, passed, failed, skipped, n_invalid, n_not_started + n_bad_output);
+
+  gboolean written = TRUE;
+  if (o.json)
+    {
+      g_autoptr (GError) error = NULL;
+      if (!report_json_write (o.json, json_path, &error))
+        written = (cli_fail ("run", "--json %s: %s", json_path, error->message), FALSE);
+    }
+  if (o.junit)
+    {
+      g_autoptr (GError) error = NULL;
+      if (!report_junit_write (o.junit, junit_path, &error))
+        written = (cli_fail ("run", "--junit %s: %s", junit_path, error->message), FALSE);
+    }
+  if (n_invalid > 0 || n_bad_output > 0)
+    rc = CLI_EXIT_USAGE;
+  else if (n_failed > 0 || n_not_started > 0 || !written)
+    rc = CLI_EXIT_FAIL;
+
+done:
+  g_clear_pointer (&o.junit, report_junit_free);
+  g_clear_pointer (&o.json, report_json_free);
+  if (o.keylog)
+    {
+      g_clear_pointer (&o.keylog, imps_key_log_free);
       fclose (keylog_file);
     }
-  if (temp_state)
-    remove_tree (state_dir);
+  g_free (o.state_dir);
+  g_free (o.svg_path);
+  g_free (o.pcap_path);
+  g_strfreev (o.only);
   return rc;
 }

@@ -89,6 +89,9 @@ struct _ImpsRunner {
   const ImpsStepResult *blocker; /* the failed action every later verdict is skipped for */
   gboolean past_blocker;         /* an action after the blocker was skipped */
   GPtrArray *attacks;            /* ImpsAttack* armed by attack steps */
+  GPtrArray *calls;              /* ImpsRunnerCall* of every call hung up */
+  guint call_line;               /* line of the last call step */
+  gboolean call_recorded;        /* the last call is in calls */
 };
 
 /* In the order of ImpsScriptSecurity. */
@@ -112,6 +115,29 @@ step_free (gpointer p)
   g_free (s->callee_impu);
   imps_script_step_free (s->script);
   g_free (s);
+}
+
+static void
+stream_free (gpointer p)
+{
+  ImpsRunnerStream *s = p;
+  g_free (s->from);
+  g_free (s->to);
+  g_free (s->via);
+  g_free (s);
+}
+
+static void
+call_free (gpointer p)
+{
+  ImpsRunnerCall *c = p;
+  g_free (c->call_id);
+  g_free (c->security);
+  g_free (c->caller);
+  g_free (c->callee);
+  g_ptr_array_unref (c->readers);
+  g_ptr_array_unref (c->streams);
+  g_free (c);
 }
 
 static void
@@ -193,7 +219,34 @@ imps_runner_new (ImpsWorld *world, const ImpsScenario *scenario)
   r->observer = g_string_new (NULL);
   r->media = g_ptr_array_new_with_free_func ((GDestroyNotify) imps_ladder_media_free);
   r->attacks = g_ptr_array_new_with_free_func ((GDestroyNotify) imps_attack_free);
+  r->calls = g_ptr_array_new_with_free_func (call_free);
   return r;
+}
+
+GPtrArray *
+imps_runner_get_calls (ImpsRunner *r)
+{
+  return r->calls;
+}
+
+static ImpsRunnerStream *
+call_stream (const gchar *from, ImpsUeMedia *tx, const gchar *to, ImpsUeMedia *rx, gboolean srtp)
+{
+  const ImpsUeMediaStats *t = imps_ue_media_get_tx_stats (tx);
+  const ImpsUeMediaStats *x = imps_ue_media_get_rx_stats (rx);
+  ImpsRunnerStream *s = g_new0 (ImpsRunnerStream, 1);
+  s->from = g_strdup (from);
+  s->to = g_strdup (to);
+  s->srtp = srtp;
+  s->sent = t->packets;
+  s->verified = x->packets;
+  s->mismatches = x->mismatches;
+  s->auth_failures = x->auth_failures;
+  s->replayed = x->replays;
+  s->other_errors = x->other_errors;
+  s->received = s->verified + s->mismatches + s->auth_failures + s->replayed + s->other_errors;
+  s->lost = x->lost;
+  return s;
 }
 
 GPtrArray *
@@ -283,6 +336,7 @@ imps_runner_free (ImpsRunner *r)
   if (r->attacks->len > 0)
     imps_sip_bus_set_sip_filter (imps_world_get_bus (r->world), NULL, NULL);
   g_ptr_array_unref (r->attacks);
+  g_ptr_array_unref (r->calls);
   g_string_free (r->observer, TRUE);
   g_ptr_array_unref (r->media);
   g_ptr_array_unref (r->steps);
@@ -702,6 +756,45 @@ call_deadline (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* Keeps the last call's key readers and media counts as data
+ * (imps_runner_get_calls()), once: when it is hung up, or when the next
+ * call or the end of the script comes first. */
+static void
+record_call (ImpsRunner *r, gboolean hung_up)
+{
+  LastCall *lc = &r->last_call;
+  if (lc->call_id == NULL || r->call_recorded)
+    return;
+  r->call_recorded = TRUE;
+  ImpsRunnerCall *rc = g_new0 (ImpsRunnerCall, 1);
+  rc->call_id = g_strdup (lc->call_id);
+  rc->security = g_strdup (imps_ue_security_name (lc->security));
+  rc->caller = g_strdup (imps_ue_get_name (r->last_caller_ue));
+  rc->callee = g_strdup (lc->callee_name);
+  rc->line = r->call_line;
+  rc->hung_up = hung_up;
+  rc->readers = imps_world_call_key_readers (r->world, lc->call_id, lc->security);
+  rc->streams = g_ptr_array_new_with_free_func (stream_free);
+  g_ptr_array_add (r->calls, rc);
+  ImpsUeMedia *ma = lc->caller ? imps_ue_call_get_media (lc->caller) : NULL;
+  ImpsUeMedia *mb = lc->callee ? imps_ue_call_get_media (lc->callee) : NULL;
+  if (ma == NULL || mb == NULL)
+    return;
+  const gchar *caller = imps_ue_get_name (r->last_caller_ue);
+  gboolean srtp = lc->security != IMPS_UE_SECURITY_NONE;
+  g_autofree gchar *agw = NULL;
+  guint64 n;
+  if (lc->security == IMPS_UE_SECURITY_SDES_E2AE
+      && !imps_world_call_agw (r->world, caller, lc->call_id, &agw, &n, &n, &n, &n, &n))
+    imps_world_call_agw (r->world, lc->callee_name, lc->call_id, &agw, &n, &n, &n, &n, &n);
+  ImpsRunnerStream *ab = call_stream (caller, ma, lc->callee_name, mb, srtp);
+  ImpsRunnerStream *ba = call_stream (lc->callee_name, mb, caller, ma, srtp);
+  ab->via = g_strdup (agw);
+  ba->via = g_strdup (agw);
+  g_ptr_array_add (rc->streams, ab);
+  g_ptr_array_add (rc->streams, ba);
+}
+
 /* The BYE and its 200 have had their time: report the call. */
 static gboolean
 hangup_done (gpointer data)
@@ -717,6 +810,7 @@ hangup_done (gpointer data)
                           imps_ue_get_name (r->last_caller_ue),
                           lc->callee_name ? lc->callee_name : "?",
                           readers, readers == 1 ? "" : "s", rep->str);
+  record_call (r, TRUE);
   if (lc->callee)
     {
       gboolean srtp = lc->security != IMPS_UE_SECURITY_NONE;
@@ -1174,12 +1268,15 @@ run_next (ImpsRunner *r)
         r->last_action = res;
         g_autoptr (GError) error = NULL;
         LastCall *lc = &r->last_call;
+        record_call (r, FALSE);
+        r->call_recorded = FALSE;
         g_clear_pointer (&lc->call_id, g_free);
         g_clear_pointer (&lc->callee_name, g_free);
         g_clear_pointer (&lc->why, g_free);
         lc->callee = NULL;
         lc->security = s->security;
         r->last_caller_ue = s->dev->ue;
+        r->call_line = s->spec->line;
         lc->caller = imps_ue_sip_call (s->dev->sip, s->callee_impu, s->security, NULL, 0, &error);
         if (lc->caller == NULL)
           {
@@ -1257,6 +1354,7 @@ imps_runner_run (ImpsRunner *r, GError **error)
   imps_clock_set_auto_advance (r->clock, TRUE);
   g_idle_add (run_next_idle, r);
   g_main_loop_run (r->loop);
+  record_call (r, FALSE);
   imps_clock_set_auto_advance (r->clock, FALSE);
   return TRUE;
 }

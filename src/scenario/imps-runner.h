@@ -62,6 +62,41 @@ void imps_runner_set_step_callback (ImpsRunner *runner, ImpsRunnerStepFunc func,
  * (ImpsLadderMedia*, owned by the runner). */
 GPtrArray *imps_runner_get_media (ImpsRunner *runner);
 
+/* One direction of a call's media, device to device, as the receiving
+ * device counted it (docs/report-json.md says what each count means). */
+typedef struct {
+  gchar *from;              /* sending device */
+  gchar *to;                /* receiving device */
+  gboolean srtp;            /* SRTP at the devices (FALSE: plain RTP) */
+  gchar *via;               /* the IMS-AGW that relayed it (e2ae), or NULL */
+  guint64 sent;             /* RTP packets the sender sent */
+  guint64 received;         /* packets that reached the receiver: the sum of the next five */
+  guint64 verified;         /* accepted: authenticated, counter and checksum as sent */
+  guint64 mismatches;       /* payload not as sent */
+  guint64 auth_failures;    /* SRTP tag did not verify */
+  guint64 replayed;         /* SRTP index seen before */
+  guint64 other_errors;     /* malformed, wrong payload type or SSRC */
+  guint64 lost;             /* gaps in the sender's counter */
+} ImpsRunnerStream;
+
+/* A call of the script: who could read its keys, and its media. */
+typedef struct {
+  gchar *call_id;
+  gchar *security;          /* "mikey-ticket", "sdes-e2ae", ... */
+  gchar *caller;            /* device names */
+  gchar *callee;            /* NULL when no device answered */
+  guint line;               /* the call step's line in the scenario file */
+  gboolean hung_up;         /* a hangup step ended it (FALSE: recorded when the next call
+                             * or the end of the script came, as it then stood) */
+  GPtrArray *readers;       /* ImpsWorldKeyReader*: every node that saw the call */
+  GPtrArray *streams;       /* ImpsRunnerStream*, caller to callee first */
+} ImpsRunnerCall;
+
+/* The calls of the script so far (ImpsRunnerCall*, owned by the runner),
+ * in order: the structured form of the observer report, which also has
+ * the calls never hung up. */
+GPtrArray *imps_runner_get_calls (ImpsRunner *runner);
+
 /* The network observer's report: for every call hung up, which nodes
  * could read its media keys and what media they carried. */
 const gchar *imps_runner_get_observer_report (ImpsRunner *runner);

@@ -882,3 +882,59 @@ imps_world_print_endpoints (ImpsWorld *w, FILE *out)
     }
   fflush (out);
 }
+
+void
+imps_world_key_reader_free (ImpsWorldKeyReader *reader)
+{
+  if (reader == NULL)
+    return;
+  g_free (reader->node);
+  g_free (reader->role);
+  g_free (reader->reason);
+  g_free (reader);
+}
+
+static void
+add_reader (GPtrArray *out, const gchar *node, const gchar *role, const ImpsImsExposure *e)
+{
+  ImpsWorldKeyReader *r = g_new0 (ImpsWorldKeyReader, 1);
+  r->node = g_strdup (node);
+  r->role = g_strdup (role);
+  r->keys = reads_keys (e);
+  if (e->holds_media_keys)
+    r->reason = g_strdup ("its IMS-AGW holds the SRTP keys: e2ae");
+  else if (e->saw_sdes_keys)
+    r->reason = g_strdup ("a=crypto keys in clear in the SDP it forwarded");
+  else if (e->saw_key_mgmt)
+    r->reason = g_strdup ("only MIKEY a=key-mgmt, keys sealed for the KMS");
+  else
+    r->reason = g_strdup ("no keys in the SDP it forwarded");
+  g_ptr_array_add (out, r);
+}
+
+GPtrArray *
+imps_world_call_key_readers (ImpsWorld *w, const gchar *call_id, ImpsUeSecurity security)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) imps_world_key_reader_free);
+  for (guint i = 0; i < w->operators->len; i++)
+    {
+      Operator *o = g_ptr_array_index (w->operators, i);
+      ImpsImsExposure e;
+      if (o->pcscf && imps_pcscf_call_exposure (o->pcscf, call_id, &e) && e.seen)
+        add_reader (out, o->pcscf_name, "P-CSCF", &e);
+      if (o->scscf && imps_scscf_call_exposure (o->scscf, call_id, &e) && e.seen)
+        add_reader (out, o->scscf_name, "S-CSCF", &e);
+      const gchar *part = security == IMPS_UE_SECURITY_MIKEY_TICKET && o->kms
+                              ? kms_part (w, i, call_id) : NULL;
+      if (part)
+        {
+          ImpsWorldKeyReader *r = g_new0 (ImpsWorldKeyReader, 1);
+          r->node = g_strdup (o->kms_fqdn);
+          r->role = g_strdup ("KMS");
+          r->keys = TRUE;
+          r->reason = g_strdup_printf ("MIKEY-TICKET KMS: %s", part);
+          g_ptr_array_add (out, r);
+        }
+    }
+  return out;
+}

@@ -85,6 +85,21 @@ gboolean imps_world_call_agw (ImpsWorld *world, const gchar *device, const gchar
                               gchar **agw_name, guint64 *srtp_in, guint64 *rtp_out_core,
                               guint64 *rtp_in_core, guint64 *srtp_out, guint64 *auth_failures);
 
+/* One node that saw a call, for the structured observer report: could it
+ * read (or derive) the call's media keys, and why. */
+typedef struct {
+  gchar *node;            /* "pcscf.home1.net", "kms.home2.net" */
+  gchar *role;            /* "P-CSCF", "S-CSCF", "KMS" */
+  gboolean keys;          /* could read or derive the media keys */
+  gchar *reason;          /* why (or why not), in words */
+} ImpsWorldKeyReader;
+
+void imps_world_key_reader_free (ImpsWorldKeyReader *reader);
+/* What imps_world_call_exposure() writes as text, as one
+ * ImpsWorldKeyReader* per node that saw @call_id, in the same order. */
+GPtrArray *imps_world_call_key_readers (ImpsWorld *world, const gchar *call_id,
+                                        ImpsUeSecurity security);
+
 /* TRUE when the named node (e.g. "pcscf.home1.net") could read the media
  * keys of @call_id. */
 gboolean imps_world_node_saw_keys (ImpsWorld *world, const gchar *node, const gchar *call_id,

@@ -44,8 +44,10 @@ mikey_messages (const gchar *json_path)
   g_autoptr (JsonParser) p = json_parser_new ();
   g_autoptr (GError) error = NULL;
   g_assert_true (json_parser_load_from_file (p, json_path, &error));
-  JsonArray *events = json_object_get_array_member (json_node_get_object (json_parser_get_root (p)),
-                                                    "events");
+  /* The one run of the report (docs/report-json.md). */
+  JsonObject *run = json_array_get_object_element (
+      json_object_get_array_member (json_node_get_object (json_parser_get_root (p)), "runs"), 0);
+  JsonArray *events = json_object_get_array_member (run, "events");
   guint n = 0;
   for (guint i = 0; i < json_array_get_length (events); i++)
     {
