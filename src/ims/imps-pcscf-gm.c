@@ -13,6 +13,7 @@ typedef struct {
   gchar *impi;
   guint8 *password;
   gsize password_len;
+  gboolean e2ae;                    /* its SDES offers ask for e2ae (imps_pcscf_gm_set_e2ae) */
 } GmUser;
 
 typedef struct {
@@ -36,6 +37,7 @@ typedef struct {
   gboolean closing;
   guint close_id;                   /* the idle that ends it */
   gint64 last_us;                   /* when it last sent something */
+  GmUser *user;                     /* whose Digest its last REGISTER carried, or NULL */
 } GmPeer;
 
 struct _ImpsPcscfGm {
@@ -63,6 +65,8 @@ struct _ImpsPcscfGm {
   ImpsPcscfGmStats stats;
   ImpsPcscfGmSendHook hook;
   gpointer hook_data;
+  ImpsPcscfGmRegisteredFunc registered;
+  gpointer registered_data;
 };
 
 static void
@@ -155,12 +159,43 @@ send_raw (GmPeer *peer, const guint8 *data, gsize len)
     peer_close (peer);
 }
 
+/* A 2xx to a REGISTER on its way to an outside device: tell the
+ * registered callback which identity the S-CSCF registered (or removed). */
+static void
+watch_register (GmPeer *peer, const guint8 *data, gsize len)
+{
+  ImpsPcscfGm *gm = peer->gm;
+  if (gm->registered == NULL || len < 12 || memcmp (data, "SIP/2.0 2", 9) != 0)
+    return;
+  g_autoptr (ImpsSipMessage) msg = imps_sip_message_parse (data, len, NULL);
+  ImpsSipCSeq cseq;
+  if (msg == NULL || !imps_sip_message_get_cseq (msg, &cseq, NULL)
+      || strcmp (cseq.method, "REGISTER") != 0)
+    return;
+  g_autoptr (ImpsSipNameAddr) to = imps_sip_message_get_to (msg, NULL);
+  g_autofree gchar *impu = to != NULL ? ims_impu_key (to->uri) : NULL;
+  if (impu == NULL)
+    return;
+  /* Registered while the answer names a contact with a non-zero expiry. */
+  g_autoptr (GPtrArray) contacts = imps_sip_message_get_contacts (msg, NULL);
+  gboolean bound = contacts != NULL && contacts->len > 0;
+  g_autofree gchar *peer_addr = g_strdup (peer->addr);
+  gm->registered (gm, impu, peer_addr, peer->port, bound, gm->registered_data);
+}
+
 static void
 on_bus (const gchar *from, guint16 from_port, const guint8 *data, gsize len, gpointer user_data)
 {
   (void) from;
   (void) from_port;
-  send_raw (user_data, data, len);
+  GmPeer *peer = user_data;
+  ImpsPcscfGm *gm = peer->gm;
+  gchar key[128];
+  g_strlcpy (key, peer->key, sizeof key);
+  send_raw (peer, data, len);
+  /* send_raw may have closed a TCP peer (not freed before an idle). */
+  if (g_hash_table_lookup (gm->peers, key) == peer)
+    watch_register (peer, data, len);
 }
 
 static gboolean
@@ -515,6 +550,7 @@ check_register (ImpsPcscfGm *gm, GmPeer *peer, const ImpsSipMessage *req)
       return FALSE;
     }
   n->last_nc = nc;
+  peer->user = user;
   gm->stats.authenticated++;
   note (gm, IMPS_EVENT_NOTE, "Digest verified", "REGISTER from %s for %s", peer->key, impu);
   return TRUE;
@@ -537,6 +573,61 @@ attach_contacts (GmPeer *peer, const ImpsSipMessage *req)
         continue;
       peer_attach (peer, hop.addr, hop.port); /* taken: requests go by Via's rport only */
     }
+}
+
+/* ---- e2ae for devices that cannot ask for it ---- */
+
+/* An SDP offer with a=crypto from a device set to e2ae: adds
+ * a=3ge2ae:requested to every media line that has a=crypto and no a=3ge2ae,
+ * so that the IMS-ALG answers it for the AGW (profile §5). */
+static void
+request_e2ae (GmPeer *peer, ImpsSipMessage *msg)
+{
+  GBytes *body = imps_sip_message_get_body (msg);
+  gsize len = 0;
+  const gchar *text = g_bytes_get_data (body, &len);
+  if (len == 0 || len > IMPS_PCSCF_GM_MAX_MESSAGE)
+    return;
+  g_autoptr (GString) out = g_string_sized_new (len + 64);
+  gboolean in_media = FALSE, crypto = FALSE, marked = FALSE;
+  guint added = 0;
+  gsize pos = 0;
+  for (;;)
+    {
+      gsize start = pos;
+      while (pos < len && text[pos] != '\n')
+        pos++;
+      gsize end = pos < len ? pos + 1 : pos;
+      gboolean at_end = start >= len;
+      gboolean media_line = !at_end && end - start >= 2 && text[start] == 'm' && text[start + 1] == '=';
+      if ((at_end || media_line) && in_media && crypto && !marked)
+        {
+          g_string_append (out, "a=3ge2ae:requested\r\n");
+          added++;
+        }
+      if (at_end)
+        break;
+      if (media_line)
+        {
+          in_media = TRUE;
+          crypto = marked = FALSE;
+        }
+      else if (in_media && end - start >= 9 && strncmp (text + start, "a=crypto:", 9) == 0)
+        crypto = TRUE;
+      else if (in_media && end - start >= 9 && strncmp (text + start, "a=3ge2ae:", 9) == 0)
+        marked = TRUE;
+      g_string_append_len (out, text + start, (gssize) (end - start));
+      /* a last line without its line end gets one before anything is added */
+      if (end == len && len > 0 && text[len - 1] != '\n' && in_media && crypto && !marked)
+        g_string_append (out, "\r\n");
+      pos = end;
+    }
+  if (added == 0)
+    return;
+  g_autoptr (GBytes) nb = g_string_free_to_bytes (g_steal_pointer (&out));
+  imps_sip_message_set_body (msg, nb, NULL);
+  note (peer->gm, IMPS_EVENT_NOTE, "e2ae", "INVITE from %s: a=3ge2ae:requested added to %u "
+        "media line(s) (outside device set to e2ae)", peer->key, added);
 }
 
 /* ---- dispatch ---- */
@@ -601,7 +692,18 @@ dispatch (GmPeer *peer, const guint8 *data, gsize len)
           if (!check_register (gm, peer, msg))
             return;
           attach_contacts (peer, msg);
+          if (peer->user->e2ae
+              && imps_sip_message_get_header_value (msg, "Security-Client") == NULL)
+            {
+              /* Terminating e2ae: the P-CSCF offers SDES for its AGW to
+               * devices that registered with "mediasec" (profile §5). */
+              imps_sip_message_append_header (msg, "Security-Client", "sdes-srtp;mediasec");
+              note (gm, IMPS_EVENT_NOTE, "e2ae", "REGISTER from %s: Security-Client: "
+                    "sdes-srtp;mediasec added (outside device set to e2ae)", peer->key);
+            }
         }
+      else if (strcmp (method, "INVITE") == 0 && peer->user != NULL && peer->user->e2ae)
+        request_e2ae (peer, msg);
       summary = g_strdup (method);
     }
   else
@@ -1030,6 +1132,27 @@ imps_pcscf_gm_add_user (ImpsPcscfGm *gm, const gchar *impi, const gchar *const *
       if (key)
         g_hash_table_replace (gm->users_by_impu, g_steal_pointer (&key), u);
     }
+}
+
+gboolean
+imps_pcscf_gm_set_e2ae (ImpsPcscfGm *gm, const gchar *impu, gboolean e2ae)
+{
+  g_return_val_if_fail (gm != NULL && impu != NULL, FALSE);
+  g_autoptr (ImpsSipUri) uri = imps_sip_uri_parse (impu, -1, NULL);
+  g_autofree gchar *key = uri ? ims_impu_key (uri) : NULL;
+  GmUser *u = key ? g_hash_table_lookup (gm->users_by_impu, key) : NULL;
+  if (u == NULL)
+    return FALSE;
+  u->e2ae = e2ae;
+  return TRUE;
+}
+
+void
+imps_pcscf_gm_set_registered_callback (ImpsPcscfGm *gm, ImpsPcscfGmRegisteredFunc func,
+                                       gpointer user_data)
+{
+  gm->registered = func;
+  gm->registered_data = user_data;
 }
 
 void

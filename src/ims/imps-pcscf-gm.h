@@ -81,6 +81,25 @@ guint16 imps_pcscf_gm_get_port (ImpsPcscfGm *gm);
 void imps_pcscf_gm_add_user (ImpsPcscfGm *gm, const gchar *impi, const gchar *const *impus,
                              const gchar *password);
 
+/* Media security for a device that cannot ask for e2ae itself (most
+ * softphones): the outside device slot of @impu gets e2ae. Its REGISTER
+ * gains "Security-Client: sdes-srtp;mediasec" when it has no
+ * Security-Client (so that calls to it get SDES from the P-CSCF for the
+ * AGW), and every media line of its INVITE offers that has a=crypto gains
+ * a=3ge2ae:requested (so that the P-CSCF answers its a=crypto for the AGW).
+ * FALSE when no slot has @impu. */
+gboolean imps_pcscf_gm_set_e2ae (ImpsPcscfGm *gm, const gchar *impu, gboolean e2ae);
+
+/* Called for every 2xx to a REGISTER on its way to an outside device:
+ * @impu (the To identity, as the S-CSCF keys it: "sip:carol@home1.net"),
+ * the device's address, and whether the answer still names a contact
+ * (FALSE: it deregistered). */
+typedef void (*ImpsPcscfGmRegisteredFunc) (ImpsPcscfGm *gm, const gchar *impu,
+                                           const gchar *address, guint16 port,
+                                           gboolean registered, gpointer user_data);
+void imps_pcscf_gm_set_registered_callback (ImpsPcscfGm *gm, ImpsPcscfGmRegisteredFunc func,
+                                            gpointer user_data);
+
 void imps_pcscf_gm_set_send_hook (ImpsPcscfGm *gm, ImpsPcscfGmSendHook hook,
                                   gpointer user_data);
 
