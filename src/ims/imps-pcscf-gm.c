@@ -577,33 +577,33 @@ attach_contacts (GmPeer *peer, const ImpsSipMessage *req)
 
 /* ---- e2ae for devices that cannot ask for it ---- */
 
-/* An SDP offer with a=crypto from a device set to e2ae: adds
- * a=3ge2ae:requested to every media line that has a=crypto and no a=3ge2ae,
- * so that the IMS-ALG answers it for the AGW (profile §5). */
-static void
-request_e2ae (GmPeer *peer, ImpsSipMessage *msg)
+gchar *
+imps_pcscf_gm_sdp_request_e2ae (const gchar *text, gsize len, gsize *out_len, guint *added)
 {
-  GBytes *body = imps_sip_message_get_body (msg);
-  gsize len = 0;
-  const gchar *text = g_bytes_get_data (body, &len);
+  g_return_val_if_fail (text != NULL || len == 0, NULL);
+  *added = 0;
+  *out_len = 0;
   if (len == 0 || len > IMPS_PCSCF_GM_MAX_MESSAGE)
-    return;
-  g_autoptr (GString) out = g_string_sized_new (len + 64);
+    return NULL;
+  GString *out = g_string_sized_new (len + 64);
   gboolean in_media = FALSE, crypto = FALSE, marked = FALSE;
-  guint added = 0;
   gsize pos = 0;
   for (;;)
     {
       gsize start = pos;
+      gboolean at_end = start >= len;
       while (pos < len && text[pos] != '\n')
         pos++;
       gsize end = pos < len ? pos + 1 : pos;
-      gboolean at_end = start >= len;
-      gboolean media_line = !at_end && end - start >= 2 && text[start] == 'm' && text[start + 1] == '=';
+      gboolean media_line = !at_end && end - start >= 2 && text[start] == 'm'
+                            && text[start + 1] == '=';
       if ((at_end || media_line) && in_media && crypto && !marked)
         {
+          /* a last line without its line end gets one first */
+          if (out->len > 0 && out->str[out->len - 1] != '\n')
+            g_string_append (out, "\r\n");
           g_string_append (out, "a=3ge2ae:requested\r\n");
-          added++;
+          (*added)++;
         }
       if (at_end)
         break;
@@ -617,14 +617,31 @@ request_e2ae (GmPeer *peer, ImpsSipMessage *msg)
       else if (in_media && end - start >= 9 && strncmp (text + start, "a=3ge2ae:", 9) == 0)
         marked = TRUE;
       g_string_append_len (out, text + start, (gssize) (end - start));
-      /* a last line without its line end gets one before anything is added */
-      if (end == len && len > 0 && text[len - 1] != '\n' && in_media && crypto && !marked)
-        g_string_append (out, "\r\n");
       pos = end;
     }
-  if (added == 0)
+  if (*added == 0)
+    {
+      g_string_free (out, TRUE);
+      return NULL;
+    }
+  *out_len = out->len;
+  return g_string_free (out, FALSE);
+}
+
+/* An SDP offer with a=crypto from a device set to e2ae: a=3ge2ae:requested
+ * on its a=crypto media lines, so that the IMS-ALG answers it for the AGW
+ * (profile §5). */
+static void
+request_e2ae (GmPeer *peer, ImpsSipMessage *msg)
+{
+  GBytes *body = imps_sip_message_get_body (msg);
+  gsize len = 0, out_len = 0;
+  guint added = 0;
+  const gchar *text = g_bytes_get_data (body, &len);
+  gchar *out = imps_pcscf_gm_sdp_request_e2ae (text, len, &out_len, &added);
+  if (out == NULL)
     return;
-  g_autoptr (GBytes) nb = g_string_free_to_bytes (g_steal_pointer (&out));
+  g_autoptr (GBytes) nb = g_bytes_new_take (out, out_len);
   imps_sip_message_set_body (msg, nb, NULL);
   note (peer->gm, IMPS_EVENT_NOTE, "e2ae", "INVITE from %s: a=3ge2ae:requested added to %u "
         "media line(s) (outside device set to e2ae)", peer->key, added);

@@ -90,6 +90,15 @@ void imps_pcscf_gm_add_user (ImpsPcscfGm *gm, const gchar *impi, const gchar *co
  * FALSE when no slot has @impu. */
 gboolean imps_pcscf_gm_set_e2ae (ImpsPcscfGm *gm, const gchar *impu, gboolean e2ae);
 
+/* The SDP rewrite behind imps_pcscf_gm_set_e2ae(): @text (@len bytes,
+ * an SDP body as received) with a=3ge2ae:requested added at the end of
+ * every media section (from an "m=" line to the next) that has an
+ * "a=crypto:" line and no "a=3ge2ae:" line. A new string of *@out_len
+ * bytes, or NULL (and *@added 0) when nothing was added or @len is 0 or
+ * more than IMPS_PCSCF_GM_MAX_MESSAGE. */
+gchar *imps_pcscf_gm_sdp_request_e2ae (const gchar *text, gsize len, gsize *out_len,
+                                       guint *added);
+
 /* Called for every 2xx to a REGISTER on its way to an outside device:
  * @impu (the To identity, as the S-CSCF keys it: "sip:carol@home1.net"),
  * the device's address, and whether the answer still names a contact
