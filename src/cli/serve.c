@@ -47,11 +47,18 @@ outside_slot (const ImpsScenario *s, const gchar *impu)
   return NULL;
 }
 
+typedef struct {
+  Serve *sv;
+  ImpsUeCall *call;
+} Hangup;
+
 static gboolean
 hangup_due (gpointer data)
 {
-  ImpsUeCall *call = data;
-  imps_ue_call_hangup (call);
+  Hangup *h = data;
+  /* the timer is done: the call's end must not remove it again */
+  g_hash_table_remove (h->sv->hangups, h->call);
+  imps_ue_call_hangup (h->call);
   return G_SOURCE_REMOVE;
 }
 
@@ -97,10 +104,14 @@ place_call (gpointer data)
           imps_ue_security_name (sec), step->media_us / 1000);
   fflush (stdout);
   if (step->media_us > 0)
-    g_hash_table_insert (sv->hangups, call,
-                         GUINT_TO_POINTER (g_timeout_add_full (G_PRIORITY_DEFAULT,
-                                                               (guint) (step->media_us / 1000),
-                                                               hangup_due, call, NULL)));
+    {
+      Hangup *h = g_new0 (Hangup, 1);
+      h->sv = sv;
+      h->call = call;
+      guint hid = g_timeout_add_full (G_PRIORITY_DEFAULT, (guint) (step->media_us / 1000),
+                                      hangup_due, h, g_free);
+      g_hash_table_insert (sv->hangups, call, GUINT_TO_POINTER (hid));
+    }
   return G_SOURCE_REMOVE;
 }
 
@@ -139,20 +150,31 @@ on_sim_registered (ImpsUeSip *sip, guint status, gpointer user_data)
              (const gchar *) user_data, status);
 }
 
+/* hangups: call -> source id */
 static void
-remove_source (gpointer key, gpointer value, gpointer user_data)
+remove_value_source (gpointer key, gpointer value, gpointer user_data)
 {
+  (void) key;
   (void) user_data;
-  g_source_remove (GPOINTER_TO_UINT (value ? value : key));
+  g_source_remove (GPOINTER_TO_UINT (value));
+}
+
+/* pending: source id -> step */
+static void
+remove_key_source (gpointer key, gpointer value, gpointer user_data)
+{
+  (void) value;
+  (void) user_data;
+  g_source_remove (GPOINTER_TO_UINT (key));
 }
 
 static void
 serve_clear (Serve *sv)
 {
   if (sv->hangups)
-    g_hash_table_foreach (sv->hangups, remove_source, NULL);
+    g_hash_table_foreach (sv->hangups, remove_value_source, NULL);
   if (sv->pending)
-    g_hash_table_foreach (sv->pending, (GHFunc) remove_source, NULL);
+    g_hash_table_foreach (sv->pending, remove_key_source, NULL);
   g_clear_pointer (&sv->hangups, g_hash_table_unref);
   g_clear_pointer (&sv->pending, g_hash_table_unref);
   g_clear_pointer (&sv->placed, g_hash_table_unref);
