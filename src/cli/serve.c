@@ -193,7 +193,9 @@ serve_start (Serve *sv, gchar **e2ae, GError **error)
   sv->hangups = g_hash_table_new (g_direct_hash, g_direct_equal);
   sv->pending = g_hash_table_new (g_direct_hash, g_direct_equal);
   sv->steps = g_ptr_array_new_with_free_func ((GDestroyNotify) imps_script_step_free);
-  g_autoptr (GPtrArray) steps = imps_script_parse (s, error);
+  /* A served scenario needs no script (run does). */
+  g_autoptr (GPtrArray) steps = s->steps->len > 0 ? imps_script_parse (s, error)
+                                                  : g_ptr_array_new ();
   if (steps == NULL)
     return FALSE;
   for (guint i = 0; i < steps->len; i++)

@@ -68,6 +68,13 @@ note (ImpsMediaSockets *ms, ImpsEventKind kind, const gchar *summary, const gcha
                     NULL, detail, "%s", summary);
 }
 
+/* 127.0.0.0/8: one host, whichever of its addresses a client sends from */
+static gboolean
+is_loopback (const gchar *address)
+{
+  return g_str_has_prefix (address, "127.");
+}
+
 void
 imps_media_sockets_receive (ImpsMediaSockets *ms, const gchar *local, guint16 local_port,
                             const gchar *from, guint16 from_port, const guint8 *data, gsize len)
@@ -86,7 +93,8 @@ imps_media_sockets_receive (ImpsMediaSockets *ms, const gchar *local, guint16 lo
       ms->stats.too_large++;
       return;
     }
-  if (mp->peer_port == 0 || mp->peer_port != from_port || strcmp (mp->peer, from) != 0)
+  if (mp->peer_port == 0 || mp->peer_port != from_port
+      || (strcmp (mp->peer, from) != 0 && !(is_loopback (mp->peer) && is_loopback (from))))
     {
       ms->stats.unknown_source++;
       if (!mp->logged_unknown)

@@ -8,10 +8,12 @@
  * destination becomes that port's peer.
  *
  * Receiving: a datagram is taken only from the port's peer (the address and
- * port the endpoint sends to, learned from its first packet out); anything
- * else, including what arrives before the endpoint sent anything, is
- * dropped and counted as from an unknown source (the first one per port is
- * logged with its source). A datagram from the peer is classed as RTCP by
+ * port the endpoint sends to, learned from its first packet out; when both
+ * the peer's address and the source are on 127.0.0.0/8 only the port must
+ * match, since a client whose media socket is bound to 0.0.0.0 sends from
+ * 127.0.0.1 whatever address its SDP names); anything else, including what
+ * arrives before the endpoint sent anything, is dropped and counted as from
+ * an unknown source (the first one per port is logged with its source). A datagram from the peer is classed as RTCP by
  * its packet type (200 to 204, RFC 5761 §4) and given to the endpoint,
  * which checks it as it checks in-process media (SRTP authentication,
  * replay, sequence, loss). Nothing blocks: at most 64 datagrams per socket
