@@ -1,5 +1,6 @@
 /* The P-CSCF's Gm on real UDP and TCP sockets; see imps-pcscf-gm.h. */
 #include "imps-pcscf-gm.h"
+#include "imps-pcscf-gm-tx.h"
 
 #include "digest/imps-digest.h"
 #include "imps-ims-private.h"
@@ -67,6 +68,7 @@ struct _ImpsPcscfGm {
   gpointer hook_data;
   ImpsPcscfGmRegisteredFunc registered;
   gpointer registered_data;
+  GmTxTable *tx;                    /* UDP transactions (RFC 3261 §17) */
 };
 
 static void
@@ -104,6 +106,8 @@ peer_free (gpointer p)
   GmPeer *peer = p;
   if (peer->close_id)
     g_source_remove (peer->close_id);
+  if (peer->gm->tx)
+    gm_tx_forget_peer (peer->gm->tx, peer->key);
   for (guint i = 0; i < peer->n_bus; i++)
     imps_sip_bus_detach (peer->gm->bus, peer->bus_ids[i]);
   if (peer->source)
@@ -159,17 +163,24 @@ send_raw (GmPeer *peer, const guint8 *data, gsize len)
     peer_close (peer);
 }
 
-/* A 2xx to a REGISTER on its way to an outside device: tell the
- * registered callback which identity the S-CSCF registered (or removed). */
+/* What went to an outside device: over UDP its transaction retransmits
+ * it when needed; a 2xx to a REGISTER tells the registered callback which
+ * identity the S-CSCF registered (or removed). */
 static void
-watch_register (GmPeer *peer, const guint8 *data, gsize len)
+watch_sent (GmPeer *peer, const guint8 *data, gsize len)
 {
   ImpsPcscfGm *gm = peer->gm;
-  if (gm->registered == NULL || len < 12 || memcmp (data, "SIP/2.0 2", 9) != 0)
+  gboolean udp = peer->transport == IMPS_PCSCF_GM_UDP;
+  gboolean reg_ok = gm->registered != NULL && len >= 12 && memcmp (data, "SIP/2.0 2", 9) == 0;
+  if (!udp && !reg_ok)
     return;
   g_autoptr (ImpsSipMessage) msg = imps_sip_message_parse (data, len, NULL);
+  if (msg == NULL)
+    return;
+  if (udp)
+    gm_tx_sent (gm->tx, peer->key, msg, data, len);
   ImpsSipCSeq cseq;
-  if (msg == NULL || !imps_sip_message_get_cseq (msg, &cseq, NULL)
+  if (!reg_ok || !imps_sip_message_get_cseq (msg, &cseq, NULL)
       || strcmp (cseq.method, "REGISTER") != 0)
     return;
   g_autoptr (ImpsSipNameAddr) to = imps_sip_message_get_to (msg, NULL);
@@ -195,7 +206,7 @@ on_bus (const gchar *from, guint16 from_port, const guint8 *data, gsize len, gpo
   send_raw (peer, data, len);
   /* send_raw may have closed a TCP peer (not freed before an idle). */
   if (g_hash_table_lookup (gm->peers, key) == peer)
-    watch_register (peer, data, len);
+    watch_sent (peer, data, len);
 }
 
 static gboolean
@@ -695,6 +706,28 @@ dispatch (GmPeer *peer, const guint8 *data, gsize len)
         }
       return;
     }
+  if (peer->transport == IMPS_PCSCF_GM_UDP)
+    {
+      GmTxVerdict v = gm_tx_received (gm->tx, peer->key, msg);
+      if (v == GM_TX_ABSORBED)
+        {
+          gm->stats.absorbed++;
+          return;
+        }
+      if (v == GM_TX_NO_ROOM)
+        {
+          gm->stats.dropped++;
+          gm->stats.no_room++;
+          /* a flood: the first and then every power of two is logged */
+          if ((gm->stats.no_room & (gm->stats.no_room - 1)) == 0)
+            note (gm, IMPS_EVENT_REFUSAL, "SIP dropped", "%s from %s: no room for its "
+                  "transaction (%u per device, %u in all); %" G_GUINT64_FORMAT " dropped so far",
+                  imps_sip_message_get_method (msg), peer->key,
+                  IMPS_PCSCF_GM_MAX_PEER_TRANSACTIONS, IMPS_PCSCF_GM_MAX_TRANSACTIONS,
+                  gm->stats.no_room);
+          return;
+        }
+    }
   g_autofree gchar *summary = NULL;
   if (imps_sip_message_is_request (msg))
     {
@@ -1035,6 +1068,28 @@ open_sockets (ImpsPcscfGm *gm, guint16 port, GError **error)
   return FALSE;
 }
 
+static void
+tx_send (const gchar *peer_key, const guint8 *data, gsize len, gpointer user_data)
+{
+  ImpsPcscfGm *gm = user_data;
+  GmPeer *peer = g_hash_table_lookup (gm->peers, peer_key);
+  if (peer != NULL && !peer->closing)
+    {
+      gm->stats.retransmitted++;
+      send_raw (peer, data, len);
+    }
+}
+
+static void
+tx_timeout (const gchar *peer_key, const gchar *method, const gchar *branch,
+            gpointer user_data)
+{
+  ImpsPcscfGm *gm = user_data;
+  gm->stats.timed_out++;
+  note (gm, IMPS_EVENT_FAILURE, "SIP timeout", "%s to %s (branch %s): no final answer within "
+        "64*T1 (Timer %s)", method, peer_key, branch, strcmp (method, "INVITE") == 0 ? "B" : "F");
+}
+
 ImpsPcscfGm *
 imps_pcscf_gm_new (ImpsNetwork *net, ImpsSipBus *bus, const ImpsPcscfGmConfig *config,
                    GError **error)
@@ -1064,6 +1119,7 @@ imps_pcscf_gm_new (ImpsNetwork *net, ImpsSipBus *bus, const ImpsPcscfGmConfig *c
   gm->users_by_impu = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   gm->nonces = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   gm->peers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, peer_free);
+  gm->tx = gm_tx_table_new (gm->clock, tx_send, tx_timeout, gm);
   if (gm->no_sockets)
     gm->port = config->port != 0 ? config->port : IMPS_IMS_SIP_PORT;
   else
@@ -1093,6 +1149,7 @@ imps_pcscf_gm_free (ImpsPcscfGm *gm)
     return;
   if (gm->peers)
     g_hash_table_destroy (gm->peers);
+  gm_tx_table_free (gm->tx);
   if (gm->udp_source)
     {
       g_source_destroy (gm->udp_source);

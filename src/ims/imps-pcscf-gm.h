@@ -13,6 +13,9 @@
  * credentials the P-CSCF answers 401 with a challenge (or 403 for a wrong
  * password or an unknown identity) and the S-CSCF never sees it.
  *
+ * Over UDP, what is sent to an outside device is retransmitted and what it
+ * retransmits is absorbed, as RFC 3261 §17 says (imps-pcscf-gm-tx.h).
+ *
  * Malformed SIP is answered 400 with the parser's reason when its Via,
  * From, To, Call-ID and CSeq lines can be read, and dropped and counted
  * otherwise. Nothing here blocks: sockets are non-blocking, a TCP peer that
@@ -57,6 +60,10 @@ typedef struct {
   guint64 refused;         /* REGISTERs answered 403 */
   guint64 sent;            /* messages sent back to outside devices */
   guint64 send_failed;     /* messages that could not be sent (counted, dropped) */
+  guint64 retransmitted;   /* UDP: requests and INVITE answers sent again (RFC 3261 §17) */
+  guint64 absorbed;        /* UDP: retransmitted requests from outside, answered again */
+  guint64 timed_out;       /* UDP: requests to outside without a final answer (Timer B, F) */
+  guint64 no_room;         /* requests dropped: no room for their transaction (floods) */
 } ImpsPcscfGmStats;
 
 typedef enum {
