@@ -2,8 +2,9 @@
  * folder written here, driven through its ctrl_tcp interface) registers
  * as the outside device carol and
  *
- *   1. calls the simulated bob with SDES e2ae (serve --outside-e2ae carol):
- *      the AGW must authenticate baresip's SRTP;
+ *   1. with serve --outside-e2ae carol, takes the script's plain call from
+ *      bob (its P-CSCF offers it SDES for the AGW) and calls bob with SDES
+ *      e2ae: the AGW must authenticate baresip's SRTP in both;
  *   2. takes the script's call from bob (SDES e2e), then calls bob with
  *      SDES e2e: bob must authenticate baresip's SRTP in both calls.
  *
@@ -318,12 +319,19 @@ test_e2ae (void)
   g_autoptr (GError) error = NULL;
   g_autofree gchar *dir = g_dir_make_tmp ("impsim-baresip-XXXXXX", &error);
   g_autofree gchar *scn = g_build_filename (dir, "lab.scn", NULL);
-  g_assert_true (g_file_set_contents (scn, scenario_head, -1, &error));
+  /* bob calls with plain RTP: carol's P-CSCF offers SDES to baresip for
+   * its AGW (carol registered with mediasec through --outside-e2ae) */
+  g_autofree gchar *text = g_strconcat (scenario_head, "\n[script]\n"
+                                        "call = bob carol security=none media=3s\n", NULL);
+  g_assert_true (g_file_set_contents (scn, text, -1, &error));
   Serve sv = { 0 };
   serve_start (&sv, scn, TRUE);
   Baresip b = { 0 };
   baresip_start (&b, dir, sv.gm_port);
   g_free (wait_line (&sv, "outside device sip:carol@lab8.net registered", NULL));
+  g_autofree gchar *est = wait_line (&sv, "call ", "placed, established (none)");
+  g_autofree gchar *incoming = call_id_of (est);
+  g_free (wait_line (&sv, "call ", "placed, terminated"));
   g_autofree gchar *call = dial_bob (&sv, &b, read_ctrl_port (dir));
   baresip_stop (&b);
   g_autoptr (GPtrArray) report = serve_stop (&sv);
@@ -339,6 +347,11 @@ test_e2ae (void)
                                 &v));
   g_assert_cmpuint (v, >, 50);
   g_assert_true (report_number (report, "report call ", call, "bob callee, none", &v));
+  /* the call to baresip: its SRTP terminated at the AGW too */
+  g_assert_true (report_number (report, "report agw ", incoming, "authenticated ", &v));
+  g_assert_cmpuint (v, >, 50);
+  g_assert_true (report_number (report, "report agw ", incoming, "replays ", &v));
+  g_assert_cmpuint (v, ==, 0);
   g_autofree gchar *rm = g_strdup_printf ("rm -rf '%s'", dir);
   g_assert_cmpint (system (rm), ==, 0);
 }
