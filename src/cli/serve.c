@@ -313,6 +313,25 @@ serve_report (Serve *sv, ImpsMediaSockets *ms)
             }
         }
     }
+  for (guint i = 0; i < s->operators->len; i++)
+    {
+      ImpsPcscfGm *gm = imps_world_get_pcscf_gm (sv->world, i);
+      ImpsPcscfGmStats g;
+      if (gm == NULL)
+        continue;
+      imps_pcscf_gm_get_stats (gm, &g);
+      if (g.received == 0)
+        continue;
+      const ImpsOperatorSpec *op = g_ptr_array_index (s->operators, i);
+      printf ("report gm pcscf.%s: received %" G_GUINT64_FORMAT ", passed %" G_GUINT64_FORMAT
+              ", answered 400 %" G_GUINT64_FORMAT ", 401 %" G_GUINT64_FORMAT ", 403 %"
+              G_GUINT64_FORMAT ", dropped %" G_GUINT64_FORMAT " (no room for a transaction %"
+              G_GUINT64_FORMAT "), retransmissions absorbed %" G_GUINT64_FORMAT
+              ", sent %" G_GUINT64_FORMAT ", sent again %" G_GUINT64_FORMAT ", timed out %"
+              G_GUINT64_FORMAT "\n", op->domain, g.received, g.passed, g.bad_request,
+              g.challenged, g.refused, g.dropped, g.no_room, g.absorbed, g.sent,
+              g.retransmitted, g.timed_out);
+    }
   ImpsMediaSocketsStats st;
   if (ms)
     imps_media_sockets_get_stats (ms, &st);
