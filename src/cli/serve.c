@@ -395,7 +395,10 @@ cli_serve (int argc, char **argv)
   if (!cli_parse_options ("serve", "SCENARIO",
                           "Starts the nodes of SCENARIO's network on loopback (profile §9\n"
                           "addresses), prints one line per endpoint, and serves until SIGINT or\n"
-                          "SIGTERM. Every start draws a new seed unless --seed is given (the\n"
+                          "SIGTERM. Simulated UEs register and answer calls; the script's calls\n"
+                          "to outside devices start when those register; media of calls with an\n"
+                          "outside end is on real UDP; a report of every call is printed at\n"
+                          "stop. Every start draws a new seed unless --seed is given (the\n"
                           "seed line says which); with --state-dir a restarted node continues\n"
                           "from its store and never repeats a RAND, B-TID or key.",
                           NULL, entries, &argc, &argv))
