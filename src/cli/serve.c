@@ -1,7 +1,10 @@
 /* impsim serve: a scenario's network on loopback, on the real clock, for
  * outside GBA and MIKEY-TICKET clients. */
 #include "cli.h"
+#include "imps-media-sockets.h"
 #include "imps-pcap.h"
+#include "imps-pcscf-gm.h"
+#include "imps-script.h"
 #include "imps-secret.h"
 #include "imps-world.h"
 
@@ -19,6 +22,329 @@ on_signal (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* ---- simulated devices and calls with outside ends ---- */
+
+typedef struct {
+  ImpsWorld *world;
+  const ImpsScenario *scenario;
+  GPtrArray *steps;       /* ImpsScriptStep*: calls to outside device slots */
+  GHashTable *placed;     /* step -> step, once placed */
+  GHashTable *hangups;    /* ImpsUeCall* -> source id */
+  GHashTable *pending;    /* source id -> step: calls about to be placed */
+} Serve;
+
+/* The outside device slot (a subscriber with a password) of @impu. */
+static const ImpsSubscriberSpec *
+outside_slot (const ImpsScenario *s, const gchar *impu)
+{
+  for (guint i = 0; i < s->subscribers->len; i++)
+    {
+      const ImpsSubscriberSpec *u = g_ptr_array_index (s->subscribers, i);
+      for (guint j = 0; u->password && u->impus[j]; j++)
+        if (g_ascii_strcasecmp (u->impus[j], impu) == 0)
+          return u;
+    }
+  return NULL;
+}
+
+typedef struct {
+  Serve *sv;
+  ImpsUeCall *call;
+} Hangup;
+
+static gboolean
+hangup_due (gpointer data)
+{
+  Hangup *h = data;
+  /* the timer is done: the call's end must not remove it again */
+  g_hash_table_remove (h->sv->hangups, h->call);
+  imps_ue_call_hangup (h->call);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_call (ImpsUeSip *sip, ImpsUeCall *call, gpointer user_data)
+{
+  Serve *sv = user_data;
+  (void) sip;
+  ImpsUeCallState st = imps_ue_call_get_state (call);
+  if (st != IMPS_UE_CALL_ESTABLISHED && st != IMPS_UE_CALL_TERMINATED)
+    return;
+  printf ("call %s: %s, %s (%s)\n", imps_ue_call_get_call_id (call),
+          imps_ue_call_is_caller (call) ? "placed" : "answered", imps_ue_call_state_name (st),
+          imps_ue_security_name (imps_ue_call_get_security (call)));
+  fflush (stdout);
+  gpointer id;
+  if (st == IMPS_UE_CALL_TERMINATED && g_hash_table_steal_extended (sv->hangups, call, NULL, &id))
+    g_source_remove (GPOINTER_TO_UINT (id));
+}
+
+static gboolean
+place_call (gpointer data)
+{
+  Serve *sv = data;
+  /* the source that runs is the one whose step is due now */
+  guint id = g_source_get_id (g_main_current_source ());
+  const ImpsScriptStep *step = g_hash_table_lookup (sv->pending, GUINT_TO_POINTER (id));
+  g_hash_table_remove (sv->pending, GUINT_TO_POINTER (id));
+  ImpsWorldDevice *d = step ? imps_world_find_device (sv->world, step->device) : NULL;
+  if (d == NULL || d->sip == NULL)
+    return G_SOURCE_REMOVE;
+  g_autoptr (GError) error = NULL;
+  ImpsUeSecurity sec = (ImpsUeSecurity) step->security;
+  ImpsUeCall *call = imps_ue_sip_call (d->sip, step->callee, sec, NULL, 0, &error);
+  if (call == NULL)
+    {
+      fprintf (stderr, "impsim serve: %s cannot call %s: %s\n", step->device, step->callee,
+               error->message);
+      return G_SOURCE_REMOVE;
+    }
+  printf ("call %s: %s calls %s (%s, media %" G_GINT64_FORMAT " ms)\n",
+          imps_ue_call_get_call_id (call), step->device, step->callee,
+          imps_ue_security_name (sec), step->media_us / 1000);
+  fflush (stdout);
+  if (step->media_us > 0)
+    {
+      Hangup *h = g_new0 (Hangup, 1);
+      h->sv = sv;
+      h->call = call;
+      guint hid = g_timeout_add_full (G_PRIORITY_DEFAULT, (guint) (step->media_us / 1000),
+                                      hangup_due, h, g_free);
+      g_hash_table_insert (sv->hangups, call, GUINT_TO_POINTER (hid));
+    }
+  return G_SOURCE_REMOVE;
+}
+
+/* An outside device registered: the script's calls to it start, once each,
+ * half a second later (its 200 OK first). */
+static void
+on_outside_registered (ImpsPcscfGm *gm, const gchar *impu, const gchar *address, guint16 port,
+                       gboolean registered, gpointer user_data)
+{
+  Serve *sv = user_data;
+  (void) gm;
+  printf ("outside device %s %s from %s:%u\n", impu,
+          registered ? "registered" : "deregistered", address, port);
+  fflush (stdout);
+  if (!registered)
+    return;
+  const ImpsSubscriberSpec *slot = outside_slot (sv->scenario, impu);
+  for (guint i = 0; slot && i < sv->steps->len; i++)
+    {
+      ImpsScriptStep *step = g_ptr_array_index (sv->steps, i);
+      if (outside_slot (sv->scenario, step->callee) != slot
+          || g_hash_table_contains (sv->placed, step))
+        continue;
+      g_hash_table_add (sv->placed, step);
+      guint id = g_timeout_add (500 + 100 * g_hash_table_size (sv->pending), place_call, sv);
+      g_hash_table_insert (sv->pending, GUINT_TO_POINTER (id), step);
+    }
+}
+
+static void
+on_sim_registered (ImpsUeSip *sip, guint status, gpointer user_data)
+{
+  (void) sip;
+  if (status < 200 || status >= 300)
+    fprintf (stderr, "impsim serve: simulated device %s: REGISTER answered %u\n",
+             (const gchar *) user_data, status);
+}
+
+/* hangups: call -> source id */
+static void
+remove_value_source (gpointer key, gpointer value, gpointer user_data)
+{
+  (void) key;
+  (void) user_data;
+  g_source_remove (GPOINTER_TO_UINT (value));
+}
+
+/* pending: source id -> step */
+static void
+remove_key_source (gpointer key, gpointer value, gpointer user_data)
+{
+  (void) value;
+  (void) user_data;
+  g_source_remove (GPOINTER_TO_UINT (key));
+}
+
+static void
+serve_clear (Serve *sv)
+{
+  if (sv->hangups)
+    g_hash_table_foreach (sv->hangups, remove_value_source, NULL);
+  if (sv->pending)
+    g_hash_table_foreach (sv->pending, remove_key_source, NULL);
+  g_clear_pointer (&sv->hangups, g_hash_table_unref);
+  g_clear_pointer (&sv->pending, g_hash_table_unref);
+  g_clear_pointer (&sv->placed, g_hash_table_unref);
+  g_clear_pointer (&sv->steps, g_ptr_array_unref);
+}
+
+/* Simulated devices (subscribers without a password) register with their
+ * P-CSCF and answer after their answer-after; the script's calls to
+ * outside device slots wait for those to register; --outside-e2ae slots get
+ * e2ae. */
+static gboolean
+serve_start (Serve *sv, gchar **e2ae, GError **error)
+{
+  const ImpsScenario *s = sv->scenario;
+  sv->placed = g_hash_table_new (g_direct_hash, g_direct_equal);
+  sv->hangups = g_hash_table_new (g_direct_hash, g_direct_equal);
+  sv->pending = g_hash_table_new (g_direct_hash, g_direct_equal);
+  sv->steps = g_ptr_array_new_with_free_func ((GDestroyNotify) imps_script_step_free);
+  /* A served scenario needs no script (run does). */
+  g_autoptr (GPtrArray) steps = s->steps->len > 0 ? imps_script_parse (s, error)
+                                                  : g_ptr_array_new ();
+  if (steps == NULL)
+    return FALSE;
+  for (guint i = 0; i < steps->len; i++)
+    {
+      ImpsScriptStep *step = g_ptr_array_index (steps, i);
+      ImpsWorldDevice *d = step->verb == IMPS_SCRIPT_CALL
+                               ? imps_world_find_device (sv->world, step->device) : NULL;
+      const ImpsSubscriberSpec *caller = d ? imps_scenario_find_subscriber (s, step->device)
+                                           : NULL;
+      if (d == NULL || d->sip == NULL || step->callee == NULL
+          || outside_slot (s, step->callee) == NULL || (caller && caller->password))
+        continue;
+      g_ptr_array_add (sv->steps, g_steal_pointer (&g_ptr_array_index (steps, i)));
+    }
+  for (guint i = 0; e2ae && e2ae[i]; i++)
+    {
+      const ImpsSubscriberSpec *u = imps_scenario_find_subscriber (s, e2ae[i]);
+      ImpsPcscfGm *gm = u ? imps_world_get_pcscf_gm (sv->world, u->op) : NULL;
+      if (u == NULL || u->password == NULL || gm == NULL
+          || !imps_pcscf_gm_set_e2ae (gm, u->impus[0], TRUE))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                       "--outside-e2ae: %s is no outside device slot (a subscriber with a "
+                       "password whose operator runs a P-CSCF)", e2ae[i]);
+          return FALSE;
+        }
+    }
+  for (guint i = 0; i < s->operators->len; i++)
+    {
+      ImpsPcscfGm *gm = imps_world_get_pcscf_gm (sv->world, i);
+      if (gm)
+        imps_pcscf_gm_set_registered_callback (gm, on_outside_registered, sv);
+    }
+  for (guint i = 0; i < s->subscribers->len; i++)
+    {
+      const ImpsSubscriberSpec *u = g_ptr_array_index (s->subscribers, i);
+      if (u->password)
+        continue;
+      for (guint j = 0; u->devices[j]; j++)
+        {
+          g_autofree gchar *name = j == 0 ? g_strdup (u->name)
+                                          : g_strdup_printf ("%s.%s", u->name, u->devices[j]);
+          ImpsWorldDevice *d = imps_world_find_device (sv->world, name);
+          if (d == NULL || d->sip == NULL)
+            continue;
+          imps_ue_sip_set_call_callback (d->sip, on_call, sv);
+          imps_ue_sip_set_register_callback (d->sip, on_sim_registered, d->name);
+          if (!imps_ue_sip_register (d->sip, error))
+            {
+              g_prefix_error (error, "simulated device %s: ", name);
+              return FALSE;
+            }
+          printf ("simulated device %s: %s, answers after %u s\n", d->name, d->impu,
+                  d->answer_after ? d->answer_after : 2 + d->device_index);
+        }
+    }
+  return TRUE;
+}
+
+/* What each simulated device's calls carried, and what the AGWs relayed:
+ * printed when serve stops. */
+static void
+serve_report (Serve *sv, ImpsMediaSockets *ms)
+{
+  const ImpsScenario *s = sv->scenario;
+  for (guint i = 0; i < s->subscribers->len; i++)
+    {
+      const ImpsSubscriberSpec *u = g_ptr_array_index (s->subscribers, i);
+      for (guint j = 0; !u->password && u->devices[j]; j++)
+        {
+          g_autofree gchar *name = j == 0 ? g_strdup (u->name)
+                                          : g_strdup_printf ("%s.%s", u->name, u->devices[j]);
+          ImpsWorldDevice *d = imps_world_find_device (sv->world, name);
+          for (guint c = 0; d && d->sip && c < imps_ue_sip_n_calls (d->sip); c++)
+            {
+              ImpsUeCall *call = imps_ue_sip_get_call (d->sip, c);
+              const gchar *cid = imps_ue_call_get_call_id (call);
+              printf ("report call %s: %s %s, %s, %s, status %u%s%s\n", cid, d->name,
+                      imps_ue_call_is_caller (call) ? "caller" : "callee",
+                      imps_ue_security_name (imps_ue_call_get_security (call)),
+                      imps_ue_call_state_name (imps_ue_call_get_state (call)),
+                      imps_ue_call_get_status (call),
+                      imps_ue_call_get_reason (call) ? ", " : "",
+                      imps_ue_call_get_reason (call) ? imps_ue_call_get_reason (call) : "");
+              ImpsUeMedia *m = imps_ue_call_get_media (call);
+              if (m)
+                {
+                  const ImpsUeMediaStats *rx = imps_ue_media_get_rx_stats (m);
+                  const ImpsUeMediaStats *tx = imps_ue_media_get_tx_stats (m);
+                  printf ("report media %s at %s: received %" G_GUINT64_FORMAT " verified, %"
+                          G_GUINT64_FORMAT " authenticated but not as sent, %" G_GUINT64_FORMAT
+                          " auth failures, %" G_GUINT64_FORMAT " replays, %" G_GUINT64_FORMAT
+                          " lost, %" G_GUINT64_FORMAT " other; RTCP %" G_GUINT64_FORMAT
+                          " accepted; sent %" G_GUINT64_FORMAT "\n", cid, d->name, rx->packets,
+                          rx->mismatches, rx->auth_failures, rx->replays, rx->lost,
+                          rx->other_errors, rx->rtcp_packets, tx->packets);
+                }
+              for (guint o = 0; o < s->subscribers->len; o++)
+                {
+                  /* one subscriber per operator names that operator's AGW */
+                  const ImpsSubscriberSpec *v = g_ptr_array_index (s->subscribers, o);
+                  gboolean first = TRUE;
+                  for (guint p = 0; p < o && first; p++)
+                    first = ((const ImpsSubscriberSpec *) g_ptr_array_index (s->subscribers, p))->op
+                            != v->op;
+                  g_autofree gchar *agw = NULL;
+                  guint64 in, to_core, from_core, out, fails;
+                  if (first && imps_world_call_agw (sv->world, v->name, cid, &agw, &in, &to_core,
+                                                    &from_core, &out, &fails))
+                    printf ("report agw %s at %s: SRTP from the UE authenticated %"
+                            G_GUINT64_FORMAT ", SRTP to the UE %" G_GUINT64_FORMAT
+                            ", auth failures and replays %" G_GUINT64_FORMAT "\n", cid, agw, in,
+                            out, fails);
+                }
+            }
+        }
+    }
+  for (guint i = 0; i < s->operators->len; i++)
+    {
+      ImpsPcscfGm *gm = imps_world_get_pcscf_gm (sv->world, i);
+      ImpsPcscfGmStats g;
+      if (gm == NULL)
+        continue;
+      imps_pcscf_gm_get_stats (gm, &g);
+      if (g.received == 0)
+        continue;
+      const ImpsOperatorSpec *op = g_ptr_array_index (s->operators, i);
+      printf ("report gm pcscf.%s: received %" G_GUINT64_FORMAT ", passed %" G_GUINT64_FORMAT
+              ", answered 400 %" G_GUINT64_FORMAT ", 401 %" G_GUINT64_FORMAT ", 403 %"
+              G_GUINT64_FORMAT ", dropped %" G_GUINT64_FORMAT " (no room for a transaction %"
+              G_GUINT64_FORMAT "), retransmissions absorbed %" G_GUINT64_FORMAT
+              ", sent %" G_GUINT64_FORMAT ", sent again %" G_GUINT64_FORMAT ", timed out %"
+              G_GUINT64_FORMAT "\n", op->domain, g.received, g.passed, g.bad_request,
+              g.challenged, g.refused, g.dropped, g.no_room, g.absorbed, g.sent,
+              g.retransmitted, g.timed_out);
+    }
+  ImpsMediaSocketsStats st;
+  if (ms)
+    imps_media_sockets_get_stats (ms, &st);
+  if (ms && (st.received > 0 || st.sent > 0 || st.bind_failed > 0))
+    {
+      printf ("report media sockets: received %" G_GUINT64_FORMAT ", delivered %"
+              G_GUINT64_FORMAT ", from unknown sources %" G_GUINT64_FORMAT ", too large %"
+              G_GUINT64_FORMAT ", sent %" G_GUINT64_FORMAT ", send failed %" G_GUINT64_FORMAT
+              ", ports without a socket %" G_GUINT64_FORMAT "\n", st.received, st.delivered,
+              st.unknown_source, st.too_large, st.sent, st.send_failed, st.bind_failed);
+    }
+}
+
 int
 cli_serve (int argc, char **argv)
 {
@@ -31,6 +357,7 @@ cli_serve (int argc, char **argv)
   g_autofree gchar *zk_trust_path = NULL;
   g_autofree gchar *zk_ca_path = NULL;
   g_autofree gchar *zk_ca_key_path = NULL;
+  g_auto (GStrv) outside_e2ae = NULL;
   GOptionEntry entries[] = {
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed,
       "Seed of every RAND and key (default: drawn from the system at each start; "
@@ -56,6 +383,9 @@ cli_serve (int argc, char **argv)
       "FILE" },
     { "zk-ca-key", 0, 0, G_OPTION_ARG_FILENAME, &zk_ca_key_path,
       "The --zk-ca CA's private key (unencrypted PEM)", "FILE" },
+    { "outside-e2ae", 0, 0, G_OPTION_ARG_STRING_ARRAY, &outside_e2ae,
+      "The outside device slot NAME gets SDES e2ae: the P-CSCF answers its a=crypto offers for "
+      "the IMS-AGW and offers it SDES for the AGW on calls to it (repeatable)", "NAME" },
     { "event-ring", 0, 0, G_OPTION_ARG_INT, &event_ring,
       "Keep only the last N events in memory (default 10000; --log and --pcap see every one)",
       "N" },
@@ -65,7 +395,10 @@ cli_serve (int argc, char **argv)
   if (!cli_parse_options ("serve", "SCENARIO",
                           "Starts the nodes of SCENARIO's network on loopback (profile §9\n"
                           "addresses), prints one line per endpoint, and serves until SIGINT or\n"
-                          "SIGTERM. Every start draws a new seed unless --seed is given (the\n"
+                          "SIGTERM. Simulated UEs register and answer calls; the script's calls\n"
+                          "to outside devices start when those register; media of calls with an\n"
+                          "outside end is on real UDP; a report of every call is printed at\n"
+                          "stop. Every start draws a new seed unless --seed is given (the\n"
                           "seed line says which); with --state-dir a restarted node continues\n"
                           "from its store and never repeats a RAND, B-TID or key.",
                           NULL, entries, &argc, &argv))
@@ -167,6 +500,18 @@ cli_serve (int argc, char **argv)
     cli_print_events (imps_network_get_event_log (imps_world_get_network (world)));
 
   imps_world_print_endpoints (world, stdout);
+  /* Media of calls with an outside end on real sockets; in-process media
+   * stays on the bus. */
+  g_autoptr (ImpsMediaSockets) media = imps_media_sockets_new (
+      imps_world_get_network (world), imps_world_get_bus (world), FALSE);
+  Serve sv = { .world = world, .scenario = scenario };
+  if (!serve_start (&sv, outside_e2ae, &error))
+    {
+      serve_clear (&sv);
+      g_clear_pointer (&media, imps_media_sockets_free);
+      g_clear_pointer (&pcap, imps_pcap_writer_free);
+      return cli_fail ("serve", "%s", error->message);
+    }
   g_autofree gchar *ca_path = NULL;
   g_autofree gchar *ca_dir = NULL;
   if (imps_world_get_ca_pem (world))
@@ -191,6 +536,8 @@ cli_serve (int argc, char **argv)
   g_main_loop_run (loop);
 
   guint n = imps_event_log_len (imps_network_get_event_log (imps_world_get_network (world)));
+  serve_report (&sv, media);
+  serve_clear (&sv);
   int ret = CLI_EXIT_OK;
   if (pcap)
     {
@@ -202,6 +549,7 @@ cli_serve (int argc, char **argv)
                 imps_pcap_writer_get_packets (pcap));
       g_clear_pointer (&pcap, imps_pcap_writer_free);
     }
+  g_clear_pointer (&media, imps_media_sockets_free);
   g_clear_pointer (&world, imps_world_free);
   /* Let closed connections finish their callbacks. */
   while (g_main_context_iteration (NULL, FALSE))

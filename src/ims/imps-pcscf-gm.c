@@ -1,5 +1,6 @@
 /* The P-CSCF's Gm on real UDP and TCP sockets; see imps-pcscf-gm.h. */
 #include "imps-pcscf-gm.h"
+#include "imps-pcscf-gm-tx.h"
 
 #include "digest/imps-digest.h"
 #include "imps-ims-private.h"
@@ -13,6 +14,7 @@ typedef struct {
   gchar *impi;
   guint8 *password;
   gsize password_len;
+  gboolean e2ae;                    /* its SDES offers ask for e2ae (imps_pcscf_gm_set_e2ae) */
 } GmUser;
 
 typedef struct {
@@ -36,6 +38,7 @@ typedef struct {
   gboolean closing;
   guint close_id;                   /* the idle that ends it */
   gint64 last_us;                   /* when it last sent something */
+  GmUser *user;                     /* whose Digest its last REGISTER carried, or NULL */
 } GmPeer;
 
 struct _ImpsPcscfGm {
@@ -63,6 +66,9 @@ struct _ImpsPcscfGm {
   ImpsPcscfGmStats stats;
   ImpsPcscfGmSendHook hook;
   gpointer hook_data;
+  ImpsPcscfGmRegisteredFunc registered;
+  gpointer registered_data;
+  GmTxTable *tx;                    /* UDP transactions (RFC 3261 §17) */
 };
 
 static void
@@ -100,6 +106,8 @@ peer_free (gpointer p)
   GmPeer *peer = p;
   if (peer->close_id)
     g_source_remove (peer->close_id);
+  if (peer->gm->tx)
+    gm_tx_forget_peer (peer->gm->tx, peer->key);
   for (guint i = 0; i < peer->n_bus; i++)
     imps_sip_bus_detach (peer->gm->bus, peer->bus_ids[i]);
   if (peer->source)
@@ -155,12 +163,50 @@ send_raw (GmPeer *peer, const guint8 *data, gsize len)
     peer_close (peer);
 }
 
+/* What went to an outside device: over UDP its transaction retransmits
+ * it when needed; a 2xx to a REGISTER tells the registered callback which
+ * identity the S-CSCF registered (or removed). */
+static void
+watch_sent (GmPeer *peer, const guint8 *data, gsize len)
+{
+  ImpsPcscfGm *gm = peer->gm;
+  gboolean udp = peer->transport == IMPS_PCSCF_GM_UDP;
+  gboolean reg_ok = gm->registered != NULL && len >= 12 && memcmp (data, "SIP/2.0 2", 9) == 0;
+  if (!udp && !reg_ok)
+    return;
+  g_autoptr (ImpsSipMessage) msg = imps_sip_message_parse (data, len, NULL);
+  if (msg == NULL)
+    return;
+  if (udp)
+    gm_tx_sent (gm->tx, peer->key, msg, data, len);
+  ImpsSipCSeq cseq;
+  if (!reg_ok || !imps_sip_message_get_cseq (msg, &cseq, NULL)
+      || strcmp (cseq.method, "REGISTER") != 0)
+    return;
+  g_autoptr (ImpsSipNameAddr) to = imps_sip_message_get_to (msg, NULL);
+  g_autofree gchar *impu = to != NULL ? ims_impu_key (to->uri) : NULL;
+  if (impu == NULL)
+    return;
+  /* Registered while the answer names a contact with a non-zero expiry. */
+  g_autoptr (GPtrArray) contacts = imps_sip_message_get_contacts (msg, NULL);
+  gboolean bound = contacts != NULL && contacts->len > 0;
+  g_autofree gchar *peer_addr = g_strdup (peer->addr);
+  gm->registered (gm, impu, peer_addr, peer->port, bound, gm->registered_data);
+}
+
 static void
 on_bus (const gchar *from, guint16 from_port, const guint8 *data, gsize len, gpointer user_data)
 {
   (void) from;
   (void) from_port;
-  send_raw (user_data, data, len);
+  GmPeer *peer = user_data;
+  ImpsPcscfGm *gm = peer->gm;
+  gchar key[128];
+  g_strlcpy (key, peer->key, sizeof key);
+  send_raw (peer, data, len);
+  /* send_raw may have closed a TCP peer (not freed before an idle). */
+  if (g_hash_table_lookup (gm->peers, key) == peer)
+    watch_sent (peer, data, len);
 }
 
 static gboolean
@@ -515,6 +561,7 @@ check_register (ImpsPcscfGm *gm, GmPeer *peer, const ImpsSipMessage *req)
       return FALSE;
     }
   n->last_nc = nc;
+  peer->user = user;
   gm->stats.authenticated++;
   note (gm, IMPS_EVENT_NOTE, "Digest verified", "REGISTER from %s for %s", peer->key, impu);
   return TRUE;
@@ -537,6 +584,78 @@ attach_contacts (GmPeer *peer, const ImpsSipMessage *req)
         continue;
       peer_attach (peer, hop.addr, hop.port); /* taken: requests go by Via's rport only */
     }
+}
+
+/* ---- e2ae for devices that cannot ask for it ---- */
+
+gchar *
+imps_pcscf_gm_sdp_request_e2ae (const gchar *text, gsize len, gsize *out_len, guint *added)
+{
+  g_return_val_if_fail (text != NULL || len == 0, NULL);
+  *added = 0;
+  *out_len = 0;
+  if (len == 0 || len > IMPS_PCSCF_GM_MAX_MESSAGE)
+    return NULL;
+  GString *out = g_string_sized_new (len + 64);
+  gboolean in_media = FALSE, crypto = FALSE, marked = FALSE;
+  gsize pos = 0;
+  for (;;)
+    {
+      gsize start = pos;
+      gboolean at_end = start >= len;
+      while (pos < len && text[pos] != '\n')
+        pos++;
+      gsize end = pos < len ? pos + 1 : pos;
+      gboolean media_line = !at_end && end - start >= 2 && text[start] == 'm'
+                            && text[start + 1] == '=';
+      if ((at_end || media_line) && in_media && crypto && !marked)
+        {
+          /* a last line without its line end gets one first */
+          if (out->len > 0 && out->str[out->len - 1] != '\n')
+            g_string_append (out, "\r\n");
+          g_string_append (out, "a=3ge2ae:requested\r\n");
+          (*added)++;
+        }
+      if (at_end)
+        break;
+      if (media_line)
+        {
+          in_media = TRUE;
+          crypto = marked = FALSE;
+        }
+      else if (in_media && end - start >= 9 && strncmp (text + start, "a=crypto:", 9) == 0)
+        crypto = TRUE;
+      else if (in_media && end - start >= 9 && strncmp (text + start, "a=3ge2ae:", 9) == 0)
+        marked = TRUE;
+      g_string_append_len (out, text + start, (gssize) (end - start));
+      pos = end;
+    }
+  if (*added == 0)
+    {
+      g_string_free (out, TRUE);
+      return NULL;
+    }
+  *out_len = out->len;
+  return g_string_free (out, FALSE);
+}
+
+/* An SDP offer with a=crypto from a device set to e2ae: a=3ge2ae:requested
+ * on its a=crypto media lines, so that the IMS-ALG answers it for the AGW
+ * (profile §5). */
+static void
+request_e2ae (GmPeer *peer, ImpsSipMessage *msg)
+{
+  GBytes *body = imps_sip_message_get_body (msg);
+  gsize len = 0, out_len = 0;
+  guint added = 0;
+  const gchar *text = g_bytes_get_data (body, &len);
+  gchar *out = imps_pcscf_gm_sdp_request_e2ae (text, len, &out_len, &added);
+  if (out == NULL)
+    return;
+  g_autoptr (GBytes) nb = g_bytes_new_take (out, out_len);
+  imps_sip_message_set_body (msg, nb, NULL);
+  note (peer->gm, IMPS_EVENT_NOTE, "e2ae", "INVITE from %s: a=3ge2ae:requested added to %u "
+        "media line(s) (outside device set to e2ae)", peer->key, added);
 }
 
 /* ---- dispatch ---- */
@@ -587,6 +706,28 @@ dispatch (GmPeer *peer, const guint8 *data, gsize len)
         }
       return;
     }
+  if (peer->transport == IMPS_PCSCF_GM_UDP)
+    {
+      GmTxVerdict v = gm_tx_received (gm->tx, peer->key, msg);
+      if (v == GM_TX_ABSORBED)
+        {
+          gm->stats.absorbed++;
+          return;
+        }
+      if (v == GM_TX_NO_ROOM)
+        {
+          gm->stats.dropped++;
+          gm->stats.no_room++;
+          /* a flood: the first and then every power of two is logged */
+          if ((gm->stats.no_room & (gm->stats.no_room - 1)) == 0)
+            note (gm, IMPS_EVENT_REFUSAL, "SIP dropped", "%s from %s: no room for its "
+                  "transaction (%u per device, %u in all); %" G_GUINT64_FORMAT " dropped so far",
+                  imps_sip_message_get_method (msg), peer->key,
+                  IMPS_PCSCF_GM_MAX_PEER_TRANSACTIONS, IMPS_PCSCF_GM_MAX_TRANSACTIONS,
+                  gm->stats.no_room);
+          return;
+        }
+    }
   g_autofree gchar *summary = NULL;
   if (imps_sip_message_is_request (msg))
     {
@@ -601,7 +742,18 @@ dispatch (GmPeer *peer, const guint8 *data, gsize len)
           if (!check_register (gm, peer, msg))
             return;
           attach_contacts (peer, msg);
+          if (peer->user->e2ae
+              && imps_sip_message_get_header_value (msg, "Security-Client") == NULL)
+            {
+              /* Terminating e2ae: the P-CSCF offers SDES for its AGW to
+               * devices that registered with "mediasec" (profile §5). */
+              imps_sip_message_append_header (msg, "Security-Client", "sdes-srtp;mediasec");
+              note (gm, IMPS_EVENT_NOTE, "e2ae", "REGISTER from %s: Security-Client: "
+                    "sdes-srtp;mediasec added (outside device set to e2ae)", peer->key);
+            }
         }
+      else if (strcmp (method, "INVITE") == 0 && peer->user != NULL && peer->user->e2ae)
+        request_e2ae (peer, msg);
       summary = g_strdup (method);
     }
   else
@@ -916,6 +1068,28 @@ open_sockets (ImpsPcscfGm *gm, guint16 port, GError **error)
   return FALSE;
 }
 
+static void
+tx_send (const gchar *peer_key, const guint8 *data, gsize len, gpointer user_data)
+{
+  ImpsPcscfGm *gm = user_data;
+  GmPeer *peer = g_hash_table_lookup (gm->peers, peer_key);
+  if (peer != NULL && !peer->closing)
+    {
+      gm->stats.retransmitted++;
+      send_raw (peer, data, len);
+    }
+}
+
+static void
+tx_timeout (const gchar *peer_key, const gchar *method, const gchar *branch,
+            gpointer user_data)
+{
+  ImpsPcscfGm *gm = user_data;
+  gm->stats.timed_out++;
+  note (gm, IMPS_EVENT_FAILURE, "SIP timeout", "%s to %s (branch %s): no final answer within "
+        "64*T1 (Timer %s)", method, peer_key, branch, strcmp (method, "INVITE") == 0 ? "B" : "F");
+}
+
 ImpsPcscfGm *
 imps_pcscf_gm_new (ImpsNetwork *net, ImpsSipBus *bus, const ImpsPcscfGmConfig *config,
                    GError **error)
@@ -945,6 +1119,7 @@ imps_pcscf_gm_new (ImpsNetwork *net, ImpsSipBus *bus, const ImpsPcscfGmConfig *c
   gm->users_by_impu = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   gm->nonces = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   gm->peers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, peer_free);
+  gm->tx = gm_tx_table_new (gm->clock, tx_send, tx_timeout, gm);
   if (gm->no_sockets)
     gm->port = config->port != 0 ? config->port : IMPS_IMS_SIP_PORT;
   else
@@ -974,6 +1149,7 @@ imps_pcscf_gm_free (ImpsPcscfGm *gm)
     return;
   if (gm->peers)
     g_hash_table_destroy (gm->peers);
+  gm_tx_table_free (gm->tx);
   if (gm->udp_source)
     {
       g_source_destroy (gm->udp_source);
@@ -1030,6 +1206,27 @@ imps_pcscf_gm_add_user (ImpsPcscfGm *gm, const gchar *impi, const gchar *const *
       if (key)
         g_hash_table_replace (gm->users_by_impu, g_steal_pointer (&key), u);
     }
+}
+
+gboolean
+imps_pcscf_gm_set_e2ae (ImpsPcscfGm *gm, const gchar *impu, gboolean e2ae)
+{
+  g_return_val_if_fail (gm != NULL && impu != NULL, FALSE);
+  g_autoptr (ImpsSipUri) uri = imps_sip_uri_parse (impu, -1, NULL);
+  g_autofree gchar *key = uri ? ims_impu_key (uri) : NULL;
+  GmUser *u = key ? g_hash_table_lookup (gm->users_by_impu, key) : NULL;
+  if (u == NULL)
+    return FALSE;
+  u->e2ae = e2ae;
+  return TRUE;
+}
+
+void
+imps_pcscf_gm_set_registered_callback (ImpsPcscfGm *gm, ImpsPcscfGmRegisteredFunc func,
+                                       gpointer user_data)
+{
+  gm->registered = func;
+  gm->registered_data = user_data;
 }
 
 void

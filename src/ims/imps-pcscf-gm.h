@@ -13,6 +13,9 @@
  * credentials the P-CSCF answers 401 with a challenge (or 403 for a wrong
  * password or an unknown identity) and the S-CSCF never sees it.
  *
+ * Over UDP, what is sent to an outside device is retransmitted and what it
+ * retransmits is absorbed, as RFC 3261 §17 says (imps-pcscf-gm-tx.h).
+ *
  * Malformed SIP is answered 400 with the parser's reason when its Via,
  * From, To, Call-ID and CSeq lines can be read, and dropped and counted
  * otherwise. Nothing here blocks: sockets are non-blocking, a TCP peer that
@@ -57,6 +60,10 @@ typedef struct {
   guint64 refused;         /* REGISTERs answered 403 */
   guint64 sent;            /* messages sent back to outside devices */
   guint64 send_failed;     /* messages that could not be sent (counted, dropped) */
+  guint64 retransmitted;   /* UDP: requests and INVITE answers sent again (RFC 3261 §17) */
+  guint64 absorbed;        /* UDP: retransmitted requests from outside, answered again */
+  guint64 timed_out;       /* UDP: requests to outside without a final answer (Timer B, F) */
+  guint64 no_room;         /* requests dropped: no room for their transaction (floods) */
 } ImpsPcscfGmStats;
 
 typedef enum {
@@ -80,6 +87,34 @@ guint16 imps_pcscf_gm_get_port (ImpsPcscfGm *gm);
  * may register, and its password (copied; wiped on free). */
 void imps_pcscf_gm_add_user (ImpsPcscfGm *gm, const gchar *impi, const gchar *const *impus,
                              const gchar *password);
+
+/* Media security for a device that cannot ask for e2ae itself (most
+ * softphones): the outside device slot of @impu gets e2ae. Its REGISTER
+ * gains "Security-Client: sdes-srtp;mediasec" when it has no
+ * Security-Client (so that calls to it get SDES from the P-CSCF for the
+ * AGW), and every media line of its INVITE offers that has a=crypto gains
+ * a=3ge2ae:requested (so that the P-CSCF answers its a=crypto for the AGW).
+ * FALSE when no slot has @impu. */
+gboolean imps_pcscf_gm_set_e2ae (ImpsPcscfGm *gm, const gchar *impu, gboolean e2ae);
+
+/* The SDP rewrite behind imps_pcscf_gm_set_e2ae(): @text (@len bytes,
+ * an SDP body as received) with a=3ge2ae:requested added at the end of
+ * every media section (from an "m=" line to the next) that has an
+ * "a=crypto:" line and no "a=3ge2ae:" line. A new string of *@out_len
+ * bytes, or NULL (and *@added 0) when nothing was added or @len is 0 or
+ * more than IMPS_PCSCF_GM_MAX_MESSAGE. */
+gchar *imps_pcscf_gm_sdp_request_e2ae (const gchar *text, gsize len, gsize *out_len,
+                                       guint *added);
+
+/* Called for every 2xx to a REGISTER on its way to an outside device:
+ * @impu (the To identity, as the S-CSCF keys it: "sip:carol@home1.net"),
+ * the device's address, and whether the answer still names a contact
+ * (FALSE: it deregistered). */
+typedef void (*ImpsPcscfGmRegisteredFunc) (ImpsPcscfGm *gm, const gchar *impu,
+                                           const gchar *address, guint16 port,
+                                           gboolean registered, gpointer user_data);
+void imps_pcscf_gm_set_registered_callback (ImpsPcscfGm *gm, ImpsPcscfGmRegisteredFunc func,
+                                            gpointer user_data);
 
 void imps_pcscf_gm_set_send_hook (ImpsPcscfGm *gm, ImpsPcscfGmSendHook hook,
                                   gpointer user_data);

@@ -48,6 +48,7 @@ struct _ImpsSipBus {
   GHashTable *sip_timers;  /* pending SIP deliveries: timer id -> NULL */
   ImpsSipFilterFunc filter;
   gpointer filter_data;
+  ImpsSipBusOutside outside; /* all NULL: none */
 };
 
 static gboolean
@@ -161,6 +162,8 @@ imps_sip_bus_attach (ImpsSipBus *bus, gboolean media, const gchar *node_name,
   g_hash_table_insert (bus->by_id, GUINT_TO_POINTER (e->id), e);
   if (!media)
     imps_network_register_node (bus->net, node_name, address);
+  else if (bus->outside.attached)
+    bus->outside.attached (address, port, bus->outside.user_data);
   return e->id;
 }
 
@@ -173,6 +176,8 @@ imps_sip_bus_detach (ImpsSipBus *bus, guint id)
   guint32 a = 0;
   parse_addr (e->address, &a); /* it parsed when attached */
   guint64 key = make_key (a, e->port, e->media);
+  if (e->media && bus->outside.detached)
+    bus->outside.detached (e->address, e->port, bus->outside.user_data);
   g_hash_table_remove (bus->endpoints, &key);
   g_hash_table_remove (bus->by_id, GUINT_TO_POINTER (id));
 }
@@ -355,6 +360,14 @@ imps_sip_bus_send_media (ImpsSipBus *bus, ImpsProtocol proto,
       Tap *t = &g_array_index (bus->taps, Tap, i);
       t->tap (now, proto, from_address, from_port, to_address, to_port, data, len, t->user_data);
     }
+  if (bus->outside.send && lookup (bus, make_key (ta, to_port, TRUE)) == NULL)
+    {
+      if (bus->outside.send (proto, from_address, from_port, to_address, to_port, data, len,
+                             bus->outside.user_data))
+        return TRUE;
+      bus->dropped++;
+      return FALSE;
+    }
   Slot *s = &bus->ring[(bus->head + bus->count) % bus->capacity];
   s->due_us = now + bus->latency_us;
   s->proto = proto;
@@ -385,6 +398,39 @@ imps_sip_bus_remove_media_tap (ImpsSipBus *bus, guint id)
         g_array_remove_index (bus->taps, i);
         return;
       }
+}
+
+void
+imps_sip_bus_set_outside (ImpsSipBus *bus, const ImpsSipBusOutside *outside)
+{
+  if (outside)
+    bus->outside = *outside;
+  else
+    memset (&bus->outside, 0, sizeof bus->outside);
+}
+
+gboolean
+imps_sip_bus_deliver_media (ImpsSipBus *bus, ImpsProtocol proto,
+                            const gchar *from_address, guint16 from_port,
+                            const gchar *to_address, guint16 to_port,
+                            const guint8 *data, gsize len)
+{
+  guint32 ta;
+  Endpoint *e = len <= IMPS_SIP_BUS_MAX_PACKET && parse_addr (to_address, &ta)
+                    ? lookup (bus, make_key (ta, to_port, TRUE)) : NULL;
+  if (e == NULL)
+    {
+      bus->dropped++;
+      return FALSE;
+    }
+  gint64 now = imps_clock_now_us (imps_network_get_clock (bus->net));
+  for (guint i = 0; i < bus->taps->len; i++)
+    {
+      Tap *t = &g_array_index (bus->taps, Tap, i);
+      t->tap (now, proto, from_address, from_port, to_address, to_port, data, len, t->user_data);
+    }
+  e->receive (from_address, from_port, data, len, e->user_data);
+  return TRUE;
 }
 
 guint64

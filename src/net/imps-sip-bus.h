@@ -76,6 +76,30 @@ void imps_sip_bus_set_sip_filter (ImpsSipBus *bus, ImpsSipFilterFunc filter,
 guint imps_sip_bus_add_media_tap (ImpsSipBus *bus, ImpsMediaTapFunc tap, gpointer user_data);
 void imps_sip_bus_remove_media_tap (ImpsSipBus *bus, guint id);
 
+/* Media to and from outside the process (`impsim serve`, when a call has an
+ * outside end). @attached / @detached see every media endpoint come and go
+ * (to open and close a real socket at its address and port); @send gets a
+ * media packet whose destination no endpoint listens on, after the taps saw
+ * it, and returns TRUE when it took it (sent it on a socket). NULL removes
+ * the hooks. */
+typedef struct {
+  void (*attached) (const gchar *address, guint16 port, gpointer user_data);
+  void (*detached) (const gchar *address, guint16 port, gpointer user_data);
+  gboolean (*send) (ImpsProtocol proto, const gchar *from_address, guint16 from_port,
+                    const gchar *to_address, guint16 to_port, const guint8 *data, gsize len,
+                    gpointer user_data);
+  gpointer user_data;
+} ImpsSipBusOutside;
+void imps_sip_bus_set_outside (ImpsSipBus *bus, const ImpsSipBusOutside *outside);
+
+/* A media packet that arrived from outside at @to_address:@to_port: the
+ * taps see it, then the endpoint there gets it at once. FALSE (counted as
+ * dropped) when no media endpoint listens there or the packet is too large. */
+gboolean imps_sip_bus_deliver_media (ImpsSipBus *bus, ImpsProtocol proto,
+                                     const gchar *from_address, guint16 from_port,
+                                     const gchar *to_address, guint16 to_port,
+                                     const guint8 *data, gsize len);
+
 /* Media packets dropped (ring full, too large, nobody listening). */
 guint64 imps_sip_bus_media_dropped (ImpsSipBus *bus);
 

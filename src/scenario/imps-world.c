@@ -841,6 +841,14 @@ imps_world_get_state_dir_old_mode (ImpsWorld *w)
   return w->state_dir_old_mode;
 }
 
+ImpsPcscfGm *
+imps_world_get_pcscf_gm (ImpsWorld *w, guint op)
+{
+  if (op >= w->operators->len)
+    return NULL;
+  return ((Operator *) g_ptr_array_index (w->operators, op))->gm;
+}
+
 void
 imps_world_print_endpoints (ImpsWorld *w, FILE *out)
 {

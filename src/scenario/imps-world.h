@@ -119,6 +119,10 @@ gboolean imps_world_ue_bsf (ImpsWorld *world, ImpsUe *ue, const gchar **fqdn,
 gboolean imps_world_restart (ImpsWorld *world, const gchar *node,
                              const gchar *operator_name, GError **error);
 
+/* The Gm sockets of operator @op's P-CSCF (serve), or NULL. */
+struct _ImpsPcscfGm;
+struct _ImpsPcscfGm *imps_world_get_pcscf_gm (ImpsWorld *world, guint op);
+
 /* One line per endpoint: "BSF Ub http://127.0.1.20:PORT/". */
 void imps_world_print_endpoints (ImpsWorld *world, FILE *out);
 

@@ -1142,6 +1142,25 @@ test_leading_crlf_and_reason (void)
   g_assert_false (imps_sip_header_id_is_list (IMPS_SIP_HDR_DATE));
 }
 
+/* "Supported:" with no option tag (RFC 3261 §20.37 allows it; softphones
+ * send it) parses, and names no value; an empty Route still does not. */
+static void
+test_empty_lists (void)
+{
+  static const gchar input[] = REQ_LINE H_ALL "Supported: \r\nAllow:\r\nAccept:\r\n\r\n";
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ImpsSipMessage) msg = imps_sip_message_parse ((const guint8 *) input, strlen (input),
+                                                           &error);
+  g_assert_no_error (error);
+  g_autoptr (GPtrArray) sup = imps_sip_message_get_values (msg, "Supported");
+  g_assert_true (sup == NULL || sup->len == 0);
+  static const gchar route[] = REQ_LINE H_ALL "Route:\r\n\r\n";
+  g_autoptr (ImpsSipMessage) bad = imps_sip_message_parse ((const guint8 *) route, strlen (route),
+                                                           &error);
+  g_assert_null (bad);
+  g_assert_error (error, IMPS_SIP_ERROR, IMPS_SIP_ERROR_HEADER);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1160,5 +1179,6 @@ main (int argc, char **argv)
   g_test_add_func ("/sip/message/bad", test_bad_messages);
   g_test_add_func ("/sip/message/bounds", test_bounds);
   g_test_add_func ("/sip/message/leading-crlf", test_leading_crlf_and_reason);
+  g_test_add_func ("/sip/message/empty-lists", test_empty_lists);
   return g_test_run ();
 }

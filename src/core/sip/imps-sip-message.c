@@ -479,6 +479,13 @@ validate_headers (ImpsSipMessage *msg, gsize body_len, GError **error)
       GError *sub = NULL;
       gboolean ok = TRUE;
 
+      /* Allow, Supported and the Accept family may be empty (RFC 3261
+       * §20: [element *(COMMA element)]): an empty line has no values. */
+      if (header_info[h->id].list && h->value[0] == '\0'
+          && (h->id == IMPS_SIP_HDR_ALLOW || h->id == IMPS_SIP_HDR_SUPPORTED
+              || h->id == IMPS_SIP_HDR_ACCEPT || h->id == IMPS_SIP_HDR_ACCEPT_ENCODING
+              || h->id == IMPS_SIP_HDR_ACCEPT_LANGUAGE))
+        continue;
       if (header_info[h->id].list)
         {
           const gchar *p = h->value;

@@ -1,0 +1,417 @@
+/* A real softphone against impsim serve: baresip (headless, its config
+ * folder written here, driven through its ctrl_tcp interface) registers
+ * as the outside device carol and
+ *
+ *   1. with serve --outside-e2ae carol, takes the script's plain call from
+ *      bob (its P-CSCF offers it SDES for the AGW) and calls bob with SDES
+ *      e2ae: the AGW must authenticate baresip's SRTP in both;
+ *   2. takes the script's call from bob (SDES e2e), then calls bob with
+ *      SDES e2e: bob must authenticate baresip's SRTP in both calls.
+ *
+ * No authentication failures or replays anywhere. baresip sends audio, not
+ * impsim's payload format, so bob counts its packets as "authenticated but
+ * not as sent". Skipped (exit 77) when baresip is not installed. */
+#include <gio/gio.h>
+#include <gio/gunixinputstream.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+
+static const gchar *impsim_path;
+static gchar *baresip_path;
+
+static const gchar scenario_head[] =
+  "[scenario]\n"
+  "name = baresip\n"
+  "description = bob is simulated, carol is baresip\n"
+  "seed = 8\n"
+  "start = 2026-01-01T08:00:00Z\n"
+  "\n"
+  "[operator lab]\n"
+  "number = 8\n"
+  "domain = lab8.net\n"
+  "\n"
+  "[subscriber bob]\n"
+  "operator = lab\n"
+  "impi = bob@lab8.net\n"
+  "impu = sip:bob@lab8.net\n"
+  "k = 465b5ce8b199b49faa5f0a2ee238a6bc\n"
+  "opc = cd63cb71954a9f4e48a5994e37a02baf\n"
+  "answer-after = 1s\n"
+  "\n"
+  "[subscriber carol]\n"
+  "operator = lab\n"
+  "impi = carol@lab8.net\n"
+  "impu = sip:carol@lab8.net\n"
+  "k = 9e5944aea94b81165c82fbf9f32db751\n"
+  "opc = a64a507ae1a2a98bb88eb4210135dc87\n"
+  "password = carolpass\n";
+
+static void
+die_with_parent (gpointer data)
+{
+  (void) data;
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
+static guint16
+free_port (const gchar *address, GSocketType type)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSocket) s = g_socket_new (G_SOCKET_FAMILY_IPV4, type,
+                                        type == G_SOCKET_TYPE_STREAM ? G_SOCKET_PROTOCOL_TCP
+                                                                     : G_SOCKET_PROTOCOL_UDP,
+                                        &error);
+  g_autoptr (GInetAddress) ia = g_inet_address_new_from_string (address);
+  g_autoptr (GSocketAddress) sa = g_inet_socket_address_new (ia, 0);
+  g_assert_true (g_socket_bind (s, sa, FALSE, &error));
+  g_autoptr (GSocketAddress) local = g_socket_get_local_address (s, &error);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+}
+
+/* 20 s of a 440 Hz tone, 8 kHz mono 16-bit: baresip's audio source. */
+static void
+write_tone (const gchar *path)
+{
+  const guint32 rate = 8000, n = rate * 20;
+  g_autoptr (GByteArray) w = g_byte_array_new ();
+  guint8 h[44] = { 'R', 'I', 'F', 'F', 0, 0, 0, 0, 'W', 'A', 'V', 'E', 'f', 'm', 't', ' ',
+                   16, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 16, 0,
+                   'd', 'a', 't', 'a', 0, 0, 0, 0 };
+  guint32 data_len = n * 2, riff = 36 + data_len, byte_rate = rate * 2;
+  memcpy (h + 4, &riff, 4);
+  memcpy (h + 24, &rate, 4);
+  memcpy (h + 28, &byte_rate, 4);
+  memcpy (h + 40, &data_len, 4);
+  g_byte_array_append (w, h, sizeof h);
+  for (guint32 i = 0; i < n; i++)
+    {
+      gint16 v = (gint16) (8000 * sin (2 * G_PI * 440 * i / rate));
+      g_byte_array_append (w, (const guint8 *) &v, 2);
+    }
+  g_autoptr (GError) error = NULL;
+  g_assert_true (g_file_set_contents (path, (const gchar *) w->data, w->len, &error));
+}
+
+typedef struct {
+  GPid pid;
+  GDataInputStream *out;
+  GInputStream *raw;
+  guint gm_port;
+} Serve;
+
+static gchar *
+next_line (Serve *sv)
+{
+  g_autoptr (GError) error = NULL;
+  gchar *line = g_data_input_stream_read_line_utf8 (sv->out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  return line;
+}
+
+/* Reads serve's lines until one starts with @prefix and contains
+ * @contains; returns it. */
+static gchar *
+wait_line (Serve *sv, const gchar *prefix, const gchar *contains)
+{
+  for (;;)
+    {
+      gchar *line = next_line (sv);
+      g_assert_nonnull (line);
+      g_test_message ("serve: %s", line);
+      if (g_str_has_prefix (line, prefix) && (contains == NULL || strstr (line, contains)))
+        return line;
+      g_free (line);
+    }
+}
+
+static void
+serve_start (Serve *sv, const gchar *scn, gboolean e2ae)
+{
+  const gchar *argv[] = { impsim_path, "serve", scn, e2ae ? "--outside-e2ae" : NULL, "carol",
+                          NULL };
+  gint out_fd;
+  g_autoptr (GError) error = NULL;
+  g_assert_true (g_spawn_async_with_pipes (NULL, (gchar **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
+                                           die_with_parent, NULL, &sv->pid, NULL, &out_fd, NULL,
+                                           &error));
+  sv->raw = g_unix_input_stream_new (out_fd, TRUE);
+  sv->out = g_data_input_stream_new (sv->raw);
+  for (;;)
+    {
+      g_autofree gchar *line = next_line (sv);
+      g_assert_nonnull (line);
+      if (g_str_has_prefix (line, "serving "))
+        break;
+      guint port;
+      if (sscanf (line, "P-CSCF Gm sip:127.0.8.40:%u (UDP and TCP", &port) == 1)
+        sv->gm_port = port;
+    }
+  g_assert_cmpuint (sv->gm_port, >, 0);
+}
+
+/* Stops serve; its report lines. */
+static GPtrArray *
+serve_stop (Serve *sv)
+{
+  kill (sv->pid, SIGTERM);
+  GPtrArray *report = g_ptr_array_new_with_free_func (g_free);
+  gchar *line;
+  while ((line = next_line (sv)) != NULL)
+    {
+      g_test_message ("serve: %s", line);
+      g_ptr_array_add (report, line);
+    }
+  gint status = 0;
+  g_assert_cmpint (waitpid (sv->pid, &status, 0), ==, sv->pid);
+  g_assert_true (WIFEXITED (status));
+  g_assert_cmpint (WEXITSTATUS (status), ==, 0);
+  g_spawn_close_pid (sv->pid);
+  g_clear_object (&sv->out);
+  g_clear_object (&sv->raw);
+  return report;
+}
+
+typedef struct {
+  GPid pid;
+  GSocketConnection *ctrl;
+} Baresip;
+
+static void
+baresip_start (Baresip *b, const gchar *dir, guint gm_port)
+{
+  guint16 sip_port = free_port ("127.0.0.102", G_SOCKET_TYPE_DATAGRAM);
+  guint16 ctrl_port = free_port ("127.0.0.1", G_SOCKET_TYPE_STREAM);
+  g_autofree gchar *tone = g_build_filename (dir, "tone.wav", NULL);
+  write_tone (tone);
+  g_autofree gchar *config = g_strdup_printf (
+    "poll_method epoll\n"
+    "sip_listen 127.0.0.102:%u\n"
+    "net_interface 127.0.0.102\n"
+    "audio_player aufile,%s/heard.wav\n"
+    "audio_source aufile,%s\n"
+    "audio_alert aufile,%s/alert.wav\n"
+    "module_path /usr/lib/baresip/modules\n"
+    "module g711.so\n"
+    "module aufile.so\n"
+    "module srtp.so\n"
+    "module_app account.so\n"
+    "module_app menu.so\n"
+    "module_app ctrl_tcp.so\n"
+    "ctrl_tcp_listen 127.0.0.1:%u\n",
+    sip_port, dir, tone, dir, ctrl_port);
+  g_autofree gchar *accounts = g_strdup_printf (
+    "<sip:carol@lab8.net>;auth_user=carol@lab8.net;auth_pass=carolpass;"
+    "outbound=\"sip:127.0.8.40:%u\";regint=600;mediaenc=srtp-mand;answermode=auto\n",
+    gm_port);
+  g_autofree gchar *cpath = g_build_filename (dir, "config", NULL);
+  g_autofree gchar *apath = g_build_filename (dir, "accounts", NULL);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (g_file_set_contents (cpath, config, -1, &error));
+  g_assert_true (g_file_set_contents (apath, accounts, -1, &error));
+  const gchar *argv[] = { baresip_path, "-f", dir, NULL };
+  g_assert_true (g_spawn_async (NULL, (gchar **) argv, NULL,
+                                G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL
+                                  | G_SPAWN_STDERR_TO_DEV_NULL | G_SPAWN_CHILD_INHERITS_STDIN,
+                                die_with_parent, NULL, &b->pid, &error));
+  g_assert_no_error (error);
+  /* ctrl_tcp listens once baresip is up; the caller connects after the
+   * registration it waits for */
+  b->ctrl = NULL;
+}
+
+static void
+baresip_command (Baresip *b, guint16 ctrl_port, const gchar *command, const gchar *params)
+{
+  g_autoptr (GError) error = NULL;
+  if (b->ctrl == NULL)
+    {
+      g_autoptr (GSocketClient) c = g_socket_client_new ();
+      b->ctrl = g_socket_client_connect_to_host (c, "127.0.0.1", ctrl_port, NULL, &error);
+      g_assert_no_error (error);
+    }
+  g_autofree gchar *json = params
+    ? g_strdup_printf ("{\"command\":\"%s\",\"params\":\"%s\",\"token\":\"t\"}", command, params)
+    : g_strdup_printf ("{\"command\":\"%s\",\"token\":\"t\"}", command);
+  g_autofree gchar *ns = g_strdup_printf ("%zu:%s,", strlen (json), json);
+  g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (b->ctrl)),
+                                            ns, strlen (ns), NULL, NULL, &error));
+}
+
+static void
+baresip_stop (Baresip *b)
+{
+  g_clear_object (&b->ctrl);
+  kill (b->pid, SIGTERM);
+  gint status;
+  g_assert_cmpint (waitpid (b->pid, &status, 0), ==, b->pid);
+  g_spawn_close_pid (b->pid);
+}
+
+/* The number after @label (or before it, when digits precede) in the
+ * report line with @prefix and @call_id. */
+static gboolean
+report_number (GPtrArray *lines, const gchar *prefix, const gchar *call_id, const gchar *label,
+               guint64 *value)
+{
+  for (guint i = 0; i < lines->len; i++)
+    {
+      const gchar *l = g_ptr_array_index (lines, i);
+      if (!g_str_has_prefix (l, prefix) || (call_id && strstr (l, call_id) == NULL))
+        continue;
+      const gchar *p = strstr (l, label);
+      if (p == NULL)
+        continue;
+      const gchar *q = p;
+      while (q > l && q[-1] == ' ')
+        q--;
+      const gchar *d = q;
+      while (d > l && g_ascii_isdigit (d[-1]))
+        d--;
+      *value = d < q ? g_ascii_strtoull (d, NULL, 10)
+                     : g_ascii_strtoull (p + strlen (label), NULL, 10);
+      return TRUE;
+    }
+  return FALSE;
+}
+
+/* "call ID: ..." -> ID */
+static gchar *
+call_id_of (const gchar *line)
+{
+  const gchar *p = line + strlen ("call ");
+  return g_strndup (p, (gsize) (strchr (p, ':') - p));
+}
+
+/* baresip dials bob; after media, hangs up. Returns the Call-ID. */
+static gchar *
+dial_bob (Serve *sv, Baresip *b, guint16 ctrl_port)
+{
+  baresip_command (b, ctrl_port, "dial", "sip:bob@lab8.net");
+  g_autofree gchar *est = wait_line (sv, "call ", "answered, established");
+  g_usleep (3 * G_USEC_PER_SEC);
+  baresip_command (b, ctrl_port, "hangup", NULL);
+  g_autofree gchar *id = call_id_of (est);
+  g_autofree gchar *end = wait_line (sv, "call ", "answered, terminated");
+  g_assert_nonnull (strstr (end, id));
+  return g_steal_pointer (&id);
+}
+
+static guint16
+read_ctrl_port (const gchar *dir)
+{
+  g_autofree gchar *path = g_build_filename (dir, "config", NULL);
+  g_autofree gchar *text = NULL;
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  guint port = 0;
+  g_assert_cmpint (sscanf (strstr (text, "ctrl_tcp_listen "), "ctrl_tcp_listen 127.0.0.1:%u",
+                           &port), ==, 1);
+  return (guint16) port;
+}
+
+static void
+test_e2ae (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *dir = g_dir_make_tmp ("impsim-baresip-XXXXXX", &error);
+  g_autofree gchar *scn = g_build_filename (dir, "lab.scn", NULL);
+  /* bob calls with plain RTP: carol's P-CSCF offers SDES to baresip for
+   * its AGW (carol registered with mediasec through --outside-e2ae) */
+  g_autofree gchar *text = g_strconcat (scenario_head, "\n[script]\n"
+                                        "call = bob carol security=none media=3s\n", NULL);
+  g_assert_true (g_file_set_contents (scn, text, -1, &error));
+  Serve sv = { 0 };
+  serve_start (&sv, scn, TRUE);
+  Baresip b = { 0 };
+  baresip_start (&b, dir, sv.gm_port);
+  g_free (wait_line (&sv, "outside device sip:carol@lab8.net registered", NULL));
+  g_autofree gchar *est = wait_line (&sv, "call ", "placed, established (none)");
+  g_autofree gchar *incoming = call_id_of (est);
+  g_free (wait_line (&sv, "call ", "placed, terminated"));
+  g_autofree gchar *call = dial_bob (&sv, &b, read_ctrl_port (dir));
+  baresip_stop (&b);
+  g_autoptr (GPtrArray) report = serve_stop (&sv);
+
+  guint64 v = 0;
+  /* the AGW terminated baresip's SRTP: authenticated, none refused */
+  g_assert_true (report_number (report, "report agw ", call, "authenticated ", &v));
+  g_assert_cmpuint (v, >, 50);
+  g_assert_true (report_number (report, "report agw ", call, "replays ", &v));
+  g_assert_cmpuint (v, ==, 0);
+  /* and bob got it as RTP from the AGW */
+  g_assert_true (report_number (report, "report media ", call, " authenticated but not as sent",
+                                &v));
+  g_assert_cmpuint (v, >, 50);
+  g_assert_true (report_number (report, "report call ", call, "bob callee, none", &v));
+  /* the call to baresip: its SRTP terminated at the AGW too */
+  g_assert_true (report_number (report, "report agw ", incoming, "authenticated ", &v));
+  g_assert_cmpuint (v, >, 50);
+  g_assert_true (report_number (report, "report agw ", incoming, "replays ", &v));
+  g_assert_cmpuint (v, ==, 0);
+  g_autofree gchar *rm = g_strdup_printf ("rm -rf '%s'", dir);
+  g_assert_cmpint (system (rm), ==, 0);
+}
+
+static void
+test_e2e (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *dir = g_dir_make_tmp ("impsim-baresip-XXXXXX", &error);
+  g_autofree gchar *scn = g_build_filename (dir, "lab.scn", NULL);
+  g_autofree gchar *text = g_strconcat (scenario_head, "\n[script]\n"
+                                        "call = bob carol security=sdes-e2e media=3s\n", NULL);
+  g_assert_true (g_file_set_contents (scn, text, -1, &error));
+  Serve sv = { 0 };
+  serve_start (&sv, scn, FALSE);
+  Baresip b = { 0 };
+  baresip_start (&b, dir, sv.gm_port);
+  g_free (wait_line (&sv, "outside device sip:carol@lab8.net registered", NULL));
+  /* the script's call: bob calls carol, baresip answers at once */
+  g_autofree gchar *est = wait_line (&sv, "call ", "placed, established (sdes-e2e)");
+  g_autofree gchar *incoming = call_id_of (est);
+  g_free (wait_line (&sv, "call ", "placed, terminated"));
+  g_autofree gchar *call = dial_bob (&sv, &b, read_ctrl_port (dir));
+  baresip_stop (&b);
+  g_autoptr (GPtrArray) report = serve_stop (&sv);
+
+  guint64 v = 0;
+  const gchar *calls[] = { incoming, call };
+  for (guint i = 0; i < G_N_ELEMENTS (calls); i++)
+    {
+      /* e2e: bob decrypted and authenticated baresip's SRTP itself */
+      g_assert_true (report_number (report, "report call ", calls[i], "sdes-e2e, terminated", &v));
+      g_assert_true (report_number (report, "report media ", calls[i],
+                                    " authenticated but not as sent", &v));
+      g_assert_cmpuint (v, >, 50);
+      g_assert_true (report_number (report, "report media ", calls[i], " auth failures", &v));
+      g_assert_cmpuint (v, ==, 0);
+      g_assert_true (report_number (report, "report media ", calls[i], " replays", &v));
+      g_assert_cmpuint (v, ==, 0);
+      g_assert_false (report_number (report, "report agw ", calls[i], "authenticated", &v));
+    }
+  g_autofree gchar *rm = g_strdup_printf ("rm -rf '%s'", dir);
+  g_assert_cmpint (system (rm), ==, 0);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_assert (argc == 2);
+  impsim_path = argv[1];
+  baresip_path = g_find_program_in_path ("baresip");
+  if (baresip_path == NULL)
+    {
+      printf ("baresip is not installed (Debian: apt-get install baresip): test skipped\n");
+      return 77;
+    }
+  g_test_add_func ("/serve/baresip/e2ae", test_e2ae);
+  g_test_add_func ("/serve/baresip/e2e", test_e2e);
+  int ret = g_test_run ();
+  g_free (baresip_path);
+  return ret;
+}
