@@ -1134,6 +1134,7 @@ run_next (ImpsRunner *r)
                                               s->dev ? s->dev->ua : NULL,
                                               s->dev ? s->dev->name : NULL);
         imps_attack_set_bus (attack, imps_world_get_bus (r->world));
+        imps_attack_set_sip (attack, s->dev ? s->dev->sip : NULL);
         g_ptr_array_add (r->attacks, attack);
         g_autofree gchar *what = imps_attack_spec_describe (s->script->attack);
         res->passed = TRUE;

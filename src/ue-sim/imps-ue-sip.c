@@ -22,6 +22,7 @@ struct _ImpsUeSip {
   gint64 ring_us;
   gint64 resolve_delay_us;
   guint reject_status;
+  gchar *claimed_initiator;     /* scenario attacks: IDRi named in TRANSFER_INITs, or NULL */
   ImpsMikeySuite mikey_suite;
   gboolean mikey_forking;
   ImpsUeSipKms kms;
@@ -615,7 +616,7 @@ ticket_ready (GObject *source, GAsyncResult *result, gpointer data)
   call->held = held;
   ImpsMikeyTransferParams p = { 0 };
   p.suite = sip->mikey_suite;
-  p.initiator_uri = sip->impu;
+  p.initiator_uri = sip->claimed_initiator ? sip->claimed_initiator : sip->impu;
   p.responder_uri = call->peer_uri;
   p.n_media = 1;
   p.ssrc[0] = imps_ue_media_get_ssrc (call->media);
@@ -987,6 +988,81 @@ callee_refuse (ImpsUeCall *call, guint status, const GError *why)
   call_end (call, status, why->message);
 }
 
+/* The caller's identity as the IMS core asserts it: the INVITE's
+ * P-Asserted-Identity values (RFC 3325; the caller's P-CSCF sets them),
+ * else its From URI. */
+static GPtrArray *
+sip_caller_identities (const ImpsSipMessage *invite)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) imps_sip_uri_free);
+  g_autoptr (GPtrArray) pai = imps_sip_message_get_values (invite, "P-Asserted-Identity");
+  for (guint i = 0; pai != NULL && i < pai->len; i++)
+    {
+      const gchar *v = pai->pdata[i];
+      ImpsSipNameAddr *na = imps_sip_name_addr_parse (v, -1, FALSE, NULL);
+      if (na != NULL)
+        {
+          g_ptr_array_add (out, imps_sip_uri_copy (na->uri));
+          imps_sip_name_addr_free (na);
+        }
+    }
+  if (out->len == 0)
+    {
+      g_autoptr (ImpsSipNameAddr) from = imps_sip_message_get_from (invite, NULL);
+      if (from != NULL)
+        g_ptr_array_add (out, imps_sip_uri_copy (from->uri));
+    }
+  return out;
+}
+
+/* Mutual identity verification (TS 33.328, media plane security: "SIP security
+ * independent mutual identity verification of caller and answering
+ * user"): the ticket's IDRi, which the KMS bound to the requester's B-TID
+ * and which the resolve authenticated, must be the IDRi of the
+ * TRANSFER_INIT and the caller the INVITE asserts. Otherwise someone
+ * sends a ticket (and a TRANSFER_INIT) of another user: refused. */
+static gboolean
+check_caller_identity (ImpsUeCall *call, const ImpsMikeyResolved *res, GError **error)
+{
+  const ImpsMikeyBytes *ti_id = &res->policy.initiator_id;
+  g_autofree gchar *ticket_i = g_strndup ((const gchar *) ti_id->data, MIN (ti_id->len, 256));
+  const ImpsMikeyPayload *idri = imps_mikey_message_find_idr (call->ti, IMPS_MIKEY_ID_ROLE_I);
+
+  if (ti_id->len == 0)
+    {
+      g_set_error (error, IMPS_MIKEY_ERROR, IMPS_MIKEY_ERROR_INVALID_ID,
+                   "the ticket names no initiator (IDRi): the caller cannot be verified");
+      return FALSE;
+    }
+  if (idri != NULL
+      && (idri->u.id.data.len != ti_id->len
+          || memcmp (idri->u.id.data.data, ti_id->data, ti_id->len) != 0))
+    {
+      g_autofree gchar *claimed = g_strndup ((const gchar *) idri->u.id.data.data,
+                                             MIN (idri->u.id.data.len, 256));
+      g_set_error (error, IMPS_MIKEY_ERROR, IMPS_MIKEY_ERROR_INVALID_ID,
+                   "TRANSFER_INIT IDRi %s is not the ticket's initiator %s (caller identity "
+                   "mismatch)", claimed, ticket_i);
+      return FALSE;
+    }
+  g_autoptr (ImpsSipUri) want = imps_sip_uri_parse (ticket_i, -1, NULL);
+  g_autoptr (GPtrArray) sip_ids = sip_caller_identities (call->invite);
+  g_autoptr (GString) seen = g_string_new (NULL);
+  for (guint i = 0; i < sip_ids->len; i++)
+    {
+      g_autofree gchar *s = imps_sip_uri_to_string (sip_ids->pdata[i]);
+      if (want != NULL && imps_sip_uri_equal (want, sip_ids->pdata[i]))
+        return TRUE;
+      g_string_append_printf (seen, "%s%s", seen->len ? ", " : "", s);
+    }
+  g_set_error (error, IMPS_MIKEY_ERROR, IMPS_MIKEY_ERROR_INVALID_ID,
+               "the ticket's initiator %s is not the SIP caller %s (%s; caller identity "
+               "mismatch)", ticket_i, seen->len ? seen->str : "(none)",
+               imps_sip_message_get_header_value (call->invite, "P-Asserted-Identity") != NULL
+               ? "P-Asserted-Identity" : "From, no P-Asserted-Identity");
+  return FALSE;
+}
+
 static void
 resolve_ready (GObject *source, GAsyncResult *result, gpointer data)
 {
@@ -1008,6 +1084,11 @@ resolve_ready (GObject *source, GAsyncResult *result, gpointer data)
     }
   call->resolved = res;
   log_mikey_keys (call, &res->keys, res->forked);
+  if (!check_caller_identity (call, res, &error))
+    {
+      callee_refuse (call, 488, error);
+      return;
+    }
   /* bidding-down protection (A-24): the SDP IDs under the now verified MAC
    * must be the offer's a=key-mgmt list */
   {
@@ -1552,6 +1633,7 @@ imps_ue_sip_free (ImpsUeSip *sip)
   g_ptr_array_unref (sip->calls);
   imps_mikey_replay_free (sip->replay);
   g_free (sip->impu);
+  g_free (sip->claimed_initiator);
   g_free (sip->proxy_address);
   g_free (sip->reg_call_id);
   g_free (sip->reg_tag);
@@ -1564,6 +1646,13 @@ imps_ue_sip_set_kms (ImpsUeSip *sip, const ImpsUeSipKms *kms)
   g_return_if_fail (sip != NULL && kms != NULL);
   sip->kms = *kms;
   sip->have_kms = TRUE;
+}
+
+void
+imps_ue_sip_set_claimed_initiator (ImpsUeSip *sip, const gchar *uri)
+{
+  g_free (sip->claimed_initiator);
+  sip->claimed_initiator = g_strdup (uri);
 }
 
 void

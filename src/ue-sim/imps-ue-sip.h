@@ -138,6 +138,11 @@ void imps_ue_sip_set_kms (ImpsUeSip *sip, const ImpsUeSipKms *kms);
 /* Callee behaviour for the calls that come next. */
 void imps_ue_sip_set_answer (ImpsUeSip *sip, gint64 ring_us, guint reject_status);
 
+/* A rogue caller for scenario attacks: the TRANSFER_INITs it sends name
+ * @uri as IDRi (their MAC computed over it, so they verify), while its
+ * ticket names its own identity; NULL names its IMPU again. */
+void imps_ue_sip_set_claimed_initiator (ImpsUeSip *sip, const gchar *uri);
+
 /* Every call's state changes (for runners and tests). */
 typedef void (*ImpsUeCallFunc) (ImpsUeSip *sip, ImpsUeCall *call, gpointer user_data);
 void imps_ue_sip_set_call_callback (ImpsUeSip *sip, ImpsUeCallFunc func, gpointer user_data);
