@@ -466,7 +466,13 @@ tx_complete (ServerTx *tx)
   for (guint i = 0; i < tx->branches->len; i++)
     if (((Branch *) g_ptr_array_index (tx->branches, i))->final_status == 0)
       return;
-  if (tx->best == NULL || tx->best_status == 0)
+  if (tx->timer_c_round > 0 && !tx->cancelled && tx->best_status == 487)
+    {
+      /* Nobody answered in time: the branches timer C cancelled answer
+       * 487, but the caller cancelled nothing: 408 Request Timeout. */
+      respond (self, tx->invite, 408, NULL);
+    }
+  else if (tx->best == NULL || tx->best_status == 0)
     {
       /* Every branch ended without a response of its own (transport error
        * or timer C): 503 / 408 made here (RFC 3261 §16.7 item 6). */
@@ -905,6 +911,14 @@ handle_response (ImpsScscf *self, ImpsSipMessage *resp)
   if (tx->got_2xx || tx->final_sent)
     return; /* e.g. the 487 of a branch cancelled after the 2xx: absorbed */
   tx_offer_final (tx, status, imps_sip_message_copy (resp));
+  /* RFC 3261 §16.7 item 5: a 6xx (603 Decline) is the answer of the
+   * user; the other branches are cancelled, and their 487s lose to it. */
+  if (status >= 600)
+    {
+      note (self, IMPS_EVENT_NOTE, "6xx", "INVITE %s: branch %s answered %u, the other "
+            "branches are cancelled", tx->key, b->branch, status);
+      tx_cancel_branches (tx, b);
+    }
   tx_complete (tx);
 }
 
