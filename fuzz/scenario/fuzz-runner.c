@@ -24,6 +24,7 @@ check_step (const ImpsScenario *s, const ImpsScriptStep *st)
     case IMPS_SCRIPT_CALL:
       g_assert (st->device != NULL && st->callee != NULL);
       g_assert (st->media_us >= 0 && st->media_us <= IMPS_SCRIPT_MAX_MEDIA_US);
+      g_assert (st->cancel_after_us >= 0 && st->cancel_after_us <= IMPS_SCRIPT_MAX_MEDIA_US);
       break;
     case IMPS_SCRIPT_ADVANCE:
       g_assert (st->duration_us >= 0 && st->duration_us <= IMPS_SCRIPT_MAX_ADVANCE_US);
@@ -36,6 +37,11 @@ check_step (const ImpsScenario *s, const ImpsScriptStep *st)
       g_assert (st->attack->kind == IMPS_ATTACK_FORGE || st->attack->kind == IMPS_ATTACK_MEDIA
                     ? st->device != NULL
                                                       : imps_script_is_node (s, st->attack->node));
+      break;
+    case IMPS_SCRIPT_ANSWER:
+      g_assert (st->device != NULL);
+      g_assert (st->status == 0 || (st->status >= 400 && st->status <= 699));
+      g_assert (st->ring_us >= 0);
       break;
     case IMPS_SCRIPT_EXPECT:
       if (st->expect == IMPS_EXPECT_EXPOSURE)

@@ -2,6 +2,7 @@
 #include "imps-ladder.h"
 #include "imps-script.h"
 #include "imps-attacker.h"
+#include "imps-callctl.h"
 
 #include <string.h>
 
@@ -14,6 +15,7 @@ typedef enum {
   VERB_HANGUP,
   VERB_EXPECT,
   VERB_ATTACK,
+  VERB_ANSWER,
 } Verb;
 
 /* In the order of ImpsScriptExpect. */
@@ -32,9 +34,15 @@ typedef enum {
   EXPECT_FORKS_SHARE,
   EXPECT_MEDIA_REJECTED,
   EXPECT_ANSWERED_BY,
+  EXPECT_CANCELLED,
 } ExpectKind;
 
-G_STATIC_ASSERT ((gint) EXPECT_ANSWERED_BY == (gint) IMPS_EXPECT_ANSWERED_BY);
+G_STATIC_ASSERT ((gint) EXPECT_CANCELLED == (gint) IMPS_EXPECT_CANCELLED);
+
+/* How long a call step waits for the answer: past the S-CSCF's timer C
+ * (181 s) and the 32 s it then gives a cancelled branch, so a call nobody
+ * answers ends with the network's 408, not with the runner's deadline. */
+#define CALL_WAIT_US (G_GINT64_CONSTANT (240) * G_USEC_PER_SEC)
 
 typedef struct {
   Verb verb;
@@ -63,6 +71,8 @@ typedef struct {
   ImpsUeSecurity security;
   gchar *call_id;
   gchar *why;             /* why the call step failed (not placed, refused, ...), or NULL */
+  guint cancel_timer;     /* cancel-after= */
+  gboolean cancel_sent;   /* the caller sent its CANCEL */
 } LastCall;
 
 struct _ImpsRunner {
@@ -153,6 +163,7 @@ bind_step (ImpsRunner *r, ImpsScriptStep *ps)
     [IMPS_SCRIPT_RESTART] = VERB_RESTART,     [IMPS_SCRIPT_REGISTER] = VERB_REGISTER,
     [IMPS_SCRIPT_CALL] = VERB_CALL,           [IMPS_SCRIPT_HANGUP] = VERB_HANGUP,
     [IMPS_SCRIPT_EXPECT] = VERB_EXPECT,       [IMPS_SCRIPT_ATTACK] = VERB_ATTACK,
+    [IMPS_SCRIPT_ANSWER] = VERB_ANSWER,
   };
   Step *s = g_new0 (Step, 1);
   s->script = ps;
@@ -270,6 +281,8 @@ imps_runner_free (ImpsRunner *r)
     imps_clock_timeout_remove (r->clock, r->advance_timer);
   if (r->wait_timer)
     imps_clock_timeout_remove (r->clock, r->wait_timer);
+  if (r->last_call.cancel_timer)
+    imps_clock_timeout_remove (r->clock, r->last_call.cancel_timer);
   if (r->wait_sip)
     {
       imps_ue_sip_set_register_callback (r->wait_sip, NULL, NULL);
@@ -661,6 +674,38 @@ call_check (ImpsRunner *r)
   Step *s = g_ptr_array_index (r->steps, r->current);
   LastCall *lc = &r->last_call;
   ImpsUeCallState st = imps_ue_call_get_state (lc->caller);
+  if (lc->cancel_timer != 0 && st == IMPS_UE_CALL_TERMINATED)
+    {
+      imps_clock_timeout_remove (r->clock, lc->cancel_timer);
+      lc->cancel_timer = 0;
+    }
+  if (st == IMPS_UE_CALL_ESTABLISHED && lc->cancel_timer != 0)
+    {
+      imps_clock_timeout_remove (r->clock, lc->cancel_timer);
+      lc->cancel_timer = 0;
+      wait_end (r);
+      find_callee (r, lc, s->callee_impu);
+      action_done (r, FALSE, g_strdup_printf ("call %s answered before the CANCEL", lc->call_id),
+                   g_strdup_printf ("call to %s was answered by %s before cancel-after=%s",
+                                    s->callee_impu, lc->callee_name ? lc->callee_name : "?",
+                                    strstr (s->spec->args, "cancel-after=") + 13));
+      return;
+    }
+  if (st == IMPS_UE_CALL_TERMINATED && lc->cancel_sent)
+    {
+      wait_end (r);
+      guint status = imps_ue_call_get_status (lc->caller);
+      const gchar *why = imps_ue_call_get_reason (lc->caller);
+      if (status == 487)
+        action_done (r, TRUE, g_strdup_printf ("call %s cancelled by the caller: 487", lc->call_id),
+                     NULL);
+      else
+        action_done (r, FALSE, g_strdup_printf ("call %s not cancelled", lc->call_id),
+                     g_strdup_printf ("the caller sent CANCEL, but the call to %s ended with "
+                                      "%u%s%s", s->callee_impu, status, why ? ": " : "",
+                                      why ? why : ""));
+      return;
+    }
   if (st == IMPS_UE_CALL_ESTABLISHED)
     {
       wait_end (r);
@@ -680,6 +725,21 @@ call_check (ImpsRunner *r)
     }
 }
 
+/* cancel-after=: the caller gives up on an unanswered call. */
+static gboolean
+cancel_fired (gpointer data)
+{
+  ImpsRunner *r = data;
+  LastCall *lc = &r->last_call;
+  lc->cancel_timer = 0;
+  ImpsUeCallState st = imps_ue_call_get_state (lc->caller);
+  if (st == IMPS_UE_CALL_ESTABLISHED || st == IMPS_UE_CALL_TERMINATED)
+    return G_SOURCE_REMOVE;
+  lc->cancel_sent = TRUE;
+  imps_ue_call_hangup (lc->caller);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 call_changed (ImpsUeSip *sip, ImpsUeCall *call, gpointer data)
 {
@@ -697,7 +757,8 @@ call_deadline (gpointer data)
   r->wait_timer = 0;
   wait_end (r);
   action_done (r, FALSE, g_strdup_printf ("call %s not established", lc->call_id),
-               g_strdup_printf ("call to %s not answered within 60 s (state %s)", s->callee_impu,
+               g_strdup_printf ("call to %s not answered within %d s (state %s)", s->callee_impu,
+                                (gint) (CALL_WAIT_US / G_USEC_PER_SEC),
                                 imps_ue_call_state_name (imps_ue_call_get_state (lc->caller))));
   return G_SOURCE_REMOVE;
 }
@@ -749,6 +810,59 @@ check_direction (const gchar *from, ImpsUeMedia *tx, const gchar *to, ImpsUeMedi
                           why->len ? "; " : "", from, to, t.packets, x.packets, x.mismatches,
                           x.auth_failures, x.replays);
   return ok;
+}
+
+/* @needle in the first @len bytes of @hay (-1: up to its NUL), ASCII
+ * case ignored. */
+static gboolean
+imps_strcasestr (const gchar *hay, gssize len, const gchar *needle)
+{
+  gsize n = strlen (needle), h = len < 0 ? strlen (hay) : (gsize) len;
+  for (gsize i = 0; n <= h && i <= h - n; i++)
+    if (g_ascii_strncasecmp (hay + i, needle, n) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* TRUE when @text occurs in the event, any case: its summary, its detail,
+ * or (SIP, HTTP) the message as sent, so that a header or an SDP line
+ * can be named. */
+static gboolean
+event_has_text (const ImpsEvent *e, const gchar *text)
+{
+  if (text == NULL)
+    return TRUE;
+  if (imps_strcasestr (e->summary, -1, text) || (e->detail && imps_strcasestr (e->detail, -1, text)))
+    return TRUE;
+  if (e->bytes != NULL && (e->proto == IMPS_PROTO_SIP || e->proto == IMPS_PROTO_HTTP))
+    {
+      gsize len = 0;
+      const gchar *data = g_bytes_get_data (e->bytes, &len);
+      return data != NULL && imps_strcasestr (data, (gssize) len, text);
+    }
+  return FALSE;
+}
+
+/* The message events of @in that match @s (reference point, text, from=,
+ * to=): how many, and the first. */
+static guint
+count_messages (ImpsRunner *r, const ImpsStepResult *in, const Step *s, const ImpsEvent **first)
+{
+  ImpsEventLog *log = imps_network_get_event_log (r->net);
+  guint n = 0;
+  *first = NULL;
+  for (guint i = in->first_event; i < in->last_event; i++)
+    {
+      const ImpsEvent *e = imps_event_log_get (log, i);
+      if (e->kind != IMPS_EVENT_MESSAGE || e->ref != s->ref
+          || (s->script->from && g_ascii_strcasecmp (e->from, s->script->from) != 0)
+          || (s->script->to && (e->to == NULL || g_ascii_strcasecmp (e->to, s->script->to) != 0))
+          || !event_has_text (e, s->text))
+        continue;
+      if (n++ == 0)
+        *first = e;
+    }
+  return n;
 }
 
 static const ImpsEvent *
@@ -895,27 +1009,79 @@ judge (ImpsRunner *r, Step *s, ImpsStepResult *res)
       break;
     case EXPECT_MESSAGE:
     case EXPECT_NO_MESSAGE:
-      e = find_event (r, a, IMPS_EVENT_MESSAGE, NULL, s->ref, s->text);
-      res->passed = (e != NULL) == (s->expect == EXPECT_MESSAGE);
-      if (e)
-        {
-          if (res->passed)
-            res->outcome = g_strdup_printf ("%s %s -> %s: %s", imps_ref_point_name (e->ref),
-                                            e->from, e->to ? e->to : "", e->summary);
-          else
-            res->reason = g_strdup_printf ("unexpected %s message %s -> %s: %s",
-                                           imps_ref_point_name (e->ref), e->from,
-                                           e->to ? e->to : "", e->summary);
-        }
-      else if (res->passed)
-        res->outcome = g_strdup_printf ("no %s message%s%s%s", imps_ref_point_name (s->ref),
-                                        s->text ? " with '" : "", s->text ? s->text : "",
-                                        s->text ? "'" : "");
-      else
-        res->reason = g_strdup_printf ("no %s message%s%s%s during %s %s",
-                                       imps_ref_point_name (s->ref), s->text ? " with '" : "",
-                                       s->text ? s->text : "", s->text ? "'" : "", a->verb, a->args);
-      break;
+      {
+        guint n = count_messages (r, a, s, &e);
+        g_autofree gchar *what = g_strdup_printf (
+            "%s message%s%s%s%s%s%s%s", imps_ref_point_name (s->ref), s->text ? " with '" : "",
+            s->text ? s->text : "", s->text ? "'" : "", s->script->from ? " from " : "",
+            s->script->from ? s->script->from : "", s->script->to ? " to " : "",
+            s->script->to ? s->script->to : "");
+        if (s->expect == EXPECT_MESSAGE && s->script->has_count)
+          {
+            res->passed = n == s->script->count;
+            if (res->passed)
+              res->outcome = g_strdup_printf ("%u %s%s", n, what, n ? "" : " (none, as expected)");
+            else
+              res->reason = g_strdup_printf ("%u %s during %s %s, expected %u%s%s -> %s: %s", n,
+                                             what, a->verb, a->args, s->script->count,
+                                             e ? "; the first: " : "", e ? e->from : "",
+                                             e && e->to ? e->to : "", e ? e->summary : "");
+            if (!e && !res->passed)
+              {
+                g_free (res->reason);
+                res->reason = g_strdup_printf ("no %s during %s %s, expected %u", what, a->verb,
+                                               a->args, s->script->count);
+              }
+            break;
+          }
+        res->passed = (e != NULL) == (s->expect == EXPECT_MESSAGE);
+        if (e && res->passed)
+          res->outcome = g_strdup_printf ("%s %s -> %s: %s (%u such)", imps_ref_point_name (e->ref),
+                                          e->from, e->to ? e->to : "", e->summary, n);
+        else if (e)
+          res->reason = g_strdup_printf ("unexpected %s message %s -> %s: %s (%u such)",
+                                         imps_ref_point_name (e->ref), e->from,
+                                         e->to ? e->to : "", e->summary, n);
+        else if (res->passed)
+          res->outcome = g_strdup_printf ("no %s", what);
+        else
+          res->reason = g_strdup_printf ("no %s during %s %s", what, a->verb, a->args);
+        break;
+      }
+    case EXPECT_CANCELLED:
+      {
+        /* the callee devices whose INVITE of the last call was cancelled */
+        LastCall *lc = &r->last_call;
+        g_autoptr (GString) who = g_string_new (NULL);
+        guint n = 0;
+        GPtrArray *ues = imps_world_get_ues (r->world);
+        for (guint i = 0; lc->call_id && i < ues->len; i++)
+          {
+            ImpsWorldDevice *d = imps_world_find_device (
+                r->world, imps_ue_get_name (g_ptr_array_index (ues, i)));
+            for (guint c = 0; d && d->sip && c < imps_ue_sip_n_calls (d->sip); c++)
+              {
+                ImpsUeCall *call = imps_ue_sip_get_call (d->sip, c);
+                if (imps_ue_call_is_caller (call)
+                    || g_strcmp0 (imps_ue_call_get_call_id (call), lc->call_id) != 0
+                    || imps_ue_call_get_status (call) != 487)
+                  continue;
+                n++;
+                g_string_append_printf (who, "%s%s", who->len ? ", " : "", d->name);
+              }
+          }
+        res->passed = lc->call_id != NULL && n == s->script->count;
+        if (res->passed)
+          res->outcome = g_strdup_printf ("%u device%s cancelled in call %s%s%s", n,
+                                          n == 1 ? "" : "s", lc->call_id, n ? ": " : "",
+                                          who->str);
+        else
+          res->reason = g_strdup_printf ("%u device%s cancelled in call %s%s%s, expected %u", n,
+                                         n == 1 ? "" : "s",
+                                         lc->call_id ? lc->call_id : "(none)", n ? ": " : "",
+                                         who->str, s->script->count);
+        break;
+      }
     case EXPECT_ANSWERED_BY:
       {
         LastCall *lc = &r->last_call;
@@ -1179,6 +1345,10 @@ run_next (ImpsRunner *r)
         g_clear_pointer (&lc->callee_name, g_free);
         g_clear_pointer (&lc->why, g_free);
         lc->callee = NULL;
+        lc->cancel_sent = FALSE;
+        if (lc->cancel_timer)
+          imps_clock_timeout_remove (r->clock, lc->cancel_timer);
+        lc->cancel_timer = 0;
         lc->security = s->security;
         r->last_caller_ue = s->dev->ue;
         lc->caller = imps_ue_sip_call (s->dev->sip, s->callee_impu, s->security, NULL, 0, &error);
@@ -1190,8 +1360,11 @@ run_next (ImpsRunner *r)
             return;
           }
         lc->call_id = g_strdup (imps_ue_call_get_call_id (lc->caller));
-        wait_begin (r, s->dev->sip, 60 * G_USEC_PER_SEC, call_deadline);
+        wait_begin (r, s->dev->sip, CALL_WAIT_US + s->script->cancel_after_us, call_deadline);
         imps_ue_sip_set_call_callback (s->dev->sip, call_changed, r);
+        if (s->script->cancel_after_us > 0)
+          lc->cancel_timer = imps_clock_timeout_add (r->clock, s->script->cancel_after_us,
+                                                     cancel_fired, r, NULL);
         call_check (r);
         return;
       }
@@ -1219,6 +1392,18 @@ run_next (ImpsRunner *r)
         imps_ue_call_hangup (mine);
         /* Long enough for BYE and its 200 through both cores. */
         r->wait_timer = imps_clock_timeout_add (r->clock, 200 * 1000, hangup_done, r, NULL);
+        return;
+      }
+    case VERB_ANSWER:
+      {
+        r->last_action = res;
+        gint64 ring = s->script->ring_us;
+        if (ring == 0)
+          ring = (gint64) (s->dev->answer_after ? s->dev->answer_after
+                                                 : 2 + s->dev->device_index) * G_USEC_PER_SEC;
+        imps_ue_sip_set_answer (s->dev->sip, ring, s->script->status);
+        g_autofree gchar *how = imps_callctl_describe_answer (s->script);
+        action_done (r, TRUE, g_strdup_printf ("%s %s", s->dev->name, how), NULL);
         return;
       }
     case VERB_ADVANCE:

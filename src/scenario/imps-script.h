@@ -33,6 +33,7 @@ typedef enum {
   IMPS_SCRIPT_HANGUP,
   IMPS_SCRIPT_EXPECT,
   IMPS_SCRIPT_ATTACK,
+  IMPS_SCRIPT_ANSWER,        /* imps-callctl.c: how a device answers the calls that come next */
 } ImpsScriptVerb;
 
 typedef enum {
@@ -50,6 +51,7 @@ typedef enum {
   IMPS_EXPECT_FORKS_SHARE,
   IMPS_EXPECT_MEDIA_REJECTED,
   IMPS_EXPECT_ANSWERED_BY,
+  IMPS_EXPECT_CANCELLED,     /* imps-callctl.c */
 } ImpsScriptExpect;
 
 /* The values of call ... security= (the order of ImpsUeSecurity). */
@@ -77,6 +79,12 @@ typedef struct {
   gboolean keys;             /* exposure: keys (TRUE) or none; media-rejected: replays (TRUE)
                               * or auth-failures */
   ImpsAttackSpec *attack;    /* attack */
+  gint64 cancel_after_us;    /* call: the caller CANCELs after this long unanswered (0: never) */
+  gint64 ring_us;            /* answer: ring time (0: the device's default) */
+  guint count;               /* cancelled: N; message: count=N when has_count */
+  gboolean has_count;
+  gchar *from;               /* message, no-message: from=NODE (may be NULL) */
+  gchar *to;                 /* message, no-message: to=NODE (may be NULL) */
 } ImpsScriptStep;
 
 void imps_script_step_free (ImpsScriptStep *step);
