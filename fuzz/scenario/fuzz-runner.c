@@ -43,7 +43,13 @@ check_step (const ImpsScenario *s, const ImpsScriptStep *st)
       g_assert (st->status == 0 || (st->status >= 400 && st->status <= 699));
       g_assert (st->ring_us >= 0);
       break;
+    case IMPS_SCRIPT_TICKET:
+      g_assert (st->device != NULL && st->callee != NULL && st->ticket != NULL);
+      g_assert (st->n_keys <= 8 && st->duration_us >= 0);
+      break;
     case IMPS_SCRIPT_EXPECT:
+      if (st->expect == IMPS_EXPECT_TICKET)
+        g_assert (st->ticket != NULL && (st->flags_set & st->flags_clear) == 0);
       if (st->expect == IMPS_EXPECT_EXPOSURE)
         g_assert (imps_script_is_node (s, st->node));
       if (st->expect == IMPS_EXPECT_MESSAGE || st->expect == IMPS_EXPECT_NO_MESSAGE)

@@ -3,6 +3,7 @@
 #include "imps-script.h"
 #include "imps-attacker.h"
 #include "imps-callctl.h"
+#include "imps-tickets.h"
 
 #include <string.h>
 
@@ -16,6 +17,7 @@ typedef enum {
   VERB_EXPECT,
   VERB_ATTACK,
   VERB_ANSWER,
+  VERB_TICKET,
 } Verb;
 
 /* In the order of ImpsScriptExpect. */
@@ -35,9 +37,10 @@ typedef enum {
   EXPECT_MEDIA_REJECTED,
   EXPECT_ANSWERED_BY,
   EXPECT_CANCELLED,
+  EXPECT_TICKET,
 } ExpectKind;
 
-G_STATIC_ASSERT ((gint) EXPECT_CANCELLED == (gint) IMPS_EXPECT_CANCELLED);
+G_STATIC_ASSERT ((gint) EXPECT_TICKET == (gint) IMPS_EXPECT_TICKET);
 
 /* How long a call step waits for the answer: past the S-CSCF's timer C
  * (181 s) and the 32 s it then gives a cancelled branch, so a call nobody
@@ -99,6 +102,7 @@ struct _ImpsRunner {
   const ImpsStepResult *blocker; /* the failed action every later verdict is skipped for */
   gboolean past_blocker;         /* an action after the blocker was skipped */
   GPtrArray *attacks;            /* ImpsAttack* armed by attack steps */
+  GHashTable *tickets;           /* ticket NAME -> ImpsMikeyHeldTicket* (owned) */
 };
 
 /* In the order of ImpsScriptSecurity. */
@@ -163,7 +167,7 @@ bind_step (ImpsRunner *r, ImpsScriptStep *ps)
     [IMPS_SCRIPT_RESTART] = VERB_RESTART,     [IMPS_SCRIPT_REGISTER] = VERB_REGISTER,
     [IMPS_SCRIPT_CALL] = VERB_CALL,           [IMPS_SCRIPT_HANGUP] = VERB_HANGUP,
     [IMPS_SCRIPT_EXPECT] = VERB_EXPECT,       [IMPS_SCRIPT_ATTACK] = VERB_ATTACK,
-    [IMPS_SCRIPT_ANSWER] = VERB_ANSWER,
+    [IMPS_SCRIPT_ANSWER] = VERB_ANSWER,       [IMPS_SCRIPT_TICKET] = VERB_TICKET,
   };
   Step *s = g_new0 (Step, 1);
   s->script = ps;
@@ -204,6 +208,8 @@ imps_runner_new (ImpsWorld *world, const ImpsScenario *scenario)
   r->observer = g_string_new (NULL);
   r->media = g_ptr_array_new_with_free_func ((GDestroyNotify) imps_ladder_media_free);
   r->attacks = g_ptr_array_new_with_free_func ((GDestroyNotify) imps_attack_free);
+  r->tickets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                      (GDestroyNotify) imps_mikey_held_ticket_free);
   return r;
 }
 
@@ -296,6 +302,7 @@ imps_runner_free (ImpsRunner *r)
   if (r->attacks->len > 0)
     imps_sip_bus_set_sip_filter (imps_world_get_bus (r->world), NULL, NULL);
   g_ptr_array_unref (r->attacks);
+  g_hash_table_unref (r->tickets);
   g_string_free (r->observer, TRUE);
   g_ptr_array_unref (r->media);
   g_ptr_array_unref (r->steps);
@@ -483,6 +490,33 @@ bootstrap_done (GObject *src, GAsyncResult *result, gpointer data)
                  NULL);
   else
     action_done (r, FALSE, g_strdup ("bootstrap failed"), g_strdup (error->message));
+}
+
+/* ticket = ...: the KMS granted (the runner keeps the ticket by its name)
+ * or refused. */
+static void
+ticket_done (GObject *src, GAsyncResult *result, gpointer data)
+{
+  ImpsRunner *r = data;
+  Step *s = g_ptr_array_index (r->steps, r->current);
+  g_autoptr (GError) error = NULL;
+  ImpsMikeyHeldTicket *held = imps_ue_ua_request_new_ticket_finish (s->dev->ua, result, &error);
+  if (held == NULL)
+    {
+      action_done (r, FALSE, g_strdup_printf ("no ticket %s", s->script->ticket),
+                   g_strdup_printf ("the KMS gave %s no ticket for %s: %s", s->dev->name,
+                                    s->script->callee, error->message));
+      return;
+    }
+  g_autofree gchar *flags = imps_tickets_describe_flags (held->policy.flags);
+  guint64 secs = (held->policy.valid_to - held->policy.valid_from) >> 32;
+  g_hash_table_replace (r->tickets, g_strdup (s->script->ticket), held);
+  action_done (r, TRUE,
+               g_strdup_printf ("ticket %s for %s granted to %s: %s, valid %" G_GUINT64_FORMAT
+                                " s, %u key%s", s->script->ticket, s->script->callee,
+                               s->dev->name, flags, secs, held->keys.n_keys,
+                               held->keys.n_keys == 1 ? "" : "s"),
+               NULL);
 }
 
 static gboolean
@@ -1048,6 +1082,44 @@ judge (ImpsRunner *r, Step *s, ImpsStepResult *res)
           res->reason = g_strdup_printf ("no %s during %s %s", what, a->verb, a->args);
         break;
       }
+    case EXPECT_TICKET:
+      {
+        ImpsMikeyHeldTicket *held = g_hash_table_lookup (r->tickets, s->script->ticket);
+        if (held == NULL)
+          {
+            res->passed = FALSE;
+            res->reason = g_strdup_printf ("no ticket %s: its ticket step got none",
+                                           s->script->ticket);
+            break;
+          }
+        g_autofree gchar *flags = imps_tickets_describe_flags (held->policy.flags);
+        guint64 secs = (held->policy.valid_to - held->policy.valid_from) >> 32;
+        if (s->script->flags_set | s->script->flags_clear)
+          {
+            guint32 f = held->policy.flags;
+            res->passed = (f & s->script->flags_set) == s->script->flags_set
+                          && (f & s->script->flags_clear) == 0;
+            if (res->passed)
+              res->outcome = g_strdup_printf ("ticket %s granted %s", s->script->ticket, flags);
+            else
+              res->reason = g_strdup_printf ("ticket %s was granted %s, expected %s",
+                                             s->script->ticket, flags,
+                                             strstr (s->spec->args, "flags ") + 6);
+          }
+        else
+          {
+            guint64 want = (guint64) (s->script->duration_us / G_USEC_PER_SEC);
+            res->passed = secs == want;
+            if (res->passed)
+              res->outcome = g_strdup_printf ("ticket %s valid for %" G_GUINT64_FORMAT " s",
+                                              s->script->ticket, secs);
+            else
+              res->reason = g_strdup_printf ("ticket %s is valid for %" G_GUINT64_FORMAT
+                                             " s, expected %" G_GUINT64_FORMAT " s",
+                                             s->script->ticket, secs, want);
+          }
+        break;
+      }
     case EXPECT_CANCELLED:
       {
         /* the callee devices whose INVITE of the last call was cancelled */
@@ -1351,7 +1423,21 @@ run_next (ImpsRunner *r)
         lc->cancel_timer = 0;
         lc->security = s->security;
         r->last_caller_ue = s->dev->ue;
+        if (s->script->ticket != NULL)
+          {
+            ImpsMikeyHeldTicket *held = g_hash_table_lookup (r->tickets, s->script->ticket);
+            if (held == NULL)
+              {
+                action_done (r, FALSE, g_strdup ("call not placed"),
+                             g_strdup_printf ("the call to %s was not placed: its ticket step "
+                                              "got no ticket %s", s->callee_impu,
+                                              s->script->ticket));
+                return;
+              }
+            imps_ue_sip_set_next_ticket (s->dev->sip, held);
+          }
         lc->caller = imps_ue_sip_call (s->dev->sip, s->callee_impu, s->security, NULL, 0, &error);
+        imps_ue_sip_set_next_ticket (s->dev->sip, NULL);
         if (lc->caller == NULL)
           {
             action_done (r, FALSE, g_strdup ("call not placed"),
@@ -1392,6 +1478,30 @@ run_next (ImpsRunner *r)
         imps_ue_call_hangup (mine);
         /* Long enough for BYE and its 200 through both cores. */
         r->wait_timer = imps_clock_timeout_add (r->clock, 200 * 1000, hangup_done, r, NULL);
+        return;
+      }
+    case VERB_TICKET:
+      {
+        r->last_action = res;
+        const ImpsScriptStep *t = s->script;
+        ImpsMikeyTp tp;
+        imps_mikey_tp_init_default (&tp, 0, t->forking != 0);
+        imps_mikey_tp_add_responder (&tp, t->callee);
+        if (t->reuse == 0)
+          tp.flags &= ~IMPS_MIKEY_TICKET_FLAG_J;
+        if (t->duration_us > 0)
+          {
+            guint64 now = imps_clock_now_ntp (r->clock) & G_GUINT64_CONSTANT (0xFFFFFFFF00000000);
+            tp.valid_from = now;
+            tp.valid_to = now + ((guint64) (t->duration_us / G_USEC_PER_SEC) << 32);
+          }
+        tp.n_desired = t->n_keys;
+        for (guint i = 0; i < t->n_keys; i++)
+          {
+            tp.desired[i].type = IMPS_MIKEY_KEY_TGK;
+            tp.desired[i].len = 16;
+          }
+        imps_ue_ua_request_new_ticket_async (s->dev->ua, &tp, NULL, ticket_done, r);
         return;
       }
     case VERB_ANSWER:

@@ -1,5 +1,6 @@
 #include "imps-script.h"
 #include "imps-callctl.h"
+#include "imps-tickets.h"
 #include "sip/imps-sip-uri.h"
 
 #include <string.h>
@@ -26,7 +27,8 @@ static const struct {
   "usage: expect = ok | fail [TEXT] | refusal NODE [TEXT] | message REF [TEXT] "              \
   "| no-message REF [TEXT] | bootstrapped DEVICE | established | sip STATUS | media "         \
   "| exposure NODE keys|none | forks-differ | forks-share "                                   \
-  "| media-rejected DEVICE replays|auth-failures | answered-by DEVICE | cancelled N"
+  "| media-rejected DEVICE replays|auth-failures | answered-by DEVICE | cancelled N "        \
+  "| ticket NAME flags X=0|1 ... | ticket NAME validity DURATION"
 
 /* What the checks carry from one step to the next. */
 typedef struct {
@@ -39,6 +41,7 @@ typedef struct {
   guint attacks_unused;    /* attack steps with no call after them yet */
   const ImpsStepSpec *last_attack;
   gboolean prev_attack;    /* the step before was an attack */
+  GHashTable *tickets;     /* ticket NAME -> the device that asked for it */
 } Checker;
 
 void
@@ -53,6 +56,7 @@ imps_script_step_free (ImpsScriptStep *st)
   g_free (st->text);
   g_free (st->from);
   g_free (st->to);
+  g_free (st->ticket);
   imps_attack_spec_free (st->attack);
   g_free (st);
 }
@@ -211,6 +215,7 @@ parse_call (Checker *k, ImpsScriptStep *st, gint argc, gchar **argv, GError **er
 {
   const ImpsStepSpec *spec = st->spec;
   gboolean have_security = FALSE, have_media = FALSE, have_cancel = FALSE;
+  const gchar *ticket_name = NULL;
 
   st->security = IMPS_SCRIPT_SECURITY_NONE;
   st->media_us = 2 * G_USEC_PER_SEC;
@@ -259,6 +264,8 @@ parse_call (Checker *k, ImpsScriptStep *st, gint argc, gchar **argv, GError **er
                                argv[i] + 6);
           have_media = TRUE;
         }
+      else if (g_str_has_prefix (argv[i], "ticket=") && ticket_name == NULL)
+        ticket_name = argv[i] + 7;
       else if (g_str_has_prefix (argv[i], "cancel-after=") && !have_cancel)
         {
           if (!imps_script_parse_duration_us (argv[i] + 13, &st->cancel_after_us, &e))
@@ -270,6 +277,20 @@ parse_call (Checker *k, ImpsScriptStep *st, gint argc, gchar **argv, GError **er
         }
       else
         goto usage;
+    }
+  if (ticket_name != NULL)
+    {
+      const gchar *owner = g_hash_table_lookup (k->tickets, ticket_name);
+      if (owner == NULL)
+        return step_error (k->s, spec, error, "ticket=%s: no ticket step names '%s' before this",
+                           ticket_name, ticket_name);
+      if (strcmp (owner, st->device) != 0)
+        return step_error (k->s, spec, error, "ticket=%s: the ticket is %s's, not %s's",
+                           ticket_name, owner, st->device);
+      if (have_security && st->security != IMPS_SCRIPT_SECURITY_MIKEY_TICKET)
+        return step_error (k->s, spec, error, "ticket= needs security=mikey-ticket");
+      st->security = IMPS_SCRIPT_SECURITY_MIKEY_TICKET;
+      st->ticket = g_strdup (ticket_name);
     }
   if (st->security == IMPS_SCRIPT_SECURITY_MIKEY_TICKET)
     {
@@ -287,7 +308,8 @@ parse_call (Checker *k, ImpsScriptStep *st, gint argc, gchar **argv, GError **er
 usage:
   return step_error (k->s, spec, error,
                      "usage: call = CALLER CALLEE [security=none|sdes-e2e|sdes-e2ae|mikey-ticket] "
-                     "[media=DURATION] [cancel-after=DURATION], each option at most once");
+                     "[media=DURATION] [cancel-after=DURATION] [ticket=NAME], each option at most "
+                     "once");
 }
 
 static gboolean
@@ -395,6 +417,16 @@ parse_expect (Checker *k, ImpsScriptStep *st, gint argc, gchar **argv, GError **
       if (!g_ascii_string_to_unsigned (argv[1], 10, 0, 16 * 16384, &v, NULL))
         return step_error (k->s, spec, error, "cancelled '%s': a number of devices", argv[1]);
       st->count = (guint) v;
+    }
+  else if (g_str_equal (w, "ticket"))
+    {
+      g_autoptr (GError) te = NULL;
+      st->expect = IMPS_EXPECT_TICKET;
+      if (!imps_tickets_parse_expect (st, argc, argv, &te))
+        return step_error (k->s, spec, error, "%s", te->message);
+      if (!g_hash_table_contains (k->tickets, st->ticket))
+        return step_error (k->s, spec, error, "no ticket step names '%s' before this",
+                           st->ticket);
     }
   else if (g_str_equal (w, "established") && argc == 1)
     st->expect = IMPS_EXPECT_ESTABLISHED;
@@ -607,6 +639,19 @@ parse_step (Checker *k, const ImpsStepSpec *spec, GError **error)
         ok = step_error (k->s, spec, error,
                          "usage: answer = DEVICE after=DURATION|reject=STATUS|busy|decline|never");
     }
+  else if (g_str_equal (spec->verb, "ticket"))
+    {
+      g_autoptr (GError) te = NULL;
+      st->verb = IMPS_SCRIPT_TICKET;
+      if (!imps_tickets_parse_step (k->s, st, argc, argv, &te))
+        ok = step_error (k->s, spec, error, "%s", te->message);
+      else
+        ok = check_device (k, spec, argv[0], IMPS_OP_NODE_KMS, "kms", &st->device, error);
+      if (ok && g_hash_table_contains (k->tickets, st->ticket))
+        ok = step_error (k->s, spec, error, "a ticket named '%s' already exists", st->ticket);
+      if (ok)
+        g_hash_table_insert (k->tickets, g_strdup (st->ticket), g_strdup (st->device));
+    }
   else if (g_str_equal (spec->verb, "expect"))
     {
       st->verb = IMPS_SCRIPT_EXPECT;
@@ -615,7 +660,7 @@ parse_step (Checker *k, const ImpsStepSpec *spec, GError **error)
   else
     ok = step_error (k->s, spec, error,
                      "unknown verb (known: bootstrap, register, call, hangup, advance, restart, "
-                     "answer, attack, expect)");
+                     "answer, ticket, attack, expect)");
   /* An attack arms for the next call: an expect straight after it would
    * judge the action before the attack, which reads wrong. */
   if (ok && st->verb == IMPS_SCRIPT_EXPECT && k->prev_attack)
@@ -633,7 +678,7 @@ imps_script_parse (const ImpsScenario *s, GError **error)
 {
   g_autoptr (GPtrArray) steps = g_ptr_array_new_with_free_func ((GDestroyNotify) imps_script_step_free);
   Checker k = { s, g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL), 0, 0, 0, 0,
-                0, NULL, FALSE };
+                0, NULL, FALSE, g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free) };
   gboolean ok = TRUE;
 
   if (s->steps->len == 0)
@@ -653,5 +698,6 @@ imps_script_parse (const ImpsScenario *s, GError **error)
     ok = step_error (s, k.last_attack, error,
                      "no call after this attack: an attack acts on the next call");
   g_hash_table_unref (k.registered);
+  g_hash_table_unref (k.tickets);
   return ok ? g_steal_pointer (&steps) : NULL;
 }

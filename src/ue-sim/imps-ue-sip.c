@@ -23,6 +23,7 @@ struct _ImpsUeSip {
   gint64 resolve_delay_us;
   guint reject_status;
   gchar *claimed_initiator;     /* scenario attacks: IDRi named in TRANSFER_INITs, or NULL */
+  ImpsMikeyHeldTicket *next_ticket; /* borrowed: the next MIKEY-TICKET call's ticket, or NULL */
   ImpsMikeySuite mikey_suite;
   gboolean mikey_forking;
   ImpsUeSipKms kms;
@@ -595,6 +596,8 @@ start_resolve (gpointer data)
 
 static void log_mikey_keys (ImpsUeCall *call, const ImpsMikeyKeySet *set, gboolean forked);
 
+static void use_ticket (ImpsUeCall *call, ImpsMikeyHeldTicket *held);
+
 static void
 ticket_ready (GObject *source, GAsyncResult *result, gpointer data)
 {
@@ -613,6 +616,15 @@ ticket_ready (GObject *source, GAsyncResult *result, gpointer data)
       call_end (call, 0, error->message);
       return;
     }
+  use_ticket (call, held);
+}
+
+/* The caller has its ticket: TRANSFER_INIT, offer, INVITE. */
+static void
+use_ticket (ImpsUeCall *call, ImpsMikeyHeldTicket *held)
+{
+  ImpsUeSip *sip = call->sip;
+  g_autoptr (GError) error = NULL;
   call->held = held;
   ImpsMikeyTransferParams p = { 0 };
   p.suite = sip->mikey_suite;
@@ -748,6 +760,12 @@ imps_ue_sip_call (ImpsUeSip *sip, const gchar *to_uri, ImpsUeSecurity security,
       imps_mikey_tp_init_default (&tp, sip->mikey_suite.prf, sip->mikey_forking);
       imps_mikey_tp_add_responder (&tp, call->peer_uri);
       call->state = IMPS_UE_CALL_PREPARING;
+      if (sip->next_ticket != NULL)
+        {
+          ImpsMikeyHeldTicket *held = g_steal_pointer (&sip->next_ticket);
+          use_ticket (call, held);
+          return call;
+        }
       sip->kms.request_ticket_async (sip->kms.kms, &tp, sip->alive, ticket_ready,
                                      async_ref_new (call));
       return call;
@@ -1646,6 +1664,12 @@ imps_ue_sip_set_kms (ImpsUeSip *sip, const ImpsUeSipKms *kms)
   g_return_if_fail (sip != NULL && kms != NULL);
   sip->kms = *kms;
   sip->have_kms = TRUE;
+}
+
+void
+imps_ue_sip_set_next_ticket (ImpsUeSip *sip, ImpsMikeyHeldTicket *held)
+{
+  sip->next_ticket = held;
 }
 
 void

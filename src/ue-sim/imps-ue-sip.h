@@ -138,6 +138,12 @@ void imps_ue_sip_set_kms (ImpsUeSip *sip, const ImpsUeSipKms *kms);
 /* Callee behaviour for the calls that come next. */
 void imps_ue_sip_set_answer (ImpsUeSip *sip, gint64 ring_us, guint reject_status);
 
+/* The next MIKEY-TICKET call uses @held (borrowed: it must outlive that
+ * call) instead of asking the KMS or its cache, whatever its policy: an
+ * expired or used single-use ticket is for the callee and its KMS to
+ * refuse. NULL: ask as usual. */
+void imps_ue_sip_set_next_ticket (ImpsUeSip *sip, ImpsMikeyHeldTicket *held);
+
 /* A rogue caller for scenario attacks: the TRANSFER_INITs it sends name
  * @uri as IDRi (their MAC computed over it, so they verify), while its
  * ticket names its own identity; NULL names its IMPU again. */

@@ -51,6 +51,22 @@ test_checks (void)
     { "register = a\ncall = a b\nexpect = message Mw INVITE from=pcscf.g.net\n",
       "no node 'pcscf.g.net' in this network" },
     { "register = a\ncall = a b\nexpect = message Gm INVITE to=a to=b\n", "'to=b': given twice" },
+    { "ticket = a for b as\n", "usage: ticket = DEVICE for TARGET" },
+    { "ticket = a for zed as t\n", "no subscriber or group 'zed'" },
+    { "ticket = a for b validity=0 as t\n", "validity=0: a duration of 1s to 366d" },
+    { "ticket = a for b reuse=yes as t\n", "reuse=yes: true or false" },
+    { "ticket = a for b keys=9 as t\n", "keys=9: 1 to 8" },
+    { "ticket = a for b as t.1\n", "ticket name 't.1'" },
+    { "ticket = a for b as t\nticket = a for b as t\n", "a ticket named 't' already exists" },
+    { "register = a\ncall = a b ticket=t\n", "ticket=t: no ticket step names 't'" },
+    { "ticket = b for a as t\nregister = a\ncall = a b ticket=t\n",
+      "ticket=t: the ticket is b's, not a's" },
+    { "ticket = a for b as t\ncall = a b security=sdes-e2e ticket=t\n",
+      "ticket= needs security=mikey-ticket" },
+    { "ticket = a for b as t\nexpect = ticket u flags I=1\n", "no ticket step names 'u'" },
+    { "ticket = a for b as t\nexpect = ticket t flags A=1\n", "'A=1': a flag D to O" },
+    { "ticket = a for b as t\nexpect = ticket t flags I=1 i=0\n", "flag I given twice" },
+    { "ticket = a for b as t\nexpect = ticket t validity forever\n", "validity: 'forever'" },
   };
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
@@ -113,6 +129,35 @@ test_verdicts_can_fail (void)
     }
 }
 
+/* scenarios/tickets.scn passes; a wrong flag or validity fails there. */
+static void
+test_ticket_verdicts (void)
+{
+  static const struct {
+    const gchar *from, *to, *fails;
+  } changes[] = {
+    { "expect = ticket once flags I=0 J=0 D=1", "expect = ticket once flags I=0 J=1 D=1",
+      "ticket once was granted D=1 E=1 F=1 G=1 H=1 I=0 J=0" },
+    { "expect = ticket long validity 1h", "expect = ticket long validity 2h",
+      "ticket long is valid for 3600 s, expected 7200 s" },
+    { "expect = fail \"J = 0: it may not be reused\"", "expect = ok", "may not be reused" },
+  };
+  g_autofree gchar *path = g_build_filename (scenarios, "tickets.scn", NULL);
+  g_autofree gchar *text = NULL;
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  for (guint i = 0; i < G_N_ELEMENTS (changes); i++)
+    {
+      g_assert_nonnull (strstr (text, changes[i].from));
+      g_autoptr (GString) wrong = g_string_new (text);
+      g_string_replace (wrong, changes[i].from, changes[i].to, 1);
+      g_auto (ImpsTestRun) r;
+      run_text (&r, "wrong-ticket.scn", wrong->str);
+      g_assert_cmpint (r.status, ==, 1);
+      if (strstr (r.out, changes[i].fails) == NULL)
+        g_error ("change %u: expected a failure with '%s':\n%s", i, changes[i].fails, r.out);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -124,6 +169,7 @@ main (int argc, char **argv)
   tmpdir = g_dir_make_tmp ("impsim-callctl-XXXXXX", NULL);
   g_test_add_func ("/callctl/checks", test_checks);
   g_test_add_func ("/callctl/verdicts-can-fail", test_verdicts_can_fail);
+  g_test_add_func ("/callctl/ticket-verdicts", test_ticket_verdicts);
   int rc = g_test_run ();
   g_autoptr (GDir) d = g_dir_open (tmpdir, 0, NULL);
   const gchar *n;
