@@ -256,6 +256,14 @@ wire_device (ImpsWorld *w, Device *dev, const gchar *addr, GError **error)
       dev->sip = imps_ue_sip_new (dev->ue, w->bus, &cfg, error);
       if (dev->sip == NULL)
         return FALSE;
+      /* the groups whose members include the subscriber's first IMPU */
+      for (guint i = 0; i < w->scenario->groups->len; i++)
+        {
+          const ImpsGroupSpec *g = g_ptr_array_index (w->scenario->groups, i);
+          if (g->members != NULL
+              && g_strv_contains ((const gchar *const *) g->members, dev->impu))
+            imps_ue_sip_add_group (dev->sip, g->identity);
+        }
       if (dev->ua)
         {
           ImpsUeSipKms k;
@@ -348,6 +356,15 @@ start_ims (ImpsWorld *w, Operator *o, GError **error)
       const ImpsSubscriberSpec *u = g_ptr_array_index (w->scenario->subscribers, i);
       if (u->op == o->index
           && !imps_scscf_add_subscriber (o->scscf, (const gchar *const *) u->impus, error))
+        return FALSE;
+    }
+  /* Its groups: a call to a group identity forks to the members' devices. */
+  for (guint i = 0; i < w->scenario->groups->len; i++)
+    {
+      const ImpsGroupSpec *g = g_ptr_array_index (w->scenario->groups, i);
+      if (g->op == o->index
+          && !imps_scscf_add_group (o->scscf, g->identity, (const gchar *const *) g->members,
+                                    error))
         return FALSE;
     }
   if (w->options.sip_sockets)

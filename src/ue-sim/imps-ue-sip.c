@@ -24,6 +24,7 @@ struct _ImpsUeSip {
   guint reject_status;
   gchar *claimed_initiator;     /* scenario attacks: IDRi named in TRANSFER_INITs, or NULL */
   ImpsMikeyHeldTicket *next_ticket; /* borrowed: the next MIKEY-TICKET call's ticket, or NULL */
+  GPtrArray *groups;            /* group identities it answers for, NULL-terminated, or NULL */
   ImpsMikeySuite mikey_suite;
   gboolean mikey_forking;
   ImpsUeSipKms kms;
@@ -1236,12 +1237,20 @@ callee_prepare (ImpsUeCall *call, guint *status, GError **error)
         if (call->ti == NULL)
           return FALSE;
         /* the precheck reads the IDRr against the ticket; that the IDRr
-         * names this UE is the UE's check (group identities are not
-         * supported here) */
+         * names this UE is the UE's check: its own IMPU, or a group
+         * identity it is a member of that the INVITE was addressed to
+         * (To); the KMS checks the membership again when it resolves */
         const ImpsMikeyPayload *idr = imps_mikey_message_find_idr (call->ti,
                                                                   IMPS_MIKEY_ID_ROLE_R);
-        if (idr == NULL || idr->u.id.data.len != strlen (sip->impu)
-            || memcmp (idr->u.id.data.data, sip->impu, idr->u.id.data.len) != 0)
+        g_autoptr (ImpsSipNameAddr) to = imps_sip_message_get_to (call->invite, NULL);
+        g_autofree gchar *to_uri = to != NULL ? imps_sip_uri_to_string (to->uri) : NULL;
+        gboolean to_group = idr != NULL && to_uri != NULL && sip->groups != NULL
+                            && g_strv_contains ((const gchar *const *) sip->groups->pdata, to_uri)
+                            && idr->u.id.data.len == strlen (to_uri)
+                            && memcmp (idr->u.id.data.data, to_uri, idr->u.id.data.len) == 0;
+        if (!to_group
+            && (idr == NULL || idr->u.id.data.len != strlen (sip->impu)
+                || memcmp (idr->u.id.data.data, sip->impu, idr->u.id.data.len) != 0))
           {
             g_autofree gchar *named = idr ? g_strndup ((const gchar *) idr->u.id.data.data,
                                                        MIN (idr->u.id.data.len, 256)) : NULL;
@@ -1652,6 +1661,8 @@ imps_ue_sip_free (ImpsUeSip *sip)
   imps_mikey_replay_free (sip->replay);
   g_free (sip->impu);
   g_free (sip->claimed_initiator);
+  if (sip->groups != NULL)
+    g_ptr_array_unref (sip->groups);
   g_free (sip->proxy_address);
   g_free (sip->reg_call_id);
   g_free (sip->reg_tag);
@@ -1664,6 +1675,18 @@ imps_ue_sip_set_kms (ImpsUeSip *sip, const ImpsUeSipKms *kms)
   g_return_if_fail (sip != NULL && kms != NULL);
   sip->kms = *kms;
   sip->have_kms = TRUE;
+}
+
+void
+imps_ue_sip_add_group (ImpsUeSip *sip, const gchar *identity)
+{
+  if (sip->groups == NULL)
+    {
+      sip->groups = g_ptr_array_new_with_free_func (g_free);
+      g_ptr_array_add (sip->groups, NULL);
+    }
+  sip->groups->pdata[sip->groups->len - 1] = g_strdup (identity);
+  g_ptr_array_add (sip->groups, NULL);
 }
 
 void
