@@ -43,6 +43,9 @@ check_step (const ImpsScenario *s, const ImpsScriptStep *st)
       g_assert (st->status == 0 || (st->status >= 400 && st->status <= 699));
       g_assert (st->ring_us >= 0);
       break;
+    case IMPS_SCRIPT_FORGET_BTID:
+      g_assert (st->device != NULL && st->op < s->operators->len);
+      break;
     case IMPS_SCRIPT_TICKET:
       g_assert (st->device != NULL && st->callee != NULL && st->ticket != NULL);
       g_assert (st->n_keys <= 8 && st->duration_us >= 0);

@@ -18,6 +18,7 @@ typedef enum {
   VERB_ATTACK,
   VERB_ANSWER,
   VERB_TICKET,
+  VERB_FORGET_BTID,
 } Verb;
 
 /* In the order of ImpsScriptExpect. */
@@ -168,6 +169,7 @@ bind_step (ImpsRunner *r, ImpsScriptStep *ps)
     [IMPS_SCRIPT_CALL] = VERB_CALL,           [IMPS_SCRIPT_HANGUP] = VERB_HANGUP,
     [IMPS_SCRIPT_EXPECT] = VERB_EXPECT,       [IMPS_SCRIPT_ATTACK] = VERB_ATTACK,
     [IMPS_SCRIPT_ANSWER] = VERB_ANSWER,       [IMPS_SCRIPT_TICKET] = VERB_TICKET,
+    [IMPS_SCRIPT_FORGET_BTID] = VERB_FORGET_BTID,
   };
   Step *s = g_new0 (Step, 1);
   s->script = ps;
@@ -182,7 +184,7 @@ bind_step (ImpsRunner *r, ImpsScriptStep *ps)
   s->node = g_strdup (ps->node);
   s->text = g_strdup (ps->text);
   s->callee_impu = g_strdup (ps->callee);
-  if (ps->verb == IMPS_SCRIPT_RESTART)
+  if (ps->verb == IMPS_SCRIPT_RESTART || ps->verb == IMPS_SCRIPT_FORGET_BTID)
     s->op = g_strdup (((const ImpsOperatorSpec *) g_ptr_array_index (r->scenario->operators,
                                                                      ps->op))->name);
   if (ps->ref)
@@ -1502,6 +1504,18 @@ run_next (ImpsRunner *r)
             tp.desired[i].len = 16;
           }
         imps_ue_ua_request_new_ticket_async (s->dev->ua, &tp, NULL, ticket_done, r);
+        return;
+      }
+    case VERB_FORGET_BTID:
+      {
+        r->last_action = res;
+        g_autoptr (GError) error = NULL;
+        g_autofree gchar *btid = g_strdup (imps_ue_get_btid (s->ue));
+        if (imps_world_forget_btid (r->world, s->op, s->ue, &error))
+          action_done (r, TRUE, g_strdup_printf ("bsf of %s forgot %s's B-TID %s", s->op,
+                                                 s->dev->name, btid), NULL);
+        else
+          action_done (r, FALSE, g_strdup ("nothing forgotten"), g_strdup (error->message));
         return;
       }
     case VERB_ANSWER:

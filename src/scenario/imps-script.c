@@ -639,6 +639,17 @@ parse_step (Checker *k, const ImpsStepSpec *spec, GError **error)
         ok = step_error (k->s, spec, error,
                          "usage: answer = DEVICE after=DURATION|reject=STATUS|busy|decline|never");
     }
+  else if (g_str_equal (spec->verb, "forget-btid"))
+    {
+      /* forget-btid = bsf OPERATOR DEVICE: the restart checks name the
+       * operator and its bsf */
+      st->verb = IMPS_SCRIPT_FORGET_BTID;
+      if (argc != 3 || !g_str_equal (argv[0], "bsf"))
+        ok = step_error (k->s, spec, error, "usage: forget-btid = bsf OPERATOR DEVICE");
+      else
+        ok = parse_restart (k, st, 2, argv, error)
+             && check_device (k, spec, argv[2], IMPS_OP_NODE_BSF, "bsf", &st->device, error);
+    }
   else if (g_str_equal (spec->verb, "ticket"))
     {
       g_autoptr (GError) te = NULL;
@@ -660,7 +671,7 @@ parse_step (Checker *k, const ImpsStepSpec *spec, GError **error)
   else
     ok = step_error (k->s, spec, error,
                      "unknown verb (known: bootstrap, register, call, hangup, advance, restart, "
-                     "answer, ticket, attack, expect)");
+                     "answer, ticket, forget-btid, attack, expect)");
   /* An attack arms for the next call: an expect straight after it would
    * judge the action before the attack, which reads wrong. */
   if (ok && st->verb == IMPS_SCRIPT_EXPECT && k->prev_attack)

@@ -35,6 +35,7 @@ typedef enum {
   IMPS_SCRIPT_ATTACK,
   IMPS_SCRIPT_ANSWER,        /* imps-callctl.c: how a device answers the calls that come next */
   IMPS_SCRIPT_TICKET,        /* imps-tickets.c: a named ticket request */
+  IMPS_SCRIPT_FORGET_BTID,   /* a BSF forgets a device's B-TID */
 } ImpsScriptVerb;
 
 typedef enum {

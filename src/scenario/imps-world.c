@@ -747,6 +747,32 @@ imps_world_ue_bsf (ImpsWorld *w, ImpsUe *ue, const gchar **fqdn, const gchar **a
 }
 
 gboolean
+imps_world_forget_btid (ImpsWorld *w, const gchar *operator_name, ImpsUe *ue, GError **error)
+{
+  Operator *o = NULL;
+  for (guint i = 0; i < w->operators->len && !o; i++)
+    {
+      Operator *c = g_ptr_array_index (w->operators, i);
+      if (strcmp (c->spec->name, operator_name) == 0)
+        o = c;
+    }
+  if (o == NULL || o->bsf == NULL)
+    {
+      g_set_error (error, IMPS_SCENARIO_ERROR, IMPS_SCENARIO_ERROR_VALUE,
+                   "operator %s runs no bsf", operator_name);
+      return FALSE;
+    }
+  const gchar *btid = imps_ue_get_btid (ue);
+  if (btid == NULL)
+    {
+      g_set_error (error, IMPS_SCENARIO_ERROR, IMPS_SCENARIO_ERROR_VALUE,
+                   "%s holds no B-TID (it has not bootstrapped)", imps_ue_get_name (ue));
+      return FALSE;
+    }
+  return imps_bsf_forget_btid (o->bsf, btid, error);
+}
+
+gboolean
 imps_world_restart (ImpsWorld *w, const gchar *node, const gchar *operator_name,
                     GError **error)
 {

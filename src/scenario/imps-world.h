@@ -85,6 +85,10 @@ gboolean imps_world_call_agw (ImpsWorld *world, const gchar *device, const gchar
                               gchar **agw_name, guint64 *srtp_in, guint64 *rtp_out_core,
                               guint64 *rtp_in_core, guint64 *srtp_out, guint64 *auth_failures);
 
+/* The BSF of @operator_name forgets @ue's B-TID (scenario `forget-btid`). */
+gboolean imps_world_forget_btid (ImpsWorld *world, const gchar *operator_name, ImpsUe *ue,
+                                 GError **error);
+
 /* TRUE when the named node (e.g. "pcscf.home1.net") could read the media
  * keys of @call_id. */
 gboolean imps_world_node_saw_keys (ImpsWorld *world, const gchar *node, const gchar *call_id,
