@@ -24,6 +24,7 @@ check_step (const ImpsScenario *s, const ImpsScriptStep *st)
     case IMPS_SCRIPT_CALL:
       g_assert (st->device != NULL && st->callee != NULL);
       g_assert (st->media_us >= 0 && st->media_us <= IMPS_SCRIPT_MAX_MEDIA_US);
+      g_assert (st->cancel_after_us >= 0 && st->cancel_after_us <= IMPS_SCRIPT_MAX_MEDIA_US);
       break;
     case IMPS_SCRIPT_ADVANCE:
       g_assert (st->duration_us >= 0 && st->duration_us <= IMPS_SCRIPT_MAX_ADVANCE_US);
@@ -37,7 +38,21 @@ check_step (const ImpsScenario *s, const ImpsScriptStep *st)
                     ? st->device != NULL
                                                       : imps_script_is_node (s, st->attack->node));
       break;
+    case IMPS_SCRIPT_ANSWER:
+      g_assert (st->device != NULL);
+      g_assert (st->status == 0 || (st->status >= 400 && st->status <= 699));
+      g_assert (st->ring_us >= 0);
+      break;
+    case IMPS_SCRIPT_FORGET_BTID:
+      g_assert (st->device != NULL && st->op < s->operators->len);
+      break;
+    case IMPS_SCRIPT_TICKET:
+      g_assert (st->device != NULL && st->callee != NULL && st->ticket != NULL);
+      g_assert (st->n_keys <= 8 && st->duration_us >= 0);
+      break;
     case IMPS_SCRIPT_EXPECT:
+      if (st->expect == IMPS_EXPECT_TICKET)
+        g_assert (st->ticket != NULL && (st->flags_set & st->flags_clear) == 0);
       if (st->expect == IMPS_EXPECT_EXPOSURE)
         g_assert (imps_script_is_node (s, st->node));
       if (st->expect == IMPS_EXPECT_MESSAGE || st->expect == IMPS_EXPECT_NO_MESSAGE)

@@ -87,6 +87,11 @@ void imps_bsf_set_key_log (ImpsBsf *bsf, ImpsKeyLog *log);
 
 /* Bootstrapping sessions held (expired ones included until pruned). */
 guint imps_bsf_count_sessions (ImpsBsf *bsf);
+/* Forgets the bootstrapping session @btid, in memory and in the store, as
+ * if it had been lost: Zn then answers 5403 for it and the UE must
+ * bootstrap again (scenario `forget-btid`). FALSE with @error when the BSF
+ * holds no such B-TID or the store fails. */
+gboolean imps_bsf_forget_btid (ImpsBsf *bsf, const gchar *btid, GError **error);
 
 /* Reads the key lifetime (seconds) from a GUSS (gba.md §9.4): the text of
  * the first element whose local name is lifeTime, decimal, 1 ..

@@ -77,6 +77,11 @@ void imps_scscf_add_route (ImpsScscf *scscf, const gchar *domain, const gchar *a
  * 480 (known, not registered). */
 gboolean imps_scscf_add_subscriber (ImpsScscf *scscf, const gchar *const *impus, GError **error);
 /* Timer C (µs of virtual time); default IMPS_IMS_TIMER_C_US. */
+/* A group identity (not a subscriber's): a call to it forks to every
+ * registered contact of every member, the caller's own contact left out.
+ * Members that are not this S-CSCF's subscribers are left out too. */
+gboolean imps_scscf_add_group (ImpsScscf *scscf, const gchar *identity,
+                               const gchar *const *members, GError **error);
 void imps_scscf_set_timer_c (ImpsScscf *scscf, gint64 timer_c_us);
 
 /* The registered contacts of @impu ("sip:bob@home1.net") that have not

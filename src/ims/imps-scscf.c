@@ -69,6 +69,7 @@ struct _ImpsScscf {
   GHashTable *txs;           /* key -> ServerTx* (owned) */
   GHashTable *branches;      /* branch -> Branch* (owned by their tx) */
   GHashTable *exposure;      /* Call-ID -> ImpsImsExposure* */
+  GHashTable *groups;        /* group identity key -> GStrv of member record keys */
   GHashTable *users;         /* IMPU key -> key of its subscriber's first IMPU (the
                               * implicit registration set); empty: any user of the
                               * domain may register */
@@ -466,7 +467,13 @@ tx_complete (ServerTx *tx)
   for (guint i = 0; i < tx->branches->len; i++)
     if (((Branch *) g_ptr_array_index (tx->branches, i))->final_status == 0)
       return;
-  if (tx->best == NULL || tx->best_status == 0)
+  if (tx->timer_c_round > 0 && !tx->cancelled && tx->best_status == 487)
+    {
+      /* Nobody answered in time: the branches timer C cancelled answer
+       * 487, but the caller cancelled nothing: 408 Request Timeout. */
+      respond (self, tx->invite, 408, NULL);
+    }
+  else if (tx->best == NULL || tx->best_status == 0)
     {
       /* Every branch ended without a response of its own (transport error
        * or timer C): 503 / 408 made here (RFC 3261 §16.7 item 6). */
@@ -604,6 +611,43 @@ fork_to_contacts (ServerTx *tx, const ImpsSipMessage *inv, const gchar *impu)
   return TRUE;
 }
 
+/* A call to a group identity: parallel forking to every registered
+ * contact of every member (the caller's own contact left out). FALSE when
+ * the transaction was answered here (480). */
+static gboolean
+fork_to_group (ImpsScscf *self, ServerTx *tx, const ImpsSipMessage *inv, const gchar *group,
+               const gchar *const *members)
+{
+  g_autoptr (GPtrArray) contacts = imps_sip_message_get_contacts (inv, NULL);
+  const ImpsSipNameAddr *own = contacts != NULL && contacts->len > 0
+                                   ? g_ptr_array_index (contacts, 0) : NULL;
+  guint n = 0, users = 0;
+  for (guint m = 0; members[m]; m++)
+    {
+      GPtrArray *rec = record_lookup (self, members[m], FALSE);
+      guint before = n;
+      for (guint i = 0; rec != NULL && i < rec->len; i++)
+        {
+          Binding *b = g_ptr_array_index (rec, i);
+          if (own != NULL && !own->star && imps_sip_uri_equal (b->parsed, own->uri))
+            continue;
+          tx_fork (tx, b->uri, b->path);
+          n++;
+        }
+      users += n > before;
+    }
+  if (n == 0)
+    {
+      note (self, IMPS_EVENT_NOTE, "480", "group %s: no member has a registered contact "
+            "(the caller's own left out)", group);
+      tx_reject (tx, 480);
+      return FALSE;
+    }
+  note (self, IMPS_EVENT_NOTE, "fork", "INVITE for group %s forked to %u contact(s) of %u "
+        "member(s)", group, n, users);
+  return TRUE;
+}
+
 static void
 handle_invite (ImpsScscf *self, ImpsSipMessage *req, const gchar *key)
 {
@@ -646,6 +690,18 @@ handle_invite (ImpsScscf *self, ImpsSipMessage *req, const gchar *key)
 
   g_autoptr (ImpsSipUri) ruri = imps_sip_message_dup_request_uri (inv, NULL);
   g_autofree gchar *impu = NULL;
+  {
+    g_autofree gchar *gkey = ruri != NULL ? scscf_impu_key (ruri) : NULL;
+    const gchar *const *members = gkey != NULL ? g_hash_table_lookup (self->groups, gkey) : NULL;
+    if (members != NULL)
+      {
+        if (!fork_to_group (self, tx, inv, gkey, members))
+          return;
+        tx_arm_timer_c (tx, self->timer_c_us);
+        tx_complete (tx);
+        return;
+      }
+  }
   UserKind kind = scscf_user (self, ruri, &impu);
   if (kind == USER_UNKNOWN)
     {
@@ -905,6 +961,14 @@ handle_response (ImpsScscf *self, ImpsSipMessage *resp)
   if (tx->got_2xx || tx->final_sent)
     return; /* e.g. the 487 of a branch cancelled after the 2xx: absorbed */
   tx_offer_final (tx, status, imps_sip_message_copy (resp));
+  /* RFC 3261 §16.7 item 5: a 6xx (603 Decline) is the answer of the
+   * user; the other branches are cancelled, and their 487s lose to it. */
+  if (status >= 600)
+    {
+      note (self, IMPS_EVENT_NOTE, "6xx", "INVITE %s: branch %s answered %u, the other "
+            "branches are cancelled", tx->key, b->branch, status);
+      tx_cancel_branches (tx, b);
+    }
   tx_complete (tx);
 }
 
@@ -958,6 +1022,8 @@ imps_scscf_new (ImpsNetwork *net, ImpsSipBus *bus, const gchar *domain, const gc
   self->txs = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, tx_free);
   self->exposure = ims_exposure_table_new ();
   self->users = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->groups = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                        (GDestroyNotify) g_strfreev);
   self->attach_id = imps_sip_bus_attach (bus, FALSE, self->name, self->address, self->port,
                                          on_receive, self);
   if (self->attach_id == 0)
@@ -983,6 +1049,7 @@ imps_scscf_free (ImpsScscf *self)
   g_hash_table_destroy (self->routes);
   g_hash_table_destroy (self->exposure);
   g_hash_table_destroy (self->users);
+  g_hash_table_destroy (self->groups);
   imps_random_free (self->rnd);
   g_free (self->domain);
   g_free (self->name);
@@ -1010,6 +1077,41 @@ imps_scscf_add_subscriber (ImpsScscf *self, const gchar *const *impus, GError **
     }
   for (guint i = 0; i < keys->len; i++)
     g_hash_table_replace (self->users, g_strdup (keys->pdata[i]), g_strdup (keys->pdata[0]));
+  return TRUE;
+}
+
+gboolean
+imps_scscf_add_group (ImpsScscf *self, const gchar *identity, const gchar *const *members,
+                      GError **error)
+{
+  g_return_val_if_fail (self != NULL && identity != NULL && members != NULL, FALSE);
+  g_autoptr (ImpsSipUri) uri = imps_sip_uri_parse (identity, -1, error);
+  g_autofree gchar *key = uri != NULL ? scscf_impu_key (uri) : NULL;
+  if (key == NULL)
+    {
+      if (uri != NULL)
+        g_set_error (error, IMPS_IMS_ERROR, IMPS_IMS_ERROR_ADDRESS,
+                     "group identity %s is not a sip: URI with a user or a tel: URI", identity);
+      return FALSE;
+    }
+  g_autoptr (GPtrArray) recs = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; members[i]; i++)
+    {
+      g_autoptr (ImpsSipUri) mu = imps_sip_uri_parse (members[i], -1, error);
+      gchar *rec = NULL;
+      if (mu == NULL)
+        return FALSE;
+      if (scscf_user (self, mu, &rec) != USER_KNOWN)
+        {
+          /* a member of another operator: this S-CSCF does not reach it */
+          g_free (rec);
+          continue;
+        }
+      g_ptr_array_add (recs, rec);
+    }
+  g_ptr_array_add (recs, NULL);
+  g_hash_table_replace (self->groups, g_steal_pointer (&key),
+                        (gpointer) g_ptr_array_free (g_steal_pointer (&recs), FALSE));
   return TRUE;
 }
 

@@ -33,7 +33,8 @@ static const struct {
   "usage: attack = strip a=key-mgmt|a=crypto|security at NODE "                               \
   "| replay TRANSFER_INIT at NODE "                                                          \
   "| tamper mac|ticket|idri|idrr|t at NODE | steal TRANSFER_INIT at NODE for DEVICE "        \
-  "| forge IDRi=URI|IDRr=URI by DEVICE | replay SRTP to DEVICE | inject SRTP to DEVICE"
+  "| forge IDRi=URI|IDRr=URI by DEVICE | forge IDRi=URI in TRANSFER_INIT by DEVICE "        \
+  "| replay SRTP to DEVICE | inject SRTP to DEVICE"
 
 
 void
@@ -52,13 +53,18 @@ imps_attack_spec_parse (gint argc, gchar **argv, GError **error)
 {
   if (argc > 0 && strcmp (argv[0], "forge") == 0)
     {
-      const gchar *eq = argc == 4 ? strchr (argv[1], '=') : NULL;
-      if (eq == NULL || strcmp (argv[2], "by") != 0 || eq[1] == '\0'
+      /* forge IDRi=URI in TRANSFER_INIT by DEVICE: the TRANSFER_INIT only */
+      gboolean in_transfer = argc == 6 && strcmp (argv[2], "in") == 0
+                             && g_ascii_strcasecmp (argv[3], "TRANSFER_INIT") == 0
+                             && g_ascii_strncasecmp (argv[1], "IDRi=", 5) == 0;
+      const gchar *eq = argc == 4 || in_transfer ? strchr (argv[1], '=') : NULL;
+      if (eq == NULL || strcmp (argv[in_transfer ? 4 : 2], "by") != 0 || eq[1] == '\0'
           || !((eq - argv[1] == 4) && (g_ascii_strncasecmp (argv[1], "IDRi", 4) == 0
                                        || g_ascii_strncasecmp (argv[1], "IDRr", 4) == 0)))
         {
           g_set_error (error, IMPS_SCENARIO_ERROR, IMPS_SCENARIO_ERROR_VALUE,
-                       "usage: attack = forge IDRi=URI by DEVICE | forge IDRr=URI by DEVICE");
+                       "usage: attack = forge IDRi=URI by DEVICE | forge IDRr=URI by DEVICE "
+                       "| forge IDRi=URI in TRANSFER_INIT by DEVICE");
           return NULL;
         }
       ImpsAttackSpec *spec = g_new0 (ImpsAttackSpec, 1);
@@ -66,7 +72,8 @@ imps_attack_spec_parse (gint argc, gchar **argv, GError **error)
       spec->field = g_ascii_tolower (argv[1][3]) == 'i' ? IMPS_ATTACK_FIELD_IDRI
                                                         : IMPS_ATTACK_FIELD_IDRR;
       spec->identity = g_strdup (eq + 1);
-      spec->device = g_strdup (argv[3]);
+      spec->device = g_strdup (argv[in_transfer ? 5 : 3]);
+      spec->in_transfer = in_transfer;
       return spec;
     }
   if (argc == 4 && (strcmp (argv[0], "replay") == 0 || strcmp (argv[0], "inject") == 0)
@@ -140,7 +147,8 @@ imps_attack_spec_describe (const ImpsAttackSpec *spec)
                             spec->device);
   guint i = field_index (spec);
   if (spec->kind == IMPS_ATTACK_FORGE)
-    return g_strdup_printf ("forge %s=%s by %s", fields[i].name, spec->identity, spec->device);
+    return g_strdup_printf ("forge %s=%s%s by %s", fields[i].name, spec->identity,
+                            spec->in_transfer ? " in TRANSFER_INIT" : "", spec->device);
   return g_strdup_printf ("%s %s at %s%s%s", fields[i].verb, fields[i].name, spec->node,
                           spec->device ? " for " : "", spec->device ? spec->device : "");
 }

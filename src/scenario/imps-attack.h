@@ -23,6 +23,10 @@
  *       DEVICE's Ua client claims URI, with its own B-TID, in its ticket
  *       requests (IDRi) and resolves (IDRr) during the next call. NODE is
  *       NULL: the device acts.
+ *   attack = forge IDRi=URI in TRANSFER_INIT by DEVICE
+ *       DEVICE gets its ticket as itself, then names URI as IDRi in the
+ *       TRANSFER_INIT of its next call (its MAC, under the ticket's MPKi,
+ *       computed over that IDRi, so it verifies).
  *   attack = replay SRTP to DEVICE | inject SRTP to DEVICE
  *       a man in the middle on the media path of the next call sends
  *       DEVICE, every tenth packet, a copy of a packet it received five
@@ -68,6 +72,8 @@ typedef struct {
   gchar *node;                 /* the node that acts: "pcscf.home1.net" */
   gchar *device;               /* steal, forge: the rogue device, as named */
   gchar *identity;             /* forge: the identity claimed */
+  gboolean in_transfer;        /* forge IDRi=URI in TRANSFER_INIT: the device's TRANSFER_INIT
+                                * claims it, its ticket requests do not */
 } ImpsAttackSpec;
 
 void imps_attack_spec_free (ImpsAttackSpec *spec);

@@ -13,6 +13,7 @@ struct _ImpsAttack {
   ImpsUeUa *thief;     /* steal: borrowed */
   gchar *thief_name;   /* steal, forge, media: the device */
   ImpsSipBus *bus;     /* media */
+  ImpsUeSip *sip;      /* forge in TRANSFER_INIT: the rogue caller's agent */
   guint tap;
   gboolean sending;    /* media: our own packet is passing the tap */
   guint seen;          /* media: SRTP packets to the device */
@@ -144,7 +145,8 @@ imps_attack_new (const ImpsAttackSpec *spec, ImpsNetwork *net, ImpsUeUa *thief,
   a->thief = thief;
   a->thief_name = g_strdup (thief_name);
   a->spec.identity = g_strdup (spec->identity);
-  if (spec->kind == IMPS_ATTACK_FORGE && thief != NULL)
+  a->spec.in_transfer = spec->in_transfer;
+  if (spec->kind == IMPS_ATTACK_FORGE && thief != NULL && !spec->in_transfer)
     {
       imps_ue_ua_set_claimed_identity (thief, spec->identity);
       imps_network_log (net, IMPS_EVENT_NOTE, IMPS_REF_UA, IMPS_PROTO_HTTP, thief_name, NULL, NULL,
@@ -158,12 +160,28 @@ imps_attack_new (const ImpsAttackSpec *spec, ImpsNetwork *net, ImpsUeUa *thief,
 }
 
 void
+imps_attack_set_sip (ImpsAttack *a, ImpsUeSip *sip)
+{
+  if (a->spec.kind != IMPS_ATTACK_FORGE || !a->spec.in_transfer || sip == NULL || a->sip != NULL)
+    return;
+  a->sip = sip;
+  imps_ue_sip_set_claimed_initiator (sip, a->spec.identity);
+  imps_network_log (a->net, IMPS_EVENT_NOTE, IMPS_REF_GM, IMPS_PROTO_SIP, a->thief_name, NULL,
+                    NULL, NULL, NULL,
+                    "attack: %s names %s as IDRi in the TRANSFER_INIT of its next call (its "
+                    "ticket names itself)", a->thief_name, a->spec.identity);
+  a->acted++;
+}
+
+void
 imps_attack_free (ImpsAttack *a)
 {
   if (a == NULL)
     return;
-  if (a->spec.kind == IMPS_ATTACK_FORGE && a->thief != NULL)
+  if (a->spec.kind == IMPS_ATTACK_FORGE && a->thief != NULL && !a->spec.in_transfer)
     imps_ue_ua_set_claimed_identity (a->thief, NULL);
+  if (a->sip != NULL)
+    imps_ue_sip_set_claimed_initiator (a->sip, NULL);
   if (a->tap)
     imps_sip_bus_remove_media_tap (a->bus, a->tap);
   g_free (a->spec.node);

@@ -6,6 +6,7 @@
 #include "imps-attack.h"
 #include "imps-network.h"
 #include "imps-ue-ua.h"
+#include "imps-ue-sip.h"
 #include "imps-sip-bus.h"
 
 G_BEGIN_DECLS
@@ -19,6 +20,9 @@ ImpsAttack *imps_attack_new (const ImpsAttackSpec *spec, ImpsNetwork *net, ImpsU
                              const gchar *thief_name);
 /* A media attack taps @bus (until it is freed) and sends on it. */
 void imps_attack_set_bus (ImpsAttack *attack, ImpsSipBus *bus);
+/* A forge ... in TRANSFER_INIT acts through the device's SIP agent
+ * @sip (borrowed: it must outlive the attack); others ignore it. */
+void imps_attack_set_sip (ImpsAttack *attack, ImpsUeSip *sip);
 void imps_attack_free (ImpsAttack *attack);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpsAttack, imps_attack_free)
 

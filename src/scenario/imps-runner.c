@@ -2,6 +2,8 @@
 #include "imps-ladder.h"
 #include "imps-script.h"
 #include "imps-attacker.h"
+#include "imps-callctl.h"
+#include "imps-tickets.h"
 
 #include <string.h>
 
@@ -14,6 +16,9 @@ typedef enum {
   VERB_HANGUP,
   VERB_EXPECT,
   VERB_ATTACK,
+  VERB_ANSWER,
+  VERB_TICKET,
+  VERB_FORGET_BTID,
 } Verb;
 
 /* In the order of ImpsScriptExpect. */
@@ -32,9 +37,16 @@ typedef enum {
   EXPECT_FORKS_SHARE,
   EXPECT_MEDIA_REJECTED,
   EXPECT_ANSWERED_BY,
+  EXPECT_CANCELLED,
+  EXPECT_TICKET,
 } ExpectKind;
 
-G_STATIC_ASSERT ((gint) EXPECT_ANSWERED_BY == (gint) IMPS_EXPECT_ANSWERED_BY);
+G_STATIC_ASSERT ((gint) EXPECT_TICKET == (gint) IMPS_EXPECT_TICKET);
+
+/* How long a call step waits for the answer: past the S-CSCF's timer C
+ * (181 s) and the 32 s it then gives a cancelled branch, so a call nobody
+ * answers ends with the network's 408, not with the runner's deadline. */
+#define CALL_WAIT_US (G_GINT64_CONSTANT (240) * G_USEC_PER_SEC)
 
 typedef struct {
   Verb verb;
@@ -63,6 +75,8 @@ typedef struct {
   ImpsUeSecurity security;
   gchar *call_id;
   gchar *why;             /* why the call step failed (not placed, refused, ...), or NULL */
+  guint cancel_timer;     /* cancel-after= */
+  gboolean cancel_sent;   /* the caller sent its CANCEL */
 } LastCall;
 
 struct _ImpsRunner {
@@ -92,6 +106,7 @@ struct _ImpsRunner {
   GPtrArray *calls;              /* ImpsRunnerCall* of every call hung up */
   guint call_line;               /* line of the last call step */
   gboolean call_recorded;        /* the last call is in calls */
+  GHashTable *tickets;           /* ticket NAME -> ImpsMikeyHeldTicket* (owned) */
 };
 
 /* In the order of ImpsScriptSecurity. */
@@ -179,6 +194,8 @@ bind_step (ImpsRunner *r, ImpsScriptStep *ps)
     [IMPS_SCRIPT_RESTART] = VERB_RESTART,     [IMPS_SCRIPT_REGISTER] = VERB_REGISTER,
     [IMPS_SCRIPT_CALL] = VERB_CALL,           [IMPS_SCRIPT_HANGUP] = VERB_HANGUP,
     [IMPS_SCRIPT_EXPECT] = VERB_EXPECT,       [IMPS_SCRIPT_ATTACK] = VERB_ATTACK,
+    [IMPS_SCRIPT_ANSWER] = VERB_ANSWER,       [IMPS_SCRIPT_TICKET] = VERB_TICKET,
+    [IMPS_SCRIPT_FORGET_BTID] = VERB_FORGET_BTID,
   };
   Step *s = g_new0 (Step, 1);
   s->script = ps;
@@ -193,7 +210,7 @@ bind_step (ImpsRunner *r, ImpsScriptStep *ps)
   s->node = g_strdup (ps->node);
   s->text = g_strdup (ps->text);
   s->callee_impu = g_strdup (ps->callee);
-  if (ps->verb == IMPS_SCRIPT_RESTART)
+  if (ps->verb == IMPS_SCRIPT_RESTART || ps->verb == IMPS_SCRIPT_FORGET_BTID)
     s->op = g_strdup (((const ImpsOperatorSpec *) g_ptr_array_index (r->scenario->operators,
                                                                      ps->op))->name);
   if (ps->ref)
@@ -220,6 +237,8 @@ imps_runner_new (ImpsWorld *world, const ImpsScenario *scenario)
   r->media = g_ptr_array_new_with_free_func ((GDestroyNotify) imps_ladder_media_free);
   r->attacks = g_ptr_array_new_with_free_func ((GDestroyNotify) imps_attack_free);
   r->calls = g_ptr_array_new_with_free_func (call_free);
+  r->tickets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                      (GDestroyNotify) imps_mikey_held_ticket_free);
   return r;
 }
 
@@ -323,6 +342,8 @@ imps_runner_free (ImpsRunner *r)
     imps_clock_timeout_remove (r->clock, r->advance_timer);
   if (r->wait_timer)
     imps_clock_timeout_remove (r->clock, r->wait_timer);
+  if (r->last_call.cancel_timer)
+    imps_clock_timeout_remove (r->clock, r->last_call.cancel_timer);
   if (r->wait_sip)
     {
       imps_ue_sip_set_register_callback (r->wait_sip, NULL, NULL);
@@ -337,6 +358,7 @@ imps_runner_free (ImpsRunner *r)
     imps_sip_bus_set_sip_filter (imps_world_get_bus (r->world), NULL, NULL);
   g_ptr_array_unref (r->attacks);
   g_ptr_array_unref (r->calls);
+  g_hash_table_unref (r->tickets);
   g_string_free (r->observer, TRUE);
   g_ptr_array_unref (r->media);
   g_ptr_array_unref (r->steps);
@@ -524,6 +546,33 @@ bootstrap_done (GObject *src, GAsyncResult *result, gpointer data)
                  NULL);
   else
     action_done (r, FALSE, g_strdup ("bootstrap failed"), g_strdup (error->message));
+}
+
+/* ticket = ...: the KMS granted (the runner keeps the ticket by its name)
+ * or refused. */
+static void
+ticket_done (GObject *src, GAsyncResult *result, gpointer data)
+{
+  ImpsRunner *r = data;
+  Step *s = g_ptr_array_index (r->steps, r->current);
+  g_autoptr (GError) error = NULL;
+  ImpsMikeyHeldTicket *held = imps_ue_ua_request_new_ticket_finish (s->dev->ua, result, &error);
+  if (held == NULL)
+    {
+      action_done (r, FALSE, g_strdup_printf ("no ticket %s", s->script->ticket),
+                   g_strdup_printf ("the KMS gave %s no ticket for %s: %s", s->dev->name,
+                                    s->script->callee, error->message));
+      return;
+    }
+  g_autofree gchar *flags = imps_tickets_describe_flags (held->policy.flags);
+  guint64 secs = (held->policy.valid_to - held->policy.valid_from) >> 32;
+  g_hash_table_replace (r->tickets, g_strdup (s->script->ticket), held);
+  action_done (r, TRUE,
+               g_strdup_printf ("ticket %s for %s granted to %s: %s, valid %" G_GUINT64_FORMAT
+                                " s, %u key%s", s->script->ticket, s->script->callee,
+                               s->dev->name, flags, secs, held->keys.n_keys,
+                               held->keys.n_keys == 1 ? "" : "s"),
+               NULL);
 }
 
 static gboolean
@@ -715,6 +764,38 @@ call_check (ImpsRunner *r)
   Step *s = g_ptr_array_index (r->steps, r->current);
   LastCall *lc = &r->last_call;
   ImpsUeCallState st = imps_ue_call_get_state (lc->caller);
+  if (lc->cancel_timer != 0 && st == IMPS_UE_CALL_TERMINATED)
+    {
+      imps_clock_timeout_remove (r->clock, lc->cancel_timer);
+      lc->cancel_timer = 0;
+    }
+  if (st == IMPS_UE_CALL_ESTABLISHED && lc->cancel_timer != 0)
+    {
+      imps_clock_timeout_remove (r->clock, lc->cancel_timer);
+      lc->cancel_timer = 0;
+      wait_end (r);
+      find_callee (r, lc, s->callee_impu);
+      action_done (r, FALSE, g_strdup_printf ("call %s answered before the CANCEL", lc->call_id),
+                   g_strdup_printf ("call to %s was answered by %s before cancel-after=%s",
+                                    s->callee_impu, lc->callee_name ? lc->callee_name : "?",
+                                    strstr (s->spec->args, "cancel-after=") + 13));
+      return;
+    }
+  if (st == IMPS_UE_CALL_TERMINATED && lc->cancel_sent)
+    {
+      wait_end (r);
+      guint status = imps_ue_call_get_status (lc->caller);
+      const gchar *why = imps_ue_call_get_reason (lc->caller);
+      if (status == 487)
+        action_done (r, TRUE, g_strdup_printf ("call %s cancelled by the caller: 487", lc->call_id),
+                     NULL);
+      else
+        action_done (r, FALSE, g_strdup_printf ("call %s not cancelled", lc->call_id),
+                     g_strdup_printf ("the caller sent CANCEL, but the call to %s ended with "
+                                      "%u%s%s", s->callee_impu, status, why ? ": " : "",
+                                      why ? why : ""));
+      return;
+    }
   if (st == IMPS_UE_CALL_ESTABLISHED)
     {
       wait_end (r);
@@ -734,6 +815,21 @@ call_check (ImpsRunner *r)
     }
 }
 
+/* cancel-after=: the caller gives up on an unanswered call. */
+static gboolean
+cancel_fired (gpointer data)
+{
+  ImpsRunner *r = data;
+  LastCall *lc = &r->last_call;
+  lc->cancel_timer = 0;
+  ImpsUeCallState st = imps_ue_call_get_state (lc->caller);
+  if (st == IMPS_UE_CALL_ESTABLISHED || st == IMPS_UE_CALL_TERMINATED)
+    return G_SOURCE_REMOVE;
+  lc->cancel_sent = TRUE;
+  imps_ue_call_hangup (lc->caller);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 call_changed (ImpsUeSip *sip, ImpsUeCall *call, gpointer data)
 {
@@ -751,7 +847,8 @@ call_deadline (gpointer data)
   r->wait_timer = 0;
   wait_end (r);
   action_done (r, FALSE, g_strdup_printf ("call %s not established", lc->call_id),
-               g_strdup_printf ("call to %s not answered within 60 s (state %s)", s->callee_impu,
+               g_strdup_printf ("call to %s not answered within %d s (state %s)", s->callee_impu,
+                                (gint) (CALL_WAIT_US / G_USEC_PER_SEC),
                                 imps_ue_call_state_name (imps_ue_call_get_state (lc->caller))));
   return G_SOURCE_REMOVE;
 }
@@ -843,6 +940,59 @@ check_direction (const gchar *from, ImpsUeMedia *tx, const gchar *to, ImpsUeMedi
                           why->len ? "; " : "", from, to, t.packets, x.packets, x.mismatches,
                           x.auth_failures, x.replays);
   return ok;
+}
+
+/* @needle in the first @len bytes of @hay (-1: up to its NUL), ASCII
+ * case ignored. */
+static gboolean
+imps_strcasestr (const gchar *hay, gssize len, const gchar *needle)
+{
+  gsize n = strlen (needle), h = len < 0 ? strlen (hay) : (gsize) len;
+  for (gsize i = 0; n <= h && i <= h - n; i++)
+    if (g_ascii_strncasecmp (hay + i, needle, n) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* TRUE when @text occurs in the event, any case: its summary, its detail,
+ * or (SIP, HTTP) the message as sent, so that a header or an SDP line
+ * can be named. */
+static gboolean
+event_has_text (const ImpsEvent *e, const gchar *text)
+{
+  if (text == NULL)
+    return TRUE;
+  if (imps_strcasestr (e->summary, -1, text) || (e->detail && imps_strcasestr (e->detail, -1, text)))
+    return TRUE;
+  if (e->bytes != NULL && (e->proto == IMPS_PROTO_SIP || e->proto == IMPS_PROTO_HTTP))
+    {
+      gsize len = 0;
+      const gchar *data = g_bytes_get_data (e->bytes, &len);
+      return data != NULL && imps_strcasestr (data, (gssize) len, text);
+    }
+  return FALSE;
+}
+
+/* The message events of @in that match @s (reference point, text, from=,
+ * to=): how many, and the first. */
+static guint
+count_messages (ImpsRunner *r, const ImpsStepResult *in, const Step *s, const ImpsEvent **first)
+{
+  ImpsEventLog *log = imps_network_get_event_log (r->net);
+  guint n = 0;
+  *first = NULL;
+  for (guint i = in->first_event; i < in->last_event; i++)
+    {
+      const ImpsEvent *e = imps_event_log_get (log, i);
+      if (e->kind != IMPS_EVENT_MESSAGE || e->ref != s->ref
+          || (s->script->from && g_ascii_strcasecmp (e->from, s->script->from) != 0)
+          || (s->script->to && (e->to == NULL || g_ascii_strcasecmp (e->to, s->script->to) != 0))
+          || !event_has_text (e, s->text))
+        continue;
+      if (n++ == 0)
+        *first = e;
+    }
+  return n;
 }
 
 static const ImpsEvent *
@@ -989,27 +1139,117 @@ judge (ImpsRunner *r, Step *s, ImpsStepResult *res)
       break;
     case EXPECT_MESSAGE:
     case EXPECT_NO_MESSAGE:
-      e = find_event (r, a, IMPS_EVENT_MESSAGE, NULL, s->ref, s->text);
-      res->passed = (e != NULL) == (s->expect == EXPECT_MESSAGE);
-      if (e)
-        {
-          if (res->passed)
-            res->outcome = g_strdup_printf ("%s %s -> %s: %s", imps_ref_point_name (e->ref),
-                                            e->from, e->to ? e->to : "", e->summary);
-          else
-            res->reason = g_strdup_printf ("unexpected %s message %s -> %s: %s",
-                                           imps_ref_point_name (e->ref), e->from,
-                                           e->to ? e->to : "", e->summary);
-        }
-      else if (res->passed)
-        res->outcome = g_strdup_printf ("no %s message%s%s%s", imps_ref_point_name (s->ref),
-                                        s->text ? " with '" : "", s->text ? s->text : "",
-                                        s->text ? "'" : "");
-      else
-        res->reason = g_strdup_printf ("no %s message%s%s%s during %s %s",
-                                       imps_ref_point_name (s->ref), s->text ? " with '" : "",
-                                       s->text ? s->text : "", s->text ? "'" : "", a->verb, a->args);
-      break;
+      {
+        guint n = count_messages (r, a, s, &e);
+        g_autofree gchar *what = g_strdup_printf (
+            "%s message%s%s%s%s%s%s%s", imps_ref_point_name (s->ref), s->text ? " with '" : "",
+            s->text ? s->text : "", s->text ? "'" : "", s->script->from ? " from " : "",
+            s->script->from ? s->script->from : "", s->script->to ? " to " : "",
+            s->script->to ? s->script->to : "");
+        if (s->expect == EXPECT_MESSAGE && s->script->has_count)
+          {
+            res->passed = n == s->script->count;
+            if (res->passed)
+              res->outcome = g_strdup_printf ("%u %s%s", n, what, n ? "" : " (none, as expected)");
+            else
+              res->reason = g_strdup_printf ("%u %s during %s %s, expected %u%s%s -> %s: %s", n,
+                                             what, a->verb, a->args, s->script->count,
+                                             e ? "; the first: " : "", e ? e->from : "",
+                                             e && e->to ? e->to : "", e ? e->summary : "");
+            if (!e && !res->passed)
+              {
+                g_free (res->reason);
+                res->reason = g_strdup_printf ("no %s during %s %s, expected %u", what, a->verb,
+                                               a->args, s->script->count);
+              }
+            break;
+          }
+        res->passed = (e != NULL) == (s->expect == EXPECT_MESSAGE);
+        if (e && res->passed)
+          res->outcome = g_strdup_printf ("%s %s -> %s: %s (%u such)", imps_ref_point_name (e->ref),
+                                          e->from, e->to ? e->to : "", e->summary, n);
+        else if (e)
+          res->reason = g_strdup_printf ("unexpected %s message %s -> %s: %s (%u such)",
+                                         imps_ref_point_name (e->ref), e->from,
+                                         e->to ? e->to : "", e->summary, n);
+        else if (res->passed)
+          res->outcome = g_strdup_printf ("no %s", what);
+        else
+          res->reason = g_strdup_printf ("no %s during %s %s", what, a->verb, a->args);
+        break;
+      }
+    case EXPECT_TICKET:
+      {
+        ImpsMikeyHeldTicket *held = g_hash_table_lookup (r->tickets, s->script->ticket);
+        if (held == NULL)
+          {
+            res->passed = FALSE;
+            res->reason = g_strdup_printf ("no ticket %s: its ticket step got none",
+                                           s->script->ticket);
+            break;
+          }
+        g_autofree gchar *flags = imps_tickets_describe_flags (held->policy.flags);
+        guint64 secs = (held->policy.valid_to - held->policy.valid_from) >> 32;
+        if (s->script->flags_set | s->script->flags_clear)
+          {
+            guint32 f = held->policy.flags;
+            res->passed = (f & s->script->flags_set) == s->script->flags_set
+                          && (f & s->script->flags_clear) == 0;
+            if (res->passed)
+              res->outcome = g_strdup_printf ("ticket %s granted %s", s->script->ticket, flags);
+            else
+              res->reason = g_strdup_printf ("ticket %s was granted %s, expected %s",
+                                             s->script->ticket, flags,
+                                             strstr (s->spec->args, "flags ") + 6);
+          }
+        else
+          {
+            guint64 want = (guint64) (s->script->duration_us / G_USEC_PER_SEC);
+            res->passed = secs == want;
+            if (res->passed)
+              res->outcome = g_strdup_printf ("ticket %s valid for %" G_GUINT64_FORMAT " s",
+                                              s->script->ticket, secs);
+            else
+              res->reason = g_strdup_printf ("ticket %s is valid for %" G_GUINT64_FORMAT
+                                             " s, expected %" G_GUINT64_FORMAT " s",
+                                             s->script->ticket, secs, want);
+          }
+        break;
+      }
+    case EXPECT_CANCELLED:
+      {
+        /* the callee devices whose INVITE of the last call was cancelled */
+        LastCall *lc = &r->last_call;
+        g_autoptr (GString) who = g_string_new (NULL);
+        guint n = 0;
+        GPtrArray *ues = imps_world_get_ues (r->world);
+        for (guint i = 0; lc->call_id && i < ues->len; i++)
+          {
+            ImpsWorldDevice *d = imps_world_find_device (
+                r->world, imps_ue_get_name (g_ptr_array_index (ues, i)));
+            for (guint c = 0; d && d->sip && c < imps_ue_sip_n_calls (d->sip); c++)
+              {
+                ImpsUeCall *call = imps_ue_sip_get_call (d->sip, c);
+                if (imps_ue_call_is_caller (call)
+                    || g_strcmp0 (imps_ue_call_get_call_id (call), lc->call_id) != 0
+                    || imps_ue_call_get_status (call) != 487)
+                  continue;
+                n++;
+                g_string_append_printf (who, "%s%s", who->len ? ", " : "", d->name);
+              }
+          }
+        res->passed = lc->call_id != NULL && n == s->script->count;
+        if (res->passed)
+          res->outcome = g_strdup_printf ("%u device%s cancelled in call %s%s%s", n,
+                                          n == 1 ? "" : "s", lc->call_id, n ? ": " : "",
+                                          who->str);
+        else
+          res->reason = g_strdup_printf ("%u device%s cancelled in call %s%s%s, expected %u", n,
+                                         n == 1 ? "" : "s",
+                                         lc->call_id ? lc->call_id : "(none)", n ? ": " : "",
+                                         who->str, s->script->count);
+        break;
+      }
     case EXPECT_ANSWERED_BY:
       {
         LastCall *lc = &r->last_call;
@@ -1228,6 +1468,7 @@ run_next (ImpsRunner *r)
                                               s->dev ? s->dev->ua : NULL,
                                               s->dev ? s->dev->name : NULL);
         imps_attack_set_bus (attack, imps_world_get_bus (r->world));
+        imps_attack_set_sip (attack, s->dev ? s->dev->sip : NULL);
         g_ptr_array_add (r->attacks, attack);
         g_autofree gchar *what = imps_attack_spec_describe (s->script->attack);
         res->passed = TRUE;
@@ -1274,10 +1515,28 @@ run_next (ImpsRunner *r)
         g_clear_pointer (&lc->callee_name, g_free);
         g_clear_pointer (&lc->why, g_free);
         lc->callee = NULL;
+        lc->cancel_sent = FALSE;
+        if (lc->cancel_timer)
+          imps_clock_timeout_remove (r->clock, lc->cancel_timer);
+        lc->cancel_timer = 0;
         lc->security = s->security;
         r->last_caller_ue = s->dev->ue;
         r->call_line = s->spec->line;
+        if (s->script->ticket != NULL)
+          {
+            ImpsMikeyHeldTicket *held = g_hash_table_lookup (r->tickets, s->script->ticket);
+            if (held == NULL)
+              {
+                action_done (r, FALSE, g_strdup ("call not placed"),
+                             g_strdup_printf ("the call to %s was not placed: its ticket step "
+                                              "got no ticket %s", s->callee_impu,
+                                              s->script->ticket));
+                return;
+              }
+            imps_ue_sip_set_next_ticket (s->dev->sip, held);
+          }
         lc->caller = imps_ue_sip_call (s->dev->sip, s->callee_impu, s->security, NULL, 0, &error);
+        imps_ue_sip_set_next_ticket (s->dev->sip, NULL);
         if (lc->caller == NULL)
           {
             action_done (r, FALSE, g_strdup ("call not placed"),
@@ -1286,8 +1545,11 @@ run_next (ImpsRunner *r)
             return;
           }
         lc->call_id = g_strdup (imps_ue_call_get_call_id (lc->caller));
-        wait_begin (r, s->dev->sip, 60 * G_USEC_PER_SEC, call_deadline);
+        wait_begin (r, s->dev->sip, CALL_WAIT_US + s->script->cancel_after_us, call_deadline);
         imps_ue_sip_set_call_callback (s->dev->sip, call_changed, r);
+        if (s->script->cancel_after_us > 0)
+          lc->cancel_timer = imps_clock_timeout_add (r->clock, s->script->cancel_after_us,
+                                                     cancel_fired, r, NULL);
         call_check (r);
         return;
       }
@@ -1315,6 +1577,54 @@ run_next (ImpsRunner *r)
         imps_ue_call_hangup (mine);
         /* Long enough for BYE and its 200 through both cores. */
         r->wait_timer = imps_clock_timeout_add (r->clock, 200 * 1000, hangup_done, r, NULL);
+        return;
+      }
+    case VERB_TICKET:
+      {
+        r->last_action = res;
+        const ImpsScriptStep *t = s->script;
+        ImpsMikeyTp tp;
+        imps_mikey_tp_init_default (&tp, 0, t->forking != 0);
+        imps_mikey_tp_add_responder (&tp, t->callee);
+        if (t->reuse == 0)
+          tp.flags &= ~IMPS_MIKEY_TICKET_FLAG_J;
+        if (t->duration_us > 0)
+          {
+            guint64 now = imps_clock_now_ntp (r->clock) & G_GUINT64_CONSTANT (0xFFFFFFFF00000000);
+            tp.valid_from = now;
+            tp.valid_to = now + ((guint64) (t->duration_us / G_USEC_PER_SEC) << 32);
+          }
+        tp.n_desired = t->n_keys;
+        for (guint i = 0; i < t->n_keys; i++)
+          {
+            tp.desired[i].type = IMPS_MIKEY_KEY_TGK;
+            tp.desired[i].len = 16;
+          }
+        imps_ue_ua_request_new_ticket_async (s->dev->ua, &tp, NULL, ticket_done, r);
+        return;
+      }
+    case VERB_FORGET_BTID:
+      {
+        r->last_action = res;
+        g_autoptr (GError) error = NULL;
+        g_autofree gchar *btid = g_strdup (imps_ue_get_btid (s->ue));
+        if (imps_world_forget_btid (r->world, s->op, s->ue, &error))
+          action_done (r, TRUE, g_strdup_printf ("bsf of %s forgot %s's B-TID %s", s->op,
+                                                 s->dev->name, btid), NULL);
+        else
+          action_done (r, FALSE, g_strdup ("nothing forgotten"), g_strdup (error->message));
+        return;
+      }
+    case VERB_ANSWER:
+      {
+        r->last_action = res;
+        gint64 ring = s->script->ring_us;
+        if (ring == 0)
+          ring = (gint64) (s->dev->answer_after ? s->dev->answer_after
+                                                 : 2 + s->dev->device_index) * G_USEC_PER_SEC;
+        imps_ue_sip_set_answer (s->dev->sip, ring, s->script->status);
+        g_autofree gchar *how = imps_callctl_describe_answer (s->script);
+        action_done (r, TRUE, g_strdup_printf ("%s %s", s->dev->name, how), NULL);
         return;
       }
     case VERB_ADVANCE:

@@ -1,4 +1,6 @@
 #include "imps-script.h"
+#include "imps-callctl.h"
+#include "imps-tickets.h"
 #include "sip/imps-sip-uri.h"
 
 #include <string.h>
@@ -25,7 +27,8 @@ static const struct {
   "usage: expect = ok | fail [TEXT] | refusal NODE [TEXT] | message REF [TEXT] "              \
   "| no-message REF [TEXT] | bootstrapped DEVICE | established | sip STATUS | media "         \
   "| exposure NODE keys|none | forks-differ | forks-share "                                   \
-  "| media-rejected DEVICE replays|auth-failures | answered-by DEVICE"
+  "| media-rejected DEVICE replays|auth-failures | answered-by DEVICE | cancelled N "        \
+  "| ticket NAME flags X=0|1 ... | ticket NAME validity DURATION"
 
 /* What the checks carry from one step to the next. */
 typedef struct {
@@ -38,6 +41,7 @@ typedef struct {
   guint attacks_unused;    /* attack steps with no call after them yet */
   const ImpsStepSpec *last_attack;
   gboolean prev_attack;    /* the step before was an attack */
+  GHashTable *tickets;     /* ticket NAME -> the device that asked for it */
 } Checker;
 
 void
@@ -50,6 +54,9 @@ imps_script_step_free (ImpsScriptStep *st)
   g_free (st->callee);
   g_free (st->ref);
   g_free (st->text);
+  g_free (st->from);
+  g_free (st->to);
+  g_free (st->ticket);
   imps_attack_spec_free (st->attack);
   g_free (st);
 }
@@ -207,7 +214,8 @@ static gboolean
 parse_call (Checker *k, ImpsScriptStep *st, gint argc, gchar **argv, GError **error)
 {
   const ImpsStepSpec *spec = st->spec;
-  gboolean have_security = FALSE, have_media = FALSE;
+  gboolean have_security = FALSE, have_media = FALSE, have_cancel = FALSE;
+  const gchar *ticket_name = NULL;
 
   st->security = IMPS_SCRIPT_SECURITY_NONE;
   st->media_us = 2 * G_USEC_PER_SEC;
@@ -256,8 +264,33 @@ parse_call (Checker *k, ImpsScriptStep *st, gint argc, gchar **argv, GError **er
                                argv[i] + 6);
           have_media = TRUE;
         }
+      else if (g_str_has_prefix (argv[i], "ticket=") && ticket_name == NULL)
+        ticket_name = argv[i] + 7;
+      else if (g_str_has_prefix (argv[i], "cancel-after=") && !have_cancel)
+        {
+          if (!imps_script_parse_duration_us (argv[i] + 13, &st->cancel_after_us, &e))
+            return step_error (k->s, spec, error, "cancel-after=: %s", e->message);
+          if (st->cancel_after_us == 0 || st->cancel_after_us > IMPS_SCRIPT_MAX_MEDIA_US)
+            return step_error (k->s, spec, error, "cancel-after=%s: more than 0 and at most 1h",
+                               argv[i] + 13);
+          have_cancel = TRUE;
+        }
       else
         goto usage;
+    }
+  if (ticket_name != NULL)
+    {
+      const gchar *owner = g_hash_table_lookup (k->tickets, ticket_name);
+      if (owner == NULL)
+        return step_error (k->s, spec, error, "ticket=%s: no ticket step names '%s' before this",
+                           ticket_name, ticket_name);
+      if (strcmp (owner, st->device) != 0)
+        return step_error (k->s, spec, error, "ticket=%s: the ticket is %s's, not %s's",
+                           ticket_name, owner, st->device);
+      if (have_security && st->security != IMPS_SCRIPT_SECURITY_MIKEY_TICKET)
+        return step_error (k->s, spec, error, "ticket= needs security=mikey-ticket");
+      st->security = IMPS_SCRIPT_SECURITY_MIKEY_TICKET;
+      st->ticket = g_strdup (ticket_name);
     }
   if (st->security == IMPS_SCRIPT_SECURITY_MIKEY_TICKET)
     {
@@ -275,7 +308,8 @@ parse_call (Checker *k, ImpsScriptStep *st, gint argc, gchar **argv, GError **er
 usage:
   return step_error (k->s, spec, error,
                      "usage: call = CALLER CALLEE [security=none|sdes-e2e|sdes-e2ae|mikey-ticket] "
-                     "[media=DURATION], each option at most once");
+                     "[media=DURATION] [cancel-after=DURATION] [ticket=NAME], each option at most "
+                     "once");
 }
 
 static gboolean
@@ -376,6 +410,24 @@ parse_expect (Checker *k, ImpsScriptStep *st, gint argc, gchar **argv, GError **
                            "'%s' is not a reference point (Ub, Zh, Zn, Ua, Zk, Gm, Mw, media)",
                            argv[1]);
     }
+  else if (g_str_equal (w, "cancelled") && argc == 2)
+    {
+      guint64 v = 0;
+      st->expect = IMPS_EXPECT_CANCELLED;
+      if (!g_ascii_string_to_unsigned (argv[1], 10, 0, 16 * 16384, &v, NULL))
+        return step_error (k->s, spec, error, "cancelled '%s': a number of devices", argv[1]);
+      st->count = (guint) v;
+    }
+  else if (g_str_equal (w, "ticket"))
+    {
+      g_autoptr (GError) te = NULL;
+      st->expect = IMPS_EXPECT_TICKET;
+      if (!imps_tickets_parse_expect (st, argc, argv, &te))
+        return step_error (k->s, spec, error, "%s", te->message);
+      if (!g_hash_table_contains (k->tickets, st->ticket))
+        return step_error (k->s, spec, error, "no ticket step names '%s' before this",
+                           st->ticket);
+    }
   else if (g_str_equal (w, "established") && argc == 1)
     st->expect = IMPS_EXPECT_ESTABLISHED;
   else if (g_str_equal (w, "sip") && argc == 2)
@@ -424,12 +476,52 @@ parse_expect (Checker *k, ImpsScriptStep *st, gint argc, gchar **argv, GError **
   else
     return step_error (k->s, spec, error, USAGE_EXPECT);
 
-  /* The free text of fail, refusal, message and no-message. */
+  /* message and no-message: count=N, from=NODE, to=NODE anywhere after
+   * REF are options, not text. */
+  g_autoptr (GPtrArray) words = g_ptr_array_new ();   /* the free text, borrowed */
   guint skip = st->expect == IMPS_EXPECT_FAIL ? 1 : 2;
+  for (gint i = (gint) skip; i < argc; i++)
+    {
+      gboolean msg = st->expect == IMPS_EXPECT_MESSAGE || st->expect == IMPS_EXPECT_NO_MESSAGE;
+      gchar **slot = !msg ? NULL
+                     : g_str_has_prefix (argv[i], "from=") ? &st->from
+                     : g_str_has_prefix (argv[i], "to=") ? &st->to : NULL;
+      if (msg && g_str_has_prefix (argv[i], "count="))
+        {
+          guint64 v = 0;
+          if (st->expect != IMPS_EXPECT_MESSAGE || st->has_count
+              || !g_ascii_string_to_unsigned (argv[i] + 6, 10, 0, 1000000, &v, NULL))
+            return step_error (k->s, spec, error,
+                               "'%s': count=N at most once, N a number, with message only",
+                               argv[i]);
+          st->count = (guint) v;
+          st->has_count = TRUE;
+        }
+      else if (slot != NULL)
+        {
+          const gchar *v = strchr (argv[i], '=') + 1;
+          const ImpsSubscriberSpec *u = NULL;
+          guint d = 0;
+          if (*slot != NULL)
+            return step_error (k->s, spec, error, "'%s': given twice", argv[i]);
+          if (!check_node (k, spec, v, TRUE, error))
+            return FALSE;
+          *slot = !imps_script_is_node (k->s, v)
+                          && imps_scenario_find_device (k->s, v, &u, &d, NULL)
+                      ? imps_scenario_device_name (u, d)
+                      : g_ascii_strdown (v, -1);
+        }
+      else
+        g_ptr_array_add (words, argv[i]);
+    }
+  /* The free text of fail, refusal, message and no-message. */
   if ((st->expect == IMPS_EXPECT_FAIL || st->expect == IMPS_EXPECT_REFUSAL
        || st->expect == IMPS_EXPECT_MESSAGE || st->expect == IMPS_EXPECT_NO_MESSAGE)
-      && (guint) argc > skip)
-    st->text = g_strjoinv (" ", argv + skip);
+      && words->len > 0)
+    {
+      g_ptr_array_add (words, NULL);
+      st->text = g_strjoinv (" ", (gchar **) words->pdata);
+    }
   if (k->actions == 0)
     return step_error (k->s, spec, error, "an expect needs an action before it");
   return TRUE;
@@ -535,6 +627,42 @@ parse_step (Checker *k, const ImpsStepSpec *spec, GError **error)
       st->verb = IMPS_SCRIPT_ATTACK;
       ok = parse_attack (k, st, argc, argv, error);
     }
+  else if (g_str_equal (spec->verb, "answer"))
+    {
+      g_autoptr (GError) ae = NULL;
+      st->verb = IMPS_SCRIPT_ANSWER;
+      ok = argc >= 1
+           && check_device (k, spec, argv[0], IMPS_OP_NODE_PCSCF, "IMS core", &st->device, error);
+      if (ok && !imps_callctl_parse_answer (st, argc, argv, &ae))
+        ok = step_error (k->s, spec, error, "%s", ae->message);
+      else if (argc < 1)
+        ok = step_error (k->s, spec, error,
+                         "usage: answer = DEVICE after=DURATION|reject=STATUS|busy|decline|never");
+    }
+  else if (g_str_equal (spec->verb, "forget-btid"))
+    {
+      /* forget-btid = bsf OPERATOR DEVICE: the restart checks name the
+       * operator and its bsf */
+      st->verb = IMPS_SCRIPT_FORGET_BTID;
+      if (argc != 3 || !g_str_equal (argv[0], "bsf"))
+        ok = step_error (k->s, spec, error, "usage: forget-btid = bsf OPERATOR DEVICE");
+      else
+        ok = parse_restart (k, st, 2, argv, error)
+             && check_device (k, spec, argv[2], IMPS_OP_NODE_BSF, "bsf", &st->device, error);
+    }
+  else if (g_str_equal (spec->verb, "ticket"))
+    {
+      g_autoptr (GError) te = NULL;
+      st->verb = IMPS_SCRIPT_TICKET;
+      if (!imps_tickets_parse_step (k->s, st, argc, argv, &te))
+        ok = step_error (k->s, spec, error, "%s", te->message);
+      else
+        ok = check_device (k, spec, argv[0], IMPS_OP_NODE_KMS, "kms", &st->device, error);
+      if (ok && g_hash_table_contains (k->tickets, st->ticket))
+        ok = step_error (k->s, spec, error, "a ticket named '%s' already exists", st->ticket);
+      if (ok)
+        g_hash_table_insert (k->tickets, g_strdup (st->ticket), g_strdup (st->device));
+    }
   else if (g_str_equal (spec->verb, "expect"))
     {
       st->verb = IMPS_SCRIPT_EXPECT;
@@ -543,7 +671,7 @@ parse_step (Checker *k, const ImpsStepSpec *spec, GError **error)
   else
     ok = step_error (k->s, spec, error,
                      "unknown verb (known: bootstrap, register, call, hangup, advance, restart, "
-                     "attack, expect)");
+                     "answer, ticket, forget-btid, attack, expect)");
   /* An attack arms for the next call: an expect straight after it would
    * judge the action before the attack, which reads wrong. */
   if (ok && st->verb == IMPS_SCRIPT_EXPECT && k->prev_attack)
@@ -561,7 +689,7 @@ imps_script_parse (const ImpsScenario *s, GError **error)
 {
   g_autoptr (GPtrArray) steps = g_ptr_array_new_with_free_func ((GDestroyNotify) imps_script_step_free);
   Checker k = { s, g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL), 0, 0, 0, 0,
-                0, NULL, FALSE };
+                0, NULL, FALSE, g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free) };
   gboolean ok = TRUE;
 
   if (s->steps->len == 0)
@@ -581,5 +709,6 @@ imps_script_parse (const ImpsScenario *s, GError **error)
     ok = step_error (s, k.last_attack, error,
                      "no call after this attack: an attack acts on the next call");
   g_hash_table_unref (k.registered);
+  g_hash_table_unref (k.tickets);
   return ok ? g_steal_pointer (&steps) : NULL;
 }

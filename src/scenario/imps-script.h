@@ -33,6 +33,9 @@ typedef enum {
   IMPS_SCRIPT_HANGUP,
   IMPS_SCRIPT_EXPECT,
   IMPS_SCRIPT_ATTACK,
+  IMPS_SCRIPT_ANSWER,        /* imps-callctl.c: how a device answers the calls that come next */
+  IMPS_SCRIPT_TICKET,        /* imps-tickets.c: a named ticket request */
+  IMPS_SCRIPT_FORGET_BTID,   /* a BSF forgets a device's B-TID */
 } ImpsScriptVerb;
 
 typedef enum {
@@ -50,6 +53,8 @@ typedef enum {
   IMPS_EXPECT_FORKS_SHARE,
   IMPS_EXPECT_MEDIA_REJECTED,
   IMPS_EXPECT_ANSWERED_BY,
+  IMPS_EXPECT_CANCELLED,     /* imps-callctl.c */
+  IMPS_EXPECT_TICKET,        /* imps-tickets.c: ticket NAME flags ... | validity DURATION */
 } ImpsScriptExpect;
 
 /* The values of call ... security= (the order of ImpsUeSecurity). */
@@ -77,6 +82,18 @@ typedef struct {
   gboolean keys;             /* exposure: keys (TRUE) or none; media-rejected: replays (TRUE)
                               * or auth-failures */
   ImpsAttackSpec *attack;    /* attack */
+  gint64 cancel_after_us;    /* call: the caller CANCELs after this long unanswered (0: never) */
+  gint64 ring_us;            /* answer: ring time (0: the device's default) */
+  guint count;               /* cancelled: N; message: count=N when has_count */
+  gboolean has_count;
+  gchar *from;               /* message, no-message: from=NODE (may be NULL) */
+  gchar *to;                 /* message, no-message: to=NODE (may be NULL) */
+  gchar *ticket;             /* ticket, call ticket=, expect ticket: the ticket's NAME */
+  gint reuse;                /* ticket: reuse= 1/0, -1 not given (the profile's default) */
+  gint forking;              /* ticket: forking= 1/0, -1 not given */
+  guint n_keys;              /* ticket: keys=N (0: the KMS's default, one TGK) */
+  guint32 flags_set;         /* expect ticket flags: the flags that must be 1 */
+  guint32 flags_clear;       /* ... and those that must be 0 */
 } ImpsScriptStep;
 
 void imps_script_step_free (ImpsScriptStep *step);

@@ -256,6 +256,14 @@ wire_device (ImpsWorld *w, Device *dev, const gchar *addr, GError **error)
       dev->sip = imps_ue_sip_new (dev->ue, w->bus, &cfg, error);
       if (dev->sip == NULL)
         return FALSE;
+      /* the groups whose members include the subscriber's first IMPU */
+      for (guint i = 0; i < w->scenario->groups->len; i++)
+        {
+          const ImpsGroupSpec *g = g_ptr_array_index (w->scenario->groups, i);
+          if (g->members != NULL
+              && g_strv_contains ((const gchar *const *) g->members, dev->impu))
+            imps_ue_sip_add_group (dev->sip, g->identity);
+        }
       if (dev->ua)
         {
           ImpsUeSipKms k;
@@ -348,6 +356,15 @@ start_ims (ImpsWorld *w, Operator *o, GError **error)
       const ImpsSubscriberSpec *u = g_ptr_array_index (w->scenario->subscribers, i);
       if (u->op == o->index
           && !imps_scscf_add_subscriber (o->scscf, (const gchar *const *) u->impus, error))
+        return FALSE;
+    }
+  /* Its groups: a call to a group identity forks to the members' devices. */
+  for (guint i = 0; i < w->scenario->groups->len; i++)
+    {
+      const ImpsGroupSpec *g = g_ptr_array_index (w->scenario->groups, i);
+      if (g->op == o->index
+          && !imps_scscf_add_group (o->scscf, g->identity, (const gchar *const *) g->members,
+                                    error))
         return FALSE;
     }
   if (w->options.sip_sockets)
@@ -727,6 +744,32 @@ imps_world_ue_bsf (ImpsWorld *w, ImpsUe *ue, const gchar **fqdn, const gchar **a
   *address = o->bsf_address;
   *port = imps_bsf_get_ub_port (o->bsf);
   return TRUE;
+}
+
+gboolean
+imps_world_forget_btid (ImpsWorld *w, const gchar *operator_name, ImpsUe *ue, GError **error)
+{
+  Operator *o = NULL;
+  for (guint i = 0; i < w->operators->len && !o; i++)
+    {
+      Operator *c = g_ptr_array_index (w->operators, i);
+      if (strcmp (c->spec->name, operator_name) == 0)
+        o = c;
+    }
+  if (o == NULL || o->bsf == NULL)
+    {
+      g_set_error (error, IMPS_SCENARIO_ERROR, IMPS_SCENARIO_ERROR_VALUE,
+                   "operator %s runs no bsf", operator_name);
+      return FALSE;
+    }
+  const gchar *btid = imps_ue_get_btid (ue);
+  if (btid == NULL)
+    {
+      g_set_error (error, IMPS_SCENARIO_ERROR, IMPS_SCENARIO_ERROR_VALUE,
+                   "%s holds no B-TID (it has not bootstrapped)", imps_ue_get_name (ue));
+      return FALSE;
+    }
+  return imps_bsf_forget_btid (o->bsf, btid, error);
 }
 
 gboolean

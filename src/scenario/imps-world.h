@@ -99,6 +99,9 @@ void imps_world_key_reader_free (ImpsWorldKeyReader *reader);
  * ImpsWorldKeyReader* per node that saw @call_id, in the same order. */
 GPtrArray *imps_world_call_key_readers (ImpsWorld *world, const gchar *call_id,
                                         ImpsUeSecurity security);
+/* The BSF of @operator_name forgets @ue's B-TID (scenario `forget-btid`). */
+gboolean imps_world_forget_btid (ImpsWorld *world, const gchar *operator_name, ImpsUe *ue,
+                                 GError **error);
 
 /* TRUE when the named node (e.g. "pcscf.home1.net") could read the media
  * keys of @call_id. */

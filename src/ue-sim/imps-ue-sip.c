@@ -22,6 +22,9 @@ struct _ImpsUeSip {
   gint64 ring_us;
   gint64 resolve_delay_us;
   guint reject_status;
+  gchar *claimed_initiator;     /* scenario attacks: IDRi named in TRANSFER_INITs, or NULL */
+  ImpsMikeyHeldTicket *next_ticket; /* borrowed: the next MIKEY-TICKET call's ticket, or NULL */
+  GPtrArray *groups;            /* group identities it answers for, NULL-terminated, or NULL */
   ImpsMikeySuite mikey_suite;
   gboolean mikey_forking;
   ImpsUeSipKms kms;
@@ -594,6 +597,8 @@ start_resolve (gpointer data)
 
 static void log_mikey_keys (ImpsUeCall *call, const ImpsMikeyKeySet *set, gboolean forked);
 
+static void use_ticket (ImpsUeCall *call, ImpsMikeyHeldTicket *held);
+
 static void
 ticket_ready (GObject *source, GAsyncResult *result, gpointer data)
 {
@@ -612,10 +617,19 @@ ticket_ready (GObject *source, GAsyncResult *result, gpointer data)
       call_end (call, 0, error->message);
       return;
     }
+  use_ticket (call, held);
+}
+
+/* The caller has its ticket: TRANSFER_INIT, offer, INVITE. */
+static void
+use_ticket (ImpsUeCall *call, ImpsMikeyHeldTicket *held)
+{
+  ImpsUeSip *sip = call->sip;
+  g_autoptr (GError) error = NULL;
   call->held = held;
   ImpsMikeyTransferParams p = { 0 };
   p.suite = sip->mikey_suite;
-  p.initiator_uri = sip->impu;
+  p.initiator_uri = sip->claimed_initiator ? sip->claimed_initiator : sip->impu;
   p.responder_uri = call->peer_uri;
   p.n_media = 1;
   p.ssrc[0] = imps_ue_media_get_ssrc (call->media);
@@ -747,6 +761,12 @@ imps_ue_sip_call (ImpsUeSip *sip, const gchar *to_uri, ImpsUeSecurity security,
       imps_mikey_tp_init_default (&tp, sip->mikey_suite.prf, sip->mikey_forking);
       imps_mikey_tp_add_responder (&tp, call->peer_uri);
       call->state = IMPS_UE_CALL_PREPARING;
+      if (sip->next_ticket != NULL)
+        {
+          ImpsMikeyHeldTicket *held = g_steal_pointer (&sip->next_ticket);
+          use_ticket (call, held);
+          return call;
+        }
       sip->kms.request_ticket_async (sip->kms.kms, &tp, sip->alive, ticket_ready,
                                      async_ref_new (call));
       return call;
@@ -987,6 +1007,81 @@ callee_refuse (ImpsUeCall *call, guint status, const GError *why)
   call_end (call, status, why->message);
 }
 
+/* The caller's identity as the IMS core asserts it: the INVITE's
+ * P-Asserted-Identity values (RFC 3325; the caller's P-CSCF sets them),
+ * else its From URI. */
+static GPtrArray *
+sip_caller_identities (const ImpsSipMessage *invite)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) imps_sip_uri_free);
+  g_autoptr (GPtrArray) pai = imps_sip_message_get_values (invite, "P-Asserted-Identity");
+  for (guint i = 0; pai != NULL && i < pai->len; i++)
+    {
+      const gchar *v = pai->pdata[i];
+      ImpsSipNameAddr *na = imps_sip_name_addr_parse (v, -1, FALSE, NULL);
+      if (na != NULL)
+        {
+          g_ptr_array_add (out, imps_sip_uri_copy (na->uri));
+          imps_sip_name_addr_free (na);
+        }
+    }
+  if (out->len == 0)
+    {
+      g_autoptr (ImpsSipNameAddr) from = imps_sip_message_get_from (invite, NULL);
+      if (from != NULL)
+        g_ptr_array_add (out, imps_sip_uri_copy (from->uri));
+    }
+  return out;
+}
+
+/* Mutual identity verification (TS 33.328, media plane security: "SIP security
+ * independent mutual identity verification of caller and answering
+ * user"): the ticket's IDRi, which the KMS bound to the requester's B-TID
+ * and which the resolve authenticated, must be the IDRi of the
+ * TRANSFER_INIT and the caller the INVITE asserts. Otherwise someone
+ * sends a ticket (and a TRANSFER_INIT) of another user: refused. */
+static gboolean
+check_caller_identity (ImpsUeCall *call, const ImpsMikeyResolved *res, GError **error)
+{
+  const ImpsMikeyBytes *ti_id = &res->policy.initiator_id;
+  g_autofree gchar *ticket_i = g_strndup ((const gchar *) ti_id->data, MIN (ti_id->len, 256));
+  const ImpsMikeyPayload *idri = imps_mikey_message_find_idr (call->ti, IMPS_MIKEY_ID_ROLE_I);
+
+  if (ti_id->len == 0)
+    {
+      g_set_error (error, IMPS_MIKEY_ERROR, IMPS_MIKEY_ERROR_INVALID_ID,
+                   "the ticket names no initiator (IDRi): the caller cannot be verified");
+      return FALSE;
+    }
+  if (idri != NULL
+      && (idri->u.id.data.len != ti_id->len
+          || memcmp (idri->u.id.data.data, ti_id->data, ti_id->len) != 0))
+    {
+      g_autofree gchar *claimed = g_strndup ((const gchar *) idri->u.id.data.data,
+                                             MIN (idri->u.id.data.len, 256));
+      g_set_error (error, IMPS_MIKEY_ERROR, IMPS_MIKEY_ERROR_INVALID_ID,
+                   "TRANSFER_INIT IDRi %s is not the ticket's initiator %s (caller identity "
+                   "mismatch)", claimed, ticket_i);
+      return FALSE;
+    }
+  g_autoptr (ImpsSipUri) want = imps_sip_uri_parse (ticket_i, -1, NULL);
+  g_autoptr (GPtrArray) sip_ids = sip_caller_identities (call->invite);
+  g_autoptr (GString) seen = g_string_new (NULL);
+  for (guint i = 0; i < sip_ids->len; i++)
+    {
+      g_autofree gchar *s = imps_sip_uri_to_string (sip_ids->pdata[i]);
+      if (want != NULL && imps_sip_uri_equal (want, sip_ids->pdata[i]))
+        return TRUE;
+      g_string_append_printf (seen, "%s%s", seen->len ? ", " : "", s);
+    }
+  g_set_error (error, IMPS_MIKEY_ERROR, IMPS_MIKEY_ERROR_INVALID_ID,
+               "the ticket's initiator %s is not the SIP caller %s (%s; caller identity "
+               "mismatch)", ticket_i, seen->len ? seen->str : "(none)",
+               imps_sip_message_get_header_value (call->invite, "P-Asserted-Identity") != NULL
+               ? "P-Asserted-Identity" : "From, no P-Asserted-Identity");
+  return FALSE;
+}
+
 static void
 resolve_ready (GObject *source, GAsyncResult *result, gpointer data)
 {
@@ -1008,6 +1103,11 @@ resolve_ready (GObject *source, GAsyncResult *result, gpointer data)
     }
   call->resolved = res;
   log_mikey_keys (call, &res->keys, res->forked);
+  if (!check_caller_identity (call, res, &error))
+    {
+      callee_refuse (call, 488, error);
+      return;
+    }
   /* bidding-down protection (A-24): the SDP IDs under the now verified MAC
    * must be the offer's a=key-mgmt list */
   {
@@ -1137,12 +1237,20 @@ callee_prepare (ImpsUeCall *call, guint *status, GError **error)
         if (call->ti == NULL)
           return FALSE;
         /* the precheck reads the IDRr against the ticket; that the IDRr
-         * names this UE is the UE's check (group identities are not
-         * supported here) */
+         * names this UE is the UE's check: its own IMPU, or a group
+         * identity it is a member of that the INVITE was addressed to
+         * (To); the KMS checks the membership again when it resolves */
         const ImpsMikeyPayload *idr = imps_mikey_message_find_idr (call->ti,
                                                                   IMPS_MIKEY_ID_ROLE_R);
-        if (idr == NULL || idr->u.id.data.len != strlen (sip->impu)
-            || memcmp (idr->u.id.data.data, sip->impu, idr->u.id.data.len) != 0)
+        g_autoptr (ImpsSipNameAddr) to = imps_sip_message_get_to (call->invite, NULL);
+        g_autofree gchar *to_uri = to != NULL ? imps_sip_uri_to_string (to->uri) : NULL;
+        gboolean to_group = idr != NULL && to_uri != NULL && sip->groups != NULL
+                            && g_strv_contains ((const gchar *const *) sip->groups->pdata, to_uri)
+                            && idr->u.id.data.len == strlen (to_uri)
+                            && memcmp (idr->u.id.data.data, to_uri, idr->u.id.data.len) == 0;
+        if (!to_group
+            && (idr == NULL || idr->u.id.data.len != strlen (sip->impu)
+                || memcmp (idr->u.id.data.data, sip->impu, idr->u.id.data.len) != 0))
           {
             g_autofree gchar *named = idr ? g_strndup ((const gchar *) idr->u.id.data.data,
                                                        MIN (idr->u.id.data.len, 256)) : NULL;
@@ -1552,6 +1660,9 @@ imps_ue_sip_free (ImpsUeSip *sip)
   g_ptr_array_unref (sip->calls);
   imps_mikey_replay_free (sip->replay);
   g_free (sip->impu);
+  g_free (sip->claimed_initiator);
+  if (sip->groups != NULL)
+    g_ptr_array_unref (sip->groups);
   g_free (sip->proxy_address);
   g_free (sip->reg_call_id);
   g_free (sip->reg_tag);
@@ -1564,6 +1675,31 @@ imps_ue_sip_set_kms (ImpsUeSip *sip, const ImpsUeSipKms *kms)
   g_return_if_fail (sip != NULL && kms != NULL);
   sip->kms = *kms;
   sip->have_kms = TRUE;
+}
+
+void
+imps_ue_sip_add_group (ImpsUeSip *sip, const gchar *identity)
+{
+  if (sip->groups == NULL)
+    {
+      sip->groups = g_ptr_array_new_with_free_func (g_free);
+      g_ptr_array_add (sip->groups, NULL);
+    }
+  sip->groups->pdata[sip->groups->len - 1] = g_strdup (identity);
+  g_ptr_array_add (sip->groups, NULL);
+}
+
+void
+imps_ue_sip_set_next_ticket (ImpsUeSip *sip, ImpsMikeyHeldTicket *held)
+{
+  sip->next_ticket = held;
+}
+
+void
+imps_ue_sip_set_claimed_initiator (ImpsUeSip *sip, const gchar *uri)
+{
+  g_free (sip->claimed_initiator);
+  sip->claimed_initiator = g_strdup (uri);
 }
 
 void

@@ -138,6 +138,22 @@ void imps_ue_sip_set_kms (ImpsUeSip *sip, const ImpsUeSipKms *kms);
 /* Callee behaviour for the calls that come next. */
 void imps_ue_sip_set_answer (ImpsUeSip *sip, gint64 ring_us, guint reject_status);
 
+/* A group identity the user is a member of: the agent answers a
+ * MIKEY-TICKET offer addressed to it (To and IDRr), as well as those to
+ * its own IMPU. */
+void imps_ue_sip_add_group (ImpsUeSip *sip, const gchar *identity);
+
+/* The next MIKEY-TICKET call uses @held (borrowed: it must outlive that
+ * call) instead of asking the KMS or its cache, whatever its policy: an
+ * expired or used single-use ticket is for the callee and its KMS to
+ * refuse. NULL: ask as usual. */
+void imps_ue_sip_set_next_ticket (ImpsUeSip *sip, ImpsMikeyHeldTicket *held);
+
+/* A rogue caller for scenario attacks: the TRANSFER_INITs it sends name
+ * @uri as IDRi (their MAC computed over it, so they verify), while its
+ * ticket names its own identity; NULL names its IMPU again. */
+void imps_ue_sip_set_claimed_initiator (ImpsUeSip *sip, const gchar *uri);
+
 /* Every call's state changes (for runners and tests). */
 typedef void (*ImpsUeCallFunc) (ImpsUeSip *sip, ImpsUeCall *call, gpointer user_data);
 void imps_ue_sip_set_call_callback (ImpsUeSip *sip, ImpsUeCallFunc func, gpointer user_data);

@@ -147,6 +147,7 @@ typedef struct {
   ImpsMikeyMessage *sent;          /* the REQUEST_INIT / RESOLVE_INIT last sent */
   guint8 psk[32];
   gboolean bootstrapped;           /* the one re-bootstrap has been used */
+  gboolean uncached;               /* request: a new ticket, owned by the caller, not cached */
   SoupMessage *msg;
   ImpsClock *held;                 /* held while a request is on the wire */
 } Run;
@@ -356,6 +357,8 @@ on_answer (GObject *source, GAsyncResult *res, gpointer data)
                                                                    &error);
       if (held == NULL)
         fail_refused (task, d, len, error);
+      else if (r->uncached)
+        g_task_return_pointer (task, held, (GDestroyNotify) imps_mikey_held_ticket_free);
       else
         {
           prune_tickets (ua);
@@ -464,14 +467,41 @@ run_new (ImpsUeUa *ua, RunKind kind)
   return r;
 }
 
+static void request_ticket (ImpsUeUa *ua, const ImpsMikeyTp *desired, gboolean uncached,
+                            GCancellable *cancellable, GAsyncReadyCallback callback,
+                            gpointer user_data);
+
 void
 imps_ue_ua_request_ticket_async (ImpsUeUa *ua, const ImpsMikeyTp *desired,
                                  GCancellable *cancellable, GAsyncReadyCallback callback,
                                  gpointer user_data)
 {
+  request_ticket (ua, desired, FALSE, cancellable, callback, user_data);
+}
+
+void
+imps_ue_ua_request_new_ticket_async (ImpsUeUa *ua, const ImpsMikeyTp *desired,
+                                     GCancellable *cancellable, GAsyncReadyCallback callback,
+                                     gpointer user_data)
+{
+  request_ticket (ua, desired, TRUE, cancellable, callback, user_data);
+}
+
+ImpsMikeyHeldTicket *
+imps_ue_ua_request_new_ticket_finish (ImpsUeUa *ua, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+request_ticket (ImpsUeUa *ua, const ImpsMikeyTp *desired, gboolean uncached,
+                GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
   GTask *task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, imps_ue_ua_request_ticket_async);
   Run *r = run_new (ua, RUN_REQUEST);
+  r->uncached = uncached;
   g_task_set_task_data (task, r, (GDestroyNotify) run_free);
 
   /* the desired TP, with its identities copied (the caller's may go) */
@@ -490,7 +520,7 @@ imps_ue_ua_request_ticket_async (ImpsUeUa *ua, const ImpsMikeyTp *desired,
     }
 
   prune_tickets (ua);
-  for (guint i = ua->tickets->len; i-- > 0;)
+  for (guint i = ua->tickets->len; !uncached && i-- > 0;)
     {
       ImpsMikeyHeldTicket *h = g_ptr_array_index (ua->tickets, i);
       if (held_fits (ua, h, &r->desired))

@@ -85,6 +85,16 @@ void imps_ue_ua_request_ticket_async (ImpsUeUa *ua, const ImpsMikeyTp *desired,
 ImpsMikeyHeldTicket *imps_ue_ua_request_ticket_finish (ImpsUeUa *ua, GAsyncResult *result,
                                                        gboolean *from_cache, GError **error);
 
+/* A ticket request that always asks the KMS (with @desired's validity
+ * window, flags and desired keys) and leaves the cache alone: the ticket
+ * returned is owned by the caller (imps_mikey_held_ticket_free()). For
+ * scripts that name their tickets. */
+void imps_ue_ua_request_new_ticket_async (ImpsUeUa *ua, const ImpsMikeyTp *desired,
+                                          GCancellable *cancellable,
+                                          GAsyncReadyCallback callback, gpointer user_data);
+ImpsMikeyHeldTicket *imps_ue_ua_request_new_ticket_finish (ImpsUeUa *ua, GAsyncResult *result,
+                                                           GError **error);
+
 /* Ticket resolve for a TRANSFER_INIT the UE received (after
  * imps_mikey_transfer_init_precheck()). Returns what the responder keeps
  * (owned by the caller). */

@@ -149,6 +149,26 @@ test_steal (void)
   g_assert_cmpstr (note, ==, "attack: copied the TRANSFER_INIT of the INVITE for carol");
 }
 
+/* forge IDRi=URI in TRANSFER_INIT: the device's TRANSFER_INIT only, no
+ * SIP message is changed on the way. */
+static void
+test_forge_in_transfer (void)
+{
+  g_autoptr (ImpsAttackSpec) f = spec ("forge IDRi=sip:alice@home1.net in TRANSFER_INIT by mallory");
+  g_autoptr (ImpsAttackSpec) k = spec ("forge IDRi=sip:alice@home1.net by mallory");
+  g_autofree gchar *what = imps_attack_spec_describe (f);
+  g_autofree gchar *note = NULL;
+  g_autoptr (GBytes) in = invite ("a=key-mgmt:mikey AQID\r\n");
+  g_assert_true (f->kind == IMPS_ATTACK_FORGE && f->field == IMPS_ATTACK_FIELD_IDRI);
+  g_assert_true (f->in_transfer);
+  g_assert_false (k->in_transfer);
+  g_assert_cmpstr (f->device, ==, "mallory");
+  g_assert_cmpstr (f->identity, ==, "sip:alice@home1.net");
+  g_assert_cmpstr (what, ==, "forge IDRi=sip:alice@home1.net in TRANSFER_INIT by mallory");
+  g_assert_null (imps_attack_apply (f, in, NULL, NULL, &note));
+  g_assert_null (note);
+}
+
 static void
 test_tamper (void)
 {
@@ -177,6 +197,9 @@ test_parse_errors (void)
     { "forge IDRi= by carol", "usage: attack = forge" },
     { "forge IDRi=sip:b@h.net at carol", "usage: attack = forge" },
     { "steal TRANSFER_INIT at scscf.home1.net by carol", "usage: attack = " },
+    { "forge IDRr=sip:b@h.net in TRANSFER_INIT by carol", "usage: attack = forge" },
+    { "forge IDRi=sip:b@h.net in TICKET by carol", "usage: attack = forge" },
+    { "forge IDRi=sip:b@h.net in TRANSFER_INIT at carol", "usage: attack = forge" },
   };
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
@@ -349,6 +372,7 @@ main (int argc, char **argv)
   g_test_add_func ("/attack/replay", test_replay);
   g_test_add_func ("/attack/steal", test_steal);
   g_test_add_func ("/attack/tamper", test_tamper);
+  g_test_add_func ("/attack/forge-in-transfer", test_forge_in_transfer);
   g_test_add_func ("/attack/parse-errors", test_parse_errors);
   g_test_add_func ("/attack/checks", test_checks);
   g_test_add_func ("/attack/counterfactual", test_counterfactual);
