@@ -544,10 +544,9 @@ find_callee (ImpsRunner *r, LastCall *lc, const gchar *callee_impu)
   for (guint i = 0; mine && i < mine->len; i++)
     if (find_callee_in (lc, g_ptr_array_index (mine, i)))
       return TRUE;
-  GPtrArray *ues = imps_world_get_ues (r->world);
-  for (guint i = 0; i < ues->len; i++)
-    if (find_callee_in (lc, imps_world_find_device (r->world,
-                                                    imps_ue_get_name (g_ptr_array_index (ues, i)))))
+  GPtrArray *calls = imps_world_find_calls (r->world, lc->call_id);
+  for (guint i = 0; calls && i < calls->len; i++)
+    if (find_callee_in (lc, ((ImpsWorldCall *) g_ptr_array_index (calls, i))->device))
       return TRUE;
   return FALSE;
 }
@@ -808,27 +807,20 @@ judge_forks (ImpsRunner *r, gboolean share, ImpsStepResult *res)
   g_autoptr (GString) seen = g_string_new (NULL);
   g_autoptr (GPtrArray) fps = g_ptr_array_new_with_free_func (g_free);
   guint same = 0;
-  GPtrArray *ues = imps_world_get_ues (r->world);
-  for (guint i = 0; lc->call_id && i < ues->len; i++)
+  GPtrArray *calls = lc->call_id ? imps_world_find_calls (r->world, lc->call_id) : NULL;
+  for (guint i = 0; calls && i < calls->len; i++)
     {
-      ImpsWorldDevice *d = imps_world_find_device (r->world,
-                                                   imps_ue_get_name (g_ptr_array_index (ues, i)));
-      for (guint c = 0; d && d->sip && c < imps_ue_sip_n_calls (d->sip); c++)
-        {
-          ImpsUeCall *call = imps_ue_sip_get_call (d->sip, c);
-          guint8 fp[32];
-          if (imps_ue_call_is_caller (call)
-              || g_strcmp0 (imps_ue_call_get_call_id (call), lc->call_id) != 0
-              || !imps_ue_call_get_tgk_fingerprint (call, fp))
-            continue;
-          gboolean dup = FALSE;
-          for (guint k = 0; k < fps->len; k++)
-            dup |= memcmp (g_ptr_array_index (fps, k), fp, 32) == 0;
-          same += dup;
-          g_ptr_array_add (fps, g_memdup2 (fp, 32));
-          g_string_append_printf (seen, "%s%s %02x%02x%02x%02x", seen->len ? ", " : "", d->name,
-                                  fp[0], fp[1], fp[2], fp[3]);
-        }
+      const ImpsWorldCall *wc = g_ptr_array_index (calls, i);
+      guint8 fp[32];
+      if (imps_ue_call_is_caller (wc->call) || !imps_ue_call_get_tgk_fingerprint (wc->call, fp))
+        continue;
+      gboolean dup = FALSE;
+      for (guint k = 0; k < fps->len; k++)
+        dup |= memcmp (g_ptr_array_index (fps, k), fp, 32) == 0;
+      same += dup;
+      g_ptr_array_add (fps, g_memdup2 (fp, 32));
+      g_string_append_printf (seen, "%s%s %02x%02x%02x%02x", seen->len ? ", " : "",
+                              wc->device->name, fp[0], fp[1], fp[2], fp[3]);
     }
   /* differ: no two alike; share: every one like the first. */
   gboolean all_same = same + 1 == fps->len;
