@@ -37,6 +37,13 @@ check_step (const ImpsScenario *s, const ImpsScriptStep *st)
                     ? st->device != NULL
                                                       : imps_script_is_node (s, st->attack->node));
       break;
+    case IMPS_SCRIPT_LOAD:
+      g_assert (st->load != NULL && st->load->callers[0] != NULL && st->load->callees[0] != NULL);
+      g_assert (st->load->calls >= 1 && st->load->calls <= IMPS_LOAD_MAX_CALLS);
+      g_assert (st->load->concurrent >= 1 && st->load->interval_us >= 1);
+      for (gchar **c = st->load->callers; *c; c++)
+        g_assert (imps_scenario_find_device (s, *c, NULL, NULL, NULL));
+      break;
     case IMPS_SCRIPT_EXPECT:
       if (st->expect == IMPS_EXPECT_EXPOSURE)
         g_assert (imps_script_is_node (s, st->node));

@@ -334,7 +334,7 @@ imps_scenario_expand_steps (ImpsScenario *s, GError **error)
     {
       const ImpsStepSpec *st = g_ptr_array_index (s->steps, i);
       any = g_str_equal (st->verb, "repeat") || g_str_equal (st->verb, "end")
-            || strstr (st->args, "..") != NULL;
+            || (strstr (st->args, "..") != NULL && !g_str_equal (st->verb, "load"));
     }
   if (!any)
     return TRUE;
@@ -385,7 +385,9 @@ imps_scenario_expand_steps (ImpsScenario *s, GError **error)
           g_clear_pointer (&body, g_ptr_array_unref);
           continue;
         }
-      if (!find_ranges (&x, st, words, error))
+      /* A load step's ranges are its sets of devices, not a repeat. */
+      gboolean sets = g_str_equal (st->verb, "load");
+      if (!sets && !find_ranges (&x, st, words, error))
         return FALSE;
       if (rep)
         {

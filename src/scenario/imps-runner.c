@@ -2,6 +2,9 @@
 #include "imps-ladder.h"
 #include "imps-script.h"
 #include "imps-attacker.h"
+#include "imps-load.h"
+
+#include <unistd.h>
 
 #include <string.h>
 
@@ -14,6 +17,7 @@ typedef enum {
   VERB_HANGUP,
   VERB_EXPECT,
   VERB_ATTACK,
+  VERB_LOAD,
 } Verb;
 
 /* In the order of ImpsScriptExpect. */
@@ -89,6 +93,7 @@ struct _ImpsRunner {
   const ImpsStepResult *blocker; /* the failed action every later verdict is skipped for */
   gboolean past_blocker;         /* an action after the blocker was skipped */
   GPtrArray *attacks;            /* ImpsAttack* armed by attack steps */
+  ImpsLoad *load;                /* the last load step's (imps-load.h) */
 };
 
 /* In the order of ImpsScriptSecurity. */
@@ -153,6 +158,7 @@ bind_step (ImpsRunner *r, ImpsScriptStep *ps)
     [IMPS_SCRIPT_RESTART] = VERB_RESTART,     [IMPS_SCRIPT_REGISTER] = VERB_REGISTER,
     [IMPS_SCRIPT_CALL] = VERB_CALL,           [IMPS_SCRIPT_HANGUP] = VERB_HANGUP,
     [IMPS_SCRIPT_EXPECT] = VERB_EXPECT,       [IMPS_SCRIPT_ATTACK] = VERB_ATTACK,
+    [IMPS_SCRIPT_LOAD] = VERB_LOAD,
   };
   Step *s = g_new0 (Step, 1);
   s->script = ps;
@@ -268,6 +274,7 @@ imps_runner_free (ImpsRunner *r)
     return;
   if (r->advance_timer)
     imps_clock_timeout_remove (r->clock, r->advance_timer);
+  imps_load_free (r->load);
   if (r->wait_timer)
     imps_clock_timeout_remove (r->clock, r->wait_timer);
   if (r->wait_sip)
@@ -1088,6 +1095,15 @@ skip (ImpsRunner *r, Step *s, ImpsStepResult *res)
 }
 
 static void
+load_done (ImpsLoad *load, gpointer data)
+{
+  ImpsRunner *r = data;
+  g_autofree gchar *failures = imps_load_describe_failures (load);
+  action_done (r, failures == NULL, imps_load_describe (load),
+               failures ? g_strdup_printf ("failed calls: %s", failures) : NULL);
+}
+
+static void
 run_next (ImpsRunner *r)
 {
   if (r->current >= r->steps->len)
@@ -1212,6 +1228,12 @@ run_next (ImpsRunner *r)
         r->wait_timer = imps_clock_timeout_add (r->clock, 200 * 1000, hangup_done, r, NULL);
         return;
       }
+    case VERB_LOAD:
+      r->last_action = res;
+      g_clear_pointer (&r->load, imps_load_free);
+      r->load = imps_load_new (r->world, s->script->load);
+      imps_load_start (r->load, isatty (STDERR_FILENO) ? stderr : NULL, load_done, r);
+      return;
     case VERB_ADVANCE:
       r->last_action = res;
       r->advance_timer = imps_clock_timeout_add (r->clock, s->duration_us, advance_done, r, NULL);

@@ -10,6 +10,7 @@
 
 #include "imps-scenario.h"
 #include "imps-attack.h"
+#include "imps-load.h"
 
 G_BEGIN_DECLS
 
@@ -33,6 +34,7 @@ typedef enum {
   IMPS_SCRIPT_HANGUP,
   IMPS_SCRIPT_EXPECT,
   IMPS_SCRIPT_ATTACK,
+  IMPS_SCRIPT_LOAD,
 } ImpsScriptVerb;
 
 typedef enum {
@@ -77,6 +79,7 @@ typedef struct {
   gboolean keys;             /* exposure: keys (TRUE) or none; media-rejected: replays (TRUE)
                               * or auth-failures */
   ImpsAttackSpec *attack;    /* attack */
+  ImpsLoadSpec *load;        /* load */
 } ImpsScriptStep;
 
 void imps_script_step_free (ImpsScriptStep *step);
