@@ -714,13 +714,12 @@ load_subscriber (Ctx *c, const gchar *g, const gchar *name, GError **error)
   return index_identities (c, g, u, error);
 }
 
-/* "{name}@home1.net" with {name} and {n} (the number) replaced; FALSE
- * when another '{' or '}' is left. */
+/* "{name}@home1.net" with {name} and {n} (the number) replaced. */
 static gchar *
 fill_template (const gchar *tpl, const gchar *name, guint64 n)
 {
   g_autofree gchar *num = g_strdup_printf ("%" G_GUINT64_FORMAT, n);
-  GString *out = g_string_new (NULL);
+  g_autoptr (GString) out = g_string_new (NULL);
   for (const gchar *p = tpl; *p;)
     {
       if (g_str_has_prefix (p, "{name}"))
@@ -730,7 +729,8 @@ fill_template (const gchar *tpl, const gchar *name, guint64 n)
       else
         g_string_append_c (out, *p++);
     }
-  return g_string_free (out, FALSE);
+  /* Exactly its length: 16,384 subscribers keep two or more of these. */
+  return g_strndup (out->str, out->len);
 }
 
 static gboolean
@@ -786,13 +786,12 @@ load_subscriber_range (Ctx *c, const gchar *g, const gchar *range, GError **erro
                    "a subscriber that needs its own a [subscriber NAME] group", *k);
   if (!check_keys (c, g, known, error))
     return FALSE;
-  ImpsNameRange r;
+  g_auto (ImpsNameRange) r = { 0 };
   g_autoptr (GError) e = NULL;
   if (!imps_name_range_parse (range, IMPS_SCENARIO_MAX_SUBSCRIBERS, &r, &e))
     return fail (c, error, e->code == IMPS_SCENARIO_ERROR_TOO_LARGE
                              ? IMPS_SCENARIO_ERROR_TOO_LARGE : IMPS_SCENARIO_ERROR_VALUE,
                  g, NULL, "%s", e->message);
-  g_autofree gchar *prefix = r.prefix;
   if (!g_key_file_has_key (c->kf, "scenario", "seed", NULL))
     return fail (c, error, IMPS_SCENARIO_ERROR_MISSING, g, NULL,
                  "a range of subscribers derives its keys from [scenario] seed: give one");

@@ -165,6 +165,7 @@ gboolean imps_name_range_parse (const gchar *text, guint64 max, ImpsNameRange *o
 /* TRUE when @text has the shape of a range (PREFIXa..PREFIXb...), valid or not. */
 gboolean imps_name_range_looks_like (const gchar *text, gsize len);
 void imps_name_range_clear (ImpsNameRange *r);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ImpsNameRange, imps_name_range_clear)
 /* The i-th name (0-based) of the range. */
 gchar *imps_name_range_name (const ImpsNameRange *r, guint64 i);
 
