@@ -46,6 +46,9 @@ typedef struct {
   guint64 timers;           /* clock timers run */
   guint64 events;           /* event-log entries at the end */
   guint64 event_bytes;      /* their messages, summaries and details (what the log keeps) */
+  gint64 regs_end_us;       /* virtual time when every UE was registered */
+  guint64 refreshes;        /* REGISTER requests on Gm after that (refreshes of idle UEs) */
+  guint64 ub_after;         /* Ub requests after that (bootstraps again as Ks expire) */
 } ChildReport;
 
 static double
@@ -108,6 +111,7 @@ on_step (ImpsRunner *runner, const ImpsStepResult *res, gpointer data)
   if (index + 1 == regs)
     {
       w->t_regs_end = now;
+      w->rep->regs_end_us = res->end_us;
       w->rep->rss_registered_kb = rss_kb ();
     }
   if (index >= regs && g_str_equal (res->verb, "hangup"))
@@ -168,6 +172,13 @@ child (guint n, const gchar *media, int fd)
       rep.event_bytes += sizeof *e + (e->bytes ? e->size : 0)
                          + strlen (e->summary) + (e->detail ? strlen (e->detail) : 0)
                          + (e->stream ? strlen (e->stream) : 0);
+      if (e->time_us > rep.regs_end_us && e->kind == IMPS_EVENT_MESSAGE)
+        {
+          if (e->ref == IMPS_REF_GM && g_str_has_prefix (e->summary, "REGISTER"))
+            rep.refreshes++;
+          else if (e->ref == IMPS_REF_UB && g_str_has_prefix (e->summary, "GET"))
+            rep.ub_after++;
+        }
     }
   rep.timers = imps_clock_count_fired (imps_network_get_clock (imps_world_get_network (world)));
   if (write (fd, &rep, sizeof rep) != sizeof rep)
@@ -269,9 +280,10 @@ main (int argc, char **argv)
       if (g_getenv ("IMPS_BENCH_SCALE_RSS"))
         printf ("        RSS KiB: start %zu, world built %zu, every UE registered %zu; event log "
                 "%" G_GUINT64_FORMAT " entries, %" G_GUINT64_FORMAT " KiB; %" G_GUINT64_FORMAT
-                " clock timers\n",
+                " clock timers; during the calls %" G_GUINT64_FORMAT " REGISTER requests "
+                "(idle UEs' refreshes) and %" G_GUINT64_FORMAT " Ub GET requests\n",
                 p.rep.rss_start_kb, p.rep.rss_world_kb, p.rep.rss_registered_kb, p.rep.events,
-                p.rep.event_bytes / 1024, p.rep.timers);
+                p.rep.event_bytes / 1024, p.rep.timers, p.rep.refreshes, p.rep.ub_after);
       fflush (stdout);
       if (!ok)
         rc = 1;
