@@ -13,7 +13,12 @@
  * linear); then the ratios of the per-unit costs to the first N's. Wall
  * time on a shared machine is only indicative: compare CPU time.
  *
- *   bench-scale [--media DURATION] [N...]      (default N: 100 1000 10000)
+ *   bench-scale [--media DURATION] [--load C] [N...]   (default N: 100 1000 10000)
+ *
+ * --load C makes the calls one load step (u1..u(N/2) calling the other
+ * half, C at once, offered at 1,000 calls/s) instead of one call after
+ * another: the virtual time of the calls no longer grows with N. The
+ * first/last columns then stay empty (one step makes all the calls).
  *
  * With IMPS_BENCH_JSON naming a file, one JSON object a line per N is
  * appended (what `make bench` collects).
@@ -74,9 +79,20 @@ rss_kb (void)
 
 /* The scenario in the scenario language's own few lines: a range of
  * subscribers (keys derived from the seed) and two repeat blocks. */
+static guint load_concurrent;
+
 static gchar *
 scale_scenario (guint n, const gchar *media)
 {
+  if (load_concurrent > 0)
+    return g_strdup_printf ("[scenario]\nname = scale-%u\nseed = 14\n\n"
+                            "[operator op1]\nnumber = 1\ndomain = op1.net\n\n"
+                            "[subscribers u1..u%u]\noperator = op1\n\n"
+                            "[script]\n"
+                            "repeat = u1..u%u\nbootstrap = $1\nregister = $1\nend = repeat\n"
+                            "load = u1..u%u u%u..u%u calls=%u rate=1000/s concurrent=%u "
+                            "security=mikey-ticket media=%s\n",
+                            n, n, n, n / 2, n / 2 + 1, n / 2 * 2, n / 2, load_concurrent, media);
   return g_strdup_printf ("[scenario]\nname = scale-%u\nseed = 14\n\n"
                           "[operator op1]\nnumber = 1\ndomain = op1.net\n\n"
                           "[subscribers u1..u%u]\noperator = op1\n\n"
@@ -233,6 +249,11 @@ main (int argc, char **argv)
   g_autoptr (GArray) ns = g_array_new (FALSE, FALSE, sizeof (guint));
   for (int i = 1; i < argc; i++)
     {
+      if (g_str_equal (argv[i], "--load") && i + 1 < argc)
+        {
+          load_concurrent = (guint) g_ascii_strtoull (argv[++i], NULL, 10);
+          continue;
+        }
       if (g_str_equal (argv[i], "--media") && i + 1 < argc)
         {
           media = argv[++i];
@@ -241,7 +262,7 @@ main (int argc, char **argv)
       guint64 v;
       if (!g_ascii_string_to_unsigned (argv[i], 10, 2, 16384, &v, NULL))
         {
-          fprintf (stderr, "usage: bench-scale [--media DURATION] [N...] (N from 2 to 16384)\n");
+          fprintf (stderr, "usage: bench-scale [--media DURATION] [--load C] [N...] (N from 2 to 16384)\n");
           return 2;
         }
       guint n = (guint) v;
