@@ -262,7 +262,8 @@ main (int argc, char **argv)
       guint64 v;
       if (!g_ascii_string_to_unsigned (argv[i], 10, 2, 16384, &v, NULL))
         {
-          fprintf (stderr, "usage: bench-scale [--media DURATION] [--load C] [N...] (N from 2 to 16384)\n");
+          fprintf (stderr, "usage: bench-scale [--media DURATION] [--load C] [N...] "
+                           "(N from 2 to 16384)\n");
           return 2;
         }
       guint n = (guint) v;

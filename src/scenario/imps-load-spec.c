@@ -42,8 +42,8 @@ read_set (const ImpsScenario *s, const gchar *text, const gchar *role, gboolean 
         {
           ImpsNameRange r;
           g_autoptr (GError) e = NULL;
-          if (!imps_name_range_parse (*it, IMPS_SCENARIO_MAX_SUBSCRIBERS * IMPS_SCENARIO_MAX_DEVICES,
-                                      &r, &e))
+          guint64 max = (guint64) IMPS_SCENARIO_MAX_SUBSCRIBERS * IMPS_SCENARIO_MAX_DEVICES;
+          if (!imps_name_range_parse (*it, max, &r, &e))
             {
               g_set_error (error, IMPS_SCENARIO_ERROR, IMPS_SCENARIO_ERROR_VALUE, "%s set: %s",
                            role, e->message);
@@ -170,7 +170,8 @@ imps_load_spec_parse (const ImpsScenario *s, gint argc, gchar **argv, GError **e
       const gchar *eq = strchr (argv[i], '=');
       guint k;
       for (k = 0; eq && k < G_N_ELEMENTS (keys); k++)
-        if (strlen (keys[k]) == (gsize) (eq - argv[i]) && strncmp (argv[i], keys[k], (gsize) (eq - argv[i])) == 0)
+        if (strlen (keys[k]) == (gsize) (eq - argv[i])
+            && strncmp (argv[i], keys[k], (gsize) (eq - argv[i])) == 0)
           break;
       if (eq == NULL || k == G_N_ELEMENTS (keys))
         {

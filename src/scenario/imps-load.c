@@ -135,7 +135,8 @@ show_progress (ImpsLoad *l, gboolean last)
   if (!last && now - l->progress_wall_us < G_USEC_PER_SEC / 4)
     return;
   l->progress_wall_us = now;
-  fprintf (l->progress, "\r  load: %u/%u calls offered, %u in progress, %u established, %u failed%s",
+  fprintf (l->progress,
+           "\r  load: %u/%u calls offered, %u in progress, %u established, %u failed%s",
            l->started, l->spec->calls, l->in_progress, l->stats.established, l->stats.failed,
            last ? "\n" : "");
   fflush (l->progress);
