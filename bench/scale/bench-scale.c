@@ -277,8 +277,11 @@ main (int argc, char **argv)
 
   const gchar *json_path = g_getenv ("IMPS_BENCH_JSON");
   FILE *json = json_path && *json_path ? fopen (json_path, "a") : NULL;
+  g_autofree gchar *how = load_concurrent ? g_strdup_printf ("in one load step, %u at once",
+                                                             load_concurrent)
+                                          : g_strdup ("one after another");
   printf ("scale: N subscribers bootstrapped and registered, N/2 MIKEY-TICKET calls with %s of "
-          "media, one after another\n", media);
+          "media, %s\n", media, how);
   printf ("%7s %9s %9s %10s %12s %11s %12s %12s %12s %8s\n", "N", "wall s", "CPU s", "peak RSS",
           "CPU/subscr.", "CPU/call", "KiB/reg. UE", "first calls", "last calls", "verdicts");
   g_autoptr (GArray) points = g_array_new (FALSE, TRUE, sizeof (Point));
