@@ -13,7 +13,12 @@
  * linear); then the ratios of the per-unit costs to the first N's. Wall
  * time on a shared machine is only indicative: compare CPU time.
  *
- *   bench-scale [--media DURATION] [N...]      (default N: 100 1000 10000)
+ *   bench-scale [--media DURATION] [--load C] [N...]   (default N: 100 1000 10000)
+ *
+ * --load C makes the calls one load step (u1..u(N/2) calling the other
+ * half, C at once, offered at 1,000 calls/s) instead of one call after
+ * another: the virtual time of the calls no longer grows with N. The
+ * first/last columns then stay empty (one step makes all the calls).
  *
  * With IMPS_BENCH_JSON naming a file, one JSON object a line per N is
  * appended (what `make bench` collects).
@@ -46,6 +51,9 @@ typedef struct {
   guint64 timers;           /* clock timers run */
   guint64 events;           /* event-log entries at the end */
   guint64 event_bytes;      /* their messages, summaries and details (what the log keeps) */
+  gint64 regs_end_us;       /* virtual time when every UE was registered */
+  guint64 refreshes;        /* REGISTER requests on Gm after that (refreshes of idle UEs) */
+  guint64 ub_after;         /* Ub requests after that (bootstraps again as Ks expire) */
 } ChildReport;
 
 static double
@@ -69,27 +77,31 @@ rss_kb (void)
   return resident * (gsize) sysconf (_SC_PAGESIZE) / 1024;
 }
 
+/* The scenario in the scenario language's own few lines: a range of
+ * subscribers (keys derived from the seed) and two repeat blocks. */
+static guint load_concurrent;
+
 static gchar *
 scale_scenario (guint n, const gchar *media)
 {
-  GString *s = g_string_new (NULL);
-  g_string_append_printf (s, "[scenario]\nname = scale-%u\nseed = 14\n\n"
-                          "[operator op1]\nnumber = 1\ndomain = op1.net\n\n", n);
-  for (guint i = 0; i < n; i++)
-    {
-      g_autofree gchar *label = g_strdup_printf ("impsim scale %u", i);
-      g_autofree gchar *hex = g_compute_checksum_for_string (G_CHECKSUM_SHA256, label, -1);
-      g_string_append_printf (s, "[subscriber u%u]\noperator = op1\nimpi = u%u@op1.net\n"
-                              "impu = sip:u%u@op1.net\nk = %.32s\nopc = %.32s\n\n",
-                              i, i, i, hex, hex + 32);
-    }
-  g_string_append (s, "[script]\n");
-  for (guint i = 0; i < n; i++)
-    g_string_append_printf (s, "bootstrap = u%u\nregister = u%u\n", i, i);
-  for (guint i = 0; i + 1 < n; i += 2)
-    g_string_append_printf (s, "call = u%u u%u security=mikey-ticket media=%s\nhangup = u%u\n", i,
-                            i + 1, media, i);
-  return g_string_free (s, FALSE);
+  if (load_concurrent > 0)
+    return g_strdup_printf ("[scenario]\nname = scale-%u\nseed = 14\n\n"
+                            "[operator op1]\nnumber = 1\ndomain = op1.net\n\n"
+                            "[subscribers u1..u%u]\noperator = op1\n\n"
+                            "[script]\n"
+                            "repeat = u1..u%u\nbootstrap = $1\nregister = $1\nend = repeat\n"
+                            "load = u1..u%u u%u..u%u calls=%u rate=1000/s concurrent=%u "
+                            "security=mikey-ticket media=%s\n",
+                            n, n, n, n / 2, n / 2 + 1, n / 2 * 2, n / 2, load_concurrent, media);
+  return g_strdup_printf ("[scenario]\nname = scale-%u\nseed = 14\n\n"
+                          "[operator op1]\nnumber = 1\ndomain = op1.net\n\n"
+                          "[subscribers u1..u%u]\noperator = op1\n\n"
+                          "[script]\n"
+                          "repeat = u1..u%u\nbootstrap = $1\nregister = $1\nend = repeat\n"
+                          "repeat = u1..u%u/2 u2..u%u/2\n"
+                          "call = $1 $2 security=mikey-ticket media=%s\nhangup = $1\n"
+                          "end = repeat\n",
+                          n, n, n, n - n % 2 - 1, n - n % 2, media);
 }
 
 typedef struct {
@@ -115,6 +127,7 @@ on_step (ImpsRunner *runner, const ImpsStepResult *res, gpointer data)
   if (index + 1 == regs)
     {
       w->t_regs_end = now;
+      w->rep->regs_end_us = res->end_us;
       w->rep->rss_registered_kb = rss_kb ();
     }
   if (index >= regs && g_str_equal (res->verb, "hangup"))
@@ -152,6 +165,9 @@ child (guint n, const gchar *media, int fd)
       fprintf (stderr, "bench-scale: %s\n", error->message);
       return 1;
     }
+  /* As impsim run --quiet: no ladder or report reads the bytes afterwards. */
+  imps_event_log_set_keep_bytes (imps_network_get_event_log (imps_world_get_network (world)),
+                                 FALSE);
   w.t_setup_end = process_cpu_s ();
   rep.rss_world_kb = rss_kb ();
   w.t_regs_end = w.t_setup_end;
@@ -169,9 +185,16 @@ child (guint n, const gchar *media, int fd)
   for (guint i = 0; i < rep.events; i++)
     {
       const ImpsEvent *e = imps_event_log_get (log, i);
-      rep.event_bytes += sizeof *e + (e->bytes ? g_bytes_get_size (e->bytes) : 0)
+      rep.event_bytes += sizeof *e + (e->bytes ? e->size : 0)
                          + strlen (e->summary) + (e->detail ? strlen (e->detail) : 0)
                          + (e->stream ? strlen (e->stream) : 0);
+      if (e->time_us > rep.regs_end_us && e->kind == IMPS_EVENT_MESSAGE)
+        {
+          if (e->ref == IMPS_REF_GM && g_str_has_prefix (e->summary, "REGISTER"))
+            rep.refreshes++;
+          else if (e->ref == IMPS_REF_UB && g_str_has_prefix (e->summary, "GET"))
+            rep.ub_after++;
+        }
     }
   rep.timers = imps_clock_count_fired (imps_network_get_clock (imps_world_get_network (world)));
   if (write (fd, &rep, sizeof rep) != sizeof rep)
@@ -226,6 +249,11 @@ main (int argc, char **argv)
   g_autoptr (GArray) ns = g_array_new (FALSE, FALSE, sizeof (guint));
   for (int i = 1; i < argc; i++)
     {
+      if (g_str_equal (argv[i], "--load") && i + 1 < argc)
+        {
+          load_concurrent = (guint) g_ascii_strtoull (argv[++i], NULL, 10);
+          continue;
+        }
       if (g_str_equal (argv[i], "--media") && i + 1 < argc)
         {
           media = argv[++i];
@@ -234,7 +262,8 @@ main (int argc, char **argv)
       guint64 v;
       if (!g_ascii_string_to_unsigned (argv[i], 10, 2, 16384, &v, NULL))
         {
-          fprintf (stderr, "usage: bench-scale [--media DURATION] [N...] (N from 2 to 16384)\n");
+          fprintf (stderr, "usage: bench-scale [--media DURATION] [--load C] [N...] "
+                           "(N from 2 to 16384)\n");
           return 2;
         }
       guint n = (guint) v;
@@ -248,8 +277,11 @@ main (int argc, char **argv)
 
   const gchar *json_path = g_getenv ("IMPS_BENCH_JSON");
   FILE *json = json_path && *json_path ? fopen (json_path, "a") : NULL;
+  g_autofree gchar *how = load_concurrent ? g_strdup_printf ("in one load step, %u at once",
+                                                             load_concurrent)
+                                          : g_strdup ("one after another");
   printf ("scale: N subscribers bootstrapped and registered, N/2 MIKEY-TICKET calls with %s of "
-          "media, one after another\n", media);
+          "media, %s\n", media, how);
   printf ("%7s %9s %9s %10s %12s %11s %12s %12s %12s %8s\n", "N", "wall s", "CPU s", "peak RSS",
           "CPU/subscr.", "CPU/call", "KiB/reg. UE", "first calls", "last calls", "verdicts");
   g_autoptr (GArray) points = g_array_new (FALSE, TRUE, sizeof (Point));
@@ -273,9 +305,10 @@ main (int argc, char **argv)
       if (g_getenv ("IMPS_BENCH_SCALE_RSS"))
         printf ("        RSS KiB: start %zu, world built %zu, every UE registered %zu; event log "
                 "%" G_GUINT64_FORMAT " entries, %" G_GUINT64_FORMAT " KiB; %" G_GUINT64_FORMAT
-                " clock timers\n",
+                " clock timers; during the calls %" G_GUINT64_FORMAT " REGISTER requests "
+                "(idle UEs' refreshes) and %" G_GUINT64_FORMAT " Ub GET requests\n",
                 p.rep.rss_start_kb, p.rep.rss_world_kb, p.rep.rss_registered_kb, p.rep.events,
-                p.rep.event_bytes / 1024, p.rep.timers);
+                p.rep.event_bytes / 1024, p.rep.timers, p.rep.refreshes, p.rep.ub_after);
       fflush (stdout);
       if (!ok)
         rc = 1;

@@ -285,6 +285,10 @@ run_one (RunOptions *o, RunCtx *ctx, const gchar *path, guint *passed, guint *fa
     fprintf (stderr, "impsim run: --state-dir %s had mode %04o; made it 0700 (it holds keys)\n",
              o->state_dir, imps_world_get_state_dir_old_mode (world));
   ImpsNetwork *net = imps_world_get_network (world);
+  /* The ladders and the JSON report's digests read the messages after the
+   * run; without them the log keeps summaries (a capture listens live). */
+  imps_event_log_set_keep_bytes (imps_network_get_event_log (net),
+                                 !ctx->quiet || o->svg_path != NULL || o->json != NULL);
   if (o->pcap_path)
     {
       pcap = imps_pcap_writer_new (o->pcap_path, &error);

@@ -2,6 +2,8 @@
 
 #include "imps-secret.h"
 
+#include <string.h>
+
 typedef struct {
   guint id;
   ImpsEventListener fn;
@@ -16,16 +18,25 @@ struct _ImpsEventLog {
   guint ring_size;   /* 0: keep every event */
   GArray *listeners; /* of Listener */
   guint next_listener_id;
+  gboolean drop_bytes; /* entries keep the size of their message, not its bytes */
+  /* Node and peer names of the entries, each kept once (a run of 10,000
+   * UEs names the same nodes in millions of entries). Only while every
+   * event is kept: a ring (serve) sees outside peers' names without end. */
+  GHashTable *names;
 };
 
+/* The entries' strings are the log's: from and to in the name pool while
+ * it is on, the rest their own. */
 static void
-event_free (gpointer p)
+event_free_owned (ImpsEvent *e, gboolean pooled)
 {
-  ImpsEvent *e = p;
   if (e == NULL)
     return;
-  g_free ((gchar *) e->from);
-  g_free ((gchar *) e->to);
+  if (!pooled)
+    {
+      g_free ((gchar *) e->from);
+      g_free ((gchar *) e->to);
+    }
   g_free (e->summary);
   g_free (e->detail);
   g_free (e->stream);
@@ -35,33 +46,70 @@ event_free (gpointer p)
 }
 
 static void
+event_free (gpointer p)
+{
+  event_free_owned (p, FALSE);
+}
+
+static void
+event_free_pooled (gpointer p)
+{
+  event_free_owned (p, TRUE);
+}
+
+/* The copy's bytes follow its length in one block. */
+typedef struct {
+  gsize len;
+  guint8 data[];
+} Copy;
+
+static void
 wipe_free (gpointer p)
 {
-  GBytes *b = p;
-  gsize len;
-  gpointer d = (gpointer) g_bytes_get_data (b, &len);
-  imps_wipe (d, len);
-  g_bytes_unref (b);
+  Copy *c = p;
+  imps_wipe (c->data, c->len);
+  g_free (c);
 }
 
 /* A private copy of a message's bytes that is wiped when the last
- * reference goes (messages such as MAA and BIA carry keys). */
+ * reference goes (messages such as MAA and BIA carry keys): one block for
+ * the bytes and one for the GBytes. */
 static GBytes *
 wiped_copy (GBytes *bytes)
 {
   gsize len;
   gconstpointer d = g_bytes_get_data (bytes, &len);
-  GBytes *copy = g_bytes_new (d, len);
-  return g_bytes_new_with_free_func (g_bytes_get_data (copy, NULL), len, wipe_free, copy);
+  Copy *c = g_malloc (sizeof (Copy) + len);
+  c->len = len;
+  if (len > 0)
+    memcpy (c->data, d, len);
+  return g_bytes_new_with_free_func (c->data, len, wipe_free, c);
+}
+
+static const gchar *
+pooled_name (ImpsEventLog *log, const gchar *name)
+{
+  if (name == NULL)
+    return NULL;
+  if (log->names == NULL)
+    return g_strdup (name);
+  gchar *kept = g_hash_table_lookup (log->names, name);
+  if (kept == NULL)
+    {
+      kept = g_strdup (name);
+      g_hash_table_add (log->names, kept);
+    }
+  return kept;
 }
 
 ImpsEventLog *
 imps_event_log_new (void)
 {
   ImpsEventLog *log = g_new0 (ImpsEventLog, 1);
-  log->events = g_ptr_array_new_with_free_func (event_free);
+  log->events = g_ptr_array_new_with_free_func (event_free_pooled);
   log->listeners = g_array_new (FALSE, FALSE, sizeof (Listener));
   log->next_listener_id = 1;
+  log->names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   return log;
 }
 
@@ -72,7 +120,16 @@ imps_event_log_free (ImpsEventLog *log)
     return;
   g_ptr_array_unref (log->events);
   g_array_unref (log->listeners);
+  if (log->names)
+    g_hash_table_unref (log->names);
   g_free (log);
+}
+
+void
+imps_event_log_set_keep_bytes (ImpsEventLog *log, gboolean keep)
+{
+  g_return_if_fail (log != NULL);
+  log->drop_bytes = !keep;
 }
 
 const ImpsEvent *
@@ -90,10 +147,11 @@ imps_event_log_add (ImpsEventLog *log, gint64 time_us, ImpsEventKind kind,
   e->kind = kind;
   e->ref = ref;
   e->proto = proto;
-  e->from = g_strdup (from);
-  e->to = g_strdup (to);
+  e->from = pooled_name (log, from);
+  e->to = pooled_name (log, to);
   e->summary = g_strdup (summary);
   e->detail = g_strdup (detail);
+  e->size = bytes ? g_bytes_get_size (bytes) : 0;
   e->bytes = bytes ? wiped_copy (bytes) : NULL;
   e->stream = g_strdup (stream);
   if (log->ring_size == 0 || log->events->len < log->ring_size)
@@ -111,6 +169,10 @@ imps_event_log_add (ImpsEventLog *log, gint64 time_us, ImpsEventKind kind,
       Listener *l = &g_array_index (log->listeners, Listener, i);
       l->fn (log, e, l->user_data);
     }
+  /* The listeners (a live capture, a ladder as it happens) had the bytes;
+   * the entry keeps the summary and the size. */
+  if (log->drop_bytes)
+    g_clear_pointer (&e->bytes, g_bytes_unref);
   return e;
 }
 
@@ -123,16 +185,22 @@ imps_event_log_set_ring (ImpsEventLog *log, guint size)
   /* keep the last @size events, each in slot seq % size */
   guint64 first = log->total > size ? log->total - size : 0;
   GPtrArray *ring = g_ptr_array_new_with_free_func (event_free);
+
   g_ptr_array_set_size (ring, (guint) MIN (log->total, (guint64) size));
   for (guint i = 0; i < log->events->len; i++)
     {
       ImpsEvent *e = g_ptr_array_index (log->events, i);
       if (e->seq < first)
         continue;
+      /* The ring's entries own their names: the pool is for runs that
+       * keep everything. */
+      e->from = g_strdup (e->from);
+      e->to = g_strdup (e->to);
       g_ptr_array_index (ring, e->seq % size) = e;
       g_ptr_array_index (log->events, i) = NULL;
     }
   g_ptr_array_unref (log->events);
+  g_clear_pointer (&log->names, g_hash_table_unref);
   log->events = ring;
   log->ring_size = size;
 }

@@ -6,7 +6,9 @@
  * for. Some messages carry keys (MAA, BIA); the log keeps its own copy of
  * every message's bytes and wipes it when the event is freed.
  *
- * `impsim run` keeps every event (its views need them); `impsim serve`
+ * `impsim run` keeps every event (its views need them; without a ladder, a
+ * capture or a report it keeps their summaries, not their bytes);
+ * `impsim serve`
  * keeps the last N in a ring (imps_event_log_set_ring()), and whatever is
  * streamed to --log or --pcap goes out through listeners as it happens.
  */
@@ -50,12 +52,14 @@ typedef struct {
   ImpsEventKind kind;
   ImpsRefPoint ref;
   ImpsProtocol proto;
-  const gchar *from;     /* node or peer names, owned by the event */
+  const gchar *from;     /* node or peer names, owned by the log */
   const gchar *to;       /* NULL for notes */
   gchar *summary;        /* what a person reads on the arrow: "REQUEST_INIT_PSK", "MAA 2001" */
   gchar *detail;         /* refusal or failure reason with the values; may be NULL */
-  GBytes *bytes;         /* the message as sent; NULL for notes */
+  GBytes *bytes;         /* the message as sent; NULL for notes, and once the listeners
+                          * had it when the log keeps no bytes */
   gchar *stream;         /* groups the messages of one connection or media stream; may be NULL */
+  gsize size;            /* the message's length in bytes (0 for notes) */
 } ImpsEvent;
 
 typedef struct _ImpsEventLog ImpsEventLog;
@@ -77,6 +81,13 @@ const ImpsEvent *imps_event_log_add (ImpsEventLog *log, gint64 time_us,
 /* From now on keeps only the last @size events (0: all, the default);
  * the ring is set once. */
 void imps_event_log_set_ring (ImpsEventLog *log, guint size);
+
+/* TRUE (the default): every entry keeps its message's bytes, for views
+ * made after the run (the ladder, a capture, the JSON report's digests).
+ * FALSE: listeners still see the bytes as each event is added, but the
+ * entry keeps only the summary, detail and size: what the verdicts read,
+ * at a fraction of the memory. */
+void imps_event_log_set_keep_bytes (ImpsEventLog *log, gboolean keep);
 
 /* Events ever added (the next seq). */
 guint imps_event_log_len (ImpsEventLog *log);

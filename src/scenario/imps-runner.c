@@ -4,6 +4,9 @@
 #include "imps-attacker.h"
 #include "imps-callctl.h"
 #include "imps-tickets.h"
+#include "imps-load.h"
+
+#include <unistd.h>
 
 #include <string.h>
 
@@ -19,6 +22,7 @@ typedef enum {
   VERB_ANSWER,
   VERB_TICKET,
   VERB_FORGET_BTID,
+  VERB_LOAD,
 } Verb;
 
 /* In the order of ImpsScriptExpect. */
@@ -107,6 +111,7 @@ struct _ImpsRunner {
   guint call_line;               /* line of the last call step */
   gboolean call_recorded;        /* the last call is in calls */
   GHashTable *tickets;           /* ticket NAME -> ImpsMikeyHeldTicket* (owned) */
+  ImpsLoad *load;                /* the last load step's (imps-load.h) */
 };
 
 /* In the order of ImpsScriptSecurity. */
@@ -196,6 +201,7 @@ bind_step (ImpsRunner *r, ImpsScriptStep *ps)
     [IMPS_SCRIPT_EXPECT] = VERB_EXPECT,       [IMPS_SCRIPT_ATTACK] = VERB_ATTACK,
     [IMPS_SCRIPT_ANSWER] = VERB_ANSWER,       [IMPS_SCRIPT_TICKET] = VERB_TICKET,
     [IMPS_SCRIPT_FORGET_BTID] = VERB_FORGET_BTID,
+    [IMPS_SCRIPT_LOAD] = VERB_LOAD,
   };
   Step *s = g_new0 (Step, 1);
   s->script = ps;
@@ -340,6 +346,7 @@ imps_runner_free (ImpsRunner *r)
     return;
   if (r->advance_timer)
     imps_clock_timeout_remove (r->clock, r->advance_timer);
+  imps_load_free (r->load);
   if (r->wait_timer)
     imps_clock_timeout_remove (r->clock, r->wait_timer);
   if (r->last_call.cancel_timer)
@@ -647,10 +654,9 @@ find_callee (ImpsRunner *r, LastCall *lc, const gchar *callee_impu)
   for (guint i = 0; mine && i < mine->len; i++)
     if (find_callee_in (lc, g_ptr_array_index (mine, i)))
       return TRUE;
-  GPtrArray *ues = imps_world_get_ues (r->world);
-  for (guint i = 0; i < ues->len; i++)
-    if (find_callee_in (lc, imps_world_find_device (r->world,
-                                                    imps_ue_get_name (g_ptr_array_index (ues, i)))))
+  GPtrArray *calls = imps_world_find_calls (r->world, lc->call_id);
+  for (guint i = 0; calls && i < calls->len; i++)
+    if (find_callee_in (lc, ((ImpsWorldCall *) g_ptr_array_index (calls, i))->device))
       return TRUE;
   return FALSE;
 }
@@ -1052,27 +1058,20 @@ judge_forks (ImpsRunner *r, gboolean share, ImpsStepResult *res)
   g_autoptr (GString) seen = g_string_new (NULL);
   g_autoptr (GPtrArray) fps = g_ptr_array_new_with_free_func (g_free);
   guint same = 0;
-  GPtrArray *ues = imps_world_get_ues (r->world);
-  for (guint i = 0; lc->call_id && i < ues->len; i++)
+  GPtrArray *calls = lc->call_id ? imps_world_find_calls (r->world, lc->call_id) : NULL;
+  for (guint i = 0; calls && i < calls->len; i++)
     {
-      ImpsWorldDevice *d = imps_world_find_device (r->world,
-                                                   imps_ue_get_name (g_ptr_array_index (ues, i)));
-      for (guint c = 0; d && d->sip && c < imps_ue_sip_n_calls (d->sip); c++)
-        {
-          ImpsUeCall *call = imps_ue_sip_get_call (d->sip, c);
-          guint8 fp[32];
-          if (imps_ue_call_is_caller (call)
-              || g_strcmp0 (imps_ue_call_get_call_id (call), lc->call_id) != 0
-              || !imps_ue_call_get_tgk_fingerprint (call, fp))
-            continue;
-          gboolean dup = FALSE;
-          for (guint k = 0; k < fps->len; k++)
-            dup |= memcmp (g_ptr_array_index (fps, k), fp, 32) == 0;
-          same += dup;
-          g_ptr_array_add (fps, g_memdup2 (fp, 32));
-          g_string_append_printf (seen, "%s%s %02x%02x%02x%02x", seen->len ? ", " : "", d->name,
-                                  fp[0], fp[1], fp[2], fp[3]);
-        }
+      const ImpsWorldCall *wc = g_ptr_array_index (calls, i);
+      guint8 fp[32];
+      if (imps_ue_call_is_caller (wc->call) || !imps_ue_call_get_tgk_fingerprint (wc->call, fp))
+        continue;
+      gboolean dup = FALSE;
+      for (guint k = 0; k < fps->len; k++)
+        dup |= memcmp (g_ptr_array_index (fps, k), fp, 32) == 0;
+      same += dup;
+      g_ptr_array_add (fps, g_memdup2 (fp, 32));
+      g_string_append_printf (seen, "%s%s %02x%02x%02x%02x", seen->len ? ", " : "",
+                              wc->device->name, fp[0], fp[1], fp[2], fp[3]);
     }
   /* differ: no two alike; share: every one like the first. */
   gboolean all_same = same + 1 == fps->len;
@@ -1430,6 +1429,15 @@ skip (ImpsRunner *r, Step *s, ImpsStepResult *res)
 }
 
 static void
+load_done (ImpsLoad *load, gpointer data)
+{
+  ImpsRunner *r = data;
+  g_autofree gchar *failures = imps_load_describe_failures (load);
+  action_done (r, failures == NULL, imps_load_describe (load),
+               failures ? g_strdup_printf ("failed calls: %s", failures) : NULL);
+}
+
+static void
 run_next (ImpsRunner *r)
 {
   if (r->current >= r->steps->len)
@@ -1627,6 +1635,12 @@ run_next (ImpsRunner *r)
         action_done (r, TRUE, g_strdup_printf ("%s %s", s->dev->name, how), NULL);
         return;
       }
+    case VERB_LOAD:
+      r->last_action = res;
+      g_clear_pointer (&r->load, imps_load_free);
+      r->load = imps_load_new (r->world, s->script->load);
+      imps_load_start (r->load, isatty (STDERR_FILENO) ? stderr : NULL, load_done, r);
+      return;
     case VERB_ADVANCE:
       r->last_action = res;
       r->advance_timer = imps_clock_timeout_add (r->clock, s->duration_us, advance_done, r, NULL);

@@ -14,6 +14,8 @@ typedef struct {
   GHashTable *lines; /* "group\x1fkey" or "group" -> line number */
   GKeyFile *kf;
   ImpsScenario *s;
+  GHashTable *impis; /* IMPI -> subscriber name (borrowed), for duplicate checks */
+  GHashTable *impus; /* IMPU -> ImpsSubscriberSpec* (borrowed) */
 } Ctx;
 
 static guint
@@ -549,52 +551,47 @@ load_operator (Ctx *c, const gchar *g, const gchar *name, GError **error)
   return TRUE;
 }
 
-static gboolean
-load_subscriber (Ctx *c, const gchar *g, const gchar *name, GError **error)
+/* A new subscriber NAME, its name checked and indexed. */
+static ImpsSubscriberSpec *
+new_subscriber (Ctx *c, const gchar *g, const gchar *name, GError **error)
 {
-  static const gchar *const known[] = { "operator", "impi", "impu", "k", "opc", "op", "sqn",
-                                        "amf", "ind-bits", "devices", "ks-lifetime",
-                                        "answer-after", "usim-sqn", "password", NULL };
-  if (!check_keys (c, g, known, error))
-    return FALSE;
   if (c->s->subscribers->len >= IMPS_SCENARIO_MAX_SUBSCRIBERS)
-    return fail (c, error, IMPS_SCENARIO_ERROR_TOO_LARGE, g, NULL,
-                 "more than %u subscribers", IMPS_SCENARIO_MAX_SUBSCRIBERS);
-
+    {
+      fail (c, error, IMPS_SCENARIO_ERROR_TOO_LARGE, g, NULL, "more than %u subscribers",
+            IMPS_SCENARIO_MAX_SUBSCRIBERS);
+      return NULL;
+    }
   if (!valid_key_name (name, strlen (name)))
-    return fail (c, error, IMPS_SCENARIO_ERROR_VALUE, g, NULL,
-                 "'%s' is not a subscriber name (letters, digits, '-' and '_': the script "
-                 "names a device NAME.DEVICE)", name);
+    {
+      fail (c, error, IMPS_SCENARIO_ERROR_VALUE, g, NULL,
+            "'%s' is not a subscriber name (letters, digits, '-' and '_': the script "
+            "names a device NAME.DEVICE)", name);
+      return NULL;
+    }
+  const ImpsSubscriberSpec *other = g_hash_table_lookup (c->s->subscriber_index, name);
+  if (other != NULL)
+    {
+      fail (c, error, IMPS_SCENARIO_ERROR_DUPLICATE, g, NULL,
+            "subscriber %s is already defined (line %u)", name, other->line);
+      return NULL;
+    }
   ImpsSubscriberSpec *u = g_new0 (ImpsSubscriberSpec, 1);
   g_ptr_array_add (c->s->subscribers, u);
   u->name = g_strdup (name);
+  g_hash_table_insert (c->s->subscriber_index, u->name, u);
   u->line = line_of (c, g, NULL);
   u->ind_bits = 5;
   /* A fresh USIM: SQN starts above zero so that the first vector is fresh. */
   static const guint8 default_sqn[6] = { 0, 0, 0, 0, 0, 0x20 };
   memcpy (u->sqn, default_sqn, 6);
+  return u;
+}
 
-  if (!get_operator_ref (c, g, "operator", &u->op, error))
-    return FALSE;
-  u->impi = get_string (c, g, "impi", TRUE, error);
-  if (u->impi == NULL)
-    return FALSE;
-  u->impus = get_list (c, g, "impu", TRUE, 16, error);
-  if (u->impus == NULL)
-    return FALSE;
-  for (gchar **p = u->impus; *p; p++)
-    if (!g_str_has_prefix (*p, "sip:") && !g_str_has_prefix (*p, "tel:"))
-      return fail (c, error, IMPS_SCENARIO_ERROR_VALUE, g, "impu",
-                   "'%s' is not a sip: or tel: URI", *p);
-
-  gboolean has_opc = FALSE;
-  if (!get_hex (c, g, "k", TRUE, u->k, 16, NULL, error)
-      || !get_hex (c, g, "opc", FALSE, u->opc, 16, &has_opc, error)
-      || !get_hex (c, g, "op", FALSE, u->op_value, 16, &u->has_op, error))
-    return FALSE;
-  if (has_opc == u->has_op)
-    return fail (c, error, has_opc ? IMPS_SCENARIO_ERROR_VALUE : IMPS_SCENARIO_ERROR_MISSING,
-                 g, has_opc ? "op" : "opc", "give exactly one of opc and op");
+/* The keys a single subscriber and a range share: sqn, amf, ind-bits,
+ * devices, ks-lifetime, answer-after. */
+static gboolean
+load_subscriber_common (Ctx *c, const gchar *g, ImpsSubscriberSpec *u, GError **error)
+{
   if (!get_hex (c, g, "sqn", FALSE, u->sqn, 6, NULL, error)
       || !get_hex (c, g, "amf", FALSE, u->amf, 2, NULL, error))
     return FALSE;
@@ -611,8 +608,6 @@ load_subscriber (Ctx *c, const gchar *g, const gchar *name, GError **error)
     return fail (c, error, IMPS_SCENARIO_ERROR_VALUE, g, "sqn",
                  "SEQ is 0 (the SQN is below 2^%u): the HSS never sends SEQ 0; to make the "
                  "USIM see a stale SQN give it a higher usim-sqn", u->ind_bits);
-  if (!get_hex (c, g, "usim-sqn", FALSE, u->usim_sqn, 6, &u->has_usim_sqn, error))
-    return FALSE;
   if (g_key_file_has_key (c->kf, g, "devices", NULL))
     {
       u->devices = get_list (c, g, "devices", TRUE, IMPS_SCENARIO_MAX_DEVICES, error);
@@ -634,8 +629,79 @@ load_subscriber (Ctx *c, const gchar *g, const gchar *name, GError **error)
       const gchar *one[] = { "phone", NULL };
       u->devices = g_strdupv ((gchar **) one);
     }
-  if (!get_duration (c, g, "ks-lifetime", &u->ks_lifetime, error)
-      || !get_duration (c, g, "answer-after", &u->answer_after, error))
+  return get_duration (c, g, "ks-lifetime", &u->ks_lifetime, error)
+         && get_duration (c, g, "answer-after", &u->answer_after, error);
+}
+
+/* The IMPI and IMPUs of @u are unique in the file (hash lookups: a file of
+ * 16,384 subscribers is checked in linear time). */
+static gboolean
+index_identities (Ctx *c, const gchar *g, ImpsSubscriberSpec *u, GError **error)
+{
+  const gchar *other = g_hash_table_lookup (c->impis, u->impi);
+  if (other != NULL)
+    return fail (c, error, IMPS_SCENARIO_ERROR_DUPLICATE, g, "impi",
+                 "subscriber %s already has IMPI %s", other, u->impi);
+  for (gchar **a = u->impus; *a; a++)
+    {
+      const ImpsSubscriberSpec *p = g_hash_table_lookup (c->impus, *a);
+      if (p != NULL)
+        return fail (c, error, IMPS_SCENARIO_ERROR_DUPLICATE, g, "impu",
+                     "subscriber %s already has IMPU %s", p->name, *a);
+    }
+  g_hash_table_insert (c->impis, u->impi, u->name);
+  for (gchar **a = u->impus; *a; a++)
+    g_hash_table_insert (c->impus, *a, u);
+  return TRUE;
+}
+
+static gboolean
+check_impus (Ctx *c, const gchar *g, GStrv impus, GError **error)
+{
+  for (gchar **p = impus; *p; p++)
+    if (!g_str_has_prefix (*p, "sip:") && !g_str_has_prefix (*p, "tel:"))
+      return fail (c, error, IMPS_SCENARIO_ERROR_VALUE, g, "impu",
+                   "'%s' is not a sip: or tel: URI", *p);
+  for (gchar **p = impus; *p; p++)
+    for (gchar **q = impus; q < p; q++)
+      if (strcmp (*p, *q) == 0)
+        return fail (c, error, IMPS_SCENARIO_ERROR_DUPLICATE, g, "impu",
+                     "'%s' is listed twice", *p);
+  return TRUE;
+}
+
+static gboolean
+load_subscriber (Ctx *c, const gchar *g, const gchar *name, GError **error)
+{
+  static const gchar *const known[] = { "operator", "impi", "impu", "k", "opc", "op", "sqn",
+                                        "amf", "ind-bits", "devices", "ks-lifetime",
+                                        "answer-after", "usim-sqn", "password", NULL };
+  if (!check_keys (c, g, known, error))
+    return FALSE;
+  ImpsSubscriberSpec *u = new_subscriber (c, g, name, error);
+  if (u == NULL)
+    return FALSE;
+
+  if (!get_operator_ref (c, g, "operator", &u->op, error))
+    return FALSE;
+  u->impi = get_string (c, g, "impi", TRUE, error);
+  if (u->impi == NULL)
+    return FALSE;
+  u->impus = get_list (c, g, "impu", TRUE, 16, error);
+  if (u->impus == NULL || !check_impus (c, g, u->impus, error))
+    return FALSE;
+
+  gboolean has_opc = FALSE;
+  if (!get_hex (c, g, "k", TRUE, u->k, 16, NULL, error)
+      || !get_hex (c, g, "opc", FALSE, u->opc, 16, &has_opc, error)
+      || !get_hex (c, g, "op", FALSE, u->op_value, 16, &u->has_op, error))
+    return FALSE;
+  if (has_opc == u->has_op)
+    return fail (c, error, has_opc ? IMPS_SCENARIO_ERROR_VALUE : IMPS_SCENARIO_ERROR_MISSING,
+                 g, has_opc ? "op" : "opc", "give exactly one of opc and op");
+  if (!load_subscriber_common (c, g, u, error))
+    return FALSE;
+  if (!get_hex (c, g, "usim-sqn", FALSE, u->usim_sqn, 6, &u->has_usim_sqn, error))
     return FALSE;
   if (g_key_file_has_key (c->kf, g, "password", NULL))
     {
@@ -645,17 +711,154 @@ load_subscriber (Ctx *c, const gchar *g, const gchar *name, GError **error)
       if (u->password[0] == '\0')
         return fail (c, error, IMPS_SCENARIO_ERROR_VALUE, g, "password", "must not be empty");
     }
+  return index_identities (c, g, u, error);
+}
 
-  for (guint i = 0; i + 1 < c->s->subscribers->len; i++)
+/* "{name}@home1.net" with {name} and {n} (the number) replaced. */
+static gchar *
+fill_template (const gchar *tpl, const gchar *name, guint64 n)
+{
+  g_autofree gchar *num = g_strdup_printf ("%" G_GUINT64_FORMAT, n);
+  g_autoptr (GString) out = g_string_new (NULL);
+  for (const gchar *p = tpl; *p;)
     {
-      const ImpsSubscriberSpec *p = g_ptr_array_index (c->s->subscribers, i);
-      if (strcmp (p->impi, u->impi) == 0)
-        return fail (c, error, IMPS_SCENARIO_ERROR_DUPLICATE, g, "impi",
-                     "subscriber %s already has IMPI %s", p->name, p->impi);
-      for (gchar **a = u->impus; *a; a++)
-        if (g_strv_contains ((const gchar *const *) p->impus, *a))
-          return fail (c, error, IMPS_SCENARIO_ERROR_DUPLICATE, g, "impu",
-                       "subscriber %s already has IMPU %s", p->name, *a);
+      if (g_str_has_prefix (p, "{name}"))
+        g_string_append (out, name), p += 6;
+      else if (g_str_has_prefix (p, "{n}"))
+        g_string_append (out, num), p += 3;
+      else
+        g_string_append_c (out, *p++);
+    }
+  /* Exactly its length: 16,384 subscribers keep two or more of these. */
+  return g_strndup (out->str, out->len);
+}
+
+static gboolean
+check_template (Ctx *c, const gchar *g, const gchar *key, const gchar *tpl, GError **error)
+{
+  g_autofree gchar *probe = fill_template (tpl, "x", 1);
+  if (strchr (probe, '{') || strchr (probe, '}'))
+    return fail (c, error, IMPS_SCENARIO_ERROR_VALUE, g, key,
+                 "'%s': a range's identities may hold {name} and {n}, nothing else in braces",
+                 tpl);
+  if (strstr (tpl, "{name}") == NULL && strstr (tpl, "{n}") == NULL)
+    return fail (c, error, IMPS_SCENARIO_ERROR_VALUE, g, key,
+                 "'%s' would give every subscriber of the range the same identity: put "
+                 "{name} or {n} in it", tpl);
+  return TRUE;
+}
+
+/* K and OPc of a subscriber of a range: HMAC-SHA-256 keyed with the seed
+ * (8 bytes, big-endian) over "impsim subscriber " || NAME; K is the first
+ * 16 bytes, OPc the last 16 (docs/scenario-format.md). */
+static void
+derive_keys (guint64 seed, const gchar *name, guint8 k[16], guint8 opc[16])
+{
+  guint8 key[8], mac[32];
+  gsize len = sizeof mac;
+  for (guint i = 0; i < 8; i++)
+    key[i] = (guint8) (seed >> (56 - 8 * i));
+  GHmac *h = g_hmac_new (G_CHECKSUM_SHA256, key, sizeof key);
+  g_hmac_update (h, (const guchar *) "impsim subscriber ", 18);
+  g_hmac_update (h, (const guchar *) name, (gssize) strlen (name));
+  g_hmac_get_digest (h, mac, &len);
+  g_hmac_unref (h);
+  memcpy (k, mac, 16);
+  memcpy (opc, mac + 16, 16);
+  imps_wipe (mac, sizeof mac);
+  imps_wipe (key, sizeof key);
+}
+
+/* [subscribers u1..u1000]: one subscriber per name of the range, with
+ * identities from templates and keys derived from [scenario] seed. */
+static gboolean
+load_subscriber_range (Ctx *c, const gchar *g, const gchar *range, GError **error)
+{
+  static const gchar *const known[] = { "operator", "impi", "impu", "sqn", "amf", "ind-bits",
+                                        "devices", "ks-lifetime", "answer-after", NULL };
+  static const gchar *const per_subscriber[] = { "k", "opc", "op", "usim-sqn", "password",
+                                                 NULL };
+  g_auto (GStrv) keys = g_key_file_get_keys (c->kf, g, NULL, NULL);
+  for (gchar **k = keys; k && *k; k++)
+    if (g_strv_contains (per_subscriber, *k))
+      return fail (c, error, IMPS_SCENARIO_ERROR_UNKNOWN, g, *k,
+                   "a range takes no %s: K and OPc are derived from [scenario] seed; give "
+                   "a subscriber that needs its own a [subscriber NAME] group", *k);
+  if (!check_keys (c, g, known, error))
+    return FALSE;
+  g_auto (ImpsNameRange) r = { 0 };
+  g_autoptr (GError) e = NULL;
+  if (!imps_name_range_parse (range, IMPS_SCENARIO_MAX_SUBSCRIBERS, &r, &e))
+    return fail (c, error, e->code == IMPS_SCENARIO_ERROR_TOO_LARGE
+                             ? IMPS_SCENARIO_ERROR_TOO_LARGE : IMPS_SCENARIO_ERROR_VALUE,
+                 g, NULL, "%s", e->message);
+  if (!g_key_file_has_key (c->kf, "scenario", "seed", NULL))
+    return fail (c, error, IMPS_SCENARIO_ERROR_MISSING, g, NULL,
+                 "a range of subscribers derives its keys from [scenario] seed: give one");
+  guint64 seed = 0;
+  if (!get_uint (c, "scenario", "seed", TRUE, 0, G_MAXUINT64, &seed, error))
+    return FALSE;
+
+  /* The shared keys, read once into a template subscriber. */
+  ImpsSubscriberSpec tpl = { 0 };
+  tpl.ind_bits = 5;
+  static const guint8 default_sqn[6] = { 0, 0, 0, 0, 0, 0x20 };
+  memcpy (tpl.sqn, default_sqn, 6);
+  guint op = 0;
+  if (!get_operator_ref (c, g, "operator", &op, error))
+    return FALSE;
+  gboolean ok = load_subscriber_common (c, g, &tpl, error);
+  g_auto (GStrv) devices = tpl.devices;
+  if (!ok)
+    return FALSE;
+  const ImpsOperatorSpec *o = g_ptr_array_index (c->s->operators, op);
+  g_autofree gchar *impi_tpl = NULL;
+  g_auto (GStrv) impu_tpl = NULL;
+  if (!get_opt_string (c, g, "impi", &impi_tpl, error))
+    return FALSE;
+  if (impi_tpl == NULL)
+    impi_tpl = g_strdup_printf ("{name}@%s", o->domain);
+  if (g_key_file_has_key (c->kf, g, "impu", NULL))
+    {
+      impu_tpl = get_list (c, g, "impu", TRUE, 16, error);
+      if (impu_tpl == NULL)
+        return FALSE;
+    }
+  else
+    {
+      impu_tpl = g_new0 (gchar *, 2);
+      impu_tpl[0] = g_strdup_printf ("sip:{name}@%s", o->domain);
+    }
+  if (!check_template (c, g, "impi", impi_tpl, error))
+    return FALSE;
+  for (gchar **t = impu_tpl; *t; t++)
+    if (!check_template (c, g, "impu", *t, error))
+      return FALSE;
+  if (!check_impus (c, g, impu_tpl, error))
+    return FALSE;
+
+  for (guint64 i = 0; i < r.count; i++)
+    {
+      g_autofree gchar *name = imps_name_range_name (&r, i);
+      guint64 n = r.first + i * r.step;
+      ImpsSubscriberSpec *u = new_subscriber (c, g, name, error);
+      if (u == NULL)
+        return FALSE;
+      u->op = op;
+      memcpy (u->sqn, tpl.sqn, sizeof u->sqn);
+      memcpy (u->amf, tpl.amf, sizeof u->amf);
+      u->ind_bits = tpl.ind_bits;
+      u->ks_lifetime = tpl.ks_lifetime;
+      u->answer_after = tpl.answer_after;
+      u->devices = g_strdupv (devices);
+      u->impi = fill_template (impi_tpl, name, n);
+      guint nt = g_strv_length (impu_tpl);
+      u->impus = g_new0 (gchar *, nt + 1);
+      for (guint t = 0; t < nt; t++)
+        u->impus[t] = fill_template (impu_tpl[t], name, n);
+      derive_keys (seed, name, u->k, u->opc);
+      if (!index_identities (c, g, u, error))
+        return FALSE;
     }
   return TRUE;
 }
@@ -798,37 +1001,21 @@ cross_check (Ctx *c, GError **error)
       const ImpsGroupSpec *gr = g_ptr_array_index (c->s->groups, i);
       g_autofree gchar *g = g_strdup_printf ("group %s", gr->name);
       for (gchar **m = gr->members; *m; m++)
-        {
-          gboolean found = FALSE;
-          for (guint j = 0; j < c->s->subscribers->len && !found; j++)
-            {
-              const ImpsSubscriberSpec *u = g_ptr_array_index (c->s->subscribers, j);
-              found = g_strv_contains ((const gchar *const *) u->impus, *m);
-            }
-          if (!found)
-            return fail (c, error, IMPS_SCENARIO_ERROR_REFERENCE, g, "members",
-                         "'%s' is no subscriber's impu", *m);
-        }
-      for (guint j = 0; j < c->s->subscribers->len; j++)
-        {
-          const ImpsSubscriberSpec *u = g_ptr_array_index (c->s->subscribers, j);
-          if (g_strv_contains ((const gchar *const *) u->impus, gr->identity))
-            return fail (c, error, IMPS_SCENARIO_ERROR_DUPLICATE, g, "identity",
-                         "%s is already subscriber %s's impu", gr->identity, u->name);
-        }
+        if (!g_hash_table_contains (c->impus, *m))
+          return fail (c, error, IMPS_SCENARIO_ERROR_REFERENCE, g, "members",
+                       "'%s' is no subscriber's impu", *m);
+      const ImpsSubscriberSpec *u = g_hash_table_lookup (c->impus, gr->identity);
+      if (u != NULL)
+        return fail (c, error, IMPS_SCENARIO_ERROR_DUPLICATE, g, "identity",
+                     "%s is already subscriber %s's impu", gr->identity, u->name);
     }
   for (guint i = 0; i < c->s->policies->len; i++)
     {
       const ImpsKmsPolicySpec *p = g_ptr_array_index (c->s->policies, i);
       if (p->user == NULL)
         continue;
-      gboolean found = FALSE;
-      for (guint j = 0; j < c->s->subscribers->len && !found; j++)
-        {
-          const ImpsSubscriberSpec *u = g_ptr_array_index (c->s->subscribers, j);
-          found = u->op == p->op && g_strv_contains ((const gchar *const *) u->impus, p->user);
-        }
-      if (!found)
+      const ImpsSubscriberSpec *u = g_hash_table_lookup (c->impus, p->user);
+      if (u == NULL || u->op != p->op)
         {
           const ImpsOperatorSpec *o = g_ptr_array_index (c->s->operators, p->op);
           g_set_error (error, IMPS_SCENARIO_ERROR, IMPS_SCENARIO_ERROR_REFERENCE,
@@ -919,6 +1106,8 @@ imps_scenario_free (ImpsScenario *s)
   g_ptr_array_unref (s->groups);
   g_ptr_array_unref (s->agreements);
   g_ptr_array_unref (s->steps);
+  if (s->subscriber_index)
+    g_hash_table_unref (s->subscriber_index);
   g_free (s);
 }
 
@@ -963,6 +1152,8 @@ load_groups (Ctx *c, GError **error)
           ok = load_operator (c, g, name, error);
         else if (strcmp (kind, "subscriber") == 0 && name)
           ok = load_subscriber (c, g, name, error);
+        else if (strcmp (kind, "subscribers") == 0 && name)
+          ok = load_subscriber_range (c, g, name, error);
         else if (strcmp (kind, "policy") == 0 && name)
           ok = load_policy (c, g, error);
         else if (strcmp (kind, "group") == 0 && name)
@@ -972,6 +1163,7 @@ load_groups (Ctx *c, GError **error)
         else
           return fail (c, error, IMPS_SCENARIO_ERROR_UNKNOWN, g, NULL,
                        "unknown group (known: [scenario], [operator NAME], [subscriber NAME], "
+                       "[subscribers FIRST..LAST], "
                        "[policy NAME], [group NAME], [agreement NAME], [script])");
         if (!ok)
           return FALSE;
@@ -998,9 +1190,12 @@ imps_scenario_load_data (const gchar *data, gsize len, const gchar *display_name
   s->groups = g_ptr_array_new_with_free_func (group_free);
   s->agreements = g_ptr_array_new_with_free_func (agreement_free);
   s->steps = g_ptr_array_new_with_free_func (step_free);
+  s->subscriber_index = g_hash_table_new (g_str_hash, g_str_equal);
   s->start_unix_us = G_GINT64_CONSTANT (1767225600) * G_USEC_PER_SEC; /* 2026-01-01T00:00:00Z */
 
-  Ctx c = { s->path, g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL), NULL, s };
+  Ctx c = { s->path, g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL), NULL, s,
+            g_hash_table_new (g_str_hash, g_str_equal),
+            g_hash_table_new (g_str_hash, g_str_equal) };
   gboolean ok = index_text (&c, data, len, error);
   if (ok)
     {
@@ -1010,11 +1205,13 @@ imps_scenario_load_data (const gchar *data, gsize len, const gchar *display_name
       if (!g_key_file_load_from_data (c.kf, data, len, G_KEY_FILE_NONE, &e))
         ok = fail (&c, error, IMPS_SCENARIO_ERROR_SYNTAX, NULL, NULL, "%s", e->message);
       else
-        ok = load_groups (&c, error);
+        ok = load_groups (&c, error) && imps_scenario_expand_steps (s, error);
     }
   if (c.kf)
     g_key_file_free (c.kf);
   g_hash_table_unref (c.lines);
+  g_hash_table_unref (c.impis);
+  g_hash_table_unref (c.impus);
   return ok ? g_steal_pointer (&s) : NULL;
 }
 
@@ -1054,13 +1251,7 @@ imps_scenario_find_operator (const ImpsScenario *s, const gchar *name)
 const ImpsSubscriberSpec *
 imps_scenario_find_subscriber (const ImpsScenario *s, const gchar *name)
 {
-  for (guint i = 0; i < s->subscribers->len; i++)
-    {
-      const ImpsSubscriberSpec *u = g_ptr_array_index (s->subscribers, i);
-      if (strcmp (u->name, name) == 0)
-        return u;
-    }
-  return NULL;
+  return g_hash_table_lookup (s->subscriber_index, name);
 }
 
 /* Appends "NAME, NAME.DEVICE, ..." (at most 24 names) for error messages. */

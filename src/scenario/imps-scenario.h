@@ -124,7 +124,8 @@ typedef struct {
   GPtrArray *policies;    /* ImpsKmsPolicySpec* */
   GPtrArray *groups;      /* ImpsGroupSpec* */
   GPtrArray *agreements;  /* ImpsAgreementSpec* */
-  GPtrArray *steps;       /* ImpsStepSpec*, in file order */
+  GPtrArray *steps;       /* ImpsStepSpec*, in file order, repeats expanded */
+  GHashTable *subscriber_index; /* name -> ImpsSubscriberSpec* (borrowed) */
 } ImpsScenario;
 
 ImpsScenario *imps_scenario_load_file (const gchar *path, GError **error);
@@ -148,6 +149,29 @@ gboolean imps_scenario_find_device (const ImpsScenario *s, const gchar *name,
                                     GError **error);
 /* The device's name in reports: "alice" for a first device, "bob.tablet". */
 gchar *imps_scenario_device_name (const ImpsSubscriberSpec *subscriber, guint device);
+
+/* A range of names, "u1..u1000" or "u1..u999/2": a prefix (letters,
+ * digits, '-' and '_', not ending in a digit) and two numbers without
+ * leading zeros, first <= last, with an optional step; at most @max names.
+ * FALSE with a reason when @text is not one. */
+typedef struct {
+  gchar *prefix;
+  guint64 first, last, step;
+  guint64 count;
+} ImpsNameRange;
+
+gboolean imps_name_range_parse (const gchar *text, guint64 max, ImpsNameRange *out,
+                                GError **error);
+/* TRUE when @text has the shape of a range (PREFIXa..PREFIXb...), valid or not. */
+gboolean imps_name_range_looks_like (const gchar *text, gsize len);
+void imps_name_range_clear (ImpsNameRange *r);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ImpsNameRange, imps_name_range_clear)
+/* The i-th name (0-based) of the range. */
+gchar *imps_name_range_name (const ImpsNameRange *r, guint64 i);
+
+/* Expands the [script]'s ranges and repeat blocks into plain steps
+ * (imps-repeat.c); called by the loaders. */
+gboolean imps_scenario_expand_steps (ImpsScenario *s, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpsScenario, imps_scenario_free)
 

@@ -58,6 +58,7 @@ imps_script_step_free (ImpsScriptStep *st)
   g_free (st->to);
   g_free (st->ticket);
   imps_attack_spec_free (st->attack);
+  imps_load_spec_free (st->load);
   g_free (st);
 }
 
@@ -668,10 +669,18 @@ parse_step (Checker *k, const ImpsStepSpec *spec, GError **error)
       st->verb = IMPS_SCRIPT_EXPECT;
       ok = parse_expect (k, st, argc, argv, error);
     }
+  else if (g_str_equal (spec->verb, "load"))
+    {
+      g_autoptr (GError) le = NULL;
+      st->verb = IMPS_SCRIPT_LOAD;
+      st->load = imps_load_spec_parse (k->s, argc, argv, &le);
+      ok = st->load != NULL || step_error (k->s, spec, error, "%s", le->message);
+      k->attacks_unused = 0;
+    }
   else
     ok = step_error (k->s, spec, error,
                      "unknown verb (known: bootstrap, register, call, hangup, advance, restart, "
-                     "answer, ticket, forget-btid, attack, expect)");
+                     "answer, ticket, forget-btid, attack, expect, load)");
   /* An attack arms for the next call: an expect straight after it would
    * judge the action before the attack, which reads wrong. */
   if (ok && st->verb == IMPS_SCRIPT_EXPECT && k->prev_attack)

@@ -10,6 +10,7 @@
 
 #include "imps-scenario.h"
 #include "imps-attack.h"
+#include "imps-load.h"
 
 G_BEGIN_DECLS
 
@@ -36,6 +37,7 @@ typedef enum {
   IMPS_SCRIPT_ANSWER,        /* imps-callctl.c: how a device answers the calls that come next */
   IMPS_SCRIPT_TICKET,        /* imps-tickets.c: a named ticket request */
   IMPS_SCRIPT_FORGET_BTID,   /* a BSF forgets a device's B-TID */
+  IMPS_SCRIPT_LOAD,
 } ImpsScriptVerb;
 
 typedef enum {
@@ -94,6 +96,7 @@ typedef struct {
   guint n_keys;              /* ticket: keys=N (0: the KMS's default, one TGK) */
   guint32 flags_set;         /* expect ticket flags: the flags that must be 1 */
   guint32 flags_clear;       /* ... and those that must be 0 */
+  ImpsLoadSpec *load;        /* load */
 } ImpsScriptStep;
 
 void imps_script_step_free (ImpsScriptStep *step);

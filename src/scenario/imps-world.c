@@ -53,6 +53,8 @@ struct _ImpsWorld {
   GPtrArray *devices;   /* of Device* */
   GHashTable *by_name;  /* device name -> Device*, borrowed */
   GHashTable *by_ue;    /* ImpsUe* -> Device*, borrowed */
+  GHashTable *calls_by_id; /* call id -> GPtrArray of ImpsWorldCall*, owned */
+  GArray *calls_indexed;   /* per device (as in devices): its calls in calls_by_id */
   GPtrArray *ues;       /* of ImpsUe*, borrowed from devices */
   ImpsSipBus *bus;
   guint8 agreement_seed[32];
@@ -465,6 +467,9 @@ imps_world_new (const ImpsScenario *s, const ImpsWorldOptions *opt, GError **err
   w->devices = g_ptr_array_new_with_free_func (device_free);
   w->by_name = g_hash_table_new (g_str_hash, g_str_equal);
   w->by_ue = g_hash_table_new (g_direct_hash, g_direct_equal);
+  w->calls_by_id = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                          (GDestroyNotify) g_ptr_array_unref);
+  w->calls_indexed = g_array_new (FALSE, TRUE, sizeof (guint));
   w->ues = g_ptr_array_new ();
 
   if (opt->has_seed)
@@ -604,24 +609,59 @@ exposure_line (GString *out, const gchar *node, const ImpsImsExposure *e, gboole
  * caller's home KMS), or it resolved it for a callee's device (the callee's
  * home KMS, which relays a foreign ticket to the issuer over Zk). Only
  * those KMSs can derive the call's keys; any other never saw the ticket. */
+GPtrArray *
+imps_world_find_calls (ImpsWorld *w, const gchar *call_id)
+{
+  /* A UE never forgets a call (imps-ue-sip.h), so each device's calls are
+   * indexed once, from where the last look-up left off: a look-up costs
+   * one comparison per device, not one per call of the run. */
+  if (w->calls_indexed->len < w->devices->len)
+    g_array_set_size (w->calls_indexed, w->devices->len);
+  for (guint i = 0; i < w->devices->len; i++)
+    {
+      Device *d = g_ptr_array_index (w->devices, i);
+      guint *seen = &g_array_index (w->calls_indexed, guint, i);
+      guint n = d->sip ? imps_ue_sip_n_calls (d->sip) : 0;
+      for (; *seen < n; (*seen)++)
+        {
+          ImpsUeCall *call = imps_ue_sip_get_call (d->sip, *seen);
+          const gchar *id = imps_ue_call_get_call_id (call);
+          if (id == NULL)
+            break; /* not yet made: indexed at the next look-up */
+          GPtrArray *a = g_hash_table_lookup (w->calls_by_id, id);
+          if (a == NULL)
+            {
+              a = g_ptr_array_new_with_free_func (g_free);
+              g_hash_table_insert (w->calls_by_id, g_strdup (id), a);
+            }
+          ImpsWorldCall *wc = g_new (ImpsWorldCall, 1);
+          wc->device = d;
+          wc->call = call;
+          g_ptr_array_add (a, wc);
+        }
+    }
+  return call_id ? g_hash_table_lookup (w->calls_by_id, call_id) : NULL;
+}
+
+/* Which part a KMS had in a MIKEY-TICKET call: it issued the ticket (the
+ * caller's home KMS), or it resolved it for a callee's device (the callee's
+ * home KMS, which relays a foreign ticket to the issuer over Zk). Only
+ * those KMSs can derive the call's keys; any other never saw the ticket. */
 static const gchar *
 kms_part (ImpsWorld *w, guint op, const gchar *call_id)
 {
   const gchar *part = NULL;
-  for (guint i = 0; i < w->devices->len; i++)
+  GPtrArray *calls = imps_world_find_calls (w, call_id);
+  for (guint i = 0; calls && i < calls->len; i++)
     {
-      Device *d = g_ptr_array_index (w->devices, i);
-      for (guint c = 0; d->op == op && d->sip && c < imps_ue_sip_n_calls (d->sip); c++)
-        {
-          ImpsUeCall *call = imps_ue_sip_get_call (d->sip, c);
-          guint8 fp[32];
-          if (g_strcmp0 (imps_ue_call_get_call_id (call), call_id) != 0)
-            continue;
-          if (imps_ue_call_is_caller (call))
-            return "issued the ticket";
-          if (imps_ue_call_get_tgk_fingerprint (call, fp))
-            part = "resolved the ticket";
-        }
+      const ImpsWorldCall *wc = g_ptr_array_index (calls, i);
+      guint8 fp[32];
+      if (wc->device->op != op)
+        continue;
+      if (imps_ue_call_is_caller (wc->call))
+        return "issued the ticket";
+      if (imps_ue_call_get_tgk_fingerprint (wc->call, fp))
+        part = "resolved the ticket";
     }
   return part;
 }
@@ -829,6 +869,8 @@ imps_world_free (ImpsWorld *w)
   g_clear_pointer (&w->ues, g_ptr_array_unref);
   g_clear_pointer (&w->by_name, g_hash_table_unref);
   g_clear_pointer (&w->by_ue, g_hash_table_unref);
+  g_clear_pointer (&w->calls_by_id, g_hash_table_unref);
+  g_clear_pointer (&w->calls_indexed, g_array_unref);
   g_clear_pointer (&w->devices, g_ptr_array_unref);
   g_clear_pointer (&w->operators, g_ptr_array_unref);
   g_clear_pointer (&w->bus, imps_sip_bus_free);

@@ -68,6 +68,18 @@ typedef struct {
 } ImpsWorldDevice;
 
 ImpsWorldDevice *imps_world_find_device (ImpsWorld *world, const gchar *name);
+
+/* A call as one device saw it. */
+typedef struct {
+  ImpsWorldDevice *device;
+  ImpsUeCall *call;
+} ImpsWorldCall;
+
+/* Every device's view of the call with @call_id (ImpsWorldCall*, in the
+ * order the devices made or took them; owned by the world), or NULL when
+ * no device has such a call. A hash look-up: the cost does not grow with
+ * the calls of the run. */
+GPtrArray *imps_world_find_calls (ImpsWorld *world, const gchar *call_id);
 /* The device whose subscriber has @name_or_impu (a subscriber NAME or an
  * IMPU) as its first device, for call targets. */
 const gchar *imps_world_resolve_impu (ImpsWorld *world, const gchar *name_or_impu);

@@ -72,11 +72,49 @@ test_ring (void)
   g_assert_true (g_bytes_get_data (last->bytes, NULL) != g_bytes_get_data (secret, NULL));
 }
 
+static void
+bytes_cb (ImpsEventLog *log, const ImpsEvent *e, gpointer data)
+{
+  GString *got = data;
+  if (e->bytes)
+    g_string_append_len (got, g_bytes_get_data (e->bytes, NULL), (gssize) e->size);
+}
+
+/* Without bytes kept, listeners still get every message's bytes as it is
+ * added, and the entry keeps its summary and size; names are shared. */
+static void
+test_summaries_only (void)
+{
+  g_autoptr (ImpsEventLog) log = imps_event_log_new ();
+  g_autoptr (GBytes) body = g_bytes_new_static ("INVITE sip:bob", 14);
+  g_autoptr (GString) got = g_string_new (NULL);
+  imps_event_log_add_listener (log, bytes_cb, got);
+  const ImpsEvent *kept = imps_event_log_add (log, 1, IMPS_EVENT_MESSAGE, IMPS_REF_GM,
+                                              IMPS_PROTO_SIP, "alice", "pcscf.home1.net",
+                                              "INVITE", NULL, body, NULL);
+  g_assert_nonnull (kept->bytes);
+  imps_event_log_set_keep_bytes (log, FALSE);
+  const ImpsEvent *e = imps_event_log_add (log, 2, IMPS_EVENT_MESSAGE, IMPS_REF_GM,
+                                           IMPS_PROTO_SIP, "alice", "pcscf.home1.net",
+                                           "INVITE", NULL, body, NULL);
+  g_assert_cmpstr (got->str, ==, "INVITE sip:bobINVITE sip:bob");
+  g_assert_null (e->bytes);
+  g_assert_cmpuint (e->size, ==, 14);
+  g_assert_cmpstr (e->summary, ==, "INVITE");
+  g_assert_cmpstr (e->to, ==, "pcscf.home1.net");
+  /* One copy of each name for every entry. */
+  g_assert_true (e->from == kept->from);
+  g_assert_true (e->to == kept->to);
+  /* The entries before keep their bytes. */
+  g_assert_cmpuint (g_bytes_get_size (imps_event_log_get (log, 0)->bytes), ==, 14);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/event-log/basic", test_log);
   g_test_add_func ("/event-log/ring", test_ring);
+  g_test_add_func ("/event-log/summaries-only", test_summaries_only);
   return g_test_run ();
 }
