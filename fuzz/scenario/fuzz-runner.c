@@ -49,6 +49,7 @@ check_step (const ImpsScenario *s, const ImpsScriptStep *st)
     case IMPS_SCRIPT_TICKET:
       g_assert (st->device != NULL && st->callee != NULL && st->ticket != NULL);
       g_assert (st->n_keys <= 8 && st->duration_us >= 0);
+      break;
     case IMPS_SCRIPT_LOAD:
       g_assert (st->load != NULL && st->load->callers[0] != NULL && st->load->callees[0] != NULL);
       g_assert (st->load->calls >= 1 && st->load->calls <= IMPS_LOAD_MAX_CALLS);

@@ -1666,8 +1666,19 @@ imps_runner_run (ImpsRunner *r, GError **error)
   g_autoptr (GPtrArray) checked = imps_script_parse (r->scenario, error);
   if (checked == NULL)
     return FALSE;
+  gboolean reads_bytes = FALSE;
   for (guint i = 0; i < checked->len; i++)
-    g_ptr_array_add (r->steps, bind_step (r, g_steal_pointer (&checked->pdata[i])));
+    {
+      const ImpsScriptStep *ps = checked->pdata[i];
+      /* `message REF TEXT` matches TEXT against the message as sent, so the
+       * log must keep the bytes even when no output asks for them. */
+      if (ps->verb == IMPS_SCRIPT_EXPECT && ps->text != NULL
+          && (ps->expect == IMPS_EXPECT_MESSAGE || ps->expect == IMPS_EXPECT_NO_MESSAGE))
+        reads_bytes = TRUE;
+      g_ptr_array_add (r->steps, bind_step (r, g_steal_pointer (&checked->pdata[i])));
+    }
+  if (reads_bytes)
+    imps_event_log_set_keep_bytes (imps_network_get_event_log (r->net), TRUE);
   if (!imps_clock_is_virtual (r->clock))
     {
       g_set_error (error, IMPS_SCENARIO_ERROR, IMPS_SCENARIO_ERROR_VALUE,
