@@ -413,8 +413,8 @@ key_log_flows (const gchar *path)
 typedef struct {
   guint records;
   guint media;          /* UDP on a key log flow */
-  guint media_len_srtp; /* of those, 12 + 160 + 10 bytes (SRTP, 80-bit tag) */
-  guint media_rtp_ok;   /* of those, 12 + 160 bytes and the payload check holds */
+  guint media_len_srtp; /* of those, 12 + 16 + 160 + 10 bytes (SRTP, 80-bit tag) */
+  guint media_rtp_ok;   /* of those, plain RTP, the packet check holds, counter in step */
   GHashTable *first_seq; /* SSRC -> first sequence number + 1 */
 } Scan;
 
@@ -464,13 +464,16 @@ scan_capture (const gchar *path, GArray *flows, Scan *s)
       s->media++;
       const guint8 *rtp = udp + 8;
       gsize len = ulen - 8;
-      if (len == 12 + IMPS_UE_MEDIA_PAYLOAD_LEN + 10)
+      if (len == IMPS_UE_MEDIA_PACKET_LEN + 10)
         s->media_len_srtp++;
-      if (len != 12 + IMPS_UE_MEDIA_PAYLOAD_LEN)
+      if (len != IMPS_UE_MEDIA_PACKET_LEN)
         continue;
       guint32 ssrc = ld32 (rtp + 8);
       guint16 seq = ld16 (rtp + 2);
-      guint32 counter = ld32 (rtp + 12);
+      guint32 counter = G_MAXUINT32;
+      ImpsUeMediaCheck check = imps_ue_media_packet_check (rtp, len, &counter);
+      if (check != IMPS_UE_MEDIA_CHECK_OK)
+        continue;
       gpointer first = g_hash_table_lookup (s->first_seq, GUINT_TO_POINTER (ssrc));
       if (first == NULL)
         {
@@ -480,8 +483,7 @@ scan_capture (const gchar *path, GArray *flows, Scan *s)
         }
       /* The counter and the sequence number start together. */
       guint16 seq0 = (guint16) (GPOINTER_TO_UINT (first) - 1);
-      if ((guint16) (seq - seq0) == (guint16) counter
-          && imps_ue_media_payload_check (rtp + 12, IMPS_UE_MEDIA_PAYLOAD_LEN, counter, ssrc))
+      if ((guint16) (seq - seq0) == (guint16) counter)
         s->media_rtp_ok++;
     }
   pcap_close (p);
