@@ -86,6 +86,7 @@ struct _ImpsKms {
   GHashTable *agreements;      /* peer fqdn -> KmsAgreement* */
   GArray *tpks;                /* KmsTpk; index 0 is the current key */
   ImpsMikeyTpk *tpk_view;      /* contiguous copy for core/mikey (wiped) */
+  ImpsKeyLog *key_log;         /* borrowed, NULL: none */
   guint n_tpk_view;
   GPtrArray *audit;            /* KmsAudit* not yet written */
   guint audit_idle;
