@@ -1,7 +1,10 @@
 /* Fuzz target for the key log reader (imps_key_log_read_srtp(), used by
- * impsim tool srtp-decrypt): never reads out of bounds; either a list and
- * no error, or no list and an error of its domain; every SRTP line kept
- * has a line number within the input's lines and 1 to 46 key bytes. */
+ * impsim tool srtp-decrypt, and imps_key_log_read_tpk(), used by impsim
+ * decode --keylog): never reads out of bounds; either a list and no
+ * error, or no list and an error of its domain; every SRTP line kept has
+ * a line number within the input's lines and 1 to 46 key bytes; every
+ * KMS_TPK line kept has a KMS name, an index of 1 or more and 16 to 64
+ * key bytes. */
 #include "imps-keylog-read.h"
 
 #include <stdint.h>
@@ -38,6 +41,26 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
             abort ();
         }
       g_ptr_array_unref (keys);
+    }
+  GPtrArray *tpks = imps_key_log_read_tpk (copy, size, &error);
+  if ((tpks == NULL) != (error != NULL))
+    abort ();
+  if (tpks == NULL)
+    {
+      if (error->domain != IMPS_KEY_LOG_READ_ERROR)
+        abort ();
+      g_clear_error (&error);
+    }
+  else
+    {
+      for (guint i = 0; i < tpks->len; i++)
+        {
+          const ImpsKeyLogTpk *t = g_ptr_array_index (tpks, i);
+          if (t->kms == NULL || t->kms[0] == '\0' || t->index == 0
+              || t->key_len < IMPS_KEY_LOG_MIN_TPK || t->key_len > IMPS_KEY_LOG_MAX_TPK)
+            abort ();
+        }
+      g_ptr_array_unref (tpks);
     }
   g_free (copy);
   return 0;

@@ -247,11 +247,26 @@ refuse (ImpsBsf *bsf, const gchar *detail, const gchar *summary)
   imps_bsf_note (bsf, IMPS_EVENT_REFUSAL, detail, summary);
 }
 
+/* A 4xx carries its reason as a text/plain body too (one line, at most
+ * 512 bytes): the reasons name the request's identities and fields, never
+ * a key or a RES. */
 static void
 respond_status (ImpsBsf *bsf, SoupServerMessage *msg, guint status, const gchar *detail,
                 const gchar *summary)
 {
-  imps_http_server_respond (bsf->ub, msg, status, NULL, NULL, 0, detail, "%u %s", status, summary);
+  if (status < 400 || status > 499 || detail == NULL)
+    {
+      imps_http_server_respond (bsf->ub, msg, status, NULL, NULL, 0, detail, "%u %s", status,
+                                summary);
+      return;
+    }
+  g_autoptr (GString) body = g_string_new (NULL);
+  for (const gchar *p = detail; *p && body->len < 512; p++)
+    g_string_append_c (body, *p == '\n' || *p == '\r' ? ' ' : *p);
+  g_string_append_c (body, '\n');
+  imps_http_server_respond (bsf->ub, msg, status, "text/plain; charset=utf-8",
+                            (const guint8 *) body->str, body->len, detail, "%u %s", status,
+                            summary);
 }
 
 /* A MAR in flight for one Ub request. */

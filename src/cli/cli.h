@@ -68,5 +68,7 @@ int cli_tool_auts (int argc, char **argv);
 int cli_tool_resync (int argc, char **argv);
 int cli_tool_ks_naf (int argc, char **argv);
 int cli_tool_srtp_decrypt (int argc, char **argv);
+int cli_tool_ticket_request (int argc, char **argv);
+int cli_tool_ticket_resolve (int argc, char **argv);
 
 G_END_DECLS

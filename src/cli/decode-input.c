@@ -4,6 +4,7 @@
  * fuzz/cli/fuzz-decode-input.c feeds it arbitrary bytes. */
 #include "decode-input.h"
 #include "diameter/imps-diameter.h"
+#include "imps-keylog-read.h"
 #include "imps-pcap.h"
 #include "sdp/imps-sdp.h"
 #include "sip/imps-sip-message.h"
@@ -188,7 +189,9 @@ add_session_key (ImpsMikeyField *parent, const gchar *name, const gchar *label,
 }
 
 /* The dump hook: opens a MIKEY base ticket with the --tpk key (whatever
- * key index its THDR names). */
+ * key index its THDR names), or with the key log's TPKs of the index its
+ * THDR names (each KMS numbers its own, so several may have it: the one
+ * whose MAC verifies is the one). */
 static ImpsMikeyField *
 open_ticket (const ImpsMikeyPayload *ticket, gpointer user_data, GError **error)
 {
@@ -196,16 +199,46 @@ open_ticket (const ImpsMikeyPayload *ticket, gpointer user_data, GError **error)
   ImpsMikeyTpk tpk = { 0 };
   ImpsMikeyTicketContents c;
   const ImpsMikeyBytes *td = &ticket->u.ticket.ticket_data;
+  const gchar *kms = NULL;
+  gboolean ok = FALSE;
 
   memset (&c, 0, sizeof c);
   /* The project's THDR Data (imps-mikey-ticket.h): format byte 1, then the
    * 32-bit TPK index. The key index only selects the TPK. */
-  if (td->len >= 8 && td->data[1] == 0 && td->data[2] == 5 && td->data[3] == IMPS_MIKEY_THDR_FORMAT)
+  gboolean indexed = td->len >= 8 && td->data[1] == 0 && td->data[2] == 5
+                     && td->data[3] == IMPS_MIKEY_THDR_FORMAT;
+  if (indexed)
     tpk.index = ((guint32) td->data[4] << 24) | ((guint32) td->data[5] << 16)
                 | ((guint32) td->data[6] << 8) | td->data[7];
-  tpk.key_len = (guint8) opts->tpk_len;
-  memcpy (tpk.key, opts->tpk, opts->tpk_len);
-  gboolean ok = imps_mikey_base_ticket_open (ticket, &tpk, 1, &c, error);
+  if (opts->tpk)
+    {
+      tpk.key_len = (guint8) opts->tpk_len;
+      memcpy (tpk.key, opts->tpk, opts->tpk_len);
+      ok = imps_mikey_base_ticket_open (ticket, &tpk, 1, &c, error);
+    }
+  else
+    {
+      guint tried = 0, n = opts->key_log_tpks->len;
+      for (guint i = 0; i < n && !ok; i++)
+        {
+          const ImpsKeyLogTpk *k = g_ptr_array_index (opts->key_log_tpks, i);
+          if (indexed && k->index != tpk.index)
+            continue;
+          tried++;
+          tpk.key_len = (guint8) k->key_len;
+          memcpy (tpk.key, k->key, k->key_len);
+          g_autoptr (GError) local = NULL;
+          imps_mikey_ticket_contents_clear (&c);
+          memset (&c, 0, sizeof c);
+          ok = imps_mikey_base_ticket_open (ticket, &tpk, 1, &c, &local);
+          if (ok)
+            kms = k->kms;
+        }
+      if (!ok)
+        g_set_error (error, IMPS_MIKEY_ERROR, IMPS_MIKEY_ERROR_AUTH_FAILED,
+                     "no TPK of the key log opens the ticket: %u KMS_TPK line%s of index %u "
+                     "tried, of %u", tried, tried == 1 ? "" : "s", tpk.index, n);
+    }
   imps_mikey_tpk_clear (&tpk);
   if (!ok)
     return NULL;
@@ -213,6 +246,8 @@ open_ticket (const ImpsMikeyPayload *ticket, gpointer user_data, GError **error)
   ImpsMikeyField *f = imps_mikey_field_new ("mikey.ticket.opened", "Ticket opened with the TPK",
                                             "V MAC verified, KEMAC decrypted");
   imps_mikey_field_add (f, "mikey.ticket.tpk_index", "TPK index", "%u", c.key_index);
+  if (kms)
+    imps_mikey_field_add (f, "mikey.ticket.tpk_kms", "TPK of (key log)", "%s", kms);
   imps_mikey_field_add (f, "mikey.ticket.t", "Time of issue", "0x%016" G_GINT64_MODIFIER "x", c.t);
   add_hex_field (f, "mikey.ticket.rand", "RAND", c.rand, c.rand_len);
   imps_mikey_field_add (f, "mikey.ticket.encr_alg", "KEMAC Encr alg", "%s (%u)",
@@ -241,7 +276,7 @@ mikey_decode (const guint8 *data, gsize len, const CliDecodeOptions *opts, GErro
   if (msg == NULL)
     return NULL;
   ImpsMikeyDumpOptions dump = { NULL, NULL };
-  if (opts->tpk)
+  if (opts->tpk || opts->key_log_tpks)
     {
       dump.open_ticket = open_ticket;
       dump.user_data = (gpointer) opts;

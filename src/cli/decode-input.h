@@ -16,6 +16,8 @@ typedef enum {
 typedef struct {
   const guint8 *tpk;               /* NULL: tickets are shown, not opened */
   gsize tpk_len;
+  const GPtrArray *key_log_tpks;   /* ImpsKeyLogTpk * of a key log (--keylog), or NULL;
+                                    * used when @tpk is NULL */
 } CliDecodeOptions;
 
 /* TRUE when @s is hex text (optional 0x, whitespace and ':' allowed, an

@@ -18,6 +18,7 @@
 #include "sip/imps-sip-message.h"
 
 #include "imps-hex.h"
+#include "imps-keylog-read.h"
 #include "imps-secret.h"
 #include "mikey/imps-mikey-dump.h"
 #include "mikey/imps-mikey-message.h"
@@ -154,6 +155,7 @@ cli_decode (int argc, char **argv)
   gboolean json = FALSE;
   g_autofree gchar *format_s = NULL;
   g_autofree gchar *tpk_s = NULL;
+  g_autofree gchar *keylog_path = NULL;
   g_autofree gchar *pcap_path = NULL;
   g_auto (GStrv) only = NULL;
   GOptionEntry entries[] = {
@@ -162,6 +164,8 @@ cli_decode (int argc, char **argv)
       "Input encoding: auto (default), hex, base64 or binary", "FORMAT" },
     { "tpk", 0, 0, G_OPTION_ARG_STRING, &tpk_s,
       "Ticket Protection Key: open a MIKEY base ticket (verify its MAC, decrypt its keys)", "HEX" },
+    { "keylog", 0, 0, G_OPTION_ARG_FILENAME, &keylog_path,
+      "Open MIKEY base tickets with the TPKs of a key log's KMS_TPK lines", "KEYS" },
     { "pcap", 0, 0, G_OPTION_ARG_FILENAME, &pcap_path,
       "Decode the MIKEY, SDP, SIP and Diameter messages of a pcap or pcapng capture", "FILE" },
     { "only", 0, 0, G_OPTION_ARG_STRING_ARRAY, &only,
@@ -170,7 +174,8 @@ cli_decode (int argc, char **argv)
   };
   CliInputFormat format = CLI_INPUT_AUTO;
   guint8 tpk[IMPS_MIKEY_MAX_KEY_LEN];
-  CliDecodeOptions opts = { NULL, 0 };
+  CliDecodeOptions opts = { NULL, 0, NULL };
+  g_autoptr (GPtrArray) key_log_tpks = NULL;
   g_autoptr (GError) error = NULL;
   int ret;
 
@@ -180,6 +185,9 @@ cli_decode (int argc, char **argv)
                           "leading \"mikey \" keyword), a file name, or '-' / nothing for\n"
                           "standard input. The encoding is detected unless --format says it\n"
                           "(text that is valid hex is read as hex).\n"
+                          "--keylog KEYS opens tickets with the TPKs of a run's key log\n"
+                          "(impsim run --keylog): the one of the index the ticket names whose\n"
+                          "MAC verifies.\n"
                           "Protocols: Diameter (RFC 6733, Zh and Zn AVP names), SIP (RFC 3261)\n"
                           "with its SDP body, SDP (RFC 4566) with a=crypto and the MIKEY inside\n"
                           "a=key-mgmt, and MIKEY and MIKEY-TICKET (RFC 3830, RFC 6043). MIKEY field names\n"
@@ -202,6 +210,8 @@ cli_decode (int argc, char **argv)
     return cli_usage_error (CMD, "one INPUT at most (got %d)", argc - 1);
   if (only && !pcap_path)
     return cli_usage_error (CMD, "--only: only with --pcap");
+  if (keylog_path && (tpk_s || pcap_path))
+    return cli_usage_error (CMD, "--keylog: not with %s", tpk_s ? "--tpk" : "--pcap");
   if (pcap_path)
     return argc > 1 ? cli_usage_error (CMD, "--pcap: no INPUT as well (got '%s')", argv[1])
                     : cli_decode_pcap (pcap_path, (const gchar *const *) only, json);
@@ -237,6 +247,21 @@ cli_decode (int argc, char **argv)
       imps_wipe_free (k, klen);
       opts.tpk = tpk;
       opts.tpk_len = klen;
+    }
+
+  if (keylog_path)
+    {
+      g_autofree gchar *text = NULL;
+      gsize len = 0;
+      if (!g_file_get_contents (keylog_path, &text, &len, &error))
+        return cli_fail (CMD, "--keylog: %s", error->message);
+      key_log_tpks = imps_key_log_read_tpk (text, len, &error);
+      imps_wipe (text, len);
+      if (key_log_tpks == NULL)
+        return cli_fail (CMD, "--keylog %s: %s", keylog_path, error->message);
+      if (key_log_tpks->len == 0)
+        return cli_fail (CMD, "--keylog %s: no KMS_TPK line", keylog_path);
+      opts.key_log_tpks = key_log_tpks;
     }
 
   ret = run (argc == 2 ? argv[1] : NULL, format, json, &opts);

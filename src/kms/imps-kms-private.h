@@ -86,6 +86,8 @@ struct _ImpsKms {
   GHashTable *agreements;      /* peer fqdn -> KmsAgreement* */
   GArray *tpks;                /* KmsTpk; index 0 is the current key */
   ImpsMikeyTpk *tpk_view;      /* contiguous copy for core/mikey (wiped) */
+  ImpsKeyLog *key_log;         /* borrowed, NULL: none */
+  gchar *last_refusal;         /* the reason of the last refusal, for a 400's body */
   guint n_tpk_view;
   GPtrArray *audit;            /* KmsAudit* not yet written */
   guint audit_idle;
@@ -116,6 +118,10 @@ struct _ImpsKms {
 gint64 imps_kms_now (ImpsKms *kms);
 guint64 imps_kms_now_ntp (ImpsKms *kms);
 void imps_kms_note (ImpsKms *kms, ImpsEventKind kind, const gchar *detail, const gchar *summary);
+/* A 4xx answer on Ua or Zk: @why, the refusal's reason (names, sizes and
+ * values of the request, never a key), is the text/plain body as well. */
+void imps_kms_respond_refusal (ImpsHttpServer *server, SoupServerMessage *msg, guint status,
+                               const gchar *why, const gchar *summary);
 
 /* store (imps-kms-store.c) */
 gboolean imps_kms_store_open (ImpsKms *kms, const gchar *state_path, GError **error);

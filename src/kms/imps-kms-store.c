@@ -498,6 +498,8 @@ imps_kms_roll_tpk (ImpsKms *kms, GError **error)
       imps_wipe (&fresh, sizeof fresh);
       return 0;
     }
+  imps_key_log_kms_tpk (kms->key_log, kms->name, fresh.tpk.index, fresh.tpk.key,
+                        fresh.tpk.key_len);
   g_array_prepend_val (kms->tpks, fresh);
   imps_wipe (&fresh, sizeof fresh);
   tpk_view_rebuild (kms);
@@ -505,6 +507,18 @@ imps_kms_roll_tpk (ImpsKms *kms, GError **error)
                                            "open tickets", max + 1, kms->tpks->len - 1);
   imps_kms_note (kms, IMPS_EVENT_NOTE, why, "TPK rolled");
   return max + 1;
+}
+
+void
+imps_kms_set_key_log (ImpsKms *kms, ImpsKeyLog *log)
+{
+  kms->key_log = log;
+  /* oldest first, as they were made */
+  for (guint i = kms->tpks->len; i-- > 0;)
+    {
+      const KmsTpk *t = &g_array_index (kms->tpks, KmsTpk, i);
+      imps_key_log_kms_tpk (log, kms->name, t->tpk.index, t->tpk.key, t->tpk.key_len);
+    }
 }
 
 guint32

@@ -352,7 +352,8 @@ zk_handler (ImpsHttpServer *server, SoupServerMessage *msg, const gchar *peer, g
                                 ? "?requesttype=ticketresolve (RESOLVE_INIT_PSK)" : "");
   if (status)
     {
-      imps_http_server_respond (server, msg, status, NULL, NULL, 0, why, "%u", status);
+      g_autofree gchar *summary = g_strdup_printf ("%u", status);
+      imps_kms_respond_refusal (server, msg, status, why, summary);
       return;
     }
   /* The handshake verified the chain against the CA (a client
@@ -364,15 +365,14 @@ zk_handler (ImpsHttpServer *server, SoupServerMessage *msg, const gchar *peer, g
       g_autofree gchar *w = g_strdup_printf ("Zk request from %s without a valid client "
                                              "certificate (flags 0x%x)", peer, errs);
       imps_kms_note (kms, IMPS_EVENT_REFUSAL, w, "HTTP 403");
-      imps_http_server_respond (server, msg, SOUP_STATUS_FORBIDDEN, NULL, NULL, 0, w, "403");
+      imps_kms_respond_refusal (server, msg, SOUP_STATUS_FORBIDDEN, w, "403");
       return;
     }
   if (type == IMPS_KMS_REQUEST_TICKET)
     {
       const gchar *w = "ticketrequest is not served on Zk (profile §4)";
       imps_kms_note (kms, IMPS_EVENT_REFUSAL, w, "HTTP 403");
-      imps_http_server_respond (server, msg, SOUP_STATUS_FORBIDDEN, NULL, NULL, 0, w,
-                                "403 (ticketrequest)");
+      imps_kms_respond_refusal (server, msg, SOUP_STATUS_FORBIDDEN, w, "403 (ticketrequest)");
       return;
     }
   g_autofree gchar *names = cert_names (pc);
@@ -380,6 +380,12 @@ zk_handler (ImpsHttpServer *server, SoupServerMessage *msg, const gchar *peer, g
   gsize len;
   const guint8 *d = g_bytes_get_data (body, &len);
   ImpsKmsOutcome o = imps_kms_process (kms, type, TRUE, names, d, len, out, NULL);
+  if (o == IMPS_KMS_OUTCOME_MALFORMED && out->len == 0)
+    {
+      imps_kms_respond_refusal (server, msg, SOUP_STATUS_BAD_REQUEST, kms->last_refusal,
+                                "400 (unreadable)");
+      return;
+    }
   guint st = o == IMPS_KMS_OUTCOME_MALFORMED ? SOUP_STATUS_BAD_REQUEST : SOUP_STATUS_OK;
   imps_http_server_respond (server, msg, st, out->len ? IMPS_KMS_CONTENT_TYPE : NULL, out->data,
                             out->len, NULL, "%u %s", st, o == IMPS_KMS_OUTCOME_ANSWER

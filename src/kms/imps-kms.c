@@ -86,6 +86,7 @@ imps_kms_free (ImpsKms *kms)
   if (kms == NULL)
     return;
   g_cancellable_cancel (kms->cancel);
+  g_free (kms->last_refusal);
   imps_http_server_free (kms->ua);
   imps_kms_zk_close (kms);
   imps_diameter_client_free (kms->zn);
@@ -237,6 +238,8 @@ imps_kms_refuse (ImpsKms *kms, const ImpsMikeyHdr *hdr, const guint8 *data, gsiz
                                               err == NULL && hdr ? "; no Error could be built: " : "",
                                               err == NULL && hdr && error ? error->message : "");
   imps_kms_note (kms, IMPS_EVENT_REFUSAL, detail, summary);
+  g_free (kms->last_refusal);
+  kms->last_refusal = g_strdup (detail);
 }
 
 /* The check that an ImpsMikeyError code stands for (for the event log). */
@@ -848,10 +851,32 @@ outcome_summary (ImpsKmsOutcome o, ImpsKmsRequestType type)
   return "MIKEY Error";
 }
 
+#define REFUSAL_BODY_MAX 512
+
+void
+imps_kms_respond_refusal (ImpsHttpServer *server, SoupServerMessage *msg, guint status,
+                          const gchar *why, const gchar *summary)
+{
+  /* one line, at most REFUSAL_BODY_MAX bytes, ending in LF */
+  GString *body = g_string_new (NULL);
+  for (const gchar *p = why ? why : "refused"; *p && body->len < REFUSAL_BODY_MAX; p++)
+    g_string_append_c (body, *p == '\n' || *p == '\r' ? ' ' : *p);
+  g_string_append_c (body, '\n');
+  imps_http_server_respond (server, msg, status, "text/plain; charset=utf-8",
+                            (const guint8 *) body->str, body->len, why, "%s", summary);
+  g_string_free (body, TRUE);
+}
+
 static void
 respond_outcome (ImpsKms *kms, ImpsHttpServer *server, SoupServerMessage *msg,
                  ImpsKmsRequestType type, ImpsKmsOutcome o, GByteArray *out)
 {
+  if (o == IMPS_KMS_OUTCOME_MALFORMED && out->len == 0)
+    {
+      imps_kms_respond_refusal (server, msg, SOUP_STATUS_BAD_REQUEST, kms->last_refusal,
+                                "400 (unreadable)");
+      return;
+    }
   guint status = o == IMPS_KMS_OUTCOME_MALFORMED ? SOUP_STATUS_BAD_REQUEST : SOUP_STATUS_OK;
   imps_http_server_respond (server, msg, status, out->len ? IMPS_KMS_CONTENT_TYPE : NULL,
                             out->data, out->len, NULL, "%u %s", status,
@@ -1150,7 +1175,8 @@ ua_handler (ImpsHttpServer *server, SoupServerMessage *msg, const gchar *peer, g
   guint status = imps_kms_http_envelope (kms, msg, &type, &body, &why);
   if (status)
     {
-      imps_http_server_respond (server, msg, status, NULL, NULL, 0, why, "%u", status);
+      g_autofree gchar *summary = g_strdup_printf ("%u", status);
+      imps_kms_respond_refusal (server, msg, status, why, summary);
       return;
     }
   imps_http_server_log_request (server, msg, "POST /kms?requesttype=%s (%s)",

@@ -31,6 +31,7 @@
 
 #include <gio/gio.h>
 
+#include "imps-keylog.h"
 #include "imps-network.h"
 #include "imps-scenario.h"
 #include "mikey/imps-mikey-exchange.h"
@@ -133,6 +134,10 @@ gboolean imps_kms_load_scenario (ImpsKms *kms, const ImpsScenario *scenario, gui
 guint32 imps_kms_roll_tpk (ImpsKms *kms, GError **error);
 guint32 imps_kms_get_tpk_index (ImpsKms *kms);
 guint imps_kms_count_tpks (ImpsKms *kms);
+
+/* Writes a KMS_TPK line (profile §8) for every TPK the KMS holds now, and
+ * one for each TPK it makes from now on. @log is borrowed (NULL: none). */
+void imps_kms_set_key_log (ImpsKms *kms, ImpsKeyLog *log);
 
 /* Audit rows written so far (flushes the pending batch first). */
 guint imps_kms_count_audit (ImpsKms *kms, const gchar *kind);

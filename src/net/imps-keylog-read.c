@@ -1,4 +1,4 @@
-/* The SRTP lines of a key log (see imps-keylog-read.h). */
+/* The SRTP and KMS_TPK lines of a key log (see imps-keylog-read.h). */
 #include "imps-keylog-read.h"
 
 #include <string.h>
@@ -68,6 +68,8 @@ wipe_fields (GStrv f)
     imps_wipe (f[i], strlen (f[i]));
 }
 
+typedef gboolean (*LineFunc) (const gchar *line, guint n, GPtrArray *out, GError **error);
+
 static gboolean
 parse_line (const gchar *line, guint n, GPtrArray *out, GError **error)
 {
@@ -135,8 +137,9 @@ parse_line (const gchar *line, guint n, GPtrArray *out, GError **error)
   return TRUE;
 }
 
-GPtrArray *
-imps_key_log_read_srtp (const gchar *text, gsize len, GError **error)
+static GPtrArray *
+read_lines (const gchar *text, gsize len, LineFunc func, GDestroyNotify free_func,
+            GError **error)
 {
   g_return_val_if_fail (text != NULL || len == 0, NULL);
   if (len > IMPS_KEY_LOG_READ_MAX_BYTES)
@@ -146,7 +149,7 @@ imps_key_log_read_srtp (const gchar *text, gsize len, GError **error)
                    IMPS_KEY_LOG_READ_MAX_BYTES);
       return NULL;
     }
-  g_autoptr (GPtrArray) out = g_ptr_array_new_with_free_func (srtp_free);
+  g_autoptr (GPtrArray) out = g_ptr_array_new_with_free_func (free_func);
   gsize off = 0;
   guint n = 0;
   gchar buf[IMPS_KEY_LOG_READ_MAX_LINE + 1];
@@ -174,10 +177,82 @@ imps_key_log_read_srtp (const gchar *text, gsize len, GError **error)
           bad (error, n, "a NUL byte");
           return NULL;
         }
-      gboolean ok = parse_line (buf, n, out, error);
+      gboolean ok = func (buf, n, out, error);
       imps_wipe (buf, ll);
       if (!ok)
         return NULL;
     }
   return g_steal_pointer (&out);
+}
+
+GPtrArray *
+imps_key_log_read_srtp (const gchar *text, gsize len, GError **error)
+{
+  return read_lines (text, len, parse_line, srtp_free, error);
+}
+
+/* ---- KMS_TPK <KMS> <index> <TPK hex> ---- */
+
+static void
+tpk_free (gpointer p)
+{
+  ImpsKeyLogTpk *t = p;
+  imps_wipe (t->key, sizeof t->key);
+  g_free (t->kms);
+  g_free (t);
+}
+
+static gboolean
+parse_tpk_line (const gchar *line, guint n, GPtrArray *out, GError **error)
+{
+  g_auto (GStrv) f = g_strsplit (line, " ", -1);
+  if (f[0] == NULL || !g_str_equal (f[0], "KMS_TPK"))
+    {
+      wipe_fields (f);
+      return TRUE;
+    }
+  guint nf = g_strv_length (f);
+  if (nf != 4)
+    {
+      wipe_fields (f);
+      return bad (error, n, "KMS_TPK with %u fields, not 4 (KMS_TPK kms index key)", nf);
+    }
+  guint64 index;
+  gsize hl = strlen (f[3]);
+  gboolean ok = FALSE;
+  if (f[1][0] == '\0' || strlen (f[1]) > 253
+      || strspn (f[1], "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-")
+             != strlen (f[1]))
+    bad (error, n, "KMS name of %" G_GSIZE_FORMAT " characters is not letters, digits, '.' and '-'",
+         strlen (f[1]));
+  else if (!g_ascii_string_to_unsigned (f[2], 10, 1, G_MAXUINT32, &index, NULL))
+    bad (error, n, "TPK index '%.12s' is not a number from 1 to %u", f[2], G_MAXUINT32);
+  else if (hl < 2 * IMPS_KEY_LOG_MIN_TPK || hl > 2 * IMPS_KEY_LOG_MAX_TPK || hl % 2 != 0
+           || strspn (f[3], "0123456789abcdefABCDEF") != hl)
+    bad (error, n, "TPK of %" G_GSIZE_FORMAT " characters is not hex of %u to %u bytes", hl,
+         IMPS_KEY_LOG_MIN_TPK, IMPS_KEY_LOG_MAX_TPK);
+  else
+    ok = TRUE;
+  if (!ok)
+    {
+      wipe_fields (f);
+      return FALSE;
+    }
+  ImpsKeyLogTpk *t = g_new0 (ImpsKeyLogTpk, 1);
+  t->line = n;
+  t->kms = g_strdup (f[1]);
+  t->index = (guint32) index;
+  t->key_len = hl / 2;
+  for (gsize i = 0; i < t->key_len; i++)
+    t->key[i] = (guint8) (g_ascii_xdigit_value (f[3][2 * i]) << 4
+                          | g_ascii_xdigit_value (f[3][2 * i + 1]));
+  wipe_fields (f);
+  g_ptr_array_add (out, t);
+  return TRUE;
+}
+
+GPtrArray *
+imps_key_log_read_tpk (const gchar *text, gsize len, GError **error)
+{
+  return read_lines (text, len, parse_tpk_line, tpk_free, error);
 }

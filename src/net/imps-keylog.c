@@ -163,6 +163,19 @@ imps_key_log_gba_ks_naf (ImpsKeyLog *log, const gchar *btid,
   emit (log, s);
 }
 
+void
+imps_key_log_kms_tpk (ImpsKeyLog *log, const gchar *kms, guint32 index, const guint8 *tpk,
+                      gsize tpk_len)
+{
+  if (log == NULL)
+    return;
+  GString *s = begin ("KMS_TPK ");
+  put_text (s, kms);
+  g_string_append_printf (s, " %u ", index);
+  put_hex (s, tpk, tpk_len);
+  emit (log, s);
+}
+
 static void
 put_csb_id (GString *s, guint32 csb_id)
 {

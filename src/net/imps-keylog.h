@@ -12,6 +12,7 @@
  *   MIKEY_TGK <CSB ID hex> <SPI hex or -> <TGK hex>
  *   MIKEY_TEK <CSB ID hex> <CS ID> <RANDRi hex> <RANDRr hex or -> <TEK hex> <salt hex>
  *   SRTP <src ip:port> <dst ip:port> <SSRC hex> <suite name> <base64 master key||salt>
+ *   KMS_TPK <KMS name> <TPK index, decimal> <TPK hex>
  *
  * Each line is assembled in one buffer that is wiped after the write, and
  * written whole (a line is never interleaved with another). The stream is
@@ -69,6 +70,11 @@ void imps_key_log_srtp (ImpsKeyLog *log, const gchar *src, const gchar *dst,
                         guint32 ssrc, const gchar *suite,
                         const guint8 *master_key, gsize key_len,
                         const guint8 *master_salt, gsize salt_len);
+
+/* A KMS's Ticket Protection Key: every TPK the KMS holds when the key log
+ * is attached, then each new one when it is made. */
+void imps_key_log_kms_tpk (ImpsKeyLog *log, const gchar *kms, guint32 index,
+                           const guint8 *tpk, gsize tpk_len);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpsKeyLog, imps_key_log_free)
 

@@ -52,7 +52,12 @@ media_tap (gint64 time_us, ImpsProtocol proto, const gchar *from_address, guint1
           guint16 seq = (guint16) ((data[2] << 8 | data[3]) + 1000);
           pkt[2] = (guint8) (seq >> 8);
           pkt[3] = (guint8) seq;
-          for (gsize i = 12; i < n; i++)
+          /* the payload and tag after the whole header (CSRCs and the
+           * header extension, which the receiver parses before the tag) */
+          gsize head = 12 + 4 * (gsize) (data[0] & 0x0f);
+          if ((data[0] & 0x10) && head + 4 <= len)
+            head += 4 + 4 * (gsize) (data[head + 2] << 8 | data[head + 3]);
+          for (gsize i = MIN (head, n); i < n; i++)
             pkt[i] ^= 0xa5;
         }
     }

@@ -45,6 +45,70 @@ imps_ladder_media_free (ImpsLadderMedia *media)
   g_free (media);
 }
 
+static guint64
+media_refused (const ImpsLadderMedia *m)
+{
+  return m->auth_failures + m->replays + m->mismatches + m->other_refused;
+}
+
+gboolean
+imps_ladder_media_complete (const ImpsLadderMedia *m)
+{
+  return m->packets_sent == m->packets_received && m->packets_received == m->packets_verified
+         && media_refused (m) == 0;
+}
+
+static void
+append_refusal (GString *s, gboolean *first, guint64 n, const gchar *one, const gchar *many)
+{
+  if (n == 0)
+    return;
+  g_string_append_printf (s, "%s%" G_GUINT64_FORMAT " %s", *first ? "" : ", ", n,
+                          n == 1 ? one : many);
+  *first = FALSE;
+}
+
+gchar *
+imps_ladder_media_counts (const ImpsLadderMedia *m)
+{
+  GString *s = g_string_new (NULL);
+  g_string_append_printf (s, "%" G_GUINT64_FORMAT " sent, %" G_GUINT64_FORMAT " received, %"
+                          G_GUINT64_FORMAT " verified", m->packets_sent, m->packets_received,
+                          m->packets_verified);
+  if (imps_ladder_media_complete (m))
+    return g_string_free (s, FALSE);
+  const gchar *sep = " (";
+  if (m->packets_sent > m->packets_received)
+    {
+      g_string_append_printf (s, "%s%" G_GUINT64_FORMAT " lost: sent, never received", sep,
+                              m->packets_sent - m->packets_received);
+      sep = "; ";
+    }
+  else if (m->packets_received > m->packets_sent)
+    {
+      g_string_append_printf (s, "%s%" G_GUINT64_FORMAT " more received than sent: copies or "
+                              "packets from another sender", sep,
+                              m->packets_received - m->packets_sent);
+      sep = "; ";
+    }
+  guint64 refused = media_refused (m);
+  if (refused > 0)
+    {
+      gboolean first = TRUE;
+      g_string_append_printf (s, "%s%" G_GUINT64_FORMAT " refused: ", sep, refused);
+      append_refusal (s, &first, m->auth_failures, "auth failure", "auth failures");
+      append_refusal (s, &first, m->replays, "replay", "replays");
+      append_refusal (s, &first, m->mismatches, "mismatch", "mismatches");
+      append_refusal (s, &first, m->other_refused, "malformed", "malformed");
+      sep = "; ";
+    }
+  if (m->packets_received > m->packets_verified + refused)
+    g_string_append_printf (s, "%s%" G_GUINT64_FORMAT " received but neither verified nor "
+                            "refused", sep, m->packets_received - m->packets_verified - refused);
+  g_string_append (s, ")");
+  return g_string_free (s, FALSE);
+}
+
 /* ---- the ladder ---- */
 
 typedef struct {
@@ -782,11 +846,9 @@ media_text (Layout *lay, const ImpsLadderMedia *m)
   g_autofree gchar *id = sanitize (m->stream_id);
   g_autofree gchar *from_t = format_rel_time (lay->t0, m->first_us);
   g_autofree gchar *to_t = format_rel_time (lay->t0, m->last_us);
-  return g_strdup_printf ("%s %s: %" G_GUINT64_FORMAT " sent, %" G_GUINT64_FORMAT
-                          " received, %" G_GUINT64_FORMAT " auth failure%s, %s..%s s",
-                          m->srtp ? "SRTP" : "RTP (unprotected)", id, m->packets_sent,
-                          m->packets_received, m->auth_failures,
-                          m->auth_failures == 1 ? "" : "s", from_t, to_t);
+  g_autofree gchar *counts = imps_ladder_media_counts (m);
+  return g_strdup_printf ("%s %s: %s, %s..%s s", m->srtp ? "SRTP" : "RTP (unprotected)", id,
+                          counts, from_t, to_t);
 }
 
 /* ---- text ladder ---- */
@@ -1008,7 +1070,7 @@ text_media (TextCtx *c, const ImpsLadderMedia *m)
     }
   g_string_append (c->out, canvas);
   g_autofree gchar *t = media_text (lay, m);
-  if (m->auth_failures > 0 || m->packets_received < m->packets_sent)
+  if (!imps_ladder_media_complete (m))
     {
       g_autofree gchar *t2 = g_strconcat ("! ", t, NULL);
       text_append_fit (c, sx, t2);
@@ -1707,7 +1769,8 @@ imps_ladder_render_svg (ImpsLadder *ladder)
             }
           double bw = svg_badge (s, x0 + 8, top + 14, IMPS_REF_MEDIA);
           g_autofree gchar *attrs = g_strdup_printf ("font-weight=\"bold\" fill=\"%s\"",
-                                                     m->auth_failures ? SVG_RED : "#14532d");
+                                                     !imps_ladder_media_complete (m) ? SVG_RED
+                                                                                    : "#14532d");
           svg_lines (s, x0 + 8 + bw, top + 14, SVG_LINE, sr->lines, attrs);
           g_string_append (s, "</g>\n");
           continue;

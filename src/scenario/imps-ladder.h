@@ -29,9 +29,18 @@ typedef struct {
   gchar *to;                 /* receiving node name */
   gint64 first_us;           /* virtual time of the first and last packet */
   gint64 last_us;
+  /* The counts (docs/ladder.md, "Media counts"): sent = handed to the
+   * network by the sender (one capture frame each); received = arrived at
+   * the receiver's port; verified = received and accepted (SRTP tag and
+   * replay window, and at a UE the RTP header, counter and checksum).
+   * received = verified + the refusals below. */
   guint64 packets_sent;
-  guint64 packets_received;  /* accepted by the receiver */
-  guint64 auth_failures;     /* packets the receiver refused (SRTP auth/replay) */
+  guint64 packets_received;
+  guint64 packets_verified;
+  guint64 auth_failures;     /* refused: SRTP authentication tag */
+  guint64 replays;           /* refused: SRTP replay window */
+  guint64 mismatches;        /* refused: payload or counter not as sent */
+  guint64 other_refused;     /* refused: malformed, wrong payload type or SSRC */
   gboolean srtp;             /* TRUE: SRTP/SRTCP; FALSE: plain RTP */
 } ImpsLadderMedia;
 
@@ -40,6 +49,15 @@ ImpsLadderMedia *imps_ladder_media_new (const gchar *stream_id, const gchar *fro
                                         const gchar *to, gboolean srtp);
 ImpsLadderMedia *imps_ladder_media_copy (const ImpsLadderMedia *media);
 void imps_ladder_media_free (ImpsLadderMedia *media);
+
+/* The counts of @media as one phrase, the same in every view (verdict,
+ * media event, text and SVG ladder): "100 sent, 100 received, 100
+ * verified", then every difference with its reason, e.g. "(2 lost: sent,
+ * never received; 2 refused: 2 auth failures)". */
+gchar *imps_ladder_media_counts (const ImpsLadderMedia *media);
+/* TRUE when every packet sent was received and verified, and nothing else
+ * arrived. */
+gboolean imps_ladder_media_complete (const ImpsLadderMedia *media);
 
 typedef struct _ImpsLadder ImpsLadder;
 

@@ -103,6 +103,7 @@ struct _ImpsRunner {
   GString *observer;       /* the network observer's report of every call */
   GPtrArray *media;        /* ImpsLadderMedia* of every call hung up */
   gint64 call_answered_us;
+  gint64 media_end_us;     /* when the last call's senders stopped */
   ImpsUe *last_caller_ue;
   const ImpsStepResult *blocker; /* the failed action every later verdict is skipped for */
   gboolean past_blocker;         /* an action after the blocker was skipped */
@@ -280,39 +281,46 @@ imps_runner_get_media (ImpsRunner *r)
   return r->media;
 }
 
-static void
-add_media (ImpsRunner *r, const gchar *from, ImpsUeMedia *tx, const gchar *to, ImpsUeMedia *rx,
-           gboolean srtp)
+/* One direction of a call's media as the ladder, the media event and the
+ * verdict all show it: sent by @tx, received and verified by @rx. */
+static ImpsLadderMedia *
+ue_stream (const gchar *from, ImpsUeMedia *tx, const gchar *to, ImpsUeMedia *rx, gboolean srtp)
 {
   const ImpsUeMediaStats *t = imps_ue_media_get_tx_stats (tx);
   const ImpsUeMediaStats *x = imps_ue_media_get_rx_stats (rx);
   g_autofree gchar *id = g_strdup_printf ("%s->%s audio", from, to);
   ImpsLadderMedia *m = imps_ladder_media_new (id, from, to, srtp);
-  m->first_us = r->call_answered_us;
-  m->last_us = imps_clock_now_us (r->clock);
   m->packets_sent = t->packets;
-  m->packets_received = x->packets;
-  m->auth_failures = x->auth_failures + x->replays;
+  m->packets_verified = x->packets;
+  m->auth_failures = x->auth_failures;
+  m->replays = x->replays;
+  m->mismatches = x->mismatches;
+  m->other_refused = x->other_errors;
+  m->packets_received = x->packets + x->auth_failures + x->replays + x->mismatches
+                        + x->other_errors;
+  return m;
+}
+
+static void
+add_stream (ImpsRunner *r, ImpsLadderMedia *m)
+{
+  m->first_us = r->call_answered_us;
+  m->last_us = r->media_end_us;
   g_ptr_array_add (r->media, m);
 }
 
 static void
-add_leg (ImpsRunner *r, const gchar *from, const gchar *to, gboolean srtp, guint64 sent,
-         guint64 received, guint64 auth_failures)
+add_media (ImpsRunner *r, const gchar *from, ImpsUeMedia *tx, const gchar *to, ImpsUeMedia *rx,
+           gboolean srtp)
 {
-  g_autofree gchar *id = g_strdup_printf ("%s->%s audio", from, to);
-  ImpsLadderMedia *m = imps_ladder_media_new (id, from, to, srtp);
-  m->first_us = r->call_answered_us;
-  m->last_us = imps_clock_now_us (r->clock);
-  m->packets_sent = sent;
-  m->packets_received = received;
-  m->auth_failures = auth_failures;
-  g_ptr_array_add (r->media, m);
+  add_stream (r, ue_stream (from, tx, to, rx, srtp));
 }
 
 /* An e2ae call whose media @ue's operator's IMS-AGW relayed: four legs,
  * each with its own counts, SRTP between @ue and the AGW, RTP between the
- * AGW and @peer. FALSE when that AGW did not relay the call. */
+ * AGW and @peer. The AGW verifies what it relays: an SRTP packet from the
+ * UE that authenticated, and every plain RTP packet from the core (which
+ * has nothing to verify). FALSE when that AGW did not relay the call. */
 static gboolean
 add_agw_media (ImpsRunner *r, const gchar *call_id, const gchar *ue, ImpsUeMedia *ue_media,
                const gchar *peer, ImpsUeMedia *peer_media)
@@ -322,14 +330,26 @@ add_agw_media (ImpsRunner *r, const gchar *call_id, const gchar *ue, ImpsUeMedia
   if (!imps_world_call_agw (r->world, ue, call_id, &agw, &srtp_in, &rtp_out, &rtp_in, &srtp_out,
                             &agw_fail))
     return FALSE;
-  const ImpsUeMediaStats *ue_tx = imps_ue_media_get_tx_stats (ue_media);
-  const ImpsUeMediaStats *ue_rx = imps_ue_media_get_rx_stats (ue_media);
-  const ImpsUeMediaStats *peer_tx = imps_ue_media_get_tx_stats (peer_media);
-  const ImpsUeMediaStats *peer_rx = imps_ue_media_get_rx_stats (peer_media);
-  add_leg (r, ue, agw, TRUE, ue_tx->packets, srtp_in, agw_fail);
-  add_leg (r, agw, peer, FALSE, rtp_out, peer_rx->packets, peer_rx->auth_failures + peer_rx->replays);
-  add_leg (r, peer, agw, FALSE, peer_tx->packets, rtp_in, 0);
-  add_leg (r, agw, ue, TRUE, srtp_out, ue_rx->packets, ue_rx->auth_failures + ue_rx->replays);
+  /* UE -> AGW: the UE's sender, the AGW's SRTP receiver */
+  ImpsLadderMedia *up = ue_stream (ue, ue_media, agw, ue_media, TRUE);
+  up->packets_received = srtp_in + agw_fail;
+  up->packets_verified = srtp_in;
+  up->auth_failures = agw_fail;
+  up->replays = up->mismatches = up->other_refused = 0;
+  add_stream (r, up);
+  /* AGW -> peer: what the AGW relayed, the peer's receiver */
+  ImpsLadderMedia *core_out = ue_stream (agw, peer_media, peer, peer_media, FALSE);
+  core_out->packets_sent = rtp_out;
+  add_stream (r, core_out);
+  /* peer -> AGW: the peer's sender, what the AGW relayed */
+  ImpsLadderMedia *core_in = ue_stream (peer, peer_media, agw, peer_media, FALSE);
+  core_in->packets_received = core_in->packets_verified = rtp_in;
+  core_in->auth_failures = core_in->replays = core_in->mismatches = core_in->other_refused = 0;
+  add_stream (r, core_in);
+  /* AGW -> UE: what the AGW protected and sent, the UE's receiver */
+  ImpsLadderMedia *down = ue_stream (agw, ue_media, ue, ue_media, TRUE);
+  down->packets_sent = srtp_out;
+  add_stream (r, down);
   return TRUE;
 }
 
@@ -669,15 +689,12 @@ log_media_direction (ImpsRunner *r, const gchar *from, ImpsUeMedia *tx, const gc
                      ImpsUeMedia *rx)
 {
   LastCall *lc = &r->last_call;
-  const ImpsUeMediaStats *t = imps_ue_media_get_tx_stats (tx);
-  const ImpsUeMediaStats *x = imps_ue_media_get_rx_stats (rx);
-  g_autofree gchar *stream = g_strdup_printf ("%s->%s audio", from, to);
+  gboolean srtp = lc->security != IMPS_UE_SECURITY_NONE;
+  g_autoptr (ImpsLadderMedia) m = ue_stream (from, tx, to, rx, srtp);
+  g_autofree gchar *counts = imps_ladder_media_counts (m);
   imps_network_log (r->net, IMPS_EVENT_MESSAGE, IMPS_REF_MEDIA, IMPS_PROTO_RTP, from, to, NULL,
-                    stream, NULL,
-                    "%s stream of call %s: %" G_GUINT64_FORMAT " packets sent, %" G_GUINT64_FORMAT
-                    " verified, %" G_GUINT64_FORMAT " auth failures, %" G_GUINT64_FORMAT " replays",
-                    lc->security == IMPS_UE_SECURITY_NONE ? "RTP" : "SRTP", lc->call_id,
-                    t->packets, x->packets, x->auth_failures, x->replays);
+                    m->stream_id, NULL, "%s stream of call %s: %s", srtp ? "SRTP" : "RTP",
+                    lc->call_id, counts);
 }
 
 static void
@@ -696,10 +713,17 @@ log_media_streams (ImpsRunner *r)
     }
 }
 
+/* The senders stopped MEDIA_DRAIN_US ago, so every packet still on its way
+ * then (the bus's latency, twice through an IMS-AGW) has arrived: the
+ * counts are final, and the media event, the verdicts, the ladder bands
+ * and the capture all hold the same packets. */
+#define MEDIA_DRAIN_US IMPS_UE_MEDIA_PACKET_US
+
 static gboolean
-media_done (gpointer data)
+media_drained (gpointer data)
 {
   ImpsRunner *r = data;
+  Step *s = g_ptr_array_index (r->steps, r->current);
   r->advance_timer = 0;
   LastCall *lc = &r->last_call;
   log_media_streams (r);
@@ -707,7 +731,26 @@ media_done (gpointer data)
                g_strdup_printf ("call %s established with %s (%s), media ran", lc->call_id,
                                 lc->callee_name ? lc->callee_name : "?",
                                 imps_ue_security_name (lc->security)),
-               NULL);
+               g_strdup_printf ("call to %s not answered within 60 s (state %s)", s->callee_impu,
+                                imps_ue_call_state_name (imps_ue_call_get_state (lc->caller))));
+  return G_SOURCE_REMOVE;
+}
+
+/* The call's media time is over: both ends stop sending (the call stays
+ * up until its hangup), and the step ends once the last packets are in. */
+static gboolean
+media_done (gpointer data)
+{
+  ImpsRunner *r = data;
+  LastCall *lc = &r->last_call;
+  ImpsUeMedia *ma = imps_ue_call_get_media (lc->caller);
+  ImpsUeMedia *mb = lc->callee ? imps_ue_call_get_media (lc->callee) : NULL;
+  if (ma)
+    imps_ue_media_stop (ma);
+  if (mb)
+    imps_ue_media_stop (mb);
+  r->media_end_us = imps_clock_now_us (r->clock);
+  r->advance_timer = imps_clock_timeout_add (r->clock, MEDIA_DRAIN_US, media_drained, r, NULL);
   return G_SOURCE_REMOVE;
 }
 
@@ -932,19 +975,17 @@ hangup_done (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* "every packet verified": each packet sent was received and verified,
+ * and nothing else arrived (the counts of the media event and the ladder,
+ * imps_ladder_media_counts()). */
 static gboolean
 check_direction (const gchar *from, ImpsUeMedia *tx, const gchar *to, ImpsUeMedia *rx,
                  GString *why)
 {
-  ImpsUeMediaStats t = *imps_ue_media_get_tx_stats (tx);
-  ImpsUeMediaStats x = *imps_ue_media_get_rx_stats (rx);
-  gboolean ok = t.packets > 0 && x.packets > 0 && x.packets + 5 >= t.packets && x.mismatches == 0
-                && x.auth_failures == 0 && x.replays == 0;
-  g_string_append_printf (why, "%s%s -> %s: %" G_GUINT64_FORMAT " sent, %" G_GUINT64_FORMAT
-                          " verified, %" G_GUINT64_FORMAT " mismatches, %" G_GUINT64_FORMAT
-                          " auth failures, %" G_GUINT64_FORMAT " replays",
-                          why->len ? "; " : "", from, to, t.packets, x.packets, x.mismatches,
-                          x.auth_failures, x.replays);
+  g_autoptr (ImpsLadderMedia) m = ue_stream (from, tx, to, rx, TRUE);
+  g_autofree gchar *counts = imps_ladder_media_counts (m);
+  gboolean ok = m->packets_sent > 0 && imps_ladder_media_complete (m);
+  g_string_append_printf (why, "%s%s -> %s: %s", why->len ? "; " : "", from, to, counts);
   return ok;
 }
 
@@ -1350,8 +1391,9 @@ judge (ImpsRunner *r, Step *s, ImpsStepResult *res)
               }
             ImpsUeMedia *ma = imps_ue_call_get_media (lc->caller);
             ImpsUeMedia *mb = imps_ue_call_get_media (lc->callee);
-            gboolean ab = check_direction ("caller", ma, lc->callee_name, mb, why);
-            gboolean ba = check_direction (lc->callee_name, mb, "caller", ma, why);
+            const gchar *caller = imps_ue_get_name (r->last_caller_ue);
+            gboolean ab = check_direction (caller, ma, lc->callee_name, mb, why);
+            gboolean ba = check_direction (lc->callee_name, mb, caller, ma, why);
             res->passed = ab && ba;
             if (res->passed)
               res->outcome = g_strdup_printf ("media both ways, every packet verified (%s)", why->str);

@@ -7,8 +7,7 @@
 
 G_DEFINE_QUARK (imps-ue-media-error-quark, imps_ue_media_error)
 
-#define RTP_LEN (IMPS_UE_MEDIA_RTP_HEADER_LEN + IMPS_UE_MEDIA_PAYLOAD_LEN)
-#define PAYLOAD_HASHED (IMPS_UE_MEDIA_PAYLOAD_LEN - 4)
+#define RTP_LEN IMPS_UE_MEDIA_PACKET_LEN
 
 typedef struct {
   ImpsSrtpSession *srtp;     /* NULL: plain */
@@ -55,10 +54,80 @@ struct _ImpsUeMedia {
   gboolean closed;            /* imps_ue_media_close(): ports and keys given back */
 };
 
-static guint32
-payload_hash (const guint8 *p, gsize len)
+/* ---- G.711 mu-law (ITU-T G.711, the mu-law of its table 2a) ---- */
+
+#define ULAW_BIAS 0x84      /* 33 in the 14-bit domain, shifted to 16 bits */
+#define ULAW_CLIP 32635
+
+guint8
+imps_g711_ulaw_encode (gint16 sample)
 {
-  guint32 h = 0x811c9dc5u;   /* FNV-1a 32 */
+  gint v = sample;
+  guint8 sign = 0;
+  if (v < 0)
+    {
+      sign = 0x80;
+      v = -v;
+    }
+  if (v > ULAW_CLIP)
+    v = ULAW_CLIP;
+  v += ULAW_BIAS;
+  /* the segment: position of the highest set bit above bit 7 */
+  guint8 exponent = 7;
+  for (gint mask = 0x4000; (v & mask) == 0 && exponent > 0; mask >>= 1)
+    exponent--;
+  guint8 mantissa = (guint8) ((v >> (exponent + 3)) & 0x0f);
+  /* G.711 transmits the code with every bit inverted */
+  return (guint8) ~(sign | (exponent << 4) | mantissa);
+}
+
+gint16
+imps_g711_ulaw_decode (guint8 code)
+{
+  code = (guint8) ~code;
+  gint t = (((code & 0x0f) << 3) + ULAW_BIAS) << ((code & 0x70) >> 4);
+  return (gint16) ((code & 0x80) ? ULAW_BIAS - t : t - ULAW_BIAS);
+}
+
+/* One period of the tone: IMPS_UE_MEDIA_TONE_HZ at 8 kHz is 20 samples,
+ * amplitude 8000 of 32767 (about -12 dBFS), round (8000 sin (2 pi n / 20)).
+ * A packet of 160 samples holds 8 whole periods, so every packet's payload
+ * is the same and the tone has no break from one packet to the next. */
+#define TONE_PERIOD (8000 / IMPS_UE_MEDIA_TONE_HZ)
+static const gint16 tone_period[TONE_PERIOD] = {
+  0, 2472, 4702, 6472, 7608, 8000, 7608, 6472, 4702, 2472,
+  0, -2472, -4702, -6472, -7608, -8000, -7608, -6472, -4702, -2472,
+};
+
+G_STATIC_ASSERT (IMPS_UE_MEDIA_PAYLOAD_LEN % TONE_PERIOD == 0);
+
+static const guint8 *
+tone_payload (void)
+{
+  static guint8 payload[IMPS_UE_MEDIA_PAYLOAD_LEN];
+  static gsize done = 0;
+  if (g_once_init_enter (&done))
+    {
+      for (guint i = 0; i < IMPS_UE_MEDIA_PAYLOAD_LEN; i++)
+        payload[i] = imps_g711_ulaw_encode (tone_period[i % TONE_PERIOD]);
+      g_once_init_leave (&done, 1);
+    }
+  return payload;
+}
+
+/* ---- the packet: RTP header, one-byte header extension (RFC 8285) with
+ * the counter and checksum, G.711 payload (profile.md, media) ---- */
+
+#define EXT_OFF IMPS_UE_MEDIA_RTP_HEADER_LEN
+#define EXT_ELEMENT_LEN 8     /* counter (4), checksum (4) */
+#define PAYLOAD_OFF (IMPS_UE_MEDIA_RTP_HEADER_LEN + IMPS_UE_MEDIA_EXT_LEN)
+
+G_STATIC_ASSERT (IMPS_UE_MEDIA_EXT_LEN == 4 + 12);
+G_STATIC_ASSERT (IMPS_UE_MEDIA_PACKET_LEN == PAYLOAD_OFF + IMPS_UE_MEDIA_PAYLOAD_LEN);
+
+static guint32
+fnv1a (guint32 h, const guint8 *p, gsize len)
+{
   for (gsize i = 0; i < len; i++)
     {
       h ^= p[i];
@@ -67,33 +136,53 @@ payload_hash (const guint8 *p, gsize len)
   return h;
 }
 
-void
-imps_ue_media_payload_fill (guint8 *out, guint32 counter, guint32 ssrc)
+/* FNV-1a 32 over SSRC, counter (both big-endian) and the payload. */
+static guint32
+packet_checksum (guint32 ssrc, guint32 counter, const guint8 *payload)
 {
-  guint32 x = (counter * 0x9E3779B1u) ^ ssrc;
-  imps_store_u32 (out, counter);
-  imps_store_u32 (out + 4, ssrc);
-  x |= 1;
-  for (guint i = 8; i < PAYLOAD_HASHED; i++)
-    {
-      x ^= x << 13;
-      x ^= x >> 17;
-      x ^= x << 5;
-      out[i] = (guint8) x;
-    }
-  imps_store_u32 (out + PAYLOAD_HASHED, payload_hash (out, PAYLOAD_HASHED));
+  guint8 head[8];
+  imps_store_u32 (head, ssrc);
+  imps_store_u32 (head + 4, counter);
+  return fnv1a (fnv1a (0x811c9dc5u, head, sizeof head), payload, IMPS_UE_MEDIA_PAYLOAD_LEN);
 }
 
-gboolean
-imps_ue_media_payload_check (const guint8 *payload, gsize len, guint32 counter, guint32 ssrc)
+void
+imps_ue_media_packet_fill (guint8 *out, guint16 seq, guint32 ts, guint32 ssrc, guint32 counter)
 {
-  guint8 expect[IMPS_UE_MEDIA_PAYLOAD_LEN];
-  if (len != IMPS_UE_MEDIA_PAYLOAD_LEN)
-    return FALSE;
-  if (payload_hash (payload, PAYLOAD_HASHED) != imps_load_u32 (payload + PAYLOAD_HASHED))
-    return FALSE;
-  imps_ue_media_payload_fill (expect, counter, ssrc);
-  return memcmp (expect, payload, sizeof expect) == 0;
+  out[0] = 0x90;                                /* V=2, P=0, X=1, CC=0 */
+  out[1] = IMPS_UE_MEDIA_PT;                    /* M=0, PT 0 (PCMU) */
+  imps_store_u16 (out + 2, seq);
+  imps_store_u32 (out + 4, ts);
+  imps_store_u32 (out + 8, ssrc);
+  guint8 *x = out + EXT_OFF;
+  imps_store_u16 (x, 0xBEDE);                   /* RFC 8285 one-byte form */
+  imps_store_u16 (x + 2, (IMPS_UE_MEDIA_EXT_LEN - 4) / 4);
+  x[4] = (IMPS_UE_MEDIA_EXT_ID << 4) | (EXT_ELEMENT_LEN - 1);
+  memcpy (out + PAYLOAD_OFF, tone_payload (), IMPS_UE_MEDIA_PAYLOAD_LEN);
+  imps_store_u32 (x + 5, counter);
+  imps_store_u32 (x + 9, packet_checksum (ssrc, counter, out + PAYLOAD_OFF));
+  x[13] = x[14] = x[15] = 0;                    /* padding */
+}
+
+ImpsUeMediaCheck
+imps_ue_media_packet_check (const guint8 *pkt, gsize len, guint32 *counter)
+{
+  if (len != IMPS_UE_MEDIA_PACKET_LEN || (pkt[0] & 0xc0) != 0x80 || (pkt[0] & 0x2f) != 0
+      || (pkt[1] & 0x7f) != IMPS_UE_MEDIA_PT)
+    return IMPS_UE_MEDIA_CHECK_MALFORMED;
+  const guint8 *x = pkt + EXT_OFF;
+  if ((pkt[0] & 0x10) == 0 || imps_load_u16 (x) != 0xBEDE
+      || imps_load_u16 (x + 2) != (IMPS_UE_MEDIA_EXT_LEN - 4) / 4
+      || x[4] != ((IMPS_UE_MEDIA_EXT_ID << 4) | (EXT_ELEMENT_LEN - 1))
+      || x[13] != 0 || x[14] != 0 || x[15] != 0)
+    return IMPS_UE_MEDIA_CHECK_MISMATCH;
+  guint32 c = imps_load_u32 (x + 5);
+  if (imps_load_u32 (x + 9) != packet_checksum (imps_load_u32 (pkt + 8), c, pkt + PAYLOAD_OFF)
+      || memcmp (pkt + PAYLOAD_OFF, tone_payload (), IMPS_UE_MEDIA_PAYLOAD_LEN) != 0)
+    return IMPS_UE_MEDIA_CHECK_MISMATCH;
+  if (counter)
+    *counter = c;
+  return IMPS_UE_MEDIA_CHECK_OK;
 }
 
 /* After a refused SRTP packet: which counter of the session moved. Read
@@ -154,23 +243,22 @@ receive_rtp (const gchar *from, guint16 from_port, const guint8 *data, gsize len
       return;
     }
   const guint8 *p = m->rx_buf;
-  if (plain_len != RTP_LEN || (p[0] & 0xc0) != 0x80 || (p[0] & 0x3f) != 0
-      || (p[1] & 0x7f) != IMPS_UE_MEDIA_PT)
+  guint32 counter = 0;
+  ImpsUeMediaCheck check = imps_ue_media_packet_check (p, plain_len, &counter);
+  if (check == IMPS_UE_MEDIA_CHECK_MALFORMED)
     {
       st->other_errors++;
       return;
     }
   guint16 seq = imps_load_u16 (p + 2);
   guint32 ssrc = imps_load_u32 (p + 8);
-  const guint8 *payload = p + IMPS_UE_MEDIA_RTP_HEADER_LEN;
-  guint32 counter = imps_load_u32 (payload);
 
   if (m->peer_ssrc != 0 && ssrc != m->peer_ssrc)
     {
       st->other_errors++;
       return;
     }
-  if (!imps_ue_media_payload_check (payload, IMPS_UE_MEDIA_PAYLOAD_LEN, counter, ssrc)
+  if (check != IMPS_UE_MEDIA_CHECK_OK
       || (m->have_base && (guint16) (seq - m->seq_base) != (guint16) counter))
     {
       st->mismatches++;
@@ -417,12 +505,7 @@ tick (gpointer data)
   gsize len = RTP_LEN;
 
   m->timer = imps_clock_timeout_add (m->clock, IMPS_UE_MEDIA_PACKET_US, tick, m, NULL);
-  p[0] = 0x80;
-  p[1] = IMPS_UE_MEDIA_PT;
-  imps_store_u16 (p + 2, m->seq);
-  imps_store_u32 (p + 4, m->ts);
-  imps_store_u32 (p + 8, m->ssrc);
-  imps_ue_media_payload_fill (p + IMPS_UE_MEDIA_RTP_HEADER_LEN, m->counter, m->ssrc);
+  imps_ue_media_packet_fill (p, m->seq, m->ts, m->ssrc, m->counter);
   m->seq++;
   m->ts += IMPS_UE_MEDIA_PAYLOAD_LEN;   /* 8 kHz, 20 ms */
   m->counter++;

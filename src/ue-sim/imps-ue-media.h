@@ -45,8 +45,13 @@ typedef enum {
 } ImpsUeMediaError;
 
 #define IMPS_UE_MEDIA_PT 0
-#define IMPS_UE_MEDIA_PAYLOAD_LEN 160
+#define IMPS_UE_MEDIA_PAYLOAD_LEN 160                /* G.711 PCMU: 20 ms at 8 kHz */
 #define IMPS_UE_MEDIA_RTP_HEADER_LEN 12
+#define IMPS_UE_MEDIA_EXT_LEN 16                     /* RFC 8285 one-byte extension */
+#define IMPS_UE_MEDIA_EXT_ID 1                       /* its element: counter, checksum */
+#define IMPS_UE_MEDIA_PACKET_LEN (IMPS_UE_MEDIA_RTP_HEADER_LEN + IMPS_UE_MEDIA_EXT_LEN \
+                                  + IMPS_UE_MEDIA_PAYLOAD_LEN)
+#define IMPS_UE_MEDIA_TONE_HZ 400                    /* the tone the payload carries */
 #define IMPS_UE_MEDIA_PACKET_US 20000              /* 50 packets/s */
 #define IMPS_UE_MEDIA_SR_US (5 * G_USEC_PER_SEC)   /* RTCP SR interval */
 #define IMPS_UE_MEDIA_SR_LEN 28                    /* SR with no report blocks */
@@ -113,12 +118,26 @@ gboolean imps_ue_media_is_sending (ImpsUeMedia *media);
 const ImpsUeMediaStats *imps_ue_media_get_tx_stats (ImpsUeMedia *media);
 const ImpsUeMediaStats *imps_ue_media_get_rx_stats (ImpsUeMedia *media);
 
-/* The payload check on its own (for tests and tools): TRUE when the 160
- * bytes at @payload are the payload of @counter from @ssrc. */
-gboolean imps_ue_media_payload_check (const guint8 *payload, gsize len, guint32 counter,
-                                      guint32 ssrc);
-/* Writes the payload of @counter from @ssrc into 160 bytes at @out. */
-void imps_ue_media_payload_fill (guint8 *out, guint32 counter, guint32 ssrc);
+/* G.711 mu-law (PCMU) of one 16-bit linear sample, and back. */
+guint8 imps_g711_ulaw_encode (gint16 sample);
+gint16 imps_g711_ulaw_decode (guint8 code);
+
+typedef enum {
+  IMPS_UE_MEDIA_CHECK_OK,
+  IMPS_UE_MEDIA_CHECK_MALFORMED,   /* length, version, CSRC count or payload type */
+  IMPS_UE_MEDIA_CHECK_MISMATCH,    /* header extension, checksum or payload not as sent */
+} ImpsUeMediaCheck;
+
+/* The packet format on its own (for tests and tools; profile.md, media):
+ * writes the IMPS_UE_MEDIA_PACKET_LEN bytes of plain RTP packet number
+ * @counter from @ssrc into @out: the RTP header with X set, the one-byte
+ * header extension whose element IMPS_UE_MEDIA_EXT_ID holds the counter
+ * and the checksum, and 160 bytes of the tone in G.711 mu-law. */
+void imps_ue_media_packet_fill (guint8 *out, guint16 seq, guint32 ts, guint32 ssrc,
+                                guint32 counter);
+/* Checks a plain RTP packet of @len bytes at @pkt; on OK, *@counter (may be
+ * NULL) is its counter. */
+ImpsUeMediaCheck imps_ue_media_packet_check (const guint8 *pkt, gsize len, guint32 *counter);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpsUeMedia, imps_ue_media_free)
 

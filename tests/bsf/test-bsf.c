@@ -340,7 +340,12 @@ test_exact_bytes (GbaFx *fx, gconstpointer unused)
   g_assert_true (g_str_has_prefix (log_text, "HTTP/1.1 400 Bad Request\r\n"));
   g_assert_nonnull (strstr (log_text, "\r\nDate: Thu, 01 Jan 2026 00:00:00 GMT\r\n"));
   g_assert_nonnull (strstr (log_text, "\r\nServer: " IMPS_BSF_SERVER_HEADER "\r\n"));
-  g_assert_nonnull (strstr (log_text, "\r\nContent-Length: 0\r\n"));
+  /* the 400 says why in a text/plain body (no key, no RES) */
+  const gchar *reason = "username 'nobody' is not an IMPI (user@realm)\n";
+  g_autofree gchar *clen = g_strdup_printf ("\r\nContent-Length: %zu\r\n", strlen (reason));
+  g_assert_nonnull (strstr (log_text, clen));
+  g_assert_nonnull (strstr (log_text, "\r\nContent-Type: text/plain; charset=utf-8\r\n"));
+  g_assert_true (g_str_has_suffix (log_text, reason));
 }
 
 /* ---- Zn ---- */

@@ -936,6 +936,17 @@ test_refusals (KmsFx *k, gconstpointer data)
   }
 }
 
+/* A 4xx's body: its reason, text/plain, exactly @want. */
+static void
+assert_text_body (const Answer *a, const gchar *want)
+{
+  g_assert_cmpstr (a->content_type, ==, "text/plain");
+  g_test_message ("body: %.*s", (int) g_bytes_get_size (a->body),
+                  (const gchar *) g_bytes_get_data (a->body, NULL));
+  g_assert_cmpmem (g_bytes_get_data (a->body, NULL), g_bytes_get_size (a->body), want,
+                   strlen (want));
+}
+
 static void
 test_http_status (KmsFx *k, gconstpointer data)
 {
@@ -945,18 +956,20 @@ test_http_status (KmsFx *k, gconstpointer data)
   imps_mikey_tp_add_responder (&tp, KX_BOB);
   g_autoptr (ImpsMikeyMessage) m = static_request (k, &tp, now_ntp (k));
 
-  /* profile §2: requesttype missing or unknown: 400, empty */
+  /* profile §2: requesttype missing or unknown: 400, its reason as text */
   post (k, "", IMPS_KMS_CONTENT_TYPE, m->body.raw, m->body.raw_len, &a);
   g_assert_cmpuint (a.status, ==, 400);
-  g_assert_cmpuint (g_bytes_get_size (a.body), ==, 0);
+  assert_text_body (&a, "requesttype missing\n");
   post (k, "?requesttype=ticketfetch", IMPS_KMS_CONTENT_TYPE, m->body.raw, m->body.raw_len, &a);
   g_assert_cmpuint (a.status, ==, 400);
+  assert_text_body (&a, "requesttype 'ticketfetch' is unknown\n");
   g_assert_cmpuint (fx_count (&k->fx, IMPS_EVENT_REFUSAL, "HTTP 400", "'ticketfetch' is unknown"),
                     ==, 1);
   /* not application/mikey: 415 */
   post (k, "?requesttype=ticketrequest", "application/octet-stream", m->body.raw, m->body.raw_len,
         &a);
   g_assert_cmpuint (a.status, ==, 415);
+  assert_text_body (&a, "Content-Type application/octet-stream; the KMS takes application/mikey\n");
   /* over 64 KiB: 413 */
   {
     g_autofree guint8 *big = g_malloc0 (IMPS_KMS_MAX_BODY + 1);
@@ -992,12 +1005,16 @@ test_http_status (KmsFx *k, gconstpointer data)
     g_assert_cmpuint (errs[0], ==, IMPS_MIKEY_ERR_UNSUPPORTED_MESSAGE);
     g_assert_false (auth);
   }
-  /* unparsable, too short for a CSB ID: 400, empty */
+  /* unparsable, too short for a CSB ID: 400, the parser's reason as text */
   {
     guint8 tiny[5] = { 1, 11, 0, 0, 0 };
     post (k, "?requesttype=ticketrequest", IMPS_KMS_CONTENT_TYPE, tiny, sizeof tiny, &a);
     g_assert_cmpuint (a.status, ==, 400);
-    g_assert_cmpuint (g_bytes_get_size (a.body), ==, 0);
+    g_assert_cmpstr (a.content_type, ==, "text/plain");
+    g_autofree gchar *text = g_strndup (g_bytes_get_data (a.body, NULL), g_bytes_get_size (a.body));
+    g_test_message ("400 body: %s", text);
+    g_assert_true (g_str_has_prefix (text, "ticket request: "));
+    g_assert_nonnull (strstr (text, "(5 bytes); no CSB ID could be read\n"));
   }
   /* a MIKEY Error sent as a request: no Error answers an Error, so 400 and
    * an empty body (the refusal is logged) */
@@ -1010,7 +1027,11 @@ test_http_status (KmsFx *k, gconstpointer data)
     post (k, "?requesttype=ticketrequest", IMPS_KMS_CONTENT_TYPE, em->body.raw, em->body.raw_len,
           &a);
     g_assert_cmpuint (a.status, ==, 400);
-    g_assert_cmpuint (g_bytes_get_size (a.body), ==, 0);
+    g_assert_cmpstr (a.content_type, ==, "text/plain");
+    g_autofree gchar *text = g_strndup (g_bytes_get_data (a.body, NULL), g_bytes_get_size (a.body));
+    g_assert_true (g_str_has_prefix (text, "ticket request carries data type 6 (Error); expected "
+                                           "11 (REQUEST_INIT_PSK); no Error could be built: "));
+    g_assert_true (g_str_has_suffix (text, "\n"));
     g_assert_cmpuint (fx_count (&k->fx, IMPS_EVENT_REFUSAL, "data type refused: ERR 11",
                                 "data type 6 (Error)"), ==, 1);
   }
@@ -1348,6 +1369,9 @@ zk_outside_clients (KmsFx *k, const gchar *ca_path, const gchar *pem2_path,
     g_autofree gchar *out = s_client (k, ca_path, a13, request);
     g_test_message ("%s", out);
     g_assert_nonnull (strstr (out, "HTTP/1.1 403 Forbidden"));
+    /* the 403 says why, as text */
+    g_assert_nonnull (strstr (out, "Content-Type: text/plain; charset=utf-8\r\n"));
+    g_assert_nonnull (strstr (out, "\nticketrequest is not served on Zk (profile §4)\n"));
     g_assert_nonnull (strstr (out, "Verify return code: 0 (ok)"));
     const gchar *a12[] = { "-tls1_2", "-cert", pem2_path, "-key", pem2_path, NULL };
     g_autofree gchar *out12 = s_client (k, ca_path, a12, request);

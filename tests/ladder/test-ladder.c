@@ -344,6 +344,7 @@ test_resync (GbaFx *fx, gconstpointer unused)
   m->last_us = m->first_us + 5000000;
   m->packets_sent = 250;
   m->packets_received = 250;
+  m->packets_verified = 250;
   imps_ladder_add_media (ladder, m);
   g_autofree gchar *svg2 = imps_ladder_render_svg (ladder);
   svg_keep (svg2, "resync");
@@ -500,6 +501,7 @@ test_media (void)
   up->last_us = t + 5040000;
   up->packets_sent = 251;
   up->packets_received = 249;
+  up->packets_verified = 247;
   up->auth_failures = 2;
   g_autoptr (ImpsLadderMedia) down = imps_ladder_media_new ("pcscf->alice audio", "pcscf.home1.net",
                                                             "alice", FALSE);
@@ -507,11 +509,12 @@ test_media (void)
   down->last_us = t + 5060000;
   down->packets_sent = 250;
   down->packets_received = 250;
+  down->packets_verified = 250;
   imps_ladder_add_media (ladder, down);  /* added out of time order */
   imps_ladder_add_media (ladder, up);
 
   /* Wide enough for the whole band texts. */
-  g_autofree gchar *text = imps_ladder_render_text (ladder, 160);
+  g_autofree gchar *text = imps_ladder_render_text (ladder, 220);
   g_test_message ("%s", text);
   g_auto (GStrv) lines = text_lines (text);
   guint head = 0;
@@ -523,14 +526,15 @@ test_media (void)
   g_assert_nonnull (strstr (lines[head + 2], "200 OK"));
   const gchar *srtp = lines[head + 3];
   g_assert_true (g_str_has_prefix (srtp, "+0.040    media "));
-  /* "!": packets lost or refused */
-  g_assert_nonnull (strstr (srtp, "|  ! SRTP alice->pcscf audio: 251 sent, 249 received, 2 auth failures, "
+  /* "!": packets lost or refused, each difference with its reason */
+  g_assert_nonnull (strstr (srtp, "|  ! SRTP alice->pcscf audio: 251 sent, 249 received, 247 verified "
+                                  "(2 lost: sent, never received; 2 refused: 2 auth failures), "
                                   "+0.040..+5.040 s"));
   g_assert_cmpint (srtp[c_ue], ==, '=');
   g_assert_cmpint (srtp[c_p - 1], ==, '>');
   const gchar *rtp = lines[head + 4];
   g_assert_nonnull (strstr (rtp, "RTP (unprotected) pcscf->alice audio: 250 sent, 250 received, "
-                                 "0 auth failures, +0.060..+5.060 s"));
+                                 "250 verified, +0.060..+5.060 s"));
   g_assert_null (strstr (rtp, "!"));
   g_assert_cmpint (rtp[c_ue + 1], ==, '<');
   g_assert_cmpint (rtp[c_p], ==, '~');
@@ -543,10 +547,48 @@ test_media (void)
   g_assert_cmpuint (svg_count (seen, "media"), ==, 2);
   g_assert_cmpuint (svg_count (seen, "arrow"), ==, 3);
   g_assert_nonnull (strstr (svg, "<g class=\"media\" data-srtp=\"yes\"><title>SRTP alice-&gt;pcscf audio: "
-                                 "251 sent, 249 received, 2 auth failures"));
+                                 "251 sent, 249 received, 247 verified (2 lost: sent, never "
+                                 "received; 2 refused: 2 auth failures)"));
   g_assert_nonnull (strstr (svg, "<g class=\"media\" data-srtp=\"no\"><title>RTP (unprotected) "
                                  "pcscf-&gt;alice audio: 250 sent, 250 received"));
   g_assert_nonnull (strstr (seen->text->str, "+8.000"));
+}
+
+/* ---- the counts phrase: every difference with its reason ---- */
+
+static void
+test_media_counts (void)
+{
+  g_autoptr (ImpsLadderMedia) m = imps_ladder_media_new ("alice->bob audio", "alice", "bob", TRUE);
+  m->packets_sent = m->packets_received = m->packets_verified = 100;
+  g_autofree gchar *all = imps_ladder_media_counts (m);
+  g_assert_cmpstr (all, ==, "100 sent, 100 received, 100 verified");
+  g_assert_true (imps_ladder_media_complete (m));
+
+  /* a man in the middle replayed 10 copies, the replay window refused them */
+  m->packets_received = 110;
+  m->replays = 10;
+  g_autofree gchar *copies = imps_ladder_media_counts (m);
+  g_assert_cmpstr (copies, ==, "100 sent, 110 received, 100 verified (10 more received than sent: "
+                               "copies or packets from another sender; 10 refused: 10 replays)");
+  g_assert_false (imps_ladder_media_complete (m));
+
+  /* one lost, one tampered, one with a payload not as sent, one malformed */
+  m->packets_received = 99;
+  m->packets_verified = 96;
+  m->replays = 0;
+  m->auth_failures = m->mismatches = m->other_refused = 1;
+  g_autofree gchar *mixed = imps_ladder_media_counts (m);
+  g_assert_cmpstr (mixed, ==, "100 sent, 99 received, 96 verified (1 lost: sent, never received; "
+                              "3 refused: 1 auth failure, 1 mismatch, 1 malformed)");
+
+  /* counts that do not add up are shown, not hidden */
+  m->packets_sent = m->packets_received = 100;
+  m->packets_verified = 90;
+  m->auth_failures = m->mismatches = m->other_refused = 0;
+  g_autofree gchar *odd = imps_ladder_media_counts (m);
+  g_assert_cmpstr (odd, ==, "100 sent, 100 received, 90 verified (10 received but neither "
+                            "verified nor refused)");
 }
 
 /* ---- 40+ messages over two operators, at 100 columns ---- */
@@ -949,7 +991,7 @@ add_call_media (ImpsLadder *ladder, guint k)
   g_autoptr (ImpsLadderMedia) m = imps_ladder_media_new (k ? "media two" : "media one", "alice", "bob", TRUE);
   m->first_us = t;
   m->last_us = t + 2 * G_USEC_PER_SEC;
-  m->packets_sent = m->packets_received = 100;
+  m->packets_sent = m->packets_received = m->packets_verified = 100;
   imps_ladder_add_media (ladder, m);
 }
 
@@ -1166,6 +1208,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/ladder/bootstrap-resync", GbaFx, NULL, fx_setup, test_resync, fx_teardown);
   g_test_add ("/ladder/refusal", GbaFx, NULL, fx_setup, test_refusal, fx_teardown);
+  g_test_add_func ("/ladder/media-counts", test_media_counts);
   g_test_add_func ("/ladder/hostile-text", test_hostile);
   g_test_add_func ("/ladder/media-bands", test_media);
   g_test_add_func ("/ladder/two-operators-40-messages", test_big);

@@ -2,8 +2,10 @@
  * on pcapng (written here from the run's classic capture, once as raw IP
  * and once inside Ethernet), its --only filters by protocol, address and
  * call, and `impsim tool srtp-decrypt` with the run's key log: every SRTP
- * packet of the demo decrypts, and each RTP payload then passes the media
- * check of profile §7 (counter, SSRC, pattern, FNV-1a hash). */
+ * packet of the demo decrypts, and each RTP packet then passes the media
+ * check of profile §7 (header extension with counter and checksum, G.711
+ * tone); `impsim decode --keylog` opens the demo's tickets with the key
+ * log's KMS_TPK lines alone. */
 #include "imps-test.h"
 #include "imps-ue-media.h"
 
@@ -413,8 +415,8 @@ key_log_flows (const gchar *path)
 typedef struct {
   guint records;
   guint media;          /* UDP on a key log flow */
-  guint media_len_srtp; /* of those, 12 + 160 + 10 bytes (SRTP, 80-bit tag) */
-  guint media_rtp_ok;   /* of those, 12 + 160 bytes and the payload check holds */
+  guint media_len_srtp; /* of those, 12 + 16 + 160 + 10 bytes (SRTP, 80-bit tag) */
+  guint media_rtp_ok;   /* of those, plain RTP, the packet check holds, counter in step */
   GHashTable *first_seq; /* SSRC -> first sequence number + 1 */
 } Scan;
 
@@ -464,13 +466,16 @@ scan_capture (const gchar *path, GArray *flows, Scan *s)
       s->media++;
       const guint8 *rtp = udp + 8;
       gsize len = ulen - 8;
-      if (len == 12 + IMPS_UE_MEDIA_PAYLOAD_LEN + 10)
+      if (len == IMPS_UE_MEDIA_PACKET_LEN + 10)
         s->media_len_srtp++;
-      if (len != 12 + IMPS_UE_MEDIA_PAYLOAD_LEN)
+      if (len != IMPS_UE_MEDIA_PACKET_LEN)
         continue;
       guint32 ssrc = ld32 (rtp + 8);
       guint16 seq = ld16 (rtp + 2);
-      guint32 counter = ld32 (rtp + 12);
+      guint32 counter = G_MAXUINT32;
+      ImpsUeMediaCheck check = imps_ue_media_packet_check (rtp, len, &counter);
+      if (check != IMPS_UE_MEDIA_CHECK_OK)
+        continue;
       gpointer first = g_hash_table_lookup (s->first_seq, GUINT_TO_POINTER (ssrc));
       if (first == NULL)
         {
@@ -480,8 +485,7 @@ scan_capture (const gchar *path, GArray *flows, Scan *s)
         }
       /* The counter and the sequence number start together. */
       guint16 seq0 = (guint16) (GPOINTER_TO_UINT (first) - 1);
-      if ((guint16) (seq - seq0) == (guint16) counter
-          && imps_ue_media_payload_check (rtp + 12, IMPS_UE_MEDIA_PAYLOAD_LEN, counter, ssrc))
+      if ((guint16) (seq - seq0) == (guint16) counter)
         s->media_rtp_ok++;
     }
   pcap_close (p);
@@ -664,6 +668,114 @@ test_srtp_decrypt_srtcp (void)
   g_unlink (out);
 }
 
+/* The a=key-mgmt values of the capture's SDP, as decode --pcap shows them. */
+static GPtrArray *
+capture_key_mgmt (void)
+{
+  g_auto (ImpsTestRun) r;
+  RUN (&r, "decode", "--pcap", capture_file, "--only", "proto=sdp");
+  g_assert_cmpint (r.status, ==, 0);
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
+  for (const gchar *p = r.out; (p = strstr (p, "Line: a=key-mgmt:")) != NULL; p++)
+    {
+      const gchar *v = p + strlen ("Line: ");
+      const gchar *end = strstr (v, " [");
+      g_assert_nonnull (end);
+      g_ptr_array_add (out, g_strndup (v, end - v));
+    }
+  return out;
+}
+
+/* The key log carries each KMS's TPKs (profile §8: KMS_TPK), and decode
+ * --keylog opens the demo's tickets with them, no --tpk needed. */
+static void
+test_decode_keylog_tpk (void)
+{
+  g_autofree gchar *keys = NULL;
+  g_assert_true (g_file_get_contents (keys_file, &keys, NULL, NULL));
+  g_auto (GStrv) lines = g_strsplit (keys, "\n", -1);
+  guint tpks = 0;
+  g_autofree gchar *home2_only = g_strdup ("");
+  for (guint i = 0; lines[i]; i++)
+    if (g_str_has_prefix (lines[i], "KMS_TPK "))
+      {
+        g_auto (GStrv) f = g_strsplit (lines[i], " ", -1);
+        g_assert_cmpuint (g_strv_length (f), ==, 4);
+        g_assert_true (g_str_equal (f[1], "kms.home1.net") || g_str_equal (f[1], "kms.home2.net"));
+        g_assert_cmpstr (f[2], ==, "1");
+        g_assert_cmpuint (strlen (f[3]), ==, 64);
+        if (g_str_equal (f[1], "kms.home2.net"))
+          {
+            g_free (home2_only);
+            home2_only = g_strconcat (lines[i], "\n", NULL);
+          }
+        tpks++;
+      }
+  g_assert_cmpuint (tpks, ==, 2);
+
+  /* the caller's TRANSFER_INIT carries the ticket kms.home1.net issued */
+  g_autoptr (GPtrArray) km = capture_key_mgmt ();
+  g_assert_cmpuint (km->len, >=, 1);
+  const gchar *init = g_ptr_array_index (km, 0);
+  g_auto (ImpsTestRun) r;
+  RUN (&r, "decode", "--keylog", keys_file, init);
+  g_test_message ("%s%s", r.out, r.err);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.out, "Ticket opened with the TPK: V MAC verified, KEMAC decrypted"));
+  g_assert_nonnull (strstr (r.out, "TPK of (key log): kms.home1.net [mikey.ticket.tpk_kms]"));
+  g_assert_nonnull (strstr (r.out, "Session key: TGK [mikey.ticket.key]"));
+  /* the TGK's SPI is the one the key log's MIKEY_TGK lines name */
+  const gchar *spi = strstr (strstr (r.out, "Session key: TGK"), "Valid SPI: ");
+  g_assert_nonnull (spi);
+  g_autofree gchar *spi_hex = g_strndup (spi + strlen ("Valid SPI: "), 8);
+  g_autofree gchar *tgk_line = g_strdup_printf (" %s ", spi_hex);
+  g_assert_nonnull (strstr (strstr (keys, "MIKEY_TGK "), tgk_line));
+
+  /* without the key log the ticket stays closed */
+  g_auto (ImpsTestRun) closed;
+  RUN (&closed, "decode", init);
+  g_assert_cmpint (closed.status, ==, 0);
+  g_assert_null (strstr (closed.out, "Ticket opened"));
+
+  /* a key log with only the other KMS's TPK (same index) cannot open it */
+  g_autofree gchar *other = g_build_filename (dir, "home2.keys", NULL);
+  g_assert_true (g_file_set_contents (other, home2_only, -1, NULL));
+  g_auto (ImpsTestRun) wrong;
+  RUN (&wrong, "decode", "--keylog", other, init);
+  g_test_message ("%s%s", wrong.out, wrong.err);
+  g_assert_null (strstr (wrong.out, "Ticket opened"));
+  g_assert_nonnull (strstr (wrong.out, "no TPK of the key log opens the ticket: 1 KMS_TPK line of "
+                                       "index 1 tried, of 1"));
+
+  /* a malformed KMS_TPK line is an error naming its line */
+  g_assert_true (g_file_set_contents (other, "SRTP x\nKMS_TPK kms.home1.net 0 00\n", -1, NULL));
+  g_auto (ImpsTestRun) bad;
+  RUN (&bad, "decode", "--keylog", other, init);
+  g_assert_cmpint (bad.status, ==, 1);
+  g_assert_nonnull (strstr (bad.err, "key log line 2: TPK index '0' is not a number from 1 to"));
+  g_assert_true (g_file_set_contents (other, "KMS_TPK kms.home1.net 1 abcd\n", -1, NULL));
+  g_auto (ImpsTestRun) shortk;
+  RUN (&shortk, "decode", "--keylog", other, init);
+  g_assert_cmpint (shortk.status, ==, 1);
+  g_assert_nonnull (strstr (shortk.err, "key log line 1: TPK of 4 characters is not hex of 16 to 64 bytes"));
+  g_assert_true (g_file_set_contents (other, "GBA_KS a b c\n", -1, NULL));
+  g_auto (ImpsTestRun) none;
+  RUN (&none, "decode", "--keylog", other, init);
+  g_assert_cmpint (none.status, ==, 1);
+  g_assert_nonnull (strstr (none.err, "no KMS_TPK line"));
+  g_unlink (other);
+
+  /* --keylog goes with one message, not with --tpk or --pcap */
+  g_auto (ImpsTestRun) u1;
+  RUN (&u1, "decode", "--keylog", keys_file, "--tpk", "00112233445566778899aabbccddeeff", init);
+  g_assert_cmpint (u1.status, ==, 2);
+  g_assert_nonnull (strstr (u1.err, "--keylog: not with --tpk"));
+  g_auto (ImpsTestRun) u2;
+  RUN (&u2, "decode", "--keylog", keys_file, "--pcap", capture_file);
+  g_assert_cmpint (u2.status, ==, 2);
+  g_assert_nonnull (strstr (u2.err, "--keylog: not with --pcap"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -685,6 +797,7 @@ main (int argc, char **argv)
   }
   g_test_add_func ("/pcap-read/decode/pcapng", test_decode_pcapng);
   g_test_add_func ("/pcap-read/decode/filters", test_decode_filters);
+  g_test_add_func ("/pcap-read/decode/keylog-tpk", test_decode_keylog_tpk);
   g_test_add_func ("/pcap-read/srtp-decrypt/demo", test_srtp_decrypt);
   g_test_add_func ("/pcap-read/srtp-decrypt/wrong-key", test_srtp_decrypt_wrong_key);
   g_test_add_func ("/pcap-read/srtp-decrypt/srtcp", test_srtp_decrypt_srtcp);

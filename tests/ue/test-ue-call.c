@@ -19,6 +19,7 @@
 #include "sdp/imps-sdes.h"
 #include "imps-test.h"
 
+#include <math.h>
 #include <string.h>
 
 #define START_US (G_GINT64_CONSTANT (1767225600) * G_USEC_PER_SEC) /* 2026-01-01 */
@@ -1310,22 +1311,94 @@ test_call_mikey_256 (void)
   fx_clear (&f);
 }
 
-/* The payload format on its own: counter, SSRC and hash are all checked. */
+/* The packet format on its own (profile.md, media): an RTP header with X
+ * set, a one-byte header extension (RFC 8285) whose element 1 carries the
+ * counter and the checksum, and 160 bytes of a 400 Hz tone in G.711 mu-law. */
 static void
 test_payload (void)
 {
-  guint8 p[IMPS_UE_MEDIA_PAYLOAD_LEN];
-  imps_ue_media_payload_fill (p, 7, 0x12345678);
-  g_assert_true (imps_ue_media_payload_check (p, sizeof p, 7, 0x12345678));
-  g_assert_false (imps_ue_media_payload_check (p, sizeof p, 8, 0x12345678));
-  g_assert_false (imps_ue_media_payload_check (p, sizeof p, 7, 0x12345679));
-  g_assert_false (imps_ue_media_payload_check (p, sizeof p - 1, 7, 0x12345678));
-  for (guint i = 0; i < sizeof p; i++)
+  guint8 p[IMPS_UE_MEDIA_PACKET_LEN];
+  g_assert_cmpuint (sizeof p, ==, 12 + 16 + 160);
+  imps_ue_media_packet_fill (p, 0xfffe, 0x01020304, 0x12345678, 7);
+  guint32 counter = 0;
+  g_assert_cmpint (imps_ue_media_packet_check (p, sizeof p, &counter), ==, IMPS_UE_MEDIA_CHECK_OK);
+  g_assert_cmpuint (counter, ==, 7);
+
+  /* the RTP header: V=2, X=1, CC=0, PT 0 (PCMU), then seq, ts, SSRC */
+  g_assert_cmphex (p[0], ==, 0x90);
+  g_assert_cmphex (p[1], ==, 0);
+  g_assert_cmphex (p[2] << 8 | p[3], ==, 0xfffe);
+  g_assert_cmphex ((guint32) p[4] << 24 | p[5] << 16 | p[6] << 8 | p[7], ==, 0x01020304);
+  g_assert_cmphex ((guint32) p[8] << 24 | p[9] << 16 | p[10] << 8 | p[11], ==, 0x12345678);
+  /* the extension, parsed as RFC 8285 says: 0xBEDE, 3 words, one element
+   * (ID 1, L 7: 8 bytes) with the counter first, then padding */
+  const guint8 *x = p + 12;
+  g_assert_cmphex (x[0] << 8 | x[1], ==, 0xBEDE);
+  guint words = x[2] << 8 | x[3];
+  g_assert_cmpuint (words, ==, 3);
+  guint id = x[4] >> 4, len = (x[4] & 15) + 1;
+  g_assert_cmpuint (id, ==, 1);
+  g_assert_cmpuint (len, ==, 8);
+  g_assert_cmphex ((guint32) x[5] << 24 | x[6] << 16 | x[7] << 8 | x[8], ==, 7);
+  g_assert_cmpuint (5 + len + 3, ==, 4 + words * 4);
+  g_assert_cmpuint (x[13] | x[14] | x[15], ==, 0);
+  /* the checksum: FNV-1a 32 over SSRC, counter and payload */
+  guint32 h = 0x811c9dc5u;
+  const guint8 head[8] = { 0x12, 0x34, 0x56, 0x78, 0, 0, 0, 7 };
+  for (guint i = 0; i < 8; i++)
+    h = (h ^ head[i]) * 0x01000193u;
+  for (guint i = 0; i < 160; i++)
+    h = (h ^ p[28 + i]) * 0x01000193u;
+  g_assert_cmphex ((guint32) x[9] << 24 | x[10] << 16 | x[11] << 8 | x[12], ==, h);
+
+  /* The payload decodes to the tone: 400 Hz at 8 kHz, amplitude 8000,
+   * within the mu-law step at that level (under 3 %). */
+  for (guint i = 0; i < 160; i += 7)
     {
-      p[i] ^= 0x80;
-      g_assert_false (imps_ue_media_payload_check (p, sizeof p, 7, 0x12345678));
-      p[i] ^= 0x80;
+      gdouble want = 8000.0 * sin (2 * G_PI * IMPS_UE_MEDIA_TONE_HZ * i / 8000.0);
+      gint got = imps_g711_ulaw_decode (p[28 + i]);
+      g_assert_cmpfloat (fabs (got - want), <=, 8000.0 * 0.03);
     }
+  /* a few known G.711 codes: silence, and the ends of the scale */
+  g_assert_cmphex (imps_g711_ulaw_encode (0), ==, 0xff);
+  g_assert_cmpint (imps_g711_ulaw_decode (0xff), ==, 0);
+  g_assert_cmphex (imps_g711_ulaw_encode (32767), ==, 0x80);
+  g_assert_cmphex (imps_g711_ulaw_encode (-32768), ==, 0x00);
+  g_assert_cmpint (imps_g711_ulaw_decode (0x80), ==, 32124);
+  g_assert_cmpint (imps_g711_ulaw_decode (0x00), ==, -32124);
+  for (gint v = -32768; v <= 32767; v += 97)
+    {
+      /* encode then decode stays within the segment's step */
+      gint back = imps_g711_ulaw_decode (imps_g711_ulaw_encode ((gint16) v));
+      g_assert_cmpint (ABS (back - CLAMP (v, -32635, 32635)), <=, 1024);
+    }
+
+  /* Every bit of the extension and the payload counts: a tampered counter,
+   * checksum, element header or sample is a mismatch. */
+  for (guint i = 12; i < sizeof p; i++)
+    {
+      p[i] ^= 0x01;
+      g_assert_cmpint (imps_ue_media_packet_check (p, sizeof p, NULL), ==,
+                       IMPS_UE_MEDIA_CHECK_MISMATCH);
+      p[i] ^= 0x01;
+    }
+  /* counter and checksum both rewritten for another counter, by someone
+   * who knows the format: consistent, so the receiver's sequence check is
+   * what catches it (the counter must follow the sequence number) */
+  imps_ue_media_packet_fill (p, 0xfffe, 0x01020304, 0x12345678, 8);
+  g_assert_cmpint (imps_ue_media_packet_check (p, sizeof p, &counter), ==, IMPS_UE_MEDIA_CHECK_OK);
+  g_assert_cmpuint (counter, ==, 8);
+  /* malformed: length, version, no extension bit is a mismatch, CSRCs, PT */
+  g_assert_cmpint (imps_ue_media_packet_check (p, sizeof p - 1, NULL), ==, IMPS_UE_MEDIA_CHECK_MALFORMED);
+  p[0] = 0x50;
+  g_assert_cmpint (imps_ue_media_packet_check (p, sizeof p, NULL), ==, IMPS_UE_MEDIA_CHECK_MALFORMED);
+  p[0] = 0x80;
+  g_assert_cmpint (imps_ue_media_packet_check (p, sizeof p, NULL), ==, IMPS_UE_MEDIA_CHECK_MISMATCH);
+  p[0] = 0x91;
+  g_assert_cmpint (imps_ue_media_packet_check (p, sizeof p, NULL), ==, IMPS_UE_MEDIA_CHECK_MALFORMED);
+  p[0] = 0x90;
+  p[1] = 8;
+  g_assert_cmpint (imps_ue_media_packet_check (p, sizeof p, NULL), ==, IMPS_UE_MEDIA_CHECK_MALFORMED);
 }
 
 int
