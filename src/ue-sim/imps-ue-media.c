@@ -167,9 +167,14 @@ imps_ue_media_packet_fill (guint8 *out, guint16 seq, guint32 ts, guint32 ssrc, g
 ImpsUeMediaCheck
 imps_ue_media_packet_check (const guint8 *pkt, gsize len, guint32 *counter)
 {
-  if (len != IMPS_UE_MEDIA_PACKET_LEN || (pkt[0] & 0xc0) != 0x80 || (pkt[0] & 0x2f) != 0
-      || (pkt[1] & 0x7f) != IMPS_UE_MEDIA_PT)
+  /* Not RTP at all is malformed; RTP in another shape (a softphone's
+   * audio: other length, payload type, CSRCs, no extension) is RTP that was
+   * not sent as ours, a mismatch. */
+  if (len < IMPS_UE_MEDIA_RTP_HEADER_LEN || (pkt[0] & 0xc0) != 0x80)
     return IMPS_UE_MEDIA_CHECK_MALFORMED;
+  if (len != IMPS_UE_MEDIA_PACKET_LEN || (pkt[0] & 0x2f) != 0
+      || (pkt[1] & 0x7f) != IMPS_UE_MEDIA_PT)
+    return IMPS_UE_MEDIA_CHECK_MISMATCH;
   const guint8 *x = pkt + EXT_OFF;
   if ((pkt[0] & 0x10) == 0 || imps_load_u16 (x) != 0xBEDE
       || imps_load_u16 (x + 2) != (IMPS_UE_MEDIA_EXT_LEN - 4) / 4

@@ -124,8 +124,9 @@ gint16 imps_g711_ulaw_decode (guint8 code);
 
 typedef enum {
   IMPS_UE_MEDIA_CHECK_OK,
-  IMPS_UE_MEDIA_CHECK_MALFORMED,   /* length, version, CSRC count or payload type */
-  IMPS_UE_MEDIA_CHECK_MISMATCH,    /* header extension, checksum or payload not as sent */
+  IMPS_UE_MEDIA_CHECK_MALFORMED,   /* not RTP: shorter than its header, or not version 2 */
+  IMPS_UE_MEDIA_CHECK_MISMATCH,    /* RTP, not as sent: length, padding, CSRCs, payload type,
+                                    * header extension, checksum or payload */
 } ImpsUeMediaCheck;
 
 /* The packet format on its own (for tests and tools; profile.md, media):

@@ -273,18 +273,10 @@ srtp_pair_clear (Srtp *s)
 static void
 rtp_send (Ue *ue, Srtp *s, GSocketAddress *to)
 {
-  guint8 pkt[12 + IMPS_UE_MEDIA_PAYLOAD_LEN + SRTP_MAX_TRAILER_LEN];
-  pkt[0] = 0x80;
-  pkt[1] = 0;
-  pkt[2] = (guint8) ((s->seq + s->counter) >> 8);
-  pkt[3] = (guint8) (s->seq + s->counter);
-  guint32 ts = s->counter * 160;
-  pkt[4] = (guint8) (ts >> 24); pkt[5] = (guint8) (ts >> 16);
-  pkt[6] = (guint8) (ts >> 8); pkt[7] = (guint8) ts;
-  pkt[8] = (guint8) (s->ssrc >> 24); pkt[9] = (guint8) (s->ssrc >> 16);
-  pkt[10] = (guint8) (s->ssrc >> 8); pkt[11] = (guint8) s->ssrc;
-  imps_ue_media_payload_fill (pkt + 12, s->counter, s->ssrc);
-  int len = 12 + IMPS_UE_MEDIA_PAYLOAD_LEN;
+  guint8 pkt[IMPS_UE_MEDIA_PACKET_LEN + SRTP_MAX_TRAILER_LEN];
+  imps_ue_media_packet_fill (pkt, (guint16) (s->seq + s->counter), s->counter * 160, s->ssrc,
+                             s->counter);
+  int len = IMPS_UE_MEDIA_PACKET_LEN;
   g_assert_cmpint (srtp_protect (s->tx, pkt, &len), ==, srtp_err_status_ok);
   g_autoptr (GError) error = NULL;
   g_assert_cmpint (g_socket_send_to (ue->rtp, to, (gchar *) pkt, (gsize) len, NULL, &error), ==,
@@ -311,12 +303,7 @@ rtp_drain (Ue *ue, Srtp *s)
           continue;
         }
       s->received_auth++;
-      guint32 counter = (guint32) buf[12] << 24 | (guint32) buf[13] << 16
-                        | (guint32) buf[14] << 8 | buf[15];
-      guint32 ssrc = (guint32) buf[8] << 24 | (guint32) buf[9] << 16 | (guint32) buf[10] << 8
-                     | buf[11];
-      if (len == 12 + IMPS_UE_MEDIA_PAYLOAD_LEN
-          && imps_ue_media_payload_check (buf + 12, IMPS_UE_MEDIA_PAYLOAD_LEN, counter, ssrc))
+      if (imps_ue_media_packet_check (buf, (gsize) len, NULL) == IMPS_UE_MEDIA_CHECK_OK)
         s->received_ok++;
     }
 }

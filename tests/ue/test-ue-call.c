@@ -1388,17 +1388,22 @@ test_payload (void)
   imps_ue_media_packet_fill (p, 0xfffe, 0x01020304, 0x12345678, 8);
   g_assert_cmpint (imps_ue_media_packet_check (p, sizeof p, &counter), ==, IMPS_UE_MEDIA_CHECK_OK);
   g_assert_cmpuint (counter, ==, 8);
-  /* malformed: length, version, no extension bit is a mismatch, CSRCs, PT */
-  g_assert_cmpint (imps_ue_media_packet_check (p, sizeof p - 1, NULL), ==, IMPS_UE_MEDIA_CHECK_MALFORMED);
+  /* malformed: not RTP (shorter than its header, version not 2) */
+  g_assert_cmpint (imps_ue_media_packet_check (p, 11, NULL), ==, IMPS_UE_MEDIA_CHECK_MALFORMED);
   p[0] = 0x50;
   g_assert_cmpint (imps_ue_media_packet_check (p, sizeof p, NULL), ==, IMPS_UE_MEDIA_CHECK_MALFORMED);
+  /* RTP in another shape is a mismatch (a softphone's audio behind an AGW
+   * is this): length, no extension bit, CSRCs, payload type */
+  p[0] = 0x90;
+  g_assert_cmpint (imps_ue_media_packet_check (p, sizeof p - 1, NULL), ==, IMPS_UE_MEDIA_CHECK_MISMATCH);
+  g_assert_cmpint (imps_ue_media_packet_check (p, 12 + 160, NULL), ==, IMPS_UE_MEDIA_CHECK_MISMATCH);
   p[0] = 0x80;
   g_assert_cmpint (imps_ue_media_packet_check (p, sizeof p, NULL), ==, IMPS_UE_MEDIA_CHECK_MISMATCH);
   p[0] = 0x91;
-  g_assert_cmpint (imps_ue_media_packet_check (p, sizeof p, NULL), ==, IMPS_UE_MEDIA_CHECK_MALFORMED);
+  g_assert_cmpint (imps_ue_media_packet_check (p, sizeof p, NULL), ==, IMPS_UE_MEDIA_CHECK_MISMATCH);
   p[0] = 0x90;
   p[1] = 8;
-  g_assert_cmpint (imps_ue_media_packet_check (p, sizeof p, NULL), ==, IMPS_UE_MEDIA_CHECK_MALFORMED);
+  g_assert_cmpint (imps_ue_media_packet_check (p, sizeof p, NULL), ==, IMPS_UE_MEDIA_CHECK_MISMATCH);
 }
 
 int
