@@ -59,6 +59,8 @@ typedef enum {
 #define IMPS_KMS_USES_ENTRIES (1024 * 1024)
 #define IMPS_KMS_KS_NAF_CACHE_MAX 65536
 #define IMPS_KMS_AUDIT_BATCH 256
+/* Audit rows a memory store keeps (the newest); a kept store keeps all. */
+#define IMPS_KMS_MEMORY_AUDIT_ROWS 10000
 #define IMPS_KMS_REBOOTSTRAP_HEADER "X-Impsim-Rebootstrap"
 #define IMPS_KMS_CONTENT_TYPE "application/mikey"
 #define IMPS_KMS_SERVER_HEADER "impsim-kms"

@@ -13,6 +13,7 @@
 #include "../bsf/gba-fixture.h"
 #include "imps-hex.h"
 #include "imps-kms.h"
+#include "imps-kms-private.h"
 #include "imps-ue-ua.h"
 #include "gba/imps-gba-uss.h"
 #include "mikey/imps-mikey-exchange.h"
@@ -1960,6 +1961,29 @@ test_fuzz_seeds (void)
   imps_network_free (net);
 }
 
+/* A memory store keeps the newest IMPS_KMS_MEMORY_AUDIT_ROWS audit rows, so
+ * that `impsim serve` without --state-dir does not grow by a row per
+ * ticket. */
+static void
+test_audit_bound (void)
+{
+  g_autoptr (ImpsClock) clock = imps_clock_new_virtual (G_GINT64_CONSTANT (1767225600000000));
+  g_autoptr (ImpsRandom) root = imps_random_new_seeded (33328);
+  ImpsNetwork *net = imps_network_new (clock, root);
+  g_autoptr (GError) error = NULL;
+  ImpsKms *kms = imps_kms_new (net, "home1.net", NULL, &error);
+  g_assert_no_error (error);
+  const guint extra = 300;
+  for (guint i = 0; i < IMPS_KMS_MEMORY_AUDIT_ROWS + extra; i++)
+    imps_kms_audit (kms, i < extra ? "resolved" : "issued", i, NULL, NULL, 0, NULL);
+  g_assert_cmpuint (imps_kms_count_audit (kms, NULL), ==, IMPS_KMS_MEMORY_AUDIT_ROWS);
+  /* the oldest went */
+  g_assert_cmpuint (imps_kms_count_audit (kms, "resolved"), ==, 0);
+  g_assert_cmpuint (imps_kms_count_audit (kms, "issued"), ==, IMPS_KMS_MEMORY_AUDIT_ROWS);
+  imps_kms_free (kms);
+  imps_network_free (net);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1983,5 +2007,6 @@ main (int argc, char **argv)
   ADD ("scenario", test_scenario, 0);
   ADD ("replay-flood", test_replay_flood, 0);
   g_test_add_func ("/kms/fuzz-seeds", test_fuzz_seeds);
+  g_test_add_func ("/kms/audit-bound", test_audit_bound);
   return g_test_run ();
 }
