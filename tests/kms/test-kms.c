@@ -1398,6 +1398,19 @@ zk_outside_clients (KmsFx *k, const gchar *ca_path, const gchar *pem2_path,
 }
 
 static void
+probe_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+probe_ready (GObject *source, GAsyncResult *res, gpointer data)
+{
+  g_assert_true (g_task_propagate_boolean (G_TASK (res), NULL));
+  *(gboolean *) data = TRUE;
+}
+
+static void
 test_zk (KmsFx *k, gconstpointer data)
 {
   gboolean hostile = GPOINTER_TO_INT (data) == 2;
@@ -1477,7 +1490,34 @@ test_zk (KmsFx *k, gconstpointer data)
       idle = open_idle_sockets (imps_kms_get_zk_port (k->kms), n);
     }
   if (idle)
-    fx_drain ();
+    {
+      /* every idle socket is accepted */
+      ImpsHttpStats st;
+      imps_http_server_get_stats (k->kms->zk_server, &st);
+      while (st.accepted < idle->len)
+        {
+          g_main_context_iteration (NULL, TRUE);
+          imps_http_server_get_stats (k->kms->zk_server, &st);
+        }
+      /* glib-networking runs each TLS handshake in a thread of GLib's GTask
+       * pool that blocks until the handshake is over. With the handshake
+       * deferred to the client's first bytes, the idle sockets hold none of
+       * those threads: a task pushed to the pool now runs while every idle
+       * socket is still open and none has hit the handshake deadline. A
+       * handshake started at the accept would hold a pool thread for each
+       * idle socket, and the task would wait behind them until the deadline
+       * ended them (or, without a deadline, for good). */
+      gboolean probe_done = FALSE;
+      GTask *probe = g_task_new (NULL, NULL, probe_ready, &probe_done);
+      g_task_run_in_thread (probe, probe_thread);
+      g_object_unref (probe);
+      while (!probe_done)
+        g_main_context_iteration (NULL, TRUE);
+      imps_http_server_get_stats (k->kms->zk_server, &st);
+      g_assert_cmpuint (st.open, >=, idle->len);
+      g_assert_cmpuint (st.timed_out, ==, 0);
+      g_assert_cmpuint (st.handshake_failed, ==, 0);
+    }
 
   /* the relay: bob resolves alice's ticket with his own KMS, which asks
    * the issuing KMS over Zk; equal keys at both ends */
