@@ -1254,8 +1254,10 @@ zk_post (KmsFx *k, SoupSession *s, GTlsCertificate *client, const gchar *query,
 
 /* @n idle TCP connections to @port, each from its own loopback address
  * (so that the per-source cap does not close them). */
+/* @n connections to @port, each from its own address 127.@net.x.y; with
+ * @first_byte each sends that one byte (a record that never completes). */
 static GArray *
-open_idle_sockets (guint16 port, guint n)
+open_idle_sockets (guint16 port, guint n, guint net, gint first_byte)
 {
   GArray *fds = g_array_new (FALSE, FALSE, sizeof (int));
   for (guint i = 0; i < n; i++)
@@ -1264,13 +1266,19 @@ open_idle_sockets (guint16 port, guint n)
       g_assert_cmpint (fd, >=, 0);
       struct sockaddr_in src = { 0 }, dst = { 0 };
       src.sin_family = dst.sin_family = AF_INET;
-      g_autofree gchar *ip = g_strdup_printf ("127.9.%u.%u", i / 200, i % 200 + 1);
+      g_autofree gchar *ip = g_strdup_printf ("127.%u.%u.%u", net, i / 200, i % 200 + 1);
       inet_pton (AF_INET, ip, &src.sin_addr);
       g_assert_cmpint (bind (fd, (struct sockaddr *) &src, sizeof src), ==, 0);
       dst.sin_port = htons (port);
       inet_pton (AF_INET, FX_KMS_ADDR, &dst.sin_addr);
       int r = connect (fd, (struct sockaddr *) &dst, sizeof dst);
       g_assert_true (r == 0 || errno == EINPROGRESS);
+      if (first_byte >= 0)
+        {
+          /* loopback: the connect is done at once */
+          guint8 b = (guint8) first_byte;
+          g_assert_cmpint (send (fd, &b, 1, MSG_NOSIGNAL), ==, 1);
+        }
       g_array_append_val (fds, fd);
     }
   return fds;
@@ -1479,15 +1487,15 @@ test_zk (KmsFx *k, gconstpointer data)
   if (hostile)
     {
       /* both ends of each socket are in this process: raise the soft
-       * descriptor limit (500 sockets need about 1,100) */
+       * descriptor limit (600 sockets need about 1,300) */
       struct rlimit rl;
       g_assert_cmpint (getrlimit (RLIMIT_NOFILE, &rl), ==, 0);
       rl.rlim_cur = rl.rlim_max;
       setrlimit (RLIMIT_NOFILE, &rl);
-      guint n = rl.rlim_cur >= 1200 ? 500 : (guint) (rl.rlim_cur - 200) / 2;
+      guint n = rl.rlim_cur >= 1400 ? 500 : (guint) (rl.rlim_cur - 400) / 2;
       if (n < 500)
         g_test_message ("descriptor limit %lu: %u idle sockets", (gulong) rl.rlim_cur, n);
-      idle = open_idle_sockets (imps_kms_get_zk_port (k->kms), n);
+      idle = open_idle_sockets (imps_kms_get_zk_port (k->kms), n, 9, -1);
     }
   if (idle)
     {
@@ -1517,6 +1525,38 @@ test_zk (KmsFx *k, gconstpointer data)
       g_assert_cmpuint (st.open, >=, idle->len);
       g_assert_cmpuint (st.timed_out, ==, 0);
       g_assert_cmpuint (st.handshake_failed, ==, 0);
+
+      /* 100 more that each send the first byte of a TLS record and no
+       * more: each of those handshakes starts and blocks its thread until
+       * the deadline, so at most IMPS_HTTP_MAX_HANDSHAKES run at once (the
+       * others wait for a slot) and the pool again runs a task while all
+       * of them are open */
+      GArray *slow = open_idle_sockets (imps_kms_get_zk_port (k->kms), 100, 10, 22);
+      while (st.handshaking + st.handshakes_waiting < slow->len)
+        {
+          g_main_context_iteration (NULL, TRUE);
+          imps_http_server_get_stats (k->kms->zk_server, &st);
+        }
+      g_assert_cmpuint (st.handshaking, <=, IMPS_HTTP_MAX_HANDSHAKES);
+      probe_done = FALSE;
+      probe = g_task_new (NULL, NULL, probe_ready, &probe_done);
+      g_task_run_in_thread (probe, probe_thread);
+      g_object_unref (probe);
+      while (!probe_done)
+        g_main_context_iteration (NULL, TRUE);
+      imps_http_server_get_stats (k->kms->zk_server, &st);
+      g_assert_cmpuint (st.open, >=, idle->len + slow->len);
+      g_assert_cmpuint (st.timed_out, ==, 0);
+      g_assert_cmpuint (st.handshake_failed, ==, 0);
+      /* their clients give up: each handshake fails on the close, and the
+       * waiting ones get their turn */
+      close_idle_sockets (slow);
+      while (st.handshaking + st.handshakes_waiting > 0)
+        {
+          g_main_context_iteration (NULL, TRUE);
+          imps_http_server_get_stats (k->kms->zk_server, &st);
+        }
+      g_assert_cmpuint (st.handshake_failed, ==, 100);
     }
 
   /* the relay: bob resolves alice's ticket with his own KMS, which asks
