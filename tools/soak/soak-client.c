@@ -686,6 +686,7 @@ main (int argc, char **argv)
   imps_ue_ua_free (s.ua);
   imps_ue_free (s.ue);
   g_ptr_array_unref (s.diameter_seeds);
+  g_free (s.impu);
   g_free (ub2_host);
   g_free (ua2_host);
   return ok ? 0 : 1;
