@@ -31,6 +31,9 @@ setup (void)
   clock = imps_clock_new_virtual (KX_NOW_UNIX_US);
   root = imps_random_new_seeded (33328);
   net = imps_network_new (clock, root);
+  /* the KMS lives for the whole run: keep only the last events (the log
+   * of every input made a 10-minute run reach 2 GB) */
+  imps_event_log_set_ring (imps_network_get_event_log (net), 64);
   kms = imps_kms_new (net, "home1.net", NULL, NULL);
   g_assert (kms != NULL);
   for (guint i = 0; i < 32; i++)

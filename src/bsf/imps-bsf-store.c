@@ -122,9 +122,70 @@ imps_bsf_store_close (ImpsBsf *bsf)
   bsf->db = NULL;
 }
 
+/* TRUE when @a should go before @b: it expires first (then: it was made
+ * first, then: its B-TID sorts first, so that the choice is the same on
+ * every run). */
+static gboolean
+session_older (const ImpsBsfSession *a, const ImpsBsfSession *b)
+{
+  if (a->expiry != b->expiry)
+    return a->expiry < b->expiry;
+  if (a->created != b->created)
+    return a->created < b->created;
+  return strcmp (a->btid, b->btid) < 0;
+}
+
+/* Makes room for one more session of @impi: while it has
+ * IMPS_BSF_MAX_SESSIONS_PER_IMPI or more, the one that expires first
+ * goes (from memory and the database). A client that bootstraps in a loop
+ * then holds a bounded number of sessions instead of one per bootstrap
+ * for the whole key lifetime. */
+static void
+store_make_room (ImpsBsf *bsf, const gchar *impi)
+{
+  for (;;)
+    {
+      guint n = 0;
+      ImpsBsfSession *oldest = NULL;
+      GHashTableIter it;
+      gpointer value;
+      g_hash_table_iter_init (&it, bsf->sessions);
+      while (g_hash_table_iter_next (&it, NULL, &value))
+        {
+          ImpsBsfSession *o = value;
+          if (strcmp (o->impi, impi) != 0)
+            continue;
+          n++;
+          if (oldest == NULL || session_older (o, oldest))
+            oldest = o;
+        }
+      if (n < IMPS_BSF_MAX_SESSIONS_PER_IMPI || oldest == NULL)
+        return;
+      sqlite3_stmt *st = NULL;
+      if (sqlite3_prepare_v2 (bsf->db, "DELETE FROM session WHERE btid = ?1", -1, &st, NULL)
+          == SQLITE_OK)
+        {
+          sqlite3_bind_text (st, 1, oldest->btid, -1, SQLITE_TRANSIENT);
+          if (sqlite3_step (st) != SQLITE_DONE)
+            imps_bsf_note (bsf, IMPS_EVENT_FAILURE, sqlite3_errmsg (bsf->db),
+                           "store delete failed");
+          sqlite3_finalize (st);
+        }
+      g_autofree gchar *why = g_strdup_printf ("%s has %u bootstrapping sessions (at most %u): "
+                                               "B-TID %s, valid until %" G_GINT64_FORMAT
+                                               ", is dropped", impi, n,
+                                               IMPS_BSF_MAX_SESSIONS_PER_IMPI, oldest->btid,
+                                               oldest->expiry);
+      g_hash_table_remove (bsf->sessions, oldest->btid);
+      imps_bsf_note (bsf, IMPS_EVENT_NOTE, why, "old session dropped");
+    }
+}
+
 gboolean
 imps_bsf_store_add (ImpsBsf *bsf, ImpsBsfSession *s, GError **error)
 {
+  if (!g_hash_table_contains (bsf->sessions, s->btid))
+    store_make_room (bsf, s->impi);
   sqlite3_stmt *st = NULL;
   if (sqlite3_prepare_v2 (bsf->db,
                           "INSERT OR REPLACE INTO session (btid, impi, rand, ks, created, expiry,"

@@ -40,6 +40,9 @@ typedef enum {
 #define IMPS_BSF_SERVER_HEADER "Bootstrapping Server; Release-6; 3gpp-gba-tmpi"
 /* Key lifetime when the GUSS has none (seconds). */
 #define IMPS_BSF_DEFAULT_LIFETIME 3600
+/* Bootstrapping sessions kept per IMPI: a new bootstrap beyond this drops
+ * the session of that IMPI that expires first. */
+#define IMPS_BSF_MAX_SESSIONS_PER_IMPI 16
 /* Challenges waiting for the UE's answer: at most this many, each for at
  * most this long (virtual seconds); the oldest goes first. */
 #define IMPS_BSF_MAX_PENDING 1024

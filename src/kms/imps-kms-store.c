@@ -568,6 +568,27 @@ imps_kms_audit_flush (ImpsKms *kms)
         ok = FALSE;
     }
   if (st)
+    {
+      sqlite3_finalize (st);
+      st = NULL;
+    }
+  /* A memory store (serve without --state-dir, a simulated run) keeps the
+   * newest IMPS_KMS_MEMORY_AUDIT_ROWS rows, so that a long serve session
+   * does not grow by a row per ticket; a kept store keeps every row. */
+  const char *file = sqlite3_db_filename (kms->db, "main");
+  if (ok && (file == NULL || file[0] == '\0'))
+    {
+      if (sqlite3_prepare_v2 (kms->db, "DELETE FROM audit WHERE id <= ?1", -1, &st, NULL)
+          != SQLITE_OK)
+        ok = FALSE;
+      else
+        {
+          sqlite3_bind_int64 (st, 1, sqlite3_last_insert_rowid (kms->db)
+                                     - IMPS_KMS_MEMORY_AUDIT_ROWS);
+          ok = sqlite3_step (st) == SQLITE_DONE;
+        }
+    }
+  if (st)
     sqlite3_finalize (st);
   if (ok)
     ok = store_exec (kms->db, "COMMIT", NULL);

@@ -58,8 +58,12 @@ typedef enum {
 #define IMPS_KMS_REPLAY_USER_QUOTA 16384
 #define IMPS_KMS_REPLAY_PEER_QUOTA (1024 * 1024)
 #define IMPS_KMS_USES_ENTRIES (1024 * 1024)
-#define IMPS_KMS_KS_NAF_CACHE_MAX 65536
+/* Ks_NAF cache entries (about 0.25 KiB each; a dropped key is fetched
+ * again over Zn). */
+#define IMPS_KMS_KS_NAF_CACHE_MAX 4096
 #define IMPS_KMS_AUDIT_BATCH 256
+/* Audit rows a memory store keeps (the newest); a kept store keeps all. */
+#define IMPS_KMS_MEMORY_AUDIT_ROWS 10000
 #define IMPS_KMS_REBOOTSTRAP_HEADER "X-Impsim-Rebootstrap"
 #define IMPS_KMS_CONTENT_TYPE "application/mikey"
 #define IMPS_KMS_SERVER_HEADER "impsim-kms"

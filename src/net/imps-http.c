@@ -147,6 +147,8 @@ struct _ImpsHttpServer {
   GPtrArray *paused;           /* SoupServerMessage*, one reference each */
   GHashTable *per_source;      /* source IP -> open connections (GUINT_TO_POINTER) */
   GHashTable *conns;           /* Conn* -> Conn*, every open connection */
+  guint handshaking;           /* TLS handshakes in progress */
+  GQueue handshake_wait;       /* Conn*: TLS clients waiting for a handshake slot */
   ImpsHttpStats stats;
 };
 
@@ -166,7 +168,11 @@ typedef struct {
   GCancellable *cancel;
   GSource *wait;                   /* the first bytes of a TLS client */
   guint deadline;                  /* handshake deadline, then lifetime */
+  gboolean queued;                 /* in s->handshake_wait */
+  gboolean handshaking;            /* holds one of s's handshake slots */
 } Conn;
+
+static void handshake_slot_release (Conn *c);
 
 static void
 conn_clear_timers (Conn *c)
@@ -186,6 +192,10 @@ conn_gone (gpointer data, GObject *where_the_socket_was)
   Conn *c = data;
   ImpsHttpServer *s = c->s;
   conn_clear_timers (c);
+  if (c->queued)
+    g_queue_remove (&s->handshake_wait, c);
+  c->queued = FALSE;
+  handshake_slot_release (c);
   guint n = GPOINTER_TO_UINT (g_hash_table_lookup (s->per_source, c->ip));
   if (n <= 1)
     g_hash_table_remove (s->per_source, c->ip);
@@ -333,6 +343,7 @@ handshake_done (GObject *source, GAsyncResult *res, gpointer data)
       g_free (c);
       return;
     }
+  handshake_slot_release (c);
   if (!ok)
     {
       ImpsHttpServer *s = c->s;
@@ -374,6 +385,15 @@ handshake_deadline (gpointer data)
   Conn *c = data;
   c->deadline = 0;
   c->s->stats.timed_out++;
+  if (c->queued)
+    {
+      /* still waiting for a handshake slot: closed at once (which frees c) */
+      g_queue_remove (&c->s->handshake_wait, c);
+      c->queued = FALSE;
+      g_autoptr (GSocketConnection) tcp = g_steal_pointer (&c->tcp);
+      g_io_stream_close (G_IO_STREAM (tcp), NULL, NULL);
+      return G_SOURCE_REMOVE;
+    }
   conn_kill (c);
   return G_SOURCE_REMOVE;
 }
@@ -406,6 +426,31 @@ conn_start_tls (Conn *c)
   g_tls_connection_handshake_async (c->tls, G_PRIORITY_DEFAULT, c->cancel, handshake_done, c);
 }
 
+/* Starts the handshakes of waiting connections while slots are free. */
+static void
+handshake_next (ImpsHttpServer *s)
+{
+  while (s->handshaking < IMPS_HTTP_MAX_HANDSHAKES && !g_queue_is_empty (&s->handshake_wait))
+    {
+      Conn *c = g_queue_pop_head (&s->handshake_wait);
+      c->queued = FALSE;
+      c->handshaking = TRUE;
+      s->handshaking++;
+      conn_start_tls (c);
+    }
+}
+
+/* @c's handshake is over (or @c is gone): its slot goes to the next. */
+static void
+handshake_slot_release (Conn *c)
+{
+  if (!c->handshaking)
+    return;
+  c->handshaking = FALSE;
+  c->s->handshaking--;
+  handshake_next (c->s);
+}
+
 /* A TLS client's first bytes (or its close, or the deadline). */
 static gboolean
 first_bytes (GSocket *socket, GIOCondition cond, gpointer data)
@@ -424,7 +469,10 @@ first_bytes (GSocket *socket, GIOCondition cond, gpointer data)
   /* a handshake record with a ClientHello: its client_version */
   if (n == (gssize) sizeof b && b[0] == 22 && b[5] == 1)
     c->hello_version = (guint16) (b[9] << 8 | b[10]);
-  conn_start_tls (c);
+  /* in turn: at most IMPS_HTTP_MAX_HANDSHAKES at once */
+  c->queued = TRUE;
+  g_queue_push_tail (&c->s->handshake_wait, c);
+  handshake_next (c->s);
   return G_SOURCE_REMOVE;
 }
 
@@ -801,6 +849,7 @@ imps_http_server_new (ImpsNetwork *net, const gchar *node_name, ImpsRefPoint ref
   s->paused = g_ptr_array_new ();
   s->per_source = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   s->conns = g_hash_table_new (NULL, NULL);
+  g_queue_init (&s->handshake_wait);
   return s;
 }
 
@@ -885,6 +934,8 @@ imps_http_server_get_stats (ImpsHttpServer *s, ImpsHttpStats *stats)
 {
   *stats = s->stats;
   stats->open = g_hash_table_size (s->conns);
+  stats->handshaking = s->handshaking;
+  stats->handshakes_waiting = s->handshake_wait.length;
 }
 
 GTlsCertificate *
@@ -1013,6 +1064,7 @@ imps_http_server_free (ImpsHttpServer *s)
     }
   /* Forget the connections still open (their sockets may outlive the
    * server in libsoup's or GnuTLS's hands) and shut each down. */
+  g_queue_clear (&s->handshake_wait);
   GHashTableIter it;
   gpointer key;
   g_hash_table_iter_init (&it, s->conns);
@@ -1020,6 +1072,8 @@ imps_http_server_free (ImpsHttpServer *s)
     {
       Conn *c = key;
       conn_clear_timers (c);
+      c->queued = FALSE;
+      c->handshaking = FALSE;
       g_object_weak_unref (G_OBJECT (c->socket), conn_gone, c);
       conn_kill (c);
       g_clear_object (&c->peer_cert);

@@ -44,6 +44,11 @@ typedef struct _ImpsHttpServer ImpsHttpServer;
 #define IMPS_HTTP_MAX_PER_SOURCE_DEFAULT 32     /* open at once from one IP address */
 #define IMPS_HTTP_BACKLOG_DEFAULT 1024          /* listen(2) backlog */
 #define IMPS_HTTP_HANDSHAKE_TIMEOUT_DEFAULT 10  /* s from the accept to a finished TLS handshake */
+/* TLS handshakes in progress at once per server: each holds a thread of
+ * GLib's GTask pool (glib-networking blocks in it), whose first 10 must
+ * stay free for everything else; the other connections wait for a slot
+ * within their handshake deadline. */
+#define IMPS_HTTP_MAX_HANDSHAKES 6
 
 typedef struct {
   guint idle_timeout_s;      /* 0: none */
@@ -65,6 +70,8 @@ typedef struct {
   guint64 timed_out;         /* closed by the handshake deadline or the lifetime */
   guint64 handshake_failed;  /* TLS handshakes that failed */
   guint open;                /* open now */
+  guint handshaking;         /* TLS handshakes in progress now */
+  guint handshakes_waiting;  /* TLS connections waiting for a handshake slot */
 } ImpsHttpStats;
 
 /* The GnuTLS priority string impsim uses for every TLS connection (TLS 1.2

@@ -392,6 +392,38 @@ test_zn (GbaFx *fx, gconstpointer unused)
   g_assert_cmpuint (fx_count (fx, IMPS_EVENT_MESSAGE, "BIA 5402", NULL), ==, 1);
 }
 
+/* A client that bootstraps in a loop holds at most
+ * IMPS_BSF_MAX_SESSIONS_PER_IMPI sessions: each bootstrap beyond that drops
+ * the session of that IMPI that expires first (a NAF then gets 5403 for
+ * it), and the newest ones keep working. */
+static void
+test_sessions_per_impi (GbaFx *fx, gconstpointer unused)
+{
+  g_autoptr (GPtrArray) btids = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < IMPS_BSF_MAX_SESSIONS_PER_IMPI + 2; i++)
+    {
+      g_assert_true (fx_bootstrap (fx, fx->ue));
+      g_ptr_array_add (btids, g_strdup (imps_ue_get_btid (fx->ue)));
+      imps_clock_advance (fx->clock, G_USEC_PER_SEC);
+    }
+  g_assert_cmpuint (imps_bsf_count_sessions (fx->bsf), ==, IMPS_BSF_MAX_SESSIONS_PER_IMPI);
+  g_assert_cmpuint (fx_count (fx, IMPS_EVENT_NOTE, "old session dropped", NULL), ==, 2);
+  for (guint i = 0; i < btids->len; i++)
+    {
+      const gchar *btid = g_ptr_array_index (btids, i);
+      g_autoptr (ImpsDiameterBia) bia = fx_bir (fx, btid, "kms.home1.net",
+                                                IMPS_GBA_UA_ID_IMS_MEDIA);
+      if (i < 2)
+        {
+          g_assert_cmpuint (bia->experimental_result, ==,
+                            IMPS_DIAMETER_ERROR_TRANSACTION_IDENTIFIER_INVALID);
+          g_assert_cmpuint (fx_count (fx, IMPS_EVENT_NOTE, "old session dropped", btid), ==, 1);
+        }
+      else
+        g_assert_cmpuint (bia->result_code, ==, IMPS_DIAMETER_SUCCESS);
+    }
+}
+
 static void
 test_key_log (GbaFx *fx, gconstpointer unused)
 {
@@ -660,6 +692,8 @@ main (int argc, char **argv)
   g_test_add ("/bsf/ub/default-lifetime", GbaFx, NULL, fx_setup, test_default_lifetime, fx_teardown);
   g_test_add ("/bsf/key-log", GbaFx, NULL, fx_setup, test_key_log, fx_teardown);
   g_test_add ("/bsf/zn", GbaFx, NULL, fx_setup, test_zn, fx_teardown);
+  g_test_add ("/bsf/sessions-per-impi", GbaFx, NULL, fx_setup, test_sessions_per_impi,
+              fx_teardown);
   g_test_add ("/bsf/zn-uss", GbaFx, NULL, fx_setup, test_zn_uss, fx_teardown);
   g_test_add_func ("/bsf/uss-reader", test_uss_reader);
   g_test_add ("/bsf/restart", GbaFx, NULL, fx_setup, test_restart, fx_teardown);

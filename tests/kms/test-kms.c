@@ -13,6 +13,7 @@
 #include "../bsf/gba-fixture.h"
 #include "imps-hex.h"
 #include "imps-kms.h"
+#include "imps-kms-private.h"
 #include "imps-ue-ua.h"
 #include "gba/imps-gba-uss.h"
 #include "mikey/imps-mikey-exchange.h"
@@ -1274,8 +1275,10 @@ zk_post (KmsFx *k, SoupSession *s, GTlsCertificate *client, const gchar *query,
 
 /* @n idle TCP connections to @port, each from its own loopback address
  * (so that the per-source cap does not close them). */
+/* @n connections to @port, each from its own address 127.@net.x.y; with
+ * @first_byte each sends that one byte (a record that never completes). */
 static GArray *
-open_idle_sockets (guint16 port, guint n)
+open_idle_sockets (guint16 port, guint n, guint net, gint first_byte)
 {
   GArray *fds = g_array_new (FALSE, FALSE, sizeof (int));
   for (guint i = 0; i < n; i++)
@@ -1284,13 +1287,19 @@ open_idle_sockets (guint16 port, guint n)
       g_assert_cmpint (fd, >=, 0);
       struct sockaddr_in src = { 0 }, dst = { 0 };
       src.sin_family = dst.sin_family = AF_INET;
-      g_autofree gchar *ip = g_strdup_printf ("127.9.%u.%u", i / 200, i % 200 + 1);
+      g_autofree gchar *ip = g_strdup_printf ("127.%u.%u.%u", net, i / 200, i % 200 + 1);
       inet_pton (AF_INET, ip, &src.sin_addr);
       g_assert_cmpint (bind (fd, (struct sockaddr *) &src, sizeof src), ==, 0);
       dst.sin_port = htons (port);
       inet_pton (AF_INET, FX_KMS_ADDR, &dst.sin_addr);
       int r = connect (fd, (struct sockaddr *) &dst, sizeof dst);
       g_assert_true (r == 0 || errno == EINPROGRESS);
+      if (first_byte >= 0)
+        {
+          /* loopback: the connect is done at once */
+          guint8 b = (guint8) first_byte;
+          g_assert_cmpint (send (fd, &b, 1, MSG_NOSIGNAL), ==, 1);
+        }
       g_array_append_val (fds, fd);
     }
   return fds;
@@ -1421,6 +1430,19 @@ zk_outside_clients (KmsFx *k, const gchar *ca_path, const gchar *pem2_path,
 }
 
 static void
+probe_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+probe_ready (GObject *source, GAsyncResult *res, gpointer data)
+{
+  g_assert_true (g_task_propagate_boolean (G_TASK (res), NULL));
+  *(gboolean *) data = TRUE;
+}
+
+static void
 test_zk (KmsFx *k, gconstpointer data)
 {
   gboolean hostile = GPOINTER_TO_INT (data) == 2;
@@ -1489,18 +1511,77 @@ test_zk (KmsFx *k, gconstpointer data)
   if (hostile)
     {
       /* both ends of each socket are in this process: raise the soft
-       * descriptor limit (500 sockets need about 1,100) */
+       * descriptor limit (600 sockets need about 1,300) */
       struct rlimit rl;
       g_assert_cmpint (getrlimit (RLIMIT_NOFILE, &rl), ==, 0);
       rl.rlim_cur = rl.rlim_max;
       setrlimit (RLIMIT_NOFILE, &rl);
-      guint n = rl.rlim_cur >= 1200 ? 500 : (guint) (rl.rlim_cur - 200) / 2;
+      guint n = rl.rlim_cur >= 1400 ? 500 : (guint) (rl.rlim_cur - 400) / 2;
       if (n < 500)
         g_test_message ("descriptor limit %lu: %u idle sockets", (gulong) rl.rlim_cur, n);
-      idle = open_idle_sockets (imps_kms_get_zk_port (k->kms), n);
+      idle = open_idle_sockets (imps_kms_get_zk_port (k->kms), n, 9, -1);
     }
   if (idle)
-    fx_drain ();
+    {
+      /* every idle socket is accepted */
+      ImpsHttpStats st;
+      imps_http_server_get_stats (k->kms->zk_server, &st);
+      while (st.accepted < idle->len)
+        {
+          g_main_context_iteration (NULL, TRUE);
+          imps_http_server_get_stats (k->kms->zk_server, &st);
+        }
+      /* glib-networking runs each TLS handshake in a thread of GLib's GTask
+       * pool that blocks until the handshake is over. With the handshake
+       * deferred to the client's first bytes, the idle sockets hold none of
+       * those threads: a task pushed to the pool now runs while every idle
+       * socket is still open and none has hit the handshake deadline. A
+       * handshake started at the accept would hold a pool thread for each
+       * idle socket, and the task would wait behind them until the deadline
+       * ended them (or, without a deadline, for good). */
+      gboolean probe_done = FALSE;
+      GTask *probe = g_task_new (NULL, NULL, probe_ready, &probe_done);
+      g_task_run_in_thread (probe, probe_thread);
+      g_object_unref (probe);
+      while (!probe_done)
+        g_main_context_iteration (NULL, TRUE);
+      imps_http_server_get_stats (k->kms->zk_server, &st);
+      g_assert_cmpuint (st.open, >=, idle->len);
+      g_assert_cmpuint (st.timed_out, ==, 0);
+      g_assert_cmpuint (st.handshake_failed, ==, 0);
+
+      /* 100 more that each send the first byte of a TLS record and no
+       * more: each of those handshakes starts and blocks its thread until
+       * the deadline, so at most IMPS_HTTP_MAX_HANDSHAKES run at once (the
+       * others wait for a slot) and the pool again runs a task while all
+       * of them are open */
+      GArray *slow = open_idle_sockets (imps_kms_get_zk_port (k->kms), 100, 10, 22);
+      while (st.handshaking + st.handshakes_waiting < slow->len)
+        {
+          g_main_context_iteration (NULL, TRUE);
+          imps_http_server_get_stats (k->kms->zk_server, &st);
+        }
+      g_assert_cmpuint (st.handshaking, <=, IMPS_HTTP_MAX_HANDSHAKES);
+      probe_done = FALSE;
+      probe = g_task_new (NULL, NULL, probe_ready, &probe_done);
+      g_task_run_in_thread (probe, probe_thread);
+      g_object_unref (probe);
+      while (!probe_done)
+        g_main_context_iteration (NULL, TRUE);
+      imps_http_server_get_stats (k->kms->zk_server, &st);
+      g_assert_cmpuint (st.open, >=, idle->len + slow->len);
+      g_assert_cmpuint (st.timed_out, ==, 0);
+      g_assert_cmpuint (st.handshake_failed, ==, 0);
+      /* their clients give up: each handshake fails on the close, and the
+       * waiting ones get their turn */
+      close_idle_sockets (slow);
+      while (st.handshaking + st.handshakes_waiting > 0)
+        {
+          g_main_context_iteration (NULL, TRUE);
+          imps_http_server_get_stats (k->kms->zk_server, &st);
+        }
+      g_assert_cmpuint (st.handshake_failed, ==, 100);
+    }
 
   /* the relay: bob resolves alice's ticket with his own KMS, which asks
    * the issuing KMS over Zk; equal keys at both ends */
@@ -1984,6 +2065,29 @@ test_fuzz_seeds (void)
   imps_network_free (net);
 }
 
+/* A memory store keeps the newest IMPS_KMS_MEMORY_AUDIT_ROWS audit rows, so
+ * that `impsim serve` without --state-dir does not grow by a row per
+ * ticket. */
+static void
+test_audit_bound (void)
+{
+  g_autoptr (ImpsClock) clock = imps_clock_new_virtual (G_GINT64_CONSTANT (1767225600000000));
+  g_autoptr (ImpsRandom) root = imps_random_new_seeded (33328);
+  ImpsNetwork *net = imps_network_new (clock, root);
+  g_autoptr (GError) error = NULL;
+  ImpsKms *kms = imps_kms_new (net, "home1.net", NULL, &error);
+  g_assert_no_error (error);
+  const guint extra = 300;
+  for (guint i = 0; i < IMPS_KMS_MEMORY_AUDIT_ROWS + extra; i++)
+    imps_kms_audit (kms, i < extra ? "resolved" : "issued", i, NULL, NULL, 0, NULL);
+  g_assert_cmpuint (imps_kms_count_audit (kms, NULL), ==, IMPS_KMS_MEMORY_AUDIT_ROWS);
+  /* the oldest went */
+  g_assert_cmpuint (imps_kms_count_audit (kms, "resolved"), ==, 0);
+  g_assert_cmpuint (imps_kms_count_audit (kms, "issued"), ==, IMPS_KMS_MEMORY_AUDIT_ROWS);
+  imps_kms_free (kms);
+  imps_network_free (net);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -2007,5 +2111,6 @@ main (int argc, char **argv)
   ADD ("scenario", test_scenario, 0);
   ADD ("replay-flood", test_replay_flood, 0);
   g_test_add_func ("/kms/fuzz-seeds", test_fuzz_seeds);
+  g_test_add_func ("/kms/audit-bound", test_audit_bound);
   return g_test_run ();
 }

@@ -6,9 +6,14 @@
  * exits 1 if any normal operation failed.
  *
  * With --fuzz (tools/netfuzz) it sends, for the chosen time, mutated HTTP
- * requests to Ub and Ua and mutated TLS ClientHello records to Zk (--zk),
- * each on its own connection, and then checks that a normal bootstrap and
- * ticket request still work (exit 1 if not).
+ * requests to Ub and Ua, mutated TLS ClientHello records to Zk (--zk) and
+ * mutated Diameter requests to the HSS's Zh and the BSF's Zn ports (--zh,
+ * --zn; seeds from --diameter-seeds), each on its own connection, and then
+ * checks, one after the other and each once, that a normal bootstrap, a
+ * ticket request and, with --ub2/--ua2 and a second subscriber (--bob-*),
+ * a resolve of that ticket at the responder's KMS (which asks the issuing
+ * KMS over Zk) work; exit 1 if any fails. It prints how long after the
+ * flood each of them was answered.
  *
  *   soak-client --ub 127.0.1.20:PORT --ua 127.0.1.30:PORT --seconds 600 \
  *     --impi alice@home1.net --impu sip:alice@home1.net --k HEX --opc HEX
@@ -38,8 +43,19 @@ typedef struct {
   gboolean fuzz;
   gchar *zk_host;
   guint16 zk_port;
-  guint64 fuzz_sent;
-  gint64 not_before_us;            /* --fuzz: the next check try */
+  gchar *zh_host, *zn_host;
+  guint16 zh_port, zn_port;
+  GPtrArray *diameter_seeds;       /* GBytes* */
+  guint64 fuzz_sent, fuzz_diameter_sent;
+  guint check_step;                /* --fuzz: 0 bootstrap, 1 ticket, 2 resolve, 3 done */
+  gboolean check_failed;
+  ImpsMikeyHeldTicket *held;       /* the checked ticket (borrowed from ua) */
+  gchar *impu;
+  ImpsUe *bob;                     /* the responder (second operator) */
+  ImpsUeUa *bob_ua;
+  ImpsClock *clock;
+  ImpsRandom *rnd;
+  guint64 resolves_ok, resolves_failed;
   gboolean busy;
   guint64 n;
   guint64 boots_ok, boots_failed, tickets_ok, tickets_failed, garbage_sent;
@@ -220,9 +236,93 @@ mutate (GRand *r, GByteArray *a)
     }
 }
 
+/* Diameter: one to three seed messages back to back (captured MARs and
+ * BIRs), mutated like the HTTP seeds or in a header or AVP length. */
+static void
+mutate_diameter (GRand *r, GByteArray *a)
+{
+  if (a->len >= 20 && g_rand_int_range (r, 0, 3) == 0)
+    {
+      /* a length field: the message's (bytes 1-3), or three bytes of the body
+       * (an AVP's length when they fall on one) */
+      guint pos = g_rand_boolean (r) ? 1 : (guint) g_rand_int_range (r, 20, (gint32) a->len);
+      if (pos + 3 <= a->len)
+        {
+          static const guint32 lens[] = { 0, 1, 4, 8, 19, 20, 21, 0xffffff, 0x7fffff, 65536 };
+          guint32 v = g_rand_boolean (r) ? lens[g_rand_int_range (r, 0, G_N_ELEMENTS (lens))]
+                                         : (guint32) g_rand_int_range (r, 0, 1 << 24);
+          a->data[pos] = (guint8) (v >> 16);
+          a->data[pos + 1] = (guint8) (v >> 8);
+          a->data[pos + 2] = (guint8) v;
+        }
+      return;
+    }
+  mutate (r, a);
+}
+
+static gboolean
+send_bytes (const gchar *src, const gchar *host, guint16 port, const GByteArray *a)
+{
+  int fd = socket (AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  if (fd < 0)
+    return FALSE;
+  if (src)
+    {
+      struct sockaddr_in from = { 0 };
+      from.sin_family = AF_INET;
+      inet_pton (AF_INET, src, &from.sin_addr);
+      bind (fd, (struct sockaddr *) &from, sizeof from);
+    }
+  struct sockaddr_in sa = { 0 };
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons (port);
+  inet_pton (AF_INET, host, &sa.sin_addr);
+  connect (fd, (struct sockaddr *) &sa, sizeof sa);
+  /* loopback: the connect is done (or refused) at once */
+  send (fd, a->data, a->len, MSG_DONTWAIT | MSG_NOSIGNAL);
+  close (fd);
+  return TRUE;
+}
+
+static void
+send_fuzzed_diameter (Soak *s)
+{
+  gboolean to_zh = s->zn_port == 0 || (s->zh_port != 0 && g_rand_boolean (s->rand));
+  GByteArray *a = g_byte_array_new ();
+  for (guint n = (guint) g_rand_int_range (s->rand, 1, 4); n > 0; n--)
+    {
+      GBytes *seed = g_ptr_array_index (s->diameter_seeds,
+                                        g_rand_int_range (s->rand, 0,
+                                                          (gint32) s->diameter_seeds->len));
+      gsize len;
+      const guint8 *d = g_bytes_get_data (seed, &len);
+      g_byte_array_append (a, d, (guint) len);
+    }
+  if (g_rand_int_range (s->rand, 0, 8) != 0)
+    mutate_diameter (s->rand, a);
+  /* half of them from the address of the peer the server accepts (the
+   * BSF's for Zh, the KMS's for Zn), so that they reach the handlers, the
+   * others from an address it refuses */
+  const gchar *src = NULL;
+  if (g_rand_boolean (s->rand))
+    src = to_zh ? s->ub_host : s->ua_host;
+  if (send_bytes (src, to_zh ? s->zh_host : s->zn_host, to_zh ? s->zh_port : s->zn_port, a))
+    {
+      s->fuzz_sent++;
+      s->fuzz_diameter_sent++;
+    }
+  g_byte_array_unref (a);
+}
+
 static void
 send_fuzzed (Soak *s)
 {
+  if (s->diameter_seeds->len > 0 && (s->zh_port || s->zn_port)
+      && g_rand_int_range (s->rand, 0, 4) == 0)
+    {
+      send_fuzzed_diameter (s);
+      return;
+    }
   guint which = (guint) g_rand_int_range (s->rand, 0, s->zk_port ? 3 : 2);
   GByteArray *a;
   if (which == 2)
@@ -235,23 +335,14 @@ send_fuzzed (Soak *s)
     }
   if (g_rand_int_range (s->rand, 0, 8) != 0)
     mutate (s->rand, a);
-  int fd = socket (AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-  if (fd >= 0)
-    {
-      struct sockaddr_in sa = { 0 };
-      sa.sin_family = AF_INET;
-      sa.sin_port = htons (which == 2 ? s->zk_port : which == 1 ? s->ua_port : s->ub_port);
-      inet_pton (AF_INET, which == 2 ? s->zk_host : which == 1 ? s->ua_host : s->ub_host,
-                 &sa.sin_addr);
-      connect (fd, (struct sockaddr *) &sa, sizeof sa);
-      send (fd, a->data, a->len, MSG_DONTWAIT | MSG_NOSIGNAL);
-      close (fd);
-      s->fuzz_sent++;
-    }
+  if (send_bytes (NULL, which == 2 ? s->zk_host : which == 1 ? s->ua_host : s->ub_host,
+                  which == 2 ? s->zk_port : which == 1 ? s->ua_port : s->ub_port, a))
+    s->fuzz_sent++;
   g_byte_array_unref (a);
 }
 
 static void next_op (Soak *s);
+static void check_next (Soak *s, gboolean ok, const gchar *what);
 
 static void
 ticket_done (GObject *source, GAsyncResult *res, gpointer data)
@@ -267,8 +358,11 @@ ticket_done (GObject *source, GAsyncResult *res, gpointer data)
       s->tickets_failed++;
       g_printerr ("ticket request failed: %s\n", error ? error->message : "from the cache");
     }
-  imps_ue_ua_forget_tickets (s->ua);
-  s->busy = FALSE;
+  if (s->fuzz && held && !cached)
+    s->held = held; /* resolved next, then forgotten */
+  else
+    imps_ue_ua_forget_tickets (s->ua);
+  check_next (s, held != NULL && !cached, "a ticket request");
 }
 
 static void
@@ -276,14 +370,63 @@ boot_done (GObject *source, GAsyncResult *res, gpointer data)
 {
   Soak *s = data;
   g_autoptr (GError) error = NULL;
-  if (imps_ue_bootstrap_finish (s->ue, res, &error))
+  gboolean ok = imps_ue_bootstrap_finish (s->ue, res, &error);
+  if (ok)
     s->boots_ok++;
   else
     {
       s->boots_failed++;
       g_printerr ("bootstrap failed: %s\n", error->message);
     }
-  s->busy = FALSE;
+  check_next (s, ok, "a bootstrap");
+}
+
+static void
+resolve_done (GObject *source, GAsyncResult *res, gpointer data)
+{
+  Soak *s = data;
+  g_autoptr (GError) error = NULL;
+  ImpsMikeyResolved *r = imps_ue_ua_resolve_finish (s->bob_ua, res, &error);
+  if (r)
+    s->resolves_ok++;
+  else
+    {
+      s->resolves_failed++;
+      g_printerr ("resolve failed: %s\n", error->message);
+    }
+  imps_mikey_resolved_free (r);
+  s->held = NULL;
+  imps_ue_ua_forget_tickets (s->ua);
+  check_next (s, r != NULL, "a resolve over Zk");
+}
+
+/* The responder resolves the checked ticket at its own KMS, which has to
+ * ask the issuing KMS over Zk. */
+static void
+start_resolve (Soak *s)
+{
+  g_autoptr (GError) error = NULL;
+  ImpsMikeyTransferParams p = { 0 };
+  imps_mikey_suite_init (&p.suite, FALSE);
+  p.initiator_uri = s->impu;
+  p.responder_uri = s->responder;
+  p.n_media = 1;
+  p.ssrc[0] = 0x11110000;
+  guint64 now = imps_clock_now_ntp (s->clock);
+  g_autoptr (ImpsMikeyMessage) ti = imps_mikey_transfer_init_build (s->held, &p, now, s->rnd,
+                                                                    &error);
+  g_autoptr (ImpsMikeyMessage) pre = NULL;
+  if (ti)
+    pre = imps_mikey_transfer_init_precheck (ti->body.raw, ti->body.raw_len, s->responder, now,
+                                             300, NULL, &error);
+  if (pre == NULL)
+    {
+      s->resolves_failed++;
+      g_printerr ("TRANSFER_INIT for the resolve: %s\n", error->message);
+      check_next (s, FALSE, "a resolve over Zk");
+      return;
+    }
+  imps_ue_ua_resolve_async (s->bob_ua, pre, NULL, resolve_done, s);
 }
 
 static void
@@ -301,6 +444,31 @@ next_op (Soak *s)
   imps_ue_ua_request_ticket_async (s->ua, &tp, NULL, ticket_done, s);
 }
 
+/* An operation is over. With --fuzz: the next check, or the end when
+ * one failed. */
+static void
+check_next (Soak *s, gboolean ok, const gchar *what)
+{
+  s->busy = FALSE;
+  if (!s->fuzz || g_get_monotonic_time () < s->end_us)
+    return;
+  printf ("%s %s %.1f s after the flood\n", what, ok ? "answered" : "failed",
+          (double) (g_get_monotonic_time () - s->end_us) / G_USEC_PER_SEC);
+  fflush (stdout);
+  if (!ok)
+    {
+      s->check_failed = TRUE;
+      s->check_step = 3;
+      if (s->held)
+        {
+          s->held = NULL;
+          imps_ue_ua_forget_tickets (s->ua);
+        }
+    }
+  else
+    s->check_step++;
+}
+
 static gboolean
 tick (gpointer data)
 {
@@ -314,24 +482,26 @@ tick (gpointer data)
             send_fuzzed (s);
           return G_SOURCE_CONTINUE;
         }
-      if (s->busy || g_get_monotonic_time () < s->not_before_us)
+      /* The checks, one after the other, each once, as soon as the
+       * previous one is answered (check_next()). */
+      if (s->busy)
         return G_SOURCE_CONTINUE;
-      /* tries 15 s apart */
-      s->not_before_us = g_get_monotonic_time () + 15 * G_USEC_PER_SEC;
-      /* Requests that reached the BSF and KMS during the flood may still
-       * be queued (each Ub request with a user name costs a MAR to the
-       * HSS, each ClientHello a handshake): up to three tries of each, 15 s
-       * apart; one success of each counts. */
-      if (s->boots_ok == 0 && s->boots_failed < 3)
+      if (s->check_step == 0)
         {
           s->n = 0;
           next_op (s);
           return G_SOURCE_CONTINUE;
         }
-      if (s->boots_ok > 0 && s->tickets_ok == 0 && s->tickets_failed < 3)
+      if (s->check_step == 1)
         {
           s->n = 1;
           next_op (s);
+          return G_SOURCE_CONTINUE;
+        }
+      if (s->check_step == 2 && s->bob_ua)
+        {
+          s->busy = TRUE;
+          start_resolve (s);
           return G_SOURCE_CONTINUE;
         }
       g_main_loop_quit (s->loop);
@@ -368,11 +538,23 @@ main (int argc, char **argv)
                    *responder = NULL;
   gint seconds = 60, rate = 20;
   gboolean garbage = FALSE, fuzz = FALSE;
-  g_autofree gchar *zk = NULL;
+  g_autofree gchar *zk = NULL, *zh = NULL, *zn = NULL, *dseeds = NULL, *ub2 = NULL, *ua2 = NULL,
+                   *bob_impi = NULL, *bob_impu = NULL, *bob_k_hex = NULL, *bob_opc_hex = NULL;
   GOptionEntry entries[] = {
-    { "fuzz", 0, 0, G_OPTION_ARG_NONE, &fuzz, "mutated HTTP and TLS for --seconds, then one "
-      "bootstrap and one ticket request", NULL },
+    { "fuzz", 0, 0, G_OPTION_ARG_NONE, &fuzz, "mutated HTTP, TLS and Diameter for --seconds, "
+      "then one bootstrap, one ticket request and one resolve over Zk", NULL },
     { "zk", 0, 0, G_OPTION_ARG_STRING, &zk, "KMS Zk endpoint (for --fuzz)", "HOST:PORT" },
+    { "zh", 0, 0, G_OPTION_ARG_STRING, &zh, "HSS Zh endpoint (for --fuzz)", "HOST:PORT" },
+    { "zn", 0, 0, G_OPTION_ARG_STRING, &zn, "BSF Zn endpoint (for --fuzz)", "HOST:PORT" },
+    { "diameter-seeds", 0, 0, G_OPTION_ARG_FILENAME, &dseeds, "folder of Diameter messages, one "
+      "a file (for --fuzz)", "DIR" },
+    { "ub2", 0, 0, G_OPTION_ARG_STRING, &ub2, "the responder's BSF Ub endpoint", "HOST:PORT" },
+    { "ua2", 0, 0, G_OPTION_ARG_STRING, &ua2, "the responder's KMS Ua endpoint", "HOST:PORT" },
+    { "bob-impi", 0, 0, G_OPTION_ARG_STRING, &bob_impi, "the responder's IMPI", "IMPI" },
+    { "bob-impu", 0, 0, G_OPTION_ARG_STRING, &bob_impu, "the responder's IMPU (the tickets' "
+      "IDRr)", "URI" },
+    { "bob-k", 0, 0, G_OPTION_ARG_STRING, &bob_k_hex, "the responder's K (hex)", "HEX" },
+    { "bob-opc", 0, 0, G_OPTION_ARG_STRING, &bob_opc_hex, "the responder's OPc (hex)", "HEX" },
     { "ub", 0, 0, G_OPTION_ARG_STRING, &ub, "BSF Ub endpoint", "HOST:PORT" },
     { "ua", 0, 0, G_OPTION_ARG_STRING, &ua, "KMS Ua endpoint", "HOST:PORT" },
     { "impi", 0, 0, G_OPTION_ARG_STRING, &impi, "subscriber's IMPI", "IMPI" },
@@ -409,12 +591,51 @@ main (int argc, char **argv)
       return 2;
     }
   s.bsf_fqdn = bsf_fqdn ? g_steal_pointer (&bsf_fqdn) : g_strdup ("bsf.home1.net");
-  s.responder = responder ? g_steal_pointer (&responder) : g_strdup ("sip:bob@home2.net");
+  s.responder = responder ? g_steal_pointer (&responder)
+                          : g_strdup (bob_impu ? bob_impu : "sip:bob@home2.net");
+  s.impu = g_strdup (impu);
   s.garbage = garbage;
   s.fuzz = fuzz;
-  if (zk && !split_hostport (zk, &s.zk_host, &s.zk_port))
+  if ((zk && !split_hostport (zk, &s.zk_host, &s.zk_port))
+      || (zh && !split_hostport (zh, &s.zh_host, &s.zh_port))
+      || (zn && !split_hostport (zn, &s.zn_host, &s.zn_port)))
     {
-      g_printerr ("soak-client: --zk wants HOST:PORT\n");
+      g_printerr ("soak-client: --zk, --zh and --zn want HOST:PORT\n");
+      return 2;
+    }
+  s.diameter_seeds = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  if (dseeds)
+    {
+      g_autoptr (GDir) dir = g_dir_open (dseeds, 0, &error);
+      if (dir == NULL)
+        {
+          g_printerr ("soak-client: %s\n", error->message);
+          return 2;
+        }
+      const gchar *name;
+      while ((name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree gchar *path = g_build_filename (dseeds, name, NULL);
+          gchar *data;
+          gsize len;
+          if (g_file_get_contents (path, &data, &len, NULL) && len >= 20)
+            g_ptr_array_add (s.diameter_seeds, g_bytes_new_take (data, len));
+          else if (data)
+            g_free (data);
+        }
+    }
+  guint8 bob_k[16], bob_opc[16];
+  gchar *ub2_host = NULL, *ua2_host = NULL;
+  guint16 ub2_port = 0, ua2_port = 0;
+  gboolean with_resolve = ub2 || ua2 || bob_impi || bob_impu || bob_k_hex || bob_opc_hex;
+  if (with_resolve
+      && (!split_hostport (ub2, &ub2_host, &ub2_port) || !split_hostport (ua2, &ua2_host, &ua2_port)
+          || bob_impi == NULL || bob_impu == NULL || bob_k_hex == NULL || bob_opc_hex == NULL
+          || !imps_hex_decode_fixed (bob_k_hex, bob_k, sizeof bob_k, NULL)
+          || !imps_hex_decode_fixed (bob_opc_hex, bob_opc, sizeof bob_opc, NULL)))
+    {
+      g_printerr ("soak-client: a resolve needs --ub2, --ua2, --bob-impi, --bob-impu, --bob-k "
+                  "and --bob-opc\n");
       return 2;
     }
   s.rand = g_rand_new_with_seed (1);
@@ -429,6 +650,21 @@ main (int argc, char **argv)
   imps_ue_ua_key_source_for_ue (&src, s.ue, s.bsf_fqdn, s.ub_host, s.ub_port);
   s.ua = imps_ue_ua_new (net, own, impu, kms_fqdn ? kms_fqdn : "kms.home1.net", s.ua_host,
                          s.ua_port, &src);
+  if (with_resolve)
+    {
+      /* the responder's domain: its BSF and KMS are bsf. and kms. of it */
+      const gchar *at = strchr (bob_impi, '@');
+      const gchar *domain = at ? at + 1 : "home2.net";
+      g_autofree gchar *bsf2 = g_strdup_printf ("bsf.%s", domain);
+      g_autofree gchar *kms2 = g_strdup_printf ("kms.%s", domain);
+      ImpsUeUsimConfig usim2 = { bob_impi, bob_k, bob_opc, 5 };
+      s.bob = imps_ue_new (net, "soak-bob", "127.2.1.1", &usim2);
+      ImpsUeUaKeySource src2;
+      imps_ue_ua_key_source_for_ue (&src2, s.bob, bsf2, ub2_host, ub2_port);
+      s.bob_ua = imps_ue_ua_new (net, "127.2.1.1", bob_impu, kms2, ua2_host, ua2_port, &src2);
+    }
+  s.clock = clock;
+  s.rnd = rnd;
   s.loop = g_main_loop_new (NULL, FALSE);
   s.end_us = g_get_monotonic_time () + (gint64) seconds * G_USEC_PER_SEC;
   g_timeout_add (fuzz ? 5 : 1000 / (guint) rate, tick, &s);
@@ -436,11 +672,22 @@ main (int argc, char **argv)
   g_main_loop_run (s.loop);
   print_counters (&s, "end");
   if (fuzz)
-    printf ("fuzzed connections %" G_GUINT64_FORMAT "\n", s.fuzz_sent);
-  gboolean ok = fuzz ? s.boots_ok > 0 && s.tickets_ok > 0
+    printf ("fuzzed connections %" G_GUINT64_FORMAT " (Diameter %" G_GUINT64_FORMAT "); "
+            "resolves over Zk %" G_GUINT64_FORMAT " ok %" G_GUINT64_FORMAT " failed\n",
+            s.fuzz_sent, s.fuzz_diameter_sent, s.resolves_ok, s.resolves_failed);
+  gboolean ok = fuzz ? !s.check_failed && s.boots_ok > 0 && s.tickets_ok > 0
+                         && (s.bob_ua == NULL || s.resolves_ok > 0)
                      : s.boots_failed == 0 && s.tickets_failed == 0 && s.boots_ok > 0
                        && s.tickets_ok > 0;
+  if (s.bob_ua)
+    imps_ue_ua_free (s.bob_ua);
+  if (s.bob)
+    imps_ue_free (s.bob);
   imps_ue_ua_free (s.ua);
   imps_ue_free (s.ue);
+  g_ptr_array_unref (s.diameter_seeds);
+  g_free (s.impu);
+  g_free (ub2_host);
+  g_free (ua2_host);
   return ok ? 0 : 1;
 }
