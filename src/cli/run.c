@@ -405,7 +405,7 @@ cli_run (int argc, char **argv)
     { "width", 0, 0, G_OPTION_ARG_INT, &o.width,
       "Width of the text ladder in columns (default: the terminal's, 100 when not a terminal)", "N" },
     { "only", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.only,
-      "Draw only some rows of the text and SVG ladders: call=1,2 or ref=Ua,Zk (repeatable; docs/ladder.md)", "KEY=VALUE[,VALUE...]" },
+      "Draw only some rows of the text and SVG ladders: call=1,2, ref=Ua,Zk or time=2s..5s (virtual time after time 0; either end may be left out) (repeatable; docs/ladder.md)", "KEY=VALUE[,VALUE...]" },
     { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &o.state_dir,
       "Keep each node's SQLite store in DIR (default: memory, or a temporary folder when the script restarts a node; one SCENARIO only)", "DIR" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &ctx.quiet,

@@ -1,7 +1,7 @@
 /* The ladders of a whole run (impsim run on scenarios/demo.scn): the
  * IMS-AGW as its own lifeline in the e2ae call, with an SRTP leg to the UE
  * and an RTP leg into the core each way, each counted; the fork winner
- * named by its device; --only on the command line. */
+ * named by its device; --only (call, ref, time) on the command line. */
 #include "imps-test.h"
 
 #include <glib/gstdio.h>
@@ -115,6 +115,28 @@ test_only_usage (void)
   g_assert_cmpint (r.status, ==, 2);
   g_assert_nonnull (strstr (r.err, "--only 'ref=Zz': reference point 'Zz' is not one of"));
   g_assert_null (strstr (r.out, "running"));
+  /* A bad time range is named with its bad end. */
+  g_auto (ImpsTestRun) t;
+  RUN (&t, "run", demo_path, "--only", "call=1", "--only", "time=2s..soon");
+  g_assert_cmpint (t.status, ==, 2);
+  g_assert_nonnull (strstr (t.err, "--only 'time=2s..soon': time 'soon' is not a duration after time 0"));
+}
+
+static void
+test_only_time (void)
+{
+  /* time= reaches the ladder: a range after the run's end shows nothing,
+   * one from time 0 shows the first rows. */
+  g_auto (ImpsTestRun) r;
+  RUN (&r, "run", demo_path, "--width", "1000", "--only", "time=1000h..");
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.out, "the filter shows 0 events and 0 media streams"));
+  g_auto (ImpsTestRun) s;
+  RUN (&s, "run", demo_path, "--width", "1000", "--only", "time=..0s", "--only", "ref=Ub");
+  g_assert_cmpint (s.status, ==, 0);
+  g_assert_nonnull (strstr (s.out, "GET"));
+  g_assert_nonnull (strstr (s.out, "the filter shows "));
+  g_assert_null (strstr (s.out, "the filter shows 0 events"));
 }
 
 int
@@ -127,5 +149,6 @@ main (int argc, char **argv)
   g_test_add_func ("/ladder-run/fork-winner", test_fork_winner);
   g_test_add_func ("/ladder-run/agw-lifeline", test_agw_lifeline);
   g_test_add_func ("/ladder-run/only-usage", test_only_usage);
+  g_test_add_func ("/ladder-run/only-time", test_only_time);
   return g_test_run ();
 }

@@ -1038,7 +1038,13 @@ test_filter (void)
     { "call=0", "is not a call number from 1" },
     { "call=x", "is not a call number from 1" },
     { "ref=Zz", "reference point 'Zz' is not one of" },
-    { "time=1", "key 'time' is not call or ref" },
+    { "when=1", "key 'when' is not call, ref or time" },
+    { "time=1", "time range '1' is not START..END" },
+    { "time=x..2s", "time 'x' is not a duration after time 0" },
+    { "time=2s..-1s", "time '-1s' is not a duration after time 0" },
+    { "time=..", "time range '..' has neither a start nor an end" },
+    { "time=5s..2s", "time range '5s..2s' ends before it starts" },
+    { "time=1s..2s,3s", "time range '3s' is not START..END" },
     { "ref", "is not KEY=VALUE" },
     { "ref=", "no value after '='" },
   };
@@ -1049,6 +1055,58 @@ test_filter (void)
       g_assert_error (error, IMPS_LADDER_ERROR, IMPS_LADDER_ERROR_FILTER);
       g_assert_nonnull (strstr (error->message, bad[i].reason));
     }
+}
+
+/* --only time=START..END: times after the ladder's time 0, both ends
+ * included, either left out; a media band is kept when its packets meet
+ * the range. */
+static void
+test_filter_time (void)
+{
+  g_autoptr (ImpsEventLog) log = two_calls_log ();
+  /* Call 1 from +0 to +4 s (media +1 s to +3 s), call 2 from +10 s to +14 s
+   * (media +11 s to +13 s). */
+  g_autofree gchar *late = filtered_text (log, STRS ("time=10s.."));
+  assert_has (late, STRS ("REGISTER two", "INVITE two", "BYE two", "SRTP media two",
+                          "the filter shows 8 events and 1 media stream"),
+              STRS (" one"));
+  g_autofree gchar *early = filtered_text (log, STRS ("time=..4s"));
+  assert_has (early, STRS ("REGISTER one", "BYE one", "SRTP media one",
+                           "the filter shows 8 events and 1 media stream"),
+              STRS (" two"));
+  /* A band that started before the range but still runs in it. */
+  g_autofree gchar *mid = filtered_text (log, STRS ("time=2s..3.9s"));
+  assert_has (mid, STRS ("SRTP media one", "the filter shows 0 events and 1 media stream"),
+              STRS ("INVITE", "media two"));
+  g_autofree gchar *frac = filtered_text (log, STRS ("time=2.5ms..0.003"));
+  assert_has (frac, STRS ("zk one", "INVITE one", "the filter shows 2 events and 0 media streams"),
+              STRS ("ticket", "note"));
+  /* Ranges are alternatives; with other keys, each must hold. */
+  g_autofree gchar *ends = filtered_text (log, STRS ("time=..1ms, 14s.."));
+  assert_has (ends, STRS ("REGISTER one", "200 REGISTER one", "BYE two",
+                          "the filter shows 3 events and 0 media streams"),
+              STRS ("INVITE", "SRTP"));
+  g_autofree gchar *gm = filtered_text (log, STRS ("time=..5s", "ref=Gm"));
+  assert_has (gm, STRS ("REGISTER one", "INVITE one", "BYE one",
+                        "the filter shows 5 events and 0 media streams"),
+              STRS ("ticket", "note", "two"));
+  g_autofree gchar *none = filtered_text (log, STRS ("call=2", "time=..5s"));
+  assert_has (none, STRS ("the filter shows 0 events and 0 media streams"), STRS ("INVITE"));
+  g_autofree gchar *c2 = filtered_text (log, STRS ("call=2", "time=11s.."));
+  assert_has (c2, STRS ("BYE two", "SRTP media two", "the filter shows 1 event and 1 media stream"),
+              STRS ("INVITE", " one"));
+
+  /* The SVG draws the same rows. */
+  g_autoptr (ImpsLadder) ladder = imps_ladder_new (log);
+  add_call_media (ladder, 0);
+  add_call_media (ladder, 1);
+  g_assert_true (imps_ladder_add_filter (ladder, "time=10s..", NULL));
+  g_autofree gchar *svg = imps_ladder_render_svg (ladder);
+  g_autoptr (SvgSeen) seen = svg_parse (svg);
+  g_assert_cmpuint (svg_count (seen, "arrow"), ==, 7);
+  g_assert_cmpuint (svg_count (seen, "note"), ==, 1);
+  g_assert_cmpuint (svg_count (seen, "media"), ==, 1);
+  g_assert_null (strstr (seen->titles->str, "one"));
 }
 
 /* ---- the SVG's layout: scalable, legend first, headers repeated,
@@ -1175,6 +1233,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ladder/long-times", test_long_times);
   g_test_add_func ("/ladder/failed-message", test_failed_message);
   g_test_add_func ("/ladder/filter", test_filter);
+  g_test_add_func ("/ladder/filter-time", test_filter_time);
   g_test_add_func ("/ladder/svg-layout", test_svg_layout);
   g_test_add_func ("/ladder/text-width", test_text_width);
   return g_test_run ();
