@@ -74,6 +74,8 @@ struct _ImpsLadder {
   guint only_refs;       /* bit per ImpsRefPoint; 0: every reference point */
   GArray *only_times;    /* gint64 pairs: start, end (us after time 0, both
                           * included); empty: any time */
+  ImpsLadderFrameFunc frame_func; /* pcap frame of an event; NULL: none */
+  gpointer frame_data;
 };
 
 ImpsLadder *
@@ -216,6 +218,14 @@ imps_ladder_add_filter (ImpsLadder *ladder, const gchar *spec, GError **error)
   g_array_append_vals (ladder->only_times, times->data, times->len);
   ladder->only_refs |= refs;
   return TRUE;
+}
+
+void
+imps_ladder_set_frames (ImpsLadder *ladder, ImpsLadderFrameFunc func, gpointer user_data)
+{
+  g_return_if_fail (ladder != NULL);
+  ladder->frame_func = func;
+  ladder->frame_data = user_data;
 }
 
 guint
@@ -457,6 +467,8 @@ typedef struct {
   gint64 t0;
   guint n_messages;
   gboolean filtered;       /* rows chosen by imps_ladder_add_filter() */
+  ImpsLadderFrameFunc frame_func;
+  gpointer frame_data;
   guint n_events_shown, n_media_shown;
 } Layout;
 
@@ -686,6 +698,8 @@ layout_build (ImpsLadder *l, Layout *lay)
   lay->by_name = g_hash_table_new (g_str_hash, g_str_equal);
   lay->domains = g_ptr_array_new_with_free_func (g_free);
   lay->rows = g_array_new (FALSE, FALSE, sizeof (Row));
+  lay->frame_func = l->frame_func;
+  lay->frame_data = l->frame_data;
 
   for (guint i = 0; i < l->operators->len; i++)
     g_ptr_array_add (lay->domains, g_strdup (g_ptr_array_index (l->operators, i)));
@@ -821,6 +835,20 @@ column_of (Layout *lay, const gchar *name)
   LadderNode *n = g_hash_table_lookup (lay->by_name, name);
   g_assert (n != NULL);
   return n->column;
+}
+
+/* The label of an event's row: imps_ladder_event_label(), then " #N" when
+ * the event became frame N of the run's pcap. */
+static gchar *
+row_label (Layout *lay, const ImpsEvent *e)
+{
+  gchar *label = imps_ladder_event_label (e);
+  guint64 frame = lay->frame_func ? lay->frame_func (e->seq, lay->frame_data) : 0;
+  if (frame == 0)
+    return label;
+  gchar *with = g_strdup_printf ("%s #%" G_GUINT64_FORMAT, label, frame);
+  g_free (label);
+  return with;
 }
 
 /* "+12.345" seconds since t0, milliseconds. */
@@ -1003,7 +1031,7 @@ text_event (TextCtx *c, const ImpsEvent *e)
 {
   Layout *lay = c->lay;
   g_autofree gchar *time = format_rel_time (lay->t0, e->time_us);
-  g_autofree gchar *label = imps_ladder_event_label (e);
+  g_autofree gchar *label = row_label (lay, e);
   g_autofree gchar *detail = e->detail ? sanitize (e->detail) : NULL;
   guint a = column_of (lay, event_from (e));
   gboolean marked = e->kind == IMPS_EVENT_REFUSAL || e->kind == IMPS_EVENT_FAILURE;
@@ -1589,7 +1617,7 @@ imps_ladder_render_svg (ImpsLadder *ladder)
       else
         {
           const ImpsEvent *e = row->event;
-          g_autofree gchar *label = imps_ladder_event_label (e);
+          g_autofree gchar *label = row_label (&lay, e);
           gboolean marked = e->kind == IMPS_EVENT_REFUSAL || e->kind == IMPS_EVENT_FAILURE;
           double xa = svg_col_x (&lay, column_of (&lay, event_from (e)));
           if (e->to == NULL && marked)
@@ -1802,7 +1830,7 @@ imps_ladder_render_svg (ImpsLadder *ladder)
         }
 
       const ImpsEvent *e = row->event;
-      g_autofree gchar *label = imps_ladder_event_label (e);
+      g_autofree gchar *label = row_label (&lay, e);
       gboolean marked = e->kind == IMPS_EVENT_REFUSAL || e->kind == IMPS_EVENT_FAILURE;
       guint a = column_of (&lay, event_from (e));
       double xa = svg_col_x (&lay, a);

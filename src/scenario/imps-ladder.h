@@ -90,6 +90,15 @@ typedef enum {
  * IMPS_LADDER_ERROR_FILTER naming SPEC when it does not parse. */
 gboolean imps_ladder_add_filter (ImpsLadder *ladder, const gchar *spec, GError **error);
 
+/* The pcap frame number (from 1) of the packet that carried event @seq
+ * (ImpsEvent.seq), 0 when it was not written as a frame. */
+typedef guint64 (*ImpsLadderFrameFunc) (guint64 seq, gpointer user_data);
+
+/* When the run also writes a pcap: each event row that became a frame
+ * shows its number after the label ("INVITE sip:bob@home2.net #123"), in
+ * both views, so the frame can be found in Wireshark (Go to Packet). */
+void imps_ladder_set_frames (ImpsLadder *ladder, ImpsLadderFrameFunc func, gpointer user_data);
+
 /* The width for a text ladder written to @fd: when @fd is a terminal,
  * COLUMNS when set to a number, else the terminal's width (TIOCGWINSZ),
  * at least IMPS_LADDER_TEXT_MIN_WIDTH; otherwise (a pipe, a file) the

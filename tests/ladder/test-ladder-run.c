@@ -123,6 +123,28 @@ test_only_usage (void)
 }
 
 static void
+test_pcap_frames (void)
+{
+  /* With --pcap the rows carry frame numbers; without, none. The numbers
+   * themselves are checked against a capture in test-ladder. */
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *dir = g_dir_make_tmp ("impsim-ladder-run-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_autofree gchar *pcap_path = g_build_filename (dir, "demo.pcap", NULL);
+  g_auto (ImpsTestRun) r;
+  RUN (&r, "run", demo_path, "--width", "1000", "--pcap", pcap_path, "--only", "ref=Zn");
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_cmpuint (number_after (r.out, " BIR #"), >, 0);
+  g_assert_cmpuint (number_after (r.out, " BIA 2001 #"), >, number_after (r.out, " BIR #"));
+  g_auto (ImpsTestRun) p;
+  RUN (&p, "run", demo_path, "--width", "1000", "--only", "ref=Zn");
+  g_assert_cmpint (p.status, ==, 0);
+  g_assert_null (strstr (p.out, " #"));
+  g_unlink (pcap_path);
+  g_rmdir (dir);
+}
+
+static void
 test_only_time (void)
 {
   /* time= reaches the ladder: a range after the run's end shows nothing,
@@ -150,5 +172,6 @@ main (int argc, char **argv)
   g_test_add_func ("/ladder-run/agw-lifeline", test_agw_lifeline);
   g_test_add_func ("/ladder-run/only-usage", test_only_usage);
   g_test_add_func ("/ladder-run/only-time", test_only_time);
+  g_test_add_func ("/ladder-run/pcap-frames", test_pcap_frames);
   return g_test_run ();
 }
