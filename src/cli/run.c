@@ -233,6 +233,13 @@ run_refused (const RunOptions *o, ReportRun *run, RunStatus status, const gchar 
   return status;
 }
 
+/* The ladder's frame numbers: where each event went in --pcap. */
+static guint64
+ladder_pcap_frame (guint64 seq, gpointer writer)
+{
+  return imps_pcap_writer_get_event_frame (writer, seq);
+}
+
 static RunStatus
 run_one (RunOptions *o, RunCtx *ctx, const gchar *path, guint *passed, guint *failed,
          guint *skipped)
@@ -330,6 +337,8 @@ run_one (RunOptions *o, RunCtx *ctx, const gchar *path, guint *passed, guint *fa
     {
       g_autoptr (ImpsLadder) ladder = imps_ladder_new (imps_network_get_event_log (net));
       imps_world_describe_ladder (world, ladder);
+      if (pcap)
+        imps_ladder_set_frames (ladder, ladder_pcap_frame, pcap);
       for (guint i = 0; o->only && o->only[i]; i++)
         imps_ladder_add_filter (ladder, o->only[i], NULL); /* checked before */
       GPtrArray *media = imps_runner_get_media (runner);
@@ -405,11 +414,11 @@ cli_run (int argc, char **argv)
     { "svg", 0, 0, G_OPTION_ARG_FILENAME, &o.svg_path,
       "Write the ladder diagram of the run to FILE as a self-contained SVG (one SCENARIO only)", "FILE" },
     { "pcap", 0, 0, G_OPTION_ARG_FILENAME, &o.pcap_path,
-      "Write every message and media packet of the run to FILE (classic pcap, virtual time; one SCENARIO only)", "FILE" },
+      "Write every message and media packet of the run to FILE (classic pcap, virtual time; one SCENARIO only); the ladder rows then end with their frame number, #N", "FILE" },
     { "width", 0, 0, G_OPTION_ARG_INT, &o.width,
       "Width of the text ladder in columns (default: the terminal's, 100 when not a terminal)", "N" },
     { "only", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.only,
-      "Draw only some rows of the text and SVG ladders: call=1,2 or ref=Ua,Zk (repeatable; docs/ladder.md)", "KEY=VALUE[,VALUE...]" },
+      "Draw only some rows of the text and SVG ladders: call=1,2, ref=Ua,Zk or time=2s..5s (virtual time after time 0; either end may be left out) (repeatable; docs/ladder.md)", "KEY=VALUE[,VALUE...]" },
     { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &o.state_dir,
       "Keep each node's SQLite store in DIR (default: memory, or a temporary folder when the script restarts a node; one SCENARIO only)", "DIR" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &ctx.quiet,

@@ -63,6 +63,8 @@ struct _ImpsPcapWriter {
   guint16 ip_id;
   gint64 last_time_us;
   guint64 packets;
+  guint64 message_frame;   /* the frame that completed the last message */
+  GArray *event_frames;    /* guint64 per event seq; 0: no frame */
   guint errors;
   GError *first_error;
   ImpsEventLog *log;
@@ -110,6 +112,7 @@ imps_pcap_writer_new (const gchar *path, GError **error)
       return NULL;
     }
   w->path = g_strdup (path);
+  w->event_frames = g_array_new (FALSE, TRUE, sizeof (guint64));
   w->addresses = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   w->conns = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   w->conn_order = g_ptr_array_new_with_free_func (tcp_conn_free);
@@ -421,6 +424,8 @@ add_tcp (ImpsPcapWriter *w, const ImpsEvent *e, const guint8 *data, gsize len, G
       if (!tcp_segment (w, c, dir, e->time_us, TCP_ACK | (last ? TCP_PSH : 0), data + off, seg,
                         error))
         return FALSE;
+      if (last)
+        w->message_frame = w->packets; /* where Wireshark shows the message */
       if (!last && ++n % TCP_ACK_EVERY == 0
           && !tcp_segment (w, c, 1 - dir, e->time_us, TCP_ACK, NULL, 0, error))
         return FALSE;
@@ -491,7 +496,10 @@ add_udp (ImpsPcapWriter *w, const ImpsEvent *e, const guint8 *data, gsize len, G
       if (dst.port == 0)
         dst.port = port;
     }
-  return write_udp (w, e->time_us, src, dst, data, len, error);
+  if (!write_udp (w, e->time_us, src, dst, data, len, error))
+    return FALSE;
+  w->message_frame = w->packets;
+  return TRUE;
 }
 
 static void
@@ -549,19 +557,37 @@ imps_pcap_writer_add_event (ImpsPcapWriter *w, const ImpsEvent *e, GError **erro
   const guint8 *data = g_bytes_get_data (e->bytes, &len);
   if (len == 0)
     return TRUE;
+  gboolean ok;
+  w->message_frame = 0;
   switch (e->proto)
     {
     case IMPS_PROTO_HTTP:
     case IMPS_PROTO_DIAMETER:
-      return add_tcp (w, e, data, len, error);
+      ok = add_tcp (w, e, data, len, error);
+      break;
     case IMPS_PROTO_SIP:
     case IMPS_PROTO_RTP:
     case IMPS_PROTO_RTCP:
-      return add_udp (w, e, data, len, error);
+      ok = add_udp (w, e, data, len, error);
+      break;
     case IMPS_PROTO_NONE:
     default:
       return TRUE;
     }
+  if (ok && w->message_frame != 0 && e->seq < IMPS_PCAP_MAX_PACKETS)
+    {
+      if (w->event_frames->len <= e->seq)
+        g_array_set_size (w->event_frames, (guint) e->seq + 1);
+      g_array_index (w->event_frames, guint64, e->seq) = w->message_frame;
+    }
+  return ok;
+}
+
+guint64
+imps_pcap_writer_get_event_frame (ImpsPcapWriter *w, guint64 seq)
+{
+  g_return_val_if_fail (w != NULL, 0);
+  return seq < w->event_frames->len ? g_array_index (w->event_frames, guint64, seq) : 0;
 }
 
 gboolean
@@ -666,6 +692,7 @@ imps_pcap_writer_free (ImpsPcapWriter *w)
   g_hash_table_unref (w->addresses);
   g_hash_table_unref (w->conns);
   g_ptr_array_unref (w->conn_order);
+  g_array_unref (w->event_frames);
   g_free (w->path);
   g_free (w);
 }

@@ -100,6 +100,13 @@ void imps_pcap_media_tap (gint64 time_us, ImpsProtocol proto, const gchar *from_
                           guint16 from_port, const gchar *to_address, guint16 to_port,
                           const guint8 *data, gsize len, gpointer writer);
 
+/* The frame number (from 1) that completed event @seq (ImpsEvent.seq) in
+ * the file: its UDP datagram, or its last TCP data segment, where
+ * Wireshark shows the reassembled message. 0 when the event was not
+ * written (no bytes, an error) or when @seq is IMPS_PCAP_MAX_PACKETS or
+ * more (a long session's later events are not remembered). */
+guint64 imps_pcap_writer_get_event_frame (ImpsPcapWriter *w, guint64 seq);
+
 /* Packets written so far, and events that could not be written. */
 guint64 imps_pcap_writer_get_packets (ImpsPcapWriter *w);
 guint imps_pcap_writer_get_errors (ImpsPcapWriter *w);

@@ -1,6 +1,7 @@
 /* Ladder views of a run: text and SVG. See imps-ladder.h and docs/ladder.md. */
 #include "imps-ladder.h"
 #include "imps-files.h"
+#include "imps-script.h"
 
 #include "mikey/imps-mikey-types.h"
 
@@ -135,6 +136,10 @@ struct _ImpsLadder {
   GPtrArray *media;      /* ImpsLadderMedia * */
   GArray *only_calls;    /* guint, call numbers from 1; empty: every row */
   guint only_refs;       /* bit per ImpsRefPoint; 0: every reference point */
+  GArray *only_times;    /* gint64 pairs: start, end (us after time 0, both
+                          * included); empty: any time */
+  ImpsLadderFrameFunc frame_func; /* pcap frame of an event; NULL: none */
+  gpointer frame_data;
 };
 
 ImpsLadder *
@@ -147,10 +152,63 @@ imps_ladder_new (ImpsEventLog *log)
   l->declared = g_ptr_array_new_with_free_func (ladder_node_free);
   l->media = g_ptr_array_new_with_free_func ((GDestroyNotify) imps_ladder_media_free);
   l->only_calls = g_array_new (FALSE, FALSE, sizeof (guint));
+  l->only_times = g_array_new (FALSE, FALSE, sizeof (gint64));
   return l;
 }
 
 G_DEFINE_QUARK (imps-ladder-error-quark, imps_ladder_error)
+
+/* One end of a time range: empty (the open end, @open), or a duration
+ * after time 0 as in a scenario's advance step ("2s", "1.5s", "300ms"). */
+static gboolean
+parse_time_end (const gchar *spec, const gchar *text, gint64 open, gint64 *out, GError **error)
+{
+  g_autoptr (GError) e = NULL;
+  if (*text == '\0')
+    {
+      *out = open;
+      return TRUE;
+    }
+  if (!imps_script_parse_duration_us (text, out, &e))
+    {
+      g_set_error (error, IMPS_LADDER_ERROR, IMPS_LADDER_ERROR_FILTER,
+                   "'%s': time '%s' is not a duration after time 0 (e.g. 2s, 1.5s, 300ms)", spec,
+                   text);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* "START..END", either end left out: @range gets start, end. */
+static gboolean
+parse_time_range (const gchar *spec, const gchar *v, gint64 *range, GError **error)
+{
+  const gchar *dots = strstr (v, "..");
+  if (dots == NULL)
+    {
+      g_set_error (error, IMPS_LADDER_ERROR, IMPS_LADDER_ERROR_FILTER,
+                   "'%s': time range '%s' is not START..END (e.g. 2s..5s, ..5s, 2s..)", spec, v);
+      return FALSE;
+    }
+  g_autofree gchar *start = g_strndup (v, (gsize) (dots - v));
+  const gchar *end = dots + 2;
+  if (*start == '\0' && *end == '\0')
+    {
+      g_set_error (error, IMPS_LADDER_ERROR, IMPS_LADDER_ERROR_FILTER,
+                   "'%s': time range '%s' has neither a start nor an end", spec, v);
+      return FALSE;
+    }
+  if (!parse_time_end (spec, start, 0, &range[0], error)
+      || !parse_time_end (spec, end, G_MAXINT64, &range[1], error))
+    return FALSE;
+  if (range[0] > range[1])
+    {
+      g_set_error (error, IMPS_LADDER_ERROR, IMPS_LADDER_ERROR_FILTER,
+                   "'%s': time range '%s' ends before it starts", spec, v);
+      return FALSE;
+    }
+  return TRUE;
+}
 
 gboolean
 imps_ladder_add_filter (ImpsLadder *ladder, const gchar *spec, GError **error)
@@ -160,7 +218,7 @@ imps_ladder_add_filter (ImpsLadder *ladder, const gchar *spec, GError **error)
   if (eq == NULL || eq == spec)
     {
       g_set_error (error, IMPS_LADDER_ERROR, IMPS_LADDER_ERROR_FILTER,
-                   "'%s' is not KEY=VALUE[,VALUE...] (keys: call, ref)", spec);
+                   "'%s' is not KEY=VALUE[,VALUE...] (keys: call, ref, time)", spec);
       return FALSE;
     }
   g_autofree gchar *key = g_strndup (spec, (gsize) (eq - spec));
@@ -172,17 +230,27 @@ imps_ladder_add_filter (ImpsLadder *ladder, const gchar *spec, GError **error)
       return FALSE;
     }
   gboolean is_call = g_str_equal (key, "call");
-  if (!is_call && !g_str_equal (key, "ref"))
+  gboolean is_time = g_str_equal (key, "time");
+  if (!is_call && !is_time && !g_str_equal (key, "ref"))
     {
       g_set_error (error, IMPS_LADDER_ERROR, IMPS_LADDER_ERROR_FILTER,
-                   "'%s': key '%s' is not call or ref", spec, key);
+                   "'%s': key '%s' is not call, ref or time", spec, key);
       return FALSE;
     }
   g_autoptr (GArray) calls = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr (GArray) times = g_array_new (FALSE, FALSE, sizeof (gint64));
   guint refs = 0;
   for (guint i = 0; values[i]; i++)
     {
       const gchar *v = g_strstrip (values[i]);
+      if (is_time)
+        {
+          gint64 range[2];
+          if (!parse_time_range (spec, v, range, error))
+            return FALSE;
+          g_array_append_vals (times, range, 2);
+          continue;
+        }
       if (is_call)
         {
           guint64 n;
@@ -211,8 +279,17 @@ imps_ladder_add_filter (ImpsLadder *ladder, const gchar *spec, GError **error)
       refs |= 1u << r;
     }
   g_array_append_vals (ladder->only_calls, calls->data, calls->len);
+  g_array_append_vals (ladder->only_times, times->data, times->len);
   ladder->only_refs |= refs;
   return TRUE;
+}
+
+void
+imps_ladder_set_frames (ImpsLadder *ladder, ImpsLadderFrameFunc func, gpointer user_data)
+{
+  g_return_if_fail (ladder != NULL);
+  ladder->frame_func = func;
+  ladder->frame_data = user_data;
 }
 
 guint
@@ -239,6 +316,7 @@ imps_ladder_free (ImpsLadder *ladder)
   g_ptr_array_unref (ladder->declared);
   g_ptr_array_unref (ladder->media);
   g_array_unref (ladder->only_calls);
+  g_array_unref (ladder->only_times);
   g_free (ladder);
 }
 
@@ -453,6 +531,8 @@ typedef struct {
   gint64 t0;
   guint n_messages;
   gboolean filtered;       /* rows chosen by imps_ladder_add_filter() */
+  ImpsLadderFrameFunc frame_func;
+  gpointer frame_data;
   guint n_events_shown, n_media_shown;
 } Layout;
 
@@ -568,6 +648,23 @@ ref_kept (ImpsLadder *l, ImpsRefPoint ref)
   return l->only_refs == 0 || (l->only_refs & (1u << ref)) != 0;
 }
 
+/* Whether [@first, @last] (virtual times) meets one of the time ranges,
+ * which count from @t0. */
+static gboolean
+time_kept (ImpsLadder *l, gint64 t0, gint64 first, gint64 last)
+{
+  if (l->only_times->len == 0)
+    return TRUE;
+  /* Times before t0 do not occur (t0 is the earliest); clamp anyway. */
+  gint64 a = first > t0 ? first - t0 : 0;
+  gint64 b = last > t0 ? last - t0 : 0;
+  for (guint j = 0; j + 1 < l->only_times->len; j += 2)
+    if (a <= g_array_index (l->only_times, gint64, j + 1)
+        && b >= g_array_index (l->only_times, gint64, j))
+      return TRUE;
+  return FALSE;
+}
+
 /* Which events the filters keep (@keep, one per event), and the virtual
  * time span of each chosen call (@span: first, last, per entry of
  * only_calls). A call is numbered by its first INVITE in log order; it
@@ -576,7 +673,7 @@ ref_kept (ImpsLadder *l, ImpsRefPoint ref)
  * end) and its own last message: the Ua, Zn and Zk exchanges and the
  * notes of its set-up and tear-down. */
 static void
-choose_events (ImpsLadder *l, gboolean *keep, gint64 *span)
+choose_events (ImpsLadder *l, gint64 t0, gboolean *keep, gint64 *span)
 {
   guint n = imps_event_log_len (l->log);
   g_autofree guint *call_of = g_new0 (guint, n + 1);
@@ -601,7 +698,10 @@ choose_events (ImpsLadder *l, gboolean *keep, gint64 *span)
         call_of[i] = k + 1;
     }
   for (guint i = 0; i < n; i++)
-    keep[i] = ref_kept (l, imps_event_log_get (l->log, i)->ref);
+    {
+      const ImpsEvent *e = imps_event_log_get (l->log, i);
+      keep[i] = ref_kept (l, e->ref) && time_kept (l, t0, e->time_us, e->time_us);
+    }
   if (l->only_calls->len == 0)
     return;
   g_autofree gboolean *in_call = g_new0 (gboolean, n + 1);
@@ -642,9 +742,9 @@ choose_events (ImpsLadder *l, gboolean *keep, gint64 *span)
 }
 
 static gboolean
-media_kept (ImpsLadder *l, const ImpsLadderMedia *m, const gint64 *span)
+media_kept (ImpsLadder *l, gint64 t0, const ImpsLadderMedia *m, const gint64 *span)
 {
-  if (!ref_kept (l, IMPS_REF_MEDIA))
+  if (!ref_kept (l, IMPS_REF_MEDIA) || !time_kept (l, t0, m->first_us, m->last_us))
     return FALSE;
   if (l->only_calls->len == 0)
     return TRUE;
@@ -662,6 +762,8 @@ layout_build (ImpsLadder *l, Layout *lay)
   lay->by_name = g_hash_table_new (g_str_hash, g_str_equal);
   lay->domains = g_ptr_array_new_with_free_func (g_free);
   lay->rows = g_array_new (FALSE, FALSE, sizeof (Row));
+  lay->frame_func = l->frame_func;
+  lay->frame_data = l->frame_data;
 
   for (guint i = 0; i < l->operators->len; i++)
     g_ptr_array_add (lay->domains, g_strdup (g_ptr_array_index (l->operators, i)));
@@ -754,8 +856,8 @@ layout_build (ImpsLadder *l, Layout *lay)
    * that comes after its first packet; only those the filters keep. */
   g_autofree gboolean *keep = g_new (gboolean, n_events + 1);
   g_autofree gint64 *span = g_new0 (gint64, 2 * (l->only_calls->len + 1));
-  choose_events (l, keep, span);
-  lay->filtered = l->only_calls->len > 0 || l->only_refs != 0;
+  choose_events (l, lay->t0, keep, span);
+  lay->filtered = l->only_calls->len > 0 || l->only_refs != 0 || l->only_times->len > 0;
   guint mi = 0;
   for (guint i = 0; i < n_events; i++)
     {
@@ -764,7 +866,7 @@ layout_build (ImpsLadder *l, Layout *lay)
              && ((const ImpsLadderMedia *) g_ptr_array_index (media, mi))->first_us < e->time_us)
         {
           const ImpsLadderMedia *m = g_ptr_array_index (media, mi++);
-          if (media_kept (l, m, span))
+          if (media_kept (l, lay->t0, m, span))
             {
               Row r = { ROW_MEDIA, NULL, m };
               g_array_append_val (lay->rows, r);
@@ -782,7 +884,7 @@ layout_build (ImpsLadder *l, Layout *lay)
   while (mi < media->len)
     {
       const ImpsLadderMedia *m = g_ptr_array_index (media, mi++);
-      if (media_kept (l, m, span))
+      if (media_kept (l, lay->t0, m, span))
         {
           Row r = { ROW_MEDIA, NULL, m };
           g_array_append_val (lay->rows, r);
@@ -797,6 +899,20 @@ column_of (Layout *lay, const gchar *name)
   LadderNode *n = g_hash_table_lookup (lay->by_name, name);
   g_assert (n != NULL);
   return n->column;
+}
+
+/* The label of an event's row: imps_ladder_event_label(), then " #N" when
+ * the event became frame N of the run's pcap. */
+static gchar *
+row_label (Layout *lay, const ImpsEvent *e)
+{
+  gchar *label = imps_ladder_event_label (e);
+  guint64 frame = lay->frame_func ? lay->frame_func (e->seq, lay->frame_data) : 0;
+  if (frame == 0)
+    return label;
+  gchar *with = g_strdup_printf ("%s #%" G_GUINT64_FORMAT, label, frame);
+  g_free (label);
+  return with;
 }
 
 /* "+12.345" seconds since t0, milliseconds. */
@@ -977,7 +1093,7 @@ text_event (TextCtx *c, const ImpsEvent *e)
 {
   Layout *lay = c->lay;
   g_autofree gchar *time = format_rel_time (lay->t0, e->time_us);
-  g_autofree gchar *label = imps_ladder_event_label (e);
+  g_autofree gchar *label = row_label (lay, e);
   g_autofree gchar *detail = e->detail ? sanitize (e->detail) : NULL;
   guint a = column_of (lay, event_from (e));
   gboolean marked = e->kind == IMPS_EVENT_REFUSAL || e->kind == IMPS_EVENT_FAILURE;
@@ -1563,7 +1679,7 @@ imps_ladder_render_svg (ImpsLadder *ladder)
       else
         {
           const ImpsEvent *e = row->event;
-          g_autofree gchar *label = imps_ladder_event_label (e);
+          g_autofree gchar *label = row_label (&lay, e);
           gboolean marked = e->kind == IMPS_EVENT_REFUSAL || e->kind == IMPS_EVENT_FAILURE;
           double xa = svg_col_x (&lay, column_of (&lay, event_from (e)));
           if (e->to == NULL && marked)
@@ -1777,7 +1893,7 @@ imps_ladder_render_svg (ImpsLadder *ladder)
         }
 
       const ImpsEvent *e = row->event;
-      g_autofree gchar *label = imps_ladder_event_label (e);
+      g_autofree gchar *label = row_label (&lay, e);
       gboolean marked = e->kind == IMPS_EVENT_REFUSAL || e->kind == IMPS_EVENT_FAILURE;
       guint a = column_of (&lay, event_from (e));
       double xa = svg_col_x (&lay, a);

@@ -98,9 +98,24 @@ typedef enum {
  *       that time
  *   ref=Ua,Zk  the reference points (Ub, Zh, Zn, Ua, Zk, Gm, Mw, media,
  *       and note for events inside a node), case-insensitive
+ *   time=2s..5s  the rows in that virtual time, counted from the ladder's
+ *       time 0 (its earliest row), both ends included; either end may be
+ *       left out (..5s, 2s..); the ends are durations as in a script's
+ *       advance step (2s, 1.5s, 300ms; no unit: seconds). An event is
+ *       kept when its time is in a range, a media stream when its packets
+ *       (first to last) meet one.
  * The title line counts what the filter shows. FALSE with
  * IMPS_LADDER_ERROR_FILTER naming SPEC when it does not parse. */
 gboolean imps_ladder_add_filter (ImpsLadder *ladder, const gchar *spec, GError **error);
+
+/* The pcap frame number (from 1) of the packet that carried event @seq
+ * (ImpsEvent.seq), 0 when it was not written as a frame. */
+typedef guint64 (*ImpsLadderFrameFunc) (guint64 seq, gpointer user_data);
+
+/* When the run also writes a pcap: each event row that became a frame
+ * shows its number after the label ("INVITE sip:bob@home2.net #123"), in
+ * both views, so the frame can be found in Wireshark (Go to Packet). */
+void imps_ladder_set_frames (ImpsLadder *ladder, ImpsLadderFrameFunc func, gpointer user_data);
 
 /* The width for a text ladder written to @fd: when @fd is a terminal,
  * COLUMNS when set to a number, else the terminal's width (TIOCGWINSZ),

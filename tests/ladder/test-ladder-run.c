@@ -1,7 +1,7 @@
 /* The ladders of a whole run (impsim run on scenarios/demo.scn): the
  * IMS-AGW as its own lifeline in the e2ae call, with an SRTP leg to the UE
  * and an RTP leg into the core each way, each counted; the fork winner
- * named by its device; --only on the command line. */
+ * named by its device; --only (call, ref, time) on the command line. */
 #include "imps-test.h"
 
 #include <glib/gstdio.h>
@@ -229,6 +229,50 @@ test_only_usage (void)
   g_assert_cmpint (r.status, ==, 2);
   g_assert_nonnull (strstr (r.err, "--only 'ref=Zz': reference point 'Zz' is not one of"));
   g_assert_null (strstr (r.out, "running"));
+  /* A bad time range is named with its bad end. */
+  g_auto (ImpsTestRun) t;
+  RUN (&t, "run", demo_path, "--only", "call=1", "--only", "time=2s..soon");
+  g_assert_cmpint (t.status, ==, 2);
+  g_assert_nonnull (strstr (t.err, "--only 'time=2s..soon': time 'soon' is not a duration after time 0"));
+}
+
+static void
+test_pcap_frames (void)
+{
+  /* With --pcap the rows carry frame numbers; without, none. The numbers
+   * themselves are checked against a capture in test-ladder. */
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *dir = g_dir_make_tmp ("impsim-ladder-run-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_autofree gchar *pcap_path = g_build_filename (dir, "demo.pcap", NULL);
+  g_auto (ImpsTestRun) r;
+  RUN (&r, "run", demo_path, "--width", "1000", "--pcap", pcap_path, "--only", "ref=Zn");
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_cmpuint (number_after (r.out, " BIR #"), >, 0);
+  g_assert_cmpuint (number_after (r.out, " BIA 2001 #"), >, number_after (r.out, " BIR #"));
+  g_auto (ImpsTestRun) p;
+  RUN (&p, "run", demo_path, "--width", "1000", "--only", "ref=Zn");
+  g_assert_cmpint (p.status, ==, 0);
+  g_assert_null (strstr (p.out, " #"));
+  g_unlink (pcap_path);
+  g_rmdir (dir);
+}
+
+static void
+test_only_time (void)
+{
+  /* time= reaches the ladder: a range after the run's end shows nothing,
+   * one from time 0 shows the first rows. */
+  g_auto (ImpsTestRun) r;
+  RUN (&r, "run", demo_path, "--width", "1000", "--only", "time=1000h..");
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.out, "the filter shows 0 events and 0 media streams"));
+  g_auto (ImpsTestRun) s;
+  RUN (&s, "run", demo_path, "--width", "1000", "--only", "time=..0s", "--only", "ref=Ub");
+  g_assert_cmpint (s.status, ==, 0);
+  g_assert_nonnull (strstr (s.out, "GET"));
+  g_assert_nonnull (strstr (s.out, "the filter shows "));
+  g_assert_null (strstr (s.out, "the filter shows 0 events"));
 }
 
 int
@@ -242,5 +286,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ladder-run/agw-lifeline", test_agw_lifeline);
   g_test_add_func ("/ladder-run/only-usage", test_only_usage);
   g_test_add_func ("/ladder-run/media-counts-agree", test_media_counts_agree);
+  g_test_add_func ("/ladder-run/only-time", test_only_time);
+  g_test_add_func ("/ladder-run/pcap-frames", test_pcap_frames);
   return g_test_run ();
 }

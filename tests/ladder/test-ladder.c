@@ -10,6 +10,10 @@
 #define _GNU_SOURCE /* posix_openpt, ptsname */
 #include "../bsf/gba-fixture.h"
 #include "imps-ladder.h"
+#include "imps-pcap.h"
+
+#include <glib/gstdio.h>
+#include <pcap/pcap.h>
 
 #include <fcntl.h>
 #include <stdlib.h>
@@ -1080,7 +1084,13 @@ test_filter (void)
     { "call=0", "is not a call number from 1" },
     { "call=x", "is not a call number from 1" },
     { "ref=Zz", "reference point 'Zz' is not one of" },
-    { "time=1", "key 'time' is not call or ref" },
+    { "when=1", "key 'when' is not call, ref or time" },
+    { "time=1", "time range '1' is not START..END" },
+    { "time=x..2s", "time 'x' is not a duration after time 0" },
+    { "time=2s..-1s", "time '-1s' is not a duration after time 0" },
+    { "time=..", "time range '..' has neither a start nor an end" },
+    { "time=5s..2s", "time range '5s..2s' ends before it starts" },
+    { "time=1s..2s,3s", "time range '3s' is not START..END" },
     { "ref", "is not KEY=VALUE" },
     { "ref=", "no value after '='" },
   };
@@ -1091,6 +1101,163 @@ test_filter (void)
       g_assert_error (error, IMPS_LADDER_ERROR, IMPS_LADDER_ERROR_FILTER);
       g_assert_nonnull (strstr (error->message, bad[i].reason));
     }
+}
+
+/* --only time=START..END: times after the ladder's time 0, both ends
+ * included, either left out; a media band is kept when its packets meet
+ * the range. */
+static void
+test_filter_time (void)
+{
+  g_autoptr (ImpsEventLog) log = two_calls_log ();
+  /* Call 1 from +0 to +4 s (media +1 s to +3 s), call 2 from +10 s to +14 s
+   * (media +11 s to +13 s). */
+  g_autofree gchar *late = filtered_text (log, STRS ("time=10s.."));
+  assert_has (late, STRS ("REGISTER two", "INVITE two", "BYE two", "SRTP media two",
+                          "the filter shows 8 events and 1 media stream"),
+              STRS (" one"));
+  g_autofree gchar *early = filtered_text (log, STRS ("time=..4s"));
+  assert_has (early, STRS ("REGISTER one", "BYE one", "SRTP media one",
+                           "the filter shows 8 events and 1 media stream"),
+              STRS (" two"));
+  /* A band that started before the range but still runs in it. */
+  g_autofree gchar *mid = filtered_text (log, STRS ("time=2s..3.9s"));
+  assert_has (mid, STRS ("SRTP media one", "the filter shows 0 events and 1 media stream"),
+              STRS ("INVITE", "media two"));
+  g_autofree gchar *frac = filtered_text (log, STRS ("time=2.5ms..0.003"));
+  assert_has (frac, STRS ("zk one", "INVITE one", "the filter shows 2 events and 0 media streams"),
+              STRS ("ticket", "note"));
+  /* Ranges are alternatives; with other keys, each must hold. */
+  g_autofree gchar *ends = filtered_text (log, STRS ("time=..1ms, 14s.."));
+  assert_has (ends, STRS ("REGISTER one", "200 REGISTER one", "BYE two",
+                          "the filter shows 3 events and 0 media streams"),
+              STRS ("INVITE", "SRTP"));
+  g_autofree gchar *gm = filtered_text (log, STRS ("time=..5s", "ref=Gm"));
+  assert_has (gm, STRS ("REGISTER one", "INVITE one", "BYE one",
+                        "the filter shows 5 events and 0 media streams"),
+              STRS ("ticket", "note", "two"));
+  g_autofree gchar *none = filtered_text (log, STRS ("call=2", "time=..5s"));
+  assert_has (none, STRS ("the filter shows 0 events and 0 media streams"), STRS ("INVITE"));
+  g_autofree gchar *c2 = filtered_text (log, STRS ("call=2", "time=11s.."));
+  assert_has (c2, STRS ("BYE two", "SRTP media two", "the filter shows 1 event and 1 media stream"),
+              STRS ("INVITE", " one"));
+
+  /* The SVG draws the same rows. */
+  g_autoptr (ImpsLadder) ladder = imps_ladder_new (log);
+  add_call_media (ladder, 0);
+  add_call_media (ladder, 1);
+  g_assert_true (imps_ladder_add_filter (ladder, "time=10s..", NULL));
+  g_autofree gchar *svg = imps_ladder_render_svg (ladder);
+  g_autoptr (SvgSeen) seen = svg_parse (svg);
+  g_assert_cmpuint (svg_count (seen, "arrow"), ==, 7);
+  g_assert_cmpuint (svg_count (seen, "note"), ==, 1);
+  g_assert_cmpuint (svg_count (seen, "media"), ==, 1);
+  g_assert_null (strstr (seen->titles->str, "one"));
+}
+
+/* ---- pcap frame numbers on the rows ---- */
+
+static guint64
+frame_of (guint64 seq, gpointer writer)
+{
+  return imps_pcap_writer_get_event_frame (writer, seq);
+}
+
+/* The " #N" at the end of the row that holds @summary (0: none). */
+static guint64
+row_frame (const gchar *text, const gchar *summary)
+{
+  const gchar *p = strstr (text, summary);
+  g_assert_nonnull (p);
+  p += strlen (summary);
+  if (g_str_has_prefix (p, " #"))
+    return g_ascii_strtoull (p + 2, NULL, 10);
+  return 0;
+}
+
+static void
+test_pcap_frames (void)
+{
+  g_autoptr (ImpsEventLog) log = two_calls_log ();
+  /* A Ua request of three TCP segments: its frame is the last one. */
+  GString *big = g_string_new ("POST /kms?requesttype=ticketrequest HTTP/1.1\r\nContent-Length: 4000\r\n\r\n");
+  for (guint i = 0; i < 4000; i++)
+    g_string_append_c (big, (gchar) ('a' + i % 26));
+  g_autoptr (GBytes) big_bytes = g_string_free_to_bytes (big);
+  imps_event_log_add (log, G_GINT64_CONSTANT (1767225600000000) + 5 * G_USEC_PER_SEC, IMPS_EVENT_MESSAGE,
+                      IMPS_REF_UA, IMPS_PROTO_HTTP, "alice", "kms.home1.net", "big request", NULL,
+                      big_bytes, NULL);
+
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *dir = g_dir_make_tmp ("impsim-ladder-pcap-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_autofree gchar *path = g_build_filename (dir, "run.pcap", NULL);
+  g_autoptr (ImpsPcapWriter) w = imps_pcap_writer_new (path, &error);
+  g_assert_no_error (error);
+  g_assert_true (imps_pcap_writer_add_log (w, log, &error));
+  g_assert_true (imps_pcap_writer_close (w, &error));
+
+  g_autoptr (ImpsLadder) ladder = imps_ladder_new (log);
+  imps_ladder_set_frames (ladder, frame_of, w);
+  g_autofree gchar *text = imps_ladder_render_text (ladder, 200);
+  g_autofree gchar *svg = imps_ladder_render_svg (ladder);
+  g_test_message ("%s", text);
+
+  /* Read the capture back: every frame's IPv4 payload after the UDP or
+   * TCP header. */
+  char errbuf[PCAP_ERRBUF_SIZE];
+  pcap_t *pc = pcap_open_offline (path, errbuf);
+  g_assert_nonnull (pc);
+  g_autoptr (GPtrArray) frames = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  struct pcap_pkthdr *h;
+  const u_char *d;
+  while (pcap_next_ex (pc, &h, &d) == 1)
+    {
+      g_assert_cmpuint (h->caplen, >=, 20);
+      guint ihl = (d[0] & 0x0f) * 4u;
+      guint l4 = d[9] == 17 ? 8u : (d[ihl + 12] >> 4) * 4u;
+      g_ptr_array_add (frames, g_bytes_new (d + ihl + l4, h->caplen - ihl - l4));
+    }
+  pcap_close (pc);
+
+  guint with_frames = 0;
+  for (guint i = 0; i < imps_event_log_len (log); i++)
+    {
+      const ImpsEvent *e = imps_event_log_get (log, i);
+      guint64 n = row_frame (text, e->summary);
+      if (e->bytes == NULL)
+        {
+          /* Notes and messages without bytes are not in the capture. */
+          g_assert_cmpuint (n, ==, 0);
+          continue;
+        }
+      g_assert_cmpuint (n, >=, 1);
+      g_assert_cmpuint (n, <=, frames->len);
+      /* The frame carries the message's end: all of a SIP datagram, the
+       * last segment of the HTTP request. */
+      gsize flen, elen;
+      const guint8 *fd = g_bytes_get_data (g_ptr_array_index (frames, n - 1), &flen);
+      const guint8 *ed = g_bytes_get_data (e->bytes, &elen);
+      g_assert_cmpuint (flen, >, 0);
+      g_assert_cmpuint (flen, <=, elen);
+      g_assert_cmpmem (fd, flen, ed + elen - flen, flen);
+      if (e->proto == IMPS_PROTO_SIP)
+        g_assert_cmpuint (flen, ==, elen);
+      else
+        g_assert_cmpuint (flen, ==, 4000 + 70 - 2 * IMPS_PCAP_TCP_SEGMENT);
+      /* The SVG shows the same number. */
+      g_autofree gchar *tag = g_strdup_printf (" #%" G_GUINT64_FORMAT "<", n);
+      g_assert_nonnull (strstr (svg, tag));
+      with_frames++;
+    }
+  g_assert_cmpuint (with_frames, ==, 11);
+
+  /* Without a capture, no numbers. */
+  g_autoptr (ImpsLadder) plain = imps_ladder_new (log);
+  g_autofree gchar *plain_text = imps_ladder_render_text (plain, 200);
+  g_assert_null (strstr (plain_text, " #"));
+  g_unlink (path);
+  g_rmdir (dir);
 }
 
 /* ---- the SVG's layout: scalable, legend first, headers repeated,
@@ -1218,6 +1385,8 @@ main (int argc, char **argv)
   g_test_add_func ("/ladder/long-times", test_long_times);
   g_test_add_func ("/ladder/failed-message", test_failed_message);
   g_test_add_func ("/ladder/filter", test_filter);
+  g_test_add_func ("/ladder/filter-time", test_filter_time);
+  g_test_add_func ("/ladder/pcap-frames", test_pcap_frames);
   g_test_add_func ("/ladder/svg-layout", test_svg_layout);
   g_test_add_func ("/ladder/text-width", test_text_width);
   return g_test_run ();
