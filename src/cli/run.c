@@ -441,11 +441,20 @@ cli_run (int argc, char **argv)
                           "(or a network did not start, or a report could not be written); 2 bad\n"
                           "arguments or an invalid scenario file (the others still run and are reported).",
                           "Script verbs (docs/scenario-format.md): bootstrap = DEVICE; register = DEVICE;\n"
-                          "call = CALLER CALLEE [security=none|sdes-e2e|sdes-e2ae|mikey-ticket] [media=DURATION];\n"
+                          "call = CALLER CALLEE [security=none|sdes-e2e|sdes-e2ae|mikey-ticket] [media=DURATION]\n"
+                          "  [cancel-after=DURATION] [ticket=NAME];\n"
+                          "answer = DEVICE after=DURATION|reject=STATUS|busy|decline|never;\n"
+                          "ticket = DEVICE for TARGET [validity=D] [reuse=B] [forking=B] [keys=N] as NAME;\n"
+                          "load = CALLERS CALLEES calls=N rate=R/s [concurrent=C] [security=...] [media=D];\n"
                           "hangup = DEVICE; advance = DURATION; restart = hss|bsf|kms OPERATOR;\n"
-                          "expect = ok | fail [TEXT] | refusal NODE [TEXT] | message REF [TEXT] |\n"
-                          "  no-message REF [TEXT] | bootstrapped DEVICE | established | sip STATUS |\n"
-                          "  media | exposure NODE keys|none",
+                          "forget-btid = bsf OPERATOR DEVICE; attack = ... (see the docs);\n"
+                          "repeat = RANGE... (steps, $1) end = repeat;\n"
+                          "expect = ok | fail [TEXT] | refusal NODE [TEXT] |\n"
+                          "  message REF [TEXT] [from=NODE] [to=NODE] [count=N] |\n"
+                          "  no-message REF [TEXT] [from=NODE] [to=NODE] | bootstrapped DEVICE |\n"
+                          "  established | sip STATUS | media | forks-differ | forks-share | cancelled N |\n"
+                          "  ticket NAME flags X=0|1... | ticket NAME validity D | answered-by DEVICE |\n"
+                          "  media-rejected DEVICE replays|auth-failures | exposure NODE keys|none",
                           entries, &argc, &argv))
     return CLI_EXIT_USAGE;
   int rc = CLI_EXIT_OK;

@@ -930,6 +930,27 @@ test_help (void)
   g_assert_nonnull (strstr (r.out, "--progress"));
   g_assert_nonnull (strstr (r.out, "--no-progress"));
   g_assert_nonnull (strstr (r.out, "Exit status (one for all files): 0"));
+
+  /* Every verb the script parser knows (its own list, from the error for an
+   * unknown verb) is in --help as "VERB =". */
+  g_autofree gchar *bad = write_scenario ("verbs.scn", NET1 "[script]\nfrobnicate = a\n");
+  g_auto (Run) e;
+  run (&e, (const gchar *const[]) { "--quiet", bad, NULL });
+  g_assert_cmpint (e.status, ==, 2);
+  const gchar *known = strstr (e.err, "unknown verb (known: ");
+  g_assert_nonnull (known);
+  known += strlen ("unknown verb (known: ");
+  const gchar *close = strchr (known, ')');
+  g_assert_nonnull (close);
+  g_autofree gchar *list = g_strndup (known, (gsize) (close - known));
+  g_auto (GStrv) verbs = g_strsplit (list, ", ", -1);
+  g_assert_cmpuint (g_strv_length (verbs), >=, 12);
+  for (guint i = 0; verbs[i]; i++)
+    {
+      g_autofree gchar *form = g_strdup_printf ("%s = ", verbs[i]);
+      if (strstr (r.out, form) == NULL)
+        g_error ("run --help does not show the verb '%s'", verbs[i]);
+    }
 }
 
 int
