@@ -48,6 +48,13 @@ imps_test_run_clear (ImpsTestRun *r)
 void
 imps_test_run_argv (ImpsTestRun *r, const gchar *program, const gchar *const *args)
 {
+  imps_test_run_argv_env (r, program, args, NULL);
+}
+
+void
+imps_test_run_argv_env (ImpsTestRun *r, const gchar *program, const gchar *const *args,
+                        gchar **envp)
+{
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) argv = g_ptr_array_new ();
   g_ptr_array_add (argv, (gpointer) program);
@@ -56,7 +63,7 @@ imps_test_run_argv (ImpsTestRun *r, const gchar *program, const gchar *const *ar
   g_ptr_array_add (argv, NULL);
   gint ws = 0;
   memset (r, 0, sizeof *r);
-  g_assert_true (g_spawn_sync (NULL, (gchar **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+  g_assert_true (g_spawn_sync (NULL, (gchar **) argv->pdata, envp, G_SPAWN_DEFAULT, NULL, NULL,
                                &r->out, &r->err, &ws, &error));
   g_assert_no_error (error);
   r->status = WIFEXITED (ws) ? WEXITSTATUS (ws) : -1;

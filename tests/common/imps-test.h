@@ -33,5 +33,8 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ImpsTestRun, imps_test_run_clear)
 /* Runs @program with the NULL-terminated @args after it and waits for it;
  * aborts the test when it cannot be started. */
 void imps_test_run_argv (ImpsTestRun *r, const gchar *program, const gchar *const *args);
+/* The same with the environment @envp (NULL: this process's). */
+void imps_test_run_argv_env (ImpsTestRun *r, const gchar *program, const gchar *const *args,
+                             gchar **envp);
 
 G_END_DECLS
