@@ -912,7 +912,8 @@ call_summary_event (ImpsLadder *l, Layout *lay, const guint *member, guint k,
       const ImpsEvent *e = imps_event_log_get (l->log, i);
       start = MIN (start, e->time_us);
       end = MAX (end, e->time_us);
-      if (e->kind == IMPS_EVENT_MESSAGE)
+      /* Signalling: the runner's media events are in the media counts. */
+      if (e->kind == IMPS_EVENT_MESSAGE && e->ref != IMPS_REF_MEDIA)
         n_messages++;
       gboolean invite;
       g_autofree gchar *cid = event_call_id (e, &invite);
@@ -1805,9 +1806,8 @@ svg_label (GString *s, double x, double y, const gchar *text, const gchar *attrs
 /* The reference point's badge with its left edge at @x, baseline @y;
  * returns its width. */
 static double
-svg_badge (GString *s, double x, double y, ImpsRefPoint ref)
+svg_badge_named (GString *s, double x, double y, ImpsRefPoint ref, const gchar *name)
 {
-  const gchar *name = ref == IMPS_REF_NONE ? "note" : imps_ref_point_name (ref);
   double w = strlen (name) * 6.4 + 8;
   guint i = ref_index (ref);
   g_string_append_printf (s, "<rect class=\"ref-badge\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"14\" "
@@ -1815,6 +1815,12 @@ svg_badge (GString *s, double x, double y, ImpsRefPoint ref)
                           "font-weight=\"bold\" fill=\"%s\">%s</text>",
                           x, y - 11, w, ref_style[i].colour, x + 4, y, ref_style[i].ink, name);
   return w + 4;
+}
+
+static double
+svg_badge (GString *s, double x, double y, ImpsRefPoint ref)
+{
+  return svg_badge_named (s, x, y, ref, ref == IMPS_REF_NONE ? "note" : imps_ref_point_name (ref));
 }
 
 static double
@@ -2226,7 +2232,8 @@ imps_ladder_render_svg (ImpsLadder *ladder)
                            : e->kind == IMPS_EVENT_FAILURE ? "arrow failed" : "arrow note";
       g_autofree gchar *shown = marked ? g_strdup_printf ("%s: %s", kind_marker_word (e->kind), label)
                                        : g_strdup (label);
-      g_autofree gchar *tip = g_strdup_printf ("%s %s \u2192 %s: %s%s%s", imps_ref_point_name (e->ref),
+      const gchar *ref_name = e->seq == CALL_ROW_SEQ ? "call" : imps_ref_point_name (e->ref);
+      g_autofree gchar *tip = g_strdup_printf ("%s %s \u2192 %s: %s%s%s", ref_name,
                                                event_from (e), e->to, shown, e->detail ? "\n" : "",
                                                e->detail ? e->detail : "");
       if (e->seq == CALL_ROW_SEQ)
@@ -2255,7 +2262,7 @@ imps_ladder_render_svg (ImpsLadder *ladder)
         }
       if (marked)
         svg_cross (s, xb, ay);
-      double bw = svg_badge (s, lx, top + 13, e->ref);
+      double bw = svg_badge_named (s, lx, top + 13, e->ref, ref_name);
       g_autofree gchar *attrs = g_strdup_printf ("fill=\"%s\"%s", marked ? SVG_RED : "#111111",
                                                  marked ? " font-weight=\"bold\"" : "");
       svg_lines (s, lx + bw, top + 13, SVG_LINE, sr->lines, attrs);
