@@ -907,9 +907,9 @@ call_summary_event (ImpsLadder *l, Layout *lay, const guint *member, guint k,
     security = "sdes-e2e";
   for (guint i = range[1]; i <= range[2]; i++)
     {
-      if (member[i] != k)
+      const ImpsEvent *e = member[i] == k ? imps_event_log_get (l->log, i) : NULL;
+      if (e == NULL)
         continue;
-      const ImpsEvent *e = imps_event_log_get (l->log, i);
       start = MIN (start, e->time_us);
       end = MAX (end, e->time_us);
       /* Signalling: the runner's media events are in the media counts. */
@@ -938,10 +938,22 @@ call_summary_event (ImpsLadder *l, Layout *lay, const guint *member, guint k,
   /* The media streams that start within the call, summed. */
   g_autoptr (ImpsLadderMedia) sum = imps_ladder_media_new ("", caller, callee, TRUE);
   guint n_streams = 0;
-  for (guint j = 0; j < media->len; j++)
+  /* @media is sorted by first packet: find the first at or after start. */
+  guint lo = 0, hi = media->len;
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2;
+      if (((const ImpsLadderMedia *) g_ptr_array_index (media, mid))->first_us < start)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  for (guint j = lo; j < media->len; j++)
     {
       const ImpsLadderMedia *m = g_ptr_array_index (media, j);
-      if (media_used[j] || m->first_us < start || m->first_us > end)
+      if (m->first_us > end)
+        break;
+      if (media_used[j])
         continue;
       media_used[j] = TRUE;
       n_streams++;
