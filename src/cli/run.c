@@ -192,6 +192,7 @@ typedef struct {
   gchar *pcap_path;
   gint width;
   GStrv only;
+  gboolean summary, full;
   ImpsKeyLog *keylog;
   ReportJunit *junit;
   ReportJson *json;
@@ -341,6 +342,8 @@ run_one (RunOptions *o, RunCtx *ctx, const gchar *path, guint *passed, guint *fa
         imps_ladder_set_frames (ladder, ladder_pcap_frame, pcap);
       for (guint i = 0; o->only && o->only[i]; i++)
         imps_ladder_add_filter (ladder, o->only[i], NULL); /* checked before */
+      imps_ladder_set_detail (ladder, o->summary ? IMPS_LADDER_SUMMARY
+                                      : o->full ? IMPS_LADDER_FULL : IMPS_LADDER_AUTO);
       GPtrArray *media = imps_runner_get_media (runner);
       for (guint i = 0; i < media->len; i++)
         imps_ladder_add_media (ladder, g_ptr_array_index (media, i));
@@ -419,6 +422,10 @@ cli_run (int argc, char **argv)
       "Width of the text ladder in columns (default: the terminal's, 100 when not a terminal)", "N" },
     { "only", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.only,
       "Draw only some rows of the text and SVG ladders: call=1,2, ref=Ua,Zk or time=2s..5s (virtual time after time 0; either end may be left out) (repeatable; docs/ladder.md)", "KEY=VALUE[,VALUE...]" },
+    { "summary", 0, 0, G_OPTION_ARG_NONE, &o.summary,
+      "Draw one row per call in the text and SVG ladders (caller, callee, security, final answer, media counts, messages), as for a run of more than " G_STRINGIFY (IMPS_LADDER_SUMMARY_CALLS) " calls (docs/ladder.md)", NULL },
+    { "full", 0, 0, G_OPTION_ARG_NONE, &o.full,
+      "Draw every message of every call in the ladders, even in a run of more than " G_STRINGIFY (IMPS_LADDER_SUMMARY_CALLS) " calls", NULL },
     { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &o.state_dir,
       "Keep each node's SQLite store in DIR (default: memory, or a temporary folder when the script restarts a node; one SCENARIO only)", "DIR" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &ctx.quiet,
@@ -478,6 +485,11 @@ cli_run (int argc, char **argv)
   if (o.seed < -1)
     {
       rc = cli_usage_error ("run", "--seed: must not be negative");
+      goto done;
+    }
+  if (o.summary && o.full)
+    {
+      rc = cli_usage_error ("run", "--summary and --full exclude each other");
       goto done;
     }
   if (o.width != 0 && (o.width < 40 || o.width > 1000))

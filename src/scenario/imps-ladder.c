@@ -140,6 +140,7 @@ struct _ImpsLadder {
                           * included); empty: any time */
   ImpsLadderFrameFunc frame_func; /* pcap frame of an event; NULL: none */
   gpointer frame_data;
+  ImpsLadderDetail detail;
 };
 
 ImpsLadder *
@@ -290,6 +291,13 @@ imps_ladder_set_frames (ImpsLadder *ladder, ImpsLadderFrameFunc func, gpointer u
   g_return_if_fail (ladder != NULL);
   ladder->frame_func = func;
   ladder->frame_data = user_data;
+}
+
+void
+imps_ladder_set_detail (ImpsLadder *ladder, ImpsLadderDetail detail)
+{
+  g_return_if_fail (ladder != NULL);
+  ladder->detail = detail;
 }
 
 guint
@@ -514,6 +522,7 @@ kind_abbrev (ImpsNodeKind k)
 typedef enum {
   ROW_EVENT,
   ROW_MEDIA,
+  ROW_CALL,  /* one call summarised: a made-up event, caller to callee */
 } RowType;
 
 typedef struct {
@@ -521,6 +530,19 @@ typedef struct {
   const ImpsEvent *event;
   const ImpsLadderMedia *media;
 } Row;
+
+/* The seq of a summarised call's made-up event: no log entry has it. */
+#define CALL_ROW_SEQ G_MAXUINT64
+
+static void
+call_event_free (gpointer p)
+{
+  ImpsEvent *e = p;
+  g_free ((gchar *) e->from);
+  g_free ((gchar *) e->to);
+  g_free (e->summary);
+  g_free (e);
+}
 
 typedef struct {
   GPtrArray *nodes;        /* LadderNode *, owned, in column order */
@@ -534,6 +556,9 @@ typedef struct {
   ImpsLadderFrameFunc frame_func;
   gpointer frame_data;
   guint n_events_shown, n_media_shown;
+  GPtrArray *call_events;  /* ImpsEvent *, owned: the ROW_CALL rows */
+  gboolean summarised;     /* one row per call */
+  guint n_call_rows;
 } Layout;
 
 static void
@@ -543,6 +568,7 @@ layout_clear (Layout *lay)
   g_clear_pointer (&lay->nodes, g_ptr_array_unref);
   g_clear_pointer (&lay->domains, g_ptr_array_unref);
   g_clear_pointer (&lay->rows, g_array_unref);
+  g_clear_pointer (&lay->call_events, g_ptr_array_unref);
 }
 
 /* An event always has a sender; a log entry without one is drawn at "?". */
@@ -754,6 +780,223 @@ media_kept (ImpsLadder *l, gint64 t0, const ImpsLadderMedia *m, const gint64 *sp
   return FALSE;
 }
 
+/* The status code of a SIP response to INVITE (e.g. 200), or 0 for a
+ * request or a response to another method. */
+static guint
+sip_invite_status (const ImpsEvent *e, gchar **reason)
+{
+  *reason = NULL;
+  if (e->bytes == NULL)
+    return 0;
+  gsize len;
+  const gchar *d = g_bytes_get_data (e->bytes, &len);
+  if (len < 12 || memcmp (d, "SIP/2.0 ", 8) != 0 || !g_ascii_isdigit (d[8])
+      || !g_ascii_isdigit (d[9]) || !g_ascii_isdigit (d[10]))
+    return 0;
+  guint code = (guint) ((d[8] - '0') * 100 + (d[9] - '0') * 10 + (d[10] - '0'));
+  gboolean invite = FALSE;
+  gsize off = 0;
+  while (off < len)
+    {
+      const gchar *nl = memchr (d + off, '\n', len - off);
+      gsize ll = nl ? (gsize) (nl - (d + off)) : len - off;
+      gsize l2 = ll > 0 && d[off + ll - 1] == '\r' ? ll - 1 : ll;
+      if (l2 == 0)
+        break;
+      if (l2 > 5 && g_ascii_strncasecmp (d + off, "CSeq:", 5) == 0)
+        invite = g_strstr_len (d + off, l2, "INVITE") != NULL;
+      if (off == 0)
+        {
+          g_autofree gchar *line = g_strndup (d + 8, l2 - 8);
+          *reason = sanitize (line);
+        }
+      off += ll + 1;
+    }
+  if (!invite)
+    {
+      g_clear_pointer (reason, g_free);
+      return 0;
+    }
+  return code;
+}
+
+static gboolean
+bytes_contain (GBytes *b, const gchar *needle)
+{
+  if (b == NULL)
+    return FALSE;
+  gsize len;
+  const gchar *d = g_bytes_get_data (b, &len);
+  return g_strstr_len (d, (gssize) len, needle) != NULL;
+}
+
+/* Which call each event belongs to (@member, 0: none), as --only call=K
+ * counts them: the call's SIP messages, and the events that are not SIP
+ * from the previous SIP message of another dialog (or the previous
+ * call's end) up to its last message. @range: per call, the index of its
+ * first INVITE, then the first and last index of its events. Returns the
+ * number of calls. */
+static guint
+call_membership (ImpsLadder *l, guint n, guint *member, guint **range)
+{
+  g_autofree guint *call_of = g_new0 (guint, n + 1);
+  g_autofree gboolean *is_sip = g_new0 (gboolean, n + 1);
+  GHashTable *ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  guint n_calls = 0;
+  GArray *r = g_array_new (FALSE, TRUE, sizeof (guint));
+  for (guint i = 0; i < n; i++)
+    {
+      const ImpsEvent *e = imps_event_log_get (l->log, i);
+      gboolean invite;
+      gchar *cid = e ? event_call_id (e, &invite) : NULL;
+      member[i] = 0;
+      is_sip[i] = cid != NULL;
+      if (cid == NULL)
+        continue;
+      guint k = GPOINTER_TO_UINT (g_hash_table_lookup (ids, cid));
+      if (k == 0 && invite)
+        {
+          k = ++n_calls;
+          g_hash_table_insert (ids, cid, GUINT_TO_POINTER (k));
+          guint v[3] = { i, i, i };
+          g_array_append_vals (r, v, 3);
+        }
+      else
+        g_free (cid);
+      if (k)
+        {
+          call_of[i] = k;
+          g_array_index (r, guint, 3 * (k - 1) + 2) = i;
+        }
+    }
+  g_hash_table_unref (ids);
+  guint prev_end = 0;
+  for (guint k = 1; k <= n_calls; k++)
+    {
+      guint first = g_array_index (r, guint, 3 * (k - 1));
+      guint last = g_array_index (r, guint, 3 * (k - 1) + 2);
+      guint start = first;
+      while (start > prev_end && !is_sip[start - 1])
+        start--;
+      for (guint i = start; i <= last; i++)
+        if (call_of[i] == k || (!is_sip[i] && member[i] == 0))
+          member[i] = k;
+      g_array_index (r, guint, 3 * (k - 1) + 1) = start;
+      prev_end = MAX (prev_end, last + 1);
+    }
+  *range = (guint *) g_array_free (r, FALSE);
+  return n_calls;
+}
+
+/* The made-up event of call @k's summary row: from the caller's device
+ * to the callee's, at the time of the call's first event. */
+static ImpsEvent *
+call_summary_event (ImpsLadder *l, Layout *lay, const guint *member, guint k,
+                    const guint *range, GPtrArray *media, gboolean *media_used)
+{
+  const ImpsEvent *inv = imps_event_log_get (l->log, range[0]);
+  const gchar *caller = event_from (inv);
+  const gchar *callee = NULL, *last_to = inv->to;
+  gint64 start = G_MAXINT64, end = G_MININT64;
+  guint n_messages = 0;
+  g_autofree gchar *status = NULL, *status_any = NULL;
+  const gchar *security = "none";
+  if (bytes_contain (inv->bytes, "a=key-mgmt:"))
+    security = "mikey-ticket";
+  else if (bytes_contain (inv->bytes, "a=crypto:"))
+    security = "sdes-e2e";
+  for (guint i = range[1]; i <= range[2]; i++)
+    {
+      const ImpsEvent *e = member[i] == k ? imps_event_log_get (l->log, i) : NULL;
+      if (e == NULL)
+        continue;
+      start = MIN (start, e->time_us);
+      end = MAX (end, e->time_us);
+      /* Signalling: the runner's media events are in the media counts. */
+      if (e->kind == IMPS_EVENT_MESSAGE && e->ref != IMPS_REF_MEDIA)
+        n_messages++;
+      gboolean invite;
+      g_autofree gchar *cid = event_call_id (e, &invite);
+      if (cid == NULL)
+        continue;
+      if (invite && e->to)
+        last_to = e->to;
+      g_autofree gchar *reason = NULL;
+      guint code = sip_invite_status (e, &reason);
+      if (code < 200)
+        continue;
+      if (callee == NULL)
+        callee = event_from (e);
+      if (status_any == NULL)
+        status_any = g_strdup (reason);
+      if (status == NULL && g_strcmp0 (e->to, caller) == 0)
+        status = g_strdup (reason);
+    }
+  if (callee == NULL)
+    callee = last_to ? last_to : caller;
+
+  /* The media streams that start within the call, summed. */
+  g_autoptr (ImpsLadderMedia) sum = imps_ladder_media_new ("", caller, callee, TRUE);
+  guint n_streams = 0;
+  /* @media is sorted by first packet: find the first at or after start. */
+  guint lo = 0, hi = media->len;
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2;
+      if (((const ImpsLadderMedia *) g_ptr_array_index (media, mid))->first_us < start)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  for (guint j = lo; j < media->len; j++)
+    {
+      const ImpsLadderMedia *m = g_ptr_array_index (media, j);
+      if (m->first_us > end)
+        break;
+      if (media_used[j])
+        continue;
+      media_used[j] = TRUE;
+      n_streams++;
+      sum->packets_sent += m->packets_sent;
+      sum->packets_received += m->packets_received;
+      sum->packets_verified += m->packets_verified;
+      sum->auth_failures += m->auth_failures;
+      sum->replays += m->replays;
+      sum->mismatches += m->mismatches;
+      sum->other_refused += m->other_refused;
+      LadderNode *a = m->from ? g_hash_table_lookup (lay->by_name, m->from) : NULL;
+      LadderNode *b = m->to ? g_hash_table_lookup (lay->by_name, m->to) : NULL;
+      if (strcmp (security, "sdes-e2e") == 0
+          && ((a && a->kind == IMPS_NODE_AGW) || (b && b->kind == IMPS_NODE_AGW)))
+        security = "sdes-e2ae";
+    }
+  g_autofree gchar *media_phrase = NULL;
+  if (n_streams == 0)
+    media_phrase = g_strdup ("no media");
+  else
+    {
+      g_autofree gchar *counts = imps_ladder_media_counts (sum);
+      media_phrase = g_strdup_printf ("%s%u media stream%s: %s",
+                                      imps_ladder_media_complete (sum) ? "" : "! ", n_streams,
+                                      n_streams == 1 ? "" : "s", counts);
+    }
+  g_autofree gchar *who = g_strdup_printf ("%s -> %s", caller, callee);
+  g_autofree gchar *who_safe = sanitize (who);
+  ImpsEvent *ce = g_new0 (ImpsEvent, 1);
+  ce->seq = CALL_ROW_SEQ;
+  ce->time_us = start;
+  ce->kind = IMPS_EVENT_MESSAGE;
+  ce->ref = IMPS_REF_GM;
+  ce->proto = IMPS_PROTO_SIP;
+  ce->from = g_strdup (caller);
+  ce->to = g_strdup (callee);
+  ce->summary = g_strdup_printf ("call %u: %s, security %s, %s, %s, %u message%s", k, who_safe,
+                                 security,
+                                 status ? status : status_any ? status_any : "no final answer",
+                                 media_phrase, n_messages, n_messages == 1 ? "" : "s");
+  return ce;
+}
+
 static void
 layout_build (ImpsLadder *l, Layout *lay)
 {
@@ -858,6 +1101,35 @@ layout_build (ImpsLadder *l, Layout *lay)
   g_autofree gint64 *span = g_new0 (gint64, 2 * (l->only_calls->len + 1));
   choose_events (l, lay->t0, keep, span);
   lay->filtered = l->only_calls->len > 0 || l->only_refs != 0 || l->only_times->len > 0;
+
+  /* Big runs: one row per call (docs/ladder.md, "Big runs"). A call is
+   * shown when the filters keep one of its events. */
+  g_autofree guint *member = g_new0 (guint, n_events + 1);
+  g_autofree guint *range = NULL;
+  guint n_calls = call_membership (l, n_events, member, &range);
+  g_autofree gboolean *call_shown = g_new0 (gboolean, n_calls + 1);
+  guint n_calls_shown = 0;
+  for (guint i = 0; i < n_events; i++)
+    if (keep[i] && member[i] && !call_shown[member[i]])
+      {
+        call_shown[member[i]] = TRUE;
+        n_calls_shown++;
+      }
+  lay->summarised = n_calls_shown > 0
+                    && (l->detail == IMPS_LADDER_SUMMARY
+                        || (l->detail == IMPS_LADDER_AUTO && n_calls_shown > IMPS_LADDER_SUMMARY_CALLS));
+  lay->call_events = g_ptr_array_new_with_free_func (call_event_free);
+  g_autofree ImpsEvent **call_row = g_new0 (ImpsEvent *, n_calls + 1);
+  g_autofree gboolean *media_used = g_new0 (gboolean, media->len + 1);
+  if (lay->summarised)
+    for (guint k = 1; k <= n_calls; k++)
+      if (call_shown[k])
+        {
+          call_row[k] = call_summary_event (l, lay, member, k, range + 3 * (k - 1), media,
+                                            media_used);
+          g_ptr_array_add (lay->call_events, call_row[k]);
+        }
+
   guint mi = 0;
   for (guint i = 0; i < n_events; i++)
     {
@@ -865,11 +1137,13 @@ layout_build (ImpsLadder *l, Layout *lay)
       while (mi < media->len
              && ((const ImpsLadderMedia *) g_ptr_array_index (media, mi))->first_us < e->time_us)
         {
+          gboolean used = media_used[mi];
           const ImpsLadderMedia *m = g_ptr_array_index (media, mi++);
           if (media_kept (l, lay->t0, m, span))
             {
               Row r = { ROW_MEDIA, NULL, m };
-              g_array_append_val (lay->rows, r);
+              if (!used)
+                g_array_append_val (lay->rows, r);
               lay->n_media_shown++;
             }
         }
@@ -877,20 +1151,36 @@ layout_build (ImpsLadder *l, Layout *lay)
         lay->n_messages++;
       if (!keep[i])
         continue;
+      lay->n_events_shown++;
+      /* Summarised: a call's messages and notes become its one row;
+       * refusals and failures are still drawn, each on its own row. */
+      guint k = member[i];
+      if (lay->summarised && k && (e->kind == IMPS_EVENT_MESSAGE || e->kind == IMPS_EVENT_NOTE))
+        {
+          if (call_row[k])
+            {
+              Row r = { ROW_CALL, call_row[k], NULL };
+              g_array_append_val (lay->rows, r);
+              call_row[k] = NULL;
+            }
+          continue;
+        }
       Row r = { ROW_EVENT, e, NULL };
       g_array_append_val (lay->rows, r);
-      lay->n_events_shown++;
     }
   while (mi < media->len)
     {
+      gboolean used = media_used[mi];
       const ImpsLadderMedia *m = g_ptr_array_index (media, mi++);
       if (media_kept (l, lay->t0, m, span))
         {
           Row r = { ROW_MEDIA, NULL, m };
-          g_array_append_val (lay->rows, r);
+          if (!used)
+            g_array_append_val (lay->rows, r);
           lay->n_media_shown++;
         }
     }
+  lay->n_call_rows = lay->summarised ? lay->call_events->len : 0;
 }
 
 static guint
@@ -906,6 +1196,8 @@ column_of (Layout *lay, const gchar *name)
 static gchar *
 row_label (Layout *lay, const ImpsEvent *e)
 {
+  if (e->seq == CALL_ROW_SEQ)
+    return g_strdup (e->summary);
   gchar *label = imps_ladder_event_label (e);
   guint64 frame = lay->frame_func ? lay->frame_func (e->seq, lay->frame_data) : 0;
   if (frame == 0)
@@ -943,11 +1235,18 @@ counts_text (ImpsLadder *l, Layout *lay)
                                            ev == 1 ? "" : "s", lay->n_messages,
                                            lay->n_messages == 1 ? "" : "s", media,
                                            media == 1 ? "" : "s");
-  if (!lay->filtered)
+  if (lay->filtered)
+    {
+      gchar *f = g_strdup_printf ("%s; the filter shows %u event%s and %u media stream%s", all,
+                                  lay->n_events_shown, lay->n_events_shown == 1 ? "" : "s",
+                                  lay->n_media_shown, lay->n_media_shown == 1 ? "" : "s");
+      g_free (all);
+      all = f;
+    }
+  if (!lay->summarised)
     return g_steal_pointer (&all);
-  return g_strdup_printf ("%s; the filter shows %u event%s and %u media stream%s", all,
-                          lay->n_events_shown, lay->n_events_shown == 1 ? "" : "s",
-                          lay->n_media_shown, lay->n_media_shown == 1 ? "" : "s");
+  return g_strdup_printf ("%s; summarised, one row per call (%u call%s; --full draws every message)",
+                          all, lay->n_call_rows, lay->n_call_rows == 1 ? "" : "s");
 }
 
 static const gchar *
@@ -1098,7 +1397,7 @@ text_event (TextCtx *c, const ImpsEvent *e)
   guint a = column_of (lay, event_from (e));
   gboolean marked = e->kind == IMPS_EVENT_REFUSAL || e->kind == IMPS_EVENT_FAILURE;
 
-  text_prefix (c, time, imps_ref_point_name (e->ref));
+  text_prefix (c, time, e->seq == CALL_ROW_SEQ ? "call" : imps_ref_point_name (e->ref));
   if (e->to == NULL)
     {
       /* Notes, refusals and failures inside a node: under its column. */
@@ -1256,7 +1555,7 @@ imps_ladder_render_text (ImpsLadder *ladder, guint width)
   for (guint r = 0; r < lay.rows->len; r++)
     {
       const Row *row = &g_array_index (lay.rows, Row, r);
-      g_autofree gchar *tt = format_rel_time (lay.t0, row->type == ROW_EVENT ? row->event->time_us
+      g_autofree gchar *tt = format_rel_time (lay.t0, row->type != ROW_MEDIA ? row->event->time_us
                                                                              : row->media->first_us);
       c.time_w = MAX (c.time_w, (guint) strlen (tt) + 1);
     }
@@ -1370,7 +1669,7 @@ imps_ladder_render_text (ImpsLadder *ladder, guint width)
   for (guint r = 0; r < lay.rows->len; r++)
     {
       const Row *row = &g_array_index (lay.rows, Row, r);
-      if (row->type == ROW_EVENT)
+      if (row->type != ROW_MEDIA)
         text_event (&c, row->event);
       else
         text_media (&c, row->media);
@@ -1519,9 +1818,8 @@ svg_label (GString *s, double x, double y, const gchar *text, const gchar *attrs
 /* The reference point's badge with its left edge at @x, baseline @y;
  * returns its width. */
 static double
-svg_badge (GString *s, double x, double y, ImpsRefPoint ref)
+svg_badge_named (GString *s, double x, double y, ImpsRefPoint ref, const gchar *name)
 {
-  const gchar *name = ref == IMPS_REF_NONE ? "note" : imps_ref_point_name (ref);
   double w = strlen (name) * 6.4 + 8;
   guint i = ref_index (ref);
   g_string_append_printf (s, "<rect class=\"ref-badge\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"14\" "
@@ -1529,6 +1827,12 @@ svg_badge (GString *s, double x, double y, ImpsRefPoint ref)
                           "font-weight=\"bold\" fill=\"%s\">%s</text>",
                           x, y - 11, w, ref_style[i].colour, x + 4, y, ref_style[i].ink, name);
   return w + 4;
+}
+
+static double
+svg_badge (GString *s, double x, double y, ImpsRefPoint ref)
+{
+  return svg_badge_named (s, x, y, ref, ref == IMPS_REF_NONE ? "note" : imps_ref_point_name (ref));
 }
 
 static double
@@ -1829,7 +2133,7 @@ imps_ladder_render_svg (ImpsLadder *ladder)
       const Row *row = &g_array_index (lay.rows, Row, r);
       const SvgRow *sr = &g_array_index (rows, SvgRow, r);
       double ty = sr->top + 15;
-      gint64 t = row->type == ROW_EVENT ? row->event->time_us : row->media->first_us;
+      gint64 t = row->type != ROW_MEDIA ? row->event->time_us : row->media->first_us;
       gchar *tt = format_rel_time (lay.t0, t);
       g_string_append_printf (s, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#334155\"/>",
                               axis_x - 4, ty, axis_x, ty);
@@ -1940,11 +2244,15 @@ imps_ladder_render_svg (ImpsLadder *ladder)
                            : e->kind == IMPS_EVENT_FAILURE ? "arrow failed" : "arrow note";
       g_autofree gchar *shown = marked ? g_strdup_printf ("%s: %s", kind_marker_word (e->kind), label)
                                        : g_strdup (label);
-      g_autofree gchar *tip = g_strdup_printf ("%s %s \u2192 %s: %s%s%s", imps_ref_point_name (e->ref),
+      const gchar *ref_name = e->seq == CALL_ROW_SEQ ? "call" : imps_ref_point_name (e->ref);
+      g_autofree gchar *tip = g_strdup_printf ("%s %s \u2192 %s: %s%s%s", ref_name,
                                                event_from (e), e->to, shown, e->detail ? "\n" : "",
                                                e->detail ? e->detail : "");
-      g_string_append_printf (s, "<g class=\"%s\" data-seq=\"%" G_GUINT64_FORMAT "\" data-ref=\"%s\">",
-                              klass, e->seq, imps_ref_point_name (e->ref));
+      if (e->seq == CALL_ROW_SEQ)
+        g_string_append (s, "<g class=\"call\" data-ref=\"call\">");
+      else
+        g_string_append_printf (s, "<g class=\"%s\" data-seq=\"%" G_GUINT64_FORMAT "\" data-ref=\"%s\">",
+                                klass, e->seq, imps_ref_point_name (e->ref));
       svg_title (s, tip);
       double ay = top + sr->h - 11;
       double lx;
@@ -1966,7 +2274,7 @@ imps_ladder_render_svg (ImpsLadder *ladder)
         }
       if (marked)
         svg_cross (s, xb, ay);
-      double bw = svg_badge (s, lx, top + 13, e->ref);
+      double bw = svg_badge_named (s, lx, top + 13, e->ref, ref_name);
       g_autofree gchar *attrs = g_strdup_printf ("fill=\"%s\"%s", marked ? SVG_RED : "#111111",
                                                  marked ? " font-weight=\"bold\"" : "");
       svg_lines (s, lx + bw, top + 13, SVG_LINE, sr->lines, attrs);

@@ -108,6 +108,23 @@ typedef enum {
  * IMPS_LADDER_ERROR_FILTER naming SPEC when it does not parse. */
 gboolean imps_ladder_add_filter (ImpsLadder *ladder, const gchar *spec, GError **error);
 
+/* How much of each call the ladders draw (impsim run --summary, --full;
+ * docs/ladder.md, "Big runs"). AUTO: every message, unless more than
+ * IMPS_LADDER_SUMMARY_CALLS calls are shown; SUMMARY: one row per call
+ * (caller, callee, security, final answer, media counts, number of
+ * messages) for the calls' messages, notes and media, while refusals,
+ * failures and the rows outside calls are still drawn; FULL: every
+ * message. */
+typedef enum {
+  IMPS_LADDER_AUTO,
+  IMPS_LADDER_SUMMARY,
+  IMPS_LADDER_FULL,
+} ImpsLadderDetail;
+
+#define IMPS_LADDER_SUMMARY_CALLS 50
+
+void imps_ladder_set_detail (ImpsLadder *ladder, ImpsLadderDetail detail);
+
 /* The pcap frame number (from 1) of the packet that carried event @seq
  * (ImpsEvent.seq), 0 when it was not written as a frame. */
 typedef guint64 (*ImpsLadderFrameFunc) (guint64 seq, gpointer user_data);

@@ -275,6 +275,245 @@ test_only_time (void)
   g_assert_null (strstr (s.out, "the filter shows 0 events"));
 }
 
+/* The ladder part of impsim's output: from the "ladder:" title line. */
+static const gchar *
+ladder_part (const gchar *out)
+{
+  const gchar *p = strstr (out, "\nladder: ");
+  g_assert_nonnull (p);
+  return p + 1;
+}
+
+/* Rows of the text ladder whose reference-point column holds @ref (a
+ * name, or NULL: any message, i.e. any reference point but "-", "media"
+ * and "call"). */
+static guint
+count_rows (const gchar *ladder, const gchar *ref)
+{
+  guint n = 0;
+  g_auto (GStrv) lines = g_strsplit (ladder, "\n", -1);
+  for (guint i = 0; lines[i]; i++)
+    {
+      const gchar *l = lines[i];
+      if ((l[0] != '+' && l[0] != '-') || strlen (l) < 16 || l[1] < '0' || l[1] > '9')
+        continue;
+      g_autofree gchar *field = g_strstrip (g_strndup (l + 10, 6));
+      if (ref ? strcmp (field, ref) == 0
+              : strcmp (field, "-") != 0 && strcmp (field, "media") != 0 && strcmp (field, "call") != 0)
+        n++;
+    }
+  return n;
+}
+
+/* The sum of the number before @word over the media bands of @ladder
+ * ("100 sent, ..."). */
+static guint64
+sum_media (const gchar *ladder, const gchar *word)
+{
+  guint64 sum = 0;
+  g_auto (GStrv) lines = g_strsplit (ladder, "\n", -1);
+  g_autofree gchar *needle = g_strdup_printf (" %s,", word);
+  for (guint i = 0; lines[i]; i++)
+    {
+      /* The bands, not the runner's media events: a band ends with its
+       * time span, "+2.022..+4.022 s". */
+      if (lines[i][0] != '+' || strlen (lines[i]) < 16 || strncmp (lines[i] + 10, "media", 5) != 0
+          || strstr (lines[i], "..+") == NULL)
+        continue;
+      const gchar *w = strstr (lines[i], needle);
+      g_assert_nonnull (w);
+      const gchar *p = w;
+      while (p > lines[i] && g_ascii_isdigit (p[-1]))
+        p--;
+      sum += g_ascii_strtoull (p, NULL, 10);
+    }
+  return sum;
+}
+
+/* The media bands of @ladder (not the runner's media events, which are
+ * arrows of '-'): "|====>|" or "|<~~~~|". */
+static guint
+count_bands (const gchar *ladder)
+{
+  guint n = 0;
+  g_auto (GStrv) lines = g_strsplit (ladder, "\n", -1);
+  for (guint i = 0; lines[i]; i++)
+    if (lines[i][0] == '+' && strlen (lines[i]) > 16 && strncmp (lines[i] + 10, "media", 5) == 0
+        && (strstr (lines[i], "=>") || strstr (lines[i], "<=") || strstr (lines[i], "~>")
+            || strstr (lines[i], "<~")))
+      n++;
+  return n;
+}
+
+/* The summary of the demo: one row per call, with the counts of the
+ * message-by-message ladder of that call (--only call=K). */
+static void
+test_summary_demo (void)
+{
+  g_auto (ImpsTestRun) d;
+  RUN (&d, "run", demo_path, "--width", "1000");
+  g_assert_cmpint (d.status, ==, 0);
+  /* Two calls: far below the threshold, drawn message by message. */
+  g_assert_null (strstr (d.out, "summarised"));
+  g_assert_cmpuint (count_rows (ladder_part (d.out), "call"), ==, 0);
+  g_assert_cmpuint (count_rows (ladder_part (d.out), "Gm"), >, 10);
+
+  g_auto (ImpsTestRun) r;
+  RUN (&r, "run", demo_path, "--width", "1000", "--summary");
+  g_test_message ("%s", r.out);
+  g_assert_cmpint (r.status, ==, 0);
+  const gchar *lad = ladder_part (r.out);
+  g_assert_nonnull (strstr (lad, "; summarised, one row per call (2 calls; --full draws every message)"));
+  g_assert_cmpuint (count_rows (lad, "call"), ==, 2);
+  /* The calls' SIP and media are in their rows; the bootstraps and
+   * registrations before the first call are still drawn. */
+  g_assert_null (strstr (lad, "INVITE"));
+  g_assert_cmpuint (count_rows (lad, "Ua"), ==, 0);
+  g_assert_cmpuint (count_rows (lad, "Zk"), ==, 0);
+  g_assert_cmpuint (count_rows (lad, "media"), ==, 0);
+  g_assert_cmpuint (count_rows (lad, "Ub"), ==, count_rows (ladder_part (d.out), "Ub"));
+  /* Three registrations: REGISTER and 200 OK on Gm and on Mw. */
+  g_assert_cmpuint (count_rows (lad, "Gm"), ==, 6);
+  g_assert_cmpuint (count_rows (lad, "Mw"), ==, 6);
+
+  static const gchar *const want[] = {
+    "call 1: alice -> bob, security mikey-ticket, 200 OK, 2 media streams: ",
+    "call 2: alice -> bob, security sdes-e2ae, 200 OK, 4 media streams: ",
+  };
+  for (guint k = 1; k <= 2; k++)
+    {
+      g_autofree gchar *only = g_strdup_printf ("call=%u", k);
+      g_auto (ImpsTestRun) c;
+      RUN (&c, "run", demo_path, "--width", "1000", "--only", only);
+      g_assert_cmpint (c.status, ==, 0);
+      const gchar *cl = ladder_part (c.out);
+      g_autofree gchar *row = g_strdup_printf ("%s%" G_GUINT64_FORMAT " sent, %" G_GUINT64_FORMAT
+                                               " received, %" G_GUINT64_FORMAT " verified, %u messages",
+                                               want[k - 1], sum_media (cl, "sent"),
+                                               sum_media (cl, "received"), sum_media (cl, "verified"),
+                                               count_rows (cl, NULL));
+      g_test_message ("want %s", row);
+      g_assert_nonnull (strstr (lad, row));
+      g_assert_cmpuint (sum_media (cl, "sent"), >=, 200);
+    }
+
+  /* Both at once is a usage error. */
+  g_auto (ImpsTestRun) u;
+  RUN (&u, "run", demo_path, "--summary", "--full");
+  g_assert_cmpint (u.status, ==, 2);
+  g_assert_nonnull (strstr (u.err, "--summary and --full exclude each other"));
+}
+
+/* A scenario of @calls SDES calls, u1 -> u2, u2 -> u3, ... written with a
+ * [subscribers] range and a repeat block. */
+static gchar *
+write_calls (const gchar *dir, guint calls)
+{
+  g_autofree gchar *name = g_strdup_printf ("calls%u.scn", calls);
+  gchar *path = g_build_filename (dir, name, NULL);
+  g_autofree gchar *text = g_strdup_printf (
+      "[scenario]\nseed = 15\n\n[operator op1]\nnumber = 1\ndomain = op1.net\n\n"
+      "[subscribers u1..u%u]\noperator = op1\n\n"
+      "[script]\nregister = u1..u%u\n"
+      "repeat = u1..u%u u2..u%u\n"
+      "call = $1 $2 security=sdes-e2e media=100ms\n"
+      "expect = media\n"
+      "hangup = $1\n"
+      "end = repeat\n",
+      calls + 1, calls + 1, calls, calls + 1);
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+  return path;
+}
+
+static guint
+count_str (const gchar *text, const gchar *needle)
+{
+  guint n = 0;
+  for (const gchar *p = text; (p = strstr (p, needle)) != NULL; p++)
+    n++;
+  return n;
+}
+
+/* Above the threshold a run is summarised unless --full; at it, it is
+ * not; the SVG of the summary has far fewer elements. */
+static void
+test_summary_threshold (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *dir = g_dir_make_tmp ("impsim-ladder-run-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_autofree gchar *big = write_calls (dir, 60);
+  g_autofree gchar *edge = write_calls (dir, 50);
+
+  g_auto (ImpsTestRun) a;
+  RUN (&a, "run", big, "--width", "1000");
+  g_assert_cmpint (a.status, ==, 0);
+  const gchar *la = ladder_part (a.out);
+  g_assert_nonnull (strstr (la, "; summarised, one row per call (60 calls; --full draws every message)"));
+  g_assert_cmpuint (count_rows (la, "call"), ==, 60);
+  g_assert_cmpuint (count_rows (la, "media"), ==, 0);
+  /* The 61 registrations are not calls: drawn, 4 messages each. */
+  g_assert_cmpuint (count_rows (la, NULL), ==, 61 * 4);
+
+  g_auto (ImpsTestRun) f;
+  RUN (&f, "run", big, "--width", "1000", "--full");
+  g_assert_cmpint (f.status, ==, 0);
+  const gchar *lf = ladder_part (f.out);
+  g_assert_null (strstr (lf, "summarised"));
+  g_assert_cmpuint (count_rows (lf, "call"), ==, 0);
+  g_assert_cmpuint (count_bands (lf), ==, 120);
+  /* Every message of the log has its row (the runner's media events,
+   * two per call, are messages on the media rows). */
+  guint64 messages = number_after (lf, " events (");
+  g_assert_cmpuint (messages, >, 60 * 10);
+  g_assert_cmpuint (count_rows (lf, NULL) + count_rows (lf, "media") - 120, ==, messages);
+
+  /* At the threshold: every message. */
+  g_auto (ImpsTestRun) e;
+  RUN (&e, "run", edge, "--width", "1000");
+  g_assert_cmpint (e.status, ==, 0);
+  g_assert_null (strstr (e.out, "summarised"));
+  g_assert_cmpuint (count_bands (ladder_part (e.out)), ==, 100);
+  /* A filter that shows fewer calls than the threshold: every message. */
+  g_auto (ImpsTestRun) o;
+  RUN (&o, "run", big, "--width", "1000", "--only", "call=3");
+  g_assert_cmpint (o.status, ==, 0);
+  g_assert_null (strstr (o.out, "summarised"));
+  g_assert_cmpuint (count_bands (ladder_part (o.out)), ==, 2);
+
+  /* The SVGs: one call group per call against an arrow per message. */
+  g_autofree gchar *svg_sum = g_build_filename (dir, "sum.svg", NULL);
+  g_autofree gchar *svg_full = g_build_filename (dir, "full.svg", NULL);
+  g_auto (ImpsTestRun) s1;
+  RUN (&s1, "run", "--quiet", big, "--summary", "--svg", svg_sum);
+  g_assert_cmpint (s1.status, ==, 0);
+  g_auto (ImpsTestRun) s2;
+  RUN (&s2, "run", "--quiet", big, "--full", "--svg", svg_full);
+  g_assert_cmpint (s2.status, ==, 0);
+  g_autofree gchar *ts = NULL, *tf = NULL;
+  g_assert_true (g_file_get_contents (svg_sum, &ts, NULL, NULL));
+  g_assert_true (g_file_get_contents (svg_full, &tf, NULL, NULL));
+  g_assert_cmpuint (count_str (ts, "<g class=\"call\""), ==, 60);
+  /* The last call's row (the tooltip holds its whole label): 100 ms of
+   * media is 5 packets each way. */
+  g_assert_nonnull (strstr (ts, "<title>call u60 \u2192 u61: call 60: u60 -&gt; u61, security sdes-e2e, "
+                                "200 OK, 2 media streams: 10 sent, 10 received, 10 verified, "));
+  g_assert_cmpuint (count_str (tf, "<g class=\"call\""), ==, 0);
+  g_assert_cmpuint (count_str (ts, "<g class=\"media\""), ==, 0);
+  g_assert_cmpuint (count_str (tf, "<g class=\"media\""), ==, 120);
+  g_assert_cmpuint (count_str (ts, "<g class=\"arrow"), ==, 61 * 4);
+  g_assert_cmpuint (count_str (tf, "<g class=\"arrow"), ==, messages);
+  guint groups_sum = count_str (ts, "<g "), groups_full = count_str (tf, "<g ");
+  g_test_message ("SVG groups: %u summarised, %u full", groups_sum, groups_full);
+  g_assert_cmpuint (groups_sum * 4, <, groups_full);
+
+  g_unlink (svg_sum);
+  g_unlink (svg_full);
+  g_unlink (big);
+  g_unlink (edge);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -288,5 +527,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ladder-run/media-counts-agree", test_media_counts_agree);
   g_test_add_func ("/ladder-run/only-time", test_only_time);
   g_test_add_func ("/ladder-run/pcap-frames", test_pcap_frames);
+  g_test_add_func ("/ladder-run/summary-demo", test_summary_demo);
+  g_test_add_func ("/ladder-run/summary-threshold", test_summary_threshold);
   return g_test_run ();
 }
