@@ -347,8 +347,10 @@ wire_zk_peers (ImpsWorld *w)
     }
 }
 
+/* The S-CSCF with what it is configured with (subscribers, groups, Mw
+ * routes); registrations it learns at run time. */
 static gboolean
-start_ims (ImpsWorld *w, Operator *o, GError **error)
+start_scscf (ImpsWorld *w, Operator *o, gboolean routes, GError **error)
 {
   o->scscf = imps_scscf_new (w->net, w->bus, o->spec->domain, o->scscf_address, 0, error);
   if (o->scscf == NULL)
@@ -370,6 +372,33 @@ start_ims (ImpsWorld *w, Operator *o, GError **error)
                                     error))
         return FALSE;
     }
+  for (guint j = 0; routes && j < w->operators->len; j++)
+    {
+      Operator *p = g_ptr_array_index (w->operators, j);
+      if (p != o && p->scscf)
+        imps_scscf_add_route (o->scscf, p->spec->domain, p->scscf_address, 0);
+    }
+  return TRUE;
+}
+
+static ImpsPcscf *
+new_pcscf (ImpsWorld *w, Operator *o, GError **error)
+{
+  ImpsPcscfConfig pc = {
+    .domain = o->spec->domain,
+    .address = o->pcscf_address,
+    .port = o->pcscf_port,
+    .agw_address = o->agw_address,
+    .scscf_address = o->scscf_address,
+  };
+  return imps_pcscf_new (w->net, w->bus, &pc, error);
+}
+
+static gboolean
+start_ims (ImpsWorld *w, Operator *o, GError **error)
+{
+  if (!start_scscf (w, o, FALSE, error))
+    return FALSE;
   if (w->options.sip_sockets)
     {
       /* The P-CSCF takes the port its sockets got, so that its Via, Path
@@ -392,14 +421,7 @@ start_ims (ImpsWorld *w, Operator *o, GError **error)
                                     u->password);
         }
     }
-  ImpsPcscfConfig pc = {
-    .domain = o->spec->domain,
-    .address = o->pcscf_address,
-    .port = o->pcscf_port,
-    .agw_address = o->agw_address,
-    .scscf_address = o->scscf_address,
-  };
-  o->pcscf = imps_pcscf_new (w->net, w->bus, &pc, error);
+  o->pcscf = new_pcscf (w, o, error);
   return o->pcscf != NULL;
 }
 
@@ -855,6 +877,24 @@ imps_world_restart (ImpsWorld *w, const gchar *node, const gchar *operator_name,
       guint16 ub = imps_bsf_get_ub_port (o->bsf), zn = imps_bsf_get_zn_port (o->bsf);
       g_clear_pointer (&o->bsf, imps_bsf_free);
       return start_bsf_on (w, o, &opt, ub, zn, error);
+    }
+  /* The IMS nodes keep no store: a restart loses what they learnt at run
+   * time (docs/scenario-format.md, "Restarts"). */
+  if (strcmp (node, "scscf") == 0 && o->scscf)
+    {
+      g_clear_pointer (&o->scscf, imps_scscf_free);
+      return start_scscf (w, o, TRUE, error);
+    }
+  if (strcmp (node, "pcscf") == 0 && o->pcscf)
+    {
+      g_clear_pointer (&o->pcscf, imps_pcscf_free);
+      o->pcscf = new_pcscf (w, o, error);
+      return o->pcscf != NULL;
+    }
+  if (strcmp (node, "agw") == 0 && o->pcscf)
+    {
+      imps_pcscf_restart_agw (o->pcscf);
+      return TRUE;
     }
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "operator %s runs no %s",
                operator_name, node);
