@@ -835,9 +835,31 @@ imps_world_forget_btid (ImpsWorld *w, const gchar *operator_name, ImpsUe *ue, GE
   return imps_bsf_forget_btid (o->bsf, btid, error);
 }
 
+/* Deletes a stopped node's SQLite store (the database and its WAL files). */
+static gboolean
+wipe_store (ImpsWorld *w, const gchar *node, const Operator *o, GError **error)
+{
+  g_autofree gchar *path = state_path (&w->options, node, o->spec->domain);
+  if (path == NULL)
+    return TRUE; /* in memory: gone with the node */
+  static const gchar *const suffixes[] = { "", "-wal", "-shm", "-journal" };
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree gchar *file = g_strconcat (path, suffixes[i], NULL);
+      if (g_unlink (file) != 0 && errno != ENOENT)
+        {
+          int e = errno;
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (e),
+                       "cannot wipe the %s store %s: %s", node, file, g_strerror (e));
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 gboolean
 imps_world_restart (ImpsWorld *w, const gchar *node, const gchar *operator_name,
-                    GError **error)
+                    gboolean wiped, GError **error)
 {
   Operator *o = NULL;
   for (guint i = 0; i < w->operators->len && !o; i++)
@@ -858,6 +880,8 @@ imps_world_restart (ImpsWorld *w, const gchar *node, const gchar *operator_name,
       guint16 port = imps_hss_get_port (o->hss);
       g_clear_pointer (&o->hss, imps_hss_free);
       opt.port_base = 0;
+      if (wiped && !wipe_store (w, node, o, error))
+        return FALSE;
       if (!start_hss_on (w, w->scenario, o, o->index, &opt, port, error))
         return FALSE;
       return TRUE;
@@ -866,6 +890,8 @@ imps_world_restart (ImpsWorld *w, const gchar *node, const gchar *operator_name,
     {
       guint16 ua = imps_kms_get_ua_port (o->kms), zk = imps_kms_get_zk_port (o->kms);
       g_clear_pointer (&o->kms, imps_kms_free);
+      if (wiped && !wipe_store (w, node, o, error))
+        return FALSE;
       if (!start_kms_on (w, w->scenario, o, &w->options, ua, zk, error))
         return FALSE;
       wire_zk_peers (w);
@@ -876,6 +902,8 @@ imps_world_restart (ImpsWorld *w, const gchar *node, const gchar *operator_name,
       ImpsWorldOptions opt = w->options;
       guint16 ub = imps_bsf_get_ub_port (o->bsf), zn = imps_bsf_get_zn_port (o->bsf);
       g_clear_pointer (&o->bsf, imps_bsf_free);
+      if (wiped && !wipe_store (w, node, o, error))
+        return FALSE;
       return start_bsf_on (w, o, &opt, ub, zn, error);
     }
   /* The IMS nodes keep no store: a restart loses what they learnt at run
