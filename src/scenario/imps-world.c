@@ -911,11 +911,20 @@ imps_world_restart (ImpsWorld *w, const gchar *node, const gchar *operator_name,
   if (strcmp (node, "scscf") == 0 && o->scscf)
     {
       g_clear_pointer (&o->scscf, imps_scscf_free);
+      imps_network_log (w->net, IMPS_EVENT_NOTE, IMPS_REF_NONE, IMPS_PROTO_SIP, o->scscf_name,
+                        NULL, NULL, NULL,
+                        "its registrations and INVITE transactions are gone (no store); "
+                        "subscribers, groups and routes are configured again",
+                        "S-CSCF restarted");
       return start_scscf (w, o, TRUE, error);
     }
   if (strcmp (node, "pcscf") == 0 && o->pcscf)
     {
       g_clear_pointer (&o->pcscf, imps_pcscf_free);
+      imps_network_log (w->net, IMPS_EVENT_NOTE, IMPS_REF_NONE, IMPS_PROTO_SIP, o->pcscf_name,
+                        NULL, NULL, NULL,
+                        "its registered UEs, transactions and IMS-AGW media legs are gone (no "
+                        "store)", "P-CSCF restarted");
       o->pcscf = new_pcscf (w, o, error);
       return o->pcscf != NULL;
     }
