@@ -453,7 +453,7 @@ cli_run (int argc, char **argv)
                           "answer = DEVICE after=DURATION|reject=STATUS|busy|decline|never;\n"
                           "ticket = DEVICE for TARGET [validity=D] [reuse=B] [forking=B] [keys=N] as NAME;\n"
                           "load = CALLERS CALLEES calls=N rate=R/s [concurrent=C] [security=...] [media=D];\n"
-                          "hangup = DEVICE; advance = DURATION; restart = hss|bsf|kms OPERATOR;\n"
+                          "hangup = DEVICE; advance = DURATION; restart = hss|bsf|kms|pcscf|scscf|agw OPERATOR [wiped];\n"
                           "forget-btid = bsf OPERATOR DEVICE; attack = ... (see the docs);\n"
                           "repeat = RANGE... (steps, $1) end = repeat;\n"
                           "expect = ok | fail [TEXT] | refusal NODE [TEXT] |\n"

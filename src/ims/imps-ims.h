@@ -141,6 +141,11 @@ typedef struct {
  * out. */
 gboolean imps_pcscf_agw_stats (ImpsPcscf *pcscf, const gchar *call_id, ImpsAgwStats *out);
 
+/* The IMS-AGW restarts (the P-CSCF and its registrations stay): every media
+ * leg is released and its SRTP keys wiped, so the media of e2ae calls in
+ * progress is no longer relayed; the counters stay for the observer. */
+void imps_pcscf_restart_agw (ImpsPcscf *pcscf);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpsPcscf, imps_pcscf_free)
 
 G_END_DECLS

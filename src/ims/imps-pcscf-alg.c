@@ -814,6 +814,20 @@ pcscf_alg_end (ImpsPcscf *self, const gchar *call_id, AlgEnd which, const gchar 
     }
 }
 
+void
+imps_pcscf_restart_agw (ImpsPcscf *self)
+{
+  g_return_if_fail (self != NULL);
+  for (guint i = 0; i < self->calls->len; i++)
+    {
+      AlgCall *c = g_ptr_array_index (self->calls, i);
+      if (!c->ended)
+        call_end (c);
+    }
+  pcscf_note (self, IMPS_EVENT_NOTE, "IMS-AGW restarted",
+              "%s restarted: its media legs and their SRTP keys are gone", self->agw_name);
+}
+
 gboolean
 imps_pcscf_agw_stats (ImpsPcscf *self, const gchar *call_id, ImpsAgwStats *out)
 {

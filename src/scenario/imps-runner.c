@@ -58,7 +58,7 @@ typedef struct {
   const ImpsStepSpec *spec;
   ImpsUe *ue;
   gint64 duration_us;
-  gchar *node;        /* restart: hss/bsf; expect refusal: node name */
+  gchar *node;        /* restart: hss/bsf/kms/pcscf/scscf/agw; expect refusal: node name */
   gchar *op;          /* restart: operator */
   ExpectKind expect;
   ImpsRefPoint ref;
@@ -1691,8 +1691,10 @@ run_next (ImpsRunner *r)
       {
         r->last_action = res;
         g_autoptr (GError) error = NULL;
-        if (imps_world_restart (r->world, s->node, s->op, &error))
-          action_done (r, TRUE, g_strdup_printf ("%s of %s restarted", s->node, s->op), NULL);
+        if (imps_world_restart (r->world, s->node, s->op, s->script->wiped, &error))
+          action_done (r, TRUE, g_strdup_printf ("%s of %s restarted%s", s->node, s->op,
+                                                 s->script->wiped ? " with an empty store" : ""),
+                       NULL);
         else
           action_done (r, FALSE, g_strdup ("restart failed"), g_strdup (error->message));
         return;

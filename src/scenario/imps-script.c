@@ -340,14 +340,28 @@ parse_advance (Checker *k, ImpsScriptStep *st, gint argc, gchar **argv, GError *
 static gboolean
 parse_restart (Checker *k, ImpsScriptStep *st, gint argc, gchar **argv, GError **error)
 {
-  static const gchar *const kinds[] = { "hss", "bsf", "kms" };
-  static const guint bits[] = { IMPS_OP_NODE_HSS, IMPS_OP_NODE_BSF, IMPS_OP_NODE_KMS };
+  static const gchar *const kinds[] = { "hss", "bsf", "kms", "pcscf", "scscf", "agw" };
+  /* The IMS core runs as one: P-CSCF, S-CSCF and IMS-AGW together. */
+  static const guint ims = IMPS_OP_NODE_PCSCF | IMPS_OP_NODE_SCSCF | IMPS_OP_NODE_AGW;
+  static const guint bits[] = { IMPS_OP_NODE_HSS, IMPS_OP_NODE_BSF, IMPS_OP_NODE_KMS,
+                                ims, ims, ims };
   guint n = G_N_ELEMENTS (kinds);
-  for (guint i = 0; argc == 2 && i < G_N_ELEMENTS (kinds); i++)
+  for (guint i = 0; (argc == 2 || argc == 3) && i < G_N_ELEMENTS (kinds); i++)
     if (g_str_equal (argv[0], kinds[i]))
       n = i;
   if (n == G_N_ELEMENTS (kinds))
-    return step_error (k->s, st->spec, error, "usage: restart = hss|bsf|kms OPERATOR");
+    return step_error (k->s, st->spec, error,
+                       "usage: restart = hss|bsf|kms|pcscf|scscf|agw OPERATOR, or "
+                       "restart = hss|bsf|kms OPERATOR wiped");
+  /* Only the nodes with a store can start with an empty one. */
+  if (argc == 3 && !g_str_equal (argv[2], "wiped"))
+    return step_error (k->s, st->spec, error, "restart %s: unknown option '%s' (known: wiped)",
+                       argv[0], argv[2]);
+  if (argc == 3 && n >= 3)
+    return step_error (k->s, st->spec, error,
+                       "restart %s: only hss, bsf and kms have a store to wipe (the IMS nodes "
+                       "keep none)", argv[0]);
+  st->wiped = argc == 3;
   const ImpsOperatorSpec *o = NULL;
   for (guint i = 0; i < k->s->operators->len && o == NULL; i++)
     if (g_str_equal (((const ImpsOperatorSpec *) g_ptr_array_index (k->s->operators, i))->name,
@@ -358,7 +372,7 @@ parse_restart (Checker *k, ImpsScriptStep *st, gint argc, gchar **argv, GError *
       }
   if (o == NULL)
     return step_error (k->s, st->spec, error, "no operator '%s'", argv[1]);
-  if (!(o->nodes & bits[n]))
+  if ((o->nodes & bits[n]) != bits[n])
     return step_error (k->s, st->spec, error, "operator %s runs no %s", o->name, kinds[n]);
   st->node = g_strdup (argv[0]);
   return TRUE;

@@ -72,7 +72,8 @@ typedef struct {
   const ImpsStepSpec *spec;  /* borrowed from the scenario */
   gchar *device;             /* the device acting or named: "alice", "bob.tablet" */
   guint op;                  /* restart: the operator's index */
-  gchar *node;               /* restart: hss|bsf|kms; refusal, exposure: a node name */
+  gchar *node;               /* restart: hss|bsf|kms|pcscf|scscf|agw; refusal, exposure: a node name */
+  gboolean wiped;            /* restart: hss|bsf|kms start with an empty store */
   gchar *callee;             /* call: the URI called (a subscriber's first IMPU or as given) */
   ImpsScriptSecurity security;
   gint64 media_us;           /* call: media after the answer */

@@ -347,8 +347,10 @@ wire_zk_peers (ImpsWorld *w)
     }
 }
 
+/* The S-CSCF with what it is configured with (subscribers, groups, Mw
+ * routes); registrations it learns at run time. */
 static gboolean
-start_ims (ImpsWorld *w, Operator *o, GError **error)
+start_scscf (ImpsWorld *w, Operator *o, gboolean routes, GError **error)
 {
   o->scscf = imps_scscf_new (w->net, w->bus, o->spec->domain, o->scscf_address, 0, error);
   if (o->scscf == NULL)
@@ -370,6 +372,33 @@ start_ims (ImpsWorld *w, Operator *o, GError **error)
                                     error))
         return FALSE;
     }
+  for (guint j = 0; routes && j < w->operators->len; j++)
+    {
+      Operator *p = g_ptr_array_index (w->operators, j);
+      if (p != o && p->scscf)
+        imps_scscf_add_route (o->scscf, p->spec->domain, p->scscf_address, 0);
+    }
+  return TRUE;
+}
+
+static ImpsPcscf *
+new_pcscf (ImpsWorld *w, Operator *o, GError **error)
+{
+  ImpsPcscfConfig pc = {
+    .domain = o->spec->domain,
+    .address = o->pcscf_address,
+    .port = o->pcscf_port,
+    .agw_address = o->agw_address,
+    .scscf_address = o->scscf_address,
+  };
+  return imps_pcscf_new (w->net, w->bus, &pc, error);
+}
+
+static gboolean
+start_ims (ImpsWorld *w, Operator *o, GError **error)
+{
+  if (!start_scscf (w, o, FALSE, error))
+    return FALSE;
   if (w->options.sip_sockets)
     {
       /* The P-CSCF takes the port its sockets got, so that its Via, Path
@@ -392,14 +421,7 @@ start_ims (ImpsWorld *w, Operator *o, GError **error)
                                     u->password);
         }
     }
-  ImpsPcscfConfig pc = {
-    .domain = o->spec->domain,
-    .address = o->pcscf_address,
-    .port = o->pcscf_port,
-    .agw_address = o->agw_address,
-    .scscf_address = o->scscf_address,
-  };
-  o->pcscf = imps_pcscf_new (w->net, w->bus, &pc, error);
+  o->pcscf = new_pcscf (w, o, error);
   return o->pcscf != NULL;
 }
 
@@ -813,9 +835,31 @@ imps_world_forget_btid (ImpsWorld *w, const gchar *operator_name, ImpsUe *ue, GE
   return imps_bsf_forget_btid (o->bsf, btid, error);
 }
 
+/* Deletes a stopped node's SQLite store (the database and its WAL files). */
+static gboolean
+wipe_store (ImpsWorld *w, const gchar *node, const Operator *o, GError **error)
+{
+  g_autofree gchar *path = state_path (&w->options, node, o->spec->domain);
+  if (path == NULL)
+    return TRUE; /* in memory: gone with the node */
+  static const gchar *const suffixes[] = { "", "-wal", "-shm", "-journal" };
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree gchar *file = g_strconcat (path, suffixes[i], NULL);
+      if (g_unlink (file) != 0 && errno != ENOENT)
+        {
+          int e = errno;
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (e),
+                       "cannot wipe the %s store %s: %s", node, file, g_strerror (e));
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 gboolean
 imps_world_restart (ImpsWorld *w, const gchar *node, const gchar *operator_name,
-                    GError **error)
+                    gboolean wiped, GError **error)
 {
   Operator *o = NULL;
   for (guint i = 0; i < w->operators->len && !o; i++)
@@ -836,6 +880,8 @@ imps_world_restart (ImpsWorld *w, const gchar *node, const gchar *operator_name,
       guint16 port = imps_hss_get_port (o->hss);
       g_clear_pointer (&o->hss, imps_hss_free);
       opt.port_base = 0;
+      if (wiped && !wipe_store (w, node, o, error))
+        return FALSE;
       if (!start_hss_on (w, w->scenario, o, o->index, &opt, port, error))
         return FALSE;
       return TRUE;
@@ -844,6 +890,8 @@ imps_world_restart (ImpsWorld *w, const gchar *node, const gchar *operator_name,
     {
       guint16 ua = imps_kms_get_ua_port (o->kms), zk = imps_kms_get_zk_port (o->kms);
       g_clear_pointer (&o->kms, imps_kms_free);
+      if (wiped && !wipe_store (w, node, o, error))
+        return FALSE;
       if (!start_kms_on (w, w->scenario, o, &w->options, ua, zk, error))
         return FALSE;
       wire_zk_peers (w);
@@ -854,7 +902,36 @@ imps_world_restart (ImpsWorld *w, const gchar *node, const gchar *operator_name,
       ImpsWorldOptions opt = w->options;
       guint16 ub = imps_bsf_get_ub_port (o->bsf), zn = imps_bsf_get_zn_port (o->bsf);
       g_clear_pointer (&o->bsf, imps_bsf_free);
+      if (wiped && !wipe_store (w, node, o, error))
+        return FALSE;
       return start_bsf_on (w, o, &opt, ub, zn, error);
+    }
+  /* The IMS nodes keep no store: a restart loses what they learnt at run
+   * time (docs/scenario-format.md, "Restarts"). */
+  if (strcmp (node, "scscf") == 0 && o->scscf)
+    {
+      g_clear_pointer (&o->scscf, imps_scscf_free);
+      imps_network_log (w->net, IMPS_EVENT_NOTE, IMPS_REF_NONE, IMPS_PROTO_SIP, o->scscf_name,
+                        NULL, NULL, NULL,
+                        "its registrations and INVITE transactions are gone (no store); "
+                        "subscribers, groups and routes are configured again",
+                        "S-CSCF restarted");
+      return start_scscf (w, o, TRUE, error);
+    }
+  if (strcmp (node, "pcscf") == 0 && o->pcscf)
+    {
+      g_clear_pointer (&o->pcscf, imps_pcscf_free);
+      imps_network_log (w->net, IMPS_EVENT_NOTE, IMPS_REF_NONE, IMPS_PROTO_SIP, o->pcscf_name,
+                        NULL, NULL, NULL,
+                        "its registered UEs, transactions and IMS-AGW media legs are gone (no "
+                        "store)", "P-CSCF restarted");
+      o->pcscf = new_pcscf (w, o, error);
+      return o->pcscf != NULL;
+    }
+  if (strcmp (node, "agw") == 0 && o->pcscf)
+    {
+      imps_pcscf_restart_agw (o->pcscf);
+      return TRUE;
     }
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "operator %s runs no %s",
                operator_name, node);

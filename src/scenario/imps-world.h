@@ -130,9 +130,11 @@ GPtrArray *imps_world_get_ues (ImpsWorld *world);
 gboolean imps_world_ue_bsf (ImpsWorld *world, ImpsUe *ue, const gchar **fqdn,
                             const gchar **address, guint16 *port);
 /* Stops and starts a node again from its state (in memory: empty). @node
- * is "hss", "bsf" (later "kms"), @operator the operator's NAME. */
+ * is "hss", "bsf", "kms", "pcscf", "scscf" or "agw", @operator the
+ * operator's NAME. @wiped (hss, bsf, kms): the node's store file is deleted
+ * first, so it starts as on first use. */
 gboolean imps_world_restart (ImpsWorld *world, const gchar *node,
-                             const gchar *operator_name, GError **error);
+                             const gchar *operator_name, gboolean wiped, GError **error);
 
 /* The Gm sockets of operator @op's P-CSCF (serve), or NULL. */
 struct _ImpsPcscfGm;

@@ -1260,6 +1260,22 @@ test_e2ae (void)
   g_assert_no_error (error);
   g_assert_cmpmem (bob->last_media, out_len, plain, len);
 
+  /* An IMS-AGW restart: its legs and keys are gone, so alice's next packet
+   * is not relayed; the P-CSCF and the counters stay. */
+  imps_pcscf_restart_agw (n.pcscf[0]);
+  len = make_rtp (plain, 2, 0xa11ce2);
+  memcpy (buf, plain, len);
+  g_assert_true (imps_srtp_session_protect_rtp (a_tx2, buf, len, sizeof buf, &out_len, NULL));
+  guint64 dropped_restart = imps_sip_bus_media_dropped (n.bus);
+  imps_sip_bus_send_media (n.bus, IMPS_PROTO_RTP, alice->addr, alice->rtp_port, a_to, a_port,
+                           buf, out_len);
+  imps_clock_advance (n.clock, 10000);
+  g_assert_cmpuint (bob->n_media, ==, 51);
+  g_assert_cmpuint (imps_sip_bus_media_dropped (n.bus), ==, dropped_restart + 1);
+  g_assert_nonnull (imps_pcscf_registered_impu (n.pcscf[0], alice->addr));
+  g_assert_true (imps_pcscf_agw_stats (n.pcscf[0], call_id, &s1));
+  g_assert_cmpuint (s1.rtp_to_core, ==, 51);
+
   /* BYE: the AGWs release their legs; the counters stay. */
   g_autoptr (ImpsSipMessage) bye = ua_new_in_dialog (alice, ack, "BYE", 3);
   ua_send (alice, bye);

@@ -184,6 +184,29 @@ static const Bad bad_steps[] = {
     "no node 'bsf.a.ne'" },
   { "restart-no-kms", NET "restart = kms b\n", IMPS_SCENARIO_ERROR_VALUE, "operator b runs no kms" },
   { "restart-no-op", NET "restart = hss c\n", IMPS_SCENARIO_ERROR_VALUE, "no operator 'c'" },
+  { "restart-no-scscf", NET "restart = scscf b\n", IMPS_SCENARIO_ERROR_VALUE,
+    "operator b runs no scscf" },
+  { "restart-no-pcscf", NET "restart = pcscf b\n", IMPS_SCENARIO_ERROR_VALUE,
+    "operator b runs no pcscf" },
+  { "restart-no-agw", NET "restart = agw b\n", IMPS_SCENARIO_ERROR_VALUE, "operator b runs no agw" },
+  { "restart-bad-node", NET "restart = cscf a\n", IMPS_SCENARIO_ERROR_VALUE,
+    "usage: restart = hss|bsf|kms|pcscf|scscf|agw OPERATOR" },
+  { "restart-extra", NET "restart = scscf a now\n", IMPS_SCENARIO_ERROR_VALUE,
+    "restart scscf: unknown option 'now' (known: wiped)" },
+  { "restart-no-operator", NET "restart = agw\n", IMPS_SCENARIO_ERROR_VALUE, "usage: restart" },
+  { "restart-node-case", NET "restart = SCSCF a\n", IMPS_SCENARIO_ERROR_VALUE, "usage: restart" },
+  { "restart-wiped-ims", NET "restart = scscf a wiped\n", IMPS_SCENARIO_ERROR_VALUE,
+    "restart scscf: only hss, bsf and kms have a store to wipe" },
+  { "restart-wiped-agw", NET "restart = agw a wiped\n", IMPS_SCENARIO_ERROR_VALUE,
+    "only hss, bsf and kms have a store to wipe" },
+  { "restart-wiped-typo", NET "restart = kms a wipe\n", IMPS_SCENARIO_ERROR_VALUE,
+    "restart kms: unknown option 'wipe' (known: wiped)" },
+  { "restart-wiped-twice", NET "restart = kms a wiped wiped\n", IMPS_SCENARIO_ERROR_VALUE,
+    "usage: restart" },
+  { "restart-wiped-no-op", NET "restart = bsf wiped\n", IMPS_SCENARIO_ERROR_VALUE,
+    "no operator 'wiped'" },
+  { "restart-wiped-no-kms", NET "restart = kms b wiped\n", IMPS_SCENARIO_ERROR_VALUE,
+    "operator b runs no kms" },
   { "advance-hex", NET "advance = 0x10\n", IMPS_SCENARIO_ERROR_VALUE, "'0x10' is not a duration" },
   { "advance-exp", NET "advance = 1e3\n", IMPS_SCENARIO_ERROR_VALUE, "'1e3' is not a duration" },
   { "advance-sign", NET "advance = +5s\n", IMPS_SCENARIO_ERROR_VALUE, "'+5s' is not a duration" },
@@ -226,13 +249,14 @@ test_good_steps (void)
   static const gchar text[] = NET
     "bootstrap = u.phone\nregister = u.tab\ncall = u \"sip:w@b.net\" security=sdes-e2ae media=1.5s\n"
     "call = u.tab tel:+15551234\nadvance = 20ms\nadvance = 0.5m\nexpect = forks-share\n"
-    "expect = message MEDIA srtp stream\nexpect = refusal w.phone\nrestart = kms a\n";
+    "expect = message MEDIA srtp stream\nexpect = refusal w.phone\nrestart = kms a\n"
+    "restart = pcscf a\nrestart = scscf a\nrestart = agw a\nrestart = bsf a wiped\n";
   g_autoptr (GError) error = NULL;
   g_autoptr (ImpsScenario) s = imps_scenario_load_data (text, strlen (text), "t", &error);
   g_assert_no_error (error);
   g_autoptr (GPtrArray) steps = imps_script_parse (s, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (steps->len, ==, 10);
+  g_assert_cmpuint (steps->len, ==, 14);
   ImpsScriptStep **st = (ImpsScriptStep **) steps->pdata;
   /* bob.phone names the first device, which reports call "u". */
   g_assert_cmpstr (st[0]->device, ==, "u");
@@ -251,6 +275,13 @@ test_good_steps (void)
   g_assert_cmpstr (st[8]->node, ==, "w");
   g_assert_cmpstr (st[9]->node, ==, "kms");
   g_assert_cmpuint (st[9]->op, ==, 0);
+  g_assert_cmpstr (st[10]->node, ==, "pcscf");
+  g_assert_cmpstr (st[11]->node, ==, "scscf");
+  g_assert_cmpstr (st[12]->node, ==, "agw");
+  g_assert_cmpint (st[12]->verb, ==, IMPS_SCRIPT_RESTART);
+  g_assert_false (st[12]->wiped);
+  g_assert_cmpstr (st[13]->node, ==, "bsf");
+  g_assert_true (st[13]->wiped);
 }
 
 /* The bounds let through what they promise: 90 days with one registered
