@@ -719,7 +719,8 @@ refusal_start (GIOStream *stream, GBytes *answer, gboolean close_output)
 
 static void
 refuse_and_close (ImpsHttpServer *s, SoupServerMessage *msg, guint status, const gchar *why,
-                  const gchar *request_summary, const gchar *answer_summary)
+                  const gchar *reason, const gchar *request_summary,
+                  const gchar *answer_summary)
 {
   MsgState *st = msg_state_new (s, msg);
   log_request (s, msg, st, request_summary);
@@ -732,7 +733,10 @@ refuse_and_close (ImpsHttpServer *s, SoupServerMessage *msg, guint status, const
   g_string_append_printf (a, "HTTP/1.1 %u %s\r\n", status, soup_status_get_phrase (status));
   if (s->server_header)
     g_string_append_printf (a, "Server: %s\r\n", s->server_header);
-  g_string_append_printf (a, "Date: %s\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", date);
+  /* the reason as a one-line text/plain body, like every other 4xx */
+  g_string_append_printf (a, "Date: %s\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                          "Content-Length: %" G_GSIZE_FORMAT "\r\nConnection: close\r\n\r\n%s\n",
+                          date, strlen (reason) + 1, reason);
   gsize alen = a->len;
   g_autoptr (GBytes) answer = g_bytes_new_take (g_string_free (a, FALSE), alen);
   imps_network_log (s->net, IMPS_EVENT_MESSAGE, s->ref, IMPS_PROTO_HTTP, s->node_name, st->peer,
@@ -783,7 +787,10 @@ on_got_headers (SoupServerMessage *msg, gpointer data)
       g_autofree gchar *why = g_strdup_printf ("request from %s has Content-Length \"%.40s\", "
                                                "which is not a number of at most 63 bits",
                                                msg_state_new (s, msg)->peer, shown);
-      refuse_and_close (s, msg, SOUP_STATUS_BAD_REQUEST, why, req, "400 bad Content-Length");
+      g_autofree gchar *reason = g_strdup_printf ("Content-Length \"%.40s\" is not a number "
+                                                  "of at most 63 bits", shown);
+      refuse_and_close (s, msg, SOUP_STATUS_BAD_REQUEST, why, reason, req,
+                        "400 bad Content-Length");
     }
   else if (encoding == SOUP_ENCODING_CHUNKED)
     {
@@ -791,7 +798,10 @@ on_got_headers (SoupServerMessage *msg, gpointer data)
       g_autofree gchar *why = g_strdup_printf ("request from %s has a chunked body; a length "
                                                "is required (at most %" G_GSIZE_FORMAT " bytes)",
                                                msg_state_new (s, msg)->peer, s->max_body);
-      refuse_and_close (s, msg, SOUP_STATUS_LENGTH_REQUIRED, why, req,
+      g_autofree gchar *reason = g_strdup_printf ("a chunked body is refused: send "
+                                                  "Content-Length (at most %" G_GSIZE_FORMAT
+                                                  " bytes)", s->max_body);
+      refuse_and_close (s, msg, SOUP_STATUS_LENGTH_REQUIRED, why, reason, req,
                         "411 body length required");
     }
   else if (cl != NULL && length > s->max_body)
@@ -802,7 +812,10 @@ on_got_headers (SoupServerMessage *msg, gpointer data)
                                                "-byte body; at most %" G_GSIZE_FORMAT
                                                " bytes are read", msg_state_new (s, msg)->peer,
                                                length, s->max_body);
-      refuse_and_close (s, msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, why, req,
+      g_autofree gchar *reason = g_strdup_printf ("a %" G_GUINT64_FORMAT "-byte body is over "
+                                                  "the limit of %" G_GSIZE_FORMAT " bytes",
+                                                  length, s->max_body);
+      refuse_and_close (s, msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, why, reason, req,
                         "413 body too large");
     }
 }

@@ -254,7 +254,7 @@ test_huge_declared_body (void)
 }
 
 static void
-refused_at_headers (const gchar *head, const gchar *status_line)
+refused_at_headers (const gchar *head, const gchar *status_line, const gchar *reason)
 {
   ImpsHttpLimits lim;
   imps_http_limits_init (&lim);
@@ -265,6 +265,16 @@ refused_at_headers (const gchar *head, const gchar *status_line)
   g_assert_nonnull (resp);
   if (!g_str_has_prefix (resp, status_line))
     g_error ("expected %s, got %s", status_line, resp);
+  /* the reason, as a one-line text/plain body of the length declared */
+  g_assert_nonnull (strstr (resp, "\r\nContent-Type: text/plain; charset=utf-8\r\n"));
+  const gchar *body = strstr (resp, "\r\n\r\n");
+  g_assert_nonnull (body);
+  body += 4;
+  g_autofree gchar *cl = g_strdup_printf ("\r\nContent-Length: %zu\r\n", strlen (body));
+  g_assert_nonnull (strstr (resp, cl));
+  g_assert_true (g_str_has_suffix (body, "\n"));
+  if (strstr (body, reason) == NULL)
+    g_error ("expected the reason '%s' in the body, got '%s'", reason, body);
   g_assert_true (closed_by_server (fd));
   close (fd);
   reap (&c);
@@ -274,18 +284,21 @@ static void
 test_chunked_huge (void)
 {
   refused_at_headers ("POST /kms HTTP/1.1\r\nHost: server\r\nTransfer-Encoding: chunked\r\n\r\n"
-                      "7fffffff\r\nxxxxxxxxxxxxxxxx", "HTTP/1.1 411");
+                      "7fffffff\r\nxxxxxxxxxxxxxxxx", "HTTP/1.1 411",
+                      "a chunked body is refused: send Content-Length (at most 65536 bytes)");
 }
 
 static void
 test_overflowing_length (void)
 {
   refused_at_headers ("POST /kms HTTP/1.1\r\nHost: server\r\n"
-                      "Content-Length: 99999999999999999999999\r\n\r\nxx", "HTTP/1.1 400");
+                      "Content-Length: 99999999999999999999999\r\n\r\nxx", "HTTP/1.1 400",
+                      "Content-Length \"99999999999999999999999\" is not a number of at most "
+                      "63 bits");
   refused_at_headers ("POST /kms HTTP/1.1\r\nHost: server\r\nContent-Length: -1\r\n\r\n",
-                      "HTTP/1.1 400");
+                      "HTTP/1.1 400", "Content-Length \"-1\" is not a number");
   refused_at_headers ("POST /kms HTTP/1.1\r\nHost: server\r\nContent-Length: 65537\r\n\r\n",
-                      "HTTP/1.1 413");
+                      "HTTP/1.1 413", "a 65537-byte body is over the limit of 65536 bytes");
 }
 
 /* The per-source cap closes connections over it at once; the idle
