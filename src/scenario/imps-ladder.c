@@ -2071,7 +2071,8 @@ imps_ladder_render_svg (ImpsLadder *ladder)
     }
   {
     double lx = 16, ly = markers_y;
-    double mw = MAX (300.0, (width - 32) / 3);
+    /* a summarised ladder has a fourth marker: the call row's badge */
+    double mw = lay.summarised ? MAX (260.0, (width - 32) / 4) : MAX (300.0, (width - 32) / 3);
     g_string_append (s, "<g class=\"legend-entry\" data-marker=\"refusal\">");
     svg_cross (s, lx + 8, ly - 4);
     g_string_append_printf (s, "<text x=\"%.1f\" y=\"%.1f\">refusal or failure (the reason under "
@@ -2087,6 +2088,14 @@ imps_ladder_render_svg (ImpsLadder *ladder)
                             "stroke-dasharray=\"6 3\"/><text x=\"%.1f\" y=\"%.1f\">plain RTP media "
                             "stream (unprotected)</text></g>\n",
                             lx, ly - 11, lx + 36, ly);
+    if (lay.summarised)
+      {
+        lx += mw;
+        g_string_append (s, "<g class=\"legend-entry\" data-marker=\"call\">");
+        double bw = svg_badge_named (s, lx, ly, IMPS_REF_GM, "call");
+        g_string_append_printf (s, "<text x=\"%.1f\" y=\"%.1f\">one call on one row (caller to "
+                                "answering device)</text></g>\n", lx + bw + 4, ly);
+      }
   }
   g_string_append (s, "</g>\n");
 

@@ -494,11 +494,14 @@ test_summary_threshold (void)
   g_assert_true (g_file_get_contents (svg_sum, &ts, NULL, NULL));
   g_assert_true (g_file_get_contents (svg_full, &tf, NULL, NULL));
   g_assert_cmpuint (count_str (ts, "<g class=\"call\""), ==, 60);
+  /* the call row's badge is in the legend of a summarised ladder only */
+  g_assert_cmpuint (count_str (ts, "data-marker=\"call\""), ==, 1);
   /* The last call's row (the tooltip holds its whole label): 100 ms of
    * media is 5 packets each way. */
   g_assert_nonnull (strstr (ts, "<title>call u60 \u2192 u61: call 60: u60 -&gt; u61, security sdes-e2e, "
                                 "200 OK, 2 media streams: 10 sent, 10 received, 10 verified, "));
   g_assert_cmpuint (count_str (tf, "<g class=\"call\""), ==, 0);
+  g_assert_cmpuint (count_str (tf, "data-marker=\"call\""), ==, 0);
   g_assert_cmpuint (count_str (ts, "<g class=\"media\""), ==, 0);
   g_assert_cmpuint (count_str (tf, "<g class=\"media\""), ==, 120);
   g_assert_cmpuint (count_str (ts, "<g class=\"arrow"), ==, 61 * 4);
