@@ -374,6 +374,30 @@ test_key_set (void)
   g_assert_true (imps_mikey_key_data_write (&kd, 1, out, &error));
   g_assert_false (imps_mikey_key_set_read (out->data, out->len, 1, &back, &error));
   g_assert_error (error, IMPS_MIKEY_ERROR, IMPS_MIKEY_ERROR_MALFORMED);
+  g_clear_error (&error);
+  /* ten TGKs and no MPK: more session keys than a key set holds is refused
+   * (it overflowed the set's key array; found by fuzz-mikey-ticket) */
+  ImpsMikeyKeyData many[10];
+  guint8 spi[4] = { 0 };
+  for (guint i = 0; i < G_N_ELEMENTS (many); i++)
+    {
+      memset (&many[i], 0, sizeof many[i]);
+      many[i].type = IMPS_MIKEY_KEY_TGK;
+      many[i].kv = IMPS_MIKEY_KV_SPI;
+      many[i].key.data = key;
+      many[i].key.len = 16;
+      many[i].spi.data = spi;
+      many[i].spi.len = sizeof spi;
+    }
+  g_byte_array_set_size (out, 0);
+  g_assert_true (imps_mikey_key_data_write (many, G_N_ELEMENTS (many), out, &error));
+  for (guint m = 0; m <= 1; m++)
+    {
+      g_assert_false (imps_mikey_key_set_read (out->data, out->len, m, &back, &error));
+      g_assert_error (error, IMPS_MIKEY_ERROR, IMPS_MIKEY_ERROR_MALFORMED);
+      g_assert_nonnull (strstr (error->message, "session keys"));
+      g_clear_error (&error);
+    }
   imps_mikey_key_set_clear (&set);
 }
 

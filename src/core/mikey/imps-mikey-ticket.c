@@ -430,6 +430,12 @@ imps_mikey_key_set_read (const guint8 *plain, gsize len, guint n_mpks,
                    n, n_mpks);
       goto out;
     }
+  if (n - n_mpks > IMPS_MIKEY_MAX_SESSION_KEYS)
+    {
+      g_set_error (error, ERR (MALFORMED), "KEMAC holds %u session keys after %u MPKs, at most %u",
+                   n - n_mpks, n_mpks, (guint) IMPS_MIKEY_MAX_SESSION_KEYS);
+      goto out;
+    }
   for (guint i = 0; i < n; i++)
     {
       gboolean is_mpk = kd[i].type == IMPS_MIKEY_KEY_MPK;
