@@ -313,28 +313,43 @@ read_ctrl_port (const gchar *dir)
   return (guint16) port;
 }
 
-static void
-test_e2ae (void)
+/* One lab run: serve with bob calling carol (baresip) with @security, then
+ * baresip calling bob; returns serve's report at stop and the Call-IDs of
+ * the incoming (*@incoming) and outgoing (*@call) calls. */
+static GPtrArray *
+lab_run (const gchar *security, gboolean outside_e2ae, gchar **incoming, gchar **call)
 {
   g_autoptr (GError) error = NULL;
   g_autofree gchar *dir = g_dir_make_tmp ("impsim-baresip-XXXXXX", &error);
   g_autofree gchar *scn = g_build_filename (dir, "lab.scn", NULL);
-  /* bob calls with plain RTP: carol's P-CSCF offers SDES to baresip for
-   * its AGW (carol registered with mediasec through --outside-e2ae) */
-  g_autofree gchar *text = g_strconcat (scenario_head, "\n[script]\n"
-                                        "call = bob carol security=none media=3s\n", NULL);
+  g_autofree gchar *text = g_strdup_printf ("%s\n[script]\ncall = bob carol security=%s media=3s\n",
+                                            scenario_head, security);
   g_assert_true (g_file_set_contents (scn, text, -1, &error));
   Serve sv = { 0 };
-  serve_start (&sv, scn, TRUE);
+  serve_start (&sv, scn, outside_e2ae);
   Baresip b = { 0 };
   baresip_start (&b, dir, sv.gm_port);
   g_free (wait_line (&sv, "outside device sip:carol@lab8.net registered", NULL));
-  g_autofree gchar *est = wait_line (&sv, "call ", "placed, established (none)");
-  g_autofree gchar *incoming = call_id_of (est);
+  /* the script's call: bob calls carol, baresip answers at once */
+  g_autofree gchar *done = g_strdup_printf ("placed, established (%s)", security);
+  g_autofree gchar *est = wait_line (&sv, "call ", done);
+  *incoming = call_id_of (est);
   g_free (wait_line (&sv, "call ", "placed, terminated"));
-  g_autofree gchar *call = dial_bob (&sv, &b, read_ctrl_port (dir));
+  *call = dial_bob (&sv, &b, read_ctrl_port (dir));
   baresip_stop (&b);
-  g_autoptr (GPtrArray) report = serve_stop (&sv);
+  GPtrArray *report = serve_stop (&sv);
+  g_autofree gchar *rm = g_strdup_printf ("rm -rf '%s'", dir);
+  g_assert_cmpint (system (rm), ==, 0);
+  return report;
+}
+
+static void
+test_e2ae (void)
+{
+  /* bob calls with plain RTP: carol's P-CSCF offers SDES to baresip for
+   * its AGW (carol registered with mediasec through --outside-e2ae) */
+  g_autofree gchar *incoming = NULL, *call = NULL;
+  g_autoptr (GPtrArray) report = lab_run ("none", TRUE, &incoming, &call);
 
   guint64 v = 0;
   /* the AGW terminated baresip's SRTP: authenticated, none refused */
@@ -352,31 +367,13 @@ test_e2ae (void)
   g_assert_cmpuint (v, >, 50);
   g_assert_true (report_number (report, "report agw ", incoming, "replays ", &v));
   g_assert_cmpuint (v, ==, 0);
-  g_autofree gchar *rm = g_strdup_printf ("rm -rf '%s'", dir);
-  g_assert_cmpint (system (rm), ==, 0);
 }
 
 static void
 test_e2e (void)
 {
-  g_autoptr (GError) error = NULL;
-  g_autofree gchar *dir = g_dir_make_tmp ("impsim-baresip-XXXXXX", &error);
-  g_autofree gchar *scn = g_build_filename (dir, "lab.scn", NULL);
-  g_autofree gchar *text = g_strconcat (scenario_head, "\n[script]\n"
-                                        "call = bob carol security=sdes-e2e media=3s\n", NULL);
-  g_assert_true (g_file_set_contents (scn, text, -1, &error));
-  Serve sv = { 0 };
-  serve_start (&sv, scn, FALSE);
-  Baresip b = { 0 };
-  baresip_start (&b, dir, sv.gm_port);
-  g_free (wait_line (&sv, "outside device sip:carol@lab8.net registered", NULL));
-  /* the script's call: bob calls carol, baresip answers at once */
-  g_autofree gchar *est = wait_line (&sv, "call ", "placed, established (sdes-e2e)");
-  g_autofree gchar *incoming = call_id_of (est);
-  g_free (wait_line (&sv, "call ", "placed, terminated"));
-  g_autofree gchar *call = dial_bob (&sv, &b, read_ctrl_port (dir));
-  baresip_stop (&b);
-  g_autoptr (GPtrArray) report = serve_stop (&sv);
+  g_autofree gchar *incoming = NULL, *call = NULL;
+  g_autoptr (GPtrArray) report = lab_run ("sdes-e2e", FALSE, &incoming, &call);
 
   guint64 v = 0;
   const gchar *calls[] = { incoming, call };
@@ -393,8 +390,6 @@ test_e2e (void)
       g_assert_cmpuint (v, ==, 0);
       g_assert_false (report_number (report, "report agw ", calls[i], "authenticated", &v));
     }
-  g_autofree gchar *rm = g_strdup_printf ("rm -rf '%s'", dir);
-  g_assert_cmpint (system (rm), ==, 0);
 }
 
 int
