@@ -55,6 +55,8 @@ typedef struct {
   GStrv impus;             /* Ks_NAF: the user's public identities from the BIA's USS
                             * (GSID IMPS_GBA_GSID_IMS_MEDIA), never NULL; NULL for a
                             * static PSK */
+  GList fifo_link;         /* Ks_NAF: its place in ImpsKms.key_fifo (data = the key) */
+  GQueue *fifo;            /* that queue while linked; NULL for a static PSK */
 } KmsKey;
 
 typedef struct {
@@ -95,6 +97,8 @@ struct _ImpsKms {
 
   /* keys */
   GHashTable *keys;            /* key id -> KmsKey* (B-TIDs and static ids) */
+  GQueue key_fifo;             /* the cached Ks_NAFs, oldest first (at most
+                                * IMPS_KMS_KS_NAF_CACHE_MAX; static PSKs are not in it) */
   ImpsMikeyReplay *replay;
   ImpsMikeyReplay *uses;
 
@@ -140,6 +144,11 @@ void kms_policy_free (gpointer p);
 void kms_agreement_free (gpointer p);
 void kms_group_free (gpointer p);
 void kms_key_free (gpointer p);
+/* Caches a Ks_NAF fetched over Zn (takes @impus). At the bound, the key
+ * cached first goes (O(1)); it is fetched again over Zn when its user
+ * comes back. */
+void kms_key_cache_add (ImpsKms *kms, const gchar *btid, const guint8 *key, gint64 expiry,
+                        const gchar *impi, GStrv impus);
 KmsAgreement *imps_kms_find_agreement (ImpsKms *kms, const guint8 *peer, gsize len);
 
 /* Zk (imps-kms-zk.c) */

@@ -45,6 +45,8 @@ kms_key_free (gpointer p)
   KmsKey *k = p;
   if (k == NULL)
     return;
+  if (k->fifo != NULL)
+    g_queue_unlink (k->fifo, &k->fifo_link);
   g_free (k->key_id);
   g_free (k->impi);
   g_free (k->user);
@@ -305,25 +307,20 @@ key_lookup (ImpsKms *kms, const guint8 *id, gsize len)
   return k;
 }
 
-static void
-key_cache_add (ImpsKms *kms, const gchar *btid, const guint8 *key, gint64 expiry,
-               const gchar *impi, GStrv impus)
+void
+kms_key_cache_add (ImpsKms *kms, const gchar *btid, const guint8 *key, gint64 expiry,
+                   const gchar *impi, GStrv impus)
 {
-  if (g_hash_table_size (kms->keys) >= IMPS_KMS_KS_NAF_CACHE_MAX)
+  /* an earlier key of this name leaves the table and the queue first */
+  g_hash_table_remove (kms->keys, btid);
+  /* expired keys at the head go; then, if still full, the oldest */
+  gint64 now = imps_kms_now (kms);
+  while (kms->key_fifo.head != NULL)
     {
-      GHashTableIter it;
-      gpointer k, v;
-      gint64 now = imps_kms_now (kms);
-      g_hash_table_iter_init (&it, kms->keys);
-      while (g_hash_table_iter_next (&it, &k, &v))
-        if (((KmsKey *) v)->expiry <= now)
-          g_hash_table_iter_remove (&it);
-      /* still full: drop one cached (not static) key; it is fetched again */
-      g_hash_table_iter_init (&it, kms->keys);
-      while (g_hash_table_size (kms->keys) >= IMPS_KMS_KS_NAF_CACHE_MAX
-             && g_hash_table_iter_next (&it, &k, &v))
-        if (((KmsKey *) v)->naf_id != NULL)
-          g_hash_table_iter_remove (&it);
+      KmsKey *old = kms->key_fifo.head->data;
+      if (old->expiry > now && kms->key_fifo.length < IMPS_KMS_KS_NAF_CACHE_MAX)
+        break;
+      g_hash_table_remove (kms->keys, old->key_id);
     }
   KmsKey *k = g_new0 (KmsKey, 1);
   k->key_id = g_strdup (btid);
@@ -333,7 +330,10 @@ key_cache_add (ImpsKms *kms, const gchar *btid, const guint8 *key, gint64 expiry
   k->expiry = expiry;
   k->impi = g_strdup (impi);
   k->impus = impus;
+  k->fifo_link.data = k;
+  k->fifo = &kms->key_fifo;
   g_hash_table_replace (kms->keys, k->key_id, k);
+  g_queue_push_tail_link (&kms->key_fifo, &k->fifo_link);
 }
 
 /* ---------------------------------------------------------------------
@@ -1017,7 +1017,7 @@ on_bia (GObject *source, GAsyncResult *res, gpointer data)
     }
   if (impus == NULL)
     impus = g_new0 (gchar *, 1);
-  key_cache_add (kms, c->btid, bia->me_key, expiry, bia->impi, impus);
+  kms_key_cache_add (kms, c->btid, bia->me_key, expiry, bia->impi, impus);
   finish_with_key (kms, c->msg, c->type, c->body);
   zn_call_free (c);
 }

@@ -2088,6 +2088,72 @@ test_audit_bound (void)
   imps_network_free (net);
 }
 
+/* The Ks_NAF cache keeps at most IMPS_KMS_KS_NAF_CACHE_MAX keys fetched
+ * over Zn: at the bound the key cached first goes (not an arbitrary one),
+ * expired keys at the head go before any live one, a key cached again
+ * for the same B-TID counts once, and static PSKs are never dropped. */
+static gboolean
+cached (ImpsKms *kms, guint i)
+{
+  gchar btid[64];
+  g_snprintf (btid, sizeof btid, "btid-%05u@bsf.home1.net", i);
+  return g_hash_table_contains (kms->keys, btid);
+}
+
+static void
+cache_add (ImpsKms *kms, guint i, gint64 expiry)
+{
+  gchar btid[64];
+  guint8 key[IMPS_GBA_KEY_LEN] = { 0 };
+  key[0] = (guint8) i;
+  g_snprintf (btid, sizeof btid, "btid-%05u@bsf.home1.net", i);
+  const gchar *impus[] = { "sip:alice@home1.net", NULL };
+  kms_key_cache_add (kms, btid, key, expiry, "alice@home1.net", g_strdupv ((GStrv) impus));
+}
+
+static void
+test_ks_naf_cache_bound (void)
+{
+  g_autoptr (ImpsClock) clock = imps_clock_new_virtual (G_GINT64_CONSTANT (1767225600000000));
+  g_autoptr (ImpsRandom) root = imps_random_new_seeded (33328);
+  ImpsNetwork *net = imps_network_new (clock, root);
+  g_autoptr (GError) error = NULL;
+  ImpsKms *kms = imps_kms_new (net, "home1.net", NULL, &error);
+  g_assert_no_error (error);
+  guint8 psk[32] = { 1 };
+  imps_kms_add_static_psk (kms, "static-1", "sip:alice@home1.net", psk, sizeof psk);
+  const guint max = IMPS_KMS_KS_NAF_CACHE_MAX, extra = 100;
+  gint64 later = imps_kms_now (kms) + 3600;
+  for (guint i = 0; i < max + extra; i++)
+    cache_add (kms, i, later);
+  g_assert_cmpuint (kms->key_fifo.length, ==, max);
+  g_assert_cmpuint (imps_kms_count_cached_keys (kms), ==, max + 1);
+  g_assert_true (g_hash_table_contains (kms->keys, "static-1"));
+  for (guint i = 0; i < extra; i++)
+    g_assert_false (cached (kms, i));
+  for (guint i = extra; i < max + extra; i++)
+    g_assert_true (cached (kms, i));
+  /* the same B-TID again: moved to the tail, counted once, nothing else goes */
+  cache_add (kms, extra + 50, later);
+  g_assert_cmpuint (kms->key_fifo.length, ==, max);
+  g_assert_true (cached (kms, extra));
+  g_assert_true (((KmsKey *) kms->key_fifo.tail->data) == g_hash_table_lookup (kms->keys,
+                                                                                "btid-00150@bsf.home1.net"));
+  cache_add (kms, max + extra, later);
+  g_assert_false (cached (kms, extra));
+  g_assert_true (cached (kms, extra + 50));
+  /* expired keys at the head go before the bound is reached */
+  KmsKey *head = kms->key_fifo.head->data;
+  head->expiry = imps_kms_now (kms) - 1;
+  ((KmsKey *) kms->key_fifo.head->next->data)->expiry = imps_kms_now (kms) - 1;
+  g_assert_cmpuint (kms->key_fifo.length, ==, max);
+  cache_add (kms, max + extra + 1, later);
+  g_assert_cmpuint (kms->key_fifo.length, ==, max - 1);
+  g_assert_cmpuint (imps_kms_count_cached_keys (kms), ==, max);
+  imps_kms_free (kms);
+  imps_network_free (net);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -2112,5 +2178,6 @@ main (int argc, char **argv)
   ADD ("replay-flood", test_replay_flood, 0);
   g_test_add_func ("/kms/fuzz-seeds", test_fuzz_seeds);
   g_test_add_func ("/kms/audit-bound", test_audit_bound);
+  g_test_add_func ("/kms/ks-naf-cache-bound", test_ks_naf_cache_bound);
   return g_test_run ();
 }
