@@ -3,6 +3,7 @@
 #include <linux/tcp.h>
 #include <netinet/in.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 static void
@@ -149,6 +150,7 @@ struct _ImpsHttpServer {
   GHashTable *conns;           /* Conn* -> Conn*, every open connection */
   guint handshaking;           /* TLS handshakes in progress */
   GQueue handshake_wait;       /* Conn*: TLS clients waiting for a handshake slot */
+  guint hellos_waiting;        /* Conn* with hello_waits > 0 and no handshake yet */
   ImpsHttpStats stats;
 };
 
@@ -170,9 +172,25 @@ typedef struct {
   guint deadline;                  /* handshake deadline, then lifetime */
   gboolean queued;                 /* in s->handshake_wait */
   gboolean handshaking;            /* holds one of s's handshake slots */
+  guint hello_waits;               /* waits for the rest of the first TLS record */
 } Conn;
 
 static void handshake_slot_release (Conn *c);
+
+/* @c no longer waits for its ClientHello (it has come, or @c is gone). */
+static void
+hello_wait_end (Conn *c)
+{
+  if (c->hello_waits == 0)
+    return;
+  c->hello_waits = 0;
+  c->s->hellos_waiting--;
+  if (c->socket != NULL)
+    {
+      int one = 1;
+      setsockopt (g_socket_get_fd (c->socket), SOL_SOCKET, SO_RCVLOWAT, &one, sizeof one);
+    }
+}
 
 static void
 conn_clear_timers (Conn *c)
@@ -192,6 +210,7 @@ conn_gone (gpointer data, GObject *where_the_socket_was)
   Conn *c = data;
   ImpsHttpServer *s = c->s;
   conn_clear_timers (c);
+  hello_wait_end (c);
   if (c->queued)
     g_queue_remove (&s->handshake_wait, c);
   c->queued = FALSE;
@@ -451,7 +470,31 @@ handshake_slot_release (Conn *c)
   handshake_next (c->s);
 }
 
-/* A TLS client's first bytes (or its close, or the deadline). */
+static gboolean first_bytes (GSocket *socket, GIOCondition cond, gpointer data);
+
+/* Waits (without a thread) until @need bytes of @c's first TLS record can
+ * be read, or the client closes: the socket becomes readable only then
+ * (SO_RCVLOWAT). */
+static void
+hello_wait (Conn *c, gsize need)
+{
+  int lowat = (int) need;
+  setsockopt (g_socket_get_fd (c->socket), SOL_SOCKET, SO_RCVLOWAT, &lowat, sizeof lowat);
+  if (c->hello_waits++ == 0)
+    c->s->hellos_waiting++;
+  c->wait = g_socket_create_source (c->socket, G_IO_IN | G_IO_HUP | G_IO_ERR, c->cancel);
+  g_source_set_callback (c->wait, G_SOURCE_FUNC (first_bytes), c, NULL);
+  g_source_attach (c->wait, NULL);
+}
+
+/* A TLS client's first bytes (or its close, or the deadline). glib-networking
+ * runs a server handshake in a GTask pool thread that blocks on every read,
+ * so the handshake starts only when the whole first record (the
+ * ClientHello: 5-byte header and the length it gives, at most 2^14 + 2048)
+ * is there: a client that sends part of it and stops holds a socket, not a
+ * thread. At most two waits (the header, then the rest); after that, or
+ * when the client closed early, the handshake starts on what there is and
+ * fails at once. */
 static gboolean
 first_bytes (GSocket *socket, GIOCondition cond, gpointer data)
 {
@@ -462,10 +505,24 @@ first_bytes (GSocket *socket, GIOCondition cond, gpointer data)
   if (n <= 0)
     {
       /* closed before a byte, or an error: done */
+      hello_wait_end (c);
       g_autoptr (GSocketConnection) tcp = g_steal_pointer (&c->tcp);
       g_io_stream_close (G_IO_STREAM (tcp), NULL, NULL);
       return G_SOURCE_REMOVE;
     }
+  if (b[0] == 22 && c->hello_waits < 2)
+    {
+      gsize need = 5;
+      if (n >= 5)
+        need += MIN ((gsize) (b[3] << 8 | b[4]), (gsize) 16384 + 2048);
+      int avail = 0;
+      if (ioctl (g_socket_get_fd (socket), FIONREAD, &avail) == 0 && (gsize) avail < need)
+        {
+          hello_wait (c, need);
+          return G_SOURCE_REMOVE;
+        }
+    }
+  hello_wait_end (c);
   /* a handshake record with a ClientHello: its client_version */
   if (n == (gssize) sizeof b && b[0] == 22 && b[5] == 1)
     c->hello_version = (guint16) (b[9] << 8 | b[10]);
@@ -949,6 +1006,7 @@ imps_http_server_get_stats (ImpsHttpServer *s, ImpsHttpStats *stats)
   stats->open = g_hash_table_size (s->conns);
   stats->handshaking = s->handshaking;
   stats->handshakes_waiting = s->handshake_wait.length;
+  stats->hellos_waiting = s->hellos_waiting;
 }
 
 GTlsCertificate *

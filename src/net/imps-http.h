@@ -72,6 +72,8 @@ typedef struct {
   guint open;                /* open now */
   guint handshaking;         /* TLS handshakes in progress now */
   guint handshakes_waiting;  /* TLS connections waiting for a handshake slot */
+  guint hellos_waiting;      /* TLS connections whose first record (the ClientHello)
+                              * has not all arrived: no handshake, no thread yet */
 } ImpsHttpStats;
 
 /* The GnuTLS priority string impsim uses for every TLS connection (TLS 1.2
@@ -97,8 +99,9 @@ ImpsHttpServer *imps_http_server_new (ImpsNetwork *net, const gchar *node_name,
 void imps_http_server_set_limits (ImpsHttpServer *server, const ImpsHttpLimits *limits);
 /* Before listening: serve HTTPS with @cert (with its key), requiring a
  * client certificate that chains to @ca (mutual TLS, Zk). The handshake
- * starts when the client's first bytes arrive and must end within the
- * handshake timeout; idle sockets hold no thread. */
+ * starts when the client's whole first record (the ClientHello) has
+ * arrived and must end within the handshake timeout; idle sockets and
+ * clients that send part of a ClientHello hold no thread. */
 void imps_http_server_set_tls (ImpsHttpServer *server, GTlsCertificate *cert, GTlsDatabase *ca);
 /* Binds to @address:@port (0: the kernel chooses) and registers the node
  * name for @address in the network. */
