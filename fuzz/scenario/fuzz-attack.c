@@ -12,7 +12,7 @@ int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 static const gchar *const attacks[] = {
   "strip a=key-mgmt", "strip a=crypto", "strip security", "replay TRANSFER_INIT",
   "tamper mac", "tamper ticket", "tamper idri", "tamper idrr", "tamper t",
-  "steal TRANSFER_INIT", "replay SRTP", "inject SRTP",
+  "steal TRANSFER_INIT", "replay SRTP", "inject SRTP", "tamper flags", "tamper tre",
 };
 
 int

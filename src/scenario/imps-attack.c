@@ -27,12 +27,19 @@ static const struct {
   { IMPS_ATTACK_TAMPER, "tamper", IMPS_ATTACK_FIELD_IDRI, "idri", "the IDRi identity" },
   { IMPS_ATTACK_TAMPER, "tamper", IMPS_ATTACK_FIELD_IDRR, "idrr", "the IDRr identity" },
   { IMPS_ATTACK_TAMPER, "tamper", IMPS_ATTACK_FIELD_T, "t", "the timestamp (T payload)" },
+  { IMPS_ATTACK_TAMPER, "tamper", IMPS_ATTACK_FIELD_FLAGS, "flags",
+    "the ticket's J flag (TICKET policy)" },
+  { IMPS_ATTACK_TAMPER, "tamper", IMPS_ATTACK_FIELD_TRE, "tre",
+    "the ticket's TRe (TICKET policy)" },
 };
+
+/* tamper tre: what an attacker who wants a longer-lived ticket adds */
+#define TRE_EXTENSION_S 86400u
 
 #define USAGE                                                                                 \
   "usage: attack = strip a=key-mgmt|a=crypto|security at NODE "                               \
   "| replay TRANSFER_INIT at NODE "                                                          \
-  "| tamper mac|ticket|idri|idrr|t at NODE | steal TRANSFER_INIT at NODE for DEVICE "        \
+  "| tamper mac|ticket|flags|tre|idri|idrr|t at NODE | steal TRANSFER_INIT at NODE for DEVICE "        \
   "| forge IDRi=URI|IDRr=URI by DEVICE | forge IDRi=URI in TRANSFER_INIT by DEVICE "        \
   "| replay SRTP to DEVICE | inject SRTP to DEVICE"
 
@@ -258,9 +265,12 @@ strip_lines (GString *body, const gchar *prefix)
   return n;
 }
 
-/* Where in a TRANSFER_INIT @field lies: the offset of the byte to change. */
+/* Where in a TRANSFER_INIT @field lies: the offset of the byte to change
+ * and the bits to flip there (@mask, left at 0x01 for most fields); for
+ * TRe the offset of the 4-byte value. */
 static gboolean
-field_offset (const ImpsMikeyMessage *msg, ImpsAttackField field, gsize *off, gchar **why)
+field_offset (const ImpsMikeyMessage *msg, ImpsAttackField field, gsize *off, guint8 *mask,
+              gchar **why)
 {
   const ImpsMikeyPayload *p = NULL;
   switch (field)
@@ -298,6 +308,36 @@ field_offset (const ImpsMikeyMessage *msg, ImpsAttackField field, gsize *off, gc
         {
           *off = p->offset + p->length - 1;
           return TRUE;
+        }
+      break;
+    case IMPS_ATTACK_FIELD_FLAGS:
+      /* Next Payload, Ticket Type (2), Subtype, Version, then PRF Func
+       * and D in one byte, E-L in the next: J is its bit 2 */
+      p = imps_mikey_message_find (msg, IMPS_MIKEY_PAYLOAD_TICKET);
+      if (p && p->length > 7)
+        {
+          *off = p->offset + 6;
+          *mask = (guint8) (IMPS_MIKEY_TICKET_FLAG_J >> 8);
+          return TRUE;
+        }
+      break;
+    case IMPS_ATTACK_FIELD_TRE:
+      p = imps_mikey_message_find (msg, IMPS_MIKEY_PAYLOAD_TICKET);
+      for (guint i = 0; p && i < p->u.ticket.n_tp_items; i++)
+        {
+          const ImpsMikeyPayload *tr = &p->u.ticket.tp_items[i];
+          if (tr->type == IMPS_MIKEY_PAYLOAD_TR && tr->u.ts.role == IMPS_MIKEY_TS_ROLE_TRE
+              && tr->u.ts.ts_type == IMPS_MIKEY_TS_NTP_UTC_32 && tr->length >= 4)
+            {
+              /* the 4-byte NTP-UTC-32 value ends the payload */
+              *off = tr->offset + tr->length - 4;
+              return TRUE;
+            }
+        }
+      if (p)
+        {
+          *why = g_strdup ("the ticket has no NTP-UTC-32 TRe");
+          return FALSE;
         }
       break;
     default:
@@ -398,22 +438,40 @@ imps_attack_apply (const ImpsAttackSpec *spec, GBytes *message, const gchar *rec
         g_autoptr (ImpsMikeyMessage) mk = imps_mikey_message_parse (data, dlen, NULL);
         g_autofree gchar *why = NULL;
         gsize off = 0;
+        guint8 mask = 0x01;
         if (mk == NULL)
           break;
-        if (!field_offset (mk, spec->field, &off, &why) || off >= dlen)
+        gsize width = spec->field == IMPS_ATTACK_FIELD_TRE ? 4 : 1;
+        if (!field_offset (mk, spec->field, &off, &mask, &why) || off + width > dlen)
           {
             *note = g_strdup_printf ("attack: nothing to tamper with in the %s: %s", m.what,
                                      why ? why : "offset out of range");
             break;
           }
-        guint8 old = data[off];
-        data[off] ^= 0x01;
+        g_autofree gchar *change = NULL;
+        if (spec->field == IMPS_ATTACK_FIELD_TRE)
+          {
+            guint32 tre = (guint32) data[off] << 24 | (guint32) data[off + 1] << 16
+                          | (guint32) data[off + 2] << 8 | data[off + 3];
+            guint32 later = tre + TRE_EXTENSION_S;
+            for (guint b = 0; b < 4; b++)
+              data[off + b] = (guint8) (later >> (24 - 8 * b));
+            change = g_strdup_printf ("bytes %" G_GSIZE_FORMAT "-%" G_GSIZE_FORMAT
+                                      ": %u -> %u, %u s later", off, off + 3, tre, later,
+                                      TRE_EXTENSION_S);
+          }
+        else
+          {
+            guint8 old = data[off];
+            data[off] ^= mask;
+            change = g_strdup_printf ("byte %" G_GSIZE_FORMAT ": 0x%02x -> 0x%02x", off, old,
+                                      data[off]);
+          }
         g_autofree gchar *enc = g_base64_encode (data, dlen);
         g_string_erase (m.body, (gssize) (start + pre), (gssize) (len - pre));
         g_string_insert (m.body, (gssize) (start + pre), enc);
-        *note = g_strdup_printf ("attack: changed %s of the TRANSFER_INIT in the %s "
-                                 "(byte %" G_GSIZE_FORMAT ": 0x%02x -> 0x%02x)",
-                                 fields[field_index (spec)].what, m.what, off, old, data[off]);
+        *note = g_strdup_printf ("attack: changed %s of the TRANSFER_INIT in the %s (%s)",
+                                 fields[field_index (spec)].what, m.what, change);
         out = msg_join (&m);
         break;
       }

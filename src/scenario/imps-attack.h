@@ -13,7 +13,8 @@
  *       puts it in place of the TRANSFER_INIT of the INVITE of a later
  *       call (the next call after the recorded one).
  *   attack = tamper FIELD at NODE
- *       NODE changes one byte of FIELD (mac, ticket, idri, idrr, t) in the
+ *       NODE changes FIELD (mac, ticket, idri, idrr, t: one bit; flags:
+ *       the ticket's J flag; tre: the ticket's TRe, one day later) in the
  *       TRANSFER_INIT of the next INVITE it forwards (once).
  *   attack = steal TRANSFER_INIT at NODE for DEVICE
  *       NODE copies the TRANSFER_INIT of the next INVITE it forwards
@@ -62,6 +63,8 @@ typedef enum {
   IMPS_ATTACK_FIELD_IDRI,      /* tamper: the IDRi payload's identity */
   IMPS_ATTACK_FIELD_IDRR,      /* tamper: the IDRr payload's identity */
   IMPS_ATTACK_FIELD_T,         /* tamper: the T payload's timestamp */
+  IMPS_ATTACK_FIELD_FLAGS,     /* tamper: the TICKET payload's J flag */
+  IMPS_ATTACK_FIELD_TRE,       /* tamper: the ticket's TRe, one day later */
   IMPS_ATTACK_FIELD_SRTP_REPLAY, /* media: old packets sent again */
   IMPS_ATTACK_FIELD_SRTP_FORGED, /* media: packets whose tag does not verify */
 } ImpsAttackField;

@@ -178,6 +178,15 @@ test_tamper (void)
   g_autoptr (GBytes) bad = invite ("a=key-mgmt:mikey AQID\r\n");
   g_assert_null (imps_attack_apply (mac, bad, NULL, NULL, &note));
   g_assert_null (note);
+  /* the ticket's policy fields, by name */
+  g_autoptr (ImpsAttackSpec) flags = spec ("tamper FLAGS at pcscf.home1.net");
+  g_autoptr (ImpsAttackSpec) tre = spec ("tamper tre at scscf.home1.net");
+  g_assert_true (flags->kind == IMPS_ATTACK_TAMPER && flags->field == IMPS_ATTACK_FIELD_FLAGS);
+  g_assert_true (tre->kind == IMPS_ATTACK_TAMPER && tre->field == IMPS_ATTACK_FIELD_TRE);
+  g_autofree gchar *fw = imps_attack_spec_describe (flags);
+  g_assert_cmpstr (fw, ==, "tamper flags at pcscf.home1.net");
+  g_assert_null (imps_attack_apply (tre, bad, NULL, NULL, &note));
+  g_assert_null (note);
 }
 
 static void
@@ -189,7 +198,7 @@ test_parse_errors (void)
   } cases[] = {
     { "strip a=key-mgmt pcscf.home1.net", "usage: attack = strip" },
     { "strip a=foo at pcscf.home1.net", "strip 'a=foo': not one of a=key-mgmt, a=crypto, security" },
-    { "tamper hdr at pcscf.home1.net", "not one of mac, ticket, idri, idrr, t" },
+    { "tamper hdr at pcscf.home1.net", "not one of mac, ticket, idri, idrr, t, flags, tre" },
     { "sniff mac at pcscf.home1.net", "unknown attack 'sniff'" },
     { "steal TRANSFER_INIT at scscf.home1.net", "usage: attack = " },
     { "forge IDRx=sip:b@h.net by carol", "usage: attack = forge" },
