@@ -38,7 +38,7 @@ static const struct {
 
 #define USAGE                                                                                 \
   "usage: attack = strip a=key-mgmt|a=crypto|security at NODE "                               \
-  "| replay TRANSFER_INIT at NODE "                                                          \
+  "| replay TRANSFER_INIT at NODE | replay REQUEST_INIT of DEVICE by DEVICE "                \
   "| tamper mac|ticket|flags|tre|idri|idrr|t at NODE | steal TRANSFER_INIT at NODE for DEVICE "        \
   "| forge IDRi=URI|IDRr=URI by DEVICE | forge IDRi=URI in TRANSFER_INIT by DEVICE "        \
   "| replay SRTP to DEVICE | inject SRTP to DEVICE"
@@ -52,6 +52,7 @@ imps_attack_spec_free (ImpsAttackSpec *spec)
   g_free (spec->node);
   g_free (spec->device);
   g_free (spec->identity);
+  g_free (spec->victim);
   g_free (spec);
 }
 
@@ -81,6 +82,23 @@ imps_attack_spec_parse (gint argc, gchar **argv, GError **error)
       spec->identity = g_strdup (eq + 1);
       spec->device = g_strdup (argv[in_transfer ? 5 : 3]);
       spec->in_transfer = in_transfer;
+      return spec;
+    }
+  if (argc > 1 && strcmp (argv[0], "replay") == 0
+      && g_ascii_strcasecmp (argv[1], "REQUEST_INIT") == 0)
+    {
+      if (argc != 6 || strcmp (argv[2], "of") != 0 || strcmp (argv[4], "by") != 0)
+        {
+          g_set_error (error, IMPS_SCENARIO_ERROR, IMPS_SCENARIO_ERROR_VALUE,
+                       "usage: attack = replay REQUEST_INIT of DEVICE by DEVICE (the device "
+                       "whose ticket request is copied, then the one that sends it again)");
+          return NULL;
+        }
+      ImpsAttackSpec *spec = g_new0 (ImpsAttackSpec, 1);
+      spec->kind = IMPS_ATTACK_REPLAY;
+      spec->field = IMPS_ATTACK_FIELD_REQUEST_INIT;
+      spec->victim = g_strdup (argv[3]);
+      spec->device = g_strdup (argv[5]);
       return spec;
     }
   if (argc == 4 && (strcmp (argv[0], "replay") == 0 || strcmp (argv[0], "inject") == 0)
@@ -152,6 +170,8 @@ imps_attack_spec_describe (const ImpsAttackSpec *spec)
     return g_strdup_printf ("%s SRTP to %s",
                             spec->field == IMPS_ATTACK_FIELD_SRTP_REPLAY ? "replay" : "inject",
                             spec->device);
+  if (spec->field == IMPS_ATTACK_FIELD_REQUEST_INIT)
+    return g_strdup_printf ("replay REQUEST_INIT of %s by %s", spec->victim, spec->device);
   guint i = field_index (spec);
   if (spec->kind == IMPS_ATTACK_FORGE)
     return g_strdup_printf ("forge %s=%s%s by %s", fields[i].name, spec->identity,
@@ -359,7 +379,7 @@ imps_attack_apply (const ImpsAttackSpec *spec, GBytes *message, const gchar *rec
   if (record)
     *record = NULL;
   if (spec->kind == IMPS_ATTACK_FORGE || spec->kind == IMPS_ATTACK_MEDIA
-      || !msg_split (message, &m))
+      || spec->field == IMPS_ATTACK_FIELD_REQUEST_INIT || !msg_split (message, &m))
     goto done;
   switch (spec->kind)
     {

@@ -12,6 +12,11 @@
  *       NODE records the TRANSFER_INIT of the first INVITE it forwards and
  *       puts it in place of the TRANSFER_INIT of the INVITE of a later
  *       call (the next call after the recorded one).
+ *   attack = replay REQUEST_INIT of DEVICE by ROGUE
+ *       a man in the middle on DEVICE's Ua copies DEVICE's next ticket
+ *       request (REQUEST_INIT_PSK) and, once the KMS has answered it, ROGUE
+ *       sends the same bytes to the KMS from its own address. NODE is
+ *       NULL: ROGUE acts.
  *   attack = tamper FIELD at NODE
  *       NODE changes FIELD (mac, ticket, idri, idrr, t: one bit; flags:
  *       the ticket's J flag; tre: the ticket's TRe, one day later) in the
@@ -58,6 +63,7 @@ typedef enum {
   IMPS_ATTACK_FIELD_CRYPTO,    /* strip: a=crypto */
   IMPS_ATTACK_FIELD_SECURITY,  /* strip: both, and RTP/SAVP becomes RTP/AVP */
   IMPS_ATTACK_FIELD_TRANSFER_INIT, /* replay */
+  IMPS_ATTACK_FIELD_REQUEST_INIT, /* replay on Ua: a ticket request sent again */
   IMPS_ATTACK_FIELD_MAC,       /* tamper: the V payload's MAC */
   IMPS_ATTACK_FIELD_TICKET,    /* tamper: the TICKET payload's Ticket Data */
   IMPS_ATTACK_FIELD_IDRI,      /* tamper: the IDRi payload's identity */
@@ -73,7 +79,9 @@ typedef struct {
   ImpsAttackKind kind;
   ImpsAttackField field;
   gchar *node;                 /* the node that acts: "pcscf.home1.net" */
-  gchar *device;               /* steal, forge: the rogue device, as named */
+  gchar *device;               /* steal, forge, replay REQUEST_INIT: the rogue device, as
+                                * named */
+  gchar *victim;               /* replay REQUEST_INIT: the device whose request is copied */
   gchar *identity;             /* forge: the identity claimed */
   gboolean in_transfer;        /* forge IDRi=URI in TRANSFER_INIT: the device's TRANSFER_INIT
                                 * claims it, its ticket requests do not */

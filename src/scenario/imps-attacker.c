@@ -20,6 +20,12 @@ struct _ImpsAttack {
   guint sent;          /* media: packets the attack sent */
   guint8 old[5][IMPS_SIP_BUS_MAX_PACKET];
   gsize old_len[5];
+  guint listener;      /* replay REQUEST_INIT: on the event log */
+  GBytes *copied;      /* replay REQUEST_INIT: the victim's request body */
+  gchar *kms_name;     /* replay REQUEST_INIT: where the victim sent it */
+  guint idle;          /* replay REQUEST_INIT: the copy about to go out */
+  ImpsClock *held;     /* held while idle is pending */
+  gboolean replayed;
 };
 
 /* SRTP packets to the device: after every tenth, the attack sends one of
@@ -135,6 +141,107 @@ steal (ImpsAttack *a, const gchar *line)
   imps_ue_ua_resolve_async (a->thief, ti, NULL, theft_done, t);
 }
 
+/* ---- replay REQUEST_INIT ---- */
+
+/* The rogue's copy on its way to the KMS. */
+typedef struct {
+  ImpsNetwork *net;
+  gchar *rogue;
+  gchar *victim;
+  gchar *kms;
+} Replay;
+
+static void
+replay_done (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Replay *x = data;
+  g_autoptr (GError) error = NULL;
+  guint status = 0;
+  g_autoptr (GBytes) body = imps_ue_ua_send_raw_finish (result, &status, &error);
+  g_autofree gchar *what = NULL;
+  (void) source;
+  if (body == NULL)
+    what = g_strdup_printf ("no answer: %s", error->message);
+  else
+    {
+      gsize len = 0;
+      const guint8 *p = g_bytes_get_data (body, &len);
+      g_autoptr (ImpsMikeyMessage) m = len ? imps_mikey_message_parse (p, len, NULL) : NULL;
+      const ImpsMikeyPayload *err = m ? imps_mikey_message_find (m, IMPS_MIKEY_PAYLOAD_ERR) : NULL;
+      if (err)
+        what = g_strdup_printf ("HTTP %u, MIKEY Error ERR %u (%s): the replay was refused", status,
+                                err->u.err.error_no, imps_mikey_err_no_name (err->u.err.error_no));
+      else if (m && m->hdr.data_type == IMPS_MIKEY_DATA_REQUEST_RESP)
+        what = g_strdup_printf ("HTTP %u, REQUEST_RESP: the KMS granted a ticket to the replay",
+                                status);
+      else
+        what = g_strdup_printf ("HTTP %u, %" G_GSIZE_FORMAT " bytes that are no MIKEY Error",
+                                status, len);
+    }
+  imps_network_log (x->net, IMPS_EVENT_NOTE, IMPS_REF_UA, IMPS_PROTO_HTTP, x->rogue, NULL, NULL,
+                    NULL, NULL, "attack: %s's copy of the REQUEST_INIT_PSK of %s: %s answered %s",
+                    x->rogue, x->victim, x->kms, what);
+  g_free (x->rogue);
+  g_free (x->victim);
+  g_free (x->kms);
+  g_free (x);
+}
+
+static gboolean
+replay_idle (gpointer data)
+{
+  ImpsAttack *a = data;
+  a->idle = 0;
+  a->replayed = TRUE;
+  a->acted++;
+  imps_network_log (a->net, IMPS_EVENT_NOTE, IMPS_REF_UA, IMPS_PROTO_HTTP, a->thief_name, NULL,
+                    NULL, NULL, NULL,
+                    "attack: %s sends the REQUEST_INIT_PSK that %s sent to %s (%" G_GSIZE_FORMAT
+                    " bytes, copied on Ua, already answered) to %s again", a->thief_name,
+                    a->spec.victim, a->kms_name, g_bytes_get_size (a->copied), a->kms_name);
+  Replay *x = g_new0 (Replay, 1);
+  x->net = a->net;
+  x->rogue = g_strdup (a->thief_name);
+  x->victim = g_strdup (a->spec.victim);
+  x->kms = g_strdup (a->kms_name);
+  imps_ue_ua_send_raw_async (a->thief, "ticketrequest", a->copied, replay_done, x);
+  imps_clock_release (a->held);
+  g_clear_pointer (&a->held, imps_clock_unref);
+  return G_SOURCE_REMOVE;
+}
+
+/* Ua messages as the KMS logs them: the victim's first ticket request is
+ * copied; once the KMS has answered it, the rogue sends the copy. */
+static void
+ua_listener (ImpsEventLog *log, const ImpsEvent *e, gpointer data)
+{
+  ImpsAttack *a = data;
+  (void) log;
+  if (e->kind != IMPS_EVENT_MESSAGE || e->ref != IMPS_REF_UA || a->calls > 0 || a->replayed
+      || a->idle)
+    return;
+  if (a->copied == NULL)
+    {
+      gsize len = 0;
+      const gchar *p = e->bytes ? g_bytes_get_data (e->bytes, &len) : NULL;
+      const gchar *body = p ? g_strstr_len (p, (gssize) len, "\r\n\r\n") : NULL;
+      if (body == NULL || g_strcmp0 (e->from, a->spec.victim) != 0 || e->summary == NULL
+          || strstr (e->summary, "(REQUEST_INIT_PSK)") == NULL)
+        return;
+      body += 4;
+      a->copied = g_bytes_new (body, len - (gsize) (body - p));
+      a->kms_name = g_strdup (e->to);
+      return;
+    }
+  if (g_strcmp0 (e->from, a->kms_name) == 0 && g_strcmp0 (e->to, a->spec.victim) == 0)
+    {
+      /* the clock stands still until the copy is on the wire */
+      a->held = imps_clock_ref (imps_network_get_clock (a->net));
+      imps_clock_hold (a->held);
+      a->idle = g_idle_add (replay_idle, a);
+    }
+}
+
 /* ---- an armed attack ---- */
 
 ImpsAttack *
@@ -151,6 +258,9 @@ imps_attack_new (const ImpsAttackSpec *spec, ImpsNetwork *net, ImpsUeUa *thief,
   a->thief_name = g_strdup (thief_name);
   a->spec.identity = g_strdup (spec->identity);
   a->spec.in_transfer = spec->in_transfer;
+  a->spec.victim = g_strdup (spec->victim);
+  if (spec->field == IMPS_ATTACK_FIELD_REQUEST_INIT && thief != NULL)
+    a->listener = imps_event_log_add_listener (imps_network_get_event_log (net), ua_listener, a);
   if (spec->kind == IMPS_ATTACK_FORGE && thief != NULL && !spec->in_transfer)
     {
       imps_ue_ua_set_claimed_identity (thief, spec->identity);
@@ -192,6 +302,19 @@ imps_attack_free (ImpsAttack *a)
   g_free (a->spec.node);
   g_free (a->spec.device);
   g_free (a->spec.identity);
+  g_free (a->spec.victim);
+  if (a->listener)
+    imps_event_log_remove_listener (imps_network_get_event_log (a->net), a->listener);
+  if (a->idle)
+    g_source_remove (a->idle);
+  if (a->held)
+    {
+      imps_clock_release (a->held);
+      imps_clock_unref (a->held);
+    }
+  if (a->copied)
+    g_bytes_unref (a->copied);
+  g_free (a->kms_name);
   g_free (a->thief_name);
   g_free (a->recorded);
   g_free (a);
@@ -245,6 +368,8 @@ imps_attack_call_ended (ImpsAttack *a)
 gboolean
 imps_attack_is_over (const ImpsAttack *a)
 {
+  if (a->spec.field == IMPS_ATTACK_FIELD_REQUEST_INIT)
+    return a->calls >= 1;
   if (a->spec.kind == IMPS_ATTACK_REPLAY)
     return a->calls >= 2 || (a->acted > 0 && a->calls > a->acted_call);
   return a->calls >= 1;

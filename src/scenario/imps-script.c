@@ -560,6 +560,31 @@ parse_attack (Checker *k, ImpsScriptStep *st, gint argc, gchar **argv, GError **
       k->last_attack = st->spec;
       return TRUE;
     }
+  if (st->attack->field == IMPS_ATTACK_FIELD_REQUEST_INIT)
+    {
+      /* both devices use one KMS: the copy goes to the rogue's */
+      g_autofree gchar *victim = NULL;
+      const ImpsSubscriberSpec *u = NULL, *v = NULL;
+      guint d = 0;
+      if (!check_device (k, st->spec, st->attack->victim, IMPS_OP_NODE_KMS, "kms", &victim,
+                         error)
+          || !check_device (k, st->spec, st->attack->device, IMPS_OP_NODE_KMS, "kms",
+                            &st->device, error))
+        return FALSE;
+      if (imps_scenario_find_device (k->s, st->attack->victim, &v, &d, NULL)
+          && imps_scenario_find_device (k->s, st->attack->device, &u, &d, NULL)
+          && device_operator (k->s, u) != device_operator (k->s, v))
+        return step_error (k->s, st->spec, error,
+                           "replay REQUEST_INIT: %s (operator %s) and %s (operator %s) use "
+                           "different KMSs; the copy goes to the KMS of %s", victim,
+                           device_operator (k->s, v)->name, st->device,
+                           device_operator (k->s, u)->name, st->device);
+      g_free (st->attack->victim);
+      st->attack->victim = g_steal_pointer (&victim);
+      k->attacks_unused++;
+      k->last_attack = st->spec;
+      return TRUE;
+    }
   if (st->attack->kind == IMPS_ATTACK_FORGE)
     {
       g_autoptr (GError) ue = NULL;

@@ -143,6 +143,17 @@ test_steal (void)
   g_assert_null (imps_attack_apply (fg, in, NULL, NULL, &note));
   g_assert_null (note);
   g_assert_cmpstr (what, ==, "steal TRANSFER_INIT at scscf.home1.net for carol");
+  g_autoptr (ImpsAttackSpec) rq = spec ("replay REQUEST_INIT of alice by mallory");
+  g_autofree gchar *rw = imps_attack_spec_describe (rq);
+  g_assert_cmpstr (rw, ==, "replay REQUEST_INIT of alice by mallory");
+  g_assert_true (rq->kind == IMPS_ATTACK_REPLAY && rq->field == IMPS_ATTACK_FIELD_REQUEST_INIT);
+  g_assert_null (rq->node);
+  g_assert_cmpstr (rq->victim, ==, "alice");
+  g_assert_cmpstr (rq->device, ==, "mallory");
+  /* it acts on Ua, never on SIP */
+  g_assert_null (imps_attack_apply (rq, in, NULL, &rec, &note));
+  g_assert_null (rec);
+  g_assert_null (note);
   /* Copied, never changed. */
   g_assert_null (imps_attack_apply (st, in, NULL, &rec, &note));
   g_assert_cmpstr (rec, ==, "a=key-mgmt:mikey AQID");
@@ -209,6 +220,9 @@ test_parse_errors (void)
     { "forge IDRr=sip:b@h.net in TRANSFER_INIT by carol", "usage: attack = forge" },
     { "forge IDRi=sip:b@h.net in TICKET by carol", "usage: attack = forge" },
     { "forge IDRi=sip:b@h.net in TRANSFER_INIT at carol", "usage: attack = forge" },
+    { "replay REQUEST_INIT of alice at mallory", "usage: attack = replay REQUEST_INIT of DEVICE" },
+    { "replay REQUEST_INIT by mallory", "usage: attack = replay REQUEST_INIT of DEVICE" },
+    { "replay REQUEST_INIT at kms.h.net", "usage: attack = replay REQUEST_INIT of DEVICE" },
   };
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
@@ -270,6 +284,12 @@ test_checks (void)
       "[script] expect: usage: expect = " },
     { "register = a\nattack = tamper hdr at scscf.h.net\ncall = a b\n",
       "[script] attack: tamper 'hdr': not one of" },
+    { "register = a\nattack = replay REQUEST_INIT of zed by a\ncall = a b\n",
+      "[script] attack: no device 'zed'" },
+    { "register = a\nattack = replay REQUEST_INIT of a by zed\ncall = a b\n",
+      "[script] attack: no device 'zed'" },
+    { "register = a\nattack = replay REQUEST_INIT of a by b\nexpect = ok\ncall = a b\n",
+      "[script] expect: an expect right after an attack" },
   };
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
