@@ -13,6 +13,7 @@ static const gchar *const attacks[] = {
   "strip a=key-mgmt", "strip a=crypto", "strip security", "replay TRANSFER_INIT",
   "tamper mac", "tamper ticket", "tamper idri", "tamper idrr", "tamper t",
   "steal TRANSFER_INIT", "replay SRTP", "inject SRTP", "tamper flags", "tamper tre",
+  "relay TRANSFER_INIT",
 };
 
 int
@@ -25,7 +26,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
                                ? g_strdup_printf ("%s to x", attack)
                                : g_strdup_printf ("%s at pcscf.h.net%s", attack,
                                                   g_str_has_prefix (attack, "steal") ? " for x"
-                                                                                     : "");
+                                                  : g_str_has_prefix (attack, "relay")
+                                                      ? " to kms.h.net as kms.x.net"
+                                                      : "");
   g_auto (GStrv) argv = g_strsplit (args, " ", -1);
   ImpsAttackSpec *spec = imps_attack_spec_parse ((gint) g_strv_length (argv), argv, NULL);
   g_assert (spec != NULL);

@@ -41,7 +41,8 @@ static const struct {
   "| replay TRANSFER_INIT at NODE | replay REQUEST_INIT of DEVICE by DEVICE "                \
   "| tamper mac|ticket|flags|tre|idri|idrr|t at NODE | steal TRANSFER_INIT at NODE for DEVICE "        \
   "| forge IDRi=URI|IDRr=URI by DEVICE | forge IDRi=URI in TRANSFER_INIT by DEVICE "        \
-  "| replay SRTP to DEVICE | inject SRTP to DEVICE"
+  "| replay SRTP to DEVICE | inject SRTP to DEVICE "                                         \
+  "| relay TRANSFER_INIT at NODE to KMS as ROGUE"
 
 
 void
@@ -101,6 +102,37 @@ imps_attack_spec_parse (gint argc, gchar **argv, GError **error)
       spec->device = g_strdup (argv[5]);
       return spec;
     }
+  if (argc > 0 && strcmp (argv[0], "relay") == 0)
+    {
+      if (argc != 8 || g_ascii_strcasecmp (argv[1], "TRANSFER_INIT") != 0
+          || strcmp (argv[2], "at") != 0 || strcmp (argv[4], "to") != 0
+          || strcmp (argv[6], "as") != 0)
+        {
+          g_set_error (error, IMPS_SCENARIO_ERROR, IMPS_SCENARIO_ERROR_VALUE,
+                       "usage: attack = relay TRANSFER_INIT at NODE to KMS as ROGUE (the CSCF "
+                       "that copies it, the network's KMS it goes to, the rogue KMS's FQDN)");
+          return NULL;
+        }
+      gsize n = strlen (argv[7]);
+      gboolean ok = n > 0 && n <= 253 && argv[7][0] != '.' && argv[7][n - 1] != '.'
+                    && strstr (argv[7], "..") == NULL && strchr (argv[7], '.') != NULL;
+      for (gsize i = 0; ok && i < n; i++)
+        ok = g_ascii_isalnum (argv[7][i]) || argv[7][i] == '-' || argv[7][i] == '.';
+      if (!ok)
+        {
+          g_set_error (error, IMPS_SCENARIO_ERROR, IMPS_SCENARIO_ERROR_VALUE,
+                       "relay: the rogue KMS '%s' is not a host name (letters, digits, '-' and "
+                       "at least one '.', at most 253 bytes)", argv[7]);
+          return NULL;
+        }
+      ImpsAttackSpec *spec = g_new0 (ImpsAttackSpec, 1);
+      spec->kind = IMPS_ATTACK_RELAY;
+      spec->field = IMPS_ATTACK_FIELD_TRANSFER_INIT;
+      spec->node = g_ascii_strdown (argv[3], -1);
+      spec->victim = g_ascii_strdown (argv[5], -1);
+      spec->identity = g_ascii_strdown (argv[7], -1);
+      return spec;
+    }
   if (argc == 4 && (strcmp (argv[0], "replay") == 0 || strcmp (argv[0], "inject") == 0)
       && strcmp (argv[1], "SRTP") == 0)
     {
@@ -150,7 +182,7 @@ imps_attack_spec_parse (gint argc, gchar **argv, GError **error)
     }
   else
     g_set_error (error, IMPS_SCENARIO_ERROR, IMPS_SCENARIO_ERROR_VALUE,
-                 "unknown attack '%s' (strip, replay, tamper, steal); " USAGE, argv[0]);
+                 "unknown attack '%s' (strip, replay, tamper, steal, forge, inject, relay); " USAGE, argv[0]);
   return NULL;
 }
 
@@ -172,6 +204,9 @@ imps_attack_spec_describe (const ImpsAttackSpec *spec)
                             spec->device);
   if (spec->field == IMPS_ATTACK_FIELD_REQUEST_INIT)
     return g_strdup_printf ("replay REQUEST_INIT of %s by %s", spec->victim, spec->device);
+  if (spec->kind == IMPS_ATTACK_RELAY)
+    return g_strdup_printf ("relay TRANSFER_INIT at %s to %s as %s", spec->node, spec->victim,
+                            spec->identity);
   guint i = field_index (spec);
   if (spec->kind == IMPS_ATTACK_FORGE)
     return g_strdup_printf ("forge %s=%s%s by %s", fields[i].name, spec->identity,
@@ -440,11 +475,13 @@ imps_attack_apply (const ImpsAttackSpec *spec, GBytes *message, const gchar *rec
     case IMPS_ATTACK_MEDIA:
       break;
     case IMPS_ATTACK_STEAL:
+    case IMPS_ATTACK_RELAY:
       if (m.invite && find_line (m.body, "a=key-mgmt:mikey ", &start, &len) && record)
         {
           *record = g_strndup (m.body->str + start, len);
           *note = g_strdup_printf ("attack: copied the TRANSFER_INIT of the %s for %s", m.what,
-                                   spec->device);
+                                   spec->kind == IMPS_ATTACK_STEAL ? spec->device
+                                                                   : spec->identity);
         }
       break;
     case IMPS_ATTACK_TAMPER:

@@ -17,6 +17,12 @@
  *       request (REQUEST_INIT_PSK) and, once the KMS has answered it, ROGUE
  *       sends the same bytes to the KMS from its own address. NODE is
  *       NULL: ROGUE acts.
+ *   attack = relay TRANSFER_INIT at NODE to KMS as ROGUE
+ *       NODE copies the TRANSFER_INIT of the next INVITE it forwards
+ *       (unchanged); ROGUE, a KMS outside the network whose Zk certificate
+ *       comes from a CA of its own (not the run's), builds the RESOLVE_INIT
+ *       a relaying KMS would send for it and sends it over Zk (HTTPS,
+ *       mutual TLS) to KMS, a KMS of the network.
  *   attack = tamper FIELD at NODE
  *       NODE changes FIELD (mac, ticket, idri, idrr, t: one bit; flags:
  *       the ticket's J flag; tre: the ticket's TRe, one day later) in the
@@ -56,6 +62,7 @@ typedef enum {
   IMPS_ATTACK_STEAL,
   IMPS_ATTACK_FORGE,
   IMPS_ATTACK_MEDIA,           /* replay or inject SRTP towards a device */
+  IMPS_ATTACK_RELAY,           /* a rogue KMS relays a copied TRANSFER_INIT over Zk */
 } ImpsAttackKind;
 
 typedef enum {
@@ -81,8 +88,9 @@ typedef struct {
   gchar *node;                 /* the node that acts: "pcscf.home1.net" */
   gchar *device;               /* steal, forge, replay REQUEST_INIT: the rogue device, as
                                 * named */
-  gchar *victim;               /* replay REQUEST_INIT: the device whose request is copied */
-  gchar *identity;             /* forge: the identity claimed */
+  gchar *victim;               /* replay REQUEST_INIT: the device whose request is copied;
+                                * relay: the KMS of the network it is sent to */
+  gchar *identity;             /* forge: the identity claimed; relay: the rogue KMS's FQDN */
   gboolean in_transfer;        /* forge IDRi=URI in TRANSFER_INIT: the device's TRANSFER_INIT
                                 * claims it, its ticket requests do not */
 } ImpsAttackSpec;

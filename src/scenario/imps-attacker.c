@@ -1,5 +1,9 @@
 #include "imps-attacker.h"
+#include "imps-kms.h"
+#include "imps-secret.h"
 #include "mikey/imps-mikey-message.h"
+
+#include <libsoup/soup.h>
 
 #include <string.h>
 
@@ -26,7 +30,12 @@ struct _ImpsAttack {
   guint idle;          /* replay REQUEST_INIT: the copy about to go out */
   ImpsClock *held;     /* held while idle is pending */
   gboolean replayed;
+  gchar *zk_address;   /* relay: the target KMS's Zk endpoint */
+  guint16 zk_port;
 };
+
+/* relay: where the rogue KMS sends from (no operator has number 0) */
+#define ROGUE_KMS_ADDRESS "127.0.0.250"
 
 /* SRTP packets to the device: after every tenth, the attack sends one of
  * its own. */
@@ -242,6 +251,163 @@ ua_listener (ImpsEventLog *log, const ImpsEvent *e, gpointer data)
     }
 }
 
+/* ---- relay TRANSFER_INIT over Zk by a rogue KMS ---- */
+
+typedef struct {
+  ImpsNetwork *net;
+  gchar *rogue;
+  gchar *target;
+  SoupSession *http;
+  ImpsClock *held;
+} Relay;
+
+static void
+relay_free (Relay *x)
+{
+  if (x->held)
+    {
+      imps_clock_release (x->held);
+      imps_clock_unref (x->held);
+    }
+  g_clear_object (&x->http);
+  g_free (x->rogue);
+  g_free (x->target);
+  g_free (x);
+}
+
+/* The rogue takes any server certificate: it wants to be heard, not to
+ * know who hears it. */
+static gboolean
+relay_accept_any (SoupMessage *msg, GTlsCertificate *cert, GTlsCertificateFlags errors,
+                  gpointer data)
+{
+  (void) msg, (void) cert, (void) errors, (void) data;
+  return TRUE;
+}
+
+static void
+relay_answer (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Relay *x = data;
+  g_autoptr (GError) error = NULL;
+  SoupMessage *sm = soup_session_get_async_result_message (SOUP_SESSION (source), result);
+  g_autoptr (GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result,
+                                                               &error);
+  g_autofree gchar *what = NULL;
+  if (body == NULL)
+    what = g_strdup_printf ("got no answer: %s", error->message);
+  else
+    {
+      gsize len = 0;
+      const guint8 *p = g_bytes_get_data (body, &len);
+      g_autoptr (ImpsMikeyMessage) m = len ? imps_mikey_message_parse (p, len, NULL) : NULL;
+      const ImpsMikeyPayload *err = m ? imps_mikey_message_find (m, IMPS_MIKEY_PAYLOAD_ERR) : NULL;
+      if (err)
+        what = g_strdup_printf ("got HTTP %u, MIKEY Error ERR %u (%s)",
+                                soup_message_get_status (sm), err->u.err.error_no,
+                                imps_mikey_err_no_name (err->u.err.error_no));
+      else
+        what = g_strdup_printf ("got HTTP %u with %" G_GSIZE_FORMAT " bytes%s",
+                                soup_message_get_status (sm), len,
+                                m && m->hdr.data_type == IMPS_MIKEY_DATA_RESOLVE_RESP
+                                    ? ": a RESOLVE_RESP, the keys of the ticket" : "");
+    }
+  imps_network_log (x->net, IMPS_EVENT_NOTE, IMPS_REF_ZK, IMPS_PROTO_HTTP, x->rogue, NULL, NULL,
+                    NULL, NULL, "attack: %s's relay to %s over Zk %s", x->rogue, x->target, what);
+  relay_free (x);
+}
+
+/* The rogue KMS relays the TRANSFER_INIT of @line to the target over Zk:
+ * the RESOLVE_INIT a relaying KMS sends (IDRpsk its own name, V under a
+ * pair key it made up) over mutual TLS with a certificate of its own CA. */
+static void
+zk_relay (ImpsAttack *a, const gchar *line)
+{
+  const gchar *b64 = line + strlen ("a=key-mgmt:mikey ");
+  gsize len = 0;
+  g_autofree guint8 *data = g_base64_decode (b64, &len);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ImpsMikeyMessage) ti = imps_mikey_message_parse (data, len, &error);
+  g_autoptr (ImpsRandom) rnd = imps_network_new_random (a->net, a->spec.identity);
+  ImpsClock *clock = imps_network_get_clock (a->net);
+  guint64 now = imps_clock_now_ntp (clock);
+  gint64 now_unix = imps_clock_now_us (clock) / G_USEC_PER_SEC;
+  g_autoptr (ImpsMikeyMessage) from_responder = NULL;
+  g_autoptr (ImpsMikeyMessage) relay = NULL;
+  g_autoptr (ImpsKmsCa) ca = NULL;
+  g_autoptr (GTlsCertificate) cert = NULL;
+  guint8 psk[32], pair[32];
+  if (ti != NULL)
+    {
+      const ImpsMikeyPayload *idr = imps_mikey_message_find_idr (ti, IMPS_MIKEY_ID_ROLE_R);
+      g_autofree gchar *responder = idr ? g_strndup ((const gchar *) idr->u.id.data.data,
+                                                     idr->u.id.data.len)
+                                        : g_strdup ("sip:nobody@invalid");
+      ImpsMikeyResolveParams p = { responder, a->spec.victim, NULL, 0 };
+      imps_random_fill (rnd, psk, sizeof psk);
+      imps_random_fill (rnd, pair, sizeof pair);
+      from_responder = imps_mikey_resolve_init_build (ti, &p, psk, sizeof psk, now, rnd, &error);
+      if (from_responder)
+        relay = imps_mikey_resolve_relay_init_build (from_responder, a->spec.identity,
+                                                     a->spec.victim, pair, sizeof pair, now, rnd,
+                                                     &error);
+      imps_wipe (psk, sizeof psk);
+      imps_wipe (pair, sizeof pair);
+    }
+  if (relay != NULL)
+    {
+      ca = imps_kms_ca_new (a->spec.identity, now_unix, &error);
+      gchar *pem = ca ? imps_kms_ca_issue (ca, a->spec.identity, now_unix, &error) : NULL;
+      cert = pem ? g_tls_certificate_new_from_pem (pem, -1, &error) : NULL;
+      if (pem)
+        imps_kms_pem_free (pem);
+    }
+  if (cert == NULL || a->zk_address == NULL)
+    {
+      imps_network_log (a->net, IMPS_EVENT_NOTE, IMPS_REF_ZK, IMPS_PROTO_HTTP, a->spec.identity,
+                        NULL, NULL, NULL, error ? error->message : "no Zk endpoint",
+                        "attack: %s could not build its relay", a->spec.identity);
+      return;
+    }
+  Relay *x = g_new0 (Relay, 1);
+  x->net = a->net;
+  x->rogue = g_strdup (a->spec.identity);
+  x->target = g_strdup (a->spec.victim);
+  g_autoptr (GInetAddress) ia = g_inet_address_new_from_string (ROGUE_KMS_ADDRESS);
+  g_autoptr (GSocketAddress) local = g_inet_socket_address_new (ia, 0);
+  x->http = soup_session_new_with_options ("local-address", local, "proxy-resolver", NULL,
+                                           "timeout", 10, "user-agent", "impsim rogue KMS",
+                                           NULL);
+  g_autofree gchar *url = g_strdup_printf ("https://%s:%u/kms?requesttype=ticketresolve",
+                                           a->zk_address, a->zk_port);
+  g_autoptr (SoupMessage) sm = soup_message_new ("POST", url);
+  g_autofree gchar *host = g_strdup_printf ("%s:443", a->spec.victim);
+  soup_message_headers_replace (soup_message_get_request_headers (sm), "Host", host);
+  g_autoptr (GBytes) req = g_bytes_new (relay->body.raw, relay->body.raw_len);
+  soup_message_set_request_body_from_bytes (sm, "application/mikey", req);
+  soup_message_set_tls_client_certificate (sm, cert);
+  g_signal_connect (sm, "accept-certificate", G_CALLBACK (relay_accept_any), NULL);
+  imps_network_log (a->net, IMPS_EVENT_NOTE, IMPS_REF_ZK, IMPS_PROTO_HTTP, a->spec.identity, NULL,
+                    NULL, NULL, NULL,
+                    "attack: %s (at %s, its Zk certificate issued by a CA of its own, not the "
+                    "run's) relays the copied TRANSFER_INIT as a RESOLVE_INIT_PSK (%u bytes, "
+                    "IDRpsk %s) over Zk to %s", a->spec.identity, ROGUE_KMS_ADDRESS,
+                    (guint) relay->body.raw_len, a->spec.identity, a->spec.victim);
+  a->acted++;
+  /* protocol time stands still while the relay is on the wire */
+  x->held = imps_clock_ref (clock);
+  imps_clock_hold (x->held);
+  soup_session_send_and_read_async (x->http, sm, G_PRIORITY_DEFAULT, NULL, relay_answer, x);
+}
+
+void
+imps_attack_set_zk_target (ImpsAttack *a, const gchar *address, guint16 port)
+{
+  g_free (a->zk_address);
+  a->zk_address = g_strdup (address);
+  a->zk_port = port;
+}
+
 /* ---- an armed attack ---- */
 
 ImpsAttack *
@@ -259,6 +425,8 @@ imps_attack_new (const ImpsAttackSpec *spec, ImpsNetwork *net, ImpsUeUa *thief,
   a->spec.identity = g_strdup (spec->identity);
   a->spec.in_transfer = spec->in_transfer;
   a->spec.victim = g_strdup (spec->victim);
+  if (spec->kind == IMPS_ATTACK_RELAY)
+    imps_network_register_node (net, spec->identity, ROGUE_KMS_ADDRESS);
   if (spec->field == IMPS_ATTACK_FIELD_REQUEST_INIT && thief != NULL)
     a->listener = imps_event_log_add_listener (imps_network_get_event_log (net), ua_listener, a);
   if (spec->kind == IMPS_ATTACK_FORGE && thief != NULL && !spec->in_transfer)
@@ -315,6 +483,7 @@ imps_attack_free (ImpsAttack *a)
   if (a->copied)
     g_bytes_unref (a->copied);
   g_free (a->kms_name);
+  g_free (a->zk_address);
   g_free (a->thief_name);
   g_free (a->recorded);
   g_free (a);
@@ -333,6 +502,19 @@ imps_attack_filter (ImpsAttack *a, ImpsRefPoint ref, const gchar *from_node, GBy
   if (a->spec.kind == IMPS_ATTACK_TAMPER && a->acted > 0)
     return NULL;
   GBytes *out = imps_attack_apply (&a->spec, message, a->recorded, &record, &note);
+  if (record && a->spec.kind == IMPS_ATTACK_RELAY)
+    {
+      if (a->acted == 0)
+        {
+          a->acted_call = a->calls;
+          if (note)
+            imps_network_log (a->net, IMPS_EVENT_NOTE, ref, IMPS_PROTO_SIP, a->spec.node, NULL,
+                              NULL, NULL, NULL, "%s", note);
+          zk_relay (a, record);
+          a->acted = MAX (a->acted, 1u);
+        }
+      return out;
+    }
   if (record && a->spec.kind == IMPS_ATTACK_STEAL)
     {
       if (a->acted == 0 && a->thief != NULL)

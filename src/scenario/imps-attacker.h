@@ -23,6 +23,8 @@ void imps_attack_set_bus (ImpsAttack *attack, ImpsSipBus *bus);
 /* A forge ... in TRANSFER_INIT acts through the device's SIP agent
  * @sip (borrowed: it must outlive the attack); others ignore it. */
 void imps_attack_set_sip (ImpsAttack *attack, ImpsUeSip *sip);
+/* A relay sends to the Zk endpoint @address:@port (the target KMS's). */
+void imps_attack_set_zk_target (ImpsAttack *attack, const gchar *address, guint16 port);
 void imps_attack_free (ImpsAttack *attack);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpsAttack, imps_attack_free)
 

@@ -607,6 +607,15 @@ parse_attack (Checker *k, ImpsScriptStep *st, gint argc, gchar **argv, GError **
                          "no P-CSCF or S-CSCF '%s' in this network (%s): an attack acts "
                          "through a node that forwards SIP", st->attack->node, nodes);
     }
+  if (st->attack->kind == IMPS_ATTACK_RELAY
+      && (!g_str_has_prefix (st->attack->victim, "kms.")
+          || !imps_script_is_node (k->s, st->attack->victim)))
+    {
+      g_autofree gchar *nodes = node_names (k->s);
+      return step_error (k->s, st->spec, error,
+                         "relay: no KMS '%s' in this network (%s): the relay goes to a KMS of "
+                         "the network", st->attack->victim, nodes);
+    }
   if (st->attack->kind == IMPS_ATTACK_STEAL
       && !check_device (k, st->spec, st->attack->device, IMPS_OP_NODE_KMS, "kms", &st->device,
                         error))

@@ -148,6 +148,15 @@ test_steal (void)
   g_assert_cmpstr (rw, ==, "replay REQUEST_INIT of alice by mallory");
   g_assert_true (rq->kind == IMPS_ATTACK_REPLAY && rq->field == IMPS_ATTACK_FIELD_REQUEST_INIT);
   g_assert_null (rq->node);
+  g_autoptr (ImpsAttackSpec) rl = spec ("relay transfer_init at SCSCF.h.net to KMS.h.net as "
+                                        "KMS.rogue.net");
+  g_autofree gchar *rlw = imps_attack_spec_describe (rl);
+  g_assert_cmpstr (rlw, ==, "relay TRANSFER_INIT at scscf.h.net to kms.h.net as kms.rogue.net");
+  g_autofree gchar *rlnote = NULL, *rlrec = NULL;
+  /* copied for the rogue, never changed */
+  g_assert_null (imps_attack_apply (rl, in, NULL, &rlrec, &rlnote));
+  g_assert_cmpstr (rlrec, ==, "a=key-mgmt:mikey AQID");
+  g_assert_cmpstr (rlnote, ==, "attack: copied the TRANSFER_INIT of the INVITE for kms.rogue.net");
   g_assert_cmpstr (rq->victim, ==, "alice");
   g_assert_cmpstr (rq->device, ==, "mallory");
   /* it acts on Ua, never on SIP */
@@ -223,6 +232,15 @@ test_parse_errors (void)
     { "replay REQUEST_INIT of alice at mallory", "usage: attack = replay REQUEST_INIT of DEVICE" },
     { "replay REQUEST_INIT by mallory", "usage: attack = replay REQUEST_INIT of DEVICE" },
     { "replay REQUEST_INIT at kms.h.net", "usage: attack = replay REQUEST_INIT of DEVICE" },
+    { "relay TRANSFER_INIT at scscf.h.net to kms.h.net", "usage: attack = relay TRANSFER_INIT" },
+    { "relay TICKET at scscf.h.net to kms.h.net as kms.x.net", "usage: attack = relay" },
+    { "relay TRANSFER_INIT at scscf.h.net for kms.h.net as kms.x.net", "usage: attack = relay" },
+    { "relay TRANSFER_INIT at scscf.h.net to kms.h.net as rogue",
+      "relay: the rogue KMS 'rogue' is not a host name" },
+    { "relay TRANSFER_INIT at scscf.h.net to kms.h.net as kms..x.net",
+      "relay: the rogue KMS 'kms..x.net' is not a host name" },
+    { "relay TRANSFER_INIT at scscf.h.net to kms.h.net as kms/x.net",
+      "relay: the rogue KMS 'kms/x.net' is not a host name" },
   };
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
@@ -288,6 +306,12 @@ test_checks (void)
       "[script] attack: no device 'zed'" },
     { "register = a\nattack = replay REQUEST_INIT of a by zed\ncall = a b\n",
       "[script] attack: no device 'zed'" },
+    { "register = a\nattack = relay TRANSFER_INIT at scscf.h.net to kms.g.net as kms.x.net\n"
+      "call = a b\n", "[script] attack: relay: no KMS 'kms.g.net' in this network" },
+    { "register = a\nattack = relay TRANSFER_INIT at scscf.h.net to bsf.h.net as kms.x.net\n"
+      "call = a b\n", "[script] attack: relay: no KMS 'bsf.h.net' in this network" },
+    { "register = a\nattack = relay TRANSFER_INIT at kms.h.net to kms.h.net as kms.x.net\n"
+      "call = a b\n", "[script] attack: no P-CSCF or S-CSCF 'kms.h.net'" },
     { "register = a\nattack = replay REQUEST_INIT of a by b\nexpect = ok\ncall = a b\n",
       "[script] expect: an expect right after an attack" },
   };
