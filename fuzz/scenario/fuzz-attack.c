@@ -13,7 +13,7 @@ static const gchar *const attacks[] = {
   "strip a=key-mgmt", "strip a=crypto", "strip security", "replay TRANSFER_INIT",
   "tamper mac", "tamper ticket", "tamper idri", "tamper idrr", "tamper t",
   "steal TRANSFER_INIT", "replay SRTP", "inject SRTP", "tamper flags", "tamper tre",
-  "relay TRANSFER_INIT",
+  "relay TRANSFER_INIT", "decrypt media",
 };
 
 int
@@ -22,7 +22,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   if (size < 1)
     return 0;
   const gchar *attack = attacks[data[0] % G_N_ELEMENTS (attacks)];
-  g_autofree gchar *args = g_str_has_suffix (attack, "SRTP")
+  g_autofree gchar *args = g_str_has_prefix (attack, "decrypt")
+                               ? g_strdup_printf ("%s of x by y", attack)
+                               : g_str_has_suffix (attack, "SRTP")
                                ? g_strdup_printf ("%s to x", attack)
                                : g_strdup_printf ("%s at pcscf.h.net%s", attack,
                                                   g_str_has_prefix (attack, "steal") ? " for x"

@@ -34,7 +34,8 @@ check_step (const ImpsScenario *s, const ImpsScriptStep *st)
       break;
     case IMPS_SCRIPT_ATTACK:
       g_assert (st->attack != NULL);
-      if (st->attack->field == IMPS_ATTACK_FIELD_REQUEST_INIT)
+      if (st->attack->field == IMPS_ATTACK_FIELD_REQUEST_INIT
+          || st->attack->kind == IMPS_ATTACK_DECRYPT)
         g_assert (imps_scenario_find_device (s, st->device, NULL, NULL, NULL)
                   && imps_scenario_find_device (s, st->attack->victim, NULL, NULL, NULL));
       else

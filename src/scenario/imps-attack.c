@@ -42,7 +42,7 @@ static const struct {
   "| tamper mac|ticket|flags|tre|idri|idrr|t at NODE | steal TRANSFER_INIT at NODE for DEVICE "        \
   "| forge IDRi=URI|IDRr=URI by DEVICE | forge IDRi=URI in TRANSFER_INIT by DEVICE "        \
   "| replay SRTP to DEVICE | inject SRTP to DEVICE "                                         \
-  "| relay TRANSFER_INIT at NODE to KMS as ROGUE"
+  "| relay TRANSFER_INIT at NODE to KMS as ROGUE | decrypt media of DEVICE by DEVICE"
 
 
 void
@@ -98,6 +98,23 @@ imps_attack_spec_parse (gint argc, gchar **argv, GError **error)
       ImpsAttackSpec *spec = g_new0 (ImpsAttackSpec, 1);
       spec->kind = IMPS_ATTACK_REPLAY;
       spec->field = IMPS_ATTACK_FIELD_REQUEST_INIT;
+      spec->victim = g_strdup (argv[3]);
+      spec->device = g_strdup (argv[5]);
+      return spec;
+    }
+  if (argc > 0 && strcmp (argv[0], "decrypt") == 0)
+    {
+      if (argc != 6 || strcmp (argv[1], "media") != 0 || strcmp (argv[2], "of") != 0
+          || strcmp (argv[4], "by") != 0)
+        {
+          g_set_error (error, IMPS_SCENARIO_ERROR, IMPS_SCENARIO_ERROR_VALUE,
+                       "usage: attack = decrypt media of DEVICE by DEVICE (the device whose "
+                       "media is attacked, then the rogue device)");
+          return NULL;
+        }
+      ImpsAttackSpec *spec = g_new0 (ImpsAttackSpec, 1);
+      spec->kind = IMPS_ATTACK_DECRYPT;
+      spec->field = IMPS_ATTACK_FIELD_MEDIA_KEYS;
       spec->victim = g_strdup (argv[3]);
       spec->device = g_strdup (argv[5]);
       return spec;
@@ -182,7 +199,7 @@ imps_attack_spec_parse (gint argc, gchar **argv, GError **error)
     }
   else
     g_set_error (error, IMPS_SCENARIO_ERROR, IMPS_SCENARIO_ERROR_VALUE,
-                 "unknown attack '%s' (strip, replay, tamper, steal, forge, inject, relay); " USAGE, argv[0]);
+                 "unknown attack '%s' (strip, replay, tamper, steal, forge, inject, relay, decrypt); " USAGE, argv[0]);
   return NULL;
 }
 
@@ -204,6 +221,8 @@ imps_attack_spec_describe (const ImpsAttackSpec *spec)
                             spec->device);
   if (spec->field == IMPS_ATTACK_FIELD_REQUEST_INIT)
     return g_strdup_printf ("replay REQUEST_INIT of %s by %s", spec->victim, spec->device);
+  if (spec->kind == IMPS_ATTACK_DECRYPT)
+    return g_strdup_printf ("decrypt media of %s by %s", spec->victim, spec->device);
   if (spec->kind == IMPS_ATTACK_RELAY)
     return g_strdup_printf ("relay TRANSFER_INIT at %s to %s as %s", spec->node, spec->victim,
                             spec->identity);
@@ -414,7 +433,7 @@ imps_attack_apply (const ImpsAttackSpec *spec, GBytes *message, const gchar *rec
   if (record)
     *record = NULL;
   if (spec->kind == IMPS_ATTACK_FORGE || spec->kind == IMPS_ATTACK_MEDIA
-      || spec->field == IMPS_ATTACK_FIELD_REQUEST_INIT || !msg_split (message, &m))
+      || spec->kind == IMPS_ATTACK_DECRYPT || spec->field == IMPS_ATTACK_FIELD_REQUEST_INIT || !msg_split (message, &m))
     goto done;
   switch (spec->kind)
     {
@@ -473,6 +492,7 @@ imps_attack_apply (const ImpsAttackSpec *spec, GBytes *message, const gchar *rec
       }
     case IMPS_ATTACK_FORGE:
     case IMPS_ATTACK_MEDIA:
+    case IMPS_ATTACK_DECRYPT:
       break;
     case IMPS_ATTACK_STEAL:
     case IMPS_ATTACK_RELAY:

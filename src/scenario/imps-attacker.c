@@ -1,6 +1,8 @@
 #include "imps-attacker.h"
 #include "imps-kms.h"
 #include "imps-secret.h"
+#include "mikey/imps-mikey-keys.h"
+#include "srtp/imps-srtp.h"
 #include "mikey/imps-mikey-message.h"
 
 #include <libsoup/soup.h>
@@ -32,10 +34,23 @@ struct _ImpsAttack {
   gboolean replayed;
   gchar *zk_address;   /* relay: the target KMS's Zk endpoint */
   guint16 zk_port;
+  /* decrypt */
+  gchar *ti_line;      /* the TRANSFER_INIT's a=key-mgmt line */
+  gchar *tr_line;      /* the victim's TRANSFER_RESP's a=key-mgmt line */
+  gboolean resolving;  /* the rogue's resolve was sent */
+  GCancellable *cancel; /* the rogue's resolve, cancelled when the attack goes */
+  ImpsSrtpSession *to_victim;   /* CS 1: caller -> callee */
+  ImpsSrtpSession *from_victim; /* CS 2: callee -> caller */
+  guint64 tried, opened, failed;
+  gboolean refused_logged;
 };
 
 /* relay: where the rogue KMS sends from (no operator has number 0) */
 #define ROGUE_KMS_ADDRESS "127.0.0.250"
+
+static void fork_tap (gint64 time_us, ImpsProtocol proto, const gchar *from_address,
+                      guint16 from_port, const gchar *to_address, guint16 to_port,
+                      const guint8 *data, gsize len, gpointer user_data);
 
 /* SRTP packets to the device: after every tenth, the attack sends one of
  * its own. */
@@ -94,10 +109,12 @@ media_tap (gint64 time_us, ImpsProtocol proto, const gchar *from_address, guint1
 void
 imps_attack_set_bus (ImpsAttack *a, ImpsSipBus *bus)
 {
-  if (a->spec.kind != IMPS_ATTACK_MEDIA || a->bus != NULL)
+  if ((a->spec.kind != IMPS_ATTACK_MEDIA && a->spec.kind != IMPS_ATTACK_DECRYPT)
+      || a->bus != NULL)
     return;
   a->bus = bus;
-  a->tap = imps_sip_bus_add_media_tap (bus, media_tap, a);
+  a->tap = imps_sip_bus_add_media_tap (bus, a->spec.kind == IMPS_ATTACK_MEDIA ? media_tap
+                                                                               : fork_tap, a);
 }
 
 /* A stolen TRANSFER_INIT on its way to the thief's KMS. */
@@ -408,6 +425,206 @@ imps_attack_set_zk_target (ImpsAttack *a, const gchar *address, guint16 port)
   a->zk_port = port;
 }
 
+/* ---- decrypt media of DEVICE by ROGUE ---- */
+
+/* The a=key-mgmt line of a SIP message's SDP (newly allocated), or NULL. */
+static gchar *
+key_mgmt_line (GBytes *message, gboolean *invite)
+{
+  gsize len = 0;
+  const gchar *p = g_bytes_get_data (message, &len);
+  const gchar *hit = p ? g_strstr_len (p, (gssize) len, "\na=key-mgmt:mikey ") : NULL;
+  *invite = p && len > 7 && memcmp (p, "INVITE ", 7) == 0;
+  if (hit == NULL)
+    return NULL;
+  hit++;
+  const gchar *end = hit;
+  while (end < p + len && *end != '\r' && *end != '\n')
+    end++;
+  return g_strndup (hit, (gsize) (end - hit));
+}
+
+static ImpsMikeyMessage *
+line_message (const gchar *line)
+{
+  gsize len = 0;
+  g_autofree guint8 *data = g_base64_decode (line + strlen ("a=key-mgmt:mikey "), &len);
+  return imps_mikey_message_parse (data, len, NULL);
+}
+
+/* The SRTP receiver for crypto session @cs_id with the TEK the rogue
+ * derives from @tgk, RANDRi and the victim's RANDRr. */
+static ImpsSrtpSession *
+fork_session (const ImpsMikeySessionKey *tgk, guint8 prf, guint8 cs_id,
+              const ImpsMikeyPayload *ri, const ImpsMikeyPayload *rr, GError **error)
+{
+  ImpsSrtpSuite suite = tgk->key_len == 32 ? IMPS_SRTP_AES_256_CM_HMAC_SHA1_80
+                                           : IMPS_SRTP_AES_CM_128_HMAC_SHA1_80;
+  gsize kl = imps_srtp_suite_key_len (suite), sl = imps_srtp_suite_salt_len (suite);
+  guint8 ks[IMPS_SRTP_MAX_KEY_SALT_LEN];
+  if (!imps_mikey_derive_tek (prf, tgk->key, tgk->key_len, cs_id,
+                              ri ? ri->u.rand.data.data : NULL, ri ? ri->u.rand.data.len : 0,
+                              rr ? rr->u.rand.data.data : NULL, rr ? rr->u.rand.data.len : 0,
+                              ks, kl, ks + kl, sl))
+    {
+      g_set_error (error, IMPS_SRTP_ERROR, IMPS_SRTP_ERROR_INVALID, "PRF %u not supported", prf);
+      return NULL;
+    }
+  ImpsSrtpConfig config;
+  imps_srtp_config_init (&config, IMPS_SRTP_RECEIVER);
+  config.suite = suite;
+  ImpsSrtpMasterKey mk = { ks, kl + sl, 0 };
+  ImpsSrtpSession *session = imps_srtp_session_new (&config, &mk, 1, error);
+  imps_wipe (ks, sizeof ks);
+  return session;
+}
+
+/* The rogue's own resolve came back: derive the victim's fork keys with
+ * what it got. */
+typedef struct {
+  ImpsAttack *a;         /* valid while cancel is not cancelled */
+  ImpsUeUa *ua;
+  GCancellable *cancel;
+} ForkResolve;
+
+static void
+fork_resolved (GObject *source, GAsyncResult *result, gpointer data)
+{
+  ForkResolve *fr = data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ImpsMikeyResolved) res = imps_ue_ua_resolve_finish (fr->ua, result, &error);
+  gboolean gone = g_cancellable_is_cancelled (fr->cancel);
+  ImpsAttack *a = fr->a;
+  (void) source;
+  g_object_unref (fr->cancel);
+  g_free (fr);
+  if (gone)
+    return;   /* the attack is over */
+  if (res == NULL)
+    {
+      imps_network_log (a->net, IMPS_EVENT_REFUSAL, IMPS_REF_UA, IMPS_PROTO_HTTP, a->thief_name,
+                        NULL, NULL, NULL, error->message,
+                        "attack refused: the KMS would not resolve the TRANSFER_INIT of the "
+                        "call for %s, so it has no keys for the fork of %s", a->thief_name,
+                        a->spec.victim);
+      return;
+    }
+  g_autoptr (ImpsMikeyMessage) ti = line_message (a->ti_line);
+  g_autoptr (ImpsMikeyMessage) tr = line_message (a->tr_line);
+  const ImpsMikeySessionKey *tgk = res->keys.n_keys > 0 ? &res->keys.keys[0] : NULL;
+  if (ti == NULL || tr == NULL || tgk == NULL)
+    {
+      imps_network_log (a->net, IMPS_EVENT_NOTE, IMPS_REF_UA, IMPS_PROTO_HTTP, a->thief_name,
+                        NULL, NULL, NULL, NULL,
+                        "attack: %s has no TGK or no readable TRANSFER_INIT / TRANSFER_RESP",
+                        a->thief_name);
+      return;
+    }
+  guint32 flags = res->policy.flags;
+  const ImpsMikeyPayload *ri = (flags & IMPS_MIKEY_TICKET_FLAG_H)
+                                   ? imps_mikey_message_find_randr (ti, IMPS_MIKEY_RAND_ROLE_I)
+                                   : NULL;
+  const ImpsMikeyPayload *rr = (flags & IMPS_MIKEY_TICKET_FLAG_G)
+                                   ? imps_mikey_message_find_randr (tr, IMPS_MIKEY_RAND_ROLE_R)
+                                   : NULL;
+  a->to_victim = fork_session (tgk, ti->hdr.prf, 1, ri, rr, &error);
+  if (a->to_victim)
+    a->from_victim = fork_session (tgk, ti->hdr.prf, 2, ri, rr, &error);
+  if (a->from_victim == NULL)
+    {
+      g_clear_pointer (&a->to_victim, imps_srtp_session_free);
+      imps_network_log (a->net, IMPS_EVENT_NOTE, IMPS_REF_MEDIA, IMPS_PROTO_RTP, a->thief_name,
+                        NULL, NULL, NULL, error->message,
+                        "attack: %s could not make SRTP receivers", a->thief_name);
+      return;
+    }
+  imps_network_log (a->net, IMPS_EVENT_NOTE, IMPS_REF_MEDIA, IMPS_PROTO_RTP, a->thief_name, NULL,
+                    NULL, NULL, NULL,
+                    "attack: %s resolved the TRANSFER_INIT itself (%s; its TGK%s %02x%02x...) "
+                    "and derived the TEKs of the fork of %s from it with RANDRi and the RANDRr "
+                    "of that fork's TRANSFER_RESP: it tries them on the media of %s",
+                    a->thief_name, res->forked ? "key forking: its own TGK'" : "no key forking",
+                    res->forked ? "'" : "", tgk->key[0], tgk->key[1], a->spec.victim,
+                    a->spec.victim);
+}
+
+/* SIP on its way: the first INVITE's TRANSFER_INIT and the victim's first
+ * answer with a TRANSFER_RESP; then the rogue resolves. */
+static void
+fork_watch (ImpsAttack *a, const gchar *from_node, GBytes *message)
+{
+  gboolean invite = FALSE;
+  if (a->resolving || a->calls > 0 || a->thief == NULL)
+    return;
+  g_autofree gchar *line = key_mgmt_line (message, &invite);
+  if (line == NULL)
+    return;
+  if (invite && a->ti_line == NULL)
+    a->ti_line = g_steal_pointer (&line);
+  else if (!invite && a->ti_line != NULL && g_ascii_strcasecmp (from_node, a->spec.victim) == 0)
+    a->tr_line = g_steal_pointer (&line);
+  if (a->ti_line == NULL || a->tr_line == NULL)
+    return;
+  g_autoptr (ImpsMikeyMessage) ti = line_message (a->ti_line);
+  if (ti == NULL)
+    return;
+  a->resolving = TRUE;
+  a->acted++;
+  imps_network_log (a->net, IMPS_EVENT_NOTE, IMPS_REF_UA, IMPS_PROTO_HTTP, a->thief_name, NULL,
+                    NULL, NULL, NULL,
+                    "attack: %s takes the TRANSFER_INIT of the call and the TRANSFER_RESP %s "
+                    "answered with, and asks its KMS to resolve the TRANSFER_INIT", a->thief_name,
+                    a->spec.victim);
+  a->cancel = g_cancellable_new ();
+  ForkResolve *fr = g_new0 (ForkResolve, 1);
+  fr->a = a;
+  fr->ua = a->thief;
+  fr->cancel = g_object_ref (a->cancel);
+  imps_ue_ua_resolve_async (a->thief, ti, a->cancel, fork_resolved, fr);
+}
+
+/* The victim's SRTP, both ways, through the rogue's receivers. */
+static void
+fork_tap (gint64 time_us, ImpsProtocol proto, const gchar *from_address, guint16 from_port,
+          const gchar *to_address, guint16 to_port, const guint8 *data, gsize len,
+          gpointer user_data)
+{
+  ImpsAttack *a = user_data;
+  guint8 pkt[IMPS_SIP_BUS_MAX_PACKET];
+  (void) time_us, (void) from_port, (void) to_port;
+  if (a->to_victim == NULL || a->calls > 0 || proto != IMPS_PROTO_RTP || len < 12
+      || len > sizeof pkt)
+    return;
+  gboolean to = g_strcmp0 (imps_network_node_at (a->net, to_address), a->spec.victim) == 0;
+  gboolean from = g_strcmp0 (imps_network_node_at (a->net, from_address), a->spec.victim) == 0;
+  if (!to && !from)
+    return;
+  memcpy (pkt, data, len);
+  gsize out = 0;
+  g_autoptr (GError) error = NULL;
+  a->tried++;
+  if (imps_srtp_session_unprotect_rtp (to ? a->to_victim : a->from_victim, pkt, len, &out,
+                                       &error))
+    {
+      if (a->opened++ == 0)
+        imps_network_log (a->net, IMPS_EVENT_NOTE, IMPS_REF_MEDIA, proto, a->thief_name, NULL,
+                          NULL, NULL, NULL,
+                          "attack: %s decrypted a packet of the media of %s (%s it): the fork's "
+                          "keys are not its own", a->thief_name, a->spec.victim,
+                          to ? "to" : "from");
+    }
+  else if (g_error_matches (error, IMPS_SRTP_ERROR, IMPS_SRTP_ERROR_AUTH_FAIL))
+    {
+      if (a->failed++ == 0)
+        imps_network_log (a->net, IMPS_EVENT_REFUSAL, IMPS_REF_MEDIA, proto, a->thief_name, NULL,
+                          NULL, NULL, error->message,
+                          "attack refused: SRTP authentication failed: the TEKs %s derived "
+                          "for the fork of %s do not verify its media (%s it)", a->thief_name,
+                          a->spec.victim, to ? "to" : "from");
+    }
+  imps_wipe (pkt, len);
+}
+
 /* ---- an armed attack ---- */
 
 ImpsAttack *
@@ -461,6 +678,12 @@ imps_attack_free (ImpsAttack *a)
 {
   if (a == NULL)
     return;
+  if (a->spec.kind == IMPS_ATTACK_DECRYPT && a->tried > 0)
+    imps_network_log (a->net, IMPS_EVENT_NOTE, IMPS_REF_MEDIA, IMPS_PROTO_RTP, a->thief_name,
+                      NULL, NULL, NULL, NULL,
+                      "attack: %s tried %" G_GUINT64_FORMAT " SRTP packets of %s: %"
+                      G_GUINT64_FORMAT " decrypted, %" G_GUINT64_FORMAT " failed authentication",
+                      a->thief_name, a->tried, a->spec.victim, a->opened, a->failed);
   if (a->spec.kind == IMPS_ATTACK_FORGE && a->thief != NULL && !a->spec.in_transfer)
     imps_ue_ua_set_claimed_identity (a->thief, NULL);
   if (a->sip != NULL)
@@ -484,6 +707,15 @@ imps_attack_free (ImpsAttack *a)
     g_bytes_unref (a->copied);
   g_free (a->kms_name);
   g_free (a->zk_address);
+  if (a->cancel)
+    {
+      g_cancellable_cancel (a->cancel);
+      g_object_unref (a->cancel);
+    }
+  g_clear_pointer (&a->to_victim, imps_srtp_session_free);
+  g_clear_pointer (&a->from_victim, imps_srtp_session_free);
+  g_free (a->ti_line);
+  g_free (a->tr_line);
   g_free (a->thief_name);
   g_free (a->recorded);
   g_free (a);
@@ -494,6 +726,8 @@ imps_attack_filter (ImpsAttack *a, ImpsRefPoint ref, const gchar *from_node, GBy
 {
   g_autofree gchar *note = NULL;
   g_autofree gchar *record = NULL;
+  if (a->spec.kind == IMPS_ATTACK_DECRYPT && !imps_attack_is_over (a))
+    fork_watch (a, from_node, message);
   if (a->spec.node == NULL || imps_attack_is_over (a)
       || g_ascii_strcasecmp (from_node, a->spec.node) != 0)
     return NULL;

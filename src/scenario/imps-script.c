@@ -560,6 +560,24 @@ parse_attack (Checker *k, ImpsScriptStep *st, gint argc, gchar **argv, GError **
       k->last_attack = st->spec;
       return TRUE;
     }
+  if (st->attack->kind == IMPS_ATTACK_DECRYPT)
+    {
+      /* the rogue resolves with its own KMS; the victim needs an IMS core */
+      g_autofree gchar *victim = NULL;
+      if (!check_device (k, st->spec, st->attack->victim, IMPS_OP_NODE_PCSCF, "IMS core",
+                         &victim, error)
+          || !check_device (k, st->spec, st->attack->device, IMPS_OP_NODE_KMS, "kms",
+                            &st->device, error))
+        return FALSE;
+      if (g_strcmp0 (victim, st->device) == 0)
+        return step_error (k->s, st->spec, error,
+                           "decrypt: %s is both the device attacked and the rogue", victim);
+      g_free (st->attack->victim);
+      st->attack->victim = g_steal_pointer (&victim);
+      k->attacks_unused++;
+      k->last_attack = st->spec;
+      return TRUE;
+    }
   if (st->attack->field == IMPS_ATTACK_FIELD_REQUEST_INIT)
     {
       /* both devices use one KMS: the copy goes to the rogue's */

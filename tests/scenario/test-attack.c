@@ -148,6 +148,12 @@ test_steal (void)
   g_assert_cmpstr (rw, ==, "replay REQUEST_INIT of alice by mallory");
   g_assert_true (rq->kind == IMPS_ATTACK_REPLAY && rq->field == IMPS_ATTACK_FIELD_REQUEST_INIT);
   g_assert_null (rq->node);
+  g_autoptr (ImpsAttackSpec) dm = spec ("decrypt media of bob.phone by bob.tablet");
+  g_autofree gchar *dmw = imps_attack_spec_describe (dm);
+  g_assert_cmpstr (dmw, ==, "decrypt media of bob.phone by bob.tablet");
+  g_assert_true (dm->kind == IMPS_ATTACK_DECRYPT && dm->node == NULL);
+  g_assert_null (imps_attack_apply (dm, in, NULL, NULL, &note));
+  g_assert_null (note);
   g_autoptr (ImpsAttackSpec) rl = spec ("relay transfer_init at SCSCF.h.net to KMS.h.net as "
                                         "KMS.rogue.net");
   g_autofree gchar *rlw = imps_attack_spec_describe (rl);
@@ -233,6 +239,9 @@ test_parse_errors (void)
     { "replay REQUEST_INIT by mallory", "usage: attack = replay REQUEST_INIT of DEVICE" },
     { "replay REQUEST_INIT at kms.h.net", "usage: attack = replay REQUEST_INIT of DEVICE" },
     { "relay TRANSFER_INIT at scscf.h.net to kms.h.net", "usage: attack = relay TRANSFER_INIT" },
+    { "decrypt media of bob", "usage: attack = decrypt media of DEVICE by DEVICE" },
+    { "decrypt keys of bob by carol", "usage: attack = decrypt media" },
+    { "decrypt media of bob at carol", "usage: attack = decrypt media" },
     { "relay TICKET at scscf.h.net to kms.h.net as kms.x.net", "usage: attack = relay" },
     { "relay TRANSFER_INIT at scscf.h.net for kms.h.net as kms.x.net", "usage: attack = relay" },
     { "relay TRANSFER_INIT at scscf.h.net to kms.h.net as rogue",
@@ -305,6 +314,12 @@ test_checks (void)
     { "register = a\nattack = replay REQUEST_INIT of zed by a\ncall = a b\n",
       "[script] attack: no device 'zed'" },
     { "register = a\nattack = replay REQUEST_INIT of a by zed\ncall = a b\n",
+      "[script] attack: no device 'zed'" },
+    { "register = a\nattack = decrypt media of a by a\ncall = a b\n",
+      "[script] attack: decrypt: a is both the device attacked and the rogue" },
+    { "register = a\nattack = decrypt media of zed by a\ncall = a b\n",
+      "[script] attack: no device 'zed'" },
+    { "register = a\nattack = decrypt media of a by zed\ncall = a b\n",
       "[script] attack: no device 'zed'" },
     { "register = a\nattack = relay TRANSFER_INIT at scscf.h.net to kms.g.net as kms.x.net\n"
       "call = a b\n", "[script] attack: relay: no KMS 'kms.g.net' in this network" },
@@ -412,6 +427,48 @@ test_counterfactual (void)
   g_assert_cmpuint (n, >=, 13);
 }
 
+/* decrypt media: the attack can succeed, so its refusals say something.
+ * With key forking off every fork shares one TGK and the rogue's keys open
+ * the answering device's media; with it on, not one packet. */
+static void
+test_decrypt_without_forking (void)
+{
+  g_autofree gchar *path = g_build_filename (scenarios, "attack-fork-keys.scn", NULL);
+  g_autofree gchar *text = NULL;
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  g_assert_nonnull (strstr (text, "forking = true\n"));
+  g_autoptr (GString) off = g_string_new (text);
+  g_string_replace (off, "forking = true\n", "forking = false\n", 1);
+  g_autofree gchar *opath = g_build_filename (tmpdir, "fork-keys-off.scn", NULL);
+  g_assert_true (g_file_set_contents (opath, off->str, -1, NULL));
+
+  /* the notes unwrapped, from the JSON report */
+  g_autofree gchar *on_json = g_build_filename (tmpdir, "fork-keys-on.json", NULL);
+  g_autofree gchar *on_opt = g_strconcat ("--json=", on_json, NULL);
+  const gchar *on_args[] = { "run", "--quiet", on_opt, path, NULL };
+  g_auto (ImpsTestRun) on;
+  g_autofree gchar *on_text = NULL;
+  imps_test_run_argv (&on, impsim_path, on_args);
+  g_assert_cmpint (on.status, ==, 0);
+  g_assert_true (g_file_get_contents (on_json, &on_text, NULL, NULL));
+  g_assert_nonnull (strstr (on_text, "SRTP packets of bob: 0 decrypted, "));
+  g_assert_null (strstr (on_text, "bob.tablet decrypted a packet"));
+
+  g_autofree gchar *off_json = g_build_filename (tmpdir, "fork-keys-off.json", NULL);
+  g_autofree gchar *off_opt = g_strconcat ("--json=", off_json, NULL);
+  const gchar *off_args[] = { "run", "--quiet", off_opt, opath, NULL };
+  g_auto (ImpsTestRun) r;
+  g_autofree gchar *off_text = NULL;
+  imps_test_run_argv (&r, impsim_path, off_args);
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_nonnull (strstr (r.out, "FAIL  line 53: expect forks-differ"));
+  g_assert_nonnull (strstr (r.out, "FAIL  line 58: expect refusal bob.tablet"));
+  g_assert_nonnull (strstr (r.out, "FAIL  line 59: expect refusal bob.tablet"));
+  g_assert_true (g_file_get_contents (off_json, &off_text, NULL, NULL));
+  g_assert_nonnull (strstr (off_text, "bob.tablet decrypted a packet of the media of bob"));
+  g_assert_nonnull (strstr (off_text, " decrypted, 0 failed authentication"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -430,6 +487,7 @@ main (int argc, char **argv)
   g_test_add_func ("/attack/checks", test_checks);
   g_test_add_func ("/attack/counterfactual", test_counterfactual);
   g_test_add_func ("/attack/answered-by", test_answered_by);
+  g_test_add_func ("/attack/decrypt-without-forking", test_decrypt_without_forking);
   int rc = g_test_run ();
   g_autoptr (GDir) d = g_dir_open (tmpdir, 0, NULL);
   const gchar *n;
