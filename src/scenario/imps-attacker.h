@@ -13,9 +13,10 @@ G_BEGIN_DECLS
 
 typedef struct _ImpsAttack ImpsAttack;
 
-/* An armed attack; logs its notes to @net. A steal needs @thief, the
- * device's Ua client (borrowed: it must outlive the attack's requests),
- * and @thief_name, the name its events carry; NULL for the others. */
+/* An armed attack; logs its notes to @net. A steal, a forge, a replay
+ * of a REQUEST_INIT and a decrypt need @thief, the rogue device's Ua
+ * client (borrowed: it must outlive the attack's requests), and
+ * @thief_name, the name its events carry; NULL for the others. */
 ImpsAttack *imps_attack_new (const ImpsAttackSpec *spec, ImpsNetwork *net, ImpsUeUa *thief,
                              const gchar *thief_name);
 /* A media attack taps @bus (until it is freed) and sends on it. */
