@@ -5,6 +5,8 @@
 #include "imps-test.h"
 #include "imps-attack.h"
 #include "imps-script.h"
+#include "mikey/imps-mikey-message.h"
+#include "mikey/imps-mikey-ticket.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -213,6 +215,67 @@ test_tamper (void)
   g_assert_cmpstr (fw, ==, "tamper flags at pcscf.home1.net");
   g_assert_null (imps_attack_apply (tre, bad, NULL, NULL, &note));
   g_assert_null (note);
+}
+
+/* The TICKET payload's policy of the TRANSFER_INIT in an INVITE. */
+static ImpsMikeyMessage *
+invite_ticket (GBytes *msg, ImpsMikeyTp *tp)
+{
+  gsize len = 0;
+  const gchar *p = g_bytes_get_data (msg, &len);
+  g_autofree gchar *t = g_strndup (p, len);
+  const gchar *line = strstr (t, "a=key-mgmt:mikey ");
+  g_assert_nonnull (line);
+  line += strlen ("a=key-mgmt:mikey ");
+  g_autofree gchar *b64 = g_strndup (line, strcspn (line, "\r\n"));
+  gsize dlen = 0;
+  g_autofree guint8 *data = g_base64_decode (b64, &dlen);
+  g_autoptr (GError) error = NULL;
+  ImpsMikeyMessage *m = imps_mikey_message_parse (data, dlen, &error);
+  g_assert_no_error (error);
+  const ImpsMikeyPayload *ticket = imps_mikey_message_find (m, IMPS_MIKEY_PAYLOAD_TICKET);
+  g_assert_nonnull (ticket);
+  g_assert_true (imps_mikey_tp_read (&ticket->u.ticket, tp, &error));
+  return m;
+}
+
+/* tamper flags and tre on a real INVITE (the fuzz seed of a run): the J
+ * flag alone flips, TRe alone moves one day later, nothing else changes
+ * in the policy. */
+static void
+test_tamper_policy (void)
+{
+  g_autofree gchar *seed = g_build_filename (scenarios, "..", "fuzz", "scenario", "corpus",
+                                             "attack", "invite-ticket-tre.txt", NULL);
+  g_autofree gchar *raw = NULL;
+  gsize raw_len = 0;
+  g_assert_true (g_file_get_contents (seed, &raw, &raw_len, NULL));
+  g_autoptr (GBytes) in = g_bytes_new (raw + 1, raw_len - 1);   /* the seed's attack byte */
+  ImpsMikeyTp before, after;
+  g_autoptr (ImpsMikeyMessage) m0 = invite_ticket (in, &before);
+  g_assert_cmpuint (before.valid_to, !=, 0);
+
+  g_autoptr (ImpsAttackSpec) flags = spec ("tamper flags at pcscf.home1.net");
+  g_autofree gchar *note = NULL;
+  g_autoptr (GBytes) f = imps_attack_apply (flags, in, NULL, NULL, &note);
+  g_assert_nonnull (f);
+  g_autofree gchar *ft = text_checked (f);
+  g_assert_nonnull (strstr (note, "changed the ticket's J flag (TICKET policy)"));
+  g_autoptr (ImpsMikeyMessage) m1 = invite_ticket (f, &after);
+  g_assert_cmphex (after.flags ^ before.flags, ==, IMPS_MIKEY_TICKET_FLAG_J);
+  g_assert_cmpuint (after.valid_to, ==, before.valid_to);
+  g_assert_cmpuint (after.valid_from, ==, before.valid_from);
+  g_clear_pointer (&note, g_free);
+
+  g_autoptr (ImpsAttackSpec) tre = spec ("tamper tre at pcscf.home1.net");
+  g_autoptr (GBytes) t = imps_attack_apply (tre, in, NULL, NULL, &note);
+  g_assert_nonnull (t);
+  g_autofree gchar *tt = text_checked (t);
+  g_assert_nonnull (strstr (note, "86400 s later"));
+  g_autoptr (ImpsMikeyMessage) m2 = invite_ticket (t, &after);
+  g_assert_cmpuint (after.valid_to, ==, before.valid_to + ((guint64) 86400 << 32));
+  g_assert_cmpuint (after.valid_from, ==, before.valid_from);
+  g_assert_cmphex (after.flags, ==, before.flags);
 }
 
 static void
@@ -482,6 +545,7 @@ main (int argc, char **argv)
   g_test_add_func ("/attack/replay", test_replay);
   g_test_add_func ("/attack/steal", test_steal);
   g_test_add_func ("/attack/tamper", test_tamper);
+  g_test_add_func ("/attack/tamper-policy", test_tamper_policy);
   g_test_add_func ("/attack/forge-in-transfer", test_forge_in_transfer);
   g_test_add_func ("/attack/parse-errors", test_parse_errors);
   g_test_add_func ("/attack/checks", test_checks);
