@@ -253,6 +253,7 @@ test_tamper_policy (void)
   g_autoptr (GBytes) in = g_bytes_new (raw + 1, raw_len - 1);   /* the seed's attack byte */
   ImpsMikeyTp before, after;
   g_autoptr (ImpsMikeyMessage) m0 = invite_ticket (in, &before);
+  g_assert_nonnull (m0);
   g_assert_cmpuint (before.valid_to, !=, 0);
 
   g_autoptr (ImpsAttackSpec) flags = spec ("tamper flags at pcscf.home1.net");
@@ -260,8 +261,10 @@ test_tamper_policy (void)
   g_autoptr (GBytes) f = imps_attack_apply (flags, in, NULL, NULL, &note);
   g_assert_nonnull (f);
   g_autofree gchar *ft = text_checked (f);
+  g_assert_nonnull (strstr (ft, "a=key-mgmt:mikey "));
   g_assert_nonnull (strstr (note, "changed the ticket's J flag (TICKET policy)"));
   g_autoptr (ImpsMikeyMessage) m1 = invite_ticket (f, &after);
+  g_assert_nonnull (m1);
   g_assert_cmphex (after.flags ^ before.flags, ==, IMPS_MIKEY_TICKET_FLAG_J);
   g_assert_cmpuint (after.valid_to, ==, before.valid_to);
   g_assert_cmpuint (after.valid_from, ==, before.valid_from);
@@ -271,8 +274,10 @@ test_tamper_policy (void)
   g_autoptr (GBytes) t = imps_attack_apply (tre, in, NULL, NULL, &note);
   g_assert_nonnull (t);
   g_autofree gchar *tt = text_checked (t);
+  g_assert_nonnull (strstr (tt, "a=key-mgmt:mikey "));
   g_assert_nonnull (strstr (note, "86400 s later"));
   g_autoptr (ImpsMikeyMessage) m2 = invite_ticket (t, &after);
+  g_assert_nonnull (m2);
   g_assert_cmpuint (after.valid_to, ==, before.valid_to + ((guint64) 86400 << 32));
   g_assert_cmpuint (after.valid_from, ==, before.valid_from);
   g_assert_cmphex (after.flags, ==, before.flags);
