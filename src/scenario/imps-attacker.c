@@ -684,6 +684,17 @@ imps_attack_free (ImpsAttack *a)
                       "attack: %s tried %" G_GUINT64_FORMAT " SRTP packets of %s: %"
                       G_GUINT64_FORMAT " decrypted, %" G_GUINT64_FORMAT " failed authentication",
                       a->thief_name, a->tried, a->spec.victim, a->opened, a->failed);
+  if (a->listener && a->copied == NULL)
+    imps_network_log (a->net, IMPS_EVENT_NOTE, IMPS_REF_UA, IMPS_PROTO_HTTP, a->thief_name, NULL,
+                      NULL, NULL, NULL,
+                      "attack: %s sent no ticket request during the call (a ticket it held "
+                      "served): nothing to replay", a->spec.victim);
+  if (a->spec.kind == IMPS_ATTACK_DECRYPT && !a->resolving)
+    imps_network_log (a->net, IMPS_EVENT_NOTE, IMPS_REF_UA, IMPS_PROTO_HTTP, a->thief_name, NULL,
+                      NULL, NULL, NULL,
+                      "attack: the call gave %s no %s: nothing to decrypt with",
+                      a->thief_name, a->ti_line == NULL ? "TRANSFER_INIT"
+                                                        : "TRANSFER_RESP of the attacked device");
   if (a->spec.kind == IMPS_ATTACK_FORGE && a->thief != NULL && !a->spec.in_transfer)
     imps_ue_ua_set_claimed_identity (a->thief, NULL);
   if (a->sip != NULL)

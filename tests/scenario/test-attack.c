@@ -537,6 +537,32 @@ test_decrypt_without_forking (void)
   g_assert_nonnull (strstr (off_text, " decrypted, 0 failed authentication"));
 }
 
+/* replay REQUEST_INIT with a ticket already held: no request crosses Ua,
+ * the refusals do not come and the rogue says why. */
+static void
+test_replay_request_nothing (void)
+{
+  g_autofree gchar *path = g_build_filename (scenarios, "attack-replay-request-init.scn", NULL);
+  g_autofree gchar *text = NULL;
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  g_autoptr (GString) held = g_string_new (text);
+  g_assert_cmpuint (g_string_replace (held, "attack = replay REQUEST_INIT",
+                                      "call = alice bob security=mikey-ticket media=1s\n"
+                                      "hangup = alice\nattack = replay REQUEST_INIT", 1), ==, 1);
+  g_autofree gchar *hpath = g_build_filename (tmpdir, "replay-held.scn", NULL);
+  g_assert_true (g_file_set_contents (hpath, held->str, -1, NULL));
+  g_autofree gchar *json = g_build_filename (tmpdir, "replay-held.json", NULL);
+  g_autofree gchar *opt = g_strconcat ("--json=", json, NULL);
+  const gchar *args[] = { "run", "--quiet", opt, hpath, NULL };
+  g_auto (ImpsTestRun) r;
+  g_autofree gchar *report = NULL;
+  imps_test_run_argv (&r, impsim_path, args);
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_cmpuint (count_failed (r.out), ==, 2);
+  g_assert_true (g_file_get_contents (json, &report, NULL, NULL));
+  g_assert_nonnull (strstr (report, "attack: alice sent no ticket request during the call"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -557,6 +583,7 @@ main (int argc, char **argv)
   g_test_add_func ("/attack/counterfactual", test_counterfactual);
   g_test_add_func ("/attack/answered-by", test_answered_by);
   g_test_add_func ("/attack/decrypt-without-forking", test_decrypt_without_forking);
+  g_test_add_func ("/attack/replay-request-nothing", test_replay_request_nothing);
   int rc = g_test_run ();
   g_autoptr (GDir) d = g_dir_open (tmpdir, 0, NULL);
   const gchar *n;
