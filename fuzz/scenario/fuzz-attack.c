@@ -12,7 +12,8 @@ int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 static const gchar *const attacks[] = {
   "strip a=key-mgmt", "strip a=crypto", "strip security", "replay TRANSFER_INIT",
   "tamper mac", "tamper ticket", "tamper idri", "tamper idrr", "tamper t",
-  "steal TRANSFER_INIT", "replay SRTP", "inject SRTP",
+  "steal TRANSFER_INIT", "replay SRTP", "inject SRTP", "tamper flags", "tamper tre",
+  "relay TRANSFER_INIT", "decrypt media",
 };
 
 int
@@ -21,11 +22,15 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   if (size < 1)
     return 0;
   const gchar *attack = attacks[data[0] % G_N_ELEMENTS (attacks)];
-  g_autofree gchar *args = g_str_has_suffix (attack, "SRTP")
+  g_autofree gchar *args = g_str_has_prefix (attack, "decrypt")
+                               ? g_strdup_printf ("%s of x by y", attack)
+                               : g_str_has_suffix (attack, "SRTP")
                                ? g_strdup_printf ("%s to x", attack)
                                : g_strdup_printf ("%s at pcscf.h.net%s", attack,
                                                   g_str_has_prefix (attack, "steal") ? " for x"
-                                                                                     : "");
+                                                  : g_str_has_prefix (attack, "relay")
+                                                      ? " to kms.h.net as kms.x.net"
+                                                      : "");
   g_auto (GStrv) argv = g_strsplit (args, " ", -1);
   ImpsAttackSpec *spec = imps_attack_spec_parse ((gint) g_strv_length (argv), argv, NULL);
   g_assert (spec != NULL);

@@ -34,9 +34,16 @@ check_step (const ImpsScenario *s, const ImpsScriptStep *st)
       break;
     case IMPS_SCRIPT_ATTACK:
       g_assert (st->attack != NULL);
-      g_assert (st->attack->kind == IMPS_ATTACK_FORGE || st->attack->kind == IMPS_ATTACK_MEDIA
-                    ? st->device != NULL
-                                                      : imps_script_is_node (s, st->attack->node));
+      if (st->attack->field == IMPS_ATTACK_FIELD_REQUEST_INIT
+          || st->attack->kind == IMPS_ATTACK_DECRYPT)
+        g_assert (imps_scenario_find_device (s, st->device, NULL, NULL, NULL)
+                  && imps_scenario_find_device (s, st->attack->victim, NULL, NULL, NULL));
+      else
+        g_assert (st->attack->kind == IMPS_ATTACK_FORGE || st->attack->kind == IMPS_ATTACK_MEDIA
+                      ? st->device != NULL
+                                                        : imps_script_is_node (s, st->attack->node));
+      if (st->attack->kind == IMPS_ATTACK_RELAY)
+        g_assert (imps_script_is_node (s, st->attack->victim));
       break;
     case IMPS_SCRIPT_ANSWER:
       g_assert (st->device != NULL);

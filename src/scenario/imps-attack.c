@@ -27,14 +27,22 @@ static const struct {
   { IMPS_ATTACK_TAMPER, "tamper", IMPS_ATTACK_FIELD_IDRI, "idri", "the IDRi identity" },
   { IMPS_ATTACK_TAMPER, "tamper", IMPS_ATTACK_FIELD_IDRR, "idrr", "the IDRr identity" },
   { IMPS_ATTACK_TAMPER, "tamper", IMPS_ATTACK_FIELD_T, "t", "the timestamp (T payload)" },
+  { IMPS_ATTACK_TAMPER, "tamper", IMPS_ATTACK_FIELD_FLAGS, "flags",
+    "the ticket's J flag (TICKET policy)" },
+  { IMPS_ATTACK_TAMPER, "tamper", IMPS_ATTACK_FIELD_TRE, "tre",
+    "the ticket's TRe (TICKET policy)" },
 };
+
+/* tamper tre: what an attacker who wants a longer-lived ticket adds */
+#define TRE_EXTENSION_S 86400u
 
 #define USAGE                                                                                 \
   "usage: attack = strip a=key-mgmt|a=crypto|security at NODE "                               \
-  "| replay TRANSFER_INIT at NODE "                                                          \
-  "| tamper mac|ticket|idri|idrr|t at NODE | steal TRANSFER_INIT at NODE for DEVICE "        \
+  "| replay TRANSFER_INIT at NODE | replay REQUEST_INIT of DEVICE by DEVICE "                \
+  "| tamper mac|ticket|flags|tre|idri|idrr|t at NODE | steal TRANSFER_INIT at NODE for DEVICE "        \
   "| forge IDRi=URI|IDRr=URI by DEVICE | forge IDRi=URI in TRANSFER_INIT by DEVICE "        \
-  "| replay SRTP to DEVICE | inject SRTP to DEVICE"
+  "| replay SRTP to DEVICE | inject SRTP to DEVICE "                                         \
+  "| relay TRANSFER_INIT at NODE to KMS as ROGUE | decrypt media of DEVICE by DEVICE"
 
 
 void
@@ -45,6 +53,7 @@ imps_attack_spec_free (ImpsAttackSpec *spec)
   g_free (spec->node);
   g_free (spec->device);
   g_free (spec->identity);
+  g_free (spec->victim);
   g_free (spec);
 }
 
@@ -74,6 +83,71 @@ imps_attack_spec_parse (gint argc, gchar **argv, GError **error)
       spec->identity = g_strdup (eq + 1);
       spec->device = g_strdup (argv[in_transfer ? 5 : 3]);
       spec->in_transfer = in_transfer;
+      return spec;
+    }
+  if (argc > 1 && strcmp (argv[0], "replay") == 0
+      && g_ascii_strcasecmp (argv[1], "REQUEST_INIT") == 0)
+    {
+      if (argc != 6 || strcmp (argv[2], "of") != 0 || strcmp (argv[4], "by") != 0)
+        {
+          g_set_error (error, IMPS_SCENARIO_ERROR, IMPS_SCENARIO_ERROR_VALUE,
+                       "usage: attack = replay REQUEST_INIT of DEVICE by DEVICE (the device "
+                       "whose ticket request is copied, then the one that sends it again)");
+          return NULL;
+        }
+      ImpsAttackSpec *spec = g_new0 (ImpsAttackSpec, 1);
+      spec->kind = IMPS_ATTACK_REPLAY;
+      spec->field = IMPS_ATTACK_FIELD_REQUEST_INIT;
+      spec->victim = g_strdup (argv[3]);
+      spec->device = g_strdup (argv[5]);
+      return spec;
+    }
+  if (argc > 0 && strcmp (argv[0], "decrypt") == 0)
+    {
+      if (argc != 6 || strcmp (argv[1], "media") != 0 || strcmp (argv[2], "of") != 0
+          || strcmp (argv[4], "by") != 0)
+        {
+          g_set_error (error, IMPS_SCENARIO_ERROR, IMPS_SCENARIO_ERROR_VALUE,
+                       "usage: attack = decrypt media of DEVICE by DEVICE (the device whose "
+                       "media is attacked, then the rogue device)");
+          return NULL;
+        }
+      ImpsAttackSpec *spec = g_new0 (ImpsAttackSpec, 1);
+      spec->kind = IMPS_ATTACK_DECRYPT;
+      spec->field = IMPS_ATTACK_FIELD_MEDIA_KEYS;
+      spec->victim = g_strdup (argv[3]);
+      spec->device = g_strdup (argv[5]);
+      return spec;
+    }
+  if (argc > 0 && strcmp (argv[0], "relay") == 0)
+    {
+      if (argc != 8 || g_ascii_strcasecmp (argv[1], "TRANSFER_INIT") != 0
+          || strcmp (argv[2], "at") != 0 || strcmp (argv[4], "to") != 0
+          || strcmp (argv[6], "as") != 0)
+        {
+          g_set_error (error, IMPS_SCENARIO_ERROR, IMPS_SCENARIO_ERROR_VALUE,
+                       "usage: attack = relay TRANSFER_INIT at NODE to KMS as ROGUE (the CSCF "
+                       "that copies it, the network's KMS it goes to, the rogue KMS's FQDN)");
+          return NULL;
+        }
+      gsize n = strlen (argv[7]);
+      gboolean ok = n > 0 && n <= 253 && argv[7][0] != '.' && argv[7][n - 1] != '.'
+                    && strstr (argv[7], "..") == NULL && strchr (argv[7], '.') != NULL;
+      for (gsize i = 0; ok && i < n; i++)
+        ok = g_ascii_isalnum (argv[7][i]) || argv[7][i] == '-' || argv[7][i] == '.';
+      if (!ok)
+        {
+          g_set_error (error, IMPS_SCENARIO_ERROR, IMPS_SCENARIO_ERROR_VALUE,
+                       "relay: the rogue KMS '%s' is not a host name (letters, digits, '-' and "
+                       "at least one '.', at most 253 bytes)", argv[7]);
+          return NULL;
+        }
+      ImpsAttackSpec *spec = g_new0 (ImpsAttackSpec, 1);
+      spec->kind = IMPS_ATTACK_RELAY;
+      spec->field = IMPS_ATTACK_FIELD_TRANSFER_INIT;
+      spec->node = g_ascii_strdown (argv[3], -1);
+      spec->victim = g_ascii_strdown (argv[5], -1);
+      spec->identity = g_ascii_strdown (argv[7], -1);
       return spec;
     }
   if (argc == 4 && (strcmp (argv[0], "replay") == 0 || strcmp (argv[0], "inject") == 0)
@@ -125,7 +199,7 @@ imps_attack_spec_parse (gint argc, gchar **argv, GError **error)
     }
   else
     g_set_error (error, IMPS_SCENARIO_ERROR, IMPS_SCENARIO_ERROR_VALUE,
-                 "unknown attack '%s' (strip, replay, tamper, steal); " USAGE, argv[0]);
+                 "unknown attack '%s' (strip, replay, tamper, steal, forge, inject, relay, decrypt); " USAGE, argv[0]);
   return NULL;
 }
 
@@ -145,6 +219,13 @@ imps_attack_spec_describe (const ImpsAttackSpec *spec)
     return g_strdup_printf ("%s SRTP to %s",
                             spec->field == IMPS_ATTACK_FIELD_SRTP_REPLAY ? "replay" : "inject",
                             spec->device);
+  if (spec->field == IMPS_ATTACK_FIELD_REQUEST_INIT)
+    return g_strdup_printf ("replay REQUEST_INIT of %s by %s", spec->victim, spec->device);
+  if (spec->kind == IMPS_ATTACK_DECRYPT)
+    return g_strdup_printf ("decrypt media of %s by %s", spec->victim, spec->device);
+  if (spec->kind == IMPS_ATTACK_RELAY)
+    return g_strdup_printf ("relay TRANSFER_INIT at %s to %s as %s", spec->node, spec->victim,
+                            spec->identity);
   guint i = field_index (spec);
   if (spec->kind == IMPS_ATTACK_FORGE)
     return g_strdup_printf ("forge %s=%s%s by %s", fields[i].name, spec->identity,
@@ -258,9 +339,12 @@ strip_lines (GString *body, const gchar *prefix)
   return n;
 }
 
-/* Where in a TRANSFER_INIT @field lies: the offset of the byte to change. */
+/* Where in a TRANSFER_INIT @field lies: the offset of the byte to change
+ * and the bits to flip there (@mask, left at 0x01 for most fields); for
+ * TRe the offset of the 4-byte value. */
 static gboolean
-field_offset (const ImpsMikeyMessage *msg, ImpsAttackField field, gsize *off, gchar **why)
+field_offset (const ImpsMikeyMessage *msg, ImpsAttackField field, gsize *off, guint8 *mask,
+              gchar **why)
 {
   const ImpsMikeyPayload *p = NULL;
   switch (field)
@@ -300,6 +384,36 @@ field_offset (const ImpsMikeyMessage *msg, ImpsAttackField field, gsize *off, gc
           return TRUE;
         }
       break;
+    case IMPS_ATTACK_FIELD_FLAGS:
+      /* Next Payload, Ticket Type (2), Subtype, Version, then PRF Func
+       * and D in one byte, E-L in the next: J is its bit 2 */
+      p = imps_mikey_message_find (msg, IMPS_MIKEY_PAYLOAD_TICKET);
+      if (p && p->length > 7)
+        {
+          *off = p->offset + 6;
+          *mask = (guint8) (IMPS_MIKEY_TICKET_FLAG_J >> 8);
+          return TRUE;
+        }
+      break;
+    case IMPS_ATTACK_FIELD_TRE:
+      p = imps_mikey_message_find (msg, IMPS_MIKEY_PAYLOAD_TICKET);
+      for (guint i = 0; p && i < p->u.ticket.n_tp_items; i++)
+        {
+          const ImpsMikeyPayload *tr = &p->u.ticket.tp_items[i];
+          if (tr->type == IMPS_MIKEY_PAYLOAD_TR && tr->u.ts.role == IMPS_MIKEY_TS_ROLE_TRE
+              && tr->u.ts.ts_type == IMPS_MIKEY_TS_NTP_UTC_32 && tr->length >= 4)
+            {
+              /* the 4-byte NTP-UTC-32 value ends the payload */
+              *off = tr->offset + tr->length - 4;
+              return TRUE;
+            }
+        }
+      if (p)
+        {
+          *why = g_strdup ("the ticket has no NTP-UTC-32 TRe");
+          return FALSE;
+        }
+      break;
     default:
       break;
     }
@@ -319,7 +433,7 @@ imps_attack_apply (const ImpsAttackSpec *spec, GBytes *message, const gchar *rec
   if (record)
     *record = NULL;
   if (spec->kind == IMPS_ATTACK_FORGE || spec->kind == IMPS_ATTACK_MEDIA
-      || !msg_split (message, &m))
+      || spec->kind == IMPS_ATTACK_DECRYPT || spec->field == IMPS_ATTACK_FIELD_REQUEST_INIT || !msg_split (message, &m))
     goto done;
   switch (spec->kind)
     {
@@ -378,13 +492,16 @@ imps_attack_apply (const ImpsAttackSpec *spec, GBytes *message, const gchar *rec
       }
     case IMPS_ATTACK_FORGE:
     case IMPS_ATTACK_MEDIA:
+    case IMPS_ATTACK_DECRYPT:
       break;
     case IMPS_ATTACK_STEAL:
+    case IMPS_ATTACK_RELAY:
       if (m.invite && find_line (m.body, "a=key-mgmt:mikey ", &start, &len) && record)
         {
           *record = g_strndup (m.body->str + start, len);
           *note = g_strdup_printf ("attack: copied the TRANSFER_INIT of the %s for %s", m.what,
-                                   spec->device);
+                                   spec->kind == IMPS_ATTACK_STEAL ? spec->device
+                                                                   : spec->identity);
         }
       break;
     case IMPS_ATTACK_TAMPER:
@@ -398,22 +515,40 @@ imps_attack_apply (const ImpsAttackSpec *spec, GBytes *message, const gchar *rec
         g_autoptr (ImpsMikeyMessage) mk = imps_mikey_message_parse (data, dlen, NULL);
         g_autofree gchar *why = NULL;
         gsize off = 0;
+        guint8 mask = 0x01;
         if (mk == NULL)
           break;
-        if (!field_offset (mk, spec->field, &off, &why) || off >= dlen)
+        gsize width = spec->field == IMPS_ATTACK_FIELD_TRE ? 4 : 1;
+        if (!field_offset (mk, spec->field, &off, &mask, &why) || off + width > dlen)
           {
             *note = g_strdup_printf ("attack: nothing to tamper with in the %s: %s", m.what,
                                      why ? why : "offset out of range");
             break;
           }
-        guint8 old = data[off];
-        data[off] ^= 0x01;
+        g_autofree gchar *change = NULL;
+        if (spec->field == IMPS_ATTACK_FIELD_TRE)
+          {
+            guint32 tre = (guint32) data[off] << 24 | (guint32) data[off + 1] << 16
+                          | (guint32) data[off + 2] << 8 | data[off + 3];
+            guint32 later = tre + TRE_EXTENSION_S;
+            for (guint b = 0; b < 4; b++)
+              data[off + b] = (guint8) (later >> (24 - 8 * b));
+            change = g_strdup_printf ("bytes %" G_GSIZE_FORMAT "-%" G_GSIZE_FORMAT
+                                      ": %u -> %u, %u s later", off, off + 3, tre, later,
+                                      TRE_EXTENSION_S);
+          }
+        else
+          {
+            guint8 old = data[off];
+            data[off] ^= mask;
+            change = g_strdup_printf ("byte %" G_GSIZE_FORMAT ": 0x%02x -> 0x%02x", off, old,
+                                      data[off]);
+          }
         g_autofree gchar *enc = g_base64_encode (data, dlen);
         g_string_erase (m.body, (gssize) (start + pre), (gssize) (len - pre));
         g_string_insert (m.body, (gssize) (start + pre), enc);
-        *note = g_strdup_printf ("attack: changed %s of the TRANSFER_INIT in the %s "
-                                 "(byte %" G_GSIZE_FORMAT ": 0x%02x -> 0x%02x)",
-                                 fields[field_index (spec)].what, m.what, off, old, data[off]);
+        *note = g_strdup_printf ("attack: changed %s of the TRANSFER_INIT in the %s (%s)",
+                                 fields[field_index (spec)].what, m.what, change);
         out = msg_join (&m);
         break;
       }

@@ -12,8 +12,27 @@
  *       NODE records the TRANSFER_INIT of the first INVITE it forwards and
  *       puts it in place of the TRANSFER_INIT of the INVITE of a later
  *       call (the next call after the recorded one).
+ *   attack = replay REQUEST_INIT of DEVICE by ROGUE
+ *       a man in the middle on DEVICE's Ua copies DEVICE's next ticket
+ *       request (REQUEST_INIT_PSK) and, once the KMS has answered it, ROGUE
+ *       sends the same bytes to the KMS from its own address. NODE is
+ *       NULL: ROGUE acts.
+ *   attack = relay TRANSFER_INIT at NODE to KMS as ROGUE
+ *       NODE copies the TRANSFER_INIT of the next INVITE it forwards
+ *       (unchanged); ROGUE, a KMS outside the network whose Zk certificate
+ *       comes from a CA of its own (not the run's), builds the RESOLVE_INIT
+ *       a relaying KMS would send for it and sends it over Zk (HTTPS,
+ *       mutual TLS) to KMS, a KMS of the network.
+ *   attack = decrypt media of DEVICE by ROGUE
+ *       during the next call (a forked MIKEY-TICKET call), ROGUE takes the
+ *       TRANSFER_INIT and the TRANSFER_RESP that DEVICE answers with,
+ *       resolves the TRANSFER_INIT with its own KMS (as the responder it
+ *       is), derives the TEKs of DEVICE's fork from the TGK its KMS gave it
+ *       and DEVICE's RANDRr, and tries them on DEVICE's SRTP in both
+ *       directions. NODE is NULL: ROGUE acts.
  *   attack = tamper FIELD at NODE
- *       NODE changes one byte of FIELD (mac, ticket, idri, idrr, t) in the
+ *       NODE changes FIELD (mac, ticket, idri, idrr, t: one bit; flags:
+ *       the ticket's J flag; tre: the ticket's TRe, one day later) in the
  *       TRANSFER_INIT of the next INVITE it forwards (once).
  *   attack = steal TRANSFER_INIT at NODE for DEVICE
  *       NODE copies the TRANSFER_INIT of the next INVITE it forwards
@@ -50,6 +69,8 @@ typedef enum {
   IMPS_ATTACK_STEAL,
   IMPS_ATTACK_FORGE,
   IMPS_ATTACK_MEDIA,           /* replay or inject SRTP towards a device */
+  IMPS_ATTACK_RELAY,           /* a rogue KMS relays a copied TRANSFER_INIT over Zk */
+  IMPS_ATTACK_DECRYPT,         /* a device derives another fork's keys and tries its media */
 } ImpsAttackKind;
 
 typedef enum {
@@ -57,11 +78,15 @@ typedef enum {
   IMPS_ATTACK_FIELD_CRYPTO,    /* strip: a=crypto */
   IMPS_ATTACK_FIELD_SECURITY,  /* strip: both, and RTP/SAVP becomes RTP/AVP */
   IMPS_ATTACK_FIELD_TRANSFER_INIT, /* replay */
+  IMPS_ATTACK_FIELD_REQUEST_INIT, /* replay on Ua: a ticket request sent again */
+  IMPS_ATTACK_FIELD_MEDIA_KEYS, /* decrypt: the media keys of another fork */
   IMPS_ATTACK_FIELD_MAC,       /* tamper: the V payload's MAC */
   IMPS_ATTACK_FIELD_TICKET,    /* tamper: the TICKET payload's Ticket Data */
   IMPS_ATTACK_FIELD_IDRI,      /* tamper: the IDRi payload's identity */
   IMPS_ATTACK_FIELD_IDRR,      /* tamper: the IDRr payload's identity */
   IMPS_ATTACK_FIELD_T,         /* tamper: the T payload's timestamp */
+  IMPS_ATTACK_FIELD_FLAGS,     /* tamper: the TICKET payload's J flag */
+  IMPS_ATTACK_FIELD_TRE,       /* tamper: the ticket's TRe, one day later */
   IMPS_ATTACK_FIELD_SRTP_REPLAY, /* media: old packets sent again */
   IMPS_ATTACK_FIELD_SRTP_FORGED, /* media: packets whose tag does not verify */
 } ImpsAttackField;
@@ -70,8 +95,12 @@ typedef struct {
   ImpsAttackKind kind;
   ImpsAttackField field;
   gchar *node;                 /* the node that acts: "pcscf.home1.net" */
-  gchar *device;               /* steal, forge: the rogue device, as named */
-  gchar *identity;             /* forge: the identity claimed */
+  gchar *device;               /* steal, forge, replay REQUEST_INIT: the rogue device, as
+                                * named */
+  gchar *victim;               /* replay REQUEST_INIT: the device whose request is copied;
+                                * relay: the KMS of the network it is sent to; decrypt: the
+                                * device whose media is attacked */
+  gchar *identity;             /* forge: the identity claimed; relay: the rogue KMS's FQDN */
   gboolean in_transfer;        /* forge IDRi=URI in TRANSFER_INIT: the device's TRANSFER_INIT
                                 * claims it, its ticket requests do not */
 } ImpsAttackSpec;

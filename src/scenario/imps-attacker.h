@@ -13,9 +13,10 @@ G_BEGIN_DECLS
 
 typedef struct _ImpsAttack ImpsAttack;
 
-/* An armed attack; logs its notes to @net. A steal needs @thief, the
- * device's Ua client (borrowed: it must outlive the attack's requests),
- * and @thief_name, the name its events carry; NULL for the others. */
+/* An armed attack; logs its notes to @net. A steal, a forge, a replay
+ * of a REQUEST_INIT and a decrypt need @thief, the rogue device's Ua
+ * client (borrowed: it must outlive the attack's requests), and
+ * @thief_name, the name its events carry; NULL for the others. */
 ImpsAttack *imps_attack_new (const ImpsAttackSpec *spec, ImpsNetwork *net, ImpsUeUa *thief,
                              const gchar *thief_name);
 /* A media attack taps @bus (until it is freed) and sends on it. */
@@ -23,6 +24,8 @@ void imps_attack_set_bus (ImpsAttack *attack, ImpsSipBus *bus);
 /* A forge ... in TRANSFER_INIT acts through the device's SIP agent
  * @sip (borrowed: it must outlive the attack); others ignore it. */
 void imps_attack_set_sip (ImpsAttack *attack, ImpsUeSip *sip);
+/* A relay sends to the Zk endpoint @address:@port (the target KMS's). */
+void imps_attack_set_zk_target (ImpsAttack *attack, const gchar *address, guint16 port);
 void imps_attack_free (ImpsAttack *attack);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpsAttack, imps_attack_free)
 

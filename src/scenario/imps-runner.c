@@ -1519,6 +1519,12 @@ run_next (ImpsRunner *r)
                                               s->dev ? s->dev->name : NULL);
         imps_attack_set_bus (attack, imps_world_get_bus (r->world));
         imps_attack_set_sip (attack, s->dev ? s->dev->sip : NULL);
+        const ImpsAttackSpec *as = s->script->attack;
+        const gchar *zk_address = NULL;
+        guint16 zk_port = 0;
+        if (as->kind == IMPS_ATTACK_RELAY
+            && imps_world_kms_zk_endpoint (r->world, as->victim, &zk_address, &zk_port))
+          imps_attack_set_zk_target (attack, zk_address, zk_port);
         g_ptr_array_add (r->attacks, attack);
         g_autofree gchar *what = imps_attack_spec_describe (s->script->attack);
         res->passed = TRUE;

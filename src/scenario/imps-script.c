@@ -560,6 +560,49 @@ parse_attack (Checker *k, ImpsScriptStep *st, gint argc, gchar **argv, GError **
       k->last_attack = st->spec;
       return TRUE;
     }
+  if (st->attack->kind == IMPS_ATTACK_DECRYPT)
+    {
+      /* the rogue resolves with its own KMS; the victim needs an IMS core */
+      g_autofree gchar *victim = NULL;
+      if (!check_device (k, st->spec, st->attack->victim, IMPS_OP_NODE_PCSCF, "IMS core",
+                         &victim, error)
+          || !check_device (k, st->spec, st->attack->device, IMPS_OP_NODE_KMS, "kms",
+                            &st->device, error))
+        return FALSE;
+      if (g_strcmp0 (victim, st->device) == 0)
+        return step_error (k->s, st->spec, error,
+                           "decrypt: %s is both the device attacked and the rogue", victim);
+      g_free (st->attack->victim);
+      st->attack->victim = g_steal_pointer (&victim);
+      k->attacks_unused++;
+      k->last_attack = st->spec;
+      return TRUE;
+    }
+  if (st->attack->field == IMPS_ATTACK_FIELD_REQUEST_INIT)
+    {
+      /* both devices use one KMS: the copy goes to the rogue's */
+      g_autofree gchar *victim = NULL;
+      const ImpsSubscriberSpec *u = NULL, *v = NULL;
+      guint d = 0;
+      if (!check_device (k, st->spec, st->attack->victim, IMPS_OP_NODE_KMS, "kms", &victim,
+                         error)
+          || !check_device (k, st->spec, st->attack->device, IMPS_OP_NODE_KMS, "kms",
+                            &st->device, error))
+        return FALSE;
+      if (imps_scenario_find_device (k->s, st->attack->victim, &v, &d, NULL)
+          && imps_scenario_find_device (k->s, st->attack->device, &u, &d, NULL)
+          && device_operator (k->s, u) != device_operator (k->s, v))
+        return step_error (k->s, st->spec, error,
+                           "replay REQUEST_INIT: %s (operator %s) and %s (operator %s) use "
+                           "different KMSs; the copy goes to the KMS of %s", victim,
+                           device_operator (k->s, v)->name, st->device,
+                           device_operator (k->s, u)->name, st->device);
+      g_free (st->attack->victim);
+      st->attack->victim = g_steal_pointer (&victim);
+      k->attacks_unused++;
+      k->last_attack = st->spec;
+      return TRUE;
+    }
   if (st->attack->kind == IMPS_ATTACK_FORGE)
     {
       g_autoptr (GError) ue = NULL;
@@ -581,6 +624,15 @@ parse_attack (Checker *k, ImpsScriptStep *st, gint argc, gchar **argv, GError **
       return step_error (k->s, st->spec, error,
                          "no P-CSCF or S-CSCF '%s' in this network (%s): an attack acts "
                          "through a node that forwards SIP", st->attack->node, nodes);
+    }
+  if (st->attack->kind == IMPS_ATTACK_RELAY
+      && (!g_str_has_prefix (st->attack->victim, "kms.")
+          || !imps_script_is_node (k->s, st->attack->victim)))
+    {
+      g_autofree gchar *nodes = node_names (k->s);
+      return step_error (k->s, st->spec, error,
+                         "relay: no KMS '%s' in this network (%s): the relay goes to a KMS of "
+                         "the network", st->attack->victim, nodes);
     }
   if (st->attack->kind == IMPS_ATTACK_STEAL
       && !check_device (k, st->spec, st->attack->device, IMPS_OP_NODE_KMS, "kms", &st->device,

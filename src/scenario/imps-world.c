@@ -992,6 +992,23 @@ imps_world_get_ca_pem (ImpsWorld *w)
   return w->ca ? imps_kms_ca_get_pem (w->ca) : NULL;
 }
 
+gboolean
+imps_world_kms_zk_endpoint (ImpsWorld *w, const gchar *kms_fqdn, const gchar **address,
+                            guint16 *port)
+{
+  for (guint i = 0; i < w->operators->len; i++)
+    {
+      Operator *o = g_ptr_array_index (w->operators, i);
+      if (o->kms == NULL || g_ascii_strcasecmp (o->kms_fqdn, kms_fqdn) != 0
+          || imps_kms_get_zk_port (o->kms) == 0)
+        continue;
+      *address = o->kms_address;
+      *port = imps_kms_get_zk_port (o->kms);
+      return TRUE;
+    }
+  return FALSE;
+}
+
 guint64
 imps_world_get_seed (ImpsWorld *w)
 {

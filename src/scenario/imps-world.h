@@ -54,6 +54,10 @@ guint imps_world_get_state_dir_old_mode (ImpsWorld *world);
 /* The run's CA certificate (PEM) that signs every KMS's Zk certificate;
  * NULL when no KMS serves Zk. */
 const gchar *imps_world_get_ca_pem (ImpsWorld *world);
+/* Where the KMS @kms_fqdn serves Zk (its address, borrowed, and port):
+ * FALSE when no KMS of the network has that name or it serves no Zk. */
+gboolean imps_world_kms_zk_endpoint (ImpsWorld *world, const gchar *kms_fqdn,
+                                     const gchar **address, guint16 *port);
 
 /* A subscriber's device as the runner drives it. */
 typedef struct {

@@ -649,3 +649,88 @@ imps_ue_ua_key_source_for_ue (ImpsUeUaKeySource *source, struct _ImpsUe *ue,
   source->user_data = s;
   source->destroy = ue_source_free;
 }
+
+/* ---- a message made elsewhere, sent as is (scenario attacks) ---- */
+
+typedef struct {
+  ImpsUeUa *ua;
+  GCancellable *alive;
+  SoupMessage *msg;
+  ImpsClock *held;
+} Raw;
+
+static void
+raw_free (Raw *x)
+{
+  if (x->held)
+    {
+      imps_clock_release (x->held);
+      g_clear_pointer (&x->held, imps_clock_unref);
+      if (!g_cancellable_is_cancelled (x->alive) && --x->ua->on_wire == 0 && x->ua->http)
+        {
+          soup_session_abort (x->ua->http);
+          g_clear_object (&x->ua->http);
+        }
+    }
+  g_clear_object (&x->msg);
+  g_object_unref (x->alive);
+  g_free (x);
+}
+
+static void
+raw_answer (GObject *source, GAsyncResult *res, gpointer data)
+{
+  GTask *task = data;
+  Raw *x = g_task_get_task_data (task);
+  g_autoptr (GError) error = NULL;
+  GBytes *body = soup_session_send_and_read_finish (SOUP_SESSION (source), res, &error);
+  if (body == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    {
+      g_object_set_data (G_OBJECT (task), "status",
+                         GUINT_TO_POINTER (soup_message_get_status (x->msg)));
+      g_task_return_pointer (task, body, (GDestroyNotify) g_bytes_unref);
+    }
+  g_object_unref (task);
+}
+
+void
+imps_ue_ua_send_raw_async (ImpsUeUa *ua, const gchar *requesttype, GBytes *body,
+                           GAsyncReadyCallback callback, gpointer user_data)
+{
+  Raw *x = g_new0 (Raw, 1);
+  GTask *task = g_task_new (NULL, ua->alive, callback, user_data);
+  g_task_set_task_data (task, x, (GDestroyNotify) raw_free);
+  x->ua = ua;
+  x->alive = g_object_ref (ua->alive);
+  g_autofree gchar *url = g_strdup_printf ("http://%s:%u/kms?requesttype=%s", ua->kms_address,
+                                           ua->kms_port, requesttype);
+  x->msg = soup_message_new ("POST", url);
+  if (x->msg == NULL)
+    {
+      g_task_return_new_error (task, IMPS_UE_UA_ERROR, IMPS_UE_UA_ERROR_PROTOCOL,
+                               "requesttype '%s' makes no URL", requesttype);
+      g_object_unref (task);
+      return;
+    }
+  g_autofree gchar *host = g_strdup_printf ("%s:80", ua->kms_fqdn);
+  SoupMessageHeaders *h = soup_message_get_request_headers (x->msg);
+  soup_message_headers_replace (h, "Host", host);
+  soup_message_headers_replace (h, "Connection", "close");
+  soup_message_set_request_body_from_bytes (x->msg, CONTENT_TYPE, body);
+  x->held = imps_clock_ref (imps_network_get_clock (ua->net));
+  imps_clock_hold (x->held);
+  ua->on_wire++;
+  soup_session_send_and_read_async (ua_session (ua), x->msg, G_PRIORITY_DEFAULT, ua->alive,
+                                    raw_answer, task);
+}
+
+GBytes *
+imps_ue_ua_send_raw_finish (GAsyncResult *result, guint *status, GError **error)
+{
+  GBytes *body = g_task_propagate_pointer (G_TASK (result), error);
+  if (status)
+    *status = body ? GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (result), "status")) : 0;
+  return body;
+}

@@ -117,6 +117,15 @@ guint imps_ue_ua_count_bootstraps (ImpsUeUa *ua);
  * other. */
 void imps_ue_ua_set_claimed_identity (ImpsUeUa *ua, const gchar *identity);
 
+/* For scenario attacks: POSTs @body, a MIKEY message made elsewhere (a
+ * copy of another device's request), as is to the client's KMS from the
+ * client's address as a @requesttype request ("ticketrequest"...). The
+ * virtual clock stands still while it is on the wire. _finish returns the
+ * answer's body and sets *@status to its HTTP status. */
+void imps_ue_ua_send_raw_async (ImpsUeUa *ua, const gchar *requesttype, GBytes *body,
+                                GAsyncReadyCallback callback, gpointer user_data);
+GBytes *imps_ue_ua_send_raw_finish (GAsyncResult *result, guint *status, GError **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpsUeUa, imps_ue_ua_free)
 
 G_END_DECLS

@@ -5,6 +5,8 @@
 #include "imps-test.h"
 #include "imps-attack.h"
 #include "imps-script.h"
+#include "mikey/imps-mikey-message.h"
+#include "mikey/imps-mikey-ticket.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -143,6 +145,32 @@ test_steal (void)
   g_assert_null (imps_attack_apply (fg, in, NULL, NULL, &note));
   g_assert_null (note);
   g_assert_cmpstr (what, ==, "steal TRANSFER_INIT at scscf.home1.net for carol");
+  g_autoptr (ImpsAttackSpec) rq = spec ("replay REQUEST_INIT of alice by mallory");
+  g_autofree gchar *rw = imps_attack_spec_describe (rq);
+  g_assert_cmpstr (rw, ==, "replay REQUEST_INIT of alice by mallory");
+  g_assert_true (rq->kind == IMPS_ATTACK_REPLAY && rq->field == IMPS_ATTACK_FIELD_REQUEST_INIT);
+  g_assert_null (rq->node);
+  g_autoptr (ImpsAttackSpec) dm = spec ("decrypt media of bob.phone by bob.tablet");
+  g_autofree gchar *dmw = imps_attack_spec_describe (dm);
+  g_assert_cmpstr (dmw, ==, "decrypt media of bob.phone by bob.tablet");
+  g_assert_true (dm->kind == IMPS_ATTACK_DECRYPT && dm->node == NULL);
+  g_assert_null (imps_attack_apply (dm, in, NULL, NULL, &note));
+  g_assert_null (note);
+  g_autoptr (ImpsAttackSpec) rl = spec ("relay transfer_init at SCSCF.h.net to KMS.h.net as "
+                                        "KMS.rogue.net");
+  g_autofree gchar *rlw = imps_attack_spec_describe (rl);
+  g_assert_cmpstr (rlw, ==, "relay TRANSFER_INIT at scscf.h.net to kms.h.net as kms.rogue.net");
+  g_autofree gchar *rlnote = NULL, *rlrec = NULL;
+  /* copied for the rogue, never changed */
+  g_assert_null (imps_attack_apply (rl, in, NULL, &rlrec, &rlnote));
+  g_assert_cmpstr (rlrec, ==, "a=key-mgmt:mikey AQID");
+  g_assert_cmpstr (rlnote, ==, "attack: copied the TRANSFER_INIT of the INVITE for kms.rogue.net");
+  g_assert_cmpstr (rq->victim, ==, "alice");
+  g_assert_cmpstr (rq->device, ==, "mallory");
+  /* it acts on Ua, never on SIP */
+  g_assert_null (imps_attack_apply (rq, in, NULL, &rec, &note));
+  g_assert_null (rec);
+  g_assert_null (note);
   /* Copied, never changed. */
   g_assert_null (imps_attack_apply (st, in, NULL, &rec, &note));
   g_assert_cmpstr (rec, ==, "a=key-mgmt:mikey AQID");
@@ -178,6 +206,81 @@ test_tamper (void)
   g_autoptr (GBytes) bad = invite ("a=key-mgmt:mikey AQID\r\n");
   g_assert_null (imps_attack_apply (mac, bad, NULL, NULL, &note));
   g_assert_null (note);
+  /* the ticket's policy fields, by name */
+  g_autoptr (ImpsAttackSpec) flags = spec ("tamper FLAGS at pcscf.home1.net");
+  g_autoptr (ImpsAttackSpec) tre = spec ("tamper tre at scscf.home1.net");
+  g_assert_true (flags->kind == IMPS_ATTACK_TAMPER && flags->field == IMPS_ATTACK_FIELD_FLAGS);
+  g_assert_true (tre->kind == IMPS_ATTACK_TAMPER && tre->field == IMPS_ATTACK_FIELD_TRE);
+  g_autofree gchar *fw = imps_attack_spec_describe (flags);
+  g_assert_cmpstr (fw, ==, "tamper flags at pcscf.home1.net");
+  g_assert_null (imps_attack_apply (tre, bad, NULL, NULL, &note));
+  g_assert_null (note);
+}
+
+/* The TICKET payload's policy of the TRANSFER_INIT in an INVITE. */
+static ImpsMikeyMessage *
+invite_ticket (GBytes *msg, ImpsMikeyTp *tp)
+{
+  gsize len = 0;
+  const gchar *p = g_bytes_get_data (msg, &len);
+  g_autofree gchar *t = g_strndup (p, len);
+  const gchar *line = strstr (t, "a=key-mgmt:mikey ");
+  g_assert_nonnull (line);
+  line += strlen ("a=key-mgmt:mikey ");
+  g_autofree gchar *b64 = g_strndup (line, strcspn (line, "\r\n"));
+  gsize dlen = 0;
+  g_autofree guint8 *data = g_base64_decode (b64, &dlen);
+  g_autoptr (GError) error = NULL;
+  ImpsMikeyMessage *m = imps_mikey_message_parse (data, dlen, &error);
+  g_assert_no_error (error);
+  const ImpsMikeyPayload *ticket = imps_mikey_message_find (m, IMPS_MIKEY_PAYLOAD_TICKET);
+  g_assert_nonnull (ticket);
+  g_assert_true (imps_mikey_tp_read (&ticket->u.ticket, tp, &error));
+  return m;
+}
+
+/* tamper flags and tre on a real INVITE (the fuzz seed of a run): the J
+ * flag alone flips, TRe alone moves one day later, nothing else changes
+ * in the policy. */
+static void
+test_tamper_policy (void)
+{
+  g_autofree gchar *seed = g_build_filename (scenarios, "..", "fuzz", "scenario", "corpus",
+                                             "attack", "invite-ticket-tre.txt", NULL);
+  g_autofree gchar *raw = NULL;
+  gsize raw_len = 0;
+  g_assert_true (g_file_get_contents (seed, &raw, &raw_len, NULL));
+  g_autoptr (GBytes) in = g_bytes_new (raw + 1, raw_len - 1);   /* the seed's attack byte */
+  ImpsMikeyTp before, after;
+  g_autoptr (ImpsMikeyMessage) m0 = invite_ticket (in, &before);
+  g_assert_nonnull (m0);
+  g_assert_cmpuint (before.valid_to, !=, 0);
+
+  g_autoptr (ImpsAttackSpec) flags = spec ("tamper flags at pcscf.home1.net");
+  g_autofree gchar *note = NULL;
+  g_autoptr (GBytes) f = imps_attack_apply (flags, in, NULL, NULL, &note);
+  g_assert_nonnull (f);
+  g_autofree gchar *ft = text_checked (f);
+  g_assert_nonnull (strstr (ft, "a=key-mgmt:mikey "));
+  g_assert_nonnull (strstr (note, "changed the ticket's J flag (TICKET policy)"));
+  g_autoptr (ImpsMikeyMessage) m1 = invite_ticket (f, &after);
+  g_assert_nonnull (m1);
+  g_assert_cmphex (after.flags ^ before.flags, ==, IMPS_MIKEY_TICKET_FLAG_J);
+  g_assert_cmpuint (after.valid_to, ==, before.valid_to);
+  g_assert_cmpuint (after.valid_from, ==, before.valid_from);
+  g_clear_pointer (&note, g_free);
+
+  g_autoptr (ImpsAttackSpec) tre = spec ("tamper tre at pcscf.home1.net");
+  g_autoptr (GBytes) t = imps_attack_apply (tre, in, NULL, NULL, &note);
+  g_assert_nonnull (t);
+  g_autofree gchar *tt = text_checked (t);
+  g_assert_nonnull (strstr (tt, "a=key-mgmt:mikey "));
+  g_assert_nonnull (strstr (note, "86400 s later"));
+  g_autoptr (ImpsMikeyMessage) m2 = invite_ticket (t, &after);
+  g_assert_nonnull (m2);
+  g_assert_cmpuint (after.valid_to, ==, before.valid_to + ((guint64) 86400 << 32));
+  g_assert_cmpuint (after.valid_from, ==, before.valid_from);
+  g_assert_cmphex (after.flags, ==, before.flags);
 }
 
 static void
@@ -189,7 +292,7 @@ test_parse_errors (void)
   } cases[] = {
     { "strip a=key-mgmt pcscf.home1.net", "usage: attack = strip" },
     { "strip a=foo at pcscf.home1.net", "strip 'a=foo': not one of a=key-mgmt, a=crypto, security" },
-    { "tamper hdr at pcscf.home1.net", "not one of mac, ticket, idri, idrr, t" },
+    { "tamper hdr at pcscf.home1.net", "not one of mac, ticket, idri, idrr, t, flags, tre" },
     { "sniff mac at pcscf.home1.net", "unknown attack 'sniff'" },
     { "steal TRANSFER_INIT at scscf.home1.net", "usage: attack = " },
     { "forge IDRx=sip:b@h.net by carol", "usage: attack = forge" },
@@ -200,6 +303,21 @@ test_parse_errors (void)
     { "forge IDRr=sip:b@h.net in TRANSFER_INIT by carol", "usage: attack = forge" },
     { "forge IDRi=sip:b@h.net in TICKET by carol", "usage: attack = forge" },
     { "forge IDRi=sip:b@h.net in TRANSFER_INIT at carol", "usage: attack = forge" },
+    { "replay REQUEST_INIT of alice at mallory", "usage: attack = replay REQUEST_INIT of DEVICE" },
+    { "replay REQUEST_INIT by mallory", "usage: attack = replay REQUEST_INIT of DEVICE" },
+    { "replay REQUEST_INIT at kms.h.net", "usage: attack = replay REQUEST_INIT of DEVICE" },
+    { "relay TRANSFER_INIT at scscf.h.net to kms.h.net", "usage: attack = relay TRANSFER_INIT" },
+    { "decrypt media of bob", "usage: attack = decrypt media of DEVICE by DEVICE" },
+    { "decrypt keys of bob by carol", "usage: attack = decrypt media" },
+    { "decrypt media of bob at carol", "usage: attack = decrypt media" },
+    { "relay TICKET at scscf.h.net to kms.h.net as kms.x.net", "usage: attack = relay" },
+    { "relay TRANSFER_INIT at scscf.h.net for kms.h.net as kms.x.net", "usage: attack = relay" },
+    { "relay TRANSFER_INIT at scscf.h.net to kms.h.net as rogue",
+      "relay: the rogue KMS 'rogue' is not a host name" },
+    { "relay TRANSFER_INIT at scscf.h.net to kms.h.net as kms..x.net",
+      "relay: the rogue KMS 'kms..x.net' is not a host name" },
+    { "relay TRANSFER_INIT at scscf.h.net to kms.h.net as kms/x.net",
+      "relay: the rogue KMS 'kms/x.net' is not a host name" },
   };
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
@@ -261,6 +379,24 @@ test_checks (void)
       "[script] expect: usage: expect = " },
     { "register = a\nattack = tamper hdr at scscf.h.net\ncall = a b\n",
       "[script] attack: tamper 'hdr': not one of" },
+    { "register = a\nattack = replay REQUEST_INIT of zed by a\ncall = a b\n",
+      "[script] attack: no device 'zed'" },
+    { "register = a\nattack = replay REQUEST_INIT of a by zed\ncall = a b\n",
+      "[script] attack: no device 'zed'" },
+    { "register = a\nattack = decrypt media of a by a\ncall = a b\n",
+      "[script] attack: decrypt: a is both the device attacked and the rogue" },
+    { "register = a\nattack = decrypt media of zed by a\ncall = a b\n",
+      "[script] attack: no device 'zed'" },
+    { "register = a\nattack = decrypt media of a by zed\ncall = a b\n",
+      "[script] attack: no device 'zed'" },
+    { "register = a\nattack = relay TRANSFER_INIT at scscf.h.net to kms.g.net as kms.x.net\n"
+      "call = a b\n", "[script] attack: relay: no KMS 'kms.g.net' in this network" },
+    { "register = a\nattack = relay TRANSFER_INIT at scscf.h.net to bsf.h.net as kms.x.net\n"
+      "call = a b\n", "[script] attack: relay: no KMS 'bsf.h.net' in this network" },
+    { "register = a\nattack = relay TRANSFER_INIT at kms.h.net to kms.h.net as kms.x.net\n"
+      "call = a b\n", "[script] attack: no P-CSCF or S-CSCF 'kms.h.net'" },
+    { "register = a\nattack = replay REQUEST_INIT of a by b\nexpect = ok\ncall = a b\n",
+      "[script] expect: an expect right after an attack" },
   };
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
@@ -359,6 +495,74 @@ test_counterfactual (void)
   g_assert_cmpuint (n, >=, 13);
 }
 
+/* decrypt media: the attack can succeed, so its refusals say something.
+ * With key forking off every fork shares one TGK and the rogue's keys open
+ * the answering device's media; with it on, not one packet. */
+static void
+test_decrypt_without_forking (void)
+{
+  g_autofree gchar *path = g_build_filename (scenarios, "attack-fork-keys.scn", NULL);
+  g_autofree gchar *text = NULL;
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  g_assert_nonnull (strstr (text, "forking = true\n"));
+  g_autoptr (GString) off = g_string_new (text);
+  g_string_replace (off, "forking = true\n", "forking = false\n", 1);
+  g_autofree gchar *opath = g_build_filename (tmpdir, "fork-keys-off.scn", NULL);
+  g_assert_true (g_file_set_contents (opath, off->str, -1, NULL));
+
+  /* the notes unwrapped, from the JSON report */
+  g_autofree gchar *on_json = g_build_filename (tmpdir, "fork-keys-on.json", NULL);
+  g_autofree gchar *on_opt = g_strconcat ("--json=", on_json, NULL);
+  const gchar *on_args[] = { "run", "--quiet", on_opt, path, NULL };
+  g_auto (ImpsTestRun) on;
+  g_autofree gchar *on_text = NULL;
+  imps_test_run_argv (&on, impsim_path, on_args);
+  g_assert_cmpint (on.status, ==, 0);
+  g_assert_true (g_file_get_contents (on_json, &on_text, NULL, NULL));
+  g_assert_nonnull (strstr (on_text, "SRTP packets of bob: 0 decrypted, "));
+  g_assert_null (strstr (on_text, "bob.tablet decrypted a packet"));
+
+  g_autofree gchar *off_json = g_build_filename (tmpdir, "fork-keys-off.json", NULL);
+  g_autofree gchar *off_opt = g_strconcat ("--json=", off_json, NULL);
+  const gchar *off_args[] = { "run", "--quiet", off_opt, opath, NULL };
+  g_auto (ImpsTestRun) r;
+  g_autofree gchar *off_text = NULL;
+  imps_test_run_argv (&r, impsim_path, off_args);
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_nonnull (strstr (r.out, "FAIL  line 53: expect forks-differ"));
+  g_assert_nonnull (strstr (r.out, "FAIL  line 58: expect refusal bob.tablet"));
+  g_assert_nonnull (strstr (r.out, "FAIL  line 59: expect refusal bob.tablet"));
+  g_assert_true (g_file_get_contents (off_json, &off_text, NULL, NULL));
+  g_assert_nonnull (strstr (off_text, "bob.tablet decrypted a packet of the media of bob"));
+  g_assert_nonnull (strstr (off_text, " decrypted, 0 failed authentication"));
+}
+
+/* replay REQUEST_INIT with a ticket already held: no request crosses Ua,
+ * the refusals do not come and the rogue says why. */
+static void
+test_replay_request_nothing (void)
+{
+  g_autofree gchar *path = g_build_filename (scenarios, "attack-replay-request-init.scn", NULL);
+  g_autofree gchar *text = NULL;
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  g_autoptr (GString) held = g_string_new (text);
+  g_assert_cmpuint (g_string_replace (held, "attack = replay REQUEST_INIT",
+                                      "call = alice bob security=mikey-ticket media=1s\n"
+                                      "hangup = alice\nattack = replay REQUEST_INIT", 1), ==, 1);
+  g_autofree gchar *hpath = g_build_filename (tmpdir, "replay-held.scn", NULL);
+  g_assert_true (g_file_set_contents (hpath, held->str, -1, NULL));
+  g_autofree gchar *json = g_build_filename (tmpdir, "replay-held.json", NULL);
+  g_autofree gchar *opt = g_strconcat ("--json=", json, NULL);
+  const gchar *args[] = { "run", "--quiet", opt, hpath, NULL };
+  g_auto (ImpsTestRun) r;
+  g_autofree gchar *report = NULL;
+  imps_test_run_argv (&r, impsim_path, args);
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_cmpuint (count_failed (r.out), ==, 2);
+  g_assert_true (g_file_get_contents (json, &report, NULL, NULL));
+  g_assert_nonnull (strstr (report, "attack: alice sent no ticket request during the call"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -372,11 +576,14 @@ main (int argc, char **argv)
   g_test_add_func ("/attack/replay", test_replay);
   g_test_add_func ("/attack/steal", test_steal);
   g_test_add_func ("/attack/tamper", test_tamper);
+  g_test_add_func ("/attack/tamper-policy", test_tamper_policy);
   g_test_add_func ("/attack/forge-in-transfer", test_forge_in_transfer);
   g_test_add_func ("/attack/parse-errors", test_parse_errors);
   g_test_add_func ("/attack/checks", test_checks);
   g_test_add_func ("/attack/counterfactual", test_counterfactual);
   g_test_add_func ("/attack/answered-by", test_answered_by);
+  g_test_add_func ("/attack/decrypt-without-forking", test_decrypt_without_forking);
+  g_test_add_func ("/attack/replay-request-nothing", test_replay_request_nothing);
   int rc = g_test_run ();
   g_autoptr (GDir) d = g_dir_open (tmpdir, 0, NULL);
   const gchar *n;
