@@ -194,6 +194,7 @@ client_init (KmsClient *c, Kms *k, const KmsUser *user, ImpsUeSipKms *iface)
   iface->request_ticket_finish = client_request_finish;
   iface->resolve_async = client_resolve_async;
   iface->resolve_finish = client_resolve_finish;
+  iface->drop_ticket = NULL;
   iface->kms = c;
 }
 
