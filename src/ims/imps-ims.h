@@ -71,17 +71,25 @@ void imps_scscf_add_route (ImpsScscf *scscf, const gchar *domain, const gchar *a
                            guint16 port);
 /* Declares a subscriber: its public identities (sip: or tel: URIs) form one
  * implicit registration set, so a REGISTER of any of them binds them all and
- * a call to any of them reaches its devices; tel: URIs are found here (no
- * ENUM). Once one subscriber is declared, a request for an identity of the
+ * a call to any of them reaches its devices; tel: URIs are found here first,
+ * then in the ENUM table. Once one subscriber is declared, a request for an identity of the
  * S-CSCF's domain that no subscriber has gets 404 (unknown user) instead of
  * 480 (known, not registered). */
 gboolean imps_scscf_add_subscriber (ImpsScscf *scscf, const gchar *const *impus, GError **error);
-/* Timer C (µs of virtual time); default IMPS_IMS_TIMER_C_US. */
+/* The lab's ENUM (RFC 6116): the telephone number @number ("tel:+15550101")
+ * of another operator's subscriber translates into @sip_uri (its SIP
+ * identity, or "sip:+15550101@home2.net;user=phone"). A tel: Request-URI
+ * that is neither a subscriber's here nor in this table gets 404. */
+gboolean imps_scscf_add_enum (ImpsScscf *scscf, const gchar *number, const gchar *sip_uri,
+                              GError **error);
 /* A group identity (not a subscriber's): a call to it forks to every
  * registered contact of every member, the caller's own contact left out.
- * Members that are not this S-CSCF's subscribers are left out too. */
+ * A member of another domain (a sip: URI) gets one branch to its S-CSCF
+ * through the Mw routing table (imps_scscf_add_route()), which forks on
+ * to the member's devices. */
 gboolean imps_scscf_add_group (ImpsScscf *scscf, const gchar *identity,
                                const gchar *const *members, GError **error);
+/* Timer C (µs of virtual time); default IMPS_IMS_TIMER_C_US. */
 void imps_scscf_set_timer_c (ImpsScscf *scscf, gint64 timer_c_us);
 
 /* The registered contacts of @impu ("sip:bob@home1.net") that have not
