@@ -98,6 +98,13 @@ GPtrArray *imps_scscf_dup_contacts (ImpsScscf *scscf, const gchar *impu);
 /* INVITE server transactions still held (for tests: all end). */
 guint imps_scscf_n_transactions (ImpsScscf *scscf);
 
+/* The S-CSCF restarts (it keeps no store): every registration, INVITE
+ * transaction and fork is gone; its configuration (subscribers, groups,
+ * ENUM, Mw routes) stays. Established calls are not touched: their
+ * in-dialog requests follow the Route set of their dialog. What it saw of
+ * the calls before (imps_scscf_call_exposure()) stays too: a restart does
+ * not unsee keys. */
+void imps_scscf_restart (ImpsScscf *scscf);
 /* Exposure facts of the call with @call_id; FALSE (and zeros) when the
  * S-CSCF never saw it. */
 gboolean imps_scscf_call_exposure (ImpsScscf *scscf, const gchar *call_id,
@@ -148,6 +155,13 @@ typedef struct {
  * counters of ended calls stay readable until 512 newer calls pushed them
  * out. */
 gboolean imps_pcscf_agw_stats (ImpsPcscf *pcscf, const gchar *call_id, ImpsAgwStats *out);
+
+/* The P-CSCF restarts (it keeps no store): every registered UE is gone, so
+ * a UE must register again before it may call. Its IMS-AGW, a media node
+ * of its own (TS 23.334), keeps the media legs and SRTP keys of the calls
+ * in progress, so their e2ae media goes on and their BYE releases them as
+ * before. What it saw of the calls (imps_pcscf_call_exposure()) stays. */
+void imps_pcscf_restart (ImpsPcscf *pcscf);
 
 /* The IMS-AGW restarts (the P-CSCF and its registrations stay): every media
  * leg is released and its SRTP keys wiped, so the media of e2ae calls in

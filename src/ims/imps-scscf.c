@@ -1260,6 +1260,14 @@ imps_scscf_n_transactions (ImpsScscf *self)
   return g_hash_table_size (self->txs);
 }
 
+void
+imps_scscf_restart (ImpsScscf *self)
+{
+  g_return_if_fail (self != NULL);
+  g_hash_table_remove_all (self->txs); /* each takes its branches and timers along */
+  g_hash_table_remove_all (self->records);
+}
+
 gboolean
 imps_scscf_call_exposure (ImpsScscf *self, const gchar *call_id, ImpsImsExposure *out)
 {

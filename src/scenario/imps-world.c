@@ -947,23 +947,22 @@ imps_world_restart (ImpsWorld *w, const gchar *node, const gchar *operator_name,
    * time (docs/scenario-format.md, "Restarts"). */
   if (strcmp (node, "scscf") == 0 && o->scscf)
     {
-      g_clear_pointer (&o->scscf, imps_scscf_free);
+      imps_scscf_restart (o->scscf);
       imps_network_log (w->net, IMPS_EVENT_NOTE, IMPS_REF_NONE, IMPS_PROTO_SIP, o->scscf_name,
                         NULL, NULL, NULL,
-                        "its registrations and INVITE transactions are gone (no store); "
-                        "subscribers, groups and routes are configured again",
+                        "its registrations and INVITE transactions are gone (no store); its "
+                        "configuration stays; established calls keep their dialogs",
                         "S-CSCF restarted");
-      return start_scscf (w, o, TRUE, error);
+      return TRUE;
     }
   if (strcmp (node, "pcscf") == 0 && o->pcscf)
     {
-      g_clear_pointer (&o->pcscf, imps_pcscf_free);
+      imps_pcscf_restart (o->pcscf);
       imps_network_log (w->net, IMPS_EVENT_NOTE, IMPS_REF_NONE, IMPS_PROTO_SIP, o->pcscf_name,
                         NULL, NULL, NULL,
-                        "its registered UEs, transactions and IMS-AGW media legs are gone (no "
-                        "store)", "P-CSCF restarted");
-      o->pcscf = new_pcscf (w, o, error);
-      return o->pcscf != NULL;
+                        "its registered UEs are gone (no store); the IMS-AGW keeps the media "
+                        "legs of the calls in progress", "P-CSCF restarted");
+      return TRUE;
     }
   if (strcmp (node, "agw") == 0 && o->pcscf)
     {
