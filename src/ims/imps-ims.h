@@ -71,17 +71,25 @@ void imps_scscf_add_route (ImpsScscf *scscf, const gchar *domain, const gchar *a
                            guint16 port);
 /* Declares a subscriber: its public identities (sip: or tel: URIs) form one
  * implicit registration set, so a REGISTER of any of them binds them all and
- * a call to any of them reaches its devices; tel: URIs are found here (no
- * ENUM). Once one subscriber is declared, a request for an identity of the
+ * a call to any of them reaches its devices; tel: URIs are found here first,
+ * then in the ENUM table. Once one subscriber is declared, a request for an identity of the
  * S-CSCF's domain that no subscriber has gets 404 (unknown user) instead of
  * 480 (known, not registered). */
 gboolean imps_scscf_add_subscriber (ImpsScscf *scscf, const gchar *const *impus, GError **error);
-/* Timer C (µs of virtual time); default IMPS_IMS_TIMER_C_US. */
+/* The lab's ENUM (RFC 6116): the telephone number @number ("tel:+15550101")
+ * of another operator's subscriber translates into @sip_uri (its SIP
+ * identity, or "sip:+15550101@home2.net;user=phone"). A tel: Request-URI
+ * that is neither a subscriber's here nor in this table gets 404. */
+gboolean imps_scscf_add_enum (ImpsScscf *scscf, const gchar *number, const gchar *sip_uri,
+                              GError **error);
 /* A group identity (not a subscriber's): a call to it forks to every
  * registered contact of every member, the caller's own contact left out.
- * Members that are not this S-CSCF's subscribers are left out too. */
+ * A member of another domain (a sip: URI) gets one branch to its S-CSCF
+ * through the Mw routing table (imps_scscf_add_route()), which forks on
+ * to the member's devices. */
 gboolean imps_scscf_add_group (ImpsScscf *scscf, const gchar *identity,
                                const gchar *const *members, GError **error);
+/* Timer C (µs of virtual time); default IMPS_IMS_TIMER_C_US. */
 void imps_scscf_set_timer_c (ImpsScscf *scscf, gint64 timer_c_us);
 
 /* The registered contacts of @impu ("sip:bob@home1.net") that have not
@@ -90,6 +98,13 @@ GPtrArray *imps_scscf_dup_contacts (ImpsScscf *scscf, const gchar *impu);
 /* INVITE server transactions still held (for tests: all end). */
 guint imps_scscf_n_transactions (ImpsScscf *scscf);
 
+/* The S-CSCF restarts (it keeps no store): every registration, INVITE
+ * transaction and fork is gone; its configuration (subscribers, groups,
+ * ENUM, Mw routes) stays. Established calls are not touched: their
+ * in-dialog requests follow the Route set of their dialog. What it saw of
+ * the calls before (imps_scscf_call_exposure()) stays too: a restart does
+ * not unsee keys. */
+void imps_scscf_restart (ImpsScscf *scscf);
 /* Exposure facts of the call with @call_id; FALSE (and zeros) when the
  * S-CSCF never saw it. */
 gboolean imps_scscf_call_exposure (ImpsScscf *scscf, const gchar *call_id,
@@ -140,6 +155,13 @@ typedef struct {
  * counters of ended calls stay readable until 512 newer calls pushed them
  * out. */
 gboolean imps_pcscf_agw_stats (ImpsPcscf *pcscf, const gchar *call_id, ImpsAgwStats *out);
+
+/* The P-CSCF restarts (it keeps no store): every registered UE is gone, so
+ * a UE must register again before it may call. Its IMS-AGW, a media node
+ * of its own (TS 23.334), keeps the media legs and SRTP keys of the calls
+ * in progress, so their e2ae media goes on and their BYE releases them as
+ * before. What it saw of the calls (imps_pcscf_call_exposure()) stays. */
+void imps_pcscf_restart (ImpsPcscf *pcscf);
 
 /* The IMS-AGW restarts (the P-CSCF and its registrations stay): every media
  * leg is released and its SRTP keys wiped, so the media of e2ae calls in

@@ -394,6 +394,13 @@ imps_pcscf_registered_impu (ImpsPcscf *self, const gchar *ue_address)
   return r != NULL ? r->impu : NULL;
 }
 
+void
+imps_pcscf_restart (ImpsPcscf *self)
+{
+  g_return_if_fail (self != NULL);
+  g_hash_table_remove_all (self->ues);
+}
+
 gboolean
 imps_pcscf_call_exposure (ImpsPcscf *self, const gchar *call_id, ImpsImsExposure *out)
 {

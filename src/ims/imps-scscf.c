@@ -69,11 +69,29 @@ struct _ImpsScscf {
   GHashTable *txs;           /* key -> ServerTx* (owned) */
   GHashTable *branches;      /* branch -> Branch* (owned by their tx) */
   GHashTable *exposure;      /* Call-ID -> ImpsImsExposure* */
-  GHashTable *groups;        /* group identity key -> GStrv of member record keys */
+  GHashTable *groups;        /* group identity key -> Group* */
+  GHashTable *enum_table;    /* "tel:+number" of another operator -> SIP URI (the lab's ENUM) */
   GHashTable *users;         /* IMPU key -> key of its subscriber's first IMPU (the
                               * implicit registration set); empty: any user of the
                               * domain may register */
 };
+
+/* A group identity's members: those of this S-CSCF by their registration
+ * record, those of other operators by their public identity (reached
+ * through their S-CSCF over Mw). */
+typedef struct {
+  GStrv local;   /* record keys */
+  GStrv remote;  /* public identities (sip: URIs) */
+} Group;
+
+static void
+group_free (gpointer p)
+{
+  Group *g = p;
+  g_strfreev (g->local);
+  g_strfreev (g->remote);
+  g_free (g);
+}
 
 static void
 binding_free (gpointer p)
@@ -188,6 +206,12 @@ scscf_impu_key (const ImpsSipUri *uri)
 {
   if (uri != NULL && uri->scheme == IMPS_SIP_URI_TEL && uri->user != NULL)
     return g_strdup_printf ("tel:%s", uri->user);
+  /* RFC 3261 §19.1.6: a SIP URI with user=phone names the telephone
+   * number in its user part (what ENUM gives for a number without a SIP
+   * identity of its own). */
+  if (uri != NULL && uri->scheme == IMPS_SIP_URI_SIP && uri->user != NULL
+      && g_strcmp0 (imps_sip_uri_get_param (uri, "user"), "phone") == 0)
+    return g_strdup_printf ("tel:%s", uri->user);
   return ims_impu_key (uri);
 }
 
@@ -219,6 +243,27 @@ scscf_user (ImpsScscf *self, const ImpsSipUri *uri, gchar **record_key)
     return USER_UNKNOWN;
   *record_key = g_steal_pointer (&key);
   return USER_KNOWN;
+}
+
+/* TS 24.229 §5.4.3.2: a tel: Request-URI that is not one of this S-CSCF's
+ * subscribers is translated into a SIP URI by ENUM (RFC 6116), here the
+ * lab's table of the other operators' numbers, and then routed like any
+ * SIP URI. A number ENUM does not know stays as it is (and gets 404). */
+static void
+enum_translate (ImpsScscf *self, ImpsSipMessage *req)
+{
+  g_autoptr (ImpsSipUri) ruri = imps_sip_message_dup_request_uri (req, NULL);
+  if (ruri == NULL || ruri->scheme != IMPS_SIP_URI_TEL)
+    return;
+  g_autofree gchar *key = scscf_impu_key (ruri);
+  if (key == NULL || g_hash_table_contains (self->users, key))
+    return;
+  const gchar *sip_uri = g_hash_table_lookup (self->enum_table, key);
+  if (sip_uri == NULL)
+    return;
+  note (self, IMPS_EVENT_NOTE, "ENUM", "%s %s: ENUM translates %s into %s",
+        imps_sip_message_get_method (req), imps_sip_message_get_request_uri (req), key, sip_uri);
+  imps_sip_message_set_request_uri (req, sip_uri);
 }
 
 static GPtrArray *
@@ -614,10 +659,20 @@ fork_to_contacts (ServerTx *tx, const ImpsSipMessage *inv, const gchar *impu)
 /* A call to a group identity: parallel forking to every registered
  * contact of every member (the caller's own contact left out). FALSE when
  * the transaction was answered here (480). */
+static ImsHop *
+peer_for (ImpsScscf *self, const ImpsSipUri *uri)
+{
+  if (uri == NULL || uri->host == NULL)
+    return NULL;
+  g_autofree gchar *dom = g_ascii_strdown (uri->host, -1);
+  return g_hash_table_lookup (self->routes, dom);
+}
+
 static gboolean
 fork_to_group (ImpsScscf *self, ServerTx *tx, const ImpsSipMessage *inv, const gchar *group,
-               const gchar *const *members)
+               const Group *grp)
 {
+  const gchar *const *members = (const gchar *const *) grp->local;
   g_autoptr (GPtrArray) contacts = imps_sip_message_get_contacts (inv, NULL);
   const ImpsSipNameAddr *own = contacts != NULL && contacts->len > 0
                                    ? g_ptr_array_index (contacts, 0) : NULL;
@@ -636,7 +691,26 @@ fork_to_group (ImpsScscf *self, ServerTx *tx, const ImpsSipMessage *inv, const g
         }
       users += n > before;
     }
-  if (n == 0)
+  /* Members of other operators: one branch each to their S-CSCF, with the
+   * member's public identity as Request-URI (To keeps the group's); that
+   * S-CSCF forks on to the member's devices. */
+  guint remote = 0;
+  for (guint m = 0; grp->remote[m]; m++)
+    {
+      g_autoptr (ImpsSipUri) mu = imps_sip_uri_parse (grp->remote[m], -1, NULL);
+      ImsHop *peer = peer_for (self, mu);
+      if (peer == NULL)
+        {
+          note (self, IMPS_EVENT_NOTE, "member not reached", "group %s: no Mw route for "
+                "member %s", group, grp->remote[m]);
+          continue;
+        }
+      g_autoptr (GPtrArray) routes = g_ptr_array_new_with_free_func (g_free);
+      g_ptr_array_add (routes, g_strdup_printf ("<sip:%s:%u;lr>", peer->addr, peer->port));
+      tx_fork (tx, grp->remote[m], routes);
+      remote++;
+    }
+  if (n == 0 && remote == 0)
     {
       note (self, IMPS_EVENT_NOTE, "480", "group %s: no member has a registered contact "
             "(the caller's own left out)", group);
@@ -644,7 +718,7 @@ fork_to_group (ImpsScscf *self, ServerTx *tx, const ImpsSipMessage *inv, const g
       return FALSE;
     }
   note (self, IMPS_EVENT_NOTE, "fork", "INVITE for group %s forked to %u contact(s) of %u "
-        "member(s)", group, n, users);
+        "member(s) here and to %u member(s) of other operators", group, n, users, remote);
   return TRUE;
 }
 
@@ -688,11 +762,12 @@ handle_invite (ImpsScscf *self, ImpsSipMessage *req, const gchar *key)
       return;
     }
 
+  enum_translate (self, inv);
   g_autoptr (ImpsSipUri) ruri = imps_sip_message_dup_request_uri (inv, NULL);
   g_autofree gchar *impu = NULL;
   {
     g_autofree gchar *gkey = ruri != NULL ? scscf_impu_key (ruri) : NULL;
-    const gchar *const *members = gkey != NULL ? g_hash_table_lookup (self->groups, gkey) : NULL;
+    const Group *members = gkey != NULL ? g_hash_table_lookup (self->groups, gkey) : NULL;
     if (members != NULL)
       {
         if (!fork_to_group (self, tx, inv, gkey, members))
@@ -705,8 +780,13 @@ handle_invite (ImpsScscf *self, ImpsSipMessage *req, const gchar *key)
   UserKind kind = scscf_user (self, ruri, &impu);
   if (kind == USER_UNKNOWN)
     {
-      note (self, IMPS_EVENT_REFUSAL, "404", "%s: no subscriber of %s has this public identity",
-            imps_sip_message_get_request_uri (inv), self->domain);
+      if (ruri != NULL && ruri->scheme == IMPS_SIP_URI_TEL)
+        note (self, IMPS_EVENT_REFUSAL, "404", "%s: no subscriber of %s has this number, and "
+              "ENUM knows no other operator's subscriber with it",
+              imps_sip_message_get_request_uri (inv), self->domain);
+      else
+        note (self, IMPS_EVENT_REFUSAL, "404", "%s: no subscriber of %s has this public identity",
+              imps_sip_message_get_request_uri (inv), self->domain);
       tx_reject (tx, 404);
       return;
     }
@@ -835,6 +915,7 @@ handle_request (ImpsScscf *self, ImpsSipMessage *req)
     }
   /* An initial request other than INVITE: to the newest contact, or to the
    * peer S-CSCF (profile §6 needs none; kept simple and stateless). */
+  enum_translate (self, req);
   g_autoptr (ImpsSipUri) ruri = imps_sip_message_dup_request_uri (req, NULL);
   g_autofree gchar *impu = NULL;
   UserKind kind = scscf_user (self, ruri, &impu);
@@ -1022,8 +1103,8 @@ imps_scscf_new (ImpsNetwork *net, ImpsSipBus *bus, const gchar *domain, const gc
   self->txs = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, tx_free);
   self->exposure = ims_exposure_table_new ();
   self->users = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  self->groups = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                        (GDestroyNotify) g_strfreev);
+  self->groups = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, group_free);
+  self->enum_table = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->attach_id = imps_sip_bus_attach (bus, FALSE, self->name, self->address, self->port,
                                          on_receive, self);
   if (self->attach_id == 0)
@@ -1050,6 +1131,7 @@ imps_scscf_free (ImpsScscf *self)
   g_hash_table_destroy (self->exposure);
   g_hash_table_destroy (self->users);
   g_hash_table_destroy (self->groups);
+  g_hash_table_destroy (self->enum_table);
   imps_random_free (self->rnd);
   g_free (self->domain);
   g_free (self->name);
@@ -1095,23 +1177,51 @@ imps_scscf_add_group (ImpsScscf *self, const gchar *identity, const gchar *const
       return FALSE;
     }
   g_autoptr (GPtrArray) recs = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) remote = g_ptr_array_new_with_free_func (g_free);
   for (guint i = 0; members[i]; i++)
     {
       g_autoptr (ImpsSipUri) mu = imps_sip_uri_parse (members[i], -1, error);
       gchar *rec = NULL;
       if (mu == NULL)
         return FALSE;
-      if (scscf_user (self, mu, &rec) != USER_KNOWN)
-        {
-          /* a member of another operator: this S-CSCF does not reach it */
-          g_free (rec);
-          continue;
-        }
-      g_ptr_array_add (recs, rec);
+      UserKind kind = scscf_user (self, mu, &rec);
+      if (kind == USER_KNOWN)
+        g_ptr_array_add (recs, rec);
+      else if (kind == USER_ELSEWHERE && mu->scheme != IMPS_SIP_URI_TEL)
+        g_ptr_array_add (remote, ims_impu_key (mu)); /* reached over Mw */
+      else
+        g_free (rec);
     }
   g_ptr_array_add (recs, NULL);
-  g_hash_table_replace (self->groups, g_steal_pointer (&key),
-                        (gpointer) g_ptr_array_free (g_steal_pointer (&recs), FALSE));
+  g_ptr_array_add (remote, NULL);
+  Group *grp = g_new0 (Group, 1);
+  grp->local = (GStrv) g_ptr_array_free (g_steal_pointer (&recs), FALSE);
+  grp->remote = (GStrv) g_ptr_array_free (g_steal_pointer (&remote), FALSE);
+  g_hash_table_replace (self->groups, g_steal_pointer (&key), grp);
+  return TRUE;
+}
+
+gboolean
+imps_scscf_add_enum (ImpsScscf *self, const gchar *number, const gchar *sip_uri, GError **error)
+{
+  g_return_val_if_fail (self != NULL && number != NULL && sip_uri != NULL, FALSE);
+  g_autoptr (ImpsSipUri) tel = imps_sip_uri_parse (number, -1, error);
+  if (tel == NULL)
+    return FALSE;
+  g_autoptr (ImpsSipUri) target = imps_sip_uri_parse (sip_uri, -1, error);
+  if (target == NULL)
+    return FALSE;
+  g_autofree gchar *key = scscf_impu_key (tel);
+  if (tel->scheme != IMPS_SIP_URI_TEL || key == NULL
+      || (target->scheme != IMPS_SIP_URI_SIP && target->scheme != IMPS_SIP_URI_SIPS)
+      || target->host == NULL)
+    {
+      g_set_error (error, IMPS_IMS_ERROR, IMPS_IMS_ERROR_ADDRESS,
+                   "ENUM entry %s -> %s: expected a tel: URI and a sip: URI with a host",
+                   number, sip_uri);
+      return FALSE;
+    }
+  g_hash_table_replace (self->enum_table, g_steal_pointer (&key), g_strdup (sip_uri));
   return TRUE;
 }
 
@@ -1148,6 +1258,14 @@ imps_scscf_n_transactions (ImpsScscf *self)
 {
   g_return_val_if_fail (self != NULL, 0);
   return g_hash_table_size (self->txs);
+}
+
+void
+imps_scscf_restart (ImpsScscf *self)
+{
+  g_return_if_fail (self != NULL);
+  g_hash_table_remove_all (self->txs); /* each takes its branches and timers along */
+  g_hash_table_remove_all (self->records);
 }
 
 gboolean

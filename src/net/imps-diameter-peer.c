@@ -325,6 +325,25 @@ imps_diameter_command_abbrev (guint32 command, gboolean request)
     }
 }
 
+/* "MAR", or "MAR (resynchronisation: RAND and AUTS)" when its
+ * SIP-Auth-Data-Item carries SIP-Authorization (TS 29.109, Zh: the
+ * BSF passes the UE's AUTS on to the HSS). */
+static gchar *
+request_summary (const ImpsDiameterMessage *msg)
+{
+  const gchar *abbrev = imps_diameter_command_abbrev (msg->command, TRUE);
+  if (msg->command == IMPS_DIAMETER_CMD_MULTIMEDIA_AUTH)
+    {
+      gint item = imps_diameter_message_find (msg, IMPS_DIAMETER_VENDOR_3GPP,
+                                              IMPS_DIAMETER_AVP_SIP_AUTH_DATA_ITEM);
+      if (item >= 0
+          && imps_diameter_message_find_child (msg, (guint) item, IMPS_DIAMETER_VENDOR_3GPP,
+                                               IMPS_DIAMETER_AVP_SIP_AUTHORIZATION) >= 0)
+        return g_strdup_printf ("%s (resynchronisation: RAND and AUTS)", abbrev);
+    }
+  return g_strdup (abbrev);
+}
+
 /* "MAA 2001" / "BIA 5403 DIAMETER_ERROR_TRANSACTION_IDENTIFIER_INVALID". */
 static gchar *
 answer_summary (const ImpsDiameterMessage *msg)
@@ -617,7 +636,8 @@ server_on_frame (Conn *c, const guint8 *data, gsize len, gpointer owner)
       imps_diameter_message_free (msg);
       return;
     }
-  server_log (s, TRUE, c->peer, data, len, IMPS_EVENT_MESSAGE, NULL, abbrev);
+  g_autofree gchar *summary = request_summary (msg);
+  server_log (s, TRUE, c->peer, data, len, IMPS_EVENT_MESSAGE, NULL, summary);
 
   if (!server_check_peer (s, c, msg))
     {

@@ -347,6 +347,40 @@ wire_zk_peers (ImpsWorld *w)
     }
 }
 
+/* ENUM for @o's S-CSCF: each tel: identity of another operator's subscriber
+ * translates into that subscriber's first sip: identity, or into
+ * sip:NUMBER@DOMAIN;user=phone when it has none. */
+static gboolean
+add_enum_entries (ImpsWorld *w, Operator *o, GError **error)
+{
+  for (guint i = 0; i < w->scenario->subscribers->len; i++)
+    {
+      const ImpsSubscriberSpec *u = g_ptr_array_index (w->scenario->subscribers, i);
+      if (u->op == o->index)
+        continue;
+      const gchar *sip_impu = NULL;
+      for (guint j = 0; u->impus[j] && sip_impu == NULL; j++)
+        if (g_str_has_prefix (u->impus[j], "sip:"))
+          sip_impu = u->impus[j];
+      for (guint j = 0; u->impus[j]; j++)
+        {
+          if (!g_str_has_prefix (u->impus[j], "tel:"))
+            continue;
+          const ImpsOperatorSpec *op = g_ptr_array_index (w->scenario->operators, u->op);
+          g_autofree gchar *phone = NULL;
+          if (sip_impu == NULL)
+            {
+              const gchar *number = u->impus[j] + 4;
+              gsize n = strcspn (number, ";");
+              phone = g_strdup_printf ("sip:%.*s@%s;user=phone", (int) n, number, op->domain);
+            }
+          if (!imps_scscf_add_enum (o->scscf, u->impus[j], sip_impu ? sip_impu : phone, error))
+            return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 /* The S-CSCF with what it is configured with (subscribers, groups, Mw
  * routes); registrations it learns at run time. */
 static gboolean
@@ -363,6 +397,9 @@ start_scscf (ImpsWorld *w, Operator *o, gboolean routes, GError **error)
           && !imps_scscf_add_subscriber (o->scscf, (const gchar *const *) u->impus, error))
         return FALSE;
     }
+  /* The lab's ENUM: the numbers of the other operators' subscribers. */
+  if (!add_enum_entries (w, o, error))
+    return FALSE;
   /* Its groups: a call to a group identity forks to the members' devices. */
   for (guint i = 0; i < w->scenario->groups->len; i++)
     {
@@ -910,23 +947,22 @@ imps_world_restart (ImpsWorld *w, const gchar *node, const gchar *operator_name,
    * time (docs/scenario-format.md, "Restarts"). */
   if (strcmp (node, "scscf") == 0 && o->scscf)
     {
-      g_clear_pointer (&o->scscf, imps_scscf_free);
+      imps_scscf_restart (o->scscf);
       imps_network_log (w->net, IMPS_EVENT_NOTE, IMPS_REF_NONE, IMPS_PROTO_SIP, o->scscf_name,
                         NULL, NULL, NULL,
-                        "its registrations and INVITE transactions are gone (no store); "
-                        "subscribers, groups and routes are configured again",
+                        "its registrations and INVITE transactions are gone (no store); its "
+                        "configuration stays; established calls keep their dialogs",
                         "S-CSCF restarted");
-      return start_scscf (w, o, TRUE, error);
+      return TRUE;
     }
   if (strcmp (node, "pcscf") == 0 && o->pcscf)
     {
-      g_clear_pointer (&o->pcscf, imps_pcscf_free);
+      imps_pcscf_restart (o->pcscf);
       imps_network_log (w->net, IMPS_EVENT_NOTE, IMPS_REF_NONE, IMPS_PROTO_SIP, o->pcscf_name,
                         NULL, NULL, NULL,
-                        "its registered UEs, transactions and IMS-AGW media legs are gone (no "
-                        "store)", "P-CSCF restarted");
-      o->pcscf = new_pcscf (w, o, error);
-      return o->pcscf != NULL;
+                        "its registered UEs are gone (no store); the IMS-AGW keeps the media "
+                        "legs of the calls in progress", "P-CSCF restarted");
+      return TRUE;
     }
   if (strcmp (node, "agw") == 0 && o->pcscf)
     {

@@ -857,6 +857,32 @@ caller_take_answer (ImpsUeCall *call, const ImpsSipMessage *resp, GError **error
     }
 }
 
+/* The callee answered 488 (Not Acceptable Here) to an offer whose
+ * TRANSFER_INIT carried the ticket @call->held: its KMS would not resolve
+ * it (a wiped KMS no longer verifies its own tickets, a ticket expired or
+ * used up) or the callee refused the key management. A caller cannot tell
+ * which from the answer, and offering the same ticket again would meet the
+ * same refusal: the ticket leaves the cache (a named ticket, never cached,
+ * stays with the script), unless another call of this UE still uses it. */
+static void
+caller_drop_refused_ticket (ImpsUeCall *call)
+{
+  ImpsUeSip *sip = call->sip;
+  ImpsMikeyHeldTicket *held = call->held;
+  if (held == NULL || sip->kms.drop_ticket == NULL)
+    return;
+  for (guint i = 0; i < sip->calls->len; i++)
+    {
+      ImpsUeCall *other = g_ptr_array_index (sip->calls, i);
+      if (other != call && other->held == held && other->state != IMPS_UE_CALL_TERMINATED)
+        return;
+    }
+  call->held = NULL;
+  if (sip->kms.drop_ticket (sip->kms.kms, held))
+    note (sip, IMPS_EVENT_NOTE, NULL, "cached ticket dropped: the call to %s got 488, the "
+          "next call asks the KMS for a new ticket", call->peer_uri);
+}
+
 static void
 caller_response (ImpsUeCall *call, const ImpsSipMessage *resp, const ImpsSipCSeq *cseq)
 {
@@ -884,6 +910,8 @@ caller_response (ImpsUeCall *call, const ImpsSipMessage *resp, const ImpsSipCSeq
                                                                           &error);
       if (ack != NULL)
         send_msg (sip, ack, call->hop_address, call->hop_port);
+      if (status == 488)
+        caller_drop_refused_ticket (call);
       if (call->state != IMPS_UE_CALL_TERMINATED)
         {
           g_autofree gchar *why = g_strdup_printf ("%u %s", status,
@@ -1593,14 +1621,22 @@ ua_resolve_finish (gpointer kms, GAsyncResult *result, GError **error)
   return imps_ue_ua_resolve_finish (kms, result, error);
 }
 
+static gboolean
+ua_drop_ticket (gpointer kms, ImpsMikeyHeldTicket *held)
+{
+  return imps_ue_ua_drop_ticket (kms, held);
+}
+
 void
 imps_ue_sip_kms_for_ua (ImpsUeSipKms *kms, ImpsUeUa *ua)
 {
   g_return_if_fail (kms != NULL && ua != NULL);
+  memset (kms, 0, sizeof *kms);
   kms->request_ticket_async = ua_request_async;
   kms->request_ticket_finish = ua_request_finish;
   kms->resolve_async = ua_resolve_async;
   kms->resolve_finish = ua_resolve_finish;
+  kms->drop_ticket = ua_drop_ticket;
   kms->kms = ua;
 }
 

@@ -101,6 +101,10 @@ typedef struct {
                          GCancellable *cancellable, GAsyncReadyCallback callback,
                          gpointer user_data);
   ImpsMikeyResolved *(*resolve_finish) (gpointer kms, GAsyncResult *result, GError **error);
+  /* May be NULL. The callee refused (488) the offer that carried @held: a
+   * cached ticket is forgotten, so the next call asks the KMS for a new
+   * one instead of offering the refused one again. TRUE when it was cached. */
+  gboolean (*drop_ticket) (gpointer kms, ImpsMikeyHeldTicket *held);
   gpointer kms;
 } ImpsUeSipKms;
 

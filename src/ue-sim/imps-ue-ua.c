@@ -119,6 +119,13 @@ imps_ue_ua_forget_tickets (ImpsUeUa *ua)
   g_ptr_array_set_size (ua->tickets, 0);
 }
 
+gboolean
+imps_ue_ua_drop_ticket (ImpsUeUa *ua, const ImpsMikeyHeldTicket *held)
+{
+  g_return_val_if_fail (ua != NULL, FALSE);
+  return held != NULL && g_ptr_array_remove (ua->tickets, (gpointer) held);
+}
+
 guint
 imps_ue_ua_count_requests (ImpsUeUa *ua)
 {

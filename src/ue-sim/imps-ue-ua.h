@@ -106,6 +106,9 @@ ImpsMikeyResolved *imps_ue_ua_resolve_finish (ImpsUeUa *ua, GAsyncResult *result
 /* Ticket cache. */
 guint imps_ue_ua_count_tickets (ImpsUeUa *ua);
 void imps_ue_ua_forget_tickets (ImpsUeUa *ua);
+/* Forgets the cached ticket @held (freed with it): the callee refused it.
+ * FALSE, and nothing done, when @held is not in the cache. */
+gboolean imps_ue_ua_drop_ticket (ImpsUeUa *ua, const ImpsMikeyHeldTicket *held);
 /* Requests sent to the KMS and bootstraps run (for tests and reports). */
 guint imps_ue_ua_count_requests (ImpsUeUa *ua);
 guint imps_ue_ua_count_bootstraps (ImpsUeUa *ua);

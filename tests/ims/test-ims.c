@@ -790,6 +790,81 @@ test_subscribers (void)
   net_clear (&n);
 }
 
+/* ---- tel: numbers of another operator (ENUM) --------------------------------- */
+
+/* A tel: Request-URI of another operator's subscriber is translated by ENUM
+ * into a SIP URI and routed over Mw: to the subscriber's sip: identity, or
+ * to a sip: URI with user=phone, which the terminating S-CSCF reads as the
+ * number. A number ENUM does not know gets 404 at the caller's S-CSCF. */
+static void
+test_enum (void)
+{
+  Net n;
+  net_init (&n);
+  static const gchar *const alice_ids[] = { "sip:alice@home1.net", "tel:+15550100", NULL };
+  static const gchar *const bob_ids[] = { "sip:bob@home2.net", "tel:+15550201", "tel:+15550202",
+                                          NULL };
+  g_autoptr (GError) error = NULL;
+  g_assert_true (imps_scscf_add_subscriber (n.scscf[0], alice_ids, &error));
+  g_assert_true (imps_scscf_add_subscriber (n.scscf[1], bob_ids, &error));
+  g_assert_true (imps_scscf_add_enum (n.scscf[0], "tel:+15550201", "sip:bob@home2.net", &error));
+  g_assert_true (imps_scscf_add_enum (n.scscf[0], "tel:+15550202",
+                                      "sip:+15550202@home2.net;user=phone", &error));
+  g_assert_false (imps_scscf_add_enum (n.scscf[0], "sip:x@home2.net", "sip:x@home2.net", &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  g_assert_false (imps_scscf_add_enum (n.scscf[0], "tel:+15550203", "tel:+15550203", &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+
+  Ua *alice = ua_new (&n, 1, 1, "alice");
+  Ua *bob = ua_new (&n, 2, 1, "bob");
+  ua_register (alice, 3600, FALSE);
+  ua_register (bob, 3600, FALSE);
+
+  struct { const gchar *callee; const gchar *mw_ruri; guint status; } cases[] = {
+    { "tel:+15550201", "sip:bob@home2.net", 0 },
+    { "tel:+15550202", "sip:+15550202@home2.net;user=phone", 0 },
+    { "tel:+15550299", NULL, 404 },
+  };
+  ImpsEventLog *log = imps_network_get_event_log (n.net);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      guint before = imps_event_log_len (log);
+      g_autoptr (ImpsSipMessage) invite = ua_new_invite (alice, cases[i].callee, NULL);
+      ua_send (alice, invite);
+      net_run (&n);
+      g_autoptr (ImpsSipMessage) inv_b = ua_take (bob, "INVITE", 0);
+      if (cases[i].status == 0)
+        {
+          if (inv_b == NULL)
+            g_error ("%s: bob got no INVITE", cases[i].callee);
+          /* To keeps the number the caller dialled. */
+          g_assert_nonnull (strstr (imps_sip_message_get_header_value (inv_b, "To"),
+                                    cases[i].callee));
+          gboolean translated = FALSE;
+          g_autofree gchar *want = g_strdup_printf ("ENUM translates %s into %s",
+                                                    cases[i].callee, cases[i].mw_ruri);
+          for (guint j = before; j < imps_event_log_len (log); j++)
+            {
+              const ImpsEvent *e = imps_event_log_get (log, j);
+              translated |= e->detail != NULL && strstr (e->detail, want) != NULL;
+            }
+          if (!translated)
+            g_error ("%s: no ENUM note \"%s\"", cases[i].callee, want);
+          continue;
+        }
+      g_assert_null (inv_b);
+      g_autoptr (ImpsSipMessage) resp = ua_take (alice, "INVITE", cases[i].status);
+      if (resp == NULL)
+        g_error ("%s: no %u", cases[i].callee, cases[i].status);
+    }
+
+  ua_free (alice);
+  ua_free (bob);
+  net_clear (&n);
+}
+
 /* ---- forking ---------------------------------------------------------------- */
 
 static void
@@ -1703,6 +1778,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ims/basic-call", test_basic_call);
   g_test_add_func ("/ims/errors", test_errors);
   g_test_add_func ("/ims/subscribers", test_subscribers);
+  g_test_add_func ("/ims/enum", test_enum);
   g_test_add_func ("/ims/forking", test_forking);
   g_test_add_func ("/ims/timer-c", test_timer_c);
   g_test_add_func ("/ims/caller-cancel", test_caller_cancel);

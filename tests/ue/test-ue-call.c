@@ -56,6 +56,7 @@ typedef struct {
   GPtrArray *held;     /* ImpsMikeyHeldTicket*, kept for the calls */
   guint requests;
   guint resolves;
+  guint drops;         /* tickets the UE dropped after a 488 */
 } KmsClient;
 
 static void
@@ -183,17 +184,27 @@ client_resolve_finish (gpointer data, GAsyncResult *result, GError **error)
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* As the Ua client's cache does: the ticket leaves (and is freed). */
+static gboolean
+client_drop_ticket (gpointer data, ImpsMikeyHeldTicket *held)
+{
+  KmsClient *c = data;
+  c->drops++;
+  return g_ptr_array_remove (c->held, held);
+}
+
 static void
 client_init (KmsClient *c, Kms *k, const KmsUser *user, ImpsUeSipKms *iface)
 {
   c->kms = k;
   c->user = user;
   c->held = g_ptr_array_new_with_free_func ((GDestroyNotify) imps_mikey_held_ticket_free);
-  c->requests = c->resolves = 0;
+  c->requests = c->resolves = c->drops = 0;
   iface->request_ticket_async = client_request_async;
   iface->request_ticket_finish = client_request_finish;
   iface->resolve_async = client_resolve_async;
   iface->resolve_finish = client_resolve_finish;
+  iface->drop_ticket = NULL;
   iface->kms = c;
 }
 
@@ -728,18 +739,33 @@ test_cancel (void)
 
 /* The callee is not the responder the ticket names (IDRr): its precheck
  * refuses the TRANSFER_INIT (INVALID_ID), it answers 488 (mikey-ticket.md
- * §13.2) and the event log says why. */
+ * §13.2) and the event log says why; the caller drops the refused ticket. */
 static void
 test_mikey_refused (void)
 {
   Fx f;
   g_autoptr (GError) error = NULL;
   fx_init (&f, "sip:bobby@home1.net");
+  /* alice's KMS side drops tickets as the Ua client's cache does */
+  ImpsUeSipKms ia = {
+    .request_ticket_async = client_request_async,
+    .request_ticket_finish = client_request_finish,
+    .resolve_async = client_resolve_async,
+    .resolve_finish = client_resolve_finish,
+    .drop_ticket = client_drop_ticket,
+    .kms = &f.a_kms,
+  };
+  imps_ue_sip_set_kms (f.a, &ia);
   ImpsUeCall *call = imps_ue_sip_call (f.a, BOB, IMPS_UE_SECURITY_MIKEY_TICKET, B_ADDR, 0,
                                        &error);
   g_assert_no_error (error);
   run_for (&f, 50 * 1000);
   g_assert_cmpuint (imps_ue_call_get_status (call), ==, 488);
+  /* the 488 made the caller drop the ticket it offered: a next call asks
+   * the KMS again instead of offering the refused ticket */
+  g_assert_cmpuint (f.a_kms.requests, ==, 1);
+  g_assert_cmpuint (f.a_kms.drops, ==, 1);
+  g_assert_cmpuint (f.a_kms.held->len, ==, 0);
   g_assert_cmpint (imps_ue_call_get_state (call), ==, IMPS_UE_CALL_TERMINATED);
   ImpsUeCall *callee = imps_ue_sip_get_call (f.b, 0);
   g_assert_cmpuint (imps_ue_call_get_status (callee), ==, 488);
