@@ -6,8 +6,12 @@
  * sent back must be a SIP response. The virtual clock runs on after each
  * input so that the bus delivers and the nodes' timers fire.
  *
- * Seeds: a REGISTER (without and with a Digest answer) and an INVITE with
- * SDES, written for this target, in both framings. */
+ * alice has a password, bob has none (IMS AKA only); there is no HSS, so
+ * an AKA REGISTER is refused without a vector.
+ *
+ * Seeds: a REGISTER (without and with a Digest answer, asking for AKA,
+ * bob's without credentials, one with AUTS) and an INVITE with SDES,
+ * written for this target, in both framings. */
 #include "imps-ims.h"
 #include "imps-pcscf-gm.h"
 
@@ -49,6 +53,8 @@ setup (void)
   g_assert (gm != NULL);
   const gchar *impus[] = { "sip:alice@home1.net", NULL };
   imps_pcscf_gm_add_user (gm, "alice@home1.net", impus, "secret");
+  const gchar *aka_impus[] = { "sip:bob@home1.net", NULL };
+  imps_pcscf_gm_add_user (gm, "bob@home1.net", aka_impus, NULL);
   imps_pcscf_gm_set_send_hook (gm, on_send, NULL);
 }
 

@@ -126,6 +126,9 @@ static void
 allow_zh_peers (Operator *o)
 {
   imps_hss_allow_peer (o->hss, o->bsf_fqdn, o->bsf_address);
+  /* serve: the P-CSCF's Gm asks for IMS AKA vectors (MAR) */
+  if (o->gm)
+    imps_hss_allow_peer (o->hss, o->pcscf_name, o->pcscf_address);
   for (guint i = 0; o->spec->zh_peers && o->spec->zh_peers[i]; i++)
     {
       const gchar *address;
@@ -416,9 +419,15 @@ start_ims (ImpsWorld *w, Operator *o, GError **error)
       for (guint i = 0; i < w->scenario->subscribers->len; i++)
         {
           const ImpsSubscriberSpec *u = g_ptr_array_index (w->scenario->subscribers, i);
-          if (u->op == o->index && u->password != NULL)
+          /* without a password: IMS AKA only */
+          if (u->op == o->index)
             imps_pcscf_gm_add_user (o->gm, u->impi, (const gchar *const *) u->impus,
                                     u->password);
+        }
+      if (o->hss)
+        {
+          imps_hss_allow_peer (o->hss, o->pcscf_name, o->pcscf_address);
+          imps_pcscf_gm_set_hss (o->gm, o->hss_address, imps_hss_get_port (o->hss));
         }
     }
   o->pcscf = new_pcscf (w, o, error);
