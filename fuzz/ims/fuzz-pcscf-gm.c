@@ -4,7 +4,9 @@
  * 1 a TCP stream that is framed by Content-Length), the rest are the bytes
  * from an outside device at 127.0.0.1:5062. Nothing may crash; everything
  * sent back must be a SIP response. The virtual clock runs on after each
- * input so that the bus delivers and the nodes' timers fire.
+ * input so that the bus delivers and the nodes' timers fire. The media ends
+ * the Gm reads from the SDP that passes (for early media) must be an
+ * address and a port.
  *
  * alice has a password, bob has none (IMS AKA only); there is no HSS, so
  * an AKA REGISTER is refused without a vector.
@@ -33,6 +35,16 @@ on_send (ImpsPcscfGmTransport t, const gchar *to, guint16 port, const guint8 *da
     g_error ("sent something that is not a SIP response");
 }
 
+/* The media ends read from the SDP that passes (early media). */
+static void
+on_media (ImpsPcscfGm *g, const gchar *call_id, const gchar *local, guint16 local_port,
+          const gchar *remote, guint16 remote_port, gboolean answered, gpointer user_data)
+{
+  if (call_id == NULL || local_port == 0 || remote_port == 0 || !g_hostname_is_ip_address (local)
+      || !g_hostname_is_ip_address (remote))
+    g_error ("media ends of a call that are not an address and a port");
+}
+
 static void
 setup (void)
 {
@@ -56,6 +68,7 @@ setup (void)
   const gchar *aka_impus[] = { "sip:bob@home1.net", NULL };
   imps_pcscf_gm_add_user (gm, "bob@home1.net", aka_impus, NULL);
   imps_pcscf_gm_set_send_hook (gm, on_send, NULL);
+  imps_pcscf_gm_set_media_callback (gm, on_media, NULL);
 }
 
 int

@@ -45,6 +45,15 @@ typedef struct {
   gboolean resync;
 } GmAkaFetch;
 
+/* The media ends of one call with an outside device, from its SDP. */
+typedef struct {
+  gchar local[INET_ADDRSTRLEN];     /* what the network's side named toward the device */
+  guint16 local_port;
+  gchar remote[INET_ADDRSTRLEN];    /* what the device named */
+  guint16 remote_port;
+  gboolean answered;
+} GmMedia;
+
 #define MAX_BUS_IDS 4
 
 typedef struct {
@@ -99,6 +108,9 @@ struct _ImpsPcscfGm {
   GCancellable *cancel;             /* cancelled when the Gm goes */
   guint n_fetches;                  /* MARs in flight */
   guint64 session_counter;
+  GHashTable *media;                /* Call-ID -> GmMedia* */
+  ImpsPcscfGmMediaFunc media_func;
+  gpointer media_data;
 };
 
 static void
@@ -130,6 +142,7 @@ note (ImpsPcscfGm *gm, ImpsEventKind kind, const gchar *summary, const gchar *fm
 /* ---- peers and sending ---- */
 
 static void peer_close (GmPeer *peer);
+static void watch_media (ImpsPcscfGm *gm, const ImpsSipMessage *msg, gboolean to_outside);
 
 static void
 peer_free (gpointer p)
@@ -203,13 +216,14 @@ watch_sent (GmPeer *peer, const guint8 *data, gsize len)
   ImpsPcscfGm *gm = peer->gm;
   gboolean udp = peer->transport == IMPS_PCSCF_GM_UDP;
   gboolean reg_ok = gm->registered != NULL && len >= 12 && memcmp (data, "SIP/2.0 2", 9) == 0;
-  if (!udp && !reg_ok)
+  if (!udp && !reg_ok && gm->media_func == NULL)
     return;
   g_autoptr (ImpsSipMessage) msg = imps_sip_message_parse (data, len, NULL);
   if (msg == NULL)
     return;
   if (udp)
     gm_tx_sent (gm->tx, peer->key, msg, data, len);
+  watch_media (gm, msg, TRUE);
   ImpsSipCSeq cseq;
   if (!reg_ok || !imps_sip_message_get_cseq (msg, &cseq, NULL)
       || strcmp (cseq.method, "REGISTER") != 0)
@@ -957,6 +971,98 @@ request_e2ae (GmPeer *peer, ImpsSipMessage *msg)
         "media line(s) (outside device set to e2ae)", peer->key, added);
 }
 
+/* ---- the media ends of calls (early media) ---- */
+
+/* The first media line with a port and its connection address (the media
+ * line's c=, else the session's), from @msg's SDP body. */
+static gboolean
+sdp_media_end (const ImpsSipMessage *msg, gchar addr[INET_ADDRSTRLEN], guint16 *port)
+{
+  GBytes *body = imps_sip_message_get_body (msg);
+  gsize len = 0;
+  const gchar *text = body ? g_bytes_get_data (body, &len) : NULL;
+  if (text == NULL || len == 0)
+    return FALSE;
+  g_autoptr (ImpsSdp) sdp = imps_sdp_parse (text, len, NULL);
+  if (sdp == NULL)
+    return FALSE;
+  for (guint i = 0; i < imps_sdp_n_media (sdp); i++)
+    {
+      ImpsSdpMedia *m = imps_sdp_get_media (sdp, i);
+      guint p = imps_sdp_media_get_port (m);
+      if (p == 0 || p >= G_MAXUINT16)
+        continue;
+      const gchar *c = imps_sdp_media_find_line (m, 'c');
+      if (c == NULL)
+        c = imps_sdp_find_line (sdp, 'c');
+      if (c == NULL || !g_str_has_prefix (c, "IN IP4 "))
+        return FALSE;
+      gsize n = strcspn (c + 7, " /");
+      if (n == 0 || n >= INET_ADDRSTRLEN)
+        return FALSE;
+      memcpy (addr, c + 7, n);
+      addr[n] = '\0';
+      if (!ims_is_ipv4 (addr))
+        return FALSE;
+      *port = (guint16) p;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+/* @msg passes to (@to_outside) or from the outside device: its SDP and a
+ * 2xx to an INVITE update the call's media ends; a BYE ends them. */
+static void
+watch_media (ImpsPcscfGm *gm, const ImpsSipMessage *msg, gboolean to_outside)
+{
+  if (gm->media_func == NULL)
+    return;
+  const gchar *call_id = imps_sip_message_get_call_id (msg);
+  if (call_id == NULL)
+    return;
+  ImpsSipCSeq cseq;
+  if (!imps_sip_message_get_cseq (msg, &cseq, NULL))
+    return;
+  if (strcmp (cseq.method, "BYE") == 0)
+    {
+      g_hash_table_remove (gm->media, call_id);
+      return;
+    }
+  if (strcmp (cseq.method, "INVITE") != 0)
+    return;
+  gboolean ok = !imps_sip_message_is_request (msg)
+                && imps_sip_message_get_status (msg) >= 200
+                && imps_sip_message_get_status (msg) < 300;
+  gchar addr[INET_ADDRSTRLEN];
+  guint16 port = 0;
+  gboolean has_sdp = sdp_media_end (msg, addr, &port);
+  GmMedia *m = g_hash_table_lookup (gm->media, call_id);
+  if (m == NULL)
+    {
+      if (!has_sdp)
+        return;
+      if (g_hash_table_size (gm->media) >= IMPS_PCSCF_GM_MAX_PEERS)
+        g_hash_table_remove_all (gm->media); /* calls that go on set theirs with their next SDP */
+      m = g_new0 (GmMedia, 1);
+      g_hash_table_insert (gm->media, g_strdup (call_id), m);
+    }
+  if (has_sdp && to_outside)
+    {
+      g_strlcpy (m->local, addr, sizeof m->local);
+      m->local_port = port;
+    }
+  else if (has_sdp)
+    {
+      g_strlcpy (m->remote, addr, sizeof m->remote);
+      m->remote_port = port;
+    }
+  if (ok)
+    m->answered = TRUE;
+  if ((has_sdp || ok) && m->local_port != 0 && m->remote_port != 0)
+    gm->media_func (gm, call_id, m->local, m->local_port, m->remote, m->remote_port, m->answered,
+                    gm->media_data);
+}
+
 /* ---- dispatch ---- */
 
 static void
@@ -1058,6 +1164,7 @@ dispatch (GmPeer *peer, const guint8 *data, gsize len)
   else
     summary = g_strdup_printf ("%u %s", imps_sip_message_get_status (msg),
                                imps_sip_message_get_reason (msg));
+  watch_media (gm, msg, FALSE);
   g_autoptr (GBytes) bytes = imps_sip_message_to_bytes (msg);
   gm->stats.passed++;
   imps_sip_bus_send_sip (gm->bus, IMPS_REF_GM, peer->addr, peer->port, gm->pcscf_address,
@@ -1419,6 +1526,7 @@ imps_pcscf_gm_new (ImpsNetwork *net, ImpsSipBus *bus, const ImpsPcscfGmConfig *c
   gm->nonces = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   gm->aka_nonces = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, aka_nonce_free);
   gm->cancel = g_cancellable_new ();
+  gm->media = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   gm->peers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, peer_free);
   gm->tx = gm_tx_table_new (gm->clock, tx_send, tx_timeout, gm);
   if (gm->no_sockets)
@@ -1458,6 +1566,8 @@ imps_pcscf_gm_free (ImpsPcscfGm *gm)
   g_free (gm->hss_address);
   if (gm->aka_nonces)
     g_hash_table_destroy (gm->aka_nonces);
+  if (gm->media)
+    g_hash_table_destroy (gm->media);
   if (gm->peers)
     g_hash_table_destroy (gm->peers);
   gm_tx_table_free (gm->tx);
@@ -1551,6 +1661,14 @@ imps_pcscf_gm_set_registered_callback (ImpsPcscfGm *gm, ImpsPcscfGmRegisteredFun
 {
   gm->registered = func;
   gm->registered_data = user_data;
+}
+
+void
+imps_pcscf_gm_set_media_callback (ImpsPcscfGm *gm, ImpsPcscfGmMediaFunc func,
+                                  gpointer user_data)
+{
+  gm->media_func = func;
+  gm->media_data = user_data;
 }
 
 void

@@ -132,6 +132,20 @@ typedef void (*ImpsPcscfGmRegisteredFunc) (ImpsPcscfGm *gm, const gchar *impu,
 void imps_pcscf_gm_set_registered_callback (ImpsPcscfGm *gm, ImpsPcscfGmRegisteredFunc func,
                                             gpointer user_data);
 
+/* The media ends of a call with an outside device, from the SDP that
+ * passes the sockets: @local:@local_port is what the network's side (a
+ * simulated UE, or the IMS-AGW for e2ae) named toward the device, and
+ * @remote:@remote_port what the device named (the first media line with a
+ * port, its c= or the session's). Called when both are known and again
+ * when an SDP changes them or a 2xx to the INVITE passes (@answered). At
+ * most IMPS_PCSCF_GM_MAX_PEERS calls are followed; a BYE ends one. */
+typedef void (*ImpsPcscfGmMediaFunc) (ImpsPcscfGm *gm, const gchar *call_id,
+                                      const gchar *local, guint16 local_port,
+                                      const gchar *remote, guint16 remote_port,
+                                      gboolean answered, gpointer user_data);
+void imps_pcscf_gm_set_media_callback (ImpsPcscfGm *gm, ImpsPcscfGmMediaFunc func,
+                                       gpointer user_data);
+
 void imps_pcscf_gm_set_send_hook (ImpsPcscfGm *gm, ImpsPcscfGmSendHook hook,
                                   gpointer user_data);
 

@@ -261,6 +261,15 @@ wire_device (ImpsWorld *w, Device *dev, const gchar *addr, GError **error)
       dev->sip = imps_ue_sip_new (dev->ue, w->bus, &cfg, error);
       if (dev->sip == NULL)
         return FALSE;
+      if (w->options.media_port_last != 0
+          && !imps_ue_sip_set_media_ports (dev->sip, w->options.media_port_first,
+                                           w->options.media_port_last))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       "media ports %u-%u: the first must be even and the range hold a pair",
+                       w->options.media_port_first, w->options.media_port_last);
+          return FALSE;
+        }
       /* the groups whose members include the subscriber's first IMPU */
       for (guint i = 0; i < w->scenario->groups->len; i++)
         {
@@ -394,6 +403,13 @@ new_pcscf (ImpsWorld *w, Operator *o, GError **error)
     .agw_address = o->agw_address,
     .scscf_address = o->scscf_address,
   };
+  if (w->options.media_port_last != 0)
+    {
+      /* serve --media-ports: four ports per leg, at most 64 legs */
+      pc.agw_first_port = w->options.media_port_first;
+      pc.agw_max_legs = MIN (64u, ((guint) w->options.media_port_last
+                                   - w->options.media_port_first + 1) / 4);
+    }
   return imps_pcscf_new (w->net, w->bus, &pc, error);
 }
 
