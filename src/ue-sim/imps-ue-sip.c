@@ -891,6 +891,20 @@ caller_response (ImpsUeCall *call, const ImpsSipMessage *resp, const ImpsSipCSeq
       call->timer_b = 0;
       if (call->state == IMPS_UE_CALL_CALLING || call->state == IMPS_UE_CALL_PROCEEDING)
         call_changed (call, status == 100 ? IMPS_UE_CALL_PROCEEDING : IMPS_UE_CALL_RINGING);
+      /* Early media (an outside callee's 183 with SDP): its SDES answer
+       * keys what the callee sends before its 200; the 200's answer is
+       * taken as always and replaces them. */
+      GBytes *early = imps_sip_message_get_body (resp);
+      if (status > 100 && call->dialog == NULL && call->answer == NULL && early != NULL
+          && g_bytes_get_size (early) > 0
+          && (call->security == IMPS_UE_SECURITY_SDES_E2E
+              || call->security == IMPS_UE_SECURITY_SDES_E2AE))
+        {
+          if (!caller_take_answer (call, resp, &error))
+            note (sip, IMPS_EVENT_NOTE, error->message, "early answer of %s not taken",
+                  call->call_id);
+          g_clear_pointer (&call->answer, imps_sdp_free);
+        }
       return;
     }
   if (status >= 300)

@@ -5,7 +5,8 @@
  *      outside device carol, who answers 183 with her SDP and sends SRTP to
  *      bob's port before her 200: the media socket takes it from the
  *      address and port of her SDP (bob has sent nothing yet) and counts it
- *      as early media, nothing is dropped as from an unknown source;
+ *      as early media, nothing is dropped as from an unknown source, and
+ *      bob verifies it with the keys of the 183's answer;
  *   2. carol calls bob with SDES e2ae: the AGW answers for bob and takes
  *      carol's SRTP at once after the 200;
  *   3. every media port in the SDP (bob's, the AGW's) is in --media-ports;
@@ -603,8 +604,13 @@ test_media (void)
   g_assert_cmpuint (v, ==, 0);
   g_assert_true (report_numbers (report, "report media ", call1, " auth failures", &v));
   g_assert_cmpuint (v, ==, 0);
+  /* bob took the 183's keys: the early packets verified too, none lost */
   g_assert_true (report_numbers (report, "report media ", call1, " verified", &v));
-  g_assert_cmpuint (v, >=, MEDIA_PACKETS);
+  g_assert_cmpuint (v, ==, EARLY_PACKETS + MEDIA_PACKETS);
+  g_assert_true (report_numbers (report, "report media ", call1, " not as sent", &v));
+  g_assert_cmpuint (v, ==, 0);
+  g_assert_true (report_numbers (report, "report media ", call1, " lost", &v));
+  g_assert_cmpuint (v, ==, 0);
   /* 2. the AGW took every SRTP packet of carol's */
   g_assert_true (report_numbers (report, "report agw ", call2, "authenticated ", &v));
   g_assert_cmpuint (v, ==, MEDIA_PACKETS);
