@@ -4,10 +4,16 @@
  * 1 a TCP stream that is framed by Content-Length), the rest are the bytes
  * from an outside device at 127.0.0.1:5062. Nothing may crash; everything
  * sent back must be a SIP response. The virtual clock runs on after each
- * input so that the bus delivers and the nodes' timers fire.
+ * input so that the bus delivers and the nodes' timers fire. The media ends
+ * the Gm reads from the SDP that passes (for early media) must be an
+ * address and a port.
  *
- * Seeds: a REGISTER (without and with a Digest answer) and an INVITE with
- * SDES, written for this target, in both framings. */
+ * alice has a password, bob has none (IMS AKA only); there is no HSS, so
+ * an AKA REGISTER is refused without a vector.
+ *
+ * Seeds: a REGISTER (without and with a Digest answer, asking for AKA,
+ * bob's without credentials, one with AUTS) and an INVITE with SDES,
+ * written for this target, in both framings. */
 #include "imps-ims.h"
 #include "imps-pcscf-gm.h"
 
@@ -27,6 +33,16 @@ on_send (ImpsPcscfGmTransport t, const gchar *to, guint16 port, const guint8 *da
 {
   if (len < 8 || memcmp (data, "SIP/2.0 ", 8) != 0)
     g_error ("sent something that is not a SIP response");
+}
+
+/* The media ends read from the SDP that passes (early media). */
+static void
+on_media (ImpsPcscfGm *g, const gchar *call_id, const gchar *local, guint16 local_port,
+          const gchar *remote, guint16 remote_port, gboolean answered, gpointer user_data)
+{
+  if (call_id == NULL || local_port == 0 || remote_port == 0 || !g_hostname_is_ip_address (local)
+      || !g_hostname_is_ip_address (remote))
+    g_error ("media ends of a call that are not an address and a port");
 }
 
 static void
@@ -49,7 +65,10 @@ setup (void)
   g_assert (gm != NULL);
   const gchar *impus[] = { "sip:alice@home1.net", NULL };
   imps_pcscf_gm_add_user (gm, "alice@home1.net", impus, "secret");
+  const gchar *aka_impus[] = { "sip:bob@home1.net", NULL };
+  imps_pcscf_gm_add_user (gm, "bob@home1.net", aka_impus, NULL);
   imps_pcscf_gm_set_send_hook (gm, on_send, NULL);
+  imps_pcscf_gm_set_media_callback (gm, on_media, NULL);
 }
 
 int

@@ -4,12 +4,15 @@
  * with an SRTP receive key (unprotect, payload, sequence and loss checks).
  * The first input byte picks the source (bit 0: the peer the port sends
  * to, or another port of it; bit 1: the media port, or a port nobody
- * listens on); the rest is the datagram. Nothing may crash, and every
- * datagram is counted exactly once: delivered, from an unknown source or
- * too large.
+ * listens on; bit 2: instead the address and port the SDP names for the
+ * outside end, imps_media_sockets_expect(), of a call not yet answered);
+ * the rest is the datagram. Nothing may crash, and every datagram is
+ * counted exactly once: delivered, from an unknown source or too large;
+ * what comes from the SDP's address before the answer is early media.
  *
  * Seeds: an RTP header with a short payload, an RTCP SR, a datagram from
- * the wrong port, written for this target. */
+ * the wrong port, early media from the SDP's port, written for this
+ * target. */
 #include "imps-media-sockets.h"
 #include "imps-ue-media.h"
 
@@ -47,6 +50,8 @@ setup (void)
   const guint8 probe[12] = { 0x80, 0, 0, 1 };
   g_assert (imps_sip_bus_send_media (bus, IMPS_PROTO_RTP, "127.1.1.1", 40000, "127.0.0.1", 4000,
                                      probe, sizeof probe));
+  /* the SDP names another port of the outside end: early media */
+  imps_media_sockets_expect (ms, "127.1.1.1", 40000, "127.0.0.1", 4010, FALSE);
 }
 
 int
@@ -58,10 +63,14 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     return 0;
   ImpsMediaSocketsStats before, after;
   imps_media_sockets_get_stats (ms, &before);
+  guint16 from_port = (data[0] & 4) ? 4010 : (data[0] & 1) ? 4002 : 4000;
   imps_media_sockets_receive (ms, "127.1.1.1", (data[0] & 2) ? 40100 : 40000, "127.0.0.1",
-                              (data[0] & 1) ? 4002 : 4000, data + 1, size - 1);
+                              from_port, data + 1, size - 1);
   imps_media_sockets_get_stats (ms, &after);
   g_assert (after.received == before.received + 1);
+  g_assert (after.early <= after.delivered);
+  g_assert (after.early == before.early
+            || (from_port == 4010 && after.delivered == before.delivered + 1));
   g_assert (after.delivered + after.unknown_source + after.too_large
             == before.delivered + before.unknown_source + before.too_large + 1);
   return 0;

@@ -1,19 +1,32 @@
 /* impsim serve: a scenario's network on loopback, on the real clock, for
  * outside GBA and MIKEY-TICKET clients. */
 #include "cli.h"
+#include "imps-ladder.h"
 #include "imps-media-sockets.h"
+#include "imps-netaddr.h"
 #include "imps-pcap.h"
 #include "imps-pcscf-gm.h"
 #include "imps-script.h"
 #include "imps-secret.h"
 #include "imps-world.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <glib-unix.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+
+/* The ladder's frame numbers: where each event went in --pcap. */
+static guint64
+ladder_pcap_frame (guint64 seq, gpointer writer)
+{
+  return imps_pcap_writer_get_event_frame (writer, seq);
+}
 
 static gboolean
 on_signal (gpointer data)
@@ -31,6 +44,7 @@ typedef struct {
   GHashTable *placed;     /* step -> step, once placed */
   GHashTable *hangups;    /* ImpsUeCall* -> source id */
   GHashTable *pending;    /* source id -> step: calls about to be placed */
+  ImpsMediaSockets *media;
 } Serve;
 
 /* The outside device slot (a subscriber with a password) of @impu. */
@@ -141,6 +155,21 @@ on_outside_registered (ImpsPcscfGm *gm, const gchar *impu, const gchar *address,
     }
 }
 
+/* The SDP of a call with an outside end: the media port takes what the
+ * outside end sends from where its SDP says, also before the port has sent
+ * anything (early media). */
+static void
+on_outside_media (ImpsPcscfGm *gm, const gchar *call_id, const gchar *local, guint16 local_port,
+                  const gchar *remote, guint16 remote_port, gboolean answered,
+                  gpointer user_data)
+{
+  Serve *sv = user_data;
+  (void) gm;
+  (void) call_id;
+  if (sv->media)
+    imps_media_sockets_expect (sv->media, local, local_port, remote, remote_port, answered);
+}
+
 static void
 on_sim_registered (ImpsUeSip *sip, guint status, gpointer user_data)
 {
@@ -227,7 +256,10 @@ serve_start (Serve *sv, gchar **e2ae, GError **error)
     {
       ImpsPcscfGm *gm = imps_world_get_pcscf_gm (sv->world, i);
       if (gm)
-        imps_pcscf_gm_set_registered_callback (gm, on_outside_registered, sv);
+        {
+          imps_pcscf_gm_set_registered_callback (gm, on_outside_registered, sv);
+          imps_pcscf_gm_set_media_callback (gm, on_outside_media, sv);
+        }
     }
   for (guint i = 0; i < s->subscribers->len; i++)
     {
@@ -250,6 +282,78 @@ serve_start (Serve *sv, gchar **e2ae, GError **error)
             }
           printf ("simulated device %s: %s, answers after %u s\n", d->name, d->impu,
                   d->answer_after ? d->answer_after : 2 + d->device_index);
+        }
+    }
+  return TRUE;
+}
+
+/* --media-ports LOW-HIGH: LOW even, at least four ports (one IMS-AGW leg). */
+static gboolean
+parse_media_ports (const gchar *text, guint16 *first, guint16 *last, GError **error)
+{
+  guint lo = 0, hi = 0;
+  gint used = 0;
+  if (sscanf (text, "%u-%u%n", &lo, &hi, &used) != 2 || text[used] != '\0'
+      || !g_ascii_isdigit (text[0]))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--media-ports: '%s' is not LOW-HIGH (e.g. 30000-30099)", text);
+      return FALSE;
+    }
+  if (lo < 1024 || hi > 65535 || (lo & 1) != 0 || hi < lo + 3)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--media-ports: %u-%u must start at an even port of at least 1024, end at "
+                   "most at 65535 and hold at least 4 ports", lo, hi);
+      return FALSE;
+    }
+  *first = (guint16) lo;
+  *last = (guint16) hi;
+  return TRUE;
+}
+
+/* Every port of --media-ports must be free at every media address (the
+ * simulated UEs', the IMS-AGWs'): each is bound once and let go. */
+static gboolean
+check_media_ports (ImpsWorld *world, const ImpsScenario *s, guint16 first, guint16 last,
+                   GError **error)
+{
+  g_autoptr (GPtrArray) addrs = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < s->operators->len; i++)
+    {
+      const ImpsOperatorSpec *op = g_ptr_array_index (s->operators, i);
+      g_ptr_array_add (addrs, imps_node_address (IMPS_NODE_AGW, op->number, 0));
+    }
+  GPtrArray *ues = imps_world_get_ues (world);
+  for (guint i = 0; ues && i < ues->len; i++)
+    g_ptr_array_add (addrs, g_strdup (imps_ue_get_address (g_ptr_array_index (ues, i))));
+  for (guint i = 0; i < addrs->len; i++)
+    {
+      const gchar *addr = g_ptr_array_index (addrs, i);
+      struct sockaddr_in sin = { .sin_family = AF_INET };
+      if (inet_pton (AF_INET, addr, &sin.sin_addr) != 1)
+        continue;
+      for (guint port = first; port <= last; port++)
+        {
+          int fd = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+          if (fd < 0)
+            {
+              g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno),
+                           "--media-ports: no socket: %s", g_strerror (errno));
+              return FALSE;
+            }
+          sin.sin_port = htons ((guint16) port);
+          int rc = bind (fd, (struct sockaddr *) &sin, sizeof sin);
+          int saved = errno;
+          close (fd);
+          if (rc != 0)
+            {
+              g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                           "--media-ports %u-%u: UDP port %s:%u cannot be bound (%s); free it "
+                           "or choose another range", first, last, addr, port,
+                           g_strerror (saved));
+              return FALSE;
+            }
         }
     }
   return TRUE;
@@ -338,10 +442,11 @@ serve_report (Serve *sv, ImpsMediaSockets *ms)
   if (ms && (st.received > 0 || st.sent > 0 || st.bind_failed > 0))
     {
       printf ("report media sockets: received %" G_GUINT64_FORMAT ", delivered %"
-              G_GUINT64_FORMAT ", from unknown sources %" G_GUINT64_FORMAT ", too large %"
-              G_GUINT64_FORMAT ", sent %" G_GUINT64_FORMAT ", send failed %" G_GUINT64_FORMAT
-              ", ports without a socket %" G_GUINT64_FORMAT "\n", st.received, st.delivered,
-              st.unknown_source, st.too_large, st.sent, st.send_failed, st.bind_failed);
+              G_GUINT64_FORMAT " (early media %" G_GUINT64_FORMAT "), from unknown sources %"
+              G_GUINT64_FORMAT ", too large %" G_GUINT64_FORMAT ", sent %" G_GUINT64_FORMAT
+              ", send failed %" G_GUINT64_FORMAT ", ports without a socket %" G_GUINT64_FORMAT
+              "\n", st.received, st.delivered, st.early, st.unknown_source, st.too_large, st.sent,
+              st.send_failed, st.bind_failed);
     }
 }
 
@@ -358,6 +463,8 @@ cli_serve (int argc, char **argv)
   g_autofree gchar *zk_ca_path = NULL;
   g_autofree gchar *zk_ca_key_path = NULL;
   g_auto (GStrv) outside_e2ae = NULL;
+  g_autofree gchar *media_ports = NULL;
+  g_autofree gchar *ladder_path = NULL;
   GOptionEntry entries[] = {
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed,
       "Seed of every RAND and key (default: drawn from the system at each start; "
@@ -386,6 +493,13 @@ cli_serve (int argc, char **argv)
     { "outside-e2ae", 0, 0, G_OPTION_ARG_STRING_ARRAY, &outside_e2ae,
       "The outside device slot NAME gets SDES e2ae: the P-CSCF answers its a=crypto offers for "
       "the IMS-AGW and offers it SDES for the AGW on calls to it (repeatable)", "NAME" },
+    { "ladder", 0, 0, G_OPTION_ARG_FILENAME, &ladder_path,
+      "Write the text ladder of what serve saw (the events --event-ring keeps; with --pcap, rows "
+      "end with their frame number) to FILE when serve stops", "FILE" },
+    { "media-ports", 0, 0, G_OPTION_ARG_STRING, &media_ports,
+      "UDP media ports of every simulated UE and IMS-AGW in LOW-HIGH only (LOW even, at least 4 "
+      "ports; each address has its own ports); serve stops at start if one is in use",
+      "LOW-HIGH" },
     { "event-ring", 0, 0, G_OPTION_ARG_INT, &event_ring,
       "Keep only the last N events in memory (default 10000; --log and --pcap see every one)",
       "N" },
@@ -414,6 +528,10 @@ cli_serve (int argc, char **argv)
     return cli_usage_error ("serve", "--seed: must not be negative");
   if (event_ring < 1)
     return cli_usage_error ("serve", "--event-ring: must be at least 1");
+  guint16 media_first = 0, media_last = 0;
+  g_autoptr (GError) port_error = NULL;
+  if (media_ports && !parse_media_ports (media_ports, &media_first, &media_last, &port_error))
+    return cli_usage_error ("serve", "%s", port_error->message);
 
   g_autoptr (GError) error = NULL;
   g_autoptr (ImpsScenario) scenario = imps_scenario_load_file (argv[1], &error);
@@ -467,6 +585,8 @@ cli_serve (int argc, char **argv)
     .zk_ca_cert_pem = zk_ca,
     .zk_ca_key_pem = zk_ca_key,
     .sip_sockets = TRUE,
+    .media_port_first = media_first,
+    .media_port_last = media_last,
   };
   g_autoptr (ImpsWorld) world = imps_world_new (scenario, &opt, &error);
   /* the CA's key is in the KMS CA now (or nowhere) */
@@ -478,12 +598,15 @@ cli_serve (int argc, char **argv)
     return cli_fail ("serve", "%s", error->message);
   imps_event_log_set_ring (imps_network_get_event_log (imps_world_get_network (world)),
                            (guint) event_ring);
+  if (media_last != 0 && !check_media_ports (world, scenario, media_first, media_last, &error))
+    return cli_fail ("serve", "%s", error->message);
 
   if (imps_world_get_state_dir_old_mode (world))
     fprintf (stderr, "impsim serve: --state-dir %s had mode %04o; made it 0700 (it holds keys)\n",
              state_dir, imps_world_get_state_dir_old_mode (world));
 
   g_autoptr (ImpsPcapWriter) pcap = NULL;
+  guint pcap_tap = 0;
   if (pcap_path)
     {
       pcap = imps_pcap_writer_new (pcap_path, &error);
@@ -491,6 +614,9 @@ cli_serve (int argc, char **argv)
         return cli_fail ("serve", "--pcap: %s", error->message);
       imps_pcap_writer_learn_network (pcap, imps_world_get_network (world));
       imps_pcap_writer_attach (pcap, imps_network_get_event_log (imps_world_get_network (world)));
+      /* media too: the outside legs and the AGW's core legs */
+      pcap_tap = imps_sip_bus_add_media_tap (imps_world_get_bus (world), imps_pcap_media_tap,
+                                             pcap);
     }
 
   g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
@@ -500,15 +626,20 @@ cli_serve (int argc, char **argv)
     cli_print_events (imps_network_get_event_log (imps_world_get_network (world)));
 
   imps_world_print_endpoints (world, stdout);
+  if (media_last != 0)
+    printf ("media ports %u-%u (UDP, at every simulated UE's and IMS-AGW's address)\n",
+            media_first, media_last);
   /* Media of calls with an outside end on real sockets; in-process media
    * stays on the bus. */
   g_autoptr (ImpsMediaSockets) media = imps_media_sockets_new (
       imps_world_get_network (world), imps_world_get_bus (world), FALSE);
-  Serve sv = { .world = world, .scenario = scenario };
+  Serve sv = { .world = world, .scenario = scenario, .media = media };
   if (!serve_start (&sv, outside_e2ae, &error))
     {
       serve_clear (&sv);
       g_clear_pointer (&media, imps_media_sockets_free);
+      if (pcap)
+        imps_sip_bus_remove_media_tap (imps_world_get_bus (world), pcap_tap);
       g_clear_pointer (&pcap, imps_pcap_writer_free);
       return cli_fail ("serve", "%s", error->message);
     }
@@ -539,8 +670,27 @@ cli_serve (int argc, char **argv)
   serve_report (&sv, media);
   serve_clear (&sv);
   int ret = CLI_EXIT_OK;
+  if (ladder_path)
+    {
+      g_autoptr (ImpsLadder) ladder = imps_ladder_new (
+          imps_network_get_event_log (imps_world_get_network (world)));
+      imps_world_describe_ladder (world, ladder);
+      if (pcap)
+        imps_ladder_set_frames (ladder, ladder_pcap_frame, pcap);
+      imps_ladder_set_detail (ladder, IMPS_LADDER_FULL);
+      g_autofree gchar *text = imps_ladder_render_text (ladder, 160);
+      if (!g_file_set_contents (ladder_path, text, -1, &error))
+        {
+          ret = cli_fail ("serve", "--ladder: %s", error->message);
+          g_clear_error (&error);
+        }
+      else
+        printf ("ladder %s\n", ladder_path);
+    }
   if (pcap)
     {
+      imps_sip_bus_remove_media_tap (imps_world_get_bus (world), pcap_tap);
+      imps_pcap_writer_detach (pcap);
       /* FIN for every connection; the writer is done before the network goes. */
       if (!imps_pcap_writer_close (pcap, &error))
         ret = cli_fail ("serve", "--pcap: %s", error->message);

@@ -2,7 +2,9 @@
 #include "imps-pcscf-gm.h"
 #include "imps-pcscf-gm-tx.h"
 
+#include "diameter/imps-diameter-gba.h"
 #include "digest/imps-digest.h"
+#include "imps-diameter-peer.h"
 #include "imps-ims-private.h"
 #include "imps-secret.h"
 
@@ -12,7 +14,7 @@
 
 typedef struct {
   gchar *impi;
-  guint8 *password;
+  guint8 *password;                 /* NULL: IMS AKA only */
   gsize password_len;
   gboolean e2ae;                    /* its SDES offers ask for e2ae (imps_pcscf_gm_set_e2ae) */
 } GmUser;
@@ -21,6 +23,36 @@ typedef struct {
   gint64 expires_us;
   guint32 last_nc;
 } GmNonce;
+
+/* An AKA challenge (RFC 3310): the vector's RAND and XRES, for the
+ * IMPI it was fetched for. */
+typedef struct {
+  gchar *impi;
+  gint64 expires_us;
+  guint32 last_nc;
+  guint8 rand[IMPS_DIGEST_AKA_RAND_LEN];
+  guint8 xres[IMPS_DIGEST_AKA_RES_MAX];
+  gsize xres_len;
+} GmAkaNonce;
+
+/* A vector on its way from the HSS for one REGISTER. */
+typedef struct {
+  ImpsPcscfGm *gm;
+  GCancellable *cancel;             /* the Gm's, reffed */
+  gchar *peer_key;
+  GBytes *req;                      /* the REGISTER, to answer */
+  gchar *impi;
+  gboolean resync;
+} GmAkaFetch;
+
+/* The media ends of one call with an outside device, from its SDP. */
+typedef struct {
+  gchar local[INET_ADDRSTRLEN];     /* what the network's side named toward the device */
+  guint16 local_port;
+  gchar remote[INET_ADDRSTRLEN];    /* what the device named */
+  guint16 remote_port;
+  gboolean answered;
+} GmMedia;
 
 #define MAX_BUS_IDS 4
 
@@ -69,13 +101,24 @@ struct _ImpsPcscfGm {
   ImpsPcscfGmRegisteredFunc registered;
   gpointer registered_data;
   GmTxTable *tx;                    /* UDP transactions (RFC 3261 §17) */
+  GHashTable *aka_nonces;           /* nonce -> GmAkaNonce* */
+  gchar *hss_address;               /* where AKA vectors come from (Cx/Zh MAR) */
+  guint16 hss_port;
+  ImpsDiameterClient *hss;
+  GCancellable *cancel;             /* cancelled when the Gm goes */
+  guint n_fetches;                  /* MARs in flight */
+  guint64 session_counter;
+  GHashTable *media;                /* Call-ID -> GmMedia* */
+  ImpsPcscfGmMediaFunc media_func;
+  gpointer media_data;
 };
 
 static void
 user_free (gpointer p)
 {
   GmUser *u = p;
-  imps_wipe (u->password, u->password_len);
+  if (u->password)
+    imps_wipe (u->password, u->password_len);
   g_free (u->password);
   g_free (u->impi);
   g_free (u);
@@ -99,6 +142,7 @@ note (ImpsPcscfGm *gm, ImpsEventKind kind, const gchar *summary, const gchar *fm
 /* ---- peers and sending ---- */
 
 static void peer_close (GmPeer *peer);
+static void watch_media (ImpsPcscfGm *gm, const ImpsSipMessage *msg, gboolean to_outside);
 
 static void
 peer_free (gpointer p)
@@ -172,13 +216,14 @@ watch_sent (GmPeer *peer, const guint8 *data, gsize len)
   ImpsPcscfGm *gm = peer->gm;
   gboolean udp = peer->transport == IMPS_PCSCF_GM_UDP;
   gboolean reg_ok = gm->registered != NULL && len >= 12 && memcmp (data, "SIP/2.0 2", 9) == 0;
-  if (!udp && !reg_ok)
+  if (!udp && !reg_ok && gm->media_func == NULL)
     return;
   g_autoptr (ImpsSipMessage) msg = imps_sip_message_parse (data, len, NULL);
   if (msg == NULL)
     return;
   if (udp)
     gm_tx_sent (gm->tx, peer->key, msg, data, len);
+  watch_media (gm, msg, TRUE);
   ImpsSipCSeq cseq;
   if (!reg_ok || !imps_sip_message_get_cseq (msg, &cseq, NULL)
       || strcmp (cseq.method, "REGISTER") != 0)
@@ -485,6 +530,263 @@ refuse (ImpsPcscfGm *gm, GmPeer *peer, const ImpsSipMessage *req, const gchar *w
   respond (gm, peer, req, 403, NULL, NULL);
 }
 
+/* ---- IMS AKA (RFC 3310 on Gm) ---- */
+
+static void
+aka_nonce_free (gpointer p)
+{
+  GmAkaNonce *n = p;
+  g_free (n->impi);
+  imps_wipe (n, sizeof *n); /* RAND and XRES */
+  g_free (n);
+}
+
+static void
+aka_nonce_forget (ImpsPcscfGm *gm, const gchar *nonce)
+{
+  g_hash_table_remove (gm->aka_nonces, nonce);
+}
+
+static void
+purge_aka_nonces (ImpsPcscfGm *gm)
+{
+  gint64 now = imps_clock_now_us (gm->clock);
+  GHashTableIter it;
+  gpointer v;
+  gboolean full = g_hash_table_size (gm->aka_nonces) >= IMPS_PCSCF_GM_MAX_NONCES;
+  g_hash_table_iter_init (&it, gm->aka_nonces);
+  while (g_hash_table_iter_next (&it, NULL, &v))
+    {
+      GmAkaNonce *n = v;
+      if (n->expires_us <= now || full)
+        {
+          g_hash_table_iter_remove (&it);
+          full = FALSE;
+        }
+    }
+}
+
+static void
+aka_fetch_free (GmAkaFetch *f)
+{
+  g_object_unref (f->cancel);
+  g_free (f->peer_key);
+  g_bytes_unref (f->req);
+  g_free (f->impi);
+  g_free (f);
+}
+
+/* Answers the REGISTER of @f (if its device is still there). */
+static void
+aka_answer (GmAkaFetch *f, guint status, const gchar *www_authenticate)
+{
+  ImpsPcscfGm *gm = f->gm;
+  GmPeer *peer = g_hash_table_lookup (gm->peers, f->peer_key);
+  gsize len = 0;
+  const guint8 *data = g_bytes_get_data (f->req, &len);
+  g_autoptr (ImpsSipMessage) req = imps_sip_message_parse (data, len, NULL);
+  if (peer == NULL || req == NULL)
+    {
+      gm->stats.dropped++;
+      note (gm, IMPS_EVENT_NOTE, "SIP dropped", "no %u for the REGISTER of %s: it has gone",
+            status, f->peer_key);
+      return;
+    }
+  respond (gm, peer, req, status, NULL, www_authenticate);
+}
+
+static void
+on_aka_maa (GObject *source, GAsyncResult *res, gpointer data)
+{
+  GmAkaFetch *f = data;
+  (void) source;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ImpsDiameterMessage) msg = imps_diameter_client_request_finish (NULL, res, &error);
+  if (g_cancellable_is_cancelled (f->cancel))
+    {
+      aka_fetch_free (f); /* the Gm is gone */
+      return;
+    }
+  ImpsPcscfGm *gm = f->gm;
+  gm->n_fetches--;
+  g_autoptr (ImpsDiameterMaa) maa = msg ? imps_diameter_maa_parse (msg, &error) : NULL;
+  if (maa == NULL)
+    {
+      gm->stats.refused++;
+      note (gm, IMPS_EVENT_FAILURE, "503", "REGISTER from %s: no AKA vector for %s: %s",
+            f->peer_key, f->impi, error ? error->message : "no answer");
+      aka_answer (f, 503, NULL);
+      aka_fetch_free (f);
+      return;
+    }
+  if (maa->result_code != IMPS_DIAMETER_SUCCESS || !maa->has_av)
+    {
+      guint32 code = maa->experimental_result ? maa->experimental_result : maa->result_code;
+      const gchar *name = imps_diameter_result_code_name (code, maa->experimental_result != 0);
+      gm->stats.refused++;
+      note (gm, IMPS_EVENT_REFUSAL, "403", "REGISTER from %s: the HSS answered MAA %u%s%s for "
+            "IMPI %s%s", f->peer_key, code, name ? " " : "", name ? name : "", f->impi,
+            f->resync ? " (resynchronisation with AUTS)" : "");
+      aka_answer (f, 403, NULL);
+      aka_fetch_free (f);
+      return;
+    }
+  if (maa->xres_len < IMPS_DIGEST_AKA_RES_MIN || maa->xres_len > IMPS_DIGEST_AKA_RES_MAX)
+    {
+      gm->stats.refused++;
+      note (gm, IMPS_EVENT_FAILURE, "503", "REGISTER from %s: XRES of %" G_GSIZE_FORMAT
+            " bytes from the HSS", f->peer_key, maa->xres_len);
+      aka_answer (f, 503, NULL);
+      aka_fetch_free (f);
+      return;
+    }
+  const guint8 *rand = maa->sip_authenticate;
+  const guint8 *autn = maa->sip_authenticate + IMPS_DIGEST_AKA_RAND_LEN;
+  g_autofree gchar *nonce = imps_digest_aka_nonce_build (rand, autn, NULL, 0);
+  if (g_hash_table_size (gm->aka_nonces) >= IMPS_PCSCF_GM_MAX_NONCES)
+    purge_aka_nonces (gm);
+  aka_nonce_forget (gm, nonce); /* a RAND seen before: the new vector wins */
+  GmAkaNonce *n = g_new0 (GmAkaNonce, 1);
+  n->impi = g_strdup (f->impi);
+  n->expires_us = imps_clock_now_us (gm->clock)
+                  + (gint64) IMPS_PCSCF_GM_NONCE_LIFETIME_S * G_USEC_PER_SEC;
+  memcpy (n->rand, rand, sizeof n->rand);
+  memcpy (n->xres, maa->xres, maa->xres_len);
+  n->xres_len = maa->xres_len;
+  g_hash_table_insert (gm->aka_nonces, g_strdup (nonce), n);
+
+  g_autoptr (ImpsDigestChallenge) c = imps_digest_challenge_new_aka (gm->realm, rand, autn, NULL,
+                                                                     0, IMPS_DIGEST_QOP_AUTH,
+                                                                     NULL);
+  g_autofree gchar *value = imps_digest_challenge_build (c, NULL);
+  gm->stats.challenged++;
+  note (gm, IMPS_EVENT_NOTE, "401", "REGISTER from %s: AKA challenge for %s%s", f->peer_key,
+        f->impi, f->resync ? " after resynchronisation" : "");
+  aka_answer (f, 401, value);
+  aka_fetch_free (f);
+}
+
+/* Asks the HSS for a vector (with RAND || AUTS: a resynchronisation) and
+ * answers @req with the AKA challenge when it comes. */
+static void
+aka_challenge (ImpsPcscfGm *gm, GmPeer *peer, const ImpsSipMessage *req, const gchar *impi,
+               const guint8 *resync, const gchar *why)
+{
+  if (gm->hss_address == NULL)
+    {
+      refuse (gm, peer, req, "IMS AKA needs an HSS, and this P-CSCF has none");
+      return;
+    }
+  if (gm->n_fetches >= IMPS_PCSCF_GM_MAX_AKA_FETCHES)
+    {
+      gm->stats.dropped++;
+      gm->stats.no_room++;
+      note (gm, IMPS_EVENT_REFUSAL, "SIP dropped", "REGISTER from %s: %u AKA vectors are on "
+            "their way already", peer->key, IMPS_PCSCF_GM_MAX_AKA_FETCHES);
+      return;
+    }
+  if (gm->hss == NULL)
+    gm->hss = imps_diameter_client_new (gm->net, gm->address, gm->hss_address, gm->hss_port);
+  note (gm, IMPS_EVENT_NOTE, "MAR", "REGISTER from %s: %s; asking the HSS for a vector for %s",
+        peer->key, why, impi);
+  GmAkaFetch *f = g_new0 (GmAkaFetch, 1);
+  f->gm = gm;
+  f->cancel = g_object_ref (gm->cancel);
+  f->peer_key = g_strdup (peer->key);
+  f->req = imps_sip_message_to_bytes (req);
+  f->impi = g_strdup (impi);
+  f->resync = resync != NULL;
+  g_autoptr (ImpsDiameterMar) mar = imps_diameter_mar_new ();
+  mar->session_id = g_strdup_printf ("%s;%" G_GINT64_FORMAT ";%" G_GUINT64_FORMAT, gm->name,
+                                     imps_clock_now_us (gm->clock) / G_USEC_PER_SEC,
+                                     ++gm->session_counter);
+  mar->origin_host = g_strdup (gm->name);
+  mar->origin_realm = g_strdup (gm->realm);
+  mar->destination_realm = g_strdup (gm->realm);
+  mar->impi = g_strdup (impi);
+  mar->number_auth_items = 1;
+  if (resync)
+    {
+      mar->has_resync = TRUE;
+      memcpy (mar->resync, resync, IMPS_DIAMETER_RESYNC_LEN);
+    }
+  g_autoptr (GBytes) bytes = imps_diameter_mar_build (mar);
+  gm->n_fetches++;
+  imps_diameter_client_request_async (gm->hss, bytes, gm->cancel, on_aka_maa, f);
+}
+
+/* An Authorization that answers (or asks for) an AKA challenge. TRUE when
+ * the REGISTER may go on. */
+static gboolean
+check_aka (ImpsPcscfGm *gm, GmPeer *peer, const ImpsSipMessage *req, GmUser *user,
+           const ImpsDigestCredentials *cred)
+{
+  g_autoptr (GError) error = NULL;
+  GmAkaNonce *n = g_hash_table_lookup (gm->aka_nonces, cred->nonce);
+  if (n != NULL && n->expires_us <= imps_clock_now_us (gm->clock))
+    {
+      aka_nonce_forget (gm, cred->nonce);
+      n = NULL;
+    }
+  if (n == NULL || g_strcmp0 (n->impi, user->impi) != 0)
+    {
+      aka_challenge (gm, peer, req, user->impi, NULL,
+                     cred->nonce[0] ? "unknown or expired AKA nonce" : "asks for IMS AKA");
+      return FALSE;
+    }
+  if (g_strcmp0 (cred->uri, imps_sip_message_get_request_uri (req)) != 0)
+    {
+      refuse (gm, peer, req, "Digest uri is not the Request-URI");
+      return FALSE;
+    }
+  guint32 nc = 0;
+  if (cred->qop != IMPS_DIGEST_QOP_NONE)
+    {
+      nc = (guint32) g_ascii_strtoull (cred->nc, NULL, 16);
+      if (nc <= n->last_nc)
+        {
+          aka_challenge (gm, peer, req, user->impi, NULL,
+                         "nonce count not above the last one (a replay)");
+          return FALSE;
+        }
+    }
+  GBytes *body = imps_sip_message_get_body (req);
+  gsize body_len = 0;
+  const guint8 *body_data = body ? g_bytes_get_data (body, &body_len) : NULL;
+  static const guint8 unused[16] = { 0 }; /* IK and CK: AKAv2 only */
+  ImpsDigestAkaOutcome outcome;
+  guint8 auts[IMPS_DIGEST_AKA_AUTS_LEN];
+  if (!imps_digest_aka_verify (cred, "REGISTER", body_data, body_len, n->xres, n->xres_len,
+                               unused, unused, &outcome, auts, &error))
+    {
+      aka_nonce_forget (gm, cred->nonce);
+      refuse (gm, peer, req, error->message);
+      return FALSE;
+    }
+  if (outcome == IMPS_DIGEST_AKA_RESYNC)
+    {
+      guint8 resync[IMPS_DIAMETER_RESYNC_LEN];
+      memcpy (resync, n->rand, IMPS_DIGEST_AKA_RAND_LEN);
+      memcpy (resync + IMPS_DIGEST_AKA_RAND_LEN, auts, IMPS_DIGEST_AKA_AUTS_LEN);
+      aka_nonce_forget (gm, cred->nonce);
+      aka_challenge (gm, peer, req, user->impi, resync,
+                     "synchronisation failure (AUTS), resynchronising");
+      imps_wipe (resync, sizeof resync);
+      return FALSE;
+    }
+  if (outcome == IMPS_DIGEST_AKA_NETWORK_REJECTED)
+    {
+      aka_nonce_forget (gm, cred->nonce);
+      refuse (gm, peer, req, "the UE did not accept AUTN (empty password, no AUTS)");
+      return FALSE;
+    }
+  n->last_nc = nc;
+  peer->user = user;
+  gm->stats.authenticated++;
+  note (gm, IMPS_EVENT_NOTE, "AKA verified", "REGISTER from %s for %s", peer->key, user->impi);
+  return TRUE;
+}
+
 /* TRUE when the REGISTER may go on to the P-CSCF. */
 static gboolean
 check_register (ImpsPcscfGm *gm, GmPeer *peer, const ImpsSipMessage *req)
@@ -501,7 +803,10 @@ check_register (ImpsPcscfGm *gm, GmPeer *peer, const ImpsSipMessage *req)
   const gchar *auth = imps_sip_message_get_header_value (req, "Authorization");
   if (auth == NULL)
     {
-      challenge (gm, peer, req, FALSE, "no credentials");
+      if (user->password == NULL)
+        aka_challenge (gm, peer, req, user->impi, NULL, "no credentials (IMS AKA only)");
+      else
+        challenge (gm, peer, req, FALSE, "no credentials");
       return FALSE;
     }
   g_autoptr (ImpsDigestCredentials) cred = imps_digest_credentials_parse (auth, strlen (auth),
@@ -518,11 +823,17 @@ check_register (ImpsPcscfGm *gm, GmPeer *peer, const ImpsSipMessage *req)
       respond (gm, peer, req, 400, why, NULL);
       return FALSE;
     }
+  gboolean aka = cred->algorithm == IMPS_DIGEST_ALGORITHM_AKAV1_MD5;
   if (g_strcmp0 (cred->realm, gm->realm) != 0
-      || (cred->algorithm != IMPS_DIGEST_ALGORITHM_NONE
-          && cred->algorithm != IMPS_DIGEST_ALGORITHM_MD5))
+      || (!aka && cred->algorithm != IMPS_DIGEST_ALGORITHM_NONE
+          && cred->algorithm != IMPS_DIGEST_ALGORITHM_MD5)
+      || (!aka && user->password == NULL))
     {
-      challenge (gm, peer, req, FALSE, "credentials for another realm or algorithm");
+      if (user->password == NULL)
+        aka_challenge (gm, peer, req, user->impi, NULL,
+                       "credentials for another realm or algorithm (IMS AKA only)");
+      else
+        challenge (gm, peer, req, FALSE, "credentials for another realm or algorithm");
       return FALSE;
     }
   if (g_strcmp0 (cred->username, user->impi) != 0)
@@ -530,6 +841,8 @@ check_register (ImpsPcscfGm *gm, GmPeer *peer, const ImpsSipMessage *req)
       refuse (gm, peer, req, "user name is not the IMPI of the registered identity");
       return FALSE;
     }
+  if (aka)
+    return check_aka (gm, peer, req, user, cred);
   GmNonce *n = g_hash_table_lookup (gm->nonces, cred->nonce);
   if (n == NULL || n->expires_us <= imps_clock_now_us (gm->clock))
     {
@@ -658,6 +971,98 @@ request_e2ae (GmPeer *peer, ImpsSipMessage *msg)
         "media line(s) (outside device set to e2ae)", peer->key, added);
 }
 
+/* ---- the media ends of calls (early media) ---- */
+
+/* The first media line with a port and its connection address (the media
+ * line's c=, else the session's), from @msg's SDP body. */
+static gboolean
+sdp_media_end (const ImpsSipMessage *msg, gchar addr[INET_ADDRSTRLEN], guint16 *port)
+{
+  GBytes *body = imps_sip_message_get_body (msg);
+  gsize len = 0;
+  const gchar *text = body ? g_bytes_get_data (body, &len) : NULL;
+  if (text == NULL || len == 0)
+    return FALSE;
+  g_autoptr (ImpsSdp) sdp = imps_sdp_parse (text, len, NULL);
+  if (sdp == NULL)
+    return FALSE;
+  for (guint i = 0; i < imps_sdp_n_media (sdp); i++)
+    {
+      ImpsSdpMedia *m = imps_sdp_get_media (sdp, i);
+      guint p = imps_sdp_media_get_port (m);
+      if (p == 0 || p >= G_MAXUINT16)
+        continue;
+      const gchar *c = imps_sdp_media_find_line (m, 'c');
+      if (c == NULL)
+        c = imps_sdp_find_line (sdp, 'c');
+      if (c == NULL || !g_str_has_prefix (c, "IN IP4 "))
+        return FALSE;
+      gsize n = strcspn (c + 7, " /");
+      if (n == 0 || n >= INET_ADDRSTRLEN)
+        return FALSE;
+      memcpy (addr, c + 7, n);
+      addr[n] = '\0';
+      if (!ims_is_ipv4 (addr))
+        return FALSE;
+      *port = (guint16) p;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+/* @msg passes to (@to_outside) or from the outside device: its SDP and a
+ * 2xx to an INVITE update the call's media ends; a BYE ends them. */
+static void
+watch_media (ImpsPcscfGm *gm, const ImpsSipMessage *msg, gboolean to_outside)
+{
+  if (gm->media_func == NULL)
+    return;
+  const gchar *call_id = imps_sip_message_get_call_id (msg);
+  if (call_id == NULL)
+    return;
+  ImpsSipCSeq cseq;
+  if (!imps_sip_message_get_cseq (msg, &cseq, NULL))
+    return;
+  if (strcmp (cseq.method, "BYE") == 0)
+    {
+      g_hash_table_remove (gm->media, call_id);
+      return;
+    }
+  if (strcmp (cseq.method, "INVITE") != 0)
+    return;
+  gboolean ok = !imps_sip_message_is_request (msg)
+                && imps_sip_message_get_status (msg) >= 200
+                && imps_sip_message_get_status (msg) < 300;
+  gchar addr[INET_ADDRSTRLEN];
+  guint16 port = 0;
+  gboolean has_sdp = sdp_media_end (msg, addr, &port);
+  GmMedia *m = g_hash_table_lookup (gm->media, call_id);
+  if (m == NULL)
+    {
+      if (!has_sdp)
+        return;
+      if (g_hash_table_size (gm->media) >= IMPS_PCSCF_GM_MAX_PEERS)
+        g_hash_table_remove_all (gm->media); /* calls that go on set theirs with their next SDP */
+      m = g_new0 (GmMedia, 1);
+      g_hash_table_insert (gm->media, g_strdup (call_id), m);
+    }
+  if (has_sdp && to_outside)
+    {
+      g_strlcpy (m->local, addr, sizeof m->local);
+      m->local_port = port;
+    }
+  else if (has_sdp)
+    {
+      g_strlcpy (m->remote, addr, sizeof m->remote);
+      m->remote_port = port;
+    }
+  if (ok)
+    m->answered = TRUE;
+  if ((has_sdp || ok) && m->local_port != 0 && m->remote_port != 0)
+    gm->media_func (gm, call_id, m->local, m->local_port, m->remote, m->remote_port, m->answered,
+                    gm->media_data);
+}
+
 /* ---- dispatch ---- */
 
 static void
@@ -759,6 +1164,7 @@ dispatch (GmPeer *peer, const guint8 *data, gsize len)
   else
     summary = g_strdup_printf ("%u %s", imps_sip_message_get_status (msg),
                                imps_sip_message_get_reason (msg));
+  watch_media (gm, msg, FALSE);
   g_autoptr (GBytes) bytes = imps_sip_message_to_bytes (msg);
   gm->stats.passed++;
   imps_sip_bus_send_sip (gm->bus, IMPS_REF_GM, peer->addr, peer->port, gm->pcscf_address,
@@ -1118,6 +1524,9 @@ imps_pcscf_gm_new (ImpsNetwork *net, ImpsSipBus *bus, const ImpsPcscfGmConfig *c
   gm->users = g_ptr_array_new_with_free_func (user_free);
   gm->users_by_impu = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   gm->nonces = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  gm->aka_nonces = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, aka_nonce_free);
+  gm->cancel = g_cancellable_new ();
+  gm->media = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   gm->peers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, peer_free);
   gm->tx = gm_tx_table_new (gm->clock, tx_send, tx_timeout, gm);
   if (gm->no_sockets)
@@ -1147,6 +1556,18 @@ imps_pcscf_gm_free (ImpsPcscfGm *gm)
 {
   if (gm == NULL)
     return;
+  if (gm->cancel)
+    {
+      /* MARs in flight see it and touch nothing after */
+      g_cancellable_cancel (gm->cancel);
+      g_object_unref (gm->cancel);
+    }
+  imps_diameter_client_free (gm->hss);
+  g_free (gm->hss_address);
+  if (gm->aka_nonces)
+    g_hash_table_destroy (gm->aka_nonces);
+  if (gm->media)
+    g_hash_table_destroy (gm->media);
   if (gm->peers)
     g_hash_table_destroy (gm->peers);
   gm_tx_table_free (gm->tx);
@@ -1193,11 +1614,14 @@ void
 imps_pcscf_gm_add_user (ImpsPcscfGm *gm, const gchar *impi, const gchar *const *impus,
                         const gchar *password)
 {
-  g_return_if_fail (gm != NULL && impi != NULL && impus != NULL && password != NULL);
+  g_return_if_fail (gm != NULL && impi != NULL && impus != NULL);
   GmUser *u = g_new0 (GmUser, 1);
   u->impi = g_strdup (impi);
-  u->password_len = strlen (password);
-  u->password = g_memdup2 (password, u->password_len + 1);
+  if (password)
+    {
+      u->password_len = strlen (password);
+      u->password = g_memdup2 (password, u->password_len + 1);
+    }
   g_ptr_array_add (gm->users, u);
   for (guint i = 0; impus[i]; i++)
     {
@@ -1206,6 +1630,16 @@ imps_pcscf_gm_add_user (ImpsPcscfGm *gm, const gchar *impi, const gchar *const *
       if (key)
         g_hash_table_replace (gm->users_by_impu, g_steal_pointer (&key), u);
     }
+}
+
+void
+imps_pcscf_gm_set_hss (ImpsPcscfGm *gm, const gchar *hss_address, guint16 hss_port)
+{
+  g_return_if_fail (gm != NULL);
+  g_clear_pointer (&gm->hss, imps_diameter_client_free);
+  g_free (gm->hss_address);
+  gm->hss_address = g_strdup (hss_address);
+  gm->hss_port = hss_port;
 }
 
 gboolean
@@ -1227,6 +1661,14 @@ imps_pcscf_gm_set_registered_callback (ImpsPcscfGm *gm, ImpsPcscfGmRegisteredFun
 {
   gm->registered = func;
   gm->registered_data = user_data;
+}
+
+void
+imps_pcscf_gm_set_media_callback (ImpsPcscfGm *gm, ImpsPcscfGmMediaFunc func,
+                                  gpointer user_data)
+{
+  gm->media_func = func;
+  gm->media_data = user_data;
 }
 
 void

@@ -13,6 +13,14 @@
  * credentials the P-CSCF answers 401 with a challenge (or 403 for a wrong
  * password or an unknown identity) and the S-CSCF never sees it.
  *
+ * IMS AKA (RFC 3310 AKAv1-MD5, TS 33.203 without IPsec security
+ * association): a device whose Authorization names algorithm=AKAv1-MD5,
+ * and every device of a subscriber without a password, is challenged with
+ * nonce = base64(RAND || AUTN) of a vector the P-CSCF fetches from its HSS
+ * (MAR/MAA, as the BSF does on Zh); the response is checked with XRES as
+ * the password, an AUTS sends the HSS a resynchronisation (RAND || AUTS)
+ * and the device gets a fresh challenge.
+ *
  * Over UDP, what is sent to an outside device is retransmitted and what it
  * retransmits is absorbed, as RFC 3261 §17 says (imps-pcscf-gm-tx.h).
  *
@@ -37,6 +45,8 @@ G_BEGIN_DECLS
 /* How long a Digest nonce is accepted, and how many are outstanding. */
 #define IMPS_PCSCF_GM_NONCE_LIFETIME_S 300
 #define IMPS_PCSCF_GM_MAX_NONCES 1024
+/* AKA vectors asked of the HSS and not yet answered (beyond: dropped). */
+#define IMPS_PCSCF_GM_MAX_AKA_FETCHES 64
 
 typedef struct _ImpsPcscfGm ImpsPcscfGm;
 
@@ -55,9 +65,9 @@ typedef struct {
   guint64 passed;          /* messages passed to the P-CSCF */
   guint64 bad_request;     /* answered 400 */
   guint64 dropped;         /* dropped unanswered: unreadable, too large, no room */
-  guint64 challenged;      /* REGISTERs answered 401 */
-  guint64 authenticated;   /* REGISTERs whose Digest verified */
-  guint64 refused;         /* REGISTERs answered 403 */
+  guint64 challenged;      /* REGISTERs answered 401 (MD5 or AKA) */
+  guint64 authenticated;   /* REGISTERs whose Digest (MD5 or AKA) verified */
+  guint64 refused;         /* REGISTERs answered 403 (or 503: no AKA vector) */
   guint64 sent;            /* messages sent back to outside devices */
   guint64 send_failed;     /* messages that could not be sent (counted, dropped) */
   guint64 retransmitted;   /* UDP: requests and INVITE answers sent again (RFC 3261 §17) */
@@ -84,9 +94,15 @@ void imps_pcscf_gm_free (ImpsPcscfGm *gm);
 guint16 imps_pcscf_gm_get_port (ImpsPcscfGm *gm);
 
 /* An outside device slot: Digest user name @impi, the public identities it
- * may register, and its password (copied; wiped on free). */
+ * may register, and its password (copied; wiped on free), or NULL: IMS AKA
+ * only. */
 void imps_pcscf_gm_add_user (ImpsPcscfGm *gm, const gchar *impi, const gchar *const *impus,
                              const gchar *password);
+
+/* Where IMS AKA vectors come from: the HSS's Diameter address and port.
+ * The P-CSCF connects from its Gm address as Origin-Host pcscf.<domain>
+ * (the HSS must allow that peer). Without one, AKA REGISTERs get 403. */
+void imps_pcscf_gm_set_hss (ImpsPcscfGm *gm, const gchar *hss_address, guint16 hss_port);
 
 /* Media security for a device that cannot ask for e2ae itself (most
  * softphones): the outside device slot of @impu gets e2ae. Its REGISTER
@@ -115,6 +131,20 @@ typedef void (*ImpsPcscfGmRegisteredFunc) (ImpsPcscfGm *gm, const gchar *impu,
                                            gboolean registered, gpointer user_data);
 void imps_pcscf_gm_set_registered_callback (ImpsPcscfGm *gm, ImpsPcscfGmRegisteredFunc func,
                                             gpointer user_data);
+
+/* The media ends of a call with an outside device, from the SDP that
+ * passes the sockets: @local:@local_port is what the network's side (a
+ * simulated UE, or the IMS-AGW for e2ae) named toward the device, and
+ * @remote:@remote_port what the device named (the first media line with a
+ * port, its c= or the session's). Called when both are known and again
+ * when an SDP changes them or a 2xx to the INVITE passes (@answered). At
+ * most IMPS_PCSCF_GM_MAX_PEERS calls are followed; a BYE ends one. */
+typedef void (*ImpsPcscfGmMediaFunc) (ImpsPcscfGm *gm, const gchar *call_id,
+                                      const gchar *local, guint16 local_port,
+                                      const gchar *remote, guint16 remote_port,
+                                      gboolean answered, gpointer user_data);
+void imps_pcscf_gm_set_media_callback (ImpsPcscfGm *gm, ImpsPcscfGmMediaFunc func,
+                                       gpointer user_data);
 
 void imps_pcscf_gm_set_send_hook (ImpsPcscfGm *gm, ImpsPcscfGmSendHook hook,
                                   gpointer user_data);

@@ -19,11 +19,19 @@ typedef struct {
   gboolean logged_unknown;
 } Port;
 
+/* Where the SDP says a port's media comes from. */
+typedef struct {
+  gchar peer[INET_ADDRSTRLEN];
+  guint16 peer_port;
+  gboolean answered;               /* a 2xx to the INVITE has passed */
+} Expect;
+
 struct _ImpsMediaSockets {
   ImpsNetwork *net;
   ImpsSipBus *bus;
   gboolean no_sockets;
   GHashTable *ports;               /* key -> Port* (owned) */
+  GHashTable *expect;              /* key -> Expect* (owned) */
   guint8 buf[IMPS_SIP_BUS_MAX_PACKET + 1];
   ImpsMediaSocketsStats stats;
 };
@@ -75,6 +83,14 @@ is_loopback (const gchar *address)
   return g_str_has_prefix (address, "127.");
 }
 
+/* @from:@from_port is @peer:@peer_port (on loopback, the port only) */
+static gboolean
+same_source (const gchar *peer, guint16 peer_port, const gchar *from, guint16 from_port)
+{
+  return peer_port != 0 && peer_port == from_port
+         && (strcmp (peer, from) == 0 || (is_loopback (peer) && is_loopback (from)));
+}
+
 void
 imps_media_sockets_receive (ImpsMediaSockets *ms, const gchar *local, guint16 local_port,
                             const gchar *from, guint16 from_port, const guint8 *data, gsize len)
@@ -93,8 +109,9 @@ imps_media_sockets_receive (ImpsMediaSockets *ms, const gchar *local, guint16 lo
       ms->stats.too_large++;
       return;
     }
-  if (mp->peer_port == 0 || mp->peer_port != from_port
-      || (strcmp (mp->peer, from) != 0 && !(is_loopback (mp->peer) && is_loopback (from))))
+  Expect *e = g_hash_table_lookup (ms->expect, key);
+  gboolean from_sdp = e != NULL && same_source (e->peer, e->peer_port, from, from_port);
+  if (!from_sdp && !same_source (mp->peer, mp->peer_port, from, from_port))
     {
       ms->stats.unknown_source++;
       if (!mp->logged_unknown)
@@ -103,10 +120,12 @@ imps_media_sockets_receive (ImpsMediaSockets *ms, const gchar *local, guint16 lo
           note (ms, IMPS_EVENT_REFUSAL, "media dropped",
                 "at %s from %s:%u: not the peer this port sends to (%s); further ones are "
                 "counted only", mp->key, from, from_port,
-                mp->peer_port ? mp->peer : "it has sent nothing yet");
+                mp->peer_port ? mp->peer : e ? e->peer : "it has sent nothing yet");
         }
       return;
     }
+  if (from_sdp && !e->answered)
+    ms->stats.early++;
   /* RTCP packet types 200-204 in the second byte (RFC 5761 §4). */
   ImpsProtocol proto = len >= 2 && data[1] >= 192 && data[1] <= 223 ? IMPS_PROTO_RTCP
                                                                     : IMPS_PROTO_RTP;
@@ -186,6 +205,7 @@ on_detached (const gchar *address, guint16 port, gpointer user_data)
   ImpsMediaSockets *ms = user_data;
   g_autofree gchar *key = port_key (address, port);
   g_hash_table_remove (ms->ports, key);
+  g_hash_table_remove (ms->expect, key);
 }
 
 static gboolean
@@ -235,6 +255,7 @@ imps_media_sockets_new (ImpsNetwork *net, ImpsSipBus *bus, gboolean no_sockets)
   ms->bus = bus;
   ms->no_sockets = no_sockets;
   ms->ports = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, port_free);
+  ms->expect = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   ImpsSipBusOutside o = {
     .attached = on_attached,
     .detached = on_detached,
@@ -252,7 +273,33 @@ imps_media_sockets_free (ImpsMediaSockets *ms)
     return;
   imps_sip_bus_set_outside (ms->bus, NULL);
   g_hash_table_destroy (ms->ports);
+  g_hash_table_destroy (ms->expect);
   g_free (ms);
+}
+
+static void
+expect_one (ImpsMediaSockets *ms, const gchar *local, guint16 local_port, const gchar *peer,
+            guint16 peer_port, gboolean answered)
+{
+  if (g_hash_table_size (ms->expect) >= IMPS_MEDIA_SOCKETS_MAX_EXPECT)
+    g_hash_table_remove_all (ms->expect); /* the calls that are still on set theirs again */
+  Expect *e = g_new0 (Expect, 1);
+  g_strlcpy (e->peer, peer, sizeof e->peer);
+  e->peer_port = peer_port;
+  e->answered = answered;
+  g_hash_table_replace (ms->expect, port_key (local, local_port), e);
+}
+
+void
+imps_media_sockets_expect (ImpsMediaSockets *ms, const gchar *local, guint16 local_port,
+                           const gchar *peer, guint16 peer_port, gboolean answered)
+{
+  g_return_if_fail (ms != NULL && local != NULL && peer != NULL);
+  if (strlen (peer) >= INET_ADDRSTRLEN || local_port == 0 || local_port == G_MAXUINT16
+      || peer_port == 0 || peer_port == G_MAXUINT16)
+    return;
+  expect_one (ms, local, local_port, peer, peer_port, answered);
+  expect_one (ms, local, local_port + 1, peer, peer_port + 1, answered);
 }
 
 void

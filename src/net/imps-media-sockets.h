@@ -8,12 +8,16 @@
  * destination becomes that port's peer.
  *
  * Receiving: a datagram is taken only from the port's peer (the address and
- * port the endpoint sends to, learned from its first packet out; when both
- * the peer's address and the source are on 127.0.0.0/8 only the port must
- * match, since a client whose media socket is bound to 0.0.0.0 sends from
- * 127.0.0.1 whatever address its SDP names); anything else, including what
- * arrives before the endpoint sent anything, is dropped and counted as from
- * an unknown source (the first one per port is logged with its source). A datagram from the peer is classed as RTCP by
+ * port the endpoint sends to, learned from its first packet out) or from
+ * the address and port the call's SDP names for the outside end
+ * (imps_media_sockets_expect(), so that media the outside UE sends before
+ * the endpoint sent anything is taken: early media after a 183 with SDP,
+ * or what follows the 200 at once); when both the expected address and the
+ * source are on 127.0.0.0/8 only the port must match, since a client whose
+ * media socket is bound to 0.0.0.0 sends from 127.0.0.1 whatever address
+ * its SDP names. Anything else is dropped and counted as from an unknown
+ * source (the first one per port is logged with its source). What the SDP's
+ * address sends before the call is answered is counted as early media. A datagram from the peer is classed as RTCP by
  * its packet type (200 to 204, RFC 5761 §4) and given to the endpoint,
  * which checks it as it checks in-process media (SRTP authentication,
  * replay, sequence, loss). Nothing blocks: at most 64 datagrams per socket
@@ -31,6 +35,7 @@ typedef struct _ImpsMediaSockets ImpsMediaSockets;
 typedef struct {
   guint64 received;        /* datagrams read */
   guint64 delivered;       /* given to the endpoint */
+  guint64 early;           /* of those: from the SDP's address before the call was answered */
   guint64 unknown_source;  /* dropped: not from the port's peer */
   guint64 too_large;       /* dropped: more than IMPS_SIP_BUS_MAX_PACKET bytes */
   guint64 sent;            /* packets sent to outside */
@@ -46,6 +51,18 @@ ImpsMediaSockets *imps_media_sockets_new (ImpsNetwork *net, ImpsSipBus *bus,
                                           gboolean no_sockets);
 /* Unhooks and closes every socket. */
 void imps_media_sockets_free (ImpsMediaSockets *ms);
+
+/* At most this many ports have an expected peer (beyond: all are forgotten
+ * and the calls still going set theirs again with their next SDP). */
+#define IMPS_MEDIA_SOCKETS_MAX_EXPECT 1024
+
+/* The SDP of a call with an outside end: media for @local:@local_port
+ * (RTP; RTCP at the next port) comes from @peer:@peer_port (RTCP at the
+ * next port). @answered: a 2xx to the INVITE has passed (before it, what
+ * comes from there counts as early media). Replaces what the port expected
+ * before; forgotten when the port's endpoint goes. */
+void imps_media_sockets_expect (ImpsMediaSockets *ms, const gchar *local, guint16 local_port,
+                                const gchar *peer, guint16 peer_port, gboolean answered);
 
 /* The receive path of one datagram that arrived at @local:@local_port
  * from @from:@from_port, as the socket's callback runs it. */

@@ -126,6 +126,9 @@ static void
 allow_zh_peers (Operator *o)
 {
   imps_hss_allow_peer (o->hss, o->bsf_fqdn, o->bsf_address);
+  /* serve: the P-CSCF's Gm asks for IMS AKA vectors (MAR) */
+  if (o->gm)
+    imps_hss_allow_peer (o->hss, o->pcscf_name, o->pcscf_address);
   for (guint i = 0; o->spec->zh_peers && o->spec->zh_peers[i]; i++)
     {
       const gchar *address;
@@ -258,6 +261,15 @@ wire_device (ImpsWorld *w, Device *dev, const gchar *addr, GError **error)
       dev->sip = imps_ue_sip_new (dev->ue, w->bus, &cfg, error);
       if (dev->sip == NULL)
         return FALSE;
+      if (w->options.media_port_last != 0
+          && !imps_ue_sip_set_media_ports (dev->sip, w->options.media_port_first,
+                                           w->options.media_port_last))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       "media ports %u-%u: the first must be even and the range hold a pair",
+                       w->options.media_port_first, w->options.media_port_last);
+          return FALSE;
+        }
       /* the groups whose members include the subscriber's first IMPU */
       for (guint i = 0; i < w->scenario->groups->len; i++)
         {
@@ -428,6 +440,13 @@ new_pcscf (ImpsWorld *w, Operator *o, GError **error)
     .agw_address = o->agw_address,
     .scscf_address = o->scscf_address,
   };
+  if (w->options.media_port_last != 0)
+    {
+      /* serve --media-ports: four ports per leg, at most 64 legs */
+      pc.agw_first_port = w->options.media_port_first;
+      pc.agw_max_legs = MIN (64u, ((guint) w->options.media_port_last
+                                   - w->options.media_port_first + 1) / 4);
+    }
   return imps_pcscf_new (w->net, w->bus, &pc, error);
 }
 
@@ -453,9 +472,15 @@ start_ims (ImpsWorld *w, Operator *o, GError **error)
       for (guint i = 0; i < w->scenario->subscribers->len; i++)
         {
           const ImpsSubscriberSpec *u = g_ptr_array_index (w->scenario->subscribers, i);
-          if (u->op == o->index && u->password != NULL)
+          /* without a password: IMS AKA only */
+          if (u->op == o->index)
             imps_pcscf_gm_add_user (o->gm, u->impi, (const gchar *const *) u->impus,
                                     u->password);
+        }
+      if (o->hss)
+        {
+          imps_hss_allow_peer (o->hss, o->pcscf_name, o->pcscf_address);
+          imps_pcscf_gm_set_hss (o->gm, o->hss_address, imps_hss_get_port (o->hss));
         }
     }
   o->pcscf = new_pcscf (w, o, error);

@@ -32,6 +32,9 @@ typedef struct {
                                * this CA instead of a new one; NULL: a CA per run; not owned */
   const gchar *zk_ca_key_pem;
   gboolean sip_sockets;     /* each P-CSCF's Gm also on real UDP and TCP (serve) */
+  guint16 media_port_first; /* with media_port_last: every UE's and IMS-AGW's media ports in */
+  guint16 media_port_last;  /* first..last (first even, at least 4 ports); 0: UEs from 40000,
+                             * AGWs from 20000 */
 } ImpsWorldOptions;
 
 typedef struct _ImpsWorld ImpsWorld;

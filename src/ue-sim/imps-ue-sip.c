@@ -36,6 +36,8 @@ struct _ImpsUeSip {
   ImpsUeSdpHook sdp_hook;
   gpointer sdp_hook_data;
   guint16 next_media_port;
+  guint16 media_first;           /* media ports (RTP even, RTCP next) from here ... */
+  guint16 media_last;            /* ... to here */
   GCancellable *alive;           /* cancelled on free: pending KMS answers see it */
   ImpsMikeyReplay *replay;       /* TRANSFER_INITs seen (callee) */
   ImpsSdesPolicy sdes_policy;
@@ -710,9 +712,10 @@ call_new (ImpsUeSip *sip, gboolean caller, GError **error)
   for (guint tries = 0; tries < 64 && call->media == NULL; tries++)
     {
       guint16 port = sip->next_media_port;
-      sip->next_media_port += 2;
-      if (sip->next_media_port < IMPS_UE_SIP_MEDIA_PORT_BASE)
-        sip->next_media_port = IMPS_UE_SIP_MEDIA_PORT_BASE;
+      if ((guint) port + 3 > sip->media_last)
+        sip->next_media_port = sip->media_first; /* this one is the last pair */
+      else
+        sip->next_media_port = (guint16) (port + 2);
       g_clear_error (error);
       call->media = imps_ue_media_new (sip->bus, sip->clock, sip->ue->name, sip->ue->address,
                                        port, sip->ue->random, sip->ue->key_log, error);
@@ -725,6 +728,18 @@ call_new (ImpsUeSip *sip, gboolean caller, GError **error)
   g_clear_error (error);
   g_ptr_array_add (sip->calls, call);
   return call;
+}
+
+gboolean
+imps_ue_sip_set_media_ports (ImpsUeSip *sip, guint16 first, guint16 last)
+{
+  g_return_val_if_fail (sip != NULL, FALSE);
+  if ((first & 1) != 0 || (guint) first + 1 > last)
+    return FALSE;
+  sip->media_first = first;
+  sip->media_last = last;
+  sip->next_media_port = first;
+  return TRUE;
 }
 
 ImpsUeCall *
@@ -902,6 +917,20 @@ caller_response (ImpsUeCall *call, const ImpsSipMessage *resp, const ImpsSipCSeq
       call->timer_b = 0;
       if (call->state == IMPS_UE_CALL_CALLING || call->state == IMPS_UE_CALL_PROCEEDING)
         call_changed (call, status == 100 ? IMPS_UE_CALL_PROCEEDING : IMPS_UE_CALL_RINGING);
+      /* Early media (an outside callee's 183 with SDP): its SDES answer
+       * keys what the callee sends before its 200; the 200's answer is
+       * taken as always and replaces them. */
+      GBytes *early = imps_sip_message_get_body (resp);
+      if (status > 100 && call->dialog == NULL && call->answer == NULL && early != NULL
+          && g_bytes_get_size (early) > 0
+          && (call->security == IMPS_UE_SECURITY_SDES_E2E
+              || call->security == IMPS_UE_SECURITY_SDES_E2AE))
+        {
+          if (!caller_take_answer (call, resp, &error))
+            note (sip, IMPS_EVENT_NOTE, error->message, "early answer of %s not taken",
+                  call->call_id);
+          g_clear_pointer (&call->answer, imps_sdp_free);
+        }
       return;
     }
   if (status >= 300)
@@ -1666,6 +1695,8 @@ imps_ue_sip_new (ImpsUe *ue, ImpsSipBus *bus, const ImpsUeSipConfig *config, GEr
   imps_sdes_policy_init (&sip->sdes_policy);
   sip->calls = g_ptr_array_new_with_free_func ((GDestroyNotify) call_free);
   sip->next_media_port = IMPS_UE_SIP_MEDIA_PORT_BASE;
+  sip->media_first = IMPS_UE_SIP_MEDIA_PORT_BASE;
+  sip->media_last = G_MAXUINT16;
   sip->alive = g_cancellable_new ();
   sip->replay = imps_mikey_replay_new (1024, IMPS_UE_SIP_MIKEY_SKEW);
   sip->reg_call_id = imps_sip_call_id_new (ue->random, ue->address);

@@ -90,6 +90,12 @@ imps_ue_get_name (ImpsUe *ue)
 }
 
 const gchar *
+imps_ue_get_address (ImpsUe *ue)
+{
+  return ue->address;
+}
+
+const gchar *
 imps_ue_get_impi (ImpsUe *ue)
 {
   return ue->impi;

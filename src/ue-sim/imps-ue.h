@@ -70,6 +70,8 @@ ImpsUe *imps_ue_new (ImpsNetwork *net, const gchar *name, const gchar *address,
 void imps_ue_free (ImpsUe *ue);
 
 const gchar *imps_ue_get_name (ImpsUe *ue);
+/* Its loopback address (profile §9). */
+const gchar *imps_ue_get_address (ImpsUe *ue);
 const gchar *imps_ue_get_impi (ImpsUe *ue);
 /* The USIM's SQN state (borrowed; a scenario may set it, e.g. ahead of the
  * HSS to force a resynchronisation). */

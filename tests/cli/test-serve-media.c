@@ -1,0 +1,728 @@
+/* Media of calls with an outside end under serve, as a raw SIP and SRTP
+ * client sees it over loopback UDP, with --media-ports, --pcap and --ladder:
+ *
+ *   1. early media: the script's call from the simulated bob reaches the
+ *      outside device carol, who answers 183 with her SDP and sends SRTP to
+ *      bob's port before her 200: the media socket takes it from the
+ *      address and port of her SDP (bob has sent nothing yet) and counts it
+ *      as early media, nothing is dropped as from an unknown source, and
+ *      bob verifies it with the keys of the 183's answer;
+ *   2. carol calls bob with SDES e2ae: the AGW answers for bob and takes
+ *      carol's SRTP at once after the 200;
+ *   3. every media port in the SDP (bob's, the AGW's) is in --media-ports;
+ *   4. the capture holds carol's SIP with the P-CSCF (Gm), her SRTP with the
+ *      AGW (the access leg) and the AGW's RTP to bob (the core leg); the
+ *      ladder shows carol's column and her messages;
+ *   5. a port of the range in use on a media address stops serve at start
+ *      with a message that names it; a range that is not LOW-HIGH is a
+ *      usage error. */
+#include "imps-test.h"
+#include "digest/imps-digest.h"
+#include "imps-pcap.h"
+#include "imps-ue-media.h"
+
+#include <arpa/inet.h>
+#include <gio/gio.h>
+#include <gio/gunixinputstream.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <srtp2/srtp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+
+static const gchar *impsim_path;
+
+static void
+die_with_parent (gpointer data)
+{
+  (void) data;
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
+static const gchar scenario_text[] =
+  "[scenario]\n"
+  "name = outside-media\n"
+  "description = bob is simulated, carol is an outside device slot\n"
+  "seed = 9\n"
+  "start = 2026-01-01T08:00:00Z\n"
+  "\n"
+  "[operator lab]\n"
+  "number = 9\n"
+  "domain = lab9.net\n"
+  "\n"
+  "[subscriber bob]\n"
+  "operator = lab\n"
+  "impi = bob@lab9.net\n"
+  "impu = sip:bob@lab9.net\n"
+  "k = 465b5ce8b199b49faa5f0a2ee238a6bc\n"
+  "opc = cd63cb71954a9f4e48a5994e37a02baf\n"
+  "answer-after = 1s\n"
+  "\n"
+  "[subscriber carol]\n"
+  "operator = lab\n"
+  "impi = carol@lab9.net\n"
+  "impu = sip:carol@lab9.net\n"
+  "k = 9e5944aea94b81165c82fbf9f32db751\n"
+  "opc = a64a507ae1a2a98bb88eb4210135dc87\n"
+  "password = carol pass\n"
+  "\n"
+  "[script]\n"
+  "call = bob carol security=sdes-e2e media=3s\n";
+
+#define PASSWORD "carol pass"
+#define MEDIA_PACKETS 40
+#define EARLY_PACKETS 20
+#define PORT_FIRST 31000
+#define PORT_LAST 31099
+
+typedef struct {
+  GSocket *sip;
+  GSocketAddress *pcscf;
+  guint16 sip_port;
+  GSocket *rtp;
+  guint16 rtp_port;
+  guint cseq;
+  GDataInputStream *out;   /* serve's stdout */
+} Ue;
+
+static GSocket *
+udp_socket (guint16 *port)
+{
+  g_autoptr (GError) error = NULL;
+  GSocket *s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                             G_SOCKET_PROTOCOL_UDP, &error);
+  g_assert_no_error (error);
+  g_autoptr (GInetAddress) lo = g_inet_address_new_from_string ("127.0.0.1");
+  g_autoptr (GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+  g_assert_true (g_socket_bind (s, any, FALSE, &error));
+  g_socket_set_timeout (s, 20);
+  g_autoptr (GSocketAddress) local = g_socket_get_local_address (s, &error);
+  *port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+  return s;
+}
+
+static void
+send_text (Ue *ue, const gchar *text)
+{
+  g_autoptr (GError) error = NULL;
+  g_assert_cmpint (g_socket_send_to (ue->sip, ue->pcscf, text, strlen (text), NULL, &error), ==,
+                   (gssize) strlen (text));
+}
+
+/* The next SIP message that is not a provisional answer (unless wanted). */
+static gchar *
+receive_text (Ue *ue, gboolean provisional_too)
+{
+  for (;;)
+    {
+      g_autoptr (GError) error = NULL;
+      gchar buf[16384];
+      gssize n = g_socket_receive (ue->sip, buf, sizeof buf - 1, NULL, &error);
+      g_assert_no_error (error);
+      buf[n] = '\0';
+      if (!provisional_too && g_str_has_prefix (buf, "SIP/2.0 1"))
+        continue;
+      return g_strdup (buf);
+    }
+}
+
+/* A header's value (the first line of that name), new. */
+static gchar *
+header (const gchar *msg, const gchar *name)
+{
+  g_autofree gchar *needle = g_strdup_printf ("\r\n%s: ", name);
+  const gchar *p = strstr (msg, needle);
+  if (p == NULL)
+    return NULL;
+  p += strlen (needle);
+  return g_strndup (p, (gsize) (strstr (p, "\r\n") - p));
+}
+
+/* Every line of @name, as they appear ("Via: ..." lines for a response). */
+static gchar *
+header_lines (const gchar *msg, const gchar *name)
+{
+  GString *out = g_string_new (NULL);
+  g_autofree gchar *needle = g_strdup_printf ("\r\n%s: ", name);
+  const gchar *end_of_headers = strstr (msg, "\r\n\r\n");
+  for (const gchar *p = strstr (msg, needle); p && p < end_of_headers; p = strstr (p + 2, needle))
+    {
+      const gchar *e = strstr (p + 2, "\r\n");
+      g_string_append_len (out, p + 2, e - (p + 2));
+      g_string_append (out, "\r\n");
+    }
+  return g_string_free (out, FALSE);
+}
+
+static const gchar *
+body (const gchar *msg)
+{
+  const gchar *p = strstr (msg, "\r\n\r\n");
+  g_assert_nonnull (p);
+  return p + 4;
+}
+
+/* c= address, m= port and the AES_CM_128_HMAC_SHA1_80 key of an SDP. */
+static void
+sdp_read (const gchar *sdp, gchar addr[64], guint16 *port, guint8 key[30], guint *tag)
+{
+  /* a media-level c= wins over the session's */
+  const gchar *m = strstr (sdp, "m=audio ");
+  g_assert_nonnull (m);
+  const gchar *c_line = strstr (m, "c=IN IP4 ");
+  if (c_line == NULL)
+    c_line = strstr (sdp, "c=IN IP4 ");
+  g_assert_cmpint (sscanf (c_line, "c=IN IP4 %63[0-9.]", addr), ==, 1);
+  guint p;
+  g_assert_cmpint (sscanf (m, "m=audio %u", &p), ==, 1);
+  *port = (guint16) p;
+  const gchar *c = strstr (sdp, " AES_CM_128_HMAC_SHA1_80 inline:");
+  g_assert_nonnull (c);
+  const gchar *line = c;
+  while (line > sdp && line[-1] != ':')
+    line--;
+  *tag = (guint) strtoul (line, NULL, 10);
+  c += strlen (" AES_CM_128_HMAC_SHA1_80 inline:");
+  gsize n = strcspn (c, "|\r\n ");
+  g_autofree gchar *b64 = g_strndup (c, n);
+  gsize len = 0;
+  g_autofree guchar *raw = g_base64_decode (b64, &len);
+  g_assert_cmpuint (len, ==, 30);
+  memcpy (key, raw, 30);
+}
+
+static gchar *
+sdp_offer (Ue *ue, const guint8 key[30], guint tag, gboolean e2ae)
+{
+  g_autofree gchar *b64 = g_base64_encode (key, 30);
+  return g_strdup_printf ("v=0\r\no=carol 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n"
+                          "t=0 0\r\nm=audio %u RTP/SAVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+                          "a=crypto:%u AES_CM_128_HMAC_SHA1_80 inline:%s\r\n%s",
+                          ue->rtp_port, tag, b64, e2ae ? "a=3ge2ae:requested\r\n" : "");
+}
+
+static gchar *
+register_text (Ue *ue, const gchar *auth)
+{
+  ue->cseq++;
+  return g_strdup_printf (
+    "REGISTER sip:lab9.net SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bKreg%u;rport\r\n"
+    "Max-Forwards: 70\r\nFrom: <sip:carol@lab9.net>;tag=r1\r\nTo: <sip:carol@lab9.net>\r\n"
+    "Call-ID: carol-reg\r\nCSeq: %u REGISTER\r\nContact: <sip:carol@127.0.0.1:%u>\r\n"
+    "Expires: 600\r\n%s%s%sContent-Length: 0\r\n\r\n",
+    ue->sip_port, ue->cseq, ue->cseq, ue->sip_port, auth ? "Authorization: " : "",
+    auth ? auth : "", auth ? "\r\n" : "");
+}
+
+static void
+ue_register (Ue *ue)
+{
+  g_autofree gchar *r1 = register_text (ue, NULL);
+  send_text (ue, r1);
+  g_autofree gchar *a1 = receive_text (ue, FALSE);
+  g_assert_true (g_str_has_prefix (a1, "SIP/2.0 401 "));
+  g_autofree gchar *www = header (a1, "WWW-Authenticate");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ImpsDigestChallenge) c = imps_digest_challenge_parse (www, strlen (www), &error);
+  g_assert_no_error (error);
+  g_autoptr (ImpsDigestCredentials) cred = imps_digest_credentials_new_for (
+      c, "carol@lab9.net", "sip:lab9.net", "c0ffee", 1);
+  imps_digest_credentials_sign (cred, "REGISTER", (const guint8 *) PASSWORD, strlen (PASSWORD),
+                                NULL, 0);
+  g_autofree gchar *auth = imps_digest_credentials_build (cred, &error);
+  g_assert_no_error (error);
+  g_autofree gchar *r2 = register_text (ue, auth);
+  send_text (ue, r2);
+  g_autofree gchar *a2 = receive_text (ue, FALSE);
+  g_assert_true (g_str_has_prefix (a2, "SIP/2.0 200 "));
+}
+
+/* ---- SRTP ---- */
+
+typedef struct {
+  srtp_t tx;
+  srtp_t rx;
+  guint32 ssrc;
+  guint16 seq;
+  guint32 counter;
+  guint received_ok;     /* from the far end, authenticated and as sent */
+  guint received_auth;   /* authenticated (any payload) */
+  guint refused;         /* did not unprotect */
+} Srtp;
+
+static void
+srtp_pair (Srtp *s, const guint8 tx_key[30], const guint8 rx_key[30])
+{
+  srtp_policy_t p;
+  memset (&p, 0, sizeof p);
+  srtp_crypto_policy_set_rtp_default (&p.rtp);
+  srtp_crypto_policy_set_rtcp_default (&p.rtcp);
+  p.ssrc.type = ssrc_any_outbound;
+  p.key = (guint8 *) tx_key;
+  p.window_size = 128;
+  g_assert_cmpint (srtp_create (&s->tx, &p), ==, srtp_err_status_ok);
+  p.ssrc.type = ssrc_any_inbound;
+  p.key = (guint8 *) rx_key;
+  g_assert_cmpint (srtp_create (&s->rx, &p), ==, srtp_err_status_ok);
+  s->ssrc = 0x0ca201u;
+  s->seq = 1000;
+}
+
+static void
+srtp_pair_clear (Srtp *s)
+{
+  srtp_dealloc (s->tx);
+  srtp_dealloc (s->rx);
+}
+
+static void
+rtp_send (Ue *ue, Srtp *s, GSocketAddress *to)
+{
+  guint8 pkt[IMPS_UE_MEDIA_PACKET_LEN + SRTP_MAX_TRAILER_LEN];
+  imps_ue_media_packet_fill (pkt, (guint16) (s->seq + s->counter), s->counter * 160, s->ssrc,
+                             s->counter);
+  int len = IMPS_UE_MEDIA_PACKET_LEN;
+  g_assert_cmpint (srtp_protect (s->tx, pkt, &len), ==, srtp_err_status_ok);
+  g_autoptr (GError) error = NULL;
+  g_assert_cmpint (g_socket_send_to (ue->rtp, to, (gchar *) pkt, (gsize) len, NULL, &error), ==,
+                   len);
+  s->counter++;
+}
+
+/* Reads what arrived on the RTP socket without waiting. */
+static void
+rtp_drain (Ue *ue, Srtp *s)
+{
+  for (;;)
+    {
+      guint8 buf[2048];
+      g_autoptr (GError) error = NULL;
+      gssize n = g_socket_receive_with_blocking (ue->rtp, (gchar *) buf, sizeof buf, FALSE,
+                                                 NULL, &error);
+      if (n <= 0)
+        return;
+      int len = (int) n;
+      if (srtp_unprotect (s->rx, buf, &len) != srtp_err_status_ok)
+        {
+          s->refused++;
+          continue;
+        }
+      s->received_auth++;
+      if (imps_ue_media_packet_check (buf, (gsize) len, NULL) == IMPS_UE_MEDIA_CHECK_OK)
+        s->received_ok++;
+    }
+}
+
+/* MEDIA_PACKETS packets, one every 20 ms, reading what comes back. */
+static void
+media_run (Ue *ue, Srtp *s, const gchar *addr, guint16 port)
+{
+  g_autoptr (GInetAddress) ia = g_inet_address_new_from_string (addr);
+  g_autoptr (GSocketAddress) to = g_inet_socket_address_new (ia, port);
+  for (guint i = 0; i < MEDIA_PACKETS; i++)
+    {
+      rtp_send (ue, s, to);
+      g_usleep (20000);
+      rtp_drain (ue, s);
+    }
+}
+
+/* A "report ..." line of serve's stop output that names @call_id and
+ * starts with @prefix: the number next to @label. */
+static gboolean
+report_numbers (GPtrArray *lines, const gchar *prefix, const gchar *call_id,
+                const gchar *label, guint64 *value)
+{
+  for (guint i = 0; i < lines->len; i++)
+    {
+      const gchar *l = g_ptr_array_index (lines, i);
+      if (!g_str_has_prefix (l, prefix) || (call_id && strstr (l, call_id) == NULL))
+        continue;
+      const gchar *p = strstr (l, label);
+      if (p == NULL)
+        continue;
+      /* the number before the label ("60 verified") or after it ("sent 60") */
+      const gchar *q = p;
+      while (q > l && q[-1] == ' ')
+        q--;
+      const gchar *d = q;
+      while (d > l && g_ascii_isdigit (d[-1]))
+        d--;
+      if (d < q)
+        *value = g_ascii_strtoull (d, NULL, 10);
+      else
+        *value = g_ascii_strtoull (p + strlen (label), NULL, 10);
+      return TRUE;
+    }
+  return FALSE;
+}
+
+
+/* bob (the script) calls carol: 183 with carol's SDP, early SRTP to bob's
+ * port, 200, ACK, media, BYE from bob. bob's media address and port in
+ * @bob_addr, @bob_port. */
+static gchar *
+take_call_early (Ue *ue, gchar bob_addr[64], guint16 *bob_port)
+{
+  g_autofree gchar *invite = receive_text (ue, FALSE);
+  g_assert_true (g_str_has_prefix (invite, "INVITE sip:carol@127.0.0.1:"));
+  guint8 bob_key[30], my_key[30];
+  guint tag;
+  sdp_read (body (invite), bob_addr, bob_port, bob_key, &tag);
+  for (guint i = 0; i < 30; i++)
+    my_key[i] = (guint8) (0x50 + i);
+  g_autofree gchar *vias = header_lines (invite, "Via");
+  g_autofree gchar *rr = header_lines (invite, "Record-Route");
+  g_autofree gchar *from = header (invite, "From");
+  g_autofree gchar *to = header (invite, "To");
+  g_autofree gchar *call_id = header (invite, "Call-ID");
+  g_autofree gchar *cseq = header (invite, "CSeq");
+  g_autofree gchar *sdp = sdp_offer (ue, my_key, tag, FALSE);
+  g_autofree gchar *progress = g_strdup_printf (
+    "SIP/2.0 183 Session Progress\r\n%s%sFrom: %s\r\nTo: %s;tag=carol9\r\nCall-ID: %s\r\n"
+    "CSeq: %s\r\nContact: <sip:carol@127.0.0.1:%u>\r\nContent-Type: application/sdp\r\n"
+    "Content-Length: %zu\r\n\r\n%s",
+    vias, rr, from, to, call_id, cseq, ue->sip_port, strlen (sdp), sdp);
+  send_text (ue, progress);
+  g_usleep (200000);
+
+  /* early media: bob has sent nothing to carol's port yet */
+  Srtp s = { 0 };
+  srtp_pair (&s, my_key, bob_key);
+  g_autoptr (GInetAddress) ia = g_inet_address_new_from_string (bob_addr);
+  g_autoptr (GSocketAddress) to_bob = g_inet_socket_address_new (ia, *bob_port);
+  for (guint i = 0; i < EARLY_PACKETS; i++)
+    {
+      rtp_send (ue, &s, to_bob);
+      g_usleep (20000);
+    }
+  g_usleep (100000);
+
+  g_autofree gchar *ok = g_strdup_printf (
+    "SIP/2.0 200 OK\r\n%s%sFrom: %s\r\nTo: %s;tag=carol9\r\nCall-ID: %s\r\nCSeq: %s\r\n"
+    "Contact: <sip:carol@127.0.0.1:%u>\r\nContent-Type: application/sdp\r\n"
+    "Content-Length: %zu\r\n\r\n%s",
+    vias, rr, from, to, call_id, cseq, ue->sip_port, strlen (sdp), sdp);
+  send_text (ue, ok);
+  g_autofree gchar *ack = receive_text (ue, FALSE);
+  g_assert_true (g_str_has_prefix (ack, "ACK "));
+  media_run (ue, &s, bob_addr, *bob_port);
+  g_autofree gchar *bye = receive_text (ue, FALSE);
+  g_assert_true (g_str_has_prefix (bye, "BYE "));
+  g_autofree gchar *bvias = header_lines (bye, "Via");
+  g_autofree gchar *bfrom = header (bye, "From");
+  g_autofree gchar *bto = header (bye, "To");
+  g_autofree gchar *bcseq = header (bye, "CSeq");
+  g_autofree gchar *bok = g_strdup_printf ("SIP/2.0 200 OK\r\n%sFrom: %s\r\nTo: %s\r\n"
+                                           "Call-ID: %s\r\nCSeq: %s\r\nContent-Length: 0\r\n\r\n",
+                                           bvias, bfrom, bto, call_id, bcseq);
+  send_text (ue, bok);
+  rtp_drain (ue, &s);
+  g_assert_cmpuint (s.received_ok, >, MEDIA_PACKETS / 2);
+  g_assert_cmpuint (s.refused, ==, 0);
+  srtp_pair_clear (&s);
+  return g_steal_pointer (&call_id);
+}
+
+/* carol calls bob with e2ae; SRTP to the AGW right after the ACK. The
+ * AGW's address and port in @agw_addr, @agw_port. */
+static gchar *
+place_call_e2ae (Ue *ue, gchar agw_addr[64], guint16 *agw_port)
+{
+  guint8 my_key[30];
+  for (guint i = 0; i < 30; i++)
+    my_key[i] = (guint8) (0x70 + i);
+  const gchar *call_id = "carol-media-e2ae";
+  g_autofree gchar *sdp = sdp_offer (ue, my_key, 1, TRUE);
+  g_autofree gchar *invite = g_strdup_printf (
+    "INVITE sip:bob@lab9.net SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bKinvm;rport\r\nMax-Forwards: 70\r\n"
+    "From: <sip:carol@lab9.net>;tag=cm\r\nTo: <sip:bob@lab9.net>\r\nCall-ID: %s\r\n"
+    "CSeq: 1 INVITE\r\nContact: <sip:carol@127.0.0.1:%u>\r\n"
+    "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s",
+    ue->sip_port, call_id, ue->sip_port, strlen (sdp), sdp);
+  send_text (ue, invite);
+  g_autofree gchar *ok = receive_text (ue, FALSE);
+  g_assert_true (g_str_has_prefix (ok, "SIP/2.0 200 "));
+  guint8 far_key[30];
+  guint tag;
+  sdp_read (body (ok), agw_addr, agw_port, far_key, &tag);
+  g_assert_cmpstr (agw_addr, ==, "127.0.9.41");
+  g_autofree gchar *to = header (ok, "To");
+  g_autofree gchar *contact = header (ok, "Contact");
+  g_autofree gchar *rr_lines = header_lines (ok, "Record-Route");
+  /* one Record-Route line per hop, or one line with commas: reverse them */
+  g_auto (GStrv) rr_split = g_strsplit (rr_lines, "\r\n", -1);
+  g_autofree gchar *joined = g_strjoinv (",", rr_split);
+  GString *route = g_string_new (NULL);
+  g_auto (GStrv) items = g_strsplit (joined, ",", -1);
+  for (gint i = (gint) g_strv_length (items) - 1; i >= 0; i--)
+    {
+      gchar *item = g_strstrip (items[i]);
+      if (g_str_has_prefix (item, "Record-Route: "))
+        item += strlen ("Record-Route: ");
+      if (item[0])
+        g_string_append_printf (route, "Route: %s\r\n", item);
+    }
+  g_autofree gchar *routes = g_string_free (route, FALSE);
+  gchar *lt = strchr (contact, '<');
+  gchar *gt = lt ? strchr (lt, '>') : NULL;
+  g_autofree gchar *target = lt && gt ? g_strndup (lt + 1, (gsize) (gt - lt - 1))
+                                      : g_strdup (contact);
+  g_autofree gchar *ack = g_strdup_printf (
+    "ACK %s SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bKackm;rport\r\n"
+    "Max-Forwards: 70\r\n%sFrom: <sip:carol@lab9.net>;tag=cm\r\nTo: %s\r\nCall-ID: %s\r\n"
+    "CSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n",
+    target, ue->sip_port, routes, to, call_id);
+  send_text (ue, ack);
+  Srtp s = { 0 };
+  srtp_pair (&s, my_key, far_key);
+  media_run (ue, &s, agw_addr, *agw_port);
+  g_autofree gchar *bye = g_strdup_printf (
+    "BYE %s SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bKbyem;rport\r\n"
+    "Max-Forwards: 70\r\n%sFrom: <sip:carol@lab9.net>;tag=cm\r\nTo: %s\r\nCall-ID: %s\r\n"
+    "CSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n",
+    target, ue->sip_port, routes, to, call_id);
+  send_text (ue, bye);
+  g_autofree gchar *bye_ok = receive_text (ue, FALSE);
+  g_assert_true (g_str_has_prefix (bye_ok, "SIP/2.0 200 "));
+  rtp_drain (ue, &s);
+  g_assert_cmpuint (s.received_ok, >, MEDIA_PACKETS / 2);
+  g_assert_cmpuint (s.refused, ==, 0);
+  srtp_pair_clear (&s);
+  return g_strdup (call_id);
+}
+
+static guint32
+ip4 (const gchar *text)
+{
+  struct in_addr a;
+  g_assert_cmpint (inet_pton (AF_INET, text, &a), ==, 1);
+  return g_ntohl (a.s_addr);
+}
+
+/* UDP packets of @cap from @src:@sport (0: any) to @dst:@dport (0: any)
+ * whose payload starts with @prefix (NULL: any). */
+static guint
+count_udp (const ImpsPcapCapture *cap, const gchar *src, guint16 sport, const gchar *dst,
+           guint16 dport, const gchar *prefix)
+{
+  guint n = 0;
+  for (guint i = 0; i < cap->packets->len; i++)
+    {
+      const ImpsPcapPacket *p = &g_array_index (cap->packets, ImpsPcapPacket, i);
+      if (p->proto != 17 || p->src != ip4 (src) || p->dst != ip4 (dst)
+          || (sport && p->sport != sport) || (dport && p->dport != dport))
+        continue;
+      if (prefix && (p->len < strlen (prefix) || memcmp (p->payload, prefix, strlen (prefix))))
+        continue;
+      n++;
+    }
+  return n;
+}
+
+static void
+test_media (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *dir = g_dir_make_tmp ("impsim-serve-media-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_autofree gchar *scn = g_build_filename (dir, "media.scn", NULL);
+  g_autofree gchar *pcap_path = g_build_filename (dir, "media.pcap", NULL);
+  g_autofree gchar *ladder_path = g_build_filename (dir, "media.ladder", NULL);
+  g_assert_true (g_file_set_contents (scn, scenario_text, -1, &error));
+  g_autofree gchar *range = g_strdup_printf ("%u-%u", PORT_FIRST, PORT_LAST);
+  const gchar *argv[] = { impsim_path, "serve", "--media-ports", range, "--pcap", pcap_path,
+                          "--ladder", ladder_path, scn, NULL };
+  GPid pid;
+  gint out_fd;
+  g_assert_true (g_spawn_async_with_pipes (NULL, (gchar **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
+                                           die_with_parent, NULL, &pid, NULL, &out_fd, NULL,
+                                           &error));
+  g_autoptr (GInputStream) raw = g_unix_input_stream_new (out_fd, TRUE);
+  g_autoptr (GDataInputStream) in = g_data_input_stream_new (raw);
+  Ue ue = { 0 };
+  ue.out = in;
+  guint gm_port = 0;
+  gboolean range_line = FALSE;
+  for (;;)
+    {
+      g_autofree gchar *line = g_data_input_stream_read_line_utf8 (in, NULL, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (line);
+      guint port;
+      if (sscanf (line, "P-CSCF Gm sip:127.0.9.40:%u (UDP and TCP", &port) == 1)
+        gm_port = port;
+      if (g_str_has_prefix (line, "media ports 31000-31099 "))
+        range_line = TRUE;
+      if (g_str_has_prefix (line, "serving "))
+        break;
+    }
+  g_assert_cmpuint (gm_port, >, 0);
+  g_assert_true (range_line);
+
+  ue.sip = udp_socket (&ue.sip_port);
+  ue.rtp = udp_socket (&ue.rtp_port);
+  g_autoptr (GInetAddress) pa = g_inet_address_new_from_string ("127.0.9.40");
+  ue.pcscf = g_inet_socket_address_new (pa, (guint16) gm_port);
+  ue_register (&ue);
+  gchar bob_addr[64], agw_addr[64];
+  guint16 bob_port = 0, agw_port = 0;
+  g_autofree gchar *call1 = take_call_early (&ue, bob_addr, &bob_port);
+  g_autofree gchar *call2 = place_call_e2ae (&ue, agw_addr, &agw_port);
+  /* 3. the SDP's ports are in the range */
+  g_assert_cmpuint (bob_port, >=, PORT_FIRST);
+  g_assert_cmpuint (bob_port, <=, PORT_LAST);
+  g_assert_cmpuint (agw_port, >=, PORT_FIRST);
+  g_assert_cmpuint (agw_port, <=, PORT_LAST);
+
+  kill (pid, SIGTERM);
+  g_autoptr (GPtrArray) report = g_ptr_array_new_with_free_func (g_free);
+  for (;;)
+    {
+      gchar *line = g_data_input_stream_read_line_utf8 (in, NULL, NULL, &error);
+      g_assert_no_error (error);
+      if (line == NULL)
+        break;
+      g_test_message ("%s", line);
+      g_ptr_array_add (report, line);
+    }
+  gint status = 0;
+  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+  g_assert_true (WIFEXITED (status));
+  g_assert_cmpint (WEXITSTATUS (status), ==, 0);
+  g_spawn_close_pid (pid);
+
+  guint64 v = 0;
+  /* 1. the early packets were taken and counted, none refused */
+  g_assert_true (report_numbers (report, "report media sockets", NULL, "early media ", &v));
+  g_assert_cmpuint (v, ==, EARLY_PACKETS);
+  g_assert_true (report_numbers (report, "report media sockets", NULL, "unknown sources ", &v));
+  g_assert_cmpuint (v, ==, 0);
+  g_assert_true (report_numbers (report, "report media ", call1, " auth failures", &v));
+  g_assert_cmpuint (v, ==, 0);
+  /* bob took the 183's keys: the early packets verified too, none lost */
+  g_assert_true (report_numbers (report, "report media ", call1, " verified", &v));
+  g_assert_cmpuint (v, ==, EARLY_PACKETS + MEDIA_PACKETS);
+  g_assert_true (report_numbers (report, "report media ", call1, " not as sent", &v));
+  g_assert_cmpuint (v, ==, 0);
+  g_assert_true (report_numbers (report, "report media ", call1, " lost", &v));
+  g_assert_cmpuint (v, ==, 0);
+  /* 2. the AGW took every SRTP packet of carol's */
+  g_assert_true (report_numbers (report, "report agw ", call2, "authenticated ", &v));
+  g_assert_cmpuint (v, ==, MEDIA_PACKETS);
+
+  /* 4. the capture */
+  g_autofree gchar *pcap_data = NULL;
+  gsize pcap_len = 0;
+  g_assert_true (g_file_get_contents (pcap_path, &pcap_data, &pcap_len, &error));
+  g_autoptr (GBytes) pcap_bytes = g_bytes_new (pcap_data, pcap_len);
+  ImpsPcapCapture *cap = imps_pcap_capture_parse (pcap_bytes, &error);
+  g_assert_no_error (error);
+  /* Gm: carol's REGISTERs and INVITE to the P-CSCF, its INVITE and answers
+   * to her (SIP is written on port 5060, profile §9) */
+  g_assert_cmpuint (count_udp (cap, "127.0.0.1", 5060, "127.0.9.40", 5060, "REGISTER "), ==, 2);
+  g_assert_cmpuint (count_udp (cap, "127.0.0.1", 5060, "127.0.9.40", 5060, "INVITE "), ==, 1);
+  g_assert_cmpuint (count_udp (cap, "127.0.0.1", 5060, "127.0.9.40", 5060,
+                               "SIP/2.0 183 "), ==, 1);
+  g_assert_cmpuint (count_udp (cap, "127.0.9.40", 5060, "127.0.0.1", 5060, "INVITE "), ==, 1);
+  g_assert_cmpuint (count_udp (cap, "127.0.9.40", 5060, "127.0.0.1", 5060, "SIP/2.0 401 "), ==,
+                    1);
+  g_assert_cmpuint (count_udp (cap, "127.0.9.40", 5060, "127.0.0.1", 5060, "SIP/2.0 200 "), >=,
+                    3);
+  /* the e2e call's SRTP between carol and bob, early media included */
+  g_assert_cmpuint (count_udp (cap, "127.0.0.1", ue.rtp_port, bob_addr, bob_port, NULL), ==,
+                    EARLY_PACKETS + MEDIA_PACKETS);
+  g_assert_cmpuint (count_udp (cap, bob_addr, bob_port, "127.0.0.1", ue.rtp_port, NULL), >,
+                    MEDIA_PACKETS / 2);
+  /* e2ae: the access leg (carol - AGW, SRTP) and the core leg (AGW - bob, RTP) */
+  g_assert_cmpuint (count_udp (cap, "127.0.0.1", ue.rtp_port, agw_addr, agw_port, NULL), ==,
+                    MEDIA_PACKETS);
+  g_assert_cmpuint (count_udp (cap, agw_addr, agw_port, "127.0.0.1", ue.rtp_port, NULL), >,
+                    MEDIA_PACKETS / 2);
+  g_assert_cmpuint (count_udp (cap, agw_addr, 0, bob_addr, 0, NULL), >=, MEDIA_PACKETS);
+  g_assert_cmpuint (count_udp (cap, bob_addr, 0, agw_addr, 0, NULL), >, MEDIA_PACKETS / 2);
+  imps_pcap_capture_free (cap);
+
+  /* the ladder: carol's column, her REGISTER, the 183 and her INVITE */
+  g_autofree gchar *ladder = NULL;
+  g_assert_true (g_file_get_contents (ladder_path, &ladder, NULL, &error));
+  g_autofree gchar *column = g_strdup_printf ("outside 127.0.0.1:%u", ue.sip_port);
+  g_test_message ("%s", ladder);
+  g_assert_nonnull (strstr (ladder, column));
+  g_assert_nonnull (strstr (ladder, "183 Session Progress"));
+  g_assert_nonnull (strstr (ladder, "REGISTER"));
+
+  g_object_unref (ue.sip);
+  g_object_unref (ue.rtp);
+  g_object_unref (ue.pcscf);
+  g_unlink (scn);
+  g_unlink (pcap_path);
+  g_unlink (ladder_path);
+  g_rmdir (dir);
+}
+
+/* serve with @argv; its exit status and standard error. */
+static gint
+serve_fails (const gchar *const *argv, gchar **err)
+{
+  g_autoptr (GError) error = NULL;
+  gint status = 0;
+  g_assert_true (g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_DEFAULT, die_with_parent,
+                               NULL, NULL, err, &status, &error));
+  g_assert_no_error (error);
+  g_assert_true (WIFEXITED (status));
+  return WEXITSTATUS (status);
+}
+
+static void
+test_port_in_use (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *dir = g_dir_make_tmp ("impsim-serve-ports-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_autofree gchar *scn = g_build_filename (dir, "media.scn", NULL);
+  g_assert_true (g_file_set_contents (scn, scenario_text, -1, &error));
+
+  /* a port of the range, taken at the AGW's address */
+  g_autoptr (GSocket) s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                                        G_SOCKET_PROTOCOL_UDP, &error);
+  g_autoptr (GInetAddress) ia = g_inet_address_new_from_string ("127.0.9.41");
+  g_autoptr (GSocketAddress) sa = g_inet_socket_address_new (ia, 32010);
+  g_assert_true (g_socket_bind (s, sa, FALSE, &error));
+  const gchar *argv[] = { impsim_path, "serve", "--media-ports", "32000-32099", scn, NULL };
+  g_autofree gchar *err = NULL;
+  g_assert_cmpint (serve_fails (argv, &err), ==, 1);
+  g_test_message ("%s", err);
+  g_assert_nonnull (strstr (err, "UDP port 127.0.9.41:32010 cannot be bound"));
+  g_assert_nonnull (strstr (err, "--media-ports 32000-32099"));
+
+  /* not LOW-HIGH, odd, too small */
+  const gchar *bad[] = { "32000", "32001-32099", "32000-32002", "32000-70000", "x-y" };
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      const gchar *argv2[] = { impsim_path, "serve", "--media-ports", bad[i], scn, NULL };
+      g_autofree gchar *err2 = NULL;
+      g_assert_cmpint (serve_fails (argv2, &err2), ==, 2);
+      g_assert_nonnull (strstr (err2, "--media-ports"));
+    }
+  g_unlink (scn);
+  g_rmdir (dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_assert (argc == 2);
+  impsim_path = argv[1];
+  g_assert_cmpint (srtp_init (), ==, srtp_err_status_ok);
+  g_test_add_func ("/serve/outside-media", test_media);
+  g_test_add_func ("/serve/media-port-in-use", test_port_in_use);
+  int ret = g_test_run ();
+  srtp_shutdown ();
+  return ret;
+}
