@@ -45,21 +45,21 @@ static const gchar scenario_text[] =
   "start = 2026-01-01T08:00:00Z\n"
   "\n"
   "[operator lab]\n"
-  "number = 7\n"
-  "domain = lab7.net\n"
+  "number = 6\n"
+  "domain = lab6.net\n"
   "\n"
   "[subscriber carol]\n"
   "operator = lab\n"
-  "impi = carol@lab7.net\n"
-  "impu = sip:carol@lab7.net\n"
+  "impi = carol@lab6.net\n"
+  "impu = sip:carol@lab6.net\n"
   "k = 9e5944aea94b81165c82fbf9f32db751\n"
   "opc = a64a507ae1a2a98bb88eb4210135dc87\n"
   "password = carol pass\n"
   "\n"
   "[subscriber dave]\n"
   "operator = lab\n"
-  "impi = dave@lab7.net\n"
-  "impu = sip:dave@lab7.net\n"
+  "impi = dave@lab6.net\n"
+  "impu = sip:dave@lab6.net\n"
   "k = 465b5ce8b199b49faa5f0a2ee238a6bc\n"
   "opc = cd63cb71954a9f4e48a5994e37a02baf\n";
 
@@ -94,9 +94,9 @@ exchange (Ue *ue, const gchar *auth)
 {
   ue->cseq++;
   g_autofree gchar *text = g_strdup_printf (
-    "REGISTER sip:lab7.net SIP/2.0\r\n"
+    "REGISTER sip:lab6.net SIP/2.0\r\n"
     "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bKaka%u;rport\r\n"
-    "Max-Forwards: 70\r\nFrom: <sip:%s@lab7.net>;tag=a1\r\nTo: <sip:%s@lab7.net>\r\n"
+    "Max-Forwards: 70\r\nFrom: <sip:%s@lab6.net>;tag=a1\r\nTo: <sip:%s@lab6.net>\r\n"
     "Call-ID: %s-aka-reg\r\nCSeq: %u REGISTER\r\nContact: <sip:%s@127.0.0.1:%u>\r\n"
     "Expires: 600\r\n%s%s%sContent-Length: 0\r\n\r\n",
     ue->sip_port, ue->cseq, ue->user, ue->user, ue->user, ue->cseq, ue->user, ue->sip_port,
@@ -137,7 +137,7 @@ aka_challenge (const gchar *answer, ImpsDigestAkaNonce *nonce)
   ImpsDigestChallenge *c = imps_digest_challenge_parse (www, strlen (www), &error);
   g_assert_no_error (error);
   g_assert_cmpint (c->algorithm, ==, IMPS_DIGEST_ALGORITHM_AKAV1_MD5);
-  g_assert_cmpstr (c->realm, ==, "lab7.net");
+  g_assert_cmpstr (c->realm, ==, "lab6.net");
   g_assert_true (imps_digest_aka_nonce_parse (c->nonce, strlen (c->nonce), nonce, &error));
   g_assert_no_error (error);
   return c;
@@ -148,9 +148,9 @@ static gchar *
 aka_answer (Ue *ue, const ImpsDigestChallenge *c, const guint8 *password, gsize password_len,
             const guint8 *auts)
 {
-  g_autofree gchar *impi = g_strdup_printf ("%s@lab7.net", ue->user);
+  g_autofree gchar *impi = g_strdup_printf ("%s@lab6.net", ue->user);
   g_autoptr (ImpsDigestCredentials) cred = imps_digest_credentials_new_for (
-      c, impi, "sip:lab7.net", "0a4f113b", 1);
+      c, impi, "sip:lab6.net", "0a4f113b", 1);
   imps_digest_credentials_sign (cred, "REGISTER", password, password_len, NULL, 0);
   if (auts)
     cred->auts = imps_digest_aka_auts_encode (auts);
@@ -184,13 +184,13 @@ test_aka (void)
       g_assert_no_error (error);
       g_assert_nonnull (line);
       guint port;
-      if (sscanf (line, "P-CSCF Gm sip:127.0.7.40:%u (UDP and TCP", &port) == 1)
+      if (sscanf (line, "P-CSCF Gm sip:127.0.6.40:%u (UDP and TCP", &port) == 1)
         gm_port = port;
       if (g_str_has_prefix (line, "serving "))
         break;
     }
   g_assert_cmpuint (gm_port, >, 0);
-  g_autoptr (GInetAddress) pa = g_inet_address_new_from_string ("127.0.7.40");
+  g_autoptr (GInetAddress) pa = g_inet_address_new_from_string ("127.0.6.40");
 
   /* 1. carol asks for AKA */
   Ue carol = { .user = "carol" };
@@ -198,8 +198,8 @@ test_aka (void)
   imps_test_hex_into ("a64a507ae1a2a98bb88eb4210135dc87", carol.opc, 16);
   carol.sip = udp_socket (&carol.sip_port);
   carol.pcscf = g_inet_socket_address_new (pa, (guint16) gm_port);
-  g_autofree gchar *a1 = exchange (&carol, "Digest username=\"carol@lab7.net\", "
-                                   "realm=\"lab7.net\", nonce=\"\", uri=\"sip:lab7.net\", "
+  g_autofree gchar *a1 = exchange (&carol, "Digest username=\"carol@lab6.net\", "
+                                   "realm=\"lab6.net\", nonce=\"\", uri=\"sip:lab6.net\", "
                                    "response=\"\", algorithm=AKAv1-MD5");
   ImpsDigestAkaNonce nonce;
   g_autoptr (ImpsDigestChallenge) c1 = aka_challenge (a1, &nonce);
@@ -277,14 +277,14 @@ test_aka (void)
       if (line == NULL)
         break;
       g_test_message ("%s", line);
-      if (strstr (line, "AKA challenge for dave@lab7.net after resynchronisation"))
+      if (strstr (line, "AKA challenge for dave@lab6.net after resynchronisation"))
         resynced = TRUE;
-      if (strstr (line, "AKA challenge for carol@lab7.net"))
+      if (strstr (line, "AKA challenge for carol@lab6.net"))
         challenged = TRUE;
-      if (strstr (line, "AKA verified") && strstr (line, "dave@lab7.net"))
+      if (strstr (line, "AKA verified") && strstr (line, "dave@lab6.net"))
         verified = TRUE;
       /* 5 challenges (carol 2, dave 2... and none MD5), 2 verified, one 403 */
-      if (g_str_has_prefix (line, "report gm pcscf.lab7.net: ")
+      if (g_str_has_prefix (line, "report gm pcscf.lab6.net: ")
           && strstr (line, "401 4, 403 1,"))
         report = TRUE;
       g_free (line);

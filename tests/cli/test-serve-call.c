@@ -79,6 +79,7 @@ typedef struct {
   GDataInputStream *out;   /* serve's stdout */
   gchar *last_bye;     /* the last BYE carol answered, and her answer (a retransmission */
   gchar *last_bye_ok;  /* of it, late under load, gets the same answer again) */
+  guint got[3];        /* per call: packets carol received authenticated and as sent */
 } Ue;
 
 static GSocket *
@@ -396,8 +397,10 @@ take_call (Ue *ue)
   ue->last_bye = g_strdup (bye);
   ue->last_bye_ok = g_strdup (bok);
   rtp_drain (ue, &s);
-  /* bob's SRTP reached carol, decrypted with bob's a=crypto key */
-  g_assert_cmpuint (s.received_ok, >, MEDIA_PACKETS / 2);
+  /* bob's SRTP reached carol, decrypted with bob's a=crypto key (all of
+   * it: checked against bob's count in serve's report) */
+  g_assert_cmpuint (s.received_ok, >, 0);
+  ue->got[0] = s.received_ok;
   g_assert_cmpuint (s.refused, ==, 0);
   srtp_pair_clear (&s);
   return g_steal_pointer (&call_id);
@@ -496,8 +499,10 @@ place_call (Ue *ue, gboolean e2ae, guint n)
   g_autofree gchar *bye_ok = receive_text (ue, FALSE);
   g_assert_true (g_str_has_prefix (bye_ok, "SIP/2.0 200 "));
   rtp_drain (ue, &s);
-  /* bob's SRTP (e2e) or the AGW's (e2ae) reached carol and authenticated */
-  g_assert_cmpuint (s.received_ok, >, MEDIA_PACKETS / 2);
+  /* bob's SRTP (e2e) or the AGW's (e2ae) reached carol and authenticated
+   * (all of it: checked against the sender's count in serve's report) */
+  g_assert_cmpuint (s.received_ok, >, 0);
+  ue->got[n] = s.received_ok;
   g_assert_cmpuint (s.refused, ==, 0);
   srtp_pair_clear (&s);
   return g_steal_pointer (&call_id);
@@ -620,6 +625,16 @@ test_calls (void)
   g_assert_cmpuint (v, ==, 0);
   g_assert_true (report_numbers (report, "report media ", call3, " verified", &v));
   g_assert_cmpuint (v, ==, MEDIA_PACKETS);
+  /* what bob (calls 1 and 2) and the AGW (call 3) sent carol reached her,
+   * every packet: loopback loses none, and carol read until after the BYE.
+   * How many that is depends on the machine's load (the senders run on
+   * serve's real clock), so the counts are compared, not fixed. */
+  g_assert_true (report_numbers (report, "report media ", call1, "sent ", &v));
+  g_assert_cmpuint (v, ==, ue.got[0]);
+  g_assert_true (report_numbers (report, "report media ", call2, "sent ", &v));
+  g_assert_cmpuint (v, ==, ue.got[1]);
+  g_assert_true (report_numbers (report, "report agw ", call3, "SRTP to the UE ", &v));
+  g_assert_cmpuint (v, ==, ue.got[2]);
   /* 4: the stray packets were dropped as from an unknown source */
   g_assert_true (report_numbers (report, "report media sockets", NULL, "unknown sources ", &v));
   g_assert_cmpuint (v, >=, 5);
