@@ -210,6 +210,14 @@ test_resync (GbaFx *fx, gconstpointer unused)
   g_assert_cmpuint (n_messages, ==, 10);
 
   g_autoptr (ImpsLadder) ladder = imps_ladder_new (log);
+  /* summarised: one row, two challenges, the 10 messages counted */
+  imps_ladder_set_detail (ladder, IMPS_LADDER_SUMMARY);
+  g_autofree gchar *sum = imps_ladder_render_text (ladder, 300);
+  g_assert_nonnull (strstr (sum, "  bootstrap 1: alice -> bsf.home1.net, 200 (B-TID "));
+  g_assert_nonnull (strstr (sum, "), 2 challenges, 10 messages (Ub 6, Zh 4)\n"));
+  g_assert_null (strstr (sum, "resynchronised"));
+  g_assert_null (strstr (sum, "bootstrapped:"));
+  imps_ladder_set_detail (ladder, IMPS_LADDER_AUTO);
   g_autofree gchar *text = imps_ladder_render_text (ladder, 0);
   g_test_message ("%s", text);
   assert_no_controls (text);
@@ -434,6 +442,24 @@ test_refusal (GbaFx *fx, gconstpointer unused)
   g_assert_nonnull (strstr (svg, "<g class=\"refusal\" data-seq=\"5\"><title>REFUSED: network not genuine\n"
                                  "network authentication failed"));
   g_assert_nonnull (strstr (svg, "stroke=\"#dc2626\" stroke-width=\"3\""));
+
+  /* Summarised: the bootstrap is one row with the BSF's final answer; the
+   * two refusals are still drawn, each on its own row. */
+  imps_ladder_set_detail (ladder, IMPS_LADDER_SUMMARY);
+  g_autofree gchar *sum = imps_ladder_render_text (ladder, 300);
+  g_test_message ("%s", sum);
+  g_assert_nonnull (strstr (sum, "summarised, one row per bootstrap (1 bootstrap; "));
+  g_assert_nonnull (strstr (sum, "bootstrap 1: mallory -> bsf.home1.net, 403 (UE rejected the "
+                                 "network), 1 challenge, 6 messages (Ub 4, Zh 2)"));
+  g_assert_nonnull (strstr (sum, "X REFUSED: network not genuine"));
+  g_assert_nonnull (strstr (sum, "X REFUSED: UE rejected the network"));
+  g_assert_null (strstr (sum, "MAA"));
+  g_assert_null (strstr (sum, "authentication vector"));
+  g_autofree gchar *sum_svg = imps_ladder_render_svg (ladder);
+  g_assert_nonnull (strstr (sum_svg, "<g class=\"boot\" data-ref=\"boot\"><title>boot mallory "
+                                     "\u2192 bsf.home1.net: bootstrap 1: "));
+  g_assert_nonnull (strstr (sum_svg, "data-marker=\"boot\""));
+  g_assert_null (strstr (sum_svg, "data-marker=\"call\""));
 }
 
 /* ---- hostile text ---- */
