@@ -2022,7 +2022,7 @@ static const struct {
   const gchar *what;
 } ref_style[] = {
   { IMPS_REF_UB, "#0072B2", "#ffffff", "UE \u2013 BSF, HTTP (GBA bootstrap)" },
-  { IMPS_REF_ZH, "#D55E00", "#ffffff", "BSF \u2013 HSS, Diameter" },
+  { IMPS_REF_ZH, "#332288", "#ffffff", "BSF \u2013 HSS, Diameter" },
   { IMPS_REF_ZN, "#CC79A7", "#000000", "KMS \u2013 BSF, Diameter" },
   { IMPS_REF_UA, "#009E73", "#ffffff", "UE \u2013 KMS, HTTP (MIKEY-TICKET)" },
   { IMPS_REF_ZK, "#000000", "#ffffff", "KMS \u2013 KMS, HTTPS" },
