@@ -2298,10 +2298,17 @@ imps_ladder_render_svg (ImpsLadder *ladder)
   double width = MAX (SVG_LEFT + MAX (n, 1) * col_w + SVG_RIGHT, 900.0);
   double right_edge = width - 16;
 
+  /* The title, wrapped (never cut) to the width. */
+  g_autofree gchar *title_t0 = format_abs_time (lay.t0);
+  g_autofree gchar *title_counts = counts_text (ladder, &lay);
+  g_autofree gchar *title = g_strdup_printf ("impsim ladder \u2014 %s; time 0 = %s (virtual clock)",
+                                             title_counts, title_t0);
+  g_autoptr (GPtrArray) title_lines = wrap_text (title, (glong) ((width - 32) / 7.8));
+
   /* The legend at the top: entries in as many columns as fit. */
   guint legend_cols = (guint) MAX (1.0, (width - 32) / 290);
   guint legend_rows = (G_N_ELEMENTS (ref_style) + legend_cols - 1) / legend_cols;
-  double legend_y = SVG_TOP_TITLE + 26;
+  double legend_y = SVG_TOP_TITLE + 26 + (title_lines->len - 1) * 18.0;
   double markers_y = legend_y + 20 + legend_rows * 20 + 6;
   double group_y = markers_y + 24 + (lay.summarised ? 20 : 0);
   double node_y = group_y + SVG_GROUP_H;
@@ -2386,18 +2393,10 @@ imps_ladder_render_svg (ImpsLadder *ladder)
   g_string_append_printf (s, "<rect x=\"0\" y=\"0\" width=\"%.0f\" height=\"%.0f\" fill=\"#ffffff\"/>\n",
                           width, height);
 
-  /* Title line. */
-  {
-    g_autofree gchar *t0 = format_abs_time (lay.t0);
-    g_autofree gchar *counts = counts_text (ladder, &lay);
-    g_autofree gchar *title = g_strdup_printf ("impsim ladder \u2014 %s; time 0 = %s (virtual clock)",
-                                               counts, t0);
-    g_autoptr (GPtrArray) tl = wrap_text (title, (glong) ((width - 32) / 7.8));
-    while (tl->len > 1)
-      g_ptr_array_remove_index (tl, tl->len - 1);
-    svg_lines (s, 16, SVG_TOP_TITLE, 0, tl, "font-size=\"14\" font-weight=\"bold\" fill=\"#111111\"");
-    g_string_append_c (s, '\n');
-  }
+  /* Title lines. */
+  svg_lines (s, 16, SVG_TOP_TITLE, 18, title_lines,
+             "font-size=\"14\" font-weight=\"bold\" fill=\"#111111\"");
+  g_string_append_c (s, '\n');
 
   /* Legend: a badge and a line per reference point, then the markers. */
   g_string_append_printf (s, "<g class=\"legend\"><text x=\"16\" y=\"%.1f\" font-weight=\"bold\">"

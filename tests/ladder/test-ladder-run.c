@@ -577,6 +577,9 @@ test_big_lifelines (void)
   g_assert_true (g_file_get_contents (svg40, &t40, NULL, NULL));
   g_assert_cmpuint (count_str (t40, "<g class=\"node\">"), ==, 6);
   g_assert_nonnull (strstr (t40, ">40 UE devices</text>"));
+  /* the long title is wrapped onto more lines, not cut */
+  g_assert_nonnull (strstr (t40, "<tspan x=\"16.0\" y=\"42.0\">"));
+  g_assert_nonnull (strstr (t40, "(virtual clock)</tspan></text>"));
   g_assert_cmpuint (count_str (t40, "<g class=\"boot\" data-ref=\"boot\">"), ==, 40);
   g_assert_cmpuint (count_str (t40, "data-marker=\"boot\""), ==, 1);
 
