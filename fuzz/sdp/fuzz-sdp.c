@@ -1,6 +1,6 @@
 /* Fuzz target: a whole SDP. When it parses, build it, parse the built text
  * again and compare (the second build must equal the first), and run the
- * attribute parsers and the SDES answer over every media section. */
+ * attribute parsers (a=extmap also built and parsed again) and the SDES answer over every media section. */
 #include "sdp/imps-sdp.h"
 #include "sdp/imps-sdes.h"
 
@@ -20,10 +20,29 @@ check_media (const ImpsSdp *sdp, ImpsSdpMedia *m, const ImpsSdesPolicy *policy, 
       g_free (ids);
       g_ptr_array_unref (list);
     }
+  const gchar *v;
   ImpsSdpE2ae e2ae;
   imps_sdp_media_get_e2ae (m, &e2ae, NULL);
 
-  const gchar *v;
+  guint id = 0;
+  if (imps_sdp_media_find_extmap (sdp, m, "urn:impsim:rtp-hdrext:counter-checksum", &id, NULL)
+      && (id < 1 || id > IMPS_SDP_EXTMAP_MAX_ID))
+    abort ();
+  for (guint i = 0; (v = imps_sdp_media_find_attribute (m, "extmap", i)) != NULL; i++)
+    {
+      ImpsSdpExtmap e, again;
+      if (!imps_sdp_extmap_parse (v, strlen (v), &e, NULL))
+        continue;
+      gchar *text = imps_sdp_extmap_to_string (&e);
+      if (!imps_sdp_extmap_parse (text, strlen (text), &again, NULL) || again.id != e.id
+          || again.direction != e.direction || strcmp (again.uri, e.uri) != 0
+          || g_strcmp0 (again.attributes, e.attributes) != 0)
+        abort ();
+      g_free (text);
+      imps_sdp_extmap_clear (&again);
+      imps_sdp_extmap_clear (&e);
+    }
+
   for (guint i = 0; (v = imps_sdp_media_find_attribute (m, "crypto", i)) != NULL; i++)
     {
       ImpsSdpCrypto *c = imps_sdp_crypto_parse (v, strlen (v), NULL);

@@ -118,6 +118,7 @@ typedef struct {
   gchar *domain;        /* NULL: not known yet */
   guint first_seen;     /* order of first appearance (declared nodes first) */
   guint column;
+  guint n_members;      /* > 0: the one lifeline of this many UE devices */
 } LadderNode;
 
 static void
@@ -531,8 +532,24 @@ typedef struct {
   const ImpsLadderMedia *media;
 } Row;
 
-/* The seq of a summarised call's made-up event: no log entry has it. */
+/* The seq of a summarised call's or bootstrap's made-up event: no log
+ * entry has them. */
 #define CALL_ROW_SEQ G_MAXUINT64
+#define BOOT_ROW_SEQ (G_MAXUINT64 - 1)
+
+/* The name in the reference point column of a made-up row, else NULL. */
+static const gchar *
+made_up_name (const ImpsEvent *e)
+{
+  return e->seq == CALL_ROW_SEQ ? "call" : e->seq == BOOT_ROW_SEQ ? "boot" : NULL;
+}
+
+static const gchar *
+row_ref_name (const ImpsEvent *e)
+{
+  const gchar *m = made_up_name (e);
+  return m ? m : imps_ref_point_name (e->ref);
+}
 
 static void
 call_event_free (gpointer p)
@@ -557,8 +574,9 @@ typedef struct {
   gpointer frame_data;
   guint n_events_shown, n_media_shown;
   GPtrArray *call_events;  /* ImpsEvent *, owned: the ROW_CALL rows */
-  gboolean summarised;     /* one row per call */
-  guint n_call_rows;
+  gboolean summarised;     /* one row per call and per bootstrap */
+  guint n_call_rows, n_boot_rows;
+  GPtrArray *hidden;       /* LadderNode *, owned: UEs drawn on their operator's one lifeline */
 } Layout;
 
 static void
@@ -569,6 +587,7 @@ layout_clear (Layout *lay)
   g_clear_pointer (&lay->domains, g_ptr_array_unref);
   g_clear_pointer (&lay->rows, g_array_unref);
   g_clear_pointer (&lay->call_events, g_ptr_array_unref);
+  g_clear_pointer (&lay->hidden, g_ptr_array_unref);
 }
 
 /* An event always has a sender; a log entry without one is drawn at "?". */
@@ -997,6 +1016,250 @@ call_summary_event (ImpsLadder *l, Layout *lay, const guint *member, guint k,
   return ce;
 }
 
+/* ---- GBA bootstraps (summarised ladders) ---- */
+
+typedef struct {
+  const gchar *ue, *bsf;  /* node names, borrowed from the log */
+  const gchar *domain;    /* the BSF's operator, borrowed from the layout */
+  gchar *impi;            /* from the first request's Authorization, or NULL */
+  guint first, last;      /* log indices */
+  guint n_ub, n_zh, n_notes, challenges;
+  gchar *answer;          /* the final answer's summary (not a 401), or NULL */
+  gboolean open;
+} Boot;
+
+static void
+boot_clear (gpointer p)
+{
+  Boot *b = p;
+  g_free (b->impi);
+  g_free (b->answer);
+}
+
+/* "GET / (Authorization: alice@home1.net, response)" -> "alice@home1.net" */
+static gchar *
+boot_impi (const gchar *summary)
+{
+  const gchar *p = summary ? strstr (summary, "Authorization: ") : NULL;
+  if (p == NULL)
+    return NULL;
+  p += strlen ("Authorization: ");
+  gsize n = strcspn (p, ",) ");
+  return n > 0 ? g_strndup (p, n) : NULL;
+}
+
+static gboolean
+text_has (const gchar *text, const gchar *needle)
+{
+  return text != NULL && needle != NULL && strstr (text, needle) != NULL;
+}
+
+/* The open bootstrap at the BSF of @domain that event @e belongs to: the
+ * only one, else the one whose IMPI the event names, else the oldest. */
+static guint
+boot_at_domain (GArray *boots, const gchar *domain, const ImpsEvent *e)
+{
+  guint found = 0, n_open = 0;
+  for (guint j = 0; j < boots->len; j++)
+    {
+      Boot *b = &g_array_index (boots, Boot, j);
+      if (!b->open || g_strcmp0 (b->domain, domain) != 0)
+        continue;
+      n_open++;
+      if (found == 0)
+        found = j + 1;
+      if (b->impi && (text_has (e->summary, b->impi) || text_has (e->detail, b->impi)
+                      || bytes_contain (e->bytes, b->impi)))
+        return j + 1;
+    }
+  (void) n_open;
+  return found;
+}
+
+/* Which bootstrap each event outside a call belongs to (@boot, 0: none;
+ * bootstraps numbered from 1 in log order). A bootstrap is a device's Ub
+ * exchange with a BSF, from its first request to the BSF's answer that is
+ * not a 401 challenge; with it go the Zh messages of that operator and
+ * the notes of its BSF and HSS while it is open, and the device's own note
+ * right after its last message. Refusals and failures are not members. */
+static GArray *
+boot_membership (ImpsLadder *l, Layout *lay, guint n, const guint *member, guint *boot)
+{
+  GArray *boots = g_array_new (FALSE, TRUE, sizeof (Boot));
+  g_array_set_clear_func (boots, boot_clear);
+  for (guint i = 0; i < n; i++)
+    {
+      const ImpsEvent *e = imps_event_log_get (l->log, i);
+      boot[i] = 0;
+      if (member[i] != 0)
+        continue;
+      LadderNode *a = g_hash_table_lookup (lay->by_name, event_from (e));
+      LadderNode *b = e->to ? g_hash_table_lookup (lay->by_name, e->to) : NULL;
+      if (e->kind == IMPS_EVENT_MESSAGE && e->ref == IMPS_REF_UB && a && b)
+        {
+          gboolean request = b->kind == IMPS_NODE_BSF && a->kind != IMPS_NODE_BSF;
+          if (!request && a->kind != IMPS_NODE_BSF)
+            continue;
+          const gchar *ue = request ? event_from (e) : e->to;
+          const gchar *bsf = request ? e->to : event_from (e);
+          guint k = 0;
+          for (guint j = boots->len; j-- > 0 && k == 0;)
+            {
+              Boot *o = &g_array_index (boots, Boot, j);
+              if (o->open && strcmp (o->ue, ue) == 0 && strcmp (o->bsf, bsf) == 0)
+                k = j + 1;
+            }
+          if (k == 0 && !request)
+            continue; /* an answer to no request seen: drawn as it is */
+          if (k == 0)
+            {
+              Boot nb = { ue, bsf, (request ? b : a)->domain, boot_impi (e->summary), i, i,
+                          0, 0, 0, 0, NULL, TRUE };
+              g_array_append_val (boots, nb);
+              k = boots->len;
+            }
+          Boot *o = &g_array_index (boots, Boot, k - 1);
+          o->n_ub++;
+          o->last = i;
+          boot[i] = k;
+          if (!request)
+            {
+              if (e->summary && g_str_has_prefix (e->summary, "401"))
+                o->challenges++;
+              else
+                {
+                  o->answer = sanitize (e->summary ? e->summary : "");
+                  o->open = FALSE;
+                }
+            }
+        }
+      else if (e->kind == IMPS_EVENT_MESSAGE && e->ref == IMPS_REF_ZH && a)
+        {
+          guint k = boot_at_domain (boots, a->domain, e);
+          if (k)
+            {
+              Boot *o = &g_array_index (boots, Boot, k - 1);
+              o->n_zh++;
+              o->last = i;
+              boot[i] = k;
+            }
+        }
+      else if (e->kind == IMPS_EVENT_NOTE && e->to == NULL && a)
+        {
+          guint k = 0;
+          if (a->kind == IMPS_NODE_BSF || a->kind == IMPS_NODE_HSS)
+            k = boot_at_domain (boots, a->domain, e);
+          else if (a->kind == IMPS_NODE_UE && i > 0 && boot[i - 1] != 0
+                   && strcmp (g_array_index (boots, Boot, boot[i - 1] - 1).ue, event_from (e)) == 0)
+            k = boot[i - 1];
+          if (k)
+            {
+              Boot *o = &g_array_index (boots, Boot, k - 1);
+              o->n_notes++;
+              o->last = i;
+              boot[i] = k;
+            }
+        }
+    }
+  return boots;
+}
+
+/* The made-up event of bootstrap @k's summary row: from the device to the
+ * BSF, at the time of its first event. */
+static ImpsEvent *
+boot_summary_event (ImpsLadder *l, const Boot *b, guint k)
+{
+  guint n_messages = b->n_ub + b->n_zh;
+  g_autofree gchar *ue = sanitize (b->ue);
+  g_autofree gchar *bsf = sanitize (b->bsf);
+  ImpsEvent *be = g_new0 (ImpsEvent, 1);
+  be->seq = BOOT_ROW_SEQ;
+  be->time_us = imps_event_log_get (l->log, b->first)->time_us;
+  be->kind = IMPS_EVENT_MESSAGE;
+  be->ref = IMPS_REF_UB;
+  be->proto = IMPS_PROTO_HTTP;
+  be->from = g_strdup (b->ue);
+  be->to = g_strdup (b->bsf);
+  be->summary = g_strdup_printf ("bootstrap %u: %s -> %s, %s, %u challenge%s, %u message%s "
+                                 "(Ub %u, Zh %u)", k, ue, bsf,
+                                 b->answer ? b->answer : "no final answer", b->challenges,
+                                 b->challenges == 1 ? "" : "s", n_messages,
+                                 n_messages == 1 ? "" : "s", b->n_ub, b->n_zh);
+  return be;
+}
+
+/* ---- one lifeline for the UEs of an operator ---- */
+
+/* More UE devices than this: each operator's UEs share one lifeline. */
+#define LADDER_MAX_UE_LIFELINES 8
+
+static void
+collapse_ues (Layout *lay)
+{
+  guint n_ues = 0;
+  for (guint i = 0; i < lay->nodes->len; i++)
+    n_ues += ((LadderNode *) g_ptr_array_index (lay->nodes, i))->kind == IMPS_NODE_UE;
+  if (n_ues <= LADDER_MAX_UE_LIFELINES)
+    return;
+  lay->hidden = g_ptr_array_new_with_free_func (ladder_node_free);
+  g_autoptr (GPtrArray) kept = g_ptr_array_new ();
+  g_autoptr (GHashTable) groups = g_hash_table_new (g_str_hash, g_str_equal);
+  LadderNode *other = NULL;
+  for (guint i = 0; i < lay->nodes->len; i++)
+    {
+      LadderNode *node = g_ptr_array_index (lay->nodes, i);
+      if (node->kind != IMPS_NODE_UE)
+        {
+          g_ptr_array_add (kept, node);
+          continue;
+        }
+      LadderNode *g = node->domain ? g_hash_table_lookup (groups, node->domain) : other;
+      if (g == NULL)
+        {
+          g = g_new0 (LadderNode, 1);
+          g->kind = IMPS_NODE_UE;
+          g->domain = g_strdup (node->domain);
+          g->name = node->domain ? g_strdup_printf ("UEs of %s", node->domain)
+                                 : g_strdup ("other UEs");
+          g->first_seen = node->first_seen;
+          g_ptr_array_add (kept, g);
+          if (node->domain)
+            g_hash_table_insert (groups, g->domain, g);
+          else
+            other = g;
+        }
+      g->n_members++;
+      g_ptr_array_add (lay->hidden, node);
+    }
+  /* hand the nodes over: kept ones to the new array, members to hidden */
+  g_ptr_array_set_free_func (lay->nodes, NULL);
+  g_ptr_array_unref (lay->nodes);
+  lay->nodes = g_ptr_array_new_with_free_func (ladder_node_free);
+  for (guint i = 0; i < kept->len; i++)
+    {
+      LadderNode *node = g_ptr_array_index (kept, i);
+      g_ptr_array_add (lay->nodes, node);
+      if (node->n_members > 0)
+        g_hash_table_insert (lay->by_name, node->name, node);
+    }
+  for (guint i = 0; i < lay->hidden->len; i++)
+    {
+      LadderNode *m = g_ptr_array_index (lay->hidden, i);
+      LadderNode *g = m->domain ? g_hash_table_lookup (groups, m->domain) : other;
+      g_hash_table_insert (lay->by_name, m->name, g);
+    }
+}
+
+/* Whether @name is drawn on a shared UE lifeline (its row names it). */
+static gboolean
+on_shared_lifeline (Layout *lay, const gchar *name)
+{
+  if (name == NULL || lay->hidden == NULL)
+    return FALSE;
+  LadderNode *n = g_hash_table_lookup (lay->by_name, name);
+  return n != NULL && n->n_members > 0 && strcmp (n->name, name) != 0;
+}
+
 static void
 layout_build (ImpsLadder *l, Layout *lay)
 {
@@ -1091,6 +1354,7 @@ layout_build (ImpsLadder *l, Layout *lay)
       if (!used)
         g_ptr_array_remove_index (lay->domains, i);
     }
+  collapse_ues (lay);
   g_ptr_array_sort_with_data (lay->nodes, node_cmp, lay);
   for (guint i = 0; i < lay->nodes->len; i++)
     ((LadderNode *) g_ptr_array_index (lay->nodes, i))->column = i;
@@ -1115,20 +1379,43 @@ layout_build (ImpsLadder *l, Layout *lay)
         call_shown[member[i]] = TRUE;
         n_calls_shown++;
       }
-  lay->summarised = n_calls_shown > 0
+  g_autofree guint *boot = g_new0 (guint, n_events + 1);
+  g_autoptr (GArray) boots = boot_membership (l, lay, n_events, member, boot);
+  g_autofree gboolean *boot_shown = g_new0 (gboolean, boots->len + 1);
+  guint n_boots_shown = 0;
+  for (guint i = 0; i < n_events; i++)
+    if (keep[i] && boot[i] && !boot_shown[boot[i]])
+      {
+        boot_shown[boot[i]] = TRUE;
+        n_boots_shown++;
+      }
+  lay->summarised = (n_calls_shown > 0 || n_boots_shown > 0)
                     && (l->detail == IMPS_LADDER_SUMMARY
-                        || (l->detail == IMPS_LADDER_AUTO && n_calls_shown > IMPS_LADDER_SUMMARY_CALLS));
+                        || (l->detail == IMPS_LADDER_AUTO
+                            && (n_calls_shown > IMPS_LADDER_SUMMARY_CALLS
+                                || n_boots_shown > IMPS_LADDER_SUMMARY_CALLS)));
   lay->call_events = g_ptr_array_new_with_free_func (call_event_free);
   g_autofree ImpsEvent **call_row = g_new0 (ImpsEvent *, n_calls + 1);
   g_autofree gboolean *media_used = g_new0 (gboolean, media->len + 1);
+  g_autofree ImpsEvent **boot_row = g_new0 (ImpsEvent *, boots->len + 1);
   if (lay->summarised)
-    for (guint k = 1; k <= n_calls; k++)
-      if (call_shown[k])
-        {
-          call_row[k] = call_summary_event (l, lay, member, k, range + 3 * (k - 1), media,
-                                            media_used);
-          g_ptr_array_add (lay->call_events, call_row[k]);
-        }
+    {
+      for (guint k = 1; k <= n_calls; k++)
+        if (call_shown[k])
+          {
+            call_row[k] = call_summary_event (l, lay, member, k, range + 3 * (k - 1), media,
+                                              media_used);
+            g_ptr_array_add (lay->call_events, call_row[k]);
+            lay->n_call_rows++;
+          }
+      for (guint k = 1; k <= boots->len; k++)
+        if (boot_shown[k])
+          {
+            boot_row[k] = boot_summary_event (l, &g_array_index (boots, Boot, k - 1), k);
+            g_ptr_array_add (lay->call_events, boot_row[k]);
+            lay->n_boot_rows++;
+          }
+    }
 
   guint mi = 0;
   for (guint i = 0; i < n_events; i++)
@@ -1165,6 +1452,17 @@ layout_build (ImpsLadder *l, Layout *lay)
             }
           continue;
         }
+      guint bk = boot[i];
+      if (lay->summarised && bk && (e->kind == IMPS_EVENT_MESSAGE || e->kind == IMPS_EVENT_NOTE))
+        {
+          if (boot_row[bk])
+            {
+              Row r = { ROW_CALL, boot_row[bk], NULL };
+              g_array_append_val (lay->rows, r);
+              boot_row[bk] = NULL;
+            }
+          continue;
+        }
       Row r = { ROW_EVENT, e, NULL };
       g_array_append_val (lay->rows, r);
     }
@@ -1180,7 +1478,6 @@ layout_build (ImpsLadder *l, Layout *lay)
           lay->n_media_shown++;
         }
     }
-  lay->n_call_rows = lay->summarised ? lay->call_events->len : 0;
 }
 
 static guint
@@ -1196,9 +1493,21 @@ column_of (Layout *lay, const gchar *name)
 static gchar *
 row_label (Layout *lay, const ImpsEvent *e)
 {
-  if (e->seq == CALL_ROW_SEQ)
+  if (made_up_name (e) != NULL)
     return g_strdup (e->summary);
   gchar *label = imps_ladder_event_label (e);
+  /* A device on its operator's shared UE lifeline is named in the row. */
+  gboolean sf = on_shared_lifeline (lay, e->from), st = on_shared_lifeline (lay, e->to);
+  if (sf || st)
+    {
+      g_autofree gchar *f = sf ? sanitize (e->from) : NULL;
+      g_autofree gchar *t = st ? sanitize (e->to) : NULL;
+      gchar *named = sf && st ? g_strdup_printf ("%s to %s: %s", f, t, label)
+                     : sf ? g_strdup_printf ("%s: %s", f, label)
+                          : g_strdup_printf ("to %s: %s", t, label);
+      g_free (label);
+      label = named;
+    }
   guint64 frame = lay->frame_func ? lay->frame_func (e->seq, lay->frame_data) : 0;
   if (frame == 0)
     return label;
@@ -1243,10 +1552,25 @@ counts_text (ImpsLadder *l, Layout *lay)
       g_free (all);
       all = f;
     }
+  if (lay->hidden != NULL)
+    {
+      gchar *f = g_strdup_printf ("%s; the UEs of an operator share one lifeline (%u devices), "
+                                  "their rows name the device", all, lay->hidden->len);
+      g_free (all);
+      all = f;
+    }
   if (!lay->summarised)
     return g_steal_pointer (&all);
-  return g_strdup_printf ("%s; summarised, one row per call (%u call%s; --full draws every message)",
-                          all, lay->n_call_rows, lay->n_call_rows == 1 ? "" : "s");
+  if (lay->n_boot_rows == 0)
+    return g_strdup_printf ("%s; summarised, one row per call (%u call%s; --full draws every message)",
+                            all, lay->n_call_rows, lay->n_call_rows == 1 ? "" : "s");
+  if (lay->n_call_rows == 0)
+    return g_strdup_printf ("%s; summarised, one row per bootstrap (%u bootstrap%s; --full draws "
+                            "every message)", all, lay->n_boot_rows, lay->n_boot_rows == 1 ? "" : "s");
+  return g_strdup_printf ("%s; summarised, one row per call and per bootstrap (%u call%s, %u bootstrap%s; "
+                          "--full draws every message)", all, lay->n_call_rows,
+                          lay->n_call_rows == 1 ? "" : "s", lay->n_boot_rows,
+                          lay->n_boot_rows == 1 ? "" : "s");
 }
 
 static const gchar *
@@ -1397,7 +1721,7 @@ text_event (TextCtx *c, const ImpsEvent *e)
   guint a = column_of (lay, event_from (e));
   gboolean marked = e->kind == IMPS_EVENT_REFUSAL || e->kind == IMPS_EVENT_FAILURE;
 
-  text_prefix (c, time, e->seq == CALL_ROW_SEQ ? "call" : imps_ref_point_name (e->ref));
+  text_prefix (c, time, row_ref_name (e));
   if (e->to == NULL)
     {
       /* Notes, refusals and failures inside a node: under its column. */
@@ -1446,7 +1770,7 @@ text_event (TextCtx *c, const ImpsEvent *e)
   g_autofree gchar *t = NULL;
   if (marked)
     t = g_strdup_printf ("%s: %s", kind_marker_word (e->kind), label);
-  else if (a == b)
+  else if (a == b && !on_shared_lifeline (lay, event_from (e)))
     t = g_strdup_printf ("%s (to itself)", label);
   else
     t = g_strdup (label);
@@ -1481,7 +1805,12 @@ text_media (TextCtx *c, const ImpsLadderMedia *m)
           canvas[xb + 1] = '<';
         }
       else
-        canvas[xa] = fill;
+        {
+          /* both ends on one shared UE lifeline */
+          canvas[xa] = fill;
+          if (c->col_w > 2)
+            canvas[xa + 1] = '>';
+        }
     }
   g_string_append (c->out, canvas);
   g_autofree gchar *t = media_text (lay, m);
@@ -1510,7 +1839,7 @@ text_labels (TextCtx *c)
       gchar *label = NULL;
       if (g_utf8_strlen (full, -1) <= max)
         label = g_strdup (full);
-      else if (node->kind != IMPS_NODE_UE)
+      else if (node->kind != IMPS_NODE_UE || node->n_members > 0)
         {
           /* "PCSCF2", or when that is too wide "P2": the kind and the
            * operator's place in the drawing (with more than one). */
@@ -1518,7 +1847,7 @@ text_labels (TextCtx *c)
           if (node->domain)
             str_in (lay->domains, node->domain, &d);
           g_autofree gchar *num = lay->domains->len > 1 ? g_strdup_printf ("%u", d + 1) : g_strdup ("");
-          label = g_strconcat (kind_abbrev (node->kind), num, NULL);
+          label = g_strconcat (node->n_members > 0 ? "UEs" : kind_abbrev (node->kind), num, NULL);
           if (g_utf8_strlen (label, -1) > max)
             {
               g_free (label);
@@ -1693,7 +2022,7 @@ static const struct {
   const gchar *what;
 } ref_style[] = {
   { IMPS_REF_UB, "#0072B2", "#ffffff", "UE \u2013 BSF, HTTP (GBA bootstrap)" },
-  { IMPS_REF_ZH, "#D55E00", "#ffffff", "BSF \u2013 HSS, Diameter" },
+  { IMPS_REF_ZH, "#332288", "#ffffff", "BSF \u2013 HSS, Diameter" },
   { IMPS_REF_ZN, "#CC79A7", "#000000", "KMS \u2013 BSF, Diameter" },
   { IMPS_REF_UA, "#009E73", "#ffffff", "UE \u2013 KMS, HTTP (MIKEY-TICKET)" },
   { IMPS_REF_ZK, "#000000", "#ffffff", "KMS \u2013 KMS, HTTPS" },
@@ -1899,6 +2228,29 @@ svg_node_headers (GString *s, Layout *lay, double y, double h, const gchar *klas
                                                imps_node_kind_name (node->kind),
                                                node->domain ? ", " : "",
                                                node->domain ? node->domain : "");
+      g_autofree gchar *kind_line = node->n_members > 0
+                                      ? g_strdup_printf ("%u UE devices", node->n_members)
+                                      : g_strdup (imps_node_kind_name (node->kind));
+      if (node->n_members > 0)
+        {
+          /* the devices, in the tooltip */
+          GString *t = g_string_new (tip);
+          g_string_append_printf (t, ": %u devices:", node->n_members);
+          guint listed = 0;
+          for (guint j = 0; j < lay->hidden->len && listed < 40; j++)
+            {
+              LadderNode *m = g_ptr_array_index (lay->hidden, j);
+              if (g_hash_table_lookup (lay->by_name, m->name) == node)
+                {
+                  g_string_append_printf (t, " %s", m->name);
+                  listed++;
+                }
+            }
+          if (listed < node->n_members)
+            g_string_append_printf (t, " and %u more", node->n_members - listed);
+          g_free (tip);
+          tip = g_string_free (t, FALSE);
+        }
       g_string_append_printf (s, "<g class=\"%s\">", klass);
       svg_title (s, tip);
       g_string_append_printf (s, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" rx=\"5\" "
@@ -1909,7 +2261,7 @@ svg_node_headers (GString *s, Layout *lay, double y, double h, const gchar *klas
       gboolean tall = h >= SVG_NODE_H;
       if (tall)
         g_string_append_printf (s, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"9\" "
-                                "fill=\"#475569\">%s</text>", x, y + 10, imps_node_kind_name (node->kind));
+                                "fill=\"#475569\">%s</text>", x, y + 10, kind_line);
       while (lines->len > 2)
         g_ptr_array_remove_index (lines, lines->len - 1); /* the tooltip has it all */
       double ty = tall ? y + (lines->len == 1 ? 26 : 21) : y + (lines->len == 1 ? 20 : 14);
@@ -1946,12 +2298,19 @@ imps_ladder_render_svg (ImpsLadder *ladder)
   double width = MAX (SVG_LEFT + MAX (n, 1) * col_w + SVG_RIGHT, 900.0);
   double right_edge = width - 16;
 
+  /* The title, wrapped (never cut) to the width. */
+  g_autofree gchar *title_t0 = format_abs_time (lay.t0);
+  g_autofree gchar *title_counts = counts_text (ladder, &lay);
+  g_autofree gchar *title = g_strdup_printf ("impsim ladder \u2014 %s; time 0 = %s (virtual clock)",
+                                             title_counts, title_t0);
+  g_autoptr (GPtrArray) title_lines = wrap_text (title, (glong) ((width - 32) / 7.8));
+
   /* The legend at the top: entries in as many columns as fit. */
   guint legend_cols = (guint) MAX (1.0, (width - 32) / 290);
   guint legend_rows = (G_N_ELEMENTS (ref_style) + legend_cols - 1) / legend_cols;
-  double legend_y = SVG_TOP_TITLE + 26;
+  double legend_y = SVG_TOP_TITLE + 26 + (title_lines->len - 1) * 18.0;
   double markers_y = legend_y + 20 + legend_rows * 20 + 6;
-  double group_y = markers_y + 24;
+  double group_y = markers_y + 24 + (lay.summarised ? 20 : 0);
   double node_y = group_y + SVG_GROUP_H;
   double rows_y = node_y + SVG_NODE_H + 20;
 
@@ -2034,18 +2393,10 @@ imps_ladder_render_svg (ImpsLadder *ladder)
   g_string_append_printf (s, "<rect x=\"0\" y=\"0\" width=\"%.0f\" height=\"%.0f\" fill=\"#ffffff\"/>\n",
                           width, height);
 
-  /* Title line. */
-  {
-    g_autofree gchar *t0 = format_abs_time (lay.t0);
-    g_autofree gchar *counts = counts_text (ladder, &lay);
-    g_autofree gchar *title = g_strdup_printf ("impsim ladder \u2014 %s; time 0 = %s (virtual clock)",
-                                               counts, t0);
-    g_autoptr (GPtrArray) tl = wrap_text (title, (glong) ((width - 32) / 7.8));
-    while (tl->len > 1)
-      g_ptr_array_remove_index (tl, tl->len - 1);
-    svg_lines (s, 16, SVG_TOP_TITLE, 0, tl, "font-size=\"14\" font-weight=\"bold\" fill=\"#111111\"");
-    g_string_append_c (s, '\n');
-  }
+  /* Title lines. */
+  svg_lines (s, 16, SVG_TOP_TITLE, 18, title_lines,
+             "font-size=\"14\" font-weight=\"bold\" fill=\"#111111\"");
+  g_string_append_c (s, '\n');
 
   /* Legend: a badge and a line per reference point, then the markers. */
   g_string_append_printf (s, "<g class=\"legend\"><text x=\"16\" y=\"%.1f\" font-weight=\"bold\">"
@@ -2071,8 +2422,8 @@ imps_ladder_render_svg (ImpsLadder *ladder)
     }
   {
     double lx = 16, ly = markers_y;
-    /* a summarised ladder has a fourth marker: the call row's badge */
-    double mw = lay.summarised ? MAX (260.0, (width - 32) / 4) : MAX (300.0, (width - 32) / 3);
+    /* a summarised ladder has a second line: the call and bootstrap rows' badges */
+    double mw = MAX (300.0, (width - 32) / 3);
     g_string_append (s, "<g class=\"legend-entry\" data-marker=\"refusal\">");
     svg_cross (s, lx + 8, ly - 4);
     g_string_append_printf (s, "<text x=\"%.1f\" y=\"%.1f\">refusal or failure (the reason under "
@@ -2088,13 +2439,23 @@ imps_ladder_render_svg (ImpsLadder *ladder)
                             "stroke-dasharray=\"6 3\"/><text x=\"%.1f\" y=\"%.1f\">plain RTP media "
                             "stream (unprotected)</text></g>\n",
                             lx, ly - 11, lx + 36, ly);
-    if (lay.summarised)
+    lx = 16 - mw;
+    ly += 20;
+    if (lay.n_call_rows > 0)
       {
         lx += mw;
         g_string_append (s, "<g class=\"legend-entry\" data-marker=\"call\">");
         double bw = svg_badge_named (s, lx, ly, IMPS_REF_GM, "call");
         g_string_append_printf (s, "<text x=\"%.1f\" y=\"%.1f\">one call on one row (caller to "
                                 "answering device)</text></g>\n", lx + bw + 4, ly);
+      }
+    if (lay.n_boot_rows > 0)
+      {
+        lx += mw;
+        g_string_append (s, "<g class=\"legend-entry\" data-marker=\"boot\">");
+        double bw = svg_badge_named (s, lx, ly, IMPS_REF_UB, "boot");
+        g_string_append_printf (s, "<text x=\"%.1f\" y=\"%.1f\">one GBA bootstrap on one row (its "
+                                "Ub and Zh)</text></g>\n", lx + bw + 4, ly);
       }
   }
   g_string_append (s, "</g>\n");
@@ -2253,12 +2614,12 @@ imps_ladder_render_svg (ImpsLadder *ladder)
                            : e->kind == IMPS_EVENT_FAILURE ? "arrow failed" : "arrow note";
       g_autofree gchar *shown = marked ? g_strdup_printf ("%s: %s", kind_marker_word (e->kind), label)
                                        : g_strdup (label);
-      const gchar *ref_name = e->seq == CALL_ROW_SEQ ? "call" : imps_ref_point_name (e->ref);
+      const gchar *ref_name = row_ref_name (e);
       g_autofree gchar *tip = g_strdup_printf ("%s %s \u2192 %s: %s%s%s", ref_name,
                                                event_from (e), e->to, shown, e->detail ? "\n" : "",
                                                e->detail ? e->detail : "");
-      if (e->seq == CALL_ROW_SEQ)
-        g_string_append (s, "<g class=\"call\" data-ref=\"call\">");
+      if (made_up_name (e) != NULL)
+        g_string_append_printf (s, "<g class=\"%s\" data-ref=\"%s\">", ref_name, ref_name);
       else
         g_string_append_printf (s, "<g class=\"%s\" data-seq=\"%" G_GUINT64_FORMAT "\" data-ref=\"%s\">",
                                 klass, e->seq, imps_ref_point_name (e->ref));

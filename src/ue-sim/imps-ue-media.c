@@ -40,6 +40,7 @@ struct _ImpsUeMedia {
   gint64 next_sr_us;
   guint8 tx_buf[RTP_LEN + IMPS_SRTP_MAX_TRAILER_LEN];
   guint8 sr_buf[IMPS_UE_MEDIA_SR_LEN + IMPS_SRTP_MAX_RTCP_TRAILER_LEN];
+  guint8 ext_id;              /* header extension element ID (a=extmap) */
 
   /* receiving */
   Direction rx;
@@ -149,6 +150,14 @@ packet_checksum (guint32 ssrc, guint32 counter, const guint8 *payload)
 void
 imps_ue_media_packet_fill (guint8 *out, guint16 seq, guint32 ts, guint32 ssrc, guint32 counter)
 {
+  imps_ue_media_packet_fill_id (out, IMPS_UE_MEDIA_EXT_ID, seq, ts, ssrc, counter);
+}
+
+void
+imps_ue_media_packet_fill_id (guint8 *out, guint8 ext_id, guint16 seq, guint32 ts, guint32 ssrc,
+                              guint32 counter)
+{
+  g_return_if_fail (ext_id >= 1 && ext_id <= IMPS_UE_MEDIA_EXT_ID_MAX);
   out[0] = 0x90;                                /* V=2, P=0, X=1, CC=0 */
   out[1] = IMPS_UE_MEDIA_PT;                    /* M=0, PT 0 (PCMU) */
   imps_store_u16 (out + 2, seq);
@@ -157,7 +166,7 @@ imps_ue_media_packet_fill (guint8 *out, guint16 seq, guint32 ts, guint32 ssrc, g
   guint8 *x = out + EXT_OFF;
   imps_store_u16 (x, 0xBEDE);                   /* RFC 8285 one-byte form */
   imps_store_u16 (x + 2, (IMPS_UE_MEDIA_EXT_LEN - 4) / 4);
-  x[4] = (IMPS_UE_MEDIA_EXT_ID << 4) | (EXT_ELEMENT_LEN - 1);
+  x[4] = (guint8) ((ext_id << 4) | (EXT_ELEMENT_LEN - 1));
   memcpy (out + PAYLOAD_OFF, tone_payload (), IMPS_UE_MEDIA_PAYLOAD_LEN);
   imps_store_u32 (x + 5, counter);
   imps_store_u32 (x + 9, packet_checksum (ssrc, counter, out + PAYLOAD_OFF));
@@ -166,6 +175,12 @@ imps_ue_media_packet_fill (guint8 *out, guint16 seq, guint32 ts, guint32 ssrc, g
 
 ImpsUeMediaCheck
 imps_ue_media_packet_check (const guint8 *pkt, gsize len, guint32 *counter)
+{
+  return imps_ue_media_packet_check_id (pkt, len, IMPS_UE_MEDIA_EXT_ID, counter);
+}
+
+ImpsUeMediaCheck
+imps_ue_media_packet_check_id (const guint8 *pkt, gsize len, guint8 ext_id, guint32 *counter)
 {
   /* Not RTP at all is malformed; RTP in another shape (a softphone's
    * audio: other length, payload type, CSRCs, no extension) is RTP that was
@@ -178,7 +193,7 @@ imps_ue_media_packet_check (const guint8 *pkt, gsize len, guint32 *counter)
   const guint8 *x = pkt + EXT_OFF;
   if ((pkt[0] & 0x10) == 0 || imps_load_u16 (x) != 0xBEDE
       || imps_load_u16 (x + 2) != (IMPS_UE_MEDIA_EXT_LEN - 4) / 4
-      || x[4] != ((IMPS_UE_MEDIA_EXT_ID << 4) | (EXT_ELEMENT_LEN - 1))
+      || x[4] != (guint8) ((ext_id << 4) | (EXT_ELEMENT_LEN - 1))
       || x[13] != 0 || x[14] != 0 || x[15] != 0)
     return IMPS_UE_MEDIA_CHECK_MISMATCH;
   guint32 c = imps_load_u32 (x + 5);
@@ -249,7 +264,7 @@ receive_rtp (const gchar *from, guint16 from_port, const guint8 *data, gsize len
     }
   const guint8 *p = m->rx_buf;
   guint32 counter = 0;
-  ImpsUeMediaCheck check = imps_ue_media_packet_check (p, plain_len, &counter);
+  ImpsUeMediaCheck check = imps_ue_media_packet_check_id (p, plain_len, m->ext_id, &counter);
   if (check == IMPS_UE_MEDIA_CHECK_MALFORMED)
     {
       st->other_errors++;
@@ -340,6 +355,7 @@ imps_ue_media_new (ImpsSipBus *bus, ImpsClock *clock, const gchar *node, const g
   m->node = g_strdup (node);
   m->address = g_strdup (address);
   m->port = rtp_port;
+  m->ext_id = IMPS_UE_MEDIA_EXT_ID;
   do
     m->ssrc = imps_random_u32 (rnd);
   while (m->ssrc == 0);
@@ -391,6 +407,13 @@ guint32
 imps_ue_media_get_ssrc (ImpsUeMedia *m)
 {
   return m->ssrc;
+}
+
+void
+imps_ue_media_set_ext_id (ImpsUeMedia *m, guint8 ext_id)
+{
+  g_return_if_fail (m != NULL && ext_id >= 1 && ext_id <= IMPS_UE_MEDIA_EXT_ID_MAX);
+  m->ext_id = ext_id;
 }
 
 guint16
@@ -510,7 +533,7 @@ tick (gpointer data)
   gsize len = RTP_LEN;
 
   m->timer = imps_clock_timeout_add (m->clock, IMPS_UE_MEDIA_PACKET_US, tick, m, NULL);
-  imps_ue_media_packet_fill (p, m->seq, m->ts, m->ssrc, m->counter);
+  imps_ue_media_packet_fill_id (p, m->ext_id, m->seq, m->ts, m->ssrc, m->counter);
   m->seq++;
   m->ts += IMPS_UE_MEDIA_PAYLOAD_LEN;   /* 8 kHz, 20 ms */
   m->counter++;

@@ -49,6 +49,10 @@ typedef enum {
 #define IMPS_UE_MEDIA_RTP_HEADER_LEN 12
 #define IMPS_UE_MEDIA_EXT_LEN 16                     /* RFC 8285 one-byte extension */
 #define IMPS_UE_MEDIA_EXT_ID 1                       /* its element: counter, checksum */
+/* The element's name in a=extmap (RFC 8285 §5), and the IDs the one-byte
+ * form can carry. The SDP's ID replaces IMPS_UE_MEDIA_EXT_ID when present. */
+#define IMPS_UE_MEDIA_EXT_URI "urn:impsim:rtp-hdrext:counter-checksum"
+#define IMPS_UE_MEDIA_EXT_ID_MAX 14
 #define IMPS_UE_MEDIA_PACKET_LEN (IMPS_UE_MEDIA_RTP_HEADER_LEN + IMPS_UE_MEDIA_EXT_LEN \
                                   + IMPS_UE_MEDIA_PAYLOAD_LEN)
 #define IMPS_UE_MEDIA_TONE_HZ 400                    /* the tone the payload carries */
@@ -139,6 +143,15 @@ void imps_ue_media_packet_fill (guint8 *out, guint16 seq, guint32 ts, guint32 ss
 /* Checks a plain RTP packet of @len bytes at @pkt; on OK, *@counter (may be
  * NULL) is its counter. */
 ImpsUeMediaCheck imps_ue_media_packet_check (const guint8 *pkt, gsize len, guint32 *counter);
+/* The same with element ID @ext_id (1..IMPS_UE_MEDIA_EXT_ID_MAX) instead of
+ * IMPS_UE_MEDIA_EXT_ID. */
+void imps_ue_media_packet_fill_id (guint8 *out, guint8 ext_id, guint16 seq, guint32 ts,
+                                   guint32 ssrc, guint32 counter);
+ImpsUeMediaCheck imps_ue_media_packet_check_id (const guint8 *pkt, gsize len, guint8 ext_id,
+                                                guint32 *counter);
+/* The element ID of the call's header extension, both ways, as the SDP
+ * negotiated it (a=extmap); IMPS_UE_MEDIA_EXT_ID until this is called. */
+void imps_ue_media_set_ext_id (ImpsUeMedia *m, guint8 ext_id);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpsUeMedia, imps_ue_media_free)
 

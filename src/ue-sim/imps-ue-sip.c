@@ -325,8 +325,39 @@ respond (ImpsUeSip *sip, const ImpsSipMessage *req, guint status, const gchar *t
 
 /* ---- SDP --------------------------------------------------------------- */
 
+/* The element ID of the media's header extension that @sdp announces
+ * (a=extmap with IMPS_UE_MEDIA_EXT_URI, RFC 8285), in *@id; 0 when it
+ * announces none. FALSE with @error when its a=extmap lines do not parse or
+ * give an ID the one-byte form cannot carry. */
+static gboolean
+sdp_ext_id (const ImpsSdp *sdp, guint *id, GError **error)
+{
+  GError *local = NULL;
+  *id = 0;
+  if (!imps_sdp_media_find_extmap (sdp, imps_sdp_get_media (sdp, 0), IMPS_UE_MEDIA_EXT_URI, id,
+                                   &local))
+    {
+      *id = 0;
+      if (local == NULL)
+        return TRUE;
+      g_propagate_error (error, local);
+      return FALSE;
+    }
+  if (*id > IMPS_UE_MEDIA_EXT_ID_MAX)
+    {
+      g_set_error (error, IMPS_SDP_ERROR, IMPS_SDP_ERROR_REFUSED,
+                   "a=extmap: ID %u for %s does not fit the one-byte header extension (1..%u)",
+                   *id, IMPS_UE_MEDIA_EXT_URI, IMPS_UE_MEDIA_EXT_ID_MAX);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* An offer (@ext_id IMPS_UE_MEDIA_EXT_ID) or an answer (@ext_id the
+ * offer's, or 0 when the offer announced none: then neither does the answer,
+ * RFC 8285 §6). */
 static ImpsSdp *
-sdp_new (ImpsUeCall *call, const gchar *proto, GError **error)
+sdp_new (ImpsUeCall *call, const gchar *proto, guint ext_id, GError **error)
 {
   ImpsUeSip *sip = call->sip;
   g_autoptr (ImpsSdp) sdp = imps_sdp_new ();
@@ -340,7 +371,8 @@ sdp_new (ImpsUeCall *call, const gchar *proto, GError **error)
   ImpsSdpMedia *m = imps_sdp_add_media (sdp, "audio", imps_ue_media_get_port (call->media), 0,
                                         proto, "0", error);
   if (m == NULL || !imps_sdp_media_add_attribute (m, "rtpmap", "0 PCMU/8000", error)
-      || !imps_sdp_media_add_attribute (m, "sendrecv", NULL, error))
+      || !imps_sdp_media_add_attribute (m, "sendrecv", NULL, error)
+      || (ext_id != 0 && !imps_sdp_media_add_extmap (m, ext_id, IMPS_UE_MEDIA_EXT_URI, error)))
     return NULL;
   return g_steal_pointer (&sdp);
 }
@@ -533,7 +565,7 @@ static gboolean
 make_offer (ImpsUeCall *call, GError **error)
 {
   const gchar *proto = call->security == IMPS_UE_SECURITY_NONE ? "RTP/AVP" : "RTP/SAVP";
-  call->offer = sdp_new (call, proto, error);
+  call->offer = sdp_new (call, proto, IMPS_UE_MEDIA_EXT_ID, error);
   if (call->offer == NULL)
     return FALSE;
   ImpsSdpMedia *m = imps_sdp_get_media (call->offer, 0);
@@ -820,10 +852,14 @@ caller_take_answer (ImpsUeCall *call, const ImpsSipMessage *resp, GError **error
   g_autofree gchar *address = NULL;
   guint16 port = 0;
 
+  guint ext_id = 0;
   call->answer = imps_sdp_parse (text, len, error);
-  if (call->answer == NULL || !sdp_remote (call->answer, &address, &port, error))
+  if (call->answer == NULL || !sdp_remote (call->answer, &address, &port, error)
+      || !sdp_ext_id (call->answer, &ext_id, error))
     return FALSE;
   imps_ue_media_set_remote (call->media, address, port);
+  /* the answer's ID; none announced: the profile's fixed ID */
+  imps_ue_media_set_ext_id (call->media, ext_id != 0 ? (guint8) ext_id : IMPS_UE_MEDIA_EXT_ID);
   switch (call->security)
     {
     case IMPS_UE_SECURITY_SDES_E2E:
@@ -1233,11 +1269,15 @@ callee_prepare (ImpsUeCall *call, guint *status, GError **error)
   g_autofree gchar *address = NULL;
   guint16 port = 0;
 
+  guint ext_id = 0;
+
   *status = 488;
   call->offer = imps_sdp_parse (text, len, error);
-  if (call->offer == NULL || !sdp_remote (call->offer, &address, &port, error))
+  if (call->offer == NULL || !sdp_remote (call->offer, &address, &port, error)
+      || !sdp_ext_id (call->offer, &ext_id, error))
     return FALSE;
   imps_ue_media_set_remote (call->media, address, port);
+  imps_ue_media_set_ext_id (call->media, ext_id != 0 ? (guint8) ext_id : IMPS_UE_MEDIA_EXT_ID);
   ImpsSdpMedia *om = imps_sdp_get_media (call->offer, 0);
   g_autoptr (GPtrArray) km = imps_sdp_key_mgmt_effective (call->offer, om, error);
   if (km == NULL)
@@ -1256,7 +1296,7 @@ callee_prepare (ImpsUeCall *call, guint *status, GError **error)
       return FALSE;
     }
   call->answer = sdp_new (call, call->security == IMPS_UE_SECURITY_NONE ? "RTP/AVP" : proto,
-                          error);
+                          ext_id, error);
   if (call->answer == NULL)
     return FALSE;
   ImpsSdpMedia *am = imps_sdp_get_media (call->answer, 0);

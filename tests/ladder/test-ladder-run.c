@@ -285,8 +285,8 @@ ladder_part (const gchar *out)
 }
 
 /* Rows of the text ladder whose reference-point column holds @ref (a
- * name, or NULL: any message, i.e. any reference point but "-", "media"
- * and "call"). */
+ * name, or NULL: any message, i.e. any reference point but "-", "media",
+ * "call" and "boot"). */
 static guint
 count_rows (const gchar *ladder, const gchar *ref)
 {
@@ -299,7 +299,8 @@ count_rows (const gchar *ladder, const gchar *ref)
         continue;
       g_autofree gchar *field = g_strstrip (g_strndup (l + 10, 6));
       if (ref ? strcmp (field, ref) == 0
-              : strcmp (field, "-") != 0 && strcmp (field, "media") != 0 && strcmp (field, "call") != 0)
+              : strcmp (field, "-") != 0 && strcmp (field, "media") != 0 && strcmp (field, "call") != 0
+                  && strcmp (field, "boot") != 0)
         n++;
     }
   return n;
@@ -345,6 +346,8 @@ count_bands (const gchar *ladder)
   return n;
 }
 
+static guint count_str (const gchar *text, const gchar *needle);
+
 /* The summary of the demo: one row per call, with the counts of the
  * message-by-message ladder of that call (--only call=K). */
 static void
@@ -363,15 +366,27 @@ test_summary_demo (void)
   g_test_message ("%s", r.out);
   g_assert_cmpint (r.status, ==, 0);
   const gchar *lad = ladder_part (r.out);
-  g_assert_nonnull (strstr (lad, "; summarised, one row per call (2 calls; --full draws every message)"));
+  g_assert_nonnull (strstr (lad, "; summarised, one row per call and per bootstrap (2 calls, "
+                                "3 bootstraps; --full draws every message)"));
   g_assert_cmpuint (count_rows (lad, "call"), ==, 2);
-  /* The calls' SIP and media are in their rows; the bootstraps and
-   * registrations before the first call are still drawn. */
+  /* The calls' SIP and media are in their rows, the bootstraps' Ub and Zh
+   * in theirs; the registrations before the first call are still drawn. */
   g_assert_null (strstr (lad, "INVITE"));
   g_assert_cmpuint (count_rows (lad, "Ua"), ==, 0);
   g_assert_cmpuint (count_rows (lad, "Zk"), ==, 0);
   g_assert_cmpuint (count_rows (lad, "media"), ==, 0);
-  g_assert_cmpuint (count_rows (lad, "Ub"), ==, count_rows (ladder_part (d.out), "Ub"));
+  g_assert_cmpuint (count_rows (lad, "Ub"), ==, 0);
+  g_assert_cmpuint (count_rows (lad, "Zh"), ==, 0);
+  g_assert_cmpuint (count_rows (lad, "boot"), ==, 3);
+  g_assert_null (strstr (lad, "bootstrapped: B-TID"));
+  /* each bootstrap row counts the messages that --full draws: the demo's
+   * three bootstraps are 12 Ub and 6 Zh messages */
+  const gchar *full = ladder_part (d.out);
+  g_assert_cmpuint (count_rows (full, "Ub"), ==, 12);
+  g_assert_cmpuint (count_rows (full, "Zh"), ==, 6);
+  g_assert_nonnull (strstr (lad, "bootstrap 1: alice -> bsf.home1.net, 200 (B-TID "));
+  g_assert_nonnull (strstr (lad, "bootstrap 3: bob.tablet -> bsf.home2.net, 200 (B-TID "));
+  g_assert_cmpuint (count_str (lad, "), 1 challenge, 6 messages (Ub 4, Zh 2)"), ==, 3);
   /* Three registrations: REGISTER and 200 OK on Gm and on Mw. */
   g_assert_cmpuint (count_rows (lad, "Gm"), ==, 6);
   g_assert_cmpuint (count_rows (lad, "Mw"), ==, 6);
@@ -517,6 +532,104 @@ test_summary_threshold (void)
   g_rmdir (dir);
 }
 
+/* The viewBox width of an SVG file. */
+static double
+svg_width (const gchar *path)
+{
+  g_autofree gchar *text = NULL;
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  const gchar *v = strstr (text, "viewBox=\"0 0 ");
+  g_assert_nonnull (v);
+  return g_ascii_strtod (v + strlen ("viewBox=\"0 0 "), NULL);
+}
+
+/* Big runs fit a page: with more than 8 UE devices an operator's UEs
+ * share one lifeline and each row names its device; a run of more than 50
+ * bootstraps draws one row per bootstrap. The library's 40-device load
+ * run was 4,910 units wide with a lifeline per device. */
+static void
+test_big_lifelines (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *dir = g_dir_make_tmp ("impsim-ladder-big-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_autofree gchar *scn_dir = g_path_get_dirname (demo_path);
+  g_autofree gchar *load = g_build_filename (scn_dir, "load-mikey-ticket.scn", NULL);
+  g_autofree gchar *svg40 = g_build_filename (dir, "load.svg", NULL);
+
+  g_auto (ImpsTestRun) a;
+  RUN (&a, "run", load, "--width", "1000", "--svg", svg40);
+  g_assert_cmpint (a.status, ==, 0);
+  const gchar *la = ladder_part (a.out);
+  g_assert_nonnull (strstr (la, "; the UEs of an operator share one lifeline (40 devices), their "
+                                "rows name the device"));
+  g_assert_nonnull (strstr (la, "one row per call and per bootstrap (240 calls, 40 bootstraps; "));
+  /* six lifelines: the UEs, P-CSCF, S-CSCF, KMS, BSF, HSS */
+  g_assert_nonnull (strstr (la, "\ntime      ref   UEs of home1.net  pcscf.home1.net   "));
+  g_assert_nonnull (strstr (la, "pcscf.home1.net   scscf.home1.net   kms.home1.net     bsf.home1.net     hss.home1.net\n"));
+  g_assert_nonnull (strstr (la, "  u17: REGISTER\n"));
+  g_assert_nonnull (strstr (la, "  to u17: 200 OK (REGISTER)\n"));
+  g_assert_nonnull (strstr (la, "bootstrap 17: u17 -> bsf.home1.net, 200 (B-TID "));
+  double w40 = svg_width (svg40);
+  g_test_message ("40 devices: SVG %.0f units wide", w40);
+  g_assert_cmpfloat (w40, <=, 1300);
+  g_autofree gchar *t40 = NULL;
+  g_assert_true (g_file_get_contents (svg40, &t40, NULL, NULL));
+  g_assert_cmpuint (count_str (t40, "<g class=\"node\">"), ==, 6);
+  g_assert_nonnull (strstr (t40, ">40 UE devices</text>"));
+  /* the long title is wrapped onto more lines, not cut */
+  g_assert_nonnull (strstr (t40, "<tspan x=\"16.0\" y=\"42.0\">"));
+  g_assert_nonnull (strstr (t40, "(virtual clock)</tspan></text>"));
+  g_assert_cmpuint (count_str (t40, "<g class=\"boot\" data-ref=\"boot\">"), ==, 40);
+  g_assert_cmpuint (count_str (t40, "data-marker=\"boot\""), ==, 1);
+
+  /* 500 subscribers of two operators: 500 bootstraps, 20 calls */
+  g_autofree gchar *s500 = g_build_filename (dir, "s500.scn", NULL);
+  g_assert_true (g_file_set_contents (s500,
+      "[scenario]\nseed = 16\n\n"
+      "[operator op1]\nnumber = 1\ndomain = op1.net\n\n"
+      "[operator op2]\nnumber = 2\ndomain = op2.net\n\n"
+      "[subscribers a1..a250]\noperator = op1\n\n"
+      "[subscribers b1..b250]\noperator = op2\n\n"
+      "[script]\nrepeat = a1..a250 b1..b250\nbootstrap = $1\nbootstrap = $2\nend = repeat\n"
+      "register = a1..a10\nregister = b1..b10\n"
+      "repeat = a1..a10 b1..b10\ncall = $1 $2 security=sdes-e2e media=100ms\nhangup = $1\n"
+      "end = repeat\n", -1, NULL));
+  g_autofree gchar *svg500 = g_build_filename (dir, "s500.svg", NULL);
+  g_auto (ImpsTestRun) b;
+  RUN (&b, "run", s500, "--width", "140", "--svg", svg500);
+  g_assert_cmpint (b.status, ==, 0);
+  const gchar *lb = ladder_part (b.out);
+  g_assert_nonnull (strstr (lb, "share one lifeline (500 devices)"));
+  g_assert_nonnull (strstr (lb, "one row per call and per bootstrap (10 calls, 500 bootstraps; "));
+  g_assert_cmpuint (count_rows (lb, "boot"), ==, 500);
+  g_assert_cmpuint (count_rows (lb, "Ub"), ==, 0);
+  g_assert_cmpuint (count_rows (lb, "call"), ==, 10);
+  double w500 = svg_width (svg500);
+  g_test_message ("500 subscribers, 2 operators: SVG %.0f units wide", w500);
+  g_assert_cmpfloat (w500, <=, 1700);
+  g_autofree gchar *t500 = NULL;
+  g_assert_true (g_file_get_contents (svg500, &t500, NULL, NULL));
+  g_assert_cmpuint (count_str (t500, ">250 UE devices</text>"), ==, 2);
+  /* the text ladder too: one column for each operator's UEs */
+  g_assert_nonnull (strstr (lb, "UEs1"));
+  g_assert_nonnull (strstr (lb, "UEs2 = UEs of op2.net"));
+
+  /* --full draws every message, still on the shared lifelines */
+  g_auto (ImpsTestRun) f;
+  RUN (&f, "run", s500, "--width", "140", "--full");
+  g_assert_cmpint (f.status, ==, 0);
+  const gchar *lf = ladder_part (f.out);
+  g_assert_cmpuint (count_rows (lf, "boot"), ==, 0);
+  g_assert_cmpuint (count_rows (lf, "Ub"), ==, 500 * 4);
+  g_assert_cmpuint (count_rows (lf, "Zh"), ==, 500 * 2);
+
+  g_unlink (svg40);
+  g_unlink (svg500);
+  g_unlink (s500);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -532,5 +645,6 @@ main (int argc, char **argv)
   g_test_add_func ("/ladder-run/pcap-frames", test_pcap_frames);
   g_test_add_func ("/ladder-run/summary-demo", test_summary_demo);
   g_test_add_func ("/ladder-run/summary-threshold", test_summary_threshold);
+  g_test_add_func ("/ladder-run/big-lifelines", test_big_lifelines);
   return g_test_run ();
 }

@@ -16,6 +16,7 @@
 #include <pcap/pcap.h>
 
 #include <fcntl.h>
+#include <math.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -210,6 +211,14 @@ test_resync (GbaFx *fx, gconstpointer unused)
   g_assert_cmpuint (n_messages, ==, 10);
 
   g_autoptr (ImpsLadder) ladder = imps_ladder_new (log);
+  /* summarised: one row, two challenges, the 10 messages counted */
+  imps_ladder_set_detail (ladder, IMPS_LADDER_SUMMARY);
+  g_autofree gchar *sum = imps_ladder_render_text (ladder, 300);
+  g_assert_nonnull (strstr (sum, "  bootstrap 1: alice -> bsf.home1.net, 200 (B-TID "));
+  g_assert_nonnull (strstr (sum, "), 2 challenges, 10 messages (Ub 6, Zh 4)\n"));
+  g_assert_null (strstr (sum, "resynchronised"));
+  g_assert_null (strstr (sum, "bootstrapped:"));
+  imps_ladder_set_detail (ladder, IMPS_LADDER_AUTO);
   g_autofree gchar *text = imps_ladder_render_text (ladder, 0);
   g_test_message ("%s", text);
   assert_no_controls (text);
@@ -434,6 +443,24 @@ test_refusal (GbaFx *fx, gconstpointer unused)
   g_assert_nonnull (strstr (svg, "<g class=\"refusal\" data-seq=\"5\"><title>REFUSED: network not genuine\n"
                                  "network authentication failed"));
   g_assert_nonnull (strstr (svg, "stroke=\"#dc2626\" stroke-width=\"3\""));
+
+  /* Summarised: the bootstrap is one row with the BSF's final answer; the
+   * two refusals are still drawn, each on its own row. */
+  imps_ladder_set_detail (ladder, IMPS_LADDER_SUMMARY);
+  g_autofree gchar *sum = imps_ladder_render_text (ladder, 300);
+  g_test_message ("%s", sum);
+  g_assert_nonnull (strstr (sum, "summarised, one row per bootstrap (1 bootstrap; "));
+  g_assert_nonnull (strstr (sum, "bootstrap 1: mallory -> bsf.home1.net, 403 (UE rejected the "
+                                 "network), 1 challenge, 6 messages (Ub 4, Zh 2)"));
+  g_assert_nonnull (strstr (sum, "X REFUSED: network not genuine"));
+  g_assert_nonnull (strstr (sum, "X REFUSED: UE rejected the network"));
+  g_assert_null (strstr (sum, "MAA"));
+  g_assert_null (strstr (sum, "authentication vector"));
+  g_autofree gchar *sum_svg = imps_ladder_render_svg (ladder);
+  g_assert_nonnull (strstr (sum_svg, "<g class=\"boot\" data-ref=\"boot\"><title>boot mallory "
+                                     "\u2192 bsf.home1.net: bootstrap 1: "));
+  g_assert_nonnull (strstr (sum_svg, "data-marker=\"boot\""));
+  g_assert_null (strstr (sum_svg, "data-marker=\"call\""));
 }
 
 /* ---- hostile text ---- */
@@ -1322,7 +1349,8 @@ test_svg_layout (void)
         c++;
       g_assert_cmpuint (c, >=, 70 / G_N_ELEMENTS (refs));
     }
-  /* Colour-blind-safe colours (Okabe-Ito): Ub blue, Zn reddish purple. */
+  /* Colour-blind-safe colours (see /ladder/colour-vision): Ub blue, Zn
+   * reddish purple. */
   g_assert_nonnull (strstr (svg, "data-ref=\"Ub\"><title>Ub alice"));
   g_assert_nonnull (strstr (svg, "stroke=\"#0072B2\""));
   g_assert_nonnull (strstr (svg, "stroke=\"#CC79A7\""));
@@ -1369,6 +1397,132 @@ test_text_width (void)
   close (master);
 }
 
+/* ---- colour vision ---- */
+
+/* sRGB component (0..255) to linear, and back (0..1, clamped). */
+static double
+cv_lin (double c)
+{
+  c /= 255.0;
+  return c <= 0.04045 ? c / 12.92 : pow ((c + 0.055) / 1.055, 2.4);
+}
+
+/* CIELAB (D65) of linear RGB. */
+static void
+cv_lab (const double rgb[3], double lab[3])
+{
+  double x = (0.4124 * rgb[0] + 0.3576 * rgb[1] + 0.1805 * rgb[2]) / 0.95047;
+  double y = 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2];
+  double z = (0.0193 * rgb[0] + 0.1192 * rgb[1] + 0.9505 * rgb[2]) / 1.08883;
+  double f[3], v[3] = { x, y, z };
+  for (guint i = 0; i < 3; i++)
+    f[i] = v[i] > 0.008856 ? cbrt (v[i]) : 7.787 * v[i] + 16.0 / 116.0;
+  lab[0] = 116 * f[1] - 16;
+  lab[1] = 500 * (f[0] - f[1]);
+  lab[2] = 200 * (f[1] - f[2]);
+}
+
+static double
+cv_rad (double deg)
+{
+  return deg * G_PI / 180.0;
+}
+
+/* CIEDE2000 colour difference (Sharma, Wu and Dalal's formulation). */
+static double
+cv_de2000 (const double l1[3], const double l2[3])
+{
+  double c1 = hypot (l1[1], l1[2]), c2 = hypot (l2[1], l2[2]), cb = (c1 + c2) / 2;
+  double g = 0.5 * (1 - sqrt (pow (cb, 7) / (pow (cb, 7) + pow (25, 7))));
+  double a1 = (1 + g) * l1[1], a2 = (1 + g) * l2[1];
+  double c1p = hypot (a1, l1[2]), c2p = hypot (a2, l2[2]);
+  double h1 = fmod (atan2 (l1[2], a1) * 180 / G_PI + 360, 360);
+  double h2 = fmod (atan2 (l2[2], a2) * 180 / G_PI + 360, 360);
+  double dl = l2[0] - l1[0], dc = c2p - c1p, dh = 0;
+  if (c1p * c2p != 0)
+    dh = fabs (h2 - h1) <= 180 ? h2 - h1 : h2 - h1 > 180 ? h2 - h1 - 360 : h2 - h1 + 360;
+  double dH = 2 * sqrt (c1p * c2p) * sin (cv_rad (dh / 2));
+  double lb = (l1[0] + l2[0]) / 2, cbp = (c1p + c2p) / 2, hb = h1 + h2;
+  if (c1p * c2p != 0)
+    hb = fabs (h1 - h2) <= 180 ? (h1 + h2) / 2 : h1 + h2 < 360 ? (h1 + h2 + 360) / 2 : (h1 + h2 - 360) / 2;
+  double t = 1 - 0.17 * cos (cv_rad (hb - 30)) + 0.24 * cos (cv_rad (2 * hb))
+             + 0.32 * cos (cv_rad (3 * hb + 6)) - 0.20 * cos (cv_rad (4 * hb - 63));
+  double dth = 30 * exp (-pow ((hb - 275) / 25, 2));
+  double rc = 2 * sqrt (pow (cbp, 7) / (pow (cbp, 7) + pow (25, 7)));
+  double sl = 1 + 0.015 * pow (lb - 50, 2) / sqrt (20 + pow (lb - 50, 2));
+  double sc = 1 + 0.045 * cbp, sh = 1 + 0.015 * cbp * t;
+  double rt = -sin (cv_rad (2 * dth)) * rc;
+  return sqrt (pow (dl / sl, 2) + pow (dc / sc, 2) + pow (dH / sh, 2) + rt * (dc / sc) * (dH / sh));
+}
+
+/* The colours of the reference points, as the SVG's legend draws them,
+ * seen with full protanopia, deuteranopia and tritanopia (the matrices of
+ * Machado, Oliveira and Fernandes 2009, severity 1, on linear RGB) and
+ * with normal vision: every pair differs by a CIEDE2000 of at least 10. */
+static void
+test_colour_vision (void)
+{
+  static const double sims[4][9] = {
+    { 1, 0, 0, 0, 1, 0, 0, 0, 1 },
+    { 0.152286, 1.052583, -0.204868, 0.114503, 0.786281, 0.099216, -0.003882, -0.048116, 1.051998 },
+    { 0.367322, 0.860646, -0.227968, 0.280085, 0.672501, 0.047413, -0.011820, 0.042940, 0.968881 },
+    { 1.255528, -0.076749, -0.178779, -0.078411, 0.930809, 0.147602, 0.004733, 0.691367, 0.303900 },
+  };
+  static const gchar *const sim_names[4] = { "normal", "protanopia", "deuteranopia", "tritanopia" };
+  g_autoptr (ImpsEventLog) log = imps_event_log_new ();
+  imps_event_log_add (log, 0, IMPS_EVENT_MESSAGE, IMPS_REF_UB, IMPS_PROTO_HTTP, "alice",
+                      "bsf.home1.net", "GET /", NULL, NULL, NULL);
+  g_autoptr (ImpsLadder) ladder = imps_ladder_new (log);
+  g_autofree gchar *svg = imps_ladder_render_svg (ladder);
+  gchar names[16][16];
+  double rgb[16][3];
+  guint n = 0;
+  for (const gchar *p = svg; (p = strstr (p, "<g class=\"legend-entry\" data-ref=\"")) != NULL; p++)
+    {
+      const gchar *name = p + strlen ("<g class=\"legend-entry\" data-ref=\"");
+      const gchar *end = strstr (p, "</g>");
+      /* the colour of the entry's badge, which every arrow (or note) of
+       * that reference point carries, as its line does */
+      const gchar *colour = g_strstr_len (p, end - p, "class=\"ref-badge\"");
+      g_assert_nonnull (colour);
+      colour = strstr (colour, "fill=\"#");
+      g_assert_nonnull (colour);
+      colour = strchr (colour, '#');
+      g_assert_cmpuint (n, <, G_N_ELEMENTS (names));
+      g_strlcpy (names[n], name, MIN (sizeof names[n], (gsize) (strchr (name, '"') - name + 1)));
+      for (guint c = 0; c < 3; c++)
+        {
+          gchar hex[3] = { colour[1 + 2 * c], colour[2 + 2 * c], 0 };
+          rgb[n][c] = cv_lin ((double) g_ascii_strtoull (hex, NULL, 16));
+        }
+      n++;
+    }
+  /* Ub, Zh, Zn, Ua, Zk, Gm, Mw, media and the notes */
+  g_assert_cmpuint (n, ==, 9);
+  double worst = 1000;
+  for (guint s = 0; s < 4; s++)
+    for (guint i = 0; i < n; i++)
+      for (guint j = i + 1; j < n; j++)
+        {
+          double a[3], b[3], la[3], lb[3];
+          for (guint k = 0; k < 3; k++)
+            {
+              a[k] = CLAMP (sims[s][3 * k] * rgb[i][0] + sims[s][3 * k + 1] * rgb[i][1]
+                            + sims[s][3 * k + 2] * rgb[i][2], 0, 1);
+              b[k] = CLAMP (sims[s][3 * k] * rgb[j][0] + sims[s][3 * k + 1] * rgb[j][1]
+                            + sims[s][3 * k + 2] * rgb[j][2], 0, 1);
+            }
+          cv_lab (a, la);
+          cv_lab (b, lb);
+          double d = cv_de2000 (la, lb);
+          worst = MIN (worst, d);
+          if (d < 10)
+            g_error ("%s: %s and %s differ by a CIEDE2000 of %.1f only", sim_names[s], names[i],
+                     names[j], d);
+        }
+  g_test_message ("the closest pair of reference-point colours: CIEDE2000 %.1f", worst);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1389,5 +1543,6 @@ main (int argc, char **argv)
   g_test_add_func ("/ladder/pcap-frames", test_pcap_frames);
   g_test_add_func ("/ladder/svg-layout", test_svg_layout);
   g_test_add_func ("/ladder/text-width", test_text_width);
+  g_test_add_func ("/ladder/colour-vision", test_colour_vision);
   return g_test_run ();
 }

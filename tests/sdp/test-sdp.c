@@ -607,6 +607,115 @@ test_e2ae (void)
 
 /* Every seed of the fuzz corpus is a valid SDP (so the fuzzer starts from
  * inputs that reach the builder); the CRLF ones round-trip byte for byte. */
+/* a=extmap (RFC 8285 §7): the grammar, the bounds, and which level applies. */
+static void
+test_extmap (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_auto (ImpsSdpExtmap) e = { 0 };
+  g_assert_true (imps_sdp_extmap_parse ("1 urn:impsim:rtp-hdrext:counter-checksum", 40, &e, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (e.id, ==, 1);
+  g_assert_cmpint (e.direction, ==, IMPS_SDP_EXTMAP_DIR_NONE);
+  g_assert_cmpstr (e.uri, ==, "urn:impsim:rtp-hdrext:counter-checksum");
+  g_assert_null (e.attributes);
+  imps_sdp_extmap_clear (&e);
+
+  /* RFC 8285 §7's example with a direction and attributes */
+  const gchar *full = "14/recvonly urn:ietf:params:rtp-hdrext:ssrc-audio-level vad=on";
+  g_assert_true (imps_sdp_extmap_parse (full, strlen (full), &e, &error));
+  g_assert_cmpuint (e.id, ==, 14);
+  g_assert_cmpint (e.direction, ==, IMPS_SDP_EXTMAP_DIR_RECVONLY);
+  g_assert_cmpstr (e.attributes, ==, "vad=on");
+  g_autofree gchar *back = imps_sdp_extmap_to_string (&e);
+  g_assert_cmpstr (back, ==, full);
+  imps_sdp_extmap_clear (&e);
+  g_assert_true (imps_sdp_extmap_parse ("255 http://example.com/ext", 26, &e, &error));
+  g_assert_cmpuint (e.id, ==, 255);
+  imps_sdp_extmap_clear (&e);
+
+  static const struct {
+    const gchar *value;
+    gint code;
+    const gchar *message;
+  } cases[] = {
+    { "", IMPS_SDP_ERROR_SYNTAX, "not a number" },
+    { "x urn:a:b", IMPS_SDP_ERROR_SYNTAX, "not a number" },
+    { "0 urn:a:b", IMPS_SDP_ERROR_SYNTAX, "ID 0 is outside 1..255" },
+    { "256 urn:a:b", IMPS_SDP_ERROR_SYNTAX, "ID 256 is outside 1..255" },
+    { "4096 urn:a:b", IMPS_SDP_ERROR_SYNTAX, "ID 4096" },
+    { "123456 urn:a:b", IMPS_SDP_ERROR_SYNTAX, "more than 5 digits" },
+    { "99999 urn:a:b", IMPS_SDP_ERROR_SYNTAX, "ID 99999" },
+    { "1/both urn:a:b", IMPS_SDP_ERROR_SYNTAX, "direction \"both\"" },
+    { "1/ urn:a:b", IMPS_SDP_ERROR_SYNTAX, "direction" },
+    { "1", IMPS_SDP_ERROR_SYNTAX, "expected a space" },
+    { "1urn:a:b", IMPS_SDP_ERROR_SYNTAX, "expected a space" },
+    { "1 ", IMPS_SDP_ERROR_SYNTAX, "empty" },
+    { "1 counter", IMPS_SDP_ERROR_SYNTAX, "not an absolute URI" },
+    { "1 :counter", IMPS_SDP_ERROR_SYNTAX, "not an absolute URI" },
+    { "1 u_n:a", IMPS_SDP_ERROR_SYNTAX, "scheme character '_'" },
+    { "1 urn:a:b ", IMPS_SDP_ERROR_SYNTAX, "trailing space" },
+    { "1 urn:a:\xc3\xa9", IMPS_SDP_ERROR_SYNTAX, "0xc3" },
+    { "1 urn:a:b\tx", IMPS_SDP_ERROR_SYNTAX, "control character 0x09" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_clear_error (&error);
+      g_assert_false (imps_sdp_extmap_parse (cases[i].value, strlen (cases[i].value), &e, &error));
+      g_assert_null (e.uri);
+      g_assert_error (error, IMPS_SDP_ERROR, cases[i].code);
+      if (strstr (error->message, cases[i].message) == NULL)
+        g_error ("extmap case %u: \"%s\" lacks \"%s\"", i, error->message, cases[i].message);
+    }
+  /* the bounds: a URI of 256 bytes is taken, 257 is not */
+  g_autoptr (GString) uri = g_string_new ("1 urn:");
+  while (uri->len < 2 + 256)
+    g_string_append_c (uri, 'a');
+  g_clear_error (&error);
+  g_assert_true (imps_sdp_extmap_parse (uri->str, uri->len, &e, &error));
+  imps_sdp_extmap_clear (&e);
+  g_string_append_c (uri, 'a');
+  g_assert_false (imps_sdp_extmap_parse (uri->str, uri->len, &e, &error));
+  g_assert_error (error, IMPS_SDP_ERROR, IMPS_SDP_ERROR_LIMIT);
+  /* the value is read by its length, not up to a NUL */
+  g_clear_error (&error);
+  g_assert_true (imps_sdp_extmap_parse ("2 urn:a:bXYZ", 9, &e, &error));
+  g_assert_cmpstr (e.uri, ==, "urn:a:b");
+  imps_sdp_extmap_clear (&e);
+
+  /* Which level: the media section's own lines, then the session's. */
+  g_autoptr (ImpsSdp) sdp = parse_ok (HEAD CT "a=extmap:5 urn:a:session\r\n" MA
+                                      "a=extmap:3 urn:a:other\r\na=extmap:7/sendrecv urn:a:mine\r\n");
+  ImpsSdpMedia *m = imps_sdp_get_media (sdp, 0);
+  guint id = 0;
+  g_clear_error (&error);
+  g_assert_true (imps_sdp_media_find_extmap (sdp, m, "urn:a:mine", &id, &error));
+  g_assert_cmpuint (id, ==, 7);
+  g_assert_true (imps_sdp_media_find_extmap (sdp, m, "urn:a:session", &id, &error));
+  g_assert_cmpuint (id, ==, 5);
+  g_assert_false (imps_sdp_media_find_extmap (sdp, m, "urn:a:absent", &id, &error));
+  g_assert_no_error (error);
+  /* built: a=extmap:ID URI, parsed back the same */
+  g_assert_true (imps_sdp_media_add_extmap (m, 9, "urn:a:added", &error));
+  g_assert_true (imps_sdp_media_find_extmap (sdp, m, "urn:a:added", &id, &error));
+  g_assert_cmpuint (id, ==, 9);
+  g_assert_false (imps_sdp_media_add_extmap (m, 0, "urn:a:zero", &error));
+  g_assert_error (error, IMPS_SDP_ERROR, IMPS_SDP_ERROR_SYNTAX);
+  g_clear_error (&error);
+  g_autofree gchar *text = imps_sdp_to_string (sdp, NULL);
+  g_assert_nonnull (strstr (text, "a=extmap:9 urn:a:added\r\n"));
+
+  /* a malformed line, or one ID given to two extensions, is an error */
+  g_autoptr (ImpsSdp) bad = parse_ok (HEAD CT MA "a=extmap:0 urn:a:b\r\n");
+  g_assert_false (imps_sdp_media_find_extmap (bad, imps_sdp_get_media (bad, 0), "urn:a:b", &id, &error));
+  g_assert_error (error, IMPS_SDP_ERROR, IMPS_SDP_ERROR_SYNTAX);
+  g_clear_error (&error);
+  g_autoptr (ImpsSdp) twice = parse_ok (HEAD CT MA "a=extmap:4 urn:a:b\r\na=extmap:4 urn:a:c\r\n");
+  g_assert_false (imps_sdp_media_find_extmap (twice, imps_sdp_get_media (twice, 0), "urn:a:c", &id, &error));
+  g_assert_error (error, IMPS_SDP_ERROR, IMPS_SDP_ERROR_SYNTAX);
+  g_assert_nonnull (strstr (error->message, "ID 4 is given to both urn:a:b and urn:a:c"));
+}
+
 static void
 test_corpus_seeds (void)
 {
@@ -664,6 +773,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sdp/bounds", test_bounds);
   g_test_add_func ("/sdp/bad-key-mgmt", test_bad_key_mgmt);
   g_test_add_func ("/sdp/e2ae", test_e2ae);
+  g_test_add_func ("/sdp/extmap", test_extmap);
   g_test_add_func ("/sdp/corpus-seeds", test_corpus_seeds);
   g_test_add_func ("/sdp/selftest", test_selftest);
   return g_test_run ();

@@ -620,6 +620,112 @@ test_wrong_key (void)
   fx_clear (&f);
 }
 
+/* a=extmap (RFC 8285): the offer announces the header extension's element
+ * ID, the answer repeats it, and both ends send and check that ID. */
+typedef struct {
+  guint offer_id;      /* 0: leave the offer as built; 99: remove a=extmap */
+  gchar *offer, *answer;
+  guint ids_a[16], ids_b[16]; /* packets seen per element ID, from alice / bob */
+} ExtmapFx;
+
+static void
+extmap_hook (ImpsUeSip *sip, ImpsSdp *sdp, gboolean is_offer, gpointer user_data)
+{
+  ExtmapFx *x = user_data;
+  ImpsSdpMedia *m = imps_sdp_get_media (sdp, 0);
+  g_autoptr (GError) error = NULL;
+  if (is_offer && x->offer_id != 0)
+    {
+      g_assert_cmpuint (imps_sdp_media_remove_attributes (m, "extmap"), ==, 1);
+      if (x->offer_id != 99)
+        g_assert_true (imps_sdp_media_add_extmap (m, x->offer_id, IMPS_UE_MEDIA_EXT_URI, &error));
+      g_assert_no_error (error);
+    }
+  gchar **out = is_offer ? &x->offer : &x->answer;
+  g_free (*out);
+  *out = imps_sdp_to_string (sdp, NULL);
+}
+
+static void
+extmap_tap (gint64 t, ImpsProtocol proto, const gchar *fa, guint16 fp, const gchar *ta,
+            guint16 tp, const guint8 *data, gsize len, gpointer user_data)
+{
+  ExtmapFx *x = user_data;
+  if (proto != IMPS_PROTO_RTP || len < IMPS_UE_MEDIA_RTP_HEADER_LEN + 5)
+    return;
+  guint id = data[IMPS_UE_MEDIA_RTP_HEADER_LEN + 4] >> 4;
+  if (strcmp (fa, A_ADDR) == 0)
+    x->ids_a[id]++;
+  else if (strcmp (fa, B_ADDR) == 0)
+    x->ids_b[id]++;
+}
+
+static void
+run_extmap (guint offer_id, guint expect_id, const gchar *offer_line, const gchar *answer_line)
+{
+  Fx f;
+  ImpsUeCall *callee;
+  ExtmapFx x = { .offer_id = offer_id };
+  fx_init (&f, NULL);
+  imps_ue_sip_set_sdp_hook (f.a, extmap_hook, &x);
+  imps_ue_sip_set_sdp_hook (f.b, extmap_hook, &x);
+  guint tap = imps_sip_bus_add_media_tap (f.bus, extmap_tap, &x);
+  ImpsUeCall *call = run_call (&f, IMPS_UE_SECURITY_SDES_E2E, G_USEC_PER_SEC, &callee);
+  ImpsUeMedia *ma = imps_ue_call_get_media (call), *mb = imps_ue_call_get_media (callee);
+  assert_media_verified (ma, mb, 50);
+  assert_media_verified (mb, ma, 50);
+  if (offer_line != NULL)
+    g_assert_nonnull (strstr (x.offer, offer_line));
+  else
+    g_assert_null (strstr (x.offer, "a=extmap"));
+  if (answer_line != NULL)
+    g_assert_nonnull (strstr (x.answer, answer_line));
+  else
+    g_assert_null (strstr (x.answer, "a=extmap"));
+  /* every packet both ways carried the negotiated ID */
+  g_assert_cmpuint (x.ids_a[expect_id], ==, imps_ue_media_get_tx_stats (ma)->packets);
+  g_assert_cmpuint (x.ids_b[expect_id], ==, imps_ue_media_get_tx_stats (mb)->packets);
+  g_assert_cmpuint (x.ids_a[expect_id], >=, 50);
+  imps_sip_bus_remove_media_tap (f.bus, tap);
+  g_free (x.offer);
+  g_free (x.answer);
+  fx_clear (&f);
+}
+
+static void
+test_extmap (void)
+{
+  /* as built: ID 1 announced both ways */
+  run_extmap (0, 1, "a=extmap:1 " IMPS_UE_MEDIA_EXT_URI "\r\n",
+              "a=extmap:1 " IMPS_UE_MEDIA_EXT_URI "\r\n");
+  /* an offer with ID 7: the answer repeats it, both ends use it */
+  run_extmap (7, 7, "a=extmap:7 " IMPS_UE_MEDIA_EXT_URI "\r\n",
+              "a=extmap:7 " IMPS_UE_MEDIA_EXT_URI "\r\n");
+  /* an offer with none: no a=extmap in the answer, the fixed ID 1 */
+  run_extmap (99, 1, NULL, NULL);
+}
+
+/* An ID the one-byte extension cannot carry: the offer is refused. */
+static void
+test_extmap_refused (void)
+{
+  Fx f;
+  g_autoptr (GError) error = NULL;
+  ExtmapFx x = { .offer_id = 15 };
+  fx_init (&f, NULL);
+  imps_ue_sip_set_sdp_hook (f.a, extmap_hook, &x);
+  ImpsUeCall *call = imps_ue_sip_call (f.a, BOB, IMPS_UE_SECURITY_SDES_E2E, B_ADDR, 0, &error);
+  g_assert_no_error (error);
+  run_for (&f, 50 * 1000);
+  g_assert_cmpuint (imps_ue_call_get_status (call), ==, 488);
+  ImpsUeCall *callee = imps_ue_sip_get_call (f.b, 0);
+  g_assert_cmpuint (imps_ue_call_get_status (callee), ==, 488);
+  g_assert_nonnull (strstr (imps_ue_call_get_reason (callee), "ID 15"));
+  g_free (x.offer);
+  g_free (x.answer);
+  fx_clear (&f);
+}
+
 /* A replayed SRTP packet is refused and counted (RFC 3711 §3.3.2). */
 typedef struct {
   guint8 pkt[IMPS_SIP_BUS_MAX_PACKET];
@@ -1442,6 +1548,8 @@ main (int argc, char **argv)
   g_test_add_func ("/ue-call/mikey-ticket", test_call_mikey);
   g_test_add_func ("/ue-call/mikey-ticket-256", test_call_mikey_256);
   g_test_add_func ("/ue-call/wrong-key", test_wrong_key);
+  g_test_add_func ("/ue-call/extmap", test_extmap);
+  g_test_add_func ("/ue-call/extmap-refused-488", test_extmap_refused);
   g_test_add_func ("/ue-call/replay", test_replay);
   g_test_add_func ("/ue-call/reject-486", test_reject);
   g_test_add_func ("/ue-call/cancel-487", test_cancel);

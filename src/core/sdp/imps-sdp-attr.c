@@ -378,3 +378,216 @@ imps_sdp_media_get_e2ae (const ImpsSdpMedia *m, ImpsSdpE2ae *out, GError **error
     return FALSE;
   return TRUE;
 }
+
+/* ---- a=extmap ----------------------------------------------------------- */
+
+static const gchar *const extmap_directions[] = {
+  NULL, "sendonly", "recvonly", "sendrecv", "inactive",
+};
+
+void
+imps_sdp_extmap_clear (ImpsSdpExtmap *e)
+{
+  if (e == NULL)
+    return;
+  g_clear_pointer (&e->uri, g_free);
+  g_clear_pointer (&e->attributes, g_free);
+  e->id = 0;
+  e->direction = IMPS_SDP_EXTMAP_DIR_NONE;
+}
+
+gboolean
+imps_sdp_extmap_parse (const gchar *value, gsize len, ImpsSdpExtmap *out, GError **error)
+{
+  g_return_val_if_fail ((value != NULL || len == 0) && out != NULL, FALSE);
+  memset (out, 0, sizeof *out);
+  gsize i = 0;
+  guint id = 0;
+
+  for (gsize j = 0; j < len; j++)
+    if ((guchar) value[j] < 0x20 || value[j] == 0x7f)
+      {
+        g_set_error (error, IMPS_SDP_ERROR, IMPS_SDP_ERROR_SYNTAX,
+                     "a=extmap: control character 0x%02x at byte offset %zu",
+                     (guchar) value[j], j);
+        return FALSE;
+      }
+  while (i < len && g_ascii_isdigit (value[i]) && i < 5)
+    id = id * 10 + (guint) (value[i++] - '0');
+  if (i == 0 || (i < len && g_ascii_isdigit (value[i])))
+    {
+      g_set_error (error, IMPS_SDP_ERROR, IMPS_SDP_ERROR_SYNTAX,
+                   "a=extmap: ID: %s at byte offset 0",
+                   i == 0 ? "not a number" : "more than 5 digits");
+      return FALSE;
+    }
+  if (id < 1 || id > IMPS_SDP_EXTMAP_MAX_ID)
+    {
+      g_set_error (error, IMPS_SDP_ERROR, IMPS_SDP_ERROR_SYNTAX,
+                   "a=extmap: ID %u is outside 1..%u (RFC 8285 §5)", id, IMPS_SDP_EXTMAP_MAX_ID);
+      return FALSE;
+    }
+  ImpsSdpExtmapDirection dir = IMPS_SDP_EXTMAP_DIR_NONE;
+  if (i < len && value[i] == '/')
+    {
+      gsize start = ++i;
+      while (i < len && value[i] != ' ')
+        i++;
+      for (guint d = IMPS_SDP_EXTMAP_DIR_SENDONLY; d <= IMPS_SDP_EXTMAP_DIR_INACTIVE; d++)
+        if (i - start == strlen (extmap_directions[d])
+            && memcmp (value + start, extmap_directions[d], i - start) == 0)
+          dir = d;
+      if (dir == IMPS_SDP_EXTMAP_DIR_NONE)
+        {
+          g_set_error (error, IMPS_SDP_ERROR, IMPS_SDP_ERROR_SYNTAX,
+                       "a=extmap: direction \"%.*s\" at byte offset %zu is not sendonly, "
+                       "recvonly, sendrecv or inactive",
+                       (int) MIN (i - start, 32), value + start, start);
+          return FALSE;
+        }
+    }
+  if (i >= len || value[i] != ' ')
+    {
+      g_set_error (error, IMPS_SDP_ERROR, IMPS_SDP_ERROR_SYNTAX,
+                   "a=extmap: expected a space and the extension URI at byte offset %zu", i);
+      return FALSE;
+    }
+  gsize uri_start = ++i;
+  gboolean colon = FALSE;
+  while (i < len && value[i] != ' ')
+    {
+      if ((guchar) value[i] > 0x7e)
+        {
+          g_set_error (error, IMPS_SDP_ERROR, IMPS_SDP_ERROR_SYNTAX,
+                       "a=extmap: URI: byte 0x%02x at byte offset %zu is not a URI character",
+                       (guchar) value[i], i);
+          return FALSE;
+        }
+      if (value[i] == ':' && i > uri_start)
+        colon = TRUE;
+      i++;
+    }
+  gsize uri_len = i - uri_start;
+  if (uri_len > IMPS_SDP_EXTMAP_MAX_URI)
+    {
+      g_set_error (error, IMPS_SDP_ERROR, IMPS_SDP_ERROR_LIMIT,
+                   "a=extmap: URI: %zu bytes, more than the limit of %u", uri_len,
+                   IMPS_SDP_EXTMAP_MAX_URI);
+      return FALSE;
+    }
+  if (uri_len == 0 || !colon || !g_ascii_isalpha (value[uri_start]))
+    {
+      g_set_error (error, IMPS_SDP_ERROR, IMPS_SDP_ERROR_SYNTAX,
+                   "a=extmap: URI at byte offset %zu is %s", uri_start,
+                   uri_len == 0 ? "empty" : "not an absolute URI (scheme \":\" ...)");
+      return FALSE;
+    }
+  for (gsize j = uri_start + 1; j < uri_start + uri_len && value[j] != ':'; j++)
+    if (!g_ascii_isalnum (value[j]) && value[j] != '+' && value[j] != '-' && value[j] != '.')
+      {
+        g_set_error (error, IMPS_SDP_ERROR, IMPS_SDP_ERROR_SYNTAX,
+                     "a=extmap: URI: scheme character '%c' at byte offset %zu", value[j], j);
+        return FALSE;
+      }
+  const gchar *attrs = NULL;
+  gsize attrs_len = 0;
+  if (i < len)
+    {
+      attrs = value + i + 1;       /* value[i] is the space */
+      attrs_len = len - i - 1;
+      if (attrs_len > IMPS_SDP_EXTMAP_MAX_ATTRIBUTES)
+        {
+          g_set_error (error, IMPS_SDP_ERROR, IMPS_SDP_ERROR_LIMIT,
+                       "a=extmap: extension attributes: %zu bytes, more than the limit of %u",
+                       attrs_len, IMPS_SDP_EXTMAP_MAX_ATTRIBUTES);
+          return FALSE;
+        }
+      if (attrs_len == 0)
+        {
+          g_set_error (error, IMPS_SDP_ERROR, IMPS_SDP_ERROR_SYNTAX,
+                       "a=extmap: trailing space at byte offset %zu", i);
+          return FALSE;
+        }
+    }
+  out->id = id;
+  out->direction = dir;
+  out->uri = g_strndup (value + uri_start, uri_len);
+  out->attributes = attrs != NULL ? g_strndup (attrs, attrs_len) : NULL;
+  return TRUE;
+}
+
+gchar *
+imps_sdp_extmap_to_string (const ImpsSdpExtmap *e)
+{
+  g_return_val_if_fail (e != NULL && e->uri != NULL, NULL);
+  GString *s = g_string_new (NULL);
+  g_string_append_printf (s, "%u", e->id);
+  if (e->direction != IMPS_SDP_EXTMAP_DIR_NONE && e->direction <= IMPS_SDP_EXTMAP_DIR_INACTIVE)
+    g_string_append_printf (s, "/%s", extmap_directions[e->direction]);
+  g_string_append_printf (s, " %s", e->uri);
+  if (e->attributes != NULL)
+    g_string_append_printf (s, " %s", e->attributes);
+  return g_string_free (s, FALSE);
+}
+
+/* One level (media section, or the session when @m is NULL). Returns -1 on
+ * error, 0 when absent, 1 when found. */
+static int
+find_extmap_level (const ImpsSdp *sdp, const ImpsSdpMedia *m, const gchar *uri, guint *id,
+                   GError **error)
+{
+  const gchar *uris[IMPS_SDP_EXTMAP_MAX_ID + 1] = { NULL };
+  g_autoptr (GPtrArray) keep = g_ptr_array_new_with_free_func (g_free);
+  int found = 0;
+  const gchar *v;
+  for (guint n = 0;
+       (v = m != NULL ? imps_sdp_media_find_attribute (m, "extmap", n)
+                      : imps_sdp_find_attribute (sdp, "extmap", n)) != NULL;
+       n++)
+    {
+      g_auto (ImpsSdpExtmap) e = { 0 };
+      if (!imps_sdp_extmap_parse (v, strlen (v), &e, error))
+        return -1;
+      if (uris[e.id] != NULL && strcmp (uris[e.id], e.uri) != 0)
+        {
+          g_set_error (error, IMPS_SDP_ERROR, IMPS_SDP_ERROR_SYNTAX,
+                       "a=extmap: ID %u is given to both %s and %s", e.id, uris[e.id], e.uri);
+          return -1;
+        }
+      if (uris[e.id] == NULL)
+        {
+          uris[e.id] = e.uri;
+          g_ptr_array_add (keep, g_steal_pointer (&e.uri));
+        }
+      if (found == 0 && strcmp (uris[e.id], uri) == 0)
+        {
+          *id = e.id;
+          found = 1;
+        }
+    }
+  return found;
+}
+
+gboolean
+imps_sdp_media_find_extmap (const ImpsSdp *sdp, const ImpsSdpMedia *media, const gchar *uri,
+                            guint *id, GError **error)
+{
+  g_return_val_if_fail (sdp != NULL && uri != NULL && id != NULL, FALSE);
+  int r = media != NULL ? find_extmap_level (sdp, media, uri, id, error) : 0;
+  if (r == 0)
+    r = find_extmap_level (sdp, NULL, uri, id, error);
+  return r == 1;
+}
+
+gboolean
+imps_sdp_media_add_extmap (ImpsSdpMedia *media, guint id, const gchar *uri, GError **error)
+{
+  g_return_val_if_fail (media != NULL && uri != NULL, FALSE);
+  ImpsSdpExtmap e = { .id = id, .uri = (gchar *) uri };
+  g_autofree gchar *v = imps_sdp_extmap_to_string (&e);
+  /* checked as a parser would read it */
+  g_auto (ImpsSdpExtmap) check = { 0 };
+  if (!imps_sdp_extmap_parse (v, strlen (v), &check, error))
+    return FALSE;
+  return imps_sdp_media_add_attribute (media, "extmap", v, error);
+}

@@ -1,6 +1,6 @@
 /* SDP (RFC 4566): parse and build session descriptions, plus the IMS media
  * security attributes that are not SDES: a=key-mgmt (RFC 4567) and
- * a=3ge2ae (TS 24.229 §7.5.2). SDES (a=crypto) lives in imps-sdes.h.
+ * a=3ge2ae (TS 24.229 §7.5.2) and a=extmap (RFC 8285). SDES (a=crypto) lives in imps-sdes.h.
  *
  * Model. An ImpsSdp is an ordered list of session-level lines followed by
  * media sections, each an ordered list of lines starting with its m= line.
@@ -198,9 +198,50 @@ const gchar *imps_sdp_e2ae_to_string (ImpsSdpE2ae e2ae);
 /* Reads a=3ge2ae of @m: FALSE when absent (no error), or malformed (@error set). */
 gboolean imps_sdp_media_get_e2ae (const ImpsSdpMedia *m, ImpsSdpE2ae *out, GError **error);
 
+/* ---- a=extmap (RFC 8285 §7) ------------------------------------------- */
+
+#define IMPS_SDP_EXTMAP_MAX_ID  255 /* the two-byte form's IDs; 1..14 fit the one-byte form */
+#define IMPS_SDP_EXTMAP_MAX_URI 256 /* bytes of an extension name */
+#define IMPS_SDP_EXTMAP_MAX_ATTRIBUTES 1024 /* bytes of extension attributes */
+
+typedef enum {
+  IMPS_SDP_EXTMAP_DIR_NONE,      /* no "/direction": as the stream's direction */
+  IMPS_SDP_EXTMAP_DIR_SENDONLY,
+  IMPS_SDP_EXTMAP_DIR_RECVONLY,
+  IMPS_SDP_EXTMAP_DIR_SENDRECV,
+  IMPS_SDP_EXTMAP_DIR_INACTIVE,
+} ImpsSdpExtmapDirection;
+
+typedef struct {
+  guint id;                         /* 1..255 */
+  ImpsSdpExtmapDirection direction;
+  gchar *uri;                       /* the extension name, an absolute URI */
+  gchar *attributes;                /* extension attributes, or NULL */
+} ImpsSdpExtmap;
+
+/* Parses an a=extmap value (after "extmap:"):
+ * ID ["/" direction] SP URI [SP attributes]. IDs outside 1..255, an unknown
+ * direction, a URI with no scheme, or a control character are refused. */
+gboolean imps_sdp_extmap_parse (const gchar *value, gsize len, ImpsSdpExtmap *out,
+                                GError **error);
+void imps_sdp_extmap_clear (ImpsSdpExtmap *e);
+/* The attribute value, as parsed. */
+gchar *imps_sdp_extmap_to_string (const ImpsSdpExtmap *e);
+/* The ID that @uri has in the a=extmap lines that apply to @media (its own,
+ * then the session's, RFC 8285 §7): TRUE with *@id when one names @uri.
+ * FALSE with @error unset when none does; FALSE with @error set when an
+ * a=extmap line does not parse, or two lines of a level give one ID to two
+ * extensions. */
+gboolean imps_sdp_media_find_extmap (const ImpsSdp *sdp, const ImpsSdpMedia *media,
+                                     const gchar *uri, guint *id, GError **error);
+/* Appends "a=extmap:ID URI" to @media. */
+gboolean imps_sdp_media_add_extmap (ImpsSdpMedia *media, guint id, const gchar *uri,
+                                    GError **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpsSdp, imps_sdp_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpsSdpKeyMgmt, imps_sdp_key_mgmt_free)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ImpsSdpOrigin, imps_sdp_origin_clear)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ImpsSdpConnection, imps_sdp_connection_clear)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ImpsSdpExtmap, imps_sdp_extmap_clear)
 
 G_END_DECLS
