@@ -226,7 +226,11 @@ provision_kms_faults (ImpsWorld *w, Operator *o)
     {
       const ImpsSubscriberSpec *u = g_ptr_array_index (w->scenario->subscribers, i);
       if (u->op == o->index && u->psk_id != NULL)
-        imps_kms_add_static_psk (o->kms, u->psk_id, u->impus[0], u->psk, u->psk_len);
+        {
+          imps_kms_add_static_psk (o->kms, u->psk_id, u->impus[0], u->psk, u->psk_len);
+          imps_key_log_static_psk (w->options.key_log, u->psk_id, u->impus[0], u->psk,
+                                   u->psk_len);
+        }
     }
 }
 
@@ -253,6 +257,10 @@ provision_device_faults (ImpsWorld *w, Device *dev, const ImpsSubscriberSpec *u)
       gboolean own = u->device_psk_len != 0;
       imps_ue_ua_set_static_psk (dev->ua, u->psk_id, own ? u->device_psk : u->psk,
                                  own ? u->device_psk_len : u->psk_len);
+      /* the device's own (wrong) key too, once per subscriber */
+      if (own && dev->device_index == 0)
+        imps_key_log_static_psk (w->options.key_log, u->psk_id, u->impus[0], u->device_psk,
+                                 u->device_psk_len);
     }
 }
 

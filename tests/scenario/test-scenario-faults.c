@@ -5,7 +5,11 @@
  * error with its reason, found before anything runs. */
 #include "imps-scenario.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
+
+static const gchar *impsim_path;   /* argv[1] */
+static const gchar *scenarios_dir; /* argv[2] */
 
 #define OP1 "[operator a]\nnumber = 1\ndomain = a.net\n"
 #define OP2 "[operator b]\nnumber = 2\ndomain = b.net\n"
@@ -213,10 +217,50 @@ test_bad (gconstpointer data)
     g_error ("%s: message '%s' lacks '%s'", b->name, error->message, b->where);
 }
 
+/* The key log has each static PSK the KMSs were given and the wrong key a
+ * device holds (profile §8, STATIC_PSK), so the Ua messages of a capture
+ * can be checked. */
+static void
+test_psk_key_log (void)
+{
+  g_autofree gchar *dir = g_dir_make_tmp ("impsim-psk-XXXXXX", NULL);
+  g_assert_nonnull (dir);
+  g_autofree gchar *keys = g_build_filename (dir, "keys", NULL);
+  g_autofree gchar *scn = g_build_filename (scenarios_dir, "static-psk.scn", NULL);
+  const gchar *argv[] = { impsim_path, "run", "--quiet", "--keylog", keys, scn, NULL };
+  gint status = -1;
+  g_autoptr (GError) error = NULL;
+  g_assert_true (g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL,
+                               NULL, NULL, NULL, &status, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  g_autofree gchar *text = NULL;
+  g_assert_true (g_file_get_contents (keys, &text, NULL, NULL));
+  g_assert_nonnull (strstr (text, "STATIC_PSK alice-psk-1 sip:alice@home1.net "
+                                  "5c1e3d7f2a9b4c6d8e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d\n"));
+  g_assert_nonnull (strstr (text, "STATIC_PSK carol-k16 sip:carol@home2.net "
+                                  "8f4c2e1a9b7d6e5f4a3b2c1d0e9f8a7b\n"));
+  /* Mallory's KMS key and the other key her phone holds */
+  g_assert_nonnull (strstr (text, "STATIC_PSK mallory-psk sip:mallory@home1.net "
+                                  "00112233445566778899aabbccddeeff\n"));
+  g_assert_nonnull (strstr (text, "STATIC_PSK mallory-psk sip:mallory@home1.net "
+                                  "00112233445566778899aabbccddeef0\n"));
+  /* no Ks_NAF of a PSK user: Alice never bootstrapped */
+  g_assert_null (strstr (text, "GBA_KS alice@home1.net"));
+  g_assert_nonnull (strstr (text, "GBA_KS bob@home1.net"));
+  g_unlink (keys);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  if (argc < 3)
+    g_error ("usage: test-scenario-faults IMPSIM SCENARIOS-DIR");
+  impsim_path = argv[1];
+  scenarios_dir = argv[2];
+  g_test_add_func ("/scenario-faults/psk-key-log", test_psk_key_log);
   g_test_add_func ("/scenario-faults/skew", test_skew_good);
   g_test_add_func ("/scenario-faults/agreement", test_agreement_good);
   g_test_add_func ("/scenario-faults/psk", test_psk_good);
