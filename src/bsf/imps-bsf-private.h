@@ -23,6 +23,7 @@ typedef struct {
 
 struct _ImpsBsf {
   ImpsNetwork *net;
+  ImpsClock *clock;        /* its own (skewed) clock, reffed, or NULL: the network's */
   gchar *domain;
   gchar *name;             /* bsf.<domain>: node name, realm, B-TID domain */
   gchar *address;

@@ -42,7 +42,15 @@ challenge_free (gpointer p)
 gint64
 imps_bsf_now (ImpsBsf *bsf)
 {
-  return imps_clock_now_us (imps_network_get_clock (bsf->net)) / G_USEC_PER_SEC;
+  return imps_clock_now_us (bsf->clock ? bsf->clock : imps_network_get_clock (bsf->net))
+         / G_USEC_PER_SEC;
+}
+
+void
+imps_bsf_set_clock (ImpsBsf *bsf, ImpsClock *clock)
+{
+  g_clear_pointer (&bsf->clock, imps_clock_unref);
+  bsf->clock = clock ? imps_clock_ref (clock) : NULL;
 }
 
 void
@@ -83,6 +91,7 @@ imps_bsf_free (ImpsBsf *bsf)
     return;
   /* Pending Zh requests see the cancellation and touch nothing after. */
   g_cancellable_cancel (bsf->cancel);
+  g_clear_pointer (&bsf->clock, imps_clock_unref);
   imps_diameter_client_free (bsf->zh);
   imps_http_server_free (bsf->ub);
   imps_diameter_server_free (bsf->zn);

@@ -64,6 +64,10 @@ void imps_bsf_free (ImpsBsf *bsf);
 
 const gchar *imps_bsf_get_name (ImpsBsf *bsf);
 void imps_bsf_set_default_lifetime (ImpsBsf *bsf, guint seconds);
+/* The clock the BSF reads its time from (Ks lifetimes, B-TID expiry),
+ * reffed: a skewed view of the network's clock for a BSF whose clock is
+ * off (a scenario's clock-skew); NULL: the network's. */
+void imps_bsf_set_clock (ImpsBsf *bsf, ImpsClock *clock);
 /* Adds a NAF FQDN (e.g. a cooperating operator's KMS) that may fetch keys
  * over Zn. Compared without regard to ASCII case. */
 void imps_bsf_authorize_naf (ImpsBsf *bsf, const gchar *naf_fqdn);

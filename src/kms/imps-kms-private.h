@@ -72,6 +72,7 @@ typedef struct {
 
 struct _ImpsKms {
   ImpsNetwork *net;
+  ImpsClock *clock;        /* its own (skewed) clock, reffed, or NULL: the network's */
   gchar *domain;
   gchar *name;             /* kms.<domain> */
   gchar *address;
@@ -155,6 +156,10 @@ KmsAgreement *imps_kms_find_agreement (ImpsKms *kms, const guint8 *peer, gsize l
 void imps_kms_zk_close (ImpsKms *kms);
 /* Relays the responder's verified RESOLVE_INIT @in (keyed with @psk) to
  * the issuing KMS @issuer and answers @msg on @server (Ua) when it returns. */
+/* A pair key's fingerprint for refusals: the first 4 bytes of its SHA-256
+ * in hex (8 digits and a NUL), so that two KMSs that hold different keys
+ * for one agreement can be told apart without showing a key. */
+void imps_kms_pair_key_fingerprint (const guint8 *key, gsize len, gchar out[9]);
 void imps_kms_zk_relay (ImpsKms *kms, SoupServerMessage *msg, const ImpsMikeyMessage *in,
                         const guint8 *psk, gsize psk_len, const guint8 *issuer, gsize issuer_len);
 

@@ -890,12 +890,22 @@ imps_kms_load_scenario (ImpsKms *kms, const ImpsScenario *s, guint op, const gui
       const ImpsAgreementSpec *a = g_ptr_array_index (s->agreements, i);
       if (a->op_a != (guint) idx && a->op_b != (guint) idx)
         continue;
-      guint other = a->op_a == (guint) idx ? a->op_b : a->op_a;
+      gboolean is_b = a->op_b == (guint) idx;
+      /* a one-way agreement: the other side has not configured it */
+      if (!(is_b ? a->at_b : a->at_a))
+        continue;
+      guint other = is_b ? a->op_a : a->op_b;
       const ImpsOperatorSpec *o = g_ptr_array_index (s->operators, other);
       g_autofree gchar *peer = g_strdup_printf ("kms.%s", o->domain);
       guint8 key[32];
       gsize key_len = a->key_len;
-      if (key_len)
+      if (is_b && a->key_b_len)
+        {
+          /* keys = A; B: this side holds its own (mismatched) key */
+          key_len = a->key_b_len;
+          memcpy (key, a->key_b, key_len);
+        }
+      else if (key_len)
         memcpy (key, a->key, key_len);
       else
         {

@@ -19,6 +19,7 @@
  * exact HTTP bytes; the relay client logs nothing.
  */
 #include "imps-kms-private.h"
+#include "imps-crypto.h"
 #include "imps-secret.h"
 
 #include <glib/gstdio.h>
@@ -436,6 +437,16 @@ imps_kms_zk_close (ImpsKms *kms)
   remove_ca_copy (kms);
 }
 
+void
+imps_kms_pair_key_fingerprint (const guint8 *key, gsize len, gchar out[9])
+{
+  guint8 d[32];
+  imps_digest (IMPS_HASH_SHA256, key, len, d);
+  for (guint i = 0; i < 4; i++)
+    g_snprintf (out + 2 * i, 3, "%02x", d[i]);
+  imps_wipe (d, sizeof d);
+}
+
 /* ---------------------------------------------------------------------
  * The relay client.
  * ------------------------------------------------------------------- */
@@ -550,11 +561,19 @@ on_relay_answer (GObject *source, GAsyncResult *res, gpointer data)
                                        IMPS_MIKEY_DEFAULT_SKEW_S, &err_no, &refused, &error);
   if (resp == NULL)
     {
-      /* the issuing KMS refused: pass its ERR code on */
-      g_autofree gchar *why = g_strdup_printf ("the issuing KMS %s %s: %s", r->issuer,
+      /* the issuing KMS refused: pass its ERR code on; a MAC refusal
+       * names the pair key this KMS keyed V with */
+      gchar fp[9] = "";
+      gboolean mac = refused && err_no == IMPS_MIKEY_ERR_AUTH_FAILURE;
+      if (mac)
+        imps_kms_pair_key_fingerprint (r->pair, r->pair_len, fp);
+      g_autofree gchar *why = g_strdup_printf ("the issuing KMS %s %s: %s%s%s%s", r->issuer,
                                                refused ? "refused the relayed resolve"
                                                : "answered something that does not verify",
-                                               error->message);
+                                               error->message,
+                                               mac ? " (V was keyed with this KMS's pair key "
+                                                     "for it, fingerprint " : "",
+                                               fp, mac ? ")" : "");
       relay_refuse (r, err_no, "Zk relay", why);
       relay_free (r);
       return;

@@ -9,16 +9,29 @@
 
 G_DEFINE_QUARK (imps-kms-error-quark, imps_kms_error)
 
+static ImpsClock *
+kms_clock (ImpsKms *kms)
+{
+  return kms->clock ? kms->clock : imps_network_get_clock (kms->net);
+}
+
 gint64
 imps_kms_now (ImpsKms *kms)
 {
-  return imps_clock_now_us (imps_network_get_clock (kms->net)) / G_USEC_PER_SEC;
+  return imps_clock_now_us (kms_clock (kms)) / G_USEC_PER_SEC;
 }
 
 guint64
 imps_kms_now_ntp (ImpsKms *kms)
 {
-  return imps_clock_now_ntp (imps_network_get_clock (kms->net));
+  return imps_clock_now_ntp (kms_clock (kms));
+}
+
+void
+imps_kms_set_clock (ImpsKms *kms, ImpsClock *clock)
+{
+  g_clear_pointer (&kms->clock, imps_clock_unref);
+  kms->clock = clock ? imps_clock_ref (clock) : NULL;
 }
 
 void
@@ -88,6 +101,7 @@ imps_kms_free (ImpsKms *kms)
   if (kms == NULL)
     return;
   g_cancellable_cancel (kms->cancel);
+  g_clear_pointer (&kms->clock, imps_clock_unref);
   g_free (kms->last_refusal);
   imps_http_server_free (kms->ua);
   imps_kms_zk_close (kms);
@@ -619,9 +633,19 @@ process (ImpsKms *kms, ImpsKmsRequestType type, gboolean zk, const gchar *peer_n
                                       zk ? IMPS_KMS_REPLAY_PEER_QUOTA : IMPS_KMS_REPLAY_USER_QUOTA,
                                       &error))
     {
-      g_autofree gchar *why = g_strdup_printf ("%s (IDRi %s, IDRr %s, IDRpsk %s, CSB ID %08x): %s",
+      /* on Zk a MAC that does not verify means the two KMSs hold
+       * different pair keys for their agreement: say which this one holds */
+      gchar fp[9] = "";
+      gboolean pair_mac = zk && error->code == IMPS_MIKEY_ERROR_AUTH_FAILED;
+      if (pair_mac)
+        imps_kms_pair_key_fingerprint (psk, psk_len, fp);
+      g_autofree gchar *why = g_strdup_printf ("%s (IDRi %s, IDRr %s, IDRpsk %s, CSB ID %08x): %s%s%s%s",
                                                what, idi, idr, idpsk, in->hdr.csb_id,
-                                               error->message);
+                                               error->message,
+                                               pair_mac ? " under this KMS's pair key for the "
+                                                          "agreement, fingerprint " : "",
+                                               fp, pair_mac ? ": the two KMSs hold different "
+                                                              "pair keys" : "");
       imps_kms_refuse (kms, &in->hdr, NULL, 0, imps_mikey_error_to_err_no (error->code), NULL, 0,
                        check_name (error->code), why, out);
       return IMPS_KMS_OUTCOME_REFUSED;

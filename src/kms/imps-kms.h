@@ -142,6 +142,11 @@ guint imps_kms_count_tpks (ImpsKms *kms);
 /* Writes a KMS_TPK line (profile §8) for every TPK the KMS holds now, and
  * one for each TPK it makes from now on. @log is borrowed (NULL: none). */
 void imps_kms_set_key_log (ImpsKms *kms, ImpsKeyLog *log);
+/* The clock the KMS reads its time from (MIKEY timestamps and their
+ * window, ticket validity, Ks_NAF expiry), reffed: a skewed view of the
+ * network's clock for a KMS whose clock is off (a scenario's clock-skew);
+ * NULL: the network's. */
+void imps_kms_set_clock (ImpsKms *kms, ImpsClock *clock);
 
 /* Audit rows written so far (flushes the pending batch first). */
 guint imps_kms_count_audit (ImpsKms *kms, const gchar *kind);

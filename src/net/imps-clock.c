@@ -26,7 +26,12 @@ struct _ImpsClock {
   guint holds;
   GSource *auto_source;
   guint64 fired;         /* timers run so far */
+  ImpsClock *base;       /* a skewed view: every call but the time goes here */
+  gint64 offset_us;      /* a skewed view: added to the base's time */
 };
+
+/* A skewed view forwards to the clock it views. */
+#define VIEWED(clock) ((clock)->base != NULL ? (clock)->base : (clock))
 
 guint64
 imps_ntp_from_unix_us (gint64 unix_us)
@@ -93,6 +98,25 @@ imps_clock_new_real (void)
 }
 
 ImpsClock *
+imps_clock_new_skewed (ImpsClock *base, gint64 offset_us)
+{
+  g_return_val_if_fail (base != NULL, NULL);
+  ImpsClock *c = g_new0 (ImpsClock, 1);
+  c->ref_count = 1;
+  c->is_virtual = base->is_virtual;
+  c->offset_us = base->offset_us + offset_us;
+  c->base = imps_clock_ref (VIEWED (base));
+  return c;
+}
+
+gint64
+imps_clock_get_skew (ImpsClock *clock)
+{
+  g_return_val_if_fail (clock != NULL, 0);
+  return clock->offset_us;
+}
+
+ImpsClock *
 imps_clock_ref (ImpsClock *clock)
 {
   g_return_val_if_fail (clock != NULL, NULL);
@@ -113,6 +137,12 @@ imps_clock_unref (ImpsClock *clock)
 {
   if (clock == NULL || !g_atomic_int_dec_and_test (&clock->ref_count))
     return;
+  if (clock->base != NULL)
+    {
+      imps_clock_unref (clock->base);
+      g_free (clock);
+      return;
+    }
 
   if (clock->auto_source)
     {
@@ -155,6 +185,8 @@ gint64
 imps_clock_now_us (ImpsClock *clock)
 {
   g_return_val_if_fail (clock != NULL, 0);
+  if (clock->base != NULL)
+    return imps_clock_now_us (clock->base) + clock->offset_us;
   return clock->is_virtual ? clock->now_us : g_get_real_time ();
 }
 
@@ -178,6 +210,7 @@ imps_clock_timeout_add (ImpsClock *clock, gint64 delay_us, GSourceFunc func,
                         gpointer data, GDestroyNotify notify)
 {
   g_return_val_if_fail (clock != NULL && func != NULL, 0);
+  clock = VIEWED (clock);
 
   Timer *t = g_new0 (Timer, 1);
   t->id = clock->next_id++;
@@ -210,6 +243,7 @@ imps_clock_timeout_add (ImpsClock *clock, gint64 delay_us, GSourceFunc func,
 gboolean
 imps_clock_timeout_remove (ImpsClock *clock, guint id)
 {
+  clock = VIEWED (clock);
   gpointer v = g_hash_table_lookup (clock->by_id, GUINT_TO_POINTER (id));
   if (v == NULL)
     return FALSE;
@@ -230,12 +264,14 @@ imps_clock_timeout_remove (ImpsClock *clock, guint id)
 guint
 imps_clock_pending_timers (ImpsClock *clock)
 {
+  clock = VIEWED (clock);
   return g_hash_table_size (clock->by_id);
 }
 
 guint64
 imps_clock_count_fired (ImpsClock *clock)
 {
+  clock = VIEWED (clock);
   return clock->fired;
 }
 
@@ -262,6 +298,7 @@ run_first_due (ImpsClock *clock, gint64 limit_us)
 void
 imps_clock_advance (ImpsClock *clock, gint64 delta_us)
 {
+  clock = VIEWED (clock);
   g_return_if_fail (clock->is_virtual);
   g_return_if_fail (delta_us >= 0);
 
@@ -274,6 +311,7 @@ imps_clock_advance (ImpsClock *clock, gint64 delta_us)
 gboolean
 imps_clock_advance_to_next (ImpsClock *clock)
 {
+  clock = VIEWED (clock);
   g_return_val_if_fail (clock->is_virtual, FALSE);
 
   GSequenceIter *it = g_sequence_get_begin_iter (clock->queue);
@@ -325,6 +363,7 @@ static GSourceFuncs auto_funcs = {
 void
 imps_clock_set_auto_advance (ImpsClock *clock, gboolean enabled)
 {
+  clock = VIEWED (clock);
   g_return_if_fail (clock->is_virtual);
 
   if (enabled && clock->auto_source == NULL)
@@ -349,12 +388,14 @@ imps_clock_set_auto_advance (ImpsClock *clock, gboolean enabled)
 void
 imps_clock_hold (ImpsClock *clock)
 {
+  clock = VIEWED (clock);
   clock->holds++;
 }
 
 void
 imps_clock_release (ImpsClock *clock)
 {
+  clock = VIEWED (clock);
   g_return_if_fail (clock->holds > 0);
   clock->holds--;
   if (clock->holds == 0 && clock->auto_source)

@@ -21,6 +21,14 @@ typedef struct _ImpsClock ImpsClock;
 /* Microseconds since the Unix epoch. */
 ImpsClock *imps_clock_new_virtual (gint64 start_unix_us);
 ImpsClock *imps_clock_new_real (void);
+/* A skewed view of @base (reffed): its time is @base's plus @offset_us
+ * (negative: behind), for a node whose clock is off (a scenario's
+ * clock-skew). Everything else (timers, holds, advancing) is @base's: a
+ * timer set on the view runs after the same delay as on @base. A view of a
+ * view views the first clock, with the offsets summed. */
+ImpsClock *imps_clock_new_skewed (ImpsClock *base, gint64 offset_us);
+/* The offset of a skewed view; 0 for a clock of its own. */
+gint64 imps_clock_get_skew (ImpsClock *clock);
 ImpsClock *imps_clock_ref (ImpsClock *clock);
 void imps_clock_unref (ImpsClock *clock);
 

@@ -164,6 +164,21 @@ imps_key_log_gba_ks_naf (ImpsKeyLog *log, const gchar *btid,
 }
 
 void
+imps_key_log_static_psk (ImpsKeyLog *log, const gchar *key_id, const gchar *user,
+                         const guint8 *key, gsize key_len)
+{
+  if (log == NULL)
+    return;
+  GString *s = begin ("STATIC_PSK ");
+  put_text (s, key_id);
+  g_string_append_c (s, ' ');
+  put_text (s, user);
+  g_string_append_c (s, ' ');
+  put_hex (s, key, key_len);
+  emit (log, s);
+}
+
+void
 imps_key_log_kms_tpk (ImpsKeyLog *log, const gchar *kms, guint32 index, const guint8 *tpk,
                       gsize tpk_len)
 {

@@ -51,6 +51,9 @@ void imps_key_log_gba_ks (ImpsKeyLog *log, const gchar *impi, const gchar *btid,
 void imps_key_log_gba_ks_naf (ImpsKeyLog *log, const gchar *btid,
                               const guint8 *naf_id, gsize naf_id_len,
                               const guint8 *ks_naf, gsize ks_naf_len);
+/* A static PSK provisioned for @user instead of GBA (profile §2). */
+void imps_key_log_static_psk (ImpsKeyLog *log, const gchar *key_id, const gchar *user,
+                              const guint8 *key, gsize key_len);
 /* @csb_id: the CSB ID of the TRANSFER_INIT. */
 void imps_key_log_mikey_mpk (ImpsKeyLog *log, guint32 csb_id, ImpsKeyLogMpkRole role,
                              const guint8 *key, gsize key_len);

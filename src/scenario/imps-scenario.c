@@ -507,11 +507,215 @@ get_diameter_peers (Ctx *c, const gchar *g, const gchar *key, GStrv *out, GError
   return TRUE;
 }
 
+/* ---- clock skew and static PSKs (docs/scenario-format.md) ---- */
+
+/* A clock offset: 0, or + or - then a duration (digits and s, m, h or d),
+ * at most IMPS_SCENARIO_MAX_CLOCK_SKEW either way. */
+static gboolean
+parse_skew (const gchar *v, gint64 *out)
+{
+  if (strcmp (v, "0") == 0)
+    {
+      *out = 0;
+      return TRUE;
+    }
+  gint sign = v[0] == '+' ? 1 : v[0] == '-' ? -1 : 0;
+  if (sign == 0 || !g_ascii_isdigit (v[1]))
+    return FALSE;
+  gchar *end = NULL;
+  guint64 n = g_ascii_strtoull (v + 1, &end, 10);
+  guint64 mult = 1;
+  if (*end == 's')
+    end++;
+  else if (*end == 'm')
+    mult = 60, end++;
+  else if (*end == 'h')
+    mult = 3600, end++;
+  else if (*end == 'd')
+    mult = 86400, end++;
+  if (*end != '\0' || n > IMPS_SCENARIO_MAX_CLOCK_SKEW / mult)
+    return FALSE;
+  *out = sign * (gint64) (n * mult);
+  return TRUE;
+}
+
+static gboolean
+bad_skew (Ctx *c, const gchar *g, const gchar *v, GError **error)
+{
+  return fail (c, error, IMPS_SCENARIO_ERROR_VALUE, g, "clock-skew",
+               "'%s' is not a clock offset (0, or + or - and a duration: +400s, -10m; at most "
+               "366d)", v);
+}
+
+/* [operator] clock-skew = NODE OFFSET[; NODE OFFSET]: the BSF's or the
+ * KMS's clock off the run's. */
+static gboolean
+load_operator_skew (Ctx *c, const gchar *g, ImpsOperatorSpec *o, GError **error)
+{
+  if (!g_key_file_has_key (c->kf, g, "clock-skew", NULL))
+    return TRUE;
+  g_auto (GStrv) items = get_list (c, g, "clock-skew", TRUE, 2, error);
+  if (items == NULL)
+    return FALSE;
+  gboolean seen_bsf = FALSE, seen_kms = FALSE;
+  for (guint i = 0; items[i]; i++)
+    {
+      g_auto (GStrv) w = g_strsplit_set (items[i], " \t", -1);
+      const gchar *node = NULL, *off = NULL;
+      guint n = 0;
+      for (guint j = 0; w[j]; j++)
+        if (w[j][0] != '\0')
+          {
+            if (n == 0)
+              node = w[j];
+            else if (n == 1)
+              off = w[j];
+            n++;
+          }
+      if (n != 2)
+        return fail (c, error, IMPS_SCENARIO_ERROR_VALUE, g, "clock-skew",
+                     "'%s' is not NODE OFFSET (e.g. kms +400s)", items[i]);
+      gboolean is_kms = strcmp (node, "kms") == 0;
+      if (!is_kms && strcmp (node, "bsf") != 0)
+        return fail (c, error, IMPS_SCENARIO_ERROR_VALUE, g, "clock-skew",
+                     "'%s': only the bsf and the kms read protocol time (give a device's skew "
+                     "in its [subscriber])", node);
+      guint bit = is_kms ? IMPS_OP_NODE_KMS : IMPS_OP_NODE_BSF;
+      if (!(o->nodes & bit))
+        return fail (c, error, IMPS_SCENARIO_ERROR_REFERENCE, g, "clock-skew",
+                     "operator %s runs no %s", o->name, node);
+      gboolean *seen = is_kms ? &seen_kms : &seen_bsf;
+      if (*seen)
+        return fail (c, error, IMPS_SCENARIO_ERROR_DUPLICATE, g, "clock-skew",
+                     "the %s's offset is given twice", node);
+      *seen = TRUE;
+      if (!parse_skew (off, is_kms ? &o->kms_clock_skew : &o->bsf_clock_skew))
+        return bad_skew (c, g, off, error);
+    }
+  return TRUE;
+}
+
+/* A key id of a static PSK: letters, digits, '.', '-', '_', '@'. */
+static gboolean
+valid_psk_id (const gchar *id, gsize len)
+{
+  if (len == 0 || len > IMPS_SCENARIO_MAX_PSK_ID)
+    return FALSE;
+  for (gsize i = 0; i < len; i++)
+    if (!g_ascii_isalnum (id[i]) && id[i] != '.' && id[i] != '-' && id[i] != '_'
+        && id[i] != '@')
+      return FALSE;
+  return TRUE;
+}
+
+/* 16 or 32 bytes of hex into @out. */
+static gboolean
+parse_psk_hex (Ctx *c, const gchar *g, const gchar *key, const gchar *hex, guint8 out[32],
+               gsize *out_len, GError **error)
+{
+  g_autoptr (GError) e = NULL;
+  guint8 *buf = NULL;
+  gsize n = 0;
+  if (!imps_hex_decode (hex, &buf, &n, &e) || (n != 16 && n != 32))
+    {
+      imps_wipe_free (buf, n);
+      if (e != NULL)
+        return fail (c, error, IMPS_SCENARIO_ERROR_VALUE, g, key, "%s", e->message);
+      return fail (c, error, IMPS_SCENARIO_ERROR_VALUE, g, key,
+                   "expected 16 or 32 bytes of hex, got %" G_GSIZE_FORMAT " bytes", n);
+    }
+  memcpy (out, buf, n);
+  *out_len = n;
+  imps_wipe_free (buf, n);
+  return TRUE;
+}
+
+/* [subscriber] clock-skew = OFFSET, psk = KEYID:HEX, device-psk = HEX. */
+static gboolean
+load_subscriber_faults (Ctx *c, const gchar *g, ImpsSubscriberSpec *u, GError **error)
+{
+  if (g_key_file_has_key (c->kf, g, "clock-skew", NULL))
+    {
+      g_autofree gchar *v = get_string (c, g, "clock-skew", TRUE, error);
+      if (v == NULL)
+        return FALSE;
+      if (!parse_skew (v, &u->clock_skew))
+        return bad_skew (c, g, v, error);
+    }
+  gboolean has_psk = g_key_file_has_key (c->kf, g, "psk", NULL);
+  if (!has_psk)
+    {
+      if (g_key_file_has_key (c->kf, g, "device-psk", NULL))
+        return fail (c, error, IMPS_SCENARIO_ERROR_VALUE, g, "device-psk",
+                     "device-psk needs psk (the key the KMS holds)");
+      return TRUE;
+    }
+  const ImpsOperatorSpec *o = g_ptr_array_index (c->s->operators, u->op);
+  if (!(o->nodes & IMPS_OP_NODE_KMS))
+    return fail (c, error, IMPS_SCENARIO_ERROR_REFERENCE, g, "psk",
+                 "operator %s runs no kms to hold the key", o->name);
+  g_autofree gchar *v = get_string (c, g, "psk", TRUE, error);
+  if (v == NULL)
+    return FALSE;
+  const gchar *colon = strchr (v, ':');
+  gboolean ok;
+  if (colon == NULL || !valid_psk_id (v, (gsize) (colon - v)))
+    {
+      g_autofree gchar *id = g_strndup (v, colon ? (gsize) (colon - v) : 0);
+      ok = fail (c, error, IMPS_SCENARIO_ERROR_VALUE, g, "psk",
+                 colon == NULL ? "expected KEYID:HEX, e.g. alice-key:000102...0f"
+                 : "key id '%s' is not 1 to %u letters, digits, '.', '-', '_' or '@'", id,
+                 IMPS_SCENARIO_MAX_PSK_ID);
+    }
+  else
+    {
+      u->psk_id = g_strndup (v, (gsize) (colon - v));
+      ok = parse_psk_hex (c, g, "psk", colon + 1, u->psk, &u->psk_len, error);
+    }
+  imps_wipe (v, strlen (v));
+  if (!ok)
+    return FALSE;
+  if (g_key_file_has_key (c->kf, g, "device-psk", NULL))
+    {
+      g_autofree gchar *d = get_string (c, g, "device-psk", TRUE, error);
+      if (d == NULL)
+        return FALSE;
+      ok = parse_psk_hex (c, g, "device-psk", d, u->device_psk, &u->device_psk_len, error);
+      imps_wipe (d, strlen (d));
+      if (!ok)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Every static PSK key id names one subscriber. */
+static gboolean
+check_psk_ids (Ctx *c, GError **error)
+{
+  g_autoptr (GHashTable) ids = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; i < c->s->subscribers->len; i++)
+    {
+      const ImpsSubscriberSpec *u = g_ptr_array_index (c->s->subscribers, i);
+      if (u->psk_id == NULL)
+        continue;
+      const ImpsSubscriberSpec *other = g_hash_table_lookup (ids, u->psk_id);
+      if (other != NULL)
+        {
+          g_set_error (error, IMPS_SCENARIO_ERROR, IMPS_SCENARIO_ERROR_DUPLICATE,
+                       "%s:%u: [subscriber %s] psk: key id '%s' is already subscriber %s's",
+                       c->file, u->line, u->name, u->psk_id, other->name);
+          return FALSE;
+        }
+      g_hash_table_insert (ids, u->psk_id, (gpointer) u);
+    }
+  return TRUE;
+}
+
 static gboolean
 load_operator (Ctx *c, const gchar *g, const gchar *name, GError **error)
 {
   static const gchar *const known[] = { "number", "domain", "nodes", "ks-lifetime",
-                                        "zh-peers", "zn-peers", NULL };
+                                        "zh-peers", "zn-peers", "clock-skew", NULL };
   if (!check_keys (c, g, known, error))
     return FALSE;
   if (c->s->operators->len >= IMPS_SCENARIO_MAX_OPERATORS)
@@ -536,7 +740,8 @@ load_operator (Ctx *c, const gchar *g, const gchar *name, GError **error)
                    "'%s' is not a domain name", o->domain);
   if (!parse_nodes (c, g, &o->nodes, error) || !get_duration (c, g, "ks-lifetime", &o->ks_lifetime, error)
       || !get_diameter_peers (c, g, "zh-peers", &o->zh_peers, error)
-      || !get_diameter_peers (c, g, "zn-peers", &o->zn_peers, error))
+      || !get_diameter_peers (c, g, "zn-peers", &o->zn_peers, error)
+      || !load_operator_skew (c, g, o, error))
     return FALSE;
   for (guint i = 0; i + 1 < c->s->operators->len; i++)
     {
@@ -675,7 +880,8 @@ load_subscriber (Ctx *c, const gchar *g, const gchar *name, GError **error)
 {
   static const gchar *const known[] = { "operator", "impi", "impu", "k", "opc", "op", "sqn",
                                         "amf", "ind-bits", "devices", "ks-lifetime",
-                                        "answer-after", "usim-sqn", "password", NULL };
+                                        "answer-after", "usim-sqn", "password", "clock-skew",
+                                        "psk", "device-psk", NULL };
   if (!check_keys (c, g, known, error))
     return FALSE;
   ImpsSubscriberSpec *u = new_subscriber (c, g, name, error);
@@ -711,6 +917,8 @@ load_subscriber (Ctx *c, const gchar *g, const gchar *name, GError **error)
       if (u->password[0] == '\0')
         return fail (c, error, IMPS_SCENARIO_ERROR_VALUE, g, "password", "must not be empty");
     }
+  if (!load_subscriber_faults (c, g, u, error))
+    return FALSE;
   return index_identities (c, g, u, error);
 }
 
@@ -931,10 +1139,104 @@ load_group (Ctx *c, const gchar *g, const gchar *name, GError **error)
   return gr->members != NULL;
 }
 
+/* A pair key: 16 or 32 bytes of hex. */
+static gboolean
+parse_pair_key (Ctx *c, const gchar *g, const gchar *key, const gchar *v, guint8 out[32],
+                gsize *out_len, GError **error)
+{
+  g_autoptr (GError) e = NULL;
+  guint8 *buf = NULL;
+  gsize n = 0;
+  if (!imps_hex_decode (v, &buf, &n, &e) || (n != 16 && n != 32))
+    {
+      imps_wipe_free (buf, n);
+      if (e != NULL)
+        return fail (c, error, IMPS_SCENARIO_ERROR_VALUE, g, key, "%s", e->message);
+      return fail (c, error, IMPS_SCENARIO_ERROR_VALUE, g, key,
+                   "expected 16 or 32 bytes of hex, got %" G_GSIZE_FORMAT " bytes", n);
+    }
+  memcpy (out, buf, n);
+  *out_len = n;
+  imps_wipe_free (buf, n);
+  return TRUE;
+}
+
+/* key = HEX (both KMSs hold it), or keys = HEX_A; HEX_B (the key each KMS
+ * holds, in the order of operators: two different keys make a mismatched
+ * agreement). */
+static gboolean
+load_agreement_keys (Ctx *c, const gchar *g, ImpsAgreementSpec *a, GError **error)
+{
+  gboolean one = g_key_file_has_key (c->kf, g, "key", NULL);
+  gboolean two = g_key_file_has_key (c->kf, g, "keys", NULL);
+  if (one && two)
+    return fail (c, error, IMPS_SCENARIO_ERROR_VALUE, g, "keys",
+                 "give key (one key for both KMSs) or keys (each KMS's own), not both");
+  if (one)
+    {
+      g_autofree gchar *v = get_string (c, g, "key", TRUE, error);
+      if (v == NULL)
+        return FALSE;
+      gboolean ok = parse_pair_key (c, g, "key", v, a->key, &a->key_len, error);
+      imps_wipe (v, strlen (v));
+      return ok;
+    }
+  if (!two)
+    return TRUE;
+  g_auto (GStrv) keys = get_list (c, g, "keys", TRUE, 2, error);
+  if (keys == NULL)
+    return FALSE;
+  gboolean ok = TRUE;
+  if (g_strv_length (keys) != 2)
+    ok = fail (c, error, IMPS_SCENARIO_ERROR_VALUE, g, "keys",
+               "expected two keys, the first operator's and the second's (HEX; HEX)");
+  else
+    ok = parse_pair_key (c, g, "keys", keys[0], a->key, &a->key_len, error)
+         && parse_pair_key (c, g, "keys", keys[1], a->key_b, &a->key_b_len, error);
+  for (guint i = 0; keys[i]; i++)
+    imps_wipe (keys[i], strlen (keys[i]));
+  return ok;
+}
+
+/* configured-by = OPERATOR[; OPERATOR]: which of the two KMSs has the
+ * agreement configured (both by default; one for a one-way agreement). */
+static gboolean
+load_agreement_sides (Ctx *c, const gchar *g, ImpsAgreementSpec *a, GError **error)
+{
+  a->at_a = a->at_b = TRUE;
+  if (!g_key_file_has_key (c->kf, g, "configured-by", NULL))
+    return TRUE;
+  g_auto (GStrv) by = get_list (c, g, "configured-by", TRUE, 2, error);
+  if (by == NULL)
+    return FALSE;
+  a->at_a = a->at_b = FALSE;
+  for (guint i = 0; by[i]; i++)
+    {
+      gint idx = find_operator_index (c->s, by[i]);
+      if (idx < 0 || ((guint) idx != a->op_a && (guint) idx != a->op_b))
+        {
+          const ImpsOperatorSpec *x = g_ptr_array_index (c->s->operators, a->op_a);
+          const ImpsOperatorSpec *y = g_ptr_array_index (c->s->operators, a->op_b);
+          return fail (c, error, IMPS_SCENARIO_ERROR_REFERENCE, g, "configured-by",
+                       "'%s' is not one of the agreement's operators (%s, %s)", by[i], x->name,
+                       y->name);
+        }
+      gboolean *side = (guint) idx == a->op_a ? &a->at_a : &a->at_b;
+      if (*side)
+        return fail (c, error, IMPS_SCENARIO_ERROR_DUPLICATE, g, "configured-by",
+                     "operator %s is listed twice", by[i]);
+      *side = TRUE;
+    }
+  if (!(a->at_a && a->at_b) && a->key_b_len != 0)
+    return fail (c, error, IMPS_SCENARIO_ERROR_VALUE, g, "keys",
+                 "a one-way agreement has one key: give key, not keys");
+  return TRUE;
+}
+
 static gboolean
 load_agreement (Ctx *c, const gchar *g, const gchar *name, GError **error)
 {
-  static const gchar *const known[] = { "operators", "key", NULL };
+  static const gchar *const known[] = { "operators", "key", "keys", "configured-by", NULL };
   if (!check_keys (c, g, known, error))
     return FALSE;
   ImpsAgreementSpec *a = g_new0 (ImpsAgreementSpec, 1);
@@ -962,26 +1264,8 @@ load_agreement (Ctx *c, const gchar *g, const gchar *name, GError **error)
       else
         a->op_b = (guint) idx;
     }
-  if (g_key_file_has_key (c->kf, g, "key", NULL))
-    {
-      g_autofree gchar *v = get_string (c, g, "key", TRUE, error);
-      if (v == NULL)
-        return FALSE;
-      g_autoptr (GError) e = NULL;
-      guint8 *buf = NULL;
-      gsize n = 0;
-      if (!imps_hex_decode (v, &buf, &n, &e) || (n != 16 && n != 32))
-        {
-          imps_wipe_free (buf, n);
-          imps_wipe (v, strlen (v));
-          return fail (c, error, IMPS_SCENARIO_ERROR_VALUE, g, "key", "%s",
-                       e ? e->message : "expected 16 or 32 bytes of hex");
-        }
-      memcpy (a->key, buf, n);
-      a->key_len = n;
-      imps_wipe_free (buf, n);
-      imps_wipe (v, strlen (v));
-    }
+  if (!load_agreement_keys (c, g, a, error) || !load_agreement_sides (c, g, a, error))
+    return FALSE;
   for (guint i = 0; i + 1 < c->s->agreements->len; i++)
     {
       const ImpsAgreementSpec *b = g_ptr_array_index (c->s->agreements, i);
@@ -996,6 +1280,8 @@ load_agreement (Ctx *c, const gchar *g, const gchar *name, GError **error)
 static gboolean
 cross_check (Ctx *c, GError **error)
 {
+  if (!check_psk_ids (c, error))
+    return FALSE;
   for (guint i = 0; i < c->s->groups->len; i++)
     {
       const ImpsGroupSpec *gr = g_ptr_array_index (c->s->groups, i);
@@ -1052,6 +1338,9 @@ subscriber_free (gpointer p)
   imps_wipe (u->k, sizeof u->k);
   imps_wipe (u->opc, sizeof u->opc);
   imps_wipe (u->op_value, sizeof u->op_value);
+  g_free (u->psk_id);
+  imps_wipe (u->psk, sizeof u->psk);
+  imps_wipe (u->device_psk, sizeof u->device_psk);
   g_free (u);
 }
 
@@ -1080,6 +1369,7 @@ agreement_free (gpointer p)
   ImpsAgreementSpec *a = p;
   g_free (a->name);
   imps_wipe (a->key, sizeof a->key);
+  imps_wipe (a->key_b, sizeof a->key_b);
   g_free (a);
 }
 

@@ -35,6 +35,8 @@ typedef enum {
 #define IMPS_SCENARIO_MAX_DEVICES 16
 #define IMPS_SCENARIO_MAX_STEPS 100000
 #define IMPS_SCENARIO_MAX_DIAMETER_PEERS 16
+#define IMPS_SCENARIO_MAX_CLOCK_SKEW (366 * 86400) /* seconds, either way */
+#define IMPS_SCENARIO_MAX_PSK_ID 64
 
 typedef enum {
   IMPS_OP_NODE_HSS = 1 << 0,
@@ -53,6 +55,8 @@ typedef struct {
   guint ks_lifetime;      /* BSF default Ks lifetime in seconds */
   GStrv zh_peers;         /* outside peers the HSS answers: "host@address", or NULL */
   GStrv zn_peers;         /* outside NAFs the BSF answers: "host@address", or NULL */
+  gint64 bsf_clock_skew;  /* seconds the BSF's clock is ahead of the run's (< 0: behind) */
+  gint64 kms_clock_skew;  /* the same for the KMS */
   guint line;
 } ImpsOperatorSpec;
 
@@ -74,6 +78,12 @@ typedef struct {
   guint ks_lifetime;      /* GUSS lifetime in seconds; 0 = operator default */
   guint answer_after;     /* seconds every device rings before it answers; 0: 2 s, 3 s, ... by device */
   gchar *password;        /* SIP Digest password of an outside device slot, or NULL */
+  gint64 clock_skew;      /* seconds the devices' clocks are ahead of the run's (< 0: behind) */
+  gchar *psk_id;          /* a static PSK's key id (psk = KEYID:HEX), or NULL: GBA */
+  guint8 psk[32];         /* the static PSK the KMS holds */
+  gsize psk_len;          /* 16 or 32 */
+  guint8 device_psk[32];  /* the key the devices hold (device-psk), else psk */
+  gsize device_psk_len;   /* 0: the devices hold psk */
   guint line;
 } ImpsSubscriberSpec;
 
@@ -103,6 +113,10 @@ typedef struct {
   guint op_b;
   guint8 key[32];         /* the pair key of the two KMSs */
   gsize key_len;          /* 0 = not given: derived from the run's seed */
+  guint8 key_b[32];       /* keys = A; B: the key op_b's KMS holds, when it differs */
+  gsize key_b_len;        /* 0: op_b holds key (or the derived key) as op_a does */
+  gboolean at_a;          /* op_a's KMS has the agreement configured (configured-by) */
+  gboolean at_b;          /* op_b's KMS has it; both by default, one for a one-way agreement */
   guint line;
 } ImpsAgreementSpec;
 

@@ -147,7 +147,8 @@ allow_zn_peers (ImpsWorld *w, Operator *o)
     {
       const ImpsAgreementSpec *a = g_ptr_array_index (w->scenario->agreements, i);
       guint other = a->op_a == o->index ? a->op_b : a->op_b == o->index ? a->op_a : G_MAXUINT;
-      if (other >= w->operators->len)
+      /* a one-way agreement: only the side that configured it answers */
+      if (other >= w->operators->len || !(a->op_a == o->index ? a->at_a : a->at_b))
         continue;
       Operator *p = g_ptr_array_index (w->operators, other);
       imps_bsf_allow_zn_peer (o->bsf, p->kms_fqdn, p->kms_address);
@@ -200,6 +201,72 @@ start_hss (ImpsWorld *w, const ImpsScenario *s, Operator *o, guint op_index,
   return start_hss_on (w, s, o, op_index, opt, port_for (opt, IMPS_WORLD_PORT_DIAMETER), error);
 }
 
+/* ---- clock skew and static PSKs (scenario clock-skew, psk) ---- */
+
+/* A clock @skew_s seconds off the run's (a view of it), or NULL for none. */
+static ImpsClock *
+skewed_clock (ImpsWorld *w, gint64 skew_s)
+{
+  return skew_s != 0 ? imps_clock_new_skewed (w->clock, skew_s * G_USEC_PER_SEC) : NULL;
+}
+
+static void
+skew_bsf (ImpsWorld *w, Operator *o)
+{
+  g_autoptr (ImpsClock) c = skewed_clock (w, o->spec->bsf_clock_skew);
+  if (c != NULL)
+    imps_bsf_set_clock (o->bsf, c);
+}
+
+/* The KMS's clock, and the static PSKs of the operator's subscribers. */
+static void
+provision_kms_faults (ImpsWorld *w, Operator *o)
+{
+  g_autoptr (ImpsClock) c = skewed_clock (w, o->spec->kms_clock_skew);
+  if (c != NULL)
+    imps_kms_set_clock (o->kms, c);
+  for (guint i = 0; i < w->scenario->subscribers->len; i++)
+    {
+      const ImpsSubscriberSpec *u = g_ptr_array_index (w->scenario->subscribers, i);
+      if (u->op == o->index && u->psk_id != NULL)
+        {
+          imps_kms_add_static_psk (o->kms, u->psk_id, u->impus[0], u->psk, u->psk_len);
+          imps_key_log_static_psk (w->options.key_log, u->psk_id, u->impus[0], u->psk,
+                                   u->psk_len);
+        }
+    }
+}
+
+/* A device's own clock; set before its SIP agent is made (which keeps it). */
+static void
+skew_device (ImpsWorld *w, Device *dev, const ImpsSubscriberSpec *u)
+{
+  g_autoptr (ImpsClock) c = skewed_clock (w, u->clock_skew);
+  if (c != NULL)
+    imps_ue_set_clock (dev->ue, c);
+}
+
+/* The device's Ua client: its clock, and a static PSK instead of GBA. */
+static void
+provision_device_faults (ImpsWorld *w, Device *dev, const ImpsSubscriberSpec *u)
+{
+  if (dev->ua == NULL)
+    return;
+  if (u->clock_skew != 0)
+    imps_ue_ua_set_clock (dev->ua, imps_ue_get_clock (dev->ue));
+  if (u->psk_id != NULL)
+    {
+      /* the devices hold device-psk when the file gives one (a wrong key) */
+      gboolean own = u->device_psk_len != 0;
+      imps_ue_ua_set_static_psk (dev->ua, u->psk_id, own ? u->device_psk : u->psk,
+                                 own ? u->device_psk_len : u->psk_len);
+      /* the device's own (wrong) key too, once per subscriber */
+      if (own && dev->device_index == 0)
+        imps_key_log_static_psk (w->options.key_log, u->psk_id, u->impus[0], u->device_psk,
+                                 u->device_psk_len);
+    }
+}
+
 static gboolean
 start_bsf_on (ImpsWorld *w, Operator *o, const ImpsWorldOptions *opt, guint16 ub_port,
               guint16 zn_port, GError **error)
@@ -208,6 +275,7 @@ start_bsf_on (ImpsWorld *w, Operator *o, const ImpsWorldOptions *opt, guint16 ub
   o->bsf = imps_bsf_new (w->net, o->spec->domain, path, error);
   if (o->bsf == NULL)
     return FALSE;
+  skew_bsf (w, o);
   /* With simulated UEs the UE logs its keys; the BSF logs them only for
    * outside UEs (serve), so each key appears once. */
   if (opt->key_log && !opt->virtual_clock)
@@ -329,6 +397,7 @@ start_kms_on (ImpsWorld *w, const ImpsScenario *s, Operator *o, const ImpsWorldO
   if (!imps_kms_load_scenario (o->kms, s, o->spec->number, w->agreement_seed,
                                sizeof w->agreement_seed, error))
     return FALSE;
+  provision_kms_faults (w, o);
   if (!imps_kms_listen (o->kms, o->kms_address, ua_port, error))
     return FALSE;
   return start_zk (w, o, zk_port, error);
@@ -519,6 +588,7 @@ make_devices (ImpsWorld *w, const ImpsScenario *s, GError **error)
           ImpsUeUsimConfig usim = { u->impi, u->k, opc, u->ind_bits,
                                     u->has_usim_sqn ? u->usim_sqn : NULL };
           dev->ue = imps_ue_new (w->net, dev->name, addr, &usim);
+          skew_device (w, dev, u);
           dev->impu = u->impus[0];
           dev->device_index = d;
           dev->answer_after = u->answer_after;
@@ -534,6 +604,7 @@ make_devices (ImpsWorld *w, const ImpsScenario *s, GError **error)
               imps_wipe (opc, sizeof opc);
               return FALSE;
             }
+          provision_device_faults (w, dev, u);
           g_ptr_array_add (w->ues, dev->ue);
         }
       imps_wipe (opc, sizeof opc);

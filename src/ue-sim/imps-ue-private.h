@@ -17,6 +17,7 @@ typedef struct {
 
 struct _ImpsUe {
   ImpsNetwork *net;
+  ImpsClock *clock;        /* its own (skewed) clock, reffed, or NULL: the network's */
   gchar *name;
   gchar *address;
   ImpsRandom *random;

@@ -1722,7 +1722,8 @@ imps_ue_sip_new (ImpsUe *ue, ImpsSipBus *bus, const ImpsUeSipConfig *config, GEr
   ImpsUeSip *sip = g_new0 (ImpsUeSip, 1);
   sip->ue = ue;
   sip->bus = bus;
-  sip->clock = imps_network_get_clock (sip_net (sip));
+  /* the device's own clock, skewed when the scenario says so */
+  sip->clock = ue->clock ? ue->clock : imps_network_get_clock (sip_net (sip));
   sip->impu = g_strdup (config->impu);
   sip->port = config->sip_port ? config->sip_port : IMPS_UE_SIP_PORT;
   sip->proxy_address = g_strdup (config->proxy_address);

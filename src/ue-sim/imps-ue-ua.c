@@ -15,6 +15,10 @@ G_DEFINE_QUARK (imps-ue-ua-error-quark, imps_ue_ua_error)
 
 struct _ImpsUeUa {
   ImpsNetwork *net;
+  ImpsClock *clock;        /* the device's (skewed) clock, reffed, or NULL: the network's */
+  gchar *psk_id;           /* a static PSK's key id instead of GBA, or NULL */
+  guint8 psk[32];          /* the static PSK */
+  gsize psk_len;
   gchar *address;
   gchar *impu;
   gchar *claimed;   /* an identity claimed instead of impu (scenario attacks), or NULL */
@@ -35,7 +39,28 @@ struct _ImpsUeUa {
 static guint64
 now_ntp (ImpsUeUa *ua)
 {
-  return imps_clock_now_ntp (imps_network_get_clock (ua->net));
+  return imps_clock_now_ntp (ua->clock ? ua->clock : imps_network_get_clock (ua->net));
+}
+
+void
+imps_ue_ua_set_clock (ImpsUeUa *ua, ImpsClock *clock)
+{
+  g_clear_pointer (&ua->clock, imps_clock_unref);
+  ua->clock = clock ? imps_clock_ref (clock) : NULL;
+}
+
+void
+imps_ue_ua_set_static_psk (ImpsUeUa *ua, const gchar *key_id, const guint8 *key, gsize key_len)
+{
+  g_return_if_fail (key_id == NULL || (key != NULL && key_len >= 16 && key_len <= 32));
+  g_clear_pointer (&ua->psk_id, g_free);
+  imps_wipe (ua->psk, sizeof ua->psk);
+  ua->psk_len = 0;
+  if (key_id == NULL)
+    return;
+  ua->psk_id = g_strdup (key_id);
+  memcpy (ua->psk, key, key_len);
+  ua->psk_len = key_len;
 }
 
 /* The identity the client names itself by: its IMPU, or the one claimed. */
@@ -93,6 +118,9 @@ imps_ue_ua_free (ImpsUeUa *ua)
   if (ua->source.destroy)
     ua->source.destroy (ua->source.user_data);
   imps_random_free (ua->random);
+  g_clear_pointer (&ua->clock, imps_clock_unref);
+  g_free (ua->psk_id);
+  imps_wipe (ua->psk, sizeof ua->psk);
   g_free (ua->address);
   g_free (ua->impu);
   g_free (ua->claimed);
@@ -153,6 +181,7 @@ typedef struct {
   ImpsMikeyMessage *transfer_init; /* resolve: a copy */
   ImpsMikeyMessage *sent;          /* the REQUEST_INIT / RESOLVE_INIT last sent */
   guint8 psk[32];
+  gsize psk_len;                   /* 32 (Ks_NAF), or the static PSK's 16 or 32 */
   gboolean bootstrapped;           /* the one re-bootstrap has been used */
   gboolean uncached;               /* request: a new ticket, owned by the caller, not cached */
   SoupMessage *msg;
@@ -345,7 +374,8 @@ on_answer (GObject *source, GAsyncResult *res, gpointer data)
   const guint8 *d = g_bytes_get_data (body, &len);
   if (g_strcmp0 (rb, "1") == 0)
     {
-      if (!r->bootstrapped)
+      /* a static PSK has nothing to bootstrap */
+      if (!r->bootstrapped && ua->psk_id == NULL)
         {
           rebootstrap (task);
           return;
@@ -359,7 +389,7 @@ on_answer (GObject *source, GAsyncResult *res, gpointer data)
   guint64 now = now_ntp (ua);
   if (r->kind == RUN_REQUEST)
     {
-      ImpsMikeyHeldTicket *held = imps_mikey_request_resp_process (r->sent, d, len, r->psk, 32,
+      ImpsMikeyHeldTicket *held = imps_mikey_request_resp_process (r->sent, d, len, r->psk, r->psk_len,
                                                                    now, IMPS_MIKEY_DEFAULT_SKEW_S,
                                                                    &error);
       if (held == NULL)
@@ -375,7 +405,7 @@ on_answer (GObject *source, GAsyncResult *res, gpointer data)
     }
   else
     {
-      ImpsMikeyResolved *res2 = imps_mikey_resolve_resp_process (r->sent, d, len, r->psk, 32,
+      ImpsMikeyResolved *res2 = imps_mikey_resolve_resp_process (r->sent, d, len, r->psk, r->psk_len,
                                                                  r->transfer_init,
                                                                  ua_identity (ua), now,
                                                                  IMPS_MIKEY_DEFAULT_SKEW_S, NULL,
@@ -394,8 +424,19 @@ attempt (GTask *task)
   Run *r = g_task_get_task_data (task);
   ImpsUeUa *ua = r->ua;
   g_autoptr (GError) error = NULL;
-  g_autofree gchar *btid = ua->source.get_key (ua->source.user_data, ua->kms_fqdn, r->psk,
-                                               &error);
+  g_autofree gchar *btid = NULL;
+  if (ua->psk_id != NULL)
+    {
+      /* a static PSK (profile §2, NOTE 1): no GBA; IDRpsk is its key id */
+      btid = g_strdup (ua->psk_id);
+      memcpy (r->psk, ua->psk, ua->psk_len);
+      r->psk_len = ua->psk_len;
+    }
+  else
+    {
+      btid = ua->source.get_key (ua->source.user_data, ua->kms_fqdn, r->psk, &error);
+      r->psk_len = 32;
+    }
   if (btid == NULL)
     {
       if (!r->bootstrapped)
@@ -419,13 +460,13 @@ attempt (GTask *task)
       p.psk_id = (const guint8 *) btid;
       p.psk_id_len = strlen (btid);
       p.desired = &r->desired;
-      r->sent = imps_mikey_request_init_build (&p, r->psk, 32, now, ua->random, &error);
+      r->sent = imps_mikey_request_init_build (&p, r->psk, r->psk_len, now, ua->random, &error);
     }
   else
     {
       ImpsMikeyResolveParams p = { ua_identity (ua), ua->kms_fqdn, (const guint8 *) btid,
                                    strlen (btid) };
-      r->sent = imps_mikey_resolve_init_build (r->transfer_init, &p, r->psk, 32, now, ua->random,
+      r->sent = imps_mikey_resolve_init_build (r->transfer_init, &p, r->psk, r->psk_len, now, ua->random,
                                                &error);
     }
   if (r->sent == NULL)

@@ -75,6 +75,18 @@ void imps_ue_ua_free (ImpsUeUa *ua);
 
 void imps_ue_ua_set_suite_256 (ImpsUeUa *ua, gboolean suite_256);
 
+/* The device's clock for MIKEY timestamps and ticket validity, reffed: a
+ * skewed view for a device whose clock is off; NULL: the network's. */
+void imps_ue_ua_set_clock (ImpsUeUa *ua, ImpsClock *clock);
+
+/* A static PSK provisioned for the user instead of GBA (profile §2, NOTE
+ * 1 of the seed): requests and resolves are keyed with @key (16 or 32
+ * bytes, copied) and name @key_id in IDRpsk, and the client never
+ * bootstraps (the KMS's answer to a PSK request never asks it to). NULL
+ * @key_id goes back to GBA. */
+void imps_ue_ua_set_static_psk (ImpsUeUa *ua, const gchar *key_id, const guint8 *key,
+                                gsize key_len);
+
 /* Ticket request for @desired (its responders, flags, desired keys; the
  * TP PRF is set from the suite). A cached ticket that fits is returned
  * without asking the KMS. The ticket is borrowed from the cache: valid

@@ -7,10 +7,23 @@
 
 G_DEFINE_QUARK (imps-ue-error-quark, imps_ue_error)
 
+ImpsClock *
+imps_ue_get_clock (ImpsUe *ue)
+{
+  return ue->clock ? ue->clock : imps_network_get_clock (ue->net);
+}
+
+void
+imps_ue_set_clock (ImpsUe *ue, ImpsClock *clock)
+{
+  g_clear_pointer (&ue->clock, imps_clock_unref);
+  ue->clock = clock ? imps_clock_ref (clock) : NULL;
+}
+
 gint64
 imps_ue_now (ImpsUe *ue)
 {
-  return imps_clock_now_us (imps_network_get_clock (ue->net)) / G_USEC_PER_SEC;
+  return imps_clock_now_us (imps_ue_get_clock (ue)) / G_USEC_PER_SEC;
 }
 
 void
@@ -80,6 +93,7 @@ imps_ue_free (ImpsUe *ue)
   g_free (ue->impi);
   g_free (ue->name);
   g_free (ue->address);
+  g_clear_pointer (&ue->clock, imps_clock_unref);
   g_free (ue);
 }
 

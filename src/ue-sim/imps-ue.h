@@ -78,6 +78,13 @@ const gchar *imps_ue_get_impi (ImpsUe *ue);
 ImpsAkaSqnState *imps_ue_get_sqn_state (ImpsUe *ue);
 /* @log is borrowed and must outlive the UE (or be unset with NULL). */
 void imps_ue_set_key_log (ImpsUe *ue, ImpsKeyLog *log);
+/* The device's clock, reffed: a skewed view of the network's clock for a
+ * device whose clock is off (a scenario's clock-skew), or NULL for the
+ * network's. Its time goes into what the device writes and checks (MIKEY
+ * T, ticket validity, Ks expiry). Set it before imps_ue_sip_new(), which
+ * keeps imps_ue_get_clock(). */
+void imps_ue_set_clock (ImpsUe *ue, ImpsClock *clock);
+ImpsClock *imps_ue_get_clock (ImpsUe *ue);
 
 /* Runs the whole Ub exchange with the BSF at @bsf_address:@bsf_port whose
  * FQDN (realm of the first request) is @bsf_fqdn: challenge, AKA on the

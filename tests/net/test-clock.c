@@ -137,6 +137,52 @@ test_hold (Fx *fx, gconstpointer unused)
   g_assert_cmpint (imps_clock_now_us (fx->clock), ==, 1000600);
 }
 
+static gboolean
+set_flag (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* A skewed view reads its base's time plus the offset; its timers, holds
+ * and advances are the base's. */
+static void
+test_skewed (Fx *fx, gconstpointer unused)
+{
+  g_autoptr (ImpsClock) ahead = imps_clock_new_skewed (fx->clock, 400 * G_USEC_PER_SEC);
+  g_autoptr (ImpsClock) behind = imps_clock_new_skewed (ahead, -700 * G_USEC_PER_SEC);
+  gint64 base = imps_clock_now_us (fx->clock);
+  g_assert_cmpint (imps_clock_now_us (ahead), ==, base + 400 * G_USEC_PER_SEC);
+  g_assert_cmpint (imps_clock_now_us (behind), ==, base - 300 * G_USEC_PER_SEC);
+  g_assert_cmpint (imps_clock_get_skew (ahead), ==, 400 * G_USEC_PER_SEC);
+  g_assert_cmpint (imps_clock_get_skew (behind), ==, -300 * G_USEC_PER_SEC);
+  g_assert_cmpint (imps_clock_get_skew (fx->clock), ==, 0);
+  g_assert_cmpuint (imps_clock_now_ntp (ahead) >> 32, ==,
+                    (imps_clock_now_ntp (fx->clock) >> 32) + 400);
+  g_assert_true (imps_clock_is_virtual (ahead));
+
+  /* a timer on the view runs after the same delay, on the base's queue */
+  gboolean fired = FALSE;
+  imps_clock_timeout_add (behind, 5 * G_USEC_PER_SEC, set_flag, &fired, NULL);
+  g_assert_cmpuint (imps_clock_pending_timers (fx->clock), ==, 1);
+  imps_clock_advance (fx->clock, 4 * G_USEC_PER_SEC);
+  g_assert_false (fired);
+  imps_clock_advance (ahead, 1 * G_USEC_PER_SEC);
+  g_assert_true (fired);
+  g_assert_cmpint (imps_clock_now_us (fx->clock), ==, base + 5 * G_USEC_PER_SEC);
+  g_assert_cmpint (imps_clock_now_us (ahead), ==, base + 405 * G_USEC_PER_SEC);
+
+  /* a timer removed through the view is gone from the base */
+  fired = FALSE;
+  guint id = imps_clock_timeout_add (ahead, G_USEC_PER_SEC, set_flag, &fired, NULL);
+  g_assert_true (imps_clock_timeout_remove (ahead, id));
+  g_assert_cmpuint (imps_clock_pending_timers (fx->clock), ==, 0);
+
+  /* a hold through the view holds the base */
+  imps_clock_hold (ahead);
+  imps_clock_release (fx->clock);
+}
+
 static void
 test_real_clock (void)
 {
@@ -174,6 +220,7 @@ main (int argc, char **argv)
   g_test_add ("/clock/order-and-window", Fx, NULL, fx_setup, test_order_and_window, fx_teardown);
   g_test_add ("/clock/auto-advance", Fx, NULL, fx_setup, test_auto_advance, fx_teardown);
   g_test_add ("/clock/hold", Fx, NULL, fx_setup, test_hold, fx_teardown);
+  g_test_add ("/clock/skewed", Fx, NULL, fx_setup, test_skewed, fx_teardown);
   g_test_add_func ("/clock/real", test_real_clock);
   g_test_add_func ("/clock/ntp", test_ntp);
   return g_test_run ();
