@@ -33,7 +33,6 @@
 
 #include "imps-keylog.h"
 #include "imps-network.h"
-#include "imps-scenario.h"
 #include "mikey/imps-mikey-exchange.h"
 
 G_BEGIN_DECLS
@@ -124,13 +123,6 @@ gboolean imps_kms_add_agreement (ImpsKms *kms, const gchar *peer_fqdn, const gui
 void imps_kms_add_static_psk (ImpsKms *kms, const gchar *key_id, const gchar *user,
                               const guint8 *key, gsize key_len);
 
-/* Fills the store from a scenario for the KMS of operator number @op
- * (1-based, ImpsOperatorSpec.number): its [policy] rows, [group]s and the
- * [agreement]s it is part of. An agreement without a key gets one derived
- * from @seed_key (HMAC-SHA-256 over the two KMS names in sorted order), so
- * that both KMSs of a run derive the same key. */
-gboolean imps_kms_load_scenario (ImpsKms *kms, const ImpsScenario *scenario, guint op,
-                                 const guint8 *seed_key, gsize seed_key_len, GError **error);
 
 /* Rolls the TPK: a new key with the next index signs new tickets; the old
  * ones keep opening tickets until the longest validity any policy grants

@@ -394,7 +394,7 @@ start_kms_on (ImpsWorld *w, const ImpsScenario *s, Operator *o, const ImpsWorldO
   imps_kms_set_key_log (o->kms, opt->key_log);
   if (o->bsf)
     imps_kms_set_bsf (o->kms, o->bsf_address, imps_bsf_get_zn_port (o->bsf));
-  if (!imps_kms_load_scenario (o->kms, s, o->spec->number, w->agreement_seed,
+  if (!imps_world_load_kms (o->kms, s, o->spec->number, w->agreement_seed,
                                sizeof w->agreement_seed, error))
     return FALSE;
   provision_kms_faults (w, o);

@@ -11,6 +11,7 @@
 
 #include "imps-scenario.h"
 #include "imps-keylog.h"
+#include "imps-kms.h"
 #include "imps-ladder.h"
 #include "imps-network.h"
 #include "imps-ue.h"
@@ -158,5 +159,15 @@ void imps_world_print_endpoints (ImpsWorld *world, FILE *out);
 #define IMPS_WORLD_PORT_HTTPS 443
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpsWorld, imps_world_free)
+
+/* Gives @kms the configuration of operator number @op (1-based,
+ * ImpsOperatorSpec.number) in @scenario: its [policy] rows, [group]s and
+ * the [agreement]s it has configured (a one-way agreement only on the side
+ * that has it; `keys = A; B` each side its own key). An agreement without
+ * a key gets one derived from @seed_key (HMAC-SHA-256 over the two KMS
+ * names in sorted order), so that both KMSs of a run derive the same key.
+ * (imps-world-kms.c) */
+gboolean imps_world_load_kms (ImpsKms *kms, const ImpsScenario *scenario, guint op,
+                              const guint8 *seed_key, gsize seed_key_len, GError **error);
 
 G_END_DECLS

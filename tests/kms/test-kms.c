@@ -14,6 +14,7 @@
 #include "imps-hex.h"
 #include "imps-kms.h"
 #include "imps-kms-private.h"
+#include "imps-world.h"
 #include "imps-ue-ua.h"
 #include "gba/imps-gba-uss.h"
 #include "mikey/imps-mikey-exchange.h"
@@ -1921,7 +1922,7 @@ test_scenario (KmsFx *k, gconstpointer data)
     }
   guint8 seed[32] = { 9 };
   imps_kms_add_static_psk (k->kms, "static-scn", "sip:alice@home1.net", k->static_psk, 32);
-  g_assert_true (imps_kms_load_scenario (k->kms, s, 1, seed, 32, &error));
+  g_assert_true (imps_world_load_kms (k->kms, s, 1, seed, 32, &error));
   g_assert_no_error (error);
   /* the user row: validity 600 s and no forking, granted with K */
   ImpsMikeyTp tp;
@@ -1982,7 +1983,7 @@ test_scenario (KmsFx *k, gconstpointer data)
         g_autoptr (ImpsKms) k3 = imps_kms_new (k->fx.net, "home1.net", path, &error);
         g_assert_no_error (error);
         if (round == 0)
-          g_assert_true (imps_kms_load_scenario (k3, s, 1, seed, 32, &error));
+          g_assert_true (imps_world_load_kms (k3, s, 1, seed, 32, &error));
         imps_kms_add_static_psk (k3, "static-bob", "sip:bob@home1.net", k->static_psk, 32);
         ImpsMikeyTp t3;
         imps_mikey_tp_init_default (&t3, 0, FALSE);
@@ -2002,9 +2003,9 @@ test_scenario (KmsFx *k, gconstpointer data)
   }
   /* a KMS for operator 2 derives the same pair key from the same seed */
   g_autoptr (ImpsKms) k2 = imps_kms_new (k->fx.net, "home2.net", NULL, &error);
-  g_assert_true (imps_kms_load_scenario (k2, s, 2, seed, 32, &error));
+  g_assert_true (imps_world_load_kms (k2, s, 2, seed, 32, &error));
   g_assert_no_error (error);
-  g_assert_false (imps_kms_load_scenario (k2, s, 7, seed, 32, &error));
+  g_assert_false (imps_world_load_kms (k2, s, 7, seed, 32, &error));
   g_assert_error (error, IMPS_KMS_ERROR, IMPS_KMS_ERROR_INVALID);
 }
 
