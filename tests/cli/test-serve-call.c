@@ -411,6 +411,13 @@ place_call (Ue *ue, gboolean e2ae, guint n)
     ue->sip_port, n, n, call_id, ue->sip_port, strlen (sdp), sdp);
   send_text (ue, invite);
   g_autofree gchar *ok = receive_text (ue, FALSE);
+  /* a retransmission of bob's BYE of the call before (Timer E, when
+   * carol's 200 took longer than its interval on a slow machine) */
+  while (g_str_has_prefix (ok, "BYE "))
+    {
+      g_free (ok);
+      ok = receive_text (ue, FALSE);
+    }
   g_assert_true (g_str_has_prefix (ok, "SIP/2.0 200 "));
   gchar addr[64];
   guint16 port;
