@@ -84,13 +84,21 @@ imps_http_date (gint64 unix_seconds)
  * that starts only when the client has sent something and that has a
  * deadline, so idle sockets hold no thread.
  *
- * libsoup keeps a connection alive only when it has listeners of its own;
- * here it has none, so it closes each connection after one response, and
- * every response says "Connection: close". A connection therefore only
- * ever carries its first message, which libsoup tracks from the accept
- * on: a client that closes it (or times out) before or after the request
- * makes libsoup close its side too, where libsoup 3.2 leaves an idle
- * keep-alive connection that the client closed in CLOSE-WAIT for good.
+ * Keep-alive: libsoup keeps a connection alive only when it has listeners
+ * of its own (here it has none), and libsoup 3.2 leaves a keep-alive
+ * connection that the client closes between two requests in CLOSE-WAIT for
+ * good (the message it waits on never starts, so nothing closes it). So
+ * libsoup only ever serves the first message of a connection, which it
+ * tracks from the accept on: a client that closes it (or times out) before
+ * or after the request makes libsoup close its side too. When the client
+ * may keep the connection (HTTP/1.1 without "Connection: close"), impsim
+ * takes the connection back from libsoup as soon as the answer is written
+ * and hands it over again as if just accepted, so the next request is again
+ * a first message. The idle timeout, the lifetime and the per-source cap
+ * hold across requests (they belong to the socket). A client that asks for
+ * "Connection: close" gets it, and libsoup closes after the answer.
+ * Pipelined requests (sent before the answer to the previous one) are not
+ * supported: bytes libsoup has read past a request are dropped with it.
  *
  * Bodies: the request headers are checked on "got-headers", before any
  * body byte is read. A declared body over the bound gets 413, a chunked
@@ -151,6 +159,8 @@ struct _ImpsHttpServer {
   guint handshaking;           /* TLS handshakes in progress */
   GQueue handshake_wait;       /* Conn*: TLS clients waiting for a handshake slot */
   guint hellos_waiting;        /* Conn* with hello_waits > 0 and no handshake yet */
+  GQueue rehand;               /* Rehand*: kept-alive connections to hand to libsoup again */
+  guint rehand_source;
   ImpsHttpStats stats;
 };
 
@@ -1045,6 +1055,92 @@ imps_http_server_pause (ImpsHttpServer *s, SoupServerMessage *msg)
   soup_server_message_pause (msg);
 }
 
+/* Whether the client may send another request on the connection of @msg
+ * (RFC 9112 §9.3): HTTP/1.1 unless it said "Connection: close"; HTTP/1.0
+ * only with "Connection: keep-alive". */
+static gboolean
+client_keeps_alive (SoupServerMessage *msg)
+{
+  SoupMessageHeaders *h = soup_server_message_get_request_headers (msg);
+  if (soup_server_message_get_http_version (msg) == SOUP_HTTP_1_1)
+    return !soup_message_headers_header_contains (h, "Connection", "close");
+  if (soup_server_message_get_http_version (msg) == SOUP_HTTP_1_0)
+    return soup_message_headers_header_contains (h, "Connection", "keep-alive");
+  return FALSE;
+}
+
+/* A connection taken back from libsoup after a keep-alive answer. */
+typedef struct {
+  GIOStream *stream;
+  GSocketAddress *local, *remote;
+} Rehand;
+
+static void
+rehand_free (gpointer p)
+{
+  Rehand *r = p;
+  g_object_unref (r->stream);
+  g_object_unref (r->local);
+  g_object_unref (r->remote);
+  g_free (r);
+}
+
+/* Hands the connections taken back to libsoup again, as new ones: from
+ * the main loop, not from inside libsoup's write of the previous answer,
+ * so that a client that sends at once never nests one request in
+ * another. */
+static gboolean
+rehand_pending (gpointer data)
+{
+  ImpsHttpServer *s = data;
+  s->rehand_source = 0;
+  Rehand *r;
+  while ((r = g_queue_pop_head (&s->rehand)) != NULL)
+    {
+      if (!soup_server_accept_iostream (s->soup, r->stream, r->local, r->remote, NULL))
+        g_io_stream_close (r->stream, NULL, NULL);
+      else
+        s->stats.kept_alive++;
+      rehand_free (r);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+/* The answer of a keep-alive message is written: the connection goes back
+ * to libsoup as a new one (see above). */
+static void
+keepalive_rehand (SoupServerMessage *msg, gpointer data)
+{
+  ImpsHttpServer *s = data;
+  MsgState *st = msg_state (msg);
+  if (st)
+    st->finished = TRUE;
+  GSocketAddress *local = soup_server_message_get_local_address (msg);
+  GSocketAddress *remote = soup_server_message_get_remote_address (msg);
+  if (local == NULL || remote == NULL)
+    return; /* libsoup closes it as usual */
+  Rehand *r = g_new0 (Rehand, 1);
+  r->local = g_object_ref (local);
+  r->remote = g_object_ref (remote);
+  g_autoptr (GIOStream) stolen = soup_server_message_steal_connection (msg);
+  /* libsoup's wrapper, which does not close what it wraps when it goes */
+  if (stolen != NULL && g_object_class_find_property (G_OBJECT_GET_CLASS (stolen),
+                                                      "base-iostream"))
+    g_object_get (stolen, "base-iostream", &r->stream, NULL);
+  else if (stolen != NULL)
+    r->stream = g_object_ref (stolen);
+  if (r->stream == NULL)
+    {
+      g_object_unref (r->local);
+      g_object_unref (r->remote);
+      g_free (r);
+      return;
+    }
+  g_queue_push_tail (&s->rehand, r);
+  if (s->rehand_source == 0)
+    s->rehand_source = g_idle_add_full (G_PRIORITY_HIGH, rehand_pending, s, NULL);
+}
+
 void
 imps_http_server_respond (ImpsHttpServer *s, SoupServerMessage *msg, guint status,
                           const gchar *content_type, const guint8 *body, gsize body_len,
@@ -1084,8 +1180,14 @@ imps_http_server_respond (ImpsHttpServer *s, SoupServerMessage *msg, guint statu
       g_autofree gchar *date = imps_http_date (imps_clock_now_us (imps_network_get_clock (s->net))
                                                / G_USEC_PER_SEC);
       soup_message_headers_replace (h, "Date", date);
-      /* one request per connection (see above) */
-      soup_message_headers_replace (h, "Connection", "close");
+      if (client_keeps_alive (msg))
+        {
+          if (soup_server_message_get_http_version (msg) == SOUP_HTTP_1_0)
+            soup_message_headers_replace (h, "Connection", "keep-alive");
+          g_signal_connect (msg, "wrote-body", G_CALLBACK (keepalive_rehand), s);
+        }
+      else
+        soup_message_headers_replace (h, "Connection", "close");
       soup_server_message_set_response (msg, content_type, SOUP_MEMORY_COPY,
                                         (const char *) body, body_len);
       soup_message_headers_set_content_length (h, (goffset) body_len);
@@ -1126,6 +1228,13 @@ imps_http_server_free (ImpsHttpServer *s)
       g_object_unref (msg);
     }
   g_ptr_array_set_size (s->paused, 0);
+  g_clear_handle_id (&s->rehand_source, g_source_remove);
+  Rehand *r;
+  while ((r = g_queue_pop_head (&s->rehand)) != NULL)
+    {
+      g_io_stream_close (r->stream, NULL, NULL);
+      rehand_free (r);
+    }
   if (s->service)
     {
       g_socket_service_stop (s->service);

@@ -64,6 +64,7 @@ void imps_http_limits_init (ImpsHttpLimits *limits);
 typedef struct {
   guint64 accepted;          /* TCP connections accepted */
   guint64 served;            /* handed to the HTTP layer */
+  guint64 kept_alive;        /* answers after which the connection stayed open for another request */
   guint64 closed;            /* gone (every kind) */
   guint64 refused_cap;       /* closed at once: the source had too many open */
   guint64 refused_body;      /* 400/411/413 before the body */

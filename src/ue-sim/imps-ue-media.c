@@ -38,8 +38,6 @@ struct _ImpsUeMedia {
   guint32 counter;
   guint timer;
   gint64 next_sr_us;
-  guint8 tx_buf[RTP_LEN + IMPS_SRTP_MAX_TRAILER_LEN];
-  guint8 sr_buf[IMPS_UE_MEDIA_SR_LEN + IMPS_SRTP_MAX_RTCP_TRAILER_LEN];
   guint8 ext_id;              /* header extension element ID (a=extmap) */
 
   /* receiving */
@@ -50,7 +48,6 @@ struct _ImpsUeMedia {
   guint16 seq_base;           /* sequence number of counter 0 (mod 2^16) */
   gboolean any_accepted;
   ImpsSrtpStats rx_seen;      /* the receiver session's totals at the last failure */
-  guint8 rx_buf[IMPS_SIP_BUS_MAX_PACKET];
 
   gboolean closed;            /* imps_ue_media_close(): ports and keys given back */
 };
@@ -249,20 +246,21 @@ receive_rtp (const gchar *from, guint16 from_port, const guint8 *data, gsize len
   ImpsUeMedia *m = user_data;
   ImpsUeMediaStats *st = &m->rx_stats;
   gsize plain_len = len;
+  guint8 buf[IMPS_SIP_BUS_MAX_PACKET]; /* scratch: a finished call keeps no buffer */
 
-  if (len > sizeof m->rx_buf)
+  if (len > sizeof buf)
     {
       st->other_errors++;
       return;
     }
-  memcpy (m->rx_buf, data, len);
+  memcpy (buf, data, len);
   if (m->rx.srtp != NULL
-      && !imps_srtp_session_unprotect_rtp (m->rx.srtp, m->rx_buf, len, &plain_len, NULL))
+      && !imps_srtp_session_unprotect_rtp (m->rx.srtp, buf, len, &plain_len, NULL))
     {
       count_srtp_error (m);
       return;
     }
-  const guint8 *p = m->rx_buf;
+  const guint8 *p = buf;
   guint32 counter = 0;
   ImpsUeMediaCheck check = imps_ue_media_packet_check_id (p, plain_len, m->ext_id, &counter);
   if (check == IMPS_UE_MEDIA_CHECK_MALFORMED)
@@ -316,22 +314,23 @@ receive_rtcp (const gchar *from, guint16 from_port, const guint8 *data, gsize le
   ImpsUeMedia *m = user_data;
   ImpsUeMediaStats *st = &m->rx_stats;
   gsize plain_len = len;
+  guint8 buf[IMPS_SIP_BUS_MAX_PACKET]; /* scratch: a finished call keeps no buffer */
 
-  if (len > sizeof m->rx_buf)
+  if (len > sizeof buf)
     {
       st->rtcp_failures++;
       return;
     }
-  memcpy (m->rx_buf, data, len);
+  memcpy (buf, data, len);
   if (m->rx.srtp != NULL
-      && !imps_srtp_session_unprotect_rtcp (m->rx.srtp, m->rx_buf, len, &plain_len, NULL))
+      && !imps_srtp_session_unprotect_rtcp (m->rx.srtp, buf, len, &plain_len, NULL))
     {
       /* keep the RTP failure counters in step with the session's totals */
       imps_srtp_session_get_stats (m->rx.srtp, &m->rx_seen);
       st->rtcp_failures++;
       return;
     }
-  const guint8 *p = m->rx_buf;
+  const guint8 *p = buf;
   if (plain_len < IMPS_UE_MEDIA_SR_LEN || (p[0] & 0xc0) != 0x80 || p[1] != 200
       || (m->peer_ssrc != 0 && imps_load_u32 (p + 4) != m->peer_ssrc))
     {
@@ -499,7 +498,8 @@ imps_ue_media_set_rx_key (ImpsUeMedia *m, ImpsSrtpSuite suite, const guint8 *key
 static void
 send_sr (ImpsUeMedia *m)
 {
-  guint8 *p = m->sr_buf;
+  guint8 sr_buf[IMPS_UE_MEDIA_SR_LEN + IMPS_SRTP_MAX_RTCP_TRAILER_LEN];
+  guint8 *p = sr_buf;
   gsize len = IMPS_UE_MEDIA_SR_LEN;
   guint64 ntp = imps_clock_now_ntp (m->clock);
 
@@ -513,7 +513,7 @@ send_sr (ImpsUeMedia *m)
   imps_store_u32 (p + 20, (guint32) m->tx_stats.packets);
   imps_store_u32 (p + 24, (guint32) m->tx_stats.payload_bytes);
   if (m->tx.srtp != NULL
-      && !imps_srtp_session_protect_rtcp (m->tx.srtp, p, len, sizeof m->sr_buf, &len, NULL))
+      && !imps_srtp_session_protect_rtcp (m->tx.srtp, p, len, sizeof sr_buf, &len, NULL))
     {
       m->tx_stats.other_errors++;
       return;
@@ -529,7 +529,8 @@ static gboolean
 tick (gpointer data)
 {
   ImpsUeMedia *m = data;
-  guint8 *p = m->tx_buf;
+  guint8 tx_buf[RTP_LEN + IMPS_SRTP_MAX_TRAILER_LEN];
+  guint8 *p = tx_buf;
   gsize len = RTP_LEN;
 
   m->timer = imps_clock_timeout_add (m->clock, IMPS_UE_MEDIA_PACKET_US, tick, m, NULL);
@@ -538,7 +539,7 @@ tick (gpointer data)
   m->ts += IMPS_UE_MEDIA_PAYLOAD_LEN;   /* 8 kHz, 20 ms */
   m->counter++;
   if (m->tx.srtp != NULL
-      && !imps_srtp_session_protect_rtp (m->tx.srtp, p, len, sizeof m->tx_buf, &len, NULL))
+      && !imps_srtp_session_protect_rtp (m->tx.srtp, p, len, sizeof tx_buf, &len, NULL))
     m->tx_stats.other_errors++;
   else if (!imps_sip_bus_send_media (m->bus, IMPS_PROTO_RTP, m->address, m->port,
                                      m->remote_address, m->remote_port, p, len))

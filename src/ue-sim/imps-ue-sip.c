@@ -72,6 +72,7 @@ struct _ImpsUeCall {
   guint timer_b;
   guint ring_timer;
   guint linger_timer;           /* after the end: closes the media endpoint */
+  guint forget_timer;           /* then: forgets the INVITE and the dialog */
   gboolean ring_done;
   gboolean answer_ready;
   gboolean cancelled;
@@ -152,6 +153,26 @@ call_stop_timers (ImpsUeCall *call)
  * sessions: long enough for the packets still on the bus (a BYE takes the
  * bus latency of each hop; the peer sends until it arrives) to land where
  * they are counted. */
+/* Long after its end (Timer B after the media closed: no answer to its
+ * INVITE and no request in its dialog can still come), a call forgets its
+ * INVITE and dialog: a late message for it then gets what one for an
+ * unknown call gets. */
+static gboolean
+call_forget_done (gpointer data)
+{
+  ImpsUeCall *call = data;
+  call->forget_timer = 0;
+  g_clear_pointer (&call->invite, imps_sip_message_free);
+  g_clear_pointer (&call->dialog, imps_sip_dialog_free);
+  g_clear_pointer (&call->hop_address, g_free);
+  return G_SOURCE_REMOVE;
+}
+
+/* A while after its end, a call gives back its media ports and SRTP
+ * sessions, and what only setting it up needed: its offer and answer, its
+ * TRANSFER_INIT and the keys its KMS resolved (wiped). What the reports
+ * and verdicts read stays: the state, status and reason, the Call-ID, the
+ * media statistics, the CSB ID and the key fingerprints. */
 static gboolean
 call_linger_done (gpointer data)
 {
@@ -159,6 +180,13 @@ call_linger_done (gpointer data)
   call->linger_timer = 0;
   if (call->media)
     imps_ue_media_close (call->media);
+  g_clear_pointer (&call->offer, imps_sdp_free);
+  g_clear_pointer (&call->answer, imps_sdp_free);
+  g_clear_pointer (&call->ti, imps_mikey_message_free);
+  g_clear_pointer (&call->resolved, imps_mikey_resolved_free);
+  call->held = NULL; /* borrowed from the KMS interface, which may drop it */
+  call->forget_timer = imps_clock_timeout_add (call->sip->clock, IMPS_UE_SIP_TIMER_B_US,
+                                               call_forget_done, call, NULL);
   return G_SOURCE_REMOVE;
 }
 
@@ -169,11 +197,9 @@ call_end (ImpsUeCall *call, guint status, const gchar *reason)
     return;
   call_stop_timers (call);
   if (call->media)
-    {
-      imps_ue_media_stop (call->media);
-      call->linger_timer = imps_clock_timeout_add (call->sip->clock, IMPS_UE_SIP_MEDIA_LINGER_US,
-                                                   call_linger_done, call, NULL);
-    }
+    imps_ue_media_stop (call->media);
+  call->linger_timer = imps_clock_timeout_add (call->sip->clock, IMPS_UE_SIP_MEDIA_LINGER_US,
+                                               call_linger_done, call, NULL);
   if (status != 0 && call->status == 0)
     call->status = status;
   if (reason != NULL && call->reason == NULL)
@@ -187,6 +213,8 @@ call_free (ImpsUeCall *call)
   call_stop_timers (call);
   if (call->linger_timer)
     imps_clock_timeout_remove (call->sip->clock, call->linger_timer);
+  if (call->forget_timer)
+    imps_clock_timeout_remove (call->sip->clock, call->forget_timer);
   imps_ue_media_free (call->media);
   imps_sip_message_free (call->invite);
   imps_sip_dialog_free (call->dialog);
@@ -943,6 +971,8 @@ caller_response (ImpsUeCall *call, const ImpsSipMessage *resp, const ImpsSipCSeq
 
   if (strcmp (cseq->method, "INVITE") != 0)
     return;   /* 200 to BYE or CANCEL: nothing more to do */
+  if (call->invite == NULL)
+    return;   /* long over and forgotten (call_forget_done) */
   if (status < 200)
     {
       /* Timer B runs in the Calling state only (RFC 3261 §17.1.1.2): a
@@ -1842,6 +1872,14 @@ imps_ue_sip_get_call (ImpsUeSip *sip, guint index)
 {
   g_return_val_if_fail (index < sip->calls->len, NULL);
   return sip->calls->pdata[index];
+}
+
+guint
+imps_ue_call_count_setup_objects (ImpsUeCall *call)
+{
+  g_return_val_if_fail (call != NULL, 0);
+  return (call->invite != NULL) + (call->dialog != NULL) + (call->offer != NULL)
+         + (call->answer != NULL) + (call->ti != NULL) + (call->resolved != NULL);
 }
 
 gboolean

@@ -17,7 +17,9 @@
  * supported (501). Calls stay in the agent, readable, until the agent is
  * freed; IMPS_UE_SIP_MEDIA_LINGER_US after its end a call's media endpoint
  * closes (its ports go back to the bus, its SRTP sessions are freed, its
- * statistics stay).
+ * statistics stay) and its SDP and MIKEY messages and resolved keys are
+ * freed; IMPS_UE_SIP_TIMER_B_US later its INVITE and dialog too. What the
+ * getters below read stays.
  *
  * Security per call:
  *   NONE          m=audio RTP/AVP, plain RTP.
@@ -200,6 +202,12 @@ ImpsUeCall *imps_ue_sip_get_call (ImpsUeSip *sip, guint index);
  * crossed the CANCEL), 603 Decline when the callee has not answered. */
 void imps_ue_call_hangup (ImpsUeCall *call);
 
+/* How many of its set-up objects a call still holds (for tests of what a
+ * finished call keeps): the SDP offer and answer, the TRANSFER_INIT and the
+ * keys its KMS resolved (freed IMPS_UE_SIP_MEDIA_LINGER_US after the end,
+ * with the media endpoint), the INVITE and the dialog (IMPS_UE_SIP_TIMER_B_US
+ * after that). */
+guint imps_ue_call_count_setup_objects (ImpsUeCall *call);
 gboolean imps_ue_call_is_caller (ImpsUeCall *call);
 ImpsUeCallState imps_ue_call_get_state (ImpsUeCall *call);
 ImpsUeSecurity imps_ue_call_get_security (ImpsUeCall *call);

@@ -202,6 +202,7 @@ zk_client (const gchar *zk, const gchar *ca_file, const gchar *cert, const gchar
 {
   g_autoptr (GError) error = NULL;
   const gchar *req = "POST /kms?requesttype=ticketrequest HTTP/1.1\r\nHost: kms.home1.net\r\n"
+                     "Connection: close\r\n"
                      "Content-Type: application/mikey\r\nContent-Length: 8\r\n\r\n"
                      "\x01\x00\x00\x00\x00\x00\x00\x00";
   g_autoptr (GBytes) request = g_bytes_new_static (req, strlen (req) + 8);

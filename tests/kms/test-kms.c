@@ -1351,8 +1351,8 @@ zk_outside_clients (KmsFx *k, const gchar *ca_path, const gchar *pem2_path,
                     const guint8 *body, gsize body_len)
 {
   g_autofree gchar *req_head = g_strdup_printf ("POST /kms?requesttype=ticketrequest HTTP/1.1\r\n"
-                                                "Host: kms.home1.net\r\nContent-Type: "
-                                                IMPS_KMS_CONTENT_TYPE "\r\nContent-Length: "
+                                                "Host: kms.home1.net\r\nConnection: close\r\n"
+                                                "Content-Type: " IMPS_KMS_CONTENT_TYPE "\r\nContent-Length: "
                                                 "%" G_GSIZE_FORMAT "\r\n\r\n", body_len);
   GByteArray *req = g_byte_array_new ();
   g_byte_array_append (req, (const guint8 *) req_head, (guint) strlen (req_head));

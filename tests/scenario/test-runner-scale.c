@@ -148,6 +148,45 @@ test_call_state_freed (void)
     }
 }
 
+/* A finished call keeps only what its report and verdicts read: a second
+ * after its end its SDP, MIKEY messages and resolved keys are gone, Timer B
+ * later its INVITE and dialog; a call in progress still has them all. */
+static void
+test_finished_call_compact (void)
+{
+  g_autofree gchar *text = scale_scenario (4, 2, NULL, "security=mikey-ticket media=1s");
+  /* the second call is still up when the script ends, 40 s after the first ended */
+  gchar *last = g_strrstr (text, "hangup = u2\n");
+  g_assert_nonnull (last);
+  strcpy (last, "advance = 40s\n");
+  g_auto (Run) r;
+  run_text (&r, text, NULL, NULL);
+  for (guint u = 0; u < 4; u++)
+    {
+      g_autofree gchar *name = g_strdup_printf ("u%u", u);
+      ImpsWorldDevice *d = imps_world_find_device (r.world, name);
+      ImpsUeCall *call = imps_ue_sip_get_call (d->sip, 0);
+      if (u < 2)
+        {
+          g_assert_cmpint (imps_ue_call_get_state (call), ==, IMPS_UE_CALL_TERMINATED);
+          g_assert_cmpuint (imps_ue_call_count_setup_objects (call), ==, 0);
+          /* what the verdicts read stays */
+          g_assert_nonnull (imps_ue_call_get_call_id (call));
+          g_assert_cmpuint (imps_ue_call_get_csb_id (call), !=, 0);
+          guint8 fp[32];
+          g_assert_true (imps_ue_call_get_key_fingerprint (call, fp));
+          g_assert_cmpuint (imps_ue_media_get_rx_stats (imps_ue_call_get_media (call))->packets,
+                            >=, 45);
+        }
+      else
+        {
+          g_assert_cmpint (imps_ue_call_get_state (call), ==, IMPS_UE_CALL_ESTABLISHED);
+          /* INVITE, dialog, offer, answer, TRANSFER_INIT (+ resolved keys at the callee) */
+          g_assert_cmpuint (imps_ue_call_count_setup_objects (call), ==, u == 2 ? 5 : 6);
+        }
+    }
+}
+
 /* Past 254 devices of one operator, addresses go on in the next third
  * octet; the first 254 keep 127.<op>.1.n. */
 static void
@@ -202,6 +241,7 @@ main (int argc, char **argv)
   g_test_add_func ("/runner-scale/waits-on-events", test_waits_on_events);
   g_test_add_func ("/runner-scale/no-idle-sockets", test_no_idle_sockets);
   g_test_add_func ("/runner-scale/call-state-freed", test_call_state_freed);
+  g_test_add_func ("/runner-scale/finished-call-compact", test_finished_call_compact);
   g_test_add_func ("/runner-scale/addresses", test_addresses);
   g_test_add_func ("/runner-scale/many-devices", test_many_devices);
   g_test_add_func ("/runner-scale/ten-thousand-subscribers", test_ten_thousand_subscribers);

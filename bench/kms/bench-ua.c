@@ -1,0 +1,439 @@
+/* Ua over HTTP against a minimal libsoup-3 server in the same run: the
+ * KMS node (impsim's HTTP server, the Ua handler, static PSK of profile §2
+ * NOTE 1, the event log as a ring as in `impsim serve`) answering distinct
+ * valid REQUEST_INIT_PSKs, and a "hello" server (soup_server_new, one
+ * handler that answers 200 "hello") answering GET /. Each server runs in a
+ * child process of its own; this process is the client: C connections at
+ * once, each sending its next request when the answer to the previous one
+ * is in (HTTP/1.1 keep-alive; a connection the server closes is opened
+ * again), as a load generator such as wrk does.
+ *
+ * Rounds alternate between the two servers (hello first, then the KMS,
+ * then the KMS first); each round sends a fixed number of requests.
+ * Printed per server: the median requests per second (wall time, which the
+ * client's own work and the machine's load shape alike for both), the
+ * median server CPU per request (the child's user + system time, from
+ * /proc), the connections the client had to open, and the ratios KMS /
+ * hello of both, each the median of the per-round ratios, with the spread.
+ *
+ *   bench-ua [--conns C] [--requests N] [--rounds R]   (defaults 16, 4000, 5)
+ *
+ * With IMPS_BENCH_JSON naming a file, the ratios are appended as JSON lines
+ * (what `make bench` collects). */
+#include "imps-kms.h"
+#include "imps-random.h"
+
+#include <libsoup/soup.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define NOW G_GUINT64_CONSTANT (0xEC3F1E4F00000000)
+#define MAX_CONNS 256
+
+static guint n_conns = 16, n_requests = 4000, n_rounds = 5;
+
+/* ---- the servers (children) -------------------------------------------- */
+
+static void
+hello_handler (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
+               gpointer data)
+{
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_STATIC, "hello\n", 6);
+}
+
+static void G_GNUC_NORETURN
+hello_main (int fd)
+{
+  SoupServer *server = soup_server_new (NULL, NULL);
+  soup_server_add_handler (server, NULL, hello_handler, NULL, NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GInetAddress) ia = g_inet_address_new_from_string ("127.0.0.1");
+  g_autoptr (GSocketAddress) sa = g_inet_socket_address_new (ia, 0);
+  if (!soup_server_listen (server, sa, 0, &error))
+    _exit (4);
+  GSList *listeners = soup_server_get_listeners (server);
+  g_autoptr (GSocketAddress) bound = g_socket_get_local_address (listeners->data, NULL);
+  g_slist_free (listeners);
+  guint16 port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  if (write (fd, &port, sizeof port) != sizeof port)
+    _exit (5);
+  close (fd);
+  g_main_loop_run (g_main_loop_new (NULL, FALSE));
+  _exit (0);
+}
+
+static guint8 psk[32];
+
+static void G_GNUC_NORETURN
+kms_main (int fd)
+{
+  ImpsClock *clock = imps_clock_new_virtual (imps_unix_us_from_ntp (NOW));
+  ImpsNetwork *net = imps_network_new (clock, imps_random_new_seeded (8));
+  imps_event_log_set_ring (imps_network_get_event_log (net), 10000);
+  g_autoptr (GError) error = NULL;
+  ImpsKms *kms = imps_kms_new (net, "example.org", NULL, &error);
+  if (kms == NULL)
+    _exit (3);
+  imps_kms_add_static_psk (kms, "static-alice", "sip:alice@example.org", psk, 32);
+  if (!imps_kms_listen (kms, "127.0.0.1", 0, &error))
+    _exit (4);
+  guint16 port = imps_kms_get_ua_port (kms);
+  if (write (fd, &port, sizeof port) != sizeof port)
+    _exit (5);
+  close (fd);
+  g_main_loop_run (g_main_loop_new (NULL, FALSE));
+  _exit (0);
+}
+
+typedef struct {
+  pid_t pid;
+  guint16 port;
+} Server;
+
+static Server
+spawn (void (*fn) (int))
+{
+  int p[2];
+  g_assert (pipe (p) == 0);
+  Server s = { 0 };
+  s.pid = fork ();
+  g_assert (s.pid >= 0);
+  if (s.pid == 0)
+    {
+      prctl (PR_SET_PDEATHSIG, SIGKILL);
+      close (p[0]);
+      fn (p[1]);
+    }
+  close (p[1]);
+  if (read (p[0], &s.port, sizeof s.port) != sizeof s.port)
+    g_error ("a server did not start");
+  close (p[0]);
+  return s;
+}
+
+/* user + system CPU of @pid, in seconds */
+static double
+pid_cpu_s (pid_t pid)
+{
+  g_autofree gchar *path = g_strdup_printf ("/proc/%d/stat", pid);
+  g_autofree gchar *text = NULL;
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return 0;
+  const gchar *p = strrchr (text, ')');
+  unsigned long ut = 0, st = 0;
+  /* after ")": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime */
+  if (p == NULL
+      || sscanf (p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+    return 0;
+  return (double) (ut + st) / (double) sysconf (_SC_CLK_TCK);
+}
+
+static double
+wall_s (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (double) ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* ---- the client ------------------------------------------------------- */
+
+typedef struct {
+  int fd;
+  GString *in;
+  const guint8 *out;
+  gsize out_len, out_off;
+  gboolean busy;
+} Client;
+
+typedef struct {
+  guint16 port;
+  GBytes **reqs;     /* the requests of this round, in order */
+  guint n;
+  guint next, done, bad, opened;
+} Load;
+
+static int
+open_conn (guint16 port)
+{
+  int fd = socket (AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  g_assert (fd >= 0);
+  int one = 1;
+  setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  struct sockaddr_in sa = { 0 };
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons (port);
+  inet_pton (AF_INET, "127.0.0.1", &sa.sin_addr);
+  int r = connect (fd, (struct sockaddr *) &sa, sizeof sa);
+  g_assert (r == 0 || errno == EINPROGRESS);
+  return fd;
+}
+
+static void
+start_next (Load *l, Client *c)
+{
+  if (l->next >= l->n)
+    {
+      c->busy = FALSE;
+      return;
+    }
+  if (c->fd < 0)
+    {
+      c->fd = open_conn (l->port);
+      l->opened++;
+    }
+  c->out = g_bytes_get_data (l->reqs[l->next], &c->out_len);
+  c->out_off = 0;
+  c->busy = TRUE;
+  g_string_truncate (c->in, 0);
+  l->next++;
+}
+
+/* A whole answer in c->in: its length, else 0. */
+static gsize
+answer_len (Client *c)
+{
+  const gchar *end = g_strstr_len (c->in->str, c->in->len, "\r\n\r\n");
+  if (end == NULL)
+    return 0;
+  gsize head = (gsize) (end + 4 - c->in->str);
+  const gchar *cl = g_strstr_len (c->in->str, head, "Content-Length: ");
+  gsize want = head + (cl ? strtoul (cl + 16, NULL, 10) : 0);
+  return c->in->len >= want ? want : 0;
+}
+
+static void
+run_load (Load *l)
+{
+  Client cs[MAX_CONNS];
+  struct pollfd pf[MAX_CONNS];
+  for (guint i = 0; i < n_conns; i++)
+    {
+      cs[i] = (Client) { .fd = -1, .in = g_string_new (NULL) };
+      start_next (l, &cs[i]);
+    }
+  while (l->done < l->n)
+    {
+      for (guint i = 0; i < n_conns; i++)
+        {
+          pf[i].fd = cs[i].busy ? cs[i].fd : -1;
+          pf[i].events = cs[i].out_off < cs[i].out_len ? POLLOUT : POLLIN;
+          pf[i].revents = 0;
+        }
+      if (poll (pf, n_conns, 10000) <= 0)
+        g_error ("no answer for 10 s (%u of %u answered)", l->done, l->n);
+      for (guint i = 0; i < n_conns; i++)
+        {
+          Client *c = &cs[i];
+          if (!c->busy || pf[i].revents == 0)
+            continue;
+          if (c->out_off < c->out_len)
+            {
+              gssize n = send (c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL);
+              if (n < 0 && errno != EAGAIN)
+                g_error ("send: %s", g_strerror (errno));
+              if (n > 0)
+                c->out_off += (gsize) n;
+              continue;
+            }
+          gchar buf[8192];
+          gssize n = recv (c->fd, buf, sizeof buf, 0);
+          if (n < 0 && errno == EAGAIN)
+            continue;
+          if (n <= 0)
+            g_error ("the server closed a connection before its answer");
+          g_string_append_len (c->in, buf, n);
+          gsize len = answer_len (c);
+          if (len == 0)
+            continue;
+          l->done++;
+          if (!g_str_has_prefix (c->in->str, "HTTP/1.1 200"))
+            l->bad++;
+          gboolean closes = g_strstr_len (c->in->str, len, "Connection: close\r\n") != NULL;
+          if (closes)
+            {
+              close (c->fd);
+              c->fd = -1;
+            }
+          start_next (l, c);
+        }
+    }
+  for (guint i = 0; i < n_conns; i++)
+    {
+      if (cs[i].fd >= 0)
+        close (cs[i].fd);
+      g_string_free (cs[i].in, TRUE);
+    }
+}
+
+typedef struct {
+  double rps, cpu_us;
+  guint opened;
+} RoundResult;
+
+static RoundResult
+round_on (const Server *s, GBytes **reqs, guint n)
+{
+  Load l = { .port = s->port, .reqs = reqs, .n = n };
+  double c0 = pid_cpu_s (s->pid), w0 = wall_s ();
+  run_load (&l);
+  double w1 = wall_s (), c1 = pid_cpu_s (s->pid);
+  if (l.bad)
+    g_error ("%u of %u answers were not 200", l.bad, n);
+  return (RoundResult) { n / (w1 - w0), (c1 - c0) * 1e6 / n, l.opened };
+}
+
+static int
+cmp_double (const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return x < y ? -1 : x > y;
+}
+
+static double
+median_spread (double *v, guint n, double *spread)
+{
+  double *s = g_memdup2 (v, n * sizeof *v);
+  qsort (s, n, sizeof *s, cmp_double);
+  double m = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+  *spread = m > 0 ? (s[n - 1] - s[0]) / m : 0;
+  g_free (s);
+  return m;
+}
+
+int
+main (int argc, char **argv)
+{
+  for (int i = 1; i + 1 < argc; i += 2)
+    {
+      guint v = (guint) strtoul (argv[i + 1], NULL, 10);
+      if (strcmp (argv[i], "--conns") == 0 && v >= 1 && v <= MAX_CONNS)
+        n_conns = v;
+      else if (strcmp (argv[i], "--requests") == 0 && v >= 100)
+        n_requests = v;
+      else if (strcmp (argv[i], "--rounds") == 0 && v >= 1 && v <= 99)
+        n_rounds = v;
+      else
+        {
+          fprintf (stderr, "usage: bench-ua [--conns 1-%u] [--requests N>=100] [--rounds 1-99]\n",
+                   MAX_CONNS);
+          return 2;
+        }
+    }
+  signal (SIGPIPE, SIG_IGN);
+
+  /* distinct valid requests: T steps 1/65536 s, all within the skew */
+  g_autoptr (ImpsRandom) rnd = imps_random_new_seeded (7);
+  imps_random_fill (rnd, psk, 32);
+  ImpsMikeyTp tp;
+  imps_mikey_tp_init_default (&tp, 0, FALSE);
+  imps_mikey_tp_add_responder (&tp, "sip:bob@example.org");
+  ImpsMikeyRequestParams p = { 0 };
+  imps_mikey_suite_init (&p.suite, FALSE);
+  p.initiator_uri = "sip:alice@example.org";
+  p.kms_uri = "kms.example.org";
+  p.psk_id = (const guint8 *) "static-alice";
+  p.psk_id_len = strlen ((const char *) p.psk_id);
+  p.desired = &tp;
+  guint n_kms = n_rounds * n_requests;
+  GBytes **kms_reqs = g_new0 (GBytes *, n_kms);
+  for (guint i = 0; i < n_kms; i++)
+    {
+      g_autoptr (ImpsMikeyMessage) m = imps_mikey_request_init_build (&p, psk, 32,
+                                                                       NOW + ((guint64) i << 16),
+                                                                       rnd, NULL);
+      g_assert (m != NULL);
+      g_autofree gchar *head = g_strdup_printf ("POST /kms?requesttype=ticketrequest HTTP/1.1\r\n"
+                                                "Host: kms.example.org\r\nContent-Type: "
+                                                IMPS_KMS_CONTENT_TYPE "\r\nContent-Length: "
+                                                "%" G_GSIZE_FORMAT "\r\n\r\n", m->body.raw_len);
+      GByteArray *a = g_byte_array_new ();
+      g_byte_array_append (a, (const guint8 *) head, strlen (head));
+      g_byte_array_append (a, m->body.raw, m->body.raw_len);
+      kms_reqs[i] = g_byte_array_free_to_bytes (a);
+    }
+  const gchar *get = "GET / HTTP/1.1\r\nHost: hello\r\n\r\n";
+  g_autoptr (GBytes) hello_req = g_bytes_new_static (get, strlen (get));
+  GBytes **hello_reqs = g_new0 (GBytes *, n_requests);
+  for (guint i = 0; i < n_requests; i++)
+    hello_reqs[i] = hello_req;
+
+  Server hello = spawn (hello_main);
+  Server kms = spawn (kms_main);
+
+  double h_rps[99], k_rps[99], h_cpu[99], k_cpu[99], r_rps[99], r_cpu[99];
+  guint h_open = 0, k_open = 0;
+  for (guint r = 0; r < n_rounds; r++)
+    {
+      RoundResult h, k;
+      if (r % 2 == 0)
+        {
+          h = round_on (&hello, hello_reqs, n_requests);
+          k = round_on (&kms, kms_reqs + r * n_requests, n_requests);
+        }
+      else
+        {
+          k = round_on (&kms, kms_reqs + r * n_requests, n_requests);
+          h = round_on (&hello, hello_reqs, n_requests);
+        }
+      h_rps[r] = h.rps, h_cpu[r] = h.cpu_us, k_rps[r] = k.rps, k_cpu[r] = k.cpu_us;
+      r_rps[r] = k.rps / h.rps;
+      r_cpu[r] = h.cpu_us > 0 ? k.cpu_us / h.cpu_us : 0;
+      h_open += h.opened, k_open += k.opened;
+    }
+  double sp;
+  printf ("Ua over HTTP: the KMS against a libsoup hello server, %u connections, %u requests a "
+          "round, %u rounds\n", n_conns, n_requests, n_rounds);
+  printf ("  %-28s %12s %8s %16s %8s %12s\n", "server", "requests/s", "spread", "CPU us/request",
+          "spread", "connections");
+  double m = median_spread (h_rps, n_rounds, &sp);
+  printf ("  %-28s %12.0f %7.0f%%", "hello (GET /)", m, 100 * sp);
+  m = median_spread (h_cpu, n_rounds, &sp);
+  printf (" %16.1f %7.0f%% %12u\n", m, 100 * sp, h_open);
+  m = median_spread (k_rps, n_rounds, &sp);
+  printf ("  %-28s %12.0f %7.0f%%", "KMS (ticket request)", m, 100 * sp);
+  m = median_spread (k_cpu, n_rounds, &sp);
+  printf (" %16.1f %7.0f%% %12u\n", m, 100 * sp, k_open);
+  double sp_rps, sp_cpu;
+  double ratio_rps = median_spread (r_rps, n_rounds, &sp_rps);
+  double ratio_cpu = median_spread (r_cpu, n_rounds, &sp_cpu);
+  printf ("  KMS / hello requests per second: %.2f (spread %.0f%%; goal at least 0.7)\n",
+          ratio_rps, 100 * sp_rps);
+  printf ("  KMS / hello server CPU per request: %.2f (spread %.0f%%; goal at most 1.5)\n",
+          ratio_cpu, 100 * sp_cpu);
+
+  const gchar *json_path = g_getenv ("IMPS_BENCH_JSON");
+  FILE *json = json_path && *json_path ? fopen (json_path, "a") : NULL;
+  if (json)
+    {
+      fprintf (json, "{\"bench\": \"ua\", \"kind\": \"ratio\", \"name\": \"KMS / hello "
+               "requests per second\", \"ratio\": %.4f, \"spread\": %.4f}\n", ratio_rps, sp_rps);
+      fprintf (json, "{\"bench\": \"ua\", \"kind\": \"ratio\", \"name\": \"KMS / hello "
+               "server CPU per request\", \"ratio\": %.4f, \"spread\": %.4f}\n", ratio_cpu, sp_cpu);
+      fclose (json);
+    }
+
+  kill (hello.pid, SIGKILL);
+  kill (kms.pid, SIGKILL);
+  waitpid (hello.pid, NULL, 0);
+  waitpid (kms.pid, NULL, 0);
+  for (guint i = 0; i < n_kms; i++)
+    g_bytes_unref (kms_reqs[i]);
+  g_free (kms_reqs);
+  g_free (hello_reqs);
+  return 0;
+}
