@@ -16,6 +16,7 @@
  * serve's report counts the challenges, the verified REGISTERs and the
  * refusal. */
 #include "imps-test.h"
+#include "outside-ue.h"
 #include "aka/imps-aka.h"
 #include "digest/imps-digest.h"
 
@@ -73,22 +74,6 @@ typedef struct {
   guint cseq;
 } Ue;
 
-static GSocket *
-udp_socket (guint16 *port)
-{
-  g_autoptr (GError) error = NULL;
-  GSocket *s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
-                             G_SOCKET_PROTOCOL_UDP, &error);
-  g_assert_no_error (error);
-  g_autoptr (GInetAddress) lo = g_inet_address_new_from_string ("127.0.0.1");
-  g_autoptr (GSocketAddress) any = g_inet_socket_address_new (lo, 0);
-  g_assert_true (g_socket_bind (s, any, FALSE, &error));
-  g_socket_set_timeout (s, 20);
-  g_autoptr (GSocketAddress) local = g_socket_get_local_address (s, &error);
-  *port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
-  return s;
-}
-
 static gchar *
 exchange (Ue *ue, const gchar *auth)
 {
@@ -115,23 +100,12 @@ exchange (Ue *ue, const gchar *auth)
     }
 }
 
-static gchar *
-header (const gchar *msg, const gchar *name)
-{
-  g_autofree gchar *needle = g_strdup_printf ("\r\n%s: ", name);
-  const gchar *p = strstr (msg, needle);
-  if (p == NULL)
-    return NULL;
-  p += strlen (needle);
-  return g_strndup (p, (gsize) (strstr (p, "\r\n") - p));
-}
-
 /* The AKA challenge of a 401: RAND and AUTN. */
 static ImpsDigestChallenge *
 aka_challenge (const gchar *answer, ImpsDigestAkaNonce *nonce)
 {
   g_assert_true (g_str_has_prefix (answer, "SIP/2.0 401 "));
-  g_autofree gchar *www = header (answer, "WWW-Authenticate");
+  g_autofree gchar *www = ou_header (answer, "WWW-Authenticate");
   g_assert_nonnull (www);
   g_autoptr (GError) error = NULL;
   ImpsDigestChallenge *c = imps_digest_challenge_parse (www, strlen (www), &error);
@@ -196,7 +170,7 @@ test_aka (void)
   Ue carol = { .user = "carol" };
   imps_test_hex_into ("9e5944aea94b81165c82fbf9f32db751", carol.k, 16);
   imps_test_hex_into ("a64a507ae1a2a98bb88eb4210135dc87", carol.opc, 16);
-  carol.sip = udp_socket (&carol.sip_port);
+  carol.sip = ou_udp_socket (&carol.sip_port);
   carol.pcscf = g_inet_socket_address_new (pa, (guint16) gm_port);
   g_autofree gchar *a1 = exchange (&carol, "Digest username=\"carol@lab6.net\", "
                                    "realm=\"lab6.net\", nonce=\"\", uri=\"sip:lab6.net\", "
@@ -234,7 +208,7 @@ test_aka (void)
   Ue dave = { .user = "dave" };
   imps_test_hex_into ("465b5ce8b199b49faa5f0a2ee238a6bc", dave.k, 16);
   imps_test_hex_into ("cd63cb71954a9f4e48a5994e37a02baf", dave.opc, 16);
-  dave.sip = udp_socket (&dave.sip_port);
+  dave.sip = ou_udp_socket (&dave.sip_port);
   dave.pcscf = g_inet_socket_address_new (pa, (guint16) gm_port);
   g_autofree gchar *d1 = exchange (&dave, NULL);
   ImpsDigestAkaNonce dn;
