@@ -608,9 +608,10 @@ valid_psk_id (const gchar *id, gsize len)
   return TRUE;
 }
 
-/* 16 or 32 bytes of hex into @out. */
+/* 16 or 32 bytes of hex into @out (a static PSK, a device's PSK, a Zk
+ * pair key). */
 static gboolean
-parse_psk_hex (Ctx *c, const gchar *g, const gchar *key, const gchar *hex, guint8 out[32],
+parse_key_hex (Ctx *c, const gchar *g, const gchar *key, const gchar *hex, guint8 out[32],
                gsize *out_len, GError **error)
 {
   g_autoptr (GError) e = NULL;
@@ -670,7 +671,7 @@ load_subscriber_faults (Ctx *c, const gchar *g, ImpsSubscriberSpec *u, GError **
   else
     {
       u->psk_id = g_strndup (v, (gsize) (colon - v));
-      ok = parse_psk_hex (c, g, "psk", colon + 1, u->psk, &u->psk_len, error);
+      ok = parse_key_hex (c, g, "psk", colon + 1, u->psk, &u->psk_len, error);
     }
   imps_wipe (v, strlen (v));
   if (!ok)
@@ -680,7 +681,7 @@ load_subscriber_faults (Ctx *c, const gchar *g, ImpsSubscriberSpec *u, GError **
       g_autofree gchar *d = get_string (c, g, "device-psk", TRUE, error);
       if (d == NULL)
         return FALSE;
-      ok = parse_psk_hex (c, g, "device-psk", d, u->device_psk, &u->device_psk_len, error);
+      ok = parse_key_hex (c, g, "device-psk", d, u->device_psk, &u->device_psk_len, error);
       imps_wipe (d, strlen (d));
       if (!ok)
         return FALSE;
@@ -1139,28 +1140,6 @@ load_group (Ctx *c, const gchar *g, const gchar *name, GError **error)
   return gr->members != NULL;
 }
 
-/* A pair key: 16 or 32 bytes of hex. */
-static gboolean
-parse_pair_key (Ctx *c, const gchar *g, const gchar *key, const gchar *v, guint8 out[32],
-                gsize *out_len, GError **error)
-{
-  g_autoptr (GError) e = NULL;
-  guint8 *buf = NULL;
-  gsize n = 0;
-  if (!imps_hex_decode (v, &buf, &n, &e) || (n != 16 && n != 32))
-    {
-      imps_wipe_free (buf, n);
-      if (e != NULL)
-        return fail (c, error, IMPS_SCENARIO_ERROR_VALUE, g, key, "%s", e->message);
-      return fail (c, error, IMPS_SCENARIO_ERROR_VALUE, g, key,
-                   "expected 16 or 32 bytes of hex, got %" G_GSIZE_FORMAT " bytes", n);
-    }
-  memcpy (out, buf, n);
-  *out_len = n;
-  imps_wipe_free (buf, n);
-  return TRUE;
-}
-
 /* key = HEX (both KMSs hold it), or keys = HEX_A; HEX_B (the key each KMS
  * holds, in the order of operators: two different keys make a mismatched
  * agreement). */
@@ -1177,7 +1156,7 @@ load_agreement_keys (Ctx *c, const gchar *g, ImpsAgreementSpec *a, GError **erro
       g_autofree gchar *v = get_string (c, g, "key", TRUE, error);
       if (v == NULL)
         return FALSE;
-      gboolean ok = parse_pair_key (c, g, "key", v, a->key, &a->key_len, error);
+      gboolean ok = parse_key_hex (c, g, "key", v, a->key, &a->key_len, error);
       imps_wipe (v, strlen (v));
       return ok;
     }
@@ -1191,8 +1170,8 @@ load_agreement_keys (Ctx *c, const gchar *g, ImpsAgreementSpec *a, GError **erro
     ok = fail (c, error, IMPS_SCENARIO_ERROR_VALUE, g, "keys",
                "expected two keys, the first operator's and the second's (HEX; HEX)");
   else
-    ok = parse_pair_key (c, g, "keys", keys[0], a->key, &a->key_len, error)
-         && parse_pair_key (c, g, "keys", keys[1], a->key_b, &a->key_b_len, error);
+    ok = parse_key_hex (c, g, "keys", keys[0], a->key, &a->key_len, error)
+         && parse_key_hex (c, g, "keys", keys[1], a->key_b, &a->key_b_len, error);
   for (guint i = 0; keys[i]; i++)
     imps_wipe (keys[i], strlen (keys[i]));
   return ok;
