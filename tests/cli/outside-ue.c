@@ -6,8 +6,11 @@
 #include "digest/imps-digest.h"
 #include "imps-ue-media.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 
 GSocket *
 ou_udp_socket (guint16 *port)
@@ -274,4 +277,39 @@ ou_report_numbers (GPtrArray *lines, const gchar *prefix, const gchar *call_id,
       return TRUE;
     }
   return FALSE;
+}
+
+/* A g_spawn child set-up: serve ends with the test, also when an assertion
+ * ends the test. */
+void
+ou_die_with_parent (gpointer data)
+{
+  (void) data;
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
+/* Stops serve (@pid, its stdout @in) with SIGTERM and returns every line
+ * it printed from then on (its report), each also as a test message; serve
+ * must exit 0. */
+GPtrArray *
+ou_serve_stop (GPid pid, GDataInputStream *in)
+{
+  kill (pid, SIGTERM);
+  GPtrArray *lines = g_ptr_array_new_with_free_func (g_free);
+  for (;;)
+    {
+      g_autoptr (GError) error = NULL;
+      gchar *line = g_data_input_stream_read_line_utf8 (in, NULL, NULL, &error);
+      g_assert_no_error (error);
+      if (line == NULL)
+        break;
+      g_test_message ("%s", line);
+      g_ptr_array_add (lines, line);
+    }
+  gint status = 0;
+  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+  g_assert_true (WIFEXITED (status));
+  g_assert_cmpint (WEXITSTATUS (status), ==, 0);
+  g_spawn_close_pid (pid);
+  return lines;
 }

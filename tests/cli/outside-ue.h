@@ -48,5 +48,7 @@ void ou_rtp_drain (OuUe *ue, OuSrtp *s);
 void ou_media_run (OuUe *ue, OuSrtp *s, const gchar *addr, guint16 port, guint n);
 gboolean ou_report_numbers (GPtrArray *lines, const gchar *prefix, const gchar *call_id,
                             const gchar *label, guint64 *value);
+void ou_die_with_parent (gpointer data);
+GPtrArray *ou_serve_stop (GPid pid, GDataInputStream *in);
 
 G_END_DECLS

@@ -31,13 +31,6 @@
 
 static const gchar *impsim_path;
 
-static void
-die_with_parent (gpointer data)
-{
-  (void) data;
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-}
-
 static const gchar scenario_text[] =
   "[scenario]\n"
   "name = outside-aka\n"
@@ -147,7 +140,7 @@ test_aka (void)
   GPid pid;
   gint out_fd;
   g_assert_true (g_spawn_async_with_pipes (NULL, (gchar **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
-                                           die_with_parent, NULL, &pid, NULL, &out_fd, NULL,
+                                           ou_die_with_parent, NULL, &pid, NULL, &out_fd, NULL,
                                            &error));
   g_autoptr (GInputStream) raw = g_unix_input_stream_new (out_fd, TRUE);
   g_autoptr (GDataInputStream) in = g_data_input_stream_new (raw);
@@ -242,15 +235,11 @@ test_aka (void)
   g_assert_true (g_str_has_prefix (d3, "SIP/2.0 200 "));
   imps_aka_result_clear (&r);
 
-  kill (pid, SIGTERM);
+  g_autoptr (GPtrArray) lines = ou_serve_stop (pid, in);
   gboolean challenged = FALSE, verified = FALSE, resynced = FALSE, report = FALSE;
-  for (;;)
+  for (guint i = 0; i < lines->len; i++)
     {
-      gchar *line = g_data_input_stream_read_line_utf8 (in, NULL, NULL, &error);
-      g_assert_no_error (error);
-      if (line == NULL)
-        break;
-      g_test_message ("%s", line);
+      const gchar *line = g_ptr_array_index (lines, i);
       if (strstr (line, "AKA challenge for dave@lab6.net after resynchronisation"))
         resynced = TRUE;
       if (strstr (line, "AKA challenge for carol@lab6.net"))
@@ -261,13 +250,7 @@ test_aka (void)
       if (g_str_has_prefix (line, "report gm pcscf.lab6.net: ")
           && strstr (line, "401 4, 403 1,"))
         report = TRUE;
-      g_free (line);
     }
-  gint status = 0;
-  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
-  g_assert_true (WIFEXITED (status));
-  g_assert_cmpint (WEXITSTATUS (status), ==, 0);
-  g_spawn_close_pid (pid);
   g_assert_true (challenged);
   g_assert_true (resynced);
   g_assert_true (verified);

@@ -29,14 +29,6 @@
 
 static const gchar *impsim_path;
 
-/* serve ends with the test, also when an assertion ends the test */
-static void
-die_with_parent (gpointer data)
-{
-  (void) data;
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-}
-
 static const gchar scenario_text[] =
   "[scenario]\n"
   "name = outside-calls\n"
@@ -264,7 +256,7 @@ test_calls (void)
   GPid pid;
   gint out_fd;
   g_assert_true (g_spawn_async_with_pipes (NULL, (gchar **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
-                                           die_with_parent, NULL, &pid, NULL, &out_fd, NULL, &error));
+                                           ou_die_with_parent, NULL, &pid, NULL, &out_fd, NULL, &error));
   g_autoptr (GInputStream) raw = g_unix_input_stream_new (out_fd, TRUE);
   g_autoptr (GDataInputStream) in = g_data_input_stream_new (raw);
   OuUe ue = { 0 };
@@ -301,22 +293,7 @@ test_calls (void)
   g_autofree gchar *call2 = place_call (&ue, FALSE, 1);
   g_autofree gchar *call3 = place_call (&ue, TRUE, 2);
 
-  kill (pid, SIGTERM);
-  g_autoptr (GPtrArray) report = g_ptr_array_new_with_free_func (g_free);
-  for (;;)
-    {
-      gchar *line = g_data_input_stream_read_line_utf8 (in, NULL, NULL, &error);
-      g_assert_no_error (error);
-      if (line == NULL)
-        break;
-      g_test_message ("%s", line);
-      g_ptr_array_add (report, line);
-    }
-  gint status_code = 0;
-  g_assert_cmpint (waitpid (pid, &status_code, 0), ==, pid);
-  g_assert_true (WIFEXITED (status_code));
-  g_assert_cmpint (WEXITSTATUS (status_code), ==, 0);
-  g_spawn_close_pid (pid);
+  g_autoptr (GPtrArray) report = ou_serve_stop (pid, in);
 
   guint64 v = 0;
   /* 1: carol's SRTP verified at bob (e2e), nothing refused */

@@ -35,13 +35,6 @@
 
 static const gchar *impsim_path;
 
-static void
-die_with_parent (gpointer data)
-{
-  (void) data;
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-}
-
 static const gchar scenario_text[] =
   "[scenario]\n"
   "name = outside-media\n"
@@ -257,7 +250,7 @@ test_media (void)
   GPid pid;
   gint out_fd;
   g_assert_true (g_spawn_async_with_pipes (NULL, (gchar **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
-                                           die_with_parent, NULL, &pid, NULL, &out_fd, NULL,
+                                           ou_die_with_parent, NULL, &pid, NULL, &out_fd, NULL,
                                            &error));
   g_autoptr (GInputStream) raw = g_unix_input_stream_new (out_fd, TRUE);
   g_autoptr (GDataInputStream) in = g_data_input_stream_new (raw);
@@ -298,22 +291,7 @@ test_media (void)
   g_assert_cmpuint (agw_port, >=, PORT_FIRST);
   g_assert_cmpuint (agw_port, <=, PORT_LAST);
 
-  kill (pid, SIGTERM);
-  g_autoptr (GPtrArray) report = g_ptr_array_new_with_free_func (g_free);
-  for (;;)
-    {
-      gchar *line = g_data_input_stream_read_line_utf8 (in, NULL, NULL, &error);
-      g_assert_no_error (error);
-      if (line == NULL)
-        break;
-      g_test_message ("%s", line);
-      g_ptr_array_add (report, line);
-    }
-  gint status = 0;
-  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
-  g_assert_true (WIFEXITED (status));
-  g_assert_cmpint (WEXITSTATUS (status), ==, 0);
-  g_spawn_close_pid (pid);
+  g_autoptr (GPtrArray) report = ou_serve_stop (pid, in);
 
   guint64 v = 0;
   /* 1. the early packets were taken and counted, none refused */
@@ -390,7 +368,7 @@ serve_fails (const gchar *const *argv, gchar **err)
 {
   g_autoptr (GError) error = NULL;
   gint status = 0;
-  g_assert_true (g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_DEFAULT, die_with_parent,
+  g_assert_true (g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_DEFAULT, ou_die_with_parent,
                                NULL, NULL, err, &status, &error));
   g_assert_no_error (error);
   g_assert_true (WIFEXITED (status));
