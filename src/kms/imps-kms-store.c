@@ -156,8 +156,13 @@ imps_kms_policy_allows (ImpsKms *kms, const KmsPolicy *p, const guint8 *id, gsiz
       return TRUE;
   if (p->implicit)
     {
-      /* the default reaches the users of every operator this one has an
-       * agreement with (a keyless entry is no agreement) */
+      /* the default reaches any telephone number (a tel: URI names no
+       * operator: the S-CSCF finds it by ENUM, and only the KMS of the
+       * user who holds the number resolves the ticket) */
+      if (glob_match ("tel:*", id, len))
+        return TRUE;
+      /* and the users of every operator this one has an agreement with
+       * (a keyless entry is no agreement) */
       GHashTableIter it;
       gpointer k, v;
       g_hash_table_iter_init (&it, kms->agreements);
@@ -193,6 +198,7 @@ imps_kms_policy_describe (ImpsKms *kms, const KmsPolicy *p)
       g_ptr_array_sort (peers, (GCompareFunc) g_strcmp0);
       for (guint i = 0; i < peers->len; i++)
         g_string_append_printf (s, ", sip:*@%s", peer_domain (g_ptr_array_index (peers, i)));
+      g_string_append (s, ", tel:*");
     }
   return g_string_free (s, FALSE);
 }

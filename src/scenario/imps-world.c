@@ -338,6 +338,14 @@ wire_device (ImpsWorld *w, Device *dev, const gchar *addr, GError **error)
                        w->options.media_port_first, w->options.media_port_last);
           return FALSE;
         }
+      /* the subscriber's other public identities (one implicit
+       * registration set: a tel: number, more sip: URIs) */
+      for (guint i = 1; dev->impus != NULL && dev->impus[i] != NULL; i++)
+        {
+          imps_ue_sip_add_identity (dev->sip, dev->impus[i]);
+          if (dev->ua)
+            imps_ue_ua_add_identity (dev->ua, dev->impus[i]);
+        }
       /* the groups whose members include the subscriber's first IMPU */
       for (guint i = 0; i < w->scenario->groups->len; i++)
         {
@@ -590,6 +598,7 @@ make_devices (ImpsWorld *w, const ImpsScenario *s, GError **error)
           dev->ue = imps_ue_new (w->net, dev->name, addr, &usim);
           skew_device (w, dev, u);
           dev->impu = u->impus[0];
+          dev->impus = (const gchar *const *) u->impus;
           dev->device_index = d;
           dev->answer_after = u->answer_after;
           if (w->options.key_log)

@@ -70,6 +70,7 @@ typedef struct {
   guint device_index;   /* 0 for a subscriber's first device */
   guint answer_after;   /* seconds of ringing before answering; 0: 2 + device_index */
   const gchar *impu;    /* the subscriber's first public identity */
+  const gchar *const *impus; /* all of them (the first is impu); the scenario's */
   ImpsUe *ue;
   ImpsUeUa *ua;         /* NULL when the operator runs no KMS */
   ImpsUeSip *sip;       /* NULL when the operator runs no P-CSCF */

@@ -25,6 +25,7 @@ struct _ImpsUeSip {
   gchar *claimed_initiator;     /* scenario attacks: IDRi named in TRANSFER_INITs, or NULL */
   ImpsMikeyHeldTicket *next_ticket; /* borrowed: the next MIKEY-TICKET call's ticket, or NULL */
   GPtrArray *groups;            /* group identities it answers for, NULL-terminated, or NULL */
+  GPtrArray *identities;        /* its other public identities, NULL-terminated, or NULL */
   ImpsMikeySuite mikey_suite;
   gboolean mikey_forking;
   ImpsUeSipKms kms;
@@ -1287,6 +1288,26 @@ resolve_ready (GObject *source, GAsyncResult *result, gpointer data)
   callee_maybe_answer (call);
 }
 
+/* Whether the ID payload @idr names this user: its IMPU or one of its
+ * other public identities. */
+static gboolean
+names_this_user (ImpsUeSip *sip, const ImpsMikeyPayload *idr)
+{
+  if (idr == NULL)
+    return FALSE;
+  if (idr->u.id.data.len == strlen (sip->impu)
+      && memcmp (idr->u.id.data.data, sip->impu, idr->u.id.data.len) == 0)
+    return TRUE;
+  for (guint i = 0; sip->identities != NULL && i + 1 < sip->identities->len; i++)
+    {
+      const gchar *id = g_ptr_array_index (sip->identities, i);
+      if (idr->u.id.data.len == strlen (id)
+          && memcmp (idr->u.id.data.data, id, idr->u.id.data.len) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 /* Reads the offer and prepares the answer; MIKEY continues in
  * resolve_ready(). FALSE with the status to refuse with. */
 static gboolean
@@ -1375,9 +1396,7 @@ callee_prepare (ImpsUeCall *call, guint *status, GError **error)
                             && g_strv_contains ((const gchar *const *) sip->groups->pdata, to_uri)
                             && idr->u.id.data.len == strlen (to_uri)
                             && memcmp (idr->u.id.data.data, to_uri, idr->u.id.data.len) == 0;
-        if (!to_group
-            && (idr == NULL || idr->u.id.data.len != strlen (sip->impu)
-                || memcmp (idr->u.id.data.data, sip->impu, idr->u.id.data.len) != 0))
+        if (!to_group && !names_this_user (sip, idr))
           {
             g_autofree gchar *named = idr ? g_strndup ((const gchar *) idr->u.id.data.data,
                                                        MIN (idr->u.id.data.len, 256)) : NULL;
@@ -1801,6 +1820,8 @@ imps_ue_sip_free (ImpsUeSip *sip)
   g_free (sip->claimed_initiator);
   if (sip->groups != NULL)
     g_ptr_array_unref (sip->groups);
+  if (sip->identities != NULL)
+    g_ptr_array_unref (sip->identities);
   g_free (sip->proxy_address);
   g_free (sip->reg_call_id);
   g_free (sip->reg_tag);
@@ -1815,16 +1836,29 @@ imps_ue_sip_set_kms (ImpsUeSip *sip, const ImpsUeSipKms *kms)
   sip->have_kms = TRUE;
 }
 
+/* Adds @identity to the NULL-terminated string array *@list. */
+static void
+strv_array_add (GPtrArray **list, const gchar *identity)
+{
+  if (*list == NULL)
+    {
+      *list = g_ptr_array_new_with_free_func (g_free);
+      g_ptr_array_add (*list, NULL);
+    }
+  (*list)->pdata[(*list)->len - 1] = g_strdup (identity);
+  g_ptr_array_add (*list, NULL);
+}
+
 void
 imps_ue_sip_add_group (ImpsUeSip *sip, const gchar *identity)
 {
-  if (sip->groups == NULL)
-    {
-      sip->groups = g_ptr_array_new_with_free_func (g_free);
-      g_ptr_array_add (sip->groups, NULL);
-    }
-  sip->groups->pdata[sip->groups->len - 1] = g_strdup (identity);
-  g_ptr_array_add (sip->groups, NULL);
+  strv_array_add (&sip->groups, identity);
+}
+
+void
+imps_ue_sip_add_identity (ImpsUeSip *sip, const gchar *identity)
+{
+  strv_array_add (&sip->identities, identity);
 }
 
 void

@@ -148,6 +148,11 @@ void imps_ue_sip_set_answer (ImpsUeSip *sip, gint64 ring_us, guint reject_status
  * MIKEY-TICKET offer addressed to it (To and IDRr), as well as those to
  * its own IMPU. */
 void imps_ue_sip_add_group (ImpsUeSip *sip, const gchar *identity);
+/* Another public identity of the user (its implicit registration set,
+ * e.g. a tel: number): the agent answers a MIKEY-TICKET offer whose IDRr
+ * names it, as one that names its own IMPU; the KMS checks on resolve that
+ * the identity is the user's. */
+void imps_ue_sip_add_identity (ImpsUeSip *sip, const gchar *identity);
 
 /* The next MIKEY-TICKET call uses @held (borrowed: it must outlive that
  * call) instead of asking the KMS or its cache, whatever its policy: an

@@ -22,6 +22,7 @@ struct _ImpsUeUa {
   gchar *address;
   gchar *impu;
   gchar *claimed;   /* an identity claimed instead of impu (scenario attacks), or NULL */
+  GPtrArray *identities;   /* the user's other public identities (owned strings), or NULL */
   gchar *kms_fqdn;
   gchar *kms_address;
   guint16 kms_port;
@@ -68,6 +69,32 @@ static const gchar *
 ua_identity (const ImpsUeUa *ua)
 {
   return ua->claimed != NULL ? ua->claimed : ua->impu;
+}
+
+/* The identity a resolve names as IDRr: the one the TRANSFER_INIT's IDRr
+ * names when that is another of the user's public identities (a call to
+ * its tel: number), else the client's own. */
+static const gchar *
+resolve_identity (const ImpsUeUa *ua, const ImpsMikeyMessage *ti)
+{
+  const ImpsMikeyPayload *idr = imps_mikey_message_find_idr (ti, IMPS_MIKEY_ID_ROLE_R);
+  for (guint i = 0; ua->claimed == NULL && idr != NULL && ua->identities != NULL
+                    && i < ua->identities->len; i++)
+    {
+      const gchar *id = g_ptr_array_index (ua->identities, i);
+      if (idr->u.id.data.len == strlen (id)
+          && memcmp (idr->u.id.data.data, id, idr->u.id.data.len) == 0)
+        return id;
+    }
+  return ua_identity (ua);
+}
+
+void
+imps_ue_ua_add_identity (ImpsUeUa *ua, const gchar *identity)
+{
+  if (ua->identities == NULL)
+    ua->identities = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (ua->identities, g_strdup (identity));
 }
 
 void
@@ -123,6 +150,8 @@ imps_ue_ua_free (ImpsUeUa *ua)
   imps_wipe (ua->psk, sizeof ua->psk);
   g_free (ua->address);
   g_free (ua->impu);
+  if (ua->identities != NULL)
+    g_ptr_array_unref (ua->identities);
   g_free (ua->claimed);
   g_free (ua->kms_fqdn);
   g_free (ua->kms_address);
@@ -464,8 +493,8 @@ attempt (GTask *task)
     }
   else
     {
-      ImpsMikeyResolveParams p = { ua_identity (ua), ua->kms_fqdn, (const guint8 *) btid,
-                                   strlen (btid) };
+      ImpsMikeyResolveParams p = { resolve_identity (ua, r->transfer_init), ua->kms_fqdn,
+                                   (const guint8 *) btid, strlen (btid) };
       r->sent = imps_mikey_resolve_init_build (r->transfer_init, &p, r->psk, r->psk_len, now, ua->random,
                                                &error);
     }

@@ -107,6 +107,11 @@ void imps_ue_ua_request_new_ticket_async (ImpsUeUa *ua, const ImpsMikeyTp *desir
 ImpsMikeyHeldTicket *imps_ue_ua_request_new_ticket_finish (ImpsUeUa *ua, GAsyncResult *result,
                                                            GError **error);
 
+/* Another public identity of the user (e.g. its tel: number): a resolve
+ * of a TRANSFER_INIT whose IDRr names it names it too, as the KMS requires
+ * the ticket's responder; the KMS checks it is the user's. */
+void imps_ue_ua_add_identity (ImpsUeUa *ua, const gchar *identity);
+
 /* Ticket resolve for a TRANSFER_INIT the UE received (after
  * imps_mikey_transfer_init_precheck()). Returns what the responder keeps
  * (owned by the caller). */

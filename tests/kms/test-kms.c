@@ -875,7 +875,7 @@ test_refusals (KmsFx *k, gconstpointer data)
     imps_mikey_tp_add_responder (&tp2, "sip:eve@elsewhere.example");
     g_autoptr (ImpsMikeyMessage) m = static_request (k, &tp2, now_ntp (k));
     expect_error (k, rq, m, NULL, 0, IMPS_MIKEY_ERR_INVALID_TPPAR, TRUE, "policy refused: ERR 15",
-                  "sip:eve@elsewhere.example (may request for: sip:*@home1.net)");
+                  "sip:eve@elsewhere.example (may request for: sip:*@home1.net, tel:*)");
   }
   /* unknown ticket type: TP asks for type 2, ERR 14 */
   {
@@ -1974,7 +1974,7 @@ test_scenario (KmsFx *k, gconstpointer data)
                                         m2->body.raw_len, outb), ==, targets[i].outcome);
     }
   g_assert_cmpuint (fx_count (&k->fx, IMPS_EVENT_REFUSAL, "policy refused: ERR 15",
-                              "(may request for: sip:*@home1.net, sip:*@home2.net)"), ==, 2);
+                              "(may request for: sip:*@home1.net, sip:*@home2.net, tel:*)"), ==, 2);
   /* the same from the default row, also after a restart on the store */
   {
     g_autofree gchar *path = g_build_filename (k->fx.dir, "kms-scn.db", NULL);
