@@ -81,6 +81,33 @@ unescape (const gchar *s, gsize len)
   return out;
 }
 
+/* The next character of an already checked run at *@p (before @end), with
+ * a %XX escape decoded. */
+static gchar
+next_unescaped (const gchar **p, const gchar *end)
+{
+  const gchar *s = *p;
+  if (s[0] == '%' && end - s >= 3)
+    {
+      *p = s + 3;
+      return (gchar) ((g_ascii_xdigit_value (s[1]) << 4) | g_ascii_xdigit_value (s[2]));
+    }
+  *p = s + 1;
+  return s[0];
+}
+
+/* Whether two checked runs name the same thing once escapes are decoded,
+ * ASCII case ignored ("E" and "%45" and "e"). No allocation. */
+static gboolean
+unescaped_caseeq (const gchar *a, gsize alen, const gchar *b, gsize blen)
+{
+  const gchar *ae = a + alen, *be = b + blen;
+  while (a < ae && b < be)
+    if (g_ascii_tolower (next_unescaped (&a, ae)) != g_ascii_tolower (next_unescaped (&b, be)))
+      return FALSE;
+  return a == ae && b == be;
+}
+
 static void
 append_escaped (GString *out, const gchar *s, guint16 cls)
 {
@@ -312,10 +339,10 @@ scan_uri_params (const gchar *base, const gchar **pp, const gchar *end,
                        IMPS_SIP_MAX_PARAMS, (gsize) (n - base));
           return FALSE;
         }
-      /* RFC 3261 §19.1.1, RFC 3966 §3: a name appears at most once. */
+      /* RFC 3261 §19.1.1, RFC 3966 §3: a name appears at most once
+       * (compared as decoded: "%45" is "E", and so "e") */
       for (guint k = 0; k < *count; k++)
-        if (seen_len[k] == (gsize) (ne - n)
-            && g_ascii_strncasecmp (seen[k], n, ne - n) == 0)
+        if (unescaped_caseeq (seen[k], seen_len[k], n, (gsize) (ne - n)))
           return uri_fail (error, base, n, "repeated parameter name");
       seen[*count] = n;
       seen_len[*count] = ne - n;
