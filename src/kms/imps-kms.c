@@ -89,6 +89,8 @@ imps_kms_new (ImpsNetwork *net, const gchar *domain, const gchar *state_path, GE
   kms->keys = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, kms_key_free);
   kms->replay = imps_mikey_replay_new (IMPS_KMS_REPLAY_ENTRIES, IMPS_MIKEY_DEFAULT_SKEW_S);
   kms->uses = imps_mikey_replay_new (IMPS_KMS_USES_ENTRIES, IMPS_MIKEY_DEFAULT_SKEW_S);
+  imps_mikey_replay_set_limits (kms->replay, IMPS_KMS_REPLAY_ENTRIES, IMPS_KMS_REPLAY_BURST);
+  imps_mikey_replay_set_limits (kms->uses, IMPS_KMS_USES_ENTRIES, IMPS_KMS_USES_BURST);
   kms->cancel = g_cancellable_new ();
   if (!imps_kms_store_open (kms, state_path, error))
     return NULL;
@@ -187,6 +189,13 @@ imps_kms_count_replay (ImpsKms *kms, const gchar *key_id)
   if (key_id == NULL)
     return imps_mikey_replay_size (kms->replay);
   return imps_mikey_replay_owner_size (kms->replay, (const guint8 *) key_id, strlen (key_id));
+}
+
+void
+imps_kms_set_replay_limits (ImpsKms *kms, guint entries, guint burst)
+{
+  g_return_if_fail (kms != NULL && entries > 0);
+  imps_mikey_replay_set_limits (kms->replay, entries, burst);
 }
 
 gsize

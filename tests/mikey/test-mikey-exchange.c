@@ -1370,6 +1370,30 @@ test_replay_owners (void)
   g_assert_cmpuint (imps_mikey_replay_expire (c, now + ((guint64) (SKEW + 100) << 32)), ==, 89);
   g_assert_cmpuint (imps_mikey_replay_size (c), ==, 0);
 
+  /* beyond their quotas owners share a pool; owners within their quota
+   * never need it, so a flood from one owner leaves the others their room */
+  imps_mikey_replay_set_limits (c, 100, 20);
+  for (guint i = 0; i < 40; i++)
+    {
+      memset (d, 0x11, sizeof d);
+      memcpy (d, &i, sizeof i);
+      g_assert_cmpint (imps_mikey_replay_insert_for (c, d, a, 10, 10, now, now), ==,
+                       i < 30 ? IMPS_MIKEY_REPLAY_OK : IMPS_MIKEY_REPLAY_OWNER_FULL);
+    }
+  g_assert_cmpuint (imps_mikey_replay_owner_size (c, a, 10), ==, 30);
+  g_assert_cmpuint (imps_mikey_replay_burst_size (c), ==, 20);
+  for (guint i = 0; i < 12; i++)
+    {
+      memset (d, 0x22, sizeof d);
+      memcpy (d, &i, sizeof i);
+      g_assert_cmpint (imps_mikey_replay_insert_for (c, d, b, 8, 10, now, now), ==,
+                       i < 10 ? IMPS_MIKEY_REPLAY_OK : IMPS_MIKEY_REPLAY_OWNER_FULL);
+    }
+  /* the pool comes back as its entries expire */
+  g_assert_cmpuint (imps_mikey_replay_expire (c, now + ((guint64) SKEW << 32)), ==, 40);
+  g_assert_cmpuint (imps_mikey_replay_burst_size (c), ==, 0);
+  g_assert_cmpuint (imps_mikey_replay_size (c), ==, 0);
+
   /* memory: 200,000 entries of 1,000 owners, by the allocator's count */
   struct mallinfo2 before = mallinfo2 ();
   g_autoptr (ImpsMikeyReplay) big = imps_mikey_replay_new (1u << 21, SKEW);

@@ -446,7 +446,8 @@ imps_mikey_initial_verify_for (const ImpsMikeyMessage *msg,
           return FALSE;
         case IMPS_MIKEY_REPLAY_OWNER_FULL:
           g_set_error (error, ERR (UNSPECIFIED), "replay cache: %.*s already has %u messages "
-                       "in the skew window, its quota; message refused (fail closed)",
+                       "in the skew window, its quota, and the pool shared beyond quotas is "
+                       "full; message refused (fail closed)",
                        (int) MIN (owner_len, 200), (const char *) owner, quota);
           return FALSE;
         case IMPS_MIKEY_REPLAY_FULL:

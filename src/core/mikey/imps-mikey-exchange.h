@@ -81,7 +81,8 @@ gboolean imps_mikey_initial_verify (const ImpsMikeyMessage *msg,
                                     ImpsMikeyReplay *replay, GError **error);
 /* The same, with the replay entry counted against @owner (the key id that
  * authenticated the message), which may hold at most @quota live entries
- * (UNSPECIFIED, ERR 12, beyond it; imps_mikey_replay_insert_for()). */
+ * and then what the cache's shared pool has left (UNSPECIFIED, ERR 12,
+ * beyond that; imps_mikey_replay_insert_for()). */
 gboolean imps_mikey_initial_verify_for (const ImpsMikeyMessage *msg,
                                         const guint8 *psk, gsize psk_len,
                                         const gchar *kms_uri, guint64 now, guint skew,

@@ -11,12 +11,14 @@ typedef struct {
   gchar *id;           /* owned; NUL-terminated copy of the owner bytes */
   gsize len;
   guint count;         /* live entries */
+  guint burst;         /* of which from the shared pool beyond the quota */
 } Owner;
 
 typedef struct {
   guint8 digest[KEEP];
   guint64 expiry;
   Owner *owner;        /* NULL: none */
+  gboolean burst;      /* taken from the pool beyond the owner's quota */
 } Entry;
 
 struct _ImpsMikeyReplay {
@@ -25,6 +27,8 @@ struct _ImpsMikeyReplay {
   GHashTable *owners;  /* id -> Owner* (owned), only owners with live entries */
   gsize owner_bytes;
   guint max_entries;
+  guint max_burst;     /* entries beyond owners' quotas, all owners together */
+  guint burst;
   guint skew;
 };
 
@@ -156,6 +160,11 @@ imps_mikey_replay_expire (ImpsMikeyReplay *cache, guint64 now)
     {
       Entry *e = heap_pop (cache);
       Owner *o = e->owner;
+      if (e->burst)
+        {
+          cache->burst--;
+          o->burst--;
+        }
       g_hash_table_remove (cache->table, e); /* frees e */
       if (o != NULL && --o->count == 0)
         {
@@ -218,7 +227,9 @@ imps_mikey_replay_insert_for (ImpsMikeyReplay *cache,
   if (expiry <= now)
     return IMPS_MIKEY_REPLAY_OK; /* already outside the window: nothing to remember */
   Owner *o = owner_get (cache, owner, owner_len, FALSE);
-  if (o != NULL && quota > 0 && o->count >= quota)
+  /* beyond its quota an owner draws on the pool shared by all owners */
+  gboolean burst = o != NULL && quota > 0 && o->count - o->burst >= quota;
+  if (burst && cache->burst >= cache->max_burst)
     return IMPS_MIKEY_REPLAY_OWNER_FULL;
   if (g_hash_table_size (cache->table) >= cache->max_entries)
     return IMPS_MIKEY_REPLAY_FULL;
@@ -226,8 +237,14 @@ imps_mikey_replay_insert_for (ImpsMikeyReplay *cache,
   memcpy (e->digest, digest, KEEP);
   e->expiry = expiry;
   e->owner = o ? o : owner_get (cache, owner, owner_len, TRUE);
+  e->burst = burst;
   if (e->owner)
     e->owner->count++;
+  if (burst)
+    {
+      e->owner->burst++;
+      cache->burst++;
+    }
   g_hash_table_add (cache->table, e);
   heap_push (cache, e);
   return IMPS_MIKEY_REPLAY_OK;
@@ -261,6 +278,20 @@ guint
 imps_mikey_replay_max_entries (const ImpsMikeyReplay *cache)
 {
   return cache->max_entries;
+}
+
+void
+imps_mikey_replay_set_limits (ImpsMikeyReplay *cache, guint max_entries, guint max_burst)
+{
+  g_return_if_fail (cache != NULL && max_entries > 0);
+  cache->max_entries = max_entries;
+  cache->max_burst = max_burst;
+}
+
+guint
+imps_mikey_replay_burst_size (const ImpsMikeyReplay *cache)
+{
+  return cache->burst;
 }
 
 gboolean

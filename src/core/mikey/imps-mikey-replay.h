@@ -19,10 +19,13 @@
  * Per-owner accounting (imps_mikey_replay_insert_for()): each entry may
  * name its owner (for the KMS: the IDRpsk, i.e. the B-TID, static key id
  * or peer KMS that authenticated the message) and an owner may hold at
- * most a given number of live entries. An owner over its quota is
- * refused, not the others: one user cannot push other users' messages out
- * or fill the cache for them. Entries keep a 128-bit prefix of the
- * digest (a chance collision needs about 2^64 entries).
+ * most a given number of live entries of its own. Beyond it, an owner
+ * draws on a pool shared by all owners (imps_mikey_replay_set_limits(),
+ * none by default); when that pool is empty too, the owner over its quota
+ * is refused, not the others: one user cannot push other users' messages
+ * out or fill the cache for them, since owners within their quota never
+ * need the pool. Entries keep a 128-bit prefix of the digest (a chance
+ * collision needs about 2^64 entries).
  */
 #pragma once
 
@@ -68,7 +71,7 @@ gboolean imps_mikey_replay_check_message (ImpsMikeyReplay *cache,
 typedef enum {
   IMPS_MIKEY_REPLAY_OK,            /* cached */
   IMPS_MIKEY_REPLAY_SEEN,          /* already cached: a replay */
-  IMPS_MIKEY_REPLAY_OWNER_FULL,    /* the owner holds its quota of live entries */
+  IMPS_MIKEY_REPLAY_OWNER_FULL,    /* the owner holds its quota and the shared pool is empty */
   IMPS_MIKEY_REPLAY_FULL,          /* the cache holds max_entries live entries */
 } ImpsMikeyReplayResult;
 
@@ -87,6 +90,11 @@ guint imps_mikey_replay_owner_size (const ImpsMikeyReplay *cache, const guint8 *
  * estimate from the allocation sizes. */
 gsize imps_mikey_replay_memory (const ImpsMikeyReplay *cache);
 guint imps_mikey_replay_max_entries (const ImpsMikeyReplay *cache);
+/* Sets the bound on live entries and the size of the pool that entries
+ * beyond owners' quotas share (0: none, an owner at its quota is refused). */
+void imps_mikey_replay_set_limits (ImpsMikeyReplay *cache, guint max_entries, guint max_burst);
+/* Live entries taken from that pool. */
+guint imps_mikey_replay_burst_size (const ImpsMikeyReplay *cache);
 
 guint imps_mikey_replay_size (const ImpsMikeyReplay *cache);
 /* Drops expired entries now; returns how many were dropped. */
