@@ -1149,12 +1149,14 @@ dispatch (GmPeer *peer, const guint8 *data, gsize len)
       gboolean mw = gm->role == IMPS_PCSCF_GM_ROLE_MW;
       if (mw && strcmp (method, "REGISTER") != 0 && peer->user == NULL)
         {
-          /* Mw: only a proxy that registered a user here may send requests. */
+          /* Mw: only a proxy that registered a user here may send
+           * requests. An ACK (of such a 403, or of nothing) ends here. */
+          if (strcmp (method, "ACK") == 0)
+            return;
           gm->stats.refused++;
           note (gm, IMPS_EVENT_REFUSAL, "403", "%s from %s: no REGISTER was verified through "
                 "that proxy", method, peer->key);
-          if (strcmp (method, "ACK") != 0)
-            respond (gm, peer, msg, 403, NULL, NULL);
+          respond (gm, peer, msg, 403, NULL, NULL);
           return;
         }
       if (mw)

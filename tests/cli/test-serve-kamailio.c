@@ -46,33 +46,33 @@ static const gchar scenario_text[] =
   "start = 2026-01-01T08:00:00Z\n"
   "\n"
   "[operator lab]\n"
-  "number = 7\n"
-  "domain = lab7.net\n"
+  "number = 21\n"
+  "domain = lab21.net\n"
   "\n"
   "[operator far]\n"
-  "number = 8\n"
-  "domain = lab8.net\n"
+  "number = 22\n"
+  "domain = lab22.net\n"
   "\n"
   "[subscriber bob]\n"
   "operator = lab\n"
-  "impi = bob@lab7.net\n"
-  "impu = sip:bob@lab7.net\n"
+  "impi = bob@lab21.net\n"
+  "impu = sip:bob@lab21.net\n"
   "k = 465b5ce8b199b49faa5f0a2ee238a6bc\n"
   "opc = cd63cb71954a9f4e48a5994e37a02baf\n"
   "answer-after = 1s\n"
   "\n"
   "[subscriber dave]\n"
   "operator = far\n"
-  "impi = dave@lab8.net\n"
-  "impu = sip:dave@lab8.net\n"
+  "impi = dave@lab22.net\n"
+  "impu = sip:dave@lab22.net\n"
   "k = 0396eb317b6d1c36f19c1c84cd6ffd16\n"
   "opc = 53c15671c60a4b731c55b4a441c0bde2\n"
   "answer-after = 1s\n"
   "\n"
   "[subscriber carol]\n"
   "operator = lab\n"
-  "impi = carol@lab7.net\n"
-  "impu = sip:carol@lab7.net\n"
+  "impi = carol@lab21.net\n"
+  "impu = sip:carol@lab21.net\n"
   "k = 9e5944aea94b81165c82fbf9f32db751\n"
   "opc = a64a507ae1a2a98bb88eb4210135dc87\n"
   "password = " PASSWORD "\n"
@@ -212,12 +212,12 @@ unregistered_proxy (guint16 mw_port)
 {
   guint16 port;
   g_autoptr (GSocket) s = ou_udp_socket (&port);
-  g_autoptr (GInetAddress) ia = g_inet_address_new_from_string ("127.0.7.50");
+  g_autoptr (GInetAddress) ia = g_inet_address_new_from_string ("127.0.21.50");
   g_autoptr (GSocketAddress) mw = g_inet_socket_address_new (ia, mw_port);
   g_autofree gchar *invite = g_strdup_printf (
-    "INVITE sip:bob@lab7.net SIP/2.0\r\n"
+    "INVITE sip:bob@lab21.net SIP/2.0\r\n"
     "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bKstray1;rport\r\nMax-Forwards: 70\r\n"
-    "From: <sip:mallory@lab7.net>;tag=m1\r\nTo: <sip:bob@lab7.net>\r\nCall-ID: stray-1\r\n"
+    "From: <sip:mallory@lab21.net>;tag=m1\r\nTo: <sip:bob@lab21.net>\r\nCall-ID: stray-1\r\n"
     "CSeq: 1 INVITE\r\nContact: <sip:mallory@127.0.0.1:%u>\r\nContent-Length: 0\r\n\r\n",
     port, port);
   g_autoptr (GError) error = NULL;
@@ -266,7 +266,7 @@ register_wrong_password (OuUe *ue)
   g_autoptr (ImpsDigestChallenge) c = imps_digest_challenge_parse (www, strlen (www), &error);
   g_assert_no_error (error);
   g_autoptr (ImpsDigestCredentials) cred = imps_digest_credentials_new_for (
-      c, "carol@lab7.net", "sip:lab7.net", "beef", 1);
+      c, "carol@lab21.net", "sip:lab21.net", "beef", 1);
   imps_digest_credentials_sign (cred, "REGISTER", (const guint8 *) "not hers", 8, NULL, 0);
   g_autofree gchar *auth = imps_digest_credentials_build (cred, &error);
   g_autofree gchar *r2 = ou_register_text (ue, auth);
@@ -348,9 +348,9 @@ place_call (OuUe *ue, guint *got)
   const gchar *call_id = "carol-to-dave";
   g_autofree gchar *sdp = ou_sdp_offer (ue, my_key, 1, FALSE);
   g_autofree gchar *invite = g_strdup_printf (
-    "INVITE sip:dave@lab8.net SIP/2.0\r\n"
+    "INVITE sip:dave@lab22.net SIP/2.0\r\n"
     "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bKinvd1;rport\r\nMax-Forwards: 70\r\n"
-    "From: <sip:carol@lab7.net>;tag=cd1\r\nTo: <sip:dave@lab8.net>\r\nCall-ID: %s\r\n"
+    "From: <sip:carol@lab21.net>;tag=cd1\r\nTo: <sip:dave@lab22.net>\r\nCall-ID: %s\r\n"
     "CSeq: 1 INVITE\r\nContact: <sip:carol@127.0.0.1:%u>\r\n"
     "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s",
     ue->sip_port, call_id, ue->sip_port, strlen (sdp), sdp);
@@ -364,8 +364,8 @@ place_call (OuUe *ue, guint *got)
   guint tag;
   ou_sdp_read (ou_body (ok), addr, &port, far_key, &tag);
   g_assert_cmpuint (tag, ==, 1);
-  /* dave's own media address (profile §9: a UE of operator 8), not an AGW's */
-  g_assert_true (g_str_has_prefix (addr, "127.8."));
+  /* dave's own media address (profile §9: a UE of operator 22), not an AGW's */
+  g_assert_true (g_str_has_prefix (addr, "127.22."));
   g_assert_null (strstr (ou_body (ok), "3ge2ae"));
   /* Kamailio, both S-CSCFs and dave's P-CSCF */
   g_assert_cmpuint (n_record_routes (ok), >=, 4);
@@ -379,7 +379,7 @@ place_call (OuUe *ue, guint *got)
                                       : g_strdup (contact);
   g_autofree gchar *ack = g_strdup_printf (
     "ACK %s SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bKackd1;rport\r\n"
-    "Max-Forwards: 70\r\n%sFrom: <sip:carol@lab7.net>;tag=cd1\r\nTo: %s\r\nCall-ID: %s\r\n"
+    "Max-Forwards: 70\r\n%sFrom: <sip:carol@lab21.net>;tag=cd1\r\nTo: %s\r\nCall-ID: %s\r\n"
     "CSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n",
     target, ue->sip_port, routes, to, call_id);
   ou_send_text (ue, ack);
@@ -391,7 +391,7 @@ place_call (OuUe *ue, guint *got)
 
   g_autofree gchar *bye = g_strdup_printf (
     "BYE %s SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bKbyed1;rport\r\n"
-    "Max-Forwards: 70\r\n%sFrom: <sip:carol@lab7.net>;tag=cd1\r\nTo: %s\r\nCall-ID: %s\r\n"
+    "Max-Forwards: 70\r\n%sFrom: <sip:carol@lab21.net>;tag=cd1\r\nTo: %s\r\nCall-ID: %s\r\n"
     "CSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n",
     target, ue->sip_port, routes, to, call_id);
   ou_send_text (ue, bye);
@@ -436,9 +436,9 @@ test_kamailio (void)
       if (g_str_has_prefix (line, "serving "))
         break;
       guint port;
-      if (sscanf (line, "S-CSCF Mw sip:127.0.7.50:%u (UDP and TCP, scscf.lab7.net", &port) == 1)
+      if (sscanf (line, "S-CSCF Mw sip:127.0.21.50:%u (UDP and TCP, scscf.lab21.net", &port) == 1)
         mw_port = port;
-      if (sscanf (line, "S-CSCF Mw sip:127.0.8.50:%u (UDP and TCP, scscf.lab8.net", &port) == 1)
+      if (sscanf (line, "S-CSCF Mw sip:127.0.22.50:%u (UDP and TCP, scscf.lab22.net", &port) == 1)
         mw_port_far = port;
     }
   g_assert_cmpuint (mw_port, >, 0);
@@ -450,9 +450,9 @@ test_kamailio (void)
   guint16 proxy_port = free_proxy_port ();
   g_autofree gchar *udp = g_strdup_printf ("udp:" PROXY ":%u", proxy_port);
   g_autofree gchar *tcp = g_strdup_printf ("tcp:" PROXY ":%u", proxy_port);
-  g_autofree gchar *scscf = g_strdup_printf ("SCSCF=\"sip:127.0.7.50:%u\"", mw_port);
+  g_autofree gchar *scscf = g_strdup_printf ("SCSCF=\"sip:127.0.21.50:%u\"", mw_port);
   const gchar *kargv[] = { kamailio_path, "-f", config_path, "-DD", "-E", "-l", udp, "-l", tcp,
-                           "-A", "SCSCF_IP=\"127.0.7.50\"", "-A", scscf, "-Y", dir, "-P",
+                           "-A", "SCSCF_IP=\"127.0.21.50\"", "-A", scscf, "-Y", dir, "-P",
                            pid_path, "-w", dir, NULL };
   GPid kpid;
   g_assert_true (g_spawn_async (NULL, (gchar **) kargv, NULL,
@@ -462,7 +462,7 @@ test_kamailio (void)
   g_assert_no_error (error);
 
   OuUe ue = { 0 };
-  ue.domain = "lab7.net";
+  ue.domain = "lab21.net";
   ue.password = PASSWORD;
   ue.out = in;
   ue.sip = ou_udp_socket (&ue.sip_port);
@@ -476,7 +476,7 @@ test_kamailio (void)
   ou_ue_register (&ue);
   g_autofree gchar *reg_line = g_strdup_printf ("through the outside P-CSCF at " PROXY ":%u",
                                                 proxy_port);
-  expect_line (in, "outside device sip:carol@lab7.net registered", reg_line);
+  expect_line (in, "outside device sip:carol@lab21.net registered", reg_line);
 
   /* 3. and 4. */
   guint got_bob = 0, got_dave = 0;
@@ -515,11 +515,11 @@ test_kamailio (void)
   g_assert_false (ou_report_numbers (report, "report agw ", call2, "authenticated", &v));
   /* the Mw counters: 401 for each of carol's three first REGISTERs, 403
    * for the stray INVITE and the wrong password */
-  g_assert_true (ou_report_numbers (report, "report mw scscf.lab7.net", NULL, "401 ", &v));
+  g_assert_true (ou_report_numbers (report, "report mw scscf.lab21.net", NULL, "401 ", &v));
   g_assert_cmpuint (v, ==, 3);
-  g_assert_true (ou_report_numbers (report, "report mw scscf.lab7.net", NULL, "403 ", &v));
+  g_assert_true (ou_report_numbers (report, "report mw scscf.lab21.net", NULL, "403 ", &v));
   g_assert_cmpuint (v, ==, 2);
-  g_assert_true (ou_report_numbers (report, "report mw scscf.lab7.net", NULL, "timed out ", &v));
+  g_assert_true (ou_report_numbers (report, "report mw scscf.lab21.net", NULL, "timed out ", &v));
   g_assert_cmpuint (v, ==, 0);
 
   /* the capture: the Mw legs between Kamailio and the S-CSCF (SIP on port
@@ -530,15 +530,15 @@ test_kamailio (void)
   g_autoptr (GBytes) pcap_bytes = g_bytes_new (pcap_data, pcap_len);
   ImpsPcapCapture *cap = imps_pcap_capture_parse (pcap_bytes, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (count_udp (cap, PROXY, 5060, "127.0.7.50", 5060, "REGISTER "), >=, 3);
-  g_assert_cmpuint (count_udp (cap, "127.0.7.50", 5060, PROXY, 5060, "SIP/2.0 200 "), >=, 2);
-  g_assert_cmpuint (count_udp (cap, "127.0.7.50", 5060, PROXY, 5060, "INVITE "), ==, 1);
-  g_assert_cmpuint (count_udp (cap, PROXY, 5060, "127.0.7.50", 5060, "INVITE "), ==, 1);
-  g_assert_cmpuint (count_udp (cap, PROXY, 5060, "127.0.7.50", 5060, "BYE "), ==, 1);
-  g_assert_cmpuint (count_udp (cap, "127.0.7.50", 5060, "127.0.8.50", 5060, "INVITE "), ==, 1);
-  g_assert_cmpuint (count_udp (cap, "127.0.0.1", ue.rtp_port, "127.7.1.1", 0, NULL), ==,
+  g_assert_cmpuint (count_udp (cap, PROXY, 5060, "127.0.21.50", 5060, "REGISTER "), >=, 3);
+  g_assert_cmpuint (count_udp (cap, "127.0.21.50", 5060, PROXY, 5060, "SIP/2.0 200 "), >=, 2);
+  g_assert_cmpuint (count_udp (cap, "127.0.21.50", 5060, PROXY, 5060, "INVITE "), ==, 1);
+  g_assert_cmpuint (count_udp (cap, PROXY, 5060, "127.0.21.50", 5060, "INVITE "), ==, 1);
+  g_assert_cmpuint (count_udp (cap, PROXY, 5060, "127.0.21.50", 5060, "BYE "), ==, 1);
+  g_assert_cmpuint (count_udp (cap, "127.0.21.50", 5060, "127.0.22.50", 5060, "INVITE "), ==, 1);
+  g_assert_cmpuint (count_udp (cap, "127.0.0.1", ue.rtp_port, "127.21.1.1", 0, NULL), ==,
                     MEDIA_PACKETS);
-  g_assert_cmpuint (count_udp (cap, "127.0.0.1", ue.rtp_port, "127.8.1.1", 0, NULL), ==,
+  g_assert_cmpuint (count_udp (cap, "127.0.0.1", ue.rtp_port, "127.22.1.1", 0, NULL), ==,
                     MEDIA_PACKETS);
   imps_pcap_capture_free (cap);
 
