@@ -9,7 +9,9 @@
  *   - a subscriber without a password (IMS AKA only on Gm) gets 403;
  *   - an INVITE from the network for the registered user goes to the proxy
  *     (its Path) and is sent again after T1 while the proxy is silent
- *     (RFC 3261 §17 Timer A), and no more once the proxy answers. */
+ *     (RFC 3261 §17 Timer A), and no more once the proxy answers;
+ *   - over TCP, the INVITE comes back over the proxy's connection, also
+ *     when its Path names another port. */
 #include "imps-ims.h"
 #include "imps-scscf-mw.h"
 #include "digest/imps-digest.h"
@@ -282,10 +284,120 @@ test_mw (void)
   fx_clear (&fx);
 }
 
+/* ---- the proxy over TCP ---- */
+
+typedef struct {
+  Fx *fx;
+  GSocket *conn;
+  GByteArray *in;
+} Tcp;
+
+/* The next whole message on the connection (framed as serve frames it),
+ * running the loop meanwhile; NULL after @guard_ms. */
+static ImpsSipMessage *
+tcp_wait (Tcp *t, guint guard_ms)
+{
+  Fx *fx = t->fx;
+  fx->timed_out = FALSE;
+  guint guard = g_timeout_add (guard_ms, on_guard, fx);
+  ImpsSipMessage *m = NULL;
+  while (m == NULL && !fx->timed_out)
+    {
+      gsize skip = 0, n = 0;
+      g_autoptr (GError) error = NULL;
+      g_assert_true (imps_pcscf_gm_frame (t->in->data, t->in->len, &skip, &n, &error));
+      if (n > 0)
+        {
+          m = imps_sip_message_parse (t->in->data + skip, n, &error);
+          g_assert_no_error (error);
+          g_byte_array_remove_range (t->in, 0, (guint) (skip + n));
+          break;
+        }
+      fx->got = FALSE;
+      GSource *src = g_socket_create_source (t->conn, G_IO_IN, NULL);
+      g_source_set_callback (src, G_SOURCE_FUNC (on_readable), fx, NULL);
+      g_source_attach (src, NULL);
+      while (!fx->got && !fx->timed_out)
+        g_main_context_iteration (NULL, TRUE);
+      g_source_destroy (src);
+      g_source_unref (src);
+      if (fx->got)
+        {
+          guint8 buf[4096];
+          gssize r = g_socket_receive (t->conn, (gchar *) buf, sizeof buf, NULL, NULL);
+          g_assert_cmpint (r, >, 0);
+          g_byte_array_append (t->in, buf, (guint) r);
+        }
+    }
+  if (!fx->timed_out)
+    g_source_remove (guard);
+  return m;
+}
+
+static ImpsSipMessage *
+tcp_exchange (Tcp *t, const gchar *text)
+{
+  g_assert_cmpint (g_socket_send (t->conn, text, strlen (text), NULL, NULL), ==,
+                   (gssize) strlen (text));
+  ImpsSipMessage *m = tcp_wait (t, 20000);
+  g_assert_nonnull (m);
+  return m;
+}
+
+/* A proxy that relays over TCP, from a port of the connection, naming its
+ * listening port (another one) in Path: the INVITE for the user comes back
+ * over the connection. */
+static void
+test_mw_tcp (void)
+{
+  Fx fx = { 0 };
+  fx_init (&fx);
+  g_autoptr (GError) error = NULL;
+  Tcp t = { .fx = &fx, .in = g_byte_array_new () };
+  t.conn = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                         &error);
+  g_assert_no_error (error);
+  g_autoptr (GInetAddress) ia = g_inet_address_new_from_string ("127.0.1.50");
+  g_autoptr (GSocketAddress) sa = g_inet_socket_address_new (ia, fx.port);
+  g_assert_true (g_socket_connect (t.conn, sa, NULL, &error));
+  g_socket_set_blocking (t.conn, FALSE);
+
+  /* Path and Via name px_port (the UDP socket stands for the proxy's
+   * listening port; nothing is read there) */
+  g_autofree gchar *r1 = register_text (&fx, "alice", 1, NULL);
+  g_autoptr (ImpsSipMessage) m1 = tcp_exchange (&t, r1);
+  g_assert_cmpuint (imps_sip_message_get_status (m1), ==, 401);
+  g_autofree gchar *good = answer (m1, PASSWORD);
+  g_autofree gchar *r2 = register_text (&fx, "alice", 2, good);
+  g_autoptr (ImpsSipMessage) m2 = tcp_exchange (&t, r2);
+  g_assert_cmpuint (imps_sip_message_get_status (m2), ==, 200);
+
+  static const gchar inv[] =
+    "INVITE sip:alice@home1.net SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 127.0.1.40:5060;branch=z9hG4bKnet2\r\nMax-Forwards: 70\r\n"
+    "From: <sip:carol@home1.net>;tag=n2\r\nTo: <" IMPU ">\r\nCall-ID: net-2\r\n"
+    "CSeq: 1 INVITE\r\nContact: <sip:carol@127.1.1.1:5060>\r\nContent-Length: 0\r\n\r\n";
+  g_autoptr (GBytes) invite = g_bytes_new_static (inv, strlen (inv));
+  g_assert_true (imps_sip_bus_send_sip (fx.bus, IMPS_REF_MW, "127.0.1.40", 5060, "127.0.1.50",
+                                        fx.port, invite, "INVITE"));
+  g_autoptr (ImpsSipMessage) i1 = tcp_wait (&t, 20000);
+  g_assert_nonnull (i1);
+  g_assert_cmpstr (imps_sip_message_get_method (i1), ==, "INVITE");
+  g_assert_cmpstr (imps_sip_message_get_call_id (i1), ==, "net-2");
+  /* nothing went to the UDP port the Path names */
+  g_autoptr (ImpsSipMessage) none = px_wait (&fx, 800);
+  g_assert_null (none);
+
+  g_object_unref (t.conn);
+  g_byte_array_unref (t.in);
+  fx_clear (&fx);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/scscf-mw/register-and-invite", test_mw);
+  g_test_add_func ("/scscf-mw/tcp", test_mw_tcp);
   return g_test_run ();
 }
