@@ -111,6 +111,7 @@ struct _ImpsPcscfGm {
   guint n_fetches;                  /* MARs in flight */
   guint64 session_counter;
   GHashTable *media;                /* Call-ID -> GmMedia* */
+  GHashTable *proxies;              /* Mw: addresses through which a REGISTER was verified */
   ImpsPcscfGmMediaFunc media_func;
   gpointer media_data;
 };
@@ -1147,7 +1148,8 @@ dispatch (GmPeer *peer, const guint8 *data, gsize len)
       via->rport = peer->port;
       imps_sip_message_replace_top_via (msg, via);
       gboolean mw = gm->role == IMPS_PCSCF_GM_ROLE_MW;
-      if (mw && strcmp (method, "REGISTER") != 0 && peer->user == NULL)
+      if (mw && strcmp (method, "REGISTER") != 0
+          && !g_hash_table_contains (gm->proxies, peer->addr))
         {
           /* Mw: only a proxy that registered a user here may send
            * requests. An ACK (of such a 403, or of nothing) ends here. */
@@ -1169,7 +1171,13 @@ dispatch (GmPeer *peer, const guint8 *data, gsize len)
           else if (!check_register (gm, peer, msg))
             return;
           else
-            attach_contacts (peer, msg, "Path");
+            {
+              attach_contacts (peer, msg, "Path");
+              /* by address: a proxy may come back on another connection */
+              if (g_hash_table_size (gm->proxies) >= IMPS_PCSCF_GM_MAX_PEERS)
+                g_hash_table_remove_all (gm->proxies);
+              g_hash_table_add (gm->proxies, g_strdup (peer->addr));
+            }
         }
       else if (strcmp (method, "REGISTER") == 0)
         {
@@ -1560,6 +1568,7 @@ imps_pcscf_gm_new (ImpsNetwork *net, ImpsSipBus *bus, const ImpsPcscfGmConfig *c
   gm->aka_nonces = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, aka_nonce_free);
   gm->cancel = g_cancellable_new ();
   gm->media = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  gm->proxies = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   gm->peers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, peer_free);
   gm->tx = gm_tx_table_new (gm->clock, tx_send, tx_timeout, gm);
   if (gm->no_sockets)
@@ -1603,6 +1612,8 @@ imps_pcscf_gm_free (ImpsPcscfGm *gm)
     g_hash_table_destroy (gm->aka_nonces);
   if (gm->media)
     g_hash_table_destroy (gm->media);
+  if (gm->proxies)
+    g_hash_table_destroy (gm->proxies);
   if (gm->peers)
     g_hash_table_destroy (gm->peers);
   gm_tx_table_free (gm->tx);

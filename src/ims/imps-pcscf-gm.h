@@ -55,8 +55,8 @@ typedef struct _ImpsPcscfGm ImpsPcscfGm;
  * of outside UEs (imps-scscf-mw.h): the same framing, Digest check on
  * REGISTER and transactions, but the node on the bus is the S-CSCF, the
  * events are labelled Mw and named scscf.<domain>, nothing is rewritten
- * for e2ae, and requests other than REGISTER are taken only from a proxy
- * through which a REGISTER was verified (403 otherwise). */
+ * for e2ae, and requests other than REGISTER are taken only from an
+ * address through which a REGISTER was verified (403 otherwise). */
 typedef enum {
   IMPS_PCSCF_GM_ROLE_GM = 0,
   IMPS_PCSCF_GM_ROLE_MW,

@@ -12,8 +12,9 @@
  * a password: the S-CSCF's side challenges it (401), checks the answer
  * (403 when wrong) and only a verified REGISTER reaches the registrar,
  * which keeps its Path (RFC 3327) so that requests to the user go back
- * through the proxy. Requests other than REGISTER are taken only from a
- * proxy through which a REGISTER was verified (403 otherwise). Nothing is
+ * through the proxy. Requests other than REGISTER are taken only from an
+ * address through which a REGISTER was verified (403 otherwise; a proxy
+ * may come back on another TCP connection or port). Nothing is
  * rewritten for e2ae: the outside proxy is no IMS-ALG, so SDES goes end to
  * end. IMS AKA is not offered on Mw (a subscriber without a password gets
  * 403). */

@@ -12,6 +12,8 @@
  *   4. carol calls the simulated dave of the other operator with SDES: the
  *      a=crypto goes end to end (no AGW on the path), SRTP both ways.
  *
+ * Once with Kamailio sending to the S-CSCF over UDP, once over TCP.
+ *
  * serve's report must show carol's SRTP verified at bob and at dave, the
  * Mw counters, and its ladder and capture the Mw legs between Kamailio and
  * the S-CSCF. Skipped (exit 77) when kamailio is not installed. */
@@ -406,8 +408,9 @@ place_call (OuUe *ue, guint *got)
 }
 
 static void
-test_kamailio (void)
+test_kamailio (gconstpointer data)
 {
+  gboolean tcp_mw = GPOINTER_TO_INT (data);
   g_autoptr (GError) error = NULL;
   g_autofree gchar *dir = g_dir_make_tmp ("impsim-serve-kamailio-XXXXXX", &error);
   g_assert_no_error (error);
@@ -450,9 +453,10 @@ test_kamailio (void)
   guint16 proxy_port = free_proxy_port ();
   g_autofree gchar *udp = g_strdup_printf ("udp:" PROXY ":%u", proxy_port);
   g_autofree gchar *tcp = g_strdup_printf ("tcp:" PROXY ":%u", proxy_port);
-  g_autofree gchar *scscf = g_strdup_printf ("SCSCF=\"sip:127.0.21.50:%u\"", mw_port);
+  g_autofree gchar *scscf = g_strdup_printf ("SCSCF=\"sip:127.0.21.50:%u%s\"", mw_port,
+                                             tcp_mw ? ";transport=tcp" : "");
   const gchar *kargv[] = { kamailio_path, "-f", config_path, "-DD", "-E", "-l", udp, "-l", tcp,
-                           "-A", "SCSCF_IP=\"127.0.21.50\"", "-A", scscf, "-Y", dir, "-P",
+                           "-A", "PROXY_IP=" PROXY, "-A", "SCSCF_IP=\"127.0.21.50\"", "-A", scscf, "-Y", dir, "-P",
                            pid_path, "-w", dir, NULL };
   GPid kpid;
   g_assert_true (g_spawn_async (NULL, (gchar **) kargv, NULL,
@@ -474,8 +478,10 @@ test_kamailio (void)
   wait_for_proxy (&ue, proxy_port);
   register_wrong_password (&ue);
   ou_ue_register (&ue);
-  g_autofree gchar *reg_line = g_strdup_printf ("through the outside P-CSCF at " PROXY ":%u",
-                                                proxy_port);
+  /* over TCP, Kamailio connects from a port of its own */
+  g_autofree gchar *reg_line = tcp_mw ? g_strdup ("through the outside P-CSCF at " PROXY ":")
+                                      : g_strdup_printf ("through the outside P-CSCF at "
+                                                         PROXY ":%u", proxy_port);
   expect_line (in, "outside device sip:carol@lab21.net registered", reg_line);
 
   /* 3. and 4. */
@@ -546,9 +552,11 @@ test_kamailio (void)
   g_autofree gchar *ladder = NULL;
   g_assert_true (g_file_get_contents (ladder_path, &ladder, NULL, &error));
   g_test_message ("%s", ladder);
-  g_autofree gchar *column = g_strdup_printf ("outside " PROXY ":%u", proxy_port);
+  g_autofree gchar *column = tcp_mw ? g_strdup ("outside " PROXY ":")
+                                    : g_strdup_printf ("outside " PROXY ":%u", proxy_port);
   g_assert_nonnull (strstr (ladder, column));
-  g_assert_nonnull (strstr (ladder, "Digest verified"));
+  g_assert_nonnull (strstr (ladder, tcp_mw ? "Digest verified: REGISTER from tcp " PROXY ":"
+                                            : "Digest verified: REGISTER from udp " PROXY ":"));
 
   g_object_unref (ue.sip);
   g_object_unref (ue.rtp);
@@ -583,7 +591,8 @@ main (int argc, char **argv)
       return 77;
     }
   g_assert_cmpint (srtp_init (), ==, srtp_err_status_ok);
-  g_test_add_func ("/serve/kamailio/pcscf", test_kamailio);
+  g_test_add_data_func ("/serve/kamailio/pcscf-udp", GINT_TO_POINTER (FALSE), test_kamailio);
+  g_test_add_data_func ("/serve/kamailio/pcscf-tcp", GINT_TO_POINTER (TRUE), test_kamailio);
   int ret = g_test_run ();
   srtp_shutdown ();
   return ret;

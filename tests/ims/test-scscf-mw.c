@@ -388,6 +388,31 @@ test_mw_tcp (void)
   g_autoptr (ImpsSipMessage) none = px_wait (&fx, 800);
   g_assert_null (none);
 
+  /* The proxy comes back from another port of its address (a new
+   * connection, or UDP): it registered through that address, so its
+   * INVITE is taken (100 Trying, not 403). */
+  GSocket *px = fx.px;
+  guint16 px_port = fx.px_port;
+  fx.px = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP,
+                        &error);
+  g_autoptr (GInetAddress) lo = g_inet_address_new_from_string ("127.0.0.1");
+  g_autoptr (GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+  g_assert_true (g_socket_bind (fx.px, any, FALSE, &error));
+  g_autoptr (GSocketAddress) local = g_socket_get_local_address (fx.px, &error);
+  fx.px_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+  g_socket_set_blocking (fx.px, FALSE);
+  g_autofree gchar *again = g_strdup_printf (
+    "INVITE sip:alice@home1.net SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bKagain\r\nMax-Forwards: 70\r\n"
+    "From: <sip:eve@home1.net>;tag=e2\r\nTo: <" IMPU ">\r\nCall-ID: again-1\r\n"
+    "CSeq: 1 INVITE\r\nContact: <sip:eve@127.0.0.8:5060>\r\nContent-Length: 0\r\n\r\n",
+    fx.px_port);
+  g_autoptr (ImpsSipMessage) t1 = px_exchange (&fx, again);
+  g_assert_cmpuint (imps_sip_message_get_status (t1), ==, 100);
+  g_object_unref (fx.px);
+  fx.px = px;
+  fx.px_port = px_port;
+
   g_object_unref (t.conn);
   g_byte_array_unref (t.in);
   fx_clear (&fx);
