@@ -12,6 +12,8 @@
  *   4. carol calls the simulated dave of the other operator with SDES: the
  *      a=crypto goes end to end (no AGW on the path), SRTP both ways.
  *
+ *   5. carol calls bob and cancels while it rings: 200 and 487.
+ *
  * Once with Kamailio sending to the S-CSCF over UDP, once over TCP.
  *
  * serve's report must show carol's SRTP verified at bob and at dave, the
@@ -407,6 +409,61 @@ place_call (OuUe *ue, guint *got)
   return g_strdup (call_id);
 }
 
+/* 5. carol calls bob and cancels while it rings: 200 for the CANCEL,
+ * 487 for the INVITE (which Kamailio acknowledges hop by hop). */
+static void
+cancel_call (OuUe *ue)
+{
+  guint8 my_key[30];
+  for (guint i = 0; i < 30; i++)
+    my_key[i] = (guint8) (0x70 + i);
+  g_autofree gchar *sdp = ou_sdp_offer (ue, my_key, 1, FALSE);
+  g_autofree gchar *head = g_strdup_printf (
+    "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bKinvc1;rport\r\nMax-Forwards: 70\r\n"
+    "From: <sip:carol@lab21.net>;tag=cc1\r\nTo: <sip:bob@lab21.net>\r\n"
+    "Call-ID: carol-cancels\r\n", ue->sip_port);
+  g_autofree gchar *invite = g_strdup_printf (
+    "INVITE sip:bob@lab21.net SIP/2.0\r\n%sCSeq: 1 INVITE\r\n"
+    "Contact: <sip:carol@127.0.0.1:%u>\r\nContent-Type: application/sdp\r\n"
+    "Content-Length: %zu\r\n\r\n%s", head, ue->sip_port, strlen (sdp), sdp);
+  ou_send_text (ue, invite);
+  /* bob rings (180) before he answers after 1 s */
+  for (;;)
+    {
+      g_autofree gchar *p = ou_receive_text (ue, TRUE);
+      g_assert_true (g_str_has_prefix (p, "SIP/2.0 1"));
+      if (g_str_has_prefix (p, "SIP/2.0 180 "))
+        break;
+    }
+  g_autofree gchar *cancel = g_strdup_printf (
+    "CANCEL sip:bob@lab21.net SIP/2.0\r\n%sCSeq: 1 CANCEL\r\nContent-Length: 0\r\n\r\n", head);
+  ou_send_text (ue, cancel);
+  gboolean cancel_ok = FALSE, terminated = FALSE;
+  gchar *to487 = NULL;
+  while (!cancel_ok || !terminated)
+    {
+      g_autofree gchar *a = ou_receive_text (ue, FALSE);
+      g_autofree gchar *cseq = ou_header (a, "CSeq");
+      if (g_str_has_prefix (a, "SIP/2.0 200 ") && g_strcmp0 (cseq, "1 CANCEL") == 0)
+        cancel_ok = TRUE;
+      else if (g_str_has_prefix (a, "SIP/2.0 487 ") && g_strcmp0 (cseq, "1 INVITE") == 0)
+        {
+          terminated = TRUE;
+          g_free (to487);
+          to487 = ou_header (a, "To");
+        }
+      else
+        g_error ("unexpected answer to the cancelled call: %s", a);
+    }
+  g_autofree gchar *ack = g_strdup_printf (
+    "ACK sip:bob@lab21.net SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bKinvc1;rport\r\nMax-Forwards: 70\r\n"
+    "From: <sip:carol@lab21.net>;tag=cc1\r\nTo: %s\r\nCall-ID: carol-cancels\r\n"
+    "CSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n", ue->sip_port, to487);
+  ou_send_text (ue, ack);
+  g_free (to487);
+}
+
 static void
 test_kamailio (gconstpointer data)
 {
@@ -488,6 +545,9 @@ test_kamailio (gconstpointer data)
   guint got_bob = 0, got_dave = 0;
   g_autofree gchar *call1 = take_call (&ue, &got_bob);
   g_autofree gchar *call2 = place_call (&ue, &got_dave);
+  cancel_call (&ue);
+  /* the 487's retransmissions toward Kamailio end with its ACK */
+  g_usleep (1500000);
 
   g_autoptr (GPtrArray) report = ou_serve_stop (pid, in);
   kill (kpid, SIGTERM);
@@ -519,6 +579,15 @@ test_kamailio (gconstpointer data)
   g_assert_true (ou_report_numbers (report, "report media ", call2, "sent ", &v));
   g_assert_cmpuint (v, ==, got_dave);
   g_assert_false (ou_report_numbers (report, "report agw ", call2, "authenticated", &v));
+  /* 5. bob's side of the cancelled call */
+  gboolean cancelled = FALSE;
+  for (guint i = 0; i < report->len; i++)
+    {
+      const gchar *l = g_ptr_array_index (report, i);
+      if (g_str_has_prefix (l, "report call carol-cancels: bob callee"))
+        cancelled = strstr (l, "status 487") != NULL;
+    }
+  g_assert_true (cancelled);
   /* the Mw counters: 401 for each of carol's three first REGISTERs, 403
    * for the stray INVITE and the wrong password */
   g_assert_true (ou_report_numbers (report, "report mw scscf.lab21.net", NULL, "401 ", &v));
@@ -539,7 +608,9 @@ test_kamailio (gconstpointer data)
   g_assert_cmpuint (count_udp (cap, PROXY, 5060, "127.0.21.50", 5060, "REGISTER "), >=, 3);
   g_assert_cmpuint (count_udp (cap, "127.0.21.50", 5060, PROXY, 5060, "SIP/2.0 200 "), >=, 2);
   g_assert_cmpuint (count_udp (cap, "127.0.21.50", 5060, PROXY, 5060, "INVITE "), ==, 1);
-  g_assert_cmpuint (count_udp (cap, PROXY, 5060, "127.0.21.50", 5060, "INVITE "), ==, 1);
+  g_assert_cmpuint (count_udp (cap, PROXY, 5060, "127.0.21.50", 5060, "INVITE "), ==, 2);
+  g_assert_cmpuint (count_udp (cap, PROXY, 5060, "127.0.21.50", 5060, "CANCEL "), ==, 1);
+  g_assert_cmpuint (count_udp (cap, "127.0.21.50", 5060, PROXY, 5060, "SIP/2.0 487 "), ==, 1);
   g_assert_cmpuint (count_udp (cap, PROXY, 5060, "127.0.21.50", 5060, "BYE "), ==, 1);
   g_assert_cmpuint (count_udp (cap, "127.0.21.50", 5060, "127.0.22.50", 5060, "INVITE "), ==, 1);
   g_assert_cmpuint (count_udp (cap, "127.0.0.1", ue.rtp_port, "127.21.1.1", 0, NULL), ==,
