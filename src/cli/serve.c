@@ -441,9 +441,9 @@ serve_report (Serve *sv, ImpsMediaSockets *ms)
               G_GUINT64_FORMAT ", dropped %" G_GUINT64_FORMAT " (no room for a transaction %"
               G_GUINT64_FORMAT "), retransmissions absorbed %" G_GUINT64_FORMAT
               ", sent %" G_GUINT64_FORMAT ", sent again %" G_GUINT64_FORMAT ", timed out %"
-              G_GUINT64_FORMAT "\n", mw ? "mw scscf" : "gm pcscf", op->domain, g.received, g.passed, g.bad_request,
-              g.challenged, g.refused, g.dropped, g.no_room, g.absorbed, g.sent,
-              g.retransmitted, g.timed_out);
+              G_GUINT64_FORMAT "\n", mw ? "mw scscf" : "gm pcscf", op->domain, g.received,
+              g.passed, g.bad_request, g.challenged, g.refused, g.dropped, g.no_room, g.absorbed,
+              g.sent, g.retransmitted, g.timed_out);
     }
   ImpsMediaSocketsStats st;
   if (ms)

@@ -513,8 +513,8 @@ test_kamailio (gconstpointer data)
   g_autofree gchar *scscf = g_strdup_printf ("SCSCF=\"sip:127.0.21.50:%u%s\"", mw_port,
                                              tcp_mw ? ";transport=tcp" : "");
   const gchar *kargv[] = { kamailio_path, "-f", config_path, "-DD", "-E", "-l", udp, "-l", tcp,
-                           "-A", "PROXY_IP=" PROXY, "-A", "SCSCF_IP=\"127.0.21.50\"", "-A", scscf, "-Y", dir, "-P",
-                           pid_path, "-w", dir, NULL };
+                           "-A", "PROXY_IP=" PROXY, "-A", "SCSCF_IP=\"127.0.21.50\"",
+                           "-A", scscf, "-Y", dir, "-P", pid_path, "-w", dir, NULL };
   GPid kpid;
   g_assert_true (g_spawn_async (NULL, (gchar **) kargv, NULL,
                                 G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL
