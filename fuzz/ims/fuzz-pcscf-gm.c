@@ -1,8 +1,10 @@
 /* The P-CSCF's Gm receive path without sockets (bytes -> framing ->
  * message -> Digest check -> dispatch to the P-CSCF and S-CSCF over the
  * bus): the first byte picks the transport (bit 0: 0 one UDP datagram,
- * 1 a TCP stream that is framed by Content-Length), the rest are the bytes
- * from an outside device at 127.0.0.1:5062. Nothing may crash; everything
+ * 1 a TCP stream that is framed by Content-Length) and the socket (bit 1:
+ * 0 the P-CSCF's Gm, the bytes from an outside device at 127.0.0.1:5062;
+ * 1 the S-CSCF's Mw, imps-scscf-mw.h, the bytes from an outside P-CSCF at
+ * 127.0.0.2:5062), the rest are the bytes. Nothing may crash; everything
  * sent back must be a SIP response. The virtual clock runs on after each
  * input so that the bus delivers and the nodes' timers fire. The media ends
  * the Gm reads from the SDP that passes (for early media) must be an
@@ -13,9 +15,11 @@
  *
  * Seeds: a REGISTER (without and with a Digest answer, asking for AKA,
  * bob's without credentials, one with AUTS) and an INVITE with SDES,
- * written for this target, in both framings. */
+ * written for this target, in both framings; the mw-* seeds send some of
+ * them (a REGISTER with Path) to the Mw socket. */
 #include "imps-ims.h"
 #include "imps-pcscf-gm.h"
+#include "imps-scscf-mw.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -26,6 +30,7 @@ int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
 static ImpsClock *vclock;
 static ImpsPcscfGm *gm;
+static ImpsPcscfGm *mw;
 
 static void
 on_send (ImpsPcscfGmTransport t, const gchar *to, guint16 port, const guint8 *data, gsize len,
@@ -69,6 +74,11 @@ setup (void)
   imps_pcscf_gm_add_user (gm, "bob@home1.net", aka_impus, NULL);
   imps_pcscf_gm_set_send_hook (gm, on_send, NULL);
   imps_pcscf_gm_set_media_callback (gm, on_media, NULL);
+  mw = imps_scscf_mw_new (net, bus, "home1.net", "127.0.1.50", 0, 0, TRUE, NULL);
+  g_assert (mw != NULL);
+  imps_pcscf_gm_add_user (mw, "alice@home1.net", impus, "secret");
+  imps_pcscf_gm_set_send_hook (mw, on_send, NULL);
+  imps_pcscf_gm_set_media_callback (mw, on_media, NULL);
 }
 
 int
@@ -78,10 +88,12 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     setup ();
   if (size == 0)
     return 0;
+  ImpsPcscfGm *to = (data[0] & 2) ? mw : gm;
+  const gchar *from = (data[0] & 2) ? "127.0.0.2" : "127.0.0.1";
   if (data[0] & 1)
-    imps_pcscf_gm_receive_stream (gm, "127.0.0.1", 5062, data + 1, size - 1);
+    imps_pcscf_gm_receive_stream (to, from, 5062, data + 1, size - 1);
   else
-    imps_pcscf_gm_receive_datagram (gm, "127.0.0.1", 5062, data + 1, size - 1);
+    imps_pcscf_gm_receive_datagram (to, from, 5062, data + 1, size - 1);
   /* Past every delivery and Timer C, not past the nonce lifetime. */
   imps_clock_advance (vclock, 200 * G_USEC_PER_SEC);
   return 0;

@@ -136,9 +136,12 @@ on_outside_registered (ImpsPcscfGm *gm, const gchar *impu, const gchar *address,
                        gboolean registered, gpointer user_data)
 {
   Serve *sv = user_data;
-  (void) gm;
-  printf ("outside device %s %s from %s:%u\n", impu,
-          registered ? "registered" : "deregistered", address, port);
+  gboolean mw = FALSE;
+  for (guint i = 0; i < sv->scenario->operators->len && !mw; i++)
+    mw = gm == imps_world_get_scscf_mw (sv->world, i);
+  printf ("outside device %s %s %s %s:%u\n", impu,
+          registered ? "registered" : "deregistered",
+          mw ? "through the outside P-CSCF at" : "from", address, port);
   fflush (stdout);
   if (!registered)
     return;
@@ -254,12 +257,15 @@ serve_start (Serve *sv, gchar **e2ae, GError **error)
     }
   for (guint i = 0; i < s->operators->len; i++)
     {
-      ImpsPcscfGm *gm = imps_world_get_pcscf_gm (sv->world, i);
-      if (gm)
-        {
-          imps_pcscf_gm_set_registered_callback (gm, on_outside_registered, sv);
-          imps_pcscf_gm_set_media_callback (gm, on_outside_media, sv);
-        }
+      /* Gm (outside UEs) and Mw (UEs behind an outside P-CSCF) alike */
+      ImpsPcscfGm *gms[] = { imps_world_get_pcscf_gm (sv->world, i),
+                             imps_world_get_scscf_mw (sv->world, i) };
+      for (guint k = 0; k < G_N_ELEMENTS (gms); k++)
+        if (gms[k])
+          {
+            imps_pcscf_gm_set_registered_callback (gms[k], on_outside_registered, sv);
+            imps_pcscf_gm_set_media_callback (gms[k], on_outside_media, sv);
+          }
     }
   for (guint i = 0; i < s->subscribers->len; i++)
     {
@@ -417,24 +423,27 @@ serve_report (Serve *sv, ImpsMediaSockets *ms)
             }
         }
     }
-  for (guint i = 0; i < s->operators->len; i++)
+  for (guint i = 0; i < 2 * s->operators->len; i++)
     {
-      ImpsPcscfGm *gm = imps_world_get_pcscf_gm (sv->world, i);
+      gboolean mw = i >= s->operators->len;
+      guint o = mw ? i - s->operators->len : i;
+      ImpsPcscfGm *gm = mw ? imps_world_get_scscf_mw (sv->world, o)
+                           : imps_world_get_pcscf_gm (sv->world, o);
       ImpsPcscfGmStats g;
       if (gm == NULL)
         continue;
       imps_pcscf_gm_get_stats (gm, &g);
       if (g.received == 0)
         continue;
-      const ImpsOperatorSpec *op = g_ptr_array_index (s->operators, i);
-      printf ("report gm pcscf.%s: received %" G_GUINT64_FORMAT ", passed %" G_GUINT64_FORMAT
+      const ImpsOperatorSpec *op = g_ptr_array_index (s->operators, o);
+      printf ("report %s.%s: received %" G_GUINT64_FORMAT ", passed %" G_GUINT64_FORMAT
               ", answered 400 %" G_GUINT64_FORMAT ", 401 %" G_GUINT64_FORMAT ", 403 %"
               G_GUINT64_FORMAT ", dropped %" G_GUINT64_FORMAT " (no room for a transaction %"
               G_GUINT64_FORMAT "), retransmissions absorbed %" G_GUINT64_FORMAT
               ", sent %" G_GUINT64_FORMAT ", sent again %" G_GUINT64_FORMAT ", timed out %"
-              G_GUINT64_FORMAT "\n", op->domain, g.received, g.passed, g.bad_request,
-              g.challenged, g.refused, g.dropped, g.no_room, g.absorbed, g.sent,
-              g.retransmitted, g.timed_out);
+              G_GUINT64_FORMAT "\n", mw ? "mw scscf" : "gm pcscf", op->domain, g.received,
+              g.passed, g.bad_request, g.challenged, g.refused, g.dropped, g.no_room, g.absorbed,
+              g.sent, g.retransmitted, g.timed_out);
     }
   ImpsMediaSocketsStats st;
   if (ms)
@@ -471,7 +480,7 @@ cli_serve (int argc, char **argv)
       "the scenario file's seed is not used)", "N" },
     { "port-base", 0, 0, G_OPTION_ARG_INT, &port_base,
       "Fixed ports: N+80 for HTTP (Ub, Ua), N+3868 for Diameter (Zh, Zn), N+443 for Zk, "
-      "N+5060 for SIP (Gm, UDP and TCP)",
+      "N+5060 for SIP (Gm at each P-CSCF, Mw at each S-CSCF for an outside P-CSCF; UDP and TCP)",
       "N" },
     { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state_dir,
       "Keep each node's SQLite store in DIR (WAL mode, files 0600, DIR made 0700), so "

@@ -79,7 +79,9 @@ struct _ImpsPcscfGm {
   ImpsClock *clock;
   ImpsRandom *rnd;
   gchar *realm;
-  gchar *name;                      /* pcscf.<domain> */
+  gchar *name;                      /* pcscf.<domain> (Mw: scscf.<domain>) */
+  ImpsPcscfGmRole role;
+  ImpsRefPoint ref;                 /* IMPS_REF_GM, or IMPS_REF_MW */
   gchar address[INET_ADDRSTRLEN];
   guint16 port;
   gchar pcscf_address[INET_ADDRSTRLEN];
@@ -109,6 +111,7 @@ struct _ImpsPcscfGm {
   guint n_fetches;                  /* MARs in flight */
   guint64 session_counter;
   GHashTable *media;                /* Call-ID -> GmMedia* */
+  GHashTable *proxies;              /* Mw: addresses through which a REGISTER was verified */
   ImpsPcscfGmMediaFunc media_func;
   gpointer media_data;
 };
@@ -135,7 +138,7 @@ note (ImpsPcscfGm *gm, ImpsEventKind kind, const gchar *summary, const gchar *fm
   va_start (ap, fmt);
   g_autofree gchar *detail = g_strdup_vprintf (fmt, ap);
   va_end (ap);
-  imps_network_log (gm->net, kind, IMPS_REF_GM, IMPS_PROTO_SIP, gm->name, NULL, NULL, NULL,
+  imps_network_log (gm->net, kind, gm->ref, IMPS_PROTO_SIP, gm->name, NULL, NULL, NULL,
                     detail, "%s", summary);
 }
 
@@ -453,7 +456,7 @@ respond (ImpsPcscfGm *gm, GmPeer *peer, const ImpsSipMessage *req, guint status,
   g_autofree gchar *stream = g_strdup_printf ("sip %s:%u-%s:%u", peer->addr, peer->port,
                                               gm->pcscf_address, gm->pcscf_port);
   g_autoptr (GBytes) req_bytes = imps_sip_message_to_bytes (req);
-  imps_network_log (gm->net, IMPS_EVENT_MESSAGE, IMPS_REF_GM, IMPS_PROTO_SIP, from, gm->name,
+  imps_network_log (gm->net, IMPS_EVENT_MESSAGE, gm->ref, IMPS_PROTO_SIP, from, gm->name,
                     req_bytes, stream, NULL, "%s", imps_sip_message_get_method (req));
 
   g_autofree gchar *tag = imps_sip_tag_new (gm->rnd);
@@ -472,7 +475,7 @@ respond (ImpsPcscfGm *gm, GmPeer *peer, const ImpsSipMessage *req, guint status,
   ImsHop hop;
   g_strlcpy (hop.addr, peer->addr, sizeof hop.addr);
   hop.port = peer->port;
-  ims_send (gm->bus, IMPS_REF_GM, gm->pcscf_address, gm->pcscf_port, &hop, resp);
+  ims_send (gm->bus, gm->ref, gm->pcscf_address, gm->pcscf_port, &hop, resp);
 }
 
 static void
@@ -884,9 +887,11 @@ check_register (ImpsPcscfGm *gm, GmPeer *peer, const ImpsSipMessage *req)
  * sends from (TCP: its listening port): requests for that contact reach it
  * over the same transport too. */
 static void
-attach_contacts (GmPeer *peer, const ImpsSipMessage *req)
+attach_contacts (GmPeer *peer, const ImpsSipMessage *req, const gchar *header)
 {
-  g_autoptr (GPtrArray) contacts = imps_sip_message_get_contacts (req, NULL);
+  g_autoptr (GPtrArray) contacts = header == NULL ? imps_sip_message_get_contacts (req, NULL)
+                                                  : imps_sip_message_get_name_addrs (req, header,
+                                                                                     NULL);
   for (guint i = 0; contacts != NULL && i < contacts->len; i++)
     {
       ImpsSipNameAddr *c = g_ptr_array_index (contacts, i);
@@ -1142,11 +1147,43 @@ dispatch (GmPeer *peer, const guint8 *data, gsize len)
       via->received = g_strdup (peer->addr);
       via->rport = peer->port;
       imps_sip_message_replace_top_via (msg, via);
-      if (strcmp (method, "REGISTER") == 0)
+      gboolean mw = gm->role == IMPS_PCSCF_GM_ROLE_MW;
+      if (mw && strcmp (method, "REGISTER") != 0
+          && !g_hash_table_contains (gm->proxies, peer->addr))
+        {
+          /* Mw: only a proxy that registered a user here may send
+           * requests. An ACK (of such a 403, or of nothing) ends here. */
+          if (strcmp (method, "ACK") == 0)
+            return;
+          gm->stats.refused++;
+          note (gm, IMPS_EVENT_REFUSAL, "403", "%s from %s: no REGISTER was verified through "
+                "that proxy", method, peer->key);
+          respond (gm, peer, msg, 403, NULL, NULL);
+          return;
+        }
+      if (mw)
+        {
+          /* The proxy's own URIs (Path on REGISTER, Record-Route on other
+           * requests) may name its listening port while it sends from
+           * another (TCP): requests to them go over this transport too. */
+          if (strcmp (method, "REGISTER") != 0)
+            attach_contacts (peer, msg, "Record-Route");
+          else if (!check_register (gm, peer, msg))
+            return;
+          else
+            {
+              attach_contacts (peer, msg, "Path");
+              /* by address: a proxy may come back on another connection */
+              if (g_hash_table_size (gm->proxies) >= IMPS_PCSCF_GM_MAX_PEERS)
+                g_hash_table_remove_all (gm->proxies);
+              g_hash_table_add (gm->proxies, g_strdup (peer->addr));
+            }
+        }
+      else if (strcmp (method, "REGISTER") == 0)
         {
           if (!check_register (gm, peer, msg))
             return;
-          attach_contacts (peer, msg);
+          attach_contacts (peer, msg, NULL);
           if (peer->user->e2ae
               && imps_sip_message_get_header_value (msg, "Security-Client") == NULL)
             {
@@ -1167,7 +1204,7 @@ dispatch (GmPeer *peer, const guint8 *data, gsize len)
   watch_media (gm, msg, FALSE);
   g_autoptr (GBytes) bytes = imps_sip_message_to_bytes (msg);
   gm->stats.passed++;
-  imps_sip_bus_send_sip (gm->bus, IMPS_REF_GM, peer->addr, peer->port, gm->pcscf_address,
+  imps_sip_bus_send_sip (gm->bus, gm->ref, peer->addr, peer->port, gm->pcscf_address,
                          gm->pcscf_port, bytes, summary);
 }
 
@@ -1506,7 +1543,7 @@ imps_pcscf_gm_new (ImpsNetwork *net, ImpsSipBus *bus, const ImpsPcscfGmConfig *c
       || !ims_is_ipv4 (config->pcscf_address))
     {
       g_set_error (error, IMPS_IMS_ERROR, IMPS_IMS_ERROR_ADDRESS,
-                   "P-CSCF Gm sockets: address \"%s\" is not a dotted IPv4 address",
+                   "SIP sockets: address \"%s\" is not a dotted IPv4 address",
                    config->address ? config->address : "(none)");
       return NULL;
     }
@@ -1515,8 +1552,12 @@ imps_pcscf_gm_new (ImpsNetwork *net, ImpsSipBus *bus, const ImpsPcscfGmConfig *c
   gm->bus = bus;
   gm->clock = imps_network_get_clock (net);
   gm->realm = g_ascii_strdown (config->domain, -1);
-  gm->name = g_strdup_printf ("pcscf.%s", gm->realm);
-  g_autofree gchar *label = g_strdup_printf ("%s gm", gm->name);
+  gm->role = config->role;
+  gm->ref = config->role == IMPS_PCSCF_GM_ROLE_MW ? IMPS_REF_MW : IMPS_REF_GM;
+  gm->name = g_strdup_printf ("%s.%s", config->role == IMPS_PCSCF_GM_ROLE_MW ? "scscf" : "pcscf",
+                              gm->realm);
+  g_autofree gchar *label = g_strdup_printf ("%s %s", gm->name,
+                                             gm->ref == IMPS_REF_MW ? "mw" : "gm");
   gm->rnd = imps_network_new_random (net, label);
   g_strlcpy (gm->address, config->address, sizeof gm->address);
   g_strlcpy (gm->pcscf_address, config->pcscf_address, sizeof gm->pcscf_address);
@@ -1527,6 +1568,7 @@ imps_pcscf_gm_new (ImpsNetwork *net, ImpsSipBus *bus, const ImpsPcscfGmConfig *c
   gm->aka_nonces = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, aka_nonce_free);
   gm->cancel = g_cancellable_new ();
   gm->media = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  gm->proxies = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   gm->peers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, peer_free);
   gm->tx = gm_tx_table_new (gm->clock, tx_send, tx_timeout, gm);
   if (gm->no_sockets)
@@ -1535,7 +1577,9 @@ imps_pcscf_gm_new (ImpsNetwork *net, ImpsSipBus *bus, const ImpsPcscfGmConfig *c
     {
       if (!open_sockets (gm, config->port, error))
         {
-          g_prefix_error (error, "P-CSCF Gm sockets at %s:%u: ", config->address, config->port);
+          g_prefix_error (error, "%s sockets at %s:%u: ",
+                          gm->ref == IMPS_REF_MW ? "S-CSCF Mw" : "P-CSCF Gm", config->address,
+                          config->port);
           return NULL;
         }
       gm->udp_buf = g_malloc (IMPS_PCSCF_GM_MAX_MESSAGE + 1);
@@ -1568,6 +1612,8 @@ imps_pcscf_gm_free (ImpsPcscfGm *gm)
     g_hash_table_destroy (gm->aka_nonces);
   if (gm->media)
     g_hash_table_destroy (gm->media);
+  if (gm->proxies)
+    g_hash_table_destroy (gm->proxies);
   if (gm->peers)
     g_hash_table_destroy (gm->peers);
   gm_tx_table_free (gm->tx);

@@ -50,12 +50,25 @@ G_BEGIN_DECLS
 
 typedef struct _ImpsPcscfGm ImpsPcscfGm;
 
+/* Whose sockets these are. Gm: the P-CSCF's, for outside UEs. Mw: the
+ * S-CSCF's, for an outside P-CSCF (a SIP proxy such as Kamailio) in front
+ * of outside UEs (imps-scscf-mw.h): the same framing, Digest check on
+ * REGISTER and transactions, but the node on the bus is the S-CSCF, the
+ * events are labelled Mw and named scscf.<domain>, nothing is rewritten
+ * for e2ae, and requests other than REGISTER are taken only from an
+ * address through which a REGISTER was verified (403 otherwise). */
+typedef enum {
+  IMPS_PCSCF_GM_ROLE_GM = 0,
+  IMPS_PCSCF_GM_ROLE_MW,
+} ImpsPcscfGmRole;
+
 typedef struct {
   const gchar *domain;         /* the Digest realm and the P-CSCF's name */
   const gchar *address;        /* where the sockets listen: the P-CSCF's Gm address */
   guint16 port;                /* 0: the kernel chooses (the same for UDP and TCP) */
-  const gchar *pcscf_address;  /* the P-CSCF on the bus */
+  const gchar *pcscf_address;  /* the P-CSCF on the bus (Mw: the S-CSCF) */
   guint16 pcscf_port;          /* 0: the port the sockets got */
+  ImpsPcscfGmRole role;
   gboolean no_sockets;         /* open nothing (tests, fuzzing): what would go out is
                                 * counted and given to the send hook */
 } ImpsPcscfGmConfig;

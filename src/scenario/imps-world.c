@@ -3,6 +3,7 @@
 #include "imps-hss.h"
 #include "imps-ims.h"
 #include "imps-pcscf-gm.h"
+#include "imps-scscf-mw.h"
 #include "imps-ladder.h"
 #include "imps-kms.h"
 #include "imps-sip-bus.h"
@@ -36,7 +37,9 @@ typedef struct {
   ImpsScscf *scscf;
   ImpsPcscf *pcscf;
   ImpsPcscfGm *gm;          /* serve: Gm on real sockets, or NULL */
+  ImpsPcscfGm *mw;          /* serve: the S-CSCF's Mw on real sockets, or NULL */
   guint16 pcscf_port;       /* 0: 5060 */
+  guint16 scscf_port;       /* 0: 5060 */
 } Operator;
 
 typedef ImpsWorldDevice Device;
@@ -67,6 +70,7 @@ operator_free (gpointer p)
 {
   Operator *o = p;
   imps_pcscf_gm_free (o->gm);
+  imps_pcscf_gm_free (o->mw);
   imps_pcscf_free (o->pcscf);
   imps_scscf_free (o->scscf);
   imps_kms_free (o->kms);
@@ -475,7 +479,8 @@ add_enum_entries (ImpsWorld *w, Operator *o, GError **error)
 static gboolean
 start_scscf (ImpsWorld *w, Operator *o, gboolean routes, GError **error)
 {
-  o->scscf = imps_scscf_new (w->net, w->bus, o->spec->domain, o->scscf_address, 0, error);
+  o->scscf = imps_scscf_new (w->net, w->bus, o->spec->domain, o->scscf_address, o->scscf_port,
+                             error);
   if (o->scscf == NULL)
     return FALSE;
   /* The operator's subscribers, each with its implicit registration set. */
@@ -502,7 +507,7 @@ start_scscf (ImpsWorld *w, Operator *o, gboolean routes, GError **error)
     {
       Operator *p = g_ptr_array_index (w->operators, j);
       if (p != o && p->scscf)
-        imps_scscf_add_route (o->scscf, p->spec->domain, p->scscf_address, 0);
+        imps_scscf_add_route (o->scscf, p->spec->domain, p->scscf_address, p->scscf_port);
     }
   return TRUE;
 }
@@ -516,6 +521,7 @@ new_pcscf (ImpsWorld *w, Operator *o, GError **error)
     .port = o->pcscf_port,
     .agw_address = o->agw_address,
     .scscf_address = o->scscf_address,
+    .scscf_port = o->scscf_port,
   };
   if (w->options.media_port_last != 0)
     {
@@ -530,6 +536,25 @@ new_pcscf (ImpsWorld *w, Operator *o, GError **error)
 static gboolean
 start_ims (ImpsWorld *w, Operator *o, GError **error)
 {
+  if (w->options.sip_sockets)
+    {
+      /* The S-CSCF's Mw for an outside P-CSCF: the S-CSCF takes the port
+       * its sockets got, so that its Via and Record-Route name where the
+       * outside proxy reaches it. */
+      o->mw = imps_scscf_mw_new (w->net, w->bus, o->spec->domain, o->scscf_address,
+                                 port_for (&w->options, IMPS_IMS_SIP_PORT), 0, FALSE, error);
+      if (o->mw == NULL)
+        return FALSE;
+      o->scscf_port = imps_pcscf_gm_get_port (o->mw);
+      for (guint i = 0; i < w->scenario->subscribers->len; i++)
+        {
+          const ImpsSubscriberSpec *u = g_ptr_array_index (w->scenario->subscribers, i);
+          /* Digest MD5 only on Mw */
+          if (u->op == o->index && u->password)
+            imps_pcscf_gm_add_user (o->mw, u->impi, (const gchar *const *) u->impus,
+                                    u->password);
+        }
+    }
   if (!start_scscf (w, o, FALSE, error))
     return FALSE;
   if (w->options.sip_sockets)
@@ -722,7 +747,7 @@ imps_world_new (const ImpsScenario *s, const ImpsWorldOptions *opt, GError **err
         {
           Operator *p = g_ptr_array_index (w->operators, j);
           if (p != o && p->scscf)
-            imps_scscf_add_route (o->scscf, p->spec->domain, p->scscf_address, 0);
+            imps_scscf_add_route (o->scscf, p->spec->domain, p->scscf_address, p->scscf_port);
         }
     }
   if (!make_devices (w, s, error))
@@ -1170,6 +1195,14 @@ imps_world_get_pcscf_gm (ImpsWorld *w, guint op)
   return ((Operator *) g_ptr_array_index (w->operators, op))->gm;
 }
 
+ImpsPcscfGm *
+imps_world_get_scscf_mw (ImpsWorld *w, guint op)
+{
+  if (op >= w->operators->len)
+    return NULL;
+  return ((Operator *) g_ptr_array_index (w->operators, op))->mw;
+}
+
 void
 imps_world_print_endpoints (ImpsWorld *w, FILE *out)
 {
@@ -1208,6 +1241,10 @@ imps_world_print_endpoints (ImpsWorld *w, FILE *out)
                        o->pcscf_address, port);
             }
         }
+      if (o->mw)
+        fprintf (out, "S-CSCF Mw sip:%s:%u (UDP and TCP, %s; for an outside P-CSCF, Path and "
+                 "Record-Route)\n", o->scscf_address, imps_pcscf_gm_get_port (o->mw),
+                 o->scscf_name);
     }
   fflush (out);
 }

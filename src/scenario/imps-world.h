@@ -148,6 +148,9 @@ gboolean imps_world_restart (ImpsWorld *world, const gchar *node,
 /* The Gm sockets of operator @op's P-CSCF (serve), or NULL. */
 struct _ImpsPcscfGm;
 struct _ImpsPcscfGm *imps_world_get_pcscf_gm (ImpsWorld *world, guint op);
+/* The Mw sockets of operator @op's S-CSCF (serve), for an outside P-CSCF,
+ * or NULL. */
+struct _ImpsPcscfGm *imps_world_get_scscf_mw (ImpsWorld *world, guint op);
 
 /* One line per endpoint: "BSF Ub http://127.0.1.20:PORT/". */
 void imps_world_print_endpoints (ImpsWorld *world, FILE *out);
