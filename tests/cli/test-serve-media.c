@@ -10,9 +10,10 @@
  *   2. carol calls bob with SDES e2ae: the AGW answers for bob and takes
  *      carol's SRTP at once after the 200;
  *   3. every media port in the SDP (bob's, the AGW's) is in --media-ports;
- *   4. the capture holds carol's SIP with the P-CSCF (Gm), her SRTP with the
- *      AGW (the access leg) and the AGW's RTP to bob (the core leg); the
- *      ladder shows carol's column and her messages;
+ *   4. the capture holds carol's SIP with the P-CSCF (Gm) on the ports
+ *      both really used, her SRTP with the AGW (the access leg) and the
+ *      AGW's RTP to bob (the core leg); the ladder shows carol's column and
+ *      her messages;
  *   5. a port of the range in use on a media address stops serve at start
  *      with a message that names it; a range that is not LOW-HIGH is a
  *      usage error. */
@@ -320,16 +321,17 @@ test_media (void)
   ImpsPcapCapture *cap = imps_pcap_capture_parse (pcap_bytes, &error);
   g_assert_no_error (error);
   /* Gm: carol's REGISTERs and INVITE to the P-CSCF, its INVITE and answers
-   * to her (SIP is written on port 5060, profile §9) */
-  g_assert_cmpuint (count_udp (cap, "127.0.0.1", 5060, "127.0.9.40", 5060, "REGISTER "), ==, 2);
-  g_assert_cmpuint (count_udp (cap, "127.0.0.1", 5060, "127.0.9.40", 5060, "INVITE "), ==, 1);
-  g_assert_cmpuint (count_udp (cap, "127.0.0.1", 5060, "127.0.9.40", 5060,
-                               "SIP/2.0 183 "), ==, 1);
-  g_assert_cmpuint (count_udp (cap, "127.0.9.40", 5060, "127.0.0.1", 5060, "INVITE "), ==, 1);
-  g_assert_cmpuint (count_udp (cap, "127.0.9.40", 5060, "127.0.0.1", 5060, "SIP/2.0 401 "), ==,
-                    1);
-  g_assert_cmpuint (count_udp (cap, "127.0.9.40", 5060, "127.0.0.1", 5060, "SIP/2.0 200 "), >=,
-                    3);
+   * to her, on the ports they really used: hers (ephemeral) and the Gm
+   * socket's (profile §9), not 5060 */
+  guint16 cp = ue.sip_port, gp = (guint16) gm_port;
+  g_assert_cmpuint (count_udp (cap, "127.0.0.1", cp, "127.0.9.40", gp, "REGISTER "), ==, 2);
+  g_assert_cmpuint (count_udp (cap, "127.0.0.1", cp, "127.0.9.40", gp, "INVITE "), ==, 1);
+  g_assert_cmpuint (count_udp (cap, "127.0.0.1", cp, "127.0.9.40", gp, "SIP/2.0 183 "), ==, 1);
+  g_assert_cmpuint (count_udp (cap, "127.0.9.40", gp, "127.0.0.1", cp, "INVITE "), ==, 1);
+  g_assert_cmpuint (count_udp (cap, "127.0.9.40", gp, "127.0.0.1", cp, "SIP/2.0 401 "), ==, 1);
+  g_assert_cmpuint (count_udp (cap, "127.0.9.40", gp, "127.0.0.1", cp, "SIP/2.0 200 "), >=, 3);
+  g_assert_cmpuint (count_udp (cap, "127.0.0.1", 5060, "127.0.9.40", 0, NULL), ==, 0);
+  g_assert_cmpuint (count_udp (cap, "127.0.9.40", 0, "127.0.0.1", 5060, NULL), ==, 0);
   /* the e2e call's SRTP between carol and bob, early media included */
   g_assert_cmpuint (count_udp (cap, "127.0.0.1", ue.rtp_port, bob_addr, bob_port, NULL), ==,
                     EARLY_PACKETS + MEDIA_PACKETS);
