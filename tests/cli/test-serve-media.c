@@ -73,6 +73,9 @@ static const gchar scenario_text[] =
 #define PORT_FIRST 31000
 #define PORT_LAST 31099
 
+/* the port carol's a=rtcp named in the first call */
+static guint16 carol_rtcp_port;
+
 /* bob (the script) calls carol: 183 with carol's SDP, early SRTP to bob's
  * port, 200, ACK, media, BYE from bob. bob's media address and port in
  * @bob_addr, @bob_port. */
@@ -133,6 +136,7 @@ take_call_early (OuUe *ue, gchar bob_addr[64], guint16 *bob_port)
   g_autoptr (GError) error = NULL;
   g_assert_cmpint (g_socket_send_to (rtcp, to_bob_rtcp, (gchar *) sr, (gsize) sr_len, NULL, &error),
                    ==, sr_len);
+  carol_rtcp_port = rtcp_port;
   g_usleep (100000);
 
   g_autofree gchar *ok = g_strdup_printf (
@@ -363,6 +367,9 @@ test_media (void)
                     EARLY_PACKETS + MEDIA_PACKETS);
   g_assert_cmpuint (count_udp (cap, bob_addr, bob_port, "127.0.0.1", ue.rtp_port, NULL), >,
                     MEDIA_PACKETS / 2);
+  /* her SRTCP from the a=rtcp port, as it came */
+  g_assert_cmpuint (count_udp (cap, "127.0.0.1", carol_rtcp_port, bob_addr, bob_port + 1, NULL),
+                    ==, 1);
   /* e2ae: the access leg (carol - AGW, SRTP) and the core leg (AGW - bob, RTP) */
   g_assert_cmpuint (count_udp (cap, "127.0.0.1", ue.rtp_port, agw_addr, agw_port, NULL), ==,
                     MEDIA_PACKETS);
