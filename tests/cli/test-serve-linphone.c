@@ -345,6 +345,12 @@ lab_run (const gchar *security, gboolean outside_e2ae, gchar **incoming, gchar *
   *call = dial_bob (&sv, &l);
   linphone_stop (&l);
   GPtrArray *report = serve_stop (&sv);
+  /* it registered with SIP Digest: challenged, then not refused */
+  guint64 v = 0;
+  g_assert_true (report_number (report, "report gm ", NULL, "401 ", &v));
+  g_assert_cmpuint (v, >=, 1);
+  g_assert_true (report_number (report, "report gm ", NULL, "403 ", &v));
+  g_assert_cmpuint (v, ==, 0);
   if (g_test_failed ())
     {
       g_autofree gchar *log_path = g_build_filename (dir, "linphone.log", NULL);
