@@ -42,11 +42,13 @@ on_send (ImpsPcscfGmTransport t, const gchar *to, guint16 port, const guint8 *da
 
 /* The media ends read from the SDP that passes (early media). */
 static void
-on_media (ImpsPcscfGm *g, const gchar *call_id, const gchar *local, guint16 local_port,
-          const gchar *remote, guint16 remote_port, gboolean answered, gpointer user_data)
+on_media (ImpsPcscfGm *g, const gchar *call_id, guint stream, const ImpsPcscfGmMediaEnd *local,
+          const ImpsPcscfGmMediaEnd *remote, gboolean answered, gpointer user_data)
 {
-  if (call_id == NULL || local_port == 0 || remote_port == 0 || !g_hostname_is_ip_address (local)
-      || !g_hostname_is_ip_address (remote))
+  if (call_id == NULL || stream >= IMPS_PCSCF_GM_MAX_STREAMS || local->rtp_port == 0
+      || remote->rtp_port == 0 || local->rtcp_port == 0 || remote->rtcp_port == 0
+      || !g_hostname_is_ip_address (local->rtp) || !g_hostname_is_ip_address (remote->rtp)
+      || !g_hostname_is_ip_address (local->rtcp) || !g_hostname_is_ip_address (remote->rtcp))
     g_error ("media ends of a call that are not an address and a port");
 }
 

@@ -51,7 +51,8 @@ setup (void)
   g_assert (imps_sip_bus_send_media (bus, IMPS_PROTO_RTP, "127.1.1.1", 40000, "127.0.0.1", 4000,
                                      probe, sizeof probe));
   /* the SDP names another port of the outside end: early media */
-  imps_media_sockets_expect (ms, "127.1.1.1", 40000, "127.0.0.1", 4010, FALSE);
+  imps_media_sockets_expect (ms, "127.1.1.1", 40000, "127.1.1.1", 40001, "127.0.0.1", 4010,
+                             "127.0.0.1", 4011, FALSE);
 }
 
 int

@@ -1,6 +1,7 @@
 /* Fuzz target: a whole SDP. When it parses, build it, parse the built text
  * again and compare (the second build must equal the first), and run the
- * attribute parsers (a=extmap also built and parsed again) and the SDES answer over every media section. */
+ * attribute parsers (a=extmap also built and parsed again, a=rtcp) and the
+ * SDES answer over every media section. */
 #include "sdp/imps-sdp.h"
 #include "sdp/imps-sdes.h"
 
@@ -42,6 +43,12 @@ check_media (const ImpsSdp *sdp, ImpsSdpMedia *m, const ImpsSdesPolicy *policy, 
       imps_sdp_extmap_clear (&again);
       imps_sdp_extmap_clear (&e);
     }
+
+  ImpsSdpRtcp rtcp;
+  if (imps_sdp_media_get_rtcp (m, &rtcp, NULL)
+      && (rtcp.port == 0 || strlen (rtcp.address) > IMPS_SDP_RTCP_MAX_ADDRESS
+          || rtcp.has_address != (rtcp.address[0] != '\0')))
+    abort ();
 
   for (guint i = 0; (v = imps_sdp_media_find_attribute (m, "crypto", i)) != NULL; i++)
     {

@@ -158,19 +158,23 @@ on_outside_registered (ImpsPcscfGm *gm, const gchar *impu, const gchar *address,
     }
 }
 
-/* The SDP of a call with an outside end: the media port takes what the
- * outside end sends from where its SDP says, also before the port has sent
- * anything (early media). */
+/* The SDP of a call with an outside end, one media line at a time: the
+ * media ports take what the outside end sends from where its SDP says (RTP
+ * and RTCP, a=rtcp included), also before they have sent anything (early
+ * media). */
 static void
-on_outside_media (ImpsPcscfGm *gm, const gchar *call_id, const gchar *local, guint16 local_port,
-                  const gchar *remote, guint16 remote_port, gboolean answered,
-                  gpointer user_data)
+on_outside_media (ImpsPcscfGm *gm, const gchar *call_id, guint stream,
+                  const ImpsPcscfGmMediaEnd *local, const ImpsPcscfGmMediaEnd *remote,
+                  gboolean answered, gpointer user_data)
 {
   Serve *sv = user_data;
   (void) gm;
   (void) call_id;
+  (void) stream;
   if (sv->media)
-    imps_media_sockets_expect (sv->media, local, local_port, remote, remote_port, answered);
+    imps_media_sockets_expect (sv->media, local->rtp, local->rtp_port, local->rtcp,
+                               local->rtcp_port, remote->rtp, remote->rtp_port, remote->rtcp,
+                               remote->rtcp_port, answered);
 }
 
 static void

@@ -38,6 +38,7 @@ typedef struct {
   guint16 core_port;         /* AGW core side: RTP (RTCP = +1) */
   guint ids[4];
   ImsHop ue;                 /* the UE's RTP address; port 0: unknown */
+  ImsHop ue_rtcp;            /* its RTCP: a=rtcp (RFC 3605), else RTP port + 1 */
   ImsHop core;               /* the far end's RTP address; port 0: unknown */
   ImpsSrtpSession *rx;       /* unprotects the UE's packets */
   ImpsSrtpSession *tx;       /* protects packets toward the UE */
@@ -181,7 +182,8 @@ relay_to_ue (AgwLeg *leg, gboolean rtcp, const guint8 *data, gsize len)
   if (!ok || out_len > IMPS_SIP_BUS_MAX_PACKET
       || !imps_sip_bus_send_media (self->bus, rtcp ? IMPS_PROTO_RTCP : IMPS_PROTO_RTP,
                                    self->agw_address, leg->ue_port + (rtcp ? 1 : 0),
-                                   leg->ue.addr, leg->ue.port + (rtcp ? 1 : 0), leg->buf,
+                                   rtcp ? leg->ue_rtcp.addr : leg->ue.addr,
+                                   rtcp ? leg->ue_rtcp.port : leg->ue.port, leg->buf,
                                    out_len))
     {
       leg->stats.dropped++;
@@ -312,6 +314,17 @@ is_key_attr (const ImpsSdpLine *l)
          && (g_str_has_prefix (l->value, "crypto:") || g_str_has_prefix (l->value, "3ge2ae:"));
 }
 
+/* a=rtcp and a=rtcp-mux: they name the other side's ports, so they go when
+ * the AGW puts its own address and port on the line (it does not
+ * multiplex RTCP either). */
+static gboolean
+is_rtcp_attr (const ImpsSdpLine *l)
+{
+  return l->type == 'a'
+         && (g_str_has_prefix (l->value, "rtcp:") || strcmp (l->value, "rtcp") == 0
+             || strcmp (l->value, "rtcp-mux") == 0);
+}
+
 static void
 append_line (GString *out, gchar type, const gchar *value)
 {
@@ -355,7 +368,7 @@ sdp_rewrite (const ImpsSdp *sdp, const MediaEdit *edits, gsize *out_len)
                                       imps_sdp_media_get_formats (m));
               continue;
             }
-          if (l->type == 'c' || (e->strip && is_key_attr (l)))
+          if (l->type == 'c' || is_rtcp_attr (l) || (e->strip && is_key_attr (l)))
             continue;
           if (!c_done && (l->type == 'b' || l->type == 'k' || l->type == 'a'))
             {
@@ -392,6 +405,25 @@ media_hop (const ImpsSdp *sdp, const ImpsSdpMedia *m, ImsHop *hop)
   g_strlcpy (hop->addr, conn.address, sizeof hop->addr);
   hop->port = (guint16) imps_sdp_media_get_port (m);
   return TRUE;
+}
+
+/* Where the UE takes RTCP for media section @m whose RTP is at @rtp: its
+ * a=rtcp port and IPv4 address (RFC 3605; the RTP address when it names
+ * none), else the next port. An a=rtcp that does not parse or names no
+ * IPv4 address is not used. */
+static void
+media_rtcp_hop (const ImpsSdpMedia *m, const ImsHop *rtp, ImsHop *rtcp)
+{
+  ImpsSdpRtcp r;
+  g_strlcpy (rtcp->addr, rtp->addr, sizeof rtcp->addr);
+  rtcp->port = rtp->port < G_MAXUINT16 ? (guint16) (rtp->port + 1) : 0;
+  if (!imps_sdp_media_get_rtcp (m, &r, NULL))
+    return;
+  if (r.has_address && (strcmp (r.addrtype, "IP4") != 0 || !ims_is_ipv4 (r.address)))
+    return;
+  if (r.has_address)
+    g_strlcpy (rtcp->addr, r.address, sizeof rtcp->addr);
+  rtcp->port = r.port;
 }
 
 static gboolean
@@ -496,6 +528,7 @@ orig_leg_setup (ImpsPcscf *self, AlgCall *call, const ImpsSdp *sdp, guint i, Med
                    "no unicast IPv4 c= address");
       return FALSE;
     }
+  media_rtcp_hop (m, &leg->ue, &leg->ue_rtcp);
   if (!leg_key (leg, &keys, TRUE, error))
     return FALSE;
   edit->addr = self->agw_address;
@@ -726,6 +759,7 @@ alg_answer_from_ue (ImpsPcscf *self, AlgCall *call, ImpsSipMessage *resp, const 
               leg->ue.port = 0;
               continue; /* the stream is rejected toward the core */
             }
+          media_rtcp_hop (m, &leg->ue, &leg->ue_rtcp);
           ImpsImsExposure *exp = ims_exposure_get (self->exposure, call->call_id);
           exp->holds_media_keys = TRUE;
         }

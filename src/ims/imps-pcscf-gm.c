@@ -45,12 +45,11 @@ typedef struct {
   gboolean resync;
 } GmAkaFetch;
 
-/* The media ends of one call with an outside device, from its SDP. */
+/* The media ends of one call with an outside device, from its SDP, per
+ * media line (rtp_port 0: the line has none, or is not there). */
 typedef struct {
-  gchar local[INET_ADDRSTRLEN];     /* what the network's side named toward the device */
-  guint16 local_port;
-  gchar remote[INET_ADDRSTRLEN];    /* what the device named */
-  guint16 remote_port;
+  ImpsPcscfGmMediaEnd local[IMPS_PCSCF_GM_MAX_STREAMS];  /* the network's side, toward the device */
+  ImpsPcscfGmMediaEnd remote[IMPS_PCSCF_GM_MAX_STREAMS]; /* what the device named */
   gboolean answered;
 } GmMedia;
 
@@ -978,10 +977,28 @@ request_e2ae (GmPeer *peer, ImpsSipMessage *msg)
 
 /* ---- the media ends of calls (early media) ---- */
 
-/* The first media line with a port and its connection address (the media
- * line's c=, else the session's), from @msg's SDP body. */
+/* The IPv4 address of a c= value or an a=rtcp address ("IN IP4 a.b.c.d",
+ * any /TTL left out) into @addr; FALSE for anything else. */
 static gboolean
-sdp_media_end (const ImpsSipMessage *msg, gchar addr[INET_ADDRSTRLEN], guint16 *port)
+ipv4_of (const gchar *text, gsize len, gchar addr[INET_ADDRSTRLEN])
+{
+  gsize n = strcspn (text, " /");
+  if (n > len)
+    n = len;
+  if (n == 0 || n >= INET_ADDRSTRLEN)
+    return FALSE;
+  memcpy (addr, text, n);
+  addr[n] = '\0';
+  return ims_is_ipv4 (addr);
+}
+
+/* Every media line's ends (up to IMPS_PCSCF_GM_MAX_STREAMS) from @msg's SDP
+ * body into @ends: the line's port and address (its c=, else the
+ * session's), RTCP at its a=rtcp (RFC 3605) or the next port. A line
+ * without a port or an IPv4 address, or with a port RTCP cannot follow,
+ * gets rtp_port 0. FALSE when there is no SDP. */
+static gboolean
+sdp_media_ends (const ImpsSipMessage *msg, ImpsPcscfGmMediaEnd ends[IMPS_PCSCF_GM_MAX_STREAMS])
 {
   GBytes *body = imps_sip_message_get_body (msg);
   gsize len = 0;
@@ -991,32 +1008,39 @@ sdp_media_end (const ImpsSipMessage *msg, gchar addr[INET_ADDRSTRLEN], guint16 *
   g_autoptr (ImpsSdp) sdp = imps_sdp_parse (text, len, NULL);
   if (sdp == NULL)
     return FALSE;
-  for (guint i = 0; i < imps_sdp_n_media (sdp); i++)
+  memset (ends, 0, sizeof (ImpsPcscfGmMediaEnd) * IMPS_PCSCF_GM_MAX_STREAMS);
+  for (guint i = 0; i < imps_sdp_n_media (sdp) && i < IMPS_PCSCF_GM_MAX_STREAMS; i++)
     {
       ImpsSdpMedia *m = imps_sdp_get_media (sdp, i);
+      ImpsPcscfGmMediaEnd *e = &ends[i];
       guint p = imps_sdp_media_get_port (m);
-      if (p == 0 || p >= G_MAXUINT16)
+      const gchar *c = imps_sdp_media_connection (sdp, m);
+      if (p == 0 || p >= G_MAXUINT16 || c == NULL || !g_str_has_prefix (c, "IN IP4 ")
+          || !ipv4_of (c + 7, strlen (c + 7), e->rtp))
         continue;
-      const gchar *c = imps_sdp_media_find_line (m, 'c');
-      if (c == NULL)
-        c = imps_sdp_find_line (sdp, 'c');
-      if (c == NULL || !g_str_has_prefix (c, "IN IP4 "))
-        return FALSE;
-      gsize n = strcspn (c + 7, " /");
-      if (n == 0 || n >= INET_ADDRSTRLEN)
-        return FALSE;
-      memcpy (addr, c + 7, n);
-      addr[n] = '\0';
-      if (!ims_is_ipv4 (addr))
-        return FALSE;
-      *port = (guint16) p;
-      return TRUE;
+      ImpsSdpRtcp r;
+      if (imps_sdp_media_get_rtcp (m, &r, NULL))
+        {
+          if (!r.has_address)
+            g_strlcpy (e->rtcp, e->rtp, sizeof e->rtcp);
+          else if (strcmp (r.addrtype, "IP4") != 0
+                   || !ipv4_of (r.address, strlen (r.address), e->rtcp))
+            continue; /* RTCP at an address the media sockets cannot match */
+          e->rtcp_port = r.port;
+        }
+      else
+        {
+          g_strlcpy (e->rtcp, e->rtp, sizeof e->rtcp);
+          e->rtcp_port = (guint16) (p + 1);
+        }
+      e->rtp_port = (guint16) p;
     }
-  return FALSE;
+  return TRUE;
 }
 
 /* @msg passes to (@to_outside) or from the outside device: its SDP and a
- * 2xx to an INVITE update the call's media ends; a BYE ends them. */
+ * 2xx to an INVITE update the call's media ends; a BYE ends them. Media
+ * lines pair by their place in the SDP (RFC 3264 §6). */
 static void
 watch_media (ImpsPcscfGm *gm, const ImpsSipMessage *msg, gboolean to_outside)
 {
@@ -1038,9 +1062,8 @@ watch_media (ImpsPcscfGm *gm, const ImpsSipMessage *msg, gboolean to_outside)
   gboolean ok = !imps_sip_message_is_request (msg)
                 && imps_sip_message_get_status (msg) >= 200
                 && imps_sip_message_get_status (msg) < 300;
-  gchar addr[INET_ADDRSTRLEN];
-  guint16 port = 0;
-  gboolean has_sdp = sdp_media_end (msg, addr, &port);
+  ImpsPcscfGmMediaEnd ends[IMPS_PCSCF_GM_MAX_STREAMS];
+  gboolean has_sdp = sdp_media_ends (msg, ends);
   GmMedia *m = g_hash_table_lookup (gm->media, call_id);
   if (m == NULL)
     {
@@ -1051,21 +1074,15 @@ watch_media (ImpsPcscfGm *gm, const ImpsSipMessage *msg, gboolean to_outside)
       m = g_new0 (GmMedia, 1);
       g_hash_table_insert (gm->media, g_strdup (call_id), m);
     }
-  if (has_sdp && to_outside)
-    {
-      g_strlcpy (m->local, addr, sizeof m->local);
-      m->local_port = port;
-    }
-  else if (has_sdp)
-    {
-      g_strlcpy (m->remote, addr, sizeof m->remote);
-      m->remote_port = port;
-    }
+  if (has_sdp)
+    memcpy (to_outside ? m->local : m->remote, ends, sizeof ends);
   if (ok)
     m->answered = TRUE;
-  if ((has_sdp || ok) && m->local_port != 0 && m->remote_port != 0)
-    gm->media_func (gm, call_id, m->local, m->local_port, m->remote, m->remote_port, m->answered,
-                    gm->media_data);
+  if (!has_sdp && !ok)
+    return;
+  for (guint i = 0; i < IMPS_PCSCF_GM_MAX_STREAMS; i++)
+    if (m->local[i].rtp_port != 0 && m->remote[i].rtp_port != 0)
+      gm->media_func (gm, call_id, i, &m->local[i], &m->remote[i], m->answered, gm->media_data);
 }
 
 /* ---- dispatch ---- */

@@ -34,6 +34,8 @@
 #include "imps-ims.h"
 #include "imps-sip-bus.h"
 
+#include <netinet/in.h>
+
 G_BEGIN_DECLS
 
 /* Bytes of one SIP message, on UDP and on TCP. */
@@ -145,16 +147,31 @@ typedef void (*ImpsPcscfGmRegisteredFunc) (ImpsPcscfGm *gm, const gchar *impu,
 void imps_pcscf_gm_set_registered_callback (ImpsPcscfGm *gm, ImpsPcscfGmRegisteredFunc func,
                                             gpointer user_data);
 
+/* Media lines of one SDP that are paired (RFC 3264 §6: an answer has the
+ * offer's media lines in their order); the rest are not followed. */
+#define IMPS_PCSCF_GM_MAX_STREAMS 8
+
+/* Where one media line's RTP and RTCP are: the line's port and address
+ * (its c=, else the session's); RTCP at a=rtcp's port and address (RFC
+ * 3605) when the line has one that parses, else at the next port. */
+typedef struct {
+  gchar rtp[INET_ADDRSTRLEN];
+  guint16 rtp_port;
+  gchar rtcp[INET_ADDRSTRLEN];
+  guint16 rtcp_port;
+} ImpsPcscfGmMediaEnd;
+
 /* The media ends of a call with an outside device, from the SDP that
- * passes the sockets: @local:@local_port is what the network's side (a
- * simulated UE, or the IMS-AGW for e2ae) named toward the device, and
- * @remote:@remote_port what the device named (the first media line with a
- * port, its c= or the session's). Called when both are known and again
- * when an SDP changes them or a 2xx to the INVITE passes (@answered). At
- * most IMPS_PCSCF_GM_MAX_PEERS calls are followed; a BYE ends one. */
-typedef void (*ImpsPcscfGmMediaFunc) (ImpsPcscfGm *gm, const gchar *call_id,
-                                      const gchar *local, guint16 local_port,
-                                      const gchar *remote, guint16 remote_port,
+ * passes the sockets: @local is what the network's side (a simulated UE, or
+ * the IMS-AGW for e2ae) named toward the device for media line @stream
+ * (from 0), and @remote what the device named for the same line. Called
+ * for every line with a port and an IPv4 address on both sides, when both
+ * are known and again when an SDP changes them or a 2xx to the INVITE
+ * passes (@answered). At most IMPS_PCSCF_GM_MAX_PEERS calls are followed;
+ * a BYE ends one. */
+typedef void (*ImpsPcscfGmMediaFunc) (ImpsPcscfGm *gm, const gchar *call_id, guint stream,
+                                      const ImpsPcscfGmMediaEnd *local,
+                                      const ImpsPcscfGmMediaEnd *remote,
                                       gboolean answered, gpointer user_data);
 void imps_pcscf_gm_set_media_callback (ImpsPcscfGm *gm, ImpsPcscfGmMediaFunc func,
                                        gpointer user_data);

@@ -290,16 +290,23 @@ expect_one (ImpsMediaSockets *ms, const gchar *local, guint16 local_port, const 
   g_hash_table_replace (ms->expect, port_key (local, local_port), e);
 }
 
+static gboolean
+expect_ok (const gchar *address, guint16 port)
+{
+  return address != NULL && strlen (address) < INET_ADDRSTRLEN && port != 0;
+}
+
 void
 imps_media_sockets_expect (ImpsMediaSockets *ms, const gchar *local, guint16 local_port,
-                           const gchar *peer, guint16 peer_port, gboolean answered)
+                           const gchar *local_rtcp, guint16 local_rtcp_port, const gchar *peer,
+                           guint16 peer_port, const gchar *peer_rtcp, guint16 peer_rtcp_port,
+                           gboolean answered)
 {
-  g_return_if_fail (ms != NULL && local != NULL && peer != NULL);
-  if (strlen (peer) >= INET_ADDRSTRLEN || local_port == 0 || local_port == G_MAXUINT16
-      || peer_port == 0 || peer_port == G_MAXUINT16)
-    return;
-  expect_one (ms, local, local_port, peer, peer_port, answered);
-  expect_one (ms, local, local_port + 1, peer, peer_port + 1, answered);
+  g_return_if_fail (ms != NULL);
+  if (expect_ok (local, local_port) && expect_ok (peer, peer_port))
+    expect_one (ms, local, local_port, peer, peer_port, answered);
+  if (expect_ok (local_rtcp, local_rtcp_port) && expect_ok (peer_rtcp, peer_rtcp_port))
+    expect_one (ms, local_rtcp, local_rtcp_port, peer_rtcp, peer_rtcp_port, answered);
 }
 
 void

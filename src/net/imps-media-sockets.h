@@ -56,13 +56,17 @@ void imps_media_sockets_free (ImpsMediaSockets *ms);
  * and the calls still going set theirs again with their next SDP). */
 #define IMPS_MEDIA_SOCKETS_MAX_EXPECT 1024
 
-/* The SDP of a call with an outside end: media for @local:@local_port
- * (RTP; RTCP at the next port) comes from @peer:@peer_port (RTCP at the
- * next port). @answered: a 2xx to the INVITE has passed (before it, what
- * comes from there counts as early media). Replaces what the port expected
- * before; forgotten when the port's endpoint goes. */
+/* The SDP of a call with an outside end, for one media line: RTP for
+ * @local:@local_port comes from @peer:@peer_port, RTCP for
+ * @local_rtcp:@local_rtcp_port from @peer_rtcp:@peer_rtcp_port (the next
+ * ports, or what a=rtcp names, RFC 3605). @answered: a 2xx to the INVITE
+ * has passed (before it, what comes from there counts as early media).
+ * Replaces what each port expected before; forgotten when the port's
+ * endpoint goes. */
 void imps_media_sockets_expect (ImpsMediaSockets *ms, const gchar *local, guint16 local_port,
-                                const gchar *peer, guint16 peer_port, gboolean answered);
+                                const gchar *local_rtcp, guint16 local_rtcp_port,
+                                const gchar *peer, guint16 peer_port, const gchar *peer_rtcp,
+                                guint16 peer_rtcp_port, gboolean answered);
 
 /* The receive path of one datagram that arrived at @local:@local_port
  * from @from:@from_port, as the socket's callback runs it. */

@@ -447,10 +447,28 @@ write_udp (ImpsPcapWriter *w, gint64 time_us, Endpoint src, Endpoint dst, const 
   return emit (w, time_us, src.addr, dst.addr, IP_PROTO_UDP, UDP_HDR, len, error);
 }
 
-/* "sip 127.1.1.1:5060-127.0.1.40:5060" (the SIP bus's stream label): the
- * two addresses. */
+/* The port after the colon at @colon, up to @end (or the string's end). */
 static gboolean
-stream_addresses (const gchar *label, guint32 *a, guint32 *b)
+label_port (const gchar *colon, const gchar *end, guint16 *port)
+{
+  guint v = 0;
+  const gchar *p = colon + 1;
+  if (p == end || *p == '\0')
+    return FALSE;
+  for (; p != end && *p != '\0'; p++)
+    {
+      if (!g_ascii_isdigit (*p) || (v = v * 10 + (guint) (*p - '0')) > G_MAXUINT16)
+        return FALSE;
+    }
+  *port = (guint16) v;
+  return v != 0;
+}
+
+/* "sip 127.1.1.1:5060-127.0.1.40:5060" (the SIP bus's stream label): the
+ * two addresses and ports, as the bus (and, for an outside peer, its
+ * socket) had them. */
+static gboolean
+stream_endpoints (const gchar *label, Endpoint *a, Endpoint *b)
 {
   const gchar *sp = label ? strchr (label, ' ') : NULL;
   if (sp == NULL)
@@ -460,9 +478,10 @@ stream_addresses (const gchar *label, guint32 *a, guint32 *b)
   const gchar *c2 = dash ? strchr (dash + 1, ':') : NULL;
   if (c2 == NULL)
     return FALSE;
-  *a = parse_ipv4 (sp + 1, (gsize) (c1 - sp - 1));
-  *b = parse_ipv4 (dash + 1, (gsize) (c2 - dash - 1));
-  return *a != 0 && *b != 0;
+  a->addr = parse_ipv4 (sp + 1, (gsize) (c1 - sp - 1));
+  b->addr = parse_ipv4 (dash + 1, (gsize) (c2 - dash - 1));
+  return a->addr != 0 && b->addr != 0 && label_port (c1, dash, &a->port)
+         && label_port (c2, NULL, &b->port);
 }
 
 static gboolean
@@ -477,13 +496,11 @@ add_udp (ImpsPcapWriter *w, const ImpsEvent *e, const guint8 *data, gsize len, G
       return FALSE;
     }
   Endpoint src, dst;
-  guint32 a, b;
-  if (e->proto == IMPS_PROTO_SIP && stream_addresses (e->stream, &a, &b))
+  if (e->proto == IMPS_PROTO_SIP && stream_endpoints (e->stream, &src, &dst))
     {
-      /* The bus's own addresses; SIP shown on its conventional port. */
-      src.addr = a;
-      dst.addr = b;
-      src.port = dst.port = IMPS_PCAP_PORT_SIP;
+      /* The bus's own addresses and ports: 5060 for the nodes in the
+       * process, the real ones of serve's Gm socket and of an outside
+       * device (profile §9). */
     }
   else
     {

@@ -11,8 +11,9 @@
  * Ports (profile §9, §11 "pcap"): Ub and Ua HTTP on TCP 80, Zh and Zn
  * Diameter on TCP 3868, Zk on TCP 8080: the HTTP plaintext as sent inside
  * the TLS session on 443 (a distinct port says the bytes were encrypted on
- * the wire). SIP on UDP 5060 at both ends, between the addresses of the
- * SIP bus's stream label ("sip A:P-B:Q") when it has one. RTP and RTCP
+ * the wire). SIP on UDP between the addresses and ports of the SIP bus's
+ * stream label ("sip A:P-B:Q") when it has one: 5060 for the nodes in the
+ * process, the real ports of serve's Gm socket and of an outside device. RTP and RTCP
  * (imps_pcap_media_tap()) on the addresses and ports the bus gives; as
  * events, on UDP 49170 (RTP) and 49171 (RTCP) unless the from/to names
  * carry ports.

@@ -6,13 +6,15 @@
  *      bob's port before her 200: the media socket takes it from the
  *      address and port of her SDP (bob has sent nothing yet) and counts it
  *      as early media, nothing is dropped as from an unknown source, and
- *      bob verifies it with the keys of the 183's answer;
+ *      bob verifies it with the keys of the 183's answer; her SRTCP comes
+ *      from the port her a=rtcp names (RFC 3605), and bob takes it too;
  *   2. carol calls bob with SDES e2ae: the AGW answers for bob and takes
  *      carol's SRTP at once after the 200;
  *   3. every media port in the SDP (bob's, the AGW's) is in --media-ports;
- *   4. the capture holds carol's SIP with the P-CSCF (Gm), her SRTP with the
- *      AGW (the access leg) and the AGW's RTP to bob (the core leg); the
- *      ladder shows carol's column and her messages;
+ *   4. the capture holds carol's SIP with the P-CSCF (Gm) on the ports
+ *      both really used, her SRTP with the AGW (the access leg) and the
+ *      AGW's RTP to bob (the core leg); the ladder shows carol's column and
+ *      her messages;
  *   5. a port of the range in use on a media address stops serve at start
  *      with a message that names it; a range that is not LOW-HIGH is a
  *      usage error. */
@@ -71,6 +73,9 @@ static const gchar scenario_text[] =
 #define PORT_FIRST 31000
 #define PORT_LAST 31099
 
+/* the port carol's a=rtcp named in the first call */
+static guint16 carol_rtcp_port;
+
 /* bob (the script) calls carol: 183 with carol's SDP, early SRTP to bob's
  * port, 200, ACK, media, BYE from bob. bob's media address and port in
  * @bob_addr, @bob_port. */
@@ -90,7 +95,17 @@ take_call_early (OuUe *ue, gchar bob_addr[64], guint16 *bob_port)
   g_autofree gchar *to = ou_header (invite, "To");
   g_autofree gchar *call_id = ou_header (invite, "Call-ID");
   g_autofree gchar *cseq = ou_header (invite, "CSeq");
-  g_autofree gchar *sdp = ou_sdp_offer (ue, my_key, tag, FALSE);
+  /* her RTCP on a socket of its own, named by a=rtcp (RFC 3605) */
+  guint16 rtcp_port = 0;
+  g_autoptr (GSocket) rtcp = ou_udp_socket (&rtcp_port);
+  while (rtcp_port == ue->rtp_port + 1)
+    {
+      g_autoptr (GSocket) next = ou_udp_socket (&rtcp_port);
+      g_object_unref (g_steal_pointer (&rtcp));
+      rtcp = g_steal_pointer (&next);
+    }
+  g_autofree gchar *offer = ou_sdp_offer (ue, my_key, tag, FALSE);
+  g_autofree gchar *sdp = g_strdup_printf ("%sa=rtcp:%u IN IP4 127.0.0.1\r\n", offer, rtcp_port);
   g_autofree gchar *progress = g_strdup_printf (
     "SIP/2.0 183 Session Progress\r\n%s%sFrom: %s\r\nTo: %s;tag=carol9\r\nCall-ID: %s\r\n"
     "CSeq: %s\r\nContact: <sip:carol@127.0.0.1:%u>\r\nContent-Type: application/sdp\r\n"
@@ -109,6 +124,19 @@ take_call_early (OuUe *ue, gchar bob_addr[64], guint16 *bob_port)
       ou_rtp_send (ue, &s, to_bob);
       g_usleep (20000);
     }
+  /* an SRTCP sender report from the a=rtcp port to bob's RTCP port */
+  guint8 sr[28 + SRTP_MAX_TRAILER_LEN] = { 0x80, 200, 0, 6 };
+  sr[4] = (guint8) (s.ssrc >> 24);
+  sr[5] = (guint8) (s.ssrc >> 16);
+  sr[6] = (guint8) (s.ssrc >> 8);
+  sr[7] = (guint8) s.ssrc;
+  int sr_len = 28;
+  g_assert_cmpint (srtp_protect_rtcp (s.tx, sr, &sr_len), ==, srtp_err_status_ok);
+  g_autoptr (GSocketAddress) to_bob_rtcp = g_inet_socket_address_new (ia, *bob_port + 1);
+  g_autoptr (GError) error = NULL;
+  g_assert_cmpint (g_socket_send_to (rtcp, to_bob_rtcp, (gchar *) sr, (gsize) sr_len, NULL, &error),
+                   ==, sr_len);
+  carol_rtcp_port = rtcp_port;
   g_usleep (100000);
 
   g_autofree gchar *ok = g_strdup_printf (
@@ -294,9 +322,12 @@ test_media (void)
   g_autoptr (GPtrArray) report = ou_serve_stop (pid, in);
 
   guint64 v = 0;
-  /* 1. the early packets were taken and counted, none refused */
+  /* 1. the early packets were taken and counted, none refused: the RTP,
+   * and the SRTCP report from the port carol's a=rtcp names (not RTP + 1) */
   g_assert_true (ou_report_numbers (report, "report media sockets", NULL, "early media ", &v));
-  g_assert_cmpuint (v, ==, EARLY_PACKETS);
+  g_assert_cmpuint (v, ==, EARLY_PACKETS + 1);
+  g_assert_true (ou_report_numbers (report, "report media ", call1, "RTCP ", &v));
+  g_assert_cmpuint (v, >=, 1);
   g_assert_true (ou_report_numbers (report, "report media sockets", NULL, "unknown sources ", &v));
   g_assert_cmpuint (v, ==, 0);
   g_assert_true (ou_report_numbers (report, "report media ", call1, " auth failures", &v));
@@ -320,21 +351,25 @@ test_media (void)
   ImpsPcapCapture *cap = imps_pcap_capture_parse (pcap_bytes, &error);
   g_assert_no_error (error);
   /* Gm: carol's REGISTERs and INVITE to the P-CSCF, its INVITE and answers
-   * to her (SIP is written on port 5060, profile §9) */
-  g_assert_cmpuint (count_udp (cap, "127.0.0.1", 5060, "127.0.9.40", 5060, "REGISTER "), ==, 2);
-  g_assert_cmpuint (count_udp (cap, "127.0.0.1", 5060, "127.0.9.40", 5060, "INVITE "), ==, 1);
-  g_assert_cmpuint (count_udp (cap, "127.0.0.1", 5060, "127.0.9.40", 5060,
-                               "SIP/2.0 183 "), ==, 1);
-  g_assert_cmpuint (count_udp (cap, "127.0.9.40", 5060, "127.0.0.1", 5060, "INVITE "), ==, 1);
-  g_assert_cmpuint (count_udp (cap, "127.0.9.40", 5060, "127.0.0.1", 5060, "SIP/2.0 401 "), ==,
-                    1);
-  g_assert_cmpuint (count_udp (cap, "127.0.9.40", 5060, "127.0.0.1", 5060, "SIP/2.0 200 "), >=,
-                    3);
+   * to her, on the ports they really used: hers (ephemeral) and the Gm
+   * socket's (profile §9), not 5060 */
+  guint16 cp = ue.sip_port, gp = (guint16) gm_port;
+  g_assert_cmpuint (count_udp (cap, "127.0.0.1", cp, "127.0.9.40", gp, "REGISTER "), ==, 2);
+  g_assert_cmpuint (count_udp (cap, "127.0.0.1", cp, "127.0.9.40", gp, "INVITE "), ==, 1);
+  g_assert_cmpuint (count_udp (cap, "127.0.0.1", cp, "127.0.9.40", gp, "SIP/2.0 183 "), ==, 1);
+  g_assert_cmpuint (count_udp (cap, "127.0.9.40", gp, "127.0.0.1", cp, "INVITE "), ==, 1);
+  g_assert_cmpuint (count_udp (cap, "127.0.9.40", gp, "127.0.0.1", cp, "SIP/2.0 401 "), ==, 1);
+  g_assert_cmpuint (count_udp (cap, "127.0.9.40", gp, "127.0.0.1", cp, "SIP/2.0 200 "), >=, 3);
+  g_assert_cmpuint (count_udp (cap, "127.0.0.1", 5060, "127.0.9.40", 0, NULL), ==, 0);
+  g_assert_cmpuint (count_udp (cap, "127.0.9.40", 0, "127.0.0.1", 5060, NULL), ==, 0);
   /* the e2e call's SRTP between carol and bob, early media included */
   g_assert_cmpuint (count_udp (cap, "127.0.0.1", ue.rtp_port, bob_addr, bob_port, NULL), ==,
                     EARLY_PACKETS + MEDIA_PACKETS);
   g_assert_cmpuint (count_udp (cap, bob_addr, bob_port, "127.0.0.1", ue.rtp_port, NULL), >,
                     MEDIA_PACKETS / 2);
+  /* her SRTCP from the a=rtcp port, as it came */
+  g_assert_cmpuint (count_udp (cap, "127.0.0.1", carol_rtcp_port, bob_addr, bob_port + 1, NULL),
+                    ==, 1);
   /* e2ae: the access leg (carol - AGW, SRTP) and the core leg (AGW - bob, RTP) */
   g_assert_cmpuint (count_udp (cap, "127.0.0.1", ue.rtp_port, agw_addr, agw_port, NULL), ==,
                     MEDIA_PACKETS);

@@ -1101,6 +1101,22 @@ assert_core_clean (Net *n, guint start)
   g_assert_cmpuint (mw, >, 0);
 }
 
+/* RTCP that arrives at a port of the test's own. */
+typedef struct {
+  guint n;
+  guint8 last[IMPS_SIP_BUS_MAX_PACKET];
+  gsize len;
+} RtcpSink;
+
+static void
+rtcp_sink (const gchar *from, guint16 port, const guint8 *data, gsize len, gpointer user_data)
+{
+  RtcpSink *k = user_data;
+  k->n++;
+  k->len = MIN (len, sizeof k->last);
+  memcpy (k->last, data, k->len);
+}
+
 static void
 test_e2ae (void)
 {
@@ -1115,8 +1131,16 @@ test_e2ae (void)
   ImpsSdesPolicy policy;
   imps_sdes_policy_init (&policy);
 
-  /* alice asks for e2ae: a=crypto plus a=3ge2ae:requested (profile §5). */
+  /* alice asks for e2ae: a=crypto plus a=3ge2ae:requested (profile §5);
+   * she takes RTCP on a port of its own (a=rtcp, RFC 3605) */
   g_autoptr (ImpsSdp) offer = ua_sdp (alice, TRUE, TRUE, FALSE);
+  g_autofree gchar *alice_rtcp = g_strdup_printf ("%u IN IP4 %s", alice->rtp_port + 10, alice->addr);
+  g_assert_true (imps_sdp_media_add_attribute (imps_sdp_get_media (offer, 0), "rtcp", alice_rtcp,
+                                               NULL));
+  RtcpSink alice_sink = { 0 };
+  guint sink_id = imps_sip_bus_attach (n.bus, TRUE, "alice", alice->addr, alice->rtp_port + 10,
+                                       rtcp_sink, &alice_sink);
+  g_assert_cmpuint (sink_id, >, 0);
   g_autoptr (ImpsSipMessage) invite = ua_new_invite (alice, "sip:bob@home2.net", offer);
   const gchar *call_id = imps_sip_message_get_call_id (invite);
   ua_send (alice, invite);
@@ -1130,6 +1154,8 @@ test_e2ae (void)
   g_assert_cmpstr (imps_sdp_media_get_proto (mb), ==, "RTP/SAVP");
   g_assert_cmpstr (imps_sdp_media_connection (offer_b, mb), ==, "IN IP4 127.0.2.41");
   g_assert_cmpstr (imps_sdp_media_find_attribute (mb, "3ge2ae", 0), ==, "applied");
+  /* alice's a=rtcp named her port: it does not go past her AGW */
+  g_assert_false (imps_sdp_media_has_attribute (mb, "rtcp"));
   const gchar *alice_line = imps_sdp_media_find_attribute (imps_sdp_get_media (offer, 0),
                                                            "crypto", 0);
   const gchar *bob_line = imps_sdp_media_find_attribute (mb, "crypto", 0);
@@ -1247,6 +1273,20 @@ test_e2ae (void)
   g_assert_no_error (error);
   g_assert_cmpuint (out_len, ==, 28);
   g_assert_cmpuint (bob->last_rtcp[1], ==, 200);
+  /* and one from bob reaches alice at her a=rtcp port, not RTP + 1 */
+  guint8 sr_b[28 + IMPS_SRTP_MAX_RTCP_TRAILER_LEN] = { 0x80, 200, 0, 6, 0, 0, 0x0b, 0x0b };
+  g_assert_true (imps_srtp_session_protect_rtcp (b_tx, sr_b, 28, sizeof sr_b, &out_len, NULL));
+  guint alice_rtcp_before = alice->n_rtcp;
+  g_assert_true (imps_sip_bus_send_media (n.bus, IMPS_PROTO_RTCP, bob->addr, bob->rtp_port + 1,
+                                          b_to, b_port + 1, sr_b, out_len));
+  imps_clock_advance (n.clock, 10000);
+  g_assert_cmpuint (alice_sink.n, ==, 1);
+  g_assert_cmpuint (alice->n_rtcp, ==, alice_rtcp_before);
+  g_assert_true (imps_srtp_session_unprotect_rtcp (a_rx, alice_sink.last, alice_sink.len,
+                                                   &out_len, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (out_len, ==, 28);
+  imps_sip_bus_detach (n.bus, sink_id);
 
   /* A tampered packet: counted as an authentication failure at AGW1 and
    * not relayed. */
@@ -1266,11 +1306,13 @@ test_e2ae (void)
   g_assert_cmpuint (s1.rtp_to_core, ==, 50);
   g_assert_cmpuint (s1.rtp_to_ue, ==, 50);
   g_assert_cmpuint (s1.rtcp_to_core, ==, 1);
+  g_assert_cmpuint (s1.rtcp_to_ue, ==, 1);
   g_assert_cmpuint (s1.auth_failures, ==, 1);
   g_assert_cmpuint (s1.dropped, ==, 1);
   g_assert_cmpuint (s2.rtp_to_core, ==, 50);
   g_assert_cmpuint (s2.rtp_to_ue, ==, 50);
   g_assert_cmpuint (s2.rtcp_to_ue, ==, 1);
+  g_assert_cmpuint (s2.rtcp_to_core, ==, 1);
   g_assert_cmpuint (s2.auth_failures, ==, 0);
 
   /* Exposure: the P-CSCFs saw the UEs' keys and their AGWs hold keys; the

@@ -400,6 +400,88 @@ test_peer_bound (void)
   g_assert_cmpuint (st.challenged, ==, 1);
 }
 
+static void
+on_media (ImpsPcscfGm *gm, const gchar *call_id, guint stream, const ImpsPcscfGmMediaEnd *local,
+          const ImpsPcscfGmMediaEnd *remote, gboolean answered, gpointer user_data)
+{
+  g_string_append_printf (user_data, "%s %u: %s:%u/%s:%u <- %s:%u/%s:%u%s\n", call_id, stream,
+                          local->rtp, local->rtp_port, local->rtcp, local->rtcp_port, remote->rtp,
+                          remote->rtp_port, remote->rtcp, remote->rtcp_port,
+                          answered ? " answered" : "");
+}
+
+/* The media ends of a call with an outside device: every media line of
+ * the SDP is paired with the line at its place in the other side's SDP
+ * (RFC 3264 §6), RTCP at a=rtcp's port and address (RFC 3605) or the next
+ * port; a line with port 0 is left out; the 2xx marks them answered. */
+static void
+test_media_streams (void)
+{
+  g_autoptr (ImpsClock) clock = imps_clock_new_virtual (G_GINT64_CONSTANT (1800000000) * G_USEC_PER_SEC);
+  g_autoptr (ImpsRandom) rnd = imps_random_new_seeded (5);
+  g_autoptr (ImpsNetwork) net = imps_network_new (clock, rnd);
+  g_autoptr (ImpsSipBus) bus = imps_sip_bus_new (net, 1000);
+  ImpsPcscfGmConfig gc = { .domain = "home1.net", .address = "127.0.1.40",
+                           .pcscf_address = "127.0.1.40", .no_sockets = TRUE };
+  g_autoptr (ImpsPcscfGm) gm = imps_pcscf_gm_new (net, bus, &gc, NULL);
+  g_assert_nonnull (gm);
+  const gchar *impus[] = { IMPU, NULL };
+  imps_pcscf_gm_add_user (gm, IMPI, impus, PASSWORD);
+  g_autoptr (GString) sent = g_string_new (NULL);
+  imps_pcscf_gm_set_send_hook (gm, on_sent, sent);
+  g_autoptr (GString) media = g_string_new (NULL);
+  imps_pcscf_gm_set_media_callback (gm, on_media, media);
+  /* the device is heard from (and challenged): the P-CSCF now reaches it */
+  Fx fx = { .ue_port = 20000 };
+  g_autofree gchar *reg = register_text (&fx, 1, NULL);
+  imps_pcscf_gm_receive_datagram (gm, "127.0.0.1", 20000, (const guint8 *) reg, strlen (reg));
+  imps_clock_advance (clock, 10000);
+
+  /* a simulated UE's offer with two audio lines reaches the device */
+  const gchar *offer = "v=0\r\no=- 1 1 IN IP4 127.1.1.1\r\ns=-\r\nc=IN IP4 127.1.1.1\r\nt=0 0\r\n"
+                       "m=audio 40000 RTP/AVP 0\r\nm=audio 40002 RTP/AVP 0\r\n"
+                       "m=video 40004 RTP/AVP 99\r\nc=IN IP4 127.1.1.2\r\n";
+  g_autofree gchar *invite = g_strdup_printf (
+    "INVITE sip:alice@127.0.0.1:20000 SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 127.0.1.40:5060;branch=z9hG4bKms1\r\nMax-Forwards: 69\r\n"
+    "From: <sip:bob@home1.net>;tag=b1\r\nTo: <" IMPU ">\r\nCall-ID: ms-1\r\n"
+    "CSeq: 1 INVITE\r\nContact: <sip:bob@127.1.1.1>\r\nContent-Type: application/sdp\r\n"
+    "Content-Length: %zu\r\n\r\n%s", strlen (offer), offer);
+  g_autoptr (GBytes) ib = g_bytes_new (invite, strlen (invite));
+  imps_sip_bus_send_sip (bus, IMPS_REF_GM, "127.0.1.40", 5060, "127.0.0.1", 20000, ib, "INVITE");
+  imps_clock_advance (clock, 10000);
+  g_assert_nonnull (strstr (sent->str, "127.0.0.1:20000 INVITE sip:a\n"));
+  g_assert_cmpstr (media->str, ==, "");
+
+  /* its 183: the first line as it is, the second with a=rtcp elsewhere,
+   * the third rejected */
+  const gchar *answer_sdp = "v=0\r\no=- 2 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+                            "m=audio 50000 RTP/AVP 0\r\nm=audio 50002 RTP/AVP 0\r\n"
+                            "a=rtcp:50100 IN IP4 127.0.0.9\r\nm=video 0 RTP/AVP 99\r\n";
+#define MS_HEAD "SIP/2.0 %u %s\r\nVia: SIP/2.0/UDP 127.0.1.40:5060;branch=z9hG4bKms1\r\n" \
+                "From: <sip:bob@home1.net>;tag=b1\r\nTo: <" IMPU ">;tag=a1\r\n" \
+                "Call-ID: ms-1\r\nCSeq: 1 INVITE\r\nContact: <sip:alice@127.0.0.1:20000>\r\n"
+  g_autofree gchar *h183 = g_strdup_printf (MS_HEAD, 183, "Session Progress");
+  g_autofree gchar *r183 = g_strdup_printf ("%sContent-Type: application/sdp\r\n"
+                                            "Content-Length: %zu\r\n\r\n%s", h183,
+                                            strlen (answer_sdp), answer_sdp);
+  imps_pcscf_gm_receive_datagram (gm, "127.0.0.1", 20000, (const guint8 *) r183, strlen (r183));
+  imps_clock_advance (clock, 10000);
+  g_assert_cmpstr (media->str, ==,
+                   "ms-1 0: 127.1.1.1:40000/127.1.1.1:40001 <- 127.0.0.1:50000/127.0.0.1:50001\n"
+                   "ms-1 1: 127.1.1.1:40002/127.1.1.1:40003 <- 127.0.0.1:50002/127.0.0.9:50100\n");
+
+  /* the 200 without SDP: both lines answered */
+  g_string_truncate (media, 0);
+  g_autofree gchar *h200 = g_strdup_printf (MS_HEAD, 200, "OK");
+  g_autofree gchar *r200 = g_strdup_printf ("%sContent-Length: 0\r\n\r\n", h200);
+  imps_pcscf_gm_receive_datagram (gm, "127.0.0.1", 20000, (const guint8 *) r200, strlen (r200));
+  imps_clock_advance (clock, 10000);
+  g_assert_cmpstr (media->str, ==,
+                   "ms-1 0: 127.1.1.1:40000/127.1.1.1:40001 <- 127.0.0.1:50000/127.0.0.1:50001 answered\n"
+                   "ms-1 1: 127.1.1.1:40002/127.1.1.1:40003 <- 127.0.0.1:50002/127.0.0.9:50100 answered\n");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -409,5 +491,6 @@ main (int argc, char **argv)
   g_test_add_func ("/pcscf-gm/frame", test_frame);
   g_test_add_func ("/pcscf-gm/tcp", test_tcp);
   g_test_add_func ("/pcscf-gm/peer-bound", test_peer_bound);
+  g_test_add_func ("/pcscf-gm/media-streams", test_media_streams);
   return g_test_run ();
 }

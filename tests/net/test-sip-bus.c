@@ -1,5 +1,6 @@
 /* In-process SIP and media delivery on the virtual clock. */
 #include "imps-sip-bus.h"
+#include "imps-media-sockets.h"
 
 #include <string.h>
 
@@ -148,11 +149,68 @@ test_media (void)
   g_assert_cmpuint (imps_sip_bus_media_dropped (bus), ==, 12);
 }
 
+/* Media sockets (socketless): what the SDP names for each media line of a
+ * call is taken before the endpoint sent anything and counted as early
+ * media, RTP on the line's port and RTCP from where a=rtcp said; RTCP from
+ * the RTP port + 1 of a line with a=rtcp is from an unknown source. */
+static void
+test_media_sockets_expect (void)
+{
+  g_autoptr (ImpsClock) clock = imps_clock_new_virtual (0);
+  g_autoptr (ImpsRandom) rnd = imps_random_new_seeded (1);
+  g_autoptr (ImpsNetwork) net = imps_network_new (clock, rnd);
+  g_autoptr (ImpsSipBus) bus = imps_sip_bus_new (net, 500);
+  g_autoptr (ImpsMediaSockets) ms = imps_media_sockets_new (net, bus, TRUE);
+  Rx rtp[2] = { 0 }, rtcp[2] = { 0 };
+  for (guint i = 0; i < 2; i++)
+    {
+      imps_sip_bus_attach (bus, TRUE, "ue1", "127.1.1.1", (guint16) (40000 + 2 * i), receive,
+                           &rtp[i]);
+      imps_sip_bus_attach (bus, TRUE, "ue1", "127.1.1.1", (guint16) (40001 + 2 * i), receive,
+                           &rtcp[i]);
+    }
+  /* line 0: RTCP at the next port; line 1: a=rtcp:50100 IN IP4 127.0.0.9 */
+  imps_media_sockets_expect (ms, "127.1.1.1", 40000, "127.1.1.1", 40001, "127.0.0.1", 50000,
+                             "127.0.0.1", 50001, FALSE);
+  imps_media_sockets_expect (ms, "127.1.1.1", 40002, "127.1.1.1", 40003, "127.0.0.1", 50002,
+                             "127.0.0.9", 50100, FALSE);
+  guint8 pkt[20] = { 0x80, 0 };
+  guint8 sr[28] = { 0x80, 200, 0, 6 };
+  imps_media_sockets_receive (ms, "127.1.1.1", 40000, "127.0.0.1", 50000, pkt, sizeof pkt);
+  imps_media_sockets_receive (ms, "127.1.1.1", 40001, "127.0.0.1", 50001, sr, sizeof sr);
+  imps_media_sockets_receive (ms, "127.1.1.1", 40002, "127.0.0.1", 50002, pkt, sizeof pkt);
+  imps_media_sockets_receive (ms, "127.1.1.1", 40003, "127.0.0.9", 50100, sr, sizeof sr);
+  imps_media_sockets_receive (ms, "127.1.1.1", 40003, "127.0.0.1", 50003, sr, sizeof sr);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_assert_cmpuint (rtp[i].n, ==, 1);
+      g_assert_cmpuint (rtcp[i].n, ==, 1);
+    }
+  g_assert_cmpstr (rtcp[1].from, ==, "127.0.0.9");
+  g_assert_cmpuint (rtcp[1].from_port, ==, 50100);
+  ImpsMediaSocketsStats st;
+  imps_media_sockets_get_stats (ms, &st);
+  g_assert_cmpuint (st.received, ==, 5);
+  g_assert_cmpuint (st.delivered, ==, 4);
+  g_assert_cmpuint (st.early, ==, 4);
+  g_assert_cmpuint (st.unknown_source, ==, 1);
+  /* answered: still taken, no longer early */
+  imps_media_sockets_expect (ms, "127.1.1.1", 40002, "127.1.1.1", 40003, "127.0.0.1", 50002,
+                             "127.0.0.9", 50100, TRUE);
+  imps_media_sockets_receive (ms, "127.1.1.1", 40002, "127.0.0.1", 50002, pkt, sizeof pkt);
+  imps_media_sockets_get_stats (ms, &st);
+  g_assert_cmpuint (st.delivered, ==, 5);
+  g_assert_cmpuint (st.early, ==, 4);
+  g_assert_cmpuint (rtp[1].n, ==, 2);
+}
+
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/sip-bus/sip", test_sip);
   g_test_add_func ("/sip-bus/media", test_media);
+  g_test_add_func ("/sip-bus/media-sockets-expect", test_media_sockets_expect);
   return g_test_run ();
 }

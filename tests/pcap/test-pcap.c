@@ -1351,8 +1351,8 @@ bus_receive (const gchar *from_address, guint16 from_port, const guint8 *data, g
 }
 
 /* SIP logged by the bus (event log) and RTP/RTCP from its media tap land
- * in the capture as UDP between the bus's addresses: SIP on 5060, media on
- * the ports the bus gives (profile §1, §7, §8: the key log's SRTP lines
+ * in the capture as UDP between the bus's addresses and ports (SIP of an
+ * outside device on its real port, not 5060), media on the ports the bus gives (profile §1, §7, §8: the key log's SRTP lines
  * name these same addresses and ports). */
 static void
 test_sip_bus_media (void)
@@ -1389,6 +1389,12 @@ test_sip_bus_media (void)
   g_autoptr (GBytes) ib = g_bytes_new (invite, strlen (invite));
   g_assert_true (imps_sip_bus_send_sip (bus, IMPS_REF_GM, "127.1.1.1", 5060, "127.0.1.40", 5060, ib,
                                         "INVITE"));
+  /* an outside device on an ephemeral port, as serve's Gm socket passes it:
+   * written on the ports it really used */
+  g_assert_cmpuint (imps_sip_bus_attach (bus, FALSE, "pcscf.home1.net", "127.0.1.40", 15060,
+                                         bus_receive, NULL), >, 0);
+  g_assert_true (imps_sip_bus_send_sip (bus, IMPS_REF_GM, "127.0.0.1", 40123, "127.0.1.40", 15060,
+                                        ib, "INVITE"));
   guint8 rtp[12 + 160];
   memset (rtp, 0xd5, sizeof rtp);
   for (guint i = 0; i < 3; i++)
@@ -1418,10 +1424,13 @@ test_sip_bus_media (void)
   Capture c;
   capture_read (&c, file);
   g_assert_cmpuint (c.tcp, ==, 0);
-  g_assert_cmpuint (c.udp, ==, 5);
+  g_assert_cmpuint (c.udp, ==, 6);
   g_assert_cmpstr (g_ptr_array_index (c.udp_keys, 0), ==, "127.1.1.1:5060>127.0.1.40:5060");
   g_assert_cmpmem (g_bytes_get_data (g_ptr_array_index (c.udp_payloads, 0), NULL),
                    g_bytes_get_size (g_ptr_array_index (c.udp_payloads, 0)), invite, strlen (invite));
+  g_assert_cmpstr (g_ptr_array_index (c.udp_keys, 1), ==, "127.0.0.1:40123>127.0.1.40:15060");
+  g_ptr_array_remove_index (c.udp_keys, 1);
+  g_ptr_array_remove_index (c.udp_payloads, 1);
   for (guint i = 1; i < 4; i++)
     {
       g_assert_cmpstr (g_ptr_array_index (c.udp_keys, i), ==, "127.1.1.1:49170>127.1.1.2:49172");
@@ -1433,7 +1442,8 @@ test_sip_bus_media (void)
   Run r;
   run_impsim (&r, "--pcap", file, NULL);
   g_assert_cmpint (r.status, ==, 0);
-  g_assert_cmpuint (count_lines_with (r.out, "[sip]\n"), ==, 1);
+  /* both INVITEs are SIP to the reader, 5060 or not */
+  g_assert_cmpuint (count_lines_with (r.out, "[sip]\n"), ==, 2);
   g_assert_nonnull (strstr (r.out, "Crypto suite: AES_CM_128_HMAC_SHA1_80 [sdp.crypto.crypto_suite]"));
   g_assert_nonnull (strstr (r.out, "MKI: 1 (4 bytes) [sdp.crypto.mki]"));
   run_clear (&r);
@@ -1443,7 +1453,8 @@ test_sip_bus_media (void)
       assert_clean (file);
       const gchar *f[] = { "sdp.crypto.crypto_suite", NULL };
       g_autofree gchar *s = tshark (file, "sip", f);
-      g_assert_cmpstr (g_strstrip (s), ==, "AES_CM_128_HMAC_SHA1_80");
+      /* and to Wireshark: its SIP heuristic finds the one on other ports */
+      g_assert_cmpstr (g_strstrip (s), ==, "AES_CM_128_HMAC_SHA1_80\nAES_CM_128_HMAC_SHA1_80");
     }
   g_unlink (file);
   g_rmdir (dir);

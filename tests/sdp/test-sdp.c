@@ -716,6 +716,91 @@ test_extmap (void)
   g_assert_nonnull (strstr (error->message, "ID 4 is given to both urn:a:b and urn:a:c"));
 }
 
+/* a=rtcp (RFC 3605): the port alone, or with the address; every malformed
+ * value refused with its reason; a media section without it has none. */
+static void
+test_rtcp (void)
+{
+  g_autoptr (GError) error = NULL;
+  ImpsSdpRtcp r;
+  g_assert_true (imps_sdp_rtcp_parse ("53020", 5, &r, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (r.port, ==, 53020);
+  g_assert_false (r.has_address);
+  /* RFC 3605 §2.1's example */
+  const gchar *full = "53020 IN IP4 126.16.64.4";
+  g_assert_true (imps_sdp_rtcp_parse (full, strlen (full), &r, &error));
+  g_assert_cmpuint (r.port, ==, 53020);
+  g_assert_true (r.has_address);
+  g_assert_cmpstr (r.nettype, ==, "IN");
+  g_assert_cmpstr (r.addrtype, ==, "IP4");
+  g_assert_cmpstr (r.address, ==, "126.16.64.4");
+  const gchar *v6 = "65535 IN IP6 2001:2345:6789:ABCD:EF01:2345:6789:ABCD";
+  g_assert_true (imps_sdp_rtcp_parse (v6, strlen (v6), &r, &error));
+  g_assert_cmpuint (r.port, ==, 65535);
+  g_assert_cmpstr (r.addrtype, ==, "IP6");
+  /* read by its length, not up to a NUL */
+  g_assert_true (imps_sdp_rtcp_parse ("4000 IN IP4 127.0.0.1XYZ", 21, &r, &error));
+  g_assert_cmpstr (r.address, ==, "127.0.0.1");
+
+  static const struct {
+    const gchar *value;
+    gint code;
+    const gchar *message;
+  } cases[] = {
+    { "", IMPS_SDP_ERROR_SYNTAX, "port: missing" },
+    { " 5000", IMPS_SDP_ERROR_SYNTAX, "port: missing" },
+    { "0", IMPS_SDP_ERROR_SYNTAX, "port 0 is outside 1..65535" },
+    { "65536", IMPS_SDP_ERROR_SYNTAX, "port 65536 is outside" },
+    { "123456", IMPS_SDP_ERROR_SYNTAX, "more than 5 digits" },
+    { "-5000", IMPS_SDP_ERROR_SYNTAX, "'-' is not a digit" },
+    { "5000x", IMPS_SDP_ERROR_SYNTAX, "'x' is not a digit" },
+    { "5000 ", IMPS_SDP_ERROR_SYNTAX, "nettype, addrtype and address" },
+    { "5000 IN", IMPS_SDP_ERROR_SYNTAX, "nettype, addrtype and address" },
+    { "5000 IN IP4", IMPS_SDP_ERROR_SYNTAX, "nettype, addrtype and address" },
+    { "5000 IN IP4 ", IMPS_SDP_ERROR_SYNTAX, "nettype, addrtype and address" },
+    { "5000 IN  IP4 127.0.0.1", IMPS_SDP_ERROR_SYNTAX, "one space apart" },
+    { "5000 ATM IP4 127.0.0.1", IMPS_SDP_ERROR_SYNTAX, "nettype 'ATM' is not IN" },
+    { "5000 IN IPX 127.0.0.1", IMPS_SDP_ERROR_SYNTAX, "addrtype 'IPX'" },
+    { "5000 IN IP4 224.2.1.1/127", IMPS_SDP_ERROR_SYNTAX, "has a '/'" },
+    { "5000 IN IP4 127.0.0.1 x", IMPS_SDP_ERROR_SYNTAX, "text after the connection address" },
+    { "5000 IN IP4 127.0.0.1 ", IMPS_SDP_ERROR_SYNTAX, "text after the connection address" },
+    { "5000 IN IP4 127.0.0.1\t", IMPS_SDP_ERROR_SYNTAX, "control character 0x09" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_clear_error (&error);
+      g_assert_false (imps_sdp_rtcp_parse (cases[i].value, strlen (cases[i].value), &r, &error));
+      g_assert_error (error, IMPS_SDP_ERROR, cases[i].code);
+      if (strstr (error->message, cases[i].message) == NULL)
+        g_error ("rtcp case %u: \"%s\" lacks \"%s\"", i, error->message, cases[i].message);
+    }
+  /* the bound: an address of 255 bytes is taken, 256 is not */
+  g_autoptr (GString) a = g_string_new ("9 IN IP4 ");
+  while (a->len < 9 + IMPS_SDP_RTCP_MAX_ADDRESS)
+    g_string_append_c (a, 'h');
+  g_clear_error (&error);
+  g_assert_true (imps_sdp_rtcp_parse (a->str, a->len, &r, &error));
+  g_assert_cmpuint (strlen (r.address), ==, IMPS_SDP_RTCP_MAX_ADDRESS);
+  g_string_append_c (a, 'h');
+  g_assert_false (imps_sdp_rtcp_parse (a->str, a->len, &r, &error));
+  g_assert_error (error, IMPS_SDP_ERROR, IMPS_SDP_ERROR_LIMIT);
+  g_clear_error (&error);
+
+  /* in a media section: found, absent, malformed, and a=rtcp-mux is not
+   * taken for it */
+  g_autoptr (ImpsSdp) sdp = parse_ok (HEAD CT MA "a=rtcp-mux\r\na=rtcp:40001 IN IP4 127.0.0.7\r\n");
+  g_assert_true (imps_sdp_media_get_rtcp (imps_sdp_get_media (sdp, 0), &r, &error));
+  g_assert_cmpuint (r.port, ==, 40001);
+  g_assert_cmpstr (r.address, ==, "127.0.0.7");
+  g_autoptr (ImpsSdp) none = parse_ok (HEAD CT MA "a=rtcp-mux\r\n");
+  g_assert_false (imps_sdp_media_get_rtcp (imps_sdp_get_media (none, 0), &r, &error));
+  g_assert_no_error (error);
+  g_autoptr (ImpsSdp) bad = parse_ok (HEAD CT MA "a=rtcp\r\n");
+  g_assert_false (imps_sdp_media_get_rtcp (imps_sdp_get_media (bad, 0), &r, &error));
+  g_assert_error (error, IMPS_SDP_ERROR, IMPS_SDP_ERROR_SYNTAX);
+}
+
 static void
 test_corpus_seeds (void)
 {
@@ -774,6 +859,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sdp/bad-key-mgmt", test_bad_key_mgmt);
   g_test_add_func ("/sdp/e2ae", test_e2ae);
   g_test_add_func ("/sdp/extmap", test_extmap);
+  g_test_add_func ("/sdp/rtcp", test_rtcp);
   g_test_add_func ("/sdp/corpus-seeds", test_corpus_seeds);
   g_test_add_func ("/sdp/selftest", test_selftest);
   return g_test_run ();

@@ -1,5 +1,6 @@
-/* Strict base64, a=key-mgmt (RFC 4567 §3, digest §13.1) and a=3ge2ae
- * (TS 24.229 §7.5.2, digest §14.4). */
+/* Strict base64, a=key-mgmt (RFC 4567 §3, digest §13.1), a=3ge2ae
+ * (TS 24.229 §7.5.2, digest §14.4), a=extmap (RFC 8285) and a=rtcp
+ * (RFC 3605). */
 #include "imps-sdp.h"
 #include "imps-sdp-private.h"
 #include "imps-secret.h"
@@ -590,4 +591,129 @@ imps_sdp_media_add_extmap (ImpsSdpMedia *media, guint id, const gchar *uri, GErr
   if (!imps_sdp_extmap_parse (v, strlen (v), &check, error))
     return FALSE;
   return imps_sdp_media_add_attribute (media, "extmap", v, error);
+}
+
+/* ---- a=rtcp ------------------------------------------------------------- */
+
+/* The next space-separated field of @v (length @len) from *@pos: its start
+ * and length; FALSE at the end. One space between fields (RFC 4566 §5). */
+static gboolean
+rtcp_field (const gchar *v, gsize len, gsize *pos, const gchar **start, gsize *flen)
+{
+  if (*pos >= len)
+    return FALSE;
+  gsize e = *pos;
+  while (e < len && v[e] != ' ')
+    e++;
+  *start = v + *pos;
+  *flen = e - *pos;
+  *pos = e < len ? e + 1 : e;
+  return TRUE;
+}
+
+gboolean
+imps_sdp_rtcp_parse (const gchar *value, gsize len, ImpsSdpRtcp *out, GError **error)
+{
+  g_return_val_if_fail (value != NULL && out != NULL, FALSE);
+  memset (out, 0, sizeof *out);
+  for (gsize i = 0; i < len; i++)
+    if ((guchar) value[i] < 0x20 || value[i] == 0x7f)
+      {
+        g_set_error (error, IMPS_SDP_ERROR, IMPS_SDP_ERROR_SYNTAX,
+                     "a=rtcp: control character 0x%02x at byte %" G_GSIZE_FORMAT,
+                     (guchar) value[i], i);
+        return FALSE;
+      }
+  gsize pos = 0, n = 0;
+  const gchar *f = NULL;
+  if (!rtcp_field (value, len, &pos, &f, &n) || n == 0 || n > 5)
+    {
+      g_set_error (error, IMPS_SDP_ERROR, IMPS_SDP_ERROR_SYNTAX,
+                   "a=rtcp: port: %s", n > 5 ? "more than 5 digits" : "missing");
+      return FALSE;
+    }
+  guint port = 0;
+  for (gsize i = 0; i < n; i++)
+    {
+      if (!g_ascii_isdigit (f[i]))
+        {
+          g_set_error (error, IMPS_SDP_ERROR, IMPS_SDP_ERROR_SYNTAX,
+                       "a=rtcp: port: '%c' is not a digit", f[i]);
+          return FALSE;
+        }
+      port = port * 10 + (guint) (f[i] - '0');
+    }
+  if (port == 0 || port > G_MAXUINT16)
+    {
+      g_set_error (error, IMPS_SDP_ERROR, IMPS_SDP_ERROR_SYNTAX,
+                   "a=rtcp: port %u is outside 1..65535", port);
+      return FALSE;
+    }
+  out->port = (guint16) port;
+  if (pos >= len && (len == 0 || value[len - 1] != ' '))
+    return TRUE;
+  const gchar *net = NULL, *at = NULL, *addr = NULL;
+  gsize net_len = 0, at_len = 0, addr_len = 0;
+  if (!rtcp_field (value, len, &pos, &net, &net_len)
+      || !rtcp_field (value, len, &pos, &at, &at_len)
+      || !rtcp_field (value, len, &pos, &addr, &addr_len) || net_len == 0 || at_len == 0
+      || addr_len == 0)
+    {
+      g_set_error (error, IMPS_SDP_ERROR, IMPS_SDP_ERROR_SYNTAX,
+                   "a=rtcp: after the port there must be nettype, addrtype and address, "
+                   "one space apart");
+      return FALSE;
+    }
+  if (pos < len || value[len - 1] == ' ')
+    {
+      g_set_error (error, IMPS_SDP_ERROR, IMPS_SDP_ERROR_SYNTAX,
+                   "a=rtcp: text after the connection address");
+      return FALSE;
+    }
+  if (net_len != 2 || memcmp (net, "IN", 2) != 0)
+    {
+      g_set_error (error, IMPS_SDP_ERROR, IMPS_SDP_ERROR_SYNTAX,
+                   "a=rtcp: nettype '%.*s' is not IN", (gint) MIN (net_len, 16), net);
+      return FALSE;
+    }
+  if (at_len != 3 || (memcmp (at, "IP4", 3) != 0 && memcmp (at, "IP6", 3) != 0))
+    {
+      g_set_error (error, IMPS_SDP_ERROR, IMPS_SDP_ERROR_SYNTAX,
+                   "a=rtcp: addrtype '%.*s' is neither IP4 nor IP6", (gint) MIN (at_len, 16), at);
+      return FALSE;
+    }
+  if (addr_len > IMPS_SDP_RTCP_MAX_ADDRESS)
+    {
+      g_set_error (error, IMPS_SDP_ERROR, IMPS_SDP_ERROR_LIMIT,
+                   "a=rtcp: address of %" G_GSIZE_FORMAT " bytes, more than %u", addr_len,
+                   IMPS_SDP_RTCP_MAX_ADDRESS);
+      return FALSE;
+    }
+  if (memchr (addr, '/', addr_len) != NULL)
+    {
+      g_set_error (error, IMPS_SDP_ERROR, IMPS_SDP_ERROR_SYNTAX,
+                   "a=rtcp: address '%.*s' has a '/' (no TTL or count in a=rtcp)",
+                   (gint) MIN (addr_len, 64), addr);
+      return FALSE;
+    }
+  out->has_address = TRUE;
+  memcpy (out->nettype, net, net_len);
+  memcpy (out->addrtype, at, at_len);
+  memcpy (out->address, addr, addr_len);
+  return TRUE;
+}
+
+gboolean
+imps_sdp_media_get_rtcp (const ImpsSdpMedia *m, ImpsSdpRtcp *out, GError **error)
+{
+  g_return_val_if_fail (m != NULL && out != NULL, FALSE);
+  const gchar *v = imps_sdp_media_find_attribute (m, "rtcp", 0);
+  if (v == NULL)
+    {
+      if (imps_sdp_media_has_attribute (m, "rtcp"))
+        g_set_error (error, IMPS_SDP_ERROR, IMPS_SDP_ERROR_SYNTAX,
+                     "a=rtcp: port: missing (no ':' value)");
+      return FALSE;
+    }
+  return imps_sdp_rtcp_parse (v, strlen (v), out, error);
 }

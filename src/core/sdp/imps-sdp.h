@@ -1,6 +1,6 @@
 /* SDP (RFC 4566): parse and build session descriptions, plus the IMS media
  * security attributes that are not SDES: a=key-mgmt (RFC 4567) and
- * a=3ge2ae (TS 24.229 §7.5.2) and a=extmap (RFC 8285). SDES (a=crypto) lives in imps-sdes.h.
+ * a=3ge2ae (TS 24.229 §7.5.2), a=extmap (RFC 8285) and a=rtcp (RFC 3605). SDES (a=crypto) lives in imps-sdes.h.
  *
  * Model. An ImpsSdp is an ordered list of session-level lines followed by
  * media sections, each an ordered list of lines starting with its m= line.
@@ -237,6 +237,28 @@ gboolean imps_sdp_media_find_extmap (const ImpsSdp *sdp, const ImpsSdpMedia *med
 /* Appends "a=extmap:ID URI" to @media. */
 gboolean imps_sdp_media_add_extmap (ImpsSdpMedia *media, guint id, const gchar *uri,
                                     GError **error);
+
+/* ---- a=rtcp (RFC 3605 §2.1) and a=rtcp-mux (RFC 5761 §5.1.1) --------- */
+
+#define IMPS_SDP_RTCP_MAX_ADDRESS 255 /* bytes of a connection address */
+
+typedef struct {
+  guint16 port;                                  /* 1..65535 */
+  gboolean has_address;                          /* the optional address part was there */
+  gchar nettype[8];                              /* "IN" */
+  gchar addrtype[8];                             /* "IP4" or "IP6" */
+  gchar address[IMPS_SDP_RTCP_MAX_ADDRESS + 1];  /* as written (an FQDN is allowed) */
+} ImpsSdpRtcp;
+
+/* Parses an a=rtcp value (after "rtcp:"):
+ * port [SP nettype SP addrtype SP connection-address]. A port outside
+ * 1..65535, a nettype other than IN, an addrtype other than IP4 or IP6, an
+ * empty or over-long address, a '/' (no TTL or count in RFC 3605), a control
+ * character or anything after the address is refused. */
+gboolean imps_sdp_rtcp_parse (const gchar *value, gsize len, ImpsSdpRtcp *out, GError **error);
+/* Reads the first a=rtcp of @m: FALSE when absent (no error), or malformed
+ * (@error set). */
+gboolean imps_sdp_media_get_rtcp (const ImpsSdpMedia *m, ImpsSdpRtcp *out, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpsSdp, imps_sdp_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpsSdpKeyMgmt, imps_sdp_key_mgmt_free)

@@ -1,0 +1,431 @@
+/* A second softphone against impsim serve: Debian's linphone-cli
+ * (linphonec, headless, its linphonerc and home folder written here,
+ * driven through its standard input) registers as the outside device
+ * carol with SIP Digest and
+ *
+ *   1. with serve --outside-e2ae carol, takes the script's plain call from
+ *      bob (its P-CSCF offers it SDES for the AGW) and calls bob with SDES
+ *      e2ae: the AGW must authenticate linphonec's SRTP in both;
+ *   2. takes the script's call from bob (SDES e2e), then calls bob with
+ *      SDES e2e: bob must authenticate linphonec's SRTP in both calls.
+ *
+ * linphonec 5.1 does not start its SIP stack (no REGISTER, no listening
+ * socket) while it cannot open its database under
+ * $HOME/.local/share/linphone, and it ends at the end of its standard
+ * input: the test creates the folder and keeps the pipe open. With no
+ * sound card it plays a WAV file ("soundcard use files", "play").
+ * Skipped (exit 77) when linphonec is not installed. */
+#include <gio/gio.h>
+#include <gio/gunixinputstream.h>
+#include <gio/gunixoutputstream.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+
+static const gchar *impsim_path;
+static gchar *linphonec_path;
+
+static const gchar scenario_head[] =
+  "[scenario]\n"
+  "name = linphone\n"
+  "description = bob is simulated, carol is linphonec\n"
+  "seed = 5\n"
+  "start = 2026-01-01T08:00:00Z\n"
+  "\n"
+  "[operator lab]\n"
+  "number = 5\n"
+  "domain = lab5.net\n"
+  "\n"
+  "[subscriber bob]\n"
+  "operator = lab\n"
+  "impi = bob@lab5.net\n"
+  "impu = sip:bob@lab5.net\n"
+  "k = 465b5ce8b199b49faa5f0a2ee238a6bc\n"
+  "opc = cd63cb71954a9f4e48a5994e37a02baf\n"
+  "answer-after = 1s\n"
+  "\n"
+  "[subscriber carol]\n"
+  "operator = lab\n"
+  "impi = carol@lab5.net\n"
+  "impu = sip:carol@lab5.net\n"
+  "k = 9e5944aea94b81165c82fbf9f32db751\n"
+  "opc = a64a507ae1a2a98bb88eb4210135dc87\n"
+  "password = carolpass\n";
+
+static void
+die_with_parent (gpointer data)
+{
+  (void) data;
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
+static guint16
+free_port (const gchar *address, GSocketType type)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSocket) s = g_socket_new (G_SOCKET_FAMILY_IPV4, type,
+                                        type == G_SOCKET_TYPE_STREAM ? G_SOCKET_PROTOCOL_TCP
+                                                                     : G_SOCKET_PROTOCOL_UDP,
+                                        &error);
+  g_autoptr (GInetAddress) ia = g_inet_address_new_from_string (address);
+  g_autoptr (GSocketAddress) sa = g_inet_socket_address_new (ia, 0);
+  g_assert_true (g_socket_bind (s, sa, FALSE, &error));
+  g_autoptr (GSocketAddress) local = g_socket_get_local_address (s, &error);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+}
+
+/* 20 s of a 440 Hz tone, 8 kHz mono 16-bit: baresip's audio source. */
+static void
+write_tone (const gchar *path)
+{
+  const guint32 rate = 8000, n = rate * 20;
+  g_autoptr (GByteArray) w = g_byte_array_new ();
+  guint8 h[44] = { 'R', 'I', 'F', 'F', 0, 0, 0, 0, 'W', 'A', 'V', 'E', 'f', 'm', 't', ' ',
+                   16, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 16, 0,
+                   'd', 'a', 't', 'a', 0, 0, 0, 0 };
+  guint32 data_len = n * 2, riff = 36 + data_len, byte_rate = rate * 2;
+  memcpy (h + 4, &riff, 4);
+  memcpy (h + 24, &rate, 4);
+  memcpy (h + 28, &byte_rate, 4);
+  memcpy (h + 40, &data_len, 4);
+  g_byte_array_append (w, h, sizeof h);
+  for (guint32 i = 0; i < n; i++)
+    {
+      gint16 v = (gint16) (8000 * sin (2 * G_PI * 440 * i / rate));
+      g_byte_array_append (w, (const guint8 *) &v, 2);
+    }
+  g_autoptr (GError) error = NULL;
+  g_assert_true (g_file_set_contents (path, (const gchar *) w->data, w->len, &error));
+}
+
+typedef struct {
+  GPid pid;
+  GDataInputStream *out;
+  GInputStream *raw;
+  guint gm_port;
+} Serve;
+
+static gchar *
+next_line (Serve *sv)
+{
+  g_autoptr (GError) error = NULL;
+  gchar *line = g_data_input_stream_read_line_utf8 (sv->out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  return line;
+}
+
+/* Reads serve's lines until one starts with @prefix and contains
+ * @contains; returns it. */
+static gchar *
+wait_line (Serve *sv, const gchar *prefix, const gchar *contains)
+{
+  for (;;)
+    {
+      gchar *line = next_line (sv);
+      g_assert_nonnull (line);
+      g_test_message ("serve: %s", line);
+      if (g_str_has_prefix (line, prefix) && (contains == NULL || strstr (line, contains)))
+        return line;
+      g_free (line);
+    }
+}
+
+static void
+serve_start (Serve *sv, const gchar *scn, gboolean e2ae)
+{
+  const gchar *argv[] = { impsim_path, "serve", scn, e2ae ? "--outside-e2ae" : NULL, "carol",
+                          NULL };
+  gint out_fd;
+  g_autoptr (GError) error = NULL;
+  g_assert_true (g_spawn_async_with_pipes (NULL, (gchar **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
+                                           die_with_parent, NULL, &sv->pid, NULL, &out_fd, NULL,
+                                           &error));
+  sv->raw = g_unix_input_stream_new (out_fd, TRUE);
+  sv->out = g_data_input_stream_new (sv->raw);
+  for (;;)
+    {
+      g_autofree gchar *line = next_line (sv);
+      g_assert_nonnull (line);
+      if (g_str_has_prefix (line, "serving "))
+        break;
+      guint port;
+      if (sscanf (line, "P-CSCF Gm sip:127.0.5.40:%u (UDP and TCP", &port) == 1)
+        sv->gm_port = port;
+    }
+  g_assert_cmpuint (sv->gm_port, >, 0);
+}
+
+/* Stops serve; its report lines. */
+static GPtrArray *
+serve_stop (Serve *sv)
+{
+  kill (sv->pid, SIGTERM);
+  GPtrArray *report = g_ptr_array_new_with_free_func (g_free);
+  gchar *line;
+  while ((line = next_line (sv)) != NULL)
+    {
+      g_test_message ("serve: %s", line);
+      g_ptr_array_add (report, line);
+    }
+  gint status = 0;
+  g_assert_cmpint (waitpid (sv->pid, &status, 0), ==, sv->pid);
+  g_assert_true (WIFEXITED (status));
+  g_assert_cmpint (WEXITSTATUS (status), ==, 0);
+  g_spawn_close_pid (sv->pid);
+  g_clear_object (&sv->out);
+  g_clear_object (&sv->raw);
+  return report;
+}
+
+typedef struct {
+  GPid pid;
+  GOutputStream *in;     /* linphonec's standard input */
+} Linphone;
+
+static void
+linphone_command (Linphone *l, const gchar *command)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *line = g_strdup_printf ("%s\n", command);
+  g_assert_true (g_output_stream_write_all (l->in, line, strlen (line), NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_output_stream_flush (l->in, NULL, &error));
+}
+
+static void
+linphone_start (Linphone *l, const gchar *dir, guint gm_port)
+{
+  guint16 sip_port = free_port ("127.0.0.104", G_SOCKET_TYPE_DATAGRAM);
+  guint16 rtp_port = free_port ("127.0.0.104", G_SOCKET_TYPE_DATAGRAM) & ~1u;
+  g_autofree gchar *tone = g_build_filename (dir, "tone.wav", NULL);
+  write_tone (tone);
+  /* the database folder: without it linphonec never starts its SIP stack */
+  g_autofree gchar *home = g_build_filename (dir, "home", NULL);
+  g_autofree gchar *db = g_build_filename (home, ".local", "share", "linphone", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (db, 0700), ==, 0);
+  g_autofree gchar *rc = g_strdup_printf (
+    "[sip]\n"
+    "sip_port=%u\n"
+    "sip_tcp_port=-1\n"
+    "sip_tls_port=-1\n"
+    "bind_address=127.0.0.104\n"
+    "default_proxy=0\n"
+    "media_encryption=srtp\n"
+    "media_encryption_mandatory=1\n"
+    "\n"
+    "[rtp]\n"
+    "audio_rtp_port=%u\n"
+    "\n"
+    "[proxy_0]\n"
+    "reg_proxy=<sip:127.0.5.40:%u>\n"
+    "reg_route=<sip:127.0.5.40:%u;lr>\n"
+    "reg_identity=sip:carol@lab5.net\n"
+    "reg_expires=600\n"
+    "reg_sendregister=1\n"
+    "publish=0\n"
+    "\n"
+    "[auth_info_0]\n"
+    "username=carol\n"
+    "userid=carol@lab5.net\n"
+    "passwd=carolpass\n"
+    "realm=lab5.net\n",
+    sip_port, rtp_port, gm_port, gm_port);
+  g_autofree gchar *rc_path = g_build_filename (dir, "linphonerc", NULL);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (g_file_set_contents (rc_path, rc, -1, &error));
+  g_autofree gchar *log_path = g_build_filename (dir, "linphone.log", NULL);
+  const gchar *argv[] = { linphonec_path, "-c", rc_path, "-a", "-d", "6", "-l", log_path, NULL };
+  g_auto (GStrv) env = g_get_environ ();
+  env = g_environ_setenv (env, "HOME", home, TRUE);
+  env = g_environ_unsetenv (env, "XDG_DATA_HOME");
+  env = g_environ_unsetenv (env, "XDG_CONFIG_HOME");
+  gint in_fd;
+  g_assert_true (g_spawn_async_with_pipes (NULL, (gchar **) argv, env,
+                                           G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL
+                                             | G_SPAWN_STDERR_TO_DEV_NULL,
+                                           die_with_parent, NULL, &l->pid, &in_fd, NULL, NULL,
+                                           &error));
+  g_assert_no_error (error);
+  l->in = g_unix_output_stream_new (in_fd, TRUE);
+  /* no sound card here: audio from the WAV file */
+  linphone_command (l, "soundcard use files");
+  g_autofree gchar *play = g_strdup_printf ("play %s", tone);
+  linphone_command (l, play);
+}
+
+static void
+linphone_stop (Linphone *l)
+{
+  linphone_command (l, "quit");
+  g_clear_object (&l->in);
+  gint status;
+  g_assert_cmpint (waitpid (l->pid, &status, 0), ==, l->pid);
+  g_spawn_close_pid (l->pid);
+}
+
+/* The number after @label (or before it, when digits precede) in the
+ * report line with @prefix and @call_id. */
+static gboolean
+report_number (GPtrArray *lines, const gchar *prefix, const gchar *call_id, const gchar *label,
+               guint64 *value)
+{
+  for (guint i = 0; i < lines->len; i++)
+    {
+      const gchar *l = g_ptr_array_index (lines, i);
+      if (!g_str_has_prefix (l, prefix) || (call_id && strstr (l, call_id) == NULL))
+        continue;
+      const gchar *p = strstr (l, label);
+      if (p == NULL)
+        continue;
+      const gchar *q = p;
+      while (q > l && q[-1] == ' ')
+        q--;
+      const gchar *d = q;
+      while (d > l && g_ascii_isdigit (d[-1]))
+        d--;
+      *value = d < q ? g_ascii_strtoull (d, NULL, 10)
+                     : g_ascii_strtoull (p + strlen (label), NULL, 10);
+      return TRUE;
+    }
+  return FALSE;
+}
+
+/* "call ID: ..." -> ID */
+static gchar *
+call_id_of (const gchar *line)
+{
+  const gchar *p = line + strlen ("call ");
+  return g_strndup (p, (gsize) (strchr (p, ':') - p));
+}
+
+/* linphonec dials bob; after media, hangs up. Returns the Call-ID. */
+static gchar *
+dial_bob (Serve *sv, Linphone *l)
+{
+  linphone_command (l, "call sip:bob@lab5.net");
+  g_autofree gchar *est = wait_line (sv, "call ", "answered, established");
+  g_usleep (3 * G_USEC_PER_SEC);
+  linphone_command (l, "terminate");
+  g_autofree gchar *id = call_id_of (est);
+  g_autofree gchar *end = wait_line (sv, "call ", "answered, terminated");
+  g_assert_nonnull (strstr (end, id));
+  return g_steal_pointer (&id);
+}
+
+/* One lab run: serve with bob calling carol (linphonec) with @security,
+ * then linphonec calling bob; returns serve's report at stop and the
+ * Call-IDs of the incoming (*@incoming) and outgoing (*@call) calls. */
+static GPtrArray *
+lab_run (const gchar *security, gboolean outside_e2ae, gchar **incoming, gchar **call)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *dir = g_dir_make_tmp ("impsim-linphone-XXXXXX", &error);
+  g_autofree gchar *scn = g_build_filename (dir, "lab.scn", NULL);
+  g_autofree gchar *text = g_strdup_printf ("%s\n[script]\ncall = bob carol security=%s media=3s\n",
+                                            scenario_head, security);
+  g_assert_true (g_file_set_contents (scn, text, -1, &error));
+  Serve sv = { 0 };
+  serve_start (&sv, scn, outside_e2ae);
+  Linphone l = { 0 };
+  linphone_start (&l, dir, sv.gm_port);
+  /* Digest: a 401, then 200 */
+  g_free (wait_line (&sv, "outside device sip:carol@lab5.net registered", NULL));
+  /* the script's call: bob calls carol, linphonec answers at once (-a) */
+  g_autofree gchar *done = g_strdup_printf ("placed, established (%s)", security);
+  g_autofree gchar *est = wait_line (&sv, "call ", done);
+  *incoming = call_id_of (est);
+  g_free (wait_line (&sv, "call ", "placed, terminated"));
+  /* serve's line comes when bob sends his BYE: a "call" command that
+   * linphonec reads before the BYE, while its call is still up, is lost */
+  g_usleep (G_USEC_PER_SEC);
+  *call = dial_bob (&sv, &l);
+  linphone_stop (&l);
+  GPtrArray *report = serve_stop (&sv);
+  /* it registered with SIP Digest: challenged, then not refused */
+  guint64 v = 0;
+  g_assert_true (report_number (report, "report gm ", NULL, "401 ", &v));
+  g_assert_cmpuint (v, >=, 1);
+  g_assert_true (report_number (report, "report gm ", NULL, "403 ", &v));
+  g_assert_cmpuint (v, ==, 0);
+  if (g_test_failed ())
+    {
+      g_autofree gchar *log_path = g_build_filename (dir, "linphone.log", NULL);
+      g_test_message ("linphonec's log: %s", log_path);
+      return report;
+    }
+  g_autofree gchar *rm = g_strdup_printf ("rm -rf '%s'", dir);
+  g_assert_cmpint (system (rm), ==, 0);
+  return report;
+}
+
+static void
+test_e2ae (void)
+{
+  /* bob calls with plain RTP: carol's P-CSCF offers SDES to linphonec for
+   * its AGW (carol registered with mediasec through --outside-e2ae) */
+  g_autofree gchar *incoming = NULL, *call = NULL;
+  g_autoptr (GPtrArray) report = lab_run ("none", TRUE, &incoming, &call);
+
+  guint64 v = 0;
+  const gchar *calls[] = { incoming, call };
+  for (guint i = 0; i < G_N_ELEMENTS (calls); i++)
+    {
+      /* the AGW terminated linphonec's SRTP: authenticated, none refused */
+      g_assert_true (report_number (report, "report agw ", calls[i], "authenticated ", &v));
+      g_assert_cmpuint (v, >, 50);
+      g_assert_true (report_number (report, "report agw ", calls[i], "replays ", &v));
+      g_assert_cmpuint (v, ==, 0);
+    }
+  /* and bob got it as RTP from the AGW */
+  g_assert_true (report_number (report, "report media ", call, " authenticated but not as sent",
+                                &v));
+  g_assert_cmpuint (v, >, 50);
+  g_assert_true (report_number (report, "report call ", call, "bob callee, none", &v));
+}
+
+static void
+test_e2e (void)
+{
+  g_autofree gchar *incoming = NULL, *call = NULL;
+  g_autoptr (GPtrArray) report = lab_run ("sdes-e2e", FALSE, &incoming, &call);
+
+  guint64 v = 0;
+  const gchar *calls[] = { incoming, call };
+  for (guint i = 0; i < G_N_ELEMENTS (calls); i++)
+    {
+      /* e2e: bob decrypted and authenticated linphonec's SRTP itself */
+      g_assert_true (report_number (report, "report call ", calls[i], "sdes-e2e, terminated", &v));
+      g_assert_true (report_number (report, "report media ", calls[i],
+                                    " authenticated but not as sent", &v));
+      g_assert_cmpuint (v, >, 50);
+      g_assert_true (report_number (report, "report media ", calls[i], " auth failures", &v));
+      g_assert_cmpuint (v, ==, 0);
+      g_assert_true (report_number (report, "report media ", calls[i], " replays", &v));
+      g_assert_cmpuint (v, ==, 0);
+      g_assert_false (report_number (report, "report agw ", calls[i], "authenticated", &v));
+    }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_assert (argc == 2);
+  impsim_path = argv[1];
+  linphonec_path = g_find_program_in_path ("linphonec");
+  if (linphonec_path == NULL)
+    {
+      printf ("linphonec is not installed (Debian: apt-get install linphone-cli): test "
+              "skipped\n");
+      return 77;
+    }
+  g_test_add_func ("/serve/linphone/e2ae", test_e2ae);
+  g_test_add_func ("/serve/linphone/e2e", test_e2e);
+  int ret = g_test_run ();
+  g_free (linphonec_path);
+  return ret;
+}
