@@ -597,22 +597,28 @@ test_kamailio (gconstpointer data)
   g_assert_true (ou_report_numbers (report, "report mw scscf.lab21.net", NULL, "timed out ", &v));
   g_assert_cmpuint (v, ==, 0);
 
-  /* the capture: the Mw legs between Kamailio and the S-CSCF (SIP on port
-   * 5060, profile §9), and the media between carol and the simulated UEs */
+  /* the capture: the Mw legs between Kamailio and the S-CSCF (SIP on the
+   * ports each end used: Kamailio's and the S-CSCFs' Mw ports), and
+   * the media between carol and the simulated UEs */
   g_autofree gchar *pcap_data = NULL;
   gsize pcap_len = 0;
   g_assert_true (g_file_get_contents (pcap_path, &pcap_data, &pcap_len, &error));
   g_autoptr (GBytes) pcap_bytes = g_bytes_new (pcap_data, pcap_len);
   ImpsPcapCapture *cap = imps_pcap_capture_parse (pcap_bytes, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (count_udp (cap, PROXY, 5060, "127.0.21.50", 5060, "REGISTER "), >=, 3);
-  g_assert_cmpuint (count_udp (cap, "127.0.21.50", 5060, PROXY, 5060, "SIP/2.0 200 "), >=, 2);
-  g_assert_cmpuint (count_udp (cap, "127.0.21.50", 5060, PROXY, 5060, "INVITE "), ==, 1);
-  g_assert_cmpuint (count_udp (cap, PROXY, 5060, "127.0.21.50", 5060, "INVITE "), ==, 2);
-  g_assert_cmpuint (count_udp (cap, PROXY, 5060, "127.0.21.50", 5060, "CANCEL "), ==, 1);
-  g_assert_cmpuint (count_udp (cap, "127.0.21.50", 5060, PROXY, 5060, "SIP/2.0 487 "), ==, 1);
-  g_assert_cmpuint (count_udp (cap, PROXY, 5060, "127.0.21.50", 5060, "BYE "), ==, 1);
-  g_assert_cmpuint (count_udp (cap, "127.0.21.50", 5060, "127.0.22.50", 5060, "INVITE "), ==, 1);
+  /* over TCP the proxy sends from, and gets answers on, a connection's own port */
+  guint16 proxy_src = tcp_mw ? 0 : proxy_port;
+  g_assert_cmpuint (count_udp (cap, PROXY, proxy_src, "127.0.21.50", mw_port, "REGISTER "), >=, 3);
+  g_assert_cmpuint (count_udp (cap, "127.0.21.50", mw_port, PROXY, proxy_src,
+                               "SIP/2.0 200 "), >=, 2);
+  g_assert_cmpuint (count_udp (cap, "127.0.21.50", mw_port, PROXY, proxy_src, "INVITE "), ==, 1);
+  g_assert_cmpuint (count_udp (cap, PROXY, proxy_src, "127.0.21.50", mw_port, "INVITE "), ==, 2);
+  g_assert_cmpuint (count_udp (cap, PROXY, proxy_src, "127.0.21.50", mw_port, "CANCEL "), ==, 1);
+  g_assert_cmpuint (count_udp (cap, "127.0.21.50", mw_port, PROXY, proxy_src,
+                               "SIP/2.0 487 "), ==, 1);
+  g_assert_cmpuint (count_udp (cap, PROXY, proxy_src, "127.0.21.50", mw_port, "BYE "), ==, 1);
+  g_assert_cmpuint (count_udp (cap, "127.0.21.50", mw_port, "127.0.22.50", mw_port_far,
+                               "INVITE "), ==, 1);
   g_assert_cmpuint (count_udp (cap, "127.0.0.1", ue.rtp_port, "127.21.1.1", 0, NULL), ==,
                     MEDIA_PACKETS);
   g_assert_cmpuint (count_udp (cap, "127.0.0.1", ue.rtp_port, "127.22.1.1", 0, NULL), ==,
