@@ -478,6 +478,7 @@ start_scscf (ImpsWorld *w, Operator *o, gboolean routes, GError **error)
   o->scscf = imps_scscf_new (w->net, w->bus, o->spec->domain, o->scscf_address, 0, error);
   if (o->scscf == NULL)
     return FALSE;
+  imps_scscf_set_max_expires (o->scscf, o->spec->registration_max);
   /* The operator's subscribers, each with its implicit registration set. */
   for (guint i = 0; i < w->scenario->subscribers->len; i++)
     {

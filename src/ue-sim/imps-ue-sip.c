@@ -1621,6 +1621,14 @@ imps_ue_call_hangup (ImpsUeCall *call)
 
 /* ---- registration ------------------------------------------------------ */
 
+gint64
+imps_ue_sip_refresh_after_us (guint32 granted)
+{
+  if (granted > 1200)
+    return (gint64) (granted - 600) * G_USEC_PER_SEC;
+  return (gint64) granted * G_USEC_PER_SEC / 2;
+}
+
 static gboolean
 register_refresh (gpointer data)
 {
@@ -1654,9 +1662,10 @@ register_response (ImpsUeSip *sip, const ImpsSipMessage *resp)
   sip->registered = expires > 0;
   if (sip->reg_timer)
     imps_clock_timeout_remove (sip->clock, sip->reg_timer);
-  sip->reg_timer = expires > 0 ? imps_clock_timeout_add (sip->clock,
-                                                         (gint64) expires * G_USEC_PER_SEC / 2,
-                                                         register_refresh, sip, NULL) : 0;
+  sip->reg_timer = expires > 0
+                       ? imps_clock_timeout_add (sip->clock, imps_ue_sip_refresh_after_us (expires),
+                                                 register_refresh, sip, NULL)
+                       : 0;
   if (sip->reg_cb)
     sip->reg_cb (sip, status, sip->reg_cb_data);
 }

@@ -64,8 +64,15 @@ typedef enum {
 #define IMPS_UE_SIP_TIMER_B_US (32 * G_USEC_PER_SEC)  /* 64 * T1 */
 #define IMPS_UE_SIP_MEDIA_PORT_BASE 40000
 #define IMPS_UE_SIP_MIKEY_SKEW 300                     /* profile §3 */
-#define IMPS_UE_SIP_REGISTER_EXPIRES 3600
+/* The Expires of the UE's REGISTER (TS 24.229 §5.1.1.2.1); the registrar
+ * may grant less. */
+#define IMPS_UE_SIP_REGISTER_EXPIRES 600000
 #define IMPS_UE_SIP_MEDIA_LINGER_US (1 * G_USEC_PER_SEC) /* end to closing the media */
+
+/* How long after a successful REGISTER (µs) the UE registers again for a
+ * registration of GRANTED seconds (TS 24.229 §5.1.1.4.1): 600 s before it
+ * expires when it was for more than 1,200 s, else at half of it. */
+gint64 imps_ue_sip_refresh_after_us (guint32 granted);
 
 typedef enum {
   IMPS_UE_SECURITY_NONE,

@@ -187,6 +187,51 @@ test_finished_call_compact (void)
     }
 }
 
+/* REGISTER requests the UEs sent on Gm. */
+static guint
+count_registers (Run *r)
+{
+  ImpsEventLog *log = imps_network_get_event_log (imps_world_get_network (r->world));
+  guint n = 0;
+  for (guint i = 0; i < imps_event_log_len (log); i++)
+    {
+      const ImpsEvent *e = imps_event_log_get (log, i);
+      if (e->kind == IMPS_EVENT_MESSAGE && e->ref == IMPS_REF_GM
+          && g_str_has_prefix (e->summary, "REGISTER"))
+        n++;
+    }
+  return n;
+}
+
+/* The UEs ask for 600,000 s (TS 24.229 §5.1.1.2.1) and the S-CSCF grants it
+ * unless the operator's registration-max says less: five hours after four
+ * UEs registered they have sent no refresh (the run of 5,000 calls one
+ * after another spans four and a half), and a call still reaches the
+ * callee. With registration-max = 1h they refresh 600 s before the end of
+ * each hour: six times each in five hours. */
+static void
+test_registration_outlives_run (void)
+{
+  static const struct {
+    const gchar *op_extra;
+    guint registers;
+  } cases[] = { { "", 4 }, { "registration-max = 1h\n", 4 + 4 * 6 } };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree gchar *base = scale_scenario (4, 0, NULL, "");
+      GString *text = g_string_new (base);
+      g_autofree gchar *op = g_strdup_printf ("domain = op1.net\n%s", cases[i].op_extra);
+      g_assert_cmpuint (g_string_replace (text, "domain = op1.net\n", op, 1), ==, 1);
+      g_string_append (text, "advance = 5h\ncall = u0 u1 security=mikey-ticket media=1s\n"
+                             "hangup = u0\n");
+      g_autofree gchar *scn = g_string_free (text, FALSE);
+      g_auto (Run) r;
+      run_text (&r, scn, NULL, NULL);
+      g_test_message ("case %u: %u REGISTER requests", i, count_registers (&r));
+      g_assert_cmpuint (count_registers (&r), ==, cases[i].registers);
+    }
+}
+
 /* Past 254 devices of one operator, addresses go on in the next third
  * octet; the first 254 keep 127.<op>.1.n. */
 static void
@@ -242,6 +287,7 @@ main (int argc, char **argv)
   g_test_add_func ("/runner-scale/no-idle-sockets", test_no_idle_sockets);
   g_test_add_func ("/runner-scale/call-state-freed", test_call_state_freed);
   g_test_add_func ("/runner-scale/finished-call-compact", test_finished_call_compact);
+  g_test_add_func ("/runner-scale/registration-outlives-run", test_registration_outlives_run);
   g_test_add_func ("/runner-scale/addresses", test_addresses);
   g_test_add_func ("/runner-scale/many-devices", test_many_devices);
   g_test_add_func ("/runner-scale/ten-thousand-subscribers", test_ten_thousand_subscribers);
