@@ -34,6 +34,8 @@ struct _ImpsUeSip {
   GPtrArray *calls;              /* ImpsUeCall*, owned */
   ImpsUeCallFunc call_cb;
   gpointer call_cb_data;
+  ImpsUeNewCallFunc new_call_cb;
+  gpointer new_call_cb_data;
   ImpsUeSdpHook sdp_hook;
   gpointer sdp_hook_data;
   guint16 next_media_port;
@@ -788,6 +790,8 @@ call_new (ImpsUeSip *sip, gboolean caller, GError **error)
     }
   g_clear_error (error);
   g_ptr_array_add (sip->calls, call);
+  if (sip->new_call_cb)
+    sip->new_call_cb (sip, sip->new_call_cb_data);
   return call;
 }
 
@@ -1895,6 +1899,13 @@ imps_ue_sip_set_call_callback (ImpsUeSip *sip, ImpsUeCallFunc func, gpointer use
 {
   sip->call_cb = func;
   sip->call_cb_data = user_data;
+}
+
+void
+imps_ue_sip_set_new_call_func (ImpsUeSip *sip, ImpsUeNewCallFunc func, gpointer user_data)
+{
+  sip->new_call_cb = func;
+  sip->new_call_cb_data = user_data;
 }
 
 void

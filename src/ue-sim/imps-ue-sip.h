@@ -175,6 +175,11 @@ void imps_ue_sip_set_claimed_initiator (ImpsUeSip *sip, const gchar *uri);
 /* Every call's state changes (for runners and tests). */
 typedef void (*ImpsUeCallFunc) (ImpsUeSip *sip, ImpsUeCall *call, gpointer user_data);
 void imps_ue_sip_set_call_callback (ImpsUeSip *sip, ImpsUeCallFunc func, gpointer user_data);
+/* Called each time the agent adds a call to its list (imps_ue_sip_get_call()),
+ * before the call has its Call-ID: for an index of the calls that looks at
+ * the agents that have new ones only. Independent of the call callback. */
+typedef void (*ImpsUeNewCallFunc) (ImpsUeSip *sip, gpointer user_data);
+void imps_ue_sip_set_new_call_func (ImpsUeSip *sip, ImpsUeNewCallFunc func, gpointer user_data);
 
 /* A hook on every SDP this agent sends (offer or answer), before it is
  * written: for tests that play a man in the middle. */

@@ -232,6 +232,37 @@ test_registration_outlives_run (void)
     }
 }
 
+/* The Call-ID index looks at the devices that made or got a call since its
+ * last look-up, not at every device: ten calls among 300 devices cost a few
+ * visits per call (each call is looked up several times: the callee, the
+ * exposure report), where a walk over every device costs 300 a look-up. */
+static void
+test_call_index_visits (void)
+{
+  g_autofree gchar *text = scale_scenario (300, 10, NULL, "security=mikey-ticket media=20ms");
+  g_auto (Run) r;
+  run_text (&r, text, NULL, NULL);
+  guint64 visits = imps_world_count_call_index_visits (r.world);
+  g_test_message ("devices visited by the call index: %" G_GUINT64_FORMAT, visits);
+  g_assert_cmpuint (visits, >=, 20);
+  g_assert_cmpuint (visits, <=, 10 * 6);
+  /* every call is in it, under its Call-ID, with both ends */
+  for (guint u = 0; u < 20; u++)
+    {
+      g_autofree gchar *name = g_strdup_printf ("u%u", u);
+      ImpsWorldDevice *d = imps_world_find_device (r.world, name);
+      ImpsUeCall *call = imps_ue_sip_get_call (d->sip, 0);
+      GPtrArray *calls = imps_world_find_calls (r.world, imps_ue_call_get_call_id (call));
+      g_assert_nonnull (calls);
+      g_assert_cmpuint (calls->len, ==, 2);
+      /* in device order: the caller u(2i), then the callee u(2i+1) */
+      g_autofree gchar *first = g_strdup_printf ("u%u", u - u % 2);
+      g_autofree gchar *second = g_strdup_printf ("u%u", u - u % 2 + 1);
+      g_assert_cmpstr (((ImpsWorldCall *) g_ptr_array_index (calls, 0))->device->name, ==, first);
+      g_assert_cmpstr (((ImpsWorldCall *) g_ptr_array_index (calls, 1))->device->name, ==, second);
+    }
+}
+
 /* Past 254 devices of one operator, addresses go on in the next third
  * octet; the first 254 keep 127.<op>.1.n. */
 static void
@@ -288,6 +319,7 @@ main (int argc, char **argv)
   g_test_add_func ("/runner-scale/call-state-freed", test_call_state_freed);
   g_test_add_func ("/runner-scale/finished-call-compact", test_finished_call_compact);
   g_test_add_func ("/runner-scale/registration-outlives-run", test_registration_outlives_run);
+  g_test_add_func ("/runner-scale/call-index-visits", test_call_index_visits);
   g_test_add_func ("/runner-scale/addresses", test_addresses);
   g_test_add_func ("/runner-scale/many-devices", test_many_devices);
   g_test_add_func ("/runner-scale/ten-thousand-subscribers", test_ten_thousand_subscribers);
