@@ -187,7 +187,10 @@ call_linger_done (gpointer data)
   g_clear_pointer (&call->answer, imps_sdp_free);
   g_clear_pointer (&call->ti, imps_mikey_message_free);
   g_clear_pointer (&call->resolved, imps_mikey_resolved_free);
-  call->held = NULL; /* borrowed from the KMS interface, which may drop it */
+  /* borrowed from the KMS interface, which may now let it go */
+  if (call->held && call->caller && call->sip->kms.release_ticket)
+    call->sip->kms.release_ticket (call->sip->kms.kms, call->held);
+  call->held = NULL;
   call->forget_timer = imps_clock_timeout_add (call->sip->clock, IMPS_UE_SIP_TIMER_B_US,
                                                call_forget_done, call, NULL);
   return G_SOURCE_REMOVE;
@@ -682,6 +685,8 @@ ticket_ready (GObject *source, GAsyncResult *result, gpointer data)
       call_end (call, 0, error->message);
       return;
     }
+  if (sip->kms.hold_ticket)
+    sip->kms.hold_ticket (sip->kms.kms, held);
   use_ticket (call, held);
 }
 
@@ -1758,6 +1763,18 @@ ua_drop_ticket (gpointer kms, ImpsMikeyHeldTicket *held)
   return imps_ue_ua_drop_ticket (kms, held);
 }
 
+static void
+ua_hold_ticket (gpointer kms, ImpsMikeyHeldTicket *held)
+{
+  imps_ue_ua_borrow_ticket (kms, held);
+}
+
+static void
+ua_release_ticket (gpointer kms, ImpsMikeyHeldTicket *held)
+{
+  imps_ue_ua_release_ticket (kms, held);
+}
+
 void
 imps_ue_sip_kms_for_ua (ImpsUeSipKms *kms, ImpsUeUa *ua)
 {
@@ -1768,6 +1785,8 @@ imps_ue_sip_kms_for_ua (ImpsUeSipKms *kms, ImpsUeUa *ua)
   kms->resolve_async = ua_resolve_async;
   kms->resolve_finish = ua_resolve_finish;
   kms->drop_ticket = ua_drop_ticket;
+  kms->hold_ticket = ua_hold_ticket;
+  kms->release_ticket = ua_release_ticket;
   kms->kms = ua;
 }
 

@@ -114,6 +114,11 @@ typedef struct {
    * cached ticket is forgotten, so the next call asks the KMS for a new
    * one instead of offering the refused one again. TRUE when it was cached. */
   gboolean (*drop_ticket) (gpointer kms, ImpsMikeyHeldTicket *held);
+  /* May be NULL. A call uses @held from request_ticket_finish until it
+   * releases it (a second after its end), so that a cache can let a spent
+   * ticket go once no call uses it. */
+  void (*hold_ticket) (gpointer kms, ImpsMikeyHeldTicket *held);
+  void (*release_ticket) (gpointer kms, ImpsMikeyHeldTicket *held);
   gpointer kms;
 } ImpsUeSipKms;
 

@@ -263,6 +263,51 @@ test_call_index_visits (void)
     }
 }
 
+/* Two calls u0 -> u1 and u2 -> u3, the second left up; then @tail. */
+static gchar *
+ticket_scenario (const gchar *policy, const gchar *tail)
+{
+  g_autofree gchar *base = scale_scenario (4, 2, NULL, "security=mikey-ticket media=1s");
+  GString *text = g_string_new (base);
+  g_autofree gchar *script = g_strdup_printf ("%s[script]\n", policy);
+  g_assert_cmpuint (g_string_replace (text, "[script]\n", script, 1), ==, 1);
+  g_assert_cmpuint (g_string_replace (text, "hangup = u2\n", tail, 1), ==, 1);
+  return g_string_free (text, FALSE);
+}
+
+/* The caller's ticket cache does not keep what no call can use: a
+ * single-use ticket (policy reuse = false) leaves it a second after its call
+ * ends, a reusable one when it expires (1 h) even if the UE asks for no
+ * other ticket (a clock timer); a ticket that a call in progress uses stays,
+ * expired or not. */
+static void
+test_spent_tickets_leave (void)
+{
+  static const struct {
+    const gchar *policy;
+    const gchar *tail;
+    guint ended, up;   /* tickets cached by u0 (its call ended) and u2 (its call up) */
+  } cases[] = {
+    { "", "advance = 2s\n", 1, 1 },
+    { "", "advance = 2s\nadvance = 1h\n", 0, 1 },
+    { "[policy single]\noperator = op1\nreuse = false\n", "advance = 2s\n", 0, 1 },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree gchar *scn = ticket_scenario (cases[i].policy, cases[i].tail);
+      g_auto (Run) r;
+      run_text (&r, scn, NULL, NULL);
+      ImpsWorldDevice *ended = imps_world_find_device (r.world, "u0");
+      ImpsWorldDevice *up = imps_world_find_device (r.world, "u2");
+      g_assert_cmpint (imps_ue_call_get_state (imps_ue_sip_get_call (ended->sip, 0)), ==,
+                       IMPS_UE_CALL_TERMINATED);
+      g_assert_cmpint (imps_ue_call_get_state (imps_ue_sip_get_call (up->sip, 0)), ==,
+                       IMPS_UE_CALL_ESTABLISHED);
+      g_assert_cmpuint (imps_ue_ua_count_tickets (ended->ua), ==, cases[i].ended);
+      g_assert_cmpuint (imps_ue_ua_count_tickets (up->ua), ==, cases[i].up);
+    }
+}
+
 /* Past 254 devices of one operator, addresses go on in the next third
  * octet; the first 254 keep 127.<op>.1.n. */
 static void
@@ -320,6 +365,7 @@ main (int argc, char **argv)
   g_test_add_func ("/runner-scale/finished-call-compact", test_finished_call_compact);
   g_test_add_func ("/runner-scale/registration-outlives-run", test_registration_outlives_run);
   g_test_add_func ("/runner-scale/call-index-visits", test_call_index_visits);
+  g_test_add_func ("/runner-scale/spent-tickets-leave", test_spent_tickets_leave);
   g_test_add_func ("/runner-scale/addresses", test_addresses);
   g_test_add_func ("/runner-scale/many-devices", test_many_devices);
   g_test_add_func ("/runner-scale/ten-thousand-subscribers", test_ten_thousand_subscribers);

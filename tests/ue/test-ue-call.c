@@ -205,6 +205,8 @@ client_init (KmsClient *c, Kms *k, const KmsUser *user, ImpsUeSipKms *iface)
   iface->resolve_async = client_resolve_async;
   iface->resolve_finish = client_resolve_finish;
   iface->drop_ticket = NULL;
+  iface->hold_ticket = NULL;
+  iface->release_ticket = NULL;
   iface->kms = c;
 }
 
