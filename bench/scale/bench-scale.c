@@ -20,6 +20,11 @@
  * another: the virtual time of the calls no longer grows with N. The
  * first/last columns then stay empty (one step makes all the calls).
  *
+ * IMPS_BENCH_SCALE_RSS=1 also prints the RSS at each stage, the event log,
+ * the clock timers and the REGISTER and Ub requests during the calls;
+ * IMPS_BENCH_SCALE_SLICES=1 the CPU per call in each 64th of the calls
+ * (where along the run a call costs more).
+ *
  * With IMPS_BENCH_JSON naming a file, one JSON object a line per N is
  * appended (what `make bench` collects).
  */
@@ -54,6 +59,7 @@ typedef struct {
   gint64 regs_end_us;       /* virtual time when every UE was registered */
   guint64 refreshes;        /* REGISTER requests on Gm after that (refreshes of idle UEs) */
   guint64 ub_after;         /* Ub requests after that (bootstraps again as Ks expire) */
+  double slice_cpu_ms[64];  /* CPU per call in each 64th of the calls */
 } ChildReport;
 
 static double
@@ -112,6 +118,7 @@ typedef struct {
   double t_setup_end;
   double t_regs_end;
   double t_k_start, t_last_k_start;
+  double t_slice_start;
   guint64 *timers_at;
 } Watch;
 
@@ -127,12 +134,19 @@ on_step (ImpsRunner *runner, const ImpsStepResult *res, gpointer data)
   if (index + 1 == regs)
     {
       w->t_regs_end = now;
+      w->t_slice_start = now;
       w->rep->regs_end_us = res->end_us;
       w->rep->rss_registered_kb = rss_kb ();
     }
   if (index >= regs && g_str_equal (res->verb, "hangup"))
     {
       w->calls_done++;
+      guint per = MAX (w->calls / 64, 1u);
+      if (w->calls_done % per == 0 && w->calls_done / per <= 64)
+        {
+          w->rep->slice_cpu_ms[w->calls_done / per - 1] = (now - w->t_slice_start) * 1e3 / per;
+          w->t_slice_start = now;
+        }
       if (w->calls_done == w->rep->k)
         w->rep->first_k_cpu_s = now - w->t_regs_end;
       if (w->calls_done == w->calls - w->rep->k)
@@ -146,7 +160,7 @@ static int
 child (guint n, const gchar *media, int fd)
 {
   ChildReport rep = { 0 };
-  Watch w = { &rep, n, n / 2, 0, 0, 0, 0, 0, NULL };
+  Watch w = { .rep = &rep, .n = n, .calls = n / 2 };
   rep.k = MIN (1000u, MAX (w.calls / 4, 1u));
   rep.rss_start_kb = rss_kb ();
   g_autofree gchar *text = scale_scenario (n, media);
@@ -309,6 +323,13 @@ main (int argc, char **argv)
                 "(idle UEs' refreshes) and %" G_GUINT64_FORMAT " Ub GET requests\n",
                 p.rep.rss_start_kb, p.rep.rss_world_kb, p.rep.rss_registered_kb, p.rep.events,
                 p.rep.event_bytes / 1024, p.rep.timers, p.rep.refreshes, p.rep.ub_after);
+      if (g_getenv ("IMPS_BENCH_SCALE_SLICES") && calls >= 64)
+        {
+          printf ("        CPU ms per call in each 64th of the calls:");
+          for (guint j = 0; j < 64; j++)
+            printf ("%s%.1f", j % 16 ? " " : "\n         ", p.rep.slice_cpu_ms[j]);
+          printf ("\n");
+        }
       fflush (stdout);
       if (!ok)
         rc = 1;

@@ -39,8 +39,10 @@ typedef enum {
 #define IMPS_IMS_TIMER_C_US (181 * G_USEC_PER_SEC)
 /* Registration expiry when the REGISTER names none (RFC 3261 §10.2.1.1). */
 #define IMPS_IMS_DEFAULT_EXPIRES 3600
-/* Longest registration the registrar grants (s). */
-#define IMPS_IMS_MAX_EXPIRES 7200
+/* Longest registration the registrar grants by default (s): the UE's own
+ * request of TS 24.229 §5.1.1.2.1, so a registrar that keeps the default
+ * shortens none (imps_scscf_set_max_expires()). */
+#define IMPS_IMS_MAX_EXPIRES 600000
 /* Contacts one IMPU may register. */
 #define IMPS_IMS_MAX_CONTACTS 16
 
@@ -91,6 +93,10 @@ gboolean imps_scscf_add_group (ImpsScscf *scscf, const gchar *identity,
                                const gchar *const *members, GError **error);
 /* Timer C (µs of virtual time); default IMPS_IMS_TIMER_C_US. */
 void imps_scscf_set_timer_c (ImpsScscf *scscf, gint64 timer_c_us);
+/* The longest registration the S-CSCF grants (s, > 0): a REGISTER asking
+ * for more gets this (TS 24.229 §5.4.1.2.2: the registrar's policy);
+ * default IMPS_IMS_MAX_EXPIRES. */
+void imps_scscf_set_max_expires (ImpsScscf *scscf, guint32 seconds);
 
 /* The registered contacts of @impu ("sip:bob@home1.net") that have not
  * expired, as URI strings in registration order (free the array). */

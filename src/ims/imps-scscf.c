@@ -64,6 +64,7 @@ struct _ImpsScscf {
   guint16 port;
   guint attach_id;
   gint64 timer_c_us;
+  guint32 max_expires;       /* the longest registration granted (s) */
   GHashTable *records;       /* IMPU key -> GPtrArray of Binding* */
   GHashTable *routes;        /* domain (lower case) -> ImsHop* */
   GHashTable *txs;           /* key -> ServerTx* (owned) */
@@ -347,7 +348,7 @@ handle_register (ImpsScscf *self, const ImpsSipMessage *req)
           continue;
         }
       imps_sip_name_addr_get_expires (c, &expires);
-      expires = MIN (expires, IMPS_IMS_MAX_EXPIRES);
+      expires = MIN (expires, self->max_expires);
       g_autofree gchar *uri = imps_sip_uri_to_string (c->uri);
       Binding *found = NULL;
       guint at = 0;
@@ -1096,6 +1097,7 @@ imps_scscf_new (ImpsNetwork *net, ImpsSipBus *bus, const gchar *domain, const gc
   g_strlcpy (self->address, address, sizeof self->address);
   self->port = port != 0 ? port : IMPS_IMS_SIP_PORT;
   self->timer_c_us = IMPS_IMS_TIMER_C_US;
+  self->max_expires = IMPS_IMS_MAX_EXPIRES;
   self->records = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                          (GDestroyNotify) g_ptr_array_unref);
   self->routes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
@@ -1240,6 +1242,13 @@ imps_scscf_set_timer_c (ImpsScscf *self, gint64 timer_c_us)
 {
   g_return_if_fail (self != NULL && timer_c_us > 0);
   self->timer_c_us = timer_c_us;
+}
+
+void
+imps_scscf_set_max_expires (ImpsScscf *self, guint32 seconds)
+{
+  g_return_if_fail (self != NULL && seconds > 0);
+  self->max_expires = seconds;
 }
 
 GPtrArray *

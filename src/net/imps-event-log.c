@@ -26,7 +26,8 @@ struct _ImpsEventLog {
 };
 
 /* The entries' strings are the log's: from and to in the name pool while
- * it is on, the rest their own. */
+ * it is on, else their own; summary, detail and stream in the entry's own
+ * block, after the ImpsEvent (one allocation an entry). */
 static void
 event_free_owned (ImpsEvent *e, gboolean pooled)
 {
@@ -37,9 +38,6 @@ event_free_owned (ImpsEvent *e, gboolean pooled)
       g_free ((gchar *) e->from);
       g_free ((gchar *) e->to);
     }
-  g_free (e->summary);
-  g_free (e->detail);
-  g_free (e->stream);
   if (e->bytes)
     g_bytes_unref (e->bytes);
   g_free (e);
@@ -141,7 +139,14 @@ imps_event_log_add (ImpsEventLog *log, gint64 time_us, ImpsEventKind kind,
   g_return_val_if_fail (log != NULL, NULL);
   g_return_val_if_fail (from != NULL && summary != NULL, NULL);
 
-  ImpsEvent *e = g_new0 (ImpsEvent, 1);
+  gsize ls = strlen (summary) + 1;
+  gsize ld = detail ? strlen (detail) + 1 : 0;
+  gsize lt = stream ? strlen (stream) + 1 : 0;
+  ImpsEvent *e = g_malloc0 (sizeof (ImpsEvent) + ls + ld + lt);
+  gchar *text = (gchar *) (e + 1);
+  e->summary = memcpy (text, summary, ls);
+  e->detail = detail ? memcpy (text + ls, detail, ld) : NULL;
+  e->stream = stream ? memcpy (text + ls + ld, stream, lt) : NULL;
   e->seq = log->total++;
   e->time_us = time_us;
   e->kind = kind;
@@ -149,11 +154,11 @@ imps_event_log_add (ImpsEventLog *log, gint64 time_us, ImpsEventKind kind,
   e->proto = proto;
   e->from = pooled_name (log, from);
   e->to = pooled_name (log, to);
-  e->summary = g_strdup (summary);
-  e->detail = g_strdup (detail);
   e->size = bytes ? g_bytes_get_size (bytes) : 0;
-  e->bytes = bytes ? wiped_copy (bytes) : NULL;
-  e->stream = g_strdup (stream);
+  /* When the entry will not keep the bytes, the listeners see the
+   * caller's (which stay the caller's to wipe): no copy. */
+  if (bytes != NULL)
+    e->bytes = log->drop_bytes ? g_bytes_ref (bytes) : wiped_copy (bytes);
   if (log->ring_size == 0 || log->events->len < log->ring_size)
     g_ptr_array_add (log->events, e);
   else

@@ -716,7 +716,8 @@ static gboolean
 load_operator (Ctx *c, const gchar *g, const gchar *name, GError **error)
 {
   static const gchar *const known[] = { "number", "domain", "nodes", "ks-lifetime",
-                                        "zh-peers", "zn-peers", "clock-skew", NULL };
+                                        "registration-max", "zh-peers", "zn-peers",
+                                        "clock-skew", NULL };
   if (!check_keys (c, g, known, error))
     return FALSE;
   if (c->s->operators->len >= IMPS_SCENARIO_MAX_OPERATORS)
@@ -728,6 +729,7 @@ load_operator (Ctx *c, const gchar *g, const gchar *name, GError **error)
   o->name = g_strdup (name);
   o->line = line_of (c, g, NULL);
   o->ks_lifetime = 3600;
+  o->registration_max = IMPS_SCENARIO_REGISTRATION_MAX;
   guint64 number = 0;
   if (!get_uint (c, g, "number", TRUE, 1, 255, &number, error))
     return FALSE;
@@ -740,6 +742,7 @@ load_operator (Ctx *c, const gchar *g, const gchar *name, GError **error)
       return fail (c, error, IMPS_SCENARIO_ERROR_VALUE, g, "domain",
                    "'%s' is not a domain name", o->domain);
   if (!parse_nodes (c, g, &o->nodes, error) || !get_duration (c, g, "ks-lifetime", &o->ks_lifetime, error)
+      || !get_duration (c, g, "registration-max", &o->registration_max, error)
       || !get_diameter_peers (c, g, "zh-peers", &o->zh_peers, error)
       || !get_diameter_peers (c, g, "zn-peers", &o->zn_peers, error)
       || !load_operator_skew (c, g, o, error))

@@ -47,12 +47,17 @@ typedef enum {
   IMPS_OP_NODE_AGW = 1 << 5,
 } ImpsOperatorNodes;
 
+/* The S-CSCF's longest registration unless `registration-max` says otherwise:
+ * what the UE asks for (TS 24.229 §5.1.1.2.1), so none is shortened. */
+#define IMPS_SCENARIO_REGISTRATION_MAX 600000
+
 typedef struct {
   gchar *name;            /* from the group name: [operator home1] */
   guint number;           /* 1..255: 127.0.<number>.X */
   gchar *domain;          /* home1.net */
   guint nodes;            /* ImpsOperatorNodes */
   guint ks_lifetime;      /* BSF default Ks lifetime in seconds */
+  guint registration_max; /* the longest registration the S-CSCF grants, in seconds */
   GStrv zh_peers;         /* outside peers the HSS answers: "host@address", or NULL */
   GStrv zn_peers;         /* outside NAFs the BSF answers: "host@address", or NULL */
   gint64 bsf_clock_skew;  /* seconds the BSF's clock is ahead of the run's (< 0: behind) */

@@ -34,6 +34,7 @@ static const struct {
 typedef struct {
   const ImpsScenario *s;
   GHashTable *registered;  /* device names a register step names */
+  GHashTable *refresh_us;  /* a refresh interval (µs) -> how many registered devices have it */
   gint64 advance_us;       /* sum of every advance so far */
   gint64 media_us;         /* sum of every call's media= so far */
   guint64 refreshes;       /* estimated REGISTER refreshes so far */
@@ -169,6 +170,16 @@ static const ImpsOperatorSpec *
 device_operator (const ImpsScenario *s, const ImpsSubscriberSpec *u)
 {
   return g_ptr_array_index (s->operators, u->op);
+}
+
+gint64
+imps_script_refresh_us (guint registration_max)
+{
+  /* What the UE does (TS 24.229 §5.1.1.4.1): 600 s before the end of a
+   * registration of more than 1,200 s, else at half of it. */
+  if (registration_max > 1200)
+    return (gint64) (registration_max - 600) * G_USEC_PER_SEC;
+  return MAX ((gint64) registration_max * G_USEC_PER_SEC / 2, 1);
 }
 
 /* A device named in the script, whose operator runs @need (0: anything). */
@@ -327,8 +338,11 @@ parse_advance (Checker *k, ImpsScriptStep *st, gint argc, gchar **argv, GError *
   if (k->advance_us > IMPS_SCRIPT_MAX_TOTAL_ADVANCE_US)
     return step_error (k->s, st->spec, error,
                        "the script would advance the clock by more than 366d in all");
-  k->refreshes += (guint64) (st->duration_us / IMPS_SCRIPT_REFRESH_US)
-                  * g_hash_table_size (k->registered);
+  GHashTableIter it;
+  gpointer key, value;
+  g_hash_table_iter_init (&it, k->refresh_us);
+  while (g_hash_table_iter_next (&it, &key, &value))
+    k->refreshes += (guint64) (st->duration_us / *(const gint64 *) key) * GPOINTER_TO_UINT (value);
   if (k->refreshes > IMPS_SCRIPT_MAX_REFRESHES)
     return step_error (k->s, st->spec, error,
                        "with %u registered devices the script's advances would cause about %"
@@ -670,8 +684,21 @@ parse_step (Checker *k, const ImpsStepSpec *spec, GError **error)
       ok = argc == 1 ? check_device (k, spec, argv[0], IMPS_OP_NODE_PCSCF, "IMS core", &st->device,
                                      error)
                      : step_error (k->s, spec, error, "usage: %s = DEVICE", spec->verb);
-      if (ok && st->verb == IMPS_SCRIPT_REGISTER)
-        g_hash_table_add (k->registered, g_strdup (st->device));
+      if (ok && st->verb == IMPS_SCRIPT_REGISTER && !g_hash_table_contains (k->registered, st->device))
+        {
+          g_hash_table_add (k->registered, g_strdup (st->device));
+          const ImpsSubscriberSpec *u = NULL;
+          guint d = 0;
+          gint64 every = IMPS_SCRIPT_REFRESH_US;
+          if (imps_scenario_find_device (k->s, st->device, &u, &d, NULL))
+            every = imps_script_refresh_us (device_operator (k->s, u)->registration_max);
+          gpointer n = g_hash_table_lookup (k->refresh_us, &every);
+          if (n == NULL)
+            g_hash_table_insert (k->refresh_us, g_memdup2 (&every, sizeof every), GUINT_TO_POINTER (1));
+          else
+            g_hash_table_insert (k->refresh_us, g_memdup2 (&every, sizeof every),
+                                 GUINT_TO_POINTER (GPOINTER_TO_UINT (n) + 1));
+        }
     }
   else if (g_str_equal (spec->verb, "call"))
     {
@@ -763,8 +790,10 @@ GPtrArray *
 imps_script_parse (const ImpsScenario *s, GError **error)
 {
   g_autoptr (GPtrArray) steps = g_ptr_array_new_with_free_func ((GDestroyNotify) imps_script_step_free);
-  Checker k = { s, g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL), 0, 0, 0, 0,
-                0, NULL, FALSE, g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free) };
+  Checker k = { .s = s,
+                .registered = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL),
+                .refresh_us = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL),
+                .tickets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free) };
   gboolean ok = TRUE;
 
   if (s->steps->len == 0)
@@ -784,6 +813,7 @@ imps_script_parse (const ImpsScenario *s, GError **error)
     ok = step_error (s, k.last_attack, error,
                      "no call after this attack: an attack acts on the next call");
   g_hash_table_unref (k.registered);
+  g_hash_table_unref (k.refresh_us);
   g_hash_table_unref (k.tickets);
   return ok ? g_steal_pointer (&steps) : NULL;
 }

@@ -19,11 +19,15 @@ G_BEGIN_DECLS
 #define IMPS_SCRIPT_MAX_TOTAL_ADVANCE_US (G_GINT64_CONSTANT (366) * 86400 * G_USEC_PER_SEC)
 #define IMPS_SCRIPT_MAX_MEDIA_US (G_GINT64_CONSTANT (3600) * G_USEC_PER_SEC)
 #define IMPS_SCRIPT_MAX_TOTAL_MEDIA_US (G_GINT64_CONSTANT (4) * 3600 * G_USEC_PER_SEC)
-/* REGISTER refreshes (one per registered device every 30 minutes) that the
- * script's `advance` steps may cause, estimated from the devices registered
- * before each one. */
+/* REGISTER refreshes that the script's `advance` steps may cause, estimated
+ * from the devices registered before each one and the refresh interval of
+ * their operator's S-CSCF (imps_script_refresh_us()). */
 #define IMPS_SCRIPT_MAX_REFRESHES 5000
 #define IMPS_SCRIPT_REFRESH_US (G_GINT64_CONSTANT (1800) * G_USEC_PER_SEC)
+
+/* How often (µs) a UE refreshes a registration its S-CSCF grants for at
+ * most REGISTRATION_MAX seconds (the operator's `registration-max`). */
+gint64 imps_script_refresh_us (guint registration_max);
 
 typedef enum {
   IMPS_SCRIPT_BOOTSTRAP,

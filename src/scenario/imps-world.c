@@ -44,6 +44,24 @@ typedef struct {
 
 typedef ImpsWorldDevice Device;
 
+/* One device's calls in the world's Call-ID index: how many of them are in
+ * it, and whether the device made or got calls since (then it is on the
+ * world's dirty list). */
+typedef struct {
+  ImpsWorld *world;
+  Device *device;
+  guint order;     /* the device's place among those with a SIP agent */
+  guint indexed;
+  gboolean dirty;
+} CallWatch;
+
+static gint
+call_watch_cmp (gconstpointer a, gconstpointer b)
+{
+  guint x = (*(CallWatch *const *) a)->order, y = (*(CallWatch *const *) b)->order;
+  return x < y ? -1 : x > y;
+}
+
 struct _ImpsWorld {
   const ImpsScenario *scenario; /* not owned: outlives the world */
   ImpsWorldOptions options;
@@ -57,13 +75,27 @@ struct _ImpsWorld {
   GHashTable *by_name;  /* device name -> Device*, borrowed */
   GHashTable *by_ue;    /* ImpsUe* -> Device*, borrowed */
   GHashTable *calls_by_id; /* call id -> GPtrArray of ImpsWorldCall*, owned */
-  GArray *calls_indexed;   /* per device (as in devices): its calls in calls_by_id */
+  GPtrArray *call_watches; /* of CallWatch*, one per device with a SIP agent, owned */
+  GPtrArray *calls_dirty;  /* CallWatch* of the devices with calls not yet in calls_by_id */
+  guint64 index_visits;    /* devices the Call-ID index looked at, in all */
   GPtrArray *ues;       /* of ImpsUe*, borrowed from devices */
   ImpsSipBus *bus;
   guint8 agreement_seed[32];
   ImpsKmsCa *ca;        /* the run's CA for Zk certificates */
   guint state_dir_old_mode; /* the state folder's mode before it was made 0700, or 0 */
 };
+
+static void
+call_added (ImpsUeSip *sip, gpointer data)
+{
+  CallWatch *cw = data;
+  (void) sip;
+  if (!cw->dirty)
+    {
+      cw->dirty = TRUE;
+      g_ptr_array_add (cw->world->calls_dirty, cw);
+    }
+}
 
 static void
 operator_free (gpointer p)
@@ -333,6 +365,12 @@ wire_device (ImpsWorld *w, Device *dev, const gchar *addr, GError **error)
       dev->sip = imps_ue_sip_new (dev->ue, w->bus, &cfg, error);
       if (dev->sip == NULL)
         return FALSE;
+      CallWatch *cw = g_new0 (CallWatch, 1);
+      cw->world = w;
+      cw->device = dev;
+      cw->order = w->call_watches->len;
+      g_ptr_array_add (w->call_watches, cw);
+      imps_ue_sip_set_new_call_func (dev->sip, call_added, cw);
       if (w->options.media_port_last != 0
           && !imps_ue_sip_set_media_ports (dev->sip, w->options.media_port_first,
                                            w->options.media_port_last))
@@ -483,6 +521,7 @@ start_scscf (ImpsWorld *w, Operator *o, gboolean routes, GError **error)
                              error);
   if (o->scscf == NULL)
     return FALSE;
+  imps_scscf_set_max_expires (o->scscf, o->spec->registration_max);
   /* The operator's subscribers, each with its implicit registration set. */
   for (guint i = 0; i < w->scenario->subscribers->len; i++)
     {
@@ -659,7 +698,8 @@ imps_world_new (const ImpsScenario *s, const ImpsWorldOptions *opt, GError **err
   w->by_ue = g_hash_table_new (g_direct_hash, g_direct_equal);
   w->calls_by_id = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                           (GDestroyNotify) g_ptr_array_unref);
-  w->calls_indexed = g_array_new (FALSE, TRUE, sizeof (guint));
+  w->call_watches = g_ptr_array_new_with_free_func (g_free);
+  w->calls_dirty = g_ptr_array_new ();
   w->ues = g_ptr_array_new ();
 
   if (opt->has_seed)
@@ -795,6 +835,13 @@ exposure_line (GString *out, const gchar *node, const ImpsImsExposure *e, gboole
   g_string_append_c (out, '\n');
 }
 
+guint64
+imps_world_count_call_index_visits (ImpsWorld *w)
+{
+  g_return_val_if_fail (w != NULL, 0);
+  return w->index_visits;
+}
+
 /* Which part a KMS had in a MIKEY-TICKET call: it issued the ticket (the
  * caller's home KMS), or it resolved it for a callee's device (the callee's
  * home KMS, which relays a foreign ticket to the issuer over Zk). Only
@@ -803,18 +850,21 @@ GPtrArray *
 imps_world_find_calls (ImpsWorld *w, const gchar *call_id)
 {
   /* A UE never forgets a call (imps-ue-sip.h), so each device's calls are
-   * indexed once, from where the last look-up left off: a look-up costs
-   * one comparison per device, not one per call of the run. */
-  if (w->calls_indexed->len < w->devices->len)
-    g_array_set_size (w->calls_indexed, w->devices->len);
-  for (guint i = 0; i < w->devices->len; i++)
+   * indexed once, from where the last look-up left off, and only the
+   * devices that made or got a call since are looked at: a look-up costs
+   * one step per new call, not one per device or per call of the run. */
+  guint keep = 0;
+  /* in device order, as a walk over every device would find them */
+  g_ptr_array_sort (w->calls_dirty, call_watch_cmp);
+  for (guint i = 0; i < w->calls_dirty->len; i++)
     {
-      Device *d = g_ptr_array_index (w->devices, i);
-      guint *seen = &g_array_index (w->calls_indexed, guint, i);
-      guint n = d->sip ? imps_ue_sip_n_calls (d->sip) : 0;
-      for (; *seen < n; (*seen)++)
+      CallWatch *cw = g_ptr_array_index (w->calls_dirty, i);
+      Device *d = cw->device;
+      w->index_visits++;
+      guint n = imps_ue_sip_n_calls (d->sip);
+      for (; cw->indexed < n; cw->indexed++)
         {
-          ImpsUeCall *call = imps_ue_sip_get_call (d->sip, *seen);
+          ImpsUeCall *call = imps_ue_sip_get_call (d->sip, cw->indexed);
           const gchar *id = imps_ue_call_get_call_id (call);
           if (id == NULL)
             break; /* not yet made: indexed at the next look-up */
@@ -829,7 +879,11 @@ imps_world_find_calls (ImpsWorld *w, const gchar *call_id)
           wc->call = call;
           g_ptr_array_add (a, wc);
         }
+      cw->dirty = cw->indexed < n;
+      if (cw->dirty)
+        w->calls_dirty->pdata[keep++] = cw;
     }
+  g_ptr_array_set_size (w->calls_dirty, keep);
   return call_id ? g_hash_table_lookup (w->calls_by_id, call_id) : NULL;
 }
 
@@ -1114,7 +1168,8 @@ imps_world_free (ImpsWorld *w)
   g_clear_pointer (&w->by_name, g_hash_table_unref);
   g_clear_pointer (&w->by_ue, g_hash_table_unref);
   g_clear_pointer (&w->calls_by_id, g_hash_table_unref);
-  g_clear_pointer (&w->calls_indexed, g_array_unref);
+  g_clear_pointer (&w->calls_dirty, g_ptr_array_unref);
+  g_clear_pointer (&w->call_watches, g_ptr_array_unref);
   g_clear_pointer (&w->devices, g_ptr_array_unref);
   g_clear_pointer (&w->operators, g_ptr_array_unref);
   g_clear_pointer (&w->bus, imps_sip_bus_free);

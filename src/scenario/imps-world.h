@@ -89,6 +89,9 @@ typedef struct {
  * no device has such a call. A hash look-up: the cost does not grow with
  * the calls of the run. */
 GPtrArray *imps_world_find_calls (ImpsWorld *world, const gchar *call_id);
+/* How many times imps_world_find_calls() looked at a device's calls, in all:
+ * once per device that made or got a call since the look-up before. */
+guint64 imps_world_count_call_index_visits (ImpsWorld *world);
 /* The device whose subscriber has @name_or_impu (a subscriber NAME or an
  * IMPU) as its first device, for call targets. */
 const gchar *imps_world_resolve_impu (ImpsWorld *world, const gchar *name_or_impu);

@@ -34,6 +34,8 @@ struct _ImpsUeSip {
   GPtrArray *calls;              /* ImpsUeCall*, owned */
   ImpsUeCallFunc call_cb;
   gpointer call_cb_data;
+  ImpsUeNewCallFunc new_call_cb;
+  gpointer new_call_cb_data;
   ImpsUeSdpHook sdp_hook;
   gpointer sdp_hook_data;
   guint16 next_media_port;
@@ -185,7 +187,10 @@ call_linger_done (gpointer data)
   g_clear_pointer (&call->answer, imps_sdp_free);
   g_clear_pointer (&call->ti, imps_mikey_message_free);
   g_clear_pointer (&call->resolved, imps_mikey_resolved_free);
-  call->held = NULL; /* borrowed from the KMS interface, which may drop it */
+  /* borrowed from the KMS interface, which may now let it go */
+  if (call->held && call->caller && call->sip->kms.release_ticket)
+    call->sip->kms.release_ticket (call->sip->kms.kms, call->held);
+  call->held = NULL;
   call->forget_timer = imps_clock_timeout_add (call->sip->clock, IMPS_UE_SIP_TIMER_B_US,
                                                call_forget_done, call, NULL);
   return G_SOURCE_REMOVE;
@@ -680,6 +685,8 @@ ticket_ready (GObject *source, GAsyncResult *result, gpointer data)
       call_end (call, 0, error->message);
       return;
     }
+  if (sip->kms.hold_ticket)
+    sip->kms.hold_ticket (sip->kms.kms, held);
   use_ticket (call, held);
 }
 
@@ -788,6 +795,8 @@ call_new (ImpsUeSip *sip, gboolean caller, GError **error)
     }
   g_clear_error (error);
   g_ptr_array_add (sip->calls, call);
+  if (sip->new_call_cb)
+    sip->new_call_cb (sip, sip->new_call_cb_data);
   return call;
 }
 
@@ -1621,6 +1630,14 @@ imps_ue_call_hangup (ImpsUeCall *call)
 
 /* ---- registration ------------------------------------------------------ */
 
+gint64
+imps_ue_sip_refresh_after_us (guint32 granted)
+{
+  if (granted > 1200)
+    return (gint64) (granted - 600) * G_USEC_PER_SEC;
+  return (gint64) granted * G_USEC_PER_SEC / 2;
+}
+
 static gboolean
 register_refresh (gpointer data)
 {
@@ -1654,9 +1671,10 @@ register_response (ImpsUeSip *sip, const ImpsSipMessage *resp)
   sip->registered = expires > 0;
   if (sip->reg_timer)
     imps_clock_timeout_remove (sip->clock, sip->reg_timer);
-  sip->reg_timer = expires > 0 ? imps_clock_timeout_add (sip->clock,
-                                                         (gint64) expires * G_USEC_PER_SEC / 2,
-                                                         register_refresh, sip, NULL) : 0;
+  sip->reg_timer = expires > 0
+                       ? imps_clock_timeout_add (sip->clock, imps_ue_sip_refresh_after_us (expires),
+                                                 register_refresh, sip, NULL)
+                       : 0;
   if (sip->reg_cb)
     sip->reg_cb (sip, status, sip->reg_cb_data);
 }
@@ -1745,6 +1763,18 @@ ua_drop_ticket (gpointer kms, ImpsMikeyHeldTicket *held)
   return imps_ue_ua_drop_ticket (kms, held);
 }
 
+static void
+ua_hold_ticket (gpointer kms, ImpsMikeyHeldTicket *held)
+{
+  imps_ue_ua_borrow_ticket (kms, held);
+}
+
+static void
+ua_release_ticket (gpointer kms, ImpsMikeyHeldTicket *held)
+{
+  imps_ue_ua_release_ticket (kms, held);
+}
+
 void
 imps_ue_sip_kms_for_ua (ImpsUeSipKms *kms, ImpsUeUa *ua)
 {
@@ -1755,6 +1785,8 @@ imps_ue_sip_kms_for_ua (ImpsUeSipKms *kms, ImpsUeUa *ua)
   kms->resolve_async = ua_resolve_async;
   kms->resolve_finish = ua_resolve_finish;
   kms->drop_ticket = ua_drop_ticket;
+  kms->hold_ticket = ua_hold_ticket;
+  kms->release_ticket = ua_release_ticket;
   kms->kms = ua;
 }
 
@@ -1886,6 +1918,13 @@ imps_ue_sip_set_call_callback (ImpsUeSip *sip, ImpsUeCallFunc func, gpointer use
 {
   sip->call_cb = func;
   sip->call_cb_data = user_data;
+}
+
+void
+imps_ue_sip_set_new_call_func (ImpsUeSip *sip, ImpsUeNewCallFunc func, gpointer user_data)
+{
+  sip->new_call_cb = func;
+  sip->new_call_cb_data = user_data;
 }
 
 void

@@ -64,8 +64,15 @@ typedef enum {
 #define IMPS_UE_SIP_TIMER_B_US (32 * G_USEC_PER_SEC)  /* 64 * T1 */
 #define IMPS_UE_SIP_MEDIA_PORT_BASE 40000
 #define IMPS_UE_SIP_MIKEY_SKEW 300                     /* profile §3 */
-#define IMPS_UE_SIP_REGISTER_EXPIRES 3600
+/* The Expires of the UE's REGISTER (TS 24.229 §5.1.1.2.1); the registrar
+ * may grant less. */
+#define IMPS_UE_SIP_REGISTER_EXPIRES 600000
 #define IMPS_UE_SIP_MEDIA_LINGER_US (1 * G_USEC_PER_SEC) /* end to closing the media */
+
+/* How long after a successful REGISTER (µs) the UE registers again for a
+ * registration of GRANTED seconds (TS 24.229 §5.1.1.4.1): 600 s before it
+ * expires when it was for more than 1,200 s, else at half of it. */
+gint64 imps_ue_sip_refresh_after_us (guint32 granted);
 
 typedef enum {
   IMPS_UE_SECURITY_NONE,
@@ -107,6 +114,11 @@ typedef struct {
    * cached ticket is forgotten, so the next call asks the KMS for a new
    * one instead of offering the refused one again. TRUE when it was cached. */
   gboolean (*drop_ticket) (gpointer kms, ImpsMikeyHeldTicket *held);
+  /* May be NULL. A call uses @held from request_ticket_finish until it
+   * releases it (a second after its end), so that a cache can let a spent
+   * ticket go once no call uses it. */
+  void (*hold_ticket) (gpointer kms, ImpsMikeyHeldTicket *held);
+  void (*release_ticket) (gpointer kms, ImpsMikeyHeldTicket *held);
   gpointer kms;
 } ImpsUeSipKms;
 
@@ -168,6 +180,11 @@ void imps_ue_sip_set_claimed_initiator (ImpsUeSip *sip, const gchar *uri);
 /* Every call's state changes (for runners and tests). */
 typedef void (*ImpsUeCallFunc) (ImpsUeSip *sip, ImpsUeCall *call, gpointer user_data);
 void imps_ue_sip_set_call_callback (ImpsUeSip *sip, ImpsUeCallFunc func, gpointer user_data);
+/* Called each time the agent adds a call to its list (imps_ue_sip_get_call()),
+ * before the call has its Call-ID: for an index of the calls that looks at
+ * the agents that have new ones only. Independent of the call callback. */
+typedef void (*ImpsUeNewCallFunc) (ImpsUeSip *sip, gpointer user_data);
+void imps_ue_sip_set_new_call_func (ImpsUeSip *sip, ImpsUeNewCallFunc func, gpointer user_data);
 
 /* A hook on every SDP this agent sends (offer or answer), before it is
  * written: for tests that play a man in the middle. */

@@ -33,6 +33,8 @@ struct _ImpsUeUa {
   guint on_wire;           /* requests on the wire */
   GCancellable *alive;     /* cancelled when the client goes */
   GPtrArray *tickets;      /* ImpsMikeyHeldTicket*, owned */
+  GHashTable *borrowed;    /* cached ImpsMikeyHeldTicket* -> calls using it (> 0) */
+  guint expiry_timer;      /* at the first valid_to of a cached ticket no call uses */
   guint requests;
   guint bootstraps;
 };
@@ -41,6 +43,82 @@ static guint64
 now_ntp (ImpsUeUa *ua)
 {
   return imps_clock_now_ntp (ua->clock ? ua->clock : imps_network_get_clock (ua->net));
+}
+
+static ImpsClock *
+ua_clock (ImpsUeUa *ua)
+{
+  return ua->clock ? ua->clock : imps_network_get_clock (ua->net);
+}
+
+/* Removes the cached ticket at @i (freed, its keys wiped). */
+static void
+cache_remove_index (ImpsUeUa *ua, guint i)
+{
+  g_hash_table_remove (ua->borrowed, g_ptr_array_index (ua->tickets, i));
+  g_ptr_array_remove_index (ua->tickets, i);
+}
+
+/* A cached ticket no call can use again: expired, or single-use (J = 0,
+ * RFC 6043 §6.10) and already carried by a call. */
+static gboolean
+held_spent (const ImpsMikeyHeldTicket *h, guint64 now)
+{
+  return (h->policy.valid_to != 0 && now >= h->policy.valid_to)
+         || (h->n_transfers > 0 && !(h->policy.flags & IMPS_MIKEY_TICKET_FLAG_J));
+}
+
+static void schedule_expiry (ImpsUeUa *ua);
+
+/* The spent tickets that no call uses leave the cache. */
+static void
+drop_spent (ImpsUeUa *ua)
+{
+  guint64 now = now_ntp (ua);
+  for (guint i = ua->tickets->len; i-- > 0;)
+    {
+      ImpsMikeyHeldTicket *h = g_ptr_array_index (ua->tickets, i);
+      if (held_spent (h, now) && !g_hash_table_contains (ua->borrowed, h))
+        cache_remove_index (ua, i);
+    }
+}
+
+static gboolean
+expiry_due (gpointer data)
+{
+  ImpsUeUa *ua = data;
+  ua->expiry_timer = 0;
+  drop_spent (ua);
+  schedule_expiry (ua);
+  return G_SOURCE_REMOVE;
+}
+
+/* One clock timer at the first end of validity among the cached tickets no
+ * call uses, so that a UE that makes no further call does not keep its
+ * expired tickets until the run ends. */
+static void
+schedule_expiry (ImpsUeUa *ua)
+{
+  guint64 first = 0;
+  for (guint i = 0; i < ua->tickets->len; i++)
+    {
+      const ImpsMikeyHeldTicket *h = g_ptr_array_index (ua->tickets, i);
+      if (h->policy.valid_to != 0 && !g_hash_table_contains (ua->borrowed, h)
+          && (first == 0 || h->policy.valid_to < first))
+        first = h->policy.valid_to;
+    }
+  ImpsClock *clock = ua_clock (ua);
+  if (ua->expiry_timer)
+    imps_clock_timeout_remove (clock, ua->expiry_timer);
+  ua->expiry_timer = 0;
+  if (first == 0)
+    return;
+  guint64 now = now_ntp (ua);
+  guint64 d = first > now ? first - now : 0;
+  /* NTP 32.32 fixed point to microseconds, rounded up: due at valid_to */
+  gint64 delay_us = (gint64) ((d >> 32) * G_USEC_PER_SEC
+                              + (((d & 0xffffffffu) * G_USEC_PER_SEC + 0xffffffffu) >> 32));
+  ua->expiry_timer = imps_clock_timeout_add (clock, delay_us, expiry_due, ua, NULL);
 }
 
 void
@@ -126,6 +204,7 @@ imps_ue_ua_new (ImpsNetwork *net, const gchar *address, const gchar *impu,
   imps_mikey_suite_init (&ua->suite, FALSE);
   ua->alive = g_cancellable_new ();
   ua->tickets = g_ptr_array_new_with_free_func ((GDestroyNotify) imps_mikey_held_ticket_free);
+  ua->borrowed = g_hash_table_new (g_direct_hash, g_direct_equal);
   return ua;
 }
 
@@ -141,6 +220,9 @@ imps_ue_ua_free (ImpsUeUa *ua)
       soup_session_abort (ua->http);
       g_object_unref (ua->http);
     }
+  if (ua->expiry_timer)
+    imps_clock_timeout_remove (ua_clock (ua), ua->expiry_timer);
+  g_hash_table_unref (ua->borrowed);
   g_ptr_array_unref (ua->tickets);
   if (ua->source.destroy)
     ua->source.destroy (ua->source.user_data);
@@ -173,14 +255,47 @@ imps_ue_ua_count_tickets (ImpsUeUa *ua)
 void
 imps_ue_ua_forget_tickets (ImpsUeUa *ua)
 {
+  g_hash_table_remove_all (ua->borrowed);
   g_ptr_array_set_size (ua->tickets, 0);
+  schedule_expiry (ua);
 }
 
 gboolean
 imps_ue_ua_drop_ticket (ImpsUeUa *ua, const ImpsMikeyHeldTicket *held)
 {
   g_return_val_if_fail (ua != NULL, FALSE);
-  return held != NULL && g_ptr_array_remove (ua->tickets, (gpointer) held);
+  guint i;
+  if (held == NULL || !g_ptr_array_find (ua->tickets, held, &i))
+    return FALSE;
+  cache_remove_index (ua, i);
+  schedule_expiry (ua);
+  return TRUE;
+}
+
+void
+imps_ue_ua_borrow_ticket (ImpsUeUa *ua, const ImpsMikeyHeldTicket *held)
+{
+  g_return_if_fail (ua != NULL);
+  if (held == NULL || !g_ptr_array_find (ua->tickets, held, NULL))
+    return;
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (ua->borrowed, held));
+  g_hash_table_insert (ua->borrowed, (gpointer) held, GUINT_TO_POINTER (n + 1));
+  schedule_expiry (ua);
+}
+
+void
+imps_ue_ua_release_ticket (ImpsUeUa *ua, const ImpsMikeyHeldTicket *held)
+{
+  g_return_if_fail (ua != NULL);
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (ua->borrowed, held));
+  if (n == 0)
+    return;
+  if (n > 1)
+    g_hash_table_insert (ua->borrowed, (gpointer) held, GUINT_TO_POINTER (n - 1));
+  else
+    g_hash_table_remove (ua->borrowed, held);
+  drop_spent (ua);
+  schedule_expiry (ua);
 }
 
 guint
@@ -359,11 +474,13 @@ prune_tickets (ImpsUeUa *ua)
   for (guint i = ua->tickets->len; i-- > 0;)
     {
       ImpsMikeyHeldTicket *h = g_ptr_array_index (ua->tickets, i);
-      if (h->policy.valid_to != 0 && now >= h->policy.valid_to)
-        g_ptr_array_remove_index (ua->tickets, i);
+      /* a ticket a call still uses stays until the call releases it */
+      if (h->policy.valid_to != 0 && now >= h->policy.valid_to
+          && !g_hash_table_contains (ua->borrowed, h))
+        cache_remove_index (ua, i);
     }
   while (ua->tickets->len >= MAX_TICKETS)
-    g_ptr_array_remove_index (ua->tickets, 0);
+    cache_remove_index (ua, 0);
 }
 
 static void
@@ -429,6 +546,7 @@ on_answer (GObject *source, GAsyncResult *res, gpointer data)
         {
           prune_tickets (ua);
           g_ptr_array_add (ua->tickets, held);
+          schedule_expiry (ua);
           g_task_return_pointer (task, held, NULL);
         }
     }

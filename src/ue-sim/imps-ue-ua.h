@@ -126,6 +126,14 @@ void imps_ue_ua_forget_tickets (ImpsUeUa *ua);
 /* Forgets the cached ticket @held (freed with it): the callee refused it.
  * FALSE, and nothing done, when @held is not in the cache. */
 gboolean imps_ue_ua_drop_ticket (ImpsUeUa *ua, const ImpsMikeyHeldTicket *held);
+/* A call uses the cached @held (a ticket from imps_ue_ua_request_ticket_finish())
+ * until it releases it: a used ticket stays cached while a call uses it. On
+ * the last release a ticket no call can use again (expired, or single-use
+ * and carried by a call) leaves the cache; an unused one leaves when it
+ * expires (a clock timer), whether or not the UE asks for a ticket again.
+ * Tickets not in the cache are ignored. */
+void imps_ue_ua_borrow_ticket (ImpsUeUa *ua, const ImpsMikeyHeldTicket *held);
+void imps_ue_ua_release_ticket (ImpsUeUa *ua, const ImpsMikeyHeldTicket *held);
 /* Requests sent to the KMS and bootstraps run (for tests and reports). */
 guint imps_ue_ua_count_requests (ImpsUeUa *ua);
 guint imps_ue_ua_count_bootstraps (ImpsUeUa *ua);

@@ -109,6 +109,42 @@ test_summaries_only (void)
   g_assert_cmpuint (g_bytes_get_size (imps_event_log_get (log, 0)->bytes), ==, 14);
 }
 
+static void
+same_bytes_cb (ImpsEventLog *log, const ImpsEvent *e, gpointer data)
+{
+  const GBytes **seen = data;
+  *seen = e->bytes;
+}
+
+/* An entry is one block (its summary, detail and stream follow it), and a
+ * log that keeps no bytes shows its listeners the caller's message as it
+ * is, without a copy of it; one that keeps them copies. */
+static void
+test_entry_cost (void)
+{
+  g_autoptr (ImpsEventLog) log = imps_event_log_new ();
+  g_autoptr (GBytes) body = g_bytes_new_static ("BYE sip:bob", 11);
+  const GBytes *seen = NULL;
+  imps_event_log_add_listener (log, same_bytes_cb, &seen);
+  const ImpsEvent *e = imps_event_log_add (log, 1, IMPS_EVENT_REFUSAL, IMPS_REF_GM,
+                                           IMPS_PROTO_SIP, "alice", "pcscf.home1.net", "BYE",
+                                           "no dialog", body, "sip alice");
+  g_assert_true (seen != body);
+  g_assert_true (e->summary == (const gchar *) (e + 1));
+  g_assert_true (e->detail == e->summary + sizeof "BYE");
+  g_assert_true (e->stream == e->detail + sizeof "no dialog");
+  g_assert_cmpstr (e->detail, ==, "no dialog");
+  g_assert_cmpstr (e->stream, ==, "sip alice");
+  imps_event_log_set_keep_bytes (log, FALSE);
+  e = imps_event_log_add (log, 2, IMPS_EVENT_MESSAGE, IMPS_REF_GM, IMPS_PROTO_SIP, "alice",
+                          "pcscf.home1.net", "BYE", NULL, body, NULL);
+  g_assert_true (seen == body);
+  g_assert_null (e->bytes);
+  g_assert_null (e->detail);
+  g_assert_null (e->stream);
+  g_assert_cmpuint (e->size, ==, 11);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -116,5 +152,6 @@ main (int argc, char **argv)
   g_test_add_func ("/event-log/basic", test_log);
   g_test_add_func ("/event-log/ring", test_ring);
   g_test_add_func ("/event-log/summaries-only", test_summaries_only);
+  g_test_add_func ("/event-log/entry-cost", test_entry_cost);
   return g_test_run ();
 }

@@ -187,6 +187,127 @@ test_finished_call_compact (void)
     }
 }
 
+/* REGISTER requests the UEs sent on Gm. */
+static guint
+count_registers (Run *r)
+{
+  ImpsEventLog *log = imps_network_get_event_log (imps_world_get_network (r->world));
+  guint n = 0;
+  for (guint i = 0; i < imps_event_log_len (log); i++)
+    {
+      const ImpsEvent *e = imps_event_log_get (log, i);
+      if (e->kind == IMPS_EVENT_MESSAGE && e->ref == IMPS_REF_GM
+          && g_str_has_prefix (e->summary, "REGISTER"))
+        n++;
+    }
+  return n;
+}
+
+/* The UEs ask for 600,000 s (TS 24.229 §5.1.1.2.1) and the S-CSCF grants it
+ * unless the operator's registration-max says less: five hours after four
+ * UEs registered they have sent no refresh (the run of 5,000 calls one
+ * after another spans four and a half), and a call still reaches the
+ * callee. With registration-max = 1h they refresh 600 s before the end of
+ * each hour: six times each in five hours. */
+static void
+test_registration_outlives_run (void)
+{
+  static const struct {
+    const gchar *op_extra;
+    guint registers;
+  } cases[] = { { "", 4 }, { "registration-max = 1h\n", 4 + 4 * 6 } };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree gchar *base = scale_scenario (4, 0, NULL, "");
+      GString *text = g_string_new (base);
+      g_autofree gchar *op = g_strdup_printf ("domain = op1.net\n%s", cases[i].op_extra);
+      g_assert_cmpuint (g_string_replace (text, "domain = op1.net\n", op, 1), ==, 1);
+      g_string_append (text, "advance = 5h\ncall = u0 u1 security=mikey-ticket media=1s\n"
+                             "hangup = u0\n");
+      g_autofree gchar *scn = g_string_free (text, FALSE);
+      g_auto (Run) r;
+      run_text (&r, scn, NULL, NULL);
+      g_test_message ("case %u: %u REGISTER requests", i, count_registers (&r));
+      g_assert_cmpuint (count_registers (&r), ==, cases[i].registers);
+    }
+}
+
+/* The Call-ID index looks at the devices that made or got a call since its
+ * last look-up, not at every device: ten calls among 300 devices cost a few
+ * visits per call (each call is looked up several times: the callee, the
+ * exposure report), where a walk over every device costs 300 a look-up. */
+static void
+test_call_index_visits (void)
+{
+  g_autofree gchar *text = scale_scenario (300, 10, NULL, "security=mikey-ticket media=20ms");
+  g_auto (Run) r;
+  run_text (&r, text, NULL, NULL);
+  guint64 visits = imps_world_count_call_index_visits (r.world);
+  g_test_message ("devices visited by the call index: %" G_GUINT64_FORMAT, visits);
+  g_assert_cmpuint (visits, >=, 20);
+  g_assert_cmpuint (visits, <=, 10 * 6);
+  /* every call is in it, under its Call-ID, with both ends */
+  for (guint u = 0; u < 20; u++)
+    {
+      g_autofree gchar *name = g_strdup_printf ("u%u", u);
+      ImpsWorldDevice *d = imps_world_find_device (r.world, name);
+      ImpsUeCall *call = imps_ue_sip_get_call (d->sip, 0);
+      GPtrArray *calls = imps_world_find_calls (r.world, imps_ue_call_get_call_id (call));
+      g_assert_nonnull (calls);
+      g_assert_cmpuint (calls->len, ==, 2);
+      /* in device order: the caller u(2i), then the callee u(2i+1) */
+      g_autofree gchar *first = g_strdup_printf ("u%u", u - u % 2);
+      g_autofree gchar *second = g_strdup_printf ("u%u", u - u % 2 + 1);
+      g_assert_cmpstr (((ImpsWorldCall *) g_ptr_array_index (calls, 0))->device->name, ==, first);
+      g_assert_cmpstr (((ImpsWorldCall *) g_ptr_array_index (calls, 1))->device->name, ==, second);
+    }
+}
+
+/* Two calls u0 -> u1 and u2 -> u3, the second left up; then @tail. */
+static gchar *
+ticket_scenario (const gchar *policy, const gchar *tail)
+{
+  g_autofree gchar *base = scale_scenario (4, 2, NULL, "security=mikey-ticket media=1s");
+  GString *text = g_string_new (base);
+  g_autofree gchar *script = g_strdup_printf ("%s[script]\n", policy);
+  g_assert_cmpuint (g_string_replace (text, "[script]\n", script, 1), ==, 1);
+  g_assert_cmpuint (g_string_replace (text, "hangup = u2\n", tail, 1), ==, 1);
+  return g_string_free (text, FALSE);
+}
+
+/* The caller's ticket cache does not keep what no call can use: a
+ * single-use ticket (policy reuse = false) leaves it a second after its call
+ * ends, a reusable one when it expires (1 h) even if the UE asks for no
+ * other ticket (a clock timer); a ticket that a call in progress uses stays,
+ * expired or not. */
+static void
+test_spent_tickets_leave (void)
+{
+  static const struct {
+    const gchar *policy;
+    const gchar *tail;
+    guint ended, up;   /* tickets cached by u0 (its call ended) and u2 (its call up) */
+  } cases[] = {
+    { "", "advance = 2s\n", 1, 1 },
+    { "", "advance = 2s\nadvance = 1h\n", 0, 1 },
+    { "[policy single]\noperator = op1\nreuse = false\n", "advance = 2s\n", 0, 1 },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree gchar *scn = ticket_scenario (cases[i].policy, cases[i].tail);
+      g_auto (Run) r;
+      run_text (&r, scn, NULL, NULL);
+      ImpsWorldDevice *ended = imps_world_find_device (r.world, "u0");
+      ImpsWorldDevice *up = imps_world_find_device (r.world, "u2");
+      g_assert_cmpint (imps_ue_call_get_state (imps_ue_sip_get_call (ended->sip, 0)), ==,
+                       IMPS_UE_CALL_TERMINATED);
+      g_assert_cmpint (imps_ue_call_get_state (imps_ue_sip_get_call (up->sip, 0)), ==,
+                       IMPS_UE_CALL_ESTABLISHED);
+      g_assert_cmpuint (imps_ue_ua_count_tickets (ended->ua), ==, cases[i].ended);
+      g_assert_cmpuint (imps_ue_ua_count_tickets (up->ua), ==, cases[i].up);
+    }
+}
+
 /* Past 254 devices of one operator, addresses go on in the next third
  * octet; the first 254 keep 127.<op>.1.n. */
 static void
@@ -242,6 +363,9 @@ main (int argc, char **argv)
   g_test_add_func ("/runner-scale/no-idle-sockets", test_no_idle_sockets);
   g_test_add_func ("/runner-scale/call-state-freed", test_call_state_freed);
   g_test_add_func ("/runner-scale/finished-call-compact", test_finished_call_compact);
+  g_test_add_func ("/runner-scale/registration-outlives-run", test_registration_outlives_run);
+  g_test_add_func ("/runner-scale/call-index-visits", test_call_index_visits);
+  g_test_add_func ("/runner-scale/spent-tickets-leave", test_spent_tickets_leave);
   g_test_add_func ("/runner-scale/addresses", test_addresses);
   g_test_add_func ("/runner-scale/many-devices", test_many_devices);
   g_test_add_func ("/runner-scale/ten-thousand-subscribers", test_ten_thousand_subscribers);

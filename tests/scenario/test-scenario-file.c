@@ -28,6 +28,7 @@ test_example (void)
   g_assert_cmpuint (h1->number, ==, 1);
   g_assert_cmpstr (h1->domain, ==, "home1.net");
   g_assert_cmpuint (h1->ks_lifetime, ==, 3600);
+  g_assert_cmpuint (h1->registration_max, ==, 600000);
   g_assert_cmpuint (h2->nodes, ==, IMPS_OP_NODE_HSS | IMPS_OP_NODE_BSF | IMPS_OP_NODE_KMS
                                    | IMPS_OP_NODE_PCSCF | IMPS_OP_NODE_SCSCF | IMPS_OP_NODE_AGW);
 
@@ -113,6 +114,8 @@ static const Bad bad_cases[] = {
   { "kms-without-bsf", OP1 "nodes = hss; kms\n", IMPS_SCENARIO_ERROR_VALUE, "needs the operator's bsf" },
   { "bad-duration", OP1 "ks-lifetime = 5y\n", IMPS_SCENARIO_ERROR_VALUE, "ks-lifetime" },
   { "zero-duration", OP1 "ks-lifetime = 0\n", IMPS_SCENARIO_ERROR_VALUE, "ks-lifetime" },
+  { "registration-max-zero", OP1 "registration-max = 0s\n", IMPS_SCENARIO_ERROR_VALUE,
+    "registration-max: '0s' is not a duration" },
   { "unknown-operator", OP1 "[subscriber u]\noperator = b\n", IMPS_SCENARIO_ERROR_REFERENCE, "t:5: [subscriber u] operator" },
   { "short-k", OP1 "[subscriber u]\noperator = a\nimpi = u@a.net\nimpu = sip:u@a.net\nk = 0001\nopc = 000102030405060708090a0b0c0d0e0f\n",
     IMPS_SCENARIO_ERROR_VALUE, "t:8: [subscriber u] k: expected 16 bytes" },
@@ -167,6 +170,12 @@ static const Bad bad_cases[] = {
   "[subscriber w]\noperator = b\nimpi = w@b.net\nimpu = sip:w@b.net\n" \
   "k = 000102030405060708090a0b0c0d0e0f\nopc = 000102030405060708090a0b0c0d0e0f\n[script]\n"
 #define R30 "advance = 30d\n"
+/* NET with operator a's S-CSCF granting at most V */
+#define NET_SHORT_REG_V(V) "[operator a]\nnumber = 1\ndomain = a.net\nregistration-max = " V "\n" \
+  "[subscriber u]\noperator = a\nimpi = u@a.net\nimpu = sip:u@a.net\n" \
+  "k = 000102030405060708090a0b0c0d0e0f\nopc = 000102030405060708090a0b0c0d0e0f\ndevices = phone; tab\n" \
+  "[script]\n"
+#define NET_SHORT_REG NET_SHORT_REG_V ("20m")
 
 static const Bad bad_steps[] = {
   { "no-script", "[operator a]\nnumber = 1\ndomain = a.net\n", IMPS_SCENARIO_ERROR_MISSING,
@@ -215,8 +224,9 @@ static const Bad bad_steps[] = {
   { "advance-huge", NET "advance = 999999999999999d\n", IMPS_SCENARIO_ERROR_VALUE, "not a duration" },
   { "advance-total", NET R30 R30 R30 R30 R30 R30 R30 R30 R30 R30 R30 R30 R30, IMPS_SCENARIO_ERROR_VALUE,
     "more than 366d in all" },
-  { "refreshes", NET "register = u\nregister = u.tab\n" R30 R30,
-    IMPS_SCENARIO_ERROR_VALUE, "REGISTER refreshes, more than the limit of 5000" },
+  /* registration-max = 20m: a refresh every 10 minutes, 8,640 in the first 30 days */
+  { "refreshes", NET_SHORT_REG "register = u\nregister = u.tab\n" R30 R30,
+    IMPS_SCENARIO_ERROR_VALUE, "about 8640 REGISTER refreshes, more than the limit of 5000" },
   { "media-long", NET "call = u w media=61m\n", IMPS_SCENARIO_ERROR_VALUE, "at most 1h of media" },
   { "media-total", NET "call = u w media=1h\ncall = u w media=1h\ncall = u w media=1h\n"
     "call = u w media=1h\ncall = u w media=1s\n", IMPS_SCENARIO_ERROR_VALUE, "more than 4h of media" },
@@ -285,12 +295,16 @@ test_good_steps (void)
 }
 
 /* The bounds let through what they promise: 90 days with one registered
- * device (4 320 refreshes), and a whole year with none. */
+ * device (2,592 refreshes with registration-max = 1h, 12 at the default of
+ * 600,000 s), 60 days with two devices at the default, and a whole year
+ * with none. */
 static void
 test_bounds_allow (void)
 {
   static const gchar *const texts[] = {
     NET "register = u\n" R30 R30 R30,
+    NET_SHORT_REG_V ("1h") "register = u\n" R30 R30 R30,
+    NET "register = u\nregister = u.tab\n" R30 R30,
     NET R30 R30 R30 R30 R30 R30 R30 R30 R30 R30 R30 R30 "advance = 6d\n",
     NET "call = u w media=1h\ncall = u w media=1h\ncall = u w media=1h\ncall = u w media=1h\n",
   };

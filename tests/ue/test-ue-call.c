@@ -205,6 +205,8 @@ client_init (KmsClient *c, Kms *k, const KmsUser *user, ImpsUeSipKms *iface)
   iface->resolve_async = client_resolve_async;
   iface->resolve_finish = client_resolve_finish;
   iface->drop_ticket = NULL;
+  iface->hold_ticket = NULL;
+  iface->release_ticket = NULL;
   iface->kms = c;
 }
 
@@ -1344,8 +1346,10 @@ test_fork_mikey (void)
   run_fork (IMPS_UE_SECURITY_MIKEY_TICKET);
 }
 
-/* Registration is refreshed at half the granted expiry (this project's
- * choice), so the S-CSCF keeps the contact past the first expiry; a callee
+/* The UE asks for 600,000 s (TS 24.229 §5.1.1.2.1) and registers again
+ * 600 s before the end of what the S-CSCF granted when that is more than
+ * 1,200 s, else at half of it (§5.1.1.4.1); the S-CSCF grants at most its
+ * policy's maximum, so it keeps the contact past the first expiry; a callee
  * that hangs up before answering declines with 603. */
 static guint
 count_sip (Fx *f, const gchar *from, const gchar *summary)
@@ -1368,14 +1372,15 @@ test_register_refresh_and_decline (void)
   Fx f;
   g_autoptr (GError) error = NULL;
   fx_init_full (&f, NULL, TRUE);
+  imps_scscf_set_max_expires (f.scscf, 1200);
   g_assert_true (imps_ue_sip_register (f.b, &error));
   g_assert_no_error (error);
   run_for (&f, 50 * 1000);
   g_assert_true (imps_ue_sip_is_registered (f.b));
   g_assert_cmpuint (count_sip (&f, "bob", "REGISTER"), ==, 1);
-  /* 1.5 expiries (5400 s) later: refreshed at 1800, 3600 and 5400 s and
+  /* 1,200 s granted: refreshed at half, at 600, 1,200 and 1,800 s, and
    * still reachable */
-  imps_clock_advance (f.clock, (gint64) IMPS_UE_SIP_REGISTER_EXPIRES * 3 / 2 * G_USEC_PER_SEC);
+  imps_clock_advance (f.clock, G_GINT64_CONSTANT (1800) * G_USEC_PER_SEC);
   run_for (&f, 50 * 1000);
   g_assert_cmpuint (count_sip (&f, "bob", "REGISTER"), ==, 4);
   g_autoptr (GPtrArray) contacts = imps_scscf_dup_contacts (f.scscf, BOB);
@@ -1394,6 +1399,43 @@ test_register_refresh_and_decline (void)
   g_assert_cmpuint (imps_ue_call_get_status (call), ==, 603);
   g_assert_cmpint (imps_ue_call_get_state (call), ==, IMPS_UE_CALL_TERMINATED);
   fx_clear (&f);
+}
+
+/* A registration of more than 1,200 s is refreshed 600 s before its end:
+ * the S-CSCF's default grants the UE's whole 600,000 s (one refresh in a
+ * week), a maximum of 3,600 s gives refreshes every 3,000 s. */
+static void
+test_register_refresh_3gpp (void)
+{
+  static const struct {
+    guint32 max;     /* the S-CSCF's maximum, 0: its default */
+    gint64 every_s;  /* the refresh interval the UE must keep */
+  } cases[] = { { 0, 599400 }, { 3600, 3000 }, { 1201, 601 } };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      Fx f;
+      g_autoptr (GError) error = NULL;
+      fx_init_full (&f, NULL, TRUE);
+      if (cases[i].max)
+        imps_scscf_set_max_expires (f.scscf, cases[i].max);
+      g_assert_true (imps_ue_sip_register (f.b, &error));
+      g_assert_no_error (error);
+      run_for (&f, 50 * 1000);
+      g_assert_true (imps_ue_sip_is_registered (f.b));
+      /* the registration's own 50 ms went by: one second short of the refresh */
+      imps_clock_advance (f.clock, (cases[i].every_s - 1) * G_USEC_PER_SEC);
+      run_for (&f, 50 * 1000);
+      g_assert_cmpuint (count_sip (&f, "bob", "REGISTER"), ==, 1);
+      imps_clock_advance (f.clock, G_USEC_PER_SEC);
+      run_for (&f, 50 * 1000);
+      g_assert_cmpuint (count_sip (&f, "bob", "REGISTER"), ==, 2);
+      imps_clock_advance (f.clock, cases[i].every_s * G_USEC_PER_SEC);
+      run_for (&f, 50 * 1000);
+      g_assert_cmpuint (count_sip (&f, "bob", "REGISTER"), ==, 3);
+      g_autoptr (GPtrArray) contacts = imps_scscf_dup_contacts (f.scscf, BOB);
+      g_assert_cmpuint (contacts->len, ==, 1);
+      fx_clear (&f);
+    }
 }
 
 /* The optional 256-bit suite (profile §3: PRF-HMAC-SHA-256, AES-CM-256,
@@ -1564,6 +1606,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ue-call/ims/mikey-ticket", test_ims_mikey);
   g_test_add_func ("/ue-call/ims/register-refresh-and-decline",
                    test_register_refresh_and_decline);
+  g_test_add_func ("/ue-call/ims/register-refresh-3gpp", test_register_refresh_3gpp);
   g_test_add_func ("/ue-call/ims/fork-sdes", test_fork_sdes);
   g_test_add_func ("/ue-call/ims/fork-mikey", test_fork_mikey);
   g_test_add_func ("/ue-call/real-kms/mikey-ticket", test_real_kms);
