@@ -13,8 +13,8 @@
  * the previous one is in (HTTP/1.1 keep-alive). Rounds alternate between
  * the two servers; each round runs a fixed number of bootstraps (twice as
  * many GETs to the hello server). Printed: the median bootstraps per
- * second, the median server CPU per bootstrap (the child's user + system
- * time from /proc: BSF and HSS together) and the ratios BSF / hello, each
+ * second, the median server CPU per bootstrap (the time the child's threads ran, from
+ * /proc: BSF and HSS together) and the ratios BSF / hello, each
  * the median of the per-round ratios, with the spread.
  *
  *   bench-ub [--conns C] [--bootstraps N] [--rounds R]   (defaults 16, 1500, 5)
@@ -29,6 +29,7 @@
 #include "imps-http.h"
 #include "imps-random.h"
 
+#include <glib-unix.h>
 #include <libsoup/soup.h>
 
 #include <arpa/inet.h>
@@ -73,6 +74,24 @@ impi_of (guint i)
 
 /* ---- the servers (children) -------------------------------------------- */
 
+/* Serves until SIGTERM, then exits normally (so that a profiler such as
+ * callgrind run on the bench writes each child's data). */
+static gboolean
+quit_loop (gpointer loop)
+{
+  g_main_loop_quit (loop);
+  return G_SOURCE_REMOVE;
+}
+
+static void G_GNUC_NORETURN
+serve_until_term (void)
+{
+  GMainLoop *loop = g_main_loop_new (NULL, FALSE);
+  g_unix_signal_add (SIGTERM, quit_loop, loop);
+  g_main_loop_run (loop);
+  exit (0);
+}
+
 static void
 hello_handler (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
                gpointer data)
@@ -98,8 +117,7 @@ hello_main (int fd)
   if (write (fd, &port, sizeof port) != sizeof port)
     _exit (5);
   close (fd);
-  g_main_loop_run (g_main_loop_new (NULL, FALSE));
-  _exit (0);
+  serve_until_term ();
 }
 
 static void G_GNUC_NORETURN
@@ -133,8 +151,7 @@ bsf_main (int fd)
   if (write (fd, &port, sizeof port) != sizeof port)
     _exit (5);
   close (fd);
-  g_main_loop_run (g_main_loop_new (NULL, FALSE));
-  _exit (0);
+  serve_until_term ();
 }
 
 typedef struct {
@@ -164,20 +181,26 @@ spawn (void (*fn) (int), const gchar *addr)
   return s;
 }
 
-/* user + system CPU of @pid, in seconds */
+/* CPU time of @pid, in seconds: the sum over its threads of the time
+ * they ran (/proc/PID/task/TID/schedstat, in nanoseconds; the clock-tick
+ * user and system times of /proc/PID/stat are 10 ms coarse). */
 static double
 pid_cpu_s (pid_t pid)
 {
-  g_autofree gchar *path = g_strdup_printf ("/proc/%d/stat", pid);
-  g_autofree gchar *text = NULL;
-  if (!g_file_get_contents (path, &text, NULL, NULL))
+  g_autofree gchar *dir = g_strdup_printf ("/proc/%d/task", pid);
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  if (d == NULL)
     return 0;
-  const gchar *p = strrchr (text, ')');
-  unsigned long ut = 0, st = 0;
-  if (p == NULL
-      || sscanf (p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
-    return 0;
-  return (double) (ut + st) / (double) sysconf (_SC_CLK_TCK);
+  double total = 0;
+  const gchar *tid;
+  while ((tid = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree gchar *path = g_strdup_printf ("%s/%s/schedstat", dir, tid);
+      g_autofree gchar *text = NULL;
+      if (g_file_get_contents (path, &text, NULL, NULL))
+        total += g_ascii_strtod (text, NULL) / 1e9;
+    }
+  return total;
 }
 
 static double
@@ -555,8 +578,8 @@ main (int argc, char **argv)
 
   clients_close (bsf_clients);
   clients_close (hello_clients);
-  kill (hello.pid, SIGKILL);
-  kill (bsf.pid, SIGKILL);
+  kill (hello.pid, SIGTERM);
+  kill (bsf.pid, SIGTERM);
   waitpid (hello.pid, NULL, 0);
   waitpid (bsf.pid, NULL, 0);
   return 0;
