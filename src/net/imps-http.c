@@ -317,8 +317,10 @@ imps_http_date (gint64 unix_seconds)
  * a first message. The idle timeout, the lifetime and the per-source cap
  * hold across requests (they belong to the socket). A client that asks for
  * "Connection: close" gets it, and libsoup closes after the answer.
- * Pipelined requests (sent before the answer to the previous one) are not
- * supported: bytes libsoup has read past a request are dropped with it.
+ * Pipelined requests (sent before the answer to the previous one): the
+ * bytes libsoup has read past the answered request are taken from its
+ * buffer with the connection and handed over in front of it (an
+ * ImpsPrefixStream), so the next request is read from them first.
  *
  * Bodies: the request headers are checked on "got-headers", before any
  * body byte is read. A declared body over the bound gets 413, a chunked
