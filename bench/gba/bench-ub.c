@@ -386,8 +386,8 @@ run_load (Load *l, Client *cs)
           pf[i].events = cs[i].out_off < cs[i].out->len ? POLLOUT : POLLIN;
           pf[i].revents = 0;
         }
-      if (poll (pf, n_conns, 10000) <= 0)
-        g_error ("no answer for 10 s (%u of %u bootstraps done)", l->done, l->n);
+      if (poll (pf, n_conns, 60000) <= 0)
+        g_error ("no answer for 60 s (%u of %u bootstraps done)", l->done, l->n);
       for (guint i = 0; i < n_conns; i++)
         {
           Client *c = &cs[i];
