@@ -19,6 +19,7 @@ typedef struct {
   gint64 created;          /* Unix seconds, virtual clock */
   gint64 expiry;           /* Unix seconds */
   gchar *guss;             /* the GUSS from the HSS (XML), or NULL: its USSs go to NAFs */
+  GPtrArray *peers;        /* while stored: the sessions of its IMPI (bsf->by_impi) */
 } ImpsBsfSession;
 
 struct _ImpsBsf {
@@ -34,6 +35,9 @@ struct _ImpsBsf {
 
   sqlite3 *db;
   GHashTable *sessions;    /* B-TID -> ImpsBsfSession* (owned) */
+  GHashTable *by_impi;     /* IMPI -> GPtrArray of its stored sessions (borrowed) */
+  sqlite3_stmt *st_save;   /* prepared once: INSERT OR REPLACE a session */
+  sqlite3_stmt *st_drop;   /* DELETE a session by B-TID */
   gint64 last_prune;
 
   GHashTable *pending;     /* nonce -> challenge (owned) */

@@ -11,11 +11,34 @@ imps_bsf_session_free (ImpsBsfSession *s)
 {
   if (s == NULL)
     return;
+  if (s->peers)
+    g_ptr_array_remove_fast (s->peers, s);
   g_free (s->btid);
   g_free (s->impi);
   g_free (s->guss);
   imps_wipe (s, sizeof *s);
   g_free (s);
+}
+
+/* @s goes into bsf->sessions: it joins its IMPI's list. */
+static void
+session_index (ImpsBsf *bsf, ImpsBsfSession *s)
+{
+  GPtrArray *peers = g_hash_table_lookup (bsf->by_impi, s->impi);
+  if (peers == NULL)
+    {
+      peers = g_ptr_array_new ();
+      g_hash_table_insert (bsf->by_impi, g_strdup (s->impi), peers);
+    }
+  g_ptr_array_add (peers, s);
+  s->peers = peers;
+}
+
+static void
+session_store (ImpsBsf *bsf, ImpsBsfSession *s)
+{
+  session_index (bsf, s);
+  g_hash_table_replace (bsf->sessions, s->btid, s);
 }
 
 static gboolean
@@ -76,7 +99,7 @@ store_load (ImpsBsf *bsf, GError **error)
       const guchar *guss = sqlite3_column_text (st, 6);
       if (guss != NULL && strlen ((const gchar *) guss) <= IMPS_DIAMETER_MAX_GUSS)
         s->guss = g_strdup ((const gchar *) guss);
-      g_hash_table_replace (bsf->sessions, s->btid, s);
+      session_store (bsf, s);
     }
   sqlite3_finalize (st);
   if (rc != SQLITE_DONE)
@@ -117,6 +140,8 @@ imps_bsf_store_open (ImpsBsf *bsf, const gchar *state_path, GError **error)
 void
 imps_bsf_store_close (ImpsBsf *bsf)
 {
+  g_clear_pointer (&bsf->st_save, sqlite3_finalize);
+  g_clear_pointer (&bsf->st_drop, sqlite3_finalize);
   if (bsf->db)
     sqlite3_close (bsf->db);
   bsf->db = NULL;
@@ -145,31 +170,29 @@ store_make_room (ImpsBsf *bsf, const gchar *impi)
 {
   for (;;)
     {
-      guint n = 0;
+      GPtrArray *peers = g_hash_table_lookup (bsf->by_impi, impi);
+      guint n = peers ? peers->len : 0;
       ImpsBsfSession *oldest = NULL;
-      GHashTableIter it;
-      gpointer value;
-      g_hash_table_iter_init (&it, bsf->sessions);
-      while (g_hash_table_iter_next (&it, NULL, &value))
+      for (guint i = 0; i < n; i++)
         {
-          ImpsBsfSession *o = value;
-          if (strcmp (o->impi, impi) != 0)
-            continue;
-          n++;
+          ImpsBsfSession *o = g_ptr_array_index (peers, i);
           if (oldest == NULL || session_older (o, oldest))
             oldest = o;
         }
       if (n < IMPS_BSF_MAX_SESSIONS_PER_IMPI || oldest == NULL)
         return;
-      sqlite3_stmt *st = NULL;
-      if (sqlite3_prepare_v2 (bsf->db, "DELETE FROM session WHERE btid = ?1", -1, &st, NULL)
-          == SQLITE_OK)
+      if (bsf->st_drop == NULL)
+        sqlite3_prepare_v3 (bsf->db, "DELETE FROM session WHERE btid = ?1", -1,
+                            SQLITE_PREPARE_PERSISTENT, &bsf->st_drop, NULL);
+      sqlite3_stmt *st = bsf->st_drop;
+      if (st != NULL)
         {
-          sqlite3_bind_text (st, 1, oldest->btid, -1, SQLITE_TRANSIENT);
+          sqlite3_bind_text (st, 1, oldest->btid, -1, SQLITE_STATIC);
           if (sqlite3_step (st) != SQLITE_DONE)
             imps_bsf_note (bsf, IMPS_EVENT_FAILURE, sqlite3_errmsg (bsf->db),
                            "store delete failed");
-          sqlite3_finalize (st);
+          sqlite3_reset (st);
+          sqlite3_clear_bindings (st);
         }
       g_autofree gchar *why = g_strdup_printf ("%s has %u bootstrapping sessions (at most %u): "
                                                "B-TID %s, valid until %" G_GINT64_FORMAT
@@ -186,15 +209,16 @@ imps_bsf_store_add (ImpsBsf *bsf, ImpsBsfSession *s, GError **error)
 {
   if (!g_hash_table_contains (bsf->sessions, s->btid))
     store_make_room (bsf, s->impi);
-  sqlite3_stmt *st = NULL;
-  if (sqlite3_prepare_v2 (bsf->db,
-                          "INSERT OR REPLACE INTO session (btid, impi, rand, ks, created, expiry,"
-                          " guss) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                          -1, &st, NULL) != SQLITE_OK)
+  if (bsf->st_save == NULL
+      && sqlite3_prepare_v3 (bsf->db,
+                             "INSERT OR REPLACE INTO session (btid, impi, rand, ks, created,"
+                             " expiry, guss) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                             -1, SQLITE_PREPARE_PERSISTENT, &bsf->st_save, NULL) != SQLITE_OK)
     {
       imps_bsf_session_free (s);
       return store_fail (bsf->db, "prepare", error);
     }
+  sqlite3_stmt *st = bsf->st_save;
   sqlite3_bind_text (st, 1, s->btid, -1, SQLITE_STATIC);
   sqlite3_bind_text (st, 2, s->impi, -1, SQLITE_STATIC);
   sqlite3_bind_blob (st, 3, s->rand, IMPS_GBA_RAND_LEN, SQLITE_STATIC);
@@ -206,14 +230,24 @@ imps_bsf_store_add (ImpsBsf *bsf, ImpsBsfSession *s, GError **error)
   else
     sqlite3_bind_null (st, 7);
   gboolean ok = sqlite3_step (st) == SQLITE_DONE;
-  sqlite3_finalize (st);
+  if (!ok)
+    store_fail (bsf->db, "save session", error);
+  /* the bound values are the session's: unbind before it may go */
+  sqlite3_reset (st);
+  sqlite3_clear_bindings (st);
   if (!ok)
     {
       imps_bsf_session_free (s);
-      return store_fail (bsf->db, "save session", error);
+      return FALSE;
     }
-  g_hash_table_replace (bsf->sessions, s->btid, s);
+  session_store (bsf, s);
   return TRUE;
+}
+
+static gboolean
+impi_has_none (gpointer impi, gpointer peers, gpointer data)
+{
+  return ((GPtrArray *) peers)->len == 0;
 }
 
 void
@@ -229,6 +263,7 @@ imps_bsf_store_prune (ImpsBsf *bsf)
   while (g_hash_table_iter_next (&it, NULL, &value))
     if (((ImpsBsfSession *) value)->expiry <= now)
       g_hash_table_iter_remove (&it);
+  g_hash_table_foreach_remove (bsf->by_impi, impi_has_none, NULL);
   sqlite3_stmt *st = NULL;
   if (sqlite3_prepare_v2 (bsf->db, "DELETE FROM session WHERE expiry <= ?1", -1, &st, NULL)
       == SQLITE_OK)

@@ -75,6 +75,8 @@ imps_bsf_new (ImpsNetwork *net, const gchar *domain, const gchar *state_path, GE
   g_ptr_array_add (bsf->nafs, g_ascii_strdown (kms, -1));
   bsf->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                          (GDestroyNotify) imps_bsf_session_free);
+  bsf->by_impi = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                        (GDestroyNotify) g_ptr_array_unref);
   bsf->pending = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, challenge_free);
   g_queue_init (&bsf->pending_order);
   bsf->cancel = g_cancellable_new ();
@@ -100,6 +102,9 @@ imps_bsf_free (ImpsBsf *bsf)
     g_hash_table_unref (bsf->pending);
   if (bsf->sessions)
     g_hash_table_unref (bsf->sessions);
+  /* after the sessions, which leave their IMPI's list as they go */
+  if (bsf->by_impi)
+    g_hash_table_unref (bsf->by_impi);
   imps_bsf_store_close (bsf);
   if (bsf->nafs)
     g_ptr_array_unref (bsf->nafs);

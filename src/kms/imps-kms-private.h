@@ -93,7 +93,9 @@ struct _ImpsKms {
   gchar *last_refusal;         /* the reason of the last refusal, for a 400's body */
   guint n_tpk_view;
   GPtrArray *audit;            /* KmsAudit* not yet written */
-  guint audit_idle;
+  guint audit_idle;            /* the flush timer of a memory store */
+  sqlite3_stmt *st_audit;      /* prepared once: INSERT an audit row */
+  sqlite3_stmt *st_audit_trim; /* DELETE the rows past IMPS_KMS_MEMORY_AUDIT_ROWS */
   guint64 audit_written;
 
   /* keys */

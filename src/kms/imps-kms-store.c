@@ -5,8 +5,9 @@
  * into memory at start and kept in step on every change. With a state
  * file every audit row is committed before the answer it records is sent
  * (a killed KMS loses no row of an answered request); the memory store of
- * a simulated run appends in batches (IMPS_KMS_AUDIT_BATCH rows, or from
- * an idle source). */
+ * a simulated run appends in batches (IMPS_KMS_AUDIT_BATCH rows, or
+ * IMPS_KMS_AUDIT_FLUSH_MS after the first row of a batch, in one
+ * transaction, with statements prepared once). */
 #include "imps-kms-private.h"
 #include "imps-crypto.h"
 #include "imps-secret.h"
@@ -552,12 +553,14 @@ imps_kms_audit_flush (ImpsKms *kms)
     }
   if (kms->db == NULL || kms->audit == NULL || kms->audit->len == 0)
     return;
-  sqlite3_stmt *st = NULL;
   gboolean ok = store_exec (kms->db, "BEGIN", NULL);
-  if (ok && sqlite3_prepare_v2 (kms->db, "INSERT INTO audit (time, kind, csb_id, initiator,"
-                                " responder, tpk_index, valid_to, detail) VALUES (?, ?, ?, ?, ?,"
-                                " ?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
+  if (ok && kms->st_audit == NULL
+      && sqlite3_prepare_v3 (kms->db, "INSERT INTO audit (time, kind, csb_id, initiator,"
+                             " responder, tpk_index, valid_to, detail) VALUES (?, ?, ?, ?, ?,"
+                             " ?, ?, ?)", -1, SQLITE_PREPARE_PERSISTENT, &kms->st_audit, NULL)
+         != SQLITE_OK)
     ok = FALSE;
+  sqlite3_stmt *st = kms->st_audit;
   for (guint i = 0; ok && i < kms->audit->len; i++)
     {
       KmsAudit *a = g_ptr_array_index (kms->audit, i);
@@ -575,8 +578,9 @@ imps_kms_audit_flush (ImpsKms *kms)
     }
   if (st)
     {
-      sqlite3_finalize (st);
-      st = NULL;
+      /* the rows' strings are bound without copies: unbind before they go */
+      sqlite3_reset (st);
+      sqlite3_clear_bindings (st);
     }
   /* A memory store (serve without --state-dir, a simulated run) keeps the
    * newest IMPS_KMS_MEMORY_AUDIT_ROWS rows, so that a long serve session
@@ -584,18 +588,20 @@ imps_kms_audit_flush (ImpsKms *kms)
   const char *file = sqlite3_db_filename (kms->db, "main");
   if (ok && (file == NULL || file[0] == '\0'))
     {
-      if (sqlite3_prepare_v2 (kms->db, "DELETE FROM audit WHERE id <= ?1", -1, &st, NULL)
-          != SQLITE_OK)
+      if (kms->st_audit_trim == NULL
+          && sqlite3_prepare_v3 (kms->db, "DELETE FROM audit WHERE id <= ?1", -1,
+                                 SQLITE_PREPARE_PERSISTENT, &kms->st_audit_trim, NULL)
+             != SQLITE_OK)
         ok = FALSE;
       else
         {
+          st = kms->st_audit_trim;
           sqlite3_bind_int64 (st, 1, sqlite3_last_insert_rowid (kms->db)
                                      - IMPS_KMS_MEMORY_AUDIT_ROWS);
           ok = sqlite3_step (st) == SQLITE_DONE;
+          sqlite3_reset (st);
         }
     }
-  if (st)
-    sqlite3_finalize (st);
   if (ok)
     ok = store_exec (kms->db, "COMMIT", NULL);
   if (!ok)
@@ -656,7 +662,7 @@ imps_kms_audit (ImpsKms *kms, const gchar *kind, guint32 csb_id, const ImpsMikey
   if (kms->audit->len >= IMPS_KMS_AUDIT_BATCH || (file && file[0]))
     imps_kms_audit_flush (kms);
   else if (kms->audit_idle == 0)
-    kms->audit_idle = g_idle_add (audit_idle, kms);
+    kms->audit_idle = g_timeout_add (IMPS_KMS_AUDIT_FLUSH_MS, audit_idle, kms);
 }
 
 guint
@@ -845,6 +851,8 @@ imps_kms_store_open (ImpsKms *kms, const gchar *state_path, GError **error)
 void
 imps_kms_store_close (ImpsKms *kms)
 {
+  g_clear_pointer (&kms->st_audit, sqlite3_finalize);
+  g_clear_pointer (&kms->st_audit_trim, sqlite3_finalize);
   if (kms->db)
     sqlite3_close (kms->db);
   kms->db = NULL;

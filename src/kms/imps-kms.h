@@ -19,7 +19,8 @@
  *   rows, groups, cooperation agreements with their pair keys, TPKs with key
  *   indexes, and an audit of tickets issued and resolved (a state file
  *   commits each row before the answer leaves; memory writes in batches
- *   from an idle source).
+ *   of IMPS_KMS_AUDIT_BATCH rows or IMPS_KMS_AUDIT_FLUSH_MS after a batch's
+ *   first row).
  * - Zk (profile §4): an HTTPS endpoint with mutual TLS, and the relay of a
  *   resolve to the issuing KMS (imps-kms-zk.c).
  *
@@ -66,6 +67,8 @@ typedef enum {
  * again over Zn). */
 #define IMPS_KMS_KS_NAF_CACHE_MAX 4096
 #define IMPS_KMS_AUDIT_BATCH 256
+/* ms after its first row that a memory store's audit batch is written */
+#define IMPS_KMS_AUDIT_FLUSH_MS 200
 /* Audit rows a memory store keeps (the newest); a kept store keeps all. */
 #define IMPS_KMS_MEMORY_AUDIT_ROWS 10000
 #define IMPS_KMS_REBOOTSTRAP_HEADER "X-Impsim-Rebootstrap"

@@ -6,6 +6,203 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
+/* ---------------------------------------------------------------------
+ * A connection with bytes in front: what libsoup had already read past
+ * the request it answered (pipelined requests), given back before what
+ * the socket holds. The input is pollable (libsoup needs that); the
+ * output is the connection's own. Closing it closes the connection,
+ * unless it was detached first (the connection then goes on alone).
+ * ------------------------------------------------------------------- */
+
+typedef struct {
+  GInputStream parent;
+  GInputStream *base;       /* the connection's input */
+  GBytes *prefix;
+  gsize offset;
+} ImpsPrefixInput;
+
+typedef struct {
+  GInputStreamClass parent_class;
+} ImpsPrefixInputClass;
+
+static void imps_prefix_input_pollable_init (GPollableInputStreamInterface *iface);
+static GType imps_prefix_input_get_type (void);
+static GType imps_prefix_stream_get_type (void);
+
+G_DEFINE_TYPE_WITH_CODE (ImpsPrefixInput, imps_prefix_input, G_TYPE_INPUT_STREAM,
+                         G_IMPLEMENT_INTERFACE (G_TYPE_POLLABLE_INPUT_STREAM,
+                                                imps_prefix_input_pollable_init))
+
+static gsize
+prefix_left (ImpsPrefixInput *p)
+{
+  return p->prefix ? g_bytes_get_size (p->prefix) - p->offset : 0;
+}
+
+static gssize
+prefix_take (ImpsPrefixInput *p, void *buffer, gsize count)
+{
+  gsize n = MIN (count, prefix_left (p));
+  memcpy (buffer, (const guint8 *) g_bytes_get_data (p->prefix, NULL) + p->offset, n);
+  p->offset += n;
+  if (prefix_left (p) == 0)
+    g_clear_pointer (&p->prefix, g_bytes_unref);
+  return (gssize) n;
+}
+
+static gssize
+imps_prefix_input_read (GInputStream *stream, void *buffer, gsize count,
+                        GCancellable *cancellable, GError **error)
+{
+  ImpsPrefixInput *p = (ImpsPrefixInput *) stream;
+  if (prefix_left (p))
+    return prefix_take (p, buffer, count);
+  return g_input_stream_read (p->base, buffer, count, cancellable, error);
+}
+
+static gssize
+imps_prefix_input_read_nonblocking (GPollableInputStream *stream, void *buffer, gsize count,
+                                    GError **error)
+{
+  ImpsPrefixInput *p = (ImpsPrefixInput *) stream;
+  if (prefix_left (p))
+    return prefix_take (p, buffer, count);
+  return g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (p->base), buffer,
+                                                   count, NULL, error);
+}
+
+static gboolean
+imps_prefix_input_can_poll (GPollableInputStream *stream)
+{
+  return TRUE;
+}
+
+static gboolean
+imps_prefix_input_is_readable (GPollableInputStream *stream)
+{
+  ImpsPrefixInput *p = (ImpsPrefixInput *) stream;
+  return prefix_left (p) > 0
+         || g_pollable_input_stream_is_readable (G_POLLABLE_INPUT_STREAM (p->base));
+}
+
+static GSource *
+imps_prefix_input_create_source (GPollableInputStream *stream, GCancellable *cancellable)
+{
+  ImpsPrefixInput *p = (ImpsPrefixInput *) stream;
+  /* bytes in front: ready at once; else when the connection is */
+  g_autoptr (GSource) base = prefix_left (p) > 0 ? g_timeout_source_new (0)
+    : g_pollable_input_stream_create_source (G_POLLABLE_INPUT_STREAM (p->base), cancellable);
+  g_source_set_dummy_callback (base);
+  return g_pollable_source_new_full (stream, base, cancellable);
+}
+
+static gboolean
+imps_prefix_input_close (GInputStream *stream, GCancellable *cancellable, GError **error)
+{
+  return TRUE;  /* the connection closes with the GIOStream */
+}
+
+static void
+imps_prefix_input_finalize (GObject *object)
+{
+  ImpsPrefixInput *p = (ImpsPrefixInput *) object;
+  g_clear_object (&p->base);
+  g_clear_pointer (&p->prefix, g_bytes_unref);
+  G_OBJECT_CLASS (imps_prefix_input_parent_class)->finalize (object);
+}
+
+static void
+imps_prefix_input_class_init (ImpsPrefixInputClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = imps_prefix_input_finalize;
+  G_INPUT_STREAM_CLASS (klass)->read_fn = imps_prefix_input_read;
+  G_INPUT_STREAM_CLASS (klass)->close_fn = imps_prefix_input_close;
+}
+
+static void
+imps_prefix_input_pollable_init (GPollableInputStreamInterface *iface)
+{
+  iface->can_poll = imps_prefix_input_can_poll;
+  iface->is_readable = imps_prefix_input_is_readable;
+  iface->create_source = imps_prefix_input_create_source;
+  iface->read_nonblocking = imps_prefix_input_read_nonblocking;
+}
+
+static void
+imps_prefix_input_init (ImpsPrefixInput *p)
+{
+}
+
+typedef struct {
+  GIOStream parent;
+  GIOStream *base;          /* the connection (plain TCP or TLS) */
+  GInputStream *input;      /* ImpsPrefixInput over base's input */
+  gboolean detached;        /* closing does not close base */
+} ImpsPrefixStream;
+
+typedef struct {
+  GIOStreamClass parent_class;
+} ImpsPrefixStreamClass;
+
+G_DEFINE_TYPE (ImpsPrefixStream, imps_prefix_stream, G_TYPE_IO_STREAM)
+
+static GInputStream *
+imps_prefix_stream_get_input (GIOStream *stream)
+{
+  return ((ImpsPrefixStream *) stream)->input;
+}
+
+static GOutputStream *
+imps_prefix_stream_get_output (GIOStream *stream)
+{
+  return g_io_stream_get_output_stream (((ImpsPrefixStream *) stream)->base);
+}
+
+static gboolean
+imps_prefix_stream_close (GIOStream *stream, GCancellable *cancellable, GError **error)
+{
+  ImpsPrefixStream *p = (ImpsPrefixStream *) stream;
+  if (p->detached)
+    return TRUE;
+  return g_io_stream_close (p->base, cancellable, error);
+}
+
+static void
+imps_prefix_stream_finalize (GObject *object)
+{
+  ImpsPrefixStream *p = (ImpsPrefixStream *) object;
+  g_clear_object (&p->input);
+  g_clear_object (&p->base);
+  G_OBJECT_CLASS (imps_prefix_stream_parent_class)->finalize (object);
+}
+
+static void
+imps_prefix_stream_class_init (ImpsPrefixStreamClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = imps_prefix_stream_finalize;
+  G_IO_STREAM_CLASS (klass)->get_input_stream = imps_prefix_stream_get_input;
+  G_IO_STREAM_CLASS (klass)->get_output_stream = imps_prefix_stream_get_output;
+  G_IO_STREAM_CLASS (klass)->close_fn = imps_prefix_stream_close;
+}
+
+static void
+imps_prefix_stream_init (ImpsPrefixStream *p)
+{
+}
+
+/* @base with @prefix read first (takes @prefix). */
+static GIOStream *
+imps_prefix_stream_new (GIOStream *base, GBytes *prefix)
+{
+  ImpsPrefixStream *p = g_object_new (imps_prefix_stream_get_type (), NULL);
+  p->base = g_object_ref (base);
+  ImpsPrefixInput *in = g_object_new (imps_prefix_input_get_type (), NULL);
+  in->base = g_object_ref (g_io_stream_get_input_stream (base));
+  in->prefix = prefix;
+  p->input = G_INPUT_STREAM (in);
+  return G_IO_STREAM (p);
+}
+
 static void
 put_headers (GString *s, SoupMessageHeaders *headers)
 {
@@ -13,14 +210,26 @@ put_headers (GString *s, SoupMessageHeaders *headers)
   const char *name, *value;
   soup_message_headers_iter_init (&iter, headers);
   while (soup_message_headers_iter_next (&iter, &name, &value))
-    g_string_append_printf (s, "%s: %s\r\n", name, value);
-  g_string_append (s, "\r\n");
+    {
+      g_string_append (s, name);
+      g_string_append_len (s, ": ", 2);
+      g_string_append (s, value);
+      g_string_append_len (s, "\r\n", 2);
+    }
+  g_string_append_len (s, "\r\n", 2);
+}
+
+/* Room for a message's head and @body in one allocation. */
+static GString *
+head_for (SoupMessageBody *body)
+{
+  return g_string_sized_new (512 + (body && body->length > 0 ? (gsize) body->length : 0));
 }
 
 static GBytes *
 finish_bytes (GString *head, SoupMessageBody *body)
 {
-  g_autoptr (GBytes) flat = body ? soup_message_body_flatten (body) : NULL;
+  g_autoptr (GBytes) flat = body && body->length > 0 ? soup_message_body_flatten (body) : NULL;
   gsize len = 0;
   const guint8 *data = flat ? g_bytes_get_data (flat, &len) : NULL;
   if (len)
@@ -42,12 +251,21 @@ imps_http_request_bytes (SoupServerMessage *msg)
   GUri *uri = soup_server_message_get_uri (msg);
   const gchar *path = uri ? g_uri_get_path (uri) : "/";
   const gchar *query = uri ? g_uri_get_query (uri) : NULL;
-  GString *s = g_string_new (NULL);
-  g_string_append_printf (s, "%s %s%s%s HTTP/1.%c\r\n", soup_server_message_get_method (msg),
-                          path && *path ? path : "/", query ? "?" : "", query ? query : "",
-                          version_digit (soup_server_message_get_http_version (msg)));
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+  GString *s = head_for (body);
+  g_string_append (s, soup_server_message_get_method (msg));
+  g_string_append_c (s, ' ');
+  g_string_append (s, path && *path ? path : "/");
+  if (query)
+    {
+      g_string_append_c (s, '?');
+      g_string_append (s, query);
+    }
+  g_string_append_len (s, " HTTP/1.", 8);
+  g_string_append_c (s, version_digit (soup_server_message_get_http_version (msg)));
+  g_string_append_len (s, "\r\n", 2);
   put_headers (s, soup_server_message_get_request_headers (msg));
-  return finish_bytes (s, soup_server_message_get_request_body (msg));
+  return finish_bytes (s, body);
 }
 
 GBytes *
@@ -56,12 +274,14 @@ imps_http_response_bytes (SoupServerMessage *msg)
   g_return_val_if_fail (SOUP_IS_SERVER_MESSAGE (msg), NULL);
   guint status = soup_server_message_get_status (msg);
   const gchar *phrase = soup_server_message_get_reason_phrase (msg);
-  GString *s = g_string_new (NULL);
-  g_string_append_printf (s, "HTTP/1.%c %u %s\r\n",
-                          version_digit (soup_server_message_get_http_version (msg)), status,
-                          phrase ? phrase : soup_status_get_phrase (status));
+  SoupMessageBody *body = soup_server_message_get_response_body (msg);
+  GString *s = head_for (body);
+  g_string_append_printf (s, "HTTP/1.%c %u ",
+                          version_digit (soup_server_message_get_http_version (msg)), status);
+  g_string_append (s, phrase ? phrase : soup_status_get_phrase (status));
+  g_string_append_len (s, "\r\n", 2);
   put_headers (s, soup_server_message_get_response_headers (msg));
-  return finish_bytes (s, soup_server_message_get_response_body (msg));
+  return finish_bytes (s, body);
 }
 
 gchar *
@@ -97,8 +317,10 @@ imps_http_date (gint64 unix_seconds)
  * a first message. The idle timeout, the lifetime and the per-source cap
  * hold across requests (they belong to the socket). A client that asks for
  * "Connection: close" gets it, and libsoup closes after the answer.
- * Pipelined requests (sent before the answer to the previous one) are not
- * supported: bytes libsoup has read past a request are dropped with it.
+ * Pipelined requests (sent before the answer to the previous one): the
+ * bytes libsoup has read past the answered request are taken from its
+ * buffer with the connection and handed over in front of it (an
+ * ImpsPrefixStream), so the next request is read from them first.
  *
  * Bodies: the request headers are checked on "got-headers", before any
  * body byte is read. A declared body over the bound gets 413, a chunked
@@ -161,8 +383,56 @@ struct _ImpsHttpServer {
   guint hellos_waiting;        /* Conn* with hello_waits > 0 and no handshake yet */
   GQueue rehand;               /* Rehand*: kept-alive connections to hand to libsoup again */
   guint rehand_source;
+  gint64 date_s;               /* the second of date[] */
+  gchar *date;                 /* Date header for date_s */
   ImpsHttpStats stats;
 };
+
+/* What every message on one connection shares, kept on the connection's
+ * remote address (the object libsoup gives back for each of its
+ * messages), so that a request costs no name lookup or formatting. */
+typedef struct {
+  GRefString *peer;          /* the client's node name */
+  GRefString *stream;        /* "http alice-kms.home1.net" */
+  GSocket *socket;           /* NULL once the connection is gone (conn_untag()) */
+} ConnTag;
+
+static GQuark
+conn_tag_quark (void)
+{
+  static GQuark q;
+  if (q == 0)
+    q = g_quark_from_static_string ("imps-http-conn");
+  return q;
+}
+
+static void
+conn_tag_free (gpointer p)
+{
+  ConnTag *t = p;
+  g_ref_string_release (t->peer);
+  g_ref_string_release (t->stream);
+  g_free (t);
+}
+
+static ConnTag *
+conn_tag (SoupServerMessage *msg)
+{
+  GSocketAddress *remote = soup_server_message_get_remote_address (msg);
+  return remote ? g_object_get_qdata (G_OBJECT (remote), conn_tag_quark ()) : NULL;
+}
+
+/* TCP_CORK on the connection of @msg: an answer's head and body (two
+ * writes) leave in one segment when the body is written. */
+static void
+conn_cork (SoupServerMessage *msg, gboolean on)
+{
+  ConnTag *t = conn_tag (msg);
+  if (t == NULL || t->socket == NULL || g_socket_is_closed (t->socket))
+    return;
+  int v = on ? 1 : 0;
+  setsockopt (g_socket_get_fd (t->socket), IPPROTO_TCP, TCP_CORK, &v, sizeof v);
+}
 
 /* One accepted connection. Lives as long as its GSocket (a weak
  * reference), whoever holds that: impsim during the TLS handshake and a
@@ -183,6 +453,7 @@ typedef struct {
   gboolean queued;                 /* in s->handshake_wait */
   gboolean handshaking;            /* holds one of s's handshake slots */
   guint hello_waits;               /* waits for the rest of the first TLS record */
+  GSocketAddress *local, *remote;  /* remote carries the ConnTag */
 } Conn;
 
 static void handshake_slot_release (Conn *c);
@@ -213,12 +484,23 @@ conn_clear_timers (Conn *c)
   g_clear_handle_id (&c->deadline, g_source_remove);
 }
 
+/* The connection's socket goes: the messages that may outlive it no
+ * longer reach it. */
+static void
+conn_untag (Conn *c)
+{
+  ConnTag *t = c->remote ? g_object_get_qdata (G_OBJECT (c->remote), conn_tag_quark ()) : NULL;
+  if (t)
+    t->socket = NULL;
+}
+
 /* The GSocket is gone: the connection is closed and forgotten. */
 static void
 conn_gone (gpointer data, GObject *where_the_socket_was)
 {
   Conn *c = data;
   ImpsHttpServer *s = c->s;
+  conn_untag (c);
   conn_clear_timers (c);
   hello_wait_end (c);
   if (c->queued)
@@ -234,6 +516,8 @@ conn_gone (gpointer data, GObject *where_the_socket_was)
   s->stats.closed++;
   g_clear_object (&c->peer_cert);
   g_clear_object (&c->cancel);
+  g_clear_object (&c->local);
+  g_clear_object (&c->remote);
   g_free (c->ip);
   g_free (c);
 }
@@ -282,11 +566,24 @@ static void
 conn_hand_to_soup (Conn *c, GIOStream *stream)
 {
   ImpsHttpServer *s = c->s;
-  g_autoptr (GSocketAddress) local = g_socket_get_local_address (c->socket, NULL);
-  g_autoptr (GSocketAddress) remote = g_socket_get_remote_address (c->socket, NULL);
+  if (c->local == NULL)
+    c->local = g_socket_get_local_address (c->socket, NULL);
+  if (c->remote == NULL)
+    c->remote = g_socket_get_remote_address (c->socket, NULL);
+  if (c->remote != NULL)
+    {
+      ConnTag *t = g_new0 (ConnTag, 1);
+      g_autofree gchar *peer = imps_network_peer_name (s->net, c->remote);
+      g_autofree gchar *name = g_strdup_printf ("%s %s-%s", s->tls_cert ? "https" : "http", peer,
+                                                s->node_name);
+      t->peer = g_ref_string_new (peer);
+      t->stream = g_ref_string_new (name);
+      t->socket = c->socket;
+      g_object_set_qdata_full (G_OBJECT (c->remote), conn_tag_quark (), t, conn_tag_free);
+    }
   g_autoptr (GError) error = NULL;
-  if (local == NULL || remote == NULL
-      || !soup_server_accept_iostream (s->soup, stream, local, remote, &error))
+  if (c->local == NULL || c->remote == NULL
+      || !soup_server_accept_iostream (s->soup, stream, c->local, c->remote, &error))
     {
       g_io_stream_close (stream, NULL, NULL);
       return;
@@ -601,8 +898,8 @@ on_incoming (GSocketService *service, GSocketConnection *tcp, GObject *source, g
 
 /* What the server remembers about one message. */
 typedef struct {
-  gchar *peer;
-  gchar *stream;
+  GRefString *peer;
+  GRefString *stream;
   gboolean request_logged;
   gboolean responded;
   gboolean finished;       /* the connection is done with it (or gone) */
@@ -615,8 +912,8 @@ static void
 msg_state_free (gpointer p)
 {
   MsgState *st = p;
-  g_free (st->peer);
-  g_free (st->stream);
+  g_ref_string_release (st->peer);
+  g_ref_string_release (st->stream);
   g_free (st);
 }
 
@@ -667,14 +964,22 @@ msg_state_new (ImpsHttpServer *s, SoupServerMessage *msg)
   if (st)
     return st;
   st = g_new0 (MsgState, 1);
-  GSocketAddress *remote = soup_server_message_get_remote_address (msg);
-  st->peer = remote ? imps_network_peer_name (s->net, remote) : g_strdup ("?");
-  st->stream = g_strdup_printf ("%s %s-%s", s->tls_cert ? "https" : "http", st->peer,
-                                s->node_name);
+  ConnTag *t = conn_tag (msg);
+  if (t != NULL)
+    {
+      st->peer = g_ref_string_acquire (t->peer);
+      st->stream = g_ref_string_acquire (t->stream);
+    }
+  else
+    {
+      GSocketAddress *remote = soup_server_message_get_remote_address (msg);
+      g_autofree gchar *peer = remote ? imps_network_peer_name (s->net, remote) : g_strdup ("?");
+      g_autofree gchar *name = g_strdup_printf ("%s %s-%s", s->tls_cert ? "https" : "http", peer,
+                                                s->node_name);
+      st->peer = g_ref_string_new (peer);
+      st->stream = g_ref_string_new (name);
+    }
   g_object_set_data_full (G_OBJECT (msg), STATE_KEY, st, msg_state_free);
-  g_signal_connect (msg, "finished", G_CALLBACK (on_finished), NULL);
-  if (g_signal_lookup ("disconnected", SOUP_TYPE_SERVER_MESSAGE) != 0)
-    g_signal_connect (msg, "disconnected", G_CALLBACK (on_finished), NULL);
   return st;
 }
 
@@ -1051,6 +1356,11 @@ imps_http_server_pause (ImpsHttpServer *s, SoupServerMessage *msg)
   MsgState *st = msg_state (msg);
   g_return_if_fail (st != NULL && !st->paused && !st->responded);
   st->paused = TRUE;
+  /* a message answered at once cannot be finished before its answer; one
+   * answered later learns whether the client went meanwhile */
+  g_signal_connect (msg, "finished", G_CALLBACK (on_finished), NULL);
+  if (g_signal_lookup ("disconnected", SOUP_TYPE_SERVER_MESSAGE) != 0)
+    g_signal_connect (msg, "disconnected", G_CALLBACK (on_finished), NULL);
   g_ptr_array_add (s->paused, g_object_ref (msg));
   soup_server_message_pause (msg);
 }
@@ -1106,12 +1416,45 @@ rehand_pending (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* The answer of a keep-alive message is written: the connection goes back
- * to libsoup as a new one (see above). */
+/* Bytes a client may have sent ahead (pipelined requests) that impsim
+ * takes from libsoup's buffer when it takes a connection back; more stay in
+ * the socket for later. */
+#define PIPELINED_MAX (256 * 1024)
+
+/* What libsoup had read past the answered request (pipelined requests),
+ * and what is already waiting in the socket: NULL when nothing. */
+static GBytes *
+take_read_ahead (GIOStream *stolen)
+{
+  GInputStream *in = g_io_stream_get_input_stream (stolen);
+  if (!G_IS_POLLABLE_INPUT_STREAM (in)
+      || !g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (in)))
+    return NULL;
+  GByteArray *a = NULL;
+  guint8 buf[4096];
+  while (a == NULL || a->len < PIPELINED_MAX)
+    {
+      gssize n = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (in), buf,
+                                                           sizeof buf, NULL, NULL);
+      if (n <= 0)
+        break;  /* nothing more now, the client's end, or an error libsoup meets next */
+      if (a == NULL)
+        a = g_byte_array_sized_new ((guint) n);
+      g_byte_array_append (a, buf, (guint) n);
+    }
+  return a ? g_byte_array_free_to_bytes (a) : NULL;
+}
+
+/* The answer is written: the head and body leave together; after a
+ * keep-alive answer the connection goes back to libsoup as a new one (see
+ * above), with any bytes libsoup had read ahead in front. */
 static void
-keepalive_rehand (SoupServerMessage *msg, gpointer data)
+on_wrote_body (SoupServerMessage *msg, gpointer data)
 {
   ImpsHttpServer *s = data;
+  conn_cork (msg, FALSE);
+  if (!client_keeps_alive (msg))
+    return;
   MsgState *st = msg_state (msg);
   if (st)
     st->finished = TRUE;
@@ -1119,26 +1462,49 @@ keepalive_rehand (SoupServerMessage *msg, gpointer data)
   GSocketAddress *remote = soup_server_message_get_remote_address (msg);
   if (local == NULL || remote == NULL)
     return; /* libsoup closes it as usual */
+  g_autoptr (GIOStream) stolen = soup_server_message_steal_connection (msg);
+  if (stolen == NULL)
+    return;
+  g_autoptr (GBytes) ahead = take_read_ahead (stolen);
+  /* libsoup's wrapper, which does not close what it wraps when it goes */
+  g_autoptr (GIOStream) base = NULL;
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (stolen), "base-iostream"))
+    g_object_get (stolen, "base-iostream", &base, NULL);
+  else
+    base = g_object_ref (stolen);
+  if (base == NULL)
+    return;
+  if (G_TYPE_CHECK_INSTANCE_TYPE (base, imps_prefix_stream_get_type ()))
+    {
+      /* its bytes in front are all in @ahead now: the connection alone */
+      ImpsPrefixStream *old = (ImpsPrefixStream *) base;
+      old->detached = TRUE;
+      GIOStream *conn = g_object_ref (old->base);
+      g_object_unref (base);
+      base = conn;
+    }
   Rehand *r = g_new0 (Rehand, 1);
   r->local = g_object_ref (local);
   r->remote = g_object_ref (remote);
-  g_autoptr (GIOStream) stolen = soup_server_message_steal_connection (msg);
-  /* libsoup's wrapper, which does not close what it wraps when it goes */
-  if (stolen != NULL && g_object_class_find_property (G_OBJECT_GET_CLASS (stolen),
-                                                      "base-iostream"))
-    g_object_get (stolen, "base-iostream", &r->stream, NULL);
-  else if (stolen != NULL)
-    r->stream = g_object_ref (stolen);
-  if (r->stream == NULL)
-    {
-      g_object_unref (r->local);
-      g_object_unref (r->remote);
-      g_free (r);
-      return;
-    }
+  r->stream = ahead ? imps_prefix_stream_new (base, g_steal_pointer (&ahead))
+                    : g_steal_pointer (&base);
   g_queue_push_tail (&s->rehand, r);
   if (s->rehand_source == 0)
     s->rehand_source = g_idle_add_full (G_PRIORITY_HIGH, rehand_pending, s, NULL);
+}
+
+/* The Date header for now (RFC 7231 IMF-fixdate), made once a second. */
+static const gchar *
+server_date (ImpsHttpServer *s)
+{
+  gint64 now = imps_clock_now_us (imps_network_get_clock (s->net)) / G_USEC_PER_SEC;
+  if (s->date == NULL || now != s->date_s)
+    {
+      g_free (s->date);
+      s->date = imps_http_date (now);
+      s->date_s = now;
+    }
+  return s->date;
 }
 
 void
@@ -1177,17 +1543,16 @@ imps_http_server_respond (ImpsHttpServer *s, SoupServerMessage *msg, guint statu
       SoupMessageHeaders *h = soup_server_message_get_response_headers (msg);
       if (s->server_header)
         soup_message_headers_replace (h, "Server", s->server_header);
-      g_autofree gchar *date = imps_http_date (imps_clock_now_us (imps_network_get_clock (s->net))
-                                               / G_USEC_PER_SEC);
-      soup_message_headers_replace (h, "Date", date);
+      soup_message_headers_replace (h, "Date", server_date (s));
       if (client_keeps_alive (msg))
         {
           if (soup_server_message_get_http_version (msg) == SOUP_HTTP_1_0)
             soup_message_headers_replace (h, "Connection", "keep-alive");
-          g_signal_connect (msg, "wrote-body", G_CALLBACK (keepalive_rehand), s);
         }
       else
         soup_message_headers_replace (h, "Connection", "close");
+      conn_cork (msg, TRUE);
+      g_signal_connect (msg, "wrote-body", G_CALLBACK (on_wrote_body), s);
       soup_server_message_set_response (msg, content_type, SOUP_MEMORY_COPY,
                                         (const char *) body, body_len);
       soup_message_headers_set_content_length (h, (goffset) body_len);
@@ -1255,12 +1620,15 @@ imps_http_server_free (ImpsHttpServer *s)
       c->queued = FALSE;
       c->handshaking = FALSE;
       g_object_weak_unref (G_OBJECT (c->socket), conn_gone, c);
+      conn_untag (c);
       conn_kill (c);
       g_clear_object (&c->peer_cert);
       if (c->tcp)
         g_io_stream_close (G_IO_STREAM (c->tcp), NULL, NULL);
       g_clear_object (&c->tcp);
       /* a handshake in flight still holds c: it sees the cancellation */
+      g_clear_object (&c->local);
+      g_clear_object (&c->remote);
       if (c->tls == NULL)
         {
           g_clear_object (&c->cancel);
@@ -1284,5 +1652,6 @@ imps_http_server_free (ImpsHttpServer *s)
   g_ptr_array_unref (s->paused);
   g_free (s->node_name);
   g_free (s->server_header);
+  g_free (s->date);
   g_free (s);
 }

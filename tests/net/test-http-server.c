@@ -244,6 +244,54 @@ test_keepalive (void)
   reap (&c);
 }
 
+/* Pipelined requests (each sent before the answer to the one before):
+ * 40 on one connection in one write, GETs and POSTs with bodies, the last
+ * with "Connection: close". Every one is answered, in order, and the
+ * server closes after the last (before, the bytes libsoup had read past
+ * the first request were dropped with it, and the client waited for the
+ * idle timeout). */
+static void
+test_pipelined (void)
+{
+  ImpsHttpLimits lim;
+  imps_http_limits_init (&lim);
+  Child c = spawn (&lim, 0);
+  int fd = connect_to (c.port);
+  GString *reqs = g_string_new (NULL);
+  const guint n = 40;
+  for (guint k = 0; k < n; k++)
+    {
+      const gchar *close_hdr = k + 1 == n ? "Connection: close\r\n" : "";
+      if (k % 2)
+        g_string_append_printf (reqs, "POST /post%u HTTP/1.1\r\nHost: server\r\n%s"
+                                "Content-Type: text/plain\r\nContent-Length: 5\r\n\r\nbody%u",
+                                k, close_hdr, k % 10);
+      else
+        g_string_append_printf (reqs, "GET /get%u HTTP/1.1\r\nHost: server\r\n%s\r\n", k,
+                                close_hdr);
+    }
+  send_all (fd, reqs->str, reqs->len);
+  g_string_free (reqs, TRUE);
+  /* everything up to the server's close (or the receive timeout) */
+  GString *all = g_string_new (NULL);
+  gchar buf[4096];
+  gssize got;
+  while ((got = recv (fd, buf, sizeof buf, 0)) > 0)
+    g_string_append_len (all, buf, got);
+  gboolean closed = got == 0;
+  guint answered = 0;
+  for (const gchar *p = all->str; (p = strstr (p, "HTTP/1.1 200 OK\r\n")) != NULL; p += 12)
+    answered++;
+  const gchar *last = g_strrstr (all->str, "HTTP/1.1 200");
+  g_assert_nonnull (last);
+  g_assert_nonnull (strstr (last, "Connection: close\r\n"));
+  g_string_free (all, TRUE);
+  g_assert_cmpuint (answered, ==, n);
+  g_assert_true (closed);
+  close (fd);
+  reap (&c);
+}
+
 /* A 1 GB declared body: 413 right after the headers, the body never
  * read (the child's RSS stays where it was), the connection closed. */
 static void
@@ -377,6 +425,7 @@ main (int argc, char **argv)
   signal (SIGPIPE, SIG_IGN);
   g_test_add_func ("/http-server/closed-keepalive", test_closed_keepalive);
   g_test_add_func ("/http-server/keepalive", test_keepalive);
+  g_test_add_func ("/http-server/pipelined", test_pipelined);
   g_test_add_func ("/http-server/huge-declared-body", test_huge_declared_body);
   g_test_add_func ("/http-server/chunked-huge", test_chunked_huge);
   g_test_add_func ("/http-server/overflowing-length", test_overflowing_length);

@@ -81,11 +81,37 @@ imps_mikey_mac_len (guint mac_alg)
  * HMAC context (fetching the digest, keying) costs far more than hashing
  * a 40-byte label, so a PrfState keys one context per inkey block once and
  * re-initialises it with the same key (EVP_MAC_init with a NULL key) for
- * every HMAC of every label derived from that inkey. */
+ * every HMAC of every label derived from that inkey. The contexts are
+ * copies of one per digest made once with its digest already set
+ * (prf_template()): naming the digest again would make OpenSSL fetch the
+ * HMAC and the digest by name (a lock and a lookup each) for every state. */
 #define PRF_MAX_BLOCKS 4
 
+/* The HMAC context of @digest ("SHA1", "SHA256"), keyless, made once;
+ * read-only after. */
+static const EVP_MAC_CTX *
+prf_template (guint which, const char *digest)
+{
+  static EVP_MAC_CTX *templates[2];
+  static gsize once[2];
+  if (g_once_init_enter (&once[which]))
+    {
+      EVP_MAC *mac = EVP_MAC_fetch (NULL, "HMAC", NULL);
+      if (mac == NULL)
+        g_error ("OpenSSL has no HMAC");
+      OSSL_PARAM params[2];
+      params[0] = OSSL_PARAM_construct_utf8_string (OSSL_MAC_PARAM_DIGEST, (char *) digest, 0);
+      params[1] = OSSL_PARAM_construct_end ();
+      templates[which] = EVP_MAC_CTX_new (mac);
+      EVP_MAC_free (mac); /* the context keeps its own reference */
+      if (templates[which] == NULL || !EVP_MAC_CTX_set_params (templates[which], params))
+        g_error ("cannot set up HMAC-%s", digest);
+      g_once_init_leave (&once[which], 1);
+    }
+  return templates[which];
+}
+
 typedef struct {
-  EVP_MAC *mac;
   EVP_MAC_CTX *ctx[PRF_MAX_BLOCKS];
   guint n;
   gsize hlen;
@@ -96,7 +122,6 @@ prf_state_clear (PrfState *st)
 {
   for (guint i = 0; i < st->n; i++)
     EVP_MAC_CTX_free (st->ctx[i]); /* wipes the key schedule */
-  EVP_MAC_free (st->mac);
   memset (st, 0, sizeof *st);
 }
 
@@ -106,37 +131,31 @@ static gboolean
 prf_state_init (PrfState *st, guint prf, const guint8 *inkey, gsize inkey_len)
 {
   static const guint8 empty_key[1] = { 0 };
-  const char *digest;
-  OSSL_PARAM params[2];
+  const EVP_MAC_CTX *template;
   gsize nblocks = inkey_len == 0 ? 1 : (inkey_len + 31) / 32;
 
   memset (st, 0, sizeof *st);
   if (prf == IMPS_MIKEY_PRF_MIKEY_1)
     {
-      digest = "SHA1";
+      template = prf_template (0, "SHA1");
       st->hlen = 20;
     }
   else if (prf == IMPS_MIKEY_PRF_HMAC_SHA256)
     {
-      digest = "SHA256";
+      template = prf_template (1, "SHA256");
       st->hlen = 32;
     }
   else
     return FALSE;
   if (nblocks > PRF_MAX_BLOCKS)
     return FALSE;
-  st->mac = EVP_MAC_fetch (NULL, "HMAC", NULL);
-  if (st->mac == NULL)
-    g_error ("OpenSSL has no HMAC");
-  params[0] = OSSL_PARAM_construct_utf8_string (OSSL_MAC_PARAM_DIGEST, (char *) digest, 0);
-  params[1] = OSSL_PARAM_construct_end ();
   for (gsize j = 0; j < nblocks; j++)
     {
       gsize slen = inkey_len == 0 ? 0 : MIN (32, inkey_len - j * 32);
-      st->ctx[j] = EVP_MAC_CTX_new (st->mac);
+      st->ctx[j] = EVP_MAC_CTX_dup (template);
       st->n++;
       if (st->ctx[j] == NULL
-          || !EVP_MAC_init (st->ctx[j], slen > 0 ? inkey + j * 32 : empty_key, slen, params))
+          || !EVP_MAC_init (st->ctx[j], slen > 0 ? inkey + j * 32 : empty_key, slen, NULL))
         g_error ("EVP_MAC_init failed");
     }
   return TRUE;
