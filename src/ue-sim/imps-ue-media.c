@@ -26,6 +26,8 @@ struct _ImpsUeMedia {
   guint16 port;
   gchar *remote_address;
   guint16 remote_port;
+  gchar *remote_rtcp_address;  /* a=rtcp's address; NULL: remote_address */
+  guint16 remote_rtcp_port;    /* a=rtcp's port; 0: remote_port + 1 */
   guint rtp_id;
   guint rtcp_id;
 
@@ -398,6 +400,7 @@ imps_ue_media_free (ImpsUeMedia *m)
   g_free (m->node);
   g_free (m->address);
   g_free (m->remote_address);
+  g_free (m->remote_rtcp_address);
   imps_wipe (m, sizeof *m);
   g_free (m);
 }
@@ -433,6 +436,14 @@ imps_ue_media_set_remote (ImpsUeMedia *m, const gchar *address, guint16 rtp_port
   g_free (m->remote_address);
   m->remote_address = g_strdup (address);
   m->remote_port = rtp_port;
+}
+
+void
+imps_ue_media_set_remote_rtcp (ImpsUeMedia *m, const gchar *address, guint16 port)
+{
+  g_free (m->remote_rtcp_address);
+  m->remote_rtcp_address = port != 0 ? g_strdup (address) : NULL;
+  m->remote_rtcp_port = port;
 }
 
 static gboolean
@@ -519,7 +530,10 @@ send_sr (ImpsUeMedia *m)
       return;
     }
   if (!imps_sip_bus_send_media (m->bus, IMPS_PROTO_RTCP, m->address, m->port + 1,
-                                m->remote_address, m->remote_port + 1, p, len))
+                                m->remote_rtcp_address ? m->remote_rtcp_address
+                                                       : m->remote_address,
+                                m->remote_rtcp_port ? m->remote_rtcp_port
+                                                    : (guint16) (m->remote_port + 1), p, len))
     m->tx_stats.other_errors++;
   else
     m->tx_stats.rtcp_packets++;

@@ -93,8 +93,12 @@ guint32 imps_ue_media_get_ssrc (ImpsUeMedia *media);
 guint16 imps_ue_media_get_port (ImpsUeMedia *media);
 const gchar *imps_ue_media_get_address (ImpsUeMedia *media);
 
-/* Where our stream goes (RTP port; RTCP to port + 1). */
+/* Where our stream goes (RTP port; RTCP to port + 1 unless
+ * imps_ue_media_set_remote_rtcp() says otherwise). */
 void imps_ue_media_set_remote (ImpsUeMedia *media, const gchar *address, guint16 rtp_port);
+/* Where our RTCP goes when the peer's SDP names it (a=rtcp, RFC 3605):
+ * @address (NULL: the RTP address) and @port; port 0: back to RTP port + 1. */
+void imps_ue_media_set_remote_rtcp (ImpsUeMedia *media, const gchar *address, guint16 port);
 
 /* SRTP keys of the sending / receiving direction (@key_salt: master key ||
  * master salt of @suite; @mki_len 0 for none). @peer_ssrc: the peer's SSRC

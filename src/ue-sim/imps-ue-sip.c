@@ -443,6 +443,51 @@ sdp_remote (const ImpsSdp *sdp, gchar **address, guint16 *port, GError **error)
   return TRUE;
 }
 
+/* The RTCP destination of the SDP's first media line when its a=rtcp
+ * (RFC 3605) names one: *@port 0 when it has none (RTP port + 1), else
+ * the port and the address (NULL: the line's own). FALSE with @error for
+ * a malformed a=rtcp or one whose address is not IPv4. */
+static gboolean
+sdp_remote_rtcp (const ImpsSdp *sdp, gchar **address, guint16 *port, GError **error)
+{
+  ImpsSdpMedia *m = imps_sdp_get_media (sdp, 0);
+  ImpsSdpRtcp r;
+  GError *e = NULL;
+  *address = NULL;
+  *port = 0;
+  if (!imps_sdp_media_get_rtcp (m, &r, &e))
+    {
+      if (e == NULL)
+        return TRUE;
+      g_propagate_error (error, e);
+      return FALSE;
+    }
+  if (r.has_address && strcmp (r.addrtype, "IP4") != 0)
+    {
+      g_set_error (error, IMPS_SDP_ERROR, IMPS_SDP_ERROR_REFUSED,
+                   "a=rtcp names an %s address (%s): this UE reaches IPv4 only", r.addrtype,
+                   r.address);
+      return FALSE;
+    }
+  *address = r.has_address ? g_strdup (r.address) : NULL;
+  *port = r.port;
+  return TRUE;
+}
+
+/* Points @call's media at the SDP's RTP and RTCP destinations. */
+static gboolean
+set_media_remote (ImpsUeCall *call, const ImpsSdp *sdp, GError **error)
+{
+  g_autofree gchar *address = NULL, *rtcp_address = NULL;
+  guint16 port = 0, rtcp_port = 0;
+  if (!sdp_remote (sdp, &address, &port, error)
+      || !sdp_remote_rtcp (sdp, &rtcp_address, &rtcp_port, error))
+    return FALSE;
+  imps_ue_media_set_remote (call->media, address, port);
+  imps_ue_media_set_remote_rtcp (call->media, rtcp_address ? rtcp_address : address, rtcp_port);
+  return TRUE;
+}
+
 static gboolean
 srtp_suite_for_sdes (ImpsSdesSuite s, ImpsSrtpSuite *out, GError **error)
 {
@@ -887,15 +932,11 @@ caller_take_answer (ImpsUeCall *call, const ImpsSipMessage *resp, GError **error
   GBytes *body = imps_sip_message_get_body (resp);
   gsize len = 0;
   const gchar *text = g_bytes_get_data (body, &len);
-  g_autofree gchar *address = NULL;
-  guint16 port = 0;
-
   guint ext_id = 0;
   call->answer = imps_sdp_parse (text, len, error);
-  if (call->answer == NULL || !sdp_remote (call->answer, &address, &port, error)
+  if (call->answer == NULL || !set_media_remote (call, call->answer, error)
       || !sdp_ext_id (call->answer, &ext_id, error))
     return FALSE;
-  imps_ue_media_set_remote (call->media, address, port);
   /* the answer's ID; none announced: the profile's fixed ID */
   imps_ue_media_set_ext_id (call->media, ext_id != 0 ? (guint8) ext_id : IMPS_UE_MEDIA_EXT_ID);
   switch (call->security)
@@ -1326,17 +1367,13 @@ callee_prepare (ImpsUeCall *call, guint *status, GError **error)
   GBytes *body = imps_sip_message_get_body (call->invite);
   gsize len = 0;
   const gchar *text = g_bytes_get_data (body, &len);
-  g_autofree gchar *address = NULL;
-  guint16 port = 0;
-
   guint ext_id = 0;
 
   *status = 488;
   call->offer = imps_sdp_parse (text, len, error);
-  if (call->offer == NULL || !sdp_remote (call->offer, &address, &port, error)
+  if (call->offer == NULL || !set_media_remote (call, call->offer, error)
       || !sdp_ext_id (call->offer, &ext_id, error))
     return FALSE;
-  imps_ue_media_set_remote (call->media, address, port);
   imps_ue_media_set_ext_id (call->media, ext_id != 0 ? (guint8) ext_id : IMPS_UE_MEDIA_EXT_ID);
   ImpsSdpMedia *om = imps_sdp_get_media (call->offer, 0);
   g_autoptr (GPtrArray) km = imps_sdp_key_mgmt_effective (call->offer, om, error);

@@ -728,6 +728,73 @@ test_extmap_refused (void)
   fx_clear (&f);
 }
 
+/* a=rtcp (RFC 3605): the answer names another RTCP port, the caller's
+ * sender report goes there and not to RTP + 1; a=rtcp with an IPv6
+ * address is refused with the reason. */
+typedef struct {
+  guint port;        /* 0: no a=rtcp */
+  const gchar *value;
+  guint received;
+} RtcpFx;
+
+static void
+rtcp_hook (ImpsUeSip *sip, ImpsSdp *sdp, gboolean is_offer, gpointer user_data)
+{
+  RtcpFx *x = user_data;
+  g_autoptr (GError) error = NULL;
+  if (is_offer || x->value == NULL)
+    return;
+  g_assert_true (imps_sdp_media_add_attribute (imps_sdp_get_media (sdp, 0), "rtcp", x->value,
+                                               &error));
+  g_assert_no_error (error);
+}
+
+static void
+rtcp_receive (const gchar *from_address, guint16 from_port, const guint8 *data, gsize len,
+              gpointer user_data)
+{
+  RtcpFx *x = user_data;
+  if (strcmp (from_address, A_ADDR) == 0 && len >= 8 && data[1] == 200)
+    x->received++;
+}
+
+static void
+test_rtcp_port (void)
+{
+  Fx f;
+  ImpsUeCall *callee;
+  g_autofree gchar *value = g_strdup_printf ("%u IN IP4 %s", 41000, B_ADDR);
+  RtcpFx x = { .port = 41000, .value = value };
+  fx_init (&f, NULL);
+  imps_ue_sip_set_sdp_hook (f.b, rtcp_hook, &x);
+  guint id = imps_sip_bus_attach (f.bus, TRUE, "bob", B_ADDR, 41000, rtcp_receive, &x);
+  g_assert_cmpuint (id, >, 0);
+  /* 6 s of media: one SR each way at 5 s */
+  ImpsUeCall *call = run_call (&f, IMPS_UE_SECURITY_SDES_E2E, 6 * G_USEC_PER_SEC, &callee);
+  ImpsUeMedia *ma = imps_ue_call_get_media (call), *mb = imps_ue_call_get_media (callee);
+  g_assert_cmpuint (imps_ue_media_get_rx_stats (mb)->packets, >=, 300);
+  g_assert_cmpuint (imps_ue_media_get_rx_stats (mb)->auth_failures, ==, 0);
+  g_assert_cmpuint (imps_ue_media_get_tx_stats (ma)->rtcp_packets, ==, 1);
+  g_assert_cmpuint (imps_ue_media_get_tx_stats (ma)->other_errors, ==, 0);
+  g_assert_cmpuint (x.received, ==, 1);
+  g_assert_cmpuint (imps_ue_media_get_rx_stats (mb)->rtcp_packets, ==, 0);
+  /* the other way, bob's report to alice's RTP + 1 as before */
+  g_assert_cmpuint (imps_ue_media_get_rx_stats (ma)->rtcp_packets, ==, 1);
+  imps_sip_bus_detach (f.bus, id);
+  fx_clear (&f);
+
+  /* an IPv6 address: the caller cannot send there, the call fails with why */
+  g_autoptr (GError) error = NULL;
+  RtcpFx y = { .value = "41000 IN IP6 ::1" };
+  fx_init (&f, NULL);
+  imps_ue_sip_set_sdp_hook (f.b, rtcp_hook, &y);
+  call = imps_ue_sip_call (f.a, BOB, IMPS_UE_SECURITY_SDES_E2E, B_ADDR, 5060, &error);
+  g_assert_no_error (error);
+  run_for (&f, 2 * G_USEC_PER_SEC);
+  g_assert_nonnull (strstr (imps_ue_call_get_reason (call), "a=rtcp names an IP6 address"));
+  fx_clear (&f);
+}
+
 /* A replayed SRTP packet is refused and counted (RFC 3711 §3.3.2). */
 typedef struct {
   guint8 pkt[IMPS_SIP_BUS_MAX_PACKET];
@@ -1592,6 +1659,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ue-call/wrong-key", test_wrong_key);
   g_test_add_func ("/ue-call/extmap", test_extmap);
   g_test_add_func ("/ue-call/extmap-refused-488", test_extmap_refused);
+  g_test_add_func ("/ue-call/rtcp-port", test_rtcp_port);
   g_test_add_func ("/ue-call/replay", test_replay);
   g_test_add_func ("/ue-call/reject-486", test_reject);
   g_test_add_func ("/ue-call/cancel-487", test_cancel);
