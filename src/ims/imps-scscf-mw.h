@@ -9,15 +9,15 @@
  * RFC 3261 §17 retransmissions on UDP.
  *
  * A REGISTER must carry SIP Digest (MD5) for the IMPI of a subscriber with
- * a password: the S-CSCF's side challenges it (401), checks the answer
- * (403 when wrong) and only a verified REGISTER reaches the registrar,
+ * a password, or IMS AKA (AKAv1-MD5, with the vector from the HSS that
+ * imps_pcscf_gm_set_hss() names): the S-CSCF's side challenges it (401),
+ * checks the answer (403 when wrong) and only a verified REGISTER reaches the registrar,
  * which keeps its Path (RFC 3327) so that requests to the user go back
  * through the proxy. Requests other than REGISTER are taken only from an
  * address through which a REGISTER was verified (403 otherwise; a proxy
  * may come back on another TCP connection or port). Nothing is
  * rewritten for e2ae: the outside proxy is no IMS-ALG, so SDES goes end to
- * end. IMS AKA is not offered on Mw (a subscriber without a password gets
- * 403). */
+ * end. Without an HSS a subscriber without a password gets 403. */
 #pragma once
 
 #include "imps-pcscf-gm.h"

@@ -165,6 +165,9 @@ allow_zh_peers (Operator *o)
   /* serve: the P-CSCF's Gm asks for IMS AKA vectors (MAR) */
   if (o->gm)
     imps_hss_allow_peer (o->hss, o->pcscf_name, o->pcscf_address);
+  /* and the S-CSCF's Mw, for users behind an outside P-CSCF */
+  if (o->mw)
+    imps_hss_allow_peer (o->hss, o->scscf_name, o->scscf_address);
   for (guint i = 0; o->spec->zh_peers && o->spec->zh_peers[i]; i++)
     {
       const gchar *address;
@@ -588,10 +591,15 @@ start_ims (ImpsWorld *w, Operator *o, GError **error)
       for (guint i = 0; i < w->scenario->subscribers->len; i++)
         {
           const ImpsSubscriberSpec *u = g_ptr_array_index (w->scenario->subscribers, i);
-          /* Digest MD5 only on Mw */
-          if (u->op == o->index && u->password)
+          /* without a password: IMS AKA only, as on Gm */
+          if (u->op == o->index)
             imps_pcscf_gm_add_user (o->mw, u->impi, (const gchar *const *) u->impus,
                                     u->password);
+        }
+      if (o->hss)
+        {
+          imps_hss_allow_peer (o->hss, o->scscf_name, o->scscf_address);
+          imps_pcscf_gm_set_hss (o->mw, o->hss_address, imps_hss_get_port (o->hss));
         }
     }
   if (!start_scscf (w, o, FALSE, error))

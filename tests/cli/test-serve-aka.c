@@ -11,7 +11,9 @@
  *   3. dave (AKA keys, no password) sends no credentials and gets an AKA
  *      challenge, not MD5; his USIM is ahead of the HSS, so he answers with
  *      AUTS: the P-CSCF has the HSS resynchronise and challenges again with
- *      an SQN above the USIM's, which verifies and registers.
+ *      an SQN above the USIM's, which verifies and registers;
+ *   4. dave again through an outside P-CSCF on the S-CSCF's Mw socket: the
+ *      S-CSCF asks the HSS for a vector and checks RES itself (200).
  *
  * serve's report counts the challenges, the verified REGISTERs and the
  * refusal. */
@@ -65,6 +67,7 @@ typedef struct {
   guint16 sip_port;
   GSocketAddress *pcscf;
   guint cseq;
+  gboolean path;          /* a proxy's Path (RFC 3327), for the S-CSCF's Mw */
 } Ue;
 
 static gchar *
@@ -76,8 +79,9 @@ exchange (Ue *ue, const gchar *auth)
     "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bKaka%u;rport\r\n"
     "Max-Forwards: 70\r\nFrom: <sip:%s@lab6.net>;tag=a1\r\nTo: <sip:%s@lab6.net>\r\n"
     "Call-ID: %s-aka-reg\r\nCSeq: %u REGISTER\r\nContact: <sip:%s@127.0.0.1:%u>\r\n"
-    "Expires: 600\r\n%s%s%sContent-Length: 0\r\n\r\n",
+    "Expires: 600\r\n%s%s%s%sContent-Length: 0\r\n\r\n",
     ue->sip_port, ue->cseq, ue->user, ue->user, ue->user, ue->cseq, ue->user, ue->sip_port,
+    ue->path ? "Path: <sip:127.0.0.1;lr>\r\n" : "",
     auth ? "Authorization: " : "", auth ? auth : "", auth ? "\r\n" : "");
   g_autoptr (GError) error = NULL;
   g_assert_cmpint (g_socket_send_to (ue->sip, ue->pcscf, text, strlen (text), NULL, &error), ==,
@@ -144,7 +148,7 @@ test_aka (void)
                                            &error));
   g_autoptr (GInputStream) raw = g_unix_input_stream_new (out_fd, TRUE);
   g_autoptr (GDataInputStream) in = g_data_input_stream_new (raw);
-  guint gm_port = 0;
+  guint gm_port = 0, mw_port = 0;
   for (;;)
     {
       g_autofree gchar *line = g_data_input_stream_read_line_utf8 (in, NULL, NULL, &error);
@@ -153,10 +157,13 @@ test_aka (void)
       guint port;
       if (sscanf (line, "P-CSCF Gm sip:127.0.6.40:%u (UDP and TCP", &port) == 1)
         gm_port = port;
+      if (sscanf (line, "S-CSCF Mw sip:127.0.6.50:%u (UDP and TCP", &port) == 1)
+        mw_port = port;
       if (g_str_has_prefix (line, "serving "))
         break;
     }
   g_assert_cmpuint (gm_port, >, 0);
+  g_assert_cmpuint (mw_port, >, 0);
   g_autoptr (GInetAddress) pa = g_inet_address_new_from_string ("127.0.6.40");
 
   /* 1. carol asks for AKA */
@@ -235,8 +242,27 @@ test_aka (void)
   g_assert_true (g_str_has_prefix (d3, "SIP/2.0 200 "));
   imps_aka_result_clear (&r);
 
+  /* 4. dave again, through an outside P-CSCF on the S-CSCF's Mw (profile
+   * §6.2): the S-CSCF asks the HSS for the vector (Cx MAR) and checks RES */
+  Ue px = { .user = "dave", .cseq = 100, .path = TRUE };
+  px.sip = ou_udp_socket (&px.sip_port);
+  g_autoptr (GInetAddress) sa = g_inet_address_new_from_string ("127.0.6.50");
+  px.pcscf = g_inet_socket_address_new (sa, (guint16) mw_port);
+  g_autofree gchar *m1 = exchange (&px, NULL);
+  ImpsDigestAkaNonce mn;
+  g_autoptr (ImpsDigestChallenge) mc1 = aka_challenge (m1, &mn);
+  g_assert_true (imps_aka_check_autn (md, dave_usim, mn.rand, mn.autn, &r, auts, &error));
+  g_assert_no_error (error);
+  g_autofree gchar *mgood = aka_answer (&px, mc1, r.res, 8, NULL);
+  g_autofree gchar *m2 = exchange (&px, mgood);
+  g_assert_true (g_str_has_prefix (m2, "SIP/2.0 200 "));
+  imps_aka_result_clear (&r);
+  g_object_unref (px.sip);
+  g_object_unref (px.pcscf);
+
   g_autoptr (GPtrArray) lines = ou_serve_stop (pid, in);
   gboolean challenged = FALSE, verified = FALSE, resynced = FALSE, report = FALSE;
+  gboolean mw_report = FALSE;
   for (guint i = 0; i < lines->len; i++)
     {
       const gchar *line = g_ptr_array_index (lines, i);
@@ -250,11 +276,15 @@ test_aka (void)
       if (g_str_has_prefix (line, "report gm pcscf.lab6.net: ")
           && strstr (line, "401 4, 403 1,"))
         report = TRUE;
+      if (g_str_has_prefix (line, "report mw scscf.lab6.net: ")
+          && strstr (line, "401 1, 403 0,"))
+        mw_report = TRUE;
     }
   g_assert_true (challenged);
   g_assert_true (resynced);
   g_assert_true (verified);
   g_assert_true (report);
+  g_assert_true (mw_report);
 
   g_object_unref (carol.sip);
   g_object_unref (carol.pcscf);

@@ -6,7 +6,7 @@
  *   - a request from a proxy through which nothing registered gets 403;
  *   - a REGISTER with Path: 401 from the S-CSCF, a wrong password 403, the
  *     right one 200 with the Path, and the S-CSCF holds the contact;
- *   - a subscriber without a password (IMS AKA only on Gm) gets 403;
+ *   - a subscriber without a password, with no HSS for AKA vectors, gets 403;
  *   - an INVITE from the network for the registered user goes to the proxy
  *     (its Path) and is sent again after T1 while the proxy is silent
  *     (RFC 3261 §17 Timer A), and no more once the proxy answers;
@@ -208,7 +208,7 @@ test_mw (void)
     fx.px_port, imps_sip_message_get_header_value (s1, "To"));
   px_send (&fx, stray_ack);
 
-  /* bob has no password: no AKA on Mw, 403. */
+  /* bob has no password and this Mw no HSS for an AKA vector: 403. */
   g_autofree gchar *rb = register_text (&fx, "bob", 1, NULL);
   g_autoptr (ImpsSipMessage) b1 = px_exchange (&fx, rb);
   g_assert_cmpuint (imps_sip_message_get_status (b1), ==, 403);
