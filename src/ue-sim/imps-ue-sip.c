@@ -610,7 +610,6 @@ static void
 send_invite (ImpsUeCall *call)
 {
   ImpsUeSip *sip = call->sip;
-  g_autoptr (GError) error = NULL;
   g_autoptr (ImpsSipMessage) msg = imps_sip_message_new_request ("INVITE", call->peer_uri);
   g_autoptr (ImpsSipVia) via = new_via (sip);
   g_autofree gchar *from = g_strdup_printf ("<%s>;tag=%s", sip->impu, call->local_tag);
