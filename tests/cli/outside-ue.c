@@ -5,6 +5,9 @@
 #include "outside-ue.h"
 #include "digest/imps-digest.h"
 #include "imps-ue-media.h"
+#include "imps-pcap.h"
+
+#include <arpa/inet.h>
 
 #include <signal.h>
 #include <stdio.h>
@@ -312,4 +315,30 @@ ou_serve_stop (GPid pid, GDataInputStream *in)
   g_assert_cmpint (WEXITSTATUS (status), ==, 0);
   g_spawn_close_pid (pid);
   return lines;
+}
+
+static guint32
+ip4 (const gchar *text)
+{
+  struct in_addr a;
+  g_assert_cmpint (inet_pton (AF_INET, text, &a), ==, 1);
+  return g_ntohl (a.s_addr);
+}
+
+guint
+ou_count_udp (const ImpsPcapCapture *cap, const gchar *src, guint16 sport, const gchar *dst,
+              guint16 dport, const gchar *prefix)
+{
+  guint n = 0;
+  for (guint i = 0; i < cap->packets->len; i++)
+    {
+      const ImpsPcapPacket *p = &g_array_index (cap->packets, ImpsPcapPacket, i);
+      if (p->proto != 17 || p->src != ip4 (src) || p->dst != ip4 (dst)
+          || (sport && p->sport != sport) || (dport && p->dport != dport))
+        continue;
+      if (prefix && (p->len < strlen (prefix) || memcmp (p->payload, prefix, strlen (prefix))))
+        continue;
+      n++;
+    }
+  return n;
 }

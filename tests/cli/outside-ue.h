@@ -4,6 +4,8 @@
 #include <gio/gio.h>
 #include <srtp2/srtp.h>
 
+#include "imps-pcap.h"
+
 G_BEGIN_DECLS
 
 typedef struct {
@@ -49,6 +51,11 @@ void ou_media_run (OuUe *ue, OuSrtp *s, const gchar *addr, guint16 port, guint n
 gboolean ou_report_numbers (GPtrArray *lines, const gchar *prefix, const gchar *call_id,
                             const gchar *label, guint64 *value);
 void ou_die_with_parent (gpointer data);
+
+/* UDP packets of @cap from @src:@sport (0: any) to @dst:@dport (0: any)
+ * whose payload starts with @prefix (NULL: any). */
+guint ou_count_udp (const ImpsPcapCapture *cap, const gchar *src, guint16 sport,
+                    const gchar *dst, guint16 dport, const gchar *prefix);
 GPtrArray *ou_serve_stop (GPid pid, GDataInputStream *in);
 
 G_END_DECLS

@@ -84,32 +84,6 @@ static const gchar scenario_text[] =
   "[script]\n"
   "call = bob carol security=sdes-e2e media=2s\n";
 
-static guint32
-ip4 (const gchar *a)
-{
-  struct in_addr in;
-  g_assert_cmpint (inet_pton (AF_INET, a, &in), ==, 1);
-  return ntohl (in.s_addr);
-}
-
-static guint
-count_udp (const ImpsPcapCapture *cap, const gchar *src, guint16 sport, const gchar *dst,
-           guint16 dport, const gchar *prefix)
-{
-  guint n = 0;
-  for (guint i = 0; i < cap->packets->len; i++)
-    {
-      const ImpsPcapPacket *p = &g_array_index (cap->packets, ImpsPcapPacket, i);
-      if (p->proto != 17 || p->src != ip4 (src) || p->dst != ip4 (dst)
-          || (sport && p->sport != sport) || (dport && p->dport != dport))
-        continue;
-      if (prefix && (p->len < strlen (prefix) || memcmp (p->payload, prefix, strlen (prefix))))
-        continue;
-      n++;
-    }
-  return n;
-}
-
 /* A port free for UDP and TCP at PROXY, for Kamailio. */
 static guint16
 free_proxy_port (void)
@@ -608,20 +582,20 @@ test_kamailio (gconstpointer data)
   g_assert_no_error (error);
   /* over TCP the proxy sends from, and gets answers on, a connection's own port */
   guint16 proxy_src = tcp_mw ? 0 : proxy_port;
-  g_assert_cmpuint (count_udp (cap, PROXY, proxy_src, "127.0.21.50", mw_port, "REGISTER "), >=, 3);
-  g_assert_cmpuint (count_udp (cap, "127.0.21.50", mw_port, PROXY, proxy_src,
+  g_assert_cmpuint (ou_count_udp (cap, PROXY, proxy_src, "127.0.21.50", mw_port, "REGISTER "), >=, 3);
+  g_assert_cmpuint (ou_count_udp (cap, "127.0.21.50", mw_port, PROXY, proxy_src,
                                "SIP/2.0 200 "), >=, 2);
-  g_assert_cmpuint (count_udp (cap, "127.0.21.50", mw_port, PROXY, proxy_src, "INVITE "), ==, 1);
-  g_assert_cmpuint (count_udp (cap, PROXY, proxy_src, "127.0.21.50", mw_port, "INVITE "), ==, 2);
-  g_assert_cmpuint (count_udp (cap, PROXY, proxy_src, "127.0.21.50", mw_port, "CANCEL "), ==, 1);
-  g_assert_cmpuint (count_udp (cap, "127.0.21.50", mw_port, PROXY, proxy_src,
+  g_assert_cmpuint (ou_count_udp (cap, "127.0.21.50", mw_port, PROXY, proxy_src, "INVITE "), ==, 1);
+  g_assert_cmpuint (ou_count_udp (cap, PROXY, proxy_src, "127.0.21.50", mw_port, "INVITE "), ==, 2);
+  g_assert_cmpuint (ou_count_udp (cap, PROXY, proxy_src, "127.0.21.50", mw_port, "CANCEL "), ==, 1);
+  g_assert_cmpuint (ou_count_udp (cap, "127.0.21.50", mw_port, PROXY, proxy_src,
                                "SIP/2.0 487 "), ==, 1);
-  g_assert_cmpuint (count_udp (cap, PROXY, proxy_src, "127.0.21.50", mw_port, "BYE "), ==, 1);
-  g_assert_cmpuint (count_udp (cap, "127.0.21.50", mw_port, "127.0.22.50", mw_port_far,
+  g_assert_cmpuint (ou_count_udp (cap, PROXY, proxy_src, "127.0.21.50", mw_port, "BYE "), ==, 1);
+  g_assert_cmpuint (ou_count_udp (cap, "127.0.21.50", mw_port, "127.0.22.50", mw_port_far,
                                "INVITE "), ==, 1);
-  g_assert_cmpuint (count_udp (cap, "127.0.0.1", ue.rtp_port, "127.21.1.1", 0, NULL), ==,
+  g_assert_cmpuint (ou_count_udp (cap, "127.0.0.1", ue.rtp_port, "127.21.1.1", 0, NULL), ==,
                     MEDIA_PACKETS);
-  g_assert_cmpuint (count_udp (cap, "127.0.0.1", ue.rtp_port, "127.22.1.1", 0, NULL), ==,
+  g_assert_cmpuint (ou_count_udp (cap, "127.0.0.1", ue.rtp_port, "127.22.1.1", 0, NULL), ==,
                     MEDIA_PACKETS);
   imps_pcap_capture_free (cap);
 

@@ -15,15 +15,15 @@
  * input: the test creates the folder and keeps the pipe open. With no
  * sound card it plays a WAV file ("soundcard use files", "play").
  * Skipped (exit 77) when linphonec is not installed. */
+#include "outside-ue.h"
+#include "softphone.h"
+
 #include <gio/gio.h>
-#include <gio/gunixinputstream.h>
 #include <gio/gunixoutputstream.h>
 #include <glib/gstdio.h>
-#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 
 static const gchar *impsim_path;
@@ -56,131 +56,6 @@ static const gchar scenario_head[] =
   "opc = a64a507ae1a2a98bb88eb4210135dc87\n"
   "password = carolpass\n";
 
-static void
-die_with_parent (gpointer data)
-{
-  (void) data;
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-}
-
-static guint16
-free_port (const gchar *address, GSocketType type)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GSocket) s = g_socket_new (G_SOCKET_FAMILY_IPV4, type,
-                                        type == G_SOCKET_TYPE_STREAM ? G_SOCKET_PROTOCOL_TCP
-                                                                     : G_SOCKET_PROTOCOL_UDP,
-                                        &error);
-  g_autoptr (GInetAddress) ia = g_inet_address_new_from_string (address);
-  g_autoptr (GSocketAddress) sa = g_inet_socket_address_new (ia, 0);
-  g_assert_true (g_socket_bind (s, sa, FALSE, &error));
-  g_autoptr (GSocketAddress) local = g_socket_get_local_address (s, &error);
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
-}
-
-/* 20 s of a 440 Hz tone, 8 kHz mono 16-bit: baresip's audio source. */
-static void
-write_tone (const gchar *path)
-{
-  const guint32 rate = 8000, n = rate * 20;
-  g_autoptr (GByteArray) w = g_byte_array_new ();
-  guint8 h[44] = { 'R', 'I', 'F', 'F', 0, 0, 0, 0, 'W', 'A', 'V', 'E', 'f', 'm', 't', ' ',
-                   16, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 16, 0,
-                   'd', 'a', 't', 'a', 0, 0, 0, 0 };
-  guint32 data_len = n * 2, riff = 36 + data_len, byte_rate = rate * 2;
-  memcpy (h + 4, &riff, 4);
-  memcpy (h + 24, &rate, 4);
-  memcpy (h + 28, &byte_rate, 4);
-  memcpy (h + 40, &data_len, 4);
-  g_byte_array_append (w, h, sizeof h);
-  for (guint32 i = 0; i < n; i++)
-    {
-      gint16 v = (gint16) (8000 * sin (2 * G_PI * 440 * i / rate));
-      g_byte_array_append (w, (const guint8 *) &v, 2);
-    }
-  g_autoptr (GError) error = NULL;
-  g_assert_true (g_file_set_contents (path, (const gchar *) w->data, w->len, &error));
-}
-
-typedef struct {
-  GPid pid;
-  GDataInputStream *out;
-  GInputStream *raw;
-  guint gm_port;
-} Serve;
-
-static gchar *
-next_line (Serve *sv)
-{
-  g_autoptr (GError) error = NULL;
-  gchar *line = g_data_input_stream_read_line_utf8 (sv->out, NULL, NULL, &error);
-  g_assert_no_error (error);
-  return line;
-}
-
-/* Reads serve's lines until one starts with @prefix and contains
- * @contains; returns it. */
-static gchar *
-wait_line (Serve *sv, const gchar *prefix, const gchar *contains)
-{
-  for (;;)
-    {
-      gchar *line = next_line (sv);
-      g_assert_nonnull (line);
-      g_test_message ("serve: %s", line);
-      if (g_str_has_prefix (line, prefix) && (contains == NULL || strstr (line, contains)))
-        return line;
-      g_free (line);
-    }
-}
-
-static void
-serve_start (Serve *sv, const gchar *scn, gboolean e2ae)
-{
-  const gchar *argv[] = { impsim_path, "serve", scn, e2ae ? "--outside-e2ae" : NULL, "carol",
-                          NULL };
-  gint out_fd;
-  g_autoptr (GError) error = NULL;
-  g_assert_true (g_spawn_async_with_pipes (NULL, (gchar **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
-                                           die_with_parent, NULL, &sv->pid, NULL, &out_fd, NULL,
-                                           &error));
-  sv->raw = g_unix_input_stream_new (out_fd, TRUE);
-  sv->out = g_data_input_stream_new (sv->raw);
-  for (;;)
-    {
-      g_autofree gchar *line = next_line (sv);
-      g_assert_nonnull (line);
-      if (g_str_has_prefix (line, "serving "))
-        break;
-      guint port;
-      if (sscanf (line, "P-CSCF Gm sip:127.0.5.40:%u (UDP and TCP", &port) == 1)
-        sv->gm_port = port;
-    }
-  g_assert_cmpuint (sv->gm_port, >, 0);
-}
-
-/* Stops serve; its report lines. */
-static GPtrArray *
-serve_stop (Serve *sv)
-{
-  kill (sv->pid, SIGTERM);
-  GPtrArray *report = g_ptr_array_new_with_free_func (g_free);
-  gchar *line;
-  while ((line = next_line (sv)) != NULL)
-    {
-      g_test_message ("serve: %s", line);
-      g_ptr_array_add (report, line);
-    }
-  gint status = 0;
-  g_assert_cmpint (waitpid (sv->pid, &status, 0), ==, sv->pid);
-  g_assert_true (WIFEXITED (status));
-  g_assert_cmpint (WEXITSTATUS (status), ==, 0);
-  g_spawn_close_pid (sv->pid);
-  g_clear_object (&sv->out);
-  g_clear_object (&sv->raw);
-  return report;
-}
-
 typedef struct {
   GPid pid;
   GOutputStream *in;     /* linphonec's standard input */
@@ -199,10 +74,10 @@ linphone_command (Linphone *l, const gchar *command)
 static void
 linphone_start (Linphone *l, const gchar *dir, guint gm_port)
 {
-  guint16 sip_port = free_port ("127.0.0.104", G_SOCKET_TYPE_DATAGRAM);
-  guint16 rtp_port = free_port ("127.0.0.104", G_SOCKET_TYPE_DATAGRAM) & ~1u;
+  guint16 sip_port = sp_free_port ("127.0.0.104", G_SOCKET_TYPE_DATAGRAM);
+  guint16 rtp_port = sp_free_port ("127.0.0.104", G_SOCKET_TYPE_DATAGRAM) & ~1u;
   g_autofree gchar *tone = g_build_filename (dir, "tone.wav", NULL);
-  write_tone (tone);
+  sp_write_tone (tone);
   /* the database folder: without it linphonec never starts its SIP stack */
   g_autofree gchar *home = g_build_filename (dir, "home", NULL);
   g_autofree gchar *db = g_build_filename (home, ".local", "share", "linphone", NULL);
@@ -247,7 +122,7 @@ linphone_start (Linphone *l, const gchar *dir, guint gm_port)
   g_assert_true (g_spawn_async_with_pipes (NULL, (gchar **) argv, env,
                                            G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL
                                              | G_SPAWN_STDERR_TO_DEV_NULL,
-                                           die_with_parent, NULL, &l->pid, &in_fd, NULL, NULL,
+                                           ou_die_with_parent, NULL, &l->pid, &in_fd, NULL, NULL,
                                            &error));
   g_assert_no_error (error);
   l->in = g_unix_output_stream_new (in_fd, TRUE);
@@ -304,14 +179,14 @@ call_id_of (const gchar *line)
 
 /* linphonec dials bob; after media, hangs up. Returns the Call-ID. */
 static gchar *
-dial_bob (Serve *sv, Linphone *l)
+dial_bob (SpServe *sv, Linphone *l)
 {
   linphone_command (l, "call sip:bob@lab5.net");
-  g_autofree gchar *est = wait_line (sv, "call ", "answered, established");
+  g_autofree gchar *est = sp_wait_line (sv, "call ", "answered, established");
   g_usleep (3 * G_USEC_PER_SEC);
   linphone_command (l, "terminate");
   g_autofree gchar *id = call_id_of (est);
-  g_autofree gchar *end = wait_line (sv, "call ", "answered, terminated");
+  g_autofree gchar *end = sp_wait_line (sv, "call ", "answered, terminated");
   g_assert_nonnull (strstr (end, id));
   return g_steal_pointer (&id);
 }
@@ -328,23 +203,23 @@ lab_run (const gchar *security, gboolean outside_e2ae, gchar **incoming, gchar *
   g_autofree gchar *text = g_strdup_printf ("%s\n[script]\ncall = bob carol security=%s media=3s\n",
                                             scenario_head, security);
   g_assert_true (g_file_set_contents (scn, text, -1, &error));
-  Serve sv = { 0 };
-  serve_start (&sv, scn, outside_e2ae);
+  SpServe sv = { 0 };
+  sp_serve_start (&sv, impsim_path, scn, outside_e2ae, "127.0.5.40");
   Linphone l = { 0 };
   linphone_start (&l, dir, sv.gm_port);
   /* Digest: a 401, then 200 */
-  g_free (wait_line (&sv, "outside device sip:carol@lab5.net registered", NULL));
+  g_free (sp_wait_line (&sv, "outside device sip:carol@lab5.net registered", NULL));
   /* the script's call: bob calls carol, linphonec answers at once (-a) */
   g_autofree gchar *done = g_strdup_printf ("placed, established (%s)", security);
-  g_autofree gchar *est = wait_line (&sv, "call ", done);
+  g_autofree gchar *est = sp_wait_line (&sv, "call ", done);
   *incoming = call_id_of (est);
-  g_free (wait_line (&sv, "call ", "placed, terminated"));
+  g_free (sp_wait_line (&sv, "call ", "placed, terminated"));
   /* serve's line comes when bob sends his BYE: a "call" command that
    * linphonec reads before the BYE, while its call is still up, is lost */
   g_usleep (G_USEC_PER_SEC);
   *call = dial_bob (&sv, &l);
   linphone_stop (&l);
-  GPtrArray *report = serve_stop (&sv);
+  GPtrArray *report = sp_serve_stop (&sv);
   /* it registered with SIP Digest: challenged, then not refused */
   guint64 v = 0;
   g_assert_true (report_number (report, "report gm ", NULL, "401 ", &v));

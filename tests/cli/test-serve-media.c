@@ -234,34 +234,6 @@ place_call_e2ae (OuUe *ue, gchar agw_addr[64], guint16 *agw_port)
   return g_strdup (call_id);
 }
 
-static guint32
-ip4 (const gchar *text)
-{
-  struct in_addr a;
-  g_assert_cmpint (inet_pton (AF_INET, text, &a), ==, 1);
-  return g_ntohl (a.s_addr);
-}
-
-/* UDP packets of @cap from @src:@sport (0: any) to @dst:@dport (0: any)
- * whose payload starts with @prefix (NULL: any). */
-static guint
-count_udp (const ImpsPcapCapture *cap, const gchar *src, guint16 sport, const gchar *dst,
-           guint16 dport, const gchar *prefix)
-{
-  guint n = 0;
-  for (guint i = 0; i < cap->packets->len; i++)
-    {
-      const ImpsPcapPacket *p = &g_array_index (cap->packets, ImpsPcapPacket, i);
-      if (p->proto != 17 || p->src != ip4 (src) || p->dst != ip4 (dst)
-          || (sport && p->sport != sport) || (dport && p->dport != dport))
-        continue;
-      if (prefix && (p->len < strlen (prefix) || memcmp (p->payload, prefix, strlen (prefix))))
-        continue;
-      n++;
-    }
-  return n;
-}
-
 static void
 test_media (void)
 {
@@ -354,29 +326,29 @@ test_media (void)
    * to her, on the ports they really used: hers (ephemeral) and the Gm
    * socket's (profile §9), not 5060 */
   guint16 cp = ue.sip_port, gp = (guint16) gm_port;
-  g_assert_cmpuint (count_udp (cap, "127.0.0.1", cp, "127.0.9.40", gp, "REGISTER "), ==, 2);
-  g_assert_cmpuint (count_udp (cap, "127.0.0.1", cp, "127.0.9.40", gp, "INVITE "), ==, 1);
-  g_assert_cmpuint (count_udp (cap, "127.0.0.1", cp, "127.0.9.40", gp, "SIP/2.0 183 "), ==, 1);
-  g_assert_cmpuint (count_udp (cap, "127.0.9.40", gp, "127.0.0.1", cp, "INVITE "), ==, 1);
-  g_assert_cmpuint (count_udp (cap, "127.0.9.40", gp, "127.0.0.1", cp, "SIP/2.0 401 "), ==, 1);
-  g_assert_cmpuint (count_udp (cap, "127.0.9.40", gp, "127.0.0.1", cp, "SIP/2.0 200 "), >=, 3);
-  g_assert_cmpuint (count_udp (cap, "127.0.0.1", 5060, "127.0.9.40", 0, NULL), ==, 0);
-  g_assert_cmpuint (count_udp (cap, "127.0.9.40", 0, "127.0.0.1", 5060, NULL), ==, 0);
+  g_assert_cmpuint (ou_count_udp (cap, "127.0.0.1", cp, "127.0.9.40", gp, "REGISTER "), ==, 2);
+  g_assert_cmpuint (ou_count_udp (cap, "127.0.0.1", cp, "127.0.9.40", gp, "INVITE "), ==, 1);
+  g_assert_cmpuint (ou_count_udp (cap, "127.0.0.1", cp, "127.0.9.40", gp, "SIP/2.0 183 "), ==, 1);
+  g_assert_cmpuint (ou_count_udp (cap, "127.0.9.40", gp, "127.0.0.1", cp, "INVITE "), ==, 1);
+  g_assert_cmpuint (ou_count_udp (cap, "127.0.9.40", gp, "127.0.0.1", cp, "SIP/2.0 401 "), ==, 1);
+  g_assert_cmpuint (ou_count_udp (cap, "127.0.9.40", gp, "127.0.0.1", cp, "SIP/2.0 200 "), >=, 3);
+  g_assert_cmpuint (ou_count_udp (cap, "127.0.0.1", 5060, "127.0.9.40", 0, NULL), ==, 0);
+  g_assert_cmpuint (ou_count_udp (cap, "127.0.9.40", 0, "127.0.0.1", 5060, NULL), ==, 0);
   /* the e2e call's SRTP between carol and bob, early media included */
-  g_assert_cmpuint (count_udp (cap, "127.0.0.1", ue.rtp_port, bob_addr, bob_port, NULL), ==,
+  g_assert_cmpuint (ou_count_udp (cap, "127.0.0.1", ue.rtp_port, bob_addr, bob_port, NULL), ==,
                     EARLY_PACKETS + MEDIA_PACKETS);
-  g_assert_cmpuint (count_udp (cap, bob_addr, bob_port, "127.0.0.1", ue.rtp_port, NULL), >,
+  g_assert_cmpuint (ou_count_udp (cap, bob_addr, bob_port, "127.0.0.1", ue.rtp_port, NULL), >,
                     MEDIA_PACKETS / 2);
   /* her SRTCP from the a=rtcp port, as it came */
-  g_assert_cmpuint (count_udp (cap, "127.0.0.1", carol_rtcp_port, bob_addr, bob_port + 1, NULL),
+  g_assert_cmpuint (ou_count_udp (cap, "127.0.0.1", carol_rtcp_port, bob_addr, bob_port + 1, NULL),
                     ==, 1);
   /* e2ae: the access leg (carol - AGW, SRTP) and the core leg (AGW - bob, RTP) */
-  g_assert_cmpuint (count_udp (cap, "127.0.0.1", ue.rtp_port, agw_addr, agw_port, NULL), ==,
+  g_assert_cmpuint (ou_count_udp (cap, "127.0.0.1", ue.rtp_port, agw_addr, agw_port, NULL), ==,
                     MEDIA_PACKETS);
-  g_assert_cmpuint (count_udp (cap, agw_addr, agw_port, "127.0.0.1", ue.rtp_port, NULL), >,
+  g_assert_cmpuint (ou_count_udp (cap, agw_addr, agw_port, "127.0.0.1", ue.rtp_port, NULL), >,
                     MEDIA_PACKETS / 2);
-  g_assert_cmpuint (count_udp (cap, agw_addr, 0, bob_addr, 0, NULL), >=, MEDIA_PACKETS);
-  g_assert_cmpuint (count_udp (cap, bob_addr, 0, agw_addr, 0, NULL), >, MEDIA_PACKETS / 2);
+  g_assert_cmpuint (ou_count_udp (cap, agw_addr, 0, bob_addr, 0, NULL), >=, MEDIA_PACKETS);
+  g_assert_cmpuint (ou_count_udp (cap, bob_addr, 0, agw_addr, 0, NULL), >, MEDIA_PACKETS / 2);
   imps_pcap_capture_free (cap);
 
   /* the ladder: carol's column, her REGISTER, the 183 and her INVITE */
