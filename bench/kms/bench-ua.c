@@ -186,8 +186,19 @@ typedef struct {
   guint16 port;
   GBytes **reqs;     /* the requests of this round, in order */
   guint n;
-  guint next, done, bad, opened;
+  guint next, done, bad, refused, opened;
 } Load;
+
+/* A MIKEY answer (RFC 3830 §6.1: data type in the header's second byte)
+ * that is an Error: the KMS refused the request, no ticket was made. */
+static gboolean
+is_mikey_error (const gchar *answer, gsize len)
+{
+  const gchar *end = g_strstr_len (answer, len, "\r\n\r\n");
+  gsize head = (gsize) (end + 4 - answer);
+  return g_strstr_len (answer, head, "application/mikey") != NULL && len >= head + 2
+         && (guint8) answer[head + 1] == IMPS_MIKEY_DATA_ERROR;
+}
 
 static int
 open_conn (guint16 port)
@@ -285,6 +296,8 @@ run_load (Load *l)
           l->done++;
           if (!g_str_has_prefix (c->in->str, "HTTP/1.1 200"))
             l->bad++;
+          else if (is_mikey_error (c->in->str, len))
+            l->refused++;
           gboolean closes = g_strstr_len (c->in->str, len, "Connection: close\r\n") != NULL;
           if (closes)
             {
@@ -316,6 +329,9 @@ round_on (const Server *s, GBytes **reqs, guint n)
   double w1 = wall_s (), c1 = pid_cpu_s (s->pid);
   if (l.bad)
     g_error ("%u of %u answers were not 200", l.bad, n);
+  /* the measurement is of tickets made, not of refusals */
+  if (l.refused)
+    g_error ("%u of %u answers were MIKEY Errors (refused), not tickets", l.refused, n);
   return (RoundResult) { n / (w1 - w0), (c1 - c0) * 1e6 / n, l.opened };
 }
 
