@@ -146,8 +146,8 @@ ou_register_text (OuUe *ue, const gchar *auth)
     "Max-Forwards: 70\r\nFrom: <sip:carol@%s>;tag=r1\r\nTo: <sip:carol@%s>\r\n"
     "Call-ID: carol-reg\r\nCSeq: %u REGISTER\r\nContact: <sip:carol@127.0.0.1:%u>\r\n"
     "Expires: 600\r\n%s%s%sContent-Length: 0\r\n\r\n",
-    ue->domain, ue->sip_port, ue->cseq, ue->domain, ue->domain, ue->cseq, ue->sip_port, auth ? "Authorization: " : "",
-    auth ? auth : "", auth ? "\r\n" : "");
+    ue->domain, ue->sip_port, ue->cseq, ue->domain, ue->domain, ue->cseq, ue->sip_port,
+    auth ? "Authorization: " : "", auth ? auth : "", auth ? "\r\n" : "");
 }
 
 void
@@ -250,6 +250,25 @@ ou_media_run (OuUe *ue, OuSrtp *s, const gchar *addr, guint16 port, guint n)
       g_usleep (20000);
       ou_rtp_drain (ue, s);
     }
+}
+
+void
+ou_answer_bye (OuUe *ue, const gchar *call_id)
+{
+  g_autofree gchar *bye = ou_receive_text (ue, FALSE);
+  g_assert_true (g_str_has_prefix (bye, "BYE "));
+  g_autofree gchar *vias = ou_header_lines (bye, "Via");
+  g_autofree gchar *from = ou_header (bye, "From");
+  g_autofree gchar *to = ou_header (bye, "To");
+  g_autofree gchar *cseq = ou_header (bye, "CSeq");
+  g_autofree gchar *ok = g_strdup_printf ("SIP/2.0 200 OK\r\n%sFrom: %s\r\nTo: %s\r\n"
+                                          "Call-ID: %s\r\nCSeq: %s\r\nContent-Length: 0\r\n\r\n",
+                                          vias, from, to, call_id, cseq);
+  ou_send_text (ue, ok);
+  g_free (ue->last_bye);
+  g_free (ue->last_bye_ok);
+  ue->last_bye = g_steal_pointer (&bye);
+  ue->last_bye_ok = g_steal_pointer (&ok);
 }
 
 /* A "report ..." line of serve's stop output that names @call_id and

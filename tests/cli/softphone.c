@@ -122,3 +122,12 @@ sp_serve_stop (SpServe *sv)
   g_clear_object (&sv->raw);
   return report;
 }
+
+gchar *
+sp_call_id_of (const gchar *line)
+{
+  const gchar *p = line + strlen ("call ");
+  const gchar *colon = strchr (p, ':');
+  g_assert_nonnull (colon);
+  return g_strndup (p, (gsize) (colon - p));
+}

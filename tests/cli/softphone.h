@@ -28,6 +28,8 @@ gchar *sp_next_line (SpServe *sv);
 /* Reads serve's lines until one starts with @prefix and contains
  * @contains (NULL: anything); returns it. */
 gchar *sp_wait_line (SpServe *sv, const gchar *prefix, const gchar *contains);
+/* The call ID of serve's line "call ID: ..." (newly allocated). */
+gchar *sp_call_id_of (const gchar *line);
 /* Stops serve (SIGTERM), checks it exited 0; its last lines (the report). */
 GPtrArray *sp_serve_stop (SpServe *sv);
 

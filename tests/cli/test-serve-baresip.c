@@ -127,41 +127,6 @@ baresip_stop (Baresip *b)
   g_spawn_close_pid (b->pid);
 }
 
-/* The number after @label (or before it, when digits precede) in the
- * report line with @prefix and @call_id. */
-static gboolean
-report_number (GPtrArray *lines, const gchar *prefix, const gchar *call_id, const gchar *label,
-               guint64 *value)
-{
-  for (guint i = 0; i < lines->len; i++)
-    {
-      const gchar *l = g_ptr_array_index (lines, i);
-      if (!g_str_has_prefix (l, prefix) || (call_id && strstr (l, call_id) == NULL))
-        continue;
-      const gchar *p = strstr (l, label);
-      if (p == NULL)
-        continue;
-      const gchar *q = p;
-      while (q > l && q[-1] == ' ')
-        q--;
-      const gchar *d = q;
-      while (d > l && g_ascii_isdigit (d[-1]))
-        d--;
-      *value = d < q ? g_ascii_strtoull (d, NULL, 10)
-                     : g_ascii_strtoull (p + strlen (label), NULL, 10);
-      return TRUE;
-    }
-  return FALSE;
-}
-
-/* "call ID: ..." -> ID */
-static gchar *
-call_id_of (const gchar *line)
-{
-  const gchar *p = line + strlen ("call ");
-  return g_strndup (p, (gsize) (strchr (p, ':') - p));
-}
-
 /* baresip dials bob; after media, hangs up. Returns the Call-ID. */
 static gchar *
 dial_bob (SpServe *sv, Baresip *b, guint16 ctrl_port)
@@ -170,7 +135,7 @@ dial_bob (SpServe *sv, Baresip *b, guint16 ctrl_port)
   g_autofree gchar *est = sp_wait_line (sv, "call ", "answered, established");
   g_usleep (3 * G_USEC_PER_SEC);
   baresip_command (b, ctrl_port, "hangup", NULL);
-  g_autofree gchar *id = call_id_of (est);
+  g_autofree gchar *id = sp_call_id_of (est);
   g_autofree gchar *end = sp_wait_line (sv, "call ", "answered, terminated");
   g_assert_nonnull (strstr (end, id));
   return g_steal_pointer (&id);
@@ -208,7 +173,7 @@ lab_run (const gchar *security, gboolean outside_e2ae, gchar **incoming, gchar *
   /* the script's call: bob calls carol, baresip answers at once */
   g_autofree gchar *done = g_strdup_printf ("placed, established (%s)", security);
   g_autofree gchar *est = sp_wait_line (&sv, "call ", done);
-  *incoming = call_id_of (est);
+  *incoming = sp_call_id_of (est);
   g_free (sp_wait_line (&sv, "call ", "placed, terminated"));
   *call = dial_bob (&sv, &b, read_ctrl_port (dir));
   baresip_stop (&b);
@@ -228,19 +193,19 @@ test_e2ae (void)
 
   guint64 v = 0;
   /* the AGW terminated baresip's SRTP: authenticated, none refused */
-  g_assert_true (report_number (report, "report agw ", call, "authenticated ", &v));
+  g_assert_true (ou_report_numbers (report, "report agw ", call, "authenticated ", &v));
   g_assert_cmpuint (v, >, 50);
-  g_assert_true (report_number (report, "report agw ", call, "replays ", &v));
+  g_assert_true (ou_report_numbers (report, "report agw ", call, "replays ", &v));
   g_assert_cmpuint (v, ==, 0);
   /* and bob got it as RTP from the AGW */
-  g_assert_true (report_number (report, "report media ", call, " authenticated but not as sent",
+  g_assert_true (ou_report_numbers (report, "report media ", call, " authenticated but not as sent",
                                 &v));
   g_assert_cmpuint (v, >, 50);
-  g_assert_true (report_number (report, "report call ", call, "bob callee, none", &v));
+  g_assert_true (ou_report_numbers (report, "report call ", call, "bob callee, none", &v));
   /* the call to baresip: its SRTP terminated at the AGW too */
-  g_assert_true (report_number (report, "report agw ", incoming, "authenticated ", &v));
+  g_assert_true (ou_report_numbers (report, "report agw ", incoming, "authenticated ", &v));
   g_assert_cmpuint (v, >, 50);
-  g_assert_true (report_number (report, "report agw ", incoming, "replays ", &v));
+  g_assert_true (ou_report_numbers (report, "report agw ", incoming, "replays ", &v));
   g_assert_cmpuint (v, ==, 0);
 }
 
@@ -255,15 +220,15 @@ test_e2e (void)
   for (guint i = 0; i < G_N_ELEMENTS (calls); i++)
     {
       /* e2e: bob decrypted and authenticated baresip's SRTP itself */
-      g_assert_true (report_number (report, "report call ", calls[i], "sdes-e2e, terminated", &v));
-      g_assert_true (report_number (report, "report media ", calls[i],
+      g_assert_true (ou_report_numbers (report, "report call ", calls[i], "sdes-e2e, terminated", &v));
+      g_assert_true (ou_report_numbers (report, "report media ", calls[i],
                                     " authenticated but not as sent", &v));
       g_assert_cmpuint (v, >, 50);
-      g_assert_true (report_number (report, "report media ", calls[i], " auth failures", &v));
+      g_assert_true (ou_report_numbers (report, "report media ", calls[i], " auth failures", &v));
       g_assert_cmpuint (v, ==, 0);
-      g_assert_true (report_number (report, "report media ", calls[i], " replays", &v));
+      g_assert_true (ou_report_numbers (report, "report media ", calls[i], " replays", &v));
       g_assert_cmpuint (v, ==, 0);
-      g_assert_false (report_number (report, "report agw ", calls[i], "authenticated", &v));
+      g_assert_false (ou_report_numbers (report, "report agw ", calls[i], "authenticated", &v));
     }
 }
 

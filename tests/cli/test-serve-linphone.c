@@ -142,41 +142,6 @@ linphone_stop (Linphone *l)
   g_spawn_close_pid (l->pid);
 }
 
-/* The number after @label (or before it, when digits precede) in the
- * report line with @prefix and @call_id. */
-static gboolean
-report_number (GPtrArray *lines, const gchar *prefix, const gchar *call_id, const gchar *label,
-               guint64 *value)
-{
-  for (guint i = 0; i < lines->len; i++)
-    {
-      const gchar *l = g_ptr_array_index (lines, i);
-      if (!g_str_has_prefix (l, prefix) || (call_id && strstr (l, call_id) == NULL))
-        continue;
-      const gchar *p = strstr (l, label);
-      if (p == NULL)
-        continue;
-      const gchar *q = p;
-      while (q > l && q[-1] == ' ')
-        q--;
-      const gchar *d = q;
-      while (d > l && g_ascii_isdigit (d[-1]))
-        d--;
-      *value = d < q ? g_ascii_strtoull (d, NULL, 10)
-                     : g_ascii_strtoull (p + strlen (label), NULL, 10);
-      return TRUE;
-    }
-  return FALSE;
-}
-
-/* "call ID: ..." -> ID */
-static gchar *
-call_id_of (const gchar *line)
-{
-  const gchar *p = line + strlen ("call ");
-  return g_strndup (p, (gsize) (strchr (p, ':') - p));
-}
-
 /* linphonec dials bob; after media, hangs up. Returns the Call-ID. */
 static gchar *
 dial_bob (SpServe *sv, Linphone *l)
@@ -185,7 +150,7 @@ dial_bob (SpServe *sv, Linphone *l)
   g_autofree gchar *est = sp_wait_line (sv, "call ", "answered, established");
   g_usleep (3 * G_USEC_PER_SEC);
   linphone_command (l, "terminate");
-  g_autofree gchar *id = call_id_of (est);
+  g_autofree gchar *id = sp_call_id_of (est);
   g_autofree gchar *end = sp_wait_line (sv, "call ", "answered, terminated");
   g_assert_nonnull (strstr (end, id));
   return g_steal_pointer (&id);
@@ -212,7 +177,7 @@ lab_run (const gchar *security, gboolean outside_e2ae, gchar **incoming, gchar *
   /* the script's call: bob calls carol, linphonec answers at once (-a) */
   g_autofree gchar *done = g_strdup_printf ("placed, established (%s)", security);
   g_autofree gchar *est = sp_wait_line (&sv, "call ", done);
-  *incoming = call_id_of (est);
+  *incoming = sp_call_id_of (est);
   g_free (sp_wait_line (&sv, "call ", "placed, terminated"));
   /* serve's line comes when bob sends his BYE: a "call" command that
    * linphonec reads before the BYE, while its call is still up, is lost */
@@ -222,9 +187,9 @@ lab_run (const gchar *security, gboolean outside_e2ae, gchar **incoming, gchar *
   GPtrArray *report = sp_serve_stop (&sv);
   /* it registered with SIP Digest: challenged, then not refused */
   guint64 v = 0;
-  g_assert_true (report_number (report, "report gm ", NULL, "401 ", &v));
+  g_assert_true (ou_report_numbers (report, "report gm ", NULL, "401 ", &v));
   g_assert_cmpuint (v, >=, 1);
-  g_assert_true (report_number (report, "report gm ", NULL, "403 ", &v));
+  g_assert_true (ou_report_numbers (report, "report gm ", NULL, "403 ", &v));
   g_assert_cmpuint (v, ==, 0);
   if (g_test_failed ())
     {
@@ -250,16 +215,16 @@ test_e2ae (void)
   for (guint i = 0; i < G_N_ELEMENTS (calls); i++)
     {
       /* the AGW terminated linphonec's SRTP: authenticated, none refused */
-      g_assert_true (report_number (report, "report agw ", calls[i], "authenticated ", &v));
+      g_assert_true (ou_report_numbers (report, "report agw ", calls[i], "authenticated ", &v));
       g_assert_cmpuint (v, >, 50);
-      g_assert_true (report_number (report, "report agw ", calls[i], "replays ", &v));
+      g_assert_true (ou_report_numbers (report, "report agw ", calls[i], "replays ", &v));
       g_assert_cmpuint (v, ==, 0);
     }
   /* and bob got it as RTP from the AGW */
-  g_assert_true (report_number (report, "report media ", call, " authenticated but not as sent",
+  g_assert_true (ou_report_numbers (report, "report media ", call, " authenticated but not as sent",
                                 &v));
   g_assert_cmpuint (v, >, 50);
-  g_assert_true (report_number (report, "report call ", call, "bob callee, none", &v));
+  g_assert_true (ou_report_numbers (report, "report call ", call, "bob callee, none", &v));
 }
 
 static void
@@ -273,15 +238,15 @@ test_e2e (void)
   for (guint i = 0; i < G_N_ELEMENTS (calls); i++)
     {
       /* e2e: bob decrypted and authenticated linphonec's SRTP itself */
-      g_assert_true (report_number (report, "report call ", calls[i], "sdes-e2e, terminated", &v));
-      g_assert_true (report_number (report, "report media ", calls[i],
+      g_assert_true (ou_report_numbers (report, "report call ", calls[i], "sdes-e2e, terminated", &v));
+      g_assert_true (ou_report_numbers (report, "report media ", calls[i],
                                     " authenticated but not as sent", &v));
       g_assert_cmpuint (v, >, 50);
-      g_assert_true (report_number (report, "report media ", calls[i], " auth failures", &v));
+      g_assert_true (ou_report_numbers (report, "report media ", calls[i], " auth failures", &v));
       g_assert_cmpuint (v, ==, 0);
-      g_assert_true (report_number (report, "report media ", calls[i], " replays", &v));
+      g_assert_true (ou_report_numbers (report, "report media ", calls[i], " replays", &v));
       g_assert_cmpuint (v, ==, 0);
-      g_assert_false (report_number (report, "report agw ", calls[i], "authenticated", &v));
+      g_assert_false (ou_report_numbers (report, "report agw ", calls[i], "authenticated", &v));
     }
 }
 
