@@ -28,8 +28,9 @@
 #include "imps-hss.h"
 #include "imps-http.h"
 #include "imps-random.h"
+#include "imps-bench.h"
+#include "imps-bench-child.h"
 
-#include <glib-unix.h>
 #include <libsoup/soup.h>
 
 #include <arpa/inet.h>
@@ -41,7 +42,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -74,50 +74,10 @@ impi_of (guint i)
 
 /* ---- the servers (children) -------------------------------------------- */
 
-/* Serves until SIGTERM, then exits normally (so that a profiler such as
- * callgrind run on the bench writes each child's data). */
-static gboolean
-quit_loop (gpointer loop)
-{
-  g_main_loop_quit (loop);
-  return G_SOURCE_REMOVE;
-}
-
-static void G_GNUC_NORETURN
-serve_until_term (void)
-{
-  GMainLoop *loop = g_main_loop_new (NULL, FALSE);
-  g_unix_signal_add (SIGTERM, quit_loop, loop);
-  g_main_loop_run (loop);
-  exit (0);
-}
-
-static void
-hello_handler (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
-               gpointer data)
-{
-  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
-  soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_STATIC, "hello\n", 6);
-}
-
 static void G_GNUC_NORETURN
 hello_main (int fd)
 {
-  SoupServer *server = soup_server_new (NULL, NULL);
-  soup_server_add_handler (server, NULL, hello_handler, NULL, NULL);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GInetAddress) ia = g_inet_address_new_from_string (HELLO_ADDR);
-  g_autoptr (GSocketAddress) sa = g_inet_socket_address_new (ia, 0);
-  if (!soup_server_listen (server, sa, 0, &error))
-    _exit (4);
-  GSList *listeners = soup_server_get_listeners (server);
-  g_autoptr (GSocketAddress) bound = g_socket_get_local_address (listeners->data, NULL);
-  g_slist_free (listeners);
-  guint16 port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-  if (write (fd, &port, sizeof port) != sizeof port)
-    _exit (5);
-  close (fd);
-  serve_until_term ();
+  imps_bench_hello_main (fd, HELLO_ADDR);
 }
 
 static void G_GNUC_NORETURN
@@ -147,11 +107,8 @@ bsf_main (int fd)
   if (bsf == NULL || !imps_bsf_listen (bsf, BSF_ADDR, 0, 0, &error))
     _exit (4);
   imps_bsf_set_hss (bsf, HSS_ADDR, imps_hss_get_port (hss));
-  guint16 port = imps_bsf_get_ub_port (bsf);
-  if (write (fd, &port, sizeof port) != sizeof port)
-    _exit (5);
-  close (fd);
-  serve_until_term ();
+  imps_bench_report_port (fd, imps_bsf_get_ub_port (bsf));
+  imps_bench_serve_until_term ();
 }
 
 typedef struct {
@@ -163,52 +120,8 @@ typedef struct {
 static Server
 spawn (void (*fn) (int), const gchar *addr)
 {
-  int p[2];
-  g_assert (pipe (p) == 0);
-  Server s = { .addr = addr };
-  s.pid = fork ();
-  g_assert (s.pid >= 0);
-  if (s.pid == 0)
-    {
-      prctl (PR_SET_PDEATHSIG, SIGKILL);
-      close (p[0]);
-      fn (p[1]);
-    }
-  close (p[1]);
-  if (read (p[0], &s.port, sizeof s.port) != sizeof s.port)
-    g_error ("a server did not start");
-  close (p[0]);
-  return s;
-}
-
-/* CPU time of @pid, in seconds: the sum over its threads of the time
- * they ran (/proc/PID/task/TID/schedstat, in nanoseconds; the clock-tick
- * user and system times of /proc/PID/stat are 10 ms coarse). */
-static double
-pid_cpu_s (pid_t pid)
-{
-  g_autofree gchar *dir = g_strdup_printf ("/proc/%d/task", pid);
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  if (d == NULL)
-    return 0;
-  double total = 0;
-  const gchar *tid;
-  while ((tid = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree gchar *path = g_strdup_printf ("%s/%s/schedstat", dir, tid);
-      g_autofree gchar *text = NULL;
-      if (g_file_get_contents (path, &text, NULL, NULL))
-        total += g_ascii_strtod (text, NULL) / 1e9;
-    }
-  return total;
-}
-
-static double
-wall_s (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (double) ts.tv_sec + ts.tv_nsec / 1e9;
+  ImpsBenchChild c = imps_bench_spawn (fn);
+  return (Server) { c.pid, c.port, addr };
 }
 
 /* ---- the client ------------------------------------------------------- */
@@ -444,28 +357,10 @@ static RoundResult
 round_on (const Server *s, gboolean hello, Client *cs)
 {
   Load l = { .server = s, .hello = hello, .n = n_boots };
-  double c0 = pid_cpu_s (s->pid), w0 = wall_s ();
+  double c0 = imps_bench_pid_cpu_s (s->pid), w0 = imps_bench_wall_s ();
   run_load (&l, cs);
-  double w1 = wall_s (), c1 = pid_cpu_s (s->pid);
+  double w1 = imps_bench_wall_s (), c1 = imps_bench_pid_cpu_s (s->pid);
   return (RoundResult) { n_boots / (w1 - w0), (c1 - c0) * 1e6 / n_boots };
-}
-
-static int
-cmp_double (const void *a, const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return x < y ? -1 : x > y;
-}
-
-static double
-median_spread (double *v, guint n, double *spread)
-{
-  double *s = g_memdup2 (v, n * sizeof *v);
-  qsort (s, n, sizeof *s, cmp_double);
-  double m = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-  *spread = m > 0 ? (s[n - 1] - s[0]) / m : 0;
-  g_free (s);
-  return m;
 }
 
 static Client *
@@ -548,17 +443,17 @@ main (int argc, char **argv)
           n_conns, n_boots, n_rounds);
   printf ("  %-28s %14s %8s %18s %8s\n", "server", "bootstraps/s", "spread",
           "CPU us/bootstrap", "spread");
-  double m = median_spread (h_bps, n_rounds, &sp);
+  double m = imps_bench_median (h_bps, n_rounds, &sp);
   printf ("  %-28s %14.0f %7.0f%%", "hello (2 x GET /)", m, 100 * sp);
-  m = median_spread (h_cpu, n_rounds, &sp);
+  m = imps_bench_median (h_cpu, n_rounds, &sp);
   printf (" %18.1f %7.0f%%\n", m, 100 * sp);
-  m = median_spread (b_bps, n_rounds, &sp);
+  m = imps_bench_median (b_bps, n_rounds, &sp);
   printf ("  %-28s %14.0f %7.0f%%", "BSF + HSS (bootstrap)", m, 100 * sp);
-  m = median_spread (b_cpu, n_rounds, &sp);
+  m = imps_bench_median (b_cpu, n_rounds, &sp);
   printf (" %18.1f %7.0f%%\n", m, 100 * sp);
   double sp_bps, sp_cpu;
-  double ratio_bps = median_spread (r_bps, n_rounds, &sp_bps);
-  double ratio_cpu = median_spread (r_cpu, n_rounds, &sp_cpu);
+  double ratio_bps = imps_bench_median (r_bps, n_rounds, &sp_bps);
+  double ratio_cpu = imps_bench_median (r_cpu, n_rounds, &sp_cpu);
   printf ("  BSF / hello bootstraps per second: %.2f (spread %.0f%%)\n", ratio_bps,
           100 * sp_bps);
   printf ("  BSF / hello server CPU per bootstrap: %.2f (spread %.0f%%; goal at most 2)\n",

@@ -22,8 +22,9 @@
  * (what `make bench` collects). */
 #include "imps-kms.h"
 #include "imps-random.h"
+#include "imps-bench.h"
+#include "imps-bench-child.h"
 
-#include <glib-unix.h>
 #include <libsoup/soup.h>
 
 #include <arpa/inet.h>
@@ -35,7 +36,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -48,50 +48,10 @@ static guint n_conns = 16, n_requests = 4000, n_rounds = 5;
 
 /* ---- the servers (children) -------------------------------------------- */
 
-/* Serves until SIGTERM, then exits normally (so that a profiler such as
- * callgrind run on the bench writes each child's data). */
-static gboolean
-quit_loop (gpointer loop)
-{
-  g_main_loop_quit (loop);
-  return G_SOURCE_REMOVE;
-}
-
-static void G_GNUC_NORETURN
-serve_until_term (void)
-{
-  GMainLoop *loop = g_main_loop_new (NULL, FALSE);
-  g_unix_signal_add (SIGTERM, quit_loop, loop);
-  g_main_loop_run (loop);
-  exit (0);
-}
-
-static void
-hello_handler (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
-               gpointer data)
-{
-  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
-  soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_STATIC, "hello\n", 6);
-}
-
 static void G_GNUC_NORETURN
 hello_main (int fd)
 {
-  SoupServer *server = soup_server_new (NULL, NULL);
-  soup_server_add_handler (server, NULL, hello_handler, NULL, NULL);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GInetAddress) ia = g_inet_address_new_from_string ("127.0.0.1");
-  g_autoptr (GSocketAddress) sa = g_inet_socket_address_new (ia, 0);
-  if (!soup_server_listen (server, sa, 0, &error))
-    _exit (4);
-  GSList *listeners = soup_server_get_listeners (server);
-  g_autoptr (GSocketAddress) bound = g_socket_get_local_address (listeners->data, NULL);
-  g_slist_free (listeners);
-  guint16 port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-  if (write (fd, &port, sizeof port) != sizeof port)
-    _exit (5);
-  close (fd);
-  serve_until_term ();
+  imps_bench_hello_main (fd, "127.0.0.1");
 }
 
 static guint8 psk[32];
@@ -109,67 +69,8 @@ kms_main (int fd)
   imps_kms_add_static_psk (kms, "static-alice", "sip:alice@example.org", psk, 32);
   if (!imps_kms_listen (kms, "127.0.0.1", 0, &error))
     _exit (4);
-  guint16 port = imps_kms_get_ua_port (kms);
-  if (write (fd, &port, sizeof port) != sizeof port)
-    _exit (5);
-  close (fd);
-  serve_until_term ();
-}
-
-typedef struct {
-  pid_t pid;
-  guint16 port;
-} Server;
-
-static Server
-spawn (void (*fn) (int))
-{
-  int p[2];
-  g_assert (pipe (p) == 0);
-  Server s = { 0 };
-  s.pid = fork ();
-  g_assert (s.pid >= 0);
-  if (s.pid == 0)
-    {
-      prctl (PR_SET_PDEATHSIG, SIGKILL);
-      close (p[0]);
-      fn (p[1]);
-    }
-  close (p[1]);
-  if (read (p[0], &s.port, sizeof s.port) != sizeof s.port)
-    g_error ("a server did not start");
-  close (p[0]);
-  return s;
-}
-
-/* CPU time of @pid, in seconds: the sum over its threads of the time
- * they ran (/proc/PID/task/TID/schedstat, in nanoseconds; the clock-tick
- * user and system times of /proc/PID/stat are 10 ms coarse). */
-static double
-pid_cpu_s (pid_t pid)
-{
-  g_autofree gchar *dir = g_strdup_printf ("/proc/%d/task", pid);
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  if (d == NULL)
-    return 0;
-  double total = 0;
-  const gchar *tid;
-  while ((tid = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree gchar *path = g_strdup_printf ("%s/%s/schedstat", dir, tid);
-      g_autofree gchar *text = NULL;
-      if (g_file_get_contents (path, &text, NULL, NULL))
-        total += g_ascii_strtod (text, NULL) / 1e9;
-    }
-  return total;
-}
-
-static double
-wall_s (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (double) ts.tv_sec + ts.tv_nsec / 1e9;
+  imps_bench_report_port (fd, imps_kms_get_ua_port (kms));
+  imps_bench_serve_until_term ();
 }
 
 /* ---- the client ------------------------------------------------------- */
@@ -321,36 +222,18 @@ typedef struct {
 } RoundResult;
 
 static RoundResult
-round_on (const Server *s, GBytes **reqs, guint n)
+round_on (const ImpsBenchChild *s, GBytes **reqs, guint n)
 {
   Load l = { .port = s->port, .reqs = reqs, .n = n };
-  double c0 = pid_cpu_s (s->pid), w0 = wall_s ();
+  double c0 = imps_bench_pid_cpu_s (s->pid), w0 = imps_bench_wall_s ();
   run_load (&l);
-  double w1 = wall_s (), c1 = pid_cpu_s (s->pid);
+  double w1 = imps_bench_wall_s (), c1 = imps_bench_pid_cpu_s (s->pid);
   if (l.bad)
     g_error ("%u of %u answers were not 200", l.bad, n);
   /* the measurement is of tickets made, not of refusals */
   if (l.refused)
     g_error ("%u of %u answers were MIKEY Errors (refused), not tickets", l.refused, n);
   return (RoundResult) { n / (w1 - w0), (c1 - c0) * 1e6 / n, l.opened };
-}
-
-static int
-cmp_double (const void *a, const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return x < y ? -1 : x > y;
-}
-
-static double
-median_spread (double *v, guint n, double *spread)
-{
-  double *s = g_memdup2 (v, n * sizeof *v);
-  qsort (s, n, sizeof *s, cmp_double);
-  double m = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-  *spread = m > 0 ? (s[n - 1] - s[0]) / m : 0;
-  g_free (s);
-  return m;
 }
 
 int
@@ -410,8 +293,8 @@ main (int argc, char **argv)
   for (guint i = 0; i < n_requests; i++)
     hello_reqs[i] = hello_req;
 
-  Server hello = spawn (hello_main);
-  Server kms = spawn (kms_main);
+  ImpsBenchChild hello = imps_bench_spawn (hello_main);
+  ImpsBenchChild kms = imps_bench_spawn (kms_main);
 
   double h_rps[99], k_rps[99], h_cpu[99], k_cpu[99], r_rps[99], r_cpu[99];
   guint h_open = 0, k_open = 0;
@@ -438,17 +321,17 @@ main (int argc, char **argv)
           "round, %u rounds\n", n_conns, n_requests, n_rounds);
   printf ("  %-28s %12s %8s %16s %8s %12s\n", "server", "requests/s", "spread", "CPU us/request",
           "spread", "connections");
-  double m = median_spread (h_rps, n_rounds, &sp);
+  double m = imps_bench_median (h_rps, n_rounds, &sp);
   printf ("  %-28s %12.0f %7.0f%%", "hello (GET /)", m, 100 * sp);
-  m = median_spread (h_cpu, n_rounds, &sp);
+  m = imps_bench_median (h_cpu, n_rounds, &sp);
   printf (" %16.1f %7.0f%% %12u\n", m, 100 * sp, h_open);
-  m = median_spread (k_rps, n_rounds, &sp);
+  m = imps_bench_median (k_rps, n_rounds, &sp);
   printf ("  %-28s %12.0f %7.0f%%", "KMS (ticket request)", m, 100 * sp);
-  m = median_spread (k_cpu, n_rounds, &sp);
+  m = imps_bench_median (k_cpu, n_rounds, &sp);
   printf (" %16.1f %7.0f%% %12u\n", m, 100 * sp, k_open);
   double sp_rps, sp_cpu;
-  double ratio_rps = median_spread (r_rps, n_rounds, &sp_rps);
-  double ratio_cpu = median_spread (r_cpu, n_rounds, &sp_cpu);
+  double ratio_rps = imps_bench_median (r_rps, n_rounds, &sp_rps);
+  double ratio_cpu = imps_bench_median (r_cpu, n_rounds, &sp_cpu);
   printf ("  KMS / hello requests per second: %.2f (spread %.0f%%; goal at least 0.7)\n",
           ratio_rps, 100 * sp_rps);
   printf ("  KMS / hello server CPU per request: %.2f (spread %.0f%%; goal at most 1.5)\n",
