@@ -253,6 +253,16 @@ ou_media_run (OuUe *ue, OuSrtp *s, const gchar *addr, guint16 port, guint n)
 }
 
 void
+ou_clear (OuUe *ue)
+{
+  g_clear_object (&ue->sip);
+  g_clear_object (&ue->rtp);
+  g_clear_object (&ue->pcscf);
+  g_clear_pointer (&ue->last_bye, g_free);
+  g_clear_pointer (&ue->last_bye_ok, g_free);
+}
+
+void
 ou_answer_bye (OuUe *ue, const gchar *call_id)
 {
   g_autofree gchar *bye = ou_receive_text (ue, FALSE);

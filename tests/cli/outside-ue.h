@@ -48,6 +48,9 @@ void ou_srtp_pair_clear (OuSrtp *s);
 void ou_rtp_send (OuUe *ue, OuSrtp *s, GSocketAddress *to);
 void ou_rtp_drain (OuUe *ue, OuSrtp *s);
 void ou_media_run (OuUe *ue, OuSrtp *s, const gchar *addr, guint16 port, guint n);
+/* Frees what @ue holds (sockets, the P-CSCF's address, the last BYE). */
+void ou_clear (OuUe *ue);
+
 /* Takes the BYE of call @call_id, answers it 200 and remembers both (a
  * retransmission of the BYE gets the same answer again). */
 void ou_answer_bye (OuUe *ue, const gchar *call_id);

@@ -318,11 +318,7 @@ test_calls (void)
   g_assert_true (ou_report_numbers (report, "report media sockets", NULL, "unknown sources ", &v));
   g_assert_cmpuint (v, >=, 5);
 
-  g_object_unref (ue.sip);
-  g_object_unref (ue.rtp);
-  g_object_unref (ue.pcscf);
-  g_free (ue.last_bye);
-  g_free (ue.last_bye_ok);
+  ou_clear (&ue);
   g_unlink (scn);
   g_rmdir (dir);
 }

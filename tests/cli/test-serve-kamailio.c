@@ -596,11 +596,7 @@ test_kamailio (gconstpointer data)
   g_assert_nonnull (strstr (ladder, tcp_mw ? "Digest verified: REGISTER from tcp " PROXY ":"
                                             : "Digest verified: REGISTER from udp " PROXY ":"));
 
-  g_object_unref (ue.sip);
-  g_object_unref (ue.rtp);
-  g_object_unref (ue.pcscf);
-  g_free (ue.last_bye);
-  g_free (ue.last_bye_ok);
+  ou_clear (&ue);
   g_unlink (scn);
   g_unlink (pcap_path);
   g_unlink (ladder_path);

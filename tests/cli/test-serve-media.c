@@ -351,9 +351,7 @@ test_media (void)
   g_assert_nonnull (strstr (ladder, "183 Session Progress"));
   g_assert_nonnull (strstr (ladder, "REGISTER"));
 
-  g_object_unref (ue.sip);
-  g_object_unref (ue.rtp);
-  g_object_unref (ue.pcscf);
+  ou_clear (&ue);
   g_unlink (scn);
   g_unlink (pcap_path);
   g_unlink (ladder_path);
