@@ -265,7 +265,7 @@ refuse (ImpsBsf *bsf, const gchar *detail, const gchar *summary)
  * 512 bytes): the reasons name the request's identities and fields, never
  * a key or a RES. */
 static void
-respond_status (ImpsBsf *bsf, SoupServerMessage *msg, guint status, const gchar *detail,
+respond_status (ImpsBsf *bsf, ImpsHttpMessage *msg, guint status, const gchar *detail,
                 const gchar *summary)
 {
   if (status < 400 || status > 499 || detail == NULL)
@@ -287,7 +287,7 @@ respond_status (ImpsBsf *bsf, SoupServerMessage *msg, guint status, const gchar 
 typedef struct {
   ImpsBsf *bsf;
   GCancellable *cancel;    /* the BSF's, reffed */
-  SoupServerMessage *msg;  /* reffed */
+  ImpsHttpMessage *msg;  /* reffed */
   gchar *impi;
   gboolean resync;
   guint tries;
@@ -297,7 +297,7 @@ static void
 zh_call_free (ZhCall *call)
 {
   g_object_unref (call->cancel);
-  g_object_unref (call->msg);
+  imps_http_message_unref (call->msg);
   g_free (call->impi);
   g_free (call);
 }
@@ -305,7 +305,7 @@ zh_call_free (ZhCall *call)
 static void send_mar (ImpsBsf *bsf, ZhCall *call, const guint8 *resync);
 
 static void
-challenge_respond (ImpsBsf *bsf, SoupServerMessage *msg, Challenge *c)
+challenge_respond (ImpsBsf *bsf, ImpsHttpMessage *msg, Challenge *c)
 {
   g_autoptr (ImpsDigestChallenge) ch = imps_digest_challenge_new ();
   ch->realm = g_strdup (bsf->name);
@@ -322,7 +322,7 @@ challenge_respond (ImpsBsf *bsf, SoupServerMessage *msg, Challenge *c)
       challenge_free (c);
       return;
     }
-  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+  imps_http_message_set_header (msg,
                                 "WWW-Authenticate", value);
   g_autofree gchar *impi = g_strdup (c->impi);
   pending_add (bsf, c);
@@ -473,12 +473,12 @@ send_mar (ImpsBsf *bsf, ZhCall *call, const guint8 *resync)
 /* Gets a vector (with RAND || AUTS for a resynchronisation) and answers
  * with a 401 when it comes. */
 static void
-start_challenge (ImpsBsf *bsf, SoupServerMessage *msg, const gchar *impi, const guint8 *resync)
+start_challenge (ImpsBsf *bsf, ImpsHttpMessage *msg, const gchar *impi, const guint8 *resync)
 {
   ZhCall *call = g_new0 (ZhCall, 1);
   call->bsf = bsf;
   call->cancel = g_object_ref (bsf->cancel);
-  call->msg = g_object_ref (msg);
+  call->msg = imps_http_message_ref (msg);
   call->impi = g_strdup (impi);
   call->resync = resync != NULL;
   imps_http_server_pause (bsf->ub, msg);
@@ -486,7 +486,7 @@ start_challenge (ImpsBsf *bsf, SoupServerMessage *msg, const gchar *impi, const 
 }
 
 static void
-bootstrap_ok (ImpsBsf *bsf, SoupServerMessage *msg, const ImpsDigestCredentials *cred,
+bootstrap_ok (ImpsBsf *bsf, ImpsHttpMessage *msg, const ImpsDigestCredentials *cred,
               Challenge *c)
 {
   g_autoptr (GError) error = NULL;
@@ -548,33 +548,30 @@ bootstrap_ok (ImpsBsf *bsf, SoupServerMessage *msg, const ImpsDigestCredentials 
   g_autofree gchar *why = g_strdup_printf ("B-TID %s for %s, valid until %s", btid, impi, lifetime);
   imps_bsf_note (bsf, IMPS_EVENT_NOTE, why, "bootstrapped");
 
-  SoupMessageHeaders *h = soup_server_message_get_response_headers (msg);
-  soup_message_headers_replace (h, "Authentication-Info", ai_value);
+  imps_http_message_set_header (msg, "Authentication-Info", ai_value);
   g_autofree gchar *expires = imps_http_date (expiry);
-  soup_message_headers_replace (h, "Expires", expires);
+  imps_http_message_set_header (msg, "Expires", expires);
   imps_http_server_respond (bsf->ub, msg, SOUP_STATUS_OK, IMPS_GBA_XML_CONTENT_TYPE,
                             (const guint8 *) body, body_len, NULL, "200 (B-TID %s)", btid);
 }
 
 static void
-on_ub (ImpsHttpServer *server, SoupServerMessage *msg, const gchar *peer, gpointer data)
+on_ub (ImpsHttpServer *server, ImpsHttpMessage *msg, const gchar *peer, gpointer data)
 {
   ImpsBsf *bsf = data;
-  const gchar *method = soup_server_message_get_method (msg);
-  GUri *uri = soup_server_message_get_uri (msg);
-  const gchar *path = uri ? g_uri_get_path (uri) : "/";
+  const gchar *method = imps_http_message_get_method (msg);
+  const gchar *path = imps_http_message_get_path (msg);
   g_autoptr (GError) error = NULL;
 
   if (g_strcmp0 (method, "GET") != 0 && g_strcmp0 (method, "POST") != 0)
     {
       g_autofree gchar *why = g_strdup_printf ("method %s from %s: Ub takes GET", method, peer);
       refuse (bsf, why, "method refused");
-      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow", "GET");
+      imps_http_message_set_header (msg, "Allow", "GET");
       respond_status (bsf, msg, SOUP_STATUS_METHOD_NOT_ALLOWED, why, "method not allowed");
       return;
     }
-  const gchar *auth = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
-                                                    "Authorization");
+  const gchar *auth = imps_http_message_get_header (msg, "Authorization");
   if (auth == NULL)
     {
       imps_http_server_log_request (server, msg, "%s %s (no Authorization)", method, path);
@@ -660,7 +657,7 @@ on_ub (ImpsHttpServer *server, SoupServerMessage *msg, const gchar *peer, gpoint
       return;
     }
 
-  g_autoptr (GBytes) body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+  GBytes *body = imps_http_message_get_body (msg);
   gsize body_len = 0;
   const guint8 *body_data = g_bytes_get_data (body, &body_len);
   ImpsDigestAkaOutcome outcome;

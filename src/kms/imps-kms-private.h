@@ -127,7 +127,7 @@ guint64 imps_kms_now_ntp (ImpsKms *kms);
 void imps_kms_note (ImpsKms *kms, ImpsEventKind kind, const gchar *detail, const gchar *summary);
 /* A 4xx answer on Ua or Zk: @why, the refusal's reason (names, sizes and
  * values of the request, never a key), is the text/plain body as well. */
-void imps_kms_respond_refusal (ImpsHttpServer *server, SoupServerMessage *msg, guint status,
+void imps_kms_respond_refusal (ImpsHttpServer *server, ImpsHttpMessage *msg, guint status,
                                const gchar *why, const gchar *summary);
 
 /* store (imps-kms-store.c) */
@@ -162,10 +162,10 @@ void imps_kms_zk_close (ImpsKms *kms);
  * in hex (8 digits and a NUL), so that two KMSs that hold different keys
  * for one agreement can be told apart without showing a key. */
 void imps_kms_pair_key_fingerprint (const guint8 *key, gsize len, gchar out[9]);
-void imps_kms_zk_relay (ImpsKms *kms, SoupServerMessage *msg, const ImpsMikeyMessage *in,
+void imps_kms_zk_relay (ImpsKms *kms, ImpsHttpMessage *msg, const ImpsMikeyMessage *in,
                         const guint8 *psk, gsize psk_len, const guint8 *issuer, gsize issuer_len);
 
-guint imps_kms_http_envelope (ImpsKms *kms, SoupServerMessage *msg, ImpsKmsRequestType *type,
+guint imps_kms_http_envelope (ImpsKms *kms, ImpsHttpMessage *msg, ImpsKmsRequestType *type,
                               GBytes **body, gchar **why);
 
 /* The Error answer for @in_error (a parsed message) with @err_no; V keyed

@@ -338,17 +338,16 @@ cert_names (GTlsCertificate *cert)
  * ------------------------------------------------------------------- */
 
 static void
-zk_handler (ImpsHttpServer *server, SoupServerMessage *msg, const gchar *peer, gpointer data)
+zk_handler (ImpsHttpServer *server, ImpsHttpMessage *msg, const gchar *peer, gpointer data)
 {
   ImpsKms *kms = data;
-  GUri *uri = soup_server_message_get_uri (msg);
-  const gchar *path = uri ? g_uri_get_path (uri) : "/";
+  const gchar *path = imps_http_message_get_path (msg);
   ImpsKmsRequestType type = IMPS_KMS_REQUEST_RESOLVE;
   g_autoptr (GBytes) body = NULL;
   g_autofree gchar *why = NULL;
   guint status = imps_kms_http_envelope (kms, msg, &type, &body, &why);
 
-  imps_http_server_log_request (server, msg, "%s %s%s", soup_server_message_get_method (msg),
+  imps_http_server_log_request (server, msg, "%s %s%s", imps_http_message_get_method (msg),
                                 path, status == 0 && type == IMPS_KMS_REQUEST_RESOLVE
                                 ? "?requesttype=ticketresolve (RESOLVE_INIT_PSK)" : "");
   if (status)
@@ -454,7 +453,7 @@ imps_kms_pair_key_fingerprint (const guint8 *key, gsize len, gchar out[9])
 typedef struct {
   ImpsKms *kms;
   GCancellable *cancel;            /* the KMS's, reffed */
-  SoupServerMessage *ua_msg;       /* the responder's request, paused, reffed */
+  ImpsHttpMessage *ua_msg;       /* the responder's request, paused, reffed */
   ImpsMikeyMessage *from_responder;
   ImpsMikeyMessage *relay_init;
   guint8 psk[IMPS_GBA_KEY_LEN];
@@ -474,7 +473,7 @@ relay_free (Relay *r)
       imps_clock_unref (r->held);
     }
   g_object_unref (r->cancel);
-  g_object_unref (r->ua_msg);
+  imps_http_message_unref (r->ua_msg);
   imps_mikey_message_free (r->from_responder);
   imps_mikey_message_free (r->relay_init);
   g_free (r->issuer);
@@ -584,14 +583,14 @@ on_relay_answer (GObject *source, GAsyncResult *res, gpointer data)
 }
 
 void
-imps_kms_zk_relay (ImpsKms *kms, SoupServerMessage *msg, const ImpsMikeyMessage *in,
+imps_kms_zk_relay (ImpsKms *kms, ImpsHttpMessage *msg, const ImpsMikeyMessage *in,
                    const guint8 *psk, gsize psk_len, const guint8 *issuer, gsize issuer_len)
 {
   g_autoptr (GError) error = NULL;
   Relay *r = g_new0 (Relay, 1);
   r->kms = kms;
   r->cancel = g_object_ref (kms->cancel);
-  r->ua_msg = g_object_ref (msg);
+  r->ua_msg = imps_http_message_ref (msg);
   r->from_responder = imps_mikey_message_parse (in->body.raw, in->body.raw_len, NULL);
   memcpy (r->psk, psk, MIN (psk_len, sizeof r->psk));
   r->psk_len = MIN (psk_len, sizeof r->psk);

@@ -887,7 +887,7 @@ outcome_summary (ImpsKmsOutcome o, ImpsKmsRequestType type)
 #define REFUSAL_BODY_MAX 512
 
 void
-imps_kms_respond_refusal (ImpsHttpServer *server, SoupServerMessage *msg, guint status,
+imps_kms_respond_refusal (ImpsHttpServer *server, ImpsHttpMessage *msg, guint status,
                           const gchar *why, const gchar *summary)
 {
   /* one line, at most REFUSAL_BODY_MAX bytes, ending in LF */
@@ -901,7 +901,7 @@ imps_kms_respond_refusal (ImpsHttpServer *server, SoupServerMessage *msg, guint 
 }
 
 static void
-respond_outcome (ImpsKms *kms, ImpsHttpServer *server, SoupServerMessage *msg,
+respond_outcome (ImpsKms *kms, ImpsHttpServer *server, ImpsHttpMessage *msg,
                  ImpsKmsRequestType type, ImpsKmsOutcome o, GByteArray *out)
 {
   if (o == IMPS_KMS_OUTCOME_MALFORMED && out->len == 0)
@@ -921,7 +921,7 @@ respond_outcome (ImpsKms *kms, ImpsHttpServer *server, SoupServerMessage *msg,
 typedef struct {
   ImpsKms *kms;
   GCancellable *cancel;    /* the KMS's, reffed */
-  SoupServerMessage *msg;  /* reffed */
+  ImpsHttpMessage *msg;  /* reffed */
   ImpsKmsRequestType type;
   GBytes *body;
   gchar *btid;
@@ -931,7 +931,7 @@ static void
 zn_call_free (ZnCall *c)
 {
   g_object_unref (c->cancel);
-  g_object_unref (c->msg);
+  imps_http_message_unref (c->msg);
   g_bytes_unref (c->body);
   g_free (c->btid);
   g_free (c);
@@ -940,7 +940,7 @@ zn_call_free (ZnCall *c)
 /* The responder's RESOLVE_INIT @in has passed imps_kms_process() (MAC,
  * replay) and names another KMS's ticket: relay it over Zk. */
 static void
-start_relay (ImpsKms *kms, SoupServerMessage *msg, gboolean paused, const ImpsMikeyMessage *in)
+start_relay (ImpsKms *kms, ImpsHttpMessage *msg, gboolean paused, const ImpsMikeyMessage *in)
 {
   const ImpsMikeyPayload *pskp = imps_mikey_message_find_idr (in, IMPS_MIKEY_ID_ROLE_PSK);
   const KmsKey *k = key_lookup (kms, pskp->u.id.data.data, pskp->u.id.data.len);
@@ -960,7 +960,7 @@ start_relay (ImpsKms *kms, SoupServerMessage *msg, gboolean paused, const ImpsMi
 }
 
 static void
-finish_with_key (ImpsKms *kms, SoupServerMessage *msg, ImpsKmsRequestType type, GBytes *body)
+finish_with_key (ImpsKms *kms, ImpsHttpMessage *msg, ImpsKmsRequestType type, GBytes *body)
 {
   g_autoptr (GByteArray) out = g_byte_array_new ();
   g_autoptr (ImpsMikeyMessage) in = NULL;
@@ -1021,7 +1021,7 @@ on_bia (GObject *source, GAsyncResult *res, gpointer data)
       imps_kms_refuse (kms, in ? &in->hdr : NULL, NULL, 0, IMPS_MIKEY_ERR_AUTH_FAILURE, NULL, 0,
                        "B-TID", why, out);
       if (rebootstrap)
-        soup_message_headers_replace (soup_server_message_get_response_headers (c->msg),
+        imps_http_message_set_header (c->msg,
                                       IMPS_KMS_REBOOTSTRAP_HEADER, "1");
       imps_http_server_respond (kms->ua, c->msg, SOUP_STATUS_OK, IMPS_KMS_CONTENT_TYPE, out->data,
                                 out->len, why, "200 MIKEY Error%s",
@@ -1056,7 +1056,7 @@ on_bia (GObject *source, GAsyncResult *res, gpointer data)
 }
 
 static void
-fetch_key (ImpsKms *kms, SoupServerMessage *msg, ImpsKmsRequestType type, GBytes *body,
+fetch_key (ImpsKms *kms, ImpsHttpMessage *msg, ImpsKmsRequestType type, GBytes *body,
            const ImpsMikeyMessage *in)
 {
   const ImpsMikeyPayload *pskp = imps_mikey_message_find_idr (in, IMPS_MIKEY_ID_ROLE_PSK);
@@ -1117,7 +1117,7 @@ fetch_key (ImpsKms *kms, SoupServerMessage *msg, ImpsKmsRequestType type, GBytes
   ZnCall *c = g_new0 (ZnCall, 1);
   c->kms = kms;
   c->cancel = g_object_ref (kms->cancel);
-  c->msg = g_object_ref (msg);
+  c->msg = imps_http_message_ref (msg);
   c->type = type;
   c->body = g_bytes_ref (body);
   c->btid = g_strdup (btid);
@@ -1129,13 +1129,12 @@ fetch_key (ImpsKms *kms, SoupServerMessage *msg, ImpsKmsRequestType type, GBytes
  * POST, requesttype, size, content type. Returns 0 and the body, or the
  * HTTP status to answer with and why (logged as a refusal here). */
 guint
-imps_kms_http_envelope (ImpsKms *kms, SoupServerMessage *msg, ImpsKmsRequestType *type,
+imps_kms_http_envelope (ImpsKms *kms, ImpsHttpMessage *msg, ImpsKmsRequestType *type,
                         GBytes **body, gchar **why)
 {
-  GUri *uri = soup_server_message_get_uri (msg);
-  const gchar *path = uri ? g_uri_get_path (uri) : "";
-  const gchar *query = uri ? g_uri_get_query (uri) : NULL;
-  const gchar *method = soup_server_message_get_method (msg);
+  const gchar *path = imps_http_message_get_path (msg);
+  const gchar *query = imps_http_message_get_query (msg);
+  const gchar *method = imps_http_message_get_method (msg);
   g_autofree gchar *rt = NULL;
   guint status = 0;
 
@@ -1147,7 +1146,7 @@ imps_kms_http_envelope (ImpsKms *kms, SoupServerMessage *msg, ImpsKmsRequestType
   else if (g_strcmp0 (method, "POST") != 0)
     {
       *why = g_strdup_printf ("method %s; the KMS takes POST", method);
-      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow",
+      imps_http_message_set_header (msg, "Allow",
                                     "POST");
       status = SOUP_STATUS_METHOD_NOT_ALLOWED;
     }
@@ -1170,16 +1169,15 @@ imps_kms_http_envelope (ImpsKms *kms, SoupServerMessage *msg, ImpsKmsRequestType
       status = SOUP_STATUS_BAD_REQUEST;
       goto refuse;
     }
-  SoupMessageBody *b = soup_server_message_get_request_body (msg);
-  if (b->length > IMPS_KMS_MAX_BODY)
+  GBytes *b = imps_http_message_get_body (msg);
+  if (g_bytes_get_size (b) > IMPS_KMS_MAX_BODY)
     {
-      *why = g_strdup_printf ("body of %" G_GINT64_FORMAT " bytes is over %u bytes",
-                              (gint64) b->length, IMPS_KMS_MAX_BODY);
+      *why = g_strdup_printf ("body of %" G_GSIZE_FORMAT " bytes is over %u bytes",
+                              g_bytes_get_size (b), IMPS_KMS_MAX_BODY);
       status = SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE;
       goto refuse;
     }
-  const gchar *ct = soup_message_headers_get_content_type (
-                        soup_server_message_get_request_headers (msg), NULL);
+  const gchar *ct = imps_http_message_get_content_type (msg);
   if (ct == NULL || g_ascii_strcasecmp (ct, IMPS_KMS_CONTENT_TYPE) != 0)
     {
       *why = g_strdup_printf ("Content-Type %s; the KMS takes %s", ct ? ct : "missing",
@@ -1187,7 +1185,7 @@ imps_kms_http_envelope (ImpsKms *kms, SoupServerMessage *msg, ImpsKmsRequestType
       status = SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE;
       goto refuse;
     }
-  *body = soup_message_body_flatten (b);
+  *body = g_bytes_ref (b);
   return 0;
 
 refuse:
@@ -1199,7 +1197,7 @@ refuse:
 }
 
 static void
-ua_handler (ImpsHttpServer *server, SoupServerMessage *msg, const gchar *peer, gpointer data)
+ua_handler (ImpsHttpServer *server, ImpsHttpMessage *msg, const gchar *peer, gpointer data)
 {
   ImpsKms *kms = data;
   ImpsKmsRequestType type;

@@ -1,288 +1,12 @@
-#include "imps-http.h"
+/* HTTP/1.1 servers of the nodes: see imps-http.h. */
+#include "imps-http-private.h"
 
+#include <errno.h>
 #include <linux/tcp.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-
-/* ---------------------------------------------------------------------
- * A connection with bytes in front: what libsoup had already read past
- * the request it answered (pipelined requests), given back before what
- * the socket holds. The input is pollable (libsoup needs that); the
- * output is the connection's own. Closing it closes the connection,
- * unless it was detached first (the connection then goes on alone).
- * ------------------------------------------------------------------- */
-
-typedef struct {
-  GInputStream parent;
-  GInputStream *base;       /* the connection's input */
-  GBytes *prefix;
-  gsize offset;
-} ImpsPrefixInput;
-
-typedef struct {
-  GInputStreamClass parent_class;
-} ImpsPrefixInputClass;
-
-static void imps_prefix_input_pollable_init (GPollableInputStreamInterface *iface);
-static GType imps_prefix_input_get_type (void);
-static GType imps_prefix_stream_get_type (void);
-
-G_DEFINE_TYPE_WITH_CODE (ImpsPrefixInput, imps_prefix_input, G_TYPE_INPUT_STREAM,
-                         G_IMPLEMENT_INTERFACE (G_TYPE_POLLABLE_INPUT_STREAM,
-                                                imps_prefix_input_pollable_init))
-
-static gsize
-prefix_left (ImpsPrefixInput *p)
-{
-  return p->prefix ? g_bytes_get_size (p->prefix) - p->offset : 0;
-}
-
-static gssize
-prefix_take (ImpsPrefixInput *p, void *buffer, gsize count)
-{
-  gsize n = MIN (count, prefix_left (p));
-  memcpy (buffer, (const guint8 *) g_bytes_get_data (p->prefix, NULL) + p->offset, n);
-  p->offset += n;
-  if (prefix_left (p) == 0)
-    g_clear_pointer (&p->prefix, g_bytes_unref);
-  return (gssize) n;
-}
-
-static gssize
-imps_prefix_input_read (GInputStream *stream, void *buffer, gsize count,
-                        GCancellable *cancellable, GError **error)
-{
-  ImpsPrefixInput *p = (ImpsPrefixInput *) stream;
-  if (prefix_left (p))
-    return prefix_take (p, buffer, count);
-  return g_input_stream_read (p->base, buffer, count, cancellable, error);
-}
-
-static gssize
-imps_prefix_input_read_nonblocking (GPollableInputStream *stream, void *buffer, gsize count,
-                                    GError **error)
-{
-  ImpsPrefixInput *p = (ImpsPrefixInput *) stream;
-  if (prefix_left (p))
-    return prefix_take (p, buffer, count);
-  return g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (p->base), buffer,
-                                                   count, NULL, error);
-}
-
-static gboolean
-imps_prefix_input_can_poll (GPollableInputStream *stream)
-{
-  return TRUE;
-}
-
-static gboolean
-imps_prefix_input_is_readable (GPollableInputStream *stream)
-{
-  ImpsPrefixInput *p = (ImpsPrefixInput *) stream;
-  return prefix_left (p) > 0
-         || g_pollable_input_stream_is_readable (G_POLLABLE_INPUT_STREAM (p->base));
-}
-
-static GSource *
-imps_prefix_input_create_source (GPollableInputStream *stream, GCancellable *cancellable)
-{
-  ImpsPrefixInput *p = (ImpsPrefixInput *) stream;
-  /* bytes in front: ready at once; else when the connection is */
-  g_autoptr (GSource) base = prefix_left (p) > 0 ? g_timeout_source_new (0)
-    : g_pollable_input_stream_create_source (G_POLLABLE_INPUT_STREAM (p->base), cancellable);
-  g_source_set_dummy_callback (base);
-  return g_pollable_source_new_full (stream, base, cancellable);
-}
-
-static gboolean
-imps_prefix_input_close (GInputStream *stream, GCancellable *cancellable, GError **error)
-{
-  return TRUE;  /* the connection closes with the GIOStream */
-}
-
-static void
-imps_prefix_input_finalize (GObject *object)
-{
-  ImpsPrefixInput *p = (ImpsPrefixInput *) object;
-  g_clear_object (&p->base);
-  g_clear_pointer (&p->prefix, g_bytes_unref);
-  G_OBJECT_CLASS (imps_prefix_input_parent_class)->finalize (object);
-}
-
-static void
-imps_prefix_input_class_init (ImpsPrefixInputClass *klass)
-{
-  G_OBJECT_CLASS (klass)->finalize = imps_prefix_input_finalize;
-  G_INPUT_STREAM_CLASS (klass)->read_fn = imps_prefix_input_read;
-  G_INPUT_STREAM_CLASS (klass)->close_fn = imps_prefix_input_close;
-}
-
-static void
-imps_prefix_input_pollable_init (GPollableInputStreamInterface *iface)
-{
-  iface->can_poll = imps_prefix_input_can_poll;
-  iface->is_readable = imps_prefix_input_is_readable;
-  iface->create_source = imps_prefix_input_create_source;
-  iface->read_nonblocking = imps_prefix_input_read_nonblocking;
-}
-
-static void
-imps_prefix_input_init (ImpsPrefixInput *p)
-{
-}
-
-typedef struct {
-  GIOStream parent;
-  GIOStream *base;          /* the connection (plain TCP or TLS) */
-  GInputStream *input;      /* ImpsPrefixInput over base's input */
-  gboolean detached;        /* closing does not close base */
-} ImpsPrefixStream;
-
-typedef struct {
-  GIOStreamClass parent_class;
-} ImpsPrefixStreamClass;
-
-G_DEFINE_TYPE (ImpsPrefixStream, imps_prefix_stream, G_TYPE_IO_STREAM)
-
-static GInputStream *
-imps_prefix_stream_get_input (GIOStream *stream)
-{
-  return ((ImpsPrefixStream *) stream)->input;
-}
-
-static GOutputStream *
-imps_prefix_stream_get_output (GIOStream *stream)
-{
-  return g_io_stream_get_output_stream (((ImpsPrefixStream *) stream)->base);
-}
-
-static gboolean
-imps_prefix_stream_close (GIOStream *stream, GCancellable *cancellable, GError **error)
-{
-  ImpsPrefixStream *p = (ImpsPrefixStream *) stream;
-  if (p->detached)
-    return TRUE;
-  return g_io_stream_close (p->base, cancellable, error);
-}
-
-static void
-imps_prefix_stream_finalize (GObject *object)
-{
-  ImpsPrefixStream *p = (ImpsPrefixStream *) object;
-  g_clear_object (&p->input);
-  g_clear_object (&p->base);
-  G_OBJECT_CLASS (imps_prefix_stream_parent_class)->finalize (object);
-}
-
-static void
-imps_prefix_stream_class_init (ImpsPrefixStreamClass *klass)
-{
-  G_OBJECT_CLASS (klass)->finalize = imps_prefix_stream_finalize;
-  G_IO_STREAM_CLASS (klass)->get_input_stream = imps_prefix_stream_get_input;
-  G_IO_STREAM_CLASS (klass)->get_output_stream = imps_prefix_stream_get_output;
-  G_IO_STREAM_CLASS (klass)->close_fn = imps_prefix_stream_close;
-}
-
-static void
-imps_prefix_stream_init (ImpsPrefixStream *p)
-{
-}
-
-/* @base with @prefix read first (takes @prefix). */
-static GIOStream *
-imps_prefix_stream_new (GIOStream *base, GBytes *prefix)
-{
-  ImpsPrefixStream *p = g_object_new (imps_prefix_stream_get_type (), NULL);
-  p->base = g_object_ref (base);
-  ImpsPrefixInput *in = g_object_new (imps_prefix_input_get_type (), NULL);
-  in->base = g_object_ref (g_io_stream_get_input_stream (base));
-  in->prefix = prefix;
-  p->input = G_INPUT_STREAM (in);
-  return G_IO_STREAM (p);
-}
-
-static void
-put_headers (GString *s, SoupMessageHeaders *headers)
-{
-  SoupMessageHeadersIter iter;
-  const char *name, *value;
-  soup_message_headers_iter_init (&iter, headers);
-  while (soup_message_headers_iter_next (&iter, &name, &value))
-    {
-      g_string_append (s, name);
-      g_string_append_len (s, ": ", 2);
-      g_string_append (s, value);
-      g_string_append_len (s, "\r\n", 2);
-    }
-  g_string_append_len (s, "\r\n", 2);
-}
-
-/* Room for a message's head and @body in one allocation. */
-static GString *
-head_for (SoupMessageBody *body)
-{
-  return g_string_sized_new (512 + (body && body->length > 0 ? (gsize) body->length : 0));
-}
-
-static GBytes *
-finish_bytes (GString *head, SoupMessageBody *body)
-{
-  g_autoptr (GBytes) flat = body && body->length > 0 ? soup_message_body_flatten (body) : NULL;
-  gsize len = 0;
-  const guint8 *data = flat ? g_bytes_get_data (flat, &len) : NULL;
-  if (len)
-    g_string_append_len (head, (const gchar *) data, (gssize) len);
-  gsize total = head->len;
-  return g_bytes_new_take (g_string_free (head, FALSE), total);
-}
-
-static gchar
-version_digit (SoupHTTPVersion v)
-{
-  return v == SOUP_HTTP_1_0 ? '0' : '1';
-}
-
-GBytes *
-imps_http_request_bytes (SoupServerMessage *msg)
-{
-  g_return_val_if_fail (SOUP_IS_SERVER_MESSAGE (msg), NULL);
-  GUri *uri = soup_server_message_get_uri (msg);
-  const gchar *path = uri ? g_uri_get_path (uri) : "/";
-  const gchar *query = uri ? g_uri_get_query (uri) : NULL;
-  SoupMessageBody *body = soup_server_message_get_request_body (msg);
-  GString *s = head_for (body);
-  g_string_append (s, soup_server_message_get_method (msg));
-  g_string_append_c (s, ' ');
-  g_string_append (s, path && *path ? path : "/");
-  if (query)
-    {
-      g_string_append_c (s, '?');
-      g_string_append (s, query);
-    }
-  g_string_append_len (s, " HTTP/1.", 8);
-  g_string_append_c (s, version_digit (soup_server_message_get_http_version (msg)));
-  g_string_append_len (s, "\r\n", 2);
-  put_headers (s, soup_server_message_get_request_headers (msg));
-  return finish_bytes (s, body);
-}
-
-GBytes *
-imps_http_response_bytes (SoupServerMessage *msg)
-{
-  g_return_val_if_fail (SOUP_IS_SERVER_MESSAGE (msg), NULL);
-  guint status = soup_server_message_get_status (msg);
-  const gchar *phrase = soup_server_message_get_reason_phrase (msg);
-  SoupMessageBody *body = soup_server_message_get_response_body (msg);
-  GString *s = head_for (body);
-  g_string_append_printf (s, "HTTP/1.%c %u ",
-                          version_digit (soup_server_message_get_http_version (msg)), status);
-  g_string_append (s, phrase ? phrase : soup_status_get_phrase (status));
-  g_string_append_len (s, "\r\n", 2);
-  put_headers (s, soup_server_message_get_response_headers (msg));
-  return finish_bytes (s, body);
-}
 
 gchar *
 imps_http_date (gint64 unix_seconds)
@@ -293,41 +17,34 @@ imps_http_date (gint64 unix_seconds)
   return soup_date_time_to_string (dt, SOUP_DATE_HTTP);
 }
 
+
 /* ---------------------------------------------------------------------
  * Server.
  *
  * impsim accepts the TCP connections itself (a GSocketService on a socket
- * it made, with a listen backlog sized for bursts) and hands each one to
- * libsoup with soup_server_accept_iostream(). That gives it what libsoup
- * 3.2 does not: a cap on the connections from one source address, an idle
- * timeout and a lifetime on every connection, and, for TLS, a handshake
- * that starts only when the client has sent something and that has a
+ * it made, with a listen backlog sized for bursts) and serves HTTP/1.1 on
+ * them with its own reader (imps-http-parse.c) and writer, on the main
+ * loop: a cap on the connections from one source address, an idle timeout
+ * (the socket's: every wait for the client to send or read ends after it)
+ * and a lifetime on every connection, and, for TLS, a handshake that
+ * starts only when the client has sent something and that has a
  * deadline, so idle sockets hold no thread.
  *
- * Keep-alive: libsoup keeps a connection alive only when it has listeners
- * of its own (here it has none), and libsoup 3.2 leaves a keep-alive
- * connection that the client closes between two requests in CLOSE-WAIT for
- * good (the message it waits on never starts, so nothing closes it). So
- * libsoup only ever serves the first message of a connection, which it
- * tracks from the accept on: a client that closes it (or times out) before
- * or after the request makes libsoup close its side too. When the client
- * may keep the connection (HTTP/1.1 without "Connection: close"), impsim
- * takes the connection back from libsoup as soon as the answer is written
- * and hands it over again as if just accepted, so the next request is again
- * a first message. The idle timeout, the lifetime and the per-source cap
- * hold across requests (they belong to the socket). A client that asks for
- * "Connection: close" gets it, and libsoup closes after the answer.
- * Pipelined requests (sent before the answer to the previous one): the
- * bytes libsoup has read past the answered request are taken from its
- * buffer with the connection and handed over in front of it (an
- * ImpsPrefixStream), so the next request is read from them first.
+ * A connection reads what the client sends into one buffer, takes the
+ * requests from it in order (pipelined requests wait there for the answer
+ * to the one before), and writes each answer, head and body, in one
+ * write. A client that may keep the connection (HTTP/1.1 without
+ * "Connection: close", HTTP/1.0 with "Connection: keep-alive") gets its
+ * next request served on it; after an answer with "Connection: close" the
+ * server stops sending, reads what still comes for a short while and
+ * closes. A client that closes while its request waits for an answer
+ * makes the connection close; the answer is dropped (and logged so).
  *
- * Bodies: the request headers are checked on "got-headers", before any
- * body byte is read. A declared body over the bound gets 413, a chunked
- * body 411, a Content-Length that is not a number or overflows 400; each
- * time impsim takes the connection from libsoup, writes the answer
- * itself, stops sending, drains what the client still sends for a short
- * while (into a fixed buffer) and closes.
+ * Bodies: the head is checked before any body byte is kept. A declared
+ * body over the bound gets 413, a Transfer-Encoding 411, a bad head (see
+ * imps_http_head_parse()) its status; each answer closes the connection:
+ * the server writes it, stops sending, drains what the client still sends
+ * for a short while (into a fixed buffer) and closes.
  * ------------------------------------------------------------------- */
 
 void
@@ -368,75 +85,26 @@ struct _ImpsHttpServer {
   ImpsRefPoint ref;
   ImpsHttpHandler handler;
   gpointer user_data;
-  SoupServer *soup;
   GSocketService *service;
   guint16 port;
   gsize max_body;
   ImpsHttpLimits limits;
   GTlsCertificate *tls_cert;   /* with a key: the server's identity (TLS) */
   GTlsDatabase *tls_ca;        /* client certificates must chain to it */
-  GPtrArray *paused;           /* SoupServerMessage*, one reference each */
+  GPtrArray *paused;           /* ImpsHttpMessage*, one reference each */
   GHashTable *per_source;      /* source IP -> open connections (GUINT_TO_POINTER) */
   GHashTable *conns;           /* Conn* -> Conn*, every open connection */
   guint handshaking;           /* TLS handshakes in progress */
   GQueue handshake_wait;       /* Conn*: TLS clients waiting for a handshake slot */
   guint hellos_waiting;        /* Conn* with hello_waits > 0 and no handshake yet */
-  GQueue rehand;               /* Rehand*: kept-alive connections to hand to libsoup again */
-  guint rehand_source;
   gint64 date_s;               /* the second of date[] */
   gchar *date;                 /* Date header for date_s */
   ImpsHttpStats stats;
 };
 
-/* What every message on one connection shares, kept on the connection's
- * remote address (the object libsoup gives back for each of its
- * messages), so that a request costs no name lookup or formatting. */
-typedef struct {
-  GRefString *peer;          /* the client's node name */
-  GRefString *stream;        /* "http alice-kms.home1.net" */
-  GSocket *socket;           /* NULL once the connection is gone (conn_untag()) */
-} ConnTag;
-
-static GQuark
-conn_tag_quark (void)
-{
-  static GQuark q;
-  if (q == 0)
-    q = g_quark_from_static_string ("imps-http-conn");
-  return q;
-}
-
-static void
-conn_tag_free (gpointer p)
-{
-  ConnTag *t = p;
-  g_ref_string_release (t->peer);
-  g_ref_string_release (t->stream);
-  g_free (t);
-}
-
-static ConnTag *
-conn_tag (SoupServerMessage *msg)
-{
-  GSocketAddress *remote = soup_server_message_get_remote_address (msg);
-  return remote ? g_object_get_qdata (G_OBJECT (remote), conn_tag_quark ()) : NULL;
-}
-
-/* TCP_CORK on the connection of @msg: an answer's head and body (two
- * writes) leave in one segment when the body is written. */
-static void
-conn_cork (SoupServerMessage *msg, gboolean on)
-{
-  ConnTag *t = conn_tag (msg);
-  if (t == NULL || t->socket == NULL || g_socket_is_closed (t->socket))
-    return;
-  int v = on ? 1 : 0;
-  setsockopt (g_socket_get_fd (t->socket), IPPROTO_TCP, TCP_CORK, &v, sizeof v);
-}
-
 /* One accepted connection. Lives as long as its GSocket (a weak
- * reference), whoever holds that: impsim during the TLS handshake and a
- * refusal, libsoup while it serves. */
+ * reference), whoever holds that: impsim during the TLS handshake, while
+ * it serves HTTP on it and during a refusal. */
 typedef struct {
   ImpsHttpServer *s;
   gchar *ip;
@@ -453,7 +121,24 @@ typedef struct {
   gboolean queued;                 /* in s->handshake_wait */
   gboolean handshaking;            /* holds one of s's handshake slots */
   guint hello_waits;               /* waits for the rest of the first TLS record */
-  GSocketAddress *local, *remote;  /* remote carries the ConnTag */
+  /* Serving HTTP (conn_serve() on). */
+  GIOStream *stream;               /* plain or TLS; NULL when not serving */
+  GPollableInputStream *in;
+  GPollableOutputStream *out;
+  GSource *reading, *writing;
+  GRefString *peer;                /* the client's node name */
+  GRefString *stream_name;         /* "http alice-kms.home1.net" */
+  guint8 *buf;                     /* what the client sent and no request has taken yet */
+  gsize buf_start, buf_len, buf_size;  /* unread bytes are buf[buf_start, buf_len) */
+  gsize scanned;                   /* bytes from buf_start that hold no end of a head */
+  ImpsHttpMessage *current;        /* the request being answered (a reference) */
+  GBytes *answer;                  /* being written */
+  gsize answer_sent;
+  gboolean processing;             /* inside conn_process() */
+  gboolean eof;                    /* the client will send no more */
+  gboolean close_after;            /* the answer being written is the last */
+  gboolean closing;                /* the last answer is out: draining until the close */
+  gsize drained;                   /* bytes read and dropped while closing */
 } Conn;
 
 static void handshake_slot_release (Conn *c);
@@ -484,23 +169,12 @@ conn_clear_timers (Conn *c)
   g_clear_handle_id (&c->deadline, g_source_remove);
 }
 
-/* The connection's socket goes: the messages that may outlive it no
- * longer reach it. */
-static void
-conn_untag (Conn *c)
-{
-  ConnTag *t = c->remote ? g_object_get_qdata (G_OBJECT (c->remote), conn_tag_quark ()) : NULL;
-  if (t)
-    t->socket = NULL;
-}
-
 /* The GSocket is gone: the connection is closed and forgotten. */
 static void
 conn_gone (gpointer data, GObject *where_the_socket_was)
 {
   Conn *c = data;
   ImpsHttpServer *s = c->s;
-  conn_untag (c);
   conn_clear_timers (c);
   hello_wait_end (c);
   if (c->queued)
@@ -516,8 +190,6 @@ conn_gone (gpointer data, GObject *where_the_socket_was)
   s->stats.closed++;
   g_clear_object (&c->peer_cert);
   g_clear_object (&c->cancel);
-  g_clear_object (&c->local);
-  g_clear_object (&c->remote);
   g_free (c->ip);
   g_free (c);
 }
@@ -558,43 +230,7 @@ conn_note (ImpsHttpServer *s, ImpsEventKind kind, const gchar *summary, const gc
                     NULL, why, "%s", summary);
 }
 
-static void request_started (SoupServer *soup, SoupServerMessage *msg, gpointer data);
-
-/* Gives the connection (plain, or TLS after the handshake) to libsoup,
- * which serves one request on it and closes it. */
-static void
-conn_hand_to_soup (Conn *c, GIOStream *stream)
-{
-  ImpsHttpServer *s = c->s;
-  if (c->local == NULL)
-    c->local = g_socket_get_local_address (c->socket, NULL);
-  if (c->remote == NULL)
-    c->remote = g_socket_get_remote_address (c->socket, NULL);
-  if (c->remote != NULL)
-    {
-      ConnTag *t = g_new0 (ConnTag, 1);
-      g_autofree gchar *peer = imps_network_peer_name (s->net, c->remote);
-      g_autofree gchar *name = g_strdup_printf ("%s %s-%s", s->tls_cert ? "https" : "http", peer,
-                                                s->node_name);
-      t->peer = g_ref_string_new (peer);
-      t->stream = g_ref_string_new (name);
-      t->socket = c->socket;
-      g_object_set_qdata_full (G_OBJECT (c->remote), conn_tag_quark (), t, conn_tag_free);
-    }
-  g_autoptr (GError) error = NULL;
-  if (c->local == NULL || c->remote == NULL
-      || !soup_server_accept_iostream (s->soup, stream, c->local, c->remote, &error))
-    {
-      g_io_stream_close (stream, NULL, NULL);
-      return;
-    }
-  s->stats.served++;
-  /* From here on only the lifetime bounds the connection (the socket's
-   * timeout bounds each idle wait). */
-  g_clear_handle_id (&c->deadline, g_source_remove);
-  if (s->limits.lifetime_s)
-    c->deadline = g_timeout_add_seconds (s->limits.lifetime_s, conn_lifetime_over, c);
-}
+static void conn_serve (Conn *c, GIOStream *stream);
 
 /* Every client certificate passes the handshake; impsim checks the
  * verification result right after it (see handshake_done()). */
@@ -684,8 +320,7 @@ handshake_done (GObject *source, GAsyncResult *res, gpointer data)
       close_tls_async (tls);
       return;
     }
-  /* libsoup learns the peer certificate only from handshakes it runs
-   * itself: keep it for imps_http_server_get_peer_certificate() */
+  /* for imps_http_server_get_peer_certificate() */
   GTlsCertificate *pc = g_tls_connection_get_peer_certificate (tls);
   c->peer_cert = pc ? g_object_ref (pc) : NULL;
   c->peer_errors = g_tls_connection_get_peer_certificate_errors (tls);
@@ -702,7 +337,7 @@ handshake_done (GObject *source, GAsyncResult *res, gpointer data)
       refusal_start (G_IO_STREAM (g_object_ref (tls)), NULL, TRUE);
       return;
     }
-  conn_hand_to_soup (c, G_IO_STREAM (tls));
+  conn_serve (c, G_IO_STREAM (tls));
 }
 
 static gboolean
@@ -883,7 +518,7 @@ on_incoming (GSocketService *service, GSocketConnection *tcp, GObject *source, g
 
   if (s->tls_cert == NULL)
     {
-      conn_hand_to_soup (c, G_IO_STREAM (tcp));
+      conn_serve (c, G_IO_STREAM (tcp));
       return TRUE;
     }
   /* TLS: the handshake starts when the client has sent its first bytes,
@@ -897,94 +532,9 @@ on_incoming (GSocketService *service, GSocketConnection *tcp, GObject *source, g
 }
 
 /* What the server remembers about one message. */
-typedef struct {
-  GRefString *peer;
-  GRefString *stream;
-  gboolean request_logged;
-  gboolean responded;
-  gboolean finished;       /* the connection is done with it (or gone) */
-  gboolean paused;
-} MsgState;
 
-#define STATE_KEY "imps-http-state"
 
-static void
-msg_state_free (gpointer p)
-{
-  MsgState *st = p;
-  g_ref_string_release (st->peer);
-  g_ref_string_release (st->stream);
-  g_free (st);
-}
-
-static MsgState *
-msg_state (SoupServerMessage *msg)
-{
-  return g_object_get_data (G_OBJECT (msg), STATE_KEY);
-}
-
-static void
-on_finished (SoupServerMessage *msg, gpointer data)
-{
-  MsgState *st = msg_state (msg);
-  if (st)
-    st->finished = TRUE;
-}
-
-static void
-log_request (ImpsHttpServer *s, SoupServerMessage *msg, MsgState *st, const gchar *summary)
-{
-  if (st->request_logged)
-    return;
-  st->request_logged = TRUE;
-  g_autoptr (GBytes) bytes = imps_http_request_bytes (msg);
-  imps_network_log (s->net, IMPS_EVENT_MESSAGE, s->ref, IMPS_PROTO_HTTP, st->peer, s->node_name,
-                    bytes, st->stream, NULL, "%s", summary);
-}
-
-void
-imps_http_server_log_request (ImpsHttpServer *s, SoupServerMessage *msg,
-                              const gchar *summary_fmt, ...)
-{
-  MsgState *st = msg_state (msg);
-  g_return_if_fail (st != NULL);
-  if (st->request_logged)
-    return;
-  va_list ap;
-  va_start (ap, summary_fmt);
-  g_autofree gchar *summary = g_strdup_vprintf (summary_fmt, ap);
-  va_end (ap);
-  log_request (s, msg, st, summary);
-}
-
-static MsgState *
-msg_state_new (ImpsHttpServer *s, SoupServerMessage *msg)
-{
-  MsgState *st = msg_state (msg);
-  if (st)
-    return st;
-  st = g_new0 (MsgState, 1);
-  ConnTag *t = conn_tag (msg);
-  if (t != NULL)
-    {
-      st->peer = g_ref_string_acquire (t->peer);
-      st->stream = g_ref_string_acquire (t->stream);
-    }
-  else
-    {
-      GSocketAddress *remote = soup_server_message_get_remote_address (msg);
-      g_autofree gchar *peer = remote ? imps_network_peer_name (s->net, remote) : g_strdup ("?");
-      g_autofree gchar *name = g_strdup_printf ("%s %s-%s", s->tls_cert ? "https" : "http", peer,
-                                                s->node_name);
-      st->peer = g_ref_string_new (peer);
-      st->stream = g_ref_string_new (name);
-    }
-  g_object_set_data_full (G_OBJECT (msg), STATE_KEY, st, msg_state_free);
-  return st;
-}
-
-/* A refusal that impsim writes itself on a connection it took from
- * libsoup: the answer, then a short drain of what the client still
+/* A refusal: the answer, then a short drain of what the client still
  * sends, then the close. */
 typedef struct {
   GIOStream *stream;
@@ -1089,133 +639,478 @@ refusal_start (GIOStream *stream, GBytes *answer, gboolean close_output)
   g_output_stream_write_all_async (out, d, len, G_PRIORITY_DEFAULT, NULL, refusal_written, r);
 }
 
-static void
-refuse_and_close (ImpsHttpServer *s, SoupServerMessage *msg, guint status, const gchar *why,
-                  const gchar *reason, const gchar *request_summary,
-                  const gchar *answer_summary)
+
+/* ---------------------------------------------------------------------
+ * HTTP on a connection.
+ * ------------------------------------------------------------------- */
+
+#define BUF_FIRST 4096
+
+static gboolean on_readable (GObject *stream, gpointer data);
+static gboolean on_writable (GObject *stream, gpointer data);
+static void conn_process (Conn *c);
+
+/* The Date header for now (RFC 7231 IMF-fixdate), made once a second. */
+static const gchar *
+server_date (ImpsHttpServer *s)
 {
-  MsgState *st = msg_state_new (s, msg);
-  log_request (s, msg, st, request_summary);
-  st->responded = TRUE;
-  st->finished = TRUE;
+  gint64 now = imps_clock_now_us (imps_network_get_clock (s->net)) / G_USEC_PER_SEC;
+  if (s->date == NULL || now != s->date_s)
+    {
+      g_free (s->date);
+      s->date = imps_http_date (now);
+      s->date_s = now;
+    }
+  return s->date;
+}
+
+static void
+log_request (ImpsHttpServer *s, ImpsHttpMessage *msg, const gchar *summary)
+{
+  if (msg->request_logged)
+    return;
+  msg->request_logged = TRUE;
+  imps_network_log (s->net, IMPS_EVENT_MESSAGE, s->ref, IMPS_PROTO_HTTP, msg->peer, s->node_name,
+                    msg->raw, msg->stream, NULL, "%s", summary);
+}
+
+static void
+conn_read_start (Conn *c)
+{
+  if (c->reading != NULL || c->stream == NULL)
+    return;
+  c->reading = g_pollable_input_stream_create_source (c->in, NULL);
+  g_source_set_callback (c->reading, G_SOURCE_FUNC (on_readable), c, NULL);
+  g_source_attach (c->reading, NULL);
+}
+
+static void
+source_drop (GSource **source)
+{
+  if (*source == NULL)
+    return;
+  g_source_destroy (*source);
+  g_clear_pointer (source, g_source_unref);
+}
+
+/* Ends the HTTP side of @c: its sources, its buffer, the request it was
+ * answering (whose answer, if one comes, is dropped). Returns its stream,
+ * the caller's to close or hand on, or NULL. */
+static GIOStream *
+conn_unserve (Conn *c)
+{
+  source_drop (&c->reading);
+  source_drop (&c->writing);
+  if (c->current != NULL)
+    {
+      c->current->conn = NULL;
+      c->current->finished = TRUE;
+      g_clear_pointer (&c->current, imps_http_message_unref);
+    }
+  g_clear_pointer (&c->answer, g_bytes_unref);
+  g_clear_pointer (&c->buf, g_free);
+  c->buf_start = c->buf_len = c->buf_size = c->scanned = 0;
+  g_clear_pointer (&c->peer, g_ref_string_release);
+  g_clear_pointer (&c->stream_name, g_ref_string_release);
+  c->in = NULL;
+  c->out = NULL;
+  return g_steal_pointer (&c->stream);
+}
+
+/* Closes @c's connection. @c itself goes when its socket does: callers
+ * that go on using it hold a reference on c->socket. */
+static void
+conn_close (Conn *c)
+{
+  GIOStream *stream = conn_unserve (c);
+  if (stream == NULL)
+    return;
+  if (G_IS_TLS_CONNECTION (stream))
+    close_tls_async (G_TLS_CONNECTION (stream));
+  else
+    g_io_stream_close (stream, NULL, NULL);
+  g_object_unref (stream);
+}
+
+/* Serves HTTP on @stream (plain TCP, or TLS after the handshake; a
+ * reference is taken). */
+static void
+conn_serve (Conn *c, GIOStream *stream)
+{
+  ImpsHttpServer *s = c->s;
+  g_autoptr (GSocketAddress) remote = g_socket_get_remote_address (c->socket, NULL);
+  GInputStream *in = g_io_stream_get_input_stream (stream);
+  GOutputStream *out = g_io_stream_get_output_stream (stream);
+  c->stream = g_object_ref (stream);
+  if (remote == NULL || !G_IS_POLLABLE_INPUT_STREAM (in) || !G_IS_POLLABLE_OUTPUT_STREAM (out)
+      || !g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (in))
+      || !g_pollable_output_stream_can_poll (G_POLLABLE_OUTPUT_STREAM (out)))
+    {
+      conn_close (c);
+      return;
+    }
+  c->in = G_POLLABLE_INPUT_STREAM (in);
+  c->out = G_POLLABLE_OUTPUT_STREAM (out);
+  g_autofree gchar *peer = imps_network_peer_name (s->net, remote);
+  g_autofree gchar *name = g_strdup_printf ("%s %s-%s", s->tls_cert ? "https" : "http", peer,
+                                            s->node_name);
+  c->peer = g_ref_string_new (peer);
+  c->stream_name = g_ref_string_new (name);
+  s->stats.served++;
+  /* From here on only the lifetime bounds the connection (the socket's
+   * timeout bounds each idle wait). */
+  g_clear_handle_id (&c->deadline, g_source_remove);
+  if (s->limits.lifetime_s)
+    c->deadline = g_timeout_add_seconds (s->limits.lifetime_s, conn_lifetime_over, c);
+  conn_read_start (c);
+}
+
+/* A head refused before any body byte is kept: the answer (the reason as
+ * a one-line text/plain body, like every other 4xx), logged with the
+ * request as it came so far, then the stop, the drain and the close. */
+static void
+conn_refuse (Conn *c, const guint8 *head, gsize head_len, guint status, const gchar *why,
+             const gchar *reason, const gchar *request_summary, const gchar *answer_summary)
+{
+  ImpsHttpServer *s = c->s;
   s->stats.refused_body++;
-  g_autofree gchar *date = imps_http_date (imps_clock_now_us (imps_network_get_clock (s->net))
-                                           / G_USEC_PER_SEC);
-  GString *a = g_string_new (NULL);
+  g_autoptr (GBytes) request = g_bytes_new (head, head_len);
+  imps_network_log (s->net, IMPS_EVENT_MESSAGE, s->ref, IMPS_PROTO_HTTP, c->peer, s->node_name,
+                    request, c->stream_name, NULL, "%s", request_summary);
+  GString *a = g_string_sized_new (256 + strlen (reason));
   g_string_append_printf (a, "HTTP/1.1 %u %s\r\n", status, soup_status_get_phrase (status));
   if (s->server_header)
     g_string_append_printf (a, "Server: %s\r\n", s->server_header);
-  /* the reason as a one-line text/plain body, like every other 4xx */
   g_string_append_printf (a, "Date: %s\r\nContent-Type: text/plain; charset=utf-8\r\n"
                           "Content-Length: %" G_GSIZE_FORMAT "\r\nConnection: close\r\n\r\n%s\n",
-                          date, strlen (reason) + 1, reason);
+                          server_date (s), strlen (reason) + 1, reason);
   gsize alen = a->len;
   g_autoptr (GBytes) answer = g_bytes_new_take (g_string_free (a, FALSE), alen);
-  imps_network_log (s->net, IMPS_EVENT_MESSAGE, s->ref, IMPS_PROTO_HTTP, s->node_name, st->peer,
-                    answer, st->stream, why, "%s", answer_summary);
-  /* libsoup must not read the body: take the connection from it */
-  GIOStream *stream = soup_server_message_steal_connection (msg);
+  imps_network_log (s->net, IMPS_EVENT_MESSAGE, s->ref, IMPS_PROTO_HTTP, s->node_name, c->peer,
+                    answer, c->stream_name, why, "%s", answer_summary);
+  GIOStream *stream = conn_unserve (c);
   if (stream != NULL)
     refusal_start (stream, answer, FALSE);
 }
 
-/* A Content-Length is 1*DIGIT that fits in 63 bits (RFC 9110 §8.6). */
-static gboolean
-parse_content_length (const gchar *v, guint64 *out)
-{
-  guint64 n = 0;
-  if (v == NULL || *v == '\0')
-    return FALSE;
-  for (const gchar *p = v; *p; p++)
-    {
-      if (!g_ascii_isdigit (*p))
-        return FALSE;
-      guint d = (guint) (*p - '0');
-      if (n > ((guint64) G_MAXINT64 - d) / 10)
-        return FALSE;
-      n = n * 10 + d;
-    }
-  *out = n;
-  return TRUE;
-}
-
-/* Runs when the request headers are in, before any body byte is read. */
+/* The head at @p (@avail bytes) is refused: @error says why (its code is
+ * the status), or its declared body is over the bound (@error NULL). */
 static void
-on_got_headers (SoupServerMessage *msg, gpointer data)
+conn_refuse_head (Conn *c, const guint8 *p, gsize avail, const ImpsHttpHead *head,
+                  const GError *error)
 {
-  ImpsHttpServer *s = data;
-  SoupMessageHeaders *h = soup_server_message_get_request_headers (msg);
-  GUri *uri = soup_server_message_get_uri (msg);
-  const gchar *method = soup_server_message_get_method (msg);
-  const gchar *path = uri ? g_uri_get_path (uri) : "/";
-  const gchar *cl = soup_message_headers_get_one (h, "Content-Length");
-  SoupEncoding encoding = soup_message_headers_get_encoding (h);
-  guint64 length = 0;
-  if (cl != NULL && !parse_content_length (cl, &length))
+  ImpsHttpServer *s = c->s;
+  gsize shown = head->head_len && head->head_len <= avail ? head->head_len
+                                                          : MIN (avail, (gsize) IMPS_HTTP_MAX_HEAD);
+  g_autofree gchar *method = NULL, *path = NULL;
+  if (head->method.len && head->path.off + head->path.len <= avail)
     {
-      g_autofree gchar *shown = g_strescape (cl, NULL);
-      g_autofree gchar *req = g_strdup_printf ("%s %s (Content-Length \"%.40s\")", method, path,
-                                               shown);
-      g_autofree gchar *why = g_strdup_printf ("request from %s has Content-Length \"%.40s\", "
-                                               "which is not a number of at most 63 bits",
-                                               msg_state_new (s, msg)->peer, shown);
-      g_autofree gchar *reason = g_strdup_printf ("Content-Length \"%.40s\" is not a number "
-                                                  "of at most 63 bits", shown);
-      refuse_and_close (s, msg, SOUP_STATUS_BAD_REQUEST, why, reason, req,
-                        "400 bad Content-Length");
+      method = g_strndup ((const gchar *) p + head->method.off, head->method.len);
+      path = head->path.len ? g_strndup ((const gchar *) p + head->path.off, head->path.len)
+                            : g_strdup ("/");
     }
-  else if (encoding == SOUP_ENCODING_CHUNKED)
-    {
-      g_autofree gchar *req = g_strdup_printf ("%s %s (chunked body)", method, path);
-      g_autofree gchar *why = g_strdup_printf ("request from %s has a chunked body; a length "
-                                               "is required (at most %" G_GSIZE_FORMAT " bytes)",
-                                               msg_state_new (s, msg)->peer, s->max_body);
-      g_autofree gchar *reason = g_strdup_printf ("a chunked body is refused: send "
-                                                  "Content-Length (at most %" G_GSIZE_FORMAT
-                                                  " bytes)", s->max_body);
-      refuse_and_close (s, msg, SOUP_STATUS_LENGTH_REQUIRED, why, reason, req,
-                        "411 body length required");
-    }
-  else if (cl != NULL && length > s->max_body)
+  if (error == NULL)
     {
       g_autofree gchar *req = g_strdup_printf ("%s %s (%" G_GUINT64_FORMAT "-byte body)", method,
-                                               path, length);
+                                               path, head->content_length);
       g_autofree gchar *why = g_strdup_printf ("request from %s has a %" G_GUINT64_FORMAT
                                                "-byte body; at most %" G_GSIZE_FORMAT
-                                               " bytes are read", msg_state_new (s, msg)->peer,
-                                               length, s->max_body);
+                                               " bytes are read", c->peer,
+                                               head->content_length, s->max_body);
       g_autofree gchar *reason = g_strdup_printf ("a %" G_GUINT64_FORMAT "-byte body is over "
                                                   "the limit of %" G_GSIZE_FORMAT " bytes",
-                                                  length, s->max_body);
-      refuse_and_close (s, msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, why, reason, req,
-                        "413 body too large");
+                                                  head->content_length, s->max_body);
+      conn_refuse (c, p, shown, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, why, reason, req,
+                   "413 body too large");
+      return;
+    }
+  guint status = (guint) error->code;
+  g_autofree gchar *reason = status == SOUP_STATUS_LENGTH_REQUIRED
+    ? g_strdup_printf ("%s (at most %" G_GSIZE_FORMAT " bytes)", error->message, s->max_body)
+    : g_strdup (error->message);
+  g_autofree gchar *why = g_strdup_printf ("request from %s refused: %s", c->peer, reason);
+  const gchar *what = status == SOUP_STATUS_LENGTH_REQUIRED ? "body length required"
+                      : g_str_has_prefix (error->message, "Content-Length") ? "bad Content-Length"
+                      : status == 431 ? "head too large"
+                      : status == SOUP_STATUS_HTTP_VERSION_NOT_SUPPORTED ? "version not supported"
+                      : "bad request";
+  g_autofree gchar *req = method ? g_strdup_printf ("%s %s (%s)", method, path, what)
+                                 : g_strdup_printf ("request (%s)", what);
+  g_autofree gchar *ans = g_strdup_printf ("%u %s", status, what);
+  conn_refuse (c, p, shown, status, why, reason, req, ans);
+}
+
+/* Room for @need unread bytes in @c's buffer (@need is bounded by the
+ * caller). */
+static void
+conn_buf_room (Conn *c, gsize need)
+{
+  if (c->buf_start > 0 && c->buf_size - c->buf_start < need)
+    {
+      memmove (c->buf, c->buf + c->buf_start, c->buf_len - c->buf_start);
+      c->buf_len -= c->buf_start;
+      c->buf_start = 0;
+    }
+  if (c->buf_size < need)
+    {
+      gsize size = MAX (c->buf_size, (gsize) BUF_FIRST);
+      while (size < need)
+        size *= 2;
+      c->buf = g_realloc (c->buf, size);
+      c->buf_size = size;
     }
 }
 
+/* Hands @msg to the handler, which answers now or later. */
 static void
-request_started (SoupServer *soup, SoupServerMessage *msg, gpointer data)
+conn_dispatch (Conn *c, ImpsHttpMessage *msg)
 {
-  ImpsHttpServer *s = data;
-  g_signal_connect (msg, "got-headers", G_CALLBACK (on_got_headers), s);
-}
-
-static void
-server_callback (SoupServer *soup, SoupServerMessage *msg, const char *path,
-                 GHashTable *query, gpointer data)
-{
-  ImpsHttpServer *s = data;
-  MsgState *st = msg_state (msg);
-  if (st != NULL && st->responded)
-    return;
-  st = msg_state_new (s, msg);
-  s->handler (s, msg, st->peer, s->user_data);
-  if (!st->responded && !st->paused)
+  ImpsHttpServer *s = c->s;
+  msg->conn = c;
+  msg->peer = g_ref_string_acquire (c->peer);
+  msg->stream = g_ref_string_acquire (c->stream_name);
+  if (c->peer_cert != NULL)
+    msg->peer_cert = g_object_ref (c->peer_cert);
+  msg->peer_errors = c->peer_errors;
+  c->current = imps_http_message_ref (msg);
+  s->handler (s, msg, msg->peer, s->user_data);
+  if (!msg->responded && !msg->paused)
     {
       g_warning ("HTTP handler of %s neither answered nor paused", s->node_name);
       imps_http_server_respond (s, msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, NULL, NULL, 0,
                                 "the handler did not answer", "500 (no answer)");
     }
 }
+
+/* Takes the requests in @c's buffer in order, each once the answer to the
+ * one before is out. */
+static void
+conn_process (Conn *c)
+{
+  ImpsHttpServer *s = c->s;
+  if (c->processing)
+    return;
+  c->processing = TRUE;
+  while (c->stream != NULL && c->current == NULL && c->answer == NULL && !c->closing)
+    {
+      const guint8 *p = c->buf + c->buf_start;
+      gsize avail = c->buf_len - c->buf_start;
+      gsize end = avail ? imps_http_head_end (p, MIN (avail, (gsize) IMPS_HTTP_MAX_HEAD),
+                                              c->scanned) : 0;
+      if (end == 0 && avail < IMPS_HTTP_MAX_HEAD)
+        {
+          /* more to read */
+          c->scanned = avail;
+          if (c->eof)
+            conn_close (c);
+          else
+            conn_read_start (c);
+          break;
+        }
+      ImpsHttpHead head;
+      g_autoptr (GError) error = NULL;
+      head.head_len = 0;
+      head.method.len = 0;
+      ImpsHttpHeadResult r = imps_http_head_parse (p, avail, &head, &error);
+      if (r != IMPS_HTTP_HEAD_OK)
+        {
+          /* INCOMPLETE cannot be: an end was found, or the bound is reached */
+          if (error == NULL)
+            g_set_error (&error, IMPS_HTTP_ERROR, 400, "the request head did not end");
+          conn_refuse_head (c, p, avail, &head, error);
+          break;
+        }
+      if (head.has_length && head.content_length > s->max_body)
+        {
+          conn_refuse_head (c, p, avail, &head, NULL);
+          break;
+        }
+      gsize body = head.has_length ? (gsize) head.content_length : 0;
+      if (avail < head.head_len + body)
+        {
+          /* the body is still coming: room for all of it */
+          conn_buf_room (c, head.head_len + body);
+          c->scanned = 0;
+          if (c->eof)
+            conn_close (c);
+          else
+            conn_read_start (c);
+          break;
+        }
+      ImpsHttpMessage *msg = imps_http_message_new (p, &head, body, &error);
+      if (msg == NULL)
+        {
+          conn_refuse_head (c, p, avail, &head, error);
+          break;
+        }
+      c->buf_start += head.head_len + body;
+      c->scanned = 0;
+      if (c->buf_start == c->buf_len)
+        c->buf_start = c->buf_len = 0;
+      conn_dispatch (c, msg);
+      imps_http_message_unref (msg);
+    }
+  c->processing = FALSE;
+}
+
+static gboolean
+conn_drain_over (gpointer data)
+{
+  Conn *c = data;
+  c->deadline = 0;
+  GSocket *hold = g_object_ref (c->socket);
+  conn_close (c);
+  g_object_unref (hold);
+  return G_SOURCE_REMOVE;
+}
+
+#define DRAIN_MAX (1024 * 1024)
+#define DRAIN_S 2
+
+/* The last answer is out: stop sending, read (and drop) what the client
+ * still sends until it closes, for a short while, then close, so that
+ * the close does not reset the connection under the answer. */
+static void
+conn_start_closing (Conn *c)
+{
+  if (c->eof || G_IS_TLS_CONNECTION (c->stream))
+    {
+      /* TLS: the close sends close_notify */
+      conn_close (c);
+      return;
+    }
+  c->closing = TRUE;
+  c->buf_start = c->buf_len = 0;
+  c->scanned = 0;
+  g_socket_shutdown (c->socket, FALSE, TRUE, NULL);
+  g_clear_handle_id (&c->deadline, g_source_remove);
+  c->deadline = g_timeout_add_seconds (DRAIN_S, conn_drain_over, c);
+  conn_read_start (c);
+}
+
+/* @c's answer is all written. */
+static void
+conn_answered (Conn *c)
+{
+  if (c->close_after)
+    {
+      conn_start_closing (c);
+      return;
+    }
+  c->s->stats.kept_alive++;
+  conn_process (c);
+}
+
+/* Writes what is left of @c's answer; waits for room when the socket has
+ * none. */
+static void
+conn_flush (Conn *c)
+{
+  while (c->answer != NULL)
+    {
+      gsize len;
+      const guint8 *d = g_bytes_get_data (c->answer, &len);
+      g_autoptr (GError) error = NULL;
+      gssize n = len > c->answer_sent
+        ? g_pollable_output_stream_write_nonblocking (c->out, d + c->answer_sent,
+                                                      len - c->answer_sent, NULL, &error)
+        : 0;
+      if (n < 0)
+        {
+          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            {
+              if (c->writing == NULL)
+                {
+                  c->writing = g_pollable_output_stream_create_source (c->out, NULL);
+                  g_source_set_callback (c->writing, G_SOURCE_FUNC (on_writable), c, NULL);
+                  g_source_attach (c->writing, NULL);
+                }
+              return;
+            }
+          conn_close (c);
+          return;
+        }
+      c->answer_sent += (gsize) n;
+      if (c->answer_sent >= len)
+        {
+          g_clear_pointer (&c->answer, g_bytes_unref);
+          source_drop (&c->writing);
+          conn_answered (c);
+          return;
+        }
+    }
+}
+
+static gboolean
+on_writable (GObject *stream, gpointer data)
+{
+  Conn *c = data;
+  GSocket *hold = g_object_ref (c->socket);
+  conn_flush (c);
+  g_object_unref (hold);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_readable (GObject *stream, gpointer data)
+{
+  Conn *c = data;
+  GSocket *hold = g_object_ref (c->socket);
+  if (c->closing)
+    {
+      /* what is drained goes nowhere */
+      conn_buf_room (c, BUF_FIRST);
+      c->buf_start = c->buf_len = 0;
+    }
+  else if (c->buf_len == c->buf_size)
+    {
+      gsize unread = c->buf_len - c->buf_start;
+      gsize max = IMPS_HTTP_MAX_HEAD + c->s->max_body;
+      if (unread >= max)
+        {
+          /* full of requests that wait for an answer: read again when it is out */
+          source_drop (&c->reading);
+          g_object_unref (hold);
+          return G_SOURCE_REMOVE;
+        }
+      conn_buf_room (c, MAX (unread + 1, MIN (2 * unread, max)));
+    }
+  g_autoptr (GError) error = NULL;
+  gssize n = g_pollable_input_stream_read_nonblocking (c->in, c->buf + c->buf_len,
+                                                       c->buf_size - c->buf_len, NULL, &error);
+  if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+    ;
+  else if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT)
+           && (c->current != NULL || c->answer != NULL))
+    ; /* the handler takes its time: the client is not idle */
+  else if (n <= 0)
+    {
+      /* the client's end, an error or the idle timeout */
+      c->eof = TRUE;
+      source_drop (&c->reading);
+      if (n < 0 || c->closing || c->current != NULL)
+        conn_close (c);  /* a request waiting for its answer: the client has gone */
+      else if (c->answer == NULL)
+        conn_process (c);
+    }
+  else if (c->closing)
+    {
+      c->drained += (gsize) n;
+      if (c->drained >= DRAIN_MAX)
+        conn_close (c);
+    }
+  else
+    {
+      c->buf_len += (gsize) n;
+      conn_process (c);
+    }
+  g_object_unref (hold);
+  return G_SOURCE_CONTINUE;
+}
+
+/* ---------------------------------------------------------------------
+ * The server's API.
+ * ------------------------------------------------------------------- */
 
 ImpsHttpServer *
 imps_http_server_new (ImpsNetwork *net, const gchar *node_name, ImpsRefPoint ref,
@@ -1238,31 +1133,10 @@ imps_http_server_new (ImpsNetwork *net, const gchar *node_name, ImpsRefPoint ref
   return s;
 }
 
-void
-imps_http_server_set_limits (ImpsHttpServer *s, const ImpsHttpLimits *limits)
-{
-  g_return_if_fail (s->service == NULL);
-  s->limits = *limits;
-  if (s->limits.handshake_timeout_s == 0)
-    s->limits.handshake_timeout_s = IMPS_HTTP_HANDSHAKE_TIMEOUT_DEFAULT;
-  if (s->limits.backlog <= 0)
-    s->limits.backlog = IMPS_HTTP_BACKLOG_DEFAULT;
-}
-
-void
-imps_http_server_set_tls (ImpsHttpServer *s, GTlsCertificate *cert, GTlsDatabase *ca)
-{
-  g_return_if_fail (s->service == NULL);
-  g_return_if_fail (G_IS_TLS_CERTIFICATE (cert) && G_IS_TLS_DATABASE (ca));
-  imps_tls_policy_init ();
-  g_set_object (&s->tls_cert, cert);
-  g_set_object (&s->tls_ca, ca);
-}
-
 gboolean
 imps_http_server_listen (ImpsHttpServer *s, const gchar *address, guint16 port, GError **error)
 {
-  g_return_val_if_fail (s->soup == NULL, FALSE);
+  g_return_val_if_fail (s->service == NULL, FALSE);
   g_autoptr (GInetAddress) ia = g_inet_address_new_from_string (address);
   if (ia == NULL)
     {
@@ -1291,15 +1165,227 @@ imps_http_server_listen (ImpsHttpServer *s, const gchar *address, guint16 port, 
       return FALSE;
     }
   s->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-  /* No automatic Server header: the node's own goes on every response. */
-  s->soup = soup_server_new ("server-header", NULL, NULL);
-  soup_server_add_handler (s->soup, NULL, server_callback, s, NULL);
-  g_signal_connect (s->soup, "request-started", G_CALLBACK (request_started), s);
   s->service = service;
   g_signal_connect (service, "incoming", G_CALLBACK (on_incoming), s);
   g_socket_service_start (service);
   imps_network_register_node (s->net, s->node_name, address);
   return TRUE;
+}
+
+GTlsCertificate *
+imps_http_server_get_peer_certificate (ImpsHttpServer *s, ImpsHttpMessage *msg,
+                                       GTlsCertificateFlags *errors)
+{
+  *errors = msg->peer_cert != NULL ? msg->peer_errors : G_TLS_CERTIFICATE_GENERIC_ERROR;
+  return msg->peer_cert;
+}
+
+void
+imps_http_server_log_request (ImpsHttpServer *s, ImpsHttpMessage *msg,
+                              const gchar *summary_fmt, ...)
+{
+  if (msg->request_logged)
+    return;
+  va_list ap;
+  va_start (ap, summary_fmt);
+  g_autofree gchar *summary = g_strdup_vprintf (summary_fmt, ap);
+  va_end (ap);
+  log_request (s, msg, summary);
+}
+
+void
+imps_http_server_pause (ImpsHttpServer *s, ImpsHttpMessage *msg)
+{
+  g_return_if_fail (!msg->paused && !msg->responded);
+  msg->paused = TRUE;
+  g_ptr_array_add (s->paused, imps_http_message_ref (msg));
+}
+
+/* The answer's bytes: status line, the handler's fields, Server, Date,
+ * Content-Type, Content-Length, Connection, empty line, body. */
+static GBytes *
+answer_bytes (ImpsHttpServer *s, ImpsHttpMessage *msg, guint status, const gchar *content_type,
+              const guint8 *body, gsize body_len, gboolean keep)
+{
+  GString *a = g_string_sized_new (320 + body_len);
+  g_string_append_printf (a, "HTTP/1.%c %u %s\r\n", msg->minor ? '1' : '0', status,
+                          soup_status_get_phrase (status));
+  for (guint i = 0; i < msg->n_answer; i++)
+    g_string_append_printf (a, "%s: %s\r\n", msg->answer[i].name, msg->answer[i].value);
+  if (s->server_header)
+    g_string_append_printf (a, "Server: %s\r\n", s->server_header);
+  g_string_append_printf (a, "Date: %s\r\n", server_date (s));
+  if (content_type)
+    g_string_append_printf (a, "Content-Type: %s\r\n", content_type);
+  g_string_append_printf (a, "Content-Length: %" G_GSIZE_FORMAT "\r\n", body_len);
+  if (!keep)
+    g_string_append (a, "Connection: close\r\n");
+  else if (msg->minor == 0)
+    g_string_append (a, "Connection: keep-alive\r\n");
+  g_string_append_len (a, "\r\n", 2);
+  if (body_len)
+    g_string_append_len (a, (const gchar *) body, (gssize) body_len);
+  gsize len = a->len;
+  return g_bytes_new_take (g_string_free (a, FALSE), len);
+}
+
+void
+imps_http_server_respond (ImpsHttpServer *s, ImpsHttpMessage *msg, guint status,
+                          const gchar *content_type, const guint8 *body, gsize body_len,
+                          const gchar *detail, const gchar *summary_fmt, ...)
+{
+  g_return_if_fail (!msg->responded);
+  g_return_if_fail (content_type != NULL || body_len == 0);
+  msg->responded = TRUE;
+
+  if (!msg->request_logged)
+    {
+      g_autofree gchar *summary = g_strdup_printf ("%s %s", msg->method, msg->path);
+      log_request (s, msg, summary);
+    }
+  va_list ap;
+  va_start (ap, summary_fmt);
+  g_autofree gchar *summary = g_strdup_vprintf (summary_fmt, ap);
+  va_end (ap);
+
+  Conn *c = msg->conn;
+  if (msg->finished || c == NULL)
+    {
+      g_autofree gchar *why = g_strdup_printf ("%s closed the connection before the answer (%s)",
+                                               msg->peer, summary);
+      imps_network_log (s->net, IMPS_EVENT_NOTE, IMPS_REF_NONE, IMPS_PROTO_NONE, s->node_name,
+                        NULL, NULL, NULL, why, "answer dropped");
+      c = NULL;
+    }
+  else
+    {
+      gboolean keep = msg->keep_alive && !c->eof;
+      c->answer = answer_bytes (s, msg, status, content_type, body, body_len, keep);
+      c->answer_sent = 0;
+      c->close_after = !keep;
+      imps_network_log (s->net, IMPS_EVENT_MESSAGE, s->ref, IMPS_PROTO_HTTP, s->node_name,
+                        msg->peer, c->answer, msg->stream, detail, "%s", summary);
+    }
+
+  /* the connection is done with @msg; a paused one is not held any more */
+  gboolean conn_ref = FALSE, paused_ref = FALSE;
+  if (msg->conn != NULL && ((Conn *) msg->conn)->current == msg)
+    {
+      ((Conn *) msg->conn)->current = NULL;
+      conn_ref = TRUE;
+    }
+  msg->conn = NULL;
+  if (msg->paused)
+    {
+      msg->paused = FALSE;
+      paused_ref = g_ptr_array_remove_fast (s->paused, msg);
+    }
+  if (c != NULL)
+    {
+      GSocket *hold = g_object_ref (c->socket);
+      conn_flush (c);
+      g_object_unref (hold);
+    }
+  if (conn_ref)
+    imps_http_message_unref (msg);
+  if (paused_ref)
+    imps_http_message_unref (msg);
+}
+
+void
+imps_http_server_free (ImpsHttpServer *s)
+{
+  if (s == NULL)
+    return;
+  /* Requests still waiting get no answer: the connections close below,
+   * so the log says that instead of claiming a message that never left. */
+  for (guint i = 0; i < s->paused->len; i++)
+    {
+      ImpsHttpMessage *msg = g_ptr_array_index (s->paused, i);
+      msg->responded = TRUE;
+      msg->paused = FALSE;
+      msg->conn = NULL;
+      g_autofree gchar *why = g_strdup_printf ("%s is shutting down; the request from %s is "
+                                               "not answered", s->node_name, msg->peer);
+      imps_network_log (s->net, IMPS_EVENT_NOTE, IMPS_REF_NONE, IMPS_PROTO_NONE, s->node_name,
+                        NULL, NULL, NULL, why, "request dropped");
+      imps_http_message_unref (msg);
+    }
+  g_ptr_array_set_size (s->paused, 0);
+  if (s->service)
+    {
+      g_socket_service_stop (s->service);
+      g_socket_listener_close (G_SOCKET_LISTENER (s->service));
+      g_signal_handlers_disconnect_by_data (s->service, s);
+      g_clear_object (&s->service);
+    }
+  /* Forget the connections still open (a refusal's or GnuTLS's may
+   * outlive the server) and shut each down. */
+  g_queue_clear (&s->handshake_wait);
+  GHashTableIter it;
+  gpointer key;
+  g_hash_table_iter_init (&it, s->conns);
+  while (g_hash_table_iter_next (&it, &key, NULL))
+    {
+      Conn *c = key;
+      conn_clear_timers (c);
+      c->queued = FALSE;
+      c->handshaking = FALSE;
+      g_object_weak_unref (G_OBJECT (c->socket), conn_gone, c);
+      conn_kill (c);
+      GIOStream *stream = conn_unserve (c);
+      if (stream != NULL)
+        {
+          if (G_IS_TLS_CONNECTION (stream))
+            close_tls_async (G_TLS_CONNECTION (stream));
+          else
+            g_io_stream_close (stream, NULL, NULL);
+          g_object_unref (stream);
+        }
+      g_clear_object (&c->peer_cert);
+      if (c->tcp)
+        g_io_stream_close (G_IO_STREAM (c->tcp), NULL, NULL);
+      g_clear_object (&c->tcp);
+      /* a handshake in flight still holds c: it sees the cancellation */
+      if (c->tls == NULL)
+        {
+          g_clear_object (&c->cancel);
+          g_free (c->ip);
+          g_free (c);
+        }
+      else
+        c->s = NULL;
+    }
+  g_hash_table_remove_all (s->conns);
+  g_hash_table_unref (s->conns);
+  g_hash_table_unref (s->per_source);
+  g_clear_object (&s->tls_cert);
+  g_clear_object (&s->tls_ca);
+  g_ptr_array_unref (s->paused);
+  g_free (s->node_name);
+  g_free (s->server_header);
+  g_free (s->date);
+  g_free (s);
+}
+void
+imps_http_server_set_limits (ImpsHttpServer *s, const ImpsHttpLimits *limits)
+{
+  g_return_if_fail (s->service == NULL);
+  s->limits = *limits;
+  if (s->limits.handshake_timeout_s == 0)
+    s->limits.handshake_timeout_s = IMPS_HTTP_HANDSHAKE_TIMEOUT_DEFAULT;
+  if (s->limits.backlog <= 0)
+    s->limits.backlog = IMPS_HTTP_BACKLOG_DEFAULT;
+}
+
+void
+imps_http_server_set_tls (ImpsHttpServer *s, GTlsCertificate *cert, GTlsDatabase *ca)
+{
+  g_return_if_fail (s->service == NULL);
+  g_return_if_fail (G_IS_TLS_CERTIFICATE (cert) && G_IS_TLS_DATABASE (ca));
+  imps_tls_policy_init ();
+  g_set_object (&s->tls_cert, cert);
+  g_set_object (&s->tls_ca, ca);
 }
 
 guint16
@@ -1324,334 +1410,3 @@ imps_http_server_get_stats (ImpsHttpServer *s, ImpsHttpStats *stats)
   stats->hellos_waiting = s->hellos_waiting;
 }
 
-GTlsCertificate *
-imps_http_server_get_peer_certificate (ImpsHttpServer *s, SoupServerMessage *msg,
-                                       GTlsCertificateFlags *errors)
-{
-  *errors = G_TLS_CERTIFICATE_GENERIC_ERROR;
-  GSocketAddress *remote = soup_server_message_get_remote_address (msg);
-  if (remote == NULL || !G_IS_INET_SOCKET_ADDRESS (remote))
-    return NULL;
-  GInetSocketAddress *isa = G_INET_SOCKET_ADDRESS (remote);
-  g_autofree gchar *ip = g_inet_address_to_string (g_inet_socket_address_get_address (isa));
-  guint16 port = g_inet_socket_address_get_port (isa);
-  GHashTableIter it;
-  gpointer key;
-  g_hash_table_iter_init (&it, s->conns);
-  while (g_hash_table_iter_next (&it, &key, NULL))
-    {
-      Conn *c = key;
-      if (c->port == port && g_strcmp0 (c->ip, ip) == 0)
-        {
-          *errors = c->peer_errors;
-          return c->peer_cert;
-        }
-    }
-  return NULL;
-}
-
-void
-imps_http_server_pause (ImpsHttpServer *s, SoupServerMessage *msg)
-{
-  MsgState *st = msg_state (msg);
-  g_return_if_fail (st != NULL && !st->paused && !st->responded);
-  st->paused = TRUE;
-  /* a message answered at once cannot be finished before its answer; one
-   * answered later learns whether the client went meanwhile */
-  g_signal_connect (msg, "finished", G_CALLBACK (on_finished), NULL);
-  if (g_signal_lookup ("disconnected", SOUP_TYPE_SERVER_MESSAGE) != 0)
-    g_signal_connect (msg, "disconnected", G_CALLBACK (on_finished), NULL);
-  g_ptr_array_add (s->paused, g_object_ref (msg));
-  soup_server_message_pause (msg);
-}
-
-/* Whether the client may send another request on the connection of @msg
- * (RFC 9112 §9.3): HTTP/1.1 unless it said "Connection: close"; HTTP/1.0
- * only with "Connection: keep-alive". */
-static gboolean
-client_keeps_alive (SoupServerMessage *msg)
-{
-  SoupMessageHeaders *h = soup_server_message_get_request_headers (msg);
-  if (soup_server_message_get_http_version (msg) == SOUP_HTTP_1_1)
-    return !soup_message_headers_header_contains (h, "Connection", "close");
-  if (soup_server_message_get_http_version (msg) == SOUP_HTTP_1_0)
-    return soup_message_headers_header_contains (h, "Connection", "keep-alive");
-  return FALSE;
-}
-
-/* A connection taken back from libsoup after a keep-alive answer. */
-typedef struct {
-  GIOStream *stream;
-  GSocketAddress *local, *remote;
-} Rehand;
-
-static void
-rehand_free (gpointer p)
-{
-  Rehand *r = p;
-  g_object_unref (r->stream);
-  g_object_unref (r->local);
-  g_object_unref (r->remote);
-  g_free (r);
-}
-
-/* Hands the connections taken back to libsoup again, as new ones: from
- * the main loop, not from inside libsoup's write of the previous answer,
- * so that a client that sends at once never nests one request in
- * another. */
-static gboolean
-rehand_pending (gpointer data)
-{
-  ImpsHttpServer *s = data;
-  s->rehand_source = 0;
-  Rehand *r;
-  while ((r = g_queue_pop_head (&s->rehand)) != NULL)
-    {
-      if (!soup_server_accept_iostream (s->soup, r->stream, r->local, r->remote, NULL))
-        g_io_stream_close (r->stream, NULL, NULL);
-      else
-        s->stats.kept_alive++;
-      rehand_free (r);
-    }
-  return G_SOURCE_REMOVE;
-}
-
-/* Bytes a client may have sent ahead (pipelined requests) that impsim
- * takes from libsoup's buffer when it takes a connection back; more stay in
- * the socket for later. */
-#define PIPELINED_MAX (256 * 1024)
-
-/* What libsoup had read past the answered request (pipelined requests),
- * and what is already waiting in the socket: NULL when nothing. */
-static GBytes *
-take_read_ahead (GIOStream *stolen)
-{
-  GInputStream *in = g_io_stream_get_input_stream (stolen);
-  if (!G_IS_POLLABLE_INPUT_STREAM (in)
-      || !g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (in)))
-    return NULL;
-  GByteArray *a = NULL;
-  guint8 buf[4096];
-  while (a == NULL || a->len < PIPELINED_MAX)
-    {
-      gssize n = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (in), buf,
-                                                           sizeof buf, NULL, NULL);
-      if (n <= 0)
-        break;  /* nothing more now, the client's end, or an error libsoup meets next */
-      if (a == NULL)
-        a = g_byte_array_sized_new ((guint) n);
-      g_byte_array_append (a, buf, (guint) n);
-    }
-  return a ? g_byte_array_free_to_bytes (a) : NULL;
-}
-
-/* The answer is written: the head and body leave together; after a
- * keep-alive answer the connection goes back to libsoup as a new one (see
- * above), with any bytes libsoup had read ahead in front. */
-static void
-on_wrote_body (SoupServerMessage *msg, gpointer data)
-{
-  ImpsHttpServer *s = data;
-  conn_cork (msg, FALSE);
-  if (!client_keeps_alive (msg))
-    return;
-  MsgState *st = msg_state (msg);
-  if (st)
-    st->finished = TRUE;
-  GSocketAddress *local = soup_server_message_get_local_address (msg);
-  GSocketAddress *remote = soup_server_message_get_remote_address (msg);
-  if (local == NULL || remote == NULL)
-    return; /* libsoup closes it as usual */
-  g_autoptr (GIOStream) stolen = soup_server_message_steal_connection (msg);
-  if (stolen == NULL)
-    return;
-  g_autoptr (GBytes) ahead = take_read_ahead (stolen);
-  /* libsoup's wrapper, which does not close what it wraps when it goes */
-  g_autoptr (GIOStream) base = NULL;
-  if (g_object_class_find_property (G_OBJECT_GET_CLASS (stolen), "base-iostream"))
-    g_object_get (stolen, "base-iostream", &base, NULL);
-  else
-    base = g_object_ref (stolen);
-  if (base == NULL)
-    return;
-  if (G_TYPE_CHECK_INSTANCE_TYPE (base, imps_prefix_stream_get_type ()))
-    {
-      /* its bytes in front are all in @ahead now: the connection alone */
-      ImpsPrefixStream *old = (ImpsPrefixStream *) base;
-      old->detached = TRUE;
-      GIOStream *conn = g_object_ref (old->base);
-      g_object_unref (base);
-      base = conn;
-    }
-  Rehand *r = g_new0 (Rehand, 1);
-  r->local = g_object_ref (local);
-  r->remote = g_object_ref (remote);
-  r->stream = ahead ? imps_prefix_stream_new (base, g_steal_pointer (&ahead))
-                    : g_steal_pointer (&base);
-  g_queue_push_tail (&s->rehand, r);
-  if (s->rehand_source == 0)
-    s->rehand_source = g_idle_add_full (G_PRIORITY_HIGH, rehand_pending, s, NULL);
-}
-
-/* The Date header for now (RFC 7231 IMF-fixdate), made once a second. */
-static const gchar *
-server_date (ImpsHttpServer *s)
-{
-  gint64 now = imps_clock_now_us (imps_network_get_clock (s->net)) / G_USEC_PER_SEC;
-  if (s->date == NULL || now != s->date_s)
-    {
-      g_free (s->date);
-      s->date = imps_http_date (now);
-      s->date_s = now;
-    }
-  return s->date;
-}
-
-void
-imps_http_server_respond (ImpsHttpServer *s, SoupServerMessage *msg, guint status,
-                          const gchar *content_type, const guint8 *body, gsize body_len,
-                          const gchar *detail, const gchar *summary_fmt, ...)
-{
-  MsgState *st = msg_state (msg);
-  g_return_if_fail (st != NULL && !st->responded);
-  g_return_if_fail (content_type != NULL || body_len == 0);
-  st->responded = TRUE;
-
-  if (!st->request_logged)
-    {
-      GUri *uri = soup_server_message_get_uri (msg);
-      g_autofree gchar *summary = g_strdup_printf ("%s %s", soup_server_message_get_method (msg),
-                                                   uri ? g_uri_get_path (uri) : "/");
-      log_request (s, msg, st, summary);
-    }
-
-  va_list ap;
-  va_start (ap, summary_fmt);
-  g_autofree gchar *summary = g_strdup_vprintf (summary_fmt, ap);
-  va_end (ap);
-
-  if (st->finished)
-    {
-      g_autofree gchar *why = g_strdup_printf ("%s closed the connection before the answer (%s)",
-                                               st->peer, summary);
-      imps_network_log (s->net, IMPS_EVENT_NOTE, IMPS_REF_NONE, IMPS_PROTO_NONE, s->node_name,
-                        NULL, NULL, NULL, why, "answer dropped");
-    }
-  else
-    {
-      soup_server_message_set_status (msg, status, NULL);
-      SoupMessageHeaders *h = soup_server_message_get_response_headers (msg);
-      if (s->server_header)
-        soup_message_headers_replace (h, "Server", s->server_header);
-      soup_message_headers_replace (h, "Date", server_date (s));
-      if (client_keeps_alive (msg))
-        {
-          if (soup_server_message_get_http_version (msg) == SOUP_HTTP_1_0)
-            soup_message_headers_replace (h, "Connection", "keep-alive");
-        }
-      else
-        soup_message_headers_replace (h, "Connection", "close");
-      conn_cork (msg, TRUE);
-      g_signal_connect (msg, "wrote-body", G_CALLBACK (on_wrote_body), s);
-      soup_server_message_set_response (msg, content_type, SOUP_MEMORY_COPY,
-                                        (const char *) body, body_len);
-      soup_message_headers_set_content_length (h, (goffset) body_len);
-      g_autoptr (GBytes) bytes = imps_http_response_bytes (msg);
-      imps_network_log (s->net, IMPS_EVENT_MESSAGE, s->ref, IMPS_PROTO_HTTP, s->node_name,
-                        st->peer, bytes, st->stream, detail, "%s", summary);
-    }
-
-  if (st->paused)
-    {
-      st->paused = FALSE;
-      if (!st->finished)
-        soup_server_message_unpause (msg);
-      if (g_ptr_array_remove_fast (s->paused, msg))
-        g_object_unref (msg);
-    }
-}
-
-void
-imps_http_server_free (ImpsHttpServer *s)
-{
-  if (s == NULL)
-    return;
-  /* Requests still waiting get no answer: the connections close below,
-   * so the log says that instead of claiming a message that never left. */
-  for (guint i = 0; i < s->paused->len; i++)
-    {
-      SoupServerMessage *msg = g_ptr_array_index (s->paused, i);
-      MsgState *st = msg_state (msg);
-      if (st)
-        {
-          st->responded = TRUE;
-          g_autofree gchar *why = g_strdup_printf ("%s is shutting down; the request from %s is "
-                                                   "not answered", s->node_name, st->peer);
-          imps_network_log (s->net, IMPS_EVENT_NOTE, IMPS_REF_NONE, IMPS_PROTO_NONE,
-                            s->node_name, NULL, NULL, NULL, why, "request dropped");
-        }
-      g_object_unref (msg);
-    }
-  g_ptr_array_set_size (s->paused, 0);
-  g_clear_handle_id (&s->rehand_source, g_source_remove);
-  Rehand *r;
-  while ((r = g_queue_pop_head (&s->rehand)) != NULL)
-    {
-      g_io_stream_close (r->stream, NULL, NULL);
-      rehand_free (r);
-    }
-  if (s->service)
-    {
-      g_socket_service_stop (s->service);
-      g_socket_listener_close (G_SOCKET_LISTENER (s->service));
-      g_signal_handlers_disconnect_by_data (s->service, s);
-      g_clear_object (&s->service);
-    }
-  /* Forget the connections still open (their sockets may outlive the
-   * server in libsoup's or GnuTLS's hands) and shut each down. */
-  g_queue_clear (&s->handshake_wait);
-  GHashTableIter it;
-  gpointer key;
-  g_hash_table_iter_init (&it, s->conns);
-  while (g_hash_table_iter_next (&it, &key, NULL))
-    {
-      Conn *c = key;
-      conn_clear_timers (c);
-      c->queued = FALSE;
-      c->handshaking = FALSE;
-      g_object_weak_unref (G_OBJECT (c->socket), conn_gone, c);
-      conn_untag (c);
-      conn_kill (c);
-      g_clear_object (&c->peer_cert);
-      if (c->tcp)
-        g_io_stream_close (G_IO_STREAM (c->tcp), NULL, NULL);
-      g_clear_object (&c->tcp);
-      /* a handshake in flight still holds c: it sees the cancellation */
-      g_clear_object (&c->local);
-      g_clear_object (&c->remote);
-      if (c->tls == NULL)
-        {
-          g_clear_object (&c->cancel);
-          g_free (c->ip);
-          g_free (c);
-        }
-      else
-        c->s = NULL;
-    }
-  g_hash_table_remove_all (s->conns);
-  if (s->soup)
-    {
-      g_signal_handlers_disconnect_by_data (s->soup, s);
-      soup_server_disconnect (s->soup);
-      g_object_unref (s->soup);
-    }
-  g_hash_table_unref (s->conns);
-  g_hash_table_unref (s->per_source);
-  g_clear_object (&s->tls_cert);
-  g_clear_object (&s->tls_ca);
-  g_ptr_array_unref (s->paused);
-  g_free (s->node_name);
-  g_free (s->server_header);
-  g_free (s->date);
-  g_free (s);
-}

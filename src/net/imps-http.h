@@ -1,6 +1,6 @@
-/* HTTP endpoints of the nodes (Ub, Ua, Zk): libsoup 3 servers bound to a
- * node's own loopback address, and the exact HTTP/1.1 bytes of each
- * message for the event log.
+/* HTTP endpoints of the nodes (Ub, Ua, Zk): HTTP/1.1 servers (plain, or
+ * TLS through GIO) bound to a node's own loopback address, and the exact
+ * HTTP/1.1 bytes of each message for the event log.
  *
  * Like the Diameter server, the HTTP server side logs both directions, each
  * message once: the request when the handler has read it (with the summary
@@ -18,13 +18,35 @@
 
 G_BEGIN_DECLS
 
-/* The request as it came: request line, headers in order, empty line,
+/* One request to an impsim HTTP server, and the answer it gets: what a
+ * handler reads (method, path, query, header fields, body) and the
+ * fields it adds to the answer. Reference-counted: a handler that answers
+ * later keeps a reference. Its strings live as long as the message. */
+typedef struct _ImpsHttpMessage ImpsHttpMessage;
+
+ImpsHttpMessage *imps_http_message_ref (ImpsHttpMessage *msg);
+void imps_http_message_unref (ImpsHttpMessage *msg);
+const gchar *imps_http_message_get_method (ImpsHttpMessage *msg);
+/* The request target's path, percent-decoded ("/" for an absolute URI
+ * without one). */
+const gchar *imps_http_message_get_path (ImpsHttpMessage *msg);
+/* What follows '?' in the target, or NULL. */
+const gchar *imps_http_message_get_query (ImpsHttpMessage *msg);
+/* The value of the first field named @name (case-insensitive), or NULL. */
+const gchar *imps_http_message_get_header (ImpsHttpMessage *msg, const gchar *name);
+/* The media type of Content-Type without its parameters, or NULL. */
+const gchar *imps_http_message_get_content_type (ImpsHttpMessage *msg);
+/* The body (empty without one). */
+GBytes *imps_http_message_get_body (ImpsHttpMessage *msg);
+/* The request as it came: request line, fields in order, empty line,
  * body. */
-GBytes *imps_http_request_bytes (SoupServerMessage *msg);
-/* The response as libsoup writes it: status line, headers in order, empty
- * line, body. Call after the status, headers and body are final (with an
- * explicit Content-Length, which imps_http_server_respond() sets). */
-GBytes *imps_http_response_bytes (SoupServerMessage *msg);
+GBytes *imps_http_message_get_bytes (ImpsHttpMessage *msg);
+/* A field of the answer, before imps_http_server_respond() (replaces one
+ * of the same name). At most IMPS_HTTP_MAX_ANSWER_FIELDS. */
+#define IMPS_HTTP_MAX_ANSWER_FIELDS 8
+void imps_http_message_set_header (ImpsHttpMessage *msg, const gchar *name, const gchar *value);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpsHttpMessage, imps_http_message_unref)
 
 /* An HTTP-date (RFC 7231 IMF-fixdate) for @unix_seconds. Free with g_free(). */
 gchar *imps_http_date (gint64 unix_seconds);
@@ -67,7 +89,7 @@ typedef struct {
   guint64 kept_alive;        /* answers after which the connection stayed open for another request */
   guint64 closed;            /* gone (every kind) */
   guint64 refused_cap;       /* closed at once: the source had too many open */
-  guint64 refused_body;      /* 400/411/413 before the body */
+  guint64 refused_body;      /* refused at the head (400, 411, 413, 431, 505) */
   guint64 timed_out;         /* closed by the handshake deadline or the lifetime */
   guint64 handshake_failed;  /* TLS handshakes that failed */
   guint open;                /* open now */
@@ -88,7 +110,7 @@ void imps_tls_policy_init (void);
 /* Called once per request, with the peer's node name. The handler answers
  * now or later: to answer later it calls imps_http_server_pause() first.
  * Either way it ends with imps_http_server_respond(). */
-typedef void (*ImpsHttpHandler) (ImpsHttpServer *server, SoupServerMessage *msg,
+typedef void (*ImpsHttpHandler) (ImpsHttpServer *server, ImpsHttpMessage *msg,
                                  const gchar *peer, gpointer user_data);
 
 /* @node_name: the name in the event log; @server_header: the Server header
@@ -114,7 +136,7 @@ void imps_http_server_set_max_body (ImpsHttpServer *server, gsize max_body);
 /* TLS: the client certificate of @msg's connection as the handshake
  * verified it (NULL without one), and the verification errors. */
 GTlsCertificate *imps_http_server_get_peer_certificate (ImpsHttpServer *server,
-                                                       SoupServerMessage *msg,
+                                                       ImpsHttpMessage *msg,
                                                        GTlsCertificateFlags *errors);
 void imps_http_server_get_stats (ImpsHttpServer *server, ImpsHttpStats *stats);
 /* Closes the listener and every connection. Requests the handler still
@@ -124,18 +146,18 @@ void imps_http_server_free (ImpsHttpServer *server);
 /* Logs @msg's request with this summary. Only the first call for a message
  * logs; imps_http_server_respond() logs "METHOD path" when the handler never
  * did. */
-void imps_http_server_log_request (ImpsHttpServer *server, SoupServerMessage *msg,
+void imps_http_server_log_request (ImpsHttpServer *server, ImpsHttpMessage *msg,
                                    const gchar *summary_fmt, ...) G_GNUC_PRINTF (3, 4);
 
 /* Keeps @msg (a reference) for an answer after the handler returns. */
-void imps_http_server_pause (ImpsHttpServer *server, SoupServerMessage *msg);
+void imps_http_server_pause (ImpsHttpServer *server, ImpsHttpMessage *msg);
 
 /* Answers: status with its standard phrase, Server and Date headers,
  * @content_type (NULL with an empty body), the body (copied) and
  * Content-Length; other headers the handler set on the response headers
  * stay. Logs the response once with @summary_fmt, and resumes a paused
  * message. If the client has gone, logs a note instead. */
-void imps_http_server_respond (ImpsHttpServer *server, SoupServerMessage *msg,
+void imps_http_server_respond (ImpsHttpServer *server, ImpsHttpMessage *msg,
                                guint status, const gchar *content_type,
                                const guint8 *body, gsize body_len,
                                const gchar *detail,

@@ -29,7 +29,7 @@ typedef struct {
 } Child;
 
 static void
-answer_ok (ImpsHttpServer *server, SoupServerMessage *msg, const gchar *peer, gpointer data)
+answer_ok (ImpsHttpServer *server, ImpsHttpMessage *msg, const gchar *peer, gpointer data)
 {
   imps_http_server_respond (server, msg, SOUP_STATUS_OK, "text/plain", (const guint8 *) "ok", 2,
                             NULL, "200 ok");
