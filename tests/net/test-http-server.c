@@ -382,6 +382,26 @@ test_overflowing_length (void)
                       "HTTP/1.1 413", "a 65537-byte body is over the limit of 65536 bytes");
 }
 
+/* A head that breaks the grammar or its bounds: its status and reason
+ * right after the head, then the close (the reader's cases one by one:
+ * tests/net/test-http-parse.c). */
+static void
+test_bad_heads (void)
+{
+  refused_at_headers ("GET / HTTP/1.1\r\n\r\n", "HTTP/1.1 400",
+                      "an HTTP/1.1 request needs exactly one Host field, not 0");
+  refused_at_headers ("GET / HTTP/3.0\r\nHost: server\r\n\r\n", "HTTP/1.1 505",
+                      "HTTP/3.0 is not supported");
+  refused_at_headers ("GET /x%00y HTTP/1.1\r\nHost: server\r\n\r\n", "HTTP/1.1 400",
+                      "has a bad percent-encoding");
+  GString *big = g_string_new ("GET / HTTP/1.1\r\nHost: server\r\nX-Big: ");
+  while (big->len < 20000)
+    g_string_append_c (big, 'v');
+  g_string_append (big, "\r\n\r\n");
+  refused_at_headers (big->str, "HTTP/1.1 431", "the request head is over 16384 bytes");
+  g_string_free (big, TRUE);
+}
+
 /* The per-source cap closes connections over it at once; the idle
  * timeout closes a connection that sends nothing; after both, normal
  * requests are served. */
@@ -429,6 +449,7 @@ main (int argc, char **argv)
   g_test_add_func ("/http-server/huge-declared-body", test_huge_declared_body);
   g_test_add_func ("/http-server/chunked-huge", test_chunked_huge);
   g_test_add_func ("/http-server/overflowing-length", test_overflowing_length);
+  g_test_add_func ("/http-server/bad-heads", test_bad_heads);
   g_test_add_func ("/http-server/cap-and-idle", test_cap_and_idle);
   return g_test_run ();
 }
