@@ -438,6 +438,70 @@ test_cap_and_idle (void)
   reap (&c);
 }
 
+/* In this process: a handler that answers "/slow" only when told. */
+typedef struct {
+  ImpsHttpServer *server;
+  ImpsHttpMessage *held;
+} Slow;
+
+static void
+answer_later (ImpsHttpServer *server, ImpsHttpMessage *msg, const gchar *peer, gpointer data)
+{
+  Slow *slow = data;
+  imps_http_server_pause (server, msg);
+  slow->held = imps_http_message_ref (msg);
+}
+
+static gboolean
+stats_closed (gpointer data)
+{
+  Slow *slow = data;
+  ImpsHttpStats st;
+  imps_http_server_get_stats (slow->server, &st);
+  return st.closed == 1;
+}
+
+/* A client that closes while its request waits for the answer: the
+ * server sees the close while it waits (it keeps reading), closes its side
+ * at once, and the answer, when the handler gives it, is dropped with a
+ * note instead of being logged as sent. */
+static void
+test_client_gone_while_waiting (void)
+{
+  g_autoptr (ImpsClock) clock = imps_clock_new_virtual (0);
+  g_autoptr (ImpsRandom) rnd = imps_random_new_seeded (1);
+  g_autoptr (ImpsNetwork) net = imps_network_new (clock, rnd);
+  Slow slow = { NULL, NULL };
+  slow.server = imps_http_server_new (net, "server", IMPS_REF_UA, "test", answer_later, &slow);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (imps_http_server_listen (slow.server, SERVER_ADDR, 0, &error));
+  int fd = connect_to (imps_http_server_get_port (slow.server));
+  const gchar *req = "GET /slow HTTP/1.1\r\nHost: server\r\n\r\n";
+  send_all (fd, req, strlen (req));
+  while (slow.held == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  close (fd);
+  while (!stats_closed (&slow))
+    g_main_context_iteration (NULL, TRUE);
+  imps_http_server_respond (slow.server, slow.held, SOUP_STATUS_OK, "text/plain",
+                            (const guint8 *) "late", 4, NULL, "200 late");
+  ImpsEventLog *log = imps_network_get_event_log (net);
+  guint dropped = 0, sent = 0;
+  for (guint i = imps_event_log_first (log); i < imps_event_log_len (log); i++)
+    {
+      const ImpsEvent *e = imps_event_log_get (log, i);
+      if (e->kind == IMPS_EVENT_NOTE && g_strcmp0 (e->summary, "answer dropped") == 0
+          && strstr (e->detail, "closed the connection before the answer (200 late)"))
+        dropped++;
+      if (e->kind == IMPS_EVENT_MESSAGE && g_strcmp0 (e->summary, "200 late") == 0)
+        sent++;
+    }
+  g_assert_cmpuint (dropped, ==, 1);
+  g_assert_cmpuint (sent, ==, 0);
+  imps_http_message_unref (slow.held);
+  imps_http_server_free (slow.server);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -450,6 +514,7 @@ main (int argc, char **argv)
   g_test_add_func ("/http-server/chunked-huge", test_chunked_huge);
   g_test_add_func ("/http-server/overflowing-length", test_overflowing_length);
   g_test_add_func ("/http-server/bad-heads", test_bad_heads);
+  g_test_add_func ("/http-server/client-gone-while-waiting", test_client_gone_while_waiting);
   g_test_add_func ("/http-server/cap-and-idle", test_cap_and_idle);
   return g_test_run ();
 }
