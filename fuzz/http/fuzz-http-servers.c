@@ -90,7 +90,7 @@ wake (gint fd, GIOCondition cond, gpointer data)
 static gboolean
 wake_timer (gpointer data)
 {
-  return *(gboolean *) data ? G_SOURCE_REMOVE : G_SOURCE_CONTINUE;
+  return G_SOURCE_CONTINUE;
 }
 
 int
@@ -120,7 +120,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   guint timer = g_timeout_add_seconds (10, give_up, &late);
   /* wake the loop when the server answers or closes, and while sending */
   guint watch = g_unix_fd_add (fd, G_IO_IN | G_IO_HUP | G_IO_ERR, wake, NULL);
-  guint tick = g_timeout_add (1, wake_timer, &out_done);
+  guint tick = g_timeout_add (1, wake_timer, NULL);
   guint8 buf[4096];
   while (!late)
     {
@@ -149,8 +149,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   g_assert (!late);
   g_source_remove (timer);
   g_source_remove (watch);
-  if (!out_done)
-    g_source_remove (tick);
+  g_source_remove (tick);
   close (fd);
   while (g_main_context_iteration (NULL, FALSE))
     ;

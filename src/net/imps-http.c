@@ -37,8 +37,10 @@ imps_http_date (gint64 unix_seconds)
  * "Connection: close", HTTP/1.0 with "Connection: keep-alive") gets its
  * next request served on it; after an answer with "Connection: close" the
  * server stops sending, reads what still comes for a short while and
- * closes. A client that closes while its request waits for an answer
- * makes the connection close; the answer is dropped (and logged so).
+ * closes. A client that stops sending (a half-close, or a close: the two
+ * look the same until the server writes) still gets the answers to the
+ * requests it sent, with "Connection: close" once the server has seen its
+ * end; an answer that can no longer be written closes the connection.
  *
  * Bodies: the head is checked before any body byte is kept. A declared
  * body over the bound gets 413, a Transfer-Encoding 411, a bad head (see
@@ -1085,12 +1087,13 @@ on_readable (GObject *stream, gpointer data)
     ; /* the handler takes its time: the client is not idle */
   else if (n <= 0)
     {
-      /* the client's end, an error or the idle timeout */
+      /* the client's end (of sending at least: a client may half-close
+       * and still read its answer), an error or the idle timeout */
       c->eof = TRUE;
       source_drop (&c->reading);
-      if (n < 0 || c->closing || c->current != NULL)
-        conn_close (c);  /* a request waiting for its answer: the client has gone */
-      else if (c->answer == NULL)
+      if (n < 0 || c->closing)
+        conn_close (c);
+      else if (c->current == NULL && c->answer == NULL)
         conn_process (c);
     }
   else if (c->closing)
