@@ -44,12 +44,12 @@ struct _Conn {
   GSource *read_source;    /* while open: the socket is readable */
 };
 
-static guint sources_made;
+static gint sources_made;
 
 guint
 imps_diameter_peer_sources_made (void)
 {
-  return sources_made;
+  return (guint) g_atomic_int_get (&sources_made);
 }
 
 static Conn *
@@ -248,7 +248,7 @@ static GSource *
 deadline_start (Conn *c, gint64 when, GSourceFunc func)
 {
   GSource *t = g_source_new (&deadline_funcs, sizeof (GSource));
-  sources_made++;
+  g_atomic_int_inc (&sources_made);
   g_source_set_ready_time (t, when);
   g_source_set_callback (t, func, c, NULL);
   g_source_attach (t, g_main_context_get_thread_default ());
@@ -259,7 +259,7 @@ static GSource *
 timer_start (Conn *c, guint ms, GSourceFunc func)
 {
   GSource *t = g_timeout_source_new (ms);
-  sources_made++;
+  g_atomic_int_inc (&sources_made);
   g_source_set_callback (t, func, c, NULL);
   g_source_attach (t, g_main_context_get_thread_default ());
   return t;
@@ -379,15 +379,17 @@ conn_read_more (Conn *c)
     return;
   /* A socket's stream: one source for the connection's life, instead of
    * an asynchronous read (a task and a source) for every read. */
-  if (c->read_source == NULL && G_IS_POLLABLE_INPUT_STREAM (c->in)
+  if (G_IS_POLLABLE_INPUT_STREAM (c->in)
       && g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (c->in)))
     {
+      if (c->read_source != NULL)
+        return;
       c->read_source = g_pollable_input_stream_create_source (G_POLLABLE_INPUT_STREAM (c->in),
                                                               NULL);
       g_source_set_callback (c->read_source, (GSourceFunc) (void (*) (void)) conn_readable,
                              conn_ref (c), (GDestroyNotify) conn_unref);
       g_source_attach (c->read_source, g_main_context_get_thread_default ());
-      sources_made++;
+      g_atomic_int_inc (&sources_made);
       return;
     }
   g_input_stream_read_async (c->in, c->chunk, sizeof c->chunk, G_PRIORITY_DEFAULT,
