@@ -33,7 +33,7 @@ struct _ImpsBsf {
   GPtrArray *nafs;         /* authorised NAF FQDNs, lower case */
   ImpsKeyLog *key_log;     /* borrowed, may be NULL */
 
-  sqlite3 *db;
+  sqlite3 *db;             /* with a state path only */
   GHashTable *sessions;    /* B-TID -> ImpsBsfSession* (owned) */
   GHashTable *by_impi;     /* IMPI -> GPtrArray of its stored sessions (borrowed) */
   sqlite3_stmt *st_save;   /* prepared once: INSERT OR REPLACE a session */
@@ -60,9 +60,11 @@ void imps_bsf_session_free (ImpsBsfSession *s);
 
 gboolean imps_bsf_store_open (ImpsBsf *bsf, const gchar *state_path, GError **error);
 void imps_bsf_store_close (ImpsBsf *bsf);
-/* Adds @s (taking it) to memory and the database. FALSE (and @s freed)
+/* Adds @s (taking it) to memory and the database (if any). FALSE (and @s freed)
  * when the database write fails. */
 gboolean imps_bsf_store_add (ImpsBsf *bsf, ImpsBsfSession *s, GError **error);
+/* Deletes @btid's row from the database (nothing without one). */
+gboolean imps_bsf_store_forget (ImpsBsf *bsf, const gchar *btid, GError **error);
 /* Drops expired sessions from memory and the database, at most once a
  * virtual minute. */
 void imps_bsf_store_prune (ImpsBsf *bsf);

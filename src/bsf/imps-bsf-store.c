@@ -1,5 +1,7 @@
-/* The BSF's bootstrapping store: sessions in a hash table for lookups and
- * in SQLite (memory, or a WAL file with a state path). */
+/* The BSF's bootstrapping store: sessions in a hash table for lookups and,
+ * with a state path, in SQLite (a WAL file) so that a restart keeps them.
+ * Without a state path nothing would ever read a database back, so there
+ * is none: the sessions live in memory only. */
 #include "imps-bsf-private.h"
 #include "imps-secret.h"
 #include "imps-store.h"
@@ -119,6 +121,8 @@ imps_bsf_store_open (ImpsBsf *bsf, const gchar *state_path, GError **error)
   /* Ks is kept because Zn needs it: the file is 0600 and SQLite's freed
    * pages are zeroed. A restart draws from a stream of its own. */
   guint64 generation = 0;
+  if (state_path == NULL)
+    return TRUE;
   bsf->db = imps_store_open (state_path, "BSF store", IMPS_BSF_ERROR, IMPS_BSF_ERROR_STORE,
                              &generation, error);
   if (bsf->db == NULL)
@@ -181,7 +185,7 @@ store_make_room (ImpsBsf *bsf, const gchar *impi)
         }
       if (n < IMPS_BSF_MAX_SESSIONS_PER_IMPI || oldest == NULL)
         return;
-      if (bsf->st_drop == NULL)
+      if (bsf->db != NULL && bsf->st_drop == NULL)
         sqlite3_prepare_v3 (bsf->db, "DELETE FROM session WHERE btid = ?1", -1,
                             SQLITE_PREPARE_PERSISTENT, &bsf->st_drop, NULL);
       sqlite3_stmt *st = bsf->st_drop;
@@ -209,6 +213,11 @@ imps_bsf_store_add (ImpsBsf *bsf, ImpsBsfSession *s, GError **error)
 {
   if (!g_hash_table_contains (bsf->sessions, s->btid))
     store_make_room (bsf, s->impi);
+  if (bsf->db == NULL)
+    {
+      session_store (bsf, s);
+      return TRUE;
+    }
   if (bsf->st_save == NULL
       && sqlite3_prepare_v3 (bsf->db,
                              "INSERT OR REPLACE INTO session (btid, impi, rand, ks, created,"
@@ -265,7 +274,7 @@ imps_bsf_store_prune (ImpsBsf *bsf)
       g_hash_table_iter_remove (&it);
   g_hash_table_foreach_remove (bsf->by_impi, impi_has_none, NULL);
   sqlite3_stmt *st = NULL;
-  if (sqlite3_prepare_v2 (bsf->db, "DELETE FROM session WHERE expiry <= ?1", -1, &st, NULL)
+  if (bsf->db != NULL && sqlite3_prepare_v2 (bsf->db, "DELETE FROM session WHERE expiry <= ?1", -1, &st, NULL)
       == SQLITE_OK)
     {
       sqlite3_bind_int64 (st, 1, now);
@@ -273,6 +282,41 @@ imps_bsf_store_prune (ImpsBsf *bsf)
         imps_bsf_note (bsf, IMPS_EVENT_FAILURE, sqlite3_errmsg (bsf->db), "store prune failed");
       sqlite3_finalize (st);
     }
+}
+
+gboolean
+imps_bsf_store_forget (ImpsBsf *bsf, const gchar *btid, GError **error)
+{
+  if (bsf->db == NULL)
+    return TRUE;
+  sqlite3_stmt *st = NULL;
+  gboolean ok = sqlite3_prepare_v2 (bsf->db, "DELETE FROM session WHERE btid = ?1", -1, &st,
+                                    NULL) == SQLITE_OK;
+  if (ok)
+    {
+      sqlite3_bind_text (st, 1, btid, -1, SQLITE_TRANSIENT);
+      ok = sqlite3_step (st) == SQLITE_DONE;
+    }
+  sqlite3_finalize (st);
+  if (!ok)
+    g_set_error (error, IMPS_BSF_ERROR, IMPS_BSF_ERROR_STORE, "%s: forgetting B-TID %s: %s",
+                 bsf->name, btid, sqlite3_errmsg (bsf->db));
+  return ok;
+}
+
+gint
+imps_bsf_count_stored_rows (ImpsBsf *bsf)
+{
+  g_return_val_if_fail (bsf != NULL, -1);
+  if (bsf->db == NULL)
+    return -1;
+  sqlite3_stmt *st = NULL;
+  gint n = -1;
+  if (sqlite3_prepare_v2 (bsf->db, "SELECT count(*) FROM session", -1, &st, NULL) == SQLITE_OK
+      && sqlite3_step (st) == SQLITE_ROW)
+    n = sqlite3_column_int (st, 0);
+  sqlite3_finalize (st);
+  return n;
 }
 
 /* ---- GUSS lifeTime (gba.md §9.4) ---- */

@@ -153,21 +153,8 @@ imps_bsf_forget_btid (ImpsBsf *bsf, const gchar *btid, GError **error)
                    "%s holds no bootstrapping session with B-TID %s", bsf->name, btid);
       return FALSE;
     }
-  sqlite3_stmt *st = NULL;
-  gboolean ok = sqlite3_prepare_v2 (bsf->db, "DELETE FROM session WHERE btid = ?1", -1, &st,
-                                    NULL) == SQLITE_OK;
-  if (ok)
-    {
-      sqlite3_bind_text (st, 1, btid, -1, SQLITE_TRANSIENT);
-      ok = sqlite3_step (st) == SQLITE_DONE;
-    }
-  sqlite3_finalize (st);
-  if (!ok)
-    {
-      g_set_error (error, IMPS_BSF_ERROR, IMPS_BSF_ERROR_STORE, "%s: forgetting B-TID %s: %s",
-                   bsf->name, btid, sqlite3_errmsg (bsf->db));
-      return FALSE;
-    }
+  if (!imps_bsf_store_forget (bsf, btid, error))
+    return FALSE;
   g_autofree gchar *what = g_strdup_printf ("B-TID %s forgotten (a scenario's fault)", btid);
   imps_bsf_note (bsf, IMPS_EVENT_NOTE, NULL, what);
   g_hash_table_remove (bsf->sessions, btid);

@@ -94,6 +94,9 @@ void imps_bsf_set_key_log (ImpsBsf *bsf, ImpsKeyLog *log);
 
 /* Bootstrapping sessions held (expired ones included until pruned). */
 guint imps_bsf_count_sessions (ImpsBsf *bsf);
+/* Rows in the state file's session table, or -1 for a BSF without a state
+ * file (its sessions live in memory only, and no database is kept). */
+gint imps_bsf_count_stored_rows (ImpsBsf *bsf);
 /* Forgets the bootstrapping session @btid, in memory and in the store, as
  * if it had been lost: Zn then answers 5403 for it and the UE must
  * bootstrap again (scenario `forget-btid`). FALSE with @error when the BSF

@@ -22,6 +22,8 @@ typedef struct {
   ImpsAkaSqnGenerator gen;
   guint64 reserved;        /* SEQ values up to here are recorded as used */
   guint ks_lifetime;
+  gchar *guss;             /* built once from the above (build_guss) */
+  gsize guss_len;
 } Sub;
 
 struct _ImpsHss {
@@ -36,12 +38,15 @@ struct _ImpsHss {
   guint64 session_counter;
 };
 
+static gchar *build_guss (const Sub *s);
+
 static void
 sub_free (gpointer p)
 {
   Sub *s = p;
   g_free (s->impi);
   g_strfreev (s->impus);
+  g_free (s->guss);
   imps_milenage_free (s->milenage);
   g_free (s);
 }
@@ -176,6 +181,8 @@ imps_hss_provision (ImpsHss *hss, const ImpsHssSubscriber *in, GError **error)
   s->milenage = imps_milenage_new (in->k, opc);
   memcpy (s->amf, in->amf, 2);
   s->ks_lifetime = in->ks_lifetime;
+  s->guss = build_guss (s);
+  s->guss_len = strlen (s->guss);
   imps_aka_sqn_generator_init (&s->gen, in->ind_len);
   if (reserved >= 0)
     {
@@ -269,7 +276,8 @@ imps_hss_peek_next_sqn (ImpsHss *hss, const gchar *impi, guint8 sqn[6], GError *
 /* A GUSS (gba.md §9.4) with the key lifetime when the subscriber has one,
  * and one USS for the KMS's GAA service (GSID IMPS_GBA_GSID_IMS_MEDIA,
  * profile §11) listing the subscriber's public identities: the KMS gets
- * them over Zn and accepts only those as IDRi / IDRr (TS 33.220 §4.5.3). */
+ * them over Zn and accepts only those as IDRi / IDRr (TS 33.220 §4.5.3).
+ * Made once, when the subscriber is provisioned. */
 static gchar *
 build_guss (const Sub *s)
 {
@@ -434,9 +442,8 @@ imps_hss_zh_handle (ImpsDiameterServer *server, ImpsDiameterRequest *req, gpoint
   memcpy (maa->ik, av.ik, 16);
   if (maa->impi == NULL)
     maa->impi = g_strdup (s->impi);
-  g_autofree gchar *guss = build_guss (s);
-  maa->guss_len = strlen (guss);
-  maa->guss = (guint8 *) g_steal_pointer (&guss);
+  maa->guss_len = s->guss_len;
+  maa->guss = g_memdup2 (s->guss, s->guss_len + 1);
 
   g_autofree gchar *sqn_hex = imps_hex_encode (sqn, 6);
   g_autofree gchar *why = g_strdup_printf ("vector for %s with SQN %s", s->impi, sqn_hex);

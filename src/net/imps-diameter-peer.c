@@ -38,9 +38,19 @@ struct _Conn {
   GByteArray *sink;       /* socketless (fed) connections: what was sent */
   guint idle_ms;          /* 0: no idle limit */
   guint frame_ms;         /* 0: no limit on completing a frame */
-  GSource *idle_timer;
+  GSource *idle_timer;     /* fires at or before idle_deadline */
+  gint64 idle_deadline;    /* monotonic time at which the idle limit ends */
   GSource *frame_timer;
+  GSource *read_source;    /* while open: the socket is readable */
 };
+
+static gint sources_made;
+
+guint
+imps_diameter_peer_sources_made (void)
+{
+  return (guint) g_atomic_int_get (&sources_made);
+}
 
 static Conn *
 conn_ref (Conn *c)
@@ -54,7 +64,7 @@ conn_unref (Conn *c)
 {
   if (--c->ref_count > 0)
     return;
-  g_assert (c->idle_timer == NULL && c->frame_timer == NULL);
+  g_assert (c->idle_timer == NULL && c->frame_timer == NULL && c->read_source == NULL);
   g_clear_object (&c->sc);
   g_clear_object (&c->cancel);
   g_byte_array_unref (c->buf);
@@ -81,17 +91,21 @@ conn_close (Conn *c, const GError *error)
   if (c->closed)
     return;
   c->closed = TRUE;
+  /* the read source holds a reference: keep one until the end */
+  conn_ref (c);
   timer_clear (&c->idle_timer);
   timer_clear (&c->frame_timer);
+  timer_clear (&c->read_source);
   g_cancellable_cancel (c->cancel);
   if (c->sc)
     g_io_stream_close (G_IO_STREAM (c->sc), NULL, NULL);
   if (c->on_close && c->owner)
     c->on_close (c, error, c->owner);
+  conn_unref (c);
 }
 
 static void conn_write_next (Conn *c);
-static void conn_timers_update (Conn *c);
+static void conn_idle_restart (Conn *c);
 
 static void
 write_done (GObject *source, GAsyncResult *res, gpointer data)
@@ -130,6 +144,29 @@ conn_write_next (Conn *c)
         conn_close (c, NULL);
       return;
     }
+  /* Most writes fit in the socket's buffer at once: write them now, and
+   * leave only what does not (or fails: the asynchronous write reports it
+   * as before) to an asynchronous write. */
+  while (b != NULL && G_IS_POLLABLE_OUTPUT_STREAM (c->out)
+         && g_pollable_output_stream_can_poll (G_POLLABLE_OUTPUT_STREAM (c->out)))
+    {
+      gsize len;
+      const guint8 *data = g_bytes_get_data (b, &len);
+      gssize n = g_pollable_output_stream_write_nonblocking (G_POLLABLE_OUTPUT_STREAM (c->out),
+                                                             data, len, NULL, NULL);
+      if (n < 0 || (gsize) n >= len)
+        {
+          if (n < 0)
+            break;
+          g_bytes_unref (b);
+          b = g_queue_pop_head (&c->writes);
+          continue;
+        }
+      GBytes *rest = g_bytes_new_from_bytes (b, (gsize) n, len - (gsize) n);
+      g_bytes_unref (b);
+      b = rest;
+      break;
+    }
   if (b == NULL)
     {
       if (c->close_after_write)
@@ -150,7 +187,9 @@ conn_send (Conn *c, GBytes *bytes)
   if (c->closed)
     return;
   g_queue_push_tail (&c->writes, g_bytes_ref (bytes));
-  conn_timers_update (c);
+  /* not the frame limit: a handler that answers at once sends while the
+   * request is still in the buffer */
+  conn_idle_restart (c);
   conn_write_next (c);
 }
 
@@ -160,6 +199,13 @@ static gboolean
 idle_expired (gpointer data)
 {
   Conn *c = data;
+  /* Bytes since the timer was set moved the deadline: wait for it. */
+  gint64 now = g_get_monotonic_time ();
+  if (now < c->idle_deadline)
+    {
+      g_source_set_ready_time (c->idle_timer, c->idle_deadline);
+      return G_SOURCE_CONTINUE;
+    }
   g_source_unref (c->idle_timer);
   c->idle_timer = NULL;
   g_autoptr (GError) e = g_error_new (IMPS_NET_ERROR, IMPS_NET_ERROR_TIMEOUT,
@@ -183,13 +229,51 @@ frame_expired (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+deadline_dispatch (GSource *source, GSourceFunc callback, gpointer data)
+{
+  /* Fired once; the callback may set a later time. */
+  g_source_set_ready_time (source, -1);
+  return callback (data);
+}
+
+static GSourceFuncs deadline_funcs = { NULL, NULL, deadline_dispatch, NULL, NULL, NULL };
+
+/* A source that calls @func at monotonic time @when (and again whenever
+ * @func sets a new ready time and returns G_SOURCE_CONTINUE). Moving the
+ * deadline later needs no new source: the callback sees the deadline has
+ * moved and waits for it (setting a source's time from its own dispatch
+ * does not wake the main context up). */
+static GSource *
+deadline_start (Conn *c, gint64 when, GSourceFunc func)
+{
+  GSource *t = g_source_new (&deadline_funcs, sizeof (GSource));
+  g_atomic_int_inc (&sources_made);
+  g_source_set_ready_time (t, when);
+  g_source_set_callback (t, func, c, NULL);
+  g_source_attach (t, g_main_context_get_thread_default ());
+  return t;
+}
+
 static GSource *
 timer_start (Conn *c, guint ms, GSourceFunc func)
 {
   GSource *t = g_timeout_source_new (ms);
+  g_atomic_int_inc (&sources_made);
   g_source_set_callback (t, func, c, NULL);
   g_source_attach (t, g_main_context_get_thread_default ());
   return t;
+}
+
+/* The idle limit starts again (bytes came or go). */
+static void
+conn_idle_restart (Conn *c)
+{
+  if (c->closed || c->sc == NULL || c->idle_ms == 0)
+    return;
+  c->idle_deadline = g_get_monotonic_time () + (gint64) c->idle_ms * 1000;
+  if (c->idle_timer == NULL)
+    c->idle_timer = deadline_start (c, c->idle_deadline, idle_expired);
 }
 
 /* Called whenever bytes arrive: the idle limit starts again, and the frame
@@ -199,9 +283,7 @@ conn_timers_update (Conn *c)
 {
   if (c->closed || c->sc == NULL)
     return;
-  timer_clear (&c->idle_timer);
-  if (c->idle_ms > 0)
-    c->idle_timer = timer_start (c, c->idle_ms, idle_expired);
+  conn_idle_restart (c);
   if (c->buf->len == 0)
     timer_clear (&c->frame_timer);
   else if (c->frame_timer == NULL && c->frame_ms > 0)
@@ -262,11 +344,54 @@ read_done (GObject *source, GAsyncResult *res, gpointer data)
   conn_unref (c);
 }
 
+/* The socket is readable: one read, as read_done does with its result. */
+static gboolean
+conn_readable (GObject *stream, gpointer data)
+{
+  Conn *c = data;
+  if (c->closed)
+    return G_SOURCE_REMOVE;
+  g_autoptr (GError) error = NULL;
+  gssize n = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (c->in), c->chunk,
+                                                       sizeof c->chunk, NULL, &error);
+  if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+    return G_SOURCE_CONTINUE;
+  conn_ref (c);
+  if (n < 0)
+    conn_close (c, error);
+  else if (n == 0)
+    conn_close (c, NULL);
+  else
+    {
+      g_byte_array_append (c->buf, c->chunk, (guint) n);
+      conn_process (c);
+      conn_timers_update (c);
+    }
+  gboolean open = !c->closed;
+  conn_unref (c);
+  return open ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
 static void
 conn_read_more (Conn *c)
 {
   if (c->closed)
     return;
+  /* A socket's stream: one source for the connection's life, instead of
+   * an asynchronous read (a task and a source) for every read. */
+  if (G_IS_POLLABLE_INPUT_STREAM (c->in)
+      && g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (c->in)))
+    {
+      if (c->read_source != NULL)
+        return;
+      c->read_source = g_pollable_input_stream_create_source (G_POLLABLE_INPUT_STREAM (c->in),
+                                                              NULL);
+      g_source_set_callback (c->read_source, (GSourceFunc) (void (*) (void)) conn_readable,
+                             conn_ref (c), (GDestroyNotify) conn_unref);
+      g_source_attach (c->read_source, g_main_context_get_thread_default ());
+      g_atomic_int_inc (&sources_made);
+      return;
+    }
   g_input_stream_read_async (c->in, c->chunk, sizeof c->chunk, G_PRIORITY_DEFAULT,
                              c->cancel, read_done, conn_ref (c));
 }

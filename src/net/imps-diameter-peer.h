@@ -90,6 +90,10 @@ gboolean imps_diameter_server_listen (ImpsDiameterServer *server,
 guint16 imps_diameter_server_get_port (ImpsDiameterServer *server);
 /* Connections open now. */
 guint imps_diameter_server_count_connections (ImpsDiameterServer *server);
+/* Main-loop sources the Diameter connections of this process have made so
+ * far (reads and idle and frame timers): a connection makes them as it
+ * starts, not per message. For tests. */
+guint imps_diameter_peer_sources_made (void);
 /* Runs @data through the server as if it came on a new connection from
  * @peer_address (framing, dispatch, handlers), without a socket; answers
  * given before this returns are appended to @answers (may be NULL). For

@@ -82,8 +82,18 @@ imps_network_log (ImpsNetwork *net, ImpsEventKind kind, ImpsRefPoint ref,
 {
   va_list ap;
   va_start (ap, summary_fmt);
-  g_autofree gchar *summary = g_strdup_vprintf (summary_fmt, ap);
+  g_autofree gchar *summary = NULL;
+  const gchar *text;
+  /* most callers pass their summary as it is: no printf for it */
+  if (summary_fmt[0] == '%' && summary_fmt[1] == 's' && summary_fmt[2] == '\0')
+    {
+      text = va_arg (ap, const gchar *);
+      if (text == NULL)
+        text = "(null)";
+    }
+  else
+    text = summary = g_strdup_vprintf (summary_fmt, ap);
   va_end (ap);
   return imps_event_log_add (net->log, imps_clock_now_us (net->clock), kind, ref, proto,
-                             from, to, summary, detail, bytes, stream);
+                             from, to, text, detail, bytes, stream);
 }

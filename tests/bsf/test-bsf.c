@@ -425,6 +425,40 @@ test_sessions_per_impi (GbaFx *fx, gconstpointer unused)
 }
 
 static void
+test_store_rows (GbaFx *fx, gconstpointer unused)
+{
+  /* Without a state file the sessions live in memory only: no database
+   * takes a row (and a copy of Ks) that nothing would read back. */
+  g_assert_true (fx_bootstrap (fx, fx->ue));
+  g_assert_true (fx_bootstrap (fx, fx->ue));
+  g_assert_cmpuint (imps_bsf_count_sessions (fx->bsf), ==, 2);
+  g_assert_cmpint (imps_bsf_count_stored_rows (fx->bsf), ==, -1);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (imps_bsf_forget_btid (fx->bsf, imps_ue_get_btid (fx->ue), &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (imps_bsf_count_sessions (fx->bsf), ==, 1);
+
+  /* With one, the table follows the sessions: added, dropped to make
+   * room, forgotten. */
+  g_clear_pointer (&fx->bsf, imps_bsf_free);
+  fx_drain ();
+  fx_start_bsf (fx, fx->state);
+  for (guint i = 0; i < IMPS_BSF_MAX_SESSIONS_PER_IMPI + 2; i++)
+    {
+      g_assert_true (fx_bootstrap (fx, fx->ue));
+      imps_clock_advance (fx->clock, G_USEC_PER_SEC);
+    }
+  g_assert_cmpint (imps_bsf_count_stored_rows (fx->bsf), ==, IMPS_BSF_MAX_SESSIONS_PER_IMPI);
+  g_assert_true (imps_bsf_forget_btid (fx->bsf, imps_ue_get_btid (fx->ue), &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (imps_bsf_count_stored_rows (fx->bsf), ==, IMPS_BSF_MAX_SESSIONS_PER_IMPI - 1);
+  g_clear_pointer (&fx->bsf, imps_bsf_free);
+  fx_drain ();
+  fx_start_bsf (fx, fx->state);
+  g_assert_cmpuint (imps_bsf_count_sessions (fx->bsf), ==, IMPS_BSF_MAX_SESSIONS_PER_IMPI - 1);
+}
+
+static void
 test_key_log (GbaFx *fx, gconstpointer unused)
 {
   /* The BSF's key log (for outside UEs) and the UE's carry the same
@@ -694,6 +728,7 @@ main (int argc, char **argv)
   g_test_add ("/bsf/zn", GbaFx, NULL, fx_setup, test_zn, fx_teardown);
   g_test_add ("/bsf/sessions-per-impi", GbaFx, NULL, fx_setup, test_sessions_per_impi,
               fx_teardown);
+  g_test_add ("/bsf/store-rows", GbaFx, NULL, fx_setup, test_store_rows, fx_teardown);
   g_test_add ("/bsf/zn-uss", GbaFx, NULL, fx_setup, test_zn_uss, fx_teardown);
   g_test_add_func ("/bsf/uss-reader", test_uss_reader);
   g_test_add ("/bsf/restart", GbaFx, NULL, fx_setup, test_restart, fx_teardown);

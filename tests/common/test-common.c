@@ -102,6 +102,50 @@ test_hash_hmac (void)
   imps_assert_hex (out, 32, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
 
+static gpointer
+digest_in_thread (gpointer data)
+{
+  guint8 *out = data;
+  imps_digest (IMPS_HASH_MD5, (const guint8 *) "abc", 3, out);
+  return NULL;
+}
+
+/* Digests share one context per hash and thread: the answers stay right
+ * across hashes, input shapes (pieces joined, or too long to join) and
+ * threads, and no context is made per digest. */
+static void
+test_digest_contexts (void)
+{
+  guint8 out[32];
+  static guint8 a300[300];
+  memset (a300, 'a', sizeof a300);
+  imps_digest (IMPS_HASH_SHA256, (const guint8 *) "abc", 3, out);
+  imps_digest (IMPS_HASH_MD5, (const guint8 *) "abc", 3, out);
+  imps_digest (IMPS_HASH_SHA1, (const guint8 *) "abc", 3, out);
+  guint made = imps_crypto_digest_contexts_made ();
+  for (guint i = 0; i < 100; i++)
+    {
+      ImpsIovec abc[] = { { (const guint8 *) "a", 1 }, { NULL, 0 }, { (const guint8 *) "bc", 2 } };
+      imps_digest_iov (IMPS_HASH_MD5, abc, G_N_ELEMENTS (abc), out);
+      imps_assert_hex (out, 16, "900150983cd24fb0d6963f7d28e17f72");
+      ImpsIovec long_pieces[] = { { a300, 100 }, { a300, 200 } };
+      imps_digest_iov (IMPS_HASH_MD5, long_pieces, G_N_ELEMENTS (long_pieces), out);
+      imps_assert_hex (out, 16, "4e5475d125a33c6190718e75adc1b704");
+      ImpsIovec at_bound[] = { { a300, 56 }, { a300, 200 } };
+      imps_digest_iov (IMPS_HASH_SHA1, at_bound, G_N_ELEMENTS (at_bound), out);
+      imps_assert_hex (out, 20, "9c78512ad150c8b5d8918395ad0e5169397d2b62");
+      imps_digest (IMPS_HASH_MD5, NULL, 0, out);
+      imps_assert_hex (out, 16, "d41d8cd98f00b204e9800998ecf8427e");
+    }
+  g_assert_cmpuint (imps_crypto_digest_contexts_made (), ==, made);
+
+  guint8 other[16];
+  GThread *t = g_thread_new ("digest", digest_in_thread, other);
+  g_thread_join (t);
+  imps_assert_hex (other, 16, "900150983cd24fb0d6963f7d28e17f72");
+  g_assert_cmpuint (imps_crypto_digest_contexts_made (), ==, made + 1);
+}
+
 /* FIPS 197 Appendix C.1 (AES-128) and NIST SP 800-38A F.5.1 (CTR-AES128). */
 static void
 test_aes (void)
@@ -195,6 +239,7 @@ main (int argc, char **argv)
   g_test_add_func ("/common/hex", test_hex);
   g_test_add_func ("/common/reader", test_reader);
   g_test_add_func ("/common/hash-hmac", test_hash_hmac);
+  g_test_add_func ("/common/digest-contexts", test_digest_contexts);
   g_test_add_func ("/common/aes", test_aes);
   g_test_add_func ("/common/key-wrap", test_key_wrap);
   g_test_add_func ("/common/random", test_random);

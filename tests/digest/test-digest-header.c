@@ -297,8 +297,16 @@ test_bounds (void)
   g_autofree gchar *pad = g_strnfill (IMPS_DIGEST_MAX_HEADER, ' ');
 
   g_autofree gchar *t1 = g_strdup_printf ("Digest realm=\"%s\", nonce=n", big_value);
-  Bad b1 = { CHALLENGE, t1, IMPS_DIGEST_ERROR_LIMIT, "'realm'", -1 };
+  Bad b1 = { CHALLENGE, t1, IMPS_DIGEST_ERROR_LIMIT, "'realm'", 15 + IMPS_DIGEST_MAX_VALUE };
   check_bad (0, &b1, t1, strlen (t1));
+  /* the offset just past the byte that is one too many, escapes counted once */
+  g_autofree gchar *t1e = g_strdup_printf ("Digest realm=\"\\x%s\", nonce=n", big_value);
+  Bad b1e = { CHALLENGE, t1e, IMPS_DIGEST_ERROR_LIMIT, "'realm'", 16 + IMPS_DIGEST_MAX_VALUE };
+  check_bad (0, &b1e, t1e, strlen (t1e));
+  g_autofree gchar *t1c = g_strdup_printf ("Digest realm=\"%.10s\x01%s\", nonce=n", big_value,
+                                           big_value);
+  Bad b1c = { CHALLENGE, t1c, IMPS_DIGEST_ERROR_SYNTAX, "control character 0x01", 24 };
+  check_bad (0, &b1c, t1c, strlen (t1c));
 
   g_autofree gchar *t2 = g_strdup_printf ("Digest realm=r, nonce=%s", big_value);
   Bad b2 = { CHALLENGE, t2, IMPS_DIGEST_ERROR_LIMIT, "'nonce'", 22 };

@@ -311,6 +311,8 @@ test_datetime (void)
   g_assert_cmpstr (buf, ==, "2000-02-29T00:00:00Z");
   g_assert_true (imps_gba_datetime_format (G_GINT64_CONSTANT (253402300799), buf));
   g_assert_cmpstr (buf, ==, "9999-12-31T23:59:59Z");
+  g_assert_true (imps_gba_datetime_format (G_GINT64_CONSTANT (1767361507), buf));
+  g_assert_cmpstr (buf, ==, "2026-01-02T13:45:07Z");
   g_assert_false (imps_gba_datetime_format (G_GINT64_CONSTANT (253402300800), buf));
   g_assert_false (imps_gba_datetime_format (-1, buf));
 

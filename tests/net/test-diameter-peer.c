@@ -836,6 +836,32 @@ test_client_idle (Fx *fx, gconstpointer unused)
   g_assert_cmpuint (fx->handled, ==, 2);
 }
 
+static void
+test_sources_per_message (Fx *fx, gconstpointer unused)
+{
+  /* Requests and answers on a connection that is up make no main-loop
+   * source at either end: the reads have one source for the
+   * connection's life, and bytes move the idle deadline without a new
+   * timer. */
+  g_autoptr (ImpsDiameterClient) client = imps_diameter_client_new (fx->net, NULL, "127.0.0.1",
+                                                                    port (fx));
+  Batch b;
+  run_batch (fx, client, &b, 1, IMPS_DIAMETER_APP_ZH);
+  g_assert_no_error (b.errors[0]);
+  g_free (b.users[0]);
+  guint made = imps_diameter_peer_sources_made ();
+  for (guint i = 0; i < 20; i++)
+    {
+      run_batch (fx, client, &b, 1, IMPS_DIAMETER_APP_ZH);
+      g_assert_no_error (b.errors[0]);
+      g_assert_cmpstr (b.users[0], ==, "user0@home1.net");
+      g_free (b.users[0]);
+    }
+  g_assert_cmpuint (fx->handled, ==, 21);
+  g_assert_cmpuint (imps_diameter_peer_sources_made (), ==, made);
+  g_assert_cmpuint (imps_diameter_server_count_connections (fx->server), ==, 1);
+}
+
 /* ---- a client connect needs no thread of the GTask pool ---- */
 
 typedef struct {
@@ -940,6 +966,8 @@ main (int argc, char **argv)
   g_test_add ("/diameter-peer/peers", Fx, NULL, fx_setup, test_peers, fx_teardown);
   g_test_add ("/diameter-peer/end-to-end", Fx, NULL, fx_setup, test_end_to_end, fx_teardown);
   g_test_add ("/diameter-peer/idle", Fx, NULL, fx_setup, test_idle, fx_teardown);
+  g_test_add ("/diameter-peer/sources-per-message", Fx, NULL, fx_setup, test_sources_per_message,
+              fx_teardown);
   g_test_add ("/diameter-peer/partial-frame", Fx, NULL, fx_setup, test_partial_frame, fx_teardown);
   g_test_add ("/diameter-peer/per-source-cap", Fx, NULL, fx_setup, test_per_source_cap, fx_teardown);
   g_test_add ("/diameter-peer/closed-peer", Fx, NULL, fx_setup, test_closed_peer, fx_teardown);

@@ -1,7 +1,8 @@
 /* Thin wrappers over OpenSSL 3 (libcrypto) for the primitives impsim uses.
  *
  * The fetched algorithm objects are cached once per process (read-only after
- * that); everything else is per call or per context.
+ * that); each thread keeps one digest context per hash; everything else is
+ * per call or per context.
  */
 #pragma once
 
@@ -27,6 +28,9 @@ typedef struct {
 /* out receives imps_hash_len(hash) bytes. */
 void imps_digest (ImpsHash hash, const guint8 *data, gsize len, guint8 *out);
 void imps_digest_iov (ImpsHash hash, const ImpsIovec *iov, gsize n, guint8 *out);
+/* Digest contexts made so far in the process: each thread makes one per
+ * hash on its first digest and keeps it. */
+guint imps_crypto_digest_contexts_made (void);
 void imps_hmac (ImpsHash hash, const guint8 *key, gsize key_len,
                 const guint8 *data, gsize len, guint8 *out);
 void imps_hmac_iov (ImpsHash hash, const guint8 *key, gsize key_len,

@@ -531,13 +531,14 @@ imps_diameter_builder_new (guint8 flags, guint32 command, guint32 application_id
 
   ImpsDiameterBuilder *b = g_new0 (ImpsDiameterBuilder, 1);
   b->buf = g_byte_array_sized_new (256);
-  imps_put_u8 (b->buf, IMPS_DIAMETER_VERSION);
-  imps_put_u24 (b->buf, 0);
-  imps_put_u8 (b->buf, flags);
-  imps_put_u24 (b->buf, command);
-  imps_put_u32 (b->buf, application_id);
-  imps_put_u32 (b->buf, hop_by_hop);
-  imps_put_u32 (b->buf, end_to_end);
+  guint8 h[IMPS_DIAMETER_HEADER_SIZE];
+  imps_store_u32 (h, IMPS_DIAMETER_VERSION << 24);   /* the length is set when finished */
+  imps_store_u32 (h + 4, command);
+  h[4] = flags;
+  imps_store_u32 (h + 8, application_id);
+  imps_store_u32 (h + 12, hop_by_hop);
+  imps_store_u32 (h + 16, end_to_end);
+  g_byte_array_append (b->buf, h, sizeof h);
   return b;
 }
 
@@ -573,33 +574,44 @@ imps_diameter_builder_set_flags (ImpsDiameterBuilder *b, guint8 flags)
   b->buf->data[4] = flags;
 }
 
-/* @with_vendor decides the V flag and the Vendor-Id field; the public
+/* Makes room for @n more bytes at the end of the message. */
+static guint8 *
+builder_grow (ImpsDiameterBuilder *b, gsize n)
+{
+  guint at = b->buf->len;
+  g_byte_array_set_size (b->buf, at + (guint) n);
+  return b->buf->data + at;
+}
+
+/* Writes an AVP header at @p: 8 bytes, or 12 with a Vendor-Id.
+ * @with_vendor decides the V flag and the Vendor-Id field; the public
  * functions set it when @vendor is not 0, a copied AVP keeps its own. */
-static void
-put_avp_header (ImpsDiameterBuilder *b, guint32 code, guint8 flags,
-                gboolean with_vendor, guint32 vendor, gsize data_len)
+static gsize
+store_avp_header (guint8 *p, guint32 code, guint8 flags, gboolean with_vendor, guint32 vendor,
+                  gsize data_len)
 {
   gsize header = with_vendor ? 12 : 8;
 
   flags = with_vendor ? (flags | IMPS_DIAMETER_AVP_FLAG_V)
     : (flags & (guint8) ~IMPS_DIAMETER_AVP_FLAG_V);
-  imps_put_u32 (b->buf, code);
-  imps_put_u8 (b->buf, flags);
-  imps_put_u24 (b->buf, (guint32) (header + data_len));
+  imps_store_u32 (p, code);
+  imps_store_u32 (p + 4, (guint32) (header + data_len));
+  p[4] = flags;
   if (with_vendor)
-    imps_put_u32 (b->buf, vendor);
+    imps_store_u32 (p + 8, vendor);
+  return header;
 }
 
 static void
-put_padding (ImpsDiameterBuilder *b)
+put_avp_header (ImpsDiameterBuilder *b, guint32 code, guint8 flags,
+                gboolean with_vendor, guint32 vendor, gsize data_len)
 {
-  static const guint8 zeros[3] = { 0, 0, 0 };
-  gsize pad = (4 - (b->buf->len & 3)) & 3;
-
-  if (pad)
-    imps_put_bytes (b->buf, zeros, pad);
+  guint8 h[12];
+  gsize n = store_avp_header (h, code, flags, with_vendor, vendor, data_len);
+  memcpy (builder_grow (b, n), h, n);
 }
 
+/* One AVP, padded, in one step (every AVP starts at a multiple of 4). */
 static void
 add_raw (ImpsDiameterBuilder *b, guint32 code, guint8 flags, gboolean with_vendor,
          guint32 vendor, const guint8 *data, gsize len)
@@ -608,10 +620,14 @@ add_raw (ImpsDiameterBuilder *b, guint32 code, guint8 flags, gboolean with_vendo
   g_return_if_fail (data != NULL || len == 0);
   g_return_if_fail (len <= 0xffffff - 12);
 
-  put_avp_header (b, code, flags, with_vendor, vendor, len);
+  guint8 h[12];
+  gsize header = store_avp_header (h, code, flags, with_vendor, vendor, len);
+  gsize pad = (4 - ((b->buf->len + header + len) & 3)) & 3;
+  guint8 *p = builder_grow (b, header + len + pad);
+  memcpy (p, h, header);
   if (len)
-    imps_put_bytes (b->buf, data, len);
-  put_padding (b);
+    memcpy (p + header, data, len);
+  memset (p + header + len, 0, pad);
 }
 
 void

@@ -181,12 +181,21 @@ fail (GError **error, ImpsDigestError code, const gchar *fmt, ...)
   return FALSE;
 }
 
+/* RFC 7230 tchar: ALPHA, DIGIT and !#$%&'*+-.^_`|~, one bit per byte. */
+static const guint32 tchar_bits[8] = {
+  0x00000000u, 0x03ff6cfau, 0xc7fffffeu, 0x57ffffffu, 0, 0, 0, 0,
+};
+
+static inline gboolean
+is_tchar (guchar c)
+{
+  return (tchar_bits[c >> 5] >> (c & 31)) & 1;
+}
+
 gboolean
 imps_digest_is_tchar (guchar c)
 {
-  if (g_ascii_isalnum (c))
-    return TRUE;
-  return c != 0 && strchr ("!#$%&'*+-.^_`|~", c) != NULL;
+  return is_tchar (c);
 }
 
 static inline gboolean
@@ -218,7 +227,7 @@ lex (ParamList *l, const gchar *text, gsize len, gboolean with_scheme, GError **
       while (pos < len && is_ows (text[pos]))
         pos++;
       gsize s = pos;
-      while (pos < len && imps_digest_is_tchar ((guchar) text[pos]))
+      while (pos < len && is_tchar ((guchar) text[pos]))
         pos++;
       if (pos == s)
         return fail (error, IMPS_DIGEST_ERROR_SYNTAX,
@@ -251,7 +260,7 @@ lex (ParamList *l, const gchar *text, gsize len, gboolean with_scheme, GError **
 
       /* name */
       gsize ns = pos;
-      while (pos < len && imps_digest_is_tchar ((guchar) text[pos]))
+      while (pos < len && is_tchar ((guchar) text[pos]))
         pos++;
       if (pos == ns)
         return fail (error, IMPS_DIGEST_ERROR_SYNTAX,
@@ -299,6 +308,23 @@ lex (ParamList *l, const gchar *text, gsize len, gboolean with_scheme, GError **
           pos++;
           for (;;)
             {
+              /* a run of plain characters goes in at once */
+              gsize run = pos;
+              while (run < len && (guchar) text[run] >= 0x20 && text[run] != '"'
+                     && text[run] != '\\' && text[run] != 0x7f)
+                run++;
+              if (run > pos)
+                {
+                  gsize have = l->buf->len - p->value_start;
+                  if (have + (run - pos) > IMPS_DIGEST_MAX_VALUE)
+                    /* where the character-by-character reading stops */
+                    return fail (error, IMPS_DIGEST_ERROR_LIMIT,
+                                 "%s: parameter '%.*s': value longer than %d bytes at offset %zu",
+                                 l->what, (int) nl, text + ns, IMPS_DIGEST_MAX_VALUE,
+                                 pos + (IMPS_DIGEST_MAX_VALUE - have) + 1);
+                  g_string_append_len (l->buf, text + pos, (gssize) (run - pos));
+                  pos = run;
+                }
               if (pos >= len)
                 return fail (error, IMPS_DIGEST_ERROR_SYNTAX,
                              "%s: parameter '%.*s': quoted string from offset %zu "
@@ -334,7 +360,7 @@ lex (ParamList *l, const gchar *text, gsize len, gboolean with_scheme, GError **
         {
           gsize vs = pos;
           p->quoted = FALSE;
-          while (pos < len && imps_digest_is_tchar ((guchar) text[pos]))
+          while (pos < len && is_tchar ((guchar) text[pos]))
             pos++;
           if (pos == vs)
             return fail (error, IMPS_DIGEST_ERROR_SYNTAX,
@@ -749,12 +775,15 @@ put_quoted (Builder *b, const gchar *name, const gchar *value)
     }
   put_sep (b, name);
   g_string_append_c (b->s, '"');
+  gsize from = 0;
   for (gsize i = 0; i < n; i++)
-    {
-      if (value[i] == '"' || value[i] == '\\')
+    if (value[i] == '"' || value[i] == '\\')
+      {
+        g_string_append_len (b->s, value + from, (gssize) (i - from));
         g_string_append_c (b->s, '\\');
-      g_string_append_c (b->s, value[i]);
-    }
+        from = i;
+      }
+  g_string_append_len (b->s, value + from, (gssize) (n - from));
   g_string_append_c (b->s, '"');
 }
 
@@ -766,7 +795,7 @@ put_token (Builder *b, const gchar *name, const gchar *value)
   gsize n = strlen (value);
   gboolean ok = n > 0 && n <= IMPS_DIGEST_MAX_VALUE;
   for (gsize i = 0; ok && i < n; i++)
-    ok = imps_digest_is_tchar ((guchar) value[i]);
+    ok = is_tchar ((guchar) value[i]);
   if (!ok)
     {
       b->failed = !fail (b->error, IMPS_DIGEST_ERROR_VALUE,
@@ -786,7 +815,7 @@ put_unknown (Builder *b, GPtrArray *unknown)
       gboolean name_ok = p->name != NULL && p->name[0] != '\0'
                          && strlen (p->name) <= IMPS_DIGEST_MAX_NAME;
       for (const gchar *c = p->name; name_ok && *c; c++)
-        name_ok = imps_digest_is_tchar ((guchar) *c);
+        name_ok = is_tchar ((guchar) *c);
       if (!name_ok)
         {
           if (!b->failed)

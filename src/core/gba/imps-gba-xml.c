@@ -48,9 +48,24 @@ imps_gba_datetime_format (gint64 t, gchar out[IMPS_GBA_DATETIME_LEN])
     return FALSE;
   gint64 days = t / 86400, secs = t % 86400;
   civil_from_days (days, &y, &mo, &d);
-  g_snprintf (out, IMPS_GBA_DATETIME_LEN, "%04d-%02u-%02uT%02d:%02d:%02dZ",
-              (int) y, mo, d, (int) (secs / 3600), (int) (secs / 60 % 60),
-              (int) (secs % 60));
+  /* "YYYY-MM-DDThh:mm:ssZ" (the year has four digits in this range) */
+  const guint fields[6] = { (guint) y, mo, d, (guint) (secs / 3600), (guint) (secs / 60 % 60),
+                            (guint) (secs % 60) };
+  static const gchar seps[6] = { '-', '-', 'T', ':', ':', 'Z' };
+  gchar *p = out;
+  for (guint i = 0; i < 6; i++)
+    {
+      guint v = fields[i];
+      if (i == 0)
+        {
+          *p++ = (gchar) ('0' + v / 1000);
+          *p++ = (gchar) ('0' + v / 100 % 10);
+        }
+      *p++ = (gchar) ('0' + v / 10 % 10);
+      *p++ = (gchar) ('0' + v % 10);
+      *p++ = seps[i];
+    }
+  *p = '\0';
   return TRUE;
 }
 
