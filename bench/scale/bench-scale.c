@@ -13,12 +13,17 @@
  * linear); then the ratios of the per-unit costs to the first N's. Wall
  * time on a shared machine is only indicative: compare CPU time.
  *
- *   bench-scale [--media DURATION] [--load C] [N...]   (default N: 100 1000 10000)
+ *   bench-scale [--media DURATION] [--load C] [--ks-lifetime DURATION] [N...]
+ *                                                      (default N: 100 1000 10000)
  *
  * --load C makes the calls one load step (u1..u(N/2) calling the other
  * half, C at once, offered at 1,000 calls/s) instead of one call after
  * another: the virtual time of the calls no longer grows with N. The
  * first/last columns then stay empty (one step makes all the calls).
+ *
+ * --ks-lifetime DURATION sets the operator's Ks lifetime (default 1h): a
+ * short one makes the callers and callees bootstrap again during the calls
+ * at small N, as the hour does from about the 1,100th call of N = 10,000.
  *
  * IMPS_BENCH_SCALE_RSS=1 also prints the RSS at each stage, the event log,
  * the clock timers and the REGISTER and Ub requests during the calls;
@@ -86,28 +91,30 @@ rss_kb (void)
 /* The scenario in the scenario language's own few lines: a range of
  * subscribers (keys derived from the seed) and two repeat blocks. */
 static guint load_concurrent;
+static const gchar *ks_lifetime; /* --ks-lifetime: the operator's, else its default (1h) */
 
 static gchar *
 scale_scenario (guint n, const gchar *media)
 {
+  g_autofree gchar *op = g_strdup_printf ("[operator op1]\nnumber = 1\ndomain = op1.net\n%s%s%s\n",
+                                          ks_lifetime ? "ks-lifetime = " : "",
+                                          ks_lifetime ? ks_lifetime : "", ks_lifetime ? "\n" : "");
   if (load_concurrent > 0)
-    return g_strdup_printf ("[scenario]\nname = scale-%u\nseed = 14\n\n"
-                            "[operator op1]\nnumber = 1\ndomain = op1.net\n\n"
+    return g_strdup_printf ("[scenario]\nname = scale-%u\nseed = 14\n\n%s"
                             "[subscribers u1..u%u]\noperator = op1\n\n"
                             "[script]\n"
                             "repeat = u1..u%u\nbootstrap = $1\nregister = $1\nend = repeat\n"
                             "load = u1..u%u u%u..u%u calls=%u rate=1000/s concurrent=%u "
                             "security=mikey-ticket media=%s\n",
-                            n, n, n, n / 2, n / 2 + 1, n / 2 * 2, n / 2, load_concurrent, media);
-  return g_strdup_printf ("[scenario]\nname = scale-%u\nseed = 14\n\n"
-                          "[operator op1]\nnumber = 1\ndomain = op1.net\n\n"
+                            n, op, n, n, n / 2, n / 2 + 1, n / 2 * 2, n / 2, load_concurrent, media);
+  return g_strdup_printf ("[scenario]\nname = scale-%u\nseed = 14\n\n%s"
                           "[subscribers u1..u%u]\noperator = op1\n\n"
                           "[script]\n"
                           "repeat = u1..u%u\nbootstrap = $1\nregister = $1\nend = repeat\n"
                           "repeat = u1..u%u/2 u2..u%u/2\n"
                           "call = $1 $2 security=mikey-ticket media=%s\nhangup = $1\n"
                           "end = repeat\n",
-                          n, n, n, n - n % 2 - 1, n - n % 2, media);
+                          n, op, n, n, n - n % 2 - 1, n - n % 2, media);
 }
 
 typedef struct {
@@ -268,6 +275,11 @@ main (int argc, char **argv)
           load_concurrent = (guint) g_ascii_strtoull (argv[++i], NULL, 10);
           continue;
         }
+      if (g_str_equal (argv[i], "--ks-lifetime") && i + 1 < argc)
+        {
+          ks_lifetime = argv[++i];
+          continue;
+        }
       if (g_str_equal (argv[i], "--media") && i + 1 < argc)
         {
           media = argv[++i];
@@ -276,7 +288,8 @@ main (int argc, char **argv)
       guint64 v;
       if (!g_ascii_string_to_unsigned (argv[i], 10, 2, 16384, &v, NULL))
         {
-          fprintf (stderr, "usage: bench-scale [--media DURATION] [--load C] [N...] "
+          fprintf (stderr, "usage: bench-scale [--media DURATION] [--load C] "
+                           "[--ks-lifetime DURATION] [N...] "
                            "(N from 2 to 16384)\n");
           return 2;
         }
@@ -295,7 +308,8 @@ main (int argc, char **argv)
                                                              load_concurrent)
                                           : g_strdup ("one after another");
   printf ("scale: N subscribers bootstrapped and registered, N/2 MIKEY-TICKET calls with %s of "
-          "media, %s\n", media, how);
+          "media, %s%s%s\n", media, how, ks_lifetime ? ", Ks lifetime " : "",
+          ks_lifetime ? ks_lifetime : "");
   printf ("%7s %9s %9s %10s %12s %11s %12s %12s %12s %8s\n", "N", "wall s", "CPU s", "peak RSS",
           "CPU/subscr.", "CPU/call", "KiB/reg. UE", "first calls", "last calls", "verdicts");
   g_autoptr (GArray) points = g_array_new (FALSE, TRUE, sizeof (Point));
