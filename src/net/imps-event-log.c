@@ -210,6 +210,19 @@ imps_event_log_set_ring (ImpsEventLog *log, guint size)
   log->ring_size = size;
 }
 
+void
+imps_event_log_forget_before (ImpsEventLog *log, guint index)
+{
+  g_return_if_fail (log != NULL);
+  if (log->ring_size > 0)
+    return;
+  /* Without a ring the array holds the entries [first, total) in order. */
+  guint first = imps_event_log_first (log);
+  index = (guint) MIN ((guint64) index, log->total);
+  if (index > first)
+    g_ptr_array_remove_range (log->events, 0, index - first);
+}
+
 guint
 imps_event_log_len (ImpsEventLog *log)
 {
@@ -226,8 +239,10 @@ const ImpsEvent *
 imps_event_log_get (ImpsEventLog *log, guint index)
 {
   g_return_val_if_fail (index < log->total, NULL);
+  if (index < imps_event_log_first (log))
+    return NULL;
   if (log->ring_size == 0)
-    return g_ptr_array_index (log->events, index);
+    return g_ptr_array_index (log->events, index - imps_event_log_first (log));
   if (index < imps_event_log_first (log))
     return NULL;
   return g_ptr_array_index (log->events, index % log->ring_size);

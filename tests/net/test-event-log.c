@@ -145,12 +145,61 @@ test_entry_cost (void)
   g_assert_cmpuint (e->size, ==, 11);
 }
 
+/* A run whose log nothing reads afterwards forgets what came before the
+ * current action: the entries go, the numbering stays, later entries are
+ * found at their index, and the listeners saw everything. */
+static void
+test_forget (void)
+{
+  g_autoptr (ImpsEventLog) log = imps_event_log_new ();
+  guint seen = 0;
+  imps_event_log_add_listener (log, count_cb, &seen);
+  for (guint i = 0; i < 10; i++)
+    {
+      g_autofree gchar *summary = g_strdup_printf ("m%u", i);
+      imps_event_log_add (log, i, IMPS_EVENT_NOTE, IMPS_REF_NONE, IMPS_PROTO_NONE, "a", NULL,
+                          summary, NULL, NULL, NULL);
+    }
+  imps_event_log_forget_before (log, 4);
+  g_assert_cmpuint (imps_event_log_len (log), ==, 10);
+  g_assert_cmpuint (imps_event_log_first (log), ==, 4);
+  g_assert_null (imps_event_log_get (log, 3));
+  g_assert_cmpstr (imps_event_log_get (log, 4)->summary, ==, "m4");
+  g_assert_cmpuint (imps_event_log_get (log, 9)->seq, ==, 9);
+  /* before what is already gone: nothing happens */
+  imps_event_log_forget_before (log, 2);
+  g_assert_cmpuint (imps_event_log_first (log), ==, 4);
+  imps_event_log_add (log, 10, IMPS_EVENT_NOTE, IMPS_REF_NONE, IMPS_PROTO_NONE, "a", NULL,
+                      "m10", NULL, NULL, NULL);
+  g_assert_cmpstr (imps_event_log_get (log, 10)->summary, ==, "m10");
+  /* past the end: everything goes, and the next entry gets the next index */
+  imps_event_log_forget_before (log, 100);
+  g_assert_cmpuint (imps_event_log_first (log), ==, 11);
+  g_assert_null (imps_event_log_get (log, 10));
+  imps_event_log_add (log, 11, IMPS_EVENT_NOTE, IMPS_REF_NONE, IMPS_PROTO_NONE, "a", NULL,
+                      "m11", NULL, NULL, NULL);
+  g_assert_cmpuint (imps_event_log_len (log), ==, 12);
+  g_assert_cmpstr (imps_event_log_get (log, 11)->summary, ==, "m11");
+  g_assert_cmpuint (seen, ==, 12);
+
+  /* a ring keeps its own bound */
+  g_autoptr (ImpsEventLog) ring = imps_event_log_new ();
+  imps_event_log_set_ring (ring, 4);
+  for (guint i = 0; i < 3; i++)
+    imps_event_log_add (ring, i, IMPS_EVENT_NOTE, IMPS_REF_NONE, IMPS_PROTO_NONE, "a", NULL,
+                        "r", NULL, NULL, NULL);
+  imps_event_log_forget_before (ring, 2);
+  g_assert_cmpuint (imps_event_log_first (ring), ==, 0);
+  g_assert_nonnull (imps_event_log_get (ring, 0));
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/event-log/basic", test_log);
   g_test_add_func ("/event-log/ring", test_ring);
+  g_test_add_func ("/event-log/forget", test_forget);
   g_test_add_func ("/event-log/summaries-only", test_summaries_only);
   g_test_add_func ("/event-log/entry-cost", test_entry_cost);
   return g_test_run ();
