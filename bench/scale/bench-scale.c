@@ -66,7 +66,8 @@ typedef struct {
   gsize heap_registered_kb; /* malloc's bytes in use then */
   gsize heap_end_kb;        /* and after the last call */
   guint64 timers;           /* clock timers run */
-  guint64 events;           /* event-log entries at the end */
+  guint64 events;           /* event-log entries ever added */
+  guint64 events_kept;      /* those still kept at the end */
   guint64 event_bytes;      /* their messages, summaries and details (what the log keeps) */
   gint64 regs_end_us;       /* virtual time when every UE was registered */
   guint64 refreshes;        /* REGISTER requests on Gm after that (refreshes of idle UEs) */
@@ -150,6 +151,21 @@ typedef struct {
   guint64 *timers_at;
 } Watch;
 
+/* Counts, as they happen, the REGISTER and Ub requests once every UE is
+ * registered (the log itself forgets them). */
+static void
+count_event (ImpsEventLog *log, const ImpsEvent *e, gpointer data)
+{
+  Watch *w = data;
+  if (w->rep->regs_end_us == 0 || e->time_us <= w->rep->regs_end_us
+      || e->kind != IMPS_EVENT_MESSAGE)
+    return;
+  if (e->ref == IMPS_REF_GM && g_str_has_prefix (e->summary, "REGISTER"))
+    w->rep->refreshes++;
+  else if (e->ref == IMPS_REF_UB && g_str_has_prefix (e->summary, "GET"))
+    w->rep->ub_after++;
+}
+
 static void
 on_step (ImpsRunner *runner, const ImpsStepResult *res, gpointer data)
 {
@@ -217,6 +233,10 @@ child (guint n, const gchar *media, int fd)
   rep.setup_cpu_s = w.t_setup_end - t0;
   ImpsRunner *r = imps_runner_new (world, sc);
   imps_runner_set_step_callback (r, on_step, &w);
+  /* As impsim run --quiet: entries before the current action go. */
+  imps_runner_set_forget_events (r, TRUE);
+  imps_event_log_add_listener (imps_network_get_event_log (imps_world_get_network (world)),
+                               count_event, &w);
   rep.ok = imps_runner_run (r, &error);
   double t_end = process_cpu_s ();
   rep.heap_end_kb = heap_kb ();
@@ -226,19 +246,13 @@ child (guint n, const gchar *media, int fd)
   rep.failed = imps_runner_count_failed (r);
   ImpsEventLog *log = imps_network_get_event_log (imps_world_get_network (world));
   rep.events = imps_event_log_len (log);
-  for (guint i = 0; i < rep.events; i++)
+  for (guint i = imps_event_log_first (log); i < rep.events; i++)
     {
       const ImpsEvent *e = imps_event_log_get (log, i);
+      rep.events_kept++;
       rep.event_bytes += sizeof *e + (e->bytes ? e->size : 0)
                          + strlen (e->summary) + (e->detail ? strlen (e->detail) : 0)
                          + (e->stream ? strlen (e->stream) : 0);
-      if (e->time_us > rep.regs_end_us && e->kind == IMPS_EVENT_MESSAGE)
-        {
-          if (e->ref == IMPS_REF_GM && g_str_has_prefix (e->summary, "REGISTER"))
-            rep.refreshes++;
-          else if (e->ref == IMPS_REF_UB && g_str_has_prefix (e->summary, "GET"))
-            rep.ub_after++;
-        }
     }
   rep.timers = imps_clock_count_fired (imps_network_get_clock (imps_world_get_network (world)));
   if (write (fd, &rep, sizeof rep) != sizeof rep)
@@ -361,11 +375,12 @@ main (int argc, char **argv)
               last_ms, verdicts, ok ? "" : "  FAILED");
       if (g_getenv ("IMPS_BENCH_SCALE_RSS"))
         printf ("        RSS KiB: start %zu, world built %zu, every UE registered %zu; event log "
-                "%" G_GUINT64_FORMAT " entries, %" G_GUINT64_FORMAT " KiB; %" G_GUINT64_FORMAT
+                "%" G_GUINT64_FORMAT " entries, %" G_GUINT64_FORMAT " kept at the end, %" G_GUINT64_FORMAT
+                " KiB; %" G_GUINT64_FORMAT
                 " clock timers; during the calls %" G_GUINT64_FORMAT " REGISTER requests "
                 "(idle UEs' refreshes) and %" G_GUINT64_FORMAT " Ub GET requests\n",
                 p.rep.rss_start_kb, p.rep.rss_world_kb, p.rep.rss_registered_kb, p.rep.events,
-                p.rep.event_bytes / 1024, p.rep.timers, p.rep.refreshes, p.rep.ub_after);
+                p.rep.events_kept, p.rep.event_bytes / 1024, p.rep.timers, p.rep.refreshes, p.rep.ub_after);
       if (g_getenv ("IMPS_BENCH_SCALE_RSS") && calls > 0)
         printf ("        heap in use KiB: every UE registered %zu, after the calls %zu: "
                 "%.2f KiB a finished call\n",
