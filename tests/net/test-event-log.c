@@ -1,5 +1,7 @@
 #include "imps-event-log.h"
 
+#include <string.h>
+
 static void
 count_cb (ImpsEventLog *log, const ImpsEvent *e, gpointer data)
 {
@@ -116,9 +118,11 @@ same_bytes_cb (ImpsEventLog *log, const ImpsEvent *e, gpointer data)
   *seen = e->bytes;
 }
 
-/* An entry is one block (its summary, detail and stream follow it), and a
- * log that keeps no bytes shows its listeners the caller's message as it
- * is, without a copy of it; one that keeps them copies. */
+/* An entry is one block (its summary and detail follow it), its stream
+ * is kept once for all the entries of the connection (a SIP or HTTP
+ * connection carries dozens), and a log that keeps no bytes shows its
+ * listeners the caller's message as it is, without a copy of it; one that
+ * keeps them copies. A ring's entries carry their stream in their block. */
 static void
 test_entry_cost (void)
 {
@@ -132,9 +136,32 @@ test_entry_cost (void)
   g_assert_true (seen != body);
   g_assert_true (e->summary == (const gchar *) (e + 1));
   g_assert_true (e->detail == e->summary + sizeof "BYE");
-  g_assert_true (e->stream == e->detail + sizeof "no dialog");
   g_assert_cmpstr (e->detail, ==, "no dialog");
   g_assert_cmpstr (e->stream, ==, "sip alice");
+  gchar stream[] = "sip alice";
+  const ImpsEvent *e2 = imps_event_log_add (log, 1, IMPS_EVENT_MESSAGE, IMPS_REF_GM,
+                                            IMPS_PROTO_SIP, "pcscf.home1.net", "alice",
+                                            "481", NULL, NULL, stream);
+  g_assert_true (e2->stream == e->stream);
+  g_assert_true (e2->stream != stream);
+  /* a ring takes the entries it keeps with their stream in their block */
+  imps_event_log_set_ring (log, 8);
+  memset (stream, 'x', sizeof stream - 1);
+  for (guint i = 0; i < 2; i++)
+    {
+      const ImpsEvent *r = imps_event_log_get (log, i);
+      g_assert_cmpstr (r->stream, ==, "sip alice");
+      g_assert_true (r->stream > r->summary);
+      g_assert_true (r->stream <= r->summary + strlen (r->summary) + 1
+                                   + (r->detail ? strlen (r->detail) + 1 : 0));
+      g_assert_cmpstr (r->summary, ==, i ? "481" : "BYE");
+    }
+  e = imps_event_log_add (log, 1, IMPS_EVENT_MESSAGE, IMPS_REF_GM, IMPS_PROTO_SIP, "alice",
+                          "pcscf.home1.net", "ACK", NULL, NULL, "sip alice");
+  g_assert_true (e->stream == e->summary + sizeof "ACK");
+  g_clear_pointer (&log, imps_event_log_free);
+  log = imps_event_log_new ();
+  imps_event_log_add_listener (log, same_bytes_cb, &seen);
   imps_event_log_set_keep_bytes (log, FALSE);
   e = imps_event_log_add (log, 2, IMPS_EVENT_MESSAGE, IMPS_REF_GM, IMPS_PROTO_SIP, "alice",
                           "pcscf.home1.net", "BYE", NULL, body, NULL);
