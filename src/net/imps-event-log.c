@@ -24,6 +24,8 @@ struct _ImpsEventLog {
    * of entries). Only while every event is kept: a ring (serve) sees
    * outside peers' names without end. */
   GHashTable *names;
+  gboolean forgets;    /* imps_event_log_forget_before() was called: streams stay out of
+                        * the pool, since their entries will not stay */
 };
 
 /* The entries' strings are the log's: from, to and stream in the name pool
@@ -143,7 +145,7 @@ imps_event_log_add (ImpsEventLog *log, gint64 time_us, ImpsEventKind kind,
 
   /* A stream names a connection or a media stream, which many entries
    * share: in the name pool while it is on, else in the entry's block. */
-  gboolean pool_stream = log->names != NULL;
+  gboolean pool_stream = log->names != NULL && !log->forgets;
   gsize ls = strlen (summary) + 1;
   gsize ld = detail ? strlen (detail) + 1 : 0;
   gsize lt = stream && !pool_stream ? strlen (stream) + 1 : 0;
@@ -234,6 +236,7 @@ imps_event_log_forget_before (ImpsEventLog *log, guint index)
   g_return_if_fail (log != NULL);
   if (log->ring_size > 0)
     return;
+  log->forgets = TRUE;
   /* Without a ring the array holds the entries [first, total) in order. */
   guint first = imps_event_log_first (log);
   index = (guint) MIN ((guint64) index, log->total);

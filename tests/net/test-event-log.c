@@ -208,6 +208,12 @@ test_forget (void)
   g_assert_cmpuint (imps_event_log_len (log), ==, 12);
   g_assert_cmpstr (imps_event_log_get (log, 11)->summary, ==, "m11");
   g_assert_cmpuint (seen, ==, 12);
+  /* a log that forgets keeps no stream names beyond its entries' lives:
+   * the stream is in the entry's block */
+  const ImpsEvent *e = imps_event_log_add (log, 12, IMPS_EVENT_MESSAGE, IMPS_REF_GM,
+                                           IMPS_PROTO_SIP, "a", "b", "BYE", NULL, NULL,
+                                           "u1->u2 audio");
+  g_assert_true (e->stream == e->summary + sizeof "BYE");
 
   /* a ring keeps its own bound */
   g_autoptr (ImpsEventLog) ring = imps_event_log_new ();
