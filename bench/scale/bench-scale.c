@@ -13,16 +13,27 @@
  * linear); then the ratios of the per-unit costs to the first N's. Wall
  * time on a shared machine is only indicative: compare CPU time.
  *
- *   bench-scale [--media DURATION] [--load C] [N...]   (default N: 100 1000 10000)
+ *   bench-scale [--media DURATION] [--load C] [--ks-lifetime DURATION] [--rounds R]
+ *               [N...]                                 (default N: 100 1000 10000)
  *
  * --load C makes the calls one load step (u1..u(N/2) calling the other
  * half, C at once, offered at 1,000 calls/s) instead of one call after
  * another: the virtual time of the calls no longer grows with N. The
  * first/last columns then stay empty (one step makes all the calls).
  *
+ * --ks-lifetime DURATION sets the operator's Ks lifetime (default 1h): a
+ * short one makes the callers and callees bootstrap again during the calls
+ * at small N, as the hour does from about the 1,100th call of N = 10,000.
+ *
+ * --rounds R makes each pair call R times (R * N/2 calls, one after
+ * another): with a small N, what a finished call keeps stands out from
+ * what a registered UE holds.
+ *
  * IMPS_BENCH_SCALE_RSS=1 also prints the RSS at each stage, the event log,
  * the clock timers and the REGISTER and Ub requests during the calls;
- * IMPS_BENCH_SCALE_SLICES=1 the CPU per call in each 64th of the calls
+ * IMPS_BENCH_SCALE_KEEP_LOG=1 keeps every event-log entry to the end
+ * (without the messages' bytes), as impsim run does for a ladder or a JSON
+ * report; IMPS_BENCH_SCALE_SLICES=1 the CPU per call in each 64th of the calls
  * (where along the run a call costs more).
  *
  * With IMPS_BENCH_JSON naming a file, one JSON object a line per N is
@@ -32,6 +43,7 @@
 #include "imps-world.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,8 +65,11 @@ typedef struct {
   gsize rss_start_kb;       /* before the world was built */
   gsize rss_world_kb;       /* the world built: every node, N idle UEs */
   gsize rss_registered_kb;  /* when every UE is registered, before the first call */
+  gsize heap_registered_kb; /* malloc's bytes in use then */
+  gsize heap_end_kb;        /* and after the last call */
   guint64 timers;           /* clock timers run */
-  guint64 events;           /* event-log entries at the end */
+  guint64 events;           /* event-log entries ever added */
+  guint64 events_kept;      /* those still kept at the end */
   guint64 event_bytes;      /* their messages, summaries and details (what the log keeps) */
   gint64 regs_end_us;       /* virtual time when every UE was registered */
   guint64 refreshes;        /* REGISTER requests on Gm after that (refreshes of idle UEs) */
@@ -68,6 +83,15 @@ process_cpu_s (void)
   struct timespec ts;
   clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
   return (double) ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Bytes malloc has handed out and not had back (not what the pages
+ * around them cost: rss_kb says that). */
+static gsize
+heap_kb (void)
+{
+  struct mallinfo2 mi = mallinfo2 ();
+  return (mi.uordblks + mi.hblkhd) / 1024;
 }
 
 static gsize
@@ -86,28 +110,35 @@ rss_kb (void)
 /* The scenario in the scenario language's own few lines: a range of
  * subscribers (keys derived from the seed) and two repeat blocks. */
 static guint load_concurrent;
+static const gchar *ks_lifetime;
+static guint rounds = 1;         /* --rounds: each pair calls this many times */ /* --ks-lifetime: the operator's, else its default (1h) */
 
 static gchar *
 scale_scenario (guint n, const gchar *media)
 {
+  g_autofree gchar *op = g_strdup_printf ("[operator op1]\nnumber = 1\ndomain = op1.net\n%s%s%s\n",
+                                          ks_lifetime ? "ks-lifetime = " : "",
+                                          ks_lifetime ? ks_lifetime : "", ks_lifetime ? "\n" : "");
   if (load_concurrent > 0)
-    return g_strdup_printf ("[scenario]\nname = scale-%u\nseed = 14\n\n"
-                            "[operator op1]\nnumber = 1\ndomain = op1.net\n\n"
+    return g_strdup_printf ("[scenario]\nname = scale-%u\nseed = 14\n\n%s"
                             "[subscribers u1..u%u]\noperator = op1\n\n"
                             "[script]\n"
                             "repeat = u1..u%u\nbootstrap = $1\nregister = $1\nend = repeat\n"
                             "load = u1..u%u u%u..u%u calls=%u rate=1000/s concurrent=%u "
                             "security=mikey-ticket media=%s\n",
-                            n, n, n, n / 2, n / 2 + 1, n / 2 * 2, n / 2, load_concurrent, media);
-  return g_strdup_printf ("[scenario]\nname = scale-%u\nseed = 14\n\n"
-                          "[operator op1]\nnumber = 1\ndomain = op1.net\n\n"
+                            n, op, n, n, n / 2, n / 2 + 1, n / 2 * 2, n / 2, load_concurrent, media);
+  GString *s = g_string_new (NULL);
+  g_string_append_printf (s, "[scenario]\nname = scale-%u\nseed = 14\n\n%s"
                           "[subscribers u1..u%u]\noperator = op1\n\n"
                           "[script]\n"
-                          "repeat = u1..u%u\nbootstrap = $1\nregister = $1\nend = repeat\n"
-                          "repeat = u1..u%u/2 u2..u%u/2\n"
-                          "call = $1 $2 security=mikey-ticket media=%s\nhangup = $1\n"
-                          "end = repeat\n",
-                          n, n, n, n - n % 2 - 1, n - n % 2, media);
+                          "repeat = u1..u%u\nbootstrap = $1\nregister = $1\nend = repeat\n",
+                          n, op, n, n);
+  for (guint i = 0; i < rounds; i++)
+    g_string_append_printf (s, "repeat = u1..u%u/2 u2..u%u/2\n"
+                            "call = $1 $2 security=mikey-ticket media=%s\nhangup = $1\n"
+                            "end = repeat\n",
+                            n - n % 2 - 1, n - n % 2, media);
+  return g_string_free (s, FALSE);
 }
 
 typedef struct {
@@ -121,6 +152,21 @@ typedef struct {
   double t_slice_start;
   guint64 *timers_at;
 } Watch;
+
+/* Counts, as they happen, the REGISTER and Ub requests once every UE is
+ * registered (the log itself forgets them). */
+static void
+count_event (ImpsEventLog *log, const ImpsEvent *e, gpointer data)
+{
+  Watch *w = data;
+  if (w->rep->regs_end_us == 0 || e->time_us <= w->rep->regs_end_us
+      || e->kind != IMPS_EVENT_MESSAGE)
+    return;
+  if (e->ref == IMPS_REF_GM && g_str_has_prefix (e->summary, "REGISTER"))
+    w->rep->refreshes++;
+  else if (e->ref == IMPS_REF_UB && g_str_has_prefix (e->summary, "GET"))
+    w->rep->ub_after++;
+}
 
 static void
 on_step (ImpsRunner *runner, const ImpsStepResult *res, gpointer data)
@@ -137,6 +183,7 @@ on_step (ImpsRunner *runner, const ImpsStepResult *res, gpointer data)
       w->t_slice_start = now;
       w->rep->regs_end_us = res->end_us;
       w->rep->rss_registered_kb = rss_kb ();
+      w->rep->heap_registered_kb = heap_kb ();
     }
   if (index >= regs && g_str_equal (res->verb, "hangup"))
     {
@@ -160,7 +207,7 @@ static int
 child (guint n, const gchar *media, int fd)
 {
   ChildReport rep = { 0 };
-  Watch w = { .rep = &rep, .n = n, .calls = n / 2 };
+  Watch w = { .rep = &rep, .n = n, .calls = n / 2 * (load_concurrent ? 1 : rounds) };
   rep.k = MIN (1000u, MAX (w.calls / 4, 1u));
   rep.rss_start_kb = rss_kb ();
   g_autofree gchar *text = scale_scenario (n, media);
@@ -188,27 +235,28 @@ child (guint n, const gchar *media, int fd)
   rep.setup_cpu_s = w.t_setup_end - t0;
   ImpsRunner *r = imps_runner_new (world, sc);
   imps_runner_set_step_callback (r, on_step, &w);
+  /* As impsim run --quiet: entries before the current action go (unless
+   * IMPS_BENCH_SCALE_KEEP_LOG asks for the whole log, as --svg or --json
+   * keep it). */
+  imps_runner_set_forget_events (r, g_getenv ("IMPS_BENCH_SCALE_KEEP_LOG") == NULL);
+  imps_event_log_add_listener (imps_network_get_event_log (imps_world_get_network (world)),
+                               count_event, &w);
   rep.ok = imps_runner_run (r, &error);
   double t_end = process_cpu_s ();
+  rep.heap_end_kb = heap_kb ();
   rep.subscribers_cpu_s = w.t_regs_end - w.t_setup_end;
   rep.calls_cpu_s = t_end - w.t_regs_end;
   rep.passed = imps_runner_count_passed (r);
   rep.failed = imps_runner_count_failed (r);
   ImpsEventLog *log = imps_network_get_event_log (imps_world_get_network (world));
   rep.events = imps_event_log_len (log);
-  for (guint i = 0; i < rep.events; i++)
+  for (guint i = imps_event_log_first (log); i < rep.events; i++)
     {
       const ImpsEvent *e = imps_event_log_get (log, i);
+      rep.events_kept++;
       rep.event_bytes += sizeof *e + (e->bytes ? e->size : 0)
                          + strlen (e->summary) + (e->detail ? strlen (e->detail) : 0)
                          + (e->stream ? strlen (e->stream) : 0);
-      if (e->time_us > rep.regs_end_us && e->kind == IMPS_EVENT_MESSAGE)
-        {
-          if (e->ref == IMPS_REF_GM && g_str_has_prefix (e->summary, "REGISTER"))
-            rep.refreshes++;
-          else if (e->ref == IMPS_REF_UB && g_str_has_prefix (e->summary, "GET"))
-            rep.ub_after++;
-        }
     }
   rep.timers = imps_clock_count_fired (imps_network_get_clock (imps_world_get_network (world)));
   if (write (fd, &rep, sizeof rep) != sizeof rep)
@@ -268,6 +316,17 @@ main (int argc, char **argv)
           load_concurrent = (guint) g_ascii_strtoull (argv[++i], NULL, 10);
           continue;
         }
+      if (g_str_equal (argv[i], "--ks-lifetime") && i + 1 < argc)
+        {
+          ks_lifetime = argv[++i];
+          continue;
+        }
+      if (g_str_equal (argv[i], "--rounds") && i + 1 < argc)
+        {
+          guint64 r = g_ascii_strtoull (argv[++i], NULL, 10);
+          rounds = (guint) CLAMP (r, 1, 1000);
+          continue;
+        }
       if (g_str_equal (argv[i], "--media") && i + 1 < argc)
         {
           media = argv[++i];
@@ -276,7 +335,8 @@ main (int argc, char **argv)
       guint64 v;
       if (!g_ascii_string_to_unsigned (argv[i], 10, 2, 16384, &v, NULL))
         {
-          fprintf (stderr, "usage: bench-scale [--media DURATION] [--load C] [N...] "
+          fprintf (stderr, "usage: bench-scale [--media DURATION] [--load C] "
+                           "[--ks-lifetime DURATION] [--rounds R] [N...] "
                            "(N from 2 to 16384)\n");
           return 2;
         }
@@ -295,7 +355,8 @@ main (int argc, char **argv)
                                                              load_concurrent)
                                           : g_strdup ("one after another");
   printf ("scale: N subscribers bootstrapped and registered, N/2 MIKEY-TICKET calls with %s of "
-          "media, %s\n", media, how);
+          "media, %s%s%s\n", media, how, ks_lifetime ? ", Ks lifetime " : "",
+          ks_lifetime ? ks_lifetime : "");
   printf ("%7s %9s %9s %10s %12s %11s %12s %12s %12s %8s\n", "N", "wall s", "CPU s", "peak RSS",
           "CPU/subscr.", "CPU/call", "KiB/reg. UE", "first calls", "last calls", "verdicts");
   g_autoptr (GArray) points = g_array_new (FALSE, TRUE, sizeof (Point));
@@ -305,7 +366,7 @@ main (int argc, char **argv)
       Point p;
       guint n = g_array_index (ns, guint, i);
       gboolean ok = run_point (n, media, &p);
-      guint calls = n / 2;
+      guint calls = n / 2 * (load_concurrent ? 1 : rounds);
       double per_sub_ms = p.rep.subscribers_cpu_s * 1e3 / n;
       double per_call_ms = calls ? p.rep.calls_cpu_s * 1e3 / calls : 0;
       double kib_ue = p.rep.rss_registered_kb > p.rep.rss_start_kb
@@ -318,11 +379,17 @@ main (int argc, char **argv)
               last_ms, verdicts, ok ? "" : "  FAILED");
       if (g_getenv ("IMPS_BENCH_SCALE_RSS"))
         printf ("        RSS KiB: start %zu, world built %zu, every UE registered %zu; event log "
-                "%" G_GUINT64_FORMAT " entries, %" G_GUINT64_FORMAT " KiB; %" G_GUINT64_FORMAT
+                "%" G_GUINT64_FORMAT " entries, %" G_GUINT64_FORMAT " kept at the end, %" G_GUINT64_FORMAT
+                " KiB; %" G_GUINT64_FORMAT
                 " clock timers; during the calls %" G_GUINT64_FORMAT " REGISTER requests "
                 "(idle UEs' refreshes) and %" G_GUINT64_FORMAT " Ub GET requests\n",
                 p.rep.rss_start_kb, p.rep.rss_world_kb, p.rep.rss_registered_kb, p.rep.events,
-                p.rep.event_bytes / 1024, p.rep.timers, p.rep.refreshes, p.rep.ub_after);
+                p.rep.events_kept, p.rep.event_bytes / 1024, p.rep.timers, p.rep.refreshes, p.rep.ub_after);
+      if (g_getenv ("IMPS_BENCH_SCALE_RSS") && calls > 0)
+        printf ("        heap in use KiB: every UE registered %zu, after the calls %zu: "
+                "%.2f KiB a finished call\n",
+                p.rep.heap_registered_kb, p.rep.heap_end_kb,
+                ((double) p.rep.heap_end_kb - (double) p.rep.heap_registered_kb) / calls);
       if (g_getenv ("IMPS_BENCH_SCALE_SLICES") && calls >= 64)
         {
           printf ("        CPU ms per call in each 64th of the calls:");
@@ -358,6 +425,7 @@ main (int argc, char **argv)
           Point *p = &g_array_index (points, Point, i);
           double sub = (p->rep.subscribers_cpu_s / p->n) / (b->rep.subscribers_cpu_s / b->n);
           double call = (p->rep.calls_cpu_s / (p->n / 2)) / (b->rep.calls_cpu_s / (b->n / 2));
+          /* (the same --rounds for every N: the ratio holds) */
           double cpu = (p->cpu_s / p->n) / (b->cpu_s / b->n);
           double rss = ((double) p->maxrss_kb / p->n) / ((double) b->maxrss_kb / b->n);
           printf ("%7u %12.2f %12.2f %12.2f %12.2f\n", p->n, sub, call, cpu, rss);

@@ -325,6 +325,10 @@ run_one (RunOptions *o, RunCtx *ctx, const gchar *path, guint *passed, guint *fa
 
   runner = imps_runner_new (world, scenario);
   imps_runner_set_step_callback (runner, on_step, ctx);
+  /* Without the ladders and the JSON report nothing reads the log after
+   * the run (a capture listens as it goes): a finished call's entries
+   * need not stay until the end. */
+  imps_runner_set_forget_events (runner, ctx->quiet && o->svg_path == NULL && o->json == NULL);
   gboolean ran = imps_runner_run (runner, &error);
   progress_stop (ctx);
   if (!ran)

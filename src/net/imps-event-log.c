@@ -19,15 +19,19 @@ struct _ImpsEventLog {
   GArray *listeners; /* of Listener */
   guint next_listener_id;
   gboolean drop_bytes; /* entries keep the size of their message, not its bytes */
-  /* Node and peer names of the entries, each kept once (a run of 10,000
-   * UEs names the same nodes in millions of entries). Only while every
-   * event is kept: a ring (serve) sees outside peers' names without end. */
+  /* Node and peer names and stream names of the entries, each kept once
+   * (a run of 10,000 UEs names the same nodes and connections in millions
+   * of entries). Only while every event is kept: a ring (serve) sees
+   * outside peers' names without end. */
   GHashTable *names;
+  gboolean forgets;    /* imps_event_log_forget_before() was called: streams stay out of
+                        * the pool, since their entries will not stay */
 };
 
-/* The entries' strings are the log's: from and to in the name pool while
- * it is on, else their own; summary, detail and stream in the entry's own
- * block, after the ImpsEvent (one allocation an entry). */
+/* The entries' strings are the log's: from, to and stream in the name pool
+ * while it is on, else their own (stream in the entry's block); summary and
+ * detail in the entry's own block, after the ImpsEvent (one allocation an
+ * entry). */
 static void
 event_free_owned (ImpsEvent *e, gboolean pooled)
 {
@@ -139,14 +143,19 @@ imps_event_log_add (ImpsEventLog *log, gint64 time_us, ImpsEventKind kind,
   g_return_val_if_fail (log != NULL, NULL);
   g_return_val_if_fail (from != NULL && summary != NULL, NULL);
 
+  /* A stream names a connection or a media stream, which many entries
+   * share: in the name pool while it is on, else in the entry's block. */
+  gboolean pool_stream = log->names != NULL && !log->forgets;
   gsize ls = strlen (summary) + 1;
   gsize ld = detail ? strlen (detail) + 1 : 0;
-  gsize lt = stream ? strlen (stream) + 1 : 0;
+  gsize lt = stream && !pool_stream ? strlen (stream) + 1 : 0;
   ImpsEvent *e = g_malloc0 (sizeof (ImpsEvent) + ls + ld + lt);
   gchar *text = (gchar *) (e + 1);
   e->summary = memcpy (text, summary, ls);
   e->detail = detail ? memcpy (text + ls, detail, ld) : NULL;
-  e->stream = stream ? memcpy (text + ls + ld, stream, lt) : NULL;
+  if (stream)
+    e->stream = pool_stream ? (gchar *) pooled_name (log, stream)
+                            : memcpy (text + ls + ld, stream, lt);
   e->seq = log->total++;
   e->time_us = time_us;
   e->kind = kind;
@@ -198,9 +207,20 @@ imps_event_log_set_ring (ImpsEventLog *log, guint size)
       if (e->seq < first)
         continue;
       /* The ring's entries own their names: the pool is for runs that
-       * keep everything. */
+       * keep everything. The stream moves into the entry's block. */
       e->from = g_strdup (e->from);
       e->to = g_strdup (e->to);
+      if (e->stream)
+        {
+          gsize ls = strlen (e->summary) + 1;
+          gsize ld = e->detail ? strlen (e->detail) + 1 : 0;
+          gsize lt = strlen (e->stream) + 1;
+          const gchar *pooled = e->stream;
+          e = g_realloc (e, sizeof (ImpsEvent) + ls + ld + lt);
+          e->summary = (gchar *) (e + 1);
+          e->detail = ld ? e->summary + ls : NULL;
+          e->stream = memcpy (e->summary + ls + ld, pooled, lt);
+        }
       g_ptr_array_index (ring, e->seq % size) = e;
       g_ptr_array_index (log->events, i) = NULL;
     }
@@ -208,6 +228,20 @@ imps_event_log_set_ring (ImpsEventLog *log, guint size)
   g_clear_pointer (&log->names, g_hash_table_unref);
   log->events = ring;
   log->ring_size = size;
+}
+
+void
+imps_event_log_forget_before (ImpsEventLog *log, guint index)
+{
+  g_return_if_fail (log != NULL);
+  if (log->ring_size > 0)
+    return;
+  log->forgets = TRUE;
+  /* Without a ring the array holds the entries [first, total) in order. */
+  guint first = imps_event_log_first (log);
+  index = (guint) MIN ((guint64) index, log->total);
+  if (index > first)
+    g_ptr_array_remove_range (log->events, 0, index - first);
 }
 
 guint
@@ -226,8 +260,10 @@ const ImpsEvent *
 imps_event_log_get (ImpsEventLog *log, guint index)
 {
   g_return_val_if_fail (index < log->total, NULL);
+  if (index < imps_event_log_first (log))
+    return NULL;
   if (log->ring_size == 0)
-    return g_ptr_array_index (log->events, index);
+    return g_ptr_array_index (log->events, index - imps_event_log_first (log));
   if (index < imps_event_log_first (log))
     return NULL;
   return g_ptr_array_index (log->events, index % log->ring_size);

@@ -89,11 +89,18 @@ void imps_event_log_set_ring (ImpsEventLog *log, guint size);
  * at a fraction of the memory. */
 void imps_event_log_set_keep_bytes (ImpsEventLog *log, gboolean keep);
 
+/* Frees the entries before @index, when nothing will read them again
+ * (`impsim run` without a ladder or JSON report: the expects read only the
+ * last action's entries). Listeners saw them as they were added; indexes
+ * stay as they were. Does nothing with a ring. */
+void imps_event_log_forget_before (ImpsEventLog *log, guint index);
+
 /* Events ever added (the next seq). */
 guint imps_event_log_len (ImpsEventLog *log);
-/* The oldest index still kept (0 without a ring). */
+/* The oldest index still kept (0 without a ring, unless entries were
+ * forgotten). */
 guint imps_event_log_first (ImpsEventLog *log);
-/* NULL for an index the ring has dropped. */
+/* NULL for an index the ring has dropped or the log has forgotten. */
 const ImpsEvent *imps_event_log_get (ImpsEventLog *log, guint index);
 
 /* Listeners see each event as it is added. Returns an id for removal. */

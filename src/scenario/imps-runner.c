@@ -108,6 +108,7 @@ struct _ImpsRunner {
   const ImpsStepResult *blocker; /* the failed action every later verdict is skipped for */
   gboolean past_blocker;         /* an action after the blocker was skipped */
   GPtrArray *attacks;            /* ImpsAttack* armed by attack steps */
+  gboolean forget_events;        /* no one reads the event log after the run */
   GPtrArray *calls;              /* ImpsRunnerCall* of every call hung up */
   guint call_line;               /* line of the last call step */
   gboolean call_recorded;        /* the last call is in calls */
@@ -402,6 +403,12 @@ imps_runner_set_step_callback (ImpsRunner *r, ImpsRunnerStepFunc func, gpointer 
   r->step_cb_data = user_data;
 }
 
+void
+imps_runner_set_forget_events (ImpsRunner *r, gboolean forget)
+{
+  r->forget_events = forget;
+}
+
 GPtrArray *
 imps_runner_get_results (ImpsRunner *r)
 {
@@ -451,6 +458,17 @@ run_next_idle (gpointer data)
 {
   run_next (data);
   return G_SOURCE_REMOVE;
+}
+
+/* @res is the action the expects after it judge. The expects read only
+ * the last action's entries, so when nothing reads the log after the run
+ * what came before it can go: a finished call keeps no entries. */
+static void
+begin_action (ImpsRunner *r, ImpsStepResult *res)
+{
+  r->last_action = res;
+  if (r->forget_events)
+    imps_event_log_forget_before (imps_network_get_event_log (r->net), res->first_event);
 }
 
 static ImpsStepResult *
@@ -1540,7 +1558,7 @@ run_next (ImpsRunner *r)
       }
     case VERB_BOOTSTRAP:
       {
-        r->last_action = res;
+        begin_action (r, res);
         const gchar *fqdn, *addr;
         guint16 port;
         imps_world_ue_bsf (r->world, s->ue, &fqdn, &addr, &port);
@@ -1549,7 +1567,7 @@ run_next (ImpsRunner *r)
       }
     case VERB_REGISTER:
       {
-        r->last_action = res;
+        begin_action (r, res);
         g_autoptr (GError) error = NULL;
         if (!imps_ue_sip_register (s->dev->sip, &error))
           {
@@ -1562,7 +1580,7 @@ run_next (ImpsRunner *r)
       }
     case VERB_CALL:
       {
-        r->last_action = res;
+        begin_action (r, res);
         g_autoptr (GError) error = NULL;
         LastCall *lc = &r->last_call;
         record_call (r, FALSE);
@@ -1611,7 +1629,7 @@ run_next (ImpsRunner *r)
       }
     case VERB_HANGUP:
       {
-        r->last_action = res;
+        begin_action (r, res);
         LastCall *lc = &r->last_call;
         /* The device must be one end of the last call, and that call up. */
         ImpsUeCall *mine = NULL;
@@ -1637,7 +1655,7 @@ run_next (ImpsRunner *r)
       }
     case VERB_TICKET:
       {
-        r->last_action = res;
+        begin_action (r, res);
         const ImpsScriptStep *t = s->script;
         ImpsMikeyTp tp;
         imps_mikey_tp_init_default (&tp, 0, t->forking != 0);
@@ -1661,7 +1679,7 @@ run_next (ImpsRunner *r)
       }
     case VERB_FORGET_BTID:
       {
-        r->last_action = res;
+        begin_action (r, res);
         g_autoptr (GError) error = NULL;
         g_autofree gchar *btid = g_strdup (imps_ue_get_btid (s->ue));
         if (imps_world_forget_btid (r->world, s->op, s->ue, &error))
@@ -1673,7 +1691,7 @@ run_next (ImpsRunner *r)
       }
     case VERB_ANSWER:
       {
-        r->last_action = res;
+        begin_action (r, res);
         gint64 ring = s->script->ring_us;
         if (ring == 0)
           ring = (gint64) (s->dev->answer_after ? s->dev->answer_after
@@ -1684,18 +1702,18 @@ run_next (ImpsRunner *r)
         return;
       }
     case VERB_LOAD:
-      r->last_action = res;
+      begin_action (r, res);
       g_clear_pointer (&r->load, imps_load_free);
       r->load = imps_load_new (r->world, s->script->load);
       imps_load_start (r->load, isatty (STDERR_FILENO) ? stderr : NULL, load_done, r);
       return;
     case VERB_ADVANCE:
-      r->last_action = res;
+      begin_action (r, res);
       r->advance_timer = imps_clock_timeout_add (r->clock, s->duration_us, advance_done, r, NULL);
       return;
     case VERB_RESTART:
       {
-        r->last_action = res;
+        begin_action (r, res);
         g_autoptr (GError) error = NULL;
         if (imps_world_restart (r->world, s->node, s->op, s->script->wiped, &error))
           action_done (r, TRUE, g_strdup_printf ("%s of %s restarted%s", s->node, s->op,

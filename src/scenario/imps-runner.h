@@ -58,6 +58,14 @@ typedef void (*ImpsRunnerStepFunc) (ImpsRunner *runner, const ImpsStepResult *re
 void imps_runner_set_step_callback (ImpsRunner *runner, ImpsRunnerStepFunc func,
                                     gpointer user_data);
 
+/* TRUE: nothing reads the event log after the run (no ladder, no JSON
+ * report; a capture listens as events are added): as each action begins,
+ * the entries before it are freed (imps_event_log_forget_before()). The
+ * expects still read the last action's entries, so every verdict stays
+ * as it was; the results' event ranges then name freed entries. Default
+ * FALSE. */
+void imps_runner_set_forget_events (ImpsRunner *runner, gboolean forget);
+
 /* Media streams of the calls hung up so far, for the ladder
  * (ImpsLadderMedia*, owned by the runner). */
 GPtrArray *imps_runner_get_media (ImpsRunner *runner);

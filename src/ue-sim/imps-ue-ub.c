@@ -112,9 +112,15 @@ send_request (GTask *task, ImpsDigestCredentials *cred, Phase phase)
   soup_message_headers_replace (h, "Date", date);
   soup_message_headers_replace (h, "Accept", "*/*");
   soup_message_headers_replace (h, "Authorization", auth);
-  /* One request per connection: the BSF closes once it has answered, so
-   * neither end keeps a socket for an idle UE (profile §1). */
-  soup_message_headers_replace (h, "Connection", "close");
+  /* One connection per exchange: the challenge's request keeps it open
+   * for the answer to the challenge (which the BSF expects on it anyway);
+   * the exchange's last request (the response, or the MAC-failure answer)
+   * asks the BSF to close once it has answered, so neither end keeps a
+   * socket for an idle UE (profile §1). A connection per request cost a
+   * TCP connection, an accept and the server's and client's connection
+   * objects more per bootstrap. */
+  if (phase == PHASE_RESPONSE || phase == PHASE_REJECT)
+    soup_message_headers_replace (h, "Connection", "close");
   soup_session_send_and_read_async (ub_session (run->ue), run->msg, G_PRIORITY_DEFAULT,
                                     g_task_get_cancellable (task), on_response, task);
 }

@@ -1,5 +1,7 @@
 #include "imps-event-log.h"
 
+#include <string.h>
+
 static void
 count_cb (ImpsEventLog *log, const ImpsEvent *e, gpointer data)
 {
@@ -116,9 +118,11 @@ same_bytes_cb (ImpsEventLog *log, const ImpsEvent *e, gpointer data)
   *seen = e->bytes;
 }
 
-/* An entry is one block (its summary, detail and stream follow it), and a
- * log that keeps no bytes shows its listeners the caller's message as it
- * is, without a copy of it; one that keeps them copies. */
+/* An entry is one block (its summary and detail follow it), its stream
+ * is kept once for all the entries of the connection (a SIP or HTTP
+ * connection carries dozens), and a log that keeps no bytes shows its
+ * listeners the caller's message as it is, without a copy of it; one that
+ * keeps them copies. A ring's entries carry their stream in their block. */
 static void
 test_entry_cost (void)
 {
@@ -132,9 +136,32 @@ test_entry_cost (void)
   g_assert_true (seen != body);
   g_assert_true (e->summary == (const gchar *) (e + 1));
   g_assert_true (e->detail == e->summary + sizeof "BYE");
-  g_assert_true (e->stream == e->detail + sizeof "no dialog");
   g_assert_cmpstr (e->detail, ==, "no dialog");
   g_assert_cmpstr (e->stream, ==, "sip alice");
+  gchar stream[] = "sip alice";
+  const ImpsEvent *e2 = imps_event_log_add (log, 1, IMPS_EVENT_MESSAGE, IMPS_REF_GM,
+                                            IMPS_PROTO_SIP, "pcscf.home1.net", "alice",
+                                            "481", NULL, NULL, stream);
+  g_assert_true (e2->stream == e->stream);
+  g_assert_true (e2->stream != stream);
+  /* a ring takes the entries it keeps with their stream in their block */
+  imps_event_log_set_ring (log, 8);
+  memset (stream, 'x', sizeof stream - 1);
+  for (guint i = 0; i < 2; i++)
+    {
+      const ImpsEvent *r = imps_event_log_get (log, i);
+      g_assert_cmpstr (r->stream, ==, "sip alice");
+      g_assert_true (r->stream > r->summary);
+      g_assert_true (r->stream <= r->summary + strlen (r->summary) + 1
+                                   + (r->detail ? strlen (r->detail) + 1 : 0));
+      g_assert_cmpstr (r->summary, ==, i ? "481" : "BYE");
+    }
+  e = imps_event_log_add (log, 1, IMPS_EVENT_MESSAGE, IMPS_REF_GM, IMPS_PROTO_SIP, "alice",
+                          "pcscf.home1.net", "ACK", NULL, NULL, "sip alice");
+  g_assert_true (e->stream == e->summary + sizeof "ACK");
+  g_clear_pointer (&log, imps_event_log_free);
+  log = imps_event_log_new ();
+  imps_event_log_add_listener (log, same_bytes_cb, &seen);
   imps_event_log_set_keep_bytes (log, FALSE);
   e = imps_event_log_add (log, 2, IMPS_EVENT_MESSAGE, IMPS_REF_GM, IMPS_PROTO_SIP, "alice",
                           "pcscf.home1.net", "BYE", NULL, body, NULL);
@@ -145,12 +172,67 @@ test_entry_cost (void)
   g_assert_cmpuint (e->size, ==, 11);
 }
 
+/* A run whose log nothing reads afterwards forgets what came before the
+ * current action: the entries go, the numbering stays, later entries are
+ * found at their index, and the listeners saw everything. */
+static void
+test_forget (void)
+{
+  g_autoptr (ImpsEventLog) log = imps_event_log_new ();
+  guint seen = 0;
+  imps_event_log_add_listener (log, count_cb, &seen);
+  for (guint i = 0; i < 10; i++)
+    {
+      g_autofree gchar *summary = g_strdup_printf ("m%u", i);
+      imps_event_log_add (log, i, IMPS_EVENT_NOTE, IMPS_REF_NONE, IMPS_PROTO_NONE, "a", NULL,
+                          summary, NULL, NULL, NULL);
+    }
+  imps_event_log_forget_before (log, 4);
+  g_assert_cmpuint (imps_event_log_len (log), ==, 10);
+  g_assert_cmpuint (imps_event_log_first (log), ==, 4);
+  g_assert_null (imps_event_log_get (log, 3));
+  g_assert_cmpstr (imps_event_log_get (log, 4)->summary, ==, "m4");
+  g_assert_cmpuint (imps_event_log_get (log, 9)->seq, ==, 9);
+  /* before what is already gone: nothing happens */
+  imps_event_log_forget_before (log, 2);
+  g_assert_cmpuint (imps_event_log_first (log), ==, 4);
+  imps_event_log_add (log, 10, IMPS_EVENT_NOTE, IMPS_REF_NONE, IMPS_PROTO_NONE, "a", NULL,
+                      "m10", NULL, NULL, NULL);
+  g_assert_cmpstr (imps_event_log_get (log, 10)->summary, ==, "m10");
+  /* past the end: everything goes, and the next entry gets the next index */
+  imps_event_log_forget_before (log, 100);
+  g_assert_cmpuint (imps_event_log_first (log), ==, 11);
+  g_assert_null (imps_event_log_get (log, 10));
+  imps_event_log_add (log, 11, IMPS_EVENT_NOTE, IMPS_REF_NONE, IMPS_PROTO_NONE, "a", NULL,
+                      "m11", NULL, NULL, NULL);
+  g_assert_cmpuint (imps_event_log_len (log), ==, 12);
+  g_assert_cmpstr (imps_event_log_get (log, 11)->summary, ==, "m11");
+  g_assert_cmpuint (seen, ==, 12);
+  /* a log that forgets keeps no stream names beyond its entries' lives:
+   * the stream is in the entry's block */
+  const ImpsEvent *e = imps_event_log_add (log, 12, IMPS_EVENT_MESSAGE, IMPS_REF_GM,
+                                           IMPS_PROTO_SIP, "a", "b", "BYE", NULL, NULL,
+                                           "u1->u2 audio");
+  g_assert_true (e->stream == e->summary + sizeof "BYE");
+
+  /* a ring keeps its own bound */
+  g_autoptr (ImpsEventLog) ring = imps_event_log_new ();
+  imps_event_log_set_ring (ring, 4);
+  for (guint i = 0; i < 3; i++)
+    imps_event_log_add (ring, i, IMPS_EVENT_NOTE, IMPS_REF_NONE, IMPS_PROTO_NONE, "a", NULL,
+                        "r", NULL, NULL, NULL);
+  imps_event_log_forget_before (ring, 2);
+  g_assert_cmpuint (imps_event_log_first (ring), ==, 0);
+  g_assert_nonnull (imps_event_log_get (ring, 0));
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/event-log/basic", test_log);
   g_test_add_func ("/event-log/ring", test_ring);
+  g_test_add_func ("/event-log/forget", test_forget);
   g_test_add_func ("/event-log/summaries-only", test_summaries_only);
   g_test_add_func ("/event-log/entry-cost", test_entry_cost);
   return g_test_run ();

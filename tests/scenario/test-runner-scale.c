@@ -187,6 +187,60 @@ test_finished_call_compact (void)
     }
 }
 
+/* A run that nothing reads afterwards (impsim run --quiet) forgets the
+ * event log's entries before the current action: at the end the log holds
+ * the last action's entries only, and verdicts that read an action's
+ * messages, refusals and failures judge as before. Without it every entry
+ * of every finished call stays to the end (about 5 KiB a call). */
+static void
+test_finished_call_forgets_events (void)
+{
+  g_autofree gchar *head = scale_scenario (6, 0, NULL, NULL);
+  GString *text = g_string_new (head);
+  for (guint c = 0; c < 3; c++)
+    g_string_append_printf (text, "call = u%u u%u security=mikey-ticket media=200ms\n"
+                            "expect = message Ua \"REQUEST_INIT\" from=u%u count=1\n"
+                            "expect = message Gm \"INVITE\" from=u%u count=1\n"
+                            "expect = no-message Ub\n"
+                            "hangup = u%u\nexpect = message Gm \"BYE\" from=u%u\n",
+                            2 * c, 2 * c + 1, 2 * c, 2 * c, 2 * c, 2 * c);
+  /* an expect that fails still sees its action's messages */
+  g_string_append (text, "ticket = u0 for u1 as t1\nexpect = no-message Ua\n");
+  for (guint forget = 0; forget < 2; forget++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (ImpsScenario) sc = imps_scenario_load_data (text->str, text->len, "forget.scn",
+                                                             &error);
+      g_assert_no_error (error);
+      ImpsWorldOptions opt = { .virtual_clock = TRUE };
+      g_autoptr (ImpsWorld) world = imps_world_new (sc, &opt, &error);
+      g_assert_no_error (error);
+      g_autoptr (ImpsRunner) runner = imps_runner_new (world, sc);
+      imps_runner_set_forget_events (runner, forget);
+      g_assert_true (imps_runner_run (runner, &error));
+      g_assert_no_error (error);
+      ImpsEventLog *log = imps_network_get_event_log (imps_world_get_network (world));
+      guint total = imps_event_log_len (log), kept = total - imps_event_log_first (log);
+      g_test_message ("forget %u: %u entries, %u kept", forget, total, kept);
+      GPtrArray *results = imps_runner_get_results (runner);
+      const ImpsStepResult *last = g_ptr_array_index (results, results->len - 2);
+      g_assert_cmpstr (last->verb, ==, "ticket");
+      if (forget)
+        {
+          g_assert_cmpuint (imps_event_log_first (log), ==, last->first_event);
+          g_assert_cmpuint (kept, <, 20);
+        }
+      else
+        g_assert_cmpuint (kept, ==, total);
+      g_assert_cmpuint (total, >, 100);
+      /* every verdict passed but the last (the ticket request was on Ua):
+       * 12 bootstraps and registrations, 3 x 4 expects, the ticket's own */
+      g_assert_cmpuint (imps_runner_count_failed (runner), ==, 1);
+      g_assert_cmpuint (imps_runner_count_passed (runner), ==, 12 + 3 * 4);
+    }
+  g_string_free (text, TRUE);
+}
+
 /* REGISTER requests the UEs sent on Gm. */
 static guint
 count_registers (Run *r)
@@ -363,6 +417,8 @@ main (int argc, char **argv)
   g_test_add_func ("/runner-scale/no-idle-sockets", test_no_idle_sockets);
   g_test_add_func ("/runner-scale/call-state-freed", test_call_state_freed);
   g_test_add_func ("/runner-scale/finished-call-compact", test_finished_call_compact);
+  g_test_add_func ("/runner-scale/finished-call-forgets-events",
+                   test_finished_call_forgets_events);
   g_test_add_func ("/runner-scale/registration-outlives-run", test_registration_outlives_run);
   g_test_add_func ("/runner-scale/call-index-visits", test_call_index_visits);
   g_test_add_func ("/runner-scale/spent-tickets-leave", test_spent_tickets_leave);

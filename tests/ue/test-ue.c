@@ -5,6 +5,7 @@
  * gba.md §12.2 [C]. Everything else is checked against values the test
  * recomputes with core/aka and core/gba. */
 #include "../bsf/gba-fixture.h"
+#include "imps-bsf-private.h"
 #include "digest/imps-digest.h"
 #include "imps-hex.h"
 #include "imps-keylog.h"
@@ -376,6 +377,39 @@ test_freed_midway (GbaFx *fx, gconstpointer unused)
   fx_drain ();
 }
 
+static gboolean
+message_says_close (const ImpsEvent *e)
+{
+  return e->bytes != NULL && bytes_contain (e->bytes, "\r\nConnection: close\r\n");
+}
+
+/* A bootstrap is one connection to the BSF: the request the 401 answers
+ * keeps it open for the answer to the challenge, and the last request asks
+ * the BSF to close it (profile §1): the BSF accepts one connection and has
+ * none open afterwards. A connection per request cost a TCP
+ * connection, an accept and both ends' connection objects more per
+ * bootstrap, which every UE pays again each time its Ks expires. */
+static void
+test_one_connection (GbaFx *fx, gconstpointer unused)
+{
+  ImpsHttpStats st;
+  g_assert_true (fx_bootstrap (fx, fx->ue));
+  g_assert_no_error (fx->error);
+  fx_drain ();
+  imps_http_server_get_stats (fx->bsf->ub, &st);
+  g_assert_cmpuint (st.accepted, ==, 1);
+  g_assert_cmpuint (st.open, ==, 0);
+  g_assert_false (message_says_close (nth_message (fx, 0)));
+  g_assert_true (message_says_close (nth_message (fx, 4)));
+
+  /* A second bootstrap (as after the Ks expired) costs one more. */
+  g_assert_true (fx_bootstrap (fx, fx->ue));
+  fx_drain ();
+  imps_http_server_get_stats (fx->bsf->ub, &st);
+  g_assert_cmpuint (st.accepted, ==, 2);
+  g_assert_cmpuint (st.open, ==, 0);
+}
+
 static void
 test_busy (GbaFx *fx, gconstpointer unused)
 {
@@ -401,6 +435,7 @@ main (int argc, char **argv)
   g_test_add ("/ue/wrong-k", GbaFx, NULL, fx_setup, test_wrong_k, fx_teardown);
   g_test_add ("/ue/sync-failure", GbaFx, NULL, fx_setup, test_sync_failure, fx_teardown);
   g_test_add ("/ue/freed-midway", GbaFx, NULL, fx_setup, test_freed_midway, fx_teardown);
+  g_test_add ("/ue/one-connection", GbaFx, NULL, fx_setup, test_one_connection, fx_teardown);
   g_test_add ("/ue/busy", GbaFx, NULL, fx_setup, test_busy, fx_teardown);
   return g_test_run ();
 }
