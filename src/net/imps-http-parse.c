@@ -219,8 +219,90 @@ list_has (const guint8 *buf, ImpsHttpSpan v, const gchar *token)
   return FALSE;
 }
 
-ImpsHttpHeadResult
-imps_http_head_parse (const guint8 *buf, gsize len, ImpsHttpHead *h, GError **error)
+/* What the fields of a head say about the message. */
+typedef struct {
+  guint hosts;
+  gboolean te, chunked, conn_close, conn_keep;
+  ImpsHttpSpan te_value;
+} FieldFacts;
+
+/* The header fields from *pos up to the empty line that ends the head at
+ * @end. */
+static ImpsHttpHeadResult
+parse_fields (const guint8 *buf, gsize end, gsize pos, ImpsHttpHead *h, FieldFacts *ff,
+              guint bad, GError **error)
+{
+  gsize start, stop;
+  memset (ff, 0, sizeof *ff);
+  while (next_line (buf, end, &pos, &start, &stop) && stop > start)
+    {
+      if (buf[start] == ' ' || buf[start] == '\t')
+        return refuse (error, bad, "a header field is folded over lines (obs-fold)");
+      gsize i = start;
+      while (i < stop && is_tchar (buf[i]))
+        i++;
+      if (i == start || i >= stop || buf[i] != ':')
+        {
+          ImpsHttpSpan line = { (guint32) start, (guint32) (stop - start) };
+          g_autofree gchar *s = shown (buf, line);
+          return refuse (error, bad, "header line \"%s\" is not a field name, a colon and a "
+                         "value", s);
+        }
+      if (h->n_fields == IMPS_HTTP_MAX_HEADERS)
+        return refuse (error, bad == 400 ? 431 : bad, "the head has more than %u header fields",
+                       IMPS_HTTP_MAX_HEADERS);
+      ImpsHttpField *f = &h->fields[h->n_fields++];
+      f->name.off = (guint32) start;
+      f->name.len = (guint32) (i - start);
+      gsize v = i + 1;
+      while (v < stop && (buf[v] == ' ' || buf[v] == '\t'))
+        v++;
+      gsize ve = stop;
+      while (ve > v && (buf[ve - 1] == ' ' || buf[ve - 1] == '\t'))
+        ve--;
+      for (gsize k = v; k < ve; k++)
+        if (!is_field_char (buf[k]))
+          {
+            g_autofree gchar *name = shown (buf, f->name);
+            return refuse (error, bad, "header field %s holds control character 0x%02x", name,
+                           buf[k]);
+          }
+      f->value.off = (guint32) v;
+      f->value.len = (guint32) (ve - v);
+
+      if (span_is (buf, f->name, "Content-Length"))
+        {
+          guint64 n = 0;
+          if (!parse_length (buf + v, ve - v, &n))
+            {
+              g_autofree gchar *s = shown (buf, f->value);
+              return refuse (error, bad, "Content-Length \"%s\" is not a number of at most 63 "
+                             "bits", s);
+            }
+          if (h->has_length && n != h->content_length)
+            return refuse (error, bad, "two Content-Length fields with different values");
+          h->has_length = TRUE;
+          h->content_length = n;
+        }
+      else if (span_is (buf, f->name, "Transfer-Encoding"))
+        {
+          ff->te = TRUE;
+          ff->te_value = f->value;
+          ff->chunked = ff->chunked || list_has (buf, f->value, "chunked");
+        }
+      else if (span_is (buf, f->name, "Host"))
+        ff->hosts++;
+      else if (span_is (buf, f->name, "Connection"))
+        {
+          ff->conn_close = ff->conn_close || list_has (buf, f->value, "close");
+          ff->conn_keep = ff->conn_keep || list_has (buf, f->value, "keep-alive");
+        }
+    }
+  return IMPS_HTTP_HEAD_OK;
+}
+
+static void
+head_reset (ImpsHttpHead *h)
 {
   h->n_fields = 0;
   h->has_query = FALSE;
@@ -228,6 +310,14 @@ imps_http_head_parse (const guint8 *buf, gsize len, ImpsHttpHead *h, GError **er
   h->content_length = 0;
   h->keep_alive = FALSE;
   h->query.off = h->query.len = 0;
+  h->status = 0;
+  h->reason.off = h->reason.len = 0;
+}
+
+ImpsHttpHeadResult
+imps_http_head_parse (const guint8 *buf, gsize len, ImpsHttpHead *h, GError **error)
+{
+  head_reset (h);
   gsize end = imps_http_head_end (buf, MIN (len, (gsize) IMPS_HTTP_MAX_HEAD), 0);
   if (end == 0)
     {
@@ -245,84 +335,70 @@ imps_http_head_parse (const guint8 *buf, gsize len, ImpsHttpHead *h, GError **er
   ImpsHttpHeadResult r = request_line (buf, start, stop, h, error);
   if (r != IMPS_HTTP_HEAD_OK)
     return r;
-
-  guint hosts = 0;
-  gboolean te = FALSE, chunked = FALSE, conn_close = FALSE, conn_keep = FALSE;
-  ImpsHttpSpan te_value = { 0, 0 };
-  while (next_line (buf, end, &pos, &start, &stop) && stop > start)
+  FieldFacts ff;
+  r = parse_fields (buf, end, pos, h, &ff, 400, error);
+  if (r != IMPS_HTTP_HEAD_OK)
+    return r;
+  if (ff.te)
     {
-      if (buf[start] == ' ' || buf[start] == '\t')
-        return refuse (error, 400, "a header field is folded over lines (obs-fold)");
-      gsize i = start;
-      while (i < stop && is_tchar (buf[i]))
-        i++;
-      if (i == start || i >= stop || buf[i] != ':')
-        {
-          ImpsHttpSpan line = { (guint32) start, (guint32) (stop - start) };
-          g_autofree gchar *s = shown (buf, line);
-          return refuse (error, 400, "header line \"%s\" is not a field name, a colon and a "
-                         "value", s);
-        }
-      if (h->n_fields == IMPS_HTTP_MAX_HEADERS)
-        return refuse (error, 431, "the request has more than %u header fields",
-                       IMPS_HTTP_MAX_HEADERS);
-      ImpsHttpField *f = &h->fields[h->n_fields++];
-      f->name.off = (guint32) start;
-      f->name.len = (guint32) (i - start);
-      gsize v = i + 1;
-      while (v < stop && (buf[v] == ' ' || buf[v] == '\t'))
-        v++;
-      gsize ve = stop;
-      while (ve > v && (buf[ve - 1] == ' ' || buf[ve - 1] == '\t'))
-        ve--;
-      for (gsize k = v; k < ve; k++)
-        if (!is_field_char (buf[k]))
-          {
-            g_autofree gchar *name = shown (buf, f->name);
-            return refuse (error, 400, "header field %s holds control character 0x%02x", name,
-                           buf[k]);
-          }
-      f->value.off = (guint32) v;
-      f->value.len = (guint32) (ve - v);
-
-      if (span_is (buf, f->name, "Content-Length"))
-        {
-          guint64 n = 0;
-          if (!parse_length (buf + v, ve - v, &n))
-            {
-              g_autofree gchar *s = shown (buf, f->value);
-              return refuse (error, 400, "Content-Length \"%s\" is not a number of at most 63 "
-                             "bits", s);
-            }
-          if (h->has_length && n != h->content_length)
-            return refuse (error, 400, "two Content-Length fields with different values");
-          h->has_length = TRUE;
-          h->content_length = n;
-        }
-      else if (span_is (buf, f->name, "Transfer-Encoding"))
-        {
-          te = TRUE;
-          te_value = f->value;
-          chunked = chunked || list_has (buf, f->value, "chunked");
-        }
-      else if (span_is (buf, f->name, "Host"))
-        hosts++;
-      else if (span_is (buf, f->name, "Connection"))
-        {
-          conn_close = conn_close || list_has (buf, f->value, "close");
-          conn_keep = conn_keep || list_has (buf, f->value, "keep-alive");
-        }
-    }
-  if (te)
-    {
-      if (chunked)
+      if (ff.chunked)
         return refuse (error, 411, "a chunked body is refused: send Content-Length");
-      g_autofree gchar *s = shown (buf, te_value);
+      g_autofree gchar *s = shown (buf, ff.te_value);
       return refuse (error, 411, "Transfer-Encoding \"%s\" is refused: send Content-Length", s);
     }
-  if (h->minor == 1 && hosts != 1)
-    return refuse (error, 400, "an HTTP/1.1 request needs exactly one Host field, not %u", hosts);
-  h->keep_alive = h->minor == 1 ? !conn_close : conn_keep && !conn_close;
+  if (h->minor == 1 && ff.hosts != 1)
+    return refuse (error, 400, "an HTTP/1.1 request needs exactly one Host field, not %u",
+                   ff.hosts);
+  h->keep_alive = h->minor == 1 ? !ff.conn_close : ff.conn_keep && !ff.conn_close;
+  return IMPS_HTTP_HEAD_OK;
+}
+
+ImpsHttpHeadResult
+imps_http_response_head_parse (const guint8 *buf, gsize len, ImpsHttpHead *h, GError **error)
+{
+  head_reset (h);
+  h->method.off = h->method.len = 0;
+  h->target = h->path = h->method;
+  gsize end = imps_http_head_end (buf, MIN (len, (gsize) IMPS_HTTP_MAX_HEAD), 0);
+  if (end == 0)
+    {
+      if (len >= IMPS_HTTP_MAX_HEAD)
+        return refuse (error, 502, "the answer's head is over %u bytes", IMPS_HTTP_MAX_HEAD);
+      return IMPS_HTTP_HEAD_INCOMPLETE;
+    }
+  h->head_len = end;
+  gsize pos = 0, start, stop;
+  next_line (buf, end, &pos, &start, &stop);
+  for (gsize i = start; i < stop; i++)
+    if ((buf[i] < 0x20 && buf[i] != '\t') || buf[i] == 0x7f)
+      return refuse (error, 502, "the status line holds control character 0x%02x", buf[i]);
+  /* HTTP-version SP 3DIGIT SP [reason-phrase] (RFC 9112 §4) */
+  if (stop - start < 12 || memcmp (buf + start, "HTTP/1.", 7) != 0
+      || !g_ascii_isdigit (buf[start + 7]) || buf[start + 8] != ' '
+      || !g_ascii_isdigit (buf[start + 9]) || !g_ascii_isdigit (buf[start + 10])
+      || !g_ascii_isdigit (buf[start + 11]) || (stop - start > 12 && buf[start + 12] != ' '))
+    return refuse (error, 502, "the answer does not start with HTTP/1.DIGIT and a 3-digit status");
+  h->minor = buf[start + 7] == '0' ? 0 : 1;
+  h->status = (guint) ((buf[start + 9] - '0') * 100 + (buf[start + 10] - '0') * 10
+                       + (buf[start + 11] - '0'));
+  if (h->status < 100)
+    return refuse (error, 502, "status %03u is not a status code", h->status);
+  if (stop - start > 12)
+    {
+      h->reason.off = (guint32) (start + 13);
+      h->reason.len = (guint32) (stop - start - 13);
+    }
+  FieldFacts ff;
+  ImpsHttpHeadResult r = parse_fields (buf, end, pos, h, &ff, 502, error);
+  if (r != IMPS_HTTP_HEAD_OK)
+    return r;
+  if (ff.te)
+    {
+      g_autofree gchar *s = shown (buf, ff.te_value);
+      return refuse (error, 502, "an answer with Transfer-Encoding \"%s\" is not read: impsim's "
+                     "servers send Content-Length", s);
+    }
+  h->keep_alive = h->minor == 1 ? !ff.conn_close : ff.conn_keep && !ff.conn_close;
   return IMPS_HTTP_HEAD_OK;
 }
 

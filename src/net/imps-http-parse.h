@@ -40,7 +40,11 @@ typedef struct {
   /* From the fields. */
   gboolean has_length;
   guint64 content_length;
-  gboolean keep_alive;  /* the client may send another request (RFC 9112 §9.3) */
+  gboolean keep_alive;  /* the client may send another request, or the server keep the
+                         * connection after its answer (RFC 9112 §9.3) */
+  /* An answer's (imps_http_response_head_parse()). */
+  guint status;
+  ImpsHttpSpan reason;
 } ImpsHttpHead;
 
 typedef enum {
@@ -73,6 +77,14 @@ GQuark imps_http_error_quark (void);
  * A field's value in the error is shown escaped and cut at 40 bytes. */
 ImpsHttpHeadResult imps_http_head_parse (const guint8 *buf, gsize len, ImpsHttpHead *head,
                                          GError **error);
+
+/* The head of an answer (RFC 9112 §4): status line and fields, with the
+ * same grammar and bounds as a request's. REFUSED (IMPS_HTTP_ERROR 502)
+ * for a head that breaks them, and for a Transfer-Encoding: impsim's
+ * servers always send Content-Length, and an answer without it runs to
+ * the close. */
+ImpsHttpHeadResult imps_http_response_head_parse (const guint8 *buf, gsize len,
+                                                  ImpsHttpHead *head, GError **error);
 
 /* The value of the first field named @name (case-insensitive) of @head
  * in @buf, or FALSE. */

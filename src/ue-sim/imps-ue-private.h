@@ -1,6 +1,8 @@
 /* Inside the UE: the object, shared by imps-ue.c and the per-protocol files. */
 #pragma once
 
+#include "imps-http-client.h"
+
 #include "imps-ue.h"
 #include "aka/imps-milenage.h"
 
@@ -30,7 +32,7 @@ struct _ImpsUe {
 
   /* Ub: the HTTP session of the bootstrap in progress, NULL between
    * bootstraps (so an idle UE holds no socket and no session) */
-  SoupSession *http;
+  ImpsHttpClient *http;     /* Ub, during a bootstrap */
   GCancellable *alive;     /* cancelled when the UE is freed */
   gboolean bootstrapping;
   ImpsUeGbaSession *gba;

@@ -1,5 +1,6 @@
 /* The UE's Ua client (profile §2): ticket request and resolve over HTTP. */
 #include "imps-ue-ua.h"
+#include "imps-http-client.h"
 #include "gba/imps-gba.h"
 #include "imps-secret.h"
 #include "imps-ue.h"
@@ -29,7 +30,7 @@ struct _ImpsUeUa {
   ImpsUeUaKeySource source;
   ImpsRandom *random;
   ImpsMikeySuite suite;
-  SoupSession *http;       /* while requests are on the wire, else NULL */
+  ImpsHttpClient *http;    /* while requests are on the wire, else NULL */
   guint on_wire;           /* requests on the wire */
   GCancellable *alive;     /* cancelled when the client goes */
   GPtrArray *tickets;      /* ImpsMikeyHeldTicket*, owned */
@@ -215,11 +216,7 @@ imps_ue_ua_free (ImpsUeUa *ua)
     return;
   g_cancellable_cancel (ua->alive);
   g_clear_object (&ua->alive);
-  if (ua->http)
-    {
-      soup_session_abort (ua->http);
-      g_object_unref (ua->http);
-    }
+  g_clear_pointer (&ua->http, imps_http_client_free);
   if (ua->expiry_timer)
     imps_clock_timeout_remove (ua_clock (ua), ua->expiry_timer);
   g_hash_table_unref (ua->borrowed);
@@ -328,29 +325,17 @@ typedef struct {
   gsize psk_len;                   /* 32 (Ks_NAF), or the static PSK's 16 or 32 */
   gboolean bootstrapped;           /* the one re-bootstrap has been used */
   gboolean uncached;               /* request: a new ticket, owned by the caller, not cached */
-  SoupMessage *msg;
+  ImpsHttpResponse *answer;
   ImpsClock *held;                 /* held while a request is on the wire */
 } Run;
 
 /* The Ua session exists while requests are on the wire: an idle UE holds
  * no socket to its KMS (nor the KMS one to it). */
-static SoupSession *
-ua_session (ImpsUeUa *ua)
+static ImpsHttpClient *
+ua_client (ImpsUeUa *ua)
 {
   if (ua->http == NULL)
-    {
-      g_autoptr (GInetAddress) ia = g_inet_address_new_from_string (ua->address);
-      g_autoptr (GSocketAddress) local = ia ? g_inet_socket_address_new (ia, 0) : NULL;
-      ua->http = soup_session_new_with_options ("local-address", local,
-                                                "user-agent", IMPS_UE_UA_USER_AGENT,
-                                                "timeout", 10,
-                                                /* loopback nodes: never a system proxy
-                                                 * (and no proxy lookup per exchange) */
-                                                "proxy-resolver", NULL,
-                                                NULL);
-      /* MIKEY bodies are binary and small: no Accept-Encoding on the wire. */
-      soup_session_remove_feature_by_type (ua->http, SOUP_TYPE_CONTENT_DECODER);
-    }
+    ua->http = imps_http_client_new (ua->address, IMPS_UE_UA_USER_AGENT, 10);
   return ua->http;
 }
 
@@ -362,11 +347,8 @@ run_release_clock (Run *r)
     {
       imps_clock_release (r->held);
       g_clear_pointer (&r->held, imps_clock_unref);
-      if (!g_cancellable_is_cancelled (r->alive) && --r->ua->on_wire == 0 && r->ua->http)
-        {
-          soup_session_abort (r->ua->http);
-          g_clear_object (&r->ua->http);
-        }
+      if (!g_cancellable_is_cancelled (r->alive) && --r->ua->on_wire == 0)
+        g_clear_pointer (&r->ua->http, imps_http_client_free);
     }
 }
 
@@ -379,7 +361,7 @@ run_free (Run *r)
     g_ptr_array_unref (r->strings);
   imps_mikey_message_free (r->transfer_init);
   imps_mikey_message_free (r->sent);
-  g_clear_object (&r->msg);
+  g_clear_pointer (&r->answer, imps_http_response_free);
   imps_wipe (r->psk, sizeof r->psk);
   g_free (r);
 }
@@ -489,7 +471,10 @@ on_answer (GObject *source, GAsyncResult *res, gpointer data)
   GTask *task = data;
   Run *r = g_task_get_task_data (task);
   g_autoptr (GError) error = NULL;
-  g_autoptr (GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), res, &error);
+  ImpsHttpResponse *answer = imps_http_client_send_finish (NULL, res, &error);
+  g_clear_pointer (&r->answer, imps_http_response_free);
+  r->answer = answer;
+  GBytes *body = answer ? imps_http_response_get_body (answer) : NULL;
   run_release_clock (r);
   if (g_cancellable_is_cancelled (r->alive))
     {
@@ -505,17 +490,16 @@ on_answer (GObject *source, GAsyncResult *res, gpointer data)
       g_object_unref (task);
       return;
     }
-  guint status = soup_message_get_status (r->msg);
+  guint status = imps_http_response_get_status (answer);
   if (status != SOUP_STATUS_OK)
     {
       g_task_return_new_error (task, IMPS_UE_UA_ERROR, IMPS_UE_UA_ERROR_HTTP,
                                "the KMS answered HTTP %u %s", status,
-                               soup_message_get_reason_phrase (r->msg));
+                               imps_http_response_get_reason (answer));
       g_object_unref (task);
       return;
     }
-  const gchar *rb = soup_message_headers_get_one (soup_message_get_response_headers (r->msg),
-                                                  REBOOTSTRAP_HEADER);
+  const gchar *rb = imps_http_response_get_header (answer, REBOOTSTRAP_HEADER);
   gsize len;
   const guint8 *d = g_bytes_get_data (body, &len);
   if (g_strcmp0 (rb, "1") == 0)
@@ -625,22 +609,15 @@ attempt (GTask *task)
       g_object_unref (task);
       return;
     }
-  g_autofree gchar *url = g_strdup_printf ("http://%s:%u/kms?requesttype=%s", ua->kms_address,
-                                           ua->kms_port,
-                                           r->kind == RUN_REQUEST ? "ticketrequest"
-                                                                  : "ticketresolve");
-  g_clear_object (&r->msg);
-  r->msg = soup_message_new ("POST", url);
+  const gchar *target = r->kind == RUN_REQUEST ? "/kms?requesttype=ticketrequest"
+                                                : "/kms?requesttype=ticketresolve";
+  g_clear_pointer (&r->answer, imps_http_response_free);
   /* The KMS as the UE knows it: its FQDN on the conventional HTTP port,
    * whatever port the kernel gave the simulated node (a seeded run then
    * repeats byte for byte, and the pcap shows port 80 too). */
   g_autofree gchar *host = g_strdup_printf ("%s:80", ua->kms_fqdn);
-  soup_message_headers_replace (soup_message_get_request_headers (r->msg), "Host", host);
-  /* One request per connection: the KMS closes once it has answered, so
-   * neither end keeps a socket for an idle UE (profile §1). */
-  soup_message_headers_replace (soup_message_get_request_headers (r->msg), "Connection", "close");
+  const gchar *fields[] = { "Host", host, NULL };
   g_autoptr (GBytes) b = g_bytes_new (r->sent->body.raw, r->sent->body.raw_len);
-  soup_message_set_request_body_from_bytes (r->msg, CONTENT_TYPE, b);
   ua->requests++;
   /* Protocol time stands still while the request is on the wire: the
    * virtual clock must not jump to the next timer meanwhile. */
@@ -648,8 +625,11 @@ attempt (GTask *task)
   r->held = imps_clock_ref (imps_network_get_clock (ua->net));
   imps_clock_hold (r->held);
   ua->on_wire++;
-  soup_session_send_and_read_async (ua_session (ua), r->msg, G_PRIORITY_DEFAULT,
-                                    g_task_get_cancellable (task), on_answer, task);
+  /* One request per connection: the KMS closes once it has answered, so
+   * neither end keeps a socket for an idle UE (profile §1). */
+  imps_http_client_send_async (ua_client (ua), ua->kms_address, ua->kms_port, "POST", target,
+                               fields, CONTENT_TYPE, b, TRUE, g_task_get_cancellable (task),
+                               on_answer, task);
 }
 
 static Run *
@@ -850,7 +830,7 @@ imps_ue_ua_key_source_for_ue (ImpsUeUaKeySource *source, struct _ImpsUe *ue,
 typedef struct {
   ImpsUeUa *ua;
   GCancellable *alive;
-  SoupMessage *msg;
+  ImpsHttpResponse *answer;
   ImpsClock *held;
 } Raw;
 
@@ -861,13 +841,9 @@ raw_free (Raw *x)
     {
       imps_clock_release (x->held);
       g_clear_pointer (&x->held, imps_clock_unref);
-      if (!g_cancellable_is_cancelled (x->alive) && --x->ua->on_wire == 0 && x->ua->http)
-        {
-          soup_session_abort (x->ua->http);
-          g_clear_object (&x->ua->http);
-        }
+      if (!g_cancellable_is_cancelled (x->alive) && --x->ua->on_wire == 0)
+        g_clear_pointer (&x->ua->http, imps_http_client_free);
     }
-  g_clear_object (&x->msg);
   g_object_unref (x->alive);
   g_free (x);
 }
@@ -878,14 +854,16 @@ raw_answer (GObject *source, GAsyncResult *res, gpointer data)
   GTask *task = data;
   Raw *x = g_task_get_task_data (task);
   g_autoptr (GError) error = NULL;
-  GBytes *body = soup_session_send_and_read_finish (SOUP_SESSION (source), res, &error);
-  if (body == NULL)
+  g_autoptr (ImpsHttpResponse) answer = imps_http_client_send_finish (NULL, res, &error);
+  (void) x;
+  if (answer == NULL)
     g_task_return_error (task, g_steal_pointer (&error));
   else
     {
       g_object_set_data (G_OBJECT (task), "status",
-                         GUINT_TO_POINTER (soup_message_get_status (x->msg)));
-      g_task_return_pointer (task, body, (GDestroyNotify) g_bytes_unref);
+                         GUINT_TO_POINTER (imps_http_response_get_status (answer)));
+      g_task_return_pointer (task, g_bytes_ref (imps_http_response_get_body (answer)),
+                             (GDestroyNotify) g_bytes_unref);
     }
   g_object_unref (task);
 }
@@ -899,26 +877,15 @@ imps_ue_ua_send_raw_async (ImpsUeUa *ua, const gchar *requesttype, GBytes *body,
   g_task_set_task_data (task, x, (GDestroyNotify) raw_free);
   x->ua = ua;
   x->alive = g_object_ref (ua->alive);
-  g_autofree gchar *url = g_strdup_printf ("http://%s:%u/kms?requesttype=%s", ua->kms_address,
-                                           ua->kms_port, requesttype);
-  x->msg = soup_message_new ("POST", url);
-  if (x->msg == NULL)
-    {
-      g_task_return_new_error (task, IMPS_UE_UA_ERROR, IMPS_UE_UA_ERROR_PROTOCOL,
-                               "requesttype '%s' makes no URL", requesttype);
-      g_object_unref (task);
-      return;
-    }
+  g_autofree gchar *target = g_strdup_printf ("/kms?requesttype=%s", requesttype);
   g_autofree gchar *host = g_strdup_printf ("%s:80", ua->kms_fqdn);
-  SoupMessageHeaders *h = soup_message_get_request_headers (x->msg);
-  soup_message_headers_replace (h, "Host", host);
-  soup_message_headers_replace (h, "Connection", "close");
-  soup_message_set_request_body_from_bytes (x->msg, CONTENT_TYPE, body);
+  const gchar *fields[] = { "Host", host, NULL };
   x->held = imps_clock_ref (imps_network_get_clock (ua->net));
   imps_clock_hold (x->held);
   ua->on_wire++;
-  soup_session_send_and_read_async (ua_session (ua), x->msg, G_PRIORITY_DEFAULT, ua->alive,
-                                    raw_answer, task);
+  /* a requesttype that makes no request target fails in the client */
+  imps_http_client_send_async (ua_client (ua), ua->kms_address, ua->kms_port, "POST", target,
+                               fields, CONTENT_TYPE, body, TRUE, ua->alive, raw_answer, task);
 }
 
 GBytes *

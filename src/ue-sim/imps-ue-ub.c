@@ -20,37 +20,26 @@ typedef struct {
   GCancellable *alive;     /* the UE's, reffed */
   ImpsClock *clock;        /* held during the exchange, reffed */
   gchar *bsf_fqdn;
+  gchar *bsf_address;
+  guint16 bsf_port;
   gchar *url;
   gchar *host;
   Phase phase;
   guint resyncs;
-  SoupMessage *msg;
+  ImpsHttpResponse *answer;
   ImpsDigestCredentials *sent;
   ImpsAkaResult aka;        /* RES, CK, IK of the current challenge (wiped) */
   guint8 rand[16];
   GError *stop;             /* the error to return once the reject answer is sent */
 } UbRun;
 
-/* The UE's Ub session, made for one bootstrap: one connection to the BSF,
+/* The UE's Ub client, made for one bootstrap: one connection to the BSF,
  * kept alive across the exchange's requests. */
-static SoupSession *
-ub_session (ImpsUe *ue)
+static ImpsHttpClient *
+ub_client (ImpsUe *ue)
 {
   if (ue->http == NULL)
-    {
-      g_autoptr (GInetAddress) ia = g_inet_address_new_from_string (ue->address);
-      g_autoptr (GSocketAddress) local = ia ? g_inet_socket_address_new (ia, 0) : NULL;
-      ue->http = soup_session_new_with_options ("local-address", local,
-                                                "user-agent", IMPS_UE_UB_USER_AGENT,
-                                                "timeout", 10,
-                                                /* loopback nodes: never a system proxy
-                                                 * (and no proxy lookup per exchange) */
-                                                "proxy-resolver", NULL,
-                                                "max-conns-per-host", 1,
-                                                NULL);
-      /* Ub answers are small XML: no Accept-Encoding negotiation on the wire. */
-      soup_session_remove_feature_by_type (ue->http, SOUP_TYPE_CONTENT_DECODER);
-    }
+    ue->http = imps_http_client_new (ue->address, IMPS_UE_UB_USER_AGENT, 10);
   return ue->http;
 }
 
@@ -65,17 +54,14 @@ ub_run_free (gpointer p)
       run->ue->bootstrapping = FALSE;
       /* The exchange is over: close its connection and drop the session,
        * so that thousands of idle UEs hold no sockets (nor the BSF theirs). */
-      if (run->ue->http)
-        {
-          soup_session_abort (run->ue->http);
-          g_clear_object (&run->ue->http);
-        }
+      g_clear_pointer (&run->ue->http, imps_http_client_free);
     }
   g_object_unref (run->alive);
   g_free (run->bsf_fqdn);
+  g_free (run->bsf_address);
   g_free (run->url);
   g_free (run->host);
-  g_clear_object (&run->msg);
+  g_clear_pointer (&run->answer, imps_http_response_free);
   imps_digest_credentials_free (run->sent);
   g_clear_error (&run->stop);
   imps_wipe (run, sizeof *run);
@@ -103,15 +89,11 @@ send_request (GTask *task, ImpsDigestCredentials *cred, Phase phase)
   imps_digest_credentials_free (run->sent);
   run->sent = cred;
   run->phase = phase;
-  g_clear_object (&run->msg);
-  run->msg = soup_message_new ("GET", run->url);
-  SoupMessageHeaders *h = soup_message_get_request_headers (run->msg);
+  g_clear_pointer (&run->answer, imps_http_response_free);
   g_autofree gchar *date = imps_http_date (imps_ue_now (run->ue));
   /* Host names the BSF as the UE knows it (gba.md §6.2), not its address. */
-  soup_message_headers_replace (h, "Host", run->host);
-  soup_message_headers_replace (h, "Date", date);
-  soup_message_headers_replace (h, "Accept", "*/*");
-  soup_message_headers_replace (h, "Authorization", auth);
+  const gchar *fields[] = { "Host", run->host, "Date", date, "Accept", "*/*",
+                            "Authorization", auth, NULL };
   /* One connection per exchange: the challenge's request keeps it open
    * for the answer to the challenge (which the BSF expects on it anyway);
    * the exchange's last request (the response, or the MAC-failure answer)
@@ -119,10 +101,10 @@ send_request (GTask *task, ImpsDigestCredentials *cred, Phase phase)
    * socket for an idle UE (profile §1). A connection per request cost a
    * TCP connection, an accept and the server's and client's connection
    * objects more per bootstrap. */
-  if (phase == PHASE_RESPONSE || phase == PHASE_REJECT)
-    soup_message_headers_replace (h, "Connection", "close");
-  soup_session_send_and_read_async (ub_session (run->ue), run->msg, G_PRIORITY_DEFAULT,
-                                    g_task_get_cancellable (task), on_response, task);
+  gboolean close = phase == PHASE_RESPONSE || phase == PHASE_REJECT;
+  imps_http_client_send_async (ub_client (run->ue), run->bsf_address, run->bsf_port, "GET", "/",
+                               fields, NULL, NULL, close, g_task_get_cancellable (task),
+                               on_response, task);
 }
 
 static ImpsDigestCredentials *
@@ -169,8 +151,7 @@ on_challenge (GTask *task)
   UbRun *run = g_task_get_task_data (task);
   ImpsUe *ue = run->ue;
   g_autoptr (GError) error = NULL;
-  const gchar *value = soup_message_headers_get_one (soup_message_get_response_headers (run->msg),
-                                                     "WWW-Authenticate");
+  const gchar *value = imps_http_response_get_header (run->answer, "WWW-Authenticate");
   if (value == NULL)
     {
       fail (task, IMPS_UE_ERROR_PROTOCOL, "401 from %s has no WWW-Authenticate", run->bsf_fqdn);
@@ -250,11 +231,10 @@ on_success (GTask *task, GBytes *body)
   UbRun *run = g_task_get_task_data (task);
   ImpsUe *ue = run->ue;
   g_autoptr (GError) error = NULL;
-  SoupMessageHeaders *h = soup_message_get_response_headers (run->msg);
   gsize body_len = 0;
   const guint8 *body_data = body ? g_bytes_get_data (body, &body_len) : NULL;
 
-  const gchar *ai_value = soup_message_headers_get_one (h, "Authentication-Info");
+  const gchar *ai_value = imps_http_response_get_header (run->answer, "Authentication-Info");
   if (ai_value == NULL)
     {
       fail (task, IMPS_UE_ERROR_SERVER_AUTH, "200 from %s has no Authentication-Info: the BSF "
@@ -276,7 +256,7 @@ on_success (GTask *task, GBytes *body)
             error->message);
       return;
     }
-  const gchar *ctype = soup_message_headers_get_content_type (h, NULL);
+  const gchar *ctype = imps_http_response_get_content_type (run->answer);
   if (g_strcmp0 (ctype, IMPS_GBA_XML_CONTENT_TYPE) != 0)
     {
       fail (task, IMPS_UE_ERROR_PROTOCOL, "200 from %s has Content-Type %s, not %s", run->bsf_fqdn,
@@ -316,7 +296,10 @@ on_response (GObject *source, GAsyncResult *res, gpointer data)
   GTask *task = data;
   UbRun *run = g_task_get_task_data (task);
   g_autoptr (GError) error = NULL;
-  g_autoptr (GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), res, &error);
+  ImpsHttpResponse *answer = imps_http_client_send_finish (NULL, res, &error);
+  g_clear_pointer (&run->answer, imps_http_response_free);
+  run->answer = answer;
+  GBytes *body = answer ? imps_http_response_get_body (answer) : NULL;
   if (g_cancellable_is_cancelled (run->alive))
     {
       g_task_return_new_error (task, IMPS_UE_ERROR, IMPS_UE_ERROR_TRANSPORT,
@@ -336,7 +319,7 @@ on_response (GObject *source, GAsyncResult *res, gpointer data)
             error->message);
       return;
     }
-  guint status = soup_message_get_status (run->msg);
+  guint status = imps_http_response_get_status (answer);
   switch (run->phase)
     {
     case PHASE_REJECT:
@@ -386,6 +369,8 @@ imps_ue_bootstrap_async (ImpsUe *ue, const gchar *bsf_fqdn, const gchar *bsf_add
   run->alive = g_object_ref (ue->alive);
   run->clock = imps_clock_ref (imps_network_get_clock (ue->net));
   run->bsf_fqdn = g_strdup (bsf_fqdn);
+  run->bsf_address = g_strdup (bsf_address);
+  run->bsf_port = bsf_port;
   run->url = g_strdup_printf ("http://%s:%u/", bsf_address, bsf_port);
   /* The BSF as the UE knows it: its FQDN on the conventional HTTP port, as
    * in gba.md §6.2 and in the pcap, whatever port the kernel chose for the

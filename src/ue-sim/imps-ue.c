@@ -83,8 +83,7 @@ imps_ue_free (ImpsUe *ue)
   g_clear_object (&ue->alive);
   if (ue->http)
     {
-      soup_session_abort (ue->http);
-      g_object_unref (ue->http);
+      imps_http_client_free (ue->http);
     }
   imps_ue_gba_session_free (ue->gba);
   imps_milenage_free (ue->milenage);

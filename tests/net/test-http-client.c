@@ -1,0 +1,306 @@
+/* The UEs' HTTP client (src/net/imps-http-client.c): against impsim's own
+ * server (keep-alive, the close, bodies), and against a scripted server
+ * in a thread that sends canned answers (a body up to the close, no body
+ * for 204, a chunked answer, a head that never ends, nothing at all). */
+#include "imps-http-client.h"
+#include "imps-http-parse.h"
+#include "imps-http.h"
+#include "imps-network.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define ADDR "127.0.0.1"
+
+typedef struct {
+  ImpsHttpResponse *answer;
+  GError *error;
+  gboolean done;
+} Result;
+
+static void
+on_done (GObject *source, GAsyncResult *res, gpointer data)
+{
+  Result *r = data;
+  r->answer = imps_http_client_send_finish (NULL, res, &r->error);
+  r->done = TRUE;
+}
+
+static void
+wait_done (Result *r)
+{
+  while (!r->done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static void
+result_clear (Result *r)
+{
+  g_clear_pointer (&r->answer, imps_http_response_free);
+  g_clear_error (&r->error);
+  r->done = FALSE;
+}
+
+static void
+echo (ImpsHttpServer *server, ImpsHttpMessage *msg, const gchar *peer, gpointer data)
+{
+  GBytes *body = imps_http_message_get_body (msg);
+  g_autofree gchar *text = g_strdup_printf ("%s %s %s ua=%s len=%zu",
+                                            imps_http_message_get_method (msg),
+                                            imps_http_message_get_path (msg),
+                                            imps_http_message_get_header (msg, "X-Test"),
+                                            imps_http_message_get_header (msg, "User-Agent"),
+                                            g_bytes_get_size (body));
+  imps_http_message_set_header (msg, "X-Echo", "yes");
+  imps_http_server_respond (server, msg, 200, "text/plain; charset=utf-8",
+                            (const guint8 *) text, strlen (text), NULL, "200");
+}
+
+/* Against impsim's server: two requests on one connection, the second
+ * asks for the close; the next request opens a new connection. */
+static void
+test_keepalive (void)
+{
+  g_autoptr (ImpsClock) clock = imps_clock_new_virtual (0);
+  g_autoptr (ImpsRandom) rnd = imps_random_new_seeded (1);
+  g_autoptr (ImpsNetwork) net = imps_network_new (clock, rnd);
+  ImpsHttpServer *server = imps_http_server_new (net, "server", IMPS_REF_UA, NULL, echo, NULL);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (imps_http_server_listen (server, ADDR, 0, &error));
+  guint16 port = imps_http_server_get_port (server);
+  ImpsHttpClient *c = imps_http_client_new (ADDR, "tester", 10);
+  Result r = { 0 };
+  const gchar *fields[] = { "Host", "server", "X-Test", "one", NULL };
+  imps_http_client_send_async (c, ADDR, port, "GET", "/a", fields, NULL, NULL, FALSE, NULL,
+                               on_done, &r);
+  wait_done (&r);
+  g_assert_no_error (r.error);
+  g_assert_cmpuint (imps_http_response_get_status (r.answer), ==, 200);
+  g_assert_cmpstr (imps_http_response_get_reason (r.answer), ==, "OK");
+  g_assert_cmpstr (imps_http_response_get_header (r.answer, "x-echo"), ==, "yes");
+  g_assert_cmpstr (imps_http_response_get_content_type (r.answer), ==, "text/plain");
+  GBytes *b = imps_http_response_get_body (r.answer);
+  g_assert_cmpmem (g_bytes_get_data (b, NULL), g_bytes_get_size (b), "GET /a one ua=tester len=0",
+                   26);
+  result_clear (&r);
+
+  g_autoptr (GBytes) body = g_bytes_new_static ("12345", 5);
+  const gchar *f2[] = { "Host", "server", "X-Test", "two", NULL };
+  imps_http_client_send_async (c, ADDR, port, "POST", "/b?x=1", f2, "application/mikey", body,
+                               TRUE, NULL, on_done, &r);
+  wait_done (&r);
+  g_assert_no_error (r.error);
+  b = imps_http_response_get_body (r.answer);
+  g_assert_cmpmem (g_bytes_get_data (b, NULL), g_bytes_get_size (b), "POST /b two ua=tester len=5",
+                   27);
+  g_assert_cmpstr (imps_http_response_get_header (r.answer, "Connection"), ==, "close");
+  g_assert_cmpuint (imps_http_client_get_connections (c), ==, 1);
+  result_clear (&r);
+
+  imps_http_client_send_async (c, ADDR, port, "GET", "/c", fields, NULL, NULL, FALSE, NULL,
+                               on_done, &r);
+  wait_done (&r);
+  g_assert_no_error (r.error);
+  g_assert_cmpuint (imps_http_client_get_connections (c), ==, 2);
+  result_clear (&r);
+
+  /* a target that is not visible ASCII is refused before anything is sent */
+  imps_http_client_send_async (c, ADDR, port, "GET", "/a b", fields, NULL, NULL, FALSE, NULL,
+                               on_done, &r);
+  wait_done (&r);
+  g_assert_error (r.error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  result_clear (&r);
+  imps_http_client_free (c);
+  imps_http_server_free (server);
+}
+
+/* A scripted server: accepts one connection at a time and for each sends
+ * the next canned answer after the request's head, then closes (or with
+ * "hold", keeps the connection without a word until the client goes). */
+typedef struct {
+  int listener;
+  guint16 port;
+  const gchar *const *answers;
+  GThread *thread;
+} Script;
+
+static gpointer
+script_main (gpointer data)
+{
+  Script *sc = data;
+  for (guint i = 0; sc->answers[i]; i++)
+    {
+      int fd = accept (sc->listener, NULL, NULL);
+      if (fd < 0)
+        break;
+      GString *got = g_string_new (NULL);
+      gchar buf[1024];
+      while (strstr (got->str, "\r\n\r\n") == NULL)
+        {
+          gssize n = recv (fd, buf, sizeof buf, 0);
+          if (n <= 0)
+            break;
+          g_string_append_len (got, buf, n);
+        }
+      g_string_free (got, TRUE);
+      if (strcmp (sc->answers[i], "hold") == 0)
+        {
+          while (recv (fd, buf, sizeof buf, 0) > 0)
+            ;
+        }
+      else
+        g_assert_cmpint (send (fd, sc->answers[i], strlen (sc->answers[i]), MSG_NOSIGNAL), ==,
+                         (gssize) strlen (sc->answers[i]));
+      close (fd);
+    }
+  return NULL;
+}
+
+static void
+script_start (Script *sc, const gchar *const *answers)
+{
+  sc->answers = answers;
+  sc->listener = socket (AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in sa = { 0 };
+  sa.sin_family = AF_INET;
+  inet_pton (AF_INET, ADDR, &sa.sin_addr);
+  g_assert_cmpint (bind (sc->listener, (struct sockaddr *) &sa, sizeof sa), ==, 0);
+  g_assert_cmpint (listen (sc->listener, 8), ==, 0);
+  socklen_t len = sizeof sa;
+  getsockname (sc->listener, (struct sockaddr *) &sa, &len);
+  sc->port = ntohs (sa.sin_port);
+  sc->thread = g_thread_new ("script", script_main, sc);
+}
+
+static void
+script_stop (Script *sc)
+{
+  g_thread_join (sc->thread);
+  close (sc->listener);
+}
+
+static void
+send_one (ImpsHttpClient *c, guint16 port, const gchar *method, Result *r)
+{
+  const gchar *fields[] = { "Host", "s", NULL };
+  imps_http_client_send_async (c, ADDR, port, method, "/", fields, NULL, NULL, FALSE, NULL,
+                               on_done, r);
+  wait_done (r);
+}
+
+static void
+test_scripted (void)
+{
+  const gchar *answers[] = {
+    "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nto the close",
+    "HTTP/1.1 204 No Content\r\n\r\n",
+    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+    "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort",
+    "HTTP/1.1 2x0 OK\r\n\r\n",
+    "HTTP/1.1 200 OK\r\nContent-Length: 2000000\r\n\r\n",
+    "",
+    "hold",
+    NULL
+  };
+  Script sc;
+  script_start (&sc, answers);
+  ImpsHttpClient *c = imps_http_client_new (NULL, NULL, 1);
+  Result r = { 0 };
+
+  send_one (c, sc.port, "GET", &r);
+  g_assert_no_error (r.error);
+  GBytes *b = imps_http_response_get_body (r.answer);
+  g_assert_cmpmem (g_bytes_get_data (b, NULL), g_bytes_get_size (b), "to the close", 12);
+  result_clear (&r);
+
+  send_one (c, sc.port, "GET", &r);
+  g_assert_no_error (r.error);
+  g_assert_cmpuint (imps_http_response_get_status (r.answer), ==, 204);
+  g_assert_cmpuint (g_bytes_get_size (imps_http_response_get_body (r.answer)), ==, 0);
+  result_clear (&r);
+
+  send_one (c, sc.port, "GET", &r);
+  g_assert_error (r.error, IMPS_HTTP_ERROR, 502);
+  g_assert_nonnull (strstr (r.error->message, "Transfer-Encoding \"chunked\""));
+  result_clear (&r);
+
+  send_one (c, sc.port, "GET", &r);
+  g_assert_error (r.error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED);
+  g_assert_nonnull (strstr (r.error->message, "after 5 of 10 body bytes"));
+  result_clear (&r);
+
+  send_one (c, sc.port, "GET", &r);
+  g_assert_nonnull (r.error);
+  g_assert_nonnull (strstr (r.error->message, "3-digit status"));
+  result_clear (&r);
+
+  send_one (c, sc.port, "GET", &r);
+  g_assert_error (r.error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE);
+  result_clear (&r);
+
+  send_one (c, sc.port, "GET", &r);
+  g_assert_error (r.error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED);
+  g_assert_nonnull (strstr (r.error->message, "without an answer"));
+  result_clear (&r);
+
+  /* a server that never answers: the client's 1 s timeout */
+  send_one (c, sc.port, "GET", &r);
+  g_assert_error (r.error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+  result_clear (&r);
+  imps_http_client_free (c);
+  script_stop (&sc);
+
+  /* nobody listens there any more */
+  c = imps_http_client_new (NULL, NULL, 1);
+  send_one (c, sc.port, "GET", &r);
+  g_assert_error (r.error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
+  g_assert_nonnull (strstr (r.error->message, "connecting to 127.0.0.1:"));
+  result_clear (&r);
+  imps_http_client_free (c);
+}
+
+/* A request on the wire when its cancellable is cancelled, or when the
+ * client is freed, ends with G_IO_ERROR_CANCELLED. */
+static void
+test_cancel (void)
+{
+  const gchar *answers[] = { "hold", "hold", NULL };
+  Script sc;
+  script_start (&sc, answers);
+  ImpsHttpClient *c = imps_http_client_new (NULL, NULL, 10);
+  GCancellable *cancel = g_cancellable_new ();
+  Result r = { 0 };
+  const gchar *fields[] = { "Host", "s", NULL };
+  imps_http_client_send_async (c, ADDR, sc.port, "GET", "/", fields, NULL, NULL, FALSE, cancel,
+                               on_done, &r);
+  for (guint i = 0; i < 10; i++)
+    g_main_context_iteration (NULL, FALSE);
+  g_cancellable_cancel (cancel);
+  wait_done (&r);
+  g_assert_error (r.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  result_clear (&r);
+  g_object_unref (cancel);
+
+  imps_http_client_send_async (c, ADDR, sc.port, "GET", "/", fields, NULL, NULL, FALSE, NULL,
+                               on_done, &r);
+  for (guint i = 0; i < 10; i++)
+    g_main_context_iteration (NULL, FALSE);
+  imps_http_client_free (c);
+  wait_done (&r);
+  g_assert_error (r.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  result_clear (&r);
+  script_stop (&sc);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/http-client/keepalive", test_keepalive);
+  g_test_add_func ("/http-client/scripted", test_scripted);
+  g_test_add_func ("/http-client/cancel", test_cancel);
+  return g_test_run ();
+}
