@@ -17,18 +17,14 @@ struct _ImpsHttpClient {
   guint connections;
 };
 
-typedef struct {
-  const gchar *name;
-  const gchar *value;
-} Pair;
-
 struct _ImpsHttpResponse {
   guint status;
   gchar *text;               /* the head, each field ending in a NUL */
   const gchar *reason;
-  Pair *fields;
+  ImpsHttpPair *fields;
   guint n_fields;
-  gchar *content_type;
+  const gchar *content_type;
+  gchar *content_type_owned;
   GBytes *body;
 };
 
@@ -165,26 +161,13 @@ response_new (const guint8 *buf, const ImpsHttpHead *h, gsize body_len)
   ImpsHttpResponse *r = g_new0 (ImpsHttpResponse, 1);
   r->status = h->status;
   r->text = g_malloc (h->head_len + 1);
-  memcpy (r->text, buf, h->head_len);
-  r->text[h->head_len] = '\0';
+  r->n_fields = h->n_fields;
+  r->fields = g_new (ImpsHttpPair, h->n_fields + 1);
+  imps_http_head_strings (buf, h, r->text, r->fields);
   r->text[h->reason.off + h->reason.len] = '\0';
   r->reason = h->reason.len ? r->text + h->reason.off : "";
-  r->n_fields = h->n_fields;
-  r->fields = g_new (Pair, h->n_fields + 1);
-  for (guint i = 0; i < h->n_fields; i++)
-    {
-      const ImpsHttpField *f = &h->fields[i];
-      r->text[f->name.off + f->name.len] = '\0';
-      r->text[f->value.off + f->value.len] = '\0';
-      r->fields[i].name = r->text + f->name.off;
-      r->fields[i].value = r->text + f->value.off;
-    }
-  const gchar *ct = imps_http_response_get_header (r, "Content-Type");
-  if (ct)
-    {
-      const gchar *semi = strchr (ct, ';');
-      r->content_type = g_strchomp (semi ? g_strndup (ct, (gsize) (semi - ct)) : g_strdup (ct));
-    }
+  r->content_type = imps_http_media_type (imps_http_response_get_header (r, "Content-Type"),
+                                          &r->content_type_owned);
   r->body = g_bytes_new (buf + h->head_len, body_len);
   return r;
 }
@@ -527,10 +510,7 @@ imps_http_response_get_reason (ImpsHttpResponse *r)
 const gchar *
 imps_http_response_get_header (ImpsHttpResponse *r, const gchar *name)
 {
-  for (guint i = 0; i < r->n_fields; i++)
-    if (g_ascii_strcasecmp (r->fields[i].name, name) == 0)
-      return r->fields[i].value;
-  return NULL;
+  return imps_http_pairs_find (r->fields, r->n_fields, name);
 }
 
 const gchar *
@@ -552,7 +532,7 @@ imps_http_response_free (ImpsHttpResponse *r)
     return;
   g_free (r->text);
   g_free (r->fields);
-  g_free (r->content_type);
+  g_free (r->content_type_owned);
   g_bytes_unref (r->body);
   g_free (r);
 }

@@ -14,8 +14,7 @@ imps_http_message_new (const guint8 *buf, const ImpsHttpHead *h, gsize body_len,
   m->ref = 1;
   m->fields = (ImpsHttpPair *) (m + 1);
   gchar *text = (gchar *) m->fields + fields_size;
-  memcpy (text, buf, h->head_len);
-  text[h->head_len] = '\0';
+  imps_http_head_strings (buf, h, text, m->fields);
   m->head_len = h->head_len;
   m->raw = g_bytes_new (buf, h->head_len + body_len);
   m->minor = h->minor;
@@ -51,25 +50,9 @@ imps_http_message_new (const guint8 *buf, const ImpsHttpHead *h, gsize body_len,
       m->query = text + h->query.off;
     }
   m->n_fields = h->n_fields;
-  for (guint i = 0; i < h->n_fields; i++)
-    {
-      const ImpsHttpField *f = &h->fields[i];
-      text[f->name.off + f->name.len] = '\0';
-      text[f->value.off + f->value.len] = '\0';
-      m->fields[i].name = text + f->name.off;
-      m->fields[i].value = text + f->value.off;
-      if (m->content_type == NULL && g_ascii_strcasecmp (m->fields[i].name, "Content-Type") == 0)
-        {
-          /* the media type: up to the parameters, without the whitespace
-           * before them */
-          const gchar *v = text + f->value.off;
-          const gchar *semi = strchr (v, ';');
-          if (semi)
-            m->content_type = m->content_type_owned = g_strchomp (g_strndup (v, (gsize) (semi - v)));
-          else
-            m->content_type = v;
-        }
-    }
+  m->content_type = imps_http_media_type (imps_http_pairs_find (m->fields, m->n_fields,
+                                                                "Content-Type"),
+                                          &m->content_type_owned);
   return m;
 }
 
@@ -122,10 +105,7 @@ imps_http_message_get_query (ImpsHttpMessage *msg)
 const gchar *
 imps_http_message_get_header (ImpsHttpMessage *msg, const gchar *name)
 {
-  for (guint i = 0; i < msg->n_fields; i++)
-    if (g_ascii_strcasecmp (msg->fields[i].name, name) == 0)
-      return msg->fields[i].value;
-  return NULL;
+  return imps_http_pairs_find (msg->fields, msg->n_fields, name);
 }
 
 const gchar *

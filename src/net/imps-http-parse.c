@@ -414,3 +414,38 @@ imps_http_head_find (const ImpsHttpHead *h, const guint8 *buf, const gchar *name
       }
   return FALSE;
 }
+
+void
+imps_http_head_strings (const guint8 *buf, const ImpsHttpHead *h, gchar *text, ImpsHttpPair *pairs)
+{
+  memcpy (text, buf, h->head_len);
+  text[h->head_len] = '\0';
+  for (guint i = 0; i < h->n_fields; i++)
+    {
+      const ImpsHttpField *f = &h->fields[i];
+      text[f->name.off + f->name.len] = '\0';
+      text[f->value.off + f->value.len] = '\0';
+      pairs[i].name = text + f->name.off;
+      pairs[i].value = text + f->value.off;
+    }
+}
+
+const gchar *
+imps_http_pairs_find (const ImpsHttpPair *pairs, guint n, const gchar *name)
+{
+  for (guint i = 0; i < n; i++)
+    if (g_ascii_strcasecmp (pairs[i].name, name) == 0)
+      return pairs[i].value;
+  return NULL;
+}
+
+const gchar *
+imps_http_media_type (const gchar *value, gchar **owned)
+{
+  const gchar *semi = value ? strchr (value, ';') : NULL;
+  if (semi == NULL)
+    return value;
+  *owned = g_strchomp (g_strndup (value, (gsize) (semi - value)));
+  return *owned;
+}
+

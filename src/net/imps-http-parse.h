@@ -86,6 +86,24 @@ ImpsHttpHeadResult imps_http_head_parse (const guint8 *buf, gsize len, ImpsHttpH
 ImpsHttpHeadResult imps_http_response_head_parse (const guint8 *buf, gsize len,
                                                   ImpsHttpHead *head, GError **error);
 
+/* A field of a head as strings. */
+typedef struct {
+  const gchar *name;
+  const gchar *value;
+} ImpsHttpPair;
+
+/* Copies @head's bytes from @buf into @text (head_len + 1 bytes) with a
+ * NUL after each field's name and value (the byte there is a delimiter,
+ * so nothing is lost), and points @pairs (n_fields of them) into it. */
+void imps_http_head_strings (const guint8 *buf, const ImpsHttpHead *head, gchar *text,
+                             ImpsHttpPair *pairs);
+/* The value of the first of @n @pairs named @name (case-insensitive), or
+ * NULL. */
+const gchar *imps_http_pairs_find (const ImpsHttpPair *pairs, guint n, const gchar *name);
+/* The media type of a Content-Type @value: @value itself without
+ * parameters, else a copy cut before them, which *@owned then holds. */
+const gchar *imps_http_media_type (const gchar *value, gchar **owned);
+
 /* The value of the first field named @name (case-insensitive) of @head
  * in @buf, or FALSE. */
 gboolean imps_http_head_find (const ImpsHttpHead *head, const guint8 *buf, const gchar *name,

@@ -6,11 +6,6 @@
 
 G_BEGIN_DECLS
 
-typedef struct {
-  const gchar *name;
-  const gchar *value;
-} ImpsHttpPair;
-
 struct _ImpsHttpMessage {
   gint ref;
   gpointer conn;              /* the server's connection, NULL once it is gone or done */
