@@ -321,26 +321,31 @@ conn_process (Conn *c)
     }
 }
 
+/* What one read gave (@n bytes in c->chunk, 0 at the peer's end, < 0
+ * with @error): the messages it completes, or the close. TRUE when bytes
+ * came. */
+static gboolean
+conn_took (Conn *c, gssize n, const GError *error)
+{
+  if (n <= 0)
+    {
+      conn_close (c, n < 0 ? error : NULL);
+      return FALSE;
+    }
+  g_byte_array_append (c->buf, c->chunk, (guint) n);
+  conn_process (c);
+  conn_timers_update (c);
+  return TRUE;
+}
+
 static void
 read_done (GObject *source, GAsyncResult *res, gpointer data)
 {
   Conn *c = data;
   g_autoptr (GError) error = NULL;
   gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), res, &error);
-
-  if (c->closed)
-    ;
-  else if (n < 0)
-    conn_close (c, error);
-  else if (n == 0)
-    conn_close (c, NULL);
-  else
-    {
-      g_byte_array_append (c->buf, c->chunk, (guint) n);
-      conn_process (c);
-      conn_timers_update (c);
-      conn_read_more (c);
-    }
+  if (!c->closed && conn_took (c, n, error))
+    conn_read_more (c);
   conn_unref (c);
 }
 
@@ -357,16 +362,7 @@ conn_readable (GObject *stream, gpointer data)
   if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
     return G_SOURCE_CONTINUE;
   conn_ref (c);
-  if (n < 0)
-    conn_close (c, error);
-  else if (n == 0)
-    conn_close (c, NULL);
-  else
-    {
-      g_byte_array_append (c->buf, c->chunk, (guint) n);
-      conn_process (c);
-      conn_timers_update (c);
-    }
+  conn_took (c, n, error);
   gboolean open = !c->closed;
   conn_unref (c);
   return open ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
