@@ -1,8 +1,9 @@
 #!/bin/sh
 # The scale benchmark's forms, run small (N = 130 and 20) as a test so that they
 # run under the sanitizers too: one call after another with the stage and
-# slice reports, and --load with --media. Fails when a run fails, a verdict
-# fails, or a report is missing.
+# slice reports, --load with --media, and --ks-lifetime with --rounds and
+# IMPS_BENCH_SCALE_KEEP_LOG. Fails when a run fails, a verdict fails, a
+# report is missing or an option shows no effect.
 set -eu
 bench=$1
 out=$(mktemp)
@@ -24,4 +25,14 @@ grep -q 'CPU ms per call in each 64th' "$out" || { echo "scale smoke: no slices"
 "$bench" --load 4 --media 1s 20 > "$out"
 check 20
 grep -q 'in one load step, 4 at once' "$out" || { echo "scale smoke: --load not taken"; cat "$out"; exit 1; }
-echo "scale smoke: both forms ran, every verdict passed"
+# a Ks lifetime short enough that the calls bootstrap again, each pair
+# calling twice, the whole event log kept
+IMPS_BENCH_SCALE_RSS=1 IMPS_BENCH_SCALE_KEEP_LOG=1 "$bench" --ks-lifetime 30s --rounds 2 20 > "$out"
+check 20
+grep -q 'Ks lifetime 30s' "$out" || { echo "scale smoke: --ks-lifetime not taken"; cat "$out"; exit 1; }
+ub=$(sed -n 's/.* and \([0-9]*\) Ub GET requests.*/\1/p' "$out")
+[ "${ub:-0}" -gt 0 ] || { echo "scale smoke: no bootstrap during the calls"; cat "$out"; exit 1; }
+grep -q '80/80' "$out" || { echo "scale smoke: --rounds 2 did not make 20 calls"; cat "$out"; exit 1; }
+kept=$(sed -n 's/.*entries, \([0-9]*\) kept at the end.*/\1/p' "$out")
+[ "${kept:-0}" -gt 100 ] || { echo "scale smoke: IMPS_BENCH_SCALE_KEEP_LOG kept $kept entries"; cat "$out"; exit 1; }
+echo "scale smoke: every form ran, every verdict passed"
