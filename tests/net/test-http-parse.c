@@ -165,7 +165,8 @@ test_refusals (void)
   refused ("GET / HTTP/1.1\r\n\r\n", 400, "exactly one Host field, not 0");
   refused ("GET / HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n", 400, "exactly one Host field, not 2");
   refused ("GET / HTTP/2.0\r\nHost: a\r\n\r\n", 505, "HTTP/2.0 is not supported");
-  refused ("GET / HTTP/1.1x\r\nHost: a\r\n\r\n", 400, "HTTP/DIGIT.DIGIT");
+  refused ("GET / HTTP/1.1x\r\nHost: a\r\n\r\n", 400,
+           "request line \"GET / HTTP/1.1x\" does not end in HTTP/DIGIT.DIGIT");
   refused ("GET  / HTTP/1.1\r\nHost: a\r\n\r\n", 400, "no request target");
   refused ("G(T / HTTP/1.1\r\nHost: a\r\n\r\n", 400, "method");
   refused ("GET kms HTTP/1.1\r\nHost: a\r\n\r\n", 400, "neither a path nor");
