@@ -43,6 +43,8 @@ typedef struct {
   gboolean no_body;
   gboolean close_after;
   gboolean connecting;
+  gboolean reused;           /* on the connection the previous answer left open */
+  GSocketAddress *to;
   GSource *source;
   GCancellable *cancellable;
   GList *link;               /* in client->exchanges */
@@ -109,6 +111,7 @@ exchange_free (gpointer p)
   if (x->socket)
     close_socket (x->socket);
   g_free (x->peer);
+  g_clear_object (&x->to);
   g_bytes_unref (x->request);
   if (x->in)
     g_byte_array_unref (x->in);
@@ -140,6 +143,32 @@ exchange_fail (Exchange *x, GError *error)
 }
 
 static gboolean on_ready (GSocket *socket, GIOCondition cond, gpointer data);
+static gboolean exchange_connect (Exchange *x);
+static void exchange_start (Exchange *x);
+
+/* A kept connection can be closed by the server while the request is on
+ * its way (the race of RFC 9112 section 9.3.1): when the server took the
+ * connection down before a byte of an answer came, the request was not
+ * served on it, and goes once more on a new connection. TRUE when it does
+ * (the error is then dropped). */
+static gboolean
+exchange_retry (Exchange *x, GError *error)
+{
+  if (!x->reused || x->in->len != 0 || x->client == NULL)
+    return FALSE;
+  /* a reset (ECONNRESET, EPIPE) or an end of stream */
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED))
+    return FALSE;
+  g_error_free (error);
+  x->reused = FALSE;
+  close_socket (g_steal_pointer (&x->socket));
+  x->sent = 0;
+  x->scanned = 0;
+  x->head_done = FALSE;
+  if (exchange_connect (x))
+    exchange_start (x);
+  return TRUE;
+}
 
 static void
 wait_for (Exchange *x, GIOCondition cond)
@@ -214,6 +243,8 @@ exchange_read (Exchange *x)
         }
       if (n < 0)
         {
+          if (exchange_retry (x, error))
+            return FALSE;
           g_prefix_error (&error, "reading the answer from %s: ", x->peer);
           exchange_fail (x, error);
           return FALSE;
@@ -227,10 +258,12 @@ exchange_read (Exchange *x)
               x->scanned = x->in->len;
               if (n == 0)
                 {
-                  exchange_fail (x, g_error_new (G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
-                                                 "%s closed the connection %s", x->peer,
-                                                 x->in->len ? "in the middle of the answer's head"
-                                                            : "without an answer"));
+                  error = g_error_new (G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
+                                       "%s closed the connection %s", x->peer,
+                                       x->in->len ? "in the middle of the answer's head"
+                                                  : "without an answer");
+                  if (!exchange_retry (x, error))
+                    exchange_fail (x, error);
                   return FALSE;
                 }
               continue;
@@ -286,8 +319,11 @@ exchange_read (Exchange *x)
     }
 }
 
-/* Writes what is left of the request; TRUE while the socket has no room. */
-static gboolean
+typedef enum { WRITE_DONE, WRITE_WAIT, WRITE_OVER } WriteState;
+
+/* Writes what is left of the request; WRITE_WAIT while the socket has no
+ * room, WRITE_OVER when the exchange failed or started again. */
+static WriteState
 exchange_write (Exchange *x)
 {
   gsize len;
@@ -300,17 +336,19 @@ exchange_write (Exchange *x)
       if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
         {
           g_error_free (error);
-          return TRUE;
+          return WRITE_WAIT;
         }
       if (n < 0)
         {
+          if (exchange_retry (x, error))
+            return WRITE_OVER;
           g_prefix_error (&error, "sending the request to %s: ", x->peer);
           exchange_fail (x, error);
-          return FALSE;
+          return WRITE_OVER;
         }
       x->sent += (gsize) n;
     }
-  return FALSE;
+  return WRITE_DONE;
 }
 
 static void
@@ -327,18 +365,19 @@ exchange_step (Exchange *x)
         }
       x->connecting = FALSE;
     }
-  GBytes *req = x->request;
-  if (x->sent < g_bytes_get_size (req))
+  if (x->sent < g_bytes_get_size (x->request))
     {
-      if (exchange_write (x))
+      switch (exchange_write (x))
         {
+        case WRITE_WAIT:
           wait_for (x, G_IO_OUT);
           return;
+        case WRITE_DONE:
+          wait_for (x, G_IO_IN);
+          return;
+        case WRITE_OVER:
+          return;
         }
-      if (x->client == NULL)
-        return;  /* failed */
-      wait_for (x, G_IO_IN);
-      return;
     }
   if (exchange_read (x))
     wait_for (x, G_IO_IN);
@@ -358,6 +397,57 @@ on_ready (GSocket *socket, GIOCondition cond, gpointer data)
     }
   exchange_step (x);
   return G_SOURCE_REMOVE;
+}
+
+/* Opens a new connection for @x (FALSE: the exchange failed). */
+static gboolean
+exchange_connect (Exchange *x)
+{
+  ImpsHttpClient *c = x->client;
+  GError *error = NULL;
+  x->socket = g_socket_new (g_socket_address_get_family (x->to), G_SOCKET_TYPE_STREAM,
+                            G_SOCKET_PROTOCOL_TCP, &error);
+  if (x->socket == NULL)
+    {
+      exchange_fail (x, error);
+      return FALSE;
+    }
+  c->connections++;
+  g_socket_set_blocking (x->socket, FALSE);
+  g_socket_set_timeout (x->socket, c->timeout_s);
+  g_socket_set_option (x->socket, IPPROTO_TCP, TCP_NODELAY, TRUE, NULL);
+  if (c->local)
+    {
+      g_autoptr (GSocketAddress) la = g_inet_socket_address_new (c->local, 0);
+      if (!g_socket_bind (x->socket, la, FALSE, &error))
+        {
+          g_autofree gchar *from = g_inet_address_to_string (c->local);
+          g_prefix_error (&error, "binding to %s: ", from);
+          exchange_fail (x, error);
+          return FALSE;
+        }
+    }
+  if (!g_socket_connect (x->socket, x->to, NULL, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PENDING))
+        {
+          g_prefix_error (&error, "connecting to %s: ", x->peer);
+          exchange_fail (x, error);
+          return FALSE;
+        }
+      g_error_free (error);
+      x->connecting = TRUE;
+    }
+  return TRUE;
+}
+
+static void
+exchange_start (Exchange *x)
+{
+  if (x->connecting)
+    wait_for (x, G_IO_OUT);
+  else
+    exchange_step (x);
 }
 
 /* The kept connection when it goes to @peer and the server has not
@@ -443,49 +533,11 @@ imps_http_client_send_async (ImpsHttpClient *c, const gchar *address, guint16 po
       return;
     }
 
+  x->to = g_inet_socket_address_new (ia, port);
   x->socket = take_idle (c, x->peer);
-  if (x->socket == NULL)
-    {
-      GError *error = NULL;
-      x->socket = g_socket_new (g_inet_address_get_family (ia), G_SOCKET_TYPE_STREAM,
-                                G_SOCKET_PROTOCOL_TCP, &error);
-      if (x->socket == NULL)
-        {
-          exchange_fail (x, error);
-          return;
-        }
-      c->connections++;
-      g_socket_set_blocking (x->socket, FALSE);
-      g_socket_set_timeout (x->socket, c->timeout_s);
-      g_socket_set_option (x->socket, IPPROTO_TCP, TCP_NODELAY, TRUE, NULL);
-      if (c->local)
-        {
-          g_autoptr (GSocketAddress) la = g_inet_socket_address_new (c->local, 0);
-          if (!g_socket_bind (x->socket, la, FALSE, &error))
-            {
-              g_autofree gchar *from = g_inet_address_to_string (c->local);
-              g_prefix_error (&error, "binding to %s: ", from);
-              exchange_fail (x, error);
-              return;
-            }
-        }
-      g_autoptr (GSocketAddress) sa = g_inet_socket_address_new (ia, port);
-      if (!g_socket_connect (x->socket, sa, NULL, &error))
-        {
-          if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PENDING))
-            {
-              g_prefix_error (&error, "connecting to %s: ", x->peer);
-              exchange_fail (x, error);
-              return;
-            }
-          g_error_free (error);
-          x->connecting = TRUE;
-        }
-    }
-  if (x->connecting)
-    wait_for (x, G_IO_OUT);
-  else
-    exchange_step (x);
+  x->reused = x->socket != NULL;
+  if (x->socket != NULL || exchange_connect (x))
+    exchange_start (x);
 }
 
 ImpsHttpResponse *

@@ -119,13 +119,32 @@ test_keepalive (void)
 
 /* A scripted server: accepts one connection at a time and for each sends
  * the next canned answer after the request's head, then closes (or with
- * "hold", keeps the connection without a word until the client goes). */
+ * "hold", keeps the connection without a word until the client goes).
+ * An answer after "drop:" is sent as a keep-alive one, and the connection
+ * closed when the next request's head has come (the client sees the end
+ * of the stream); after "reset:", closed as soon as a byte of the next
+ * request is there, unread (the kernel then sends a reset). */
 typedef struct {
   int listener;
   guint16 port;
   const gchar *const *answers;
   GThread *thread;
 } Script;
+
+static void
+read_head (int fd)
+{
+  GString *got = g_string_new (NULL);
+  gchar buf[1024];
+  while (strstr (got->str, "\r\n\r\n") == NULL)
+    {
+      gssize n = recv (fd, buf, sizeof buf, 0);
+      if (n <= 0)
+        break;
+      g_string_append_len (got, buf, n);
+    }
+  g_string_free (got, TRUE);
+}
 
 static gpointer
 script_main (gpointer data)
@@ -136,24 +155,22 @@ script_main (gpointer data)
       int fd = accept (sc->listener, NULL, NULL);
       if (fd < 0)
         break;
-      GString *got = g_string_new (NULL);
+      read_head (fd);
+      const gchar *a = sc->answers[i];
+      gboolean drop = g_str_has_prefix (a, "drop:"), reset = g_str_has_prefix (a, "reset:");
+      a += drop ? 5 : reset ? 6 : 0;
       gchar buf[1024];
-      while (strstr (got->str, "\r\n\r\n") == NULL)
-        {
-          gssize n = recv (fd, buf, sizeof buf, 0);
-          if (n <= 0)
-            break;
-          g_string_append_len (got, buf, n);
-        }
-      g_string_free (got, TRUE);
-      if (strcmp (sc->answers[i], "hold") == 0)
+      if (strcmp (a, "hold") == 0)
         {
           while (recv (fd, buf, sizeof buf, 0) > 0)
             ;
         }
       else
-        g_assert_cmpint (send (fd, sc->answers[i], strlen (sc->answers[i]), MSG_NOSIGNAL), ==,
-                         (gssize) strlen (sc->answers[i]));
+        g_assert_cmpint (send (fd, a, strlen (a), MSG_NOSIGNAL), ==, (gssize) strlen (a));
+      if (drop)
+        read_head (fd);
+      else if (reset)
+        g_assert_cmpint (recv (fd, buf, 1, MSG_PEEK), ==, 1);
       close (fd);
     }
   return NULL;
@@ -262,6 +279,58 @@ test_scripted (void)
   imps_http_client_free (c);
 }
 
+/* The server closes a kept connection while the next request is on its
+ * way: the request goes once more on a new connection, after an end of
+ * stream or a reset alike; a failure on a new connection is not retried. */
+static void
+test_kept_closed (void)
+{
+  const gchar *answers[] = {
+    "drop:HTTP/1.1 204 No Content\r\n\r\n",
+    "reset:HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\none",
+    "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\ntwo",
+    "drop:HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nthree",
+    "",
+    NULL
+  };
+  Script sc;
+  script_start (&sc, answers);
+  ImpsHttpClient *c = imps_http_client_new (NULL, NULL, 10);
+  Result r = { 0 };
+
+  send_one (c, sc.port, "GET", &r);
+  g_assert_no_error (r.error);
+  g_assert_cmpuint (imps_http_response_get_status (r.answer), ==, 204);
+  result_clear (&r);
+  /* on the kept connection, which the server drops: again on a new one */
+  send_one (c, sc.port, "POST", &r);
+  g_assert_no_error (r.error);
+  GBytes *b = imps_http_response_get_body (r.answer);
+  g_assert_cmpmem (g_bytes_get_data (b, NULL), g_bytes_get_size (b), "one", 3);
+  g_assert_cmpuint (imps_http_client_get_connections (c), ==, 2);
+  result_clear (&r);
+  /* on the kept connection, which the server resets */
+  send_one (c, sc.port, "GET", &r);
+  g_assert_no_error (r.error);
+  b = imps_http_response_get_body (r.answer);
+  g_assert_cmpmem (g_bytes_get_data (b, NULL), g_bytes_get_size (b), "two", 3);
+  g_assert_cmpuint (imps_http_client_get_connections (c), ==, 3);
+  result_clear (&r);
+  /* a new connection (the last answer's connection closed), kept... */
+  send_one (c, sc.port, "GET", &r);
+  g_assert_no_error (r.error);
+  g_assert_cmpuint (imps_http_client_get_connections (c), ==, 4);
+  result_clear (&r);
+  /* ...dropped, and the new one closed without an answer: once only */
+  send_one (c, sc.port, "GET", &r);
+  g_assert_error (r.error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED);
+  g_assert_nonnull (strstr (r.error->message, "without an answer"));
+  g_assert_cmpuint (imps_http_client_get_connections (c), ==, 5);
+  result_clear (&r);
+  imps_http_client_free (c);
+  script_stop (&sc);
+}
+
 /* A request on the wire when its cancellable is cancelled, or when the
  * client is freed, ends with G_IO_ERROR_CANCELLED. */
 static void
@@ -302,5 +371,6 @@ main (int argc, char **argv)
   g_test_add_func ("/http-client/keepalive", test_keepalive);
   g_test_add_func ("/http-client/scripted", test_scripted);
   g_test_add_func ("/http-client/cancel", test_cancel);
+  g_test_add_func ("/http-client/kept-closed", test_kept_closed);
   return g_test_run ();
 }
