@@ -32,8 +32,8 @@
  * IMPS_BENCH_SCALE_RSS=1 also prints the RSS at each stage, the event log,
  * the clock timers and the REGISTER and Ub requests during the calls;
  * IMPS_BENCH_SCALE_KEEP_LOG=1 keeps every event-log entry to the end
- * (without the messages' bytes), as impsim run does for a ladder or a JSON
- * report; IMPS_BENCH_SCALE_SLICES=1 the CPU per call in each 64th of the calls
+ * (without the messages' bytes) and the records of finished calls, as
+ * impsim run does for a ladder or a JSON report; IMPS_BENCH_SCALE_SLICES=1 the CPU per call in each 64th of the calls
  * (where along the run a call costs more).
  *
  * With IMPS_BENCH_JSON naming a file, one JSON object a line per N is
@@ -235,10 +235,12 @@ child (guint n, const gchar *media, int fd)
   rep.setup_cpu_s = w.t_setup_end - t0;
   ImpsRunner *r = imps_runner_new (world, sc);
   imps_runner_set_step_callback (r, on_step, &w);
-  /* As impsim run --quiet: entries before the current action go (unless
-   * IMPS_BENCH_SCALE_KEEP_LOG asks for the whole log, as --svg or --json
-   * keep it). */
-  imps_runner_set_forget_events (r, g_getenv ("IMPS_BENCH_SCALE_KEEP_LOG") == NULL);
+  /* As impsim run --quiet: entries before the current action go, and
+   * finished calls keep no record (unless IMPS_BENCH_SCALE_KEEP_LOG asks
+   * for the whole log and the records, as --svg or --json keep them). */
+  gboolean keep = g_getenv ("IMPS_BENCH_SCALE_KEEP_LOG") != NULL;
+  imps_runner_set_forget_events (r, !keep);
+  imps_runner_set_keep_records (r, keep);
   imps_event_log_add_listener (imps_network_get_event_log (imps_world_get_network (world)),
                                count_event, &w);
   rep.ok = imps_runner_run (r, &error);

@@ -329,6 +329,11 @@ run_one (RunOptions *o, RunCtx *ctx, const gchar *path, guint *passed, guint *fa
    * the run (a capture listens as it goes): a finished call's entries
    * need not stay until the end. */
   imps_runner_set_forget_events (runner, ctx->quiet && o->svg_path == NULL && o->json == NULL);
+  /* Nor, without the reports too, the results and records of finished
+   * calls: the verdict lines and the observer report are written as they
+   * come or from a temporary file. */
+  imps_runner_set_keep_records (runner, !ctx->quiet || o->svg_path != NULL || o->json != NULL
+                                            || o->junit != NULL);
   gboolean ran = imps_runner_run (runner, &error);
   progress_stop (ctx);
   if (!ran)
@@ -433,7 +438,7 @@ cli_run (int argc, char **argv)
     { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &o.state_dir,
       "Keep each node's SQLite store in DIR (default: memory, or a temporary folder when the script restarts a node; one SCENARIO only)", "DIR" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &ctx.quiet,
-      "Print only the verdicts and the closing line, not the ladder", NULL },
+      "Print only the verdicts, the observer report and the closing line, not the ladder; without --svg, --json and --junit a finished call then keeps no memory (for runs of thousands of calls)", NULL },
     { "progress", 0, 0, G_OPTION_ARG_NONE, &progress,
       "Show the progress line (step N of M, calls done) on stderr even when it is not a terminal", NULL },
     { "no-progress", 0, 0, G_OPTION_ARG_NONE, &no_progress,

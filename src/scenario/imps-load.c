@@ -49,9 +49,16 @@ struct _ImpsLoad {
   ImpsLoadDoneFunc done;
   gpointer done_data;
   gboolean finished;
+  gboolean release_calls;   /* imps_load_set_release_calls() */
 };
 
 static void pump (ImpsLoad *l);
+
+void
+imps_load_set_release_calls (ImpsLoad *l, gboolean release)
+{
+  l->release_calls = release;
+}
 
 ImpsLoad *
 imps_load_new (ImpsWorld *world, const ImpsLoadSpec *spec)
@@ -173,6 +180,8 @@ call_end (ImpsLoad *l, LoadCall *lc, const gchar *failure)
     }
   else
     l->stats.established++;
+  if (lc->call && l->release_calls)
+    imps_world_release_call (l->world, imps_ue_call_get_call_id (lc->call));
   if (lc->call)
     g_hash_table_remove (l->by_call, lc->call); /* frees lc */
   else

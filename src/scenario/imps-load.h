@@ -68,6 +68,9 @@ typedef void (*ImpsLoadDoneFunc) (ImpsLoad *load, gpointer user_data);
  * exists in @world (the script checked). */
 ImpsLoad *imps_load_new (struct _ImpsWorld *world, const ImpsLoadSpec *spec);
 void imps_load_free (ImpsLoad *load);
+/* TRUE: each call is released as it ends (imps_world_release_call()), for
+ * runs that keep no record of finished calls. Default FALSE. */
+void imps_load_set_release_calls (ImpsLoad *load, gboolean release);
 /* Offers the calls on the world's clock; @done runs when the last one has
  * ended. A line of progress goes to @progress (a terminal) when not NULL. */
 void imps_load_start (ImpsLoad *load, FILE *progress, ImpsLoadDoneFunc done,

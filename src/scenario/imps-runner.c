@@ -114,6 +114,10 @@ struct _ImpsRunner {
   gboolean call_recorded;        /* the last call is in calls */
   GHashTable *tickets;           /* ticket NAME -> ImpsMikeyHeldTicket* (owned) */
   ImpsLoad *load;                /* the last load step's (imps-load.h) */
+  gboolean keep_records;         /* imps_runner_set_keep_records() */
+  FILE *observer_file;           /* the observer report while it is not kept in memory */
+  guint n_passed, n_failed, n_skipped;
+  guint trim_from;               /* results before this one are freed or still needed */
 };
 
 /* In the order of ImpsScriptSecurity. */
@@ -166,6 +170,8 @@ static void
 result_free (gpointer p)
 {
   ImpsStepResult *r = p;
+  if (r == NULL)
+    return;   /* freed early (imps_runner_set_keep_records()) */
   g_free (r->verb);
   g_free (r->args);
   g_free (r->outcome);
@@ -247,6 +253,7 @@ imps_runner_new (ImpsWorld *world, const ImpsScenario *scenario)
   r->calls = g_ptr_array_new_with_free_func (call_free);
   r->tickets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                       (GDestroyNotify) imps_mikey_held_ticket_free);
+  r->keep_records = TRUE;
   return r;
 }
 
@@ -357,6 +364,20 @@ add_agw_media (ImpsRunner *r, const gchar *call_id, const gchar *ue, ImpsUeMedia
 const gchar *
 imps_runner_get_observer_report (ImpsRunner *r)
 {
+  if (r->observer_file)
+    {
+      /* what went to the file comes first: the memory takes over only
+       * when a write failed */
+      FILE *f = g_steal_pointer (&r->observer_file);
+      g_autoptr (GString) all = g_string_new (NULL);
+      gchar buf[8192];
+      size_t n;
+      rewind (f);
+      while ((n = fread (buf, 1, sizeof buf, f)) > 0)
+        g_string_append_len (all, buf, (gssize) n);
+      fclose (f);
+      g_string_prepend (r->observer, all->str);
+    }
   return r->observer->str;
 }
 
@@ -388,6 +409,8 @@ imps_runner_free (ImpsRunner *r)
   g_ptr_array_unref (r->calls);
   g_hash_table_unref (r->tickets);
   g_string_free (r->observer, TRUE);
+  if (r->observer_file)
+    fclose (r->observer_file);
   g_ptr_array_unref (r->media);
   g_ptr_array_unref (r->steps);
   g_ptr_array_unref (r->results);
@@ -418,37 +441,69 @@ imps_runner_get_results (ImpsRunner *r)
 guint
 imps_runner_count_passed (ImpsRunner *r)
 {
-  guint n = 0;
-  for (guint i = 0; i < r->results->len; i++)
-    {
-      ImpsStepResult *x = g_ptr_array_index (r->results, i);
-      n += x->judged && x->passed && !x->skipped;
-    }
-  return n;
+  return r->n_passed;
 }
 
 guint
 imps_runner_count_failed (ImpsRunner *r)
 {
-  guint n = 0;
-  for (guint i = 0; i < r->results->len; i++)
-    {
-      ImpsStepResult *x = g_ptr_array_index (r->results, i);
-      n += x->judged && !x->passed && !x->skipped;
-    }
-  return n;
+  return r->n_failed;
 }
 
 guint
 imps_runner_count_skipped (ImpsRunner *r)
 {
-  guint n = 0;
-  for (guint i = 0; i < r->results->len; i++)
+  return r->n_skipped;
+}
+
+void
+imps_runner_set_keep_records (ImpsRunner *r, gboolean keep)
+{
+  g_return_if_fail (r != NULL);
+  r->keep_records = keep;
+}
+
+/* Without records, a result goes once its step is reported, unless an
+ * expect still judges it (the last action) or a skip still names it (the
+ * blocker). */
+static void
+results_trim (ImpsRunner *r)
+{
+  guint from = r->results->len;
+  for (guint i = r->trim_from; i < r->results->len; i++)
     {
-      ImpsStepResult *x = g_ptr_array_index (r->results, i);
-      n += x->judged && x->skipped;
+      ImpsStepResult *x = r->results->pdata[i];
+      if (x == NULL || x == r->blocker)
+        continue;
+      if (x == r->last_action)
+        {
+          from = MIN (from, i);
+          continue;
+        }
+      result_free (x);
+      r->results->pdata[i] = NULL;
     }
-  return n;
+  r->trim_from = from;
+}
+
+/* The step has its verdict (or its outcome, for an action the expects
+ * judge): counted, and reported to the step callback. */
+static void
+step_settled (ImpsRunner *r, ImpsStepResult *res)
+{
+  if (res->judged)
+    {
+      if (res->skipped)
+        r->n_skipped++;
+      else if (res->passed)
+        r->n_passed++;
+      else
+        r->n_failed++;
+    }
+  if (r->step_cb)
+    r->step_cb (r, res, r->step_cb_data);
+  if (!r->keep_records)
+    results_trim (r);
 }
 
 static void run_next (ImpsRunner *r);
@@ -573,8 +628,7 @@ action_done (ImpsRunner *r, gboolean ok, gchar *outcome, gchar *reason)
     }
   if (!ok && res->judged && r->blocker == NULL)
     r->blocker = res;
-  if (r->step_cb)
-    r->step_cb (r, res, r->step_cb_data);
+  step_settled (r, res);
   r->current++;
   g_idle_add (run_next_idle, r);
 }
@@ -927,7 +981,7 @@ static void
 record_call (ImpsRunner *r, gboolean hung_up)
 {
   LastCall *lc = &r->last_call;
-  if (lc->call_id == NULL || r->call_recorded)
+  if (lc->call_id == NULL || r->call_recorded || !r->keep_records)
     return;
   r->call_recorded = TRUE;
   ImpsRunnerCall *rc = g_new0 (ImpsRunnerCall, 1);
@@ -959,6 +1013,20 @@ record_call (ImpsRunner *r, gboolean hung_up)
   g_ptr_array_add (rc->streams, ba);
 }
 
+/* The observer report grows by a call: in memory, or without records in a
+ * temporary file read back at the end (in memory when none can be made). */
+static void
+observer_add (ImpsRunner *r, const gchar *text)
+{
+  if (!r->keep_records && r->observer_file == NULL && r->observer->len == 0)
+    r->observer_file = tmpfile ();
+  if (r->observer_file && fputs (text, r->observer_file) < 0)
+    imps_runner_get_observer_report (r); /* back in memory, in order */
+  if (r->observer_file)
+    return;
+  g_string_append (r->observer, text);
+}
+
 /* The BYE and its 200 have had their time: report the call. */
 static gboolean
 hangup_done (gpointer data)
@@ -969,13 +1037,14 @@ hangup_done (gpointer data)
   r->wait_timer = 0;
   g_autoptr (GString) rep = g_string_new (NULL);
   guint readers = imps_world_call_exposure (r->world, lc->call_id, lc->security, rep);
-  g_string_append_printf (r->observer, "call %s (%s, %s -> %s): %u node%s could read the media keys\n%s",
-                          lc->call_id, imps_ue_security_name (lc->security),
-                          imps_ue_get_name (r->last_caller_ue),
-                          lc->callee_name ? lc->callee_name : "?",
-                          readers, readers == 1 ? "" : "s", rep->str);
+  g_autofree gchar *text = g_strdup_printf ("call %s (%s, %s -> %s): %u node%s could read the media keys\n%s",
+                                            lc->call_id, imps_ue_security_name (lc->security),
+                                            imps_ue_get_name (r->last_caller_ue),
+                                            lc->callee_name ? lc->callee_name : "?",
+                                            readers, readers == 1 ? "" : "s", rep->str);
+  observer_add (r, text);
   record_call (r, TRUE);
-  if (lc->callee)
+  if (lc->callee && r->keep_records)
     {
       gboolean srtp = lc->security != IMPS_UE_SECURITY_NONE;
       ImpsUeMedia *ma = imps_ue_call_get_media (lc->caller);
@@ -1482,8 +1551,7 @@ skip (ImpsRunner *r, Step *s, ImpsStepResult *res)
   res->reason = g_strdup_printf ("skipped: line %u, %s %s, failed: %s", b->line, b->verb,
                                  b->args, b->reason ? b->reason : "");
   res->outcome = g_strdup ("not run");
-  if (r->step_cb)
-    r->step_cb (r, res, r->step_cb_data);
+  step_settled (r, res);
   r->current++;
   g_idle_add (run_next_idle, r);
 }
@@ -1521,8 +1589,7 @@ run_next (ImpsRunner *r)
       if (!res->passed && !r->last_action->passed && r->blocker == NULL)
         r->blocker = r->last_action;
       res->end_us = imps_clock_now_us (r->clock);
-      if (r->step_cb)
-        r->step_cb (r, res, r->step_cb_data);
+      step_settled (r, res);
       r->current++;
       g_idle_add (run_next_idle, r);
       return;
@@ -1550,8 +1617,7 @@ run_next (ImpsRunner *r)
         res->outcome = g_strdup_printf ("armed for the next call: %s", what);
         res->end_us = res->start_us;
         res->last_event = res->first_event;
-        if (r->step_cb)
-          r->step_cb (r, res, r->step_cb_data);
+        step_settled (r, res);
         r->current++;
         g_idle_add (run_next_idle, r);
         return;
@@ -1585,6 +1651,10 @@ run_next (ImpsRunner *r)
         LastCall *lc = &r->last_call;
         record_call (r, FALSE);
         r->call_recorded = FALSE;
+        /* without records nothing reads the last call again */
+        if (!r->keep_records)
+          imps_world_release_call (r->world, lc->call_id);
+        lc->caller = NULL;
         g_clear_pointer (&lc->call_id, g_free);
         g_clear_pointer (&lc->callee_name, g_free);
         g_clear_pointer (&lc->why, g_free);
@@ -1705,6 +1775,7 @@ run_next (ImpsRunner *r)
       begin_action (r, res);
       g_clear_pointer (&r->load, imps_load_free);
       r->load = imps_load_new (r->world, s->script->load);
+      imps_load_set_release_calls (r->load, !r->keep_records);
       imps_load_start (r->load, isatty (STDERR_FILENO) ? stderr : NULL, load_done, r);
       return;
     case VERB_ADVANCE:

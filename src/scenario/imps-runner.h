@@ -46,7 +46,7 @@ void imps_runner_free (ImpsRunner *runner);
  * skipped. */
 gboolean imps_runner_run (ImpsRunner *runner, GError **error);
 
-/* Results, one per step, in order. */
+/* Results, one per step, in order (see imps_runner_set_keep_records()). */
 GPtrArray *imps_runner_get_results (ImpsRunner *runner);
 guint imps_runner_count_passed (ImpsRunner *runner);
 guint imps_runner_count_failed (ImpsRunner *runner);
@@ -65,6 +65,17 @@ void imps_runner_set_step_callback (ImpsRunner *runner, ImpsRunnerStepFunc func,
  * as it was; the results' event ranges then name freed entries. Default
  * FALSE. */
 void imps_runner_set_forget_events (ImpsRunner *runner, gboolean forget);
+
+/* FALSE: nothing reads the results, the calls or the ladder media after
+ * the run (no ladder, no report; the counts and the observer report are
+ * still read): a step's result is freed once the step callback saw it
+ * (the results then hold NULL for it; the last action and the failed one
+ * that skips later steps stay while they are needed), no call or ladder
+ * media record is kept, the observer report waits in a temporary file, and
+ * each call is released to the devices when the next call begins, or as
+ * it ends in a load step (imps_world_release_call()). A finished call then
+ * keeps no memory. Default TRUE. */
+void imps_runner_set_keep_records (ImpsRunner *runner, gboolean keep);
 
 /* Media streams of the calls hung up so far, for the ladder
  * (ImpsLadderMedia*, owned by the runner). */

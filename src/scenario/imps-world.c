@@ -85,6 +85,28 @@ struct _ImpsWorld {
   guint state_dir_old_mode; /* the state folder's mode before it was made 0700, or 0 */
 };
 
+/* A released call leaves the index (when it was in it) as the agent frees
+ * it; the device's later calls move down one place. */
+static void
+call_gone (ImpsUeSip *sip, ImpsUeCall *call, guint index, gpointer data)
+{
+  CallWatch *cw = data;
+  (void) sip;
+  if (index >= cw->indexed)
+    return;
+  cw->indexed--;
+  const gchar *id = imps_ue_call_get_call_id (call);
+  GPtrArray *a = g_hash_table_lookup (cw->world->calls_by_id, id);
+  for (guint i = 0; a && i < a->len; i++)
+    if (((ImpsWorldCall *) g_ptr_array_index (a, i))->call == call)
+      {
+        g_ptr_array_remove_index (a, i);
+        break;
+      }
+  if (a && a->len == 0)
+    g_hash_table_remove (cw->world->calls_by_id, id);
+}
+
 static void
 call_added (ImpsUeSip *sip, gpointer data)
 {
@@ -374,6 +396,7 @@ wire_device (ImpsWorld *w, Device *dev, const gchar *addr, GError **error)
       cw->order = w->call_watches->len;
       g_ptr_array_add (w->call_watches, cw);
       imps_ue_sip_set_new_call_func (dev->sip, call_added, cw);
+      imps_ue_sip_set_call_gone_func (dev->sip, call_gone, cw);
       if (w->options.media_port_last != 0
           && !imps_ue_sip_set_media_ports (dev->sip, w->options.media_port_first,
                                            w->options.media_port_last))
@@ -893,6 +916,21 @@ imps_world_find_calls (ImpsWorld *w, const gchar *call_id)
     }
   g_ptr_array_set_size (w->calls_dirty, keep);
   return call_id ? g_hash_table_lookup (w->calls_by_id, call_id) : NULL;
+}
+
+void
+imps_world_release_call (ImpsWorld *w, const gchar *call_id)
+{
+  g_return_if_fail (w != NULL);
+  if (call_id == NULL)
+    return;
+  GPtrArray *a = imps_world_find_calls (w, call_id);
+  if (a == NULL)
+    return;
+  /* a release never frees at once (imps_ue_call_release()), so the list
+   * stays as it is while this walks it */
+  for (guint i = 0; i < a->len; i++)
+    imps_ue_call_release (((ImpsWorldCall *) g_ptr_array_index (a, i))->call);
 }
 
 /* Which part a KMS had in a MIKEY-TICKET call: it issued the ticket (the

@@ -89,6 +89,10 @@ typedef struct {
  * no device has such a call. A hash look-up: the cost does not grow with
  * the calls of the run. */
 GPtrArray *imps_world_find_calls (ImpsWorld *world, const gchar *call_id);
+/* Nothing will read the call with @call_id any more: every device's view
+ * of it is freed once it is long over (imps_ue_call_release()), and leaves
+ * the index then. For runs that keep no record of finished calls. */
+void imps_world_release_call (ImpsWorld *world, const gchar *call_id);
 /* How many times imps_world_find_calls() looked at a device's calls, in all:
  * once per device that made or got a call since the look-up before. */
 guint64 imps_world_count_call_index_visits (ImpsWorld *world);

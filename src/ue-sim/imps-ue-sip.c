@@ -36,6 +36,8 @@ struct _ImpsUeSip {
   gpointer call_cb_data;
   ImpsUeNewCallFunc new_call_cb;
   gpointer new_call_cb_data;
+  ImpsUeCallGoneFunc gone_cb;
+  gpointer gone_cb_data;
   ImpsUeSdpHook sdp_hook;
   gpointer sdp_hook_data;
   guint16 next_media_port;
@@ -75,7 +77,11 @@ struct _ImpsUeCall {
   guint timer_b;
   guint ring_timer;
   guint linger_timer;           /* after the end: closes the media endpoint */
-  guint forget_timer;           /* then: forgets the INVITE and the dialog */
+  guint forget_timer;           /* then: forgets the INVITE and the dialog; released and
+                                 * forgotten: frees the call (call_drop_due) */
+  gboolean forgotten;           /* call_forget_done ran */
+  gboolean released;            /* imps_ue_call_release(): freed once forgotten */
+  guint pending;                /* KMS answers (AsyncRef) still to come for it */
   gboolean ring_done;
   gboolean answer_ready;
   gboolean cancelled;
@@ -160,6 +166,18 @@ call_stop_timers (ImpsUeCall *call)
  * INVITE and no request in its dialog can still come), a call forgets its
  * INVITE and dialog: a late message for it then gets what one for an
  * unknown call gets. */
+static gboolean call_drop_due (gpointer data);
+
+/* A released call that is forgotten and waits for no KMS answer goes, at
+ * the same virtual instant but from a timer of its own, so that no caller
+ * up the stack still holds it. */
+static void
+call_drop_when_idle (ImpsUeCall *call)
+{
+  if (call->released && call->forgotten && call->pending == 0 && call->forget_timer == 0)
+    call->forget_timer = imps_clock_timeout_add (call->sip->clock, 0, call_drop_due, call, NULL);
+}
+
 static gboolean
 call_forget_done (gpointer data)
 {
@@ -168,6 +186,8 @@ call_forget_done (gpointer data)
   g_clear_pointer (&call->invite, imps_sip_message_free);
   g_clear_pointer (&call->dialog, imps_sip_dialog_free);
   g_clear_pointer (&call->hop_address, g_free);
+  call->forgotten = TRUE;
+  call_drop_when_idle (call);
   return G_SOURCE_REMOVE;
 }
 
@@ -234,6 +254,29 @@ call_free (ImpsUeCall *call)
   g_free (call->peer_uri);
   g_free (call->hop_address);
   g_free (call);
+}
+
+static gboolean
+call_drop_due (gpointer data)
+{
+  ImpsUeCall *call = data;
+  ImpsUeSip *sip = call->sip;
+  call->forget_timer = 0;
+  guint index;
+  if (!g_ptr_array_find (sip->calls, call, &index))
+    g_return_val_if_reached (G_SOURCE_REMOVE);
+  if (sip->gone_cb)
+    sip->gone_cb (sip, call, index, sip->gone_cb_data);
+  g_ptr_array_remove_index (sip->calls, index); /* call_free */
+  return G_SOURCE_REMOVE;
+}
+
+void
+imps_ue_call_release (ImpsUeCall *call)
+{
+  g_return_if_fail (call != NULL);
+  call->released = TRUE;
+  call_drop_when_idle (call);
 }
 
 static gchar *
@@ -676,16 +719,23 @@ async_ref_new (ImpsUeCall *call)
   AsyncRef *r = g_new0 (AsyncRef, 1);
   r->call = call;
   r->alive = g_object_ref (call->sip->alive);
+  call->pending++;
   return r;
 }
 
-/* The call, or NULL when the agent went away while the KMS worked. */
+/* The call, or NULL when the agent went away while the KMS worked. A
+ * released call waits for its last KMS answer before it goes. */
 static ImpsUeCall *
 async_ref_end (AsyncRef *r)
 {
   ImpsUeCall *call = g_cancellable_is_cancelled (r->alive) ? NULL : r->call;
   g_object_unref (r->alive);
   g_free (r);
+  if (call != NULL)
+    {
+      call->pending--;
+      call_drop_when_idle (call);
+    }
   return call;
 }
 
@@ -1961,6 +2011,13 @@ imps_ue_sip_set_new_call_func (ImpsUeSip *sip, ImpsUeNewCallFunc func, gpointer 
 {
   sip->new_call_cb = func;
   sip->new_call_cb_data = user_data;
+}
+
+void
+imps_ue_sip_set_call_gone_func (ImpsUeSip *sip, ImpsUeCallGoneFunc func, gpointer user_data)
+{
+  sip->gone_cb = func;
+  sip->gone_cb_data = user_data;
 }
 
 void

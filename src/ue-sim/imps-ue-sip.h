@@ -186,6 +186,14 @@ void imps_ue_sip_set_call_callback (ImpsUeSip *sip, ImpsUeCallFunc func, gpointe
 typedef void (*ImpsUeNewCallFunc) (ImpsUeSip *sip, gpointer user_data);
 void imps_ue_sip_set_new_call_func (ImpsUeSip *sip, ImpsUeNewCallFunc func, gpointer user_data);
 
+/* Called just before the agent frees a released call (imps_ue_call_release()),
+ * with its place in the list (imps_ue_sip_get_call()); the calls after it
+ * then move down by one. */
+typedef void (*ImpsUeCallGoneFunc) (ImpsUeSip *sip, ImpsUeCall *call, guint index,
+                                    gpointer user_data);
+void imps_ue_sip_set_call_gone_func (ImpsUeSip *sip, ImpsUeCallGoneFunc func,
+                                     gpointer user_data);
+
 /* A hook on every SDP this agent sends (offer or answer), before it is
  * written: for tests that play a man in the middle. */
 typedef void (*ImpsUeSdpHook) (ImpsUeSip *sip, ImpsSdp *sdp, gboolean is_offer,
@@ -204,7 +212,8 @@ void imps_ue_sip_set_register_callback (ImpsUeSip *sip, ImpsUeRegisterFunc func,
 
 /* Places a call to @to_uri. @target_address/@target_port: where the
  * INVITE goes (another UE's contact); NULL: the outbound proxy. The call is
- * owned by the agent and stays readable after it ends. */
+ * owned by the agent and stays readable after it ends (until it is
+ * released and forgotten: imps_ue_call_release()). */
 /* The media ports of its calls: RTP at even ports from @first, RTCP at
  * the next, none above @last; after @last they start at @first again.
  * FALSE (nothing changed) when @first is odd or the range holds no pair.
@@ -223,6 +232,13 @@ ImpsUeCall *imps_ue_sip_get_call (ImpsUeSip *sip, guint index);
  * answer yet (the call ends with the 487, or with ACK and BYE when a 200
  * crossed the CANCEL), 603 Decline when the callee has not answered. */
 void imps_ue_call_hangup (ImpsUeCall *call);
+
+/* Whoever reads the call is done with it: the agent frees it once it is
+ * forgotten (IMPS_UE_SIP_TIMER_B_US after its media closed) and no KMS
+ * answer for it is still to come, the gone callback told first; a call
+ * that never ends stays. Until then it stays readable and listed. Without
+ * a release a call stays until the agent is freed. */
+void imps_ue_call_release (ImpsUeCall *call);
 
 /* How many of its set-up objects a call still holds (for tests of what a
  * finished call keeps): the SDP offer and answer, the TRANSFER_INIT and the

@@ -265,6 +265,15 @@ test_skipped (void)
   g_assert_true (g_file_get_contents (junit, &xml, NULL, NULL));
   g_assert_nonnull (strstr (xml, "tests=\"4\" failures=\"1\" errors=\"0\" skipped=\"2\""));
   g_assert_nonnull (strstr (xml, "<skipped message=\"skipped: line 44"));
+
+  /* -q without reports keeps no results of reported steps, but the failed
+   * action the skips name stays */
+  g_auto (Run) q;
+  run (&q, (const gchar *const[]) { "-q", path, NULL });
+  g_assert_cmpint (q.status, ==, 1);
+  g_assert_cmpstr (last_line (q.out), ==, "1 passed, 1 failed, 2 skipped");
+  g_assert_nonnull (strstr (q.out, "SKIP  line 46: expect ok: skipped: line 44, hangup a, failed: "));
+  g_assert_nonnull (strstr (q.out, "SKIP  line 48: expect established: skipped: line 44, hangup a"));
 }
 
 /* A verdict on a refused action carries the refusing node's reason, not

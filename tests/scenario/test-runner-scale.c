@@ -241,6 +241,85 @@ test_finished_call_forgets_events (void)
   g_string_free (text, TRUE);
 }
 
+/* Without records (imps_runner_set_keep_records (FALSE), as impsim run
+ * --quiet without reports): the verdicts and the observer report are
+ * those of a run that keeps them, while a finished call leaves the
+ * devices once the next call began and it is long over, the world's
+ * Call-ID index with it, and the results of reported steps go. The calls
+ * of a load step leave as they end. */
+static void
+test_finished_call_leaves (void)
+{
+  g_autofree gchar *head = scale_scenario (6, 0, NULL, NULL);
+  GString *text = g_string_new (head);
+  for (guint c = 0; c < 4; c++)
+    g_string_append_printf (text, "call = u0 u1 security=mikey-ticket media=200ms\n"
+                            "expect = media\nhangup = u0\n"
+                            /* long enough for the call to be forgotten */
+                            "advance = 40s\nexpect = ok\n");
+  g_string_append (text, "load = u2..u3 u4..u5 calls=6 rate=10/s concurrent=2 "
+                   "security=sdes-e2e media=100ms\nexpect = ok\nadvance = 40s\n"
+                   "call = u0 u1 security=sdes-e2e media=200ms\nexpect = media\n");
+  g_autofree gchar *observer_kept = NULL;
+  guint passed_kept = 0;
+  for (guint keep = 2; keep-- > 0;)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (ImpsScenario) sc = imps_scenario_load_data (text->str, text->len, "leave.scn",
+                                                             &error);
+      g_assert_no_error (error);
+      ImpsWorldOptions opt = { .virtual_clock = TRUE };
+      g_autoptr (ImpsWorld) world = imps_world_new (sc, &opt, &error);
+      g_assert_no_error (error);
+      g_autoptr (ImpsRunner) runner = imps_runner_new (world, sc);
+      imps_runner_set_forget_events (runner, !keep);
+      imps_runner_set_keep_records (runner, keep);
+      g_assert_true (imps_runner_run (runner, &error));
+      g_assert_no_error (error);
+      g_assert_cmpuint (imps_runner_count_failed (runner), ==, 0);
+      guint calls = 0, freed = 0;
+      for (guint i = 0; i < 6; i++)
+        {
+          g_autofree gchar *name = g_strdup_printf ("u%u", i);
+          calls += imps_ue_sip_n_calls (imps_world_find_device (world, name)->sip);
+        }
+      GPtrArray *results = imps_runner_get_results (runner);
+      g_assert_cmpuint (results->len, ==, sc->steps->len);
+      for (guint i = 0; i < results->len; i++)
+        freed += g_ptr_array_index (results, i) == NULL;
+      GPtrArray *recorded = imps_runner_get_calls (runner);
+      g_test_message ("keep %u: %u calls at the devices, %u results freed, %u calls recorded",
+                      keep, calls, freed, recorded->len);
+      if (keep)
+        {
+          /* 5 calls of the script and 6 of the load, both ends of each */
+          g_assert_cmpuint (calls, ==, 2 * (5 + 6));
+          g_assert_cmpuint (freed, ==, 0);
+          g_assert_cmpuint (recorded->len, ==, 5);
+          g_assert_nonnull (imps_world_find_calls (
+              world, ((ImpsRunnerCall *) g_ptr_array_index (recorded, 0))->call_id));
+          observer_kept = g_strdup (imps_runner_get_observer_report (runner));
+          passed_kept = imps_runner_count_passed (runner);
+        }
+      else
+        {
+          /* the last call's two ends (nothing came after it to release it) */
+          g_assert_cmpuint (calls, ==, 2);
+          g_assert_cmpuint (recorded->len, ==, 0);
+          g_assert_cmpuint (imps_runner_get_media (runner)->len, ==, 0);
+          /* all but the last action, which an expect could still judge */
+          g_assert_cmpuint (freed, ==, results->len - 1);
+          g_assert_nonnull (g_ptr_array_index (results, results->len - 2));
+          g_assert_cmpuint (imps_runner_count_passed (runner), ==, passed_kept);
+          g_assert_cmpstr (imps_runner_get_observer_report (runner), ==, observer_kept);
+          /* the report read back is kept: a second read gives the same */
+          g_assert_cmpstr (imps_runner_get_observer_report (runner), ==, observer_kept);
+        }
+      g_assert_nonnull (strstr (imps_runner_get_observer_report (runner), "could read"));
+    }
+  g_string_free (text, TRUE);
+}
+
 /* REGISTER requests the UEs sent on Gm. */
 static guint
 count_registers (Run *r)
@@ -419,6 +498,7 @@ main (int argc, char **argv)
   g_test_add_func ("/runner-scale/finished-call-compact", test_finished_call_compact);
   g_test_add_func ("/runner-scale/finished-call-forgets-events",
                    test_finished_call_forgets_events);
+  g_test_add_func ("/runner-scale/finished-call-leaves", test_finished_call_leaves);
   g_test_add_func ("/runner-scale/registration-outlives-run", test_registration_outlives_run);
   g_test_add_func ("/runner-scale/call-index-visits", test_call_index_visits);
   g_test_add_func ("/runner-scale/spent-tickets-leave", test_spent_tickets_leave);
