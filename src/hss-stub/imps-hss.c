@@ -394,7 +394,10 @@ imps_hss_zh_handle (ImpsDiameterServer *server, ImpsDiameterRequest *req, gpoint
   if (mar->has_resync)
     {
       guint8 sqn_ms[6];
-      if (!imps_aka_resync (s->milenage, mar->resync, mar->resync + 16, sqn_ms, &error))
+      gboolean resynced = imps_aka_resync (s->milenage, mar->resync, mar->resync + 16, sqn_ms,
+                                           &error);
+      imps_milenage_drop_cipher (s->milenage); /* made again for the vector below */
+      if (!resynced)
         {
           /* No fresh vector without a valid AUTS: the BSF refuses the UE. */
           note (hss, IMPS_EVENT_REFUSAL, error->message, "AUTS refused");
@@ -430,6 +433,8 @@ imps_hss_zh_handle (ImpsDiameterServer *server, ImpsDiameterRequest *req, gpoint
   imps_random_fill (hss->random, rand, sizeof rand);
   g_auto (ImpsAkaVector) av = { 0 };
   imps_aka_generate_av (s->milenage, rand, sqn, s->amf, &av);
+  /* an idle subscriber holds no key schedule */
+  imps_milenage_drop_cipher (s->milenage);
 
   maa->result_code = IMPS_DIAMETER_SUCCESS;
   maa->has_av = TRUE;

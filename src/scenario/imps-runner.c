@@ -118,6 +118,7 @@ struct _ImpsRunner {
   FILE *observer_file;           /* the observer report while it is not kept in memory */
   guint n_passed, n_failed, n_skipped;
   guint trim_from;               /* results before this one are freed or still needed */
+  guint steps_freed;             /* steps before this one are done and freed, or kept */
 };
 
 /* In the order of ImpsScriptSecurity. */
@@ -135,6 +136,8 @@ static void
 step_free (gpointer p)
 {
   Step *s = p;
+  if (s == NULL)
+    return;   /* done and freed (imps_runner_set_keep_records()) */
   g_free (s->node);
   g_free (s->op);
   g_free (s->text);
@@ -1565,9 +1568,28 @@ load_done (ImpsLoad *load, gpointer data)
                failures ? g_strdup_printf ("failed calls: %s", failures) : NULL);
 }
 
+/* Without records a step is not read once it is done (a step reads only
+ * itself and the next one), but for a load's and an attack's, which what
+ * they made borrows. */
+static void
+steps_trim (ImpsRunner *r)
+{
+  for (; r->steps_freed < r->current; r->steps_freed++)
+    {
+      Step *done = r->steps->pdata[r->steps_freed];
+      if (done != NULL && done->verb != VERB_LOAD && done->verb != VERB_ATTACK)
+        {
+          step_free (done);
+          r->steps->pdata[r->steps_freed] = NULL;
+        }
+    }
+}
+
 static void
 run_next (ImpsRunner *r)
 {
+  if (!r->keep_records)
+    steps_trim (r);
   if (r->current >= r->steps->len)
     {
       g_main_loop_quit (r->loop);

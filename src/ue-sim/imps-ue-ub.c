@@ -183,7 +183,11 @@ on_challenge (GTask *task)
 
   guint8 auts[IMPS_AKA_AUTS_LEN];
   imps_aka_result_clear (&run->aka);
-  if (imps_aka_check_autn (ue->milenage, ue->sqn, nonce.rand, nonce.autn, &run->aka, auts, &error))
+  gboolean autn_ok = imps_aka_check_autn (ue->milenage, ue->sqn, nonce.rand, nonce.autn,
+                                          &run->aka, auts, &error);
+  /* the USIM's key schedule is made again at the next challenge */
+  imps_milenage_drop_cipher (ue->milenage);
+  if (autn_ok)
     {
       ImpsDigestCredentials *cred = credentials_for (run, ch, qop);
       imps_digest_credentials_sign (cred, "GET", run->aka.res, sizeof run->aka.res, NULL, 0);

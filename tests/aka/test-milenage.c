@@ -200,6 +200,32 @@ test_optional_outputs (void)
   imps_assert_hex (mac_s, 8, v->f1star);
 }
 
+/* K's key schedule is made at the first use and may be dropped between
+ * runs of AKA: the outputs (TS 35.208 set 3) stay the vectors' either way. */
+static void
+test_drop_cipher (void)
+{
+  const ImpsAkaMilenageVector *v = &imps_aka_vectors_35208[2];
+  Inputs in;
+  guint8 res[8], ck[16], mac_a[8];
+
+  load_inputs (v, &in);
+  g_autoptr (ImpsMilenage) m = imps_milenage_new (in.k, in.opc);
+  g_assert_false (imps_milenage_has_cipher (m));
+  imps_milenage_f2345 (m, in.rand, res, ck, NULL, NULL);
+  g_assert_true (imps_milenage_has_cipher (m));
+  imps_assert_hex (res, 8, v->f2);
+  imps_milenage_drop_cipher (m);
+  g_assert_false (imps_milenage_has_cipher (m));
+  imps_milenage_f1 (m, in.rand, in.sqn, in.amf, mac_a, NULL);
+  imps_assert_hex (mac_a, 8, v->f1);
+  imps_milenage_drop_cipher (m);
+  imps_milenage_f2345 (m, in.rand, NULL, ck, NULL, NULL);
+  imps_assert_hex (ck, 16, v->f3);
+  imps_milenage_drop_cipher (m);
+  imps_milenage_drop_cipher (m); /* twice is fine */
+}
+
 static void
 add_set_tests (const gchar *prefix, const ImpsAkaMilenageVector *table)
 {
@@ -238,5 +264,6 @@ main (int argc, char **argv)
       g_test_add_data_func (p, &imps_aka_vectors_resync[i], test_resync_vector);
     }
   g_test_add_func ("/aka/milenage/optional-outputs", test_optional_outputs);
+  g_test_add_func ("/aka/milenage/drop-cipher", test_drop_cipher);
   return g_test_run ();
 }

@@ -245,9 +245,15 @@ test_replay_basic (void)
   guint8 d1[32], d2[32];
   gboolean full = TRUE;
 
+  /* an empty cache holds no tables (a UE's, until its first TRANSFER_INIT) */
+  gsize empty = imps_mikey_replay_memory (c);
+  g_assert_cmpuint (empty, <, 128);
   imps_mikey_replay_digest (m1, sizeof m1, d1);
   imps_mikey_replay_digest (m2, sizeof m2, d2);
   g_assert_false (imps_mikey_replay_contains (c, d1, T0));
+  g_assert_cmpuint (imps_mikey_replay_size (c), ==, 0);
+  g_assert_cmpuint (imps_mikey_replay_expire (c, T0 + S (1000)), ==, 0);
+  g_assert_cmpuint (imps_mikey_replay_memory (c), ==, empty);
   g_assert_true (imps_mikey_replay_insert (c, d1, T0, T0, &full));
   g_assert_false (full);
   g_assert_true (imps_mikey_replay_contains (c, d1, T0 + S (10)));

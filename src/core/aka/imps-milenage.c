@@ -8,7 +8,9 @@
 #include <string.h>
 
 struct _ImpsMilenage {
-  ImpsAes *aes;          /* E_K: AES-128 key schedule of K */
+  ImpsAes *aes;          /* E_K: AES-128 key schedule of K, made at first use and
+                          * dropped by imps_milenage_drop_cipher() */
+  guint8 k[16];
   guint8 opc[16];
   /* mask[i] = rot(OPc, r_{i+1}) xor c_{i+1}, prepared once: since rot() is
    * linear, rot(TEMP xor OPc, r) xor c = rot(TEMP, r) xor mask, so each OUT
@@ -75,13 +77,36 @@ prepare_masks (ImpsMilenage *m)
     }
 }
 
+/* E_K, keyed at first use after imps_milenage_new() or a drop. */
+static ImpsAes *
+cipher (ImpsMilenage *m)
+{
+  if (m->aes == NULL)
+    m->aes = imps_aes_new (m->k, 16);
+  return m->aes;
+}
+
+void
+imps_milenage_drop_cipher (ImpsMilenage *m)
+{
+  g_return_if_fail (m != NULL);
+  g_clear_pointer (&m->aes, imps_aes_free);
+}
+
+gboolean
+imps_milenage_has_cipher (const ImpsMilenage *m)
+{
+  g_return_val_if_fail (m != NULL, FALSE);
+  return m->aes != NULL;
+}
+
 ImpsMilenage *
 imps_milenage_new (const guint8 k[16], const guint8 opc[16])
 {
   g_return_val_if_fail (k != NULL && opc != NULL, NULL);
 
   ImpsMilenage *m = g_new0 (ImpsMilenage, 1);
-  m->aes = imps_aes_new (k, 16);
+  memcpy (m->k, k, 16);
   memcpy (m->opc, opc, 16);
   prepare_masks (m);
   return m;
@@ -93,8 +118,8 @@ imps_milenage_new_from_op (const guint8 k[16], const guint8 op[16])
   g_return_val_if_fail (k != NULL && op != NULL, NULL);
 
   ImpsMilenage *m = g_new0 (ImpsMilenage, 1);
-  m->aes = imps_aes_new (k, 16);
-  imps_aes_encrypt_block (m->aes, op, m->opc);
+  memcpy (m->k, k, 16);
+  imps_aes_encrypt_block (cipher (m), op, m->opc);
   xor16 (m->opc, m->opc, op);
   prepare_masks (m);
   return m;
@@ -106,6 +131,7 @@ imps_milenage_free (ImpsMilenage *m)
   if (m == NULL)
     return;
   imps_aes_free (m->aes);
+  imps_wipe (m->k, sizeof m->k);
   imps_wipe (m->opc, sizeof m->opc);
   imps_wipe (m->mask, sizeof m->mask);
   g_free (m);
@@ -133,7 +159,7 @@ imps_milenage_temp (ImpsMilenage *m, const guint8 rand[16], guint8 temp[16],
   xor16 (scratch, rand, m->opc);
   if (rand_xor_opc)
     memcpy (rand_xor_opc, scratch, 16);
-  imps_aes_encrypt_block (m->aes, scratch, temp);
+  imps_aes_encrypt_block (cipher (m), scratch, temp);
 }
 
 void
@@ -149,7 +175,7 @@ imps_milenage_out1 (ImpsMilenage *m, const guint8 temp[16],
   memcpy (scratch + 8, scratch, 8);
   xor16 (scratch, scratch, temp);
   xor16 (scratch, scratch, m->mask[0]);
-  imps_aes_encrypt_block (m->aes, scratch, out);
+  imps_aes_encrypt_block (cipher (m), scratch, out);
   xor16 (out, out, m->opc);
 }
 
@@ -159,7 +185,7 @@ imps_milenage_outn (ImpsMilenage *m, const guint8 temp[16], guint i,
 {
   rot16 (scratch, temp, rot_octets[i - 1]);
   xor16 (scratch, scratch, m->mask[i - 1]);
-  imps_aes_encrypt_block (m->aes, scratch, out);
+  imps_aes_encrypt_block (cipher (m), scratch, out);
   xor16 (out, out, m->opc);
 }
 

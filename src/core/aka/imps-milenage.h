@@ -33,9 +33,17 @@ typedef struct _ImpsMilenage ImpsMilenage;
 ImpsMilenage *imps_milenage_new (const guint8 k[16], const guint8 opc[16]);
 /* A context from K and OP: OPc = OP xor E_K(OP) is derived once here. */
 ImpsMilenage *imps_milenage_new_from_op (const guint8 k[16], const guint8 op[16]);
-/* Wipes K's key schedule and OPc. NULL is allowed. */
+/* Wipes K, its key schedule and OPc. NULL is allowed. */
 void imps_milenage_free (ImpsMilenage *m);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImpsMilenage, imps_milenage_free)
+
+/* K's AES key schedule (an OpenSSL cipher context, about 1 KiB) is made at
+ * the first function that needs it and kept for the next ones; a holder of
+ * many contexts that are seldom used (an HSS's subscribers, a UE between
+ * bootstraps) drops it after each run of AKA: it is made again when next
+ * needed, and the key schedule does not stay in memory meanwhile. */
+void imps_milenage_drop_cipher (ImpsMilenage *m);
+gboolean imps_milenage_has_cipher (const ImpsMilenage *m);
 
 /* OPc = OP xor E_K(OP), without keeping a context. */
 void imps_milenage_derive_opc (const guint8 k[16], const guint8 op[16],

@@ -39,7 +39,9 @@ new_seeded_from_key (const guint8 key[16])
   ImpsRandom *r = g_new0 (ImpsRandom, 1);
   r->kind = KIND_SEEDED;
   memcpy (r->key, key, 16);
-  r->aes = imps_aes_new (r->key, 16);
+  /* the AES context (about 1 KiB) comes with the first draw: many sources
+   * (each UE's Ua source, say) are made long before they are used, or
+   * never used */
   r->block_used = 16;
   return r;
 }
@@ -115,6 +117,8 @@ imps_random_fill (ImpsRandom *rnd, guint8 *buf, gsize len)
         {
           if (rnd->block_used == 16)
             {
+              if (rnd->aes == NULL)
+                rnd->aes = imps_aes_new (rnd->key, 16);
               imps_aes_encrypt_block (rnd->aes, rnd->counter, rnd->block);
               counter_inc (rnd->counter);
               rnd->block_used = 0;

@@ -68,9 +68,8 @@ imps_mikey_replay_new (guint max_entries, guint skew_seconds)
   ImpsMikeyReplay *c = g_new0 (ImpsMikeyReplay, 1);
 
   g_return_val_if_fail (max_entries > 0, NULL);
-  c->table = g_hash_table_new_full (entry_hash, entry_equal, entry_free, NULL);
-  c->heap = g_ptr_array_new ();
-  c->owners = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, owner_free);
+  /* the tables come with the first entry: a UE's cache that never sees a
+   * TRANSFER_INIT costs its struct alone */
   c->max_entries = max_entries;
   c->skew = skew_seconds;
   return c;
@@ -81,9 +80,12 @@ imps_mikey_replay_free (ImpsMikeyReplay *cache)
 {
   if (cache == NULL)
     return;
-  g_ptr_array_free (cache->heap, TRUE);
-  g_hash_table_destroy (cache->table);
-  g_hash_table_destroy (cache->owners);
+  if (cache->table != NULL)
+    {
+      g_ptr_array_free (cache->heap, TRUE);
+      g_hash_table_destroy (cache->table);
+      g_hash_table_destroy (cache->owners);
+    }
   g_free (cache);
 }
 
@@ -156,7 +158,7 @@ imps_mikey_replay_expire (ImpsMikeyReplay *cache, guint64 now)
   guint dropped = 0;
 
   g_return_val_if_fail (cache != NULL, 0);
-  while (cache->heap->len > 0 && HEAP_AT (cache, 0)->expiry <= now)
+  while (cache->heap != NULL && cache->heap->len > 0 && HEAP_AT (cache, 0)->expiry <= now)
     {
       Entry *e = heap_pop (cache);
       Owner *o = e->owner;
@@ -186,7 +188,7 @@ imps_mikey_replay_contains (ImpsMikeyReplay *cache,
   g_return_val_if_fail (cache != NULL, FALSE);
   imps_mikey_replay_expire (cache, now);
   memcpy (key.digest, digest, KEEP);
-  return g_hash_table_contains (cache->table, &key);
+  return cache->table != NULL && g_hash_table_contains (cache->table, &key);
 }
 
 /* The owner record for @owner (created with count 0), or NULL for none. */
@@ -196,7 +198,7 @@ owner_get (ImpsMikeyReplay *c, const guint8 *owner, gsize len, gboolean create)
   gchar buf[256];
   g_autofree gchar *big = NULL;
   gchar *id = buf;
-  if (owner == NULL || len == 0)
+  if (owner == NULL || len == 0 || c->owners == NULL)
     return NULL;
   if (len >= sizeof buf)
     id = big = g_malloc (len + 1);
@@ -231,8 +233,14 @@ imps_mikey_replay_insert_for (ImpsMikeyReplay *cache,
   gboolean burst = o != NULL && quota > 0 && o->count - o->burst >= quota;
   if (burst && cache->burst >= cache->max_burst)
     return IMPS_MIKEY_REPLAY_OWNER_FULL;
-  if (g_hash_table_size (cache->table) >= cache->max_entries)
+  if (imps_mikey_replay_size (cache) >= cache->max_entries)
     return IMPS_MIKEY_REPLAY_FULL;
+  if (cache->table == NULL)
+    {
+      cache->table = g_hash_table_new_full (entry_hash, entry_equal, entry_free, NULL);
+      cache->heap = g_ptr_array_new ();
+      cache->owners = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, owner_free);
+    }
   Entry *e = g_new (Entry, 1);
   memcpy (e->digest, digest, KEEP);
   e->expiry = expiry;
@@ -263,6 +271,8 @@ imps_mikey_replay_memory (const ImpsMikeyReplay *cache)
   /* per entry: the Entry allocation (malloc adds 8 and rounds up to 16);
    * GHashTable's hash (4) and key (8) arrays, a power of two of slots kept
    * at most 3/4 full; the heap's pointer array (grown by doubling) */
+  if (cache->table == NULL)
+    return sizeof *cache;
   gsize n = g_hash_table_size (cache->table);
   gsize entry = ((sizeof (Entry) + 8 + 15) / 16) * 16;
   gsize slots = 8, cap = 16;
@@ -322,5 +332,5 @@ imps_mikey_replay_check_message (ImpsMikeyReplay *cache,
 guint
 imps_mikey_replay_size (const ImpsMikeyReplay *cache)
 {
-  return g_hash_table_size (cache->table);
+  return cache->table ? g_hash_table_size (cache->table) : 0;
 }
