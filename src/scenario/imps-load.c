@@ -50,6 +50,8 @@ struct _ImpsLoad {
   gpointer done_data;
   gboolean finished;
   gboolean release_calls;   /* imps_load_set_release_calls() */
+  ImpsLoadCallEndFunc call_end_cb;
+  gpointer call_end_data;
 };
 
 static void pump (ImpsLoad *l);
@@ -58,6 +60,13 @@ void
 imps_load_set_release_calls (ImpsLoad *l, gboolean release)
 {
   l->release_calls = release;
+}
+
+void
+imps_load_set_call_end_func (ImpsLoad *l, ImpsLoadCallEndFunc func, gpointer user_data)
+{
+  l->call_end_cb = func;
+  l->call_end_data = user_data;
 }
 
 ImpsLoad *
@@ -186,6 +195,8 @@ call_end (ImpsLoad *l, LoadCall *lc, const gchar *failure)
     g_hash_table_remove (l->by_call, lc->call); /* frees lc */
   else
     g_free (lc);
+  if (l->call_end_cb)
+    l->call_end_cb (l, l->call_end_data);
   show_progress (l, FALSE);
   if (l->ended == l->spec->calls)
     finish_all (l);

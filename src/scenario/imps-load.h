@@ -71,6 +71,10 @@ void imps_load_free (ImpsLoad *load);
 /* TRUE: each call is released as it ends (imps_world_release_call()), for
  * runs that keep no record of finished calls. Default FALSE. */
 void imps_load_set_release_calls (ImpsLoad *load, gboolean release);
+/* Called each time a call of the load has ended (well or not) and been
+ * counted, before the next one is offered. */
+typedef void (*ImpsLoadCallEndFunc) (ImpsLoad *load, gpointer user_data);
+void imps_load_set_call_end_func (ImpsLoad *load, ImpsLoadCallEndFunc func, gpointer user_data);
 /* Offers the calls on the world's clock; @done runs when the last one has
  * ended. A line of progress goes to @progress (a terminal) when not NULL. */
 void imps_load_start (ImpsLoad *load, FILE *progress, ImpsLoadDoneFunc done,

@@ -119,6 +119,8 @@ struct _ImpsRunner {
   guint n_passed, n_failed, n_skipped;
   guint trim_from;               /* results before this one are freed or still needed */
   guint steps_freed;             /* steps before this one are done and freed, or kept */
+  ImpsEvent held_refusal;        /* a load's first refusal (kind, from, summary, detail owned)
+                                  * when its entries went as it ran; kind 0 when none */
 };
 
 /* In the order of ImpsScriptSecurity. */
@@ -384,6 +386,15 @@ imps_runner_get_observer_report (ImpsRunner *r)
   return r->observer->str;
 }
 
+static void
+held_refusal_clear (ImpsRunner *r)
+{
+  g_free ((gchar *) r->held_refusal.from);
+  g_free ((gchar *) r->held_refusal.summary);
+  g_free ((gchar *) r->held_refusal.detail);
+  memset (&r->held_refusal, 0, sizeof r->held_refusal);
+}
+
 void
 imps_runner_free (ImpsRunner *r)
 {
@@ -406,6 +417,7 @@ imps_runner_free (ImpsRunner *r)
   g_free (r->last_call.call_id);
   g_free (r->last_call.callee_name);
   g_free (r->last_call.why);
+  held_refusal_clear (r);
   if (r->attacks->len > 0)
     imps_sip_bus_set_sip_filter (imps_world_get_bus (r->world), NULL, NULL);
   g_ptr_array_unref (r->attacks);
@@ -525,6 +537,7 @@ static void
 begin_action (ImpsRunner *r, ImpsStepResult *res)
 {
   r->last_action = res;
+  held_refusal_clear (r);
   if (r->forget_events)
     imps_event_log_forget_before (imps_network_get_event_log (r->net), res->first_event);
 }
@@ -556,23 +569,83 @@ followed_by_expect (ImpsRunner *r, guint index)
 
 /* A failed action's reason, with the first refusal a node logged during it
  * (the root cause: "ERR 15" alone does not say which policy refused). */
+/* How a refusal names its root cause, or NULL when @reason already says it. */
+static gchar *
+refusal_cause (const ImpsEvent *e, const gchar *reason)
+{
+  if ((e->detail && strstr (reason, e->detail)) || (!e->detail && strstr (reason, e->summary)))
+    return NULL;
+  return g_strdup_printf (" (%s refused: %s%s%s)", e->from, e->summary, e->detail ? ": " : "",
+                          e->detail ? e->detail : "");
+}
+
 static gchar *
 with_root_cause (ImpsRunner *r, const ImpsStepResult *res, gchar *reason)
 {
   ImpsEventLog *log = imps_network_get_event_log (r->net);
-  for (guint i = res->first_event; i < res->last_event; i++)
+  if (r->held_refusal.kind == IMPS_EVENT_REFUSAL)
+    {
+      g_autofree gchar *cause = refusal_cause (&r->held_refusal, reason);
+      if (cause == NULL)
+        return reason;
+      gchar *t = g_strconcat (reason, cause, NULL);
+      g_free (reason);
+      return t;
+    }
+  for (guint i = MAX (res->first_event, imps_event_log_first (log)); i < res->last_event; i++)
     {
       const ImpsEvent *e = imps_event_log_get (log, i);
       if (e->kind != IMPS_EVENT_REFUSAL)
         continue;
-      if ((e->detail && strstr (reason, e->detail)) || (!e->detail && strstr (reason, e->summary)))
+      g_autofree gchar *cause = refusal_cause (e, reason);
+      if (cause == NULL)
         return reason;
-      gchar *t = g_strdup_printf ("%s (%s refused: %s%s%s)", reason, e->from, e->summary,
-                                  e->detail ? ": " : "", e->detail ? e->detail : "");
+      gchar *t = g_strconcat (reason, cause, NULL);
       g_free (reason);
       return t;
     }
   return reason;
+}
+
+/* Whether the expects after step @index read the event log (the others
+ * read the action's result, the calls or the devices). */
+static gboolean
+expects_read_log (ImpsRunner *r, guint index)
+{
+  for (guint i = index + 1; i < r->steps->len; i++)
+    {
+      Step *next = g_ptr_array_index (r->steps, i);
+      if (next->verb != VERB_EXPECT)
+        return FALSE;
+      if (next->expect != EXPECT_OK && next->expect != EXPECT_FAIL)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* A load call ended in a run that forgets events and whose expects after
+ * the load do not read them: its entries, and those of the calls still in
+ * progress, go now rather than when the next action begins, once the
+ * load's first refusal (its root cause, should it fail) is kept aside. */
+static void
+load_call_ended (ImpsLoad *load, gpointer data)
+{
+  ImpsRunner *r = data;
+  ImpsEventLog *log = imps_network_get_event_log (r->net);
+  guint end = imps_event_log_len (log);
+  (void) load;
+  for (guint i = MAX (r->last_action->first_event, imps_event_log_first (log));
+       i < end && r->held_refusal.kind != IMPS_EVENT_REFUSAL; i++)
+    {
+      const ImpsEvent *e = imps_event_log_get (log, i);
+      if (e->kind != IMPS_EVENT_REFUSAL)
+        continue;
+      r->held_refusal.kind = IMPS_EVENT_REFUSAL;
+      r->held_refusal.from = g_strdup (e->from);
+      r->held_refusal.summary = g_strdup (e->summary);
+      r->held_refusal.detail = g_strdup (e->detail);
+    }
+  imps_event_log_forget_before (log, end);
 }
 
 /* The SIP bus's filter while attacks are armed: each armed attack whose
@@ -1798,6 +1871,8 @@ run_next (ImpsRunner *r)
       g_clear_pointer (&r->load, imps_load_free);
       r->load = imps_load_new (r->world, s->script->load);
       imps_load_set_release_calls (r->load, !r->keep_records);
+      if (r->forget_events && !expects_read_log (r, r->current))
+        imps_load_set_call_end_func (r->load, load_call_ended, r);
       imps_load_start (r->load, isatty (STDERR_FILENO) ? stderr : NULL, load_done, r);
       return;
     case VERB_ADVANCE:

@@ -95,18 +95,39 @@ typedef struct {
 } Run;
 
 static void
-run_script (Run *r, const gchar *script)
+run_text (Run *r, const gchar *text, gboolean forget)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree gchar *text = g_strconcat (HEAD, script, NULL);
   r->scenario = imps_scenario_load_data (text, strlen (text), "l.scn", &error);
   g_assert_no_error (error);
   ImpsWorldOptions opt = { .virtual_clock = TRUE };
   r->world = imps_world_new (r->scenario, &opt, &error);
   g_assert_no_error (error);
   r->runner = imps_runner_new (r->world, r->scenario);
+  imps_runner_set_forget_events (r->runner, forget);
+  imps_runner_set_keep_records (r->runner, !forget);
   g_assert_true (imps_runner_run (r->runner, &error));
   g_assert_no_error (error);
+}
+
+static void
+run_script_forgetting (Run *r, const gchar *script, gboolean forget)
+{
+  g_autofree gchar *text = g_strconcat (HEAD, script, NULL);
+  run_text (r, text, forget);
+}
+
+static void
+run_script (Run *r, const gchar *script)
+{
+  run_script_forgetting (r, script, FALSE);
+}
+
+static guint
+entries_kept (Run *r)
+{
+  ImpsEventLog *log = imps_network_get_event_log (imps_world_get_network (r->world));
+  return imps_event_log_len (log) - imps_event_log_first (log);
 }
 
 static void
@@ -166,7 +187,67 @@ test_failures (void)
   g_assert_nonnull (strstr (res->outcome, "4 calls (1 established, 3 failed)"));
   g_assert_nonnull (res->reason);
   g_assert_nonnull (strstr (res->reason, "failed calls: 3 x 480 Temporarily Unavailable"));
+  g_autofree gchar *reason = g_strdup (res->reason);
+  guint kept = entries_kept (&r);
   run_clear (&r);
+
+  /* A run that forgets events (impsim run --quiet), where only `expect ok`
+   * and `expect fail` follow the load: each call's entries go as it ends,
+   * the verdict and its root cause stay the same. */
+  const gchar *script = "register = u1\nregister = u2\nregister = u4\n"
+                        "load = u1,u2 u4,u5 calls=4 rate=10/s concurrent=4 media=200ms\n"
+                        "expect = fail\n";
+  run_script_forgetting (&r, script, TRUE);
+  GPtrArray *results = imps_runner_get_results (r.runner);
+  const ImpsStepResult *load = g_ptr_array_index (results, results->len - 2);
+  g_assert_nonnull (load);
+  g_assert_cmpstr (load->reason, ==, reason);
+  g_assert_cmpuint (imps_runner_count_passed (r.runner), ==, 4);
+  g_test_message ("entries kept at the end: %u, forgetting %u", kept, entries_kept (&r));
+  g_assert_cmpuint (entries_kept (&r), <, kept / 4);
+  run_clear (&r);
+  /* an expect that reads the log keeps the load's entries */
+  run_script_forgetting (&r, "register = u1\nregister = u2\nregister = u4\n"
+                             "load = u1,u2 u4,u5 calls=4 rate=10/s concurrent=4 media=200ms\n"
+                             "expect = message Gm \"INVITE\" from=u1\n", TRUE);
+  g_assert_cmpuint (entries_kept (&r), >=, kept * 3 / 4);
+  run_clear (&r);
+}
+
+/* A load whose ticket requests the KMS refuses (its policy lets no one
+ * ask for op1's users): the verdict names the KMS's first refusal as the
+ * root cause, the same when the load's entries go as its calls end. */
+static void
+test_forget_root_cause (void)
+{
+  const gchar *text =
+      "[scenario]\nseed = 14\n\n[operator op1]\nnumber = 1\ndomain = op1.net\n\n"
+      "[subscribers u1..u4]\noperator = op1\nanswer-after = 1s\n\n"
+      "[policy op1-default]\noperator = op1\nmay-request-for = sip:*@elsewhere.net\n\n"
+      "[script]\nrepeat = u1..u4\nbootstrap = $1\nregister = $1\nend = repeat\n"
+      "load = u1..u2 u3..u4 calls=4 rate=10/s concurrent=2 security=mikey-ticket\n"
+      "expect = fail\n";
+  g_autofree gchar *reason = NULL;
+  for (guint forget = 0; forget < 2; forget++)
+    {
+      Run r = { 0 };
+      run_text (&r, text, forget);
+      GPtrArray *results = imps_runner_get_results (r.runner);
+      const ImpsStepResult *load = g_ptr_array_index (results, results->len - 2);
+      g_assert_nonnull (load);
+      g_test_message ("forget %u: %s; %u entries kept", forget, load->reason, entries_kept (&r));
+      g_assert_false (load->passed);
+      g_assert_nonnull (strstr (load->reason, "(kms.op1.net refused: "));
+      if (forget)
+        {
+          g_assert_cmpstr (load->reason, ==, reason);
+          g_assert_cmpuint (entries_kept (&r), <, 10);
+        }
+      else
+        reason = g_strdup (load->reason);
+      g_assert_cmpuint (imps_runner_count_failed (r.runner), ==, 0);
+      run_clear (&r);
+    }
 }
 
 int
@@ -177,5 +258,6 @@ main (int argc, char **argv)
   g_test_add_func ("/load/parse", test_parse_good);
   g_test_add_func ("/load/run", test_run);
   g_test_add_func ("/load/failures", test_failures);
+  g_test_add_func ("/load/forget-root-cause", test_forget_root_cause);
   return g_test_run ();
 }
