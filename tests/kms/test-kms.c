@@ -414,7 +414,33 @@ test_suite_256 (KmsFx *k, gconstpointer data)
   imps_mikey_tp_init_default (&tp, IMPS_MIKEY_PRF_HMAC_SHA256, TRUE);
   imps_mikey_tp_add_responder (&tp, KX_BOB);
   ImpsMikeyHeldTicket *held = request_ok (k, ALICE, &tp);
-  const ImpsMikeyPayload *kemac = imps_mikey_message_find (held->resp, IMPS_MIKEY_PAYLOAD_KEMAC);
+  /* the held ticket keeps the TICKET alone of its REQUEST_RESP; the
+   * REQUEST_RESP itself is in the event log */
+  g_assert_null (imps_mikey_message_find (held->resp, IMPS_MIKEY_PAYLOAD_KEMAC));
+  g_assert_true (imps_mikey_message_find (held->resp, IMPS_MIKEY_PAYLOAD_TICKET) == held->ticket);
+  g_autoptr (ImpsMikeyMessage) resp = NULL;
+  {
+    ImpsEventLog *log = imps_network_get_event_log (k->fx.net);
+    for (guint i = imps_event_log_len (log); i-- > 0 && resp == NULL;)
+      {
+        const ImpsEvent *e = imps_event_log_get (log, i);
+        if (e->kind != IMPS_EVENT_MESSAGE || e->ref != IMPS_REF_UA || e->bytes == NULL)
+          continue;
+        gsize len;
+        const guint8 *b = g_bytes_get_data (e->bytes, &len);
+        /* the HTTP message: its body after the head */
+        const guint8 *end = (const guint8 *) g_strstr_len ((const gchar *) b, (gssize) len,
+                                                           "\r\n\r\n");
+        if (end == NULL)
+          continue;
+        g_autoptr (ImpsMikeyMessage) m = imps_mikey_message_parse (end + 4, len - (gsize) (end + 4 - b),
+                                                                   NULL);
+        if (m && m->hdr.data_type == IMPS_MIKEY_DATA_REQUEST_RESP)
+          resp = g_steal_pointer (&m);
+      }
+  }
+  g_assert_nonnull (resp);
+  const ImpsMikeyPayload *kemac = imps_mikey_message_find (resp, IMPS_MIKEY_PAYLOAD_KEMAC);
   g_assert_cmpuint (kemac->u.kemac.encr_alg, ==, IMPS_MIKEY_ENCR_AES_CM_256);
   g_assert_cmpuint (held->keys.mpks[0].key_len, ==, 32);
   g_assert_cmpuint (held->keys.keys[0].key_len, ==, 32);

@@ -901,6 +901,18 @@ imps_mikey_request_resp_process (const ImpsMikeyMessage *req,
   imps_mikey_msg_keys_clear (&keys);
   if (!ok)
     return NULL;
+  /* A held ticket may be kept for reuse until it expires: of the parsed
+   * REQUEST_RESP (its arena a few KiB) it keeps the TICKET alone, and reads
+   * the policy again from that copy (its views pointed into the message). */
+  {
+    const ImpsMikeyPayload *copy = NULL;
+    ImpsMikeyMessage *kept = imps_mikey_message_keep_payload (held->resp, held->ticket, &copy);
+    imps_mikey_message_free (held->resp);
+    held->resp = kept;
+    held->ticket = copy;
+    if (!imps_mikey_tp_read (&held->ticket->u.ticket, &held->policy, error))
+      return NULL;
+  }
   return g_steal_pointer (&held);
 }
 

@@ -155,8 +155,9 @@ ImpsMikeyMessage *imps_mikey_request_resp_build (const ImpsMikeyKms *kms,
                                                  guint64 now, ImpsRandom *rnd,
                                                  GError **error);
 
-/* What the Initiator keeps: the REQUEST_RESP (owning the TICKET), the
- * granted policy (views into it) and the keys. Freed with wiping. */
+/* What the Initiator keeps: of the REQUEST_RESP its HDR and a copy of its
+ * TICKET alone (imps_mikey_message_keep_payload()), the granted policy
+ * (views into that TICKET) and the keys. Freed with wiping. */
 typedef struct {
   ImpsMikeyMessage *resp;
   const ImpsMikeyPayload *ticket;

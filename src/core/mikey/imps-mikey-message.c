@@ -313,6 +313,31 @@ imps_mikey_message_add (ImpsMikeyMessage *msg, const ImpsMikeyPayload *p)
   return imps_mikey_chain_add (&msg->body, p);
 }
 
+ImpsMikeyMessage *
+imps_mikey_message_keep_payload (const ImpsMikeyMessage *msg, const ImpsMikeyPayload *p,
+                                 const ImpsMikeyPayload **copy)
+{
+  g_return_val_if_fail (msg != NULL && p != NULL, NULL);
+  /* the copy's size, measured on a scratch arena: the same allocations in
+   * the same order then fill one chunk exactly */
+  ImpsMikeyArena *scratch = _imps_mikey_arena_new (0);
+  ImpsMikeyPayload tmp = *p;
+  _imps_mikey_copy_payload (scratch, &tmp);
+  gsize used = _imps_mikey_arena_used (scratch);
+  _imps_mikey_arena_free (scratch);
+
+  ImpsMikeyMessage *m = g_new0 (ImpsMikeyMessage, 1);
+  m->hdr = msg->hdr;
+  m->hdr.n_cs = 0;
+  m->hdr.cs = NULL;
+  m->body.arena = _imps_mikey_arena_new_exact (used);
+  _imps_mikey_chain_set_items (&m->body, p, 1);
+  _imps_mikey_copy_payload (m->body.arena, &m->body.payloads[0]);
+  if (copy)
+    *copy = &m->body.payloads[0];
+  return m;
+}
+
 #define NEED(call, what) \
   G_STMT_START { \
     gsize _at = r.pos; \

@@ -87,6 +87,14 @@ ImpsMikeyMessage *imps_mikey_message_parse (const guint8 *data, gsize len, GErro
 /* Appends a deep copy of @p; returns the stored payload. */
 ImpsMikeyPayload *imps_mikey_message_add (ImpsMikeyMessage *msg, const ImpsMikeyPayload *p);
 
+/* A message with @msg's HDR (without CS map) and a deep copy of @p alone,
+ * in memory sized to it (@copy: the stored payload): what a long-lived
+ * holder keeps of a parsed message, such as a held ticket its TICKET. It
+ * is not for writing (no raw bytes). */
+ImpsMikeyMessage *imps_mikey_message_keep_payload (const ImpsMikeyMessage *msg,
+                                                   const ImpsMikeyPayload *p,
+                                                   const ImpsMikeyPayload **copy);
+
 /* Serialises into msg->body.raw (owned by @msg, valid until the next
  * serialise or free) and records offsets. NULL with an error when a value
  * does not fit its field or the message exceeds the size limit. */

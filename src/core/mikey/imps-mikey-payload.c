@@ -415,6 +415,27 @@ _imps_mikey_arena_alloc (ImpsMikeyArena *a, gsize len)
   return p;
 }
 
+ImpsMikeyArena *
+_imps_mikey_arena_new_exact (gsize size)
+{
+  ImpsMikeyArena *a = g_new0 (ImpsMikeyArena, 1);
+  size = MAX ((size + 7) & ~(gsize) 7, (gsize) 8);
+  a->head = g_malloc (sizeof (ArenaChunk) + size);
+  a->head->next = NULL;
+  a->head->size = size;
+  a->head->used = 0;
+  return a;
+}
+
+gsize
+_imps_mikey_arena_used (const ImpsMikeyArena *a)
+{
+  gsize n = 0;
+  for (const ArenaChunk *c = a->head; c; c = c->next)
+    n += c->used;
+  return n;
+}
+
 gpointer
 _imps_mikey_arena_dup (ImpsMikeyArena *a, const void *data, gsize len)
 {

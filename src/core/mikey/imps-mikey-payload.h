@@ -370,6 +370,10 @@ guint imps_mikey_payloads_find_all (const ImpsMikeyPayload *items, guint n, guin
 /* Internal to the codec (imps-mikey-payload.c, imps-mikey-message.c):
  * not for use outside src/core/mikey/imps-mikey-{payload,message,dump}.c. */
 ImpsMikeyArena *_imps_mikey_arena_new (gsize first_size);
+/* One chunk of @size bytes, no more (a further allocation adds one). */
+ImpsMikeyArena *_imps_mikey_arena_new_exact (gsize size);
+/* Bytes handed out, over all chunks (each allocation rounded up to 8). */
+gsize _imps_mikey_arena_used (const ImpsMikeyArena *a);
 gpointer _imps_mikey_arena_alloc (ImpsMikeyArena *a, gsize len);
 gpointer _imps_mikey_arena_dup (ImpsMikeyArena *a, const void *data, gsize len);
 void _imps_mikey_arena_free (ImpsMikeyArena *a);
