@@ -509,6 +509,55 @@ test_group (void)
 /* Reuse (J=1): a second transfer with the same ticket has a new CSB ID and
  * new RANDs, so new keys; with J=0 the Initiator refuses a second transfer
  * and the KMS a second resolution by the same responder (ERR 15). */
+/* A held ticket keeps of its REQUEST_RESP the TICKET alone (it may be kept
+ * for reuse for an hour): one payload, equal to the answer's TICKET field
+ * for field, its policy read from the copy, and the copy owns its bytes
+ * (the views point into the held message, not into the answer's). */
+static void
+test_held_ticket_compact (void)
+{
+  Net net;
+  ImpsMikeyTp tp;
+  g_autoptr (GError) error = NULL;
+
+  net_init (&net, FALSE);
+  imps_mikey_tp_init_default (&tp, net.suite.prf, TRUE);
+  imps_mikey_tp_add_responder (&tp, BOB);
+  imps_mikey_tp_add_responder (&tp, CAROL);
+  g_autoptr (ImpsMikeyHeldTicket) held = request_ticket (&net, &tp, NOW);
+  g_assert_cmpuint (held->resp->body.n_payloads, ==, 1);
+  g_assert_true (&held->resp->body.payloads[0] == held->ticket);
+  g_assert_cmpuint (held->ticket->type, ==, IMPS_MIKEY_PAYLOAD_TICKET);
+  g_assert_null (imps_mikey_message_find (held->resp, IMPS_MIKEY_PAYLOAD_KEMAC));
+  g_assert_cmpuint (held->resp->hdr.data_type, ==, IMPS_MIKEY_DATA_REQUEST_RESP);
+  g_assert_cmpuint (held->resp->hdr.n_cs, ==, 0);
+  const ImpsMikeyTicket *t = &held->ticket->u.ticket;
+  g_assert_cmpuint (t->ticket_data.len, >, 0);
+  g_assert_cmpuint (t->n_tp_items, >, 0);
+  g_assert_cmpuint (held->policy.n_responders, ==, 2);
+  g_assert_true (imps_mikey_tp_has_responder (&held->policy, (const guint8 *) CAROL,
+                                              strlen (CAROL)));
+  /* the policy read again from the kept copy is the one read now */
+  ImpsMikeyTp again;
+  g_assert_true (imps_mikey_tp_read (t, &again, &error));
+  g_assert_no_error (error);
+  g_assert_cmphex (again.flags, ==, held->policy.flags);
+  g_assert_cmpuint (again.n_responders, ==, held->policy.n_responders);
+  /* a copy made from the copy is the same, and stands alone */
+  const ImpsMikeyPayload *c2 = NULL;
+  g_autoptr (ImpsMikeyMessage) m2 = imps_mikey_message_keep_payload (held->resp, held->ticket, &c2);
+  g_assert_cmpmem (c2->u.ticket.ticket_data.data, c2->u.ticket.ticket_data.len,
+                   t->ticket_data.data, t->ticket_data.len);
+  g_assert_true (c2->u.ticket.ticket_data.data != t->ticket_data.data);
+  /* and a call on it completes (the TRANSFER_INIT carries the copy) */
+  ImpsMikeySrtpKeys k1[IMPS_MIKEY_MAX_CS];
+  guint n1 = 0;
+  g_autoptr (ImpsMikeyMessage) ti = transfer_init (&net, held, BOB, 1, NOW + SEC (1));
+  complete_call (&net, held, ti, &net.bob, NOW + SEC (2), k1, &n1);
+  g_assert_cmpuint (n1, >, 0);
+  net_clear (&net);
+}
+
 static void
 test_reuse (void)
 {
@@ -1434,6 +1483,7 @@ main (int argc, char **argv)
   g_test_add_func ("/mikey/exchange/forking", test_forking);
   g_test_add_func ("/mikey/exchange/group", test_group);
   g_test_add_func ("/mikey/exchange/reuse", test_reuse);
+  g_test_add_func ("/mikey/exchange/held-ticket-compact", test_held_ticket_compact);
   g_test_add_func ("/mikey/exchange/policy", test_policy);
   g_test_add_func ("/mikey/exchange/error-message", test_error_message);
   g_test_add_func ("/mikey/exchange/transfer-tamper", test_transfer_tamper);
