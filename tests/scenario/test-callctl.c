@@ -161,6 +161,27 @@ test_ticket_verdicts (void)
     }
 }
 
+/* A call step that places no call (its ticket step got none) leaves no
+ * last call: an `expect sip` after it fails with the step's reason, not
+ * with the status of the call before it (which it read before). */
+static void
+test_unplaced_call (void)
+{
+  g_auto (ImpsTestRun) r;
+  run_text (&r, "unplaced.scn", NET
+            "[policy h-default]\noperator = h\nmay-request-for = sip:*@elsewhere.net\n"
+            "[script]\nregister = a\nregister = b\n"
+            "call = a b security=sdes-e2e media=200ms\nexpect = sip 200\nhangup = a\n"
+            "ticket = a for b as t1\nexpect = fail\n"
+            "call = a b ticket=t1\nexpect = sip 200\n");
+  g_test_message ("%s", r.out);
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_nonnull (strstr (r.out, "FAIL  line "));
+  g_assert_nonnull (strstr (r.out, "expect sip 200: the call to sip:b@h.net was not placed: its "
+                                   "ticket step got no ticket t1"));
+  g_assert_nonnull (strstr (r.out, "5 passed, 1 failed, 0 skipped"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -173,6 +194,7 @@ main (int argc, char **argv)
   g_test_add_func ("/callctl/checks", test_checks);
   g_test_add_func ("/callctl/verdicts-can-fail", test_verdicts_can_fail);
   g_test_add_func ("/callctl/ticket-verdicts", test_ticket_verdicts);
+  g_test_add_func ("/callctl/unplaced-call", test_unplaced_call);
   int rc = g_test_run ();
   g_autoptr (GDir) d = g_dir_open (tmpdir, 0, NULL);
   const gchar *n;
