@@ -44,6 +44,7 @@ typedef struct {
   gboolean close_after;
   gboolean connecting;
   gboolean reused;           /* on the connection the previous answer left open */
+  gboolean idempotent;       /* the method is (RFC 9110 section 9.2.2) */
   GSocketAddress *to;
   GSource *source;
   GCancellable *cancellable;
@@ -148,13 +149,13 @@ static void exchange_start (Exchange *x);
 
 /* A kept connection can be closed by the server while the request is on
  * its way (the race of RFC 9112 section 9.3.1): when the server took the
- * connection down before a byte of an answer came, the request was not
- * served on it, and goes once more on a new connection. TRUE when it does
- * (the error is then dropped). */
+ * connection down before a byte of an answer came, an idempotent request
+ * goes once more on a new connection. TRUE when it does (the error is then
+ * dropped). */
 static gboolean
 exchange_retry (Exchange *x, GError *error)
 {
-  if (!x->reused || x->in->len != 0 || x->client == NULL)
+  if (!x->reused || !x->idempotent || x->in->len != 0 || x->client == NULL)
     return FALSE;
   /* a reset (ECONNRESET, EPIPE) or an end of stream */
   if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED))
@@ -162,9 +163,7 @@ exchange_retry (Exchange *x, GError *error)
   g_error_free (error);
   x->reused = FALSE;
   close_socket (g_steal_pointer (&x->socket));
-  x->sent = 0;
-  x->scanned = 0;
-  x->head_done = FALSE;
+  x->sent = 0;   /* nothing was read: the head is still unscanned */
   if (exchange_connect (x))
     exchange_start (x);
   return TRUE;
@@ -524,6 +523,9 @@ imps_http_client_send_async (ImpsHttpClient *c, const gchar *address, guint16 po
   x->in = g_byte_array_sized_new (READ_CHUNK);
   x->close_after = close;
   x->no_body = g_strcmp0 (method, "HEAD") == 0;
+  static const gchar *const idempotent[] = { "GET", "HEAD", "OPTIONS", "TRACE", "PUT",
+                                             "DELETE", NULL };
+  x->idempotent = g_strv_contains (idempotent, method);
   g_task_set_task_data (task, x, exchange_free);
   x->link = c->exchanges = g_list_prepend (c->exchanges, x);
   if (cancellable != NULL && g_cancellable_is_cancelled (cancellable))

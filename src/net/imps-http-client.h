@@ -9,8 +9,9 @@
  * bodies delimited by Content-Length, or by the close without one; an
  * answer with a Transfer-Encoding is refused (impsim's servers never send
  * one). Every wait (connect, write, read) ends after the client's
- * timeout. A request on a kept connection that the server closes or
- * resets before any byte of an answer goes once more on a new one. */
+ * timeout. An idempotent request (GET, HEAD, ...) on a kept connection
+ * that the server closes or resets before any byte of an answer goes once
+ * more on a new one. */
 #pragma once
 
 #include <gio/gio.h>

@@ -50,6 +50,16 @@ refuse (GError **error, guint status, const gchar *fmt, ...)
   return IMPS_HTTP_HEAD_REFUSED;
 }
 
+/* A refused request or status line (@kind), shown in the reason. */
+static ImpsHttpHeadResult
+refuse_line (GError **error, guint status, const gchar *kind, const guint8 *buf, gsize start,
+             gsize stop, const gchar *why)
+{
+  ImpsHttpSpan line = { (guint32) start, (guint32) (stop - start) };
+  g_autofree gchar *seen = shown (buf, line);
+  return refuse (error, status, "%s line \"%s\" %s", kind, seen, why);
+}
+
 /* Empty lines before the request line (RFC 9112 §2.2: ignored). */
 static gsize
 leading_empty_lines (const guint8 *buf, gsize len)
@@ -146,28 +156,27 @@ split_target (const guint8 *buf, ImpsHttpHead *h)
 static ImpsHttpHeadResult
 request_line (const guint8 *buf, gsize start, gsize stop, ImpsHttpHead *h, GError **error)
 {
-  ImpsHttpSpan line = { (guint32) start, (guint32) (stop - start) };
-  g_autofree gchar *seen = shown (buf, line);
   gsize i = start;
   while (i < stop && is_tchar (buf[i]))
     i++;
   if (i == start || i >= stop || buf[i] != ' ')
-    return refuse (error, 400, "request line \"%s\" does not start with a method and one space",
-                   seen);
+    return refuse_line (error, 400, "request", buf, start, stop,
+                        "does not start with a method and one space");
   h->method.off = (guint32) start;
   h->method.len = (guint32) (i - start);
   gsize t = ++i;
   while (i < stop && buf[i] >= 0x21 && buf[i] <= 0x7e)
     i++;
   if (i == t || i >= stop || buf[i] != ' ')
-    return refuse (error, 400, "request line \"%s\" has no request target of visible ASCII "
-                   "followed by one space", seen);
+    return refuse_line (error, 400, "request", buf, start, stop,
+                        "has no request target of visible ASCII followed by one space");
   h->target.off = (guint32) t;
   h->target.len = (guint32) (i - t);
   i++;
   if (stop - i != 8 || memcmp (buf + i, "HTTP/", 5) != 0 || !g_ascii_isdigit (buf[i + 5])
       || buf[i + 6] != '.' || !g_ascii_isdigit (buf[i + 7]))
-    return refuse (error, 400, "request line \"%s\" does not end in HTTP/DIGIT.DIGIT", seen);
+    return refuse_line (error, 400, "request", buf, start, stop,
+                        "does not end in HTTP/DIGIT.DIGIT");
   if (buf[i + 5] != '1')
     return refuse (error, 505, "HTTP/%c.%c is not supported: HTTP/1.1 is", buf[i + 5], buf[i + 7]);
   /* a higher minor version is served as 1.1 (RFC 9110 §2.5) */
@@ -380,12 +389,8 @@ imps_http_response_head_parse (const guint8 *buf, gsize len, ImpsHttpHead *h, GE
       || !g_ascii_isdigit (buf[start + 7]) || buf[start + 8] != ' '
       || !g_ascii_isdigit (buf[start + 9]) || !g_ascii_isdigit (buf[start + 10])
       || !g_ascii_isdigit (buf[start + 11]) || (stop - start > 12 && buf[start + 12] != ' '))
-    {
-      ImpsHttpSpan line = { (guint32) start, (guint32) (stop - start) };
-      g_autofree gchar *seen = shown (buf, line);
-      return refuse (error, 502, "status line \"%s\" is not HTTP/1.DIGIT, a space and a "
-                     "3-digit status", seen);
-    }
+    return refuse_line (error, 502, "status", buf, start, stop,
+                        "is not HTTP/1.DIGIT, a space and a 3-digit status");
   h->minor = buf[start + 7] == '0' ? 0 : 1;
   h->status = (guint) ((buf[start + 9] - '0') * 100 + (buf[start + 10] - '0') * 10
                        + (buf[start + 11] - '0'));
@@ -456,4 +461,3 @@ imps_http_media_type (const gchar *value, gchar **owned)
   *owned = g_strchomp (g_strndup (value, (gsize) (semi - value)));
   return *owned;
 }
-

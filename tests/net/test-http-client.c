@@ -280,8 +280,9 @@ test_scripted (void)
 }
 
 /* The server closes a kept connection while the next request is on its
- * way: the request goes once more on a new connection, after an end of
- * stream or a reset alike; a failure on a new connection is not retried. */
+ * way: a GET goes once more on a new connection, after an end of stream or
+ * a reset alike; a failure on a new connection is not retried, nor is a
+ * POST (not idempotent: the server may have acted on it). */
 static void
 test_kept_closed (void)
 {
@@ -291,6 +292,7 @@ test_kept_closed (void)
     "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\ntwo",
     "drop:HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nthree",
     "",
+    "drop:HTTP/1.1 204 No Content\r\n\r\n",
     NULL
   };
   Script sc;
@@ -303,7 +305,7 @@ test_kept_closed (void)
   g_assert_cmpuint (imps_http_response_get_status (r.answer), ==, 204);
   result_clear (&r);
   /* on the kept connection, which the server drops: again on a new one */
-  send_one (c, sc.port, "POST", &r);
+  send_one (c, sc.port, "GET", &r);
   g_assert_no_error (r.error);
   GBytes *b = imps_http_response_get_body (r.answer);
   g_assert_cmpmem (g_bytes_get_data (b, NULL), g_bytes_get_size (b), "one", 3);
@@ -326,6 +328,15 @@ test_kept_closed (void)
   g_assert_error (r.error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED);
   g_assert_nonnull (strstr (r.error->message, "without an answer"));
   g_assert_cmpuint (imps_http_client_get_connections (c), ==, 5);
+  result_clear (&r);
+  /* a POST on a kept connection the server drops fails as it is */
+  send_one (c, sc.port, "GET", &r);
+  g_assert_no_error (r.error);
+  result_clear (&r);
+  send_one (c, sc.port, "POST", &r);
+  g_assert_error (r.error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED);
+  g_assert_nonnull (strstr (r.error->message, "without an answer"));
+  g_assert_cmpuint (imps_http_client_get_connections (c), ==, 6);
   result_clear (&r);
   imps_http_client_free (c);
   script_stop (&sc);
