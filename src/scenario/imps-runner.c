@@ -71,6 +71,13 @@ typedef struct {
   gboolean keys;      /* expect exposure: keys (TRUE) or none */
 } Step;
 
+/* A refusal a node logged, kept apart from the event log (all NULL: none). */
+typedef struct {
+  gchar *from;
+  gchar *summary;
+  gchar *detail;
+} Refusal;
+
 /* The last call a call step made, as the expects and the observer see it. */
 typedef struct {
   ImpsUeCall *caller;
@@ -119,8 +126,7 @@ struct _ImpsRunner {
   guint n_passed, n_failed, n_skipped;
   guint trim_from;               /* results before this one are freed or still needed */
   guint steps_freed;             /* steps before this one are done and freed, or kept */
-  ImpsEvent held_refusal;        /* a load's first refusal (kind, from, summary, detail owned)
-                                  * when its entries went as it ran; kind 0 when none */
+  Refusal held_refusal;          /* a load's first refusal, when its entries went as it ran */
 };
 
 /* In the order of ImpsScriptSecurity. */
@@ -389,10 +395,9 @@ imps_runner_get_observer_report (ImpsRunner *r)
 static void
 held_refusal_clear (ImpsRunner *r)
 {
-  g_free ((gchar *) r->held_refusal.from);
-  g_free ((gchar *) r->held_refusal.summary);
-  g_free ((gchar *) r->held_refusal.detail);
-  memset (&r->held_refusal, 0, sizeof r->held_refusal);
+  g_clear_pointer (&r->held_refusal.from, g_free);
+  g_clear_pointer (&r->held_refusal.summary, g_free);
+  g_clear_pointer (&r->held_refusal.detail, g_free);
 }
 
 void
@@ -567,44 +572,42 @@ followed_by_expect (ImpsRunner *r, guint index)
   return next->verb == VERB_EXPECT;
 }
 
-/* A failed action's reason, with the first refusal a node logged during it
- * (the root cause: "ERR 15" alone does not say which policy refused). */
-/* How a refusal names its root cause, or NULL when @reason already says it. */
-static gchar *
-refusal_cause (const ImpsEvent *e, const gchar *reason)
+/* The first refusal logged in [@from, @to) of what the log still keeps,
+ * or NULL. */
+static const ImpsEvent *
+first_refusal (ImpsEventLog *log, guint from, guint to)
 {
-  if ((e->detail && strstr (reason, e->detail)) || (!e->detail && strstr (reason, e->summary)))
-    return NULL;
-  return g_strdup_printf (" (%s refused: %s%s%s)", e->from, e->summary, e->detail ? ": " : "",
-                          e->detail ? e->detail : "");
+  for (guint i = MAX (from, imps_event_log_first (log)); i < to; i++)
+    {
+      const ImpsEvent *e = imps_event_log_get (log, i);
+      if (e->kind == IMPS_EVENT_REFUSAL)
+        return e;
+    }
+  return NULL;
 }
 
+/* A failed action's reason, with the first refusal a node logged during it
+ * (the root cause: "ERR 15" alone does not say which policy refused), or
+ * kept aside from it (a load's). */
 static gchar *
 with_root_cause (ImpsRunner *r, const ImpsStepResult *res, gchar *reason)
 {
-  ImpsEventLog *log = imps_network_get_event_log (r->net);
-  if (r->held_refusal.kind == IMPS_EVENT_REFUSAL)
+  Refusal seen = r->held_refusal;   /* borrowed */
+  if (seen.from == NULL)
     {
-      g_autofree gchar *cause = refusal_cause (&r->held_refusal, reason);
-      if (cause == NULL)
+      const ImpsEvent *e = first_refusal (imps_network_get_event_log (r->net), res->first_event,
+                                          res->last_event);
+      if (e == NULL)
         return reason;
-      gchar *t = g_strconcat (reason, cause, NULL);
-      g_free (reason);
-      return t;
+      seen = (Refusal) { (gchar *) e->from, e->summary, e->detail };
     }
-  for (guint i = MAX (res->first_event, imps_event_log_first (log)); i < res->last_event; i++)
-    {
-      const ImpsEvent *e = imps_event_log_get (log, i);
-      if (e->kind != IMPS_EVENT_REFUSAL)
-        continue;
-      g_autofree gchar *cause = refusal_cause (e, reason);
-      if (cause == NULL)
-        return reason;
-      gchar *t = g_strconcat (reason, cause, NULL);
-      g_free (reason);
-      return t;
-    }
-  return reason;
+  if ((seen.detail && strstr (reason, seen.detail))
+      || (!seen.detail && strstr (reason, seen.summary)))
+    return reason;
+  gchar *t = g_strdup_printf ("%s (%s refused: %s%s%s)", reason, seen.from, seen.summary,
+                              seen.detail ? ": " : "", seen.detail ? seen.detail : "");
+  g_free (reason);
+  return t;
 }
 
 /* Whether the expects after step @index read the event log (the others
@@ -634,17 +637,11 @@ load_call_ended (ImpsLoad *load, gpointer data)
   ImpsEventLog *log = imps_network_get_event_log (r->net);
   guint end = imps_event_log_len (log);
   (void) load;
-  for (guint i = MAX (r->last_action->first_event, imps_event_log_first (log));
-       i < end && r->held_refusal.kind != IMPS_EVENT_REFUSAL; i++)
-    {
-      const ImpsEvent *e = imps_event_log_get (log, i);
-      if (e->kind != IMPS_EVENT_REFUSAL)
-        continue;
-      r->held_refusal.kind = IMPS_EVENT_REFUSAL;
-      r->held_refusal.from = g_strdup (e->from);
-      r->held_refusal.summary = g_strdup (e->summary);
-      r->held_refusal.detail = g_strdup (e->detail);
-    }
+  const ImpsEvent *e = r->held_refusal.from ? NULL
+                       : first_refusal (log, r->last_action->first_event, end);
+  if (e != NULL)
+    r->held_refusal = (Refusal) { g_strdup (e->from), g_strdup (e->summary),
+                                  g_strdup (e->detail) };
   imps_event_log_forget_before (log, end);
 }
 
@@ -1650,7 +1647,7 @@ steps_trim (ImpsRunner *r)
   for (; r->steps_freed < r->current; r->steps_freed++)
     {
       Step *done = r->steps->pdata[r->steps_freed];
-      if (done != NULL && done->verb != VERB_LOAD && done->verb != VERB_ATTACK)
+      if (done->verb != VERB_LOAD && done->verb != VERB_ATTACK)
         {
           step_free (done);
           r->steps->pdata[r->steps_freed] = NULL;

@@ -158,14 +158,6 @@ call_stop_timers (ImpsUeCall *call)
   call->timer_b = call->ring_timer = 0;
 }
 
-/* A while after its end, a call gives back its media ports and SRTP
- * sessions: long enough for the packets still on the bus (a BYE takes the
- * bus latency of each hop; the peer sends until it arrives) to land where
- * they are counted. */
-/* Long after its end (Timer B after the media closed: no answer to its
- * INVITE and no request in its dialog can still come), a call forgets its
- * INVITE and dialog: a late message for it then gets what one for an
- * unknown call gets. */
 static gboolean call_drop_due (gpointer data);
 
 /* A released call that is forgotten and waits for no KMS answer goes, at
@@ -178,6 +170,10 @@ call_drop_when_idle (ImpsUeCall *call)
     call->forget_timer = imps_clock_timeout_add (call->sip->clock, 0, call_drop_due, call, NULL);
 }
 
+/* Long after its end (Timer B after the media closed: no answer to its
+ * INVITE and no request in its dialog can still come), a call forgets its
+ * INVITE and dialog: a late message for it then gets what one for an
+ * unknown call gets. */
 static gboolean
 call_forget_done (gpointer data)
 {

@@ -210,16 +210,16 @@ typedef void (*ImpsUeRegisterFunc) (ImpsUeSip *sip, guint status, gpointer user_
 void imps_ue_sip_set_register_callback (ImpsUeSip *sip, ImpsUeRegisterFunc func,
                                         gpointer user_data);
 
-/* Places a call to @to_uri. @target_address/@target_port: where the
- * INVITE goes (another UE's contact); NULL: the outbound proxy. The call is
- * owned by the agent and stays readable after it ends (until it is
- * released and forgotten: imps_ue_call_release()). */
 /* The media ports of its calls: RTP at even ports from @first, RTCP at
  * the next, none above @last; after @last they start at @first again.
  * FALSE (nothing changed) when @first is odd or the range holds no pair.
  * The default is IMPS_UE_SIP_MEDIA_PORT_BASE to 65535. */
 gboolean imps_ue_sip_set_media_ports (ImpsUeSip *sip, guint16 first, guint16 last);
 
+/* Places a call to @to_uri. @target_address/@target_port: where the
+ * INVITE goes (another UE's contact); NULL: the outbound proxy. The call is
+ * owned by the agent and stays readable after it ends (until it is
+ * released and forgotten: imps_ue_call_release()). */
 ImpsUeCall *imps_ue_sip_call (ImpsUeSip *sip, const gchar *to_uri, ImpsUeSecurity security,
                               const gchar *target_address, guint16 target_port,
                               GError **error);

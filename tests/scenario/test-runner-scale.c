@@ -88,6 +88,25 @@ run_text (Run *r, const gchar *text, guint *fds_before, guint *fds_after)
   g_assert_cmpuint (imps_runner_count_passed (r->runner), ==, r->scenario->steps->len);
 }
 
+/* Runs @text as impsim run does with (@forget) and without (@keep) its
+ * reports; the verdicts are the caller's to check. */
+static void
+run_modes (Run *r, const gchar *text, gboolean forget, gboolean keep)
+{
+  g_autoptr (GError) error = NULL;
+  memset (r, 0, sizeof *r);
+  r->scenario = imps_scenario_load_data (text, strlen (text), "modes.scn", &error);
+  g_assert_no_error (error);
+  ImpsWorldOptions opt = { .virtual_clock = TRUE };
+  r->world = imps_world_new (r->scenario, &opt, &error);
+  g_assert_no_error (error);
+  r->runner = imps_runner_new (r->world, r->scenario);
+  imps_runner_set_forget_events (r->runner, forget);
+  imps_runner_set_keep_records (r->runner, keep);
+  g_assert_true (imps_runner_run (r->runner, &error));
+  g_assert_no_error (error);
+}
+
 /* A call that rings for 30 s and carries 1 s of media costs clock events
  * for its messages and media packets, not one per millisecond of waiting
  * (a 1 ms poll would cost over 30,000). */
@@ -208,17 +227,10 @@ test_finished_call_forgets_events (void)
   g_string_append (text, "ticket = u0 for u1 as t1\nexpect = no-message Ua\n");
   for (guint forget = 0; forget < 2; forget++)
     {
-      g_autoptr (GError) error = NULL;
-      g_autoptr (ImpsScenario) sc = imps_scenario_load_data (text->str, text->len, "forget.scn",
-                                                             &error);
-      g_assert_no_error (error);
-      ImpsWorldOptions opt = { .virtual_clock = TRUE };
-      g_autoptr (ImpsWorld) world = imps_world_new (sc, &opt, &error);
-      g_assert_no_error (error);
-      g_autoptr (ImpsRunner) runner = imps_runner_new (world, sc);
-      imps_runner_set_forget_events (runner, forget);
-      g_assert_true (imps_runner_run (runner, &error));
-      g_assert_no_error (error);
+      g_auto (Run) r;
+      run_modes (&r, text->str, forget, TRUE);
+      ImpsWorld *world = r.world;
+      ImpsRunner *runner = r.runner;
       ImpsEventLog *log = imps_network_get_event_log (imps_world_get_network (world));
       guint total = imps_event_log_len (log), kept = total - imps_event_log_first (log);
       g_test_message ("forget %u: %u entries, %u kept", forget, total, kept);
@@ -264,18 +276,11 @@ test_finished_call_leaves (void)
   guint passed_kept = 0;
   for (guint keep = 2; keep-- > 0;)
     {
-      g_autoptr (GError) error = NULL;
-      g_autoptr (ImpsScenario) sc = imps_scenario_load_data (text->str, text->len, "leave.scn",
-                                                             &error);
-      g_assert_no_error (error);
-      ImpsWorldOptions opt = { .virtual_clock = TRUE };
-      g_autoptr (ImpsWorld) world = imps_world_new (sc, &opt, &error);
-      g_assert_no_error (error);
-      g_autoptr (ImpsRunner) runner = imps_runner_new (world, sc);
-      imps_runner_set_forget_events (runner, !keep);
-      imps_runner_set_keep_records (runner, keep);
-      g_assert_true (imps_runner_run (runner, &error));
-      g_assert_no_error (error);
+      g_auto (Run) r;
+      run_modes (&r, text->str, !keep, keep);
+      ImpsWorld *world = r.world;
+      ImpsRunner *runner = r.runner;
+      const ImpsScenario *sc = r.scenario;
       g_assert_cmpuint (imps_runner_count_failed (runner), ==, 0);
       guint calls = 0, freed = 0;
       for (guint i = 0; i < 6; i++)

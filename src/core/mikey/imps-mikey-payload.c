@@ -372,13 +372,7 @@ struct _ImpsMikeyArena {
 ImpsMikeyArena *
 _imps_mikey_arena_new (gsize first_size)
 {
-  ImpsMikeyArena *a = g_new0 (ImpsMikeyArena, 1);
-  gsize size = MAX (first_size, (gsize) ARENA_MIN_CHUNK);
-  a->head = g_malloc (sizeof (ArenaChunk) + size);
-  a->head->next = NULL;
-  a->head->size = size;
-  a->head->used = 0;
-  return a;
+  return _imps_mikey_arena_new_exact (MAX (first_size, (gsize) ARENA_MIN_CHUNK));
 }
 
 gpointer
@@ -419,6 +413,7 @@ ImpsMikeyArena *
 _imps_mikey_arena_new_exact (gsize size)
 {
   ImpsMikeyArena *a = g_new0 (ImpsMikeyArena, 1);
+  /* allocations are rounded up to 8 */
   size = MAX ((size + 7) & ~(gsize) 7, (gsize) 8);
   a->head = g_malloc (sizeof (ArenaChunk) + size);
   a->head->next = NULL;
