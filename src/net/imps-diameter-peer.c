@@ -1,4 +1,5 @@
 #include "imps-diameter-peer.h"
+#include "imps-accept.h"
 #include "diameter/imps-diameter-base.h"
 #include "imps-bytes.h"
 
@@ -368,6 +369,12 @@ conn_readable (GObject *stream, gpointer data)
   return open ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
 }
 
+static gboolean
+conn_socket_readable (GSocket *socket, GIOCondition cond, gpointer data)
+{
+  return conn_readable (NULL, data);
+}
+
 static void
 conn_read_more (Conn *c)
 {
@@ -380,10 +387,14 @@ conn_read_more (Conn *c)
     {
       if (c->read_source != NULL)
         return;
-      c->read_source = g_pollable_input_stream_create_source (G_POLLABLE_INPUT_STREAM (c->in),
-                                                              NULL);
-      g_source_set_callback (c->read_source, (GSourceFunc) (void (*) (void)) conn_readable,
+      /* the socket's own source, never blocked while it runs (a stream's
+       * source wraps one in another, and each is blocked and unblocked
+       * around every dispatch: a wake-up of the main loop each time) */
+      c->read_source = g_socket_create_source (g_socket_connection_get_socket (c->sc),
+                                               G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+      g_source_set_callback (c->read_source, G_SOURCE_FUNC (conn_socket_readable),
                              conn_ref (c), (GDestroyNotify) conn_unref);
+      g_source_set_can_recurse (c->read_source, TRUE);
       g_source_attach (c->read_source, g_main_context_get_thread_default ());
       g_atomic_int_inc (&sources_made);
       return;
@@ -514,7 +525,7 @@ struct _ImpsDiameterServer {
   GArray *apps;
   ImpsDiameterHandler handler;
   gpointer user_data;
-  GSocketService *service;
+  ImpsAcceptor *acceptor;
   gchar *address;
   guint16 port;
   GPtrArray *conns;       /* of Conn*, each holding one reference */
@@ -830,9 +841,8 @@ server_on_close (Conn *c, const GError *error, gpointer owner)
   g_ptr_array_remove (s->conns, c); /* drops the server's reference */
 }
 
-static gboolean
-on_incoming (GSocketService *service, GSocketConnection *sc, GObject *source,
-             gpointer data)
+static void
+on_incoming (GSocketConnection *sc, gpointer data)
 {
   ImpsDiameterServer *s = data;
   g_autoptr (GSocketAddress) remote = g_socket_connection_get_remote_address (sc, NULL);
@@ -854,7 +864,7 @@ on_incoming (GSocketService *service, GSocketConnection *sc, GObject *source,
                                                "closed", address ? address : peer, same);
       server_log (s, TRUE, peer, NULL, 0, IMPS_EVENT_REFUSAL, why, "Diameter connection refused");
       g_io_stream_close (G_IO_STREAM (sc), NULL, NULL);
-      return TRUE;
+      return;
     }
   Conn *c = conn_new (sc, peer, server_on_frame, server_on_close, s);
   c->address = g_steal_pointer (&address);
@@ -862,7 +872,6 @@ on_incoming (GSocketService *service, GSocketConnection *sc, GObject *source,
   c->frame_ms = s->limits.frame_ms;
   g_ptr_array_add (s->conns, c);
   conn_start (c);
-  return TRUE;
 }
 
 ImpsDiameterServer *
@@ -919,11 +928,22 @@ imps_diameter_server_set_limits (ImpsDiameterServer *s, const ImpsDiameterLimits
   s->limits = *limits;
 }
 
+static void
+on_accept_failed (const GError *error, guint pause_ms, gpointer data)
+{
+  ImpsDiameterServer *s = data;
+  g_autofree gchar *why = g_strdup_printf ("%s could not accept a connection (%s); trying "
+                                           "again in %u ms", s->node_name, error->message,
+                                           pause_ms);
+  imps_network_log (s->net, IMPS_EVENT_NOTE, IMPS_REF_NONE, IMPS_PROTO_NONE, s->node_name, NULL,
+                    NULL, NULL, why, "accept failed");
+}
+
 gboolean
 imps_diameter_server_listen (ImpsDiameterServer *s, const gchar *address,
                              guint16 port, GError **error)
 {
-  g_return_val_if_fail (s->service == NULL, FALSE);
+  g_return_val_if_fail (s->acceptor == NULL, FALSE);
   g_autoptr (GInetAddress) ia = g_inet_address_new_from_string (address);
   if (ia == NULL)
     {
@@ -932,20 +952,20 @@ imps_diameter_server_listen (ImpsDiameterServer *s, const gchar *address,
       return FALSE;
     }
   g_autoptr (GSocketAddress) sa = g_inet_socket_address_new (ia, port);
-  g_autoptr (GSocketAddress) effective = NULL;
-  s->service = g_socket_service_new ();
+  g_autoptr (GSocket) socket = g_socket_new (g_inet_address_get_family (ia),
+                                             G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
+  if (socket == NULL)
+    return FALSE;
   /* Bursts of connects must not wait for SYN retransmits. */
-  g_socket_listener_set_backlog (G_SOCKET_LISTENER (s->service), IMPS_DIAMETER_LISTEN_BACKLOG);
-  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (s->service), sa, G_SOCKET_TYPE_STREAM,
-                                      G_SOCKET_PROTOCOL_TCP, NULL, &effective, error))
-    {
-      g_clear_object (&s->service);
-      return FALSE;
-    }
+  g_socket_set_listen_backlog (socket, IMPS_DIAMETER_LISTEN_BACKLOG);
+  if (!g_socket_bind (socket, sa, TRUE, error) || !g_socket_listen (socket, error))
+    return FALSE;
+  g_autoptr (GSocketAddress) effective = g_socket_get_local_address (socket, error);
+  if (effective == NULL)
+    return FALSE;
   s->address = g_strdup (address);
   s->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
-  g_signal_connect (s->service, "incoming", G_CALLBACK (on_incoming), s);
-  g_socket_service_start (s->service);
+  s->acceptor = imps_acceptor_new (socket, on_incoming, on_accept_failed, s);
   return TRUE;
 }
 
@@ -984,13 +1004,7 @@ imps_diameter_server_free (ImpsDiameterServer *s)
 {
   if (s == NULL)
     return;
-  if (s->service)
-    {
-      g_socket_service_stop (s->service);
-      g_socket_listener_close (G_SOCKET_LISTENER (s->service));
-      g_signal_handlers_disconnect_by_data (s->service, s);
-      g_object_unref (s->service);
-    }
+  imps_acceptor_free (s->acceptor);
   /* Closing calls server_on_close only while owner is set: clear it first. */
   for (guint i = 0; i < s->conns->len; i++)
     {

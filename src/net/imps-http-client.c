@@ -180,6 +180,7 @@ wait_for (Exchange *x, GIOCondition cond)
   /* a cancellation wakes the wait too */
   x->source = g_socket_create_source (x->socket, cond | G_IO_HUP | G_IO_ERR, x->cancellable);
   g_source_set_callback (x->source, G_SOURCE_FUNC (on_ready), x, NULL);
+  g_source_set_can_recurse (x->source, TRUE);
   g_source_attach (x->source, g_task_get_context (x->task));
 }
 
@@ -440,13 +441,14 @@ exchange_connect (Exchange *x)
   return TRUE;
 }
 
+/* The request goes at once, even while connect() is in progress: on
+ * loopback the connection is up by the time connect() returns, and when
+ * it is not the write finds no room and waits for it (a refusal shows in
+ * the connect result or in the write). */
 static void
 exchange_start (Exchange *x)
 {
-  if (x->connecting)
-    wait_for (x, G_IO_OUT);
-  else
-    exchange_step (x);
+  exchange_step (x);
 }
 
 /* The kept connection when it goes to @peer and the server has not

@@ -1,4 +1,5 @@
 /* HTTP/1.1 servers of the nodes: see imps-http.h. */
+#include "imps-accept.h"
 #include "imps-http-private.h"
 
 #include <errno.h>
@@ -21,8 +22,8 @@ imps_http_date (gint64 unix_seconds)
 /* ---------------------------------------------------------------------
  * Server.
  *
- * impsim accepts the TCP connections itself (a GSocketService on a socket
- * it made, with a listen backlog sized for bursts) and serves HTTP/1.1 on
+ * impsim accepts the TCP connections itself (imps-accept.c, on a listening
+ * socket it made with a listen backlog sized for bursts) and serves HTTP/1.1 on
  * them with its own reader (imps-http-parse.c) and writer, on the main
  * loop: a cap on the connections from one source address, an idle timeout
  * (the socket's: every wait for the client to send or read ends after it)
@@ -87,7 +88,7 @@ struct _ImpsHttpServer {
   ImpsRefPoint ref;
   ImpsHttpHandler handler;
   gpointer user_data;
-  GSocketService *service;
+  ImpsAcceptor *acceptor;
   guint16 port;
   gsize max_body;
   ImpsHttpLimits limits;
@@ -477,10 +478,9 @@ first_bytes (GSocket *socket, GIOCondition cond, gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-static gboolean
-on_incoming (GSocketService *service, GSocketConnection *tcp, GObject *source, gpointer data)
+static void
+conn_accepted (ImpsHttpServer *s, GSocketConnection *tcp)
 {
-  ImpsHttpServer *s = data;
   GSocket *socket = g_socket_connection_get_socket (tcp);
   g_autoptr (GSocketAddress) remote = g_socket_get_remote_address (socket, NULL);
   g_autofree gchar *ip = NULL;
@@ -502,7 +502,7 @@ on_incoming (GSocketService *service, GSocketConnection *tcp, GObject *source, g
                  "%s already has %u connections open to %s (at most %u from one address)",
                  ip, n, s->node_name, s->limits.max_per_source);
       g_io_stream_close (G_IO_STREAM (tcp), NULL, NULL);
-      return TRUE;
+      return;
     }
   Conn *c = g_new0 (Conn, 1);
   c->s = s;
@@ -521,7 +521,7 @@ on_incoming (GSocketService *service, GSocketConnection *tcp, GObject *source, g
   if (s->tls_cert == NULL)
     {
       conn_serve (c, G_IO_STREAM (tcp));
-      return TRUE;
+      return;
     }
   /* TLS: the handshake starts when the client has sent its first bytes,
    * and must be over by the deadline. */
@@ -530,7 +530,21 @@ on_incoming (GSocketService *service, GSocketConnection *tcp, GObject *source, g
   g_source_set_callback (c->wait, G_SOURCE_FUNC (first_bytes), c, NULL);
   g_source_attach (c->wait, NULL);
   c->deadline = g_timeout_add_seconds (s->limits.handshake_timeout_s, handshake_deadline, c);
-  return TRUE;
+}
+
+static void
+on_accepted (GSocketConnection *tcp, gpointer data)
+{
+  conn_accepted (data, tcp);
+}
+
+static void
+on_accept_failed (const GError *error, guint pause_ms, gpointer data)
+{
+  ImpsHttpServer *s = data;
+  conn_note (s, IMPS_EVENT_NOTE, "accept failed",
+             "%s could not accept a connection (%s); trying again in %u ms", s->node_name,
+             error->message, pause_ms);
 }
 
 /* What the server remembers about one message. */
@@ -649,6 +663,7 @@ refusal_start (GIOStream *stream, GBytes *answer, gboolean close_output)
 #define BUF_FIRST 4096
 
 static gboolean on_readable (GObject *stream, gpointer data);
+static gboolean on_socket_readable (GSocket *socket, GIOCondition cond, gpointer data);
 static gboolean on_writable (GObject *stream, gpointer data);
 static void conn_process (Conn *c);
 
@@ -681,8 +696,21 @@ conn_read_start (Conn *c)
 {
   if (c->reading != NULL || c->stream == NULL)
     return;
-  c->reading = g_pollable_input_stream_create_source (c->in, NULL);
-  g_source_set_callback (c->reading, G_SOURCE_FUNC (on_readable), c, NULL);
+  /* Plain TCP: the socket's own source (a stream's source wraps one in
+   * another, and each is blocked and unblocked around every dispatch, a
+   * wake-up of the main loop each time). Never blocked while it runs:
+   * nothing here runs a main loop of its own. */
+  if (G_IS_TLS_CONNECTION (c->stream))
+    {
+      c->reading = g_pollable_input_stream_create_source (c->in, NULL);
+      g_source_set_callback (c->reading, G_SOURCE_FUNC (on_readable), c, NULL);
+    }
+  else
+    {
+      c->reading = g_socket_create_source (c->socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+      g_source_set_callback (c->reading, G_SOURCE_FUNC (on_socket_readable), c, NULL);
+    }
+  g_source_set_can_recurse (c->reading, TRUE);
   g_source_attach (c->reading, NULL);
 }
 
@@ -1111,6 +1139,12 @@ on_readable (GObject *stream, gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+static gboolean
+on_socket_readable (GSocket *socket, GIOCondition cond, gpointer data)
+{
+  return on_readable (NULL, data);
+}
+
 /* ---------------------------------------------------------------------
  * The server's API.
  * ------------------------------------------------------------------- */
@@ -1139,7 +1173,7 @@ imps_http_server_new (ImpsNetwork *net, const gchar *node_name, ImpsRefPoint ref
 gboolean
 imps_http_server_listen (ImpsHttpServer *s, const gchar *address, guint16 port, GError **error)
 {
-  g_return_val_if_fail (s->service == NULL, FALSE);
+  g_return_val_if_fail (s->acceptor == NULL, FALSE);
   g_autoptr (GInetAddress) ia = g_inet_address_new_from_string (address);
   if (ia == NULL)
     {
@@ -1161,16 +1195,8 @@ imps_http_server_listen (ImpsHttpServer *s, const gchar *address, guint16 port, 
   g_autoptr (GSocketAddress) bound = g_socket_get_local_address (socket, error);
   if (bound == NULL)
     return FALSE;
-  GSocketService *service = g_socket_service_new ();
-  if (!g_socket_listener_add_socket (G_SOCKET_LISTENER (service), socket, NULL, error))
-    {
-      g_object_unref (service);
-      return FALSE;
-    }
   s->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-  s->service = service;
-  g_signal_connect (service, "incoming", G_CALLBACK (on_incoming), s);
-  g_socket_service_start (service);
+  s->acceptor = imps_acceptor_new (socket, on_accepted, on_accept_failed, s);
   imps_network_register_node (s->net, s->node_name, address);
   return TRUE;
 }
@@ -1315,13 +1341,7 @@ imps_http_server_free (ImpsHttpServer *s)
       imps_http_message_unref (msg);
     }
   g_ptr_array_set_size (s->paused, 0);
-  if (s->service)
-    {
-      g_socket_service_stop (s->service);
-      g_socket_listener_close (G_SOCKET_LISTENER (s->service));
-      g_signal_handlers_disconnect_by_data (s->service, s);
-      g_clear_object (&s->service);
-    }
+  g_clear_pointer (&s->acceptor, imps_acceptor_free);
   /* Forget the connections still open (a refusal's or GnuTLS's may
    * outlive the server) and shut each down. */
   g_queue_clear (&s->handshake_wait);
@@ -1373,7 +1393,7 @@ imps_http_server_free (ImpsHttpServer *s)
 void
 imps_http_server_set_limits (ImpsHttpServer *s, const ImpsHttpLimits *limits)
 {
-  g_return_if_fail (s->service == NULL);
+  g_return_if_fail (s->acceptor == NULL);
   s->limits = *limits;
   if (s->limits.handshake_timeout_s == 0)
     s->limits.handshake_timeout_s = IMPS_HTTP_HANDSHAKE_TIMEOUT_DEFAULT;
@@ -1384,7 +1404,7 @@ imps_http_server_set_limits (ImpsHttpServer *s, const ImpsHttpLimits *limits)
 void
 imps_http_server_set_tls (ImpsHttpServer *s, GTlsCertificate *cert, GTlsDatabase *ca)
 {
-  g_return_if_fail (s->service == NULL);
+  g_return_if_fail (s->acceptor == NULL);
   g_return_if_fail (G_IS_TLS_CERTIFICATE (cert) && G_IS_TLS_DATABASE (ca));
   imps_tls_policy_init ();
   g_set_object (&s->tls_cert, cert);

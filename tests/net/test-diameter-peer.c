@@ -7,6 +7,8 @@
 #include "../diameter/diameter-raw.h"
 
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 typedef struct {
   ImpsClock *clock;
@@ -952,6 +954,57 @@ test_feed (Fx *fx, gconstpointer unused)
   g_assert_cmpuint (fx->handled, ==, 2);
 }
 
+static gboolean
+set_flag (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Out of descriptors (the limit lowered to those in use) with peers
+ * waiting to be accepted: the listener stays readable, and the server
+ * notes why and pauses 100 ms between tries (a few notes in 300 ms;
+ * GSocketService tried again at once, with a warning each time, fatal
+ * under the tests). With descriptors again it serves every peer. */
+static void
+test_out_of_descriptors (Fx *fx, gconstpointer unused)
+{
+  g_autoptr (GBytes) r = build_request (IMPS_DIAMETER_CMD_MULTIMEDIA_AUTH, IMPS_DIAMETER_APP_ZH, "a@x");
+  GSocketConnection *c[4];
+  GByteArray *in[4];
+  for (guint i = 0; i < G_N_ELEMENTS (c); i++)
+    {
+      c[i] = raw_peer_connect ("127.0.0.5", "127.0.0.1", port (fx));
+      in[i] = g_byte_array_new ();
+    }
+  struct rlimit saved, low;
+  g_assert_cmpint (getrlimit (RLIMIT_NOFILE, &saved), ==, 0);
+  int probe = dup (0);
+  g_assert_cmpint (probe, >=, 0);
+  close (probe);
+  low = saved;
+  low.rlim_cur = (rlim_t) probe;  /* no new descriptor at all */
+  g_assert_cmpint (setrlimit (RLIMIT_NOFILE, &low), ==, 0);
+  gboolean over = FALSE;
+  g_timeout_add (300, set_flag, &over);
+  while (!over)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (setrlimit (RLIMIT_NOFILE, &saved), ==, 0);
+  guint notes = count_events (fx, IMPS_EVENT_NOTE, "accept failed",
+                              "could not accept a connection");
+  g_test_message ("%u notes in 300 ms", notes);
+  g_assert_cmpuint (notes, >=, 1);
+  g_assert_cmpuint (notes, <=, 10);
+  for (guint i = 0; i < G_N_ELEMENTS (c); i++)
+    {
+      raw_peer_write (c[i], g_bytes_get_data (r, NULL), g_bytes_get_size (r));
+      g_autoptr (ImpsDiameterMessage) a = raw_peer_read (c[i], in[i]);
+      g_assert_nonnull (a);
+      g_object_unref (c[i]);
+      g_byte_array_unref (in[i]);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -974,5 +1027,7 @@ main (int argc, char **argv)
   g_test_add ("/diameter-peer/client-idle", Fx, NULL, fx_setup, test_client_idle, fx_teardown);
   g_test_add ("/diameter-peer/thread-pool", Fx, NULL, fx_setup, test_thread_pool, fx_teardown);
   g_test_add ("/diameter-peer/feed", Fx, NULL, fx_setup, test_feed, fx_teardown);
+  g_test_add ("/diameter-peer/out-of-descriptors", Fx, NULL, fx_setup, test_out_of_descriptors,
+              fx_teardown);
   return g_test_run ();
 }

@@ -375,6 +375,82 @@ test_cancel (void)
   script_stop (&sc);
 }
 
+/* The main loop's work for a request on a new connection to impsim's
+ * server, up to the close at both ends: its iterations, and the writes to
+ * GLib's wake-up eventfd (GLib writes it whenever a source with a
+ * descriptor is added or removed, or blocked and unblocked around its
+ * dispatch, or a socket source's timeout moves; each is a system call,
+ * and one that makes the next poll return at once). The count is read
+ * from the eventfd itself after each poll (GLib's own read then finds it
+ * empty). Before the server accepted on a listener source of its own,
+ * read from the socket's source and let its sources run unblocked, and
+ * before the client sent at once after connect(), the same exchange took
+ * 5 iterations and 18 wake-up writes (measured on that code); the bounds
+ * below are this code's numbers. */
+static guint polls, wakeups;
+
+static gboolean
+is_eventfd (gint fd)
+{
+  g_autofree gchar *path = g_strdup_printf ("/proc/self/fd/%d", fd);
+  g_autofree gchar *target = g_file_read_link (path, NULL);
+  return target != NULL && strstr (target, "eventfd") != NULL;
+}
+
+static gint
+counting_poll (GPollFD *fds, guint nfds, gint timeout)
+{
+  gint n = g_poll (fds, nfds, timeout);
+  polls++;
+  for (guint i = 0; i < nfds; i++)
+    if ((fds[i].revents & G_IO_IN) && is_eventfd (fds[i].fd))
+      {
+        guint64 count;
+        if (read (fds[i].fd, &count, sizeof count) == sizeof count)
+          wakeups += (guint) count;
+      }
+  return n;
+}
+
+static void
+test_iterations (void)
+{
+  g_autoptr (ImpsClock) clock = imps_clock_new_virtual (0);
+  g_autoptr (ImpsRandom) rnd = imps_random_new_seeded (1);
+  g_autoptr (ImpsNetwork) net = imps_network_new (clock, rnd);
+  ImpsHttpServer *server = imps_http_server_new (net, "server", IMPS_REF_UA, NULL, echo, NULL);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (imps_http_server_listen (server, ADDR, 0, &error));
+  guint16 port = imps_http_server_get_port (server);
+  ImpsHttpClient *c = imps_http_client_new (ADDR, "tester", 10);
+  const gchar *fields[] = { "Host", "server", NULL };
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_main_context_set_poll_func (NULL, counting_poll);
+  for (guint i = 0; i < 4; i++)
+    {
+      Result r = { 0 };
+      polls = wakeups = 0;
+      imps_http_client_send_async (c, ADDR, port, "GET", "/", fields, NULL, NULL, TRUE, NULL,
+                                   on_done, &r);
+      wait_done (&r);
+      g_assert_no_error (r.error);
+      g_assert_cmpuint (imps_http_response_get_status (r.answer), ==, 200);
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      ImpsHttpStats stats;
+      imps_http_server_get_stats (server, &stats);
+      g_assert_cmpuint (stats.open, ==, 0);
+      g_test_message ("request %u: %u iterations, %u wake-ups", i, polls, wakeups);
+      g_assert_cmpuint (polls, <=, 5);
+      g_assert_cmpuint (wakeups, <=, 7);
+      result_clear (&r);
+    }
+  g_main_context_set_poll_func (NULL, NULL);
+  imps_http_client_free (c);
+  imps_http_server_free (server);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -383,5 +459,6 @@ main (int argc, char **argv)
   g_test_add_func ("/http-client/scripted", test_scripted);
   g_test_add_func ("/http-client/cancel", test_cancel);
   g_test_add_func ("/http-client/kept-closed", test_kept_closed);
+  g_test_add_func ("/http-client/iterations", test_iterations);
   return g_test_run ();
 }

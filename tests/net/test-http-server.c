@@ -507,6 +507,85 @@ test_half_close_while_waiting (void)
   imps_http_server_free (slow.server);
 }
 
+static gboolean
+set_flag (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* In this process: a server out of descriptors (the limit lowered to the
+ * descriptors in use) with connections waiting to be accepted. The
+ * listener stays readable; a server that tried again at once would spin
+ * (GSocketService did, with a warning each time, fatal under the tests).
+ * It notes why and pauses 100 ms between tries: a few notes in 300 ms,
+ * not thousands. With descriptors again, it accepts the waiting
+ * connections and each gets its answer. */
+static void
+test_out_of_descriptors (void)
+{
+  g_autoptr (ImpsClock) clock = imps_clock_new_virtual (0);
+  g_autoptr (ImpsRandom) rnd = imps_random_new_seeded (1);
+  g_autoptr (ImpsNetwork) net = imps_network_new (clock, rnd);
+  ImpsHttpServer *server = imps_http_server_new (net, "server", IMPS_REF_UA, "test", answer_ok,
+                                                 NULL);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (imps_http_server_listen (server, SERVER_ADDR, 0, &error));
+  guint16 port = imps_http_server_get_port (server);
+  int fds[8];
+  for (guint i = 0; i < G_N_ELEMENTS (fds); i++)
+    fds[i] = connect_to (port);
+  const gchar *req = "GET / HTTP/1.1\r\nHost: server\r\nConnection: close\r\n\r\n";
+  for (guint i = 0; i < G_N_ELEMENTS (fds); i++)
+    send_all (fds[i], req, strlen (req));
+
+  struct rlimit saved, low;
+  g_assert_cmpint (getrlimit (RLIMIT_NOFILE, &saved), ==, 0);
+  int probe = dup (0);
+  g_assert_cmpint (probe, >=, 0);
+  close (probe);
+  low = saved;
+  low.rlim_cur = (rlim_t) probe;  /* no new descriptor at all */
+  g_assert_cmpint (setrlimit (RLIMIT_NOFILE, &low), ==, 0);
+  gboolean over = FALSE;
+  g_timeout_add (300, set_flag, &over);
+  while (!over)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (setrlimit (RLIMIT_NOFILE, &saved), ==, 0);
+
+  ImpsEventLog *log = imps_network_get_event_log (net);
+  guint notes = 0;
+  for (guint i = imps_event_log_first (log); i < imps_event_log_len (log); i++)
+    {
+      const ImpsEvent *e = imps_event_log_get (log, i);
+      if (g_strcmp0 (e->summary, "accept failed") == 0)
+        {
+          notes++;
+          g_assert_nonnull (strstr (e->detail, "could not accept a connection"));
+        }
+    }
+  g_test_message ("%u notes in 300 ms", notes);
+  g_assert_cmpuint (notes, >=, 1);
+  g_assert_cmpuint (notes, <=, 10);
+
+  ImpsHttpStats st;
+  do
+    {
+      g_main_context_iteration (NULL, TRUE);
+      imps_http_server_get_stats (server, &st);
+    }
+  while (st.accepted < G_N_ELEMENTS (fds) || st.open > 0);
+  for (guint i = 0; i < G_N_ELEMENTS (fds); i++)
+    {
+      g_autofree gchar *resp = read_response (fds[i]);
+      if (resp == NULL)
+        g_error ("connection %u got no answer", i);
+      g_assert_true (g_str_has_prefix (resp, "HTTP/1.1 200"));
+      close (fds[i]);
+    }
+  imps_http_server_free (server);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -521,5 +600,6 @@ main (int argc, char **argv)
   g_test_add_func ("/http-server/bad-heads", test_bad_heads);
   g_test_add_func ("/http-server/half-close-while-waiting", test_half_close_while_waiting);
   g_test_add_func ("/http-server/cap-and-idle", test_cap_and_idle);
+  g_test_add_func ("/http-server/out-of-descriptors", test_out_of_descriptors);
   return g_test_run ();
 }
