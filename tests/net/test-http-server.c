@@ -586,6 +586,40 @@ test_out_of_descriptors (void)
   imps_http_server_free (server);
 }
 
+/* The Date header's text: RFC 9110 section 5.6.7's example, and libsoup's
+ * formatter (what the servers used before) at dates across four centuries,
+ * leap days and the ends of days and years. */
+static void
+test_date (void)
+{
+  g_autofree gchar *rfc = imps_http_date (784111777);
+  g_assert_cmpstr (rfc, ==, "Sun, 06 Nov 1994 08:49:37 GMT");
+  g_autofree gchar *epoch = imps_http_date (0);
+  g_assert_cmpstr (epoch, ==, "Thu, 01 Jan 1970 00:00:00 GMT");
+  const gint64 at[] = { 951782399, 951782400, 951868799, 1709164800, 1735689599, 1735689600,
+                        4102444800, 253402300799, -1, -2208988800 };
+  for (guint i = 0; i < G_N_ELEMENTS (at); i++)
+    {
+      g_autoptr (GDateTime) dt = g_date_time_new_from_unix_utc (at[i]);
+      g_autofree gchar *want = soup_date_time_to_string (dt, SOUP_DATE_HTTP);
+      g_autofree gchar *got = imps_http_date (at[i]);
+      g_assert_cmpstr (got, ==, want);
+    }
+  GRand *r = g_rand_new_with_seed (7);
+  for (guint i = 0; i < 2000; i++)
+    {
+      gint64 t = (gint64) g_rand_double_range (r, 0, 253402300799.0);
+      g_autoptr (GDateTime) dt = g_date_time_new_from_unix_utc (t);
+      g_autofree gchar *want = soup_date_time_to_string (dt, SOUP_DATE_HTTP);
+      g_autofree gchar *got = imps_http_date (t);
+      g_assert_cmpstr (got, ==, want);
+    }
+  g_rand_free (r);
+  /* past year 9999: the epoch, as before */
+  g_autofree gchar *far = imps_http_date (253402300800);
+  g_assert_cmpstr (far, ==, "Thu, 01 Jan 1970 00:00:00 GMT");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -601,5 +635,6 @@ main (int argc, char **argv)
   g_test_add_func ("/http-server/half-close-while-waiting", test_half_close_while_waiting);
   g_test_add_func ("/http-server/cap-and-idle", test_cap_and_idle);
   g_test_add_func ("/http-server/out-of-descriptors", test_out_of_descriptors);
+  g_test_add_func ("/http-server/date", test_date);
   return g_test_run ();
 }
