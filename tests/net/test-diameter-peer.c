@@ -5,9 +5,9 @@
 #include "diameter/imps-diameter-base.h"
 #include "imps-bytes.h"
 #include "../diameter/diameter-raw.h"
+#include "no-descriptors.h"
 
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 typedef struct {
@@ -954,13 +954,6 @@ test_feed (Fx *fx, gconstpointer unused)
   g_assert_cmpuint (fx->handled, ==, 2);
 }
 
-static gboolean
-set_flag (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
 /* Out of descriptors (the limit lowered to those in use) with peers
  * waiting to be accepted: the listener stays readable, and the server
  * notes why and pauses 100 ms between tries (a few notes in 300 ms;
@@ -977,19 +970,7 @@ test_out_of_descriptors (Fx *fx, gconstpointer unused)
       c[i] = raw_peer_connect ("127.0.0.5", "127.0.0.1", port (fx));
       in[i] = g_byte_array_new ();
     }
-  struct rlimit saved, low;
-  g_assert_cmpint (getrlimit (RLIMIT_NOFILE, &saved), ==, 0);
-  int probe = dup (0);
-  g_assert_cmpint (probe, >=, 0);
-  close (probe);
-  low = saved;
-  low.rlim_cur = (rlim_t) probe;  /* no new descriptor at all */
-  g_assert_cmpint (setrlimit (RLIMIT_NOFILE, &low), ==, 0);
-  gboolean over = FALSE;
-  g_timeout_add (300, set_flag, &over);
-  while (!over)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_cmpint (setrlimit (RLIMIT_NOFILE, &saved), ==, 0);
+  run_without_descriptors (300);
   guint notes = count_events (fx, IMPS_EVENT_NOTE, "accept failed",
                               "could not accept a connection");
   g_test_message ("%u notes in 300 ms", notes);

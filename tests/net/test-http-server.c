@@ -8,6 +8,7 @@
  * stop a test that would otherwise hang; no test asserts a duration. */
 #include "imps-http.h"
 #include "imps-network.h"
+#include "no-descriptors.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -507,13 +508,6 @@ test_half_close_while_waiting (void)
   imps_http_server_free (slow.server);
 }
 
-static gboolean
-set_flag (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
 /* In this process: a server out of descriptors (the limit lowered to the
  * descriptors in use) with connections waiting to be accepted. The
  * listener stays readable; a server that tried again at once would spin
@@ -539,19 +533,7 @@ test_out_of_descriptors (void)
   for (guint i = 0; i < G_N_ELEMENTS (fds); i++)
     send_all (fds[i], req, strlen (req));
 
-  struct rlimit saved, low;
-  g_assert_cmpint (getrlimit (RLIMIT_NOFILE, &saved), ==, 0);
-  int probe = dup (0);
-  g_assert_cmpint (probe, >=, 0);
-  close (probe);
-  low = saved;
-  low.rlim_cur = (rlim_t) probe;  /* no new descriptor at all */
-  g_assert_cmpint (setrlimit (RLIMIT_NOFILE, &low), ==, 0);
-  gboolean over = FALSE;
-  g_timeout_add (300, set_flag, &over);
-  while (!over)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_cmpint (setrlimit (RLIMIT_NOFILE, &saved), ==, 0);
+  run_without_descriptors (300);
 
   ImpsEventLog *log = imps_network_get_event_log (net);
   guint notes = 0;
