@@ -39,6 +39,7 @@
  * With IMPS_BENCH_JSON naming a file, one JSON object a line per N is
  * appended (what `make bench` collects).
  */
+#include "imps-config.h"
 #include "imps-runner.h"
 #include "imps-world.h"
 
@@ -85,13 +86,33 @@ process_cpu_s (void)
   return (double) ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+#ifdef IMPS_HAVE_JEMALLOC
+/* jemalloc's control interface (jemalloc/jemalloc.h, without the rest of
+ * that header's declarations of the malloc family) */
+int mallctl (const char *name, void *oldp, size_t *oldlenp, void *newp, size_t newlen);
+#define HEAP_NAME "jemalloc"
+#else
+#define HEAP_NAME "glibc malloc"
+#endif
+
 /* Bytes malloc has handed out and not had back (not what the pages
  * around them cost: rss_kb says that). */
 static gsize
 heap_kb (void)
 {
+#ifdef IMPS_HAVE_JEMALLOC
+  guint64 epoch = 1;
+  size_t len = sizeof epoch;
+  mallctl ("epoch", &epoch, &len, &epoch, len);  /* refresh the statistics */
+  size_t allocated = 0;
+  len = sizeof allocated;
+  if (mallctl ("stats.allocated", &allocated, &len, NULL, 0) != 0)
+    return 0;
+  return allocated / 1024;
+#else
   struct mallinfo2 mi = mallinfo2 ();
   return (mi.uordblks + mi.hblkhd) / 1024;
+#endif
 }
 
 static gsize
@@ -357,8 +378,8 @@ main (int argc, char **argv)
                                                              load_concurrent)
                                           : g_strdup ("one after another");
   printf ("scale: N subscribers bootstrapped and registered, N/2 MIKEY-TICKET calls with %s of "
-          "media, %s%s%s\n", media, how, ks_lifetime ? ", Ks lifetime " : "",
-          ks_lifetime ? ks_lifetime : "");
+          "media, %s%s%s; heap: %s\n", media, how, ks_lifetime ? ", Ks lifetime " : "",
+          ks_lifetime ? ks_lifetime : "", HEAP_NAME);
   printf ("%7s %9s %9s %10s %12s %11s %12s %12s %12s %8s\n", "N", "wall s", "CPU s", "peak RSS",
           "CPU/subscr.", "CPU/call", "KiB/reg. UE", "first calls", "last calls", "verdicts");
   g_autoptr (GArray) points = g_array_new (FALSE, TRUE, sizeof (Point));

@@ -8,6 +8,13 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#ifdef IMPS_HAVE_JEMALLOC
+/* jemalloc's control interface (jemalloc/jemalloc.h, without that
+ * header's declarations of the malloc family): calling it also keeps the
+ * library linked, and so the heap in use, with --as-needed. */
+int mallctl (const char *name, void *oldp, size_t *oldlenp, void *newp, size_t newlen);
+#endif
+
 static const CliCommand commands[] = {
   { "tool", "researcher's tools: Milenage, AUTS, Ks_NAF, self test", cli_tool },
   { "decode", "decode a MIKEY message (hex, base64, file or stdin)", cli_decode },
@@ -35,6 +42,15 @@ main (int argc, char **argv)
   if (argc >= 2 && strcmp (argv[1], "--version") == 0)
     {
       printf ("impsim %s\n", IMPS_VERSION);
+#ifdef IMPS_HAVE_JEMALLOC
+      const char *jv = NULL;
+      size_t len = sizeof jv;
+      if (mallctl ("version", (void *) &jv, &len, NULL, 0) != 0)
+        jv = "?";
+      printf ("heap: jemalloc %s\n", jv);
+#else
+      printf ("heap: glibc malloc\n");
+#endif
       return CLI_EXIT_OK;
     }
   if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)
@@ -46,7 +62,7 @@ main (int argc, char **argv)
                "Commands:\n");
       for (const CliCommand *c = commands; c->name; c++)
         fprintf (out, "  %-8s %s\n", c->name, c->summary);
-      fprintf (out, "\n  --version  print the version\n"
+      fprintf (out, "\n  --version  print the version and the heap impsim runs on\n"
                "\nRun 'impsim COMMAND --help' for the options of a command.\n");
       return argc < 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
     }

@@ -1,4 +1,5 @@
 /* The top level of the impsim command: what a user or a script sees. */
+#include "imps-config.h"
 #include "imps-test.h"
 #include "diameter/imps-diameter.h"
 
@@ -98,6 +99,14 @@ test_version (void)
   run (&r, "--version", NULL);
   g_assert_cmpint (r.status, ==, 0);
   g_assert_true (g_str_has_prefix (r.out, "impsim "));
+  /* the heap: jemalloc when built with it (never under the sanitizers) */
+  const gchar *heap = strchr (r.out, '\n');
+  g_assert_nonnull (heap);
+#ifdef IMPS_HAVE_JEMALLOC
+  g_assert_true (g_str_has_prefix (heap + 1, "heap: jemalloc 5."));
+#else
+  g_assert_true (g_str_has_prefix (heap + 1, "heap: glibc malloc\n"));
+#endif
 }
 
 /* The self test ends with the closing line 'N passed, N failed' and exits 0
