@@ -59,18 +59,44 @@ echo (ImpsHttpServer *server, ImpsHttpMessage *msg, const gchar *peer, gpointer 
                             (const guint8 *) text, strlen (text), NULL, "200");
 }
 
+/* impsim's server on ADDR answering with echo(), on a virtual clock. */
+typedef struct {
+  ImpsClock *clock;
+  ImpsRandom *rnd;
+  ImpsNetwork *net;
+  ImpsHttpServer *server;
+} Echo;
+
+static guint16
+echo_start (Echo *e)
+{
+  e->clock = imps_clock_new_virtual (0);
+  e->rnd = imps_random_new_seeded (1);
+  e->net = imps_network_new (e->clock, e->rnd);
+  e->server = imps_http_server_new (e->net, "server", IMPS_REF_UA, NULL, echo, NULL);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (imps_http_server_listen (e->server, ADDR, 0, &error));
+  return imps_http_server_get_port (e->server);
+}
+
+static void
+echo_stop (Echo *e)
+{
+  g_clear_pointer (&e->server, imps_http_server_free);
+  g_clear_pointer (&e->net, imps_network_free);
+  g_clear_pointer (&e->rnd, imps_random_free);
+  g_clear_pointer (&e->clock, imps_clock_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Echo, echo_stop)
+
 /* Against impsim's server: two requests on one connection, the second
  * asks for the close; the next request opens a new connection. */
 static void
 test_keepalive (void)
 {
-  g_autoptr (ImpsClock) clock = imps_clock_new_virtual (0);
-  g_autoptr (ImpsRandom) rnd = imps_random_new_seeded (1);
-  g_autoptr (ImpsNetwork) net = imps_network_new (clock, rnd);
-  ImpsHttpServer *server = imps_http_server_new (net, "server", IMPS_REF_UA, NULL, echo, NULL);
-  g_autoptr (GError) error = NULL;
-  g_assert_true (imps_http_server_listen (server, ADDR, 0, &error));
-  guint16 port = imps_http_server_get_port (server);
+  g_auto (Echo) e = { 0 };
+  guint16 port = echo_start (&e);
   ImpsHttpClient *c = imps_http_client_new (ADDR, "tester", 10);
   Result r = { 0 };
   const gchar *fields[] = { "Host", "server", "X-Test", "one", NULL };
@@ -114,7 +140,7 @@ test_keepalive (void)
   g_assert_error (r.error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
   result_clear (&r);
   imps_http_client_free (c);
-  imps_http_server_free (server);
+  echo_stop (&e);
 }
 
 /* A scripted server: accepts one connection at a time and for each sends
@@ -415,13 +441,8 @@ counting_poll (GPollFD *fds, guint nfds, gint timeout)
 static void
 test_iterations (void)
 {
-  g_autoptr (ImpsClock) clock = imps_clock_new_virtual (0);
-  g_autoptr (ImpsRandom) rnd = imps_random_new_seeded (1);
-  g_autoptr (ImpsNetwork) net = imps_network_new (clock, rnd);
-  ImpsHttpServer *server = imps_http_server_new (net, "server", IMPS_REF_UA, NULL, echo, NULL);
-  g_autoptr (GError) error = NULL;
-  g_assert_true (imps_http_server_listen (server, ADDR, 0, &error));
-  guint16 port = imps_http_server_get_port (server);
+  g_auto (Echo) e = { 0 };
+  guint16 port = echo_start (&e);
   ImpsHttpClient *c = imps_http_client_new (ADDR, "tester", 10);
   const gchar *fields[] = { "Host", "server", NULL };
   while (g_main_context_iteration (NULL, FALSE))
@@ -439,7 +460,7 @@ test_iterations (void)
       while (g_main_context_iteration (NULL, FALSE))
         ;
       ImpsHttpStats stats;
-      imps_http_server_get_stats (server, &stats);
+      imps_http_server_get_stats (e.server, &stats);
       g_assert_cmpuint (stats.open, ==, 0);
       g_test_message ("request %u: %u iterations, %u wake-ups", i, polls, wakeups);
       g_assert_cmpuint (polls, <=, 5);
@@ -448,7 +469,7 @@ test_iterations (void)
     }
   g_main_context_set_poll_func (NULL, NULL);
   imps_http_client_free (c);
-  imps_http_server_free (server);
+  echo_stop (&e);
 }
 
 int
