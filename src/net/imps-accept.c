@@ -1,4 +1,5 @@
 #include "imps-accept.h"
+#include "imps-source.h"
 
 struct _ImpsAcceptor {
   GSocket *listener;
@@ -11,15 +12,6 @@ struct _ImpsAcceptor {
 };
 
 static void acceptor_watch (ImpsAcceptor *a);
-
-static void
-source_drop (GSource **source)
-{
-  if (*source == NULL)
-    return;
-  g_source_destroy (*source);
-  g_clear_pointer (source, g_source_unref);
-}
 
 static gboolean
 pause_over (gpointer data)
@@ -89,8 +81,8 @@ imps_acceptor_free (ImpsAcceptor *a)
 {
   if (a == NULL)
     return;
-  source_drop (&a->watch);
-  source_drop (&a->pause);
+  imps_source_drop (&a->watch);
+  imps_source_drop (&a->pause);
   g_socket_close (a->listener, NULL);
   g_object_unref (a->listener);
   g_main_context_unref (a->context);

@@ -1,4 +1,5 @@
 #include "imps-diameter-peer.h"
+#include "imps-source.h"
 #include "imps-accept.h"
 #include "diameter/imps-diameter-base.h"
 #include "imps-bytes.h"
@@ -77,16 +78,6 @@ conn_unref (Conn *c)
 }
 
 static void
-timer_clear (GSource **t)
-{
-  if (*t == NULL)
-    return;
-  g_source_destroy (*t);
-  g_source_unref (*t);
-  *t = NULL;
-}
-
-static void
 conn_close (Conn *c, const GError *error)
 {
   if (c->closed)
@@ -94,9 +85,9 @@ conn_close (Conn *c, const GError *error)
   c->closed = TRUE;
   /* the read source holds a reference: keep one until the end */
   conn_ref (c);
-  timer_clear (&c->idle_timer);
-  timer_clear (&c->frame_timer);
-  timer_clear (&c->read_source);
+  imps_source_drop (&c->idle_timer);
+  imps_source_drop (&c->frame_timer);
+  imps_source_drop (&c->read_source);
   g_cancellable_cancel (c->cancel);
   if (c->sc)
     g_io_stream_close (G_IO_STREAM (c->sc), NULL, NULL);
@@ -286,7 +277,7 @@ conn_timers_update (Conn *c)
     return;
   conn_idle_restart (c);
   if (c->buf->len == 0)
-    timer_clear (&c->frame_timer);
+    imps_source_drop (&c->frame_timer);
   else if (c->frame_timer == NULL && c->frame_ms > 0)
     c->frame_timer = timer_start (c, c->frame_ms, frame_expired);
 }
@@ -316,7 +307,7 @@ conn_process (Conn *c)
           g_byte_array_remove_range (c->buf, 0, (guint) need);
           /* A whole message came: the frame limit starts again for the
            * next one (a busy peer's reads may end mid-message every time). */
-          timer_clear (&c->frame_timer);
+          imps_source_drop (&c->frame_timer);
         }
       conn_unref (c);
     }

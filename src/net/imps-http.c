@@ -1,5 +1,6 @@
 /* HTTP/1.1 servers of the nodes: see imps-http.h. */
 #include "imps-accept.h"
+#include "imps-source.h"
 #include "imps-http-private.h"
 
 #include <errno.h>
@@ -749,23 +750,14 @@ conn_read_start (Conn *c)
   g_source_attach (c->reading, NULL);
 }
 
-static void
-source_drop (GSource **source)
-{
-  if (*source == NULL)
-    return;
-  g_source_destroy (*source);
-  g_clear_pointer (source, g_source_unref);
-}
-
 /* Ends the HTTP side of @c: its sources, its buffer, the request it was
  * answering (whose answer, if one comes, is dropped). Returns its stream,
  * the caller's to close or hand on, or NULL. */
 static GIOStream *
 conn_unserve (Conn *c)
 {
-  source_drop (&c->reading);
-  source_drop (&c->writing);
+  imps_source_drop (&c->reading);
+  imps_source_drop (&c->writing);
   if (c->current != NULL)
     {
       c->current->conn = NULL;
@@ -1099,7 +1091,7 @@ conn_flush (Conn *c)
       if (c->answer_sent >= len)
         {
           g_clear_pointer (&c->answer, g_bytes_unref);
-          source_drop (&c->writing);
+          imps_source_drop (&c->writing);
           conn_answered (c);
           return;
         }
@@ -1134,7 +1126,7 @@ on_readable (GObject *stream, gpointer data)
       if (unread >= max)
         {
           /* full of requests that wait for an answer: read again when it is out */
-          source_drop (&c->reading);
+          imps_source_drop (&c->reading);
           g_object_unref (hold);
           return G_SOURCE_REMOVE;
         }
@@ -1153,7 +1145,7 @@ on_readable (GObject *stream, gpointer data)
       /* the client's end (of sending at least: a client may half-close
        * and still read its answer), an error or the idle timeout */
       c->eof = TRUE;
-      source_drop (&c->reading);
+      imps_source_drop (&c->reading);
       if (n < 0 || c->closing)
         conn_close (c);
       else if (c->current == NULL && c->answer == NULL)
