@@ -86,11 +86,19 @@ process_cpu_s (void)
   return (double) ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+/* the sanitizer runtime's (sanitizer/allocator_interface.h, which GCC
+ * does not install) */
+size_t __sanitizer_get_current_allocated_bytes (void);
+#endif
+
 #ifdef IMPS_HAVE_JEMALLOC
 /* jemalloc's control interface (jemalloc/jemalloc.h, without the rest of
  * that header's declarations of the malloc family) */
 int mallctl (const char *name, void *oldp, size_t *oldlenp, void *newp, size_t newlen);
 #define HEAP_NAME "jemalloc"
+#elif defined(__SANITIZE_ADDRESS__)
+#define HEAP_NAME "AddressSanitizer's"
 #else
 #define HEAP_NAME "glibc malloc"
 #endif
@@ -109,6 +117,9 @@ heap_kb (void)
   if (mallctl ("stats.allocated", &allocated, &len, NULL, 0) != 0)
     return 0;
   return allocated / 1024;
+#elif defined(__SANITIZE_ADDRESS__)
+  /* AddressSanitizer's heap, which mallinfo2() does not see */
+  return __sanitizer_get_current_allocated_bytes () / 1024;
 #else
   struct mallinfo2 mi = mallinfo2 ();
   return (mi.uordblks + mi.hblkhd) / 1024;

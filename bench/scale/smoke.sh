@@ -21,8 +21,9 @@ IMPS_BENCH_SCALE_RSS=1 IMPS_BENCH_SCALE_SLICES=1 "$bench" 130 > "$out"
 check 130
 grep -q 'RSS KiB: start' "$out" || { echo "scale smoke: no RSS stages"; cat "$out"; exit 1; }
 grep -q 'CPU ms per call in each 64th' "$out" || { echo "scale smoke: no slices"; cat "$out"; exit 1; }
-# the heap it runs on is named, and its statistics read (jemalloc's or glibc's)
-head -1 "$out" | grep -Eq '; heap: (jemalloc|glibc malloc)$' || { echo "scale smoke: no heap named"; cat "$out"; exit 1; }
+# the heap it runs on is named, and its statistics read (jemalloc's, glibc's or
+# AddressSanitizer's)
+head -1 "$out" | grep -Eq "; heap: (jemalloc|glibc malloc|AddressSanitizer's)\$" || { echo "scale smoke: no heap named"; cat "$out"; exit 1; }
 grep -Eq 'heap in use KiB: every UE registered [1-9][0-9]*, after the calls [1-9]' "$out" \
   || { echo "scale smoke: no heap in use read"; cat "$out"; exit 1; }
 

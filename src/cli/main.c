@@ -48,6 +48,8 @@ main (int argc, char **argv)
       if (mallctl ("version", (void *) &jv, &len, NULL, 0) != 0)
         jv = "?";
       printf ("heap: jemalloc %s\n", jv);
+#elif defined(__SANITIZE_ADDRESS__)
+      printf ("heap: AddressSanitizer's\n");
 #else
       printf ("heap: glibc malloc\n");
 #endif

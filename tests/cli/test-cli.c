@@ -104,6 +104,8 @@ test_version (void)
   g_assert_nonnull (heap);
 #ifdef IMPS_HAVE_JEMALLOC
   g_assert_true (g_str_has_prefix (heap + 1, "heap: jemalloc 5."));
+#elif defined(__SANITIZE_ADDRESS__)
+  g_assert_true (g_str_has_prefix (heap + 1, "heap: AddressSanitizer's\n"));
 #else
   g_assert_true (g_str_has_prefix (heap + 1, "heap: glibc malloc\n"));
 #endif

@@ -543,6 +543,7 @@ test_held_ticket_compact (void)
   /* a copy made from the copy is the same, and stands alone */
   const ImpsMikeyPayload *c2 = NULL;
   g_autoptr (ImpsMikeyMessage) m2 = imps_mikey_message_keep_payload (held->resp, held->ticket, &c2);
+  g_assert_cmpuint (m2->body.n_payloads, ==, 1);
   g_assert_cmpmem (c2->u.ticket.ticket_data.data, c2->u.ticket.ticket_data.len,
                    t->ticket_data.data, t->ticket_data.len);
   g_assert_true (c2->u.ticket.ticket_data.data != t->ticket_data.data);
