@@ -1,6 +1,8 @@
 /* A plain HTTP/1.1 client for the simulated UEs: see imps-http-client.h. */
 #include "imps-http-client.h"
 #include "imps-http-parse.h"
+#include "imps-http-write.h"
+#include "imps-idle.h"
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -11,6 +13,7 @@ struct _ImpsHttpClient {
   GInetAddress *local;       /* NULL: any */
   gchar *user_agent;
   guint timeout_s;
+  ImpsIdleList *waits;       /* exchanges in flight, by their last progress */
   GSocket *idle;             /* a connection the last answer left open */
   gchar *idle_peer;          /* "address:port" of @idle */
   GList *exchanges;          /* Exchange*: requests on the wire */
@@ -49,6 +52,7 @@ typedef struct {
   GSource *source;
   GCancellable *cancellable;
   GList *link;               /* in client->exchanges */
+  ImpsIdleEntry wait;        /* in client->waits while in flight */
 } Exchange;
 
 #define READ_CHUNK 4096
@@ -66,6 +70,28 @@ imps_http_client_new (const gchar *local_address, const gchar *user_agent, guint
 }
 
 static void exchange_fail (Exchange *x, GError *error);
+
+/* Progress on @x (connected, bytes sent or read): its wait's bound starts
+ * again. */
+static void
+exchange_touch (Exchange *x)
+{
+  if (x->client != NULL && x->client->waits != NULL)
+    imps_idle_list_touch (x->client->waits, &x->wait, x);
+}
+
+/* The client's timeout without progress on @x. */
+static void
+exchange_timed_out (ImpsIdleEntry *entry, gpointer owner, gpointer data)
+{
+  Exchange *x = owner;
+  ImpsHttpClient *c = data;
+  const gchar *what = x->connecting ? "connecting to"
+                      : x->sent < g_bytes_get_size (x->request) ? "sending the request to"
+                                                                 : "reading the answer from";
+  exchange_fail (x, g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "%s %s: nothing for %u s",
+                                 what, x->peer, c->timeout_s));
+}
 
 static void
 close_socket (GSocket *socket)
@@ -87,6 +113,7 @@ imps_http_client_free (ImpsHttpClient *c)
     }
   if (c->idle)
     close_socket (c->idle);
+  imps_idle_list_free (c->waits);
   g_free (c->idle_peer);
   g_clear_object (&c->local);
   g_free (c->user_agent);
@@ -128,6 +155,8 @@ exchange_detach (Exchange *x)
       g_source_destroy (x->source);
       g_clear_pointer (&x->source, g_source_unref);
     }
+  if (x->client && x->client->waits)
+    imps_idle_list_remove (x->client->waits, &x->wait);
   if (x->client && x->link)
     x->client->exchanges = g_list_delete_link (x->client->exchanges, x->link);
   x->link = NULL;
@@ -365,6 +394,7 @@ exchange_step (Exchange *x)
         }
       x->connecting = FALSE;
     }
+  exchange_touch (x);
   if (x->sent < g_bytes_get_size (x->request))
     {
       switch (exchange_write (x))
@@ -414,7 +444,8 @@ exchange_connect (Exchange *x)
     }
   c->connections++;
   g_socket_set_blocking (x->socket, FALSE);
-  g_socket_set_timeout (x->socket, c->timeout_s);
+  /* no socket timeout: the client's list of waits bounds them (a socket
+   * timeout wakes the main loop at every dispatch, see imps-idle.h) */
   g_socket_set_option (x->socket, IPPROTO_TCP, TCP_NODELAY, TRUE, NULL);
   if (c->local)
     {
@@ -496,20 +527,27 @@ imps_http_client_send_async (ImpsHttpClient *c, const gchar *address, guint16 po
       g_object_unref (task);
       return;
     }
+  if (c->timeout_s > 0 && c->waits == NULL)
+    c->waits = imps_idle_list_new (c->timeout_s, exchange_timed_out, c);
   gsize body_len = body ? g_bytes_get_size (body) : 0;
   GString *r = g_string_sized_new (256 + body_len);
-  g_string_append_printf (r, "%s %s HTTP/1.1\r\n", method, target);
+  g_string_append (r, method);
+  g_string_append_c (r, ' ');
+  g_string_append (r, target);
+  g_string_append_len (r, " HTTP/1.1\r\n", 11);
   for (guint i = 0; fields && fields[i] && fields[i + 1]; i += 2)
-    g_string_append_printf (r, "%s: %s\r\n", fields[i], fields[i + 1]);
+    imps_http_put_field (r, fields[i], fields[i + 1]);
   if (close)
     g_string_append (r, "Connection: close\r\n");
   if (c->user_agent)
-    g_string_append_printf (r, "User-Agent: %s\r\n", c->user_agent);
+    imps_http_put_field (r, "User-Agent", c->user_agent);
   if (body != NULL)
     {
       if (content_type)
-        g_string_append_printf (r, "Content-Type: %s\r\n", content_type);
-      g_string_append_printf (r, "Content-Length: %" G_GSIZE_FORMAT "\r\n", body_len);
+        imps_http_put_field (r, "Content-Type", content_type);
+      g_string_append_len (r, "Content-Length: ", 16);
+      imps_http_put_uint (r, body_len);
+      g_string_append_len (r, "\r\n", 2);
     }
   g_string_append (r, "\r\n");
   if (body_len)

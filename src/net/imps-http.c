@@ -1,7 +1,9 @@
 /* HTTP/1.1 servers of the nodes: see imps-http.h. */
 #include "imps-accept.h"
+#include "imps-idle.h"
 #include "imps-source.h"
 #include "imps-http-private.h"
+#include "imps-http-write.h"
 
 #include <errno.h>
 #include <linux/tcp.h>
@@ -135,6 +137,7 @@ struct _ImpsHttpServer {
   GHashTable *conns;           /* Conn* -> Conn*, every open connection */
   guint handshaking;           /* TLS handshakes in progress */
   GQueue handshake_wait;       /* Conn*: TLS clients waiting for a handshake slot */
+  ImpsIdleList *idle;          /* connections served, by their last byte either way */
   guint hellos_waiting;        /* Conn* with hello_waits > 0 and no handshake yet */
   gint64 date_s;               /* the second of date[] */
   gchar *date;                 /* Date header for date_s */
@@ -178,6 +181,7 @@ typedef struct {
   gboolean close_after;            /* the answer being written is the last */
   gboolean closing;                /* the last answer is out: draining until the close */
   gsize drained;                   /* bytes read and dropped while closing */
+  ImpsIdleEntry idle;              /* in s->idle while HTTP is served */
 } Conn;
 
 static void handshake_slot_release (Conn *c);
@@ -215,6 +219,8 @@ conn_gone (gpointer data, GObject *where_the_socket_was)
   Conn *c = data;
   ImpsHttpServer *s = c->s;
   conn_clear_timers (c);
+  if (s->idle)
+    imps_idle_list_remove (s->idle, &c->idle);
   hello_wait_end (c);
   if (c->queued)
     g_queue_remove (&s->handshake_wait, c);
@@ -550,9 +556,13 @@ conn_accepted (ImpsHttpServer *s, GSocketConnection *tcp)
   g_hash_table_add (s->conns, c);
   g_object_weak_ref (G_OBJECT (socket), conn_gone, c);
   g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, TRUE, NULL);
-  /* Every wait for the client to send or read (the request, the answer,
-   * TLS records) ends after the idle timeout. */
-  g_socket_set_timeout (socket, s->limits.idle_timeout_s);
+  /* TLS: every wait for the client to send or read (TLS records, the
+   * handshake's in glib-networking's thread) ends after the idle timeout.
+   * Plain TCP: the server's idle list bounds the connection once HTTP is
+   * served on it (a socket timeout would wake the main loop at every read,
+   * see imps-idle.h). */
+  if (s->tls_cert != NULL)
+    g_socket_set_timeout (socket, s->limits.idle_timeout_s);
 
   if (s->tls_cert == NULL)
     {
@@ -750,12 +760,41 @@ conn_read_start (Conn *c)
   g_source_attach (c->reading, NULL);
 }
 
+/* A byte in or out on @c: its idle bound starts again. */
+static void
+conn_touch (Conn *c)
+{
+  if (c->s->idle != NULL)
+    imps_idle_list_touch (c->s->idle, &c->idle, c);
+}
+
+static void conn_close (Conn *c);
+
+/* No byte either way on @c for the idle timeout: closed, unless the
+ * handler is still at the request (the client is not the one idle). */
+static void
+conn_idle_over (ImpsIdleEntry *entry, gpointer owner, gpointer data)
+{
+  Conn *c = owner;
+  if (c->current != NULL && c->answer == NULL && !c->closing)
+    {
+      imps_idle_list_touch (c->s->idle, &c->idle, c);
+      return;
+    }
+  c->s->stats.idle_closed++;
+  GSocket *hold = g_object_ref (c->socket);
+  conn_close (c);
+  g_object_unref (hold);
+}
+
 /* Ends the HTTP side of @c: its sources, its buffer, the request it was
  * answering (whose answer, if one comes, is dropped). Returns its stream,
  * the caller's to close or hand on, or NULL. */
 static GIOStream *
 conn_unserve (Conn *c)
 {
+  if (c->s != NULL && c->s->idle != NULL)
+    imps_idle_list_remove (c->s->idle, &c->idle);
   imps_source_drop (&c->reading);
   imps_source_drop (&c->writing);
   if (c->current != NULL)
@@ -814,11 +853,12 @@ conn_serve (Conn *c, GIOStream *stream)
   c->peer = g_ref_string_new (peer);
   c->stream_name = g_ref_string_new (name);
   s->stats.served++;
-  /* From here on only the lifetime bounds the connection (the socket's
-   * timeout bounds each idle wait). */
+  /* From here on only the lifetime bounds the connection, and the idle
+   * list each wait without a byte either way. */
   g_clear_handle_id (&c->deadline, g_source_remove);
   if (s->limits.lifetime_s)
     c->deadline = g_timeout_add_seconds (s->limits.lifetime_s, conn_lifetime_over, c);
+  conn_touch (c);
   conn_read_start (c);
 }
 
@@ -846,6 +886,10 @@ conn_refuse (Conn *c, const guint8 *head, gsize head_len, guint status, const gc
   imps_network_log (s->net, IMPS_EVENT_MESSAGE, s->ref, IMPS_PROTO_HTTP, s->node_name, c->peer,
                     answer, c->stream_name, why, "%s", answer_summary);
   GIOStream *stream = conn_unserve (c);
+  /* the refusal's write and drain: bounded by the socket's timeout, as a
+   * TLS connection's always are */
+  if (s->tls_cert == NULL)
+    g_socket_set_timeout (c->socket, s->limits.idle_timeout_s);
   if (stream != NULL)
     refusal_start (stream, answer, FALSE);
 }
@@ -1087,6 +1131,8 @@ conn_flush (Conn *c)
           conn_close (c);
           return;
         }
+      if (n > 0)
+        conn_touch (c);
       c->answer_sent += (gsize) n;
       if (c->answer_sent >= len)
         {
@@ -1159,6 +1205,7 @@ on_readable (GObject *stream, gpointer data)
     }
   else
     {
+      conn_touch (c);
       c->buf_len += (gsize) n;
       conn_process (c);
     }
@@ -1223,6 +1270,8 @@ imps_http_server_listen (ImpsHttpServer *s, const gchar *address, guint16 port, 
   if (bound == NULL)
     return FALSE;
   s->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  if (s->limits.idle_timeout_s > 0)
+    s->idle = imps_idle_list_new (s->limits.idle_timeout_s, conn_idle_over, s);
   s->acceptor = imps_acceptor_new (socket, on_accepted, on_accept_failed, s);
   imps_network_register_node (s->net, s->node_name, address);
   return TRUE;
@@ -1264,16 +1313,21 @@ answer_bytes (ImpsHttpServer *s, ImpsHttpMessage *msg, guint status, const gchar
               const guint8 *body, gsize body_len, gboolean keep)
 {
   GString *a = g_string_sized_new (320 + body_len);
-  g_string_append_printf (a, "HTTP/1.%c %u %s\r\n", msg->minor ? '1' : '0', status,
-                          soup_status_get_phrase (status));
+  g_string_append_len (a, msg->minor ? "HTTP/1.1 " : "HTTP/1.0 ", 9);
+  imps_http_put_uint (a, status);
+  g_string_append_c (a, ' ');
+  g_string_append (a, soup_status_get_phrase (status));
+  g_string_append_len (a, "\r\n", 2);
   for (guint i = 0; i < msg->n_answer; i++)
-    g_string_append_printf (a, "%s: %s\r\n", msg->answer[i].name, msg->answer[i].value);
+    imps_http_put_field (a, msg->answer[i].name, msg->answer[i].value);
   if (s->server_header)
-    g_string_append_printf (a, "Server: %s\r\n", s->server_header);
-  g_string_append_printf (a, "Date: %s\r\n", server_date (s));
+    imps_http_put_field (a, "Server", s->server_header);
+  imps_http_put_field (a, "Date", server_date (s));
   if (content_type)
-    g_string_append_printf (a, "Content-Type: %s\r\n", content_type);
-  g_string_append_printf (a, "Content-Length: %" G_GSIZE_FORMAT "\r\n", body_len);
+    imps_http_put_field (a, "Content-Type", content_type);
+  g_string_append_len (a, "Content-Length: ", 16);
+  imps_http_put_uint (a, body_len);
+  g_string_append_len (a, "\r\n", 2);
   if (!keep)
     g_string_append (a, "Connection: close\r\n");
   else if (msg->minor == 0)
@@ -1408,6 +1462,7 @@ imps_http_server_free (ImpsHttpServer *s)
     }
   g_hash_table_remove_all (s->conns);
   g_hash_table_unref (s->conns);
+  imps_idle_list_free (s->idle);
   g_hash_table_unref (s->per_source);
   g_clear_object (&s->tls_cert);
   g_clear_object (&s->tls_ca);

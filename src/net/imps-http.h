@@ -91,6 +91,8 @@ typedef struct {
   guint64 refused_cap;       /* closed at once: the source had too many open */
   guint64 refused_body;      /* refused at the head (400, 411, 413, 431, 505) */
   guint64 timed_out;         /* closed by the handshake deadline or the lifetime */
+  guint64 idle_closed;       /* plain TCP: closed after the idle timeout without a byte
+                              * either way (TLS connections end on the socket's timeout) */
   guint64 handshake_failed;  /* TLS handshakes that failed */
   guint open;                /* open now */
   guint handshaking;         /* TLS handshakes in progress now */

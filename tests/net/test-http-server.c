@@ -7,6 +7,7 @@
  * blocking sockets from the parent. Receive timeouts on those sockets only
  * stop a test that would otherwise hang; no test asserts a duration. */
 #include "imps-http.h"
+#include "imps-http-write.h"
 #include "imps-network.h"
 #include "no-descriptors.h"
 
@@ -602,6 +603,26 @@ test_date (void)
   g_assert_cmpstr (far, ==, "Thu, 01 Jan 1970 00:00:00 GMT");
 }
 
+/* The head writer's numbers and fields against printf's text (what the
+ * heads were written with before). */
+static void
+test_head_writer (void)
+{
+  const guint64 v[] = { 0, 7, 10, 99, 100, 65535, 1234567890, G_MAXUINT32,
+                        G_GUINT64_CONSTANT (10000000000000000000), G_MAXUINT64 };
+  for (guint i = 0; i < G_N_ELEMENTS (v); i++)
+    {
+      g_autoptr (GString) s = g_string_new ("Content-Length: ");
+      imps_http_put_uint (s, v[i]);
+      g_autofree gchar *want = g_strdup_printf ("Content-Length: %" G_GUINT64_FORMAT, v[i]);
+      g_assert_cmpstr (s->str, ==, want);
+    }
+  g_autoptr (GString) h = g_string_new (NULL);
+  imps_http_put_field (h, "Host", "bsf.home1.net:80");
+  imps_http_put_field (h, "X-Empty", "");
+  g_assert_cmpstr (h->str, ==, "Host: bsf.home1.net:80\r\nX-Empty: \r\n");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -618,5 +639,6 @@ main (int argc, char **argv)
   g_test_add_func ("/http-server/cap-and-idle", test_cap_and_idle);
   g_test_add_func ("/http-server/out-of-descriptors", test_out_of_descriptors);
   g_test_add_func ("/http-server/date", test_date);
+  g_test_add_func ("/http-server/head-writer", test_head_writer);
   return g_test_run ();
 }

@@ -1,0 +1,149 @@
+/* Idle lists (imps-idle.c): entries expire in the order of their last
+ * activity, a touch starts an entry's bound again, a removed entry never
+ * expires, an expiry callback may keep its entry or free the list, and an
+ * empty list keeps no timer. The lists run on the wall clock with a 1 s
+ * timeout; the tests assert orders and counts, never durations. */
+#include "imps-idle.h"
+
+typedef struct {
+  ImpsIdleEntry entry;
+  gchar name;
+  guint keep;          /* expiries to survive by touching again */
+} Item;
+
+typedef struct {
+  ImpsIdleList *list;
+  GString *order;      /* the names of the entries as they expired */
+  guint want;          /* expiries after which the loop stops */
+  GMainLoop *loop;
+  gboolean free_list;  /* the callback frees the list at the first expiry */
+} Fx;
+
+static void
+expired (ImpsIdleEntry *entry, gpointer owner, gpointer data)
+{
+  Fx *fx = data;
+  Item *it = owner;
+  g_assert_true ((gpointer) entry == (gpointer) &it->entry);
+  g_assert_null (entry->link.data);
+  g_string_append_c (fx->order, it->name);
+  if (it->keep > 0)
+    {
+      it->keep--;
+      imps_idle_list_touch (fx->list, &it->entry, it);
+    }
+  if (fx->free_list)
+    {
+      imps_idle_list_free (fx->list);
+      fx->list = NULL;
+    }
+  if (fx->order->len == fx->want)
+    g_main_loop_quit (fx->loop);
+}
+
+typedef struct {
+  Fx *fx;
+  Item *item;
+} Touch;
+
+static gboolean
+touch_cb (gpointer data)
+{
+  Touch *t = data;
+  imps_idle_list_touch (t->fx->list, &t->item->entry, t->item);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+stop_cb (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+fx_init (Fx *fx, guint want)
+{
+  fx->list = imps_idle_list_new (1, expired, fx);
+  fx->order = g_string_new (NULL);
+  fx->want = want;
+  fx->loop = g_main_loop_new (NULL, FALSE);
+}
+
+static void
+fx_clear (Fx *fx)
+{
+  imps_idle_list_free (fx->list);
+  g_string_free (fx->order, TRUE);
+  g_main_loop_unref (fx->loop);
+}
+
+/* A, B, C touched in that order, A again half a second later, D touched
+ * and removed: B, C, then A expire; D never does; E survives its first
+ * expiry by touching itself again and expires last. */
+static void
+test_order (void)
+{
+  Fx fx = { 0 };
+  fx_init (&fx, 5);
+  Item a = { .name = 'A' }, b = { .name = 'B' }, c = { .name = 'C' }, d = { .name = 'D' },
+       e = { .name = 'E', .keep = 1 };
+  imps_idle_list_touch (fx.list, &a.entry, &a);
+  imps_idle_list_touch (fx.list, &b.entry, &b);
+  imps_idle_list_touch (fx.list, &c.entry, &c);
+  imps_idle_list_touch (fx.list, &d.entry, &d);
+  imps_idle_list_touch (fx.list, &e.entry, &e);
+  g_assert_cmpuint (imps_idle_list_length (fx.list), ==, 5);
+  imps_idle_list_remove (fx.list, &d.entry);
+  imps_idle_list_remove (fx.list, &d.entry);  /* twice: nothing */
+  g_assert_null (d.entry.link.data);
+  g_assert_cmpuint (imps_idle_list_length (fx.list), ==, 4);
+  Touch t = { &fx, &a };
+  g_timeout_add (500, touch_cb, &t);
+  guint guard = g_timeout_add_seconds (20, stop_cb, fx.loop);
+  g_main_loop_run (fx.loop);
+  g_source_remove (guard);
+  /* E's first expiry comes after C's (touched after it), before A's
+   * second touch runs out; then A, then E's second */
+  g_assert_cmpstr (fx.order->str, ==, "BCEAE");
+  g_assert_cmpuint (imps_idle_list_length (fx.list), ==, 0);
+  /* the empty list's timer is gone: the context has nothing left to run */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_false (g_main_context_pending (NULL));
+  fx_clear (&fx);
+}
+
+/* The callback frees the list (as a client freed by its exchange's
+ * failure does): the dispatch stops there and frees nothing twice (ASan
+ * checks). */
+static void
+test_free_in_callback (void)
+{
+  Fx fx = { 0 };
+  fx_init (&fx, 1);
+  fx.free_list = TRUE;
+  Item a = { .name = 'A' }, b = { .name = 'B' };
+  imps_idle_list_touch (fx.list, &a.entry, &a);
+  imps_idle_list_touch (fx.list, &b.entry, &b);
+  guint guard = g_timeout_add_seconds (20, stop_cb, fx.loop);
+  g_main_loop_run (fx.loop);
+  g_source_remove (guard);
+  g_assert_null (fx.list);
+  /* A expired; B was forgotten with the list, before its deadline or at it */
+  g_assert_cmpstr (fx.order->str, ==, "A");
+  g_assert_null (b.entry.link.data);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_cmpstr (fx.order->str, ==, "A");
+  fx_clear (&fx);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/idle/order", test_order);
+  g_test_add_func ("/idle/free-in-callback", test_free_in_callback);
+  return g_test_run ();
+}
