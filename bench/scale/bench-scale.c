@@ -10,8 +10,12 @@
  * system, all threads), peak RSS, the CPU cost per subscriber (bootstrap +
  * register) and per call, the memory per registered UE, and the CPU per
  * call over the first and the last thousand calls (flat when a run is
- * linear); then the ratios of the per-unit costs to the first N's. Wall
- * time on a shared machine is only indicative: compare CPU time.
+ * linear), and under each row the protocol messages a call (every hop of
+ * SIP, HTTP, Diameter) and the CPU a message over those same calls: once
+ * Ks has expired a call carries two bootstraps more, so it costs more
+ * while a message does not; then the ratios of the per-unit costs to the
+ * first N's. Wall time on a shared machine is only indicative: compare CPU
+ * time.
  *
  *   bench-scale [--media DURATION] [--load C] [--ks-lifetime DURATION] [--rounds R]
  *               [N...]                                 (default N: 100 1000 10000)
@@ -75,6 +79,9 @@ typedef struct {
   gint64 regs_end_us;       /* virtual time when every UE was registered */
   guint64 refreshes;        /* REGISTER requests on Gm after that (refreshes of idle UEs) */
   guint64 ub_after;         /* Ub requests after that (bootstraps again as Ks expire) */
+  guint64 first_k_messages; /* protocol messages (every hop of SIP, HTTP, Diameter, MIKEY)
+                             * during the first k calls */
+  guint64 last_k_messages;  /* and during the last k */
   double slice_cpu_ms[64];  /* CPU per call in each 64th of the calls */
 } ChildReport;
 
@@ -183,6 +190,8 @@ typedef struct {
   double t_k_start, t_last_k_start;
   double t_slice_start;
   guint64 *timers_at;
+  guint64 messages;         /* protocol messages since every UE was registered */
+  guint64 messages_last_start;
 } Watch;
 
 /* Counts, as they happen, the REGISTER and Ub requests once every UE is
@@ -194,6 +203,7 @@ count_event (ImpsEventLog *log, const ImpsEvent *e, gpointer data)
   if (w->rep->regs_end_us == 0 || e->time_us <= w->rep->regs_end_us
       || e->kind != IMPS_EVENT_MESSAGE)
     return;
+  w->messages++;
   if (e->ref == IMPS_REF_GM && g_str_has_prefix (e->summary, "REGISTER"))
     w->rep->refreshes++;
   else if (e->ref == IMPS_REF_UB && g_str_has_prefix (e->summary, "GET"))
@@ -227,11 +237,20 @@ on_step (ImpsRunner *runner, const ImpsStepResult *res, gpointer data)
           w->t_slice_start = now;
         }
       if (w->calls_done == w->rep->k)
-        w->rep->first_k_cpu_s = now - w->t_regs_end;
+        {
+          w->rep->first_k_cpu_s = now - w->t_regs_end;
+          w->rep->first_k_messages = w->messages;
+        }
       if (w->calls_done == w->calls - w->rep->k)
-        w->t_last_k_start = now;
+        {
+          w->t_last_k_start = now;
+          w->messages_last_start = w->messages;
+        }
       if (w->calls_done == w->calls)
-        w->rep->last_k_cpu_s = now - (w->calls == w->rep->k ? w->t_regs_end : w->t_last_k_start);
+        {
+          w->rep->last_k_cpu_s = now - (w->calls == w->rep->k ? w->t_regs_end : w->t_last_k_start);
+          w->rep->last_k_messages = w->messages - (w->calls == w->rep->k ? 0 : w->messages_last_start);
+        }
     }
 }
 
@@ -411,6 +430,16 @@ main (int argc, char **argv)
       printf ("%7u %9.2f %9.2f %7.1f MiB %9.3f ms %8.3f ms %12.1f %9.3f ms %9.3f ms %8s%s\n", n,
               p.wall_s, p.cpu_s, p.maxrss_kb / 1024.0, per_sub_ms, per_call_ms, kib_ue, first_ms,
               last_ms, verdicts, ok ? "" : "  FAILED");
+      /* The work a call is: a call after the Ks expired carries two
+       * bootstraps more (TS 33.220), so its CPU is compared per message too. */
+      double first_msgs = p.rep.k ? (double) p.rep.first_k_messages / p.rep.k : 0;
+      double last_msgs = p.rep.k ? (double) p.rep.last_k_messages / p.rep.k : 0;
+      double first_us = p.rep.first_k_messages ? p.rep.first_k_cpu_s * 1e6 / p.rep.first_k_messages : 0;
+      double last_us = p.rep.last_k_messages ? p.rep.last_k_cpu_s * 1e6 / p.rep.last_k_messages : 0;
+      if (calls > 0)
+        printf ("        messages a call: first calls %.1f, last calls %.1f; CPU a message: "
+                "%.1f us and %.1f us (%.2f)\n", first_msgs, last_msgs, first_us, last_us,
+                first_us > 0 ? last_us / first_us : 0);
       if (g_getenv ("IMPS_BENCH_SCALE_RSS"))
         printf ("        RSS KiB: start %zu, world built %zu, every UE registered %zu; event log "
                 "%" G_GUINT64_FORMAT " entries, %" G_GUINT64_FORMAT " kept at the end, %" G_GUINT64_FORMAT
@@ -442,11 +471,14 @@ main (int argc, char **argv)
                  "\"peak_rss_kib\": %ld, \"setup_cpu_s\": %.3f, \"cpu_per_subscriber_ms\": %.4f, "
                  "\"cpu_per_call_ms\": %.4f, \"kib_per_registered_ue\": %.2f, "
                  "\"cpu_per_call_first_ms\": %.4f, \"cpu_per_call_last_ms\": %.4f, "
+                 "\"messages_per_call_first\": %.2f, \"messages_per_call_last\": %.2f, "
+                 "\"cpu_per_message_first_us\": %.3f, \"cpu_per_message_last_us\": %.3f, "
                  "\"calls_in_slices\": %u, \"timers\": %" G_GUINT64_FORMAT ", \"passed\": %u, "
                  "\"failed\": %u, \"event_log_entries\": %" G_GUINT64_FORMAT ", "
                  "\"event_log_kib\": %" G_GUINT64_FORMAT ", \"ok\": %s}\n",
                  n, n, calls, media, p.wall_s, p.cpu_s, p.maxrss_kb, p.rep.setup_cpu_s, per_sub_ms,
-                 per_call_ms, kib_ue, first_ms, last_ms, p.rep.k, p.rep.timers, p.rep.passed,
+                 per_call_ms, kib_ue, first_ms, last_ms, first_msgs, last_msgs, first_us, last_us,
+                 p.rep.k, p.rep.timers, p.rep.passed,
                  p.rep.failed, p.rep.events, p.rep.event_bytes / 1024, ok ? "true" : "false");
     }
   if (points->len > 1)

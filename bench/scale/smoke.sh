@@ -21,6 +21,8 @@ IMPS_BENCH_SCALE_RSS=1 IMPS_BENCH_SCALE_SLICES=1 "$bench" 130 > "$out"
 check 130
 grep -q 'RSS KiB: start' "$out" || { echo "scale smoke: no RSS stages"; cat "$out"; exit 1; }
 grep -q 'CPU ms per call in each 64th' "$out" || { echo "scale smoke: no slices"; cat "$out"; exit 1; }
+grep -Eq 'messages a call: first calls [1-9][0-9.]*, last calls [1-9][0-9.]*; CPU a message: [0-9.]+ us and [0-9.]+ us' "$out" \
+  || { echo "scale smoke: no messages a call"; cat "$out"; exit 1; }
 # the heap it runs on is named, and its statistics read (jemalloc's, glibc's or
 # AddressSanitizer's)
 head -1 "$out" | grep -Eq "; heap: (jemalloc|glibc malloc|AddressSanitizer's)\$" || { echo "scale smoke: no heap named"; cat "$out"; exit 1; }
@@ -38,6 +40,9 @@ grep -q 'Ks lifetime 30s' "$out" || { echo "scale smoke: --ks-lifetime not taken
 ub=$(sed -n 's/.* and \([0-9]*\) Ub GET requests.*/\1/p' "$out")
 [ "${ub:-0}" -gt 0 ] || { echo "scale smoke: no bootstrap during the calls"; cat "$out"; exit 1; }
 grep -q '80/80' "$out" || { echo "scale smoke: --rounds 2 did not make 20 calls"; cat "$out"; exit 1; }
+# the last calls bootstrap again: more messages a call than the first
+awk '/messages a call:/ { gsub(/[,;]/, ""); if ($9 + 0 <= $6 + 0) exit 1; seen = 1 } END { exit seen ? 0 : 1 }' "$out" \
+  || { echo "scale smoke: the calls that bootstrap again do not count more messages"; cat "$out"; exit 1; }
 kept=$(sed -n 's/.*entries, \([0-9]*\) kept at the end.*/\1/p' "$out")
 [ "${kept:-0}" -gt 100 ] || { echo "scale smoke: IMPS_BENCH_SCALE_KEEP_LOG kept $kept entries"; cat "$out"; exit 1; }
 echo "scale smoke: every form ran, every verdict passed"
