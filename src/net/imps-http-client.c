@@ -528,7 +528,7 @@ imps_http_client_send_async (ImpsHttpClient *c, const gchar *address, guint16 po
       return;
     }
   if (c->timeout_s > 0 && c->waits == NULL)
-    c->waits = imps_idle_list_new (c->timeout_s, exchange_timed_out, c);
+    c->waits = imps_idle_list_new (g_task_get_context (task), c->timeout_s, exchange_timed_out, c);
   gsize body_len = body ? g_bytes_get_size (body) : 0;
   GString *r = g_string_sized_new (256 + body_len);
   g_string_append (r, method);

@@ -1271,7 +1271,7 @@ imps_http_server_listen (ImpsHttpServer *s, const gchar *address, guint16 port, 
     return FALSE;
   s->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
   if (s->limits.idle_timeout_s > 0)
-    s->idle = imps_idle_list_new (s->limits.idle_timeout_s, conn_idle_over, s);
+    s->idle = imps_idle_list_new (NULL, s->limits.idle_timeout_s, conn_idle_over, s);
   s->acceptor = imps_acceptor_new (socket, on_accepted, on_accept_failed, s);
   imps_network_register_node (s->net, s->node_name, address);
   return TRUE;

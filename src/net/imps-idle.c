@@ -70,7 +70,8 @@ timer_dispatch (GSource *source, GSourceFunc callback, gpointer data)
 static GSourceFuncs timer_funcs = { NULL, NULL, timer_dispatch, NULL, NULL, NULL };
 
 ImpsIdleList *
-imps_idle_list_new (guint timeout_s, ImpsIdleExpired expired, gpointer user_data)
+imps_idle_list_new (GMainContext *context, guint timeout_s, ImpsIdleExpired expired,
+                    gpointer user_data)
 {
   g_return_val_if_fail (timeout_s > 0 && expired != NULL, NULL);
   ImpsIdleList *l = g_new0 (ImpsIdleList, 1);
@@ -78,7 +79,7 @@ imps_idle_list_new (guint timeout_s, ImpsIdleExpired expired, gpointer user_data
   l->expired = expired;
   l->user_data = user_data;
   g_queue_init (&l->entries);
-  l->context = g_main_context_ref_thread_default ();
+  l->context = g_main_context_ref (context ? context : g_main_context_default ());
   return l;
 }
 

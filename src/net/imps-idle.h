@@ -28,8 +28,10 @@ typedef struct {
 typedef void (*ImpsIdleExpired) (ImpsIdleEntry *entry, gpointer owner, gpointer user_data);
 
 /* A list whose entries expire after @timeout_s seconds without activity,
- * with its timer on the thread-default main context. */
-ImpsIdleList *imps_idle_list_new (guint timeout_s, ImpsIdleExpired expired, gpointer user_data);
+ * with its timer on @context (NULL: the global default context), the one
+ * the sources of what it bounds run on. */
+ImpsIdleList *imps_idle_list_new (GMainContext *context, guint timeout_s, ImpsIdleExpired expired,
+                                  gpointer user_data);
 /* The entries are forgotten (none expires). */
 void imps_idle_list_free (ImpsIdleList *list);
 

@@ -64,7 +64,7 @@ stop_cb (gpointer data)
 static void
 fx_init (Fx *fx, guint want)
 {
-  fx->list = imps_idle_list_new (1, expired, fx);
+  fx->list = imps_idle_list_new (NULL, 1, expired, fx);
   fx->order = g_string_new (NULL);
   fx->want = want;
   fx->loop = g_main_loop_new (NULL, FALSE);
@@ -139,11 +139,46 @@ test_free_in_callback (void)
   fx_clear (&fx);
 }
 
+static void
+expired_count (ImpsIdleEntry *entry, gpointer owner, gpointer data)
+{
+  (*(guint *) data)++;
+}
+
+/* A list's timer runs on the context it was made for (the one the
+ * sources of what it bounds run on), not on the default one. */
+static void
+test_context (void)
+{
+  GMainContext *ctx = g_main_context_new ();
+  guint n = 0;
+  ImpsIdleList *l = imps_idle_list_new (ctx, 1, expired_count, &n);
+  Item a = { .name = 'A' };
+  imps_idle_list_touch (l, &a.entry, &a);
+  /* past the deadline on the default context: nothing there to run */
+  gint64 until = g_get_monotonic_time () + 1500 * G_TIME_SPAN_MILLISECOND;
+  while (g_get_monotonic_time () < until)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (10 * G_TIME_SPAN_MILLISECOND);
+    }
+  g_assert_cmpuint (n, ==, 0);
+  g_assert_cmpuint (imps_idle_list_length (l), ==, 1);
+  /* its own context runs it */
+  while (n == 0)
+    g_main_context_iteration (ctx, TRUE);
+  g_assert_cmpuint (n, ==, 1);
+  g_assert_cmpuint (imps_idle_list_length (l), ==, 0);
+  imps_idle_list_free (l);
+  g_main_context_unref (ctx);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/idle/order", test_order);
   g_test_add_func ("/idle/free-in-callback", test_free_in_callback);
+  g_test_add_func ("/idle/context", test_context);
   return g_test_run ();
 }
