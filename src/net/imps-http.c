@@ -138,6 +138,7 @@ struct _ImpsHttpServer {
   guint handshaking;           /* TLS handshakes in progress */
   GQueue handshake_wait;       /* Conn*: TLS clients waiting for a handshake slot */
   ImpsIdleList *idle;          /* connections served, by their last byte either way */
+  ImpsIdleList *lifetime;      /* connections served, by when they were first served */
   guint hellos_waiting;        /* Conn* with hello_waits > 0 and no handshake yet */
   gint64 date_s;               /* the second of date[] */
   gchar *date;                 /* Date header for date_s */
@@ -159,7 +160,7 @@ typedef struct {
   guint16 hello_version;           /* TLS: client_version of the ClientHello */
   GCancellable *cancel;
   GSource *wait;                   /* the first bytes of a TLS client */
-  guint deadline;                  /* handshake deadline, then lifetime */
+  guint deadline;                  /* handshake deadline, then the closing drain's */
   gboolean queued;                 /* in s->handshake_wait */
   gboolean handshaking;            /* holds one of s's handshake slots */
   guint hello_waits;               /* waits for the rest of the first TLS record */
@@ -182,6 +183,7 @@ typedef struct {
   gboolean closing;                /* the last answer is out: draining until the close */
   gsize drained;                   /* bytes read and dropped while closing */
   ImpsIdleEntry idle;              /* in s->idle while HTTP is served */
+  ImpsIdleEntry life;              /* in s->lifetime from the start of HTTP to the closing */
 } Conn;
 
 static void handshake_slot_release (Conn *c);
@@ -221,6 +223,8 @@ conn_gone (gpointer data, GObject *where_the_socket_was)
   conn_clear_timers (c);
   if (s->idle)
     imps_idle_list_remove (s->idle, &c->idle);
+  if (s->lifetime)
+    imps_idle_list_remove (s->lifetime, &c->life);
   hello_wait_end (c);
   if (c->queued)
     g_queue_remove (&s->handshake_wait, c);
@@ -250,14 +254,18 @@ conn_kill (Conn *c)
     g_socket_shutdown (c->socket, TRUE, TRUE, NULL);
 }
 
-static gboolean
-conn_lifetime_over (gpointer data)
+/* The connection's lifetime is over: both directions shut down (whoever
+ * serves it then closes it). The lifetime list is an idle list touched
+ * once, when HTTP starts: one timeout for all, so the order of that start
+ * is the order of the deadlines, and no connection needs a timer of its
+ * own (each would be one more source for every turn of the main loop to
+ * look at). */
+static void
+conn_lifetime_over (ImpsIdleEntry *entry, gpointer owner, gpointer data)
 {
-  Conn *c = data;
-  c->deadline = 0;
+  Conn *c = owner;
   c->s->stats.timed_out++;
   conn_kill (c);
-  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -795,6 +803,8 @@ conn_unserve (Conn *c)
 {
   if (c->s != NULL && c->s->idle != NULL)
     imps_idle_list_remove (c->s->idle, &c->idle);
+  if (c->s != NULL && c->s->lifetime != NULL)
+    imps_idle_list_remove (c->s->lifetime, &c->life);
   imps_source_drop (&c->reading);
   imps_source_drop (&c->writing);
   if (c->current != NULL)
@@ -856,8 +866,8 @@ conn_serve (Conn *c, GIOStream *stream)
   /* From here on only the lifetime bounds the connection, and the idle
    * list each wait without a byte either way. */
   g_clear_handle_id (&c->deadline, g_source_remove);
-  if (s->limits.lifetime_s)
-    c->deadline = g_timeout_add_seconds (s->limits.lifetime_s, conn_lifetime_over, c);
+  if (s->lifetime != NULL)
+    imps_idle_list_touch (s->lifetime, &c->life, c);
   conn_touch (c);
   conn_read_start (c);
 }
@@ -1084,6 +1094,9 @@ conn_start_closing (Conn *c)
   c->buf_start = c->buf_len = 0;
   c->scanned = 0;
   g_socket_shutdown (c->socket, FALSE, TRUE, NULL);
+  /* the drain's own deadline from here on */
+  if (c->s->lifetime != NULL)
+    imps_idle_list_remove (c->s->lifetime, &c->life);
   g_clear_handle_id (&c->deadline, g_source_remove);
   c->deadline = g_timeout_add_seconds (DRAIN_S, conn_drain_over, c);
   conn_read_start (c);
@@ -1272,6 +1285,8 @@ imps_http_server_listen (ImpsHttpServer *s, const gchar *address, guint16 port, 
   s->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
   if (s->limits.idle_timeout_s > 0)
     s->idle = imps_idle_list_new (NULL, s->limits.idle_timeout_s, conn_idle_over, s);
+  if (s->limits.lifetime_s > 0)
+    s->lifetime = imps_idle_list_new (NULL, s->limits.lifetime_s, conn_lifetime_over, s);
   s->acceptor = imps_acceptor_new (socket, on_accepted, on_accept_failed, s);
   imps_network_register_node (s->net, s->node_name, address);
   return TRUE;
@@ -1463,6 +1478,7 @@ imps_http_server_free (ImpsHttpServer *s)
   g_hash_table_remove_all (s->conns);
   g_hash_table_unref (s->conns);
   imps_idle_list_free (s->idle);
+  imps_idle_list_free (s->lifetime);
   g_hash_table_unref (s->per_source);
   g_clear_object (&s->tls_cert);
   g_clear_object (&s->tls_ca);

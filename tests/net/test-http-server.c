@@ -440,6 +440,44 @@ test_cap_and_idle (void)
   reap (&c);
 }
 
+/* A connection that is never idle (a request every 100 ms, each answered)
+ * still ends at its lifetime: the server shuts it down. Bounds on the
+ * count of requests only (a loaded machine is slow): at least one answered
+ * before, and the end within 100 requests of a 1 s lifetime. */
+static void
+test_lifetime (void)
+{
+  ImpsHttpLimits lim;
+  imps_http_limits_init (&lim);
+  lim.lifetime_s = 1;
+  Child c = spawn (&lim, 0);
+  int fd = connect_to (c.port);
+  const gchar *ping = "GET / HTTP/1.1\r\nHost: server\r\n\r\n";
+  guint answered = 0;
+  for (guint i = 0; i < 100; i++)
+    {
+      if (send (fd, ping, strlen (ping), MSG_NOSIGNAL) != (gssize) strlen (ping))
+        break;
+      g_autofree gchar *resp = read_response (fd);
+      if (resp == NULL)
+        break;
+      g_assert_true (g_str_has_prefix (resp, "HTTP/1.1 200"));
+      answered++;
+      g_usleep (100 * G_TIME_SPAN_MILLISECOND);
+    }
+  g_test_message ("%u requests answered before the lifetime ended the connection", answered);
+  g_assert_cmpuint (answered, >=, 1);
+  g_assert_cmpuint (answered, <, 100);
+  close (fd);
+  /* the server goes on: a new connection is served */
+  fd = connect_to (c.port);
+  send_all (fd, ping, strlen (ping));
+  g_autofree gchar *resp = read_response (fd);
+  g_assert_nonnull (resp);
+  close (fd);
+  reap (&c);
+}
+
 /* In this process: a handler that answers "/slow" only when told. */
 typedef struct {
   ImpsHttpServer *server;
@@ -637,6 +675,7 @@ main (int argc, char **argv)
   g_test_add_func ("/http-server/bad-heads", test_bad_heads);
   g_test_add_func ("/http-server/half-close-while-waiting", test_half_close_while_waiting);
   g_test_add_func ("/http-server/cap-and-idle", test_cap_and_idle);
+  g_test_add_func ("/http-server/lifetime", test_lifetime);
   g_test_add_func ("/http-server/out-of-descriptors", test_out_of_descriptors);
   g_test_add_func ("/http-server/date", test_date);
   g_test_add_func ("/http-server/head-writer", test_head_writer);
