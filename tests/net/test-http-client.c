@@ -289,9 +289,12 @@ test_scripted (void)
   g_assert_nonnull (strstr (r.error->message, "without an answer"));
   result_clear (&r);
 
-  /* a server that never answers: the client's 1 s timeout */
+  /* a server that never answers: the client's 1 s timeout, which names
+   * the wait it ended */
   send_one (c, sc.port, "GET", &r);
   g_assert_error (r.error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+  g_assert_nonnull (strstr (r.error->message, "reading the answer from"));
+  g_assert_nonnull (strstr (r.error->message, "nothing for 1 s"));
   result_clear (&r);
   imps_http_client_free (c);
   script_stop (&sc);
