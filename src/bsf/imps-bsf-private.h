@@ -32,6 +32,7 @@ struct _ImpsBsf {
   guint default_lifetime;
   GPtrArray *nafs;         /* authorised NAF FQDNs, lower case */
   ImpsKeyLog *key_log;     /* borrowed, may be NULL */
+  ImpsHttpLimits http_limits;  /* of Ub */
 
   sqlite3 *db;             /* with a state path only */
   GHashTable *sessions;    /* B-TID -> ImpsBsfSession* (owned) */

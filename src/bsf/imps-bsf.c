@@ -66,6 +66,7 @@ imps_bsf_new (ImpsNetwork *net, const gchar *domain, const gchar *state_path, GE
   g_return_val_if_fail (net != NULL && domain != NULL, NULL);
   g_autoptr (ImpsBsf) bsf = g_new0 (ImpsBsf, 1);
   bsf->net = net;
+  imps_http_limits_init (&bsf->http_limits);
   bsf->domain = g_strdup (domain);
   bsf->name = g_strdup_printf ("bsf.%s", domain);
   bsf->random = imps_network_new_random (net, bsf->name);
@@ -700,6 +701,12 @@ on_ub (ImpsHttpServer *server, ImpsHttpMessage *msg, const gchar *peer, gpointer
   challenge_free (c);
 }
 
+void
+imps_bsf_set_http_limits (ImpsBsf *bsf, const ImpsHttpLimits *limits)
+{
+  bsf->http_limits = *limits;
+}
+
 gboolean
 imps_bsf_listen (ImpsBsf *bsf, const gchar *address, guint16 ub_port, guint16 zn_port,
                  GError **error)
@@ -708,6 +715,7 @@ imps_bsf_listen (ImpsBsf *bsf, const gchar *address, guint16 ub_port, guint16 zn
   g_return_val_if_fail (bsf->ub == NULL && bsf->zn == NULL, FALSE);
   bsf->ub = imps_http_server_new (bsf->net, bsf->name, IMPS_REF_UB, IMPS_BSF_SERVER_HEADER,
                                   on_ub, bsf);
+  imps_http_server_set_limits (bsf->ub, &bsf->http_limits);
   if (!imps_http_server_listen (bsf->ub, address, ub_port, error))
     {
       g_clear_pointer (&bsf->ub, imps_http_server_free);

@@ -22,6 +22,7 @@
 
 #include <glib.h>
 
+#include "imps-http.h"
 #include "imps-keylog.h"
 #include "imps-network.h"
 
@@ -76,6 +77,10 @@ void imps_bsf_authorize_naf (ImpsBsf *bsf, const gchar *naf_fqdn);
  * of cooperating operators, outside NAFs the scenario names); the host is
  * also authorised as a NAF. A BIR's NAF-Id must name its Origin-Host. */
 void imps_bsf_allow_zn_peer (ImpsBsf *bsf, const gchar *origin_host, const gchar *address);
+
+/* The connection limits of Ub from the next listen on (the default:
+ * imps_http_limits_init()'s). */
+void imps_bsf_set_http_limits (ImpsBsf *bsf, const ImpsHttpLimits *limits);
 
 /* Starts Ub (HTTP) and Zn (Diameter) on @address (0 ports: the kernel
  * chooses) and registers the node name for @address. */

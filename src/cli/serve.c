@@ -472,6 +472,7 @@ cli_serve (int argc, char **argv)
   gboolean log_events = FALSE;
   g_autofree gchar *pcap_path = NULL;
   gint event_ring = 10000;
+  gint per_address_cap = G_MININT;   /* not given: the servers' default */
   g_autofree gchar *zk_trust_path = NULL;
   g_autofree gchar *zk_ca_path = NULL;
   g_autofree gchar *zk_ca_key_path = NULL;
@@ -516,6 +517,10 @@ cli_serve (int argc, char **argv)
     { "event-ring", 0, 0, G_OPTION_ARG_INT, &event_ring,
       "Keep only the last N events in memory (default 10000; --log and --pcap see every one)",
       "N" },
+    { "per-address-cap", 0, 0, G_OPTION_ARG_INT, &per_address_cap,
+      "Accept at most N connections at once from one IP address at each HTTP server (Ub, Ua, "
+      "Zk; default 32; 0: no cap), e.g. for a load tool with many connections from one address",
+      "N" },
     G_OPTION_ENTRY_NULL
   };
 
@@ -541,6 +546,8 @@ cli_serve (int argc, char **argv)
     return cli_usage_error ("serve", "--seed: must not be negative");
   if (event_ring < 1)
     return cli_usage_error ("serve", "--event-ring: must be at least 1");
+  if (per_address_cap != G_MININT && per_address_cap < 0)
+    return cli_usage_error ("serve", "--per-address-cap: must not be negative");
   guint16 media_first = 0, media_last = 0;
   g_autoptr (GError) port_error = NULL;
   if (media_ports && !parse_media_ports (media_ports, &media_first, &media_last, &port_error))
@@ -600,6 +607,8 @@ cli_serve (int argc, char **argv)
     .sip_sockets = TRUE,
     .media_port_first = media_first,
     .media_port_last = media_last,
+    .http_per_address_cap_set = per_address_cap != G_MININT,
+    .http_per_address_cap = per_address_cap >= 0 ? (guint) per_address_cap : 0,
   };
   g_autoptr (ImpsWorld) world = imps_world_new (scenario, &opt, &error);
   /* the CA's key is in the KMS CA now (or nowhere) */

@@ -106,6 +106,7 @@ struct _ImpsKms {
   ImpsMikeyReplay *uses;
 
   /* Ua, Zn */
+  ImpsHttpLimits http_limits;  /* of Ua and Zk */
   ImpsHttpServer *ua;
   ImpsDiameterClient *zn;
   gchar *bsf_address;

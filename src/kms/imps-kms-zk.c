@@ -405,6 +405,7 @@ imps_kms_listen_zk (ImpsKms *kms, const gchar *address, guint16 port, GError **e
   kms->zk_server = imps_http_server_new (kms->net, kms->name, IMPS_REF_ZK, IMPS_KMS_SERVER_HEADER,
                                          zk_handler, kms);
   imps_http_server_set_tls (kms->zk_server, kms->zk_cert, kms->zk_ca);
+  imps_http_server_set_limits (kms->zk_server, &kms->http_limits);
   if (!imps_http_server_listen (kms->zk_server, address, port, error))
     {
       g_clear_pointer (&kms->zk_server, imps_http_server_free);

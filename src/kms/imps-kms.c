@@ -76,6 +76,7 @@ imps_kms_new (ImpsNetwork *net, const gchar *domain, const gchar *state_path, GE
   g_return_val_if_fail (net != NULL && domain != NULL, NULL);
   g_autoptr (ImpsKms) kms = g_new0 (ImpsKms, 1);
   kms->net = net;
+  imps_http_limits_init (&kms->http_limits);
   kms->domain = g_strdup (domain);
   kms->name = g_strdup_printf ("kms.%s", domain);
   kms->random = imps_network_new_random (net, kms->name);
@@ -1233,12 +1234,19 @@ ua_handler (ImpsHttpServer *server, ImpsHttpMessage *msg, const gchar *peer, gpo
   respond_outcome (kms, server, msg, type, o, out);
 }
 
+void
+imps_kms_set_http_limits (ImpsKms *kms, const ImpsHttpLimits *limits)
+{
+  kms->http_limits = *limits;
+}
+
 gboolean
 imps_kms_listen (ImpsKms *kms, const gchar *address, guint16 ua_port, GError **error)
 {
   g_return_val_if_fail (kms->ua == NULL, FALSE);
   kms->ua = imps_http_server_new (kms->net, kms->name, IMPS_REF_UA, IMPS_KMS_SERVER_HEADER,
                                   ua_handler, kms);
+  imps_http_server_set_limits (kms->ua, &kms->http_limits);
   if (!imps_http_server_listen (kms->ua, address, ua_port, error))
     {
       g_clear_pointer (&kms->ua, imps_http_server_free);

@@ -32,6 +32,7 @@
 
 #include <gio/gio.h>
 
+#include "imps-http.h"
 #include "imps-keylog.h"
 #include "imps-network.h"
 #include "mikey/imps-mikey-exchange.h"
@@ -100,6 +101,11 @@ ImpsKms *imps_kms_new (ImpsNetwork *net, const gchar *domain, const gchar *state
 void imps_kms_free (ImpsKms *kms);
 
 const gchar *imps_kms_get_name (ImpsKms *kms);
+
+/* The connection limits of the KMS's HTTP servers (Ua, Zk) from the
+ * next listen on: before imps_kms_listen() and imps_kms_listen_zk(). The
+ * default: imps_http_limits_init()'s. */
+void imps_kms_set_http_limits (ImpsKms *kms, const ImpsHttpLimits *limits);
 
 /* Starts Ua on @address (0: the kernel chooses the port). */
 gboolean imps_kms_listen (ImpsKms *kms, const gchar *address, guint16 ua_port, GError **error);

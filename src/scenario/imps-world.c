@@ -328,6 +328,18 @@ provision_device_faults (ImpsWorld *w, Device *dev, const ImpsSubscriberSpec *u)
     }
 }
 
+/* The HTTP servers' limits when the options change them (FALSE: the
+ * servers' own defaults). */
+static gboolean
+http_limits (const ImpsWorldOptions *opt, ImpsHttpLimits *limits)
+{
+  if (!opt->http_per_address_cap_set)
+    return FALSE;
+  imps_http_limits_init (limits);
+  limits->max_per_source = opt->http_per_address_cap;
+  return TRUE;
+}
+
 static gboolean
 start_bsf_on (ImpsWorld *w, Operator *o, const ImpsWorldOptions *opt, guint16 ub_port,
               guint16 zn_port, GError **error)
@@ -343,6 +355,9 @@ start_bsf_on (ImpsWorld *w, Operator *o, const ImpsWorldOptions *opt, guint16 ub
     imps_bsf_set_key_log (o->bsf, opt->key_log);
   imps_bsf_set_default_lifetime (o->bsf, o->spec->ks_lifetime);
   imps_bsf_set_hss (o->bsf, o->hss_address, imps_hss_get_port (o->hss));
+  ImpsHttpLimits limits;
+  if (http_limits (opt, &limits))
+    imps_bsf_set_http_limits (o->bsf, &limits);
   if (!imps_bsf_listen (o->bsf, o->bsf_address, ub_port, zn_port, error))
     return FALSE;
   allow_zn_peers (w, o);
@@ -474,6 +489,9 @@ start_kms_on (ImpsWorld *w, const ImpsScenario *s, Operator *o, const ImpsWorldO
                                sizeof w->agreement_seed, error))
     return FALSE;
   provision_kms_faults (w, o);
+  ImpsHttpLimits limits;
+  if (http_limits (opt, &limits))
+    imps_kms_set_http_limits (o->kms, &limits);
   if (!imps_kms_listen (o->kms, o->kms_address, ua_port, error))
     return FALSE;
   return start_zk (w, o, zk_port, error);

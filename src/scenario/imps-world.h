@@ -36,6 +36,8 @@ typedef struct {
   guint16 media_port_first; /* with media_port_last: every UE's and IMS-AGW's media ports in */
   guint16 media_port_last;  /* first..last (first even, at least 4 ports); 0: UEs from 40000,
                              * AGWs from 20000 */
+  gboolean http_per_address_cap_set; /* TRUE: every HTTP server (Ub, Ua, Zk) takes the cap below */
+  guint http_per_address_cap;        /* connections at once from one IP address; 0: none */
 } ImpsWorldOptions;
 
 typedef struct _ImpsWorld ImpsWorld;

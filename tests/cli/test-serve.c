@@ -109,6 +109,113 @@ test_serve (void)
   g_spawn_close_pid (pid);
 }
 
+/* Starts serve with @extra (one option) and returns its pid and the
+ * first KMS Ua endpoint. */
+static GPid
+serve_with (const gchar *extra, gchar host[64], guint *port, GDataInputStream **in_out)
+{
+  const gchar *argv[] = { impsim_path, "serve", extra, scenario_path, NULL };
+  g_autoptr (GError) error = NULL;
+  GPid pid;
+  gint out_fd;
+  g_assert_true (g_spawn_async_with_pipes (NULL, (gchar **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
+                                           NULL, NULL, &pid, NULL, &out_fd, NULL, &error));
+  g_assert_no_error (error);
+  GInputStream *raw = g_unix_input_stream_new (out_fd, TRUE);
+  GDataInputStream *in = g_data_input_stream_new (raw);
+  g_object_unref (raw);
+  *port = 0;
+  for (;;)
+    {
+      g_autofree gchar *line = read_line (in);
+      g_assert_nonnull (line);
+      if (g_str_has_prefix (line, "serving "))
+        break;
+      if (*port == 0)
+        sscanf (line, "KMS Ua http://%63[0-9.]:%u/kms", host, port);
+    }
+  g_assert_cmpuint (*port, >, 0);
+  *in_out = in;
+  return pid;
+}
+
+static void
+serve_end (GPid pid, GDataInputStream *in)
+{
+  kill (pid, SIGTERM);
+  gint status = 0;
+  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+  g_assert_true (WIFEXITED (status));
+  g_assert_cmpint (WEXITSTATUS (status), ==, 0);
+  g_spawn_close_pid (pid);
+  g_object_unref (in);
+}
+
+/* One GET on @conn: TRUE when an HTTP status line comes back, FALSE when
+ * the server closed the connection first. */
+static gboolean
+answered (GSocketConnection *conn)
+{
+  const gchar *req = "GET /kms HTTP/1.1\r\nHost: kms.home1.net\r\n\r\n";
+  GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (conn));
+  if (!g_output_stream_write_all (out, req, strlen (req), NULL, NULL, NULL))
+    return FALSE;
+  gchar buf[16] = { 0 };
+  gsize got = 0;
+  g_input_stream_read_all (g_io_stream_get_input_stream (G_IO_STREAM (conn)), buf, 9, &got, NULL,
+                           NULL);
+  return got == 9 && g_str_has_prefix (buf, "HTTP/1.1 ");
+}
+
+/* --per-address-cap: 2 closes the third connection from one address at
+ * once while the first two are served; 0 serves 40 at once from one
+ * address (the default, 32, would close 8 of them). */
+static void
+test_per_address_cap (void)
+{
+  gchar host[64];
+  guint port;
+  GDataInputStream *in;
+  g_autoptr (GSocketClient) sc = g_socket_client_new ();
+  g_autoptr (GError) error = NULL;
+
+  GPid pid = serve_with ("--per-address-cap=2", host, &port, &in);
+  GSocketConnection *conns[3];
+  for (guint i = 0; i < 3; i++)
+    {
+      conns[i] = g_socket_client_connect_to_host (sc, host, (guint16) port, NULL, &error);
+      g_assert_no_error (error);
+    }
+  g_assert_true (answered (conns[0]));
+  g_assert_true (answered (conns[1]));
+  g_assert_false (answered (conns[2]));
+  for (guint i = 0; i < 3; i++)
+    g_object_unref (conns[i]);
+  serve_end (pid, in);
+
+  pid = serve_with ("--per-address-cap=0", host, &port, &in);
+  GSocketConnection *many[40];
+  for (guint i = 0; i < G_N_ELEMENTS (many); i++)
+    {
+      many[i] = g_socket_client_connect_to_host (sc, host, (guint16) port, NULL, &error);
+      g_assert_no_error (error);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (many); i++)
+    g_assert_true (answered (many[i]));
+  for (guint i = 0; i < G_N_ELEMENTS (many); i++)
+    g_object_unref (many[i]);
+  serve_end (pid, in);
+
+  /* a negative cap is a usage error */
+  const gchar *argv[] = { impsim_path, "serve", "--per-address-cap=-3", scenario_path, NULL };
+  g_autofree gchar *err = NULL;
+  gint status = 0;
+  g_assert_true (g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+                               NULL, &err, &status, &error));
+  g_assert_cmpint (WEXITSTATUS (status), ==, 2);
+  g_assert_nonnull (strstr (err, "--per-address-cap: must not be negative"));
+}
+
 static void
 test_bad_scenario (void)
 {
@@ -356,5 +463,6 @@ main (int argc, char **argv)
   g_test_add_func ("/serve/bad-scenario", test_bad_scenario);
   g_test_add_func ("/serve/zk-ca", test_zk_ca);
   g_test_add_func ("/serve/event-ring", test_event_ring);
+  g_test_add_func ("/serve/per-address-cap", test_per_address_cap);
   return g_test_run ();
 }
