@@ -64,7 +64,15 @@ imps_bench_hello_main (int fd, const gchar *address)
   g_autoptr (GError) error = NULL;
   g_autoptr (GInetAddress) ia = g_inet_address_new_from_string (address);
   g_autoptr (GSocketAddress) sa = g_inet_socket_address_new (ia, 0);
-  if (!soup_server_listen (server, sa, 0, &error))
+  /* the same listen backlog as impsim's servers (GLib's default of 10
+   * resets connections when a bench opens a few hundred at once) */
+  g_autoptr (GSocket) ls = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                         G_SOCKET_PROTOCOL_TCP, &error);
+  if (ls == NULL)
+    _exit (4);
+  g_socket_set_listen_backlog (ls, 1024);
+  if (!g_socket_bind (ls, sa, TRUE, &error) || !g_socket_listen (ls, &error)
+      || !soup_server_listen_socket (server, ls, 0, &error))
     _exit (4);
   GSList *listeners = soup_server_get_listeners (server);
   g_autoptr (GSocketAddress) bound = g_socket_get_local_address (listeners->data, NULL);

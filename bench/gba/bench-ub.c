@@ -104,6 +104,13 @@ bsf_main (int fd)
         _exit (3);
     }
   ImpsBsf *bsf = imps_bsf_new (net, "home1.net", NULL, &error);
+  /* every connection of the bench comes from one address: no cap on them
+   * (up to --conns 64), as `impsim serve --per-address-cap=0` */
+  ImpsHttpLimits lim;
+  imps_http_limits_init (&lim);
+  lim.max_per_source = 0;
+  if (bsf != NULL)
+    imps_bsf_set_http_limits (bsf, &lim);
   if (bsf == NULL || !imps_bsf_listen (bsf, BSF_ADDR, 0, 0, &error))
     _exit (4);
   imps_bsf_set_hss (bsf, HSS_ADDR, imps_hss_get_port (hss));

@@ -67,6 +67,12 @@ kms_main (int fd)
   if (kms == NULL)
     _exit (3);
   imps_kms_add_static_psk (kms, "static-alice", "sip:alice@example.org", psk, 32);
+  /* every connection of the bench comes from one address: no cap on them
+   * (up to --conns 256), as `impsim serve --per-address-cap=0` */
+  ImpsHttpLimits lim;
+  imps_http_limits_init (&lim);
+  lim.max_per_source = 0;
+  imps_kms_set_http_limits (kms, &lim);
   if (!imps_kms_listen (kms, "127.0.0.1", 0, &error))
     _exit (4);
   imps_bench_report_port (fd, imps_kms_get_ua_port (kms));
@@ -189,7 +195,8 @@ run_load (Load *l)
           if (n < 0 && errno == EAGAIN)
             continue;
           if (n <= 0)
-            g_error ("the server closed a connection before its answer");
+            g_error ("the server on port %u closed a connection before its answer (%s)", l->port,
+                     n == 0 ? "end of stream" : g_strerror (errno));
           g_string_append_len (c->in, buf, n);
           gsize len = answer_len (c);
           if (len == 0)
