@@ -22,19 +22,28 @@ read_line (GDataInputStream *in)
   return line;
 }
 
+/* Starts serve on the scenario, with @option before it when not NULL;
+ * its standard output as lines. */
+static GDataInputStream *
+serve_spawn (const gchar *option, GPid *pid)
+{
+  const gchar *argv[] = { impsim_path, "serve", option ? option : scenario_path,
+                          option ? scenario_path : NULL, NULL };
+  g_autoptr (GError) error = NULL;
+  gint out_fd;
+  g_assert_true (g_spawn_async_with_pipes (NULL, (gchar **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
+                                           NULL, NULL, pid, NULL, &out_fd, NULL, &error));
+  g_assert_no_error (error);
+  g_autoptr (GInputStream) raw = g_unix_input_stream_new (out_fd, TRUE);
+  return g_data_input_stream_new (raw);
+}
+
 static void
 test_serve (void)
 {
-  const gchar *argv[] = { impsim_path, "serve", scenario_path, NULL };
   g_autoptr (GError) error = NULL;
   GPid pid;
-  gint out_fd;
-
-  g_assert_true (g_spawn_async_with_pipes (NULL, (gchar **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
-                                           NULL, NULL, &pid, NULL, &out_fd, NULL, &error));
-  g_assert_no_error (error);
-  g_autoptr (GInputStream) raw = g_unix_input_stream_new (out_fd, TRUE);
-  g_autoptr (GDataInputStream) in = g_data_input_stream_new (raw);
+  g_autoptr (GDataInputStream) in = serve_spawn (NULL, &pid);
 
   g_autofree gchar *ub_host = NULL;
   guint ub_port = 0, endpoints = 0;
@@ -114,16 +123,8 @@ test_serve (void)
 static GPid
 serve_with (const gchar *extra, gchar host[64], guint *port, GDataInputStream **in_out)
 {
-  const gchar *argv[] = { impsim_path, "serve", extra, scenario_path, NULL };
-  g_autoptr (GError) error = NULL;
   GPid pid;
-  gint out_fd;
-  g_assert_true (g_spawn_async_with_pipes (NULL, (gchar **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
-                                           NULL, NULL, &pid, NULL, &out_fd, NULL, &error));
-  g_assert_no_error (error);
-  GInputStream *raw = g_unix_input_stream_new (out_fd, TRUE);
-  GDataInputStream *in = g_data_input_stream_new (raw);
-  g_object_unref (raw);
+  GDataInputStream *in = serve_spawn (extra, &pid);
   *port = 0;
   for (;;)
     {
