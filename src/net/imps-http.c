@@ -844,11 +844,12 @@ static void
 conn_serve (Conn *c, GIOStream *stream)
 {
   ImpsHttpServer *s = c->s;
-  g_autoptr (GSocketAddress) remote = g_socket_get_remote_address (c->socket, NULL);
   GInputStream *in = g_io_stream_get_input_stream (stream);
   GOutputStream *out = g_io_stream_get_output_stream (stream);
   c->stream = g_object_ref (stream);
-  if (remote == NULL || !G_IS_POLLABLE_INPUT_STREAM (in) || !G_IS_POLLABLE_OUTPUT_STREAM (out)
+  /* the client's address as the accept read it ("?": it could not, the
+   * connection was gone already) */
+  if (c->port == 0 || !G_IS_POLLABLE_INPUT_STREAM (in) || !G_IS_POLLABLE_OUTPUT_STREAM (out)
       || !g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (in))
       || !g_pollable_output_stream_can_poll (G_POLLABLE_OUTPUT_STREAM (out)))
     {
@@ -857,7 +858,7 @@ conn_serve (Conn *c, GIOStream *stream)
     }
   c->in = G_POLLABLE_INPUT_STREAM (in);
   c->out = G_POLLABLE_OUTPUT_STREAM (out);
-  g_autofree gchar *peer = imps_network_peer_name (s->net, remote);
+  g_autofree gchar *peer = imps_network_peer_name_for (s->net, c->ip, c->port);
   g_autofree gchar *name = g_strdup_printf ("%s %s-%s", s->tls_cert ? "https" : "http", peer,
                                             s->node_name);
   c->peer = g_ref_string_new (peer);

@@ -68,10 +68,16 @@ imps_network_peer_name (ImpsNetwork *net, GSocketAddress *address)
     return g_strdup ("?");
   GInetSocketAddress *isa = G_INET_SOCKET_ADDRESS (address);
   g_autofree gchar *ip = g_inet_address_to_string (g_inet_socket_address_get_address (isa));
+  return imps_network_peer_name_for (net, ip, g_inet_socket_address_get_port (isa));
+}
+
+gchar *
+imps_network_peer_name_for (ImpsNetwork *net, const gchar *ip, guint16 port)
+{
   const gchar *name = g_hash_table_lookup (net->names, ip);
   if (name)
     return g_strdup (name);
-  return g_strdup_printf ("%s:%u", ip, g_inet_socket_address_get_port (isa));
+  return g_strdup_printf ("%s:%u", ip, port);
 }
 
 const ImpsEvent *

@@ -31,6 +31,9 @@ void imps_network_register_node (ImpsNetwork *net, const gchar *name,
                                  const gchar *address);
 /* The node's name, or "a.b.c.d:port" for an address no node has. */
 gchar *imps_network_peer_name (ImpsNetwork *net, GSocketAddress *address);
+/* The same for the dotted IPv4 @ip and @port (an address already known:
+ * no system call to ask the socket again). */
+gchar *imps_network_peer_name_for (ImpsNetwork *net, const gchar *ip, guint16 port);
 const gchar *imps_network_node_at (ImpsNetwork *net, const gchar *address);
 
 /* Logs one message crossing a reference point, time-stamped now. */
