@@ -477,6 +477,55 @@ test_iterations (void)
   echo_stop (&e);
 }
 
+/* The UEs free their client from the callback of the exchange that ended
+ * (a bootstrap's last answer, or its failure). A timeout ends the exchange
+ * from the client's idle list's own timer; the callback's free of the
+ * client (and so of that list) must leave the timer's dispatch nothing
+ * freed to touch (ASan checks). The server is a listener that never
+ * accepts: the kernel completes the connection, nobody answers. */
+typedef struct {
+  ImpsHttpClient *client;
+  GError *error;
+  gboolean done;
+} FreeOnDone;
+
+static void
+free_on_done (GObject *source, GAsyncResult *res, gpointer data)
+{
+  FreeOnDone *f = data;
+  ImpsHttpResponse *r = imps_http_client_send_finish (NULL, res, &f->error);
+  imps_http_response_free (r);
+  g_clear_pointer (&f->client, imps_http_client_free);
+  f->done = TRUE;
+}
+
+static void
+test_free_in_timeout (void)
+{
+  int l = socket (AF_INET, SOCK_STREAM, 0);
+  g_assert_cmpint (l, >=, 0);
+  struct sockaddr_in sa = { 0 };
+  sa.sin_family = AF_INET;
+  inet_pton (AF_INET, ADDR, &sa.sin_addr);
+  g_assert_cmpint (bind (l, (struct sockaddr *) &sa, sizeof sa), ==, 0);
+  g_assert_cmpint (listen (l, 4), ==, 0);
+  socklen_t len = sizeof sa;
+  g_assert_cmpint (getsockname (l, (struct sockaddr *) &sa, &len), ==, 0);
+  FreeOnDone f = { imps_http_client_new (ADDR, "tester", 1), NULL, FALSE };
+  const gchar *fields[] = { "Host", "server", NULL };
+  imps_http_client_send_async (f.client, ADDR, ntohs (sa.sin_port), "GET", "/", fields, NULL,
+                               NULL, FALSE, NULL, free_on_done, &f);
+  while (!f.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_error (f.error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+  g_assert_null (f.client);
+  g_clear_error (&f.error);
+  /* nothing of the freed client is left to run */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  close (l);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -486,5 +535,6 @@ main (int argc, char **argv)
   g_test_add_func ("/http-client/cancel", test_cancel);
   g_test_add_func ("/http-client/kept-closed", test_kept_closed);
   g_test_add_func ("/http-client/iterations", test_iterations);
+  g_test_add_func ("/http-client/free-in-timeout", test_free_in_timeout);
   return g_test_run ();
 }
