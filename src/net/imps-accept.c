@@ -1,3 +1,4 @@
+/* The servers' accept loop and listening sockets: see imps-accept.h. */
 #include "imps-accept.h"
 #include "imps-source.h"
 
@@ -58,6 +59,35 @@ acceptor_watch (ImpsAcceptor *a)
    * (nothing called from it runs a main loop of its own) */
   g_source_set_can_recurse (a->watch, TRUE);
   g_source_attach (a->watch, a->context);
+}
+
+GSocket *
+imps_accept_listen_socket (const gchar *address, guint16 port, gint backlog, guint16 *bound_port,
+                           GError **error)
+{
+  g_autoptr (GInetAddress) ia = g_inet_address_new_from_string (address);
+  if (ia == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "'%s' is not an IP address",
+                   address);
+      return NULL;
+    }
+  g_autoptr (GSocketAddress) sa = g_inet_socket_address_new (ia, port);
+  g_autoptr (GSocket) socket = g_socket_new (g_inet_address_get_family (ia), G_SOCKET_TYPE_STREAM,
+                                             G_SOCKET_PROTOCOL_TCP, error);
+  if (socket == NULL)
+    return NULL;
+  /* bursts of connects must not wait for SYN retransmissions */
+  g_socket_set_listen_backlog (socket, backlog);
+  g_autoptr (GSocketAddress) bound = NULL;
+  if (!g_socket_bind (socket, sa, TRUE, error) || !g_socket_listen (socket, error)
+      || (bound = g_socket_get_local_address (socket, error)) == NULL)
+    {
+      g_prefix_error (error, "%s:%u: ", address, port);
+      return NULL;
+    }
+  *bound_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  return g_steal_pointer (&socket);
 }
 
 ImpsAcceptor *

@@ -21,6 +21,13 @@ typedef void (*ImpsAcceptFunc) (GSocketConnection *tcp, gpointer data);
 /* accept() failed with @error; the next try comes after @pause_ms. */
 typedef void (*ImpsAcceptFailFunc) (const GError *error, guint pause_ms, gpointer data);
 
+/* A TCP socket bound to @address:@port (0: the kernel chooses) and
+ * listening with @backlog; *@bound_port is the port it got. NULL with the
+ * reason ("'x' is not an IP address", or the bind or listen error after
+ * "ADDRESS:PORT: ") otherwise. */
+GSocket *imps_accept_listen_socket (const gchar *address, guint16 port, gint backlog,
+                                    guint16 *bound_port, GError **error);
+
 /* Starts accepting on @listener (bound and listening; a reference is taken
  * and it is made non-blocking) on the thread-default main context. */
 ImpsAcceptor *imps_acceptor_new (GSocket *listener, ImpsAcceptFunc on_accept,

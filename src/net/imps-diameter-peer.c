@@ -935,27 +935,15 @@ imps_diameter_server_listen (ImpsDiameterServer *s, const gchar *address,
                              guint16 port, GError **error)
 {
   g_return_val_if_fail (s->acceptor == NULL, FALSE);
-  g_autoptr (GInetAddress) ia = g_inet_address_new_from_string (address);
-  if (ia == NULL)
+  g_autoptr (GSocket) socket = imps_accept_listen_socket (address, port,
+                                                          IMPS_DIAMETER_LISTEN_BACKLOG, &s->port,
+                                                          error);
+  if (socket == NULL)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "'%s' is not an IP address", address);
+      g_prefix_error (error, "%s at ", s->node_name);
       return FALSE;
     }
-  g_autoptr (GSocketAddress) sa = g_inet_socket_address_new (ia, port);
-  g_autoptr (GSocket) socket = g_socket_new (g_inet_address_get_family (ia),
-                                             G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
-  if (socket == NULL)
-    return FALSE;
-  /* Bursts of connects must not wait for SYN retransmits. */
-  g_socket_set_listen_backlog (socket, IMPS_DIAMETER_LISTEN_BACKLOG);
-  if (!g_socket_bind (socket, sa, TRUE, error) || !g_socket_listen (socket, error))
-    return FALSE;
-  g_autoptr (GSocketAddress) effective = g_socket_get_local_address (socket, error);
-  if (effective == NULL)
-    return FALSE;
   s->address = g_strdup (address);
-  s->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
   s->acceptor = imps_acceptor_new (socket, on_incoming, on_accept_failed, s);
   return TRUE;
 }

@@ -1262,28 +1262,13 @@ gboolean
 imps_http_server_listen (ImpsHttpServer *s, const gchar *address, guint16 port, GError **error)
 {
   g_return_val_if_fail (s->acceptor == NULL, FALSE);
-  g_autoptr (GInetAddress) ia = g_inet_address_new_from_string (address);
-  if (ia == NULL)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "'%s' is not an IP address",
-                   address);
-      return FALSE;
-    }
-  g_autoptr (GSocketAddress) sa = g_inet_socket_address_new (ia, port);
-  g_autoptr (GSocket) socket = g_socket_new (g_inet_address_get_family (ia), G_SOCKET_TYPE_STREAM,
-                                             G_SOCKET_PROTOCOL_TCP, error);
+  g_autoptr (GSocket) socket = imps_accept_listen_socket (address, port, s->limits.backlog,
+                                                          &s->port, error);
   if (socket == NULL)
-    return FALSE;
-  g_socket_set_listen_backlog (socket, s->limits.backlog);
-  if (!g_socket_bind (socket, sa, TRUE, error) || !g_socket_listen (socket, error))
     {
-      g_prefix_error (error, "%s at %s:%u: ", s->node_name, address, port);
+      g_prefix_error (error, "%s at ", s->node_name);
       return FALSE;
     }
-  g_autoptr (GSocketAddress) bound = g_socket_get_local_address (socket, error);
-  if (bound == NULL)
-    return FALSE;
-  s->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
   if (s->limits.idle_timeout_s > 0)
     s->idle = imps_idle_list_new (NULL, s->limits.idle_timeout_s, conn_idle_over, s);
   if (s->limits.lifetime_s > 0)

@@ -478,6 +478,33 @@ test_lifetime (void)
   reap (&c);
 }
 
+/* A server that cannot listen says which and why: a bad address, and a
+ * port another server holds (with the address and port it was given). */
+static void
+test_listen_errors (void)
+{
+  ImpsClock *clock = imps_clock_new_virtual (0);
+  ImpsRandom *rnd = imps_random_new_seeded (1);
+  ImpsNetwork *net = imps_network_new (clock, rnd);
+  ImpsHttpServer *a = imps_http_server_new (net, "a.example", IMPS_REF_UA, "test", answer_ok, NULL);
+  ImpsHttpServer *b = imps_http_server_new (net, "b.example", IMPS_REF_UA, "test", answer_ok, NULL);
+  g_autoptr (GError) error = NULL;
+  g_assert_false (imps_http_server_listen (a, "not-an-ip", 0, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_assert_cmpstr (error->message, ==, "a.example at 'not-an-ip' is not an IP address");
+  g_clear_error (&error);
+  g_assert_true (imps_http_server_listen (a, SERVER_ADDR, 0, &error));
+  g_assert_no_error (error);
+  guint16 port = imps_http_server_get_port (a);
+  g_assert_false (imps_http_server_listen (b, SERVER_ADDR, port, &error));
+  g_assert_nonnull (error);
+  g_autofree gchar *where = g_strdup_printf ("b.example at %s:%u: ", SERVER_ADDR, port);
+  g_assert_true (g_str_has_prefix (error->message, where));
+  imps_http_server_free (b);
+  imps_http_server_free (a);
+  imps_network_free (net);
+}
+
 /* In this process: a handler that answers "/slow" only when told. */
 typedef struct {
   ImpsHttpServer *server;
@@ -676,6 +703,7 @@ main (int argc, char **argv)
   g_test_add_func ("/http-server/half-close-while-waiting", test_half_close_while_waiting);
   g_test_add_func ("/http-server/cap-and-idle", test_cap_and_idle);
   g_test_add_func ("/http-server/lifetime", test_lifetime);
+  g_test_add_func ("/http-server/listen-errors", test_listen_errors);
   g_test_add_func ("/http-server/out-of-descriptors", test_out_of_descriptors);
   g_test_add_func ("/http-server/date", test_date);
   g_test_add_func ("/http-server/head-writer", test_head_writer);
