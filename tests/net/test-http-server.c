@@ -503,6 +503,8 @@ test_listen_errors (void)
   imps_http_server_free (b);
   imps_http_server_free (a);
   imps_network_free (net);
+  imps_random_free (rnd);
+  imps_clock_unref (clock);
 }
 
 /* In this process: a handler that answers "/slow" only when told. */
