@@ -3,6 +3,7 @@
 #include "imps-http-parse.h"
 #include "imps-http-write.h"
 #include "imps-idle.h"
+#include "imps-source.h"
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -130,11 +131,7 @@ static void
 exchange_free (gpointer p)
 {
   Exchange *x = p;
-  if (x->source)
-    {
-      g_source_destroy (x->source);
-      g_source_unref (x->source);
-    }
+  imps_source_drop (&x->source);
   g_clear_object (&x->cancellable);
   if (x->socket)
     close_socket (x->socket);
@@ -150,11 +147,7 @@ exchange_free (gpointer p)
 static void
 exchange_detach (Exchange *x)
 {
-  if (x->source)
-    {
-      g_source_destroy (x->source);
-      g_clear_pointer (&x->source, g_source_unref);
-    }
+  imps_source_drop (&x->source);
   if (x->client && x->client->waits)
     imps_idle_list_remove (x->client->waits, &x->wait);
   if (x->client && x->link)
@@ -174,7 +167,7 @@ exchange_fail (Exchange *x, GError *error)
 
 static gboolean on_ready (GSocket *socket, GIOCondition cond, gpointer data);
 static gboolean exchange_connect (Exchange *x);
-static void exchange_start (Exchange *x);
+static void exchange_step (Exchange *x);
 
 /* A kept connection can be closed by the server while the request is on
  * its way (the race of RFC 9112 section 9.3.1): when the server took the
@@ -194,18 +187,14 @@ exchange_retry (Exchange *x, GError *error)
   close_socket (g_steal_pointer (&x->socket));
   x->sent = 0;   /* nothing was read: the head is still unscanned */
   if (exchange_connect (x))
-    exchange_start (x);
+    exchange_step (x);
   return TRUE;
 }
 
 static void
 wait_for (Exchange *x, GIOCondition cond)
 {
-  if (x->source)
-    {
-      g_source_destroy (x->source);
-      g_source_unref (x->source);
-    }
+  imps_source_drop (&x->source);
   /* a cancellation wakes the wait too */
   x->source = g_socket_create_source (x->socket, cond | G_IO_HUP | G_IO_ERR, x->cancellable);
   g_source_set_callback (x->source, G_SOURCE_FUNC (on_ready), x, NULL);
@@ -472,15 +461,6 @@ exchange_connect (Exchange *x)
   return TRUE;
 }
 
-/* The request goes at once, even while connect() is in progress: on
- * loopback the connection is up by the time connect() returns, and when
- * it is not the write finds no room and waits for it (a refusal shows in
- * the connect result or in the write). */
-static void
-exchange_start (Exchange *x)
-{
-  exchange_step (x);
-}
 
 /* The kept connection when it goes to @peer and the server has not
  * closed it meanwhile. */
@@ -545,9 +525,7 @@ imps_http_client_send_async (ImpsHttpClient *c, const gchar *address, guint16 po
     {
       if (content_type)
         imps_http_put_field (r, "Content-Type", content_type);
-      g_string_append_len (r, "Content-Length: ", 16);
-      imps_http_put_uint (r, body_len);
-      g_string_append_len (r, "\r\n", 2);
+      imps_http_put_content_length (r, body_len);
     }
   g_string_append (r, "\r\n");
   if (body_len)
@@ -578,8 +556,12 @@ imps_http_client_send_async (ImpsHttpClient *c, const gchar *address, guint16 po
   x->to = g_inet_socket_address_new (ia, port);
   x->socket = take_idle (c, x->peer);
   x->reused = x->socket != NULL;
+  /* The request goes at once, even while connect() is in progress: on
+   * loopback the connection is up by the time connect() returns, and when
+   * it is not the write finds no room and waits for it (a refusal shows in
+   * the connect result or in the write). */
   if (x->socket != NULL || exchange_connect (x))
-    exchange_start (x);
+    exchange_step (x);
 }
 
 ImpsHttpResponse *

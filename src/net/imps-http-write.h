@@ -30,3 +30,12 @@ imps_http_put_uint (GString *s, guint64 v)
   while (v != 0);
   g_string_append_len (s, digits + sizeof digits - n, n);
 }
+
+/* Appends "Content-Length: @len\r\n". */
+static inline void
+imps_http_put_content_length (GString *s, guint64 len)
+{
+  g_string_append_len (s, "Content-Length: ", 16);
+  imps_http_put_uint (s, len);
+  g_string_append_len (s, "\r\n", 2);
+}

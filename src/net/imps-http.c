@@ -1326,9 +1326,7 @@ answer_bytes (ImpsHttpServer *s, ImpsHttpMessage *msg, guint status, const gchar
   imps_http_put_field (a, "Date", server_date (s));
   if (content_type)
     imps_http_put_field (a, "Content-Type", content_type);
-  g_string_append_len (a, "Content-Length: ", 16);
-  imps_http_put_uint (a, body_len);
-  g_string_append_len (a, "\r\n", 2);
+  imps_http_put_content_length (a, body_len);
   if (!keep)
     g_string_append (a, "Connection: close\r\n");
   else if (msg->minor == 0)

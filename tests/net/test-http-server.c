@@ -679,10 +679,15 @@ test_head_writer (void)
                         G_GUINT64_CONSTANT (10000000000000000000), G_MAXUINT64 };
   for (guint i = 0; i < G_N_ELEMENTS (v); i++)
     {
-      g_autoptr (GString) s = g_string_new ("Content-Length: ");
+      g_autoptr (GString) s = g_string_new ("n=");
       imps_http_put_uint (s, v[i]);
-      g_autofree gchar *want = g_strdup_printf ("Content-Length: %" G_GUINT64_FORMAT, v[i]);
+      g_autofree gchar *want = g_strdup_printf ("n=%" G_GUINT64_FORMAT, v[i]);
       g_assert_cmpstr (s->str, ==, want);
+      g_autoptr (GString) cl = g_string_new (NULL);
+      imps_http_put_content_length (cl, v[i]);
+      g_autofree gchar *want_cl = g_strdup_printf ("Content-Length: %" G_GUINT64_FORMAT "\r\n",
+                                                   v[i]);
+      g_assert_cmpstr (cl->str, ==, want_cl);
     }
   g_autoptr (GString) h = g_string_new (NULL);
   imps_http_put_field (h, "Host", "bsf.home1.net:80");
