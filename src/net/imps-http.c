@@ -203,6 +203,18 @@ hello_wait_end (Conn *c)
     }
 }
 
+/* @c leaves the idle and lifetime lists (nothing when it is on neither). */
+static void
+conn_unlist (Conn *c)
+{
+  if (c->s == NULL)
+    return;
+  if (c->s->idle != NULL)
+    imps_idle_list_remove (c->s->idle, &c->idle);
+  if (c->s->lifetime != NULL)
+    imps_idle_list_remove (c->s->lifetime, &c->life);
+}
+
 static void
 conn_clear_timers (Conn *c)
 {
@@ -221,10 +233,7 @@ conn_gone (gpointer data, GObject *where_the_socket_was)
   Conn *c = data;
   ImpsHttpServer *s = c->s;
   conn_clear_timers (c);
-  if (s->idle)
-    imps_idle_list_remove (s->idle, &c->idle);
-  if (s->lifetime)
-    imps_idle_list_remove (s->lifetime, &c->life);
+  conn_unlist (c);
   hello_wait_end (c);
   if (c->queued)
     g_queue_remove (&s->handshake_wait, c);
@@ -529,8 +538,9 @@ first_bytes (GSocket *socket, GIOCondition cond, gpointer data)
 }
 
 static void
-conn_accepted (ImpsHttpServer *s, GSocketConnection *tcp)
+conn_accepted (GSocketConnection *tcp, gpointer data)
 {
+  ImpsHttpServer *s = data;
   GSocket *socket = g_socket_connection_get_socket (tcp);
   g_autoptr (GSocketAddress) remote = g_socket_get_remote_address (socket, NULL);
   g_autofree gchar *ip = NULL;
@@ -584,12 +594,6 @@ conn_accepted (ImpsHttpServer *s, GSocketConnection *tcp)
   g_source_set_callback (c->wait, G_SOURCE_FUNC (first_bytes), c, NULL);
   g_source_attach (c->wait, NULL);
   c->deadline = g_timeout_add_seconds (s->limits.handshake_timeout_s, handshake_deadline, c);
-}
-
-static void
-on_accepted (GSocketConnection *tcp, gpointer data)
-{
-  conn_accepted (data, tcp);
 }
 
 static void
@@ -801,10 +805,7 @@ conn_idle_over (ImpsIdleEntry *entry, gpointer owner, gpointer data)
 static GIOStream *
 conn_unserve (Conn *c)
 {
-  if (c->s != NULL && c->s->idle != NULL)
-    imps_idle_list_remove (c->s->idle, &c->idle);
-  if (c->s != NULL && c->s->lifetime != NULL)
-    imps_idle_list_remove (c->s->lifetime, &c->life);
+  conn_unlist (c);
   imps_source_drop (&c->reading);
   imps_source_drop (&c->writing);
   if (c->current != NULL)
@@ -1273,7 +1274,7 @@ imps_http_server_listen (ImpsHttpServer *s, const gchar *address, guint16 port, 
     s->idle = imps_idle_list_new (NULL, s->limits.idle_timeout_s, conn_idle_over, s);
   if (s->limits.lifetime_s > 0)
     s->lifetime = imps_idle_list_new (NULL, s->limits.lifetime_s, conn_lifetime_over, s);
-  s->acceptor = imps_acceptor_new (socket, on_accepted, on_accept_failed, s);
+  s->acceptor = imps_acceptor_new (socket, conn_accepted, on_accept_failed, s);
   imps_network_register_node (s->net, s->node_name, address);
   return TRUE;
 }
