@@ -484,19 +484,16 @@ test_iterations (void)
  * freed to touch (ASan checks). The server is a listener that never
  * accepts: the kernel completes the connection, nobody answers. */
 typedef struct {
+  Result r;
   ImpsHttpClient *client;
-  GError *error;
-  gboolean done;
 } FreeOnDone;
 
 static void
 free_on_done (GObject *source, GAsyncResult *res, gpointer data)
 {
   FreeOnDone *f = data;
-  ImpsHttpResponse *r = imps_http_client_send_finish (NULL, res, &f->error);
-  imps_http_response_free (r);
+  on_done (source, res, &f->r);
   g_clear_pointer (&f->client, imps_http_client_free);
-  f->done = TRUE;
 }
 
 static void
@@ -511,15 +508,14 @@ test_free_in_timeout (void)
   g_assert_cmpint (listen (l, 4), ==, 0);
   socklen_t len = sizeof sa;
   g_assert_cmpint (getsockname (l, (struct sockaddr *) &sa, &len), ==, 0);
-  FreeOnDone f = { imps_http_client_new (ADDR, "tester", 1), NULL, FALSE };
+  FreeOnDone f = { { 0 }, imps_http_client_new (ADDR, "tester", 1) };
   const gchar *fields[] = { "Host", "server", NULL };
   imps_http_client_send_async (f.client, ADDR, ntohs (sa.sin_port), "GET", "/", fields, NULL,
                                NULL, FALSE, NULL, free_on_done, &f);
-  while (!f.done)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_error (f.error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+  wait_done (&f.r);
+  g_assert_error (f.r.error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
   g_assert_null (f.client);
-  g_clear_error (&f.error);
+  result_clear (&f.r);
   /* nothing of the freed client is left to run */
   while (g_main_context_iteration (NULL, FALSE))
     ;
