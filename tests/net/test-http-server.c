@@ -483,9 +483,9 @@ test_lifetime (void)
 static void
 test_listen_errors (void)
 {
-  ImpsClock *clock = imps_clock_new_virtual (0);
-  ImpsRandom *rnd = imps_random_new_seeded (1);
-  ImpsNetwork *net = imps_network_new (clock, rnd);
+  g_autoptr (ImpsClock) clock = imps_clock_new_virtual (0);
+  g_autoptr (ImpsRandom) rnd = imps_random_new_seeded (1);
+  g_autoptr (ImpsNetwork) net = imps_network_new (clock, rnd);
   ImpsHttpServer *a = imps_http_server_new (net, "a.example", IMPS_REF_UA, "test", answer_ok, NULL);
   ImpsHttpServer *b = imps_http_server_new (net, "b.example", IMPS_REF_UA, "test", answer_ok, NULL);
   g_autoptr (GError) error = NULL;
@@ -502,9 +502,6 @@ test_listen_errors (void)
   g_assert_true (g_str_has_prefix (error->message, where));
   imps_http_server_free (b);
   imps_http_server_free (a);
-  imps_network_free (net);
-  imps_random_free (rnd);
-  imps_clock_unref (clock);
 }
 
 /* In this process: a handler that answers "/slow" only when told. */
@@ -572,6 +569,65 @@ test_half_close_while_waiting (void)
     }
   g_assert_cmpuint (sent, ==, 1);
   g_assert_cmpuint (dropped, ==, 0);
+  imps_http_message_unref (slow.held);
+  imps_http_server_free (slow.server);
+}
+
+static guint64
+idle_closed (ImpsHttpServer *server)
+{
+  ImpsHttpStats st;
+  imps_http_server_get_stats (server, &st);
+  return st.idle_closed;
+}
+
+/* The idle timeout (1 s here) closes a connection that sends nothing, but
+ * not one whose request the handler is still answering: that one waits
+ * past the timeout, gets its answer, and is closed only once it has been
+ * idle itself for the timeout. */
+static void
+test_idle_while_answering (void)
+{
+  g_autoptr (ImpsClock) clock = imps_clock_new_virtual (0);
+  g_autoptr (ImpsRandom) rnd = imps_random_new_seeded (1);
+  g_autoptr (ImpsNetwork) net = imps_network_new (clock, rnd);
+  Slow slow = { NULL, NULL };
+  slow.server = imps_http_server_new (net, "server", IMPS_REF_UA, "test", answer_later, &slow);
+  ImpsHttpLimits lim;
+  imps_http_limits_init (&lim);
+  lim.idle_timeout_s = 1;
+  imps_http_server_set_limits (slow.server, &lim);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (imps_http_server_listen (slow.server, SERVER_ADDR, 0, &error));
+  guint16 port = imps_http_server_get_port (slow.server);
+  int busy = connect_to (port);
+  const gchar *req = "GET /slow HTTP/1.1\r\nHost: server\r\n\r\n";
+  send_all (busy, req, strlen (req));
+  int silent = connect_to (port);
+  while (slow.held == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  /* the silent one goes at its timeout */
+  while (idle_closed (slow.server) < 1)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (closed_by_server (silent));
+  close (silent);
+  /* the one waiting for its answer stays past its own timeout */
+  gint64 until = g_get_monotonic_time () + 1500 * G_TIME_SPAN_MILLISECOND;
+  while (g_get_monotonic_time () < until)
+    g_main_context_iteration (NULL, FALSE);
+  ImpsHttpStats st;
+  imps_http_server_get_stats (slow.server, &st);
+  g_assert_cmpuint (st.open, ==, 1);
+  g_assert_cmpuint (st.idle_closed, ==, 1);
+  imps_http_server_respond (slow.server, slow.held, SOUP_STATUS_OK, "text/plain",
+                            (const guint8 *) "late", 4, NULL, "200 late");
+  while (idle_closed (slow.server) < 2)
+    g_main_context_iteration (NULL, TRUE);
+  g_autofree gchar *resp = read_response (busy);
+  g_assert_nonnull (resp);
+  g_assert_true (g_str_has_suffix (resp, "\r\n\r\nlate"));
+  g_assert_true (closed_by_server (busy));
+  close (busy);
   imps_http_message_unref (slow.held);
   imps_http_server_free (slow.server);
 }
@@ -709,6 +765,7 @@ main (int argc, char **argv)
   g_test_add_func ("/http-server/bad-heads", test_bad_heads);
   g_test_add_func ("/http-server/half-close-while-waiting", test_half_close_while_waiting);
   g_test_add_func ("/http-server/cap-and-idle", test_cap_and_idle);
+  g_test_add_func ("/http-server/idle-while-answering", test_idle_while_answering);
   g_test_add_func ("/http-server/lifetime", test_lifetime);
   g_test_add_func ("/http-server/listen-errors", test_listen_errors);
   g_test_add_func ("/http-server/out-of-descriptors", test_out_of_descriptors);
