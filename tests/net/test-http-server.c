@@ -151,6 +151,18 @@ read_response (int fd)
     }
 }
 
+/* One request on a connection of its own: the response (NULL when none
+ * came), the connection closed afterwards. */
+static gchar *
+ask (guint16 port, const gchar *req)
+{
+  int fd = connect_to (port);
+  send_all (fd, req, strlen (req));
+  gchar *resp = read_response (fd);
+  close (fd);
+  return resp;
+}
+
 /* TRUE when the server closed the connection (EOF or reset) before the
  * receive timeout. */
 static gboolean
@@ -207,11 +219,8 @@ test_closed_keepalive (void)
   /* and some that the client closes before sending anything */
   for (guint i = 0; i < 200; i++)
     close (connect_to (c.port));
-  int fd = connect_to (c.port);
-  send_all (fd, req, strlen (req));
-  g_autofree gchar *resp = read_response (fd);
+  g_autofree gchar *resp = ask (c.port, req);
   g_assert_nonnull (resp);
-  close (fd);
   reap (&c);
 }
 
@@ -303,16 +312,12 @@ test_huge_declared_body (void)
   imps_http_limits_init (&lim);
   Child c = spawn (&lim, 0);
   /* warm up: one normal request */
-  int fd = connect_to (c.port);
-  const gchar *ping = "GET / HTTP/1.1\r\nHost: server\r\n\r\n";
-  send_all (fd, ping, strlen (ping));
-  g_free (read_response (fd));
-  close (fd);
+  g_free (ask (c.port, "GET / HTTP/1.1\r\nHost: server\r\n\r\n"));
   gsize before = rss_kib (c.pid);
 
   for (guint round = 0; round < 4; round++)
     {
-      fd = connect_to (c.port);
+      int fd = connect_to (c.port);
       const gchar *head = "POST /kms HTTP/1.1\r\nHost: server\r\nContent-Type: application/mikey\r\n"
                           "Content-Length: 1000000000\r\n\r\n";
       send_all (fd, head, strlen (head));
@@ -470,11 +475,8 @@ test_lifetime (void)
   g_assert_cmpuint (answered, <, 100);
   close (fd);
   /* the server goes on: a new connection is served */
-  fd = connect_to (c.port);
-  send_all (fd, ping, strlen (ping));
-  g_autofree gchar *resp = read_response (fd);
+  g_autofree gchar *resp = ask (c.port, ping);
   g_assert_nonnull (resp);
-  close (fd);
   reap (&c);
 }
 
