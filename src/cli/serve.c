@@ -519,7 +519,7 @@ cli_serve (int argc, char **argv)
       "N" },
     { "per-address-cap", 0, 0, G_OPTION_ARG_INT, &per_address_cap,
       "Accept at most N connections at once from one IP address at each HTTP server (Ub, Ua, "
-      "Zk; default 32; 0: no cap), e.g. for a load tool with many connections from one address",
+      "Zk; default a sixteenth of the open-file limit, 32 to 1024; 0: no cap)",
       "N" },
     G_OPTION_ENTRY_NULL
   };

@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -88,12 +89,23 @@ imps_http_date (gint64 unix_seconds)
  * for a short while (into a fixed buffer) and closes.
  * ------------------------------------------------------------------- */
 
+guint
+imps_http_per_source_cap_for (guint64 open_files)
+{
+  guint64 cap = open_files / 16;
+  return (guint) CLAMP (cap, IMPS_HTTP_MAX_PER_SOURCE_FLOOR, IMPS_HTTP_MAX_PER_SOURCE_CEILING);
+}
+
 void
 imps_http_limits_init (ImpsHttpLimits *limits)
 {
+  struct rlimit nofile;
+  guint64 open_files = 1024;
+  if (getrlimit (RLIMIT_NOFILE, &nofile) == 0)
+    open_files = nofile.rlim_cur == RLIM_INFINITY ? G_MAXUINT64 : (guint64) nofile.rlim_cur;
   limits->idle_timeout_s = IMPS_HTTP_IDLE_TIMEOUT_DEFAULT;
   limits->lifetime_s = IMPS_HTTP_LIFETIME_DEFAULT;
-  limits->max_per_source = IMPS_HTTP_MAX_PER_SOURCE_DEFAULT;
+  limits->max_per_source = imps_http_per_source_cap_for (open_files);
   limits->backlog = IMPS_HTTP_BACKLOG_DEFAULT;
   limits->handshake_timeout_s = IMPS_HTTP_HANDSHAKE_TIMEOUT_DEFAULT;
 }

@@ -63,7 +63,13 @@ typedef struct _ImpsHttpServer ImpsHttpServer;
 /* Connection limits of a server (docs/reliability.md). */
 #define IMPS_HTTP_IDLE_TIMEOUT_DEFAULT 30       /* s without a byte either way */
 #define IMPS_HTTP_LIFETIME_DEFAULT 300          /* s, whatever happens on it */
-#define IMPS_HTTP_MAX_PER_SOURCE_DEFAULT 32     /* open at once from one IP address */
+/* Open at once from one IP address: a sixteenth of the process's
+ * open-file limit, at least the floor and at most the ceiling (32 under a
+ * limit of 512 or less, 64 under 1,024, 1,024 under the hard limits of
+ * 16,384 and more that main() takes): enough that a load tool on loopback
+ * is not refused, too few for one address to take the descriptors. */
+#define IMPS_HTTP_MAX_PER_SOURCE_FLOOR 32
+#define IMPS_HTTP_MAX_PER_SOURCE_CEILING 1024
 #define IMPS_HTTP_BACKLOG_DEFAULT 1024          /* listen(2) backlog */
 #define IMPS_HTTP_HANDSHAKE_TIMEOUT_DEFAULT 10  /* s from the accept to a finished TLS handshake */
 /* TLS handshakes in progress at once per server: each holds a thread of
@@ -81,6 +87,9 @@ typedef struct {
 } ImpsHttpLimits;
 
 void imps_http_limits_init (ImpsHttpLimits *limits);
+/* The default per-source cap under an open-file limit of @open_files
+ * (G_MAXUINT64: unlimited). */
+guint imps_http_per_source_cap_for (guint64 open_files);
 
 /* Counters of a server's connections (for tests and the soak tool). */
 typedef struct {

@@ -445,6 +445,54 @@ test_cap_and_idle (void)
   reap (&c);
 }
 
+/* The default per-source cap follows the open-file limit: a sixteenth of
+ * it between 32 and 1,024. Under a limit of 2,048 a server with the
+ * default limits serves 128 connections at once from one address (a load
+ * tool's; the fixed cap of 32 closed the 33rd) and closes the 129th. */
+static void
+test_default_cap (void)
+{
+  g_assert_cmpuint (imps_http_per_source_cap_for (64), ==, 32);
+  g_assert_cmpuint (imps_http_per_source_cap_for (512), ==, 32);
+  g_assert_cmpuint (imps_http_per_source_cap_for (1024), ==, 64);
+  g_assert_cmpuint (imps_http_per_source_cap_for (2048), ==, 128);
+  g_assert_cmpuint (imps_http_per_source_cap_for (16384), ==, 1024);
+  g_assert_cmpuint (imps_http_per_source_cap_for (1048576), ==, 1024);
+  g_assert_cmpuint (imps_http_per_source_cap_for (G_MAXUINT64), ==, 1024);
+
+  struct rlimit old, rl;
+  g_assert_cmpint (getrlimit (RLIMIT_NOFILE, &old), ==, 0);
+  rl.rlim_cur = 2048;
+  rl.rlim_max = old.rlim_max != RLIM_INFINITY && old.rlim_max < 2048 ? 2048 : old.rlim_max;
+  if (setrlimit (RLIMIT_NOFILE, &rl) != 0)
+    {
+      g_test_skip ("cannot set an open-file limit of 2048 here");
+      return;
+    }
+  ImpsHttpLimits lim;
+  imps_http_limits_init (&lim);
+  g_assert_cmpuint (lim.max_per_source, ==, 128);
+  Child c = spawn (&lim, 0);
+  const gchar *req = "GET /ping HTTP/1.1\r\nHost: server\r\n\r\n";
+  int fds[128];
+  for (guint i = 0; i < G_N_ELEMENTS (fds); i++)
+    {
+      fds[i] = connect_to (c.port);
+      send_all (fds[i], req, strlen (req));
+      g_autofree gchar *resp = read_response (fds[i]);
+      if (resp == NULL)
+        g_error ("connection %u from one address got no answer", i + 1);
+      g_assert_true (g_str_has_prefix (resp, "HTTP/1.1 200"));
+    }
+  int extra = connect_to (c.port);
+  g_assert_true (closed_by_server (extra));
+  close (extra);
+  for (guint i = 0; i < G_N_ELEMENTS (fds); i++)
+    close (fds[i]);
+  reap (&c);
+  g_assert_cmpint (setrlimit (RLIMIT_NOFILE, &old), ==, 0);
+}
+
 /* A connection that is never idle (a request every 100 ms, each answered)
  * still ends at its lifetime: the server shuts it down. Bounds on the
  * count of requests only (a loaded machine is slow): at least one answered
@@ -767,6 +815,7 @@ main (int argc, char **argv)
   g_test_add_func ("/http-server/bad-heads", test_bad_heads);
   g_test_add_func ("/http-server/half-close-while-waiting", test_half_close_while_waiting);
   g_test_add_func ("/http-server/cap-and-idle", test_cap_and_idle);
+  g_test_add_func ("/http-server/default-cap", test_default_cap);
   g_test_add_func ("/http-server/idle-while-answering", test_idle_while_answering);
   g_test_add_func ("/http-server/lifetime", test_lifetime);
   g_test_add_func ("/http-server/listen-errors", test_listen_errors);
