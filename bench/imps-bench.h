@@ -25,10 +25,61 @@
 #pragma once
 
 #include <glib.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+/* A usage error: "PROGRAM: MESSAGE" and where the options are, on
+ * standard error; exit status 2. */
+static inline void G_GNUC_NORETURN G_GNUC_PRINTF (1, 2)
+imps_bench_usage_error (const gchar *format, ...)
+{
+  va_list ap;
+  va_start (ap, format);
+  fprintf (stderr, "%s: ", g_get_prgname ());
+  vfprintf (stderr, format, ap);
+  va_end (ap);
+  fprintf (stderr, "\nRun '%s --help' for the options.\n", g_get_prgname ());
+  exit (2);
+}
+
+/* Parses a bench's command line with GOptionContext: --help prints
+ * @summary and the @entries (NULL: none) and exits 0; an unknown option
+ * or a value of the wrong type is a usage error. @params names the
+ * positional arguments the bench takes ("[N...]"), which stay in
+ * @argc and @argv for it; with NULL, any argument left is a usage error. */
+static inline void
+imps_bench_options (int *argc, char ***argv, const gchar *params, const gchar *summary,
+                    const GOptionEntry *entries)
+{
+  GOptionContext *ctx = g_option_context_new (params);
+  g_option_context_set_summary (ctx, summary);
+  if (entries)
+    g_option_context_add_main_entries (ctx, entries, NULL);
+  GError *error = NULL;
+  gboolean ok = g_option_context_parse (ctx, argc, argv, &error);
+  g_option_context_free (ctx);
+  if (!ok)
+    {
+      gchar msg[512];   /* not on the heap: the exit leaves nothing allocated */
+      g_strlcpy (msg, error->message, sizeof msg);
+      g_error_free (error);
+      imps_bench_usage_error ("%s", msg);
+    }
+  if (params == NULL && *argc > 1)
+    imps_bench_usage_error ("unexpected argument '%s'", (*argv)[1]);
+}
+
+/* A usage error unless @v is within [@min, @max]. */
+static inline guint
+imps_bench_option_range (const gchar *option, gint v, gint min, gint max)
+{
+  if (v < min || v > max)
+    imps_bench_usage_error ("%s: %d is not from %d to %d", option, v, min, max);
+  return (guint) v;
+}
 
 typedef gboolean (*ImpsBenchOp) (gpointer data, guint64 first, guint64 n);
 

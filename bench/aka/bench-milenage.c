@@ -48,8 +48,12 @@ op_av (gpointer data, guint64 first, guint64 n)
 }
 
 int
-main (void)
+main (int argc, char **argv)
 {
+  imps_bench_options (&argc, &argv, NULL,
+                      "Authentication vector generation (Milenage) against raw AES-128 blocks, "
+                      "in the same run.",
+                      NULL);
   static const guint8 key[16] = { 0x46, 0x5b, 0x5c, 0xe8 };
   static const guint8 opc[16] = { 0xcd, 0x63, 0xcb, 0x71 };
   AesCtx aes = { imps_aes_new (key, sizeof key), { 0 } };

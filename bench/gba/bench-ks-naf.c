@@ -54,8 +54,12 @@ op_ks_naf (gpointer data, guint64 first, guint64 n)
 }
 
 int
-main (void)
+main (int argc, char **argv)
 {
+  imps_bench_options (&argc, &argv, NULL,
+                      "Ks_NAF derivation (TS 33.220 B.3) against plain HMAC-SHA-256 over an "
+                      "input of the same length, in the same run.",
+                      NULL);
   ImpsBench *b = imps_bench_new ("ks-naf", 9, 30 * 1000 * 1000);
   guint h = imps_bench_add (b, "hmac-sha256 over |S| bytes", "hmac", op_hmac, NULL);
   guint k = imps_bench_add (b, "ks-naf derivation", "key", op_ks_naf, NULL);

@@ -390,35 +390,41 @@ clients_new (void)
 }
 
 static void
-clients_close (Client *cs)
+clients_free (Client *cs)
 {
   for (guint i = 0; i < n_conns; i++)
-    if (cs[i].fd >= 0)
-      {
+    {
+      if (cs[i].fd >= 0)
         close (cs[i].fd);
-        cs[i].fd = -1;
-      }
+      g_string_free (cs[i].in, TRUE);
+      g_string_free (cs[i].out, TRUE);
+      g_free (cs[i].impi);
+      imps_milenage_free (cs[i].milenage);
+      imps_aka_sqn_state_free (cs[i].sqn);
+    }
+  g_free (cs);
 }
 
 int
 main (int argc, char **argv)
 {
-  for (int i = 1; i + 1 < argc; i += 2)
-    {
-      guint v = (guint) strtoul (argv[i + 1], NULL, 10);
-      if (strcmp (argv[i], "--conns") == 0 && v >= 1 && v <= MAX_CONNS)
-        n_conns = v;
-      else if (strcmp (argv[i], "--bootstraps") == 0 && v >= 100)
-        n_boots = v;
-      else if (strcmp (argv[i], "--rounds") == 0 && v >= 1 && v <= 99)
-        n_rounds = v;
-      else
-        {
-          fprintf (stderr, "usage: bench-ub [--conns 1-%u] [--bootstraps N>=100] "
-                   "[--rounds 1-99]\n", MAX_CONNS);
-          return 2;
-        }
-    }
+  gint conns = (gint) n_conns, boots = (gint) n_boots, rounds = (gint) n_rounds;
+  const GOptionEntry entries[] = {
+    { "conns", 0, 0, G_OPTION_ARG_INT, &conns,
+      "Connections at once, 1 to " G_STRINGIFY (MAX_CONNS) " (default 16)", "C" },
+    { "bootstraps", 0, 0, G_OPTION_ARG_INT, &boots,
+      "Bootstraps a round, 100 to 100000 (default 1500)", "N" },
+    { "rounds", 0, 0, G_OPTION_ARG_INT, &rounds, "Rounds, 1 to 99 (default 5)", "R" },
+    G_OPTION_ENTRY_NULL
+  };
+  imps_bench_options (&argc, &argv, NULL,
+                      "Ub over HTTP: the BSF with its HSS answering real bootstraps against two "
+                      "GETs to a libsoup hello server, each in a child process, in alternating "
+                      "rounds.",
+                      entries);
+  n_conns = imps_bench_option_range ("--conns", conns, 1, MAX_CONNS);
+  n_boots = imps_bench_option_range ("--bootstraps", boots, 100, 100000);
+  n_rounds = imps_bench_option_range ("--rounds", rounds, 1, 99);
   signal (SIGPIPE, SIG_IGN);
 
   Server hello = spawn (hello_main, HELLO_ADDR);
@@ -478,8 +484,8 @@ main (int argc, char **argv)
       fclose (json);
     }
 
-  clients_close (bsf_clients);
-  clients_close (hello_clients);
+  clients_free (bsf_clients);
+  clients_free (hello_clients);
   kill (hello.pid, SIGTERM);
   kill (bsf.pid, SIGTERM);
   waitpid (hello.pid, NULL, 0);

@@ -135,8 +135,12 @@ make_rtp (guint8 *buf, guint16 seq)
 }
 
 int
-main (void)
+main (int argc, char **argv)
 {
+  imps_bench_options (&argc, &argv, NULL,
+                      "The IMS-AGW's SRTP-to-RTP relay against the SRTP work alone and against "
+                      "plain bus hops, in the same run.",
+                      NULL);
   g_autoptr (ImpsClock) clock = imps_clock_new_virtual (0);
   g_autoptr (ImpsRandom) rnd = imps_random_new_seeded (5);
   g_autoptr (ImpsRandom) ue_rnd = imps_random_new_seeded (6);

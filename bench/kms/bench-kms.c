@@ -81,8 +81,12 @@ op_handler (gpointer data, guint64 first, guint64 n)
 }
 
 int
-main (void)
+main (int argc, char **argv)
 {
+  imps_bench_options (&argc, &argv, NULL,
+                      "The KMS's ticket-request handler against the core MIKEY functions doing "
+                      "the same work, in the same run.",
+                      NULL);
   g_autoptr (ImpsRandom) root = imps_random_new_seeded (8);
   g_autoptr (ImpsClock) clock = imps_clock_new_virtual (imps_unix_us_from_ntp (NOW));
   ImpsNetwork *net = imps_network_new (clock, root);

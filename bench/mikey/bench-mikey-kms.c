@@ -78,8 +78,12 @@ op_kms (gpointer data, guint64 first, guint64 n)
 }
 
 int
-main (void)
+main (int argc, char **argv)
 {
+  imps_bench_options (&argc, &argv, NULL,
+                      "The KMS side of one MIKEY-TICKET ticket request against one HMAC-SHA-1 "
+                      "over the same bytes, in the same run.",
+                      NULL);
   Ctx c = { 0 };
   ImpsMikeyTpk tpk = { .index = 1, .key_len = 32 };
   ImpsMikeyTp tp;

@@ -43,6 +43,7 @@
  * With IMPS_BENCH_JSON naming a file, one JSON object a line per N is
  * appended (what `make bench` collects).
  */
+#include "imps-bench.h"
 #include "imps-config.h"
 #include "imps-runner.h"
 #include "imps-world.h"
@@ -148,9 +149,9 @@ rss_kb (void)
 
 /* The scenario in the scenario language's own few lines: a range of
  * subscribers (keys derived from the seed) and two repeat blocks. */
-static guint load_concurrent;
-static const gchar *ks_lifetime;
-static guint rounds = 1;         /* --rounds: each pair calls this many times */ /* --ks-lifetime: the operator's, else its default (1h) */
+static guint load_concurrent;   /* --load: calls at once in one load step (0: one after another) */
+static gchar *ks_lifetime;       /* --ks-lifetime: the operator's, else its default (1h) */
+static guint rounds = 1;         /* --rounds: each pair calls this many times */
 
 static gchar *
 scale_scenario (guint n, const gchar *media)
@@ -360,39 +361,48 @@ run_point (guint n, const gchar *media, Point *p)
 int
 main (int argc, char **argv)
 {
-  const gchar *media = "1s";
+  gchar *media = NULL;
+  gint load = 0, n_rounds = 1;
+  const GOptionEntry entries[] = {
+    { "media", 0, 0, G_OPTION_ARG_STRING, &media, "Media of each call (default 1s)", "DURATION" },
+    { "load", 0, 0, G_OPTION_ARG_INT, &load,
+      "Offer the calls in one load step, C at once, 1 to 16384 (default: one after another)",
+      "C" },
+    { "ks-lifetime", 0, 0, G_OPTION_ARG_STRING, &ks_lifetime,
+      "The operator's Ks lifetime (default its own, 1h)", "DURATION" },
+    { "rounds", 0, 0, G_OPTION_ARG_INT, &n_rounds,
+      "Calls of each pair, one after another, 1 to 1000 (default 1)", "R" },
+    G_OPTION_ENTRY_NULL
+  };
+  imps_bench_options (&argc, &argv, "[N...]",
+                      "The cost curve of a run as the network grows: N subscribers bootstrapped "
+                      "and registered, N/2 MIKEY-TICKET calls, each N (2 to 16384; default 100, "
+                      "1000 and 10000) in a child process of its own.",
+                      entries);
+  if (load != 0)
+    load_concurrent = imps_bench_option_range ("--load", load, 1, 16384);
+  rounds = imps_bench_option_range ("--rounds", n_rounds, 1, 1000);
+  const gchar *durations[] = { "--media", media, "--ks-lifetime", ks_lifetime };
+  for (guint i = 0; i < G_N_ELEMENTS (durations); i += 2)
+    {
+      gint64 us;
+      GError *error = NULL;
+      if (durations[i + 1] && !imps_parse_duration_us (durations[i + 1], &us, &error))
+        {
+          gchar msg[512];
+          g_snprintf (msg, sizeof msg, "%s: %s", durations[i], error->message);
+          g_error_free (error);
+          imps_bench_usage_error ("%s", msg);
+        }
+    }
+  if (media == NULL)
+    media = g_strdup ("1s");
   g_autoptr (GArray) ns = g_array_new (FALSE, FALSE, sizeof (guint));
   for (int i = 1; i < argc; i++)
     {
-      if (g_str_equal (argv[i], "--load") && i + 1 < argc)
-        {
-          load_concurrent = (guint) g_ascii_strtoull (argv[++i], NULL, 10);
-          continue;
-        }
-      if (g_str_equal (argv[i], "--ks-lifetime") && i + 1 < argc)
-        {
-          ks_lifetime = argv[++i];
-          continue;
-        }
-      if (g_str_equal (argv[i], "--rounds") && i + 1 < argc)
-        {
-          guint64 r = g_ascii_strtoull (argv[++i], NULL, 10);
-          rounds = (guint) CLAMP (r, 1, 1000);
-          continue;
-        }
-      if (g_str_equal (argv[i], "--media") && i + 1 < argc)
-        {
-          media = argv[++i];
-          continue;
-        }
       guint64 v;
       if (!g_ascii_string_to_unsigned (argv[i], 10, 2, 16384, &v, NULL))
-        {
-          fprintf (stderr, "usage: bench-scale [--media DURATION] [--load C] "
-                           "[--ks-lifetime DURATION] [--rounds R] [N...] "
-                           "(N from 2 to 16384)\n");
-          return 2;
-        }
+        imps_bench_usage_error ("N: '%s' is not a number from 2 to 16384", argv[i]);
       guint n = (guint) v;
       g_array_append_val (ns, n);
     }
@@ -499,5 +509,7 @@ main (int argc, char **argv)
     }
   if (json)
     fclose (json);
+  g_free (media);
+  g_free (ks_lifetime);
   return rc;
 }
