@@ -81,6 +81,37 @@ imps_bench_option_range (const gchar *option, gint v, gint min, gint max)
   return (guint) v;
 }
 
+/* The options of the HTTP load benches (bench-ua, bench-ub): --conns C
+ * (1 to @max_conns), --@count_name N, the operations a round (@count_what;
+ * 100 to 100000), and --rounds R (1 to 99). Each variable holds its default
+ * on entry and the value given on return. */
+static inline void
+imps_bench_load_options (int *argc, char ***argv, const gchar *summary, guint max_conns,
+                         const gchar *count_name, const gchar *count_what, guint *conns,
+                         guint *count, guint *rounds)
+{
+  gint c = (gint) *conns, n = (gint) *count, r = (gint) *rounds;
+  gchar *help[3] = {
+    g_strdup_printf ("Connections at once, 1 to %u (default %u)", max_conns, *conns),
+    g_strdup_printf ("%s a round, 100 to 100000 (default %u)", count_what, *count),
+    g_strdup_printf ("Rounds, 1 to 99 (default %u)", *rounds),
+  };
+  const GOptionEntry entries[] = {
+    { "conns", 0, 0, G_OPTION_ARG_INT, &c, help[0], "C" },
+    { count_name, 0, 0, G_OPTION_ARG_INT, &n, help[1], "N" },
+    { "rounds", 0, 0, G_OPTION_ARG_INT, &r, help[2], "R" },
+    G_OPTION_ENTRY_NULL
+  };
+  imps_bench_options (argc, argv, NULL, summary, entries);
+  for (guint i = 0; i < G_N_ELEMENTS (help); i++)
+    g_free (help[i]);
+  gchar name[64];
+  g_snprintf (name, sizeof name, "--%s", count_name);
+  *conns = imps_bench_option_range ("--conns", c, 1, (gint) max_conns);
+  *count = imps_bench_option_range (name, n, 100, 100000);
+  *rounds = imps_bench_option_range ("--rounds", r, 1, 99);
+}
+
 typedef gboolean (*ImpsBenchOp) (gpointer data, guint64 first, guint64 n);
 
 typedef struct {

@@ -408,23 +408,11 @@ clients_free (Client *cs)
 int
 main (int argc, char **argv)
 {
-  gint conns = (gint) n_conns, boots = (gint) n_boots, rounds = (gint) n_rounds;
-  const GOptionEntry entries[] = {
-    { "conns", 0, 0, G_OPTION_ARG_INT, &conns,
-      "Connections at once, 1 to " G_STRINGIFY (MAX_CONNS) " (default 16)", "C" },
-    { "bootstraps", 0, 0, G_OPTION_ARG_INT, &boots,
-      "Bootstraps a round, 100 to 100000 (default 1500)", "N" },
-    { "rounds", 0, 0, G_OPTION_ARG_INT, &rounds, "Rounds, 1 to 99 (default 5)", "R" },
-    G_OPTION_ENTRY_NULL
-  };
-  imps_bench_options (&argc, &argv, NULL,
-                      "Ub over HTTP: the BSF with its HSS answering real bootstraps against two "
-                      "GETs to a libsoup hello server, each in a child process, in alternating "
-                      "rounds.",
-                      entries);
-  n_conns = imps_bench_option_range ("--conns", conns, 1, MAX_CONNS);
-  n_boots = imps_bench_option_range ("--bootstraps", boots, 100, 100000);
-  n_rounds = imps_bench_option_range ("--rounds", rounds, 1, 99);
+  imps_bench_load_options (&argc, &argv,
+                           "Ub over HTTP: the BSF with its HSS answering real bootstraps "
+                           "against two GETs to a libsoup hello server, each in a child "
+                           "process, in alternating rounds.",
+                           MAX_CONNS, "bootstraps", "Bootstraps", &n_conns, &n_boots, &n_rounds);
   signal (SIGPIPE, SIG_IGN);
 
   Server hello = spawn (hello_main, HELLO_ADDR);

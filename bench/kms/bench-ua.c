@@ -246,23 +246,12 @@ round_on (const ImpsBenchChild *s, GBytes **reqs, guint n)
 int
 main (int argc, char **argv)
 {
-  gint conns = (gint) n_conns, requests = (gint) n_requests, rounds = (gint) n_rounds;
-  const GOptionEntry entries[] = {
-    { "conns", 0, 0, G_OPTION_ARG_INT, &conns,
-      "Connections at once, 1 to " G_STRINGIFY (MAX_CONNS) " (default 16)", "C" },
-    { "requests", 0, 0, G_OPTION_ARG_INT, &requests,
-      "Requests a round to each server, 100 to 100000 (default 4000)", "N" },
-    { "rounds", 0, 0, G_OPTION_ARG_INT, &rounds, "Rounds, 1 to 99 (default 5)", "R" },
-    G_OPTION_ENTRY_NULL
-  };
-  imps_bench_options (&argc, &argv, NULL,
-                      "Ua over HTTP: the KMS answering distinct valid ticket requests against a "
-                      "libsoup hello server answering GET /, each in a child process, in "
-                      "alternating rounds.",
-                      entries);
-  n_conns = imps_bench_option_range ("--conns", conns, 1, MAX_CONNS);
-  n_requests = imps_bench_option_range ("--requests", requests, 100, 100000);
-  n_rounds = imps_bench_option_range ("--rounds", rounds, 1, 99);
+  imps_bench_load_options (&argc, &argv,
+                           "Ua over HTTP: the KMS answering distinct valid ticket requests "
+                           "against a libsoup hello server answering GET /, each in a child "
+                           "process, in alternating rounds.",
+                           MAX_CONNS, "requests", "Requests to each server", &n_conns,
+                           &n_requests, &n_rounds);
   signal (SIGPIPE, SIG_IGN);
 
   /* distinct valid requests: T steps 1/65536 s, all within the skew */
