@@ -1,6 +1,8 @@
-/* SRTP adapter over libsrtp2. The only file of impsim that includes
+/* SRTP adapter over libsrtp2. With imps-srtp-crypto.c (the AES-CM and
+ * HMAC-SHA1 it installs in libsrtp2) the only file of impsim that includes
  * <srtp2/srtp.h>; see imps-srtp.h for the contract. */
 #include "srtp/imps-srtp.h"
+#include "srtp/imps-srtp-crypto.h"
 
 #include "imps-bytes.h"
 #include "imps-secret.h"
@@ -173,6 +175,7 @@ status_code (srtp_err_status_t st)
 
 typedef struct {
   srtp_err_status_t status;
+  const gchar *failed;          /* what failed when status is not ok */
   gboolean supported[IMPS_SRTP_N_SUITES];
 } InitState;
 
@@ -239,8 +242,16 @@ static gpointer
 init_once_func (gpointer data)
 {
   init_state.status = srtp_init ();
+  init_state.failed = "libsrtp initialisation";
   if (init_state.status != srtp_err_status_ok)
     return &init_state;
+  int status;
+  if (!imps_srtp_crypto_install (&status))
+    {
+      init_state.status = (srtp_err_status_t) status;
+      init_state.failed = "installing the OpenSSL AES-CM and HMAC-SHA1 in libsrtp";
+      return &init_state;
+    }
   srtp_install_log_handler (log_handler, NULL);
   for (guint i = 0; i < IMPS_SRTP_N_SUITES; i++)
     init_state.supported[i] = probe_suite (&suites[i]);
@@ -261,7 +272,7 @@ imps_srtp_init (GError **error)
   if (st->status != srtp_err_status_ok)
     {
       g_set_error (error, IMPS_SRTP_ERROR, IMPS_SRTP_ERROR_FAILED,
-                   "libsrtp initialisation failed: %s (status %d)",
+                   "%s failed: %s (status %d)", st->failed,
                    status_name (st->status), (int) st->status);
       return FALSE;
     }
