@@ -83,6 +83,7 @@ typedef struct {
   guint64 first_k_messages; /* protocol messages (every hop of SIP, HTTP, Diameter, MIKEY)
                              * during the first k calls */
   guint64 last_k_messages;  /* and during the last k */
+  guint64 calls_messages;   /* during all the calls */
   double slice_cpu_ms[64];  /* CPU per call in each 64th of the calls */
 } ChildReport;
 
@@ -300,6 +301,7 @@ child (guint n, const gchar *media, int fd)
   rep.heap_end_kb = heap_kb ();
   rep.subscribers_cpu_s = w.t_regs_end - w.t_setup_end;
   rep.calls_cpu_s = t_end - w.t_regs_end;
+  rep.calls_messages = w.messages;
   rep.passed = imps_runner_count_passed (r);
   rep.failed = imps_runner_count_failed (r);
   ImpsEventLog *log = imps_network_get_event_log (imps_world_get_network (world));
@@ -437,19 +439,37 @@ main (int argc, char **argv)
       double first_ms = p.rep.k ? p.rep.first_k_cpu_s * 1e3 / p.rep.k : 0;
       double last_ms = p.rep.k ? p.rep.last_k_cpu_s * 1e3 / p.rep.k : 0;
       g_autofree gchar *verdicts = g_strdup_printf ("%u/%u", p.rep.passed, p.rep.passed + p.rep.failed);
-      printf ("%7u %9.2f %9.2f %7.1f MiB %9.3f ms %8.3f ms %12.1f %9.3f ms %9.3f ms %8s%s\n", n,
-              p.wall_s, p.cpu_s, p.maxrss_kb / 1024.0, per_sub_ms, per_call_ms, kib_ue, first_ms,
-              last_ms, verdicts, ok ? "" : "  FAILED");
+      /* one load step has no first and last calls of its own */
+      g_autofree gchar *first_col = load_concurrent ? g_strdup ("-")
+                                                    : g_strdup_printf ("%.3f ms", first_ms);
+      g_autofree gchar *last_col = load_concurrent ? g_strdup ("-")
+                                                   : g_strdup_printf ("%.3f ms", last_ms);
+      printf ("%7u %9.2f %9.2f %7.1f MiB %9.3f ms %8.3f ms %12.1f %12s %12s %8s%s\n", n,
+              p.wall_s, p.cpu_s, p.maxrss_kb / 1024.0, per_sub_ms, per_call_ms, kib_ue, first_col,
+              last_col, verdicts, ok ? "" : "  FAILED");
       /* The work a call is: a call after the Ks expired carries two
        * bootstraps more (TS 33.220), so its CPU is compared per message too. */
       double first_msgs = p.rep.k ? (double) p.rep.first_k_messages / p.rep.k : 0;
       double last_msgs = p.rep.k ? (double) p.rep.last_k_messages / p.rep.k : 0;
       double first_us = p.rep.first_k_messages ? p.rep.first_k_cpu_s * 1e6 / p.rep.first_k_messages : 0;
       double last_us = p.rep.last_k_messages ? p.rep.last_k_cpu_s * 1e6 / p.rep.last_k_messages : 0;
-      if (calls > 0)
+      if (calls > 0 && !load_concurrent)
         printf ("        messages a call: first calls %.1f, last calls %.1f; CPU a message: "
                 "%.1f us and %.1f us (%.2f)\n", first_msgs, last_msgs, first_us, last_us,
                 first_us > 0 ? last_us / first_us : 0);
+      /* With one load step: the work of a call, and what the peak RSS
+       * adds to the RSS with every UE registered: the calls up at once and
+       * the finished ones the protocols still remember (a UE frees a call
+       * after Timer B, 32 s; replay caches keep their 300 s window). */
+      double load_msgs = calls ? (double) p.rep.calls_messages / calls : 0;
+      double load_us = p.rep.calls_messages ? p.rep.calls_cpu_s * 1e6 / p.rep.calls_messages : 0;
+      double peak_over_kib = load_concurrent && (gsize) p.maxrss_kb > p.rep.rss_registered_kb
+                                 ? (double) ((gsize) p.maxrss_kb - p.rep.rss_registered_kb)
+                                 : 0;
+      if (calls > 0 && load_concurrent)
+        printf ("        messages a call: %.1f; CPU a message: %.1f us; peak RSS over every UE "
+                "registered: %.1f MiB with %u calls at once\n", load_msgs, load_us,
+                peak_over_kib / 1024, MIN (load_concurrent, calls));
       if (g_getenv ("IMPS_BENCH_SCALE_RSS"))
         printf ("        RSS KiB: start %zu, world built %zu, every UE registered %zu; event log "
                 "%" G_GUINT64_FORMAT " entries, %" G_GUINT64_FORMAT " kept at the end, %" G_GUINT64_FORMAT
@@ -483,12 +503,14 @@ main (int argc, char **argv)
                  "\"cpu_per_call_first_ms\": %.4f, \"cpu_per_call_last_ms\": %.4f, "
                  "\"messages_per_call_first\": %.2f, \"messages_per_call_last\": %.2f, "
                  "\"cpu_per_message_first_us\": %.3f, \"cpu_per_message_last_us\": %.3f, "
+                 "\"load_concurrent\": %u, \"messages_per_call\": %.2f, "
+                 "\"cpu_per_message_us\": %.3f, \"peak_rss_over_registered_kib\": %.0f, "
                  "\"calls_in_slices\": %u, \"timers\": %" G_GUINT64_FORMAT ", \"passed\": %u, "
                  "\"failed\": %u, \"event_log_entries\": %" G_GUINT64_FORMAT ", "
                  "\"event_log_kib\": %" G_GUINT64_FORMAT ", \"ok\": %s}\n",
                  n, n, calls, media, p.wall_s, p.cpu_s, p.maxrss_kb, p.rep.setup_cpu_s, per_sub_ms,
                  per_call_ms, kib_ue, first_ms, last_ms, first_msgs, last_msgs, first_us, last_us,
-                 p.rep.k, p.rep.timers, p.rep.passed,
+                 load_concurrent, load_msgs, load_us, peak_over_kib, p.rep.k, p.rep.timers, p.rep.passed,
                  p.rep.failed, p.rep.events, p.rep.event_bytes / 1024, ok ? "true" : "false");
     }
   if (points->len > 1)
