@@ -10,8 +10,9 @@
  * keys protected (make-corpus.c writes them), so the mutations reach past
  * the framing checks into libsrtp's authentication.
  *
- * Creating a libsrtp session costs about a millisecond (its crypto backend
- * sets up cipher contexts), so receivers are kept per selector. That keeps
+ * Creating a libsrtp session costs far more than a packet (its session
+ * keys are derived and its ciphers keyed), so receivers are kept per
+ * selector. That keeps
  * runs independent of each other: a packet that fails changes nothing in
  * libsrtp (the replay list and the stream clone of an any-SSRC receiver only
  * change after authentication), and a receiver that accepted a packet is

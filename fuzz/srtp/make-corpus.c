@@ -4,7 +4,8 @@
  * run by hand when the selector layout changes:
  *
  *   cc -Isrc/core -Isrc/core/common $(pkg-config --cflags glib-2.0) \
- *      fuzz/srtp/make-corpus.c src/core/srtp/imps-srtp.c src/core/common/imps-*.c \
+ *      fuzz/srtp/make-corpus.c src/core/srtp/imps-srtp.c src/core/srtp/imps-srtp-crypto.c \
+ *      src/core/common/imps-*.c \
  *      $(pkg-config --libs glib-2.0 libcrypto libsrtp2) -o /tmp/make-corpus
  *   /tmp/make-corpus fuzz/srtp/corpus/srtp-unprotect
  */
