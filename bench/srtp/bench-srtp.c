@@ -31,52 +31,7 @@
 
 #include "imps-bench.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define COUNT_ALLOCS 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define COUNT_ALLOCS 0
-#endif
-#endif
-#ifndef COUNT_ALLOCS
-#define COUNT_ALLOCS 1
-#endif
-
-#if COUNT_ALLOCS
-static volatile gsize n_allocs;
-
-extern void *__libc_malloc (size_t size);
-extern void *__libc_calloc (size_t n, size_t size);
-extern void *__libc_realloc (void *p, size_t size);
-
-void *malloc (size_t size);
-void *calloc (size_t n, size_t size);
-void *realloc (void *p, size_t size);
-
-void *
-malloc (size_t size)
-{
-  n_allocs++;
-  return __libc_malloc (size);
-}
-
-void *
-calloc (size_t n, size_t size)
-{
-  n_allocs++;
-  return __libc_calloc (n, size);
-}
-
-void *
-realloc (void *p, size_t size)
-{
-  n_allocs++;
-  return __libc_realloc (p, size);
-}
-#define ALLOCS() (n_allocs)
-#else
-#define ALLOCS() ((gsize) 0)
-#endif
+#include "imps-alloc-count.h"
 
 #define RTP_LEN 172
 #define ALLOC_OPS 1000        /* operations whose allocations are counted */
@@ -91,14 +46,14 @@ typedef gboolean (*OpFunc) (gpointer data, guint32 i);
 static double
 allocs_per_op (OpFunc op, gpointer data, guint32 first)
 {
-  gsize a0 = ALLOCS ();
+  gsize a0 = IMPS_ALLOCS ();
   for (guint32 i = 0; i < ALLOC_OPS; i++)
     if (!op (data, first + i))
       {
         fprintf (stderr, "operation failed\n");
         exit (1);
       }
-  return (double) (ALLOCS () - a0) / ALLOC_OPS;
+  return (double) (IMPS_ALLOCS () - a0) / ALLOC_OPS;
 }
 
 static gboolean
@@ -175,7 +130,7 @@ batch_srtp (gpointer data, guint64 first, guint64 n)
 static void
 print_row (const gchar *name, double x_copy, double x_aes, double allocs)
 {
-  if (COUNT_ALLOCS)
+  if (IMPS_COUNT_ALLOCS)
     printf ("%-27s %12.1f %12.2f %14.2f\n", name, x_copy, x_aes, allocs);
   else
     printf ("%-27s %12.1f %12.2f %14s\n", name, x_copy, x_aes, "-");
@@ -269,7 +224,7 @@ main (int argc, char **argv)
       imps_srtp_session_free (pairs[s]->rx);
       g_free (pairs[s]);
     }
-  if (!COUNT_ALLOCS)
+  if (!IMPS_COUNT_ALLOCS)
     printf ("(allocations not counted: built with AddressSanitizer)\n");
   return imps_bench_finish (b);
 }

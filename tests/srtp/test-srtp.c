@@ -26,51 +26,8 @@
 
 #define BUF_LEN 1600
 
-/* Heap allocations of this process, counted by wrapping glibc's malloc,
- * calloc and realloc (libsrtp2, OpenSSL and NSS all reach them); not under
- * AddressSanitizer, which owns malloc. */
-#if defined(__SANITIZE_ADDRESS__)
-#define COUNT_ALLOCS 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define COUNT_ALLOCS 0
-#endif
-#endif
-#ifndef COUNT_ALLOCS
-#define COUNT_ALLOCS 1
-#endif
-
-#if COUNT_ALLOCS
-static volatile gsize n_allocs;
-
-extern void *__libc_malloc (size_t size);
-extern void *__libc_calloc (size_t n, size_t size);
-extern void *__libc_realloc (void *p, size_t size);
-void *malloc (size_t size);
-void *calloc (size_t n, size_t size);
-void *realloc (void *p, size_t size);
-
-void *
-malloc (size_t size)
-{
-  n_allocs++;
-  return __libc_malloc (size);
-}
-
-void *
-calloc (size_t n, size_t size)
-{
-  n_allocs++;
-  return __libc_calloc (n, size);
-}
-
-void *
-realloc (void *p, size_t size)
-{
-  n_allocs++;
-  return __libc_realloc (p, size);
-}
-#endif
+/* Heap allocations of this process (not counted under AddressSanitizer). */
+#include "imps-alloc-count.h"
 
 /* ---------- independent reference (RFC 3711 §4, RFC 7714 §8-§11) ---------- */
 
@@ -672,7 +629,7 @@ test_no_heap_per_packet (gconstpointer data)
   ImpsSrtpSuite suite = (ImpsSrtpSuite) GPOINTER_TO_INT (data);
   if (skip_unsupported (suite))
     return;
-#if COUNT_ALLOCS
+#if IMPS_COUNT_ALLOCS
   guint8 ks[IMPS_SRTP_MAX_KEY_SALT_LEN];
   gsize ks_len = fill_key (suite, 7, ks);
   g_autoptr (GError) error = NULL;
@@ -689,18 +646,18 @@ test_no_heap_per_packet (gconstpointer data)
   for (guint16 seq = 0; seq < 201; seq++)
     {
       if (seq == 1)
-        counted_from = n_allocs;
+        counted_from = IMPS_ALLOCS ();
       guint8 buf[BUF_LEN];
       gsize len = make_rtp (buf, seq, 0x5eed, 160), out_len, back;
       g_assert_true (imps_srtp_session_protect_rtp (tx, buf, len, sizeof buf, &out_len, &error));
       g_assert_true (imps_srtp_session_unprotect_rtp (rx, buf, out_len, &back, &error));
       g_assert_cmpuint (back, ==, len);
     }
-  gsize rtp_allocs = n_allocs - counted_from;
+  gsize rtp_allocs = IMPS_ALLOCS () - counted_from;
   for (guint32 n = 0; n < 21; n++)
     {
       if (n == 1)
-        counted_from = n_allocs;
+        counted_from = IMPS_ALLOCS ();
       guint8 buf[BUF_LEN];
       gsize len = make_rtcp (buf, 0x5eed, n), out_len, back;
       g_assert_true (imps_srtp_session_protect_rtcp (tx, buf, len, sizeof buf, &out_len, &error));
@@ -709,7 +666,7 @@ test_no_heap_per_packet (gconstpointer data)
     }
   g_assert_no_error (error);
   g_assert_cmpuint (rtp_allocs, ==, 0);
-  g_assert_cmpuint (n_allocs - counted_from, ==, 0);
+  g_assert_cmpuint (IMPS_ALLOCS () - counted_from, ==, 0);
 #else
   g_test_skip ("AddressSanitizer owns malloc: allocations are not counted");
 #endif

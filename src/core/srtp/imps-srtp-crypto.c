@@ -50,13 +50,58 @@
 #include <srtp2/srtp.h>
 #include <string.h>
 
-/* ---- AES-CM ---- */
+/* ---- one keyed OpenSSL context per cipher ---- */
 
+/* The state of an AES-CM or AES-GCM cipher. */
 typedef struct {
   EVP_CIPHER_CTX *ctx;
-  guint8 salt[16];           /* the 14-byte salt, two zero octets after it */
   guint key_size;            /* 16 or 32 */
-} IcmState;
+  guint8 salt[16];           /* AES-CM: the 14-byte salt, two zero octets after it */
+  int tag_len;               /* GCM: 16 or 8 */
+  srtp_cipher_direction_t dir; /* GCM: the packet's, from set_iv */
+} CipherState;
+
+/* A cipher of @type (libsrtp2 frees it with the type's dealloc). */
+static srtp_err_status_t
+cipher_new (const srtp_cipher_type_t *type, int key_len, guint key_size, int tag_len,
+            srtp_cipher_pointer_t *cp)
+{
+  CipherState *st = g_new0 (CipherState, 1);
+  st->ctx = EVP_CIPHER_CTX_new ();
+  if (st->ctx == NULL)
+    {
+      g_free (st);
+      return srtp_err_status_alloc_fail;
+    }
+  st->key_size = key_size;
+  st->tag_len = tag_len;
+  st->dir = srtp_direction_any;
+  srtp_cipher_t *c = g_new0 (srtp_cipher_t, 1);
+  c->type = type;
+  c->state = st;
+  c->key_len = key_len;
+  c->algorithm = type->id;
+  *cp = c;
+  return srtp_err_status_ok;
+}
+
+static srtp_err_status_t
+cipher_dealloc (srtp_cipher_pointer_t c)
+{
+  if (c == NULL)
+    return srtp_err_status_bad_param;
+  CipherState *st = c->state;
+  if (st)
+    {
+      EVP_CIPHER_CTX_free (st->ctx);
+      imps_wipe (st, sizeof *st);
+      g_free (st);
+    }
+  g_free (c);
+  return srtp_err_status_ok;
+}
+
+/* ---- AES-CM ---- */
 
 static const srtp_cipher_type_t icm_128_type;
 static const srtp_cipher_type_t icm_256_type;
@@ -68,58 +113,21 @@ static EVP_CIPHER *ctr_128, *ctr_256;
 static srtp_err_status_t
 icm_alloc (srtp_cipher_pointer_t *cp, int key_len, int tag_len)
 {
-  const srtp_cipher_type_t *type;
-  guint key_size;
   switch (key_len)
     {
     case SRTP_AES_ICM_128_KEY_LEN_WSALT:
-      type = &icm_128_type;
-      key_size = SRTP_AES_128_KEY_LEN;
-      break;
+      return cipher_new (&icm_128_type, key_len, SRTP_AES_128_KEY_LEN, 0, cp);
     case SRTP_AES_ICM_256_KEY_LEN_WSALT:
-      type = &icm_256_type;
-      key_size = SRTP_AES_256_KEY_LEN;
-      break;
+      return cipher_new (&icm_256_type, key_len, SRTP_AES_256_KEY_LEN, 0, cp);
     default:
       return srtp_err_status_bad_param;
     }
-  IcmState *st = g_new0 (IcmState, 1);
-  st->ctx = EVP_CIPHER_CTX_new ();
-  if (st->ctx == NULL)
-    {
-      g_free (st);
-      return srtp_err_status_alloc_fail;
-    }
-  st->key_size = key_size;
-  srtp_cipher_t *c = g_new0 (srtp_cipher_t, 1);
-  c->type = type;
-  c->state = st;
-  c->key_len = key_len;
-  c->algorithm = type->id;
-  *cp = c;
-  return srtp_err_status_ok;
-}
-
-static srtp_err_status_t
-icm_dealloc (srtp_cipher_pointer_t c)
-{
-  if (c == NULL)
-    return srtp_err_status_bad_param;
-  IcmState *st = c->state;
-  if (st)
-    {
-      EVP_CIPHER_CTX_free (st->ctx);
-      imps_wipe (st, sizeof *st);
-      g_free (st);
-    }
-  g_free (c);
-  return srtp_err_status_ok;
 }
 
 static srtp_err_status_t
 icm_init (void *state, const uint8_t *key)
 {
-  IcmState *st = state;
+  CipherState *st = state;
   memset (st->salt, 0, sizeof st->salt);
   memcpy (st->salt, key + st->key_size, SRTP_SALT_LEN);
   EVP_CIPHER *cipher = st->key_size == SRTP_AES_256_KEY_LEN ? ctr_256 : ctr_128;
@@ -131,7 +139,7 @@ icm_init (void *state, const uint8_t *key)
 static srtp_err_status_t
 icm_set_iv (void *state, uint8_t *iv, srtp_cipher_direction_t direction)
 {
-  IcmState *st = state;
+  CipherState *st = state;
   guint8 counter[16];
   for (guint i = 0; i < 16; i++)
     counter[i] = st->salt[i] ^ iv[i];
@@ -144,7 +152,7 @@ icm_set_iv (void *state, uint8_t *iv, srtp_cipher_direction_t direction)
 static srtp_err_status_t
 icm_crypt (void *state, uint8_t *buffer, unsigned int *octets)
 {
-  IcmState *st = state;
+  CipherState *st = state;
   int out = 0;
   if (*octets > G_MAXINT || !EVP_EncryptUpdate (st->ctx, buffer, &out, buffer, (int) *octets))
     return srtp_err_status_cipher_fail;
@@ -184,22 +192,16 @@ static const srtp_cipher_test_case_t icm_256_test = {
 };
 
 static const srtp_cipher_type_t icm_128_type = {
-  icm_alloc, icm_dealloc, icm_init, NULL, icm_crypt, icm_crypt, icm_set_iv, NULL,
+  icm_alloc, cipher_dealloc, icm_init, NULL, icm_crypt, icm_crypt, icm_set_iv, NULL,
   "AES-128 counter mode (impsim, OpenSSL)", &icm_128_test, SRTP_AES_ICM_128,
 };
 
 static const srtp_cipher_type_t icm_256_type = {
-  icm_alloc, icm_dealloc, icm_init, NULL, icm_crypt, icm_crypt, icm_set_iv, NULL,
+  icm_alloc, cipher_dealloc, icm_init, NULL, icm_crypt, icm_crypt, icm_set_iv, NULL,
   "AES-256 counter mode (impsim, OpenSSL)", &icm_256_test, SRTP_AES_ICM_256,
 };
 
 /* ---- AES-128-GCM ---- */
-
-typedef struct {
-  EVP_CIPHER_CTX *ctx;
-  int tag_len;               /* 16 or 8 */
-  srtp_cipher_direction_t dir;
-} GcmState;
 
 static const srtp_cipher_type_t gcm_128_type;
 static EVP_CIPHER *gcm_128;
@@ -209,45 +211,14 @@ gcm_alloc (srtp_cipher_pointer_t *cp, int key_len, int tag_len)
 {
   if (key_len != SRTP_AES_GCM_128_KEY_LEN_WSALT || (tag_len != 16 && tag_len != 8))
     return srtp_err_status_bad_param;
-  GcmState *st = g_new0 (GcmState, 1);
-  st->ctx = EVP_CIPHER_CTX_new ();
-  if (st->ctx == NULL)
-    {
-      g_free (st);
-      return srtp_err_status_alloc_fail;
-    }
-  st->tag_len = tag_len;
-  st->dir = srtp_direction_any;
-  srtp_cipher_t *c = g_new0 (srtp_cipher_t, 1);
-  c->type = &gcm_128_type;
-  c->state = st;
-  c->key_len = key_len;
-  c->algorithm = SRTP_AES_GCM_128;
-  *cp = c;
-  return srtp_err_status_ok;
-}
-
-static srtp_err_status_t
-gcm_dealloc (srtp_cipher_pointer_t c)
-{
-  if (c == NULL)
-    return srtp_err_status_bad_param;
-  GcmState *st = c->state;
-  if (st)
-    {
-      EVP_CIPHER_CTX_free (st->ctx);
-      imps_wipe (st, sizeof *st);
-      g_free (st);
-    }
-  g_free (c);
-  return srtp_err_status_ok;
+  return cipher_new (&gcm_128_type, key_len, SRTP_AES_128_KEY_LEN, tag_len, cp);
 }
 
 /* The key only: the salt went into the IV libsrtp2 gives set_iv. */
 static srtp_err_status_t
 gcm_init (void *state, const uint8_t *key)
 {
-  GcmState *st = state;
+  CipherState *st = state;
   st->dir = srtp_direction_any;
   if (!EVP_CipherInit_ex2 (st->ctx, gcm_128, key, NULL, 1, NULL))
     return srtp_err_status_init_fail;
@@ -257,7 +228,7 @@ gcm_init (void *state, const uint8_t *key)
 static srtp_err_status_t
 gcm_set_iv (void *state, uint8_t *iv, srtp_cipher_direction_t direction)
 {
-  GcmState *st = state;
+  CipherState *st = state;
   if (direction != srtp_direction_encrypt && direction != srtp_direction_decrypt)
     return srtp_err_status_bad_param;
   st->dir = direction;
@@ -269,7 +240,7 @@ gcm_set_iv (void *state, uint8_t *iv, srtp_cipher_direction_t direction)
 static srtp_err_status_t
 gcm_set_aad (void *state, const uint8_t *aad, uint32_t len)
 {
-  GcmState *st = state;
+  CipherState *st = state;
   int out = 0;
   if (st->dir == srtp_direction_any || len > G_MAXINT
       || !EVP_CipherUpdate (st->ctx, NULL, &out, aad, (int) len))
@@ -280,7 +251,7 @@ gcm_set_aad (void *state, const uint8_t *aad, uint32_t len)
 static srtp_err_status_t
 gcm_encrypt (void *state, uint8_t *buffer, unsigned int *octets)
 {
-  GcmState *st = state;
+  CipherState *st = state;
   int out = 0;
   if (st->dir != srtp_direction_encrypt || *octets > G_MAXINT
       || !EVP_CipherUpdate (st->ctx, buffer, &out, buffer, (int) *octets))
@@ -291,7 +262,7 @@ gcm_encrypt (void *state, uint8_t *buffer, unsigned int *octets)
 static srtp_err_status_t
 gcm_get_tag (void *state, uint8_t *tag, uint32_t *len)
 {
-  GcmState *st = state;
+  CipherState *st = state;
   guint8 none[16];
   int out = 0;
   if (st->dir != srtp_direction_encrypt || !EVP_CipherFinal_ex (st->ctx, none, &out)
@@ -306,7 +277,7 @@ gcm_get_tag (void *state, uint8_t *tag, uint32_t *len)
 static srtp_err_status_t
 gcm_decrypt (void *state, uint8_t *buffer, unsigned int *octets)
 {
-  GcmState *st = state;
+  CipherState *st = state;
   guint8 none[16];
   int out = 0;
   if (st->dir != srtp_direction_decrypt || *octets < (unsigned int) st->tag_len
@@ -351,7 +322,7 @@ static const srtp_cipher_test_case_t gcm_128_test = {
 };
 
 static const srtp_cipher_type_t gcm_128_type = {
-  gcm_alloc, gcm_dealloc, gcm_init, gcm_set_aad, gcm_encrypt, gcm_decrypt, gcm_set_iv,
+  gcm_alloc, cipher_dealloc, gcm_init, gcm_set_aad, gcm_encrypt, gcm_decrypt, gcm_set_iv,
   gcm_get_tag, "AES-128 GCM (impsim, OpenSSL)", &gcm_128_test, SRTP_AES_GCM_128,
 };
 
