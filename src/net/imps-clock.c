@@ -7,6 +7,7 @@ typedef struct {
   guint id;
   gint64 due_us;
   guint64 seq; /* ties run in the order they were added */
+  gboolean quiet; /* imps_clock_quiet_timeout_add() */
   GSourceFunc func;
   gpointer data;
   GDestroyNotify notify;
@@ -26,6 +27,7 @@ struct _ImpsClock {
   guint holds;
   GSource *auto_source;
   guint64 fired;         /* timers run so far */
+  gboolean loud_ran;     /* a timer that is not quiet ran (auto-advance's batch) */
   ImpsClock *base;       /* a skewed view: every call but the time goes here */
   gint64 offset_us;      /* a skewed view: added to the base's time */
 };
@@ -205,14 +207,15 @@ real_timer_fire (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-guint
-imps_clock_timeout_add (ImpsClock *clock, gint64 delay_us, GSourceFunc func,
-                        gpointer data, GDestroyNotify notify)
+static guint
+timeout_add (ImpsClock *clock, gint64 delay_us, gboolean quiet, GSourceFunc func,
+             gpointer data, GDestroyNotify notify)
 {
   g_return_val_if_fail (clock != NULL && func != NULL, 0);
   clock = VIEWED (clock);
 
   Timer *t = g_new0 (Timer, 1);
+  t->quiet = quiet;
   t->id = clock->next_id++;
   if (clock->next_id == 0)
     clock->next_id = 1;
@@ -238,6 +241,20 @@ imps_clock_timeout_add (ImpsClock *clock, gint64 delay_us, GSourceFunc func,
   GSequenceIter *it = g_sequence_insert_sorted (clock->queue, t, timer_cmp, NULL);
   g_hash_table_insert (clock->by_id, GUINT_TO_POINTER (t->id), it);
   return t->id;
+}
+
+guint
+imps_clock_timeout_add (ImpsClock *clock, gint64 delay_us, GSourceFunc func,
+                        gpointer data, GDestroyNotify notify)
+{
+  return timeout_add (clock, delay_us, FALSE, func, data, notify);
+}
+
+guint
+imps_clock_quiet_timeout_add (ImpsClock *clock, gint64 delay_us, GSourceFunc func,
+                              gpointer data, GDestroyNotify notify)
+{
+  return timeout_add (clock, delay_us, TRUE, func, data, notify);
 }
 
 gboolean
@@ -290,6 +307,8 @@ run_first_due (ImpsClock *clock, gint64 limit_us)
   if (t->due_us > clock->now_us)
     clock->now_us = t->due_us;
   clock->fired++;
+  if (!t->quiet)
+    clock->loud_ran = TRUE;
   t->func (t->data);
   timer_free (t);
   return TRUE;
@@ -323,12 +342,23 @@ imps_clock_advance_to_next (ImpsClock *clock)
   return TRUE;
 }
 
+/* The main loop was idle and nothing is held: run the earliest instant's
+ * timers. When only quiet timers ran (they make no source ready and take
+ * no hold), the loop would be idle again and come straight back here, so
+ * go on to the next instant without that turn, up to a bound that keeps
+ * real-time sources (a progress line) served. */
+#define QUIET_INSTANTS_MAX 256
+
 static gboolean
 auto_advance_cb (gpointer data)
 {
   ImpsClock *clock = data;
-  if (clock->holds == 0)
-    imps_clock_advance_to_next (clock);
+  for (guint n = 0; n < QUIET_INSTANTS_MAX && clock->holds == 0; n++)
+    {
+      clock->loud_ran = FALSE;
+      if (!imps_clock_advance_to_next (clock) || clock->loud_ran)
+        break;
+    }
   return G_SOURCE_CONTINUE;
 }
 

@@ -43,6 +43,15 @@ guint64 imps_clock_now_ntp (ImpsClock *clock);
 guint imps_clock_timeout_add (ImpsClock *clock, gint64 delay_us,
                               GSourceFunc func, gpointer data,
                               GDestroyNotify notify);
+/* A timer whose @func only changes memory and this clock's timers: it
+ * makes no GSource ready (no idle, no socket, no real-time timeout) and
+ * takes no hold (what a packet of media does: protect, send on the bus,
+ * receive, count). With auto-advance, instants whose timers are all quiet
+ * run one after another in one turn of the main loop, as the loop would
+ * have found nothing else to do between them. */
+guint imps_clock_quiet_timeout_add (ImpsClock *clock, gint64 delay_us,
+                                    GSourceFunc func, gpointer data,
+                                    GDestroyNotify notify);
 /* Returns FALSE when @id is unknown or has already fired. */
 gboolean imps_clock_timeout_remove (ImpsClock *clock, guint id);
 guint imps_clock_pending_timers (ImpsClock *clock);

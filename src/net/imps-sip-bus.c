@@ -336,7 +336,10 @@ schedule_media (ImpsSipBus *bus)
     return;
   ImpsClock *clock = imps_network_get_clock (bus->net);
   gint64 delay = bus->ring[bus->head].due_us - imps_clock_now_us (clock);
-  bus->media_timer = imps_clock_timeout_add (clock, MAX (delay, 0), deliver_media, bus, NULL);
+  /* quiet: delivering media reaches endpoints that count, relay and send
+   * media again, nothing that needs the main loop */
+  bus->media_timer = imps_clock_quiet_timeout_add (clock, MAX (delay, 0), deliver_media, bus,
+                                                   NULL);
 }
 
 gboolean

@@ -547,7 +547,7 @@ tick (gpointer data)
   guint8 *p = tx_buf;
   gsize len = RTP_LEN;
 
-  m->timer = imps_clock_timeout_add (m->clock, IMPS_UE_MEDIA_PACKET_US, tick, m, NULL);
+  m->timer = imps_clock_quiet_timeout_add (m->clock, IMPS_UE_MEDIA_PACKET_US, tick, m, NULL);
   imps_ue_media_packet_fill_id (p, m->ext_id, m->seq, m->ts, m->ssrc, m->counter);
   m->seq++;
   m->ts += IMPS_UE_MEDIA_PAYLOAD_LEN;   /* 8 kHz, 20 ms */
@@ -585,7 +585,7 @@ imps_ue_media_start (ImpsUeMedia *m)
     log_rx_key (m, m->remote_address, m->remote_port);
   /* the first SR goes after the first 5 s of media */
   m->next_sr_us = imps_clock_now_us (m->clock) + IMPS_UE_MEDIA_SR_US;
-  m->timer = imps_clock_timeout_add (m->clock, 0, tick, m, NULL);
+  m->timer = imps_clock_quiet_timeout_add (m->clock, 0, tick, m, NULL);
 }
 
 void

@@ -137,6 +137,101 @@ test_hold (Fx *fx, gconstpointer unused)
   g_assert_cmpint (imps_clock_now_us (fx->clock), ==, 1000600);
 }
 
+static guint
+add_quiet (Fx *fx, gint64 delay, gint tag)
+{
+  Arg *a = g_new0 (Arg, 1);
+  a->fx = fx;
+  a->tag = tag;
+  return imps_clock_quiet_timeout_add (fx->clock, delay, record, a, g_free);
+}
+
+static gboolean
+hold_cb (gpointer data)
+{
+  imps_clock_hold (data);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+idle_record (gpointer data)
+{
+  Fx *fx = data;
+  gint64 now = imps_clock_now_us (fx->clock);
+  gint tag = -1;
+  g_array_append_val (fx->fired, now);
+  g_array_append_val (fx->tags, tag);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+loud_adds_idle (gpointer data)
+{
+  g_idle_add (idle_record, data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Quiet timers (a packet of media) at successive instants run in one turn
+ * of the main loop; a timer that is not quiet, or a hold, ends the run at
+ * its instant; what a loud timer makes ready (an idle) still runs before
+ * the clock moves on. */
+static void
+test_quiet_run (Fx *fx, gconstpointer unused)
+{
+  imps_clock_set_auto_advance (fx->clock, TRUE);
+  for (gint i = 1; i <= 10; i++)
+    add_quiet (fx, i * 1000, i);
+  g_assert_true (g_main_context_iteration (NULL, FALSE));
+  g_assert_cmpuint (fx->tags->len, ==, 10);
+  g_assert_cmpint (imps_clock_now_us (fx->clock), ==, 1010000);
+
+  /* loud timers: one instant a turn */
+  g_array_set_size (fx->tags, 0);
+  for (gint i = 1; i <= 3; i++)
+    add (fx, i * 1000, i, 0);
+  g_assert_true (g_main_context_iteration (NULL, FALSE));
+  g_assert_cmpuint (fx->tags->len, ==, 1);
+  while (imps_clock_pending_timers (fx->clock) > 0)
+    g_main_context_iteration (NULL, FALSE);
+
+  /* quiet, loud, quiet: the run ends after the loud timer's instant */
+  g_array_set_size (fx->tags, 0);
+  add_quiet (fx, 1000, 1);
+  add (fx, 2000, 2, 0);
+  add_quiet (fx, 3000, 3);
+  g_assert_true (g_main_context_iteration (NULL, FALSE));
+  g_assert_cmpuint (fx->tags->len, ==, 2);
+  g_assert_cmpint (g_array_index (fx->tags, gint, 1), ==, 2);
+  g_main_context_iteration (NULL, FALSE);
+  g_assert_cmpuint (fx->tags->len, ==, 3);
+
+  /* a quiet timer that (against its word) takes a hold stops the run */
+  g_array_set_size (fx->tags, 0);
+  imps_clock_quiet_timeout_add (fx->clock, 1000, hold_cb, fx->clock, NULL);
+  add_quiet (fx, 2000, 1);
+  g_main_context_iteration (NULL, FALSE);
+  g_assert_cmpuint (fx->tags->len, ==, 0);
+  g_assert_cmpuint (imps_clock_pending_timers (fx->clock), ==, 1);
+  imps_clock_release (fx->clock);
+  while (imps_clock_pending_timers (fx->clock) > 0)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_cmpuint (fx->tags->len, ==, 1);
+
+  /* an idle made by a loud timer runs at that timer's instant */
+  g_array_set_size (fx->tags, 0);
+  g_array_set_size (fx->fired, 0);
+  gint64 t0 = imps_clock_now_us (fx->clock);
+  imps_clock_timeout_add (fx->clock, 1000, loud_adds_idle, fx, NULL);
+  add_quiet (fx, 2000, 1);
+  add_quiet (fx, 3000, 2);
+  while (imps_clock_pending_timers (fx->clock) > 0 || g_main_context_pending (NULL))
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_cmpuint (fx->tags->len, ==, 3);
+  g_assert_cmpint (g_array_index (fx->tags, gint, 0), ==, -1);
+  g_assert_cmpint (g_array_index (fx->fired, gint64, 0), ==, t0 + 1000);
+  g_assert_cmpint (g_array_index (fx->fired, gint64, 2), ==, t0 + 3000);
+}
+
 static gboolean
 set_flag (gpointer data)
 {
@@ -220,6 +315,7 @@ main (int argc, char **argv)
   g_test_add ("/clock/order-and-window", Fx, NULL, fx_setup, test_order_and_window, fx_teardown);
   g_test_add ("/clock/auto-advance", Fx, NULL, fx_setup, test_auto_advance, fx_teardown);
   g_test_add ("/clock/hold", Fx, NULL, fx_setup, test_hold, fx_teardown);
+  g_test_add ("/clock/quiet-run", Fx, NULL, fx_setup, test_quiet_run, fx_teardown);
   g_test_add ("/clock/skewed", Fx, NULL, fx_setup, test_skewed, fx_teardown);
   g_test_add_func ("/clock/real", test_real_clock);
   g_test_add_func ("/clock/ntp", test_ntp);
