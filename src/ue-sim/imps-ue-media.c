@@ -547,6 +547,8 @@ tick (gpointer data)
   guint8 *p = tx_buf;
   gsize len = RTP_LEN;
 
+  /* quiet: a tick protects and sends on the bus, nothing that needs the
+   * main loop (imps-clock.h) */
   m->timer = imps_clock_quiet_timeout_add (m->clock, IMPS_UE_MEDIA_PACKET_US, tick, m, NULL);
   imps_ue_media_packet_fill_id (p, m->ext_id, m->seq, m->ts, m->ssrc, m->counter);
   m->seq++;
