@@ -461,7 +461,6 @@ exchange_connect (Exchange *x)
   return TRUE;
 }
 
-
 /* The kept connection when it goes to @peer and the server has not
  * closed it meanwhile. */
 static GSocket *

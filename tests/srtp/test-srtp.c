@@ -305,6 +305,19 @@ test_rfc3711_b2_keystream (void)
                            "D23513162B02D0F72A43A2FE4A5F97AB");
 }
 
+/* RFC 2202 §3 test case 1, the known answer libsrtp2 runs on impsim's
+ * HMAC-SHA1 when it installs it (src/core/srtp/imps-srtp-crypto.c): the
+ * vector is not in the project's digests, so it is checked here against
+ * OpenSSL's own HMAC, another implementation. */
+static void
+test_hmac_sha1_vector (void)
+{
+  guint8 key[20], out[20];
+  memset (key, 0x0b, sizeof key);
+  imps_hmac (IMPS_HASH_SHA1, key, sizeof key, (const guint8 *) "Hi There", 8, out);
+  imps_assert_hex (out, 20, "b617318655057264e28bc0b6fb378c8ef146be00");
+}
+
 /* RFC 3711 App. B.3 (mikey-ticket.md §15): the reference key derivation.
  * The auth key (first 160 bits) is the RFC's published value. */
 static void
@@ -1348,6 +1361,7 @@ main (int argc, char **argv)
   g_test_add_func ("/srtp/suites", test_suites);
   g_test_add_func ("/srtp/rfc3711-b2-keystream", test_rfc3711_b2_keystream);
   g_test_add_func ("/srtp/rfc3711-b3-kdf", test_rfc3711_b3_kdf);
+  g_test_add_func ("/srtp/hmac-sha1-vector", test_hmac_sha1_vector);
   g_test_add_func ("/srtp/rfc3711-b3-protect", test_rfc3711_b3_protect);
   g_test_add_func ("/srtp/rfc6188-aes256", test_rfc6188_aes256);
   g_test_add_func ("/srtp/rfc7714-gcm", test_rfc7714_gcm);

@@ -1,5 +1,5 @@
-/* The AES-CM and HMAC-SHA1 that libsrtp2 runs for every SRTP packet,
- * on OpenSSL, installed with libsrtp2's public srtp_replace_cipher_type()
+/* The ciphers and the MAC that libsrtp2 runs for every SRTP packet
+ * (AES-CM, AES-128-GCM, HMAC-SHA1), on OpenSSL, installed with libsrtp2's public srtp_replace_cipher_type()
  * and srtp_replace_auth_type() (see imps-srtp-crypto.h).
  *
  * Why: Debian's libsrtp2 is built on NSS, whose AES-CM makes a new PKCS#11
@@ -17,7 +17,8 @@
  * cipher, keyed once; a packet only sets its IV.
  *
  * HMAC-SHA1 (RFC 2104, RFC 3711 §4.2.1): init hashes the key's inner and
- * outer pads once; start copies the inner state, compute finishes it and
+ * outer pads once (SRTP's auth keys are 20 octets; a key longer than a
+ * SHA-1 block, which RFC 2104 would hash first, is refused); start copies the inner state, compute finishes it and
  * runs the outer hash from its copy. The states are plain SHA_CTX values,
  * so copying one is an assignment. This is the one file of impsim built
  * against OpenSSL's deprecated API (the project builds with
@@ -32,7 +33,8 @@
  * it made from the salt, the header (and SRTCP's trailer) as AAD, then the
  * payload; encrypt and get_tag, or decrypt with the tag after the
  * ciphertext. One EVP_CIPHER_CTX keyed once; a packet sets its IV and
- * direction. AES-256-GCM (no suite of the profile) stays on libsrtp2's own
+ * direction. The 16-octet tag only (the profile's suite); AES-256-GCM and
+ * the 8-octet tag (no suite of the profile) stay on libsrtp2's own
  * backend. */
 #undef OPENSSL_NO_DEPRECATED
 #undef OPENSSL_API_COMPAT
@@ -57,7 +59,7 @@ typedef struct {
   EVP_CIPHER_CTX *ctx;
   guint key_size;            /* 16 or 32 */
   guint8 salt[16];           /* AES-CM: the 14-byte salt, two zero octets after it */
-  int tag_len;               /* GCM: 16 or 8 */
+  int tag_len;               /* GCM: 16 */
   srtp_cipher_direction_t dir; /* GCM: the packet's, from set_iv */
 } CipherState;
 
@@ -140,12 +142,12 @@ static srtp_err_status_t
 icm_set_iv (void *state, uint8_t *iv, srtp_cipher_direction_t direction)
 {
   CipherState *st = state;
-  guint8 counter[16];
+  guint8 counter[16];   /* holds the salt: wiped */
   for (guint i = 0; i < 16; i++)
     counter[i] = st->salt[i] ^ iv[i];
-  if (!EVP_EncryptInit_ex2 (st->ctx, NULL, NULL, counter, NULL))
-    return srtp_err_status_fail;
-  return srtp_err_status_ok;
+  gboolean ok = EVP_EncryptInit_ex2 (st->ctx, NULL, NULL, counter, NULL);
+  imps_wipe (counter, sizeof counter);
+  return ok ? srtp_err_status_ok : srtp_err_status_fail;
 }
 
 /* Encryption and decryption are the same XOR with the keystream. */
@@ -203,13 +205,15 @@ static const srtp_cipher_type_t icm_256_type = {
 
 /* ---- AES-128-GCM ---- */
 
+#define GCM_TAG_LEN 16
+
 static const srtp_cipher_type_t gcm_128_type;
 static EVP_CIPHER *gcm_128;
 
 static srtp_err_status_t
 gcm_alloc (srtp_cipher_pointer_t *cp, int key_len, int tag_len)
 {
-  if (key_len != SRTP_AES_GCM_128_KEY_LEN_WSALT || (tag_len != 16 && tag_len != 8))
+  if (key_len != SRTP_AES_GCM_128_KEY_LEN_WSALT || tag_len != GCM_TAG_LEN)
     return srtp_err_status_bad_param;
   return cipher_new (&gcm_128_type, key_len, SRTP_AES_128_KEY_LEN, tag_len, cp);
 }
@@ -263,7 +267,7 @@ static srtp_err_status_t
 gcm_get_tag (void *state, uint8_t *tag, uint32_t *len)
 {
   CipherState *st = state;
-  guint8 none[16];
+  guint8 none[GCM_TAG_LEN];
   int out = 0;
   if (st->dir != srtp_direction_encrypt || !EVP_CipherFinal_ex (st->ctx, none, &out)
       || !EVP_CIPHER_CTX_ctrl (st->ctx, EVP_CTRL_AEAD_GET_TAG, st->tag_len, tag))
@@ -278,7 +282,7 @@ static srtp_err_status_t
 gcm_decrypt (void *state, uint8_t *buffer, unsigned int *octets)
 {
   CipherState *st = state;
-  guint8 none[16];
+  guint8 none[GCM_TAG_LEN];
   int out = 0;
   if (st->dir != srtp_direction_decrypt || *octets < (unsigned int) st->tag_len
       || *octets > G_MAXINT)
@@ -342,7 +346,7 @@ static const srtp_auth_type_t hmac_type;
 static srtp_err_status_t
 hmac_alloc (srtp_auth_pointer_t *ap, int key_len, int out_len)
 {
-  if (out_len < 0 || out_len > SHA1_LEN || key_len < 0)
+  if (out_len < 0 || out_len > SHA1_LEN || key_len < 0 || key_len > SHA1_BLOCK)
     return srtp_err_status_bad_param;
   srtp_auth_t *a = g_new0 (srtp_auth_t, 1);
   a->type = &hmac_type;
@@ -371,12 +375,9 @@ hmac_init (void *state, const uint8_t *key, int key_len)
 {
   HmacState *st = state;
   guint8 block[SHA1_BLOCK] = { 0 }, pad[SHA1_BLOCK];
-  if (key_len < 0)
+  if (key_len < 0 || key_len > SHA1_BLOCK)
     return srtp_err_status_bad_param;
-  if (key_len > SHA1_BLOCK)
-    SHA1 (key, (size_t) key_len, block);
-  else
-    memcpy (block, key, (size_t) key_len);
+  memcpy (block, key, (size_t) key_len);
   for (guint i = 0; i < SHA1_BLOCK; i++)
     pad[i] = block[i] ^ 0x36;
   SHA1_Init (&st->inner);
@@ -427,7 +428,9 @@ hmac_compute (void *state, const uint8_t *buffer, int octets, int tag_len, uint8
   return srtp_err_status_ok;
 }
 
-/* RFC 2202 §3, test case 1: key 20 octets of 0x0b, "Hi There". */
+/* RFC 2202 §3, test case 1: key 20 octets of 0x0b, "Hi There" (a
+ * published vector outside the project's digests; /srtp/hmac-sha1-vector
+ * checks it against OpenSSL's own HMAC). */
 static const uint8_t hmac_test_key[20] = {
   0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b,
   0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b,

@@ -1,4 +1,4 @@
-/* The AES-CM and HMAC-SHA1 of SRTP on OpenSSL, for libsrtp2 (see
+/* SRTP's AES-CM, AES-128-GCM and HMAC-SHA1 on OpenSSL, for libsrtp2 (see
  * imps-srtp-crypto.c). Private to src/core/srtp. */
 #pragma once
 

@@ -1,5 +1,5 @@
-/* SRTP adapter over libsrtp2. With imps-srtp-crypto.c (the AES-CM and
- * HMAC-SHA1 it installs in libsrtp2) the only file of impsim that includes
+/* SRTP adapter over libsrtp2. With imps-srtp-crypto.c (the ciphers and
+ * MAC it installs in libsrtp2) the only file of impsim that includes
  * <srtp2/srtp.h>; see imps-srtp.h for the contract. */
 #include "srtp/imps-srtp.h"
 #include "srtp/imps-srtp-crypto.h"
@@ -249,7 +249,7 @@ init_once_func (gpointer data)
   if (!imps_srtp_crypto_install (&status))
     {
       init_state.status = (srtp_err_status_t) status;
-      init_state.failed = "installing the OpenSSL AES-CM and HMAC-SHA1 in libsrtp";
+      init_state.failed = "installing impsim's OpenSSL ciphers and MAC in libsrtp";
       return &init_state;
     }
   srtp_install_log_handler (log_handler, NULL);
