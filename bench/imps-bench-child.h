@@ -7,6 +7,9 @@
 #include <glib-unix.h>
 #include <libsoup/soup.h>
 
+#include "imps-accept.h"
+#include "imps-http.h"
+
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
@@ -62,22 +65,14 @@ imps_bench_hello_main (int fd, const gchar *address)
   SoupServer *server = soup_server_new (NULL, NULL);
   soup_server_add_handler (server, NULL, imps_bench_hello_handler, NULL, NULL);
   g_autoptr (GError) error = NULL;
-  g_autoptr (GInetAddress) ia = g_inet_address_new_from_string (address);
-  g_autoptr (GSocketAddress) sa = g_inet_socket_address_new (ia, 0);
-  /* the same listen backlog as impsim's servers (GLib's default of 10
-   * resets connections when a bench opens a few hundred at once) */
-  g_autoptr (GSocket) ls = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                         G_SOCKET_PROTOCOL_TCP, &error);
-  if (ls == NULL)
+  /* impsim's listening socket, with its servers' backlog (GLib's default
+   * of 10 resets connections when a bench opens a few hundred at once) */
+  guint16 port = 0;
+  g_autoptr (GSocket) ls = imps_accept_listen_socket (address, 0, IMPS_HTTP_BACKLOG_DEFAULT, &port,
+                                                      &error);
+  if (ls == NULL || !soup_server_listen_socket (server, ls, 0, &error))
     _exit (4);
-  g_socket_set_listen_backlog (ls, 1024);
-  if (!g_socket_bind (ls, sa, TRUE, &error) || !g_socket_listen (ls, &error)
-      || !soup_server_listen_socket (server, ls, 0, &error))
-    _exit (4);
-  GSList *listeners = soup_server_get_listeners (server);
-  g_autoptr (GSocketAddress) bound = g_socket_get_local_address (listeners->data, NULL);
-  g_slist_free (listeners);
-  imps_bench_report_port (fd, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  imps_bench_report_port (fd, port);
   imps_bench_serve_until_term ();
 }
 

@@ -568,6 +568,32 @@ answer_later (ImpsHttpServer *server, ImpsHttpMessage *msg, const gchar *peer, g
   slow->held = imps_http_message_ref (msg);
 }
 
+/* The slow server on SERVER_ADDR, with an idle timeout of @idle_timeout_s
+ * (0: the default); its port. */
+static guint16
+slow_listen (Slow *slow, ImpsNetwork *net, guint idle_timeout_s)
+{
+  *slow = (Slow) { imps_http_server_new (net, "server", IMPS_REF_UA, "test", answer_later, slow),
+                   NULL };
+  if (idle_timeout_s > 0)
+    {
+      ImpsHttpLimits lim;
+      imps_http_limits_init (&lim);
+      lim.idle_timeout_s = idle_timeout_s;
+      imps_http_server_set_limits (slow->server, &lim);
+    }
+  g_autoptr (GError) error = NULL;
+  g_assert_true (imps_http_server_listen (slow->server, SERVER_ADDR, 0, &error));
+  return imps_http_server_get_port (slow->server);
+}
+
+static void
+slow_end (Slow *slow)
+{
+  imps_http_message_unref (slow->held);
+  imps_http_server_free (slow->server);
+}
+
 static gboolean
 stats_closed (gpointer data)
 {
@@ -586,11 +612,8 @@ test_half_close_while_waiting (void)
   g_autoptr (ImpsClock) clock = imps_clock_new_virtual (0);
   g_autoptr (ImpsRandom) rnd = imps_random_new_seeded (1);
   g_autoptr (ImpsNetwork) net = imps_network_new (clock, rnd);
-  Slow slow = { NULL, NULL };
-  slow.server = imps_http_server_new (net, "server", IMPS_REF_UA, "test", answer_later, &slow);
-  g_autoptr (GError) error = NULL;
-  g_assert_true (imps_http_server_listen (slow.server, SERVER_ADDR, 0, &error));
-  int fd = connect_to (imps_http_server_get_port (slow.server));
+  Slow slow;
+  int fd = connect_to (slow_listen (&slow, net, 0));
   const gchar *req = "GET /slow HTTP/1.1\r\nHost: server\r\n\r\n";
   send_all (fd, req, strlen (req));
   shutdown (fd, SHUT_WR);
@@ -619,8 +642,7 @@ test_half_close_while_waiting (void)
     }
   g_assert_cmpuint (sent, ==, 1);
   g_assert_cmpuint (dropped, ==, 0);
-  imps_http_message_unref (slow.held);
-  imps_http_server_free (slow.server);
+  slow_end (&slow);
 }
 
 static guint64
@@ -641,15 +663,8 @@ test_idle_while_answering (void)
   g_autoptr (ImpsClock) clock = imps_clock_new_virtual (0);
   g_autoptr (ImpsRandom) rnd = imps_random_new_seeded (1);
   g_autoptr (ImpsNetwork) net = imps_network_new (clock, rnd);
-  Slow slow = { NULL, NULL };
-  slow.server = imps_http_server_new (net, "server", IMPS_REF_UA, "test", answer_later, &slow);
-  ImpsHttpLimits lim;
-  imps_http_limits_init (&lim);
-  lim.idle_timeout_s = 1;
-  imps_http_server_set_limits (slow.server, &lim);
-  g_autoptr (GError) error = NULL;
-  g_assert_true (imps_http_server_listen (slow.server, SERVER_ADDR, 0, &error));
-  guint16 port = imps_http_server_get_port (slow.server);
+  Slow slow;
+  guint16 port = slow_listen (&slow, net, 1);
   int busy = connect_to (port);
   const gchar *req = "GET /slow HTTP/1.1\r\nHost: server\r\n\r\n";
   send_all (busy, req, strlen (req));
@@ -678,8 +693,7 @@ test_idle_while_answering (void)
   g_assert_true (g_str_has_suffix (resp, "\r\n\r\nlate"));
   g_assert_true (closed_by_server (busy));
   close (busy);
-  imps_http_message_unref (slow.held);
-  imps_http_server_free (slow.server);
+  slow_end (&slow);
 }
 
 /* In this process: a server out of descriptors (the limit lowered to the
