@@ -33,9 +33,13 @@
  * it made from the salt, the header (and SRTCP's trailer) as AAD, then the
  * payload; encrypt and get_tag, or decrypt with the tag after the
  * ciphertext. One EVP_CIPHER_CTX keyed once; a packet sets its IV and
- * direction. The 16-octet tag only (the profile's suite); AES-256-GCM and
- * the 8-octet tag (no suite of the profile) stay on libsrtp2's own
- * backend. */
+ * direction. Tags of 16 octets (the profile's suite) and of 8 (libsrtp2's
+ * own known answers for the type it replaces, which it runs on the new
+ * one, have them). AES-256-GCM (no suite of the profile) stays on
+ * libsrtp2's own backend.
+ *
+ * Replacing a type, libsrtp2 runs the new type's known answers (below)
+ * and those of the type it replaces: both must pass. */
 #undef OPENSSL_NO_DEPRECATED
 #undef OPENSSL_API_COMPAT
 #define OPENSSL_API_COMPAT 10101
@@ -59,7 +63,7 @@ typedef struct {
   EVP_CIPHER_CTX *ctx;
   guint key_size;            /* 16 or 32 */
   guint8 salt[16];           /* AES-CM: the 14-byte salt, two zero octets after it */
-  int tag_len;               /* GCM: 16 */
+  int tag_len;               /* GCM: 16 or 8 */
   srtp_cipher_direction_t dir; /* GCM: the packet's, from set_iv */
 } CipherState;
 
@@ -213,7 +217,7 @@ static EVP_CIPHER *gcm_128;
 static srtp_err_status_t
 gcm_alloc (srtp_cipher_pointer_t *cp, int key_len, int tag_len)
 {
-  if (key_len != SRTP_AES_GCM_128_KEY_LEN_WSALT || tag_len != GCM_TAG_LEN)
+  if (key_len != SRTP_AES_GCM_128_KEY_LEN_WSALT || (tag_len != GCM_TAG_LEN && tag_len != 8))
     return srtp_err_status_bad_param;
   return cipher_new (&gcm_128_type, key_len, SRTP_AES_128_KEY_LEN, tag_len, cp);
 }
