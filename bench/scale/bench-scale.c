@@ -360,6 +360,20 @@ run_point (guint n, const gchar *media, Point *p)
   return got == sizeof p->rep && WIFEXITED (status) && WEXITSTATUS (status) == 0;
 }
 
+/* A usage error unless @value (NULL: not given) is a scenario duration. */
+static void
+check_duration (const gchar *option, const gchar *value)
+{
+  gint64 us;
+  GError *error = NULL;
+  if (value == NULL || imps_parse_duration_us (value, &us, &error))
+    return;
+  gchar msg[512];   /* not on the heap: the exit leaves nothing allocated */
+  g_snprintf (msg, sizeof msg, "%s: %s", option, error->message);
+  g_error_free (error);
+  imps_bench_usage_error ("%s", msg);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -384,19 +398,8 @@ main (int argc, char **argv)
   if (load != 0)
     load_concurrent = imps_bench_option_range ("--load", load, 1, 16384);
   rounds = imps_bench_option_range ("--rounds", n_rounds, 1, 1000);
-  const gchar *durations[] = { "--media", media, "--ks-lifetime", ks_lifetime };
-  for (guint i = 0; i < G_N_ELEMENTS (durations); i += 2)
-    {
-      gint64 us;
-      GError *error = NULL;
-      if (durations[i + 1] && !imps_parse_duration_us (durations[i + 1], &us, &error))
-        {
-          gchar msg[512];
-          g_snprintf (msg, sizeof msg, "%s: %s", durations[i], error->message);
-          g_error_free (error);
-          imps_bench_usage_error ("%s", msg);
-        }
-    }
+  check_duration ("--media", media);
+  check_duration ("--ks-lifetime", ks_lifetime);
   if (media == NULL)
     media = g_strdup ("1s");
   g_autoptr (GArray) ns = g_array_new (FALSE, FALSE, sizeof (guint));
