@@ -1849,6 +1849,74 @@ test_zk (KmsFx *k, gconstpointer data)
 
 /* ---- replay protection at scale (profile §11 "Replay cache") ---- */
 
+/* Issue 14's load on the KMS's replay cache as the KMS configures it
+ * (IMPS_KMS_REPLAY_ENTRIES, _BURST, _USER_QUOTA; entries live T + 300 s):
+ * 5,000 distinct requests a second for 10 minutes of the KMS's clock,
+ * all from one user (the hardest case: everything beyond its quota comes
+ * from the shared pool), and one request a second from another user.
+ * Not one is refused; the cache levels off at the window's worth of
+ * entries (5,000 x 300 s, 1.5 million) and its memory with it. Digests
+ * are distinct 32-byte values (a 64-bit mixer of a counter), not hashes
+ * of real messages: the cache keys on the bytes alone. */
+static guint64
+mix64 (guint64 x)
+{
+  x += G_GUINT64_CONSTANT (0x9e3779b97f4a7c15);
+  x = (x ^ (x >> 30)) * G_GUINT64_CONSTANT (0xbf58476d1ce4e5b9);
+  x = (x ^ (x >> 27)) * G_GUINT64_CONSTANT (0x94d049bb133111eb);
+  return x ^ (x >> 31);
+}
+
+static void
+test_replay_sustained (void)
+{
+  const guint rate = 5000, seconds = 600;
+  g_autoptr (ImpsMikeyReplay) c = imps_mikey_replay_new (IMPS_KMS_REPLAY_ENTRIES,
+                                                          IMPS_MIKEY_DEFAULT_SKEW_S);
+  imps_mikey_replay_set_limits (c, IMPS_KMS_REPLAY_ENTRIES, IMPS_KMS_REPLAY_BURST);
+  const guint8 *alice = (const guint8 *) "alice-btid", *bob = (const guint8 *) "bob-btid";
+  guint64 start = (guint64) 3900000000u << 32, counter = 0;
+  guint peak = 0;
+  gsize peak_memory = 0;
+  for (guint s = 0; s < seconds; s++)
+    {
+      guint64 now = start + ((guint64) s << 32);
+      imps_mikey_replay_expire (c, now);
+      for (guint i = 0; i <= rate; i++)
+        {
+          guint8 d[IMPS_MIKEY_REPLAY_DIGEST_LEN];
+          for (guint w = 0; w < 4; w++)
+            {
+              guint64 v = mix64 (counter * 4 + w);
+              memcpy (d + 8 * w, &v, 8);
+            }
+          counter++;
+          /* within the second, T steps as the requests come */
+          guint64 t = now + (((guint64) i << 32) / (rate + 1));
+          gboolean other = i == rate;
+          const guint8 *owner = other ? bob : alice;
+          ImpsMikeyReplayResult r = imps_mikey_replay_insert_for (c, d, owner,
+                                                                  strlen ((const gchar *) owner),
+                                                                  IMPS_KMS_REPLAY_USER_QUOTA,
+                                                                  t, now);
+          if (r != IMPS_MIKEY_REPLAY_OK)
+            g_error ("request %" G_GUINT64_FORMAT " of %s at second %u refused (%d) with %u "
+                     "entries cached, %u from the shared pool", counter, other ? "bob" : "alice",
+                     s, (int) r, imps_mikey_replay_size (c), imps_mikey_replay_burst_size (c));
+        }
+      peak = MAX (peak, imps_mikey_replay_size (c));
+      if (s % 60 == 59)
+        peak_memory = MAX (peak_memory, imps_mikey_replay_memory (c));
+    }
+  g_test_message ("%" G_GUINT64_FORMAT " requests; at most %u entries, %" G_GSIZE_FORMAT
+                  " bytes", counter, peak, peak_memory);
+  /* the window's worth, not the run's */
+  g_assert_cmpuint (peak, <=, (rate + 1) * (IMPS_MIKEY_DEFAULT_SKEW_S + 2));
+  g_assert_cmpuint (peak, >=, (rate + 1) * (IMPS_MIKEY_DEFAULT_SKEW_S - 2));
+  /* memory levels off with the entries: about 75-90 bytes an entry */
+  g_assert_cmpuint (peak_memory, <=, (gsize) peak * 160);
+}
+
 /* One user sends more than 65,536 distinct, valid requests in one skew
  * window: it is served up to its own quota and then from the pool shared
  * beyond quotas, stopped when that is empty (the bounds made small here:
@@ -2212,5 +2280,6 @@ main (int argc, char **argv)
   g_test_add_func ("/kms/fuzz-seeds", test_fuzz_seeds);
   g_test_add_func ("/kms/audit-bound", test_audit_bound);
   g_test_add_func ("/kms/ks-naf-cache-bound", test_ks_naf_cache_bound);
+  g_test_add_func ("/kms/replay-sustained", test_replay_sustained);
   return g_test_run ();
 }
