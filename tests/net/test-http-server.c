@@ -554,8 +554,12 @@ test_listen_errors (void)
   imps_http_server_free (a);
 }
 
-/* In this process: a handler that answers "/slow" only when told. */
+/* In this process: a server on a network of its own whose handler
+ * answers "/slow" only when told. */
 typedef struct {
+  ImpsClock *clock;
+  ImpsRandom *rnd;
+  ImpsNetwork *net;
   ImpsHttpServer *server;
   ImpsHttpMessage *held;
 } Slow;
@@ -571,10 +575,14 @@ answer_later (ImpsHttpServer *server, ImpsHttpMessage *msg, const gchar *peer, g
 /* The slow server on SERVER_ADDR, with an idle timeout of @idle_timeout_s
  * (0: the default); its port. */
 static guint16
-slow_listen (Slow *slow, ImpsNetwork *net, guint idle_timeout_s)
+slow_listen (Slow *slow, guint idle_timeout_s)
 {
-  *slow = (Slow) { imps_http_server_new (net, "server", IMPS_REF_UA, "test", answer_later, slow),
-                   NULL };
+  slow->clock = imps_clock_new_virtual (0);
+  slow->rnd = imps_random_new_seeded (1);
+  slow->net = imps_network_new (slow->clock, slow->rnd);
+  slow->server = imps_http_server_new (slow->net, "server", IMPS_REF_UA, "test", answer_later,
+                                       slow);
+  slow->held = NULL;
   if (idle_timeout_s > 0)
     {
       ImpsHttpLimits lim;
@@ -592,6 +600,9 @@ slow_end (Slow *slow)
 {
   imps_http_message_unref (slow->held);
   imps_http_server_free (slow->server);
+  imps_network_free (slow->net);
+  imps_random_free (slow->rnd);
+  imps_clock_unref (slow->clock);
 }
 
 static gboolean
@@ -609,11 +620,8 @@ stats_closed (gpointer data)
 static void
 test_half_close_while_waiting (void)
 {
-  g_autoptr (ImpsClock) clock = imps_clock_new_virtual (0);
-  g_autoptr (ImpsRandom) rnd = imps_random_new_seeded (1);
-  g_autoptr (ImpsNetwork) net = imps_network_new (clock, rnd);
   Slow slow;
-  int fd = connect_to (slow_listen (&slow, net, 0));
+  int fd = connect_to (slow_listen (&slow, 0));
   const gchar *req = "GET /slow HTTP/1.1\r\nHost: server\r\n\r\n";
   send_all (fd, req, strlen (req));
   shutdown (fd, SHUT_WR);
@@ -632,7 +640,7 @@ test_half_close_while_waiting (void)
   g_assert_true (g_str_has_suffix (resp, "\r\n\r\nlate"));
   g_assert_true (closed_by_server (fd));
   close (fd);
-  ImpsEventLog *log = imps_network_get_event_log (net);
+  ImpsEventLog *log = imps_network_get_event_log (slow.net);
   guint sent = 0, dropped = 0;
   for (guint i = imps_event_log_first (log); i < imps_event_log_len (log); i++)
     {
@@ -660,11 +668,8 @@ idle_closed (ImpsHttpServer *server)
 static void
 test_idle_while_answering (void)
 {
-  g_autoptr (ImpsClock) clock = imps_clock_new_virtual (0);
-  g_autoptr (ImpsRandom) rnd = imps_random_new_seeded (1);
-  g_autoptr (ImpsNetwork) net = imps_network_new (clock, rnd);
   Slow slow;
-  guint16 port = slow_listen (&slow, net, 1);
+  guint16 port = slow_listen (&slow, 1);
   int busy = connect_to (port);
   const gchar *req = "GET /slow HTTP/1.1\r\nHost: server\r\n\r\n";
   send_all (busy, req, strlen (req));
